@@ -1,0 +1,49 @@
+// Reading what Teams sent: is it an activity at all, which tenant, which person.
+import type { Activity } from 'botbuilder';
+import { z } from 'zod';
+import type { Person } from '../domain/roles.js';
+
+const Account = z.object({ id: z.string().min(1) }).passthrough();
+
+/** The least an activity needs for us to process it; everything else passes through. */
+const IncomingActivity = z
+  .object({
+    type: z.string().min(1),
+    channelId: z.string().min(1),
+    serviceUrl: z.string().min(1),
+    conversation: Account,
+    from: Account,
+    recipient: Account,
+  })
+  .passthrough();
+
+export function isIncomingActivity(body: unknown): boolean {
+  return IncomingActivity.safeParse(body).success;
+}
+
+export function tenantIdOf(activity: Partial<Activity>): string | undefined {
+  const fromChannelData = (activity.channelData as { tenant?: { id?: unknown } } | undefined)?.tenant?.id;
+  const id = typeof fromChannelData === 'string' && fromChannelData ? fromChannelData : activity.conversation?.tenantId;
+  return id || undefined;
+}
+
+export function personOf(activity: Partial<Activity>): Person {
+  const tenantId = tenantIdOf(activity);
+  if (!tenantId) throw new Error('Activity has no tenant id');
+  const aadObjectId = activity.from?.aadObjectId;
+  return { tenantId, ...(aadObjectId ? { aadObjectId } : {}) };
+}
+
+/** Who acted, for the audit log: the Entra object id when known, else the Teams id. */
+export function actorOf(activity: Partial<Activity>): { actorId: string; actorName?: string } {
+  const actorId = activity.from?.aadObjectId ?? activity.from?.id ?? 'unknown';
+  return { actorId, ...(activity.from?.name ? { actorName: activity.from.name } : {}) };
+}
+
+export function isBotAdded(activity: Partial<Activity>): boolean {
+  return (activity.membersAdded ?? []).some((m) => m.id === activity.recipient?.id);
+}
+
+export function isBotRemoved(activity: Partial<Activity>): boolean {
+  return (activity.membersRemoved ?? []).some((m) => m.id === activity.recipient?.id);
+}

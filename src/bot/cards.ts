@@ -1,0 +1,50 @@
+// The one card renderer: Adaptive Card templates from cards/*.json, expanded with
+// adaptivecards-templating. Code supplies data; it never builds card JSON by hand.
+import { readFileSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import * as ACData from 'adaptivecards-templating';
+import { cardsDir } from '../paths.js';
+
+export interface CommandLine {
+  usage: string;
+  description: string;
+}
+
+/** Each template and the data it binds. */
+export interface CardData {
+  welcome: { firstName: string; inTeam: boolean; conversationName: string };
+  help: { userName: string; roleLabel: string; commands: CommandLine[] };
+  whoami: { name: string; aadObjectId: string; tenantId: string; roleLabel: string; conversationType: string; isAdmin: boolean };
+  status: { storage: string; version: string; environment: string; authentication: string; instance: string; uptime: string };
+  'unknown-command': { text: string };
+  error: { title: string; message: string; reference: string };
+}
+
+export type CardName = keyof CardData;
+export type AdaptiveCard = Record<string, unknown> & { type: 'AdaptiveCard' };
+
+export class CardRenderer {
+  private readonly templates = new Map<string, ACData.Template>();
+
+  constructor(directory = cardsDir) {
+    for (const file of readdirSync(directory).filter((f) => f.endsWith('.json'))) {
+      const json: unknown = JSON.parse(readFileSync(join(directory, file), 'utf8'));
+      this.templates.set(file.slice(0, -'.json'.length), new ACData.Template(json));
+    }
+  }
+
+  names(): string[] {
+    return [...this.templates.keys()];
+  }
+
+  render<N extends CardName>(name: N, data: CardData[N]): AdaptiveCard {
+    return this.renderAny(name, data);
+  }
+
+  /** Untyped variant for tests that render every template with sample data. */
+  renderAny(name: string, data: unknown): AdaptiveCard {
+    const template = this.templates.get(name);
+    if (!template) throw new Error(`No card template named "${name}" in cards/`);
+    return template.expand({ $root: data }) as AdaptiveCard;
+  }
+}

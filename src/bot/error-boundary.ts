@@ -1,0 +1,38 @@
+// Every exception in a turn ends here: the user gets a friendly card (or an error invoke
+// response for a card click) with a short reference, and the log line carries the same one.
+import { randomBytes } from 'node:crypto';
+import { ActivityTypes, INVOKE_RESPONSE_KEY, type TurnContext } from 'botbuilder';
+import type { Logger } from '../logger.js';
+import { isStorageUnavailable } from '../storage/errors.js';
+import type { CardRenderer } from './cards.js';
+import { isCardAction, sendCard, sendInvokeError } from './replies.js';
+
+export const STORAGE_DOWN_MESSAGE = "I can't reach my storage right now, please try again in a minute.";
+
+export function newCorrelationId(): string {
+  return randomBytes(4).toString('hex');
+}
+
+export function createErrorBoundary(cards: CardRenderer, log: Logger) {
+  return async (context: TurnContext, error: Error): Promise<void> => {
+    const reference = newCorrelationId();
+    const storageDown = isStorageUnavailable(error);
+    const activity = context.activity;
+    log[storageDown ? 'warn' : 'error'](
+      { err: error, correlationId: reference, activityType: activity?.type, activityName: activity?.name, conversationId: activity?.conversation?.id },
+      storageDown ? 'storage unreachable during a turn' : 'turn failed',
+    );
+    const message = storageDown ? STORAGE_DOWN_MESSAGE : 'Something went wrong on my side. Please try again; if it keeps happening, give your admin the reference below.';
+    try {
+      if (activity?.type === ActivityTypes.Invoke) {
+        if (isCardAction(context) && !context.turnState.get(INVOKE_RESPONSE_KEY)) {
+          await sendInvokeError(context, 500, storageDown ? 'StorageUnavailable' : 'InternalError', `${message} (reference ${reference})`);
+        }
+        return;
+      }
+      await sendCard(context, cards.render('error', { title: storageDown ? 'Please try again in a minute' : 'Sorry, that did not work', message, reference }));
+    } catch (sendError) {
+      log.error({ err: sendError, correlationId: reference }, 'could not tell the user about a failed turn');
+    }
+  };
+}

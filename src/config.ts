@@ -1,0 +1,177 @@
+// Environment → typed configuration. A wrong or missing value stops start-up with one
+// line naming the variable and what is expected (ConfigError.message).
+import { existsSync } from 'node:fs';
+import { z } from 'zod';
+
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+const bool = (fallback: boolean) =>
+  z
+    .enum(['true', 'false', '1', '0', 'yes', 'no'], { message: 'expected true or false' })
+    .optional()
+    .transform((v) => (v === undefined ? fallback : ['true', '1', 'yes'].includes(v)));
+
+const port = (fallback: number) =>
+  z.coerce
+    .number({ message: 'expected a port number' })
+    .int('expected a whole port number')
+    .min(0, 'expected a port between 0 and 65535')
+    .max(65535, 'expected a port between 0 and 65535')
+    .default(fallback);
+
+const optionalText = z
+  .string()
+  .trim()
+  .optional()
+  .transform((v) => (v ? v : undefined));
+
+const url = z
+  .string()
+  .trim()
+  .optional()
+  .transform((v) => (v ? v : undefined))
+  .pipe(z.string().url('expected an absolute URL such as https://name.table.core.windows.net').optional());
+
+// "tenantId:aadObjectId,tenantId:aadObjectId" — the admins each tenant starts with.
+const adminList = z
+  .string()
+  .optional()
+  .transform((v, ctx) => {
+    const admins: { tenantId: string; aadObjectId: string }[] = [];
+    for (const item of (v ?? '').split(',').map((s) => s.trim()).filter(Boolean)) {
+      const [tenantId, aadObjectId, extra] = item.split(':').map((s) => s.trim());
+      if (!tenantId || !aadObjectId || extra !== undefined) {
+        ctx.addIssue({ code: 'custom', message: `expected tenantId:aadObjectId pairs separated by commas, got "${item}"` });
+        return z.NEVER;
+      }
+      admins.push({ tenantId, aadObjectId });
+    }
+    return admins;
+  });
+
+const EnvSchema = z.object({
+  NODE_ENV: z.enum(['development', 'production', 'test'], { message: 'expected development, production or test' }).default('development'),
+  HOST: z.string().trim().min(1).default('0.0.0.0'),
+  PORT: port(3978),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], { message: 'expected fatal, error, warn, info, debug, trace or silent' }).default('info'),
+  SHUTDOWN_TIMEOUT_MS: z.coerce.number({ message: 'expected milliseconds' }).int().min(0).max(120_000).default(10_000),
+
+  BOT_ID: optionalText,
+  BOT_PASSWORD: optionalText,
+  BOT_TYPE: z.enum(['SingleTenant', 'UserAssignedMSI', 'MultiTenant'], { message: 'expected SingleTenant, UserAssignedMSI or MultiTenant' }).default('SingleTenant'),
+  BOT_TENANT_ID: optionalText,
+
+  AZURE_STORAGE_CONNECTION_STRING: optionalText,
+  AZURE_STORAGE_ACCOUNT_URL: url,
+  AZURE_CLIENT_ID: optionalText,
+  TABLE_PREFIX: z
+    .string()
+    .regex(/^[A-Za-z][A-Za-z0-9]{0,19}$/, 'expected 1-20 letters or digits, starting with a letter')
+    .default('qm'),
+
+  LOCAL_AZURITE: bool(false),
+  AZURITE_DATA_DIR: z.string().trim().min(1).default('.data/azurite'),
+  AZURITE_TABLE_PORT: port(10002),
+  AZURITE_QUEUE_PORT: port(10001),
+  PLAYGROUND: bool(false),
+  PLAYGROUND_PORT: port(56150),
+
+  BOOTSTRAP_ADMINS: adminList,
+});
+
+export type StorageConfig =
+  | { kind: 'connection-string'; connectionString: string }
+  | { kind: 'account-url'; accountUrl: string; managedIdentityClientId?: string }
+  | { kind: 'local-azurite'; dataDir: string; tablePort: number; queuePort: number };
+
+export interface BotAuthConfig {
+  /** Empty appId = authentication off (local only). */
+  appId?: string;
+  appPassword?: string;
+  appType: 'SingleTenant' | 'UserAssignedMSI' | 'MultiTenant';
+  tenantId?: string;
+}
+
+export interface AppConfig {
+  environment: 'development' | 'production' | 'test';
+  host: string;
+  port: number;
+  logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+  shutdownTimeoutMs: number;
+  bot: BotAuthConfig;
+  storage: StorageConfig;
+  tablePrefix: string;
+  playground?: { port: number };
+  bootstrapAdmins: { tenantId: string; aadObjectId: string }[];
+}
+
+/**
+ * Local runs read env/.env.local; `.localConfigs` (written by the Agents Toolkit's local
+ * provisioning, with the bot's credentials) comes first so its values win. ENV_FILE names
+ * one file instead ("none" for no file). Variables already set in the environment always win.
+ */
+export function loadEnvFile(env: NodeJS.ProcessEnv = process.env): void {
+  if (env.NODE_ENV === 'production') return;
+  const files = env.ENV_FILE ? [env.ENV_FILE] : ['.localConfigs', 'env/.env.local'];
+  for (const file of files) {
+    if (file !== 'none' && existsSync(file)) process.loadEnvFile(file);
+  }
+}
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
+  const parsed = EnvSchema.safeParse(env);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    const variable = String(issue.path[0] ?? 'environment');
+    throw new ConfigError(`${variable}: ${issue.message}`);
+  }
+  const e = parsed.data;
+  const production = e.NODE_ENV === 'production';
+
+  if (production && !e.BOT_ID) {
+    throw new ConfigError('BOT_ID: required when NODE_ENV=production (production never runs without Bot Framework authentication)');
+  }
+  if (e.BOT_ID) {
+    if (e.BOT_TYPE === 'SingleTenant' && !e.BOT_TENANT_ID) throw new ConfigError('BOT_TENANT_ID: required when BOT_TYPE=SingleTenant');
+    if (e.BOT_TYPE === 'SingleTenant' && !e.BOT_PASSWORD) throw new ConfigError('BOT_PASSWORD: required when BOT_TYPE=SingleTenant');
+    if (e.BOT_TYPE === 'UserAssignedMSI' && !e.BOT_TENANT_ID) throw new ConfigError('BOT_TENANT_ID: required when BOT_TYPE=UserAssignedMSI');
+    if (e.BOT_TYPE === 'UserAssignedMSI' && e.BOT_PASSWORD) throw new ConfigError('BOT_PASSWORD: must be empty when BOT_TYPE=UserAssignedMSI (the managed identity signs in)');
+  }
+  if (e.PLAYGROUND && e.BOT_ID) {
+    throw new ConfigError('PLAYGROUND: must be false when BOT_ID is set (the Agents Playground sends no Bot Framework token)');
+  }
+  if (production && (e.LOCAL_AZURITE || e.PLAYGROUND)) {
+    throw new ConfigError(`${e.LOCAL_AZURITE ? 'LOCAL_AZURITE' : 'PLAYGROUND'}: must be false when NODE_ENV=production`);
+  }
+
+  let storage: StorageConfig;
+  if (e.AZURE_STORAGE_CONNECTION_STRING) {
+    storage = { kind: 'connection-string', connectionString: e.AZURE_STORAGE_CONNECTION_STRING };
+  } else if (e.AZURE_STORAGE_ACCOUNT_URL) {
+    storage = { kind: 'account-url', accountUrl: e.AZURE_STORAGE_ACCOUNT_URL, ...(e.AZURE_CLIENT_ID ? { managedIdentityClientId: e.AZURE_CLIENT_ID } : {}) };
+  } else if (e.LOCAL_AZURITE) {
+    storage = { kind: 'local-azurite', dataDir: e.AZURITE_DATA_DIR, tablePort: e.AZURITE_TABLE_PORT, queuePort: e.AZURITE_QUEUE_PORT };
+  } else {
+    throw new ConfigError('AZURE_STORAGE_CONNECTION_STRING: required (or AZURE_STORAGE_ACCOUNT_URL with a managed identity, or LOCAL_AZURITE=true for local runs)');
+  }
+
+  return {
+    environment: e.NODE_ENV,
+    host: e.HOST,
+    port: e.PORT,
+    logLevel: e.LOG_LEVEL,
+    shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
+    bot: {
+      ...(e.BOT_ID ? { appId: e.BOT_ID } : {}),
+      ...(e.BOT_PASSWORD ? { appPassword: e.BOT_PASSWORD } : {}),
+      appType: e.BOT_TYPE,
+      ...(e.BOT_TENANT_ID ? { tenantId: e.BOT_TENANT_ID } : {}),
+    },
+    storage,
+    tablePrefix: e.TABLE_PREFIX,
+    ...(e.PLAYGROUND ? { playground: { port: e.PLAYGROUND_PORT } } : {}),
+    bootstrapAdmins: e.BOOTSTRAP_ADMINS,
+  };
+}

@@ -1,0 +1,129 @@
+// Base for table repositories: typed entities, tenant-first partition keys, ETag-checked
+// updates and paging. Subclasses expose domain methods and never leak keys or ETags
+// beyond the opaque `etag` they hand back for a later conditional update.
+import type { TableClient, TableEntityResult } from '@azure/data-tables';
+import { ConcurrencyError, guard, statusOf } from './errors.js';
+import { decodeKey, encodeKey } from './keys.js';
+import type { TableName, TableStore } from './table-store.js';
+
+export type EntityValue = string | number | boolean | null;
+export type EntityShape = Record<string, EntityValue>;
+
+export interface Stored<T> {
+  rowKey: string;
+  value: T;
+  etag: string;
+}
+
+export interface Page<T> {
+  items: T[];
+  /** Pass back to get the next page; absent on the last page. */
+  continuationToken?: string;
+}
+
+export interface PageOptions {
+  pageSize?: number;
+  continuationToken?: string;
+}
+
+const SYSTEM_PROPERTIES = new Set(['partitionKey', 'rowKey', 'etag', 'timestamp', 'odata.etag', 'odata.metadata']);
+
+export abstract class TableRepository<T extends EntityShape> {
+  constructor(
+    protected readonly store: TableStore,
+    private readonly tableName: TableName,
+  ) {}
+
+  protected client(): Promise<TableClient> {
+    return this.store.table(this.tableName);
+  }
+
+  protected async getRow(partitionKey: string, rowKey: string): Promise<Stored<T> | undefined> {
+    const table = await this.client();
+    return guard(async () => {
+      try {
+        return this.toStored(await table.getEntity<T>(partitionKey, encodeKey(rowKey)));
+      } catch (error) {
+        if (statusOf(error) === 404) return undefined;
+        throw error;
+      }
+    });
+  }
+
+  /** Creates the entity; ConcurrencyError when it already exists. Returns the new ETag. */
+  protected async createRow(partitionKey: string, rowKey: string, value: T): Promise<string> {
+    const table = await this.client();
+    return guard(async () => {
+      try {
+        const result = await table.createEntity({ ...value, partitionKey, rowKey: encodeKey(rowKey) });
+        return result.etag ?? '';
+      } catch (error) {
+        if (statusOf(error) === 409) throw new ConcurrencyError(`${this.tableName} entity already exists`);
+        throw error;
+      }
+    });
+  }
+
+  /** Creates or replaces the entity unconditionally. Returns the new ETag. */
+  protected async putRow(partitionKey: string, rowKey: string, value: T): Promise<string> {
+    const table = await this.client();
+    const result = await guard(() => table.upsertEntity({ ...value, partitionKey, rowKey: encodeKey(rowKey) }, 'Replace'));
+    return result.etag ?? '';
+  }
+
+  /** Replaces the entity only if nobody changed it since `etag`; ConcurrencyError otherwise. */
+  protected async replaceRow(partitionKey: string, rowKey: string, value: T, etag: string): Promise<string> {
+    const table = await this.client();
+    return guard(async () => {
+      try {
+        const result = await table.updateEntity({ ...value, partitionKey, rowKey: encodeKey(rowKey) }, 'Replace', { etag });
+        return result.etag ?? '';
+      } catch (error) {
+        const status = statusOf(error);
+        if (status === 412 || status === 404) throw new ConcurrencyError(`${this.tableName} entity changed since it was read`);
+        throw error;
+      }
+    });
+  }
+
+  /** Deletes the entity (only if unchanged, when `etag` is given); deleting nothing is fine. */
+  protected async deleteRow(partitionKey: string, rowKey: string, etag?: string): Promise<void> {
+    const table = await this.client();
+    await guard(async () => {
+      try {
+        await table.deleteEntity(partitionKey, encodeKey(rowKey), etag ? { etag } : {});
+      } catch (error) {
+        const status = statusOf(error);
+        if (status === 404) return;
+        if (status === 412) throw new ConcurrencyError(`${this.tableName} entity changed since it was read`);
+        throw error;
+      }
+    });
+  }
+
+  /** One page of a partition, in RowKey order. */
+  protected async pageRows(partitionKey: string, options: PageOptions = {}): Promise<Page<Stored<T>>> {
+    const table = await this.client();
+    const pageSize = Math.min(Math.max(options.pageSize ?? 50, 1), 1000);
+    return guard(async () => {
+      const pages = table
+        .listEntities<T>({ queryOptions: { filter: `PartitionKey eq '${partitionKey.replace(/'/g, "''")}'` } })
+        .byPage({ maxPageSize: pageSize, ...(options.continuationToken ? { continuationToken: options.continuationToken } : {}) });
+      const first = await pages.next();
+      if (first.done || !first.value) return { items: [] };
+      const page = first.value;
+      return {
+        items: page.map((entity) => this.toStored(entity)),
+        ...(page.continuationToken ? { continuationToken: page.continuationToken } : {}),
+      };
+    });
+  }
+
+  private toStored(entity: TableEntityResult<T>): Stored<T> {
+    const value: EntityShape = {};
+    for (const [name, property] of Object.entries(entity)) {
+      if (!SYSTEM_PROPERTIES.has(name)) value[name] = property as EntityValue;
+    }
+    return { rowKey: decodeKey(entity.rowKey ?? ''), value: value as T, etag: entity.etag };
+  }
+}

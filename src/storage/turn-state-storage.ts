@@ -1,0 +1,58 @@
+// The botbuilder/teams-ai `Storage` contract on Azure Tables. Keys look like
+// "<tenantId>/<scope>/<id>" (see bot/turn-state.ts): the tenant becomes the partition,
+// the rest the row. Each item is stored as JSON; ETags give optimistic concurrency.
+import type { Storage, StoreItems } from 'botbuilder';
+import { TableRepository } from './repository.js';
+import type { TableStore } from './table-store.js';
+import { tenantPartition } from './keys.js';
+
+type StateEntity = { Json: string };
+
+// A string property holds at most 64 KiB (32K UTF-16 characters).
+const MAX_JSON_CHARS = 32_000;
+
+export class TableTurnStateStorage extends TableRepository<StateEntity> implements Storage {
+  constructor(store: TableStore) {
+    super(store, 'State');
+  }
+
+  async read(keys: string[]): Promise<StoreItems> {
+    const items: StoreItems = {};
+    await Promise.all(
+      keys.map(async (key) => {
+        const { partitionKey, rowKey } = splitKey(key);
+        const stored = await this.getRow(partitionKey, rowKey);
+        if (stored) items[key] = { ...JSON.parse(stored.value.Json), eTag: stored.etag };
+      }),
+    );
+    return items;
+  }
+
+  async write(changes: StoreItems): Promise<void> {
+    await Promise.all(
+      Object.entries(changes).map(async ([key, item]) => {
+        const { partitionKey, rowKey } = splitKey(key);
+        const { eTag, ...value } = (item ?? {}) as { eTag?: string };
+        const json = JSON.stringify(value);
+        if (json.length > MAX_JSON_CHARS) throw new RangeError(`State for "${key}" is too large to store (${json.length} characters)`);
+        if (!eTag || eTag === '*') await this.putRow(partitionKey, rowKey, { Json: json });
+        else await this.replaceRow(partitionKey, rowKey, { Json: json }, eTag);
+      }),
+    );
+  }
+
+  async delete(keys: string[]): Promise<void> {
+    await Promise.all(
+      keys.map((key) => {
+        const { partitionKey, rowKey } = splitKey(key);
+        return this.deleteRow(partitionKey, rowKey);
+      }),
+    );
+  }
+}
+
+function splitKey(key: string): { partitionKey: string; rowKey: string } {
+  const slash = key.indexOf('/');
+  if (slash <= 0 || slash === key.length - 1) throw new RangeError(`State key "${key}" must look like "<tenantId>/<scope>/<id>"`);
+  return { partitionKey: tenantPartition(key.slice(0, slash)), rowKey: key.slice(slash + 1) };
+}
