@@ -1,0 +1,73 @@
+import { describe, expect, it } from 'vitest';
+import { ConfigError, loadConfig } from '../../src/config.js';
+
+const base = { AZURE_STORAGE_CONNECTION_STRING: 'UseDevelopmentStorage=true' };
+const errorOf = (env: Record<string, string>) => {
+  try {
+    loadConfig(env);
+  } catch (error) {
+    expect(error).toBeInstanceOf(ConfigError);
+    return (error as Error).message;
+  }
+  throw new Error('expected a ConfigError');
+};
+
+describe('configuration', () => {
+  it('has defaults for everything optional', () => {
+    const config = loadConfig(base);
+    expect(config).toMatchObject({ environment: 'development', port: 3978, host: '0.0.0.0', tablePrefix: 'qm', bootstrapAdmins: [] });
+    expect(config.bot.appId).toBeUndefined();
+    expect(config.storage).toEqual({ kind: 'connection-string', connectionString: 'UseDevelopmentStorage=true' });
+  });
+
+  it('names the variable and what is expected, in one line', () => {
+    expect(errorOf({ ...base, PORT: 'eighty' })).toBe('PORT: expected a port number');
+    expect(errorOf({ ...base, PORT: '70000' })).toBe('PORT: expected a port between 0 and 65535');
+    expect(errorOf({ ...base, LOCAL_AZURITE: 'maybe' })).toBe('LOCAL_AZURITE: expected true or false');
+    expect(errorOf({ ...base, BOT_TYPE: 'Anonymous' })).toBe('BOT_TYPE: expected SingleTenant, UserAssignedMSI or MultiTenant');
+    expect(errorOf({ ...base, TABLE_PREFIX: 'my-tables' })).toMatch(/^TABLE_PREFIX: expected 1-20 letters or digits/);
+    expect(errorOf({ AZURE_STORAGE_ACCOUNT_URL: 'not a url' })).toMatch(/^AZURE_STORAGE_ACCOUNT_URL: expected an absolute URL/);
+    expect(errorOf({})).toMatch(/^AZURE_STORAGE_CONNECTION_STRING: required/);
+    for (const message of [errorOf({ ...base, PORT: 'x' }), errorOf({})]) expect(message).not.toContain('\n');
+  });
+
+  it('never runs production anonymously', () => {
+    expect(errorOf({ ...base, NODE_ENV: 'production' })).toMatch(/^BOT_ID: required when NODE_ENV=production/);
+  });
+
+  it('refuses local-only parts in production', () => {
+    const prod = { NODE_ENV: 'production', BOT_ID: 'app', BOT_TYPE: 'UserAssignedMSI', BOT_TENANT_ID: 'tenant', AZURE_STORAGE_ACCOUNT_URL: 'https://acct.table.core.windows.net' };
+    expect(loadConfig(prod).storage).toEqual({ kind: 'account-url', accountUrl: 'https://acct.table.core.windows.net' });
+    expect(errorOf({ ...prod, LOCAL_AZURITE: 'true' })).toBe('LOCAL_AZURITE: must be false when NODE_ENV=production');
+  });
+
+  it('checks the credentials each bot type needs', () => {
+    expect(errorOf({ ...base, BOT_ID: 'app' })).toBe('BOT_TENANT_ID: required when BOT_TYPE=SingleTenant');
+    expect(errorOf({ ...base, BOT_ID: 'app', BOT_TENANT_ID: 't' })).toBe('BOT_PASSWORD: required when BOT_TYPE=SingleTenant');
+    expect(errorOf({ ...base, BOT_ID: 'app', BOT_TENANT_ID: 't', BOT_TYPE: 'UserAssignedMSI', BOT_PASSWORD: 'p' })).toMatch(/^BOT_PASSWORD: must be empty/);
+    expect(loadConfig({ ...base, BOT_ID: 'app', BOT_TENANT_ID: 't', BOT_PASSWORD: 'p' }).bot).toEqual({ appId: 'app', appPassword: 'p', appType: 'SingleTenant', tenantId: 't' });
+    expect(errorOf({ ...base, BOT_ID: 'app', BOT_TENANT_ID: 't', BOT_PASSWORD: 'p', PLAYGROUND: 'true' })).toMatch(/^PLAYGROUND: must be false when BOT_ID is set/);
+  });
+
+  it('prefers a connection string, then an account URL, then local Azurite', () => {
+    expect(loadConfig({ LOCAL_AZURITE: 'true' }).storage).toEqual({ kind: 'local-azurite', dataDir: '.data/azurite', tablePort: 10002, queuePort: 10001 });
+    expect(loadConfig({ ...base, LOCAL_AZURITE: 'true' }).storage.kind).toBe('connection-string');
+    expect(loadConfig({ AZURE_STORAGE_ACCOUNT_URL: 'https://a.table.core.windows.net', AZURE_CLIENT_ID: 'mi' }).storage).toEqual({
+      kind: 'account-url', accountUrl: 'https://a.table.core.windows.net', managedIdentityClientId: 'mi',
+    });
+  });
+
+  it('reads bootstrap admins as tenant:object pairs', () => {
+    expect(loadConfig({ ...base, BOOTSTRAP_ADMINS: ' t1:u1, t2:u2 ' }).bootstrapAdmins).toEqual([
+      { tenantId: 't1', aadObjectId: 'u1' },
+      { tenantId: 't2', aadObjectId: 'u2' },
+    ]);
+    expect(errorOf({ ...base, BOOTSTRAP_ADMINS: 't1:u1,justone' })).toBe('BOOTSTRAP_ADMINS: expected tenantId:aadObjectId pairs separated by commas, got "justone"');
+  });
+
+  it('does not echo secret values in its errors', () => {
+    const message = errorOf({ AZURE_STORAGE_CONNECTION_STRING: 'AccountKey=supersecret', BOT_ID: 'app', BOT_TENANT_ID: 't', BOT_TYPE: 'UserAssignedMSI', BOT_PASSWORD: 'hunter2' });
+    expect(message).not.toContain('hunter2');
+    expect(message).not.toContain('supersecret');
+  });
+});

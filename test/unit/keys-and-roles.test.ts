@@ -1,0 +1,59 @@
+import { describe, expect, it } from 'vitest';
+import { decodeKey, encodeKey, newestFirstRowKey, tenantPartition, timeOfNewestFirstRowKey } from '../../src/storage/keys.js';
+import { describeRoles, rolesOf } from '../../src/domain/roles.js';
+import { commandWord, commandsFor } from '../../src/bot/commands.js';
+import { formatDuration } from '../../src/bot/handlers.js';
+
+describe('table keys', () => {
+  it('encodes the characters Azure Tables forbid, and decodes exactly', () => {
+    const raw = 'a/b\\c#d?e%f\u0001g\u007fh 19:abc@thread.tacv2';
+    const encoded = encodeKey(raw);
+    expect(encoded).not.toMatch(/[/\\#?\u0000-\u001f\u007f-\u009f]/);
+    expect(decodeKey(encoded)).toBe(raw);
+    expect(encodeKey('plain-id_123')).toBe('plain-id_123');
+    expect(decodeKey(encodeKey('100%25'))).toBe('100%25');
+  });
+
+  it('refuses keys longer than 1 KiB', () => {
+    expect(() => encodeKey('x'.repeat(600))).toThrow(RangeError);
+  });
+
+  it('starts every partition with the tenant id', () => {
+    expect(tenantPartition('t1')).toBe('t1');
+    expect(tenantPartition('t1', 'requests', 'a/b')).toBe('t1|requests|a%2Fb');
+    expect(() => tenantPartition('')).toThrow(/tenant id is required/);
+  });
+
+  it('sorts newest first and remembers the time', () => {
+    const older = newestFirstRowKey(new Date('2026-01-01T00:00:00Z'), 'a');
+    const newer = newestFirstRowKey(new Date('2026-01-01T00:00:00.001Z'), 'a');
+    expect(newer < older).toBe(true);
+    expect(timeOfNewestFirstRowKey(older).toISOString()).toBe('2026-01-01T00:00:00.000Z');
+  });
+});
+
+describe('roles and commands', () => {
+  const admins = new Set(['admin-id']);
+  it('makes everyone a requester and admins admins (case-insensitive ids)', () => {
+    expect(rolesOf({ tenantId: 't' }, { tenantAdmins: admins })).toEqual(['requester']);
+    expect(rolesOf({ tenantId: 't', aadObjectId: 'ADMIN-ID' }, { tenantAdmins: admins })).toEqual(['requester', 'admin']);
+    expect(describeRoles(['requester', 'approver', 'admin'])).toBe('admin and approver');
+  });
+
+  it('lists commands per role', () => {
+    expect(commandsFor(['requester']).map((c) => c.usage)).toEqual(['help', 'whoami']);
+    expect(commandsFor(['requester', 'admin']).map((c) => c.usage)).toContain('status');
+  });
+
+  it('reads the command word the way people type it', () => {
+    expect(commandWord('  HELP ')).toBe('help');
+    expect(commandWord('/help me')).toBe('help');
+    expect(commandWord(undefined)).toBe('');
+  });
+
+  it('formats uptime', () => {
+    expect(formatDuration(42)).toBe('42 s');
+    expect(formatDuration(3 * 3600 + 120)).toBe('3 h 2 min');
+    expect(formatDuration(2 * 86400 + 3600)).toBe('2 d 1 h');
+  });
+});
