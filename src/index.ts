@@ -1,7 +1,7 @@
 // Composition root: config → storage → services → bot → server. `npm start` runs main(),
 // which in local mode also starts Azurite and the Agents Playground; tests call
 // startQuartermaster() directly with a config of their own.
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { ConfigError, loadConfig, loadEnvFile, type AppConfig } from './config.js';
 import { createLogger, type Logger } from './logger.js';
@@ -91,7 +91,7 @@ export async function main(): Promise<void> {
     let storage = config.storage;
     if (storage.kind === 'local-azurite') {
       const { startAzurite } = await import('./local/azurite.js');
-      const dataDir = join(projectRoot, storage.dataDir);
+      const dataDir = resolve(projectRoot, storage.dataDir);
       const azurite = await startAzurite(children, { tablePort: storage.tablePort, queuePort: storage.queuePort, dataDir });
       log.info({ dataDir }, `Azurite: tables on :${storage.tablePort}, queues on :${storage.queuePort}`);
       storage = { kind: 'connection-string', connectionString: azurite.connectionString };

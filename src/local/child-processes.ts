@@ -5,6 +5,8 @@ import type { Logger } from '../logger.js';
 
 export interface Child {
   name: string;
+  /** The signal that makes it shut down cleanly (Azurite saves its data only on SIGINT). */
+  stopSignal: NodeJS.Signals;
   process: ChildProcess;
   /** The last lines it printed, for a useful message when it dies. */
   output(): string;
@@ -14,13 +16,21 @@ export interface Child {
 export class ChildProcesses {
   private readonly children: Child[] = [];
 
-  constructor(private readonly log: Logger) {}
+  constructor(private readonly log: Logger) {
+    // Last resort if this process dies without a clean shutdown: no child outlives it.
+    process.once('exit', () => {
+      for (const child of this.children) child.process.kill('SIGKILL');
+    });
+  }
 
-  start(name: string, command: string, args: string[], options: { cwd?: string; env?: NodeJS.ProcessEnv } = {}): Child {
+  start(name: string, command: string, args: string[], options: { cwd?: string; env?: NodeJS.ProcessEnv; stopSignal?: NodeJS.Signals } = {}): Child {
     const process = spawn(command, args, {
       cwd: options.cwd,
       env: options.env ?? globalThis.process.env,
       stdio: ['ignore', 'pipe', 'pipe'],
+      // Own process group: Ctrl-C in the terminal reaches only us, and we stop children
+      // in order (a second SIGINT would kill Azurite while it saves).
+      detached: true,
     });
     const lines: string[] = [];
     const collect = (chunk: Buffer) => {
@@ -39,7 +49,7 @@ export class ChildProcesses {
         resolve(-1);
       });
     });
-    const child: Child = { name, process, output: () => lines.join('\n'), exited };
+    const child: Child = { name, stopSignal: options.stopSignal ?? 'SIGTERM', process, output: () => lines.join('\n'), exited };
     this.children.push(child);
     return child;
   }
@@ -48,7 +58,7 @@ export class ChildProcesses {
   async stopAll(graceMs = 5000): Promise<void> {
     for (const child of this.children.splice(0).reverse()) {
       if (child.process.exitCode !== null || child.process.signalCode !== null) continue;
-      child.process.kill('SIGTERM');
+      child.process.kill(child.stopSignal);
       const timer = setTimeout(() => child.process.kill('SIGKILL'), graceMs);
       await child.exited;
       clearTimeout(timer);
