@@ -253,10 +253,6 @@ resource webApp 'Microsoft.Web/sites@2024-04-01' = {
           value: botAadAppTenantId
         }
         {
-          name: 'BOT_MSI_CLIENT_ID'
-          value: identity.properties.clientId
-        }
-        {
           // Table endpoint, e.g. https://<account>.table.core.windows.net/
           name: 'AZURE_STORAGE_ACCOUNT_URL'
           value: storage.properties.primaryEndpoints.table

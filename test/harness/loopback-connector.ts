@@ -15,12 +15,15 @@ export class LoopbackConnector {
   private server: Server | undefined;
   private nextId = 1;
   url = '';
+  /** Makes every send slow, to hold a turn in flight. */
+  delayMs = 0;
 
   async start(): Promise<void> {
     this.server = createServer(async (req, res) => {
       const body = await readBody(req);
       // /v3/conversations/{conversationId}/activities[/{activityId}]
       const match = /^\/v3\/conversations\/([^/]+)\/activities(?:\/([^/]+))?$/.exec(req.url ?? '');
+      if (this.delayMs) await new Promise((resolve) => setTimeout(resolve, this.delayMs));
       if (match && (req.method === 'POST' || req.method === 'PUT' || req.method === 'DELETE')) {
         this.sent.push({
           method: req.method,

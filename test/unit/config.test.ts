@@ -20,6 +20,10 @@ describe('configuration', () => {
     expect(config.storage).toEqual({ kind: 'connection-string', connectionString: 'UseDevelopmentStorage=true' });
   });
 
+  it('treats an empty value as not set', () => {
+    expect(loadConfig({ ...base, PORT: '', BOT_ID: ' ', LOCAL_AZURITE: '' })).toMatchObject({ port: 3978, bot: { appType: 'SingleTenant' } });
+  });
+
   it('names the variable and what is expected, in one line', () => {
     expect(errorOf({ ...base, PORT: 'eighty' })).toBe('PORT: expected a port number');
     expect(errorOf({ ...base, PORT: '70000' })).toBe('PORT: expected a port between 0 and 65535');
