@@ -1,0 +1,209 @@
+// The bot in a real client: the Microsoft 365 Agents Playground (a Teams-like web app that
+// also plays the Bot Connector for the bot) driven by headless Chromium. What the other e2e
+// tests assert on activities, this one asserts on what a person sees: the welcome card on
+// install, the help card (admin commands included), a card button, and the answer to nonsense.
+//
+// Needs Chromium at /usr/bin/chromium (apt-get install -y chromium). Without it the file is
+// skipped locally and fails in CI. Screenshots go to test-results/playground-*.png; with
+// UPDATE_SCREENSHOTS=1 it also refreshes the README's docs/screenshots/playground-help.png.
+//
+// Playground facts this relies on (v0.2.x):
+// - Opening the page connects it to the bot and sends installationUpdate + conversationUpdate
+//   (bot and user added) to the personal chat, so the welcome card appears without any click.
+//   Every page load does it again with the same conversation id and an emptied chat.
+// - The message box is the only role=textbox (a Lexical contenteditable); Enter sends.
+// - Cards are rendered by the Adaptive Cards JS SDK: each card is a `.ac-adaptiveCard`, its
+//   actions are real <button>s. Action.Execute replies replace the card in place.
+// - The log panel lists every activity as "<sender> -> <receiver> <type> <HTTP status>".
+// - The page asks a CDN for Segoe UI fonts and an animation worklet; we block everything
+//   that is not loopback, so it falls back to the system font.
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { chromium, type Browser, type Locator, type Page } from 'playwright-core';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { ChildProcesses } from '../../src/local/child-processes.js';
+import { startPlayground } from '../../src/local/playground.js';
+import { createLogger } from '../../src/logger.js';
+import { projectRoot } from '../../src/paths.js';
+import { BotHarness } from '../harness/bot-harness.js';
+import { freePort } from '../harness/ports.js';
+
+const CHROMIUM = '/usr/bin/chromium';
+const hasChromium = existsSync(CHROMIUM);
+const inCI = Boolean(process.env.CI);
+if (!hasChromium && !inCI) {
+  console.warn(`Skipping the Agents Playground browser test: no Chromium at ${CHROMIUM}. Install it with "sudo apt-get install -y chromium" to run it.`);
+}
+
+/** The Playground's default user (its built-in config): Alex Wilber in a fake tenant. */
+const PLAYGROUND_USER = { tenantId: '00000000-0000-0000-0000-0000000000001', aadObjectId: '00000000-0000-0000-0000-0000000000020' };
+
+const UI_TIMEOUT = 20_000;
+const RESULTS = join(projectRoot, 'test-results');
+const README_SCREENSHOT = join(projectRoot, 'docs', 'screenshots', 'playground-help.png');
+
+describe.skipIf(!hasChromium && !inCI)('Agents Playground in headless Chromium', () => {
+  let harness: BotHarness | undefined;
+  let children: ChildProcesses | undefined;
+  let workDir: string | undefined;
+  let browser: Browser | undefined;
+  let page: Page;
+  const blocked = new Set<string>();
+  const pageErrors: string[] = [];
+
+  async function cleanUp(): Promise<void> {
+    // Each step on its own, so one failing does not leave the others running.
+    const steps: [string, () => Promise<unknown> | undefined][] = [
+      ['browser', () => browser?.close()],
+      ['playground', () => children?.stopAll()],
+      ['bot', () => harness?.stop()],
+      ['work dir', async () => workDir && rmSync(workDir, { recursive: true, force: true })],
+    ];
+    browser = undefined;
+    for (const [name, step] of steps) {
+      try {
+        await step();
+      } catch (error) {
+        console.error(`playground test clean-up: stopping the ${name} failed`, error);
+      }
+    }
+    children = undefined;
+    harness = undefined;
+    workDir = undefined;
+  }
+
+  beforeAll(async () => {
+    if (!hasChromium) {
+      throw new Error(`Chromium is missing at ${CHROMIUM}; CI must install it (apt-get install -y chromium) to run the Agents Playground browser test.`);
+    }
+    try {
+      harness = await BotHarness.start({ bootstrapAdmins: [PLAYGROUND_USER] });
+      children = new ChildProcesses(createLogger('silent'));
+      workDir = mkdtempSync(join(tmpdir(), 'qm-playground-'));
+      const playground = await startPlayground(children, { port: await freePort(), botEndpoint: `${harness.qm.url}/api/messages`, workDir });
+
+      browser = await chromium.launch({
+        executablePath: CHROMIUM,
+        headless: true,
+        timeout: 30_000,
+        args: [
+          '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+          '--disable-background-networking', '--disable-component-update', '--disable-sync',
+          // Nothing but loopback: names other than ours do not even reach a DNS server.
+          '--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE localhost, EXCLUDE 127.0.0.1',
+        ],
+      });
+      const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, locale: 'en-US', timezoneId: 'UTC' });
+      await context.route('**/*', (route) => {
+        const url = new URL(route.request().url());
+        if (url.hostname === 'localhost' || url.hostname === '127.0.0.1') return route.continue();
+        blocked.add(url.origin);
+        return route.abort('blockedbyclient');
+      });
+      page = await context.newPage();
+      page.setDefaultTimeout(UI_TIMEOUT);
+      page.on('pageerror', (error) => pageErrors.push(error.message));
+      await page.goto(playground.url, { waitUntil: 'domcontentloaded', timeout: 30_000 });
+      await messageBox().waitFor();
+    } catch (error) {
+      await cleanUp();
+      throw error;
+    }
+  }, 120_000);
+
+  afterEach(async (context) => {
+    if (context.task.result?.state === 'fail' && browser) {
+      await shot(`failed-${context.task.name.replace(/\W+/g, '-').slice(0, 60)}`).catch(() => undefined);
+    }
+  });
+
+  afterAll(async () => {
+    await cleanUp();
+  }, 60_000);
+
+  const messageBox = (): Locator => page.getByRole('textbox');
+  /** Rendered Adaptive Cards that show `text`. */
+  const cards = (text: string): Locator => page.locator('.ac-adaptiveCard').filter({ hasText: text });
+
+  async function say(text: string): Promise<void> {
+    const sameText = page.getByText(text, { exact: true });
+    const before = await sameText.count();
+    const box = messageBox();
+    await box.click();
+    await box.fill(text);
+    await box.press('Enter');
+    // The user's own bubble (and the log panel line) show the message was sent.
+    await expect.poll(() => sameText.count(), { timeout: UI_TIMEOUT }).toBeGreaterThan(before);
+  }
+
+  async function shot(name: string): Promise<void> {
+    mkdirSync(RESULTS, { recursive: true });
+    await page.screenshot({ path: join(RESULTS, `playground-${name}.png`) });
+  }
+
+  /** The log panel's activity lines: [type, HTTP status] for each. */
+  async function loggedActivities(): Promise<[string, number][]> {
+    const text = await page.locator('body').innerText();
+    return [...text.matchAll(/(?:User Application|Agents Playground)\s+(\w+)\s+(\d{3})\b/g)].map((m) => [m[1]!, Number(m[2])]);
+  }
+
+  it('shows the welcome card when the Playground installs the bot on load', async () => {
+    const welcome = cards('Welcome to Quartermaster');
+    await welcome.waitFor();
+    expect(await welcome.count()).toBe(1);
+    await expect.poll(() => welcome.innerText()).toContain('Type help at any time');
+    expect(await welcome.getByRole('button', { name: 'Show help' }).isVisible()).toBe(true);
+    await expect.poll(loggedActivities, { timeout: UI_TIMEOUT }).toEqual(
+      expect.arrayContaining([['installationUpdate', 200], ['conversationUpdate', 200]]),
+    );
+    await shot('1-welcome');
+  });
+
+  it('answers "help" with the help card, admin commands included', async () => {
+    await say('help');
+    const help = cards('What I can do for you');
+    await expect.poll(() => help.count(), { timeout: UI_TIMEOUT }).toBe(1);
+    const text = await help.innerText();
+    expect(text).toContain('Signed in as Alex Wilber, role: admin.');
+    expect(text).toMatch(/^status\s+Storage, version and uptime of Quartermaster$/m);
+    expect(text).toMatch(/^whoami\s/m);
+    await shot('2-help');
+    if (process.env.UPDATE_SCREENSHOTS) {
+      // For the README: welcome card and help card, nothing focused, scrolled to the top.
+      await messageBox().blur();
+      await page.mouse.move(640, 760);
+      await cards('Welcome to Quartermaster').scrollIntoViewIfNeeded();
+      mkdirSync(join(projectRoot, 'docs', 'screenshots'), { recursive: true });
+      await page.screenshot({ path: README_SCREENSHOT });
+    }
+  });
+
+  it('replaces the welcome card by the help card when "Show help" is clicked', async () => {
+    const welcome = cards('Welcome to Quartermaster');
+    await welcome.getByRole('button', { name: 'Show help' }).click();
+    await expect.poll(() => welcome.count(), { timeout: UI_TIMEOUT }).toBe(0);
+    await expect.poll(() => cards('What I can do for you').count(), { timeout: UI_TIMEOUT }).toBe(2);
+    expect(await cards('What I can do for you').first().innerText()).toContain('role: admin');
+    await expect.poll(loggedActivities, { timeout: UI_TIMEOUT }).toEqual(expect.arrayContaining([['invoke', 200]]));
+    await shot('3-show-help');
+  });
+
+  it('says it did not understand nonsense, and offers help', async () => {
+    await say('florp the wibble');
+    const sorry = cards('Sorry, I didn\'t understand "florp the wibble".');
+    await expect.poll(() => sorry.count(), { timeout: UI_TIMEOUT }).toBe(1);
+    expect(await sorry.getByRole('button', { name: 'Show help' }).isVisible()).toBe(true);
+    await shot('4-unknown');
+  });
+
+  it('had no failed activity, error card or page error along the way', async () => {
+    const activities = await loggedActivities();
+    expect(activities.length).toBeGreaterThanOrEqual(8);
+    expect(activities.filter(([, status]) => status >= 400)).toEqual([]);
+    expect(await page.getByText(/Something went wrong|Sorry, that did not work|try again in a minute/).count()).toBe(0);
+    expect(pageErrors).toEqual([]);
+    // Only the Playground's CDN assets (fonts, an animation) were asked for, and refused.
+    expect([...blocked].filter((origin) => !origin.endsWith('.cdn.office.net'))).toEqual([]);
+  });
+});
