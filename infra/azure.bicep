@@ -68,6 +68,11 @@ var tableNames = [
   'qmState' // bot/conversation state (teams-ai Storage on @azure/data-tables)
   'qmConversations' // conversation references for proactive messages
   'qmAudit' // approvals / fulfilment audit trail
+  'qmRequests' // license requests (JSON document + index columns, ETag-checked)
+  'qmPolicies' // approval policies per tenant
+  'qmSettings' // per-tenant settings (approvals channel...)
+  'qmCards' // one row per approval card sent, for updates
+  'qmLeases' // job leases so that one instance runs each job window
 ]
 var queueNames = [
   'fulfilment' // approved license requests waiting to be ordered (slow work, off the invoke path)

@@ -17,6 +17,42 @@ export interface CardData {
   whoami: { name: string; aadObjectId: string; tenantId: string; roleLabel: string; conversationType: string; isAdmin: boolean };
   status: { storage: string; version: string; environment: string; authentication: string; instance: string; uptime: string };
   'unknown-command': { text: string };
+  'request-form': {
+    general: string;
+    products: { title: string; value: string }[];
+    selectedOfferId: string;
+    selectedPrice: string;
+    quantity: number;
+    maxQuantity: number;
+    forWhom: string;
+    justification: string;
+    justificationLabel: string;
+    errors: { offerId: string; quantity: string; forWhom: string; justification: string };
+    priceList: { name: string; price: string }[];
+  };
+  approval: {
+    requestId: string;
+    title: string;
+    statusLabel: string;
+    statusColor: 'Default' | 'Good' | 'Attention' | 'Warning' | 'Accent';
+    requesterName: string;
+    beneficiaryName: string;
+    productName: string;
+    quantity: number;
+    cost: string;
+    freeSeats: string;
+    stageLabel: string;
+    justification: string;
+    note: string;
+    history: { line: string }[];
+    canDecide: boolean;
+    canCancel: boolean;
+    stageIndex: number;
+    /** Teams user ids (29:...) whose client refreshes the card: at most 60. */
+    refreshUserIds: string[];
+  };
+  'request-list': { title: string; emptyText: string; items: { heading: string; detail: string; actionTitle: string; actionVerb: string; requestId: string }[] };
+  'table-list': { title: string; subtitle: string; emptyText: string; items: { heading: string; facts: { title: string; value: string }[] }[] };
   error: { title: string; message: string; reference: string };
 }
 

@@ -1,7 +1,7 @@
 // Base for table repositories: typed entities, tenant-first partition keys, ETag-checked
 // updates and paging. Subclasses expose domain methods and never leak keys or ETags
 // beyond the opaque `etag` they hand back for a later conditional update.
-import type { TableClient, TableEntityResult } from '@azure/data-tables';
+import { odata, type TableClient, type TableEntityResult } from '@azure/data-tables';
 import { ConcurrencyError, guard, statusOf } from './errors.js';
 import { decodeKey, encodeKey } from './keys.js';
 import type { TableName, TableStore } from './table-store.js';
@@ -25,6 +25,9 @@ export interface PageOptions {
   pageSize?: number;
   continuationToken?: string;
 }
+
+/** Builds an OData filter with every value escaped: `filter\`Status eq ${status}\``. */
+export const filter = odata;
 
 const SYSTEM_PROPERTIES = new Set(['partitionKey', 'rowKey', 'etag', 'timestamp', 'odata.etag', 'odata.metadata']);
 
@@ -101,13 +104,14 @@ export abstract class TableRepository<T extends EntityShape> {
     });
   }
 
-  /** One page of a partition, in RowKey order. */
-  protected async pageRows(partitionKey: string, options: PageOptions = {}): Promise<Page<Stored<T>>> {
+  /** One page of a partition, in RowKey order; `where` (from `filter`) narrows it further. */
+  protected async pageRows(partitionKey: string, options: PageOptions = {}, where?: string): Promise<Page<Stored<T>>> {
     const table = await this.client();
     const pageSize = Math.min(Math.max(options.pageSize ?? 50, 1), 1000);
+    const inPartition = odata`PartitionKey eq ${partitionKey}`;
     return guard(async () => {
       const pages = table
-        .listEntities<T>({ queryOptions: { filter: `PartitionKey eq '${partitionKey.replace(/'/g, "''")}'` } })
+        .listEntities<T>({ queryOptions: { filter: where ? `${inPartition} and (${where})` : inPartition } })
         .byPage({ maxPageSize: pageSize, ...(options.continuationToken ? { continuationToken: options.continuationToken } : {}) });
       const first = await pages.next();
       if (first.done || !first.value) return { items: [] };
@@ -117,6 +121,18 @@ export abstract class TableRepository<T extends EntityShape> {
         ...(page.continuationToken ? { continuationToken: page.continuationToken } : {}),
       };
     });
+  }
+
+  /** Every row matching `where`, across partitions (for jobs; keep the filter selective). */
+  protected async *queryRows(where: string): AsyncIterable<Stored<T> & { partitionKey: string }> {
+    const table = await this.client();
+    const rows = table.listEntities<T>({ queryOptions: { filter: where } });
+    const iterator = rows[Symbol.asyncIterator]();
+    for (;;) {
+      const next = await guard(() => iterator.next());
+      if (next.done) return;
+      yield { ...this.toStored(next.value), partitionKey: next.value.partitionKey ?? '' };
+    }
   }
 
   private toStored(entity: TableEntityResult<T>): Stored<T> {

@@ -17,6 +17,35 @@ const samples: { [N in keyof CardData]: CardData[N][] } = {
   status: [{ storage: 'reachable (3 ms)', version: '0.1.0', environment: 'test', authentication: 'off', instance: 'host (pid 1)', uptime: '5 min' }],
   'unknown-command': [{ text: 'order a pizza ${notBound} **bold**' }],
   error: [{ title: 'Sorry', message: 'It broke', reference: 'abc123' }],
+  'request-form': [
+    {
+      general: '', products: [{ title: 'Visio Plan 2', value: 'A:B:C' }, { title: 'Power BI Pro', value: 'D:E:F' }], selectedOfferId: 'A:B:C',
+      selectedPrice: '15.00 USD per seat per month, 1-year term', quantity: 1, maxQuantity: 25, forWhom: '', justification: '', justificationLabel: 'Why do you need it? (required)',
+      errors: { offerId: '', quantity: '', forWhom: '', justification: '' }, priceList: [{ name: 'Visio Plan 2', price: '15.00 USD' }],
+    },
+    {
+      general: 'Please fix the fields below.', products: [{ title: 'Visio Plan 2', value: 'A:B:C' }], selectedOfferId: '', selectedPrice: '', quantity: 0, maxQuantity: 25,
+      forWhom: 'nobody@example.com', justification: '', justificationLabel: 'Why do you need it?',
+      errors: { offerId: 'Choose a product', quantity: 'Enter 1 to 25', forWhom: 'No such user', justification: 'Required' }, priceList: [],
+    },
+  ],
+  approval: [
+    {
+      requestId: 'REQ-1', title: 'Visio Plan 2 for Alex Wilber', statusLabel: 'Waiting for Adele Vance', statusColor: 'Warning', requesterName: 'Alex Wilber',
+      beneficiaryName: 'Alex Wilber', productName: 'Visio Plan 2', quantity: 1, cost: '15.00 USD / month', freeSeats: '0', stageLabel: 'Stage 1 of 2: Adele Vance (manager)',
+      justification: 'Diagrams', note: '', history: [{ line: 'Created by Alex' }], canDecide: true, canCancel: false, stageIndex: 0, refreshUserIds: ['29:adele'],
+    },
+    {
+      requestId: 'REQ-1', title: 'Visio Plan 2 for Alex Wilber', statusLabel: 'Approved', statusColor: 'Good', requesterName: 'Alex Wilber', beneficiaryName: 'Alex Wilber',
+      productName: 'Visio Plan 2', quantity: 1, cost: '15.00 USD / month', freeSeats: '0', stageLabel: 'Done', justification: '', note: 'Buying a seat', history: [],
+      canDecide: false, canCancel: true, stageIndex: 1, refreshUserIds: [],
+    },
+  ],
+  'request-list': [
+    { title: 'Your requests', emptyText: 'None', items: [{ heading: 'Visio', detail: 'pending', actionTitle: 'Cancel', actionVerb: 'cancelRequest', requestId: 'R1' }, { heading: 'E3', detail: 'done', actionTitle: '', actionVerb: '', requestId: 'R2' }] },
+    { title: 'Your requests', emptyText: 'You have no requests yet.', items: [] },
+  ],
+  'table-list': [{ title: 'Policies', subtitle: '', emptyText: 'None', items: [{ heading: 'Default', facts: [{ title: 'Stages', value: 'manager' }] }] }],
 };
 
 function parseWarnings(card: unknown): string[] {
@@ -58,6 +87,14 @@ describe('card templates', () => {
     expect(personal).toContain('Hi Alex!');
     expect(personal).not.toContain('Thanks for adding me');
     expect(team).toContain('Thanks for adding me to Finance');
+  });
+
+  it('binds the refresh user ids as an array (Teams ignores a string)', () => {
+    const card = renderer.render('approval', samples.approval[0]!) as any;
+    expect(card.refresh.userIds).toEqual(['29:adele']);
+    expect((renderer.render('approval', samples.approval[1]!) as any).refresh.userIds).toEqual([]);
+    expect(card.actions.map((a: any) => a.title)).toEqual(['Approve', 'Reject']);
+    expect(card.actions[0].data).toEqual({ requestId: 'REQ-1', stageIndex: 0 });
   });
 
   it('repeats a row per command in help', () => {
