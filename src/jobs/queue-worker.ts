@@ -18,6 +18,8 @@ export interface QueueWorkerOptions<T> {
   visibilitySeconds?: number;
   idlePollMs?: number;
   batchSize?: number;
+  /** Delay before a failed message is tried again (default 2^attempt s, at most 5 min). */
+  backoffSeconds?: (attempt: number) => number;
 }
 
 export class QueueWorker<T> {
@@ -73,7 +75,7 @@ export class QueueWorker<T> {
         await queue.complete(message).catch(() => undefined);
         return;
       }
-      const delay = Math.min(2 ** message.dequeueCount, 300);
+      const delay = (this.options.backoffSeconds ?? ((n: number) => Math.min(2 ** n, 300)))(message.dequeueCount);
       log.warn({ err: error, queue: name, attempt: message.dequeueCount, retryInSeconds: delay }, 'message failed; will retry');
       await queue.retryLater(message, delay).catch(() => undefined); // else it reappears after its visibility timeout
     }

@@ -1,0 +1,124 @@
+// Leases, the scheduler and the queue worker on a real Azurite: one run per window across
+// instances, takeover after a crash, nothing lost, poison messages end.
+import { randomBytes } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { inject } from 'vitest';
+import { QueueWorker } from '../../src/jobs/queue-worker.js';
+import { Scheduler } from '../../src/jobs/scheduler.js';
+import { createLogger } from '../../src/logger.js';
+import { Leases } from '../../src/storage/leases.js';
+import { WorkQueues } from '../../src/storage/queues.js';
+import { TableStore } from '../../src/storage/table-store.js';
+
+const log = createLogger('silent');
+const connection = () => ({ kind: 'connection-string' as const, connectionString: inject('storageConnectionString') });
+let store: TableStore;
+beforeAll(async () => {
+  store = new TableStore(connection(), `j${randomBytes(5).toString('hex')}`);
+  await store.ensureTables();
+});
+
+describe('leases', () => {
+  it('let exactly one of several instances take a window', async () => {
+    const instances = ['a', 'b', 'c', 'd', 'e'].map((h) => new Leases(store, h));
+    const taken = await Promise.all(instances.map((l) => l.acquire('reminders', '2026-11-22T10:00', 60_000)));
+    expect(taken.filter(Boolean)).toHaveLength(1);
+  });
+
+  it('are taken over once the holder is gone, and never after completion', async () => {
+    const a = new Leases(store, 'a');
+    const b = new Leases(store, 'b');
+    const t0 = new Date('2026-11-22T10:00:00Z');
+    expect(await a.acquire('sync', 'w1', 60_000, t0)).toBe(true);
+    expect(await b.acquire('sync', 'w1', 60_000, new Date(t0.getTime() + 30_000))).toBe(false);
+    expect(await b.acquire('sync', 'w1', 60_000, new Date(t0.getTime() + 61_000))).toBe(true);
+    await b.complete('sync', 'w1');
+    expect(await a.acquire('sync', 'w1', 60_000, new Date(t0.getTime() + 999_000))).toBe(false);
+  });
+});
+
+describe('scheduler', () => {
+  it('runs a window once across three instances', async () => {
+    let runs = 0;
+    const job = { name: 'count', pattern: '* * * * *', leaseMs: 60_000, run: async () => void runs++ };
+    const schedulers = ['x', 'y', 'z'].map((h) => new Scheduler(new Leases(store, h), log));
+    const now = new Date('2026-11-22T11:05:20Z');
+    const results = await Promise.all(schedulers.map((s) => s.runWindow(job, now)));
+    expect(results.filter(Boolean)).toHaveLength(1);
+    expect(runs).toBe(1);
+    expect(await schedulers[0]!.runWindow(job, new Date('2026-11-22T11:05:50Z'))).toBe(false); // same minute
+    expect(await schedulers[1]!.runWindow(job, new Date('2026-11-22T11:06:00Z'))).toBe(true); // next one
+  });
+
+  it('lets another instance retry a window whose run failed', async () => {
+    let attempts = 0;
+    const job = { name: 'flaky', pattern: '* * * * *', leaseMs: 1, run: async () => { if (++attempts === 1) throw new Error('first run fails'); } };
+    const now = new Date('2026-11-22T12:00:00Z');
+    expect(await new Scheduler(new Leases(store, 'p'), log).runWindow(job, now)).toBe(false);
+    expect(await new Scheduler(new Leases(store, 'q'), log).runWindow(job, new Date(now.getTime() + 10))).toBe(true);
+    expect(attempts).toBe(2);
+  });
+});
+
+describe('queue worker', () => {
+  let queues: WorkQueues;
+  const workers: QueueWorker<any>[] = [];
+  beforeAll(() => {
+    queues = new WorkQueues(connection(), `q${randomBytes(4).toString('hex')}`);
+  });
+  afterAll(async () => {
+    await Promise.all(workers.map((w) => w.stop()));
+  });
+
+  const until = async (predicate: () => boolean, what: string) => {
+    const deadline = Date.now() + 20_000;
+    while (!predicate()) {
+      if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  };
+
+  it('processes every message once across two workers, including those asked back later', async () => {
+    const queue = queues.queue<{ n: number }>('fulfilment');
+    const handled: number[] = [];
+    const deferred = new Set<number>();
+    const handle = async ({ n }: { n: number }) => {
+      if (n % 5 === 0 && !deferred.has(n)) {
+        deferred.add(n);
+        return { retryAfterSeconds: 1 };
+      }
+      handled.push(n);
+      return { done: true as const };
+    };
+    for (const name of ['w1', 'w2']) {
+      const worker = new QueueWorker({ name, queue, handle, onPoison: async () => undefined, log, idlePollMs: 50 });
+      workers.push(worker);
+      worker.start();
+    }
+    await Promise.all(Array.from({ length: 20 }, (_, n) => queue.send({ n })));
+    await until(() => handled.length >= 20, '20 messages');
+    expect([...handled].sort((a, b) => a - b)).toEqual(Array.from({ length: 20 }, (_, n) => n));
+    expect(deferred.size).toBe(4);
+    expect(await queue.approximateCount()).toBe(0);
+  });
+
+  it('gives up on a message that keeps failing, once', async () => {
+    const queue = queues.queue<{ bad: boolean }>('notifications');
+    let attempts = 0;
+    const poisoned: unknown[] = [];
+    const worker = new QueueWorker({
+      name: 'poison', queue, log, idlePollMs: 50, maxAttempts: 3, backoffSeconds: () => 0,
+      handle: async () => {
+        attempts++;
+        throw new Error('always fails');
+      },
+      onPoison: async (body) => void poisoned.push(body),
+    });
+    workers.push(worker);
+    worker.start();
+    await queue.send({ bad: true });
+    await until(() => poisoned.length === 1, 'the poison handler');
+    expect(attempts).toBe(3);
+    expect(poisoned).toEqual([{ bad: true }]);
+  });
+});
