@@ -46,6 +46,10 @@ export async function startServer(deps: ServerDeps, host: string, port: number):
       if (closing && inFlight === 0) drained?.();
     }
   });
+  // The Agents Playground probes the endpoint with HEAD before it connects.
+  server.head('/api/messages', async (_req, res) => {
+    res.send(200);
+  });
   server.get('/healthz', async (_req, res) => {
     res.send(200, { status: 'ok' });
   });

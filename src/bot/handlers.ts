@@ -1,6 +1,6 @@
 // Handlers for the basics: welcome, help, whoami, status, and what to do with anything
 // the bot does not understand. Each reads the activity, asks a service, replies.
-import type { TurnContext } from 'botbuilder';
+import { TeamsInfo, type TurnContext } from 'botbuilder';
 import { describeRoles } from '../domain/roles.js';
 import type { AuditLog } from '../storage/audit-log.js';
 import type { ConversationReferences } from '../storage/conversation-references.js';
@@ -32,7 +32,7 @@ export function basicHandlers({ cards, roles, health, audit, conversations }: Ha
       const teamName = (context.activity.channelData as { team?: { name?: string } } | undefined)?.team?.name;
       const inTeam = conversation.conversationType === 'channel' || conversation.conversationType === 'groupChat';
       await audit.record({ tenantId: tenantIdOf(context.activity)!, ...actorOf(context.activity), action: 'bot.installed', target: conversation.id, after: { conversationType: conversation.conversationType ?? 'personal' } });
-      const firstName = (context.activity.from.name ?? '').split(' ')[0] || 'there';
+      const firstName = (await displayNameOf(context)).split(' ')[0] || 'there';
       await sendCard(context, cards.render('welcome', { firstName, inTeam, conversationName: teamName ?? conversation.name ?? 'this chat' }));
     },
 
@@ -89,6 +89,16 @@ export function basicHandlers({ cards, roles, health, audit, conversations }: Ha
       await sendInvokeError(context, 400, 'UnknownAction', 'This button is no longer supported. Type help to see what I can do.');
     },
   };
+}
+
+/** Install events often carry no name: ask Teams for the member when it is missing. */
+async function displayNameOf(context: TurnContext): Promise<string> {
+  if (context.activity.from.name) return context.activity.from.name;
+  try {
+    return (await TeamsInfo.getMember(context, context.activity.from.id)).name ?? '';
+  } catch {
+    return '';
+  }
 }
 
 export function formatDuration(totalSeconds: number): string {

@@ -15,7 +15,9 @@ export async function startPlayground(
     process.execPath,
     [require.resolve('@microsoft/m365agentsplayground/cli.js'), '-e', options.botEndpoint, '-c', 'msteams', '-p', String(options.port), '--disable-telemetry'],
     // Its working folder holds its config (.m365agentsplayground.yml, optional) and logs.
-    { cwd: options.workDir },
+    // Its Application Insights "statsbeat" would otherwise look up Azure hosts even with
+    // telemetry off: local runs reach nothing but loopback.
+    { cwd: options.workDir, env: { ...process.env, APPLICATION_INSIGHTS_NO_STATSBEAT: '1' } },
   );
   let port: number | undefined;
   // It falls back to a random port when ours is taken, and says which on stdout.

@@ -17,11 +17,12 @@
 // - The log panel lists every activity as "<sender> -> <receiver> <type> <HTTP status>".
 // - The page asks a CDN for Segoe UI fonts and an animation worklet; we block everything
 //   that is not loopback, so it falls back to the system font.
+// - The Playground probes the bot endpoint with HEAD on every page load (the bot says 405).
 import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type Browser, type Locator, type Page } from 'playwright-core';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { ChildProcesses } from '../../src/local/child-processes.js';
 import { startPlayground } from '../../src/local/playground.js';
 import { createLogger } from '../../src/logger.js';
@@ -59,6 +60,7 @@ describe.skipIf(!hasChromium && !inCI)('Agents Playground in headless Chromium',
       ['playground', () => children?.stopAll()],
       ['bot', () => harness?.stop()],
       ['work dir', async () => workDir && rmSync(workDir, { recursive: true, force: true })],
+      ['environment', async () => vi.unstubAllEnvs()],
     ];
     browser = undefined;
     for (const [name, step] of steps) {
@@ -81,6 +83,10 @@ describe.skipIf(!hasChromium && !inCI)('Agents Playground in headless Chromium',
       harness = await BotHarness.start({ bootstrapAdmins: [PLAYGROUND_USER] });
       children = new ChildProcesses(createLogger('silent'));
       workDir = mkdtempSync(join(tmpdir(), 'qm-playground-'));
+      // Even with --disable-telemetry, the Playground's Application Insights SDK starts
+      // "Statsbeat": a DNS lookup of *.in.applicationinsights.azure.com and a probe of the
+      // Azure metadata endpoint 169.254.169.254. This switch (inherited by the child) stops both.
+      vi.stubEnv('APPLICATION_INSIGHTS_NO_STATSBEAT', '1');
       const playground = await startPlayground(children, { port: await freePort(), botEndpoint: `${harness.qm.url}/api/messages`, workDir });
 
       browser = await chromium.launch({

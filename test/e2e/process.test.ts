@@ -13,11 +13,15 @@ import { LoopbackConnector } from '../harness/loopback-connector.js';
 
 const TENANT = '33333333-3333-3333-3333-333333333333';
 
+/** Every process a test started, so a failing test still leaves nothing behind. */
+const startedProcesses: ChildProcess[] = [];
+
 function startEntryPoint(env: Record<string, string>): { child: ChildProcess; stdout: () => string; stderr: () => string; exited: Promise<number | null> } {
   const child = spawn(process.execPath, ['--import', 'tsx', '--no-deprecation', 'src/index.ts'], {
     env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ENV_FILE: 'none', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
+  startedProcesses.push(child);
   let out = '';
   let err = '';
   child.stdout!.on('data', (c: Buffer) => (out += c.toString()));
@@ -81,6 +85,12 @@ describe('local mode', () => {
   const dataDir = mkdtempSync(join(tmpdir(), 'qm-local-'));
   const connector = new LoopbackConnector();
   afterAll(async () => {
+    for (const child of startedProcesses) {
+      if (child.exitCode === null && child.signalCode === null) {
+        for (const pid of descendants(child.pid!)) process.kill(pid, 'SIGKILL');
+        child.kill('SIGKILL');
+      }
+    }
     await connector.stop();
     rmSync(dataDir, { recursive: true, force: true });
   });
