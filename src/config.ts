@@ -79,7 +79,30 @@ const EnvSchema = z.object({
   PLAYGROUND_PORT: port(56150),
 
   BOOTSTRAP_ADMINS: adminList,
+
+  CONNECTORS: z.enum(['sandbox', 'production'], { message: 'expected sandbox or production' }).default('sandbox'),
+  GRAPH_CLIENT_ID: optionalText,
+  GRAPH_CLIENT_SECRET: optionalText,
+  PARTNER_CENTER_CLIENT_ID: optionalText,
+  PARTNER_CENTER_CLIENT_SECRET: optionalText,
+  PARTNER_CENTER_TENANT_ID: optionalText,
+  APPROVER_GROUP_ID: optionalText,
+  POLICY_CURRENCY: z.string().regex(/^[A-Z]{3}$/, 'expected a 3-letter currency code such as USD').default('USD'),
+  POLICY_AUTO_APPROVE_BELOW: z.string().regex(/^\d{1,9}(\.\d{1,2})?$/, 'expected an amount such as 50 or 49.99').default('50'),
+  POLICY_SECOND_STAGE_ABOVE: z.string().regex(/^\d{1,9}(\.\d{1,2})?$/, 'expected an amount such as 200').default('200'),
 });
+
+export type ConnectorsConfig =
+  | { mode: 'sandbox' }
+  | { mode: 'production'; graph: { clientId: string; clientSecret: string }; partnerCenter: { clientId: string; clientSecret: string; partnerTenantId: string } };
+
+export interface PolicySeedConfig {
+  currency: string;
+  autoApproveBelow: string;
+  secondStageAbove: string;
+  /** The Entra group behind the default policy's "License approvers" stage. */
+  approverGroupId?: string;
+}
 
 export type StorageConfig =
   | { kind: 'connection-string'; connectionString: string }
@@ -105,6 +128,8 @@ export interface AppConfig {
   tablePrefix: string;
   playground?: { port: number };
   bootstrapAdmins: { tenantId: string; aadObjectId: string }[];
+  connectors: ConnectorsConfig;
+  policy: PolicySeedConfig;
 }
 
 /**
@@ -148,6 +173,21 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     throw new ConfigError(`${e.LOCAL_AZURITE ? 'LOCAL_AZURITE' : 'PLAYGROUND'}: must be false when NODE_ENV=production`);
   }
 
+  if (production && e.CONNECTORS !== 'production') {
+    throw new ConfigError('CONNECTORS: must be production when NODE_ENV=production (the sandbox emulators are for local runs and tests)');
+  }
+  let connectors: ConnectorsConfig = { mode: 'sandbox' };
+  if (e.CONNECTORS === 'production') {
+    for (const name of ['GRAPH_CLIENT_ID', 'GRAPH_CLIENT_SECRET', 'PARTNER_CENTER_CLIENT_ID', 'PARTNER_CENTER_CLIENT_SECRET', 'PARTNER_CENTER_TENANT_ID', 'APPROVER_GROUP_ID'] as const) {
+      if (!e[name]) throw new ConfigError(`${name}: required when CONNECTORS=production`);
+    }
+    connectors = {
+      mode: 'production',
+      graph: { clientId: e.GRAPH_CLIENT_ID!, clientSecret: e.GRAPH_CLIENT_SECRET! },
+      partnerCenter: { clientId: e.PARTNER_CENTER_CLIENT_ID!, clientSecret: e.PARTNER_CENTER_CLIENT_SECRET!, partnerTenantId: e.PARTNER_CENTER_TENANT_ID! },
+    };
+  }
+
   let storage: StorageConfig;
   if (e.AZURE_STORAGE_CONNECTION_STRING) {
     storage = { kind: 'connection-string', connectionString: e.AZURE_STORAGE_CONNECTION_STRING };
@@ -175,5 +215,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     tablePrefix: e.TABLE_PREFIX,
     ...(e.PLAYGROUND ? { playground: { port: e.PLAYGROUND_PORT } } : {}),
     bootstrapAdmins: e.BOOTSTRAP_ADMINS,
+    connectors,
+    policy: {
+      currency: e.POLICY_CURRENCY,
+      autoApproveBelow: e.POLICY_AUTO_APPROVE_BELOW,
+      secondStageAbove: e.POLICY_SECOND_STAGE_ABOVE,
+      ...(e.APPROVER_GROUP_ID ? { approverGroupId: e.APPROVER_GROUP_ID } : {}),
+    },
   };
 }

@@ -6,7 +6,7 @@ import { pathToFileURL } from 'node:url';
 import { ConfigError, loadConfig, loadEnvFile, type AppConfig } from './config.js';
 import { createLogger, type Logger } from './logger.js';
 import { projectRoot } from './paths.js';
-import { createBot } from './bot/app.js';
+import { createAdapter, createBot } from './bot/app.js';
 import { CardRenderer } from './bot/cards.js';
 import { ChildProcesses } from './local/child-processes.js';
 import { HealthService } from './services/health.js';
@@ -16,6 +16,25 @@ import { AuditLog } from './storage/audit-log.js';
 import { ConversationReferences } from './storage/conversation-references.js';
 import { TableStore } from './storage/table-store.js';
 import { TableTurnStateStorage } from './storage/turn-state-storage.js';
+import { defaultPolicies } from './domain/policy.js';
+import { createConnectors, type Connectors } from './connectors/index.js';
+import { QueueWorker } from './jobs/queue-worker.js';
+import { Scheduler } from './jobs/scheduler.js';
+import { Messenger } from './notify/messenger.js';
+import { TeamsRequestNotifier } from './notify/request-notifier.js';
+import { ApprovalService } from './services/approvals.js';
+import { CatalogService } from './services/catalog.js';
+import { FulfilmentService } from './services/fulfilment.js';
+import { ReminderService } from './services/reminders.js';
+import { RequestService, type FulfilmentJob } from './services/requests.js';
+import { CardRefs } from './storage/card-refs.js';
+import { Leases } from './storage/leases.js';
+import { PolicyRepository } from './storage/policies.js';
+import { WorkQueues } from './storage/queues.js';
+import { RequestRepository } from './storage/requests.js';
+import { SettingsRepository } from './storage/settings.js';
+import type { Sandbox } from './sandbox/index.js';
+import { hostname } from 'node:os';
 
 export type ResolvedConfig = AppConfig & { storage: Exclude<AppConfig['storage'], { kind: 'local-azurite' }> };
 
@@ -26,11 +45,25 @@ export interface Quartermaster {
   store: TableStore;
   audit: AuditLog;
   conversations: ConversationReferences;
+  requests: RequestRepository;
+  settings: SettingsRepository;
+  reminders: ReminderService;
+  /** The loopback emulators, when this instance started them (sandbox connectors). */
+  sandbox?: Sandbox;
   /** Graceful: stop accepting, finish turns in flight, close workers. */
   stop(): Promise<void>;
 }
 
-export async function startQuartermaster(config: ResolvedConfig, log = createLogger(config.logLevel)): Promise<Quartermaster> {
+export interface StartOptions {
+  /** Connectors to use instead of building them from the config (tests bring a sandbox). */
+  connectors?: Connectors;
+  /** Name of this instance in leases; defaults to host and pid. */
+  instanceName?: string;
+  /** False: take no queue work (tests that simulate a crash between approval and fulfilment). */
+  startWorkers?: boolean;
+}
+
+export async function startQuartermaster(config: ResolvedConfig, log = createLogger(config.logLevel), options: StartOptions = {}): Promise<Quartermaster> {
   const store = new TableStore(config.storage, config.tablePrefix);
   const audit = new AuditLog(store);
   const conversations = new ConversationReferences(store);
@@ -39,16 +72,57 @@ export async function startQuartermaster(config: ResolvedConfig, log = createLog
   // Tables are created in the background; until then /readyz says 503 and turns say "try again".
   store.ensureTables().catch((error: unknown) => log.warn({ err: error }, 'storage not reachable yet; will retry on first use'));
 
+  const { connectors, sandbox } = options.connectors ? { connectors: options.connectors, sandbox: undefined } : await buildConnectors(config, log);
+  const requests = new RequestRepository(store);
+  const settings = new SettingsRepository(store);
+  const policies = new PolicyRepository(store, () => defaultPolicies(config.policy.currency, {
+    approverGroupId: config.policy.approverGroupId ?? '',
+    autoApproveBelow: config.policy.autoApproveBelow,
+    secondStageAbove: config.policy.secondStageAbove,
+  }));
+  const catalog = new CatalogService(connectors.commerce, connectors.directory);
+  const cards = new CardRenderer();
+
+  const fulfilmentQueue = new WorkQueues(config.storage, config.tablePrefix).queue<FulfilmentJob>('fulfilment');
+  let worker: QueueWorker<FulfilmentJob> | undefined;
+  const enqueueFulfilment = async (job: FulfilmentJob) => {
+    await fulfilmentQueue.send(job);
+    worker?.nudge();
+  };
+
+  const adapter = createAdapter(config.bot);
+  const notifier = new TeamsRequestNotifier({ messenger: new Messenger(adapter, config.bot.appId ?? '', log), conversations, cardRefs: new CardRefs(store), settings, roles, cards, log });
+  const requestService = new RequestService({ catalog, directory: connectors.directory, requests, policies, roles, audit, notifications: notifier, enqueueFulfilment });
+  const approvals = new ApprovalService({ requests, audit, notifications: notifier, enqueueFulfilment });
+  const fulfilment = new FulfilmentService({ catalog, commerce: connectors.commerce, directory: connectors.directory, requests, policies, audit, notifications: notifier, log });
+  const reminders = new ReminderService({ requests, notifications: notifier, audit });
   const bot = createBot({
+    adapter,
     auth: config.bot,
     turnStateStorage: new TableTurnStateStorage(store),
-    cards: new CardRenderer(),
+    cards,
     roles,
     health,
     audit,
     conversations,
     log,
+    licensing: { requests: requestService, approvals, catalog, roles, policies, settings, audit, notifier },
   });
+
+  worker = new QueueWorker<FulfilmentJob>({
+    name: 'fulfilment',
+    queue: fulfilmentQueue,
+    handle: (job) => fulfilment.handle(job),
+    onPoison: (job, error) => fulfilment.giveUp(job, error),
+    log,
+    // Throttling and outages of the commerce APIs delay a request, they do not fail it.
+    maxAttempts: 40,
+    idlePollMs: config.environment === 'test' ? 100 : 1000,
+  });
+  if (options.startWorkers !== false) worker.start();
+  const scheduler = new Scheduler(new Leases(store, options.instanceName ?? `${hostname()}:${process.pid}`), log);
+  scheduler.add({ name: 'request-reminders', pattern: '*/15 * * * *', leaseMs: 10 * 60_000, run: async (now) => void log.info(await reminders.run(now), 'reminders sent') });
+
   const server = await startServer({ bot, storageReady: () => health.storageReady(), log }, config.host, config.port);
 
   return {
@@ -58,8 +132,25 @@ export async function startQuartermaster(config: ResolvedConfig, log = createLog
     store,
     audit,
     conversations,
-    stop: () => server.close(config.shutdownTimeoutMs),
+    requests,
+    settings,
+    reminders,
+    ...(sandbox && { sandbox }),
+    async stop() {
+      await server.close(config.shutdownTimeoutMs);
+      await Promise.all([worker?.stop(), scheduler.stop()]);
+      await sandbox?.stop();
+    },
   };
+}
+
+/** Production connectors, or the loopback emulators started here for local runs. */
+async function buildConnectors(config: ResolvedConfig, log: Logger): Promise<{ connectors: Connectors; sandbox?: Sandbox }> {
+  if (config.connectors.mode === 'production') return { connectors: createConnectors({ mode: 'production', graph: config.connectors.graph, partnerCenter: config.connectors.partnerCenter }, log) };
+  const { startSandbox } = await import('./sandbox/index.js');
+  const sandbox = await startSandbox();
+  log.info({ graph: sandbox.urls.graph, partnerCenter: sandbox.urls.partnerCenter }, 'sandbox connectors: loopback emulators with demo data');
+  return { connectors: createConnectors({ mode: 'sandbox', sandbox }, log), sandbox };
 }
 
 export async function main(): Promise<void> {

@@ -20,6 +20,8 @@ export const redactedPaths = [
   'req.headers.authorization',
   'config.bot.appPassword',
   'config.storage.connectionString',
+  'config.connectors.graph.clientSecret',
+  'config.connectors.partnerCenter.clientSecret',
 ];
 
 /**

@@ -8,10 +8,13 @@ import { tenantIdOf } from './activity.js';
 import { command } from './commands.js';
 import { createErrorBoundary } from './error-boundary.js';
 import { basicHandlers, type HandlerDeps } from './handlers.js';
+import { requestHandlers, type RequestHandlerDeps } from './request-handlers.js';
 import { isCardAction } from './replies.js';
 import { QuartermasterTurnState } from './turn-state.js';
 
 export interface BotDeps extends HandlerDeps {
+  adapter: TeamsAdapter;
+  licensing: Omit<RequestHandlerDeps, 'cards'>;
   auth: BotAuthConfig;
   turnStateStorage: Storage;
   log: Logger;
@@ -23,14 +26,19 @@ export interface Bot {
   run(context: TurnContext): Promise<void>;
 }
 
-export function createBot(deps: BotDeps): Bot {
-  const adapter = new TeamsAdapter({
-    MicrosoftAppId: deps.auth.appId ?? '',
-    MicrosoftAppPassword: deps.auth.appPassword ?? '',
+/** The Bot Framework adapter: checks incoming tokens, and sends (also proactively). */
+export function createAdapter(auth: BotAuthConfig): TeamsAdapter {
+  return new TeamsAdapter({
+    MicrosoftAppId: auth.appId ?? '',
+    MicrosoftAppPassword: auth.appPassword ?? '',
     // No app id = authentication off (local); botbuilder only allows that as MultiTenant.
-    MicrosoftAppType: deps.auth.appId ? deps.auth.appType : 'MultiTenant',
-    MicrosoftAppTenantId: deps.auth.tenantId ?? '',
+    MicrosoftAppType: auth.appId ? auth.appType : 'MultiTenant',
+    MicrosoftAppTenantId: auth.tenantId ?? '',
   });
+}
+
+export function createBot(deps: BotDeps): Bot {
+  const adapter = deps.adapter;
   adapter.onTurnError = createErrorBoundary(deps.cards, deps.log);
 
   const app = new Application<QuartermasterTurnState>({
@@ -43,13 +51,27 @@ export function createBot(deps: BotDeps): Bot {
   });
 
   const h = basicHandlers(deps);
+  const r = requestHandlers({ ...deps.licensing, cards: deps.cards });
   app.conversationUpdate('membersAdded', h.welcome);
   app.conversationUpdate('membersRemoved', h.goodbye);
   app.message(command('help'), h.help);
   app.message(command('whoami'), h.whoami);
   app.message(command('status'), h.status);
+  app.message(command('request'), r.requestCommand);
+  app.message(command('my requests'), r.myRequests);
+  app.message(command('approvals'), r.waitingForMe);
+  app.message(command('policies'), r.listPolicies);
+  app.message(command('audit'), r.auditLog);
+  app.message(command('set approvals channel'), r.setApprovalsChannel);
   app.adaptiveCards.actionExecute('showHelp', h.showHelp);
+  app.adaptiveCards.actionExecute('submitRequest', r.submitRequest);
+  app.adaptiveCards.actionExecute('approveRequest', r.approve);
+  app.adaptiveCards.actionExecute('rejectRequest', r.reject);
+  app.adaptiveCards.actionExecute('cancelRequest', r.cancel);
+  app.adaptiveCards.actionExecute('refreshRequest', r.refresh);
+  app.adaptiveCards.actionExecute('showRequest', r.open);
   // Fallbacks: registered last, so they only see what no handler above took.
+  app.message(r.isRequestText, r.requestCommand); // free text such as "I need 2 Visio licenses"
   app.activity(ActivityTypes.Message, h.unknownText);
   app.addRoute(async (context) => isCardAction(context), h.unknownCardAction, true);
 

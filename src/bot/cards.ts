@@ -27,7 +27,7 @@ export interface CardData {
     forWhom: string;
     justification: string;
     justificationLabel: string;
-    errors: { offerId: string; quantity: string; forWhom: string; justification: string };
+    errors: { productOfferId: string; quantity: string; forWhom: string; justification: string };
     priceList: { name: string; price: string }[];
   };
   approval: {

@@ -11,7 +11,13 @@ export interface CommandSpec extends CommandLine {
 
 export const COMMANDS: CommandSpec[] = [
   { name: 'help', usage: 'help', description: 'Show the commands you can use', roles: ['requester'] },
+  { name: 'request', usage: 'request [product]', description: 'Ask for a license, e.g. "request visio" or "I need 2 Power BI Pro licenses"', roles: ['requester'] },
+  { name: 'my requests', usage: 'my requests', description: 'Your recent requests and where they are; cancel one while it waits', roles: ['requester'] },
+  { name: 'approvals', usage: 'approvals', description: 'Requests waiting for your decision', roles: ['requester'] },
   { name: 'whoami', usage: 'whoami', description: 'Your name, tenant and role as I see them', roles: ['requester'] },
+  { name: 'policies', usage: 'policies', description: 'The approval policies of your organisation', roles: ['admin'] },
+  { name: 'audit', usage: 'audit [name or product]', description: 'Recent changes: who did what, when', roles: ['admin'] },
+  { name: 'set approvals channel', usage: 'set approvals channel', description: 'Type it in a team channel to post every approval card there too', roles: ['admin'] },
   { name: 'status', usage: 'status', description: 'Storage, version and uptime of Quartermaster', roles: ['admin'] },
 ];
 
@@ -21,11 +27,25 @@ export function commandsFor(roles: readonly Role[]): CommandLine[] {
 
 /** "help", "/help", "Help me" → "help": the first word, lower-cased, without a leading slash. */
 export function commandWord(text: string | undefined): string {
-  return (text ?? '').trim().split(/\s+/)[0]?.replace(/^\//, '').toLowerCase() ?? '';
+  return normalized(text).split(' ')[0] ?? '';
 }
 
-/** Route selector for a command typed in a message. */
+/** Lower case, single spaces, no leading slash: "  /My   Requests" → "my requests". */
+export function normalized(text: string | undefined): string {
+  return (text ?? '').trim().replace(/^\//, '').replace(/\s+/g, ' ').toLowerCase();
+}
+
+/** What follows a command: "request 2 visio" → "2 visio". */
+export function commandArgument(text: string | undefined, name: string): string {
+  const words = (text ?? '').trim().replace(/^\//, '').split(/\s+/);
+  return words.slice(name.split(' ').length).join(' ');
+}
+
+/** Route selector for a command typed in a message (one or more words, then arguments). */
 export function command(name: string) {
-  return async (context: TurnContext): Promise<boolean> =>
-    context.activity.type === 'message' && commandWord(context.activity.text) === name;
+  return async (context: TurnContext): Promise<boolean> => {
+    if (context.activity.type !== 'message') return false;
+    const text = normalized(context.activity.text);
+    return text === name || text.startsWith(`${name} `);
+  };
 }

@@ -4,6 +4,7 @@ import { randomBytes } from 'node:crypto';
 import { ActivityTypes, INVOKE_RESPONSE_KEY, type TurnContext } from 'botbuilder';
 import type { Logger } from '../logger.js';
 import { isStorageUnavailable } from '../storage/errors.js';
+import { ConnectorError } from '../connectors/ports.js';
 import type { CardRenderer } from './cards.js';
 import { isCardAction, sendCard, sendInvokeError } from './replies.js';
 
@@ -22,11 +23,11 @@ export function createErrorBoundary(cards: CardRenderer, log: Logger) {
       { err: error, correlationId: reference, activityType: activity?.type, activityName: activity?.name, conversationId: activity?.conversation?.id },
       storageDown ? 'storage unreachable during a turn' : 'turn failed',
     );
-    const message = storageDown ? STORAGE_DOWN_MESSAGE : 'Something went wrong on my side. Please try again; if it keeps happening, give your admin the reference below.';
+    const message = storageDown ? STORAGE_DOWN_MESSAGE : error instanceof ConnectorError ? connectorMessage(error) : 'Something went wrong on my side. Please try again; if it keeps happening, give your admin the reference below.';
     try {
       if (activity?.type === ActivityTypes.Invoke) {
         if (isCardAction(context) && !context.turnState.get(INVOKE_RESPONSE_KEY)) {
-          await sendInvokeError(context, 500, storageDown ? 'StorageUnavailable' : 'InternalError', `${message} (reference ${reference})`);
+          await sendInvokeError(context, 500, storageDown ? 'StorageUnavailable' : error instanceof ConnectorError ? 'ServiceUnavailable' : 'InternalError', `${message} (reference ${reference})`);
         }
         return;
       }
@@ -35,4 +36,14 @@ export function createErrorBoundary(cards: CardRenderer, log: Logger) {
       log.error({ err: sendError, correlationId: reference }, 'could not tell the user about a failed turn');
     }
   };
+}
+
+const SERVICE_NAMES: Record<string, string> = { graph: 'Microsoft 365', 'partner-center': 'Partner Center', partnerCenter: 'Partner Center' };
+
+/** A failure of an outside service, in words an employee can act on. */
+function connectorMessage(error: ConnectorError): string {
+  const service = SERVICE_NAMES[error.details.service] ?? error.details.service;
+  if (error.kind === 'unauthorized') return `Quartermaster is not allowed to use ${service} for your organisation right now. An admin needs to check the connection.`;
+  if (error.transient) return `I can't reach ${service} right now. Please try again in a few minutes.`;
+  return `${service} refused that: ${error.message}`;
 }

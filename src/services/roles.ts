@@ -17,6 +17,11 @@ export class RoleService {
     return rolesOf(person, { tenantAdmins: this.adminsByTenant.get(person.tenantId.toLowerCase()) ?? new Set() });
   }
 
+  /** Object ids of the tenant's admins. */
+  adminIds(tenantId: string): string[] {
+    return [...(this.adminsByTenant.get(tenantId.toLowerCase()) ?? [])];
+  }
+
   async isAdmin(person: Person): Promise<boolean> {
     return (await this.rolesOf(person)).includes('admin');
   }

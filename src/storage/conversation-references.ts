@@ -3,11 +3,13 @@
 // chat costs one table write per instance, not one per message.
 import type { ConversationReference } from 'botbuilder';
 import { tenantPartition } from './keys.js';
-import { TableRepository, type Page, type PageOptions } from './repository.js';
+import { filter, TableRepository, type Page, type PageOptions } from './repository.js';
 import type { TableStore } from './table-store.js';
 
 type ConversationEntity = {
   ConversationId: string;
+  /** The person of a 1:1 chat (Entra object id), to find "their chat with the bot". */
+  UserAadObjectId: string;
   ConversationType: string;
   ServiceUrl: string;
   Reference: string;
@@ -38,8 +40,10 @@ export class ConversationReferences extends TableRepository<ConversationEntity> 
     const cacheKey = `${tenantId}\n${conversationId}`;
     if (this.lastSaved.get(cacheKey) === json) return;
 
+    const personal = (reference.conversation?.conversationType ?? 'personal') === 'personal';
     await this.putRow(tenantPartition(tenantId), conversationId, {
       ConversationId: conversationId,
+      UserAadObjectId: personal ? (reference.user?.aadObjectId ?? '').toLowerCase() : '',
       ConversationType: reference.conversation?.conversationType ?? 'personal',
       ServiceUrl: reference.serviceUrl ?? '',
       Reference: json,
@@ -51,6 +55,13 @@ export class ConversationReferences extends TableRepository<ConversationEntity> 
   async get(tenantId: string, conversationId: string): Promise<SavedConversation | undefined> {
     const stored = await this.getRow(tenantPartition(tenantId), conversationId);
     return stored && toSaved(tenantId, stored.value);
+  }
+
+  /** The 1:1 chat between the bot and this person, if they ever talked to it. */
+  async personalChatOf(tenantId: string, aadObjectId: string): Promise<SavedConversation | undefined> {
+    const page = await this.pageRows(tenantPartition(tenantId), { pageSize: 1 }, filter`UserAadObjectId eq ${aadObjectId.toLowerCase()}`);
+    const first = page.items[0];
+    return first && toSaved(tenantId, first.value);
   }
 
   async list(tenantId: string, options?: PageOptions): Promise<Page<SavedConversation>> {

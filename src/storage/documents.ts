@@ -49,8 +49,8 @@ export abstract class DocumentRepository<T> extends TableRepository<DocumentEnti
     return this.replaceRow(partitionKey, rowKey, this.toEntity(value), etag);
   }
 
-  protected async pageDocuments(partitionKey: string, options?: PageOptions): Promise<Page<Versioned<T>>> {
-    const page = await this.pageRows(partitionKey, options);
+  protected async pageDocuments(partitionKey: string, options?: PageOptions, where?: string): Promise<Page<Versioned<T>>> {
+    const page = await this.pageRows(partitionKey, options, where);
     return { ...page, items: page.items.map((s) => this.fromStored(s)) };
   }
 

@@ -9,6 +9,8 @@ import { randomBytes } from 'node:crypto';
 import { inject } from 'vitest';
 import { startQuartermaster, type Quartermaster, type ResolvedConfig } from '../../src/index.js';
 import { createLogger } from '../../src/logger.js';
+import { createConnectors } from '../../src/connectors/index.js';
+import { DEMO_GROUPS, DEMO_TENANT_ID, DEMO_USERS, startSandbox, type Sandbox } from '../../src/sandbox/index.js';
 import { LoopbackConnector, type SentActivity } from './loopback-connector.js';
 
 export const TENANT = '11111111-1111-1111-1111-111111111111';
@@ -27,6 +29,17 @@ export const MEGAN: TestUser = { id: '29:megan', name: 'Megan Bowen', aadObjectI
 /** Admin of TENANT in every harness unless a test says otherwise. */
 export const PATTI: TestUser = { id: '29:patti', name: 'Patti Fernandez', aadObjectId: 'aaaaaaaa-0000-0000-0000-000000000003', tenantId: TENANT };
 
+/** The sandbox's demo tenant (the Playground's): directory users with managers and groups. */
+const demoUser = (key: keyof typeof DEMO_USERS): TestUser => ({ id: `29:demo-${key}`, name: DEMO_USERS[key].displayName, aadObjectId: DEMO_USERS[key].id, tenantId: DEMO_TENANT_ID });
+export const DEMO = {
+  alex: demoUser('alex'), // requester; manager Adele; an admin
+  megan: demoUser('megan'), // member of "License approvers"
+  adele: demoUser('adele'), // Alex's manager
+  isaiah: demoUser('isaiah'),
+  patti: demoUser('patti'), // an admin
+  lynne: demoUser('lynne'), // no usage location
+};
+
 export interface HttpResult {
   status: number;
   body: any;
@@ -37,30 +50,70 @@ export class BotHarness {
     readonly qm: Quartermaster,
     readonly connector: LoopbackConnector,
     readonly config: ResolvedConfig,
+    /** The loopback Partner Center / Graph / login emulators this bot talks to. */
+    readonly sandbox: Sandbox,
   ) {}
 
-  static async start(overrides: Partial<ResolvedConfig> = {}): Promise<BotHarness> {
+  static async start(overrides: Partial<ResolvedConfig> = {}, options: { instanceName?: string; sandbox?: Sandbox; startWorkers?: boolean } = {}): Promise<BotHarness> {
     const config: ResolvedConfig = {
       environment: 'test',
       host: '127.0.0.1',
       port: 0,
-      logLevel: 'silent',
+      logLevel: (process.env.TEST_LOG_LEVEL as ResolvedConfig['logLevel'] | undefined) ?? 'silent',
       shutdownTimeoutMs: 5000,
       bot: { appType: 'SingleTenant' },
       storage: { kind: 'connection-string', connectionString: inject('storageConnectionString') },
       tablePrefix: `t${randomBytes(5).toString('hex')}`,
-      bootstrapAdmins: [{ tenantId: TENANT, aadObjectId: PATTI.aadObjectId }],
+      bootstrapAdmins: [
+        { tenantId: TENANT, aadObjectId: PATTI.aadObjectId },
+        { tenantId: DEMO_TENANT_ID, aadObjectId: DEMO.alex.aadObjectId },
+        { tenantId: DEMO_TENANT_ID, aadObjectId: DEMO.patti.aadObjectId },
+      ],
+      connectors: { mode: 'sandbox' },
+      // Low second-stage threshold so that one Visio seat (15 USD) needs manager and group.
+      policy: { currency: 'USD', autoApproveBelow: '50', secondStageAbove: '10', approverGroupId: DEMO_GROUPS.licenseApprovers },
       ...overrides,
     };
     const connector = new LoopbackConnector();
     await connector.start();
-    const qm = await startQuartermaster(config, createLogger(config.logLevel));
-    return new BotHarness(qm, connector, config);
+    const ownSandbox = !options.sandbox;
+    const sandbox = options.sandbox ?? (await startSandbox());
+    const log = createLogger(config.logLevel);
+    // Fast retries: tests inject 429s and 500s and should not wait seconds for each.
+    const connectors = createConnectors({ mode: 'sandbox', sandbox, retry: { minDelayMs: 20, maxDelayMs: 200 } }, log);
+    const qm = await startQuartermaster(config, log, { connectors, ...(options.instanceName && { instanceName: options.instanceName }), ...(options.startWorkers === false && { startWorkers: false }) });
+    const harness = new BotHarness(qm, connector, config, sandbox);
+    harness.ownSandbox = ownSandbox;
+    return harness;
   }
+
+  private ownSandbox = true;
 
   async stop(): Promise<void> {
     await this.qm.stop();
     await this.connector.stop();
+    if (this.ownSandbox) await this.sandbox.stop();
+  }
+
+  /** Waits until `predicate` holds (fulfilment runs from a queue, after the click returns). */
+  async until<T>(probe: () => Promise<T | undefined | false>, what: string, timeoutMs = 20_000): Promise<T> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const value = await probe();
+      if (value) return value;
+      if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+  }
+
+  /** Everything the bot sent to this person's 1:1 chat so far. */
+  sentTo(user: TestUser): Record<string, any>[] {
+    return this.connector.sent.filter((s) => s.conversationId === `a:personal-${user.id}` && s.method === 'POST').map((s) => s.activity);
+  }
+
+  /** Card updates (PUT) the bot made in this person's 1:1 chat. */
+  updatesIn(user: TestUser): SentActivity[] {
+    return this.connector.sent.filter((s) => s.conversationId === `a:personal-${user.id}` && s.method === 'PUT');
   }
 
   /** A 1:1 chat between the bot and `user`. */

@@ -21,12 +21,12 @@ const samples: { [N in keyof CardData]: CardData[N][] } = {
     {
       general: '', products: [{ title: 'Visio Plan 2', value: 'A:B:C' }, { title: 'Power BI Pro', value: 'D:E:F' }], selectedOfferId: 'A:B:C',
       selectedPrice: '15.00 USD per seat per month, 1-year term', quantity: 1, maxQuantity: 25, forWhom: '', justification: '', justificationLabel: 'Why do you need it? (required)',
-      errors: { offerId: '', quantity: '', forWhom: '', justification: '' }, priceList: [{ name: 'Visio Plan 2', price: '15.00 USD' }],
+      errors: { productOfferId: '', quantity: '', forWhom: '', justification: '' }, priceList: [{ name: 'Visio Plan 2', price: '15.00 USD' }],
     },
     {
       general: 'Please fix the fields below.', products: [{ title: 'Visio Plan 2', value: 'A:B:C' }], selectedOfferId: '', selectedPrice: '', quantity: 0, maxQuantity: 25,
       forWhom: 'nobody@example.com', justification: '', justificationLabel: 'Why do you need it?',
-      errors: { offerId: 'Choose a product', quantity: 'Enter 1 to 25', forWhom: 'No such user', justification: 'Required' }, priceList: [],
+      errors: { productOfferId: 'Choose a product', quantity: 'Enter 1 to 25', forWhom: 'No such user', justification: 'Required' }, priceList: [],
     },
   ],
   approval: [

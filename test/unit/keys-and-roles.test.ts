@@ -41,7 +41,7 @@ describe('roles and commands', () => {
   });
 
   it('lists commands per role', () => {
-    expect(commandsFor(['requester']).map((c) => c.usage)).toEqual(['help', 'whoami']);
+    expect(commandsFor(['requester']).map((c) => c.usage)).toEqual(['help', 'request [product]', 'my requests', 'approvals', 'whoami']);
     expect(commandsFor(['requester', 'admin']).map((c) => c.usage)).toContain('status');
   });
 

@@ -1,0 +1,136 @@
+// Tells people about license requests in Teams: approval cards to each approver's 1:1
+// chat and the approvals channel, updates of every copy when the request changes, and
+// short messages to the requester and the admins. One failed delivery never stops the rest.
+import type { ConversationReference } from 'botbuilder';
+import type { Logger } from '../logger.js';
+import type { CardRenderer } from '../bot/cards.js';
+import { approvalCardData } from '../bot/request-views.js';
+import { canDecide } from '../domain/request.js';
+import type { RequestNotifications } from '../services/notifications.js';
+import type { RoleService } from '../services/roles.js';
+import type { CardRef, CardRefs } from '../storage/card-refs.js';
+import type { ConversationReferences } from '../storage/conversation-references.js';
+import type { StoredRequest } from '../storage/requests.js';
+import type { SettingsRepository } from '../storage/settings.js';
+import type { Messenger } from './messenger.js';
+
+const MAX_REFRESH_USERS = 60; // Teams' limit for refresh.userIds
+
+export class TeamsRequestNotifier implements RequestNotifications {
+  constructor(
+    private readonly deps: {
+      messenger: Messenger;
+      conversations: ConversationReferences;
+      cardRefs: CardRefs;
+      settings: SettingsRepository;
+      roles: RoleService;
+      cards: CardRenderer;
+      log: Logger;
+    },
+  ) {}
+
+  async askApprovers(request: StoredRequest): Promise<void> {
+    const stage = request.stages[request.stageIndex];
+    if (!stage) return;
+    const unreachable: string[] = [];
+    for (const approverId of stage.approverIds) {
+      const chat = await this.deps.conversations.personalChatOf(request.tenantId, approverId);
+      if (!chat) {
+        unreachable.push(approverId);
+        continue;
+      }
+      const teamsId = chat.reference.user?.id ?? '';
+      await this.post(request, chat.reference, { audience: 'approver', viewerId: approverId, viewerTeamsId: teamsId }, [teamsId]);
+    }
+    await this.postToApprovalsChannel(request);
+    if (unreachable.length > 0) await this.escalateUnreachable(request, unreachable.length);
+  }
+
+  /** Remembers a card the bot answered with in a turn (the requester's own copy). */
+  async rememberCard(request: StoredRequest, ref: CardRef): Promise<void> {
+    await this.deps.cardRefs.add(request.tenantId, request.id, ref);
+  }
+
+  async refreshCards(request: StoredRequest): Promise<void> {
+    const refs = await this.deps.cardRefs.list(request.tenantId, request.id);
+    const approverTeamsIds = await this.approverTeamsIds(request, refs);
+    await Promise.all(
+      refs.map(async (ref) => {
+        const saved = await this.deps.conversations.get(request.tenantId, ref.conversationId);
+        if (!saved) return;
+        const refreshUserIds = ref.audience === 'channel' ? approverTeamsIds : ref.viewerId && canDecide(request, ref.viewerId) ? [ref.viewerTeamsId] : [];
+        const card = this.deps.cards.render('approval', approvalCardData(request, ref.viewerId ? { aadObjectId: ref.viewerId } : {}, { refreshUserIds }));
+        await this.deps.messenger.updateCard(saved.reference, ref.activityId, card).catch((error: unknown) => this.deps.log.warn({ err: error, requestId: request.id, conversationId: ref.conversationId }, 'could not update an approval card'));
+      }),
+    );
+  }
+
+  async tellRequester(request: StoredRequest, text: string): Promise<void> {
+    await this.tellPerson(request.tenantId, request.requester.aadObjectId, text);
+  }
+
+  async tellAdmins(tenantId: string, text: string): Promise<void> {
+    const reached = await Promise.all(this.deps.roles.adminIds(tenantId).map((id) => this.tellPerson(tenantId, id, text)));
+    if (!reached.some(Boolean)) this.deps.log.warn({ tenantId }, 'no admin could be reached; admins should install Quartermaster');
+  }
+
+  async remindApprovers(request: StoredRequest, text: string): Promise<void> {
+    const stage = request.stages[request.stageIndex];
+    await Promise.all((stage?.approverIds ?? []).map((id) => this.tellPerson(request.tenantId, id, text)));
+  }
+
+  private async tellPerson(tenantId: string, aadObjectId: string, text: string): Promise<boolean> {
+    const chat = await this.deps.conversations.personalChatOf(tenantId, aadObjectId);
+    if (!chat) return false;
+    try {
+      await this.deps.messenger.postText(chat.reference, text);
+      return true;
+    } catch (error) {
+      this.deps.log.warn({ err: error, tenantId }, 'could not message a person');
+      return false;
+    }
+  }
+
+  private async post(request: StoredRequest, reference: Partial<ConversationReference>, who: Omit<CardRef, 'conversationId' | 'activityId'>, refreshUserIds: string[]): Promise<void> {
+    const card = this.deps.cards.render('approval', approvalCardData(request, who.viewerId ? { aadObjectId: who.viewerId } : {}, { refreshUserIds: refreshUserIds.filter(Boolean) }));
+    try {
+      const activityId = await this.deps.messenger.postCard(reference, card);
+      if (activityId) await this.deps.cardRefs.add(request.tenantId, request.id, { ...who, conversationId: reference.conversation!.id, activityId });
+    } catch (error) {
+      this.deps.log.warn({ err: error, requestId: request.id, conversationId: reference.conversation?.id }, 'could not post an approval card');
+    }
+  }
+
+  private async postToApprovalsChannel(request: StoredRequest): Promise<void> {
+    const { approvalsChannelId } = await this.deps.settings.get(request.tenantId);
+    if (!approvalsChannelId) return;
+    const channel = await this.deps.conversations.get(request.tenantId, approvalsChannelId);
+    if (!channel) return;
+    const existing = await this.deps.cardRefs.list(request.tenantId, request.id);
+    if (existing.some((r) => r.audience === 'channel')) return; // one copy per request; later stages update it
+    await this.post(request, channel.reference, { audience: 'channel', viewerId: '', viewerTeamsId: '' }, await this.approverTeamsIds(request, existing));
+  }
+
+  /** An approver who never talked to the bot cannot get a card: the admins get it, with the reason. */
+  private async escalateUnreachable(request: StoredRequest, count: number): Promise<void> {
+    const stage = request.stages[request.stageIndex]!;
+    const text = `I could not reach ${count === 1 ? 'an approver' : `${count} approvers`} of step ${request.stageIndex + 1} (${stage.label}) for request ${request.id}: they have not installed Quartermaster in Teams. Ask them to install it, or decide the request if you are an approver.`;
+    for (const adminId of this.deps.roles.adminIds(request.tenantId)) {
+      const chat = await this.deps.conversations.personalChatOf(request.tenantId, adminId);
+      if (!chat) continue;
+      await this.tellPerson(request.tenantId, adminId, text);
+      await this.post(request, chat.reference, { audience: 'admin', viewerId: adminId, viewerTeamsId: chat.reference.user?.id ?? '' }, canDecide(request, adminId) ? [chat.reference.user?.id ?? ''] : []);
+    }
+  }
+
+  /** Teams ids (29:...) of the current stage's approvers that the bot knows, for refresh lists. */
+  private async approverTeamsIds(request: StoredRequest, refs: CardRef[]): Promise<string[]> {
+    const stage = request.status === 'pending' ? request.stages[request.stageIndex] : undefined;
+    if (!stage) return [];
+    const known = new Map(refs.filter((r) => r.viewerTeamsId).map((r) => [r.viewerId.toLowerCase(), r.viewerTeamsId]));
+    const ids = await Promise.all(
+      stage.approverIds.map(async (id) => known.get(id) ?? (await this.deps.conversations.personalChatOf(request.tenantId, id))?.reference.user?.id),
+    );
+    return ids.filter((id): id is string => !!id).slice(0, MAX_REFRESH_USERS);
+  }
+}

@@ -1,0 +1,86 @@
+// Approvers' use case: decide the current stage of a request. The decision is an
+// ETag-checked change of the stored request, so double clicks, re-sent invokes and two
+// approvers at once give exactly one decision; the others learn the current state.
+import { decide, type DecisionRefusal } from '../domain/request.js';
+import type { AuditLog } from '../storage/audit-log.js';
+import type { RequestRepository, StoredRequest } from '../storage/requests.js';
+import type { RequestNotifications } from './notifications.js';
+import type { Actor, FulfilmentJob } from './requests.js';
+import { summary } from './requests.js';
+
+export interface DecisionCommand {
+  requestId: string;
+  stageIndex: number;
+  decision: 'approve' | 'reject';
+  comment?: string;
+}
+
+export type DecisionResult =
+  | { ok: true; request: StoredRequest }
+  | { ok: false; reason: DecisionRefusal | 'not-found'; message: string; request?: StoredRequest };
+
+export class ApprovalService {
+  private readonly now: () => Date;
+
+  constructor(
+    private readonly deps: {
+      requests: RequestRepository;
+      audit: AuditLog;
+      notifications: RequestNotifications;
+      enqueueFulfilment(job: FulfilmentJob): Promise<void>;
+      now?: () => Date;
+    },
+  ) {
+    this.now = deps.now ?? (() => new Date());
+  }
+
+  async decide(actor: Actor, command: DecisionCommand): Promise<DecisionResult> {
+    let refusal: { reason: DecisionRefusal; message: string } | undefined;
+    let event: 'stage-approved' | 'approved' | 'rejected' | undefined;
+    let before: StoredRequest | undefined;
+    const result = await this.deps.requests.mutate(actor.tenantId, command.requestId, (current) => {
+      before = current;
+      const outcome = decide(current, {
+        actorId: actor.aadObjectId,
+        actorName: actor.name,
+        actorTenantId: actor.tenantId,
+        decision: command.decision,
+        ...(command.comment !== undefined && { comment: command.comment }),
+        stageIndex: command.stageIndex,
+        now: this.now(),
+      });
+      if (!outcome.ok) {
+        refusal = { reason: outcome.reason, message: outcome.message };
+        event = undefined;
+        return undefined;
+      }
+      refusal = undefined;
+      event = outcome.event;
+      return { ...current, ...outcome.request };
+    });
+    if (!result) return { ok: false, reason: 'not-found', message: "I can't find that request. It may belong to another organisation." };
+    if (refusal || !event) return { ok: false, ...refusal!, request: result.value };
+
+    const request = result.value;
+    await this.deps.audit.record({
+      tenantId: actor.tenantId,
+      actorId: actor.aadObjectId,
+      actorName: actor.name,
+      action: `request.${event}`,
+      target: request.id,
+      before: before && summary(before),
+      after: { ...summary(request), ...(command.comment && { comment: command.comment }) },
+    });
+    await this.deps.notifications.refreshCards(request);
+    if (event === 'approved') {
+      await this.deps.enqueueFulfilment({ tenantId: request.tenantId, requestId: request.id });
+      await this.deps.notifications.tellRequester(request, `Your request ${request.id} for ${request.product.name} was approved. I'm assigning the license now.`);
+    } else if (event === 'stage-approved') {
+      await this.deps.notifications.askApprovers(request);
+    } else {
+      const comment = request.decisions.at(-1)?.comment;
+      await this.deps.notifications.tellRequester(request, `Your request ${request.id} for ${request.product.name} was rejected by ${actor.name}: "${comment ?? ''}".`);
+    }
+    return { ok: true, request };
+  }
+}

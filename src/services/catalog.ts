@@ -1,0 +1,43 @@
+// What can be requested, at what price, and how many seats are free right now.
+import type { CatalogOffer, CommercePort, DirectoryPort, SubscribedSku } from '../connectors/ports.js';
+
+export interface SeatCount {
+  skuId: string;
+  total: number;
+  used: number;
+  free: number;
+}
+
+const CATALOG_TTL_MS = 5 * 60_000;
+
+export class CatalogService {
+  private readonly cache = new Map<string, { at: number; offers: CatalogOffer[] }>();
+
+  constructor(
+    private readonly commerce: CommercePort,
+    private readonly directory: DirectoryPort,
+  ) {}
+
+  /** The tenant's catalog, cached for a few minutes (prices rarely change within a chat). */
+  async offers(tenantId: string): Promise<CatalogOffer[]> {
+    const cached = this.cache.get(tenantId);
+    if (cached && Date.now() - cached.at < CATALOG_TTL_MS) return cached.offers;
+    const offers = (await this.commerce.listOffers(tenantId)).sort((a, b) => a.name.localeCompare(b.name));
+    this.cache.set(tenantId, { at: Date.now(), offers });
+    return offers;
+  }
+
+  async offer(tenantId: string, offerId: string): Promise<CatalogOffer | undefined> {
+    return (await this.offers(tenantId)).find((o) => o.offerId.toLowerCase() === offerId.toLowerCase());
+  }
+
+  /** Seats of the license an offer grants; undefined when the tenant has no such SKU yet. */
+  async seats(tenantId: string, skuPartNumber: string): Promise<SeatCount | undefined> {
+    const sku = (await this.directory.listSubscribedSkus(tenantId)).find((s) => s.skuPartNumber.toLowerCase() === skuPartNumber.toLowerCase());
+    return sku && seatCount(sku);
+  }
+}
+
+export function seatCount(sku: SubscribedSku): SeatCount {
+  return { skuId: sku.skuId, total: sku.enabledUnits, used: sku.consumedUnits, free: Math.max(0, sku.enabledUnits - sku.consumedUnits) };
+}

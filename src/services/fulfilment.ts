@@ -1,0 +1,173 @@
+// Fulfilment, run from the queue (never inside a click): assign a free seat, or buy the
+// missing seats first when the policy allows it. Every step is recorded on the request
+// before the next, and the commerce calls carry an idempotency key derived from the
+// request, so a retry or a restart continues where it stopped and never buys twice.
+import { ConnectorError, type CommercePort, type DirectoryPort } from '../connectors/ports.js';
+import { completeFulfilment, failFulfilment, startFulfilment } from '../domain/request.js';
+import type { HandlerResult } from '../jobs/queue-worker.js';
+import type { Logger } from '../logger.js';
+import type { AuditLog } from '../storage/audit-log.js';
+import type { PolicyRepository } from '../storage/policies.js';
+import type { FulfilmentProgress, RequestRepository, StoredRequest } from '../storage/requests.js';
+import type { CatalogService } from './catalog.js';
+import type { RequestNotifications } from './notifications.js';
+import type { FulfilmentJob } from './requests.js';
+import { commerceRequestIdFor, summary } from './requests.js';
+
+type Outcome = { kind: 'assigned' | 'purchased'; message: string };
+
+export class FulfilmentService {
+  private readonly now: () => Date;
+
+  constructor(
+    private readonly deps: {
+      catalog: CatalogService;
+      commerce: CommercePort;
+      directory: DirectoryPort;
+      requests: RequestRepository;
+      policies: PolicyRepository;
+      audit: AuditLog;
+      notifications: RequestNotifications;
+      log: Logger;
+      now?: () => Date;
+    },
+  ) {
+    this.now = deps.now ?? (() => new Date());
+  }
+
+  async handle(job: FulfilmentJob): Promise<HandlerResult> {
+    const { requests } = this.deps;
+    let started = false;
+    const current = await requests.mutate(job.tenantId, job.requestId, (request) => {
+      const step = startFulfilment(request, this.now());
+      started = step.ok && step.event === 'fulfilment-started';
+      return started && step.ok ? { ...request, ...step.request } : undefined;
+    });
+    // Gone, cancelled while queued, or already finished by an earlier delivery: nothing to do.
+    if (!current || current.value.status !== 'fulfilling') return { done: true };
+    if (started) await this.deps.notifications.refreshCards(current.value);
+
+    try {
+      const outcome = await this.fulfil(current.value);
+      await this.finish(current.value, (r) => completeFulfilment(r, outcome, this.now()), 'request.completed');
+      return { done: true };
+    } catch (error) {
+      if (error instanceof ConnectorError && error.transient) {
+        this.deps.log.warn({ requestId: job.requestId, kind: error.kind, service: error.details.service }, 'fulfilment delayed; will retry');
+        return { retryAfterSeconds: Math.max(1, error.details.retryAfterSeconds ?? 5) };
+      }
+      if (error instanceof ConnectorError) {
+        await this.fail(current.value, adviceFor(error, current.value));
+        return { done: true };
+      }
+      throw error;
+    }
+  }
+
+  /** Called by the queue when a request kept failing for unknown reasons. */
+  async giveUp(job: FulfilmentJob, error: unknown): Promise<void> {
+    const request = (await this.deps.requests.get(job.tenantId, job.requestId))?.value;
+    if (!request || request.status !== 'fulfilling') return;
+    this.deps.log.error({ err: error, requestId: job.requestId }, 'fulfilment gave up');
+    await this.fail(request, 'Something kept going wrong while assigning the license. An admin has been told and can retry it.');
+  }
+
+  private async fulfil(request: StoredRequest): Promise<Outcome> {
+    const { catalog, directory } = this.deps;
+    const tenantId = request.tenantId;
+    let seats = await catalog.seats(tenantId, request.product.skuPartNumber);
+    const held = seats ? await directory.licenseSkuIds(tenantId, request.beneficiary.id) : [];
+    if (seats && held.some((id) => id.toLowerCase() === seats!.skuId.toLowerCase())) {
+      return this.outcome(request); // assigned by an earlier run that stopped before recording it
+    }
+
+    const shortfall = Math.max(0, request.quantity - (seats?.free ?? 0));
+    if (shortfall > 0 && !request.fulfilment?.purchased) {
+      await this.purchase(request, shortfall);
+      seats = await catalog.seats(tenantId, request.product.skuPartNumber);
+    }
+    if (!seats) throw new ConnectorError('unavailable', 'The purchased license has not shown up in Microsoft 365 yet.', { service: 'graph', retryAfterSeconds: 30 });
+    await directory.assignLicense(tenantId, request.beneficiary.id, seats.skuId);
+    await this.record(request, { assigned: true });
+    return this.outcome(request);
+  }
+
+  private async purchase(request: StoredRequest, shortfall: number): Promise<void> {
+    const { commerce, policies } = this.deps;
+    const policy = (await policies.list(request.tenantId)).find((p) => p.id === request.policyId);
+    if (policy && !policy.allowPurchase) {
+      throw new ConnectorError('no-free-seat', 'No free seat and the policy does not allow buying one.', { service: 'policy' });
+    }
+    const progress = request.fulfilment ?? { commerceRequestId: commerceRequestIdFor(request.id) };
+    const subscription = (await commerce.listSubscriptions(request.tenantId)).find((s) => s.offerId.toLowerCase() === request.product.offerId.toLowerCase() && s.status === 'active');
+    if (subscription) {
+      // Decide the new seat count once: a retry must not add the shortfall again.
+      const targetQuantity = progress.targetQuantity ?? subscription.quantity + shortfall;
+      await this.record(request, { subscriptionId: subscription.id, targetQuantity });
+      if (subscription.quantity < targetQuantity) {
+        await commerce.setQuantity(request.tenantId, subscription.id, targetQuantity, progress.commerceRequestId);
+      }
+    } else {
+      const order = await commerce.createOrder(request.tenantId, { offerId: request.product.offerId, quantity: shortfall, billingCycle: 'monthly' }, progress.commerceRequestId);
+      await this.record(request, { orderId: order.id, ...(order.lineItems[0]?.subscriptionId && { subscriptionId: order.lineItems[0].subscriptionId }) });
+    }
+    await this.record(request, { purchased: true });
+    await this.deps.audit.record({ tenantId: request.tenantId, actorId: 'system', actorName: 'Quartermaster', action: 'license.purchased', target: request.id, after: { product: request.product.name, seats: shortfall, subscription: subscription?.id ?? 'new order' } });
+  }
+
+  /** Saves fulfilment progress on the stored request (and on our copy). */
+  private async record(request: StoredRequest, progress: Partial<FulfilmentProgress>): Promise<void> {
+    const merged = { commerceRequestId: commerceRequestIdFor(request.id), ...request.fulfilment, ...progress };
+    request.fulfilment = merged;
+    await this.deps.requests.mutate(request.tenantId, request.id, (current) => ({ ...current, fulfilment: { ...current.fulfilment, ...merged } }));
+  }
+
+  private outcome(request: StoredRequest): Outcome {
+    const who = request.beneficiary.name;
+    return request.fulfilment?.purchased
+      ? { kind: 'purchased', message: `Bought and assigned: ${who} now has ${request.product.name}.` }
+      : { kind: 'assigned', message: `Assigned: ${who} now has ${request.product.name}.` };
+  }
+
+  private async fail(request: StoredRequest, reason: string): Promise<void> {
+    const failed = await this.finish(request, (r) => failFulfilment(r, reason, this.now()), 'request.failed');
+    if (failed) await this.deps.notifications.tellAdmins(request.tenantId, `Request ${request.id} (${request.product.name} for ${request.beneficiary.name}) could not be fulfilled: ${reason}`);
+  }
+
+  private async finish(
+    request: StoredRequest,
+    step: (r: StoredRequest) => ReturnType<typeof completeFulfilment> | ReturnType<typeof failFulfilment>,
+    action: string,
+  ): Promise<StoredRequest | undefined> {
+    const result = await this.deps.requests.mutate(request.tenantId, request.id, (current) => {
+      const next = step(current);
+      return next.ok ? { ...current, ...next.request } : undefined;
+    });
+    const done = result?.value;
+    if (!done || (done.status !== 'completed' && done.status !== 'failed')) return undefined;
+    await this.deps.audit.record({ tenantId: done.tenantId, actorId: 'system', actorName: 'Quartermaster', action, target: done.id, before: { status: 'fulfilling' }, after: { ...summary(done), outcome: done.outcome?.message } });
+    await this.deps.notifications.refreshCards(done);
+    await this.deps.notifications.tellRequester(done, done.status === 'completed' ? `Your request ${done.id} is done. ${done.outcome?.message ?? ''}` : `Your request ${done.id} could not be completed: ${done.outcome?.message ?? ''}`);
+    return done;
+  }
+}
+
+/** What happened and what to do next, for the requester and the admins. */
+function adviceFor(error: ConnectorError, request: StoredRequest): string {
+  switch (error.kind) {
+    case 'usage-location':
+      return `${request.beneficiary.name} has no usage location in Microsoft 365, which licenses need. An admin can set it in the Microsoft 365 admin center (user > Account > Usage location) and retry.`;
+    case 'no-free-seat':
+      return `There is no free ${request.product.name} seat and buying one is not allowed for this request. An admin can free a seat or buy more, then retry.`;
+    case 'order-in-progress':
+      return 'Partner Center is still processing an earlier order for this subscription. It will show up shortly; an admin can retry then.';
+    case 'subscription-suspended':
+      return `The ${request.product.name} subscription is suspended, so no seats can be added. An admin needs to reactivate it in Partner Center.`;
+    case 'quantity-out-of-range':
+      return `Partner Center refused the new seat count for ${request.product.name} (out of range for this offer). An admin should check the subscription.`;
+    case 'unauthorized':
+      return 'Quartermaster is not allowed to do this in your tenant any more (the connection needs attention). An admin can reconnect it and retry.';
+    default:
+      return `The license could not be assigned: ${error.message}`;
+  }
+}

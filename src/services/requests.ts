@@ -1,0 +1,203 @@
+// Use cases of the requester: open a pre-filled form, submit it, see and cancel requests.
+// The rules live in src/domain; this orchestrates catalog, directory, policies and storage.
+import { randomBytes } from 'node:crypto';
+import type { CatalogOffer, DirectoryPort, DirectoryUser } from '../connectors/ports.js';
+import { monthlyCost } from '../domain/money.js';
+import { evaluatePolicy, limitsForProduct, type ApprovalPolicy, type PolicyLimits } from '../domain/policy.js';
+import { cancel as cancelRequest, createRequest, resolveStages, validateRequestInput, type Approver, type RequestField, type Routing } from '../domain/request.js';
+import { parseRequestText } from '../domain/request-text.js';
+import type { AuditLog } from '../storage/audit-log.js';
+import type { PolicyRepository } from '../storage/policies.js';
+import type { RequestRepository, StoredRequest } from '../storage/requests.js';
+import type { CatalogService } from './catalog.js';
+import type { RequestNotifications } from './notifications.js';
+import type { RoleService } from './roles.js';
+
+export interface Actor {
+  tenantId: string;
+  aadObjectId: string;
+  name: string;
+}
+
+export type FormErrors = Partial<Record<RequestField | 'form', string>>;
+
+/** Everything the request form shows. */
+export interface RequestForm {
+  catalog: CatalogOffer[];
+  values: { productOfferId?: string; quantity?: number; forWhom?: string; justification?: string };
+  limits: PolicyLimits;
+  errors: FormErrors;
+}
+
+export interface FulfilmentJob {
+  tenantId: string;
+  requestId: string;
+}
+
+export interface RequestServiceDeps {
+  catalog: CatalogService;
+  directory: DirectoryPort;
+  requests: RequestRepository;
+  policies: PolicyRepository;
+  roles: RoleService;
+  audit: AuditLog;
+  notifications: RequestNotifications;
+  enqueueFulfilment(job: FulfilmentJob): Promise<void>;
+  now?: () => Date;
+}
+
+const DEFAULT_LIMITS: PolicyLimits = { maxQuantity: 25, requireJustification: false };
+
+export class RequestService {
+  private readonly now: () => Date;
+
+  constructor(private readonly deps: RequestServiceDeps) {
+    this.now = deps.now ?? (() => new Date());
+  }
+
+  /** The form, pre-filled from what the person typed ("I need 2 Visio licenses"). */
+  async draft(actor: Actor, text: string): Promise<RequestForm> {
+    const catalog = await this.deps.catalog.offers(actor.tenantId);
+    const parsed = parseRequestText(text, catalog);
+    const policies = await this.deps.policies.list(actor.tenantId);
+    const offer = catalog.find((o) => o.offerId === parsed.productOfferId);
+    return {
+      catalog,
+      values: { ...(offer && { productOfferId: offer.offerId }), quantity: parsed.quantity ?? 1, ...(parsed.forUpn && { forWhom: parsed.forUpn }) },
+      limits: (offer && limitsForProduct(policies, offer.productId)) ?? formLimits(policies),
+      errors: {},
+    };
+  }
+
+  async submit(actor: Actor, raw: unknown): Promise<{ ok: true; request: StoredRequest } | { ok: false; form: RequestForm }> {
+    const [catalog, policies] = await Promise.all([this.deps.catalog.offers(actor.tenantId), this.deps.policies.list(actor.tenantId)]);
+    const refuse = (errors: FormErrors, offer?: CatalogOffer) => ({ ok: false as const, form: { catalog, values: echo(raw), limits: (offer && limitsForProduct(policies, offer.productId)) ?? formLimits(policies), errors } });
+
+    const input = validateRequestInput(raw, { catalog, policyLimits: (offer) => limitsForProduct(policies, offer.productId) });
+    if (!input.ok) return refuse(input.errors);
+    const { offer, quantity, forWhom, justification } = input.value;
+
+    const beneficiary = await this.deps.directory.getUser(actor.tenantId, forWhom ?? actor.aadObjectId);
+    if (!beneficiary) {
+      return refuse(forWhom ? { forWhom: `I can't find ${forWhom} in your organisation. Check the sign-in name.` } : { form: "I can't find you in your organisation's directory, so I can't request a license for you. Ask an admin to check the Microsoft 365 connection." }, offer);
+    }
+    const open = await this.deps.requests.openFor(actor.tenantId, beneficiary.id, offer.productId);
+    if (open[0]) return refuse({ form: `${beneficiary.displayName} already has an open request for ${offer.name} (${open[0].id}). Cancel it first, or wait for it to finish.` }, offer);
+
+    const seats = await this.deps.catalog.seats(actor.tenantId, offer.skuPartNumber);
+    const evaluation = evaluatePolicy(policies, { productId: offer.productId, monthlyCost: monthlyCost(offer.unitPrice, quantity), freeSeats: seats?.free ?? 0, quantity });
+    if (evaluation.outcome === 'error') return refuse(evaluation.reason === 'quantity-above-maximum' ? { quantity: evaluation.message } : { form: evaluation.message }, offer);
+
+    let routing: Routing = { kind: 'auto-approve' };
+    if (evaluation.outcome === 'approval') {
+      const resolution = resolveStages(evaluation.stages, await this.directoryFacts(actor, evaluation.policy));
+      if (!resolution.ok) return refuse({ form: resolution.message }, offer);
+      routing = { kind: 'approval', stages: resolution.stages };
+    }
+
+    const { request: created, event } = createRequest(
+      {
+        id: newRequestId(),
+        tenantId: actor.tenantId,
+        requester: { aadObjectId: actor.aadObjectId, name: actor.name },
+        beneficiary: { id: beneficiary.id, upn: beneficiary.userPrincipalName, name: beneficiary.displayName },
+        product: { offerId: offer.offerId, productId: offer.productId, name: offer.name, skuPartNumber: offer.skuPartNumber },
+        quantity,
+        unitPrice: offer.unitPrice,
+        justification,
+        policyId: evaluation.policy.id,
+      },
+      routing,
+      this.now(),
+    );
+    const request: StoredRequest = { ...created, fulfilment: { commerceRequestId: commerceRequestIdFor(created.id) } };
+    await this.deps.requests.create(request);
+    await this.deps.audit.record({ tenantId: actor.tenantId, actorId: actor.aadObjectId, actorName: actor.name, action: `request.${event}`, target: request.id, after: summary(request) });
+    if (request.status === 'approved') await this.deps.enqueueFulfilment({ tenantId: request.tenantId, requestId: request.id });
+    else await this.deps.notifications.askApprovers(request);
+    return { ok: true, request };
+  }
+
+  async cancel(actor: Actor, requestId: string): Promise<{ ok: true; request: StoredRequest } | { ok: false; message: string; request?: StoredRequest }> {
+    const isAdmin = await this.deps.roles.isAdmin({ tenantId: actor.tenantId, aadObjectId: actor.aadObjectId });
+    let refusal: string | undefined;
+    const result = await this.deps.requests.mutate(actor.tenantId, requestId, (current) => {
+      const outcome = cancelRequest(current, actor.aadObjectId, this.now(), { actorIsAdmin: isAdmin });
+      refusal = outcome.ok ? undefined : outcome.message;
+      return outcome.ok ? { ...current, ...outcome.request } : undefined;
+    });
+    if (!result) return { ok: false, message: 'I can\'t find that request.' };
+    if (refusal) return { ok: false, message: refusal, request: result.value };
+    await this.deps.audit.record({ tenantId: actor.tenantId, actorId: actor.aadObjectId, actorName: actor.name, action: 'request.cancelled', target: requestId, before: { status: 'pending' }, after: { status: 'cancelled' } });
+    await this.deps.notifications.refreshCards(result.value);
+    return { ok: true, request: result.value };
+  }
+
+  mine(actor: Actor): Promise<StoredRequest[]> {
+    return this.deps.requests.byRequester(actor.tenantId, actor.aadObjectId);
+  }
+
+  /** Pending requests whose current stage this person may decide. */
+  async waitingFor(actor: Actor): Promise<StoredRequest[]> {
+    const pending = await this.deps.requests.withStatus(actor.tenantId, 'pending');
+    const me = actor.aadObjectId.toLowerCase();
+    return pending.filter((r) => r.stages[r.stageIndex]?.approverIds.includes(me));
+  }
+
+  async get(tenantId: string, requestId: string): Promise<StoredRequest | undefined> {
+    return (await this.deps.requests.get(tenantId, requestId))?.value;
+  }
+
+  private async directoryFacts(actor: Actor, policy: ApprovalPolicy) {
+    const { directory } = this.deps;
+    const groupIds = [...new Set(policy.stages.flatMap((s) => (s.approver.kind === 'group' ? [s.approver.groupId] : [])))];
+    const [manager, groups, admins] = await Promise.all([
+      directory.getManager(actor.tenantId, actor.aadObjectId),
+      Promise.all(groupIds.map(async (id) => [id, (await directory.listGroupMembers(actor.tenantId, id)).map(approverOf)] as const)),
+      this.adminApprovers(actor.tenantId),
+    ]);
+    return { requesterId: actor.aadObjectId, ...(manager && { manager: approverOf(manager) }), groupMembers: Object.fromEntries(groups), admins };
+  }
+
+  private async adminApprovers(tenantId: string): Promise<Approver[]> {
+    const ids = this.deps.roles.adminIds(tenantId);
+    const users = await Promise.all(ids.map((id) => this.deps.directory.getUser(tenantId, id)));
+    return ids.map((id, i) => ({ id, name: users[i]?.displayName ?? 'Admin' }));
+  }
+}
+
+const approverOf = (user: DirectoryUser): Approver => ({ id: user.id, name: user.displayName });
+
+/** Human-friendly and unique enough per tenant: REQ-7F3A9C21. */
+function newRequestId(): string {
+  return `REQ-${randomBytes(4).toString('hex').toUpperCase()}`;
+}
+
+/** The commerce idempotency key: derived from the request, so every retry sends the same one. */
+export function commerceRequestIdFor(requestId: string): string {
+  const hex = Buffer.from(`quartermaster:${requestId}`).toString('hex').padEnd(32, '0').slice(0, 32);
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20, 32)}`;
+}
+
+/** Limits for a form with no product chosen yet: the loosest over all policies. */
+function formLimits(policies: readonly ApprovalPolicy[]): PolicyLimits {
+  if (policies.length === 0) return DEFAULT_LIMITS;
+  return { maxQuantity: Math.max(...policies.map((p) => p.maxQuantity)), requireJustification: policies.some((p) => p.requireJustification) };
+}
+
+/** What to show again in a re-drawn form: the person's values, cut to a sane length. */
+function echo(raw: unknown): RequestForm['values'] {
+  const data = (typeof raw === 'object' && raw !== null ? raw : {}) as Record<string, unknown>;
+  const text = (value: unknown, max: number) => (typeof value === 'string' ? value.slice(0, max) : typeof value === 'number' ? String(value) : undefined);
+  const quantity = Number(data.quantity);
+  return {
+    ...(text(data.productOfferId, 200) && { productOfferId: text(data.productOfferId, 200) }),
+    ...(Number.isSafeInteger(quantity) && quantity > 0 && quantity < 100_000 && { quantity }),
+    ...(text(data.forWhom, 256) && { forWhom: text(data.forWhom, 256) }),
+    ...(text(data.justification, 1000) && { justification: text(data.justification, 1000) }),
+  };
+}
+
+export function summary(request: StoredRequest) {
+  return { status: request.status, product: request.product.name, quantity: request.quantity, beneficiary: request.beneficiary.upn, stageIndex: request.stageIndex };
+}

@@ -1,0 +1,169 @@
+// License requests end to end: chat → form → policy → approval cards → decision →
+// queued fulfilment against the Partner Center and Graph emulators → everyone told.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DEMO_OFFERS, DEMO_SUBSCRIPTIONS, DEMO_TENANT_ID } from '../../src/sandbox/index.js';
+import { BotHarness, cardOf, cardText, DEMO, type TestConversation, type TestUser } from '../harness/bot-harness.js';
+
+let harness: BotHarness;
+const chats = new Map<string, TestConversation>();
+const chat = (user: TestUser) => {
+  if (!chats.has(user.id)) chats.set(user.id, harness.personalChat(user));
+  return chats.get(user.id)!;
+};
+
+beforeAll(async () => {
+  harness = await BotHarness.start();
+  // Everyone installs the bot first: that is how it can reach them later.
+  for (const user of Object.values(DEMO)) await chat(user).install();
+});
+afterAll(async () => {
+  await harness.stop();
+});
+
+const form = (offerId: string, fields: Record<string, unknown> = {}) => ({ productOfferId: offerId, quantity: '1', forWhom: '', justification: 'Needed for my work', ...fields });
+const requestIdOf = (card: any): string => /REQ-[0-9A-F]{8}/.exec(JSON.stringify(card))![0];
+const stored = (id: string) => harness.qm.requests.get(DEMO_TENANT_ID, id).then((r) => r?.value);
+const hasLicense = (userId: string, sku: string) => harness.sandbox.state.findUser(DEMO_TENANT_ID, userId)?.assignedSkuIds.includes(sku) ?? false;
+const latestCardTo = (user: TestUser) => harness.sentTo(user).filter((a) => cardOf(a)).at(-1);
+
+async function submit(user: TestUser, offerId: string, fields: Record<string, unknown> = {}) {
+  const result = await chat(user).click('submitRequest', form(offerId, fields), `form-${Math.random()}`);
+  expect(result.status).toBe(200);
+  return result.body;
+}
+
+async function waitForStatus(id: string, status: string) {
+  return harness.until(async () => {
+    const request = await stored(id);
+    return request?.status === status ? request : undefined;
+  }, `${id} to be ${status}`);
+}
+
+describe('asking', () => {
+  it('pre-fills the form from what was typed', async () => {
+    const [reply] = await chat(DEMO.isaiah).say('I need 2 Power BI Pro licenses');
+    const card = cardOf(reply)!;
+    const product = card.body.find((e: any) => e.id === 'productOfferId');
+    expect(product.value).toBe(DEMO_OFFERS.powerBiPro.offerId);
+    expect(card.body.find((e: any) => e.id === 'quantity').value).toBe(2);
+    expect(cardText(card)).toContain('14.00 USD per seat per month');
+  });
+
+  it('opens an empty form for "request" and understands "request visio"', async () => {
+    expect(cardText((await chat(DEMO.isaiah).say('request'))[0])).toContain('Request a license');
+    const card = cardOf((await chat(DEMO.isaiah).say('request visio'))[0])!;
+    expect(card.body.find((e: any) => e.id === 'productOfferId').value).toBe(DEMO_OFFERS.visioPlan2.offerId);
+  });
+});
+
+describe('a free seat under the threshold', () => {
+  it('is approved automatically and assigned from the queue', async () => {
+    const card = await submit(DEMO.isaiah, DEMO_OFFERS.powerBiPro.offerId);
+    expect(card.type).toBe('application/vnd.microsoft.card.adaptive');
+    expect(cardText(card.value)).toContain('Approved automatically by policy');
+    const id = requestIdOf(card.value);
+    const done = await waitForStatus(id, 'completed');
+    expect(done.outcome?.kind).toBe('assigned');
+    expect(hasLicense(DEMO.isaiah.aadObjectId, DEMO_OFFERS.powerBiPro.skuId)).toBe(true);
+    await harness.until(async () => harness.sentTo(DEMO.isaiah).some((a) => a.text?.includes(`${id} is done`)), 'Isaiah to be told');
+    expect(harness.sandbox.state.countRequests({ service: 'partnerCenter', method: 'POST' })).toBe(0);
+  });
+});
+
+describe('no free seat: two stages, then a purchase', () => {
+  it('goes to the manager, then the License approvers, then buys one seat and assigns it', async () => {
+    const submitted = await submit(DEMO.alex, DEMO_OFFERS.visioPlan2.offerId, { justification: 'Network diagrams' });
+    const id = requestIdOf(submitted.value);
+    expect(cardText(submitted.value)).toContain('Waiting for Adele Vance (manager) (step 1 of 2)');
+
+    // Adele gets the card with buttons in her chat; Megan nothing yet.
+    const adeleCard = cardOf(latestCardTo(DEMO.adele))!;
+    expect(cardText(adeleCard)).toContain(id);
+    expect(adeleCard.actions.map((a: any) => a.title)).toEqual(['Approve', 'Reject']);
+    expect(adeleCard.refresh.userIds).toEqual([DEMO.adele.id]);
+    expect(harness.sentTo(DEMO.megan).some((a) => JSON.stringify(a).includes(id))).toBe(false);
+
+    const first = await chat(DEMO.adele).click('approveRequest', { requestId: id, stageIndex: 0 });
+    expect(cardText(first.body.value)).toContain('Waiting for License approvers (step 2 of 2)');
+    expect(first.body.value.actions ?? []).toHaveLength(0); // Adele is done
+
+    const meganCard = cardOf(latestCardTo(DEMO.megan))!;
+    expect(meganCard.actions.map((a: any) => a.title)).toEqual(['Approve', 'Reject']);
+    await chat(DEMO.megan).click('approveRequest', { requestId: id, stageIndex: 1 });
+
+    const done = await waitForStatus(id, 'completed');
+    expect(done.outcome?.kind).toBe('purchased');
+    expect(hasLicense(DEMO.alex.aadObjectId, DEMO_OFFERS.visioPlan2.skuId)).toBe(true);
+    const subscription = harness.sandbox.state.subscriptions(DEMO_TENANT_ID).find((s) => s.id === DEMO_SUBSCRIPTIONS.visioPlan2)!;
+    expect(subscription.lots.reduce((n, lot) => n + lot.quantity, 0)).toBe(6);
+    await harness.until(async () => harness.sentTo(DEMO.alex).some((a) => a.text?.includes(`${id} is done`)), 'Alex to be told');
+
+    // Every copy of the card learnt the outcome (Adele's card was updated in place).
+    await harness.until(async () => harness.updatesIn(DEMO.adele).some((u) => cardText(u.activity).includes('Done. Bought and assigned')), "Adele's card to show the outcome");
+    const audit = (await harness.qm.audit.list(DEMO_TENANT_ID, { pageSize: 50 })).items.filter((e) => e.target === id).map((e) => e.action);
+    expect(audit).toEqual(expect.arrayContaining(['request.submitted', 'request.stage-approved', 'request.approved', 'license.purchased', 'request.completed']));
+  });
+
+  it('orders a product the tenant does not have yet', async () => {
+    const id = requestIdOf((await submit(DEMO.isaiah, DEMO_OFFERS.projectPlan3.offerId)).value);
+    await chat(DEMO.adele).click('approveRequest', { requestId: id, stageIndex: 0 });
+    await chat(DEMO.megan).click('approveRequest', { requestId: id, stageIndex: 1 });
+    await waitForStatus(id, 'completed');
+    expect(harness.sandbox.state.orders(DEMO_TENANT_ID).filter((o) => o.lineItems.some((l) => l.offerId === DEMO_OFFERS.projectPlan3.offerId))).toHaveLength(1);
+    expect(hasLicense(DEMO.isaiah.aadObjectId, DEMO_OFFERS.projectPlan3.skuId)).toBe(true);
+  });
+});
+
+describe('deciding', () => {
+  it('needs a comment to reject, and tells the requester why', async () => {
+    const id = requestIdOf((await submit(DEMO.isaiah, DEMO_OFFERS.visioPlan2.offerId)).value);
+    const noComment = await chat(DEMO.adele).click('rejectRequest', { requestId: id, stageIndex: 0 });
+    expect(cardText(noComment.body.value)).toMatch(/comment/i);
+    expect((await stored(id))!.status).toBe('pending');
+    await chat(DEMO.adele).click('rejectRequest', { requestId: id, stageIndex: 0, comment: 'Use the shared Visio seat' });
+    expect((await stored(id))!.status).toBe('rejected');
+    await harness.until(async () => harness.sentTo(DEMO.isaiah).some((a) => a.text?.includes('Use the shared Visio seat')), 'Isaiah to hear why');
+  });
+
+  it('lets the requester cancel while pending; a late approval then only shows the state', async () => {
+    const id = requestIdOf((await submit(DEMO.lynne, DEMO_OFFERS.visioPlan2.offerId)).value);
+    const cancelled = await chat(DEMO.lynne).click('cancelRequest', { requestId: id });
+    expect(cardText(cancelled.body.value)).toContain('Cancelled');
+    const late = await chat(DEMO.adele).click('approveRequest', { requestId: id, stageIndex: 0 });
+    expect(late.body.type).toBe('application/vnd.microsoft.card.adaptive');
+    expect(cardText(late.body.value)).toContain('already');
+    expect((await stored(id))!.status).toBe('cancelled');
+  });
+
+  it('gives exactly one decision and one purchase for 20 concurrent approvals', async () => {
+    const id = requestIdOf((await submit(DEMO.lynne, DEMO_OFFERS.visioPlan2.offerId, { forWhom: 'isaiahl@example.com' })).value);
+    await chat(DEMO.adele).click('approveRequest', { requestId: id, stageIndex: 0 });
+    const patchesBefore = harness.sandbox.state.countRequests({ service: 'partnerCenter', method: 'PATCH', replayed: false });
+    const clicks = await Promise.all(Array.from({ length: 20 }, () => chat(DEMO.megan).click('approveRequest', { requestId: id, stageIndex: 1 })));
+    expect(clicks.every((c) => c.status === 200 && c.body.type === 'application/vnd.microsoft.card.adaptive')).toBe(true);
+    const request = await stored(id);
+    expect(request!.decisions.filter((d) => d.stageIndex === 1)).toHaveLength(1);
+    await waitForStatus(id, 'completed');
+    expect(harness.sandbox.state.countRequests({ service: 'partnerCenter', method: 'PATCH', replayed: false }) - patchesBefore).toBe(1);
+    const approvals = (await harness.qm.audit.list(DEMO_TENANT_ID, { pageSize: 200 })).items.filter((e) => e.target === id && e.action === 'request.approved');
+    expect(approvals).toHaveLength(1);
+  });
+});
+
+describe('lists', () => {
+  it('shows "my requests" and "approvals"', async () => {
+    const id = requestIdOf((await submit(DEMO.patti, DEMO_OFFERS.visioPlan2.offerId)).value);
+    const mine = cardText((await chat(DEMO.patti).say('my requests'))[0]);
+    expect(mine).toContain(id);
+    // Patti has no manager: the admins (Alex) stand in for step 1.
+    const waiting = cardText((await chat(DEMO.alex).say('approvals'))[0]);
+    expect(waiting).toContain(id);
+    expect(cardText((await chat(DEMO.isaiah).say('approvals'))[0])).toContain('Nothing is waiting for you');
+  });
+
+  it('shows policies and the audit log to admins only', async () => {
+    expect(cardText((await chat(DEMO.alex).say('policies'))[0])).toContain('License approvers');
+    expect(cardText((await chat(DEMO.alex).say('audit visio'))[0])).toContain('request.submitted');
+    expect((await chat(DEMO.isaiah).say('audit'))[0]?.text).toContain('Only admins');
+  });
+});
