@@ -1,6 +1,6 @@
 // Use cases of the requester: open a pre-filled form, submit it, see and cancel requests.
 // The rules live in src/domain; this orchestrates catalog, directory, policies and storage.
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import type { CatalogOffer, DirectoryPort, DirectoryUser } from '../connectors/ports.js';
 import { monthlyCost } from '../domain/money.js';
 import { evaluatePolicy, limitsForProduct, type ApprovalPolicy, type PolicyLimits } from '../domain/policy.js';
@@ -173,10 +173,13 @@ function newRequestId(): string {
   return `REQ-${randomBytes(4).toString('hex').toUpperCase()}`;
 }
 
-/** The commerce idempotency key: derived from the request, so every retry sends the same one. */
+/**
+ * The commerce idempotency key (MS-RequestId, a GUID): a hash of the request id, so every
+ * retry of the same request sends the same key and different requests never share one.
+ */
 export function commerceRequestIdFor(requestId: string): string {
-  const hex = Buffer.from(`quartermaster:${requestId}`).toString('hex').padEnd(32, '0').slice(0, 32);
-  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20, 32)}`;
+  const hex = createHash('sha256').update(`quartermaster:${requestId}`).digest('hex');
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-5${hex.slice(13, 16)}-a${hex.slice(17, 20)}-${hex.slice(20, 32)}`;
 }
 
 /** Limits for a form with no product chosen yet: the loosest over all policies. */

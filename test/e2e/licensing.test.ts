@@ -64,7 +64,7 @@ describe('a free seat under the threshold', () => {
     const id = requestIdOf(card.value);
     const done = await waitForStatus(id, 'completed');
     expect(done.outcome?.kind).toBe('assigned');
-    expect(hasLicense(DEMO.isaiah.aadObjectId, DEMO_OFFERS.powerBiPro.skuId)).toBe(true);
+    expect(hasLicense(DEMO.isaiah.aadObjectId, DEMO_OFFERS.powerBiPro.graphSkuId)).toBe(true);
     await harness.until(async () => harness.sentTo(DEMO.isaiah).some((a) => a.text?.includes(`${id} is done`)), 'Isaiah to be told');
     expect(harness.sandbox.state.countRequests({ service: 'partnerCenter', method: 'POST' })).toBe(0);
   });
@@ -93,7 +93,7 @@ describe('no free seat: two stages, then a purchase', () => {
 
     const done = await waitForStatus(id, 'completed');
     expect(done.outcome?.kind).toBe('purchased');
-    expect(hasLicense(DEMO.alex.aadObjectId, DEMO_OFFERS.visioPlan2.skuId)).toBe(true);
+    expect(hasLicense(DEMO.alex.aadObjectId, DEMO_OFFERS.visioPlan2.graphSkuId)).toBe(true);
     const subscription = harness.sandbox.state.subscriptions(DEMO_TENANT_ID).find((s) => s.id === DEMO_SUBSCRIPTIONS.visioPlan2)!;
     expect(subscription.lots.reduce((n, lot) => n + lot.quantity, 0)).toBe(6);
     await harness.until(async () => harness.sentTo(DEMO.alex).some((a) => a.text?.includes(`${id} is done`)), 'Alex to be told');
@@ -110,7 +110,7 @@ describe('no free seat: two stages, then a purchase', () => {
     await chat(DEMO.megan).click('approveRequest', { requestId: id, stageIndex: 1 });
     await waitForStatus(id, 'completed');
     expect(harness.sandbox.state.orders(DEMO_TENANT_ID).filter((o) => o.lineItems.some((l) => l.offerId === DEMO_OFFERS.projectPlan3.offerId))).toHaveLength(1);
-    expect(hasLicense(DEMO.isaiah.aadObjectId, DEMO_OFFERS.projectPlan3.skuId)).toBe(true);
+    expect(hasLicense(DEMO.isaiah.aadObjectId, DEMO_OFFERS.projectPlan3.graphSkuId)).toBe(true);
   });
 });
 
@@ -131,7 +131,7 @@ describe('deciding', () => {
     expect(cardText(cancelled.body.value)).toContain('Cancelled');
     const late = await chat(DEMO.adele).click('approveRequest', { requestId: id, stageIndex: 0 });
     expect(late.body.type).toBe('application/vnd.microsoft.card.adaptive');
-    expect(cardText(late.body.value)).toContain('already');
+    expect(cardText(late.body.value)).toContain('This request was cancelled; there is nothing left to decide.');
     expect((await stored(id))!.status).toBe('cancelled');
   });
 

@@ -40,9 +40,15 @@ describe('configuration', () => {
   });
 
   it('refuses local-only parts in production', () => {
-    const prod = { NODE_ENV: 'production', BOT_ID: 'app', BOT_TYPE: 'UserAssignedMSI', BOT_TENANT_ID: 'tenant', AZURE_STORAGE_ACCOUNT_URL: 'https://acct.table.core.windows.net' };
+    const prod = {
+      NODE_ENV: 'production', BOT_ID: 'app', BOT_TYPE: 'UserAssignedMSI', BOT_TENANT_ID: 'tenant', AZURE_STORAGE_ACCOUNT_URL: 'https://acct.table.core.windows.net',
+      CONNECTORS: 'production', GRAPH_CLIENT_ID: 'g', GRAPH_CLIENT_SECRET: 'gs', PARTNER_CENTER_CLIENT_ID: 'p', PARTNER_CENTER_CLIENT_SECRET: 'ps', PARTNER_CENTER_TENANT_ID: 'pt', APPROVER_GROUP_ID: 'grp',
+    };
     expect(loadConfig(prod).storage).toEqual({ kind: 'account-url', accountUrl: 'https://acct.table.core.windows.net' });
     expect(errorOf({ ...prod, LOCAL_AZURITE: 'true' })).toBe('LOCAL_AZURITE: must be false when NODE_ENV=production');
+    expect(errorOf({ ...prod, CONNECTORS: 'sandbox' })).toMatch(/^CONNECTORS: must be production when NODE_ENV=production/);
+    expect(errorOf({ ...prod, PARTNER_CENTER_CLIENT_SECRET: '' })).toBe('PARTNER_CENTER_CLIENT_SECRET: required when CONNECTORS=production');
+    expect(loadConfig(prod).connectors).toEqual({ mode: 'production', graph: { clientId: 'g', clientSecret: 'gs' }, partnerCenter: { clientId: 'p', clientSecret: 'ps', partnerTenantId: 'pt' } });
   });
 
   it('checks the credentials each bot type needs', () => {
@@ -59,6 +65,11 @@ describe('configuration', () => {
     expect(loadConfig({ AZURE_STORAGE_ACCOUNT_URL: 'https://a.table.core.windows.net', AZURE_CLIENT_ID: 'mi' }).storage).toEqual({
       kind: 'account-url', accountUrl: 'https://a.table.core.windows.net', managedIdentityClientId: 'mi',
     });
+  });
+
+  it('seeds the default policy from settings', () => {
+    expect(loadConfig(base).policy).toEqual({ currency: 'USD', autoApproveBelow: '50', secondStageAbove: '200' });
+    expect(errorOf({ ...base, POLICY_AUTO_APPROVE_BELOW: '1e3' })).toBe('POLICY_AUTO_APPROVE_BELOW: expected an amount such as 50 or 49.99');
   });
 
   it('reads bootstrap admins as tenant:object pairs', () => {

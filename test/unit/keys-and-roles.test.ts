@@ -57,3 +57,12 @@ describe('roles and commands', () => {
     expect(formatDuration(2 * 86400 + 3600)).toBe('2 d 1 h');
   });
 });
+
+describe('commerce idempotency keys', () => {
+  it('are stable per request, distinct across requests, and GUID-shaped', async () => {
+    const { commerceRequestIdFor } = await import('../../src/services/requests.js');
+    expect(commerceRequestIdFor('REQ-00000001')).toBe(commerceRequestIdFor('REQ-00000001'));
+    expect(commerceRequestIdFor('REQ-00000001')).not.toBe(commerceRequestIdFor('REQ-00000002'));
+    expect(commerceRequestIdFor('REQ-ABCDEF12')).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-5[0-9a-f]{3}-a[0-9a-f]{3}-[0-9a-f]{12}$/);
+  });
+});

@@ -1,0 +1,156 @@
+// DirectoryPort on Microsoft Graph v1.0 with @microsoft/microsoft-graph-client. App-only
+// tokens per customer tenant; each request (each page of a list) is retried on its own
+// under the shared policy.
+import { Client } from '@microsoft/microsoft-graph-client';
+import { z } from 'zod';
+import type { Logger } from '../../logger.js';
+import { GRAPH_SCOPE, type TokenProvider } from '../identity/token-provider.js';
+import { ConnectorError, type DirectoryPort, type DirectoryUser, type SubscribedSku } from '../ports.js';
+import { withRetries, type RetryPolicy } from '../retry.js';
+import { graphFailure } from './graph-errors.js';
+import { graphMiddlewareChain } from './middleware.js';
+
+export const DEFAULT_GRAPH_BASE_URL = 'https://graph.microsoft.com';
+
+export interface GraphDirectoryOptions {
+  tokens: TokenProvider;
+  /** Default https://graph.microsoft.com (the sandbox: its loopback URL). */
+  baseUrl?: string;
+  retry: RetryPolicy;
+  log: Logger;
+}
+
+const USER_FIELDS = ['id', 'displayName', 'userPrincipalName', 'mail', 'usageLocation'];
+
+const UserWire = z.object({
+  id: z.string(),
+  displayName: z.string().nullish(),
+  userPrincipalName: z.string().nullish(),
+  mail: z.string().nullish(),
+  usageLocation: z.string().nullish(),
+  '@odata.type': z.string().optional(),
+});
+
+const SkuWire = z.object({
+  skuId: z.string(),
+  skuPartNumber: z.string(),
+  capabilityStatus: z.enum(['Enabled', 'Suspended', 'LockedOut', 'Warning']),
+  consumedUnits: z.number(),
+  prepaidUnits: z.object({ enabled: z.number() }),
+});
+
+const Page = <T extends z.ZodTypeAny>(item: T) => z.object({ value: z.array(item), '@odata.nextLink': z.string().optional() });
+
+export class GraphDirectory implements DirectoryPort {
+  private readonly baseUrl: string;
+  private readonly origin: string;
+
+  constructor(private readonly options: GraphDirectoryOptions) {
+    this.baseUrl = (options.baseUrl ?? DEFAULT_GRAPH_BASE_URL).replace(/\/+$/, '');
+    this.origin = new URL(this.baseUrl).origin;
+  }
+
+  async listSubscribedSkus(tenantId: string): Promise<SubscribedSku[]> {
+    const skus = await this.list(tenantId, '/subscribedSkus', SkuWire);
+    return skus.map((s) => ({ skuId: s.skuId, skuPartNumber: s.skuPartNumber, capabilityStatus: s.capabilityStatus, consumedUnits: s.consumedUnits, enabledUnits: s.prepaidUnits.enabled }));
+  }
+
+  async getUser(tenantId: string, idOrUpn: string): Promise<DirectoryUser | undefined> {
+    const user = await this.getOptional(tenantId, `/users/${encodeURIComponent(idOrUpn)}`, (c) => c.select(USER_FIELDS));
+    return user === undefined ? undefined : toUser(parse(UserWire, user));
+  }
+
+  async listUsers(tenantId: string): Promise<DirectoryUser[]> {
+    return (await this.list(tenantId, `/users?$select=${USER_FIELDS.join(',')}&$top=999`, UserWire)).map(toUser);
+  }
+
+  /** Undefined when the user has no manager (or is not in the tenant). */
+  async getManager(tenantId: string, userId: string): Promise<DirectoryUser | undefined> {
+    const manager = await this.getOptional(tenantId, `/users/${encodeURIComponent(userId)}/manager`, (c) => c.select(USER_FIELDS));
+    return manager === undefined ? undefined : toUser(parse(UserWire, manager));
+  }
+
+  /** Users among the group's direct members; throws 'not-found' for an unknown group. */
+  async listGroupMembers(tenantId: string, groupId: string): Promise<DirectoryUser[]> {
+    const members = await this.list(tenantId, `/groups/${encodeURIComponent(groupId)}/members?$select=${USER_FIELDS.join(',')}&$top=999`, UserWire);
+    return members.filter((m) => m['@odata.type'] === undefined || m['@odata.type'] === '#microsoft.graph.user').map(toUser);
+  }
+
+  async assignLicense(tenantId: string, userId: string, skuId: string): Promise<void> {
+    await this.call(tenantId, (client) => client.api(`/users/${encodeURIComponent(userId)}/assignLicense`).post({ addLicenses: [{ skuId, disabledPlans: [] }], removeLicenses: [] }));
+  }
+
+  async licenseSkuIds(tenantId: string, userId: string): Promise<string[]> {
+    const details = await this.list(tenantId, `/users/${encodeURIComponent(userId)}/licenseDetails`, z.object({ skuId: z.string() }));
+    return details.map((d) => d.skuId);
+  }
+
+  // -------------------------------------------------------------------------------------
+
+  /** One request with a fresh client bound to a tenant token, under the retry policy. */
+  private call<T>(tenantId: string, run: (client: Client) => Promise<T>): Promise<T> {
+    const { retry, tokens, log } = this.options;
+    return withRetries(
+      async () => {
+        const accessToken = await tokens.getToken(tenantId, GRAPH_SCOPE);
+        const client = Client.initWithMiddleware({
+          baseUrl: `${this.baseUrl}/`,
+          defaultVersion: 'v1.0',
+          middleware: graphMiddlewareChain({ accessToken, origin: this.origin, timeoutMs: retry.timeoutMs, log }),
+        });
+        try {
+          return await run(client);
+        } catch (error) {
+          throw graphFailure(error);
+        }
+      },
+      retry,
+      ({ error, attemptNumber, waitMs }) => log.warn({ tenantId, kind: error.kind, status: error.details.status, attempt: attemptNumber, waitMs }, 'graph call failed; retrying'),
+    );
+  }
+
+  private async getOptional(tenantId: string, path: string, shape: (request: ReturnType<Client['api']>) => ReturnType<Client['api']>): Promise<unknown> {
+    try {
+      return await this.call(tenantId, (client) => shape(client.api(path)).get() as Promise<unknown>);
+    } catch (error) {
+      if (error instanceof ConnectorError && error.kind === 'not-found') return undefined;
+      throw error;
+    }
+  }
+
+  /** Every page of a collection, following @odata.nextLink (only on our own Graph origin). */
+  private async list<T extends z.ZodTypeAny>(tenantId: string, firstPath: string, item: T): Promise<z.infer<T>[]> {
+    const items: z.infer<T>[] = [];
+    let path: string | undefined = firstPath;
+    while (path) {
+      const current: string = path;
+      const page = parse(Page(item), await this.call(tenantId, (client) => client.api(current).get() as Promise<unknown>));
+      items.push(...page.value);
+      path = page['@odata.nextLink'] === undefined ? undefined : this.relative(page['@odata.nextLink']);
+    }
+    return items;
+  }
+
+  /** `https://graph.microsoft.com/v1.0/users?$skiptoken=...` → `/users?$skiptoken=...` */
+  private relative(nextLink: string): string {
+    const prefix = `${this.baseUrl}/v1.0/`;
+    if (!nextLink.startsWith(prefix)) throw new ConnectorError('invalid-request', `graph: next page link outside ${this.origin}`, { service: 'graph' });
+    return `/${nextLink.slice(prefix.length)}`;
+  }
+}
+
+function parse<T extends z.ZodTypeAny>(schema: T, value: unknown): z.infer<T> {
+  const result = schema.safeParse(value);
+  if (!result.success) throw new ConnectorError('unavailable', `graph: unexpected response (${result.error.issues[0]?.path.join('.')}: ${result.error.issues[0]?.message})`, { service: 'graph' });
+  return result.data;
+}
+
+function toUser(user: z.infer<typeof UserWire>): DirectoryUser {
+  return {
+    id: user.id,
+    displayName: user.displayName ?? '',
+    userPrincipalName: user.userPrincipalName ?? '',
+    ...(user.mail ? { mail: user.mail } : {}),
+    ...(user.usageLocation ? { usageLocation: user.usageLocation } : {}),
+  };
+}

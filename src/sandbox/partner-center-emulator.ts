@@ -1,0 +1,256 @@
+// Partner Center REST v1, the new-commerce calls Quartermaster makes: the customer catalog
+// (products → skus → availabilities), subscriptions (read, PATCH the whole object) and
+// orders. MS-RequestId makes orders and PATCHes idempotent: the same id gets the same
+// answer and the change is applied once. Business rules follow new commerce: seats can be
+// added any time but removed (or the subscription cancelled) only within 7 days of
+// their purchase.
+import { randomUUID } from 'node:crypto';
+import { header, json, Router, type EmulatorDefinition, type EmulatorRequest, type EmulatorResponse } from './http.js';
+import {
+  availabilityJson,
+  billingCyclesOf,
+  collection,
+  customerJson,
+  offerIdOf,
+  orderJson,
+  productJson,
+  skuJson,
+  subscriptionJson,
+  uniqueProducts,
+  WINDOW_MS,
+} from './partner-center-resources.js';
+import type { SeedOffer } from './seed.js';
+import { subscriptionQuantity, type SandboxOrder, type SandboxState, type SandboxSubscription, type SandboxTenant } from './state.js';
+import { bearerToken, PARTNER_CENTER_RESOURCE, type TokenIssuer } from './tokens.js';
+
+interface PcContext {
+  customer: SandboxTenant;
+}
+
+export function partnerCenterEmulator(state: SandboxState, tokens: TokenIssuer): EmulatorDefinition {
+  const router = new Router<PcContext>()
+    .add('GET', '/v1/customers/{customerId}', (_r, _p, { customer }) => json(200, customerJson(state, customer)))
+    .add('GET', '/v1/customers/{customerId}/products', (_r, _p, { customer }) =>
+      json(200, collection(uniqueProducts(state.catalog).map((o) => productJson(customer, o)), `/customers/${customer.id}/products`)),
+    )
+    .add('GET', '/v1/customers/{customerId}/products/{productId}/skus', (request, { productId }, { customer }) => {
+      const offers = state.catalog.filter((o) => o.productId === productId);
+      if (offers.length === 0) return pcError(request, 404, 404, `Product ${productId} was not found.`);
+      return json(200, collection(offers.map((o) => skuJson(customer, o)), `/customers/${customer.id}/products/${productId}/skus`));
+    })
+    .add('GET', '/v1/customers/{customerId}/products/{productId}/skus/{skuId}/availabilities', (request, { productId, skuId }, { customer }) => {
+      const offers = state.catalog.filter((o) => o.productId === productId && o.skuId === skuId);
+      if (offers.length === 0) return pcError(request, 404, 404, `Sku ${productId}:${skuId} was not found.`);
+      return json(200, collection(offers.map((o) => availabilityJson(customer, o)), `/customers/${customer.id}/products/${productId}/skus/${skuId}/availabilities`));
+    })
+    .add('GET', '/v1/customers/{customerId}/subscriptions', (_r, _p, { customer }) =>
+      json(200, collection([...customer.subscriptions.values()].map((s) => subscriptionJson(customer, s)), `/customers/${customer.id}/subscriptions`)),
+    )
+    .add('GET', '/v1/customers/{customerId}/subscriptions/{subscriptionId}', (request, { subscriptionId }, { customer }) => {
+      const subscription = customer.subscriptions.get(subscriptionId!);
+      return subscription ? json(200, subscriptionJson(customer, subscription)) : subscriptionNotFound(request, subscriptionId!);
+    })
+    .add('PATCH', '/v1/customers/{customerId}/subscriptions/{subscriptionId}', (request, { subscriptionId }, { customer }) =>
+      idempotent(state, request, `${customer.id} PATCH subscription ${subscriptionId}`, () => patchSubscription(request, customer, subscriptionId!)),
+    )
+    .add('GET', '/v1/customers/{customerId}/orders', (_r, _p, { customer }) =>
+      json(200, collection([...customer.orders.values()].map((o) => orderJson(o)), `/customers/${customer.id}/orders`)),
+    )
+    .add('POST', '/v1/customers/{customerId}/orders', (request, _p, { customer }) =>
+      idempotent(state, request, `${customer.id} POST orders`, () => createOrder(state, request, customer)),
+    )
+    .add('GET', '/v1/customers/{customerId}/orders/{orderId}', (request, { orderId }, { customer }) => {
+      const order = customer.orders.get(orderId!);
+      return order ? json(200, orderJson(order)) : pcError(request, 404, 404, `Order ${orderId} was not found.`);
+    })
+    .add('GET', '/v1/customers/{customerId}/orders/{orderId}/provisioningstatus', (request, { orderId }, { customer }) => {
+      const order = customer.orders.get(orderId!);
+      if (!order) return pcError(request, 404, 404, `Order ${orderId} was not found.`);
+      const items = order.lineItems.map((l) => ({ lineItemNumber: l.lineItemNumber, status: 'fulfilled', quantityProvisioningInformation: [], attributes: { objectType: 'OrderLineItemProvisioningStatus' } }));
+      return json(200, collection(items, `/customers/${customer.id}/orders/${order.id}/provisioningstatus`));
+    });
+
+  return {
+    service: 'partnerCenter',
+    routeOf: (request) => router.match(request.method, request.path)?.pattern ?? (request.path === '/v1/customers' ? '/v1/customers' : 'unmatched'),
+    handle(request) {
+      const token = bearerToken(header(request, 'authorization'));
+      if (!token) return { response: unauthorized(request, 'Authorization token is missing.') };
+      const verified = tokens.verify(token);
+      if ('problem' in verified) return { response: unauthorized(request, verified.problem) };
+      const { claims } = verified;
+      if (claims.aud !== PARTNER_CENTER_RESOURCE) return { response: unauthorized(request, `Invalid audience '${claims.aud}'.`) };
+      if (claims.tid !== state.partner.tenantId) return { response: pcError(request, 403, 403, `Tenant ${claims.tid} is not a Partner Center partner.`), tenantId: claims.tid };
+
+      if (request.method === 'GET' && request.path.replace(/\/$/, '') === '/v1/customers') {
+        const customers = state.partner.customerIds.map((id) => state.tenant(id)).filter((t): t is SandboxTenant => t !== undefined);
+        return { response: json(200, collection(customers.map((c) => customerJson(state, c)), '/customers')), tenantId: claims.tid };
+      }
+      const match = router.match(request.method, request.path);
+      if (!match) return { response: pcError(request, 404, 404, `${request.path} is not a Partner Center resource.`), tenantId: claims.tid };
+      if (!match.handler) return { response: pcError(request, 405, 405, `The requested resource does not support http method '${request.method}'.`), tenantId: claims.tid };
+      const customerId = match.params.customerId ?? '';
+      const customer = state.partner.customerIds.includes(customerId) ? state.tenant(customerId) : undefined;
+      if (!customer) return { response: pcError(request, 404, 600008, `Customer ${customerId} was not found or has no relationship with this partner.`), tenantId: claims.tid };
+      return { response: match.handler(request, match.params, { customer }), tenantId: claims.tid };
+    },
+    renderFault(fault, request) {
+      const headers = fault.retryAfterSeconds !== undefined ? { 'Retry-After': String(fault.retryAfterSeconds) } : undefined;
+      if (fault.status === 429 && fault.code === undefined) {
+        // Throttling answers come from the gateway, in their own shape (see commerce.md).
+        return json(429, { statusCode: 429, message: fault.message ?? `Rate limit is exceeded. Try again in ${fault.retryAfterSeconds ?? 60} seconds.` }, headers);
+      }
+      const response = pcError(request, fault.status, fault.code ?? fault.status, fault.message ?? (fault.status >= 500 ? 'The service encountered an error. Please try again.' : 'The request failed.'));
+      if (headers) response.headers = { ...response.headers, ...headers };
+      return response;
+    },
+    trace: (request) => ({
+      ...(header(request, 'ms-requestid') ? { requestId: header(request, 'ms-requestid')! } : {}),
+      ...(header(request, 'ms-correlationid') ? { correlationId: header(request, 'ms-correlationid')! } : {}),
+    }),
+    commonHeaders: (request) => ({
+      'MS-CorrelationId': header(request, 'ms-correlationid') ?? randomUUID(),
+      'MS-RequestId': header(request, 'ms-requestid') ?? randomUUID(),
+    }),
+  };
+}
+
+/**
+ * Answers a retried MS-RequestId with the answer it already got, so the change is never
+ * applied twice. Only successes are kept: a refused change changed nothing.
+ */
+function idempotent(state: SandboxState, request: EmulatorRequest, operation: string, apply: () => EmulatorResponse): EmulatorResponse {
+  const requestId = header(request, 'ms-requestid');
+  const key = requestId ? `${operation} ${requestId}` : undefined;
+  const earlier = key ? state.idempotentResponses.get(key) : undefined;
+  if (earlier) return { ...json(earlier.status, earlier.body), replayed: true };
+  const response = apply();
+  if (key && response.status < 300) state.idempotentResponses.set(key, { status: response.status, body: response.body });
+  return response;
+}
+
+// ---------------------------------------------------------------------------------------
+// Orders and subscription changes
+// ---------------------------------------------------------------------------------------
+
+function createOrder(state: SandboxState, request: EmulatorRequest, customer: SandboxTenant): EmulatorResponse {
+  const body = parseJson(request.body) as { lineItems?: { lineItemNumber?: number; offerId?: string; quantity?: number; termDuration?: string }[]; billingCycle?: string } | undefined;
+  if (!body || !Array.isArray(body.lineItems) || body.lineItems.length === 0) return pcError(request, 400, 400, 'The order must have at least one line item.');
+  const billingCycle = String(body.billingCycle ?? '').toLowerCase();
+
+  const lines: { offer: SeedOffer; quantity: number; lineItemNumber: number }[] = [];
+  for (const [index, item] of body.lineItems.entries()) {
+    const offer = state.offer(item.offerId ?? '');
+    if (!offer) return pcError(request, 400, 400, `Offer ${item.offerId ?? '(none)'} was not found in the catalog of customer ${customer.id}.`);
+    const quantity = item.quantity;
+    if (typeof quantity !== 'number' || !Number.isInteger(quantity) || quantity < offer.minimumQuantity || quantity > offer.maximumQuantity) {
+      return pcError(request, 400, 2002, `Quantity ${String(quantity)} is out of range for offer ${item.offerId}: it must be between ${offer.minimumQuantity} and ${offer.maximumQuantity}.`);
+    }
+    if (!billingCyclesOf(offer).includes(billingCycle)) {
+      return pcError(request, 400, 400, `Billing cycle '${body.billingCycle ?? ''}' is not available for offer ${item.offerId}; use ${billingCyclesOf(offer).map((c) => `'${c}'`).join(' or ')}.`);
+    }
+    if (item.termDuration && item.termDuration !== offer.termDuration) return pcError(request, 400, 400, `Term duration '${item.termDuration}' is not available for offer ${item.offerId}.`);
+    lines.push({ offer, quantity, lineItemNumber: item.lineItemNumber ?? index });
+  }
+
+  const now = new Date();
+  const requestId = header(request, 'ms-requestid');
+  const order: SandboxOrder = {
+    id: randomUUID(),
+    customerId: customer.id,
+    billingCycle,
+    creationDate: now,
+    status: 'completed',
+    lineItems: [],
+    ...(requestId ? { requestId } : {}),
+  };
+  for (const line of lines) {
+    // A new-commerce purchase is a new subscription, even when one for the offer exists.
+    const subscription: SandboxSubscription = {
+      id: randomUUID(),
+      offer: line.offer,
+      friendlyName: line.offer.title,
+      billingCycle,
+      status: 'active',
+      autoRenewEnabled: true,
+      creationDate: now,
+      lots: [{ quantity: line.quantity, purchasedAt: now }],
+      orderId: order.id,
+    };
+    customer.subscriptions.set(subscription.id, subscription);
+    order.lineItems.push({ lineItemNumber: line.lineItemNumber, offerId: offerIdOf(line.offer), subscriptionId: subscription.id, quantity: line.quantity, termDuration: line.offer.termDuration, transactionType: 'New' });
+  }
+  customer.orders.set(order.id, order);
+  return json(201, orderJson(order));
+}
+
+function patchSubscription(request: EmulatorRequest, customer: SandboxTenant, subscriptionId: string): EmulatorResponse {
+  const subscription = customer.subscriptions.get(subscriptionId);
+  if (!subscription) return subscriptionNotFound(request, subscriptionId);
+  const body = parseJson(request.body) as { id?: string; quantity?: unknown; status?: unknown; autoRenewEnabled?: unknown } | undefined;
+  if (!body) return pcError(request, 400, 400, 'The request body is not a subscription.');
+  if (body.id !== undefined && body.id !== subscription.id) return pcError(request, 400, 400, 'The subscription id in the body does not match the URL.');
+
+  const current = subscriptionQuantity(subscription);
+  const quantity = body.quantity === undefined ? current : body.quantity;
+  const status = body.status === undefined ? subscription.status : String(body.status).toLowerCase();
+  const autoRenewEnabled = body.autoRenewEnabled === undefined ? subscription.autoRenewEnabled : body.autoRenewEnabled;
+  if (typeof autoRenewEnabled !== 'boolean') return pcError(request, 400, 400, 'autoRenewEnabled must be true or false.');
+  if (status !== 'active' && status !== 'suspended' && status !== 'deleted') return pcError(request, 400, 400, `Status '${status}' cannot be set.`);
+  if (subscription.status === 'deleted') return pcError(request, 400, 400, 'The subscription is cancelled and can no longer be changed.');
+
+  const otherChanges = quantity !== current || autoRenewEnabled !== subscription.autoRenewEnabled;
+  if (subscription.status === 'suspended' && status === 'suspended' && otherChanges) {
+    return pcError(request, 400, 800091, 'Cannot update a suspended subscription. Reactivate it first.');
+  }
+  if (typeof quantity !== 'number' || !Number.isInteger(quantity) || quantity < subscription.offer.minimumQuantity || quantity > subscription.offer.maximumQuantity) {
+    return pcError(request, 400, 2002, `Quantity ${String(quantity)} is out of range: it must be between ${subscription.offer.minimumQuantity} and ${subscription.offer.maximumQuantity}.`);
+  }
+  const now = Date.now();
+  const removable = subscription.lots.filter((lot) => now - lot.purchasedAt.getTime() < WINDOW_MS).reduce((sum, lot) => sum + lot.quantity, 0);
+  if (quantity < current && current - quantity > removable) return pcError(request, 400, 800090, 'Subscription quantity cannot be decreased');
+  if (status === 'deleted' && removable < current) return pcError(request, 400, 800090, 'Subscription cannot be cancelled outside the cancellation window');
+
+  if (quantity > current) {
+    subscription.lots.push({ quantity: quantity - current, purchasedAt: new Date(now) });
+  } else if (quantity < current) {
+    // Seats removed come from the newest lots (the only ones still in their window).
+    let toRemove = current - quantity;
+    for (const lot of [...subscription.lots].reverse()) {
+      const taken = Math.min(lot.quantity, toRemove);
+      lot.quantity -= taken;
+      toRemove -= taken;
+    }
+    subscription.lots = subscription.lots.filter((lot) => lot.quantity > 0);
+  }
+  subscription.status = status;
+  subscription.autoRenewEnabled = autoRenewEnabled;
+  return json(200, subscriptionJson(customer, subscription));
+}
+
+// ---------------------------------------------------------------------------------------
+// Errors
+// ---------------------------------------------------------------------------------------
+
+/** Partner Center's error body. Codes other than the documented ones in commerce.md are approximate. */
+function pcError(request: EmulatorRequest, status: number, code: number | string, description: string): EmulatorResponse {
+  return json(status, { code, description, data: [], source: 'PartnerFD', correlationId: header(request, 'ms-correlationid') ?? randomUUID() });
+}
+
+function unauthorized(request: EmulatorRequest, description: string): EmulatorResponse {
+  const response = pcError(request, 401, 401, `Authorization failed. ${description}`);
+  response.headers = { 'WWW-Authenticate': 'Bearer' };
+  return response;
+}
+
+function subscriptionNotFound(request: EmulatorRequest, subscriptionId: string): EmulatorResponse {
+  return pcError(request, 404, 800002, `Subscription ${subscriptionId} was not found.`);
+}
+
+function parseJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+}

@@ -1,0 +1,158 @@
+// Partner Center resource shapes (JSON as the REST API returns it: links relative to /v1,
+// `attributes.objectType`, collections as {totalCount, items}).
+//
+// Not in real Partner Center (it has no app-only JSON price list, and no Graph mapping):
+// a SKU's `dynamicAttributes.skuPartNumber` / `graphSkuId` and an availability term's `price`.
+import type { SeedOffer } from './seed.js';
+import { subscriptionQuantity, type SandboxOrder, type SandboxState, type SandboxSubscription, type SandboxTenant } from './state.js';
+
+export const WINDOW_MS = 168 * 60 * 60 * 1000; // 7 days, the new-commerce cancellation window
+
+export const link = (uri: string) => ({ uri, method: 'GET', headers: [] });
+export const collection = (items: unknown[], self: string) => ({ totalCount: items.length, items, links: { self: link(self) }, attributes: { objectType: 'Collection' } });
+
+export const offerIdOf = (o: SeedOffer) => `${o.productId}:${o.skuId}:${o.availabilityId}`;
+
+/** New commerce: a one-year term can be paid monthly or up front; a one-month term only monthly. */
+export const billingCyclesOf = (o: SeedOffer) => (o.termDuration === 'P1Y' ? ['monthly', 'annual'] : ['monthly']);
+
+export function uniqueProducts(catalog: SeedOffer[]): SeedOffer[] {
+  return catalog.filter((o, i) => catalog.findIndex((x) => x.productId === o.productId) === i);
+}
+
+export function customerJson(state: SandboxState, customer: SandboxTenant) {
+  return {
+    id: customer.id,
+    commerceId: customer.id,
+    companyProfile: { tenantId: customer.id, domain: customer.domain, companyName: customer.displayName, attributes: { objectType: 'CustomerCompanyProfile' } },
+    relationshipToPartner: 'reseller',
+    allowDelegatedAccess: true,
+    userCredentials: null,
+    customDomains: null,
+    links: { self: link(`/customers/${customer.id}`) },
+    attributes: { objectType: 'Customer' },
+    partnerId: state.partner.tenantId,
+  };
+}
+
+export function productJson(customer: SandboxTenant, o: SeedOffer) {
+  return {
+    id: o.productId,
+    title: o.title,
+    description: o.title,
+    productType: { id: 'OnlineServicesNCE', displayName: 'OnlineServicesNCE' },
+    isMicrosoftProduct: true,
+    publisherName: 'Microsoft Corporation',
+    links: { skus: link(`/customers/${customer.id}/products/${o.productId}/skus`), self: link(`/customers/${customer.id}/products/${o.productId}`) },
+    attributes: { objectType: 'Product' },
+  };
+}
+
+export function skuJson(customer: SandboxTenant, o: SeedOffer) {
+  return {
+    id: o.skuId,
+    productId: o.productId,
+    title: o.title,
+    description: o.title,
+    minimumQuantity: o.minimumQuantity,
+    maximumQuantity: o.maximumQuantity,
+    isTrial: false,
+    supportedBillingCycles: billingCyclesOf(o),
+    purchasePrerequisites: [],
+    inventoryVariables: [],
+    provisioningVariables: [],
+    actions: [],
+    dynamicAttributes: { isAddon: false, skuPartNumber: o.skuPartNumber, graphSkuId: o.graphSkuId },
+    links: { availabilities: link(`/customers/${customer.id}/products/${o.productId}/skus/${o.skuId}/availabilities`) },
+    attributes: { objectType: 'Sku' },
+  };
+}
+
+export function availabilityJson(customer: SandboxTenant, o: SeedOffer) {
+  return {
+    id: o.availabilityId,
+    productId: o.productId,
+    skuId: o.skuId,
+    catalogItemId: offerIdOf(o),
+    defaultCurrency: { code: o.currency, symbol: o.currency === 'USD' ? '$' : o.currency },
+    segment: 'commercial',
+    country: 'US',
+    isPurchasable: true,
+    isRenewable: true,
+    terms: [
+      {
+        duration: o.termDuration,
+        description: o.termDuration === 'P1M' ? 'One-Month commitment for monthly billing' : `One-Year commitment for ${o.billingCycle} billing`,
+        billingCycle: o.billingCycle,
+        cancellationPolicies: [{ refundOptions: [{ sequenceId: 0, type: 'Full', expiresAfter: 'P7D' }] }],
+        price: { unitPrice: o.unitPrice, currencyCode: o.currency, unit: 'seatPerMonth' },
+      },
+    ],
+    links: { self: link(`/customers/${customer.id}/products/${o.productId}/skus/${o.skuId}/availabilities/${o.availabilityId}`) },
+    attributes: { objectType: 'Availability' },
+  };
+}
+
+function commitmentEnd(start: Date, termDuration: string): string {
+  const end = new Date(start);
+  if (termDuration === 'P1M') end.setUTCMonth(end.getUTCMonth() + 1);
+  else end.setUTCFullYear(end.getUTCFullYear() + 1);
+  end.setUTCDate(end.getUTCDate() - 1); // new-commerce end dates are inclusive
+  return `${end.toISOString().slice(0, 10)}T00:00:00Z`;
+}
+
+export function subscriptionJson(customer: SandboxTenant, s: SandboxSubscription) {
+  const now = Date.now();
+  const refundUntil = s.creationDate.getTime() + WINDOW_MS;
+  return {
+    id: s.id,
+    offerId: offerIdOf(s.offer),
+    offerName: s.offer.title,
+    friendlyName: s.friendlyName,
+    productType: { id: 'OnlineServicesNCE', displayName: 'OnlineServicesNCE' },
+    quantity: subscriptionQuantity(s),
+    unitType: 'Licenses',
+    hasPurchasableAddons: false,
+    creationDate: s.creationDate.toISOString(),
+    effectiveStartDate: s.creationDate.toISOString(),
+    commitmentEndDate: commitmentEnd(s.creationDate, s.offer.termDuration),
+    status: s.status,
+    autoRenewEnabled: s.autoRenewEnabled,
+    isTrial: false,
+    billingType: 'license',
+    billingCycle: s.billingCycle,
+    termDuration: s.offer.termDuration,
+    refundOptions: refundUntil > now ? [{ type: 'Full', expiresAt: new Date(refundUntil).toISOString() }] : [],
+    isMicrosoftProduct: true,
+    attentionNeeded: false,
+    actionTaken: false,
+    contractType: 'subscription',
+    ...(s.orderId ? { orderId: s.orderId } : {}),
+    links: { self: link(`/customers/${customer.id}/subscriptions/${s.id}`) },
+    attributes: { objectType: 'Subscription' },
+  };
+}
+
+export function orderJson(order: SandboxOrder) {
+  return {
+    id: order.id,
+    referenceCustomerId: order.customerId,
+    billingCycle: order.billingCycle,
+    currencyCode: 'USD',
+    currencySymbol: '$',
+    lineItems: order.lineItems.map((l) => ({
+      lineItemNumber: l.lineItemNumber,
+      offerId: l.offerId,
+      subscriptionId: l.subscriptionId,
+      termDuration: l.termDuration,
+      transactionType: l.transactionType,
+      quantity: l.quantity,
+      links: { subscription: link(`/customers/${order.customerId}/subscriptions/${l.subscriptionId}`) },
+    })),
+    creationDate: order.creationDate.toISOString(),
+    status: order.status,
+    transactionType: 'UserPurchase',
+    links: { self: link(`/customers/${order.customerId}/orders/${order.id}`), provisioningStatus: link(`/customers/${order.customerId}/orders/${order.id}/provisioningstatus`) },
+    attributes: { objectType: 'Order' },
+  };
+}

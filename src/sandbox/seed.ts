@@ -1,0 +1,277 @@
+// Demo data shared by the tests and `npm start`: a CSP partner with one customer tenant
+// (the Microsoft 365 Agents Playground's default tenant and users) and a second customer
+// used to check that tenants never see each other's data. Graph seat totals are derived
+// from the Partner Center subscriptions, and seats used from the users' licenses, so the
+// two emulators always agree.
+
+export interface SeedApp {
+  clientId: string;
+  clientSecret: string;
+  displayName: string;
+}
+
+/** One purchasable catalog item: a Partner Center product/SKU/availability and its Graph license. */
+export interface SeedOffer {
+  productId: string;
+  skuId: string;
+  availabilityId: string;
+  title: string;
+  /** Graph license of the offer. */
+  skuPartNumber: string;
+  graphSkuId: string;
+  servicePlans: { servicePlanId: string; servicePlanName: string }[];
+  /** Price per seat per month, decimal string. */
+  unitPrice: string;
+  currency: string;
+  termDuration: 'P1M' | 'P1Y';
+  billingCycle: 'monthly' | 'annual';
+  minimumQuantity: number;
+  maximumQuantity: number;
+}
+
+export interface SeedUser {
+  id: string;
+  displayName: string;
+  userPrincipalName: string;
+  mail?: string;
+  jobTitle?: string;
+  department?: string;
+  /** No usage location = Graph refuses to assign licenses to this user. */
+  usageLocation?: string;
+  managerId?: string;
+  /** skuPartNumbers the user holds. */
+  licenses: string[];
+}
+
+export interface SeedSubscription {
+  id: string;
+  /** `productId:skuId:availabilityId` of a catalog offer. */
+  offerId: string;
+  quantity: number;
+  status: 'active' | 'suspended';
+  autoRenewEnabled: boolean;
+  /** How long ago the subscription (and all its seats) was bought. */
+  purchasedDaysAgo: number;
+}
+
+export interface SeedTenant {
+  id: string;
+  displayName: string;
+  domain: string;
+  /** Apps with admin consent in this tenant (may get app-only tokens for it). */
+  consentedAppIds: string[];
+  users: SeedUser[];
+  groups: { id: string; displayName: string; memberIds: string[] }[];
+  /** Partner Center subscriptions when this tenant is a customer of the partner. */
+  subscriptions: SeedSubscription[];
+}
+
+export interface SandboxSeed {
+  apps: SeedApp[];
+  /** The CSP partner whose app calls Partner Center; customers are tenants by id. */
+  partner: { tenantId: string; companyName: string; customerIds: string[] };
+  catalog: SeedOffer[];
+  tenants: SeedTenant[];
+}
+
+// ---------------------------------------------------------------------------------------
+// Ids tests and the demo refer to
+// ---------------------------------------------------------------------------------------
+
+/** The Agents Playground's default tenant (not a valid GUID: accepted as-is). */
+export const DEMO_TENANT_ID = '00000000-0000-0000-0000-0000000000001';
+/** In Partner Center the customer id is the customer's tenant id. */
+export const DEMO_CUSTOMER_ID = DEMO_TENANT_ID;
+/** A second customer tenant, to prove tenants stay apart. */
+export const OTHER_TENANT_ID = 'f2b5c0de-0000-4000-8000-00000000fab1';
+export const DEMO_PARTNER_TENANT_ID = 'c5b9a7e0-0000-4000-8000-0000000c5b01';
+
+/** The one app registration the sandbox knows. Sandbox-only values, never valid anywhere else. */
+export const DEMO_APP = {
+  clientId: '3f0c2a9e-5d1b-4c6e-9a7f-000000000a99',
+  clientSecret: 'sandbox-client-secret-not-a-real-one',
+} as const;
+
+const playgroundUser = (suffix: string) => `00000000-0000-0000-0000-00000000000${suffix}`;
+
+/** Playground users (their aadObjectIds are not valid GUIDs: accepted as-is). */
+export const DEMO_USERS = {
+  alex: { id: playgroundUser('20'), userPrincipalName: 'alexw@example.com', displayName: 'Alex Wilber' },
+  megan: { id: playgroundUser('21'), userPrincipalName: 'meganb@example.com', displayName: 'Megan Bowen' },
+  adele: { id: playgroundUser('22'), userPrincipalName: 'adelev@example.com', displayName: 'Adele Vance' },
+  isaiah: { id: playgroundUser('23'), userPrincipalName: 'isaiahl@example.com', displayName: 'Isaiah Langer' },
+  patti: { id: playgroundUser('24'), userPrincipalName: 'pattif@example.com', displayName: 'Patti Fernandez' },
+  lynne: { id: playgroundUser('25'), userPrincipalName: 'lynner@example.com', displayName: 'Lynne Robbins' },
+} as const;
+
+export const OTHER_TENANT_USERS = {
+  jordan: { id: 'fab10000-0000-4000-8000-000000000001', userPrincipalName: 'jordan@fabrikam.example', displayName: 'Jordan Reyes' },
+} as const;
+
+export const DEMO_GROUPS = {
+  licenseApprovers: '10000000-0000-0000-0000-00000000a001',
+} as const;
+
+/** Catalog ids. offerId = `productId:skuId:availabilityId` (new commerce). */
+export const DEMO_OFFERS = {
+  m365E3: offerIds('CFQ7TTC0LFLX', '0002', 'CFQ7TTC0LF8Q', 'SPE_E3', '05e9a617-0261-4cee-bb44-138d3ef5d965'),
+  powerBiPro: offerIds('CFQ7TTC0L3PB', '0001', 'CFQ7TTC0KXG6', 'POWER_BI_PRO', 'f8a1db68-be16-40ed-86d5-cb42ce701560'),
+  visioPlan2: offerIds('CFQ7TTC0HD33', '0002', 'CFQ7TTC0KX6P', 'VISIOCLIENT', 'c5928f49-12ba-48f7-ada3-0d743a3601d5'),
+  projectPlan3: offerIds('CFQ7TTC0HDN5', '0002', 'CFQ7TTC0KXBT', 'PROJECTPROFESSIONAL', '53818b1b-4a27-454b-8896-0dba576410e6'),
+  teamsPremium: offerIds('CFQ7TTC0RM8K', '0001', 'CFQ7TTC0S8NQ', 'Microsoft_Teams_Premium', '989a1621-93bc-4be0-835c-fe30171d6463'),
+} as const;
+
+export const DEMO_SUBSCRIPTIONS = {
+  m365E3: 'a1e3c0de-0000-4000-8000-000000000e31',
+  powerBiPro: 'a1e3c0de-0000-4000-8000-0000000000b1',
+  visioPlan2: 'a1e3c0de-0000-4000-8000-0000000000c2',
+  teamsPremium: 'a1e3c0de-0000-4000-8000-0000000000f1',
+  otherTenantPowerBiPro: 'b2f4c0de-0000-4000-8000-0000000000b1',
+} as const;
+
+function offerIds(productId: string, skuId: string, availabilityId: string, skuPartNumber: string, graphSkuId: string) {
+  return { offerId: `${productId}:${skuId}:${availabilityId}`, productId, skuId, availabilityId, skuPartNumber, graphSkuId };
+}
+
+// ---------------------------------------------------------------------------------------
+// The seed
+// ---------------------------------------------------------------------------------------
+
+const plan = (servicePlanId: string, servicePlanName: string) => ({ servicePlanId, servicePlanName });
+
+function demoCatalog(): SeedOffer[] {
+  const o = DEMO_OFFERS;
+  const common = { currency: 'USD', minimumQuantity: 1, maximumQuantity: 300 };
+  return [
+    {
+      ...o.m365E3,
+      ...common,
+      title: 'Microsoft 365 E3',
+      unitPrice: '36.00',
+      termDuration: 'P1Y',
+      billingCycle: 'monthly',
+      servicePlans: [
+        plan('efb87545-963c-4e0d-99df-69c6916d9eb0', 'EXCHANGE_S_ENTERPRISE'),
+        plan('5dbe027f-2339-4123-9542-606e4d348a72', 'SHAREPOINTENTERPRISE'),
+        plan('43de0ff5-c92c-492b-9116-175376d08c38', 'OFFICESUBSCRIPTION'),
+        plan('57ff2da0-773e-42df-b2af-ffb7a2317929', 'TEAMS1'),
+      ],
+    },
+    {
+      ...o.powerBiPro,
+      ...common,
+      title: 'Power BI Pro',
+      unitPrice: '14.00',
+      termDuration: 'P1M',
+      billingCycle: 'monthly',
+      servicePlans: [plan('70d33638-9c74-4d01-bfd3-562de28bd4ba', 'BI_AZURE_P2')],
+    },
+    {
+      ...o.visioPlan2,
+      ...common,
+      title: 'Visio Plan 2',
+      unitPrice: '15.00',
+      termDuration: 'P1Y',
+      billingCycle: 'annual',
+      servicePlans: [plan('663a804f-1c30-4ff0-9915-9db84f0d1cea', 'VISIO_CLIENT_SUBSCRIPTION'), plan('2bdbaf8f-738f-4ac7-9234-3c3ee2ce7d0f', 'VISIOONLINE')],
+    },
+    {
+      ...o.projectPlan3,
+      ...common,
+      title: 'Project Plan 3',
+      unitPrice: '30.00',
+      termDuration: 'P1Y',
+      billingCycle: 'annual',
+      servicePlans: [plan('fafd7243-e5c1-4a3a-9e40-495efcb1d3c3', 'PROJECT_CLIENT_SUBSCRIPTION'), plan('fe71d6c3-a2ea-4499-9778-da042bf08063', 'SHAREPOINT_PROJECT')],
+    },
+    {
+      ...o.teamsPremium,
+      ...common,
+      title: 'Microsoft Teams Premium',
+      unitPrice: '10.00',
+      termDuration: 'P1Y',
+      billingCycle: 'monthly',
+      servicePlans: [plan('0504111f-feb8-4a3c-992a-70280f9a2869', 'TEAMSPRO_MGMT')],
+    },
+  ];
+}
+
+function demoTenant(): SeedTenant {
+  const u = DEMO_USERS;
+  const E3 = 'SPE_E3';
+  const PBI = 'POWER_BI_PRO';
+  const VISIO = 'VISIOCLIENT';
+  const TEAMS_PREMIUM = 'Microsoft_Teams_Premium';
+  const named: SeedUser[] = [
+    { ...u.alex, mail: u.alex.userPrincipalName, jobTitle: 'Marketing Assistant', department: 'Marketing', usageLocation: 'US', managerId: u.adele.id, licenses: [E3] },
+    { ...u.megan, mail: u.megan.userPrincipalName, jobTitle: 'Marketing Manager', department: 'Marketing', usageLocation: 'US', managerId: u.adele.id, licenses: [E3, PBI] },
+    { ...u.adele, mail: u.adele.userPrincipalName, jobTitle: 'Retail Manager', department: 'Retail', usageLocation: 'US', managerId: u.patti.id, licenses: [E3, PBI, VISIO] },
+    { ...u.isaiah, mail: u.isaiah.userPrincipalName, jobTitle: 'Sales Rep', department: 'Sales', usageLocation: 'US', managerId: u.adele.id, licenses: [E3] },
+    { ...u.patti, mail: u.patti.userPrincipalName, jobTitle: 'President', department: 'Executive Management', usageLocation: 'US', licenses: [E3, PBI, VISIO, TEAMS_PREMIUM] },
+    // No usage location: the case where Graph refuses license assignment.
+    { ...u.lynne, mail: u.lynne.userPrincipalName, jobTitle: 'Retail Manager', department: 'Retail', managerId: u.adele.id, licenses: [] },
+  ];
+  // Extra directory users so that seats used match the subscriptions:
+  // E3 20 of 25, Power BI Pro 6 of 10, Visio Plan 2 5 of 5, Teams Premium 1 of 3.
+  const extra: SeedUser[] = [];
+  for (let n = 7; n <= 21; n++) {
+    const nn = String(n).padStart(2, '0');
+    const licenses = [E3];
+    if (n <= 9) licenses.push(PBI);
+    if (n >= 10 && n <= 12) licenses.push(VISIO);
+    extra.push({
+      id: `d0000000-0000-4000-8000-0000000000${nn}`,
+      displayName: `Demo user ${nn}`,
+      userPrincipalName: `demo.user${nn}@example.com`,
+      mail: `demo.user${nn}@example.com`,
+      department: 'Operations',
+      usageLocation: 'US',
+      managerId: u.patti.id,
+      licenses,
+    });
+  }
+  return {
+    id: DEMO_TENANT_ID,
+    displayName: 'Contoso (demo)',
+    domain: 'example.com',
+    consentedAppIds: [DEMO_APP.clientId],
+    users: [...named, ...extra],
+    groups: [{ id: DEMO_GROUPS.licenseApprovers, displayName: 'License approvers', memberIds: [u.megan.id] }],
+    subscriptions: [
+      { id: DEMO_SUBSCRIPTIONS.m365E3, offerId: DEMO_OFFERS.m365E3.offerId, quantity: 25, status: 'active', autoRenewEnabled: true, purchasedDaysAgo: 200 },
+      { id: DEMO_SUBSCRIPTIONS.powerBiPro, offerId: DEMO_OFFERS.powerBiPro.offerId, quantity: 10, status: 'active', autoRenewEnabled: true, purchasedDaysAgo: 20 },
+      { id: DEMO_SUBSCRIPTIONS.visioPlan2, offerId: DEMO_OFFERS.visioPlan2.offerId, quantity: 5, status: 'active', autoRenewEnabled: true, purchasedDaysAgo: 100 },
+      { id: DEMO_SUBSCRIPTIONS.teamsPremium, offerId: DEMO_OFFERS.teamsPremium.offerId, quantity: 3, status: 'active', autoRenewEnabled: false, purchasedDaysAgo: 40 },
+    ],
+  };
+}
+
+function otherTenant(): SeedTenant {
+  const jordan = OTHER_TENANT_USERS.jordan;
+  return {
+    id: OTHER_TENANT_ID,
+    displayName: 'Fabrikam (demo)',
+    domain: 'fabrikam.example',
+    consentedAppIds: [DEMO_APP.clientId],
+    users: [{ ...jordan, mail: jordan.userPrincipalName, usageLocation: 'GB', licenses: ['POWER_BI_PRO'] }],
+    groups: [],
+    subscriptions: [
+      { id: DEMO_SUBSCRIPTIONS.otherTenantPowerBiPro, offerId: DEMO_OFFERS.powerBiPro.offerId, quantity: 2, status: 'active', autoRenewEnabled: true, purchasedDaysAgo: 60 },
+    ],
+  };
+}
+
+/** A fresh copy of the demo data (each sandbox mutates its own). */
+export function demoSeed(): SandboxSeed {
+  return {
+    apps: [{ ...DEMO_APP, displayName: 'Quartermaster (sandbox)' }],
+    partner: { tenantId: DEMO_PARTNER_TENANT_ID, companyName: 'Quartermaster Demo Partner', customerIds: [DEMO_TENANT_ID, OTHER_TENANT_ID] },
+    catalog: demoCatalog(),
+    tenants: [
+      demoTenant(),
+      otherTenant(),
+      // The partner's own tenant: where the app lives and Partner Center tokens come from.
+      { id: DEMO_PARTNER_TENANT_ID, displayName: 'Quartermaster Demo Partner', domain: 'partner.example', consentedAppIds: [DEMO_APP.clientId], users: [], groups: [], subscriptions: [] },
+    ],
+  };
+}

@@ -1,0 +1,227 @@
+// The sandbox's in-memory world, shared by the emulators and open to tests. Partner Center
+// data (subscriptions, orders) lives on the customer's tenant, so a seat bought through
+// Partner Center shows up at once in Graph's subscribedSkus: seat totals are derived from
+// subscriptions and seats used from users' licenses, never stored twice.
+import type { SandboxSeed, SeedApp, SeedOffer, SeedUser } from './seed.js';
+
+export type ServiceName = 'partnerCenter' | 'graph' | 'login';
+
+export interface RecordedRequest {
+  service: ServiceName;
+  method: string;
+  /** Path without the query string. */
+  path: string;
+  /** The route pattern that matched, e.g. `/v1/customers/{customerId}/orders` ("unmatched" if none). */
+  route: string;
+  status: number;
+  at: string;
+  /** MS-RequestId (Partner Center) when sent. */
+  requestId?: string;
+  /** MS-CorrelationId (Partner Center) or client-request-id (Graph) when sent. */
+  correlationId?: string;
+  /** The tenant of the access token, when one was valid. */
+  tenantId?: string;
+  /** True when a fault switch answered (or replaced the answer). */
+  faulted: boolean;
+  /** True when Partner Center answered a repeated MS-RequestId with its earlier answer (nothing applied). */
+  replayed: boolean;
+}
+
+export interface SandboxUser extends Omit<SeedUser, 'licenses'> {
+  /** Graph skuIds the user holds. */
+  assignedSkuIds: string[];
+}
+
+export interface SeatLot {
+  quantity: number;
+  purchasedAt: Date;
+}
+
+export interface SandboxSubscription {
+  id: string;
+  offer: SeedOffer;
+  friendlyName: string;
+  /** As ordered: P1Y offers can be billed monthly or annually, P1M only monthly. */
+  billingCycle: string;
+  status: 'active' | 'suspended' | 'deleted';
+  autoRenewEnabled: boolean;
+  creationDate: Date;
+  /** Seats by purchase: each lot can be removed only within 7 days of its purchase. */
+  lots: SeatLot[];
+  /** The order that created it. */
+  orderId?: string;
+}
+
+export interface SandboxOrderLine {
+  lineItemNumber: number;
+  offerId: string;
+  subscriptionId: string;
+  quantity: number;
+  termDuration: string;
+  transactionType: 'New';
+}
+
+export interface SandboxOrder {
+  id: string;
+  customerId: string;
+  billingCycle: string;
+  lineItems: SandboxOrderLine[];
+  creationDate: Date;
+  status: 'pending' | 'completed' | 'cancelled';
+  /** The MS-RequestId it was created with. */
+  requestId?: string;
+}
+
+export interface SandboxTenant {
+  id: string;
+  displayName: string;
+  domain: string;
+  consentedAppIds: Set<string>;
+  users: Map<string, SandboxUser>;
+  groups: Map<string, { id: string; displayName: string; memberIds: string[] }>;
+  /** Partner Center view of this tenant as a customer. */
+  subscriptions: Map<string, SandboxSubscription>;
+  orders: Map<string, SandboxOrder>;
+}
+
+export interface SubscribedSkuState {
+  offer: SeedOffer;
+  enabled: number;
+  suspended: number;
+  consumed: number;
+}
+
+export const subscriptionQuantity = (subscription: SandboxSubscription) => subscription.lots.reduce((sum, lot) => sum + lot.quantity, 0);
+
+const DAY_MS = 24 * 60 * 60 * 1000;
+
+export class SandboxState {
+  readonly apps = new Map<string, SeedApp>();
+  readonly partner: SandboxSeed['partner'];
+  readonly catalog: SeedOffer[];
+  readonly tenants = new Map<string, SandboxTenant>();
+  readonly requests: RecordedRequest[] = [];
+  /** Partner Center answers already given, by customer + route + MS-RequestId. */
+  readonly idempotentResponses = new Map<string, { status: number; body: unknown }>();
+
+  constructor(seed: SandboxSeed, now = new Date()) {
+    for (const app of seed.apps) this.apps.set(app.clientId, { ...app });
+    this.partner = { ...seed.partner, customerIds: [...seed.partner.customerIds] };
+    this.catalog = seed.catalog.map((offer) => ({ ...offer, servicePlans: offer.servicePlans.map((p) => ({ ...p })) }));
+
+    for (const t of seed.tenants) {
+      const tenant: SandboxTenant = {
+        id: t.id,
+        displayName: t.displayName,
+        domain: t.domain,
+        consentedAppIds: new Set(t.consentedAppIds),
+        users: new Map(),
+        groups: new Map(t.groups.map((g) => [g.id, { ...g, memberIds: [...g.memberIds] }])),
+        subscriptions: new Map(),
+        orders: new Map(),
+      };
+      for (const s of t.subscriptions) {
+        const offer = this.offer(s.offerId);
+        if (!offer) throw new Error(`sandbox seed: subscription ${s.id} names unknown offer ${s.offerId}`);
+        const purchasedAt = new Date(now.getTime() - s.purchasedDaysAgo * DAY_MS);
+        tenant.subscriptions.set(s.id, {
+          id: s.id,
+          offer,
+          friendlyName: offer.title,
+          billingCycle: offer.billingCycle,
+          status: s.status,
+          autoRenewEnabled: s.autoRenewEnabled,
+          creationDate: purchasedAt,
+          lots: [{ quantity: s.quantity, purchasedAt }],
+        });
+      }
+      for (const { licenses, ...user } of t.users) {
+        const assignedSkuIds = licenses.map((part) => {
+          const offer = this.catalog.find((o) => o.skuPartNumber === part);
+          if (!offer) throw new Error(`sandbox seed: user ${user.id} holds unknown license ${part}`);
+          return offer.graphSkuId;
+        });
+        if (assignedSkuIds.length > 0 && !user.usageLocation) throw new Error(`sandbox seed: user ${user.id} holds licenses without a usage location`);
+        tenant.users.set(user.id, { ...user, assignedSkuIds });
+      }
+      this.tenants.set(tenant.id, tenant);
+      for (const sku of this.subscribedSkus(tenant.id)) {
+        if (sku.consumed > sku.enabled) throw new Error(`sandbox seed: tenant ${tenant.id} uses ${sku.consumed} ${sku.offer.skuPartNumber} seats of ${sku.enabled}`);
+      }
+    }
+  }
+
+  /** By new-commerce offer id `productId:skuId:availabilityId`. */
+  offer(offerId: string): SeedOffer | undefined {
+    return this.catalog.find((o) => `${o.productId}:${o.skuId}:${o.availabilityId}` === offerId);
+  }
+
+  tenant(tenantId: string): SandboxTenant | undefined {
+    return this.tenants.get(tenantId);
+  }
+
+  /** A user by object id or userPrincipalName (case-insensitive, as Graph). */
+  findUser(tenantId: string, idOrUpn: string): SandboxUser | undefined {
+    const tenant = this.tenants.get(tenantId);
+    if (!tenant) return undefined;
+    const direct = tenant.users.get(idOrUpn);
+    if (direct) return direct;
+    const upn = idOrUpn.toLowerCase();
+    return [...tenant.users.values()].find((u) => u.userPrincipalName.toLowerCase() === upn);
+  }
+
+  /** Graph's subscribedSkus for a tenant: every license it has subscriptions for or users hold. */
+  subscribedSkus(tenantId: string): SubscribedSkuState[] {
+    const tenant = this.tenants.get(tenantId);
+    if (!tenant) return [];
+    const result = new Map<string, SubscribedSkuState>();
+    const entry = (offer: SeedOffer) => {
+      let sku = result.get(offer.graphSkuId);
+      if (!sku) result.set(offer.graphSkuId, (sku = { offer, enabled: 0, suspended: 0, consumed: 0 }));
+      return sku;
+    };
+    for (const s of tenant.subscriptions.values()) {
+      if (s.status === 'deleted') continue;
+      const sku = entry(s.offer);
+      if (s.status === 'active') sku.enabled += subscriptionQuantity(s);
+      else sku.suspended += subscriptionQuantity(s);
+    }
+    for (const user of tenant.users.values()) {
+      for (const skuId of user.assignedSkuIds) {
+        const offer = this.catalog.find((o) => o.graphSkuId === skuId);
+        if (offer) entry(offer).consumed += 1;
+      }
+    }
+    return [...result.values()];
+  }
+
+  /** prepaidUnits.enabled - consumedUnits for one license (0 when the tenant has none). */
+  freeSeats(tenantId: string, skuPartNumber: string): number {
+    const sku = this.subscribedSkus(tenantId).find((s) => s.offer.skuPartNumber === skuPartNumber);
+    return sku ? sku.enabled - sku.consumed : 0;
+  }
+
+  /** Orders of one customer, oldest first. */
+  orders(customerId: string): SandboxOrder[] {
+    return [...(this.tenants.get(customerId)?.orders.values() ?? [])];
+  }
+
+  subscriptions(customerId: string): SandboxSubscription[] {
+    return [...(this.tenants.get(customerId)?.subscriptions.values() ?? [])];
+  }
+
+  /** Requests matching every given field (route is the pattern, e.g. `/v1/customers/{customerId}/orders`). */
+  countRequests(filter: Partial<Pick<RecordedRequest, 'service' | 'method' | 'route' | 'path' | 'status' | 'requestId' | 'tenantId' | 'faulted' | 'replayed'>> = {}): number {
+    return this.requests.filter((r) => Object.entries(filter).every(([key, value]) => r[key as keyof RecordedRequest] === value)).length;
+  }
+
+  /** Request counts keyed "service METHOD route". */
+  requestCountsByRoute(): Record<string, number> {
+    const counts: Record<string, number> = {};
+    for (const r of this.requests) {
+      const key = `${r.service} ${r.method} ${r.route}`;
+      counts[key] = (counts[key] ?? 0) + 1;
+    }
+    return counts;
+  }
+}

@@ -1,0 +1,89 @@
+// The Graph connector (DirectoryPort) against the Graph emulator: the msal-node and
+// microsoft-graph-client code paths of production, on loopback.
+import { describe, expect, it } from 'vitest';
+import { ConnectorError } from '../../src/connectors/index.js';
+import { DEMO_GROUPS, DEMO_OFFERS, DEMO_TENANT_ID, DEMO_USERS, OTHER_TENANT_ID, OTHER_TENANT_USERS } from '../../src/sandbox/index.js';
+import { rejectionOf, sandboxPerTest } from './sandbox-connectors.js';
+
+const t = sandboxPerTest({ graphMaxPageSize: 4 });
+
+describe('directory (Graph)', () => {
+  it('reads subscribed SKUs, from which free seats follow', async () => {
+    const skus = await t.directory.listSubscribedSkus(DEMO_TENANT_ID);
+    const free = Object.fromEntries(skus.map((s) => [s.skuPartNumber, s.enabledUnits - s.consumedUnits]));
+    expect(free).toEqual({ SPE_E3: 5, POWER_BI_PRO: 4, VISIOCLIENT: 0, Microsoft_Teams_Premium: 2 });
+    expect(skus.find((s) => s.skuPartNumber === 'VISIOCLIENT')).toEqual({ skuId: DEMO_OFFERS.visioPlan2.graphSkuId, skuPartNumber: 'VISIOCLIENT', capabilityStatus: 'Enabled', consumedUnits: 5, enabledUnits: 5 });
+  });
+
+  it('gets users by id or UPN, with usage location; undefined when unknown', async () => {
+    expect(await t.directory.getUser(DEMO_TENANT_ID, DEMO_USERS.alex.id)).toEqual({
+      id: DEMO_USERS.alex.id,
+      displayName: 'Alex Wilber',
+      userPrincipalName: 'alexw@example.com',
+      mail: 'alexw@example.com',
+      usageLocation: 'US',
+    });
+    const lynne = await t.directory.getUser(DEMO_TENANT_ID, 'lynner@example.com');
+    expect(lynne?.id).toBe(DEMO_USERS.lynne.id);
+    expect(lynne).not.toHaveProperty('usageLocation');
+    expect(await t.directory.getUser(DEMO_TENANT_ID, 'nobody@example.com')).toBeUndefined();
+  });
+
+  it('lists every user, following @odata.nextLink across pages', async () => {
+    const users = await t.directory.listUsers(DEMO_TENANT_ID);
+    expect(users).toHaveLength(21);
+    expect(new Set(users.map((u) => u.id)).size).toBe(21);
+    // 21 users, at most 4 per page.
+    expect(t.sandbox.state.countRequests({ service: 'graph', route: '/v1.0/users' })).toBe(6);
+  });
+
+  it('finds managers, and no manager for the top of the chain', async () => {
+    expect((await t.directory.getManager(DEMO_TENANT_ID, DEMO_USERS.alex.id))?.id).toBe(DEMO_USERS.adele.id);
+    expect((await t.directory.getManager(DEMO_TENANT_ID, DEMO_USERS.adele.id))?.id).toBe(DEMO_USERS.patti.id);
+    expect(await t.directory.getManager(DEMO_TENANT_ID, DEMO_USERS.patti.id)).toBeUndefined();
+  });
+
+  it('lists group members; an unknown group is not-found', async () => {
+    expect((await t.directory.listGroupMembers(DEMO_TENANT_ID, DEMO_GROUPS.licenseApprovers)).map((u) => u.displayName)).toEqual(['Megan Bowen']);
+    const error = await rejectionOf(t.directory.listGroupMembers(DEMO_TENANT_ID, '10000000-0000-0000-0000-0000000000ff'));
+    expect(error).toBeInstanceOf(ConnectorError);
+    expect(error.kind).toBe('not-found');
+  });
+
+  it('assigns a license when a seat is free', async () => {
+    await t.directory.assignLicense(DEMO_TENANT_ID, DEMO_USERS.alex.id, DEMO_OFFERS.powerBiPro.graphSkuId);
+    expect(await t.directory.licenseSkuIds(DEMO_TENANT_ID, DEMO_USERS.alex.id)).toEqual([DEMO_OFFERS.m365E3.graphSkuId, DEMO_OFFERS.powerBiPro.graphSkuId]);
+    expect(t.sandbox.state.freeSeats(DEMO_TENANT_ID, 'POWER_BI_PRO')).toBe(3);
+  });
+
+  it("maps Graph's license failures to kinds, without retrying them", async () => {
+    const noLocation = await rejectionOf(t.directory.assignLicense(DEMO_TENANT_ID, DEMO_USERS.lynne.id, DEMO_OFFERS.powerBiPro.graphSkuId));
+    expect(noLocation).toMatchObject({ kind: 'usage-location', details: { service: 'graph', status: 400, code: 'Request_BadRequest' } });
+    expect(noLocation.transient).toBe(false);
+
+    const noSeat = await rejectionOf(t.directory.assignLicense(DEMO_TENANT_ID, DEMO_USERS.alex.id, DEMO_OFFERS.visioPlan2.graphSkuId));
+    expect(noSeat).toMatchObject({ kind: 'no-free-seat', details: { status: 400 } });
+
+    const unknownUser = await rejectionOf(t.directory.assignLicense(DEMO_TENANT_ID, 'nobody@example.com', DEMO_OFFERS.powerBiPro.graphSkuId));
+    expect(unknownUser.kind).toBe('not-found');
+
+    expect(t.sandbox.state.countRequests({ route: '/v1.0/users/{id}/assignLicense' })).toBe(3);
+    expect(await t.directory.licenseSkuIds(DEMO_TENANT_ID, DEMO_USERS.lynne.id)).toEqual([]);
+  });
+
+  it("keeps tenants apart: a token for one tenant never reads another tenant's users", async () => {
+    expect(await t.directory.getUser(DEMO_TENANT_ID, OTHER_TENANT_USERS.jordan.id)).toBeUndefined();
+    expect(await t.directory.getUser(OTHER_TENANT_ID, DEMO_USERS.alex.id)).toBeUndefined();
+    expect((await t.directory.getUser(OTHER_TENANT_ID, OTHER_TENANT_USERS.jordan.id))?.displayName).toBe('Jordan Reyes');
+    expect((await t.directory.listUsers(OTHER_TENANT_ID)).map((u) => u.id)).toEqual([OTHER_TENANT_USERS.jordan.id]);
+    expect(t.sandbox.state.countRequests({ service: 'graph', tenantId: OTHER_TENANT_ID })).toBe(3);
+  });
+
+  it('gets one token per tenant and reuses it (msal cache)', async () => {
+    await t.directory.listSubscribedSkus(DEMO_TENANT_ID);
+    await t.directory.getUser(DEMO_TENANT_ID, DEMO_USERS.alex.id);
+    await t.directory.listSubscribedSkus(OTHER_TENANT_ID);
+    expect(t.sandbox.state.countRequests({ service: 'login', path: `/${DEMO_TENANT_ID}/oauth2/v2.0/token` })).toBe(1);
+    expect(t.sandbox.state.countRequests({ service: 'login', path: `/${OTHER_TENANT_ID}/oauth2/v2.0/token` })).toBe(1);
+  });
+});
