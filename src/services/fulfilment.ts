@@ -108,7 +108,8 @@ export class FulfilmentService {
         await commerce.setQuantity(request.tenantId, subscription.id, targetQuantity, progress.commerceRequestId);
       }
     } else {
-      const order = await commerce.createOrder(request.tenantId, { offerId: request.product.offerId, quantity: shortfall, billingCycle: 'monthly' }, progress.commerceRequestId);
+      const billingCycle = (await this.deps.catalog.offer(request.tenantId, request.product.offerId))?.billingCycle ?? 'monthly';
+      const order = await commerce.createOrder(request.tenantId, { offerId: request.product.offerId, quantity: shortfall, billingCycle }, progress.commerceRequestId);
       await this.record(request, { orderId: order.id, ...(order.lineItems[0]?.subscriptionId && { subscriptionId: order.lineItems[0].subscriptionId }) });
     }
     await this.record(request, { purchased: true });

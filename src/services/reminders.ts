@@ -34,6 +34,7 @@ export class ReminderService {
     const key = reminderKey(request, kind);
     let claimed = false;
     await this.deps.requests.mutate(request.tenantId, request.id, (current) => {
+      claimed = false; // re-decided on every attempt: a conflict means someone else may have claimed it
       if (current.status !== 'pending' || current.stageIndex !== request.stageIndex || current.remindersSent?.includes(key)) return undefined;
       claimed = true;
       return { ...current, remindersSent: [...(current.remindersSent ?? []), key] };

@@ -152,7 +152,7 @@ describe('deciding', () => {
 
 describe('lists', () => {
   it('shows "my requests" and "approvals"', async () => {
-    const id = requestIdOf((await submit(DEMO.patti, DEMO_OFFERS.visioPlan2.offerId)).value);
+    const id = requestIdOf((await submit(DEMO.patti, DEMO_OFFERS.projectPlan3.offerId)).value);
     const mine = cardText((await chat(DEMO.patti).say('my requests'))[0]);
     expect(mine).toContain(id);
     // Patti has no manager: the admins (Alex) stand in for step 1.

@@ -54,7 +54,11 @@ export class BotHarness {
     readonly sandbox: Sandbox,
   ) {}
 
-  static async start(overrides: Partial<ResolvedConfig> = {}, options: { instanceName?: string; sandbox?: Sandbox; startWorkers?: boolean } = {}): Promise<BotHarness> {
+  /**
+   * A second instance for the same storage (pass `tablePrefix`) can share the first one's
+   * sandbox and connector, so conversation references saved by either stay reachable.
+   */
+  static async start(overrides: Partial<ResolvedConfig> = {}, options: { instanceName?: string; sandbox?: Sandbox; connector?: LoopbackConnector; startWorkers?: boolean } = {}): Promise<BotHarness> {
     const config: ResolvedConfig = {
       environment: 'test',
       host: '127.0.0.1',
@@ -74,8 +78,8 @@ export class BotHarness {
       policy: { currency: 'USD', autoApproveBelow: '50', secondStageAbove: '10', approverGroupId: DEMO_GROUPS.licenseApprovers },
       ...overrides,
     };
-    const connector = new LoopbackConnector();
-    await connector.start();
+    const connector = options.connector ?? new LoopbackConnector();
+    if (!options.connector) await connector.start();
     const ownSandbox = !options.sandbox;
     const sandbox = options.sandbox ?? (await startSandbox());
     const log = createLogger(config.logLevel);
@@ -84,14 +88,16 @@ export class BotHarness {
     const qm = await startQuartermaster(config, log, { connectors, ...(options.instanceName && { instanceName: options.instanceName }), ...(options.startWorkers === false && { startWorkers: false }) });
     const harness = new BotHarness(qm, connector, config, sandbox);
     harness.ownSandbox = ownSandbox;
+    harness.ownConnector = !options.connector;
     return harness;
   }
 
   private ownSandbox = true;
+  private ownConnector = true;
 
   async stop(): Promise<void> {
     await this.qm.stop();
-    await this.connector.stop();
+    if (this.ownConnector) await this.connector.stop();
     if (this.ownSandbox) await this.sandbox.stop();
   }
 
