@@ -77,6 +77,10 @@ const EnvSchema = z.object({
   AZURITE_QUEUE_PORT: port(10001),
   PLAYGROUND: bool(false),
   PLAYGROUND_PORT: port(56150),
+  PLAYGROUND_USERS: z
+    .string()
+    .regex(/^\s*[a-z]+(\s*,\s*[a-z]+)*\s*$/, 'expected first names of Playground users separated by commas, such as alex,adele,megan')
+    .default('alex'),
 
   BOOTSTRAP_ADMINS: adminList,
 
@@ -126,7 +130,8 @@ export interface AppConfig {
   bot: BotAuthConfig;
   storage: StorageConfig;
   tablePrefix: string;
-  playground?: { port: number };
+  /** One Playground per person (first names of the Playground's users), on consecutive ports. */
+  playground?: { port: number; users: string[] };
   bootstrapAdmins: { tenantId: string; aadObjectId: string }[];
   connectors: ConnectorsConfig;
   policy: PolicySeedConfig;
@@ -213,7 +218,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     },
     storage,
     tablePrefix: e.TABLE_PREFIX,
-    ...(e.PLAYGROUND ? { playground: { port: e.PLAYGROUND_PORT } } : {}),
+    ...(e.PLAYGROUND ? { playground: { port: e.PLAYGROUND_PORT, users: e.PLAYGROUND_USERS.split(',').map((u) => u.trim()) } } : {}),
     bootstrapAdmins: e.BOOTSTRAP_ADMINS,
     connectors,
     policy: {

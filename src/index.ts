@@ -192,12 +192,15 @@ export async function main(): Promise<void> {
     const lines = [`Quartermaster bot: ${qm.url}/api/messages`];
     if (config.playground) {
       const { startPlayground } = await import('./local/playground.js');
-      const playground = await startPlayground(children, {
-        port: config.playground.port,
-        botEndpoint: `${qm.url}/api/messages`,
-        workDir: join(projectRoot, '.data', 'playground'),
-      });
-      lines.push(`Agents Playground: ${playground.url}  <- open this in your browser and say "help"`);
+      const { PLAYGROUND_USERS, writePlaygroundConfig } = await import('./local/playground-users.js');
+      for (const [index, key] of config.playground.users.entries()) {
+        const person = PLAYGROUND_USERS.find((u) => u.key === key);
+        if (!person) throw new ConfigError(`PLAYGROUND_USERS: no Playground user named "${key}" (known: ${PLAYGROUND_USERS.map((u) => u.key).join(', ')})`);
+        const workDir = join(projectRoot, '.data', 'playground', person.key);
+        writePlaygroundConfig(workDir, person);
+        const playground = await startPlayground(children, { port: config.playground.port + index, botEndpoint: `${qm.url}/api/messages`, workDir });
+        lines.push(`Agents Playground as ${person.name}: ${playground.url}${index === 0 ? '  <- open this in your browser and say "help"' : ''}`);
+      }
     }
     lines.push('Press Ctrl-C to stop.');
     console.log(`\n${lines.join('\n')}\n`);
