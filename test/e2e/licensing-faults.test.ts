@@ -3,14 +3,11 @@
 // unreachable approvers, a user without a usage location, and time passing (reminders).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEMO_OFFERS, DEMO_SUBSCRIPTIONS, DEMO_TENANT_ID, OTHER_TENANT_ID, OTHER_TENANT_USERS } from '../../src/sandbox/index.js';
-import { BotHarness, cardOf, cardText, DEMO, type TestConversation, type TestUser } from '../harness/bot-harness.js';
+import { BotHarness, cardOf, cardText, DEMO, type TestUser } from '../harness/bot-harness.js';
+import { requestForm as form, requestIdOf, storedRequest, waitForStatus as waitFor } from '../harness/licensing.js';
 
 let harness: BotHarness;
-const chats = new Map<string, TestConversation>();
-const chat = (user: TestUser) => {
-  if (!chats.has(user.id)) chats.set(user.id, harness.personalChat(user));
-  return chats.get(user.id)!;
-};
+const chat = (user: TestUser) => harness.personalChat(user);
 
 beforeAll(async () => {
   harness = await BotHarness.start();
@@ -20,15 +17,9 @@ afterAll(async () => {
   await harness.stop();
 });
 
-const form = (offerId: string, fields: Record<string, unknown> = {}) => ({ productOfferId: offerId, quantity: '1', forWhom: '', justification: 'Needed', ...fields });
-const requestIdOf = (card: any): string => /REQ-[0-9A-F]{8}/.exec(JSON.stringify(card))![0];
-const stored = (id: string) => harness.qm.requests.get(DEMO_TENANT_ID, id).then((r) => r?.value);
+const stored = (id: string) => storedRequest(harness, id);
 const countRequests = async () => (await harness.qm.requests.byRequester(DEMO_TENANT_ID, DEMO.isaiah.aadObjectId, 1000)).length;
-const waitForStatus = (id: string, status: string, timeoutMs?: number) =>
-  harness.until(async () => {
-    const request = await stored(id);
-    return request?.status === status ? request : undefined;
-  }, `${id} to be ${status}`, timeoutMs);
+const waitForStatus = (id: string, status: string, timeoutMs?: number) => waitFor(harness, id, status, timeoutMs);
 const visioSeats = () => harness.sandbox.state.subscriptions(DEMO_TENANT_ID).find((s) => s.id === DEMO_SUBSCRIPTIONS.visioPlan2)!.lots.reduce((n, l) => n + l.quantity, 0);
 
 async function submitVisio(user: TestUser, fields: Record<string, unknown> = {}): Promise<string> {

@@ -2,14 +2,11 @@
 // queued fulfilment against the Partner Center and Graph emulators → everyone told.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEMO_OFFERS, DEMO_SUBSCRIPTIONS, DEMO_TENANT_ID } from '../../src/sandbox/index.js';
-import { BotHarness, cardOf, cardText, DEMO, type TestConversation, type TestUser } from '../harness/bot-harness.js';
+import { BotHarness, cardOf, cardText, DEMO, type TestUser } from '../harness/bot-harness.js';
+import { requestForm as form, requestIdOf, storedRequest, waitForStatus as waitFor } from '../harness/licensing.js';
 
 let harness: BotHarness;
-const chats = new Map<string, TestConversation>();
-const chat = (user: TestUser) => {
-  if (!chats.has(user.id)) chats.set(user.id, harness.personalChat(user));
-  return chats.get(user.id)!;
-};
+const chat = (user: TestUser) => harness.personalChat(user);
 
 beforeAll(async () => {
   harness = await BotHarness.start();
@@ -20,9 +17,7 @@ afterAll(async () => {
   await harness.stop();
 });
 
-const form = (offerId: string, fields: Record<string, unknown> = {}) => ({ productOfferId: offerId, quantity: '1', forWhom: '', justification: 'Needed for my work', ...fields });
-const requestIdOf = (card: any): string => /REQ-[0-9A-F]{8}/.exec(JSON.stringify(card))![0];
-const stored = (id: string) => harness.qm.requests.get(DEMO_TENANT_ID, id).then((r) => r?.value);
+const stored = (id: string) => storedRequest(harness, id);
 const hasLicense = (userId: string, sku: string) => harness.sandbox.state.findUser(DEMO_TENANT_ID, userId)?.assignedSkuIds.includes(sku) ?? false;
 const latestCardTo = (user: TestUser) => harness.sentTo(user).filter((a) => cardOf(a)).at(-1);
 
@@ -32,12 +27,7 @@ async function submit(user: TestUser, offerId: string, fields: Record<string, un
   return result.body;
 }
 
-async function waitForStatus(id: string, status: string) {
-  return harness.until(async () => {
-    const request = await stored(id);
-    return request?.status === status ? request : undefined;
-  }, `${id} to be ${status}`);
-}
+const waitForStatus = (id: string, status: string) => waitFor(harness, id, status);
 
 describe('asking', () => {
   it('pre-fills the form from what was typed', async () => {
