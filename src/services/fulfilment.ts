@@ -125,7 +125,9 @@ export class FulfilmentService {
 
   private outcome(request: StoredRequest): Outcome {
     const who = request.beneficiary.name;
-    return request.fulfilment?.purchased
+    // A purchase may have gone through in a run that stopped before recording it as done.
+    const progress = request.fulfilment;
+    return progress?.purchased || progress?.targetQuantity !== undefined || progress?.orderId
       ? { kind: 'purchased', message: `Bought and assigned: ${who} now has ${request.product.name}.` }
       : { kind: 'assigned', message: `Assigned: ${who} now has ${request.product.name}.` };
   }

@@ -56,24 +56,25 @@ export abstract class DocumentRepository<T> extends TableRepository<DocumentEnti
 
   /**
    * Read-modify-write with the ETag, retried when someone else wrote in between.
-   * `change` returns the new value, or undefined to leave the entity alone.
+   * `change` returns the new value, or undefined to leave the entity alone. With
+   * `createFrom`, a missing entity starts from that value (created with an insert).
    */
   protected async mutateDocument(
     partitionKey: string,
     rowKey: string,
     change: (current: T) => T | undefined,
-    attempts = 5,
+    options: { createFrom?: T; attempts?: number } = {},
   ): Promise<Versioned<T> | undefined> {
     for (let attempt = 1; ; attempt++) {
       const current = await this.getDocument(partitionKey, rowKey);
-      if (!current) return undefined;
-      const next = change(current.value);
+      if (!current && options.createFrom === undefined) return undefined;
+      const next = change(current?.value ?? options.createFrom!);
       if (next === undefined) return current;
       try {
-        const etag = await this.replaceDocument(partitionKey, rowKey, next, current.etag);
+        const etag = current ? await this.replaceDocument(partitionKey, rowKey, next, current.etag) : await this.createDocument(partitionKey, rowKey, next);
         return { value: next, etag };
       } catch (error) {
-        if (!(error instanceof ConcurrencyError) || attempt >= attempts) throw error;
+        if (!(error instanceof ConcurrencyError) || attempt >= (options.attempts ?? 5)) throw error;
       }
     }
   }

@@ -26,18 +26,11 @@ export class SettingsRepository extends DocumentRepository<TenantSettings> {
 
   /** Applies `change` to the current settings with an ETag check; returns before and after. */
   async update(tenantId: string, change: (current: TenantSettings) => TenantSettings): Promise<{ before: TenantSettings; after: TenantSettings }> {
-    const partition = tenantPartition(tenantId);
-    for (;;) {
-      const current = await this.getDocument(partition, 'settings');
-      const before = current?.value ?? {};
-      const after = change(before);
-      try {
-        if (current) await this.replaceDocument(partition, 'settings', after, current.etag);
-        else await this.createDocument(partition, 'settings', after);
-        return { before, after };
-      } catch (error) {
-        if ((error as Error).name !== 'ConcurrencyError') throw error;
-      }
-    }
+    let before: TenantSettings = {};
+    const result = await this.mutateDocument(tenantPartition(tenantId), 'settings', (current) => {
+      before = current;
+      return change(current);
+    }, { createFrom: {} });
+    return { before, after: result!.value };
   }
 }
