@@ -108,7 +108,7 @@ describe('local mode', () => {
     const first = startEntryPoint(env);
     await waitFor(() => first.stdout().includes('Press Ctrl-C to stop.'), 'the first start');
     expect(first.stdout()).toContain(`Quartermaster bot: http://127.0.0.1:${ports.PORT}/api/messages`);
-    expect(first.stdout()).toMatch(/Agents Playground: http:\/\/localhost:\d+/);
+    expect(first.stdout()).toMatch(/Agents Playground as Alex Wilber: http:\/\/localhost:\d+/);
     const started = descendants(first.child.pid!);
     expect(started.length).toBeGreaterThanOrEqual(3); // Azurite tables, Azurite queues, Playground
     const response = await fetch(`http://127.0.0.1:${ports.PORT}/api/messages`, {
