@@ -91,7 +91,7 @@ export async function startQuartermaster(config: ResolvedConfig, log = createLog
   };
 
   const adapter = createAdapter(config.bot);
-  const notifier = new TeamsRequestNotifier({ messenger: new Messenger(adapter, config.bot.appId ?? '', log), conversations, cardRefs: new CardRefs(store), settings, roles, cards, log });
+  const notifier = new TeamsRequestNotifier({ messenger: new Messenger(adapter, config.bot.appId ?? '', log), conversations, cardRefs: new CardRefs(store), settings, roles, catalog, cards, log });
   const requestService = new RequestService({ catalog, directory: connectors.directory, requests, policies, roles, audit, notifications: notifier, enqueueFulfilment });
   const approvals = new ApprovalService({ requests, audit, notifications: notifier, enqueueFulfilment });
   const fulfilment = new FulfilmentService({ catalog, commerce: connectors.commerce, directory: connectors.directory, requests, policies, audit, notifications: notifier, log });

@@ -52,9 +52,10 @@ export function requestHandlers(d: RequestHandlerDeps) {
     await context.sendActivity({ type: ActivityTypes.InvokeResponse, value: { status: 200, body: { statusCode: 200, type: 'application/vnd.microsoft.card.adaptive', value: card } } });
     return card;
   };
-  const viewFor = (context: TurnContext, request: Parameters<typeof approvalCardData>[0], note?: string) => {
+  const viewFor = async (context: TurnContext, request: Parameters<typeof approvalCardData>[0], note?: string) => {
     const actor = actorOf(context);
-    const data = approvalCardData(request, actor ? { aadObjectId: actor.aadObjectId } : {});
+    const freeSeats = request.status === 'pending' ? await d.catalog.freeSeatsForDisplay(request.tenantId, request.product.skuPartNumber) : undefined;
+    const data = approvalCardData(request, actor ? { aadObjectId: actor.aadObjectId } : {}, { ...(freeSeats !== undefined && { freeSeats }) });
     if (data.canDecide) data.refreshUserIds = [context.activity.from.id];
     if (note) data.note = note;
     return d.cards.render('approval', data);
@@ -80,10 +81,10 @@ export function requestHandlers(d: RequestHandlerDeps) {
     if (!parsed.success) return refuseInvoke(context, BAD_CARD);
     const { requestId, stageIndex, comment } = parsed.data;
     const result = await d.approvals.decide(actor, { requestId, stageIndex, decision, ...(comment !== undefined && { comment }) });
-    if (result.ok) return replaceCard(context, viewFor(context, result.request));
+    if (result.ok) return replaceCard(context, await viewFor(context, result.request));
     if (!result.request) return refuseInvoke(context, result.message);
     // Too late, not yours, or no comment: show where the request is now, and why.
-    return replaceCard(context, viewFor(context, result.request, result.message));
+    return replaceCard(context, await viewFor(context, result.request, result.message));
   };
 
 
@@ -112,7 +113,7 @@ export function requestHandlers(d: RequestHandlerDeps) {
         await d.notifier.rememberCard(result.request, { conversationId: context.activity.conversation.id, activityId: context.activity.replyToId, audience: 'requester', viewerId: actor.aadObjectId, viewerTeamsId: context.activity.from.id });
       }
       const note = result.request.status === 'approved' ? 'Approved automatically by policy. I will tell you when the license is assigned.' : 'Sent to the approvers. This card shows where it is.';
-      return replaceCard(context, viewFor(context, result.request, note));
+      return replaceCard(context, await viewFor(context, result.request, note));
     },
 
     async approve(context: TurnContext, _state: unknown, data: Record<string, unknown>): Promise<AdaptiveCard | string> {
@@ -130,7 +131,7 @@ export function requestHandlers(d: RequestHandlerDeps) {
       if (!parsed.success) return refuseInvoke(context, BAD_CARD);
       const result = await d.requests.cancel(actor, parsed.data.requestId);
       if (!result.request) return refuseInvoke(context, result.ok ? BAD_CARD : result.message);
-      return replaceCard(context, viewFor(context, result.request, result.ok ? 'Cancelled.' : result.message));
+      return replaceCard(context, await viewFor(context, result.request, result.ok ? 'Cancelled.' : result.message));
     },
 
     /** Teams asks for the viewer's version of a card (refresh), or "open" from a list. */
@@ -140,7 +141,7 @@ export function requestHandlers(d: RequestHandlerDeps) {
       if (!actor || !parsed.success) return refuseInvoke(context, actor ? BAD_CARD : UNKNOWN_ACTOR);
       const request = await d.requests.get(actor.tenantId, parsed.data.requestId);
       if (!request) return refuseInvoke(context, "I can't find that request.");
-      return replaceCard(context, viewFor(context, request));
+      return replaceCard(context, await viewFor(context, request));
     },
 
     /** "Open" in the approvals list: the full card as a new message, kept up to date. */
@@ -150,7 +151,7 @@ export function requestHandlers(d: RequestHandlerDeps) {
       if (!actor || !parsed.success) return refuseInvoke(context, actor ? BAD_CARD : UNKNOWN_ACTOR);
       const request = await d.requests.get(actor.tenantId, parsed.data.requestId);
       if (!request) return refuseInvoke(context, "I can't find that request.");
-      const sent = await sendCard(context, viewFor(context, request));
+      const sent = await sendCard(context, await viewFor(context, request));
       const activityId = (sent as { id?: string } | undefined)?.id;
       if (activityId) await d.notifier.rememberCard(request, { conversationId: context.activity.conversation.id, activityId, audience: 'approver', viewerId: actor.aadObjectId, viewerTeamsId: context.activity.from.id });
       return 'The request is shown below.';

@@ -35,7 +35,7 @@ export function approvalCardData(request: LicenseRequest, viewer: Viewer, option
     productName: request.product.name,
     quantity: request.quantity,
     cost: `${formatMoney(request.unitPrice)} per seat, ${formatMonthly(requestMonthlyCost(request))}`,
-    freeSeats: options.freeSeats === undefined ? 'checked when assigning' : String(options.freeSeats),
+    freeSeats: options.freeSeats === undefined ? (request.status === 'pending' ? 'checked when assigning' : '—') : options.freeSeats === 0 ? 'none (a seat will be bought)' : String(options.freeSeats),
     stageLabel: request.stages.length === 0 ? 'Approved automatically by policy' : request.stages.map((s, i) => `${i + 1}. ${s.label}`).join('  '),
     justification: request.justification,
     note: mayDecide ? 'You are an approver of this step.' : '',

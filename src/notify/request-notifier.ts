@@ -8,6 +8,7 @@ import { approvalCardData } from '../bot/request-views.js';
 import { canDecide } from '../domain/request.js';
 import type { RequestNotifications } from '../services/notifications.js';
 import type { RoleService } from '../services/roles.js';
+import type { CatalogService } from '../services/catalog.js';
 import type { CardRef, CardRefs } from '../storage/card-refs.js';
 import type { ConversationReferences } from '../storage/conversation-references.js';
 import type { StoredRequest } from '../storage/requests.js';
@@ -24,6 +25,7 @@ export class TeamsRequestNotifier implements RequestNotifications {
       cardRefs: CardRefs;
       settings: SettingsRepository;
       roles: RoleService;
+      catalog: CatalogService;
       cards: CardRenderer;
       log: Logger;
     },
@@ -54,12 +56,13 @@ export class TeamsRequestNotifier implements RequestNotifications {
   async refreshCards(request: StoredRequest): Promise<void> {
     const refs = await this.deps.cardRefs.list(request.tenantId, request.id);
     const approverTeamsIds = await this.approverTeamsIds(request, refs);
+    const freeSeats = await this.freeSeats(request);
     await Promise.all(
       refs.map(async (ref) => {
         const saved = await this.deps.conversations.get(request.tenantId, ref.conversationId);
         if (!saved) return;
         const refreshUserIds = ref.audience === 'channel' ? approverTeamsIds : ref.viewerId && canDecide(request, ref.viewerId) ? [ref.viewerTeamsId] : [];
-        const card = this.deps.cards.render('approval', approvalCardData(request, ref.viewerId ? { aadObjectId: ref.viewerId } : {}, { refreshUserIds }));
+        const card = this.deps.cards.render('approval', approvalCardData(request, ref.viewerId ? { aadObjectId: ref.viewerId } : {}, { refreshUserIds, freeSeats }));
         await this.deps.messenger.updateCard(saved.reference, ref.activityId, card).catch((error: unknown) => this.deps.log.warn({ err: error, requestId: request.id, conversationId: ref.conversationId }, 'could not update an approval card'));
       }),
     );
@@ -92,7 +95,7 @@ export class TeamsRequestNotifier implements RequestNotifications {
   }
 
   private async post(request: StoredRequest, reference: Partial<ConversationReference>, who: Omit<CardRef, 'conversationId' | 'activityId'>, refreshUserIds: string[]): Promise<void> {
-    const card = this.deps.cards.render('approval', approvalCardData(request, who.viewerId ? { aadObjectId: who.viewerId } : {}, { refreshUserIds: refreshUserIds.filter(Boolean) }));
+    const card = this.deps.cards.render('approval', approvalCardData(request, who.viewerId ? { aadObjectId: who.viewerId } : {}, { refreshUserIds: refreshUserIds.filter(Boolean), freeSeats: await this.freeSeats(request) }));
     try {
       const activityId = await this.deps.messenger.postCard(reference, card);
       if (activityId) await this.deps.cardRefs.add(request.tenantId, request.id, { ...who, conversationId: reference.conversation!.id, activityId });
@@ -121,6 +124,12 @@ export class TeamsRequestNotifier implements RequestNotifications {
       await this.tellPerson(request.tenantId, adminId, text);
       await this.post(request, chat.reference, { audience: 'admin', viewerId: adminId, viewerTeamsId: chat.reference.user?.id ?? '' }, canDecide(request, adminId) ? [chat.reference.user?.id ?? ''] : []);
     }
+  }
+
+  /** Free seats matter while someone decides; afterwards the card shows the outcome. */
+  private async freeSeats(request: StoredRequest): Promise<number | undefined> {
+    if (request.status !== 'pending') return undefined;
+    return this.deps.catalog.freeSeatsForDisplay(request.tenantId, request.product.skuPartNumber);
   }
 
   /** Teams ids (29:...) of the current stage's approvers that the bot knows, for refresh lists. */

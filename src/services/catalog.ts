@@ -9,9 +9,13 @@ export interface SeatCount {
 }
 
 const CATALOG_TTL_MS = 5 * 60_000;
+// Seat counts change with every assignment: cache them only long enough to absorb a burst
+// of card refreshes.
+const SEATS_TTL_MS = 30_000;
 
 export class CatalogService {
   private readonly cache = new Map<string, { at: number; offers: CatalogOffer[] }>();
+  private readonly skuCache = new Map<string, { at: number; skus: SubscribedSku[] }>();
 
   constructor(
     private readonly commerce: CommercePort,
@@ -35,6 +39,19 @@ export class CatalogService {
   async seats(tenantId: string, skuPartNumber: string): Promise<SeatCount | undefined> {
     const sku = (await this.directory.listSubscribedSkus(tenantId)).find((s) => s.skuPartNumber.toLowerCase() === skuPartNumber.toLowerCase());
     return sku && seatCount(sku);
+  }
+
+  /** Free seats for showing on a card: recent enough, and never an error (undefined instead). */
+  async freeSeatsForDisplay(tenantId: string, skuPartNumber: string): Promise<number | undefined> {
+    try {
+      const cached = this.skuCache.get(tenantId);
+      const skus = cached && Date.now() - cached.at < SEATS_TTL_MS ? cached.skus : await this.directory.listSubscribedSkus(tenantId);
+      if (!cached || cached.skus !== skus) this.skuCache.set(tenantId, { at: Date.now(), skus });
+      const sku = skus.find((s) => s.skuPartNumber.toLowerCase() === skuPartNumber.toLowerCase());
+      return sku ? seatCount(sku).free : 0;
+    } catch {
+      return undefined;
+    }
   }
 }
 
