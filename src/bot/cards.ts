@@ -38,7 +38,8 @@ export interface CardData {
     requesterName: string;
     beneficiaryName: string;
     productName: string;
-    quantity: number;
+    /** Text: a FactSet value must be a string, or the card shows nothing. */
+    quantity: string;
     cost: string;
     freeSeats: string;
     stageLabel: string;

@@ -33,10 +33,10 @@ export function approvalCardData(request: LicenseRequest, viewer: Viewer, option
     requesterName: request.requester.name,
     beneficiaryName: `${request.beneficiary.name} (${request.beneficiary.upn})`,
     productName: request.product.name,
-    quantity: request.quantity,
+    quantity: String(request.quantity),
     cost: `${formatMoney(request.unitPrice)} per seat, ${formatMonthly(requestMonthlyCost(request))}`,
     freeSeats: options.freeSeats === undefined ? (request.status === 'pending' ? 'checked when assigning' : '—') : options.freeSeats === 0 ? 'none (a seat will be bought)' : String(options.freeSeats),
-    stageLabel: request.stages.length === 0 ? 'Approved automatically by policy' : request.stages.map((s, i) => `${i + 1}. ${s.label}`).join('  '),
+    stageLabel: request.stages.length === 0 ? 'Approved automatically by policy' : request.stages.map((s, i) => `Step ${i + 1}: ${s.label}`).join(', then '),
     justification: request.justification,
     note: mayDecide ? 'You are an approver of this step.' : '',
     history: request.decisions.map((d) => ({

@@ -32,12 +32,12 @@ const samples: { [N in keyof CardData]: CardData[N][] } = {
   approval: [
     {
       requestId: 'REQ-1', title: 'Visio Plan 2 for Alex Wilber', statusLabel: 'Waiting for Adele Vance', statusColor: 'Warning', requesterName: 'Alex Wilber',
-      beneficiaryName: 'Alex Wilber', productName: 'Visio Plan 2', quantity: 1, cost: '15.00 USD / month', freeSeats: '0', stageLabel: 'Stage 1 of 2: Adele Vance (manager)',
+      beneficiaryName: 'Alex Wilber', productName: 'Visio Plan 2', quantity: '1', cost: '15.00 USD / month', freeSeats: '0', stageLabel: 'Stage 1 of 2: Adele Vance (manager)',
       justification: 'Diagrams', note: '', history: [{ line: 'Created by Alex' }], canDecide: true, canCancel: false, stageIndex: 0, refreshUserIds: ['29:adele'],
     },
     {
       requestId: 'REQ-1', title: 'Visio Plan 2 for Alex Wilber', statusLabel: 'Approved', statusColor: 'Good', requesterName: 'Alex Wilber', beneficiaryName: 'Alex Wilber',
-      productName: 'Visio Plan 2', quantity: 1, cost: '15.00 USD / month', freeSeats: '0', stageLabel: 'Done', justification: '', note: 'Buying a seat', history: [],
+      productName: 'Visio Plan 2', quantity: '1', cost: '15.00 USD / month', freeSeats: '0', stageLabel: 'Done', justification: '', note: 'Buying a seat', history: [],
       canDecide: false, canCancel: true, stageIndex: 1, refreshUserIds: [],
     },
   ],
@@ -73,6 +73,9 @@ describe('card templates', () => {
         // Every binding is filled; user text containing "${...}" is data, not template.
         expect(json.replace('${notBound}', '')).not.toMatch(/\$\{|"\$when"|"\$data"/);
         expect(parseWarnings(card)).toEqual([]);
+        // The renderer shows nothing for a non-string fact value (a bound number): keep them text.
+        const facts = JSON.stringify(card).match(/"facts":\[[^\]]*\]/g) ?? [];
+        for (const set of facts) for (const fact of JSON.parse(`{${set}}`).facts) expect(typeof fact.value, `${name}: ${fact.title}`).toBe('string');
       }
     });
   }
