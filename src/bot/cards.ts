@@ -26,7 +26,7 @@ export interface CardData {
     maxQuantity: number;
     forWhom: string;
     justification: string;
-    justificationLabel: string;
+    justificationRequired: boolean;
     errors: { productOfferId: string; quantity: string; forWhom: string; justification: string };
     priceList: { name: string; price: string }[];
   };

@@ -1,6 +1,6 @@
 // How a license request looks on a card, for each viewer: approvers of the current stage
 // get the buttons, the requester gets "cancel" while it is possible, everyone else status.
-import { formatMoney, formatMonthly } from '../domain/money.js';
+import { formatMoney } from '../domain/money.js';
 import { canDecide, requestMonthlyCost, statusText, type LicenseRequest } from '../domain/request.js';
 import type { CatalogOffer } from '../connectors/ports.js';
 import type { RequestForm } from '../services/requests.js';
@@ -12,7 +12,7 @@ export interface Viewer {
 }
 
 const COLORS: Record<LicenseRequest['status'], CardData['approval']['statusColor']> = {
-  pending: 'Warning',
+  pending: 'Accent', // yellow (Warning) is hard to read on white
   approved: 'Accent',
   fulfilling: 'Accent',
   completed: 'Good',
@@ -34,11 +34,12 @@ export function approvalCardData(request: LicenseRequest, viewer: Viewer, option
     beneficiaryName: `${request.beneficiary.name} (${request.beneficiary.upn})`,
     productName: request.product.name,
     quantity: String(request.quantity),
-    cost: `${formatMoney(request.unitPrice)} per seat, ${formatMonthly(requestMonthlyCost(request))}`,
-    freeSeats: options.freeSeats === undefined ? (request.status === 'pending' ? 'checked when assigning' : '—') : options.freeSeats === 0 ? 'none (a seat will be bought)' : String(options.freeSeats),
+    cost: request.quantity === 1 ? `${formatMoney(request.unitPrice)} per month` : `${formatMoney(request.unitPrice)} per seat per month, ${formatMoney(requestMonthlyCost(request))} per month in all`,
+    // Only while someone decides; afterwards the card says what happened.
+    freeSeats: request.status !== 'pending' ? '' : options.freeSeats === undefined ? 'checked when assigning' : options.freeSeats === 0 ? 'none (a seat will be bought)' : String(options.freeSeats),
     stageLabel: request.stages.length === 0 ? 'Approved automatically by policy' : request.stages.map((s, i) => `Step ${i + 1}: ${s.label}`).join(', then '),
     justification: request.justification,
-    note: mayDecide ? 'You are an approver of this step.' : '',
+    note: mayDecide ? 'You are an approver of this step.' : yourDecision(request, viewer),
     history: request.decisions.map((d) => ({
       line: `${d.at.slice(0, 16).replace('T', ' ')} UTC: ${d.approverName} ${d.decision === 'approve' ? 'approved' : 'rejected'} step ${d.stageIndex + 1}${d.comment ? `: "${d.comment}"` : ''}`,
     })),
@@ -47,6 +48,12 @@ export function approvalCardData(request: LicenseRequest, viewer: Viewer, option
     stageIndex: request.stageIndex,
     refreshUserIds: options.refreshUserIds ?? [],
   };
+}
+
+/** "You approved step 1." for an approver looking at a request they decided. */
+function yourDecision(request: LicenseRequest, viewer: Viewer): string {
+  const mine = viewer.aadObjectId && request.decisions.filter((d) => d.approverId.toLowerCase() === viewer.aadObjectId!.toLowerCase()).at(-1);
+  return mine ? `You ${mine.decision === 'approve' ? 'approved' : 'rejected'} step ${mine.stageIndex + 1}.` : '';
 }
 
 function statusLine(request: LicenseRequest): string {
@@ -71,21 +78,21 @@ export function requestFormData(form: RequestForm): CardData['request-form'] {
   const errors = form.errors;
   return {
     general: errors.form ?? (Object.keys(errors).length > 0 ? 'Please fix the fields marked below.' : ''),
-    products: form.catalog.map((o) => ({ title: `${o.name} (${formatMoney(o.unitPrice)})`, value: o.offerId })),
+    products: form.catalog.map((o) => ({ title: `${o.name} (${formatMoney(o.unitPrice)} per month)`, value: o.offerId })),
     selectedOfferId: selected?.offerId ?? '',
     selectedPrice: selected ? priceLine(selected) : '',
     quantity: form.values.quantity ?? 1,
     maxQuantity: form.limits.maxQuantity,
     forWhom: form.values.forWhom ?? '',
     justification: form.values.justification ?? '',
-    justificationLabel: form.limits.requireJustification ? 'Why do you need it? (required)' : 'Why do you need it?',
+    justificationRequired: form.limits.requireJustification,
     errors: { productOfferId: errors.productOfferId ?? '', quantity: errors.quantity ?? '', forWhom: errors.forWhom ?? '', justification: errors.justification ?? '' },
     priceList: form.catalog.map((o) => ({ name: o.name, price: `${formatMoney(o.unitPrice)}, ${term(o)}` })),
   };
 }
 
 function priceLine(offer: CatalogOffer): string {
-  return `${formatMoney(offer.unitPrice)} per seat per month, ${term(offer)}, billed ${offer.billingCycle}`;
+  return `${formatMoney(offer.unitPrice)} per seat per month, ${term(offer)}, billed ${offer.billingCycle === 'annual' ? 'annually' : 'monthly'}`;
 }
 
 function term(offer: CatalogOffer): string {

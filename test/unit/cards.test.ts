@@ -20,12 +20,12 @@ const samples: { [N in keyof CardData]: CardData[N][] } = {
   'request-form': [
     {
       general: '', products: [{ title: 'Visio Plan 2', value: 'A:B:C' }, { title: 'Power BI Pro', value: 'D:E:F' }], selectedOfferId: 'A:B:C',
-      selectedPrice: '15.00 USD per seat per month, 1-year term', quantity: 1, maxQuantity: 25, forWhom: '', justification: '', justificationLabel: 'Why do you need it? (required)',
+      selectedPrice: '15.00 USD per seat per month, 1-year term', quantity: 1, maxQuantity: 25, forWhom: '', justification: '', justificationRequired: true,
       errors: { productOfferId: '', quantity: '', forWhom: '', justification: '' }, priceList: [{ name: 'Visio Plan 2', price: '15.00 USD' }],
     },
     {
       general: 'Please fix the fields below.', products: [{ title: 'Visio Plan 2', value: 'A:B:C' }], selectedOfferId: '', selectedPrice: '', quantity: 0, maxQuantity: 25,
-      forWhom: 'nobody@example.com', justification: '', justificationLabel: 'Why do you need it?',
+      forWhom: 'nobody@example.com', justification: '', justificationRequired: false,
       errors: { productOfferId: 'Choose a product', quantity: 'Enter 1 to 25', forWhom: 'No such user', justification: 'Required' }, priceList: [],
     },
   ],
