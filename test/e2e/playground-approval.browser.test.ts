@@ -16,10 +16,10 @@
 //   which is what lets the bot reach them later: Adele's page is opened first.
 // - The bot's proactive posts (POST /v3/conversations/:id/activities) and card updates
 //   (PUT .../activities/:activityId) reach the open page over its socket, no reload needed.
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { chromium, type Browser, type BrowserContext, type Locator, type Page } from 'playwright-core';
+import { type Browser, type BrowserContext, type Locator, type Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { ChildProcesses } from '../../src/local/child-processes.js';
 import { startPlayground } from '../../src/local/playground.js';
@@ -29,13 +29,8 @@ import { projectRoot } from '../../src/paths.js';
 import { DEMO_GROUPS, DEMO_OFFERS, DEMO_SUBSCRIPTIONS, DEMO_TENANT_ID, DEMO_USERS } from '../../src/sandbox/index.js';
 import { BotHarness } from '../harness/bot-harness.js';
 import { freePort } from '../harness/ports.js';
+import { launchLoopbackChromium, loopbackContext, requireChromium, skipBrowserTests } from '../harness/browser.js';
 
-const CHROMIUM = '/usr/bin/chromium';
-const hasChromium = existsSync(CHROMIUM);
-const inCI = Boolean(process.env.CI);
-if (!hasChromium && !inCI) {
-  console.warn(`Skipping the Agents Playground approval test: no Chromium at ${CHROMIUM}. Install it with "sudo apt-get install -y chromium" to run it.`);
-}
 
 const ALEX = PLAYGROUND_USERS.find((u) => u.key === 'alex')!;
 const ADELE = PLAYGROUND_USERS.find((u) => u.key === 'adele')!;
@@ -121,7 +116,7 @@ class PersonPage {
   }
 }
 
-describe.skipIf(!hasChromium && !inCI)('License approval across two Agents Playgrounds in headless Chromium', () => {
+describe.skipIf(skipBrowserTests)('License approval across two Agents Playgrounds in headless Chromium', () => {
   let harness: BotHarness | undefined;
   let children: ChildProcesses | undefined;
   const workDirs: string[] = [];
@@ -172,9 +167,7 @@ describe.skipIf(!hasChromium && !inCI)('License approval across two Agents Playg
   }
 
   beforeAll(async () => {
-    if (!hasChromium) {
-      throw new Error(`Chromium is missing at ${CHROMIUM}; CI must install it (apt-get install -y chromium) to run the Agents Playground browser tests.`);
-    }
+    requireChromium();
     try {
       // One Visio seat costs 15 USD a month, between 50 (auto-approve) and 100 (second
       // stage), and there is no free seat: only Alex's manager, Adele, has to approve.
@@ -188,28 +181,9 @@ describe.skipIf(!hasChromium && !inCI)('License approval across two Agents Playg
       vi.stubEnv('APPLICATION_INSIGHTS_NO_STATSBEAT', '1');
       const [adeleUrl, alexUrl] = await Promise.all([playgroundFor(ADELE), playgroundFor(ALEX)]);
 
-      browser = await chromium.launch({
-        executablePath: CHROMIUM,
-        headless: true,
-        timeout: 30_000,
-        args: [
-          '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-          '--disable-background-networking', '--disable-component-update', '--disable-sync',
-          // Nothing but loopback: names other than ours do not even reach a DNS server.
-          '--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE localhost, EXCLUDE 127.0.0.1',
-        ],
-      });
+      browser = await launchLoopbackChromium();
       // One context per person: two people on two computers, sharing nothing but the bot.
-      const newContext = async (): Promise<BrowserContext> => {
-        const context = await browser!.newContext({ viewport: { width: 1280, height: 900 }, locale: 'en-US', timezoneId: 'UTC' });
-        await context.route('**/*', (route) => {
-          const url = new URL(route.request().url());
-          if (url.hostname === 'localhost' || url.hostname === '127.0.0.1') return route.continue();
-          blocked.add(url.origin);
-          return route.abort('blockedbyclient');
-        });
-        return context;
-      };
+      const newContext = (): Promise<BrowserContext> => loopbackContext(browser!, blocked);
       // Adele first: her page installs the bot in her personal chat, so she can get the card.
       adele = await openPage(await newContext(), ADELE, adeleUrl);
       alex = await openPage(await newContext(), ALEX, alexUrl);

@@ -18,10 +18,10 @@
 // - The page asks a CDN for Segoe UI fonts and an animation worklet; we block everything
 //   that is not loopback, so it falls back to the system font.
 // - The Playground probes the bot endpoint with HEAD on every page load (the bot says 405).
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { chromium, type Browser, type Locator, type Page } from 'playwright-core';
+import { type Browser, type Locator, type Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { ChildProcesses } from '../../src/local/child-processes.js';
 import { startPlayground } from '../../src/local/playground.js';
@@ -29,13 +29,8 @@ import { createLogger } from '../../src/logger.js';
 import { projectRoot } from '../../src/paths.js';
 import { BotHarness } from '../harness/bot-harness.js';
 import { freePort } from '../harness/ports.js';
+import { launchLoopbackChromium, loopbackContext, requireChromium, skipBrowserTests } from '../harness/browser.js';
 
-const CHROMIUM = '/usr/bin/chromium';
-const hasChromium = existsSync(CHROMIUM);
-const inCI = Boolean(process.env.CI);
-if (!hasChromium && !inCI) {
-  console.warn(`Skipping the Agents Playground browser test: no Chromium at ${CHROMIUM}. Install it with "sudo apt-get install -y chromium" to run it.`);
-}
 
 /** The Playground's default user (its built-in config): Alex Wilber in a fake tenant. */
 const PLAYGROUND_USER = { tenantId: '00000000-0000-0000-0000-0000000000001', aadObjectId: '00000000-0000-0000-0000-0000000000020' };
@@ -44,7 +39,7 @@ const UI_TIMEOUT = 20_000;
 const RESULTS = join(projectRoot, 'test-results');
 const README_SCREENSHOT = join(projectRoot, 'docs', 'screenshots', 'playground-help.png');
 
-describe.skipIf(!hasChromium && !inCI)('Agents Playground in headless Chromium', () => {
+describe.skipIf(skipBrowserTests)('Agents Playground in headless Chromium', () => {
   let harness: BotHarness | undefined;
   let children: ChildProcesses | undefined;
   let workDir: string | undefined;
@@ -76,9 +71,7 @@ describe.skipIf(!hasChromium && !inCI)('Agents Playground in headless Chromium',
   }
 
   beforeAll(async () => {
-    if (!hasChromium) {
-      throw new Error(`Chromium is missing at ${CHROMIUM}; CI must install it (apt-get install -y chromium) to run the Agents Playground browser test.`);
-    }
+    requireChromium();
     try {
       harness = await BotHarness.start({ bootstrapAdmins: [PLAYGROUND_USER] });
       children = new ChildProcesses(createLogger('silent'));
@@ -89,24 +82,8 @@ describe.skipIf(!hasChromium && !inCI)('Agents Playground in headless Chromium',
       vi.stubEnv('APPLICATION_INSIGHTS_NO_STATSBEAT', '1');
       const playground = await startPlayground(children, { port: await freePort(), botEndpoint: `${harness.qm.url}/api/messages`, workDir });
 
-      browser = await chromium.launch({
-        executablePath: CHROMIUM,
-        headless: true,
-        timeout: 30_000,
-        args: [
-          '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-          '--disable-background-networking', '--disable-component-update', '--disable-sync',
-          // Nothing but loopback: names other than ours do not even reach a DNS server.
-          '--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE localhost, EXCLUDE 127.0.0.1',
-        ],
-      });
-      const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, locale: 'en-US', timezoneId: 'UTC' });
-      await context.route('**/*', (route) => {
-        const url = new URL(route.request().url());
-        if (url.hostname === 'localhost' || url.hostname === '127.0.0.1') return route.continue();
-        blocked.add(url.origin);
-        return route.abort('blockedbyclient');
-      });
+      browser = await launchLoopbackChromium();
+      const context = await loopbackContext(browser, blocked);
       page = await context.newPage();
       page.setDefaultTimeout(UI_TIMEOUT);
       page.on('pageerror', (error) => pageErrors.push(error.message));
