@@ -1,7 +1,7 @@
 // Proactive delivery: post, update and send text into a stored conversation. Every
 // message the bot starts (not a reply within a turn) goes through here, so rate limits
 // and the durable outbox can be added in one place.
-import { CardFactory, MessageFactory, type CloudAdapter, type ConversationReference } from 'botbuilder';
+import { CardFactory, MessageFactory, type CloudAdapter, type ConversationReference, type TurnContext } from 'botbuilder';
 import type { Logger } from '../logger.js';
 import type { AdaptiveCard } from '../bot/cards.js';
 
@@ -35,11 +35,11 @@ export class Messenger {
     });
   }
 
-  private async continue(reference: Partial<ConversationReference>, logic: Parameters<CloudAdapter['continueConversationAsync']>[2]): Promise<void> {
+  private async continue(reference: Partial<ConversationReference>, logic: (context: TurnContext) => Promise<void>): Promise<void> {
     // A stored reference remembers the message it came from; a new post must not thread under it.
     const { activityId: _replyTo, ...fresh } = reference;
     const started = performance.now();
-    await this.adapter.continueConversationAsync(this.botAppId, fresh, logic as never);
+    await this.adapter.continueConversationAsync(this.botAppId, fresh, logic);
     this.log.debug({ conversationId: reference.conversation?.id, ms: Math.round(performance.now() - started) }, 'proactive send');
   }
 }
