@@ -40,6 +40,32 @@ export interface CommerceSubscription {
   termDuration: string;
   commitmentEndDate?: string;
   creationDate?: string;
+  /** Seats still inside their 7-day cancellation window (new commerce), soonest expiry first. */
+  refundOptions?: RefundOption[];
+  /** The latest refundOptions expiry: until then some seats can still be removed. */
+  refundableUntil?: string;
+  /** A change scheduled for the next renewal (Partner Center scheduledNextTermInstructions). */
+  scheduledNextTerm?: ScheduledNextTerm;
+}
+
+export interface RefundOption {
+  /** Full: the initial purchase (cancel for a full refund); Partial: seats added mid-term. */
+  type: 'Full' | 'Partial';
+  expiresAt: string;
+}
+
+export interface ScheduledNextTerm {
+  quantity: number;
+  /** The offer the subscription renews into (`productId:skuId:availabilityId`). */
+  offerId?: string;
+  billingCycle?: string;
+  termDuration?: string;
+}
+
+/** A subscription change other than seats: suspend / reactivate ('active') / cancel ('deleted'), auto-renew. */
+export interface SubscriptionChange {
+  status?: 'active' | 'suspended' | 'deleted';
+  autoRenewEnabled?: boolean;
 }
 
 export interface CommerceOrder {
@@ -60,6 +86,17 @@ export interface CommercePort {
   setQuantity(customerId: string, subscriptionId: string, quantity: number, requestId: string): Promise<CommerceSubscription>;
   createOrder(customerId: string, line: { offerId: string; quantity: number; billingCycle: string }, requestId: string): Promise<CommerceOrder>;
   getOrder(customerId: string, orderId: string): Promise<CommerceOrder>;
+  /**
+   * Suspends, reactivates, cancels or toggles auto-renew (idempotent per `requestId`, like
+   * setQuantity). Throws ConnectorError 'subscription-suspended' for anything but reactivating
+   * a suspended subscription, 'cannot-decrease' when cancelling outside the 7-day window.
+   */
+  updateSubscription(customerId: string, subscriptionId: string, change: SubscriptionChange, requestId: string): Promise<CommerceSubscription>;
+  /**
+   * Schedules the seat count for the next renewal (same offer, term and billing cycle), or
+   * clears the schedule with null. Needs auto-renew on, else ConnectorError 'invalid-request'.
+   */
+  scheduleNextTerm(customerId: string, subscriptionId: string, quantity: number | null, requestId: string): Promise<CommerceSubscription>;
 }
 
 // ---------------------------------------------------------------------------------------
@@ -83,6 +120,16 @@ export interface DirectoryUser {
   usageLocation?: string;
 }
 
+export interface DirectoryUserSignIn {
+  id: string;
+  displayName: string;
+  userPrincipalName: string;
+  /** Latest sign-in, interactive or not (ISO); absent when the user never signed in. */
+  lastSignInAt?: string;
+  /** Graph skuIds the user holds. */
+  licenseSkuIds: string[];
+}
+
 export interface DirectoryPort {
   listSubscribedSkus(tenantId: string): Promise<SubscribedSku[]>;
   /** By object id or UPN; undefined when the tenant has no such user. */
@@ -94,6 +141,10 @@ export interface DirectoryPort {
   assignLicense(tenantId: string, userId: string, skuId: string): Promise<void>;
   /** skuIds the user holds. */
   licenseSkuIds(tenantId: string, userId: string): Promise<string[]>;
+  /** Every user with sign-in activity and licenses (needs AuditLog.Read.All on the real service). */
+  listUsersWithSignIn(tenantId: string): Promise<DirectoryUserSignIn[]>;
+  /** Removes one license from a user, freeing the seat; removing one the user lacks is a no-op. */
+  removeLicense(tenantId: string, userId: string, skuId: string): Promise<void>;
 }
 
 // ---------------------------------------------------------------------------------------

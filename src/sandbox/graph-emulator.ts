@@ -16,6 +16,7 @@ interface GraphContext {
 const DEFAULT_USER_PROPERTIES = ['businessPhones', 'displayName', 'givenName', 'jobTitle', 'mail', 'mobilePhone', 'officeLocation', 'preferredLanguage', 'surname', 'userPrincipalName', 'id'];
 const MAX_PAGE_SIZE = 999;
 const DEFAULT_PAGE_SIZE = 100;
+const SIGN_IN_ACTIVITY_PAGE_SIZE = 120;
 
 export function graphEmulator(state: SandboxState, tokens: TokenIssuer, options: { maxPageSize: number }): EmulatorDefinition {
   const router = new Router<GraphContext>()
@@ -138,11 +139,12 @@ function page(
   if (!Number.isInteger(requested) || requested < 1 || requested > MAX_PAGE_SIZE) {
     return graphError(request, 400, 'Request_BadRequest', `Invalid page size specified: '${topText ?? ''}'. Must be between 1 and ${MAX_PAGE_SIZE} inclusive.`);
   }
-  // Graph may return fewer items than $top; callers must follow @odata.nextLink.
-  const top = Math.min(requested, maxPageSize);
   const selected = selectedProperties(request);
   if ('error' in selected) return selected.error;
   const { properties } = selected;
+  // Graph may return fewer items than $top; callers must follow @odata.nextLink. With
+  // signInActivity selected, Graph pages at most 120 users.
+  const top = Math.min(requested, maxPageSize, properties.includes('signInActivity') ? SIGN_IN_ACTIVITY_PAGE_SIZE : MAX_PAGE_SIZE);
   const skip = Number(Buffer.from(request.url.searchParams.get('$skiptoken') ?? '', 'base64url').toString() || '0');
   const slice = users.slice(skip, skip + top);
   const body: Record<string, unknown> = { '@odata.context': context, value: slice.map((u) => render(u, properties)) };
@@ -169,10 +171,11 @@ function assignLicense(state: SandboxState, request: EmulatorRequest, ctx: Graph
   if (missing.length > 0) {
     return graphError(request, 400, 'Request_BadRequest', `One or more parameters of the function import 'assignLicense' are missing from the request payload. The missing parameters are: ${missing.join(', ')}.`);
   }
-  if (!user.usageLocation) return graphError(request, 400, 'Request_BadRequest', 'License assignment cannot be done for user with invalid usage location.');
-
   const skus = state.subscribedSkus(ctx.tenant.id);
   const adds = body.addLicenses!.map((l) => l.skuId ?? '');
+  // Usage location matters for assigning only: removing a license works without one.
+  if (adds.length > 0 && !user.usageLocation) return graphError(request, 400, 'Request_BadRequest', 'License assignment cannot be done for user with invalid usage location.');
+
   for (const skuId of [...adds, ...body.removeLicenses!]) {
     if (!skus.some((s) => s.offer.graphSkuId === skuId)) return graphError(request, 400, 'Request_BadRequest', `License ${skuId} does not correspond to a valid company License.`);
   }
@@ -203,6 +206,25 @@ function userProperties(user: SandboxUser): Record<string, unknown> {
     usageLocation: user.usageLocation ?? null,
     accountEnabled: true,
     assignedLicenses: user.assignedSkuIds.map((skuId) => ({ disabledPlans: [], skuId })),
+    // Only with $select (never a default property), as in Graph; null when never signed in.
+    signInActivity: signInActivity(user),
+  };
+}
+
+function signInActivity(user: SandboxUser): Record<string, string | null> | null {
+  const interactive = user.lastSignInDateTime ?? null;
+  const nonInteractive = user.lastNonInteractiveSignInDateTime ?? null;
+  if (!interactive && !nonInteractive) return null;
+  const iso = (d: Date | null) => (d ? d.toISOString().replace(/\.\d+Z$/, 'Z') : null);
+  const requestId = (d: Date | null) => (d ? Buffer.from(`${user.id}:${d.getTime()}`).toString('hex').slice(0, 32).replace(/^(.{8})(.{4})(.{4})(.{4})(.{12})$/, '$1-$2-$3-$4-$5') : null);
+  const latest = [interactive, nonInteractive].filter((d): d is Date => d !== null).sort((a, b) => b.getTime() - a.getTime())[0] ?? null;
+  return {
+    lastSignInDateTime: iso(interactive),
+    lastSignInRequestId: requestId(interactive),
+    lastNonInteractiveSignInDateTime: iso(nonInteractive),
+    lastNonInteractiveSignInRequestId: requestId(nonInteractive),
+    lastSuccessfulSignInDateTime: iso(latest),
+    lastSuccessfulSignInRequestId: requestId(latest),
   };
 }
 

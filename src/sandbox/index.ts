@@ -12,7 +12,7 @@ import { TokenIssuer } from './tokens.js';
 
 export * from './seed.js';
 export type { FailureFault, DelayFault, FaultSwitches, ServiceFaults } from './faults.js';
-export type { RecordedRequest, SandboxOrder, SandboxState, SandboxSubscription, SandboxTenant, SandboxUser, ServiceName } from './state.js';
+export type { RecordedRequest, ScheduledNextTermInstructions, SandboxOrder, SandboxState, SandboxSubscription, SandboxTenant, SandboxUser, ServiceName } from './state.js';
 export { LOGIN_HOST } from './login-emulator.js';
 
 export interface SandboxOptions {

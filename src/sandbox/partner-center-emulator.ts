@@ -20,7 +20,7 @@ import {
   WINDOW_MS,
 } from './partner-center-resources.js';
 import type { SeedOffer } from './seed.js';
-import { subscriptionQuantity, type SandboxOrder, type SandboxState, type SandboxSubscription, type SandboxTenant } from './state.js';
+import { subscriptionQuantity, type SandboxOrder, type SandboxState, type SandboxSubscription, type SandboxTenant, type ScheduledNextTermInstructions } from './state.js';
 import { bearerToken, PARTNER_CENTER_RESOURCE, type TokenIssuer } from './tokens.js';
 
 interface PcContext {
@@ -51,7 +51,7 @@ export function partnerCenterEmulator(state: SandboxState, tokens: TokenIssuer):
       return subscription ? json(200, subscriptionJson(customer, subscription)) : subscriptionNotFound(request, subscriptionId!);
     })
     .add('PATCH', '/v1/customers/{customerId}/subscriptions/{subscriptionId}', (request, { subscriptionId }, { customer }) =>
-      idempotent(state, request, `${customer.id} PATCH subscription ${subscriptionId}`, () => patchSubscription(request, customer, subscriptionId!)),
+      idempotent(state, request, `${customer.id} PATCH subscription ${subscriptionId}`, () => patchSubscription(state, request, customer, subscriptionId!)),
     )
     .add('GET', '/v1/customers/{customerId}/orders', (_r, _p, { customer }) =>
       json(200, collection([...customer.orders.values()].map((o) => orderJson(o)), `/customers/${customer.id}/orders`)),
@@ -184,12 +184,22 @@ function createOrder(state: SandboxState, request: EmulatorRequest, customer: Sa
   return json(201, orderJson(order));
 }
 
-function patchSubscription(request: EmulatorRequest, customer: SandboxTenant, subscriptionId: string): EmulatorResponse {
+/** Partner Center's generic invalid-input code (error-codes table: 400056 "Invalid input"). */
+const INVALID_INPUT = 400056;
+
+/**
+ * PATCH with the whole subscription. What it can do, one at a time or together where
+ * Partner Center allows: quantity, status (suspend / reactivate / cancel), autoRenewEnabled,
+ * scheduledNextTermInstructions (null clears it). A suspended subscription accepts only its
+ * reactivation; seats (and the whole subscription) go only within 7 days of their purchase.
+ */
+function patchSubscription(state: SandboxState, request: EmulatorRequest, customer: SandboxTenant, subscriptionId: string): EmulatorResponse {
   const subscription = customer.subscriptions.get(subscriptionId);
   if (!subscription) return subscriptionNotFound(request, subscriptionId);
-  const body = parseJson(request.body) as { id?: string; quantity?: unknown; status?: unknown; autoRenewEnabled?: unknown } | undefined;
-  if (!body) return pcError(request, 400, 400, 'The request body is not a subscription.');
+  const body = parseJson(request.body) as { id?: string; quantity?: unknown; status?: unknown; autoRenewEnabled?: unknown; scheduledNextTermInstructions?: unknown } | undefined;
+  if (!body || typeof body !== 'object') return pcError(request, 400, 400, 'The request body is not a subscription.');
   if (body.id !== undefined && body.id !== subscription.id) return pcError(request, 400, 400, 'The subscription id in the body does not match the URL.');
+  if (subscription.status === 'deleted') return pcError(request, 400, 400, 'The subscription is cancelled and can no longer be changed.');
 
   const current = subscriptionQuantity(subscription);
   const quantity = body.quantity === undefined ? current : body.quantity;
@@ -197,35 +207,98 @@ function patchSubscription(request: EmulatorRequest, customer: SandboxTenant, su
   const autoRenewEnabled = body.autoRenewEnabled === undefined ? subscription.autoRenewEnabled : body.autoRenewEnabled;
   if (typeof autoRenewEnabled !== 'boolean') return pcError(request, 400, 400, 'autoRenewEnabled must be true or false.');
   if (status !== 'active' && status !== 'suspended' && status !== 'deleted') return pcError(request, 400, 400, `Status '${status}' cannot be set.`);
-  if (subscription.status === 'deleted') return pcError(request, 400, 400, 'The subscription is cancelled and can no longer be changed.');
 
-  const otherChanges = quantity !== current || autoRenewEnabled !== subscription.autoRenewEnabled;
-  if (subscription.status === 'suspended' && status === 'suspended' && otherChanges) {
-    return pcError(request, 400, 800091, 'Cannot update a suspended subscription. Reactivate it first.');
+  // undefined: unchanged; null: clear; otherwise the instructions to validate and keep.
+  const scheduledBody = body.scheduledNextTermInstructions;
+  const scheduledChanged = scheduledBody !== undefined && JSON.stringify(normalizeInstructions(scheduledBody)) !== JSON.stringify(normalizeInstructions(subscription.scheduledNextTermInstructions ?? null));
+  const otherChanges = quantity !== current || autoRenewEnabled !== subscription.autoRenewEnabled || scheduledChanged;
+
+  if (subscription.status === 'suspended' && !(status === 'active' && !otherChanges)) {
+    return pcError(request, 400, 800091, 'The subscription is suspended and cannot be updated. Reactivate the subscription (status active) before making other changes.');
+  }
+  if (status !== subscription.status && otherChanges) {
+    return pcError(request, 400, INVALID_INPUT, `Change the subscription status to '${status}' on its own, without other changes.`);
   }
   if (typeof quantity !== 'number' || !Number.isInteger(quantity) || quantity < subscription.offer.minimumQuantity || quantity > subscription.offer.maximumQuantity) {
     return pcError(request, 400, 2002, `Quantity ${String(quantity)} is out of range: it must be between ${subscription.offer.minimumQuantity} and ${subscription.offer.maximumQuantity}.`);
   }
   const now = Date.now();
-  const removable = subscription.lots.filter((lot) => now - lot.purchasedAt.getTime() < WINDOW_MS).reduce((sum, lot) => sum + lot.quantity, 0);
+  const inWindow = subscription.lots.filter((lot) => now - lot.purchasedAt.getTime() < WINDOW_MS);
+  const removable = inWindow.reduce((sum, lot) => sum + lot.quantity, 0);
   if (quantity < current && current - quantity > removable) return pcError(request, 400, 800090, 'Subscription quantity cannot be decreased');
-  if (status === 'deleted' && removable < current) return pcError(request, 400, 800090, 'Subscription cannot be cancelled outside the cancellation window');
+  if (status === 'deleted' && removable < current) {
+    return pcError(request, 400, 800090, 'Subscription cannot be cancelled: the cancellation window (7 days from purchase) has passed for some of its seats.');
+  }
+
+  let scheduled = subscription.scheduledNextTermInstructions;
+  if (scheduledChanged) {
+    if (scheduledBody === null) scheduled = undefined;
+    else {
+      const checked = checkInstructions(state, subscription, scheduledBody);
+      if ('problem' in checked) return pcError(request, 400, INVALID_INPUT, checked.problem);
+      if (!autoRenewEnabled) return pcError(request, 400, INVALID_INPUT, 'Scheduled changes need auto-renew: turn on autoRenewEnabled to schedule next term instructions.');
+      scheduled = checked.instructions;
+    }
+  }
 
   if (quantity > current) {
     subscription.lots.push({ quantity: quantity - current, purchasedAt: new Date(now) });
   } else if (quantity < current) {
-    // Seats removed come from the newest lots (the only ones still in their window).
+    // Seats removed come from the newest lots still inside their window.
     let toRemove = current - quantity;
-    for (const lot of [...subscription.lots].reverse()) {
+    for (const lot of [...inWindow].sort((a, b) => b.purchasedAt.getTime() - a.purchasedAt.getTime())) {
       const taken = Math.min(lot.quantity, toRemove);
       lot.quantity -= taken;
       toRemove -= taken;
     }
     subscription.lots = subscription.lots.filter((lot) => lot.quantity > 0);
   }
+  // A mid-term change of seats deletes what was scheduled for renewal, as in Partner Center.
+  if (quantity !== current && !scheduledChanged) scheduled = undefined;
+  // Without auto-renew, or once cancelled, nothing renews.
+  if (!autoRenewEnabled || status === 'deleted') scheduled = undefined;
+
   subscription.status = status;
-  subscription.autoRenewEnabled = autoRenewEnabled;
+  subscription.autoRenewEnabled = status === 'deleted' ? false : autoRenewEnabled;
+  if (scheduled) subscription.scheduledNextTermInstructions = scheduled;
+  else delete subscription.scheduledNextTermInstructions;
   return json(200, subscriptionJson(customer, subscription));
+}
+
+function normalizeInstructions(value: unknown): unknown {
+  if (value === null || typeof value !== 'object') return value ?? null;
+  const v = value as { product?: Record<string, unknown>; quantity?: unknown };
+  const p = v.product ?? {};
+  return {
+    product: {
+      productId: p.productId,
+      skuId: p.skuId,
+      availabilityId: p.availabilityId,
+      billingCycle: typeof p.billingCycle === 'string' ? p.billingCycle.toLowerCase() : p.billingCycle,
+      termDuration: p.termDuration,
+    },
+    quantity: v.quantity,
+  };
+}
+
+/** scheduledNextTermInstructions must name a catalog offer of the same product, a term and billing cycle it has, and a quantity in range. */
+function checkInstructions(state: SandboxState, subscription: SandboxSubscription, value: unknown): { instructions: ScheduledNextTermInstructions } | { problem: string } {
+  const v = normalizeInstructions(value) as { product: Record<string, unknown>; quantity: unknown } | null;
+  if (!v || typeof v !== 'object') return { problem: 'scheduledNextTermInstructions must be an object with product and quantity.' };
+  const { productId, skuId, availabilityId, billingCycle, termDuration } = v.product;
+  if (typeof productId !== 'string' || typeof skuId !== 'string' || typeof availabilityId !== 'string' || typeof billingCycle !== 'string' || typeof termDuration !== 'string') {
+    return { problem: 'scheduledNextTermInstructions.product needs productId, skuId, availabilityId, billingCycle and termDuration.' };
+  }
+  const offer = state.offer(`${productId}:${skuId}:${availabilityId}`);
+  if (!offer) return { problem: `Offer ${productId}:${skuId}:${availabilityId} was not found in the catalog.` };
+  if (offer.productId !== subscription.offer.productId) return { problem: `Next term product ${productId} is not eligible for subscription ${subscription.id} (product ${subscription.offer.productId}).` };
+  if (termDuration !== offer.termDuration) return { problem: `Term duration '${termDuration}' is not available for offer ${offerIdOf(offer)}.` };
+  if (!billingCyclesOf(offer).includes(billingCycle)) return { problem: `Billing cycle '${billingCycle}' is not available for offer ${offerIdOf(offer)}.` };
+  const quantity = v.quantity;
+  if (typeof quantity !== 'number' || !Number.isInteger(quantity) || quantity < offer.minimumQuantity || quantity > offer.maximumQuantity) {
+    return { problem: `Next term quantity ${String(quantity)} is out of range: it must be between ${offer.minimumQuantity} and ${offer.maximumQuantity}.` };
+  }
+  return { instructions: { product: { productId, skuId, availabilityId, billingCycle, termDuration }, quantity } };
 }
 
 // ---------------------------------------------------------------------------------------

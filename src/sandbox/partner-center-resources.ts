@@ -93,17 +93,34 @@ export function availabilityJson(customer: SandboxTenant, o: SeedOffer) {
   };
 }
 
-function commitmentEnd(start: Date, termDuration: string): string {
-  const end = new Date(start);
-  if (termDuration === 'P1M') end.setUTCMonth(end.getUTCMonth() + 1);
-  else end.setUTCFullYear(end.getUTCFullYear() + 1);
-  end.setUTCDate(end.getUTCDate() - 1); // new-commerce end dates are inclusive
-  return `${end.toISOString().slice(0, 10)}T00:00:00Z`;
+/**
+ * The end of the current term (inclusive, midnight UTC): the creation date plus whole terms,
+ * rolled forward while auto-renewed terms have passed. (The sandbox does not model renewal
+ * itself: lots keep their purchase dates.)
+ */
+export function currentTermEnd(start: Date, termDuration: string, now = new Date()): Date {
+  for (let terms = 1; ; terms++) {
+    const next = new Date(start);
+    if (termDuration === 'P1M') next.setUTCMonth(next.getUTCMonth() + terms);
+    else next.setUTCFullYear(next.getUTCFullYear() + terms);
+    next.setUTCHours(0, 0, 0, 0);
+    // The term ends the day before `next` (new-commerce end dates are inclusive).
+    if (next.getTime() > now.getTime() || terms > 1200) return new Date(next.getTime() - 24 * 60 * 60 * 1000);
+  }
+}
+
+/** Lots still inside their 7-day window: the initial purchase refunds in full, a mid-term add in part. */
+export function refundOptionsOf(s: SandboxSubscription, now = Date.now()): { type: 'Full' | 'Partial'; expiresAt: string }[] {
+  return s.lots
+    .filter((lot) => lot.quantity > 0 && now - lot.purchasedAt.getTime() < WINDOW_MS)
+    .map((lot) => ({
+      type: lot.purchasedAt.getTime() === s.creationDate.getTime() ? ('Full' as const) : ('Partial' as const),
+      expiresAt: new Date(lot.purchasedAt.getTime() + WINDOW_MS).toISOString(),
+    }))
+    .sort((a, b) => a.expiresAt.localeCompare(b.expiresAt));
 }
 
 export function subscriptionJson(customer: SandboxTenant, s: SandboxSubscription) {
-  const now = Date.now();
-  const refundUntil = s.creationDate.getTime() + WINDOW_MS;
   return {
     id: s.id,
     offerId: offerIdOf(s.offer),
@@ -115,14 +132,17 @@ export function subscriptionJson(customer: SandboxTenant, s: SandboxSubscription
     hasPurchasableAddons: false,
     creationDate: s.creationDate.toISOString(),
     effectiveStartDate: s.creationDate.toISOString(),
-    commitmentEndDate: commitmentEnd(s.creationDate, s.offer.termDuration),
+    commitmentEndDate: `${currentTermEnd(s.creationDate, s.offer.termDuration).toISOString().slice(0, 10)}T00:00:00Z`,
     status: s.status,
     autoRenewEnabled: s.autoRenewEnabled,
     isTrial: false,
     billingType: 'license',
     billingCycle: s.billingCycle,
     termDuration: s.offer.termDuration,
-    refundOptions: refundUntil > now ? [{ type: 'Full', expiresAt: new Date(refundUntil).toISOString() }] : [],
+    refundOptions: refundOptionsOf(s),
+    ...(s.scheduledNextTermInstructions
+      ? { scheduledNextTermInstructions: { product: { ...s.scheduledNextTermInstructions.product }, quantity: s.scheduledNextTermInstructions.quantity } }
+      : {}),
     isMicrosoftProduct: true,
     attentionNeeded: false,
     actionTaken: false,

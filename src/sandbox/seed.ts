@@ -41,6 +41,12 @@ export interface SeedUser {
   managerId?: string;
   /** skuPartNumbers the user holds. */
   licenses: string[];
+  /**
+   * Graph signInActivity: days since the last interactive / non-interactive sign-in.
+   * null = never signed in; omitted = signed in a day ago.
+   */
+  lastSignInDaysAgo?: number | null;
+  lastNonInteractiveSignInDaysAgo?: number | null;
 }
 
 export interface SeedSubscription {
@@ -50,8 +56,10 @@ export interface SeedSubscription {
   quantity: number;
   status: 'active' | 'suspended';
   autoRenewEnabled: boolean;
-  /** How long ago the subscription (and all its seats) was bought. */
+  /** How long ago the subscription (and its first `quantity` seats) was bought. */
   purchasedDaysAgo: number;
+  /** Seats added mid-term, each lot with its own 7-day cancellation window (added to `quantity`). */
+  addedLots?: { quantity: number; purchasedDaysAgo: number }[];
 }
 
 export interface SeedTenant {
@@ -196,6 +204,18 @@ function demoCatalog(): SeedOffer[] {
   ];
 }
 
+const SIGN_INS: Record<number, Pick<SeedUser, 'lastSignInDaysAgo' | 'lastNonInteractiveSignInDaysAgo'>> = {
+  18: { lastSignInDaysAgo: 150, lastNonInteractiveSignInDaysAgo: 3 },
+  19: { lastSignInDaysAgo: 120, lastNonInteractiveSignInDaysAgo: 100 },
+  20: { lastSignInDaysAgo: 200, lastNonInteractiveSignInDaysAgo: null },
+  21: { lastSignInDaysAgo: null, lastNonInteractiveSignInDaysAgo: null },
+};
+
+/** Seed users inactive for more than 90 days (by their latest sign-in of either kind), never-signed-in included. */
+export const DEMO_INACTIVE_USER_IDS = ['d0000000-0000-4000-8000-000000000019', 'd0000000-0000-4000-8000-000000000020', 'd0000000-0000-4000-8000-000000000021'] as const;
+/** The seed user who never signed in. */
+export const DEMO_NEVER_SIGNED_IN_USER_ID = 'd0000000-0000-4000-8000-000000000021';
+
 function demoTenant(): SeedTenant {
   const u = DEMO_USERS;
   const E3 = 'SPE_E3';
@@ -213,6 +233,9 @@ function demoTenant(): SeedTenant {
   ];
   // Extra directory users so that seats used match the subscriptions:
   // E3 20 of 25, Power BI Pro 6 of 10, Visio Plan 2 5 of 5, Teams Premium 1 of 3.
+  // Sign-ins (for reclaim suggestions): user 18 signs in only non-interactively (3 days
+  // ago; interactively 150 days ago), users 19 and 20 have not signed in for 120 / 200 days,
+  // user 21 never signed in; everyone else signed in yesterday.
   const extra: SeedUser[] = [];
   for (let n = 7; n <= 21; n++) {
     const nn = String(n).padStart(2, '0');
@@ -228,6 +251,7 @@ function demoTenant(): SeedTenant {
       usageLocation: 'US',
       managerId: u.patti.id,
       licenses,
+      ...SIGN_INS[n],
     });
   }
   return {
@@ -238,10 +262,12 @@ function demoTenant(): SeedTenant {
     users: [...named, ...extra],
     groups: [{ id: DEMO_GROUPS.licenseApprovers, displayName: 'License approvers', memberIds: [u.megan.id] }],
     subscriptions: [
-      { id: DEMO_SUBSCRIPTIONS.m365E3, offerId: DEMO_OFFERS.m365E3.offerId, quantity: 25, status: 'active', autoRenewEnabled: true, purchasedDaysAgo: 200 },
+      // Renews in about 20 days (one-year term bought 345 days ago) with 5 seats unused.
+      { id: DEMO_SUBSCRIPTIONS.m365E3, offerId: DEMO_OFFERS.m365E3.offerId, quantity: 25, status: 'active', autoRenewEnabled: true, purchasedDaysAgo: 345 },
       { id: DEMO_SUBSCRIPTIONS.powerBiPro, offerId: DEMO_OFFERS.powerBiPro.offerId, quantity: 10, status: 'active', autoRenewEnabled: true, purchasedDaysAgo: 20 },
       { id: DEMO_SUBSCRIPTIONS.visioPlan2, offerId: DEMO_OFFERS.visioPlan2.offerId, quantity: 5, status: 'active', autoRenewEnabled: true, purchasedDaysAgo: 100 },
-      { id: DEMO_SUBSCRIPTIONS.teamsPremium, offerId: DEMO_OFFERS.teamsPremium.offerId, quantity: 3, status: 'active', autoRenewEnabled: false, purchasedDaysAgo: 40 },
+      // 2 seats bought 40 days ago + 1 added 2 days ago (still removable for 5 more days).
+      { id: DEMO_SUBSCRIPTIONS.teamsPremium, offerId: DEMO_OFFERS.teamsPremium.offerId, quantity: 2, status: 'active', autoRenewEnabled: false, purchasedDaysAgo: 40, addedLots: [{ quantity: 1, purchasedDaysAgo: 2 }] },
     ],
   };
 }

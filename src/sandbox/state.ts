@@ -27,9 +27,18 @@ export interface RecordedRequest {
   replayed: boolean;
 }
 
-export interface SandboxUser extends Omit<SeedUser, 'licenses'> {
+export interface SandboxUser extends Omit<SeedUser, 'licenses' | 'lastSignInDaysAgo' | 'lastNonInteractiveSignInDaysAgo'> {
   /** Graph skuIds the user holds. */
   assignedSkuIds: string[];
+  /** Graph signInActivity; null (or absent) = never. */
+  lastSignInDateTime?: Date | null;
+  lastNonInteractiveSignInDateTime?: Date | null;
+}
+
+/** Partner Center `scheduledNextTermInstructions`: what the subscription becomes at renewal. */
+export interface ScheduledNextTermInstructions {
+  product: { productId: string; skuId: string; availabilityId: string; billingCycle: string; termDuration: string };
+  quantity: number;
 }
 
 export interface SeatLot {
@@ -50,6 +59,8 @@ export interface SandboxSubscription {
   lots: SeatLot[];
   /** The order that created it. */
   orderId?: string;
+  /** A change scheduled for the next renewal (needs auto-renew). */
+  scheduledNextTermInstructions?: ScheduledNextTermInstructions;
 }
 
 export interface SandboxOrderLine {
@@ -124,6 +135,7 @@ export class SandboxState {
         const offer = this.offer(s.offerId);
         if (!offer) throw new Error(`sandbox seed: subscription ${s.id} names unknown offer ${s.offerId}`);
         const purchasedAt = new Date(now.getTime() - s.purchasedDaysAgo * DAY_MS);
+        const addedLots = (s.addedLots ?? []).map((lot) => ({ quantity: lot.quantity, purchasedAt: new Date(now.getTime() - lot.purchasedDaysAgo * DAY_MS) }));
         tenant.subscriptions.set(s.id, {
           id: s.id,
           offer,
@@ -132,17 +144,23 @@ export class SandboxState {
           status: s.status,
           autoRenewEnabled: s.autoRenewEnabled,
           creationDate: purchasedAt,
-          lots: [{ quantity: s.quantity, purchasedAt }],
+          lots: [{ quantity: s.quantity, purchasedAt }, ...addedLots].sort((a, b) => a.purchasedAt.getTime() - b.purchasedAt.getTime()),
         });
       }
-      for (const { licenses, ...user } of t.users) {
+      for (const { licenses, lastSignInDaysAgo, lastNonInteractiveSignInDaysAgo, ...user } of t.users) {
         const assignedSkuIds = licenses.map((part) => {
           const offer = this.catalog.find((o) => o.skuPartNumber === part);
           if (!offer) throw new Error(`sandbox seed: user ${user.id} holds unknown license ${part}`);
           return offer.graphSkuId;
         });
         if (assignedSkuIds.length > 0 && !user.usageLocation) throw new Error(`sandbox seed: user ${user.id} holds licenses without a usage location`);
-        tenant.users.set(user.id, { ...user, assignedSkuIds });
+        const daysAgo = (days: number | null | undefined) => (days === null ? null : new Date(now.getTime() - (days ?? 1) * DAY_MS));
+        tenant.users.set(user.id, {
+          ...user,
+          assignedSkuIds,
+          lastSignInDateTime: daysAgo(lastSignInDaysAgo),
+          lastNonInteractiveSignInDateTime: daysAgo(lastNonInteractiveSignInDaysAgo),
+        });
       }
       this.tenants.set(tenant.id, tenant);
       for (const sku of this.subscribedSkus(tenant.id)) {

@@ -5,7 +5,7 @@ import { Client } from '@microsoft/microsoft-graph-client';
 import { z } from 'zod';
 import type { Logger } from '../../logger.js';
 import { GRAPH_SCOPE, type TokenProvider } from '../identity/token-provider.js';
-import { ConnectorError, type DirectoryPort, type DirectoryUser, type SubscribedSku } from '../ports.js';
+import { ConnectorError, type DirectoryPort, type DirectoryUser, type DirectoryUserSignIn, type SubscribedSku } from '../ports.js';
 import { withRetries, type RetryPolicy } from '../retry.js';
 import { graphFailure } from './graph-errors.js';
 import { graphMiddlewareChain } from './middleware.js';
@@ -29,6 +29,21 @@ const UserWire = z.object({
   mail: z.string().nullish(),
   usageLocation: z.string().nullish(),
   '@odata.type': z.string().optional(),
+});
+
+const SIGN_IN_FIELDS = ['id', 'displayName', 'userPrincipalName', 'assignedLicenses', 'signInActivity'];
+/** Graph's page limit for users with signInActivity selected. */
+const SIGN_IN_PAGE_SIZE = 120;
+
+const SignInUserWire = z.object({
+  id: z.string(),
+  displayName: z.string().nullish(),
+  userPrincipalName: z.string().nullish(),
+  assignedLicenses: z.array(z.object({ skuId: z.string() }).passthrough()).nullish(),
+  signInActivity: z
+    .object({ lastSignInDateTime: z.string().nullish(), lastNonInteractiveSignInDateTime: z.string().nullish(), lastSuccessfulSignInDateTime: z.string().nullish() })
+    .passthrough()
+    .nullish(),
 });
 
 const SkuWire = z.object({
@@ -78,6 +93,28 @@ export class GraphDirectory implements DirectoryPort {
 
   async assignLicense(tenantId: string, userId: string, skuId: string): Promise<void> {
     await this.call(tenantId, (client) => client.api(`/users/${encodeURIComponent(userId)}/assignLicense`).post({ addLicenses: [{ skuId, disabledPlans: [] }], removeLicenses: [] }));
+  }
+
+  /** Users with their latest sign-in (interactive or not) and licenses, every page. */
+  async listUsersWithSignIn(tenantId: string): Promise<DirectoryUserSignIn[]> {
+    const users = await this.list(tenantId, `/users?$select=${SIGN_IN_FIELDS.join(',')}&$top=${SIGN_IN_PAGE_SIZE}`, SignInUserWire);
+    return users.map((u) => {
+      const activity = u.signInActivity;
+      const times = [activity?.lastSignInDateTime, activity?.lastNonInteractiveSignInDateTime].filter((t): t is string => typeof t === 'string' && !Number.isNaN(Date.parse(t)));
+      const latest = times.sort((a, b) => Date.parse(b) - Date.parse(a))[0];
+      return {
+        id: u.id,
+        displayName: u.displayName ?? '',
+        userPrincipalName: u.userPrincipalName ?? '',
+        ...(latest ? { lastSignInAt: latest } : {}),
+        licenseSkuIds: (u.assignedLicenses ?? []).map((l) => l.skuId),
+      };
+    });
+  }
+
+  async removeLicense(tenantId: string, userId: string, skuId: string): Promise<void> {
+    // Removing is idempotent at Graph (a license the user lacks stays absent): safe to retry.
+    await this.call(tenantId, (client) => client.api(`/users/${encodeURIComponent(userId)}/assignLicense`).post({ addLicenses: [], removeLicenses: [skuId] }));
   }
 
   async licenseSkuIds(tenantId: string, userId: string): Promise<string[]> {

@@ -7,7 +7,7 @@ import { z } from 'zod';
 import type { Logger } from '../../logger.js';
 import { PARTNER_CENTER_SCOPE, type TokenProvider } from '../identity/token-provider.js';
 import { logCall, transportFailure } from '../outbound.js';
-import { ConnectorError, type CatalogOffer, type CommerceOrder, type CommercePort, type CommerceSubscription, type SubscriptionStatus } from '../ports.js';
+import { ConnectorError, type CatalogOffer, type CommerceOrder, type CommercePort, type CommerceSubscription, type RefundOption, type SubscriptionChange, type SubscriptionStatus } from '../ports.js';
 import { withRetries, type RetryPolicy } from '../retry.js';
 import { partnerCenterFailure } from './partner-center-errors.js';
 
@@ -43,6 +43,14 @@ const SubscriptionWire = z
     termDuration: z.string().nullish(),
     commitmentEndDate: z.string().nullish(),
     creationDate: z.string().nullish(),
+    refundOptions: z.array(z.object({ type: z.string(), expiresAt: z.string() }).passthrough()).nullish(),
+    scheduledNextTermInstructions: z
+      .object({
+        product: z.object({ productId: z.string(), skuId: z.string(), availabilityId: z.string(), billingCycle: z.string().nullish(), termDuration: z.string().nullish() }).passthrough().nullish(),
+        quantity: z.number(),
+      })
+      .passthrough()
+      .nullish(),
   })
   .passthrough();
 
@@ -109,13 +117,32 @@ export class PartnerCenterCommerce implements CommercePort {
   }
 
   async setQuantity(customerId: string, subscriptionId: string, quantity: number, requestId: string): Promise<CommerceSubscription> {
-    const path = this.subscriptionPath(customerId, subscriptionId);
-    // Partner Center PATCHes the whole subscription object.
-    const current = await this.get(path, SubscriptionWire);
-    const { status, body } = await this.send('PATCH', path, { body: { ...current, quantity }, requestId });
-    // 202: accepted and still being applied; read back what is there now.
-    if (status === 202) return this.getSubscription(customerId, subscriptionId);
-    return this.toSubscription(parse(SubscriptionWire, body));
+    return this.patch(customerId, subscriptionId, () => ({ quantity }), requestId);
+  }
+
+  async updateSubscription(customerId: string, subscriptionId: string, change: SubscriptionChange, requestId: string): Promise<CommerceSubscription> {
+    return this.patch(
+      customerId,
+      subscriptionId,
+      () => ({ ...(change.status !== undefined ? { status: change.status } : {}), ...(change.autoRenewEnabled !== undefined ? { autoRenewEnabled: change.autoRenewEnabled } : {}) }),
+      requestId,
+    );
+  }
+
+  async scheduleNextTerm(customerId: string, subscriptionId: string, quantity: number | null, requestId: string): Promise<CommerceSubscription> {
+    return this.patch(
+      customerId,
+      subscriptionId,
+      (current) => {
+        if (quantity === null) return { scheduledNextTermInstructions: null };
+        // Same offer, term and billing cycle at renewal; only the seat count changes.
+        const [productId, skuId, availabilityId] = current.offerId.split(':');
+        if (!productId || !skuId || !availabilityId) throw new ConnectorError('invalid-request', `partner-center: subscription ${current.id} has no new-commerce offer id (${current.offerId})`, { service: SERVICE });
+        const product = { productId, skuId, availabilityId, billingCycle: current.billingCycle ?? '', termDuration: current.termDuration ?? '' };
+        return { scheduledNextTermInstructions: { product, quantity } };
+      },
+      requestId,
+    );
   }
 
   async createOrder(customerId: string, line: { offerId: string; quantity: number; billingCycle: string }, requestId: string): Promise<CommerceOrder> {
@@ -131,6 +158,19 @@ export class PartnerCenterCommerce implements CommercePort {
   }
 
   // -------------------------------------------------------------------------------------
+
+  /**
+   * Partner Center PATCHes the whole subscription object: read it, apply the change, send it
+   * with the caller's MS-RequestId (the same on every retry).
+   */
+  private async patch(customerId: string, subscriptionId: string, change: (current: z.infer<typeof SubscriptionWire>) => Record<string, unknown>, requestId: string): Promise<CommerceSubscription> {
+    const path = this.subscriptionPath(customerId, subscriptionId);
+    const current = await this.get(path, SubscriptionWire);
+    const { status, body } = await this.send('PATCH', path, { body: { ...current, ...change(current) }, requestId });
+    // 202: accepted and still being applied; read back what is there now.
+    if (status === 202) return this.getSubscription(customerId, subscriptionId);
+    return this.toSubscription(parse(SubscriptionWire, body));
+  }
 
   private subscriptionPath(customerId: string, subscriptionId: string): string {
     return `/v1/customers/${encodeURIComponent(customerId)}/subscriptions/${encodeURIComponent(subscriptionId)}`;
@@ -198,6 +238,21 @@ export class PartnerCenterCommerce implements CommercePort {
       termDuration: s.termDuration ?? '',
       ...(s.commitmentEndDate ? { commitmentEndDate: s.commitmentEndDate } : {}),
       ...(s.creationDate ? { creationDate: s.creationDate } : {}),
+      ...refundFields(s.refundOptions),
+      ...(s.scheduledNextTermInstructions
+        ? {
+            scheduledNextTerm: {
+              quantity: s.scheduledNextTermInstructions.quantity,
+              ...(s.scheduledNextTermInstructions.product
+                ? {
+                    offerId: `${s.scheduledNextTermInstructions.product.productId}:${s.scheduledNextTermInstructions.product.skuId}:${s.scheduledNextTermInstructions.product.availabilityId}`,
+                    ...(s.scheduledNextTermInstructions.product.billingCycle ? { billingCycle: s.scheduledNextTermInstructions.product.billingCycle } : {}),
+                    ...(s.scheduledNextTermInstructions.product.termDuration ? { termDuration: s.scheduledNextTermInstructions.product.termDuration } : {}),
+                  }
+                : {}),
+            },
+          }
+        : {}),
     };
   }
 
@@ -226,6 +281,16 @@ export class PartnerCenterCommerce implements CommercePort {
       billingCycle,
     };
   }
+}
+
+/** refundOptions (only those not yet expired, soonest first) and the latest expiry; nothing when none. */
+function refundFields(options: { type: string; expiresAt: string }[] | null | undefined, now = Date.now()): { refundOptions?: RefundOption[]; refundableUntil?: string } {
+  const open = (options ?? [])
+    .filter((o) => Date.parse(o.expiresAt) > now)
+    .map((o): RefundOption => ({ type: o.type.toLowerCase() === 'partial' ? 'Partial' : 'Full', expiresAt: o.expiresAt }))
+    .sort((a, b) => Date.parse(a.expiresAt) - Date.parse(b.expiresAt));
+  if (open.length === 0) return {};
+  return { refundOptions: open, refundableUntil: open[open.length - 1]!.expiresAt };
 }
 
 function toOrder(o: z.infer<typeof OrderWire>): CommerceOrder {
