@@ -37,7 +37,7 @@ export class CatalogService {
 
   /** Seats of the license an offer grants; undefined when the tenant has no such SKU yet. */
   async seats(tenantId: string, skuPartNumber: string): Promise<SeatCount | undefined> {
-    const sku = (await this.directory.listSubscribedSkus(tenantId)).find((s) => s.skuPartNumber.toLowerCase() === skuPartNumber.toLowerCase());
+    const sku = findSku(await this.directory.listSubscribedSkus(tenantId), skuPartNumber);
     return sku && seatCount(sku);
   }
 
@@ -47,12 +47,16 @@ export class CatalogService {
       const cached = this.skuCache.get(tenantId);
       const skus = cached && Date.now() - cached.at < SEATS_TTL_MS ? cached.skus : await this.directory.listSubscribedSkus(tenantId);
       if (!cached || cached.skus !== skus) this.skuCache.set(tenantId, { at: Date.now(), skus });
-      const sku = skus.find((s) => s.skuPartNumber.toLowerCase() === skuPartNumber.toLowerCase());
+      const sku = findSku(skus, skuPartNumber);
       return sku ? seatCount(sku).free : 0;
     } catch {
       return undefined;
     }
   }
+}
+
+function findSku(skus: SubscribedSku[], skuPartNumber: string): SubscribedSku | undefined {
+  return skus.find((s) => s.skuPartNumber.toLowerCase() === skuPartNumber.toLowerCase());
 }
 
 export function seatCount(sku: SubscribedSku): SeatCount {

@@ -154,8 +154,9 @@ export class RequestService {
   private async directoryFacts(actor: Actor, policy: ApprovalPolicy) {
     const { directory } = this.deps;
     const groupIds = [...new Set(policy.stages.flatMap((s) => (s.approver.kind === 'group' ? [s.approver.groupId] : [])))];
+    const needsManager = policy.stages.some((s) => s.approver.kind === 'manager');
     const [manager, groups, admins] = await Promise.all([
-      directory.getManager(actor.tenantId, actor.aadObjectId),
+      needsManager ? directory.getManager(actor.tenantId, actor.aadObjectId) : undefined,
       Promise.all(groupIds.map(async (id) => [id, (await directory.listGroupMembers(actor.tenantId, id)).map(approverOf)] as const)),
       this.adminApprovers(actor.tenantId),
     ]);

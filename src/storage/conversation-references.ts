@@ -1,9 +1,11 @@
 // Where the bot can reach each conversation later (proactive messages). Saved on every
 // inbound activity; an in-process cache skips the write when nothing changed, so a busy
-// chat costs one table write per instance, not one per message.
+// chat costs one table write per instance, not one per message. A 1:1 chat is also kept
+// under the person's object id, so "their chat with the bot" is a point read, not a scan.
 import type { ConversationReference } from 'botbuilder';
+import { ConcurrencyError } from './errors.js';
 import { tenantPartition } from './keys.js';
-import { filter, TableRepository, type Page, type PageOptions } from './repository.js';
+import { TableRepository, type Page, type PageOptions } from './repository.js';
 import type { TableStore } from './table-store.js';
 
 type ConversationEntity = {
@@ -41,14 +43,19 @@ export class ConversationReferences extends TableRepository<ConversationEntity> 
     if (this.lastSaved.get(cacheKey) === json) return;
 
     const personal = (reference.conversation?.conversationType ?? 'personal') === 'personal';
-    await this.putRow(tenantPartition(tenantId), conversationId, {
+    const person = personal ? (reference.user?.aadObjectId ?? '').toLowerCase() : '';
+    const entity: ConversationEntity = {
       ConversationId: conversationId,
-      UserAadObjectId: personal ? (reference.user?.aadObjectId ?? '').toLowerCase() : '',
+      UserAadObjectId: person,
       ConversationType: reference.conversation?.conversationType ?? 'personal',
       ServiceUrl: reference.serviceUrl ?? '',
       Reference: json,
       UpdatedAt: now.toISOString(),
-    });
+    };
+    await Promise.all([
+      this.putRow(tenantPartition(tenantId), conversationId, entity),
+      ...(person ? [this.putRow(peoplePartition(tenantId), person, entity)] : []),
+    ]);
     this.remember(cacheKey, json);
   }
 
@@ -59,9 +66,8 @@ export class ConversationReferences extends TableRepository<ConversationEntity> 
 
   /** The 1:1 chat between the bot and this person, if they ever talked to it. */
   async personalChatOf(tenantId: string, aadObjectId: string): Promise<SavedConversation | undefined> {
-    const page = await this.pageRows(tenantPartition(tenantId), { pageSize: 1 }, filter`UserAadObjectId eq ${aadObjectId.toLowerCase()}`);
-    const first = page.items[0];
-    return first && toSaved(tenantId, first.value);
+    const stored = await this.getRow(peoplePartition(tenantId), aadObjectId.toLowerCase());
+    return stored && toSaved(tenantId, stored.value);
   }
 
   async list(tenantId: string, options?: PageOptions): Promise<Page<SavedConversation>> {
@@ -71,7 +77,17 @@ export class ConversationReferences extends TableRepository<ConversationEntity> 
 
   async remove(tenantId: string, conversationId: string): Promise<void> {
     this.lastSaved.delete(`${tenantId}\n${conversationId}`);
+    const person = (await this.getRow(tenantPartition(tenantId), conversationId))?.value.UserAadObjectId;
     await this.deleteRow(tenantPartition(tenantId), conversationId);
+    if (person) {
+      const current = await this.getRow(peoplePartition(tenantId), person);
+      // Only if that person's chat is still this one (a newer install may have replaced it).
+      if (current?.value.ConversationId === conversationId) {
+        await this.deleteRow(peoplePartition(tenantId), person, current.etag).catch((error: unknown) => {
+          if (!(error instanceof ConcurrencyError)) throw error; // rewritten meanwhile: it is a newer chat
+        });
+      }
+    }
   }
 
   private remember(cacheKey: string, json: string): void {
@@ -79,6 +95,10 @@ export class ConversationReferences extends TableRepository<ConversationEntity> 
     this.lastSaved.set(cacheKey, json);
     if (this.lastSaved.size > CACHE_LIMIT) this.lastSaved.delete(this.lastSaved.keys().next().value!);
   }
+}
+
+function peoplePartition(tenantId: string): string {
+  return tenantPartition(tenantId, 'people');
 }
 
 function toSaved(tenantId: string, entity: ConversationEntity): SavedConversation {

@@ -129,6 +129,28 @@ describe('conversation references', () => {
   });
 });
 
+describe("a person's 1:1 chat", () => {
+  it('is found by object id with a point read, follows reinstalls, and goes with the uninstall', async () => {
+    const refs = new ConversationReferences(store);
+    const chat = (id: string) => ({ conversation: { id, conversationType: 'personal' }, user: { id: '29:x', aadObjectId: 'ABC-1' }, serviceUrl: 'https://smba/' });
+    await refs.save('t-people', chat('a:old') as never);
+    expect((await refs.personalChatOf('t-people', 'abc-1'))?.conversationId).toBe('a:old');
+    await refs.save('t-people', chat('a:new') as never);
+    expect((await refs.personalChatOf('t-people', 'ABC-1'))?.conversationId).toBe('a:new');
+    await refs.remove('t-people', 'a:old'); // the older chat going away leaves the newer one
+    expect((await refs.personalChatOf('t-people', 'abc-1'))?.conversationId).toBe('a:new');
+    await refs.remove('t-people', 'a:new');
+    expect(await refs.personalChatOf('t-people', 'abc-1')).toBeUndefined();
+    expect(await refs.personalChatOf('t-people', 'nobody')).toBeUndefined();
+  });
+
+  it('is not recorded for channels', async () => {
+    const refs = new ConversationReferences(store);
+    await refs.save('t-people', { conversation: { id: '19:c@thread', conversationType: 'channel' }, user: { id: '29:y', aadObjectId: 'chan-user' } } as never);
+    expect(await refs.personalChatOf('t-people', 'chan-user')).toBeUndefined();
+  });
+});
+
 describe('audit log', () => {
   it('lists newest first, with before and after', async () => {
     const audit = new AuditLog(store);
