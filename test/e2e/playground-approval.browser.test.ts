@@ -16,113 +16,39 @@
 //   which is what lets the bot reach them later: Adele's page is opened first.
 // - The bot's proactive posts (POST /v3/conversations/:id/activities) and card updates
 //   (PUT .../activities/:activityId) reach the open page over its socket, no reload needed.
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { type Browser, type BrowserContext, type Locator, type Page } from 'playwright-core';
+import { type Browser, type BrowserContext } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { ChildProcesses } from '../../src/local/child-processes.js';
-import { startPlayground } from '../../src/local/playground.js';
-import { PLAYGROUND_USERS, writePlaygroundConfig, type PlaygroundUser } from '../../src/local/playground-users.js';
+import { PLAYGROUND_USERS, type PlaygroundUser } from '../../src/local/playground-users.js';
 import { createLogger } from '../../src/logger.js';
 import { projectRoot } from '../../src/paths.js';
 import { DEMO_GROUPS, DEMO_OFFERS, DEMO_SUBSCRIPTIONS, DEMO_TENANT_ID, DEMO_USERS } from '../../src/sandbox/index.js';
 import { BotHarness } from '../harness/bot-harness.js';
-import { freePort } from '../harness/ports.js';
+import { factOf, KNOWN_PLAYGROUND_WARNINGS, PlaygroundPage, playgroundFor, runCleanUpSteps, UI_TIMEOUT } from '../harness/playground-page.js';
 import { launchLoopbackChromium, loopbackContext, requireChromium, skipBrowserTests } from '../harness/browser.js';
 
 
 const ALEX = PLAYGROUND_USERS.find((u) => u.key === 'alex')!;
 const ADELE = PLAYGROUND_USERS.find((u) => u.key === 'adele')!;
 
-const UI_TIMEOUT = 20_000;
 /** Fulfilment runs from a queue after the click returns. */
 const FULFILMENT_TIMEOUT = 20_000;
-const RESULTS = join(projectRoot, 'test-results');
 const DOCS_SCREENSHOT = join(projectRoot, 'docs', 'screenshots', 'playground-approval.png');
-
-/**
- * Playground warnings we understand and accept. Approval cards carry `refresh.userIds` (the
- * approvers of the current step), so that in Teams each approver's copy refreshes into
- * their own view (Universal Actions "user-specific views"). The Playground does not do
- * that yet and says so, in its log panel and under the card; the card itself, already
- * rendered for its viewer, shows just as it should.
- */
-const KNOWN_PLAYGROUND_WARNINGS = [/User specific view is not supported yet in Microsoft 365 Agents playground/];
 
 const hasVisio = (harness: BotHarness): boolean =>
   harness.sandbox.state.findUser(DEMO_TENANT_ID, DEMO_USERS.alex.id)?.assignedSkuIds.includes(DEMO_OFFERS.visioPlan2.graphSkuId) ?? false;
 const visioSeats = (harness: BotHarness): number =>
   harness.sandbox.state.subscriptions(DEMO_TENANT_ID).find((s) => s.id === DEMO_SUBSCRIPTIONS.visioPlan2)!.lots.reduce((n, lot) => n + lot.quantity, 0);
 
-/** What a rendered card's FactSet shows for `title`: '' when the value is empty, undefined when there is no such fact. */
-function factOf(card: Locator, title: string): Promise<string | undefined> {
-  return card.evaluate((element, wanted) => {
-    const textOf = (node: unknown) => (node as { innerText: string }).innerText.trim();
-    const match = [...element.querySelectorAll('.ac-fact-title')].find((t) => textOf(t) === wanted);
-    if (!match) return undefined;
-    const value = match.nextElementSibling;
-    return value?.classList.contains('ac-fact-value') ? textOf(value) : '';
-  }, title);
-}
-
-/** One person's Playground, open in its own page. */
-class PersonPage {
-  readonly pageErrors: string[] = [];
-
-  constructor(
-    readonly person: PlaygroundUser,
-    readonly page: Page,
-  ) {
-    page.setDefaultTimeout(UI_TIMEOUT);
-    page.on('pageerror', (error) => this.pageErrors.push(error.message));
-  }
-
-  messageBox(): Locator {
-    return this.page.getByRole('textbox');
-  }
-
-  /** Rendered Adaptive Cards that show `text`. */
-  cards(text: string | RegExp): Locator {
-    return this.page.locator('.ac-adaptiveCard').filter({ hasText: text });
-  }
-
-  async say(text: string): Promise<void> {
-    const sameText = this.page.getByText(text, { exact: true });
-    const before = await sameText.count();
-    const box = this.messageBox();
-    await box.click();
-    await box.fill(text);
-    await box.press('Enter');
-    // The user's own bubble (and the log panel line) show the message was sent.
-    await expect.poll(() => sameText.count(), { timeout: UI_TIMEOUT }).toBeGreaterThan(before);
-  }
-
-  async shot(name: string): Promise<void> {
-    mkdirSync(RESULTS, { recursive: true });
-    await this.page.screenshot({ path: join(RESULTS, `playground-approval-${name}.png`) });
-  }
-
-  /** The log panel's activity lines: [type, HTTP status] for each. */
-  async loggedActivities(): Promise<[string, number][]> {
-    const text = await this.page.locator('body').innerText();
-    return [...text.matchAll(/(?:User Application|Agents Playground)\s+(\w+)\s+(\d{3})\b/g)].map((m) => [m[1]!, Number(m[2])]);
-  }
-
-  /** Lines of the page (log panel and notes under cards included) that look like warnings or errors. */
-  async warnings(): Promise<string[]> {
-    const text = await this.page.locator('body').innerText();
-    return text.split('\n').filter((line) => /warn|not supported|unsupported|invalid|something went wrong|error/i.test(line));
-  }
-}
-
 describe.skipIf(skipBrowserTests)('License approval across two Agents Playgrounds in headless Chromium', () => {
   let harness: BotHarness | undefined;
   let children: ChildProcesses | undefined;
   const workDirs: string[] = [];
   let browser: Browser | undefined;
-  let alex: PersonPage;
-  let adele: PersonPage;
+  let alex: PlaygroundPage;
+  let adele: PlaygroundPage;
   let requestId = '';
   let seatsBefore = 0;
   const blocked = new Set<string>();
@@ -137,34 +63,13 @@ describe.skipIf(skipBrowserTests)('License approval across two Agents Playground
       ['environment', async () => vi.unstubAllEnvs()],
     ];
     browser = undefined;
-    for (const [name, step] of steps) {
-      try {
-        await step();
-      } catch (error) {
-        console.error(`playground approval test clean-up: stopping the ${name} failed`, error);
-      }
-    }
+    await runCleanUpSteps('playground approval test', steps);
     children = undefined;
     harness = undefined;
   }
 
-  /** A Playground process whose current user is `person`, all pointed at the one bot. */
-  async function playgroundFor(person: PlaygroundUser): Promise<string> {
-    const workDir = mkdtempSync(join(tmpdir(), `qm-playground-${person.key}-`));
-    workDirs.push(workDir);
-    writePlaygroundConfig(workDir, person);
-    const { url } = await startPlayground(children!, { port: await freePort(), botEndpoint: `${harness!.qm.url}/api/messages`, workDir });
-    return url;
-  }
-
-  async function openPage(context: BrowserContext, person: PlaygroundUser, url: string): Promise<PersonPage> {
-    const page = new PersonPage(person, await context.newPage());
-    await page.page.goto(url, { waitUntil: 'domcontentloaded', timeout: 30_000 });
-    await page.messageBox().waitFor();
-    // The install (welcome card) reached the bot: from now on it can reach this person.
-    await page.cards('Welcome to Quartermaster').waitFor();
-    return page;
-  }
+  const playground = (person: PlaygroundUser) => playgroundFor(children!, person, harness!.qm.url, workDirs);
+  const openPage = (context: BrowserContext, person: PlaygroundUser, url: string) => PlaygroundPage.open(context, person, url, 'playground-approval');
 
   beforeAll(async () => {
     requireChromium();
@@ -179,7 +84,7 @@ describe.skipIf(skipBrowserTests)('License approval across two Agents Playground
       // Keeps the Playground's Application Insights "statsbeat" off the network (see
       // playground.browser.test.ts); startPlayground sets it for the child as well.
       vi.stubEnv('APPLICATION_INSIGHTS_NO_STATSBEAT', '1');
-      const [adeleUrl, alexUrl] = await Promise.all([playgroundFor(ADELE), playgroundFor(ALEX)]);
+      const [adeleUrl, alexUrl] = await Promise.all([playground(ADELE), playground(ALEX)]);
 
       browser = await launchLoopbackChromium();
       // One context per person: two people on two computers, sharing nothing but the bot.

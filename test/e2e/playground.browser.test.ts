@@ -29,6 +29,7 @@ import { createLogger } from '../../src/logger.js';
 import { projectRoot } from '../../src/paths.js';
 import { BotHarness } from '../harness/bot-harness.js';
 import { freePort } from '../harness/ports.js';
+import { runCleanUpSteps } from '../harness/playground-page.js';
 import { launchLoopbackChromium, loopbackContext, requireChromium, skipBrowserTests } from '../harness/browser.js';
 
 
@@ -58,13 +59,7 @@ describe.skipIf(skipBrowserTests)('Agents Playground in headless Chromium', () =
       ['environment', async () => vi.unstubAllEnvs()],
     ];
     browser = undefined;
-    for (const [name, step] of steps) {
-      try {
-        await step();
-      } catch (error) {
-        console.error(`playground test clean-up: stopping the ${name} failed`, error);
-      }
-    }
+    await runCleanUpSteps('playground test', steps);
     children = undefined;
     harness = undefined;
     workDir = undefined;

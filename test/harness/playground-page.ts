@@ -1,0 +1,118 @@
+// One person's Microsoft 365 Agents Playground, open in a headless Chromium page, for the
+// browser tests that drive the bot as people would: type, read cards, click their buttons.
+import { mkdirSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { BrowserContext, Locator, Page } from 'playwright-core';
+import { expect } from 'vitest';
+import type { ChildProcesses } from '../../src/local/child-processes.js';
+import { startPlayground } from '../../src/local/playground.js';
+import { writePlaygroundConfig, type PlaygroundUser } from '../../src/local/playground-users.js';
+import { projectRoot } from '../../src/paths.js';
+import { freePort } from './ports.js';
+
+export const UI_TIMEOUT = 20_000;
+export const RESULTS = join(projectRoot, 'test-results');
+
+/**
+ * Playground warnings we understand and accept. Approval cards carry `refresh.userIds` (the
+ * approvers of the current step), so that in Teams each approver's copy refreshes into
+ * their own view (Universal Actions "user-specific views"). The Playground does not do
+ * that yet and says so, in its log panel and under the card; the card itself, already
+ * rendered for its viewer, shows just as it should.
+ */
+export const KNOWN_PLAYGROUND_WARNINGS = [/User specific view is not supported yet in Microsoft 365 Agents playground/];
+
+/**
+ * Stops what a browser test started, each step on its own, so that one failing does not
+ * leave the others running; failures are printed, not thrown (clean-up must finish).
+ */
+export async function runCleanUpSteps(testName: string, steps: [string, () => Promise<unknown> | undefined][]): Promise<void> {
+  for (const [name, step] of steps) {
+    try {
+      await step();
+    } catch (error) {
+      console.error(`${testName} clean-up: stopping the ${name} failed`, error);
+    }
+  }
+}
+
+/** What a rendered card's FactSet shows for `title`: '' when the value is empty, undefined when there is no such fact. */
+export function factOf(card: Locator, title: string): Promise<string | undefined> {
+  return card.evaluate((element, wanted) => {
+    const textOf = (node: unknown) => (node as { innerText: string }).innerText.trim();
+    const match = [...element.querySelectorAll('.ac-fact-title')].find((t) => textOf(t) === wanted);
+    if (!match) return undefined;
+    const value = match.nextElementSibling;
+    return value?.classList.contains('ac-fact-value') ? textOf(value) : '';
+  }, title);
+}
+
+/** A Playground process whose current user is `person`, pointed at `botUrl`; its work folder goes into `workDirs`. */
+export async function playgroundFor(children: ChildProcesses, person: PlaygroundUser, botUrl: string, workDirs: string[]): Promise<string> {
+  const workDir = mkdtempSync(join(tmpdir(), `qm-playground-${person.key}-`));
+  workDirs.push(workDir);
+  writePlaygroundConfig(workDir, person);
+  const { url } = await startPlayground(children, { port: await freePort(), botEndpoint: `${botUrl}/api/messages`, workDir });
+  return url;
+}
+
+export class PlaygroundPage {
+  readonly pageErrors: string[] = [];
+
+  constructor(
+    readonly person: PlaygroundUser,
+    readonly page: Page,
+    /** Screenshots are saved as test-results/<prefix>-<name>.png. */
+    private readonly shotPrefix: string,
+  ) {
+    page.setDefaultTimeout(UI_TIMEOUT);
+    page.on('pageerror', (error) => this.pageErrors.push(error.message));
+  }
+
+  /** Opens the Playground and waits for the welcome card: the install reached the bot, so it can reach this person. */
+  static async open(context: BrowserContext, person: PlaygroundUser, url: string, shotPrefix: string): Promise<PlaygroundPage> {
+    const page = new PlaygroundPage(person, await context.newPage(), shotPrefix);
+    await page.page.goto(url, { waitUntil: 'domcontentloaded', timeout: 30_000 });
+    await page.messageBox().waitFor();
+    await page.cards('Welcome to Quartermaster').waitFor();
+    return page;
+  }
+
+  messageBox(): Locator {
+    return this.page.getByRole('textbox').last();
+  }
+
+  /** Rendered Adaptive Cards that show `text`. */
+  cards(text: string | RegExp): Locator {
+    return this.page.locator('.ac-adaptiveCard').filter({ hasText: text });
+  }
+
+  async say(text: string): Promise<void> {
+    const sameText = this.page.getByText(text, { exact: true });
+    const before = await sameText.count();
+    const box = this.messageBox();
+    await box.click();
+    await box.fill(text);
+    await box.press('Enter');
+    // The user's own bubble (and the log panel line) show the message was sent.
+    await expect.poll(() => sameText.count(), { timeout: UI_TIMEOUT }).toBeGreaterThan(before);
+  }
+
+  async shot(name: string): Promise<void> {
+    mkdirSync(RESULTS, { recursive: true });
+    await this.page.screenshot({ path: join(RESULTS, `${this.shotPrefix}-${name}.png`) });
+  }
+
+  /** The log panel's activity lines: [type, HTTP status] for each. */
+  async loggedActivities(): Promise<[string, number][]> {
+    const text = await this.page.locator('body').innerText();
+    return [...text.matchAll(/(?:User Application|Agents Playground)\s+(\w+)\s+(\d{3})\b/g)].map((m) => [m[1]!, Number(m[2])]);
+  }
+
+  /** Lines of the page (log panel and notes under cards included) that look like warnings or errors. */
+  async warnings(): Promise<string[]> {
+    const text = await this.page.locator('body').innerText();
+    return text.split('\n').filter((line) => /warn|not supported|unsupported|invalid|something went wrong|error/i.test(line));
+  }
+}
