@@ -73,6 +73,8 @@ var tableNames = [
   'qmSettings' // per-tenant settings (approvals channel...)
   'qmCards' // one row per approval card sent, for updates
   'qmLeases' // job leases so that one instance runs each job window
+  'qmAlerts' // alert ledger (one row per alert sent), seat states per tenant, removal locks
+  'qmSeatLots' // seats Quartermaster bought per subscription, to size Partner Center's refund windows
 ]
 var queueNames = [
   'fulfilment' // approved license requests waiting to be ordered (slow work, off the invoke path)

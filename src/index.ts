@@ -33,6 +33,14 @@ import { PolicyRepository } from './storage/policies.js';
 import { WorkQueues } from './storage/queues.js';
 import { RequestRepository } from './storage/requests.js';
 import { SettingsRepository } from './storage/settings.js';
+import { SeatLotRepository } from './storage/seat-lots.js';
+import { SubscriptionService } from './services/subscriptions.js';
+import { AdminCards } from './notify/admin-cards.js';
+import { ReclaimService } from './services/reclaim.js';
+import { RenewalAlertService } from './services/renewal-alerts.js';
+import { SeatWatchService } from './services/seat-watch.js';
+import { ActionLocks, AlertLedger, SeatStates } from './storage/alert-ledger.js';
+import { licenseAlertJobs } from './jobs/license-alert-jobs.js';
 import type { Sandbox } from './sandbox/index.js';
 import { hostname } from 'node:os';
 
@@ -48,6 +56,8 @@ export interface Quartermaster {
   requests: RequestRepository;
   settings: SettingsRepository;
   reminders: ReminderService;
+  /** The license alert jobs (tests run them with a chosen `now`). */
+  licenseAlerts: { reclaim: ReclaimService; renewals: RenewalAlertService; seats: SeatWatchService; ledger: AlertLedger };
   /** The loopback emulators, when this instance started them (sandbox connectors). */
   sandbox?: Sandbox;
   /** Graceful: stop accepting, finish turns in flight, close workers. */
@@ -94,8 +104,15 @@ export async function startQuartermaster(config: ResolvedConfig, log = createLog
   const notifier = new TeamsRequestNotifier({ messenger: new Messenger(adapter, config.bot.appId ?? '', log), conversations, cardRefs: new CardRefs(store), settings, roles, catalog, cards, log });
   const requestService = new RequestService({ catalog, directory: connectors.directory, requests, policies, roles, audit, notifications: notifier, enqueueFulfilment });
   const approvals = new ApprovalService({ requests, audit, notifications: notifier, enqueueFulfilment });
-  const fulfilment = new FulfilmentService({ catalog, commerce: connectors.commerce, directory: connectors.directory, requests, policies, audit, notifications: notifier, log });
+  const subscriptions = new SubscriptionService({ commerce: connectors.commerce, directory: connectors.directory, catalog, seatLots: new SeatLotRepository(store), requests, requestService, policies, roles, audit });
+  const fulfilment = new FulfilmentService({ catalog, commerce: connectors.commerce, directory: connectors.directory, requests, policies, audit, notifications: notifier, subscriptionChanges: subscriptions, log });
   const reminders = new ReminderService({ requests, notifications: notifier, audit });
+  // License alerts (reclaim, renewals, seats): cards to every admin's 1:1 chat.
+  const adminCards = new AdminCards({ messenger: new Messenger(adapter, config.bot.appId ?? '', log), conversations, roles, cards, log });
+  const alertLedger = new AlertLedger(store);
+  const reclaim = new ReclaimService({ directory: connectors.directory, commerce: connectors.commerce, catalog, settings, roles, audit, locks: new ActionLocks(store), alerts: adminCards, log });
+  const renewalAlerts = new RenewalAlertService({ directory: connectors.directory, commerce: connectors.commerce, catalog, roles, ledger: alertLedger, alerts: adminCards, log });
+  const seatWatch = new SeatWatchService({ directory: connectors.directory, catalog, roles, states: new SeatStates(store), alerts: adminCards, log });
   const bot = createBot({
     adapter,
     auth: config.bot,
@@ -107,6 +124,8 @@ export async function startQuartermaster(config: ResolvedConfig, log = createLog
     conversations,
     log,
     licensing: { requests: requestService, approvals, catalog, roles, policies, settings, audit, notifier },
+    reclaim: { reclaim, roles },
+    subscriptions,
   });
 
   worker = new QueueWorker<FulfilmentJob>({
@@ -122,6 +141,8 @@ export async function startQuartermaster(config: ResolvedConfig, log = createLog
   if (options.startWorkers !== false) worker.start();
   const scheduler = new Scheduler(new Leases(store, options.instanceName ?? `${hostname()}:${process.pid}`), log);
   scheduler.add({ name: 'request-reminders', pattern: '*/15 * * * *', leaseMs: 10 * 60_000, run: async (now) => void log.info(await reminders.run(now), 'reminders sent') });
+  // License alerts post cards to admins: tests run them with a chosen `now`, never on the clock.
+  if (config.environment !== 'test') for (const job of licenseAlertJobs({ reclaim, renewals: renewalAlerts, seats: seatWatch, log })) scheduler.add(job);
 
   const server = await startServer({ bot, storageReady: () => health.storageReady(), log }, config.host, config.port);
 
@@ -135,6 +156,7 @@ export async function startQuartermaster(config: ResolvedConfig, log = createLog
     requests,
     settings,
     reminders,
+    licenseAlerts: { reclaim, renewals: renewalAlerts, seats: seatWatch, ledger: alertLedger },
     ...(sandbox && { sandbox }),
     async stop() {
       await server.close(config.shutdownTimeoutMs);

@@ -9,12 +9,17 @@ import { command } from './commands.js';
 import { createErrorBoundary } from './error-boundary.js';
 import { basicHandlers, type HandlerDeps } from './handlers.js';
 import { requestHandlers, type RequestHandlerDeps } from './request-handlers.js';
+import { subscriptionHandlers } from './subscription-handlers.js';
+import type { SubscriptionService } from '../services/subscriptions.js';
+import { reclaimHandlers, type ReclaimHandlerDeps } from './reclaim-handlers.js';
 import { isCardAction } from './replies.js';
 import { QuartermasterTurnState } from './turn-state.js';
 
 export interface BotDeps extends HandlerDeps {
   adapter: TeamsAdapter;
   licensing: Omit<RequestHandlerDeps, 'cards'>;
+  subscriptions: SubscriptionService;
+  reclaim: Omit<ReclaimHandlerDeps, 'cards'>;
   auth: BotAuthConfig;
   turnStateStorage: Storage;
   log: Logger;
@@ -52,6 +57,8 @@ export function createBot(deps: BotDeps): Bot {
 
   const h = basicHandlers(deps);
   const r = requestHandlers({ ...deps.licensing, cards: deps.cards });
+  const rc = reclaimHandlers({ ...deps.reclaim, cards: deps.cards });
+  const s = subscriptionHandlers({ cards: deps.cards, subscriptions: deps.subscriptions, notifier: deps.licensing.notifier });
   app.conversationUpdate('membersAdded', h.welcome);
   app.conversationUpdate('membersRemoved', h.goodbye);
   app.message(command('help'), h.help);
@@ -63,6 +70,9 @@ export function createBot(deps: BotDeps): Bot {
   app.message(command('policies'), r.listPolicies);
   app.message(command('audit'), r.auditLog);
   app.message(command('set approvals channel'), r.setApprovalsChannel);
+  app.message(command('reclaim'), rc.reclaimCommand);
+  app.message(command('set reclaim days'), rc.setReclaimDays);
+  app.message(command('subscriptions'), s.listCommand);
   app.adaptiveCards.actionExecute('showHelp', h.showHelp);
   app.adaptiveCards.actionExecute('submitRequest', r.submitRequest);
   app.adaptiveCards.actionExecute('approveRequest', r.approve);
@@ -70,6 +80,13 @@ export function createBot(deps: BotDeps): Bot {
   app.adaptiveCards.actionExecute('cancelRequest', r.cancel);
   app.adaptiveCards.actionExecute('refreshRequest', r.refresh);
   app.adaptiveCards.actionExecute('showRequest', r.open);
+  app.adaptiveCards.actionExecute('reclaimRemoveLicense', rc.askToRemove);
+  app.adaptiveCards.actionExecute('reclaimConfirmRemove', rc.confirmRemove);
+  app.adaptiveCards.actionExecute('reclaimShow', rc.show);
+  app.adaptiveCards.actionExecute('listSubscriptions', s.listPage);
+  app.adaptiveCards.actionExecute('showSubscription', s.show);
+  app.adaptiveCards.actionExecute('prepareSubscriptionChange', s.prepare);
+  app.adaptiveCards.actionExecute('confirmSubscriptionChange', s.confirm);
   // Fallbacks: registered last, so they only see what no handler above took.
   app.message(r.isRequestText, r.requestCommand); // free text such as "I need 2 Visio licenses"
   app.activity(ActivityTypes.Message, h.unknownText);

@@ -4,6 +4,7 @@ import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import * as ACData from 'adaptivecards-templating';
 import { cardsDir } from '../paths.js';
+import type { ReclaimCardData, ReclaimConfirmCardData, RenewalAlertCardData, SeatAlertCardData } from './admin-alert-views.js';
 
 export interface CommandLine {
   usage: string;
@@ -54,7 +55,51 @@ export interface CardData {
   };
   'request-list': { title: string; emptyText: string; items: { heading: string; detail: string; actionTitle: string; actionVerb: string; requestId: string }[] };
   'table-list': { title: string; subtitle: string; emptyText: string; items: { heading: string; facts: { title: string; value: string }[] }[] };
+  'subscription-list': {
+    subtitle: string;
+    emptyText: string;
+    filter: string;
+    items: { subscriptionId: string; heading: string; statusLabel: string; statusColor: 'Good' | 'Attention' | 'Default'; facts: { title: string; value: string }[] }[];
+    hasPrevious: boolean;
+    hasNext: boolean;
+    previousPage: number;
+    nextPage: number;
+  };
+  'subscription-detail': {
+    subscriptionId: string;
+    title: string;
+    statusLabel: string;
+    statusColor: 'Good' | 'Attention' | 'Default';
+    facts: { title: string; value: string }[];
+    note: string;
+    noteColor: 'Default' | 'Attention' | 'Good';
+    alternatives: { title: string; action: string; needsSeats: boolean }[];
+    suggestedSeats: number;
+    canChangeSeats: boolean;
+    canSuspend: boolean;
+    canReactivate: boolean;
+    canCancel: boolean;
+    canTurnOnAutoRenew: boolean;
+    canTurnOffAutoRenew: boolean;
+    hasScheduledChange: boolean;
+  };
+  'subscription-confirm': {
+    subscriptionId: string;
+    title: string;
+    summary: string;
+    facts: { title: string; value: string }[];
+    confirmTitle: string;
+    destructive: boolean;
+    action: string;
+    seats: number;
+    version: string;
+    confirmationId: string;
+  };
   error: { title: string; message: string; reference: string };
+  reclaim: ReclaimCardData;
+  'reclaim-confirm': ReclaimConfirmCardData;
+  'renewal-alert': RenewalAlertCardData;
+  'seat-alert': SeatAlertCardData;
 }
 
 export type CardName = keyof CardData;

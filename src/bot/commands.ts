@@ -15,9 +15,12 @@ export const COMMANDS: CommandSpec[] = [
   { name: 'my requests', usage: 'my requests', description: 'Your recent requests and where they are; cancel one while it waits', roles: ['requester'] },
   { name: 'approvals', usage: 'approvals', description: 'Requests waiting for your decision', roles: ['requester'] },
   { name: 'whoami', usage: 'whoami', description: 'Your name, tenant and role as I see them', roles: ['requester'] },
+  { name: 'subscriptions', usage: 'subscriptions [product]', description: 'What your organisation pays for: seats bought, assigned and free, renewals; add or remove seats, suspend, cancel, auto-renew', roles: ['admin'] },
   { name: 'policies', usage: 'policies', description: 'The approval policies of your organisation', roles: ['admin'] },
   { name: 'audit', usage: 'audit [name or product]', description: 'Recent changes: who did what, when', roles: ['admin'] },
   { name: 'set approvals channel', usage: 'set approvals channel', description: 'Type it in a team channel to post every approval card there too', roles: ['admin'] },
+  { name: 'reclaim', usage: 'reclaim', description: 'Licenses of people who stopped signing in: remove them, or drop the seats at renewal', roles: ['admin'] },
+  { name: 'set reclaim days', usage: 'set reclaim days N', description: 'After how many days without sign-in a license is suggested for reclaim (7 to 365; default 90)', roles: ['admin'] },
   { name: 'status', usage: 'status', description: 'Storage, version and uptime of Quartermaster', roles: ['admin'] },
 ];
 

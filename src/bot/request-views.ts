@@ -1,7 +1,8 @@
 // How a license request looks on a card, for each viewer: approvers of the current stage
 // get the buttons, the requester gets "cancel" while it is possible, everyone else status.
-import { formatMoney } from '../domain/money.js';
-import { canDecide, requestMonthlyCost, statusText, type LicenseRequest } from '../domain/request.js';
+import { formatMoney, monthlyCost } from '../domain/money.js';
+import { describeChange, type SubscriptionChange } from '../domain/subscription-change.js';
+import { canDecide, requestHeadline, requestMonthlyCost, statusText, type LicenseRequest } from '../domain/request.js';
 import type { CatalogOffer } from '../connectors/ports.js';
 import type { RequestForm } from '../services/requests.js';
 import type { CardData } from './cards.js';
@@ -25,18 +26,18 @@ const COLORS: Record<LicenseRequest['status'], CardData['approval']['statusColor
 export function approvalCardData(request: LicenseRequest, viewer: Viewer, options: { freeSeats?: number; refreshUserIds?: string[] } = {}): CardData['approval'] {
   const mayDecide = !!viewer.aadObjectId && canDecide(request, viewer.aadObjectId);
   const isRequester = !!viewer.aadObjectId && viewer.aadObjectId.toLowerCase() === request.requester.aadObjectId.toLowerCase();
+  const change = request.change;
   return {
     requestId: request.id,
-    title: `${request.product.name} for ${request.beneficiary.name}`,
+    title: change ? `${describeChange(change)}: ${request.product.name}` : `${request.product.name} for ${request.beneficiary.name}`,
     statusLabel: statusLine(request),
     statusColor: COLORS[request.status],
     requesterName: request.requester.name,
-    beneficiaryName: `${request.beneficiary.name} (${request.beneficiary.upn})`,
+    beneficiaryName: change ? '' : `${request.beneficiary.name} (${request.beneficiary.upn})`,
     productName: request.product.name,
-    quantity: String(request.quantity),
-    cost: request.quantity === 1 ? `${formatMoney(request.unitPrice)} per month` : `${formatMoney(request.unitPrice)} per seat per month, ${formatMoney(requestMonthlyCost(request))} per month in all`,
-    // Only while someone decides; afterwards the card says what happened.
-    freeSeats: request.status !== 'pending' ? '' : options.freeSeats === undefined ? 'checked when assigning' : options.freeSeats === 0 ? 'none (a seat will be bought)' : String(options.freeSeats),
+    quantity: change ? changeSeats(change) : String(request.quantity),
+    cost: change ? changeCost(request) : request.quantity === 1 ? `${formatMoney(request.unitPrice)} per month` : `${formatMoney(request.unitPrice)} per seat per month, ${formatMoney(requestMonthlyCost(request))} per month in all`,
+    freeSeats: request.status !== 'pending' || change ? '' : options.freeSeats === undefined ? 'checked when assigning' : options.freeSeats === 0 ? 'none (a seat will be bought)' : String(options.freeSeats),
     stageLabel: request.stages.length === 0 ? 'Approved automatically by policy' : request.stages.map((s, i) => `Step ${i + 1}: ${s.label}`).join(', then '),
     justification: request.justification,
     note: mayDecide ? 'You are an approver of this step.' : yourDecision(request, viewer),
@@ -48,6 +49,21 @@ export function approvalCardData(request: LicenseRequest, viewer: Viewer, option
     stageIndex: request.stageIndex,
     refreshUserIds: options.refreshUserIds ?? [],
   };
+}
+
+function changeSeats(change: SubscriptionChange): string {
+  if (change.action === 'reduce-at-renewal') return `${change.before.quantity} now, ${change.after.scheduledQuantity ?? change.before.quantity} from ${change.before.commitmentEndDate.slice(0, 10)}`;
+  return change.before.quantity === change.after.quantity ? `${change.before.quantity} (unchanged)` : `${change.before.quantity} → ${change.after.quantity}`;
+}
+
+function changeCost(request: LicenseRequest): string {
+  const change = request.change!;
+  const per = formatMoney(request.unitPrice);
+  if (change.action === 'add-seats') return `+${formatMoney(requestMonthlyCost(request))} per month (${per} per seat)`;
+  if (change.action === 'remove-seats') return `−${formatMoney(monthlyCost(request.unitPrice, change.seats ?? 0))} per month, refunded for the rest of the term`;
+  if (change.action === 'reduce-at-renewal') return `−${formatMoney(monthlyCost(request.unitPrice, change.before.quantity - (change.after.scheduledQuantity ?? change.before.quantity)))} per month from renewal`;
+  if (change.action === 'suspend') return 'Still billed while suspended';
+  return 'No change now';
 }
 
 /** "You approved step 1." for an approver looking at a request they decided. */
@@ -102,7 +118,7 @@ function term(offer: CatalogOffer): string {
 /** One line per request for lists ("my requests", "approvals"). */
 export function requestLine(request: LicenseRequest): { heading: string; detail: string } {
   return {
-    heading: `${request.id}: ${request.quantity} × ${request.product.name} for ${request.beneficiary.name}`,
+    heading: `${request.id}: ${requestHeadline(request)}`,
     detail: `${statusLine(request)} · requested ${request.createdAt.slice(0, 10)} by ${request.requester.name}`,
   };
 }

@@ -9,6 +9,7 @@
 // Auto-approved requests start in `approved` with no stages.
 import { formatMoney, monthlyCost, type Money } from './money.js';
 import type { PolicyLimits, PolicyStage } from './policy.js';
+import { describeChange, type SubscriptionChange } from './subscription-change.js';
 
 export type RequestStatus = 'pending' | 'approved' | 'fulfilling' | 'completed' | 'rejected' | 'cancelled' | 'expired' | 'failed';
 
@@ -49,7 +50,7 @@ export interface RequestDecision {
   at: string;
 }
 
-export type OutcomeKind = 'assigned' | 'purchased' | 'rejected' | 'cancelled' | 'expired' | 'failed';
+export type OutcomeKind = 'assigned' | 'purchased' | 'changed' | 'rejected' | 'cancelled' | 'expired' | 'failed';
 
 export interface RequestOutcome {
   kind: OutcomeKind;
@@ -75,6 +76,12 @@ export interface LicenseRequest {
   decisions: RequestDecision[];
   /** Which policy routed it, for the audit log. */
   policyId?: string;
+  /**
+   * Set when this is an admin's change to a subscription rather than a license for someone:
+   * then `product` is the subscription's product, `beneficiary` the admin, and `quantity`
+   * the seats the change adds (0 when it adds none), which is what the policy prices.
+   */
+  change?: SubscriptionChange;
   createdAt: string;
   updatedAt: string;
   outcome?: RequestOutcome;
@@ -352,7 +359,7 @@ export function startFulfilment(request: LicenseRequest, now: Date): Transition<
   return { ok: true, request: next(request, { status: 'fulfilling', outcome: undefined }, now), event: 'fulfilment-started' };
 }
 
-export function completeFulfilment(request: LicenseRequest, outcome: { kind: 'assigned' | 'purchased'; message: string }, now: Date): Transition<'completed', 'not-fulfilling'> {
+export function completeFulfilment(request: LicenseRequest, outcome: { kind: 'assigned' | 'purchased' | 'changed'; message: string }, now: Date): Transition<'completed', 'not-fulfilling'> {
   if (request.status !== 'fulfilling') return refuse('not-fulfilling', `This request is ${request.status}, not being fulfilled.`);
   return { ok: true, request: next(request, { status: 'completed', outcome }, now), event: 'completed' };
 }
@@ -453,6 +460,11 @@ export function validateRequestInput<C extends CatalogEntry>(raw: unknown, conte
 
   if (Object.keys(errors).length > 0 || !offer || quantity === undefined) return { ok: false, errors };
   return { ok: true, value: { offer, quantity, ...(forWhom && { forWhom }), justification } };
+}
+
+/** "2 × Visio Plan 2 for Alex Wilber", or "Add 2 seats (5 → 7) on Visio Plan 2": a request in one line. */
+export function requestHeadline(request: Pick<LicenseRequest, 'quantity' | 'product' | 'beneficiary' | 'change'>): string {
+  return request.change ? `${describeChange(request.change)} on ${request.product.name}` : `${request.quantity} × ${request.product.name} for ${request.beneficiary.name}`;
 }
 
 /** "2 × Visio Plan 2 at 15.00 USD = 30.00 USD / month", for cards and audit text. */

@@ -3,7 +3,7 @@
 // before the next, and the commerce calls carry an idempotency key derived from the
 // request, so a retry or a restart continues where it stopped and never buys twice.
 import { ConnectorError, type CommercePort, type DirectoryPort } from '../connectors/ports.js';
-import { completeFulfilment, failFulfilment, startFulfilment } from '../domain/request.js';
+import { completeFulfilment, failFulfilment, requestHeadline, startFulfilment } from '../domain/request.js';
 import type { HandlerResult } from '../jobs/queue-worker.js';
 import type { Logger } from '../logger.js';
 import type { AuditLog } from '../storage/audit-log.js';
@@ -14,7 +14,13 @@ import type { RequestNotifications } from './notifications.js';
 import type { FulfilmentJob } from './requests.js';
 import { commerceRequestIdFor, summary } from './requests.js';
 
-type Outcome = { kind: 'assigned' | 'purchased'; message: string };
+type Outcome = { kind: 'assigned' | 'purchased' | 'changed'; message: string };
+
+/** Carries out admins' subscription changes (SubscriptionService); licenses are handled here. */
+export interface SubscriptionChanges {
+  apply(request: StoredRequest): Promise<Outcome>;
+  advice(error: ConnectorError, request: StoredRequest): string;
+}
 
 export class FulfilmentService {
   private readonly now: () => Date;
@@ -28,6 +34,7 @@ export class FulfilmentService {
       policies: PolicyRepository;
       audit: AuditLog;
       notifications: RequestNotifications;
+      subscriptionChanges: SubscriptionChanges;
       log: Logger;
       now?: () => Date;
     },
@@ -48,7 +55,7 @@ export class FulfilmentService {
     if (started) await this.deps.notifications.refreshCards(current.value);
 
     try {
-      const outcome = await this.fulfil(current.value);
+      const outcome = current.value.change ? await this.deps.subscriptionChanges.apply(current.value) : await this.fulfil(current.value);
       await this.finish(current.value, (r) => completeFulfilment(r, outcome, this.now()), 'request.completed');
       return { done: true };
     } catch (error) {
@@ -57,7 +64,7 @@ export class FulfilmentService {
         return { retryAfterSeconds: Math.max(1, error.details.retryAfterSeconds ?? 5) };
       }
       if (error instanceof ConnectorError) {
-        await this.fail(current.value, adviceFor(error, current.value));
+        await this.fail(current.value, current.value.change ? this.deps.subscriptionChanges.advice(error, current.value) : adviceFor(error, current.value));
         return { done: true };
       }
       throw error;
@@ -69,7 +76,7 @@ export class FulfilmentService {
     const request = (await this.deps.requests.get(job.tenantId, job.requestId))?.value;
     if (!request || request.status !== 'fulfilling') return;
     this.deps.log.error({ err: error, requestId: job.requestId }, 'fulfilment gave up');
-    await this.fail(request, 'Something kept going wrong while assigning the license. An admin has been told and can retry it.');
+    await this.fail(request, request.change ? 'Something kept going wrong while changing the subscription. Nothing more will be tried; check the subscription and ask again.' : 'Something kept going wrong while assigning the license. An admin has been told and can retry it.');
   }
 
   private async fulfil(request: StoredRequest): Promise<Outcome> {
@@ -134,7 +141,7 @@ export class FulfilmentService {
 
   private async fail(request: StoredRequest, reason: string): Promise<void> {
     const failed = await this.finish(request, (r) => failFulfilment(r, reason, this.now()), 'request.failed');
-    if (failed) await this.deps.notifications.tellAdmins(request.tenantId, `Request ${request.id} (${request.product.name} for ${request.beneficiary.name}) could not be fulfilled: ${reason}`);
+    if (failed) await this.deps.notifications.tellAdmins(request.tenantId, `Request ${request.id} (${requestHeadline(request)}, asked by ${request.requester.name}) could not be completed: ${reason}`);
   }
 
   private async finish(

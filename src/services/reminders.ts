@@ -2,7 +2,7 @@
 // stage, an escalation to the admins after 72 h, and expire after 30 days. Each reminder
 // is recorded on the request (ETag-checked) before it is sent, so it goes out once even
 // with several instances or a retried job.
-import { expire, reminderDue, reminderKey, type ReminderKind } from '../domain/request.js';
+import { expire, reminderDue, reminderKey, requestHeadline, type ReminderKind } from '../domain/request.js';
 import type { AuditLog } from '../storage/audit-log.js';
 import type { RequestRepository, StoredRequest } from '../storage/requests.js';
 import type { RequestNotifications } from './notifications.js';
@@ -44,7 +44,7 @@ export class ReminderService {
 
   private async send(request: StoredRequest, kind: ReminderKind): Promise<void> {
     const stage = request.stages[request.stageIndex];
-    const what = `${request.id}: ${request.quantity} × ${request.product.name} for ${request.beneficiary.name}, requested by ${request.requester.name}`;
+    const what = `${request.id}: ${requestHeadline(request)}, requested by ${request.requester.name}`;
     if (kind === 'remind') {
       await this.deps.notifications.remindApprovers(request, `Reminder: a license request is waiting for your decision for a day (${what}). Type **approvals** to see it.`);
     } else {

@@ -3,10 +3,12 @@
 import { createHash, randomBytes } from 'node:crypto';
 import type { CatalogOffer, DirectoryPort, DirectoryUser } from '../connectors/ports.js';
 import { monthlyCost } from '../domain/money.js';
-import { evaluatePolicy, limitsForProduct, type ApprovalPolicy, type PolicyLimits } from '../domain/policy.js';
-import { cancel as cancelRequest, createRequest, resolveStages, validateRequestInput, type Approver, type RequestField, type Routing } from '../domain/request.js';
+import { evaluatePolicy, limitsForProduct, type ApprovalPolicy, type PolicyEvaluation, type PolicyLimits } from '../domain/policy.js';
+import { cancel as cancelRequest, createRequest, resolveStages, validateRequestInput, type Approver, type NewRequest, type RequestField, type Routing } from '../domain/request.js';
 import { parseRequestText } from '../domain/request-text.js';
+import { describeChange } from '../domain/subscription-change.js';
 import type { AuditLog } from '../storage/audit-log.js';
+import { ConcurrencyError } from '../storage/errors.js';
 import type { PolicyRepository } from '../storage/policies.js';
 import type { RequestRepository, StoredRequest } from '../storage/requests.js';
 import type { CatalogService } from './catalog.js';
@@ -91,30 +93,48 @@ export class RequestService {
     const evaluation = evaluatePolicy(policies, { productId: offer.productId, monthlyCost: monthlyCost(offer.unitPrice, quantity), freeSeats: seats?.free ?? 0, quantity });
     if (evaluation.outcome === 'error') return refuse(evaluation.reason === 'quantity-above-maximum' ? { quantity: evaluation.message } : { form: evaluation.message }, offer);
 
+    const opened = await this.open(actor, {
+      beneficiary: { id: beneficiary.id, upn: beneficiary.userPrincipalName, name: beneficiary.displayName },
+      product: { offerId: offer.offerId, productId: offer.productId, name: offer.name, skuPartNumber: offer.skuPartNumber },
+      quantity,
+      unitPrice: offer.unitPrice,
+      justification,
+    }, evaluation);
+    return opened.ok ? opened : refuse({ form: opened.message }, offer);
+  }
+
+  /**
+   * Stores a request the caller has validated and priced with the policy: resolves who
+   * approves it, creates it (approved at once when the policy says so), audits it, and sets
+   * it moving (approval cards, or the fulfilment queue). Used for licenses and for admins'
+   * subscription changes alike.
+   */
+  async open(
+    actor: Actor,
+    input: Omit<NewRequest, 'id' | 'tenantId' | 'requester' | 'policyId'>,
+    evaluation: Exclude<PolicyEvaluation, { outcome: 'error' }>,
+    options: { id?: string } = {},
+  ): Promise<{ ok: true; request: StoredRequest } | { ok: false; message: string }> {
     let routing: Routing = { kind: 'auto-approve' };
     if (evaluation.outcome === 'approval') {
       const resolution = resolveStages(evaluation.stages, await this.directoryFacts(actor, evaluation.policy));
-      if (!resolution.ok) return refuse({ form: resolution.message }, offer);
+      if (!resolution.ok) return { ok: false, message: resolution.message };
       routing = { kind: 'approval', stages: resolution.stages };
     }
-
     const { request: created, event } = createRequest(
-      {
-        id: newRequestId(),
-        tenantId: actor.tenantId,
-        requester: { aadObjectId: actor.aadObjectId, name: actor.name },
-        beneficiary: { id: beneficiary.id, upn: beneficiary.userPrincipalName, name: beneficiary.displayName },
-        product: { offerId: offer.offerId, productId: offer.productId, name: offer.name, skuPartNumber: offer.skuPartNumber },
-        quantity,
-        unitPrice: offer.unitPrice,
-        justification,
-        policyId: evaluation.policy.id,
-      },
+      { ...input, id: options.id ?? newRequestId(), tenantId: actor.tenantId, requester: { aadObjectId: actor.aadObjectId, name: actor.name }, policyId: evaluation.policy.id },
       routing,
       this.now(),
     );
     const request: StoredRequest = { ...created, fulfilment: { commerceRequestId: commerceRequestIdFor(created.id) } };
-    await this.deps.requests.create(request);
+    try {
+      await this.deps.requests.create(request);
+    } catch (error) {
+      // A caller-chosen id already stored: the same confirmation arrived twice (double click).
+      const existing = options.id && error instanceof ConcurrencyError ? await this.get(actor.tenantId, options.id) : undefined;
+      if (existing) return { ok: true, request: existing };
+      throw error;
+    }
     await this.deps.audit.record({ tenantId: actor.tenantId, actorId: actor.aadObjectId, actorName: actor.name, action: `request.${event}`, target: request.id, after: summary(request) });
     if (request.status === 'approved') await this.deps.enqueueFulfilment({ tenantId: request.tenantId, requestId: request.id });
     else await this.deps.notifications.askApprovers(request);
@@ -177,6 +197,11 @@ function newRequestId(): string {
   return `REQ-${randomBytes(4).toString('hex').toUpperCase()}`;
 }
 
+/** The request id for something confirmed once on a card: the same confirmation always gives the same id. */
+export function requestIdFor(tenantId: string, confirmationId: string): string {
+  return `REQ-${createHash('sha256').update(`${tenantId.toLowerCase()}:${confirmationId}`).digest('hex').slice(0, 8).toUpperCase()}`;
+}
+
 /**
  * The commerce idempotency key (MS-RequestId, a GUID): a hash of the request id, so every
  * retry of the same request sends the same key and different requests never share one.
@@ -206,5 +231,7 @@ function echo(raw: unknown): RequestForm['values'] {
 }
 
 export function summary(request: StoredRequest) {
-  return { status: request.status, product: request.product.name, quantity: request.quantity, beneficiary: request.beneficiary.upn, stageIndex: request.stageIndex };
+  const base = { status: request.status, product: request.product.name, stageIndex: request.stageIndex };
+  if (request.change) return { ...base, subscription: request.change.subscriptionId, change: describeChange(request.change) };
+  return { ...base, quantity: request.quantity, beneficiary: request.beneficiary.upn };
 }

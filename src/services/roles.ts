@@ -17,6 +17,11 @@ export class RoleService {
     return rolesOf(person, { tenantAdmins: this.adminsByTenant.get(person.tenantId.toLowerCase()) ?? new Set() });
   }
 
+  /** The managed tenants: those with at least one admin (lower-cased ids). */
+  tenants(): string[] {
+    return [...this.adminsByTenant.keys()];
+  }
+
   /** Object ids of the tenant's admins. */
   adminIds(tenantId: string): string[] {
     return [...(this.adminsByTenant.get(tenantId.toLowerCase()) ?? [])];

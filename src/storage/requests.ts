@@ -36,6 +36,7 @@ export class RequestRepository extends DocumentRepository<StoredRequest> {
       RequesterId: request.requester.aadObjectId.toLowerCase(),
       BeneficiaryId: request.beneficiary.id.toLowerCase(),
       ProductId: request.product.productId,
+      SubscriptionId: request.change?.subscriptionId.toLowerCase() ?? '',
       CreatedAt: request.createdAt,
       UpdatedAt: request.updatedAt,
     };
@@ -59,7 +60,13 @@ export class RequestRepository extends DocumentRepository<StoredRequest> {
   }
 
   async openFor(tenantId: string, beneficiaryId: string, productId: string): Promise<StoredRequest[]> {
-    return this.where(tenantId, filter`BeneficiaryId eq ${beneficiaryId.toLowerCase()} and ProductId eq ${productId} and (Status eq 'pending' or Status eq 'approved' or Status eq 'fulfilling')`);
+    const open = await this.where(tenantId, filter`BeneficiaryId eq ${beneficiaryId.toLowerCase()} and ProductId eq ${productId} and (Status eq 'pending' or Status eq 'approved' or Status eq 'fulfilling')`);
+    return open.filter((request) => !request.change); // an admin's subscription change is not a license for them
+  }
+
+  /** Open changes (pending, approved or being applied) to one subscription. */
+  async openChangesFor(tenantId: string, subscriptionId: string): Promise<StoredRequest[]> {
+    return this.where(tenantId, filter`SubscriptionId eq ${subscriptionId.toLowerCase()} and (Status eq 'pending' or Status eq 'approved' or Status eq 'fulfilling')`);
   }
 
   async withStatus(tenantId: string, status: RequestStatus): Promise<StoredRequest[]> {

@@ -7,6 +7,8 @@ export interface TenantSettings {
   /** Conversation id of the channel where every approval card is also posted. */
   approvalsChannelId?: string;
   approvalsChannelName?: string;
+  /** Reclaim: days without sign-in after which a license is suggested for removal (default 90). */
+  reclaimInactiveDays?: number;
   updatedBy?: string;
   updatedAt?: string;
 }

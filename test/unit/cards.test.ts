@@ -40,12 +40,56 @@ const samples: { [N in keyof CardData]: CardData[N][] } = {
       productName: 'Visio Plan 2', quantity: '1', cost: '15.00 USD / month', freeSeats: '0', stageLabel: 'Done', justification: '', note: 'Buying a seat', history: [],
       canDecide: false, canCancel: true, stageIndex: 1, refreshUserIds: [],
     },
+    {
+      requestId: 'REQ-2', title: 'Add 5 seats (5 → 10): Visio Plan 2', statusLabel: 'Done', statusColor: 'Good', requesterName: 'Alex Wilber', beneficiaryName: '',
+      productName: 'Visio Plan 2', quantity: '5 → 10', cost: '+75.00 USD per month', freeSeats: '', stageLabel: 'Approved automatically by policy', justification: '', note: '', history: [],
+      canDecide: false, canCancel: false, stageIndex: 0, refreshUserIds: [],
+    },
   ],
   'request-list': [
     { title: 'Your requests', emptyText: 'None', items: [{ heading: 'Visio', detail: 'pending', actionTitle: 'Cancel', actionVerb: 'cancelRequest', requestId: 'R1' }, { heading: 'E3', detail: 'done', actionTitle: '', actionVerb: '', requestId: 'R2' }] },
     { title: 'Your requests', emptyText: 'You have no requests yet.', items: [] },
   ],
   'table-list': [{ title: 'Policies', subtitle: '', emptyText: 'None', items: [{ heading: 'Default', facts: [{ title: 'Stages', value: 'manager' }] }] }],
+  reclaim: [
+    {
+      title: 'Licenses to reclaim', subtitle: 'Not signed in for 90 days', note: 'Done. Removed Visio Plan 2 from Demo user 19.', noteColor: 'Good', emptyText: 'Nothing to reclaim.',
+      rows: [{ userId: 'u-1', skuId: 's-1', heading: 'Demo user 19 (demo.user19@example.com)', productName: 'Microsoft 365 E3', lastSignIn: '2026-01-01 (120 days ago)' }],
+      moreText: '...and 3 more licenses.', subscriptions: [{ subscriptionId: 'sub-1', text: '**Microsoft 365 E3**: 25 seats', suggestedQuantity: 17 }],
+    },
+    { title: 'Licenses to reclaim', subtitle: '', note: '', noteColor: 'Default', emptyText: 'Nothing to reclaim.', rows: [], moreText: '', subscriptions: [] },
+  ],
+  'reclaim-confirm': [{ userId: 'u-1', skuId: 's-1', displayName: 'Demo user 19', userPrincipalName: 'demo.user19@example.com', productName: 'Microsoft 365 E3' }],
+  'renewal-alert': [
+    { title: 'Microsoft 365 E3 renews in 20 days with unused seats', message: 'Reduce it to 20 at renewal.', productName: 'Microsoft 365 E3', renewsOn: '2026-06-01', seats: '25', unused: '5', subscriptionId: 'sub-1', suggestedQuantity: 20, reduceTitle: 'Reduce to 20 at renewal' },
+  ],
+  'seat-alert': [
+    { title: 'No free seats: Visio Plan 2', color: 'Attention', message: 'Visio Plan 2 has no free seats.', productName: 'Visio Plan 2 (VISIOCLIENT)', seats: '5 of 5 assigned, 0 free', before: 'first check' },
+    { title: 'Back to normal: Visio Plan 2', color: 'Good', message: 'Visio Plan 2 is back to normal.', productName: 'Visio Plan 2', seats: '3 of 5 assigned, 2 free', before: 'no free seats' },
+  ],
+  'subscription-list': [
+    {
+      subtitle: '4 subscriptions · page 1 of 2', emptyText: '', filter: 'vi', hasPrevious: false, hasNext: true, previousPage: -1, nextPage: 1,
+      items: [{ subscriptionId: 'sub-1', heading: 'Visio Plan 2', statusLabel: 'Active', statusColor: 'Good', facts: [{ title: 'Seats', value: '5 bought · 5 assigned · 0 free' }] }],
+    },
+    { subtitle: '', emptyText: 'No subscription matches "zz".', filter: 'zz', hasPrevious: false, hasNext: false, previousPage: -1, nextPage: 1, items: [] },
+  ],
+  'subscription-detail': [
+    {
+      subscriptionId: 'sub-1', title: 'Visio Plan 2', statusLabel: 'Active', statusColor: 'Good', facts: [{ title: 'Seats', value: '5 bought' }],
+      note: 'Seats can only be removed within 7 days.', noteColor: 'Attention', suggestedSeats: 3,
+      alternatives: [{ title: 'Reduce at renewal', action: 'reduce-at-renewal', needsSeats: true }, { title: 'Turn off auto-renew', action: 'auto-renew-off', needsSeats: false }],
+      canChangeSeats: true, canSuspend: true, canReactivate: false, canCancel: true, canTurnOnAutoRenew: false, canTurnOffAutoRenew: true, hasScheduledChange: true,
+    },
+    {
+      subscriptionId: 'sub-2', title: 'Teams Premium', statusLabel: 'Suspended', statusColor: 'Attention', facts: [], note: '', noteColor: 'Default', suggestedSeats: 1, alternatives: [],
+      canChangeSeats: false, canSuspend: false, canReactivate: true, canCancel: false, canTurnOnAutoRenew: false, canTurnOffAutoRenew: false, hasScheduledChange: false,
+    },
+  ],
+  'subscription-confirm': [
+    { subscriptionId: 'sub-1', title: 'Add 5 seats (5 → 10): Visio Plan 2', summary: 'Add 5 seats.', facts: [{ title: 'Cost', value: '+75.00 USD per month' }], confirmTitle: 'Add seats', destructive: false, action: 'add-seats', seats: 5, version: '5|active', confirmationId: 'c0ffee' },
+    { subscriptionId: 'sub-1', title: 'Cancel the subscription: Visio Plan 2', summary: 'Cancel.', facts: [], confirmTitle: 'Cancel subscription', destructive: true, action: 'cancel', seats: 0, version: '5|active', confirmationId: 'c0ffee' },
+  ],
 };
 
 function parseWarnings(card: unknown): string[] {
@@ -98,6 +142,12 @@ describe('card templates', () => {
     expect((renderer.render('approval', samples.approval[1]!) as any).refresh.userIds).toEqual([]);
     expect(card.actions.map((a: any) => a.title)).toEqual(['Approve', 'Reject']);
     expect(card.actions[0].data).toEqual({ requestId: 'REQ-1', stageIndex: 0 });
+  });
+
+  it('shows a subscription change with seats and no beneficiary', () => {
+    const card = renderer.render('approval', samples.approval[2]!) as any;
+    const facts = card.body.find((b: any) => b.type === 'FactSet').facts;
+    expect(facts.map((f: any) => f.title)).toEqual(['Requested by', 'Product', 'Seats', 'Cost', 'Approval', 'Request']);
   });
 
   it('repeats a row per command in help', () => {

@@ -1,0 +1,117 @@
+// What the reclaim, renewal and seat alert cards show: plain data from the services turned
+// into the data their templates bind (cards/reclaim*.json, renewal-alert.json, seat-alert.json).
+import type { ReclaimReport, ReclaimRow, RenewalAlert, SeatChange } from '../services/admin-alerts.js';
+import type { SeatState } from '../domain/seat-alerts.js';
+
+/** Rows a reclaim card shows at most: Teams cards are limited in size, and long lists are not read. */
+export const MAX_RECLAIM_ROWS = 12;
+
+type Color = 'Default' | 'Good' | 'Attention' | 'Warning' | 'Accent';
+
+export interface ReclaimCardData {
+  title: string;
+  subtitle: string;
+  note: string;
+  noteColor: Color;
+  emptyText: string;
+  rows: { userId: string; skuId: string; heading: string; productName: string; lastSignIn: string }[];
+  moreText: string;
+  subscriptions: { subscriptionId: string; text: string; suggestedQuantity: number }[];
+}
+
+export interface ReclaimConfirmCardData {
+  userId: string;
+  skuId: string;
+  displayName: string;
+  userPrincipalName: string;
+  productName: string;
+}
+
+export interface RenewalAlertCardData {
+  title: string;
+  message: string;
+  productName: string;
+  renewsOn: string;
+  seats: string;
+  unused: string;
+  subscriptionId: string;
+  suggestedQuantity: number;
+  reduceTitle: string;
+}
+
+export interface SeatAlertCardData {
+  title: string;
+  color: Color;
+  message: string;
+  productName: string;
+  seats: string;
+  before: string;
+}
+
+const day = (iso: string) => iso.slice(0, 10);
+
+export function lastSignInText(row: Pick<ReclaimRow, 'neverSignedIn' | 'lastSignInAt' | 'daysInactive'>): string {
+  if (row.neverSignedIn || !row.lastSignInAt) return 'never';
+  return `${day(row.lastSignInAt)} (${row.daysInactive ?? '?'} days ago)`;
+}
+
+export function reclaimCardData(report: ReclaimReport, note?: { text: string; color?: Color }): ReclaimCardData {
+  const shown = report.rows.slice(0, MAX_RECLAIM_ROWS);
+  const hidden = report.rows.length - shown.length;
+  return {
+    title: 'Licenses to reclaim',
+    subtitle: `People with a license who have not signed in for ${report.inactiveDays} days or more (as of ${day(report.generatedAt)}). Removing a license frees the seat for someone else; it does not lower the bill until the subscription has fewer seats.`,
+    note: note?.text ?? '',
+    noteColor: note?.color ?? 'Default',
+    emptyText: `Nobody with a license has gone ${report.inactiveDays} days without signing in. Nothing to reclaim.`,
+    rows: shown.map((row) => ({
+      userId: row.userId,
+      skuId: row.skuId,
+      heading: `${row.displayName || row.userPrincipalName} (${row.userPrincipalName})`,
+      productName: row.productName,
+      lastSignIn: lastSignInText(row),
+    })),
+    moreText: hidden > 0 ? `...and ${hidden} more license${hidden === 1 ? '' : 's'}. Remove some above and the next ones appear here.` : '',
+    subscriptions: report.subscriptions.map((s) => ({
+      subscriptionId: s.subscriptionId,
+      suggestedQuantity: s.suggestedQuantity,
+      text: `**${s.productName}**: ${s.quantity} seats, ${s.assigned} assigned, ${s.inactiveAssigned} of them to people listed here. ${s.renewsAt ? `At its renewal on ${day(s.renewsAt)} it` : 'At renewal it'} could go down to ${s.suggestedQuantity} seat${s.suggestedQuantity === 1 ? '' : 's'}.`,
+    })),
+  };
+}
+
+export function renewalAlertCardData(alert: RenewalAlert): RenewalAlertCardData {
+  return {
+    title: `${alert.offerName} renews ${alert.daysUntilRenewal === 1 ? 'within a day' : `in ${alert.daysUntilRenewal} days`} with unused seats`,
+    message: alert.message,
+    productName: alert.offerName,
+    renewsOn: day(alert.renewsAt),
+    seats: String(alert.quantity),
+    unused: String(alert.free),
+    subscriptionId: alert.id,
+    suggestedQuantity: alert.suggestedQuantity,
+    reduceTitle: `Reduce to ${alert.suggestedQuantity} at renewal`,
+  };
+}
+
+const SEAT_TITLES: Record<SeatState, { title: string; color: Color; label: string }> = {
+  suspended: { title: 'Suspended', color: 'Attention', label: 'suspended' },
+  warning: { title: 'In its grace period', color: 'Warning', label: 'warning (grace period)' },
+  exhausted: { title: 'No free seats', color: 'Attention', label: 'no free seats' },
+  low: { title: 'Seats running low', color: 'Warning', label: 'running low' },
+  ok: { title: 'Back to normal', color: 'Good', label: 'normal' },
+};
+
+export function seatAlertCardData(change: SeatChange): SeatAlertCardData {
+  const { title, color } = SEAT_TITLES[change.state];
+  // The domain's message names the license by part number; admins know it by product name.
+  const message = change.message.startsWith(change.skuPartNumber) ? `${change.productName}${change.message.slice(change.skuPartNumber.length)}` : change.message;
+  return {
+    title: `${title}: ${change.productName}`,
+    color,
+    message,
+    productName: change.productName === change.skuPartNumber ? change.productName : `${change.productName} (${change.skuPartNumber})`,
+    seats: `${change.enabled - change.free} of ${change.enabled} assigned, ${Math.max(0, change.free)} free`,
+    before: change.previous ? SEAT_TITLES[change.previous].label : 'first check',
+  };
+}

@@ -1,0 +1,61 @@
+// What the license alert jobs tell admins, as plain data, and the port that delivers it
+// (src/notify/admin-cards.ts posts it as cards to every admin's 1:1 chat).
+import type { RenewalWithUnusedSeats } from '../domain/reclaim.js';
+import type { SeatAlert } from '../domain/seat-alerts.js';
+
+/** One license held by someone who stopped signing in. */
+export interface ReclaimRow {
+  userId: string;
+  displayName: string;
+  userPrincipalName: string;
+  /** Graph skuId of the license, and what people call it. */
+  skuId: string;
+  skuPartNumber: string;
+  productName: string;
+  neverSignedIn: boolean;
+  lastSignInAt?: string;
+  daysInactive?: number;
+}
+
+/** A subscription that could renew with fewer seats once the inactive people's licenses go. */
+export interface ReclaimSubscription {
+  subscriptionId: string;
+  productName: string;
+  quantity: number;
+  assigned: number;
+  /** Seats held by people in the report. */
+  inactiveAssigned: number;
+  suggestedQuantity: number;
+  /** The commitment end (UTC), when Partner Center gave one. */
+  renewsAt?: string;
+}
+
+export interface ReclaimReport {
+  tenantId: string;
+  inactiveDays: number;
+  generatedAt: string;
+  /** Oldest sign-in first (never signed in first of all). */
+  rows: ReclaimRow[];
+  subscriptions: ReclaimSubscription[];
+}
+
+export interface RenewalAlert extends RenewalWithUnusedSeats {
+  tenantId: string;
+}
+
+export interface SeatChange extends SeatAlert {
+  tenantId: string;
+  productName: string;
+}
+
+export interface AdminAlerts {
+  /** Each resolves to how many admins it reached (0: nobody has installed the bot). */
+  sendReclaim(report: ReclaimReport): Promise<number>;
+  sendRenewal(alert: RenewalAlert): Promise<number>;
+  sendSeatChange(change: SeatChange): Promise<number>;
+}
+
+/** Product name of a license, from the catalog offers; the part number when none sells it. */
+export function productNameOf(offers: readonly { skuPartNumber: string; name: string }[], skuPartNumber: string): string {
+  return offers.find((o) => o.skuPartNumber.toLowerCase() === skuPartNumber.toLowerCase())?.name ?? skuPartNumber;
+}

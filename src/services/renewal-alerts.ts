@@ -1,0 +1,83 @@
+// The daily renewal check: a subscription renewing within 30 days with unused seats is worth
+// one card to the admins, because renewal is the moment its seats can be reduced. One card per
+// (subscription, renewal date), recorded in the alert ledger before it goes out, so restarts,
+// reruns and several instances never send it twice.
+import type { CommerceSubscription, DirectoryPort } from '../connectors/ports.js';
+import { DEFAULT_RENEWAL_NOTICE_DAYS, renewalsWithUnusedSeats, type RenewingSubscription } from '../domain/reclaim.js';
+import type { Logger } from '../logger.js';
+import type { AlertLedger } from '../storage/alert-ledger.js';
+import type { AdminAlerts } from './admin-alerts.js';
+import type { CatalogService } from './catalog.js';
+import type { RoleService } from './roles.js';
+
+const LEDGER_KIND = 'renewal';
+
+export interface RenewalAlertDeps {
+  directory: DirectoryPort;
+  commerce: { listSubscriptions(customerId: string): Promise<CommerceSubscription[]> };
+  catalog: CatalogService;
+  roles: RoleService;
+  ledger: AlertLedger;
+  alerts: AdminAlerts;
+  log: Logger;
+}
+
+export class RenewalAlertService {
+  constructor(private readonly deps: RenewalAlertDeps) {}
+
+  async run(now: Date, noticeDays = DEFAULT_RENEWAL_NOTICE_DAYS): Promise<{ sent: number; alreadySent: number; failed: number }> {
+    const counts = { sent: 0, alreadySent: 0, failed: 0 };
+    for (const tenantId of this.deps.roles.tenants()) {
+      try {
+        for (const alert of await this.due(tenantId, now, noticeDays)) {
+          const key = `${alert.id}|${alert.renewsAt.slice(0, 10)}`;
+          if (!(await this.deps.ledger.claim(tenantId, LEDGER_KIND, key, { offerName: alert.offerName, free: alert.free, quantity: alert.quantity }, now))) {
+            counts.alreadySent++;
+            continue;
+          }
+          const reached = await this.deps.alerts.sendRenewal({ ...alert, tenantId });
+          if (reached > 0) counts.sent++;
+          // Nobody could be told (no admin has installed the bot yet): try again tomorrow.
+          else await this.deps.ledger.release(tenantId, LEDGER_KIND, key);
+        }
+      } catch (error) {
+        counts.failed++;
+        this.deps.log.warn({ err: error, tenantId }, 'renewal alerts: could not check this tenant');
+      }
+    }
+    return counts;
+  }
+
+  /** Subscriptions of the tenant renewing soon with unused seats. */
+  async due(tenantId: string, now: Date, noticeDays = DEFAULT_RENEWAL_NOTICE_DAYS) {
+    const [subscriptions, skus, offers] = await Promise.all([
+      this.deps.commerce.listSubscriptions(tenantId),
+      this.deps.directory.listSubscribedSkus(tenantId),
+      this.deps.catalog.offers(tenantId),
+    ]);
+    const skuPartOfOffer = new Map(offers.map((o) => [o.offerId.toLowerCase(), o.skuPartNumber.toLowerCase()]));
+    const renewing = subscriptions.filter((s): s is CommerceSubscription & { commitmentEndDate: string } => s.status === 'active' && Boolean(s.commitmentEndDate));
+    // Graph counts free seats per license, not per subscription: the one renewing first gets
+    // them first (it is the first that can shed them), so no seat is counted twice.
+    const seatsBySubscription: Record<string, { free: number }> = {};
+    const bySku = new Map<string, typeof renewing>();
+    for (const s of renewing) {
+      const part = skuPartOfOffer.get(s.offerId.toLowerCase());
+      if (part) bySku.set(part, [...(bySku.get(part) ?? []), s]);
+    }
+    for (const [part, subs] of bySku) {
+      const sku = skus.find((k) => k.skuPartNumber.toLowerCase() === part);
+      if (!sku) continue;
+      let free = Math.max(0, sku.enabledUnits - sku.consumedUnits);
+      for (const s of [...subs].sort((a, b) => a.commitmentEndDate.localeCompare(b.commitmentEndDate))) {
+        const share = Math.min(free, s.quantity);
+        seatsBySubscription[s.id] = { free: share };
+        free -= share;
+      }
+    }
+    const terms: RenewingSubscription[] = renewing.map((s) => ({ id: s.id, offerName: s.offerName, quantity: s.quantity, commitmentEndDate: s.commitmentEndDate, autoRenewEnabled: s.autoRenewEnabled }));
+    // A decrease already scheduled for the renewal answers the alert before it is sent.
+    const scheduled = new Map(renewing.map((s) => [s.id, s.scheduledNextTerm?.quantity]));
+    return renewalsWithUnusedSeats(terms, seatsBySubscription, now, noticeDays).filter((a) => !((scheduled.get(a.id) ?? Number.POSITIVE_INFINITY) <= a.suggestedQuantity));
+  }
+}

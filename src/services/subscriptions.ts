@@ -1,0 +1,294 @@
+// Admins' view of what the tenant pays for, and their changes to it. A subscription is read
+// from Partner Center (quantity, term, refund windows) joined with Graph (seats assigned);
+// a confirmed change becomes a request so the tenant's approval policies, the exactly-once
+// decisions and the fulfilment queue apply to it as to a license. `apply` runs from the queue.
+import { ConnectorError, type CatalogOffer, type CommercePort, type CommerceSubscription, type SubscribedSku } from '../connectors/ports.js';
+import { removableSeats, toUtc, type SubscriptionTerms } from '../domain/commitment.js';
+import { monthlyCost, type Money } from '../domain/money.js';
+import { evaluatePolicy } from '../domain/policy.js';
+import {
+  describeChange,
+  planChange,
+  progressOf,
+  reconcileLots,
+  seatsAdded,
+  snapshotOf,
+  snapshotVersion,
+  type SubscriptionAction,
+  type SubscriptionChange,
+  type SubscriptionSnapshot,
+} from '../domain/subscription-change.js';
+import type { Alternative } from '../domain/commitment.js';
+import type { AuditLog } from '../storage/audit-log.js';
+import type { PolicyRepository } from '../storage/policies.js';
+import type { RequestRepository, StoredRequest } from '../storage/requests.js';
+import type { SeatLotRepository } from '../storage/seat-lots.js';
+import type { CatalogService } from './catalog.js';
+import { requestIdFor, type Actor, type RequestService } from './requests.js';
+import { randomBytes } from 'node:crypto';
+import type { RoleService } from './roles.js';
+import type { DirectoryPort } from '../connectors/ports.js';
+
+export interface SubscriptionView {
+  id: string;
+  productName: string;
+  offerId: string;
+  productId?: string;
+  skuPartNumber?: string;
+  /** Per seat per month, when the catalog knows the offer. */
+  unitPrice?: Money;
+  status: CommerceSubscription['status'];
+  bought: number;
+  /** Graph consumedUnits of the license, for every subscription of that license together. */
+  assigned?: number;
+  /** Unassigned seats of the license (never more than this subscription has). */
+  free?: number;
+  termDuration: 'P1M' | 'P1Y';
+  billingCycle: string;
+  commitmentEndDate: string;
+  autoRenewEnabled: boolean;
+  scheduledQuantity?: number;
+  removable: { seats: number; until?: string; exact: boolean };
+  terms: SubscriptionTerms & { scheduledQuantity?: number };
+  /** Changes when anything a card shows changes: a card with another version is stale. */
+  version: string;
+}
+
+export type PrepareResult =
+  | { ok: true; view: SubscriptionView; change: SubscriptionChange; summary: string; costDelta?: Money; confirmationId: string }
+  | { ok: false; reason: 'not-admin' | 'not-found' | 'refused' | 'stale' | 'busy'; message: string; view?: SubscriptionView; alternatives?: Alternative[] };
+
+export type SubmitResult = { ok: true; request: StoredRequest } | Exclude<PrepareResult, { ok: true }>;
+
+export interface SubscriptionServiceDeps {
+  commerce: CommercePort;
+  directory: DirectoryPort;
+  catalog: CatalogService;
+  seatLots: SeatLotRepository;
+  requests: RequestRepository;
+  requestService: RequestService;
+  policies: PolicyRepository;
+  roles: RoleService;
+  audit: AuditLog;
+  now?: () => Date;
+}
+
+export const PAGE_SIZE = 8;
+
+export class SubscriptionService {
+  private readonly now: () => Date;
+
+  constructor(private readonly deps: SubscriptionServiceDeps) {
+    this.now = deps.now ?? (() => new Date());
+  }
+
+  isAdmin(actor: Actor): Promise<boolean> {
+    return this.deps.roles.isAdmin({ tenantId: actor.tenantId, aadObjectId: actor.aadObjectId });
+  }
+
+  /** Every subscription still in force (active or suspended), by product name, filtered by a part of it. */
+  async list(tenantId: string, nameFilter = ''): Promise<SubscriptionView[]> {
+    const [subscriptions, offers, skus] = await Promise.all([this.deps.commerce.listSubscriptions(tenantId), this.deps.catalog.offers(tenantId), this.deps.directory.listSubscribedSkus(tenantId)]);
+    const wanted = nameFilter.trim().toLowerCase();
+    const inForce = subscriptions.filter((s) => s.status === 'active' || s.status === 'suspended');
+    const views = await Promise.all(inForce.map((s) => this.view(tenantId, s, offers, skus)));
+    return views.filter((v) => !wanted || v.productName.toLowerCase().includes(wanted)).sort((a, b) => a.productName.localeCompare(b.productName) || a.id.localeCompare(b.id));
+  }
+
+  async get(tenantId: string, subscriptionId: string): Promise<SubscriptionView | undefined> {
+    let subscription: CommerceSubscription;
+    try {
+      subscription = await this.deps.commerce.getSubscription(tenantId, subscriptionId);
+    } catch (error) {
+      if (error instanceof ConnectorError && error.kind === 'not-found') return undefined;
+      throw error;
+    }
+    const [offers, skus] = await Promise.all([this.deps.catalog.offers(tenantId), this.deps.directory.listSubscribedSkus(tenantId)]);
+    return this.view(tenantId, subscription, offers, skus);
+  }
+
+  /** Checks a change before the admin confirms it; nothing is stored or sent. */
+  async prepare(actor: Actor, subscriptionId: string, action: SubscriptionAction, seats?: number): Promise<PrepareResult> {
+    if (!(await this.isAdmin(actor))) return { ok: false, reason: 'not-admin', message: 'Only admins can change subscriptions.' };
+    const view = await this.get(actor.tenantId, subscriptionId);
+    if (!view) return { ok: false, reason: 'not-found', message: 'I can’t find that subscription in your tenant any more. Type **subscriptions** to see the current list.' };
+    const plan = planChange(view.terms, view.id, action, seats, { freeSeats: view.free ?? 0, removableExact: view.removable.exact }, this.now());
+    if (!plan.ok) return { ok: false, reason: 'refused', message: plan.message, view, alternatives: plan.alternatives };
+    const added = seatsAdded(plan.change);
+    // One id per drawn confirmation: clicking its Confirm twice opens one request.
+    const confirmationId = randomBytes(12).toString('hex');
+    return { ok: true, view, change: plan.change, summary: plan.summary, confirmationId, ...(added > 0 && view.unitPrice && { costDelta: monthlyCost(view.unitPrice, added) }) };
+  }
+
+  /**
+   * The admin confirmed: check again against the subscription as it is now (refusing if the
+   * card was drawn from other numbers), then open a request through the approval policies.
+   */
+  async submit(actor: Actor, input: { subscriptionId: string; action: SubscriptionAction; seats?: number; version: string; confirmationId: string; reason?: string }): Promise<SubmitResult> {
+    const id = requestIdFor(actor.tenantId, input.confirmationId);
+    const already = await this.deps.requestService.get(actor.tenantId, id);
+    if (already) return { ok: true, request: already }; // a second click on the same Confirm
+    const prepared = await this.prepare(actor, input.subscriptionId, input.action, input.seats);
+    if (!prepared.ok) return prepared;
+    const { view, change } = prepared;
+    if (view.version !== input.version) {
+      return { ok: false, reason: 'stale', view, message: 'This subscription changed since the card was drawn, so nothing was done. Here it is as it is now; check the numbers and try again.' };
+    }
+    const busy = (await this.deps.requests.openChangesFor(actor.tenantId, view.id))[0];
+    if (busy) return { ok: false, reason: 'busy', view, message: `${busy.id} is already changing this subscription (${busy.change ? describeChange(busy.change) : 'a change'}, ${busy.status}). Wait for it to finish, or cancel it, before starting another.` };
+
+    const policies = await this.deps.policies.list(actor.tenantId);
+    const unitPrice = view.unitPrice ?? { amount: '0', currency: policies[0]?.currency ?? 'USD' };
+    const added = seatsAdded(change);
+    const reason = input.reason?.trim().slice(0, 1000) ?? '';
+    const evaluation = evaluatePolicy(policies, { productId: view.productId ?? view.offerId, monthlyCost: monthlyCost(unitPrice, added), freeSeats: added > 0 ? 0 : 1, quantity: Math.max(1, added) });
+    if (evaluation.outcome === 'error') {
+      const message = evaluation.reason === 'quantity-above-maximum' ? `The approval policy "${evaluation.policy?.name}" allows at most ${evaluation.policy?.maxQuantity} seats per change. Add them in smaller steps, or raise the policy's maximum.` : evaluation.message;
+      return { ok: false, reason: 'refused', view, message };
+    }
+    if (evaluation.policy.requireJustification && added > 0 && reason === '') {
+      return { ok: false, reason: 'refused', view, message: `The approval policy "${evaluation.policy.name}" needs a reason for buying seats. Add one on the card and confirm again.` };
+    }
+    const opened = await this.deps.requestService.open(actor, {
+      beneficiary: { id: actor.aadObjectId, upn: '', name: actor.name },
+      product: { offerId: view.offerId, productId: view.productId ?? view.offerId, name: view.productName, skuPartNumber: view.skuPartNumber ?? '' },
+      quantity: added,
+      unitPrice,
+      justification: reason,
+      change,
+    }, evaluation, { id });
+    return opened.ok ? opened : { ok: false, reason: 'refused', view, message: opened.message };
+  }
+
+  /**
+   * Carries out an approved change (from the fulfilment queue). Safe to run again: a change
+   * already in place is reported done, the Partner Center calls carry the request's
+   * idempotency key, and a subscription changed by someone else meanwhile is left alone.
+   */
+  async apply(request: StoredRequest): Promise<{ kind: 'changed'; message: string }> {
+    const change = request.change;
+    if (!change) throw new Error(`Request ${request.id} is not a subscription change`);
+    const { commerce } = this.deps;
+    const tenantId = request.tenantId;
+    const requestId = request.fulfilment?.commerceRequestId ?? request.id;
+    const current = await this.get(tenantId, change.subscriptionId);
+    if (!current) throw new ConnectorError('not-found', 'The subscription no longer exists.', { service: 'partner-center' });
+
+    const progress = progressOf(change, snapshotOf(current.terms));
+    if (progress === 'changed') {
+      throw new ConnectorError('invalid-request', `The subscription changed after this was asked (it now has ${current.bought} seats, ${current.status}, auto-renew ${current.autoRenewEnabled ? 'on' : 'off'}), so nothing was done. Review it with "subscriptions" and ask again.`, { service: 'quartermaster' });
+    }
+    if (progress === 'to-do') {
+      // The rules are checked again: days may have passed since the admin confirmed.
+      const plan = planChange(current.terms, current.id, change.action, change.seats, { freeSeats: current.free ?? 0, removableExact: current.removable.exact }, this.now());
+      if (!plan.ok) throw new ConnectorError('invalid-request', `${plan.message}`, { service: 'quartermaster' });
+      await this.call(tenantId, change, requestId);
+      if (change.action === 'add-seats') {
+        await this.deps.seatLots.add(tenantId, change.subscriptionId, { quantity: change.seats ?? 0, purchasedAt: this.now().toISOString() }, request.id);
+      }
+    }
+    const after = (await this.get(tenantId, change.subscriptionId)) ?? current;
+    await this.deps.audit.record({
+      tenantId,
+      actorId: request.requester.aadObjectId,
+      actorName: request.requester.name,
+      action: `subscription.${change.action}`,
+      target: `${request.product.name} (${change.subscriptionId})`,
+      before: auditSnapshot(change.before),
+      after: { ...auditSnapshot(snapshotOf(after.terms)), request: request.id },
+    });
+    return { kind: 'changed', message: `${describeChange(change)} on ${request.product.name}: done.` };
+  }
+
+  advice(error: ConnectorError, request: StoredRequest): string {
+    return changeAdvice(error, request);
+  }
+
+  private async call(tenantId: string, change: SubscriptionChange, requestId: string): Promise<void> {
+    const { commerce } = this.deps;
+    const id = change.subscriptionId;
+    switch (change.action) {
+      case 'add-seats':
+      case 'remove-seats':
+        await commerce.setQuantity(tenantId, id, change.after.quantity, requestId);
+        return;
+      case 'reduce-at-renewal':
+        await commerce.scheduleNextTerm(tenantId, id, change.after.scheduledQuantity ?? null, requestId);
+        return;
+      case 'cancel-scheduled-change':
+        await commerce.scheduleNextTerm(tenantId, id, null, requestId);
+        return;
+      case 'suspend':
+      case 'reactivate':
+      case 'cancel':
+        await commerce.updateSubscription(tenantId, id, { status: change.after.status as 'active' | 'suspended' | 'deleted' }, requestId);
+        return;
+      case 'auto-renew-on':
+      case 'auto-renew-off':
+        await commerce.updateSubscription(tenantId, id, { autoRenewEnabled: change.after.autoRenewEnabled }, requestId);
+        return;
+    }
+  }
+
+  private async view(tenantId: string, s: CommerceSubscription, offers: readonly CatalogOffer[], skus: readonly SubscribedSku[]): Promise<SubscriptionView> {
+    const offer = offers.find((o) => o.offerId.toLowerCase() === s.offerId.toLowerCase());
+    const sku = offer && skus.find((k) => k.skuPartNumber.toLowerCase() === offer.skuPartNumber.toLowerCase());
+    const termDuration = s.termDuration === 'P1M' ? 'P1M' : 'P1Y';
+    const commitmentEndDate = s.commitmentEndDate ? toUtc(s.commitmentEndDate) : new Date(0).toISOString();
+    const recorded = await this.deps.seatLots.list(tenantId, s.id);
+    const { lots, exact } = reconcileLots(s.quantity, s.refundOptions ?? [], recorded, this.now());
+    const terms: SubscriptionView['terms'] = {
+      status: s.status,
+      quantity: s.quantity,
+      lots,
+      commitmentEndDate,
+      autoRenewEnabled: s.autoRenewEnabled,
+      termDuration,
+      ...(s.scheduledNextTerm && { scheduledQuantity: s.scheduledNextTerm.quantity }),
+    };
+    const removable = removableSeats(terms, this.now());
+    const free = sku ? Math.max(0, Math.min(sku.enabledUnits - sku.consumedUnits, s.quantity)) : undefined;
+    return {
+      id: s.id,
+      productName: offer?.name ?? s.offerName,
+      offerId: s.offerId,
+      ...(offer && { productId: offer.productId, skuPartNumber: offer.skuPartNumber, unitPrice: offer.unitPrice }),
+      status: s.status,
+      bought: s.quantity,
+      ...(sku && { assigned: sku.consumedUnits, free }),
+      termDuration,
+      billingCycle: s.billingCycle,
+      commitmentEndDate,
+      autoRenewEnabled: s.autoRenewEnabled,
+      ...(s.scheduledNextTerm && { scheduledQuantity: s.scheduledNextTerm.quantity }),
+      removable: { seats: removable.seats, ...(removable.until && { until: removable.until }), exact },
+      terms,
+      version: snapshotVersion(snapshotOf(terms)),
+    };
+  }
+}
+
+function auditSnapshot(s: SubscriptionSnapshot) {
+  return { quantity: s.quantity, status: s.status, autoRenew: s.autoRenewEnabled, ...(s.scheduledQuantity !== undefined && { quantityAtRenewal: s.scheduledQuantity }) };
+}
+
+/** What to do next when Partner Center refused a change, for the admin who asked. */
+export function changeAdvice(error: ConnectorError, request: StoredRequest): string {
+  const product = request.product.name;
+  switch (error.kind) {
+    case 'cannot-decrease':
+      return `Partner Center refused: those ${product} seats are past their 7-day window (800090). Use "Reduce at renewal" on the subscription instead.`;
+    case 'subscription-suspended':
+      return `The ${product} subscription is suspended, and a suspended subscription cannot be changed (800091). Reactivate it first.`;
+    case 'quantity-out-of-range':
+      return `Partner Center refused the new seat count for ${product} (out of range for this offer).`;
+    case 'order-in-progress':
+      return `Partner Center is still processing an earlier change to ${product}. Try again in a few minutes.`;
+    case 'unauthorized':
+      return 'Quartermaster is not allowed to change subscriptions in your tenant any more (the connection needs attention). Reconnect it, then try again.';
+    case 'not-found':
+      return `The ${product} subscription no longer exists in Partner Center.`;
+    default:
+      return error.message;
+  }
+}

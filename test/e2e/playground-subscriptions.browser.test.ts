@@ -1,0 +1,204 @@
+// Subscription management as an admin does it, in a real client: Alex Wilber (an admin)
+// in the Microsoft 365 Agents Playground, in headless Chromium. He lists subscriptions,
+// adds Visio seats (approved by his manager, Adele, who answers from her own chat through
+// the test connector), tries to remove Power BI seats outside the 7-day window, takes the
+// renewal path the card offers instead, and finds the change in the audit log.
+//
+// Needs Chromium at /usr/bin/chromium, like playground-approval.browser.test.ts (whose
+// notes on the Playground apply here). Screenshots go to test-results/playground-subscriptions-*.png;
+// with UPDATE_SCREENSHOTS=1 the refusal with its alternatives also refreshes
+// docs/screenshots/playground-subscriptions.png.
+import { mkdirSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Browser, Locator } from 'playwright-core';
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import { ChildProcesses } from '../../src/local/child-processes.js';
+import { PLAYGROUND_USERS } from '../../src/local/playground-users.js';
+import { createLogger } from '../../src/logger.js';
+import { projectRoot } from '../../src/paths.js';
+import { DEMO_GROUPS, DEMO_SUBSCRIPTIONS, DEMO_TENANT_ID } from '../../src/sandbox/index.js';
+import { BotHarness, DEMO } from '../harness/bot-harness.js';
+import { launchLoopbackChromium, loopbackContext, requireChromium, skipBrowserTests } from '../harness/browser.js';
+import { KNOWN_PLAYGROUND_WARNINGS, PlaygroundPage, playgroundFor, runCleanUpSteps, UI_TIMEOUT } from '../harness/playground-page.js';
+
+const ALEX = PLAYGROUND_USERS.find((u) => u.key === 'alex')!;
+const DOCS_SCREENSHOT = join(projectRoot, 'docs', 'screenshots', 'playground-subscriptions.png');
+
+describe.skipIf(skipBrowserTests)('Subscription management in the Agents Playground', () => {
+  let harness: BotHarness | undefined;
+  let children: ChildProcesses | undefined;
+  let browser: Browser | undefined;
+  let alex: PlaygroundPage;
+  const workDirs: string[] = [];
+  const blocked = new Set<string>();
+
+  const seats = (id: string) => harness!.sandbox.state.subscriptions(DEMO_TENANT_ID).find((s) => s.id === id)!.lots.reduce((n, lot) => n + lot.quantity, 0);
+  const subscription = (id: string) => harness!.sandbox.state.subscriptions(DEMO_TENANT_ID).find((s) => s.id === id)!;
+  /** The item of the list card that shows `product`. */
+  const listItem = (product: string): Locator => alex.cards('Subscriptions').locator('.ac-container').filter({ hasText: product }).filter({ has: alex.page.getByRole('button', { name: 'Manage' }) }).last();
+  /** Alex's chat bubble saying `text` exactly. */
+  const bubble = (text: string | RegExp) => alex.page.getByText(text).and(alex.page.locator('p'));
+
+  async function cleanUp(): Promise<void> {
+    const steps: [string, () => Promise<unknown> | undefined][] = [
+      ['browser', () => browser?.close()],
+      ['playground', () => children?.stopAll()],
+      ['bot', () => harness?.stop()],
+      ['work dirs', async () => workDirs.splice(0).forEach((dir) => rmSync(dir, { recursive: true, force: true }))],
+      ['environment', async () => vi.unstubAllEnvs()],
+    ];
+    browser = undefined;
+    await runCleanUpSteps('playground subscriptions test', steps);
+    children = undefined;
+    harness = undefined;
+  }
+
+  beforeAll(async () => {
+    requireChromium();
+    try {
+      // Two Visio seats (30 USD a month) need only Alex's manager: the second stage starts above 100.
+      harness = await BotHarness.start({ policy: { currency: 'USD', autoApproveBelow: '50', secondStageAbove: '100', approverGroupId: DEMO_GROUPS.licenseApprovers } });
+      await harness.personalChat(DEMO.adele).install();
+      children = new ChildProcesses(createLogger('silent'));
+      vi.stubEnv('APPLICATION_INSIGHTS_NO_STATSBEAT', '1');
+      const url = await playgroundFor(children, ALEX, harness.qm.url, workDirs);
+      browser = await launchLoopbackChromium();
+      alex = await PlaygroundPage.open(await loopbackContext(browser, blocked), ALEX, url, 'playground-subscriptions');
+    } catch (error) {
+      await cleanUp();
+      throw error;
+    }
+  }, 150_000);
+
+  afterEach(async (context) => {
+    if (context.task.result?.state === 'fail' && browser) await alex?.shot(`failed-${context.task.name.replace(/\W+/g, '-').slice(0, 50)}`).catch(() => undefined);
+  });
+
+  afterAll(async () => {
+    await cleanUp();
+  }, 60_000);
+
+  it('lists the subscriptions with seats, renewal and what can be removed', async () => {
+    await alex.say('subscriptions');
+    const list = alex.cards('Subscriptions');
+    await expect.poll(() => list.count(), { timeout: UI_TIMEOUT }).toBe(1);
+    const text = await list.innerText();
+    for (const name of ['Microsoft 365 E3', 'Power BI Pro', 'Visio Plan 2', 'Teams Premium']) expect(text).toContain(name);
+    expect(text).toContain('5 bought');
+    expect(text).toContain('None now: the 7-day window has closed');
+    await alex.shot('1-list');
+  });
+
+  it('adds two Visio seats after his manager approves', async () => {
+    await listItem('Visio Plan 2').getByRole('button', { name: 'Manage' }).click();
+    const detail = alex.cards('Removable now');
+    await expect.poll(() => detail.count(), { timeout: UI_TIMEOUT }).toBe(1);
+    await detail.getByRole('button', { name: 'Add seats' }).click();
+    await detail.getByRole('spinbutton', { name: /Seats to add/ }).fill('2');
+    await alex.shot('2-add-seats');
+    await detail.getByRole('button', { name: 'Review' }).click();
+
+    const confirm = alex.cards('Please confirm');
+    await expect.poll(() => confirm.count(), { timeout: UI_TIMEOUT }).toBe(1);
+    expect(await confirm.innerText()).toContain('Add 2 seats (5 → 7)');
+    expect(await confirm.innerText()).toContain('+30.00 USD per month');
+    await confirm.getByRole('textbox', { name: /Reason/ }).fill('Two new designers');
+    await alex.shot('3-confirm');
+    expect(seats(DEMO_SUBSCRIPTIONS.visioPlan2)).toBe(5);
+    await confirm.getByRole('button', { name: 'Add seats' }).click();
+
+    const status = alex.cards(/Add 2 seats \(5 → 7\): Visio Plan 2/);
+    await expect.poll(() => status.innerText(), { timeout: UI_TIMEOUT }).toContain('Waiting for Adele Vance (manager)');
+    const requestId = /REQ-[0-9A-F]{8}/.exec(await status.innerText())![0];
+    const approved = await harness!.personalChat(DEMO.adele).click('approveRequest', { requestId, stageIndex: 0 });
+    expect(approved.status).toBe(200);
+
+    await expect.poll(() => bubble(`Your request ${requestId} is done. Add 2 seats (5 → 7) on Visio Plan 2: done.`).count(), { timeout: UI_TIMEOUT }).toBe(1);
+    expect(seats(DEMO_SUBSCRIPTIONS.visioPlan2)).toBe(7);
+    await expect.poll(() => status.innerText(), { timeout: UI_TIMEOUT }).toContain('Done.');
+    await alex.shot('4-added');
+  });
+
+  it('is told why Power BI seats cannot be removed now, and schedules the decrease for renewal instead', async () => {
+    await alex.say('subscriptions power');
+    await expect.poll(() => listItem('Power BI Pro').count(), { timeout: UI_TIMEOUT }).toBeGreaterThan(0);
+    await listItem('Power BI Pro').getByRole('button', { name: 'Manage' }).click();
+    const detail = alex.cards('Removable now');
+    await expect.poll(() => detail.count(), { timeout: UI_TIMEOUT }).toBe(1);
+    await detail.getByRole('button', { name: 'Remove seats' }).click();
+    await detail.getByRole('spinbutton', { name: /Seats to remove/ }).fill('2');
+    await detail.getByRole('button', { name: 'Review' }).click();
+
+    // The same card comes back with why not, and the two ways that do work.
+    await expect.poll(() => detail.innerText(), { timeout: UI_TIMEOUT }).toContain('Seats can only be removed within 7 days of buying them');
+    expect(await detail.getByRole('button', { name: 'Turn off auto-renew' }).count()).toBeGreaterThan(0);
+    await detail.scrollIntoViewIfNeeded();
+    await alex.shot('5-refused-with-alternatives');
+    if (process.env.UPDATE_SCREENSHOTS) {
+      await alex.messageBox().blur();
+      await alex.page.mouse.move(640, 860);
+      mkdirSync(join(projectRoot, 'docs', 'screenshots'), { recursive: true });
+      await alex.page.screenshot({ path: DOCS_SCREENSHOT });
+    }
+
+    await detail.getByRole('button', { name: 'Reduce at renewal' }).first().click();
+    const after = detail.getByRole('spinbutton', { name: /Seats after renewal/ });
+    await after.fill('8');
+    await detail.getByRole('button', { name: 'Review' }).click();
+    const confirm = alex.cards('Please confirm');
+    await expect.poll(() => confirm.innerText(), { timeout: UI_TIMEOUT }).toContain('Renew with 8 seats instead of 10');
+    await confirm.getByRole('button', { name: 'Reduce at renewal' }).click();
+
+    const status = alex.cards(/Reduce to 8 seats at renewal/);
+    await expect.poll(() => status.count(), { timeout: UI_TIMEOUT }).toBeGreaterThan(0);
+    await expect.poll(() => bubble(/is done\. Reduce to 8 seats at renewal on \d{4}-\d{2}-\d{2} on Power BI Pro: done\./).count(), { timeout: UI_TIMEOUT }).toBe(1);
+    expect(subscription(DEMO_SUBSCRIPTIONS.powerBiPro).scheduledNextTermInstructions?.quantity).toBe(8);
+    expect(seats(DEMO_SUBSCRIPTIONS.powerBiPro)).toBe(10);
+    await alex.shot('6-scheduled');
+  });
+
+  it('finds the change in the audit log', async () => {
+    await alex.say('audit reduce-at-renewal');
+    const audit = alex.cards('Audit log');
+    await expect.poll(() => audit.innerText(), { timeout: UI_TIMEOUT }).toContain('subscription.reduce-at-renewal');
+    expect(await audit.innerText()).toContain('"quantityAtRenewal":8');
+    await audit.scrollIntoViewIfNeeded();
+    await alex.shot('7-audit');
+  });
+
+  it('gets reclaim suggestions on demand, and renewal and seat alerts as cards from the jobs', async () => {
+    await alex.say('reclaim');
+    const reclaim = alex.cards('Licenses to reclaim');
+    await expect.poll(() => reclaim.count(), { timeout: UI_TIMEOUT }).toBe(1);
+    expect(await reclaim.getByRole('button', { name: 'Remove license' }).count()).toBeGreaterThan(0);
+    await reclaim.scrollIntoViewIfNeeded();
+    await alex.shot('8-reclaim');
+
+    // The jobs run on their schedules in production; here they run now, and the cards arrive in his open chat.
+    // Every license has free seats now, so first someone suspends Teams Premium in the portal.
+    subscription(DEMO_SUBSCRIPTIONS.teamsPremium).status = 'suspended';
+    await harness!.qm.licenseAlerts.renewals.run(new Date());
+    await harness!.qm.licenseAlerts.seats.run(new Date());
+    const renewal = alex.cards(/Microsoft 365 E3 renews in/);
+    await expect.poll(() => renewal.count(), { timeout: UI_TIMEOUT }).toBe(1);
+    expect(await renewal.getByRole('button', { name: 'Turn off auto-renew' }).count()).toBe(1);
+    const seatAlert = alex.cards(/Microsoft Teams Premium/).filter({ hasText: 'Before' });
+    await expect.poll(() => seatAlert.count(), { timeout: UI_TIMEOUT }).toBeGreaterThan(0);
+    await seatAlert.last().scrollIntoViewIfNeeded();
+    await alex.shot('9-alerts');
+
+    // The renewal card's button leads to the same confirmation as the subscription card.
+    await renewal.getByRole('button', { name: 'Turn off auto-renew' }).click();
+    await expect.poll(() => alex.cards('Please confirm').count(), { timeout: UI_TIMEOUT }).toBe(1);
+    expect(await alex.cards('Please confirm').innerText()).toContain('Turn auto-renew off');
+  });
+
+  it('had no failed activity, error card, card warning or page error along the way', async () => {
+    const activities = await alex.loggedActivities();
+    expect(activities.filter(([, status]) => status >= 400)).toEqual([]);
+    expect(await alex.page.getByText(/Something went wrong|Sorry, that did not work|try again in a minute/).count()).toBe(0);
+    expect((await alex.warnings()).filter((line) => !KNOWN_PLAYGROUND_WARNINGS.some((known) => known.test(line)))).toEqual([]);
+    expect(alex.pageErrors).toEqual([]);
+    expect([...blocked].filter((origin) => !origin.endsWith('.cdn.office.net'))).toEqual([]);
+  });
+});

@@ -1,0 +1,65 @@
+// Renewal alerts against Azurite and the sandbox emulators: subscriptions renewing within 30
+// days with unused seats, one card per (subscription, renewal date) whatever the number of runs,
+// instances and restarts.
+import { describe, expect, it } from 'vitest';
+import { DEMO_SUBSCRIPTIONS, DEMO_TENANT_ID, OTHER_TENANT_ID } from '../../src/sandbox/index.js';
+import { alertServicesPerTest } from './fixture.js';
+
+const f = alertServicesPerTest();
+const DAY_MS = 24 * 60 * 60 * 1000;
+
+describe('which renewals are due', () => {
+  it('finds E3 (25 seats, 5 unused) and Power BI Pro (10 seats, 4 unused), not those renewing later or not at all', async () => {
+    const due = await f.renewals.due(DEMO_TENANT_ID, new Date());
+    expect(due.map((d) => [d.id, d.quantity, d.free, d.suggestedQuantity])).toEqual(
+      expect.arrayContaining([
+        [DEMO_SUBSCRIPTIONS.m365E3, 25, 5, 20],
+        [DEMO_SUBSCRIPTIONS.powerBiPro, 10, 4, 6],
+      ]),
+    );
+    // Visio renews in about 265 days; Teams Premium has auto-renew off (it ends, it does not renew).
+    expect(due).toHaveLength(2);
+    expect(due.find((d) => d.id === DEMO_SUBSCRIPTIONS.m365E3)!.message).toContain('Reduce it to 20 at renewal');
+  });
+
+  it('leaves out a subscription whose decrease is already scheduled', async () => {
+    await f.connectors.commerce.scheduleNextTerm(DEMO_TENANT_ID, DEMO_SUBSCRIPTIONS.m365E3, 20, 'test-schedule-20');
+    expect((await f.renewals.due(DEMO_TENANT_ID, new Date())).map((d) => d.id)).toEqual([DEMO_SUBSCRIPTIONS.powerBiPro]);
+  });
+
+  it('is quiet more than 30 days before', async () => {
+    expect(await f.renewals.due(DEMO_TENANT_ID, new Date(Date.now() - 40 * DAY_MS))).toEqual([]);
+  });
+});
+
+describe('the daily job', () => {
+  it('sends each alert once over several days of runs, and again for a tenant only when its seats become unused', async () => {
+    const now = new Date();
+    expect(await f.renewals.run(now)).toEqual({ sent: 2, alreadySent: 0, failed: 1 }); // the unknown tenant fails alone
+    expect(await f.renewals.run(new Date(now.getTime() + DAY_MS))).toEqual({ sent: 0, alreadySent: 2, failed: 1 });
+    expect(await f.secondInstance().renewals.run(new Date(now.getTime() + 2 * DAY_MS))).toEqual({ sent: 0, alreadySent: 2, failed: 1 });
+    expect(f.alerts.renewals.map((a) => [a.tenantId, a.id]).sort()).toEqual([
+      [DEMO_TENANT_ID, DEMO_SUBSCRIPTIONS.m365E3],
+      [DEMO_TENANT_ID, DEMO_SUBSCRIPTIONS.powerBiPro],
+    ].sort());
+    expect(await f.ledger.count(DEMO_TENANT_ID, 'renewal')).toBe(2);
+    // Fabrikam uses both of its seats: nothing to say.
+    expect(await f.ledger.count(OTHER_TENANT_ID, 'renewal')).toBe(0);
+  });
+
+  it('sends once when two instances run at the same moment', async () => {
+    const now = new Date();
+    const results = await Promise.all([f.renewals.run(now), f.secondInstance().renewals.run(now), f.secondInstance().renewals.run(now)]);
+    expect(results.reduce((n, r) => n + r.sent, 0)).toBe(2);
+    expect(f.alerts.renewals).toHaveLength(2);
+  });
+
+  it('tries again the next day when no admin could be reached', async () => {
+    const now = new Date();
+    f.alerts.reach = 0;
+    expect((await f.renewals.run(now)).sent).toBe(0);
+    expect(await f.ledger.count(DEMO_TENANT_ID, 'renewal')).toBe(0);
+    f.alerts.reach = 1;
+    expect((await f.renewals.run(new Date(now.getTime() + DAY_MS))).sent).toBe(2);
+  });
+});
