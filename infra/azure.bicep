@@ -75,6 +75,8 @@ var tableNames = [
   'qmLeases' // job leases so that one instance runs each job window
   'qmAlerts' // alert ledger (one row per alert sent), seat states per tenant, removal locks
   'qmSeatLots' // seats Quartermaster bought per subscription, to size Partner Center's refund windows
+  'qmDeliveries' // outbox delivery ledger: one row per message by dedupe key, blocked conversations, dead letters
+  'qmConsentStates' // single-use consent `state` values (hashed), 10-minute expiry
 ]
 var queueNames = [
   'fulfilment' // approved license requests waiting to be ordered (slow work, off the invoke path)
