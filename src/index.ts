@@ -34,6 +34,7 @@ import { WorkQueues } from './storage/queues.js';
 import { RequestRepository } from './storage/requests.js';
 import { SettingsRepository } from './storage/settings.js';
 import { SeatLotRepository } from './storage/seat-lots.js';
+import { PurchaseLocks } from './storage/purchase-locks.js';
 import { SubscriptionService } from './services/subscriptions.js';
 import { AdminCards } from './notify/admin-cards.js';
 import { ReclaimService } from './services/reclaim.js';
@@ -105,7 +106,7 @@ export async function startQuartermaster(config: ResolvedConfig, log = createLog
   const requestService = new RequestService({ catalog, directory: connectors.directory, requests, policies, roles, audit, notifications: notifier, enqueueFulfilment });
   const approvals = new ApprovalService({ requests, audit, notifications: notifier, enqueueFulfilment });
   const subscriptions = new SubscriptionService({ commerce: connectors.commerce, directory: connectors.directory, catalog, seatLots: new SeatLotRepository(store), requests, requestService, policies, roles, audit });
-  const fulfilment = new FulfilmentService({ catalog, commerce: connectors.commerce, directory: connectors.directory, requests, policies, audit, notifications: notifier, subscriptionChanges: subscriptions, log });
+  const fulfilment = new FulfilmentService({ catalog, commerce: connectors.commerce, directory: connectors.directory, requests, policies, audit, notifications: notifier, subscriptionChanges: subscriptions, locks: new PurchaseLocks(store), log });
   const reminders = new ReminderService({ requests, notifications: notifier, audit });
   // License alerts (reclaim, renewals, seats): cards to every admin's 1:1 chat.
   const adminCards = new AdminCards({ messenger: new Messenger(adapter, config.bot.appId ?? '', log), conversations, roles, cards, log });

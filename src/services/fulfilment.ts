@@ -8,11 +8,15 @@ import type { HandlerResult } from '../jobs/queue-worker.js';
 import type { Logger } from '../logger.js';
 import type { AuditLog } from '../storage/audit-log.js';
 import type { PolicyRepository } from '../storage/policies.js';
+import type { PurchaseIntent, PurchaseLocks } from '../storage/purchase-locks.js';
 import type { FulfilmentProgress, RequestRepository, StoredRequest } from '../storage/requests.js';
 import type { CatalogService } from './catalog.js';
 import type { RequestNotifications } from './notifications.js';
 import type { FulfilmentJob } from './requests.js';
 import { commerceRequestIdFor, summary } from './requests.js';
+
+/** Longer than a purchase takes and than a throttled retry waits, so a live holder keeps it. */
+const PURCHASE_LOCK_MS = 2 * 60_000;
 
 type Outcome = { kind: 'assigned' | 'purchased' | 'changed'; message: string };
 
@@ -35,6 +39,7 @@ export class FulfilmentService {
       audit: AuditLog;
       notifications: RequestNotifications;
       subscriptionChanges: SubscriptionChanges;
+      locks: PurchaseLocks;
       log: Logger;
       now?: () => Date;
     },
@@ -108,12 +113,7 @@ export class FulfilmentService {
     const progress = request.fulfilment ?? { commerceRequestId: commerceRequestIdFor(request.id) };
     const subscription = (await commerce.listSubscriptions(request.tenantId)).find((s) => s.offerId.toLowerCase() === request.product.offerId.toLowerCase() && s.status === 'active');
     if (subscription) {
-      // Decide the new seat count once: a retry must not add the shortfall again.
-      const targetQuantity = progress.targetQuantity ?? subscription.quantity + shortfall;
-      await this.record(request, { subscriptionId: subscription.id, targetQuantity });
-      if (subscription.quantity < targetQuantity) {
-        await commerce.setQuantity(request.tenantId, subscription.id, targetQuantity, progress.commerceRequestId);
-      }
+      await this.raiseSeats(request, subscription.id, shortfall, progress.commerceRequestId);
     } else {
       const billingCycle = (await this.deps.catalog.offer(request.tenantId, request.product.offerId))?.billingCycle ?? 'monthly';
       const order = await commerce.createOrder(request.tenantId, { offerId: request.product.offerId, quantity: shortfall, billingCycle }, progress.commerceRequestId);
@@ -121,6 +121,53 @@ export class FulfilmentService {
     }
     await this.record(request, { purchased: true });
     await this.deps.audit.record({ tenantId: request.tenantId, actorId: 'system', actorName: 'Quartermaster', action: 'license.purchased', target: request.id, after: { product: request.product.name, seats: shortfall, subscription: subscription?.id ?? 'new order' } });
+  }
+
+  /**
+   * Adds `shortfall` seats to the subscription under its purchase lock: read the count, write
+   * down the target (on the lock and on the request), set it, record it. A retry of the same
+   * request still holds the lock and knows from the count whether its change landed; a lock
+   * taken over from a request that died is settled for that request first.
+   */
+  private async raiseSeats(request: StoredRequest, subscriptionId: string, shortfall: number, commerceRequestId: string): Promise<void> {
+    const { locks, commerce, requests } = this.deps;
+    const tenantId = request.tenantId;
+    const lock = await locks.acquire(tenantId, subscriptionId, request.id, PURCHASE_LOCK_MS, this.now());
+    if (!lock.ok) throw new ConnectorError('throttled', 'Another purchase for this subscription is in progress.', { service: 'quartermaster', retryAfterSeconds: 2 });
+    const current = (await commerce.getSubscription(tenantId, subscriptionId)).quantity;
+    const retry = lock.previous?.holder === request.id;
+    if (lock.previous && !retry && lock.previous.target >= 0) await this.settle(tenantId, lock.previous, current);
+
+    // Our own earlier attempt, or whoever settled it, may have decided already.
+    const mine = (await requests.get(tenantId, request.id))?.value.fulfilment;
+    if (!mine?.purchased) {
+      const declared = retry && lock.previous!.target >= 0 ? lock.previous!.target : undefined;
+      const target = declared ?? current + shortfall;
+      const etag = await locks.declare(tenantId, subscriptionId, request.id, lock.etag, declared !== undefined ? lock.previous!.base : current, target, PURCHASE_LOCK_MS, this.now());
+      await this.record(request, { subscriptionId, targetQuantity: target });
+      try {
+        // Below the target: the change did not land (or not yet): send it (same MS-RequestId).
+        if (current < target) await commerce.setQuantity(tenantId, subscriptionId, target, commerceRequestId);
+      } catch (error) {
+        // Throttled or down: keep the lock, the retry comes back to it. Refused: let others buy.
+        if (!(error instanceof ConnectorError && error.transient)) await locks.release(tenantId, subscriptionId, etag);
+        throw error;
+      }
+      await this.record(request, { purchased: true });
+      await locks.release(tenantId, subscriptionId, etag);
+      return;
+    }
+    await locks.release(tenantId, subscriptionId, lock.etag);
+  }
+
+  /** A request died holding the lock: did its change land? Tell its request either way. */
+  private async settle(tenantId: string, previous: PurchaseIntent, current: number): Promise<void> {
+    const landed = current >= previous.target;
+    this.deps.log.warn({ requestId: previous.holder, landed }, 'took over a purchase lock from a request that stopped');
+    await this.deps.requests.mutate(tenantId, previous.holder, (r) => {
+      const { targetQuantity: _dropped, ...rest } = r.fulfilment ?? { commerceRequestId: commerceRequestIdFor(r.id) };
+      return { ...r, fulfilment: landed ? { ...rest, targetQuantity: previous.target, purchased: true } : rest };
+    });
   }
 
   /** Saves fulfilment progress on the stored request (and on our copy). */

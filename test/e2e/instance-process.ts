@@ -1,0 +1,16 @@
+// One Quartermaster instance as its own OS process, for test/e2e/several-processes.test.ts:
+// the test passes the whole configuration and the loopback emulators' endpoints (which the
+// test process runs, so that every instance buys from the same Partner Center) in
+// QM_INSTANCE as JSON. Prints "READY <url>" once it listens; SIGTERM stops it gracefully.
+import { createConnectors, type SandboxEndpoints } from '../../src/connectors/index.js';
+import { startQuartermaster, type ResolvedConfig } from '../../src/index.js';
+import { createLogger } from '../../src/logger.js';
+
+const { config, sandbox, instanceName } = JSON.parse(process.env.QM_INSTANCE ?? '{}') as { config: ResolvedConfig; sandbox: SandboxEndpoints; instanceName: string };
+const log = createLogger(config.logLevel);
+const connectors = createConnectors({ mode: 'sandbox', sandbox, retry: { minDelayMs: 20, maxDelayMs: 200 } }, log);
+const qm = await startQuartermaster(config, log, { connectors, instanceName });
+console.log(`READY ${qm.url}`);
+process.once('SIGTERM', () => {
+  void qm.stop().then(() => process.exit(0), () => process.exit(1));
+});
