@@ -18,33 +18,35 @@ export interface QueueWorkerOptions<T> {
   visibilitySeconds?: number;
   idlePollMs?: number;
   batchSize?: number;
+  /** Receive loops run side by side (a slow message holds up only its own loop's batch). */
+  loops?: number;
   /** Delay before a failed message is tried again (default 2^attempt s, at most 5 min). */
   backoffSeconds?: (attempt: number) => number;
 }
 
 export class QueueWorker<T> {
   private running = false;
-  private loop: Promise<void> | undefined;
-  private wake: (() => void) | undefined;
+  private loop: Promise<unknown> | undefined;
+  private readonly wakers = new Set<() => void>();
 
   constructor(private readonly options: QueueWorkerOptions<T>) {}
 
   start(): void {
     if (this.running) return;
     this.running = true;
-    this.loop = this.run();
+    this.loop = Promise.all(Array.from({ length: this.options.loops ?? 1 }, () => this.run()));
   }
 
   /** Finishes the messages in hand, then stops. */
   async stop(): Promise<void> {
     this.running = false;
-    this.wake?.();
+    this.nudge();
     await this.loop;
   }
 
   /** Polls now instead of at the next idle tick (after sending a message ourselves). */
   nudge(): void {
-    this.wake?.();
+    for (const wake of this.wakers) wake();
   }
 
   private async run(): Promise<void> {
@@ -83,11 +85,13 @@ export class QueueWorker<T> {
 
   private idle(ms: number): Promise<void> {
     return new Promise((resolve) => {
-      const timer = setTimeout(resolve, ms);
-      this.wake = () => {
+      const wake = () => {
         clearTimeout(timer);
+        this.wakers.delete(wake);
         resolve();
       };
+      const timer = setTimeout(wake, ms);
+      this.wakers.add(wake);
     });
   }
 }

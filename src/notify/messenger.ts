@@ -29,10 +29,12 @@ export class Messenger {
     });
   }
 
-  async postText(reference: Partial<ConversationReference>, text: string): Promise<void> {
+  async postText(reference: Partial<ConversationReference>, text: string): Promise<string | undefined> {
+    let id: string | undefined;
     await this.continue(reference, async (context) => {
-      await context.sendActivity(text);
+      id = (await context.sendActivity(text))?.id;
     });
+    return id;
   }
 
   private async continue(reference: Partial<ConversationReference>, logic: (context: TurnContext) => Promise<void>): Promise<void> {

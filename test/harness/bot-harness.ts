@@ -66,7 +66,8 @@ export class BotHarness {
       logLevel: (process.env.TEST_LOG_LEVEL as ResolvedConfig['logLevel'] | undefined) ?? 'silent',
       shutdownTimeoutMs: 5000,
       bot: { appType: 'SingleTenant' },
-      storage: { kind: 'connection-string', connectionString: inject('storageConnectionString') },
+      // Outside vitest (npm run bench) the caller passes its own storage.
+      storage: overrides.storage ?? { kind: 'connection-string', connectionString: inject('storageConnectionString') },
       tablePrefix: `t${randomBytes(5).toString('hex')}`,
       bootstrapAdmins: [
         { tenantId: TENANT, aadObjectId: PATTI.aadObjectId },

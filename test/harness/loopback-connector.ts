@@ -17,6 +17,37 @@ export class LoopbackConnector {
   url = '';
   /** Makes every send slow, to hold a turn in flight. */
   delayMs = 0;
+  /**
+   * Answer like Teams when its documented limits are exceeded (429 with Retry-After):
+   * per conversation 7 / 1 s, 8 / 2 s, 60 / 30 s; per tenant 50 / 1 s, in sliding windows.
+   */
+  enforceTeamsLimits = false;
+  /** 429s answered because a limit was exceeded. */
+  throttled = 0;
+  private readonly sendTimes = new Map<string, number[]>();
+  private readonly faults: { status: number; body: unknown; headers: Record<string, string>; times: number }[] = [];
+
+  /** The next `times` sends are answered with `status` (e.g. 403 MessageWritesBlocked, 502). */
+  failNext(status: number, options: { body?: unknown; headers?: Record<string, string>; times?: number } = {}): void {
+    this.faults.push({ status, body: options.body ?? { error: { code: 'ServiceError', message: `Injected ${status}` } }, headers: options.headers ?? {}, times: options.times ?? 1 });
+  }
+
+  private overLimit(tenantId: string, conversationId: string, now: number): boolean {
+    const windows: [string, number, number][] = [
+      [`c|${conversationId}`, 7, 1000],
+      [`c|${conversationId}`, 8, 2000],
+      [`c|${conversationId}`, 60, 30_000],
+      [`t|${tenantId}`, 50, 1000],
+    ];
+    const over = windows.some(([key, points, ms]) => (this.sendTimes.get(key) ?? []).filter((t) => t > now - ms).length >= points);
+    if (over) return true;
+    for (const key of new Set(windows.map(([key]) => key))) {
+      const kept = (this.sendTimes.get(key) ?? []).filter((t) => t > now - 30_000);
+      kept.push(now);
+      this.sendTimes.set(key, kept);
+    }
+    return false;
+  }
 
   async start(): Promise<void> {
     this.server = createServer(async (req, res) => {
@@ -25,6 +56,23 @@ export class LoopbackConnector {
       const match = /^\/v3\/conversations\/([^/]+)\/activities(?:\/([^/]+))?$/.exec(req.url ?? '');
       if (this.delayMs) await new Promise((resolve) => setTimeout(resolve, this.delayMs));
       if (match && (req.method === 'POST' || req.method === 'PUT' || req.method === 'DELETE')) {
+        const fault = this.faults[0];
+        if (fault) {
+          if (--fault.times <= 0) this.faults.shift();
+          res.writeHead(fault.status, { 'content-type': 'application/json', ...fault.headers });
+          res.end(JSON.stringify(fault.body));
+          return;
+        }
+        if (this.enforceTeamsLimits) {
+          const parsed = body ? JSON.parse(body) : {};
+          const tenantId = parsed.conversation?.tenantId ?? parsed.channelData?.tenant?.id ?? 'unknown';
+          if (this.overLimit(tenantId, decodeURIComponent(match[1]!), Date.now())) {
+            this.throttled++;
+            res.writeHead(429, { 'content-type': 'application/json', 'retry-after': '1' });
+            res.end(JSON.stringify({ error: { code: 'TooManyRequests', message: 'Too many requests' } }));
+            return;
+          }
+        }
         this.sent.push({
           method: req.method,
           conversationId: decodeURIComponent(match[1]!),

@@ -1,0 +1,67 @@
+// Puts the delivery engine together: the `notifications` queue, the ledger, the rate limiter
+// and a worker that drains the queue on this instance. Used by the composition root, and by
+// the tests and the benchmark that drive the engine on its own.
+import type { TeamsAdapter } from '@microsoft/teams-ai';
+import type { StorageConfig } from '../config.js';
+import { QueueWorker } from '../jobs/queue-worker.js';
+import type { Logger } from '../logger.js';
+import type { ConversationReferences } from '../storage/conversation-references.js';
+import { DeliveryLedger } from '../storage/delivery-ledger.js';
+import { WorkQueues } from '../storage/queues.js';
+import type { TableStore } from '../storage/table-store.js';
+import { Messenger } from './messenger.js';
+import { DeliveryEngine, type DeliveryHooks, type OutboxMessage } from './outbox.js';
+import { DeliveryRateLimiter } from './rate-limits.js';
+
+export interface Delivery {
+  engine: DeliveryEngine;
+  worker: QueueWorker<OutboxMessage>;
+  ledger: DeliveryLedger;
+  limiter: DeliveryRateLimiter;
+}
+
+export function createDelivery(options: {
+  store: TableStore;
+  storage: Exclude<StorageConfig, { kind: 'local-azurite' }>;
+  tablePrefix: string;
+  adapter: TeamsAdapter;
+  botAppId: string;
+  conversations: ConversationReferences;
+  instanceName: string;
+  log: Logger;
+  hooks?: DeliveryHooks;
+  /** This instance's share of Teams' limits (1 / live instances). */
+  share?: () => number;
+  idlePollMs?: number;
+  /** Receive loops (32 messages each) working side by side. */
+  loops?: number;
+}): Delivery {
+  const queue = new WorkQueues(options.storage, options.tablePrefix).queue<OutboxMessage>('notifications');
+  const ledger = new DeliveryLedger(options.store, options.instanceName);
+  const limiter = new DeliveryRateLimiter(options.share);
+  let worker: QueueWorker<OutboxMessage> | undefined;
+  const engine = new DeliveryEngine({
+    queue,
+    ledger,
+    limiter,
+    sender: new Messenger(options.adapter, options.botAppId, options.log),
+    conversations: options.conversations,
+    ...(options.hooks && { hooks: options.hooks }),
+    log: options.log,
+    nudge: () => worker?.nudge(),
+  });
+  worker = new QueueWorker<OutboxMessage>({
+    name: 'notifications',
+    queue,
+    handle: (message, attempt) => engine.handle(message, attempt),
+    onPoison: (message, error) => engine.poisoned(message, error),
+    log: options.log,
+    maxAttempts: 10,
+    // Longer than any rate-limit wait, so a message being sent does not reappear meanwhile.
+    visibilitySeconds: 300,
+    batchSize: 32,
+    loops: options.loops ?? 4,
+    idlePollMs: options.idlePollMs ?? 1000,
+  });
+  return { engine, worker, ledger, limiter };
+}

@@ -1,0 +1,169 @@
+// The delivery engine: every proactive message is a small job on the `notifications` queue,
+// drained by a worker on every instance, sent within Teams' rate limits, and recorded in the
+// delivery ledger under its dedupe key.
+//
+// Exactly once, as far as it can be: a message is claimed in the ledger (ETag-checked)
+// before it is sent and marked sent right after, so a second copy of the job, a retry or
+// another instance finds it claimed or sent and does not send it again. The one window left
+// is a crash after Teams accepted the message and before the ledger says so: the claim then
+// runs out and the message is sent again (at least once beats at most once for approvals
+// and alerts). Nothing is dropped silently: what cannot be sent goes to the dead letters and
+// the admins are told.
+import type { ConversationReference } from 'botbuilder';
+import type { AdaptiveCard } from '../bot/cards.js';
+import type { HandlerResult } from '../jobs/queue-worker.js';
+import type { Logger } from '../logger.js';
+import type { ConversationReferences } from '../storage/conversation-references.js';
+import type { DeliveryLedger } from '../storage/delivery-ledger.js';
+import type { DeliveryRateLimiter } from './rate-limits.js';
+
+interface Addressed {
+  /** Dedupe key: the same logical message always has the same key. */
+  key: string;
+  tenantId: string;
+  conversationId: string;
+  /** Anything the sender wants back after delivery (e.g. to remember a card's activity id). */
+  context?: Record<string, string>;
+}
+
+export type OutboxMessage = Addressed & ({ kind: 'card'; card: AdaptiveCard } | { kind: 'text'; text: string } | { kind: 'update'; activityId: string; card: AdaptiveCard });
+
+/** What actually talks to Teams (src/notify/messenger.ts). */
+export interface ProactiveSender {
+  postCard(reference: Partial<ConversationReference>, card: AdaptiveCard): Promise<string | undefined>;
+  postText(reference: Partial<ConversationReference>, text: string): Promise<string | undefined | void>;
+  updateCard(reference: Partial<ConversationReference>, activityId: string, card: AdaptiveCard): Promise<void>;
+}
+
+export interface OutboxQueue {
+  send(message: OutboxMessage): Promise<void>;
+}
+
+export interface DeliveryHooks {
+  /** After a message went out: e.g. remember where an approval card was posted. */
+  delivered?(message: OutboxMessage, activityId: string | undefined): Promise<void>;
+  /** Teams blocked the bot in a conversation (first time only). */
+  blocked?(tenantId: string, conversationId: string): Promise<void>;
+  /** A message was given up on (once per message). */
+  dead?(message: OutboxMessage, reason: string): Promise<void>;
+}
+
+/** Azure queue messages hold at most 64 KiB of base64: about 48 KiB of JSON. */
+const MAX_MESSAGE_CHARS = 46_000;
+
+export class DeliveryEngine {
+  private readonly claimMs: number;
+
+  constructor(
+    private readonly deps: {
+      queue: OutboxQueue;
+      ledger: DeliveryLedger;
+      limiter: DeliveryRateLimiter;
+      sender: ProactiveSender;
+      conversations: ConversationReferences;
+      hooks?: DeliveryHooks;
+      log: Logger;
+      /** Called after enqueueing, so a local worker picks the message up at once. */
+      nudge?: () => void;
+      /** How long a claim protects a message being sent (longer than any rate-limit wait). */
+      claimMs?: number;
+    },
+  ) {
+    this.claimMs = deps.claimMs ?? 5 * 60_000;
+  }
+
+  /** Accepts a message for delivery: once this returns, it is on the durable queue. */
+  async enqueue(message: OutboxMessage): Promise<void> {
+    const size = JSON.stringify(message).length;
+    if (size > MAX_MESSAGE_CHARS) throw new RangeError(`Outbox message ${message.key} is too large for the queue (${size} characters)`);
+    await this.deps.queue.send(message);
+    this.deps.nudge?.();
+  }
+
+  /** The queue worker's handler: send once, or say when to try again. */
+  async handle(message: OutboxMessage, attempt: number): Promise<HandlerResult> {
+    const { ledger, limiter, sender, conversations, log } = this.deps;
+    if (await ledger.isBlocked(message.tenantId, message.conversationId)) {
+      await this.giveUp(message, 'Teams blocks the bot in this conversation (MessageWritesBlocked)', false);
+      return { done: true };
+    }
+    const claim = await ledger.claim(message.tenantId, message.key, this.claimMs);
+    if (claim === 'sent' || claim === 'dead') return { done: true }; // a duplicate job
+    if (claim === 'busy') return { retryAfterSeconds: Math.ceil(this.claimMs / 1000) };
+
+    const saved = await conversations.get(message.tenantId, message.conversationId);
+    if (!saved) {
+      await this.giveUp(message, 'The conversation is unknown (the bot was never installed there, or was removed).');
+      return { done: true };
+    }
+    const slot = await limiter.acquire(message.tenantId, message.conversationId);
+    try {
+      const activityId = await this.send(sender, saved.reference, message).finally(() => slot.sent());
+      await ledger.markSent(message.tenantId, message.key, activityId);
+      await this.deps.hooks?.delivered?.(message, activityId).catch((error: unknown) => log.warn({ err: error, key: message.key }, 'after-delivery step failed'));
+      return { done: true };
+    } catch (error) {
+      return this.failed(message, error, attempt);
+    }
+  }
+
+  /** The queue gave up after too many attempts. */
+  async poisoned(message: OutboxMessage, error: unknown): Promise<void> {
+    await this.giveUp(message, `Sending kept failing: ${describe(error)}`);
+  }
+
+  private async send(sender: ProactiveSender, reference: Partial<ConversationReference>, message: OutboxMessage): Promise<string | undefined> {
+    switch (message.kind) {
+      case 'card':
+        return sender.postCard(reference, message.card);
+      case 'text':
+        return (await sender.postText(reference, message.text)) ?? undefined;
+      case 'update':
+        await sender.updateCard(reference, message.activityId, message.card);
+        return message.activityId;
+    }
+  }
+
+  private async failed(message: OutboxMessage, error: unknown, attempt: number): Promise<HandlerResult> {
+    const { ledger, log } = this.deps;
+    const failure = classify(error);
+    log.warn({ key: message.key, conversationId: message.conversationId, status: failure.status, kind: failure.kind, attempt }, 'delivery failed');
+    if (failure.kind === 'blocked') {
+      if (await ledger.block(message.tenantId, message.conversationId)) await this.deps.hooks?.blocked?.(message.tenantId, message.conversationId);
+      await this.giveUp(message, 'Teams blocks the bot in this conversation (MessageWritesBlocked)', false);
+      return { done: true };
+    }
+    if (failure.kind === 'permanent') {
+      await this.giveUp(message, `Teams refused the message (${failure.status ?? 'no status'}): ${describe(error)}`);
+      return { done: true };
+    }
+    // Let any instance try again; the claim would otherwise hold it for minutes.
+    await ledger.release(message.tenantId, message.key);
+    const backoff = Math.min(300, 2 ** Math.min(attempt, 8)) * (0.5 + Math.random() / 2); // exponential, with jitter
+    return { retryAfterSeconds: Math.max(1, Math.ceil(failure.retryAfterSeconds ?? backoff)) };
+  }
+
+  private async giveUp(message: OutboxMessage, reason: string, alert = true): Promise<void> {
+    await this.deps.ledger.markDead(message.tenantId, message.key, reason, message);
+    this.deps.log.error({ key: message.key, conversationId: message.conversationId, reason }, 'message dead-lettered');
+    if (alert) await this.deps.hooks?.dead?.(message, reason).catch((error: unknown) => this.deps.log.error({ err: error }, 'dead-letter alert failed'));
+  }
+}
+
+export type Failure = { kind: 'retry' | 'blocked' | 'permanent'; status?: number; retryAfterSeconds?: number };
+
+/** How a failed send should be handled, from the Bot Connector's answer. */
+export function classify(error: unknown): Failure {
+  const e = error as { statusCode?: number; status?: number; code?: string; response?: { status?: number; headers?: { get?(name: string): string | undefined } & Record<string, unknown> }; body?: unknown; message?: string };
+  const status = e?.statusCode ?? e?.status ?? e?.response?.status;
+  if (status === undefined) return { kind: 'retry' }; // network: connection refused, reset, timeout
+  const retryAfter = Number(e.response?.headers?.get?.('retry-after') ?? (e.response?.headers as Record<string, unknown> | undefined)?.['retry-after']);
+  if (status === 429) return { kind: 'retry', status, ...(Number.isFinite(retryAfter) && retryAfter >= 0 && { retryAfterSeconds: retryAfter }) };
+  if (status === 403 && /MessageWritesBlocked/i.test(`${e.code ?? ''} ${e.message ?? ''} ${JSON.stringify(e.body ?? '')}`)) return { kind: 'blocked', status };
+  if (status === 412 || status === 408 || status >= 500) return { kind: 'retry', status };
+  return { kind: 'permanent', status };
+}
+
+function describe(error: unknown): string {
+  return error instanceof Error ? error.message.slice(0, 300) : String(error).slice(0, 300);
+}

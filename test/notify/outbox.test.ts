@@ -1,0 +1,148 @@
+// The delivery engine on Azurite (queue + ledger) against a loopback Bot Connector that
+// enforces Teams' limits: once per dedupe key, within the limits, through 429 / 502, and
+// nothing silently dropped (blocked conversations and unknown ones are dead-lettered).
+import { randomBytes } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { createAdapter } from '../../src/bot/app.js';
+import { createLogger } from '../../src/logger.js';
+import { createDelivery, type Delivery } from '../../src/notify/delivery.js';
+import type { OutboxMessage } from '../../src/notify/outbox.js';
+import { ConversationReferences } from '../../src/storage/conversation-references.js';
+import { TableStore } from '../../src/storage/table-store.js';
+import { LoopbackConnector } from '../harness/loopback-connector.js';
+
+const TENANT = 'aaaaaaaa-1111-4111-8111-000000000001';
+const log = createLogger('silent');
+let connector: LoopbackConnector;
+let store: TableStore;
+let conversations: ConversationReferences;
+const storage = () => ({ kind: 'connection-string' as const, connectionString: inject('storageConnectionString') });
+const prefix = `o${randomBytes(4).toString('hex')}`;
+const blocked: string[] = [];
+const dead: { key: string; reason: string }[] = [];
+const delivered: string[] = [];
+
+function instance(name: string): Delivery {
+  return createDelivery({
+    store,
+    storage: storage(),
+    tablePrefix: prefix,
+    adapter: createAdapter({ appType: 'SingleTenant' }),
+    botAppId: '',
+    conversations,
+    instanceName: name,
+    log,
+    idlePollMs: 50,
+    hooks: {
+      delivered: async (m) => void delivered.push(m.key),
+      blocked: async (_tenant, conversationId) => void blocked.push(conversationId),
+      dead: async (m, reason) => void dead.push({ key: m.key, reason }),
+    },
+  });
+}
+
+let first: Delivery;
+
+async function addConversation(id: string, tenantId = TENANT): Promise<void> {
+  await conversations.save(tenantId, { channelId: 'msteams', serviceUrl: connector.url, conversation: { id, conversationType: 'personal', tenantId, isGroup: false, name: '' }, bot: { id: '28:bot', name: 'Quartermaster' }, user: { id: `29:${id}`, name: id } });
+}
+
+const text = (key: string, conversationId: string, tenantId = TENANT): OutboxMessage => ({ kind: 'text', key, tenantId, conversationId, text: `message ${key}` });
+const sentTo = (conversationId: string) => connector.sent.filter((s) => s.conversationId === conversationId);
+async function until(probe: () => boolean | Promise<boolean>, what: string, ms = 20_000): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!(await probe())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
+beforeAll(async () => {
+  connector = new LoopbackConnector();
+  await connector.start();
+  connector.enforceTeamsLimits = true;
+  store = new TableStore(storage(), prefix);
+  await store.ensureTables();
+  conversations = new ConversationReferences(store);
+  first = instance('instance-1');
+  first.worker.start();
+});
+
+afterAll(async () => {
+  await first.worker.stop();
+  await connector.stop();
+});
+
+describe('the outbox', () => {
+  it('delivers a burst to one conversation once each, within Teams limits, however often it is enqueued', async () => {
+    await addConversation('burst');
+    const messages = Array.from({ length: 20 }, (_, i) => text(`burst-${i}`, 'burst'));
+    // Every message enqueued three times (a job retried, two instances sending the same alert).
+    await Promise.all([...messages, ...messages, ...messages].map((m) => first.engine.enqueue(m)));
+    await until(() => sentTo('burst').length >= 20, '20 messages', 30_000);
+    await new Promise((resolve) => setTimeout(resolve, 500)); // any duplicate would show up now
+    const texts = sentTo('burst').map((s) => s.activity.text).sort();
+    expect(texts).toEqual(messages.map((m) => (m as { text: string }).text).sort());
+    expect(connector.throttled).toBe(0);
+    expect(await first.ledger.status(TENANT, 'burst-3')).toMatchObject({ status: 'sent', activityId: expect.any(String) });
+  }, 40_000);
+
+  it('waits out a 429 (Retry-After) and retries 502s, then delivers once', async () => {
+    await addConversation('flaky');
+    connector.failNext(429, { headers: { 'retry-after': '1' } });
+    connector.failNext(502, { times: 2 });
+    await first.engine.enqueue(text('flaky-1', 'flaky'));
+    await until(() => delivered.includes('flaky-1'), 'the message after the failures', 30_000);
+    expect(sentTo('flaky')).toHaveLength(1);
+  }, 40_000);
+
+  it('stops sending where Teams blocks the bot, tells the admins once, and keeps the messages as dead letters', async () => {
+    await addConversation('blocked');
+    connector.failNext(403, { body: { error: { code: 'MessageWritesBlocked', message: 'Thread is blocked' } } });
+    await first.engine.enqueue(text('blocked-1', 'blocked'));
+    await until(() => blocked.includes('blocked'), 'the conversation to be marked blocked');
+    const sendsBefore = connector.sent.length;
+    await first.engine.enqueue(text('blocked-2', 'blocked'));
+    await until(async () => (await first.ledger.status(TENANT, 'blocked-2'))?.status === 'dead', 'the second message to be dead-lettered');
+    expect(connector.sent.length).toBe(sendsBefore);
+    expect(blocked.filter((c) => c === 'blocked')).toHaveLength(1);
+    const letters = (await first.ledger.deadLetters(TENANT)).map((l) => l.key);
+    expect(letters).toEqual(expect.arrayContaining(['blocked-1', 'blocked-2']));
+  });
+
+  it('dead-letters a message to an unknown conversation and says so', async () => {
+    await first.engine.enqueue(text('nowhere-1', 'never-installed'));
+    await until(() => dead.some((d) => d.key === 'nowhere-1'), 'the dead-letter alert');
+    expect(dead.find((d) => d.key === 'nowhere-1')!.reason).toContain('unknown');
+  });
+
+  it('shares the work between instances and still sends each message once', async () => {
+    const second = instance('instance-2');
+    second.worker.start();
+    try {
+      const ids = Array.from({ length: 12 }, (_, i) => `shared-${i}`);
+      for (const id of ids) await addConversation(id);
+      await Promise.all(ids.flatMap((id) => [first.engine.enqueue(text(`${id}-m`, id)), second.engine.enqueue(text(`${id}-m`, id))]));
+      await until(() => ids.every((id) => sentTo(id).length >= 1), 'every conversation to get its message');
+      await new Promise((resolve) => setTimeout(resolve, 500));
+      for (const id of ids) expect(sentTo(id), id).toHaveLength(1);
+    } finally {
+      await second.worker.stop();
+    }
+  });
+
+  it('takes over a message whose sender died holding the claim (the one duplicate window)', async () => {
+    await addConversation('orphan');
+    const dying = instance('instance-crashed');
+    expect(await dying.ledger.claim(TENANT, 'orphan-1', 1, new Date(Date.now() - 10_000))).toBe('claimed');
+    await first.engine.enqueue(text('orphan-1', 'orphan'));
+    await until(() => delivered.includes('orphan-1'), 'the orphaned message to be sent');
+    expect(sentTo('orphan')).toHaveLength(1);
+    expect(await first.ledger.status(TENANT, 'orphan-1')).toMatchObject({ status: 'sent', attempts: 2 });
+  });
+
+  it('refuses a message too large for the queue before accepting it', async () => {
+    const huge: OutboxMessage = { kind: 'text', key: 'huge', tenantId: TENANT, conversationId: 'burst', text: 'x'.repeat(50_000) };
+    await expect(first.engine.enqueue(huge)).rejects.toThrow(/too large/);
+  });
+});
