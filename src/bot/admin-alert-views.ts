@@ -111,7 +111,13 @@ export function seatAlertCardData(change: SeatChange): SeatAlertCardData {
     color,
     message,
     productName: change.productName === change.skuPartNumber ? change.productName : `${change.productName} (${change.skuPartNumber})`,
-    seats: `${change.enabled - change.free} of ${change.enabled} assigned, ${Math.max(0, change.free)} free`,
+    seats: seatsText(change.enabled, change.enabled - change.free),
     before: change.previous ? SEAT_TITLES[change.previous].label : 'first check',
   };
+}
+
+/** "18 of 20 assigned, 2 free"; with no usable seat (suspended, expired) "3 assigned, no usable seat". */
+function seatsText(enabled: number, assigned: number): string {
+  if (enabled <= 0) return `${assigned} assigned, no usable seat`;
+  return `${assigned} of ${enabled} assigned, ${Math.max(0, enabled - assigned)} free`;
 }

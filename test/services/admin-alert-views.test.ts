@@ -67,4 +67,9 @@ describe('the other alert cards', () => {
     const data = seatAlertCardData({ tenantId: 't', skuPartNumber: 'VISIOCLIENT', productName: 'Visio Plan 2', kind: 'alert', state: 'exhausted', previous: 'low', free: -1, enabled: 5, message: 'VISIOCLIENT has no free seats: 1 more assigned than owned (6 of 5).' });
     expect(data).toMatchObject({ title: 'No free seats: Visio Plan 2', color: 'Attention', message: 'Visio Plan 2 has no free seats: 1 more assigned than owned (6 of 5).', productName: 'Visio Plan 2 (VISIOCLIENT)', seats: '6 of 5 assigned, 0 free', before: 'running low' });
   });
+
+  it('seat: a suspended license has no usable seat, not "1 of 0 assigned"', () => {
+    const data = seatAlertCardData({ tenantId: 't', skuPartNumber: 'Microsoft_Teams_Premium', productName: 'Microsoft Teams Premium', kind: 'alert', state: 'suspended', free: -1, enabled: 0, message: 'Microsoft_Teams_Premium is suspended.' });
+    expect(data.seats).toBe('1 assigned, no usable seat');
+  });
 });
