@@ -105,8 +105,10 @@ export async function startQuartermaster(config: ResolvedConfig, log = createLog
   const notifier = new TeamsRequestNotifier({ messenger: new Messenger(adapter, config.bot.appId ?? '', log), conversations, cardRefs: new CardRefs(store), settings, roles, catalog, cards, log });
   const requestService = new RequestService({ catalog, directory: connectors.directory, requests, policies, roles, audit, notifications: notifier, enqueueFulfilment });
   const approvals = new ApprovalService({ requests, audit, notifications: notifier, enqueueFulfilment });
-  const subscriptions = new SubscriptionService({ commerce: connectors.commerce, directory: connectors.directory, catalog, seatLots: new SeatLotRepository(store), requests, requestService, policies, roles, audit });
-  const fulfilment = new FulfilmentService({ catalog, commerce: connectors.commerce, directory: connectors.directory, requests, policies, audit, notifications: notifier, subscriptionChanges: subscriptions, locks: new PurchaseLocks(store), log });
+  // Seat counts are absolute: license purchases and admins' seat changes take turns per subscription.
+  const purchaseLocks = new PurchaseLocks(store);
+  const subscriptions = new SubscriptionService({ commerce: connectors.commerce, directory: connectors.directory, catalog, seatLots: new SeatLotRepository(store), requests, requestService, policies, roles, audit, locks: purchaseLocks, log });
+  const fulfilment = new FulfilmentService({ catalog, commerce: connectors.commerce, directory: connectors.directory, requests, policies, audit, notifications: notifier, subscriptionChanges: subscriptions, locks: purchaseLocks, log });
   const reminders = new ReminderService({ requests, notifications: notifier, audit });
   // License alerts (reclaim, renewals, seats): cards to every admin's 1:1 chat.
   const adminCards = new AdminCards({ messenger: new Messenger(adapter, config.bot.appId ?? '', log), conversations, roles, cards, log });

@@ -8,7 +8,8 @@ import type { HandlerResult } from '../jobs/queue-worker.js';
 import type { Logger } from '../logger.js';
 import type { AuditLog } from '../storage/audit-log.js';
 import type { PolicyRepository } from '../storage/policies.js';
-import type { PurchaseIntent, PurchaseLocks } from '../storage/purchase-locks.js';
+import type { PurchaseLocks } from '../storage/purchase-locks.js';
+import { settleAbandonedPurchase } from './purchase-settlement.js';
 import type { FulfilmentProgress, RequestRepository, StoredRequest } from '../storage/requests.js';
 import type { CatalogService } from './catalog.js';
 import type { RequestNotifications } from './notifications.js';
@@ -136,7 +137,7 @@ export class FulfilmentService {
     if (!lock.ok) throw new ConnectorError('throttled', 'Another purchase for this subscription is in progress.', { service: 'quartermaster', retryAfterSeconds: 2 });
     const current = (await commerce.getSubscription(tenantId, subscriptionId)).quantity;
     const retry = lock.previous?.holder === request.id;
-    if (lock.previous && !retry && lock.previous.target >= 0) await this.settle(tenantId, lock.previous, current);
+    if (lock.previous && !retry) await settleAbandonedPurchase(requests, tenantId, lock.previous, current, this.deps.log);
 
     // Our own earlier attempt, or whoever settled it, may have decided already.
     const mine = (await requests.get(tenantId, request.id))?.value.fulfilment;
@@ -158,16 +159,6 @@ export class FulfilmentService {
       return;
     }
     await locks.release(tenantId, subscriptionId, lock.etag);
-  }
-
-  /** A request died holding the lock: did its change land? Tell its request either way. */
-  private async settle(tenantId: string, previous: PurchaseIntent, current: number): Promise<void> {
-    const landed = current >= previous.target;
-    this.deps.log.warn({ requestId: previous.holder, landed }, 'took over a purchase lock from a request that stopped');
-    await this.deps.requests.mutate(tenantId, previous.holder, (r) => {
-      const { targetQuantity: _dropped, ...rest } = r.fulfilment ?? { commerceRequestId: commerceRequestIdFor(r.id) };
-      return { ...r, fulfilment: landed ? { ...rest, targetQuantity: previous.target, purchased: true } : rest };
-    });
   }
 
   /** Saves fulfilment progress on the stored request (and on our copy). */

@@ -28,6 +28,9 @@ import { requestIdFor, type Actor, type RequestService } from './requests.js';
 import { randomBytes } from 'node:crypto';
 import type { RoleService } from './roles.js';
 import type { DirectoryPort } from '../connectors/ports.js';
+import type { Logger } from '../logger.js';
+import type { PurchaseLocks } from '../storage/purchase-locks.js';
+import { settleAbandonedPurchase } from './purchase-settlement.js';
 
 export interface SubscriptionView {
   id: string;
@@ -70,10 +73,14 @@ export interface SubscriptionServiceDeps {
   policies: PolicyRepository;
   roles: RoleService;
   audit: AuditLog;
+  locks: PurchaseLocks;
+  log: Logger;
   now?: () => Date;
 }
 
 export const PAGE_SIZE = 8;
+/** As long as a license purchase holds it (src/services/fulfilment.ts). */
+const SEAT_LOCK_MS = 2 * 60_000;
 
 export class SubscriptionService {
   private readonly now: () => Date;
@@ -168,6 +175,28 @@ export class SubscriptionService {
   async apply(request: StoredRequest): Promise<{ kind: 'changed'; message: string }> {
     const change = request.change;
     if (!change) throw new Error(`Request ${request.id} is not a subscription change`);
+    if (change.action !== 'add-seats' && change.action !== 'remove-seats') return this.applyChange(request, change);
+    // Seat counts are absolute: take turns with license purchases for this subscription.
+    const { locks, requests, commerce, log } = this.deps;
+    const lock = await locks.acquire(request.tenantId, change.subscriptionId, request.id, SEAT_LOCK_MS, this.now());
+    if (!lock.ok) throw new ConnectorError('throttled', 'Another purchase for this subscription is in progress.', { service: 'quartermaster', retryAfterSeconds: 2 });
+    if (lock.previous && lock.previous.holder !== request.id) {
+      const current = (await commerce.getSubscription(request.tenantId, change.subscriptionId)).quantity;
+      await settleAbandonedPurchase(requests, request.tenantId, lock.previous, current, log);
+    }
+    const etag = await locks.declare(request.tenantId, change.subscriptionId, request.id, lock.etag, change.before.quantity, change.after.quantity, SEAT_LOCK_MS, this.now());
+    try {
+      const outcome = await this.applyChange(request, change);
+      await locks.release(request.tenantId, change.subscriptionId, etag);
+      return outcome;
+    } catch (error) {
+      // Throttled or down: keep the lock for the retry. Refused or changed: let others go.
+      if (!(error instanceof ConnectorError && error.transient)) await locks.release(request.tenantId, change.subscriptionId, etag);
+      throw error;
+    }
+  }
+
+  private async applyChange(request: StoredRequest, change: SubscriptionChange): Promise<{ kind: 'changed'; message: string }> {
     const { commerce } = this.deps;
     const tenantId = request.tenantId;
     const requestId = request.fulfilment?.commerceRequestId ?? request.id;

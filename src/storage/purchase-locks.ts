@@ -62,3 +62,4 @@ export class PurchaseLocks extends TableRepository<LockEntity> {
     });
   }
 }
+
