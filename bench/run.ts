@@ -46,9 +46,13 @@ function benchSeed(extraUsers: number): { seed: SandboxSeed; users: TestUser[] }
 }
 
 async function post(url: string, activity: unknown): Promise<number> {
+  return (await exchange(url, activity)).status;
+}
+
+/** One activity to a bot's /api/messages: its HTTP status and body. */
+async function exchange(url: string, activity: unknown): Promise<{ status: number; body: string }> {
   const response = await fetch(`${url}/api/messages`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(activity) });
-  await response.arrayBuffer();
-  return response.status;
+  return { status: response.status, body: await response.text() };
 }
 
 interface Row {
@@ -97,8 +101,8 @@ async function main(): Promise<void> {
       let approved = 0;
       const submit = await runLoad(submitJobs, CONCURRENCY, async (chat) => {
         const activity = chat.activity({ type: 'invoke', name: 'adaptiveCard/action', replyToId: 'form', value: { action: { type: 'Action.Execute', verb: 'submitRequest', data: form }, trigger: 'manual' } });
-        const response = await fetch(`${bot.qm.url}/api/messages`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(activity) });
-        const ok = response.status === 200 && (await response.text()).includes('Approved automatically');
+        const { status, body } = await exchange(bot.qm.url, activity);
+        const ok = status === 200 && body.includes('Approved automatically');
         if (ok) approved++;
         return ok;
       });

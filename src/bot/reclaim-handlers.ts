@@ -1,7 +1,7 @@
 // Teams surface of reclaim: the `reclaim` and `set reclaim days N` commands, and the card's
 // buttons (remove a license → confirm → done; back; refresh). Card data is checked here (cards
 // can be forged); who may act and what is true now are decided by the service.
-import { ActivityTypes, type TurnContext } from 'botbuilder';
+import type { TurnContext } from 'botbuilder';
 import { z } from 'zod';
 import { ConnectorError } from '../connectors/ports.js';
 import type { ReclaimService } from '../services/reclaim.js';
@@ -9,7 +9,7 @@ import type { RoleService } from '../services/roles.js';
 import { reclaimCardData } from './admin-alert-views.js';
 import type { AdaptiveCard, CardRenderer } from './cards.js';
 import { commandArgument } from './commands.js';
-import { sendCard, sendInvokeError } from './replies.js';
+import { refuseInvoke, replaceCard, sendCard, UNKNOWN_ACTOR } from './replies.js';
 import { actorOf } from './request-handlers.js';
 
 export interface ReclaimHandlerDeps {
@@ -22,7 +22,6 @@ export interface ReclaimHandlerDeps {
 const GraphId = z.string().regex(/^[0-9A-Za-z-]{1,64}$/);
 const LicenseRef = z.object({ userId: GraphId, skuId: GraphId }).passthrough();
 
-const UNKNOWN_ACTOR = "I can't tell who you are in this chat, so I can't do that. Try from your 1:1 chat with me.";
 const BAD_CARD = 'This card sent something I cannot use. Type **reclaim** for a fresh list.';
 const ONLY_ADMINS = 'Only admins can see licenses to reclaim. Type **help** to see the commands you can use.';
 
@@ -35,24 +34,16 @@ function connectorTrouble(error: unknown): string {
 }
 
 export function reclaimHandlers(d: ReclaimHandlerDeps) {
-  const replaceCard = async (context: TurnContext, card: AdaptiveCard): Promise<AdaptiveCard> => {
-    await context.sendActivity({ type: ActivityTypes.InvokeResponse, value: { status: 200, body: { statusCode: 200, type: 'application/vnd.microsoft.card.adaptive', value: card } } });
-    return card;
-  };
-  const refuse = async (context: TurnContext, statusCode: 400 | 403 | 500, message: string): Promise<string> => {
-    await sendInvokeError(context, statusCode, statusCode === 403 ? 'Forbidden' : 'BadRequest', message);
-    return message;
-  };
   const currentList = async (tenantId: string, note?: Parameters<typeof reclaimCardData>[1]) =>
     d.cards.render('reclaim', reclaimCardData(await d.reclaim.report(tenantId), note));
 
   /** Checks who clicked and what the card sent; undefined after refusing. */
   const clicked = async (context: TurnContext, data: Record<string, unknown>) => {
     const actor = actorOf(context);
-    if (!actor) return void (await refuse(context, 400, UNKNOWN_ACTOR));
-    if (!(await d.roles.isAdmin(actor))) return void (await refuse(context, 403, 'Only admins can remove licenses.'));
+    if (!actor) return void (await refuseInvoke(context, UNKNOWN_ACTOR));
+    if (!(await d.roles.isAdmin(actor))) return void (await refuseInvoke(context, 'Only admins can remove licenses.', 403));
     const parsed = LicenseRef.safeParse(data);
-    if (!parsed.success) return void (await refuse(context, 400, BAD_CARD));
+    if (!parsed.success) return void (await refuseInvoke(context, BAD_CARD));
     return { actor, ...parsed.data };
   };
 
@@ -82,12 +73,12 @@ export function reclaimHandlers(d: ReclaimHandlerDeps) {
       try {
         const preview = await d.reclaim.previewRemoval(click.actor, click.userId, click.skuId);
         if (!preview.ok) {
-          if (preview.outcome.kind === 'forbidden') return refuse(context, 403, preview.outcome.message);
+          if (preview.outcome.kind === 'forbidden') return refuseInvoke(context, preview.outcome.message, 403);
           return replaceCard(context, await currentList(click.actor.tenantId, { text: preview.outcome.message, color: 'Warning' }));
         }
         return replaceCard(context, d.cards.render('reclaim-confirm', preview));
       } catch (error) {
-        return refuse(context, 500, connectorTrouble(error));
+        return refuseInvoke(context, connectorTrouble(error), 500);
       }
     },
 
@@ -97,22 +88,22 @@ export function reclaimHandlers(d: ReclaimHandlerDeps) {
       if (!click) return 'refused';
       try {
         const outcome = await d.reclaim.removeLicense(click.actor, click.userId, click.skuId);
-        if (outcome.kind === 'forbidden') return refuse(context, 403, outcome.message);
+        if (outcome.kind === 'forbidden') return refuseInvoke(context, outcome.message, 403);
         return replaceCard(context, await currentList(click.actor.tenantId, { text: outcome.kind === 'removed' ? `Done. ${outcome.message}` : outcome.message, color: outcome.kind === 'removed' ? 'Good' : 'Warning' }));
       } catch (error) {
-        return refuse(context, 500, connectorTrouble(error));
+        return refuseInvoke(context, connectorTrouble(error), 500);
       }
     },
 
     /** "Back" and "Refresh": the list as it is now. */
     async show(context: TurnContext): Promise<AdaptiveCard | string> {
       const actor = actorOf(context);
-      if (!actor) return refuse(context, 400, UNKNOWN_ACTOR);
-      if (!(await d.roles.isAdmin(actor))) return refuse(context, 403, ONLY_ADMINS);
+      if (!actor) return refuseInvoke(context, UNKNOWN_ACTOR);
+      if (!(await d.roles.isAdmin(actor))) return refuseInvoke(context, ONLY_ADMINS, 403);
       try {
         return replaceCard(context, await currentList(actor.tenantId));
       } catch (error) {
-        return refuse(context, 500, connectorTrouble(error));
+        return refuseInvoke(context, connectorTrouble(error), 500);
       }
     },
   };

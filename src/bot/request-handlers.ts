@@ -1,7 +1,7 @@
 // Teams surface of license requests: commands and card actions. Each handler reads the
 // activity, checks what the card sent (cards can be forged), calls a service, and answers
 // with a card. No business rule lives here.
-import { ActivityTypes, type TurnContext } from 'botbuilder';
+import type { TurnContext } from 'botbuilder';
 import { z } from 'zod';
 import { isRequestIntent } from '../domain/request-text.js';
 import type { ApprovalService } from '../services/approvals.js';
@@ -17,7 +17,7 @@ import { tenantIdOf } from './activity.js';
 import type { AdaptiveCard, CardRenderer } from './cards.js';
 import { commandArgument } from './commands.js';
 import { approvalCardData, requestFormData, requestLine } from './request-views.js';
-import { sendCard, sendInvokeError } from './replies.js';
+import { refuseInvoke, replaceCard, sendCard, UNKNOWN_ACTOR } from './replies.js';
 
 export interface RequestHandlerDeps {
   cards: CardRenderer;
@@ -43,15 +43,9 @@ export function actorOf(context: TurnContext): Actor | undefined {
   return { tenantId, aadObjectId, name: context.activity.from.name ?? 'Unknown user' };
 }
 
-const UNKNOWN_ACTOR = "I can't tell who you are in this chat, so I can't do that. Try from your 1:1 chat with me.";
 const BAD_CARD = 'This card sent something I cannot use. Open it again with "my requests" or "approvals".';
 
 export function requestHandlers(d: RequestHandlerDeps) {
-  /** Replaces the clicked card for the person who clicked only (not for everyone). */
-  const replaceCard = async (context: TurnContext, card: AdaptiveCard): Promise<AdaptiveCard> => {
-    await context.sendActivity({ type: ActivityTypes.InvokeResponse, value: { status: 200, body: { statusCode: 200, type: 'application/vnd.microsoft.card.adaptive', value: card } } });
-    return card;
-  };
   const viewFor = async (context: TurnContext, request: Parameters<typeof approvalCardData>[0], note?: string) => {
     const actor = actorOf(context);
     const freeSeats = request.status === 'pending' ? await d.catalog.freeSeatsForDisplay(request.tenantId, request.product.skuPartNumber) : undefined;
@@ -59,10 +53,6 @@ export function requestHandlers(d: RequestHandlerDeps) {
     if (data.canDecide) data.refreshUserIds = [context.activity.from.id];
     if (note) data.note = note;
     return d.cards.render('approval', data);
-  };
-  const refuseInvoke = async (context: TurnContext, message: string): Promise<string> => {
-    await sendInvokeError(context, 400, 'BadRequest', message);
-    return message;
   };
 
   /** "request", "request visio", "I need 2 Power BI Pro licenses". */

@@ -2,7 +2,7 @@
 // actions, the confirmation, and the request a confirmed change becomes. Each handler checks
 // what the card sent (cards can be forged or stale), calls SubscriptionService, and answers
 // with a card in place of the one clicked.
-import { ActivityTypes, type TurnContext } from 'botbuilder';
+import type { TurnContext } from 'botbuilder';
 import { z } from 'zod';
 import { formatMoney } from '../domain/money.js';
 import { QUANTITY_ACTIONS, SUBSCRIPTION_ACTIONS, type SubscriptionAction } from '../domain/subscription-change.js';
@@ -12,7 +12,7 @@ import type { AdaptiveCard, CardRenderer } from './cards.js';
 import { commandArgument } from './commands.js';
 import { approvalCardData } from './request-views.js';
 import { actorOf } from './request-handlers.js';
-import { sendCard, sendInvokeError } from './replies.js';
+import { refuseInvoke, replaceCard, sendCard, UNKNOWN_ACTOR } from './replies.js';
 import { subscriptionConfirmData, subscriptionDetailData, subscriptionListData, type DetailNote } from './subscription-views.js';
 
 export interface SubscriptionHandlerDeps {
@@ -22,7 +22,6 @@ export interface SubscriptionHandlerDeps {
 }
 
 const NOT_ADMIN = 'Only admins can manage subscriptions. Type **help** to see the commands you can use.';
-const UNKNOWN_ACTOR = "I can't tell who you are in this chat, so I can't do that. Try from your 1:1 chat with me.";
 const BAD_CARD = 'This card sent something I cannot use. Type **subscriptions** to start again.';
 
 const SubscriptionId = z.string().trim().regex(/^[0-9A-Za-z-]{1,64}$/);
@@ -55,14 +54,6 @@ function seatsFor(action: SubscriptionAction, data: z.infer<typeof ChangeRequest
 }
 
 export function subscriptionHandlers(d: SubscriptionHandlerDeps) {
-  const replaceCard = async (context: TurnContext, card: AdaptiveCard): Promise<AdaptiveCard> => {
-    await context.sendActivity({ type: ActivityTypes.InvokeResponse, value: { status: 200, body: { statusCode: 200, type: 'application/vnd.microsoft.card.adaptive', value: card } } });
-    return card;
-  };
-  const refuseInvoke = async (context: TurnContext, message: string): Promise<string> => {
-    await sendInvokeError(context, 400, 'BadRequest', message);
-    return message;
-  };
   const detail = (view: SubscriptionView, note?: DetailNote) => d.cards.render('subscription-detail', subscriptionDetailData(view, note));
   /** The acting admin, or undefined after answering why not. */
   const adminFromCard = async (context: TurnContext) => {

@@ -118,9 +118,8 @@ export class FulfilmentService {
     } else {
       const billingCycle = (await this.deps.catalog.offer(request.tenantId, request.product.offerId))?.billingCycle ?? 'monthly';
       const order = await commerce.createOrder(request.tenantId, { offerId: request.product.offerId, quantity: shortfall, billingCycle }, progress.commerceRequestId);
-      await this.record(request, { orderId: order.id, ...(order.lineItems[0]?.subscriptionId && { subscriptionId: order.lineItems[0].subscriptionId }) });
+      await this.record(request, { orderId: order.id, purchased: true, ...(order.lineItems[0]?.subscriptionId && { subscriptionId: order.lineItems[0].subscriptionId }) });
     }
-    await this.record(request, { purchased: true });
     await this.deps.audit.record({ tenantId: request.tenantId, actorId: 'system', actorName: 'Quartermaster', action: 'license.purchased', target: request.id, after: { product: request.product.name, seats: shortfall, subscription: subscription?.id ?? 'new order' } });
   }
 
@@ -158,6 +157,7 @@ export class FulfilmentService {
       await locks.release(tenantId, subscriptionId, etag);
       return;
     }
+    request.fulfilment = mine; // settled as bought by whoever took our lock over
     await locks.release(tenantId, subscriptionId, lock.etag);
   }
 

@@ -3,7 +3,7 @@
 // a confirmed change becomes a request so the tenant's approval policies, the exactly-once
 // decisions and the fulfilment queue apply to it as to a license. `apply` runs from the queue.
 import { ConnectorError, type CatalogOffer, type CommercePort, type CommerceSubscription, type SubscribedSku } from '../connectors/ports.js';
-import { removableSeats, toUtc, type SubscriptionTerms } from '../domain/commitment.js';
+import { removableSeats, toUtc, type SeatLot, type SubscriptionTerms } from '../domain/commitment.js';
 import { monthlyCost, type Money } from '../domain/money.js';
 import { evaluatePolicy } from '../domain/policy.js';
 import {
@@ -95,10 +95,10 @@ export class SubscriptionService {
 
   /** Every subscription still in force (active or suspended), by product name, filtered by a part of it. */
   async list(tenantId: string, nameFilter = ''): Promise<SubscriptionView[]> {
-    const [subscriptions, offers, skus] = await Promise.all([this.deps.commerce.listSubscriptions(tenantId), this.deps.catalog.offers(tenantId), this.deps.directory.listSubscribedSkus(tenantId)]);
+    const [subscriptions, offers, skus, lots] = await Promise.all([this.deps.commerce.listSubscriptions(tenantId), this.deps.catalog.offers(tenantId), this.deps.directory.listSubscribedSkus(tenantId), this.deps.seatLots.listAll(tenantId)]);
     const wanted = nameFilter.trim().toLowerCase();
     const inForce = subscriptions.filter((s) => s.status === 'active' || s.status === 'suspended');
-    const views = await Promise.all(inForce.map((s) => this.view(tenantId, s, offers, skus)));
+    const views = inForce.map((s) => this.view(s, offers, skus, lots.get(s.id.toLowerCase()) ?? []));
     return views.filter((v) => !wanted || v.productName.toLowerCase().includes(wanted)).sort((a, b) => a.productName.localeCompare(b.productName) || a.id.localeCompare(b.id));
   }
 
@@ -110,8 +110,8 @@ export class SubscriptionService {
       if (error instanceof ConnectorError && error.kind === 'not-found') return undefined;
       throw error;
     }
-    const [offers, skus] = await Promise.all([this.deps.catalog.offers(tenantId), this.deps.directory.listSubscribedSkus(tenantId)]);
-    return this.view(tenantId, subscription, offers, skus);
+    const [offers, skus, lots] = await Promise.all([this.deps.catalog.offers(tenantId), this.deps.directory.listSubscribedSkus(tenantId), this.deps.seatLots.list(tenantId, subscriptionId)]);
+    return this.view(subscription, offers, skus, lots);
   }
 
   /** Checks a change before the admin confirms it; nothing is stored or sent. */
@@ -197,7 +197,6 @@ export class SubscriptionService {
   }
 
   private async applyChange(request: StoredRequest, change: SubscriptionChange): Promise<{ kind: 'changed'; message: string }> {
-    const { commerce } = this.deps;
     const tenantId = request.tenantId;
     const requestId = request.fulfilment?.commerceRequestId ?? request.id;
     const current = await this.get(tenantId, change.subscriptionId);
@@ -259,12 +258,12 @@ export class SubscriptionService {
     }
   }
 
-  private async view(tenantId: string, s: CommerceSubscription, offers: readonly CatalogOffer[], skus: readonly SubscribedSku[]): Promise<SubscriptionView> {
+  /** A subscription as the cards show it, with the seat lots Quartermaster recorded for it. */
+  private view(s: CommerceSubscription, offers: readonly CatalogOffer[], skus: readonly SubscribedSku[], recorded: readonly SeatLot[]): SubscriptionView {
     const offer = offers.find((o) => o.offerId.toLowerCase() === s.offerId.toLowerCase());
     const sku = offer && skus.find((k) => k.skuPartNumber.toLowerCase() === offer.skuPartNumber.toLowerCase());
     const termDuration = s.termDuration === 'P1M' ? 'P1M' : 'P1Y';
     const commitmentEndDate = s.commitmentEndDate ? toUtc(s.commitmentEndDate) : new Date(0).toISOString();
-    const recorded = await this.deps.seatLots.list(tenantId, s.id);
     const { lots, exact } = reconcileLots(s.quantity, s.refundOptions ?? [], recorded, this.now());
     const terms: SubscriptionView['terms'] = {
       status: s.status,

@@ -3,7 +3,7 @@
 // One document per subscription in the tenant's partition.
 import type { SeatLot } from '../domain/commitment.js';
 import { DocumentRepository } from './documents.js';
-import { encodeKey, tenantPartition } from './keys.js';
+import { tenantPartition } from './keys.js';
 import type { TableStore } from './table-store.js';
 
 interface RecordedLot extends SeatLot {
@@ -28,15 +28,27 @@ export class SeatLotRepository extends DocumentRepository<SeatLotsDocument> {
   }
 
   async list(tenantId: string, subscriptionId: string): Promise<SeatLot[]> {
-    const lots = (await this.getDocument(tenantPartition(tenantId, 'seat-lots'), encodeKey(subscriptionId.toLowerCase())))?.value.lots ?? [];
+    const lots = (await this.getDocument(tenantPartition(tenantId, 'seat-lots'), subscriptionId.toLowerCase()))?.value.lots ?? [];
     return lots.map(({ quantity, purchasedAt }) => ({ quantity, purchasedAt }));
+  }
+
+  /** Every subscription's lots in the tenant (keyed by lower-case id), in one partition query (for lists). */
+  async listAll(tenantId: string): Promise<Map<string, SeatLot[]>> {
+    const bySubscription = new Map<string, SeatLot[]>();
+    let token: string | undefined;
+    do {
+      const page = await this.pageRows(tenantPartition(tenantId, 'seat-lots'), { pageSize: 1000, ...(token ? { continuationToken: token } : {}) });
+      for (const stored of page.items) bySubscription.set(stored.rowKey, this.fromStored(stored).value.lots.map(({ quantity, purchasedAt }) => ({ quantity, purchasedAt })));
+      token = page.continuationToken;
+    } while (token);
+    return bySubscription;
   }
 
   /** Records seats bought at `purchasedAt` by `source` (a request id); once per source. */
   async add(tenantId: string, subscriptionId: string, lot: SeatLot, source: string, now = new Date()): Promise<void> {
     await this.mutateDocument(
       tenantPartition(tenantId, 'seat-lots'),
-      encodeKey(subscriptionId.toLowerCase()),
+      subscriptionId.toLowerCase(),
       (current) => {
         if (current.lots.some((l) => l.source === source)) return undefined;
         const recent = current.lots.filter((l) => now.getTime() - Date.parse(l.purchasedAt) < KEEP_MS);

@@ -89,12 +89,35 @@ describe.skipIf(skipBrowserTests)('Subscription management in the Agents Playgro
     await alex.shot('1-list');
   });
 
+  it('filters the list; markup typed into the filter is not rendered', async () => {
+    const list = alex.cards('Subscriptions');
+    await list.getByRole('textbox').fill('<b>nothing</b>');
+    await list.getByRole('button', { name: 'Filter' }).click();
+    await expect.poll(() => list.innerText(), { timeout: UI_TIMEOUT }).toContain('No subscription matches "');
+    expect(await list.locator('b').count()).toBe(0);
+    await list.getByRole('textbox').fill('');
+    await list.getByRole('button', { name: 'Filter' }).click();
+    await expect.poll(() => list.innerText(), { timeout: UI_TIMEOUT }).toContain('Visio Plan 2');
+  });
+
   it('adds two Visio seats after his manager approves', async () => {
     await listItem('Visio Plan 2').getByRole('button', { name: 'Manage' }).click();
     const detail = alex.cards('Removable now');
     await expect.poll(() => detail.count(), { timeout: UI_TIMEOUT }).toBe(1);
     await detail.getByRole('button', { name: 'Add seats' }).click();
-    await detail.getByRole('spinbutton', { name: /Seats to add/ }).fill('2');
+    const seatsToAdd = detail.getByRole('spinbutton', { name: /Seats to add/ });
+    // Bad input first: the client holds the number to the card's minimum (0 becomes 1), the
+    // confirmation says so, nothing changes before Confirm, and Back returns to the subscription.
+    await seatsToAdd.fill('0');
+    await detail.getByRole('button', { name: 'Review' }).click();
+    const clamped = alex.cards('Please confirm');
+    await expect.poll(() => clamped.innerText(), { timeout: UI_TIMEOUT }).toContain('Add 1 seat (5 → 6)');
+    await alex.shot('2a-zero-becomes-one');
+    await clamped.getByRole('button', { name: 'Back' }).click();
+    await expect.poll(() => detail.count(), { timeout: UI_TIMEOUT }).toBe(1);
+    expect(seats(DEMO_SUBSCRIPTIONS.visioPlan2)).toBe(5);
+    await detail.getByRole('button', { name: 'Add seats' }).click();
+    await seatsToAdd.fill('2');
     await alex.shot('2-add-seats');
     await detail.getByRole('button', { name: 'Review' }).click();
 

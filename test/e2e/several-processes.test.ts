@@ -8,12 +8,12 @@
 // several-instances.test.ts.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ResolvedConfig } from '../../src/index.js';
-import { DEMO_GROUPS, DEMO_OFFERS, DEMO_SUBSCRIPTIONS, DEMO_TENANT_ID, DEMO_USERS, startSandbox, type Sandbox } from '../../src/sandbox/index.js';
+import { DEMO_OFFERS, DEMO_SUBSCRIPTIONS, DEMO_TENANT_ID, DEMO_USERS, startSandbox, type Sandbox } from '../../src/sandbox/index.js';
 import { RequestRepository } from '../../src/storage/requests.js';
 import { TableStore } from '../../src/storage/table-store.js';
-import { DEMO, PATTI, TENANT, TestConversation, type BotHarness, type HttpResult, type TestUser } from '../harness/bot-harness.js';
+import { DEMO, TestConversation, testConfig, type BotHarness, type HttpResult, type TestUser } from '../harness/bot-harness.js';
 import { LoopbackConnector } from '../harness/loopback-connector.js';
 import { requestForm, requestIdOf } from '../harness/licensing.js';
 import { FaultProxy } from '../faults/fault-proxy.js';
@@ -50,23 +50,7 @@ beforeAll(async () => {
   sandbox = await startSandbox();
   connector = new LoopbackConnector();
   await connector.start();
-  const config: ResolvedConfig = {
-    environment: 'test',
-    host: '127.0.0.1',
-    port: 0,
-    logLevel: 'silent',
-    shutdownTimeoutMs: 5000,
-    bot: { appType: 'SingleTenant' },
-    storage: { kind: 'connection-string', connectionString: inject('storageConnectionString') },
-    tablePrefix: `mp${randomBytes(4).toString('hex')}`,
-    bootstrapAdmins: [
-      { tenantId: TENANT, aadObjectId: PATTI.aadObjectId },
-      { tenantId: DEMO_TENANT_ID, aadObjectId: DEMO.alex.aadObjectId },
-      { tenantId: DEMO_TENANT_ID, aadObjectId: DEMO.patti.aadObjectId },
-    ],
-    connectors: { mode: 'sandbox' },
-    policy: { currency: 'USD', autoApproveBelow: '50', secondStageAbove: '10', approverGroupId: DEMO_GROUPS.licenseApprovers },
-  };
+  const config = testConfig({ logLevel: 'silent', tablePrefix: `mp${randomBytes(4).toString('hex')}` });
   requests = new RequestRepository(new TableStore(config.storage, config.tablePrefix));
   const started = NAMES.map(async (name) => {
     const partnerCenter = await FaultProxy.start(sandbox.urls.partnerCenter);

@@ -45,6 +45,30 @@ export interface HttpResult {
   body: any;
 }
 
+/** The configuration every test instance starts from: loopback, authentication off, the demo tenant's admins. */
+export function testConfig(overrides: Partial<ResolvedConfig> = {}): ResolvedConfig {
+  return {
+    environment: 'test',
+    host: '127.0.0.1',
+    port: 0,
+    logLevel: (process.env.TEST_LOG_LEVEL as ResolvedConfig['logLevel'] | undefined) ?? 'silent',
+    shutdownTimeoutMs: 5000,
+    bot: { appType: 'SingleTenant' },
+    // Outside vitest (npm run bench) the caller passes its own storage.
+    storage: overrides.storage ?? { kind: 'connection-string', connectionString: inject('storageConnectionString') },
+    tablePrefix: `t${randomBytes(5).toString('hex')}`,
+    bootstrapAdmins: [
+      { tenantId: TENANT, aadObjectId: PATTI.aadObjectId },
+      { tenantId: DEMO_TENANT_ID, aadObjectId: DEMO.alex.aadObjectId },
+      { tenantId: DEMO_TENANT_ID, aadObjectId: DEMO.patti.aadObjectId },
+    ],
+    connectors: { mode: 'sandbox' },
+    // Low second-stage threshold so that one Visio seat (15 USD) needs manager and group.
+    policy: { currency: 'USD', autoApproveBelow: '50', secondStageAbove: '10', approverGroupId: DEMO_GROUPS.licenseApprovers },
+    ...overrides,
+  };
+}
+
 export class BotHarness {
   private constructor(
     readonly qm: Quartermaster,
@@ -59,26 +83,7 @@ export class BotHarness {
    * sandbox and connector, so conversation references saved by either stay reachable.
    */
   static async start(overrides: Partial<ResolvedConfig> = {}, options: { instanceName?: string; sandbox?: Sandbox; connector?: LoopbackConnector; startWorkers?: boolean } = {}): Promise<BotHarness> {
-    const config: ResolvedConfig = {
-      environment: 'test',
-      host: '127.0.0.1',
-      port: 0,
-      logLevel: (process.env.TEST_LOG_LEVEL as ResolvedConfig['logLevel'] | undefined) ?? 'silent',
-      shutdownTimeoutMs: 5000,
-      bot: { appType: 'SingleTenant' },
-      // Outside vitest (npm run bench) the caller passes its own storage.
-      storage: overrides.storage ?? { kind: 'connection-string', connectionString: inject('storageConnectionString') },
-      tablePrefix: `t${randomBytes(5).toString('hex')}`,
-      bootstrapAdmins: [
-        { tenantId: TENANT, aadObjectId: PATTI.aadObjectId },
-        { tenantId: DEMO_TENANT_ID, aadObjectId: DEMO.alex.aadObjectId },
-        { tenantId: DEMO_TENANT_ID, aadObjectId: DEMO.patti.aadObjectId },
-      ],
-      connectors: { mode: 'sandbox' },
-      // Low second-stage threshold so that one Visio seat (15 USD) needs manager and group.
-      policy: { currency: 'USD', autoApproveBelow: '50', secondStageAbove: '10', approverGroupId: DEMO_GROUPS.licenseApprovers },
-      ...overrides,
-    };
+    const config = testConfig(overrides);
     const connector = options.connector ?? new LoopbackConnector();
     if (!options.connector) await connector.start();
     const ownSandbox = !options.sandbox;
