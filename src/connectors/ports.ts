@@ -179,3 +179,13 @@ export class ConnectorError extends Error {
     return this.kind === 'throttled' || this.kind === 'unavailable';
   }
 }
+
+// ---------------------------------------------------------------------------------------
+// Connections (issue 5): what a health check of a connected account found
+// ---------------------------------------------------------------------------------------
+
+/**
+ * Fine, or what is wrong in plain words and what to do about it. `code` is the provider's
+ * own error code (e.g. "AuthorizationFailed", "AccessDeniedException") for the audit log.
+ */
+export type HealthCheck = { ok: true } | { ok: false; code: string; problem: string; fix: string };
