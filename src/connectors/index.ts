@@ -1,22 +1,32 @@
 // The composition root's one call: connectors for production, or the same connectors
 // pointed at the loopback sandbox (only the base URLs and msal's network client differ).
 import type { Logger } from '../logger.js';
+import { AwsCostExplorer, type AwsStaticCredentials } from './aws-cost/aws-cost-explorer.js';
+import { AzureCostManagement } from './azure-cost/azure-cost-management.js';
+import { ClientSecretTokens } from './azure-cost/identity-tokens.js';
 import { GraphDirectory } from './graph/graph-directory.js';
-import { SandboxLoginNetworkClient } from './identity/sandbox-network-client.js';
+import { createConnectionIdentity, type ConnectionIdentityConnector } from './identity/connection-identity.js';
+import { PartnerCenterSignIn } from './identity/partner-center-sign-in.js';
+import { DEFAULT_AUTHORITY_HOST, SandboxLoginNetworkClient } from './identity/sandbox-network-client.js';
 import { MsalTokenProvider, type ClientCredentials } from './identity/token-provider.js';
 import { PartnerCenterCommerce } from './partner-center/partner-center-commerce.js';
-import type { CommercePort, DirectoryPort } from './ports.js';
+import type { AwsCostPort, AzureCostPort, CommercePort, DirectoryPort } from './ports.js';
 import { DEFAULT_RETRY_POLICY, type RetryPolicy } from './retry.js';
 
 export * from './ports.js';
 export { DEFAULT_RETRY_POLICY, type RetryPolicy } from './retry.js';
+export { AwsCostExplorer, AWS_COST_REGION, type AwsCostExplorerOptions, type AwsStaticCredentials } from './aws-cost/aws-cost-explorer.js';
 export { GRAPH_SCOPE, PARTNER_CENTER_SCOPE, type ClientCredentials, type TokenProvider } from './identity/token-provider.js';
+export type { ConnectionIdentityConnector } from './identity/connection-identity.js';
+export { isReconsentRequired, PartnerCenterSignIn, PartnerCenterUserTokens, ReconsentRequired, type SignedInAgent, type TokenCacheStore } from './identity/partner-center-sign-in.js';
 
 /** What sandbox mode needs of a running sandbox (`startSandbox()` returns a superset). */
 export interface SandboxEndpoints {
-  urls: { partnerCenter: string; graph: string; login: string };
+  urls: { partnerCenter: string; graph: string; login: string; costExplorer?: string; sts?: string; costManagement?: string };
   app: ClientCredentials;
   partnerTenantId: string;
+  /** The sandbox's AWS base identity (assumes customer roles); with urls.costExplorer/sts it turns on awsCost. */
+  aws?: { baseIdentity: AwsStaticCredentials & { principalArn: string } };
 }
 
 export type ConnectorSettings =
@@ -33,12 +43,18 @@ export type ConnectorSettings =
       partnerCenter: ClientCredentials & { partnerTenantId?: string };
       /** Overrides for national clouds or tests; defaults are the public cloud's. */
       baseUrls?: { graph?: string; partnerCenter?: string; login?: string };
+      /** AWS Cost Explorer: the app's base identity for role assumption (omitted credentials = the SDK's default chain). */
+      aws?: { baseCredentials?: AwsStaticCredentials; appPrincipalArn?: string };
       retry?: Partial<RetryPolicy>;
     };
 
 export interface Connectors {
   commerce: CommercePort;
   directory: DirectoryPort;
+  awsCost?: AwsCostPort;
+  azureCost?: AzureCostPort;
+  /** Admin consent confirmation and the Partner Center agent sign-in. */
+  identity: ConnectionIdentityConnector;
 }
 
 export function createConnectors(settings: ConnectorSettings, log: Logger): Connectors {
@@ -49,8 +65,39 @@ export function createConnectors(settings: ConnectorSettings, log: Logger): Conn
   if (settings.mode === 'sandbox') {
     const { sandbox } = settings;
     const networkClient = new SandboxLoginNetworkClient(sandbox.urls.login);
+    const awsLog = log.child({ connector: 'aws-cost' });
+    const azureCostLog = log.child({ connector: 'azure-cost' });
     return {
+      ...(sandbox.urls.costManagement
+        ? {
+            azureCost: new AzureCostManagement({
+              tokens: new MsalTokenProvider(sandbox.app, { service: 'azure-cost', networkClient, log: azureCostLog }),
+              clientId: sandbox.app.clientId,
+              endpoint: sandbox.urls.costManagement,
+              allowInsecureConnection: true,
+              retry,
+              log: azureCostLog,
+            }),
+          }
+        : {}),
+      ...(sandbox.urls.costExplorer && sandbox.urls.sts && sandbox.aws
+        ? {
+            awsCost: new AwsCostExplorer({
+              baseCredentials: { accessKeyId: sandbox.aws.baseIdentity.accessKeyId, secretAccessKey: sandbox.aws.baseIdentity.secretAccessKey },
+              appPrincipalArn: sandbox.aws.baseIdentity.principalArn,
+              endpoints: { costExplorer: sandbox.urls.costExplorer, sts: sandbox.urls.sts },
+              retry,
+              log: awsLog,
+            }),
+          }
+        : {}),
       directory: new GraphDirectory({ tokens: new MsalTokenProvider(sandbox.app, { service: 'graph', networkClient, log: graphLog }), baseUrl: sandbox.urls.graph, retry, log: graphLog }),
+      identity: createConnectionIdentity({
+        graphTokens: new MsalTokenProvider(sandbox.app, { service: 'graph', networkClient, log: graphLog }),
+        graphClientId: sandbox.app.clientId,
+        browserAuthorityHost: sandbox.urls.login,
+        partnerCenter: new PartnerCenterSignIn({ credentials: sandbox.app, partnerTenantId: sandbox.partnerTenantId, sandboxLoginUrl: sandbox.urls.login, log: partnerCenterLog }),
+      }),
       commerce: new PartnerCenterCommerce({
         tokens: new MsalTokenProvider(sandbox.app, { service: 'partner-center', networkClient, log: partnerCenterLog }),
         partnerTenantId: sandbox.partnerTenantId,
@@ -64,7 +111,23 @@ export function createConnectors(settings: ConnectorSettings, log: Logger): Conn
   const { partnerTenantId } = settings.partnerCenter;
   if (!partnerTenantId) throw new Error("partner center: the partner's tenant id is required (Partner Center tokens are issued in the partner's own tenant)");
   const login = settings.baseUrls?.login;
+  const aws = settings.aws;
+  const azureCostLog = log.child({ connector: 'azure-cost' });
   return {
+    // Cost Management reads with the Graph app registration (Cost Management Reader on each scope).
+    azureCost: new AzureCostManagement({
+      tokens: new ClientSecretTokens(settings.graph, { service: 'azure-cost', ...(login ? { authorityHost: login } : {}) }),
+      clientId: settings.graph.clientId,
+      retry,
+      log: azureCostLog,
+    }),
+    ...(aws ? { awsCost: new AwsCostExplorer({ ...aws, retry, log: log.child({ connector: 'aws-cost' }) }) } : {}),
+    identity: createConnectionIdentity({
+      graphTokens: new MsalTokenProvider(settings.graph, { service: 'graph', ...(login ? { authorityHost: login } : {}), log: graphLog }),
+      graphClientId: settings.graph.clientId,
+      browserAuthorityHost: login ?? DEFAULT_AUTHORITY_HOST,
+      partnerCenter: new PartnerCenterSignIn({ credentials: settings.partnerCenter, partnerTenantId, ...(login ? { authorityHost: login } : {}), log: partnerCenterLog }),
+    }),
     directory: new GraphDirectory({
       tokens: new MsalTokenProvider(settings.graph, { service: 'graph', ...(login ? { authorityHost: login } : {}), log: graphLog }),
       ...(settings.baseUrls?.graph ? { baseUrl: settings.baseUrls.graph } : {}),

@@ -1,6 +1,7 @@
 // The small typed ports the services use to reach the outside world. Adapters in this
 // folder implement them against the real services (and, unchanged, against the loopback
 // emulators in src/sandbox). No SDK type crosses this line.
+import type { AwsCostPage } from '../domain/spend/focus.js';
 
 /** Money is a decimal string ("12.50") plus an ISO currency code; never a float. */
 export interface Price {
@@ -189,3 +190,63 @@ export class ConnectorError extends Error {
  * own error code (e.g. "AuthorizationFailed", "AccessDeniedException") for the audit log.
  */
 export type HealthCheck = { ok: true } | { ok: false; code: string; problem: string; fix: string };
+
+// ---------------------------------------------------------------------------------------
+// Azure Cost Management (one scope = a subscription or a billing account)
+// ---------------------------------------------------------------------------------------
+
+export interface AzureCostScope {
+  tenantId: string;
+  /** 'subscriptions/<guid>' or 'providers/Microsoft.Billing/billingAccounts/<id>' (see parseAzureScope). */
+  scope: string;
+}
+
+/** One page as Azure sent it: look columns up by name (normalizeAzureQuery does). */
+export interface AzureCostPage {
+  columns: { name: string; type: string }[];
+  rows: unknown[][];
+}
+
+export interface AzureCostPort {
+  /** Daily cost grouped by ServiceName (and tagKey), one month per query: yields one page per API call. */
+  dailyCost(
+    target: AzureCostScope,
+    window: { from: string /* YYYY-MM-DD */; to: string /* inclusive */ },
+    options?: { costType?: 'ActualCost' | 'AmortizedCost'; tagKey?: string },
+  ): AsyncIterable<AzureCostPage>;
+  /** A one-day query; failures mapped to plain advice. A 429 comes back as code 'Throttled' (busy, not broken). */
+  checkHealth(target: AzureCostScope): Promise<HealthCheck>;
+  /** API calls made so far (for logs and the benchmark). */
+  readonly calls: number;
+}
+
+// ---------------------------------------------------------------------------------------
+// AWS Cost Explorer (one linked account, reached with an access key or by assuming a role)
+// ---------------------------------------------------------------------------------------
+
+export type AwsCredentialInput =
+  | { kind: 'access-key'; accessKeyId: string; secretAccessKey: string }
+  | { kind: 'assume-role'; roleArn: string; externalId: string };
+
+export interface AwsCostAccount {
+  accountId: string;
+  credentials: AwsCredentialInput;
+}
+
+/** One GetCostAndUsage page as AWS sent it (plain data; normalizeAwsPage reads it). */
+export type { AwsCostPage };
+
+export interface AwsCostPort {
+  /** DAILY cost grouped by SERVICE (and a tag), End exclusive: yields one page per API call. */
+  dailyCost(
+    account: AwsCostAccount,
+    window: { start: string; endExclusive: string },
+    options?: { tagKey?: string; metric?: 'UnblendedCost' | 'NetUnblendedCost' },
+  ): AsyncIterable<AwsCostPage>;
+  /** GetCostForecast (UNBLENDED_COST) over [start, endExclusive); start must be today or later. Undefined when AWS has too little history. */
+  forecast(account: AwsCostAccount, window: { start: string; endExclusive: string }): Promise<Price | undefined>;
+  /** A one-day GetCostAndUsage; failures mapped to plain advice. */
+  checkHealth(account: AwsCostAccount): Promise<HealthCheck>;
+  /** Cost Explorer requests answered so far (each is billed $0.01: pages, forecasts, health checks). */
+  readonly calls: number;
+}

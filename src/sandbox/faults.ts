@@ -44,6 +44,9 @@ export interface FaultSwitches {
   partnerCenter: ServiceFaults;
   graph: ServiceFaults;
   login: ServiceFaults;
+  costManagement: ServiceFaults;
+  costExplorer: ServiceFaults;
+  sts: ServiceFaults;
   reset(): void;
 }
 
@@ -114,14 +117,23 @@ export function createFaultSwitches(): FaultSwitches & Record<ServiceName, Servi
   const partnerCenter = new ServiceFaultQueue();
   const graph = new ServiceFaultQueue();
   const login = new ServiceFaultQueue();
+  const costManagement = new ServiceFaultQueue();
+  const costExplorer = new ServiceFaultQueue();
+  const sts = new ServiceFaultQueue();
   return {
     partnerCenter,
     graph,
     login,
+    costManagement,
+    costExplorer,
+    sts,
     reset() {
       partnerCenter.reset();
       graph.reset();
       login.reset();
+      costManagement.reset();
+      costExplorer.reset();
+      sts.reset();
     },
   };
 }

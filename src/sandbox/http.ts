@@ -18,6 +18,8 @@ export interface EmulatorRequest {
 export interface EmulatorResponse {
   status: number;
   body?: unknown;
+  /** Sent as is instead of JSON (STS answers in XML); give its content-type in `headers`. */
+  text?: string;
   headers?: Record<string, string>;
   /** Sandbox-only marker for the request log: an earlier answer given again (MS-RequestId). */
   replayed?: boolean;
@@ -93,7 +95,10 @@ export async function startEmulator(definition: EmulatorDefinition, deps: { host
       if (res.destroyed) return; // the client gave up (timeout); the work is done anyway
       const headers: Record<string, string> = { ...definition.commonHeaders?.(request), ...response.headers };
       // Not chained: restify, once loaded, patches ServerResponse.writeHead so that it returns nothing.
-      if (response.body === undefined) {
+      if (response.text !== undefined) {
+        res.writeHead(response.status, headers);
+        res.end(response.text);
+      } else if (response.body === undefined) {
         res.writeHead(response.status, headers);
         res.end();
       } else {

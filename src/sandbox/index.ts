@@ -1,6 +1,12 @@
 // Loopback emulators of Partner Center, Microsoft Graph and the Microsoft identity platform's
 // token endpoint, sharing one in-memory world seeded with demo data. `npm start` and the
 // tests run the production connectors against them unchanged.
+import { AzureCostWorld, type CostManagementSettings } from './cost-data.js';
+import { costManagementEmulator } from './cost-management-emulator.js';
+import { AWS_SANDBOX_KEYS } from './aws-cost-data.js';
+import { AwsIdentityState } from './aws-identity.js';
+import { costExplorerEmulator, utcToday } from './cost-explorer-emulator.js';
+import { stsEmulator } from './sts-emulator.js';
 import { createFaultSwitches, type FaultSwitches } from './faults.js';
 import { graphEmulator } from './graph-emulator.js';
 import { startEmulator, type RunningEmulator } from './http.js';
@@ -11,6 +17,11 @@ import { SandboxState } from './state.js';
 import { TokenIssuer } from './tokens.js';
 
 export * from './seed.js';
+export * from './seed-identity.js';
+export type { IdentityState } from './identity-state.js';
+export * from './cost-data.js';
+export { AWS_ACCOUNTS, AWS_DAILY_LEVELS, AWS_DEMO_ANOMALY, AWS_DEMO_BUDGET, AWS_DEMO_TAG_KEY, AWS_DEMO_TAG_SPLIT, AWS_HISTORY_DAYS, AWS_SANDBOX_KEYS, AWS_SANDBOX_ROLE, AWS_SYNTHETIC_KEY, awsDailyCostMicros, awsDemoMonthToDate } from './aws-cost-data.js';
+export type { AwsIdentityState } from './aws-identity.js';
 export type { FailureFault, DelayFault, FaultSwitches, ServiceFaults } from './faults.js';
 export type { RecordedRequest, ScheduledNextTermInstructions, SandboxOrder, SandboxState, SandboxSubscription, SandboxTenant, SandboxUser, ServiceName } from './state.js';
 export { LOGIN_HOST } from './login-emulator.js';
@@ -24,16 +35,24 @@ export interface SandboxOptions {
   tokenLifetimeSeconds?: number;
   /** Most items Graph returns per page whatever $top says (default 999), to exercise paging. */
   graphMaxPageSize?: number;
+  /** Cost Management emulator knobs (page size, column order, QPU budget, synthetic rows). */
+  costManagement?: Partial<CostManagementSettings>;
+  /** Cost Explorer knobs: groups per page (default 2,000), the data's "today" (default: now, UTC), and N services a day for the synthetic benchmark account. */
+  aws?: { pageSize?: number; today?: string; syntheticServicesPerDay?: number };
 }
 
 export interface Sandbox {
   /** Base URLs, no trailing slash: partnerCenter (paths /v1/...), graph (paths /v1.0/...), login (paths /{tenant}/oauth2/v2.0/token). */
-  urls: { partnerCenter: string; graph: string; login: string };
+  urls: { partnerCenter: string; graph: string; login: string; /** paths /{scope}/providers/Microsoft.CostManagement/query */ costManagement: string; /** Cost Explorer (awsJson1_1, POST /) */ costExplorer: string; /** STS (awsQuery, POST /) */ sts: string };
   /** The app registration the sandbox accepts, and the partner tenant Partner Center tokens come from. */
   app: { clientId: string; clientSecret: string };
   partnerTenantId: string;
   state: SandboxState;
   faults: FaultSwitches;
+  /** Azure Cost Management data and settings (change settings at run time, e.g. pageSize). */
+  azureCosts: AzureCostWorld;
+  /** AWS IAM state, and the app's own base identity (the principal that assumes customer roles). */
+  aws: { identity: AwsIdentityState; baseIdentity: { accessKeyId: string; secretAccessKey: string; principalArn: string } };
   stop(): Promise<void>;
 }
 
@@ -46,6 +65,9 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
   const state = new SandboxState(seed);
   const faults = createFaultSwitches();
   const tokens = new TokenIssuer();
+  const azureCosts = new AzureCostWorld(options.costManagement);
+  const awsIdentity = new AwsIdentityState({ synthetic: (options.aws?.syntheticServicesPerDay ?? 0) > 0 });
+  const awsToday = options.aws?.today;
 
   const started: RunningEmulator[] = [];
   const stop = async () => {
@@ -58,12 +80,23 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     started.push(graph);
     const partnerCenter = await startEmulator(partnerCenterEmulator(state, tokens), { host, state, faults: faults.partnerCenter });
     started.push(partnerCenter);
+    const costManagement = await startEmulator(costManagementEmulator(azureCosts, tokens), { host, state, faults: faults.costManagement });
+    started.push(costManagement);
+    const costExplorer = await startEmulator(
+      costExplorerEmulator(awsIdentity, { pageSize: options.aws?.pageSize ?? 2000, today: awsToday ? () => awsToday : utcToday, ...(options.aws?.syntheticServicesPerDay ? { syntheticServicesPerDay: options.aws.syntheticServicesPerDay } : {}) }),
+      { host, state, faults: faults.costExplorer },
+    );
+    started.push(costExplorer);
+    const sts = await startEmulator(stsEmulator(awsIdentity), { host, state, faults: faults.sts });
+    started.push(sts);
     return {
-      urls: { partnerCenter: partnerCenter.url, graph: graph.url, login: login.url },
+      urls: { partnerCenter: partnerCenter.url, graph: graph.url, login: login.url, costManagement: costManagement.url, costExplorer: costExplorer.url, sts: sts.url },
       app: { clientId: app.clientId, clientSecret: app.clientSecret },
       partnerTenantId: seed.partner.tenantId,
       state,
       faults,
+      azureCosts,
+      aws: { identity: awsIdentity, baseIdentity: { accessKeyId: AWS_SANDBOX_KEYS.base.accessKeyId, secretAccessKey: AWS_SANDBOX_KEYS.base.secretAccessKey, principalArn: AWS_SANDBOX_KEYS.base.arn } },
       stop,
     };
   } catch (error) {

@@ -1,25 +1,40 @@
-// Microsoft identity platform, the parts msal-node's client-credentials flow uses: the v2
-// token endpoint and the discovery documents. Errors carry real AADSTS codes so the
+// Microsoft identity platform, the parts msal-node uses: the v2 token endpoint (client
+// credentials here; authorization code and refresh token in user-token-grants.ts), the
+// discovery documents, and the browser pages: admin consent (consent-pages.ts) and
+// interactive sign-in (sign-in-pages.ts). Errors carry real AADSTS codes so the
 // connectors' mapping is exercised. URLs in documents name the real login host: msal
 // insists on https authorities, and the sandbox network client routes that host here.
-import { randomUUID } from 'node:crypto';
+import { aadError } from './aad-errors.js';
+import { adminConsentEndpoint } from './consent-pages.js';
 import type { FailureFault } from './faults.js';
 import { header, json, Router, type EmulatorDefinition, type EmulatorRequest, type EmulatorResponse } from './http.js';
+import { LOGIN_HOST_NAME } from './login-host.js';
+import { authorizeEndpoint } from './sign-in-pages.js';
+import { isUserGrant, userTokenGrant } from './user-token-grants.js';
 import type { SandboxState } from './state.js';
-import { GRAPH_RESOURCE, PARTNER_CENTER_RESOURCE, type TokenIssuer } from './tokens.js';
+import { AZURE_MANAGEMENT_RESOURCE, GRAPH_RESOURCE, PARTNER_CENTER_RESOURCE, type TokenIssuer } from './tokens.js';
 
-export const LOGIN_HOST = 'login.microsoftonline.com';
+export const LOGIN_HOST = LOGIN_HOST_NAME;
 
 /** App roles an admin-consented app holds, per resource. */
 const APP_ROLES: Record<string, string[]> = {
   [GRAPH_RESOURCE]: ['User.Read.All', 'GroupMember.Read.All', 'LicenseAssignment.ReadWrite.All', 'Organization.Read.All'],
   [PARTNER_CENTER_RESOURCE]: [],
+  // Azure RBAC, not app roles, decides what an app may do there (role assignments per scope).
+  [AZURE_MANAGEMENT_RESOURCE]: [],
 };
 
 const OIDC_SCOPES = new Set(['openid', 'profile', 'offline_access', 'email']);
 
 export function loginEmulator(state: SandboxState, tokens: TokenIssuer, options: { tokenLifetimeSeconds: number }): EmulatorDefinition {
+  const consent = adminConsentEndpoint(state, (resource) => APP_ROLES[resource]);
+  const authorize = authorizeEndpoint(state);
   const router = new Router<null>()
+    // Browser pages: admin consent (customer tenants) and interactive sign-in (Partner Center agents).
+    .add('GET', '/{tenant}/v2.0/adminconsent', (request, { tenant }) => consent.show(request, tenant!))
+    .add('POST', '/{tenant}/v2.0/adminconsent', (request, { tenant }) => consent.decide(request, tenant!))
+    .add('GET', '/{tenant}/oauth2/v2.0/authorize', (request, { tenant }) => authorize.show(request, tenant!))
+    .add('POST', '/{tenant}/oauth2/v2.0/authorize', (request, { tenant }) => authorize.decide(request, tenant!))
     .add('POST', '/{tenant}/oauth2/v2.0/token', (request, { tenant }) => issueToken(state, tokens, request, tenant!, options.tokenLifetimeSeconds))
     .add('GET', '/{tenant}/v2.0/.well-known/openid-configuration', (_request, { tenant }) => json(200, openIdConfiguration(tenant!)))
     .add('GET', '/common/discovery/instance', () =>
@@ -46,6 +61,7 @@ export function loginEmulator(state: SandboxState, tokens: TokenIssuer, options:
 function issueToken(state: SandboxState, tokens: TokenIssuer, request: EmulatorRequest, tenantId: string, lifetimeSeconds: number): EmulatorResponse {
   const form = new URLSearchParams(request.body);
   const grantType = form.get('grant_type');
+  if (isUserGrant(grantType)) return userTokenGrant(state, tokens, request, tenantId, lifetimeSeconds);
   const clientId = form.get('client_id') ?? '';
   const tenant = state.tenant(tenantId);
 
@@ -117,26 +133,6 @@ function openIdConfiguration(tenant: string) {
     tenant_region_scope: 'NA',
     cloud_instance_name: 'microsoftonline.com',
   };
-}
-
-/** The identity platform's error body: `AADSTSnnnn: message` plus trace ids. */
-function aadError(request: EmulatorRequest, status: number, error: string, code: number, message: string, headers?: Record<string, string>): EmulatorResponse {
-  const traceId = randomUUID();
-  const correlationId = header(request, 'client-request-id') ?? randomUUID();
-  const timestamp = new Date().toISOString().replace('T', ' ').replace(/\.\d+Z$/, 'Z');
-  return json(
-    status,
-    {
-      error,
-      error_description: `AADSTS${code}: ${message} Trace ID: ${traceId} Correlation ID: ${correlationId} Timestamp: ${timestamp}`,
-      error_codes: [code],
-      timestamp,
-      trace_id: traceId,
-      correlation_id: correlationId,
-      error_uri: `https://${LOGIN_HOST}/error?code=${code}`,
-    },
-    headers,
-  );
 }
 
 function retryAfter(fault: FailureFault): Record<string, string> | undefined {

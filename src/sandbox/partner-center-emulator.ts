@@ -81,6 +81,10 @@ export function partnerCenterEmulator(state: SandboxState, tokens: TokenIssuer):
       const { claims } = verified;
       if (claims.aud !== PARTNER_CENTER_RESOURCE) return { response: unauthorized(request, `Invalid audience '${claims.aud}'.`) };
       if (claims.tid !== state.partner.tenantId) return { response: pcError(request, 403, 403, `Tenant ${claims.tid} is not a Partner Center partner.`), tenantId: claims.tid };
+      // App+user tokens act as the signed-in agent: without a Partner Center role, nothing is allowed.
+      if (claims.scp !== undefined && (state.identity.accounts.get(claims.oid)?.partnerCenterRoles.length ?? 0) === 0) {
+        return { response: pcError(request, 403, 403, `User ${claims.upn ?? claims.oid} has no Partner Center role (Admin agent, or Billing admin and Sales agent) and cannot call this API.`), tenantId: claims.tid };
+      }
 
       if (request.method === 'GET' && request.path.replace(/\/$/, '') === '/v1/customers') {
         const customers = state.partner.customerIds.map((id) => state.tenant(id)).filter((t): t is SandboxTenant => t !== undefined);

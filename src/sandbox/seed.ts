@@ -3,11 +3,15 @@
 // used to check that tenants never see each other's data. Graph seat totals are derived
 // from the Partner Center subscriptions, and seats used from the users' licenses, so the
 // two emulators always agree.
+import { demoSignInAccounts, northwindTenant, type SeedSignInAccount } from './seed-identity.js';
+
 
 export interface SeedApp {
   clientId: string;
   clientSecret: string;
   displayName: string;
+  /** Registered redirect URIs (loopback http://127.0.0.1|localhost:<any port> is always accepted, as Entra does). */
+  redirectUris?: string[];
 }
 
 /** One purchasable catalog item: a Partner Center product/SKU/availability and its Graph license. */
@@ -68,6 +72,8 @@ export interface SeedTenant {
   domain: string;
   /** Apps with admin consent in this tenant (may get app-only tokens for it). */
   consentedAppIds: string[];
+  /** Tenant-wide user consent off: a non-admin's consent attempt fails with AADSTS65004. */
+  userConsentDisabled?: boolean;
   users: SeedUser[];
   groups: { id: string; displayName: string; memberIds: string[] }[];
   /** Partner Center subscriptions when this tenant is a customer of the partner. */
@@ -80,6 +86,8 @@ export interface SandboxSeed {
   partner: { tenantId: string; companyName: string; customerIds: string[] };
   catalog: SeedOffer[];
   tenants: SeedTenant[];
+  /** Accounts the login emulator's sign-in and consent pages offer (see seed-identity.ts). */
+  signInAccounts?: SeedSignInAccount[];
 }
 
 // ---------------------------------------------------------------------------------------
@@ -290,7 +298,7 @@ function otherTenant(): SeedTenant {
 /** A fresh copy of the demo data (each sandbox mutates its own). */
 export function demoSeed(): SandboxSeed {
   return {
-    apps: [{ ...DEMO_APP, displayName: 'Quartermaster (sandbox)' }],
+    apps: [{ ...DEMO_APP, displayName: 'Quartermaster (sandbox)', redirectUris: ['https://quartermaster.example/api/consent/callback'] }],
     partner: { tenantId: DEMO_PARTNER_TENANT_ID, companyName: 'Quartermaster Demo Partner', customerIds: [DEMO_TENANT_ID, OTHER_TENANT_ID] },
     catalog: demoCatalog(),
     tenants: [
@@ -298,6 +306,13 @@ export function demoSeed(): SandboxSeed {
       otherTenant(),
       // The partner's own tenant: where the app lives and Partner Center tokens come from.
       { id: DEMO_PARTNER_TENANT_ID, displayName: 'Quartermaster Demo Partner', domain: 'partner.example', consentedAppIds: [DEMO_APP.clientId], users: [], groups: [], subscriptions: [] },
+      northwindTenant(),
     ],
+    signInAccounts: demoSignInAccounts({ partner: DEMO_PARTNER_TENANT_ID, demo: DEMO_TENANT_ID, other: OTHER_TENANT_ID }),
   };
 }
+
+// ---------------------------------------------------------------------------------------
+// Azure Cost Management: subscriptions, role assignments and daily costs (with the planted
+// anomaly and the budget numbers) live in cost-data.ts, exported from the sandbox's index.
+// ---------------------------------------------------------------------------------------

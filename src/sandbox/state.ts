@@ -2,9 +2,10 @@
 // data (subscriptions, orders) lives on the customer's tenant, so a seat bought through
 // Partner Center shows up at once in Graph's subscribedSkus: seat totals are derived from
 // subscriptions and seats used from users' licenses, never stored twice.
+import { IdentityState } from './identity-state.js';
 import type { SandboxSeed, SeedApp, SeedOffer, SeedUser } from './seed.js';
 
-export type ServiceName = 'partnerCenter' | 'graph' | 'login';
+export type ServiceName = 'partnerCenter' | 'graph' | 'login' | 'costManagement' | 'costExplorer' | 'sts';
 
 export interface RecordedRequest {
   service: ServiceName;
@@ -88,6 +89,8 @@ export interface SandboxTenant {
   displayName: string;
   domain: string;
   consentedAppIds: Set<string>;
+  /** Tenant-wide user consent off (see SeedTenant). */
+  userConsentDisabled?: boolean;
   users: Map<string, SandboxUser>;
   groups: Map<string, { id: string; displayName: string; memberIds: string[] }>;
   /** Partner Center view of this tenant as a customer. */
@@ -114,9 +117,12 @@ export class SandboxState {
   readonly requests: RecordedRequest[] = [];
   /** Partner Center answers already given, by customer + route + MS-RequestId. */
   readonly idempotentResponses = new Map<string, { status: number; body: unknown }>();
+  /** Interactive sign-ins: accounts, authorization codes, refresh tokens, and their clock. */
+  readonly identity: IdentityState;
 
   constructor(seed: SandboxSeed, now = new Date()) {
     for (const app of seed.apps) this.apps.set(app.clientId, { ...app });
+    this.identity = new IdentityState(seed.signInAccounts ?? []);
     this.partner = { ...seed.partner, customerIds: [...seed.partner.customerIds] };
     this.catalog = seed.catalog.map((offer) => ({ ...offer, servicePlans: offer.servicePlans.map((p) => ({ ...p })) }));
 
@@ -126,6 +132,7 @@ export class SandboxState {
         displayName: t.displayName,
         domain: t.domain,
         consentedAppIds: new Set(t.consentedAppIds),
+        ...(t.userConsentDisabled ? { userConsentDisabled: true } : {}),
         users: new Map(),
         groups: new Map(t.groups.map((g) => [g.id, { ...g, memberIds: [...g.memberIds] }])),
         subscriptions: new Map(),

@@ -4,6 +4,8 @@ import { createHmac, randomBytes, randomUUID, timingSafeEqual } from 'node:crypt
 
 export const GRAPH_RESOURCE = 'https://graph.microsoft.com';
 export const PARTNER_CENTER_RESOURCE = 'https://api.partnercenter.microsoft.com';
+/** Azure Resource Manager (Cost Management queries). */
+export const AZURE_MANAGEMENT_RESOURCE = 'https://management.azure.com';
 
 export interface AccessTokenClaims {
   aud: string;
@@ -17,6 +19,18 @@ export interface AccessTokenClaims {
   roles: string[];
   ver: '1.0';
   uti: string;
+  /** Delegated (app+user) tokens only: the signed-in user and the granted scopes. */
+  upn?: string;
+  name?: string;
+  scp?: string;
+}
+
+/** The user of a delegated token; its oid replaces the app-only token's random one. */
+export interface DelegatedUserClaims {
+  oid: string;
+  upn: string;
+  name: string;
+  scp: string;
 }
 
 const base64url = (value: string | Buffer) => Buffer.from(value).toString('base64url');
@@ -24,7 +38,7 @@ const base64url = (value: string | Buffer) => Buffer.from(value).toString('base6
 export class TokenIssuer {
   private readonly key = randomBytes(32);
 
-  issue(claims: { tid: string; aud: string; appid: string; roles: string[] }, lifetimeSeconds: number): string {
+  issue(claims: { tid: string; aud: string; appid: string; roles: string[] }, lifetimeSeconds: number, user?: DelegatedUserClaims): string {
     const now = Math.floor(Date.now() / 1000);
     const payload: AccessTokenClaims = {
       ...claims,
@@ -35,7 +49,13 @@ export class TokenIssuer {
       oid: randomUUID(),
       ver: '1.0',
       uti: randomBytes(16).toString('base64url'),
+      ...user,
     };
+    return this.issueJwt(payload);
+  }
+
+  /** Signs any payload (id tokens); only `verify` of access tokens checks claims. */
+  issueJwt(payload: object): string {
     const unsigned = `${base64url(JSON.stringify({ typ: 'JWT', alg: 'HS256', kid: 'sandbox' }))}.${base64url(JSON.stringify(payload))}`;
     return `${unsigned}.${this.sign(unsigned)}`;
   }
