@@ -77,6 +77,7 @@ var tableNames = [
   'qmSeatLots' // seats Quartermaster bought per subscription, to size Partner Center's refund windows
   'qmDeliveries' // outbox delivery ledger: one row per message by dedupe key, blocked conversations, dead letters
   'qmConsentStates' // single-use consent `state` values (hashed), 10-minute expiry
+  'qmConnections' // connected accounts per tenant; secrets sealed with AES-256-GCM (SECRET_KEYS)
 ]
 var queueNames = [
   'fulfilment' // approved license requests waiting to be ordered (slow work, off the invoke path)
@@ -279,6 +280,17 @@ resource webApp 'Microsoft.Web/sites@2024-04-01' = {
         {
           name: 'KEY_VAULT_URL'
           value: keyVault.properties.vaultUri
+        }
+        {
+          // keyId:base64Key pairs that seal connection secrets; App Service resolves the
+          // reference from Key Vault (store the secret "secret-keys" there before deploying).
+          name: 'SECRET_KEYS'
+          value: '@Microsoft.KeyVault(VaultName=${keyVault.name};SecretName=secret-keys)'
+        }
+        {
+          // Consent and sign-in redirects come back to {PUBLIC_URL}/api/consent/callback.
+          name: 'PUBLIC_URL'
+          value: 'https://${resourceBaseName}.azurewebsites.net'
         }
         {
           // The zip built by `azureAppService/zipDeploy` is mounted read-only and run as is.

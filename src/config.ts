@@ -2,6 +2,7 @@
 // line naming the variable and what is expected (ConfigError.message).
 import { existsSync } from 'node:fs';
 import { z } from 'zod';
+import { KeyringError, parseKeyring, type Keyring } from './security/secret-box.js';
 
 export class ConfigError extends Error {
   override name = 'ConfigError';
@@ -91,6 +92,14 @@ const EnvSchema = z.object({
   PARTNER_CENTER_CLIENT_SECRET: optionalText,
   PARTNER_CENTER_TENANT_ID: optionalText,
   APPROVER_GROUP_ID: optionalText,
+  /** The IAM principal customers' roles trust (shown in AWS trust-policy advice); its keys come from the AWS SDK's default chain. */
+  AWS_PRINCIPAL_ARN: z.string().trim().regex(/^arn:aws:(iam|sts)::\d{12}:[\w+=,.@/-]+$/, 'expected an IAM ARN such as arn:aws:iam::123456789012:user/quartermaster').optional(),
+  // Connection secrets (refresh tokens, AWS keys) are sealed with these keys; App Service
+  // can fill SECRET_KEYS from Key Vault with a Key Vault reference.
+  SECRET_KEYS: optionalText,
+  SECRET_KEY_CURRENT: optionalText,
+  /** Where browsers reach this bot: consent and sign-in redirects come back to {PUBLIC_URL}/api/consent/callback. */
+  PUBLIC_URL: url,
   POLICY_CURRENCY: z.string().regex(/^[A-Z]{3}$/, 'expected a 3-letter currency code such as USD').default('USD'),
   POLICY_AUTO_APPROVE_BELOW: z.string().regex(/^\d{1,9}(\.\d{1,2})?$/, 'expected an amount such as 50 or 49.99').default('50'),
   POLICY_SECOND_STAGE_ABOVE: z.string().regex(/^\d{1,9}(\.\d{1,2})?$/, 'expected an amount such as 200').default('200'),
@@ -98,7 +107,7 @@ const EnvSchema = z.object({
 
 export type ConnectorsConfig =
   | { mode: 'sandbox' }
-  | { mode: 'production'; graph: { clientId: string; clientSecret: string }; partnerCenter: { clientId: string; clientSecret: string; partnerTenantId: string } };
+  | { mode: 'production'; graph: { clientId: string; clientSecret: string }; partnerCenter: { clientId: string; clientSecret: string; partnerTenantId: string }; aws?: { appPrincipalArn: string } };
 
 export interface PolicySeedConfig {
   currency: string;
@@ -135,6 +144,10 @@ export interface AppConfig {
   bootstrapAdmins: { tenantId: string; aadObjectId: string }[];
   connectors: ConnectorsConfig;
   policy: PolicySeedConfig;
+  /** Seals connection secrets. Absent only outside production: local mode keeps a key under its data directory. */
+  secretKeys?: Keyring;
+  /** Base URL browsers use to reach the bot (consent redirects); defaults to the server's own URL outside production. */
+  publicUrl?: string;
 }
 
 /**
@@ -190,8 +203,23 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       mode: 'production',
       graph: { clientId: e.GRAPH_CLIENT_ID!, clientSecret: e.GRAPH_CLIENT_SECRET! },
       partnerCenter: { clientId: e.PARTNER_CENTER_CLIENT_ID!, clientSecret: e.PARTNER_CENTER_CLIENT_SECRET!, partnerTenantId: e.PARTNER_CENTER_TENANT_ID! },
+      ...(e.AWS_PRINCIPAL_ARN ? { aws: { appPrincipalArn: e.AWS_PRINCIPAL_ARN } } : {}),
     };
   }
+
+  let secretKeys: Keyring | undefined;
+  if (e.SECRET_KEYS) {
+    try {
+      secretKeys = parseKeyring(e.SECRET_KEYS, e.SECRET_KEY_CURRENT);
+    } catch (error) {
+      if (error instanceof KeyringError) throw new ConfigError(`${error.message.startsWith('SECRET_KEY_CURRENT') ? 'SECRET_KEY_CURRENT' : 'SECRET_KEYS'}: ${error.message}`);
+      throw error;
+    }
+  } else if (production) {
+    throw new ConfigError('SECRET_KEYS: required when NODE_ENV=production (keyId:base64Key, 32 random bytes; connection secrets are encrypted with it)');
+  }
+  if (production && !e.PUBLIC_URL) throw new ConfigError('PUBLIC_URL: required when NODE_ENV=production (consent and sign-in redirects come back to it)');
+  if (e.PUBLIC_URL && production && !e.PUBLIC_URL.startsWith('https://')) throw new ConfigError('PUBLIC_URL: must use https when NODE_ENV=production');
 
   let storage: StorageConfig;
   if (e.AZURE_STORAGE_CONNECTION_STRING) {
@@ -227,5 +255,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       secondStageAbove: e.POLICY_SECOND_STAGE_ABOVE,
       ...(e.APPROVER_GROUP_ID ? { approverGroupId: e.APPROVER_GROUP_ID } : {}),
     },
+    ...(secretKeys ? { secretKeys } : {}),
+    ...(e.PUBLIC_URL ? { publicUrl: e.PUBLIC_URL.replace(/\/+$/, '') } : {}),
   };
 }

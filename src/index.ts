@@ -43,6 +43,13 @@ import { SeatWatchService } from './services/seat-watch.js';
 import { ActionLocks, AlertLedger, SeatStates } from './storage/alert-ledger.js';
 import { licenseAlertJobs } from './jobs/license-alert-jobs.js';
 import type { Sandbox } from './sandbox/index.js';
+import { ConnectionService } from './services/connections.js';
+import { ConnectionRepository } from './storage/connections.js';
+import { ConsentStates } from './storage/consent-states.js';
+import { renderConsentPage } from './domain/consent.js';
+import { TeamsConnectionNotices } from './notify/connection-notices.js';
+import { SecretBox, parseKeyring, generateKeyText, type Keyring } from './security/secret-box.js';
+import { localKeyring } from './local/secret-keys.js';
 import { hostname } from 'node:os';
 
 export type ResolvedConfig = AppConfig & { storage: Exclude<AppConfig['storage'], { kind: 'local-azurite' }> };
@@ -59,6 +66,9 @@ export interface Quartermaster {
   reminders: ReminderService;
   /** The license alert jobs (tests run them with a chosen `now`). */
   licenseAlerts: { reclaim: ReclaimService; renewals: RenewalAlertService; seats: SeatWatchService; ledger: AlertLedger };
+  connections: ConnectionService;
+  /** The connections table itself (diagnostics and tests: secrets open only through it). */
+  connectionStore: ConnectionRepository;
   /** The loopback emulators, when this instance started them (sandbox connectors). */
   sandbox?: Sandbox;
   /** Graceful: stop accepting, finish turns in flight, close workers. */
@@ -116,6 +126,24 @@ export async function startQuartermaster(config: ResolvedConfig, log = createLog
   const reclaim = new ReclaimService({ directory: connectors.directory, commerce: connectors.commerce, catalog, settings, roles, audit, locks: new ActionLocks(store), alerts: adminCards, log });
   const renewalAlerts = new RenewalAlertService({ directory: connectors.directory, commerce: connectors.commerce, catalog, roles, ledger: alertLedger, alerts: adminCards, log });
   const seatWatch = new SeatWatchService({ directory: connectors.directory, catalog, roles, states: new SeatStates(store), alerts: adminCards, log });
+  // Connections: secrets sealed with the configured keys (local mode: a key kept under .data/).
+  const secrets = new SecretBox(keyringFor(config));
+  let publicUrl = config.publicUrl;
+  const connectionStore = new ConnectionRepository(store, secrets);
+  const connections = new ConnectionService({
+    connections: connectionStore,
+    states: new ConsentStates(store),
+    secrets,
+    audit,
+    roles,
+    ledger: alertLedger,
+    identity: connectors.identity,
+    ...(connectors.azureCost ? { azureCost: connectors.azureCost } : {}),
+    ...(connectors.awsCost ? { awsCost: connectors.awsCost } : {}),
+    notices: new TeamsConnectionNotices({ messenger: new Messenger(adapter, config.bot.appId ?? '', log), conversations, adminCards, cards, log }),
+    publicUrl: () => publicUrl ?? '',
+    log,
+  });
   const bot = createBot({
     adapter,
     auth: config.bot,
@@ -129,6 +157,7 @@ export async function startQuartermaster(config: ResolvedConfig, log = createLog
     licensing: { requests: requestService, approvals, catalog, roles, policies, settings, audit, notifier },
     reclaim: { reclaim, roles },
     subscriptions,
+    connections,
   });
 
   worker = new QueueWorker<FulfilmentJob>({
@@ -147,7 +176,15 @@ export async function startQuartermaster(config: ResolvedConfig, log = createLog
   // License alerts post cards to admins: tests run them with a chosen `now`, never on the clock.
   if (config.environment !== 'test') for (const job of licenseAlertJobs({ reclaim, renewals: renewalAlerts, seats: seatWatch, log })) scheduler.add(job);
 
-  const server = await startServer({ bot, storageReady: () => health.storageReady(), log }, config.host, config.port);
+  if (config.environment !== 'test') scheduler.add({ name: 'token-keeper', pattern: '17 3 * * *', leaseMs: 30 * 60_000, run: async (now) => void log.info(await connections.keepTokensAlive(now), 'partner center tokens kept alive') });
+  scheduler.add({ name: 'consent-state-purge', pattern: '41 4 * * *', leaseMs: 10 * 60_000, run: async (now) => void log.info({ purged: await new ConsentStates(store).purgeExpired(now) }, 'expired consent states purged') });
+
+  const consentCallback = async (query: URLSearchParams) => {
+    const { status, page } = await connections.handleCallback(query);
+    return { status, html: renderConsentPage(page) };
+  };
+  const server = await startServer({ bot, consentCallback, storageReady: () => health.storageReady(), log }, config.host, config.port);
+  publicUrl ??= server.url;
 
   return {
     url: server.url,
@@ -160,6 +197,8 @@ export async function startQuartermaster(config: ResolvedConfig, log = createLog
     settings,
     reminders,
     licenseAlerts: { reclaim, renewals: renewalAlerts, seats: seatWatch, ledger: alertLedger },
+    connections,
+    connectionStore,
     ...(sandbox && { sandbox }),
     async stop() {
       await server.close(config.shutdownTimeoutMs);
@@ -169,9 +208,18 @@ export async function startQuartermaster(config: ResolvedConfig, log = createLog
   };
 }
 
+/** Configured keys; outside production a key file under .data/ (tests: a key per process). */
+function keyringFor(config: ResolvedConfig): Keyring {
+  if (config.secretKeys) return config.secretKeys;
+  if (config.environment === 'production') throw new ConfigError('SECRET_KEYS: required when NODE_ENV=production');
+  if (config.environment === 'test') return (testKeyring ??= parseKeyring(`test:${generateKeyText()}`));
+  return localKeyring(join(projectRoot, '.data', 'secret-keys'));
+}
+let testKeyring: Keyring | undefined;
+
 /** Production connectors, or the loopback emulators started here for local runs. */
 async function buildConnectors(config: ResolvedConfig, log: Logger): Promise<{ connectors: Connectors; sandbox?: Sandbox }> {
-  if (config.connectors.mode === 'production') return { connectors: createConnectors({ mode: 'production', graph: config.connectors.graph, partnerCenter: config.connectors.partnerCenter }, log) };
+  if (config.connectors.mode === 'production') return { connectors: createConnectors({ mode: 'production', graph: config.connectors.graph, partnerCenter: config.connectors.partnerCenter, ...(config.connectors.aws ? { aws: config.connectors.aws } : {}) }, log) };
   const { startSandbox } = await import('./sandbox/index.js');
   const sandbox = await startSandbox();
   log.info({ graph: sandbox.urls.graph, partnerCenter: sandbox.urls.partnerCenter }, 'sandbox connectors: loopback emulators with demo data');

@@ -7,6 +7,8 @@ import { isIncomingActivity } from './bot/activity.js';
 
 export interface ServerDeps {
   bot: Bot;
+  /** GET /api/consent/callback: where consent and sign-in redirects come back. */
+  consentCallback(query: URLSearchParams): Promise<{ status: number; html: string }>;
   storageReady(): Promise<boolean>;
   log: Logger;
 }
@@ -45,6 +47,24 @@ export async function startServer(deps: ServerDeps, host: string, port: number):
       inFlight--;
       if (closing && inFlight === 0) drained?.();
     }
+  });
+  server.get('/api/consent/callback', async (req, res) => {
+    let answer: { status: number; html: string };
+    try {
+      answer = await deps.consentCallback(new URL(req.url ?? '', 'http://callback').searchParams);
+    } catch (error) {
+      deps.log.error({ err: { name: (error as Error)?.name, message: (error as Error)?.message } }, 'consent callback failed');
+      answer = { status: 503, html: '<!doctype html><meta charset="utf-8"><title>Try again</title><p>Quartermaster could not finish connecting right now. Nothing was changed. Type connect in Teams and try again in a few minutes.</p>' };
+    }
+    // A page with no scripts that nobody else may frame or cache.
+    res.writeHead(answer.status, {
+      'Content-Type': 'text/html; charset=utf-8',
+      'Cache-Control': 'no-store',
+      'X-Frame-Options': 'DENY',
+      'Referrer-Policy': 'no-referrer',
+      'Content-Security-Policy': "default-src 'none'; style-src 'unsafe-inline'",
+    });
+    res.end(answer.html);
   });
   // The Agents Playground probes the endpoint with HEAD before it connects.
   server.head('/api/messages', async (_req, res) => {

@@ -12,6 +12,8 @@ import { requestHandlers, type RequestHandlerDeps } from './request-handlers.js'
 import { subscriptionHandlers } from './subscription-handlers.js';
 import type { SubscriptionService } from '../services/subscriptions.js';
 import { reclaimHandlers, type ReclaimHandlerDeps } from './reclaim-handlers.js';
+import { connectionHandlers } from './connection-handlers.js';
+import type { ConnectionService } from '../services/connections.js';
 import { isCardAction } from './replies.js';
 import { QuartermasterTurnState } from './turn-state.js';
 
@@ -20,6 +22,7 @@ export interface BotDeps extends HandlerDeps {
   licensing: Omit<RequestHandlerDeps, 'cards'>;
   subscriptions: SubscriptionService;
   reclaim: Omit<ReclaimHandlerDeps, 'cards'>;
+  connections: ConnectionService;
   auth: BotAuthConfig;
   turnStateStorage: Storage;
   log: Logger;
@@ -58,6 +61,7 @@ export function createBot(deps: BotDeps): Bot {
   const h = basicHandlers(deps);
   const r = requestHandlers({ ...deps.licensing, cards: deps.cards });
   const rc = reclaimHandlers({ ...deps.reclaim, cards: deps.cards });
+  const c = connectionHandlers({ cards: deps.cards, connections: deps.connections });
   const s = subscriptionHandlers({ cards: deps.cards, subscriptions: deps.subscriptions, notifier: deps.licensing.notifier });
   app.conversationUpdate('membersAdded', h.welcome);
   app.conversationUpdate('membersRemoved', h.goodbye);
@@ -73,6 +77,7 @@ export function createBot(deps: BotDeps): Bot {
   app.message(command('reclaim'), rc.reclaimCommand);
   app.message(command('set reclaim days'), rc.setReclaimDays);
   app.message(command('subscriptions'), s.listCommand);
+  app.message(command('connect'), c.connectCommand);
   app.adaptiveCards.actionExecute('showHelp', h.showHelp);
   app.adaptiveCards.actionExecute('submitRequest', r.submitRequest);
   app.adaptiveCards.actionExecute('approveRequest', r.approve);
@@ -87,6 +92,12 @@ export function createBot(deps: BotDeps): Bot {
   app.adaptiveCards.actionExecute('showSubscription', s.show);
   app.adaptiveCards.actionExecute('prepareSubscriptionChange', s.prepare);
   app.adaptiveCards.actionExecute('confirmSubscriptionChange', s.confirm);
+  app.adaptiveCards.actionExecute('showConnections', c.show);
+  app.adaptiveCards.actionExecute('checkConnection', c.check);
+  app.adaptiveCards.actionExecute('addAzureScope', c.addAzureScope);
+  app.adaptiveCards.actionExecute('addAwsAccount', c.addAwsAccount);
+  app.adaptiveCards.actionExecute('askDisconnect', c.askDisconnect);
+  app.adaptiveCards.actionExecute('confirmDisconnect', c.confirmDisconnect);
   // Fallbacks: registered last, so they only see what no handler above took.
   app.message(r.isRequestText, r.requestCommand); // free text such as "I need 2 Visio licenses"
   app.activity(ActivityTypes.Message, h.unknownText);

@@ -100,6 +100,32 @@ export interface CardData {
   'reclaim-confirm': ReclaimConfirmCardData;
   'renewal-alert': RenewalAlertCardData;
   'seat-alert': SeatAlertCardData;
+  connections: ConnectionsCardData;
+  'connection-disconnect': { connectionId: string; title: string; consequence: string };
+  'connection-notice': { title: string; message: string; color: string; facts: { title: string; value: string }[]; actionTitle: string };
+}
+
+export interface ConnectionRowCardData {
+  id: string;
+  title: string;
+  stateLabel: string;
+  stateColor: string;
+  description: string;
+  facts: { title: string; value: string }[];
+  problem: string;
+  fix: string;
+  signInUrl: string;
+  signInTitle: string;
+  sandboxSignInUrl: string;
+  connected: boolean;
+}
+
+export interface ConnectionsCardData {
+  rows: ConnectionRowCardData[];
+  note: string;
+  noteColor: string;
+  suggestedExternalId: string;
+  linksNote: string;
 }
 
 export type CardName = keyof CardData;

@@ -16,6 +16,7 @@ export const COMMANDS: CommandSpec[] = [
   { name: 'approvals', usage: 'approvals', description: 'Requests waiting for your decision', roles: ['requester'] },
   { name: 'whoami', usage: 'whoami', description: 'Your name, tenant and role as I see them', roles: ['requester'] },
   { name: 'subscriptions', usage: 'subscriptions [product]', description: 'What your organisation pays for: seats bought, assigned and free, renewals; add or remove seats, suspend, cancel, auto-renew', roles: ['admin'] },
+  { name: 'connect', usage: 'connect', description: 'Connect Microsoft 365, Partner Center, Azure and AWS; see their health and how to fix them', roles: ['admin'] },
   { name: 'policies', usage: 'policies', description: 'The approval policies of your organisation', roles: ['admin'] },
   { name: 'audit', usage: 'audit [name or product]', description: 'Recent changes: who did what, when', roles: ['admin'] },
   { name: 'set approvals channel', usage: 'set approvals channel', description: 'Type it in a team channel to post every approval card there too', roles: ['admin'] },

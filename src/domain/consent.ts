@@ -18,6 +18,9 @@ export function isTenantGuid(value: string): boolean {
   return GUID_PATTERN.test(value);
 }
 
+/** A tenant id as the identity platform sends it back. The Agents Playground's tenant has 13 digits in its last group. */
+const CALLBACK_TENANT_PATTERN = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12,13}$/i;
+
 export function isWellFormedState(value: string): boolean {
   return STATE_PATTERN.test(value);
 }
@@ -260,6 +263,8 @@ export type ConsentCallback =
   | { kind: 'granted'; tenantId: string; state: string; scope?: string }
   /** Microsoft reported an error: nothing may change. `state` lets the caller spend it. */
   | ({ kind: 'failed'; error: string; description?: string; state?: string } & ConsentAdvice & { code?: string })
+  /** An authorization code (the Partner Center sign-in); still check state, then redeem it. */
+  | { kind: 'code'; code: string; state: string }
   /** Not a callback we can trust (missing or repeated parameters, bad shapes). */
   | { kind: 'invalid'; reason: string; state?: string };
 
@@ -269,7 +274,7 @@ export type ConsentCallback =
  */
 export function parseConsentCallback(query: CallbackQuery): ConsentCallback {
   const read = reader(query);
-  const repeated = ['error', 'error_description', 'admin_consent', 'tenant', 'state', 'scope'].find((name) => read(name) === REPEATED);
+  const repeated = ['error', 'error_description', 'admin_consent', 'tenant', 'state', 'scope', 'code'].find((name) => read(name) === REPEATED);
   const stateValue = read('state');
   const state = typeof stateValue === 'string' && isWellFormedState(stateValue) ? stateValue : undefined;
   const withState = state ? { state } : {};
@@ -278,22 +283,31 @@ export function parseConsentCallback(query: CallbackQuery): ConsentCallback {
   const error = read('error') as string | undefined;
   if (error !== undefined) {
     const description = truncate(read('error_description') as string | undefined);
+    // The Cancel button sends AADSTS65004 too; error_subcode=cancel says it was a choice, not a policy.
+    const cancelled = read('error_subcode') === 'cancel';
+    const advice = adviseConsentError(error, description);
     return {
       kind: 'failed',
       error: truncate(error) || 'unknown_error',
       ...(description ? { description } : {}),
-      ...adviseConsentError(error, description),
+      ...advice,
+      ...(cancelled ? { problem: 'cancelled' as const, ...ADVICE.cancelled } : {}),
       ...withState,
     };
   }
 
   if (stateValue === undefined || stateValue === '') return { kind: 'invalid', reason: 'The state parameter is missing' };
   if (!state) return { kind: 'invalid', reason: 'The state parameter is not one Quartermaster issued' };
+  const code = read('code') as string | undefined;
+  if (code !== undefined) {
+    if (!/^[A-Za-z0-9._~+/=-]{1,4096}$/.test(code)) return { kind: 'invalid', reason: 'The code parameter is not an authorization code', state };
+    return { kind: 'code', code, state };
+  }
   const adminConsent = read('admin_consent') as string | undefined;
   if (adminConsent?.toLowerCase() !== 'true') return { kind: 'invalid', reason: 'Microsoft did not confirm admin consent', state };
   const tenant = (read('tenant') as string | undefined)?.trim();
   if (!tenant) return { kind: 'invalid', reason: 'The tenant parameter is missing', state };
-  if (!isTenantGuid(tenant)) return { kind: 'invalid', reason: 'The tenant parameter is not a tenant id', state };
+  if (!CALLBACK_TENANT_PATTERN.test(tenant)) return { kind: 'invalid', reason: 'The tenant parameter is not a tenant id', state };
   const scope = read('scope') as string | undefined;
   return { kind: 'granted', tenantId: tenant.toLowerCase(), state, ...(scope ? { scope: truncate(scope) } : {}) };
 }

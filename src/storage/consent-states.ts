@@ -22,6 +22,8 @@ export interface ConsentStateBinding {
   /** Entra object id of that admin. */
   adminObjectId: string;
   purpose: ConsentPurpose;
+  /** What the callback needs besides the binding (e.g. a sealed PKCE verifier); opaque here. */
+  payload?: string;
 }
 
 export interface IssuedState {
@@ -45,6 +47,7 @@ type ConsentStateEntity = {
   ExpiresAt: string;
   /** ISO time it was consumed; empty while unused. */
   UsedAt: string;
+  Payload?: string;
 };
 
 export class ConsentStates extends TableRepository<ConsentStateEntity> {
@@ -64,8 +67,17 @@ export class ConsentStates extends TableRepository<ConsentStateEntity> {
       IssuedAt: now.toISOString(),
       ExpiresAt: expiresAt.toISOString(),
       UsedAt: '',
+      ...(binding.payload ? { Payload: binding.payload } : {}),
     });
     return { state, expiresAt };
+  }
+
+  /** Adds what the callback will need (made only once the state existed, e.g. a URL's PKCE verifier). */
+  async attachPayload(state: string, payload: string): Promise<void> {
+    const { partition, row } = keysOf(state);
+    const stored = await this.getRow(partition, row);
+    if (!stored || stored.value.UsedAt) throw new RangeError('Only an unused state can take a payload');
+    await this.replaceRow(partition, row, { ...stored.value, Payload: payload }, stored.etag);
   }
 
   /** Succeeds once for a state issued in the last 10 minutes; refuses with a reason otherwise. */
@@ -110,5 +122,5 @@ function keysOf(state: string): { partition: string; row: string } {
 }
 
 function bindingOf(entity: ConsentStateEntity): ConsentStateBinding {
-  return { tenantId: entity.TenantId, adminObjectId: entity.AdminObjectId, purpose: entity.Purpose as ConsentPurpose };
+  return { tenantId: entity.TenantId, adminObjectId: entity.AdminObjectId, purpose: entity.Purpose as ConsentPurpose, ...(entity.Payload ? { payload: entity.Payload } : {}) };
 }

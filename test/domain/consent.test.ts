@@ -184,3 +184,13 @@ describe('consent page', () => {
     expect(escapeHtml(`&<>"'`)).toBe('&amp;&lt;&gt;&quot;&#39;');
   });
 });
+
+describe('a cancelled consent', () => {
+  it('is told apart from a tenant policy by error_subcode=cancel', () => {
+    const description = 'AADSTS65004: User declined to consent to access the app.';
+    const cancelled = parseConsentCallback(new URLSearchParams({ error: 'access_denied', error_subcode: 'cancel', error_description: description, state: 'S'.repeat(43) }));
+    expect(cancelled).toMatchObject({ kind: 'failed', problem: 'cancelled', title: 'Consent was not given', code: 'AADSTS65004' });
+    const refused = parseConsentCallback(new URLSearchParams({ error: 'access_denied', error_description: description }));
+    expect(refused).toMatchObject({ kind: 'failed', problem: 'user-consent-disabled' });
+  });
+});

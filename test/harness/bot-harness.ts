@@ -8,7 +8,7 @@
 import { randomBytes } from 'node:crypto';
 import { inject } from 'vitest';
 import { startQuartermaster, type Quartermaster, type ResolvedConfig } from '../../src/index.js';
-import { createLogger } from '../../src/logger.js';
+import { createLogger, type Logger } from '../../src/logger.js';
 import { createConnectors } from '../../src/connectors/index.js';
 import { DEMO_GROUPS, DEMO_TENANT_ID, DEMO_USERS, startSandbox, type Sandbox } from '../../src/sandbox/index.js';
 import { LoopbackConnector, type SentActivity } from './loopback-connector.js';
@@ -82,13 +82,13 @@ export class BotHarness {
    * A second instance for the same storage (pass `tablePrefix`) can share the first one's
    * sandbox and connector, so conversation references saved by either stay reachable.
    */
-  static async start(overrides: Partial<ResolvedConfig> = {}, options: { instanceName?: string; sandbox?: Sandbox; connector?: LoopbackConnector; startWorkers?: boolean } = {}): Promise<BotHarness> {
+  static async start(overrides: Partial<ResolvedConfig> = {}, options: { instanceName?: string; sandbox?: Sandbox; connector?: LoopbackConnector; startWorkers?: boolean; log?: Logger } = {}): Promise<BotHarness> {
     const config = testConfig(overrides);
     const connector = options.connector ?? new LoopbackConnector();
     if (!options.connector) await connector.start();
     const ownSandbox = !options.sandbox;
     const sandbox = options.sandbox ?? (await startSandbox());
-    const log = createLogger(config.logLevel);
+    const log = options.log ?? createLogger(config.logLevel);
     // Fast retries: tests inject 429s and 500s and should not wait seconds for each.
     const connectors = createConnectors({ mode: 'sandbox', sandbox, retry: { minDelayMs: 20, maxDelayMs: 200 } }, log);
     const qm = await startQuartermaster(config, log, { connectors, ...(options.instanceName && { instanceName: options.instanceName }), ...(options.startWorkers === false && { startWorkers: false }) });

@@ -8,6 +8,25 @@ import { CardRenderer, type CardData } from '../../src/bot/cards.js';
 const AC = createRequire(import.meta.url)('adaptivecards/dist/adaptivecards.js');
 
 const samples: { [N in keyof CardData]: CardData[N][] } = {
+  connections: [
+    {
+      rows: [
+        { id: 'microsoft365', title: 'Microsoft 365', stateLabel: 'Not connected', stateColor: 'Default', description: 'Reads your licenses.', facts: [], problem: '', fix: '', signInUrl: 'https://login.microsoftonline.com/organizations/v2.0/adminconsent?client_id=x&state=y', signInTitle: 'Grant admin consent', sandboxSignInUrl: '', connected: false },
+        { id: 'partner-center', title: 'Partner Center', stateLabel: 'Expired', stateColor: 'Attention', description: 'Signed in as agent@partner.example', facts: [{ title: 'Last used', value: '3 days ago' }], problem: 'The sign-in expired.', fix: 'Sign in again.', signInUrl: 'https://login.microsoftonline.com/p/oauth2/v2.0/authorize?state=z', signInTitle: 'Sign in again', sandboxSignInUrl: '', connected: true },
+        { id: 'aws:111122223333', title: 'AWS account 111122223333', stateLabel: 'Connected', stateColor: 'Good', description: 'Access key …WXYZ', facts: [{ title: 'Last check', value: 'just now (passed)' }], problem: '', fix: '', signInUrl: '', signInTitle: '', sandboxSignInUrl: '', connected: true },
+      ],
+      note: 'AWS account 111122223333 is connected.',
+      noteColor: 'Good',
+      suggestedExternalId: 'qm-0123456789abcdef01234567',
+      linksNote: 'Sign-in links work once.',
+    },
+    { rows: [], note: '', noteColor: 'Default', suggestedExternalId: 'qm-1', linksNote: 'Sign-in links work once.' },
+  ],
+  'connection-disconnect': [{ connectionId: 'aws:111122223333', title: 'AWS account 111122223333', consequence: 'Daily cost sync stops.' }],
+  'connection-notice': [
+    { title: 'Partner Center is connected', message: 'Signed in as agent@partner.example.', color: 'Good', facts: [{ title: 'Account', value: 'Integration sandbox (nothing is billed)' }], actionTitle: 'Open connections' },
+    { title: 'Microsoft 365 is not connected', message: 'Consent was not given.', color: 'Attention', facts: [], actionTitle: 'Open connections' },
+  ],
   welcome: [
     { firstName: 'Alex', inTeam: false, conversationName: 'this chat' },
     { firstName: 'Megan', inTeam: true, conversationName: 'Finance' },

@@ -43,12 +43,34 @@ describe('configuration', () => {
     const prod = {
       NODE_ENV: 'production', BOT_ID: 'app', BOT_TYPE: 'UserAssignedMSI', BOT_TENANT_ID: 'tenant', AZURE_STORAGE_ACCOUNT_URL: 'https://acct.table.core.windows.net',
       CONNECTORS: 'production', GRAPH_CLIENT_ID: 'g', GRAPH_CLIENT_SECRET: 'gs', PARTNER_CENTER_CLIENT_ID: 'p', PARTNER_CENTER_CLIENT_SECRET: 'ps', PARTNER_CENTER_TENANT_ID: 'pt', APPROVER_GROUP_ID: 'grp',
+      SECRET_KEYS: `k1:${Buffer.alloc(32, 7).toString('base64')}`, PUBLIC_URL: 'https://qm.example.com/',
     };
     expect(loadConfig(prod).storage).toEqual({ kind: 'account-url', accountUrl: 'https://acct.table.core.windows.net' });
     expect(errorOf({ ...prod, LOCAL_AZURITE: 'true' })).toBe('LOCAL_AZURITE: must be false when NODE_ENV=production');
     expect(errorOf({ ...prod, CONNECTORS: 'sandbox' })).toMatch(/^CONNECTORS: must be production when NODE_ENV=production/);
     expect(errorOf({ ...prod, PARTNER_CENTER_CLIENT_SECRET: '' })).toBe('PARTNER_CENTER_CLIENT_SECRET: required when CONNECTORS=production');
     expect(loadConfig(prod).connectors).toEqual({ mode: 'production', graph: { clientId: 'g', clientSecret: 'gs' }, partnerCenter: { clientId: 'p', clientSecret: 'ps', partnerTenantId: 'pt' } });
+  });
+
+  it('needs a key for connection secrets and a public URL in production', () => {
+    const prod = {
+      NODE_ENV: 'production', BOT_ID: 'app', BOT_TYPE: 'UserAssignedMSI', BOT_TENANT_ID: 'tenant', AZURE_STORAGE_ACCOUNT_URL: 'https://acct.table.core.windows.net',
+      CONNECTORS: 'production', GRAPH_CLIENT_ID: 'g', GRAPH_CLIENT_SECRET: 'gs', PARTNER_CENTER_CLIENT_ID: 'p', PARTNER_CENTER_CLIENT_SECRET: 'ps', PARTNER_CENTER_TENANT_ID: 'pt', APPROVER_GROUP_ID: 'grp',
+      SECRET_KEYS: `k1:${Buffer.alloc(32, 7).toString('base64')}`, PUBLIC_URL: 'https://qm.example.com/',
+    };
+    const loaded = loadConfig(prod);
+    expect(loaded.publicUrl).toBe('https://qm.example.com');
+    expect(loaded.secretKeys?.currentKeyId).toBe('k1');
+    expect(errorOf({ ...prod, SECRET_KEYS: '' })).toMatch(/^SECRET_KEYS: required when NODE_ENV=production/);
+    expect(errorOf({ ...prod, PUBLIC_URL: '' })).toMatch(/^PUBLIC_URL: required/);
+    expect(errorOf({ ...prod, PUBLIC_URL: 'http://qm.example.com' })).toBe('PUBLIC_URL: must use https when NODE_ENV=production');
+    // A wrong key names the setting, never the key.
+    const short = Buffer.alloc(16, 9).toString('base64');
+    const message = errorOf({ ...base, SECRET_KEYS: `k1:${short}` });
+    expect(message).toMatch(/^SECRET_KEYS: /);
+    expect(message).not.toContain(short);
+    expect(errorOf({ ...base, SECRET_KEYS: `a:${Buffer.alloc(32).toString('base64')},b:${Buffer.alloc(32, 1).toString('base64')}` })).toMatch(/^SECRET_KEY_CURRENT: /);
+    expect(loadConfig(base).secretKeys).toBeUndefined();
   });
 
   it('checks the credentials each bot type needs', () => {

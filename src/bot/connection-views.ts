@@ -1,0 +1,82 @@
+// What the connection cards show: the service's overview → template data. Plain words for
+// states, times as "3 h ago", the problem and its fix only when something is wrong.
+import type { ConnectionOverview, ConnectionRow } from '../services/connections.js';
+import type { Connection } from '../storage/connections.js';
+import type { ConnectionRowCardData, ConnectionsCardData } from './cards.js';
+
+const STATE_LABELS: Record<ConnectionRow['state'], { label: string; color: string }> = {
+  'not-connected': { label: 'Not connected', color: 'Default' },
+  connected: { label: 'Connected', color: 'Good' },
+  'needs-attention': { label: 'Needs attention', color: 'Warning' },
+  expired: { label: 'Expired', color: 'Attention' },
+};
+
+const DESCRIPTIONS: Record<ConnectionRow['kind'], string> = {
+  microsoft365: 'Reads your licenses and users, and assigns licenses (Microsoft Graph, admin consent).',
+  'partner-center': 'Buys and changes subscriptions through your CSP account (an agent signs in once).',
+  azure: 'Daily costs from Azure Cost Management.',
+  aws: 'Daily costs from AWS Cost Explorer.',
+};
+
+export function connectionsCardData(overview: ConnectionOverview, note?: { text: string; color?: string }, now = new Date()): ConnectionsCardData {
+  return {
+    rows: overview.rows.map((row) => rowData(row, now)),
+    note: note?.text ?? '',
+    noteColor: note?.color ?? 'Default',
+    suggestedExternalId: overview.suggestedExternalId,
+    linksNote: 'Sign-in links on this card are for you only, work once and expire in 10 minutes. Type connect for fresh ones.',
+  };
+}
+
+function rowData(row: ConnectionRow, now: Date): ConnectionRowCardData {
+  const c = row.connection;
+  const state = STATE_LABELS[row.state];
+  const needsSignIn = row.state !== 'connected';
+  return {
+    id: row.id,
+    title: row.title,
+    stateLabel: state.label,
+    stateColor: state.color,
+    description: c ? labelOf(c) : DESCRIPTIONS[row.kind],
+    facts: c ? factsOf(c, now) : [],
+    problem: c?.problem && row.state !== 'connected' ? c.problem.problem : '',
+    fix: c?.problem && row.state !== 'connected' ? c.problem.fix : '',
+    // Reconnecting a working connection is allowed (another agent, another tenant admin), but not pushed.
+    signInUrl: row.signInUrl && (needsSignIn || row.kind === 'partner-center') ? row.signInUrl : '',
+    signInTitle: row.kind === 'microsoft365' ? 'Grant admin consent' : c ? 'Sign in again' : 'Sign in to Partner Center',
+    sandboxSignInUrl: row.sandboxSignInUrl && !c ? row.sandboxSignInUrl : '',
+    connected: Boolean(c),
+  };
+}
+
+function labelOf(c: Connection): string {
+  switch (c.kind) {
+    case 'microsoft365':
+      return `Admin consent for ${c.label}`;
+    case 'partner-center':
+      return `Signed in as ${c.label}, ${c.environment === 'sandbox' ? 'integration sandbox (nothing is billed)' : 'production account'}`;
+    case 'azure':
+      return 'Daily costs from Azure Cost Management';
+    case 'aws':
+      return c.details.credentialKind === 'assume-role' ? `Role ${c.details.roleArn ?? ''}` : `Access key ${c.details.keyHint ?? ''}`;
+  }
+}
+
+function factsOf(c: Connection, now: Date): { title: string; value: string }[] {
+  return [
+    { title: 'Last used', value: c.lastUsedAt ? ago(c.lastUsedAt, now) : 'not yet' },
+    { title: 'Last check', value: c.lastCheckedAt ? `${ago(c.lastCheckedAt, now)}${c.problem && c.state !== 'connected' ? ' (failed)' : ' (passed)'}` : 'not yet' },
+    { title: 'Connected', value: ago(c.connectedAt, now) },
+  ];
+}
+
+/** "just now", "5 min ago", "3 h ago", "2 days ago". */
+export function ago(iso: string, now: Date): string {
+  const seconds = Math.max(0, Math.round((now.getTime() - Date.parse(iso)) / 1000));
+  if (!Number.isFinite(seconds)) return 'unknown';
+  if (seconds < 60) return 'just now';
+  if (seconds < 3600) return `${Math.floor(seconds / 60)} min ago`;
+  if (seconds < 86_400) return `${Math.floor(seconds / 3600)} h ago`;
+  const days = Math.floor(seconds / 86_400);
+  return `${days} day${days === 1 ? '' : 's'} ago`;
+}

@@ -1,0 +1,502 @@
+// Connections and consent (admins): Microsoft 365 admin consent, Partner Center app+user
+// sign-in (PKCE; the refresh token sealed at rest and rotated on every use), Azure cost
+// scopes and AWS accounts, each with a health check whose failures say how to fix them.
+// Every change is audited without secret values. The browser side of consent and sign-in
+// comes back through handleCallback(), which checks the error first, then the single-use
+// state, then confirms the tenant (or redeems the code) before anything is stored.
+import { randomBytes } from 'node:crypto';
+import { validateAwsAccountInput, type AwsAccountInput } from '../domain/aws-account.js';
+import { adminConsentUrl, consentFailurePage, parseConsentCallback, renderConsentPage, type ConsentPage } from '../domain/consent.js';
+import type { Person } from '../domain/roles.js';
+import type { Logger } from '../logger.js';
+import type { AwsCostPort, AwsCredentialInput, AzureCostPort, HealthCheck } from '../connectors/ports.js';
+import { parseAzureScope } from '../connectors/azure-cost/scope.js';
+import type { AuditLog } from '../storage/audit-log.js';
+import type { Connection, ConnectionKind, ConnectionProblem, ConnectionRepository, NewConnection } from '../storage/connections.js';
+import type { ConsentStates, ConsumeRefusal, ConsentPurpose } from '../storage/consent-states.js';
+import { ConcurrencyError } from '../storage/errors.js';
+import type { AlertLedger } from '../storage/alert-ledger.js';
+import type { SecretBox } from '../security/secret-box.js';
+import type { RoleService } from './roles.js';
+
+export const MICROSOFT_365 = 'microsoft365';
+export const PARTNER_CENTER = 'partner-center';
+/** Refresh well inside the 90-day inactivity limit: weekly. */
+export const TOKEN_KEEPER_INTERVAL_MS = 7 * 24 * 3600_000;
+/** Warn admins when the token has not been refreshed for this long (it dies at 90 days). */
+const TOKEN_WARNING_AGE_MS = 60 * 24 * 3600_000;
+
+/** Where one connection's msal token cache is kept (sealed by the repository). */
+export interface TokenCacheStore {
+  read(): Promise<string | undefined>;
+  write(serializedCache: string): Promise<void>;
+}
+
+export interface SignedInAgent {
+  username: string;
+  displayName?: string;
+  homeAccountId: string;
+  tenantId: string;
+}
+
+/** The identity platform, as this service needs it (src/connectors/identity implements it). */
+export interface ConnectionIdentity {
+  /** The app admins consent to (Graph application permissions). */
+  graphClientId: string;
+  /** Login host browsers are sent to: Microsoft's, or the sandbox's loopback emulator. */
+  browserAuthorityHost: string;
+  /** Confirms consent by asking for an app-only token for `tenantId`. */
+  confirmAdminConsent(tenantId: string): Promise<HealthCheck>;
+  partnerCenter: {
+    signInUrl(request: { redirectUri: string; state: string }): Promise<{ url: string; codeVerifier: string }>;
+    completeSignIn(request: { code: string; codeVerifier: string; redirectUri: string }, cache: TokenCacheStore): Promise<SignedInAgent>;
+    /** With forceRefresh the refresh token is redeemed and the rotated one written to `cache`. */
+    accessToken(homeAccountId: string, cache: TokenCacheStore, options?: { forceRefresh?: boolean }): Promise<string>;
+  };
+  /** True for errors that only a new interactive sign-in can cure (AADSTS700082 and kin). */
+  isReconsentRequired(error: unknown): boolean;
+}
+
+/** Teams side: a card or message to one admin, and alert cards to all admins of a tenant. */
+export interface ConnectionNotices {
+  tellAdmin(tenantId: string, adminObjectId: string, notice: ConnectionNotice): Promise<void>;
+  alertAdmins(tenantId: string, notice: ConnectionNotice): Promise<number>;
+}
+
+export interface ConnectionNotice {
+  outcome: 'connected' | 'failed' | 'needs-sign-in' | 'expiring';
+  title: string;
+  message: string;
+  connection?: Connection;
+}
+
+export interface ConnectionServiceDeps {
+  connections: ConnectionRepository;
+  states: ConsentStates;
+  secrets: SecretBox;
+  audit: AuditLog;
+  roles: RoleService;
+  ledger: AlertLedger;
+  identity: ConnectionIdentity;
+  azureCost?: AzureCostPort;
+  awsCost?: AwsCostPort;
+  notices: ConnectionNotices;
+  /** Base URL browsers reach the bot on; the callback is {publicUrl}/api/consent/callback. */
+  publicUrl(): string;
+  log: Logger;
+}
+
+export type Outcome<T = undefined> = { ok: true; value: T; message: string } | { ok: false; message: string; status?: 403 | 400 | 404 | 409 };
+
+/** One row of the connect card. */
+export interface ConnectionRow {
+  id: string;
+  kind: ConnectionKind;
+  title: string;
+  state: 'not-connected' | Connection['state'];
+  connection?: Connection;
+  /** Sign-in or consent link for this admin (single-use, 10 minutes). */
+  signInUrl?: string;
+  sandboxSignInUrl?: string;
+}
+
+export interface ConnectionOverview {
+  tenantId: string;
+  rows: ConnectionRow[];
+  /** Suggested external id for a new AWS role (the admin puts it in the role's trust policy). */
+  suggestedExternalId: string;
+  linksExpireAt: string;
+}
+
+const ONLY_ADMINS = 'Only admins can see or change connections. Type **help** to see the commands you can use.';
+
+export class ConnectionService {
+  constructor(private readonly d: ConnectionServiceDeps) {}
+
+  callbackUrl(): string {
+    return `${this.d.publicUrl()}/api/consent/callback`;
+  }
+
+  /** Everything the connect card shows, with fresh single-use sign-in links for `actor`. */
+  async overview(actor: Person & { aadObjectId: string }): Promise<Outcome<ConnectionOverview>> {
+    if (!(await this.d.roles.isAdmin(actor))) return { ok: false, message: ONLY_ADMINS, status: 403 };
+    const connections = await this.d.connections.list(actor.tenantId);
+    const byId = new Map(connections.map((c) => [c.id, c]));
+    const consent = await this.issueState(actor, 'graph-admin-consent');
+    const m365Url = adminConsentUrl({
+      tenant: 'organizations',
+      clientId: this.d.identity.graphClientId,
+      redirectUri: this.callbackUrl(),
+      state: consent.state,
+      authorityHost: this.d.identity.browserAuthorityHost,
+    });
+    const production = await this.partnerCenterLink(actor, 'production');
+    const sandbox = await this.partnerCenterLink(actor, 'sandbox');
+    const rows: ConnectionRow[] = [
+      { id: MICROSOFT_365, kind: 'microsoft365', title: 'Microsoft 365', ...stateOf(byId.get(MICROSOFT_365)), signInUrl: m365Url },
+      { id: PARTNER_CENTER, kind: 'partner-center', title: 'Partner Center', ...stateOf(byId.get(PARTNER_CENTER)), signInUrl: production, sandboxSignInUrl: sandbox },
+      ...connections.filter((c) => c.kind === 'azure').map((c) => ({ id: c.id, kind: c.kind, title: `Azure ${c.label}`, ...stateOf(c) })),
+      ...connections.filter((c) => c.kind === 'aws').map((c) => ({ id: c.id, kind: c.kind, title: `AWS account ${c.label}`, ...stateOf(c) })),
+    ];
+    return { ok: true, message: '', value: { tenantId: actor.tenantId, rows, suggestedExternalId: `qm-${randomBytes(12).toString('hex')}`, linksExpireAt: consent.expiresAt.toISOString() } };
+  }
+
+  // ---- the browser's return: GET /api/consent/callback ----------------------------------
+
+  /** Answers the browser with a small page; changes nothing unless every check passes. */
+  async handleCallback(query: URLSearchParams): Promise<{ status: number; page: ConsentPage }> {
+    const callback = parseConsentCallback(query);
+    if (callback.kind === 'failed') {
+      // The admin said no, or Microsoft refused: spend the state and tell whoever started it.
+      const spent = callback.state ? await this.d.states.consume(callback.state) : undefined;
+      if (spent?.ok) {
+        await this.auditAs(spent.binding.tenantId, spent.binding.adminObjectId, `connection.${purposeTarget(spent.binding.purpose)}.refused`, purposeTarget(spent.binding.purpose), { error: callback.error, code: callback.code ?? '' });
+        await this.tell(spent.binding.tenantId, spent.binding.adminObjectId, { outcome: 'failed', title: callback.title, message: callback.advice });
+      }
+      return { status: 400, page: consentFailurePage(callback) };
+    }
+    if (callback.kind === 'invalid') return { status: 400, page: failurePage('This sign-in link cannot be used', `${callback.reason}. Nothing was changed. Type connect in Teams for a new link.`) };
+
+    const spent = await this.d.states.consume(callback.state);
+    if (!spent.ok) return { status: 400, page: failurePage('This sign-in link cannot be used', `${refusalText(spent.reason)} Nothing was changed. Type connect in Teams for a new link.`) };
+    const { binding } = spent;
+
+    if (callback.kind === 'granted') {
+      if (binding.purpose !== 'graph-admin-consent') return { status: 400, page: failurePage('This sign-in link cannot be used', 'The link was made for another kind of connection. Nothing was changed. Type connect in Teams for a new link.') };
+      return this.completeAdminConsent(binding.tenantId, binding.adminObjectId, callback.tenantId);
+    }
+    if (binding.purpose !== 'partner-center-sign-in' || !binding.payload) return { status: 400, page: failurePage('This sign-in link cannot be used', 'The link was made for another kind of connection. Nothing was changed. Type connect in Teams for a new link.') };
+    return this.completePartnerCenterSignIn(binding.tenantId, binding.adminObjectId, callback.code, binding.payload);
+  }
+
+  private async completeAdminConsent(tenantId: string, adminObjectId: string, consentedTenant: string): Promise<{ status: number; page: ConsentPage }> {
+    if (consentedTenant.toLowerCase() !== tenantId.toLowerCase()) {
+      await this.auditAs(tenantId, adminObjectId, 'connection.microsoft365.refused', MICROSOFT_365, { reason: 'tenant mismatch', consentedTenant });
+      const message = `Consent was given for tenant ${consentedTenant}, but your Teams tenant is ${tenantId}. Sign in with an administrator of your own tenant and try again.`;
+      await this.tell(tenantId, adminObjectId, { outcome: 'failed', title: 'Microsoft 365 is not connected', message });
+      return { status: 400, page: failurePage('Wrong tenant', `${message} Nothing was changed.`) };
+    }
+    const confirmed = await this.d.identity.confirmAdminConsent(tenantId);
+    if (!confirmed.ok) {
+      await this.auditAs(tenantId, adminObjectId, 'connection.microsoft365.refused', MICROSOFT_365, { code: confirmed.code });
+      await this.tell(tenantId, adminObjectId, { outcome: 'failed', title: 'Microsoft 365 is not connected', message: `${confirmed.problem} ${confirmed.fix}` });
+      return { status: 400, page: failurePage('Microsoft 365 is not connected', `${confirmed.problem} ${confirmed.fix}`) };
+    }
+    const now = new Date().toISOString();
+    const connection = await this.d.connections.save({
+      tenantId,
+      id: MICROSOFT_365,
+      kind: 'microsoft365',
+      label: `tenant ${tenantId}`,
+      state: 'connected',
+      details: { tenantId },
+      connectedAt: now,
+      connectedBy: adminObjectId,
+      lastCheckedAt: now,
+    });
+    await this.auditAs(tenantId, adminObjectId, 'connection.microsoft365.connected', MICROSOFT_365, { tenantId });
+    await this.tell(tenantId, adminObjectId, { outcome: 'connected', title: 'Microsoft 365 is connected', message: 'Admin consent was granted and confirmed. Quartermaster can now read licenses and assign them in your tenant.', connection });
+    return { status: 200, page: { outcome: 'connected', title: 'Connected', message: 'Microsoft 365 is connected to Quartermaster. You can close this tab and go back to Teams.' } };
+  }
+
+  private async completePartnerCenterSignIn(tenantId: string, adminObjectId: string, code: string, payload: string): Promise<{ status: number; page: ConsentPage }> {
+    const { codeVerifier, environment } = JSON.parse(this.d.secrets.open(payload, [tenantId, 'partner-center-sign-in'])) as { codeVerifier: string; environment: 'sandbox' | 'production' };
+    // The token cache lives in memory until the connection row exists, then is sealed into it.
+    let cache: string | undefined;
+    const pending: TokenCacheStore = { read: async () => cache, write: async (value) => void (cache = value) };
+    let agent: SignedInAgent;
+    try {
+      agent = await this.d.identity.partnerCenter.completeSignIn({ code, codeVerifier, redirectUri: this.callbackUrl() }, pending);
+    } catch (error) {
+      this.d.log.warn({ err: safeError(error), tenantId }, 'partner center sign-in could not be completed');
+      const message = 'Microsoft did not accept the sign-in. Start again from the Connect card; sign in with an agent account (Admin agent) of your Partner Center.';
+      await this.auditAs(tenantId, adminObjectId, 'connection.partner-center.refused', PARTNER_CENTER, { reason: 'code redemption failed' });
+      await this.tell(tenantId, adminObjectId, { outcome: 'failed', title: 'Partner Center is not connected', message });
+      return { status: 400, page: failurePage('Partner Center is not connected', message) };
+    }
+    if (!cache) throw new Error('partner center sign-in returned no token cache');
+    const now = new Date().toISOString();
+    const connection = await this.d.connections.save(
+      {
+        tenantId,
+        id: PARTNER_CENTER,
+        kind: 'partner-center',
+        label: agent.username,
+        state: 'connected',
+        environment,
+        details: { homeAccountId: agent.homeAccountId, partnerTenantId: agent.tenantId, tokenRefreshedAt: now },
+        connectedAt: now,
+        connectedBy: adminObjectId,
+        lastCheckedAt: now,
+      },
+      cache,
+    );
+    await this.auditAs(tenantId, adminObjectId, 'connection.partner-center.connected', PARTNER_CENTER, { agent: agent.username, environment });
+    const kind = environment === 'sandbox' ? 'the integration sandbox account (nothing is billed)' : 'the production account';
+    await this.tell(tenantId, adminObjectId, { outcome: 'connected', title: 'Partner Center is connected', message: `Signed in as ${agent.username} to ${kind}. Quartermaster keeps the sign-in alive by itself.`, connection });
+    return { status: 200, page: { outcome: 'connected', title: 'Connected', message: `Partner Center is connected (${environment === 'sandbox' ? 'integration sandbox' : 'production'}). You can close this tab and go back to Teams.` } };
+  }
+
+  // ---- Azure and AWS --------------------------------------------------------------------
+
+  async addAzureScope(actor: Person & { aadObjectId: string }, scopeText: unknown): Promise<Outcome<Connection>> {
+    if (!(await this.d.roles.isAdmin(actor))) return { ok: false, message: ONLY_ADMINS, status: 403 };
+    if (!this.d.azureCost) return { ok: false, message: 'Azure cost connections are not available in this installation.', status: 400 };
+    const parsed = parseAzureScope(typeof scopeText === 'string' ? scopeText : '');
+    if (!parsed.ok) return { ok: false, message: parsed.message, status: 400 };
+    const scope = parsed.scope;
+    const check = await this.d.azureCost.checkHealth({ tenantId: actor.tenantId, scope });
+    const connection = await this.saveChecked({ tenantId: actor.tenantId, id: `azure:${scope}`, kind: 'azure', label: scope, details: { scope } }, actor, check);
+    await this.auditAs(actor.tenantId, actor.aadObjectId, 'connection.azure.added', connection.id, { scope, healthy: check.ok });
+    return { ok: true, value: connection, message: check.ok ? `Azure ${scope} is connected: a one-day cost query worked.` : `Azure ${scope} was added, but it does not work yet: ${check.problem} ${check.fix}` };
+  }
+
+  async addAwsAccount(actor: Person & { aadObjectId: string }, input: AwsAccountInput): Promise<Outcome<Connection>> {
+    if (!(await this.d.roles.isAdmin(actor))) return { ok: false, message: ONLY_ADMINS, status: 403 };
+    if (!this.d.awsCost) return { ok: false, message: 'AWS cost connections are not available in this installation.', status: 400 };
+    const valid = validateAwsAccountInput(input);
+    if (!valid.ok) return { ok: false, message: valid.message, status: 400 };
+    const { accountId, credentials } = valid.value;
+    const check = await this.d.awsCost.checkHealth({ accountId, credentials });
+    const details: Record<string, string> =
+      credentials.kind === 'access-key'
+        ? { accountId, credentialKind: 'access-key', keyHint: `…${credentials.accessKeyId.slice(-4)}` }
+        : { accountId, credentialKind: 'assume-role', roleArn: credentials.roleArn };
+    const connection = await this.saveChecked({ tenantId: actor.tenantId, id: `aws:${accountId}`, kind: 'aws', label: accountId, details }, actor, check, JSON.stringify(credentials));
+    await this.auditAs(actor.tenantId, actor.aadObjectId, 'connection.aws.added', connection.id, { ...details, healthy: check.ok });
+    return { ok: true, value: connection, message: check.ok ? `AWS account ${accountId} is connected: a one-day cost query worked.` : `AWS account ${accountId} was added, but it does not work yet: ${check.problem} ${check.fix}` };
+  }
+
+  /** The stored AWS credentials of a connection, opened for the connector that needs them. */
+  async awsCredentials(tenantId: string, id: string): Promise<AwsCredentialInput | undefined> {
+    const secret = await this.d.connections.readSecret(tenantId, id);
+    return secret ? (JSON.parse(secret) as AwsCredentialInput) : undefined;
+  }
+
+  // ---- health, disconnect ---------------------------------------------------------------
+
+  /** Runs the health check of one connection (or all of the tenant's) and records the result. */
+  async check(actor: Person & { aadObjectId: string }, id?: string): Promise<Outcome<Connection[]>> {
+    if (!(await this.d.roles.isAdmin(actor))) return { ok: false, message: ONLY_ADMINS, status: 403 };
+    const all = await this.d.connections.list(actor.tenantId);
+    const targets = id ? all.filter((c) => c.id === id) : all;
+    if (id && targets.length === 0) return { ok: false, message: 'That connection no longer exists. Type **connect** for the current list.', status: 404 };
+    const checked: Connection[] = [];
+    for (const connection of targets) checked.push(await this.checkOne(connection));
+    const broken = checked.filter((c) => c.state !== 'connected').length;
+    return { ok: true, value: checked, message: broken ? `${broken} of ${checked.length} connection${checked.length === 1 ? '' : 's'} need${broken === 1 ? 's' : ''} attention.` : `All ${checked.length} connection${checked.length === 1 ? ' works' : 's work'}.` };
+  }
+
+  async checkOne(connection: Connection): Promise<Connection> {
+    const check = await this.healthOf(connection);
+    const now = new Date().toISOString();
+    try {
+      return await this.d.connections.update(connection, {
+        lastCheckedAt: now,
+        ...(check.ok ? { state: 'connected' as const, problem: null, lastUsedAt: now } : { state: check.code === 'reconsent-required' ? ('expired' as const) : ('needs-attention' as const), problem: problemOf(check) }),
+      });
+    } catch (error) {
+      // Disconnected or reconnected while the check ran: the newer row wins.
+      if (error instanceof ConcurrencyError) return (await this.d.connections.get(connection.tenantId, connection.id)) ?? connection;
+      throw error;
+    }
+  }
+
+  async disconnect(actor: Person & { aadObjectId: string }, id: string): Promise<Outcome<Connection | undefined>> {
+    if (!(await this.d.roles.isAdmin(actor))) return { ok: false, message: ONLY_ADMINS, status: 403 };
+    const existing = await this.d.connections.get(actor.tenantId, id);
+    if (!existing) return { ok: true, value: undefined, message: 'That connection was already removed.' };
+    await this.d.connections.remove(actor.tenantId, id);
+    await this.auditAs(actor.tenantId, actor.aadObjectId, `connection.${existing.kind}.disconnected`, id, undefined, { label: existing.label, state: existing.state });
+    return { ok: true, value: existing, message: `${titleOf(existing)} is disconnected; its stored secrets are deleted.` };
+  }
+
+  async get(tenantId: string, id: string): Promise<Connection | undefined> {
+    return this.d.connections.get(tenantId, id);
+  }
+
+  // ---- Partner Center tokens -------------------------------------------------------------
+
+  /** An app+user Partner Center access token for the tenant's connection (rotation stored). */
+  async partnerCenterToken(tenantId: string, options: { forceRefresh?: boolean } = {}): Promise<string> {
+    const connection = await this.d.connections.get(tenantId, PARTNER_CENTER);
+    if (!connection?.details.homeAccountId) throw new Error('Partner Center is not connected');
+    return this.d.identity.partnerCenter.accessToken(connection.details.homeAccountId, this.cacheOf(tenantId), options);
+  }
+
+  /**
+   * The token keeper: redeems each Partner Center refresh token at least weekly so that it
+   * never reaches the 90-day inactivity expiry. A token only a new sign-in can cure makes
+   * the connection "expired" and alerts the admins once, with a sign-in button.
+   */
+  async keepTokensAlive(now = new Date()): Promise<{ refreshed: number; expired: number; failed: number }> {
+    const result = { refreshed: 0, expired: 0, failed: 0 };
+    for await (const connection of this.d.connections.allOfKind('partner-center')) {
+      if (connection.state === 'expired') continue;
+      const refreshedAt = Date.parse(connection.details.tokenRefreshedAt ?? connection.connectedAt);
+      if (now.getTime() - refreshedAt < TOKEN_KEEPER_INTERVAL_MS - 3600_000) continue;
+      try {
+        await this.partnerCenterToken(connection.tenantId, { forceRefresh: true });
+        await this.updateQuietly(connection, { details: { ...connection.details, tokenRefreshedAt: now.toISOString() }, lastUsedAt: now.toISOString(), state: 'connected', problem: null });
+        result.refreshed++;
+      } catch (error) {
+        if (this.d.identity.isReconsentRequired(error)) {
+          result.expired++;
+          await this.markExpired(connection, now);
+        } else {
+          result.failed++;
+          this.d.log.warn({ err: safeError(error), tenantId: connection.tenantId }, 'partner center token refresh failed; will retry');
+          await this.warnBeforeExpiry(connection, refreshedAt, now);
+        }
+      }
+    }
+    return result;
+  }
+
+  private async markExpired(connection: Connection, now: Date): Promise<void> {
+    const problem = { code: 'AADSTS700082', problem: 'The Partner Center sign-in expired (or was revoked).', fix: 'An agent must sign in again: open connect and choose Sign in to Partner Center.' };
+    const updated = await this.updateQuietly(connection, { state: 'expired', problem, lastCheckedAt: now.toISOString() });
+    await this.auditAs(connection.tenantId, 'system', 'connection.partner-center.expired', PARTNER_CENTER, { state: connection.state }, { state: 'expired' });
+    // Once per sign-in: a reconnect starts a new connectedAt and so a new alert key.
+    if (await this.d.ledger.claim(connection.tenantId, 'connection-expired', `${PARTNER_CENTER}|${connection.connectedAt}`, {}, now)) {
+      await this.d.notices.alertAdmins(connection.tenantId, { outcome: 'needs-sign-in', title: 'Partner Center needs a new sign-in', message: `${problem.problem} License purchases through Partner Center stop until an agent signs in again. Type **connect** and choose Sign in to Partner Center.`, connection: updated ?? connection });
+    }
+  }
+
+  private async warnBeforeExpiry(connection: Connection, refreshedAt: number, now: Date): Promise<void> {
+    if (now.getTime() - refreshedAt < TOKEN_WARNING_AGE_MS) return;
+    const daysLeft = Math.max(0, Math.ceil((refreshedAt + 90 * 24 * 3600_000 - now.getTime()) / (24 * 3600_000)));
+    if (await this.d.ledger.claim(connection.tenantId, 'connection-expiring', `${PARTNER_CENTER}|${connection.connectedAt}`, { daysLeft }, now)) {
+      await this.d.notices.alertAdmins(connection.tenantId, { outcome: 'expiring', title: 'Partner Center sign-in expires soon', message: `Quartermaster could not refresh the Partner Center sign-in for a while; it expires in about ${daysLeft} days. If this continues, type **connect** and sign in again.`, connection });
+    }
+  }
+
+  // ---- helpers ---------------------------------------------------------------------------
+
+  private async healthOf(connection: Connection): Promise<HealthCheck> {
+    try {
+      switch (connection.kind) {
+        case 'microsoft365':
+          return await this.d.identity.confirmAdminConsent(connection.tenantId);
+        case 'partner-center':
+          if (connection.state === 'expired') return { ok: false, code: 'reconsent-required', problem: connection.problem?.problem ?? 'The Partner Center sign-in expired.', fix: 'An agent must sign in again: choose Sign in to Partner Center.' };
+          await this.partnerCenterToken(connection.tenantId);
+          return { ok: true };
+        case 'azure':
+          if (!this.d.azureCost) return { ok: false, code: 'unavailable', problem: 'Azure cost connections are not available in this installation.', fix: 'Ask the operator of Quartermaster.' };
+          return await this.d.azureCost.checkHealth({ tenantId: connection.tenantId, scope: connection.details.scope ?? '' });
+        case 'aws': {
+          const credentials = await this.awsCredentials(connection.tenantId, connection.id);
+          if (!this.d.awsCost || !credentials) return { ok: false, code: 'unavailable', problem: 'The AWS credentials are missing.', fix: 'Disconnect the account and add it again.' };
+          return await this.d.awsCost.checkHealth({ accountId: connection.details.accountId ?? '', credentials });
+        }
+      }
+    } catch (error) {
+      if (this.d.identity.isReconsentRequired(error)) return { ok: false, code: 'reconsent-required', problem: 'The Partner Center sign-in expired (or was revoked).', fix: 'An agent must sign in again: choose Sign in to Partner Center.' };
+      this.d.log.warn({ err: safeError(error), tenantId: connection.tenantId, connection: connection.id }, 'health check failed');
+      return { ok: false, code: 'unreachable', problem: 'The service did not answer the health check.', fix: 'Try Check again in a few minutes.' };
+    }
+  }
+
+  private async saveChecked(base: Pick<NewConnection, 'tenantId' | 'id' | 'kind' | 'label' | 'details'>, actor: { aadObjectId: string }, check: HealthCheck, secret?: string): Promise<Connection> {
+    const now = new Date().toISOString();
+    return this.d.connections.save(
+      {
+        ...base,
+        state: check.ok ? 'connected' : 'needs-attention',
+        connectedAt: now,
+        connectedBy: actor.aadObjectId,
+        lastCheckedAt: now,
+        ...(check.ok ? { lastUsedAt: now } : { problem: problemOf(check) }),
+      },
+      secret,
+    );
+  }
+
+  private async updateQuietly(connection: Connection, change: Parameters<ConnectionRepository['update']>[1]): Promise<Connection | undefined> {
+    // Read again: the token cache write above moved the ETag on.
+    const current = await this.d.connections.get(connection.tenantId, connection.id);
+    if (!current) return undefined;
+    try {
+      return await this.d.connections.update(current, change);
+    } catch (error) {
+      if (error instanceof ConcurrencyError) return current;
+      throw error;
+    }
+  }
+
+  private cacheOf(tenantId: string): TokenCacheStore {
+    return {
+      read: () => this.d.connections.readSecret(tenantId, PARTNER_CENTER),
+      write: async (value) => {
+        await this.d.connections.writeSecret(tenantId, PARTNER_CENTER, value);
+      },
+    };
+  }
+
+  private async issueState(actor: Person & { aadObjectId: string }, purpose: ConsentPurpose, payload?: string) {
+    return this.d.states.issue({ tenantId: actor.tenantId, adminObjectId: actor.aadObjectId, purpose, ...(payload ? { payload } : {}) });
+  }
+
+  private async partnerCenterLink(actor: Person & { aadObjectId: string }, environment: 'sandbox' | 'production'): Promise<string> {
+    // The verifier must come back with the state; it is sealed so the table holds nothing usable.
+    const issued = await this.issueState(actor, 'partner-center-sign-in');
+    const { url, codeVerifier } = await this.d.identity.partnerCenter.signInUrl({ redirectUri: this.callbackUrl(), state: issued.state });
+    await this.d.states.attachPayload(issued.state, this.d.secrets.seal(JSON.stringify({ codeVerifier, environment }), [actor.tenantId, 'partner-center-sign-in']));
+    return url;
+  }
+
+  private async tell(tenantId: string, adminObjectId: string, notice: ConnectionNotice): Promise<void> {
+    try {
+      await this.d.notices.tellAdmin(tenantId, adminObjectId, notice);
+    } catch (error) {
+      this.d.log.warn({ err: safeError(error), tenantId }, 'could not tell the admin about a connection');
+    }
+  }
+
+  private async auditAs(tenantId: string, actorId: string, action: string, target: string, after?: unknown, before?: unknown): Promise<void> {
+    await this.d.audit.record({ tenantId, actorId, action, target, ...(before !== undefined ? { before } : {}), ...(after !== undefined ? { after } : {}) });
+  }
+}
+
+function stateOf(connection: Connection | undefined): Pick<ConnectionRow, 'state'> & { connection?: Connection } {
+  return connection ? { state: connection.state, connection } : { state: 'not-connected' };
+}
+
+function problemOf(check: Extract<HealthCheck, { ok: false }>): ConnectionProblem {
+  return { code: check.code, problem: check.problem, fix: check.fix };
+}
+
+function titleOf(connection: Connection): string {
+  switch (connection.kind) {
+    case 'microsoft365':
+      return 'Microsoft 365';
+    case 'partner-center':
+      return 'Partner Center';
+    case 'azure':
+      return `Azure ${connection.label}`;
+    case 'aws':
+      return `AWS account ${connection.label}`;
+  }
+}
+
+function purposeTarget(purpose: ConsentPurpose): string {
+  return purpose === 'graph-admin-consent' ? MICROSOFT_365 : PARTNER_CENTER;
+}
+
+function refusalText(reason: ConsumeRefusal): string {
+  if (reason === 'used') return 'This link was already used.';
+  if (reason === 'expired') return 'This link expired (links work for 10 minutes).';
+  return 'This link was not made by Quartermaster.';
+}
+
+function failurePage(title: string, message: string): ConsentPage {
+  return { outcome: 'failed', title, message };
+}
+
+/** Error name and message only: connector errors never hold secrets, but stack frames and causes may hold request bodies. */
+function safeError(error: unknown): { name: string; message: string } {
+  return error instanceof Error ? { name: error.name, message: error.message } : { name: 'Error', message: String(error) };
+}
+
+export { renderConsentPage };

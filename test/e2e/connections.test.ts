@@ -1,0 +1,309 @@
+// Connections end to end: the real bot on Azurite, the login, Cost Management, Cost Explorer
+// and STS emulators, and a "browser" that opens the card's links and presses the buttons on
+// the emulator's pages. Admins connect all four kinds of account; every bad callback and
+// bad card input changes nothing; secrets never show up in any table or log line.
+import { Writable } from 'node:stream';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createLogger } from '../../src/logger.js';
+import { AWS_ACCOUNTS, AWS_SANDBOX_KEYS, AWS_SANDBOX_ROLE, AZURE_SUBSCRIPTIONS, DEMO_TENANT_ID, OTHER_TENANT_ID, SIGN_IN_ACCOUNTS } from '../../src/sandbox/index.js';
+import { ConsentStates } from '../../src/storage/consent-states.js';
+import { TABLES } from '../../src/storage/table-store.js';
+import { BotHarness, cardOf, cardText, DEMO, type TestUser } from '../harness/bot-harness.js';
+import { openPage, submitForm, unescapeHtml } from '../sandbox/login-browser.js';
+
+let harness: BotHarness;
+const logLines: string[] = [];
+const chat = (user: TestUser) => harness.personalChat(user);
+
+beforeAll(async () => {
+  const log = createLogger('debug', new Writable({ write: (chunk, _encoding, done) => (logLines.push(String(chunk)), done()) }));
+  harness = await BotHarness.start({ logLevel: 'debug' }, { log });
+  for (const user of [DEMO.alex, DEMO.patti, DEMO.isaiah]) await chat(user).install();
+});
+afterAll(async () => {
+  await harness.stop();
+});
+
+/** Every action of a card (OpenUrl and Execute), wherever it sits. */
+function actionsOf(card: unknown): { type: string; title: string; url?: string; verb?: string; data?: Record<string, unknown> }[] {
+  const found: any[] = [];
+  const walk = (node: unknown) => {
+    if (Array.isArray(node)) node.forEach(walk);
+    else if (node && typeof node === 'object') {
+      if (typeof (node as any).type === 'string' && (node as any).type.startsWith('Action.')) found.push(node);
+      Object.values(node).forEach(walk);
+    }
+  };
+  walk(card);
+  return found;
+}
+
+async function connectCard(user: TestUser = DEMO.alex) {
+  const [reply] = await chat(user).say('connect');
+  return cardOf(reply)!;
+}
+
+const linkOf = (card: unknown, title: string) => actionsOf(card).find((a) => a.type === 'Action.OpenUrl' && a.title === title)?.url;
+
+/** A browser on the emulator's page: pick the account, press the button, land on our callback. */
+async function signInThrough(url: string, account: string, action: 'accept' | 'cancel' | 'signin'): Promise<{ callbackUrl: URL; status: number; html: string }> {
+  const page = await openPage(url);
+  expect(page.status).toBe(200);
+  const pressed = await submitForm(url, page.html, { account, action });
+  expect(pressed.status).toBe(302);
+  const callbackUrl = new URL(pressed.headers.get('location')!);
+  const landed = await openPage(callbackUrl.href);
+  return { callbackUrl, status: landed.status, html: unescapeHtml(landed.html) };
+}
+
+const auditActions = async () => (await harness.qm.audit.list(DEMO_TENANT_ID, { pageSize: 500 })).items.map((e) => e.action);
+const noticesTo = (user: TestUser, title: string) => harness.sentTo(user).filter((a) => cardOf(a) && cardText(a).includes(title));
+
+describe('who may see connections', () => {
+  it('answers non-admins with a refusal and sends admins in channels to their 1:1 chat', async () => {
+    const [refusal] = await chat(DEMO.isaiah).say('connect');
+    expect(refusal!.text).toMatch(/Only admins can see or change connections/);
+    const [inChannel] = await harness.channel(DEMO.alex).say('connect');
+    expect(inChannel!.text).toMatch(/1:1 chat/);
+    const click = await chat(DEMO.isaiah).click('addAzureScope', { azureScope: AZURE_SUBSCRIPTIONS.production });
+    expect(click.body).toMatchObject({ statusCode: 403 });
+  });
+
+  it('shows admins every kind of connection, with single-use sign-in links to the login page', async () => {
+    const card = await connectCard();
+    const text = cardText(card);
+    for (const title of ['Microsoft 365', 'Partner Center', 'Not connected', 'Add Azure scope', 'Add AWS account']) expect(text).toContain(title);
+    const consent = new URL(linkOf(card, 'Grant admin consent')!);
+    expect(consent.hostname).toBe('127.0.0.1');
+    expect(consent.pathname).toBe('/organizations/v2.0/adminconsent');
+    expect(consent.searchParams.get('redirect_uri')).toBe(`${harness.qm.url}/api/consent/callback`);
+    expect(consent.searchParams.get('state')).toMatch(/^[A-Za-z0-9_-]{43}$/);
+    expect(linkOf(card, 'Sign in to Partner Center')).toMatch(/\/oauth2\/v2\.0\/authorize\?.*code_challenge_method=S256/);
+    expect(linkOf(card, 'Sign in (integration sandbox)')).toBeDefined();
+  });
+});
+
+describe('Microsoft 365 admin consent', () => {
+  it('refuses consent given for another tenant and changes nothing', async () => {
+    const url = linkOf(await connectCard(), 'Grant admin consent')!;
+    const landed = await signInThrough(url, SIGN_IN_ACCOUNTS.otherGlobalAdmin.id, 'accept');
+    expect(landed.callbackUrl.searchParams.get('tenant')).toBe(OTHER_TENANT_ID);
+    expect(landed.status).toBe(400);
+    expect(landed.html).toContain('Wrong tenant');
+    expect(await harness.qm.connections.get(DEMO_TENANT_ID, 'microsoft365')).toBeUndefined();
+  });
+
+  it('tells the admin what to do when consent is cancelled, and shows script in the description as text', async () => {
+    const url = linkOf(await connectCard(), 'Grant admin consent')!;
+    const landed = await signInThrough(url, SIGN_IN_ACCOUNTS.demoGlobalAdmin.id, 'cancel');
+    expect(landed.status).toBe(400);
+    expect(landed.html).toContain('AADSTS65004');
+    expect(landed.html).toContain('Consent was not given');
+    await harness.until(async () => noticesTo(DEMO.alex, 'Consent was not given').length > 0, 'the failure notice');
+
+    const forged = new URL(`${harness.qm.url}/api/consent/callback`);
+    forged.searchParams.set('error', 'access_denied');
+    forged.searchParams.set('error_description', '<script>alert("x")</script> AADSTS65004: declined');
+    const page = await openPage(forged.href);
+    expect(page.status).toBe(400);
+    expect(page.html).not.toContain('<script>');
+    expect(page.html).toContain('&lt;script&gt;');
+    expect(page.contentType).toMatch(/text\/html/);
+    expect(await harness.qm.connections.get(DEMO_TENANT_ID, 'microsoft365')).toBeUndefined();
+  });
+
+  it('connects after the admin accepts, tells the admin in Teams, and never takes the same link twice', async () => {
+    const url = linkOf(await connectCard(), 'Grant admin consent')!;
+    const landed = await signInThrough(url, SIGN_IN_ACCOUNTS.demoGlobalAdmin.id, 'accept');
+    expect(landed.status).toBe(200);
+    expect(landed.html).toContain('Connected');
+    expect(landed.html).toContain('You can close this tab');
+    await harness.until(async () => noticesTo(DEMO.alex, 'Microsoft 365 is connected').length > 0, 'the connected notice');
+    expect(await harness.qm.connections.get(DEMO_TENANT_ID, 'microsoft365')).toMatchObject({ state: 'connected', connectedBy: DEMO.alex.aadObjectId.toLowerCase() });
+    expect(await auditActions()).toContain('connection.microsoft365.connected');
+
+    const before = (await auditActions()).length;
+    const replay = await openPage(landed.callbackUrl.href);
+    expect(replay.status).toBe(400);
+    expect(unescapeHtml(replay.html)).toContain('already used');
+    expect((await auditActions()).length).toBe(before);
+    expect(cardText(await connectCard())).toMatch(/Microsoft 365\nConnected/);
+  });
+
+  it('refuses forged, expired and wrong-purpose states', async () => {
+    const callback = (params: Record<string, string>) => openPage(`${harness.qm.url}/api/consent/callback?${new URLSearchParams(params)}`);
+    const forged = await callback({ admin_consent: 'True', tenant: DEMO_TENANT_ID, state: 'A'.repeat(43) });
+    expect(unescapeHtml(forged.html)).toContain('not made by Quartermaster');
+
+    const states = new ConsentStates(harness.qm.store);
+    const old = await states.issue({ tenantId: DEMO_TENANT_ID, adminObjectId: DEMO.alex.aadObjectId, purpose: 'graph-admin-consent' }, new Date(Date.now() - 11 * 60_000));
+    const expired = await callback({ admin_consent: 'True', tenant: DEMO_TENANT_ID, state: old.state });
+    expect(expired.status).toBe(400);
+    expect(unescapeHtml(expired.html)).toContain('expired');
+
+    const signIn = await states.issue({ tenantId: DEMO_TENANT_ID, adminObjectId: DEMO.alex.aadObjectId, purpose: 'partner-center-sign-in' });
+    const wrongPurpose = await callback({ admin_consent: 'True', tenant: DEMO_TENANT_ID, state: signIn.state });
+    expect(unescapeHtml(wrongPurpose.html)).toContain('another kind of connection');
+
+    const missing = await callback({ admin_consent: 'True', tenant: DEMO_TENANT_ID });
+    expect(missing.status).toBe(400);
+  });
+});
+
+describe('Partner Center sign-in', () => {
+  it('signs an agent in with PKCE, keeps the token sealed, and says it is the integration sandbox', async () => {
+    const url = linkOf(await connectCard(), 'Sign in (integration sandbox)')!;
+    const landed = await signInThrough(url, SIGN_IN_ACCOUNTS.partnerAdminAgent.id, 'signin');
+    expect(landed.callbackUrl.searchParams.get('code')).toBeTruthy();
+    expect(landed.status).toBe(200);
+    expect(landed.html).toContain('integration sandbox');
+    const connection = await harness.qm.connections.get(DEMO_TENANT_ID, 'partner-center');
+    expect(connection).toMatchObject({ state: 'connected', environment: 'sandbox', label: SIGN_IN_ACCOUNTS.partnerAdminAgent.userPrincipalName, hasSecret: true });
+    await harness.until(async () => noticesTo(DEMO.alex, 'Partner Center is connected').length > 0, 'the connected notice');
+    expect(cardText(noticesTo(DEMO.alex, 'Partner Center is connected')[0])).toContain('Integration sandbox (nothing is billed)');
+    // The token works against Partner Center.
+    expect(await harness.qm.connections.partnerCenterToken(DEMO_TENANT_ID)).toMatch(/^ey/);
+  });
+
+  it('keeps the sign-in alive weekly (the rotated token is stored), and alerts admins once when it expires', async () => {
+    const repoSecret = () => harness.qm.connectionStore.readSecret(DEMO_TENANT_ID, 'partner-center');
+    const before = await repoSecret();
+    const inAWeek = new Date(Date.now() + 8 * 24 * 3600_000);
+    expect(await harness.qm.connections.keepTokensAlive(inAWeek)).toEqual({ refreshed: 1, expired: 0, failed: 0 });
+    const after = await repoSecret();
+    expect(after).not.toBe(before);
+    // Too early for another refresh: nothing happens.
+    expect(await harness.qm.connections.keepTokensAlive(new Date(inAWeek.getTime() + 24 * 3600_000))).toEqual({ refreshed: 0, expired: 0, failed: 0 });
+
+    // 91 idle days later Entra refuses the refresh token (AADSTS700082).
+    harness.sandbox.state.identity.advanceDays(91);
+    const later = new Date(Date.now() + 100 * 24 * 3600_000);
+    expect(await harness.qm.connections.keepTokensAlive(later)).toEqual({ refreshed: 0, expired: 1, failed: 0 });
+    expect(await harness.qm.connections.keepTokensAlive(later)).toEqual({ refreshed: 0, expired: 0, failed: 0 });
+    for (const admin of [DEMO.alex, DEMO.patti]) {
+      await harness.until(async () => noticesTo(admin, 'Partner Center needs a new sign-in').length > 0, 'the expiry alert');
+      expect(noticesTo(admin, 'Partner Center needs a new sign-in')).toHaveLength(1);
+    }
+    const card = await connectCard();
+    expect(cardText(card)).toMatch(/Partner Center\nExpired/);
+    expect(linkOf(card, 'Sign in again')).toBeDefined();
+    expect(await auditActions()).toContain('connection.partner-center.expired');
+  });
+});
+
+describe('Azure cost scopes', () => {
+  it('adds a scope the app can read, and says how to fix one it cannot', async () => {
+    const ok = await chat(DEMO.alex).click('addAzureScope', { azureScope: `/subscriptions/${AZURE_SUBSCRIPTIONS.production}` });
+    expect(cardText(ok.body.value)).toContain(`subscriptions/${AZURE_SUBSCRIPTIONS.production} is connected`);
+    const noRole = await chat(DEMO.alex).click('addAzureScope', { azureScope: AZURE_SUBSCRIPTIONS.noRole });
+    const text = cardText(noRole.body.value);
+    expect(text).toContain('Needs attention');
+    expect(text).toContain('Cost Management Reader');
+    const unregistered = await chat(DEMO.alex).click('addAzureScope', { azureScope: AZURE_SUBSCRIPTIONS.notRegistered });
+    expect(cardText(unregistered.body.value)).toMatch(/Microsoft\.CostManagement/);
+  });
+
+  it('refuses text that is not a scope and stores nothing', async () => {
+    for (const azureScope of ['', "'; drop table --", 'subscriptions/not-a-guid', 'x'.repeat(500)]) {
+      const click = await chat(DEMO.alex).click('addAzureScope', { azureScope });
+      expect(click.body).toMatchObject({ statusCode: 400 });
+    }
+    const ids = (await harness.qm.connectionStore.list(DEMO_TENANT_ID)).map((c) => c.id);
+    expect(ids.filter((id) => id.startsWith('azure:'))).toHaveLength(3);
+  });
+});
+
+describe('AWS accounts', () => {
+  const reader = AWS_SANDBOX_KEYS.reader;
+
+  it('adds an account with an access key, and one through a role with an external id', async () => {
+    const key = await chat(DEMO.alex).click('addAwsAccount', { awsAccountId: AWS_ACCOUNTS.main, awsAuth: 'access-key', awsAccessKeyId: reader.accessKeyId, awsSecretAccessKey: reader.secretAccessKey });
+    expect(cardText(key.body.value)).toContain(`AWS account ${AWS_ACCOUNTS.main} is connected`);
+    expect(cardText(key.body.value)).not.toContain(reader.secretAccessKey);
+    const role = await chat(DEMO.alex).click('addAwsAccount', { awsAccountId: AWS_ACCOUNTS.roleTarget, awsAuth: 'assume-role', awsRoleArn: AWS_SANDBOX_ROLE.arn, awsExternalId: AWS_SANDBOX_ROLE.externalId });
+    expect(cardText(role.body.value)).toContain(`AWS account ${AWS_ACCOUNTS.roleTarget} is connected`);
+  });
+
+  it('says which permission to grant, and to turn Cost Explorer on', async () => {
+    const noCe = AWS_SANDBOX_KEYS.noCostExplorerPermission;
+    const denied = await chat(DEMO.alex).click('addAwsAccount', { awsAccountId: noCe.accountId, awsAuth: 'access-key', awsAccessKeyId: noCe.accessKeyId, awsSecretAccessKey: noCe.secretAccessKey });
+    expect(cardText(denied.body.value)).toContain('ce:GetCostAndUsage');
+    const off = AWS_SANDBOX_KEYS.costExplorerOff;
+    const unavailable = await chat(DEMO.alex).click('addAwsAccount', { awsAccountId: off.accountId, awsAuth: 'access-key', awsAccessKeyId: off.accessKeyId, awsSecretAccessKey: off.secretAccessKey });
+    expect(cardText(unavailable.body.value)).toMatch(/Cost Explorer/);
+    expect(cardText(unavailable.body.value)).toMatch(/24 hours/);
+  });
+
+  it('checks key shapes before storing anything', async () => {
+    const before = (await harness.qm.connectionStore.list(DEMO_TENANT_ID)).length;
+    const bad = [
+      { awsAccountId: '12345', awsAuth: 'access-key', awsAccessKeyId: reader.accessKeyId, awsSecretAccessKey: reader.secretAccessKey },
+      { awsAccountId: AWS_ACCOUNTS.main, awsAuth: 'access-key', awsAccessKeyId: 'not-a-key', awsSecretAccessKey: reader.secretAccessKey },
+      { awsAccountId: AWS_ACCOUNTS.main, awsAuth: 'access-key', awsAccessKeyId: reader.accessKeyId, awsSecretAccessKey: 'short' },
+      { awsAccountId: AWS_ACCOUNTS.roleTarget, awsAuth: 'assume-role', awsRoleArn: 'arn:aws:iam::999999999999:role/Other', awsExternalId: 'x1' },
+      { awsAccountId: AWS_ACCOUNTS.main, awsAuth: 'telepathy' },
+    ];
+    for (const data of bad) {
+      const click = await chat(DEMO.alex).click('addAwsAccount', data);
+      expect(click.body, JSON.stringify(data)).toMatchObject({ statusCode: 400 });
+      expect(JSON.stringify(click.body)).not.toContain(reader.secretAccessKey);
+    }
+    expect((await harness.qm.connectionStore.list(DEMO_TENANT_ID)).length).toBe(before);
+  });
+});
+
+describe('health and disconnect', () => {
+  it('checks every connection on request and records the result', async () => {
+    const click = await chat(DEMO.alex).click('checkConnection', { connectionId: '' });
+    const text = cardText(click.body.value);
+    expect(text).toMatch(/need(s)? attention/);
+    expect(text).toContain('Last check');
+  });
+
+  it('disconnects after a confirmation, deleting the secrets and keeping the audit entry', async () => {
+    const id = `aws:${AWS_ACCOUNTS.main}`;
+    const ask = await chat(DEMO.alex).click('askDisconnect', { connectionId: id });
+    expect(cardText(ask.body.value)).toContain(`Disconnect AWS account ${AWS_ACCOUNTS.main}?`);
+    expect(await harness.qm.connections.get(DEMO_TENANT_ID, id)).toBeDefined();
+    const forbidden = await chat(DEMO.isaiah).click('confirmDisconnect', { connectionId: id });
+    expect(forbidden.body).toMatchObject({ statusCode: 403 });
+    const done = await chat(DEMO.alex).click('confirmDisconnect', { connectionId: id });
+    expect(cardText(done.body.value)).toContain('is disconnected');
+    expect(await harness.qm.connections.get(DEMO_TENANT_ID, id)).toBeUndefined();
+    expect(await auditActions()).toContain('connection.aws.disconnected');
+    const again = await chat(DEMO.alex).click('confirmDisconnect', { connectionId: id });
+    expect(cardText(again.body.value)).toContain('already removed');
+    const forged = await chat(DEMO.alex).click('confirmDisconnect', { connectionId: '../../etc' });
+    expect(forged.body).toMatchObject({ statusCode: 400 });
+  });
+});
+
+describe('secrets at rest', () => {
+  it('leaves no secret or token in clear in any table or log line after the flows above', async () => {
+    const cache = JSON.parse((await harness.qm.connectionStore.readSecret(DEMO_TENANT_ID, 'partner-center'))!);
+    const tokens = ['AccessToken', 'RefreshToken', 'IdToken'].flatMap((section) => Object.values(cache[section] ?? {}).map((entry: any) => String(entry.secret)));
+    expect(tokens.length).toBeGreaterThanOrEqual(2);
+    const secrets = [
+      ...tokens,
+      AWS_SANDBOX_KEYS.reader.secretAccessKey,
+      AWS_SANDBOX_KEYS.noCostExplorerPermission.secretAccessKey,
+      AWS_SANDBOX_KEYS.costExplorerOff.secretAccessKey,
+      harness.sandbox.app.clientSecret,
+    ];
+    let dump = '';
+    for (const name of TABLES) {
+      const table = await harness.qm.store.table(name);
+      for await (const entity of table.listEntities()) dump += JSON.stringify(entity);
+    }
+    expect(dump).toContain('SealedSecret');
+    const logs = logLines.join('');
+    expect(logs.length).toBeGreaterThan(1000);
+    for (const secret of secrets) {
+      expect(dump.includes(secret), 'a table holds a secret in clear').toBe(false);
+      expect(logs.includes(secret), 'a log line holds a secret').toBe(false);
+    }
+    // Nor in anything the bot sent to Teams.
+    const sent = JSON.stringify(harness.connector.sent);
+    for (const secret of secrets) expect(sent.includes(secret), 'a message holds a secret').toBe(false);
+  });
+});
