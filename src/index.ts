@@ -118,7 +118,7 @@ export async function startQuartermaster(config: ResolvedConfig, log = createLog
   // Seat counts are absolute: license purchases and admins' seat changes take turns per subscription.
   const purchaseLocks = new PurchaseLocks(store);
   const subscriptions = new SubscriptionService({ commerce: connectors.commerce, directory: connectors.directory, catalog, seatLots: new SeatLotRepository(store), requests, requestService, policies, roles, audit, locks: purchaseLocks, log });
-  const fulfilment = new FulfilmentService({ catalog, commerce: connectors.commerce, directory: connectors.directory, requests, policies, audit, notifications: notifier, subscriptionChanges: subscriptions, locks: purchaseLocks, log });
+  const fulfilment = new FulfilmentService({ catalog, commerce: connectors.commerce, directory: connectors.directory, requests, policies, audit, notifications: notifier, subscriptionChanges: subscriptions, locks: purchaseLocks, log, purchaseAccount: (tenantId) => connections.purchaseAccount(tenantId) });
   const reminders = new ReminderService({ requests, notifications: notifier, audit });
   // License alerts (reclaim, renewals, seats): cards to every admin's 1:1 chat.
   const adminCards = new AdminCards({ messenger: new Messenger(adapter, config.bot.appId ?? '', log), conversations, roles, cards, log });
@@ -144,6 +144,8 @@ export async function startQuartermaster(config: ResolvedConfig, log = createLog
     publicUrl: () => publicUrl ?? '',
     log,
   });
+  // Purchases for a customer whose agent signed in (connect) use that agent's tokens.
+  connectors.partnerCenterAgent?.actAs((tenantId) => connections.partnerCenterTokenIfConnected(tenantId));
   const bot = createBot({
     adapter,
     auth: config.bot,

@@ -62,7 +62,7 @@ export function createBot(deps: BotDeps): Bot {
   const r = requestHandlers({ ...deps.licensing, cards: deps.cards });
   const rc = reclaimHandlers({ ...deps.reclaim, cards: deps.cards });
   const c = connectionHandlers({ cards: deps.cards, connections: deps.connections });
-  const s = subscriptionHandlers({ cards: deps.cards, subscriptions: deps.subscriptions, notifier: deps.licensing.notifier });
+  const s = subscriptionHandlers({ cards: deps.cards, subscriptions: deps.subscriptions, notifier: deps.licensing.notifier, purchaseAccount: (tenantId) => deps.connections.purchaseAccount(tenantId) });
   app.conversationUpdate('membersAdded', h.welcome);
   app.conversationUpdate('membersRemoved', h.goodbye);
   app.message(command('help'), h.help);

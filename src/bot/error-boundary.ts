@@ -43,7 +43,7 @@ const SERVICE_NAMES: Record<string, string> = { graph: 'Microsoft 365', 'partner
 /** A failure of an outside service, in words an employee can act on. */
 function connectorMessage(error: ConnectorError): string {
   const service = SERVICE_NAMES[error.details.service] ?? error.details.service;
-  if (error.kind === 'unauthorized') return `Quartermaster is not allowed to use ${service} for your organisation right now. An admin needs to check the connection.`;
+  if (error.kind === 'unauthorized') return `Quartermaster is not allowed to use ${service} for your organisation right now. An admin can see why and fix it with **connect**.`;
   if (error.transient) return `I can't reach ${service} right now. Please try again in a few minutes.`;
   return `${service} refused that: ${error.message}`;
 }

@@ -19,6 +19,8 @@ export interface SubscriptionHandlerDeps {
   cards: CardRenderer;
   subscriptions: SubscriptionService;
   notifier: TeamsRequestNotifier;
+  /** Which Partner Center account a change goes to (sandbox or production), for the confirmation. */
+  purchaseAccount?: (tenantId: string) => Promise<string | undefined>;
 }
 
 const NOT_ADMIN = 'Only admins can manage subscriptions. Type **help** to see the commands you can use.';
@@ -105,7 +107,10 @@ export function subscriptionHandlers(d: SubscriptionHandlerDeps) {
       const seats = seatsFor(action, parsed.data);
       if (QUANTITY_ACTIONS.includes(action) && seats === undefined) return refuseInvoke(context, 'Enter a number of seats, then choose Review.');
       const result = await d.subscriptions.prepare(actor, subscriptionId, action, seats);
-      if (result.ok) return replaceCard(context, d.cards.render('subscription-confirm', subscriptionConfirmData(result.view, result.change, result.summary, result.confirmationId, result.costDelta && formatMoney(result.costDelta))));
+      if (result.ok) {
+        const account = await d.purchaseAccount?.(actor.tenantId);
+        return replaceCard(context, d.cards.render('subscription-confirm', subscriptionConfirmData(result.view, result.change, result.summary, result.confirmationId, result.costDelta && formatMoney(result.costDelta), account)));
+      }
       if (!result.view) return refuseInvoke(context, result.message);
       return replaceCard(context, detail(result.view, { text: result.message, color: 'Attention', ...(result.alternatives && { alternatives: result.alternatives }) }));
     },

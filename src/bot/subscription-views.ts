@@ -128,7 +128,7 @@ const CONFIRM_TITLES: Record<SubscriptionAction, string> = {
   'auto-renew-off': 'Turn off auto-renew',
 };
 
-export function subscriptionConfirmData(view: SubscriptionView, change: SubscriptionChange, summary: string, confirmationId: string, costDelta?: string): CardData['subscription-confirm'] {
+export function subscriptionConfirmData(view: SubscriptionView, change: SubscriptionChange, summary: string, confirmationId: string, costDelta?: string, account?: string): CardData['subscription-confirm'] {
   return {
     subscriptionId: view.id,
     title: `${describeChange(change)}: ${view.productName}`,
@@ -137,6 +137,7 @@ export function subscriptionConfirmData(view: SubscriptionView, change: Subscrip
       { title: 'Seats now', value: seatsLine(view) },
       { title: 'Renewal', value: renewalLine(view) },
       ...(costDelta ? [{ title: 'Cost', value: `+${costDelta} per month` }] : []),
+      ...(account ? [{ title: 'Account', value: account }] : []),
     ],
     confirmTitle: CONFIRM_TITLES[change.action],
     destructive: change.action === 'cancel' || change.action === 'suspend' || change.action === 'remove-seats',

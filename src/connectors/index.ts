@@ -9,7 +9,7 @@ import { createConnectionIdentity, type ConnectionIdentityConnector } from './id
 import { PartnerCenterSignIn } from './identity/partner-center-sign-in.js';
 import { DEFAULT_AUTHORITY_HOST, SandboxLoginNetworkClient } from './identity/sandbox-network-client.js';
 import { MsalTokenProvider, type ClientCredentials } from './identity/token-provider.js';
-import { PartnerCenterCommerce } from './partner-center/partner-center-commerce.js';
+import { PartnerCenterCommerce, type AgentTokenSource } from './partner-center/partner-center-commerce.js';
 import type { AwsCostPort, AzureCostPort, CommercePort, DirectoryPort } from './ports.js';
 import { DEFAULT_RETRY_POLICY, type RetryPolicy } from './retry.js';
 
@@ -55,9 +55,16 @@ export interface Connectors {
   azureCost?: AzureCostPort;
   /** Admin consent confirmation and the Partner Center agent sign-in. */
   identity: ConnectionIdentityConnector;
+  /** Lets the composition root route commerce calls through a customer's connected agent. */
+  partnerCenterAgent?: { actAs(source: AgentTokenSource): void };
 }
 
 export function createConnectors(settings: ConnectorSettings, log: Logger): Connectors {
+  const connectors = buildConnectors(settings, log);
+  return connectors.commerce instanceof PartnerCenterCommerce ? { ...connectors, partnerCenterAgent: connectors.commerce } : connectors;
+}
+
+function buildConnectors(settings: ConnectorSettings, log: Logger): Connectors {
   const retry: RetryPolicy = { ...DEFAULT_RETRY_POLICY, ...settings.retry };
   const graphLog = log.child({ connector: 'graph' });
   const partnerCenterLog = log.child({ connector: 'partner-center' });

@@ -13,7 +13,9 @@ export function htmlPage(status: number, title: string, body: string): EmulatorR
   const text = [
     '<!doctype html>',
     '<html lang="en"><head><meta charset="utf-8">',
-    `<meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'; form-action 'self'">`,
+    // No form-action: browsers apply it to the redirect after the POST too, and the redirect
+    // goes to the app's own origin (the bot's callback), as Entra's pages do.
+    `<meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'">`,
     `<title>${escapeHtml(title)}</title>`,
     '<style>body{font-family:"Segoe UI",system-ui,sans-serif;max-width:28rem;margin:3rem auto;padding:2rem;box-shadow:0 2px 6px rgba(0,0,0,.2)}button{padding:.4rem 1.5rem;margin-right:.5rem}.primary{background:#0067b8;color:#fff;border:0}li{margin:.3rem 0}small{color:#555}</style>',
     '</head><body>',

@@ -9,7 +9,7 @@ import { validateAwsAccountInput, type AwsAccountInput } from '../domain/aws-acc
 import { adminConsentUrl, consentFailurePage, parseConsentCallback, renderConsentPage, type ConsentPage } from '../domain/consent.js';
 import type { Person } from '../domain/roles.js';
 import type { Logger } from '../logger.js';
-import type { AwsCostPort, AwsCredentialInput, AzureCostPort, HealthCheck } from '../connectors/ports.js';
+import { ConnectorError, type AwsCostPort, type AwsCredentialInput, type AzureCostPort, type HealthCheck } from '../connectors/ports.js';
 import { parseAzureScope } from '../connectors/azure-cost/scope.js';
 import type { AuditLog } from '../storage/audit-log.js';
 import type { Connection, ConnectionKind, ConnectionProblem, ConnectionRepository, NewConnection } from '../storage/connections.js';
@@ -193,6 +193,7 @@ export class ConnectionService {
       connectedAt: now,
       connectedBy: adminObjectId,
       lastCheckedAt: now,
+      lastUsedAt: now,
     });
     await this.auditAs(tenantId, adminObjectId, 'connection.microsoft365.connected', MICROSOFT_365, { tenantId });
     await this.tell(tenantId, adminObjectId, { outcome: 'connected', title: 'Microsoft 365 is connected', message: 'Admin consent was granted and confirmed. Quartermaster can now read licenses and assign them in your tenant.', connection });
@@ -228,6 +229,7 @@ export class ConnectionService {
         connectedAt: now,
         connectedBy: adminObjectId,
         lastCheckedAt: now,
+        lastUsedAt: now,
       },
       cache,
     );
@@ -322,6 +324,30 @@ export class ConnectionService {
     const connection = await this.d.connections.get(tenantId, PARTNER_CENTER);
     if (!connection?.details.homeAccountId) throw new Error('Partner Center is not connected');
     return this.d.identity.partnerCenter.accessToken(connection.details.homeAccountId, this.cacheOf(tenantId), options);
+  }
+
+  /**
+   * For the commerce connector: the agent's token when the customer connected Partner
+   * Center, undefined when it has no connection (the app's own credentials apply). An
+   * expired sign-in is an error, not a silent fall-back to other credentials.
+   */
+  async partnerCenterTokenIfConnected(tenantId: string): Promise<string | undefined> {
+    const connection = await this.d.connections.get(tenantId, PARTNER_CENTER);
+    if (!connection?.details.homeAccountId) return undefined;
+    if (connection.state === 'expired') {
+      throw new ConnectorError('unauthorized', 'The Partner Center sign-in expired: an admin must type connect and choose Sign in again.', { service: 'partner-center', code: 'reconsent-required' });
+    }
+    const token = await this.d.identity.partnerCenter.accessToken(connection.details.homeAccountId, this.cacheOf(tenantId));
+    // "Last used" on the card; one write an hour is plenty.
+    if (!connection.lastUsedAt || Date.now() - Date.parse(connection.lastUsedAt) > 3600_000) await this.updateQuietly(connection, { lastUsedAt: new Date().toISOString() });
+    return token;
+  }
+
+  /** Which Partner Center account purchases go to, in words for confirmations. */
+  async purchaseAccount(tenantId: string): Promise<string | undefined> {
+    const connection = await this.d.connections.get(tenantId, PARTNER_CENTER);
+    if (!connection) return undefined;
+    return connection.environment === 'sandbox' ? 'Partner Center integration sandbox: nothing is billed' : `Partner Center production account (${connection.label}): this is billed`;
   }
 
   /**

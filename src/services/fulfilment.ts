@@ -43,6 +43,8 @@ export class FulfilmentService {
       locks: PurchaseLocks;
       log: Logger;
       now?: () => Date;
+      /** The Partner Center account purchases go to, in words ("…integration sandbox: nothing is billed"). */
+      purchaseAccount?: (tenantId: string) => Promise<string | undefined>;
     },
   ) {
     this.now = deps.now ?? (() => new Date());
@@ -91,7 +93,7 @@ export class FulfilmentService {
     let seats = await catalog.seats(tenantId, request.product.skuPartNumber);
     const held = seats ? await directory.licenseSkuIds(tenantId, request.beneficiary.id) : [];
     if (seats && held.some((id) => id.toLowerCase() === seats!.skuId.toLowerCase())) {
-      return this.outcome(request); // assigned by an earlier run that stopped before recording it
+      return await this.outcome(request); // assigned by an earlier run that stopped before recording it
     }
 
     const shortfall = Math.max(0, request.quantity - (seats?.free ?? 0));
@@ -102,7 +104,7 @@ export class FulfilmentService {
     if (!seats) throw new ConnectorError('unavailable', 'The purchased license has not shown up in Microsoft 365 yet.', { service: 'graph', retryAfterSeconds: 30 });
     await directory.assignLicense(tenantId, request.beneficiary.id, seats.skuId);
     await this.record(request, { assigned: true });
-    return this.outcome(request);
+    return await this.outcome(request);
   }
 
   private async purchase(request: StoredRequest, shortfall: number): Promise<void> {
@@ -168,13 +170,14 @@ export class FulfilmentService {
     await this.deps.requests.mutate(request.tenantId, request.id, (current) => ({ ...current, fulfilment: { ...current.fulfilment, ...merged } }));
   }
 
-  private outcome(request: StoredRequest): Outcome {
+  private async outcome(request: StoredRequest): Promise<Outcome> {
     const who = request.beneficiary.name;
     // A purchase may have gone through in a run that stopped before recording it as done.
     const progress = request.fulfilment;
-    return progress?.purchased || progress?.targetQuantity !== undefined || progress?.orderId
-      ? { kind: 'purchased', message: `Bought and assigned: ${who} now has ${request.product.name}.` }
-      : { kind: 'assigned', message: `Assigned: ${who} now has ${request.product.name}.` };
+    if (!(progress?.purchased || progress?.targetQuantity !== undefined || progress?.orderId)) return { kind: 'assigned', message: `Assigned: ${who} now has ${request.product.name}.` };
+    // Every purchase confirmation says which account paid: sandbox or production.
+    const account = await this.deps.purchaseAccount?.(request.tenantId).catch(() => undefined);
+    return { kind: 'purchased', message: `Bought and assigned: ${who} now has ${request.product.name}.${account ? ` Ordered through the ${account}.` : ''}` };
   }
 
   private async fail(request: StoredRequest, reason: string): Promise<void> {

@@ -5,7 +5,7 @@
 import { Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLogger } from '../../src/logger.js';
-import { AWS_ACCOUNTS, AWS_SANDBOX_KEYS, AWS_SANDBOX_ROLE, AZURE_SUBSCRIPTIONS, DEMO_TENANT_ID, OTHER_TENANT_ID, SIGN_IN_ACCOUNTS } from '../../src/sandbox/index.js';
+import { AWS_ACCOUNTS, AWS_SANDBOX_KEYS, AWS_SANDBOX_ROLE, AZURE_SUBSCRIPTIONS, DEMO_SUBSCRIPTIONS, DEMO_TENANT_ID, OTHER_TENANT_ID, SIGN_IN_ACCOUNTS } from '../../src/sandbox/index.js';
 import { ConsentStates } from '../../src/storage/consent-states.js';
 import { TABLES } from '../../src/storage/table-store.js';
 import { BotHarness, cardOf, cardText, DEMO, type TestUser } from '../harness/bot-harness.js';
@@ -165,6 +165,11 @@ describe('Partner Center sign-in', () => {
     expect(await harness.qm.connections.partnerCenterToken(DEMO_TENANT_ID)).toMatch(/^ey/);
   });
 
+  it('buys through the agent’s sign-in and says which account on the confirmation', async () => {
+    const prepared = await chat(DEMO.alex).click('prepareSubscriptionChange', { subscriptionId: DEMO_SUBSCRIPTIONS.visioPlan2, action: 'add-seats', addSeats: 1 });
+    expect(cardText(prepared.body.value)).toContain('Partner Center integration sandbox: nothing is billed');
+  });
+
   it('keeps the sign-in alive weekly (the rotated token is stored), and alerts admins once when it expires', async () => {
     const repoSecret = () => harness.qm.connectionStore.readSecret(DEMO_TENANT_ID, 'partner-center');
     const before = await repoSecret();
@@ -188,6 +193,9 @@ describe('Partner Center sign-in', () => {
     expect(cardText(card)).toMatch(/Partner Center\nExpired/);
     expect(linkOf(card, 'Sign in again')).toBeDefined();
     expect(await auditActions()).toContain('connection.partner-center.expired');
+    // Partner Center calls for this customer now stop with the reason instead of using other credentials.
+    const [list] = await chat(DEMO.alex).say('subscriptions');
+    expect(cardText(list)).toContain('An admin can see why and fix it with **connect**');
   });
 });
 

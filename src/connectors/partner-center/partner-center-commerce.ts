@@ -84,8 +84,20 @@ const AvailabilityWire = z.object({
 
 const SUBSCRIPTION_STATUSES: SubscriptionStatus[] = ['active', 'suspended', 'deleted', 'expired', 'disabled'];
 
+/**
+ * App+user tokens of the customer's own Partner Center connection (an agent signed in with
+ * `connect`); undefined when the customer has none and the app's own credentials apply.
+ */
+export type AgentTokenSource = (customerId: string) => Promise<string | undefined>;
+
 export class PartnerCenterCommerce implements CommercePort {
   private readonly baseUrl: string;
+  private agentTokens: AgentTokenSource | undefined;
+
+  /** From now on, calls for a customer with a Partner Center connection use its agent's tokens. */
+  actAs(source: AgentTokenSource): void {
+    this.agentTokens = source;
+  }
 
   constructor(private readonly options: PartnerCenterOptions) {
     this.baseUrl = (options.baseUrl ?? DEFAULT_PARTNER_CENTER_BASE_URL).replace(/\/+$/, '');
@@ -184,13 +196,18 @@ export class PartnerCenterCommerce implements CommercePort {
    * One logical call under the retry policy. The correlation id and the request id stay the
    * same across its attempts: the first traces them together, the second makes them idempotent.
    */
+  private async agentTokenFor(path: string): Promise<string | undefined> {
+    const customer = /^\/v1\/customers\/([^/?]+)/.exec(path)?.[1];
+    return customer && this.agentTokens ? this.agentTokens(decodeURIComponent(customer)) : undefined;
+  }
+
   private async send(method: 'GET' | 'POST' | 'PATCH', path: string, options: { body?: unknown; requestId?: string } = {}): Promise<{ status: number; body: unknown }> {
     const { tokens, partnerTenantId, retry, log } = this.options;
     const correlationId = randomUUID();
     const requestId = options.requestId ?? randomUUID();
     return withRetries(
       async (attempt) => {
-        const accessToken = await tokens.getToken(partnerTenantId, PARTNER_CENTER_SCOPE);
+        const accessToken = (await this.agentTokenFor(path)) ?? (await tokens.getToken(partnerTenantId, PARTNER_CENTER_SCOPE));
         const started = performance.now();
         const record = (status: number | 'no-response') =>
           logCall(log, { service: SERVICE, method, path: path.split('?')[0]!, status, ms: Math.round(performance.now() - started), correlationId, attempt });

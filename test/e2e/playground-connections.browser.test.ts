@@ -1,0 +1,142 @@
+// Connecting Microsoft 365 as an admin does it, in a real client: Alex Wilber (an admin) in
+// the Microsoft 365 Agents Playground, in headless Chromium, types `connect`, presses
+// "Grant admin consent", lands on the local consent emulator's page in a new tab, picks
+// the tenant's Global Administrator, accepts, sees "Connected" in that tab and the
+// confirmation card back in the chat. Cancelling first shows the advice instead.
+//
+// Needs Chromium at /usr/bin/chromium (see playground-approval.browser.test.ts). Screenshots
+// go to test-results/playground-connections-*.png; with UPDATE_SCREENSHOTS=1 the connect
+// card also refreshes docs/screenshots/playground-connect.png.
+import { mkdirSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import { ChildProcesses } from '../../src/local/child-processes.js';
+import { PLAYGROUND_USERS } from '../../src/local/playground-users.js';
+import { createLogger } from '../../src/logger.js';
+import { projectRoot } from '../../src/paths.js';
+import { DEMO_TENANT_ID } from '../../src/sandbox/index.js';
+import { BotHarness } from '../harness/bot-harness.js';
+import { launchLoopbackChromium, loopbackContext, requireChromium, skipBrowserTests } from '../harness/browser.js';
+import { KNOWN_PLAYGROUND_WARNINGS, PlaygroundPage, playgroundFor, RESULTS, runCleanUpSteps, UI_TIMEOUT } from '../harness/playground-page.js';
+
+const ALEX = PLAYGROUND_USERS.find((u) => u.key === 'alex')!;
+const DOCS_SCREENSHOT = join(projectRoot, 'docs', 'screenshots', 'playground-connect.png');
+
+describe.skipIf(skipBrowserTests)('Connecting Microsoft 365 from the Agents Playground', () => {
+  let harness: BotHarness | undefined;
+  let children: ChildProcesses | undefined;
+  let browser: Browser | undefined;
+  let context: BrowserContext;
+  let alex: PlaygroundPage;
+  const workDirs: string[] = [];
+  const blocked = new Set<string>();
+
+  async function cleanUp(): Promise<void> {
+    const steps: [string, () => Promise<unknown> | undefined][] = [
+      ['browser', () => browser?.close()],
+      ['playground', () => children?.stopAll()],
+      ['bot', () => harness?.stop()],
+      ['work dirs', async () => workDirs.splice(0).forEach((dir) => rmSync(dir, { recursive: true, force: true }))],
+      ['environment', async () => vi.unstubAllEnvs()],
+    ];
+    browser = undefined;
+    await runCleanUpSteps('playground connections test', steps);
+    children = undefined;
+    harness = undefined;
+  }
+
+  /** Presses a card's link button; the page it opens in a new tab. */
+  async function follow(card: ReturnType<PlaygroundPage['cards']>, button: string): Promise<Page> {
+    const opened = context.waitForEvent('page', { timeout: UI_TIMEOUT });
+    // The Playground renders Action.OpenUrl as a link-like button and opens it with window.open.
+    await card.getByText(button, { exact: true }).click();
+    const tab = await opened;
+    await tab.waitForLoadState('domcontentloaded');
+    return tab;
+  }
+
+  async function shotOf(page: Page, name: string): Promise<void> {
+    mkdirSync(RESULTS, { recursive: true });
+    await page.screenshot({ path: join(RESULTS, `playground-connections-${name}.png`) });
+  }
+
+  beforeAll(async () => {
+    requireChromium();
+    try {
+      harness = await BotHarness.start();
+      children = new ChildProcesses(createLogger('silent'));
+      vi.stubEnv('APPLICATION_INSIGHTS_NO_STATSBEAT', '1');
+      const url = await playgroundFor(children, ALEX, harness.qm.url, workDirs);
+      browser = await launchLoopbackChromium();
+      context = await loopbackContext(browser, blocked);
+      alex = await PlaygroundPage.open(context, ALEX, url, 'playground-connections');
+    } catch (error) {
+      await cleanUp();
+      throw error;
+    }
+  }, 150_000);
+
+  afterEach(async (test) => {
+    if (test.task.result?.state === 'fail' && browser) await alex?.shot(`failed-${test.task.name.replace(/\W+/g, '-').slice(0, 50)}`).catch(() => undefined);
+  });
+
+  afterAll(async () => {
+    await cleanUp();
+  }, 60_000);
+
+  it('shows the connections card with every kind of account', async () => {
+    await alex.say('connect');
+    const card = alex.cards('Connections');
+    await expect.poll(() => card.count(), { timeout: UI_TIMEOUT }).toBe(1);
+    const text = await card.innerText();
+    for (const part of ['Microsoft 365', 'Partner Center', 'Not connected', 'Grant admin consent', 'Sign in (integration sandbox)', 'Add Azure scope', 'Add AWS account']) expect(text).toContain(part);
+    await alex.shot('1-connect');
+  });
+
+  it('cancelling on the consent page gives advice and connects nothing', async () => {
+    const tab = await follow(alex.cards('Connections').last(), 'Grant admin consent');
+    await expect.poll(() => tab.getByText('Permissions requested').count(), { timeout: UI_TIMEOUT }).toBeGreaterThan(0);
+    await tab.getByRole('button', { name: 'Cancel' }).click();
+    await expect.poll(() => tab.getByText('Consent was not given').count(), { timeout: UI_TIMEOUT }).toBeGreaterThan(0);
+    await shotOf(tab, '2-cancelled');
+    await tab.close();
+    await expect.poll(() => alex.cards('Consent was not given').count(), { timeout: UI_TIMEOUT }).toBe(1);
+    expect(await harness!.qm.connections.get(DEMO_TENANT_ID, 'microsoft365')).toBeUndefined();
+  });
+
+  it('accepting as the Global Administrator connects, in the tab and back in the chat', async () => {
+    await alex.say('connect');
+    const tab = await follow(alex.cards('Connections').last(), 'Grant admin consent');
+    await tab.getByLabel(/Patti Fernandez/).check();
+    await shotOf(tab, '3-consent-page');
+    await tab.getByRole('button', { name: 'Accept' }).click();
+    await expect.poll(() => tab.getByText('Connected', { exact: true }).count(), { timeout: UI_TIMEOUT }).toBe(1);
+    expect(await tab.locator('body').innerText()).toContain('You can close this tab');
+    await shotOf(tab, '4-connected-tab');
+    await tab.close();
+
+    const notice = alex.cards('Microsoft 365 is connected');
+    await expect.poll(() => notice.count(), { timeout: UI_TIMEOUT }).toBe(1);
+    await alex.say('connect');
+    const latest = alex.cards('Connections').last();
+    await expect.poll(() => latest.innerText(), { timeout: UI_TIMEOUT }).toMatch(/Microsoft 365\s+Connected/);
+    await latest.scrollIntoViewIfNeeded();
+    await alex.shot('5-connected');
+    if (process.env.UPDATE_SCREENSHOTS) {
+      await alex.messageBox().blur();
+      mkdirSync(join(projectRoot, 'docs', 'screenshots'), { recursive: true });
+      await alex.page.screenshot({ path: DOCS_SCREENSHOT });
+    }
+    expect(await harness!.qm.connections.get(DEMO_TENANT_ID, 'microsoft365')).toMatchObject({ state: 'connected' });
+  });
+
+  it('had no failed activity, error card, card warning or page error along the way', async () => {
+    const activities = await alex.loggedActivities();
+    expect(activities.filter(([, status]) => status >= 400)).toEqual([]);
+    expect(await alex.page.getByText(/Something went wrong|Sorry, that did not work|try again in a minute/).count()).toBe(0);
+    expect((await alex.warnings()).filter((line) => !KNOWN_PLAYGROUND_WARNINGS.some((known) => known.test(line)))).toEqual([]);
+    expect(alex.pageErrors).toEqual([]);
+    expect([...blocked].filter((origin) => !origin.endsWith('.cdn.office.net'))).toEqual([]);
+  });
+});
