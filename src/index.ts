@@ -179,6 +179,7 @@ export async function startQuartermaster(config: ResolvedConfig, log = createLog
   if (config.environment !== 'test') for (const job of licenseAlertJobs({ reclaim, renewals: renewalAlerts, seats: seatWatch, log })) scheduler.add(job);
 
   if (config.environment !== 'test') scheduler.add({ name: 'token-keeper', pattern: '17 3 * * *', leaseMs: 30 * 60_000, run: async (now) => void log.info(await connections.keepTokensAlive(now), 'partner center tokens kept alive') });
+  if (config.environment !== 'test') scheduler.add({ name: 'connection-health', pattern: '23 5 * * *', leaseMs: 30 * 60_000, run: async (now) => void log.info(await connections.checkAll(now), 'connections checked') });
   scheduler.add({ name: 'consent-state-purge', pattern: '41 4 * * *', leaseMs: 10 * 60_000, run: async (now) => void log.info({ purged: await new ConsentStates(store).purgeExpired(now) }, 'expired consent states purged') });
 
   const consentCallback = async (query: URLSearchParams) => {

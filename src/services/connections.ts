@@ -289,9 +289,32 @@ export class ConnectionService {
     return { ok: true, value: checked, message: broken ? `${broken} of ${checked.length} connection${checked.length === 1 ? '' : 's'} need${broken === 1 ? 's' : ''} attention.` : `All ${checked.length} connection${checked.length === 1 ? ' works' : 's work'}.` };
   }
 
+  /**
+   * The daily health check of every connection in every tenant. A connection that stops
+   * working is audited and its admins get one alert card per problem (the fix included).
+   */
+  async checkAll(now = new Date()): Promise<{ checked: number; broken: number }> {
+    const result = { checked: 0, broken: 0 };
+    for (const kind of ['microsoft365', 'partner-center', 'azure', 'aws'] as const) {
+      for await (const connection of this.d.connections.allOfKind(kind)) {
+        const checked = await this.checkOne(connection);
+        result.checked++;
+        if (checked.state === 'connected' || !checked.problem) continue;
+        result.broken++;
+        if (await this.d.ledger.claim(connection.tenantId, 'connection-broken', `${connection.id}|${connection.connectedAt}|${checked.problem.code}`, {}, now)) {
+          await this.d.notices.alertAdmins(connection.tenantId, { outcome: checked.state === 'expired' ? 'needs-sign-in' : 'failed', title: `${titleOf(connection)} needs attention`, message: `${checked.problem.problem} What to do: ${checked.problem.fix}`, connection: checked });
+        }
+      }
+    }
+    return result;
+  }
+
   async checkOne(connection: Connection): Promise<Connection> {
     const check = await this.healthOf(connection);
     const now = new Date().toISOString();
+    if (check.ok !== (connection.state === 'connected')) {
+      await this.auditAs(connection.tenantId, 'system', `connection.${connection.kind}.${check.ok ? 'healthy' : 'broken'}`, connection.id, check.ok ? { state: 'connected' } : { code: check.code }, { state: connection.state });
+    }
     try {
       return await this.d.connections.update(connection, {
         lastCheckedAt: now,

@@ -268,6 +268,17 @@ describe('health and disconnect', () => {
     expect(text).toContain('Last check');
   });
 
+  it('the daily check alerts admins once per broken connection, and audits the change', async () => {
+    const first = await harness.qm.connections.checkAll();
+    expect(first.broken).toBeGreaterThan(0);
+    const alerts = () => noticesTo(DEMO.patti, 'needs attention').length;
+    await harness.until(async () => alerts() >= first.broken, 'the broken-connection alerts');
+    const sent = alerts();
+    await harness.qm.connections.checkAll();
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(alerts()).toBe(sent);
+  });
+
   it('disconnects after a confirmation, deleting the secrets and keeping the audit entry', async () => {
     const id = `aws:${AWS_ACCOUNTS.main}`;
     const ask = await chat(DEMO.alex).click('askDisconnect', { connectionId: id });
