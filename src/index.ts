@@ -20,7 +20,9 @@ import { defaultPolicies } from './domain/policy.js';
 import { createConnectors, type Connectors } from './connectors/index.js';
 import { QueueWorker } from './jobs/queue-worker.js';
 import { Scheduler } from './jobs/scheduler.js';
-import { Messenger } from './notify/messenger.js';
+import { createDelivery } from './notify/delivery.js';
+import { OutboxMessenger } from './notify/outbox-messenger.js';
+import { createHash } from 'node:crypto';
 import { TeamsRequestNotifier } from './notify/request-notifier.js';
 import { ApprovalService } from './services/approvals.js';
 import { CatalogService } from './services/catalog.js';
@@ -112,7 +114,36 @@ export async function startQuartermaster(config: ResolvedConfig, log = createLog
   };
 
   const adapter = createAdapter(config.bot);
-  const notifier = new TeamsRequestNotifier({ messenger: new Messenger(adapter, config.bot.appId ?? '', log), conversations, cardRefs: new CardRefs(store), settings, roles, catalog, cards, log });
+  const instanceName = options.instanceName ?? `${hostname()}:${process.pid}`;
+  // Every proactive message goes through the durable outbox (write-ahead, then sent at once
+  // within Teams' limits; retried from the queue by any instance when that fails).
+  const delivery = createDelivery({
+    store,
+    storage: config.storage,
+    tablePrefix: config.tablePrefix,
+    adapter,
+    botAppId: config.bot.appId ?? '',
+    conversations,
+    instanceName,
+    log,
+    idlePollMs: config.environment === 'test' ? 100 : 1000,
+    // Tests watch the queued copy take over within a second or two.
+    ...(config.environment === 'test' && { inlineHeadStartSeconds: 1, busyRetrySeconds: 1 }),
+    hooks: {
+      delivered: (message, activityId) => notifier.cardDelivered(message.tenantId, message.conversationId, message.context, activityId),
+      blocked: (tenantId, conversationId) => tellAdminsAboutDelivery(tenantId, `Teams blocks Quartermaster from posting in conversation ${conversationId} (MessageWritesBlocked), so nothing more is sent there. If the bot was removed on purpose, nothing needs doing; otherwise add it back.`),
+      dead: (message, reason) => tellAdminsAboutDelivery(message.tenantId, `A message could not be delivered to conversation ${message.conversationId} and was set aside: ${reason}`),
+    },
+  });
+  const messenger = new OutboxMessenger(delivery.engine);
+  // Delivery problems are told to admins once, and never about their own notices (no loops).
+  const tellAdminsAboutDelivery = async (tenantId: string, text: string) => {
+    for (const adminId of roles.adminIds(tenantId)) {
+      const chat = await conversations.personalChatOf(tenantId, adminId);
+      if (chat) await delivery.engine.enqueue({ kind: 'text', text, key: `delivery-notice|${createHash('sha256').update(text).digest('base64url').slice(0, 22)}|${adminId}`, tenantId, conversationId: chat.reference.conversation!.id });
+    }
+  };
+  const notifier = new TeamsRequestNotifier({ messenger, conversations, cardRefs: new CardRefs(store), settings, roles, catalog, cards, log });
   const requestService = new RequestService({ catalog, directory: connectors.directory, requests, policies, roles, audit, notifications: notifier, enqueueFulfilment });
   const approvals = new ApprovalService({ requests, audit, notifications: notifier, enqueueFulfilment });
   // Seat counts are absolute: license purchases and admins' seat changes take turns per subscription.
@@ -121,7 +152,7 @@ export async function startQuartermaster(config: ResolvedConfig, log = createLog
   const fulfilment = new FulfilmentService({ catalog, commerce: connectors.commerce, directory: connectors.directory, requests, policies, audit, notifications: notifier, subscriptionChanges: subscriptions, locks: purchaseLocks, log, purchaseAccount: (tenantId) => connections.purchaseAccount(tenantId) });
   const reminders = new ReminderService({ requests, notifications: notifier, audit });
   // License alerts (reclaim, renewals, seats): cards to every admin's 1:1 chat.
-  const adminCards = new AdminCards({ messenger: new Messenger(adapter, config.bot.appId ?? '', log), conversations, roles, cards, log });
+  const adminCards = new AdminCards({ messenger, conversations, roles, cards, log });
   const alertLedger = new AlertLedger(store);
   const reclaim = new ReclaimService({ directory: connectors.directory, commerce: connectors.commerce, catalog, settings, roles, audit, locks: new ActionLocks(store), alerts: adminCards, log });
   const renewalAlerts = new RenewalAlertService({ directory: connectors.directory, commerce: connectors.commerce, catalog, roles, ledger: alertLedger, alerts: adminCards, log });
@@ -140,7 +171,7 @@ export async function startQuartermaster(config: ResolvedConfig, log = createLog
     identity: connectors.identity,
     ...(connectors.azureCost ? { azureCost: connectors.azureCost } : {}),
     ...(connectors.awsCost ? { awsCost: connectors.awsCost } : {}),
-    notices: new TeamsConnectionNotices({ messenger: new Messenger(adapter, config.bot.appId ?? '', log), conversations, adminCards, cards, log }),
+    notices: new TeamsConnectionNotices({ messenger, conversations, adminCards, cards, log }),
     publicUrl: () => publicUrl ?? '',
     log,
   });
@@ -172,8 +203,11 @@ export async function startQuartermaster(config: ResolvedConfig, log = createLog
     maxAttempts: 40,
     idlePollMs: config.environment === 'test' ? 100 : 1000,
   });
-  if (options.startWorkers !== false) worker.start();
-  const scheduler = new Scheduler(new Leases(store, options.instanceName ?? `${hostname()}:${process.pid}`), log);
+  if (options.startWorkers !== false) {
+    worker.start();
+    delivery.worker.start();
+  }
+  const scheduler = new Scheduler(new Leases(store, instanceName), log);
   scheduler.add({ name: 'request-reminders', pattern: '*/15 * * * *', leaseMs: 10 * 60_000, run: async (now) => void log.info(await reminders.run(now), 'reminders sent') });
   // License alerts post cards to admins: tests run them with a chosen `now`, never on the clock.
   if (config.environment !== 'test') for (const job of licenseAlertJobs({ reclaim, renewals: renewalAlerts, seats: seatWatch, log })) scheduler.add(job);
@@ -205,7 +239,7 @@ export async function startQuartermaster(config: ResolvedConfig, log = createLog
     ...(sandbox && { sandbox }),
     async stop() {
       await server.close(config.shutdownTimeoutMs);
-      await Promise.all([worker?.stop(), scheduler.stop()]);
+      await Promise.all([worker?.stop(), delivery.worker.stop(), scheduler.stop()]);
       await sandbox?.stop();
     },
   };

@@ -7,12 +7,12 @@ import type { AdaptiveCard, CardRenderer } from '../bot/cards.js';
 import type { AdminAlerts, ReclaimReport, RenewalAlert, SeatChange } from '../services/admin-alerts.js';
 import type { RoleService } from '../services/roles.js';
 import type { ConversationReferences } from '../storage/conversation-references.js';
-import type { Messenger } from './messenger.js';
+import type { OutboxMessenger } from './outbox-messenger.js';
 
 export class AdminCards implements AdminAlerts {
   constructor(
     private readonly deps: {
-      messenger: Messenger;
+      messenger: OutboxMessenger;
       conversations: ConversationReferences;
       roles: RoleService;
       cards: CardRenderer;
@@ -39,7 +39,7 @@ export class AdminCards implements AdminAlerts {
       const chat = await this.deps.conversations.personalChatOf(tenantId, adminId);
       if (!chat) continue;
       try {
-        await this.deps.messenger.postCard(chat.reference, card);
+        await this.deps.messenger.postCard(chat.reference, card, { tenantId });
         reached++;
       } catch (error) {
         this.deps.log.warn({ err: error, tenantId }, 'could not post an alert card to an admin');

@@ -8,12 +8,12 @@ import type { Logger } from '../logger.js';
 import type { ConnectionNotice, ConnectionNotices } from '../services/connections.js';
 import type { ConversationReferences } from '../storage/conversation-references.js';
 import type { AdminCards } from './admin-cards.js';
-import type { Messenger } from './messenger.js';
+import type { OutboxMessenger } from './outbox-messenger.js';
 
 const COLORS: Record<ConnectionNotice['outcome'], string> = { connected: 'Good', failed: 'Attention', 'needs-sign-in': 'Attention', expiring: 'Warning' };
 
 export class TeamsConnectionNotices implements ConnectionNotices {
-  constructor(private readonly d: { messenger: Messenger; conversations: ConversationReferences; adminCards: AdminCards; cards: CardRenderer; log: Logger }) {}
+  constructor(private readonly d: { messenger: OutboxMessenger; conversations: ConversationReferences; adminCards: AdminCards; cards: CardRenderer; log: Logger }) {}
 
   async tellAdmin(tenantId: string, adminObjectId: string, notice: ConnectionNotice): Promise<void> {
     const chat = await this.d.conversations.personalChatOf(tenantId, adminObjectId);
@@ -21,7 +21,7 @@ export class TeamsConnectionNotices implements ConnectionNotices {
       this.d.log.warn({ tenantId }, 'the admin who started a connection has no 1:1 chat with the bot');
       return;
     }
-    await this.d.messenger.postCard(chat.reference, this.card(notice));
+    await this.d.messenger.postCard(chat.reference, this.card(notice), { tenantId });
   }
 
   alertAdmins(tenantId: string, notice: ConnectionNotice): Promise<number> {

@@ -35,6 +35,10 @@ export function createDelivery(options: {
   idlePollMs?: number;
   /** Receive loops (32 messages each) working side by side. */
   loops?: number;
+  /** How long the queued copy of a message sent inline waits before a worker may take it. */
+  inlineHeadStartSeconds?: number;
+  /** How soon a message claimed by another sender is looked at again. */
+  busyRetrySeconds?: number;
 }): Delivery {
   const queue = new WorkQueues(options.storage, options.tablePrefix).queue<OutboxMessage>('notifications');
   const ledger = new DeliveryLedger(options.store, options.instanceName);
@@ -49,6 +53,8 @@ export function createDelivery(options: {
     ...(options.hooks && { hooks: options.hooks }),
     log: options.log,
     nudge: () => worker?.nudge(),
+    ...(options.inlineHeadStartSeconds !== undefined && { inlineHeadStartSeconds: options.inlineHeadStartSeconds }),
+    ...(options.busyRetrySeconds !== undefined && { busyRetrySeconds: options.busyRetrySeconds }),
   });
   worker = new QueueWorker<OutboxMessage>({
     name: 'notifications',

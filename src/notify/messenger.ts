@@ -41,7 +41,17 @@ export class Messenger {
     // A stored reference remembers the message it came from; a new post must not thread under it.
     const { activityId: _replyTo, ...fresh } = reference;
     const started = performance.now();
-    await this.adapter.continueConversationAsync(this.botAppId, fresh, logic);
+    // The adapter hands errors inside the callback to onTurnError, which answers in the chat
+    // and swallows them; a failed proactive send must reach the outbox instead, to be retried.
+    let failure: unknown;
+    await this.adapter.continueConversationAsync(this.botAppId, fresh, async (context) => {
+      try {
+        await logic(context);
+      } catch (error) {
+        failure = error;
+      }
+    });
+    if (failure) throw failure;
     this.log.debug({ conversationId: reference.conversation?.id, ms: Math.round(performance.now() - started) }, 'proactive send');
   }
 }

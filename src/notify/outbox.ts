@@ -36,8 +36,18 @@ export interface ProactiveSender {
 }
 
 export interface OutboxQueue {
-  send(message: OutboxMessage): Promise<void>;
+  /** `delaySeconds`: the message stays invisible that long (the inline attempt's head start). */
+  send(message: OutboxMessage, delaySeconds?: number): Promise<void>;
 }
+
+/** What an inline delivery achieved; when not sent, the queued copy will deliver it. */
+export interface DeliveryAttempt {
+  sent: boolean;
+  activityId?: string;
+}
+
+/** The queued copy of an inline delivery waits this long before a worker may take it. */
+const INLINE_HEAD_START_SECONDS = 60;
 
 export interface DeliveryHooks {
   /** After a message went out: e.g. remember where an approval card was posted. */
@@ -67,6 +77,10 @@ export class DeliveryEngine {
       nudge?: () => void;
       /** How long a claim protects a message being sent (longer than any rate-limit wait). */
       claimMs?: number;
+      /** How long the queued copy of an inline delivery stays hidden (default 60 s). */
+      inlineHeadStartSeconds?: number;
+      /** When another sender holds the claim, look again after this long (default 15 s): it usually finishes soon. */
+      busyRetrySeconds?: number;
     },
   ) {
     this.claimMs = deps.claimMs ?? 5 * 60_000;
@@ -80,31 +94,59 @@ export class DeliveryEngine {
     this.deps.nudge?.();
   }
 
+  /**
+   * Delivers a message now when it can, durably either way (write-ahead): the message goes
+   * on the queue first, hidden for a minute, then this instance sends it at once under the
+   * same ledger claim and rate limits a worker would use. When that works, the queued copy
+   * later finds it sent and is dropped; when it does not (throttled, Teams or storage down,
+   * a crash right here), the queued copy is delivered by whichever instance takes it.
+   * Returns the new activity's id when it was sent here (to update the card later).
+   */
+  async deliver(message: OutboxMessage): Promise<DeliveryAttempt> {
+    const size = JSON.stringify(message).length;
+    if (size > MAX_MESSAGE_CHARS) throw new RangeError(`Outbox message ${message.key} is too large for the queue (${size} characters)`);
+    await this.deps.queue.send(message, this.deps.inlineHeadStartSeconds ?? INLINE_HEAD_START_SECONDS);
+    try {
+      const { sent, activityId } = await this.attempt(message, 0, false);
+      return { sent, ...(activityId ? { activityId } : {}) };
+    } catch (error) {
+      // Storage trouble while claiming or marking: the queued copy carries on.
+      this.deps.log.warn({ err: error, key: message.key }, 'inline delivery failed; the outbox will retry');
+      return { sent: false };
+    }
+  }
+
   /** The queue worker's handler: send once, or say when to try again. */
   async handle(message: OutboxMessage, attempt: number): Promise<HandlerResult> {
+    return (await this.attempt(message, attempt, true)).result;
+  }
+
+  private async attempt(message: OutboxMessage, attempt: number, queued: boolean): Promise<{ result: HandlerResult; sent: boolean; activityId?: string }> {
     const { ledger, limiter, sender, conversations, log } = this.deps;
     if (await ledger.isBlocked(message.tenantId, message.conversationId)) {
       await this.giveUp(message, 'Teams blocks the bot in this conversation (MessageWritesBlocked)', false);
-      return { done: true };
+      return { result: { done: true }, sent: false };
     }
     const claim = await ledger.claim(message.tenantId, message.key, this.claimMs);
-    if (claim === 'sent' || claim === 'dead') return { done: true }; // a duplicate job
-    if (claim === 'busy') return { retryAfterSeconds: Math.ceil(this.claimMs / 1000) };
+    if (claim === 'sent' || claim === 'dead') return { result: { done: true }, sent: false }; // a duplicate job
+    if (claim === 'busy') return { result: { retryAfterSeconds: Math.min(this.deps.busyRetrySeconds ?? 15, Math.ceil(this.claimMs / 1000)) }, sent: false };
 
     const saved = await conversations.get(message.tenantId, message.conversationId);
     if (!saved) {
       await this.giveUp(message, 'The conversation is unknown (the bot was never installed there, or was removed).');
-      return { done: true };
+      return { result: { done: true }, sent: false };
     }
     const slot = await limiter.acquire(message.tenantId, message.conversationId);
+    let activityId: string | undefined;
     try {
-      const activityId = await this.send(sender, saved.reference, message).finally(() => slot.sent());
-      await ledger.markSent(message.tenantId, message.key, activityId);
-      await this.deps.hooks?.delivered?.(message, activityId).catch((error: unknown) => log.warn({ err: error, key: message.key }, 'after-delivery step failed'));
-      return { done: true };
+      activityId = await this.send(sender, saved.reference, message).finally(() => slot.sent());
     } catch (error) {
-      return this.failed(message, error, attempt);
+      return { result: await this.failed(message, error, attempt), sent: false };
     }
+    await ledger.markSent(message.tenantId, message.key, activityId);
+    // Only a queued delivery needs the hook: an inline caller gets the id back itself.
+    if (queued) await this.deps.hooks?.delivered?.(message, activityId).catch((error: unknown) => log.warn({ err: error, key: message.key }, 'after-delivery step failed'));
+    return { result: { done: true }, sent: true, ...(activityId ? { activityId } : {}) };
   }
 
   /** The queue gave up after too many attempts. */

@@ -13,14 +13,18 @@ import type { CardRef, CardRefs } from '../storage/card-refs.js';
 import type { ConversationReferences } from '../storage/conversation-references.js';
 import type { StoredRequest } from '../storage/requests.js';
 import type { SettingsRepository } from '../storage/settings.js';
-import type { Messenger } from './messenger.js';
+import { createHash } from 'node:crypto';
+import type { OutboxMessenger } from './outbox-messenger.js';
 
 const MAX_REFRESH_USERS = 60; // Teams' limit for refresh.userIds
+const APPROVAL_CARD = 'approval-card';
+
+const digest = (text: string) => createHash('sha256').update(text).digest('base64url').slice(0, 16);
 
 export class TeamsRequestNotifier implements RequestNotifications {
   constructor(
     private readonly deps: {
-      messenger: Messenger;
+      messenger: OutboxMessenger;
       conversations: ConversationReferences;
       cardRefs: CardRefs;
       settings: SettingsRepository;
@@ -48,6 +52,12 @@ export class TeamsRequestNotifier implements RequestNotifications {
     if (unreachable.length > 0) await this.escalateUnreachable(request, unreachable.length);
   }
 
+  /** The outbox delivered an approval card after a retry: remember where, so it can be updated. */
+  async cardDelivered(tenantId: string, conversationId: string, context: Record<string, string> | undefined, activityId: string | undefined): Promise<void> {
+    if (context?.purpose !== APPROVAL_CARD || !context.requestId || !activityId) return;
+    await this.deps.cardRefs.add(tenantId, context.requestId, { audience: context.audience as CardRef['audience'], viewerId: context.viewerId ?? '', viewerTeamsId: context.viewerTeamsId ?? '', conversationId, activityId });
+  }
+
   /** Remembers a card the bot answered with in a turn (the requester's own copy). */
   async rememberCard(request: StoredRequest, ref: CardRef): Promise<void> {
     await this.deps.cardRefs.add(request.tenantId, request.id, ref);
@@ -63,13 +73,14 @@ export class TeamsRequestNotifier implements RequestNotifications {
         if (!saved) return;
         const refreshUserIds = ref.audience === 'channel' ? approverTeamsIds : ref.viewerId && canDecide(request, ref.viewerId) ? [ref.viewerTeamsId] : [];
         const card = this.deps.cards.render('approval', approvalCardData(request, ref.viewerId ? { aadObjectId: ref.viewerId } : {}, { refreshUserIds, freeSeats }));
-        await this.deps.messenger.updateCard(saved.reference, ref.activityId, card).catch((error: unknown) => this.deps.log.warn({ err: error, requestId: request.id, conversationId: ref.conversationId }, 'could not update an approval card'));
+        await this.deps.messenger.updateCard(saved.reference, ref.activityId, card, { tenantId: request.tenantId }).catch((error: unknown) => this.deps.log.warn({ err: error, requestId: request.id, conversationId: ref.conversationId }, 'could not update an approval card'));
       }),
     );
   }
 
   async tellRequester(request: StoredRequest, text: string): Promise<void> {
-    await this.tellPerson(request.tenantId, request.requester.aadObjectId, text);
+    // One message per request state and text: a retried step does not say it twice.
+    await this.tellPerson(request.tenantId, request.requester.aadObjectId, text, `requester|${request.id}|${request.status}|${digest(text)}`);
   }
 
   async tellAdmins(tenantId: string, text: string): Promise<void> {
@@ -82,11 +93,11 @@ export class TeamsRequestNotifier implements RequestNotifications {
     await Promise.all((stage?.approverIds ?? []).map((id) => this.tellPerson(request.tenantId, id, text)));
   }
 
-  private async tellPerson(tenantId: string, aadObjectId: string, text: string): Promise<boolean> {
+  private async tellPerson(tenantId: string, aadObjectId: string, text: string, key?: string): Promise<boolean> {
     const chat = await this.deps.conversations.personalChatOf(tenantId, aadObjectId);
     if (!chat) return false;
     try {
-      await this.deps.messenger.postText(chat.reference, text);
+      await this.deps.messenger.postText(chat.reference, text, { tenantId, ...(key ? { key } : {}) });
       return true;
     } catch (error) {
       this.deps.log.warn({ err: error, tenantId }, 'could not message a person');
@@ -96,9 +107,15 @@ export class TeamsRequestNotifier implements RequestNotifications {
 
   private async post(request: StoredRequest, reference: Partial<ConversationReference>, who: Omit<CardRef, 'conversationId' | 'activityId'>, refreshUserIds: string[]): Promise<void> {
     const card = this.deps.cards.render('approval', approvalCardData(request, who.viewerId ? { aadObjectId: who.viewerId } : {}, { refreshUserIds: refreshUserIds.filter(Boolean), freeSeats: await this.freeSeats(request) }));
+    const conversationId = reference.conversation!.id;
     try {
-      const activityId = await this.deps.messenger.postCard(reference, card);
-      if (activityId) await this.deps.cardRefs.add(request.tenantId, request.id, { ...who, conversationId: reference.conversation!.id, activityId });
+      // Sent now: remember the card here. Sent later from the outbox: cardDelivered() does.
+      const activityId = await this.deps.messenger.postCard(reference, card, {
+        tenantId: request.tenantId,
+        key: `approval|${request.id}|${request.stageIndex}|${conversationId}`,
+        context: { purpose: APPROVAL_CARD, requestId: request.id, audience: who.audience, viewerId: who.viewerId, viewerTeamsId: who.viewerTeamsId },
+      });
+      if (activityId) await this.deps.cardRefs.add(request.tenantId, request.id, { ...who, conversationId, activityId });
     } catch (error) {
       this.deps.log.warn({ err: error, requestId: request.id, conversationId: reference.conversation?.id }, 'could not post an approval card');
     }

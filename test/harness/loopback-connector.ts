@@ -22,6 +22,8 @@ export class LoopbackConnector {
    * per conversation 7 / 1 s, 8 / 2 s, 60 / 30 s; per tenant 50 / 1 s, in sliding windows.
    */
   enforceTeamsLimits = false;
+  /** Sends answered with an injected fault (failNext). */
+  readonly refused: { method: string; conversationId: string; status: number }[] = [];
   /** 429s answered because a limit was exceeded. */
   throttled = 0;
   private readonly sendTimes = new Map<string, number[]>();
@@ -59,6 +61,7 @@ export class LoopbackConnector {
         const fault = this.faults[0];
         if (fault) {
           if (--fault.times <= 0) this.faults.shift();
+          this.refused.push({ method: req.method, conversationId: decodeURIComponent(match[1]!), status: fault.status });
           res.writeHead(fault.status, { 'content-type': 'application/json', ...fault.headers });
           res.end(JSON.stringify(fault.body));
           return;
