@@ -21,6 +21,7 @@ import { createConnectors, type Connectors } from './connectors/index.js';
 import { QueueWorker } from './jobs/queue-worker.js';
 import { Scheduler } from './jobs/scheduler.js';
 import { createDelivery } from './notify/delivery.js';
+import { InstanceRegistry } from './storage/instances.js';
 import { OutboxMessenger } from './notify/outbox-messenger.js';
 import { createHash } from 'node:crypto';
 import { TeamsRequestNotifier } from './notify/request-notifier.js';
@@ -117,7 +118,11 @@ export async function startQuartermaster(config: ResolvedConfig, log = createLog
   const instanceName = options.instanceName ?? `${hostname()}:${process.pid}`;
   // Every proactive message goes through the durable outbox (write-ahead, then sent at once
   // within Teams' limits; retried from the queue by any instance when that fails).
+  // Each instance sends within its share of Teams' limits (1 / live instances).
+  const instances = new InstanceRegistry(store, instanceName);
+  instances.start((error) => log.warn({ err: error }, 'instance heartbeat failed'));
   const delivery = createDelivery({
+    share: () => instances.share(),
     store,
     storage: config.storage,
     tablePrefix: config.tablePrefix,
@@ -240,6 +245,7 @@ export async function startQuartermaster(config: ResolvedConfig, log = createLog
     async stop() {
       await server.close(config.shutdownTimeoutMs);
       await Promise.all([worker?.stop(), delivery.worker.stop(), scheduler.stop()]);
+      await instances.stop();
       await sandbox?.stop();
     },
   };

@@ -1,0 +1,28 @@
+// Instances count each other through heartbeats, so each takes 1/N of Teams' limits; one that
+// stops (or dies: its heartbeat ages out) gives its share back.
+import { randomBytes } from 'node:crypto';
+import { beforeAll, describe, expect, inject, it } from 'vitest';
+import { InstanceRegistry } from '../../src/storage/instances.js';
+import { TableStore } from '../../src/storage/table-store.js';
+
+let store: TableStore;
+beforeAll(async () => {
+  store = new TableStore({ kind: 'connection-string', connectionString: inject('storageConnectionString') }, `i${randomBytes(5).toString('hex')}`);
+  await store.ensureTables();
+});
+
+describe('instance registry', () => {
+  it('gives each of three instances a third, and the survivors more when one leaves or dies', async () => {
+    const [a, b, c] = ['a', 'b', 'c'].map((name) => new InstanceRegistry(store, name, { ttlMs: 60_000 }));
+    const now = new Date();
+    await a!.heartbeat(now);
+    await b!.heartbeat(now);
+    expect(await c!.heartbeat(now)).toBe(3);
+    expect(c!.share()).toBeCloseTo(1 / 3);
+    await c!.stop();
+    expect(await a!.heartbeat(now)).toBe(2);
+    // b dies: its last heartbeat ages out after the TTL.
+    expect(await a!.heartbeat(new Date(now.getTime() + 61_000))).toBe(1);
+    expect(a!.share()).toBe(1);
+  });
+});
