@@ -142,5 +142,13 @@ describe('three Quartermaster processes on one storage', () => {
     await until(async () => connector.sent.some((s) => s.conversationId === `a:personal-${DEMO.isaiah.id}` && s.activity.text?.includes(`${id} is done`)), 'Isaiah to be told');
     await new Promise((r) => setTimeout(r, 300));
     expect(connector.sent.filter((s) => s.conversationId === `a:personal-${DEMO.isaiah.id}` && s.activity.text?.includes(`${id} is done`))).toHaveLength(1);
+    // Every proactive message went through the outbox once: each approver got one card, and no
+    // conversation got the same message twice from the three processes.
+    for (const approver of [DEMO.adele, DEMO.megan]) {
+      const cards = connector.sent.filter((s) => s.method === 'POST' && s.conversationId === `a:personal-${approver.id}` && JSON.stringify(s.activity.attachments ?? []).includes(id));
+      expect(cards, approver.name).toHaveLength(1);
+    }
+    const posts = connector.sent.filter((s) => s.method === 'POST').map((s) => `${s.conversationId}|${s.activity.text ?? ''}|${JSON.stringify(s.activity.attachments ?? [])}`);
+    expect(posts.length - new Set(posts).size).toBe(0);
   }, 60_000);
 });
