@@ -133,7 +133,7 @@ export async function startQuartermaster(config: ResolvedConfig, log = createLog
     log,
     idlePollMs: config.environment === 'test' ? 100 : 1000,
     // Tests watch the queued copy take over within a second or two.
-    ...(config.environment === 'test' && { inlineHeadStartSeconds: 1, busyRetrySeconds: 1 }),
+    ...(config.environment === 'test' && { inlineHeadStartSeconds: 1, busyRetrySeconds: 1, visibilitySeconds: 10, claimMs: 8_000 }),
     hooks: {
       delivered: (message, activityId) => notifier.cardDelivered(message.tenantId, message.conversationId, message.context, activityId),
       blocked: (tenantId, conversationId) => tellAdminsAboutDelivery(tenantId, `Teams blocks Quartermaster from posting in conversation ${conversationId} (MessageWritesBlocked), so nothing more is sent there. If the bot was removed on purpose, nothing needs doing; otherwise add it back.`),

@@ -39,6 +39,13 @@ export function createDelivery(options: {
   inlineHeadStartSeconds?: number;
   /** How soon a message claimed by another sender is looked at again. */
   busyRetrySeconds?: number;
+  /**
+   * How long a received message stays hidden, and how long a claim protects a send (defaults
+   * 300 s and 5 min: longer than any rate-limit wait). After a crash, what the dead instance
+   * held is delivered by another one once these run out; tests shorten them.
+   */
+  visibilitySeconds?: number;
+  claimMs?: number;
 }): Delivery {
   const queue = new WorkQueues(options.storage, options.tablePrefix).queue<OutboxMessage>('notifications');
   const ledger = new DeliveryLedger(options.store, options.instanceName);
@@ -55,6 +62,7 @@ export function createDelivery(options: {
     nudge: () => worker?.nudge(),
     ...(options.inlineHeadStartSeconds !== undefined && { inlineHeadStartSeconds: options.inlineHeadStartSeconds }),
     ...(options.busyRetrySeconds !== undefined && { busyRetrySeconds: options.busyRetrySeconds }),
+    ...(options.claimMs !== undefined && { claimMs: options.claimMs }),
   });
   worker = new QueueWorker<OutboxMessage>({
     name: 'notifications',
@@ -64,7 +72,7 @@ export function createDelivery(options: {
     log: options.log,
     maxAttempts: 10,
     // Longer than any rate-limit wait, so a message being sent does not reappear meanwhile.
-    visibilitySeconds: 300,
+    visibilitySeconds: options.visibilitySeconds ?? 300,
     batchSize: 32,
     loops: options.loops ?? 4,
     idlePollMs: options.idlePollMs ?? 1000,
