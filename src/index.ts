@@ -23,6 +23,7 @@ import { Scheduler } from './jobs/scheduler.js';
 import { createDelivery } from './notify/delivery.js';
 import { InstanceRegistry } from './storage/instances.js';
 import { OutboxMessenger } from './notify/outbox-messenger.js';
+import type { DeliveryEngine } from './notify/outbox.js';
 import { createHash } from 'node:crypto';
 import { TeamsRequestNotifier } from './notify/request-notifier.js';
 import { ApprovalService } from './services/approvals.js';
@@ -72,6 +73,8 @@ export interface Quartermaster {
   connections: ConnectionService;
   /** The connections table itself (diagnostics and tests: secrets open only through it). */
   connectionStore: ConnectionRepository;
+  /** The delivery engine every proactive message goes through (tests and the benchmark enqueue on it). */
+  outbox: DeliveryEngine;
   /** The loopback emulators, when this instance started them (sandbox connectors). */
   sandbox?: Sandbox;
   /** Graceful: stop accepting, finish turns in flight, close workers. */
@@ -133,7 +136,7 @@ export async function startQuartermaster(config: ResolvedConfig, log = createLog
     log,
     idlePollMs: config.environment === 'test' ? 100 : 1000,
     // Tests watch the queued copy take over within a second or two.
-    ...(config.environment === 'test' && { inlineHeadStartSeconds: 1, busyRetrySeconds: 1, visibilitySeconds: 10, claimMs: 8_000 }),
+    ...(config.environment === 'test' && { inlineHeadStartSeconds: 1, busyRetrySeconds: 1, visibilitySeconds: 10, claimMs: 25_000 }),
     hooks: {
       delivered: (message, activityId) => notifier.cardDelivered(message.tenantId, message.conversationId, message.context, activityId),
       blocked: (tenantId, conversationId) => tellAdminsAboutDelivery(tenantId, `Teams blocks Quartermaster from posting in conversation ${conversationId} (MessageWritesBlocked), so nothing more is sent there. If the bot was removed on purpose, nothing needs doing; otherwise add it back.`),
@@ -241,6 +244,7 @@ export async function startQuartermaster(config: ResolvedConfig, log = createLog
     licenseAlerts: { reclaim, renewals: renewalAlerts, seats: seatWatch, ledger: alertLedger },
     connections,
     connectionStore,
+    outbox: delivery.engine,
     ...(sandbox && { sandbox }),
     async stop() {
       await server.close(config.shutdownTimeoutMs);

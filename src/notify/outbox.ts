@@ -116,6 +116,24 @@ export class DeliveryEngine {
     }
   }
 
+  /**
+   * Records a send, retrying through a storage outage for most of the claim's life: as long
+   * as the claim holds, no one else sends the message, so recording it late still means once.
+   */
+  private async recordSent(message: OutboxMessage, activityId: string | undefined): Promise<void> {
+    const deadline = Date.now() + this.claimMs * 0.8;
+    for (;;) {
+      try {
+        await this.deps.ledger.markSent(message.tenantId, message.key, activityId);
+        return;
+      } catch (error) {
+        if (Date.now() + 1000 > deadline) throw error;
+        this.deps.log.warn({ key: message.key }, 'sent, but storage did not take the record yet; retrying');
+        await new Promise((resolve) => setTimeout(resolve, 1000));
+      }
+    }
+  }
+
   /** The queue worker's handler: send once, or say when to try again. */
   async handle(message: OutboxMessage, attempt: number): Promise<HandlerResult> {
     return (await this.attempt(message, attempt, true)).result;
@@ -143,7 +161,7 @@ export class DeliveryEngine {
     } catch (error) {
       return { result: await this.failed(message, error, attempt), sent: false };
     }
-    await ledger.markSent(message.tenantId, message.key, activityId);
+    await this.recordSent(message, activityId);
     // Only a queued delivery needs the hook: an inline caller gets the id back itself.
     if (queued) await this.deps.hooks?.delivered?.(message, activityId).catch((error: unknown) => log.warn({ err: error, key: message.key }, 'after-delivery step failed'));
     return { result: { done: true }, sent: true, ...(activityId ? { activityId } : {}) };

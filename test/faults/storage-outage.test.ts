@@ -66,6 +66,10 @@ const stored = async (id: string) => (await harness.qm.requests.get(DEMO_TENANT_
 const visioSeats = () => harness.sandbox.state.subscriptions(DEMO_TENANT_ID).find((s) => s.id === DEMO_SUBSCRIPTIONS.visioPlan2)!.lots.reduce((n, l) => n + l.quantity, 0);
 const visioPatches = () => harness.sandbox.state.requests.filter((r) => r.service === 'partnerCenter' && r.method === 'PATCH' && r.path.endsWith(DEMO_SUBSCRIPTIONS.visioPlan2) && r.status === 200).length;
 
+const FAN_OUT = 150;
+const fanOutPosts = () => harness.connector.sent.filter((s) => s.method === 'POST' && s.conversationId.startsWith('outage-fan-'));
+const fanOutDelivered = () => new Set(fanOutPosts().map((s) => s.conversationId));
+
 const projectOrders = () => harness.sandbox.state.orders(DEMO_TENANT_ID).filter((o) => o.lineItems.some((l) => l.offerId === DEMO_OFFERS.projectPlan3.offerId)).length;
 
 async function submitProject(user: TestUser, justification: string): Promise<string> {
@@ -111,6 +115,12 @@ describe(`Azurite down for ${OUTAGE_SECONDS} s in the middle of a conversation`,
     expect(visioSeats()).toBe(seatsBefore);
     expect((await harness.get('/readyz')).status).toBe(200);
 
+    // A fan-out is under way: 150 alerts to 150 conversations, Teams answering slowly.
+    for (let i = 0; i < FAN_OUT; i++) await harness.qm.conversations.save(DEMO_TENANT_ID, { channelId: 'msteams', serviceUrl: harness.connector.url, conversation: { id: `outage-fan-${i}`, conversationType: 'personal', tenantId: DEMO_TENANT_ID, isGroup: false, name: '' }, bot: { id: '28:bot', name: 'Quartermaster' }, user: { id: `29:outage-${i}`, name: `user ${i}` } });
+    harness.connector.delayMs = 40;
+    await Promise.all(Array.from({ length: FAN_OUT }, (_, i) => harness.qm.outbox.enqueue({ kind: 'text', key: `outage-fan|${i}`, tenantId: DEMO_TENANT_ID, conversationId: `outage-fan-${i}`, text: `Budget alert ${i}` })));
+    await harness.until(async () => fanOutDelivered().size > 0, 'the fan-out to start');
+
     // The outage.
     const outageStarted = Date.now();
     await stopStorage();
@@ -134,6 +144,12 @@ describe(`Azurite down for ${OUTAGE_SECONDS} s in the middle of a conversation`,
     await harness.until(async () => (await harness.get('/readyz')).status === 200, '/readyz to be 200 again', 30_000);
     const [hello] = await chat(DEMO.isaiah).say('help');
     expect(cardText(hello)).not.toContain(STORAGE_DOWN_MESSAGE);
+
+    // The fan-out was interrupted, not lost: it drains after recovery, each alert once.
+    const duringOutage = fanOutDelivered().size;
+    harness.connector.delayMs = 0;
+    await harness.until(async () => fanOutDelivered().size === FAN_OUT, `the fan-out to drain (${fanOutDelivered().size} of ${FAN_OUT}, ${duringOutage} before recovery)`, 60_000);
+    expect(fanOutPosts()).toHaveLength(FAN_OUT);
 
     // Isaiah's request is exactly as it was acknowledged: one decision, waiting for step 2.
     expect(await stored(waiting)).toMatchObject({ status: 'pending', stageIndex: 1, decisions: [expect.anything()] });

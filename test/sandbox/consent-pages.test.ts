@@ -62,7 +62,7 @@ describe('admin consent page', () => {
     expect(back.searchParams.get('error_description')).toMatch(/^AADSTS65004: User declined to consent to access the app\./);
     expect(back.searchParams.get('state')).toBe(STATE);
     expect(back.searchParams.has('admin_consent')).toBe(false);
-    expect(parseConsentCallback(back.searchParams)).toMatchObject({ kind: 'failed', problem: 'user-consent-disabled', state: STATE });
+    expect(parseConsentCallback(back.searchParams)).toMatchObject({ kind: 'failed', problem: 'cancelled', code: 'AADSTS65004', state: STATE });
     expect(sandbox.state.tenant(NORTHWIND_TENANT_ID)!.consentedAppIds.has(DEMO_APP.clientId)).toBe(false);
   });
 
