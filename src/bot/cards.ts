@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import * as ACData from 'adaptivecards-templating';
 import { cardsDir } from '../paths.js';
 import type { ReclaimCardData, ReclaimConfirmCardData, RenewalAlertCardData, SeatAlertCardData } from './admin-alert-views.js';
+import type { AnomalyAlertCardData, BudgetAlertCardData, BudgetFormCardData, BudgetListCardData, SpendSummaryCardData } from './spend-views.js';
 
 export interface CommandLine {
   usage: string;
@@ -103,6 +104,11 @@ export interface CardData {
   connections: ConnectionsCardData;
   'connection-disconnect': { connectionId: string; title: string; consequence: string };
   'connection-notice': { title: string; message: string; color: string; facts: { title: string; value: string }[]; actionTitle: string };
+  'spend-summary': SpendSummaryCardData;
+  'budget-list': BudgetListCardData;
+  'budget-form': BudgetFormCardData;
+  'budget-alert': BudgetAlertCardData;
+  'anomaly-alert': AnomalyAlertCardData;
 }
 
 export interface ConnectionRowCardData {
@@ -129,6 +135,7 @@ export interface ConnectionsCardData {
 }
 
 export type CardName = keyof CardData;
+const RECENT_RENDERS = 200;
 export type AdaptiveCard = Record<string, unknown> & { type: 'AdaptiveCard' };
 
 export class CardRenderer {
@@ -153,6 +160,16 @@ export class CardRenderer {
   renderAny(name: string, data: unknown): AdaptiveCard {
     const template = this.templates.get(name);
     if (!template) throw new Error(`No card template named "${name}" in cards/`);
-    return template.expand({ $root: data }) as AdaptiveCard;
+    // Expanding a template is the costliest part of a simple turn, and the same data (help for
+    // one role, a status card) comes back often: remember recent expansions.
+    const key = `${name}\u0000${JSON.stringify(data)}`;
+    const cached = this.recent.get(key);
+    if (cached) return structuredClone(cached);
+    const card = template.expand({ $root: data }) as AdaptiveCard;
+    this.recent.set(key, card);
+    if (this.recent.size > RECENT_RENDERS) this.recent.delete(this.recent.keys().next().value!);
+    return structuredClone(card);
   }
+
+  private readonly recent = new Map<string, AdaptiveCard>();
 }

@@ -10,8 +10,12 @@ type StateEntity = { Json: string };
 
 // A string property holds at most 64 KiB (32K UTF-16 characters).
 const MAX_JSON_CHARS = 32_000;
+/** Recently read items remembered to skip writing them back unchanged (most turns change no state). */
+const REMEMBERED_READS = 5_000;
 
 export class TableTurnStateStorage extends TableRepository<StateEntity> implements Storage {
+  private readonly lastRead = new Map<string, { json: string; etag: string }>();
+
   constructor(store: TableStore) {
     super(store, 'State');
   }
@@ -22,7 +26,10 @@ export class TableTurnStateStorage extends TableRepository<StateEntity> implemen
       keys.map(async (key) => {
         const { partitionKey, rowKey } = splitKey(key);
         const stored = await this.getRow(partitionKey, rowKey);
-        if (stored) items[key] = { ...JSON.parse(stored.value.Json), eTag: stored.etag };
+        if (stored) {
+          items[key] = { ...JSON.parse(stored.value.Json), eTag: stored.etag };
+          this.remember(key, stored.value.Json, stored.etag);
+        }
       }),
     );
     return items;
@@ -35,13 +42,23 @@ export class TableTurnStateStorage extends TableRepository<StateEntity> implemen
         const { eTag, ...value } = (item ?? {}) as { eTag?: string };
         const json = JSON.stringify(value);
         if (json.length > MAX_JSON_CHARS) throw new RangeError(`State for "${key}" is too large to store (${json.length} characters)`);
-        if (!eTag || eTag === '*') await this.putRow(partitionKey, rowKey, { Json: json });
-        else await this.replaceRow(partitionKey, rowKey, { Json: json }, eTag);
+        // Unchanged since this very read: nothing to write (the stored ETag stays valid).
+        const read = this.lastRead.get(key);
+        if (read && eTag && read.etag === eTag && read.json === json) return;
+        const written = !eTag || eTag === '*' ? await this.putRow(partitionKey, rowKey, { Json: json }) : await this.replaceRow(partitionKey, rowKey, { Json: json }, eTag);
+        this.remember(key, json, written);
       }),
     );
   }
 
+  private remember(key: string, json: string, etag: string): void {
+    this.lastRead.delete(key);
+    this.lastRead.set(key, { json, etag });
+    if (this.lastRead.size > REMEMBERED_READS) this.lastRead.delete(this.lastRead.keys().next().value!);
+  }
+
   async delete(keys: string[]): Promise<void> {
+    for (const key of keys) this.lastRead.delete(key);
     await Promise.all(
       keys.map((key) => {
         const { partitionKey, rowKey } = splitKey(key);
