@@ -9,8 +9,10 @@ import { createConnectionIdentity, type ConnectionIdentityConnector } from './id
 import { PartnerCenterSignIn } from './identity/partner-center-sign-in.js';
 import { DEFAULT_AUTHORITY_HOST, SandboxLoginNetworkClient } from './identity/sandbox-network-client.js';
 import { MsalTokenProvider, type ClientCredentials } from './identity/token-provider.js';
+import { MarketplaceCommerce, type MarketplaceTokenSource } from './marketplace/marketplace-commerce.js';
 import { PartnerCenterCommerce, type AgentTokenSource } from './partner-center/partner-center-commerce.js';
-import type { AwsCostPort, AzureCostPort, CommercePort, DirectoryPort } from './ports.js';
+import { RoutingCommerce } from './routing-commerce.js';
+import type { AwsCostPort, AzureCostPort, CommercePort, DirectoryPort, MarketplacePort } from './ports.js';
 import { DEFAULT_RETRY_POLICY, type RetryPolicy } from './retry.js';
 
 export * from './ports.js';
@@ -18,11 +20,18 @@ export { DEFAULT_RETRY_POLICY, type RetryPolicy } from './retry.js';
 export { AwsCostExplorer, AWS_COST_REGION, type AwsCostExplorerOptions, type AwsStaticCredentials } from './aws-cost/aws-cost-explorer.js';
 export { GRAPH_SCOPE, PARTNER_CENTER_SCOPE, type ClientCredentials, type TokenProvider } from './identity/token-provider.js';
 export type { ConnectionIdentityConnector } from './identity/connection-identity.js';
+export { DEFAULT_MARKETPLACE_BASE_URL, isMarketplaceOfferId, isMarketplaceOrderId, isMarketplaceSubscriptionId, itemIdOf, MarketplaceCommerce, marketplaceOfferId, MARKETPLACE_OFFER_PREFIX, type MarketplaceOptions, type MarketplaceTokenSource } from './marketplace/marketplace-commerce.js';
+export * as Rql from './marketplace/rql.js';
+export { RoutingCommerce } from './routing-commerce.js';
 export { isReconsentRequired, PartnerCenterSignIn, PartnerCenterUserTokens, ReconsentRequired, type SignedInAgent, type TokenCacheStore } from './identity/partner-center-sign-in.js';
 
 /** What sandbox mode needs of a running sandbox (`startSandbox()` returns a superset). */
 export interface SandboxEndpoints {
-  urls: { partnerCenter: string; graph: string; login: string; costExplorer?: string; sts?: string; costManagement?: string };
+  urls: { partnerCenter: string; graph: string; login: string; costExplorer?: string; sts?: string; costManagement?: string; /** Marketplace Platform base (…/public/v1): turns on `marketplace`. */ marketplace?: string };
+  /** Seeded Marketplace API tokens by customer id (the sandbox token source until `useTokenSource`). */
+  marketplaceTokens?: Record<string, string>;
+  /** Route commerce through Partner Center + Marketplace (RoutingCommerce). Off by default: merged catalogs change what existing flows see. */
+  marketplaceRouting?: boolean;
   app: ClientCredentials;
   partnerTenantId: string;
   /** The sandbox's AWS base identity (assumes customer roles); with urls.costExplorer/sts it turns on awsCost. */
@@ -45,6 +54,8 @@ export type ConnectorSettings =
       baseUrls?: { graph?: string; partnerCenter?: string; login?: string };
       /** AWS Cost Explorer: the app's base identity for role assumption (omitted credentials = the SDK's default chain). */
       aws?: { baseCredentials?: AwsStaticCredentials; appPrincipalArn?: string };
+      /** Marketplace Platform: tokens come from `connectors.marketplace.useTokenSource(...)`; routing merges it into `commerce`. */
+      marketplace?: { baseUrl?: string; routing?: boolean };
       retry?: Partial<RetryPolicy>;
     };
 
@@ -57,6 +68,17 @@ export interface Connectors {
   identity: ConnectionIdentityConnector;
   /** Lets the composition root route commerce calls through a customer's connected agent. */
   partnerCenterAgent?: { actAs(source: AgentTokenSource): void };
+  /** Marketplace Platform (when configured): agreements, PO numbers, order follow-up, Querying answers. */
+  marketplace?: MarketplaceConnector;
+}
+
+/** The marketplace connector as the composition root sees it: both ports, and where API tokens come from. */
+export type MarketplaceConnector = MarketplacePort & CommercePort & { useTokenSource(source: MarketplaceTokenSource): void };
+
+/** Partner Center alone, or routed together with the marketplace (ids decide). */
+function withMarketplace(partnerCenter: PartnerCenterCommerce, marketplace: MarketplaceCommerce | undefined, routing: boolean, log: Logger): Pick<Connectors, 'commerce' | 'marketplace' | 'partnerCenterAgent'> {
+  if (!marketplace) return { commerce: partnerCenter };
+  return { commerce: routing ? new RoutingCommerce(partnerCenter, marketplace, log.child({ connector: 'commerce-routing' })) : partnerCenter, marketplace, partnerCenterAgent: partnerCenter };
 }
 
 export function createConnectors(settings: ConnectorSettings, log: Logger): Connectors {
@@ -105,13 +127,20 @@ function buildConnectors(settings: ConnectorSettings, log: Logger): Connectors {
         browserAuthorityHost: sandbox.urls.login,
         partnerCenter: new PartnerCenterSignIn({ credentials: sandbox.app, partnerTenantId: sandbox.partnerTenantId, sandboxLoginUrl: sandbox.urls.login, log: partnerCenterLog }),
       }),
-      commerce: new PartnerCenterCommerce({
-        tokens: new MsalTokenProvider(sandbox.app, { service: 'partner-center', networkClient, log: partnerCenterLog }),
-        partnerTenantId: sandbox.partnerTenantId,
-        baseUrl: sandbox.urls.partnerCenter,
-        retry,
-        log: partnerCenterLog,
-      }),
+      ...withMarketplace(
+        new PartnerCenterCommerce({
+          tokens: new MsalTokenProvider(sandbox.app, { service: 'partner-center', networkClient, log: partnerCenterLog }),
+          partnerTenantId: sandbox.partnerTenantId,
+          baseUrl: sandbox.urls.partnerCenter,
+          retry,
+          log: partnerCenterLog,
+        }),
+        sandbox.urls.marketplace
+          ? new MarketplaceCommerce({ baseUrl: sandbox.urls.marketplace, tokens: async (customerId) => sandbox.marketplaceTokens?.[customerId], retry, log: log.child({ connector: 'marketplace' }) })
+          : undefined,
+        sandbox.marketplaceRouting === true,
+        log,
+      ),
     };
   }
 
@@ -141,12 +170,19 @@ function buildConnectors(settings: ConnectorSettings, log: Logger): Connectors {
       retry,
       log: graphLog,
     }),
-    commerce: new PartnerCenterCommerce({
-      tokens: new MsalTokenProvider(settings.partnerCenter, { service: 'partner-center', ...(login ? { authorityHost: login } : {}), log: partnerCenterLog }),
-      partnerTenantId,
-      ...(settings.baseUrls?.partnerCenter ? { baseUrl: settings.baseUrls.partnerCenter } : {}),
-      retry,
-      log: partnerCenterLog,
-    }),
+    ...withMarketplace(
+      new PartnerCenterCommerce({
+        tokens: new MsalTokenProvider(settings.partnerCenter, { service: 'partner-center', ...(login ? { authorityHost: login } : {}), log: partnerCenterLog }),
+        partnerTenantId,
+        ...(settings.baseUrls?.partnerCenter ? { baseUrl: settings.baseUrls.partnerCenter } : {}),
+        retry,
+        log: partnerCenterLog,
+      }),
+      settings.marketplace
+        ? new MarketplaceCommerce({ ...(settings.marketplace.baseUrl ? { baseUrl: settings.marketplace.baseUrl } : {}), tokens: async () => undefined, retry, log: log.child({ connector: 'marketplace' }) })
+        : undefined,
+      settings.marketplace?.routing === true,
+      log,
+    ),
   };
 }

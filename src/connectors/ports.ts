@@ -26,7 +26,15 @@ export interface CatalogOffer {
   unitPrice: Price;
   termDuration: 'P1M' | 'P1Y';
   billingCycle: 'monthly' | 'annual';
+  /** Who sells it (absent = Partner Center). Marketplace offers have offerId "mkt:<itemId>". */
+  provider?: CommerceProvider;
+  /** The software vendor (marketplace offers), e.g. "Adobe". */
+  vendor?: string;
+  /** How a seat reaches a user: a Graph license (default) or the vendor, by the user's e-mail. */
+  assignment?: 'graph' | 'vendor';
 }
+
+export type CommerceProvider = 'partner-center' | 'marketplace';
 
 export type SubscriptionStatus = 'active' | 'suspended' | 'deleted' | 'expired' | 'disabled';
 
@@ -47,6 +55,18 @@ export interface CommerceSubscription {
   refundableUntil?: string;
   /** A change scheduled for the next renewal (Partner Center scheduledNextTermInstructions). */
   scheduledNextTerm?: ScheduledNextTerm;
+  /** Who sells it (absent = Partner Center). */
+  provider?: CommerceProvider;
+  /** The provider's own status word when it says more than `status` (marketplace: "Updating", "Terminating"). */
+  providerStatus?: string;
+  /** Seats may only go down (or the subscription end) shortly after an anniversary (Adobe VIP). */
+  downsizeOnlyAtAnniversary?: boolean;
+  /** The next anniversary (commitment date) of such a subscription. */
+  anniversaryDate?: string;
+  /** Vendor-assigned seats: the users' e-mail addresses (marketplace). */
+  assignedEmails?: string[];
+  /** An order still in flight for this subscription (marketplace Change / Termination). */
+  pendingOrderId?: string;
 }
 
 export interface RefundOption {
@@ -74,6 +94,10 @@ export interface CommerceOrder {
   status: 'pending' | 'completed' | 'cancelled';
   lineItems: { lineItemNumber: number; offerId: string; subscriptionId?: string; quantity: number; termDuration?: string }[];
   creationDate: string;
+  /** The PO number ("Additional ID") of the agreement the order was placed under (marketplace). */
+  purchaseOrderNumber?: string;
+  /** The provider's own order status word (marketplace: Draft, Processing, Querying, Completed, Failed). */
+  providerStatus?: string;
 }
 
 export interface CommercePort {
@@ -98,6 +122,76 @@ export interface CommercePort {
    * clears the schedule with null. Needs auto-renew on, else ConnectorError 'invalid-request'.
    */
   scheduleNextTerm(customerId: string, subscriptionId: string, quantity: number | null, requestId: string): Promise<CommerceSubscription>;
+}
+
+// ---------------------------------------------------------------------------------------
+// Marketplace (SoftwareOne Marketplace Platform): what it has beyond the commerce port
+// ---------------------------------------------------------------------------------------
+
+export interface MarketplaceAgreementInfo {
+  id: string;
+  name: string;
+  status: string;
+  licensee: { id: string; name: string };
+  product: { id: string; name: string };
+  vendor?: string;
+  /** The PO number ("Additional ID", externalIds.client); absent when none is set. */
+  purchaseOrderNumber?: string;
+}
+
+export type MarketplaceOrderStatus = 'Draft' | 'Quoted' | 'Processing' | 'Querying' | 'Completed' | 'Failed' | 'Deleted';
+
+/** A value the vendor asks for while an order is Querying. */
+export interface MarketplaceQueryParameter {
+  externalId: string;
+  name: string;
+  description: string;
+  type: string;
+  value?: string;
+  options?: string[];
+  /** JavaScript regular expression the value must match (sandbox: sent as constraints.pattern). */
+  pattern?: string;
+  /** The vendor's complaint about the value given last time. */
+  error?: string;
+}
+
+export interface MarketplaceOrderDetails {
+  id: string;
+  type: 'Purchase' | 'Change' | 'Termination' | string;
+  status: MarketplaceOrderStatus | string;
+  /** Completed, Failed or Deleted: nothing more will happen. */
+  final: boolean;
+  /** The vendor's reason (Failed) or remark. */
+  statusNotes?: string;
+  /** Filled while Querying: exactly what the vendor wants. */
+  parameters: MarketplaceQueryParameter[];
+  agreementId: string;
+  purchaseOrderNumber?: string;
+  lines: { itemId: string; offerId: string; quantity: number; oldQuantity?: number; subscriptionId?: string }[];
+  createdAt?: string;
+  updatedAt?: string;
+  /** The client reference (Quartermaster's request id). */
+  clientReference?: string;
+}
+
+export interface MarketplacePort {
+  listAgreements(customerId: string): Promise<MarketplaceAgreementInfo[]>;
+  /** Sets (or clears, with '') the agreement's PO number; later orders under it carry it. */
+  setPurchaseOrderNumber(customerId: string, agreementId: string, purchaseOrderNumber: string): Promise<MarketplaceAgreementInfo>;
+  getOrderDetails(customerId: string, orderId: string): Promise<MarketplaceOrderDetails>;
+  /** The tenant's orders, newest first, optionally only these statuses (e.g. ['Processing'] for the stuck-order alert). */
+  listOrders(customerId: string, filter?: { statuses?: string[] }): Promise<MarketplaceOrderDetails[]>;
+  /** Sends the values the vendor asked for (by externalId) and resubmits the order; returns it as it is now. */
+  answerQuery(customerId: string, orderId: string, values: Record<string, string>): Promise<MarketplaceOrderDetails>;
+  /**
+   * Polls politely until the order is final or Querying (needs input), or the time is up;
+   * returns the state it found last (never throws for a timeout).
+   */
+  waitForOrder(customerId: string, orderId: string, options?: { timeoutMs?: number }): Promise<MarketplaceOrderDetails>;
+  /** Vendor-assigned seats: sets who holds the subscription's seats (e-mails); 'no-free-seat' beyond the quantity. */
+  setAssignedUsers(customerId: string, subscriptionId: string, emails: string[]): Promise<CommerceSubscription>;
+  /** = list agreements; a 401 says the API token expired or was revoked. */
+  checkHealth(customerId: string): Promise<HealthCheck>;
 }
 
 // ---------------------------------------------------------------------------------------

@@ -47,6 +47,7 @@ export interface FaultSwitches {
   costManagement: ServiceFaults;
   costExplorer: ServiceFaults;
   sts: ServiceFaults;
+  marketplace: ServiceFaults;
   reset(): void;
 }
 
@@ -120,6 +121,7 @@ export function createFaultSwitches(): FaultSwitches & Record<ServiceName, Servi
   const costManagement = new ServiceFaultQueue();
   const costExplorer = new ServiceFaultQueue();
   const sts = new ServiceFaultQueue();
+  const marketplace = new ServiceFaultQueue();
   return {
     partnerCenter,
     graph,
@@ -127,6 +129,7 @@ export function createFaultSwitches(): FaultSwitches & Record<ServiceName, Servi
     costManagement,
     costExplorer,
     sts,
+    marketplace,
     reset() {
       partnerCenter.reset();
       graph.reset();
@@ -134,6 +137,7 @@ export function createFaultSwitches(): FaultSwitches & Record<ServiceName, Servi
       costManagement.reset();
       costExplorer.reset();
       sts.reset();
+      marketplace.reset();
     },
   };
 }

@@ -11,6 +11,8 @@ import { createFaultSwitches, type FaultSwitches } from './faults.js';
 import { graphEmulator } from './graph-emulator.js';
 import { startEmulator, type RunningEmulator } from './http.js';
 import { loginEmulator } from './login-emulator.js';
+import { MARKETPLACE_BASE_PATH, marketplaceEmulator } from './marketplace-emulator.js';
+import { MarketplaceWorld } from './marketplace-state.js';
 import { partnerCenterEmulator } from './partner-center-emulator.js';
 import { demoSeed, type SandboxSeed } from './seed.js';
 import { SandboxState } from './state.js';
@@ -25,6 +27,9 @@ export type { AwsIdentityState } from './aws-identity.js';
 export type { FailureFault, DelayFault, FaultSwitches, ServiceFaults } from './faults.js';
 export type { RecordedRequest, ScheduledNextTermInstructions, SandboxOrder, SandboxState, SandboxSubscription, SandboxTenant, SandboxUser, ServiceName } from './state.js';
 export { LOGIN_HOST } from './login-emulator.js';
+export * from './marketplace-data.js';
+export { MarketplaceWorld, ANNIVERSARY_WINDOW_DAYS, type MarketplaceOrder, type MarketplaceSubscription, type MarketplaceAgreement } from './marketplace-state.js';
+export { MARKETPLACE_BASE_PATH, MARKETPLACE_ERROR_CODES } from './marketplace-emulator.js';
 
 export interface SandboxOptions {
   /** Defaults to the demo data (`demoSeed()`). */
@@ -39,11 +44,13 @@ export interface SandboxOptions {
   costManagement?: Partial<CostManagementSettings>;
   /** Cost Explorer knobs: groups per page (default 2,000), the data's "today" (default: now, UTC), and N services a day for the synthetic benchmark account. */
   aws?: { pageSize?: number; today?: string; syntheticServicesPerDay?: number };
+  /** Marketplace emulator: the vendor clock's step (default 1000 ms; 'manual' = only `marketplace.advance()`). */
+  marketplace?: { stepDelayMs?: number | 'manual' };
 }
 
 export interface Sandbox {
   /** Base URLs, no trailing slash: partnerCenter (paths /v1/...), graph (paths /v1.0/...), login (paths /{tenant}/oauth2/v2.0/token). */
-  urls: { partnerCenter: string; graph: string; login: string; /** paths /{scope}/providers/Microsoft.CostManagement/query */ costManagement: string; /** Cost Explorer (awsJson1_1, POST /) */ costExplorer: string; /** STS (awsQuery, POST /) */ sts: string };
+  urls: { partnerCenter: string; graph: string; login: string; /** paths /{scope}/providers/Microsoft.CostManagement/query */ costManagement: string; /** Cost Explorer (awsJson1_1, POST /) */ costExplorer: string; /** STS (awsQuery, POST /) */ sts: string; /** Marketplace Platform (paths /public/v1/...) */ marketplace: string };
   /** The app registration the sandbox accepts, and the partner tenant Partner Center tokens come from. */
   app: { clientId: string; clientSecret: string };
   partnerTenantId: string;
@@ -53,6 +60,10 @@ export interface Sandbox {
   azureCosts: AzureCostWorld;
   /** AWS IAM state, and the app's own base identity (the principal that assumes customer roles). */
   aws: { identity: AwsIdentityState; baseIdentity: { accessKeyId: string; secretAccessKey: string; principalArn: string } };
+  /** Marketplace Platform world: agreements, subscriptions, orders; `advance()` moves orders one vendor step. */
+  marketplace: MarketplaceWorld;
+  /** The seeded Marketplace API token of each tenant (customer id → token), for the sandbox token source. */
+  marketplaceTokens: Record<string, string>;
   stop(): Promise<void>;
 }
 
@@ -68,9 +79,11 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
   const azureCosts = new AzureCostWorld(options.costManagement);
   const awsIdentity = new AwsIdentityState({ synthetic: (options.aws?.syntheticServicesPerDay ?? 0) > 0 });
   const awsToday = options.aws?.today;
+  const marketplace = new MarketplaceWorld({ ...(options.marketplace?.stepDelayMs !== undefined ? { stepDelayMs: options.marketplace.stepDelayMs } : {}) });
 
   const started: RunningEmulator[] = [];
   const stop = async () => {
+    marketplace.stop();
     await Promise.all(started.splice(0).map((emulator) => emulator.close()));
   };
   try {
@@ -89,14 +102,18 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     started.push(costExplorer);
     const sts = await startEmulator(stsEmulator(awsIdentity), { host, state, faults: faults.sts });
     started.push(sts);
+    const marketplaceServer = await startEmulator(marketplaceEmulator(marketplace), { host, state, faults: faults.marketplace });
+    started.push(marketplaceServer);
     return {
-      urls: { partnerCenter: partnerCenter.url, graph: graph.url, login: login.url, costManagement: costManagement.url, costExplorer: costExplorer.url, sts: sts.url },
+      urls: { partnerCenter: partnerCenter.url, graph: graph.url, login: login.url, costManagement: costManagement.url, costExplorer: costExplorer.url, sts: sts.url, marketplace: `${marketplaceServer.url}${MARKETPLACE_BASE_PATH}` },
       app: { clientId: app.clientId, clientSecret: app.clientSecret },
       partnerTenantId: seed.partner.tenantId,
       state,
       faults,
       azureCosts,
       aws: { identity: awsIdentity, baseIdentity: { accessKeyId: AWS_SANDBOX_KEYS.base.accessKeyId, secretAccessKey: AWS_SANDBOX_KEYS.base.secretAccessKey, principalArn: AWS_SANDBOX_KEYS.base.arn } },
+      marketplace,
+      marketplaceTokens: Object.fromEntries([...marketplace.tokens.values()].filter((t) => !t.expired).map((t) => [t.customerId, t.token])),
       stop,
     };
   } catch (error) {

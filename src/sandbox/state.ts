@@ -5,7 +5,7 @@
 import { IdentityState } from './identity-state.js';
 import type { SandboxSeed, SeedApp, SeedOffer, SeedUser } from './seed.js';
 
-export type ServiceName = 'partnerCenter' | 'graph' | 'login' | 'costManagement' | 'costExplorer' | 'sts';
+export type ServiceName = 'partnerCenter' | 'graph' | 'login' | 'costManagement' | 'costExplorer' | 'sts' | 'marketplace';
 
 export interface RecordedRequest {
   service: ServiceName;

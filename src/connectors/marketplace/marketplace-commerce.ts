@@ -1,0 +1,531 @@
+// CommercePort (and MarketplacePort) on the SoftwareOne Marketplace Platform Commerce API
+// (`/public/v1`), with fetch. Every change is an order: a new subscription is a Purchase,
+// a seat change a Change (quantity + oldQuantity), a cancellation a Termination. Orders
+// carry the caller's request id as their client reference (externalIds.client): before
+// placing one, the connector looks that reference up, so a retry finds the order it
+// already placed instead of buying twice. Orders are followed politely (growing intervals,
+// bounded by a deadline). Lists are filtered with RQL built by ./rql.ts.
+import { randomUUID } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { z } from 'zod';
+import type { Logger } from '../../logger.js';
+import { logCall, transportFailure } from '../outbound.js';
+import {
+  ConnectorError,
+  type CatalogOffer,
+  type CommerceOrder,
+  type CommercePort,
+  type CommerceSubscription,
+  type HealthCheck,
+  type MarketplaceAgreementInfo,
+  type MarketplaceOrderDetails,
+  type MarketplacePort,
+  type SubscriptionChange,
+  type SubscriptionStatus,
+} from '../ports.js';
+import { withRetries, type RetryPolicy } from '../retry.js';
+import { marketplaceFailure, NOT_CONNECTED_MESSAGE, TOKEN_EXPIRED_MESSAGE } from './marketplace-errors.js';
+import { and, eq, inList, rql, type RqlExpression, type RqlOptions } from './rql.js';
+
+const SERVICE = 'marketplace';
+export const DEFAULT_MARKETPLACE_BASE_URL = 'https://api.platform.softwareone.com/public/v1';
+
+/** Marketplace offer ids are "mkt:<itemId>"; subscription and order ids keep the platform's prefixes. */
+export const MARKETPLACE_OFFER_PREFIX = 'mkt:';
+export const isMarketplaceOfferId = (offerId: string) => offerId.startsWith(MARKETPLACE_OFFER_PREFIX);
+export const isMarketplaceSubscriptionId = (id: string) => id.startsWith('SUB-');
+export const isMarketplaceOrderId = (id: string) => id.startsWith('ORD-');
+export const marketplaceOfferId = (itemId: string) => `${MARKETPLACE_OFFER_PREFIX}${itemId}`;
+export const itemIdOf = (offerId: string) => (isMarketplaceOfferId(offerId) ? offerId.slice(MARKETPLACE_OFFER_PREFIX.length) : offerId);
+
+/** The customer's API token (stored encrypted by `connect`); undefined when not connected. */
+export type MarketplaceTokenSource = (customerId: string) => Promise<string | undefined>;
+
+export interface MarketplaceOptions {
+  /** Default https://api.platform.softwareone.com/public/v1 (the sandbox: its loopback URL). */
+  baseUrl?: string;
+  tokens: MarketplaceTokenSource;
+  retry: RetryPolicy;
+  log: Logger;
+  /** Order polling: first wait, then doubling up to the max (defaults 1 s → 15 s). */
+  polling?: { minIntervalMs?: number; maxIntervalMs?: number; defaultTimeoutMs?: number };
+}
+
+// ---------------------------------------------------------------------------------------
+// Wire shapes (only the fields used)
+// ---------------------------------------------------------------------------------------
+
+const Page = <T extends z.ZodTypeAny>(item: T) => z.object({ $meta: z.object({ pagination: z.object({ total: z.number(), offset: z.number(), limit: z.number() }) }), data: z.array(item) });
+const Ref = z.object({ id: z.string(), name: z.string().nullish() }).passthrough();
+const ExternalIds = z.object({ client: z.string().nullish() }).passthrough().nullish();
+
+const ItemWire = z
+  .object({
+    id: z.string(),
+    name: z.string(),
+    product: Ref,
+    vendor: z.object({ name: z.string() }).passthrough().nullish(),
+    terms: z.object({ period: z.string(), commitment: z.string() }).passthrough(),
+    price: z.object({ unitPP: z.string(), currency: z.string() }).passthrough(),
+    // Sandbox extensions (see src/sandbox/marketplace-emulator.ts).
+    seatAssignment: z.object({ by: z.string() }).passthrough().nullish(),
+    downsizeOnlyAtAnniversary: z.boolean().nullish(),
+  })
+  .passthrough();
+
+const AgreementWire = z
+  .object({ id: z.string(), name: z.string(), status: z.string(), licensee: Ref, product: Ref, vendor: z.object({ name: z.string() }).passthrough().nullish(), externalIds: ExternalIds })
+  .passthrough();
+
+const SubscriptionWire = z
+  .object({
+    id: z.string(),
+    name: z.string().nullish(),
+    status: z.string(),
+    startDate: z.string().nullish(),
+    commitmentDate: z.string().nullish(),
+    terms: z.object({ period: z.string(), commitment: z.string() }).passthrough().nullish(),
+    autoRenew: z.boolean().nullish(),
+    agreement: Ref,
+    lines: z.array(z.object({ item: Ref, quantity: z.number() }).passthrough()),
+    assignedUsers: z.array(z.object({ email: z.string() }).passthrough()).nullish(),
+  })
+  .passthrough();
+
+const ParameterWire = z
+  .object({
+    externalId: z.string(),
+    name: z.string(),
+    description: z.string().nullish(),
+    type: z.string().nullish(),
+    value: z.string().nullish(),
+    constraints: z.object({ pattern: z.string().nullish(), options: z.array(z.string()).nullish() }).passthrough().nullish(),
+    error: z.object({ message: z.string() }).passthrough().nullish(),
+  })
+  .passthrough();
+
+const OrderWire = z
+  .object({
+    id: z.string(),
+    type: z.string(),
+    status: z.string(),
+    externalIds: ExternalIds,
+    agreement: z.object({ id: z.string(), externalIds: ExternalIds }).passthrough(),
+    lines: z.array(z.object({ item: Ref, quantity: z.number(), oldQuantity: z.number().nullish(), subscription: Ref.nullish() }).passthrough()),
+    parameters: z.object({ fulfillment: z.array(ParameterWire).nullish() }).passthrough().nullish(),
+    statusNotes: z.object({ message: z.string() }).passthrough().nullish(),
+    audit: z.object({ created: z.object({ at: z.string() }).passthrough().nullish(), updated: z.object({ at: z.string() }).passthrough().nullish() }).passthrough().nullish(),
+  })
+  .passthrough();
+
+type Item = z.infer<typeof ItemWire>;
+type Order = z.infer<typeof OrderWire>;
+type Subscription = z.infer<typeof SubscriptionWire>;
+
+const FINAL_ORDER_STATUSES = ['Completed', 'Failed', 'Deleted'];
+const ITEM_CACHE_MS = 10 * 60 * 1000;
+
+export class MarketplaceCommerce implements CommercePort, MarketplacePort {
+  private readonly baseUrl: string;
+  private tokens: MarketplaceTokenSource;
+  private itemCache: { at: number; items: Map<string, Item> } | undefined;
+
+  constructor(private readonly options: MarketplaceOptions) {
+    this.baseUrl = (options.baseUrl ?? DEFAULT_MARKETPLACE_BASE_URL).replace(/\/+$/, '');
+    this.tokens = options.tokens;
+  }
+
+  /** From now on, API tokens come from this source (the composition root: the stored connections). */
+  useTokenSource(source: MarketplaceTokenSource): void {
+    this.tokens = source;
+  }
+
+  // ---- CommercePort ------------------------------------------------------------------
+
+  /** One offer per catalog item: offerId "mkt:<itemId>", seats assigned by the vendor. */
+  async listOffers(customerId: string): Promise<CatalogOffer[]> {
+    const items = await this.items(customerId, true);
+    return [...items.values()].map((item) => toOffer(item));
+  }
+
+  async listSubscriptions(customerId: string): Promise<CommerceSubscription[]> {
+    const [subscriptions, items] = await Promise.all([this.listAll(customerId, '/commerce/subscriptions', SubscriptionWire, undefined, ['startDate']), this.items(customerId)]);
+    return subscriptions.map((s) => toSubscription(s, items));
+  }
+
+  async getSubscription(customerId: string, subscriptionId: string): Promise<CommerceSubscription> {
+    const [subscription, items] = await Promise.all([this.get(customerId, `/commerce/subscriptions/${encodeURIComponent(subscriptionId)}`, SubscriptionWire), this.items(customerId)]);
+    return toSubscription(subscription, items);
+  }
+
+  /** Purchase order for a new subscription, under the tenant's Active agreement for the product (or a new one). */
+  async createOrder(customerId: string, line: { offerId: string; quantity: number; billingCycle: string }, requestId: string): Promise<CommerceOrder> {
+    const itemId = itemIdOf(line.offerId);
+    const item = (await this.items(customerId)).get(itemId);
+    if (!item) throw new ConnectorError('not-found', `marketplace: item ${itemId} is not in the catalog`, { service: SERVICE });
+    const order = await this.placeOrder(customerId, requestId, async () => {
+      const agreement = await this.activeAgreementFor(customerId, item.product.id);
+      return {
+        type: 'Purchase',
+        agreement: agreement ? { id: agreement.id } : { product: { id: item.product.id } },
+        externalIds: { client: requestId },
+        lines: [{ item: { id: item.id }, quantity: line.quantity }],
+        parameters: { ordering: [], fulfillment: [] },
+      };
+    });
+    return toOrder(order!);
+  }
+
+  async getOrder(customerId: string, orderId: string): Promise<CommerceOrder> {
+    return toOrder(await this.getOrderWire(customerId, orderId));
+  }
+
+  /**
+   * Change order (quantity and oldQuantity). Returns the subscription as it is now, with
+   * `pendingOrderId`: the change lands when the order completes (waitForOrder).
+   */
+  async setQuantity(customerId: string, subscriptionId: string, quantity: number, requestId: string): Promise<CommerceSubscription> {
+    let unchanged: CommerceSubscription | undefined;
+    const order = await this.placeOrder(customerId, requestId, async () => {
+      const current = await this.getSubscription(customerId, subscriptionId);
+      if (current.quantity === quantity) {
+        unchanged = current;
+        return undefined;
+      }
+      const wire = await this.get(customerId, `/commerce/subscriptions/${encodeURIComponent(subscriptionId)}`, SubscriptionWire);
+      return {
+        type: 'Change',
+        agreement: { id: wire.agreement.id },
+        externalIds: { client: requestId },
+        lines: [{ item: { id: itemIdOf(current.offerId) }, quantity, oldQuantity: current.quantity, subscription: { id: subscriptionId } }],
+      };
+    });
+    if (!order) return unchanged!;
+    return this.withPendingOrder(customerId, subscriptionId, order);
+  }
+
+  /**
+   * Cancel ('deleted') = Termination order; auto-renew = PUT on the subscription. The
+   * marketplace has no suspend: 'suspended' is refused as 'invalid-request'.
+   */
+  async updateSubscription(customerId: string, subscriptionId: string, change: SubscriptionChange, requestId: string): Promise<CommerceSubscription> {
+    if (change.status === 'suspended') throw new ConnectorError('invalid-request', 'marketplace: marketplace subscriptions cannot be suspended; terminate the subscription or turn off auto-renew', { service: SERVICE });
+    if (change.autoRenewEnabled !== undefined) {
+      await this.send(customerId, 'PUT', `/commerce/subscriptions/${encodeURIComponent(subscriptionId)}`, { body: { autoRenew: change.autoRenewEnabled } });
+    }
+    if (change.status === 'active') {
+      const current = await this.getSubscription(customerId, subscriptionId);
+      if (current.status !== 'active') throw new ConnectorError('invalid-request', `marketplace: subscription ${subscriptionId} is ${current.providerStatus ?? current.status} and cannot be reactivated`, { service: SERVICE });
+      return current;
+    }
+    if (change.status === 'deleted') {
+      const order = await this.placeOrder(customerId, requestId, async () => {
+        const wire = await this.get(customerId, `/commerce/subscriptions/${encodeURIComponent(subscriptionId)}`, SubscriptionWire);
+        return { type: 'Termination', agreement: { id: wire.agreement.id }, externalIds: { client: requestId }, subscriptions: [{ id: subscriptionId }] };
+      });
+      return this.withPendingOrder(customerId, subscriptionId, order!);
+    }
+    return this.getSubscription(customerId, subscriptionId);
+  }
+
+  /** The marketplace has no scheduled renewal changes: reduce at the anniversary, or turn auto-renew off. */
+  async scheduleNextTerm(_customerId: string, subscriptionId: string): Promise<CommerceSubscription> {
+    throw new ConnectorError('invalid-request', `marketplace: changes cannot be scheduled for renewal (${subscriptionId}); change the quantity at the anniversary or turn off auto-renew`, { service: SERVICE });
+  }
+
+  // ---- MarketplacePort ---------------------------------------------------------------
+
+  async listAgreements(customerId: string): Promise<MarketplaceAgreementInfo[]> {
+    return (await this.listAll(customerId, '/commerce/agreements', AgreementWire, undefined, ['name'])).map(toAgreement);
+  }
+
+  async setPurchaseOrderNumber(customerId: string, agreementId: string, purchaseOrderNumber: string): Promise<MarketplaceAgreementInfo> {
+    const po = purchaseOrderNumber.trim();
+    if (po.length > 50) throw new ConnectorError('invalid-request', 'marketplace: a PO number has at most 50 characters', { service: SERVICE });
+    const { body } = await this.send(customerId, 'PUT', `/commerce/agreements/${encodeURIComponent(agreementId)}`, { body: { externalIds: { client: po } } });
+    return toAgreement(parse(AgreementWire, body));
+  }
+
+  async getOrderDetails(customerId: string, orderId: string): Promise<MarketplaceOrderDetails> {
+    return toDetails(await this.getOrderWire(customerId, orderId));
+  }
+
+  /** Orders of the tenant, newest first (e.g. the open ones, for the stuck-order alert). */
+  async listOrders(customerId: string, filter: { statuses?: string[] } = {}): Promise<MarketplaceOrderDetails[]> {
+    const where = filter.statuses?.length ? inList('status', filter.statuses) : undefined;
+    return (await this.listAll(customerId, '/commerce/orders', OrderWire, where, ['-audit.created.at'])).map(toDetails);
+  }
+
+  async answerQuery(customerId: string, orderId: string, values: Record<string, string>): Promise<MarketplaceOrderDetails> {
+    const order = await this.getOrderWire(customerId, orderId);
+    if (order.status !== 'Querying') throw new ConnectorError('invalid-request', `marketplace: order ${orderId} is ${order.status} and is not waiting for answers`, { service: SERVICE });
+    const asked = order.parameters?.fulfillment ?? [];
+    const unknown = Object.keys(values).filter((key) => !asked.some((p) => p.externalId === key));
+    if (unknown.length > 0) throw new ConnectorError('invalid-request', `marketplace: order ${orderId} did not ask for ${unknown.join(', ')}`, { service: SERVICE });
+    const fulfillment = asked.filter((p) => values[p.externalId] !== undefined).map((p) => ({ externalId: p.externalId, value: values[p.externalId]! }));
+    const path = `/commerce/orders/${encodeURIComponent(orderId)}`;
+    await this.send(customerId, 'PUT', path, { body: { parameters: { fulfillment } } });
+    const { body } = await this.send(customerId, 'POST', `${path}/process`, { body: {} });
+    return toDetails(parse(OrderWire, body));
+  }
+
+  async waitForOrder(customerId: string, orderId: string, options: { timeoutMs?: number } = {}): Promise<MarketplaceOrderDetails> {
+    const { minIntervalMs = 1000, maxIntervalMs = 15_000, defaultTimeoutMs = 60_000 } = this.options.polling ?? {};
+    const deadline = Date.now() + (options.timeoutMs ?? defaultTimeoutMs);
+    let interval = minIntervalMs;
+    for (;;) {
+      const details = await this.getOrderDetails(customerId, orderId);
+      if (details.final || details.status === 'Querying' || Date.now() + interval > deadline) return details;
+      await sleep(interval);
+      interval = Math.min(maxIntervalMs, interval * 2);
+    }
+  }
+
+  async setAssignedUsers(customerId: string, subscriptionId: string, emails: string[]): Promise<CommerceSubscription> {
+    await this.send(customerId, 'PUT', `/commerce/subscriptions/${encodeURIComponent(subscriptionId)}`, { body: { assignedUsers: emails.map((email) => ({ email })) } });
+    return this.getSubscription(customerId, subscriptionId);
+  }
+
+  async checkHealth(customerId: string): Promise<HealthCheck> {
+    try {
+      await this.listAgreements(customerId);
+      return { ok: true };
+    } catch (error) {
+      if (!(error instanceof ConnectorError)) throw error;
+      if (error.details.code === 'not-connected') return { ok: false, code: 'not-connected', problem: `${NOT_CONNECTED_MESSAGE}.`, fix: 'Create an API token in the Marketplace portal and enter it in connect.' };
+      if (error.details.code === 'token-expired') return { ok: false, code: 'token-expired', problem: 'The Marketplace API token expired or was revoked.', fix: 'Create a new token in the Marketplace portal and enter it in connect.' };
+      if (error.kind === 'unauthorized') return { ok: false, code: 'forbidden', problem: error.message, fix: "Give the token's account access to the agreements in the Marketplace portal, or use a token of an account that has it." };
+      if (error.transient) return { ok: false, code: error.kind, problem: 'The Marketplace Platform is not answering right now.', fix: 'Nothing to change: try again in a few minutes.' };
+      return { ok: false, code: String(error.details.code ?? error.kind), problem: error.message, fix: 'Check the connection in connect; if it persists, contact SoftwareOne support.' };
+    }
+  }
+
+  // ---- internals ---------------------------------------------------------------------
+
+  /**
+   * Looks the client reference up first, then posts: both inside one retry loop with no
+   * retries of their own, so a POST whose answer was lost is found, not repeated.
+   * `build` returning undefined means nothing needs ordering.
+   */
+  private async placeOrder(customerId: string, requestId: string, build: () => Promise<Record<string, unknown> | undefined>): Promise<Order | undefined> {
+    return withRetries(
+      async () => {
+        const { body: found } = await this.send(customerId, 'GET', `/commerce/orders?${rql(eq('externalIds.client', requestId), { limit: 1 })}`, { retries: false });
+        const existing = parse(Page(OrderWire), found).data[0];
+        if (existing) return existing;
+        const order = await build();
+        if (!order) return undefined;
+        const { body } = await this.send(customerId, 'POST', '/commerce/orders', { body: order, retries: false });
+        return parse(OrderWire, body);
+      },
+      this.options.retry,
+      ({ error, attemptNumber, waitMs }) => this.options.log.warn({ kind: error.kind, status: error.details.status, attempt: attemptNumber, waitMs }, 'marketplace order call failed; retrying'),
+    );
+  }
+
+  private async withPendingOrder(customerId: string, subscriptionId: string, order: Order): Promise<CommerceSubscription> {
+    const subscription = await this.getSubscription(customerId, subscriptionId);
+    return FINAL_ORDER_STATUSES.includes(order.status) ? subscription : { ...subscription, pendingOrderId: order.id };
+  }
+
+  private async activeAgreementFor(customerId: string, productId: string): Promise<z.infer<typeof AgreementWire> | undefined> {
+    const page = await this.get(customerId, `/commerce/agreements?${rql(and(eq('product.id', productId), eq('status', 'Active')), { order: ['audit.created.at'], limit: 1 })}`, Page(AgreementWire));
+    return page.data[0];
+  }
+
+  private getOrderWire(customerId: string, orderId: string): Promise<Order> {
+    return this.get(customerId, `/commerce/orders/${encodeURIComponent(orderId)}`, OrderWire);
+  }
+
+  /** The catalog, cached for a while (it changes rarely; subscriptions need it for item rules). */
+  private async items(customerId: string, fresh = false): Promise<Map<string, Item>> {
+    if (!fresh && this.itemCache && Date.now() - this.itemCache.at < ITEM_CACHE_MS) return this.itemCache.items;
+    const items = await this.listAll(customerId, '/catalog/items', ItemWire, undefined, ['name']);
+    this.itemCache = { at: Date.now(), items: new Map(items.map((i) => [i.id, i])) };
+    return this.itemCache.items;
+  }
+
+  /** Every page of a list ($meta.pagination.total says when to stop). */
+  private async listAll<T extends z.ZodTypeAny>(customerId: string, path: string, schema: T, filter: RqlExpression | undefined, order: RqlOptions['order']): Promise<z.infer<T>[]> {
+    const limit = 100;
+    const all: z.infer<T>[] = [];
+    for (let offset = 0; ; offset += limit) {
+      const page = await this.get(customerId, `${path}?${rql(filter, { order, limit, offset })}`, Page(schema));
+      all.push(...page.data);
+      if (page.data.length === 0 || offset + limit >= page.$meta.pagination.total) return all;
+    }
+  }
+
+  private async get<T extends z.ZodTypeAny>(customerId: string, path: string, schema: T): Promise<z.infer<T>> {
+    return parse(schema, (await this.send(customerId, 'GET', path)).body);
+  }
+
+  private async send(customerId: string, method: 'GET' | 'POST' | 'PUT', path: string, options: { body?: unknown; retries?: boolean } = {}): Promise<{ status: number; body: unknown }> {
+    const { retry, log } = this.options;
+    const token = await this.tokens(customerId);
+    if (!token) throw new ConnectorError('unauthorized', `marketplace: ${NOT_CONNECTED_MESSAGE}`, { service: SERVICE, code: 'not-connected' });
+    const correlationId = randomUUID();
+    const attempt = async (attemptNumber: number) => {
+      const started = performance.now();
+      const record = (status: number | 'no-response') => logCall(log, { service: SERVICE, method, path: path.split('?')[0]!, status, ms: Math.round(performance.now() - started), correlationId, attempt: attemptNumber });
+      let response: Response;
+      let text: string;
+      try {
+        response = await fetch(`${this.baseUrl}${path}`, {
+          method,
+          headers: {
+            Authorization: `Bearer ${token}`,
+            Accept: 'application/json',
+            'X-Correlation-Id': correlationId,
+            ...(options.body !== undefined ? { 'Content-Type': 'application/json' } : {}),
+          },
+          ...(options.body !== undefined ? { body: JSON.stringify(options.body) } : {}),
+          signal: AbortSignal.timeout(retry.timeoutMs),
+        });
+        text = await response.text();
+      } catch (error) {
+        record('no-response');
+        throw transportFailure(SERVICE, error);
+      }
+      record(response.status);
+      if (!response.ok) throw marketplaceFailure(response.status, text, response.headers, token);
+      return { status: response.status, body: text ? parseJson(text) : undefined };
+    };
+    if (options.retries === false) return attempt(1);
+    return withRetries(attempt, retry, ({ error, attemptNumber, waitMs }) =>
+      log.warn({ method, path: path.split('?')[0], correlationId, kind: error.kind, status: error.details.status, attempt: attemptNumber, waitMs }, 'marketplace call failed; retrying'),
+    );
+  }
+}
+
+// ---------------------------------------------------------------------------------------
+// Wire → port
+// ---------------------------------------------------------------------------------------
+
+const termDuration = (commitment: string | undefined): 'P1M' | 'P1Y' => (commitment === '1y' ? 'P1Y' : 'P1M');
+const billingCycle = (period: string | undefined): 'monthly' | 'annual' => (period === '1y' ? 'annual' : 'monthly');
+
+function toOffer(item: Item): CatalogOffer {
+  return {
+    offerId: marketplaceOfferId(item.id),
+    productId: item.product.id,
+    skuId: item.id,
+    availabilityId: '',
+    name: item.name,
+    // No Graph license behind a vendor-assigned seat: a stable synthetic part number.
+    skuPartNumber: `MKT:${item.id}`,
+    // unitPP is per billing period; all sandbox items bill monthly.
+    unitPrice: { amount: item.price.unitPP, currency: item.price.currency },
+    termDuration: termDuration(item.terms.commitment),
+    billingCycle: billingCycle(item.terms.period),
+    provider: 'marketplace',
+    ...(item.vendor?.name ? { vendor: item.vendor.name } : {}),
+    assignment: item.seatAssignment?.by === 'graph' ? 'graph' : 'vendor',
+  };
+}
+
+const SUBSCRIPTION_STATUS: Record<string, SubscriptionStatus> = { Active: 'active', Updating: 'active', Terminating: 'active', Terminated: 'deleted', Expired: 'expired' };
+
+function toSubscription(s: Subscription, items: Map<string, Item>): CommerceSubscription {
+  const line = s.lines[0];
+  const item = line ? items.get(line.item.id) : undefined;
+  const downsizeOnlyAtAnniversary = item?.downsizeOnlyAtAnniversary === true;
+  return {
+    id: s.id,
+    offerId: marketplaceOfferId(line?.item.id ?? ''),
+    offerName: item?.name ?? line?.item.name ?? s.name ?? '',
+    quantity: s.lines.reduce((sum, l) => sum + l.quantity, 0),
+    status: SUBSCRIPTION_STATUS[s.status] ?? 'disabled',
+    autoRenewEnabled: s.autoRenew ?? false,
+    billingCycle: billingCycle(s.terms?.period),
+    termDuration: termDuration(s.terms?.commitment),
+    ...(s.commitmentDate ? { commitmentEndDate: s.commitmentDate } : {}),
+    ...(s.startDate ? { creationDate: s.startDate } : {}),
+    provider: 'marketplace',
+    providerStatus: s.status,
+    ...(downsizeOnlyAtAnniversary ? { downsizeOnlyAtAnniversary, ...(s.commitmentDate ? { anniversaryDate: s.commitmentDate } : {}) } : {}),
+    assignedEmails: (s.assignedUsers ?? []).map((u) => u.email),
+  };
+}
+
+function toOrder(o: Order): CommerceOrder {
+  return {
+    id: o.id,
+    status: o.status === 'Completed' ? 'completed' : o.status === 'Failed' || o.status === 'Deleted' ? 'cancelled' : 'pending',
+    lineItems: o.lines.map((l, i) => ({
+      lineItemNumber: i,
+      offerId: marketplaceOfferId(l.item.id),
+      quantity: l.quantity,
+      ...(l.subscription?.id ? { subscriptionId: l.subscription.id } : {}),
+    })),
+    creationDate: o.audit?.created?.at ?? '',
+    ...(o.agreement.externalIds?.client ? { purchaseOrderNumber: o.agreement.externalIds.client } : {}),
+    providerStatus: o.status,
+  };
+}
+
+function toDetails(o: Order): MarketplaceOrderDetails {
+  return {
+    id: o.id,
+    type: o.type,
+    status: o.status,
+    final: FINAL_ORDER_STATUSES.includes(o.status),
+    ...(o.statusNotes?.message ? { statusNotes: o.statusNotes.message } : {}),
+    parameters:
+      o.status === 'Querying'
+        ? (o.parameters?.fulfillment ?? []).map((p) => ({
+            externalId: p.externalId,
+            name: p.name,
+            description: p.description ?? '',
+            type: p.type ?? 'text',
+            ...(p.value ? { value: p.value } : {}),
+            ...(p.constraints?.options ? { options: p.constraints.options } : {}),
+            ...(p.constraints?.pattern ? { pattern: p.constraints.pattern } : {}),
+            ...(p.error?.message ? { error: p.error.message } : {}),
+          }))
+        : [],
+    agreementId: o.agreement.id,
+    ...(o.agreement.externalIds?.client ? { purchaseOrderNumber: o.agreement.externalIds.client } : {}),
+    lines: o.lines.map((l) => ({
+      itemId: l.item.id,
+      offerId: marketplaceOfferId(l.item.id),
+      quantity: l.quantity,
+      ...(l.oldQuantity !== undefined && l.oldQuantity !== null ? { oldQuantity: l.oldQuantity } : {}),
+      ...(l.subscription?.id ? { subscriptionId: l.subscription.id } : {}),
+    })),
+    ...(o.audit?.created?.at ? { createdAt: o.audit.created.at } : {}),
+    ...(o.audit?.updated?.at ? { updatedAt: o.audit.updated.at } : {}),
+    ...(o.externalIds?.client ? { clientReference: o.externalIds.client } : {}),
+  };
+}
+
+function toAgreement(a: z.infer<typeof AgreementWire>): MarketplaceAgreementInfo {
+  return {
+    id: a.id,
+    name: a.name,
+    status: a.status,
+    licensee: { id: a.licensee.id, name: a.licensee.name ?? '' },
+    product: { id: a.product.id, name: a.product.name ?? '' },
+    ...(a.vendor?.name ? { vendor: a.vendor.name } : {}),
+    ...(a.externalIds?.client ? { purchaseOrderNumber: a.externalIds.client } : {}),
+  };
+}
+
+function parseJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    throw new ConnectorError('unavailable', 'marketplace: response is not JSON', { service: SERVICE });
+  }
+}
+
+function parse<T extends z.ZodTypeAny>(schema: T, value: unknown): z.infer<T> {
+  const result = schema.safeParse(value);
+  if (!result.success) {
+    const issue = result.error.issues[0];
+    throw new ConnectorError('unavailable', `marketplace: unexpected response (${issue?.path.join('.')}: ${issue?.message})`, { service: SERVICE });
+  }
+  return result.data;
+}
+
+export { TOKEN_EXPIRED_MESSAGE };
