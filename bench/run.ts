@@ -5,6 +5,7 @@
 //
 //   npm run bench                 all scenarios
 //   BENCH_TURNS=4000 npm run bench  more turns per scenario (default 2000)
+//   npm run bench -- spend        only the spend ingest (≈1,000,000 cost rows, budgets; see bench/spend.ts)
 //
 // Scenarios: (1) `help` turns and request form submissions at 32 concurrent conversations,
 // each next to the echo bot; (2) 50 concurrent Approve clicks on one request; (3) a fan-out
@@ -24,13 +25,14 @@ import { createDelivery } from '../src/notify/delivery.js';
 import { ConversationReferences } from '../src/storage/conversation-references.js';
 import { TableStore } from '../src/storage/table-store.js';
 import { startEchoBot } from './echo-bot.js';
+import { spendScenario } from './spend.js';
 import { percentile, runLoad, type LoadFigures } from './stats.js';
 
 const CONCURRENCY = 32;
 const TURNS = Number(process.env.BENCH_TURNS ?? 2000);
 const APPROVERS_CLICKING = 50;
-/** `BENCH_ONLY=fanout` runs the fan-out alone. */
-const ONLY = process.env.BENCH_ONLY ?? '';
+/** `BENCH_ONLY=fanout` runs the fan-out alone; `npm run bench -- spend` (or BENCH_ONLY=spend) the spend ingest alone. */
+const ONLY = process.argv[2] ?? process.env.BENCH_ONLY ?? '';
 
 /** The demo tenant plus enough colleagues (managed by Adele) that every submission is a new request. */
 function benchSeed(extraUsers: number): { seed: SandboxSeed; users: TestUser[] } {
@@ -62,9 +64,12 @@ interface Row {
   ratio?: number;
   goal?: string;
   notes?: string;
+  /** Scenario-specific figures (the spend ingest's calls, CPU split, store rate). */
+  details?: Record<string, number | string | boolean>;
 }
 
 async function main(): Promise<void> {
+  if (ONLY === 'spend') return spendOnly();
   const children = new ChildProcesses(createLogger('silent'));
   const rows: Row[] = [];
   const stops: (() => Promise<unknown>)[] = [() => children.stopAll()];
@@ -111,8 +116,22 @@ async function main(): Promise<void> {
       rows.push(await approvalContention(storage, sandbox, connector));
     }
     rows.push(await fanOut(storage));
+    if (ONLY === '') rows.push(await spendScenario(storage));
   } finally {
     for (const stop of stops.reverse()) await stop().catch((error: unknown) => console.error('bench clean-up failed', error));
+  }
+  report(rows);
+}
+
+/** The spend ingest alone (its own Azurite), so that the peak RSS printed is its own. */
+async function spendOnly(): Promise<void> {
+  const children = new ChildProcesses(createLogger('silent'));
+  const rows: Row[] = [];
+  try {
+    const { connectionString } = await startAzurite(children, { tablePort: await freePort(), queuePort: await freePort() });
+    rows.push(await spendScenario({ kind: 'connection-string', connectionString }));
+  } finally {
+    await children.stopAll();
   }
   report(rows);
 }

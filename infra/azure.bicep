@@ -78,6 +78,8 @@ var tableNames = [
   'qmDeliveries' // outbox delivery ledger: one row per message by dedupe key, blocked conversations, dead letters
   'qmConsentStates' // single-use consent `state` values (hashed), 10-minute expiry
   'qmConnections' // connected accounts per tenant; secrets sealed with AES-256-GCM (SECRET_KEYS)
+  'qmBudgets' // spend budgets per tenant (scope, amount, thresholds) and their last evaluation
+  'qmCostRows' // daily cost rows (FOCUS-named columns) per tenant/provider/account/month, and each cost connection's sync state
 ]
 var queueNames = [
   'fulfilment' // approved license requests waiting to be ordered (slow work, off the invoke path)

@@ -46,6 +46,15 @@ import { RenewalAlertService } from './services/renewal-alerts.js';
 import { SeatWatchService } from './services/seat-watch.js';
 import { ActionLocks, AlertLedger, SeatStates } from './storage/alert-ledger.js';
 import { licenseAlertJobs } from './jobs/license-alert-jobs.js';
+import { spendJobs } from './jobs/spend-jobs.js';
+import { SpendSyncService } from './services/spend-sync.js';
+import type { CostRowReader, SpendSync } from './services/spend-contracts.js';
+import { CostRowStore } from './storage/cost-rows.js';
+import { BudgetService } from './services/budgets.js';
+import { SpendAlertService } from './services/spend-alerts.js';
+import { SpendReport } from './services/spend-report.js';
+import { BudgetRepository } from './storage/budgets.js';
+import { SpendAlertCards } from './notify/spend-alert-cards.js';
 import type { Sandbox } from './sandbox/index.js';
 import { ConnectionService } from './services/connections.js';
 import { ConnectionRepository } from './storage/connections.js';
@@ -75,6 +84,8 @@ export interface Quartermaster {
   connectionStore: ConnectionRepository;
   /** The delivery engine every proactive message goes through (tests and the benchmark enqueue on it). */
   outbox: DeliveryEngine;
+  /** Spend: the daily cost sync and the rows it stored (the budgets side adds its members here). */
+  spend: { sync: SpendSync; rows: CostRowReader; budgets: BudgetService; report: SpendReport; evaluator: SpendAlertService };
   /** The loopback emulators, when this instance started them (sandbox connectors). */
   sandbox?: Sandbox;
   /** Graceful: stop accepting, finish turns in flight, close workers. */
@@ -185,6 +196,26 @@ export async function startQuartermaster(config: ResolvedConfig, log = createLog
   });
   // Purchases for a customer whose agent signed in (connect) use that agent's tokens.
   connectors.partnerCenterAgent?.actAs((tenantId) => connections.partnerCenterTokenIfConnected(tenantId));
+  // Spend sync: daily cost rows from every Azure scope and AWS account a tenant connected.
+  const costRows = new CostRowStore(store);
+  const spendSync = new SpendSyncService({
+    connections: connectionStore,
+    awsCredentials: (tenantId, id) => connections.awsCredentials(tenantId, id),
+    rows: costRows,
+    leases: new Leases(store, instanceName),
+    ledger: alertLedger,
+    notices: new TeamsConnectionNotices({ messenger, conversations, adminCards, cards, log }),
+    ...(connectors.azureCost ? { azureCost: connectors.azureCost } : {}),
+    ...(connectors.awsCost ? { awsCost: connectors.awsCost } : {}),
+    ...(config.connectors.mode === 'production' ? { azureClientId: config.connectors.graph.clientId, ...(config.connectors.aws ? { awsAppPrincipalArn: config.connectors.aws.appPrincipalArn } : {}) } : sandbox ? { azureClientId: sandbox.app.clientId } : {}),
+    log,
+  });
+  // Budgets, anomalies and the `spend` report read the synced rows; alerts go through the outbox.
+  const budgetRepository = new BudgetRepository(store);
+  const budgetService = new BudgetService({ budgets: budgetRepository, rows: costRows, roles, audit, settings });
+  const spendReport = new SpendReport({ rows: costRows, roles });
+  const spendAlerts = new SpendAlertService({ budgets: budgetRepository, rows: costRows, ledger: alertLedger, settings, delivery: new SpendAlertCards({ messenger, conversations, roles, cards, log }), log });
+  spendSync.useEvaluator(spendAlerts);
   const bot = createBot({
     adapter,
     auth: config.bot,
@@ -199,6 +230,7 @@ export async function startQuartermaster(config: ResolvedConfig, log = createLog
     reclaim: { reclaim, roles },
     subscriptions,
     connections,
+    spend: { budgets: budgetService, report: spendReport, sync: spendSync },
   });
 
   worker = new QueueWorker<FulfilmentJob>({
@@ -221,6 +253,8 @@ export async function startQuartermaster(config: ResolvedConfig, log = createLog
   if (config.environment !== 'test') for (const job of licenseAlertJobs({ reclaim, renewals: renewalAlerts, seats: seatWatch, log })) scheduler.add(job);
 
   if (config.environment !== 'test') scheduler.add({ name: 'token-keeper', pattern: '17 3 * * *', leaseMs: 30 * 60_000, run: async (now) => void log.info(await connections.keepTokensAlive(now), 'partner center tokens kept alive') });
+  // Spend sync ticks hourly; each connection syncs once a day (tests call syncTenant themselves).
+  if (config.environment !== 'test') for (const job of spendJobs({ sync: spendSync, connections: connectionStore, log })) scheduler.add(job);
   if (config.environment !== 'test') scheduler.add({ name: 'connection-health', pattern: '23 5 * * *', leaseMs: 30 * 60_000, run: async (now) => void log.info(await connections.checkAll(now), 'connections checked') });
   scheduler.add({ name: 'consent-state-purge', pattern: '41 4 * * *', leaseMs: 10 * 60_000, run: async (now) => void log.info({ purged: await new ConsentStates(store).purgeExpired(now) }, 'expired consent states purged') });
 
@@ -245,6 +279,7 @@ export async function startQuartermaster(config: ResolvedConfig, log = createLog
     connections,
     connectionStore,
     outbox: delivery.engine,
+    spend: { sync: spendSync, rows: costRows, budgets: budgetService, report: spendReport, evaluator: spendAlerts },
     ...(sandbox && { sandbox }),
     async stop() {
       await server.close(config.shutdownTimeoutMs);

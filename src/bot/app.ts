@@ -14,6 +14,7 @@ import type { SubscriptionService } from '../services/subscriptions.js';
 import { reclaimHandlers, type ReclaimHandlerDeps } from './reclaim-handlers.js';
 import { connectionHandlers } from './connection-handlers.js';
 import type { ConnectionService } from '../services/connections.js';
+import { spendHandlers, type SpendHandlerDeps } from './spend-handlers.js';
 import { isCardAction } from './replies.js';
 import { QuartermasterTurnState } from './turn-state.js';
 
@@ -23,6 +24,8 @@ export interface BotDeps extends HandlerDeps {
   subscriptions: SubscriptionService;
   reclaim: Omit<ReclaimHandlerDeps, 'cards'>;
   connections: ConnectionService;
+  /** Spend: reports, budgets, alert channel, `sync now`. */
+  spend: Omit<SpendHandlerDeps, 'cards'>;
   auth: BotAuthConfig;
   turnStateStorage: Storage;
   log: Logger;
@@ -62,6 +65,7 @@ export function createBot(deps: BotDeps): Bot {
   const r = requestHandlers({ ...deps.licensing, cards: deps.cards });
   const rc = reclaimHandlers({ ...deps.reclaim, cards: deps.cards });
   const c = connectionHandlers({ cards: deps.cards, connections: deps.connections });
+  const sp = spendHandlers({ ...deps.spend, cards: deps.cards });
   const s = subscriptionHandlers({ cards: deps.cards, subscriptions: deps.subscriptions, notifier: deps.licensing.notifier, purchaseAccount: (tenantId) => deps.connections.purchaseAccount(tenantId) });
   app.conversationUpdate('membersAdded', h.welcome);
   app.conversationUpdate('membersRemoved', h.goodbye);
@@ -78,6 +82,11 @@ export function createBot(deps: BotDeps): Bot {
   app.message(command('set reclaim days'), rc.setReclaimDays);
   app.message(command('subscriptions'), s.listCommand);
   app.message(command('connect'), c.connectCommand);
+  app.message(command('spend'), sp.spendCommand);
+  app.message(command('budgets'), sp.budgetsCommand);
+  app.message(command('budget add'), sp.budgetAddCommand);
+  app.message(command('alerts here'), sp.alertsHere);
+  app.message(command('sync now'), sp.syncNow);
   app.adaptiveCards.actionExecute('showHelp', h.showHelp);
   app.adaptiveCards.actionExecute('submitRequest', r.submitRequest);
   app.adaptiveCards.actionExecute('approveRequest', r.approve);
@@ -98,6 +107,12 @@ export function createBot(deps: BotDeps): Bot {
   app.adaptiveCards.actionExecute('addAwsAccount', c.addAwsAccount);
   app.adaptiveCards.actionExecute('askDisconnect', c.askDisconnect);
   app.adaptiveCards.actionExecute('confirmDisconnect', c.confirmDisconnect);
+  app.adaptiveCards.actionExecute('showSpend', sp.showSpend);
+  app.adaptiveCards.actionExecute('showBudgets', sp.show);
+  app.adaptiveCards.actionExecute('budgetForm', sp.addForm);
+  app.adaptiveCards.actionExecute('editBudget', sp.editForm);
+  app.adaptiveCards.actionExecute('saveBudget', sp.save);
+  app.adaptiveCards.actionExecute('deleteBudget', sp.remove);
   // Fallbacks: registered last, so they only see what no handler above took.
   app.message(r.isRequestText, r.requestCommand); // free text such as "I need 2 Visio licenses"
   app.activity(ActivityTypes.Message, h.unknownText);

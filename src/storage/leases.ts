@@ -40,6 +40,19 @@ export class Leases extends TableRepository<LeaseEntity> {
     }
   }
 
+  /**
+   * Gives a lease this instance holds back before it runs out (a mutex rather than a
+   * once-per-window lease): it expires now, so the next acquire takes it over at once.
+   */
+  async release(job: string, window: string, now = new Date()): Promise<void> {
+    const partition = `lease|${encodeKey(job)}`;
+    const current = await this.getRow(partition, window);
+    if (!current || current.value.Holder !== this.holder || current.value.Done) return;
+    await this.replaceRow(partition, window, { ...current.value, ExpiresAt: now.toISOString() }, current.etag).catch((error: unknown) => {
+      if (!(error instanceof ConcurrencyError)) throw error; // taken over meanwhile: theirs now
+    });
+  }
+
   /** Marks the window done, so no instance runs it again. */
   async complete(job: string, window: string): Promise<void> {
     const partition = `lease|${encodeKey(job)}`;

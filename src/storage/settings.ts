@@ -9,6 +9,9 @@ export interface TenantSettings {
   approvalsChannelName?: string;
   /** Reclaim: days without sign-in after which a license is suggested for removal (default 90). */
   reclaimInactiveDays?: number;
+  /** Spend: conversation id of the channel set with `alerts here` (budget and anomaly alerts). */
+  alertChannelId?: string;
+  alertChannelName?: string;
   updatedBy?: string;
   updatedAt?: string;
 }

@@ -1,0 +1,50 @@
+// Delivers budget and anomaly alerts as cards through the durable outbox: to the chosen
+// channel when one is set and known, otherwise to every admin's 1:1 chat with a hint to type
+// `alerts here`. The outbox dedupe key is the alert's ledger key (plus the admin, for 1:1
+// copies), so a retried run never posts the same alert twice even past the ledger claim.
+import type { Logger } from '../logger.js';
+import type { AdaptiveCard, CardRenderer } from '../bot/cards.js';
+import { ALERTS_HERE_HINT, anomalyAlertCardData, budgetAlertCardData } from '../bot/spend-views.js';
+import type { RoleService } from '../services/roles.js';
+import type { AnomalyNotice, BudgetAlertNotice, SpendAlertDelivery } from '../services/spend-alerts.js';
+import type { ConversationReferences } from '../storage/conversation-references.js';
+import type { OutboxMessenger } from './outbox-messenger.js';
+
+export class SpendAlertCards implements SpendAlertDelivery {
+  constructor(
+    private readonly deps: {
+      messenger: OutboxMessenger;
+      conversations: ConversationReferences;
+      roles: RoleService;
+      cards: CardRenderer;
+      log: Logger;
+    },
+  ) {}
+
+  budgetAlert(notice: BudgetAlertNotice, channelId: string | undefined): Promise<number> {
+    return this.post(notice.tenantId, notice.key, channelId, (hint) => this.deps.cards.render('budget-alert', budgetAlertCardData(notice, hint)));
+  }
+
+  anomalyAlert(notice: AnomalyNotice, channelId: string | undefined): Promise<number> {
+    return this.post(notice.tenantId, notice.key, channelId, (hint) => this.deps.cards.render('anomaly-alert', anomalyAlertCardData(notice, hint)));
+  }
+
+  private async post(tenantId: string, key: string, channelId: string | undefined, card: (hint: string) => AdaptiveCard): Promise<number> {
+    const { conversations, messenger, log } = this.deps;
+    const channel = channelId ? await conversations.get(tenantId, channelId) : undefined;
+    if (channel) {
+      await messenger.postCard(channel.reference, card(''), { tenantId, key: `spend|${key}` });
+      return 1;
+    }
+    if (channelId) log.warn({ tenantId, channelId }, 'spend alert channel is unknown (bot removed?); alerting admins instead');
+    let reached = 0;
+    for (const adminId of this.deps.roles.adminIds(tenantId)) {
+      const chat = await conversations.personalChatOf(tenantId, adminId);
+      if (!chat) continue;
+      await messenger.postCard(chat.reference, card(ALERTS_HERE_HINT), { tenantId, key: `spend|${key}|${adminId}` });
+      reached++;
+    }
+    if (reached === 0) log.warn({ tenantId }, 'no channel and no admin chat for a spend alert; it will be retried on the next evaluation');
+    return reached;
+  }
+}

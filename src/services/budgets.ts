@@ -1,0 +1,210 @@
+// Budgets as admins manage them from chat: add, edit (ETag-checked), delete, list with spend,
+// forecast and percentage; and `alerts here`, which picks the channel spend alerts go to.
+// Every change is audited (names, amounts and scopes: a budget holds no secret). The rules
+// (validation, evaluation) are the domain's; this file only orchestrates.
+import { randomUUID } from 'node:crypto';
+import { budgetStatus, validateBudget, type BudgetEvaluation, type BudgetScope, type Threshold } from '../domain/spend/budgets.js';
+import type { ProviderName } from '../domain/spend/focus.js';
+import { addDays, dayOf, periodContaining } from '../domain/spend/periods.js';
+import type { AuditLog } from '../storage/audit-log.js';
+import type { BudgetRepository, StoredBudget, VersionedBudget } from '../storage/budgets.js';
+import { ConcurrencyError } from '../storage/errors.js';
+import type { SettingsRepository } from '../storage/settings.js';
+import type { Actor } from './requests.js';
+import type { RoleService } from './roles.js';
+import type { CostRowQuery, CostRowReader } from './spend-contracts.js';
+
+/** What the budget form sends, as typed (all text: the card can be forged, so nothing is trusted). */
+export interface BudgetFormInput {
+  name?: unknown;
+  /** "", "Microsoft" or "AWS". */
+  provider?: unknown;
+  account?: unknown;
+  service?: unknown;
+  /** "key=value". */
+  tag?: unknown;
+  amount?: unknown;
+  currency?: unknown;
+  period?: unknown;
+  /** "50,80,100" (percent of actual spend). */
+  thresholds?: unknown;
+  /** Also alert when the forecast reaches 100 %. */
+  forecast100?: unknown;
+}
+
+export type BudgetChange = { ok: true; budget: VersionedBudget; message: string } | { ok: false; errors: string[]; forbidden?: boolean };
+
+export interface BudgetStatusLine {
+  budget: StoredBudget;
+  etag: string;
+  evaluation: BudgetEvaluation;
+}
+
+export const ONLY_ADMINS_BUDGETS = 'Only admins can see and change budgets. Type **help** to see the commands you can use.';
+const MAX_TEXT = 200;
+const CHANGED_MEANWHILE = 'Someone changed this budget while you were editing it. Nothing was saved: type **budgets** and edit the current version.';
+const DELETE_CHANGED = 'Someone changed this budget meanwhile; nothing was deleted. Look at the current list and try again.';
+
+function text(value: unknown): string {
+  return typeof value === 'string' ? value.trim().slice(0, MAX_TEXT) : typeof value === 'number' && Number.isFinite(value) ? String(value) : '';
+}
+
+/** "50, 80 % ,100" → percents of actual spend; words or empty entries are errors, listed. */
+export function parseThresholdText(raw: unknown, errors: string[]): number[] {
+  const value = text(raw);
+  if (!value) return [];
+  const percents: number[] = [];
+  for (const part of value.split(/[,;\s]+/).filter(Boolean)) {
+    const cleaned = part.replace(/%$/, '');
+    if (!/^\d+(\.\d+)?$/.test(cleaned)) {
+      errors.push(`"${part.slice(0, 20)}" is not a percentage: write thresholds like 50,80,100.`);
+      continue;
+    }
+    percents.push(Number(cleaned));
+  }
+  return percents;
+}
+
+function providerOf(raw: unknown, errors: string[]): ProviderName | undefined {
+  const value = text(raw).toLowerCase();
+  if (!value || value === 'any' || value === 'all') return undefined;
+  if (value === 'microsoft' || value === 'azure') return 'Microsoft';
+  if (value === 'aws' || value === 'amazon') return 'AWS';
+  errors.push('The provider must be Azure, AWS or any.');
+  return undefined;
+}
+
+/** Form text → a domain budget check; form-only errors (thresholds, provider, tag) come first. */
+export function budgetFromForm(id: string, input: BudgetFormInput): ReturnType<typeof validateBudget> {
+  const errors: string[] = [];
+  const scope: BudgetScope = {};
+  const provider = providerOf(input.provider, errors);
+  if (provider) scope.provider = provider;
+  if (text(input.account)) scope.subAccountId = text(input.account);
+  if (text(input.service)) scope.serviceName = text(input.service);
+  const tag = text(input.tag);
+  if (tag) {
+    const [key = '', ...rest] = tag.split('=');
+    scope.tag = { key: key.trim(), value: rest.join('=').trim() };
+  }
+  const percents = parseThresholdText(input.thresholds, errors);
+  const forecast = input.forecast100 === true || input.forecast100 === 'true';
+  // An empty threshold list is a mistake even with the forecast toggle on: say so plainly.
+  const thresholds: Threshold[] | [] = percents.length === 0 ? [] : [...percents.map((percent) => ({ percent, kind: 'actual' as const })), ...(forecast ? [{ percent: 100, kind: 'forecast' as const }] : [])];
+  const period = text(input.period).toLowerCase();
+  const check = validateBudget({ id, name: input.name, scope, amount: text(input.amount), currency: input.currency, period, thresholds });
+  if (errors.length > 0) return { ok: false, errors: [...errors, ...(check.ok ? [] : check.errors)] };
+  return check;
+}
+
+export class BudgetService {
+  constructor(
+    private readonly deps: {
+      budgets: BudgetRepository;
+      rows: CostRowReader;
+      roles: RoleService;
+      audit: AuditLog;
+      settings: SettingsRepository;
+    },
+  ) {}
+
+  isAdmin(actor: Actor): Promise<boolean> {
+    return this.deps.roles.isAdmin(actor);
+  }
+
+  /** The channel `alerts here` set, by name (for notes on cards). */
+  async alertChannelName(tenantId: string): Promise<string | undefined> {
+    return (await this.deps.settings.get(tenantId)).alertChannelName;
+  }
+
+  async get(actor: Actor, id: string): Promise<VersionedBudget | undefined> {
+    if (!(await this.isAdmin(actor))) return undefined;
+    return this.deps.budgets.get(actor.tenantId, id);
+  }
+
+  /** Each budget with its spend, forecast and percentage now (latest figures, partial day included). */
+  async statuses(actor: Actor, now = new Date()): Promise<{ ok: true; lines: BudgetStatusLine[]; alertChannelName?: string } | { ok: false; message: string }> {
+    if (!(await this.isAdmin(actor))) return { ok: false, message: ONLY_ADMINS_BUDGETS };
+    const [budgets, settings] = await Promise.all([this.deps.budgets.list(actor.tenantId), this.deps.settings.get(actor.tenantId)]);
+    const lines: BudgetStatusLine[] = [];
+    for (const { budget, etag } of budgets) {
+      const rows = await this.rowsFor(actor.tenantId, budget, now);
+      lines.push({ budget, etag, evaluation: budgetStatus(budget, rows, now, { includePartialDays: true }) });
+    }
+    return { ok: true, lines, ...(settings.alertChannelName ? { alertChannelName: settings.alertChannelName } : {}) };
+  }
+
+  /** Rows of the budget's current period (to today inclusive), narrowed by provider/account server-side. */
+  rowsFor(tenantId: string, budget: StoredBudget, now: Date) {
+    return this.deps.rows.rows(tenantId, budgetRowQuery(budget, now));
+  }
+
+  async add(actor: Actor, input: BudgetFormInput, now = new Date()): Promise<BudgetChange> {
+    if (!(await this.isAdmin(actor))) return { ok: false, errors: [ONLY_ADMINS_BUDGETS], forbidden: true };
+    const check = budgetFromForm(`b-${randomUUID().slice(0, 8)}`, input);
+    if (!check.ok) return check;
+    const budget: StoredBudget = { ...check.budget, tenantId: actor.tenantId, createdBy: actor.aadObjectId, createdAt: now.toISOString() };
+    const saved = await this.deps.budgets.create(budget);
+    await this.deps.audit.record({ tenantId: actor.tenantId, actorId: actor.aadObjectId, actorName: actor.name, action: 'budget.add', target: budget.id, after: auditView(budget), at: now });
+    return { ok: true, budget: saved, message: `Budget **${budget.name}** saved.` };
+  }
+
+  async edit(actor: Actor, id: string, etag: string, input: BudgetFormInput, now = new Date()): Promise<BudgetChange> {
+    if (!(await this.isAdmin(actor))) return { ok: false, errors: [ONLY_ADMINS_BUDGETS], forbidden: true };
+    const current = await this.deps.budgets.get(actor.tenantId, id);
+    if (!current) return { ok: false, errors: ['That budget no longer exists. Type **budgets** to see the current list.'] };
+    const check = budgetFromForm(id, input);
+    if (!check.ok) return check;
+    // Compared here too: a forged or malformed ETag (or "*") must never reach storage as a condition.
+    if (etag !== current.etag) return { ok: false, errors: [CHANGED_MEANWHILE] };
+    const { id: _id, ...changes } = check.budget;
+    const budget: StoredBudget = { ...current.budget, ...changes, updatedBy: actor.aadObjectId, updatedAt: now.toISOString() };
+    try {
+      const saved = await this.deps.budgets.replace(budget, etag);
+      await this.deps.audit.record({ tenantId: actor.tenantId, actorId: actor.aadObjectId, actorName: actor.name, action: 'budget.edit', target: id, before: auditView(current.budget), after: auditView(budget), at: now });
+      return { ok: true, budget: saved, message: `Budget **${budget.name}** updated.` };
+    } catch (error) {
+      if (error instanceof ConcurrencyError) return { ok: false, errors: [CHANGED_MEANWHILE] };
+      throw error;
+    }
+  }
+
+  async remove(actor: Actor, id: string, etag: string, now = new Date()): Promise<{ ok: true; message: string } | { ok: false; message: string; forbidden?: boolean }> {
+    if (!(await this.isAdmin(actor))) return { ok: false, message: ONLY_ADMINS_BUDGETS, forbidden: true };
+    const current = await this.deps.budgets.get(actor.tenantId, id);
+    if (!current) return { ok: true, message: 'That budget was already deleted.' };
+    if (etag !== current.etag) return { ok: false, message: DELETE_CHANGED };
+    try {
+      await this.deps.budgets.delete(actor.tenantId, id, etag);
+    } catch (error) {
+      if (error instanceof ConcurrencyError) return { ok: false, message: DELETE_CHANGED };
+      throw error;
+    }
+    await this.deps.audit.record({ tenantId: actor.tenantId, actorId: actor.aadObjectId, actorName: actor.name, action: 'budget.delete', target: id, before: auditView(current.budget), at: now });
+    return { ok: true, message: `Budget **${current.budget.name}** deleted.` };
+  }
+
+  /** `alerts here`: this channel receives budget and anomaly alerts from now on. */
+  async setAlertChannel(actor: Actor, channel: { id: string; name: string }, now = new Date()): Promise<{ ok: boolean; message: string }> {
+    if (!(await this.isAdmin(actor))) return { ok: false, message: 'Only admins can choose where spend alerts go. Type **help** to see the commands you can use.' };
+    const { before } = await this.deps.settings.update(actor.tenantId, (current) => ({ ...current, alertChannelId: channel.id, alertChannelName: channel.name, updatedBy: actor.aadObjectId, updatedAt: now.toISOString() }));
+    await this.deps.audit.record({ tenantId: actor.tenantId, actorId: actor.aadObjectId, actorName: actor.name, action: 'settings.alert-channel', target: channel.id, before: { channel: before.alertChannelName ?? null }, after: { channel: channel.name }, at: now });
+    return { ok: true, message: `Done: budget and anomaly alerts will be posted in ${channel.name}. A budget with a channel of its own still posts there.` };
+  }
+}
+
+/** Which stored rows a budget needs now: its current period up to today, narrowed by provider/account. */
+export function budgetRowQuery(budget: Pick<StoredBudget, 'period' | 'scope'>, now: Date): CostRowQuery {
+  const today = dayOf(now);
+  return {
+    from: periodContaining(budget.period, today).start,
+    to: addDays(today, 1),
+    ...(budget.scope.provider ? { provider: budget.scope.provider } : {}),
+    ...(budget.scope.subAccountId ? { subAccountId: budget.scope.subAccountId } : {}),
+  };
+}
+
+/** The audit's before/after: what an admin set, nothing else. */
+function auditView(budget: StoredBudget) {
+  return { name: budget.name, scope: budget.scope, amount: budget.amount, period: budget.period, thresholds: budget.thresholds, channel: budget.channelName ?? null };
+}

@@ -1,0 +1,352 @@
+// Spend sync: daily cost of every Azure scope and AWS account a tenant connected, normalised
+// to FOCUS-named rows and stored so that a re-run changes nothing and a corrected day
+// replaces the old figures.
+//
+// - Once per connection per day across instances: the lease `spend-sync|<connection>` for the
+//   window `<day>` (completed on success; given back on failure so the next hourly tick
+//   retries). `sync now` (force) skips that lease, but every run, forced or not, also holds
+//   the mutex `spend-sync-running|<connection>`, so one connection never syncs twice at once.
+// - Window: 90 days on the first sync, then from the start of the previous month to today,
+//   so late corrections (Azure closes a month up to 72 h after it ends) land.
+// - Azure: ActualCost → BilledCost, one month per query (one QPU each), nextLink and 429 waits
+//   handled by the connector. AmortizedCost → EffectiveCost doubles the QPU cost, so it is
+//   opt-in (`azureEffectiveCost`); without it EffectiveCost stays empty for Azure rows.
+// - AWS: one GetCostAndUsage over the whole window (each page is a paid call), End exclusive,
+//   Estimated days kept as such.
+// - Everything is fetched before anything is written: a provider failing halfway keeps the
+//   previous rows untouched. A lasting failure raises ONE alert per (connection, problem,
+//   outage); data older than 48 hours raises one "stale data" alert per outage.
+import type { Logger } from '../logger.js';
+import { awsFailure, CE_SERVICE, healthAdvice as awsAdvice } from '../connectors/aws-cost/aws-errors.js';
+import { healthAdvice as azureAdvice, toConnectorError } from '../connectors/azure-cost/azure-cost-errors.js';
+import { ConnectorError, type AwsCostPort, type AwsCredentialInput, type AzureCostPort, type HealthCheck } from '../connectors/ports.js';
+import { CostDataError, normalizeAwsPage, normalizeAzureQuery, type FocusCostRow, type ProviderName } from '../domain/spend/focus.js';
+import { addDays, dayOf, firstIncompleteDay, periodContaining, type Day } from '../domain/spend/periods.js';
+import type { AlertLedger } from '../storage/alert-ledger.js';
+import type { Connection, ConnectionRepository } from '../storage/connections.js';
+import type { CostRowStore, SyncState, WriteCounts } from '../storage/cost-rows.js';
+import { ConcurrencyError, StorageUnavailableError } from '../storage/errors.js';
+import type { Leases } from '../storage/leases.js';
+import type { ConnectionNotices } from './connections.js';
+import type { SpendEvaluator, SpendSync, SyncReport } from './spend-contracts.js';
+
+export const SYNC_ALERT_KIND = 'spend-sync-failed';
+export const STALE_ALERT_KIND = 'spend-data-stale';
+const HOUR_MS = 3600_000;
+
+export interface SpendSyncOptions {
+  /** Days fetched on a connection's first sync (default 90). */
+  firstSyncDays: number;
+  /** How long a run may take before another instance may take it over (default 50 min). */
+  leaseMs: number;
+  /** Data older than this raises the stale-data alert (default 48 h). */
+  staleAfterMs: number;
+  /** Also query AmortizedCost (→ EffectiveCost): a second QPU per month. Default off. */
+  azureEffectiveCost: boolean;
+}
+
+export const DEFAULT_SPEND_SYNC_OPTIONS: SpendSyncOptions = { firstSyncDays: 90, leaseMs: 50 * 60_000, staleAfterMs: 48 * HOUR_MS, azureEffectiveCost: false };
+
+export interface SpendSyncDeps {
+  connections: Pick<ConnectionRepository, 'list' | 'update'>;
+  /** Opens an AWS connection's stored credentials (ConnectionService.awsCredentials). */
+  awsCredentials(tenantId: string, connectionId: string): Promise<AwsCredentialInput | undefined>;
+  rows: CostRowStore;
+  leases: Leases;
+  ledger: AlertLedger;
+  notices: Pick<ConnectionNotices, 'alertAdmins'>;
+  azureCost?: AzureCostPort;
+  awsCost?: AwsCostPort;
+  /** Budgets and anomalies, evaluated on the new rows. */
+  evaluator?: SpendEvaluator;
+  /** Named in Azure "how to fix" advice (the app to give Cost Management Reader). */
+  azureClientId?: string;
+  /** Named in AWS role advice (the principal the role must trust). */
+  awsAppPrincipalArn?: string;
+  log: Logger;
+  options?: Partial<SpendSyncOptions>;
+}
+
+type ConnectionReport = SyncReport['connections'][number];
+
+interface Fetched {
+  rows: FocusCostRow[];
+  pages: number;
+  calls: number;
+  /** AWS days still Estimated: they and everything after are not complete. */
+  estimatedDays: Day[];
+}
+
+/** Why a sync failed, in the words of the connector's health advice. */
+interface SyncFailure {
+  advice: Extract<HealthCheck, { ok: false }>;
+  /** Throttling or an outage: retried next hour, no alert (the stale-data alert covers a long one). */
+  transient: boolean;
+}
+
+export class SpendSyncService implements SpendSync {
+  private readonly options: SpendSyncOptions;
+  private evaluator: SpendEvaluator | undefined;
+
+  constructor(private readonly d: SpendSyncDeps) {
+    this.options = { ...DEFAULT_SPEND_SYNC_OPTIONS, ...d.options };
+    this.evaluator = d.evaluator;
+  }
+
+  /** Late wiring: the budgets side is built after the sync in the composition root. */
+  useEvaluator(evaluator: SpendEvaluator): void {
+    this.evaluator = evaluator;
+  }
+
+  async syncTenant(tenantId: string, options: { now?: Date; force?: boolean } = {}): Promise<SyncReport> {
+    const now = options.now ?? new Date();
+    const costConnections = (await this.d.connections.list(tenantId)).filter((c) => c.kind === 'azure' || c.kind === 'aws');
+    const report: SyncReport = { tenantId, connections: [] };
+    // One after another: Azure's query quota is per tenant, and AWS bills every call anyway.
+    for (const connection of costConnections) report.connections.push(await this.syncConnection(connection, now, options.force === true));
+    if (this.evaluator && report.connections.some((c) => c.ok && !c.skipped)) {
+      try {
+        await this.evaluator.afterSync(tenantId, now);
+      } catch (error) {
+        this.d.log.error({ err: error, tenantId }, 'spend evaluation after the sync failed');
+      }
+    }
+    return report;
+  }
+
+  private async syncConnection(connection: Connection, now: Date, force: boolean): Promise<ConnectionReport> {
+    const provider: ProviderName = connection.kind === 'azure' ? 'Microsoft' : 'AWS';
+    const report: ConnectionReport = { connectionId: connection.id, provider, ok: false, calls: 0, minimumCalls: 0, rowsWritten: 0, rowsUnchanged: 0 };
+    const dailyJob = `spend-sync|${connection.id}`;
+    const day = dayOf(now);
+    // Lease expiry is about real time (a crashed holder), whatever `now` the data is synced for.
+    if (!force && !(await this.d.leases.acquire(dailyJob, day, this.options.leaseMs, new Date()))) return { ...report, ok: true, skipped: true };
+    const mutex = `spend-sync-running|${connection.id}`;
+    if (!(await this.d.leases.acquire(mutex, 'run', this.options.leaseMs, new Date()))) {
+      if (!force) await this.d.leases.release(dailyJob, day);
+      return { ...report, ok: true, skipped: true };
+    }
+    let succeeded = false;
+    try {
+      const previous = await this.d.rows.syncState(connection.tenantId, connection.id);
+      const result = await this.runSync(connection, provider, previous, now);
+      Object.assign(report, result);
+      succeeded = report.ok;
+      return report;
+    } finally {
+      if (!force) await (succeeded ? this.d.leases.complete(dailyJob, day) : this.d.leases.release(dailyJob, day));
+      else if (succeeded) {
+        // A forced run covers today's daily run too (when no instance took it yet).
+        if (await this.d.leases.acquire(dailyJob, day, this.options.leaseMs, new Date())) await this.d.leases.complete(dailyJob, day);
+      }
+      await this.d.leases.release(mutex, 'run');
+    }
+  }
+
+  private async runSync(connection: Connection, provider: ProviderName, previous: SyncState | undefined, now: Date): Promise<Partial<ConnectionReport>> {
+    const { tenantId } = connection;
+    const window = this.windowFor(previous, now);
+    const owner = ownerOf(connection, provider);
+    const started = performance.now();
+    let fetched: Fetched;
+    try {
+      fetched = provider === 'Microsoft' ? await this.fetchAzure(connection, window) : await this.fetchAws(connection, window);
+    } catch (error) {
+      if (error instanceof StorageUnavailableError) throw error;
+      const failure = this.failureOf(connection, error);
+      await this.recordFailure(connection, provider, previous, failure, now);
+      return { ok: false, problem: `${failure.advice.problem} ${failure.advice.fix}` };
+    }
+    const counts: WriteCounts = await this.d.rows.replaceDays(tenantId, owner, window, fetched.rows);
+    const lastCompleteDay = addDays(firstIncompleteDay(now, fetched.estimatedDays), -1);
+    const state: SyncState = {
+      connectionId: connection.id,
+      provider,
+      subAccountId: owner.subAccountId,
+      syncedAt: now.toISOString(),
+      lastCompleteDay,
+      syncedFrom: previous?.syncedFrom && previous.syncedFrom < window.from ? previous.syncedFrom : window.from,
+      lastAttemptAt: now.toISOString(),
+    };
+    await this.d.rows.saveSyncState(tenantId, state);
+    await this.markHealthy(connection, now);
+    this.d.log.info(
+      {
+        tenantId,
+        connection: connection.id,
+        provider,
+        from: window.from,
+        to: window.to,
+        calls: fetched.calls,
+        minimumCalls: fetched.pages,
+        rowsWritten: counts.written,
+        rowsUnchanged: counts.unchanged,
+        rowsDeleted: counts.deleted,
+        transactions: counts.transactions,
+        ms: Math.round(performance.now() - started),
+      },
+      fetched.calls === fetched.pages ? 'spend sync done (API calls = the minimum the pages required)' : 'spend sync done (extra API calls: retries after throttling or errors)',
+    );
+    return { ok: true, calls: fetched.calls, minimumCalls: fetched.pages, rowsWritten: counts.written + counts.deleted, rowsUnchanged: counts.unchanged };
+  }
+
+  /** [from, to): today included (partial), back to 90 days at first, else the previous month's start. */
+  private windowFor(previous: SyncState | undefined, now: Date): { from: Day; to: Day } {
+    const today = dayOf(now);
+    const to = addDays(today, 1);
+    const earliest = addDays(today, -this.options.firstSyncDays);
+    if (!previous?.syncedAt) return { from: earliest, to };
+    const previousMonth = periodContaining('month', addDays(periodContaining('month', today).start, -1)).start;
+    // After a long outage, go back to the last day synced (never beyond the first-sync depth).
+    const lastSynced = addDays(dayOf(new Date(previous.syncedAt)), -1);
+    const from = lastSynced < previousMonth ? lastSynced : previousMonth;
+    return { from: from < earliest ? earliest : from, to };
+  }
+
+  private async fetchAzure(connection: Connection, window: { from: Day; to: Day }): Promise<Fetched> {
+    const azure = this.d.azureCost;
+    if (!azure) throw new ConnectorError('invalid-request', 'Azure cost connections are not available in this installation', { service: 'azure-cost', code: 'NotConfigured' });
+    const scope = connection.details.scope ?? '';
+    const owner = ownerOf(connection, 'Microsoft');
+    const callsBefore = azure.calls;
+    const rows: FocusCostRow[] = [];
+    let pages = 0;
+    const costTypes = this.options.azureEffectiveCost ? (['ActualCost', 'AmortizedCost'] as const) : (['ActualCost'] as const);
+    for (const costType of costTypes) {
+      // The connector splits the window into one query per month and follows each nextLink.
+      for await (const page of azure.dailyCost({ tenantId: connection.tenantId, scope }, { from: window.from, to: addDays(window.to, -1) }, { costType })) {
+        pages++;
+        for (const row of normalizeAzureQuery(page, { billingAccountId: owner.billingAccountId, subAccountId: owner.subAccountId, costType })) rows.push(row);
+      }
+    }
+    return { rows, pages, calls: azure.calls - callsBefore, estimatedDays: [] };
+  }
+
+  private async fetchAws(connection: Connection, window: { from: Day; to: Day }): Promise<Fetched> {
+    const aws = this.d.awsCost;
+    if (!aws) throw new ConnectorError('invalid-request', 'AWS cost connections are not available in this installation', { service: CE_SERVICE, code: 'NotConfigured' });
+    const credentials = await this.d.awsCredentials(connection.tenantId, connection.id);
+    if (!credentials) throw new ConnectorError('unauthorized', 'The AWS credentials of this connection are missing', { service: CE_SERVICE, code: 'CredentialsMissing' });
+    const owner = ownerOf(connection, 'AWS');
+    const callsBefore = aws.calls;
+    const rows: FocusCostRow[] = [];
+    const estimatedDays: Day[] = [];
+    let pages = 0;
+    for await (const page of aws.dailyCost({ accountId: owner.subAccountId, credentials }, { start: window.from, endExclusive: window.to })) {
+      pages++;
+      const normalized = normalizeAwsPage(page, { billingAccountId: owner.billingAccountId, subAccountId: owner.subAccountId });
+      for (const row of normalized.rows) rows.push(row);
+      for (const status of normalized.days) if (status.estimated) estimatedDays.push(status.day);
+    }
+    return { rows, pages, calls: aws.calls - callsBefore, estimatedDays };
+  }
+
+  // ---- failures, alerts, connection state ------------------------------------------------
+
+  private failureOf(connection: Connection, error: unknown): SyncFailure {
+    if (error instanceof CostDataError) {
+      return { transient: false, advice: { ok: false, code: 'UnexpectedCostData', problem: `The provider sent cost data Quartermaster cannot read (${error.message})`, fix: 'Report this to the operator of Quartermaster; the data already stored is kept.' } };
+    }
+    if (connection.kind === 'azure') {
+      const failure = toConnectorError(error);
+      if (failure.details.code === 'NotConfigured') return { transient: false, advice: notConfigured('Azure') };
+      return { transient: failure.transient, advice: azureAdvice(failure, { tenantId: connection.tenantId, scope: connection.details.scope ?? '', clientId: this.d.azureClientId ?? "Quartermaster's app" }) };
+    }
+    const failure = awsFailure(CE_SERVICE, error);
+    if (failure.details.code === 'NotConfigured') return { transient: false, advice: notConfigured('AWS') };
+    if (failure.details.code === 'CredentialsMissing') return { transient: false, advice: { ok: false, code: 'CredentialsMissing', problem: 'The AWS credentials of this connection are missing.', fix: 'Disconnect the account and add it again.' } };
+    const details = connection.details;
+    return {
+      transient: failure.transient,
+      advice: awsAdvice(failure, {
+        accountId: details.accountId ?? '',
+        ...(details.roleArn ? { roleArn: details.roleArn } : {}),
+        ...(this.d.awsAppPrincipalArn ? { appPrincipalArn: this.d.awsAppPrincipalArn } : {}),
+      }),
+    };
+  }
+
+  private async recordFailure(connection: Connection, provider: ProviderName, previous: SyncState | undefined, failure: SyncFailure, now: Date): Promise<void> {
+    const { tenantId } = connection;
+    const { advice } = failure;
+    this.d.log.warn({ tenantId, connection: connection.id, provider, code: advice.code, transient: failure.transient }, 'spend sync failed; the stored cost rows are kept');
+    // Keeps syncedAt and lastCompleteDay: the data shown stays what it was, and says so.
+    await this.d.rows.saveSyncState(tenantId, {
+      ...(previous ?? { connectionId: connection.id, provider, subAccountId: ownerOf(connection, provider).subAccountId }),
+      lastAttemptAt: now.toISOString(),
+      lastError: { code: advice.code, problem: advice.problem },
+    });
+    if (!failure.transient) {
+      await this.updateConnection(connection, { state: 'needs-attention', problem: { code: advice.code, problem: advice.problem, fix: advice.fix } });
+      // One alert per outage: the key names the last good sync, which a recovery moves on.
+      const outage = previous?.syncedAt ?? `never|${connection.connectedAt}`;
+      const key = `${connection.id}|${advice.code}|${outage}`;
+      if (await this.d.ledger.claim(tenantId, SYNC_ALERT_KIND, key, { code: advice.code }, now)) {
+        // The daily health check may have told the admins about this very problem already.
+        const told = await this.d.ledger.wasSent(tenantId, 'connection-broken', `${connection.id}|${connection.connectedAt}|${advice.code}`);
+        if (!told) {
+          const kept = previous?.lastCompleteDay ? ` Quartermaster keeps the cost data it has (complete up to ${previous.lastCompleteDay}) and tries again every hour.` : ' Quartermaster tries again every hour.';
+          await this.alert(tenantId, SYNC_ALERT_KIND, key, connection, `${titleOf(connection)}: cost sync failed`, `${advice.problem} What to do: ${advice.fix}${kept}`);
+        }
+      }
+    }
+    await this.checkStale(connection, previous, now);
+  }
+
+  /** Data older than 48 h: one alert per outage (keyed by the last good sync). */
+  private async checkStale(connection: Connection, previous: SyncState | undefined, now: Date): Promise<void> {
+    const since = previous?.syncedAt ?? connection.connectedAt;
+    if (now.getTime() - Date.parse(since) < this.options.staleAfterMs) return;
+    const key = `${connection.id}|${since}`;
+    if (!(await this.d.ledger.claim(connection.tenantId, STALE_ALERT_KIND, key, {}, now))) return;
+    const hours = Math.floor((now.getTime() - Date.parse(since)) / HOUR_MS);
+    const asOf = previous?.syncedAt ? `was last synced ${hours} hours ago (${previous.syncedAt.slice(0, 16).replace('T', ' ')} UTC)` : `has not synced since it was connected ${hours} hours ago`;
+    await this.alert(connection.tenantId, STALE_ALERT_KIND, key, connection, `${titleOf(connection)}: cost data is out of date`, `The cost data of ${titleOf(connection)} ${asOf}, so budgets and anomaly alerts for it are late. Type **connect** and check the connection.`);
+  }
+
+  private async alert(tenantId: string, kind: string, key: string, connection: Connection, title: string, message: string): Promise<void> {
+    let reached = 0;
+    try {
+      reached = await this.d.notices.alertAdmins(tenantId, { outcome: 'failed', title, message, connection });
+    } catch (error) {
+      this.d.log.warn({ err: error, tenantId, kind }, 'could not post a spend sync alert');
+    }
+    // Reached nobody (no admin installed the bot yet): let a later run try again.
+    if (reached === 0) await this.d.ledger.release(tenantId, kind, key);
+  }
+
+  private async markHealthy(connection: Connection, now: Date): Promise<void> {
+    const repaired = connection.state === 'needs-attention' ? { state: 'connected' as const, problem: null } : {};
+    // "Last used" on the connect card: one write an hour is plenty.
+    if (!('state' in repaired) && connection.lastUsedAt && now.getTime() - Date.parse(connection.lastUsedAt) < HOUR_MS) return;
+    await this.updateConnection(connection, { lastUsedAt: now.toISOString(), ...repaired });
+  }
+
+  private async updateConnection(connection: Connection, change: Parameters<ConnectionRepository['update']>[1]): Promise<void> {
+    try {
+      await this.d.connections.update(connection, change);
+    } catch (error) {
+      // Disconnected, reconnected or checked meanwhile: the newer row wins.
+      if (!(error instanceof ConcurrencyError)) throw error;
+    }
+  }
+}
+
+/** Whose rows a connection writes: Azure bills a subscription scope as itself; AWS the linked account. */
+function ownerOf(connection: Connection, provider: ProviderName): { connectionId: string; provider: ProviderName; billingAccountId: string; subAccountId: string } {
+  if (provider === 'AWS') {
+    const accountId = connection.details.accountId ?? connection.label;
+    return { connectionId: connection.id, provider, billingAccountId: accountId, subAccountId: accountId };
+  }
+  const scope = connection.details.scope ?? '';
+  const id = scope.split('/').pop() ?? scope;
+  return { connectionId: connection.id, provider, billingAccountId: id, subAccountId: id };
+}
+
+function titleOf(connection: Connection): string {
+  return connection.kind === 'azure' ? `Azure ${connection.label}` : `AWS account ${connection.label}`;
+}
+
+function notConfigured(provider: string): Extract<HealthCheck, { ok: false }> {
+  return { ok: false, code: 'NotConfigured', problem: `${provider} cost connections are not available in this installation.`, fix: 'Ask the operator of Quartermaster to configure them.' };
+}

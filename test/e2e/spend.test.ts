@@ -1,0 +1,157 @@
+// Spend end to end: the real bot on Azurite and the cost emulators. An admin reads `spend`,
+// adds a budget on the card (bad input first: nothing saved), subscribes a channel with
+// `alerts here`, connects Azure and AWS and runs `sync now`: the channel receives the budget
+// and anomaly alerts once each, and running sync again sends nothing more. Non-admins are refused.
+import fc from 'fast-check';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { AWS_ACCOUNTS, AWS_DEMO_ANOMALY, AWS_SANDBOX_KEYS, AZURE_ANOMALY, AZURE_SUBSCRIPTIONS, DEMO_TENANT_ID, startSandbox, type Sandbox } from '../../src/sandbox/index.js';
+import { BotHarness, cardOf, cardText, DEMO, type TestConversation, type TestUser } from '../harness/bot-harness.js';
+
+let harness: BotHarness;
+let sandbox: Sandbox;
+const chat = (user: TestUser) => harness.personalChat(user);
+let channel: TestConversation;
+
+beforeAll(async () => {
+  // QPU raised so the 90-day first syncs never wait out Cost Management's 10 s window.
+  sandbox = await startSandbox({ costManagement: { qpuBudget: 1000 } });
+  harness = await BotHarness.start({}, { sandbox });
+  for (const user of [DEMO.alex, DEMO.patti, DEMO.isaiah]) await chat(user).install();
+  channel = harness.channel(DEMO.alex, 'Cloud');
+  await channel.install();
+}, 60_000);
+afterAll(async () => {
+  await harness.stop();
+  await sandbox.stop();
+});
+
+const budgetsNow = async () => (await harness.qm.spend.budgets.statuses({ tenantId: DEMO_TENANT_ID, aadObjectId: DEMO.alex.aadObjectId, name: 'Alex' })) as { ok: true; lines: { budget: { name: string } }[] };
+const channelCards = () => harness.connector.sent.filter((s) => s.conversationId === channel.conversation.id && s.method === 'POST').map((s) => s.activity).filter((a) => cardOf(a));
+const titled = (cards: Record<string, any>[], pattern: RegExp) => cards.filter((a) => pattern.test(String(cardOf(a)?.body?.[0]?.text ?? '')));
+
+describe('spend for admins', () => {
+  it('refuses non-admins everything spend-related', async () => {
+    for (const text of ['spend', 'budgets', 'budget add', 'sync now']) {
+      const [reply] = await chat(DEMO.isaiah).say(text);
+      expect(reply?.text ?? '', text).toMatch(/Only admins/);
+    }
+    const click = await chat(DEMO.isaiah).click('saveBudget', { name: 'Sneaky', amount: '10', currency: 'USD', period: 'month', thresholds: '50' });
+    expect(click.body).toMatchObject({ statusCode: 403 });
+    const [reply] = await harness.channel(DEMO.isaiah, 'Cloud').say('alerts here');
+    expect(reply?.text).toMatch(/Only admins/);
+    expect((await budgetsNow()).lines).toEqual([]);
+  });
+
+  it('shows spend with filters, and explains unknown filters', async () => {
+    const [summary] = await chat(DEMO.alex).say('spend');
+    expect(cardText(summary)).toMatch(/Cloud spend, Azure and AWS/);
+    const [aws] = await chat(DEMO.alex).say('spend aws last month');
+    expect(cardText(aws)).toMatch(/Cloud spend, AWS: \w+ \d{4}/);
+    const [bad] = await chat(DEMO.alex).say('spend gcp yesterday');
+    expect(bad?.text).toMatch(/don't know the filter "gcp yesterday"/);
+    expect(bad?.text).toMatch(/aws.*azure.*this month.*last month/);
+  });
+
+  it('adds a budget on the card: bad input comes back with messages and saves nothing', async () => {
+    const [form] = await chat(DEMO.alex).say('budget add');
+    expect(cardText(form)).toContain('Add a budget');
+    const bad = await chat(DEMO.alex).click('saveBudget', { budgetId: '', etag: '', name: 'Cloud', provider: 'any', amount: '-100', currency: 'XYZ', period: 'year', thresholds: '', forecast100: 'true' });
+    const badText = cardText(bad.body.value);
+    expect(badText).toMatch(/cannot be negative|"XYZ" is not a currency/);
+    expect(badText).toMatch(/"XYZ" is not a currency code/);
+    expect(badText).toMatch(/at least one threshold/);
+    expect((await budgetsNow()).lines).toEqual([]);
+
+    // A year, so that complete days exist whatever today's date; 100 USD is crossed within a day of data.
+    const good = await chat(DEMO.alex).click('saveBudget', { budgetId: '', etag: '', name: 'All clouds', provider: 'any', amount: '100', currency: 'usd', period: 'year', thresholds: '50,80,100', forecast100: 'true' });
+    expect(cardText(good.body.value)).toContain('Budget **All clouds** saved.');
+    expect((await budgetsNow()).lines.map((l) => l.budget.name)).toEqual(['All clouds']);
+    const [list] = await chat(DEMO.alex).say('budgets');
+    expect(cardText(list)).toContain('All clouds: 100.00 USD per year');
+  });
+
+  it('subscribes a channel with `alerts here`, and explains it in a 1:1 chat', async () => {
+    const [personal] = await chat(DEMO.alex).say('alerts here');
+    expect(personal?.text).toMatch(/in the team channel/);
+    const [reply] = await channel.say('alerts here');
+    expect(reply?.text).toMatch(/alerts will be posted in General \(Cloud\)/);
+    expect((await harness.qm.settings.get(DEMO_TENANT_ID)).alertChannelId).toBe(channel.conversation.id);
+  });
+
+  it('`sync now` sends the budget and anomaly alerts to the channel once each', async () => {
+    for (const azureScope of [AZURE_SUBSCRIPTIONS.production, AZURE_ANOMALY.subscriptionId]) {
+      const click = await chat(DEMO.alex).click('addAzureScope', { azureScope });
+      expect(cardText(click.body.value)).toMatch(/is connected/);
+    }
+    const reader = AWS_SANDBOX_KEYS.reader;
+    const aws = await chat(DEMO.alex).click('addAwsAccount', { awsAccountId: AWS_ACCOUNTS.main, awsAuth: 'access-key', awsAccessKeyId: reader.accessKeyId, awsSecretAccessKey: reader.secretAccessKey });
+    expect(cardText(aws.body.value)).toContain(`AWS account ${AWS_ACCOUNTS.main} is connected`);
+
+    const replies = await chat(DEMO.alex).say('sync now');
+    const report = replies.map((r) => r.text ?? '').join('\n');
+    expect(report).toMatch(/Cost sync finished/);
+    expect(report).toMatch(/rows written/);
+
+    const budgetAlerts = await harness.until(async () => titled(channelCards(), /^All clouds: /).length >= 2 && titled(channelCards(), /^All clouds: /), 'budget alerts in the channel');
+    const anomalyAlerts = await harness.until(async () => titled(channelCards(), /^Spend spike/).length >= 2 && titled(channelCards(), /^Spend spike/), 'anomaly alerts in the channel');
+    // Actual spend jumped past 50/80/100 % at once: one alert (100 %), plus the forecast's.
+    expect(budgetAlerts.map((a) => cardOf(a)!.body[0].text).sort()).toEqual(['All clouds: forecast reached 100 % of the budget', 'All clouds: spend reached 100 % of the budget']);
+    const chart = cardOf(budgetAlerts[0])!.body.find((b: any) => b.type === 'Chart.VerticalBar');
+    expect(chart.fallback.type).toBe('TextBlock');
+    expect(chart.data.map((p: any) => p.x)).toEqual(['Spent', 'Forecast', 'Budget']);
+    expect(anomalyAlerts).toHaveLength(2); // the two planted anomalies, nothing from ordinary noise
+    const spikes = anomalyAlerts.map((a) => cardText(a)).join('\n');
+    expect(spikes).toContain(`${AWS_DEMO_ANOMALY.serviceName} cost ${AWS_DEMO_ANOMALY.amount} USD`);
+    expect(spikes).toContain(AZURE_ANOMALY.subscriptionId);
+
+    // Again: nothing new anywhere.
+    const before = channelCards().length;
+    await chat(DEMO.alex).say('sync now');
+    await harness.qm.spend.evaluator.evaluate(DEMO_TENANT_ID, new Date());
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    expect(channelCards()).toHaveLength(before);
+    expect(titled(channelCards(), /^All clouds: /)).toHaveLength(2);
+    expect(titled(channelCards(), /^Spend spike/)).toHaveLength(anomalyAlerts.length);
+    // Admins' 1:1 chats got none of them: the channel is set.
+    expect(harness.sentTo(DEMO.patti).filter((a) => /Spend spike|All clouds:/.test(cardText(a)))).toEqual([]);
+  }, 60_000);
+
+  it('edits and deletes a budget from the list card', async () => {
+    const [list] = await chat(DEMO.alex).say('budgets');
+    const card = cardOf(list)!;
+    const actions = JSON.stringify(card);
+    const budgetId = /"budgetId":"(b-[0-9a-f]+)"/.exec(actions)![1]!;
+    const edit = await chat(DEMO.alex).click('editBudget', { budgetId });
+    expect(cardText(edit.body.value)).toContain('Edit budget: All clouds');
+    const etag = /"etag":"((?:[^"\\]|\\.)*)"/.exec(JSON.stringify(edit.body.value))![1]!.replace(/\\"/g, '"');
+    const saved = await chat(DEMO.alex).click('saveBudget', { budgetId, etag, name: 'All clouds', provider: 'any', amount: '250', currency: 'USD', period: 'year', thresholds: '80', forecast100: 'false' });
+    expect(cardText(saved.body.value)).toContain('Budget **All clouds** updated.');
+    const stale = await chat(DEMO.alex).click('saveBudget', { budgetId, etag, name: 'All clouds', provider: 'any', amount: '300', currency: 'USD', period: 'year', thresholds: '80', forecast100: 'false' });
+    expect(cardText(stale.body.value)).toMatch(/changed this budget/);
+    const current = /"etag":"((?:[^"\\]|\\.)*)"/.exec(JSON.stringify(saved.body.value))![1]!.replace(/\\"/g, '"');
+    const deleted = await chat(DEMO.alex).click('deleteBudget', { budgetId, etag: current });
+    expect(cardText(deleted.body.value)).toContain('Budget **All clouds** deleted.');
+    expect((await budgetsNow()).lines).toEqual([]);
+  });
+
+  it('answers forged budget clicks with a message, never a 5xx, and saves nothing odd', async () => {
+    const kept = await chat(DEMO.alex).click('saveBudget', { name: 'Kept', amount: '10', currency: 'EUR', period: 'month', thresholds: '80' });
+    expect(cardText(kept.body.value)).toContain('Budget **Kept** saved.');
+    const budgetId = (await budgetsNow()).lines.map((l: any) => l.budget.id)[0];
+    const nasty = fc.oneof(fc.string({ maxLength: 30 }), fc.constantFrom('', '-1', '1e309', 'NaN', 'W/"x"', '*', '${name}', 'a'.repeat(5000), budgetId), fc.integer(), fc.double(), fc.boolean(), fc.constant(null), fc.array(fc.string({ maxLength: 4 }), { maxLength: 2 }));
+    const data = fc.dictionary(fc.constantFrom('budgetId', 'etag', 'name', 'provider', 'account', 'service', 'tag', 'amount', 'currency', 'period', 'thresholds', 'forecast100', '__proto__'), nasty, { maxKeys: 8 });
+    await fc.assert(
+      fc.asyncProperty(fc.constantFrom('saveBudget', 'editBudget', 'deleteBudget', 'showBudgets', 'budgetForm', 'showSpend'), data, async (verb, values) => {
+        const click = await chat(DEMO.alex).click(verb, values);
+        expect(click.status, `${verb} ${JSON.stringify(values).slice(0, 200)}`).toBe(200);
+        expect(click.body?.statusCode ?? 200, `${verb} ${JSON.stringify(values).slice(0, 200)}`).toBeLessThan(500);
+      }),
+      { numRuns: 150 },
+    );
+    for (const etag of ['garbage', 'W/"datetime\'2020-01-01T00%3A00%3A00Z\'"', '*']) {
+      const click = await chat(DEMO.alex).click('deleteBudget', { budgetId, etag });
+      expect(click.body.statusCode ?? 200, etag).toBeLessThan(500);
+      expect(cardText(click.body.value), etag).toMatch(/changed this budget meanwhile|deleted/);
+    }
+  }, 120_000);
+});
