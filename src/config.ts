@@ -100,6 +100,8 @@ const EnvSchema = z.object({
   SECRET_KEY_CURRENT: optionalText,
   /** Where browsers reach this bot: consent and sign-in redirects come back to {PUBLIC_URL}/api/consent/callback. */
   PUBLIC_URL: url,
+  /** A marketplace order in Processing longer than this raises one admin alert. */
+  MARKETPLACE_STUCK_ORDER_MINUTES: z.coerce.number({ message: 'expected a whole number of minutes' }).int('expected a whole number of minutes').min(5, 'expected at least 5 minutes').max(43_200, 'expected at most 43200 minutes (30 days)').default(120),
   POLICY_CURRENCY: z.string().regex(/^[A-Z]{3}$/, 'expected a 3-letter currency code such as USD').default('USD'),
   POLICY_AUTO_APPROVE_BELOW: z.string().regex(/^\d{1,9}(\.\d{1,2})?$/, 'expected an amount such as 50 or 49.99').default('50'),
   POLICY_SECOND_STAGE_ABOVE: z.string().regex(/^\d{1,9}(\.\d{1,2})?$/, 'expected an amount such as 200').default('200'),
@@ -148,6 +150,8 @@ export interface AppConfig {
   secretKeys?: Keyring;
   /** Base URL browsers use to reach the bot (consent redirects); defaults to the server's own URL outside production. */
   publicUrl?: string;
+  /** Marketplace orders: when one counts as stuck (default 120 minutes). */
+  marketplace?: { stuckOrderMinutes: number };
 }
 
 /**
@@ -257,5 +261,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     },
     ...(secretKeys ? { secretKeys } : {}),
     ...(e.PUBLIC_URL ? { publicUrl: e.PUBLIC_URL.replace(/\/+$/, '') } : {}),
+    marketplace: { stuckOrderMinutes: e.MARKETPLACE_STUCK_ORDER_MINUTES },
   };
 }

@@ -64,6 +64,9 @@ import { TeamsConnectionNotices } from './notify/connection-notices.js';
 import { SecretBox, parseKeyring, generateKeyText, type Keyring } from './security/secret-box.js';
 import { localKeyring } from './local/secret-keys.js';
 import { hostname } from 'node:os';
+import { VendorFulfilment } from './services/vendor-fulfilment.js';
+import { StuckOrderWatch } from './services/stuck-orders.js';
+import { marketplaceJobs } from './jobs/marketplace-jobs.js';
 
 export type ResolvedConfig = AppConfig & { storage: Exclude<AppConfig['storage'], { kind: 'local-azurite' }> };
 
@@ -86,6 +89,8 @@ export interface Quartermaster {
   outbox: DeliveryEngine;
   /** Spend: the daily cost sync and the rows it stored (the budgets side adds its members here). */
   spend: { sync: SpendSync; rows: CostRowReader; budgets: BudgetService; report: SpendReport; evaluator: SpendAlertService };
+  /** Marketplace (when configured): vendor-assigned fulfilment and the stuck-order watch (tests run it with a chosen `now`). */
+  marketplace?: { vendor: VendorFulfilment; stuckOrders: StuckOrderWatch };
   /** The loopback emulators, when this instance started them (sandbox connectors). */
   sandbox?: Sandbox;
   /** Graceful: stop accepting, finish turns in flight, close workers. */
@@ -167,8 +172,12 @@ export async function startQuartermaster(config: ResolvedConfig, log = createLog
   const approvals = new ApprovalService({ requests, audit, notifications: notifier, enqueueFulfilment });
   // Seat counts are absolute: license purchases and admins' seat changes take turns per subscription.
   const purchaseLocks = new PurchaseLocks(store);
-  const subscriptions = new SubscriptionService({ commerce: connectors.commerce, directory: connectors.directory, catalog, seatLots: new SeatLotRepository(store), requests, requestService, policies, roles, audit, locks: purchaseLocks, log });
-  const fulfilment = new FulfilmentService({ catalog, commerce: connectors.commerce, directory: connectors.directory, requests, policies, audit, notifications: notifier, subscriptionChanges: subscriptions, locks: purchaseLocks, log, purchaseAccount: (tenantId) => connections.purchaseAccount(tenantId) });
+  const subscriptions = new SubscriptionService({ commerce: connectors.commerce, directory: connectors.directory, catalog, seatLots: new SeatLotRepository(store), requests, requestService, policies, roles, audit, locks: purchaseLocks, log, ...(connectors.marketplace && { marketplace: connectors.marketplace }) });
+  // Marketplace products: the vendor assigns seats by e-mail; orders are followed from the queue.
+  const vendor = connectors.marketplace
+    ? new VendorFulfilment({ commerce: connectors.commerce, marketplace: connectors.marketplace, requests, locks: purchaseLocks, notifications: notifier, roles, audit, enqueueFulfilment, noteFailure: (tenantId, error) => connections.noteMarketplaceFailure(tenantId, error), log, ...(config.environment === 'test' && { followUpSeconds: 1, waitMs: 2000 }) })
+    : undefined;
+  const fulfilment = new FulfilmentService({ catalog, commerce: connectors.commerce, directory: connectors.directory, requests, policies, audit, notifications: notifier, subscriptionChanges: subscriptions, locks: purchaseLocks, log, purchaseAccount: (tenantId) => connections.purchaseAccount(tenantId), ...(vendor && { vendor }) });
   const reminders = new ReminderService({ requests, notifications: notifier, audit });
   // License alerts (reclaim, renewals, seats): cards to every admin's 1:1 chat.
   const adminCards = new AdminCards({ messenger, conversations, roles, cards, log });
@@ -190,12 +199,23 @@ export async function startQuartermaster(config: ResolvedConfig, log = createLog
     identity: connectors.identity,
     ...(connectors.azureCost ? { azureCost: connectors.azureCost } : {}),
     ...(connectors.awsCost ? { awsCost: connectors.awsCost } : {}),
+    ...(connectors.marketplace ? { marketplace: connectors.marketplace } : {}),
+    // Sandbox mode only: tenants without a Marketplace connection use the emulator's seeded token,
+    // so `npm start` shows Adobe products out of the box. Never in production.
+    ...(config.connectors.mode === 'sandbox' && connectors.sandboxMarketplaceTokens ? { sandboxMarketplaceTokens: connectors.sandboxMarketplaceTokens } : {}),
     notices: new TeamsConnectionNotices({ messenger, conversations, adminCards, cards, log }),
     publicUrl: () => publicUrl ?? '',
     log,
   });
   // Purchases for a customer whose agent signed in (connect) use that agent's tokens.
   connectors.partnerCenterAgent?.actAs((tenantId) => connections.partnerCenterTokenIfConnected(tenantId));
+  // Marketplace calls use the tenant's stored API token (sandbox: the seeded one when none is stored).
+  connectors.marketplace?.useTokenSource((tenantId) => connections.marketplaceToken(tenantId));
+  // A 401 from any marketplace call (catalog and subscription lists included) marks the connection "needs attention".
+  connectors.marketplace?.onTokenExpired((tenantId, error) => void connections.noteMarketplaceFailure(tenantId, error).catch((e: unknown) => log.warn({ err: e, tenantId }, 'could not mark the marketplace connection')));
+  const stuckOrders = connectors.marketplace
+    ? new StuckOrderWatch({ marketplace: connectors.marketplace, tenants: () => connections.marketplaceTenants(), ledger: alertLedger, notices: notifier, stuckAfterMinutes: config.marketplace?.stuckOrderMinutes ?? 120, noteFailure: (tenantId, error) => connections.noteMarketplaceFailure(tenantId, error), log })
+    : undefined;
   // Spend sync: daily cost rows from every Azure scope and AWS account a tenant connected.
   const costRows = new CostRowStore(store);
   const spendSync = new SpendSyncService({
@@ -231,6 +251,7 @@ export async function startQuartermaster(config: ResolvedConfig, log = createLog
     subscriptions,
     connections,
     spend: { budgets: budgetService, report: spendReport, sync: spendSync },
+    ...(vendor && { vendor }),
   });
 
   worker = new QueueWorker<FulfilmentJob>({
@@ -255,6 +276,7 @@ export async function startQuartermaster(config: ResolvedConfig, log = createLog
   if (config.environment !== 'test') scheduler.add({ name: 'token-keeper', pattern: '17 3 * * *', leaseMs: 30 * 60_000, run: async (now) => void log.info(await connections.keepTokensAlive(now), 'partner center tokens kept alive') });
   // Spend sync ticks hourly; each connection syncs once a day (tests call syncTenant themselves).
   if (config.environment !== 'test') for (const job of spendJobs({ sync: spendSync, connections: connectionStore, log })) scheduler.add(job);
+  if (config.environment !== 'test' && stuckOrders) for (const job of marketplaceJobs({ stuckOrders, log })) scheduler.add(job);
   if (config.environment !== 'test') scheduler.add({ name: 'connection-health', pattern: '23 5 * * *', leaseMs: 30 * 60_000, run: async (now) => void log.info(await connections.checkAll(now), 'connections checked') });
   scheduler.add({ name: 'consent-state-purge', pattern: '41 4 * * *', leaseMs: 10 * 60_000, run: async (now) => void log.info({ purged: await new ConsentStates(store).purgeExpired(now) }, 'expired consent states purged') });
 
@@ -280,6 +302,7 @@ export async function startQuartermaster(config: ResolvedConfig, log = createLog
     connectionStore,
     outbox: delivery.engine,
     spend: { sync: spendSync, rows: costRows, budgets: budgetService, report: spendReport, evaluator: spendAlerts },
+    ...(vendor && stuckOrders && { marketplace: { vendor, stuckOrders } }),
     ...(sandbox && { sandbox }),
     async stop() {
       await server.close(config.shutdownTimeoutMs);
@@ -305,7 +328,8 @@ async function buildConnectors(config: ResolvedConfig, log: Logger): Promise<{ c
   const { startSandbox } = await import('./sandbox/index.js');
   const sandbox = await startSandbox();
   log.info({ graph: sandbox.urls.graph, partnerCenter: sandbox.urls.partnerCenter }, 'sandbox connectors: loopback emulators with demo data');
-  return { connectors: createConnectors({ mode: 'sandbox', sandbox }, log), sandbox };
+  // Partner Center and the marketplace together: ids decide where each call goes.
+  return { connectors: createConnectors({ mode: 'sandbox', sandbox: { ...sandbox, marketplaceRouting: true } }, log), sandbox };
 }
 
 export async function main(): Promise<void> {

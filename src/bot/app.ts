@@ -15,6 +15,8 @@ import { reclaimHandlers, type ReclaimHandlerDeps } from './reclaim-handlers.js'
 import { connectionHandlers } from './connection-handlers.js';
 import type { ConnectionService } from '../services/connections.js';
 import { spendHandlers, type SpendHandlerDeps } from './spend-handlers.js';
+import { marketplaceHandlers } from './marketplace-handlers.js';
+import type { VendorFulfilment } from '../services/vendor-fulfilment.js';
 import { isCardAction } from './replies.js';
 import { QuartermasterTurnState } from './turn-state.js';
 
@@ -26,6 +28,8 @@ export interface BotDeps extends HandlerDeps {
   connections: ConnectionService;
   /** Spend: reports, budgets, alert channel, `sync now`. */
   spend: Omit<SpendHandlerDeps, 'cards'>;
+  /** Marketplace: answers to vendors' questions (when the marketplace is configured). */
+  vendor?: VendorFulfilment;
   auth: BotAuthConfig;
   turnStateStorage: Storage;
   log: Logger;
@@ -66,6 +70,7 @@ export function createBot(deps: BotDeps): Bot {
   const rc = reclaimHandlers({ ...deps.reclaim, cards: deps.cards });
   const c = connectionHandlers({ cards: deps.cards, connections: deps.connections });
   const sp = spendHandlers({ ...deps.spend, cards: deps.cards });
+  const mk = marketplaceHandlers({ cards: deps.cards, connections: deps.connections, requests: deps.licensing.requests, ...(deps.vendor && { vendor: deps.vendor }) });
   const s = subscriptionHandlers({ cards: deps.cards, subscriptions: deps.subscriptions, notifier: deps.licensing.notifier, purchaseAccount: (tenantId) => deps.connections.purchaseAccount(tenantId) });
   app.conversationUpdate('membersAdded', h.welcome);
   app.conversationUpdate('membersRemoved', h.goodbye);
@@ -107,6 +112,9 @@ export function createBot(deps: BotDeps): Bot {
   app.adaptiveCards.actionExecute('addAwsAccount', c.addAwsAccount);
   app.adaptiveCards.actionExecute('askDisconnect', c.askDisconnect);
   app.adaptiveCards.actionExecute('confirmDisconnect', c.confirmDisconnect);
+  app.adaptiveCards.actionExecute('connectMarketplace', mk.connectMarketplace);
+  app.adaptiveCards.actionExecute('setMarketplacePo', mk.setMarketplacePo);
+  app.adaptiveCards.actionExecute('answerOrderQuery', mk.answerOrderQuery);
   app.adaptiveCards.actionExecute('showSpend', sp.showSpend);
   app.adaptiveCards.actionExecute('showBudgets', sp.show);
   app.adaptiveCards.actionExecute('budgetForm', sp.addForm);

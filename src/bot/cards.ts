@@ -83,6 +83,8 @@ export interface CardData {
     canTurnOnAutoRenew: boolean;
     canTurnOffAutoRenew: boolean;
     hasScheduledChange: boolean;
+    /** False for marketplace subscriptions: no renewal schedules there. */
+    canScheduleAtRenewal: boolean;
   };
   'subscription-confirm': {
     subscriptionId: string;
@@ -109,6 +111,18 @@ export interface CardData {
   'budget-form': BudgetFormCardData;
   'budget-alert': BudgetAlertCardData;
   'anomaly-alert': AnomalyAlertCardData;
+  'order-query': {
+    title: string;
+    intro: string;
+    facts: { title: string; value: string }[];
+    note: string;
+    noteColor: string;
+    questions: { inputId: string; label: string; description: string; placeholder: string; regex: string; errorMessage: string; vendorError: string }[];
+    canAnswer: boolean;
+    vendor: string;
+    requestId: string;
+    orderId: string;
+  };
 }
 
 export interface ConnectionRowCardData {
@@ -124,6 +138,10 @@ export interface ConnectionRowCardData {
   signInTitle: string;
   sandboxSignInUrl: string;
   connected: boolean;
+  /** Marketplace row: ask for an API token (not connected, or the token stopped working). */
+  askToken: boolean;
+  /** Marketplace row: agreements and their PO numbers, each settable. */
+  agreements: { agreementId: string; name: string; poLabel: string; inputId: string; purchaseOrderNumber: string }[];
 }
 
 export interface ConnectionsCardData {

@@ -15,7 +15,7 @@ export interface ConnectionHandlerDeps {
   connections: ConnectionService;
 }
 
-const ConnectionId = z.string().max(400).regex(/^(microsoft365|partner-center|azure:[^\s]{1,380}|aws:\d{12})$/);
+const ConnectionId = z.string().max(400).regex(/^(microsoft365|partner-center|marketplace|azure:[^\s]{1,380}|aws:\d{12})$/);
 const CheckData = z.object({ connectionId: z.union([ConnectionId, z.literal('')]).optional() }).passthrough();
 const DisconnectData = z.object({ connectionId: ConnectionId }).passthrough();
 const AzureData = z.object({ azureScope: z.string().max(400) }).passthrough();
@@ -126,6 +126,8 @@ function consequenceOf(kind: string): string {
       return 'Quartermaster stops reading and assigning licenses in your tenant. To remove its access entirely, also delete the Quartermaster enterprise application in Entra ID.';
     case 'partner-center':
       return 'License purchases through Partner Center stop until an agent signs in again.';
+    case 'marketplace':
+      return 'Orders through the Marketplace stop and its API token is deleted.';
     default:
       return 'Daily cost sync, budgets and anomaly alerts for this account stop.';
   }

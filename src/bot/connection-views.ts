@@ -16,6 +16,7 @@ const DESCRIPTIONS: Record<ConnectionRow['kind'], string> = {
   'partner-center': 'Buys and changes subscriptions through your CSP account (an agent signs in once).',
   azure: 'Daily costs from Azure Cost Management.',
   aws: 'Daily costs from AWS Cost Explorer.',
+  marketplace: 'Buys Adobe and other vendors\' products through the Marketplace Platform (an API token from the Marketplace portal).',
 };
 
 export function connectionsCardData(overview: ConnectionOverview, note?: { text: string; color?: string }, now = new Date()): ConnectionsCardData {
@@ -37,7 +38,7 @@ function rowData(row: ConnectionRow, now: Date): ConnectionRowCardData {
     title: row.title,
     stateLabel: state.label,
     stateColor: state.color,
-    description: c ? labelOf(c) : DESCRIPTIONS[row.kind],
+    description: c ? labelOf(c) : row.sandboxFallback ? `${DESCRIPTIONS[row.kind]} Sandbox: the demo token is used until you enter one.` : DESCRIPTIONS[row.kind],
     facts: c ? factsOf(c, now) : [],
     problem: c?.problem && row.state !== 'connected' ? c.problem.problem : '',
     fix: c?.problem && row.state !== 'connected' ? c.problem.fix : '',
@@ -46,6 +47,14 @@ function rowData(row: ConnectionRow, now: Date): ConnectionRowCardData {
     signInTitle: row.kind === 'microsoft365' ? 'Grant admin consent' : c ? 'Sign in again' : 'Sign in to Partner Center',
     sandboxSignInUrl: row.sandboxSignInUrl && !c ? row.sandboxSignInUrl : '',
     connected: Boolean(c),
+    askToken: row.kind === 'marketplace' && row.state !== 'connected',
+    agreements: (row.agreements ?? []).map((a) => ({
+      agreementId: a.id,
+      name: `${a.name} (${a.id})`,
+      poLabel: a.purchaseOrderNumber ? `PO number: ${a.purchaseOrderNumber}` : 'No PO number yet',
+      inputId: `po_${a.id}`,
+      purchaseOrderNumber: a.purchaseOrderNumber ?? '',
+    })),
   };
 }
 
@@ -57,6 +66,8 @@ function labelOf(c: Connection): string {
       return `Signed in as ${c.label}, ${c.environment === 'sandbox' ? 'integration sandbox (nothing is billed)' : 'production account'}`;
     case 'azure':
       return 'Daily costs from Azure Cost Management';
+    case 'marketplace':
+      return `API token ${c.details.tokenHint ?? ''}`;
     case 'aws':
       return c.details.credentialKind === 'assume-role' ? `Role ${c.details.roleArn ?? ''}` : `Access key ${c.details.keyHint ?? ''}`;
   }

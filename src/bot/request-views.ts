@@ -94,7 +94,7 @@ export function requestFormData(form: RequestForm): CardData['request-form'] {
   const errors = form.errors;
   return {
     general: errors.form ?? (Object.keys(errors).length > 0 ? 'Please fix the fields marked below.' : ''),
-    products: form.catalog.map((o) => ({ title: `${o.name} (${formatMoney(o.unitPrice)} per month)`, value: o.offerId })),
+    products: form.catalog.map((o) => ({ title: `${o.name}${soldBy(o)} (${formatMoney(o.unitPrice)} per month)`, value: o.offerId })),
     selectedOfferId: selected?.offerId ?? '',
     selectedPrice: selected ? priceLine(selected) : '',
     quantity: form.values.quantity ?? 1,
@@ -103,8 +103,13 @@ export function requestFormData(form: RequestForm): CardData['request-form'] {
     justification: form.values.justification ?? '',
     justificationRequired: form.limits.requireJustification,
     errors: { productOfferId: errors.productOfferId ?? '', quantity: errors.quantity ?? '', forWhom: errors.forWhom ?? '', justification: errors.justification ?? '' },
-    priceList: form.catalog.map((o) => ({ name: o.name, price: `${formatMoney(o.unitPrice)}, ${term(o)}` })),
+    priceList: form.catalog.map((o) => ({ name: `${o.name}${soldBy(o)}`, price: `${formatMoney(o.unitPrice)}, ${term(o)}` })),
   };
+}
+
+/** Marketplace products name their vendor: " · Adobe via Marketplace". */
+function soldBy(offer: CatalogOffer): string {
+  return offer.provider === 'marketplace' ? ` · ${offer.vendor ?? 'vendor'} via Marketplace` : '';
 }
 
 function priceLine(offer: CatalogOffer): string {

@@ -37,6 +37,11 @@ export function renewalLine(view: SubscriptionView): string {
 
 export function removableLine(view: SubscriptionView): string {
   if (view.status !== 'active') return 'None while not active';
+  const mkt = view.marketplace;
+  if (mkt) {
+    if (!mkt.downsizeOnlyAtAnniversary || !mkt.downsize) return `Unassigned seats (${view.free ?? 0}), by a Change order`;
+    return mkt.downsize.open ? `Unassigned seats (${view.free ?? 0}), until ${mkt.downsize.closesAt.slice(0, 10)} (anniversary window)` : `Only within 14 days after ${mkt.downsize.opensAt.slice(0, 10)} (${mkt.vendor} rule)`;
+  }
   if (view.removable.seats === 0) return 'None now: the 7-day window has closed. Reduce at renewal instead.';
   const upTo = view.removable.exact ? '' : 'up to ';
   return `${upTo}${seatsText(view.removable.seats)}, until ${utcTime(view.removable.until ?? view.commitmentEndDate)}`;
@@ -45,6 +50,7 @@ export function removableLine(view: SubscriptionView): string {
 function factsOf(view: SubscriptionView, removableTitle: string): { title: string; value: string }[] {
   return [
     { title: 'Seats', value: seatsLine(view) },
+    ...(view.marketplace ? [{ title: 'Sold by', value: `${view.marketplace.vendor}, through the Marketplace` }] : []),
     { title: 'Term', value: termLine(view) },
     { title: 'Renewal', value: renewalLine(view) },
     { title: removableTitle, value: removableLine(view) },
@@ -107,12 +113,14 @@ export function subscriptionDetailData(view: SubscriptionView, note?: DetailNote
     suggestedSeats: suggested,
     // Every action is offered while it can apply; the rules are explained when one is tried.
     canChangeSeats: active,
-    canSuspend: active,
+    // Marketplace subscriptions have no suspend, cancel from Teams or renewal schedules.
+    canSuspend: active && !view.marketplace,
     canReactivate: view.status === 'suspended',
-    canCancel: active,
+    canCancel: active && !view.marketplace,
     canTurnOnAutoRenew: active && !view.autoRenewEnabled,
     canTurnOffAutoRenew: active && view.autoRenewEnabled,
-    hasScheduledChange: active && view.scheduledQuantity !== undefined,
+    hasScheduledChange: active && view.scheduledQuantity !== undefined && !view.marketplace,
+    canScheduleAtRenewal: active && !view.marketplace,
   };
 }
 

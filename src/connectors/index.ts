@@ -12,7 +12,7 @@ import { MsalTokenProvider, type ClientCredentials } from './identity/token-prov
 import { MarketplaceCommerce, type MarketplaceTokenSource } from './marketplace/marketplace-commerce.js';
 import { PartnerCenterCommerce, type AgentTokenSource } from './partner-center/partner-center-commerce.js';
 import { RoutingCommerce } from './routing-commerce.js';
-import type { AwsCostPort, AzureCostPort, CommercePort, DirectoryPort, MarketplacePort } from './ports.js';
+import type { AwsCostPort, AzureCostPort, CommercePort, ConnectorError, DirectoryPort, MarketplacePort } from './ports.js';
 import { DEFAULT_RETRY_POLICY, type RetryPolicy } from './retry.js';
 
 export * from './ports.js';
@@ -70,10 +70,12 @@ export interface Connectors {
   partnerCenterAgent?: { actAs(source: AgentTokenSource): void };
   /** Marketplace Platform (when configured): agreements, PO numbers, order follow-up, Querying answers. */
   marketplace?: MarketplaceConnector;
+  /** Sandbox only: the emulator's seeded Marketplace API token per customer (a fallback for tenants without a connection). */
+  sandboxMarketplaceTokens?: Record<string, string>;
 }
 
 /** The marketplace connector as the composition root sees it: both ports, and where API tokens come from. */
-export type MarketplaceConnector = MarketplacePort & CommercePort & { useTokenSource(source: MarketplaceTokenSource): void };
+export type MarketplaceConnector = MarketplacePort & CommercePort & { useTokenSource(source: MarketplaceTokenSource): void; onTokenExpired(listener: (customerId: string, error: ConnectorError) => void): void };
 
 /** Partner Center alone, or routed together with the marketplace (ids decide). */
 function withMarketplace(partnerCenter: PartnerCenterCommerce, marketplace: MarketplaceCommerce | undefined, routing: boolean, log: Logger): Pick<Connectors, 'commerce' | 'marketplace' | 'partnerCenterAgent'> {
@@ -97,6 +99,7 @@ function buildConnectors(settings: ConnectorSettings, log: Logger): Connectors {
     const awsLog = log.child({ connector: 'aws-cost' });
     const azureCostLog = log.child({ connector: 'azure-cost' });
     return {
+      ...(sandbox.marketplaceTokens ? { sandboxMarketplaceTokens: sandbox.marketplaceTokens } : {}),
       ...(sandbox.urls.costManagement
         ? {
             azureCost: new AzureCostManagement({

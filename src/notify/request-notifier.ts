@@ -5,6 +5,8 @@ import type { ConversationReference } from 'botbuilder';
 import type { Logger } from '../logger.js';
 import type { CardRenderer } from '../bot/cards.js';
 import { approvalCardData } from '../bot/request-views.js';
+import { orderQueryCardData } from '../bot/order-query-views.js';
+import type { VendorNotifications, VendorQuestionNotice } from '../services/vendor-fulfilment.js';
 import { canDecide } from '../domain/request.js';
 import type { RequestNotifications } from '../services/notifications.js';
 import type { RoleService } from '../services/roles.js';
@@ -21,7 +23,7 @@ const APPROVAL_CARD = 'approval-card';
 
 const digest = (text: string) => createHash('sha256').update(text).digest('base64url').slice(0, 16);
 
-export class TeamsRequestNotifier implements RequestNotifications {
+export class TeamsRequestNotifier implements RequestNotifications, VendorNotifications {
   constructor(
     private readonly deps: {
       messenger: OutboxMessenger;
@@ -86,6 +88,24 @@ export class TeamsRequestNotifier implements RequestNotifications {
   async tellAdmins(tenantId: string, text: string): Promise<void> {
     const reached = await Promise.all(this.deps.roles.adminIds(tenantId).map((id) => this.tellPerson(tenantId, id, text)));
     if (!reached.some(Boolean)) this.deps.log.warn({ tenantId }, 'no admin could be reached; admins should install Quartermaster');
+  }
+
+  /** The vendor's questions: one card per round to the requester and each admin (once each, whoever is both). */
+  async askVendorQuestions(request: StoredRequest, notice: VendorQuestionNotice): Promise<void> {
+    const card = this.deps.cards.render('order-query', orderQueryCardData({ requestId: request.id, orderId: notice.orderId, productName: request.product.name, beneficiaryName: request.beneficiary.name, vendor: notice.vendor, questions: notice.questions }));
+    const people = [...new Set([request.requester.aadObjectId, ...this.deps.roles.adminIds(request.tenantId)].map((id) => id.toLowerCase()))];
+    let reached = 0;
+    for (const personId of people) {
+      const chat = await this.deps.conversations.personalChatOf(request.tenantId, personId);
+      if (!chat) continue;
+      try {
+        await this.deps.messenger.postCard(chat.reference, card, { tenantId: request.tenantId, key: `vendor-question|${request.id}|${notice.orderId}|${digest(notice.round)}|${personId}` });
+        reached++;
+      } catch (error) {
+        this.deps.log.warn({ err: error, requestId: request.id }, 'could not post the vendor question card');
+      }
+    }
+    if (reached === 0) this.deps.log.warn({ tenantId: request.tenantId, requestId: request.id }, 'nobody could be asked the vendor question; they should install Quartermaster');
   }
 
   async remindApprovers(request: StoredRequest, text: string): Promise<void> {

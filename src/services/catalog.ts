@@ -37,13 +37,33 @@ export class CatalogService {
 
   /** Seats of the license an offer grants; undefined when the tenant has no such SKU yet. */
   async seats(tenantId: string, skuPartNumber: string): Promise<SeatCount | undefined> {
+    if (isVendorSeat(skuPartNumber)) return this.vendorSeats(tenantId, skuPartNumber);
     const sku = findSku(await this.directory.listSubscribedSkus(tenantId), skuPartNumber);
     return sku && seatCount(sku);
+  }
+
+  /** Marketplace items: does this e-mail already hold one of the item's vendor-assigned seats? */
+  async holdsVendorSeat(tenantId: string, skuPartNumber: string, email: string): Promise<boolean> {
+    if (!isVendorSeat(skuPartNumber) || !email) return false;
+    const offerId = `mkt:${skuPartNumber.slice('MKT:'.length)}`;
+    const subscriptions = await this.commerce.listSubscriptions(tenantId);
+    return subscriptions.some((s) => s.offerId.toLowerCase() === offerId.toLowerCase() && s.status === 'active' && (s.assignedEmails ?? []).some((e) => e.toLowerCase() === email.toLowerCase()));
+  }
+
+  /** A marketplace item's seats: the tenant's active subscriptions of it, e-mails holding seats as used. */
+  private async vendorSeats(tenantId: string, skuPartNumber: string): Promise<SeatCount | undefined> {
+    const offerId = `mkt:${skuPartNumber.slice('MKT:'.length)}`;
+    const subscriptions = (await this.commerce.listSubscriptions(tenantId)).filter((s) => s.offerId.toLowerCase() === offerId.toLowerCase() && s.status === 'active');
+    if (subscriptions.length === 0) return undefined;
+    const total = subscriptions.reduce((n, s) => n + s.quantity, 0);
+    const used = subscriptions.reduce((n, s) => n + (s.assignedEmails?.length ?? 0), 0);
+    return { skuId: skuPartNumber, total, used, free: Math.max(0, total - used) };
   }
 
   /** Free seats for showing on a card: recent enough, and never an error (undefined instead). */
   async freeSeatsForDisplay(tenantId: string, skuPartNumber: string): Promise<number | undefined> {
     try {
+      if (isVendorSeat(skuPartNumber)) return (await this.vendorSeats(tenantId, skuPartNumber))?.free ?? 0;
       const cached = this.skuCache.get(tenantId);
       const skus = cached && Date.now() - cached.at < SEATS_TTL_MS ? cached.skus : await this.directory.listSubscribedSkus(tenantId);
       if (!cached || cached.skus !== skus) this.skuCache.set(tenantId, { at: Date.now(), skus });
@@ -53,6 +73,11 @@ export class CatalogService {
       return undefined;
     }
   }
+}
+
+/** Marketplace offers grant no Graph license: their part number is "MKT:<itemId>", the seats the vendor's. */
+function isVendorSeat(skuPartNumber: string): boolean {
+  return skuPartNumber.toUpperCase().startsWith('MKT:');
 }
 
 function findSku(skus: SubscribedSku[], skuPartNumber: string): SubscribedSku | undefined {

@@ -9,7 +9,8 @@ import { validateAwsAccountInput, type AwsAccountInput } from '../domain/aws-acc
 import { adminConsentUrl, consentFailurePage, parseConsentCallback, renderConsentPage, type ConsentPage } from '../domain/consent.js';
 import type { Person } from '../domain/roles.js';
 import type { Logger } from '../logger.js';
-import { ConnectorError, type AwsCostPort, type AwsCredentialInput, type AzureCostPort, type HealthCheck } from '../connectors/ports.js';
+import { ConnectorError, type AwsCostPort, type AwsCredentialInput, type AzureCostPort, type HealthCheck, type MarketplaceAgreementInfo, type MarketplacePort } from '../connectors/ports.js';
+import { validateMarketplaceToken, validatePurchaseOrderNumber } from '../domain/marketplace.js';
 import { parseAzureScope } from '../connectors/azure-cost/scope.js';
 import type { AuditLog } from '../storage/audit-log.js';
 import type { Connection, ConnectionKind, ConnectionProblem, ConnectionRepository, NewConnection } from '../storage/connections.js';
@@ -21,6 +22,7 @@ import type { RoleService } from './roles.js';
 
 export const MICROSOFT_365 = 'microsoft365';
 export const PARTNER_CENTER = 'partner-center';
+export const MARKETPLACE = 'marketplace';
 /** Refresh well inside the 90-day inactivity limit: weekly. */
 export const TOKEN_KEEPER_INTERVAL_MS = 7 * 24 * 3600_000;
 /** Warn admins when the token has not been refreshed for this long (it dies at 90 days). */
@@ -80,6 +82,13 @@ export interface ConnectionServiceDeps {
   identity: ConnectionIdentity;
   azureCost?: AzureCostPort;
   awsCost?: AwsCostPort;
+  /** Marketplace Platform (when configured): health check, agreements and their PO numbers. */
+  marketplace?: MarketplacePort;
+  /**
+   * Sandbox mode only: the emulator's seeded token per tenant, used while a tenant has no
+   * Marketplace connection, so a fresh `npm start` shows marketplace products at once.
+   */
+  sandboxMarketplaceTokens?: Record<string, string>;
   notices: ConnectionNotices;
   /** Base URL browsers reach the bot on; the callback is {publicUrl}/api/consent/callback. */
   publicUrl(): string;
@@ -98,6 +107,10 @@ export interface ConnectionRow {
   /** Sign-in or consent link for this admin (single-use, 10 minutes). */
   signInUrl?: string;
   sandboxSignInUrl?: string;
+  /** Marketplace: the agreements with their PO numbers (empty when they could not be read). */
+  agreements?: MarketplaceAgreementInfo[];
+  /** Marketplace: no connection of its own, the sandbox's demo token is in use. */
+  sandboxFallback?: boolean;
 }
 
 export interface ConnectionOverview {
@@ -135,6 +148,7 @@ export class ConnectionService {
     const rows: ConnectionRow[] = [
       { id: MICROSOFT_365, kind: 'microsoft365', title: 'Microsoft 365', ...stateOf(byId.get(MICROSOFT_365)), signInUrl: m365Url },
       { id: PARTNER_CENTER, kind: 'partner-center', title: 'Partner Center', ...stateOf(byId.get(PARTNER_CENTER)), signInUrl: production, sandboxSignInUrl: sandbox },
+      ...(this.d.marketplace ? [await this.marketplaceRow(actor.tenantId, byId.get(MARKETPLACE))] : []),
       ...connections.filter((c) => c.kind === 'azure').map((c) => ({ id: c.id, kind: c.kind, title: `Azure ${c.label}`, ...stateOf(c) })),
       ...connections.filter((c) => c.kind === 'aws').map((c) => ({ id: c.id, kind: c.kind, title: `AWS account ${c.label}`, ...stateOf(c) })),
     ];
@@ -275,6 +289,95 @@ export class ConnectionService {
     return secret ? (JSON.parse(secret) as AwsCredentialInput) : undefined;
   }
 
+  // ---- Marketplace ---------------------------------------------------------------------
+
+  private async marketplaceRow(tenantId: string, connection: Connection | undefined): Promise<ConnectionRow> {
+    const fallback = !connection && Boolean(this.d.sandboxMarketplaceTokens?.[tenantId]);
+    let agreements: MarketplaceAgreementInfo[] = [];
+    if (connection?.state === 'connected' || fallback) {
+      agreements = await this.d.marketplace!.listAgreements(tenantId).catch(async (error: unknown) => {
+        await this.noteMarketplaceFailure(tenantId, error);
+        return [];
+      });
+    }
+    return { id: MARKETPLACE, kind: 'marketplace', title: 'Marketplace', ...stateOf(connection), agreements, sandboxFallback: fallback };
+  }
+
+  /** Stores the tenant's Marketplace API token (sealed) and checks it by listing agreements. */
+  async connectMarketplace(actor: Person & { aadObjectId: string }, tokenText: unknown): Promise<Outcome<Connection>> {
+    if (!(await this.d.roles.isAdmin(actor))) return { ok: false, message: ONLY_ADMINS, status: 403 };
+    if (!this.d.marketplace) return { ok: false, message: 'Marketplace connections are not available in this installation.', status: 400 };
+    const valid = validateMarketplaceToken(tokenText);
+    if (!valid.ok) return { ok: false, message: valid.message, status: 400 };
+    const now = new Date().toISOString();
+    // Saved first: the connector reads the token through marketplaceToken(), then the check records its verdict.
+    const saved = await this.d.connections.save(
+      { tenantId: actor.tenantId, id: MARKETPLACE, kind: 'marketplace', label: `token …${valid.value.slice(-4)}`, state: 'connected', details: { tokenHint: `…${valid.value.slice(-4)}` }, connectedAt: now, connectedBy: actor.aadObjectId },
+      valid.value,
+    );
+    const connection = await this.checkOne(saved);
+    await this.auditAs(actor.tenantId, actor.aadObjectId, 'connection.marketplace.connected', MARKETPLACE, { tokenHint: saved.details.tokenHint, healthy: connection.state === 'connected' });
+    return {
+      ok: true,
+      value: connection,
+      message: connection.state === 'connected' ? 'Marketplace is connected: the token can list your agreements.' : `The Marketplace token was stored, but it does not work: ${connection.problem?.problem ?? ''} ${connection.problem?.fix ?? ''}`.trim(),
+    };
+  }
+
+  /**
+   * The API token for the marketplace connector: the tenant's connection, or (sandbox mode
+   * only, when the tenant has no connection) the emulator's seeded token.
+   */
+  async marketplaceToken(tenantId: string): Promise<string | undefined> {
+    const connection = await this.d.connections.get(tenantId, MARKETPLACE);
+    if (connection) return this.d.connections.readSecret(tenantId, MARKETPLACE);
+    return this.d.sandboxMarketplaceTokens?.[tenantId];
+  }
+
+  /** Tenants whose marketplace can be reached (connected, or the sandbox's seeded ones). */
+  async marketplaceTenants(): Promise<string[]> {
+    const tenants = new Set(Object.keys(this.d.sandboxMarketplaceTokens ?? {}));
+    for await (const connection of this.d.connections.allOfKind('marketplace')) tenants.add(connection.tenantId);
+    return [...tenants];
+  }
+
+  /** Sets (or clears, with '') the PO number ("Additional ID") of one agreement. */
+  async setPurchaseOrderNumber(actor: Person & { aadObjectId: string }, agreementId: string, poText: unknown): Promise<Outcome<MarketplaceAgreementInfo>> {
+    if (!(await this.d.roles.isAdmin(actor))) return { ok: false, message: ONLY_ADMINS, status: 403 };
+    if (!this.d.marketplace) return { ok: false, message: 'Marketplace connections are not available in this installation.', status: 400 };
+    const valid = validatePurchaseOrderNumber(poText);
+    if (!valid.ok) return { ok: false, message: valid.message, status: 400 };
+    let before: MarketplaceAgreementInfo | undefined;
+    try {
+      before = (await this.d.marketplace.listAgreements(actor.tenantId)).find((a) => a.id === agreementId);
+      if (!before) return { ok: false, message: 'That agreement is not in your Marketplace account any more. Type **connect** for the current list.', status: 404 };
+      const after = await this.d.marketplace.setPurchaseOrderNumber(actor.tenantId, agreementId, valid.value);
+      await this.auditAs(actor.tenantId, actor.aadObjectId, 'marketplace.po-number', agreementId, { purchaseOrderNumber: after.purchaseOrderNumber ?? '' }, { purchaseOrderNumber: before.purchaseOrderNumber ?? '' });
+      return { ok: true, value: after, message: valid.value ? `PO number ${valid.value} is set on ${after.name}; the next orders under it carry it.` : `The PO number of ${after.name} is cleared.` };
+    } catch (error) {
+      if (!(error instanceof ConnectorError)) throw error;
+      await this.noteMarketplaceFailure(actor.tenantId, error);
+      return { ok: false, message: `The Marketplace did not take the PO number: ${error.message}`, status: 400 };
+    }
+  }
+
+  /**
+   * Called wherever a marketplace call failed: a 401 (the token expired or was revoked)
+   * marks the tenant's Marketplace connection "needs attention", with the fix, and tells
+   * the admins once per connection.
+   */
+  async noteMarketplaceFailure(tenantId: string, error: unknown, now = new Date()): Promise<void> {
+    if (!(error instanceof ConnectorError) || error.details.code !== 'token-expired') return;
+    const connection = await this.d.connections.get(tenantId, MARKETPLACE);
+    if (!connection || connection.state === 'needs-attention') return;
+    const problem = { code: 'token-expired', problem: 'The Marketplace API token expired or was revoked.', fix: 'Create a new token in the Marketplace portal, then type connect and enter it under Marketplace.' };
+    const updated = await this.updateQuietly(connection, { state: 'needs-attention', problem, lastCheckedAt: now.toISOString() });
+    await this.auditAs(tenantId, 'system', 'connection.marketplace.broken', MARKETPLACE, { code: problem.code }, { state: connection.state });
+    if (await this.d.ledger.claim(tenantId, 'connection-broken', `${MARKETPLACE}|${connection.connectedAt}|${problem.code}`, {}, now)) {
+      await this.d.notices.alertAdmins(tenantId, { outcome: 'failed', title: 'Marketplace needs attention', message: `${problem.problem} Marketplace orders stop until it is fixed. What to do: ${problem.fix}`, connection: updated ?? connection });
+    }
+  }
+
   // ---- health, disconnect ---------------------------------------------------------------
 
   /** Runs the health check of one connection (or all of the tenant's) and records the result. */
@@ -295,7 +398,7 @@ export class ConnectionService {
    */
   async checkAll(now = new Date()): Promise<{ checked: number; broken: number }> {
     const result = { checked: 0, broken: 0 };
-    for (const kind of ['microsoft365', 'partner-center', 'azure', 'aws'] as const) {
+    for (const kind of ['microsoft365', 'partner-center', 'azure', 'aws', 'marketplace'] as const) {
       for await (const connection of this.d.connections.allOfKind(kind)) {
         const checked = await this.checkOne(connection);
         result.checked++;
@@ -434,6 +537,9 @@ export class ConnectionService {
         case 'azure':
           if (!this.d.azureCost) return { ok: false, code: 'unavailable', problem: 'Azure cost connections are not available in this installation.', fix: 'Ask the operator of Quartermaster.' };
           return await this.d.azureCost.checkHealth({ tenantId: connection.tenantId, scope: connection.details.scope ?? '' });
+        case 'marketplace':
+          if (!this.d.marketplace) return { ok: false, code: 'unavailable', problem: 'Marketplace connections are not available in this installation.', fix: 'Ask the operator of Quartermaster.' };
+          return await this.d.marketplace.checkHealth(connection.tenantId);
         case 'aws': {
           const credentials = await this.awsCredentials(connection.tenantId, connection.id);
           if (!this.d.awsCost || !credentials) return { ok: false, code: 'unavailable', problem: 'The AWS credentials are missing.', fix: 'Disconnect the account and add it again.' };
@@ -526,6 +632,8 @@ function titleOf(connection: Connection): string {
       return `Azure ${connection.label}`;
     case 'aws':
       return `AWS account ${connection.label}`;
+    case 'marketplace':
+      return 'Marketplace';
   }
 }
 

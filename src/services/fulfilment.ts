@@ -15,6 +15,7 @@ import type { CatalogService } from './catalog.js';
 import type { RequestNotifications } from './notifications.js';
 import type { FulfilmentJob } from './requests.js';
 import { commerceRequestIdFor, summary } from './requests.js';
+import { OrderFollowUp, type VendorFulfilment } from './vendor-fulfilment.js';
 
 /** Longer than a purchase takes and than a throttled retry waits, so a live holder keeps it. */
 const PURCHASE_LOCK_MS = 2 * 60_000;
@@ -45,6 +46,8 @@ export class FulfilmentService {
       now?: () => Date;
       /** The Partner Center account purchases go to, in words ("…integration sandbox: nothing is billed"). */
       purchaseAccount?: (tenantId: string) => Promise<string | undefined>;
+      /** Products whose seats the vendor assigns by e-mail (marketplace offers). */
+      vendor?: VendorFulfilment;
     },
   ) {
     this.now = deps.now ?? (() => new Date());
@@ -67,6 +70,8 @@ export class FulfilmentService {
       await this.finish(current.value, (r) => completeFulfilment(r, outcome, this.now()), 'request.completed');
       return { done: true };
     } catch (error) {
+      // A marketplace order under way: come back later, or (Querying) when someone answers.
+      if (error instanceof OrderFollowUp) return error.waitingForAnswer ? { done: true } : { retryAfterSeconds: error.retryAfterSeconds };
       if (error instanceof ConnectorError && error.transient) {
         this.deps.log.warn({ requestId: job.requestId, kind: error.kind, service: error.details.service }, 'fulfilment delayed; will retry');
         return { retryAfterSeconds: Math.max(1, error.details.retryAfterSeconds ?? 5) };
@@ -90,6 +95,13 @@ export class FulfilmentService {
   private async fulfil(request: StoredRequest): Promise<Outcome> {
     const { catalog, directory } = this.deps;
     const tenantId = request.tenantId;
+    const offer = await catalog.offer(tenantId, request.product.offerId);
+    // A marketplace product whose catalog cannot be read now (outage, token): wait, never treat it as a Graph license.
+    if (!offer && request.product.skuPartNumber.toUpperCase().startsWith('MKT:')) throw new ConnectorError('unavailable', 'The Marketplace catalog cannot be read right now.', { service: 'marketplace', retryAfterSeconds: 30 });
+    if (offer?.assignment === 'vendor') {
+      if (!this.deps.vendor) throw new ConnectorError('invalid-request', `${request.product.name} is sold through the Marketplace, which is not available in this installation.`, { service: 'marketplace' });
+      return this.deps.vendor.fulfil(request, offer, () => this.checkPurchaseAllowed(request));
+    }
     let seats = await catalog.seats(tenantId, request.product.skuPartNumber);
     const held = seats ? await directory.licenseSkuIds(tenantId, request.beneficiary.id) : [];
     if (seats && held.some((id) => id.toLowerCase() === seats!.skuId.toLowerCase())) {
@@ -108,11 +120,8 @@ export class FulfilmentService {
   }
 
   private async purchase(request: StoredRequest, shortfall: number): Promise<void> {
-    const { commerce, policies } = this.deps;
-    const policy = (await policies.list(request.tenantId)).find((p) => p.id === request.policyId);
-    if (policy && !policy.allowPurchase) {
-      throw new ConnectorError('no-free-seat', 'No free seat and the policy does not allow buying one.', { service: 'policy' });
-    }
+    const { commerce } = this.deps;
+    await this.checkPurchaseAllowed(request);
     const progress = request.fulfilment ?? { commerceRequestId: commerceRequestIdFor(request.id) };
     const subscription = (await commerce.listSubscriptions(request.tenantId)).find((s) => s.offerId.toLowerCase() === request.product.offerId.toLowerCase() && s.status === 'active');
     if (subscription) {
@@ -123,6 +132,13 @@ export class FulfilmentService {
       await this.record(request, { orderId: order.id, purchased: true, ...(order.lineItems[0]?.subscriptionId && { subscriptionId: order.lineItems[0].subscriptionId }) });
     }
     await this.deps.audit.record({ tenantId: request.tenantId, actorId: 'system', actorName: 'Quartermaster', action: 'license.purchased', target: request.id, after: { product: request.product.name, seats: shortfall, subscription: subscription?.id ?? 'new order' } });
+  }
+
+  private async checkPurchaseAllowed(request: StoredRequest): Promise<void> {
+    const policy = (await this.deps.policies.list(request.tenantId)).find((p) => p.id === request.policyId);
+    if (policy && !policy.allowPurchase) {
+      throw new ConnectorError('no-free-seat', 'No free seat and the policy does not allow buying one.', { service: 'policy' });
+    }
   }
 
   /**
@@ -219,6 +235,8 @@ function adviceFor(error: ConnectorError, request: StoredRequest): string {
     case 'unauthorized':
       return 'Quartermaster is not allowed to do this in your tenant any more (the connection needs attention). An admin can reconnect it and retry.';
     default:
+      // The vendor's own reason (a Failed marketplace order) already says what to do.
+      if (error.details.code === 'order-failed') return error.message;
       return `The license could not be assigned: ${error.message}`;
   }
 }

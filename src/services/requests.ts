@@ -87,7 +87,8 @@ export class RequestService {
     if (open[0]) return refuse({ form: `${beneficiary.displayName} already has an open request for ${offer.name} (${open[0].id}). Cancel it first, or wait for it to finish.` }, offer);
 
     const seats = await this.deps.catalog.seats(actor.tenantId, offer.skuPartNumber);
-    if (seats && (await this.deps.directory.licenseSkuIds(actor.tenantId, beneficiary.id)).some((id) => id.toLowerCase() === seats.skuId.toLowerCase())) {
+    const holds = seats && ((await this.deps.directory.licenseSkuIds(actor.tenantId, beneficiary.id)).some((id) => id.toLowerCase() === seats.skuId.toLowerCase()) || (await this.deps.catalog.holdsVendorSeat(actor.tenantId, offer.skuPartNumber, beneficiary.userPrincipalName)));
+    if (holds) {
       return refuse({ form: `${beneficiary.displayName} already has ${offer.name}; there is nothing to request.` }, offer);
     }
     const evaluation = evaluatePolicy(policies, { productId: offer.productId, monthlyCost: monthlyCost(offer.unitPrice, quantity), freeSeats: seats?.free ?? 0, quantity });

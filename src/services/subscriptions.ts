@@ -2,7 +2,9 @@
 // from Partner Center (quantity, term, refund windows) joined with Graph (seats assigned);
 // a confirmed change becomes a request so the tenant's approval policies, the exactly-once
 // decisions and the fulfilment queue apply to it as to a license. `apply` runs from the queue.
-import { ConnectorError, type CatalogOffer, type CommercePort, type CommerceSubscription, type SubscribedSku } from '../connectors/ports.js';
+import { ConnectorError, type CatalogOffer, type CommercePort, type CommerceSubscription, type MarketplacePort, type SubscribedSku } from '../connectors/ports.js';
+import { downsizeWindow, freeVendorSeats, planVendorChange } from '../domain/marketplace.js';
+import { OrderFollowUp } from './vendor-fulfilment.js';
 import { removableSeats, toUtc, type SeatLot, type SubscriptionTerms } from '../domain/commitment.js';
 import { monthlyCost, type Money } from '../domain/money.js';
 import { evaluatePolicy } from '../domain/policy.js';
@@ -55,6 +57,8 @@ export interface SubscriptionView {
   terms: SubscriptionTerms & { scheduledQuantity?: number };
   /** Changes when anything a card shows changes: a card with another version is stale. */
   version: string;
+  /** Sold through the marketplace: seats are the vendor's, assigned by e-mail. */
+  marketplace?: { vendor: string; downsizeOnlyAtAnniversary: boolean; anniversaryDate?: string; downsize?: { open: boolean; opensAt: string; closesAt: string } };
 }
 
 export type PrepareResult =
@@ -76,6 +80,10 @@ export interface SubscriptionServiceDeps {
   locks: PurchaseLocks;
   log: Logger;
   now?: () => Date;
+  /** Marketplace subscriptions: their Change orders are followed until they complete. */
+  marketplace?: MarketplacePort;
+  /** How long one job waits for a Change order before handing back to the queue (default 4 s). */
+  orderWaitMs?: number;
 }
 
 export const PAGE_SIZE = 8;
@@ -119,7 +127,7 @@ export class SubscriptionService {
     if (!(await this.isAdmin(actor))) return { ok: false, reason: 'not-admin', message: 'Only admins can change subscriptions.' };
     const view = await this.get(actor.tenantId, subscriptionId);
     if (!view) return { ok: false, reason: 'not-found', message: 'I can’t find that subscription in your tenant any more. Type **subscriptions** to see the current list.' };
-    const plan = planChange(view.terms, view.id, action, seats, { freeSeats: view.free ?? 0, removableExact: view.removable.exact }, this.now());
+    const plan = this.plan(view, action, seats);
     if (!plan.ok) return { ok: false, reason: 'refused', message: plan.message, view, alternatives: plan.alternatives };
     const added = seatsAdded(plan.change);
     // One id per drawn confirmation: clicking its Confirm twice opens one request.
@@ -206,11 +214,13 @@ export class SubscriptionService {
     if (progress === 'changed') {
       throw new ConnectorError('invalid-request', `The subscription changed after this was asked (it now has ${current.bought} seats, ${current.status}, auto-renew ${current.autoRenewEnabled ? 'on' : 'off'}), so nothing was done. Review it with "subscriptions" and ask again.`, { service: 'quartermaster' });
     }
+    let orderId: string | undefined;
     if (progress === 'to-do') {
       // The rules are checked again: days may have passed since the admin confirmed.
-      const plan = planChange(current.terms, current.id, change.action, change.seats, { freeSeats: current.free ?? 0, removableExact: current.removable.exact }, this.now());
+      const plan = this.plan(current, change.action, change.seats);
       if (!plan.ok) throw new ConnectorError('invalid-request', `${plan.message}`, { service: 'quartermaster' });
       await this.call(tenantId, change, requestId);
+      if (current.marketplace && (change.action === 'add-seats' || change.action === 'remove-seats')) orderId = await this.followChangeOrder(tenantId, requestId, current.marketplace.vendor);
       if (change.action === 'add-seats') {
         await this.deps.seatLots.add(tenantId, change.subscriptionId, { quantity: change.seats ?? 0, purchasedAt: this.now().toISOString() }, request.id);
       }
@@ -225,7 +235,34 @@ export class SubscriptionService {
       before: auditSnapshot(change.before),
       after: { ...auditSnapshot(snapshotOf(after.terms)), request: request.id },
     });
-    return { kind: 'changed', message: `${describeChange(change)} on ${request.product.name}: done.` };
+    const through = orderId ? ` Change order ${orderId} completed through the Marketplace (${current.marketplace?.vendor}).` : '';
+    return { kind: 'changed', message: `${describeChange(change)} on ${request.product.name}: done.${through}` };
+  }
+
+  /** The rules of the subscription's provider: new commerce (Partner Center) or the marketplace vendor's. */
+  private plan(view: SubscriptionView, action: SubscriptionAction, seats: number | undefined) {
+    if (view.marketplace) {
+      const { vendor, downsizeOnlyAtAnniversary, anniversaryDate } = view.marketplace;
+      return planVendorChange(view.terms, view.id, action, seats, { freeSeats: view.free ?? 0, vendor, downsizeOnlyAtAnniversary, ...(anniversaryDate && { anniversaryDate }) }, this.now());
+    }
+    return planChange(view.terms, view.id, action, seats, { freeSeats: view.free ?? 0, removableExact: view.removable.exact }, this.now());
+  }
+
+  /**
+   * A marketplace seat change is a Change order: wait a little for it, else let the queue
+   * come back (OrderFollowUp); Failed ends the change with the vendor's reason.
+   */
+  private async followChangeOrder(tenantId: string, requestId: string, vendor: string): Promise<string | undefined> {
+    const { marketplace } = this.deps;
+    if (!marketplace) return undefined;
+    const order = (await marketplace.listOrders(tenantId)).find((o) => o.clientReference === requestId);
+    if (!order) return undefined; // nothing needed ordering (already at the target)
+    const now = order.final ? order : await marketplace.waitForOrder(tenantId, order.id, { timeoutMs: this.deps.orderWaitMs ?? 4000 });
+    if (now.status === 'Completed') return now.id;
+    if (now.status === 'Failed' || now.status === 'Deleted') {
+      throw new ConnectorError('invalid-request', `${vendor} did not accept Change order ${now.id}: ${now.statusNotes ?? `it ended as ${now.status}`} Nothing was changed.`, { service: 'marketplace', code: 'order-failed' });
+    }
+    throw new OrderFollowUp(15);
   }
 
   advice(error: ConnectorError, request: StoredRequest): string {
@@ -275,7 +312,9 @@ export class SubscriptionService {
       ...(s.scheduledNextTerm && { scheduledQuantity: s.scheduledNextTerm.quantity }),
     };
     const removable = removableSeats(terms, this.now());
-    const free = sku ? Math.max(0, Math.min(sku.enabledUnits - sku.consumedUnits, s.quantity)) : undefined;
+    const vendorSeats = s.provider === 'marketplace';
+    const free = vendorSeats ? freeVendorSeats(s) : sku ? Math.max(0, Math.min(sku.enabledUnits - sku.consumedUnits, s.quantity)) : undefined;
+    const assigned = vendorSeats ? (s.assignedEmails?.length ?? 0) : sku?.consumedUnits;
     return {
       id: s.id,
       productName: offer?.name ?? s.offerName,
@@ -283,7 +322,7 @@ export class SubscriptionService {
       ...(offer && { productId: offer.productId, skuPartNumber: offer.skuPartNumber, unitPrice: offer.unitPrice }),
       status: s.status,
       bought: s.quantity,
-      ...(sku && { assigned: sku.consumedUnits, free }),
+      ...(assigned !== undefined && { assigned, free }),
       termDuration,
       billingCycle: s.billingCycle,
       commitmentEndDate,
@@ -292,6 +331,13 @@ export class SubscriptionService {
       removable: { seats: removable.seats, ...(removable.until && { until: removable.until }), exact },
       terms,
       version: snapshotVersion(snapshotOf(terms)),
+      ...(vendorSeats && {
+        marketplace: {
+          vendor: offer?.vendor ?? 'The vendor',
+          downsizeOnlyAtAnniversary: s.downsizeOnlyAtAnniversary === true,
+          ...(s.anniversaryDate && { anniversaryDate: s.anniversaryDate, downsize: downsizeWindow(s.anniversaryDate, this.now()) }),
+        },
+      }),
     };
   }
 }
@@ -303,6 +349,8 @@ function auditSnapshot(s: SubscriptionSnapshot) {
 /** What to do next when Partner Center refused a change, for the admin who asked. */
 export function changeAdvice(error: ConnectorError, request: StoredRequest): string {
   const product = request.product.name;
+  // The marketplace's and the vendor's own words (a Failed order, a refused downsize) say what happened.
+  if (error.details.service === 'marketplace') return error.message.replace(/^marketplace: /, '');
   switch (error.kind) {
     case 'cannot-decrease':
       return `Partner Center refused: those ${product} seats are past their 7-day window (800090). Use "Reduce at renewal" on the subscription instead.`;

@@ -10,7 +10,7 @@ import { filter, TableRepository } from './repository.js';
 import type { TableStore } from './table-store.js';
 import type { SecretBox } from '../security/secret-box.js';
 
-export type ConnectionKind = 'microsoft365' | 'partner-center' | 'azure' | 'aws';
+export type ConnectionKind = 'microsoft365' | 'partner-center' | 'azure' | 'aws' | 'marketplace';
 /** "not connected" is the absence of a row. */
 export type ConnectionState = 'connected' | 'needs-attention' | 'expired';
 
@@ -22,7 +22,7 @@ export interface ConnectionProblem {
 
 export interface Connection {
   tenantId: string;
-  /** `microsoft365`, `partner-center`, `azure:<scope>` or `aws:<account id>`. */
+  /** `microsoft365`, `partner-center`, `marketplace`, `azure:<scope>` or `aws:<account id>`. */
   id: string;
   kind: ConnectionKind;
   /** What the card names it by: a tenant, an agent's sign-in name, a scope, an account. */

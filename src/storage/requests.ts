@@ -2,6 +2,7 @@
 // columns the lists filter on. Every change is an ETag-checked read-modify-write, which
 // is what makes double clicks and concurrent approvers produce exactly one decision.
 import type { LicenseRequest, RequestStatus } from '../domain/request.js';
+import type { VendorQuestion } from '../domain/marketplace.js';
 import { DocumentRepository, type Versioned } from './documents.js';
 import { tenantPartition } from './keys.js';
 import { filter } from './repository.js';
@@ -17,6 +18,14 @@ export interface FulfilmentProgress {
   orderId?: string;
   purchased?: boolean;
   assigned?: boolean;
+  /** Marketplace: what the vendor asks for while the order is Querying (cleared once answered). */
+  vendorQuestions?: VendorQuestion[];
+  /** Marketplace: the order's last known status (Processing, Querying, …). */
+  orderStatus?: string;
+  /** Marketplace: the vendor the order went to (for cards). */
+  vendor?: string;
+  /** Marketplace: the PO number the order carried. */
+  purchaseOrderNumber?: string;
 }
 
 export interface StoredRequest extends LicenseRequest {

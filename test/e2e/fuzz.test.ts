@@ -14,6 +14,7 @@ const VERBS = [
   'showHelp', 'submitRequest', 'approveRequest', 'rejectRequest', 'cancelRequest', 'refreshRequest', 'showRequest',
   'reclaimRemoveLicense', 'reclaimConfirmRemove', 'reclaimShow',
   'listSubscriptions', 'showSubscription', 'prepareSubscriptionChange', 'confirmSubscriptionChange',
+  'answerOrderQuery', 'connectMarketplace', 'setMarketplacePo',
   'noSuchVerb', '', '__proto__',
 ];
 

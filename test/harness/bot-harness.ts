@@ -82,15 +82,16 @@ export class BotHarness {
    * A second instance for the same storage (pass `tablePrefix`) can share the first one's
    * sandbox and connector, so conversation references saved by either stay reachable.
    */
-  static async start(overrides: Partial<ResolvedConfig> = {}, options: { instanceName?: string; sandbox?: Sandbox; connector?: LoopbackConnector; startWorkers?: boolean; log?: Logger } = {}): Promise<BotHarness> {
+  static async start(overrides: Partial<ResolvedConfig> = {}, options: { instanceName?: string; sandbox?: Sandbox; sandboxOptions?: Parameters<typeof startSandbox>[0]; connector?: LoopbackConnector; startWorkers?: boolean; log?: Logger } = {}): Promise<BotHarness> {
     const config = testConfig(overrides);
     const connector = options.connector ?? new LoopbackConnector();
     if (!options.connector) await connector.start();
     const ownSandbox = !options.sandbox;
-    const sandbox = options.sandbox ?? (await startSandbox());
+    const sandbox = options.sandbox ?? (await startSandbox(options.sandboxOptions));
     const log = options.log ?? createLogger(config.logLevel);
     // Fast retries: tests inject 429s and 500s and should not wait seconds for each.
-    const connectors = createConnectors({ mode: 'sandbox', sandbox, retry: { minDelayMs: 20, maxDelayMs: 200 } }, log);
+    // Partner Center and the marketplace routed together, as `npm start` runs them.
+    const connectors = createConnectors({ mode: 'sandbox', sandbox: { ...sandbox, marketplaceRouting: true }, retry: { minDelayMs: 20, maxDelayMs: 200 } }, log);
     const qm = await startQuartermaster(config, log, { connectors, ...(options.instanceName && { instanceName: options.instanceName }), ...(options.startWorkers === false && { startWorkers: false }) });
     const harness = new BotHarness(qm, connector, config, sandbox);
     harness.ownSandbox = ownSandbox;

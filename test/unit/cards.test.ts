@@ -11,9 +11,10 @@ const samples: { [N in keyof CardData]: CardData[N][] } = {
   connections: [
     {
       rows: [
-        { id: 'microsoft365', title: 'Microsoft 365', stateLabel: 'Not connected', stateColor: 'Default', description: 'Reads your licenses.', facts: [], problem: '', fix: '', signInUrl: 'https://login.microsoftonline.com/organizations/v2.0/adminconsent?client_id=x&state=y', signInTitle: 'Grant admin consent', sandboxSignInUrl: '', connected: false },
-        { id: 'partner-center', title: 'Partner Center', stateLabel: 'Expired', stateColor: 'Attention', description: 'Signed in as agent@partner.example', facts: [{ title: 'Last used', value: '3 days ago' }], problem: 'The sign-in expired.', fix: 'Sign in again.', signInUrl: 'https://login.microsoftonline.com/p/oauth2/v2.0/authorize?state=z', signInTitle: 'Sign in again', sandboxSignInUrl: '', connected: true },
-        { id: 'aws:111122223333', title: 'AWS account 111122223333', stateLabel: 'Connected', stateColor: 'Good', description: 'Access key …WXYZ', facts: [{ title: 'Last check', value: 'just now (passed)' }], problem: '', fix: '', signInUrl: '', signInTitle: '', sandboxSignInUrl: '', connected: true },
+        { id: 'microsoft365', title: 'Microsoft 365', stateLabel: 'Not connected', stateColor: 'Default', description: 'Reads your licenses.', facts: [], problem: '', fix: '', signInUrl: 'https://login.microsoftonline.com/organizations/v2.0/adminconsent?client_id=x&state=y', signInTitle: 'Grant admin consent', sandboxSignInUrl: '', connected: false, askToken: false, agreements: [] },
+        { id: 'partner-center', title: 'Partner Center', stateLabel: 'Expired', stateColor: 'Attention', description: 'Signed in as agent@partner.example', facts: [{ title: 'Last used', value: '3 days ago' }], problem: 'The sign-in expired.', fix: 'Sign in again.', signInUrl: 'https://login.microsoftonline.com/p/oauth2/v2.0/authorize?state=z', signInTitle: 'Sign in again', sandboxSignInUrl: '', connected: true, askToken: false, agreements: [] },
+        { id: 'aws:111122223333', title: 'AWS account 111122223333', stateLabel: 'Connected', stateColor: 'Good', description: 'Access key …WXYZ', facts: [{ title: 'Last check', value: 'just now (passed)' }], problem: '', fix: '', signInUrl: '', signInTitle: '', sandboxSignInUrl: '', connected: true, askToken: false, agreements: [] },
+        { id: 'marketplace', title: 'Marketplace', stateLabel: 'Needs attention', stateColor: 'Warning', description: 'API token …0001', facts: [], problem: 'The Marketplace API token expired.', fix: 'Enter a new token.', signInUrl: '', signInTitle: '', sandboxSignInUrl: '', connected: true, askToken: true, agreements: [{ agreementId: 'AGR-5100-0000-0001', name: 'Adobe VIP Marketplace for Contoso (AGR-5100-0000-0001)', poLabel: 'PO number: PO-2026-17', inputId: 'po_AGR-5100-0000-0001', purchaseOrderNumber: 'PO-2026-17' }, { agreementId: 'AGR-5100-0000-0002', name: 'Miro (AGR-5100-0000-0002)', poLabel: 'No PO number yet', inputId: 'po_AGR-5100-0000-0002', purchaseOrderNumber: '' }] },
       ],
       note: 'AWS account 111122223333 is connected.',
       noteColor: 'Good',
@@ -21,6 +22,21 @@ const samples: { [N in keyof CardData]: CardData[N][] } = {
       linksNote: 'Sign-in links work once.',
     },
     { rows: [], note: '', noteColor: 'Default', suggestedExternalId: 'qm-1', linksNote: 'Sign-in links work once.' },
+  ],
+  'order-query': [
+    {
+      title: 'Adobe needs more information',
+      intro: 'To finish the order of Creative Cloud for Alex Wilber, Adobe asks for the value below.',
+      facts: [{ title: 'Request', value: 'REQ-0123ABCD' }, { title: 'Marketplace order', value: 'ORD-5100-1000-0001' }],
+      note: '',
+      noteColor: 'Default',
+      questions: [{ inputId: 'answer_adobeAdminEmail', label: 'Adobe admin e-mail', description: 'Who administers Adobe licenses.', placeholder: '', regex: '^[^@\\s]+@[^@\\s]+\\.[^@\\s]+$', errorMessage: 'Adobe admin e-mail: not in the form the vendor needs', vendorError: 'Adobe did not accept this value.' }],
+      canAnswer: true,
+      vendor: 'Adobe',
+      requestId: 'REQ-0123ABCD',
+      orderId: 'ORD-5100-1000-0001',
+    },
+    { title: 'Adobe needs more information', intro: 'Sent.', facts: [], note: 'Thanks, your answer went to the vendor.', noteColor: 'Good', questions: [], canAnswer: false, vendor: 'the vendor', requestId: 'REQ-0123ABCD', orderId: 'ORD-5100-1000-0001' },
   ],
   'connection-disconnect': [{ connectionId: 'aws:111122223333', title: 'AWS account 111122223333', consequence: 'Daily cost sync stops.' }],
   'connection-notice': [
@@ -98,11 +114,11 @@ const samples: { [N in keyof CardData]: CardData[N][] } = {
       subscriptionId: 'sub-1', title: 'Visio Plan 2', statusLabel: 'Active', statusColor: 'Good', facts: [{ title: 'Seats', value: '5 bought' }],
       note: 'Seats can only be removed within 7 days.', noteColor: 'Attention', suggestedSeats: 3,
       alternatives: [{ title: 'Reduce at renewal', action: 'reduce-at-renewal', needsSeats: true }, { title: 'Turn off auto-renew', action: 'auto-renew-off', needsSeats: false }],
-      canChangeSeats: true, canSuspend: true, canReactivate: false, canCancel: true, canTurnOnAutoRenew: false, canTurnOffAutoRenew: true, hasScheduledChange: true,
+      canChangeSeats: true, canSuspend: true, canReactivate: false, canCancel: true, canTurnOnAutoRenew: false, canTurnOffAutoRenew: true, hasScheduledChange: true, canScheduleAtRenewal: true,
     },
     {
       subscriptionId: 'sub-2', title: 'Teams Premium', statusLabel: 'Suspended', statusColor: 'Attention', facts: [], note: '', noteColor: 'Default', suggestedSeats: 1, alternatives: [],
-      canChangeSeats: false, canSuspend: false, canReactivate: true, canCancel: false, canTurnOnAutoRenew: false, canTurnOffAutoRenew: false, hasScheduledChange: false,
+      canChangeSeats: false, canSuspend: false, canReactivate: true, canCancel: false, canTurnOnAutoRenew: false, canTurnOffAutoRenew: false, hasScheduledChange: false, canScheduleAtRenewal: false,
     },
   ],
   'spend-summary': [

@@ -107,4 +107,12 @@ describe('configuration', () => {
     expect(message).not.toContain('hunter2');
     expect(message).not.toContain('supersecret');
   });
+
+  it('reads when a marketplace order counts as stuck (minutes, default 120)', () => {
+    expect(loadConfig(base).marketplace).toEqual({ stuckOrderMinutes: 120 });
+    expect(loadConfig({ ...base, MARKETPLACE_STUCK_ORDER_MINUTES: '45' }).marketplace).toEqual({ stuckOrderMinutes: 45 });
+    expect(errorOf({ ...base, MARKETPLACE_STUCK_ORDER_MINUTES: 'soon' })).toBe('MARKETPLACE_STUCK_ORDER_MINUTES: expected a whole number of minutes');
+    expect(errorOf({ ...base, MARKETPLACE_STUCK_ORDER_MINUTES: '1' })).toBe('MARKETPLACE_STUCK_ORDER_MINUTES: expected at least 5 minutes');
+    expect(errorOf({ ...base, MARKETPLACE_STUCK_ORDER_MINUTES: '2.5' })).toBe('MARKETPLACE_STUCK_ORDER_MINUTES: expected a whole number of minutes');
+  });
 });

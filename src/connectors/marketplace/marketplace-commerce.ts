@@ -128,6 +128,7 @@ const ITEM_CACHE_MS = 10 * 60 * 1000;
 export class MarketplaceCommerce implements CommercePort, MarketplacePort {
   private readonly baseUrl: string;
   private tokens: MarketplaceTokenSource;
+  private failureListener: ((customerId: string, error: ConnectorError) => void) | undefined;
   private itemCache: { at: number; items: Map<string, Item> } | undefined;
 
   constructor(private readonly options: MarketplaceOptions) {
@@ -138,6 +139,15 @@ export class MarketplaceCommerce implements CommercePort, MarketplacePort {
   /** From now on, API tokens come from this source (the composition root: the stored connections). */
   useTokenSource(source: MarketplaceTokenSource): void {
     this.tokens = source;
+  }
+
+  /**
+   * Told of every 401 (the token expired or was revoked), whichever call got it, even when the
+   * caller swallows the error (RoutingCommerce's merged lists): the composition root marks the
+   * connection "needs attention".
+   */
+  onTokenExpired(listener: (customerId: string, error: ConnectorError) => void): void {
+    this.failureListener = listener;
   }
 
   // ---- CommercePort ------------------------------------------------------------------
@@ -388,7 +398,11 @@ export class MarketplaceCommerce implements CommercePort, MarketplacePort {
         throw transportFailure(SERVICE, error);
       }
       record(response.status);
-      if (!response.ok) throw marketplaceFailure(response.status, text, response.headers, token);
+      if (!response.ok) {
+        const failure = marketplaceFailure(response.status, text, response.headers, token);
+        if (failure.details.code === 'token-expired') this.failureListener?.(customerId, failure);
+        throw failure;
+      }
       return { status: response.status, body: text ? parseJson(text) : undefined };
     };
     if (options.retries === false) return attempt(1);
