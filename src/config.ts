@@ -100,6 +100,9 @@ const EnvSchema = z.object({
   SECRET_KEY_CURRENT: optionalText,
   /** Where browsers reach this bot: consent and sign-in redirects come back to {PUBLIC_URL}/api/consent/callback. */
   PUBLIC_URL: url,
+  /** Production: order non-Microsoft products through the Marketplace Platform too (tenants connect it with an API token). */
+  MARKETPLACE: bool(false),
+  MARKETPLACE_URL: url,
   /** A marketplace order in Processing longer than this raises one admin alert. */
   MARKETPLACE_STUCK_ORDER_MINUTES: z.coerce.number({ message: 'expected a whole number of minutes' }).int('expected a whole number of minutes').min(5, 'expected at least 5 minutes').max(43_200, 'expected at most 43200 minutes (30 days)').default(120),
   POLICY_CURRENCY: z.string().regex(/^[A-Z]{3}$/, 'expected a 3-letter currency code such as USD').default('USD'),
@@ -109,7 +112,7 @@ const EnvSchema = z.object({
 
 export type ConnectorsConfig =
   | { mode: 'sandbox' }
-  | { mode: 'production'; graph: { clientId: string; clientSecret: string }; partnerCenter: { clientId: string; clientSecret: string; partnerTenantId: string }; aws?: { appPrincipalArn: string } };
+  | { mode: 'production'; graph: { clientId: string; clientSecret: string }; partnerCenter: { clientId: string; clientSecret: string; partnerTenantId: string }; aws?: { appPrincipalArn: string }; marketplace?: { baseUrl?: string } };
 
 export interface PolicySeedConfig {
   currency: string;
@@ -208,6 +211,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       graph: { clientId: e.GRAPH_CLIENT_ID!, clientSecret: e.GRAPH_CLIENT_SECRET! },
       partnerCenter: { clientId: e.PARTNER_CENTER_CLIENT_ID!, clientSecret: e.PARTNER_CENTER_CLIENT_SECRET!, partnerTenantId: e.PARTNER_CENTER_TENANT_ID! },
       ...(e.AWS_PRINCIPAL_ARN ? { aws: { appPrincipalArn: e.AWS_PRINCIPAL_ARN } } : {}),
+      ...(e.MARKETPLACE ? { marketplace: e.MARKETPLACE_URL ? { baseUrl: e.MARKETPLACE_URL } : {} } : {}),
     };
   }
 

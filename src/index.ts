@@ -324,7 +324,7 @@ let testKeyring: Keyring | undefined;
 
 /** Production connectors, or the loopback emulators started here for local runs. */
 async function buildConnectors(config: ResolvedConfig, log: Logger): Promise<{ connectors: Connectors; sandbox?: Sandbox }> {
-  if (config.connectors.mode === 'production') return { connectors: createConnectors({ mode: 'production', graph: config.connectors.graph, partnerCenter: config.connectors.partnerCenter, ...(config.connectors.aws ? { aws: config.connectors.aws } : {}) }, log) };
+  if (config.connectors.mode === 'production') return { connectors: createConnectors({ mode: 'production', graph: config.connectors.graph, partnerCenter: config.connectors.partnerCenter, ...(config.connectors.aws ? { aws: config.connectors.aws } : {}), ...(config.connectors.marketplace ? { marketplace: { ...config.connectors.marketplace, routing: true } } : {}) }, log) };
   const { startSandbox } = await import('./sandbox/index.js');
   const sandbox = await startSandbox();
   log.info({ graph: sandbox.urls.graph, partnerCenter: sandbox.urls.partnerCenter }, 'sandbox connectors: loopback emulators with demo data');

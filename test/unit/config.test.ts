@@ -71,6 +71,9 @@ describe('configuration', () => {
     expect(message).not.toContain(short);
     expect(errorOf({ ...base, SECRET_KEYS: `a:${Buffer.alloc(32).toString('base64')},b:${Buffer.alloc(32, 1).toString('base64')}` })).toMatch(/^SECRET_KEY_CURRENT: /);
     expect(loadConfig(base).secretKeys).toBeUndefined();
+    expect(loadConfig({ ...prod, MARKETPLACE: 'true' }).connectors).toMatchObject({ mode: 'production', marketplace: {} });
+    expect(loadConfig({ ...prod, MARKETPLACE: 'true', MARKETPLACE_URL: 'https://marketplace.example.com/public/v1' }).connectors).toMatchObject({ marketplace: { baseUrl: 'https://marketplace.example.com/public/v1' } });
+    expect(errorOf({ ...prod, MARKETPLACE_URL: 'nope' })).toMatch(/^MARKETPLACE_URL: expected an absolute URL/);
   });
 
   it('checks the credentials each bot type needs', () => {
