@@ -10,12 +10,12 @@ import { DeliveryLedger } from '../storage/delivery-ledger.js';
 import { WorkQueues } from '../storage/queues.js';
 import type { TableStore } from '../storage/table-store.js';
 import { Messenger } from './messenger.js';
-import { DeliveryEngine, type DeliveryHooks, type OutboxMessage } from './outbox.js';
+import { DeliveryEngine, type DeliveryHooks, type OutboxJob } from './outbox.js';
 import { DeliveryRateLimiter } from './rate-limits.js';
 
 export interface Delivery {
   engine: DeliveryEngine;
-  worker: QueueWorker<OutboxMessage>;
+  worker: QueueWorker<OutboxJob>;
   ledger: DeliveryLedger;
   limiter: DeliveryRateLimiter;
 }
@@ -47,10 +47,10 @@ export function createDelivery(options: {
   visibilitySeconds?: number;
   claimMs?: number;
 }): Delivery {
-  const queue = new WorkQueues(options.storage, options.tablePrefix).queue<OutboxMessage>('notifications');
+  const queue = new WorkQueues(options.storage, options.tablePrefix).queue<OutboxJob>('notifications');
   const ledger = new DeliveryLedger(options.store, options.instanceName);
   const limiter = new DeliveryRateLimiter(options.share);
-  let worker: QueueWorker<OutboxMessage> | undefined;
+  let worker: QueueWorker<OutboxJob> | undefined;
   const engine = new DeliveryEngine({
     queue,
     ledger,
@@ -64,7 +64,7 @@ export function createDelivery(options: {
     ...(options.busyRetrySeconds !== undefined && { busyRetrySeconds: options.busyRetrySeconds }),
     ...(options.claimMs !== undefined && { claimMs: options.claimMs }),
   });
-  worker = new QueueWorker<OutboxMessage>({
+  worker = new QueueWorker<OutboxJob>({
     name: 'notifications',
     queue,
     handle: (message, attempt) => engine.handle(message, attempt),

@@ -28,6 +28,13 @@ interface Addressed {
 
 export type OutboxMessage = Addressed & ({ kind: 'card'; card: AdaptiveCard } | { kind: 'text'; text: string } | { kind: 'update'; activityId: string; card: AdaptiveCard });
 
+/**
+ * What the notifications queue holds: one message, or a batch of a fan-out's messages (one
+ * queue message for up to a hundred sends: queues get slow when they hold many thousands of
+ * messages, and each send still has its own ledger row, so a batch done twice sends each once).
+ */
+export type OutboxJob = OutboxMessage | { kind: 'batch'; key: string; messages: OutboxMessage[] };
+
 /** What actually talks to Teams (src/notify/messenger.ts). */
 export interface ProactiveSender {
   postCard(reference: Partial<ConversationReference>, card: AdaptiveCard): Promise<string | undefined>;
@@ -37,8 +44,12 @@ export interface ProactiveSender {
 
 export interface OutboxQueue {
   /** `delaySeconds`: the message stays invisible that long (the inline attempt's head start). */
-  send(message: OutboxMessage, delaySeconds?: number): Promise<void>;
+  send(job: OutboxJob, delaySeconds?: number): Promise<void>;
 }
+
+/** Most messages in one batch, and how many of a batch are sent side by side. */
+const BATCH_SIZE = 100;
+const BATCH_CONCURRENCY = 16;
 
 /** What an inline delivery achieved; when not sent, the queued copy will deliver it. */
 export interface DeliveryAttempt {
@@ -95,6 +106,34 @@ export class DeliveryEngine {
   }
 
   /**
+   * Accepts a fan-out (e.g. an alert to thousands of people): the messages go on the queue
+   * in batches of up to a hundred, grouped by tenant so each batch runs at its tenant's rate.
+   */
+  async enqueueMany(messages: readonly OutboxMessage[]): Promise<void> {
+    const byTenant = new Map<string, OutboxMessage[]>();
+    for (const message of messages) byTenant.set(message.tenantId, [...(byTenant.get(message.tenantId) ?? []), message]);
+    const batches: OutboxMessage[][] = [];
+    for (const group of byTenant.values()) {
+      let batch: OutboxMessage[] = [];
+      let chars = 0;
+      for (const message of group) {
+        const size = JSON.stringify(message).length;
+        if (size > MAX_MESSAGE_CHARS / 2) throw new RangeError(`Outbox message ${message.key} is too large for a batch (${size} characters)`);
+        if (batch.length === BATCH_SIZE || chars + size > MAX_MESSAGE_CHARS - 200) {
+          batches.push(batch);
+          batch = [];
+          chars = 0;
+        }
+        batch.push(message);
+        chars += size + 1;
+      }
+      if (batch.length) batches.push(batch);
+    }
+    for (const batch of batches) await this.deps.queue.send({ kind: 'batch', key: `batch|${batch[0]!.key}|${batch.length}`, messages: batch });
+    this.deps.nudge?.();
+  }
+
+  /**
    * Delivers a message now when it can, durably either way (write-ahead): the message goes
    * on the queue first, hidden for a minute, then this instance sends it at once under the
    * same ledger claim and rate limits a worker would use. When that works, the queued copy
@@ -135,8 +174,34 @@ export class DeliveryEngine {
   }
 
   /** The queue worker's handler: send once, or say when to try again. */
-  async handle(message: OutboxMessage, attempt: number): Promise<HandlerResult> {
-    return (await this.attempt(message, attempt, true)).result;
+  async handle(job: OutboxJob, attempt: number): Promise<HandlerResult> {
+    if (job.kind === 'batch') return this.handleBatch(job.messages);
+    return (await this.attempt(job, attempt, true)).result;
+  }
+
+  /**
+   * Sends a batch, a few at a time within the rate limits. A message that has to wait (429,
+   * Teams down, claimed elsewhere) goes back on the queue on its own with its delay, so the
+   * rest of the batch is not held up. If this instance dies midway, the batch comes back and
+   * the ledger skips what was already sent.
+   */
+  private async handleBatch(messages: OutboxMessage[]): Promise<HandlerResult> {
+    let next = 0;
+    const work = async () => {
+      while (next < messages.length) {
+        const message = messages[next++]!;
+        let result: HandlerResult;
+        try {
+          result = (await this.attempt(message, 0, true)).result;
+        } catch (error) {
+          this.deps.log.warn({ err: error, key: message.key }, 'batched delivery failed; queued on its own');
+          result = { retryAfterSeconds: 5 };
+        }
+        if ('retryAfterSeconds' in result) await this.deps.queue.send(message, result.retryAfterSeconds);
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(BATCH_CONCURRENCY, messages.length) }, work));
+    return { done: true };
   }
 
   private async attempt(message: OutboxMessage, attempt: number, queued: boolean): Promise<{ result: HandlerResult; sent: boolean; activityId?: string }> {
@@ -168,8 +233,12 @@ export class DeliveryEngine {
   }
 
   /** The queue gave up after too many attempts. */
-  async poisoned(message: OutboxMessage, error: unknown): Promise<void> {
-    await this.giveUp(message, `Sending kept failing: ${describe(error)}`);
+  async poisoned(job: OutboxJob, error: unknown): Promise<void> {
+    for (const message of job.kind === 'batch' ? job.messages : [job]) {
+      const claim = await this.deps.ledger.claim(message.tenantId, message.key, this.claimMs).catch(() => 'busy' as const);
+      if (claim === 'sent' || claim === 'dead') continue;
+      await this.giveUp(message, `Sending kept failing: ${describe(error)}`);
+    }
   }
 
   private async send(sender: ProactiveSender, reference: Partial<ConversationReference>, message: OutboxMessage): Promise<string | undefined> {

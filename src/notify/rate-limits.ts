@@ -21,10 +21,14 @@ export const TEAMS_LIMITS = {
   perTenant: [{ points: 50, ms: 1000 }] satisfies Window[],
 };
 
-/** One send: counted from when it was allowed, then moved to when it finished. */
+/** One send: counted as happening now while it is under way, then at when it finished. */
 interface Send {
   at: number;
+  pending: boolean;
 }
+
+/** While a window is full of sends still under way, look again this soon. */
+const PENDING_POLL_MS = 10;
 
 /** Send times per key within the longest window; a key with none left is forgotten. */
 class SlidingLog {
@@ -41,8 +45,12 @@ class SlidingLog {
     let wait = 0;
     for (const window of this.windows) {
       const allowed = Math.max(1, Math.floor(window.points * share));
-      const inWindow = log.filter((send) => send.at > now - window.ms).map((send) => send.at).sort((a, b) => a - b);
-      if (inWindow.length >= allowed) wait = Math.max(wait, inWindow[inWindow.length - allowed]! + window.ms - now + 1);
+      // A send under way may reach Teams any moment: it counts in every window until it is done.
+      const inWindow = log.filter((send) => send.pending || send.at > now - window.ms).map((send) => (send.pending ? Infinity : send.at)).sort((a, b) => a - b);
+      if (inWindow.length >= allowed) {
+        const blocker = inWindow[inWindow.length - allowed]!;
+        wait = Math.max(wait, blocker === Infinity ? PENDING_POLL_MS : blocker + window.ms - now + 1);
+      }
     }
     return wait;
   }
@@ -56,7 +64,7 @@ class SlidingLog {
   private prune(key: string, now: number): Send[] {
     const log = this.times.get(key);
     if (!log) return [];
-    const kept = log.filter((send) => send.at > now - this.longest);
+    const kept = log.filter((send) => send.pending || send.at > now - this.longest);
     if (kept.length === 0) this.times.delete(key);
     else this.times.set(key, kept);
     return kept;
@@ -76,9 +84,10 @@ export class DeliveryRateLimiter {
 
   /**
    * Waits until a message to this conversation fits every limit and counts it; call the
-   * returned `sent` once it has gone. The send is then counted from when it finished: Teams
-   * counts when the message arrived, which is between the two, so the next send is held
-   * back until a full window after the last one could have arrived.
+   * returned `sent` once it has gone (also when it failed). Until then it counts in every
+   * window, then from when it finished: Teams counts when the message arrived, which is
+   * between the two, so the next send is held back until a full window after the last one
+   * could have arrived.
    */
   async acquire(tenantId: string, conversationId: string): Promise<{ waitedMs: number; sent(): void }> {
     let waited = 0;
@@ -88,10 +97,16 @@ export class DeliveryRateLimiter {
       const wait = Math.max(this.tenants.waitMs(tenantId, now, share), this.conversations.waitMs(`${tenantId}|${conversationId}`, now, share));
       if (wait === 0) {
         // Checked and recorded with no await in between: one event loop turn, so no other send slips in.
-        const send: Send = { at: now };
+        const send: Send = { at: now, pending: true };
         this.tenants.record(tenantId, send);
         this.conversations.record(`${tenantId}|${conversationId}`, send);
-        return { waitedMs: waited, sent: () => void (send.at = Math.max(send.at, Date.now())) };
+        return {
+          waitedMs: waited,
+          sent: () => {
+            send.at = Math.max(send.at, Date.now());
+            send.pending = false;
+          },
+        };
       }
       waited += wait;
       await new Promise((resolve) => setTimeout(resolve, wait));

@@ -141,6 +141,23 @@ describe('the outbox', () => {
     expect(await first.ledger.status(TENANT, 'orphan-1')).toMatchObject({ status: 'sent', attempts: 2 });
   });
 
+  it('sends a fan-out enqueued in batches once each, within the limits, also when a batch is enqueued twice', async () => {
+    const OTHER = 'aaaaaaaa-1111-4111-8111-000000000002';
+    const ids = Array.from({ length: 240 }, (_, i) => `fan-${i}`);
+    const tenantOf = (i: number) => (i % 3 === 0 ? OTHER : TENANT);
+    for (const [i, id] of ids.entries()) await addConversation(id, tenantOf(i));
+    connector.enforceTeamsLimits = true;
+    const throttledBefore = connector.throttled;
+    const messages = ids.map((id, i) => text(`fan|${id}`, id, tenantOf(i)));
+    // A fan-out enqueued twice (a retried job): each message still goes out once.
+    await first.engine.enqueueMany(messages);
+    await first.engine.enqueueMany(messages.slice(0, 50));
+    await until(() => ids.every((id) => sentTo(id).length >= 1), 'every conversation of the fan-out', 30_000);
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    for (const id of ids) expect(sentTo(id), id).toHaveLength(1);
+    expect(connector.throttled - throttledBefore).toBe(0);
+  });
+
   it('refuses a message too large for the queue before accepting it', async () => {
     const huge: OutboxMessage = { kind: 'text', key: 'huge', tenantId: TENANT, conversationId: 'burst', text: 'x'.repeat(50_000) };
     await expect(first.engine.enqueue(huge)).rejects.toThrow(/too large/);
