@@ -18,7 +18,7 @@ export interface ConnectionHandlerDeps {
 const ConnectionId = z.string().max(400).regex(/^(microsoft365|partner-center|marketplace|azure:[^\s]{1,380}|aws:\d{12})$/);
 const CheckData = z.object({ connectionId: z.union([ConnectionId, z.literal('')]).optional() }).passthrough();
 const DisconnectData = z.object({ connectionId: ConnectionId }).passthrough();
-const AzureData = z.object({ azureScope: z.string().max(400) }).passthrough();
+const AzureData = z.object({ azureScope: z.string().max(400), azureTagKey: z.string().max(200).optional() }).passthrough();
 const AwsData = z
   .object({
     awsAccountId: z.string().max(64).default(''),
@@ -27,6 +27,7 @@ const AwsData = z
     awsExternalId: z.string().max(1224).default(''),
     awsAccessKeyId: z.string().max(128).default(''),
     awsSecretAccessKey: z.string().max(128).default(''),
+    awsTagKey: z.string().max(200).default(''),
   })
   .passthrough();
 
@@ -76,7 +77,7 @@ export function connectionHandlers(d: ConnectionHandlerDeps) {
       if (!actor) return refuseInvoke(context, UNKNOWN_ACTOR);
       const parsed = AzureData.safeParse(data);
       if (!parsed.success) return refuseInvoke(context, 'Enter a subscription id (a GUID) or a billing account scope, up to 400 characters.');
-      const result = await d.connections.addAzureScope(actor, parsed.data.azureScope);
+      const result = await d.connections.addAzureScope(actor, parsed.data.azureScope, parsed.data.azureTagKey);
       if (!result.ok) return refuseInvoke(context, result.message, result.status === 403 ? 403 : 400);
       return answerWithOverview(context, { text: result.message, color: result.value.state === 'connected' ? 'Good' : 'Warning' });
     },
@@ -91,7 +92,7 @@ export function connectionHandlers(d: ConnectionHandlerDeps) {
         f.awsAuth === 'access-key'
           ? { accountId: f.awsAccountId, kind: 'access-key' as const, accessKeyId: f.awsAccessKeyId, secretAccessKey: f.awsSecretAccessKey }
           : { accountId: f.awsAccountId, kind: 'assume-role' as const, roleArn: f.awsRoleArn, externalId: f.awsExternalId };
-      const result = await d.connections.addAwsAccount(actor, input);
+      const result = await d.connections.addAwsAccount(actor, { ...input, tagKey: f.awsTagKey });
       if (!result.ok) return refuseInvoke(context, result.message, result.status === 403 ? 403 : 400);
       return answerWithOverview(context, { text: result.message, color: result.value.state === 'connected' ? 'Good' : 'Warning' });
     },

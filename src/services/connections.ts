@@ -255,19 +255,21 @@ export class ConnectionService {
 
   // ---- Azure and AWS --------------------------------------------------------------------
 
-  async addAzureScope(actor: Person & { aadObjectId: string }, scopeText: unknown): Promise<Outcome<Connection>> {
+  async addAzureScope(actor: Person & { aadObjectId: string }, scopeText: unknown, tagKeyText?: unknown): Promise<Outcome<Connection>> {
     if (!(await this.d.roles.isAdmin(actor))) return { ok: false, message: ONLY_ADMINS, status: 403 };
     if (!this.d.azureCost) return { ok: false, message: 'Azure cost connections are not available in this installation.', status: 400 };
     const parsed = parseAzureScope(typeof scopeText === 'string' ? scopeText : '');
     if (!parsed.ok) return { ok: false, message: parsed.message, status: 400 };
     const scope = parsed.scope;
+    const tag = parseTagKey(tagKeyText);
+    if (!tag.ok) return { ok: false, message: tag.message, status: 400 };
     const check = await this.d.azureCost.checkHealth({ tenantId: actor.tenantId, scope });
-    const connection = await this.saveChecked({ tenantId: actor.tenantId, id: `azure:${scope}`, kind: 'azure', label: scope, details: { scope } }, actor, check);
+    const connection = await this.saveChecked({ tenantId: actor.tenantId, id: `azure:${scope}`, kind: 'azure', label: scope, details: { scope, ...(tag.tagKey ? { tagKey: tag.tagKey } : {}) } }, actor, check);
     await this.auditAs(actor.tenantId, actor.aadObjectId, 'connection.azure.added', connection.id, { scope, healthy: check.ok });
     return { ok: true, value: connection, message: check.ok ? `Azure ${scope} is connected: a one-day cost query worked.` : `Azure ${scope} was added, but it does not work yet: ${check.problem} ${check.fix}` };
   }
 
-  async addAwsAccount(actor: Person & { aadObjectId: string }, input: AwsAccountInput): Promise<Outcome<Connection>> {
+  async addAwsAccount(actor: Person & { aadObjectId: string }, input: AwsAccountInput & { tagKey?: unknown }): Promise<Outcome<Connection>> {
     if (!(await this.d.roles.isAdmin(actor))) return { ok: false, message: ONLY_ADMINS, status: 403 };
     if (!this.d.awsCost) return { ok: false, message: 'AWS cost connections are not available in this installation.', status: 400 };
     const valid = validateAwsAccountInput(input);
@@ -278,6 +280,9 @@ export class ConnectionService {
       credentials.kind === 'access-key'
         ? { accountId, credentialKind: 'access-key', keyHint: `…${credentials.accessKeyId.slice(-4)}` }
         : { accountId, credentialKind: 'assume-role', roleArn: credentials.roleArn };
+    const tag = parseTagKey(input.tagKey);
+    if (!tag.ok) return { ok: false, message: tag.message, status: 400 };
+    if (tag.tagKey) details.tagKey = tag.tagKey;
     const connection = await this.saveChecked({ tenantId: actor.tenantId, id: `aws:${accountId}`, kind: 'aws', label: accountId, details }, actor, check, JSON.stringify(credentials));
     await this.auditAs(actor.tenantId, actor.aadObjectId, 'connection.aws.added', connection.id, { ...details, healthy: check.ok });
     return { ok: true, value: connection, message: check.ok ? `AWS account ${accountId} is connected: a one-day cost query worked.` : `AWS account ${accountId} was added, but it does not work yet: ${check.problem} ${check.fix}` };
@@ -612,6 +617,14 @@ export class ConnectionService {
   private async auditAs(tenantId: string, actorId: string, action: string, target: string, after?: unknown, before?: unknown): Promise<void> {
     await this.d.audit.record({ tenantId, actorId, action, target, ...(before !== undefined ? { before } : {}), ...(after !== undefined ? { after } : {}) });
   }
+}
+
+/** An optional cost tag to group by: Azure and AWS tag keys, without characters either refuses. */
+function parseTagKey(value: unknown): { ok: true; tagKey?: string } | { ok: false; message: string } {
+  const text = typeof value === 'string' ? value.trim() : '';
+  if (!text) return { ok: true };
+  if (!/^[\p{L}\p{N} _.:=+\-@]{1,128}$/u.test(text)) return { ok: false, message: 'A tag to group costs by is 1-128 letters, digits, spaces and _ . : = + - @ (for example "environment" or "cost-center").' };
+  return { ok: true, tagKey: text };
 }
 
 function stateOf(connection: Connection | undefined): Pick<ConnectionRow, 'state'> & { connection?: Connection } {

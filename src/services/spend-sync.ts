@@ -214,9 +214,11 @@ export class SpendSyncService implements SpendSync {
     const costTypes = this.options.azureEffectiveCost ? (['ActualCost', 'AmortizedCost'] as const) : (['ActualCost'] as const);
     for (const costType of costTypes) {
       // The connector splits the window into one query per month and follows each nextLink.
-      for await (const page of azure.dailyCost({ tenantId: connection.tenantId, scope }, { from: window.from, to: addDays(window.to, -1) }, { costType })) {
+      // Grouped by a tag too when the admin named one for this connection (budgets by tag need it).
+      const tagKey = connection.details.tagKey || undefined;
+      for await (const page of azure.dailyCost({ tenantId: connection.tenantId, scope }, { from: window.from, to: addDays(window.to, -1) }, { costType, ...(tagKey ? { tagKey } : {}) })) {
         pages++;
-        for (const row of normalizeAzureQuery(page, { billingAccountId: owner.billingAccountId, subAccountId: owner.subAccountId, costType })) rows.push(row);
+        for (const row of normalizeAzureQuery(page, { billingAccountId: owner.billingAccountId, subAccountId: owner.subAccountId, costType, ...(tagKey ? { tagKey } : {}) })) rows.push(row);
       }
     }
     return { rows, pages, calls: azure.calls - callsBefore, estimatedDays: [] };
@@ -232,9 +234,10 @@ export class SpendSyncService implements SpendSync {
     const rows: FocusCostRow[] = [];
     const estimatedDays: Day[] = [];
     let pages = 0;
-    for await (const page of aws.dailyCost({ accountId: owner.subAccountId, credentials }, { start: window.from, endExclusive: window.to })) {
+    const tagKey = connection.details.tagKey || undefined;
+    for await (const page of aws.dailyCost({ accountId: owner.subAccountId, credentials }, { start: window.from, endExclusive: window.to }, tagKey ? { tagKey } : {})) {
       pages++;
-      const normalized = normalizeAwsPage(page, { billingAccountId: owner.billingAccountId, subAccountId: owner.subAccountId });
+      const normalized = normalizeAwsPage(page, { billingAccountId: owner.billingAccountId, subAccountId: owner.subAccountId, ...(tagKey ? { tagKey } : {}) });
       for (const row of normalized.rows) rows.push(row);
       for (const status of normalized.days) if (status.estimated) estimatedDays.push(status.day);
     }

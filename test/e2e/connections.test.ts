@@ -216,6 +216,8 @@ describe('Azure cost scopes', () => {
       const click = await chat(DEMO.alex).click('addAzureScope', { azureScope });
       expect(click.body).toMatchObject({ statusCode: 400 });
     }
+    const badTag = await chat(DEMO.alex).click('addAzureScope', { azureScope: AZURE_SUBSCRIPTIONS.development, azureTagKey: '<b>env</b>' });
+    expect(badTag.body).toMatchObject({ statusCode: 400, value: { message: expect.stringContaining('A tag to group costs by') } });
     const ids = (await harness.qm.connectionStore.list(DEMO_TENANT_ID)).map((c) => c.id);
     expect(ids.filter((id) => id.startsWith('azure:'))).toHaveLength(3);
   });

@@ -6,7 +6,7 @@ import { randomBytes } from 'node:crypto';
 import { beforeEach, describe, expect, inject, it } from 'vitest';
 import type { AwsCredentialInput } from '../../src/connectors/ports.js';
 import { addDays } from '../../src/domain/spend/periods.js';
-import { AWS_ACCOUNTS, AWS_SANDBOX_KEYS, AWS_SANDBOX_ROLE, AZURE_SUBSCRIPTIONS, DEMO_TENANT_ID } from '../../src/sandbox/index.js';
+import { AWS_ACCOUNTS, AWS_SANDBOX_KEYS, AWS_SANDBOX_ROLE, AZURE_SUBSCRIPTIONS, AZURE_TAG_KEY, DEMO_TENANT_ID } from '../../src/sandbox/index.js';
 import { generateKeyText, parseKeyring, SecretBox } from '../../src/security/secret-box.js';
 import type { ConnectionNotice } from '../../src/services/connections.js';
 import { SpendSyncService, STALE_ALERT_KIND, SYNC_ALERT_KIND } from '../../src/services/spend-sync.js';
@@ -113,6 +113,20 @@ describe('spend sync', () => {
     expect(w.evaluations).toEqual([DEMO_TENANT_ID]);
     expect((await w.connections.get(DEMO_TENANT_ID, AZURE_ID))?.lastUsedAt).toBe(NOW.toISOString());
     expect(sandbox.logLines.some((line) => line.includes('spend sync done (API calls = the minimum'))).toBe(true);
+  });
+
+  it('groups by the tag an admin named for a connection, so budgets by tag find their rows', async () => {
+    const azure = (await w.connections.get(DEMO_TENANT_ID, AZURE_ID))!;
+    await w.connections.update(azure, { details: { ...azure.details, tagKey: AZURE_TAG_KEY } });
+    const aws = (await w.connections.get(DEMO_TENANT_ID, AWS_KEY_ID))!;
+    await w.connections.update(aws, { details: { ...aws.details, tagKey: 'CostCenter' } });
+    const report = await w.instance().syncTenant(DEMO_TENANT_ID, { now: NOW });
+    expect(report.connections.every((c) => c.ok)).toBe(true);
+    const rows = await w.rows.rows(DEMO_TENANT_ID, { from: addDays(TODAY, -10), to: TODAY });
+    const azureRows = rows.filter((r) => r.SubAccountId === AZURE_SUBSCRIPTIONS.production);
+    expect(azureRows.some((r) => r.Tags[AZURE_TAG_KEY])).toBe(true);
+    const awsRows = rows.filter((r) => r.SubAccountId === AWS_ACCOUNTS.main);
+    expect(new Set(awsRows.map((r) => r.Tags.CostCenter ?? '')).size).toBeGreaterThan(1);
   });
 
   it('runs once a day per connection; a re-sync (sync now) writes nothing new', async () => {
