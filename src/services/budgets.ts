@@ -12,7 +12,7 @@ import { ConcurrencyError } from '../storage/errors.js';
 import type { SettingsRepository } from '../storage/settings.js';
 import type { Actor } from './requests.js';
 import type { RoleService } from './roles.js';
-import type { CostRowQuery, CostRowReader } from './spend-contracts.js';
+import { providerForecastFor, type CostRowQuery, type CostRowReader } from './spend-contracts.js';
 
 /** What the budget form sends, as typed (all text: the card can be forged, so nothing is trusted). */
 export interface BudgetFormInput {
@@ -129,7 +129,8 @@ export class BudgetService {
     const lines: BudgetStatusLine[] = [];
     for (const { budget, etag } of budgets) {
       const rows = await this.rowsFor(actor.tenantId, budget, now);
-      lines.push({ budget, etag, evaluation: budgetStatus(budget, rows, now, { includePartialDays: true }) });
+      const providerForecast = await providerForecastFor(this.deps.rows, actor.tenantId, budget);
+      lines.push({ budget, etag, evaluation: budgetStatus(budget, rows, now, { includePartialDays: true, ...(providerForecast ? { providerForecast } : {}) }) });
     }
     return { ok: true, lines, ...(settings.alertChannelName ? { alertChannelName: settings.alertChannelName } : {}) };
   }

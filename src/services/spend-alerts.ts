@@ -13,7 +13,7 @@ import type { AlertLedger } from '../storage/alert-ledger.js';
 import type { BudgetRepository, StoredBudget } from '../storage/budgets.js';
 import type { SettingsRepository } from '../storage/settings.js';
 import { budgetRowQuery } from './budgets.js';
-import type { CostRowQuery, CostRowReader, SpendEvaluator } from './spend-contracts.js';
+import { providerForecastFor, type CostRowQuery, type CostRowReader, type SpendEvaluator } from './spend-contracts.js';
 
 export interface ServiceSpend {
   serviceName: string;
@@ -104,7 +104,9 @@ export class SpendAlertService implements SpendEvaluator {
 
   private async evaluateBudget(tenantId: string, budget: StoredBudget, channelId: string | undefined, rows: FocusCostRow[], now: Date): Promise<number> {
     const { ledger } = this.deps;
-    const evaluation = budgetStatus(budget, rows, now); // complete days only: a partial day never fires
+    const providerForecast = await providerForecastFor(this.deps.rows, tenantId, budget);
+    // Complete days only: a partial day never fires. AWS's own forecast where it applies.
+    const evaluation = budgetStatus(budget, rows, now, providerForecast ? { providerForecast } : {});
     const sent = new Set<string>();
     for (const threshold of evaluation.thresholds.filter((t) => t.crossed)) {
       const key = budgetAlertKey(budget.id, evaluation.period, threshold);

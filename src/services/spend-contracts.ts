@@ -18,6 +18,16 @@ export interface CostRowReader {
   rows(tenantId: string, query: CostRowQuery): Promise<FocusCostRow[]>;
   /** The last complete sync per connection of the tenant (for "data as of" and staleness). */
   freshness(tenantId: string): Promise<{ connectionId: string; provider: ProviderName; subAccountId: string; syncedAt: string; lastCompleteDay?: Day }[]>;
+  /** The provider's own forecast for one account from its last sync (AWS GetCostForecast), when it gave one. */
+  providerForecast?(tenantId: string, provider: ProviderName, subAccountId: string): Promise<ProviderForecast | undefined>;
+}
+
+/** A provider's forecast of the spend in [from, to). */
+export interface ProviderForecast {
+  from: Day;
+  to: Day;
+  amount: string;
+  currency: string;
 }
 
 export interface SyncReport {
@@ -47,4 +57,14 @@ export interface SpendEvaluator {
 export interface SpendSync {
   /** Syncs every cost connection of the tenant (the lease makes it once per connection per day unless forced). */
   syncTenant(tenantId: string, options: { now?: Date; force?: boolean }): Promise<SyncReport>;
+}
+
+/**
+ * The provider forecast that applies to a budget: AWS's own, for a monthly budget on exactly
+ * one AWS account (no service or tag filter, which GetCostForecast was not asked for).
+ */
+export async function providerForecastFor(reader: CostRowReader, tenantId: string, budget: { period: string; scope: { provider?: ProviderName; subAccountId?: string; serviceName?: string; tag?: unknown } }): Promise<ProviderForecast | undefined> {
+  const { scope } = budget;
+  if (budget.period !== 'month' || scope.provider !== 'AWS' || !scope.subAccountId || scope.serviceName || scope.tag || !reader.providerForecast) return undefined;
+  return reader.providerForecast(tenantId, 'AWS', scope.subAccountId);
 }

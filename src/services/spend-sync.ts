@@ -21,7 +21,7 @@ import { awsFailure, CE_SERVICE, healthAdvice as awsAdvice } from '../connectors
 import { healthAdvice as azureAdvice, toConnectorError } from '../connectors/azure-cost/azure-cost-errors.js';
 import { ConnectorError, type AwsCostPort, type AwsCredentialInput, type AzureCostPort, type HealthCheck } from '../connectors/ports.js';
 import { CostDataError, normalizeAwsPage, normalizeAzureQuery, type FocusCostRow, type ProviderName } from '../domain/spend/focus.js';
-import { addDays, dayOf, firstIncompleteDay, periodContaining, type Day } from '../domain/spend/periods.js';
+import { addDays, dayOf, firstIncompleteDay, nextPeriod, periodContaining, type Day } from '../domain/spend/periods.js';
 import type { AlertLedger } from '../storage/alert-ledger.js';
 import type { Connection, ConnectionRepository } from '../storage/connections.js';
 import type { CostRowStore, SyncState, WriteCounts } from '../storage/cost-rows.js';
@@ -168,6 +168,8 @@ export class SpendSyncService implements SpendSync {
       syncedFrom: previous?.syncedFrom && previous.syncedFrom < window.from ? previous.syncedFrom : window.from,
       lastAttemptAt: now.toISOString(),
     };
+    const providerForecast = provider === 'AWS' ? await this.awsForecast(connection, now) : undefined;
+    if (providerForecast) state.providerForecast = providerForecast;
     await this.d.rows.saveSyncState(tenantId, state);
     await this.markHealthy(connection, now);
     this.d.log.info(
@@ -245,6 +247,27 @@ export class SpendSyncService implements SpendSync {
   }
 
   // ---- failures, alerts, connection state ------------------------------------------------
+
+  /**
+   * AWS's own forecast for the rest of this month (GetCostForecast: from today, so the
+   * estimated days and today are its to predict). One extra call a day; where it is not
+   * available (a new account, too little history) the budgets keep the run-rate forecast.
+   */
+  private async awsForecast(connection: Connection, now: Date): Promise<SyncState['providerForecast']> {
+    const aws = this.d.awsCost;
+    if (!aws) return undefined;
+    const today = dayOf(now);
+    const to = nextPeriod(periodContaining('month', today)).start;
+    try {
+      const credentials = await this.d.awsCredentials(connection.tenantId, connection.id);
+      if (!credentials) return undefined;
+      const forecast = await aws.forecast({ accountId: connection.details.accountId ?? connection.label, credentials }, { start: today, endExclusive: to });
+      return forecast ? { from: today, to, amount: forecast.amount, currency: forecast.currency } : undefined;
+    } catch (error) {
+      this.d.log.info({ tenantId: connection.tenantId, connection: connection.id, err: { name: (error as Error)?.name, message: (error as Error)?.message } }, 'no AWS forecast; budgets use the run-rate');
+      return undefined;
+    }
+  }
 
   private failureOf(connection: Connection, error: unknown): SyncFailure {
     if (error instanceof CostDataError) {

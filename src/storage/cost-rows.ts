@@ -175,6 +175,8 @@ export interface SyncState {
   lastAttemptAt: string;
   /** What the last attempt hit; absent after a success. */
   lastError?: { code: string; problem: string };
+  /** The provider's own forecast (AWS GetCostForecast) for [from, to), as of the last sync. */
+  providerForecast?: { from: Day; to: Day; amount: string; currency: string };
 }
 
 type SyncStateEntity = {
@@ -185,6 +187,7 @@ type SyncStateEntity = {
   SyncedFrom: string;
   LastAttemptAt: string;
   LastError: string;
+  ProviderForecast?: string;
 };
 
 export class CostRowStore extends TableRepository<SyncStateEntity> implements CostRowReader {
@@ -272,6 +275,10 @@ export class CostRowStore extends TableRepository<SyncStateEntity> implements Co
     return states;
   }
 
+  async providerForecast(tenantId: string, provider: ProviderName, subAccountId: string): Promise<SyncState['providerForecast']> {
+    return (await this.syncStates(tenantId)).find((state) => state.provider === provider && state.subAccountId === subAccountId)?.providerForecast;
+  }
+
   async syncState(tenantId: string, connectionId: string): Promise<SyncState | undefined> {
     const row = await this.getRow(syncPartition(tenantId), connectionId);
     return row && toSyncState(row.rowKey, row.value);
@@ -287,6 +294,7 @@ export class CostRowStore extends TableRepository<SyncStateEntity> implements Co
       SyncedFrom: state.syncedFrom ?? '',
       LastAttemptAt: state.lastAttemptAt,
       LastError: state.lastError ? JSON.stringify(state.lastError) : '',
+      ProviderForecast: state.providerForecast ? JSON.stringify(state.providerForecast) : '',
     });
   }
 
@@ -322,5 +330,6 @@ function toSyncState(connectionId: string, e: SyncStateEntity): SyncState {
     ...(e.SyncedFrom ? { syncedFrom: e.SyncedFrom } : {}),
     lastAttemptAt: e.LastAttemptAt,
     ...(e.LastError ? { lastError: JSON.parse(e.LastError) as { code: string; problem: string } } : {}),
+    ...(e.ProviderForecast ? { providerForecast: JSON.parse(e.ProviderForecast) as NonNullable<SyncState['providerForecast']> } : {}),
   };
 }

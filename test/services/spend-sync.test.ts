@@ -95,7 +95,7 @@ describe('spend sync', () => {
       expect(aws.minimumCalls).toBeGreaterThan(50);
       expect(aws.calls).toBe(aws.minimumCalls);
     }
-    expect(sandbox.sandbox.state.countRequests({ service: 'costExplorer', status: 200 })).toBe(byId(report, AWS_KEY_ID).calls + byId(report, AWS_ROLE_ID).calls);
+    expect(sandbox.sandbox.state.countRequests({ service: 'costExplorer', status: 200, route: 'GetCostAndUsage' })).toBe(byId(report, AWS_KEY_ID).calls + byId(report, AWS_ROLE_ID).calls);
 
     const rows = await w.rows.rows(DEMO_TENANT_ID, { from: addDays(TODAY, -90), to: addDays(TODAY, 1) });
     const production = rows.filter((r) => r.SubAccountId === AZURE_SUBSCRIPTIONS.production);
@@ -110,6 +110,8 @@ describe('spend sync', () => {
     const freshness = await w.rows.freshness(DEMO_TENANT_ID);
     expect(freshness.find((f) => f.connectionId === AWS_KEY_ID)).toMatchObject({ syncedAt: NOW.toISOString(), lastCompleteDay: addDays(TODAY, -2) });
     expect(freshness.find((f) => f.connectionId === AZURE_ID)).toMatchObject({ lastCompleteDay: addDays(TODAY, -1) });
+    // AWS's own forecast for the rest of the month, for monthly budgets on one account.
+    expect(await w.rows.providerForecast(DEMO_TENANT_ID, 'AWS', AWS_ACCOUNTS.main)).toMatchObject({ from: TODAY, to: '2026-04-01', currency: 'USD', amount: expect.stringMatching(/^\d+(\.\d+)?$/) });
     expect(w.evaluations).toEqual([DEMO_TENANT_ID]);
     expect((await w.connections.get(DEMO_TENANT_ID, AZURE_ID))?.lastUsedAt).toBe(NOW.toISOString());
     expect(sandbox.logLines.some((line) => line.includes('spend sync done (API calls = the minimum'))).toBe(true);

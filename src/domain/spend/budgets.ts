@@ -5,8 +5,8 @@
 
 import { checkMoney, formatAmount, parseAmount, type Money } from '../money.js';
 import { dailySpend, divideRounded, forecastPeriod, type PeriodForecast } from './forecast.js';
-import type { CostMetric, FocusCostRow, ProviderName } from './focus.js';
-import { dayOf, firstIncompleteDay, periodContaining, type Period, type PeriodKind } from './periods.js';
+import { costAmount, type CostMetric, type FocusCostRow, type ProviderName } from './focus.js';
+import { dayOf, firstIncompleteDay, periodContaining, periodIncludes, type Day, type Period, type PeriodKind } from './periods.js';
 
 export type BudgetPeriodKind = Exclude<PeriodKind, 'day'>;
 export type ThresholdKind = 'actual' | 'forecast';
@@ -271,6 +271,12 @@ export function budgetAlertsDue(evaluation: BudgetEvaluation, ledger: ReadonlySe
 export interface BudgetStatusOptions extends EvaluateOptions {
   /** BilledCost (what the invoice says, the default) or EffectiveCost (amortized). */
   metric?: CostMetric;
+  /**
+   * The provider's own forecast of [from, to) for the budget's scope (AWS GetCostForecast
+   * for one account). Used when it runs to the end of the period in the budget's currency:
+   * forecast = spend of the days before `from` + the provider's figure.
+   */
+  providerForecast?: { from: Day; to: Day; amount: string; currency: string };
 }
 
 /**
@@ -282,5 +288,16 @@ export function budgetStatus(budget: Budget, rows: readonly FocusCostRow[], now:
   const inScope = rows.filter((row) => rowInScope(budget.scope, row));
   const estimated = inScope.filter((row) => row.estimated).map((row) => row.ChargePeriodStart);
   const daily = dailySpend(inScope, options.metric ?? 'BilledCost', budget.amount.currency);
-  return evaluateBudget(budget, forecastPeriod(period, daily, budget.amount.currency, firstIncompleteDay(now, estimated)), options);
+  const forecast = forecastPeriod(period, daily, budget.amount.currency, firstIncompleteDay(now, estimated));
+  return evaluateBudget(budget, withProviderForecast(forecast, daily, options.providerForecast), options);
+}
+
+/** The run-rate forecast, replaced by the provider's own where it covers the rest of the period. */
+export function withProviderForecast(forecast: PeriodForecast, daily: ReadonlyMap<Day, bigint>, provider: BudgetStatusOptions['providerForecast']): PeriodForecast {
+  const currency = forecast.actual.currency;
+  if (!provider || provider.to !== forecast.period.end || provider.currency.toUpperCase() !== currency || !periodIncludes(forecast.period, provider.from)) return forecast;
+  let before = 0n;
+  for (const [day, amount] of daily) if (periodIncludes(forecast.period, day) && day < provider.from) before += amount;
+  const total = before + parseAmount(costAmount(provider.amount, currency), currency, { allowNegative: true });
+  return { ...forecast, forecast: { amount: formatAmount(total, currency), currency } };
 }

@@ -7,6 +7,7 @@ import {
   evaluateBudget,
   rowInScope,
   validateBudget,
+  withProviderForecast,
   type Budget,
   type BudgetInput,
 } from '../../../src/domain/spend/budgets.js';
@@ -250,5 +251,23 @@ describe('budgetStatus', () => {
     expect(status.period.start).toBe('2026-12-01');
     expect(status.actual.amount).toBe('0.00');
     expect(status.forecast).toBeNull();
+  });
+});
+
+describe('the provider’s own forecast (AWS GetCostForecast)', () => {
+  const month = { kind: 'month' as const, start: '2026-03-01', end: '2026-04-01' };
+  const base = { period: month, actual: { amount: '300.00', currency: 'USD' }, completeSpend: { amount: '200.00', currency: 'USD' }, completeDays: 2, remainingDays: 29, dailyRate: { amount: '100.00', currency: 'USD' }, forecast: { amount: '3100.00', currency: 'USD' } };
+  const daily = new Map([['2026-03-01', 10000n], ['2026-03-02', 10000n], ['2026-03-03', 10000n]]);
+
+  it('replaces the run-rate from its first day to the end of the period', () => {
+    const result = withProviderForecast(base as any, daily, { from: '2026-03-03', to: '2026-04-01', amount: '1234.5678', currency: 'usd' });
+    expect(result.forecast).toEqual({ amount: '1434.57', currency: 'USD' });
+    expect(result.actual).toEqual(base.actual);
+  });
+
+  it('is ignored when it does not reach the end of the period, or is in another currency', () => {
+    expect(withProviderForecast(base as any, daily, { from: '2026-03-03', to: '2026-03-20', amount: '10', currency: 'USD' }).forecast).toEqual(base.forecast);
+    expect(withProviderForecast(base as any, daily, { from: '2026-03-03', to: '2026-04-01', amount: '10', currency: 'EUR' }).forecast).toEqual(base.forecast);
+    expect(withProviderForecast(base as any, daily, undefined).forecast).toEqual(base.forecast);
   });
 });
