@@ -380,8 +380,8 @@ export function retryFulfilment(request: LicenseRequest, now: Date): Transition<
 export function statusText(request: LicenseRequest): string {
   const stage = currentStage(request);
   if (stage) return `Waiting for ${stage.label} (step ${request.stageIndex + 1} of ${request.stages.length})`;
-  if (request.status === 'approved') return 'Approved; the license will be assigned shortly';
-  if (request.status === 'fulfilling') return 'Approved; assigning the license now';
+  if (request.status === 'approved') return request.change ? 'Approved; the change will be made shortly' : 'Approved; the license will be assigned shortly';
+  if (request.status === 'fulfilling') return request.change ? 'Approved; making the change now' : 'Approved; assigning the license now';
   return request.outcome?.message ?? request.status;
 }
 

@@ -74,7 +74,8 @@ export class ApprovalService {
     await this.deps.notifications.refreshCards(request);
     if (event === 'approved') {
       await this.deps.enqueueFulfilment({ tenantId: request.tenantId, requestId: request.id });
-      await this.deps.notifications.tellRequester(request, `Your request ${request.id} for ${request.product.name} was approved. I'm assigning the license now.`);
+      const next = request.change ? "I'm making the change now." : "I'm assigning the license now.";
+      await this.deps.notifications.tellRequester(request, `Your request ${request.id} for ${request.product.name} was approved. ${next}`);
     } else if (event === 'stage-approved') {
       await this.deps.notifications.askApprovers(request);
     } else {
