@@ -10,11 +10,18 @@ type StateEntity = { Json: string };
 
 // A string property holds at most 64 KiB (32K UTF-16 characters).
 const MAX_JSON_CHARS = 32_000;
-/** Recently read items remembered to skip writing them back unchanged (most turns change no state). */
-const REMEMBERED_READS = 5_000;
+/**
+ * Items read or written lately are remembered for a short while: most turns read state and
+ * change none of it, and two table reads per turn were most of a simple turn's cost. Another
+ * instance's newer write stays unseen here for at most REMEMBER_MS; writes stay ETag-checked,
+ * so a stale copy is refused rather than written over newer state.
+ */
+const REMEMBERED_ITEMS = 5_000;
+const REMEMBER_MS = 30_000;
 
 export class TableTurnStateStorage extends TableRepository<StateEntity> implements Storage {
-  private readonly lastRead = new Map<string, { json: string; etag: string }>();
+  /** json null: the item does not exist. */
+  private readonly lastRead = new Map<string, { json: string | null; etag: string; at: number }>();
 
   constructor(store: TableStore) {
     super(store, 'State');
@@ -25,11 +32,14 @@ export class TableTurnStateStorage extends TableRepository<StateEntity> implemen
     await Promise.all(
       keys.map(async (key) => {
         const { partitionKey, rowKey } = splitKey(key);
-        const stored = await this.getRow(partitionKey, rowKey);
-        if (stored) {
-          items[key] = { ...JSON.parse(stored.value.Json), eTag: stored.etag };
-          this.remember(key, stored.value.Json, stored.etag);
+        const known = this.lastRead.get(key);
+        if (known && Date.now() - known.at < REMEMBER_MS) {
+          if (known.json !== null) items[key] = { ...JSON.parse(known.json), eTag: known.etag };
+          return;
         }
+        const stored = await this.getRow(partitionKey, rowKey);
+        if (stored) items[key] = { ...JSON.parse(stored.value.Json), eTag: stored.etag };
+        this.remember(key, stored ? stored.value.Json : null, stored?.etag ?? '');
       }),
     );
     return items;
@@ -51,10 +61,10 @@ export class TableTurnStateStorage extends TableRepository<StateEntity> implemen
     );
   }
 
-  private remember(key: string, json: string, etag: string): void {
+  private remember(key: string, json: string | null, etag: string): void {
     this.lastRead.delete(key);
-    this.lastRead.set(key, { json, etag });
-    if (this.lastRead.size > REMEMBERED_READS) this.lastRead.delete(this.lastRead.keys().next().value!);
+    this.lastRead.set(key, { json, etag, at: Date.now() });
+    if (this.lastRead.size > REMEMBERED_ITEMS) this.lastRead.delete(this.lastRead.keys().next().value!);
   }
 
   async delete(keys: string[]): Promise<void> {

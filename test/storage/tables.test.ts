@@ -110,6 +110,20 @@ describe('teams-ai turn state storage', () => {
     expect(await storage.read([key])).toEqual({});
   });
 
+  it('remembers reads for a moment, and refuses a write from a stale copy (another instance wrote meanwhile)', async () => {
+    const mine = new TableTurnStateStorage(store);
+    const theirs = new TableTurnStateStorage(store);
+    const key = 'tenant-1/conversations/19:shared@thread.tacv2';
+    await mine.write({ [key]: { count: 1 } });
+    const seen = await mine.read([key]);
+    const fresh = await theirs.read([key]);
+    await theirs.write({ [key]: { ...fresh[key], count: 2 } });
+    // Still the remembered copy here...
+    expect((await mine.read([key]))[key]).toMatchObject({ count: 1 });
+    // ...but writing from it is refused, never written over the newer state.
+    await expect(mine.write({ [key]: { ...seen[key], count: 5 } })).rejects.toBeInstanceOf(ConcurrencyError);
+  });
+
   it('insists on a tenant in every key', async () => {
     const storage = new TableTurnStateStorage(store);
     await expect(storage.write({ 'no-tenant': { a: 1 } })).rejects.toThrow(/must look like/);
