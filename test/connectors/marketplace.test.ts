@@ -49,7 +49,7 @@ describe('marketplace connector: CommercePort', () => {
     ]);
     expect(offers[0]).toEqual({
       offerId: mkt(MARKETPLACE_ITEMS.acrobatPro),
-      productId: 'PRD-1111-1111',
+      productId: MARKETPLACE_ITEMS.acrobatPro,
       skuId: MARKETPLACE_ITEMS.acrobatPro,
       availabilityId: '',
       name: 'Adobe Acrobat Pro for teams',

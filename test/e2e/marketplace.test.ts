@@ -3,7 +3,8 @@
 // fast): a Querying round trip on a card, a free vendor seat assigned without an order,
 // Change orders from `subscriptions`, a downsize outside Adobe's anniversary window
 // explained, a Failed order's reason told, a stuck order alerted once, PO numbers, the
-// Marketplace connection (token, 401 → needs attention) and refusals of forged cards.
+// Marketplace connection (token, 401 → needs attention), refusals of forged cards, and
+// two items of one vendor product (Acrobat, Creative Cloud) requested side by side.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEMO_TENANT_ID, DEMO_USERS, MARKETPLACE_AGREEMENTS, MARKETPLACE_ITEMS, MARKETPLACE_SUBSCRIPTIONS, MARKETPLACE_TOKENS, ZOOM_FAILURE_REASON } from '../../src/sandbox/index.js';
 import { BotHarness, cardOf, cardText, DEMO, type TestUser } from '../harness/bot-harness.js';
@@ -46,6 +47,28 @@ async function approveAll(id: string): Promise<void> {
 
 const orderQueryCards = (user: TestUser, id: string) => harness.sentTo(user).filter((a) => JSON.stringify(cardOf(a) ?? {}).includes('answerOrderQuery') && JSON.stringify(a).includes(id));
 const textsTo = (user: TestUser, part: string) => harness.sentTo(user).filter((a) => typeof a.text === 'string' && a.text.includes(part));
+
+describe('two items of one vendor product', () => {
+  it('lets Alex have open requests for Creative Cloud and Acrobat at once (both Adobe)', async () => {
+    // Creative Cloud has no free seat and costs more than the auto-approval limit: it stays pending.
+    const creativeCloudRequest = await submit(DEMO.alex, offer(MARKETPLACE_ITEMS.creativeCloud));
+    expect((await storedRequest(harness, creativeCloudRequest))?.status).toBe('pending');
+    // Still one open request per item: a second Creative Cloud request is refused.
+    const again = await chat(DEMO.alex).click('submitRequest', requestForm(offer(MARKETPLACE_ITEMS.creativeCloud)), `form-${Math.random()}`);
+    expect(cardText(again.body.value)).toContain(`already has an open request for Creative Cloud for teams — All Apps (${creativeCloudRequest})`);
+    // Acrobat, the same Adobe product id, is its own item: accepted beside it.
+    const acrobatRequest = await submit(DEMO.alex, offer(MARKETPLACE_ITEMS.acrobatPro));
+    expect((await storedRequest(harness, acrobatRequest))?.product.productId).toBe(MARKETPLACE_ITEMS.acrobatPro);
+    expect((await storedRequest(harness, creativeCloudRequest))?.product.productId).toBe(MARKETPLACE_ITEMS.creativeCloud);
+    expect((await storedRequest(harness, creativeCloudRequest))?.status).toBe('pending');
+    await waitForStatus(harness, acrobatRequest, 'completed'); // a free seat under the seeded policy
+
+    // Back to the seeded state for the tests below: Creative Cloud withdrawn, Alex's Acrobat seat given back.
+    await chat(DEMO.alex).click('cancelRequest', { requestId: creativeCloudRequest });
+    expect((await storedRequest(harness, creativeCloudRequest))?.status).toBe('cancelled');
+    acrobat().assignedEmails = acrobat().assignedEmails.filter((e) => e.toLowerCase() !== DEMO_USERS.alex.userPrincipalName.toLowerCase());
+  });
+});
 
 describe('the catalog', () => {
   it('lists marketplace products with their vendor and price beside the Microsoft ones', async () => {

@@ -422,7 +422,10 @@ const billingCycle = (period: string | undefined): 'monthly' | 'annual' => (peri
 function toOffer(item: Item): CatalogOffer {
   return {
     offerId: marketplaceOfferId(item.id),
-    productId: item.product.id,
+    // The item is the product as requests and policies see it: Acrobat and Creative Cloud
+    // share Adobe's product id but are separate things to ask for. Orders still find the
+    // agreement through the item's vendor product (createOrder reads the item).
+    productId: item.id,
     skuId: item.id,
     availabilityId: '',
     name: item.name,
