@@ -15,6 +15,8 @@ const VERBS = [
   'reclaimRemoveLicense', 'reclaimConfirmRemove', 'reclaimShow',
   'listSubscriptions', 'showSubscription', 'prepareSubscriptionChange', 'confirmSubscriptionChange',
   'answerOrderQuery', 'connectMarketplace', 'setMarketplacePo',
+  'showConnections', 'checkConnection', 'addAzureScope', 'addAwsAccount', 'askDisconnect', 'confirmDisconnect',
+  'showSpend', 'showBudgets', 'budgetForm', 'editBudget', 'saveBudget', 'deleteBudget',
   'noSuchVerb', '', '__proto__',
 ];
 
