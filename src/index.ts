@@ -182,7 +182,7 @@ export async function startQuartermaster(config: ResolvedConfig, log = createLog
   // License alerts (reclaim, renewals, seats): cards to every admin's 1:1 chat.
   const adminCards = new AdminCards({ messenger, conversations, roles, cards, log });
   const alertLedger = new AlertLedger(store);
-  const reclaim = new ReclaimService({ directory: connectors.directory, commerce: connectors.commerce, catalog, settings, roles, audit, locks: new ActionLocks(store), alerts: adminCards, log });
+  const reclaim = new ReclaimService({ directory: connectors.directory, commerce: connectors.commerce, ...(connectors.marketplace && { marketplace: connectors.marketplace }), catalog, settings, roles, audit, locks: new ActionLocks(store), alerts: adminCards, log });
   const renewalAlerts = new RenewalAlertService({ directory: connectors.directory, commerce: connectors.commerce, catalog, roles, ledger: alertLedger, alerts: adminCards, log });
   const seatWatch = new SeatWatchService({ directory: connectors.directory, catalog, roles, states: new SeatStates(store), alerts: adminCards, log });
   // Connections: secrets sealed with the configured keys (local mode: a key kept under .data/).

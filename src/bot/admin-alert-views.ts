@@ -1,6 +1,6 @@
 // What the reclaim, renewal and seat alert cards show: plain data from the services turned
 // into the data their templates bind (cards/reclaim*.json, renewal-alert.json, seat-alert.json).
-import type { ReclaimReport, ReclaimRow, RenewalAlert, SeatChange } from '../services/admin-alerts.js';
+import type { ReclaimReport, ReclaimRow, RenewalAlert, SeatChange, VendorReclaimRow } from '../services/admin-alerts.js';
 import type { SeatState } from '../domain/seat-alerts.js';
 
 /** Rows a reclaim card shows at most: Teams cards are limited in size, and long lists are not read. */
@@ -15,6 +15,8 @@ export interface ReclaimCardData {
   noteColor: Color;
   emptyText: string;
   rows: { userId: string; skuId: string; heading: string; productName: string; lastSignIn: string }[];
+  /** Vendor seats (marketplace): removed by taking the e-mail off the subscription. */
+  vendorRows: { subscriptionId: string; email: string; heading: string; productName: string; vendor: string; lastSignIn: string }[];
   moreText: string;
   subscriptions: { subscriptionId: string; text: string; suggestedQuantity: number }[];
 }
@@ -25,6 +27,10 @@ export interface ReclaimConfirmCardData {
   displayName: string;
   userPrincipalName: string;
   productName: string;
+  /** A vendor seat (marketplace): confirm sends subscriptionId + email instead of userId + skuId. */
+  vendorSeat: boolean;
+  subscriptionId: string;
+  email: string;
 }
 
 export interface RenewalAlertCardData {
@@ -55,9 +61,16 @@ export function lastSignInText(row: Pick<ReclaimRow, 'neverSignedIn' | 'lastSign
   return `${day(row.lastSignInAt)} (${row.daysInactive ?? '?'} days ago)`;
 }
 
+/** A vendor seat's "last sign-in": nobody in the directory has the e-mail, or as for a license. */
+export function vendorSignInText(row: VendorReclaimRow): string {
+  return row.inDirectory ? lastSignInText(row) : 'not in your directory (the seat holder left, or never existed)';
+}
+
 export function reclaimCardData(report: ReclaimReport, note?: { text: string; color?: Color }): ReclaimCardData {
   const shown = report.rows.slice(0, MAX_RECLAIM_ROWS);
-  const hidden = report.rows.length - shown.length;
+  const vendorAll = report.vendorRows ?? [];
+  const vendorShown = vendorAll.slice(0, Math.max(0, MAX_RECLAIM_ROWS - shown.length));
+  const hidden = report.rows.length - shown.length + vendorAll.length - vendorShown.length;
   return {
     title: 'Licenses to reclaim',
     subtitle: `People with a license who have not signed in for ${report.inactiveDays} days or more (as of ${day(report.generatedAt)}). Removing a license frees the seat for someone else; it does not lower the bill until the subscription has fewer seats.`,
@@ -70,6 +83,14 @@ export function reclaimCardData(report: ReclaimReport, note?: { text: string; co
       heading: `${row.displayName || row.userPrincipalName} (${row.userPrincipalName})`,
       productName: row.productName,
       lastSignIn: lastSignInText(row),
+    })),
+    vendorRows: vendorShown.map((row) => ({
+      subscriptionId: row.subscriptionId,
+      email: row.email,
+      heading: row.inDirectory && row.displayName ? `${row.displayName} (${row.email})` : row.email,
+      productName: row.productName,
+      vendor: row.vendor ?? 'Marketplace',
+      lastSignIn: vendorSignInText(row),
     })),
     moreText: hidden > 0 ? `...and ${hidden} more license${hidden === 1 ? '' : 's'}. Remove some above and the next ones appear here.` : '',
     subscriptions: report.subscriptions.map((s) => ({

@@ -21,6 +21,22 @@ export interface ReclaimHandlerDeps {
 // Graph object ids and skuIds are GUIDs; the sandbox's Playground ids are GUID-like.
 const GraphId = z.string().regex(/^[0-9A-Za-z-]{1,64}$/);
 const LicenseRef = z.object({ userId: GraphId, skuId: GraphId }).passthrough();
+// A vendor seat (marketplace): the subscription (SUB-...) and the e-mail holding the seat.
+const VendorSeatRef = z
+  .object({ subscriptionId: z.string().regex(/^[0-9A-Za-z-]{1,64}$/), email: z.string().max(254).regex(/^[^@\s<>"'`]+@[^@\s<>"'`]+$/) })
+  .passthrough();
+type Clicked = { kind: 'license'; userId: string; skuId: string } | { kind: 'vendor-seat'; subscriptionId: string; email: string };
+
+/** A Graph license row sends userId + skuId, a vendor seat row subscriptionId + email; anything else is refused. */
+function clickedRef(data: Record<string, unknown>): Clicked | undefined {
+  if ('subscriptionId' in data || 'email' in data) {
+    if ('userId' in data || 'skuId' in data) return undefined;
+    const vendor = VendorSeatRef.safeParse(data);
+    return vendor.success ? { kind: 'vendor-seat', subscriptionId: vendor.data.subscriptionId, email: vendor.data.email } : undefined;
+  }
+  const license = LicenseRef.safeParse(data);
+  return license.success ? { kind: 'license', userId: license.data.userId, skuId: license.data.skuId } : undefined;
+}
 
 const BAD_CARD = 'This card sent something I cannot use. Type **reclaim** for a fresh list.';
 const ONLY_ADMINS = 'Only admins can see licenses to reclaim. Type **help** to see the commands you can use.';
@@ -42,9 +58,9 @@ export function reclaimHandlers(d: ReclaimHandlerDeps) {
     const actor = actorOf(context);
     if (!actor) return void (await refuseInvoke(context, UNKNOWN_ACTOR));
     if (!(await d.roles.isAdmin(actor))) return void (await refuseInvoke(context, 'Only admins can remove licenses.', 403));
-    const parsed = LicenseRef.safeParse(data);
-    if (!parsed.success) return void (await refuseInvoke(context, BAD_CARD));
-    return { actor, ...parsed.data };
+    const ref = clickedRef(data);
+    if (!ref) return void (await refuseInvoke(context, BAD_CARD));
+    return { actor, ref };
   };
 
   return {
@@ -71,12 +87,17 @@ export function reclaimHandlers(d: ReclaimHandlerDeps) {
       const click = await clicked(context, data);
       if (!click) return 'refused';
       try {
-        const preview = await d.reclaim.previewRemoval(click.actor, click.userId, click.skuId);
+        const { ref } = click;
+        const preview = ref.kind === 'license' ? await d.reclaim.previewRemoval(click.actor, ref.userId, ref.skuId) : await d.reclaim.previewVendorRemoval(click.actor, ref.subscriptionId, ref.email);
         if (!preview.ok) {
           if (preview.outcome.kind === 'forbidden') return refuseInvoke(context, preview.outcome.message, 403);
           return replaceCard(context, await currentList(click.actor.tenantId, { text: preview.outcome.message, color: 'Warning' }));
         }
-        return replaceCard(context, d.cards.render('reclaim-confirm', preview));
+        const data =
+          'userId' in preview
+            ? { userId: preview.userId, skuId: preview.skuId, displayName: preview.displayName, userPrincipalName: preview.userPrincipalName, productName: preview.productName, vendorSeat: false, subscriptionId: '', email: '' }
+            : { userId: '', skuId: '', displayName: preview.displayName, userPrincipalName: preview.email, productName: preview.vendor ? `${preview.productName} (${preview.vendor})` : preview.productName, vendorSeat: true, subscriptionId: preview.subscriptionId, email: preview.email };
+        return replaceCard(context, d.cards.render('reclaim-confirm', data));
       } catch (error) {
         return refuseInvoke(context, connectorTrouble(error), 500);
       }
@@ -87,7 +108,8 @@ export function reclaimHandlers(d: ReclaimHandlerDeps) {
       const click = await clicked(context, data);
       if (!click) return 'refused';
       try {
-        const outcome = await d.reclaim.removeLicense(click.actor, click.userId, click.skuId);
+        const { ref } = click;
+        const outcome = ref.kind === 'license' ? await d.reclaim.removeLicense(click.actor, ref.userId, ref.skuId) : await d.reclaim.removeVendorSeat(click.actor, ref.subscriptionId, ref.email);
         if (outcome.kind === 'forbidden') return refuseInvoke(context, outcome.message, 403);
         return replaceCard(context, await currentList(click.actor.tenantId, { text: outcome.kind === 'removed' ? `Done. ${outcome.message}` : outcome.message, color: outcome.kind === 'removed' ? 'Good' : 'Warning' }));
       } catch (error) {

@@ -47,6 +47,20 @@ export function removableLine(view: SubscriptionView): string {
   return `${upTo}${seatsText(view.removable.seats)}, until ${utcTime(view.removable.until ?? view.commitmentEndDate)}`;
 }
 
+/** A marketplace subscription under an anniversary rule can end only inside the window; others (and Partner Center) at any time the rules allow. */
+function marketplaceCancelOpen(view: SubscriptionView): boolean {
+  const mkt = view.marketplace;
+  return !mkt || !mkt.downsizeOnlyAtAnniversary || !mkt.downsize || mkt.downsize.open;
+}
+
+/** When a marketplace subscription can be cancelled (Termination order), for the detail card. */
+export function cancelLine(view: SubscriptionView): string | undefined {
+  const mkt = view.marketplace;
+  if (!mkt) return undefined;
+  if (!mkt.downsizeOnlyAtAnniversary || !mkt.downsize) return 'Possible now, by a Termination order';
+  return mkt.downsize.open ? `Possible until ${mkt.downsize.closesAt.slice(0, 10)} (anniversary window), by a Termination order` : `Only within 14 days after ${mkt.downsize.opensAt.slice(0, 10)} (${mkt.vendor} rule)`;
+}
+
 function factsOf(view: SubscriptionView, removableTitle: string): { title: string; value: string }[] {
   return [
     { title: 'Seats', value: seatsLine(view) },
@@ -105,6 +119,7 @@ export function subscriptionDetailData(view: SubscriptionView, note?: DetailNote
     facts: [
       ...factsOf(view, 'Removable now'),
       ...(view.unitPrice ? [{ title: 'Price', value: `${formatMoney(view.unitPrice)} per seat per month` }] : []),
+      ...(active && cancelLine(view) ? [{ title: 'Cancel', value: cancelLine(view)! }] : []),
       { title: 'Subscription', value: view.id },
     ],
     note: note?.text ?? '',
@@ -113,10 +128,11 @@ export function subscriptionDetailData(view: SubscriptionView, note?: DetailNote
     suggestedSeats: suggested,
     // Every action is offered while it can apply; the rules are explained when one is tried.
     canChangeSeats: active,
-    // Marketplace subscriptions have no suspend, cancel from Teams or renewal schedules.
+    // Marketplace subscriptions have no suspend or renewal schedules; cancel is a Termination
+    // order, offered while the vendor allows it (otherwise the Cancel fact says when).
     canSuspend: active && !view.marketplace,
     canReactivate: view.status === 'suspended',
-    canCancel: active && !view.marketplace,
+    canCancel: active && marketplaceCancelOpen(view),
     canTurnOnAutoRenew: active && !view.autoRenewEnabled,
     canTurnOffAutoRenew: active && view.autoRenewEnabled,
     hasScheduledChange: active && view.scheduledQuantity !== undefined && !view.marketplace,

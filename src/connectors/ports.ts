@@ -219,6 +219,8 @@ export interface DirectoryUserSignIn {
   id: string;
   displayName: string;
   userPrincipalName: string;
+  /** The user's e-mail address, when it has one (vendor seats are assigned by e-mail). */
+  mail?: string;
   /** Latest sign-in, interactive or not (ISO); absent when the user never signed in. */
   lastSignInAt?: string;
   /** Graph skuIds the user holds. */

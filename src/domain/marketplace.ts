@@ -91,7 +91,7 @@ function safeTest(pattern: string, value: string): boolean {
 // Admins' changes to a marketplace subscription (instead of the new-commerce rules)
 // ---------------------------------------------------------------------------------------
 
-/** What the marketplace lets an admin do; suspend and renewal schedules do not exist there. */
+/** What the marketplace lets an admin do (cancel = a Termination order); suspend and renewal schedules do not exist there. */
 export function planVendorChange(
   terms: SubscriptionTerms & { scheduledQuantity?: number },
   subscriptionId: string,
@@ -118,7 +118,23 @@ export function planVendorChange(
       const quantity = terms.quantity - seats;
       return { ok: true, change: { subscriptionId, action, seats, before, after: { ...before, quantity } }, summary: `Remove ${seats} seat${seats === 1 ? '' : 's'}: ${terms.quantity} → ${quantity}, by a Change order to ${context.vendor} through the Marketplace.` };
     }
+    case 'cancel': {
+      // A Termination order: the vendor's anniversary rule applies to ending seats too.
+      if (terms.status !== 'active') return refuse(`This subscription is ${terms.status}; only an active subscription can be cancelled.`);
+      let until = '';
+      if (context.downsizeOnlyAtAnniversary && context.anniversaryDate) {
+        const window = downsizeWindow(context.anniversaryDate, now);
+        if (!window.open) return refuse(`${context.vendor} allows this subscription to be cancelled only within ${ANNIVERSARY_WINDOW_DAYS} days after its anniversary: only within 14 days after ${window.opensAt.slice(0, 10)} (until ${window.closesAt.slice(0, 10)}). Nothing was ordered; cancel it then, or turn off auto-renew to end it at the anniversary.`);
+        until = ` This is possible until ${window.closesAt.slice(0, 10)} (${context.vendor}'s anniversary window).`;
+      }
+      const before = snapshotOf(terms);
+      return {
+        ok: true,
+        change: { subscriptionId, action, before, after: { ...before, status: 'deleted' } },
+        summary: `Cancel the subscription: all ${terms.quantity} seat${terms.quantity === 1 ? '' : 's'} end and people lose access once ${context.vendor} completes the Termination order placed through the Marketplace.${until} This cannot be undone.`,
+      };
+    }
     default:
-      return refuse(`Marketplace subscriptions cannot be ${action === 'suspend' ? 'suspended' : action === 'cancel' ? 'cancelled from Teams' : 'changed at renewal'}: change the number of seats, or turn off auto-renew.`);
+      return refuse(`Marketplace subscriptions cannot be ${action === 'suspend' ? 'suspended' : 'changed at renewal'}: change the number of seats, cancel the subscription, or turn off auto-renew.`);
   }
 }

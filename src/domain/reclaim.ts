@@ -123,3 +123,81 @@ export function renewalsWithUnusedSeats(
   }
   return found.sort((a, b) => a.endMs - b.endMs || a.result.id.localeCompare(b.result.id)).map((entry) => entry.result);
 }
+
+/** A subscription whose seats the vendor assigns by e-mail (marketplace). */
+export interface VendorSeatSubscription {
+  subscriptionId: string;
+  productName: string;
+  vendor?: string;
+  emails: readonly string[];
+}
+
+export interface DirectoryPerson {
+  id: string;
+  displayName: string;
+  userPrincipalName: string;
+  mail?: string;
+  lastSignInAt?: string;
+}
+
+export interface VendorSeatCandidate {
+  subscriptionId: string;
+  productName: string;
+  vendor?: string;
+  /** The seat's e-mail as the vendor has it. */
+  email: string;
+  /** False: no directory user has this e-mail (the holder left, or never existed). */
+  inDirectory: boolean;
+  userId?: string;
+  displayName?: string;
+  neverSignedIn: boolean;
+  lastSignInAt?: string;
+  daysInactive?: number;
+}
+
+/**
+ * Vendor seats worth reclaiming: e-mails matching a directory user (userPrincipalName or mail,
+ * any case) who has not signed in for `inactiveDays` whole days (never counts as inactive), and
+ * e-mails matching nobody in the directory. Nobody-in-directory first, then oldest sign-in.
+ */
+export function vendorSeatCandidates(
+  subscriptions: readonly VendorSeatSubscription[],
+  people: readonly DirectoryPerson[],
+  now: Date,
+  inactiveDays: number = DEFAULT_INACTIVE_DAYS,
+): VendorSeatCandidate[] {
+  const byAddress = new Map<string, DirectoryPerson>();
+  for (const person of people) {
+    for (const address of [person.userPrincipalName, person.mail]) {
+      const key = address?.trim().toLowerCase();
+      if (key && !byAddress.has(key)) byAddress.set(key, person);
+    }
+  }
+  const found: { candidate: VendorSeatCandidate; rank: number }[] = [];
+  for (const sub of subscriptions) {
+    const seen = new Set<string>();
+    for (const email of sub.emails) {
+      const key = email.trim().toLowerCase();
+      if (!key || seen.has(key)) continue;
+      seen.add(key);
+      const base = { subscriptionId: sub.subscriptionId, productName: sub.productName, ...(sub.vendor ? { vendor: sub.vendor } : {}), email };
+      const person = byAddress.get(key);
+      if (!person) {
+        found.push({ candidate: { ...base, inDirectory: false, neverSignedIn: false }, rank: Number.NEGATIVE_INFINITY });
+        continue;
+      }
+      const who = { inDirectory: true, userId: person.id, displayName: person.displayName };
+      if (person.lastSignInAt === undefined) {
+        found.push({ candidate: { ...base, ...who, neverSignedIn: true }, rank: -Number.MAX_VALUE });
+        continue;
+      }
+      const lastMs = parseUtc(person.lastSignInAt);
+      const days = wholeDays(lastMs, now);
+      if (days < inactiveDays) continue;
+      found.push({ candidate: { ...base, ...who, neverSignedIn: false, lastSignInAt: new Date(lastMs).toISOString(), daysInactive: days }, rank: lastMs });
+    }
+  }
+  return found
+    .sort((a, b) => a.rank - b.rank || a.candidate.productName.localeCompare(b.candidate.productName) || a.candidate.email.localeCompare(b.candidate.email))
+    .map((entry) => entry.candidate);
+}

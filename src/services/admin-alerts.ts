@@ -30,12 +30,27 @@ export interface ReclaimSubscription {
   renewsAt?: string;
 }
 
+/** A vendor-assigned seat (marketplace) held by an inactive person, or by an e-mail nobody in the directory has. */
+export interface VendorReclaimRow {
+  subscriptionId: string;
+  email: string;
+  productName: string;
+  vendor?: string;
+  inDirectory: boolean;
+  displayName?: string;
+  neverSignedIn: boolean;
+  lastSignInAt?: string;
+  daysInactive?: number;
+}
+
 export interface ReclaimReport {
   tenantId: string;
   inactiveDays: number;
   generatedAt: string;
   /** Oldest sign-in first (never signed in first of all). */
   rows: ReclaimRow[];
+  /** Vendor seats (marketplace subscriptions), nobody-in-directory first; absent = none. */
+  vendorRows?: VendorReclaimRow[];
   subscriptions: ReclaimSubscription[];
 }
 

@@ -2,13 +2,13 @@
 // renew with fewer seats, removing one such license (admins only, once), and the weekly job
 // that sends each managed tenant's admins the list.
 import { randomUUID } from 'node:crypto';
-import { ConnectorError, type CommerceSubscription, type DirectoryPort, type SubscribedSku } from '../connectors/ports.js';
-import { DEFAULT_INACTIVE_DAYS, reclaimCandidates, type LicensedUser } from '../domain/reclaim.js';
+import { ConnectorError, type CommerceSubscription, type DirectoryPort, type MarketplacePort, type SubscribedSku } from '../connectors/ports.js';
+import { DEFAULT_INACTIVE_DAYS, reclaimCandidates, vendorSeatCandidates, type LicensedUser } from '../domain/reclaim.js';
 import type { Logger } from '../logger.js';
 import type { ActionLocks } from '../storage/alert-ledger.js';
 import type { AuditLog } from '../storage/audit-log.js';
 import type { SettingsRepository } from '../storage/settings.js';
-import { productNameOf, type AdminAlerts, type ReclaimReport, type ReclaimRow, type ReclaimSubscription } from './admin-alerts.js';
+import { productNameOf, type AdminAlerts, type ReclaimReport, type ReclaimRow, type ReclaimSubscription, type VendorReclaimRow } from './admin-alerts.js';
 import type { CatalogService } from './catalog.js';
 import type { Actor } from './requests.js';
 import type { RoleService } from './roles.js';
@@ -30,9 +30,16 @@ export type RemovalPreview =
   | { ok: true; userId: string; skuId: string; displayName: string; userPrincipalName: string; productName: string }
   | { ok: false; outcome: Exclude<RemovalOutcome, { kind: 'removed' | 'busy' }> };
 
+/** The confirm step of a vendor seat (marketplace): which subscription and e-mail. */
+export type VendorRemovalPreview =
+  | { ok: true; subscriptionId: string; email: string; displayName: string; productName: string; vendor?: string }
+  | { ok: false; outcome: Exclude<RemovalOutcome, { kind: 'removed' | 'busy' }> };
+
 export interface ReclaimDeps {
   directory: DirectoryPort;
-  commerce: { listSubscriptions(customerId: string): Promise<CommerceSubscription[]> };
+  commerce: { listSubscriptions(customerId: string): Promise<CommerceSubscription[]>; getSubscription(customerId: string, subscriptionId: string): Promise<CommerceSubscription> };
+  /** Vendor-assigned seats (marketplace subscriptions); absent when no marketplace is configured. */
+  marketplace?: Pick<MarketplacePort, 'setAssignedUsers'>;
   catalog: CatalogService;
   settings: SettingsRepository;
   roles: RoleService;
@@ -82,11 +89,19 @@ export class ReclaimService {
       })),
     );
     const skuPartOfOffer = new Map(offers.map((o) => [o.offerId.toLowerCase(), o.skuPartNumber.toLowerCase()]));
+    const vendorOf = new Map(offers.map((o) => [o.offerId.toLowerCase(), o.vendor]));
+    const vendorSeats = subscriptions
+      .filter((s) => s.provider === 'marketplace' && s.status === 'active' && (s.assignedEmails?.length ?? 0) > 0)
+      .map((s) => ({ subscriptionId: s.id, productName: s.offerName, vendor: vendorOf.get(s.offerId.toLowerCase()), emails: s.assignedEmails ?? [] }))
+      .map(({ vendor, ...rest }) => (vendor ? { ...rest, vendor } : rest));
+    const people = users.map((u) => ({ id: u.id, displayName: u.displayName, userPrincipalName: u.userPrincipalName, ...(u.mail ? { mail: u.mail } : {}), ...(u.lastSignInAt ? { lastSignInAt: u.lastSignInAt } : {}) }));
+    const vendorRows: VendorReclaimRow[] = vendorSeatCandidates(vendorSeats, people, now, inactiveDays).map(({ userId: _userId, ...row }) => row);
     return {
       tenantId,
       inactiveDays,
       generatedAt: now.toISOString(),
       rows,
+      ...(vendorRows.length > 0 ? { vendorRows } : {}),
       subscriptions: renewalSuggestions(rows, skus, subscriptions, (s) => skuPartOfOffer.get(s.offerId.toLowerCase())),
     };
   }
@@ -131,6 +146,48 @@ export class ReclaimService {
     }
   }
 
+  /** The confirm step of a vendor seat: does the e-mail still hold one, as the marketplace has it now. */
+  async previewVendorRemoval(actor: Actor, subscriptionId: string, email: string): Promise<VendorRemovalPreview> {
+    if (!(await this.isAdmin(actor))) return { ok: false, outcome: FORBIDDEN };
+    const found = await this.lookUpVendorSeat(actor.tenantId, subscriptionId, email);
+    if (!found.ok) return found;
+    return { ok: true, subscriptionId: found.subscription.id, email: found.email, displayName: found.displayName, productName: found.subscription.offerName, ...(found.vendor ? { vendor: found.vendor } : {}) };
+  }
+
+  /**
+   * Takes one e-mail off a vendor-assigned subscription (marketplace), once: the same lock as a
+   * Graph license, and the seat checked again under it, so a repeated click changes nothing.
+   */
+  async removeVendorSeat(actor: Actor, subscriptionId: string, email: string, now = new Date()): Promise<RemovalOutcome> {
+    if (!(await this.isAdmin(actor))) return FORBIDDEN;
+    const lockKey = `vendor-seat-removal|${subscriptionId.toLowerCase()}|${email.toLowerCase()}`;
+    const holder = randomUUID();
+    if (!(await this.deps.locks.acquire(actor.tenantId, lockKey, holder, REMOVAL_LOCK_MS, now))) {
+      return { kind: 'busy', message: 'Someone is removing this seat right now. The list below is as it stands.' };
+    }
+    try {
+      const found = await this.lookUpVendorSeat(actor.tenantId, subscriptionId, email);
+      if (!found.ok) return found.outcome;
+      const before = found.subscription.assignedEmails ?? [];
+      const after = before.filter((e) => e.toLowerCase() !== email.toLowerCase());
+      await this.deps.marketplace!.setAssignedUsers(actor.tenantId, found.subscription.id, after);
+      await this.deps.audit.record({
+        tenantId: actor.tenantId,
+        actorId: actor.aadObjectId,
+        actorName: actor.name,
+        action: 'license.removed',
+        target: found.email,
+        before: { subscriptionId: found.subscription.id, product: found.subscription.offerName, email: found.email, assignedEmails: before },
+        after: { subscriptionId: found.subscription.id, product: found.subscription.offerName, email: found.email, assignedEmails: after },
+        correlationId: holder,
+        at: now,
+      });
+      return { kind: 'removed', message: `Removed ${found.subscription.offerName} from ${found.displayName}. The seat is free for someone else.` };
+    } finally {
+      await this.deps.locks.release(actor.tenantId, lockKey, holder).catch((error: unknown) => this.deps.log.warn({ err: error }, 'could not release a removal lock; it expires by itself'));
+    }
+  }
+
   /** `set reclaim days N`: whole days from 7 to 365. */
   async setInactiveDays(actor: Actor, text: string): Promise<{ ok: boolean; message: string }> {
     if (!(await this.isAdmin(actor))) return { ok: false, message: 'Only admins can change the reclaim settings.' };
@@ -158,7 +215,7 @@ export class ReclaimService {
       counts.tenants++;
       try {
         const report = await this.report(tenantId, now);
-        if (report.rows.length === 0) continue;
+        if (report.rows.length === 0 && (report.vendorRows?.length ?? 0) === 0) continue;
         if ((await this.deps.alerts.sendReclaim(report)) > 0) counts.sent++;
       } catch (error) {
         counts.failed++;
@@ -197,6 +254,30 @@ export class ReclaimService {
       return { ok: false as const, outcome: { kind: 'already-gone' as const, message: `${user.displayName} no longer has ${productName}: nothing to remove.` } };
     }
     return { ok: true as const, displayName: user.displayName, userPrincipalName: user.userPrincipalName, skuPartNumber, productName, heldPartNumbers: held.map(partNumberOf) };
+  }
+
+  /** The subscription and whether the e-mail holds one of its seats now (asked of the marketplace, never taken from the card). */
+  private async lookUpVendorSeat(tenantId: string, subscriptionId: string, email: string) {
+    const gone = { ok: false as const, outcome: { kind: 'not-found' as const, message: "I can't find that subscription any more." } };
+    if (!this.deps.marketplace) return gone;
+    const [subscription, person] = await Promise.all([
+      this.deps.commerce.getSubscription(tenantId, subscriptionId).catch((error: unknown) => {
+        if (error instanceof ConnectorError && error.kind === 'not-found') return undefined;
+        throw error;
+      }),
+      this.deps.directory.getUser(tenantId, email).catch((error: unknown) => {
+        if (error instanceof ConnectorError && error.kind !== 'unauthorized' && !error.transient) return undefined;
+        throw error;
+      }),
+    ]);
+    if (!subscription || subscription.provider !== 'marketplace') return gone;
+    const displayName = person?.displayName ? `${person.displayName} (${email})` : email;
+    const held = (subscription.assignedEmails ?? []).find((e) => e.toLowerCase() === email.toLowerCase());
+    if (!held || subscription.status !== 'active') {
+      return { ok: false as const, outcome: { kind: 'already-gone' as const, message: `${email} no longer holds a seat of ${subscription.offerName}: nothing to remove.` } };
+    }
+    const vendor = (await this.deps.catalog.offers(tenantId).catch(() => [])).find((o) => o.offerId.toLowerCase() === subscription.offerId.toLowerCase())?.vendor;
+    return { ok: true as const, subscription, email: held, displayName, ...(vendor ? { vendor } : {}) };
   }
 }
 

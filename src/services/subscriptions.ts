@@ -216,14 +216,21 @@ export class SubscriptionService {
     }
     let orderId: string | undefined;
     if (progress === 'to-do') {
-      // The rules are checked again: days may have passed since the admin confirmed.
-      const plan = this.plan(current, change.action, change.seats);
-      if (!plan.ok) throw new ConnectorError('invalid-request', `${plan.message}`, { service: 'quartermaster' });
-      await this.call(tenantId, change, requestId);
-      if (current.marketplace && (change.action === 'add-seats' || change.action === 'remove-seats')) orderId = await this.followChangeOrder(tenantId, requestId, current.marketplace.vendor);
+      // The rules are checked again: days may have passed since the admin confirmed. A marketplace
+      // Termination already placed (a retry while it is Processing) is followed, not planned again.
+      const placed = current.marketplace && change.action === 'cancel' && (await this.orderFor(tenantId, requestId)) !== undefined;
+      const plan = placed ? undefined : this.plan(current, change.action, change.seats);
+      if (plan && !plan.ok) throw new ConnectorError('invalid-request', `${plan.message}`, { service: 'quartermaster' });
+      if (!placed) await this.call(tenantId, change, requestId);
+      if (current.marketplace && (change.action === 'add-seats' || change.action === 'remove-seats' || change.action === 'cancel')) orderId = await this.followChangeOrder(tenantId, requestId, current.marketplace.vendor);
       if (change.action === 'add-seats') {
         await this.deps.seatLots.add(tenantId, change.subscriptionId, { quantity: change.seats ?? 0, purchasedAt: this.now().toISOString() }, request.id);
       }
+    }
+    if (progress === 'done' && current.marketplace && change.action === 'cancel') {
+      // A retry after the Termination completed: name the order it was.
+      const placed = await this.orderFor(tenantId, requestId);
+      if (placed?.status === 'Completed') orderId = placed.id;
     }
     const after = (await this.get(tenantId, change.subscriptionId)) ?? current;
     await this.deps.audit.record({
@@ -235,7 +242,7 @@ export class SubscriptionService {
       before: auditSnapshot(change.before),
       after: { ...auditSnapshot(snapshotOf(after.terms)), request: request.id },
     });
-    const through = orderId ? ` Change order ${orderId} completed through the Marketplace (${current.marketplace?.vendor}).` : '';
+    const through = orderId ? ` ${change.action === 'cancel' ? 'Termination' : 'Change'} order ${orderId} completed through the Marketplace (${current.marketplace?.vendor}).` : '';
     return { kind: 'changed', message: `${describeChange(change)} on ${request.product.name}: done.${through}` };
   }
 
@@ -249,20 +256,25 @@ export class SubscriptionService {
   }
 
   /**
-   * A marketplace seat change is a Change order: wait a little for it, else let the queue
+   * A marketplace seat change is a Change order, a cancellation a Termination order: wait a little for it, else let the queue
    * come back (OrderFollowUp); Failed ends the change with the vendor's reason.
    */
   private async followChangeOrder(tenantId: string, requestId: string, vendor: string): Promise<string | undefined> {
     const { marketplace } = this.deps;
     if (!marketplace) return undefined;
-    const order = (await marketplace.listOrders(tenantId)).find((o) => o.clientReference === requestId);
+    const order = await this.orderFor(tenantId, requestId);
     if (!order) return undefined; // nothing needed ordering (already at the target)
     const now = order.final ? order : await marketplace.waitForOrder(tenantId, order.id, { timeoutMs: this.deps.orderWaitMs ?? 4000 });
     if (now.status === 'Completed') return now.id;
     if (now.status === 'Failed' || now.status === 'Deleted') {
-      throw new ConnectorError('invalid-request', `${vendor} did not accept Change order ${now.id}: ${now.statusNotes ?? `it ended as ${now.status}`} Nothing was changed.`, { service: 'marketplace', code: 'order-failed' });
+      throw new ConnectorError('invalid-request', `${vendor} did not accept ${now.type} order ${now.id}: ${now.statusNotes ?? `it ended as ${now.status}`} Nothing was changed.`, { service: 'marketplace', code: 'order-failed' });
     }
     throw new OrderFollowUp(15);
+  }
+
+  /** The marketplace order placed for this request (its client reference), if any. */
+  private async orderFor(tenantId: string, requestId: string) {
+    return (await this.deps.marketplace?.listOrders(tenantId))?.find((o) => o.clientReference === requestId);
   }
 
   advice(error: ConnectorError, request: StoredRequest): string {

@@ -55,10 +55,15 @@ describe('planning a marketplace change', () => {
     expect(planVendorChange(terms(), 'SUB-1', 'remove-seats', 10, adobe('2027-03-05T00:00:00Z', 10), now)).toMatchObject({ ok: false, message: expect.stringContaining('keeps at least one seat') });
   });
 
-  it('does not offer suspend, cancel or renewal schedules', () => {
-    for (const action of ['suspend', 'cancel', 'reduce-at-renewal', 'cancel-scheduled-change', 'reactivate'] as const) {
+  it('does not offer suspend or renewal schedules', () => {
+    for (const action of ['suspend', 'reduce-at-renewal', 'cancel-scheduled-change', 'reactivate'] as const) {
       expect(planVendorChange(terms(), 'SUB-1', action, 3, adobe('2027-03-05T00:00:00Z'), now)).toMatchObject({ ok: false, message: expect.stringContaining('Marketplace subscriptions cannot be') });
     }
+  });
+
+  it('cancels (a Termination order) only inside the anniversary window of an Adobe item', () => {
+    expect(planVendorChange(terms(), 'SUB-1', 'cancel', undefined, adobe('2027-03-05T00:00:00Z'), now)).toMatchObject({ ok: true });
+    expect(planVendorChange(terms(), 'SUB-1', 'cancel', undefined, adobe('2026-09-01T00:00:00Z'), now)).toMatchObject({ ok: false, message: expect.stringContaining('only within 14 days after 2026-09-01') });
   });
 });
 

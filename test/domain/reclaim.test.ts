@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { reclaimCandidates, renewalsWithUnusedSeats, type LicensedUser, type RenewingSubscription } from '../../src/domain/reclaim.js';
+import { reclaimCandidates, renewalsWithUnusedSeats, vendorSeatCandidates, type DirectoryPerson, type LicensedUser, type RenewingSubscription } from '../../src/domain/reclaim.js';
 
 const now = new Date('2026-06-30T12:00:00Z');
 const e3 = { skuId: 'sku-e3', skuPartNumber: 'SPE_E3' };
@@ -115,5 +115,42 @@ describe('renewalsWithUnusedSeats', () => {
     const subs = [sub('a', '2026-07-08T12:00:00Z')];
     expect(renewalsWithUnusedSeats(subs, { a: { free: 1 } }, now, 7)).toEqual([]);
     expect(renewalsWithUnusedSeats(subs, { a: { free: 1 } }, now, 8)).toHaveLength(1);
+  });
+});
+
+describe('vendorSeatCandidates', () => {
+  const person = (id: string, overrides: Partial<DirectoryPerson> = {}): DirectoryPerson => ({ id, displayName: `User ${id}`, userPrincipalName: `${id}@contoso.com`, ...overrides });
+  const acrobat = (emails: string[]) => ({ subscriptionId: 'SUB-1', productName: 'Acrobat Pro', vendor: 'Adobe', emails });
+
+  it('matches seat e-mails to directory users by userPrincipalName or mail, in any case, and keeps the inactive ones', () => {
+    const people = [
+      person('old', { lastSignInAt: '2026-04-01T12:00:00Z' }), // 90 days
+      person('recent', { lastSignInAt: '2026-06-29T12:00:00Z' }),
+      person('aliased', { userPrincipalName: 'a.b@contoso.onmicrosoft.com', mail: 'Alias@Contoso.com', lastSignInAt: '2026-01-01T00:00:00Z' }),
+      person('edge', { lastSignInAt: '2026-04-01T13:00:00Z' }), // 89 d 23 h
+    ];
+    const result = vendorSeatCandidates([acrobat(['OLD@contoso.com', 'recent@contoso.com', 'alias@contoso.com', 'edge@contoso.com'])], people, now);
+    expect(result).toEqual([
+      { subscriptionId: 'SUB-1', productName: 'Acrobat Pro', vendor: 'Adobe', email: 'alias@contoso.com', inDirectory: true, userId: 'aliased', displayName: 'User aliased', neverSignedIn: false, lastSignInAt: '2026-01-01T00:00:00.000Z', daysInactive: 180 },
+      { subscriptionId: 'SUB-1', productName: 'Acrobat Pro', vendor: 'Adobe', email: 'OLD@contoso.com', inDirectory: true, userId: 'old', displayName: 'User old', neverSignedIn: false, lastSignInAt: '2026-04-01T12:00:00.000Z', daysInactive: 90 },
+    ]);
+  });
+
+  it('lists an e-mail nobody in the directory has as "not in your directory", first; never signed in counts as inactive', () => {
+    const result = vendorSeatCandidates([acrobat(['ghost@elsewhere.example', 'never@contoso.com', 'ghost@elsewhere.example'])], [person('never')], now, 30);
+    expect(result.map((r) => [r.email, r.inDirectory, r.neverSignedIn])).toEqual([
+      ['ghost@elsewhere.example', false, false],
+      ['never@contoso.com', true, true],
+    ]);
+    expect(result[0]).not.toHaveProperty('userId');
+  });
+
+  it('follows the number of days and lists each subscription of the e-mail on its own row', () => {
+    const people = [person('p', { lastSignInAt: '2026-05-01T12:00:00Z' })]; // 60 days
+    const subs = [acrobat(['p@contoso.com']), { subscriptionId: 'SUB-2', productName: 'Miro Business', emails: ['p@contoso.com'] }];
+    expect(vendorSeatCandidates(subs, people, now, 90)).toEqual([]);
+    const rows = vendorSeatCandidates(subs, people, now, 60);
+    expect(rows.map((r) => [r.subscriptionId, r.productName, r.vendor])).toEqual([['SUB-1', 'Acrobat Pro', 'Adobe'], ['SUB-2', 'Miro Business', undefined]]);
+    expect(rows[1]).not.toHaveProperty('vendor');
   });
 });

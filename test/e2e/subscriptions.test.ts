@@ -142,7 +142,7 @@ describe('outside the 7-day window', () => {
     // (The proactive "done" message may arrive in the same moment: pick the list card.)
     const list = cardText((await chat(DEMO.alex).say('subscriptions power')).find((a) => cardText(a).includes('Subscriptions')));
     expect(list).toContain('with 8 seats (scheduled)');
-    const audit = cardText((await chat(DEMO.alex).say('audit reduce-at-renewal'))[0]);
+    const audit = cardText((await chat(DEMO.alex).say('audit reduce-at-renewal')).find((a) => cardText(a).includes('Audit log')));
     expect(audit).toContain('subscription.reduce-at-renewal');
     expect(audit).toContain('quantityAtRenewal');
   });

@@ -90,11 +90,18 @@ const samples: { [N in keyof CardData]: CardData[N][] } = {
     {
       title: 'Licenses to reclaim', subtitle: 'Not signed in for 90 days', note: 'Done. Removed Visio Plan 2 from Demo user 19.', noteColor: 'Good', emptyText: 'Nothing to reclaim.',
       rows: [{ userId: 'u-1', skuId: 's-1', heading: 'Demo user 19 (demo.user19@example.com)', productName: 'Microsoft 365 E3', lastSignIn: '2026-01-01 (120 days ago)' }],
+      vendorRows: [
+        { subscriptionId: 'SUB-5100-0000-0001', email: 'gone@example.com', heading: 'gone@example.com', productName: 'Adobe Acrobat Pro for teams', vendor: 'Adobe', lastSignIn: 'not in your directory (the seat holder left, or never existed)' },
+        { subscriptionId: 'SUB-5100-0000-0001', email: 'meganb@example.com', heading: 'Megan Bowen (meganb@example.com)', productName: 'Adobe Acrobat Pro for teams', vendor: 'Adobe', lastSignIn: 'never' },
+      ],
       moreText: '...and 3 more licenses.', subscriptions: [{ subscriptionId: 'sub-1', text: '**Microsoft 365 E3**: 25 seats', suggestedQuantity: 17 }],
     },
-    { title: 'Licenses to reclaim', subtitle: '', note: '', noteColor: 'Default', emptyText: 'Nothing to reclaim.', rows: [], moreText: '', subscriptions: [] },
+    { title: 'Licenses to reclaim', subtitle: '', note: '', noteColor: 'Default', emptyText: 'Nothing to reclaim.', rows: [], vendorRows: [], moreText: '', subscriptions: [] },
   ],
-  'reclaim-confirm': [{ userId: 'u-1', skuId: 's-1', displayName: 'Demo user 19', userPrincipalName: 'demo.user19@example.com', productName: 'Microsoft 365 E3' }],
+  'reclaim-confirm': [
+    { userId: 'u-1', skuId: 's-1', displayName: 'Demo user 19', userPrincipalName: 'demo.user19@example.com', productName: 'Microsoft 365 E3', vendorSeat: false, subscriptionId: '', email: '' },
+    { userId: '', skuId: '', displayName: 'gone@example.com', userPrincipalName: 'gone@example.com', productName: 'Adobe Acrobat Pro for teams (Adobe)', vendorSeat: true, subscriptionId: 'SUB-5100-0000-0001', email: 'gone@example.com' },
+  ],
   'renewal-alert': [
     { title: 'Microsoft 365 E3 renews in 20 days with unused seats', message: 'Reduce it to 20 at renewal.', productName: 'Microsoft 365 E3', renewsOn: '2026-06-01', seats: '25', unused: '5', subscriptionId: 'sub-1', suggestedQuantity: 20, reduceTitle: 'Reduce to 20 at renewal' },
   ],
@@ -248,6 +255,19 @@ describe('card templates', () => {
     const card = renderer.render('approval', samples.approval[2]!) as any;
     const facts = card.body.find((b: any) => b.type === 'FactSet').facts;
     expect(facts.map((f: any) => f.title)).toEqual(['Requested by', 'Product', 'Seats', 'Cost', 'Approval', 'Request']);
+  });
+
+  it('binds userId + skuId on a license confirm, subscriptionId + email on a vendor seat confirm', () => {
+    const [license, vendor] = samples['reclaim-confirm'].map((data) => renderer.render('reclaim-confirm', data) as any);
+    expect(license.actions.map((a: any) => [a.title, a.data])).toEqual([['Confirm', { userId: 'u-1', skuId: 's-1' }], ['Back', undefined]]);
+    expect(vendor.actions.map((a: any) => [a.title, a.data])).toEqual([['Confirm', { subscriptionId: 'SUB-5100-0000-0001', email: 'gone@example.com' }], ['Back', undefined]]);
+    const card = renderer.render('reclaim', samples.reclaim[0]!) as any;
+    const removes = JSON.stringify(card).match(/"verb":"reclaimRemoveLicense","data":\{[^}]*\}/g);
+    expect(removes).toEqual([
+      '"verb":"reclaimRemoveLicense","data":{"userId":"u-1","skuId":"s-1"}',
+      '"verb":"reclaimRemoveLicense","data":{"subscriptionId":"SUB-5100-0000-0001","email":"gone@example.com"}',
+      '"verb":"reclaimRemoveLicense","data":{"subscriptionId":"SUB-5100-0000-0001","email":"meganb@example.com"}',
+    ]);
   });
 
   it('repeats a row per command in help', () => {

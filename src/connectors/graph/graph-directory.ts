@@ -31,7 +31,7 @@ const UserWire = z.object({
   '@odata.type': z.string().optional(),
 });
 
-const SIGN_IN_FIELDS = ['id', 'displayName', 'userPrincipalName', 'assignedLicenses', 'signInActivity'];
+const SIGN_IN_FIELDS = ['id', 'displayName', 'userPrincipalName', 'mail', 'assignedLicenses', 'signInActivity'];
 /** Graph's page limit for users with signInActivity selected. */
 const SIGN_IN_PAGE_SIZE = 120;
 
@@ -39,6 +39,7 @@ const SignInUserWire = z.object({
   id: z.string(),
   displayName: z.string().nullish(),
   userPrincipalName: z.string().nullish(),
+  mail: z.string().nullish(),
   assignedLicenses: z.array(z.object({ skuId: z.string() }).passthrough()).nullish(),
   signInActivity: z
     .object({ lastSignInDateTime: z.string().nullish(), lastNonInteractiveSignInDateTime: z.string().nullish(), lastSuccessfulSignInDateTime: z.string().nullish() })
@@ -106,6 +107,7 @@ export class GraphDirectory implements DirectoryPort {
         id: u.id,
         displayName: u.displayName ?? '',
         userPrincipalName: u.userPrincipalName ?? '',
+        ...(u.mail ? { mail: u.mail } : {}),
         ...(latest ? { lastSignInAt: latest } : {}),
         licenseSkuIds: (u.assignedLicenses ?? []).map((l) => l.skuId),
       };
