@@ -31,7 +31,7 @@ import { percentile, runLoad, type LoadFigures } from './stats.js';
 const CONCURRENCY = 32;
 const TURNS = Number(process.env.BENCH_TURNS ?? 2000);
 const APPROVERS_CLICKING = 50;
-/** `BENCH_ONLY=fanout` runs the fan-out alone; `npm run bench -- spend` (or BENCH_ONLY=spend) the spend ingest alone. */
+/** `BENCH_ONLY=turns` runs the turn scenarios alone, `BENCH_ONLY=fanout` the fan-out alone; `npm run bench -- spend` (or BENCH_ONLY=spend) the spend ingest alone. */
 const ONLY = process.argv[2] ?? process.env.BENCH_ONLY ?? '';
 
 /** The demo tenant plus enough colleagues (managed by Adele) that every submission is a new request. */
@@ -115,7 +115,7 @@ async function main(): Promise<void> {
 
       rows.push(await approvalContention(storage, sandbox, connector));
     }
-    rows.push(await fanOut(storage));
+    if (ONLY !== 'turns') rows.push(await fanOut(storage));
     if (ONLY === '') rows.push(await spendScenario(storage));
   } finally {
     for (const stop of stops.reverse()) await stop().catch((error: unknown) => console.error('bench clean-up failed', error));

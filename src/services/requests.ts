@@ -83,11 +83,15 @@ export class RequestService {
     if (!beneficiary) {
       return refuse(forWhom ? { forWhom: `I can't find ${forWhom} in your organisation. Check the sign-in name.` } : { form: "I can't find you in your organisation's directory, so I can't request a license for you. Ask an admin to check the Microsoft 365 connection." }, offer);
     }
-    const open = await this.deps.requests.openFor(actor.tenantId, beneficiary.id, offer.productId);
+    // Independent lookups, side by side: open requests, seats, and what the person holds.
+    const [open, seats, held, vendorSeat] = await Promise.all([
+      this.deps.requests.openFor(actor.tenantId, beneficiary.id, offer.productId),
+      this.deps.catalog.seats(actor.tenantId, offer.skuPartNumber),
+      this.deps.directory.licenseSkuIds(actor.tenantId, beneficiary.id),
+      this.deps.catalog.holdsVendorSeat(actor.tenantId, offer.skuPartNumber, beneficiary.userPrincipalName),
+    ]);
     if (open[0]) return refuse({ form: `${beneficiary.displayName} already has an open request for ${offer.name} (${open[0].id}). Cancel it first, or wait for it to finish.` }, offer);
-
-    const seats = await this.deps.catalog.seats(actor.tenantId, offer.skuPartNumber);
-    const holds = seats && ((await this.deps.directory.licenseSkuIds(actor.tenantId, beneficiary.id)).some((id) => id.toLowerCase() === seats.skuId.toLowerCase()) || (await this.deps.catalog.holdsVendorSeat(actor.tenantId, offer.skuPartNumber, beneficiary.userPrincipalName)));
+    const holds = seats && (held.some((id) => id.toLowerCase() === seats.skuId.toLowerCase()) || vendorSeat);
     if (holds) {
       return refuse({ form: `${beneficiary.displayName} already has ${offer.name}; there is nothing to request.` }, offer);
     }
@@ -136,9 +140,10 @@ export class RequestService {
       if (existing) return { ok: true, request: existing };
       throw error;
     }
-    await this.deps.audit.record({ tenantId: actor.tenantId, actorId: actor.aadObjectId, actorName: actor.name, action: `request.${event}`, target: request.id, after: summary(request) });
-    if (request.status === 'approved') await this.deps.enqueueFulfilment({ tenantId: request.tenantId, requestId: request.id });
-    else await this.deps.notifications.askApprovers(request);
+    await Promise.all([
+      this.deps.audit.record({ tenantId: actor.tenantId, actorId: actor.aadObjectId, actorName: actor.name, action: `request.${event}`, target: request.id, after: summary(request) }),
+      request.status === 'approved' ? this.deps.enqueueFulfilment({ tenantId: request.tenantId, requestId: request.id }) : this.deps.notifications.askApprovers(request),
+    ]);
     return { ok: true, request };
   }
 

@@ -6,6 +6,8 @@ import { ConcurrencyError } from './errors.js';
 import { tenantPartition } from './keys.js';
 import type { TableStore } from './table-store.js';
 
+const POLICY_MEMORY_MS = 15_000;
+
 export class PolicyRepository extends DocumentRepository<ApprovalPolicy> {
   constructor(
     store: TableStore,
@@ -18,7 +20,18 @@ export class PolicyRepository extends DocumentRepository<ApprovalPolicy> {
     return { Name: policy.name, Priority: policy.priority };
   }
 
+  /** Policies change rarely and are read on every submission: remember them briefly per instance. */
+  private readonly recent = new Map<string, { at: number; policies: ApprovalPolicy[] }>();
+
   async list(tenantId: string): Promise<ApprovalPolicy[]> {
+    const known = this.recent.get(tenantId);
+    if (known && Date.now() - known.at < POLICY_MEMORY_MS) return known.policies;
+    const policies = await this.read(tenantId);
+    this.recent.set(tenantId, { at: Date.now(), policies });
+    return policies;
+  }
+
+  private async read(tenantId: string): Promise<ApprovalPolicy[]> {
     const partition = tenantPartition(tenantId, 'policies');
     const page = await this.pageDocuments(partition, { pageSize: 1000 });
     if (page.items.length > 0) return page.items.map((i) => i.value).sort((a, b) => a.priority - b.priority);
