@@ -234,7 +234,7 @@ export async function startQuartermaster(config: ResolvedConfig, log = createLog
   const budgetRepository = new BudgetRepository(store);
   const budgetService = new BudgetService({ budgets: budgetRepository, rows: costRows, roles, audit, settings });
   const spendReport = new SpendReport({ rows: costRows, roles });
-  const spendAlerts = new SpendAlertService({ budgets: budgetRepository, rows: costRows, ledger: alertLedger, settings, delivery: new SpendAlertCards({ messenger, conversations, roles, cards, log }), log });
+  const spendAlerts = new SpendAlertService({ budgets: budgetRepository, rows: costRows, ledger: alertLedger, settings, delivery: new SpendAlertCards({ messenger, conversations, adminCards, cards, log }), log });
   spendSync.useEvaluator(spendAlerts);
   const bot = createBot({
     adapter,

@@ -346,3 +346,19 @@ export interface AwsCostPort {
   /** Cost Explorer requests answered so far (each is billed $0.01: pages, forecasts, health checks). */
   readonly calls: number;
 }
+
+/** Where one connection's msal token cache (it holds the refresh token) is kept; the implementation encrypts it at rest. */
+export interface TokenCacheStore {
+  read(): Promise<string | undefined>;
+  write(serializedCache: string): Promise<void>;
+}
+
+/** A Partner Center agent after the sign-in. */
+export interface SignedInAgent {
+  /** The agent's sign-in name (preferred_username). */
+  username: string;
+  displayName?: string;
+  /** msal's account key, `oid.tid`: what accessToken() needs later. */
+  homeAccountId: string;
+  tenantId: string;
+}

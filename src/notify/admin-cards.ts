@@ -32,14 +32,17 @@ export class AdminCards implements AdminAlerts {
     return this.postToAdmins(change.tenantId, this.deps.cards.render('seat-alert', seatAlertCardData(change)));
   }
 
-  /** Posts the card to each admin's 1:1 chat; returns how many admins got it. */
-  async postToAdmins(tenantId: string, card: AdaptiveCard): Promise<number> {
+  /**
+   * Posts the card to each admin's 1:1 chat; returns how many admins got it. With `key`, each
+   * copy's dedupe key is `key|adminId`, so a retried caller never posts it to anyone twice.
+   */
+  async postToAdmins(tenantId: string, card: AdaptiveCard, key?: string): Promise<number> {
     let reached = 0;
     for (const adminId of this.deps.roles.adminIds(tenantId)) {
       const chat = await this.deps.conversations.personalChatOf(tenantId, adminId);
       if (!chat) continue;
       try {
-        await this.deps.messenger.postCard(chat.reference, card, { tenantId });
+        await this.deps.messenger.postCard(chat.reference, card, { tenantId, ...(key ? { key: `${key}|${adminId}` } : {}) });
         reached++;
       } catch (error) {
         this.deps.log.warn({ err: error, tenantId }, 'could not post an alert card to an admin');

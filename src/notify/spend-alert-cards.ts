@@ -5,9 +5,9 @@
 import type { Logger } from '../logger.js';
 import type { AdaptiveCard, CardRenderer } from '../bot/cards.js';
 import { ALERTS_HERE_HINT, anomalyAlertCardData, budgetAlertCardData } from '../bot/spend-views.js';
-import type { RoleService } from '../services/roles.js';
 import type { AnomalyNotice, BudgetAlertNotice, SpendAlertDelivery } from '../services/spend-alerts.js';
 import type { ConversationReferences } from '../storage/conversation-references.js';
+import type { AdminCards } from './admin-cards.js';
 import type { OutboxMessenger } from './outbox-messenger.js';
 
 export class SpendAlertCards implements SpendAlertDelivery {
@@ -15,7 +15,7 @@ export class SpendAlertCards implements SpendAlertDelivery {
     private readonly deps: {
       messenger: OutboxMessenger;
       conversations: ConversationReferences;
-      roles: RoleService;
+      adminCards: AdminCards;
       cards: CardRenderer;
       log: Logger;
     },
@@ -37,13 +37,7 @@ export class SpendAlertCards implements SpendAlertDelivery {
       return 1;
     }
     if (channelId) log.warn({ tenantId, channelId }, 'spend alert channel is unknown (bot removed?); alerting admins instead');
-    let reached = 0;
-    for (const adminId of this.deps.roles.adminIds(tenantId)) {
-      const chat = await conversations.personalChatOf(tenantId, adminId);
-      if (!chat) continue;
-      await messenger.postCard(chat.reference, card(ALERTS_HERE_HINT), { tenantId, key: `spend|${key}|${adminId}` });
-      reached++;
-    }
+    const reached = await this.deps.adminCards.postToAdmins(tenantId, card(ALERTS_HERE_HINT), `spend|${key}`);
     if (reached === 0) log.warn({ tenantId }, 'no channel and no admin chat for a spend alert; it will be retried on the next evaluation');
     return reached;
   }

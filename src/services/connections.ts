@@ -9,7 +9,7 @@ import { validateAwsAccountInput, type AwsAccountInput } from '../domain/aws-acc
 import { adminConsentUrl, consentFailurePage, parseConsentCallback, renderConsentPage, type ConsentPage } from '../domain/consent.js';
 import type { Person } from '../domain/roles.js';
 import type { Logger } from '../logger.js';
-import { ConnectorError, type AwsCostPort, type AwsCredentialInput, type AzureCostPort, type HealthCheck, type MarketplaceAgreementInfo, type MarketplacePort } from '../connectors/ports.js';
+import { ConnectorError, type SignedInAgent, type TokenCacheStore, type AwsCostPort, type AwsCredentialInput, type AzureCostPort, type HealthCheck, type MarketplaceAgreementInfo, type MarketplacePort } from '../connectors/ports.js';
 import { validateMarketplaceToken, validatePurchaseOrderNumber } from '../domain/marketplace.js';
 import { parseAzureScope } from '../connectors/azure-cost/scope.js';
 import type { AuditLog } from '../storage/audit-log.js';
@@ -24,22 +24,10 @@ export const MICROSOFT_365 = 'microsoft365';
 export const PARTNER_CENTER = 'partner-center';
 export const MARKETPLACE = 'marketplace';
 /** Refresh well inside the 90-day inactivity limit: weekly. */
+export type { SignedInAgent, TokenCacheStore };
 export const TOKEN_KEEPER_INTERVAL_MS = 7 * 24 * 3600_000;
 /** Warn admins when the token has not been refreshed for this long (it dies at 90 days). */
 const TOKEN_WARNING_AGE_MS = 60 * 24 * 3600_000;
-
-/** Where one connection's msal token cache is kept (sealed by the repository). */
-export interface TokenCacheStore {
-  read(): Promise<string | undefined>;
-  write(serializedCache: string): Promise<void>;
-}
-
-export interface SignedInAgent {
-  username: string;
-  displayName?: string;
-  homeAccountId: string;
-  tenantId: string;
-}
 
 /** The identity platform, as this service needs it (src/connectors/identity implements it). */
 export interface ConnectionIdentity {

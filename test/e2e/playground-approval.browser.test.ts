@@ -26,7 +26,7 @@ import { createLogger } from '../../src/logger.js';
 import { projectRoot } from '../../src/paths.js';
 import { DEMO_GROUPS, DEMO_OFFERS, DEMO_SUBSCRIPTIONS, DEMO_TENANT_ID, DEMO_USERS } from '../../src/sandbox/index.js';
 import { BotHarness } from '../harness/bot-harness.js';
-import { factOf, KNOWN_PLAYGROUND_WARNINGS, PlaygroundPage, playgroundFor, runCleanUpSteps, UI_TIMEOUT } from '../harness/playground-page.js';
+import { expectOnlyCdnBlocked, factOf, PlaygroundPage, playgroundFor, runCleanUpSteps, UI_TIMEOUT } from '../harness/playground-page.js';
 import { launchLoopbackChromium, loopbackContext, requireChromium, skipBrowserTests } from '../harness/browser.js';
 
 
@@ -98,12 +98,10 @@ describe.skipIf(skipBrowserTests)('License approval across two Agents Playground
     }
   }, 150_000);
 
-  afterEach(async (context) => {
-    if (context.task.result?.state === 'fail' && browser) {
-      const name = context.task.name.replace(/\W+/g, '-').slice(0, 50);
-      await alex?.shot(`failed-${name}-alex`).catch(() => undefined);
-      await adele?.shot(`failed-${name}-adele`).catch(() => undefined);
-    }
+  afterEach(async ({ task }) => {
+    if (!browser) return;
+    await alex?.shotIfFailed(task, '-alex');
+    await adele?.shotIfFailed(task, '-adele');
   });
 
   afterAll(async () => {
@@ -230,15 +228,9 @@ describe.skipIf(skipBrowserTests)('License approval across two Agents Playground
 
   it('had no failed activity, error card, card warning or page error along the way', async () => {
     for (const person of [alex, adele]) {
-      const activities = await person.loggedActivities();
-      expect(activities.length).toBeGreaterThanOrEqual(3);
-      expect(activities.filter(([, status]) => status >= 400)).toEqual([]);
-      expect(await person.page.getByText(/Something went wrong|Sorry, that did not work|try again in a minute/).count()).toBe(0);
-      const warnings = await person.warnings();
-      expect(warnings.filter((line) => !KNOWN_PLAYGROUND_WARNINGS.some((known) => known.test(line)))).toEqual([]);
-      expect(person.pageErrors).toEqual([]);
+      expect((await person.loggedActivities()).length).toBeGreaterThanOrEqual(3);
+      await person.expectNothingWentWrong();
     }
-    // Only the Playground's CDN assets (fonts, an animation) were asked for, and refused.
-    expect([...blocked].filter((origin) => !origin.endsWith('.cdn.office.net'))).toEqual([]);
+    expectOnlyCdnBlocked(blocked);
   });
 });

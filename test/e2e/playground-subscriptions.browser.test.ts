@@ -19,7 +19,7 @@ import { projectRoot } from '../../src/paths.js';
 import { DEMO_GROUPS, DEMO_SUBSCRIPTIONS, DEMO_TENANT_ID } from '../../src/sandbox/index.js';
 import { BotHarness, DEMO } from '../harness/bot-harness.js';
 import { launchLoopbackChromium, loopbackContext, requireChromium, skipBrowserTests } from '../harness/browser.js';
-import { KNOWN_PLAYGROUND_WARNINGS, PlaygroundPage, playgroundFor, runCleanUpSteps, UI_TIMEOUT } from '../harness/playground-page.js';
+import { expectOnlyCdnBlocked, PlaygroundPage, playgroundFor, runCleanUpSteps, UI_TIMEOUT } from '../harness/playground-page.js';
 
 const ALEX = PLAYGROUND_USERS.find((u) => u.key === 'alex')!;
 const DOCS_SCREENSHOT = join(projectRoot, 'docs', 'screenshots', 'playground-subscriptions.png');
@@ -70,8 +70,8 @@ describe.skipIf(skipBrowserTests)('Subscription management in the Agents Playgro
     }
   }, 150_000);
 
-  afterEach(async (context) => {
-    if (context.task.result?.state === 'fail' && browser) await alex?.shot(`failed-${context.task.name.replace(/\W+/g, '-').slice(0, 50)}`).catch(() => undefined);
+  afterEach(async ({ task }) => {
+    if (browser) await alex?.shotIfFailed(task);
   });
 
   afterAll(async () => {
@@ -217,11 +217,7 @@ describe.skipIf(skipBrowserTests)('Subscription management in the Agents Playgro
   });
 
   it('had no failed activity, error card, card warning or page error along the way', async () => {
-    const activities = await alex.loggedActivities();
-    expect(activities.filter(([, status]) => status >= 400)).toEqual([]);
-    expect(await alex.page.getByText(/Something went wrong|Sorry, that did not work|try again in a minute/).count()).toBe(0);
-    expect((await alex.warnings()).filter((line) => !KNOWN_PLAYGROUND_WARNINGS.some((known) => known.test(line)))).toEqual([]);
-    expect(alex.pageErrors).toEqual([]);
-    expect([...blocked].filter((origin) => !origin.endsWith('.cdn.office.net'))).toEqual([]);
+    await alex.expectNothingWentWrong();
+    expectOnlyCdnBlocked(blocked);
   });
 });

@@ -110,9 +110,29 @@ export class PlaygroundPage {
     return [...text.matchAll(/(?:User Application|Agents Playground)\s+(\w+)\s+(\d{3})\b/g)].map((m) => [m[1]!, Number(m[2])]);
   }
 
+  /** A screenshot named after the test, when it failed (for afterEach). */
+  async shotIfFailed(task: { name: string; result?: { state?: string } }, suffix = ''): Promise<void> {
+    if (task.result?.state !== 'fail') return;
+    await this.shot(`failed-${task.name.replace(/\W+/g, '-').slice(0, 50)}${suffix}`).catch(() => undefined);
+  }
+
+  /** How every walk through the Playground ends: no failed activity, error card, unknown card warning or page error. */
+  async expectNothingWentWrong(): Promise<void> {
+    const activities = await this.loggedActivities();
+    expect(activities.filter(([, status]) => status >= 400)).toEqual([]);
+    expect(await this.page.getByText(/Something went wrong|Sorry, that did not work|try again in a minute/).count()).toBe(0);
+    expect((await this.warnings()).filter((line) => !KNOWN_PLAYGROUND_WARNINGS.some((known) => known.test(line)))).toEqual([]);
+    expect(this.pageErrors).toEqual([]);
+  }
+
   /** Lines of the page (log panel and notes under cards included) that look like warnings or errors. */
   async warnings(): Promise<string[]> {
     const text = await this.page.locator('body').innerText();
     return text.split('\n').filter((line) => /warn|not supported|unsupported|invalid|something went wrong|error/i.test(line));
   }
+}
+
+/** Only the Playground's CDN assets (fonts, an animation) may have been asked for off loopback, and refused. */
+export function expectOnlyCdnBlocked(blocked: ReadonlySet<string>): void {
+  expect([...blocked].filter((origin) => !origin.endsWith('.cdn.office.net'))).toEqual([]);
 }

@@ -3,6 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import { CardRenderer } from '../../src/bot/cards.js';
 import { createLogger } from '../../src/logger.js';
+import { AdminCards } from '../../src/notify/admin-cards.js';
 import { SpendAlertCards } from '../../src/notify/spend-alert-cards.js';
 import type { OutboxMessenger } from '../../src/notify/outbox-messenger.js';
 import { RoleService } from '../../src/services/roles.js';
@@ -31,7 +32,10 @@ function world(known: { channels: string[]; admins: string[] }) {
     },
   } as unknown as ConversationReferences;
   const roles = new RoleService(ADMINS.map((aadObjectId) => ({ tenantId: TENANT, aadObjectId })));
-  return { posts, delivery: new SpendAlertCards({ messenger, conversations, roles, cards: new CardRenderer(), log: createLogger('silent') }) };
+  const log = createLogger('silent');
+  const cards = new CardRenderer();
+  const adminCards = new AdminCards({ messenger, conversations, roles, cards, log });
+  return { posts, delivery: new SpendAlertCards({ messenger, conversations, adminCards, cards, log }) };
 }
 
 const notice: AnomalyNotice = {

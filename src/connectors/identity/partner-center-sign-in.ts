@@ -17,26 +17,14 @@ import {
 import type { Logger } from '../../logger.js';
 import { ConnectorError } from '../ports.js';
 import { DEFAULT_AUTHORITY_HOST, SandboxLoginNetworkClient } from './sandbox-network-client.js';
+import type { SignedInAgent, TokenCacheStore } from '../ports.js';
 import { PARTNER_CENTER_SCOPE, tokenError, type ClientCredentials, type TokenProvider } from './token-provider.js';
 
 export const PARTNER_CENTER_USER_SCOPE = 'https://api.partnercenter.microsoft.com/user_impersonation';
 const SCOPES = [PARTNER_CENTER_USER_SCOPE, 'offline_access'];
 const SERVICE = 'partner-center';
 
-/** Where one connection's msal token cache (it holds the refresh token) is kept; the implementation encrypts it at rest. */
-export interface TokenCacheStore {
-  read(): Promise<string | undefined>;
-  write(serializedCache: string): Promise<void>;
-}
-
-export interface SignedInAgent {
-  /** The agent's sign-in name (preferred_username). */
-  username: string;
-  displayName?: string;
-  /** msal's account key, `oid.tid`: what accessToken() needs later. */
-  homeAccountId: string;
-  tenantId: string;
-}
+export type { SignedInAgent, TokenCacheStore };
 
 /** AADSTS codes and OAuth errors that only a new interactive sign-in cures. */
 const RECONSENT_CODES = new Set(['AADSTS700082', 'AADSTS70008', 'AADSTS50173', 'AADSTS700084', 'AADSTS54005', 'AADSTS501481', 'AADSTS500112', 'AADSTS70000', 'AADSTS9002313', 'AADSTS50076', 'AADSTS50079']);
