@@ -15,7 +15,6 @@ import { startServer } from './server.js';
 import { AuditLog } from './storage/audit-log.js';
 import { ConversationReferences } from './storage/conversation-references.js';
 import { TableStore } from './storage/table-store.js';
-import { TableTurnStateStorage } from './storage/turn-state-storage.js';
 import { defaultPolicies } from './domain/policy.js';
 import { createConnectors, type Connectors } from './connectors/index.js';
 import { QueueWorker } from './jobs/queue-worker.js';
@@ -239,7 +238,6 @@ export async function startQuartermaster(config: ResolvedConfig, log = createLog
   const bot = createBot({
     adapter,
     auth: config.bot,
-    turnStateStorage: new TableTurnStateStorage(store),
     cards,
     roles,
     health,

@@ -1,6 +1,6 @@
 // The Teams surface: a teams-ai Application with one handler registered per line, on a
 // CloudAdapter that checks Bot Framework tokens whenever BOT_ID is set.
-import { ActivityTypes, TurnContext, type Storage } from 'botbuilder';
+import { ActivityTypes, TurnContext } from 'botbuilder';
 import { Application, TeamsAdapter } from '@microsoft/teams-ai';
 import type { BotAuthConfig } from '../config.js';
 import type { Logger } from '../logger.js';
@@ -31,7 +31,6 @@ export interface BotDeps extends HandlerDeps {
   /** Marketplace: answers to vendors' questions (when the marketplace is configured). */
   vendor?: VendorFulfilment;
   auth: BotAuthConfig;
-  turnStateStorage: Storage;
   log: Logger;
 }
 
@@ -58,7 +57,8 @@ export function createBot(deps: BotDeps): Bot {
 
   const app = new Application<QuartermasterTurnState>({
     adapter,
-    storage: deps.turnStateStorage,
+    // No turn-state storage: nothing lives between turns except in the tables (each card
+    // carries its own data), so reading and writing state would be two round trips per turn for nothing.
     turnStateFactory: () => new QuartermasterTurnState(),
     removeRecipientMention: true,
     startTypingTimer: false,

@@ -1,5 +1,6 @@
-// teams-ai turn state whose storage keys start with the tenant id, so the table-backed
-// Storage can put each tenant in its own partitions.
+// teams-ai turn state, held for one turn only (the Application has no state storage:
+// Quartermaster keeps everything in its own tables). The keys still name the tenant, and
+// unlike teams-ai's defaults need no recipient, so odd activities reach the handlers.
 import type { TurnContext } from 'botbuilder';
 import { TurnState, type DefaultConversationState, type DefaultTempState, type DefaultUserState } from '@microsoft/teams-ai';
 import { tenantIdOf } from './activity.js';

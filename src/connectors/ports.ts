@@ -213,6 +213,8 @@ export interface DirectoryUser {
   userPrincipalName: string;
   mail?: string;
   usageLocation?: string;
+  /** The licenses (SKU ids) the user holds, when the lookup read them too (getUser does). */
+  licenseSkuIds?: string[];
 }
 
 export interface DirectoryUserSignIn {

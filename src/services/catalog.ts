@@ -1,5 +1,6 @@
 // What can be requested, at what price, and how many seats are free right now.
 import type { CatalogOffer, CommercePort, DirectoryPort, SubscribedSku } from '../connectors/ports.js';
+import { SingleFlight } from '../single-flight.js';
 
 export interface SeatCount {
   skuId: string;
@@ -16,6 +17,8 @@ const SEATS_TTL_MS = 30_000;
 export class CatalogService {
   private readonly cache = new Map<string, { at: number; offers: CatalogOffer[] }>();
   private readonly skuCache = new Map<string, { at: number; skus: SubscribedSku[] }>();
+  private readonly catalogLoads = new SingleFlight<CatalogOffer[]>();
+  private readonly skuReads = new SingleFlight<SubscribedSku[]>();
 
   constructor(
     private readonly commerce: CommercePort,
@@ -26,9 +29,12 @@ export class CatalogService {
   async offers(tenantId: string): Promise<CatalogOffer[]> {
     const cached = this.cache.get(tenantId);
     if (cached && Date.now() - cached.at < CATALOG_TTL_MS) return cached.offers;
-    const offers = (await this.commerce.listOffers(tenantId)).sort((a, b) => a.name.localeCompare(b.name));
-    this.cache.set(tenantId, { at: Date.now(), offers });
-    return offers;
+    // A cold cache under a burst of turns: one catalog load for all of them.
+    return this.catalogLoads.run(tenantId, async () => {
+      const offers = (await this.commerce.listOffers(tenantId)).sort((a, b) => a.name.localeCompare(b.name));
+      this.cache.set(tenantId, { at: Date.now(), offers });
+      return offers;
+    });
   }
 
   async offer(tenantId: string, offerId: string): Promise<CatalogOffer | undefined> {
@@ -39,6 +45,16 @@ export class CatalogService {
   async seats(tenantId: string, skuPartNumber: string): Promise<SeatCount | undefined> {
     if (isVendorSeat(skuPartNumber)) return this.vendorSeats(tenantId, skuPartNumber);
     const sku = findSku(await this.directory.listSubscribedSkus(tenantId), skuPartNumber);
+    return sku && seatCount(sku);
+  }
+
+  /**
+   * Seats for deciding on a new request: submissions arriving together share one Graph read
+   * (a read already under way, never an older one). Fulfilment re-reads with seats() under its lock.
+   */
+  async seatsForDecision(tenantId: string, skuPartNumber: string): Promise<SeatCount | undefined> {
+    if (isVendorSeat(skuPartNumber)) return this.vendorSeats(tenantId, skuPartNumber);
+    const sku = findSku(await this.skuReads.run(tenantId, () => this.directory.listSubscribedSkus(tenantId)), skuPartNumber);
     return sku && seatCount(sku);
   }
 

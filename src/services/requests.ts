@@ -83,11 +83,12 @@ export class RequestService {
     if (!beneficiary) {
       return refuse(forWhom ? { forWhom: `I can't find ${forWhom} in your organisation. Check the sign-in name.` } : { form: "I can't find you in your organisation's directory, so I can't request a license for you. Ask an admin to check the Microsoft 365 connection." }, offer);
     }
-    // Independent lookups, side by side: open requests, seats, and what the person holds.
+    // Independent lookups, side by side: open requests, seats, and what the person holds
+    // (usually read with the user already).
     const [open, seats, held, vendorSeat] = await Promise.all([
       this.deps.requests.openFor(actor.tenantId, beneficiary.id, offer.productId),
-      this.deps.catalog.seats(actor.tenantId, offer.skuPartNumber),
-      this.deps.directory.licenseSkuIds(actor.tenantId, beneficiary.id),
+      this.deps.catalog.seatsForDecision(actor.tenantId, offer.skuPartNumber),
+      beneficiary.licenseSkuIds ?? this.deps.directory.licenseSkuIds(actor.tenantId, beneficiary.id),
       this.deps.catalog.holdsVendorSeat(actor.tenantId, offer.skuPartNumber, beneficiary.userPrincipalName),
     ]);
     if (open[0]) return refuse({ form: `${beneficiary.displayName} already has an open request for ${offer.name} (${open[0].id}). Cancel it first, or wait for it to finish.` }, offer);

@@ -1,6 +1,8 @@
 // Where the bot can reach each conversation later (proactive messages). Saved on every
-// inbound activity; an in-process cache skips the write when nothing changed, so a busy
-// chat costs one table write per instance, not one per message. A 1:1 chat is also kept
+// inbound activity, without the id of the message it came from (a proactive message is a
+// new post, never a reply to whatever was said last); an in-process cache skips the write
+// when nothing changed, so a busy chat costs one table write per instance, not one per
+// message. A 1:1 chat is also kept
 // under the person's object id, so "their chat with the bot" is a point read, not a scan.
 import type { ConversationReference } from 'botbuilder';
 import { ConcurrencyError } from './errors.js';
@@ -35,7 +37,8 @@ export class ConversationReferences extends TableRepository<ConversationEntity> 
     super(store, 'Conversations');
   }
 
-  async save(tenantId: string, reference: Partial<ConversationReference>, now = new Date()): Promise<void> {
+  async save(tenantId: string, incoming: Partial<ConversationReference>, now = new Date()): Promise<void> {
+    const { activityId: _lastMessage, ...reference } = incoming;
     const conversationId = reference.conversation?.id;
     if (!conversationId) throw new RangeError('A conversation reference needs a conversation id');
     const json = JSON.stringify(reference);

@@ -5,6 +5,7 @@ import { DocumentRepository } from './documents.js';
 import { ConcurrencyError } from './errors.js';
 import { tenantPartition } from './keys.js';
 import type { TableStore } from './table-store.js';
+import { SingleFlight } from '../single-flight.js';
 
 const POLICY_MEMORY_MS = 15_000;
 
@@ -22,13 +23,17 @@ export class PolicyRepository extends DocumentRepository<ApprovalPolicy> {
 
   /** Policies change rarely and are read on every submission: remember them briefly per instance. */
   private readonly recent = new Map<string, { at: number; policies: ApprovalPolicy[] }>();
+  /** Turns that arrive together with nothing remembered read (and seed) once. */
+  private readonly reads = new SingleFlight<ApprovalPolicy[]>();
 
   async list(tenantId: string): Promise<ApprovalPolicy[]> {
     const known = this.recent.get(tenantId);
     if (known && Date.now() - known.at < POLICY_MEMORY_MS) return known.policies;
-    const policies = await this.read(tenantId);
-    this.recent.set(tenantId, { at: Date.now(), policies });
-    return policies;
+    return this.reads.run(tenantId, async () => {
+      const policies = await this.read(tenantId);
+      this.recent.set(tenantId, { at: Date.now(), policies });
+      return policies;
+    });
   }
 
   private async read(tenantId: string): Promise<ApprovalPolicy[]> {

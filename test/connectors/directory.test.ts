@@ -15,13 +15,14 @@ describe('directory (Graph)', () => {
     expect(skus.find((s) => s.skuPartNumber === 'VISIOCLIENT')).toEqual({ skuId: DEMO_OFFERS.visioPlan2.graphSkuId, skuPartNumber: 'VISIOCLIENT', capabilityStatus: 'Enabled', consumedUnits: 5, enabledUnits: 5 });
   });
 
-  it('gets users by id or UPN, with usage location; undefined when unknown', async () => {
+  it('gets users by id or UPN, with usage location and held licenses; undefined when unknown', async () => {
     expect(await t.directory.getUser(DEMO_TENANT_ID, DEMO_USERS.alex.id)).toEqual({
       id: DEMO_USERS.alex.id,
       displayName: 'Alex Wilber',
       userPrincipalName: 'alexw@example.com',
       mail: 'alexw@example.com',
       usageLocation: 'US',
+      licenseSkuIds: await t.directory.licenseSkuIds(DEMO_TENANT_ID, DEMO_USERS.alex.id),
     });
     const lynne = await t.directory.getUser(DEMO_TENANT_ID, 'lynner@example.com');
     expect(lynne?.id).toBe(DEMO_USERS.lynne.id);

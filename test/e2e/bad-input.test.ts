@@ -7,7 +7,7 @@ import { ALEX, BotHarness, cardText, TENANT } from '../harness/bot-harness.js';
 const unsignedJwt = (claims: Record<string, unknown>) =>
   [{ alg: 'RS256', typ: 'JWT' }, claims].map((part) => Buffer.from(JSON.stringify(part)).toString('base64url')).join('.') + '.c2ln';
 
-async function rowsIn(harness: BotHarness, table: 'Conversations' | 'State'): Promise<number> {
+async function rowsIn(harness: BotHarness, table: 'Conversations'): Promise<number> {
   let count = 0;
   for await (const _ of (await harness.qm.store.table(table)).listEntities()) count++;
   return count;

@@ -1,5 +1,5 @@
 // The table layer against a real Azurite: tenant partitions, exact key round trips,
-// ETag-checked writes, paging, the teams-ai Storage contract and the audit order.
+// ETag-checked writes, paging, conversation references and the audit order.
 import { randomBytes } from 'node:crypto';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { inject } from 'vitest';
@@ -9,14 +9,13 @@ import { ConcurrencyError, StorageUnavailableError } from '../../src/storage/err
 import { tenantPartition } from '../../src/storage/keys.js';
 import { TableRepository, type PageOptions } from '../../src/storage/repository.js';
 import { azuriteConnectionString, TableStore } from '../../src/storage/table-store.js';
-import { TableTurnStateStorage } from '../../src/storage/turn-state-storage.js';
 
 type Note = { Text: string; Count: number };
 
 /** A minimal repository, to exercise the base class the way real ones do. */
 class Notes extends TableRepository<Note> {
   constructor(store: TableStore) {
-    super(store, 'State');
+    super(store, 'Settings');
   }
   get = (tenant: string, id: string) => this.getRow(tenantPartition(tenant, 'notes'), id);
   create = (tenant: string, id: string, note: Note) => this.createRow(tenantPartition(tenant, 'notes'), id, note);
@@ -91,45 +90,6 @@ describe('repository base', () => {
   });
 });
 
-describe('teams-ai turn state storage', () => {
-  it('reads what it wrote, with an ETag, and honours it', async () => {
-    const storage = new TableTurnStateStorage(store);
-    const key = 'tenant-1/conversations/19:abc@thread.tacv2';
-    await storage.write({ [key]: { count: 1 } });
-    const first = await storage.read([key, 'tenant-1/users/nobody']);
-    expect(first[key]).toMatchObject({ count: 1 });
-    expect(first[key].eTag).toBeTruthy();
-    expect(first).not.toHaveProperty('tenant-1/users/nobody');
-
-    await storage.write({ [key]: { ...first[key], count: 2 } });
-    await expect(storage.write({ [key]: { ...first[key], count: 3 } })).rejects.toBeInstanceOf(ConcurrencyError);
-    await storage.write({ [key]: { count: 4, eTag: '*' } });
-    expect((await storage.read([key]))[key]).toMatchObject({ count: 4 });
-
-    await storage.delete([key]);
-    expect(await storage.read([key])).toEqual({});
-  });
-
-  it('remembers reads for a moment, and refuses a write from a stale copy (another instance wrote meanwhile)', async () => {
-    const mine = new TableTurnStateStorage(store);
-    const theirs = new TableTurnStateStorage(store);
-    const key = 'tenant-1/conversations/19:shared@thread.tacv2';
-    await mine.write({ [key]: { count: 1 } });
-    const seen = await mine.read([key]);
-    const fresh = await theirs.read([key]);
-    await theirs.write({ [key]: { ...fresh[key], count: 2 } });
-    // Still the remembered copy here...
-    expect((await mine.read([key]))[key]).toMatchObject({ count: 1 });
-    // ...but writing from it is refused, never written over the newer state.
-    await expect(mine.write({ [key]: { ...seen[key], count: 5 } })).rejects.toBeInstanceOf(ConcurrencyError);
-  });
-
-  it('insists on a tenant in every key', async () => {
-    const storage = new TableTurnStateStorage(store);
-    await expect(storage.write({ 'no-tenant': { a: 1 } })).rejects.toThrow(/must look like/);
-  });
-});
-
 describe('conversation references', () => {
   it('saves, skips unchanged writes, and updates when the service URL moves', async () => {
     const refs = new ConversationReferences(store);
@@ -140,6 +100,16 @@ describe('conversation references', () => {
     await refs.save('t-refs', { ...reference, serviceUrl: 'https://smba.two/' } as never, new Date('2026-01-03T00:00:00Z'));
     expect(await refs.get('t-refs', 'a:1')).toMatchObject({ updatedAt: '2026-01-03T00:00:00.000Z', reference: { serviceUrl: 'https://smba.two/' } });
     expect((await refs.list('t-refs')).items).toHaveLength(1);
+  });
+
+  it('keeps no message id: each new message in a chat writes nothing, and proactive posts are not replies', async () => {
+    const refs = new ConversationReferences(store);
+    const reference = { conversation: { id: 'a:2', conversationType: 'personal' }, serviceUrl: 'https://smba.one/', channelId: 'msteams' };
+    await refs.save('t-refs', { ...reference, activityId: 'm-1' } as never, new Date('2026-01-01T00:00:00Z'));
+    await refs.save('t-refs', { ...reference, activityId: 'm-2' } as never, new Date('2026-01-02T00:00:00Z'));
+    const saved = (await refs.get('t-refs', 'a:2'))!;
+    expect(saved.updatedAt).toBe('2026-01-01T00:00:00.000Z');
+    expect(saved.reference).not.toHaveProperty('activityId');
   });
 });
 

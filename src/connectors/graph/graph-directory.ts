@@ -21,6 +21,8 @@ export interface GraphDirectoryOptions {
 }
 
 const USER_FIELDS = ['id', 'displayName', 'userPrincipalName', 'mail', 'usageLocation'];
+/** One user looked up by id also brings their licenses: a request needs both, in one call. */
+const ONE_USER_FIELDS = [...USER_FIELDS, 'assignedLicenses'];
 
 const UserWire = z.object({
   id: z.string(),
@@ -28,6 +30,7 @@ const UserWire = z.object({
   userPrincipalName: z.string().nullish(),
   mail: z.string().nullish(),
   usageLocation: z.string().nullish(),
+  assignedLicenses: z.array(z.object({ skuId: z.string() }).passthrough()).nullish(),
   '@odata.type': z.string().optional(),
 });
 
@@ -72,7 +75,7 @@ export class GraphDirectory implements DirectoryPort {
   }
 
   async getUser(tenantId: string, idOrUpn: string): Promise<DirectoryUser | undefined> {
-    const user = await this.getOptional(tenantId, `/users/${encodeURIComponent(idOrUpn)}`, (c) => c.select(USER_FIELDS));
+    const user = await this.getOptional(tenantId, `/users/${encodeURIComponent(idOrUpn)}`, (c) => c.select(ONE_USER_FIELDS));
     return user === undefined ? undefined : toUser(parse(UserWire, user));
   }
 
@@ -191,5 +194,6 @@ function toUser(user: z.infer<typeof UserWire>): DirectoryUser {
     userPrincipalName: user.userPrincipalName ?? '',
     ...(user.mail ? { mail: user.mail } : {}),
     ...(user.usageLocation ? { usageLocation: user.usageLocation } : {}),
+    ...(user.assignedLicenses ? { licenseSkuIds: user.assignedLicenses.map((l) => l.skuId) } : {}),
   };
 }
