@@ -97,7 +97,8 @@ export function requestHandlers(d: RequestHandlerDeps) {
     async submitRequest(context: TurnContext, _state: unknown, data: Record<string, unknown>): Promise<AdaptiveCard | string> {
       const actor = actorOf(context);
       if (!actor) return refuseInvoke(context, UNKNOWN_ACTOR);
-      const result = await d.requests.submit(actor, data);
+      const formCard = context.activity.replyToId ? `${context.activity.conversation.id}|${context.activity.replyToId}` : undefined;
+      const result = await d.requests.submit(actor, data, formCard);
       if (!result.ok) return replaceCard(context, d.cards.render('request-form', requestFormData(result.form)));
       if (context.activity.replyToId) {
         await d.notifier.rememberCard(result.request, { conversationId: context.activity.conversation.id, activityId: context.activity.replyToId, audience: 'requester', viewerId: actor.aadObjectId, viewerTeamsId: context.activity.from.id });

@@ -10,7 +10,7 @@ import { describeChange } from '../domain/subscription-change.js';
 import type { AuditLog } from '../storage/audit-log.js';
 import { ConcurrencyError } from '../storage/errors.js';
 import type { PolicyRepository } from '../storage/policies.js';
-import type { RequestRepository, StoredRequest } from '../storage/requests.js';
+import { AlreadyOpenError, type RequestRepository, type StoredRequest } from '../storage/requests.js';
 import type { CatalogService } from './catalog.js';
 import type { RequestNotifications } from './notifications.js';
 import type { RoleService } from './roles.js';
@@ -71,7 +71,8 @@ export class RequestService {
     };
   }
 
-  async submit(actor: Actor, raw: unknown): Promise<{ ok: true; request: StoredRequest } | { ok: false; form: RequestForm }> {
+  /** `formCard` names the form message it came from, so a second click on the same form gets the same request. */
+  async submit(actor: Actor, raw: unknown, formCard?: string): Promise<{ ok: true; request: StoredRequest } | { ok: false; form: RequestForm }> {
     const [catalog, policies] = await Promise.all([this.deps.catalog.offers(actor.tenantId), this.deps.policies.list(actor.tenantId)]);
     const refuse = (errors: FormErrors, offer?: CatalogOffer) => ({ ok: false as const, form: { catalog, values: echo(raw), limits: (offer && limitsForProduct(policies, offer.productId)) ?? formLimits(policies), errors } });
 
@@ -83,15 +84,13 @@ export class RequestService {
     if (!beneficiary) {
       return refuse(forWhom ? { forWhom: `I can't find ${forWhom} in your organisation. Check the sign-in name.` } : { form: "I can't find you in your organisation's directory, so I can't request a license for you. Ask an admin to check the Microsoft 365 connection." }, offer);
     }
-    // Independent lookups, side by side: open requests, seats, and what the person holds
-    // (usually read with the user already).
-    const [open, seats, held, vendorSeat] = await Promise.all([
-      this.deps.requests.openFor(actor.tenantId, beneficiary.id, offer.productId),
+    // Independent lookups, side by side: seats, and what the person holds (usually read with
+    // the user already). A request already open for them is found when this one is stored.
+    const [seats, held, vendorSeat] = await Promise.all([
       this.deps.catalog.seatsForDecision(actor.tenantId, offer.skuPartNumber),
       beneficiary.licenseSkuIds ?? this.deps.directory.licenseSkuIds(actor.tenantId, beneficiary.id),
       this.deps.catalog.holdsVendorSeat(actor.tenantId, offer.skuPartNumber, beneficiary.userPrincipalName),
     ]);
-    if (open[0]) return refuse({ form: `${beneficiary.displayName} already has an open request for ${offer.name} (${open[0].id}). Cancel it first, or wait for it to finish.` }, offer);
     const holds = seats && (held.some((id) => id.toLowerCase() === seats.skuId.toLowerCase()) || vendorSeat);
     if (holds) {
       return refuse({ form: `${beneficiary.displayName} already has ${offer.name}; there is nothing to request.` }, offer);
@@ -105,7 +104,7 @@ export class RequestService {
       quantity,
       unitPrice: offer.unitPrice,
       justification,
-    }, evaluation);
+    }, evaluation, formCard ? { formCard } : {});
     return opened.ok ? opened : refuse({ form: opened.message }, offer);
   }
 
@@ -119,7 +118,7 @@ export class RequestService {
     actor: Actor,
     input: Omit<NewRequest, 'id' | 'tenantId' | 'requester' | 'policyId'>,
     evaluation: Exclude<PolicyEvaluation, { outcome: 'error' }>,
-    options: { id?: string } = {},
+    options: { id?: string; formCard?: string } = {},
   ): Promise<{ ok: true; request: StoredRequest } | { ok: false; message: string }> {
     let routing: Routing = { kind: 'auto-approve' };
     if (evaluation.outcome === 'approval') {
@@ -132,13 +131,14 @@ export class RequestService {
       routing,
       this.now(),
     );
-    const request: StoredRequest = { ...created, fulfilment: { commerceRequestId: commerceRequestIdFor(created.id) } };
+    const request: StoredRequest = { ...created, fulfilment: { commerceRequestId: commerceRequestIdFor(created.id) }, ...(options.formCard && { formCard: options.formCard }) };
     try {
       await this.deps.requests.create(request);
     } catch (error) {
       // A caller-chosen id already stored: the same confirmation arrived twice (double click).
       const existing = options.id && error instanceof ConcurrencyError ? await this.get(actor.tenantId, options.id) : undefined;
       if (existing) return { ok: true, request: existing };
+      if (error instanceof AlreadyOpenError) return this.alreadyOpen(request, error.openRequestId);
       throw error;
     }
     await Promise.all([
@@ -146,6 +146,17 @@ export class RequestService {
       request.status === 'approved' ? this.deps.enqueueFulfilment({ tenantId: request.tenantId, requestId: request.id }) : this.deps.notifications.askApprovers(request),
     ]);
     return { ok: true, request };
+  }
+
+  /**
+   * The person already has this product open. If that request came from the same form
+   * message, this is a second click on its Submit: they get that request back. Anything
+   * else is refused.
+   */
+  private async alreadyOpen(request: StoredRequest, openRequestId: string): Promise<{ ok: true; request: StoredRequest } | { ok: false; message: string }> {
+    const open = await this.get(request.tenantId, openRequestId);
+    if (open && request.formCard && open.formCard === request.formCard) return { ok: true, request: open };
+    return { ok: false, message: `${request.beneficiary.name} already has an open request for ${request.product.name} (${openRequestId}). Cancel it first, or wait for it to finish.` };
   }
 
   async cancel(actor: Actor, requestId: string): Promise<{ ok: true; request: StoredRequest } | { ok: false; message: string; request?: StoredRequest }> {

@@ -14,6 +14,21 @@ export class ConcurrencyError extends Error {
   override name = 'ConcurrencyError';
 }
 
+/**
+ * An entity group transaction was refused as a whole: `status` and the index of the action
+ * that failed (409 an entity to create exists, 412 an ETag no longer matches, 404 a row to
+ * change is gone). Nothing of it was written.
+ */
+export class TransactionRefused extends ConcurrencyError {
+  override name = 'TransactionRefused';
+  constructor(
+    readonly status: number,
+    readonly actionIndex: number | undefined,
+  ) {
+    super(`transaction refused (${status} at action ${actionIndex ?? '?'})`);
+  }
+}
+
 export function isStorageUnavailable(error: unknown): boolean {
   if (error instanceof StorageUnavailableError) return true;
   if (!(error instanceof Error)) return false;

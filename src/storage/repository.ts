@@ -1,8 +1,8 @@
 // Base for table repositories: typed entities, tenant-first partition keys, ETag-checked
 // updates and paging. Subclasses expose domain methods and never leak keys or ETags
 // beyond the opaque `etag` they hand back for a later conditional update.
-import { odata, type TableClient, type TableEntityResult } from '@azure/data-tables';
-import { ConcurrencyError, guard, statusOf } from './errors.js';
+import { odata, type TableClient, type TableEntityResult, type TransactionAction } from '@azure/data-tables';
+import { ConcurrencyError, guard, statusOf, TransactionRefused } from './errors.js';
 import { decodeKey, encodeKey } from './keys.js';
 import type { TableName, TableStore } from './table-store.js';
 
@@ -20,6 +20,12 @@ export interface Page<T> {
   /** Pass back to get the next page; absent on the last page. */
   continuationToken?: string;
 }
+
+/** One change inside a transaction (see `transact`). */
+export type RowAction =
+  | { kind: 'create'; rowKey: string; value: EntityShape }
+  | { kind: 'replace'; rowKey: string; value: EntityShape; etag: string }
+  | { kind: 'delete'; rowKey: string };
 
 export interface PageOptions {
   pageSize?: number;
@@ -84,6 +90,34 @@ export abstract class TableRepository<T extends EntityShape> {
       } catch (error) {
         const status = statusOf(error);
         if (status === 412 || status === 404) throw new ConcurrencyError(`${this.tableName} entity changed since it was read`);
+        throw error;
+      }
+    });
+  }
+
+  /**
+   * Several changes to one partition, all or none (an entity group transaction, at most 100
+   * actions). Returns each action's new ETag ('' for a delete); TransactionRefused when the
+   * service refuses one of them, and then nothing was written.
+   */
+  protected async transact(partitionKey: string, actions: readonly RowAction[]): Promise<string[]> {
+    const table = await this.client();
+    const batch: TransactionAction[] = actions.map((action) => {
+      const keys = { partitionKey, rowKey: encodeKey(action.rowKey) };
+      if (action.kind === 'create') return ['create', { ...action.value, ...keys }];
+      if (action.kind === 'replace') return ['update', { ...action.value, ...keys }, 'Replace', { etag: action.etag }];
+      // Unconditional: a row that is part of the same all-or-none change (the ETag check is on its partner).
+      return ['delete', keys];
+    });
+    return guard(async () => {
+      try {
+        const result = await table.submitTransaction(batch);
+        return actions.map((_, i) => result.subResponses[i]?.etag ?? '');
+      } catch (error) {
+        const status = statusOf(error);
+        // The service names the failing action first in its message: "1:The specified entity already exists."
+        const index = /^(\d+):/.exec(error instanceof Error ? error.message : '')?.[1];
+        if (status === 409 || status === 412 || status === 404) throw new TransactionRefused(status, index === undefined ? undefined : Number(index));
         throw error;
       }
     });

@@ -1,11 +1,17 @@
 // License requests: one JSON document per request in the tenant's partition, with the
 // columns the lists filter on. Every change is an ETag-checked read-modify-write, which
 // is what makes double clicks and concurrent approvers produce exactly one decision.
-import type { LicenseRequest, RequestStatus } from '../domain/request.js';
+//
+// "One open request per person and product" is a marker row beside the requests
+// (RowKey open|<person>|<product>), written and removed in the same transaction as the
+// request that opens or closes it: two submissions at once cannot both open one, and the
+// check is a single insert instead of a scan of the tenant's requests.
+import { OPEN_STATUSES, type LicenseRequest, type RequestStatus } from '../domain/request.js';
 import type { VendorQuestion } from '../domain/marketplace.js';
 import { DocumentRepository, type Versioned } from './documents.js';
+import { ConcurrencyError, TransactionRefused } from './errors.js';
 import { tenantPartition } from './keys.js';
-import { filter } from './repository.js';
+import { filter, type RowAction } from './repository.js';
 import type { TableStore } from './table-store.js';
 
 /** What fulfilment has done so far, so a retry after a crash continues instead of repeating. */
@@ -32,6 +38,22 @@ export interface StoredRequest extends LicenseRequest {
   /** Reminder keys already sent (domain reminderKey), so each goes out once. */
   remindersSent?: string[];
   fulfilment?: FulfilmentProgress;
+  /** The form message (conversation and message id) it was submitted from: a second click there is the same request. */
+  formCard?: string;
+}
+
+/** The person already has an open request for the product: `openRequestId`. */
+export class AlreadyOpenError extends Error {
+  override name = 'AlreadyOpenError';
+  constructor(readonly openRequestId: string) {
+    super(`request ${openRequestId} is still open`);
+  }
+}
+
+/** The marker a license request holds while it is open; subscription changes hold none. */
+function openMarkerOf(request: StoredRequest): string | undefined {
+  if (request.change || !OPEN_STATUSES.includes(request.status)) return undefined;
+  return `open|${request.beneficiary.id.toLowerCase()}|${request.product.productId.toLowerCase()}`;
 }
 
 export class RequestRepository extends DocumentRepository<StoredRequest> {
@@ -51,26 +73,75 @@ export class RequestRepository extends DocumentRepository<StoredRequest> {
     };
   }
 
+  /** ConcurrencyError when the id exists; AlreadyOpenError when the person has this product open. */
   async create(request: StoredRequest): Promise<void> {
-    await this.createDocument(tenantPartition(request.tenantId, 'requests'), request.id, request);
+    const partition = tenantPartition(request.tenantId, 'requests');
+    const marker = openMarkerOf(request);
+    if (!marker) {
+      await this.createDocument(partition, request.id, request);
+      return;
+    }
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await this.transact(partition, [
+          { kind: 'create', rowKey: request.id, value: this.toEntity(request) },
+          { kind: 'create', rowKey: marker, value: { OpenRequestId: request.id } },
+        ]);
+        return;
+      } catch (error) {
+        if (!(error instanceof TransactionRefused && error.status === 409 && error.actionIndex === 1) || attempt > 2) throw error;
+        await this.refuseIfHeld(request.tenantId, partition, marker);
+      }
+    }
+  }
+
+  /**
+   * ETag-checked change; `change` returns undefined to leave the request as it is. Opening
+   * or closing the request takes or frees its marker in the same transaction.
+   */
+  async mutate(tenantId: string, id: string, change: (current: StoredRequest) => StoredRequest | undefined): Promise<Versioned<StoredRequest> | undefined> {
+    const partition = tenantPartition(tenantId, 'requests');
+    let markerMissing = false;
+    for (let attempt = 1; ; attempt++) {
+      const current = await this.getDocument(partition, id);
+      if (!current) return undefined;
+      const next = change(current.value);
+      if (next === undefined) return current;
+      const [before, after] = [openMarkerOf(current.value), openMarkerOf(next)];
+      try {
+        if (before === after) return { value: next, etag: await this.replaceDocument(partition, id, next, current.etag) };
+        const actions: RowAction[] = [{ kind: 'replace', rowKey: id, value: this.toEntity(next), etag: current.etag }];
+        if (before && !markerMissing) actions.push({ kind: 'delete', rowKey: before });
+        if (after) actions.push({ kind: 'create', rowKey: after, value: { OpenRequestId: id } });
+        const [etag] = await this.transact(partition, actions);
+        return { value: next, etag: etag ?? '' };
+      } catch (error) {
+        if (!(error instanceof ConcurrencyError) || attempt >= 5) throw error;
+        if (!(error instanceof TransactionRefused)) continue; // the request changed meanwhile: read again
+        const failed = error.actionIndex === undefined ? undefined : (before && !markerMissing ? ['request', 'free', 'take'] : ['request', 'take'])[error.actionIndex];
+        if (failed === 'free' && error.status === 404) markerMissing = true; // nothing to free (removed by hand): close without it
+        else if (failed === 'take' && error.status === 409 && after) await this.refuseIfHeld(tenantId, partition, after);
+        // else the request changed meanwhile (412/404 on it): read again
+      }
+    }
+  }
+
+  /** AlreadyOpenError when an open request holds `marker`; a marker left by a closed one is cleared. */
+  private async refuseIfHeld(tenantId: string, partition: string, marker: string): Promise<void> {
+    const held = await this.getRow(partition, marker);
+    if (!held) return;
+    const holderId = String(held.value.OpenRequestId ?? '');
+    const holder = holderId ? await this.get(tenantId, holderId) : undefined;
+    if (holder && openMarkerOf(holder.value) === marker) throw new AlreadyOpenError(holderId);
+    await this.deleteRow(partition, marker, held.etag);
   }
 
   async get(tenantId: string, id: string): Promise<Versioned<StoredRequest> | undefined> {
     return this.getDocument(tenantPartition(tenantId, 'requests'), id);
   }
 
-  /** ETag-checked change; `change` returns undefined to leave the request as it is. */
-  async mutate(tenantId: string, id: string, change: (current: StoredRequest) => StoredRequest | undefined): Promise<Versioned<StoredRequest> | undefined> {
-    return this.mutateDocument(tenantPartition(tenantId, 'requests'), id, change);
-  }
-
   async byRequester(tenantId: string, requesterId: string, limit = 20): Promise<StoredRequest[]> {
     return this.where(tenantId, filter`RequesterId eq ${requesterId.toLowerCase()}`, limit);
-  }
-
-  async openFor(tenantId: string, beneficiaryId: string, productId: string): Promise<StoredRequest[]> {
-    const open = await this.where(tenantId, filter`BeneficiaryId eq ${beneficiaryId.toLowerCase()} and ProductId eq ${productId} and (Status eq 'pending' or Status eq 'approved' or Status eq 'fulfilling')`);
-    return open.filter((request) => !request.change); // an admin's subscription change is not a license for them
   }
 
   /** Open changes (pending, approved or being applied) to one subscription. */

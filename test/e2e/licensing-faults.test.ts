@@ -59,9 +59,27 @@ describe('bad form input is refused field by field, and nothing is stored', () =
 
   it('refuses a second open request for the same person and product', async () => {
     const id = await submitVisio(DEMO.isaiah);
-    const again = await chat(DEMO.isaiah).click('submitRequest', form(DEMO_OFFERS.visioPlan2.offerId));
+    const before = await countRequests();
+    const again = await chat(DEMO.isaiah).click('submitRequest', form(DEMO_OFFERS.visioPlan2.offerId, { justification: 'Asking again' }));
     expect(cardText(again.body.value)).toContain(`already has an open request for Visio Plan 2 (${id})`);
+    // Also when someone else asks for them.
+    const forIsaiah = await chat(DEMO.alex).click('submitRequest', form(DEMO_OFFERS.visioPlan2.offerId, { forWhom: 'isaiahl@example.com' }));
+    expect(cardText(forIsaiah.body.value)).toContain(`already has an open request for Visio Plan 2 (${id})`);
+    expect(await countRequests()).toBe(before);
     await chat(DEMO.isaiah).click('cancelRequest', { requestId: id });
+    // Closed, it no longer stands in the way.
+    const next = await submitVisio(DEMO.isaiah, { justification: 'New project' });
+    expect(next).not.toBe(id);
+    await chat(DEMO.isaiah).click('cancelRequest', { requestId: next });
+  });
+
+  it('a double click on Submit opens one request, and both clicks show it', async () => {
+    const before = await countRequests();
+    const clicks = await Promise.all([1, 2, 3].map(() => chat(DEMO.isaiah).click('submitRequest', form(DEMO_OFFERS.visioPlan2.offerId), 'the-same-form')));
+    const ids = clicks.map((c) => requestIdOf(c.body.value));
+    expect(new Set(ids).size).toBe(1);
+    expect(await countRequests()).toBe(before + 1);
+    await chat(DEMO.isaiah).click('cancelRequest', { requestId: ids[0] });
   });
 });
 

@@ -1,0 +1,96 @@
+// One open request per person and product, kept by a marker row written and removed in the
+// same transaction as the request: concurrent submissions open one, closing frees it, and a
+// marker left behind by a closed request does not block a new one.
+import { randomBytes } from 'node:crypto';
+import { beforeAll, describe, expect, inject, it } from 'vitest';
+import { AlreadyOpenError, RequestRepository, type StoredRequest } from '../../src/storage/requests.js';
+import { TableStore } from '../../src/storage/table-store.js';
+import { TableRepository } from '../../src/storage/repository.js';
+import { tenantPartition } from '../../src/storage/keys.js';
+
+const TENANT = 'eeeeeeee-0000-4000-8000-000000000001';
+let store: TableStore;
+let requests: RequestRepository;
+
+beforeAll(async () => {
+  store = new TableStore({ kind: 'connection-string', connectionString: inject('storageConnectionString') }, `or${randomBytes(4).toString('hex')}`);
+  await store.ensureTables();
+  requests = new RequestRepository(store);
+});
+
+let next = 0;
+function request(person: string, fields: Partial<StoredRequest> = {}): StoredRequest {
+  const at = new Date().toISOString();
+  const id = `REQ-${(0xa0000000 + next++).toString(16).toUpperCase()}`;
+  return {
+    id, tenantId: TENANT, requester: { aadObjectId: person, name: person }, beneficiary: { id: person, upn: `${person}@example.com`, name: person },
+    product: { offerId: 'P:S:A', productId: 'CFQ7TTC0HD33', name: 'Visio Plan 2', skuPartNumber: 'VISIOCLIENT' }, quantity: 1, unitPrice: { amount: '15.00', currency: 'USD' },
+    justification: '', status: 'pending', stageIndex: 0, stages: [], decisions: [], createdAt: at, updatedAt: at, ...fields,
+  };
+}
+const statusOf = async (id: string) => (await requests.get(TENANT, id))?.value.status;
+
+/** Reaches the marker rows directly, as only a test should. */
+class Markers extends TableRepository<{ OpenRequestId: string }> {
+  constructor() {
+    super(store, 'Requests');
+  }
+  put = (person: string, holder: string) => this.putRow(tenantPartition(TENANT, 'requests'), `open|${person}|cfq7ttc0hd33`, { OpenRequestId: holder });
+  remove = (person: string) => this.deleteRow(tenantPartition(TENANT, 'requests'), `open|${person}|cfq7ttc0hd33`);
+}
+
+describe('one open request per person and product', () => {
+  it('lets one of several concurrent submissions open, and refuses the others with its id', async () => {
+    const asks = Array.from({ length: 5 }, () => request('ann'));
+    const results = await Promise.allSettled(asks.map((r) => requests.create(r)));
+    const opened = asks.filter((_, i) => results[i]!.status === 'fulfilled');
+    expect(opened).toHaveLength(1);
+    for (const refused of results.filter((r) => r.status === 'rejected')) {
+      expect(refused.reason).toBeInstanceOf(AlreadyOpenError);
+      expect(refused.reason.openRequestId).toBe(opened[0]!.id);
+    }
+    for (const ask of asks) expect(await statusOf(ask.id)).toBe(ask === opened[0] ? 'pending' : undefined);
+  });
+
+  it('is freed when the request closes, and stays taken while it moves between open statuses', async () => {
+    const first = request('ben');
+    await requests.create(first);
+    await requests.mutate(TENANT, first.id, (r) => ({ ...r, status: 'approved' }));
+    await expect(requests.create(request('ben'))).rejects.toBeInstanceOf(AlreadyOpenError);
+    await requests.mutate(TENANT, first.id, (r) => ({ ...r, status: 'cancelled' }));
+    const second = request('ben');
+    await requests.create(second);
+    expect(await statusOf(second.id)).toBe('pending');
+  });
+
+  it('is taken again when a closed request reopens, unless another request holds it', async () => {
+    const failed = request('cat', { status: 'failed' });
+    await requests.create(failed);
+    const other = request('cat');
+    await requests.create(other);
+    await expect(requests.mutate(TENANT, failed.id, (r) => ({ ...r, status: 'approved' }))).rejects.toBeInstanceOf(AlreadyOpenError);
+    expect(await statusOf(failed.id)).toBe('failed');
+    await requests.mutate(TENANT, other.id, (r) => ({ ...r, status: 'rejected' }));
+    await requests.mutate(TENANT, failed.id, (r) => ({ ...r, status: 'approved' }));
+    await expect(requests.create(request('cat'))).rejects.toBeInstanceOf(AlreadyOpenError);
+  });
+
+  it('ignores a marker whose request is closed or gone, and closes a request whose marker is missing', async () => {
+    const closed = request('dan', { status: 'completed' });
+    await requests.create(closed);
+    await new Markers().put('dan', closed.id); // left behind (a crash between two writes cannot do this; a hand edit can)
+    const fresh = request('dan');
+    await requests.create(fresh);
+    await new Markers().remove('dan');
+    await requests.mutate(TENANT, fresh.id, (r) => ({ ...r, status: 'completed' }));
+    expect(await statusOf(fresh.id)).toBe('completed');
+  });
+
+  it('does not apply to subscription changes (an admin may have several)', async () => {
+    const change = (id: string) => request('eve', { id, change: { subscriptionId: 'sub-1', action: 'add-seats', before: { quantity: 1 }, after: { quantity: 2 } } as unknown as StoredRequest['change'] });
+    await requests.create(change('REQ-C0000001'));
+    await requests.create(change('REQ-C0000002'));
+    await requests.create(request('eve'));
+    expect(await statusOf('REQ-C0000002')).toBe('pending');
+  });
+});
