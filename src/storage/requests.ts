@@ -108,20 +108,19 @@ export class RequestRepository extends DocumentRepository<StoredRequest> {
       const next = change(current.value);
       if (next === undefined) return current;
       const [before, after] = [openMarkerOf(current.value), openMarkerOf(next)];
+      const steps: { step: 'write' | 'free' | 'take'; action: RowAction }[] = [{ step: 'write', action: { kind: 'replace', rowKey: id, value: this.toEntity(next), etag: current.etag } }];
+      if (before && before !== after && !markerMissing) steps.push({ step: 'free', action: { kind: 'delete', rowKey: before } });
+      if (after && before !== after) steps.push({ step: 'take', action: { kind: 'create', rowKey: after, value: { OpenRequestId: id } } });
       try {
-        if (before === after) return { value: next, etag: await this.replaceDocument(partition, id, next, current.etag) };
-        const actions: RowAction[] = [{ kind: 'replace', rowKey: id, value: this.toEntity(next), etag: current.etag }];
-        if (before && !markerMissing) actions.push({ kind: 'delete', rowKey: before });
-        if (after) actions.push({ kind: 'create', rowKey: after, value: { OpenRequestId: id } });
-        const [etag] = await this.transact(partition, actions);
+        if (steps.length === 1) return { value: next, etag: await this.replaceDocument(partition, id, next, current.etag) };
+        const [etag] = await this.transact(partition, steps.map((s) => s.action));
         return { value: next, etag: etag ?? '' };
       } catch (error) {
         if (!(error instanceof ConcurrencyError) || attempt >= 5) throw error;
-        if (!(error instanceof TransactionRefused)) continue; // the request changed meanwhile: read again
-        const failed = error.actionIndex === undefined ? undefined : (before && !markerMissing ? ['request', 'free', 'take'] : ['request', 'take'])[error.actionIndex];
-        if (failed === 'free' && error.status === 404) markerMissing = true; // nothing to free (removed by hand): close without it
-        else if (failed === 'take' && error.status === 409 && after) await this.refuseIfHeld(tenantId, partition, after);
-        // else the request changed meanwhile (412/404 on it): read again
+        const failed = error instanceof TransactionRefused && error.actionIndex !== undefined ? steps[error.actionIndex]?.step : 'write';
+        if (failed === 'free' && error instanceof TransactionRefused && error.status === 404) markerMissing = true; // nothing to free (removed by hand): close without it
+        if (failed === 'take' && after) await this.refuseIfHeld(tenantId, partition, after);
+        // 'write': the request changed meanwhile; read it again
       }
     }
   }
