@@ -10,6 +10,7 @@ import { ConnectorError, type CatalogOffer, type CommercePort, type CommerceSubs
 import { checkAnswers, freeVendorSeats, holdsSeat, type VendorQuestion } from '../domain/marketplace.js';
 import type { Logger } from '../logger.js';
 import type { AuditLog } from '../storage/audit-log.js';
+import { randomUUID } from 'node:crypto';
 import type { PurchaseLocks } from '../storage/purchase-locks.js';
 import type { FulfilmentProgress, RequestRepository, StoredRequest } from '../storage/requests.js';
 import type { RoleService } from './roles.js';
@@ -81,7 +82,8 @@ export class VendorFulfilment {
     }
   }
 
-  private async run(request: StoredRequest, offer: CatalogOffer, mayBuy: () => Promise<void>): Promise<VendorOutcome> {
+  private async run(delivered: StoredRequest, offer: CatalogOffer, mayBuy: () => Promise<void>): Promise<VendorOutcome> {
+    let request = delivered;
     const tenantId = request.tenantId;
     const email = emailOf(request);
     if (!request.fulfilment?.orderId) {
@@ -90,9 +92,16 @@ export class VendorFulfilment {
       if (holding) return this.outcome(request, offer); // assigned by an earlier run
       const subscription = subscriptions[0];
       const lockKey = subscription?.id ?? `new:${offer.offerId}`;
-      const lock = await this.d.locks.acquire(tenantId, lockKey, request.id, LOCK_MS, this.now());
+      // Held by this run, not by the request: a second delivery of the same job at the same
+      // instant must wait, not share the lock (after a crash the lock expires in LOCK_MS).
+      const lock = await this.d.locks.acquire(tenantId, lockKey, `${request.id}#${randomUUID()}`, LOCK_MS, this.now());
       if (!lock.ok) throw new ConnectorError('throttled', 'Another purchase for this subscription is in progress.', { service: 'quartermaster', retryAfterSeconds: 2 });
       try {
+        // Another delivery of this job may have ordered while this one waited for the lock:
+        // follow its order instead of placing a second one.
+        const latest = (await this.d.requests.get(tenantId, request.id))?.value;
+        if (latest?.fulfilment?.orderId) return await this.follow(latest, offer, email);
+        if (latest) request = latest;
         if (subscription && freeVendorSeats(subscription) >= 1) {
           await this.assign(request, subscription.id, email);
           return this.outcome(request, offer);
