@@ -4,6 +4,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEMO_OFFERS, DEMO_SUBSCRIPTIONS, DEMO_TENANT_ID, OTHER_TENANT_ID, OTHER_TENANT_USERS } from '../../src/sandbox/index.js';
 import { BotHarness, cardOf, cardText, DEMO, type TestUser } from '../harness/bot-harness.js';
+import { WorkQueues } from '../../src/storage/queues.js';
+import type { FulfilmentJob } from '../../src/services/requests.js';
 import { requestForm as form, requestIdOf, storedRequest, waitForStatus as waitFor } from '../harness/licensing.js';
 
 let harness: BotHarness;
@@ -173,6 +175,38 @@ describe('restart between approval and fulfilment', () => {
       await b.until(async () => harness.sentTo(DEMO.isaiah).some((m) => m.text?.includes(`${id} is done`)), 'Isaiah to be told');
     } finally {
       await b.stop();
+    }
+  });
+});
+
+describe('one fulfilment job delivered three times at once, to two instances', () => {
+  it('buys one seat and tells the requester once', async () => {
+    const seatsBefore = visioSeats();
+    const tablePrefix = `d${Date.now().toString(36)}`;
+    const shared = { sandbox: harness.sandbox, connector: harness.connector };
+    const a = await BotHarness.start({ tablePrefix }, { ...shared, startWorkers: false, instanceName: 'a' });
+    const [isaiah, adele, megan] = [a.personalChat(DEMO.isaiah), a.personalChat(DEMO.adele), a.personalChat(DEMO.megan)];
+    for (const c of [isaiah, adele, megan]) await c.install();
+    const id = requestIdOf((await isaiah.click('submitRequest', form(DEMO_OFFERS.visioPlan2.offerId, { justification: 'duplicates' }))).body.value);
+    await adele.click('approveRequest', { requestId: id, stageIndex: 0 });
+    await megan.click('approveRequest', { requestId: id, stageIndex: 1 });
+    // The queue redelivers: two more copies of the job beside the one the approval queued.
+    const queue = new WorkQueues(a.config.storage, tablePrefix).queue<FulfilmentJob>('fulfilment');
+    await Promise.all([queue.send({ tenantId: DEMO_TENANT_ID, requestId: id }), queue.send({ tenantId: DEMO_TENANT_ID, requestId: id })]);
+    await a.stop();
+    const [b, c] = await Promise.all([BotHarness.start({ tablePrefix }, { ...shared, instanceName: 'b' }), BotHarness.start({ tablePrefix }, { ...shared, instanceName: 'c' })]);
+    try {
+      const done = await b.until(async () => {
+        const request = (await b.qm.requests.get(DEMO_TENANT_ID, id))?.value;
+        return request?.status === 'completed' ? request : undefined;
+      }, 'the request to complete', 30_000);
+      expect(done.outcome?.kind).toBe('purchased');
+      await b.until(async () => harness.sentTo(DEMO.isaiah).some((m) => m.text?.includes(`${id} is done`)), 'Isaiah to be told');
+      await new Promise((resolve) => setTimeout(resolve, 1500)); // a second purchase or message would show up now
+      expect(visioSeats()).toBe(seatsBefore + 1);
+      expect(harness.sentTo(DEMO.isaiah).filter((m) => m.text?.includes(`${id} is done`))).toHaveLength(1);
+    } finally {
+      await Promise.all([b.stop(), c.stop()]);
     }
   });
 });
