@@ -22,6 +22,8 @@ import { Scheduler } from './jobs/scheduler.js';
 import { createDelivery } from './notify/delivery.js';
 import { InstanceRegistry } from './storage/instances.js';
 import { OutboxMessenger } from './notify/outbox-messenger.js';
+import { syncReportTeller } from './notify/sync-reports.js';
+import { SyncNowService, type SyncNowJob } from './services/sync-now.js';
 import type { DeliveryEngine } from './notify/outbox.js';
 import { createHash } from 'node:crypto';
 import { TeamsRequestNotifier } from './notify/request-notifier.js';
@@ -235,6 +237,14 @@ export async function startQuartermaster(config: ResolvedConfig, log = createLog
   const spendReport = new SpendReport({ rows: costRows, roles });
   const spendAlerts = new SpendAlertService({ budgets: budgetRepository, rows: costRows, ledger: alertLedger, settings, delivery: new SpendAlertCards({ messenger, conversations, adminCards, cards, log }), log });
   spendSync.useEvaluator(spendAlerts);
+  // `sync now` runs from a queue of its own: the command answers at once, a worker syncs.
+  let syncNowWorker: QueueWorker<SyncNowJob> | undefined;
+  const syncNow = new SyncNowService({
+    queue: new WorkQueues(config.storage, config.tablePrefix).queue<SyncNowJob>('sync-now'),
+    sync: spendSync,
+    tell: syncReportTeller(delivery.engine),
+    nudge: () => syncNowWorker?.nudge(),
+  });
   const bot = createBot({
     adapter,
     auth: config.bot,
@@ -248,7 +258,7 @@ export async function startQuartermaster(config: ResolvedConfig, log = createLog
     reclaim: { reclaim, roles },
     subscriptions,
     connections,
-    spend: { budgets: budgetService, report: spendReport, sync: spendSync },
+    spend: { budgets: budgetService, report: spendReport, syncNow },
     ...(vendor && { vendor }),
   });
 
@@ -262,8 +272,19 @@ export async function startQuartermaster(config: ResolvedConfig, log = createLog
     maxAttempts: 40,
     idlePollMs: config.environment === 'test' ? 100 : 1000,
   });
+  syncNowWorker = new QueueWorker<SyncNowJob>({
+    name: 'sync-now',
+    queue: new WorkQueues(config.storage, config.tablePrefix).queue<SyncNowJob>('sync-now'),
+    handle: (job) => syncNow.handle(job),
+    onPoison: async (job, error) => void log.error({ err: error, tenantId: job.tenantId }, 'sync now gave up'),
+    log,
+    // A sync syncs its connections one by one; a redelivery during a long one is harmless but wasted.
+    visibilitySeconds: 15 * 60,
+    idlePollMs: config.environment === 'test' ? 100 : 1000,
+  });
   if (options.startWorkers !== false) {
     worker.start();
+    syncNowWorker.start();
     delivery.worker.start();
   }
   const scheduler = new Scheduler(new Leases(store, instanceName), log);
@@ -304,7 +325,7 @@ export async function startQuartermaster(config: ResolvedConfig, log = createLog
     ...(sandbox && { sandbox }),
     async stop() {
       await server.close(config.shutdownTimeoutMs);
-      await Promise.all([worker?.stop(), delivery.worker.stop(), scheduler.stop()]);
+      await Promise.all([worker?.stop(), syncNowWorker?.stop(), delivery.worker.stop(), scheduler.stop()]);
       await instances.stop();
       await sandbox?.stop();
     },

@@ -4,22 +4,20 @@
 import type { TurnContext } from 'botbuilder';
 import { z } from 'zod';
 import type { BudgetFormInput, BudgetService } from '../services/budgets.js';
-import type { SpendEvaluator, SpendSync } from '../services/spend-contracts.js';
+import type { SyncNowService } from '../services/sync-now.js';
 import type { SpendReport } from '../services/spend-report.js';
 import type { AdaptiveCard, CardRenderer } from './cards.js';
 import { commandArgument } from './commands.js';
 import { refuseInvoke, replaceCard, sendCard, UNKNOWN_ACTOR } from './replies.js';
 import { actorOf } from './request-handlers.js';
-import { budgetFormCardData, budgetListCardData, spendSummaryCardData, syncReportText } from './spend-views.js';
+import { budgetFormCardData, budgetListCardData, spendSummaryCardData } from './spend-views.js';
 
 export interface SpendHandlerDeps {
   cards: CardRenderer;
   budgets: BudgetService;
   report: SpendReport;
-  /** Absent until cost sync is wired: `sync now` says so. */
-  sync?: SpendSync;
-  /** Runs budgets and anomalies after `sync now` (idempotent: the alert ledger dedupes). */
-  evaluator?: SpendEvaluator;
+  /** Queues `sync now` (absent until cost sync is wired: the command says so). */
+  syncNow?: Pick<SyncNowService, 'request'>;
 }
 
 const BudgetId = z.string().max(64).regex(/^[A-Za-z0-9-]*$/);
@@ -110,12 +108,9 @@ export function spendHandlers(d: SpendHandlerDeps) {
       const actor = actorOf(context);
       if (!actor) return void (await context.sendActivity(UNKNOWN_ACTOR));
       if (!(await d.budgets.isAdmin(actor))) return void (await context.sendActivity('Only admins can run a cost sync. Type **help** to see the commands you can use.'));
-      if (!d.sync) return void (await context.sendActivity(NOT_SET_UP));
-      await context.sendActivity('Syncing Azure and AWS costs now; budgets and anomalies are checked right after.');
-      const now = new Date();
-      const report = await d.sync.syncTenant(actor.tenantId, { now, force: true });
-      await context.sendActivity(syncReportText(report));
-      await d.evaluator?.afterSync(actor.tenantId, now);
+      if (!d.syncNow) return void (await context.sendActivity(NOT_SET_UP));
+      await d.syncNow.request(actor, context.activity.conversation.id);
+      await context.sendActivity("Syncing Azure and AWS costs now. I'll post what I found here when it's done; budgets and anomalies are checked right after.");
     },
 
     /** "Budgets" / "Refresh" / "Cancel": the list as it is now. */

@@ -6,7 +6,7 @@ import { DefaultAzureCredential } from '@azure/identity';
 import type { StorageConfig } from '../config.js';
 import { guard } from './errors.js';
 
-export type QueueName = 'fulfilment' | 'notifications';
+export type QueueName = 'fulfilment' | 'notifications' | 'sync-now';
 
 export interface QueueMessage<T> {
   body: T;
@@ -41,7 +41,7 @@ export class WorkQueues {
 
   private ensureQueues(): Promise<void> {
     this.ready ??= guard(async () => {
-      await Promise.all((['fulfilment', 'notifications'] as const).map((n) => this.service.getQueueClient(`${this.prefix.toLowerCase()}-${n}`).createIfNotExists()));
+      await Promise.all((['fulfilment', 'notifications', 'sync-now'] as const).map((n) => this.service.getQueueClient(`${this.prefix.toLowerCase()}-${n}`).createIfNotExists()));
     }).catch((error: unknown) => {
       this.ready = undefined;
       throw error;

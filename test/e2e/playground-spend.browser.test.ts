@@ -158,7 +158,10 @@ describe.skipIf(skipBrowserTests)('Spend in the Agents Playground', () => {
 
   it('`sync now` posts the budget and spike alerts to the channel once each', async () => {
     await alex.say('sync now');
+    // Answered at once; the report follows from the worker.
+    await expect.poll(() => alex.page.getByText(/post what I found here/).count(), { timeout: UI_TIMEOUT }).toBeGreaterThan(0);
     await expect.poll(() => alex.page.getByText(/Cost sync finished/).count(), { timeout: 60_000 }).toBeGreaterThan(0);
+    await alex.shot('5-sync-report');
     await open('General');
     const budgetAlerts = alex.cards(/All clouds: (spend|forecast) reached/);
     const spikes = alex.cards(/Spend spike/);
@@ -167,7 +170,7 @@ describe.skipIf(skipBrowserTests)('Spend in the Agents Playground', () => {
     const budgetCount = await budgetAlerts.count();
     const spikeCount = await spikes.count();
     await budgetAlerts.first().scrollIntoViewIfNeeded();
-    await alex.shot('5-channel-alerts');
+    await alex.shot('6-channel-alerts');
     if (process.env.UPDATE_SCREENSHOTS) {
       mkdirSync(join(projectRoot, 'docs', 'screenshots'), { recursive: true });
       await alex.page.screenshot({ path: DOCS_SCREENSHOT });

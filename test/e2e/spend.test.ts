@@ -27,6 +27,7 @@ afterAll(async () => {
 
 const budgetsNow = async () => (await harness.qm.spend.budgets.statuses({ tenantId: DEMO_TENANT_ID, aadObjectId: DEMO.alex.aadObjectId, name: 'Alex' })) as { ok: true; lines: { budget: { name: string } }[] };
 const channelCards = () => harness.connector.sent.filter((s) => s.conversationId === channel.conversation.id && s.method === 'POST').map((s) => s.activity).filter((a) => cardOf(a));
+const reports = () => harness.sentTo(DEMO.alex).filter((m) => /Cost sync finished/.test(m.text ?? ''));
 const titled = (cards: Record<string, any>[], pattern: RegExp) => cards.filter((a) => pattern.test(String(cardOf(a)?.body?.[0]?.text ?? '')));
 
 describe('spend for admins', () => {
@@ -87,10 +88,11 @@ describe('spend for admins', () => {
     const aws = await chat(DEMO.alex).click('addAwsAccount', { awsAccountId: AWS_ACCOUNTS.main, awsAuth: 'access-key', awsAccessKeyId: reader.accessKeyId, awsSecretAccessKey: reader.secretAccessKey });
     expect(cardText(aws.body.value)).toContain(`AWS account ${AWS_ACCOUNTS.main} is connected`);
 
+    // Answered at once; the sync runs on a worker and its report comes back as a message.
     const replies = await chat(DEMO.alex).say('sync now');
-    const report = replies.map((r) => r.text ?? '').join('\n');
-    expect(report).toMatch(/Cost sync finished/);
-    expect(report).toMatch(/rows written/);
+    expect(replies.map((r) => r.text ?? '').join('\n')).toMatch(/I'll post what I found here/);
+    const [report] = await harness.until(async () => reports().length > 0 && reports(), 'the sync report', 30_000);
+    expect(report!.text).toMatch(/rows written/);
 
     const budgetAlerts = await harness.until(async () => titled(channelCards(), /^All clouds: /).length >= 2 && titled(channelCards(), /^All clouds: /), 'budget alerts in the channel');
     const anomalyAlerts = await harness.until(async () => titled(channelCards(), /^Spend spike/).length >= 2 && titled(channelCards(), /^Spend spike/), 'anomaly alerts in the channel');
@@ -107,13 +109,24 @@ describe('spend for admins', () => {
     // Again: nothing new anywhere.
     const before = channelCards().length;
     await chat(DEMO.alex).say('sync now');
+    await harness.until(async () => reports().length === 2, 'the second sync report', 30_000);
     await harness.qm.spend.evaluator.evaluate(DEMO_TENANT_ID, new Date());
     await new Promise((resolve) => setTimeout(resolve, 500));
     expect(channelCards()).toHaveLength(before);
+    expect(reports()).toHaveLength(2); // one report per ask
     expect(titled(channelCards(), /^All clouds: /)).toHaveLength(2);
     expect(titled(channelCards(), /^Spend spike/)).toHaveLength(anomalyAlerts.length);
     // Admins' 1:1 chats got none of them: the channel is set.
     expect(harness.sentTo(DEMO.patti).filter((a) => /Spend spike|All clouds:/.test(cardText(a)))).toEqual([]);
+  }, 60_000);
+
+  it('`sync now` asked of an instance that stops at once is synced and reported by another', async () => {
+    const before = reports().length;
+    const a = await BotHarness.start({ tablePrefix: harness.config.tablePrefix }, { sandbox: harness.sandbox, connector: harness.connector, startWorkers: false, instanceName: 'takes-the-command' });
+    const [reply] = await a.personalChat(DEMO.alex).say('sync now');
+    expect(reply?.text).toMatch(/I'll post what I found here/);
+    await a.stop();
+    await harness.until(async () => reports().length === before + 1, 'the report from the other instance', 30_000);
   }, 60_000);
 
   it('edits and deletes a budget from the list card', async () => {
