@@ -18,6 +18,7 @@ import type { AdaptiveCard, CardRenderer } from './cards.js';
 import { commandArgument } from './commands.js';
 import { approvalCardData, requestFormData, requestLine } from './request-views.js';
 import { refuseInvoke, replaceCard, sendCard, UNKNOWN_ACTOR } from './replies.js';
+import { channelNameOf } from './channel-names.js';
 
 export interface RequestHandlerDeps {
   cards: CardRenderer;
@@ -221,7 +222,7 @@ export function requestHandlers(d: RequestHandlerDeps) {
         await context.sendActivity('Type **set approvals channel** in the team channel where approval cards should go (mention me there first).');
         return;
       }
-      const channelName = (context.activity.channelData as { channel?: { name?: string } } | undefined)?.channel?.name ?? conversation.name ?? 'this channel';
+      const channelName = await channelNameOf(context);
       const { before, after } = await d.settings.update(actor.tenantId, (current) => ({ ...current, approvalsChannelId: conversation.id, approvalsChannelName: channelName, updatedBy: actor.aadObjectId, updatedAt: new Date().toISOString() }));
       await d.audit.record({ tenantId: actor.tenantId, actorId: actor.aadObjectId, actorName: actor.name, action: 'settings.approvals-channel', target: conversation.id, before: { channel: before.approvalsChannelName ?? null }, after: { channel: after.approvalsChannelName } });
       await context.sendActivity(`Done: every new approval card will also be posted in ${channelName}. Approvers see the buttons; everyone else sees the status.`);

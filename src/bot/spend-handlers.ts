@@ -7,6 +7,7 @@ import type { BudgetFormInput, BudgetService } from '../services/budgets.js';
 import type { SyncNowService } from '../services/sync-now.js';
 import type { SpendReport } from '../services/spend-report.js';
 import type { AdaptiveCard, CardRenderer } from './cards.js';
+import { channelNameOf } from './channel-names.js';
 import { commandArgument } from './commands.js';
 import { refuseInvoke, replaceCard, sendCard, UNKNOWN_ACTOR } from './replies.js';
 import { actorOf } from './request-handlers.js';
@@ -36,6 +37,7 @@ const SaveData = z
     period: Text,
     thresholds: Text,
     forecast100: z.union([z.string().max(10), z.boolean()]).optional(),
+    channel: z.string().max(400).optional(),
   })
   .passthrough();
 const EditData = z.object({ budgetId: BudgetId.min(1) }).passthrough();
@@ -64,8 +66,8 @@ export function spendHandlers(d: SpendHandlerDeps) {
   };
 
   const formCard = async (tenantId: string, options: Parameters<typeof budgetFormCardData>[0]) => {
-    const channel = await d.budgets.alertChannelName(tenantId);
-    return d.cards.render('budget-form', budgetFormCardData({ ...options, ...(channel ? { alertChannelName: channel } : {}) }));
+    const { defaultName, channels } = await d.budgets.alertChannels(tenantId);
+    return d.cards.render('budget-form', budgetFormCardData({ ...options, channels, ...(defaultName ? { alertChannelName: defaultName } : {}) }));
   };
 
   return {
@@ -97,10 +99,7 @@ export function spendHandlers(d: SpendHandlerDeps) {
         await context.sendActivity('Type **alerts here** in the team channel where budget and anomaly alerts should go (mention me there). Until then they come to admins\' 1:1 chats.');
         return;
       }
-      const channelData = context.activity.channelData as { channel?: { name?: string }; team?: { name?: string } } | undefined;
-      const channel = channelData?.channel?.name ?? conversation.name ?? 'this channel';
-      const name = channelData?.team?.name ? `${channel} (${channelData.team.name})` : channel;
-      const result = await d.budgets.setAlertChannel(actor, { id: conversation.id, name });
+      const result = await d.budgets.setAlertChannel(actor, { id: conversation.id, name: await channelNameOf(context) });
       await context.sendActivity(result.message);
     },
 

@@ -43,6 +43,9 @@ export interface BudgetFormCardData {
   period: string;
   thresholds: string;
   forecast100: 'true' | 'false';
+  /** The chosen channel's conversation id, or "default" for the alerts channel. */
+  channel: string;
+  channelChoices: { title: string; value: string }[];
   channelNote: string;
 }
 
@@ -151,7 +154,10 @@ export function budgetListCardData(lines: readonly BudgetStatusLine[], options: 
 }
 
 /** The form, empty (add), filled from a budget (edit), or echoing what was typed with its errors. */
-export function budgetFormCardData(options: { budget?: StoredBudget; etag?: string; input?: BudgetFormInput; errors?: string[]; alertChannelName?: string }): BudgetFormCardData {
+/** The form's choice for "the alerts channel" (an empty value reads as no choice in some clients). */
+export const DEFAULT_CHANNEL_CHOICE = 'default';
+
+export function budgetFormCardData(options: { budget?: StoredBudget; etag?: string; input?: BudgetFormInput; errors?: string[]; alertChannelName?: string; channels?: { id: string; name: string }[] }): BudgetFormCardData {
   const { budget, input } = options;
   const typed = (value: unknown) => (typeof value === 'string' ? value.slice(0, 200) : typeof value === 'number' ? String(value) : '');
   const fromBudget = budget
@@ -182,14 +188,24 @@ export function budgetFormCardData(options: { budget?: StoredBudget; etag?: stri
         forecast100: input.forecast100 === true || input.forecast100 === 'true' ? ('true' as const) : ('false' as const),
       }
     : fromBudget;
+  const channel = (input ? typed(input.channel) : budget?.channelId) || DEFAULT_CHANNEL_CHOICE;
+  const channels = [...(options.channels ?? [])];
+  // The budget's own channel stays a choice even if it left the list.
+  if (budget?.channelId && !channels.some((c) => c.id === budget.channelId)) channels.push({ id: budget.channelId, name: budget.channelName ?? budget.channelId });
+  const channelChoices = [
+    { title: options.alertChannelName ? `The alerts channel: ${options.alertChannelName}` : "The alerts channel: admins' 1:1 chats until one is set", value: DEFAULT_CHANNEL_CHOICE },
+    ...channels.map((c) => ({ title: c.name, value: c.id })),
+  ];
   return {
     title: budget ? `Edit budget: ${budget.name}` : 'Add a budget',
     budgetId: budget?.id ?? '',
     etag: options.etag ?? '',
     errors: (options.errors ?? []).map((line) => ({ line })),
     ...values,
-    channelNote: options.alertChannelName
-      ? `Alerts go to ${options.alertChannelName} (set with **alerts here**).`
+    channel,
+    channelChoices,
+    channelNote: channels.length > 0
+      ? 'A channel is offered here once someone types **alerts here** in it (the last one becomes the alerts channel).'
       : 'Alerts go to admins\' 1:1 chats until someone types **alerts here** in a team channel.',
   };
 }

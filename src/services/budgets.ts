@@ -30,7 +30,17 @@ export interface BudgetFormInput {
   thresholds?: unknown;
   /** Also alert when the forecast reaches 100 %. */
   forecast100?: unknown;
+  /** The channel this budget posts to: "default" (or empty) for the alerts channel, or one set with `alerts here`. */
+  channel?: unknown;
 }
+
+export interface AlertChannel {
+  id: string;
+  name: string;
+}
+
+const MAX_ALERT_CHANNELS = 20;
+const UNKNOWN_CHANNEL = 'Choose the channel from the list: a channel is offered there once someone types **alerts here** in it.';
 
 export type BudgetChange = { ok: true; budget: VersionedBudget; message: string } | { ok: false; errors: string[]; forbidden?: boolean };
 
@@ -112,9 +122,22 @@ export class BudgetService {
     return this.deps.roles.isAdmin(actor);
   }
 
-  /** The channel `alerts here` set, by name (for notes on cards). */
-  async alertChannelName(tenantId: string): Promise<string | undefined> {
-    return (await this.deps.settings.get(tenantId)).alertChannelName;
+  /** The channel `alerts here` set last (the default), and every channel a budget may post to. */
+  async alertChannels(tenantId: string): Promise<{ defaultName?: string; channels: AlertChannel[] }> {
+    const settings = await this.deps.settings.get(tenantId);
+    const channels = [...(settings.alertChannels ?? [])];
+    // Set before the list existed: still a choice.
+    if (settings.alertChannelId && !channels.some((c) => c.id === settings.alertChannelId)) channels.unshift({ id: settings.alertChannelId, name: settings.alertChannelName ?? settings.alertChannelId });
+    return { ...(settings.alertChannelName ? { defaultName: settings.alertChannelName } : {}), channels };
+  }
+
+  /** The budget's own channel from the form: none (the default), a known one, or an error. */
+  private async channelOf(tenantId: string, input: BudgetFormInput, current?: StoredBudget): Promise<{ ok: true; channel?: AlertChannel } | { ok: false }> {
+    const chosen = typeof input.channel === 'string' ? input.channel : '';
+    if (!chosen || chosen === 'default') return { ok: true };
+    if (current?.channelId === chosen) return { ok: true, channel: { id: chosen, name: current.channelName ?? chosen } };
+    const known = (await this.alertChannels(tenantId)).channels.find((c) => c.id === chosen);
+    return known ? { ok: true, channel: known } : { ok: false };
   }
 
   async get(actor: Actor, id: string): Promise<VersionedBudget | undefined> {
@@ -143,8 +166,9 @@ export class BudgetService {
   async add(actor: Actor, input: BudgetFormInput, now = new Date()): Promise<BudgetChange> {
     if (!(await this.isAdmin(actor))) return { ok: false, errors: [ONLY_ADMINS_BUDGETS], forbidden: true };
     const check = budgetFromForm(`b-${randomUUID().slice(0, 8)}`, input);
-    if (!check.ok) return check;
-    const budget: StoredBudget = { ...check.budget, tenantId: actor.tenantId, createdBy: actor.aadObjectId, createdAt: now.toISOString() };
+    const channel = await this.channelOf(actor.tenantId, input);
+    if (!check.ok || !channel.ok) return { ok: false, errors: [...(check.ok ? [] : check.errors), ...(channel.ok ? [] : [UNKNOWN_CHANNEL])] };
+    const budget: StoredBudget = { ...check.budget, ...channelFields(channel.channel), tenantId: actor.tenantId, createdBy: actor.aadObjectId, createdAt: now.toISOString() };
     const saved = await this.deps.budgets.create(budget);
     await this.deps.audit.record({ tenantId: actor.tenantId, actorId: actor.aadObjectId, actorName: actor.name, action: 'budget.add', target: budget.id, after: auditView(budget), at: now });
     return { ok: true, budget: saved, message: `Budget **${budget.name}** saved.` };
@@ -155,11 +179,13 @@ export class BudgetService {
     const current = await this.deps.budgets.get(actor.tenantId, id);
     if (!current) return { ok: false, errors: ['That budget no longer exists. Type **budgets** to see the current list.'] };
     const check = budgetFromForm(id, input);
-    if (!check.ok) return check;
+    const channel = await this.channelOf(actor.tenantId, input, current.budget);
+    if (!check.ok || !channel.ok) return { ok: false, errors: [...(check.ok ? [] : check.errors), ...(channel.ok ? [] : [UNKNOWN_CHANNEL])] };
     // Compared here too: a forged or malformed ETag (or "*") must never reach storage as a condition.
     if (etag !== current.etag) return { ok: false, errors: [CHANGED_MEANWHILE] };
     const { id: _id, ...changes } = check.budget;
-    const budget: StoredBudget = { ...current.budget, ...changes, updatedBy: actor.aadObjectId, updatedAt: now.toISOString() };
+    const { channelId: _oldChannel, channelName: _oldName, ...unchanged } = current.budget;
+    const budget: StoredBudget = { ...unchanged, ...changes, ...channelFields(channel.channel), updatedBy: actor.aadObjectId, updatedAt: now.toISOString() };
     try {
       const saved = await this.deps.budgets.replace(budget, etag);
       await this.deps.audit.record({ tenantId: actor.tenantId, actorId: actor.aadObjectId, actorName: actor.name, action: 'budget.edit', target: id, before: auditView(current.budget), after: auditView(budget), at: now });
@@ -188,7 +214,14 @@ export class BudgetService {
   /** `alerts here`: this channel receives budget and anomaly alerts from now on. */
   async setAlertChannel(actor: Actor, channel: { id: string; name: string }, now = new Date()): Promise<{ ok: boolean; message: string }> {
     if (!(await this.isAdmin(actor))) return { ok: false, message: 'Only admins can choose where spend alerts go. Type **help** to see the commands you can use.' };
-    const { before } = await this.deps.settings.update(actor.tenantId, (current) => ({ ...current, alertChannelId: channel.id, alertChannelName: channel.name, updatedBy: actor.aadObjectId, updatedAt: now.toISOString() }));
+    const { before } = await this.deps.settings.update(actor.tenantId, (current) => ({
+      ...current,
+      alertChannelId: channel.id,
+      alertChannelName: channel.name,
+      alertChannels: [channel, ...(current.alertChannels ?? []).filter((c) => c.id !== channel.id)].slice(0, MAX_ALERT_CHANNELS),
+      updatedBy: actor.aadObjectId,
+      updatedAt: now.toISOString(),
+    }));
     await this.deps.audit.record({ tenantId: actor.tenantId, actorId: actor.aadObjectId, actorName: actor.name, action: 'settings.alert-channel', target: channel.id, before: { channel: before.alertChannelName ?? null }, after: { channel: channel.name }, at: now });
     return { ok: true, message: `Done: budget and anomaly alerts will be posted in ${channel.name}. A budget with a channel of its own still posts there.` };
   }
@@ -203,6 +236,10 @@ export function budgetRowQuery(budget: Pick<StoredBudget, 'period' | 'scope'>, n
     ...(budget.scope.provider ? { provider: budget.scope.provider } : {}),
     ...(budget.scope.subAccountId ? { subAccountId: budget.scope.subAccountId } : {}),
   };
+}
+
+function channelFields(channel: AlertChannel | undefined): Pick<StoredBudget, 'channelId' | 'channelName'> {
+  return channel ? { channelId: channel.id, channelName: channel.name } : {};
 }
 
 /** The audit's before/after: what an admin set, nothing else. */

@@ -12,6 +12,8 @@ export interface TenantSettings {
   /** Spend: conversation id of the channel set with `alerts here` (budget and anomaly alerts). */
   alertChannelId?: string;
   alertChannelName?: string;
+  /** Every channel set with `alerts here`, newest first (at most 20): the channels a budget can post to. */
+  alertChannels?: { id: string; name: string }[];
   updatedBy?: string;
   updatedAt?: string;
 }

@@ -120,6 +120,47 @@ describe('spend for admins', () => {
     expect(harness.sentTo(DEMO.patti).filter((a) => /Spend spike|All clouds:/.test(cardText(a)))).toEqual([]);
   }, 60_000);
 
+  it('a budget posts to a channel of its own, chosen on the form among those set with `alerts here`', async () => {
+    // As Teams sends messages: ids only; the names come from Teams' team API.
+    const finance = harness.channel(DEMO.alex, 'Finance', { asTeamsSendsMessages: true });
+    const [done] = await finance.say('alerts here');
+    expect(done?.text).toMatch(/alerts will be posted in General \(Finance\)/);
+    // The Cloud channel becomes the alerts channel again; Finance stays a choice.
+    await channel.say('alerts here');
+    const [form] = await chat(DEMO.alex).say('budget add');
+    const choices = cardOf(form)!.body.find((b: any) => b.id === 'channel').choices;
+    expect(choices).toEqual([
+      { title: 'The alerts channel: General (Cloud)', value: 'default' },
+      { title: 'General (Cloud)', value: channel.conversation.id },
+      { title: 'General (Finance)', value: finance.conversation.id },
+    ]);
+    const fields = { budgetId: '', etag: '', name: 'Finance only', provider: 'any', amount: '50', currency: 'USD', period: 'year', thresholds: '100', forecast100: 'false' };
+    // A channel the bot was never told to post in (a forged card): refused, nothing saved.
+    const forged = await chat(DEMO.alex).click('saveBudget', { ...fields, channel: '19:somewhere-else@thread.tacv2' });
+    expect(cardText(forged.body.value)).toMatch(/Choose the channel from the list/);
+    expect((await budgetsNow()).lines.map((l) => l.budget.name)).not.toContain('Finance only');
+    const saved = await chat(DEMO.alex).click('saveBudget', { ...fields, channel: finance.conversation.id });
+    expect(cardText(saved.body.value)).toContain('Budget **Finance only** saved.');
+    expect(cardText(saved.body.value)).toMatch(/Channel\s*General \(Finance\)/);
+
+    const financeCards = () => harness.connector.sent.filter((s) => s.conversationId === finance.conversation.id && s.method === 'POST').map((s) => s.activity).filter((a) => cardOf(a));
+    const cloudBefore = titled(channelCards(), /^Finance only/).length;
+    await harness.qm.spend.evaluator.evaluate(DEMO_TENANT_ID, new Date());
+    await harness.until(async () => titled(financeCards(), /^Finance only: spend reached 100 %/).length === 1, 'the budget alert in the Finance channel');
+    expect(titled(channelCards(), /^Finance only/)).toHaveLength(cloudBefore);
+
+    // Back to the alerts channel on the edit form.
+    const budget = (await budgetsNow()).lines.find((l) => l.budget.name === 'Finance only')! as unknown as { budget: { id: string }; etag: string };
+    const edit = await chat(DEMO.alex).click('editBudget', { budgetId: budget.budget.id });
+    expect(JSON.stringify(edit.body.value)).toContain(`"id":"channel","label":"Post this budget's alerts in","value":"${finance.conversation.id}"`);
+    const back = await chat(DEMO.alex).click('saveBudget', { ...fields, budgetId: budget.budget.id, etag: budget.etag, channel: 'default' });
+    expect(cardText(back.body.value)).toContain('Budget **Finance only** updated.');
+    const after = (await harness.qm.spend.budgets.get({ tenantId: DEMO_TENANT_ID, aadObjectId: DEMO.alex.aadObjectId, name: 'Alex' }, budget.budget.id))!;
+    expect(after.budget).not.toHaveProperty('channelId');
+    await chat(DEMO.alex).click('deleteBudget', { budgetId: budget.budget.id, etag: after.etag });
+    expect((await budgetsNow()).lines.map((l) => l.budget.name)).toEqual(['All clouds']);
+  });
+
   it('`sync now` asked of an instance that stops at once is synced and reported by another', async () => {
     const before = reports().length;
     const a = await BotHarness.start({ tablePrefix: harness.config.tablePrefix }, { sandbox: harness.sandbox, connector: harness.connector, startWorkers: false, instanceName: 'takes-the-command' });

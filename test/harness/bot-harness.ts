@@ -134,9 +134,18 @@ export class BotHarness {
     return new TestConversation(this, user, { id: `a:personal-${user.id}`, conversationType: 'personal', tenantId: user.tenantId });
   }
 
-  /** A channel of a team, where `user` talks to the bot. */
-  channel(user: TestUser, teamName = 'Finance'): TestConversation {
-    return new TestConversation(this, user, { id: `19:channel-${teamName}@thread.tacv2`, conversationType: 'channel', tenantId: user.tenantId, name: 'General' }, { team: { id: `19:team-${teamName}`, name: teamName } });
+  /**
+   * The General channel of a team, where `user` talks to the bot. With `asTeamsSendsMessages`,
+   * the activities carry ids only, as Teams' messages do, and the names come from the
+   * connector's team API.
+   */
+  channel(user: TestUser, teamName = 'Finance', options: { asTeamsSendsMessages?: boolean } = {}): TestConversation {
+    const [teamId, channelId] = [`19:team-${teamName}`, `19:channel-${teamName}@thread.tacv2`];
+    this.connector.teams.set(teamId, { name: teamName, channels: [{ id: channelId }, { id: `19:other-${teamName}@thread.tacv2`, name: 'Announcements' }] });
+    if (options.asTeamsSendsMessages) {
+      return new TestConversation(this, user, { id: channelId, conversationType: 'channel', tenantId: user.tenantId }, { team: { id: teamId }, channel: { id: channelId } });
+    }
+    return new TestConversation(this, user, { id: channelId, conversationType: 'channel', tenantId: user.tenantId, name: 'General' }, { team: { id: teamId, name: teamName } });
   }
 
   /** POSTs any body to /api/messages, as Teams (or an attacker) would. */

@@ -12,6 +12,8 @@ export interface SentActivity {
 
 export class LoopbackConnector {
   readonly sent: SentActivity[] = [];
+  /** Teams the connector can describe (GET /v3/teams/{id} and its channel list), by team id. */
+  readonly teams = new Map<string, { name: string; channels: { id: string; name?: string }[] }>();
   private server: Server | undefined;
   private nextId = 1;
   url = '';
@@ -84,6 +86,19 @@ export class LoopbackConnector {
         });
         res.writeHead(200, { 'content-type': 'application/json' });
         res.end(JSON.stringify({ id: `sent-${this.nextId++}` }));
+        return;
+      }
+      // Team details and channels, as Teams answers them (the General channel has no name).
+      const team = /^\/v3\/teams\/([^/]+)(\/conversations)?$/.exec(req.url ?? '');
+      if (team && req.method === 'GET') {
+        const known = this.teams.get(decodeURIComponent(team[1]!));
+        if (!known) {
+          res.writeHead(404, { 'content-type': 'application/json' });
+          res.end(JSON.stringify({ error: { code: 'NotFound', message: 'Team not found' } }));
+          return;
+        }
+        res.writeHead(200, { 'content-type': 'application/json' });
+        res.end(JSON.stringify(team[2] ? { conversations: known.channels } : { id: decodeURIComponent(team[1]!), name: known.name, aadGroupId: '' }));
         return;
       }
       if (req.method === 'POST' && req.url === '/v3/conversations') {

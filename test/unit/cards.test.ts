@@ -145,11 +145,12 @@ const samples: { [N in keyof CardData]: CardData[N][] } = {
   'budget-form': [
     {
       title: 'Add a budget', budgetId: '', etag: '', errors: [], name: '', provider: 'any', account: '', service: '', tag: '', amount: '', currency: 'USD', period: 'month',
-      thresholds: '50,80,100', forecast100: 'true', channelNote: 'Alerts go to admins\' 1:1 chats.',
+      thresholds: '50,80,100', forecast100: 'true', channel: 'default', channelChoices: [{ title: "The alerts channel: admins' 1:1 chats until one is set", value: 'default' }], channelNote: 'Alerts go to admins\' 1:1 chats.',
     },
     {
       title: 'Edit budget: Prod', budgetId: 'b-1', etag: 'W/"x"', errors: [{ line: 'The budget amount cannot be negative (got -5.00).' }, { line: '"XYZ" is not a currency code we know.' }], name: 'Prod', provider: 'AWS',
-      account: '111122223333', service: 'AWS Lambda', tag: 'env=prod', amount: '-5', currency: 'XYZ', period: 'quarter', thresholds: '', forecast100: 'false', channelNote: 'Alerts go to General.',
+      account: '111122223333', service: 'AWS Lambda', tag: 'env=prod', amount: '-5', currency: 'XYZ', period: 'quarter', thresholds: '', forecast100: 'false', channel: '19:finance@thread.tacv2',
+      channelChoices: [{ title: 'The alerts channel: General', value: 'default' }, { title: 'Finance (Cloud)', value: '19:finance@thread.tacv2' }], channelNote: 'A channel is offered here once someone types alerts here in it.',
     },
   ],
   'budget-alert': [
