@@ -153,10 +153,10 @@ export function budgetListCardData(lines: readonly BudgetStatusLine[], options: 
   };
 }
 
-/** The form, empty (add), filled from a budget (edit), or echoing what was typed with its errors. */
 /** The form's choice for "the alerts channel" (an empty value reads as no choice in some clients). */
 export const DEFAULT_CHANNEL_CHOICE = 'default';
 
+/** The form, empty (add), filled from a budget (edit), or echoing what was typed with its errors. */
 export function budgetFormCardData(options: { budget?: StoredBudget; etag?: string; input?: BudgetFormInput; errors?: string[]; alertChannelName?: string; channels?: { id: string; name: string }[] }): BudgetFormCardData {
   const { budget, input } = options;
   const typed = (value: unknown) => (typeof value === 'string' ? value.slice(0, 200) : typeof value === 'number' ? String(value) : '');
