@@ -239,8 +239,9 @@ export async function startQuartermaster(config: ResolvedConfig, log = createLog
   spendSync.useEvaluator(spendAlerts);
   // `sync now` runs from a queue of its own: the command answers at once, a worker syncs.
   let syncNowWorker: QueueWorker<SyncNowJob> | undefined;
+  const syncNowQueue = new WorkQueues(config.storage, config.tablePrefix).queue<SyncNowJob>('sync-now');
   const syncNow = new SyncNowService({
-    queue: new WorkQueues(config.storage, config.tablePrefix).queue<SyncNowJob>('sync-now'),
+    queue: syncNowQueue,
     sync: spendSync,
     tell: syncReportTeller(delivery.engine),
     nudge: () => syncNowWorker?.nudge(),
@@ -274,7 +275,7 @@ export async function startQuartermaster(config: ResolvedConfig, log = createLog
   });
   syncNowWorker = new QueueWorker<SyncNowJob>({
     name: 'sync-now',
-    queue: new WorkQueues(config.storage, config.tablePrefix).queue<SyncNowJob>('sync-now'),
+    queue: syncNowQueue,
     handle: (job) => syncNow.handle(job),
     onPoison: async (job, error) => void log.error({ err: error, tenantId: job.tenantId }, 'sync now gave up'),
     log,
