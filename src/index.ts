@@ -127,7 +127,8 @@ export async function startQuartermaster(config: ResolvedConfig, log = createLog
   const catalog = new CatalogService(connectors.commerce, connectors.directory);
   const cards = new CardRenderer();
 
-  const fulfilmentQueue = new WorkQueues(config.storage, config.tablePrefix).queue<FulfilmentJob>('fulfilment');
+  const queues = new WorkQueues(config.storage, config.tablePrefix);
+  const fulfilmentQueue = queues.queue<FulfilmentJob>('fulfilment');
   let worker: QueueWorker<FulfilmentJob> | undefined;
   const enqueueFulfilment = async (job: FulfilmentJob) => {
     await fulfilmentQueue.send(job);
@@ -239,7 +240,7 @@ export async function startQuartermaster(config: ResolvedConfig, log = createLog
   spendSync.useEvaluator(spendAlerts);
   // `sync now` runs from a queue of its own: the command answers at once, a worker syncs.
   let syncNowWorker: QueueWorker<SyncNowJob> | undefined;
-  const syncNowQueue = new WorkQueues(config.storage, config.tablePrefix).queue<SyncNowJob>('sync-now');
+  const syncNowQueue = queues.queue<SyncNowJob>('sync-now');
   const syncNow = new SyncNowService({
     queue: syncNowQueue,
     sync: spendSync,

@@ -1,5 +1,7 @@
 // What every outbound HTTP call shares: HTTP status → ConnectorError kind, Retry-After,
-// transport failures (network, timeout), and the one debug line per call (never a token).
+// transport failures (network, timeout), the one debug line per call (never a token), and
+// for the REST connectors that call fetch themselves, the exchange and reading its JSON.
+import type { z } from 'zod';
 import type { Logger } from '../logger.js';
 import { ConnectorError, type ConnectorErrorKind } from './ports.js';
 
@@ -41,4 +43,49 @@ export interface CallRecord {
 
 export function logCall(log: Logger, call: CallRecord): void {
   log.debug({ outbound: call }, `${call.service} ${call.method} ${call.path} → ${call.status} in ${call.ms} ms`);
+}
+
+/** One JSON request with a timeout; the answer read as text and logged. No answer at all → transportFailure; HTTP errors are the caller's to map. */
+export async function exchangeJson(
+  log: Logger,
+  call: { service: string; baseUrl: string; method: string; path: string; headers: Record<string, string>; body?: unknown; timeoutMs: number; correlationId: string; attempt: number },
+): Promise<{ response: Response; text: string }> {
+  const { service, method, path, correlationId, attempt } = call;
+  const started = performance.now();
+  const record = (status: number | 'no-response') => logCall(log, { service, method, path: path.split('?')[0]!, status, ms: Math.round(performance.now() - started), correlationId, attempt });
+  try {
+    const hasBody = call.body !== undefined;
+    const response = await fetch(`${call.baseUrl}${path}`, {
+      method,
+      headers: { Accept: 'application/json', ...call.headers, ...(hasBody ? { 'Content-Type': 'application/json' } : {}) },
+      ...(hasBody ? { body: JSON.stringify(call.body) } : {}),
+      signal: AbortSignal.timeout(call.timeoutMs),
+    });
+    const text = await response.text();
+    record(response.status);
+    return { response, text };
+  } catch (error) {
+    record('no-response');
+    throw transportFailure(service, error);
+  }
+}
+
+/** A response body as JSON (undefined when empty); anything else is the service misbehaving. */
+export function parseJsonBody(service: string, text: string): unknown {
+  if (!text) return undefined;
+  try {
+    return JSON.parse(text);
+  } catch {
+    throw new ConnectorError('unavailable', `${service}: response is not JSON`, { service });
+  }
+}
+
+/** A response checked against the shape we rely on; a different shape is the service misbehaving. */
+export function parseWire<T extends z.ZodTypeAny>(service: string, schema: T, value: unknown): z.infer<T> {
+  const result = schema.safeParse(value);
+  if (!result.success) {
+    const issue = result.error.issues[0];
+    throw new ConnectorError('unavailable', `${service}: unexpected response (${issue?.path.join('.')}: ${issue?.message})`, { service });
+  }
+  return result.data;
 }

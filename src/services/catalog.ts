@@ -43,9 +43,7 @@ export class CatalogService {
 
   /** Seats of the license an offer grants; undefined when the tenant has no such SKU yet. */
   async seats(tenantId: string, skuPartNumber: string): Promise<SeatCount | undefined> {
-    if (isVendorSeat(skuPartNumber)) return this.vendorSeats(tenantId, skuPartNumber);
-    const sku = findSku(await this.directory.listSubscribedSkus(tenantId), skuPartNumber);
-    return sku && seatCount(sku);
+    return this.seatsFrom(tenantId, skuPartNumber, () => this.directory.listSubscribedSkus(tenantId));
   }
 
   /**
@@ -53,8 +51,12 @@ export class CatalogService {
    * (a read already under way, never an older one). Fulfilment re-reads with seats() under its lock.
    */
   async seatsForDecision(tenantId: string, skuPartNumber: string): Promise<SeatCount | undefined> {
+    return this.seatsFrom(tenantId, skuPartNumber, () => this.skuReads.run(tenantId, () => this.directory.listSubscribedSkus(tenantId)));
+  }
+
+  private async seatsFrom(tenantId: string, skuPartNumber: string, readSkus: () => Promise<SubscribedSku[]>): Promise<SeatCount | undefined> {
     if (isVendorSeat(skuPartNumber)) return this.vendorSeats(tenantId, skuPartNumber);
-    const sku = findSku(await this.skuReads.run(tenantId, () => this.directory.listSubscribedSkus(tenantId)), skuPartNumber);
+    const sku = findSku(await readSkus(), skuPartNumber);
     return sku && seatCount(sku);
   }
 

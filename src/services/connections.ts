@@ -322,9 +322,8 @@ export class ConnectionService {
    * only, when the tenant has no connection) the emulator's seeded token.
    */
   async marketplaceToken(tenantId: string): Promise<string | undefined> {
-    const connection = await this.d.connections.get(tenantId, MARKETPLACE);
-    if (connection) return this.d.connections.readSecret(tenantId, MARKETPLACE);
-    return this.d.sandboxMarketplaceTokens?.[tenantId];
+    const found = await this.d.connections.getWithSecret(tenantId, MARKETPLACE);
+    return found ? found.secret : this.d.sandboxMarketplaceTokens?.[tenantId];
   }
 
   /** Tenants whose marketplace can be reached (connected, or the sandbox's seeded ones). */
@@ -451,12 +450,14 @@ export class ConnectionService {
    * expired sign-in is an error, not a silent fall-back to other credentials.
    */
   async partnerCenterTokenIfConnected(tenantId: string): Promise<string | undefined> {
-    const connection = await this.d.connections.get(tenantId, PARTNER_CENTER);
+    // One read on every Partner Center call: the row and msal's cache (its secret) together.
+    const found = await this.d.connections.getWithSecret(tenantId, PARTNER_CENTER);
+    const connection = found?.connection;
     if (!connection?.details.homeAccountId) return undefined;
     if (connection.state === 'expired') {
       throw new ConnectorError('unauthorized', 'The Partner Center sign-in expired: an admin must type connect and choose Sign in again.', { service: 'partner-center', code: 'reconsent-required' });
     }
-    const token = await this.d.identity.partnerCenter.accessToken(connection.details.homeAccountId, this.cacheOf(tenantId));
+    const token = await this.d.identity.partnerCenter.accessToken(connection.details.homeAccountId, this.cacheOf(tenantId, found?.secret));
     // "Last used" on the card; one write an hour is plenty.
     if (!connection.lastUsedAt || Date.now() - Date.parse(connection.lastUsedAt) > 3600_000) await this.updateQuietly(connection, { lastUsedAt: new Date().toISOString() });
     return token;
@@ -573,9 +574,16 @@ export class ConnectionService {
     }
   }
 
-  private cacheOf(tenantId: string): TokenCacheStore {
+  /** msal's token cache for the tenant's agent; `alreadyRead` serves the first read when the caller just read the row. */
+  private cacheOf(tenantId: string, alreadyRead?: string): TokenCacheStore {
+    let known = alreadyRead;
     return {
-      read: () => this.d.connections.readSecret(tenantId, PARTNER_CENTER),
+      read: async () => {
+        if (known === undefined) return this.d.connections.readSecret(tenantId, PARTNER_CENTER);
+        const value = known;
+        known = undefined;
+        return value;
+      },
       write: async (value) => {
         await this.d.connections.writeSecret(tenantId, PARTNER_CENTER, value);
       },

@@ -121,11 +121,7 @@ export class ReclaimService {
   async removeLicense(actor: Actor, userId: string, skuId: string, now = new Date()): Promise<RemovalOutcome> {
     if (!(await this.isAdmin(actor))) return FORBIDDEN;
     const lockKey = `license-removal|${userId.toLowerCase()}|${skuId.toLowerCase()}`;
-    const holder = randomUUID();
-    if (!(await this.deps.locks.acquire(actor.tenantId, lockKey, holder, REMOVAL_LOCK_MS, now))) {
-      return { kind: 'busy', message: 'Someone is removing this license right now. The list below is as it stands.' };
-    }
-    try {
+    return this.underRemovalLock(actor.tenantId, lockKey, 'Someone is removing this license right now. The list below is as it stands.', now, async (holder) => {
       const found = await this.lookUp(actor.tenantId, userId, skuId);
       if (!found.ok) return found.outcome;
       await this.deps.directory.removeLicense(actor.tenantId, userId, skuId);
@@ -141,9 +137,7 @@ export class ReclaimService {
         at: now,
       });
       return { kind: 'removed', message: `Removed ${found.productName} from ${found.displayName}. The seat is free for someone else.` };
-    } finally {
-      await this.deps.locks.release(actor.tenantId, lockKey, holder).catch((error: unknown) => this.deps.log.warn({ err: error }, 'could not release a removal lock; it expires by itself'));
-    }
+    });
   }
 
   /** The confirm step of a vendor seat: does the e-mail still hold one, as the marketplace has it now. */
@@ -161,11 +155,7 @@ export class ReclaimService {
   async removeVendorSeat(actor: Actor, subscriptionId: string, email: string, now = new Date()): Promise<RemovalOutcome> {
     if (!(await this.isAdmin(actor))) return FORBIDDEN;
     const lockKey = `vendor-seat-removal|${subscriptionId.toLowerCase()}|${email.toLowerCase()}`;
-    const holder = randomUUID();
-    if (!(await this.deps.locks.acquire(actor.tenantId, lockKey, holder, REMOVAL_LOCK_MS, now))) {
-      return { kind: 'busy', message: 'Someone is removing this seat right now. The list below is as it stands.' };
-    }
-    try {
+    return this.underRemovalLock(actor.tenantId, lockKey, 'Someone is removing this seat right now. The list below is as it stands.', now, async (holder) => {
       const found = await this.lookUpVendorSeat(actor.tenantId, subscriptionId, email);
       if (!found.ok) return found.outcome;
       const before = found.subscription.assignedEmails ?? [];
@@ -183,8 +173,17 @@ export class ReclaimService {
         at: now,
       });
       return { kind: 'removed', message: `Removed ${found.subscription.offerName} from ${found.displayName}. The seat is free for someone else.` };
+    });
+  }
+
+  /** Runs one removal under its lock (the holder id doubles as the audit's correlation id); busy when someone else holds it. */
+  private async underRemovalLock(tenantId: string, lockKey: string, busyMessage: string, now: Date, remove: (holder: string) => Promise<RemovalOutcome>): Promise<RemovalOutcome> {
+    const holder = randomUUID();
+    if (!(await this.deps.locks.acquire(tenantId, lockKey, holder, REMOVAL_LOCK_MS, now))) return { kind: 'busy', message: busyMessage };
+    try {
+      return await remove(holder);
     } finally {
-      await this.deps.locks.release(actor.tenantId, lockKey, holder).catch((error: unknown) => this.deps.log.warn({ err: error }, 'could not release a removal lock; it expires by itself'));
+      await this.deps.locks.release(tenantId, lockKey, holder).catch((error: unknown) => this.deps.log.warn({ err: error }, 'could not release a removal lock; it expires by itself'));
     }
   }
 

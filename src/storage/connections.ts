@@ -6,7 +6,7 @@
 // not open. Everything else in the row is plain data the `connect` card shows.
 import { ConcurrencyError } from './errors.js';
 import { tenantPartition } from './keys.js';
-import { filter, TableRepository } from './repository.js';
+import { filter, TableRepository, type Stored } from './repository.js';
 import type { TableStore } from './table-store.js';
 import type { SecretBox } from '../security/secret-box.js';
 
@@ -119,7 +119,19 @@ export class ConnectionRepository extends TableRepository<ConnectionEntity> {
   /** The secret in clear, for the connector that needs it right now; undefined when none. */
   async readSecret(tenantId: string, id: string): Promise<string | undefined> {
     const row = await this.getRow(partitionOf(tenantId), id);
-    if (!row?.value.SealedSecret) return undefined;
+    return row ? this.openSecret(tenantId, id, row) : undefined;
+  }
+
+  /** The connection and its secret in clear, from one read; undefined when there is no such connection. */
+  async getWithSecret(tenantId: string, id: string): Promise<{ connection: Connection; secret?: string } | undefined> {
+    const row = await this.getRow(partitionOf(tenantId), id);
+    if (!row) return undefined;
+    const secret = await this.openSecret(tenantId, id, row);
+    return { connection: toConnection(row.rowKey, row.value, row.etag), ...(secret !== undefined ? { secret } : {}) };
+  }
+
+  private async openSecret(tenantId: string, id: string, row: Stored<ConnectionEntity>): Promise<string | undefined> {
+    if (!row.value.SealedSecret) return undefined;
     const secret = this.secrets.open(row.value.SealedSecret, contextOf(tenantId, id));
     // Sealed with a retired key: seal again with the current one while we hold it open.
     if (this.secrets.needsReseal(row.value.SealedSecret)) {

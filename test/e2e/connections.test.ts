@@ -8,7 +8,7 @@ import { createLogger } from '../../src/logger.js';
 import { AWS_ACCOUNTS, AWS_SANDBOX_KEYS, AWS_SANDBOX_ROLE, AZURE_SUBSCRIPTIONS, DEMO_SUBSCRIPTIONS, DEMO_TENANT_ID, OTHER_TENANT_ID, SIGN_IN_ACCOUNTS } from '../../src/sandbox/index.js';
 import { ConsentStates } from '../../src/storage/consent-states.js';
 import { TABLES } from '../../src/storage/table-store.js';
-import { BotHarness, cardOf, cardText, DEMO, type TestUser } from '../harness/bot-harness.js';
+import { BotHarness, cardOf, cardText, DEMO, type TestUser, cardActions } from '../harness/bot-harness.js';
 import { openPage, submitForm, unescapeHtml } from '../sandbox/login-browser.js';
 
 let harness: BotHarness;
@@ -24,19 +24,7 @@ afterAll(async () => {
   await harness.stop();
 });
 
-/** Every action of a card (OpenUrl and Execute), wherever it sits. */
-function actionsOf(card: unknown): { type: string; title: string; url?: string; verb?: string; data?: Record<string, unknown> }[] {
-  const found: any[] = [];
-  const walk = (node: unknown) => {
-    if (Array.isArray(node)) node.forEach(walk);
-    else if (node && typeof node === 'object') {
-      if (typeof (node as any).type === 'string' && (node as any).type.startsWith('Action.')) found.push(node);
-      Object.values(node).forEach(walk);
-    }
-  };
-  walk(card);
-  return found;
-}
+const actionsOf = cardActions;
 
 async function connectCard(user: TestUser = DEMO.alex) {
   const [reply] = await chat(user).say('connect');

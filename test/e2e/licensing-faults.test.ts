@@ -148,28 +148,42 @@ describe('outside services failing', () => {
   });
 });
 
+/**
+ * On an instance of its own that takes no queue work (storage `tablePrefix`), `requester`
+ * asks for a Visio seat and Adele and Megan approve it: the request is stored and its
+ * fulfilment queued. Returns the instance (still running) and the request id.
+ */
+async function visioApprovedOnIdleInstance(tablePrefix: string, requester: TestUser, justification: string): Promise<{ instance: BotHarness; id: string }> {
+  const instance = await BotHarness.start({ tablePrefix }, { sandbox: harness.sandbox, connector: harness.connector, startWorkers: false, instanceName: 'a' });
+  const [asker, adele, megan] = [instance.personalChat(requester), instance.personalChat(DEMO.adele), instance.personalChat(DEMO.megan)];
+  for (const c of [asker, adele, megan]) await c.install();
+  const id = requestIdOf((await asker.click('submitRequest', form(DEMO_OFFERS.visioPlan2.offerId, { justification }))).body.value);
+  await adele.click('approveRequest', { requestId: id, stageIndex: 0 });
+  await megan.click('approveRequest', { requestId: id, stageIndex: 1 });
+  return { instance, id };
+}
+
+/** Waits until the request is completed, as `instance` reads it. */
+function completedOn(instance: BotHarness, id: string, what: string) {
+  return instance.until(async () => {
+    const request = (await instance.qm.requests.get(DEMO_TENANT_ID, id))?.value;
+    return request?.status === 'completed' ? request : undefined;
+  }, what, 30_000);
+}
+
 describe('restart between approval and fulfilment', () => {
   it('resumes from the queue after a restart and buys exactly once', async () => {
     const seatsBefore = visioSeats();
     const tablePrefix = `r${Date.now().toString(36)}`;
-    const shared = { sandbox: harness.sandbox, connector: harness.connector };
     // Instance A takes no queue work: the approval is stored and queued, then A goes away.
-    const a = await BotHarness.start({ tablePrefix }, { ...shared, startWorkers: false, instanceName: 'a' });
-    const [isaiah, adele, megan] = [a.personalChat(DEMO.isaiah), a.personalChat(DEMO.adele), a.personalChat(DEMO.megan)];
-    for (const c of [isaiah, adele, megan]) await c.install();
-    const id = requestIdOf((await isaiah.click('submitRequest', form(DEMO_OFFERS.visioPlan2.offerId, { justification: 'restart' }))).body.value);
-    await adele.click('approveRequest', { requestId: id, stageIndex: 0 });
-    await megan.click('approveRequest', { requestId: id, stageIndex: 1 });
+    const { instance: a, id } = await visioApprovedOnIdleInstance(tablePrefix, DEMO.isaiah, 'restart');
     const inA = async () => (await a.qm.requests.get(DEMO_TENANT_ID, id))?.value;
     expect((await inA())!.status).toBe('approved');
     await a.stop();
     // Instance B starts on the same storage and picks the queued work up.
-    const b = await BotHarness.start({ tablePrefix }, { ...shared, instanceName: 'b' });
+    const b = await BotHarness.start({ tablePrefix }, { sandbox: harness.sandbox, connector: harness.connector, instanceName: 'b' });
     try {
-      const done = await b.until(async () => {
-        const request = (await b.qm.requests.get(DEMO_TENANT_ID, id))?.value;
-        return request?.status === 'completed' ? request : undefined;
-      }, 'the request to complete on B', 30_000);
+      const done = await completedOn(b, id, 'the request to complete on B');
       expect(done.outcome?.kind).toBe('purchased');
       expect(visioSeats()).toBe(seatsBefore + 1);
       await b.until(async () => harness.sentTo(DEMO.isaiah).some((m) => m.text?.includes(`${id} is done`)), 'Isaiah to be told');
@@ -184,23 +198,15 @@ describe('one fulfilment job delivered three times at once, to two instances', (
     const seatsBefore = visioSeats();
     const tablePrefix = `d${Date.now().toString(36)}`;
     const shared = { sandbox: harness.sandbox, connector: harness.connector };
-    const a = await BotHarness.start({ tablePrefix }, { ...shared, startWorkers: false, instanceName: 'a' });
     // Alex: the earlier tests leave Isaiah holding Visio.
-    const [alex, adele, megan] = [a.personalChat(DEMO.alex), a.personalChat(DEMO.adele), a.personalChat(DEMO.megan)];
-    for (const c of [alex, adele, megan]) await c.install();
-    const id = requestIdOf((await alex.click('submitRequest', form(DEMO_OFFERS.visioPlan2.offerId, { justification: 'duplicates' }))).body.value);
-    await adele.click('approveRequest', { requestId: id, stageIndex: 0 });
-    await megan.click('approveRequest', { requestId: id, stageIndex: 1 });
+    const { instance: a, id } = await visioApprovedOnIdleInstance(tablePrefix, DEMO.alex, 'duplicates');
     // The queue redelivers: two more copies of the job beside the one the approval queued.
     const queue = new WorkQueues(a.config.storage, tablePrefix).queue<FulfilmentJob>('fulfilment');
     await Promise.all([queue.send({ tenantId: DEMO_TENANT_ID, requestId: id }), queue.send({ tenantId: DEMO_TENANT_ID, requestId: id })]);
     await a.stop();
     const [b, c] = await Promise.all([BotHarness.start({ tablePrefix }, { ...shared, instanceName: 'b' }), BotHarness.start({ tablePrefix }, { ...shared, instanceName: 'c' })]);
     try {
-      const done = await b.until(async () => {
-        const request = (await b.qm.requests.get(DEMO_TENANT_ID, id))?.value;
-        return request?.status === 'completed' ? request : undefined;
-      }, 'the request to complete', 30_000);
+      const done = await completedOn(b, id, 'the request to complete');
       expect(done.outcome?.kind).toBe('purchased');
       await b.until(async () => harness.sentTo(DEMO.alex).some((m) => m.text?.includes(`${id} is done`)), 'Alex to be told');
       await new Promise((resolve) => setTimeout(resolve, 1500)); // a second purchase or message would show up now

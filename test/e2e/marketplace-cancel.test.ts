@@ -7,8 +7,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEMO_TENANT_ID, MARKETPLACE_ITEMS, MARKETPLACE_PRODUCTS, MARKETPLACE_SUBSCRIPTIONS, ZOOM_FAILURE_REASON } from '../../src/sandbox/index.js';
 import type { MarketplaceSubscription } from '../../src/sandbox/marketplace-state.js';
-import { BotHarness, cardText, DEMO, type TestUser } from '../harness/bot-harness.js';
-import { requestIdOf, storedRequest, waitForStatus } from '../harness/licensing.js';
+import { BotHarness, cardText, DEMO, type TestUser, cardActions } from '../harness/bot-harness.js';
+import { requestIdOf, storedRequest, waitForStatus, approveEveryStage } from '../harness/licensing.js';
 
 let harness: BotHarness;
 const chat = (user: TestUser) => harness.personalChat(user);
@@ -17,7 +17,6 @@ const DAY_MS = 24 * 3600_000;
 const acrobat = () => world().subscriptions.get(MARKETPLACE_SUBSCRIPTIONS.demoAcrobat)!;
 const ordersFor = (subscriptionId: string) => [...world().orders.values()].filter((o) => o.customerId === DEMO_TENANT_ID && (o.subscriptionIds.includes(subscriptionId) || o.lines.some((l) => l.subscriptionId === subscriptionId)));
 const terminationsOf = (subscriptionId: string) => ordersFor(subscriptionId).filter((o) => o.type === 'Termination');
-const errorOf = (body: any): string => body?.value?.message ?? '';
 
 beforeAll(async () => {
   harness = await BotHarness.start({}, { sandboxOptions: { marketplace: { stepDelayMs: 50 } } });
@@ -32,18 +31,7 @@ async function click(user: TestUser, verb: string, data: Record<string, unknown>
   return { status: result.status, body: result.body, card: result.body?.value, text: cardText(result.body?.value) };
 }
 
-const actionsOf = (card: unknown): any[] => {
-  const found: any[] = [];
-  const walk = (node: any) => {
-    if (Array.isArray(node)) node.forEach(walk);
-    else if (node && typeof node === 'object') {
-      if (typeof node.verb === 'string') found.push(node);
-      Object.values(node).forEach(walk);
-    }
-  };
-  walk(card);
-  return found;
-};
+const actionsOf = (card: unknown): any[] => cardActions(card).filter((a) => typeof a.verb === 'string');
 const cancelButton = (card: unknown) => actionsOf(card).find((a) => a.verb === 'prepareSubscriptionChange' && a.data?.action === 'cancel');
 const confirmData = (card: any): Record<string, unknown> => {
   const confirm = card.actions.find((a: any) => a.verb === 'confirmSubscriptionChange');
@@ -51,17 +39,7 @@ const confirmData = (card: any): Record<string, unknown> => {
   return confirm.data;
 };
 
-/** Every pending stage approved by one of its approvers (the same policies as Partner Center). */
-async function approveAll(id: string): Promise<void> {
-  for (let i = 0; i < 5; i++) {
-    const request = await storedRequest(harness, id);
-    if (!request || request.status !== 'pending') return;
-    const stage = request.stages[request.stageIndex]!;
-    const approver = Object.values(DEMO).find((u) => stage.approverIds.some((a) => a.toLowerCase() === u.aadObjectId.toLowerCase()) && u.aadObjectId !== request.requester.aadObjectId)!;
-    expect(approver, `an approver of stage ${request.stageIndex}`).toBeDefined();
-    await chat(approver).click('approveRequest', { requestId: id, stageIndex: request.stageIndex });
-  }
-}
+const approveAll = (id: string) => approveEveryStage(harness, id);
 
 /** A subscription of another vendor's item, under its own agreement (Zoom fails, AutoCAD stays Processing). */
 function seedSubscription(itemId: string, productId: string, suffix: string): MarketplaceSubscription {

@@ -5,7 +5,7 @@
 // forged cards change nothing.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEMO_TENANT_ID, DEMO_USERS, MARKETPLACE_SUBSCRIPTIONS } from '../../src/sandbox/index.js';
-import { BotHarness, cardOf, cardText, DEMO, type TestUser } from '../harness/bot-harness.js';
+import { BotHarness, cardOf, cardText, DEMO, type TestUser, cardActions, type CardAction, invokeErrorMessage } from '../harness/bot-harness.js';
 
 let harness: BotHarness;
 const chat = (user: TestUser) => harness.personalChat(user);
@@ -16,7 +16,7 @@ const acrobat = () => harness.sandbox.marketplace.subscriptions.get(SUB)!;
 const PUT = { service: 'marketplace' as const, method: 'PUT', route: '/public/v1/commerce/subscriptions/{id}' };
 const puts = () => harness.sandbox.state.countRequests(PUT);
 const removals = async (email: string) => (await harness.qm.audit.list(DEMO_TENANT_ID, { pageSize: 200 })).items.filter((e) => e.action === 'license.removed' && (e.before as any)?.email === email);
-const errorOf = (body: any): string => body?.value?.message ?? '';
+const errorOf = invokeErrorMessage;
 
 beforeAll(async () => {
   harness = await BotHarness.start({}, { sandboxOptions: { marketplace: { stepDelayMs: 50 } } });
@@ -32,18 +32,7 @@ afterAll(async () => {
 });
 
 /** Every Action.Execute of a card, wherever it sits. */
-function actionsOf(card: unknown): { title: string; verb: string; data?: Record<string, unknown> }[] {
-  const found: any[] = [];
-  const walk = (node: unknown) => {
-    if (Array.isArray(node)) node.forEach(walk);
-    else if (node && typeof node === 'object') {
-      if ((node as any).type === 'Action.Execute') found.push(node);
-      Object.values(node).forEach(walk);
-    }
-  };
-  walk(card);
-  return found;
-}
+const actionsOf = (card: unknown) => cardActions(card).filter((a): a is CardAction & { verb: string } => a.type === 'Action.Execute');
 const vendorRemoves = (card: unknown) => actionsOf(card).filter((a) => a.verb === 'reclaimRemoveLicense' && a.data && 'subscriptionId' in a.data).map((a) => a.data);
 
 describe('vendor seats on the reclaim card', () => {

@@ -7,8 +7,8 @@
 // two items of one vendor product (Acrobat, Creative Cloud) requested side by side.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEMO_TENANT_ID, DEMO_USERS, MARKETPLACE_AGREEMENTS, MARKETPLACE_ITEMS, MARKETPLACE_SUBSCRIPTIONS, MARKETPLACE_TOKENS, ZOOM_FAILURE_REASON } from '../../src/sandbox/index.js';
-import { BotHarness, cardOf, cardText, DEMO, type TestUser } from '../harness/bot-harness.js';
-import { requestForm, requestIdOf, storedRequest, waitForStatus } from '../harness/licensing.js';
+import { BotHarness, cardOf, cardText, DEMO, type TestUser, invokeErrorMessage } from '../harness/bot-harness.js';
+import { requestForm, requestIdOf, storedRequest, waitForStatus, approveEveryStage } from '../harness/licensing.js';
 
 let harness: BotHarness;
 const chat = (user: TestUser) => harness.personalChat(user);
@@ -16,7 +16,7 @@ const offer = (itemId: string) => `mkt:${itemId}`;
 const world = () => harness.sandbox.marketplace;
 const ordersOf = (itemId: string) => [...world().orders.values()].filter((o) => o.customerId === DEMO_TENANT_ID && o.lines.some((l) => l.itemId === itemId));
 const acrobat = () => world().subscriptions.get(MARKETPLACE_SUBSCRIPTIONS.demoAcrobat)!;
-const errorOf = (body: any): string => body?.value?.message ?? '';
+const errorOf = invokeErrorMessage;
 
 beforeAll(async () => {
   harness = await BotHarness.start({}, { sandboxOptions: { marketplace: { stepDelayMs: 50 } } });
@@ -33,17 +33,7 @@ async function submit(user: TestUser, offerId: string): Promise<string> {
   return requestIdOf(result.body.value);
 }
 
-/** Every pending stage approved by one of its approvers (the same policies as Partner Center products). */
-async function approveAll(id: string): Promise<void> {
-  for (let i = 0; i < 5; i++) {
-    const request = await storedRequest(harness, id);
-    if (!request || request.status !== 'pending') return;
-    const stage = request.stages[request.stageIndex]!;
-    const approver = Object.values(DEMO).find((u) => stage.approverIds.some((a) => a.toLowerCase() === u.aadObjectId.toLowerCase()) && u.aadObjectId !== request.requester.aadObjectId)!;
-    expect(approver, `an approver of stage ${request.stageIndex}`).toBeDefined();
-    await chat(approver).click('approveRequest', { requestId: id, stageIndex: request.stageIndex });
-  }
-}
+const approveAll = (id: string) => approveEveryStage(harness, id);
 
 const orderQueryCards = (user: TestUser, id: string) => harness.sentTo(user).filter((a) => JSON.stringify(cardOf(a) ?? {}).includes('answerOrderQuery') && JSON.stringify(a).includes(id));
 const textsTo = (user: TestUser, part: string) => harness.sentTo(user).filter((a) => typeof a.text === 'string' && a.text.includes(part));

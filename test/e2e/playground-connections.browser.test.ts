@@ -7,44 +7,31 @@
 // Needs Chromium at /usr/bin/chromium (see playground-approval.browser.test.ts). Screenshots
 // go to test-results/playground-connections-*.png; with UPDATE_SCREENSHOTS=1 the connect
 // card also refreshes docs/screenshots/playground-connect.png.
-import { mkdirSync, rmSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
-import { ChildProcesses } from '../../src/local/child-processes.js';
+import type { BrowserContext, Page } from 'playwright-core';
+import { describe, expect, it } from 'vitest';
 import { PLAYGROUND_USERS } from '../../src/local/playground-users.js';
-import { createLogger } from '../../src/logger.js';
 import { projectRoot } from '../../src/paths.js';
 import { DEMO_TENANT_ID } from '../../src/sandbox/index.js';
 import { BotHarness } from '../harness/bot-harness.js';
-import { launchLoopbackChromium, loopbackContext, requireChromium, skipBrowserTests } from '../harness/browser.js';
-import { expectOnlyCdnBlocked, PlaygroundPage, playgroundFor, RESULTS, runCleanUpSteps, UI_TIMEOUT } from '../harness/playground-page.js';
+import { skipBrowserTests } from '../harness/browser.js';
+import { expectOnlyCdnBlocked, PlaygroundPage, RESULTS, UI_TIMEOUT, usePlaygroundSession } from '../harness/playground-page.js';
 
 const ALEX = PLAYGROUND_USERS.find((u) => u.key === 'alex')!;
 const DOCS_SCREENSHOT = join(projectRoot, 'docs', 'screenshots', 'playground-connect.png');
 
 describe.skipIf(skipBrowserTests)('Connecting Microsoft 365 from the Agents Playground', () => {
-  let harness: BotHarness | undefined;
-  let children: ChildProcesses | undefined;
-  let browser: Browser | undefined;
-  let context: BrowserContext;
+  let harness: BotHarness;
   let alex: PlaygroundPage;
-  const workDirs: string[] = [];
-  const blocked = new Set<string>();
-
-  async function cleanUp(): Promise<void> {
-    const steps: [string, () => Promise<unknown> | undefined][] = [
-      ['browser', () => browser?.close()],
-      ['playground', () => children?.stopAll()],
-      ['bot', () => harness?.stop()],
-      ['work dirs', async () => workDirs.splice(0).forEach((dir) => rmSync(dir, { recursive: true, force: true }))],
-      ['environment', async () => vi.unstubAllEnvs()],
-    ];
-    browser = undefined;
-    await runCleanUpSteps('playground connections test', steps);
-    children = undefined;
-    harness = undefined;
-  }
+  let blocked: ReadonlySet<string>;
+  let context: BrowserContext;
+  usePlaygroundSession({
+    name: 'playground-connections',
+    person: ALEX,
+    startBot: () => BotHarness.start(),
+    ready: (session) => ({ harness, page: alex, blocked, context } = session),
+  });
 
   /** Presses a card's link button; the page it opens in a new tab. */
   async function follow(card: ReturnType<PlaygroundPage['cards']>, button: string): Promise<Page> {
@@ -60,30 +47,6 @@ describe.skipIf(skipBrowserTests)('Connecting Microsoft 365 from the Agents Play
     mkdirSync(RESULTS, { recursive: true });
     await page.screenshot({ path: join(RESULTS, `playground-connections-${name}.png`) });
   }
-
-  beforeAll(async () => {
-    requireChromium();
-    try {
-      harness = await BotHarness.start();
-      children = new ChildProcesses(createLogger('silent'));
-      vi.stubEnv('APPLICATION_INSIGHTS_NO_STATSBEAT', '1');
-      const url = await playgroundFor(children, ALEX, harness.qm.url, workDirs);
-      browser = await launchLoopbackChromium();
-      context = await loopbackContext(browser, blocked);
-      alex = await PlaygroundPage.open(context, ALEX, url, 'playground-connections');
-    } catch (error) {
-      await cleanUp();
-      throw error;
-    }
-  }, 150_000);
-
-  afterEach(async ({ task }) => {
-    if (browser) await alex?.shotIfFailed(task);
-  });
-
-  afterAll(async () => {
-    await cleanUp();
-  }, 60_000);
 
   it('shows the connections card with every kind of account', async () => {
     await alex.say('connect');

@@ -7,46 +7,30 @@
 // Needs Chromium at /usr/bin/chromium (see playground-approval.browser.test.ts). Screenshots
 // go to test-results/playground-spend-*.png; with UPDATE_SCREENSHOTS=1 the channel's alerts
 // also refresh docs/screenshots/playground-spend-alerts.png.
-import { mkdirSync, rmSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Browser } from 'playwright-core';
-import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
-import { ChildProcesses } from '../../src/local/child-processes.js';
+import { describe, expect, it } from 'vitest';
 import { PLAYGROUND_USERS } from '../../src/local/playground-users.js';
-import { createLogger } from '../../src/logger.js';
 import { projectRoot } from '../../src/paths.js';
-import { AWS_ACCOUNTS, AWS_SANDBOX_KEYS, AZURE_ANOMALY, AZURE_SUBSCRIPTIONS, DEMO_TENANT_ID, startSandbox, type Sandbox } from '../../src/sandbox/index.js';
+import { AWS_ACCOUNTS, AWS_SANDBOX_KEYS, AZURE_ANOMALY, AZURE_SUBSCRIPTIONS, DEMO_TENANT_ID } from '../../src/sandbox/index.js';
 import { BotHarness } from '../harness/bot-harness.js';
-import { launchLoopbackChromium, loopbackContext, requireChromium, skipBrowserTests } from '../harness/browser.js';
-import { expectOnlyCdnBlocked, PlaygroundPage, playgroundFor, runCleanUpSteps, UI_TIMEOUT } from '../harness/playground-page.js';
+import { skipBrowserTests } from '../harness/browser.js';
+import { expectOnlyCdnBlocked, factOf, PlaygroundPage, UI_TIMEOUT, usePlaygroundSession } from '../harness/playground-page.js';
 
 const ALEX = PLAYGROUND_USERS.find((u) => u.key === 'alex')!;
 const DOCS_SCREENSHOT = join(projectRoot, 'docs', 'screenshots', 'playground-spend-alerts.png');
 
 describe.skipIf(skipBrowserTests)('Spend in the Agents Playground', () => {
-  let sandbox: Sandbox | undefined;
-  let harness: BotHarness | undefined;
-  let children: ChildProcesses | undefined;
-  let browser: Browser | undefined;
+  let harness: BotHarness;
   let alex: PlaygroundPage;
-  const workDirs: string[] = [];
-  const blocked = new Set<string>();
-
-  async function cleanUp(): Promise<void> {
-    const steps: [string, () => Promise<unknown> | undefined][] = [
-      ['browser', () => browser?.close()],
-      ['playground', () => children?.stopAll()],
-      ['bot', () => harness?.stop()],
-      ['sandbox', () => sandbox?.stop()],
-      ['work dirs', async () => workDirs.splice(0).forEach((dir) => rmSync(dir, { recursive: true, force: true }))],
-      ['environment', async () => vi.unstubAllEnvs()],
-    ];
-    browser = undefined;
-    await runCleanUpSteps('playground spend test', steps);
-    children = undefined;
-    harness = undefined;
-    sandbox = undefined;
-  }
+  let blocked: ReadonlySet<string>;
+  usePlaygroundSession({
+    name: 'playground-spend',
+    person: ALEX,
+    // Cost Management's quota raised: the first 90-day syncs should not wait out its 10 s window.
+    startBot: () => BotHarness.start({}, { sandboxOptions: { costManagement: { qpuBudget: 1000 } } }),
+    ready: (session) => ({ harness, page: alex, blocked } = session),
+  });
 
   /** A new post in the open channel that @mentions the bot (the Playground forwards only those). */
   async function postInChannel(text: string): Promise<void> {
@@ -69,31 +53,6 @@ describe.skipIf(skipBrowserTests)('Spend in the Agents Playground', () => {
     await alex.page.getByText(name, { exact: true }).first().click();
     await alex.messageBox().waitFor();
   }
-
-  beforeAll(async () => {
-    requireChromium();
-    try {
-      // Cost Management's quota raised: the first 90-day syncs should not wait out its 10 s window.
-      sandbox = await startSandbox({ costManagement: { qpuBudget: 1000 } });
-      harness = await BotHarness.start({}, { sandbox });
-      children = new ChildProcesses(createLogger('silent'));
-      vi.stubEnv('APPLICATION_INSIGHTS_NO_STATSBEAT', '1');
-      const url = await playgroundFor(children, ALEX, harness.qm.url, workDirs);
-      browser = await launchLoopbackChromium();
-      alex = await PlaygroundPage.open(await loopbackContext(browser, blocked), ALEX, url, 'playground-spend');
-    } catch (error) {
-      await cleanUp();
-      throw error;
-    }
-  }, 150_000);
-
-  afterEach(async ({ task }) => {
-    if (browser) await alex?.shotIfFailed(task);
-  });
-
-  afterAll(async () => {
-    await cleanUp();
-  }, 60_000);
 
   it('connects an Azure subscription and an AWS account on the connect card', async () => {
     await alex.say('connect');
@@ -151,8 +110,12 @@ describe.skipIf(skipBrowserTests)('Spend in the Agents Playground', () => {
     // A year: complete days of this year exist whatever today's date (except 1 January).
     await again.getByRole('combobox', { name: /^Period/ }).click();
     await alex.page.getByRole('option', { name: 'Year' }).click();
+    // Its own channel, picked from those `alerts here` was typed in (the same General here).
+    await again.getByRole('combobox', { name: /^Post this budget's alerts in/ }).click();
+    await alex.page.getByRole('option', { name: 'General (My Team)', exact: true }).click();
     await again.getByRole('button', { name: 'Save budget' }).click();
     await expect.poll(() => alex.page.getByText(/Budget All clouds saved|Budget \*\*All clouds\*\* saved/).count(), { timeout: UI_TIMEOUT }).toBeGreaterThan(0);
+    await expect.poll(async () => factOf(alex.cards(/Budget All clouds saved|Budget \*\*All clouds\*\* saved/).last(), 'Channel'), { timeout: UI_TIMEOUT }).toBe('General (My Team)');
     await alex.shot('4-budget-saved');
   });
 

@@ -8,29 +8,35 @@
 // notes on the Playground apply here). Screenshots go to test-results/playground-subscriptions-*.png;
 // with UPDATE_SCREENSHOTS=1 the refusal with its alternatives also refreshes
 // docs/screenshots/playground-subscriptions.png.
-import { mkdirSync, rmSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Browser, Locator } from 'playwright-core';
-import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
-import { ChildProcesses } from '../../src/local/child-processes.js';
+import type { Locator } from 'playwright-core';
+import { describe, expect, it } from 'vitest';
 import { PLAYGROUND_USERS } from '../../src/local/playground-users.js';
-import { createLogger } from '../../src/logger.js';
 import { projectRoot } from '../../src/paths.js';
 import { DEMO_GROUPS, DEMO_SUBSCRIPTIONS, DEMO_TENANT_ID } from '../../src/sandbox/index.js';
 import { BotHarness, DEMO } from '../harness/bot-harness.js';
-import { launchLoopbackChromium, loopbackContext, requireChromium, skipBrowserTests } from '../harness/browser.js';
-import { expectOnlyCdnBlocked, PlaygroundPage, playgroundFor, runCleanUpSteps, UI_TIMEOUT } from '../harness/playground-page.js';
+import { skipBrowserTests } from '../harness/browser.js';
+import { expectOnlyCdnBlocked, PlaygroundPage, UI_TIMEOUT, usePlaygroundSession } from '../harness/playground-page.js';
 
 const ALEX = PLAYGROUND_USERS.find((u) => u.key === 'alex')!;
 const DOCS_SCREENSHOT = join(projectRoot, 'docs', 'screenshots', 'playground-subscriptions.png');
 
 describe.skipIf(skipBrowserTests)('Subscription management in the Agents Playground', () => {
-  let harness: BotHarness | undefined;
-  let children: ChildProcesses | undefined;
-  let browser: Browser | undefined;
+  let harness: BotHarness;
   let alex: PlaygroundPage;
-  const workDirs: string[] = [];
-  const blocked = new Set<string>();
+  let blocked: ReadonlySet<string>;
+  usePlaygroundSession({
+    name: 'playground-subscriptions',
+    person: ALEX,
+    startBot: async () => {
+      // Two Visio seats (30 USD a month) need only Alex's manager: the second stage starts above 100.
+      const bot = await BotHarness.start({ policy: { currency: 'USD', autoApproveBelow: '50', secondStageAbove: '100', approverGroupId: DEMO_GROUPS.licenseApprovers } });
+      await bot.personalChat(DEMO.adele).install();
+      return bot;
+    },
+    ready: (session) => ({ harness, page: alex, blocked } = session),
+  });
 
   const seats = (id: string) => harness!.sandbox.state.subscriptions(DEMO_TENANT_ID).find((s) => s.id === id)!.lots.reduce((n, lot) => n + lot.quantity, 0);
   const subscription = (id: string) => harness!.sandbox.state.subscriptions(DEMO_TENANT_ID).find((s) => s.id === id)!;
@@ -38,45 +44,6 @@ describe.skipIf(skipBrowserTests)('Subscription management in the Agents Playgro
   const listItem = (product: string): Locator => alex.cards('Subscriptions').locator('.ac-container').filter({ hasText: product }).filter({ has: alex.page.getByRole('button', { name: 'Manage' }) }).last();
   /** Alex's chat bubble saying `text` exactly. */
   const bubble = (text: string | RegExp) => alex.page.getByText(text).and(alex.page.locator('p'));
-
-  async function cleanUp(): Promise<void> {
-    const steps: [string, () => Promise<unknown> | undefined][] = [
-      ['browser', () => browser?.close()],
-      ['playground', () => children?.stopAll()],
-      ['bot', () => harness?.stop()],
-      ['work dirs', async () => workDirs.splice(0).forEach((dir) => rmSync(dir, { recursive: true, force: true }))],
-      ['environment', async () => vi.unstubAllEnvs()],
-    ];
-    browser = undefined;
-    await runCleanUpSteps('playground subscriptions test', steps);
-    children = undefined;
-    harness = undefined;
-  }
-
-  beforeAll(async () => {
-    requireChromium();
-    try {
-      // Two Visio seats (30 USD a month) need only Alex's manager: the second stage starts above 100.
-      harness = await BotHarness.start({ policy: { currency: 'USD', autoApproveBelow: '50', secondStageAbove: '100', approverGroupId: DEMO_GROUPS.licenseApprovers } });
-      await harness.personalChat(DEMO.adele).install();
-      children = new ChildProcesses(createLogger('silent'));
-      vi.stubEnv('APPLICATION_INSIGHTS_NO_STATSBEAT', '1');
-      const url = await playgroundFor(children, ALEX, harness.qm.url, workDirs);
-      browser = await launchLoopbackChromium();
-      alex = await PlaygroundPage.open(await loopbackContext(browser, blocked), ALEX, url, 'playground-subscriptions');
-    } catch (error) {
-      await cleanUp();
-      throw error;
-    }
-  }, 150_000);
-
-  afterEach(async ({ task }) => {
-    if (browser) await alex?.shotIfFailed(task);
-  });
-
-  afterAll(async () => {
-    await cleanUp();
-  }, 60_000);
 
   it('lists the subscriptions with seats, renewal and what can be removed', async () => {
     await alex.say('subscriptions');

@@ -3,7 +3,7 @@
 // removes through Graph once, audited; non-admins and stale cards change nothing.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEMO_INACTIVE_USER_IDS, DEMO_OFFERS, DEMO_SUBSCRIPTIONS, DEMO_TENANT_ID } from '../../src/sandbox/index.js';
-import { BotHarness, cardOf, cardText, DEMO, type TestUser } from '../harness/bot-harness.js';
+import { BotHarness, cardOf, cardText, DEMO, type TestUser, cardActions, type CardAction } from '../harness/bot-harness.js';
 
 let harness: BotHarness;
 const chat = (user: TestUser) => harness.personalChat(user);
@@ -21,18 +21,7 @@ afterAll(async () => {
 });
 
 /** Every Action.Execute of a card, wherever it sits. */
-function actionsOf(card: unknown): { title: string; verb: string; data?: Record<string, unknown> }[] {
-  const found: any[] = [];
-  const walk = (node: unknown) => {
-    if (Array.isArray(node)) node.forEach(walk);
-    else if (node && typeof node === 'object') {
-      if ((node as any).type === 'Action.Execute') found.push(node);
-      Object.values(node).forEach(walk);
-    }
-  };
-  walk(card);
-  return found;
-}
+const actionsOf = (card: unknown) => cardActions(card).filter((a): a is CardAction & { verb: string } => a.type === 'Action.Execute');
 const holds = (userId: string) => harness.sandbox.state.findUser(DEMO_TENANT_ID, userId)!.assignedSkuIds.includes(E3);
 const removals = async (userId: string) => (await harness.qm.audit.list(DEMO_TENANT_ID, { pageSize: 200 })).items.filter((e) => e.action === 'license.removed' && (e.before as any)?.userId === userId);
 const cardsTo = (user: TestUser, text: string) => harness.sentTo(user).filter((a) => cardOf(a) && cardText(a).includes(text));

@@ -235,6 +235,32 @@ export function cardOf(activity: Record<string, any> | undefined): Record<string
   return activity?.attachments?.find((a: any) => a.contentType === 'application/vnd.microsoft.card.adaptive')?.content;
 }
 
+export interface CardAction {
+  type: string;
+  title: string;
+  url?: string;
+  verb?: string;
+  data?: Record<string, any>;
+}
+
+/** Every action of a card (Action.Execute, Action.OpenUrl, …), wherever it sits. */
+export function cardActions(card: unknown): CardAction[] {
+  const found: CardAction[] = [];
+  const walk = (node: unknown) => {
+    if (Array.isArray(node)) node.forEach(walk);
+    else if (node && typeof node === 'object') {
+      const type = (node as { type?: unknown }).type;
+      if (typeof type === 'string' && type.startsWith('Action.')) found.push(node as CardAction);
+      Object.values(node).forEach(walk);
+    }
+  };
+  walk(card);
+  return found;
+}
+
+/** The message of an error invoke response (what Teams shows under the card). */
+export const invokeErrorMessage = (body: any): string => body?.value?.message ?? '';
+
 /** All the text a card shows, joined, so tests can assert on what a person reads. */
 export function cardText(cardOrActivity: Record<string, any> | undefined): string {
   const card = cardOrActivity?.type === 'AdaptiveCard' ? cardOrActivity : cardOf(cardOrActivity);

@@ -1,6 +1,7 @@
 // Small helpers shared by the licensing conversations.
+import { expect } from 'vitest';
 import { DEMO_TENANT_ID } from '../../src/sandbox/index.js';
-import type { BotHarness } from './bot-harness.js';
+import { DEMO, type BotHarness } from './bot-harness.js';
 
 /** What the request form card submits. */
 export const requestForm = (offerId: string, fields: Record<string, unknown> = {}) => ({ productOfferId: offerId, quantity: '1', forWhom: '', justification: 'Needed for my work', ...fields });
@@ -16,3 +17,15 @@ export const waitForStatus = (harness: BotHarness, id: string, status: string, t
     const request = await storedRequest(harness, id);
     return request?.status === status ? request : undefined;
   }, `${id} to be ${status}`, timeoutMs);
+
+/** Every pending stage of the request approved by one of its demo approvers (not the requester), in turn. */
+export async function approveEveryStage(harness: BotHarness, id: string): Promise<void> {
+  for (let i = 0; i < 5; i++) {
+    const request = await storedRequest(harness, id);
+    if (!request || request.status !== 'pending') return;
+    const stage = request.stages[request.stageIndex]!;
+    const approver = Object.values(DEMO).find((u) => stage.approverIds.some((a) => a.toLowerCase() === u.aadObjectId.toLowerCase()) && u.aadObjectId !== request.requester.aadObjectId)!;
+    expect(approver, `an approver of stage ${request.stageIndex}`).toBeDefined();
+    await harness.personalChat(approver).click('approveRequest', { requestId: id, stageIndex: request.stageIndex });
+  }
+}

@@ -1,14 +1,17 @@
 // One person's Microsoft 365 Agents Playground, open in a headless Chromium page, for the
 // browser tests that drive the bot as people would: type, read cards, click their buttons.
-import { mkdirSync, mkdtempSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { BrowserContext, Locator, Page } from 'playwright-core';
-import { expect } from 'vitest';
-import type { ChildProcesses } from '../../src/local/child-processes.js';
+import type { Browser, BrowserContext, Locator, Page } from 'playwright-core';
+import { afterAll, afterEach, beforeAll, expect, vi } from 'vitest';
+import { ChildProcesses } from '../../src/local/child-processes.js';
+import { createLogger } from '../../src/logger.js';
 import { startPlayground } from '../../src/local/playground.js';
 import { writePlaygroundConfig, type PlaygroundUser } from '../../src/local/playground-users.js';
 import { projectRoot } from '../../src/paths.js';
+import type { BotHarness } from './bot-harness.js';
+import { launchLoopbackChromium, loopbackContext, requireChromium } from './browser.js';
 import { freePort } from './ports.js';
 
 export const UI_TIMEOUT = 20_000;
@@ -55,6 +58,71 @@ export async function playgroundFor(children: ChildProcesses, person: Playground
   writePlaygroundConfig(workDir, person);
   const { url } = await startPlayground(children, { port: await freePort(), botEndpoint: `${botUrl}/api/messages`, workDir });
   return url;
+}
+
+export interface PlaygroundSession {
+  harness: BotHarness;
+  /** The person's Playground, open in a page. */
+  page: PlaygroundPage;
+  /** The browser context (new tabs the page opens arrive here). */
+  context: BrowserContext;
+  /** Outside requests the page tried (loopback only is allowed): see expectOnlyCdnBlocked. */
+  blocked: ReadonlySet<string>;
+}
+
+/**
+ * One bot and one person's Playground for a describe block: `startBot` brings the bot up
+ * before the tests, then the Playground and a Chromium page open (whatever started is
+ * stopped again if a step fails); `ready` receives them. A failed test leaves a screenshot;
+ * everything stops after the last test. `name` prefixes the screenshots.
+ */
+export function usePlaygroundSession(options: { name: string; person: PlaygroundUser; startBot: () => Promise<BotHarness>; ready: (session: PlaygroundSession) => void }): void {
+  let harness: BotHarness | undefined;
+  let children: ChildProcesses | undefined;
+  let browser: Browser | undefined;
+  let page: PlaygroundPage | undefined;
+  const workDirs: string[] = [];
+  const blocked = new Set<string>();
+
+  async function cleanUp(): Promise<void> {
+    const steps: [string, () => Promise<unknown> | undefined][] = [
+      ['browser', () => browser?.close()],
+      ['playground', () => children?.stopAll()],
+      ['bot', () => harness?.stop()],
+      ['work dirs', async () => workDirs.splice(0).forEach((dir) => rmSync(dir, { recursive: true, force: true }))],
+      ['environment', async () => vi.unstubAllEnvs()],
+    ];
+    browser = undefined;
+    await runCleanUpSteps(options.name, steps);
+    children = undefined;
+    harness = undefined;
+  }
+
+  beforeAll(async () => {
+    requireChromium();
+    try {
+      harness = await options.startBot();
+      children = new ChildProcesses(createLogger('silent'));
+      // Even with --disable-telemetry, the Playground's Application Insights SDK probes the internet ("Statsbeat").
+      vi.stubEnv('APPLICATION_INSIGHTS_NO_STATSBEAT', '1');
+      const url = await playgroundFor(children, options.person, harness.qm.url, workDirs);
+      browser = await launchLoopbackChromium();
+      const context = await loopbackContext(browser, blocked);
+      page = await PlaygroundPage.open(context, options.person, url, options.name);
+      options.ready({ harness, page, context, blocked });
+    } catch (error) {
+      await cleanUp();
+      throw error;
+    }
+  }, 150_000);
+
+  afterEach(async ({ task }) => {
+    if (browser) await page?.shotIfFailed(task);
+  });
+
+  afterAll(async () => {
+    await cleanUp();
+  }, 60_000);
 }
 
 export class PlaygroundPage {

@@ -9,6 +9,7 @@ import { ConnectorError, type DirectoryPort, type DirectoryUser, type DirectoryU
 import { withRetries, type RetryPolicy } from '../retry.js';
 import { graphFailure } from './graph-errors.js';
 import { graphMiddlewareChain } from './middleware.js';
+import { parseWire } from '../outbound.js';
 
 export const DEFAULT_GRAPH_BASE_URL = 'https://graph.microsoft.com';
 
@@ -182,9 +183,7 @@ export class GraphDirectory implements DirectoryPort {
 }
 
 function parse<T extends z.ZodTypeAny>(schema: T, value: unknown): z.infer<T> {
-  const result = schema.safeParse(value);
-  if (!result.success) throw new ConnectorError('unavailable', `graph: unexpected response (${result.error.issues[0]?.path.join('.')}: ${result.error.issues[0]?.message})`, { service: 'graph' });
-  return result.data;
+  return parseWire('graph', schema, value);
 }
 
 function toUser(user: z.infer<typeof UserWire>): DirectoryUser {

@@ -9,7 +9,7 @@ import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { z } from 'zod';
 import type { Logger } from '../../logger.js';
-import { logCall, transportFailure } from '../outbound.js';
+import { exchangeJson, parseJsonBody, parseWire } from '../outbound.js';
 import {
   ConnectorError,
   type CatalogOffer,
@@ -376,34 +376,23 @@ export class MarketplaceCommerce implements CommercePort, MarketplacePort {
     if (!token) throw new ConnectorError('unauthorized', `marketplace: ${NOT_CONNECTED_MESSAGE}`, { service: SERVICE, code: 'not-connected' });
     const correlationId = randomUUID();
     const attempt = async (attemptNumber: number) => {
-      const started = performance.now();
-      const record = (status: number | 'no-response') => logCall(log, { service: SERVICE, method, path: path.split('?')[0]!, status, ms: Math.round(performance.now() - started), correlationId, attempt: attemptNumber });
-      let response: Response;
-      let text: string;
-      try {
-        response = await fetch(`${this.baseUrl}${path}`, {
-          method,
-          headers: {
-            Authorization: `Bearer ${token}`,
-            Accept: 'application/json',
-            'X-Correlation-Id': correlationId,
-            ...(options.body !== undefined ? { 'Content-Type': 'application/json' } : {}),
-          },
-          ...(options.body !== undefined ? { body: JSON.stringify(options.body) } : {}),
-          signal: AbortSignal.timeout(retry.timeoutMs),
-        });
-        text = await response.text();
-      } catch (error) {
-        record('no-response');
-        throw transportFailure(SERVICE, error);
-      }
-      record(response.status);
+      const { response, text } = await exchangeJson(log, {
+        service: SERVICE,
+        baseUrl: this.baseUrl,
+        method,
+        path,
+        headers: { Authorization: `Bearer ${token}`, 'X-Correlation-Id': correlationId },
+        body: options.body,
+        timeoutMs: retry.timeoutMs,
+        correlationId,
+        attempt: attemptNumber,
+      });
       if (!response.ok) {
         const failure = marketplaceFailure(response.status, text, response.headers, token);
         if (failure.details.code === 'token-expired') this.failureListener?.(customerId, failure);
         throw failure;
       }
-      return { status: response.status, body: text ? parseJson(text) : undefined };
+      return { status: response.status, body: parseJsonBody(SERVICE, text) };
     };
     if (options.retries === false) return attempt(1);
     return withRetries(attempt, retry, ({ error, attemptNumber, waitMs }) =>
@@ -528,21 +517,8 @@ function toAgreement(a: z.infer<typeof AgreementWire>): MarketplaceAgreementInfo
   };
 }
 
-function parseJson(text: string): unknown {
-  try {
-    return JSON.parse(text);
-  } catch {
-    throw new ConnectorError('unavailable', 'marketplace: response is not JSON', { service: SERVICE });
-  }
-}
-
 function parse<T extends z.ZodTypeAny>(schema: T, value: unknown): z.infer<T> {
-  const result = schema.safeParse(value);
-  if (!result.success) {
-    const issue = result.error.issues[0];
-    throw new ConnectorError('unavailable', `marketplace: unexpected response (${issue?.path.join('.')}: ${issue?.message})`, { service: SERVICE });
-  }
-  return result.data;
+  return parseWire(SERVICE, schema, value);
 }
 
 export { TOKEN_EXPIRED_MESSAGE };

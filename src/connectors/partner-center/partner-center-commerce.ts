@@ -6,7 +6,7 @@ import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import type { Logger } from '../../logger.js';
 import { PARTNER_CENTER_SCOPE, type TokenProvider } from '../identity/token-provider.js';
-import { logCall, transportFailure } from '../outbound.js';
+import { exchangeJson, parseJsonBody, parseWire } from '../outbound.js';
 import { ConnectorError, type CatalogOffer, type CommerceOrder, type CommercePort, type CommerceSubscription, type RefundOption, type SubscriptionChange, type SubscriptionStatus } from '../ports.js';
 import { withRetries, type RetryPolicy } from '../retry.js';
 import { partnerCenterFailure } from './partner-center-errors.js';
@@ -192,15 +192,16 @@ export class PartnerCenterCommerce implements CommercePort {
     return parse(schema, (await this.send('GET', path)).body);
   }
 
-  /**
-   * One logical call under the retry policy. The correlation id and the request id stay the
-   * same across its attempts: the first traces them together, the second makes them idempotent.
-   */
+  /** A connected customer's agent token for calls about that customer (the app's own credentials otherwise). */
   private async agentTokenFor(path: string): Promise<string | undefined> {
     const customer = /^\/v1\/customers\/([^/?]+)/.exec(path)?.[1];
     return customer && this.agentTokens ? this.agentTokens(decodeURIComponent(customer)) : undefined;
   }
 
+  /**
+   * One logical call under the retry policy. The correlation id and the request id stay the
+   * same across its attempts: the first traces them together, the second makes them idempotent.
+   */
   private async send(method: 'GET' | 'POST' | 'PATCH', path: string, options: { body?: unknown; requestId?: string } = {}): Promise<{ status: number; body: unknown }> {
     const { tokens, partnerTenantId, retry, log } = this.options;
     const correlationId = randomUUID();
@@ -208,33 +209,19 @@ export class PartnerCenterCommerce implements CommercePort {
     return withRetries(
       async (attempt) => {
         const accessToken = (await this.agentTokenFor(path)) ?? (await tokens.getToken(partnerTenantId, PARTNER_CENTER_SCOPE));
-        const started = performance.now();
-        const record = (status: number | 'no-response') =>
-          logCall(log, { service: SERVICE, method, path: path.split('?')[0]!, status, ms: Math.round(performance.now() - started), correlationId, attempt });
-        let response: Response;
-        let text: string;
-        try {
-          response = await fetch(`${this.baseUrl}${path}`, {
-            method,
-            headers: {
-              Authorization: `Bearer ${accessToken}`,
-              Accept: 'application/json',
-              'MS-Contract-Version': 'v1',
-              'MS-CorrelationId': correlationId,
-              'MS-RequestId': requestId,
-              ...(options.body !== undefined ? { 'Content-Type': 'application/json' } : {}),
-            },
-            ...(options.body !== undefined ? { body: JSON.stringify(options.body) } : {}),
-            signal: AbortSignal.timeout(retry.timeoutMs),
-          });
-          text = await response.text();
-        } catch (error) {
-          record('no-response');
-          throw transportFailure(SERVICE, error);
-        }
-        record(response.status);
+        const { response, text } = await exchangeJson(log, {
+          service: SERVICE,
+          baseUrl: this.baseUrl,
+          method,
+          path,
+          headers: { Authorization: `Bearer ${accessToken}`, 'MS-Contract-Version': 'v1', 'MS-CorrelationId': correlationId, 'MS-RequestId': requestId },
+          body: options.body,
+          timeoutMs: retry.timeoutMs,
+          correlationId,
+          attempt,
+        });
         if (!response.ok) throw partnerCenterFailure(response.status, text, response.headers);
-        return { status: response.status, body: text ? parseJson(text) : undefined };
+        return { status: response.status, body: parseJsonBody(SERVICE, text) };
       },
       retry,
       ({ error, attemptNumber, waitMs }) => log.warn({ method, path: path.split('?')[0], correlationId, kind: error.kind, status: error.details.status, attempt: attemptNumber, waitMs }, 'partner center call failed; retrying'),
@@ -326,19 +313,6 @@ function toOrder(o: z.infer<typeof OrderWire>): CommerceOrder {
   };
 }
 
-function parseJson(text: string): unknown {
-  try {
-    return JSON.parse(text);
-  } catch {
-    throw new ConnectorError('unavailable', 'partner-center: response is not JSON', { service: SERVICE });
-  }
-}
-
 function parse<T extends z.ZodTypeAny>(schema: T, value: unknown): z.infer<T> {
-  const result = schema.safeParse(value);
-  if (!result.success) {
-    const issue = result.error.issues[0];
-    throw new ConnectorError('unavailable', `partner-center: unexpected response (${issue?.path.join('.')}: ${issue?.message})`, { service: SERVICE });
-  }
-  return result.data;
+  return parseWire(SERVICE, schema, value);
 }
