@@ -1,9 +1,13 @@
 // App-only access tokens (client credentials) from Microsoft Entra ID through msal-node.
 // One ConfidentialClientApplication per app registration; the tenant is chosen per request
-// (https://login.microsoftonline.com/{tenant}), and msal caches tokens per tenant and scope.
+// (https://login.microsoftonline.com/{tenant}). Tokens are kept per tenant and scope until
+// five minutes before they expire, as msal's own cache does, but looked up in a map: msal's
+// cache lookup costs more CPU than the HTTP call it precedes. Concurrent callers that find
+// no token share one request for it (a burst of cold turns made one each).
 // Failures become ConnectorErrors; messages keep the AADSTS code and never a secret.
 import { AuthError, ConfidentialClientApplication, LogLevel, ServerError, type INetworkModule } from '@azure/msal-node';
 import type { Logger } from '../../logger.js';
+import { SingleFlight } from '../../single-flight.js';
 import { ConnectorError } from '../ports.js';
 import { DEFAULT_AUTHORITY_HOST } from './sandbox-network-client.js';
 
@@ -30,9 +34,14 @@ export interface MsalTokenProviderOptions {
   log: Logger;
 }
 
+/** msal's default tokenRenewalOffsetSeconds: a token this close to expiry is renewed. */
+const RENEW_BEFORE_EXPIRY_MS = 5 * 60_000;
+
 export class MsalTokenProvider implements TokenProvider {
   private readonly app: ConfidentialClientApplication;
   private readonly authorityHost: string;
+  private readonly tokens = new Map<string, { accessToken: string; renewAt: number }>();
+  private readonly acquiring = new SingleFlight<string>();
 
   constructor(
     credentials: ClientCredentials,
@@ -63,6 +72,13 @@ export class MsalTokenProvider implements TokenProvider {
   }
 
   async getToken(tenantId: string, scope: string): Promise<string> {
+    const key = `${tenantId} ${scope}`;
+    const kept = this.tokens.get(key);
+    if (kept && Date.now() < kept.renewAt) return kept.accessToken;
+    return this.acquiring.run(key, () => this.acquire(tenantId, scope, key));
+  }
+
+  private async acquire(tenantId: string, scope: string, key: string): Promise<string> {
     let result;
     try {
       result = await this.app.acquireTokenByClientCredential({ scopes: [scope], authority: `${this.authorityHost}/${encodeURIComponent(tenantId)}` });
@@ -70,6 +86,7 @@ export class MsalTokenProvider implements TokenProvider {
       throw tokenError(this.options.service, tenantId, error);
     }
     if (!result?.accessToken) throw new ConnectorError('unauthorized', `${this.options.service}: sign-in for tenant ${tenantId} returned no access token`, { service: this.options.service });
+    if (result.expiresOn) this.tokens.set(key, { accessToken: result.accessToken, renewAt: result.expiresOn.getTime() - RENEW_BEFORE_EXPIRY_MS });
     return result.accessToken;
   }
 }
