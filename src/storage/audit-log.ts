@@ -40,7 +40,7 @@ export class AuditLog extends TableRepository<AuditEntity> {
 
   async record(entry: AuditEntry): Promise<void> {
     const at = entry.at ?? new Date();
-    await this.createRow(tenantPartition(entry.tenantId), newestFirstRowKey(at, randomBytes(6).toString('hex')), {
+    await this.appendRow(tenantPartition(entry.tenantId), newestFirstRowKey(at, randomBytes(6).toString('hex')), {
       ActorId: entry.actorId,
       ActorName: entry.actorName ?? '',
       Action: entry.action,

@@ -3,6 +3,7 @@
 // beyond the opaque `etag` they hand back for a later conditional update.
 import { odata, type TableClient, type TableEntityResult, type TransactionAction } from '@azure/data-tables';
 import { ConcurrencyError, guard, statusOf, TransactionRefused } from './errors.js';
+import { GroupCommit } from './group-commit.js';
 import { decodeKey, encodeKey } from './keys.js';
 import type { TableName, TableStore } from './table-store.js';
 
@@ -35,9 +36,13 @@ export interface PageOptions {
 /** Builds an OData filter with every value escaped: `filter\`Status eq ${status}\``. */
 export const filter = odata;
 
+type TableEntityInsert = EntityShape & { partitionKey: string; rowKey: string };
+
 const SYSTEM_PROPERTIES = new Set(['partitionKey', 'rowKey', 'etag', 'timestamp', 'odata.etag', 'odata.metadata']);
 
 export abstract class TableRepository<T extends EntityShape> {
+  private readonly appends = new GroupCommit<TableEntityInsert>((partitionKey, rows) => this.insertRows(rows), (row) => JSON.stringify(row).length);
+
   constructor(
     protected readonly store: TableStore,
     private readonly tableName: TableName,
@@ -66,6 +71,27 @@ export abstract class TableRepository<T extends EntityShape> {
       try {
         const result = await table.createEntity({ ...value, partitionKey, rowKey: encodeKey(rowKey) });
         return result.etag ?? '';
+      } catch (error) {
+        if (statusOf(error) === 409) throw new ConcurrencyError(`${this.tableName} entity already exists`);
+        throw error;
+      }
+    });
+  }
+
+  /**
+   * Inserts a row whose key is unique by construction (a log entry): concurrent appends to
+   * one partition share a transaction (group-commit.ts). Resolves once this row is stored.
+   */
+  protected async appendRow(partitionKey: string, rowKey: string, value: T): Promise<void> {
+    await this.appends.add(partitionKey, [{ ...value, partitionKey, rowKey: encodeKey(rowKey) }]);
+  }
+
+  private async insertRows(rows: TableEntityInsert[]): Promise<void> {
+    const table = await this.client();
+    await guard(async () => {
+      try {
+        if (rows.length === 1) await table.createEntity(rows[0]!);
+        else await table.submitTransaction(rows.map((row): TransactionAction => ['create', row]));
       } catch (error) {
         if (statusOf(error) === 409) throw new ConcurrencyError(`${this.tableName} entity already exists`);
         throw error;

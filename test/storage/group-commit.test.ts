@@ -1,0 +1,116 @@
+// Group commit of appended rows: a lone append goes at once, appends that arrive while one is
+// in flight share the next transaction, and one refused row fails only its own writer.
+import { randomBytes } from 'node:crypto';
+import diagnostics from 'node:diagnostics_channel';
+import { beforeAll, describe, expect, inject, it } from 'vitest';
+import { AuditLog } from '../../src/storage/audit-log.js';
+import { StorageUnavailableError } from '../../src/storage/errors.js';
+import { GroupCommit } from '../../src/storage/group-commit.js';
+import { TableRepository } from '../../src/storage/repository.js';
+import { TableStore } from '../../src/storage/table-store.js';
+
+describe('GroupCommit', () => {
+  /** Records each commit; the test settles them one by one. */
+  function recorder(fail?: (actions: string[]) => unknown) {
+    const commits: { partition: string; actions: string[]; settle: () => void }[] = [];
+    const group = new GroupCommit<string>(
+      (partition, actions) => new Promise<void>((resolve, reject) => commits.push({ partition, actions, settle: () => { const error = fail?.(actions); if (error) reject(error); else resolve(); } })),
+      (action) => action.length,
+    );
+    return { group, commits };
+  }
+  const tick = () => new Promise((resolve) => setImmediate(resolve));
+
+  it('sends a lone write at once, and the writes that waited for it together', async () => {
+    const { group, commits } = recorder();
+    const first = group.add('p', ['a']);
+    expect(commits.map((c) => c.actions)).toEqual([['a']]);
+    const waiting = [group.add('p', ['b']), group.add('p', ['c', 'd']), group.add('q', ['x'])];
+    expect(commits.map((c) => c.actions)).toEqual([['a'], ['x']]); // another partition does not wait
+
+    commits[0]!.settle();
+    await first;
+    await tick();
+    expect(commits.map((c) => c.actions)).toEqual([['a'], ['x'], ['b', 'c', 'd']]);
+    commits[1]!.settle();
+    commits[2]!.settle();
+    await Promise.all(waiting);
+  });
+
+  it('keeps a transaction within 100 actions', async () => {
+    const { group, commits } = recorder();
+    const writes = [group.add('p', ['first']), ...Array.from({ length: 150 }, (_, i) => group.add('p', [`row-${i}`]))];
+    for (let i = 0; i < 3; i++) {
+      commits[i]!.settle();
+      await tick();
+    }
+    await Promise.all(writes);
+    expect(commits.map((c) => c.actions.length)).toEqual([1, 100, 50]);
+  });
+
+  it('a refused transaction: each writer goes again alone, and only the bad one is refused', async () => {
+    const { group, commits } = recorder((actions) => (actions.includes('bad') ? new Error('400 bad row') : undefined));
+    const first = group.add('p', ['a']);
+    const results = Promise.allSettled([group.add('p', ['b']), group.add('p', ['bad']), group.add('p', ['c'])]);
+    commits[0]!.settle();
+    await first;
+    await tick();
+    commits[1]!.settle(); // b, bad, c: refused
+    await tick();
+    for (const commit of commits.slice(2)) commit.settle();
+    expect((await results).map((r) => r.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
+    expect(commits.slice(2).map((c) => c.actions)).toEqual([['b'], ['bad'], ['c']]);
+  });
+
+  it('storage down: every writer of the transaction hears it, and nothing is sent again', async () => {
+    const { group, commits } = recorder((actions) => (actions.length > 1 ? new StorageUnavailableError(new Error('ECONNREFUSED')) : undefined));
+    const first = group.add('p', ['a']);
+    const results = Promise.allSettled([group.add('p', ['b']), group.add('p', ['c'])]);
+    commits[0]!.settle();
+    await first;
+    await tick();
+    commits[1]!.settle();
+    expect((await results).map((r) => r.status)).toEqual(['rejected', 'rejected']);
+    expect(commits).toHaveLength(2);
+  });
+});
+
+describe('appended rows in Azure Table storage', () => {
+  let store: TableStore;
+  beforeAll(async () => {
+    store = new TableStore({ kind: 'connection-string', connectionString: inject('storageConnectionString') }, `gc${randomBytes(4).toString('hex')}`);
+    await store.ensureTables();
+  });
+
+  it('60 concurrent audit entries of one tenant: all stored, in far fewer calls', async () => {
+    const audit = new AuditLog(store);
+    const calls: string[] = [];
+    const count = (message: unknown) => calls.push((message as { request: { path: string } }).request.path);
+    diagnostics.subscribe('http.client.request.start', count);
+    const tenantId = 'eeeeeeee-0000-4000-8000-00000000gc01';
+    await Promise.all(Array.from({ length: 60 }, (_, i) => audit.record({ tenantId, actorId: 'system', action: 'test.append', target: `T-${i}` })));
+
+    const stored = await audit.list(tenantId, { pageSize: 100 });
+    expect(stored.items.map((e) => e.target).sort()).toEqual(Array.from({ length: 60 }, (_, i) => `T-${i}`).sort());
+    diagnostics.unsubscribe('http.client.request.start', count);
+    const writes = calls.filter((path) => path.includes('$batch') || path.endsWith('Audit'));
+    expect(writes.length).toBeGreaterThan(0);
+    expect(writes.length).toBeLessThan(10);
+  });
+
+  it('a row the service refuses fails its own writer only', async () => {
+    class Log extends TableRepository<{ Text: string }> {
+      constructor() {
+        super(store, 'Audit');
+      }
+      append = (rowKey: string, text: string) => this.appendRow('eeeeeeee-0000-4000-8000-00000000gc02', rowKey, { Text: text });
+      count = async () => (await this.pageRows('eeeeeeee-0000-4000-8000-00000000gc02', { pageSize: 100 })).items.length;
+    }
+    const log = new Log();
+    // A string property holds at most 64 KiB (32 K UTF-16 characters): that row is refused.
+    const results = await Promise.allSettled(Array.from({ length: 12 }, (_, i) => log.append(`row-${i}`, i === 5 ? 'x'.repeat(40_000) : `entry ${i}`)));
+    expect(results.filter((r) => r.status === 'rejected')).toHaveLength(1);
+    expect(results[5]!.status).toBe('rejected');
+    expect(await log.count()).toBe(11);
+  });
+});
