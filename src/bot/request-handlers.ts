@@ -98,12 +98,11 @@ export function requestHandlers(d: RequestHandlerDeps) {
     async submitRequest(context: TurnContext, _state: unknown, data: Record<string, unknown>): Promise<AdaptiveCard | string> {
       const actor = actorOf(context);
       if (!actor) return refuseInvoke(context, UNKNOWN_ACTOR);
-      const formCard = context.activity.replyToId ? `${context.activity.conversation.id}|${context.activity.replyToId}` : undefined;
-      const result = await d.requests.submit(actor, data, formCard);
+      const { replyToId } = context.activity;
+      // The form's own message: the card that shows the request from now on.
+      const form = replyToId ? { conversationId: context.activity.conversation.id, activityId: replyToId, requesterTeamsId: context.activity.from.id } : undefined;
+      const result = await d.requests.submit(actor, data, form);
       if (!result.ok) return replaceCard(context, d.cards.render('request-form', requestFormData(result.form)));
-      if (context.activity.replyToId) {
-        await d.notifier.rememberCard(result.request, { conversationId: context.activity.conversation.id, activityId: context.activity.replyToId, audience: 'requester', viewerId: actor.aadObjectId, viewerTeamsId: context.activity.from.id });
-      }
       const note = result.request.status === 'approved' ? 'Approved automatically by policy. I will tell you when the license is assigned.' : 'Sent to the approvers. This card shows where it is.';
       return replaceCard(context, await viewFor(context, result.request, note));
     },

@@ -66,7 +66,7 @@ export class TeamsRequestNotifier implements RequestNotifications, VendorNotific
   }
 
   async refreshCards(request: StoredRequest): Promise<void> {
-    const refs = await this.deps.cardRefs.list(request.tenantId, request.id);
+    const refs = withFormMessage(request, await this.deps.cardRefs.list(request.tenantId, request.id));
     const approverTeamsIds = await this.approverTeamsIds(request, refs);
     const freeSeats = await this.freeSeats(request);
     await Promise.all(
@@ -179,4 +179,11 @@ export class TeamsRequestNotifier implements RequestNotifications, VendorNotific
     );
     return ids.filter((id): id is string => !!id).slice(0, MAX_REFRESH_USERS);
   }
+}
+
+/** Every card of the request: those posted, and the form the requester submitted it from (kept on the request). */
+function withFormMessage(request: StoredRequest, refs: CardRef[]): CardRef[] {
+  const form = request.formMessage;
+  if (!form || refs.some((ref) => ref.conversationId === form.conversationId && ref.activityId === form.activityId)) return refs;
+  return [...refs, { conversationId: form.conversationId, activityId: form.activityId, audience: 'requester', viewerId: request.requester.aadObjectId, viewerTeamsId: form.requesterTeamsId }];
 }

@@ -10,7 +10,7 @@ import { describeChange } from '../domain/subscription-change.js';
 import type { AuditLog } from '../storage/audit-log.js';
 import { ConcurrencyError } from '../storage/errors.js';
 import type { PolicyRepository } from '../storage/policies.js';
-import { AlreadyOpenError, type RequestRepository, type StoredRequest } from '../storage/requests.js';
+import { AlreadyOpenError, type FormMessage, type RequestRepository, type StoredRequest } from '../storage/requests.js';
 import type { CatalogService } from './catalog.js';
 import type { RequestNotifications } from './notifications.js';
 import type { RoleService } from './roles.js';
@@ -71,8 +71,8 @@ export class RequestService {
     };
   }
 
-  /** `formCard` names the form message it came from, so a second click on the same form gets the same request. */
-  async submit(actor: Actor, raw: unknown, formCard?: string): Promise<{ ok: true; request: StoredRequest } | { ok: false; form: RequestForm }> {
+  /** `form` is the form message it came from: its card shows the request, and a second click there gets the same request. */
+  async submit(actor: Actor, raw: unknown, form?: FormMessage): Promise<{ ok: true; request: StoredRequest } | { ok: false; form: RequestForm }> {
     const [catalog, policies] = await Promise.all([this.deps.catalog.offers(actor.tenantId), this.deps.policies.list(actor.tenantId)]);
     const refuse = (errors: FormErrors, offer?: CatalogOffer) => ({ ok: false as const, form: { catalog, values: echo(raw), limits: (offer && limitsForProduct(policies, offer.productId)) ?? formLimits(policies), errors } });
 
@@ -104,7 +104,7 @@ export class RequestService {
       quantity,
       unitPrice: offer.unitPrice,
       justification,
-    }, evaluation, formCard ? { formCard } : {});
+    }, evaluation, form ? { form } : {});
     return opened.ok ? opened : refuse({ form: opened.message }, offer);
   }
 
@@ -118,7 +118,7 @@ export class RequestService {
     actor: Actor,
     input: Omit<NewRequest, 'id' | 'tenantId' | 'requester' | 'policyId'>,
     evaluation: Exclude<PolicyEvaluation, { outcome: 'error' }>,
-    options: { id?: string; formCard?: string } = {},
+    options: { id?: string; form?: FormMessage } = {},
   ): Promise<{ ok: true; request: StoredRequest } | { ok: false; message: string }> {
     let routing: Routing = { kind: 'auto-approve' };
     if (evaluation.outcome === 'approval') {
@@ -131,7 +131,7 @@ export class RequestService {
       routing,
       this.now(),
     );
-    const request: StoredRequest = { ...created, fulfilment: { commerceRequestId: commerceRequestIdFor(created.id) }, ...(options.formCard && { formCard: options.formCard }) };
+    const request: StoredRequest = { ...created, fulfilment: { commerceRequestId: commerceRequestIdFor(created.id) }, ...(options.form && { formMessage: options.form }) };
     try {
       await this.deps.requests.create(request);
     } catch (error) {
@@ -155,7 +155,12 @@ export class RequestService {
    */
   private async alreadyOpen(request: StoredRequest, openRequestId: string): Promise<{ ok: true; request: StoredRequest } | { ok: false; message: string }> {
     const open = await this.get(request.tenantId, openRequestId);
-    if (open && request.formCard && open.formCard === request.formCard) return { ok: true, request: open };
+    const sameForm = open?.formMessage && request.formMessage && open.formMessage.conversationId === request.formMessage.conversationId && open.formMessage.activityId === request.formMessage.activityId;
+    if (open && sameForm) {
+      // The same form again, say after "try again": its fulfilment may never have been queued.
+      if (open.status === 'approved') await this.deps.enqueueFulfilment({ tenantId: open.tenantId, requestId: open.id });
+      return { ok: true, request: open };
+    }
     return { ok: false, message: `${request.beneficiary.name} already has an open request for ${request.product.name} (${openRequestId}). Cancel it first, or wait for it to finish.` };
   }
 

@@ -38,8 +38,19 @@ export interface StoredRequest extends LicenseRequest {
   /** Reminder keys already sent (domain reminderKey), so each goes out once. */
   remindersSent?: string[];
   fulfilment?: FulfilmentProgress;
-  /** The form message (conversation and message id) it was submitted from: a second click there is the same request. */
-  formCard?: string;
+  /**
+   * The form message it was submitted from, in the requester's chat. That card shows the
+   * request from then on (written with the request, so it is never missing), and a second
+   * click on its Submit is the same request.
+   */
+  formMessage?: FormMessage;
+}
+
+export interface FormMessage {
+  conversationId: string;
+  activityId: string;
+  /** The requester's Teams user id (29:...), for the card's refresh list. */
+  requesterTeamsId: string;
 }
 
 /** The person already has an open request for the product: `openRequestId`. */

@@ -21,8 +21,8 @@ const stored = (id: string) => storedRequest(harness, id);
 const hasLicense = (userId: string, sku: string) => harness.sandbox.state.findUser(DEMO_TENANT_ID, userId)?.assignedSkuIds.includes(sku) ?? false;
 const latestCardTo = (user: TestUser) => harness.sentTo(user).filter((a) => cardOf(a)).at(-1);
 
-async function submit(user: TestUser, offerId: string, fields: Record<string, unknown> = {}) {
-  const result = await chat(user).click('submitRequest', form(offerId, fields), `form-${Math.random()}`);
+async function submit(user: TestUser, offerId: string, fields: Record<string, unknown> = {}, formMessageId = `form-${Math.random()}`) {
+  const result = await chat(user).click('submitRequest', form(offerId, fields), formMessageId);
   expect(result.status).toBe(200);
   return result.body;
 }
@@ -62,7 +62,7 @@ describe('a free seat under the threshold', () => {
 
 describe('no free seat: two stages, then a purchase', () => {
   it('goes to the manager, then the License approvers, then buys one seat and assigns it', async () => {
-    const submitted = await submit(DEMO.alex, DEMO_OFFERS.visioPlan2.offerId, { justification: 'Network diagrams' });
+    const submitted = await submit(DEMO.alex, DEMO_OFFERS.visioPlan2.offerId, { justification: 'Network diagrams' }, 'alex-visio-form');
     const id = requestIdOf(submitted.value);
     expect(cardText(submitted.value)).toContain('Waiting for Adele Vance (manager) (step 1 of 2)');
 
@@ -92,6 +92,8 @@ describe('no free seat: two stages, then a purchase', () => {
 
     // Every copy of the card learnt the outcome (Adele's card was updated in place).
     await harness.until(async () => harness.updatesIn(DEMO.adele).some((u) => cardText(u.activity).includes('Done. Bought and assigned')), "Adele's card to show the outcome");
+    // So did the form Alex submitted it from, which became his card of the request.
+    await harness.until(async () => harness.updatesIn(DEMO.alex).some((u) => u.activityId === 'alex-visio-form' && cardText(u.activity).includes('Done. Bought and assigned')), "Alex's card to show the outcome");
     const audit = (await harness.qm.audit.list(DEMO_TENANT_ID, { pageSize: 50 })).items.filter((e) => e.target === id).map((e) => e.action);
     expect(audit).toEqual(expect.arrayContaining(['request.submitted', 'request.stage-approved', 'request.approved', 'license.purchased', 'request.completed']));
   });
