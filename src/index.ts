@@ -31,6 +31,7 @@ import { ApprovalService } from './services/approvals.js';
 import { CatalogService } from './services/catalog.js';
 import { FulfilmentService } from './services/fulfilment.js';
 import { ReminderService } from './services/reminders.js';
+import { StalledApprovals } from './services/stalled-approvals.js';
 import { RequestService, type FulfilmentJob } from './services/requests.js';
 import { CardRefs } from './storage/card-refs.js';
 import { Leases } from './storage/leases.js';
@@ -81,6 +82,7 @@ export interface Quartermaster {
   requests: RequestRepository;
   settings: SettingsRepository;
   reminders: ReminderService;
+  stalledApprovals: StalledApprovals;
   /** The license alert jobs (tests run them with a chosen `now`). */
   licenseAlerts: { reclaim: ReclaimService; renewals: RenewalAlertService; seats: SeatWatchService; ledger: AlertLedger };
   connections: ConnectionService;
@@ -181,6 +183,7 @@ export async function startQuartermaster(config: ResolvedConfig, log = createLog
     : undefined;
   const fulfilment = new FulfilmentService({ catalog, commerce: connectors.commerce, directory: connectors.directory, requests, policies, audit, notifications: notifier, subscriptionChanges: subscriptions, locks: purchaseLocks, log, purchaseAccount: (tenantId) => connections.purchaseAccount(tenantId), ...(vendor && { vendor }) });
   const reminders = new ReminderService({ requests, notifications: notifier, audit });
+  const stalledApprovals = new StalledApprovals({ requests, enqueueFulfilment, log });
   // License alerts (reclaim, renewals, seats): cards to every admin's 1:1 chat.
   const adminCards = new AdminCards({ messenger, conversations, roles, cards, log });
   const alertLedger = new AlertLedger(store);
@@ -291,6 +294,8 @@ export async function startQuartermaster(config: ResolvedConfig, log = createLog
   }
   const scheduler = new Scheduler(new Leases(store, instanceName), log);
   scheduler.add({ name: 'request-reminders', pattern: '*/15 * * * *', leaseMs: 10 * 60_000, run: async (now) => void log.info(await reminders.run(now), 'reminders sent') });
+  // Tests run it with a chosen `now`.
+  if (config.environment !== 'test') scheduler.add({ name: 'stalled-approvals', pattern: '*/5 * * * *', leaseMs: 4 * 60_000, run: async (now) => void log.info(await stalledApprovals.run(now), 'stalled approvals checked') });
   // License alerts post cards to admins: tests run them with a chosen `now`, never on the clock.
   if (config.environment !== 'test') for (const job of licenseAlertJobs({ reclaim, renewals: renewalAlerts, seats: seatWatch, log })) scheduler.add(job);
 
@@ -318,6 +323,7 @@ export async function startQuartermaster(config: ResolvedConfig, log = createLog
     requests,
     settings,
     reminders,
+    stalledApprovals,
     licenseAlerts: { reclaim, renewals: renewalAlerts, seats: seatWatch, ledger: alertLedger },
     connections,
     connectionStore,

@@ -193,6 +193,61 @@ describe('restart between approval and fulfilment', () => {
   });
 });
 
+describe('a fulfilment job lost between the approval and the queue', () => {
+  /** What a stop between "stored as approved" and "queued" leaves: the job taken off the queue. */
+  async function loseQueuedJobs(instance: BotHarness, tablePrefix: string): Promise<number> {
+    const queue = new WorkQueues(instance.config.storage, tablePrefix).queue<FulfilmentJob>('fulfilment');
+    const jobs = await queue.receive(32, 60);
+    for (const job of jobs) await queue.complete(job);
+    return jobs.length;
+  }
+
+  it('Submit clicked again on the form ("try again") queues it again at once', async () => {
+    const tablePrefix = `t${Date.now().toString(36)}`;
+    const instance = await BotHarness.start({ tablePrefix }, { sandbox: harness.sandbox, connector: harness.connector, startWorkers: false, instanceName: 'a' });
+    try {
+      const alex = instance.personalChat(DEMO.alex);
+      await alex.install();
+      const submit = () => alex.click('submitRequest', form(DEMO_OFFERS.powerBiPro.offerId), 'alex-power-bi-form');
+      const id = requestIdOf((await submit()).body.value);
+      expect((await instance.qm.requests.get(DEMO_TENANT_ID, id))!.value.status).toBe('approved');
+      expect(await loseQueuedJobs(instance, tablePrefix)).toBe(1);
+
+      const again = await submit();
+      expect(requestIdOf(again.body.value)).toBe(id);
+      expect(cardText(again.body.value)).toContain('Approved automatically');
+      expect(await loseQueuedJobs(instance, tablePrefix)).toBe(1);
+    } finally {
+      await instance.stop();
+    }
+  });
+
+  it('the sweep queues it again once the request has stayed approved for 5 minutes', async () => {
+    const tablePrefix = `l${Date.now().toString(36)}`;
+    const a = await BotHarness.start({ tablePrefix }, { sandbox: harness.sandbox, connector: harness.connector, startWorkers: false, instanceName: 'a' });
+    const alex = a.personalChat(DEMO.alex);
+    await alex.install();
+    const id = requestIdOf((await alex.click('submitRequest', form(DEMO_OFFERS.powerBiPro.offerId), 'alex-power-bi-form')).body.value);
+    expect(await loseQueuedJobs(a, tablePrefix)).toBe(1);
+    await a.stop();
+    const b = await BotHarness.start({ tablePrefix }, { sandbox: harness.sandbox, connector: harness.connector, instanceName: 'b' });
+    try {
+      const approvedAt = Date.parse((await b.qm.requests.get(DEMO_TENANT_ID, id))!.value.updatedAt);
+      expect(await b.qm.stalledApprovals.run(new Date(approvedAt + 60_000))).toEqual({ requeued: 0 }); // its job may still be on the way
+      expect((await b.qm.requests.get(DEMO_TENANT_ID, id))!.value.status).toBe('approved');
+
+      expect(await b.qm.stalledApprovals.run(new Date(approvedAt + 5 * 60_000 + 1))).toEqual({ requeued: 1 });
+      const done = await completedOn(b, id, 'the request to complete on B');
+      expect(done.outcome?.kind).toBe('assigned');
+      expect(harness.sandbox.state.findUser(DEMO_TENANT_ID, DEMO.alex.aadObjectId)!.assignedSkuIds).toContain(DEMO_OFFERS.powerBiPro.graphSkuId);
+      await b.until(async () => harness.sentTo(DEMO.alex).some((m) => m.text?.includes(`${id} is done`)), 'Alex to be told');
+      expect(await b.qm.stalledApprovals.run(new Date(approvedAt + 10 * 60_000))).toEqual({ requeued: 0 });
+    } finally {
+      await b.stop();
+    }
+  });
+});
+
 describe('one fulfilment job delivered three times at once, to two instances', () => {
   it('buys one seat and tells the requester once', async () => {
     const seatsBefore = visioSeats();
