@@ -1,37 +1,41 @@
-// Group commit for rows that are only ever inserted (the audit log): an insert into a
-// partition that has a write in flight waits for it, and everything that waited is then
-// sent as one entity group transaction. A lone insert goes at once, so nothing waits
-// longer than one round trip more; under load, one call (and one billed transaction)
-// carries many rows. Each caller's promise settles only when its own row is stored or
-// refused: nothing is acknowledged before it is written.
+// Group commit: a write to a partition that has a write in flight waits for it, and every
+// write that waited is then sent as one entity group transaction. A lone write goes at
+// once, so nothing waits longer than one round trip more; under load, one call (and one
+// billed transaction) carries many writers' rows. Each writer's promise settles only when
+// its own rows are stored or refused: nothing is acknowledged before it is written. When
+// the service refuses the shared transaction (one writer's ETag, an existing row, two
+// writers touching one row), each writer's rows go again alone, so that each hears its
+// own answer, exactly as if it had never shared.
 import { isStorageUnavailable } from './errors.js';
 
 /** What the service accepts in one transaction: 100 actions, 4 MiB of payload (kept well below). */
 const MAX_ACTIONS = 100;
 const MAX_PAYLOAD_CHARS = 1_000_000;
 
-interface Waiting<A> {
+interface Waiting<A, R> {
   actions: A[];
   size: number;
-  resolve: () => void;
+  resolve: (results: R[]) => void;
   reject: (error: unknown) => void;
 }
 
-export class GroupCommit<A> {
+export class GroupCommit<A, R> {
   /** Per partition: the writes waiting for the one in flight (present while one is in flight). */
-  private readonly partitions = new Map<string, Waiting<A>[]>();
+  private readonly partitions = new Map<string, Waiting<A, R>[]>();
 
   constructor(
-    /** Sends actions of one partition as one transaction. */
-    private readonly commit: (partitionKey: string, actions: A[]) => Promise<void>,
+    /** Sends actions of one partition as one transaction; one result per action, in order. */
+    private readonly commit: (partitionKey: string, actions: A[]) => Promise<R[]>,
     /** Payload size of an action, for the transaction size limit. */
     private readonly sizeOf: (action: A) => number,
+    /** The index of the action a refused transaction failed on, when the service says. */
+    private readonly failedAction: (error: unknown) => number | undefined = () => undefined,
   ) {}
 
-  /** Stores `actions` (all in `partitionKey`), alone or with other writers' actions. */
-  add(partitionKey: string, actions: A[]): Promise<void> {
-    return new Promise<void>((resolve, reject) => {
-      const waiting: Waiting<A> = { actions, size: actions.reduce((sum, action) => sum + this.sizeOf(action), 0), resolve, reject };
+  /** Stores `actions` (all in `partitionKey`), alone or with other writers' actions; their results. */
+  add(partitionKey: string, actions: A[]): Promise<R[]> {
+    return new Promise<R[]>((resolve, reject) => {
+      const waiting: Waiting<A, R> = { actions, size: actions.reduce((sum, action) => sum + this.sizeOf(action), 0), resolve, reject };
       const queue = this.partitions.get(partitionKey);
       if (queue) return void queue.push(waiting);
       this.partitions.set(partitionKey, [waiting]);
@@ -56,18 +60,42 @@ export class GroupCommit<A> {
     this.partitions.delete(partitionKey);
   }
 
-  private async send(partitionKey: string, batch: Waiting<A>[]): Promise<void> {
+  private async send(partitionKey: string, batch: Waiting<A, R>[]): Promise<void> {
     try {
-      await this.commit(partitionKey, batch.flatMap((waiting) => waiting.actions));
-      for (const waiting of batch) waiting.resolve();
+      const results = await this.commit(partitionKey, batch.flatMap((waiting) => waiting.actions));
+      let offset = 0;
+      for (const waiting of batch) {
+        waiting.resolve(results.slice(offset, offset + waiting.actions.length));
+        offset += waiting.actions.length;
+      }
     } catch (error) {
-      // Storage down: every writer hears it. Refused (one bad row fails the whole transaction):
-      // each writer's rows go again on their own, so that only the bad one is refused.
+      // Storage down: every writer hears it. Refused: each writer's rows go again on their own.
       if (batch.length === 1 || isStorageUnavailable(error)) {
         for (const waiting of batch) waiting.reject(error);
         return;
       }
-      await Promise.all(batch.map((waiting) => this.commit(partitionKey, waiting.actions).then(waiting.resolve, waiting.reject)));
+      // The writer the service names goes alone; the others share a transaction again.
+      const culprit = this.writerOf(batch, this.failedAction(error));
+      if (culprit === undefined) {
+        await Promise.all(batch.map((waiting) => this.alone(partitionKey, waiting)));
+        return;
+      }
+      await Promise.all([this.alone(partitionKey, batch[culprit]!), this.send(partitionKey, batch.filter((_, i) => i !== culprit))]);
     }
+  }
+
+  private alone(partitionKey: string, waiting: Waiting<A, R>): Promise<void> {
+    return this.commit(partitionKey, waiting.actions).then(waiting.resolve, waiting.reject);
+  }
+
+  /** Which writer of the batch owns the action at `index`. */
+  private writerOf(batch: Waiting<A, R>[], index: number | undefined): number | undefined {
+    if (index === undefined) return undefined;
+    let end = 0;
+    for (const [i, waiting] of batch.entries()) {
+      end += waiting.actions.length;
+      if (index < end) return i;
+    }
+    return undefined;
   }
 }

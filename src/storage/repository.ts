@@ -36,12 +36,17 @@ export interface PageOptions {
 /** Builds an OData filter with every value escaped: `filter\`Status eq ${status}\``. */
 export const filter = odata;
 
-type TableEntityInsert = EntityShape & { partitionKey: string; rowKey: string };
+/** The service names the failing action of a transaction first in its message: "1:The specified entity already exists." */
+function failedActionOf(error: unknown): number | undefined {
+  const index = /^(\d+):/.exec(error instanceof Error ? error.message : '')?.[1];
+  return index === undefined ? undefined : Number(index);
+}
 
 const SYSTEM_PROPERTIES = new Set(['partitionKey', 'rowKey', 'etag', 'timestamp', 'odata.etag', 'odata.metadata']);
 
 export abstract class TableRepository<T extends EntityShape> {
-  private readonly appends = new GroupCommit<TableEntityInsert>((partitionKey, rows) => this.insertRows(rows), (row) => JSON.stringify(row).length);
+  /** Transactions and appends, group-committed per partition (group-commit.ts). Results are ETags. */
+  private readonly writes = new GroupCommit<TransactionAction, string>((_partitionKey, actions) => this.submit(actions), (action) => JSON.stringify(action[1]).length, failedActionOf);
 
   constructor(
     protected readonly store: TableStore,
@@ -79,23 +84,26 @@ export abstract class TableRepository<T extends EntityShape> {
   }
 
   /**
-   * Inserts a row whose key is unique by construction (a log entry): concurrent appends to
-   * one partition share a transaction (group-commit.ts). Resolves once this row is stored.
+   * Inserts a row whose key is unique by construction (a log entry), possibly in one
+   * transaction with other writes to the partition. Resolves once this row is stored.
    */
   protected async appendRow(partitionKey: string, rowKey: string, value: T): Promise<void> {
-    await this.appends.add(partitionKey, [{ ...value, partitionKey, rowKey: encodeKey(rowKey) }]);
+    try {
+      await this.writes.add(partitionKey, [['create', { ...value, partitionKey, rowKey: encodeKey(rowKey) }]]);
+    } catch (error) {
+      if (statusOf(error) === 409) throw new ConcurrencyError(`${this.tableName} entity already exists`);
+      throw error;
+    }
   }
 
-  private async insertRows(rows: TableEntityInsert[]): Promise<void> {
+  /** One transaction (a lone create: a plain insert, which costs less); one ETag per action. */
+  private async submit(actions: TransactionAction[]): Promise<string[]> {
     const table = await this.client();
-    await guard(async () => {
-      try {
-        if (rows.length === 1) await table.createEntity(rows[0]!);
-        else await table.submitTransaction(rows.map((row): TransactionAction => ['create', row]));
-      } catch (error) {
-        if (statusOf(error) === 409) throw new ConcurrencyError(`${this.tableName} entity already exists`);
-        throw error;
-      }
+    return guard(async () => {
+      const [only] = actions;
+      if (actions.length === 1 && only?.[0] === 'create') return [(await table.createEntity(only[1])).etag ?? ''];
+      const result = await table.submitTransaction(actions);
+      return actions.map((_, i) => result.subResponses[i]?.etag ?? '');
     });
   }
 
@@ -127,7 +135,6 @@ export abstract class TableRepository<T extends EntityShape> {
    * service refuses one of them, and then nothing was written.
    */
   protected async transact(partitionKey: string, actions: readonly RowAction[]): Promise<string[]> {
-    const table = await this.client();
     const batch: TransactionAction[] = actions.map((action) => {
       const keys = { partitionKey, rowKey: encodeKey(action.rowKey) };
       if (action.kind === 'create') return ['create', { ...action.value, ...keys }];
@@ -135,18 +142,15 @@ export abstract class TableRepository<T extends EntityShape> {
       // Unconditional: a row that is part of the same all-or-none change (the ETag check is on its partner).
       return ['delete', keys];
     });
-    return guard(async () => {
-      try {
-        const result = await table.submitTransaction(batch);
-        return actions.map((_, i) => result.subResponses[i]?.etag ?? '');
-      } catch (error) {
-        const status = statusOf(error);
-        // The service names the failing action first in its message: "1:The specified entity already exists."
-        const index = /^(\d+):/.exec(error instanceof Error ? error.message : '')?.[1];
-        if (status === 409 || status === 412 || status === 404) throw new TransactionRefused(status, index === undefined ? undefined : Number(index));
-        throw error;
-      }
-    });
+    try {
+      return await this.writes.add(partitionKey, batch);
+    } catch (error) {
+      const status = statusOf(error);
+      // A lone create went as a plain insert, whose message names no action: it was action 0.
+      const failed = failedActionOf(error) ?? (actions.length === 1 ? 0 : undefined);
+      if (status === 409 || status === 412 || status === 404) throw new TransactionRefused(status, failed);
+      throw error;
+    }
   }
 
   /** Deletes the entity (only if unchanged, when `etag` is given); deleting nothing is fine. */

@@ -1,10 +1,10 @@
-// Group commit of appended rows: a lone append goes at once, appends that arrive while one is
-// in flight share the next transaction, and one refused row fails only its own writer.
+// Group commit: a lone write goes at once, writes that arrive while one is in flight share the
+// next transaction, and a refused one fails only its own writer.
 import { randomBytes } from 'node:crypto';
 import diagnostics from 'node:diagnostics_channel';
 import { beforeAll, describe, expect, inject, it } from 'vitest';
 import { AuditLog } from '../../src/storage/audit-log.js';
-import { StorageUnavailableError } from '../../src/storage/errors.js';
+import { StorageUnavailableError, type TransactionRefused } from '../../src/storage/errors.js';
 import { GroupCommit } from '../../src/storage/group-commit.js';
 import { TableRepository } from '../../src/storage/repository.js';
 import { TableStore } from '../../src/storage/table-store.js';
@@ -13,8 +13,8 @@ describe('GroupCommit', () => {
   /** Records each commit; the test settles them one by one. */
   function recorder(fail?: (actions: string[]) => unknown) {
     const commits: { partition: string; actions: string[]; settle: () => void }[] = [];
-    const group = new GroupCommit<string>(
-      (partition, actions) => new Promise<void>((resolve, reject) => commits.push({ partition, actions, settle: () => { const error = fail?.(actions); if (error) reject(error); else resolve(); } })),
+    const group = new GroupCommit<string, string>(
+      (partition, actions) => new Promise<string[]>((resolve, reject) => commits.push({ partition, actions, settle: () => { const error = fail?.(actions); if (error) reject(error); else resolve(actions.map((a) => `etag-${a}`)); } })),
       (action) => action.length,
     );
     return { group, commits };
@@ -34,7 +34,7 @@ describe('GroupCommit', () => {
     expect(commits.map((c) => c.actions)).toEqual([['a'], ['x'], ['b', 'c', 'd']]);
     commits[1]!.settle();
     commits[2]!.settle();
-    await Promise.all(waiting);
+    expect(await Promise.all(waiting)).toEqual([['etag-b'], ['etag-c', 'etag-d'], ['etag-x']]); // each writer its own results
   });
 
   it('keeps a transaction within 100 actions', async () => {
@@ -60,6 +60,26 @@ describe('GroupCommit', () => {
     for (const commit of commits.slice(2)) commit.settle();
     expect((await results).map((r) => r.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
     expect(commits.slice(2).map((c) => c.actions)).toEqual([['b'], ['bad'], ['c']]);
+  });
+
+  it('when the service names the failed action, its writer goes alone and the others together', async () => {
+    const commits: string[][] = [];
+    const group = new GroupCommit<string, string>(
+      async (_partition, actions) => {
+        commits.push(actions);
+        await new Promise((resolve) => setImmediate(resolve));
+        const bad = actions.indexOf('bad');
+        if (bad >= 0) throw Object.assign(new Error(`${bad}:The specified entity already exists.`), { index: bad });
+        return actions;
+      },
+      (action) => action.length,
+      (error) => (error as { index?: number }).index,
+    );
+    const first = group.add('p', ['a']);
+    const results = await Promise.allSettled([group.add('p', ['b', 'c']), group.add('p', ['bad']), group.add('p', ['d'])]);
+    await first;
+    expect(results.map((r) => r.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
+    expect(commits).toEqual([['a'], ['b', 'c', 'bad', 'd'], ['bad'], ['b', 'c', 'd']]);
   });
 
   it('storage down: every writer of the transaction hears it, and nothing is sent again', async () => {
@@ -112,5 +132,42 @@ describe('appended rows in Azure Table storage', () => {
     expect(results.filter((r) => r.status === 'rejected')).toHaveLength(1);
     expect(results[5]!.status).toBe('rejected');
     expect(await log.count()).toBe(11);
+  });
+
+  it('concurrent transactions in one partition: fewer calls, and each writer gets its own ETags or refusal', async () => {
+    const partition = 'eeeeeeee-0000-4000-8000-00000000gc03';
+    class Pairs extends TableRepository<{ N: number }> {
+      constructor() {
+        super(store, 'Requests');
+      }
+      pair = (a: string, b: string) => this.transact(partition, [{ kind: 'create', rowKey: a, value: { N: 1 } }, { kind: 'create', rowKey: b, value: { N: 1 } }]);
+      bump = (rowKey: string, etag: string) => this.replaceRow(partition, rowKey, { N: 2 }, etag);
+      create = (rowKey: string) => this.createRow(partition, rowKey, { N: 0 });
+    }
+    const pairs = new Pairs();
+    await pairs.create('taken');
+    const calls: string[] = [];
+    const count = (message: unknown) => calls.push((message as { request: { path: string } }).request.path);
+    diagnostics.subscribe('http.client.request.start', count);
+    const results = await Promise.allSettled([
+      ...Array.from({ length: 20 }, (_, i) => pairs.pair(`a-${i}`, `b-${i}`)),
+      pairs.pair('c-1', 'taken'), // its second row exists
+      pairs.pair('same', 'd-1'), // two writers create one row: one of them wins
+      pairs.pair('same', 'd-2'),
+    ]);
+    diagnostics.unsubscribe('http.client.request.start', count);
+
+    const refused = results.flatMap((r, i) => (r.status === 'rejected' ? [{ i, error: r.reason as TransactionRefused }] : []));
+    expect(refused.map((r) => r.i)).toContain(20);
+    expect(refused.find((r) => r.i === 20)!.error).toMatchObject({ name: 'TransactionRefused', status: 409, actionIndex: 1 });
+    expect(refused.filter((r) => r.i >= 21)).toHaveLength(1);
+    expect(refused).toHaveLength(2);
+    // Every ETag handed back is that writer's row's own: a conditional update with it succeeds.
+    for (const [i, result] of results.slice(0, 20).entries()) {
+      const [etagA, etagB] = (result as PromiseFulfilledResult<string[]>).value;
+      await pairs.bump(`a-${i}`, etagA!);
+      await pairs.bump(`b-${i}`, etagB!);
+    }
+    expect(calls.filter((path) => path.includes('$batch') || path.endsWith('Requests')).length).toBeLessThan(15);
   });
 });
