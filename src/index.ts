@@ -130,7 +130,8 @@ export async function startQuartermaster(config: ResolvedConfig, log = createLog
   const cards = new CardRenderer();
 
   const queues = new WorkQueues(config.storage, config.tablePrefix);
-  const fulfilmentQueue = queues.queue<FulfilmentJob>('fulfilment');
+  // Grouped: the jobs of turns that end together travel in one message.
+  const fulfilmentQueue = queues.queue<FulfilmentJob>('fulfilment', { groupSends: true });
   let worker: QueueWorker<FulfilmentJob> | undefined;
   const enqueueFulfilment = async (job: FulfilmentJob) => {
     await fulfilmentQueue.send(job);

@@ -6,6 +6,8 @@ import type { QueueMessage, WorkQueue } from '../storage/queues.js';
 
 export type HandlerResult = { done: true } | { retryAfterSeconds: number };
 
+type Failed<T> = { body: T; error: unknown };
+
 export interface QueueWorkerOptions<T> {
   name: string;
   queue: WorkQueue<T>;
@@ -63,23 +65,49 @@ export class QueueWorker<T> {
     }
   }
 
+  /**
+   * Runs every job of the message. A message of one job comes back later as a whole (asked
+   * to, or failed). In a message of several (grouped sends), each job that asked to wait
+   * goes into a message of its own, the failed ones stay in this one (so their attempts
+   * keep counting), and the finished ones leave it.
+   */
   private async process(message: QueueMessage<T>): Promise<void> {
     const { queue, log, name } = this.options;
-    const maxAttempts = this.options.maxAttempts ?? 8;
+    const attempt = message.dequeueCount;
+    const outcomes = await Promise.all(message.bodies.map((body) => this.run1(body, attempt)));
+    let failed = outcomes.filter((o): o is Failed<T> => 'error' in o);
+    const waiting = outcomes.flatMap((o) => ('result' in o && 'retryAfterSeconds' in o.result ? [{ body: o.body, delay: o.result.retryAfterSeconds }] : []));
+    if (failed.length > 0 && attempt >= (this.options.maxAttempts ?? 8)) {
+      for (const { body, error } of failed) {
+        log.error({ err: error, queue: name, attempts: attempt }, 'giving up on a message');
+        await this.options.onPoison(body, error).catch((e: unknown) => log.error({ err: e, queue: name }, 'poison handler failed'));
+      }
+      failed = [];
+    }
+    const backoff = (this.options.backoffSeconds ?? ((n: number) => Math.min(2 ** n, 300)))(attempt);
+    for (const { error } of failed) log.warn({ err: error, queue: name, attempt, retryInSeconds: backoff }, 'message failed; will retry');
     try {
-      const result = await this.options.handle(message.body, message.dequeueCount);
-      if ('done' in result) await queue.complete(message);
-      else await queue.retryLater(message, result.retryAfterSeconds);
-    } catch (error) {
-      if (message.dequeueCount >= maxAttempts) {
-        log.error({ err: error, queue: name, attempts: message.dequeueCount }, 'giving up on a message');
-        await this.options.onPoison(message.body, error).catch((e: unknown) => log.error({ err: e, queue: name }, 'poison handler failed'));
-        await queue.complete(message).catch(() => undefined);
+      if (message.bodies.length === 1) {
+        if (failed.length > 0) await queue.retryLater(message, backoff);
+        else if (waiting[0]) await queue.retryLater(message, waiting[0].delay);
+        else await queue.complete(message);
         return;
       }
-      const delay = (this.options.backoffSeconds ?? ((n: number) => Math.min(2 ** n, 300)))(message.dequeueCount);
-      log.warn({ err: error, queue: name, attempt: message.dequeueCount, retryInSeconds: delay }, 'message failed; will retry');
-      await queue.retryLater(message, delay).catch(() => undefined); // else it reappears after its visibility timeout
+      // Stored elsewhere before this message changes: a stop in between repeats work, never loses it.
+      await Promise.all(waiting.map(({ body, delay }) => queue.send(body, delay)));
+      if (failed.length > 0) await queue.retryLater(message, backoff, failed.map((f) => f.body));
+      else await queue.complete(message);
+    } catch (error) {
+      // It reappears after its visibility timeout, and its jobs run again.
+      log.warn({ err: error, queue: name }, 'could not settle a queue message');
+    }
+  }
+
+  private async run1(body: T, attempt: number): Promise<{ body: T; result: HandlerResult } | Failed<T>> {
+    try {
+      return { body, result: await this.options.handle(body, attempt) };
+    } catch (error) {
+      return { body, error };
     }
   }
 

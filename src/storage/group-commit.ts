@@ -8,9 +8,13 @@
 // own answer, exactly as if it had never shared.
 import { isStorageUnavailable } from './errors.js';
 
-/** What the service accepts in one transaction: 100 actions, 4 MiB of payload (kept well below). */
-const MAX_ACTIONS = 100;
-const MAX_PAYLOAD_CHARS = 1_000_000;
+/** What the service takes in one write; the default is a table transaction's (100 actions, 4 MiB, kept well below). */
+export interface GroupLimits {
+  maxActions: number;
+  /** In `sizeOf` units. */
+  maxSize: number;
+}
+const TABLE_TRANSACTION: GroupLimits = { maxActions: 100, maxSize: 1_000_000 };
 
 interface Waiting<A, R> {
   actions: A[];
@@ -30,6 +34,7 @@ export class GroupCommit<A, R> {
     private readonly sizeOf: (action: A) => number,
     /** The index of the action a refused transaction failed on, when the service says. */
     private readonly failedAction: (error: unknown) => number | undefined = () => undefined,
+    private readonly limits: GroupLimits = TABLE_TRANSACTION,
   ) {}
 
   /** Stores `actions` (all in `partitionKey`), alone or with other writers' actions; their results. */
@@ -49,7 +54,7 @@ export class GroupCommit<A, R> {
       const batch = [queue.shift()!];
       let actions = batch[0]!.actions.length;
       let size = batch[0]!.size;
-      while (queue.length > 0 && actions + queue[0]!.actions.length <= MAX_ACTIONS && size + queue[0]!.size <= MAX_PAYLOAD_CHARS) {
+      while (queue.length > 0 && actions + queue[0]!.actions.length <= this.limits.maxActions && size + queue[0]!.size <= this.limits.maxSize) {
         const next = queue.shift()!;
         batch.push(next);
         actions += next.actions.length;

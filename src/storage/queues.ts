@@ -1,18 +1,37 @@
 // Durable work queues on Azure Queue storage (Azurite locally). Messages are small JSON
 // jobs; a message becomes visible again if its worker dies, so nothing acknowledged is
 // lost, and handlers are written to be safe when a message is processed twice.
+// A queue opened with `groupSends` group-commits its sends (group-commit.ts): jobs sent
+// while a send is in flight travel together in the next message (one call for many turns).
+// Such a message carries its jobs as { "qmJobs": [...] }; every other message is one job.
 import { QueueClient, QueueServiceClient, type StoragePipelineOptions } from '@azure/storage-queue';
 import { DefaultAzureCredential } from '@azure/identity';
 import type { StorageConfig } from '../config.js';
 import { guard } from './errors.js';
+import { GroupCommit } from './group-commit.js';
 
 export type QueueName = 'fulfilment' | 'notifications' | 'sync-now';
 
 export interface QueueMessage<T> {
-  body: T;
+  /** The jobs it carries: one, or several sent at the same moment (`groupSends`). */
+  bodies: T[];
   messageId: string;
   popReceipt: string;
   dequeueCount: number;
+}
+
+const JOBS = 'qmJobs';
+/** A message holds 64 KiB of base64, so about 48 KiB of JSON; a few jobs stay well below. */
+const GROUPED_SEND_LIMITS = { maxActions: 32, maxSize: 40_000 };
+
+function encode<T>(bodies: T[]): string {
+  return Buffer.from(JSON.stringify(bodies.length === 1 ? bodies[0] : { [JOBS]: bodies })).toString('base64');
+}
+
+function decode<T>(text: string): T[] {
+  const parsed = JSON.parse(Buffer.from(text, 'base64').toString('utf8')) as unknown;
+  const jobs = parsed && typeof parsed === 'object' ? (parsed as Record<string, unknown>)[JOBS] : undefined;
+  return Array.isArray(jobs) ? (jobs as T[]) : [parsed as T];
 }
 
 const pipelineOptions: StoragePipelineOptions = { retryOptions: { maxTries: 3, retryDelayInMs: 200, maxRetryDelayInMs: 1000 } };
@@ -35,8 +54,8 @@ export class WorkQueues {
     }
   }
 
-  queue<T>(name: QueueName): WorkQueue<T> {
-    return new WorkQueue<T>(this.service.getQueueClient(`${this.prefix.toLowerCase()}-${name}`), () => this.ensureQueues());
+  queue<T>(name: QueueName, options: { groupSends?: boolean } = {}): WorkQueue<T> {
+    return new WorkQueue<T>(this.service.getQueueClient(`${this.prefix.toLowerCase()}-${name}`), () => this.ensureQueues(), options.groupSends === true);
   }
 
   private ensureQueues(): Promise<void> {
@@ -51,14 +70,25 @@ export class WorkQueues {
 }
 
 export class WorkQueue<T> {
+  private readonly grouped: GroupCommit<T, void> | undefined;
+
   constructor(
     private readonly client: QueueClient,
     private readonly ensure: () => Promise<void>,
-  ) {}
+    groupSends = false,
+  ) {
+    if (groupSends) this.grouped = new GroupCommit<T, void>(async (_queue, bodies) => (await this.sendNow(bodies, 0), bodies.map(() => undefined)), (body) => JSON.stringify(body).length, undefined, GROUPED_SEND_LIMITS);
+  }
 
+  /** Resolves once the job is stored in the queue. */
   async send(body: T, delaySeconds = 0): Promise<void> {
+    if (this.grouped && delaySeconds === 0) await this.grouped.add('', [body]);
+    else await this.sendNow([body], delaySeconds);
+  }
+
+  private async sendNow(bodies: T[], delaySeconds: number): Promise<void> {
     await this.ensure();
-    await guard(() => this.client.sendMessage(Buffer.from(JSON.stringify(body)).toString('base64'), { visibilityTimeout: delaySeconds }));
+    await guard(() => this.client.sendMessage(encode(bodies), { visibilityTimeout: delaySeconds }));
   }
 
   /** Takes up to `max` messages, hidden from other workers for `visibilitySeconds`. */
@@ -66,7 +96,7 @@ export class WorkQueue<T> {
     await this.ensure();
     const response = await guard(() => this.client.receiveMessages({ numberOfMessages: max, visibilityTimeout: visibilitySeconds }));
     return response.receivedMessageItems.map((m) => ({
-      body: JSON.parse(Buffer.from(m.messageText, 'base64').toString('utf8')) as T,
+      bodies: decode<T>(m.messageText),
       messageId: m.messageId,
       popReceipt: m.popReceipt,
       dequeueCount: m.dequeueCount,
@@ -77,9 +107,9 @@ export class WorkQueue<T> {
     await guard(() => this.client.deleteMessage(message.messageId, message.popReceipt));
   }
 
-  /** Puts the message back, visible again after `delaySeconds`. */
-  async retryLater(message: QueueMessage<T>, delaySeconds: number): Promise<void> {
-    await guard(() => this.client.updateMessage(message.messageId, message.popReceipt, undefined, delaySeconds));
+  /** Puts the message back, visible again after `delaySeconds`; with `bodies`, carrying only those jobs. */
+  async retryLater(message: QueueMessage<T>, delaySeconds: number, bodies?: T[]): Promise<void> {
+    await guard(() => this.client.updateMessage(message.messageId, message.popReceipt, bodies ? encode(bodies) : undefined, delaySeconds));
   }
 
   async approximateCount(): Promise<number> {

@@ -197,9 +197,9 @@ describe('a fulfilment job lost between the approval and the queue', () => {
   /** What a stop between "stored as approved" and "queued" leaves: the job taken off the queue. */
   async function loseQueuedJobs(instance: BotHarness, tablePrefix: string): Promise<number> {
     const queue = new WorkQueues(instance.config.storage, tablePrefix).queue<FulfilmentJob>('fulfilment');
-    const jobs = await queue.receive(32, 60);
-    for (const job of jobs) await queue.complete(job);
-    return jobs.length;
+    const messages = await queue.receive(32, 60);
+    for (const message of messages) await queue.complete(message);
+    return messages.reduce((jobs, message) => jobs + message.bodies.length, 0);
   }
 
   it('Submit clicked again on the form ("try again") queues it again at once', async () => {

@@ -121,4 +121,57 @@ describe('queue worker', () => {
     expect(attempts).toBe(3);
     expect(poisoned).toEqual([{ bad: true }]);
   });
+
+  describe('grouped sends', () => {
+    let grouped: WorkQueues;
+    beforeAll(() => {
+      grouped = new WorkQueues(connection(), `g${randomBytes(4).toString('hex')}`);
+    });
+
+    it('jobs sent together travel in few messages, and every job arrives once', async () => {
+      const queue = grouped.queue<{ n: number }>('sync-now', { groupSends: true });
+      await Promise.all(Array.from({ length: 30 }, (_, n) => queue.send({ n })));
+      const messages = await queue.receive(32, 60);
+      expect(messages.length).toBeLessThan(10);
+      expect(messages.flatMap((m) => m.bodies.map((b) => b.n)).sort((a, b) => a - b)).toEqual(Array.from({ length: 30 }, (_, n) => n));
+      for (const message of messages) await queue.complete(message);
+    });
+
+    it('in a message of several jobs, each is done once, waits on its own, or is retried and given up alone', async () => {
+      const queue = grouped.queue<{ n: number }>('fulfilment', { groupSends: true });
+      const done: number[] = [];
+      const asked = new Set<number>();
+      const failures = new Map<number, number>();
+      const poisoned: number[] = [];
+      const worker = new QueueWorker<{ n: number }>({
+        name: 'grouped', queue, log, idlePollMs: 50, maxAttempts: 3, backoffSeconds: () => 0,
+        handle: async ({ n }) => {
+          if (n % 4 === 1 && !asked.has(n)) { // asks to come back once
+            asked.add(n);
+            return { retryAfterSeconds: 1 };
+          }
+          if (n % 4 === 2 && (failures.get(n) ?? 0) < 2) { // fails twice, then works
+            failures.set(n, (failures.get(n) ?? 0) + 1);
+            throw new Error('not yet');
+          }
+          if (n === 3) { // always fails
+            failures.set(n, (failures.get(n) ?? 0) + 1);
+            throw new Error('never');
+          }
+          done.push(n);
+          return { done: true };
+        },
+        onPoison: async ({ n }) => void poisoned.push(n),
+      });
+      await Promise.all(Array.from({ length: 12 }, (_, n) => queue.send({ n })));
+      workers.push(worker);
+      worker.start();
+      await until(() => done.length === 11 && poisoned.length === 1, 'every job to finish');
+      await new Promise((resolve) => setTimeout(resolve, 1500)); // a job run twice would show up now
+      expect([...done].sort((a, b) => a - b)).toEqual([0, 1, 2, 4, 5, 6, 7, 8, 9, 10, 11]);
+      expect(poisoned).toEqual([3]);
+      expect(failures.get(3)).toBe(3);
+      expect(await queue.approximateCount()).toBe(0);
+    });
+  });
 });
