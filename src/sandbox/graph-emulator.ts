@@ -184,7 +184,7 @@ function assignLicense(state: SandboxState, request: EmulatorRequest, ctx: Graph
     const sku = skus.find((s) => s.offer.graphSkuId === skuId)!;
     if (sku.enabled - sku.consumed < 1) return graphError(request, 400, 'Request_BadRequest', `Subscription ${skuId} does not have any available licenses.`);
   }
-  user.assignedSkuIds = [...new Set([...user.assignedSkuIds.filter((s) => !body.removeLicenses!.includes(s)), ...adds])];
+  state.setLicenses(ctx.tenant.id, user.id, [...user.assignedSkuIds.filter((s) => !body.removeLicenses!.includes(s)), ...adds]);
   return json(200, { '@odata.context': `${ctx.base}/$metadata#users/$entity`, ...userJson(user, DEFAULT_USER_PROPERTIES) });
 }
 

@@ -29,8 +29,8 @@ export interface RecordedRequest {
 }
 
 export interface SandboxUser extends Omit<SeedUser, 'licenses' | 'lastSignInDaysAgo' | 'lastNonInteractiveSignInDaysAgo'> {
-  /** Graph skuIds the user holds. */
-  assignedSkuIds: string[];
+  /** Graph skuIds the user holds; changed through SandboxState.setLicenses (it keeps the seat counts). */
+  readonly assignedSkuIds: readonly string[];
   /** Graph signInActivity; null (or absent) = never. */
   lastSignInDateTime?: Date | null;
   lastNonInteractiveSignInDateTime?: Date | null;
@@ -115,6 +115,8 @@ export class SandboxState {
   readonly catalog: SeedOffer[];
   readonly tenants = new Map<string, SandboxTenant>();
   readonly requests: RecordedRequest[] = [];
+  /** Seats in use per tenant and Graph skuId (see usedSeats); dropped whenever a license changes. */
+  private readonly seatsUsed = new Map<string, Map<string, number>>();
   /** Partner Center answers already given, by customer + route + MS-RequestId. */
   readonly idempotentResponses = new Map<string, { status: number; body: unknown }>();
   /** Interactive sign-ins: accounts, authorization codes, refresh tokens, and their clock. */
@@ -196,6 +198,25 @@ export class SandboxState {
   }
 
   /** Graph's subscribedSkus for a tenant: every license it has subscriptions for or users hold. */
+  /** Replaces the licenses a user holds. */
+  setLicenses(tenantId: string, userId: string, skuIds: readonly string[]): void {
+    const user = this.findUser(tenantId, userId);
+    if (!user) throw new Error(`sandbox: no user ${userId} in tenant ${tenantId}`);
+    (user as { assignedSkuIds: readonly string[] }).assignedSkuIds = [...new Set(skuIds)];
+    this.seatsUsed.delete(tenantId);
+  }
+
+  /** Seats in use per Graph skuId, counted once per license change (as Graph keeps consumedUnits), not per read. */
+  private usedSeats(tenant: SandboxTenant): Map<string, number> {
+    let used = this.seatsUsed.get(tenant.id);
+    if (!used) {
+      used = new Map();
+      for (const user of tenant.users.values()) for (const skuId of user.assignedSkuIds) used.set(skuId, (used.get(skuId) ?? 0) + 1);
+      this.seatsUsed.set(tenant.id, used);
+    }
+    return used;
+  }
+
   subscribedSkus(tenantId: string): SubscribedSkuState[] {
     const tenant = this.tenants.get(tenantId);
     if (!tenant) return [];
@@ -211,11 +232,9 @@ export class SandboxState {
       if (s.status === 'active') sku.enabled += subscriptionQuantity(s);
       else sku.suspended += subscriptionQuantity(s);
     }
-    for (const user of tenant.users.values()) {
-      for (const skuId of user.assignedSkuIds) {
-        const offer = this.catalog.find((o) => o.graphSkuId === skuId);
-        if (offer) entry(offer).consumed += 1;
-      }
+    for (const [skuId, count] of this.usedSeats(tenant)) {
+      const offer = this.catalog.find((o) => o.graphSkuId === skuId);
+      if (offer) entry(offer).consumed += count;
     }
     return [...result.values()];
   }

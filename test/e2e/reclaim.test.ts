@@ -197,7 +197,7 @@ describe('the jobs', () => {
     // A Visio seat frees up (someone leaves): low, then another: back to normal.
     const release = (userId: string) => {
       const user = harness.sandbox.state.findUser(DEMO_TENANT_ID, userId)!;
-      user.assignedSkuIds = user.assignedSkuIds.filter((id) => id !== DEMO_OFFERS.visioPlan2.graphSkuId);
+      harness.sandbox.state.setLicenses(DEMO_TENANT_ID, userId, user.assignedSkuIds.filter((id) => id !== DEMO_OFFERS.visioPlan2.graphSkuId));
     };
     release('d0000000-0000-4000-8000-000000000010');
     await harness.qm.licenseAlerts.seats.run(new Date());

@@ -12,7 +12,7 @@ const VISIO = DEMO_OFFERS.visioPlan2.graphSkuId;
 /** Demo users 10-12 hold Visio (with Adele and Patti: 5 of 5). */
 const removeVisioFrom = (n: number) => {
   const user = state().findUser(DEMO_TENANT_ID, `d0000000-0000-4000-8000-0000000000${n}`)!;
-  user.assignedSkuIds = user.assignedSkuIds.filter((id) => id !== VISIO);
+  state().setLicenses(DEMO_TENANT_ID, user.id, user.assignedSkuIds.filter((id) => id !== VISIO));
 };
 const seen = () => f.alerts.seatChanges.filter((c) => c.tenantId === DEMO_TENANT_ID).map((c) => `${c.skuPartNumber}:${c.previous ?? '-'}→${c.state}`);
 
