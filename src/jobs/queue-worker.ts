@@ -74,7 +74,7 @@ export class QueueWorker<T> {
   private async process(message: QueueMessage<T>): Promise<void> {
     const { queue, log, name } = this.options;
     const attempt = message.dequeueCount;
-    const outcomes = await Promise.all(message.bodies.map((body) => this.run1(body, attempt)));
+    const outcomes = await Promise.all(message.bodies.map((body) => this.runJob(body, attempt)));
     let failed = outcomes.filter((o): o is Failed<T> => 'error' in o);
     const waiting = outcomes.flatMap((o) => ('result' in o && 'retryAfterSeconds' in o.result ? [{ body: o.body, delay: o.result.retryAfterSeconds }] : []));
     if (failed.length > 0 && attempt >= (this.options.maxAttempts ?? 8)) {
@@ -103,7 +103,7 @@ export class QueueWorker<T> {
     }
   }
 
-  private async run1(body: T, attempt: number): Promise<{ body: T; result: HandlerResult } | Failed<T>> {
+  private async runJob(body: T, attempt: number): Promise<{ body: T; result: HandlerResult } | Failed<T>> {
     try {
       return { body, result: await this.options.handle(body, attempt) };
     } catch (error) {
