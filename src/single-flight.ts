@@ -12,3 +12,21 @@ export class SingleFlight<T> {
     return started;
   }
 }
+
+/** Values kept per key for `ttlMs` after they load; a key with nothing kept loads once, however many ask at once. */
+export class KeptFor<T> {
+  private readonly kept = new Map<string, { at: number; value: T }>();
+  private readonly loading = new SingleFlight<T>();
+
+  constructor(private readonly ttlMs: number) {}
+
+  async get(key: string, load: () => Promise<T>): Promise<T> {
+    const hit = this.kept.get(key);
+    if (hit && Date.now() - hit.at < this.ttlMs) return hit.value;
+    return this.loading.run(key, async () => {
+      const value = await load();
+      this.kept.set(key, { at: Date.now(), value });
+      return value;
+    });
+  }
+}

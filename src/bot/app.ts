@@ -22,12 +22,12 @@ import { QuartermasterTurnState } from './turn-state.js';
 
 export interface BotDeps extends HandlerDeps {
   adapter: TeamsAdapter;
-  licensing: Omit<RequestHandlerDeps, 'cards'>;
+  licensing: Omit<RequestHandlerDeps, 'cards' | 'log'>;
   subscriptions: SubscriptionService;
   reclaim: Omit<ReclaimHandlerDeps, 'cards'>;
   connections: ConnectionService;
   /** Spend: reports, budgets, alert channel, `sync now`. */
-  spend: Omit<SpendHandlerDeps, 'cards'>;
+  spend: Omit<SpendHandlerDeps, 'cards' | 'log'>;
   /** Marketplace: answers to vendors' questions (when the marketplace is configured). */
   vendor?: VendorFulfilment;
   auth: BotAuthConfig;
@@ -66,10 +66,10 @@ export function createBot(deps: BotDeps): Bot {
   });
 
   const h = basicHandlers(deps);
-  const r = requestHandlers({ ...deps.licensing, cards: deps.cards });
+  const r = requestHandlers({ ...deps.licensing, cards: deps.cards, log: deps.log });
   const rc = reclaimHandlers({ ...deps.reclaim, cards: deps.cards });
   const c = connectionHandlers({ cards: deps.cards, connections: deps.connections });
-  const sp = spendHandlers({ ...deps.spend, cards: deps.cards });
+  const sp = spendHandlers({ ...deps.spend, cards: deps.cards, log: deps.log });
   const mk = marketplaceHandlers({ cards: deps.cards, connections: deps.connections, requests: deps.licensing.requests, ...(deps.vendor && { vendor: deps.vendor }) });
   const s = subscriptionHandlers({ cards: deps.cards, subscriptions: deps.subscriptions, notifier: deps.licensing.notifier, purchaseAccount: (tenantId) => deps.connections.purchaseAccount(tenantId) });
   app.conversationUpdate('membersAdded', h.welcome);

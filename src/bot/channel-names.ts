@@ -5,7 +5,7 @@
 import { TeamsInfo, type TurnContext } from 'botbuilder';
 import type { Logger } from '../logger.js';
 
-export async function channelNameOf(context: TurnContext, log?: Logger): Promise<string> {
+export async function channelNameOf(context: TurnContext, log: Logger): Promise<string> {
   const activity = context.activity;
   const data = activity.channelData as { channel?: { id?: string; name?: string }; team?: { id?: string; name?: string } } | undefined;
   let channel = data?.channel?.name ?? activity.conversation.name ?? undefined;
@@ -18,7 +18,7 @@ export async function channelNameOf(context: TurnContext, log?: Logger): Promise
       const listed = channels?.find((c) => c.id === channelId);
       if (listed) channel = listed.name || 'General';
     } catch (error) {
-      log?.warn({ err: error, teamId: data.team.id }, 'could not read the team and channel names');
+      log.warn({ err: error, teamId: data.team.id }, 'could not read the team and channel names');
     }
   }
   if (!channel) return team ? `a channel of ${team}` : 'this channel';

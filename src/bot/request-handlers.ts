@@ -19,6 +19,7 @@ import { commandArgument } from './commands.js';
 import { approvalCardData, requestFormData, requestLine } from './request-views.js';
 import { refuseInvoke, replaceCard, sendCard, UNKNOWN_ACTOR } from './replies.js';
 import { channelNameOf } from './channel-names.js';
+import type { Logger } from '../logger.js';
 
 export interface RequestHandlerDeps {
   cards: CardRenderer;
@@ -30,6 +31,7 @@ export interface RequestHandlerDeps {
   settings: SettingsRepository;
   audit: AuditLog;
   notifier: TeamsRequestNotifier;
+  log: Logger;
 }
 
 const RequestId = z.string().regex(/^REQ-[0-9A-F]{8}$/);
@@ -221,7 +223,7 @@ export function requestHandlers(d: RequestHandlerDeps) {
         await context.sendActivity('Type **set approvals channel** in the team channel where approval cards should go (mention me there first).');
         return;
       }
-      const channelName = await channelNameOf(context);
+      const channelName = await channelNameOf(context, d.log);
       const { before, after } = await d.settings.update(actor.tenantId, (current) => ({ ...current, approvalsChannelId: conversation.id, approvalsChannelName: channelName, updatedBy: actor.aadObjectId, updatedAt: new Date().toISOString() }));
       await d.audit.record({ tenantId: actor.tenantId, actorId: actor.aadObjectId, actorName: actor.name, action: 'settings.approvals-channel', target: conversation.id, before: { channel: before.approvalsChannelName ?? null }, after: { channel: after.approvalsChannelName } });
       await context.sendActivity(`Done: every new approval card will also be posted in ${channelName}. Approvers see the buttons; everyone else sees the status.`);

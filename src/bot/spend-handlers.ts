@@ -8,6 +8,7 @@ import type { SyncNowService } from '../services/sync-now.js';
 import type { SpendReport } from '../services/spend-report.js';
 import type { AdaptiveCard, CardRenderer } from './cards.js';
 import { channelNameOf } from './channel-names.js';
+import type { Logger } from '../logger.js';
 import { commandArgument } from './commands.js';
 import { refuseInvoke, replaceCard, sendCard, UNKNOWN_ACTOR } from './replies.js';
 import { actorOf } from './request-handlers.js';
@@ -19,6 +20,7 @@ export interface SpendHandlerDeps {
   report: SpendReport;
   /** Queues `sync now` (absent until cost sync is wired: the command says so). */
   syncNow?: Pick<SyncNowService, 'request'>;
+  log: Logger;
 }
 
 const BudgetId = z.string().max(64).regex(/^[A-Za-z0-9-]*$/);
@@ -99,7 +101,7 @@ export function spendHandlers(d: SpendHandlerDeps) {
         await context.sendActivity('Type **alerts here** in the team channel where budget and anomaly alerts should go (mention me there). Until then they come to admins\' 1:1 chats.');
         return;
       }
-      const result = await d.budgets.setAlertChannel(actor, { id: conversation.id, name: await channelNameOf(context) });
+      const result = await d.budgets.setAlertChannel(actor, { id: conversation.id, name: await channelNameOf(context, d.log) });
       await context.sendActivity(result.message);
     },
 

@@ -3,7 +3,7 @@
 // budget-alert.json, anomaly-alert.json). Money is formatted here, once, for people.
 import { formatMoney, type Money } from '../domain/money.js';
 import type { BudgetScope, Threshold } from '../domain/spend/budgets.js';
-import type { BudgetFormInput, BudgetStatusLine } from '../services/budgets.js';
+import { DEFAULT_CHANNEL_CHOICE, type BudgetFormInput, type BudgetStatusLine } from '../services/budgets.js';
 import type { AnomalyNotice, BudgetAlertNotice } from '../services/spend-alerts.js';
 import type { SpendLine, SpendSummary } from '../services/spend-report.js';
 import type { SyncReport } from '../services/spend-contracts.js';
@@ -152,9 +152,6 @@ export function budgetListCardData(lines: readonly BudgetStatusLine[], options: 
     }),
   };
 }
-
-/** The form's choice for "the alerts channel" (an empty value reads as no choice in some clients). */
-export const DEFAULT_CHANNEL_CHOICE = 'default';
 
 /** The form, empty (add), filled from a budget (edit), or echoing what was typed with its errors. */
 export function budgetFormCardData(options: { budget?: StoredBudget; etag?: string; input?: BudgetFormInput; errors?: string[]; alertChannelName?: string; channels?: { id: string; name: string }[] }): BudgetFormCardData {

@@ -13,7 +13,7 @@ import type { RoleService } from '../services/roles.js';
 import type { CatalogService } from '../services/catalog.js';
 import type { CardRef, CardRefs } from '../storage/card-refs.js';
 import type { ConversationReferences } from '../storage/conversation-references.js';
-import type { StoredRequest } from '../storage/requests.js';
+import { sameMessage, type StoredRequest } from '../storage/requests.js';
 import type { SettingsRepository } from '../storage/settings.js';
 import { createHash } from 'node:crypto';
 import type { OutboxMessenger } from './outbox-messenger.js';
@@ -184,6 +184,6 @@ export class TeamsRequestNotifier implements RequestNotifications, VendorNotific
 /** Every card of the request: those posted, and the form the requester submitted it from (kept on the request). */
 function withFormMessage(request: StoredRequest, refs: CardRef[]): CardRef[] {
   const form = request.formMessage;
-  if (!form || refs.some((ref) => ref.conversationId === form.conversationId && ref.activityId === form.activityId)) return refs;
+  if (!form || refs.some((ref) => sameMessage(ref, form))) return refs;
   return [...refs, { conversationId: form.conversationId, activityId: form.activityId, audience: 'requester', viewerId: request.requester.aadObjectId, viewerTeamsId: form.requesterTeamsId }];
 }

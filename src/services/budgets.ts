@@ -39,6 +39,8 @@ export interface AlertChannel {
   name: string;
 }
 
+/** The form's choice for "the alerts channel" (an empty value reads as no choice in some clients). */
+export const DEFAULT_CHANNEL_CHOICE = 'default';
 const MAX_ALERT_CHANNELS = 20;
 const UNKNOWN_CHANNEL = 'Choose the channel from the list: a channel is offered there once someone types **alerts here** in it.';
 
@@ -131,10 +133,18 @@ export class BudgetService {
     return { ...(settings.alertChannelName ? { defaultName: settings.alertChannelName } : {}), channels };
   }
 
+  /** The form as a budget with its own channel (none: the alerts channel), or every error in it. */
+  private async fromForm(tenantId: string, id: string, input: BudgetFormInput, current?: StoredBudget) {
+    const check = budgetFromForm(id, input);
+    const channel = await this.channelOf(tenantId, input, current);
+    if (!check.ok || !channel.ok) return { ok: false as const, errors: [...(check.ok ? [] : check.errors), ...(channel.ok ? [] : [UNKNOWN_CHANNEL])] };
+    return { ok: true as const, budget: { ...check.budget, ...(channel.channel && { channelId: channel.channel.id, channelName: channel.channel.name }) } };
+  }
+
   /** The budget's own channel from the form: none (the default), a known one, or an error. */
   private async channelOf(tenantId: string, input: BudgetFormInput, current?: StoredBudget): Promise<{ ok: true; channel?: AlertChannel } | { ok: false }> {
     const chosen = typeof input.channel === 'string' ? input.channel : '';
-    if (!chosen || chosen === 'default') return { ok: true };
+    if (!chosen || chosen === DEFAULT_CHANNEL_CHOICE) return { ok: true };
     if (current?.channelId === chosen) return { ok: true, channel: { id: chosen, name: current.channelName ?? chosen } };
     const known = (await this.alertChannels(tenantId)).channels.find((c) => c.id === chosen);
     return known ? { ok: true, channel: known } : { ok: false };
@@ -165,10 +175,9 @@ export class BudgetService {
 
   async add(actor: Actor, input: BudgetFormInput, now = new Date()): Promise<BudgetChange> {
     if (!(await this.isAdmin(actor))) return { ok: false, errors: [ONLY_ADMINS_BUDGETS], forbidden: true };
-    const check = budgetFromForm(`b-${randomUUID().slice(0, 8)}`, input);
-    const channel = await this.channelOf(actor.tenantId, input);
-    if (!check.ok || !channel.ok) return { ok: false, errors: [...(check.ok ? [] : check.errors), ...(channel.ok ? [] : [UNKNOWN_CHANNEL])] };
-    const budget: StoredBudget = { ...check.budget, ...channelFields(channel.channel), tenantId: actor.tenantId, createdBy: actor.aadObjectId, createdAt: now.toISOString() };
+    const form = await this.fromForm(actor.tenantId, `b-${randomUUID().slice(0, 8)}`, input);
+    if (!form.ok) return form;
+    const budget: StoredBudget = { ...form.budget, tenantId: actor.tenantId, createdBy: actor.aadObjectId, createdAt: now.toISOString() };
     const saved = await this.deps.budgets.create(budget);
     await this.deps.audit.record({ tenantId: actor.tenantId, actorId: actor.aadObjectId, actorName: actor.name, action: 'budget.add', target: budget.id, after: auditView(budget), at: now });
     return { ok: true, budget: saved, message: `Budget **${budget.name}** saved.` };
@@ -178,14 +187,13 @@ export class BudgetService {
     if (!(await this.isAdmin(actor))) return { ok: false, errors: [ONLY_ADMINS_BUDGETS], forbidden: true };
     const current = await this.deps.budgets.get(actor.tenantId, id);
     if (!current) return { ok: false, errors: ['That budget no longer exists. Type **budgets** to see the current list.'] };
-    const check = budgetFromForm(id, input);
-    const channel = await this.channelOf(actor.tenantId, input, current.budget);
-    if (!check.ok || !channel.ok) return { ok: false, errors: [...(check.ok ? [] : check.errors), ...(channel.ok ? [] : [UNKNOWN_CHANNEL])] };
+    const form = await this.fromForm(actor.tenantId, id, input, current.budget);
+    if (!form.ok) return form;
     // Compared here too: a forged or malformed ETag (or "*") must never reach storage as a condition.
     if (etag !== current.etag) return { ok: false, errors: [CHANGED_MEANWHILE] };
-    const { id: _id, ...changes } = check.budget;
+    const { id: _id, ...changes } = form.budget;
     const { channelId: _oldChannel, channelName: _oldName, ...unchanged } = current.budget;
-    const budget: StoredBudget = { ...unchanged, ...changes, ...channelFields(channel.channel), updatedBy: actor.aadObjectId, updatedAt: now.toISOString() };
+    const budget: StoredBudget = { ...unchanged, ...changes, updatedBy: actor.aadObjectId, updatedAt: now.toISOString() };
     try {
       const saved = await this.deps.budgets.replace(budget, etag);
       await this.deps.audit.record({ tenantId: actor.tenantId, actorId: actor.aadObjectId, actorName: actor.name, action: 'budget.edit', target: id, before: auditView(current.budget), after: auditView(budget), at: now });
@@ -236,10 +244,6 @@ export function budgetRowQuery(budget: Pick<StoredBudget, 'period' | 'scope'>, n
     ...(budget.scope.provider ? { provider: budget.scope.provider } : {}),
     ...(budget.scope.subAccountId ? { subAccountId: budget.scope.subAccountId } : {}),
   };
-}
-
-function channelFields(channel: AlertChannel | undefined): Pick<StoredBudget, 'channelId' | 'channelName'> {
-  return channel ? { channelId: channel.id, channelName: channel.name } : {};
 }
 
 /** The audit's before/after: what an admin set, nothing else. */

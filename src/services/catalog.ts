@@ -1,6 +1,6 @@
 // What can be requested, at what price, and how many seats are free right now.
 import type { CatalogOffer, CommercePort, DirectoryPort, SubscribedSku } from '../connectors/ports.js';
-import { SingleFlight } from '../single-flight.js';
+import { KeptFor, SingleFlight } from '../single-flight.js';
 
 export interface SeatCount {
   skuId: string;
@@ -15,9 +15,9 @@ const CATALOG_TTL_MS = 5 * 60_000;
 const SEATS_TTL_MS = 30_000;
 
 export class CatalogService {
-  private readonly cache = new Map<string, { at: number; offers: CatalogOffer[] }>();
-  private readonly skuCache = new Map<string, { at: number; skus: SubscribedSku[] }>();
-  private readonly catalogLoads = new SingleFlight<CatalogOffer[]>();
+  private readonly catalogs = new KeptFor<CatalogOffer[]>(CATALOG_TTL_MS);
+  /** SKUs recent enough for showing on cards. */
+  private readonly recentSkus = new KeptFor<SubscribedSku[]>(SEATS_TTL_MS);
   private readonly skuReads = new SingleFlight<SubscribedSku[]>();
 
   constructor(
@@ -27,14 +27,7 @@ export class CatalogService {
 
   /** The tenant's catalog, cached for a few minutes (prices rarely change within a chat). */
   async offers(tenantId: string): Promise<CatalogOffer[]> {
-    const cached = this.cache.get(tenantId);
-    if (cached && Date.now() - cached.at < CATALOG_TTL_MS) return cached.offers;
-    // A cold cache under a burst of turns: one catalog load for all of them.
-    return this.catalogLoads.run(tenantId, async () => {
-      const offers = (await this.commerce.listOffers(tenantId)).sort((a, b) => a.name.localeCompare(b.name));
-      this.cache.set(tenantId, { at: Date.now(), offers });
-      return offers;
-    });
+    return this.catalogs.get(tenantId, async () => (await this.commerce.listOffers(tenantId)).sort((a, b) => a.name.localeCompare(b.name)));
   }
 
   async offer(tenantId: string, offerId: string): Promise<CatalogOffer | undefined> {
@@ -81,12 +74,8 @@ export class CatalogService {
   /** Free seats for showing on a card: recent enough, and never an error (undefined instead). */
   async freeSeatsForDisplay(tenantId: string, skuPartNumber: string): Promise<number | undefined> {
     try {
-      if (isVendorSeat(skuPartNumber)) return (await this.vendorSeats(tenantId, skuPartNumber))?.free ?? 0;
-      const cached = this.skuCache.get(tenantId);
-      const skus = cached && Date.now() - cached.at < SEATS_TTL_MS ? cached.skus : await this.directory.listSubscribedSkus(tenantId);
-      if (!cached || cached.skus !== skus) this.skuCache.set(tenantId, { at: Date.now(), skus });
-      const sku = findSku(skus, skuPartNumber);
-      return sku ? seatCount(sku).free : 0;
+      const seats = await this.seatsFrom(tenantId, skuPartNumber, () => this.recentSkus.get(tenantId, () => this.directory.listSubscribedSkus(tenantId)));
+      return seats?.free ?? 0;
     } catch {
       return undefined;
     }

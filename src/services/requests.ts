@@ -10,7 +10,7 @@ import { describeChange } from '../domain/subscription-change.js';
 import type { AuditLog } from '../storage/audit-log.js';
 import { ConcurrencyError } from '../storage/errors.js';
 import type { PolicyRepository } from '../storage/policies.js';
-import { AlreadyOpenError, type FormMessage, type RequestRepository, type StoredRequest } from '../storage/requests.js';
+import { AlreadyOpenError, sameMessage, type FormMessage, type RequestRepository, type StoredRequest } from '../storage/requests.js';
 import type { CatalogService } from './catalog.js';
 import type { RequestNotifications } from './notifications.js';
 import type { RoleService } from './roles.js';
@@ -155,8 +155,7 @@ export class RequestService {
    */
   private async alreadyOpen(request: StoredRequest, openRequestId: string): Promise<{ ok: true; request: StoredRequest } | { ok: false; message: string }> {
     const open = await this.get(request.tenantId, openRequestId);
-    const sameForm = open?.formMessage && request.formMessage && open.formMessage.conversationId === request.formMessage.conversationId && open.formMessage.activityId === request.formMessage.activityId;
-    if (open && sameForm) {
+    if (open && sameMessage(open.formMessage, request.formMessage)) {
       // The same form again, say after "try again": its fulfilment may never have been queued.
       if (open.status === 'approved') await this.deps.enqueueFulfilment({ tenantId: open.tenantId, requestId: open.id });
       return { ok: true, request: open };

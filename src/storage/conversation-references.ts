@@ -2,8 +2,8 @@
 // inbound activity, without the id of the message it came from (a proactive message is a
 // new post, never a reply to whatever was said last); an in-process cache skips the write
 // when nothing changed, so a busy chat costs one table write per instance, not one per
-// message. A 1:1 chat is also kept
-// under the person's object id, so "their chat with the bot" is a point read, not a scan.
+// message. A 1:1 chat is also kept under the person's object id, so "their chat with the
+// bot" is a point read, not a scan.
 import type { ConversationReference } from 'botbuilder';
 import { ConcurrencyError } from './errors.js';
 import { tenantPartition } from './keys.js';

@@ -18,7 +18,8 @@ const TABLE_TRANSACTION: GroupLimits = { maxActions: 100, maxSize: 1_000_000 };
 
 interface Waiting<A, R> {
   actions: A[];
-  size: number;
+  /** Measured only when a writer may share a transaction (a lone write never is). */
+  size?: number;
   resolve: (results: R[]) => void;
   reject: (error: unknown) => void;
 }
@@ -40,7 +41,7 @@ export class GroupCommit<A, R> {
   /** Stores `actions` (all in `partitionKey`), alone or with other writers' actions; their results. */
   add(partitionKey: string, actions: A[]): Promise<R[]> {
     return new Promise<R[]>((resolve, reject) => {
-      const waiting: Waiting<A, R> = { actions, size: actions.reduce((sum, action) => sum + this.sizeOf(action), 0), resolve, reject };
+      const waiting: Waiting<A, R> = { actions, resolve, reject };
       const queue = this.partitions.get(partitionKey);
       if (queue) return void queue.push(waiting);
       this.partitions.set(partitionKey, [waiting]);
@@ -53,16 +54,20 @@ export class GroupCommit<A, R> {
     while (queue.length > 0) {
       const batch = [queue.shift()!];
       let actions = batch[0]!.actions.length;
-      let size = batch[0]!.size;
-      while (queue.length > 0 && actions + queue[0]!.actions.length <= this.limits.maxActions && size + queue[0]!.size <= this.limits.maxSize) {
+      let size = queue.length > 0 ? this.sizeOfWriter(batch[0]!) : 0;
+      while (queue.length > 0 && actions + queue[0]!.actions.length <= this.limits.maxActions && size + this.sizeOfWriter(queue[0]!) <= this.limits.maxSize) {
         const next = queue.shift()!;
         batch.push(next);
         actions += next.actions.length;
-        size += next.size;
+        size += this.sizeOfWriter(next);
       }
       await this.send(partitionKey, batch);
     }
     this.partitions.delete(partitionKey);
+  }
+
+  private sizeOfWriter(waiting: Waiting<A, R>): number {
+    return (waiting.size ??= waiting.actions.reduce((sum, action) => sum + this.sizeOf(action), 0));
   }
 
   private async send(partitionKey: string, batch: Waiting<A, R>[]): Promise<void> {

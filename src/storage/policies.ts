@@ -5,7 +5,7 @@ import { DocumentRepository } from './documents.js';
 import { ConcurrencyError } from './errors.js';
 import { tenantPartition } from './keys.js';
 import type { TableStore } from './table-store.js';
-import { SingleFlight } from '../single-flight.js';
+import { KeptFor } from '../single-flight.js';
 
 const POLICY_MEMORY_MS = 15_000;
 
@@ -21,19 +21,11 @@ export class PolicyRepository extends DocumentRepository<ApprovalPolicy> {
     return { Name: policy.name, Priority: policy.priority };
   }
 
-  /** Policies change rarely and are read on every submission: remember them briefly per instance. */
-  private readonly recent = new Map<string, { at: number; policies: ApprovalPolicy[] }>();
-  /** Turns that arrive together with nothing remembered read (and seed) once. */
-  private readonly reads = new SingleFlight<ApprovalPolicy[]>();
+  /** Policies change rarely and are read on every submission: remembered briefly per instance (turns that find none read and seed once). */
+  private readonly recent = new KeptFor<ApprovalPolicy[]>(POLICY_MEMORY_MS);
 
   async list(tenantId: string): Promise<ApprovalPolicy[]> {
-    const known = this.recent.get(tenantId);
-    if (known && Date.now() - known.at < POLICY_MEMORY_MS) return known.policies;
-    return this.reads.run(tenantId, async () => {
-      const policies = await this.read(tenantId);
-      this.recent.set(tenantId, { at: Date.now(), policies });
-      return policies;
-    });
+    return this.recent.get(tenantId, () => this.read(tenantId));
   }
 
   private async read(tenantId: string): Promise<ApprovalPolicy[]> {

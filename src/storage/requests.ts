@@ -53,6 +53,11 @@ export interface FormMessage {
   requesterTeamsId: string;
 }
 
+/** Whether two references name the same Teams message. */
+export function sameMessage(a?: { conversationId: string; activityId: string }, b?: { conversationId: string; activityId: string }): boolean {
+  return !!a && !!b && a.conversationId === b.conversationId && a.activityId === b.activityId;
+}
+
 /** The person already has an open request for the product: `openRequestId`. */
 export class AlreadyOpenError extends Error {
   override name = 'AlreadyOpenError';

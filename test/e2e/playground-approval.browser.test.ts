@@ -16,18 +16,15 @@
 //   which is what lets the bot reach them later: Adele's page is opened first.
 // - The bot's proactive posts (POST /v3/conversations/:id/activities) and card updates
 //   (PUT .../activities/:activityId) reach the open page over its socket, no reload needed.
-import { mkdirSync, rmSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { type Browser, type BrowserContext } from 'playwright-core';
-import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
-import { ChildProcesses } from '../../src/local/child-processes.js';
-import { PLAYGROUND_USERS, type PlaygroundUser } from '../../src/local/playground-users.js';
-import { createLogger } from '../../src/logger.js';
+import { describe, expect, it } from 'vitest';
+import { PLAYGROUND_USERS } from '../../src/local/playground-users.js';
 import { projectRoot } from '../../src/paths.js';
 import { DEMO_GROUPS, DEMO_OFFERS, DEMO_SUBSCRIPTIONS, DEMO_TENANT_ID, DEMO_USERS } from '../../src/sandbox/index.js';
 import { BotHarness } from '../harness/bot-harness.js';
-import { expectOnlyCdnBlocked, factOf, PlaygroundPage, playgroundFor, runCleanUpSteps, UI_TIMEOUT } from '../harness/playground-page.js';
-import { launchLoopbackChromium, loopbackContext, requireChromium, skipBrowserTests } from '../harness/browser.js';
+import { expectOnlyCdnBlocked, factOf, type PlaygroundPage, UI_TIMEOUT, usePlaygroundSession } from '../harness/playground-page.js';
+import { skipBrowserTests } from '../harness/browser.js';
 
 
 const ALEX = PLAYGROUND_USERS.find((u) => u.key === 'alex')!;
@@ -44,69 +41,31 @@ const visioSeats = (harness: BotHarness): number =>
 
 describe.skipIf(skipBrowserTests)('License approval across two Agents Playgrounds in headless Chromium', () => {
   let harness: BotHarness | undefined;
-  let children: ChildProcesses | undefined;
-  const workDirs: string[] = [];
-  let browser: Browser | undefined;
   let alex: PlaygroundPage;
   let adele: PlaygroundPage;
+  let blocked: ReadonlySet<string> = new Set();
   let requestId = '';
   let seatsBefore = 0;
-  const blocked = new Set<string>();
 
-  async function cleanUp(): Promise<void> {
-    // Each step on its own, so one failing does not leave the others running.
-    const steps: [string, () => Promise<unknown> | undefined][] = [
-      ['browser', () => browser?.close()],
-      ['playgrounds', () => children?.stopAll()],
-      ['bot', () => harness?.stop()],
-      ['work dirs', async () => workDirs.splice(0).forEach((dir) => rmSync(dir, { recursive: true, force: true }))],
-      ['environment', async () => vi.unstubAllEnvs()],
-    ];
-    browser = undefined;
-    await runCleanUpSteps('playground approval test', steps);
-    children = undefined;
-    harness = undefined;
-  }
-
-  const playground = (person: PlaygroundUser) => playgroundFor(children!, person, harness!.qm.url, workDirs);
-  const openPage = (context: BrowserContext, person: PlaygroundUser, url: string) => PlaygroundPage.open(context, person, url, 'playground-approval');
-
-  beforeAll(async () => {
-    requireChromium();
-    try {
-      // One Visio seat costs 15 USD a month, between 50 (auto-approve) and 100 (second
-      // stage), and there is no free seat: only Alex's manager, Adele, has to approve.
-      harness = await BotHarness.start({
-        policy: { currency: 'USD', autoApproveBelow: '50', secondStageAbove: '100', approverGroupId: DEMO_GROUPS.licenseApprovers },
-      });
-      seatsBefore = visioSeats(harness);
-      children = new ChildProcesses(createLogger('silent'));
-      // Keeps the Playground's Application Insights "statsbeat" off the network (see
-      // playground.browser.test.ts); startPlayground sets it for the child as well.
-      vi.stubEnv('APPLICATION_INSIGHTS_NO_STATSBEAT', '1');
-      const [adeleUrl, alexUrl] = await Promise.all([playground(ADELE), playground(ALEX)]);
-
-      browser = await launchLoopbackChromium();
-      // One context per person: two people on two computers, sharing nothing but the bot.
-      const newContext = (): Promise<BrowserContext> => loopbackContext(browser!, blocked);
-      // Adele first: her page installs the bot in her personal chat, so she can get the card.
-      adele = await openPage(await newContext(), ADELE, adeleUrl);
-      alex = await openPage(await newContext(), ALEX, alexUrl);
-    } catch (error) {
-      await cleanUp();
-      throw error;
-    }
-  }, 150_000);
-
-  afterEach(async ({ task }) => {
-    if (!browser) return;
-    await alex?.shotIfFailed(task, '-alex');
-    await adele?.shotIfFailed(task, '-adele');
+  // One Visio seat costs 15 USD a month, between 50 (auto-approve) and 100 (second stage),
+  // and there is no free seat: only Alex's manager, Adele, has to approve. Adele's page opens
+  // first: it installs the bot in her personal chat, so she can get the card.
+  usePlaygroundSession({
+    name: 'playground-approval',
+    person: ALEX,
+    others: [ADELE],
+    startBot: async () => {
+      const started = await BotHarness.start({ policy: { currency: 'USD', autoApproveBelow: '50', secondStageAbove: '100', approverGroupId: DEMO_GROUPS.licenseApprovers } });
+      seatsBefore = visioSeats(started);
+      return started;
+    },
+    ready: (session) => {
+      harness = session.harness;
+      alex = session.page;
+      adele = session.others[0]!;
+      blocked = session.blocked;
+    },
   });
-
-  afterAll(async () => {
-    await cleanUp();
-  }, 60_000);
 
   it('greets each person in their own Playground', async () => {
     await expect.poll(() => alex.cards('Welcome to Quartermaster').innerText()).toContain('Alex');
@@ -140,8 +99,20 @@ describe.skipIf(skipBrowserTests)('License approval across two Agents Playground
     expect(await submit.isVisible()).toBe(true);
     await alex.shot('2-alex-form');
 
+    // Someone the directory does not know first (only the bot can tell): the form comes back
+    // with the reason beside the field, and nothing is stored.
     await justification.fill('Network diagrams for the store refit');
+    await forWhom.fill('nobody@example.com');
     await submit.click();
+    await expect.poll(() => alex.cards('Request a license').innerText(), { timeout: UI_TIMEOUT }).toContain("I can't find nobody@example.com in your organisation.");
+    expect(await harness!.qm.requests.byRequester(DEMO_TENANT_ID, DEMO_USERS.alex.id)).toEqual([]);
+    const again = alex.cards('Request a license');
+    await again.getByRole('textbox', { name: /For whom/ }).scrollIntoViewIfNeeded();
+    await alex.shot('2b-alex-form-refused');
+
+    await again.getByRole('textbox', { name: /For whom/ }).fill('');
+    expect(await again.getByRole('textbox', { name: /Why do you need it/ }).inputValue()).toBe('Network diagrams for the store refit');
+    await again.getByRole('button', { name: 'Submit request' }).click();
     const status = alex.cards('Visio Plan 2 for Alex Wilber');
     await expect.poll(() => status.count(), { timeout: UI_TIMEOUT }).toBe(1);
     const text = await status.innerText();

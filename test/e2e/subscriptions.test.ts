@@ -4,7 +4,7 @@
 // double clicks.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEMO_SUBSCRIPTIONS, DEMO_TENANT_ID } from '../../src/sandbox/index.js';
-import { BotHarness, cardOf, cardText, DEMO, type TestUser } from '../harness/bot-harness.js';
+import { BotHarness, cardText, DEMO, type TestUser } from '../harness/bot-harness.js';
 import { requestIdOf, waitForStatus } from '../harness/licensing.js';
 
 let harness: BotHarness;

@@ -66,21 +66,26 @@ export interface PlaygroundSession {
   page: PlaygroundPage;
   /** The browser context (new tabs the page opens arrive here). */
   context: BrowserContext;
-  /** Outside requests the page tried (loopback only is allowed): see expectOnlyCdnBlocked. */
+  /** Outside requests the pages tried (loopback only is allowed): see expectOnlyCdnBlocked. */
   blocked: ReadonlySet<string>;
+  /** The `others`' Playgrounds, in the order given. */
+  others: PlaygroundPage[];
 }
 
 /**
  * One bot and one person's Playground for a describe block: `startBot` brings the bot up
  * before the tests, then the Playground and a Chromium page open (whatever started is
- * stopped again if a step fails); `ready` receives them. A failed test leaves a screenshot;
- * everything stops after the last test. `name` prefixes the screenshots.
+ * stopped again if a step fails); `ready` receives them. `others` get Playgrounds of their
+ * own, each in a browser context of its own (people on different computers), opened before
+ * `person`'s (opening installs the bot in their chat, so the bot can reach them). A failed
+ * test leaves a screenshot of every page; everything stops after the last test. `name`
+ * prefixes the screenshots.
  */
-export function usePlaygroundSession(options: { name: string; person: PlaygroundUser; startBot: () => Promise<BotHarness>; ready: (session: PlaygroundSession) => void }): void {
+export function usePlaygroundSession(options: { name: string; person: PlaygroundUser; others?: PlaygroundUser[]; startBot: () => Promise<BotHarness>; ready: (session: PlaygroundSession) => void }): void {
   let harness: BotHarness | undefined;
   let children: ChildProcesses | undefined;
   let browser: Browser | undefined;
-  let page: PlaygroundPage | undefined;
+  let pages: PlaygroundPage[] = [];
   const workDirs: string[] = [];
   const blocked = new Set<string>();
 
@@ -93,6 +98,7 @@ export function usePlaygroundSession(options: { name: string; person: Playground
       ['environment', async () => vi.unstubAllEnvs()],
     ];
     browser = undefined;
+    pages = [];
     await runCleanUpSteps(options.name, steps);
     children = undefined;
     harness = undefined;
@@ -105,11 +111,15 @@ export function usePlaygroundSession(options: { name: string; person: Playground
       children = new ChildProcesses(createLogger('silent'));
       // Even with --disable-telemetry, the Playground's Application Insights SDK probes the internet ("Statsbeat").
       vi.stubEnv('APPLICATION_INSIGHTS_NO_STATSBEAT', '1');
-      const url = await playgroundFor(children, options.person, harness.qm.url, workDirs);
+      const people = [...(options.others ?? []), options.person];
+      const urls = await Promise.all(people.map((person) => playgroundFor(children!, person, harness!.qm.url, workDirs)));
       browser = await launchLoopbackChromium();
-      const context = await loopbackContext(browser, blocked);
-      page = await PlaygroundPage.open(context, options.person, url, options.name);
-      options.ready({ harness, page, context, blocked });
+      let context: BrowserContext | undefined;
+      for (const [i, person] of people.entries()) {
+        context = await loopbackContext(browser, blocked);
+        pages.push(await PlaygroundPage.open(context, person, urls[i]!, options.name));
+      }
+      options.ready({ harness, page: pages.at(-1)!, context: context!, blocked, others: pages.slice(0, -1) });
     } catch (error) {
       await cleanUp();
       throw error;
@@ -117,7 +127,8 @@ export function usePlaygroundSession(options: { name: string; person: Playground
   }, 150_000);
 
   afterEach(async ({ task }) => {
-    if (browser) await page?.shotIfFailed(task);
+    if (!browser) return;
+    for (const page of pages) await page.shotIfFailed(task, pages.length > 1 ? `-${page.person.key}` : '');
   });
 
   afterAll(async () => {

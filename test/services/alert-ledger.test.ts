@@ -1,17 +1,15 @@
 // The alert ledger, seat states and action locks on a real Azurite: one claim wins however
 // many race, tenants never share rows, ETag-checked state changes, locks that expire.
-import { randomBytes } from 'node:crypto';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { inject } from 'vitest';
 import { ActionLocks, AlertLedger, SeatStates } from '../../src/storage/alert-ledger.js';
 import { TableStore } from '../../src/storage/table-store.js';
+import { freshTableStore } from '../harness/storage.js';
 
 const T1 = 'tenant-one';
 const T2 = 'tenant-two';
 let store: TableStore;
 beforeAll(async () => {
-  store = new TableStore({ kind: 'connection-string', connectionString: inject('storageConnectionString') }, `l${randomBytes(5).toString('hex')}`);
-  await store.ensureTables();
+  store = await freshTableStore('l');
 });
 
 describe('alert ledger', () => {

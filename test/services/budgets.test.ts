@@ -1,7 +1,6 @@
 // Budgets and spend alerts on Azurite tables of their own, over cost rows held in memory (the
 // CostRowReader seam), with deliveries recorded instead of posted to Teams.
-import { randomBytes } from 'node:crypto';
-import { beforeEach, describe, expect, inject, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import type { FocusCostRow } from '../../src/domain/spend/focus.js';
 import { addDays } from '../../src/domain/spend/periods.js';
 import { createLogger } from '../../src/logger.js';
@@ -13,7 +12,7 @@ import { AlertLedger } from '../../src/storage/alert-ledger.js';
 import { AuditLog } from '../../src/storage/audit-log.js';
 import { BudgetRepository } from '../../src/storage/budgets.js';
 import { SettingsRepository } from '../../src/storage/settings.js';
-import { TableStore } from '../../src/storage/table-store.js';
+import { freshTableStore } from '../harness/storage.js';
 
 const TENANT = 'b0d9e700-0000-4000-8000-000000000001';
 const ADMIN = { tenantId: TENANT, aadObjectId: 'adm00000-0000-4000-8000-000000000001', name: 'Patti Admin' };
@@ -64,8 +63,7 @@ describe('budgets and spend alerts', () => {
   let audit: AuditLog;
 
   beforeEach(async () => {
-    const store = new TableStore({ kind: 'connection-string', connectionString: inject('storageConnectionString') }, `b${randomBytes(5).toString('hex')}`);
-    await store.ensureTables();
+    const store = await freshTableStore('b');
     rows = new MemoryRows();
     delivery = new RecordingDelivery();
     ledger = new AlertLedger(store);

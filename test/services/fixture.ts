@@ -1,7 +1,6 @@
 // Services of the license alerts wired like src/index.ts, on Azurite tables of their own and a
 // fresh sandbox per test, with the admin deliveries recorded instead of posted to Teams.
-import { randomBytes } from 'node:crypto';
-import { beforeEach, inject } from 'vitest';
+import { beforeEach } from 'vitest';
 import type { DirectoryPort } from '../../src/connectors/ports.js';
 import type { AdminAlerts, ReclaimReport, RenewalAlert, SeatChange } from '../../src/services/admin-alerts.js';
 import { CatalogService } from '../../src/services/catalog.js';
@@ -15,6 +14,7 @@ import { SettingsRepository } from '../../src/storage/settings.js';
 import { TableStore } from '../../src/storage/table-store.js';
 import { DEMO_TENANT_ID, DEMO_USERS, OTHER_TENANT_ID } from '../../src/sandbox/index.js';
 import { sandboxPerTest, type SandboxFixture } from '../connectors/sandbox-connectors.js';
+import { freshTableStore } from '../harness/storage.js';
 
 export const ADMIN = { tenantId: DEMO_TENANT_ID, aadObjectId: DEMO_USERS.alex.id, name: DEMO_USERS.alex.displayName };
 export const NOT_ADMIN = { tenantId: DEMO_TENANT_ID, aadObjectId: DEMO_USERS.isaiah.id, name: DEMO_USERS.isaiah.displayName };
@@ -62,8 +62,7 @@ export function alertServicesPerTest(): AlertFixture {
   const connectors = sandboxPerTest();
   const fixture = { connectors } as AlertFixture;
   beforeEach(async () => {
-    const store = new TableStore({ kind: 'connection-string', connectionString: inject('storageConnectionString') }, `a${randomBytes(5).toString('hex')}`);
-    await store.ensureTables();
+    const store = await freshTableStore('a');
     const roles = new RoleService([
       { tenantId: DEMO_TENANT_ID, aadObjectId: ADMIN.aadObjectId },
       { tenantId: OTHER_TENANT_ID, aadObjectId: 'fab10000-0000-4000-8000-0000000000ad' },

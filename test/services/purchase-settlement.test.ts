@@ -1,20 +1,18 @@
 // Settling a request that stopped while holding a subscription's purchase lock: its change
 // landed or it did not, read from the seat count, for increases (licenses, added seats) and
 // decreases (an admin removing seats).
-import { randomBytes } from 'node:crypto';
-import { beforeAll, describe, expect, inject, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { createLogger } from '../../src/logger.js';
 import { settleAbandonedPurchase } from '../../src/services/purchase-settlement.js';
 import { RequestRepository, type StoredRequest } from '../../src/storage/requests.js';
-import { TableStore } from '../../src/storage/table-store.js';
+import { freshTableStore } from '../harness/storage.js';
 
 const TENANT = 'dddddddd-0000-4000-8000-000000000001';
 const log = createLogger('silent');
 let requests: RequestRepository;
 
 beforeAll(async () => {
-  const store = new TableStore({ kind: 'connection-string', connectionString: inject('storageConnectionString') }, `ps${randomBytes(4).toString('hex')}`);
-  await store.ensureTables();
+  const store = await freshTableStore('ps');
   requests = new RequestRepository(store);
 });
 

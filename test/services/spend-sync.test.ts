@@ -2,8 +2,7 @@
 // connection rows (an Azure scope, an AWS access key and an AWS role): paging, 429s,
 // Estimated days, re-sync idempotency, calls = the minimum, one alert per outage, and two
 // instances at once.
-import { randomBytes } from 'node:crypto';
-import { beforeEach, describe, expect, inject, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import type { AwsCredentialInput } from '../../src/connectors/ports.js';
 import { addDays } from '../../src/domain/spend/periods.js';
 import { AWS_ACCOUNTS, AWS_SANDBOX_KEYS, AWS_SANDBOX_ROLE, AZURE_SUBSCRIPTIONS, AZURE_TAG_KEY, DEMO_TENANT_ID } from '../../src/sandbox/index.js';
@@ -17,6 +16,7 @@ import { CostRowStore } from '../../src/storage/cost-rows.js';
 import { Leases } from '../../src/storage/leases.js';
 import { TableStore } from '../../src/storage/table-store.js';
 import { sandboxPerTest } from '../connectors/sandbox-connectors.js';
+import { freshTableStore } from '../harness/storage.js';
 
 const TODAY = '2026-03-17';
 const NOW = new Date(`${TODAY}T10:00:00Z`);
@@ -41,8 +41,7 @@ interface World {
 let w: World;
 
 beforeEach(async () => {
-  const store = new TableStore({ kind: 'connection-string', connectionString: inject('storageConnectionString') }, `s${randomBytes(5).toString('hex')}`);
-  await store.ensureTables();
+  const store = await freshTableStore('s');
   const connections = new ConnectionRepository(store, new SecretBox(parseKeyring(`test:${generateKeyText()}`)));
   const rows = new CostRowStore(store);
   const ledger = new AlertLedger(store);

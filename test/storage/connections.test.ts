@@ -2,11 +2,12 @@
 // bound to their row, re-sealed with the current key after a key rotation, and plain fields
 // changed only with the row's ETag.
 import { randomBytes } from 'node:crypto';
-import { beforeAll, describe, expect, inject, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { generateKeyText, parseKeyring, SecretBox } from '../../src/security/secret-box.js';
 import { ConnectionRepository, type NewConnection } from '../../src/storage/connections.js';
 import { ConcurrencyError } from '../../src/storage/errors.js';
 import { TableStore } from '../../src/storage/table-store.js';
+import { freshTableStore } from '../harness/storage.js';
 
 const OLD_KEY = generateKeyText();
 const NEW_KEY = generateKeyText();
@@ -35,8 +36,7 @@ async function dump(): Promise<string> {
 }
 
 beforeAll(async () => {
-  store = new TableStore({ kind: 'connection-string', connectionString: inject('storageConnectionString') }, `c${randomBytes(5).toString('hex')}`);
-  await store.ensureTables();
+  store = await freshTableStore('c');
 });
 
 describe('connections', () => {

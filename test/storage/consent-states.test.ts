@@ -1,9 +1,10 @@
 // Single-use consent states against a real Azurite: bound to who asked, 10-minute expiry,
 // exactly one successful consume even when callbacks race, and no usable state at rest.
 import { randomBytes } from 'node:crypto';
-import { beforeAll, describe, expect, inject, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { CONSENT_STATE_TTL_MS, ConsentStates, type ConsentStateBinding } from '../../src/storage/consent-states.js';
 import { TableStore } from '../../src/storage/table-store.js';
+import { freshTableStore } from '../harness/storage.js';
 
 const ALEX: ConsentStateBinding = { tenantId: 'tenant-a', adminObjectId: 'AAAAAAAA-0000-0000-0000-000000000001', purpose: 'graph-admin-consent' };
 const MEGAN: ConsentStateBinding = { tenantId: 'tenant-b', adminObjectId: 'bbbbbbbb-0000-0000-0000-000000000002', purpose: 'partner-center-sign-in' };
@@ -12,8 +13,7 @@ const MINUTE = 60_000;
 let store: TableStore;
 let states: ConsentStates;
 beforeAll(async () => {
-  store = new TableStore({ kind: 'connection-string', connectionString: inject('storageConnectionString') }, `c${randomBytes(5).toString('hex')}`);
-  await store.ensureTables();
+  store = await freshTableStore('c');
   states = new ConsentStates(store);
 });
 

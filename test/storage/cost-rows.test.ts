@@ -1,11 +1,11 @@
 // Cost rows on a real Azurite: transactions of ≤ 100 per partition, a re-run writes nothing,
 // a corrected day replaces, a vanished service is deleted, totals equal the sum to the cent.
-import { randomBytes } from 'node:crypto';
-import { afterEach, beforeAll, describe, expect, inject, it, vi } from 'vitest';
+import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { costAmount, totalCost, type FocusCostRow } from '../../src/domain/spend/focus.js';
 import { addDays, eachDay } from '../../src/domain/spend/periods.js';
 import { CostRowStore, costRowKeyOf, MAX_TRANSACTION_ACTIONS, transactionBatches, type CostRowOwner } from '../../src/storage/cost-rows.js';
 import { TableStore } from '../../src/storage/table-store.js';
+import { freshTableStore } from '../harness/storage.js';
 
 const TENANT = '00000000-0000-0000-0000-00000000c057';
 const OTHER_TENANT = '00000000-0000-0000-0000-00000000c058';
@@ -15,8 +15,7 @@ const OWNER: CostRowOwner = { connectionId: `azure:subscriptions/${SUB}`, provid
 let store: TableStore;
 let rows: CostRowStore;
 beforeAll(async () => {
-  store = new TableStore({ kind: 'connection-string', connectionString: inject('storageConnectionString') }, `c${randomBytes(5).toString('hex')}`);
-  await store.ensureTables();
+  store = await freshTableStore('c');
   rows = new CostRowStore(store);
 });
 afterEach(() => vi.restoreAllMocks());

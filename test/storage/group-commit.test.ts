@@ -1,13 +1,13 @@
 // Group commit: a lone write goes at once, writes that arrive while one is in flight share the
 // next transaction, and a refused one fails only its own writer.
-import { randomBytes } from 'node:crypto';
 import diagnostics from 'node:diagnostics_channel';
-import { beforeAll, describe, expect, inject, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { AuditLog } from '../../src/storage/audit-log.js';
 import { StorageUnavailableError, type TransactionRefused } from '../../src/storage/errors.js';
 import { GroupCommit } from '../../src/storage/group-commit.js';
 import { TableRepository } from '../../src/storage/repository.js';
 import { TableStore } from '../../src/storage/table-store.js';
+import { freshTableStore } from '../harness/storage.js';
 
 describe('GroupCommit', () => {
   /** Records each commit; the test settles them one by one. */
@@ -98,8 +98,7 @@ describe('GroupCommit', () => {
 describe('appended rows in Azure Table storage', () => {
   let store: TableStore;
   beforeAll(async () => {
-    store = new TableStore({ kind: 'connection-string', connectionString: inject('storageConnectionString') }, `gc${randomBytes(4).toString('hex')}`);
-    await store.ensureTables();
+    store = await freshTableStore('gc');
   });
 
   it('60 concurrent audit entries of one tenant: all stored, in far fewer calls', async () => {

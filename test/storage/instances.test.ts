@@ -1,14 +1,13 @@
 // Instances count each other through heartbeats, so each takes 1/N of Teams' limits; one that
 // stops (or dies: its heartbeat ages out) gives its share back.
-import { randomBytes } from 'node:crypto';
-import { beforeAll, describe, expect, inject, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { InstanceRegistry } from '../../src/storage/instances.js';
 import { TableStore } from '../../src/storage/table-store.js';
+import { freshTableStore } from '../harness/storage.js';
 
 let store: TableStore;
 beforeAll(async () => {
-  store = new TableStore({ kind: 'connection-string', connectionString: inject('storageConnectionString') }, `i${randomBytes(5).toString('hex')}`);
-  await store.ensureTables();
+  store = await freshTableStore('i');
 });
 
 describe('instance registry', () => {

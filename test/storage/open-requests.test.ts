@@ -1,20 +1,19 @@
 // One open request per person and product, kept by a marker row written and removed in the
 // same transaction as the request: concurrent submissions open one, closing frees it, and a
 // marker left behind by a closed request does not block a new one.
-import { randomBytes } from 'node:crypto';
-import { beforeAll, describe, expect, inject, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { AlreadyOpenError, RequestRepository, type StoredRequest } from '../../src/storage/requests.js';
 import { TableStore } from '../../src/storage/table-store.js';
 import { TableRepository } from '../../src/storage/repository.js';
 import { tenantPartition } from '../../src/storage/keys.js';
+import { freshTableStore } from '../harness/storage.js';
 
 const TENANT = 'eeeeeeee-0000-4000-8000-000000000001';
 let store: TableStore;
 let requests: RequestRepository;
 
 beforeAll(async () => {
-  store = new TableStore({ kind: 'connection-string', connectionString: inject('storageConnectionString') }, `or${randomBytes(4).toString('hex')}`);
-  await store.ensureTables();
+  store = await freshTableStore('or');
   requests = new RequestRepository(store);
 });
 

@@ -1,15 +1,13 @@
-import { randomBytes } from 'node:crypto';
-import { beforeAll, describe, expect, inject, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { PurchaseLocks } from '../../src/storage/purchase-locks.js';
-import { TableStore } from '../../src/storage/table-store.js';
+import { freshTableStore } from '../harness/storage.js';
 
 let locks: PurchaseLocks;
 const TENANT = 'cccccccc-0000-4000-8000-000000000001';
 const at = (iso: string) => new Date(iso);
 
 beforeAll(async () => {
-  const store = new TableStore({ kind: 'connection-string', connectionString: inject('storageConnectionString') }, `pl${randomBytes(4).toString('hex')}`);
-  await store.ensureTables();
+  const store = await freshTableStore('pl');
   locks = new PurchaseLocks(store);
 });
 

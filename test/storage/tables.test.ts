@@ -1,14 +1,13 @@
 // The table layer against a real Azurite: tenant partitions, exact key round trips,
 // ETag-checked writes, paging, conversation references and the audit order.
-import { randomBytes } from 'node:crypto';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { inject } from 'vitest';
 import { AuditLog } from '../../src/storage/audit-log.js';
 import { ConversationReferences } from '../../src/storage/conversation-references.js';
 import { ConcurrencyError, StorageUnavailableError } from '../../src/storage/errors.js';
 import { tenantPartition } from '../../src/storage/keys.js';
 import { TableRepository, type PageOptions } from '../../src/storage/repository.js';
 import { azuriteConnectionString, TableStore } from '../../src/storage/table-store.js';
+import { freshTableStore } from '../harness/storage.js';
 
 type Note = { Text: string; Count: number };
 
@@ -26,8 +25,7 @@ class Notes extends TableRepository<Note> {
 
 let store: TableStore;
 beforeAll(async () => {
-  store = new TableStore({ kind: 'connection-string', connectionString: inject('storageConnectionString') }, `s${randomBytes(5).toString('hex')}`);
-  await store.ensureTables();
+  store = await freshTableStore('s');
 });
 
 describe('repository base', () => {

@@ -1,5 +1,5 @@
-import { describe, expect, it } from 'vitest';
-import { SingleFlight } from '../../src/single-flight.js';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { KeptFor, SingleFlight } from '../../src/single-flight.js';
 
 describe('SingleFlight', () => {
   it('lets concurrent callers share one call, and a later caller make a fresh one', async () => {
@@ -30,5 +30,27 @@ describe('SingleFlight', () => {
     const flights = new SingleFlight<string>();
     await expect(flights.run('y', () => { throw new Error('sync'); })).rejects.toThrow('sync');
     expect(await flights.run('y', async () => 'fine')).toBe('fine');
+  });
+});
+
+describe('KeptFor', () => {
+  afterEach(() => vi.useRealTimers());
+
+  it('keeps a value for its time, loads once for a burst, and again once it is older', async () => {
+    vi.useFakeTimers({ toFake: ['Date'], now: 0 });
+    const kept = new KeptFor<number>(1_000);
+    let loads = 0;
+    const load = async () => ++loads;
+    expect(await Promise.all([kept.get('a', load), kept.get('a', load), kept.get('b', load)])).toEqual([1, 1, 2]);
+    vi.setSystemTime(999);
+    expect(await kept.get('a', load)).toBe(1);
+    vi.setSystemTime(1_000);
+    expect(await kept.get('a', load)).toBe(3);
+  });
+
+  it('keeps no failure', async () => {
+    const kept = new KeptFor<string>(60_000);
+    await expect(kept.get('a', async () => Promise.reject(new Error('down')))).rejects.toThrow('down');
+    expect(await kept.get('a', async () => 'up')).toBe('up');
   });
 });
