@@ -1,8 +1,9 @@
 // What every outbound HTTP call shares: HTTP status → ConnectorError kind, Retry-After,
 // transport failures (network, timeout), the one debug line per call (never a token), and
-// for the REST connectors that call fetch themselves, the exchange and reading its JSON.
+// for the REST connectors that build their own requests, the exchange and reading its JSON.
 import type { z } from 'zod';
 import type { Logger } from '../logger.js';
+import { sendHttp, type HttpAnswer } from './http-transport.js';
 import { ConnectorError, type ConnectorErrorKind } from './ports.js';
 
 export function kindForStatus(status: number): ConnectorErrorKind {
@@ -49,21 +50,20 @@ export function logCall(log: Logger, call: CallRecord): void {
 export async function exchangeJson(
   log: Logger,
   call: { service: string; baseUrl: string; method: string; path: string; headers: Record<string, string>; body?: unknown; timeoutMs: number; correlationId: string; attempt: number },
-): Promise<{ response: Response; text: string }> {
+): Promise<HttpAnswer> {
   const { service, method, path, correlationId, attempt } = call;
   const started = performance.now();
   const record = (status: number | 'no-response') => logCall(log, { service, method, path: path.split('?')[0]!, status, ms: Math.round(performance.now() - started), correlationId, attempt });
   try {
     const hasBody = call.body !== undefined;
-    const response = await fetch(`${call.baseUrl}${path}`, {
+    const answer = await sendHttp(`${call.baseUrl}${path}`, {
       method,
       headers: { Accept: 'application/json', ...call.headers, ...(hasBody ? { 'Content-Type': 'application/json' } : {}) },
       ...(hasBody ? { body: JSON.stringify(call.body) } : {}),
       signal: AbortSignal.timeout(call.timeoutMs),
     });
-    const text = await response.text();
-    record(response.status);
-    return { response, text };
+    record(answer.status);
+    return answer;
   } catch (error) {
     record('no-response');
     throw transportFailure(service, error);

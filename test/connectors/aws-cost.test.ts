@@ -3,7 +3,7 @@
 // LimitExceededException retried, role assumption, and every health-check branch with the
 // error bodies AWS sends. Everything stays on loopback (the SDK uses node:http, so sockets
 // are guarded as well as fetch).
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { AwsCostExplorer } from '../../src/connectors/aws-cost/aws-cost-explorer.js';
 import { ConnectorError, type AwsCostAccount, type AwsCostPage } from '../../src/connectors/index.js';
 import { normalizeAwsPage } from '../../src/domain/spend/focus.js';
@@ -11,7 +11,7 @@ import { addDays, dayOf, eachDay, periodContaining } from '../../src/domain/spen
 import { awsServicesOf } from '../../src/sandbox/aws-cost-data.js';
 import { AWS_ACCOUNTS, AWS_DEMO_TAG_KEY, AWS_SANDBOX_KEYS, AWS_SANDBOX_ROLE, type SandboxOptions } from '../../src/sandbox/index.js';
 import { FAST_RETRY, rejectionOf, sandboxPerTest } from './sandbox-connectors.js';
-import { guardSockets, type SocketGuard } from './socket-guard.js';
+import { guardSockets } from './socket-guard.js';
 import { DEFAULT_RETRY_POLICY } from '../../src/connectors/retry.js';
 
 const TODAY = dayOf(Date.now());
@@ -30,15 +30,8 @@ async function collect(pages: AsyncIterable<AwsCostPage>): Promise<AwsCostPage[]
 }
 
 function awsFixture(options: SandboxOptions = {}) {
+  // The SDK talks through node:http: the fixture's socket guard keeps it on loopback.
   const f = sandboxPerTest(options);
-  const sockets = {} as { guard: SocketGuard };
-  beforeEach(() => {
-    sockets.guard = guardSockets();
-  });
-  afterEach(() => {
-    sockets.guard.restore();
-    expect(sockets.guard.offLoopback).toEqual([]);
-  });
   const aws = () => {
     if (!f.awsCost) throw new Error('createConnectors made no awsCost for the sandbox');
     return f.awsCost;

@@ -1,7 +1,7 @@
 // The Azure Cost Management connector (the real SDK) against the emulator: paging over
 // nextLink, columns by name, 429 waits, health-check advice for each failure an admin can
 // fix, and scope parsing.
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { parseAzureScope } from '../../src/connectors/azure-cost/scope.js';
 import { AzureCostManagement } from '../../src/connectors/azure-cost/azure-cost-management.js';
 import { MsalTokenProvider } from '../../src/connectors/identity/token-provider.js';
@@ -11,18 +11,9 @@ import { normalizeAzureQuery } from '../../src/domain/spend/focus.js';
 import { addDays } from '../../src/domain/spend/periods.js';
 import { AZURE_BILLING_ACCOUNT_ID, AZURE_SUBSCRIPTIONS, DEMO_APP, DEMO_TENANT_ID, OTHER_TENANT_ID } from '../../src/sandbox/index.js';
 import { FAST_RETRY, rejectionOf, sandboxPerTest } from './sandbox-connectors.js';
-import { guardSockets, type SocketGuard } from './socket-guard.js';
 
+// The SDK talks through node:http: the fixture's socket guard keeps it on loopback.
 const t = sandboxPerTest();
-// The SDK talks through node:http, below the fixture's fetch guard: guard the sockets too.
-let sockets: SocketGuard;
-beforeEach(() => {
-  sockets = guardSockets();
-});
-afterEach(() => {
-  sockets.restore();
-  expect(sockets.offLoopback).toEqual([]);
-});
 
 const production: AzureCostScope = { tenantId: DEMO_TENANT_ID, scope: `subscriptions/${AZURE_SUBSCRIPTIONS.production}` };
 const azure = (): AzureCostPort => t.azureCost!;

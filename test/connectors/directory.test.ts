@@ -1,9 +1,12 @@
-// The Graph connector (DirectoryPort) against the Graph emulator: the msal-node and
-// microsoft-graph-client code paths of production, on loopback.
-import { describe, expect, it } from 'vitest';
-import { ConnectorError } from '../../src/connectors/index.js';
+// The Graph connector (DirectoryPort) against the Graph emulator: the msal-node and Graph
+// REST code paths of production, on loopback.
+import { createServer, type Server } from 'node:http';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ConnectorError, DEFAULT_RETRY_POLICY } from '../../src/connectors/index.js';
+import { GraphDirectory } from '../../src/connectors/graph/graph-directory.js';
+import { createLogger } from '../../src/logger.js';
 import { DEMO_GROUPS, DEMO_OFFERS, DEMO_TENANT_ID, DEMO_USERS, OTHER_TENANT_ID, OTHER_TENANT_USERS } from '../../src/sandbox/index.js';
-import { rejectionOf, sandboxPerTest } from './sandbox-connectors.js';
+import { FAST_RETRY, rejectionOf, sandboxPerTest } from './sandbox-connectors.js';
 
 const t = sandboxPerTest({ graphMaxPageSize: 4 });
 
@@ -86,5 +89,53 @@ describe('directory (Graph)', () => {
     await t.directory.listSubscribedSkus(OTHER_TENANT_ID);
     expect(t.sandbox.state.countRequests({ service: 'login', path: `/${DEMO_TENANT_ID}/oauth2/v2.0/token` })).toBe(1);
     expect(t.sandbox.state.countRequests({ service: 'login', path: `/${OTHER_TENANT_ID}/oauth2/v2.0/token` })).toBe(1);
+  });
+});
+
+describe('directory (Graph) answers no emulator switch produces', () => {
+  // A stand-in origin answering fixed bodies: what the connector makes of Graph's error shape,
+  // of an HTML page where JSON belongs, and of a next-page link to another host.
+  const answers: Record<string, { status: number; body: string }> = {};
+  let server: Server;
+  let origin = '';
+  const hits: { path: string; authorization?: string }[] = [];
+  beforeAll(async () => {
+    server = createServer((req, res) => {
+      hits.push({ path: req.url ?? '', ...(req.headers.authorization ? { authorization: req.headers.authorization } : {}) });
+      const answer = answers[(req.url ?? '').split('?')[0]!] ?? { status: 404, body: '{"error":{"code":"Request_ResourceNotFound","message":"not here"}}' };
+      res.writeHead(answer.status, { 'content-type': 'application/json' }).end(answer.body);
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    origin = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
+  });
+  afterAll(() => new Promise((resolve) => server.close(resolve)));
+  const directory = () => new GraphDirectory({ tokens: { getToken: async () => 'token-for-graph' }, baseUrl: origin, retry: { ...DEFAULT_RETRY_POLICY, ...FAST_RETRY, retries: 1 }, log: createLogger('silent') });
+
+  it("reads Graph's error body: its code and message, and the kind from the status", async () => {
+    answers['/v1.0/users'] = { status: 403, body: '{"error":{"code":"Authorization_RequestDenied","message":"Insufficient privileges to complete the operation."}}' };
+    const error = await rejectionOf(directory().listUsers(DEMO_TENANT_ID));
+    expect(error).toMatchObject({ kind: 'unauthorized', details: { service: 'graph', status: 403, code: 'Authorization_RequestDenied' } });
+    expect(error.message).toBe('graph: Authorization_RequestDenied: Insufficient privileges to complete the operation.');
+  });
+
+  it('an HTML page where JSON belongs is unavailable (retried), whatever its status', async () => {
+    answers['/v1.0/subscribedSkus'] = { status: 200, body: '<html>gateway</html>' };
+    hits.length = 0;
+    const error = await rejectionOf(directory().listSubscribedSkus(DEMO_TENANT_ID));
+    expect(error).toMatchObject({ kind: 'unavailable' });
+    expect(error.message).toBe('graph: Microsoft Graph sent an answer that could not be read');
+    expect(hits).toHaveLength(2);
+    answers['/v1.0/subscribedSkus'] = { status: 502, body: '<html>bad gateway</html>' };
+    const gateway = await rejectionOf(directory().listSubscribedSkus(DEMO_TENANT_ID));
+    expect(gateway).toMatchObject({ kind: 'unavailable', details: { status: 502 } });
+    expect(gateway.message).toBe('graph: 502: <html>bad gateway</html>');
+  });
+
+  it('never follows a next-page link to another host, so the token stays with Graph', async () => {
+    answers['/v1.0/groups/g1/members'] = { status: 200, body: JSON.stringify({ value: [], '@odata.nextLink': 'https://graph.evil.example/v1.0/groups/g1/members?$skiptoken=x' }) };
+    hits.length = 0;
+    const error = await rejectionOf(directory().listGroupMembers(DEMO_TENANT_ID, 'g1'));
+    expect(error).toMatchObject({ kind: 'invalid-request' });
+    expect(hits).toEqual([{ path: '/v1.0/groups/g1/members?$select=id,displayName,userPrincipalName,mail,usageLocation&$top=999', authorization: 'Bearer token-for-graph' }]);
   });
 });

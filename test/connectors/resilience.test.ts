@@ -134,6 +134,25 @@ describe('server errors and timeouts', () => {
     expect(error).toMatchObject({ kind: 'unavailable', details: { service: 'partner-center' } });
     expect(error.message).toMatch(/could not be reached/);
   });
+
+  it('Graph: a timeout on every attempt, and a closed port, are unavailable with the reason', async () => {
+    t.sandbox.faults.graph.delay(1_000, { times: 10 });
+    const { directory } = t.connect({ retry: { timeoutMs: 200 } });
+    const slow = await rejectionOf(directory.getUser(DEMO_TENANT_ID, DEMO_USERS.alex.id));
+    expect(slow).toMatchObject({ kind: 'unavailable', message: 'graph timed out', details: { service: 'graph' } });
+    expect(t.sandbox.state.countRequests({ service: 'graph' })).toBe(FAST_RETRY.retries! + 1);
+
+    const closedPort = await new Promise<number>((resolve) => {
+      const server = createServer().listen(0, '127.0.0.1', () => {
+        const { port } = server.address() as { port: number };
+        server.close(() => resolve(port));
+      });
+    });
+    const { directory: unreachable } = createConnectors({ mode: 'sandbox', sandbox: { ...t.sandbox, urls: { ...t.sandbox.urls, graph: `http://127.0.0.1:${closedPort}` } }, retry: FAST_RETRY }, t.log);
+    const refused = await rejectionOf(unreachable.getUser(DEMO_TENANT_ID, DEMO_USERS.alex.id));
+    expect(refused).toMatchObject({ kind: 'unavailable', details: { service: 'graph' } });
+    expect(refused.message).toMatch(/graph could not be reached \(.*ECONNREFUSED/);
+  });
 });
 
 describe('credentials', () => {

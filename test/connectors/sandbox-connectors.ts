@@ -5,13 +5,14 @@ import { afterEach, beforeEach, expect } from 'vitest';
 import { createConnectors, type Connectors, type RetryPolicy } from '../../src/connectors/index.js';
 import { createLogger, type Logger } from '../../src/logger.js';
 import { startSandbox, type Sandbox, type SandboxOptions } from '../../src/sandbox/index.js';
+import { guardSockets, type SocketGuard } from './socket-guard.js';
 
 /** Short waits so retries take milliseconds; Retry-After is still honoured as sent. */
 export const FAST_RETRY: Partial<RetryPolicy> = { retries: 3, minDelayMs: 5, maxDelayMs: 20, timeoutMs: 2_000, maxInlineWaitSeconds: 10 };
 
 export interface SandboxFixture extends Connectors {
   sandbox: Sandbox;
-  /** Requests anything tried to send off loopback (blocked; the test fails if any). */
+  /** Requests anything tried to send off loopback through fetch (blocked; the test fails if any; other connections are caught by the socket guard). */
   offLoopback: string[];
   log: Logger;
   /** Every log line written during the test (debug level). */
@@ -23,9 +24,12 @@ export interface SandboxFixture extends Connectors {
 export function sandboxPerTest(options: SandboxOptions = {}): SandboxFixture {
   const fixture = {} as SandboxFixture;
   const realFetch = globalThis.fetch;
+  let sockets: SocketGuard | undefined;
   beforeEach(async () => {
-    // msal, the Graph client and the Partner Center connector all use the global fetch.
+    // msal uses the global fetch; the REST connectors use undici's request() (both guarded:
+    // fetch here with the URL, every TCP connection by the socket guard).
     fixture.offLoopback = [];
+    sockets = guardSockets();
     globalThis.fetch = (input, init) => {
       const url = new URL(input instanceof Request ? input.url : String(input));
       if (url.hostname !== '127.0.0.1') {
@@ -50,8 +54,10 @@ export function sandboxPerTest(options: SandboxOptions = {}): SandboxFixture {
   });
   afterEach(async () => {
     globalThis.fetch = realFetch;
+    sockets?.restore();
     await fixture.sandbox.stop();
     expect(fixture.offLoopback).toEqual([]);
+    expect(sockets?.offLoopback).toEqual([]);
   });
   return fixture;
 }

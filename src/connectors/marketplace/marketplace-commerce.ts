@@ -376,7 +376,7 @@ export class MarketplaceCommerce implements CommercePort, MarketplacePort {
     if (!token) throw new ConnectorError('unauthorized', `marketplace: ${NOT_CONNECTED_MESSAGE}`, { service: SERVICE, code: 'not-connected' });
     const correlationId = randomUUID();
     const attempt = async (attemptNumber: number) => {
-      const { response, text } = await exchangeJson(log, {
+      const answer = await exchangeJson(log, {
         service: SERVICE,
         baseUrl: this.baseUrl,
         method,
@@ -387,12 +387,12 @@ export class MarketplaceCommerce implements CommercePort, MarketplacePort {
         correlationId,
         attempt: attemptNumber,
       });
-      if (!response.ok) {
-        const failure = marketplaceFailure(response.status, text, response.headers, token);
+      if (!answer.ok) {
+        const failure = marketplaceFailure(answer.status, answer.text, answer.headers, token);
         if (failure.details.code === 'token-expired') this.failureListener?.(customerId, failure);
         throw failure;
       }
-      return { status: response.status, body: parseJsonBody(SERVICE, text) };
+      return { status: answer.status, body: parseJsonBody(SERVICE, answer.text) };
     };
     if (options.retries === false) return attempt(1);
     return withRetries(attempt, retry, ({ error, attemptNumber, waitMs }) =>

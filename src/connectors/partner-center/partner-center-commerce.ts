@@ -209,7 +209,7 @@ export class PartnerCenterCommerce implements CommercePort {
     return withRetries(
       async (attempt) => {
         const accessToken = (await this.agentTokenFor(path)) ?? (await tokens.getToken(partnerTenantId, PARTNER_CENTER_SCOPE));
-        const { response, text } = await exchangeJson(log, {
+        const answer = await exchangeJson(log, {
           service: SERVICE,
           baseUrl: this.baseUrl,
           method,
@@ -220,8 +220,8 @@ export class PartnerCenterCommerce implements CommercePort {
           correlationId,
           attempt,
         });
-        if (!response.ok) throw partnerCenterFailure(response.status, text, response.headers);
-        return { status: response.status, body: parseJsonBody(SERVICE, text) };
+        if (!answer.ok) throw partnerCenterFailure(answer.status, answer.text, answer.headers);
+        return { status: answer.status, body: parseJsonBody(SERVICE, answer.text) };
       },
       retry,
       ({ error, attemptNumber, waitMs }) => log.warn({ method, path: path.split('?')[0], correlationId, kind: error.kind, status: error.details.status, attempt: attemptNumber, waitMs }, 'partner center call failed; retrying'),
