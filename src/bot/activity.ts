@@ -3,19 +3,20 @@ import type { Activity } from 'botbuilder';
 import { z } from 'zod';
 import type { Person } from '../domain/roles.js';
 
-const Account = z.object({ id: z.string().min(1) }).passthrough();
+const Account = z.object({ id: z.string().min(1) });
 
-/** The least an activity needs for us to process it; everything else passes through. */
-const IncomingActivity = z
-  .object({
-    type: z.string().min(1),
-    channelId: z.string().min(1),
-    serviceUrl: z.string().min(1),
-    conversation: Account,
-    from: Account,
-    recipient: Account,
-  })
-  .passthrough();
+/**
+ * The least an activity needs for us to process it. Only checked: the adapter reads the body
+ * itself, so nothing else is copied (a passthrough parse copied every field of every turn).
+ */
+const IncomingActivity = z.object({
+  type: z.string().min(1),
+  channelId: z.string().min(1),
+  serviceUrl: z.string().min(1),
+  conversation: Account,
+  from: Account,
+  recipient: Account,
+});
 
 export function isIncomingActivity(body: unknown): boolean {
   return IncomingActivity.safeParse(body).success;
