@@ -11,7 +11,9 @@ export interface HttpRequest {
   method?: string;
   headers?: Record<string, string>;
   body?: string | Uint8Array;
-  /** Aborts the call (the reason, e.g. a TimeoutError, is what it rejects with). */
+  /** The whole exchange's deadline: past it the call is dropped and rejects with a TimeoutError. */
+  timeoutMs?: number;
+  /** Aborts the call (the reason is what it rejects with). */
   signal?: AbortSignal;
 }
 
@@ -38,21 +40,32 @@ export function sendHttp(url: string, init: HttpRequest = {}): Promise<HttpAnswe
   if (!scheme) return Promise.reject(new TypeError(`unsupported URL scheme: ${target.protocol}`));
   return new Promise<HttpAnswer>((resolve, reject) => {
     // An aborted request errors with an AbortError wrapping the signal's reason: reject with
-    // the reason itself (a TimeoutError says "timed out"), as fetch does.
-    const fail = (error: Error) => reject(init.signal?.aborted ? init.signal.reason : error);
+    // the reason itself, as fetch does.
+    const fail = (error: Error) => {
+      clearTimeout(deadline);
+      reject(init.signal?.aborted ? init.signal.reason : error);
+    };
     const options = { method: (init.method ?? 'GET').toUpperCase(), headers: init.headers ?? {}, agent: agents[target.protocol as 'http:' | 'https:'], ...(init.signal && { signal: init.signal }) };
     const request = scheme.request(target, options, (answer) => {
       const chunks: Buffer[] = [];
       answer.on('data', (chunk: Buffer) => chunks.push(chunk));
       answer.on('error', fail);
       answer.on('end', () => {
+        clearTimeout(deadline);
         const status = answer.statusCode ?? 0;
         resolve({ status, ok: status >= 200 && status < 300, headers: headersOf(answer.headers), text: Buffer.concat(chunks).toString('utf8') });
       });
     });
+    // A plain timer rather than AbortSignal.timeout(), which costs a weak reference and a
+    // finalizer per call in Node.
+    const deadline = init.timeoutMs === undefined ? undefined : setTimeout(() => request.destroy(timedOut(init.timeoutMs!)), init.timeoutMs);
     request.on('error', fail);
     request.end(init.body);
   });
+}
+
+function timedOut(ms: number): Error {
+  return Object.assign(new Error(`no answer within ${ms} ms`), { name: 'TimeoutError' });
 }
 
 function headersOf(raw: http.IncomingHttpHeaders): Headers {

@@ -60,7 +60,7 @@ export async function exchangeJson(
       method,
       headers: { Accept: 'application/json', ...call.headers, ...(hasBody ? { 'Content-Type': 'application/json' } : {}) },
       ...(hasBody ? { body: JSON.stringify(call.body) } : {}),
-      signal: AbortSignal.timeout(call.timeoutMs),
+      timeoutMs: call.timeoutMs,
     });
     record(answer.status);
     return answer;
