@@ -5,7 +5,7 @@
 // rows, turned into CostRows entities and transaction batches, and folded into every budget,
 // which is then evaluated (pure domain).
 //
-// The emulators run in a child process (bench/spend-sandbox.ts), so this process's CPU and
+// The emulators run in a child process (bench/sandbox-process.ts), so this process's CPU and
 // peak RSS are Quartermaster's own. Memory stays bounded: pages are streamed and dropped;
 // only the open transaction batch and one spend-per-day map per budget are kept. (The sync
 // service itself holds one connection's window, e.g. 90 days × services, before writing:
@@ -17,20 +17,17 @@
 // - Storing: writing a million rows into Azurite on a 2-core machine takes minutes and
 //   gigabytes inside Azurite, so the store rate is measured on a 20,000-row sample written
 //   through CostRowStore.replaceDays (transactions of 100), and the time for all extrapolated.
-import { spawn } from 'node:child_process';
-import { createInterface } from 'node:readline';
-import { join } from 'node:path';
-import { createConnectors, type SandboxEndpoints } from '../src/connectors/index.js';
+import { createConnectors } from '../src/connectors/index.js';
 import { normalizeAwsPage, normalizeAzureQuery, type FocusCostRow } from '../src/domain/spend/focus.js';
 import { budgetStatus, evaluateBudget, rowInScope, validateBudget, type Budget } from '../src/domain/spend/budgets.js';
 import { forecastPeriod } from '../src/domain/spend/forecast.js';
 import { parseAmount } from '../src/domain/money.js';
-import { projectRoot } from '../src/paths.js';
 import { addDays, firstIncompleteDay, periodContaining, type Day } from '../src/domain/spend/periods.js';
 import { createLogger } from '../src/logger.js';
-import { AWS_ACCOUNTS, AWS_SYNTHETIC_KEY, AZURE_SUBSCRIPTIONS, DEMO_TENANT_ID, type SandboxOptions } from '../src/sandbox/index.js';
+import { AWS_ACCOUNTS, AWS_SYNTHETIC_KEY, AZURE_SUBSCRIPTIONS, DEMO_TENANT_ID } from '../src/sandbox/index.js';
 import { CostRowStore, MAX_TRANSACTION_ACTIONS, toCostEntity, type KeyedCostEntity } from '../src/storage/cost-rows.js';
 import { TableStore } from '../src/storage/table-store.js';
+import { startSandboxProcess } from './sandbox-process.js';
 import type { LoadFigures } from './stats.js';
 
 const AZURE_PAGES = 200;
@@ -122,7 +119,7 @@ class BatchPlanner {
 export async function spendScenario(storage: { kind: 'connection-string'; connectionString: string }): Promise<SpendRow> {
   const log = createLogger('silent');
   // The synthetic Azure scope answers AZURE_PAGES × AZURE_PAGE_ROWS rows to a one-month query.
-  const sandbox = await sandboxProcess({ costManagement: { pageSize: AZURE_PAGE_ROWS, syntheticRows: AZURE_PAGES * AZURE_PAGE_ROWS }, aws: { syntheticServicesPerDay: AWS_SERVICES_PER_DAY } });
+  const sandbox = await startSandboxProcess({ options: { costManagement: { pageSize: AZURE_PAGE_ROWS, syntheticRows: AZURE_PAGES * AZURE_PAGE_ROWS }, aws: { syntheticServicesPerDay: AWS_SERVICES_PER_DAY } } });
   try {
     const connectors = createConnectors({ mode: 'sandbox', sandbox }, log);
     const azure = connectors.azureCost!;
@@ -271,27 +268,6 @@ export async function spendScenario(storage: { kind: 'connection-string'; connec
 }
 
 const round = (n: number, digits: number) => Number(n.toFixed(digits));
-
-/** Starts bench/spend-sandbox.ts and reads the endpoints it prints. */
-async function sandboxProcess(options: SandboxOptions): Promise<SandboxEndpoints & { today: Day; stop(): Promise<void> }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', '--no-deprecation', join(projectRoot, 'bench', 'spend-sandbox.ts'), JSON.stringify(options)], { cwd: projectRoot, stdio: ['ignore', 'pipe', 'pipe'] });
-  let errors = '';
-  child.stderr.on('data', (chunk: Buffer) => void (errors += chunk.toString()));
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  const line = await new Promise<string>((resolve, reject) => {
-    const lines = createInterface({ input: child.stdout });
-    lines.once('line', (text) => resolve(text));
-    child.once('exit', (code) => reject(new Error(`the spend bench sandbox stopped (${String(code)}): ${errors.slice(-500)}`)));
-  });
-  const endpoints = JSON.parse(line) as SandboxEndpoints & { today: Day };
-  return {
-    ...endpoints,
-    async stop() {
-      child.kill('SIGTERM');
-      await exited;
-    },
-  };
-}
 
 // Run by bench/spend.ts: storage from the environment, the result as the last stdout line.
 if (process.argv[1]?.endsWith('spend-ingest.ts')) {

@@ -16,26 +16,45 @@ export function percentile(sortedMs: readonly number[], p: number): number {
 }
 
 /**
- * Runs `jobs` with `concurrency` workers (each worker one conversation, one turn at a time,
- * like people typing) and measures every job's latency.
+ * Figures for one scenario measured in several slices: the bench interleaves the slices of
+ * the echo bot and of Quartermaster, so that both are measured on the same (shared, noisy)
+ * machine at the same times, rather than one minute apart.
  */
+export class Tally {
+  private readonly latencies: number[] = [];
+  private seconds = 0;
+  private errors = 0;
+
+  /**
+   * Runs `jobs` with `concurrency` workers (each worker one conversation, one turn at a time,
+   * like people typing) and adds every job's latency and the slice's duration.
+   */
+  async run<J>(jobs: readonly J[], concurrency: number, run: (job: J, worker: number) => Promise<boolean>): Promise<void> {
+    let next = 0;
+    const started = performance.now();
+    await Promise.all(
+      Array.from({ length: concurrency }, async (_, worker) => {
+        while (next < jobs.length) {
+          const job = jobs[next++]!;
+          const t0 = performance.now();
+          const ok = await run(job, worker).catch(() => false);
+          this.latencies.push(performance.now() - t0);
+          if (!ok) this.errors++;
+        }
+      }),
+    );
+    this.seconds += (performance.now() - started) / 1000;
+  }
+
+  figures(): LoadFigures {
+    const sorted = [...this.latencies].sort((a, b) => a - b);
+    return { turns: sorted.length, seconds: this.seconds, turnsPerSecond: sorted.length / this.seconds, p50Ms: percentile(sorted, 50), p99Ms: percentile(sorted, 99), errors: this.errors };
+  }
+}
+
+/** One slice: `jobs` run with `concurrency` workers, and its figures. */
 export async function runLoad<J>(jobs: readonly J[], concurrency: number, run: (job: J, worker: number) => Promise<boolean>): Promise<LoadFigures> {
-  const latencies: number[] = [];
-  let next = 0;
-  let errors = 0;
-  const started = performance.now();
-  await Promise.all(
-    Array.from({ length: concurrency }, async (_, worker) => {
-      while (next < jobs.length) {
-        const job = jobs[next++]!;
-        const t0 = performance.now();
-        const ok = await run(job, worker).catch(() => false);
-        latencies.push(performance.now() - t0);
-        if (!ok) errors++;
-      }
-    }),
-  );
-  const seconds = (performance.now() - started) / 1000;
-  latencies.sort((a, b) => a - b);
-  return { turns: latencies.length, seconds, turnsPerSecond: latencies.length / seconds, p50Ms: percentile(latencies, 50), p99Ms: percentile(latencies, 99), errors };
+  const tally = new Tally();
+  await tally.run(jobs, concurrency, run);
+  return tally.figures();
 }

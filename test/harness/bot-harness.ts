@@ -9,7 +9,7 @@ import { randomBytes } from 'node:crypto';
 import { inject } from 'vitest';
 import { startQuartermaster, type Quartermaster, type ResolvedConfig } from '../../src/index.js';
 import { createLogger, type Logger } from '../../src/logger.js';
-import { createConnectors } from '../../src/connectors/index.js';
+import { createConnectors, type SandboxEndpoints } from '../../src/connectors/index.js';
 import { DEMO_GROUPS, DEMO_TENANT_ID, DEMO_USERS, startSandbox, type Sandbox } from '../../src/sandbox/index.js';
 import { LoopbackConnector, type SentActivity } from './loopback-connector.js';
 
@@ -74,24 +74,31 @@ export class BotHarness {
     readonly qm: Quartermaster,
     readonly connector: LoopbackConnector,
     readonly config: ResolvedConfig,
-    /** The loopback Partner Center / Graph / login emulators this bot talks to. */
-    readonly sandbox: Sandbox,
+    private readonly localSandbox: Sandbox | undefined,
   ) {}
+
+  /** The loopback Partner Center / Graph / login emulators this bot talks to (in this process). */
+  get sandbox(): Sandbox {
+    if (!this.localSandbox) throw new Error('this bot talks to a sandbox in another process (remoteSandbox): its state is not reachable here');
+    return this.localSandbox;
+  }
 
   /**
    * A second instance for the same storage (pass `tablePrefix`) can share the first one's
    * sandbox and connector, so conversation references saved by either stay reachable.
+   * `remoteSandbox`: the endpoints of a sandbox another process runs (the bench's), instead.
    */
-  static async start(overrides: Partial<ResolvedConfig> = {}, options: { instanceName?: string; sandbox?: Sandbox; sandboxOptions?: Parameters<typeof startSandbox>[0]; connector?: LoopbackConnector; startWorkers?: boolean; log?: Logger } = {}): Promise<BotHarness> {
+  static async start(overrides: Partial<ResolvedConfig> = {}, options: { instanceName?: string; sandbox?: Sandbox; remoteSandbox?: SandboxEndpoints; sandboxOptions?: Parameters<typeof startSandbox>[0]; connector?: LoopbackConnector; startWorkers?: boolean; log?: Logger } = {}): Promise<BotHarness> {
     const config = testConfig(overrides);
     const connector = options.connector ?? new LoopbackConnector();
     if (!options.connector) await connector.start();
-    const ownSandbox = !options.sandbox;
-    const sandbox = options.sandbox ?? (await startSandbox(options.sandboxOptions));
+    const ownSandbox = !options.sandbox && !options.remoteSandbox;
+    const sandbox = options.remoteSandbox ? undefined : (options.sandbox ?? (await startSandbox(options.sandboxOptions)));
+    const endpoints: SandboxEndpoints = options.remoteSandbox ?? sandbox!;
     const log = options.log ?? createLogger(config.logLevel);
     // Fast retries: tests inject 429s and 500s and should not wait seconds for each.
     // Partner Center and the marketplace routed together, as `npm start` runs them.
-    const connectors = createConnectors({ mode: 'sandbox', sandbox: { ...sandbox, marketplaceRouting: true }, retry: { minDelayMs: 20, maxDelayMs: 200 } }, log);
+    const connectors = createConnectors({ mode: 'sandbox', sandbox: { ...endpoints, marketplaceRouting: true }, retry: { minDelayMs: 20, maxDelayMs: 200 } }, log);
     const qm = await startQuartermaster(config, log, { connectors, ...(options.instanceName && { instanceName: options.instanceName }), ...(options.startWorkers === false && { startWorkers: false }) });
     const harness = new BotHarness(qm, connector, config, sandbox);
     harness.ownSandbox = ownSandbox;
@@ -105,7 +112,7 @@ export class BotHarness {
   async stop(): Promise<void> {
     await this.qm.stop();
     if (this.ownConnector) await this.connector.stop();
-    if (this.ownSandbox) await this.sandbox.stop();
+    if (this.ownSandbox) await this.localSandbox?.stop();
   }
 
   /** Waits until `predicate` holds (fulfilment runs from a queue, after the click returns). */

@@ -17,6 +17,8 @@ export class LoopbackConnector {
   private server: Server | undefined;
   private nextId = 1;
   url = '';
+  /** False: sends are answered but not kept in `sent` (the bench: thousands of replies nobody reads would only fill the heap it measures). */
+  record = true;
   /** Makes every send slow, to hold a turn in flight. */
   delayMs = 0;
   /**
@@ -78,7 +80,7 @@ export class LoopbackConnector {
             return;
           }
         }
-        this.sent.push({
+        if (this.record) this.sent.push({
           method: req.method,
           conversationId: decodeURIComponent(match[1]!),
           ...(match[2] ? { activityId: decodeURIComponent(match[2]) } : {}),
