@@ -1,7 +1,9 @@
 // Group commit: a write to a partition that has a write in flight waits for it, and every
-// write that waited is then sent as one entity group transaction. A lone write goes at
-// once, so nothing waits longer than one round trip more; under load, one call (and one
-// billed transaction) carries many writers' rows. Each writer's promise settles only when
+// write that waited is then sent as one entity group transaction. A write to an idle
+// partition goes at the end of the current event-loop turn, with every write to that
+// partition made in the same turn (a burst of answers read in one turn all reach their
+// writes in it); nothing waits longer than that and one round trip more. Under load, one
+// call (and one billed transaction) carries many writers' rows. Each writer's promise settles only when
 // its own rows are stored or refused: nothing is acknowledged before it is written. When
 // the service refuses the shared transaction (one writer's ETag, an existing row, two
 // writers touching one row), each writer's rows go again alone, so that each hears its
@@ -45,7 +47,7 @@ export class GroupCommit<A, R> {
       const queue = this.partitions.get(partitionKey);
       if (queue) return void queue.push(waiting);
       this.partitions.set(partitionKey, [waiting]);
-      void this.drain(partitionKey);
+      setImmediate(() => void this.drain(partitionKey));
     });
   }
 

@@ -1,5 +1,5 @@
-// Group commit: a lone write goes at once, writes that arrive while one is in flight share the
-// next transaction, and a refused one fails only its own writer.
+// Group commit: the writes of one event-loop turn go together at its end, writes that arrive
+// while one is in flight share the next transaction, and a refused one fails only its own writer.
 import diagnostics from 'node:diagnostics_channel';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { AuditLog } from '../../src/storage/audit-log.js';
@@ -21,25 +21,39 @@ describe('GroupCommit', () => {
   }
   const tick = () => new Promise((resolve) => setImmediate(resolve));
 
-  it('sends a lone write at once, and the writes that waited for it together', async () => {
+  it('sends the writes of one turn together at its end, and the writes that waited for them together next', async () => {
     const { group, commits } = recorder();
-    const first = group.add('p', ['a']);
-    expect(commits.map((c) => c.actions)).toEqual([['a']]);
-    const waiting = [group.add('p', ['b']), group.add('p', ['c', 'd']), group.add('q', ['x'])];
-    expect(commits.map((c) => c.actions)).toEqual([['a'], ['x']]); // another partition does not wait
+    const first = [group.add('p', ['a']), group.add('p', ['b'])];
+    expect(commits).toEqual([]); // not before the turn ends
+    await tick();
+    expect(commits.map((c) => c.actions)).toEqual([['a', 'b']]);
+    const waiting = [group.add('p', ['c']), group.add('p', ['d', 'e']), group.add('q', ['x'])];
+    await tick();
+    expect(commits.map((c) => c.actions)).toEqual([['a', 'b'], ['x']]); // another partition does not wait
 
     commits[0]!.settle();
-    await first;
+    expect(await Promise.all(first)).toEqual([['etag-a'], ['etag-b']]);
     await tick();
-    expect(commits.map((c) => c.actions)).toEqual([['a'], ['x'], ['b', 'c', 'd']]);
+    expect(commits.map((c) => c.actions)).toEqual([['a', 'b'], ['x'], ['c', 'd', 'e']]);
     commits[1]!.settle();
     commits[2]!.settle();
-    expect(await Promise.all(waiting)).toEqual([['etag-b'], ['etag-c', 'etag-d'], ['etag-x']]); // each writer its own results
+    expect(await Promise.all(waiting)).toEqual([['etag-c'], ['etag-d', 'etag-e'], ['etag-x']]); // each writer its own results
+  });
+
+  it('a lone write waits for nothing but the end of its turn', async () => {
+    const { group, commits } = recorder();
+    const lone = group.add('p', ['a']);
+    await tick();
+    expect(commits.map((c) => c.actions)).toEqual([['a']]);
+    commits[0]!.settle();
+    expect(await lone).toEqual(['etag-a']);
   });
 
   it('keeps a transaction within 100 actions', async () => {
     const { group, commits } = recorder();
-    const writes = [group.add('p', ['first']), ...Array.from({ length: 150 }, (_, i) => group.add('p', [`row-${i}`]))];
+    const first = group.add('p', ['first']);
+    await tick();
+    const writes = [first, ...Array.from({ length: 150 }, (_, i) => group.add('p', [`row-${i}`]))];
     for (let i = 0; i < 3; i++) {
       commits[i]!.settle();
       await tick();
@@ -51,6 +65,7 @@ describe('GroupCommit', () => {
   it('a refused transaction: each writer goes again alone, and only the bad one is refused', async () => {
     const { group, commits } = recorder((actions) => (actions.includes('bad') ? new Error('400 bad row') : undefined));
     const first = group.add('p', ['a']);
+    await tick();
     const results = Promise.allSettled([group.add('p', ['b']), group.add('p', ['bad']), group.add('p', ['c'])]);
     commits[0]!.settle();
     await first;
@@ -76,6 +91,7 @@ describe('GroupCommit', () => {
       (error) => (error as { index?: number }).index,
     );
     const first = group.add('p', ['a']);
+    await tick();
     const results = await Promise.allSettled([group.add('p', ['b', 'c']), group.add('p', ['bad']), group.add('p', ['d'])]);
     await first;
     expect(results.map((r) => r.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
@@ -85,6 +101,7 @@ describe('GroupCommit', () => {
   it('storage down: every writer of the transaction hears it, and nothing is sent again', async () => {
     const { group, commits } = recorder((actions) => (actions.length > 1 ? new StorageUnavailableError(new Error('ECONNREFUSED')) : undefined));
     const first = group.add('p', ['a']);
+    await tick();
     const results = Promise.allSettled([group.add('p', ['b']), group.add('p', ['c'])]);
     commits[0]!.settle();
     await first;
