@@ -4,7 +4,8 @@
 // (Azurite runs in its own process for the same reason).
 //
 // Run as a child: reads its settings from stdin (the bench seed's size can be thousands of
-// users), prints the endpoints as one JSON line, then serves until SIGTERM.
+// users), prints the endpoints as one JSON line, then serves until SIGTERM, or until the
+// bench is gone (its IPC channel closes), so that an interrupted bench leaves no emulators.
 import { spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { join } from 'node:path';
@@ -24,13 +25,17 @@ export type SandboxProcess = SandboxEndpoints & { aws: NonNullable<SandboxEndpoi
 
 /** Starts this file as a child process and reads the endpoints it prints. */
 export async function startSandboxProcess(settings: SandboxProcessSettings = {}): Promise<SandboxProcess> {
-  const child = spawn(process.execPath, ['--import', 'tsx', '--no-deprecation', join(projectRoot, 'bench', 'sandbox-process.ts')], { cwd: projectRoot, stdio: ['pipe', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, ['--import', 'tsx', '--no-deprecation', join(projectRoot, 'bench', 'sandbox-process.ts')], { cwd: projectRoot, stdio: ['pipe', 'pipe', 'pipe', 'ipc'] });
+  // Pipes asked for above: present (the types lose them with the 'ipc' entry).
+  const [stdin, stdout, stderr] = [child.stdin!, child.stdout!, child.stderr!];
   let errors = '';
-  child.stderr.on('data', (chunk: Buffer) => void (errors += chunk.toString()));
+  stderr.on('data', (chunk: Buffer) => void (errors += chunk.toString()));
+  // The channel only tells the child when the bench is gone; it must not keep the bench alive.
+  child.channel?.unref();
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  child.stdin.end(JSON.stringify(settings));
+  stdin.end(JSON.stringify(settings));
   const line = await new Promise<string>((resolve, reject) => {
-    const lines = createInterface({ input: child.stdout });
+    const lines = createInterface({ input: stdout });
     lines.once('line', (text) => resolve(text));
     child.once('exit', (code) => reject(new Error(`the bench sandbox stopped (${String(code)}): ${errors.slice(-500)}`)));
   });
@@ -51,6 +56,7 @@ async function serve(): Promise<void> {
   const stop = () => void sandbox.stop().then(() => process.exit(0));
   process.once('SIGTERM', stop);
   process.once('SIGINT', stop);
+  process.once('disconnect', stop);
   const endpoints: Omit<SandboxProcess, 'stop'> = {
     urls: sandbox.urls,
     app: sandbox.app,
