@@ -95,7 +95,7 @@ describe('directory (Graph)', () => {
 describe('directory (Graph) answers no emulator switch produces', () => {
   // A stand-in origin answering fixed bodies: what the connector makes of Graph's error shape,
   // of an HTML page where JSON belongs, and of a next-page link to another host.
-  const answers: Record<string, { status: number; body: string }> = {};
+  const answers: Record<string, { status: number; body: string; type?: string }> = {};
   let server: Server;
   let origin = '';
   const hits: { path: string; authorization?: string }[] = [];
@@ -103,7 +103,7 @@ describe('directory (Graph) answers no emulator switch produces', () => {
     server = createServer((req, res) => {
       hits.push({ path: req.url ?? '', ...(req.headers.authorization ? { authorization: req.headers.authorization } : {}) });
       const answer = answers[(req.url ?? '').split('?')[0]!] ?? { status: 404, body: '{"error":{"code":"Request_ResourceNotFound","message":"not here"}}' };
-      res.writeHead(answer.status, { 'content-type': 'application/json' }).end(answer.body);
+      res.writeHead(answer.status, { 'content-type': answer.type ?? 'application/json' }).end(answer.body);
     });
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     origin = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
@@ -118,17 +118,17 @@ describe('directory (Graph) answers no emulator switch produces', () => {
     expect(error.message).toBe('graph: Authorization_RequestDenied: Insufficient privileges to complete the operation.');
   });
 
-  it('an HTML page where JSON belongs is unavailable (retried), whatever its status', async () => {
+  it('an HTML page where JSON or an error belongs is unavailable (retried), with the status when there is one', async () => {
     answers['/v1.0/subscribedSkus'] = { status: 200, body: '<html>gateway</html>' };
     hits.length = 0;
     const error = await rejectionOf(directory().listSubscribedSkus(DEMO_TENANT_ID));
     expect(error).toMatchObject({ kind: 'unavailable' });
     expect(error.message).toBe('graph: Microsoft Graph sent an answer that could not be read');
     expect(hits).toHaveLength(2);
-    answers['/v1.0/subscribedSkus'] = { status: 502, body: '<html>bad gateway</html>' };
+    answers['/v1.0/subscribedSkus'] = { status: 502, body: '<html>bad gateway</html>', type: 'text/html' };
     const gateway = await rejectionOf(directory().listSubscribedSkus(DEMO_TENANT_ID));
     expect(gateway).toMatchObject({ kind: 'unavailable', details: { status: 502 } });
-    expect(gateway.message).toBe('graph: 502: <html>bad gateway</html>');
+    expect(gateway.message).toBe('graph: 502: Microsoft Graph answered HTTP 502 without an error message');
   });
 
   it('never follows a next-page link to another host, so the token stays with Graph', async () => {

@@ -1,17 +1,17 @@
-// DirectoryPort on the Microsoft Graph v1.0 REST API, through the connectors' shared JSON
-// exchange (../outbound.ts), as Partner Center and the Marketplace. App-only tokens per
-// customer tenant, sent only to the configured Graph origin (a next-page link elsewhere is
-// refused); each request (each page of a list) is retried on its own under the shared policy.
-// (Not @microsoft/microsoft-graph-client: for the few calls made here it added little but a
-// second transport, and a user read, on every license request's path, cost 2.5 times the CPU.)
+// DirectoryPort on Microsoft Graph v1.0 with @microsoft/microsoft-graph-client (one client,
+// its middleware and the connectors' transport in ./middleware.ts). App-only tokens per
+// customer tenant, set on each request; each request (each page of a list) is retried on its
+// own under the shared policy.
 import { randomUUID } from 'node:crypto';
+import { Client, type GraphRequest } from '@microsoft/microsoft-graph-client';
 import { z } from 'zod';
 import type { Logger } from '../../logger.js';
 import { GRAPH_SCOPE, type TokenProvider } from '../identity/token-provider.js';
 import { ConnectorError, type DirectoryPort, type DirectoryUser, type DirectoryUserSignIn, type SubscribedSku } from '../ports.js';
 import { withRetries, type RetryPolicy } from '../retry.js';
 import { graphFailure } from './graph-errors.js';
-import { exchangeJson, parseWire } from '../outbound.js';
+import { graphMiddlewareChain } from './middleware.js';
+import { parseWire } from '../outbound.js';
 
 export const DEFAULT_GRAPH_BASE_URL = 'https://graph.microsoft.com';
 const SERVICE = 'graph';
@@ -67,10 +67,16 @@ const Page = <T extends z.ZodTypeAny>(item: T) => z.object({ value: z.array(item
 export class GraphDirectory implements DirectoryPort {
   private readonly baseUrl: string;
   private readonly origin: string;
+  private readonly client: Client;
 
   constructor(private readonly options: GraphDirectoryOptions) {
     this.baseUrl = (options.baseUrl ?? DEFAULT_GRAPH_BASE_URL).replace(/\/+$/, '');
     this.origin = new URL(this.baseUrl).origin;
+    this.client = Client.initWithMiddleware({
+      baseUrl: `${this.baseUrl}/`,
+      defaultVersion: 'v1.0',
+      middleware: graphMiddlewareChain({ origin: this.origin, timeoutMs: options.retry.timeoutMs, log: options.log }),
+    });
   }
 
   async listSubscribedSkus(tenantId: string): Promise<SubscribedSku[]> {
@@ -79,7 +85,7 @@ export class GraphDirectory implements DirectoryPort {
   }
 
   async getUser(tenantId: string, idOrUpn: string): Promise<DirectoryUser | undefined> {
-    const user = await this.getOptional(tenantId, `/users/${encodeURIComponent(idOrUpn)}?$select=${ONE_USER_FIELDS.join(',')}`);
+    const user = await this.getOptional(tenantId, `/users/${encodeURIComponent(idOrUpn)}`, (request) => request.select(ONE_USER_FIELDS));
     return user === undefined ? undefined : toUser(parse(UserWire, user));
   }
 
@@ -89,7 +95,7 @@ export class GraphDirectory implements DirectoryPort {
 
   /** Undefined when the user has no manager (or is not in the tenant). */
   async getManager(tenantId: string, userId: string): Promise<DirectoryUser | undefined> {
-    const manager = await this.getOptional(tenantId, `/users/${encodeURIComponent(userId)}/manager?$select=${USER_FIELDS.join(',')}`);
+    const manager = await this.getOptional(tenantId, `/users/${encodeURIComponent(userId)}/manager`, (request) => request.select(USER_FIELDS));
     return manager === undefined ? undefined : toUser(parse(UserWire, manager));
   }
 
@@ -100,7 +106,7 @@ export class GraphDirectory implements DirectoryPort {
   }
 
   async assignLicense(tenantId: string, userId: string, skuId: string): Promise<void> {
-    await this.send(tenantId, 'POST', `/users/${encodeURIComponent(userId)}/assignLicense`, { addLicenses: [{ skuId, disabledPlans: [] }], removeLicenses: [] });
+    await this.call(tenantId, `/users/${encodeURIComponent(userId)}/assignLicense`, (request) => request.post({ addLicenses: [{ skuId, disabledPlans: [] }], removeLicenses: [] }));
   }
 
   /** Users with their latest sign-in (interactive or not) and licenses, every page. */
@@ -123,7 +129,7 @@ export class GraphDirectory implements DirectoryPort {
 
   async removeLicense(tenantId: string, userId: string, skuId: string): Promise<void> {
     // Removing is idempotent at Graph (a license the user lacks stays absent): safe to retry.
-    await this.send(tenantId, 'POST', `/users/${encodeURIComponent(userId)}/assignLicense`, { addLicenses: [], removeLicenses: [skuId] });
+    await this.call(tenantId, `/users/${encodeURIComponent(userId)}/assignLicense`, (request) => request.post({ addLicenses: [], removeLicenses: [skuId] }));
   }
 
   async licenseSkuIds(tenantId: string, userId: string): Promise<string[]> {
@@ -134,28 +140,20 @@ export class GraphDirectory implements DirectoryPort {
   // -------------------------------------------------------------------------------------
 
   /**
-   * One call under the retry policy: a tenant token, a client-request-id (the same across the
-   * call's attempts, so Graph's logs tie them together), the answer's JSON body.
+   * One request under the retry policy, with the tenant's token and a client-request-id (the
+   * same across the call's attempts, so Graph's logs tie them together).
    */
-  private send(tenantId: string, method: 'GET' | 'POST', path: string, body?: unknown): Promise<unknown> {
+  private call<T>(tenantId: string, path: string, send: (request: GraphRequest) => Promise<T>): Promise<T> {
     const { retry, tokens, log } = this.options;
     const correlationId = randomUUID();
     return withRetries(
-      async (attempt) => {
+      async () => {
         const accessToken = await tokens.getToken(tenantId, GRAPH_SCOPE);
-        const answer = await exchangeJson(log, {
-          service: SERVICE,
-          baseUrl: `${this.baseUrl}/v1.0`,
-          method,
-          path,
-          headers: { Authorization: `Bearer ${accessToken}`, 'client-request-id': correlationId },
-          ...(body !== undefined && { body }),
-          timeoutMs: retry.timeoutMs,
-          correlationId,
-          attempt,
-        });
-        if (!answer.ok) throw graphFailure(answer.status, answer.text, answer.headers);
-        return jsonBody(answer.text);
+        try {
+          return await send(this.client.api(path).header('Authorization', `Bearer ${accessToken}`).header('client-request-id', correlationId));
+        } catch (error) {
+          throw graphFailure(error);
+        }
       },
       retry,
       ({ error, attemptNumber, waitMs }) => log.warn({ tenantId, kind: error.kind, status: error.details.status, attempt: attemptNumber, waitMs }, 'graph call failed; retrying'),
@@ -163,9 +161,9 @@ export class GraphDirectory implements DirectoryPort {
   }
 
   /** A GET whose 404 means "no such thing": undefined. */
-  private async getOptional(tenantId: string, path: string): Promise<unknown> {
+  private async getOptional(tenantId: string, path: string, shape: (request: GraphRequest) => GraphRequest): Promise<unknown> {
     try {
-      return await this.send(tenantId, 'GET', path);
+      return await this.call(tenantId, path, (request) => shape(request).get() as Promise<unknown>);
     } catch (error) {
       if (error instanceof ConnectorError && error.kind === 'not-found') return undefined;
       throw error;
@@ -178,7 +176,7 @@ export class GraphDirectory implements DirectoryPort {
     let path: string | undefined = firstPath;
     while (path) {
       const current: string = path;
-      const page = parse(Page(item), await this.send(tenantId, 'GET', current));
+      const page = parse(Page(item), await this.call(tenantId, current, (request) => request.get() as Promise<unknown>));
       items.push(...page.value);
       path = page['@odata.nextLink'] === undefined ? undefined : this.relative(page['@odata.nextLink']);
     }
@@ -195,17 +193,6 @@ export class GraphDirectory implements DirectoryPort {
 
 function parse<T extends z.ZodTypeAny>(schema: T, value: unknown): z.infer<T> {
   return parseWire(SERVICE, schema, value);
-}
-
-/** A 2xx body: JSON, or nothing (assignLicense's answer is read, but not needed). */
-function jsonBody(text: string): unknown {
-  if (!text) return undefined;
-  try {
-    return JSON.parse(text);
-  } catch {
-    // A proxy's page or a cut-off answer says nothing about the request: try again later.
-    throw new ConnectorError('unavailable', 'graph: Microsoft Graph sent an answer that could not be read', { service: SERVICE });
-  }
 }
 
 function toUser(user: z.infer<typeof UserWire>): DirectoryUser {

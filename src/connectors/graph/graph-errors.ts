@@ -1,35 +1,33 @@
-// Graph error answers → ConnectorError kinds. Graph's error body is
-// { "error": { "code": "...", "message": "..." } }. License assignment failures are all 400
+// Graph failures → ConnectorError kinds. License assignment failures are all 400
 // Request_BadRequest; only the message tells them apart.
+import { GraphError } from '@microsoft/microsoft-graph-client';
 import { ConnectorError } from '../ports.js';
-import { kindForStatus, retryAfterSeconds } from '../outbound.js';
+import { kindForStatus, retryAfterSeconds, transportFailure } from '../outbound.js';
 
 const SERVICE = 'graph';
 
-export function graphFailure(status: number, bodyText: string, headers: Headers): ConnectorError {
-  const { code, message } = errorOf(bodyText);
-  const text = message ?? (bodyText.slice(0, 200) || `HTTP ${status}`);
+export function graphFailure(error: unknown): ConnectorError {
+  if (error instanceof ConnectorError) return error;
+  // A body that is not JSON (a proxy's error page, a cut-off answer) says nothing about the
+  // request: try again later, as for a 5xx, rather than failing it for good.
+  if (error instanceof SyntaxError || (error instanceof GraphError && error.code === 'SyntaxError')) return new ConnectorError('unavailable', 'graph: Microsoft Graph sent an answer that could not be read', { service: SERVICE });
+  if (!(error instanceof GraphError)) return new ConnectorError('invalid-request', `graph: ${error instanceof Error ? error.message : String(error)}`, { service: SERVICE });
+
+  const status = error.statusCode;
+  if (!status || status < 0) {
+    // No HTTP answer: the client wraps fetch's own error (code = its name).
+    return transportFailure(SERVICE, Object.assign(new Error(error.message), { name: error.code ?? 'Error' }));
+  }
+  // A proxy's page in place of Graph's error body leaves the message empty: say what came.
+  const message = error.message || `Microsoft Graph answered HTTP ${status} without an error message`;
   let kind = kindForStatus(status);
-  if (status === 400 && /usage location/i.test(text)) kind = 'usage-location';
-  if (status === 400 && /does not have any available licenses/i.test(text)) kind = 'no-free-seat';
-  const retryAfter = retryAfterSeconds(headers.get('retry-after'));
-  return new ConnectorError(kind, `graph: ${code ?? status}: ${text}`, {
+  if (status === 400 && /usage location/i.test(message)) kind = 'usage-location';
+  if (status === 400 && /does not have any available licenses/i.test(message)) kind = 'no-free-seat';
+  const retryAfter = retryAfterSeconds(error.headers?.get('retry-after'));
+  return new ConnectorError(kind, `graph: ${error.code ?? status}: ${message}`, {
     service: SERVICE,
     status,
-    ...(code ? { code } : {}),
+    ...(error.code ? { code: error.code } : {}),
     ...(retryAfter !== undefined ? { retryAfterSeconds: retryAfter } : {}),
   });
-}
-
-function errorOf(text: string): { code?: string; message?: string } {
-  try {
-    const error = (JSON.parse(text) as { error?: unknown } | null)?.error;
-    if (error && typeof error === 'object') {
-      const { code, message } = error as Record<string, unknown>;
-      return { ...(typeof code === 'string' && code ? { code } : {}), ...(typeof message === 'string' ? { message } : {}) };
-    }
-  } catch {
-    // not JSON (a proxy's error page): the text itself says what happened
-  }
-  return {};
 }
