@@ -1,19 +1,20 @@
 // `npm run bench`: measures Quartermaster on this machine in one run and prints a table
 // (also written to bench-results.json). Everything runs on loopback: an in-memory Azurite and
 // the Partner Center / Graph emulators (each in a process of their own, as the real services
-// are elsewhere), a loopback Bot Connector, the bot, and a bare
-// botbuilder echo bot measured the same way as the yardstick.
+// are elsewhere), a loopback Bot Connector, the bot, and a bare botbuilder echo bot measured
+// the same way as the yardstick.
 //
 //   npm run bench                 all scenarios
 //   BENCH_TURNS=4000 npm run bench  more turns per scenario (default 2000)
 //   npm run bench -- spend        only the spend ingest (≈1,000,000 cost rows, budgets; see bench/spend.ts)
 //
 // Scenarios: (1) `help` turns and request form submissions at 32 concurrent conversations,
-// each next to the echo bot (measured in interleaved slices); (2) 50 concurrent Approve clicks on one request; (3) a fan-out
-// of 10,000 alerts through the outbox (BENCH_FANOUT to change the number).
+// each next to the echo bot (measured in interleaved slices); (2) 50 concurrent Approve
+// clicks on one request; (3) a fan-out of 10,000 alerts through the outbox (BENCH_FANOUT to
+// change the number).
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { ChildProcesses } from '../src/local/child-processes.js';
+import { ChildProcesses, exitOnInterrupt } from '../src/local/child-processes.js';
 import { startAzurite } from '../src/local/azurite.js';
 import { createLogger } from '../src/logger.js';
 import { projectRoot } from '../src/paths.js';
@@ -113,8 +114,8 @@ async function main(): Promise<void> {
       const helpTally = new Tally();
       const submitTally = new Tally();
       const perSlice = Math.ceil(TURNS / ROUNDS);
+      const helpJobs = Array.from({ length: perSlice }, (_, i) => chats[i % CONCURRENCY]!);
       for (let round = 0; round < ROUNDS; round++) {
-        const helpJobs = Array.from({ length: perSlice }, (_, i) => chats[i % CONCURRENCY]!);
         await echoTally.run(helpJobs, CONCURRENCY, helpTurn(echo.url));
         await helpTally.run(helpJobs, CONCURRENCY, helpTurn(bot.qm.url));
         await submitTally.run(chats.slice(round * perSlice, Math.min(TURNS, (round + 1) * perSlice)), CONCURRENCY, submitTurn);
@@ -268,6 +269,7 @@ function report(rows: Row[]): void {
   console.log('Written to bench-results.json');
 }
 
+exitOnInterrupt();
 main().then(
   () => process.exit(0),
   (error: unknown) => {

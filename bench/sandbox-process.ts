@@ -3,14 +3,15 @@
 // their work must not share the bot's event loop or count as Quartermaster's CPU and memory
 // (Azurite runs in its own process for the same reason).
 //
-// Run as a child: reads its settings from stdin (the bench seed's size can be thousands of
-// users), prints the endpoints as one JSON line, then serves until SIGTERM, or until the
-// bench is gone (its IPC channel closes), so that an interrupted bench leaves no emulators.
-import { spawn } from 'node:child_process';
-import { createInterface } from 'node:readline';
+// Run as a child (through ChildProcesses, as local mode runs Azurite: stopped with the bench,
+// and killed if the bench exits without stopping it): takes its settings as its argument (the
+// bench's directory is built from a count, not passed), prints the endpoints as one JSON
+// line, then serves until SIGTERM.
 import { join } from 'node:path';
 import type { SandboxEndpoints } from '../src/connectors/index.js';
 import type { Day } from '../src/domain/spend/periods.js';
+import { ChildProcesses, waitUntilReady } from '../src/local/child-processes.js';
+import { createLogger } from '../src/logger.js';
 import { projectRoot } from '../src/paths.js';
 import { startSandbox, type SandboxOptions } from '../src/sandbox/index.js';
 import { benchSeed } from './bench-seed.js';
@@ -22,42 +23,34 @@ export interface SandboxProcessSettings {
 }
 
 export type SandboxProcess = SandboxEndpoints & { aws: NonNullable<SandboxEndpoints['aws']>; today: Day; stop(): Promise<void> };
+type Endpoints = Omit<SandboxProcess, 'stop'>;
 
 /** Starts this file as a child process and reads the endpoints it prints. */
 export async function startSandboxProcess(settings: SandboxProcessSettings = {}): Promise<SandboxProcess> {
-  const child = spawn(process.execPath, ['--import', 'tsx', '--no-deprecation', join(projectRoot, 'bench', 'sandbox-process.ts')], { cwd: projectRoot, stdio: ['pipe', 'pipe', 'pipe', 'ipc'] });
-  // Pipes asked for above: present (the types lose them with the 'ipc' entry).
-  const [stdin, stdout, stderr] = [child.stdin!, child.stdout!, child.stderr!];
-  let errors = '';
-  stderr.on('data', (chunk: Buffer) => void (errors += chunk.toString()));
-  // The channel only tells the child when the bench is gone; it must not keep the bench alive.
-  child.channel?.unref();
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  stdin.end(JSON.stringify(settings));
-  const line = await new Promise<string>((resolve, reject) => {
-    const lines = createInterface({ input: stdout });
-    lines.once('line', (text) => resolve(text));
-    child.once('exit', (code) => reject(new Error(`the bench sandbox stopped (${String(code)}): ${errors.slice(-500)}`)));
-  });
-  return {
-    ...(JSON.parse(line) as Omit<SandboxProcess, 'stop'>),
-    async stop() {
-      child.kill('SIGTERM');
-      await exited;
-    },
-  };
+  const children = new ChildProcesses(createLogger('silent'));
+  const child = children.start('bench sandbox', process.execPath, ['--import', 'tsx', '--no-deprecation', join(projectRoot, 'bench', 'sandbox-process.ts'), JSON.stringify(settings)], { cwd: projectRoot });
+  let endpoints: Endpoints | undefined;
+  try {
+    await waitUntilReady(child, async () => Boolean((endpoints = endpointsIn(child.output()))), 60_000);
+  } catch (error) {
+    await children.stopAll();
+    throw error;
+  }
+  return { ...endpoints!, stop: () => children.stopAll() };
+}
+
+function endpointsIn(output: string): Endpoints | undefined {
+  const line = output.split('\n').find((text) => text.startsWith('{"urls"'));
+  return line ? (JSON.parse(line) as Endpoints) : undefined;
 }
 
 async function serve(): Promise<void> {
-  let input = '';
-  for await (const chunk of process.stdin) input += String(chunk);
-  const settings = JSON.parse(input || '{}') as SandboxProcessSettings;
+  const settings = JSON.parse(process.argv[2] ?? '{}') as SandboxProcessSettings;
   const sandbox = await startSandbox({ ...settings.options, ...(settings.benchUsers !== undefined && { seed: benchSeed(settings.benchUsers) }) });
   const stop = () => void sandbox.stop().then(() => process.exit(0));
   process.once('SIGTERM', stop);
   process.once('SIGINT', stop);
-  process.once('disconnect', stop);
-  const endpoints: Omit<SandboxProcess, 'stop'> = {
+  const endpoints: Endpoints = {
     urls: sandbox.urls,
     app: sandbox.app,
     partnerTenantId: sandbox.partnerTenantId,

@@ -23,6 +23,7 @@ import { budgetStatus, evaluateBudget, rowInScope, validateBudget, type Budget }
 import { forecastPeriod } from '../src/domain/spend/forecast.js';
 import { parseAmount } from '../src/domain/money.js';
 import { addDays, firstIncompleteDay, periodContaining, type Day } from '../src/domain/spend/periods.js';
+import { exitOnInterrupt } from '../src/local/child-processes.js';
 import { createLogger } from '../src/logger.js';
 import { AWS_ACCOUNTS, AWS_SYNTHETIC_KEY, AZURE_SUBSCRIPTIONS, DEMO_TENANT_ID } from '../src/sandbox/index.js';
 import { CostRowStore, MAX_TRANSACTION_ACTIONS, toCostEntity, type KeyedCostEntity } from '../src/storage/cost-rows.js';
@@ -272,6 +273,7 @@ const round = (n: number, digits: number) => Number(n.toFixed(digits));
 // Run by bench/spend.ts: storage from the environment, the result as the last stdout line.
 if (process.argv[1]?.endsWith('spend-ingest.ts')) {
   const connectionString = process.env.BENCH_STORAGE_CONNECTION_STRING ?? '';
+  exitOnInterrupt();
   spendScenario({ kind: 'connection-string', connectionString }).then(
     (row) => {
       process.stdout.write(`${JSON.stringify(row)}\n`);

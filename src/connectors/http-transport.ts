@@ -13,8 +13,6 @@ export interface HttpRequest {
   body?: string | Uint8Array;
   /** The whole exchange's deadline: past it the call is dropped and rejects with a TimeoutError. */
   timeoutMs?: number;
-  /** Aborts the call (the reason is what it rejects with). */
-  signal?: AbortSignal;
 }
 
 /** An HTTP answer, any status: what the connectors read of it. */
@@ -32,20 +30,18 @@ const agents = { 'http:': new http.Agent({ keepAlive: true }), 'https:': new htt
 
 /**
  * Sends one request and reads the whole answer. Rejects only when no HTTP answer came
- * (refused, reset, aborted): any status is an answer, as with fetch.
+ * (refused, reset, past its deadline): any status is an answer, as with fetch.
  */
 export function sendHttp(url: string, init: HttpRequest = {}): Promise<HttpAnswer> {
   const target = new URL(url);
   const scheme = target.protocol === 'https:' ? https : target.protocol === 'http:' ? http : undefined;
   if (!scheme) return Promise.reject(new TypeError(`unsupported URL scheme: ${target.protocol}`));
   return new Promise<HttpAnswer>((resolve, reject) => {
-    // An aborted request errors with an AbortError wrapping the signal's reason: reject with
-    // the reason itself, as fetch does.
     const fail = (error: Error) => {
       clearTimeout(deadline);
-      reject(init.signal?.aborted ? init.signal.reason : error);
+      reject(error);
     };
-    const options = { method: (init.method ?? 'GET').toUpperCase(), headers: init.headers ?? {}, agent: agents[target.protocol as 'http:' | 'https:'], ...(init.signal && { signal: init.signal }) };
+    const options = { method: (init.method ?? 'GET').toUpperCase(), headers: init.headers ?? {}, agent: agents[target.protocol as 'http:' | 'https:'] };
     const request = scheme.request(target, options, (answer) => {
       const chunks: Buffer[] = [];
       answer.on('data', (chunk: Buffer) => chunks.push(chunk));

@@ -79,3 +79,12 @@ export async function waitUntilReady(child: Child, probe: () => Promise<boolean>
   }
   throw new Error(`${child.name} did not answer within ${Math.round(timeoutMs / 1000)} s:\n${child.output() || '(no output)'}`);
 }
+
+/**
+ * For scripts with no shutdown of their own (the bench): Ctrl-C or SIGTERM exits through
+ * 'exit', where every ChildProcesses kills its children (they are detached, so the terminal's
+ * signal never reaches them).
+ */
+export function exitOnInterrupt(): void {
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => process.exit(130));
+}

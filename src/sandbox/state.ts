@@ -197,7 +197,6 @@ export class SandboxState {
     return [...tenant.users.values()].find((u) => u.userPrincipalName.toLowerCase() === upn);
   }
 
-  /** Graph's subscribedSkus for a tenant: every license it has subscriptions for or users hold. */
   /** Replaces the licenses a user holds. */
   setLicenses(tenantId: string, userId: string, skuIds: readonly string[]): void {
     const user = this.findUser(tenantId, userId);
@@ -217,6 +216,7 @@ export class SandboxState {
     return used;
   }
 
+  /** Graph's subscribedSkus for a tenant: every license it has subscriptions for or users hold. */
   subscribedSkus(tenantId: string): SubscribedSkuState[] {
     const tenant = this.tenants.get(tenantId);
     if (!tenant) return [];

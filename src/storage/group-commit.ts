@@ -3,11 +3,11 @@
 // partition goes at the end of the current event-loop turn, with every write to that
 // partition made in the same turn (a burst of answers read in one turn all reach their
 // writes in it); nothing waits longer than that and one round trip more. Under load, one
-// call (and one billed transaction) carries many writers' rows. Each writer's promise settles only when
-// its own rows are stored or refused: nothing is acknowledged before it is written. When
-// the service refuses the shared transaction (one writer's ETag, an existing row, two
-// writers touching one row), each writer's rows go again alone, so that each hears its
-// own answer, exactly as if it had never shared.
+// call (and one billed transaction) carries many writers' rows. Each writer's promise
+// settles only when its own rows are stored or refused: nothing is acknowledged before it
+// is written. When the service refuses the shared transaction (one writer's ETag, an
+// existing row, two writers touching one row), each writer's rows go again alone, so that
+// each hears its own answer, exactly as if it had never shared.
 import { isStorageUnavailable } from './errors.js';
 
 /** What the service takes in one write; the default is a table transaction's (100 actions, 4 MiB, kept well below). */
@@ -27,7 +27,7 @@ interface Waiting<A, R> {
 }
 
 export class GroupCommit<A, R> {
-  /** Per partition: the writes waiting for the one in flight (present while one is in flight). */
+  /** Per partition: the writes waiting to be sent (present from a partition's first write until its queue is drained). */
   private readonly partitions = new Map<string, Waiting<A, R>[]>();
 
   constructor(

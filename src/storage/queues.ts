@@ -1,8 +1,9 @@
 // Durable work queues on Azure Queue storage (Azurite locally). Messages are small JSON
 // jobs; a message becomes visible again if its worker dies, so nothing acknowledged is
 // lost, and handlers are written to be safe when a message is processed twice.
-// A queue opened with `groupSends` group-commits its sends (group-commit.ts): jobs sent
-// while a send is in flight travel together in the next message (one call for many turns).
+// A queue opened with `groupSends` group-commits its sends (group-commit.ts): jobs sent in
+// the same event-loop turn, or while a send is in flight, travel together in one message
+// (one call for many turns).
 // Such a message carries its jobs as { "qmJobs": [...] }; every other message is one job.
 import { QueueClient, QueueServiceClient, type StoragePipelineOptions } from '@azure/storage-queue';
 import { DefaultAzureCredential } from '@azure/identity';

@@ -71,14 +71,11 @@ describe('sendHttp', () => {
     await expect(sendHttp('ftp://127.0.0.1/x')).rejects.toThrow(/unsupported URL scheme: ftp:/);
   });
 
-  it('rejects with a TimeoutError past its deadline, and with the abort reason when its signal fires', async () => {
+  it('rejects with a TimeoutError past its deadline', async () => {
     const started = performance.now();
     const late = await sendHttp(`${base}/slow`, { timeoutMs: 100 }).catch((e: unknown) => e);
     expect(late).toMatchObject({ name: 'TimeoutError', message: 'no answer within 100 ms' });
     expect(performance.now() - started).toBeLessThan(1_500);
-    const controller = new AbortController();
-    setTimeout(() => controller.abort(new Error('user left')), 50);
-    expect(await sendHttp(`${base}/slow`, { signal: controller.signal }).catch((e: unknown) => e)).toMatchObject({ message: 'user left' });
   });
 
   it('a deadline does not outlive a call that answered in time', async () => {

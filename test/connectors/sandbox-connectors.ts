@@ -26,8 +26,8 @@ export function sandboxPerTest(options: SandboxOptions = {}): SandboxFixture {
   const realFetch = globalThis.fetch;
   let sockets: SocketGuard | undefined;
   beforeEach(async () => {
-    // msal uses the global fetch; the REST connectors use undici's request() (both guarded:
-    // fetch here with the URL, every TCP connection by the socket guard).
+    // msal uses the global fetch; the REST connectors use node:http (http-transport.ts). Both
+    // are guarded: fetch here with the URL, every TCP connection by the socket guard.
     fixture.offLoopback = [];
     sockets = guardSockets();
     globalThis.fetch = (input, init) => {

@@ -99,7 +99,17 @@ describe.skipIf(skipBrowserTests)('License approval across two Agents Playground
     expect(await submit.isVisible()).toBe(true);
     await alex.shot('2-alex-form');
 
-    // Someone the directory does not know first (only the bot can tell): the form comes back
+    // Microsoft 365 unreachable first: the reason under the card, nothing stored. (The
+    // Playground then empties the card's inputs; the steps below fill them again.)
+    await justification.fill('Network diagrams for the store refit');
+    harness!.sandbox.faults.graph.failNext({ status: 503, times: 100 });
+    await submit.click();
+    await expect.poll(() => alex.page.getByText("I can't reach Microsoft 365 right now. Please try again in a few minutes.").count(), { timeout: UI_TIMEOUT }).toBe(1);
+    expect(await harness!.qm.requests.byRequester(DEMO_TENANT_ID, DEMO_USERS.alex.id)).toEqual([]);
+    await alex.shot('2a-alex-graph-down');
+    harness!.sandbox.faults.graph.reset();
+
+    // Someone the directory does not know next (only the bot can tell): the form comes back
     // with the reason beside the field, and nothing is stored.
     await justification.fill('Network diagrams for the store refit');
     await forWhom.fill('nobody@example.com');

@@ -15,7 +15,7 @@ export function graphFailure(error: unknown): ConnectorError {
 
   const status = error.statusCode;
   if (!status || status < 0) {
-    // No HTTP answer: the client wraps fetch's own error (code = its name).
+    // No HTTP answer: the client wraps the transport's error (code = its name, e.g. TimeoutError).
     return transportFailure(SERVICE, Object.assign(new Error(error.message), { name: error.code ?? 'Error' }));
   }
   // A proxy's page in place of Graph's error body leaves the message empty: say what came.
