@@ -6,7 +6,12 @@ import type { TestUser } from '../test/harness/bot-harness.js';
 
 /** The i-th bench colleague (managed by Adele) as the chat sees them. */
 export function benchUsers(count: number): TestUser[] {
-  return Array.from({ length: count }, (_, i) => ({ id: `29:bench-${i}`, name: `Bench User ${i}`, aadObjectId: benchUserId(i), tenantId: DEMO_TENANT_ID }));
+  return Array.from({ length: count }, (_, i) => ({
+    id: `29:bench-${i}`,
+    name: `Bench User ${i}`,
+    aadObjectId: benchUserId(i),
+    tenantId: DEMO_TENANT_ID,
+  }));
 }
 
 /** The demo seed with `count` bench colleagues in the demo tenant's directory. */
@@ -14,7 +19,14 @@ export function benchSeed(count: number): SandboxSeed {
   const seed = demoSeed();
   const tenant = seed.tenants.find((t) => t.id === DEMO_TENANT_ID)!;
   for (let i = 0; i < count; i++) {
-    tenant.users.push({ id: benchUserId(i), displayName: `Bench User ${i}`, userPrincipalName: `bench${i}@example.com`, usageLocation: 'US', managerId: DEMO_USERS.adele.id, licenses: [] });
+    tenant.users.push({
+      id: benchUserId(i),
+      displayName: `Bench User ${i}`,
+      userPrincipalName: `bench${i}@example.com`,
+      usageLocation: 'US',
+      managerId: DEMO_USERS.adele.id,
+      licenses: [],
+    });
   }
   return seed;
 }

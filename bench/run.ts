@@ -47,7 +47,11 @@ async function post(url: string, activity: unknown): Promise<number> {
 
 /** One activity to a bot's /api/messages: its HTTP status and body. */
 async function exchange(url: string, activity: unknown): Promise<{ status: number; body: string }> {
-  const response = await fetch(`${url}/api/messages`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(activity) });
+  const response = await fetch(`${url}/api/messages`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(activity),
+  });
   return { status: response.status, body: await response.text() };
 }
 
@@ -89,23 +93,36 @@ async function main(): Promise<void> {
       const chats = users.map((user) => bot.personalChat(user));
       // Warm-up: every conversation installed once (reference saved), JIT and caches warm. A
       // request form is always submitted in a chat that already talked to the bot (it showed the form).
-      await runLoad(chats, CONCURRENCY, async (chat) => (await post(bot.qm.url, chat.activity({ type: 'conversationUpdate', membersAdded: [{ id: '28:quartermaster-test-bot' }] }))) === 200);
+      await runLoad(
+        chats,
+        CONCURRENCY,
+        async (chat) =>
+          (await post(bot.qm.url, chat.activity({ type: 'conversationUpdate', membersAdded: [{ id: '28:quartermaster-test-bot' }] }))) ===
+          200,
+      );
       // The echo bot and `help` get the same warm-up (a cold yardstick would flatter the ratios).
       const warmUp = Array.from({ length: Math.min(TURNS, 1000) }, (_, i) => chats[i % CONCURRENCY]!);
-      for (const url of [echo.url, bot.qm.url]) await runLoad(warmUp, CONCURRENCY, async (chat) => (await post(url, chat.activity({ type: 'message', text: 'help' }))) === 200);
+      for (const url of [echo.url, bot.qm.url])
+        await runLoad(warmUp, CONCURRENCY, async (chat) => (await post(url, chat.activity({ type: 'message', text: 'help' }))) === 200);
 
       // Each submission is a new person asking for Power BI Pro (a free seat, under the
       // auto-approve threshold): directory, open-request check, seats, policy, store, audit, queue.
       const form = { productOfferId: DEMO_OFFERS.powerBiPro.offerId, quantity: '1', forWhom: '', justification: 'Reports for the team' };
       let approved = 0;
       const submitTurn = async (chat: TestConversation) => {
-        const activity = chat.activity({ type: 'invoke', name: 'adaptiveCard/action', replyToId: 'form', value: { action: { type: 'Action.Execute', verb: 'submitRequest', data: form }, trigger: 'manual' } });
+        const activity = chat.activity({
+          type: 'invoke',
+          name: 'adaptiveCard/action',
+          replyToId: 'form',
+          value: { action: { type: 'Action.Execute', verb: 'submitRequest', data: form }, trigger: 'manual' },
+        });
         const { status, body } = await exchange(bot.qm.url, activity);
         const ok = status === 200 && body.includes('Approved automatically');
         if (ok) approved++;
         return ok;
       };
-      const helpTurn = (url: string) => async (chat: TestConversation) => (await post(url, chat.activity({ type: 'message', text: 'help' }))) === 200;
+      const helpTurn = (url: string) => async (chat: TestConversation) =>
+        (await post(url, chat.activity({ type: 'message', text: 'help' }))) === 200;
 
       // Interleaved slices (echo, help, submit; echo, help, submit; …): the yardstick and
       // Quartermaster are measured at the same times, so a shared host's swings (±15% between
@@ -121,8 +138,21 @@ async function main(): Promise<void> {
         await submitTally.run(chats.slice(round * perSlice, Math.min(TURNS, (round + 1) * perSlice)), CONCURRENCY, submitTurn);
       }
       const [echoFigures, help, submit] = [echoTally.figures(), helpTally.figures(), submitTally.figures()];
-      rows.push({ scenario: `help, ${CONCURRENCY} conversations`, figures: help, echo: echoFigures, ratio: help.turnsPerSecond / echoFigures.turnsPerSecond, goal: '≥ 0.85' });
-      rows.push({ scenario: `request submit, ${CONCURRENCY} conversations`, figures: submit, echo: echoFigures, ratio: submit.turnsPerSecond / echoFigures.turnsPerSecond, goal: '≥ 0.4', notes: `${approved} requests stored and approved by policy` });
+      rows.push({
+        scenario: `help, ${CONCURRENCY} conversations`,
+        figures: help,
+        echo: echoFigures,
+        ratio: help.turnsPerSecond / echoFigures.turnsPerSecond,
+        goal: '≥ 0.85',
+      });
+      rows.push({
+        scenario: `request submit, ${CONCURRENCY} conversations`,
+        figures: submit,
+        echo: echoFigures,
+        ratio: submit.turnsPerSecond / echoFigures.turnsPerSecond,
+        goal: '≥ 0.4',
+        notes: `${approved} requests stored and approved by policy`,
+      });
 
       rows.push(await approvalContention(storage, sandbox, connector));
     }
@@ -148,18 +178,41 @@ async function spendOnly(): Promise<void> {
 }
 
 /** 50 approvers' clients send Approve for the same request at once: one decision, one purchase. */
-async function approvalContention(storage: { kind: 'connection-string'; connectionString: string }, sandbox: SandboxProcess, connector: LoopbackConnector): Promise<Row> {
+async function approvalContention(
+  storage: { kind: 'connection-string'; connectionString: string },
+  sandbox: SandboxProcess,
+  connector: LoopbackConnector,
+): Promise<Row> {
   // Its own instance, with the fulfilment worker on, so the purchase happens too.
-  const bot = await BotHarness.start({ storage, logLevel: 'silent', policy: { currency: 'USD', autoApproveBelow: '50', secondStageAbove: '10000', approverGroupId: DEMO_GROUPS.licenseApprovers } }, { remoteSandbox: sandbox, connector });
+  const bot = await BotHarness.start(
+    {
+      storage,
+      logLevel: 'silent',
+      policy: { currency: 'USD', autoApproveBelow: '50', secondStageAbove: '10000', approverGroupId: DEMO_GROUPS.licenseApprovers },
+    },
+    { remoteSandbox: sandbox, connector },
+  );
   try {
     // Seats as Partner Center reports them (the sandbox's state is in its own process).
     const { commerce } = createConnectors({ mode: 'sandbox', sandbox }, createLogger('silent'));
     const visioSeats = async () => (await commerce.getSubscription(DEMO_TENANT_ID, DEMO_SUBSCRIPTIONS.visioPlan2)).quantity;
-    const requester: TestUser = { id: '29:bench-isaiah', name: DEMO_USERS.isaiah.displayName, aadObjectId: DEMO_USERS.isaiah.id, tenantId: DEMO_TENANT_ID };
-    const adele: TestUser = { id: '29:bench-adele', name: DEMO_USERS.adele.displayName, aadObjectId: DEMO_USERS.adele.id, tenantId: DEMO_TENANT_ID };
+    const requester: TestUser = {
+      id: '29:bench-isaiah',
+      name: DEMO_USERS.isaiah.displayName,
+      aadObjectId: DEMO_USERS.isaiah.id,
+      tenantId: DEMO_TENANT_ID,
+    };
+    const adele: TestUser = {
+      id: '29:bench-adele',
+      name: DEMO_USERS.adele.displayName,
+      aadObjectId: DEMO_USERS.adele.id,
+      tenantId: DEMO_TENANT_ID,
+    };
     await bot.personalChat(adele).install();
     const seatsBefore = await visioSeats();
-    const submitted = await bot.personalChat(requester).click('submitRequest', { productOfferId: DEMO_OFFERS.visioPlan2.offerId, quantity: '1', forWhom: '', justification: 'Diagrams' });
+    const submitted = await bot
+      .personalChat(requester)
+      .click('submitRequest', { productOfferId: DEMO_OFFERS.visioPlan2.offerId, quantity: '1', forWhom: '', justification: 'Diagrams' });
     const requestId = /REQ-[0-9A-F]{8}/.exec(JSON.stringify(submitted.body))?.[0];
     if (!requestId) throw new Error('bench: the Visio request was not submitted');
     const latencies: number[] = [];
@@ -184,7 +237,14 @@ async function approvalContention(storage: { kind: 'connection-string'; connecti
     const seatsBought = (await visioSeats()) - seatsBefore;
     return {
       scenario: `${APPROVERS_CLICKING} concurrent Approve clicks`,
-      figures: { turns: APPROVERS_CLICKING, seconds, turnsPerSecond: APPROVERS_CLICKING / seconds, p50Ms: percentile(latencies, 50), p99Ms: percentile(latencies, 99), errors: statuses.filter((s) => s !== 200).length },
+      figures: {
+        turns: APPROVERS_CLICKING,
+        seconds,
+        turnsPerSecond: APPROVERS_CLICKING / seconds,
+        p50Ms: percentile(latencies, 50),
+        p99Ms: percentile(latencies, 99),
+        errors: statuses.filter((s) => s !== 200).length,
+      },
       goal: '1 decision, 1 seat bought',
       notes: `${decisions} decision${decisions === 1 ? '' : 's'}, ${seatsBought} seat${seatsBought === 1 ? '' : 's'} bought, request ${request?.status ?? 'missing'}`,
     };
@@ -209,16 +269,41 @@ async function fanOut(storage: { kind: 'connection-string'; connectionString: st
   const store = new TableStore(storage, prefix);
   await store.ensureTables();
   const conversations = new ConversationReferences(store);
-  const delivery = createDelivery({ store, storage, tablePrefix: prefix, adapter: createAdapter({ appType: 'SingleTenant' }), botAppId: '', conversations, instanceName: 'bench', log, idlePollMs: 20, loops: Number(process.env.BENCH_LOOPS ?? 4) });
+  const delivery = createDelivery({
+    store,
+    storage,
+    tablePrefix: prefix,
+    adapter: createAdapter({ appType: 'SingleTenant' }),
+    botAppId: '',
+    conversations,
+    instanceName: 'bench',
+    log,
+    idlePollMs: 20,
+    loops: Number(process.env.BENCH_LOOPS ?? 4),
+  });
   try {
     const tenantOf = (i: number) => `be0c7e00-0000-4000-8000-${String(i % TENANTS).padStart(12, '0')}`;
     const jobs = Array.from({ length: MESSAGES }, (_, i) => ({ tenantId: tenantOf(i), conversationId: `a:fan-${i}` }));
     await runLoad(jobs, 64, async ({ tenantId, conversationId }) => {
-      await conversations.save(tenantId, { channelId: 'msteams', serviceUrl: connector.url, conversation: { id: conversationId, conversationType: 'personal', tenantId, isGroup: false, name: '' }, bot: { id: '28:bot', name: 'Quartermaster' }, user: { id: `29:${conversationId}`, name: 'Someone' } });
+      await conversations.save(tenantId, {
+        channelId: 'msteams',
+        serviceUrl: connector.url,
+        conversation: { id: conversationId, conversationType: 'personal', tenantId, isGroup: false, name: '' },
+        bot: { id: '28:bot', name: 'Quartermaster' },
+        user: { id: `29:${conversationId}`, name: 'Someone' },
+      });
       return true;
     });
     // An alert to everyone is one fan-out: batches of up to 100 per tenant on the queue.
-    await delivery.engine.enqueueMany(jobs.map(({ tenantId, conversationId }) => ({ kind: 'text' as const, key: `budget-alert:${conversationId}`, tenantId, conversationId, text: 'Budget "Azure production" passed 80 % of 10,000.00 USD this month.' })));
+    await delivery.engine.enqueueMany(
+      jobs.map(({ tenantId, conversationId }) => ({
+        kind: 'text' as const,
+        key: `budget-alert:${conversationId}`,
+        tenantId,
+        conversationId,
+        text: 'Budget "Azure production" passed 80 % of 10,000.00 USD this month.',
+      })),
+    );
     const started = performance.now();
     delivery.worker.start();
     // The bench stops waiting after BENCH_FANOUT_WAIT_S (default 180 s) and reports what had not arrived.
@@ -265,7 +350,10 @@ function report(rows: Row[]): void {
   const peakRssMb = process.resourceUsage().maxRSS / 1024;
   console.log(`Peak RSS of this process (bots, load generator, loopback connector): ${fixed(peakRssMb, 0)} MB`);
   const file = join(projectRoot, 'bench-results.json');
-  writeFileSync(file, `${JSON.stringify({ at: new Date().toISOString(), node: process.version, concurrency: CONCURRENCY, turns: TURNS, peakRssMb: Math.round(peakRssMb), rows }, null, 2)}\n`);
+  writeFileSync(
+    file,
+    `${JSON.stringify({ at: new Date().toISOString(), node: process.version, concurrency: CONCURRENCY, turns: TURNS, peakRssMb: Math.round(peakRssMb), rows }, null, 2)}\n`,
+  );
   console.log('Written to bench-results.json');
 }
 

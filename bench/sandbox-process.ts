@@ -28,7 +28,12 @@ type Endpoints = Omit<SandboxProcess, 'stop'>;
 /** Starts this file as a child process and reads the endpoints it prints. */
 export async function startSandboxProcess(settings: SandboxProcessSettings = {}): Promise<SandboxProcess> {
   const children = new ChildProcesses(createLogger('silent'));
-  const child = children.start('bench sandbox', process.execPath, ['--import', 'tsx', '--no-deprecation', join(projectRoot, 'bench', 'sandbox-process.ts'), JSON.stringify(settings)], { cwd: projectRoot });
+  const child = children.start(
+    'bench sandbox',
+    process.execPath,
+    ['--import', 'tsx', '--no-deprecation', join(projectRoot, 'bench', 'sandbox-process.ts'), JSON.stringify(settings)],
+    { cwd: projectRoot },
+  );
   let endpoints: Endpoints | undefined;
   try {
     await waitUntilReady(child, async () => Boolean((endpoints = endpointsIn(child.output()))), 60_000);
@@ -46,7 +51,10 @@ function endpointsIn(output: string): Endpoints | undefined {
 
 async function serve(): Promise<void> {
   const settings = JSON.parse(process.argv[2] ?? '{}') as SandboxProcessSettings;
-  const sandbox = await startSandbox({ ...settings.options, ...(settings.benchUsers !== undefined && { seed: benchSeed(settings.benchUsers) }) });
+  const sandbox = await startSandbox({
+    ...settings.options,
+    ...(settings.benchUsers !== undefined && { seed: benchSeed(settings.benchUsers) }),
+  });
   const stop = () => void sandbox.stop().then(() => process.exit(0));
   process.once('SIGTERM', stop);
   process.once('SIGINT', stop);

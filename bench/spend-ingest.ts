@@ -53,7 +53,10 @@ function benchBudgets(): Budget[] {
     { id: 'aws', scope: { provider: 'AWS' as const } },
     { id: 'azure-synthetic', scope: { provider: 'Microsoft' as const, subAccountId: AZURE_SUBSCRIPTIONS.synthetic } },
     { id: 'aws-synthetic', scope: { provider: 'AWS' as const, subAccountId: AWS_ACCOUNTS.synthetic } },
-    ...Array.from({ length: 5 }, (_, i) => ({ id: `aws-service-${i}`, scope: { provider: 'AWS' as const, serviceName: `Synthetic Service ${String(i + 1).padStart(5, '0')}` } })),
+    ...Array.from({ length: 5 }, (_, i) => ({
+      id: `aws-service-${i}`,
+      scope: { provider: 'AWS' as const, serviceName: `Synthetic Service ${String(i + 1).padStart(5, '0')}` },
+    })),
     ...Array.from({ length: 5 }, (_, i) => ({ id: `azure-service-${i}`, scope: { serviceName: `Synthetic service ${i * 7}` } })),
   ];
   return inputs.map(({ id, scope }) => {
@@ -89,7 +92,10 @@ class BudgetFold {
   evaluate(now: Date) {
     return this.budgets.map((budget) => {
       const period = periodContaining(budget.period, now.toISOString().slice(0, 10));
-      return evaluateBudget(budget, forecastPeriod(period, this.daily.get(budget.id)!, budget.amount.currency, firstIncompleteDay(now, this.estimated)));
+      return evaluateBudget(
+        budget,
+        forecastPeriod(period, this.daily.get(budget.id)!, budget.amount.currency, firstIncompleteDay(now, this.estimated)),
+      );
     });
   }
 }
@@ -120,7 +126,12 @@ class BatchPlanner {
 export async function spendScenario(storage: { kind: 'connection-string'; connectionString: string }): Promise<SpendRow> {
   const log = createLogger('silent');
   // The synthetic Azure scope answers AZURE_PAGES × AZURE_PAGE_ROWS rows to a one-month query.
-  const sandbox = await startSandboxProcess({ options: { costManagement: { pageSize: AZURE_PAGE_ROWS, syntheticRows: AZURE_PAGES * AZURE_PAGE_ROWS }, aws: { syntheticServicesPerDay: AWS_SERVICES_PER_DAY } } });
+  const sandbox = await startSandboxProcess({
+    options: {
+      costManagement: { pageSize: AZURE_PAGE_ROWS, syntheticRows: AZURE_PAGES * AZURE_PAGE_ROWS },
+      aws: { syntheticServicesPerDay: AWS_SERVICES_PER_DAY },
+    },
+  });
   try {
     const connectors = createConnectors({ mode: 'sandbox', sandbox }, log);
     const azure = connectors.azureCost!;
@@ -154,14 +165,28 @@ export async function spendScenario(storage: { kind: 'connection-string'; connec
     };
 
     const azureScope = `subscriptions/${AZURE_SUBSCRIPTIONS.synthetic}`;
-    await consume(azure.dailyCost({ tenantId: DEMO_TENANT_ID, scope: azureScope }, { from: month.start, to: addDays(month.end, -1) }), (page) => {
-      pages.azure++;
-      const normalized = normalizeAzureQuery(page, { billingAccountId: AZURE_SUBSCRIPTIONS.synthetic, subAccountId: AZURE_SUBSCRIPTIONS.synthetic, costType: 'ActualCost' });
-      rows += normalized.length;
-      planner.add(normalized, `azure:${azureScope}`);
-      fold.add(normalized);
-    });
-    const awsAccount = { accountId: AWS_ACCOUNTS.synthetic, credentials: { kind: 'access-key' as const, accessKeyId: AWS_SYNTHETIC_KEY.accessKeyId, secretAccessKey: AWS_SYNTHETIC_KEY.secretAccessKey } };
+    await consume(
+      azure.dailyCost({ tenantId: DEMO_TENANT_ID, scope: azureScope }, { from: month.start, to: addDays(month.end, -1) }),
+      (page) => {
+        pages.azure++;
+        const normalized = normalizeAzureQuery(page, {
+          billingAccountId: AZURE_SUBSCRIPTIONS.synthetic,
+          subAccountId: AZURE_SUBSCRIPTIONS.synthetic,
+          costType: 'ActualCost',
+        });
+        rows += normalized.length;
+        planner.add(normalized, `azure:${azureScope}`);
+        fold.add(normalized);
+      },
+    );
+    const awsAccount = {
+      accountId: AWS_ACCOUNTS.synthetic,
+      credentials: {
+        kind: 'access-key' as const,
+        accessKeyId: AWS_SYNTHETIC_KEY.accessKeyId,
+        secretAccessKey: AWS_SYNTHETIC_KEY.secretAccessKey,
+      },
+    };
     await consume(aws.dailyCost(awsAccount, { start: month.start, endExclusive: month.end }), (page) => {
       pages.aws++;
       const normalized = normalizeAwsPage(page, { billingAccountId: AWS_ACCOUNTS.synthetic, subAccountId: AWS_ACCOUNTS.synthetic }).rows;
@@ -181,9 +206,15 @@ export async function spendScenario(storage: { kind: 'connection-string'; connec
     // Cross-check the streamed fold against the domain's whole-chain function on one small budget.
     const check = evaluations.find((e) => e.budget.id === 'aws-service-0')!;
     const awsOnly: FocusCostRow[] = [];
-    for await (const page of aws.dailyCost(awsAccount, { start: month.start, endExclusive: month.end })) awsOnly.push(...normalizeAwsPage(page, { billingAccountId: AWS_ACCOUNTS.synthetic, subAccountId: AWS_ACCOUNTS.synthetic }).rows.filter((r) => r.ServiceName === 'Synthetic Service 00001'));
+    for await (const page of aws.dailyCost(awsAccount, { start: month.start, endExclusive: month.end }))
+      awsOnly.push(
+        ...normalizeAwsPage(page, { billingAccountId: AWS_ACCOUNTS.synthetic, subAccountId: AWS_ACCOUNTS.synthetic }).rows.filter(
+          (r) => r.ServiceName === 'Synthetic Service 00001',
+        ),
+      );
     const direct = budgetStatus(check.budget, awsOnly, now);
-    if (direct.actual.amount !== check.actual.amount) throw new Error(`bench: streamed budget ${check.actual.amount} ≠ direct ${direct.actual.amount}`);
+    if (direct.actual.amount !== check.actual.amount)
+      throw new Error(`bench: streamed budget ${check.actual.amount} ≠ direct ${direct.actual.amount}`);
 
     // Store rate on a sample, through the real repository: the first rows of the Azure month
     // spread over accounts of STORE_ROWS_PER_ACCOUNT rows each, the size of a real month
@@ -193,15 +224,29 @@ export async function spendScenario(storage: { kind: 'connection-string'; connec
     await store.ensureTables();
     const costRows = new CostRowStore(store);
     const sample: FocusCostRow[] = [];
-    for await (const page of azure.dailyCost({ tenantId: DEMO_TENANT_ID, scope: azureScope }, { from: month.start, to: addDays(month.end, -1) })) {
-      sample.push(...normalizeAzureQuery(page, { billingAccountId: AZURE_SUBSCRIPTIONS.synthetic, subAccountId: AZURE_SUBSCRIPTIONS.synthetic, costType: 'ActualCost' }));
+    for await (const page of azure.dailyCost(
+      { tenantId: DEMO_TENANT_ID, scope: azureScope },
+      { from: month.start, to: addDays(month.end, -1) },
+    )) {
+      sample.push(
+        ...normalizeAzureQuery(page, {
+          billingAccountId: AZURE_SUBSCRIPTIONS.synthetic,
+          subAccountId: AZURE_SUBSCRIPTIONS.synthetic,
+          costType: 'ActualCost',
+        }),
+      );
       if (sample.length >= STORE_SAMPLE_ROWS) break;
     }
     sample.length = Math.min(sample.length, STORE_SAMPLE_ROWS);
     const accounts = Array.from({ length: Math.ceil(sample.length / STORE_ROWS_PER_ACCOUNT) }, (_, i) => {
       const id = `synthetic-account-${i}`;
-      const rowsOf = sample.slice(i * STORE_ROWS_PER_ACCOUNT, (i + 1) * STORE_ROWS_PER_ACCOUNT).map((r) => ({ ...r, BillingAccountId: id, SubAccountId: id }));
-      return { owner: { connectionId: `azure:subscriptions/${id}`, provider: 'Microsoft' as const, billingAccountId: id, subAccountId: id }, rows: rowsOf };
+      const rowsOf = sample
+        .slice(i * STORE_ROWS_PER_ACCOUNT, (i + 1) * STORE_ROWS_PER_ACCOUNT)
+        .map((r) => ({ ...r, BillingAccountId: id, SubAccountId: id }));
+      return {
+        owner: { connectionId: `azure:subscriptions/${id}`, provider: 'Microsoft' as const, billingAccountId: id, subAccountId: id },
+        rows: rowsOf,
+      };
     });
     const writeAll = async () => {
       const total = { written: 0, unchanged: 0, transactions: 0 };
@@ -255,7 +300,14 @@ export async function spendScenario(storage: { kind: 'connection-string'; connec
     };
     return {
       scenario: `spend: ${rows.toLocaleString('en-US')} cost rows, ${evaluations.length} budgets`,
-      figures: { turns: rows, seconds: ownMs / 1000, turnsPerSecond: rowsPerSecond, p50Ms: 0, p99Ms: 0, errors: callsMade === minimum ? 0 : callsMade - minimum },
+      figures: {
+        turns: rows,
+        seconds: ownMs / 1000,
+        turnsPerSecond: rowsPerSecond,
+        p50Ms: 0,
+        p99Ms: 0,
+        errors: callsMade === minimum ? 0 : callsMade - minimum,
+      },
       goal: '≥ 100,000 rows/s excl. emulator, RSS < 300 MB, calls = minimum',
       notes:
         `${Math.round(rowsPerSecond).toLocaleString('en-US')} rows/s excluding emulator (${Math.round(rows / (totalMs / 1000)).toLocaleString('en-US')} end to end); ` +

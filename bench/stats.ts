@@ -48,12 +48,23 @@ export class Tally {
 
   figures(): LoadFigures {
     const sorted = [...this.latencies].sort((a, b) => a - b);
-    return { turns: sorted.length, seconds: this.seconds, turnsPerSecond: sorted.length / this.seconds, p50Ms: percentile(sorted, 50), p99Ms: percentile(sorted, 99), errors: this.errors };
+    return {
+      turns: sorted.length,
+      seconds: this.seconds,
+      turnsPerSecond: sorted.length / this.seconds,
+      p50Ms: percentile(sorted, 50),
+      p99Ms: percentile(sorted, 99),
+      errors: this.errors,
+    };
   }
 }
 
 /** One slice: `jobs` run with `concurrency` workers, and its figures. */
-export async function runLoad<J>(jobs: readonly J[], concurrency: number, run: (job: J, worker: number) => Promise<boolean>): Promise<LoadFigures> {
+export async function runLoad<J>(
+  jobs: readonly J[],
+  concurrency: number,
+  run: (job: J, worker: number) => Promise<boolean>,
+): Promise<LoadFigures> {
   const tally = new Tally();
   await tally.run(jobs, concurrency, run);
   return tally.figures();

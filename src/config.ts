@@ -41,7 +41,10 @@ const adminList = z
   .optional()
   .transform((v, ctx) => {
     const admins: { tenantId: string; aadObjectId: string }[] = [];
-    for (const item of (v ?? '').split(',').map((s) => s.trim()).filter(Boolean)) {
+    for (const item of (v ?? '')
+      .split(',')
+      .map((s) => s.trim())
+      .filter(Boolean)) {
       const [tenantId, aadObjectId, extra] = item.split(':').map((s) => s.trim());
       if (!tenantId || !aadObjectId || extra !== undefined) {
         ctx.addIssue({ code: 'custom', message: `expected tenantId:aadObjectId pairs separated by commas, got "${item}"` });
@@ -56,12 +59,18 @@ const EnvSchema = z.object({
   NODE_ENV: z.enum(['development', 'production', 'test'], { message: 'expected development, production or test' }).default('development'),
   HOST: z.string().trim().min(1).default('0.0.0.0'),
   PORT: port(3978),
-  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], { message: 'expected fatal, error, warn, info, debug, trace or silent' }).default('info'),
+  LOG_LEVEL: z
+    .enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], {
+      message: 'expected fatal, error, warn, info, debug, trace or silent',
+    })
+    .default('info'),
   SHUTDOWN_TIMEOUT_MS: z.coerce.number({ message: 'expected milliseconds' }).int().min(0).max(120_000).default(10_000),
 
   BOT_ID: optionalText,
   BOT_PASSWORD: optionalText,
-  BOT_TYPE: z.enum(['SingleTenant', 'UserAssignedMSI', 'MultiTenant'], { message: 'expected SingleTenant, UserAssignedMSI or MultiTenant' }).default('SingleTenant'),
+  BOT_TYPE: z
+    .enum(['SingleTenant', 'UserAssignedMSI', 'MultiTenant'], { message: 'expected SingleTenant, UserAssignedMSI or MultiTenant' })
+    .default('SingleTenant'),
   BOT_TENANT_ID: optionalText,
 
   AZURE_STORAGE_CONNECTION_STRING: optionalText,
@@ -93,7 +102,11 @@ const EnvSchema = z.object({
   PARTNER_CENTER_TENANT_ID: optionalText,
   APPROVER_GROUP_ID: optionalText,
   /** The IAM principal customers' roles trust (shown in AWS trust-policy advice); its keys come from the AWS SDK's default chain. */
-  AWS_PRINCIPAL_ARN: z.string().trim().regex(/^arn:aws:(iam|sts)::\d{12}:[\w+=,.@/-]+$/, 'expected an IAM ARN such as arn:aws:iam::123456789012:user/quartermaster').optional(),
+  AWS_PRINCIPAL_ARN: z
+    .string()
+    .trim()
+    .regex(/^arn:aws:(iam|sts)::\d{12}:[\w+=,.@/-]+$/, 'expected an IAM ARN such as arn:aws:iam::123456789012:user/quartermaster')
+    .optional(),
   // Connection secrets (refresh tokens, AWS keys) are sealed with these keys; App Service
   // can fill SECRET_KEYS from Key Vault with a Key Vault reference.
   SECRET_KEYS: optionalText,
@@ -104,15 +117,35 @@ const EnvSchema = z.object({
   MARKETPLACE: bool(false),
   MARKETPLACE_URL: url,
   /** A marketplace order in Processing longer than this raises one admin alert. */
-  MARKETPLACE_STUCK_ORDER_MINUTES: z.coerce.number({ message: 'expected a whole number of minutes' }).int('expected a whole number of minutes').min(5, 'expected at least 5 minutes').max(43_200, 'expected at most 43200 minutes (30 days)').default(120),
-  POLICY_CURRENCY: z.string().regex(/^[A-Z]{3}$/, 'expected a 3-letter currency code such as USD').default('USD'),
-  POLICY_AUTO_APPROVE_BELOW: z.string().regex(/^\d{1,9}(\.\d{1,2})?$/, 'expected an amount such as 50 or 49.99').default('50'),
-  POLICY_SECOND_STAGE_ABOVE: z.string().regex(/^\d{1,9}(\.\d{1,2})?$/, 'expected an amount such as 200').default('200'),
+  MARKETPLACE_STUCK_ORDER_MINUTES: z.coerce
+    .number({ message: 'expected a whole number of minutes' })
+    .int('expected a whole number of minutes')
+    .min(5, 'expected at least 5 minutes')
+    .max(43_200, 'expected at most 43200 minutes (30 days)')
+    .default(120),
+  POLICY_CURRENCY: z
+    .string()
+    .regex(/^[A-Z]{3}$/, 'expected a 3-letter currency code such as USD')
+    .default('USD'),
+  POLICY_AUTO_APPROVE_BELOW: z
+    .string()
+    .regex(/^\d{1,9}(\.\d{1,2})?$/, 'expected an amount such as 50 or 49.99')
+    .default('50'),
+  POLICY_SECOND_STAGE_ABOVE: z
+    .string()
+    .regex(/^\d{1,9}(\.\d{1,2})?$/, 'expected an amount such as 200')
+    .default('200'),
 });
 
 export type ConnectorsConfig =
   | { mode: 'sandbox' }
-  | { mode: 'production'; graph: { clientId: string; clientSecret: string }; partnerCenter: { clientId: string; clientSecret: string; partnerTenantId: string }; aws?: { appPrincipalArn: string }; marketplace?: { baseUrl?: string } };
+  | {
+      mode: 'production';
+      graph: { clientId: string; clientSecret: string };
+      partnerCenter: { clientId: string; clientSecret: string; partnerTenantId: string };
+      aws?: { appPrincipalArn: string };
+      marketplace?: { baseUrl?: string };
+    };
 
 export interface PolicySeedConfig {
   currency: string;
@@ -188,8 +221,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
   if (e.BOT_ID) {
     if (e.BOT_TYPE === 'SingleTenant' && !e.BOT_TENANT_ID) throw new ConfigError('BOT_TENANT_ID: required when BOT_TYPE=SingleTenant');
     if (e.BOT_TYPE === 'SingleTenant' && !e.BOT_PASSWORD) throw new ConfigError('BOT_PASSWORD: required when BOT_TYPE=SingleTenant');
-    if (e.BOT_TYPE === 'UserAssignedMSI' && !e.BOT_TENANT_ID) throw new ConfigError('BOT_TENANT_ID: required when BOT_TYPE=UserAssignedMSI');
-    if (e.BOT_TYPE === 'UserAssignedMSI' && e.BOT_PASSWORD) throw new ConfigError('BOT_PASSWORD: must be empty when BOT_TYPE=UserAssignedMSI (the managed identity signs in)');
+    if (e.BOT_TYPE === 'UserAssignedMSI' && !e.BOT_TENANT_ID)
+      throw new ConfigError('BOT_TENANT_ID: required when BOT_TYPE=UserAssignedMSI');
+    if (e.BOT_TYPE === 'UserAssignedMSI' && e.BOT_PASSWORD)
+      throw new ConfigError('BOT_PASSWORD: must be empty when BOT_TYPE=UserAssignedMSI (the managed identity signs in)');
   }
   if (e.PLAYGROUND && e.BOT_ID) {
     throw new ConfigError('PLAYGROUND: must be false when BOT_ID is set (the Agents Playground sends no Bot Framework token)');
@@ -203,13 +238,24 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
   }
   let connectors: ConnectorsConfig = { mode: 'sandbox' };
   if (e.CONNECTORS === 'production') {
-    for (const name of ['GRAPH_CLIENT_ID', 'GRAPH_CLIENT_SECRET', 'PARTNER_CENTER_CLIENT_ID', 'PARTNER_CENTER_CLIENT_SECRET', 'PARTNER_CENTER_TENANT_ID', 'APPROVER_GROUP_ID'] as const) {
+    for (const name of [
+      'GRAPH_CLIENT_ID',
+      'GRAPH_CLIENT_SECRET',
+      'PARTNER_CENTER_CLIENT_ID',
+      'PARTNER_CENTER_CLIENT_SECRET',
+      'PARTNER_CENTER_TENANT_ID',
+      'APPROVER_GROUP_ID',
+    ] as const) {
       if (!e[name]) throw new ConfigError(`${name}: required when CONNECTORS=production`);
     }
     connectors = {
       mode: 'production',
       graph: { clientId: e.GRAPH_CLIENT_ID!, clientSecret: e.GRAPH_CLIENT_SECRET! },
-      partnerCenter: { clientId: e.PARTNER_CENTER_CLIENT_ID!, clientSecret: e.PARTNER_CENTER_CLIENT_SECRET!, partnerTenantId: e.PARTNER_CENTER_TENANT_ID! },
+      partnerCenter: {
+        clientId: e.PARTNER_CENTER_CLIENT_ID!,
+        clientSecret: e.PARTNER_CENTER_CLIENT_SECRET!,
+        partnerTenantId: e.PARTNER_CENTER_TENANT_ID!,
+      },
       ...(e.AWS_PRINCIPAL_ARN ? { aws: { appPrincipalArn: e.AWS_PRINCIPAL_ARN } } : {}),
       ...(e.MARKETPLACE ? { marketplace: e.MARKETPLACE_URL ? { baseUrl: e.MARKETPLACE_URL } : {} } : {}),
     };
@@ -220,24 +266,35 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     try {
       secretKeys = parseKeyring(e.SECRET_KEYS, e.SECRET_KEY_CURRENT);
     } catch (error) {
-      if (error instanceof KeyringError) throw new ConfigError(`${error.message.startsWith('SECRET_KEY_CURRENT') ? 'SECRET_KEY_CURRENT' : 'SECRET_KEYS'}: ${error.message}`);
+      if (error instanceof KeyringError)
+        throw new ConfigError(`${error.message.startsWith('SECRET_KEY_CURRENT') ? 'SECRET_KEY_CURRENT' : 'SECRET_KEYS'}: ${error.message}`);
       throw error;
     }
   } else if (production) {
-    throw new ConfigError('SECRET_KEYS: required when NODE_ENV=production (keyId:base64Key, 32 random bytes; connection secrets are encrypted with it)');
+    throw new ConfigError(
+      'SECRET_KEYS: required when NODE_ENV=production (keyId:base64Key, 32 random bytes; connection secrets are encrypted with it)',
+    );
   }
-  if (production && !e.PUBLIC_URL) throw new ConfigError('PUBLIC_URL: required when NODE_ENV=production (consent and sign-in redirects come back to it)');
-  if (e.PUBLIC_URL && production && !e.PUBLIC_URL.startsWith('https://')) throw new ConfigError('PUBLIC_URL: must use https when NODE_ENV=production');
+  if (production && !e.PUBLIC_URL)
+    throw new ConfigError('PUBLIC_URL: required when NODE_ENV=production (consent and sign-in redirects come back to it)');
+  if (e.PUBLIC_URL && production && !e.PUBLIC_URL.startsWith('https://'))
+    throw new ConfigError('PUBLIC_URL: must use https when NODE_ENV=production');
 
   let storage: StorageConfig;
   if (e.AZURE_STORAGE_CONNECTION_STRING) {
     storage = { kind: 'connection-string', connectionString: e.AZURE_STORAGE_CONNECTION_STRING };
   } else if (e.AZURE_STORAGE_ACCOUNT_URL) {
-    storage = { kind: 'account-url', accountUrl: e.AZURE_STORAGE_ACCOUNT_URL, ...(e.AZURE_CLIENT_ID ? { managedIdentityClientId: e.AZURE_CLIENT_ID } : {}) };
+    storage = {
+      kind: 'account-url',
+      accountUrl: e.AZURE_STORAGE_ACCOUNT_URL,
+      ...(e.AZURE_CLIENT_ID ? { managedIdentityClientId: e.AZURE_CLIENT_ID } : {}),
+    };
   } else if (e.LOCAL_AZURITE) {
     storage = { kind: 'local-azurite', dataDir: e.AZURITE_DATA_DIR, tablePort: e.AZURITE_TABLE_PORT, queuePort: e.AZURITE_QUEUE_PORT };
   } else {
-    throw new ConfigError('AZURE_STORAGE_CONNECTION_STRING: required (or AZURE_STORAGE_ACCOUNT_URL with a managed identity, or LOCAL_AZURITE=true for local runs)');
+    throw new ConfigError(
+      'AZURE_STORAGE_CONNECTION_STRING: required (or AZURE_STORAGE_ACCOUNT_URL with a managed identity, or LOCAL_AZURITE=true for local runs)',
+    );
   }
 
   return {

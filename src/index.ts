@@ -109,7 +109,11 @@ export interface StartOptions {
   startWorkers?: boolean;
 }
 
-export async function startQuartermaster(config: ResolvedConfig, log = createLogger(config.logLevel), options: StartOptions = {}): Promise<Quartermaster> {
+export async function startQuartermaster(
+  config: ResolvedConfig,
+  log = createLogger(config.logLevel),
+  options: StartOptions = {},
+): Promise<Quartermaster> {
   const store = new TableStore(config.storage, config.tablePrefix);
   const audit = new AuditLog(store);
   const conversations = new ConversationReferences(store);
@@ -118,14 +122,18 @@ export async function startQuartermaster(config: ResolvedConfig, log = createLog
   // Tables are created in the background; until then /readyz says 503 and turns say "try again".
   store.ensureTables().catch((error: unknown) => log.warn({ err: error }, 'storage not reachable yet; will retry on first use'));
 
-  const { connectors, sandbox } = options.connectors ? { connectors: options.connectors, sandbox: undefined } : await buildConnectors(config, log);
+  const { connectors, sandbox } = options.connectors
+    ? { connectors: options.connectors, sandbox: undefined }
+    : await buildConnectors(config, log);
   const requests = new RequestRepository(store);
   const settings = new SettingsRepository(store);
-  const policies = new PolicyRepository(store, () => defaultPolicies(config.policy.currency, {
-    approverGroupId: config.policy.approverGroupId ?? '',
-    autoApproveBelow: config.policy.autoApproveBelow,
-    secondStageAbove: config.policy.secondStageAbove,
-  }));
+  const policies = new PolicyRepository(store, () =>
+    defaultPolicies(config.policy.currency, {
+      approverGroupId: config.policy.approverGroupId ?? '',
+      autoApproveBelow: config.policy.autoApproveBelow,
+      secondStageAbove: config.policy.secondStageAbove,
+    }),
+  );
   const catalog = new CatalogService(connectors.commerce, connectors.directory);
   const cards = new CardRenderer();
 
@@ -160,8 +168,16 @@ export async function startQuartermaster(config: ResolvedConfig, log = createLog
     ...(config.environment === 'test' && { inlineHeadStartSeconds: 1, busyRetrySeconds: 1, visibilitySeconds: 10, claimMs: 25_000 }),
     hooks: {
       delivered: (message, activityId) => notifier.cardDelivered(message.tenantId, message.conversationId, message.context, activityId),
-      blocked: (tenantId, conversationId) => tellAdminsAboutDelivery(tenantId, `Teams blocks Quartermaster from posting in conversation ${conversationId} (MessageWritesBlocked), so nothing more is sent there. If the bot was removed on purpose, nothing needs doing; otherwise add it back.`),
-      dead: (message, reason) => tellAdminsAboutDelivery(message.tenantId, `A message could not be delivered to conversation ${message.conversationId} and was set aside: ${reason}`),
+      blocked: (tenantId, conversationId) =>
+        tellAdminsAboutDelivery(
+          tenantId,
+          `Teams blocks Quartermaster from posting in conversation ${conversationId} (MessageWritesBlocked), so nothing more is sent there. If the bot was removed on purpose, nothing needs doing; otherwise add it back.`,
+        ),
+      dead: (message, reason) =>
+        tellAdminsAboutDelivery(
+          message.tenantId,
+          `A message could not be delivered to conversation ${message.conversationId} and was set aside: ${reason}`,
+        ),
     },
   });
   const messenger = new OutboxMessenger(delivery.engine);
@@ -169,28 +185,117 @@ export async function startQuartermaster(config: ResolvedConfig, log = createLog
   const tellAdminsAboutDelivery = async (tenantId: string, text: string) => {
     for (const adminId of roles.adminIds(tenantId)) {
       const chat = await conversations.personalChatOf(tenantId, adminId);
-      if (chat) await delivery.engine.enqueue({ kind: 'text', text, key: `delivery-notice|${createHash('sha256').update(text).digest('base64url').slice(0, 22)}|${adminId}`, tenantId, conversationId: chat.reference.conversation!.id });
+      if (chat)
+        await delivery.engine.enqueue({
+          kind: 'text',
+          text,
+          key: `delivery-notice|${createHash('sha256').update(text).digest('base64url').slice(0, 22)}|${adminId}`,
+          tenantId,
+          conversationId: chat.reference.conversation!.id,
+        });
     }
   };
-  const notifier = new TeamsRequestNotifier({ messenger, conversations, cardRefs: new CardRefs(store), settings, roles, catalog, cards, log });
-  const requestService = new RequestService({ catalog, directory: connectors.directory, requests, policies, roles, audit, notifications: notifier, enqueueFulfilment });
+  const notifier = new TeamsRequestNotifier({
+    messenger,
+    conversations,
+    cardRefs: new CardRefs(store),
+    settings,
+    roles,
+    catalog,
+    cards,
+    log,
+  });
+  const requestService = new RequestService({
+    catalog,
+    directory: connectors.directory,
+    requests,
+    policies,
+    roles,
+    audit,
+    notifications: notifier,
+    enqueueFulfilment,
+  });
   const approvals = new ApprovalService({ requests, audit, notifications: notifier, enqueueFulfilment });
   // Seat counts are absolute: license purchases and admins' seat changes take turns per subscription.
   const purchaseLocks = new PurchaseLocks(store);
-  const subscriptions = new SubscriptionService({ commerce: connectors.commerce, directory: connectors.directory, catalog, seatLots: new SeatLotRepository(store), requests, requestService, policies, roles, audit, locks: purchaseLocks, log, ...(connectors.marketplace && { marketplace: connectors.marketplace }) });
+  const subscriptions = new SubscriptionService({
+    commerce: connectors.commerce,
+    directory: connectors.directory,
+    catalog,
+    seatLots: new SeatLotRepository(store),
+    requests,
+    requestService,
+    policies,
+    roles,
+    audit,
+    locks: purchaseLocks,
+    log,
+    ...(connectors.marketplace && { marketplace: connectors.marketplace }),
+  });
   // Marketplace products: the vendor assigns seats by e-mail; orders are followed from the queue.
   const vendor = connectors.marketplace
-    ? new VendorFulfilment({ commerce: connectors.commerce, marketplace: connectors.marketplace, requests, locks: purchaseLocks, notifications: notifier, roles, audit, enqueueFulfilment, noteFailure: (tenantId, error) => connections.noteMarketplaceFailure(tenantId, error), log, ...(config.environment === 'test' && { followUpSeconds: 1, waitMs: 2000 }) })
+    ? new VendorFulfilment({
+        commerce: connectors.commerce,
+        marketplace: connectors.marketplace,
+        requests,
+        locks: purchaseLocks,
+        notifications: notifier,
+        roles,
+        audit,
+        enqueueFulfilment,
+        noteFailure: (tenantId, error) => connections.noteMarketplaceFailure(tenantId, error),
+        log,
+        ...(config.environment === 'test' && { followUpSeconds: 1, waitMs: 2000 }),
+      })
     : undefined;
-  const fulfilment = new FulfilmentService({ catalog, commerce: connectors.commerce, directory: connectors.directory, requests, policies, audit, notifications: notifier, subscriptionChanges: subscriptions, locks: purchaseLocks, log, purchaseAccount: (tenantId) => connections.purchaseAccount(tenantId), ...(vendor && { vendor }) });
+  const fulfilment = new FulfilmentService({
+    catalog,
+    commerce: connectors.commerce,
+    directory: connectors.directory,
+    requests,
+    policies,
+    audit,
+    notifications: notifier,
+    subscriptionChanges: subscriptions,
+    locks: purchaseLocks,
+    log,
+    purchaseAccount: (tenantId) => connections.purchaseAccount(tenantId),
+    ...(vendor && { vendor }),
+  });
   const reminders = new ReminderService({ requests, notifications: notifier, audit });
   const stalledApprovals = new StalledApprovals({ requests, enqueueFulfilment, log });
   // License alerts (reclaim, renewals, seats): cards to every admin's 1:1 chat.
   const adminCards = new AdminCards({ messenger, conversations, roles, cards, log });
   const alertLedger = new AlertLedger(store);
-  const reclaim = new ReclaimService({ directory: connectors.directory, commerce: connectors.commerce, ...(connectors.marketplace && { marketplace: connectors.marketplace }), catalog, settings, roles, audit, locks: new ActionLocks(store), alerts: adminCards, log });
-  const renewalAlerts = new RenewalAlertService({ directory: connectors.directory, commerce: connectors.commerce, catalog, roles, ledger: alertLedger, alerts: adminCards, log });
-  const seatWatch = new SeatWatchService({ directory: connectors.directory, catalog, roles, states: new SeatStates(store), alerts: adminCards, log });
+  const reclaim = new ReclaimService({
+    directory: connectors.directory,
+    commerce: connectors.commerce,
+    ...(connectors.marketplace && { marketplace: connectors.marketplace }),
+    catalog,
+    settings,
+    roles,
+    audit,
+    locks: new ActionLocks(store),
+    alerts: adminCards,
+    log,
+  });
+  const renewalAlerts = new RenewalAlertService({
+    directory: connectors.directory,
+    commerce: connectors.commerce,
+    catalog,
+    roles,
+    ledger: alertLedger,
+    alerts: adminCards,
+    log,
+  });
+  const seatWatch = new SeatWatchService({
+    directory: connectors.directory,
+    catalog,
+    roles,
+    states: new SeatStates(store),
+    alerts: adminCards,
+    log,
+  });
   // Connections: secrets sealed with the configured keys (local mode: a key kept under .data/).
   const secrets = new SecretBox(keyringFor(config));
   let publicUrl = config.publicUrl;
@@ -208,7 +313,9 @@ export async function startQuartermaster(config: ResolvedConfig, log = createLog
     ...(connectors.marketplace ? { marketplace: connectors.marketplace } : {}),
     // Sandbox mode only: tenants without a Marketplace connection use the emulator's seeded token,
     // so `npm start` shows Adobe products out of the box. Never in production.
-    ...(config.connectors.mode === 'sandbox' && connectors.sandboxMarketplaceTokens ? { sandboxMarketplaceTokens: connectors.sandboxMarketplaceTokens } : {}),
+    ...(config.connectors.mode === 'sandbox' && connectors.sandboxMarketplaceTokens
+      ? { sandboxMarketplaceTokens: connectors.sandboxMarketplaceTokens }
+      : {}),
     notices: new TeamsConnectionNotices({ messenger, conversations, adminCards, cards, log }),
     publicUrl: () => publicUrl ?? '',
     log,
@@ -218,9 +325,22 @@ export async function startQuartermaster(config: ResolvedConfig, log = createLog
   // Marketplace calls use the tenant's stored API token (sandbox: the seeded one when none is stored).
   connectors.marketplace?.useTokenSource((tenantId) => connections.marketplaceToken(tenantId));
   // A 401 from any marketplace call (catalog and subscription lists included) marks the connection "needs attention".
-  connectors.marketplace?.onTokenExpired((tenantId, error) => void connections.noteMarketplaceFailure(tenantId, error).catch((e: unknown) => log.warn({ err: e, tenantId }, 'could not mark the marketplace connection')));
+  connectors.marketplace?.onTokenExpired(
+    (tenantId, error) =>
+      void connections
+        .noteMarketplaceFailure(tenantId, error)
+        .catch((e: unknown) => log.warn({ err: e, tenantId }, 'could not mark the marketplace connection')),
+  );
   const stuckOrders = connectors.marketplace
-    ? new StuckOrderWatch({ marketplace: connectors.marketplace, tenants: () => connections.marketplaceTenants(), ledger: alertLedger, notices: notifier, stuckAfterMinutes: config.marketplace?.stuckOrderMinutes ?? 120, noteFailure: (tenantId, error) => connections.noteMarketplaceFailure(tenantId, error), log })
+    ? new StuckOrderWatch({
+        marketplace: connectors.marketplace,
+        tenants: () => connections.marketplaceTenants(),
+        ledger: alertLedger,
+        notices: notifier,
+        stuckAfterMinutes: config.marketplace?.stuckOrderMinutes ?? 120,
+        noteFailure: (tenantId, error) => connections.noteMarketplaceFailure(tenantId, error),
+        log,
+      })
     : undefined;
   // Spend sync: daily cost rows from every Azure scope and AWS account a tenant connected.
   const costRows = new CostRowStore(store);
@@ -233,14 +353,28 @@ export async function startQuartermaster(config: ResolvedConfig, log = createLog
     notices: new TeamsConnectionNotices({ messenger, conversations, adminCards, cards, log }),
     ...(connectors.azureCost ? { azureCost: connectors.azureCost } : {}),
     ...(connectors.awsCost ? { awsCost: connectors.awsCost } : {}),
-    ...(config.connectors.mode === 'production' ? { azureClientId: config.connectors.graph.clientId, ...(config.connectors.aws ? { awsAppPrincipalArn: config.connectors.aws.appPrincipalArn } : {}) } : sandbox ? { azureClientId: sandbox.app.clientId } : {}),
+    ...(config.connectors.mode === 'production'
+      ? {
+          azureClientId: config.connectors.graph.clientId,
+          ...(config.connectors.aws ? { awsAppPrincipalArn: config.connectors.aws.appPrincipalArn } : {}),
+        }
+      : sandbox
+        ? { azureClientId: sandbox.app.clientId }
+        : {}),
     log,
   });
   // Budgets, anomalies and the `spend` report read the synced rows; alerts go through the outbox.
   const budgetRepository = new BudgetRepository(store);
   const budgetService = new BudgetService({ budgets: budgetRepository, rows: costRows, roles, audit, settings });
   const spendReport = new SpendReport({ rows: costRows, roles });
-  const spendAlerts = new SpendAlertService({ budgets: budgetRepository, rows: costRows, ledger: alertLedger, settings, delivery: new SpendAlertCards({ messenger, conversations, adminCards, cards, log }), log });
+  const spendAlerts = new SpendAlertService({
+    budgets: budgetRepository,
+    rows: costRows,
+    ledger: alertLedger,
+    settings,
+    delivery: new SpendAlertCards({ messenger, conversations, adminCards, cards, log }),
+    log,
+  });
   spendSync.useEvaluator(spendAlerts);
   // `sync now` runs from a queue of its own: the command answers at once, a worker syncs.
   let syncNowWorker: QueueWorker<SyncNowJob> | undefined;
@@ -294,18 +428,48 @@ export async function startQuartermaster(config: ResolvedConfig, log = createLog
     delivery.worker.start();
   }
   const scheduler = new Scheduler(new Leases(store, instanceName), log);
-  scheduler.add({ name: 'request-reminders', pattern: '*/15 * * * *', leaseMs: 10 * 60_000, run: async (now) => void log.info(await reminders.run(now), 'reminders sent') });
+  scheduler.add({
+    name: 'request-reminders',
+    pattern: '*/15 * * * *',
+    leaseMs: 10 * 60_000,
+    run: async (now) => void log.info(await reminders.run(now), 'reminders sent'),
+  });
   // Tests run it with a chosen `now`.
-  if (config.environment !== 'test') scheduler.add({ name: 'stalled-approvals', pattern: '*/5 * * * *', leaseMs: 4 * 60_000, run: async (now) => void log.info(await stalledApprovals.run(now), 'stalled approvals checked') });
+  if (config.environment !== 'test')
+    scheduler.add({
+      name: 'stalled-approvals',
+      pattern: '*/5 * * * *',
+      leaseMs: 4 * 60_000,
+      run: async (now) => void log.info(await stalledApprovals.run(now), 'stalled approvals checked'),
+    });
   // License alerts post cards to admins: tests run them with a chosen `now`, never on the clock.
-  if (config.environment !== 'test') for (const job of licenseAlertJobs({ reclaim, renewals: renewalAlerts, seats: seatWatch, log })) scheduler.add(job);
+  if (config.environment !== 'test')
+    for (const job of licenseAlertJobs({ reclaim, renewals: renewalAlerts, seats: seatWatch, log })) scheduler.add(job);
 
-  if (config.environment !== 'test') scheduler.add({ name: 'token-keeper', pattern: '17 3 * * *', leaseMs: 30 * 60_000, run: async (now) => void log.info(await connections.keepTokensAlive(now), 'partner center tokens kept alive') });
+  if (config.environment !== 'test')
+    scheduler.add({
+      name: 'token-keeper',
+      pattern: '17 3 * * *',
+      leaseMs: 30 * 60_000,
+      run: async (now) => void log.info(await connections.keepTokensAlive(now), 'partner center tokens kept alive'),
+    });
   // Spend sync ticks hourly; each connection syncs once a day (tests call syncTenant themselves).
-  if (config.environment !== 'test') for (const job of spendJobs({ sync: spendSync, connections: connectionStore, log })) scheduler.add(job);
+  if (config.environment !== 'test')
+    for (const job of spendJobs({ sync: spendSync, connections: connectionStore, log })) scheduler.add(job);
   if (config.environment !== 'test' && stuckOrders) for (const job of marketplaceJobs({ stuckOrders, log })) scheduler.add(job);
-  if (config.environment !== 'test') scheduler.add({ name: 'connection-health', pattern: '23 5 * * *', leaseMs: 30 * 60_000, run: async (now) => void log.info(await connections.checkAll(now), 'connections checked') });
-  scheduler.add({ name: 'consent-state-purge', pattern: '41 4 * * *', leaseMs: 10 * 60_000, run: async (now) => void log.info({ purged: await new ConsentStates(store).purgeExpired(now) }, 'expired consent states purged') });
+  if (config.environment !== 'test')
+    scheduler.add({
+      name: 'connection-health',
+      pattern: '23 5 * * *',
+      leaseMs: 30 * 60_000,
+      run: async (now) => void log.info(await connections.checkAll(now), 'connections checked'),
+    });
+  scheduler.add({
+    name: 'consent-state-purge',
+    pattern: '41 4 * * *',
+    leaseMs: 10 * 60_000,
+    run: async (now) => void log.info({ purged: await new ConsentStates(store).purgeExpired(now) }, 'expired consent states purged'),
+  });
 
   const consentCallback = async (query: URLSearchParams) => {
     const { status, page } = await connections.handleCallback(query);
@@ -352,10 +516,25 @@ let testKeyring: Keyring | undefined;
 
 /** Production connectors, or the loopback emulators started here for local runs. */
 async function buildConnectors(config: ResolvedConfig, log: Logger): Promise<{ connectors: Connectors; sandbox?: Sandbox }> {
-  if (config.connectors.mode === 'production') return { connectors: createConnectors({ mode: 'production', graph: config.connectors.graph, partnerCenter: config.connectors.partnerCenter, ...(config.connectors.aws ? { aws: config.connectors.aws } : {}), ...(config.connectors.marketplace ? { marketplace: { ...config.connectors.marketplace, routing: true } } : {}) }, log) };
+  if (config.connectors.mode === 'production')
+    return {
+      connectors: createConnectors(
+        {
+          mode: 'production',
+          graph: config.connectors.graph,
+          partnerCenter: config.connectors.partnerCenter,
+          ...(config.connectors.aws ? { aws: config.connectors.aws } : {}),
+          ...(config.connectors.marketplace ? { marketplace: { ...config.connectors.marketplace, routing: true } } : {}),
+        },
+        log,
+      ),
+    };
   const { startSandbox } = await import('./sandbox/index.js');
   const sandbox = await startSandbox();
-  log.info({ graph: sandbox.urls.graph, partnerCenter: sandbox.urls.partnerCenter }, 'sandbox connectors: loopback emulators with demo data');
+  log.info(
+    { graph: sandbox.urls.graph, partnerCenter: sandbox.urls.partnerCenter },
+    'sandbox connectors: loopback emulators with demo data',
+  );
   // Partner Center and the marketplace together: ids decide where each call goes.
   return { connectors: createConnectors({ mode: 'sandbox', sandbox: { ...sandbox, marketplaceRouting: true } }, log), sandbox };
 }
@@ -402,11 +581,20 @@ export async function main(): Promise<void> {
       const { PLAYGROUND_USERS, writePlaygroundConfig } = await import('./local/playground-users.js');
       for (const [index, key] of config.playground.users.entries()) {
         const person = PLAYGROUND_USERS.find((u) => u.key === key);
-        if (!person) throw new ConfigError(`PLAYGROUND_USERS: no Playground user named "${key}" (known: ${PLAYGROUND_USERS.map((u) => u.key).join(', ')})`);
+        if (!person)
+          throw new ConfigError(
+            `PLAYGROUND_USERS: no Playground user named "${key}" (known: ${PLAYGROUND_USERS.map((u) => u.key).join(', ')})`,
+          );
         const workDir = join(projectRoot, '.data', 'playground', person.key);
         writePlaygroundConfig(workDir, person);
-        const playground = await startPlayground(children, { port: config.playground.port + index, botEndpoint: `${qm.url}/api/messages`, workDir });
-        lines.push(`Agents Playground as ${person.name}: ${playground.url}${index === 0 ? '  <- open this in your browser and say "help"' : ''}`);
+        const playground = await startPlayground(children, {
+          port: config.playground.port + index,
+          botEndpoint: `${qm.url}/api/messages`,
+          workDir,
+        });
+        lines.push(
+          `Agents Playground as ${person.name}: ${playground.url}${index === 0 ? '  <- open this in your browser and say "help"' : ''}`,
+        );
       }
     }
     lines.push('Press Ctrl-C to stop.');

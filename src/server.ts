@@ -54,7 +54,10 @@ export async function startServer(deps: ServerDeps, host: string, port: number):
       answer = await deps.consentCallback(new URL(req.url ?? '', 'http://callback').searchParams);
     } catch (error) {
       deps.log.error({ err: { name: (error as Error)?.name, message: (error as Error)?.message } }, 'consent callback failed');
-      answer = { status: 503, html: '<!doctype html><meta charset="utf-8"><title>Try again</title><p>Quartermaster could not finish connecting right now. Nothing was changed. Type connect in Teams and try again in a few minutes.</p>' };
+      answer = {
+        status: 503,
+        html: '<!doctype html><meta charset="utf-8"><title>Try again</title><p>Quartermaster could not finish connecting right now. Nothing was changed. Type connect in Teams and try again in a few minutes.</p>',
+      };
     }
     // A page with no scripts that nobody else may frame or cache.
     res.writeHead(answer.status, {

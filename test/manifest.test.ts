@@ -18,8 +18,7 @@ import { PNG } from 'pngjs';
 // itself or the module object carrying it as `.default`.
 type AddFormats = typeof addFormatsModule.default;
 const addFormats: AddFormats =
-  (addFormatsModule as unknown as { default?: AddFormats }).default ??
-  (addFormatsModule as unknown as AddFormats);
+  (addFormatsModule as unknown as { default?: AddFormats }).default ?? (addFormatsModule as unknown as AddFormats);
 
 const appPackage = new URL('../appPackage/', import.meta.url);
 const manifestUrl = new URL('../appPackage/manifest.json', import.meta.url);
@@ -100,9 +99,7 @@ function draft04OnlySyntax(node: unknown, path = '#'): string[] {
 }
 
 function formatErrors(errors: ErrorObject[] | null | undefined): string {
-  return (errors ?? [])
-    .map((e) => `  ${e.instancePath || '/'} ${e.message ?? ''} ${JSON.stringify(e.params)}`)
-    .join('\n');
+  return (errors ?? []).map((e) => `  ${e.instancePath || '/'} ${e.message ?? ''} ${JSON.stringify(e.params)}`).join('\n');
 }
 
 function readPng(relative: string): PNG {
@@ -143,9 +140,7 @@ describe('Teams app manifest', () => {
       const where = `command list for ${list.scopes.join('/')}`;
       expect(list.commands.length, `${where} has too many commands`).toBeLessThanOrEqual(MAX_COMMANDS_PER_LIST);
       for (const command of list.commands) {
-        expect(command.title.length, `${where}: title "${command.title}" is too long`).toBeLessThanOrEqual(
-          MAX_COMMAND_TITLE,
-        );
+        expect(command.title.length, `${where}: title "${command.title}" is too long`).toBeLessThanOrEqual(MAX_COMMAND_TITLE);
       }
     }
   });

@@ -126,7 +126,9 @@ const SEAT_TITLES: Record<SeatState, { title: string; color: Color; label: strin
 export function seatAlertCardData(change: SeatChange): SeatAlertCardData {
   const { title, color } = SEAT_TITLES[change.state];
   // The domain's message names the license by part number; admins know it by product name.
-  const message = change.message.startsWith(change.skuPartNumber) ? `${change.productName}${change.message.slice(change.skuPartNumber.length)}` : change.message;
+  const message = change.message.startsWith(change.skuPartNumber)
+    ? `${change.productName}${change.message.slice(change.skuPartNumber.length)}`
+    : change.message;
   return {
     title: `${title}: ${change.productName}`,
     color,

@@ -70,8 +70,18 @@ export function createBot(deps: BotDeps): Bot {
   const rc = reclaimHandlers({ ...deps.reclaim, cards: deps.cards });
   const c = connectionHandlers({ cards: deps.cards, connections: deps.connections });
   const sp = spendHandlers({ ...deps.spend, cards: deps.cards, log: deps.log });
-  const mk = marketplaceHandlers({ cards: deps.cards, connections: deps.connections, requests: deps.licensing.requests, ...(deps.vendor && { vendor: deps.vendor }) });
-  const s = subscriptionHandlers({ cards: deps.cards, subscriptions: deps.subscriptions, notifier: deps.licensing.notifier, purchaseAccount: (tenantId) => deps.connections.purchaseAccount(tenantId) });
+  const mk = marketplaceHandlers({
+    cards: deps.cards,
+    connections: deps.connections,
+    requests: deps.licensing.requests,
+    ...(deps.vendor && { vendor: deps.vendor }),
+  });
+  const s = subscriptionHandlers({
+    cards: deps.cards,
+    subscriptions: deps.subscriptions,
+    notifier: deps.licensing.notifier,
+    purchaseAccount: (tenantId) => deps.connections.purchaseAccount(tenantId),
+  });
   app.conversationUpdate('membersAdded', h.welcome);
   app.conversationUpdate('membersRemoved', h.goodbye);
   app.message(command('help'), h.help);
@@ -131,7 +141,10 @@ export function createBot(deps: BotDeps): Bot {
     async run(context) {
       const tenantId = tenantIdOf(context.activity);
       if (!tenantId) {
-        deps.log.warn({ activityType: context.activity.type, conversationId: context.activity.conversation?.id }, 'ignored an activity without a tenant id');
+        deps.log.warn(
+          { activityType: context.activity.type, conversationId: context.activity.conversation?.id },
+          'ignored an activity without a tenant id',
+        );
         return;
       }
       await deps.conversations.save(tenantId, TurnContext.getConversationReference(context.activity));
@@ -139,4 +152,3 @@ export function createBot(deps: BotDeps): Bot {
     },
   };
 }
-

@@ -5,7 +5,13 @@ import { join } from 'node:path';
 import * as ACData from 'adaptivecards-templating';
 import { cardsDir } from '../paths.js';
 import type { ReclaimCardData, ReclaimConfirmCardData, RenewalAlertCardData, SeatAlertCardData } from './admin-alert-views.js';
-import type { AnomalyAlertCardData, BudgetAlertCardData, BudgetFormCardData, BudgetListCardData, SpendSummaryCardData } from './spend-views.js';
+import type {
+  AnomalyAlertCardData,
+  BudgetAlertCardData,
+  BudgetFormCardData,
+  BudgetListCardData,
+  SpendSummaryCardData,
+} from './spend-views.js';
 
 export interface CommandLine {
   usage: string;
@@ -54,13 +60,28 @@ export interface CardData {
     /** Teams user ids (29:...) whose client refreshes the card: at most 60. */
     refreshUserIds: string[];
   };
-  'request-list': { title: string; emptyText: string; items: { heading: string; detail: string; actionTitle: string; actionVerb: string; requestId: string }[] };
-  'table-list': { title: string; subtitle: string; emptyText: string; items: { heading: string; facts: { title: string; value: string }[] }[] };
+  'request-list': {
+    title: string;
+    emptyText: string;
+    items: { heading: string; detail: string; actionTitle: string; actionVerb: string; requestId: string }[];
+  };
+  'table-list': {
+    title: string;
+    subtitle: string;
+    emptyText: string;
+    items: { heading: string; facts: { title: string; value: string }[] }[];
+  };
   'subscription-list': {
     subtitle: string;
     emptyText: string;
     filter: string;
-    items: { subscriptionId: string; heading: string; statusLabel: string; statusColor: 'Good' | 'Attention' | 'Default'; facts: { title: string; value: string }[] }[];
+    items: {
+      subscriptionId: string;
+      heading: string;
+      statusLabel: string;
+      statusColor: 'Good' | 'Attention' | 'Default';
+      facts: { title: string; value: string }[];
+    }[];
     hasPrevious: boolean;
     hasNext: boolean;
     previousPage: number;
@@ -117,7 +138,15 @@ export interface CardData {
     facts: { title: string; value: string }[];
     note: string;
     noteColor: string;
-    questions: { inputId: string; label: string; description: string; placeholder: string; regex: string; errorMessage: string; vendorError: string }[];
+    questions: {
+      inputId: string;
+      label: string;
+      description: string;
+      placeholder: string;
+      regex: string;
+      errorMessage: string;
+      vendorError: string;
+    }[];
     canAnswer: boolean;
     vendor: string;
     requestId: string;

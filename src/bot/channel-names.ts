@@ -12,7 +12,10 @@ export async function channelNameOf(context: TurnContext, log: Logger): Promise<
   let team = data?.team?.name;
   if ((!channel || !team) && data?.team?.id) {
     try {
-      const [details, channels] = await Promise.all([team ? undefined : TeamsInfo.getTeamDetails(context), channel ? undefined : TeamsInfo.getTeamChannels(context)]);
+      const [details, channels] = await Promise.all([
+        team ? undefined : TeamsInfo.getTeamDetails(context),
+        channel ? undefined : TeamsInfo.getTeamChannels(context),
+      ]);
       team ??= details?.name;
       const channelId = data.channel?.id ?? activity.conversation.id.split(';')[0];
       const listed = channels?.find((c) => c.id === channelId);

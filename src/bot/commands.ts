@@ -11,22 +11,68 @@ export interface CommandSpec extends CommandLine {
 
 export const COMMANDS: CommandSpec[] = [
   { name: 'help', usage: 'help', description: 'Show the commands you can use', roles: ['requester'] },
-  { name: 'request', usage: 'request [product]', description: 'Ask for a license, e.g. "request visio" or "I need 2 Power BI Pro licenses"', roles: ['requester'] },
-  { name: 'my requests', usage: 'my requests', description: 'Your recent requests and where they are; cancel one while it waits', roles: ['requester'] },
+  {
+    name: 'request',
+    usage: 'request [product]',
+    description: 'Ask for a license, e.g. "request visio" or "I need 2 Power BI Pro licenses"',
+    roles: ['requester'],
+  },
+  {
+    name: 'my requests',
+    usage: 'my requests',
+    description: 'Your recent requests and where they are; cancel one while it waits',
+    roles: ['requester'],
+  },
   { name: 'approvals', usage: 'approvals', description: 'Requests waiting for your decision', roles: ['requester'] },
   { name: 'whoami', usage: 'whoami', description: 'Your name, tenant and role as I see them', roles: ['requester'] },
-  { name: 'subscriptions', usage: 'subscriptions [product]', description: 'What your organisation pays for: seats bought, assigned and free, renewals; add or remove seats, suspend, cancel, auto-renew', roles: ['admin'] },
-  { name: 'connect', usage: 'connect', description: 'Connect Microsoft 365, Partner Center, Azure and AWS; see their health and how to fix them', roles: ['admin'] },
-  { name: 'spend', usage: 'spend [aws|azure] [this month|last month]', description: 'Cloud spend this month or last, per provider and top services, against the month before', roles: ['admin'] },
+  {
+    name: 'subscriptions',
+    usage: 'subscriptions [product]',
+    description:
+      'What your organisation pays for: seats bought, assigned and free, renewals; add or remove seats, suspend, cancel, auto-renew',
+    roles: ['admin'],
+  },
+  {
+    name: 'connect',
+    usage: 'connect',
+    description: 'Connect Microsoft 365, Partner Center, Azure and AWS; see their health and how to fix them',
+    roles: ['admin'],
+  },
+  {
+    name: 'spend',
+    usage: 'spend [aws|azure] [this month|last month]',
+    description: 'Cloud spend this month or last, per provider and top services, against the month before',
+    roles: ['admin'],
+  },
   { name: 'budgets', usage: 'budgets', description: 'Budgets with spend, forecast and percentage; edit or delete them', roles: ['admin'] },
   { name: 'budget add', usage: 'budget add', description: 'Add a budget: scope, amount, period and alert thresholds', roles: ['admin'] },
-  { name: 'alerts here', usage: 'alerts here', description: 'Type it in a team channel to post budget and anomaly alerts there', roles: ['admin'] },
+  {
+    name: 'alerts here',
+    usage: 'alerts here',
+    description: 'Type it in a team channel to post budget and anomaly alerts there',
+    roles: ['admin'],
+  },
   { name: 'sync now', usage: 'sync now', description: 'Fetch Azure and AWS costs now, then check budgets and anomalies', roles: ['admin'] },
   { name: 'policies', usage: 'policies', description: 'The approval policies of your organisation', roles: ['admin'] },
   { name: 'audit', usage: 'audit [name or product]', description: 'Recent changes: who did what, when', roles: ['admin'] },
-  { name: 'set approvals channel', usage: 'set approvals channel', description: 'Type it in a team channel to post every approval card there too', roles: ['admin'] },
-  { name: 'reclaim', usage: 'reclaim', description: 'Licenses of people who stopped signing in: remove them, or drop the seats at renewal', roles: ['admin'] },
-  { name: 'set reclaim days', usage: 'set reclaim days N', description: 'After how many days without sign-in a license is suggested for reclaim (7 to 365; default 90)', roles: ['admin'] },
+  {
+    name: 'set approvals channel',
+    usage: 'set approvals channel',
+    description: 'Type it in a team channel to post every approval card there too',
+    roles: ['admin'],
+  },
+  {
+    name: 'reclaim',
+    usage: 'reclaim',
+    description: 'Licenses of people who stopped signing in: remove them, or drop the seats at renewal',
+    roles: ['admin'],
+  },
+  {
+    name: 'set reclaim days',
+    usage: 'set reclaim days N',
+    description: 'After how many days without sign-in a license is suggested for reclaim (7 to 365; default 90)',
+    roles: ['admin'],
+  },
   { name: 'status', usage: 'status', description: 'Storage, version and uptime of Quartermaster', roles: ['admin'] },
 ];
 

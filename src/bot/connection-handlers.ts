@@ -15,7 +15,10 @@ export interface ConnectionHandlerDeps {
   connections: ConnectionService;
 }
 
-const ConnectionId = z.string().max(400).regex(/^(microsoft365|partner-center|marketplace|azure:[^\s]{1,380}|aws:\d{12})$/);
+const ConnectionId = z
+  .string()
+  .max(400)
+  .regex(/^(microsoft365|partner-center|marketplace|azure:[^\s]{1,380}|aws:\d{12})$/);
 const CheckData = z.object({ connectionId: z.union([ConnectionId, z.literal('')]).optional() }).passthrough();
 const DisconnectData = z.object({ connectionId: ConnectionId }).passthrough();
 const AzureData = z.object({ azureScope: z.string().max(400), azureTagKey: z.string().max(200).optional() }).passthrough();
@@ -67,16 +70,23 @@ export function connectionHandlers(d: ConnectionHandlerDeps) {
       const parsed = CheckData.safeParse(data);
       if (!parsed.success) return refuseInvoke(context, BAD_CARD);
       const result = await d.connections.check(actor, parsed.data.connectionId || undefined);
-      if (!result.ok) return result.status === 404 ? answerWithOverview(context, { text: result.message, color: 'Warning' }) : refuseInvoke(context, result.message, result.status === 403 ? 403 : 400);
+      if (!result.ok)
+        return result.status === 404
+          ? answerWithOverview(context, { text: result.message, color: 'Warning' })
+          : refuseInvoke(context, result.message, result.status === 403 ? 403 : 400);
       const broken = result.value.some((c) => c.state !== 'connected');
-      return answerWithOverview(context, { text: result.value.length ? result.message : 'Nothing is connected yet.', color: broken ? 'Warning' : 'Good' });
+      return answerWithOverview(context, {
+        text: result.value.length ? result.message : 'Nothing is connected yet.',
+        color: broken ? 'Warning' : 'Good',
+      });
     },
 
     async addAzureScope(context: TurnContext, _state: unknown, data: Record<string, unknown>) {
       const actor = actorOf(context);
       if (!actor) return refuseInvoke(context, UNKNOWN_ACTOR);
       const parsed = AzureData.safeParse(data);
-      if (!parsed.success) return refuseInvoke(context, 'Enter a subscription id (a GUID) or a billing account scope, up to 400 characters.');
+      if (!parsed.success)
+        return refuseInvoke(context, 'Enter a subscription id (a GUID) or a billing account scope, up to 400 characters.');
       const result = await d.connections.addAzureScope(actor, parsed.data.azureScope, parsed.data.azureTagKey);
       if (!result.ok) return refuseInvoke(context, result.message, result.status === 403 ? 403 : 400);
       return answerWithOverview(context, { text: result.message, color: result.value.state === 'connected' ? 'Good' : 'Warning' });
@@ -86,7 +96,8 @@ export function connectionHandlers(d: ConnectionHandlerDeps) {
       const actor = actorOf(context);
       if (!actor) return refuseInvoke(context, UNKNOWN_ACTOR);
       const parsed = AwsData.safeParse(data);
-      if (!parsed.success) return refuseInvoke(context, 'The AWS fields are too long or malformed. Check the account id, role ARN and key, then try again.');
+      if (!parsed.success)
+        return refuseInvoke(context, 'The AWS fields are too long or malformed. Check the account id, role ARN and key, then try again.');
       const f = parsed.data;
       const input =
         f.awsAuth === 'access-key'
@@ -106,7 +117,10 @@ export function connectionHandlers(d: ConnectionHandlerDeps) {
       if (!overview.ok) return refuseInvoke(context, overview.message, 403);
       const row = overview.value.rows.find((r) => r.id === parsed.data.connectionId && r.connection);
       if (!row) return answerWithOverview(context, { text: 'That connection was already removed.', color: 'Warning' });
-      return replaceCard(context, d.cards.render('connection-disconnect', { connectionId: row.id, title: row.title, consequence: consequenceOf(row.kind) }));
+      return replaceCard(
+        context,
+        d.cards.render('connection-disconnect', { connectionId: row.id, title: row.title, consequence: consequenceOf(row.kind) }),
+      );
     },
 
     async confirmDisconnect(context: TurnContext, _state: unknown, data: Record<string, unknown>) {

@@ -16,10 +16,14 @@ const DESCRIPTIONS: Record<ConnectionRow['kind'], string> = {
   'partner-center': 'Buys and changes subscriptions through your CSP account (an agent signs in once).',
   azure: 'Daily costs from Azure Cost Management.',
   aws: 'Daily costs from AWS Cost Explorer.',
-  marketplace: 'Buys Adobe and other vendors\' products through the Marketplace Platform (an API token from the Marketplace portal).',
+  marketplace: "Buys Adobe and other vendors' products through the Marketplace Platform (an API token from the Marketplace portal).",
 };
 
-export function connectionsCardData(overview: ConnectionOverview, note?: { text: string; color?: string }, now = new Date()): ConnectionsCardData {
+export function connectionsCardData(
+  overview: ConnectionOverview,
+  note?: { text: string; color?: string },
+  now = new Date(),
+): ConnectionsCardData {
   return {
     rows: overview.rows.map((row) => rowData(row, now)),
     note: note?.text ?? '',
@@ -38,7 +42,11 @@ function rowData(row: ConnectionRow, now: Date): ConnectionRowCardData {
     title: row.title,
     stateLabel: state.label,
     stateColor: state.color,
-    description: c ? labelOf(c) : row.sandboxFallback ? `${DESCRIPTIONS[row.kind]} Sandbox: the demo token is used until you enter one.` : DESCRIPTIONS[row.kind],
+    description: c
+      ? labelOf(c)
+      : row.sandboxFallback
+        ? `${DESCRIPTIONS[row.kind]} Sandbox: the demo token is used until you enter one.`
+        : DESCRIPTIONS[row.kind],
     facts: c ? factsOf(c, now) : [],
     problem: c?.problem && row.state !== 'connected' ? c.problem.problem : '',
     fix: c?.problem && row.state !== 'connected' ? c.problem.fix : '',
@@ -76,7 +84,12 @@ function labelOf(c: Connection): string {
 function factsOf(c: Connection, now: Date): { title: string; value: string }[] {
   return [
     { title: 'Last used', value: c.lastUsedAt ? ago(c.lastUsedAt, now) : 'not yet' },
-    { title: 'Last check', value: c.lastCheckedAt ? `${ago(c.lastCheckedAt, now)}${c.problem && c.state !== 'connected' ? ' (failed)' : ' (passed)'}` : 'not yet' },
+    {
+      title: 'Last check',
+      value: c.lastCheckedAt
+        ? `${ago(c.lastCheckedAt, now)}${c.problem && c.state !== 'connected' ? ' (failed)' : ' (passed)'}`
+        : 'not yet',
+    },
     { title: 'Connected', value: ago(c.connectedAt, now) },
   ];
 }

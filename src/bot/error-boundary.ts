@@ -20,30 +20,53 @@ export function createErrorBoundary(cards: CardRenderer, log: Logger) {
     const storageDown = isStorageUnavailable(error);
     const activity = context.activity;
     log[storageDown ? 'warn' : 'error'](
-      { err: error, correlationId: reference, activityType: activity?.type, activityName: activity?.name, conversationId: activity?.conversation?.id },
+      {
+        err: error,
+        correlationId: reference,
+        activityType: activity?.type,
+        activityName: activity?.name,
+        conversationId: activity?.conversation?.id,
+      },
       storageDown ? 'storage unreachable during a turn' : 'turn failed',
     );
-    const message = storageDown ? STORAGE_DOWN_MESSAGE : error instanceof ConnectorError ? connectorMessage(error) : 'Something went wrong on my side. Please try again; if it keeps happening, give your admin the reference below.';
+    const message = storageDown
+      ? STORAGE_DOWN_MESSAGE
+      : error instanceof ConnectorError
+        ? connectorMessage(error)
+        : 'Something went wrong on my side. Please try again; if it keeps happening, give your admin the reference below.';
     try {
       if (activity?.type === ActivityTypes.Invoke) {
         if (isCardAction(context) && !context.turnState.get(INVOKE_RESPONSE_KEY)) {
-          await sendInvokeError(context, 500, storageDown ? 'StorageUnavailable' : error instanceof ConnectorError ? 'ServiceUnavailable' : 'InternalError', `${message} (reference ${reference})`);
+          await sendInvokeError(
+            context,
+            500,
+            storageDown ? 'StorageUnavailable' : error instanceof ConnectorError ? 'ServiceUnavailable' : 'InternalError',
+            `${message} (reference ${reference})`,
+          );
         }
         return;
       }
-      await sendCard(context, cards.render('error', { title: storageDown ? 'Please try again in a minute' : 'Sorry, that did not work', message, reference }));
+      await sendCard(
+        context,
+        cards.render('error', { title: storageDown ? 'Please try again in a minute' : 'Sorry, that did not work', message, reference }),
+      );
     } catch (sendError) {
       log.error({ err: sendError, correlationId: reference }, 'could not tell the user about a failed turn');
     }
   };
 }
 
-const SERVICE_NAMES: Record<string, string> = { graph: 'Microsoft 365', 'partner-center': 'Partner Center', partnerCenter: 'Partner Center' };
+const SERVICE_NAMES: Record<string, string> = {
+  graph: 'Microsoft 365',
+  'partner-center': 'Partner Center',
+  partnerCenter: 'Partner Center',
+};
 
 /** A failure of an outside service, in words an employee can act on. */
 function connectorMessage(error: ConnectorError): string {
   const service = SERVICE_NAMES[error.details.service] ?? error.details.service;
-  if (error.kind === 'unauthorized') return `Quartermaster is not allowed to use ${service} for your organisation right now. An admin can see why and fix it with **connect**.`;
+  if (error.kind === 'unauthorized')
+    return `Quartermaster is not allowed to use ${service} for your organisation right now. An admin can see why and fix it with **connect**.`;
   if (error.transient) return `I can't reach ${service} right now. Please try again in a few minutes.`;
   return `${service} refused that: ${error.message}`;
 }

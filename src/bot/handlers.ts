@@ -22,7 +22,11 @@ export interface HandlerDeps {
 export function basicHandlers({ cards, roles, health, audit, conversations }: HandlerDeps) {
   const helpCard = async (context: TurnContext): Promise<AdaptiveCard> => {
     const userRoles = await roles.rolesOf(personOf(context.activity));
-    return cards.render('help', { userName: context.activity.from.name ?? 'you', roleLabel: describeRoles(userRoles), commands: commandsFor(userRoles) });
+    return cards.render('help', {
+      userName: context.activity.from.name ?? 'you',
+      roleLabel: describeRoles(userRoles),
+      commands: commandsFor(userRoles),
+    });
   };
 
   return {
@@ -31,9 +35,18 @@ export function basicHandlers({ cards, roles, health, audit, conversations }: Ha
       const conversation = context.activity.conversation;
       const teamName = (context.activity.channelData as { team?: { name?: string } } | undefined)?.team?.name;
       const inTeam = conversation.conversationType === 'channel' || conversation.conversationType === 'groupChat';
-      await audit.record({ tenantId: tenantIdOf(context.activity)!, ...actorOf(context.activity), action: 'bot.installed', target: conversation.id, after: { conversationType: conversation.conversationType ?? 'personal' } });
+      await audit.record({
+        tenantId: tenantIdOf(context.activity)!,
+        ...actorOf(context.activity),
+        action: 'bot.installed',
+        target: conversation.id,
+        after: { conversationType: conversation.conversationType ?? 'personal' },
+      });
       const firstName = (await displayNameOf(context)).split(' ')[0] || 'there';
-      await sendCard(context, cards.render('welcome', { firstName, inTeam, conversationName: teamName ?? conversation.name ?? 'this chat' }));
+      await sendCard(
+        context,
+        cards.render('welcome', { firstName, inTeam, conversationName: teamName ?? conversation.name ?? 'this chat' }),
+      );
     },
 
     async goodbye(context: TurnContext): Promise<void> {
@@ -53,14 +66,17 @@ export function basicHandlers({ cards, roles, health, audit, conversations }: Ha
     async whoami(context: TurnContext): Promise<void> {
       const person = personOf(context.activity);
       const userRoles = await roles.rolesOf(person);
-      await sendCard(context, cards.render('whoami', {
-        name: context.activity.from.name ?? 'Unknown user',
-        aadObjectId: person.aadObjectId ?? 'not provided by this chat',
-        tenantId: person.tenantId,
-        roleLabel: describeRoles(userRoles),
-        conversationType: context.activity.conversation.conversationType ?? 'personal',
-        isAdmin: userRoles.includes('admin'),
-      }));
+      await sendCard(
+        context,
+        cards.render('whoami', {
+          name: context.activity.from.name ?? 'Unknown user',
+          aadObjectId: person.aadObjectId ?? 'not provided by this chat',
+          tenantId: person.tenantId,
+          roleLabel: describeRoles(userRoles),
+          conversationType: context.activity.conversation.conversationType ?? 'personal',
+          isAdmin: userRoles.includes('admin'),
+        }),
+      );
     },
 
     async status(context: TurnContext): Promise<void> {
@@ -69,14 +85,17 @@ export function basicHandlers({ cards, roles, health, audit, conversations }: Ha
         return;
       }
       const report = await health.report();
-      await sendCard(context, cards.render('status', {
-        storage: report.storageReachable ? `reachable (${report.storageLatencyMs} ms)` : 'NOT reachable',
-        version: report.version,
-        environment: report.environment,
-        authentication: report.authentication,
-        instance: report.instance,
-        uptime: formatDuration(report.uptimeSeconds),
-      }));
+      await sendCard(
+        context,
+        cards.render('status', {
+          storage: report.storageReachable ? `reachable (${report.storageLatencyMs} ms)` : 'NOT reachable',
+          version: report.version,
+          environment: report.environment,
+          authentication: report.authentication,
+          instance: report.instance,
+          uptime: formatDuration(report.uptimeSeconds),
+        }),
+      );
     },
 
     async unknownText(context: TurnContext): Promise<void> {

@@ -20,7 +20,9 @@ export interface MarketplaceHandlerDeps {
   requests: RequestService;
 }
 
-const AnswerData = z.object({ requestId: z.string().regex(/^REQ-[0-9A-F]{8}$/), orderId: z.string().regex(/^ORD-[0-9-]{4,40}$/) }).passthrough();
+const AnswerData = z
+  .object({ requestId: z.string().regex(/^REQ-[0-9A-F]{8}$/), orderId: z.string().regex(/^ORD-[0-9-]{4,40}$/) })
+  .passthrough();
 const TokenData = z.object({ marketplaceToken: z.string().max(1024) }).passthrough();
 const PoData = z.object({ agreementId: z.string().regex(/^AGR-[0-9-]{4,40}$/) }).passthrough();
 
@@ -41,13 +43,27 @@ export function marketplaceHandlers(d: MarketplaceHandlerDeps) {
       const parsed = AnswerData.safeParse(data);
       if (!parsed.success || !d.vendor) return refuseInvoke(context, BAD_CARD);
       const answers: Record<string, unknown> = {};
-      for (const [key, value] of Object.entries(data)) if (key.startsWith(ANSWER_PREFIX) && key.length < 120) answers[key.slice(ANSWER_PREFIX.length)] = value;
+      for (const [key, value] of Object.entries(data))
+        if (key.startsWith(ANSWER_PREFIX) && key.length < 120) answers[key.slice(ANSWER_PREFIX.length)] = value;
       const result = await d.vendor.answer(actor, { ...parsed.data, answers });
       if (!result.ok) return refuseInvoke(context, result.message, result.status === 403 ? 403 : 400);
       const request = await d.requests.get(actor.tenantId, parsed.data.requestId);
       return replaceCard(
         context,
-        d.cards.render('order-query', orderQueryCardData({ requestId: parsed.data.requestId, orderId: parsed.data.orderId, productName: request?.product.name ?? 'the product', beneficiaryName: request?.beneficiary.name ?? '', vendor: result.vendor, questions: [] }, { canAnswer: false, note: result.message, noteColor: 'Good' })),
+        d.cards.render(
+          'order-query',
+          orderQueryCardData(
+            {
+              requestId: parsed.data.requestId,
+              orderId: parsed.data.orderId,
+              productName: request?.product.name ?? 'the product',
+              beneficiaryName: request?.beneficiary.name ?? '',
+              vendor: result.vendor,
+              questions: [],
+            },
+            { canAnswer: false, note: result.message, noteColor: 'Good' },
+          ),
+        ),
       );
     },
 
@@ -69,7 +85,10 @@ export function marketplaceHandlers(d: MarketplaceHandlerDeps) {
       const value = data[`po_${parsed.data.agreementId}`] ?? data.purchaseOrderNumber ?? '';
       if (typeof value !== 'string') return refuseInvoke(context, BAD_CARD);
       const result = await d.connections.setPurchaseOrderNumber(actor, parsed.data.agreementId, value);
-      if (!result.ok) return result.status === 404 ? overview(context, { text: result.message, color: 'Warning' }) : refuseInvoke(context, result.message, result.status === 403 ? 403 : 400);
+      if (!result.ok)
+        return result.status === 404
+          ? overview(context, { text: result.message, color: 'Warning' })
+          : refuseInvoke(context, result.message, result.status === 403 ? 403 : 400);
       return overview(context, { text: result.message, color: 'Good' });
     },
   };

@@ -16,7 +16,10 @@ export interface OrderQueryView {
   questions: VendorQuestion[];
 }
 
-export function orderQueryCardData(view: OrderQueryView, options: { canAnswer?: boolean; note?: string; noteColor?: string } = {}): CardData['order-query'] {
+export function orderQueryCardData(
+  view: OrderQueryView,
+  options: { canAnswer?: boolean; note?: string; noteColor?: string } = {},
+): CardData['order-query'] {
   const canAnswer = options.canAnswer ?? true;
   return {
     title: canAnswer ? `${view.vendor} needs more information` : `Answer sent to ${view.vendor}`,

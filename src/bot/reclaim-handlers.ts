@@ -23,7 +23,13 @@ const GraphId = z.string().regex(/^[0-9A-Za-z-]{1,64}$/);
 const LicenseRef = z.object({ userId: GraphId, skuId: GraphId }).passthrough();
 // A vendor seat (marketplace): the subscription (SUB-...) and the e-mail holding the seat.
 const VendorSeatRef = z
-  .object({ subscriptionId: z.string().regex(/^[0-9A-Za-z-]{1,64}$/), email: z.string().max(254).regex(/^[^@\s<>"'`]+@[^@\s<>"'`]+$/) })
+  .object({
+    subscriptionId: z.string().regex(/^[0-9A-Za-z-]{1,64}$/),
+    email: z
+      .string()
+      .max(254)
+      .regex(/^[^@\s<>"'`]+@[^@\s<>"'`]+$/),
+  })
   .passthrough();
 type Clicked = { kind: 'license'; userId: string; skuId: string } | { kind: 'vendor-seat'; subscriptionId: string; email: string };
 
@@ -44,7 +50,8 @@ const ONLY_ADMINS = 'Only admins can see licenses to reclaim. Type **help** to s
 /** A connector failure as one line saying what to do; anything else goes to the error boundary. */
 function connectorTrouble(error: unknown): string {
   if (!(error instanceof ConnectorError)) throw error;
-  if (error.kind === 'unauthorized') return 'Quartermaster may not read your directory or subscriptions: check the admin consent of the Quartermaster app in your tenant.';
+  if (error.kind === 'unauthorized')
+    return 'Quartermaster may not read your directory or subscriptions: check the admin consent of the Quartermaster app in your tenant.';
   if (error.transient) return 'Microsoft 365 or Partner Center is not answering right now. Try again in a few minutes.';
   return `Microsoft 365 or Partner Center refused the request (${error.message}). Nothing was changed.`;
 }
@@ -88,15 +95,36 @@ export function reclaimHandlers(d: ReclaimHandlerDeps) {
       if (!click) return 'refused';
       try {
         const { ref } = click;
-        const preview = ref.kind === 'license' ? await d.reclaim.previewRemoval(click.actor, ref.userId, ref.skuId) : await d.reclaim.previewVendorRemoval(click.actor, ref.subscriptionId, ref.email);
+        const preview =
+          ref.kind === 'license'
+            ? await d.reclaim.previewRemoval(click.actor, ref.userId, ref.skuId)
+            : await d.reclaim.previewVendorRemoval(click.actor, ref.subscriptionId, ref.email);
         if (!preview.ok) {
           if (preview.outcome.kind === 'forbidden') return refuseInvoke(context, preview.outcome.message, 403);
           return replaceCard(context, await currentList(click.actor.tenantId, { text: preview.outcome.message, color: 'Warning' }));
         }
         const data =
           'userId' in preview
-            ? { userId: preview.userId, skuId: preview.skuId, displayName: preview.displayName, userPrincipalName: preview.userPrincipalName, productName: preview.productName, vendorSeat: false, subscriptionId: '', email: '' }
-            : { userId: '', skuId: '', displayName: preview.displayName, userPrincipalName: preview.email, productName: preview.vendor ? `${preview.productName} (${preview.vendor})` : preview.productName, vendorSeat: true, subscriptionId: preview.subscriptionId, email: preview.email };
+            ? {
+                userId: preview.userId,
+                skuId: preview.skuId,
+                displayName: preview.displayName,
+                userPrincipalName: preview.userPrincipalName,
+                productName: preview.productName,
+                vendorSeat: false,
+                subscriptionId: '',
+                email: '',
+              }
+            : {
+                userId: '',
+                skuId: '',
+                displayName: preview.displayName,
+                userPrincipalName: preview.email,
+                productName: preview.vendor ? `${preview.productName} (${preview.vendor})` : preview.productName,
+                vendorSeat: true,
+                subscriptionId: preview.subscriptionId,
+                email: preview.email,
+              };
         return replaceCard(context, d.cards.render('reclaim-confirm', data));
       } catch (error) {
         return refuseInvoke(context, connectorTrouble(error), 500);
@@ -109,9 +137,18 @@ export function reclaimHandlers(d: ReclaimHandlerDeps) {
       if (!click) return 'refused';
       try {
         const { ref } = click;
-        const outcome = ref.kind === 'license' ? await d.reclaim.removeLicense(click.actor, ref.userId, ref.skuId) : await d.reclaim.removeVendorSeat(click.actor, ref.subscriptionId, ref.email);
+        const outcome =
+          ref.kind === 'license'
+            ? await d.reclaim.removeLicense(click.actor, ref.userId, ref.skuId)
+            : await d.reclaim.removeVendorSeat(click.actor, ref.subscriptionId, ref.email);
         if (outcome.kind === 'forbidden') return refuseInvoke(context, outcome.message, 403);
-        return replaceCard(context, await currentList(click.actor.tenantId, { text: outcome.kind === 'removed' ? `Done. ${outcome.message}` : outcome.message, color: outcome.kind === 'removed' ? 'Good' : 'Warning' }));
+        return replaceCard(
+          context,
+          await currentList(click.actor.tenantId, {
+            text: outcome.kind === 'removed' ? `Done. ${outcome.message}` : outcome.message,
+            color: outcome.kind === 'removed' ? 'Good' : 'Warning',
+          }),
+        );
       } catch (error) {
         return refuseInvoke(context, connectorTrouble(error), 500);
       }

@@ -16,7 +16,10 @@ export const UNKNOWN_ACTOR = "I can't tell who you are in this chat, so I can't 
  * here rather than returned to teams-ai, which would replace it for everyone in the chat.
  */
 export async function replaceCard(context: TurnContext, card: AdaptiveCard): Promise<AdaptiveCard> {
-  await context.sendActivity({ type: ActivityTypes.InvokeResponse, value: { status: 200, body: { statusCode: 200, type: 'application/vnd.microsoft.card.adaptive', value: card } } });
+  await context.sendActivity({
+    type: ActivityTypes.InvokeResponse,
+    value: { status: 200, body: { statusCode: 200, type: 'application/vnd.microsoft.card.adaptive', value: card } },
+  });
   return card;
 }
 

@@ -36,7 +36,9 @@ export interface RequestHandlerDeps {
 
 const RequestId = z.string().regex(/^REQ-[0-9A-F]{8}$/);
 const RequestRef = z.object({ requestId: RequestId }).passthrough();
-const Decision = z.object({ requestId: RequestId, stageIndex: z.coerce.number().int().min(0).max(20), comment: z.string().max(1000).optional() }).passthrough();
+const Decision = z
+  .object({ requestId: RequestId, stageIndex: z.coerce.number().int().min(0).max(20), comment: z.string().max(1000).optional() })
+  .passthrough();
 
 /** Who is acting, from the activity; undefined when Teams did not say (guests, bots). */
 export function actorOf(context: TurnContext): Actor | undefined {
@@ -51,8 +53,11 @@ const BAD_CARD = 'This card sent something I cannot use. Open it again with "my 
 export function requestHandlers(d: RequestHandlerDeps) {
   const viewFor = async (context: TurnContext, request: Parameters<typeof approvalCardData>[0], note?: string) => {
     const actor = actorOf(context);
-    const freeSeats = request.status === 'pending' ? await d.catalog.freeSeatsForDisplay(request.tenantId, request.product.skuPartNumber) : undefined;
-    const data = approvalCardData(request, actor ? { aadObjectId: actor.aadObjectId } : {}, { ...(freeSeats !== undefined && { freeSeats }) });
+    const freeSeats =
+      request.status === 'pending' ? await d.catalog.freeSeatsForDisplay(request.tenantId, request.product.skuPartNumber) : undefined;
+    const data = approvalCardData(request, actor ? { aadObjectId: actor.aadObjectId } : {}, {
+      ...(freeSeats !== undefined && { freeSeats }),
+    });
     if (data.canDecide) data.refreshUserIds = [context.activity.from.id];
     if (note) data.note = note;
     return d.cards.render('approval', data);
@@ -66,8 +71,11 @@ export function requestHandlers(d: RequestHandlerDeps) {
     await sendCard(context, d.cards.render('request-form', requestFormData(form)));
   };
 
-
-  const decideFromCard = async (context: TurnContext, data: Record<string, unknown>, decision: 'approve' | 'reject'): Promise<AdaptiveCard | string> => {
+  const decideFromCard = async (
+    context: TurnContext,
+    data: Record<string, unknown>,
+    decision: 'approve' | 'reject',
+  ): Promise<AdaptiveCard | string> => {
     const actor = actorOf(context);
     if (!actor) return refuseInvoke(context, UNKNOWN_ACTOR);
     const parsed = Decision.safeParse(data);
@@ -79,7 +87,6 @@ export function requestHandlers(d: RequestHandlerDeps) {
     // Too late, not yours, or no comment: show where the request is now, and why.
     return replaceCard(context, await viewFor(context, result.request, result.message));
   };
-
 
   return {
     requestForm,
@@ -102,10 +109,15 @@ export function requestHandlers(d: RequestHandlerDeps) {
       if (!actor) return refuseInvoke(context, UNKNOWN_ACTOR);
       const { replyToId } = context.activity;
       // The form's own message: the card that shows the request from now on.
-      const form = replyToId ? { conversationId: context.activity.conversation.id, activityId: replyToId, requesterTeamsId: context.activity.from.id } : undefined;
+      const form = replyToId
+        ? { conversationId: context.activity.conversation.id, activityId: replyToId, requesterTeamsId: context.activity.from.id }
+        : undefined;
       const result = await d.requests.submit(actor, data, form);
       if (!result.ok) return replaceCard(context, d.cards.render('request-form', requestFormData(result.form)));
-      const note = result.request.status === 'approved' ? 'Approved automatically by policy. I will tell you when the license is assigned.' : 'Sent to the approvers. This card shows where it is.';
+      const note =
+        result.request.status === 'approved'
+          ? 'Approved automatically by policy. I will tell you when the license is assigned.'
+          : 'Sent to the approvers. This card shows where it is.';
       return replaceCard(context, await viewFor(context, result.request, note));
     },
 
@@ -146,7 +158,14 @@ export function requestHandlers(d: RequestHandlerDeps) {
       if (!request) return refuseInvoke(context, "I can't find that request.");
       const sent = await sendCard(context, await viewFor(context, request));
       const activityId = (sent as { id?: string } | undefined)?.id;
-      if (activityId) await d.notifier.rememberCard(request, { conversationId: context.activity.conversation.id, activityId, audience: 'approver', viewerId: actor.aadObjectId, viewerTeamsId: context.activity.from.id });
+      if (activityId)
+        await d.notifier.rememberCard(request, {
+          conversationId: context.activity.conversation.id,
+          activityId,
+          audience: 'approver',
+          viewerId: actor.aadObjectId,
+          viewerTeamsId: context.activity.from.id,
+        });
       return 'The request is shown below.';
     },
 
@@ -154,22 +173,34 @@ export function requestHandlers(d: RequestHandlerDeps) {
       const actor = actorOf(context);
       if (!actor) return void (await context.sendActivity(UNKNOWN_ACTOR));
       const mine = await d.requests.mine(actor);
-      await sendCard(context, d.cards.render('request-list', {
-        title: 'Your requests',
-        emptyText: 'You have no requests yet. Type "request" to ask for a license.',
-        items: mine.map((r) => ({ ...requestLine(r), requestId: r.id, ...(r.status === 'pending' || r.status === 'approved' ? { actionTitle: 'Cancel', actionVerb: 'cancelRequest' } : { actionTitle: '', actionVerb: '' }) })),
-      }));
+      await sendCard(
+        context,
+        d.cards.render('request-list', {
+          title: 'Your requests',
+          emptyText: 'You have no requests yet. Type "request" to ask for a license.',
+          items: mine.map((r) => ({
+            ...requestLine(r),
+            requestId: r.id,
+            ...(r.status === 'pending' || r.status === 'approved'
+              ? { actionTitle: 'Cancel', actionVerb: 'cancelRequest' }
+              : { actionTitle: '', actionVerb: '' }),
+          })),
+        }),
+      );
     },
 
     async waitingForMe(context: TurnContext): Promise<void> {
       const actor = actorOf(context);
       if (!actor) return void (await context.sendActivity(UNKNOWN_ACTOR));
       const waiting = await d.requests.waitingFor(actor);
-      await sendCard(context, d.cards.render('request-list', {
-        title: 'Waiting for your decision',
-        emptyText: 'Nothing is waiting for you.',
-        items: waiting.map((r) => ({ ...requestLine(r), requestId: r.id, actionTitle: 'Open', actionVerb: 'showRequest' })),
-      }));
+      await sendCard(
+        context,
+        d.cards.render('request-list', {
+          title: 'Waiting for your decision',
+          emptyText: 'Nothing is waiting for you.',
+          items: waiting.map((r) => ({ ...requestLine(r), requestId: r.id, actionTitle: 'Open', actionVerb: 'showRequest' })),
+        }),
+      );
     },
 
     async listPolicies(context: TurnContext): Promise<void> {
@@ -177,21 +208,43 @@ export function requestHandlers(d: RequestHandlerDeps) {
       if (!actor) return;
       const [policies, offers] = await Promise.all([d.policies.list(actor.tenantId), d.catalog.offers(actor.tenantId).catch(() => [])]);
       const productName = (id: string) => offers.find((o) => o.productId === id)?.name ?? id;
-      await sendCard(context, d.cards.render('table-list', {
-        title: 'Approval policies',
-        subtitle: 'The first policy that matches a request (by product and monthly cost) decides it.',
-        emptyText: 'No policies.',
-        items: policies.map((p) => ({
-          heading: `${p.priority}. ${p.name}`,
-          facts: [
-            { title: 'Products', value: p.match.productIds?.length ? p.match.productIds.map(productName).join(', ') : 'all' },
-            ...(p.match.minMonthlyCost ? [{ title: 'From', value: `${formatMoney({ amount: p.match.minMonthlyCost, currency: p.currency })} / month` }] : []),
-            { title: 'Auto-approve', value: p.autoApprove ? `under ${formatMoney({ amount: p.autoApprove.maxMonthlyCost, currency: p.currency })} / month${p.autoApprove.requireFreeSeat ? ', when a seat is free' : ''}` : 'never' },
-            { title: 'Approvals', value: p.stages.map((s, i) => `${i + 1}. ${s.approver.kind === 'manager' ? "requester's manager" : s.approver.groupName}${s.onlyAboveMonthlyCost ? ` (above ${formatMoney({ amount: s.onlyAboveMonthlyCost, currency: p.currency })} / month)` : ''}`).join('; ') || 'none' },
-            { title: 'Limits', value: `at most ${p.maxQuantity} per request; justification ${p.requireJustification ? 'required' : 'optional'}; buying seats ${p.allowPurchase ? 'allowed' : 'not allowed'}` },
-          ],
-        })),
-      }));
+      await sendCard(
+        context,
+        d.cards.render('table-list', {
+          title: 'Approval policies',
+          subtitle: 'The first policy that matches a request (by product and monthly cost) decides it.',
+          emptyText: 'No policies.',
+          items: policies.map((p) => ({
+            heading: `${p.priority}. ${p.name}`,
+            facts: [
+              { title: 'Products', value: p.match.productIds?.length ? p.match.productIds.map(productName).join(', ') : 'all' },
+              ...(p.match.minMonthlyCost
+                ? [{ title: 'From', value: `${formatMoney({ amount: p.match.minMonthlyCost, currency: p.currency })} / month` }]
+                : []),
+              {
+                title: 'Auto-approve',
+                value: p.autoApprove
+                  ? `under ${formatMoney({ amount: p.autoApprove.maxMonthlyCost, currency: p.currency })} / month${p.autoApprove.requireFreeSeat ? ', when a seat is free' : ''}`
+                  : 'never',
+              },
+              {
+                title: 'Approvals',
+                value:
+                  p.stages
+                    .map(
+                      (s, i) =>
+                        `${i + 1}. ${s.approver.kind === 'manager' ? "requester's manager" : s.approver.groupName}${s.onlyAboveMonthlyCost ? ` (above ${formatMoney({ amount: s.onlyAboveMonthlyCost, currency: p.currency })} / month)` : ''}`,
+                    )
+                    .join('; ') || 'none',
+              },
+              {
+                title: 'Limits',
+                value: `at most ${p.maxQuantity} per request; justification ${p.requireJustification ? 'required' : 'optional'}; buying seats ${p.allowPurchase ? 'allowed' : 'not allowed'}`,
+              },
+            ],
+          })),
+        }),
+      );
     },
 
     async auditLog(context: TurnContext): Promise<void> {
@@ -199,20 +252,27 @@ export function requestHandlers(d: RequestHandlerDeps) {
       if (!actor) return;
       const query = commandArgument(context.activity.text, 'audit').toLowerCase().slice(0, 100);
       const page = await d.audit.list(actor.tenantId, { pageSize: 200 });
-      const entries = page.items.filter((e) => !query || JSON.stringify([e.actorName, e.actorId, e.action, e.target, e.before, e.after]).toLowerCase().includes(query)).slice(0, 15);
-      await sendCard(context, d.cards.render('table-list', {
-        title: 'Audit log',
-        subtitle: query ? `Recent entries matching "${query}"` : 'Most recent first',
-        emptyText: 'No entries.',
-        items: entries.map((e) => ({
-          heading: `${e.at.slice(0, 19).replace('T', ' ')} UTC · ${e.action}`,
-          facts: [
-            { title: 'Who', value: e.actorName ?? e.actorId },
-            { title: 'What', value: e.target },
-            ...(e.after !== undefined ? [{ title: 'After', value: JSON.stringify(e.after).slice(0, 300) }] : []),
-          ],
-        })),
-      }));
+      const entries = page.items
+        .filter(
+          (e) => !query || JSON.stringify([e.actorName, e.actorId, e.action, e.target, e.before, e.after]).toLowerCase().includes(query),
+        )
+        .slice(0, 15);
+      await sendCard(
+        context,
+        d.cards.render('table-list', {
+          title: 'Audit log',
+          subtitle: query ? `Recent entries matching "${query}"` : 'Most recent first',
+          emptyText: 'No entries.',
+          items: entries.map((e) => ({
+            heading: `${e.at.slice(0, 19).replace('T', ' ')} UTC · ${e.action}`,
+            facts: [
+              { title: 'Who', value: e.actorName ?? e.actorId },
+              { title: 'What', value: e.target },
+              ...(e.after !== undefined ? [{ title: 'After', value: JSON.stringify(e.after).slice(0, 300) }] : []),
+            ],
+          })),
+        }),
+      );
     },
 
     async setApprovalsChannel(context: TurnContext): Promise<void> {
@@ -220,13 +280,31 @@ export function requestHandlers(d: RequestHandlerDeps) {
       if (!actor) return;
       const conversation = context.activity.conversation;
       if (conversation.conversationType !== 'channel') {
-        await context.sendActivity('Type **set approvals channel** in the team channel where approval cards should go (mention me there first).');
+        await context.sendActivity(
+          'Type **set approvals channel** in the team channel where approval cards should go (mention me there first).',
+        );
         return;
       }
       const channelName = await channelNameOf(context, d.log);
-      const { before, after } = await d.settings.update(actor.tenantId, (current) => ({ ...current, approvalsChannelId: conversation.id, approvalsChannelName: channelName, updatedBy: actor.aadObjectId, updatedAt: new Date().toISOString() }));
-      await d.audit.record({ tenantId: actor.tenantId, actorId: actor.aadObjectId, actorName: actor.name, action: 'settings.approvals-channel', target: conversation.id, before: { channel: before.approvalsChannelName ?? null }, after: { channel: after.approvalsChannelName } });
-      await context.sendActivity(`Done: every new approval card will also be posted in ${channelName}. Approvers see the buttons; everyone else sees the status.`);
+      const { before, after } = await d.settings.update(actor.tenantId, (current) => ({
+        ...current,
+        approvalsChannelId: conversation.id,
+        approvalsChannelName: channelName,
+        updatedBy: actor.aadObjectId,
+        updatedAt: new Date().toISOString(),
+      }));
+      await d.audit.record({
+        tenantId: actor.tenantId,
+        actorId: actor.aadObjectId,
+        actorName: actor.name,
+        action: 'settings.approvals-channel',
+        target: conversation.id,
+        before: { channel: before.approvalsChannelName ?? null },
+        after: { channel: after.approvalsChannelName },
+      });
+      await context.sendActivity(
+        `Done: every new approval card will also be posted in ${channelName}. Approvers see the buttons; everyone else sees the status.`,
+      );
     },
   };
 }

@@ -23,7 +23,11 @@ const COLORS: Record<LicenseRequest['status'], CardData['approval']['statusColor
   failed: 'Attention',
 };
 
-export function approvalCardData(request: LicenseRequest, viewer: Viewer, options: { freeSeats?: number; refreshUserIds?: string[] } = {}): CardData['approval'] {
+export function approvalCardData(
+  request: LicenseRequest,
+  viewer: Viewer,
+  options: { freeSeats?: number; refreshUserIds?: string[] } = {},
+): CardData['approval'] {
   const mayDecide = !!viewer.aadObjectId && canDecide(request, viewer.aadObjectId);
   const isRequester = !!viewer.aadObjectId && viewer.aadObjectId.toLowerCase() === request.requester.aadObjectId.toLowerCase();
   const change = request.change;
@@ -36,9 +40,23 @@ export function approvalCardData(request: LicenseRequest, viewer: Viewer, option
     beneficiaryName: change ? '' : `${request.beneficiary.name} (${request.beneficiary.upn})`,
     productName: request.product.name,
     quantity: change ? changeSeats(change) : String(request.quantity),
-    cost: change ? changeCost(request) : request.quantity === 1 ? `${formatMoney(request.unitPrice)} per month` : `${formatMoney(request.unitPrice)} per seat per month, ${formatMoney(requestMonthlyCost(request))} per month in all`,
-    freeSeats: request.status !== 'pending' || change ? '' : options.freeSeats === undefined ? 'checked when assigning' : options.freeSeats === 0 ? 'none (a seat will be bought)' : String(options.freeSeats),
-    stageLabel: request.stages.length === 0 ? 'Approved automatically by policy' : request.stages.map((s, i) => `Step ${i + 1}: ${s.label}`).join(', then '),
+    cost: change
+      ? changeCost(request)
+      : request.quantity === 1
+        ? `${formatMoney(request.unitPrice)} per month`
+        : `${formatMoney(request.unitPrice)} per seat per month, ${formatMoney(requestMonthlyCost(request))} per month in all`,
+    freeSeats:
+      request.status !== 'pending' || change
+        ? ''
+        : options.freeSeats === undefined
+          ? 'checked when assigning'
+          : options.freeSeats === 0
+            ? 'none (a seat will be bought)'
+            : String(options.freeSeats),
+    stageLabel:
+      request.stages.length === 0
+        ? 'Approved automatically by policy'
+        : request.stages.map((s, i) => `Step ${i + 1}: ${s.label}`).join(', then '),
     justification: request.justification,
     note: mayDecide ? 'You are an approver of this step.' : yourDecision(request, viewer),
     history: request.decisions.map((d) => ({
@@ -52,23 +70,29 @@ export function approvalCardData(request: LicenseRequest, viewer: Viewer, option
 }
 
 function changeSeats(change: SubscriptionChange): string {
-  if (change.action === 'reduce-at-renewal') return `${change.before.quantity} now, ${change.after.scheduledQuantity ?? change.before.quantity} from ${change.before.commitmentEndDate.slice(0, 10)}`;
-  return change.before.quantity === change.after.quantity ? `${change.before.quantity} (unchanged)` : `${change.before.quantity} → ${change.after.quantity}`;
+  if (change.action === 'reduce-at-renewal')
+    return `${change.before.quantity} now, ${change.after.scheduledQuantity ?? change.before.quantity} from ${change.before.commitmentEndDate.slice(0, 10)}`;
+  return change.before.quantity === change.after.quantity
+    ? `${change.before.quantity} (unchanged)`
+    : `${change.before.quantity} → ${change.after.quantity}`;
 }
 
 function changeCost(request: LicenseRequest): string {
   const change = request.change!;
   const per = formatMoney(request.unitPrice);
   if (change.action === 'add-seats') return `+${formatMoney(requestMonthlyCost(request))} per month (${per} per seat)`;
-  if (change.action === 'remove-seats') return `−${formatMoney(monthlyCost(request.unitPrice, change.seats ?? 0))} per month, refunded for the rest of the term`;
-  if (change.action === 'reduce-at-renewal') return `−${formatMoney(monthlyCost(request.unitPrice, change.before.quantity - (change.after.scheduledQuantity ?? change.before.quantity)))} per month from renewal`;
+  if (change.action === 'remove-seats')
+    return `−${formatMoney(monthlyCost(request.unitPrice, change.seats ?? 0))} per month, refunded for the rest of the term`;
+  if (change.action === 'reduce-at-renewal')
+    return `−${formatMoney(monthlyCost(request.unitPrice, change.before.quantity - (change.after.scheduledQuantity ?? change.before.quantity)))} per month from renewal`;
   if (change.action === 'suspend') return 'Still billed while suspended';
   return 'No change now';
 }
 
 /** "You approved step 1." for an approver looking at a request they decided. */
 function yourDecision(request: LicenseRequest, viewer: Viewer): string {
-  const mine = viewer.aadObjectId && request.decisions.filter((d) => d.approverId.toLowerCase() === viewer.aadObjectId!.toLowerCase()).at(-1);
+  const mine =
+    viewer.aadObjectId && request.decisions.filter((d) => d.approverId.toLowerCase() === viewer.aadObjectId!.toLowerCase()).at(-1);
   return mine ? `You ${mine.decision === 'approve' ? 'approved' : 'rejected'} step ${mine.stageIndex + 1}.` : '';
 }
 
@@ -102,7 +126,12 @@ export function requestFormData(form: RequestForm): CardData['request-form'] {
     forWhom: form.values.forWhom ?? '',
     justification: form.values.justification ?? '',
     justificationRequired: form.limits.requireJustification,
-    errors: { productOfferId: errors.productOfferId ?? '', quantity: errors.quantity ?? '', forWhom: errors.forWhom ?? '', justification: errors.justification ?? '' },
+    errors: {
+      productOfferId: errors.productOfferId ?? '',
+      quantity: errors.quantity ?? '',
+      forWhom: errors.forWhom ?? '',
+      justification: errors.justification ?? '',
+    },
     priceList: form.catalog.map((o) => ({ name: `${o.name}${soldBy(o)}`, price: `${formatMoney(o.unitPrice)}, ${term(o)}` })),
   };
 }

@@ -23,7 +23,10 @@ export interface SpendHandlerDeps {
   log: Logger;
 }
 
-const BudgetId = z.string().max(64).regex(/^[A-Za-z0-9-]*$/);
+const BudgetId = z
+  .string()
+  .max(64)
+  .regex(/^[A-Za-z0-9-]*$/);
 const Text = z.string().max(200).optional();
 const SaveData = z
   .object({
@@ -51,12 +54,21 @@ const NOT_SET_UP = 'Cost sync is not set up yet.';
 
 export function spendHandlers(d: SpendHandlerDeps) {
   /** The budgets card for an admin, or the refusal text. */
-  const listCard = async (context: TurnContext, note?: { text: string; color: 'Good' | 'Warning' | 'Attention' }): Promise<AdaptiveCard | string> => {
+  const listCard = async (
+    context: TurnContext,
+    note?: { text: string; color: 'Good' | 'Warning' | 'Attention' },
+  ): Promise<AdaptiveCard | string> => {
     const actor = actorOf(context);
     if (!actor) return UNKNOWN_ACTOR;
     const result = await d.budgets.statuses(actor);
     if (!result.ok) return result.message;
-    return d.cards.render('budget-list', budgetListCardData(result.lines, { ...(result.alertChannelName ? { alertChannelName: result.alertChannelName } : {}), ...(note ? { note: note.text, noteColor: note.color } : {}) }));
+    return d.cards.render(
+      'budget-list',
+      budgetListCardData(result.lines, {
+        ...(result.alertChannelName ? { alertChannelName: result.alertChannelName } : {}),
+        ...(note ? { note: note.text, noteColor: note.color } : {}),
+      }),
+    );
   };
 
   /** Checks who clicked; undefined after refusing. */
@@ -69,7 +81,10 @@ export function spendHandlers(d: SpendHandlerDeps) {
 
   const formCard = async (tenantId: string, options: Parameters<typeof budgetFormCardData>[0]) => {
     const { defaultName, channels } = await d.budgets.alertChannels(tenantId);
-    return d.cards.render('budget-form', budgetFormCardData({ ...options, channels, ...(defaultName ? { alertChannelName: defaultName } : {}) }));
+    return d.cards.render(
+      'budget-form',
+      budgetFormCardData({ ...options, channels, ...(defaultName ? { alertChannelName: defaultName } : {}) }),
+    );
   };
 
   return {
@@ -98,7 +113,9 @@ export function spendHandlers(d: SpendHandlerDeps) {
       if (!actor) return void (await context.sendActivity(UNKNOWN_ACTOR));
       const conversation = context.activity.conversation;
       if (conversation.conversationType !== 'channel') {
-        await context.sendActivity('Type **alerts here** in the team channel where budget and anomaly alerts should go (mention me there). Until then they come to admins\' 1:1 chats.');
+        await context.sendActivity(
+          "Type **alerts here** in the team channel where budget and anomaly alerts should go (mention me there). Until then they come to admins' 1:1 chats.",
+        );
         return;
       }
       const result = await d.budgets.setAlertChannel(actor, { id: conversation.id, name: await channelNameOf(context, d.log) });
@@ -108,10 +125,13 @@ export function spendHandlers(d: SpendHandlerDeps) {
     async syncNow(context: TurnContext): Promise<void> {
       const actor = actorOf(context);
       if (!actor) return void (await context.sendActivity(UNKNOWN_ACTOR));
-      if (!(await d.budgets.isAdmin(actor))) return void (await context.sendActivity('Only admins can run a cost sync. Type **help** to see the commands you can use.'));
+      if (!(await d.budgets.isAdmin(actor)))
+        return void (await context.sendActivity('Only admins can run a cost sync. Type **help** to see the commands you can use.'));
       if (!d.syncNow) return void (await context.sendActivity(NOT_SET_UP));
       await d.syncNow.request(actor, context.activity.conversation.id);
-      await context.sendActivity("Syncing Azure and AWS costs now. I'll post what I found here when it's done; budgets and anomalies are checked right after.");
+      await context.sendActivity(
+        "Syncing Azure and AWS costs now. I'll post what I found here when it's done; budgets and anomalies are checked right after.",
+      );
     },
 
     /** "Budgets" / "Refresh" / "Cancel": the list as it is now. */
@@ -161,7 +181,14 @@ export function spendHandlers(d: SpendHandlerDeps) {
       const result = budgetId ? await d.budgets.edit(actor, budgetId, etag ?? '', formInput) : await d.budgets.add(actor, formInput);
       if (!result.ok) {
         if (result.forbidden) return refuseInvoke(context, result.errors[0] ?? ONLY_ADMINS, 403);
-        return replaceCard(context, await formCard(actor.tenantId, { ...(existing ? { budget: existing.budget, etag: etag ?? '' } : {}), input: formInput, errors: result.errors }));
+        return replaceCard(
+          context,
+          await formCard(actor.tenantId, {
+            ...(existing ? { budget: existing.budget, etag: etag ?? '' } : {}),
+            input: formInput,
+            errors: result.errors,
+          }),
+        );
       }
       const card = await listCard(context, { text: result.message, color: 'Good' });
       return typeof card === 'string' ? refuseInvoke(context, card, 403) : replaceCard(context, card);

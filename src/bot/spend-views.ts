@@ -71,7 +71,8 @@ export interface AnomalyAlertCardData {
   hint: string;
 }
 
-export const ALERTS_HERE_HINT = 'These alerts come to your 1:1 chat because no alert channel is set. Type **alerts here** in a team channel to send them there.';
+export const ALERTS_HERE_HINT =
+  'These alerts come to your 1:1 chat because no alert channel is set. Type **alerts here** in a team channel to send them there.';
 
 const MONTHS = ['January', 'February', 'March', 'April', 'May', 'June', 'July', 'August', 'September', 'October', 'November', 'December'];
 const monthName = (day: string) => `${MONTHS[Number(day.slice(5, 7)) - 1]} ${day.slice(0, 4)}`;
@@ -96,11 +97,16 @@ export function spendSummaryCardData(summary: SpendSummary): SpendSummaryCardDat
     emptyText: summary.dataAsOf
       ? 'No spend recorded for this period.'
       : 'No cost data yet. Connect Azure or AWS with **connect**, then type **sync now**.',
-    note: summary.dataAsOf ? `Data as of ${summary.dataAsOf.slice(0, 16).replace('T', ' ')} UTC. Filters: aws, azure, this month, last month.` : '',
+    note: summary.dataAsOf
+      ? `Data as of ${summary.dataAsOf.slice(0, 16).replace('T', ' ')} UTC. Filters: aws, azure, this month, last month.`
+      : '',
     currencies: summary.currencies.map((c) => ({
       heading: `Total ${formatMoney(c.total)}`,
       totals: [
-        { title: toDate ? `${monthName(summary.comparison.start)} to the same day` : monthName(summary.comparison.start), value: formatMoney(c.previousToDate) },
+        {
+          title: toDate ? `${monthName(summary.comparison.start)} to the same day` : monthName(summary.comparison.start),
+          value: formatMoney(c.previousToDate),
+        },
         { title: 'Change', value: changeText(c.changePercent) },
         ...(toDate ? [{ title: `${monthName(summary.comparison.start)} in full`, value: formatMoney(c.previousTotal) }] : []),
       ],
@@ -123,11 +129,14 @@ export function thresholdsText(thresholds: readonly Threshold[]): string {
   return thresholds.map((t) => `${t.percent} % ${t.kind}`).join(', ');
 }
 
-export function budgetListCardData(lines: readonly BudgetStatusLine[], options: { alertChannelName?: string; note?: string; noteColor?: Color } = {}): BudgetListCardData {
+export function budgetListCardData(
+  lines: readonly BudgetStatusLine[],
+  options: { alertChannelName?: string; note?: string; noteColor?: Color } = {},
+): BudgetListCardData {
   return {
     subtitle: options.alertChannelName
       ? `Alerts go to ${options.alertChannelName} unless a budget says otherwise. Spend includes today's partial figures.`
-      : 'No alert channel yet: alerts go to admins\' 1:1 chats. Type **alerts here** in a team channel to change that.',
+      : "No alert channel yet: alerts go to admins' 1:1 chats. Type **alerts here** in a team channel to change that.",
     note: options.note ?? '',
     noteColor: options.noteColor ?? 'Default',
     emptyText: 'No budgets yet. Add one to be told before the invoice arrives.',
@@ -154,7 +163,14 @@ export function budgetListCardData(lines: readonly BudgetStatusLine[], options: 
 }
 
 /** The form, empty (add), filled from a budget (edit), or echoing what was typed with its errors. */
-export function budgetFormCardData(options: { budget?: StoredBudget; etag?: string; input?: BudgetFormInput; errors?: string[]; alertChannelName?: string; channels?: { id: string; name: string }[] }): BudgetFormCardData {
+export function budgetFormCardData(options: {
+  budget?: StoredBudget;
+  etag?: string;
+  input?: BudgetFormInput;
+  errors?: string[];
+  alertChannelName?: string;
+  channels?: { id: string; name: string }[];
+}): BudgetFormCardData {
   const { budget, input } = options;
   const typed = (value: unknown) => (typeof value === 'string' ? value.slice(0, 200) : typeof value === 'number' ? String(value) : '');
   const fromBudget = budget
@@ -167,10 +183,24 @@ export function budgetFormCardData(options: { budget?: StoredBudget; etag?: stri
         amount: budget.amount.amount,
         currency: budget.amount.currency,
         period: budget.period,
-        thresholds: budget.thresholds.filter((t) => t.kind === 'actual').map((t) => String(t.percent)).join(','),
+        thresholds: budget.thresholds
+          .filter((t) => t.kind === 'actual')
+          .map((t) => String(t.percent))
+          .join(','),
         forecast100: budget.thresholds.some((t) => t.kind === 'forecast' && t.percent === 100) ? ('true' as const) : ('false' as const),
       }
-    : { name: '', provider: 'any', account: '', service: '', tag: '', amount: '', currency: 'USD', period: 'month', thresholds: '50,80,100', forecast100: 'true' as const };
+    : {
+        name: '',
+        provider: 'any',
+        account: '',
+        service: '',
+        tag: '',
+        amount: '',
+        currency: 'USD',
+        period: 'month',
+        thresholds: '50,80,100',
+        forecast100: 'true' as const,
+      };
   const values = input
     ? {
         name: typed(input.name),
@@ -188,9 +218,15 @@ export function budgetFormCardData(options: { budget?: StoredBudget; etag?: stri
   const channel = (input ? typed(input.channel) : budget?.channelId) || DEFAULT_CHANNEL_CHOICE;
   const channels = [...(options.channels ?? [])];
   // The budget's own channel stays a choice even if it left the list.
-  if (budget?.channelId && !channels.some((c) => c.id === budget.channelId)) channels.push({ id: budget.channelId, name: budget.channelName ?? budget.channelId });
+  if (budget?.channelId && !channels.some((c) => c.id === budget.channelId))
+    channels.push({ id: budget.channelId, name: budget.channelName ?? budget.channelId });
   const channelChoices = [
-    { title: options.alertChannelName ? `The alerts channel: ${options.alertChannelName}` : "The alerts channel: admins' 1:1 chats until one is set", value: DEFAULT_CHANNEL_CHOICE },
+    {
+      title: options.alertChannelName
+        ? `The alerts channel: ${options.alertChannelName}`
+        : "The alerts channel: admins' 1:1 chats until one is set",
+      value: DEFAULT_CHANNEL_CHOICE,
+    },
     ...channels.map((c) => ({ title: c.name, value: c.id })),
   ];
   return {
@@ -201,9 +237,10 @@ export function budgetFormCardData(options: { budget?: StoredBudget; etag?: stri
     ...values,
     channel,
     channelChoices,
-    channelNote: channels.length > 0
-      ? 'A channel is offered here once someone types **alerts here** in it (the last one becomes the alerts channel).'
-      : 'Alerts go to admins\' 1:1 chats until someone types **alerts here** in a team channel.',
+    channelNote:
+      channels.length > 0
+        ? 'A channel is offered here once someone types **alerts here** in it (the last one becomes the alerts channel).'
+        : "Alerts go to admins' 1:1 chats until someone types **alerts here** in a team channel.",
   };
 }
 
@@ -228,7 +265,10 @@ export function budgetAlertCardData(notice: BudgetAlertNotice, hint = ''): Budge
     facts: [
       { title: 'Threshold crossed', value: `${alert.threshold.percent} % of ${alert.threshold.kind} spend` },
       { title: 'Spent', value: `${money(evaluation.actual)} (${evaluation.actualPercent.toFixed(1)} %)` },
-      { title: 'Forecast', value: evaluation.forecast ? `${money(evaluation.forecast)} (${evaluation.forecastPercent?.toFixed(1)} %)` : 'not yet' },
+      {
+        title: 'Forecast',
+        value: evaluation.forecast ? `${money(evaluation.forecast)} (${evaluation.forecastPercent?.toFixed(1)} %)` : 'not yet',
+      },
       { title: 'Budget', value: formatMoney(budget.amount) },
       { title: 'Period', value: `${evaluation.period.start} – ${evaluation.period.end} (end excluded)` },
       { title: 'Scope', value: scopeText(budget.scope) },
@@ -236,7 +276,9 @@ export function budgetAlertCardData(notice: BudgetAlertNotice, hint = ''): Budge
     chartTitle: 'Spent, forecast and budget',
     currency: budget.amount.currency,
     bars,
-    chartFallback: bars.map((bar) => `${bar.x.padEnd(9)} ${formatMoney({ amount: barAmount(bar.x, evaluation, budget), currency: budget.amount.currency })}`).join('\n\n'),
+    chartFallback: bars
+      .map((bar) => `${bar.x.padEnd(9)} ${formatMoney({ amount: barAmount(bar.x, evaluation, budget), currency: budget.amount.currency })}`)
+      .join('\n\n'),
     services: notice.topServices.map((s) => ({ title: s.serviceName, value: formatMoney(s.amount) })),
     hint,
   };

@@ -26,10 +26,15 @@ export interface SubscriptionHandlerDeps {
 const NOT_ADMIN = 'Only admins can manage subscriptions. Type **help** to see the commands you can use.';
 const BAD_CARD = 'This card sent something I cannot use. Type **subscriptions** to start again.';
 
-const SubscriptionId = z.string().trim().regex(/^[0-9A-Za-z-]{1,64}$/);
+const SubscriptionId = z
+  .string()
+  .trim()
+  .regex(/^[0-9A-Za-z-]{1,64}$/);
 // Input.Number arrives as a number or a string, depending on the client; empty means not given.
 const Seats = z.preprocess((v) => (v === '' || v === null ? undefined : v), z.coerce.number().int().min(0).max(100_000).optional());
-const ListRequest = z.object({ page: z.coerce.number().int().min(0).max(10_000).default(0), filter: z.string().max(100).default('') }).passthrough();
+const ListRequest = z
+  .object({ page: z.coerce.number().int().min(0).max(10_000).default(0), filter: z.string().max(100).default('') })
+  .passthrough();
 const ShowRequest = z.object({ subscriptionId: SubscriptionId }).passthrough();
 const ChangeRequest = z
   .object({
@@ -44,7 +49,14 @@ const ChangeRequest = z
   })
   .passthrough();
 const ConfirmRequest = z
-  .object({ subscriptionId: SubscriptionId, action: z.enum(SUBSCRIPTION_ACTIONS), seats: Seats, version: z.string().min(1).max(200), confirmationId: z.string().regex(/^[0-9a-f]{24}$/), reason: z.string().max(1000).optional() })
+  .object({
+    subscriptionId: SubscriptionId,
+    action: z.enum(SUBSCRIPTION_ACTIONS),
+    seats: Seats,
+    version: z.string().min(1).max(200),
+    confirmationId: z.string().regex(/^[0-9a-f]{24}$/),
+    reason: z.string().max(1000).optional(),
+  })
   .passthrough();
 
 /** The number the admin typed for this action: each input on the card has its own id. */
@@ -93,7 +105,8 @@ export function subscriptionHandlers(d: SubscriptionHandlerDeps) {
       const parsed = ShowRequest.safeParse(data);
       if (!parsed.success) return refuseInvoke(context, BAD_CARD);
       const view = await d.subscriptions.get(actor.tenantId, parsed.data.subscriptionId);
-      if (!view) return refuseInvoke(context, 'I can’t find that subscription in your tenant. Type **subscriptions** to see the current list.');
+      if (!view)
+        return refuseInvoke(context, 'I can’t find that subscription in your tenant. Type **subscriptions** to see the current list.');
       return replaceCard(context, detail(view));
     },
 
@@ -105,14 +118,35 @@ export function subscriptionHandlers(d: SubscriptionHandlerDeps) {
       if (!parsed.success) return refuseInvoke(context, BAD_CARD);
       const { subscriptionId, action } = parsed.data;
       const seats = seatsFor(action, parsed.data);
-      if (QUANTITY_ACTIONS.includes(action) && seats === undefined) return refuseInvoke(context, 'Enter a number of seats, then choose Review.');
+      if (QUANTITY_ACTIONS.includes(action) && seats === undefined)
+        return refuseInvoke(context, 'Enter a number of seats, then choose Review.');
       const result = await d.subscriptions.prepare(actor, subscriptionId, action, seats);
       if (result.ok) {
         const account = await d.purchaseAccount?.(actor.tenantId);
-        return replaceCard(context, d.cards.render('subscription-confirm', subscriptionConfirmData(result.view, result.change, result.summary, result.confirmationId, result.costDelta && formatMoney(result.costDelta), account)));
+        return replaceCard(
+          context,
+          d.cards.render(
+            'subscription-confirm',
+            subscriptionConfirmData(
+              result.view,
+              result.change,
+              result.summary,
+              result.confirmationId,
+              result.costDelta && formatMoney(result.costDelta),
+              account,
+            ),
+          ),
+        );
       }
       if (!result.view) return refuseInvoke(context, result.message);
-      return replaceCard(context, detail(result.view, { text: result.message, color: 'Attention', ...(result.alternatives && { alternatives: result.alternatives }) }));
+      return replaceCard(
+        context,
+        detail(result.view, {
+          text: result.message,
+          color: 'Attention',
+          ...(result.alternatives && { alternatives: result.alternatives }),
+        }),
+      );
     },
 
     /** "Confirm": becomes a request through the approval policies; the card then follows it. */
@@ -122,17 +156,40 @@ export function subscriptionHandlers(d: SubscriptionHandlerDeps) {
       const parsed = ConfirmRequest.safeParse(data);
       if (!parsed.success) return refuseInvoke(context, BAD_CARD);
       const { subscriptionId, action, seats, version, confirmationId, reason } = parsed.data;
-      const result = await d.subscriptions.submit(actor, { subscriptionId, action, ...(QUANTITY_ACTIONS.includes(action) && seats !== undefined && { seats }), version, confirmationId, ...(reason !== undefined && { reason }) });
+      const result = await d.subscriptions.submit(actor, {
+        subscriptionId,
+        action,
+        ...(QUANTITY_ACTIONS.includes(action) && seats !== undefined && { seats }),
+        version,
+        confirmationId,
+        ...(reason !== undefined && { reason }),
+      });
       if (!result.ok) {
         if (!result.view) return refuseInvoke(context, result.message);
-        return replaceCard(context, detail(result.view, { text: result.message, color: 'Attention', ...(result.alternatives && { alternatives: result.alternatives }) }));
+        return replaceCard(
+          context,
+          detail(result.view, {
+            text: result.message,
+            color: 'Attention',
+            ...(result.alternatives && { alternatives: result.alternatives }),
+          }),
+        );
       }
       const request = result.request;
       if (context.activity.replyToId) {
-        await d.notifier.rememberCard(request, { conversationId: context.activity.conversation.id, activityId: context.activity.replyToId, audience: 'requester', viewerId: actor.aadObjectId, viewerTeamsId: context.activity.from.id });
+        await d.notifier.rememberCard(request, {
+          conversationId: context.activity.conversation.id,
+          activityId: context.activity.replyToId,
+          audience: 'requester',
+          viewerId: actor.aadObjectId,
+          viewerTeamsId: context.activity.from.id,
+        });
       }
       const card = approvalCardData(request, { aadObjectId: actor.aadObjectId });
-      card.note = request.status === 'approved' ? 'Approved by policy; it is being applied now. I will tell you when it is done.' : 'Sent for approval. This card shows where it is.';
+      card.note =
+        request.status === 'approved'
+          ? 'Approved by policy; it is being applied now. I will tell you when it is done.'
+          : 'Sent for approval. This card shows where it is.';
       return replaceCard(context, d.cards.render('approval', card));
     },
   };

@@ -24,7 +24,8 @@ export function seatsLine(view: SubscriptionView): string {
 
 export function termLine(view: SubscriptionView): string {
   const term = view.termDuration === 'P1Y' ? '1-year term' : 'Monthly term';
-  const billing = view.billingCycle === 'annual' ? 'billed annually' : view.billingCycle === 'monthly' ? 'billed monthly' : `billed ${view.billingCycle}`;
+  const billing =
+    view.billingCycle === 'annual' ? 'billed annually' : view.billingCycle === 'monthly' ? 'billed monthly' : `billed ${view.billingCycle}`;
   return `${term}, ${billing}`;
 }
 
@@ -40,7 +41,9 @@ export function removableLine(view: SubscriptionView): string {
   const mkt = view.marketplace;
   if (mkt) {
     if (!mkt.downsizeOnlyAtAnniversary || !mkt.downsize) return `Unassigned seats (${view.free ?? 0}), by a Change order`;
-    return mkt.downsize.open ? `Unassigned seats (${view.free ?? 0}), until ${mkt.downsize.closesAt.slice(0, 10)} (anniversary window)` : `Only within 14 days after ${mkt.downsize.opensAt.slice(0, 10)} (${mkt.vendor} rule)`;
+    return mkt.downsize.open
+      ? `Unassigned seats (${view.free ?? 0}), until ${mkt.downsize.closesAt.slice(0, 10)} (anniversary window)`
+      : `Only within 14 days after ${mkt.downsize.opensAt.slice(0, 10)} (${mkt.vendor} rule)`;
   }
   if (view.removable.seats === 0) return 'None now: the 7-day window has closed. Reduce at renewal instead.';
   const upTo = view.removable.exact ? '' : 'up to ';
@@ -58,7 +61,9 @@ export function cancelLine(view: SubscriptionView): string | undefined {
   const mkt = view.marketplace;
   if (!mkt) return undefined;
   if (!mkt.downsizeOnlyAtAnniversary || !mkt.downsize) return 'Possible now, by a Termination order';
-  return mkt.downsize.open ? `Possible until ${mkt.downsize.closesAt.slice(0, 10)} (anniversary window), by a Termination order` : `Only within 14 days after ${mkt.downsize.opensAt.slice(0, 10)} (${mkt.vendor} rule)`;
+  return mkt.downsize.open
+    ? `Possible until ${mkt.downsize.closesAt.slice(0, 10)} (anniversary window), by a Termination order`
+    : `Only within 14 days after ${mkt.downsize.opensAt.slice(0, 10)} (${mkt.vendor} rule)`;
 }
 
 function factsOf(view: SubscriptionView, removableTitle: string): { title: string; value: string }[] {
@@ -71,13 +76,19 @@ function factsOf(view: SubscriptionView, removableTitle: string): { title: strin
   ];
 }
 
-export function subscriptionListData(views: readonly SubscriptionView[], page: number, pageSize: number, filter: string): CardData['subscription-list'] {
+export function subscriptionListData(
+  views: readonly SubscriptionView[],
+  page: number,
+  pageSize: number,
+  filter: string,
+): CardData['subscription-list'] {
   const pages = Math.max(1, Math.ceil(views.length / pageSize));
   const current = Math.min(Math.max(0, page), pages - 1);
   const shown = views.slice(current * pageSize, (current + 1) * pageSize);
   const matching = filter ? ` matching "${filter}"` : '';
   return {
-    subtitle: views.length === 0 ? '' : `${views.length} subscription${views.length === 1 ? '' : 's'}${matching} · page ${current + 1} of ${pages}`,
+    subtitle:
+      views.length === 0 ? '' : `${views.length} subscription${views.length === 1 ? '' : 's'}${matching} · page ${current + 1} of ${pages}`,
     emptyText: filter ? `No subscription matches "${filter}".` : 'No active or suspended subscriptions.',
     filter,
     items: shown.map((view) => ({
@@ -94,7 +105,10 @@ export function subscriptionListData(views: readonly SubscriptionView[], page: n
   };
 }
 
-const ALTERNATIVE_TITLES: Record<Alternative, string> = { 'reduce-at-renewal': 'Reduce at renewal', 'turn-off-auto-renew': 'Turn off auto-renew' };
+const ALTERNATIVE_TITLES: Record<Alternative, string> = {
+  'reduce-at-renewal': 'Reduce at renewal',
+  'turn-off-auto-renew': 'Turn off auto-renew',
+};
 
 export interface DetailNote {
   text: string;
@@ -152,7 +166,14 @@ const CONFIRM_TITLES: Record<SubscriptionAction, string> = {
   'auto-renew-off': 'Turn off auto-renew',
 };
 
-export function subscriptionConfirmData(view: SubscriptionView, change: SubscriptionChange, summary: string, confirmationId: string, costDelta?: string, account?: string): CardData['subscription-confirm'] {
+export function subscriptionConfirmData(
+  view: SubscriptionView,
+  change: SubscriptionChange,
+  summary: string,
+  confirmationId: string,
+  costDelta?: string,
+  account?: string,
+): CardData['subscription-confirm'] {
   return {
     subscriptionId: view.id,
     title: `${describeChange(change)}: ${view.productName}`,

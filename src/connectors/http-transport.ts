@@ -41,7 +41,11 @@ export function sendHttp(url: string, init: HttpRequest = {}): Promise<HttpAnswe
       clearTimeout(deadline);
       reject(error);
     };
-    const options = { method: (init.method ?? 'GET').toUpperCase(), headers: init.headers ?? {}, agent: agents[target.protocol as 'http:' | 'https:'] };
+    const options = {
+      method: (init.method ?? 'GET').toUpperCase(),
+      headers: init.headers ?? {},
+      agent: agents[target.protocol as 'http:' | 'https:'],
+    };
     const request = scheme.request(target, options, (answer) => {
       const chunks: Buffer[] = [];
       answer.on('data', (chunk: Buffer) => chunks.push(chunk));
@@ -49,12 +53,18 @@ export function sendHttp(url: string, init: HttpRequest = {}): Promise<HttpAnswe
       answer.on('end', () => {
         clearTimeout(deadline);
         const status = answer.statusCode ?? 0;
-        resolve({ status, ok: status >= 200 && status < 300, headers: headersOf(answer.headers), text: Buffer.concat(chunks).toString('utf8') });
+        resolve({
+          status,
+          ok: status >= 200 && status < 300,
+          headers: headersOf(answer.headers),
+          text: Buffer.concat(chunks).toString('utf8'),
+        });
       });
     });
     // A plain timer rather than AbortSignal.timeout(), which costs a weak reference and a
     // finalizer per call in Node.
-    const deadline = init.timeoutMs === undefined ? undefined : setTimeout(() => request.destroy(timedOut(init.timeoutMs!)), init.timeoutMs);
+    const deadline =
+      init.timeoutMs === undefined ? undefined : setTimeout(() => request.destroy(timedOut(init.timeoutMs!)), init.timeoutMs);
     request.on('error', fail);
     request.end(init.body);
   });

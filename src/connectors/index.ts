@@ -20,14 +20,40 @@ export { DEFAULT_RETRY_POLICY, type RetryPolicy } from './retry.js';
 export { AwsCostExplorer, AWS_COST_REGION, type AwsCostExplorerOptions, type AwsStaticCredentials } from './aws-cost/aws-cost-explorer.js';
 export { GRAPH_SCOPE, PARTNER_CENTER_SCOPE, type ClientCredentials, type TokenProvider } from './identity/token-provider.js';
 export type { ConnectionIdentityConnector } from './identity/connection-identity.js';
-export { DEFAULT_MARKETPLACE_BASE_URL, isMarketplaceOfferId, isMarketplaceOrderId, isMarketplaceSubscriptionId, itemIdOf, MarketplaceCommerce, marketplaceOfferId, MARKETPLACE_OFFER_PREFIX, type MarketplaceOptions, type MarketplaceTokenSource } from './marketplace/marketplace-commerce.js';
+export {
+  DEFAULT_MARKETPLACE_BASE_URL,
+  isMarketplaceOfferId,
+  isMarketplaceOrderId,
+  isMarketplaceSubscriptionId,
+  itemIdOf,
+  MarketplaceCommerce,
+  marketplaceOfferId,
+  MARKETPLACE_OFFER_PREFIX,
+  type MarketplaceOptions,
+  type MarketplaceTokenSource,
+} from './marketplace/marketplace-commerce.js';
 export * as Rql from './marketplace/rql.js';
 export { RoutingCommerce } from './routing-commerce.js';
-export { isReconsentRequired, PartnerCenterSignIn, PartnerCenterUserTokens, ReconsentRequired, type SignedInAgent, type TokenCacheStore } from './identity/partner-center-sign-in.js';
+export {
+  isReconsentRequired,
+  PartnerCenterSignIn,
+  PartnerCenterUserTokens,
+  ReconsentRequired,
+  type SignedInAgent,
+  type TokenCacheStore,
+} from './identity/partner-center-sign-in.js';
 
 /** What sandbox mode needs of a running sandbox (`startSandbox()` returns a superset). */
 export interface SandboxEndpoints {
-  urls: { partnerCenter: string; graph: string; login: string; costExplorer?: string; sts?: string; costManagement?: string; /** Marketplace Platform base (…/public/v1): turns on `marketplace`. */ marketplace?: string };
+  urls: {
+    partnerCenter: string;
+    graph: string;
+    login: string;
+    costExplorer?: string;
+    sts?: string;
+    costManagement?: string;
+    /** Marketplace Platform base (…/public/v1): turns on `marketplace`. */ marketplace?: string;
+  };
   /** Seeded Marketplace API tokens by customer id (the sandbox token source until `useTokenSource`). */
   marketplaceTokens?: Record<string, string>;
   /** Route commerce through Partner Center + Marketplace (RoutingCommerce). Off by default: merged catalogs change what existing flows see. */
@@ -75,12 +101,25 @@ export interface Connectors {
 }
 
 /** The marketplace connector as the composition root sees it: both ports, and where API tokens come from. */
-export type MarketplaceConnector = MarketplacePort & CommercePort & { useTokenSource(source: MarketplaceTokenSource): void; onTokenExpired(listener: (customerId: string, error: ConnectorError) => void): void };
+export type MarketplaceConnector = MarketplacePort &
+  CommercePort & {
+    useTokenSource(source: MarketplaceTokenSource): void;
+    onTokenExpired(listener: (customerId: string, error: ConnectorError) => void): void;
+  };
 
 /** Partner Center alone, or routed together with the marketplace (ids decide). */
-function withMarketplace(partnerCenter: PartnerCenterCommerce, marketplace: MarketplaceCommerce | undefined, routing: boolean, log: Logger): Pick<Connectors, 'commerce' | 'marketplace' | 'partnerCenterAgent'> {
+function withMarketplace(
+  partnerCenter: PartnerCenterCommerce,
+  marketplace: MarketplaceCommerce | undefined,
+  routing: boolean,
+  log: Logger,
+): Pick<Connectors, 'commerce' | 'marketplace' | 'partnerCenterAgent'> {
   if (!marketplace) return { commerce: partnerCenter };
-  return { commerce: routing ? new RoutingCommerce(partnerCenter, marketplace, log.child({ connector: 'commerce-routing' })) : partnerCenter, marketplace, partnerCenterAgent: partnerCenter };
+  return {
+    commerce: routing ? new RoutingCommerce(partnerCenter, marketplace, log.child({ connector: 'commerce-routing' })) : partnerCenter,
+    marketplace,
+    partnerCenterAgent: partnerCenter,
+  };
 }
 
 export function createConnectors(settings: ConnectorSettings, log: Logger): Connectors {
@@ -115,7 +154,10 @@ function buildConnectors(settings: ConnectorSettings, log: Logger): Connectors {
       ...(sandbox.urls.costExplorer && sandbox.urls.sts && sandbox.aws
         ? {
             awsCost: new AwsCostExplorer({
-              baseCredentials: { accessKeyId: sandbox.aws.baseIdentity.accessKeyId, secretAccessKey: sandbox.aws.baseIdentity.secretAccessKey },
+              baseCredentials: {
+                accessKeyId: sandbox.aws.baseIdentity.accessKeyId,
+                secretAccessKey: sandbox.aws.baseIdentity.secretAccessKey,
+              },
               appPrincipalArn: sandbox.aws.baseIdentity.principalArn,
               endpoints: { costExplorer: sandbox.urls.costExplorer, sts: sandbox.urls.sts },
               retry,
@@ -123,12 +165,22 @@ function buildConnectors(settings: ConnectorSettings, log: Logger): Connectors {
             }),
           }
         : {}),
-      directory: new GraphDirectory({ tokens: new MsalTokenProvider(sandbox.app, { service: 'graph', networkClient, log: graphLog }), baseUrl: sandbox.urls.graph, retry, log: graphLog }),
+      directory: new GraphDirectory({
+        tokens: new MsalTokenProvider(sandbox.app, { service: 'graph', networkClient, log: graphLog }),
+        baseUrl: sandbox.urls.graph,
+        retry,
+        log: graphLog,
+      }),
       identity: createConnectionIdentity({
         graphTokens: new MsalTokenProvider(sandbox.app, { service: 'graph', networkClient, log: graphLog }),
         graphClientId: sandbox.app.clientId,
         browserAuthorityHost: sandbox.urls.login,
-        partnerCenter: new PartnerCenterSignIn({ credentials: sandbox.app, partnerTenantId: sandbox.partnerTenantId, sandboxLoginUrl: sandbox.urls.login, log: partnerCenterLog }),
+        partnerCenter: new PartnerCenterSignIn({
+          credentials: sandbox.app,
+          partnerTenantId: sandbox.partnerTenantId,
+          sandboxLoginUrl: sandbox.urls.login,
+          log: partnerCenterLog,
+        }),
       }),
       ...withMarketplace(
         new PartnerCenterCommerce({
@@ -139,7 +191,12 @@ function buildConnectors(settings: ConnectorSettings, log: Logger): Connectors {
           log: partnerCenterLog,
         }),
         sandbox.urls.marketplace
-          ? new MarketplaceCommerce({ baseUrl: sandbox.urls.marketplace, tokens: async (customerId) => sandbox.marketplaceTokens?.[customerId], retry, log: log.child({ connector: 'marketplace' }) })
+          ? new MarketplaceCommerce({
+              baseUrl: sandbox.urls.marketplace,
+              tokens: async (customerId) => sandbox.marketplaceTokens?.[customerId],
+              retry,
+              log: log.child({ connector: 'marketplace' }),
+            })
           : undefined,
         sandbox.marketplaceRouting === true,
         log,
@@ -148,7 +205,8 @@ function buildConnectors(settings: ConnectorSettings, log: Logger): Connectors {
   }
 
   const { partnerTenantId } = settings.partnerCenter;
-  if (!partnerTenantId) throw new Error("partner center: the partner's tenant id is required (Partner Center tokens are issued in the partner's own tenant)");
+  if (!partnerTenantId)
+    throw new Error("partner center: the partner's tenant id is required (Partner Center tokens are issued in the partner's own tenant)");
   const login = settings.baseUrls?.login;
   const aws = settings.aws;
   const azureCostLog = log.child({ connector: 'azure-cost' });
@@ -165,7 +223,12 @@ function buildConnectors(settings: ConnectorSettings, log: Logger): Connectors {
       graphTokens: new MsalTokenProvider(settings.graph, { service: 'graph', ...(login ? { authorityHost: login } : {}), log: graphLog }),
       graphClientId: settings.graph.clientId,
       browserAuthorityHost: login ?? DEFAULT_AUTHORITY_HOST,
-      partnerCenter: new PartnerCenterSignIn({ credentials: settings.partnerCenter, partnerTenantId, ...(login ? { authorityHost: login } : {}), log: partnerCenterLog }),
+      partnerCenter: new PartnerCenterSignIn({
+        credentials: settings.partnerCenter,
+        partnerTenantId,
+        ...(login ? { authorityHost: login } : {}),
+        log: partnerCenterLog,
+      }),
     }),
     directory: new GraphDirectory({
       tokens: new MsalTokenProvider(settings.graph, { service: 'graph', ...(login ? { authorityHost: login } : {}), log: graphLog }),
@@ -175,14 +238,23 @@ function buildConnectors(settings: ConnectorSettings, log: Logger): Connectors {
     }),
     ...withMarketplace(
       new PartnerCenterCommerce({
-        tokens: new MsalTokenProvider(settings.partnerCenter, { service: 'partner-center', ...(login ? { authorityHost: login } : {}), log: partnerCenterLog }),
+        tokens: new MsalTokenProvider(settings.partnerCenter, {
+          service: 'partner-center',
+          ...(login ? { authorityHost: login } : {}),
+          log: partnerCenterLog,
+        }),
         partnerTenantId,
         ...(settings.baseUrls?.partnerCenter ? { baseUrl: settings.baseUrls.partnerCenter } : {}),
         retry,
         log: partnerCenterLog,
       }),
       settings.marketplace
-        ? new MarketplaceCommerce({ ...(settings.marketplace.baseUrl ? { baseUrl: settings.marketplace.baseUrl } : {}), tokens: async () => undefined, retry, log: log.child({ connector: 'marketplace' }) })
+        ? new MarketplaceCommerce({
+            ...(settings.marketplace.baseUrl ? { baseUrl: settings.marketplace.baseUrl } : {}),
+            tokens: async () => undefined,
+            retry,
+            log: log.child({ connector: 'marketplace' }),
+          })
         : undefined,
       settings.marketplace?.routing === true,
       log,

@@ -27,7 +27,9 @@ export function retryAfterSeconds(value: string | null | undefined): number | un
 export function transportFailure(service: string, error: unknown): ConnectorError {
   const name = error instanceof Error ? error.name : '';
   const timedOut = name === 'TimeoutError' || name === 'AbortError';
-  const reason = timedOut ? 'timed out' : `could not be reached (${error instanceof Error ? ((error.cause as Error | undefined)?.message ?? error.message) : String(error)})`;
+  const reason = timedOut
+    ? 'timed out'
+    : `could not be reached (${error instanceof Error ? ((error.cause as Error | undefined)?.message ?? error.message) : String(error)})`;
   return new ConnectorError('unavailable', `${service} ${reason}`, { service });
 }
 
@@ -49,11 +51,30 @@ export function logCall(log: Logger, call: CallRecord): void {
 /** One JSON request with a timeout; the answer read as text and logged. No answer at all → transportFailure; HTTP errors are the caller's to map. */
 export async function exchangeJson(
   log: Logger,
-  call: { service: string; baseUrl: string; method: string; path: string; headers: Record<string, string>; body?: unknown; timeoutMs: number; correlationId: string; attempt: number },
+  call: {
+    service: string;
+    baseUrl: string;
+    method: string;
+    path: string;
+    headers: Record<string, string>;
+    body?: unknown;
+    timeoutMs: number;
+    correlationId: string;
+    attempt: number;
+  },
 ): Promise<HttpAnswer> {
   const { service, method, path, correlationId, attempt } = call;
   const started = performance.now();
-  const record = (status: number | 'no-response') => logCall(log, { service, method, path: path.split('?')[0]!, status, ms: Math.round(performance.now() - started), correlationId, attempt });
+  const record = (status: number | 'no-response') =>
+    logCall(log, {
+      service,
+      method,
+      path: path.split('?')[0]!,
+      status,
+      ms: Math.round(performance.now() - started),
+      correlationId,
+      attempt,
+    });
   try {
     const hasBody = call.body !== undefined;
     const answer = await sendHttp(`${call.baseUrl}${path}`, {

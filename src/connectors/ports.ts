@@ -109,14 +109,23 @@ export interface CommercePort {
    * logical change always sends the same id, so a retry never buys twice.
    */
   setQuantity(customerId: string, subscriptionId: string, quantity: number, requestId: string): Promise<CommerceSubscription>;
-  createOrder(customerId: string, line: { offerId: string; quantity: number; billingCycle: string }, requestId: string): Promise<CommerceOrder>;
+  createOrder(
+    customerId: string,
+    line: { offerId: string; quantity: number; billingCycle: string },
+    requestId: string,
+  ): Promise<CommerceOrder>;
   getOrder(customerId: string, orderId: string): Promise<CommerceOrder>;
   /**
    * Suspends, reactivates, cancels or toggles auto-renew (idempotent per `requestId`, like
    * setQuantity). Throws ConnectorError 'subscription-suspended' for anything but reactivating
    * a suspended subscription, 'cannot-decrease' when cancelling outside the 7-day window.
    */
-  updateSubscription(customerId: string, subscriptionId: string, change: SubscriptionChange, requestId: string): Promise<CommerceSubscription>;
+  updateSubscription(
+    customerId: string,
+    subscriptionId: string,
+    change: SubscriptionChange,
+    requestId: string,
+  ): Promise<CommerceSubscription>;
   /**
    * Schedules the seat count for the next renewal (same offer, term and billing cycle), or
    * clears the schedule with null. Needs auto-renew on, else ConnectorError 'invalid-request'.
@@ -323,8 +332,7 @@ export interface AzureCostPort {
 // ---------------------------------------------------------------------------------------
 
 export type AwsCredentialInput =
-  | { kind: 'access-key'; accessKeyId: string; secretAccessKey: string }
-  | { kind: 'assume-role'; roleArn: string; externalId: string };
+  { kind: 'access-key'; accessKeyId: string; secretAccessKey: string } | { kind: 'assume-role'; roleArn: string; externalId: string };
 
 export interface AwsCostAccount {
   accountId: string;

@@ -33,7 +33,11 @@ export interface RetryNotice {
   waitMs?: number;
 }
 
-export async function withRetries<T>(attempt: (attemptNumber: number) => Promise<T>, policy: RetryPolicy, onRetry?: (notice: RetryNotice) => void): Promise<T> {
+export async function withRetries<T>(
+  attempt: (attemptNumber: number) => Promise<T>,
+  policy: RetryPolicy,
+  onRetry?: (notice: RetryNotice) => void,
+): Promise<T> {
   let throttledAttempts = 0;
   return pRetry(attempt, {
     retries: policy.retries,
@@ -48,7 +52,8 @@ export async function withRetries<T>(attempt: (attemptNumber: number) => Promise
         const retryAfter = error.details.retryAfterSeconds;
         if ((retryAfter ?? 0) > policy.maxInlineWaitSeconds || throttledAttempts >= policy.retries) throw error;
         throttledAttempts += 1;
-        const waitMs = retryAfter !== undefined ? retryAfter * 1000 : Math.min(policy.maxDelayMs, policy.minDelayMs * 2 ** throttledAttempts);
+        const waitMs =
+          retryAfter !== undefined ? retryAfter * 1000 : Math.min(policy.maxDelayMs, policy.minDelayMs * 2 ** throttledAttempts);
         onRetry?.({ error, attemptNumber, waitMs });
         await sleep(waitMs);
       } else if (retriesLeft > 0) {

@@ -15,12 +15,18 @@ export class RoutingCommerce implements CommercePort {
   ) {}
 
   async listOffers(customerId: string): Promise<CatalogOffer[]> {
-    const [pc, mkt] = await Promise.all([this.partnerCenter.listOffers(customerId), this.marketplaceOrEmpty('listOffers', () => this.marketplace.listOffers(customerId))]);
+    const [pc, mkt] = await Promise.all([
+      this.partnerCenter.listOffers(customerId),
+      this.marketplaceOrEmpty('listOffers', () => this.marketplace.listOffers(customerId)),
+    ]);
     return [...pc.map((o) => (o.provider ? o : { ...o, provider: 'partner-center' as const })), ...mkt];
   }
 
   async listSubscriptions(customerId: string): Promise<CommerceSubscription[]> {
-    const [pc, mkt] = await Promise.all([this.partnerCenter.listSubscriptions(customerId), this.marketplaceOrEmpty('listSubscriptions', () => this.marketplace.listSubscriptions(customerId))]);
+    const [pc, mkt] = await Promise.all([
+      this.partnerCenter.listSubscriptions(customerId),
+      this.marketplaceOrEmpty('listSubscriptions', () => this.marketplace.listSubscriptions(customerId)),
+    ]);
     return [...pc, ...mkt];
   }
 
@@ -32,7 +38,11 @@ export class RoutingCommerce implements CommercePort {
     return this.bySubscription(subscriptionId).setQuantity(customerId, subscriptionId, quantity, requestId);
   }
 
-  createOrder(customerId: string, line: { offerId: string; quantity: number; billingCycle: string }, requestId: string): Promise<CommerceOrder> {
+  createOrder(
+    customerId: string,
+    line: { offerId: string; quantity: number; billingCycle: string },
+    requestId: string,
+  ): Promise<CommerceOrder> {
     return (isMarketplaceOfferId(line.offerId) ? this.marketplace : this.partnerCenter).createOrder(customerId, line, requestId);
   }
 
@@ -40,7 +50,12 @@ export class RoutingCommerce implements CommercePort {
     return (isMarketplaceOrderId(orderId) ? this.marketplace : this.partnerCenter).getOrder(customerId, orderId);
   }
 
-  updateSubscription(customerId: string, subscriptionId: string, change: SubscriptionChange, requestId: string): Promise<CommerceSubscription> {
+  updateSubscription(
+    customerId: string,
+    subscriptionId: string,
+    change: SubscriptionChange,
+    requestId: string,
+  ): Promise<CommerceSubscription> {
     return this.bySubscription(subscriptionId).updateSubscription(customerId, subscriptionId, change, requestId);
   }
 
@@ -58,7 +73,11 @@ export class RoutingCommerce implements CommercePort {
       return await run();
     } catch (error) {
       const e = error as { kind?: string; message?: string; details?: { code?: unknown } };
-      if (e.details?.code !== 'not-connected') this.log.warn({ call, kind: e.kind, code: e.details?.code, reason: e.message }, 'marketplace unavailable; showing Partner Center only');
+      if (e.details?.code !== 'not-connected')
+        this.log.warn(
+          { call, kind: e.kind, code: e.details?.code, reason: e.message },
+          'marketplace unavailable; showing Partner Center only',
+        );
       return [];
     }
   }

@@ -6,8 +6,7 @@ export type FieldCheck = { ok: true; value: string } | { ok: false; message: str
 
 /** Same shape as the connectors' AwsCredentialInput (the domain imports no port). */
 export type AwsCredentials =
-  | { kind: 'access-key'; accessKeyId: string; secretAccessKey: string }
-  | { kind: 'assume-role'; roleArn: string; externalId: string };
+  { kind: 'access-key'; accessKeyId: string; secretAccessKey: string } | { kind: 'assume-role'; roleArn: string; externalId: string };
 
 export interface AwsAccountInput {
   accountId?: string;
@@ -19,7 +18,8 @@ export interface AwsAccountInput {
   externalId?: string;
 }
 
-export type AwsAccountCheck = { ok: true; value: { accountId: string; credentials: AwsCredentials } } | { ok: false; message: string; errors: string[] };
+export type AwsAccountCheck =
+  { ok: true; value: { accountId: string; credentials: AwsCredentials } } | { ok: false; message: string; errors: string[] };
 
 const ok = (value: string): FieldCheck => ({ ok: true, value });
 const problem = (message: string): FieldCheck => ({ ok: false, message });
@@ -37,9 +37,14 @@ export function validateAccessKeyId(input: string | undefined): FieldCheck {
   const value = (input ?? '').trim();
   if (!value) return problem('Enter the access key ID (20 characters, starting with AKIA).');
   if (/^ASIA[A-Z0-9]{16}$/.test(value)) {
-    return problem('This is a temporary access key (it starts with ASIA) and expires within hours. Create a long-term access key (starting with AKIA) for an IAM user, or connect with a role instead.');
+    return problem(
+      'This is a temporary access key (it starts with ASIA) and expires within hours. Create a long-term access key (starting with AKIA) for an IAM user, or connect with a role instead.',
+    );
   }
-  if (!/^AKIA[A-Z0-9]{16}$/.test(value)) return problem('The access key ID must be 20 characters: AKIA followed by 16 capital letters or digits (IAM console → Users → Security credentials).');
+  if (!/^AKIA[A-Z0-9]{16}$/.test(value))
+    return problem(
+      'The access key ID must be 20 characters: AKIA followed by 16 capital letters or digits (IAM console → Users → Security credentials).',
+    );
   return ok(value);
 }
 
@@ -47,8 +52,12 @@ export function validateAccessKeyId(input: string | undefined): FieldCheck {
 export function validateSecretAccessKey(input: string | undefined): FieldCheck {
   const value = (input ?? '').trim();
   if (!value) return problem('Enter the secret access key (40 characters, shown once when the key was created).');
-  if (value.length !== 40) return problem(`The secret access key must be 40 characters long; the one entered has ${value.length}. Copy it again without spaces, or create a new key if it is lost.`);
-  if (!/^[A-Za-z0-9+/]{40}$/.test(value)) return problem('The secret access key may contain only letters, digits, + and /. Copy it again from the key file.');
+  if (value.length !== 40)
+    return problem(
+      `The secret access key must be 40 characters long; the one entered has ${value.length}. Copy it again without spaces, or create a new key if it is lost.`,
+    );
+  if (!/^[A-Za-z0-9+/]{40}$/.test(value))
+    return problem('The secret access key may contain only letters, digits, + and /. Copy it again from the key file.');
   return ok(value);
 }
 
@@ -57,10 +66,14 @@ const ROLE_ARN = /^arn:aws:iam::(\d{12}):role\/((?:[\w+=,.@-]+\/)*[\w+=,.@-]{1,6
 /** arn:aws:iam::<12 digits>:role/<optional path/>name, in the account being connected. */
 export function validateRoleArn(input: string | undefined, accountId?: string): FieldCheck {
   const value = (input ?? '').trim();
-  if (!value) return problem('Enter the role ARN, e.g. arn:aws:iam::111122223333:role/QuartermasterCostReader (IAM console → Roles → the role → ARN).');
+  if (!value)
+    return problem(
+      'Enter the role ARN, e.g. arn:aws:iam::111122223333:role/QuartermasterCostReader (IAM console → Roles → the role → ARN).',
+    );
   const match = ROLE_ARN.exec(value);
   if (!match) return problem('The role ARN must look like arn:aws:iam::111122223333:role/RoleName (a role, not a user or policy ARN).');
-  if (accountId !== undefined && match[1] !== accountId) return problem(`The role belongs to account ${match[1]}, not to account ${accountId}. Use a role in the account you are connecting.`);
+  if (accountId !== undefined && match[1] !== accountId)
+    return problem(`The role belongs to account ${match[1]}, not to account ${accountId}. Use a role in the account you are connecting.`);
   return ok(value);
 }
 
@@ -68,7 +81,8 @@ export function validateRoleArn(input: string | undefined, accountId?: string): 
 export function validateExternalId(input: string | undefined): FieldCheck {
   const value = (input ?? '').trim();
   if (!value) return problem("Enter the external ID: the value in the role's trust policy (condition sts:ExternalId).");
-  if (value.length < 2 || value.length > 1224) return problem(`The external ID must be 2 to 1224 characters long; the one entered has ${value.length}.`);
+  if (value.length < 2 || value.length > 1224)
+    return problem(`The external ID must be 2 to 1224 characters long; the one entered has ${value.length}.`);
   if (!/^[\w+=,.@:/-]+$/.test(value)) return problem('The external ID may contain only letters, digits and + = , . @ : / - _ (no spaces).');
   return ok(value);
 }
@@ -85,6 +99,8 @@ export function validateAwsAccountInput(input: AwsAccountInput): AwsAccountCheck
   if (!account.ok || errors.length > 0) return { ok: false, message: errors.join(' '), errors };
   const [first, second] = checks.map((check) => (check.ok ? check.value : ''));
   const credentials: AwsCredentials =
-    kind === 'assume-role' ? { kind, roleArn: first ?? '', externalId: second ?? '' } : { kind, accessKeyId: first ?? '', secretAccessKey: second ?? '' };
+    kind === 'assume-role'
+      ? { kind, roleArn: first ?? '', externalId: second ?? '' }
+      : { kind, accessKeyId: first ?? '', secretAccessKey: second ?? '' };
   return { ok: true, value: { accountId: account.value, credentials } };
 }

@@ -36,17 +36,32 @@ export interface SubscriptionTerms {
 
 export type Alternative = 'reduce-at-renewal' | 'turn-off-auto-renew';
 
-export type DecreaseRefusalReason = 'outside-window' | 'more-than-free' | 'more-than-removable' | 'below-one' | 'suspended' | 'not-active' | 'invalid-quantity';
+export type DecreaseRefusalReason =
+  'outside-window' | 'more-than-free' | 'more-than-removable' | 'below-one' | 'suspended' | 'not-active' | 'invalid-quantity';
 
-export type DecreasePlan = { ok: true; newQuantity: number } | { ok: false; reason: DecreaseRefusalReason; message: string; alternatives: Alternative[] };
+export type DecreasePlan =
+  { ok: true; newQuantity: number } | { ok: false; reason: DecreaseRefusalReason; message: string; alternatives: Alternative[] };
 
-export type IncreasePlan = { ok: true; newQuantity: number } | { ok: false; reason: 'suspended' | 'not-active' | 'invalid-quantity'; message: string };
+export type IncreasePlan =
+  { ok: true; newQuantity: number } | { ok: false; reason: 'suspended' | 'not-active' | 'invalid-quantity'; message: string };
 
-export type CancelCheck = { ok: true; until: string } | { ok: false; reason: 'outside-window' | 'no-purchase-recorded' | 'suspended' | 'not-active'; message: string; alternatives: Alternative[] };
+export type CancelCheck =
+  | { ok: true; until: string }
+  | {
+      ok: false;
+      reason: 'outside-window' | 'no-purchase-recorded' | 'suspended' | 'not-active';
+      message: string;
+      alternatives: Alternative[];
+    };
 
 export type ScheduledDecreasePlan =
   | { ok: true; quantity: number; previousQuantity: number; effectiveAt: string }
-  | { ok: false; reason: 'invalid-quantity' | 'below-one' | 'not-lower' | 'auto-renew-off' | 'term-ended' | 'suspended' | 'not-active'; message: string; alternatives: Alternative[] };
+  | {
+      ok: false;
+      reason: 'invalid-quantity' | 'below-one' | 'not-lower' | 'auto-renew-off' | 'term-ended' | 'suspended' | 'not-active';
+      message: string;
+      alternatives: Alternative[];
+    };
 
 const HAS_ZONE = /(Z|[+-]\d{2}:?\d{2})$/i;
 const DATE_ONLY = /^\d{4}-\d{2}-\d{2}$/;
@@ -54,7 +69,8 @@ const DATE_ONLY = /^\d{4}-\d{2}-\d{2}$/;
 /** Milliseconds since the epoch for an ISO time; throws RangeError when it has no zone or does not parse. */
 export function parseUtc(value: string): number {
   const text = value.trim();
-  if (!DATE_ONLY.test(text) && !HAS_ZONE.test(text)) throw new RangeError(`Time "${value}" has no time zone; give it in UTC ("Z") or with an offset.`);
+  if (!DATE_ONLY.test(text) && !HAS_ZONE.test(text))
+    throw new RangeError(`Time "${value}" has no time zone; give it in UTC ("Z") or with an offset.`);
   const ms = Date.parse(text);
   if (Number.isNaN(ms)) throw new RangeError(`Time "${value}" is not a valid ISO 8601 time.`);
   return ms;
@@ -103,8 +119,14 @@ function renewalAlternatives(terms: SubscriptionTerms): Alternative[] {
 }
 
 function statusRefusal(terms: SubscriptionTerms): { reason: 'suspended' | 'not-active'; message: string } | undefined {
-  if (terms.status === 'suspended') return { reason: 'suspended', message: 'This subscription is suspended, and a suspended subscription cannot be changed (Partner Center error 800091). Reactivate it first. Note that suspended subscriptions keep billing.' };
-  if (terms.status !== 'active') return { reason: 'not-active', message: `This subscription is ${terms.status}, so its seats can no longer be changed.` };
+  if (terms.status === 'suspended')
+    return {
+      reason: 'suspended',
+      message:
+        'This subscription is suspended, and a suspended subscription cannot be changed (Partner Center error 800091). Reactivate it first. Note that suspended subscriptions keep billing.',
+    };
+  if (terms.status !== 'active')
+    return { reason: 'not-active', message: `This subscription is ${terms.status}, so its seats can no longer be changed.` };
   return undefined;
 }
 
@@ -114,16 +136,27 @@ function statusRefusal(terms: SubscriptionTerms): { reason: 'suspended' | 'not-a
  * when more are asked than are free: removing assigned seats would unlicense people.
  */
 export function planDecrease(terms: SubscriptionTerms, change: { remove: number; freeSeats: number }, now: Date): DecreasePlan {
-  const refuse = (reason: DecreaseRefusalReason, message: string, alternatives: Alternative[] = []): DecreasePlan => ({ ok: false, reason, message, alternatives });
-  if (!isCount(change.remove) || !Number.isInteger(change.freeSeats)) return refuse('invalid-quantity', 'The number of seats to remove must be a whole number of at least 1.');
+  const refuse = (reason: DecreaseRefusalReason, message: string, alternatives: Alternative[] = []): DecreasePlan => ({
+    ok: false,
+    reason,
+    message,
+    alternatives,
+  });
+  if (!isCount(change.remove) || !Number.isInteger(change.freeSeats))
+    return refuse('invalid-quantity', 'The number of seats to remove must be a whole number of at least 1.');
   const status = statusRefusal(terms);
   if (status) return refuse(status.reason, status.message);
   const newQuantity = terms.quantity - change.remove;
-  if (newQuantity < 1) return refuse('below-one', `The subscription has ${seatsText(terms.quantity)}; at least 1 must stay. To end it, cancel it instead.`);
+  if (newQuantity < 1)
+    return refuse('below-one', `The subscription has ${seatsText(terms.quantity)}; at least 1 must stay. To end it, cancel it instead.`);
   const removable = removableSeats(terms, now);
   const renewal = `You can reduce the quantity at renewal on ${formatDate(terms.commitmentEndDate)}.`;
   if (removable.seats === 0) {
-    return refuse('outside-window', `Seats can only be removed within 7 days of buying them, and every seat on this subscription is past that (Partner Center error 800090). ${renewal}`, renewalAlternatives(terms));
+    return refuse(
+      'outside-window',
+      `Seats can only be removed within 7 days of buying them, and every seat on this subscription is past that (Partner Center error 800090). ${renewal}`,
+      renewalAlternatives(terms),
+    );
   }
   if (change.remove > removable.seats) {
     return refuse(
@@ -134,14 +167,22 @@ export function planDecrease(terms: SubscriptionTerms, change: { remove: number;
   }
   const free = Math.max(0, change.freeSeats);
   if (change.remove > free) {
-    return refuse('more-than-free', `Only ${seatsText(free)} ${free === 1 ? 'is' : 'are'} unassigned. Removing ${seatsText(change.remove)} would take licenses away from people: remove licenses from users first, then try again.`);
+    return refuse(
+      'more-than-free',
+      `Only ${seatsText(free)} ${free === 1 ? 'is' : 'are'} unassigned. Removing ${seatsText(change.remove)} would take licenses away from people: remove licenses from users first, then try again.`,
+    );
   }
   return { ok: true, newQuantity };
 }
 
 /** Adding seats is allowed any time while active; the new seats form a lot with its own window. */
 export function planIncrease(terms: SubscriptionTerms, add: number): IncreasePlan {
-  if (!Number.isInteger(add) || add < 1 || add > MAX_SEAT_CHANGE) return { ok: false, reason: 'invalid-quantity', message: `The number of seats to add must be a whole number from 1 to ${MAX_SEAT_CHANGE}.` };
+  if (!Number.isInteger(add) || add < 1 || add > MAX_SEAT_CHANGE)
+    return {
+      ok: false,
+      reason: 'invalid-quantity',
+      message: `The number of seats to add must be a whole number from 1 to ${MAX_SEAT_CHANGE}.`,
+    };
   const status = statusRefusal(terms);
   if (status) return { ok: false, ...status };
   return { ok: true, newQuantity: terms.quantity + add };
@@ -156,14 +197,31 @@ export function canCancel(terms: SubscriptionTerms, now: Date): CancelCheck {
   if (status) return { ok: false, ...status, alternatives: [] };
   const lots = terms.lots.filter((lot) => lot.quantity > 0);
   // Fail closed: with no purchase on record we cannot show the window is open.
-  if (lots.length === 0) return { ok: false, reason: 'no-purchase-recorded', message: 'No purchase or renewal is recorded for this subscription, so it is not known whether it can still be cancelled. Refresh the subscription and try again.', alternatives: [] };
+  if (lots.length === 0)
+    return {
+      ok: false,
+      reason: 'no-purchase-recorded',
+      message:
+        'No purchase or renewal is recorded for this subscription, so it is not known whether it can still be cancelled. Refresh the subscription and try again.',
+      alternatives: [],
+    };
   if (lots.every((lot) => isOpen(lot, now))) {
     return { ok: true, until: new Date(Math.min(...lots.map((lot) => parseUtc(lot.purchasedAt) + WINDOW_MS))).toISOString() };
   }
   const end = formatDate(terms.commitmentEndDate);
   return terms.autoRenewEnabled
-    ? { ok: false, reason: 'outside-window', message: `A subscription can only be cancelled within 7 days of its purchase or renewal, and this one is past that. Turn off auto-renew so it ends on ${end}, or reduce the quantity at renewal.`, alternatives: ['turn-off-auto-renew', 'reduce-at-renewal'] }
-    : { ok: false, reason: 'outside-window', message: `A subscription can only be cancelled within 7 days of its purchase or renewal, and this one is past that. Auto-renew is already off, so it ends on ${end}.`, alternatives: [] };
+    ? {
+        ok: false,
+        reason: 'outside-window',
+        message: `A subscription can only be cancelled within 7 days of its purchase or renewal, and this one is past that. Turn off auto-renew so it ends on ${end}, or reduce the quantity at renewal.`,
+        alternatives: ['turn-off-auto-renew', 'reduce-at-renewal'],
+      }
+    : {
+        ok: false,
+        reason: 'outside-window',
+        message: `A subscription can only be cancelled within 7 days of its purchase or renewal, and this one is past that. Auto-renew is already off, so it ends on ${end}.`,
+        alternatives: [],
+      };
 }
 
 /**
@@ -171,16 +229,28 @@ export function canCancel(terms: SubscriptionTerms, now: Date): CancelCheck {
  * applies it only if the subscription renews, so auto-renew must be on.
  */
 export function planScheduledDecrease(terms: SubscriptionTerms, change: { quantity: number }, now: Date): ScheduledDecreasePlan {
-  const refuse = (reason: Exclude<ScheduledDecreasePlan, { ok: true }>['reason'], message: string, alternatives: Alternative[] = []): ScheduledDecreasePlan => ({ ok: false, reason, message, alternatives });
+  const refuse = (
+    reason: Exclude<ScheduledDecreasePlan, { ok: true }>['reason'],
+    message: string,
+    alternatives: Alternative[] = [],
+  ): ScheduledDecreasePlan => ({ ok: false, reason, message, alternatives });
   if (!Number.isInteger(change.quantity)) return refuse('invalid-quantity', 'The quantity after renewal must be a whole number.');
   const status = statusRefusal(terms);
   if (status) return refuse(status.reason, status.message);
-  if (change.quantity < 1) return refuse('below-one', 'At least 1 seat must stay after renewal. To stop the subscription, turn off auto-renew instead.', ['turn-off-auto-renew']);
-  if (change.quantity >= terms.quantity) return refuse('not-lower', `The subscription has ${seatsText(terms.quantity)}; a decrease at renewal must be to fewer than that.`);
+  if (change.quantity < 1)
+    return refuse('below-one', 'At least 1 seat must stay after renewal. To stop the subscription, turn off auto-renew instead.', [
+      'turn-off-auto-renew',
+    ]);
+  if (change.quantity >= terms.quantity)
+    return refuse('not-lower', `The subscription has ${seatsText(terms.quantity)}; a decrease at renewal must be to fewer than that.`);
   const effectiveAt = toUtc(terms.commitmentEndDate);
-  if (now.getTime() >= parseUtc(effectiveAt)) return refuse('term-ended', `The term ended on ${formatDate(effectiveAt)}. Refresh the subscription to see its new renewal date.`);
+  if (now.getTime() >= parseUtc(effectiveAt))
+    return refuse('term-ended', `The term ended on ${formatDate(effectiveAt)}. Refresh the subscription to see its new renewal date.`);
   if (!terms.autoRenewEnabled) {
-    return refuse('auto-renew-off', `A decrease at renewal needs auto-renew on, and it is off: the subscription ends on ${formatDate(effectiveAt)} instead of renewing. Turn auto-renew on to renew with ${seatsText(change.quantity)}.`);
+    return refuse(
+      'auto-renew-off',
+      `A decrease at renewal needs auto-renew on, and it is off: the subscription ends on ${formatDate(effectiveAt)} instead of renewing. Turn auto-renew on to renew with ${seatsText(change.quantity)}.`,
+    );
   }
   return { ok: true, quantity: change.quantity, previousQuantity: terms.quantity, effectiveAt };
 }
@@ -193,7 +263,15 @@ function addMonthsUtc(ms: number, months: number): number {
   const year = d.getUTCFullYear() + Math.floor(target / 12);
   const month = ((target % 12) + 12) % 12;
   const lastDay = new Date(Date.UTC(year, month + 1, 0)).getUTCDate();
-  return Date.UTC(year, month, Math.min(d.getUTCDate(), lastDay), d.getUTCHours(), d.getUTCMinutes(), d.getUTCSeconds(), d.getUTCMilliseconds());
+  return Date.UTC(
+    year,
+    month,
+    Math.min(d.getUTCDate(), lastDay),
+    d.getUTCHours(),
+    d.getUTCMinutes(),
+    d.getUTCSeconds(),
+    d.getUTCMilliseconds(),
+  );
 }
 
 /**

@@ -143,7 +143,8 @@ const ADVICE: Record<ConsentProblem, Omit<ConsentAdvice, 'problem'>> = {
   },
   'mfa-required': {
     title: 'Multi-factor authentication is required',
-    advice: 'Set up multi-factor authentication for this administrator account (https://aka.ms/mfasetup), then start again and complete the MFA prompt.',
+    advice:
+      'Set up multi-factor authentication for this administrator account (https://aka.ms/mfasetup), then start again and complete the MFA prompt.',
     operatorProblem: false,
   },
   'privileged-identity-management': {
@@ -154,38 +155,43 @@ const ADVICE: Record<ConsentProblem, Omit<ConsentAdvice, 'problem'>> = {
   },
   'conditional-access': {
     title: 'A Conditional Access policy blocked the sign-in',
-    advice: 'Your organization\'s Conditional Access policies blocked this sign-in. Sign in from a compliant device or location, or ask your identity administrator to allow it.',
+    advice:
+      "Your organization's Conditional Access policies blocked this sign-in. Sign in from a compliant device or location, or ask your identity administrator to allow it.",
     operatorProblem: false,
   },
   'app-not-found': {
-    title: 'Quartermaster\'s app registration was not found',
+    title: "Quartermaster's app registration was not found",
     advice:
-      'Microsoft could not find the Quartermaster app (AADSTS700016). This is a problem in Quartermaster\'s own setup: the app id is wrong, or the app is not multi-tenant. Tell the person who runs Quartermaster; nothing needs to change in your tenant.',
+      "Microsoft could not find the Quartermaster app (AADSTS700016). This is a problem in Quartermaster's own setup: the app id is wrong, or the app is not multi-tenant. Tell the person who runs Quartermaster; nothing needs to change in your tenant.",
     operatorProblem: true,
   },
   'redirect-uri-mismatch': {
-    title: 'Quartermaster\'s reply address is not registered',
-    advice: 'The reply URL does not match one registered on the Quartermaster app (AADSTS50011). Tell the person who runs Quartermaster; nothing needs to change in your tenant.',
+    title: "Quartermaster's reply address is not registered",
+    advice:
+      'The reply URL does not match one registered on the Quartermaster app (AADSTS50011). Tell the person who runs Quartermaster; nothing needs to change in your tenant.',
     operatorProblem: true,
   },
   'app-misconfigured': {
-    title: 'Quartermaster\'s app registration needs attention',
-    advice: 'The Quartermaster app asks for permissions Microsoft could not grant. Tell the person who runs Quartermaster and include the error code shown below.',
+    title: "Quartermaster's app registration needs attention",
+    advice:
+      'The Quartermaster app asks for permissions Microsoft could not grant. Tell the person who runs Quartermaster and include the error code shown below.',
     operatorProblem: true,
   },
   'sign-in-expired': {
     title: 'The sign-in has expired',
-    advice: 'The stored sign-in was unused for too long or was revoked (AADSTS700082). An administrator needs to connect again from the Connect card.',
+    advice:
+      'The stored sign-in was unused for too long or was revoked (AADSTS700082). An administrator needs to connect again from the Connect card.',
     operatorProblem: false,
   },
   'service-unavailable': {
     title: 'Microsoft sign-in is temporarily unavailable',
-    advice: 'Microsoft\'s sign-in service had a temporary problem. Wait a minute and start again from the Connect card.',
+    advice: "Microsoft's sign-in service had a temporary problem. Wait a minute and start again from the Connect card.",
     operatorProblem: false,
   },
   unknown: {
     title: 'Consent did not complete',
-    advice: 'Microsoft reported an error we do not recognise. Start again from the Connect card; if it happens again, look up the error code at https://login.microsoftonline.com/error.',
+    advice:
+      'Microsoft reported an error we do not recognise. Start again from the Connect card; if it happens again, look up the error code at https://login.microsoftonline.com/error.',
     operatorProblem: false,
   },
 };
@@ -274,7 +280,9 @@ export type ConsentCallback =
  */
 export function parseConsentCallback(query: CallbackQuery): ConsentCallback {
   const read = reader(query);
-  const repeated = ['error', 'error_description', 'admin_consent', 'tenant', 'state', 'scope', 'code'].find((name) => read(name) === REPEATED);
+  const repeated = ['error', 'error_description', 'admin_consent', 'tenant', 'state', 'scope', 'code'].find(
+    (name) => read(name) === REPEATED,
+  );
   const stateValue = read('state');
   const state = typeof stateValue === 'string' && isWellFormedState(stateValue) ? stateValue : undefined;
   const withState = state ? { state } : {};
@@ -300,7 +308,8 @@ export function parseConsentCallback(query: CallbackQuery): ConsentCallback {
   if (!state) return { kind: 'invalid', reason: 'The state parameter is not one Quartermaster issued' };
   const code = read('code') as string | undefined;
   if (code !== undefined) {
-    if (!/^[A-Za-z0-9._~+/=-]{1,4096}$/.test(code)) return { kind: 'invalid', reason: 'The code parameter is not an authorization code', state };
+    if (!/^[A-Za-z0-9._~+/=-]{1,4096}$/.test(code))
+      return { kind: 'invalid', reason: 'The code parameter is not an authorization code', state };
     return { kind: 'code', code, state };
   }
   const adminConsent = read('admin_consent') as string | undefined;

@@ -11,8 +11,14 @@ const TOKEN_SHAPE = /^[\x21-\x7e]{20,512}$/;
 
 export function validateMarketplaceToken(input: unknown): Checked<string> {
   const token = typeof input === 'string' ? input.trim() : '';
-  if (!token) return { ok: false, message: 'Enter the Marketplace API token (create one in the Marketplace portal under Settings > API tokens).' };
-  if (!TOKEN_SHAPE.test(token)) return { ok: false, message: 'That does not look like a Marketplace API token: it is 20 to 512 characters without spaces. Copy it again from the Marketplace portal.' };
+  if (!token)
+    return { ok: false, message: 'Enter the Marketplace API token (create one in the Marketplace portal under Settings > API tokens).' };
+  if (!TOKEN_SHAPE.test(token))
+    return {
+      ok: false,
+      message:
+        'That does not look like a Marketplace API token: it is 20 to 512 characters without spaces. Copy it again from the Marketplace portal.',
+    };
   return { ok: true, value: token };
 }
 
@@ -23,7 +29,8 @@ export const PO_NUMBER_MAX = 50;
 export function validatePurchaseOrderNumber(input: unknown): Checked<string> {
   const po = typeof input === 'string' ? input.trim() : '';
   if (po.length > PO_NUMBER_MAX) return { ok: false, message: `A PO number has at most ${PO_NUMBER_MAX} characters.` };
-  if (po && !PO_SHAPE.test(po)) return { ok: false, message: 'A PO number may hold letters, digits, spaces and - _ / . # (and starts with a letter or digit).' };
+  if (po && !PO_SHAPE.test(po))
+    return { ok: false, message: 'A PO number may hold letters, digits, spaces and - _ / . # (and starts with a letter or digit).' };
   return { ok: true, value: po };
 }
 
@@ -73,7 +80,8 @@ export function checkAnswers(questions: readonly VendorQuestion[], answers: Reco
     if (!value) return { ok: false, message: `${q.name}: a value is needed.` };
     if (value.length > 500) return { ok: false, message: `${q.name}: at most 500 characters.` };
     if (q.options?.length && !q.options.includes(value)) return { ok: false, message: `${q.name}: choose one of ${q.options.join(', ')}.` };
-    if (q.pattern && !safeTest(q.pattern, value)) return { ok: false, message: `${q.name}: "${value}" is not in the form the vendor needs. ${q.description}` };
+    if (q.pattern && !safeTest(q.pattern, value))
+      return { ok: false, message: `${q.name}: "${value}" is not in the form the vendor needs. ${q.description}` };
     values[q.externalId] = value;
   }
   return { ok: true, value: values };
@@ -110,13 +118,24 @@ export function planVendorChange(
       if (seats === undefined || !Number.isSafeInteger(seats) || seats < 1) return refuse('Enter a whole number of seats.');
       if (context.downsizeOnlyAtAnniversary && context.anniversaryDate) {
         const window = downsizeWindow(context.anniversaryDate, now);
-        if (!window.open) return refuse(`${context.vendor} allows fewer seats only within ${ANNIVERSARY_WINDOW_DAYS} days after the subscription's anniversary: only within 14 days after ${window.opensAt.slice(0, 10)} (until ${window.closesAt.slice(0, 10)}). Nothing was ordered; remove the seats then, or turn off auto-renew.`);
+        if (!window.open)
+          return refuse(
+            `${context.vendor} allows fewer seats only within ${ANNIVERSARY_WINDOW_DAYS} days after the subscription's anniversary: only within 14 days after ${window.opensAt.slice(0, 10)} (until ${window.closesAt.slice(0, 10)}). Nothing was ordered; remove the seats then, or turn off auto-renew.`,
+          );
       }
-      if (seats >= terms.quantity) return refuse(`A subscription keeps at least one seat (it has ${terms.quantity}). To end it, turn off auto-renew.`);
-      if (seats > context.freeSeats) return refuse(`Only unassigned seats can go: ${context.freeSeats} of ${terms.quantity} are free. Remove people's seats in the vendor's admin console first.`);
+      if (seats >= terms.quantity)
+        return refuse(`A subscription keeps at least one seat (it has ${terms.quantity}). To end it, turn off auto-renew.`);
+      if (seats > context.freeSeats)
+        return refuse(
+          `Only unassigned seats can go: ${context.freeSeats} of ${terms.quantity} are free. Remove people's seats in the vendor's admin console first.`,
+        );
       const before = snapshotOf(terms);
       const quantity = terms.quantity - seats;
-      return { ok: true, change: { subscriptionId, action, seats, before, after: { ...before, quantity } }, summary: `Remove ${seats} seat${seats === 1 ? '' : 's'}: ${terms.quantity} → ${quantity}, by a Change order to ${context.vendor} through the Marketplace.` };
+      return {
+        ok: true,
+        change: { subscriptionId, action, seats, before, after: { ...before, quantity } },
+        summary: `Remove ${seats} seat${seats === 1 ? '' : 's'}: ${terms.quantity} → ${quantity}, by a Change order to ${context.vendor} through the Marketplace.`,
+      };
     }
     case 'cancel': {
       // A Termination order: the vendor's anniversary rule applies to ending seats too.
@@ -124,7 +143,10 @@ export function planVendorChange(
       let until = '';
       if (context.downsizeOnlyAtAnniversary && context.anniversaryDate) {
         const window = downsizeWindow(context.anniversaryDate, now);
-        if (!window.open) return refuse(`${context.vendor} allows this subscription to be cancelled only within ${ANNIVERSARY_WINDOW_DAYS} days after its anniversary: only within 14 days after ${window.opensAt.slice(0, 10)} (until ${window.closesAt.slice(0, 10)}). Nothing was ordered; cancel it then, or turn off auto-renew to end it at the anniversary.`);
+        if (!window.open)
+          return refuse(
+            `${context.vendor} allows this subscription to be cancelled only within ${ANNIVERSARY_WINDOW_DAYS} days after its anniversary: only within 14 days after ${window.opensAt.slice(0, 10)} (until ${window.closesAt.slice(0, 10)}). Nothing was ordered; cancel it then, or turn off auto-renew to end it at the anniversary.`,
+          );
         until = ` This is possible until ${window.closesAt.slice(0, 10)} (${context.vendor}'s anniversary window).`;
       }
       const before = snapshotOf(terms);
@@ -135,6 +157,8 @@ export function planVendorChange(
       };
     }
     default:
-      return refuse(`Marketplace subscriptions cannot be ${action === 'suspend' ? 'suspended' : 'changed at renewal'}: change the number of seats, cancel the subscription, or turn off auto-renew.`);
+      return refuse(
+        `Marketplace subscriptions cannot be ${action === 'suspend' ? 'suspended' : 'changed at renewal'}: change the number of seats, cancel the subscription, or turn off auto-renew.`,
+      );
   }
 }

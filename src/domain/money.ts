@@ -10,7 +10,8 @@ export interface Money {
   currency: string;
 }
 
-export type MoneyErrorCode = 'invalid-currency' | 'invalid-amount' | 'negative-amount' | 'too-many-decimals' | 'too-large' | 'currency-mismatch' | 'invalid-quantity';
+export type MoneyErrorCode =
+  'invalid-currency' | 'invalid-amount' | 'negative-amount' | 'too-many-decimals' | 'too-large' | 'currency-mismatch' | 'invalid-quantity';
 
 /** Thrown by the arithmetic below; `message` is plain English and safe to show an admin. */
 export class MoneyError extends Error {
@@ -26,8 +27,22 @@ export class MoneyError extends Error {
 // Most currencies have 2 minor-unit digits; these are the exceptions (ISO 4217). Keeping the
 // digits per currency means nothing below assumes "cents".
 const MINOR_UNIT_EXCEPTIONS: Readonly<Record<string, number>> = {
-  JPY: 0, KRW: 0, VND: 0, CLP: 0, ISK: 0, UGX: 0, XAF: 0, XOF: 0, PYG: 0,
-  KWD: 3, BHD: 3, OMR: 3, JOD: 3, TND: 3, LYD: 3, IQD: 3,
+  JPY: 0,
+  KRW: 0,
+  VND: 0,
+  CLP: 0,
+  ISK: 0,
+  UGX: 0,
+  XAF: 0,
+  XOF: 0,
+  PYG: 0,
+  KWD: 3,
+  BHD: 3,
+  OMR: 3,
+  JOD: 3,
+  TND: 3,
+  LYD: 3,
+  IQD: 3,
 };
 
 /** Generous ceiling (quadrillions): catches garbage long before it matters, keeps Number() safe. */
@@ -36,7 +51,11 @@ const MAX_INTEGER_DIGITS = 15;
 /** Upper-cases and checks a currency code; throws `invalid-currency`. */
 export function normalizeCurrency(currency: unknown): string {
   const code = typeof currency === 'string' ? currency.trim().toUpperCase() : '';
-  if (!/^[A-Z]{3}$/.test(code)) throw new MoneyError('invalid-currency', `"${String(currency).slice(0, 20)}" is not a currency code (expected three letters like USD).`);
+  if (!/^[A-Z]{3}$/.test(code))
+    throw new MoneyError(
+      'invalid-currency',
+      `"${String(currency).slice(0, 20)}" is not a currency code (expected three letters like USD).`,
+    );
   return code;
 }
 
@@ -60,13 +79,21 @@ export function parseAmount(amount: unknown, currency: string, options: ParseOpt
   if (typeof amount !== 'string') throw new MoneyError('invalid-amount', 'An amount must be a decimal string like "14.50".');
   const text = amount.trim();
   const match = /^(-?)(\d+)(?:\.(\d+))?$/.exec(text);
-  if (!match) throw new MoneyError('invalid-amount', `"${text.slice(0, 30)}" is not an amount (use digits and an optional decimal point, like 14.50).`);
+  if (!match)
+    throw new MoneyError(
+      'invalid-amount',
+      `"${text.slice(0, 30)}" is not an amount (use digits and an optional decimal point, like 14.50).`,
+    );
   const [, sign = '', whole = '', fraction = ''] = match;
   if (sign && !options.allowNegative) throw new MoneyError('negative-amount', `The amount cannot be negative (got ${text}).`);
   if (fraction.length > digits) {
-    throw new MoneyError('too-many-decimals', `${normalizeCurrency(currency)} amounts have at most ${digits} decimal${digits === 1 ? '' : 's'} (got ${text}).`);
+    throw new MoneyError(
+      'too-many-decimals',
+      `${normalizeCurrency(currency)} amounts have at most ${digits} decimal${digits === 1 ? '' : 's'} (got ${text}).`,
+    );
   }
-  if (whole.replace(/^0+/, '').length > MAX_INTEGER_DIGITS) throw new MoneyError('too-large', `The amount ${text.slice(0, 30)}… is too large.`);
+  if (whole.replace(/^0+/, '').length > MAX_INTEGER_DIGITS)
+    throw new MoneyError('too-large', `The amount ${text.slice(0, 30)}… is too large.`);
   const minor = BigInt(whole + fraction.padEnd(digits, '0'));
   return sign ? -minor : minor;
 }
@@ -119,7 +146,8 @@ export function zero(currency: string): Money {
 function sameCurrency(a: Money, b: Money, verb: string): string {
   const left = normalizeCurrency(a.currency);
   const right = normalizeCurrency(b.currency);
-  if (left !== right) throw new MoneyError('currency-mismatch', `Cannot ${verb} ${left} and ${right} amounts; they are in different currencies.`);
+  if (left !== right)
+    throw new MoneyError('currency-mismatch', `Cannot ${verb} ${left} and ${right} amounts; they are in different currencies.`);
   return left;
 }
 
@@ -173,7 +201,8 @@ export function roundMoney(amount: string, currency: string): Money {
   const match = /^(-?)(\d+)(?:\.(\d+))?$/.exec(amount.trim());
   if (!match) throw new MoneyError('invalid-amount', `"${amount.slice(0, 30)}" is not an amount.`);
   const [, sign = '', whole = '', fraction = ''] = match;
-  if (whole.replace(/^0+/, '').length > MAX_INTEGER_DIGITS) throw new MoneyError('too-large', `The amount ${amount.slice(0, 30)}… is too large.`);
+  if (whole.replace(/^0+/, '').length > MAX_INTEGER_DIGITS)
+    throw new MoneyError('too-large', `The amount ${amount.slice(0, 30)}… is too large.`);
   const kept = BigInt(whole + fraction.slice(0, digits).padEnd(digits, '0'));
   const roundUp = (fraction[digits] ?? '0') >= '5';
   const magnitude = roundUp ? kept + 1n : kept;

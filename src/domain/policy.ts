@@ -71,7 +71,11 @@ export function defaultPolicies(currency: string, options: DefaultPolicyOptions)
       stages: [
         { approver: { kind: 'manager' } },
         {
-          approver: { kind: 'group', groupId: options.approverGroupId, groupName: options.approverGroupName ?? DEFAULT_APPROVER_GROUP_NAME },
+          approver: {
+            kind: 'group',
+            groupId: options.approverGroupId,
+            groupName: options.approverGroupName ?? DEFAULT_APPROVER_GROUP_NAME,
+          },
           onlyAboveMonthlyCost: options.secondStageAbove ?? '200',
         },
       ],
@@ -91,7 +95,8 @@ export interface PolicyInput {
   quantity: number;
 }
 
-export type PolicyErrorReason = 'no-matching-policy' | 'currency-mismatch' | 'invalid-policy' | 'quantity-above-maximum' | 'purchase-not-allowed' | 'no-applicable-stage';
+export type PolicyErrorReason =
+  'no-matching-policy' | 'currency-mismatch' | 'invalid-policy' | 'quantity-above-maximum' | 'purchase-not-allowed' | 'no-applicable-stage';
 
 export type PolicyEvaluation =
   | { outcome: 'auto-approve'; policy: ApprovalPolicy; needsPurchase: boolean }
@@ -143,7 +148,12 @@ export function evaluatePolicy(policies: readonly ApprovalPolicy[], input: Polic
 
 function decideWith(policy: ApprovalPolicy, input: PolicyInput): PolicyEvaluation {
   if (input.quantity > policy.maxQuantity) {
-    return { outcome: 'error', reason: 'quantity-above-maximum', policy, message: `You can request at most ${policy.maxQuantity} at a time. Lower the quantity, or ask an admin for a larger order.` };
+    return {
+      outcome: 'error',
+      reason: 'quantity-above-maximum',
+      policy,
+      message: `You can request at most ${policy.maxQuantity} at a time. Lower the quantity, or ask an admin for a larger order.`,
+    };
   }
   const needsPurchase = input.freeSeats < input.quantity;
   // Approving cannot create seats, so say so now rather than after days of waiting.
@@ -159,7 +169,9 @@ function decideWith(policy: ApprovalPolicy, input: PolicyInput): PolicyEvaluatio
   if (auto && (!auto.requireFreeSeat || !needsPurchase) && compareMoney(input.monthlyCost, cost(policy, auto.maxMonthlyCost)) < 0) {
     return { outcome: 'auto-approve', policy, needsPurchase };
   }
-  const stages = policy.stages.filter((stage) => stage.onlyAboveMonthlyCost === undefined || compareMoney(input.monthlyCost, cost(policy, stage.onlyAboveMonthlyCost)) > 0);
+  const stages = policy.stages.filter(
+    (stage) => stage.onlyAboveMonthlyCost === undefined || compareMoney(input.monthlyCost, cost(policy, stage.onlyAboveMonthlyCost)) > 0,
+  );
   if (stages.length === 0) {
     return {
       outcome: 'error',
@@ -182,7 +194,12 @@ function currencyMismatch(input: PolicyInput, policy: ApprovalPolicy): PolicyEva
 
 function moneyProblem(error: MoneyError, input: PolicyInput, policy: ApprovalPolicy | undefined): PolicyEvaluation {
   if (error.code === 'currency-mismatch' && policy) return currencyMismatch(input, policy);
-  return { outcome: 'error', reason: 'invalid-policy', ...(policy && { policy }), message: `The approval policy${policy ? ` "${policy.name}"` : ''} has an invalid amount (${error.message}) Ask an admin to fix it.` };
+  return {
+    outcome: 'error',
+    reason: 'invalid-policy',
+    ...(policy && { policy }),
+    message: `The approval policy${policy ? ` "${policy.name}"` : ''} has an invalid amount (${error.message}) Ask an admin to fix it.`,
+  };
 }
 
 export interface PolicyLimits {
@@ -218,30 +235,57 @@ const text = (field: string, max: number) =>
     .min(1, `${field} is required.`)
     .max(max, `${field} must be at most ${max} characters.`);
 
-const amountText = z.string({ invalid_type_error: 'Enter an amount like 50 or 49.99.' }).trim().max(40, 'Enter an amount like 50 or 49.99.');
+const amountText = z
+  .string({ invalid_type_error: 'Enter an amount like 50 or 49.99.' })
+  .trim()
+  .max(40, 'Enter an amount like 50 or 49.99.');
 
 const stageSchema = z.object({
-  approver: z.discriminatedUnion('kind', [
-    z.object({ kind: z.literal('manager') }),
-    z.object({ kind: z.literal('group'), groupId: text('The group', 200), groupName: text('The group name', 200) }),
-  ], { errorMap: () => ({ message: 'Choose the manager or an approver group.' }) }),
+  approver: z.discriminatedUnion(
+    'kind',
+    [
+      z.object({ kind: z.literal('manager') }),
+      z.object({ kind: z.literal('group'), groupId: text('The group', 200), groupName: text('The group name', 200) }),
+    ],
+    { errorMap: () => ({ message: 'Choose the manager or an approver group.' }) },
+  ),
   onlyAboveMonthlyCost: amountText.optional(),
 });
 
 const policySchema = z.object({
   id: text('The id', 64),
   name: text('The name', 100),
-  priority: z.number({ invalid_type_error: 'The priority must be a number.', required_error: 'The priority is required.' }).int('The priority must be a whole number.').min(0, 'The priority cannot be negative.').max(POLICY_LIMITS.maxPriority, `The priority must be at most ${POLICY_LIMITS.maxPriority}.`),
-  match: z.object({
-    productIds: z.array(text('A product id', 200)).max(POLICY_LIMITS.maxProductIds, `At most ${POLICY_LIMITS.maxProductIds} products.`).optional(),
-    minMonthlyCost: amountText.optional(),
-  }).default({}),
+  priority: z
+    .number({ invalid_type_error: 'The priority must be a number.', required_error: 'The priority is required.' })
+    .int('The priority must be a whole number.')
+    .min(0, 'The priority cannot be negative.')
+    .max(POLICY_LIMITS.maxPriority, `The priority must be at most ${POLICY_LIMITS.maxPriority}.`),
+  match: z
+    .object({
+      productIds: z
+        .array(text('A product id', 200))
+        .max(POLICY_LIMITS.maxProductIds, `At most ${POLICY_LIMITS.maxProductIds} products.`)
+        .optional(),
+      minMonthlyCost: amountText.optional(),
+    })
+    .default({}),
   autoApprove: z.object({ requireFreeSeat: z.boolean({ invalid_type_error: 'Choose yes or no.' }), maxMonthlyCost: amountText }).optional(),
   stages: z.array(stageSchema).max(POLICY_LIMITS.maxStages, `At most ${POLICY_LIMITS.maxStages} stages.`),
-  maxQuantity: z.number({ invalid_type_error: 'The maximum quantity must be a number.', required_error: 'The maximum quantity is required.' }).int('The maximum quantity must be a whole number.').min(1, 'The maximum quantity must be at least 1.').max(POLICY_LIMITS.maxQuantity, `The maximum quantity must be at most ${POLICY_LIMITS.maxQuantity}.`),
-  requireJustification: z.boolean({ required_error: 'Choose whether a justification is required.', invalid_type_error: 'Choose yes or no.' }),
+  maxQuantity: z
+    .number({ invalid_type_error: 'The maximum quantity must be a number.', required_error: 'The maximum quantity is required.' })
+    .int('The maximum quantity must be a whole number.')
+    .min(1, 'The maximum quantity must be at least 1.')
+    .max(POLICY_LIMITS.maxQuantity, `The maximum quantity must be at most ${POLICY_LIMITS.maxQuantity}.`),
+  requireJustification: z.boolean({
+    required_error: 'Choose whether a justification is required.',
+    invalid_type_error: 'Choose yes or no.',
+  }),
   allowPurchase: z.boolean({ required_error: 'Choose whether buying seats is allowed.', invalid_type_error: 'Choose yes or no.' }),
-  currency: z.string({ required_error: 'The currency is required.', invalid_type_error: 'The currency must be text.' }).trim().toUpperCase().regex(/^[A-Z]{3}$/, 'Use a three-letter currency code like USD.'),
+  currency: z
+    .string({ required_error: 'The currency is required.', invalid_type_error: 'The currency must be text.' })
+    .trim()
+    .toUpperCase()
+    .regex(/^[A-Z]{3}$/, 'Use a three-letter currency code like USD.'),
 });
 
 export type PolicyValidation = { ok: true; value: ApprovalPolicy } | { ok: false; errors: Record<string, string> };
@@ -276,7 +320,10 @@ export function validatePolicy(raw: unknown): PolicyValidation {
   });
   // Fail closed by construction: some stage must apply to every cost that is not auto-approved.
   if (!policy.stages.some((stage) => stage.onlyAboveMonthlyCost === undefined)) {
-    errors.stages = policy.stages.length === 0 ? 'Add at least one approval stage.' : 'At least one stage must apply to every cost (leave its "only above" amount empty).';
+    errors.stages =
+      policy.stages.length === 0
+        ? 'Add at least one approval stage.'
+        : 'At least one stage must apply to every cost (leave its "only above" amount empty).';
   }
   if (Object.keys(errors).length > 0) return { ok: false, errors };
   return { ok: true, value: withoutUndefined(policy) };

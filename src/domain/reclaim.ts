@@ -36,7 +36,11 @@ const wholeDays = (from: number, now: Date): number => Math.floor((now.getTime()
  * in counts as inactive (flagged `neverSignedIn`), unless the account is known to be newer
  * than the cut-off. Oldest first: never signed in, then by last sign-in, then by name.
  */
-export function reclaimCandidates(users: readonly LicensedUser[], now: Date, inactiveDays: number = DEFAULT_INACTIVE_DAYS): ReclaimCandidate[] {
+export function reclaimCandidates(
+  users: readonly LicensedUser[],
+  now: Date,
+  inactiveDays: number = DEFAULT_INACTIVE_DAYS,
+): ReclaimCandidate[] {
   const candidates: { candidate: ReclaimCandidate; lastMs: number }[] = [];
   for (const user of users) {
     if (user.licenses.length === 0) continue;
@@ -45,16 +49,27 @@ export function reclaimCandidates(users: readonly LicensedUser[], now: Date, ina
       const createdDays = user.createdAt === undefined ? undefined : wholeDays(parseUtc(user.createdAt), now);
       // A new starter who has not signed in yet is not a reclaim candidate.
       if (createdDays !== undefined && createdDays < inactiveDays) continue;
-      candidates.push({ candidate: { ...base, neverSignedIn: true, ...(createdDays === undefined ? {} : { daysInactive: createdDays }) }, lastMs: Number.NEGATIVE_INFINITY });
+      candidates.push({
+        candidate: { ...base, neverSignedIn: true, ...(createdDays === undefined ? {} : { daysInactive: createdDays }) },
+        lastMs: Number.NEGATIVE_INFINITY,
+      });
       continue;
     }
     const lastMs = parseUtc(user.lastSignInAt);
     const days = wholeDays(lastMs, now);
     if (days < inactiveDays) continue;
-    candidates.push({ candidate: { ...base, neverSignedIn: false, lastSignInAt: new Date(lastMs).toISOString(), daysInactive: days }, lastMs });
+    candidates.push({
+      candidate: { ...base, neverSignedIn: false, lastSignInAt: new Date(lastMs).toISOString(), daysInactive: days },
+      lastMs,
+    });
   }
   return candidates
-    .sort((a, b) => a.lastMs - b.lastMs || a.candidate.displayName.localeCompare(b.candidate.displayName) || a.candidate.id.localeCompare(b.candidate.id))
+    .sort(
+      (a, b) =>
+        a.lastMs - b.lastMs ||
+        a.candidate.displayName.localeCompare(b.candidate.displayName) ||
+        a.candidate.id.localeCompare(b.candidate.id),
+    )
     .map((entry) => entry.candidate);
 }
 
@@ -104,9 +119,10 @@ export function renewalsWithUnusedSeats(
     const renewsAt = new Date(endMs).toISOString();
     const suggestedQuantity = Math.max(1, sub.quantity - free);
     const when = days === 1 ? 'within a day' : `in ${days} days`;
-    const advice = free >= sub.quantity
-      ? 'None of its seats are used: turn off auto-renew to let it end, or reduce it to 1 seat at renewal.'
-      : `Reduce it to ${suggestedQuantity} at renewal; after renewal, seats can only be removed in the first 7 days.`;
+    const advice =
+      free >= sub.quantity
+        ? 'None of its seats are used: turn off auto-renew to let it end, or reduce it to 1 seat at renewal.'
+        : `Reduce it to ${suggestedQuantity} at renewal; after renewal, seats can only be removed in the first 7 days.`;
     found.push({
       endMs,
       result: {
@@ -180,7 +196,12 @@ export function vendorSeatCandidates(
       const key = email.trim().toLowerCase();
       if (!key || seen.has(key)) continue;
       seen.add(key);
-      const base = { subscriptionId: sub.subscriptionId, productName: sub.productName, ...(sub.vendor ? { vendor: sub.vendor } : {}), email };
+      const base = {
+        subscriptionId: sub.subscriptionId,
+        productName: sub.productName,
+        ...(sub.vendor ? { vendor: sub.vendor } : {}),
+        email,
+      };
       const person = byAddress.get(key);
       if (!person) {
         found.push({ candidate: { ...base, inDirectory: false, neverSignedIn: false }, rank: Number.NEGATIVE_INFINITY });
@@ -194,10 +215,18 @@ export function vendorSeatCandidates(
       const lastMs = parseUtc(person.lastSignInAt);
       const days = wholeDays(lastMs, now);
       if (days < inactiveDays) continue;
-      found.push({ candidate: { ...base, ...who, neverSignedIn: false, lastSignInAt: new Date(lastMs).toISOString(), daysInactive: days }, rank: lastMs });
+      found.push({
+        candidate: { ...base, ...who, neverSignedIn: false, lastSignInAt: new Date(lastMs).toISOString(), daysInactive: days },
+        rank: lastMs,
+      });
     }
   }
   return found
-    .sort((a, b) => a.rank - b.rank || a.candidate.productName.localeCompare(b.candidate.productName) || a.candidate.email.localeCompare(b.candidate.email))
+    .sort(
+      (a, b) =>
+        a.rank - b.rank ||
+        a.candidate.productName.localeCompare(b.candidate.productName) ||
+        a.candidate.email.localeCompare(b.candidate.email),
+    )
     .map((entry) => entry.candidate);
 }

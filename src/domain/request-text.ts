@@ -26,24 +26,99 @@ export interface ParsedRequestText {
 /** Longer input than this is not a chat request; cut it so the parser stays linear and cheap. */
 const MAX_TEXT = 500;
 
-const NUMBER_WORDS: Readonly<Record<string, number>> = { one: 1, two: 2, three: 3, four: 4, five: 5, six: 6, seven: 7, eight: 8, nine: 9, ten: 10 };
+const NUMBER_WORDS: Readonly<Record<string, number>> = {
+  one: 1,
+  two: 2,
+  three: 3,
+  four: 4,
+  five: 5,
+  six: 6,
+  seven: 7,
+  eight: 8,
+  nine: 9,
+  ten: 10,
+};
 
 // Leading phrases that say "I want", as token lists; the longest match is removed first.
 const INTENT_PHRASES: readonly (readonly string[])[] = [
-  ['i', 'would', 'like'], ['i\'d', 'like'], ['id', 'like'], ['we', 'would', 'like'], ['we\'d', 'like'],
-  ['can', 'i', 'please', 'have'], ['can', 'i', 'please', 'get'], ['can', 'i', 'have'], ['can', 'i', 'get'], ['could', 'i', 'have'],
-  ['could', 'i', 'get'], ['may', 'i', 'have'], ['can', 'we', 'get'], ['can', 'we', 'have'], ['can', 'you', 'get', 'me'],
-  ['i', 'need'], ['we', 'need'], ['i', 'want'], ['we', 'want'], ['give', 'me'], ['get', 'me'], ['need'], ['request'], ['get'],
+  ['i', 'would', 'like'],
+  ["i'd", 'like'],
+  ['id', 'like'],
+  ['we', 'would', 'like'],
+  ["we'd", 'like'],
+  ['can', 'i', 'please', 'have'],
+  ['can', 'i', 'please', 'get'],
+  ['can', 'i', 'have'],
+  ['can', 'i', 'get'],
+  ['could', 'i', 'have'],
+  ['could', 'i', 'get'],
+  ['may', 'i', 'have'],
+  ['can', 'we', 'get'],
+  ['can', 'we', 'have'],
+  ['can', 'you', 'get', 'me'],
+  ['i', 'need'],
+  ['we', 'need'],
+  ['i', 'want'],
+  ['we', 'want'],
+  ['give', 'me'],
+  ['get', 'me'],
+  ['need'],
+  ['request'],
+  ['get'],
 ].sort((a, b) => b.length - a.length);
 
 /** Politeness and glue that may precede or follow the intent ("please", "to request"). */
 const LEADING_FILLER = new Set(['please', 'pls', 'kindly', 'hi', 'hey', 'hello', 'also', 'to']);
 const TRAILING_FILLER = new Set(['please', 'pls', 'thanks', 'thx', 'asap']);
 /** Words that are never part of a product name in a request. */
-const PRODUCT_FILLER = new Set(['a', 'an', 'the', 'some', 'of', 'me', 'my', 'new', 'another', 'more', 'additional', 'extra', 'x', '×', 'license', 'licenses', 'licence', 'licences', 'seat', 'seats', 'subscription', 'subscriptions']);
+const PRODUCT_FILLER = new Set([
+  'a',
+  'an',
+  'the',
+  'some',
+  'of',
+  'me',
+  'my',
+  'new',
+  'another',
+  'more',
+  'additional',
+  'extra',
+  'x',
+  '×',
+  'license',
+  'licenses',
+  'licence',
+  'licences',
+  'seat',
+  'seats',
+  'subscription',
+  'subscriptions',
+]);
 const LICENSE_WORDS = new Set(['license', 'licenses', 'licence', 'licences', 'seat', 'seats', 'subscription', 'subscriptions']);
 /** Words that make "I need …" about a license even before the catalog is loaded. */
-const PRODUCT_WORDS = new Set(['visio', 'project', 'office', 'microsoft', '365', 'power', 'bi', 'e1', 'e3', 'e5', 'f3', 'copilot', 'teams', 'exchange', 'sharepoint', 'intune', 'defender', 'dynamics', 'entra', 'windows']);
+const PRODUCT_WORDS = new Set([
+  'visio',
+  'project',
+  'office',
+  'microsoft',
+  '365',
+  'power',
+  'bi',
+  'e1',
+  'e3',
+  'e5',
+  'f3',
+  'copilot',
+  'teams',
+  'exchange',
+  'sharepoint',
+  'intune',
+  'defender',
+  'dynamics',
+  'entra',
+  'windows',
+]);
 /** "I need help with…", "can I get the status…": a question, not a request. */
 const NOT_A_REQUEST = new Set(['help', 'status', 'cancel', 'remove', 'how', 'what', 'why', 'when', 'where', 'who']);
 
@@ -97,8 +172,9 @@ const startsWith = (list: readonly Word[], phrase: readonly string[]): boolean =
 function stripIntent(list: Word[]): { rest: Word[]; hadIntent: boolean; command: boolean } {
   let rest = list;
   let hadIntent = false;
-  const command = list[0]?.lower === 'request' || (list[0] !== undefined && LEADING_FILLER.has(list[0].lower) && list[1]?.lower === 'request');
-  for (let changed = true; changed && rest.length > 0; ) {
+  const command =
+    list[0]?.lower === 'request' || (list[0] !== undefined && LEADING_FILLER.has(list[0].lower) && list[1]?.lower === 'request');
+  for (let changed = true; changed && rest.length > 0;) {
     changed = false;
     const first = rest[0];
     if (first && LEADING_FILLER.has(first.lower)) {
@@ -136,7 +212,8 @@ function takeQuantity(list: Word[]): { rest: Word[]; quantity?: number } {
   const tail = last && /^[x×](\d{1,15})$/.exec(last.lower);
   if (tail?.[1]) return { rest: list.slice(0, -1), quantity: Number(tail[1]) };
   const beforeLast = list[list.length - 2];
-  if (beforeLast && ['x', '×'].includes(beforeLast.lower) && /^\d{1,15}$/.test(last?.lower ?? '')) return { rest: list.slice(0, -2), quantity: Number(last?.lower) };
+  if (beforeLast && ['x', '×'].includes(beforeLast.lower) && /^\d{1,15}$/.test(last?.lower ?? ''))
+    return { rest: list.slice(0, -2), quantity: Number(last?.lower) };
   return { rest: list };
 }
 
@@ -194,7 +271,10 @@ export function isRequestIntent(text: string, catalog: readonly TextCatalogEntry
   if (!hadIntent || rest.length === 0) return false;
   if (rest.some((word) => NOT_A_REQUEST.has(word.lower))) return false;
   if (rest.some((word) => LICENSE_WORDS.has(word.lower))) return true;
-  const query = takeFor(takeQuantity(rest).rest).rest.filter((word) => !PRODUCT_FILLER.has(word.lower)).map((word) => word.raw).join(' ');
+  const query = takeFor(takeQuantity(rest).rest)
+    .rest.filter((word) => !PRODUCT_FILLER.has(word.lower))
+    .map((word) => word.raw)
+    .join(' ');
   if (!query) return false;
   const queryTokens = tokens(query);
   if (aliasFor(queryTokens) || queryTokens.some((token) => PRODUCT_WORDS.has(token))) return true;
@@ -241,7 +321,12 @@ export function matchProduct<C extends TextCatalogEntry>(query: string, catalog:
   const wanted = tokens(query);
   if (wanted.length === 0) return undefined;
   const joined = wanted.join(' ');
-  const exact = catalog.filter((entry) => tokens(entry.name).join(' ') === joined || entry.skuPartNumber.toLowerCase() === query.trim().toLowerCase() || entry.offerId.toLowerCase() === query.trim().toLowerCase());
+  const exact = catalog.filter(
+    (entry) =>
+      tokens(entry.name).join(' ') === joined ||
+      entry.skuPartNumber.toLowerCase() === query.trim().toLowerCase() ||
+      entry.offerId.toLowerCase() === query.trim().toLowerCase(),
+  );
   if (exact.length > 0) return single(exact);
   const alias = aliasFor(wanted);
   if (alias) {

@@ -162,10 +162,19 @@ export function resolveStages(stages: readonly PolicyStage[], facts: DirectoryFa
       resolved.push({ kind: approver.kind, label, approverIds: ids });
       continue;
     }
-    const why = approver.kind === 'manager' ? (facts.manager ? 'you cannot approve your own request' : 'no manager is set for you in the directory') : `${approver.groupName} has no other members`;
+    const why =
+      approver.kind === 'manager'
+        ? facts.manager
+          ? 'you cannot approve your own request'
+          : 'no manager is set for you in the directory'
+        : `${approver.groupName} has no other members`;
     const admins = eligibleIds(facts.admins, facts.requesterId);
     if (admins.length === 0) {
-      return { ok: false, stageIndex: index, message: `Nobody can approve step ${index + 1}: ${why}, and there is no other admin. Ask an admin to add approvers.` };
+      return {
+        ok: false,
+        stageIndex: index,
+        message: `Nobody can approve step ${index + 1}: ${why}, and there is no other admin. Ask an admin to add approvers.`,
+      };
     }
     resolved.push({ kind: 'admins', label: `Admins (${why})`, approverIds: admins, fallback: true });
   }
@@ -182,9 +191,14 @@ export type NewRequest = Omit<LicenseRequest, 'status' | 'stageIndex' | 'stages'
 export type Routing = { kind: 'auto-approve' } | { kind: 'approval'; stages: ResolvedStage[] };
 
 /** The stored request right after submission; id and time come from the caller. */
-export function createRequest(input: NewRequest, routing: Routing, now: Date): { request: LicenseRequest; event: 'submitted' | 'auto-approved' } {
+export function createRequest(
+  input: NewRequest,
+  routing: Routing,
+  now: Date,
+): { request: LicenseRequest; event: 'submitted' | 'auto-approved' } {
   const base = { ...input, decisions: [], createdAt: iso(now), updatedAt: iso(now) };
-  if (routing.kind === 'auto-approve') return { request: { ...base, status: 'approved', stageIndex: 0, stages: [] }, event: 'auto-approved' };
+  if (routing.kind === 'auto-approve')
+    return { request: { ...base, status: 'approved', stageIndex: 0, stages: [] }, event: 'auto-approved' };
   // A pending request nobody can move would sit for 30 days; resolveStages prevents it.
   if (routing.stages.length === 0 || routing.stages.some((stage) => stage.approverIds.length === 0)) {
     throw new RangeError('A request that needs approval must have stages, each with at least one approver (use resolveStages).');
@@ -194,7 +208,9 @@ export function createRequest(input: NewRequest, routing: Routing, now: Date): {
 
 /** The open request (pending, approved or being fulfilled) for this person and product, if any. */
 export function findOpenRequest(existing: readonly LicenseRequest[], beneficiaryId: string, productId: string): LicenseRequest | undefined {
-  return existing.find((request) => isOpen(request) && sameId(request.beneficiary.id, beneficiaryId) && sameId(request.product.productId, productId));
+  return existing.find(
+    (request) => isOpen(request) && sameId(request.beneficiary.id, beneficiaryId) && sameId(request.product.productId, productId),
+  );
 }
 
 export function hasOpenRequest(existing: readonly LicenseRequest[], beneficiaryId: string, productId: string): boolean {
@@ -217,31 +233,45 @@ export interface DecisionInput {
   now: Date;
 }
 
-export type DecisionRefusal = 'not-an-approver' | 'requester-cannot-approve' | 'stage-moved-on' | 'not-pending' | 'comment-required' | 'comment-too-long';
+export type DecisionRefusal =
+  'not-an-approver' | 'requester-cannot-approve' | 'stage-moved-on' | 'not-pending' | 'comment-required' | 'comment-too-long';
 
 /**
  * Records one approver's decision on the current stage. Approving the last stage approves
  * the request; rejecting any stage ends it. The checks run in the order a person would want
  * to hear them: is there still something to decide, on this card, by you, with a comment.
  */
-export function decide(request: LicenseRequest, input: DecisionInput): Transition<'stage-approved' | 'approved' | 'rejected', DecisionRefusal> {
+export function decide(
+  request: LicenseRequest,
+  input: DecisionInput,
+): Transition<'stage-approved' | 'approved' | 'rejected', DecisionRefusal> {
   if (request.status !== 'pending') return refuse('not-pending', notPendingMessage(request));
   if (input.stageIndex !== request.stageIndex) {
-    return refuse('stage-moved-on', 'This card is out of date: that step has already been decided. Refresh the card to see where the request is now.');
+    return refuse(
+      'stage-moved-on',
+      'This card is out of date: that step has already been decided. Refresh the card to see where the request is now.',
+    );
   }
-  if (sameId(input.actorId, request.requester.aadObjectId)) return refuse('requester-cannot-approve', 'You cannot decide your own request; it needs someone else to approve it.');
+  if (sameId(input.actorId, request.requester.aadObjectId))
+    return refuse('requester-cannot-approve', 'You cannot decide your own request; it needs someone else to approve it.');
   const stage = request.stages[request.stageIndex];
   const inTenant = input.actorTenantId === undefined || sameId(input.actorTenantId, request.tenantId);
   if (!stage || !inTenant || !stage.approverIds.some((id) => sameId(id, input.actorId))) {
     return refuse('not-an-approver', `Only ${stage?.label ?? 'the approvers of this step'} can decide this step of the request.`);
   }
   const comment = input.comment?.trim() ?? '';
-  if (input.decision === 'reject' && comment === '') return refuse('comment-required', 'Please add a comment saying why you are rejecting, so the requester knows what to do next.');
-  if (comment.length > MAX_COMMENT_LENGTH) return refuse('comment-too-long', `Please keep the comment to ${MAX_COMMENT_LENGTH} characters or fewer (it has ${comment.length}).`);
+  if (input.decision === 'reject' && comment === '')
+    return refuse('comment-required', 'Please add a comment saying why you are rejecting, so the requester knows what to do next.');
+  if (comment.length > MAX_COMMENT_LENGTH)
+    return refuse('comment-too-long', `Please keep the comment to ${MAX_COMMENT_LENGTH} characters or fewer (it has ${comment.length}).`);
   return applyDecision(request, input, comment);
 }
 
-function applyDecision(request: LicenseRequest, input: DecisionInput, comment: string): { ok: true; request: LicenseRequest; event: 'stage-approved' | 'approved' | 'rejected' } {
+function applyDecision(
+  request: LicenseRequest,
+  input: DecisionInput,
+  comment: string,
+): { ok: true; request: LicenseRequest; event: 'stage-approved' | 'approved' | 'rejected' } {
   const decision: RequestDecision = {
     stageIndex: request.stageIndex,
     approverId: input.actorId.toLowerCase(),
@@ -257,7 +287,11 @@ function applyDecision(request: LicenseRequest, input: DecisionInput, comment: s
   }
   const stageIndex = request.stageIndex + 1;
   const last = stageIndex >= request.stages.length;
-  return { ok: true, request: next(request, { status: last ? 'approved' : 'pending', stageIndex, decisions }, input.now), event: last ? 'approved' : 'stage-approved' };
+  return {
+    ok: true,
+    request: next(request, { status: last ? 'approved' : 'pending', stageIndex, decisions }, input.now),
+    event: last ? 'approved' : 'stage-approved',
+  };
 }
 
 function notPendingMessage(request: LicenseRequest): string {
@@ -266,7 +300,9 @@ function notPendingMessage(request: LicenseRequest): string {
     case 'approved':
     case 'fulfilling':
     case 'completed':
-      return last ? `This request was already approved by ${last.approverName}; there is nothing left to decide.` : 'This request was approved automatically; there is nothing left to decide.';
+      return last
+        ? `This request was already approved by ${last.approverName}; there is nothing left to decide.`
+        : 'This request was approved automatically; there is nothing left to decide.';
     case 'rejected':
       return `This request was already rejected${last ? ` by ${last.approverName}` : ''}.`;
     case 'cancelled':
@@ -294,11 +330,19 @@ export function canDecide(request: LicenseRequest, actorId: string): boolean {
  * The requester (or an admin, when the caller says so) may cancel until fulfilment starts.
  * Once it is `fulfilling` a seat may already be bought or assigned, so cancelling would lie.
  */
-export function cancel(request: LicenseRequest, actorId: string, now: Date, options: { actorIsAdmin?: boolean } = {}): Transition<'cancelled', 'not-requester' | 'not-cancellable'> {
+export function cancel(
+  request: LicenseRequest,
+  actorId: string,
+  now: Date,
+  options: { actorIsAdmin?: boolean } = {},
+): Transition<'cancelled', 'not-requester' | 'not-cancellable'> {
   const byRequester = sameId(actorId, request.requester.aadObjectId);
   if (!byRequester && !options.actorIsAdmin) return refuse('not-requester', 'Only the person who made the request can cancel it.');
   if (request.status !== 'pending' && request.status !== 'approved') {
-    const message = request.status === 'fulfilling' ? 'The license is being assigned right now, so the request can no longer be cancelled. An admin can remove the license afterwards.' : 'This request is already closed; there is nothing to cancel.';
+    const message =
+      request.status === 'fulfilling'
+        ? 'The license is being assigned right now, so the request can no longer be cancelled. An admin can remove the license afterwards.'
+        : 'This request is already closed; there is nothing to cancel.';
     return refuse('not-cancellable', message);
   }
   const outcome: RequestOutcome = { kind: 'cancelled', message: byRequester ? 'Cancelled by the requester.' : 'Cancelled by an admin.' };
@@ -330,7 +374,11 @@ export type ReminderKind = 'remind' | 'escalate';
  * unsent reminder comes first, so a job that was down for three days still reminds the
  * approvers before it escalates to the admins (on its next run).
  */
-export function reminderDue(request: LicenseRequest, now: Date, alreadySent: Iterable<ReminderKind> = []): ReminderKind | 'expire' | undefined {
+export function reminderDue(
+  request: LicenseRequest,
+  now: Date,
+  alreadySent: Iterable<ReminderKind> = [],
+): ReminderKind | 'expire' | undefined {
   if (request.status !== 'pending') return undefined;
   if (ageMs(request.createdAt, now) >= EXPIRE_AFTER_MS) return 'expire';
   const sent = new Set(alreadySent);
@@ -353,13 +401,20 @@ export function reminderKey(request: Pick<LicenseRequest, 'id' | 'stageIndex'>, 
  * approved → fulfilling. A request already `fulfilling` is resumed (a queue retry after a
  * crash): the commerce calls are idempotent by request id, so carrying on is safe.
  */
-export function startFulfilment(request: LicenseRequest, now: Date): Transition<'fulfilment-started' | 'fulfilment-resumed', 'not-approved'> {
+export function startFulfilment(
+  request: LicenseRequest,
+  now: Date,
+): Transition<'fulfilment-started' | 'fulfilment-resumed', 'not-approved'> {
   if (request.status === 'fulfilling') return { ok: true, request, event: 'fulfilment-resumed' };
   if (request.status !== 'approved') return refuse('not-approved', `This request is ${request.status}, so there is nothing to fulfil.`);
   return { ok: true, request: next(request, { status: 'fulfilling', outcome: undefined }, now), event: 'fulfilment-started' };
 }
 
-export function completeFulfilment(request: LicenseRequest, outcome: { kind: 'assigned' | 'purchased' | 'changed'; message: string }, now: Date): Transition<'completed', 'not-fulfilling'> {
+export function completeFulfilment(
+  request: LicenseRequest,
+  outcome: { kind: 'assigned' | 'purchased' | 'changed'; message: string },
+  now: Date,
+): Transition<'completed', 'not-fulfilling'> {
   if (request.status !== 'fulfilling') return refuse('not-fulfilling', `This request is ${request.status}, not being fulfilled.`);
   return { ok: true, request: next(request, { status: 'completed', outcome }, now), event: 'completed' };
 }
@@ -380,7 +435,8 @@ export function retryFulfilment(request: LicenseRequest, now: Date): Transition<
 export function statusText(request: LicenseRequest): string {
   const stage = currentStage(request);
   if (stage) return `Waiting for ${stage.label} (step ${request.stageIndex + 1} of ${request.stages.length})`;
-  if (request.status === 'approved') return request.change ? 'Approved; the change will be made shortly' : 'Approved; the license will be assigned shortly';
+  if (request.status === 'approved')
+    return request.change ? 'Approved; the change will be made shortly' : 'Approved; the license will be assigned shortly';
   if (request.status === 'fulfilling') return request.change ? 'Approved; making the change now' : 'Approved; assigning the license now';
   return request.outcome?.message ?? request.status;
 }
@@ -408,7 +464,8 @@ export interface RequestInput<C extends CatalogEntry = CatalogEntry> {
   justification: string;
 }
 
-export type RequestInputValidation<C extends CatalogEntry> = { ok: true; value: RequestInput<C> } | { ok: false; errors: Partial<Record<RequestField | 'form', string>> };
+export type RequestInputValidation<C extends CatalogEntry> =
+  { ok: true; value: RequestInput<C> } | { ok: false; errors: Partial<Record<RequestField | 'form', string>> };
 
 export interface RequestInputContext<C extends CatalogEntry> {
   catalog: readonly C[];
@@ -425,7 +482,8 @@ const OBJECT_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}
  * paste produces a short message.
  */
 export function validateRequestInput<C extends CatalogEntry>(raw: unknown, context: RequestInputContext<C>): RequestInputValidation<C> {
-  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) return { ok: false, errors: { form: 'The form could not be read. Please open it again and fill it in.' } };
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw))
+    return { ok: false, errors: { form: 'The form could not be read. Please open it again and fill it in.' } };
   const data = raw as Record<string, unknown>;
   const errors: Partial<Record<RequestField | 'form', string>> = {};
   const field = (name: RequestField, label: string): string | undefined => {
@@ -433,7 +491,8 @@ export function validateRequestInput<C extends CatalogEntry>(raw: unknown, conte
     if (value === undefined || value === null) return undefined;
     const textValue = typeof value === 'number' ? String(value) : typeof value === 'string' ? value.trim() : undefined;
     if (textValue === undefined) errors[name] = `${label} must be text.`;
-    else if (textValue.length > REQUEST_FIELD_LIMITS[name]) errors[name] = `${label} is too long (at most ${REQUEST_FIELD_LIMITS[name]} characters).`;
+    else if (textValue.length > REQUEST_FIELD_LIMITS[name])
+      errors[name] = `${label} is too long (at most ${REQUEST_FIELD_LIMITS[name]} characters).`;
     else return textValue;
     return undefined;
   };
@@ -448,15 +507,18 @@ export function validateRequestInput<C extends CatalogEntry>(raw: unknown, conte
   const limits = offer ? (typeof context.policyLimits === 'function' ? context.policyLimits(offer) : context.policyLimits) : undefined;
   if (offer && !limits) errors.productOfferId = `No approval policy covers ${offer.name}. Ask an admin to add one.`;
 
-  const quantity = quantityText === undefined || quantityText === '' ? undefined : /^-?\d+$/.test(quantityText) ? Number(quantityText) : Number.NaN;
+  const quantity =
+    quantityText === undefined || quantityText === '' ? undefined : /^-?\d+$/.test(quantityText) ? Number(quantityText) : Number.NaN;
   if (!errors.quantity) {
     if (quantity === undefined) errors.quantity = 'Enter how many licenses you need.';
     else if (!Number.isSafeInteger(quantity)) errors.quantity = 'Enter a whole number of licenses, like 1 or 2.';
     else if (quantity < 1) errors.quantity = 'Request at least 1 license.';
     else if (limits && quantity > limits.maxQuantity) errors.quantity = `You can request at most ${limits.maxQuantity} at a time.`;
   }
-  if (!errors.forWhom && forWhom && !UPN.test(forWhom) && !OBJECT_ID.test(forWhom)) errors.forWhom = 'Enter the person’s sign-in name, like megan@contoso.com, or leave it empty for yourself.';
-  if (!errors.justification && limits?.requireJustification && justification === '') errors.justification = 'Please say briefly why this is needed.';
+  if (!errors.forWhom && forWhom && !UPN.test(forWhom) && !OBJECT_ID.test(forWhom))
+    errors.forWhom = 'Enter the person’s sign-in name, like megan@contoso.com, or leave it empty for yourself.';
+  if (!errors.justification && limits?.requireJustification && justification === '')
+    errors.justification = 'Please say briefly why this is needed.';
 
   if (Object.keys(errors).length > 0 || !offer || quantity === undefined) return { ok: false, errors };
   return { ok: true, value: { offer, quantity, ...(forWhom && { forWhom }), justification } };
@@ -464,7 +526,9 @@ export function validateRequestInput<C extends CatalogEntry>(raw: unknown, conte
 
 /** "2 × Visio Plan 2 for Alex Wilber", or "Add 2 seats (5 → 7) on Visio Plan 2": a request in one line. */
 export function requestHeadline(request: Pick<LicenseRequest, 'quantity' | 'product' | 'beneficiary' | 'change'>): string {
-  return request.change ? `${describeChange(request.change)} on ${request.product.name}` : `${request.quantity} × ${request.product.name} for ${request.beneficiary.name}`;
+  return request.change
+    ? `${describeChange(request.change)} on ${request.product.name}`
+    : `${request.quantity} × ${request.product.name} for ${request.beneficiary.name}`;
 }
 
 /** "2 × Visio Plan 2 at 15.00 USD = 30.00 USD / month", for cards and audit text. */

@@ -15,7 +15,17 @@ import {
   type SubscriptionTerms,
 } from './commitment.js';
 
-export const SUBSCRIPTION_ACTIONS = ['add-seats', 'remove-seats', 'reduce-at-renewal', 'cancel-scheduled-change', 'suspend', 'reactivate', 'cancel', 'auto-renew-on', 'auto-renew-off'] as const;
+export const SUBSCRIPTION_ACTIONS = [
+  'add-seats',
+  'remove-seats',
+  'reduce-at-renewal',
+  'cancel-scheduled-change',
+  'suspend',
+  'reactivate',
+  'cancel',
+  'auto-renew-on',
+  'auto-renew-off',
+] as const;
 export type SubscriptionAction = (typeof SUBSCRIPTION_ACTIONS)[number];
 
 /** Actions that take a number of seats from the admin. */
@@ -48,7 +58,8 @@ export interface ChangeContext {
   removableExact: boolean;
 }
 
-export type ChangePlan = { ok: true; change: SubscriptionChange; summary: string } | { ok: false; message: string; alternatives: Alternative[] };
+export type ChangePlan =
+  { ok: true; change: SubscriptionChange; summary: string } | { ok: false; message: string; alternatives: Alternative[] };
 
 const seatsText = (n: number): string => `${n} seat${n === 1 ? '' : 's'}`;
 const day = (iso: string): string => new Date(parseUtc(iso)).toISOString().slice(0, 10);
@@ -65,7 +76,13 @@ export function snapshotOf(terms: SubscriptionTerms & { scheduledQuantity?: numb
 
 /** A short fingerprint of a snapshot, carried on cards: a different one means the card is stale. */
 export function snapshotVersion(snapshot: SubscriptionSnapshot): string {
-  return [snapshot.quantity, snapshot.status, snapshot.autoRenewEnabled ? 'renew' : 'end', snapshot.scheduledQuantity ?? '-', day(snapshot.commitmentEndDate)].join('|');
+  return [
+    snapshot.quantity,
+    snapshot.status,
+    snapshot.autoRenewEnabled ? 'renew' : 'end',
+    snapshot.scheduledQuantity ?? '-',
+    day(snapshot.commitmentEndDate),
+  ].join('|');
 }
 
 export function sameSnapshot(a: SubscriptionSnapshot, b: SubscriptionSnapshot): boolean {
@@ -88,55 +105,91 @@ export function planChange(
   const allow = (after: Partial<SubscriptionSnapshot>, summary: string): ChangePlan => {
     const next = { ...before, ...after };
     if (after.scheduledQuantity === undefined && 'scheduledQuantity' in after) delete next.scheduledQuantity;
-    return { ok: true, change: { subscriptionId, action, ...(seats !== undefined && QUANTITY_ACTIONS.includes(action) && { seats }), before, after: next }, summary };
+    return {
+      ok: true,
+      change: { subscriptionId, action, ...(seats !== undefined && QUANTITY_ACTIONS.includes(action) && { seats }), before, after: next },
+      summary,
+    };
   };
   const refuse = (message: string, alternatives: Alternative[] = []): ChangePlan => ({ ok: false, message, alternatives });
-  if (QUANTITY_ACTIONS.includes(action) && (seats === undefined || !Number.isSafeInteger(seats))) return refuse('Enter a whole number of seats.');
+  if (QUANTITY_ACTIONS.includes(action) && (seats === undefined || !Number.isSafeInteger(seats)))
+    return refuse('Enter a whole number of seats.');
 
   switch (action) {
     case 'add-seats': {
       const plan = planIncrease(terms, seats!);
-      return plan.ok ? allow({ quantity: plan.newQuantity }, `Add ${seatsText(seats!)}: ${terms.quantity} → ${plan.newQuantity}. The new seats can be removed again within 7 days.`) : refuse(plan.message);
+      return plan.ok
+        ? allow(
+            { quantity: plan.newQuantity },
+            `Add ${seatsText(seats!)}: ${terms.quantity} → ${plan.newQuantity}. The new seats can be removed again within 7 days.`,
+          )
+        : refuse(plan.message);
     }
     case 'remove-seats': {
       const plan = planDecrease(terms, { remove: seats!, freeSeats: context.freeSeats }, now);
       if (!plan.ok) return refuse(plan.message, plan.alternatives);
-      const caveat = context.removableExact ? '' : ' Some of these seats were bought outside Quartermaster, so Partner Center has the last word on how many can go.';
-      return allow({ quantity: plan.newQuantity }, `Remove ${seatsText(seats!)}: ${terms.quantity} → ${plan.newQuantity}, refunded for the unused part of the term.${caveat}`);
+      const caveat = context.removableExact
+        ? ''
+        : ' Some of these seats were bought outside Quartermaster, so Partner Center has the last word on how many can go.';
+      return allow(
+        { quantity: plan.newQuantity },
+        `Remove ${seatsText(seats!)}: ${terms.quantity} → ${plan.newQuantity}, refunded for the unused part of the term.${caveat}`,
+      );
     }
     case 'reduce-at-renewal': {
       const plan = planScheduledDecrease(terms, { quantity: seats! }, now);
       if (!plan.ok) return refuse(plan.message, plan.alternatives);
-      return allow({ scheduledQuantity: plan.quantity }, `Renew with ${seatsText(plan.quantity)} instead of ${plan.previousQuantity} on ${day(plan.effectiveAt)}. Until then nothing changes.`);
+      return allow(
+        { scheduledQuantity: plan.quantity },
+        `Renew with ${seatsText(plan.quantity)} instead of ${plan.previousQuantity} on ${day(plan.effectiveAt)}. Until then nothing changes.`,
+      );
     }
     case 'cancel-scheduled-change': {
       if (terms.scheduledQuantity === undefined) return refuse('No change is scheduled for the renewal of this subscription.');
-      return allow({ scheduledQuantity: undefined }, `Renew with ${seatsText(terms.quantity)} as today, instead of the ${seatsText(terms.scheduledQuantity)} scheduled.`);
+      return allow(
+        { scheduledQuantity: undefined },
+        `Renew with ${seatsText(terms.quantity)} as today, instead of the ${seatsText(terms.scheduledQuantity)} scheduled.`,
+      );
     }
     case 'suspend': {
       if (terms.status === 'suspended') return refuse('This subscription is already suspended.');
       if (terms.status !== 'active') return refuse(`This subscription is ${terms.status}; only an active subscription can be suspended.`);
-      return allow({ status: 'suspended' }, 'Suspend: people lose access to this product until it is reactivated. A suspended subscription is still billed, and its seats cannot be changed while suspended.');
+      return allow(
+        { status: 'suspended' },
+        'Suspend: people lose access to this product until it is reactivated. A suspended subscription is still billed, and its seats cannot be changed while suspended.',
+      );
     }
     case 'reactivate': {
-      if (terms.status !== 'suspended') return refuse(`This subscription is ${terms.status}, not suspended; there is nothing to reactivate.`);
+      if (terms.status !== 'suspended')
+        return refuse(`This subscription is ${terms.status}, not suspended; there is nothing to reactivate.`);
       return allow({ status: 'active' }, 'Reactivate: people get access to this product again.');
     }
     case 'cancel': {
       const check = canCancel(terms, now);
       if (!check.ok) return refuse(check.message, check.alternatives);
-      return allow({ status: 'deleted' }, `Cancel the subscription: all ${seatsText(terms.quantity)} end now and people lose access, with a refund for the unused part. This is possible until ${check.until.slice(0, 16).replace('T', ' ')} UTC and cannot be undone.`);
+      return allow(
+        { status: 'deleted' },
+        `Cancel the subscription: all ${seatsText(terms.quantity)} end now and people lose access, with a refund for the unused part. This is possible until ${check.until.slice(0, 16).replace('T', ' ')} UTC and cannot be undone.`,
+      );
     }
     case 'auto-renew-on': {
       if (terms.autoRenewEnabled) return refuse('Auto-renew is already on.');
-      if (terms.status !== 'active') return refuse(`This subscription is ${terms.status}; auto-renew can only be changed while it is active.`);
-      return allow({ autoRenewEnabled: true }, `Turn auto-renew on: the subscription renews on ${day(terms.commitmentEndDate)} with ${seatsText(terms.scheduledQuantity ?? terms.quantity)}.`);
+      if (terms.status !== 'active')
+        return refuse(`This subscription is ${terms.status}; auto-renew can only be changed while it is active.`);
+      return allow(
+        { autoRenewEnabled: true },
+        `Turn auto-renew on: the subscription renews on ${day(terms.commitmentEndDate)} with ${seatsText(terms.scheduledQuantity ?? terms.quantity)}.`,
+      );
     }
     case 'auto-renew-off': {
       if (!terms.autoRenewEnabled) return refuse('Auto-renew is already off.');
-      if (terms.status !== 'active') return refuse(`This subscription is ${terms.status}; auto-renew can only be changed while it is active.`);
+      if (terms.status !== 'active')
+        return refuse(`This subscription is ${terms.status}; auto-renew can only be changed while it is active.`);
       const dropped = terms.scheduledQuantity !== undefined ? ' The change scheduled for renewal is dropped with it.' : '';
-      return allow({ autoRenewEnabled: false, scheduledQuantity: undefined }, `Turn auto-renew off: the subscription ends on ${day(terms.commitmentEndDate)} and people lose access then.${dropped}`);
+      return allow(
+        { autoRenewEnabled: false, scheduledQuantity: undefined },
+        `Turn auto-renew off: the subscription ends on ${day(terms.commitmentEndDate)} and people lose access then.${dropped}`,
+      );
     }
   }
 }
@@ -222,7 +275,12 @@ const MATCH_TOLERANCE_MS = 15 * 60_000;
  * - a lot we recorded whose window Partner Center no longer lists is not removable.
  * The rest of the quantity is one lot whose window has closed.
  */
-export function reconcileLots(quantity: number, refundOptions: readonly RefundWindow[], recorded: readonly SeatLot[], now: Date): { lots: SeatLot[]; exact: boolean } {
+export function reconcileLots(
+  quantity: number,
+  refundOptions: readonly RefundWindow[],
+  recorded: readonly SeatLot[],
+  now: Date,
+): { lots: SeatLot[]; exact: boolean } {
   const open = refundOptions.filter((option) => parseUtc(option.expiresAt) > now.getTime());
   const closedAt = new Date(now.getTime() - WINDOW_MS - 1).toISOString();
   const full = open.find((option) => option.type === 'Full');
@@ -233,7 +291,9 @@ export function reconcileLots(quantity: number, refundOptions: readonly RefundWi
   const used = new Set<number>();
   for (const option of open) {
     const end = parseUtc(option.expiresAt);
-    const index = recorded.findIndex((lot, i) => !used.has(i) && Math.abs(parseUtc(lot.purchasedAt) + WINDOW_MS - end) <= MATCH_TOLERANCE_MS);
+    const index = recorded.findIndex(
+      (lot, i) => !used.has(i) && Math.abs(parseUtc(lot.purchasedAt) + WINDOW_MS - end) <= MATCH_TOLERANCE_MS,
+    );
     if (index === -1) {
       unmatched.push(option);
       continue;
@@ -251,7 +311,10 @@ export function reconcileLots(quantity: number, refundOptions: readonly RefundWi
   const earliestUnmatched = unmatched.sort((a, b) => a.expiresAt.localeCompare(b.expiresAt))[0];
   if (earliestUnmatched && rest > 0) lots.push({ quantity: rest, purchasedAt: startOf(earliestUnmatched) });
   const openSeats = lots.reduce((sum, lot) => sum + lot.quantity, 0);
-  return { lots: [...lots, ...(quantity - openSeats > 0 ? [{ quantity: quantity - openSeats, purchasedAt: closedAt }] : [])], exact: !earliestUnmatched || rest === 0 };
+  return {
+    lots: [...lots, ...(quantity - openSeats > 0 ? [{ quantity: quantity - openSeats, purchasedAt: closedAt }] : [])],
+    exact: !earliestUnmatched || rest === 0,
+  };
 }
 
 const startOf = (option: RefundWindow): string => new Date(parseUtc(option.expiresAt) - WINDOW_MS).toISOString();

@@ -6,13 +6,33 @@ import type { RenewalAlertService } from '../services/renewal-alerts.js';
 import type { SeatWatchService } from '../services/seat-watch.js';
 import type { ScheduledJob } from './scheduler.js';
 
-export function licenseAlertJobs(d: { reclaim: ReclaimService; renewals: RenewalAlertService; seats: SeatWatchService; log: Logger }): ScheduledJob[] {
+export function licenseAlertJobs(d: {
+  reclaim: ReclaimService;
+  renewals: RenewalAlertService;
+  seats: SeatWatchService;
+  log: Logger;
+}): ScheduledJob[] {
   return [
     // Mondays 06:00: one reclaim card per managed tenant.
-    { name: 'reclaim', pattern: '0 6 * * 1', leaseMs: 30 * 60_000, run: async (now) => void d.log.info(await d.reclaim.run(now), 'reclaim cards sent') },
+    {
+      name: 'reclaim',
+      pattern: '0 6 * * 1',
+      leaseMs: 30 * 60_000,
+      run: async (now) => void d.log.info(await d.reclaim.run(now), 'reclaim cards sent'),
+    },
     // Daily 07:00: renewals within 30 days with unused seats (the ledger sends each once).
-    { name: 'renewal-alerts', pattern: '0 7 * * *', leaseMs: 30 * 60_000, run: async (now) => void d.log.info(await d.renewals.run(now), 'renewal alerts sent') },
+    {
+      name: 'renewal-alerts',
+      pattern: '0 7 * * *',
+      leaseMs: 30 * 60_000,
+      run: async (now) => void d.log.info(await d.renewals.run(now), 'renewal alerts sent'),
+    },
     // Hourly at :05: seat states, a card per change.
-    { name: 'seat-alerts', pattern: '5 * * * *', leaseMs: 20 * 60_000, run: async (now) => void d.log.info(await d.seats.run(now), 'seat alerts sent') },
+    {
+      name: 'seat-alerts',
+      pattern: '5 * * * *',
+      leaseMs: 20 * 60_000,
+      run: async (now) => void d.log.info(await d.seats.run(now), 'seat alerts sent'),
+    },
   ];
 }

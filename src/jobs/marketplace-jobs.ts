@@ -6,6 +6,11 @@ import type { ScheduledJob } from './scheduler.js';
 export function marketplaceJobs(d: { stuckOrders: StuckOrderWatch; log: Logger }): ScheduledJob[] {
   return [
     // Every 15 minutes: orders stuck in Processing (the ledger alerts each once).
-    { name: 'marketplace-stuck-orders', pattern: '*/15 * * * *', leaseMs: 10 * 60_000, run: async (now) => void d.log.info(await d.stuckOrders.run(now), 'stuck marketplace orders checked') },
+    {
+      name: 'marketplace-stuck-orders',
+      pattern: '*/15 * * * *',
+      leaseMs: 10 * 60_000,
+      run: async (now) => void d.log.info(await d.stuckOrders.run(now), 'stuck marketplace orders checked'),
+    },
   ];
 }

@@ -76,7 +76,9 @@ export class QueueWorker<T> {
     const attempt = message.dequeueCount;
     const outcomes = await Promise.all(message.bodies.map((body) => this.runJob(body, attempt)));
     let failed = outcomes.filter((o): o is Failed<T> => 'error' in o);
-    const waiting = outcomes.flatMap((o) => ('result' in o && 'retryAfterSeconds' in o.result ? [{ body: o.body, delay: o.result.retryAfterSeconds }] : []));
+    const waiting = outcomes.flatMap((o) =>
+      'result' in o && 'retryAfterSeconds' in o.result ? [{ body: o.body, delay: o.result.retryAfterSeconds }] : [],
+    );
     if (failed.length > 0 && attempt >= (this.options.maxAttempts ?? 8)) {
       for (const { body, error } of failed) {
         log.error({ err: error, queue: name, attempts: attempt }, 'giving up on a message');
@@ -95,7 +97,12 @@ export class QueueWorker<T> {
       }
       // Stored elsewhere before this message changes: a stop in between repeats work, never loses it.
       await Promise.all(waiting.map(({ body, delay }) => queue.send(body, delay)));
-      if (failed.length > 0) await queue.retryLater(message, backoff, failed.map((f) => f.body));
+      if (failed.length > 0)
+        await queue.retryLater(
+          message,
+          backoff,
+          failed.map((f) => f.body),
+        );
       else await queue.complete(message);
     } catch (error) {
       // It reappears after its visibility timeout, and its jobs run again.

@@ -47,7 +47,10 @@ export class Scheduler {
   }
 
   private track(run: Promise<unknown>): void {
-    const settled = run.then(() => undefined, () => undefined);
+    const settled = run.then(
+      () => undefined,
+      () => undefined,
+    );
     this.running.add(settled);
     void settled.then(() => this.running.delete(settled));
   }

@@ -9,7 +9,8 @@ import type { ScheduledJob } from './scheduler.js';
 /** Every tenant with at least one Azure or AWS cost connection. */
 export async function tenantsWithCostConnections(connections: Pick<ConnectionRepository, 'allOfKind'>): Promise<string[]> {
   const tenants = new Set<string>();
-  for (const kind of ['azure', 'aws'] as const) for await (const connection of connections.allOfKind(kind)) tenants.add(connection.tenantId);
+  for (const kind of ['azure', 'aws'] as const)
+    for await (const connection of connections.allOfKind(kind)) tenants.add(connection.tenantId);
   return [...tenants];
 }
 
@@ -24,7 +25,16 @@ export function spendJobs(d: { sync: SpendSync; connections: Pick<ConnectionRepo
           try {
             const report = await d.sync.syncTenant(tenantId, { now });
             const ran = report.connections.filter((c) => !c.skipped);
-            if (ran.length > 0) d.log.info({ tenantId, synced: ran.filter((c) => c.ok).length, failed: ran.filter((c) => !c.ok).length, calls: ran.reduce((n, c) => n + c.calls, 0) }, 'spend sync of a tenant done');
+            if (ran.length > 0)
+              d.log.info(
+                {
+                  tenantId,
+                  synced: ran.filter((c) => c.ok).length,
+                  failed: ran.filter((c) => !c.ok).length,
+                  calls: ran.reduce((n, c) => n + c.calls, 0),
+                },
+                'spend sync of a tenant done',
+              );
           } catch (error) {
             // One tenant's storage trouble must not stop the others.
             d.log.error({ err: error, tenantId }, 'spend sync of a tenant failed');

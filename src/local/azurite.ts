@@ -21,14 +21,34 @@ export async function startAzurite(children: ChildProcesses, options: AzuriteOpt
   const persistence = options.dataDir ? ['--location', options.dataDir] : ['--inMemoryPersistence'];
   if (options.dataDir) mkdirSync(options.dataDir, { recursive: true });
 
-  const table = children.start('Azurite tables', process.execPath, [
-    require.resolve('azurite/dist/src/table/main.js'),
-    ...common, ...persistence, '--tableHost', host, '--tablePort', String(options.tablePort),
-  ], { stopSignal: 'SIGINT' });
-  const queue = children.start('Azurite queues', process.execPath, [
-    require.resolve('azurite/dist/src/queue/main.js'),
-    ...common, ...persistence, '--queueHost', host, '--queuePort', String(options.queuePort),
-  ], { stopSignal: 'SIGINT' });
+  const table = children.start(
+    'Azurite tables',
+    process.execPath,
+    [
+      require.resolve('azurite/dist/src/table/main.js'),
+      ...common,
+      ...persistence,
+      '--tableHost',
+      host,
+      '--tablePort',
+      String(options.tablePort),
+    ],
+    { stopSignal: 'SIGINT' },
+  );
+  const queue = children.start(
+    'Azurite queues',
+    process.execPath,
+    [
+      require.resolve('azurite/dist/src/queue/main.js'),
+      ...common,
+      ...persistence,
+      '--queueHost',
+      host,
+      '--queuePort',
+      String(options.queuePort),
+    ],
+    { stopSignal: 'SIGINT' },
+  );
   await Promise.all([
     waitUntilReady(table, () => portAnswers(host, options.tablePort), 30_000),
     waitUntilReady(queue, () => portAnswers(host, options.queuePort), 30_000),

@@ -23,7 +23,12 @@ export class ChildProcesses {
     });
   }
 
-  start(name: string, command: string, args: string[], options: { cwd?: string; env?: NodeJS.ProcessEnv; stopSignal?: NodeJS.Signals } = {}): Child {
+  start(
+    name: string,
+    command: string,
+    args: string[],
+    options: { cwd?: string; env?: NodeJS.ProcessEnv; stopSignal?: NodeJS.Signals } = {},
+  ): Child {
     const process = spawn(command, args, {
       cwd: options.cwd,
       env: options.env ?? globalThis.process.env,

@@ -15,7 +15,13 @@ export interface PlaygroundUser {
   aadObjectId: string;
 }
 
-const user = (n: number, key: string, name: string, upn: string): PlaygroundUser => ({ key, id: `user-id-${n}`, name, upn, aadObjectId: `00000000-0000-0000-0000-00000000000${20 + n}` });
+const user = (n: number, key: string, name: string, upn: string): PlaygroundUser => ({
+  key,
+  id: `user-id-${n}`,
+  name,
+  upn,
+  aadObjectId: `00000000-0000-0000-0000-00000000000${20 + n}`,
+});
 
 export const PLAYGROUND_USERS: PlaygroundUser[] = [
   user(0, 'alex', 'Alex Wilber', 'alexw@example.com'),
@@ -30,7 +36,15 @@ export const PLAYGROUND_USERS: PlaygroundUser[] = [
 export function writePlaygroundConfig(workDir: string, current: PlaygroundUser): void {
   mkdirSync(workDir, { recursive: true });
   const entry = (u: PlaygroundUser, indent: string) =>
-    [`id: ${u.id}`, `name: ${u.name}`, `userPrincipleName: ${u.upn}`, `aadObjectId: ${u.aadObjectId}`, `givenName: ${u.name.split(' ')[0]}`, `surname: ${u.name.split(' ')[1]}`, `email: ${u.upn}`]
+    [
+      `id: ${u.id}`,
+      `name: ${u.name}`,
+      `userPrincipleName: ${u.upn}`,
+      `aadObjectId: ${u.aadObjectId}`,
+      `givenName: ${u.name.split(' ')[0]}`,
+      `surname: ${u.name.split(' ')[1]}`,
+      `email: ${u.upn}`,
+    ]
       .map((line, i) => (i === 0 && indent.endsWith('- ') ? indent : indent.replace('- ', '  ')) + line)
       .join('\n');
   const others = PLAYGROUND_USERS.filter((u) => u.key !== current.key);

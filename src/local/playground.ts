@@ -13,7 +13,16 @@ export async function startPlayground(
   const child = children.start(
     'Agents Playground',
     process.execPath,
-    [require.resolve('@microsoft/m365agentsplayground/cli.js'), '-e', options.botEndpoint, '-c', 'msteams', '-p', String(options.port), '--disable-telemetry'],
+    [
+      require.resolve('@microsoft/m365agentsplayground/cli.js'),
+      '-e',
+      options.botEndpoint,
+      '-c',
+      'msteams',
+      '-p',
+      String(options.port),
+      '--disable-telemetry',
+    ],
     // Its working folder holds its config (.m365agentsplayground.yml, optional) and logs.
     // Its Application Insights "statsbeat" would otherwise look up Azure hosts even with
     // telemetry off: local runs reach nothing but loopback.
@@ -21,10 +30,14 @@ export async function startPlayground(
   );
   let port: number | undefined;
   // It falls back to a random port when ours is taken, and says which on stdout.
-  await waitUntilReady(child, async () => {
-    const match = /Listening on (\d+)/.exec(child.output());
-    port = match ? Number(match[1]) : undefined;
-    return port !== undefined;
-  }, 60_000);
+  await waitUntilReady(
+    child,
+    async () => {
+      const match = /Listening on (\d+)/.exec(child.output());
+      port = match ? Number(match[1]) : undefined;
+      return port !== undefined;
+    },
+    60_000,
+  );
   return { url: `http://localhost:${port}` };
 }

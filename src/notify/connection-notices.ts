@@ -10,10 +10,23 @@ import type { ConversationReferences } from '../storage/conversation-references.
 import type { AdminCards } from './admin-cards.js';
 import type { OutboxMessenger } from './outbox-messenger.js';
 
-const COLORS: Record<ConnectionNotice['outcome'], string> = { connected: 'Good', failed: 'Attention', 'needs-sign-in': 'Attention', expiring: 'Warning' };
+const COLORS: Record<ConnectionNotice['outcome'], string> = {
+  connected: 'Good',
+  failed: 'Attention',
+  'needs-sign-in': 'Attention',
+  expiring: 'Warning',
+};
 
 export class TeamsConnectionNotices implements ConnectionNotices {
-  constructor(private readonly d: { messenger: OutboxMessenger; conversations: ConversationReferences; adminCards: AdminCards; cards: CardRenderer; log: Logger }) {}
+  constructor(
+    private readonly d: {
+      messenger: OutboxMessenger;
+      conversations: ConversationReferences;
+      adminCards: AdminCards;
+      cards: CardRenderer;
+      log: Logger;
+    },
+  ) {}
 
   async tellAdmin(tenantId: string, adminObjectId: string, notice: ConnectionNotice): Promise<void> {
     const chat = await this.d.conversations.personalChatOf(tenantId, adminObjectId);
@@ -30,7 +43,14 @@ export class TeamsConnectionNotices implements ConnectionNotices {
 
   private card(notice: ConnectionNotice) {
     const c = notice.connection;
-    const facts = c ? [{ title: 'Connection', value: c.label }, ...(c.environment ? [{ title: 'Account', value: c.environment === 'sandbox' ? 'Integration sandbox (nothing is billed)' : 'Production' }] : [])] : [];
+    const facts = c
+      ? [
+          { title: 'Connection', value: c.label },
+          ...(c.environment
+            ? [{ title: 'Account', value: c.environment === 'sandbox' ? 'Integration sandbox (nothing is billed)' : 'Production' }]
+            : []),
+        ]
+      : [];
     return this.d.cards.render('connection-notice', {
       title: notice.title,
       message: notice.message,

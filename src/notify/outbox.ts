@@ -26,7 +26,8 @@ interface Addressed {
   context?: Record<string, string>;
 }
 
-export type OutboxMessage = Addressed & ({ kind: 'card'; card: AdaptiveCard } | { kind: 'text'; text: string } | { kind: 'update'; activityId: string; card: AdaptiveCard });
+export type OutboxMessage = Addressed &
+  ({ kind: 'card'; card: AdaptiveCard } | { kind: 'text'; text: string } | { kind: 'update'; activityId: string; card: AdaptiveCard });
 
 /**
  * What the notifications queue holds: one message, or a batch of a fan-out's messages (one
@@ -118,7 +119,8 @@ export class DeliveryEngine {
       let chars = 0;
       for (const message of group) {
         const size = JSON.stringify(message).length;
-        if (size > MAX_MESSAGE_CHARS / 2) throw new RangeError(`Outbox message ${message.key} is too large for a batch (${size} characters)`);
+        if (size > MAX_MESSAGE_CHARS / 2)
+          throw new RangeError(`Outbox message ${message.key} is too large for a batch (${size} characters)`);
         if (batch.length === BATCH_SIZE || chars + size > MAX_MESSAGE_CHARS - 200) {
           batches.push(batch);
           batch = [];
@@ -129,7 +131,8 @@ export class DeliveryEngine {
       }
       if (batch.length) batches.push(batch);
     }
-    for (const batch of batches) await this.deps.queue.send({ kind: 'batch', key: `batch|${batch[0]!.key}|${batch.length}`, messages: batch });
+    for (const batch of batches)
+      await this.deps.queue.send({ kind: 'batch', key: `batch|${batch[0]!.key}|${batch.length}`, messages: batch });
     this.deps.nudge?.();
   }
 
@@ -204,7 +207,11 @@ export class DeliveryEngine {
     return { done: true };
   }
 
-  private async attempt(message: OutboxMessage, attempt: number, queued: boolean): Promise<{ result: HandlerResult; sent: boolean; activityId?: string }> {
+  private async attempt(
+    message: OutboxMessage,
+    attempt: number,
+    queued: boolean,
+  ): Promise<{ result: HandlerResult; sent: boolean; activityId?: string }> {
     const { ledger, limiter, sender, conversations, log } = this.deps;
     if (await ledger.isBlocked(message.tenantId, message.conversationId)) {
       await this.giveUp(message, 'Teams blocks the bot in this conversation (MessageWritesBlocked)', false);
@@ -212,7 +219,8 @@ export class DeliveryEngine {
     }
     const claim = await ledger.claim(message.tenantId, message.key, this.claimMs);
     if (claim === 'sent' || claim === 'dead') return { result: { done: true }, sent: false }; // a duplicate job
-    if (claim === 'busy') return { result: { retryAfterSeconds: Math.min(this.deps.busyRetrySeconds ?? 15, Math.ceil(this.claimMs / 1000)) }, sent: false };
+    if (claim === 'busy')
+      return { result: { retryAfterSeconds: Math.min(this.deps.busyRetrySeconds ?? 15, Math.ceil(this.claimMs / 1000)) }, sent: false };
 
     const saved = await conversations.get(message.tenantId, message.conversationId);
     if (!saved) {
@@ -228,7 +236,10 @@ export class DeliveryEngine {
     }
     await this.recordSent(message, activityId);
     // Only a queued delivery needs the hook: an inline caller gets the id back itself.
-    if (queued) await this.deps.hooks?.delivered?.(message, activityId).catch((error: unknown) => log.warn({ err: error, key: message.key }, 'after-delivery step failed'));
+    if (queued)
+      await this.deps.hooks
+        ?.delivered?.(message, activityId)
+        .catch((error: unknown) => log.warn({ err: error, key: message.key }, 'after-delivery step failed'));
     return { result: { done: true }, sent: true, ...(activityId ? { activityId } : {}) };
   }
 
@@ -241,7 +252,11 @@ export class DeliveryEngine {
     }
   }
 
-  private async send(sender: ProactiveSender, reference: Partial<ConversationReference>, message: OutboxMessage): Promise<string | undefined> {
+  private async send(
+    sender: ProactiveSender,
+    reference: Partial<ConversationReference>,
+    message: OutboxMessage,
+  ): Promise<string | undefined> {
     switch (message.kind) {
       case 'card':
         return sender.postCard(reference, message.card);
@@ -256,9 +271,13 @@ export class DeliveryEngine {
   private async failed(message: OutboxMessage, error: unknown, attempt: number): Promise<HandlerResult> {
     const { ledger, log } = this.deps;
     const failure = classify(error);
-    log.warn({ key: message.key, conversationId: message.conversationId, status: failure.status, kind: failure.kind, attempt }, 'delivery failed');
+    log.warn(
+      { key: message.key, conversationId: message.conversationId, status: failure.status, kind: failure.kind, attempt },
+      'delivery failed',
+    );
     if (failure.kind === 'blocked') {
-      if (await ledger.block(message.tenantId, message.conversationId)) await this.deps.hooks?.blocked?.(message.tenantId, message.conversationId);
+      if (await ledger.block(message.tenantId, message.conversationId))
+        await this.deps.hooks?.blocked?.(message.tenantId, message.conversationId);
       await this.giveUp(message, 'Teams blocks the bot in this conversation (MessageWritesBlocked)', false);
       return { done: true };
     }
@@ -275,7 +294,10 @@ export class DeliveryEngine {
   private async giveUp(message: OutboxMessage, reason: string, alert = true): Promise<void> {
     await this.deps.ledger.markDead(message.tenantId, message.key, reason, message);
     this.deps.log.error({ key: message.key, conversationId: message.conversationId, reason }, 'message dead-lettered');
-    if (alert) await this.deps.hooks?.dead?.(message, reason).catch((error: unknown) => this.deps.log.error({ err: error }, 'dead-letter alert failed'));
+    if (alert)
+      await this.deps.hooks
+        ?.dead?.(message, reason)
+        .catch((error: unknown) => this.deps.log.error({ err: error }, 'dead-letter alert failed'));
   }
 }
 
@@ -283,12 +305,23 @@ export type Failure = { kind: 'retry' | 'blocked' | 'permanent'; status?: number
 
 /** How a failed send should be handled, from the Bot Connector's answer. */
 export function classify(error: unknown): Failure {
-  const e = error as { statusCode?: number; status?: number; code?: string; response?: { status?: number; headers?: { get?(name: string): string | undefined } & Record<string, unknown> }; body?: unknown; message?: string };
+  const e = error as {
+    statusCode?: number;
+    status?: number;
+    code?: string;
+    response?: { status?: number; headers?: { get?(name: string): string | undefined } & Record<string, unknown> };
+    body?: unknown;
+    message?: string;
+  };
   const status = e?.statusCode ?? e?.status ?? e?.response?.status;
   if (status === undefined) return { kind: 'retry' }; // network: connection refused, reset, timeout
-  const retryAfter = Number(e.response?.headers?.get?.('retry-after') ?? (e.response?.headers as Record<string, unknown> | undefined)?.['retry-after']);
-  if (status === 429) return { kind: 'retry', status, ...(Number.isFinite(retryAfter) && retryAfter >= 0 && { retryAfterSeconds: retryAfter }) };
-  if (status === 403 && /MessageWritesBlocked/i.test(`${e.code ?? ''} ${e.message ?? ''} ${JSON.stringify(e.body ?? '')}`)) return { kind: 'blocked', status };
+  const retryAfter = Number(
+    e.response?.headers?.get?.('retry-after') ?? (e.response?.headers as Record<string, unknown> | undefined)?.['retry-after'],
+  );
+  if (status === 429)
+    return { kind: 'retry', status, ...(Number.isFinite(retryAfter) && retryAfter >= 0 && { retryAfterSeconds: retryAfter }) };
+  if (status === 403 && /MessageWritesBlocked/i.test(`${e.code ?? ''} ${e.message ?? ''} ${JSON.stringify(e.body ?? '')}`))
+    return { kind: 'blocked', status };
   if (status === 412 || status === 408 || status >= 500) return { kind: 'retry', status };
   return { kind: 'permanent', status };
 }

@@ -46,7 +46,10 @@ class SlidingLog {
     for (const window of this.windows) {
       const allowed = Math.max(1, Math.floor(window.points * share));
       // A send under way may reach Teams any moment: it counts in every window until it is done.
-      const inWindow = log.filter((send) => send.pending || send.at > now - window.ms).map((send) => (send.pending ? Infinity : send.at)).sort((a, b) => a - b);
+      const inWindow = log
+        .filter((send) => send.pending || send.at > now - window.ms)
+        .map((send) => (send.pending ? Infinity : send.at))
+        .sort((a, b) => a - b);
       if (inWindow.length >= allowed) {
         const blocker = inWindow[inWindow.length - allowed]!;
         wait = Math.max(wait, blocker === Infinity ? PENDING_POLL_MS : blocker + window.ms - now + 1);
@@ -94,7 +97,10 @@ export class DeliveryRateLimiter {
     for (;;) {
       const now = Date.now();
       const share = Math.min(1, Math.max(0.01, this.share()));
-      const wait = Math.max(this.tenants.waitMs(tenantId, now, share), this.conversations.waitMs(`${tenantId}|${conversationId}`, now, share));
+      const wait = Math.max(
+        this.tenants.waitMs(tenantId, now, share),
+        this.conversations.waitMs(`${tenantId}|${conversationId}`, now, share),
+      );
       if (wait === 0) {
         // Checked and recorded with no await in between: one event loop turn, so no other send slips in.
         const send: Send = { at: now, pending: true };

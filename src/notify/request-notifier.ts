@@ -55,9 +55,20 @@ export class TeamsRequestNotifier implements RequestNotifications, VendorNotific
   }
 
   /** The outbox delivered an approval card after a retry: remember where, so it can be updated. */
-  async cardDelivered(tenantId: string, conversationId: string, context: Record<string, string> | undefined, activityId: string | undefined): Promise<void> {
+  async cardDelivered(
+    tenantId: string,
+    conversationId: string,
+    context: Record<string, string> | undefined,
+    activityId: string | undefined,
+  ): Promise<void> {
     if (context?.purpose !== APPROVAL_CARD || !context.requestId || !activityId) return;
-    await this.deps.cardRefs.add(tenantId, context.requestId, { audience: context.audience as CardRef['audience'], viewerId: context.viewerId ?? '', viewerTeamsId: context.viewerTeamsId ?? '', conversationId, activityId });
+    await this.deps.cardRefs.add(tenantId, context.requestId, {
+      audience: context.audience as CardRef['audience'],
+      viewerId: context.viewerId ?? '',
+      viewerTeamsId: context.viewerTeamsId ?? '',
+      conversationId,
+      activityId,
+    });
   }
 
   /** Remembers a card the bot answered with in a turn (the requester's own copy). */
@@ -73,16 +84,32 @@ export class TeamsRequestNotifier implements RequestNotifications, VendorNotific
       refs.map(async (ref) => {
         const saved = await this.deps.conversations.get(request.tenantId, ref.conversationId);
         if (!saved) return;
-        const refreshUserIds = ref.audience === 'channel' ? approverTeamsIds : ref.viewerId && canDecide(request, ref.viewerId) ? [ref.viewerTeamsId] : [];
-        const card = this.deps.cards.render('approval', approvalCardData(request, ref.viewerId ? { aadObjectId: ref.viewerId } : {}, { refreshUserIds, freeSeats }));
-        await this.deps.messenger.updateCard(saved.reference, ref.activityId, card, { tenantId: request.tenantId }).catch((error: unknown) => this.deps.log.warn({ err: error, requestId: request.id, conversationId: ref.conversationId }, 'could not update an approval card'));
+        const refreshUserIds =
+          ref.audience === 'channel' ? approverTeamsIds : ref.viewerId && canDecide(request, ref.viewerId) ? [ref.viewerTeamsId] : [];
+        const card = this.deps.cards.render(
+          'approval',
+          approvalCardData(request, ref.viewerId ? { aadObjectId: ref.viewerId } : {}, { refreshUserIds, freeSeats }),
+        );
+        await this.deps.messenger
+          .updateCard(saved.reference, ref.activityId, card, { tenantId: request.tenantId })
+          .catch((error: unknown) =>
+            this.deps.log.warn(
+              { err: error, requestId: request.id, conversationId: ref.conversationId },
+              'could not update an approval card',
+            ),
+          );
       }),
     );
   }
 
   async tellRequester(request: StoredRequest, text: string): Promise<void> {
     // One message per request state and text: a retried step does not say it twice.
-    await this.tellPerson(request.tenantId, request.requester.aadObjectId, text, `requester|${request.id}|${request.status}|${digest(text)}`);
+    await this.tellPerson(
+      request.tenantId,
+      request.requester.aadObjectId,
+      text,
+      `requester|${request.id}|${request.status}|${digest(text)}`,
+    );
   }
 
   async tellAdmins(tenantId: string, text: string): Promise<void> {
@@ -92,20 +119,39 @@ export class TeamsRequestNotifier implements RequestNotifications, VendorNotific
 
   /** The vendor's questions: one card per round to the requester and each admin (once each, whoever is both). */
   async askVendorQuestions(request: StoredRequest, notice: VendorQuestionNotice): Promise<void> {
-    const card = this.deps.cards.render('order-query', orderQueryCardData({ requestId: request.id, orderId: notice.orderId, productName: request.product.name, beneficiaryName: request.beneficiary.name, vendor: notice.vendor, questions: notice.questions }));
-    const people = [...new Set([request.requester.aadObjectId, ...this.deps.roles.adminIds(request.tenantId)].map((id) => id.toLowerCase()))];
+    const card = this.deps.cards.render(
+      'order-query',
+      orderQueryCardData({
+        requestId: request.id,
+        orderId: notice.orderId,
+        productName: request.product.name,
+        beneficiaryName: request.beneficiary.name,
+        vendor: notice.vendor,
+        questions: notice.questions,
+      }),
+    );
+    const people = [
+      ...new Set([request.requester.aadObjectId, ...this.deps.roles.adminIds(request.tenantId)].map((id) => id.toLowerCase())),
+    ];
     let reached = 0;
     for (const personId of people) {
       const chat = await this.deps.conversations.personalChatOf(request.tenantId, personId);
       if (!chat) continue;
       try {
-        await this.deps.messenger.postCard(chat.reference, card, { tenantId: request.tenantId, key: `vendor-question|${request.id}|${notice.orderId}|${digest(notice.round)}|${personId}` });
+        await this.deps.messenger.postCard(chat.reference, card, {
+          tenantId: request.tenantId,
+          key: `vendor-question|${request.id}|${notice.orderId}|${digest(notice.round)}|${personId}`,
+        });
         reached++;
       } catch (error) {
         this.deps.log.warn({ err: error, requestId: request.id }, 'could not post the vendor question card');
       }
     }
-    if (reached === 0) this.deps.log.warn({ tenantId: request.tenantId, requestId: request.id }, 'nobody could be asked the vendor question; they should install Quartermaster');
+    if (reached === 0)
+      this.deps.log.warn(
+        { tenantId: request.tenantId, requestId: request.id },
+        'nobody could be asked the vendor question; they should install Quartermaster',
+      );
   }
 
   async remindApprovers(request: StoredRequest, text: string): Promise<void> {
@@ -125,19 +171,39 @@ export class TeamsRequestNotifier implements RequestNotifications, VendorNotific
     }
   }
 
-  private async post(request: StoredRequest, reference: Partial<ConversationReference>, who: Omit<CardRef, 'conversationId' | 'activityId'>, refreshUserIds: string[]): Promise<void> {
-    const card = this.deps.cards.render('approval', approvalCardData(request, who.viewerId ? { aadObjectId: who.viewerId } : {}, { refreshUserIds: refreshUserIds.filter(Boolean), freeSeats: await this.freeSeats(request) }));
+  private async post(
+    request: StoredRequest,
+    reference: Partial<ConversationReference>,
+    who: Omit<CardRef, 'conversationId' | 'activityId'>,
+    refreshUserIds: string[],
+  ): Promise<void> {
+    const card = this.deps.cards.render(
+      'approval',
+      approvalCardData(request, who.viewerId ? { aadObjectId: who.viewerId } : {}, {
+        refreshUserIds: refreshUserIds.filter(Boolean),
+        freeSeats: await this.freeSeats(request),
+      }),
+    );
     const conversationId = reference.conversation!.id;
     try {
       // Sent now: remember the card here. Sent later from the outbox: cardDelivered() does.
       const activityId = await this.deps.messenger.postCard(reference, card, {
         tenantId: request.tenantId,
         key: `approval|${request.id}|${request.stageIndex}|${conversationId}`,
-        context: { purpose: APPROVAL_CARD, requestId: request.id, audience: who.audience, viewerId: who.viewerId, viewerTeamsId: who.viewerTeamsId },
+        context: {
+          purpose: APPROVAL_CARD,
+          requestId: request.id,
+          audience: who.audience,
+          viewerId: who.viewerId,
+          viewerTeamsId: who.viewerTeamsId,
+        },
       });
       if (activityId) await this.deps.cardRefs.add(request.tenantId, request.id, { ...who, conversationId, activityId });
     } catch (error) {
-      this.deps.log.warn({ err: error, requestId: request.id, conversationId: reference.conversation?.id }, 'could not post an approval card');
+      this.deps.log.warn(
+        { err: error, requestId: request.id, conversationId: reference.conversation?.id },
+        'could not post an approval card',
+      );
     }
   }
 
@@ -148,7 +214,12 @@ export class TeamsRequestNotifier implements RequestNotifications, VendorNotific
     if (!channel) return;
     const existing = await this.deps.cardRefs.list(request.tenantId, request.id);
     if (existing.some((r) => r.audience === 'channel')) return; // one copy per request; later stages update it
-    await this.post(request, channel.reference, { audience: 'channel', viewerId: '', viewerTeamsId: '' }, await this.approverTeamsIds(request, existing));
+    await this.post(
+      request,
+      channel.reference,
+      { audience: 'channel', viewerId: '', viewerTeamsId: '' },
+      await this.approverTeamsIds(request, existing),
+    );
   }
 
   /** An approver who never talked to the bot cannot get a card: the admins get it, with the reason. */
@@ -159,7 +230,12 @@ export class TeamsRequestNotifier implements RequestNotifications, VendorNotific
       const chat = await this.deps.conversations.personalChatOf(request.tenantId, adminId);
       if (!chat) continue;
       await this.tellPerson(request.tenantId, adminId, text);
-      await this.post(request, chat.reference, { audience: 'admin', viewerId: adminId, viewerTeamsId: chat.reference.user?.id ?? '' }, canDecide(request, adminId) ? [chat.reference.user?.id ?? ''] : []);
+      await this.post(
+        request,
+        chat.reference,
+        { audience: 'admin', viewerId: adminId, viewerTeamsId: chat.reference.user?.id ?? '' },
+        canDecide(request, adminId) ? [chat.reference.user?.id ?? ''] : [],
+      );
     }
   }
 
@@ -175,7 +251,9 @@ export class TeamsRequestNotifier implements RequestNotifications, VendorNotific
     if (!stage) return [];
     const known = new Map(refs.filter((r) => r.viewerTeamsId).map((r) => [r.viewerId.toLowerCase(), r.viewerTeamsId]));
     const ids = await Promise.all(
-      stage.approverIds.map(async (id) => known.get(id) ?? (await this.deps.conversations.personalChatOf(request.tenantId, id))?.reference.user?.id),
+      stage.approverIds.map(
+        async (id) => known.get(id) ?? (await this.deps.conversations.personalChatOf(request.tenantId, id))?.reference.user?.id,
+      ),
     );
     return ids.filter((id): id is string => !!id).slice(0, MAX_REFRESH_USERS);
   }
@@ -185,5 +263,14 @@ export class TeamsRequestNotifier implements RequestNotifications, VendorNotific
 function withFormMessage(request: StoredRequest, refs: CardRef[]): CardRef[] {
   const form = request.formMessage;
   if (!form || refs.some((ref) => sameMessage(ref, form))) return refs;
-  return [...refs, { conversationId: form.conversationId, activityId: form.activityId, audience: 'requester', viewerId: request.requester.aadObjectId, viewerTeamsId: form.requesterTeamsId }];
+  return [
+    ...refs,
+    {
+      conversationId: form.conversationId,
+      activityId: form.activityId,
+      audience: 'requester',
+      viewerId: request.requester.aadObjectId,
+      viewerTeamsId: form.requesterTeamsId,
+    },
+  ];
 }

@@ -22,11 +22,15 @@ export class SpendAlertCards implements SpendAlertDelivery {
   ) {}
 
   budgetAlert(notice: BudgetAlertNotice, channelId: string | undefined): Promise<number> {
-    return this.post(notice.tenantId, notice.key, channelId, (hint) => this.deps.cards.render('budget-alert', budgetAlertCardData(notice, hint)));
+    return this.post(notice.tenantId, notice.key, channelId, (hint) =>
+      this.deps.cards.render('budget-alert', budgetAlertCardData(notice, hint)),
+    );
   }
 
   anomalyAlert(notice: AnomalyNotice, channelId: string | undefined): Promise<number> {
-    return this.post(notice.tenantId, notice.key, channelId, (hint) => this.deps.cards.render('anomaly-alert', anomalyAlertCardData(notice, hint)));
+    return this.post(notice.tenantId, notice.key, channelId, (hint) =>
+      this.deps.cards.render('anomaly-alert', anomalyAlertCardData(notice, hint)),
+    );
   }
 
   private async post(tenantId: string, key: string, channelId: string | undefined, card: (hint: string) => AdaptiveCard): Promise<number> {

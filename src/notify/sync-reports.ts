@@ -7,6 +7,12 @@ import type { DeliveryEngine } from './outbox.js';
 
 export function syncReportTeller(engine: DeliveryEngine): (job: SyncNowJob, report: SyncReport) => Promise<void> {
   return async (job, report) => {
-    await engine.deliver({ kind: 'text', text: syncReportText(report), key: `sync-now|${job.id}`, tenantId: job.tenantId, conversationId: job.conversationId });
+    await engine.deliver({
+      kind: 'text',
+      text: syncReportText(report),
+      key: `sync-now|${job.id}`,
+      tenantId: job.tenantId,
+      conversationId: job.conversationId,
+    });
   };
 }

@@ -7,7 +7,14 @@ import { LOGIN_HOST_NAME } from './login-host.js';
 import { escapeHtml, htmlPage } from './login-html.js';
 
 /** The identity platform's error body: `AADSTSnnnn: message` plus trace ids. */
-export function aadError(request: EmulatorRequest, status: number, error: string, code: number, message: string, headers?: Record<string, string>): EmulatorResponse {
+export function aadError(
+  request: EmulatorRequest,
+  status: number,
+  error: string,
+  code: number,
+  message: string,
+  headers?: Record<string, string>,
+): EmulatorResponse {
   const traceId = randomUUID();
   const correlationId = header(request, 'client-request-id') ?? randomUUID();
   const timestamp = aadTimestamp();
@@ -34,7 +41,13 @@ export function redirectTo(redirectUri: string, params: Record<string, string | 
 }
 
 /** The error redirect: `error`, `error_description` (AADSTS code first), `state` when given. */
-export function redirectError(redirectUri: string, error: string, code: number, message: string, extra: { state?: string | undefined; error_subcode?: string } = {}): EmulatorResponse {
+export function redirectError(
+  redirectUri: string,
+  error: string,
+  code: number,
+  message: string,
+  extra: { state?: string | undefined; error_subcode?: string } = {},
+): EmulatorResponse {
   const traceId = randomUUID();
   return redirectTo(redirectUri, {
     error,
@@ -48,8 +61,8 @@ export function redirectError(redirectUri: string, error: string, code: number, 
 /** "Sign in — Sorry, but we're having trouble signing you in." with the AADSTS text (escaped). */
 export function aadErrorPage(code: number, message: string): EmulatorResponse {
   const body = [
-    "<h1>Sign in</h1>",
-    "<p>Sorry, but we’re having trouble signing you in.</p>",
+    '<h1>Sign in</h1>',
+    '<p>Sorry, but we’re having trouble signing you in.</p>',
     `<p id="error">AADSTS${code}: ${escapeHtml(message)}</p>`,
     '<dl>',
     `<dt>Request Id</dt><dd>${randomUUID()}</dd>`,
@@ -61,5 +74,8 @@ export function aadErrorPage(code: number, message: string): EmulatorResponse {
 }
 
 function aadTimestamp(): string {
-  return new Date().toISOString().replace('T', ' ').replace(/\.\d+Z$/, 'Z');
+  return new Date()
+    .toISOString()
+    .replace('T', ' ')
+    .replace(/\.\d+Z$/, 'Z');
 }

@@ -22,17 +22,37 @@ const CONSENTING_ROLES = new Set(['Global Administrator', 'Privileged Role Admin
 /** `permissionsOf(resource)`: the app roles consent grants for a resource, undefined if unknown. */
 export function adminConsentEndpoint(state: SandboxState, permissionsOf: (resource: string) => string[] | undefined) {
   /** Everything but the admin's choice; an error page or redirect when the request is bad. */
-  function check(request: EmulatorRequest, tenantSegment: string): (CheckedClient & { scope: string; permissions: string[]; state?: string }) | { response: EmulatorResponse } {
+  function check(
+    request: EmulatorRequest,
+    tenantSegment: string,
+  ): (CheckedClient & { scope: string; permissions: string[]; state?: string }) | { response: EmulatorResponse } {
     const params = request.url.searchParams;
     const client = checkBrowserClient(state, tenantSegment, params);
     if ('page' in client) return { response: client.page };
     const appState = params.get('state') ?? undefined;
     const scope = params.get('scope') ?? '';
-    if (!scope) return { response: redirectError(client.redirectUri, 'invalid_request', 900144, "The request body must contain the following parameter: 'scope'.", { state: appState }) };
+    if (!scope)
+      return {
+        response: redirectError(
+          client.redirectUri,
+          'invalid_request',
+          900144,
+          "The request body must contain the following parameter: 'scope'.",
+          { state: appState },
+        ),
+      };
     const resource = scope.endsWith('/.default') ? scope.slice(0, -'/.default'.length) : undefined;
     const permissions = resource ? permissionsOf(resource) : undefined;
     if (!permissions) {
-      return { response: redirectError(client.redirectUri, 'invalid_request', 70011, `The provided value for the input parameter 'scope' is not valid. The scope ${scope} is not valid.`, { state: appState }) };
+      return {
+        response: redirectError(
+          client.redirectUri,
+          'invalid_request',
+          70011,
+          `The provided value for the input parameter 'scope' is not valid. The scope ${scope} is not valid.`,
+          { state: appState },
+        ),
+      };
     }
     return { ...client, scope, permissions, ...(appState !== undefined ? { state: appState } : {}) };
   }
@@ -52,12 +72,18 @@ export function adminConsentEndpoint(state: SandboxState, permissionsOf: (resour
       const form = new URLSearchParams(request.body);
       const appState = checked.state;
       if (form.get('action') !== 'accept') {
-        return redirectError(redirectUri, 'access_denied', 65004, 'User declined to consent to access the app.', { state: appState, error_subcode: 'cancel' });
+        return redirectError(redirectUri, 'access_denied', 65004, 'User declined to consent to access the app.', {
+          state: appState,
+          error_subcode: 'cancel',
+        });
       }
       const account = state.identity.accounts.get(form.get('account') ?? '');
       if (!account || (segment.kind === 'tenant' && account.tenantId !== segment.tenant.id)) {
         const directory = segment.kind === 'tenant' ? segment.tenant.displayName : 'Microsoft';
-        return aadErrorPage(50034, `The user account ${form.get('account') ?? ''} does not exist in the '${directory}' directory. To sign into this application, the account must be added to the directory.`);
+        return aadErrorPage(
+          50034,
+          `The user account ${form.get('account') ?? ''} does not exist in the '${directory}' directory. To sign into this application, the account must be added to the directory.`,
+        );
       }
       const tenant = segment.kind === 'tenant' ? segment.tenant : state.tenant(account.tenantId);
       if (!tenant) return aadErrorPage(90002, `Tenant '${account.tenantId}' not found.`);
@@ -66,7 +92,8 @@ export function adminConsentEndpoint(state: SandboxState, permissionsOf: (resour
       if (refusal) return redirectError(redirectUri, refusal.error, refusal.code, refusal.message, { state: appState });
       if (!account.directoryRoles.some((role) => CONSENTING_ROLES.has(role))) {
         // Seed 003: with tenant-wide user consent off the attempt ends in AADSTS65004.
-        if (tenant.userConsentDisabled) return redirectError(redirectUri, 'access_denied', 65004, 'User declined to consent to access the app.', { state: appState });
+        if (tenant.userConsentDisabled)
+          return redirectError(redirectUri, 'access_denied', 65004, 'User declined to consent to access the app.', { state: appState });
         return redirectError(
           redirectUri,
           'consent_required',
@@ -82,7 +109,12 @@ export function adminConsentEndpoint(state: SandboxState, permissionsOf: (resour
 }
 
 /** Why an account cannot sign in at all (personal account, no MFA), as Entra answers it. */
-export function signInRefusal(account: SeedSignInAccount, tenantName: string, clientId: string, appName: string): { error: string; code: number; message: string } | undefined {
+export function signInRefusal(
+  account: SeedSignInAccount,
+  tenantName: string,
+  clientId: string,
+  appName: string,
+): { error: string; code: number; message: string } | undefined {
   if (account.kind === 'personal') {
     return {
       error: 'access_denied',
@@ -102,7 +134,9 @@ export function signInRefusal(account: SeedSignInAccount, tenantName: string, cl
 
 function consentPage(request: EmulatorRequest, appName: string, permissions: string[], accounts: SeedSignInAccount[]): EmulatorResponse {
   const action = `${request.path}${request.url.search}`;
-  const permissionItems = permissions.map((p) => `<li>${escapeHtml(PERMISSION_TEXT[p] ?? p)} <small>(${escapeHtml(p)})</small></li>`).join('\n');
+  const permissionItems = permissions
+    .map((p) => `<li>${escapeHtml(PERMISSION_TEXT[p] ?? p)} <small>(${escapeHtml(p)})</small></li>`)
+    .join('\n');
   const body = [
     '<h1>Permissions requested</h1>',
     '<p><strong>Accept for your organization</strong></p>',

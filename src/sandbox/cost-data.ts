@@ -47,8 +47,22 @@ const SERVICE_LEVELS: Record<'production' | 'development' | 'analytics' | 'noRol
     'Azure Monitor': 4.1,
     'Azure Cosmos DB': 9.85,
   },
-  development: { 'Virtual Machines': 8.4, Storage: 2.1, 'Azure App Service': 3.6, 'Key Vault': 0.12, Bandwidth: 0.9, 'Azure SQL Database': 4.2 },
-  analytics: { 'Virtual Machines': 15, Storage: 18, 'Azure Synapse Analytics': 26, Bandwidth: 3.4, 'Key Vault': 0.2, 'Azure Data Factory v2': 7.5 },
+  development: {
+    'Virtual Machines': 8.4,
+    Storage: 2.1,
+    'Azure App Service': 3.6,
+    'Key Vault': 0.12,
+    Bandwidth: 0.9,
+    'Azure SQL Database': 4.2,
+  },
+  analytics: {
+    'Virtual Machines': 15,
+    Storage: 18,
+    'Azure Synapse Analytics': 26,
+    Bandwidth: 3.4,
+    'Key Vault': 0.2,
+    'Azure Data Factory v2': 7.5,
+  },
   noRole: { 'Virtual Machines': 5, Storage: 1 },
   notRegistered: { Storage: 0.8 },
 };
@@ -157,7 +171,8 @@ export class AzureCostWorld {
 
   constructor(settings: Partial<CostManagementSettings> = {}, now = new Date()) {
     this.settings = { ...DEFAULT_COST_MANAGEMENT_SETTINGS, ...settings };
-    if (this.settings.today !== undefined && !isDay(this.settings.today)) throw new Error(`sandbox: costManagement.today "${this.settings.today}" is not a day (YYYY-MM-DD)`);
+    if (this.settings.today !== undefined && !isDay(this.settings.today))
+      throw new Error(`sandbox: costManagement.today "${this.settings.today}" is not a day (YYYY-MM-DD)`);
     this.today = this.settings.today ?? dayOf(now);
     const readers = () => new Set([DEMO_APP_CLIENT_ID]);
     const add = (key: keyof typeof SERVICE_LEVELS, displayName: string, environment: string, extra: Partial<AzureCostSubscription> = {}) =>
@@ -214,7 +229,12 @@ export class AzureCostWorld {
     const level = subscription?.services[service];
     if (level === undefined || day < this.firstDay || day >= this.today) return 0;
     const noise = (unitNoise(`${subscriptionId}|${service}|${day}`) * 2 - 1) * NOISE;
-    const spike = subscriptionId === AZURE_ANOMALY.subscriptionId && service === AZURE_ANOMALY.serviceName && day === addDays(this.today, -AZURE_ANOMALY.daysAgo) ? AZURE_ANOMALY.spikeFactor : 1;
+    const spike =
+      subscriptionId === AZURE_ANOMALY.subscriptionId &&
+      service === AZURE_ANOMALY.serviceName &&
+      day === addDays(this.today, -AZURE_ANOMALY.daysAgo)
+        ? AZURE_ANOMALY.spikeFactor
+        : 1;
     // Azure sends floats with varying precision: 2 to 6 decimals.
     const decimals = 2 + Math.floor(unitNoise(`decimals|${subscriptionId}|${service}|${day}`) * 5);
     return roundTo(level * spike * (1 + noise), decimals);
@@ -232,7 +252,8 @@ export class AzureCostWorld {
         const subscription = this.subscriptions.get(id);
         if (!subscription) continue;
         for (const service of Object.keys(subscription.services)) {
-          const tagValue = tagKey === undefined ? '' : tagKey.toLowerCase() === AZURE_TAG_KEY && service !== 'Bandwidth' ? subscription.environment : '';
+          const tagValue =
+            tagKey === undefined ? '' : tagKey.toLowerCase() === AZURE_TAG_KEY && service !== 'Bandwidth' ? subscription.environment : '';
           const key = `${day}|${service}|${tagValue}`;
           const row = sums.get(key) ?? { cost: 0, day, service, tagValue };
           row.cost += this.dailyCost(id, service, day);
@@ -249,13 +270,22 @@ export class AzureCostWorld {
     const end = Math.min(this.settings.syntheticRows, offset + count);
     const rows: CostRow[] = [];
     for (let i = offset; i < end; i++) {
-      rows.push({ cost: roundTo(((i * 7919) % 100_000) / 1000 + 0.01, 3), day: addDays(from, i % days), service: `Synthetic service ${Math.floor(i / days)}`, tagValue: '' });
+      rows.push({
+        cost: roundTo(((i * 7919) % 100_000) / 1000 + 0.01, 3),
+        day: addDays(from, i % days),
+        service: `Synthetic service ${Math.floor(i / days)}`,
+        tagValue: '',
+      });
     }
     return rows;
   }
 
   /** Spends `qpu` for a tenant if its budget allows; otherwise the seconds until it would. */
-  spendQpu(tenantId: string, qpu: number, now = Date.now()): { ok: true; consumed: number; remaining: number } | { ok: false; retryAfterSeconds: number; remaining: number } {
+  spendQpu(
+    tenantId: string,
+    qpu: number,
+    now = Date.now(),
+  ): { ok: true; consumed: number; remaining: number } | { ok: false; retryAfterSeconds: number; remaining: number } {
     const windowMs = this.settings.qpuWindowSeconds * 1000;
     const spent = (this.qpuSpent.get(tenantId) ?? []).filter((entry) => entry.at > now - windowMs);
     this.qpuSpent.set(tenantId, spent);
@@ -269,7 +299,11 @@ export class AzureCostWorld {
         until = entry.at + windowMs;
         if (used - freed + qpu <= this.settings.qpuBudget) break;
       }
-      return { ok: false, retryAfterSeconds: Math.max(1, Math.ceil((until - now) / 1000)), remaining: Math.max(0, this.settings.qpuBudget - used) };
+      return {
+        ok: false,
+        retryAfterSeconds: Math.max(1, Math.ceil((until - now) / 1000)),
+        remaining: Math.max(0, this.settings.qpuBudget - used),
+      };
     }
     if (qpu > 0) spent.push({ at: now, qpu });
     return { ok: true, consumed: qpu, remaining: this.settings.qpuBudget - used - qpu };
@@ -278,7 +312,9 @@ export class AzureCostWorld {
   /** QPU still available to a tenant now. */
   qpuRemaining(tenantId: string, now = Date.now()): number {
     const windowMs = this.settings.qpuWindowSeconds * 1000;
-    const used = (this.qpuSpent.get(tenantId) ?? []).filter((entry) => entry.at > now - windowMs).reduce((sum, entry) => sum + entry.qpu, 0);
+    const used = (this.qpuSpent.get(tenantId) ?? [])
+      .filter((entry) => entry.at > now - windowMs)
+      .reduce((sum, entry) => sum + entry.qpu, 0);
     return Math.max(0, this.settings.qpuBudget - used);
   }
 }

@@ -40,7 +40,11 @@ const FORECAST_METRICS: Record<string, string> = {
   UNBLENDED_COST: 'UnblendedCost',
 };
 
-const awsJson = (status: number, body: unknown): EmulatorResponse => ({ status, body, headers: { 'content-type': 'application/x-amz-json-1.1' } });
+const awsJson = (status: number, body: unknown): EmulatorResponse => ({
+  status,
+  body,
+  headers: { 'content-type': 'application/x-amz-json-1.1' },
+});
 export const ceError = (type: string, message: string, status = 400): EmulatorResponse => awsJson(status, { __type: type, message });
 
 export function costExplorerEmulator(aws: AwsIdentityState, options: CostExplorerOptions): EmulatorDefinition {
@@ -49,32 +53,50 @@ export function costExplorerEmulator(aws: AwsIdentityState, options: CostExplore
     routeOf: (request) => operationOf(request) ?? 'unmatched',
     handle(request) {
       const operation = operationOf(request);
-      if (request.method !== 'POST' || request.path !== '/') return { response: ceError('UnknownOperationException', `${request.method} ${request.path} is not a Cost Explorer operation.`, 404) };
+      if (request.method !== 'POST' || request.path !== '/')
+        return {
+          response: ceError('UnknownOperationException', `${request.method} ${request.path} is not a Cost Explorer operation.`, 404),
+        };
       const auth = aws.authenticate(request);
       if ('failure' in auth) return { response: authFailure(auth.failure) };
       const { principal } = auth;
       const tenantId = principal.accountId;
       if (operation !== 'GetCostAndUsage' && operation !== 'GetCostForecast') {
-        return { response: ceError('UnknownOperationException', `Operation ${header(request, 'x-amz-target') ?? '(none)'} is not supported.`), tenantId };
+        return {
+          response: ceError('UnknownOperationException', `Operation ${header(request, 'x-amz-target') ?? '(none)'} is not supported.`),
+          tenantId,
+        };
       }
       if (!principal.permissions.includes(`ce:${operation}`)) {
         return {
-          response: ceError('AccessDeniedException', `User: ${principal.arn} is not authorized to perform: ce:${operation} on resource: arn:aws:ce:us-east-1:${principal.accountId}:/${operation}`),
+          response: ceError(
+            'AccessDeniedException',
+            `User: ${principal.arn} is not authorized to perform: ce:${operation} on resource: arn:aws:ce:us-east-1:${principal.accountId}:/${operation}`,
+          ),
           tenantId,
         };
       }
       const body = parseBody(request.body);
       if (!body) return { response: ceError('SerializationException', 'Start of structure or map found where not expected.'), tenantId };
       if (!aws.costExplorerEnabled.has(principal.accountId)) {
-        return { response: ceError('DataUnavailableException', 'Data is not available. Please try to adjust the time period. If you just enabled Cost Explorer, data might not be ingested yet'), tenantId };
+        return {
+          response: ceError(
+            'DataUnavailableException',
+            'Data is not available. Please try to adjust the time period. If you just enabled Cost Explorer, data might not be ingested yet',
+          ),
+          tenantId,
+        };
       }
-      const response = operation === 'GetCostAndUsage' ? getCostAndUsage(body, principal, options) : getCostForecast(body, principal, options);
+      const response =
+        operation === 'GetCostAndUsage' ? getCostAndUsage(body, principal, options) : getCostForecast(body, principal, options);
       return { response, tenantId };
     },
     renderFault(fault) {
       // Cost Explorer answers throttling with 400 LimitExceededException, not 429.
-      const type = fault.code !== undefined ? String(fault.code) : fault.status >= 500 ? 'InternalServerException' : 'LimitExceededException';
-      const message = fault.message ?? (type === 'LimitExceededException' ? 'Rate exceeded' : 'We encountered an internal error. Please try again.');
+      const type =
+        fault.code !== undefined ? String(fault.code) : fault.status >= 500 ? 'InternalServerException' : 'LimitExceededException';
+      const message =
+        fault.message ?? (type === 'LimitExceededException' ? 'Rate exceeded' : 'We encountered an internal error. Please try again.');
       return ceError(type, message, fault.status === 429 ? 400 : fault.status);
     },
     trace: (request) => ({ ...(header(request, 'amz-sdk-invocation-id') ? { requestId: header(request, 'amz-sdk-invocation-id')! } : {}) }),
@@ -92,7 +114,10 @@ export function authFailure(failure: string): EmulatorResponse {
     case 'missing':
       return ceError('MissingAuthenticationTokenException', 'Missing Authentication Token');
     case 'malformed':
-      return ceError('IncompleteSignatureException', 'Authorization header requires \'Credential\', \'Signature\' and \'SignedHeaders\' parameters (AWS4-HMAC-SHA256).');
+      return ceError(
+        'IncompleteSignatureException',
+        "Authorization header requires 'Credential', 'Signature' and 'SignedHeaders' parameters (AWS4-HMAC-SHA256).",
+      );
     case 'expired-token':
       return ceError('ExpiredTokenException', 'The security token included in the request is expired');
     case 'bad-signature':
@@ -121,9 +146,20 @@ interface TimePeriod {
 
 function timePeriodOf(body: Record<string, unknown>): TimePeriod | EmulatorResponse {
   const period = body.TimePeriod as { Start?: unknown; End?: unknown } | undefined;
-  if (!period || typeof period !== 'object') return ceError('ValidationException', "1 validation error detected: Value null at 'timePeriod' failed to satisfy constraint: Member must not be null");
-  for (const [name, value] of [['Start', period.Start], ['End', period.End]] as const) {
-    if (!isDay(value)) return ceError('ValidationException', `${name} date is invalid: "${String(value).slice(0, 30)}". Dates must be in the format yyyy-MM-dd.`);
+  if (!period || typeof period !== 'object')
+    return ceError(
+      'ValidationException',
+      "1 validation error detected: Value null at 'timePeriod' failed to satisfy constraint: Member must not be null",
+    );
+  for (const [name, value] of [
+    ['Start', period.Start],
+    ['End', period.End],
+  ] as const) {
+    if (!isDay(value))
+      return ceError(
+        'ValidationException',
+        `${name} date is invalid: "${String(value).slice(0, 30)}". Dates must be in the format yyyy-MM-dd.`,
+      );
   }
   const start = period.Start as Day;
   const end = period.End as Day;
@@ -155,13 +191,18 @@ function getCostAndUsage(body: Record<string, unknown>, principal: AwsPrincipal,
   if ('status' in period) return period;
   const granularity = body.Granularity;
   if (granularity !== 'DAILY' && granularity !== 'MONTHLY') {
-    if (granularity === 'HOURLY') return ceError('ValidationException', 'Hourly granularity is not enabled for this account. Enable it in Cost Explorer preferences.');
-    return ceError('ValidationException', `Granularity must be one of DAILY, MONTHLY, HOURLY (got ${JSON.stringify(granularity ?? null)}).`);
+    if (granularity === 'HOURLY')
+      return ceError('ValidationException', 'Hourly granularity is not enabled for this account. Enable it in Cost Explorer preferences.');
+    return ceError(
+      'ValidationException',
+      `Granularity must be one of DAILY, MONTHLY, HOURLY (got ${JSON.stringify(granularity ?? null)}).`,
+    );
   }
   const metrics = body.Metrics;
   if (!Array.isArray(metrics) || metrics.length === 0) return ceError('ValidationException', 'Metrics must contain at least one metric.');
   const unknownMetric = metrics.find((m) => !METRICS.includes(String(m)));
-  if (unknownMetric !== undefined) return ceError('ValidationException', `Invalid metric: ${String(unknownMetric)}. Valid metrics are ${METRICS.join(', ')}.`);
+  if (unknownMetric !== undefined)
+    return ceError('ValidationException', `Invalid metric: ${String(unknownMetric)}. Valid metrics are ${METRICS.join(', ')}.`);
 
   const groupBy = Array.isArray(body.GroupBy) ? (body.GroupBy as { Type?: unknown; Key?: unknown }[]) : [];
   if (groupBy.length > 2) return ceError('ValidationException', 'You can only group by up to two different groups.');
@@ -169,7 +210,11 @@ function getCostAndUsage(body: Record<string, unknown>, principal: AwsPrincipal,
   for (const g of groupBy) {
     if (g.Type === 'DIMENSION' && (g.Key === 'SERVICE' || g.Key === 'LINKED_ACCOUNT')) dimensions.push({ type: g.Key });
     else if (g.Type === 'TAG' && typeof g.Key === 'string' && g.Key.length > 0) dimensions.push({ type: 'TAG', key: g.Key });
-    else return ceError('ValidationException', `Group Definition ${String(g.Type)} ${String(g.Key)} is not supported by the sandbox (use DIMENSION SERVICE or LINKED_ACCOUNT, or TAG).`);
+    else
+      return ceError(
+        'ValidationException',
+        `Group Definition ${String(g.Type)} ${String(g.Key)} is not supported by the sandbox (use DIMENSION SERVICE or LINKED_ACCOUNT, or TAG).`,
+      );
   }
 
   const today = options.today();
@@ -180,7 +225,8 @@ function getCostAndUsage(body: Record<string, unknown>, principal: AwsPrincipal,
   let offset = 0;
   if (body.NextPageToken !== undefined && body.NextPageToken !== null) {
     const token = decodeToken(body.NextPageToken);
-    if (!token || token.query !== query) return ceError('InvalidNextTokenException', 'The NextPageToken is invalid or does not match the request.');
+    if (!token || token.query !== query)
+      return ceError('InvalidNextTokenException', 'The NextPageToken is invalid or does not match the request.');
     offset = token.offset;
   }
 
@@ -197,11 +243,17 @@ function getCostAndUsage(body: Record<string, unknown>, principal: AwsPrincipal,
     const last = Math.min(slot + count, pageEnd);
     if (first < last) {
       const groups = dimensions.length > 0 ? costsOf(interval).slice(first - slot, last - slot) : [];
-      const total = dimensions.length > 0 ? {} : Object.fromEntries(metrics.map((m) => [String(m), { Amount: formatMicros(sumOf(costsOf(interval))), Unit: 'USD' }]));
+      const total =
+        dimensions.length > 0
+          ? {}
+          : Object.fromEntries(metrics.map((m) => [String(m), { Amount: formatMicros(sumOf(costsOf(interval))), Unit: 'USD' }]));
       resultsByTime.push({
         TimePeriod: { Start: interval.start, End: interval.end },
         Total: total,
-        Groups: groups.map((g) => ({ Keys: g.keys, Metrics: Object.fromEntries(metrics.map((m) => [String(m), { Amount: formatMicros(g.micros), Unit: 'USD' }])) })),
+        Groups: groups.map((g) => ({
+          Keys: g.keys,
+          Metrics: Object.fromEntries(metrics.map((m) => [String(m), { Amount: formatMicros(g.micros), Unit: 'USD' }])),
+        })),
         // Still being billed: today, and yesterday until AWS finalises it.
         Estimated: interval.end > addDays(today, -1),
       });
@@ -226,7 +278,7 @@ function dailyIntervals(period: TimePeriod): TimePeriod[] {
 
 function monthlyIntervals(period: TimePeriod): TimePeriod[] {
   const months: TimePeriod[] = [];
-  for (let from = period.start; from < period.end; ) {
+  for (let from = period.start; from < period.end;) {
     const monthEnd = periodContaining('month', from).end;
     const to = monthEnd < period.end ? monthEnd : period.end;
     months.push({ start: from, end: to });
@@ -240,7 +292,13 @@ function isSynthetic(accountId: string, options: CostExplorerOptions): boolean {
 }
 
 /** Groups of an interval without building them, for the synthetic account's cheap paging. */
-function groupCount(accountId: string, interval: TimePeriod, dimensions: GroupDimension[], today: Day, options: CostExplorerOptions): number {
+function groupCount(
+  accountId: string,
+  interval: TimePeriod,
+  dimensions: GroupDimension[],
+  today: Day,
+  options: CostExplorerOptions,
+): number {
   if (dimensions.length === 0) return 0;
   if (isSynthetic(accountId, options) && dimensions.length === 1 && dimensions[0]?.type === 'SERVICE') {
     const days = Math.max(0, Math.min(daysBetween(interval.start, interval.end), daysBetween(interval.start, addDays(today, 1))));
@@ -250,11 +308,19 @@ function groupCount(accountId: string, interval: TimePeriod, dimensions: GroupDi
 }
 
 /** The interval's groups, sorted by keys, amounts summed over the days of the interval. */
-function groupsOf(accountId: string, interval: TimePeriod, dimensions: GroupDimension[], today: Day, options: CostExplorerOptions): DayGroup[] {
+function groupsOf(
+  accountId: string,
+  interval: TimePeriod,
+  dimensions: GroupDimension[],
+  today: Day,
+  options: CostExplorerOptions,
+): DayGroup[] {
   const byKeys = new Map<string, DayGroup>();
   const addCell = (service: string, tagValue: string, micros: Micros) => {
     if (micros === 0) return;
-    const keys = dimensions.map((d) => (d.type === 'SERVICE' ? service : d.type === 'LINKED_ACCOUNT' ? accountId : `${d.key}$${d.key === AWS_DEMO_TAG_KEY ? tagValue : ''}`));
+    const keys = dimensions.map((d) =>
+      d.type === 'SERVICE' ? service : d.type === 'LINKED_ACCOUNT' ? accountId : `${d.key}$${d.key === AWS_DEMO_TAG_KEY ? tagValue : ''}`,
+    );
     const id = JSON.stringify(keys);
     const group = byKeys.get(id);
     if (group) group.micros += micros;
@@ -263,7 +329,8 @@ function groupsOf(accountId: string, interval: TimePeriod, dimensions: GroupDime
   const wantsDemoTag = dimensions.some((d) => d.type === 'TAG' && d.key === AWS_DEMO_TAG_KEY);
   for (let day = interval.start; day < interval.end && day <= today; day = addDays(day, 1)) {
     if (isSynthetic(accountId, options)) {
-      for (let i = 0; i < (options.syntheticServicesPerDay ?? 0); i++) addCell(syntheticServiceName(i), '', syntheticDailyCostMicros(i, day));
+      for (let i = 0; i < (options.syntheticServicesPerDay ?? 0); i++)
+        addCell(syntheticServiceName(i), '', syntheticDailyCostMicros(i, day));
       continue;
     }
     for (const service of awsServicesOf(accountId)) {
@@ -304,7 +371,8 @@ function getCostForecast(body: Record<string, unknown>, principal: AwsPrincipal,
   const metric = typeof body.Metric === 'string' ? FORECAST_METRICS[body.Metric] : undefined;
   if (!metric) return ceError('ValidationException', `Metric must be one of ${Object.keys(FORECAST_METRICS).join(', ')}.`);
   const granularity = body.Granularity;
-  if (granularity !== 'MONTHLY' && granularity !== 'DAILY') return ceError('ValidationException', 'Granularity must be DAILY or MONTHLY for forecasts.');
+  if (granularity !== 'MONTHLY' && granularity !== 'DAILY')
+    return ceError('ValidationException', 'Granularity must be DAILY or MONTHLY for forecasts.');
 
   // Complete days: before yesterday (today and yesterday are still estimated).
   const baseline = { start: addDays(today, -15), end: addDays(today, -1) };

@@ -11,7 +11,12 @@ import { header, json, Router, type EmulatorDefinition, type EmulatorRequest, ty
 import { bearerToken, type AccessTokenClaims, type TokenIssuer } from './tokens.js';
 
 /** Audiences Azure Resource Manager accepts. */
-const ARM_AUDIENCES = ['https://management.core.windows.net/', 'https://management.core.windows.net', 'https://management.azure.com/', 'https://management.azure.com'];
+const ARM_AUDIENCES = [
+  'https://management.core.windows.net/',
+  'https://management.core.windows.net',
+  'https://management.azure.com/',
+  'https://management.azure.com',
+];
 const QUERY_ACTION = 'Microsoft.CostManagement/query/action';
 const RATE_LIMIT = 'x-ms-ratelimit-microsoft.costmanagement';
 
@@ -53,30 +58,48 @@ export function costManagementEmulator(world: AzureCostWorld, tokens: TokenIssue
           : armError(404, 'SubscriptionNotFound', `The subscription '${subscriptionId}' could not be found.`),
       );
     })
-    .add('POST', '/providers/Microsoft.Billing/billingAccounts/{billingAccountId}/providers/Microsoft.CostManagement/query', (request, { billingAccountId }) => {
-      const account = world.billingAccounts.get(billingAccountId!);
-      return query(
-        request,
-        account
-          ? {
-              scope: `/providers/Microsoft.Billing/billingAccounts/${account.id}`,
-              tenantId: account.tenantId,
-              readerAppIds: account.readerAppIds,
-              subscriptionIds: account.subscriptionIds,
-              providerRegistered: true,
-              synthetic: false,
-            }
-          : armError(404, 'NotFound', `Billing account '${billingAccountId}' was not found.`),
-      );
-    });
+    .add(
+      'POST',
+      '/providers/Microsoft.Billing/billingAccounts/{billingAccountId}/providers/Microsoft.CostManagement/query',
+      (request, { billingAccountId }) => {
+        const account = world.billingAccounts.get(billingAccountId!);
+        return query(
+          request,
+          account
+            ? {
+                scope: `/providers/Microsoft.Billing/billingAccounts/${account.id}`,
+                tenantId: account.tenantId,
+                readerAppIds: account.readerAppIds,
+                subscriptionIds: account.subscriptionIds,
+                providerRegistered: true,
+                synthetic: false,
+              }
+            : armError(404, 'NotFound', `Billing account '${billingAccountId}' was not found.`),
+        );
+      },
+    );
 
   return {
     service: 'costManagement',
     routeOf: (request) => router.match(request.method, request.path)?.pattern ?? 'unmatched',
     handle(request): Handled {
       const match = router.match(request.method, request.path);
-      if (!match) return { response: withRateLimit(world, undefined, armError(404, 'NotFound', `No HTTP resource was found that matches the request URI '${request.path}'.`)) };
-      if (!match.handler) return { response: withRateLimit(world, undefined, armError(405, 'MethodNotAllowed', `The requested resource does not support http method '${request.method}'.`)) };
+      if (!match)
+        return {
+          response: withRateLimit(
+            world,
+            undefined,
+            armError(404, 'NotFound', `No HTTP resource was found that matches the request URI '${request.path}'.`),
+          ),
+        };
+      if (!match.handler)
+        return {
+          response: withRateLimit(
+            world,
+            undefined,
+            armError(405, 'MethodNotAllowed', `The requested resource does not support http method '${request.method}'.`),
+          ),
+        };
       const response = match.handler(request, match.params, null);
       const tenantId = validTokenTenant(tokens, request);
       return { response, ...(tenantId ? { tenantId } : {}) };
@@ -84,11 +107,17 @@ export function costManagementEmulator(world: AzureCostWorld, tokens: TokenIssue
     renderFault(fault, request) {
       const tenantId = validTokenTenant(tokens, request);
       if (fault.status === 429) return throttled(world, tenantId, fault.retryAfterSeconds ?? 1, true);
-      const code = String(fault.code ?? (fault.status >= 500 ? (fault.status === 503 ? 'ServiceUnavailable' : 'InternalServerError') : 'BadRequest'));
-      const message = fault.message ?? (fault.status >= 500 ? 'The service encountered an internal error. Please try again later.' : 'The request failed.');
+      const code = String(
+        fault.code ?? (fault.status >= 500 ? (fault.status === 503 ? 'ServiceUnavailable' : 'InternalServerError') : 'BadRequest'),
+      );
+      const message =
+        fault.message ??
+        (fault.status >= 500 ? 'The service encountered an internal error. Please try again later.' : 'The request failed.');
       return withRateLimit(world, tenantId, armError(fault.status, code, message, retryAfter(fault)));
     },
-    trace: (request) => ({ ...(header(request, 'x-ms-client-request-id') ? { correlationId: header(request, 'x-ms-client-request-id')! } : {}) }),
+    trace: (request) => ({
+      ...(header(request, 'x-ms-client-request-id') ? { correlationId: header(request, 'x-ms-client-request-id')! } : {}),
+    }),
     commonHeaders: (request) => ({
       'x-ms-request-id': randomUUID(),
       'x-ms-correlation-request-id': header(request, 'x-ms-client-request-id') ?? randomUUID(),
@@ -100,7 +129,12 @@ export function costManagementEmulator(world: AzureCostWorld, tokens: TokenIssue
 // The query
 // ---------------------------------------------------------------------------------------
 
-function answerQuery(world: AzureCostWorld, tokens: TokenIssuer, request: EmulatorRequest, target: Target | EmulatorResponse): EmulatorResponse {
+function answerQuery(
+  world: AzureCostWorld,
+  tokens: TokenIssuer,
+  request: EmulatorRequest,
+  target: Target | EmulatorResponse,
+): EmulatorResponse {
   const auth = authenticate(tokens, request);
   if ('response' in auth) return withRateLimit(world, undefined, auth.response);
   const { claims } = auth;
@@ -127,19 +161,29 @@ function answerQuery(world: AzureCostWorld, tokens: TokenIssuer, request: Emulat
     );
   }
   if (!target.providerRegistered) {
-    const message = "The subscription is not registered to use namespace 'Microsoft.CostManagement'. See https://aka.ms/rps-not-found for how to register subscriptions.";
-    return answer(armError(409, 'MissingSubscriptionRegistration', message, undefined, [{ code: 'MissingSubscriptionRegistration', target: 'Microsoft.CostManagement', message }]));
+    const message =
+      "The subscription is not registered to use namespace 'Microsoft.CostManagement'. See https://aka.ms/rps-not-found for how to register subscriptions.";
+    return answer(
+      armError(409, 'MissingSubscriptionRegistration', message, undefined, [
+        { code: 'MissingSubscriptionRegistration', target: 'Microsoft.CostManagement', message },
+      ]),
+    );
   }
   const apiVersion = request.url.searchParams.get('api-version');
-  if (!apiVersion) return answer(armError(400, 'MissingApiVersionParameter', "The api-version query parameter (?api-version=) is required for all requests."));
+  if (!apiVersion)
+    return answer(
+      armError(400, 'MissingApiVersionParameter', 'The api-version query parameter (?api-version=) is required for all requests.'),
+    );
 
   const parsed = parseQuery(request.body);
-  if ('problem' in parsed) return answer(armError(400, 'BadRequest', `Invalid query definition: ${parsed.problem} (Request ID: ${randomUUID()})`));
+  if ('problem' in parsed)
+    return answer(armError(400, 'BadRequest', `Invalid query definition: ${parsed.problem} (Request ID: ${randomUUID()})`));
   const query = parsed;
 
   const skipToken = request.url.searchParams.get('$skiptoken');
   const offset = skipToken === null ? 0 : decodeSkipToken(skipToken);
-  if (offset === undefined) return answer(armError(400, 'BadRequest', 'The $skiptoken is invalid or has expired. Run the query again without it.'));
+  if (offset === undefined)
+    return answer(armError(400, 'BadRequest', 'The $skiptoken is invalid or has expired. Run the query again without it.'));
 
   // A query is charged once, on its first page; following its nextLink is free.
   const charge = world.spendQpu(tenantId, skipToken === null ? query.months : 0);
@@ -201,7 +245,8 @@ function parseQuery(text: string): Query | { problem: string } {
   }
   if (!body || typeof body !== 'object') return { problem: 'the request body is not an object' };
   const b = body as Record<string, any>;
-  if (!['ActualCost', 'AmortizedCost', 'Usage'].includes(b.type)) return { problem: `type '${String(b.type)}' is not valid; use ActualCost or AmortizedCost` };
+  if (!['ActualCost', 'AmortizedCost', 'Usage'].includes(b.type))
+    return { problem: `type '${String(b.type)}' is not valid; use ActualCost or AmortizedCost` };
   if (b.timeframe !== 'Custom') return { problem: `timeframe '${String(b.timeframe)}' is not emulated; use Custom with a timePeriod` };
   const from = dayOfText(b.timePeriod?.from);
   const to = dayOfText(b.timePeriod?.to);
@@ -214,10 +259,12 @@ function parseQuery(text: string): Query | { problem: string } {
   const aggregations = Object.values(dataset.aggregation ?? {}) as { name?: unknown; function?: unknown }[];
   if (aggregations.length < 1 || aggregations.length > 2) return { problem: 'a dataset needs one or two aggregations' };
   const cost = aggregations[0]!;
-  if (cost.function !== 'Sum' || !['Cost', 'PreTaxCost', 'CostUSD', 'PreTaxCostUSD'].includes(String(cost.name))) return { problem: `aggregation '${String(cost.name)}' with function '${String(cost.function)}' is not valid` };
+  if (cost.function !== 'Sum' || !['Cost', 'PreTaxCost', 'CostUSD', 'PreTaxCostUSD'].includes(String(cost.name)))
+    return { problem: `aggregation '${String(cost.name)}' with function '${String(cost.function)}' is not valid` };
   const grouping = (dataset.grouping ?? []) as { type?: unknown; name?: unknown }[];
   if (!Array.isArray(grouping) || grouping.length > 2) return { problem: 'a dataset takes at most two groupings' };
-  if (!grouping.some((g) => g.type === 'Dimension' && g.name === 'ServiceName')) return { problem: 'the sandbox answers only queries grouped by the ServiceName dimension' };
+  if (!grouping.some((g) => g.type === 'Dimension' && g.name === 'ServiceName'))
+    return { problem: 'the sandbox answers only queries grouped by the ServiceName dimension' };
   const tag = grouping.find((g) => g.type === 'TagKey');
   const others = grouping.filter((g) => !(g.type === 'Dimension' && g.name === 'ServiceName') && g.type !== 'TagKey');
   if (others.length > 0) return { problem: `grouping ${JSON.stringify(others[0])} is not valid` };
@@ -255,12 +302,26 @@ function decodeSkipToken(token: string): number | undefined {
 function authenticate(tokens: TokenIssuer, request: EmulatorRequest): { claims: AccessTokenClaims } | { response: EmulatorResponse } {
   const authorization = header(request, 'authorization');
   const token = bearerToken(authorization);
-  if (!authorization) return { response: armError(401, 'AuthenticationFailed', "Authentication failed. The 'Authorization' header is missing.") };
-  if (!token) return { response: armError(401, 'AuthenticationFailed', "Authentication failed. The 'Authorization' header is provided in an invalid format.") };
+  if (!authorization)
+    return { response: armError(401, 'AuthenticationFailed', "Authentication failed. The 'Authorization' header is missing.") };
+  if (!token)
+    return {
+      response: armError(
+        401,
+        'AuthenticationFailed',
+        "Authentication failed. The 'Authorization' header is provided in an invalid format.",
+      ),
+    };
   const verified = tokens.verify(token);
   if ('problem' in verified) {
     if (verified.problem.includes('expired')) {
-      return { response: armError(401, 'ExpiredAuthenticationToken', `The access token expiry UTC time is earlier than current UTC time '${new Date().toISOString()}'.`) };
+      return {
+        response: armError(
+          401,
+          'ExpiredAuthenticationToken',
+          `The access token expiry UTC time is earlier than current UTC time '${new Date().toISOString()}'.`,
+        ),
+      };
     }
     return { response: armError(401, 'InvalidAuthenticationToken', 'The access token is invalid.') };
   }

@@ -95,7 +95,8 @@ export class ServiceFaultQueue implements ServiceFaults {
       return { ...this.throttle.fault, retryAfterSeconds: Math.ceil((this.throttle.until - now) / 1000) };
     }
     const fault = take(this.failures, method, path);
-    if (fault?.status === 429 && fault.retryAfterSeconds) this.throttle = { until: now + fault.retryAfterSeconds * 1000, matcher: fault, fault };
+    if (fault?.status === 429 && fault.retryAfterSeconds)
+      this.throttle = { until: now + fault.retryAfterSeconds * 1000, matcher: fault, fault };
     return fault;
   }
 

@@ -13,7 +13,19 @@ interface GraphContext {
 }
 
 /** Properties Graph returns for a user when the request has no $select. */
-const DEFAULT_USER_PROPERTIES = ['businessPhones', 'displayName', 'givenName', 'jobTitle', 'mail', 'mobilePhone', 'officeLocation', 'preferredLanguage', 'surname', 'userPrincipalName', 'id'];
+const DEFAULT_USER_PROPERTIES = [
+  'businessPhones',
+  'displayName',
+  'givenName',
+  'jobTitle',
+  'mail',
+  'mobilePhone',
+  'officeLocation',
+  'preferredLanguage',
+  'surname',
+  'userPrincipalName',
+  'id',
+];
 const MAX_PAGE_SIZE = 999;
 const DEFAULT_PAGE_SIZE = 100;
 const SIGN_IN_ACTIVITY_PAGE_SIZE = 120;
@@ -21,9 +33,20 @@ const SIGN_IN_ACTIVITY_PAGE_SIZE = 120;
 export function graphEmulator(state: SandboxState, tokens: TokenIssuer, options: { maxPageSize: number }): EmulatorDefinition {
   const router = new Router<GraphContext>()
     .add('GET', '/v1.0/organization', (_r, _p, { tenant, base }) =>
-      json(200, { '@odata.context': `${base}/$metadata#organization`, value: [{ id: tenant.id, displayName: tenant.displayName, verifiedDomains: [{ name: tenant.domain, isDefault: true, isInitial: false, type: 'Managed' }] }] }),
+      json(200, {
+        '@odata.context': `${base}/$metadata#organization`,
+        value: [
+          {
+            id: tenant.id,
+            displayName: tenant.displayName,
+            verifiedDomains: [{ name: tenant.domain, isDefault: true, isInitial: false, type: 'Managed' }],
+          },
+        ],
+      }),
     )
-    .add('GET', '/v1.0/subscribedSkus', (_r, _p, { tenant, base }) => json(200, { '@odata.context': `${base}/$metadata#subscribedSkus`, value: subscribedSkus(state, tenant) }))
+    .add('GET', '/v1.0/subscribedSkus', (_r, _p, { tenant, base }) =>
+      json(200, { '@odata.context': `${base}/$metadata#subscribedSkus`, value: subscribedSkus(state, tenant) }),
+    )
     .add('GET', '/v1.0/users', (request, _p, ctx) => listUsers(request, ctx, options.maxPageSize))
     .add('GET', '/v1.0/users/{id}', (request, { id }, ctx) => {
       const user = state.findUser(ctx.tenant.id, id!);
@@ -39,7 +62,11 @@ export function graphEmulator(state: SandboxState, tokens: TokenIssuer, options:
       if (!manager) return notFound(request, 'manager');
       const selected = selectedProperties(request);
       if ('error' in selected) return selected.error;
-      return json(200, { '@odata.context': `${ctx.base}/$metadata#directoryObjects/$entity`, '@odata.type': '#microsoft.graph.user', ...userJson(manager, selected.properties) });
+      return json(200, {
+        '@odata.context': `${ctx.base}/$metadata#directoryObjects/$entity`,
+        '@odata.type': '#microsoft.graph.user',
+        ...userJson(manager, selected.properties),
+      });
     })
     .add('GET', '/v1.0/users/{id}/licenseDetails', (request, { id }, ctx) => {
       const user = state.findUser(ctx.tenant.id, id!);
@@ -60,7 +87,10 @@ export function graphEmulator(state: SandboxState, tokens: TokenIssuer, options:
       const group = ctx.tenant.groups.get(id!);
       if (!group) return notFound(request, id!);
       const members = group.memberIds.map((memberId) => ctx.tenant.users.get(memberId)).filter((u): u is SandboxUser => u !== undefined);
-      return page(request, ctx, members, options.maxPageSize, `${ctx.base}/$metadata#directoryObjects`, (u, properties) => ({ '@odata.type': '#microsoft.graph.user', ...userJson(u, properties) }));
+      return page(request, ctx, members, options.maxPageSize, `${ctx.base}/$metadata#directoryObjects`, (u, properties) => ({
+        '@odata.type': '#microsoft.graph.user',
+        ...userJson(u, properties),
+      }));
     });
 
   return {
@@ -68,16 +98,29 @@ export function graphEmulator(state: SandboxState, tokens: TokenIssuer, options:
     routeOf: (request) => router.match(request.method, request.path)?.pattern ?? 'unmatched',
     handle(request) {
       const match = router.match(request.method, request.path);
-      if (!match) return { response: graphError(request, 400, 'BadRequest', `Resource not found for the segment '${request.path.split('/').pop() ?? ''}'.`) };
-      if (!match.handler) return { response: graphError(request, 405, 'Request_BadRequest', `The request method '${request.method}' is not supported for this resource.`) };
+      if (!match)
+        return {
+          response: graphError(request, 400, 'BadRequest', `Resource not found for the segment '${request.path.split('/').pop() ?? ''}'.`),
+        };
+      if (!match.handler)
+        return {
+          response: graphError(
+            request,
+            405,
+            'Request_BadRequest',
+            `The request method '${request.method}' is not supported for this resource.`,
+          ),
+        };
 
       const token = bearerToken(header(request, 'authorization'));
       if (!token) return { response: graphError(request, 401, 'InvalidAuthenticationToken', 'Access token is empty.') };
       const verified = tokens.verify(token);
       if ('problem' in verified) return { response: graphError(request, 401, 'InvalidAuthenticationToken', verified.problem) };
-      if (verified.claims.aud !== GRAPH_RESOURCE) return { response: graphError(request, 401, 'InvalidAuthenticationToken', 'Access token validation failure. Invalid audience.') };
+      if (verified.claims.aud !== GRAPH_RESOURCE)
+        return { response: graphError(request, 401, 'InvalidAuthenticationToken', 'Access token validation failure. Invalid audience.') };
       const tenant = state.tenant(verified.claims.tid);
-      if (!tenant) return { response: graphError(request, 401, 'InvalidAuthenticationToken', 'Access token validation failure. Invalid tenant.') };
+      if (!tenant)
+        return { response: graphError(request, 401, 'InvalidAuthenticationToken', 'Access token validation failure. Invalid tenant.') };
 
       const base = `http://${header(request, 'host') ?? '127.0.0.1'}/v1.0`;
       return { response: match.handler(request, match.params, { tenant, base }), tenantId: tenant.id };
@@ -117,7 +160,12 @@ function listUsers(request: EmulatorRequest, ctx: GraphContext, maxPageSize: num
     const m = /^\s*(\w+)\s+eq\s+'((?:[^']|'')*)'\s*$/.exec(filter);
     const property = m?.[1];
     if (!m || !property || !['id', 'userPrincipalName', 'mail', 'displayName', 'usageLocation', 'department'].includes(property)) {
-      return graphError(request, 400, 'Request_UnsupportedQuery', `Unsupported or invalid query filter clause specified for property '${property ?? filter}' of resource 'User'.`);
+      return graphError(
+        request,
+        400,
+        'Request_UnsupportedQuery',
+        `Unsupported or invalid query filter clause specified for property '${property ?? filter}' of resource 'User'.`,
+      );
     }
     const value = (m[2] ?? '').replace(/''/g, "'").toLowerCase();
     users = users.filter((u) => String(userProperties(u)[property] ?? '').toLowerCase() === value);
@@ -137,7 +185,12 @@ function page(
   const topText = request.url.searchParams.get('$top');
   const requested = topText === null ? DEFAULT_PAGE_SIZE : Number(topText);
   if (!Number.isInteger(requested) || requested < 1 || requested > MAX_PAGE_SIZE) {
-    return graphError(request, 400, 'Request_BadRequest', `Invalid page size specified: '${topText ?? ''}'. Must be between 1 and ${MAX_PAGE_SIZE} inclusive.`);
+    return graphError(
+      request,
+      400,
+      'Request_BadRequest',
+      `Invalid page size specified: '${topText ?? ''}'. Must be between 1 and ${MAX_PAGE_SIZE} inclusive.`,
+    );
   }
   const selected = selectedProperties(request);
   if ('error' in selected) return selected.error;
@@ -165,24 +218,37 @@ function assignLicense(state: SandboxState, request: EmulatorRequest, ctx: Graph
   try {
     body = JSON.parse(request.body || '{}') as typeof body;
   } catch {
-    return graphError(request, 400, 'BadRequest', 'Unable to read JSON request payload. Please ensure Content-Type header is set and payload is of valid JSON format.');
+    return graphError(
+      request,
+      400,
+      'BadRequest',
+      'Unable to read JSON request payload. Please ensure Content-Type header is set and payload is of valid JSON format.',
+    );
   }
   const missing = (['addLicenses', 'removeLicenses'] as const).filter((k) => !Array.isArray(body[k]));
   if (missing.length > 0) {
-    return graphError(request, 400, 'Request_BadRequest', `One or more parameters of the function import 'assignLicense' are missing from the request payload. The missing parameters are: ${missing.join(', ')}.`);
+    return graphError(
+      request,
+      400,
+      'Request_BadRequest',
+      `One or more parameters of the function import 'assignLicense' are missing from the request payload. The missing parameters are: ${missing.join(', ')}.`,
+    );
   }
   const skus = state.subscribedSkus(ctx.tenant.id);
   const adds = body.addLicenses!.map((l) => l.skuId ?? '');
   // Usage location matters for assigning only: removing a license works without one.
-  if (adds.length > 0 && !user.usageLocation) return graphError(request, 400, 'Request_BadRequest', 'License assignment cannot be done for user with invalid usage location.');
+  if (adds.length > 0 && !user.usageLocation)
+    return graphError(request, 400, 'Request_BadRequest', 'License assignment cannot be done for user with invalid usage location.');
 
   for (const skuId of [...adds, ...body.removeLicenses!]) {
-    if (!skus.some((s) => s.offer.graphSkuId === skuId)) return graphError(request, 400, 'Request_BadRequest', `License ${skuId} does not correspond to a valid company License.`);
+    if (!skus.some((s) => s.offer.graphSkuId === skuId))
+      return graphError(request, 400, 'Request_BadRequest', `License ${skuId} does not correspond to a valid company License.`);
   }
   for (const skuId of adds) {
     if (user.assignedSkuIds.includes(skuId)) continue; // assigning a held license changes nothing
     const sku = skus.find((s) => s.offer.graphSkuId === skuId)!;
-    if (sku.enabled - sku.consumed < 1) return graphError(request, 400, 'Request_BadRequest', `Subscription ${skuId} does not have any available licenses.`);
+    if (sku.enabled - sku.consumed < 1)
+      return graphError(request, 400, 'Request_BadRequest', `Subscription ${skuId} does not have any available licenses.`);
   }
   state.setLicenses(ctx.tenant.id, user.id, [...user.assignedSkuIds.filter((s) => !body.removeLicenses!.includes(s)), ...adds]);
   return json(200, { '@odata.context': `${ctx.base}/$metadata#users/$entity`, ...userJson(user, DEFAULT_USER_PROPERTIES) });
@@ -216,7 +282,13 @@ function signInActivity(user: SandboxUser): Record<string, string | null> | null
   const nonInteractive = user.lastNonInteractiveSignInDateTime ?? null;
   if (!interactive && !nonInteractive) return null;
   const iso = (d: Date | null) => (d ? d.toISOString().replace(/\.\d+Z$/, 'Z') : null);
-  const requestId = (d: Date | null) => (d ? Buffer.from(`${user.id}:${d.getTime()}`).toString('hex').slice(0, 32).replace(/^(.{8})(.{4})(.{4})(.{4})(.{12})$/, '$1-$2-$3-$4-$5') : null);
+  const requestId = (d: Date | null) =>
+    d
+      ? Buffer.from(`${user.id}:${d.getTime()}`)
+          .toString('hex')
+          .slice(0, 32)
+          .replace(/^(.{8})(.{4})(.{4})(.{4})(.{12})$/, '$1-$2-$3-$4-$5')
+      : null;
   const latest = [interactive, nonInteractive].filter((d): d is Date => d !== null).sort((a, b) => b.getTime() - a.getTime())[0] ?? null;
   return {
     lastSignInDateTime: iso(interactive),
@@ -238,14 +310,25 @@ function selectedProperties(request: EmulatorRequest): { properties: string[] } 
   const text = request.url.searchParams.get('$select');
   if (!text) return { properties: DEFAULT_USER_PROPERTIES };
   const known = Object.keys(userProperties({ id: '', displayName: '', userPrincipalName: '', assignedSkuIds: [] }));
-  const wanted = text.split(',').map((s) => s.trim()).filter(Boolean);
+  const wanted = text
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
   const unknown = wanted.find((p) => !known.includes(p));
-  if (unknown) return { error: graphError(request, 400, 'Request_BadRequest', `Could not find a property named '${unknown}' on type 'microsoft.graph.user'.`) };
+  if (unknown)
+    return {
+      error: graphError(request, 400, 'Request_BadRequest', `Could not find a property named '${unknown}' on type 'microsoft.graph.user'.`),
+    };
   return { properties: [...new Set(['id', ...wanted])] };
 }
 
 function notFound(request: EmulatorRequest, resource: string): EmulatorResponse {
-  return graphError(request, 404, 'Request_ResourceNotFound', `Resource '${resource}' does not exist or one of its queried reference-property objects are not present.`);
+  return graphError(
+    request,
+    404,
+    'Request_ResourceNotFound',
+    `Resource '${resource}' does not exist or one of its queried reference-property objects are not present.`,
+  );
 }
 
 /** Graph's error body, with the innerError Graph adds to every one. */
@@ -254,7 +337,11 @@ function graphError(request: EmulatorRequest, status: number, code: string, mess
     error: {
       code,
       message,
-      innerError: { date: new Date().toISOString().replace(/\.\d+Z$/, ''), 'request-id': randomUUID(), 'client-request-id': header(request, 'client-request-id') ?? randomUUID() },
+      innerError: {
+        date: new Date().toISOString().replace(/\.\d+Z$/, ''),
+        'request-id': randomUUID(),
+        'client-request-id': header(request, 'client-request-id') ?? randomUUID(),
+      },
     },
   });
 }

@@ -54,9 +54,16 @@ export function header(request: EmulatorRequest, name: string): string | undefin
   return Array.isArray(value) ? value[0] : value;
 }
 
-export const json = (status: number, body?: unknown, headers?: Record<string, string>): EmulatorResponse => ({ status, body, ...(headers ? { headers } : {}) });
+export const json = (status: number, body?: unknown, headers?: Record<string, string>): EmulatorResponse => ({
+  status,
+  body,
+  ...(headers ? { headers } : {}),
+});
 
-export async function startEmulator(definition: EmulatorDefinition, deps: { host: string; state: SandboxState; faults: ServiceFaultQueue }): Promise<RunningEmulator> {
+export async function startEmulator(
+  definition: EmulatorDefinition,
+  deps: { host: string; state: SandboxState; faults: ServiceFaultQueue },
+): Promise<RunningEmulator> {
   const stopping = new AbortController();
 
   const server = createServer((req, res) => {
@@ -135,7 +142,13 @@ async function readRequest(req: IncomingMessage): Promise<EmulatorRequest> {
   const chunks: Buffer[] = [];
   for await (const chunk of req) chunks.push(chunk as Buffer);
   const url = new URL(req.url ?? '/', 'http://sandbox.invalid');
-  return { method: (req.method ?? 'GET').toUpperCase(), url, path: url.pathname, headers: req.headers, body: Buffer.concat(chunks).toString('utf8') };
+  return {
+    method: (req.method ?? 'GET').toUpperCase(),
+    url,
+    path: url.pathname,
+    headers: req.headers,
+    body: Buffer.concat(chunks).toString('utf8'),
+  };
 }
 
 // ---------------------------------------------------------------------------------------

@@ -41,7 +41,12 @@ export class IdentityState {
   private offsetMs = 0;
 
   constructor(accounts: readonly SeedSignInAccount[] = []) {
-    for (const account of accounts) this.accounts.set(account.id, { ...account, directoryRoles: [...account.directoryRoles], partnerCenterRoles: [...account.partnerCenterRoles] });
+    for (const account of accounts)
+      this.accounts.set(account.id, {
+        ...account,
+        directoryRoles: [...account.directoryRoles],
+        partnerCenterRoles: [...account.partnerCenterRoles],
+      });
   }
 
   /** The emulator's idea of now: real time plus whatever the tests skipped. */

@@ -22,13 +22,41 @@ export * from './seed.js';
 export * from './seed-identity.js';
 export type { IdentityState } from './identity-state.js';
 export * from './cost-data.js';
-export { AWS_ACCOUNTS, AWS_DAILY_LEVELS, AWS_DEMO_ANOMALY, AWS_DEMO_BUDGET, AWS_DEMO_TAG_KEY, AWS_DEMO_TAG_SPLIT, AWS_HISTORY_DAYS, AWS_SANDBOX_KEYS, AWS_SANDBOX_ROLE, AWS_SYNTHETIC_KEY, awsDailyCostMicros, awsDemoMonthToDate } from './aws-cost-data.js';
+export {
+  AWS_ACCOUNTS,
+  AWS_DAILY_LEVELS,
+  AWS_DEMO_ANOMALY,
+  AWS_DEMO_BUDGET,
+  AWS_DEMO_TAG_KEY,
+  AWS_DEMO_TAG_SPLIT,
+  AWS_HISTORY_DAYS,
+  AWS_SANDBOX_KEYS,
+  AWS_SANDBOX_ROLE,
+  AWS_SYNTHETIC_KEY,
+  awsDailyCostMicros,
+  awsDemoMonthToDate,
+} from './aws-cost-data.js';
 export type { AwsIdentityState } from './aws-identity.js';
 export type { FailureFault, DelayFault, FaultSwitches, ServiceFaults } from './faults.js';
-export type { RecordedRequest, ScheduledNextTermInstructions, SandboxOrder, SandboxState, SandboxSubscription, SandboxTenant, SandboxUser, ServiceName } from './state.js';
+export type {
+  RecordedRequest,
+  ScheduledNextTermInstructions,
+  SandboxOrder,
+  SandboxState,
+  SandboxSubscription,
+  SandboxTenant,
+  SandboxUser,
+  ServiceName,
+} from './state.js';
 export { LOGIN_HOST } from './login-emulator.js';
 export * from './marketplace-data.js';
-export { MarketplaceWorld, ANNIVERSARY_WINDOW_DAYS, type MarketplaceOrder, type MarketplaceSubscription, type MarketplaceAgreement } from './marketplace-state.js';
+export {
+  MarketplaceWorld,
+  ANNIVERSARY_WINDOW_DAYS,
+  type MarketplaceOrder,
+  type MarketplaceSubscription,
+  type MarketplaceAgreement,
+} from './marketplace-state.js';
 export { MARKETPLACE_BASE_PATH, MARKETPLACE_ERROR_CODES } from './marketplace-emulator.js';
 
 export interface SandboxOptions {
@@ -50,7 +78,15 @@ export interface SandboxOptions {
 
 export interface Sandbox {
   /** Base URLs, no trailing slash: partnerCenter (paths /v1/...), graph (paths /v1.0/...), login (paths /{tenant}/oauth2/v2.0/token). */
-  urls: { partnerCenter: string; graph: string; login: string; /** paths /{scope}/providers/Microsoft.CostManagement/query */ costManagement: string; /** Cost Explorer (awsJson1_1, POST /) */ costExplorer: string; /** STS (awsQuery, POST /) */ sts: string; /** Marketplace Platform (paths /public/v1/...) */ marketplace: string };
+  urls: {
+    partnerCenter: string;
+    graph: string;
+    login: string;
+    /** paths /{scope}/providers/Microsoft.CostManagement/query */ costManagement: string;
+    /** Cost Explorer (awsJson1_1, POST /) */ costExplorer: string;
+    /** STS (awsQuery, POST /) */ sts: string;
+    /** Marketplace Platform (paths /public/v1/...) */ marketplace: string;
+  };
   /** The app registration the sandbox accepts, and the partner tenant Partner Center tokens come from. */
   app: { clientId: string; clientSecret: string };
   partnerTenantId: string;
@@ -79,7 +115,9 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
   const azureCosts = new AzureCostWorld(options.costManagement);
   const awsIdentity = new AwsIdentityState({ synthetic: (options.aws?.syntheticServicesPerDay ?? 0) > 0 });
   const awsToday = options.aws?.today;
-  const marketplace = new MarketplaceWorld({ ...(options.marketplace?.stepDelayMs !== undefined ? { stepDelayMs: options.marketplace.stepDelayMs } : {}) });
+  const marketplace = new MarketplaceWorld({
+    ...(options.marketplace?.stepDelayMs !== undefined ? { stepDelayMs: options.marketplace.stepDelayMs } : {}),
+  });
 
   const started: RunningEmulator[] = [];
   const stop = async () => {
@@ -87,16 +125,28 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     await Promise.all(started.splice(0).map((emulator) => emulator.close()));
   };
   try {
-    const login = await startEmulator(loginEmulator(state, tokens, { tokenLifetimeSeconds: options.tokenLifetimeSeconds ?? 3599 }), { host, state, faults: faults.login });
+    const login = await startEmulator(loginEmulator(state, tokens, { tokenLifetimeSeconds: options.tokenLifetimeSeconds ?? 3599 }), {
+      host,
+      state,
+      faults: faults.login,
+    });
     started.push(login);
-    const graph = await startEmulator(graphEmulator(state, tokens, { maxPageSize: options.graphMaxPageSize ?? 999 }), { host, state, faults: faults.graph });
+    const graph = await startEmulator(graphEmulator(state, tokens, { maxPageSize: options.graphMaxPageSize ?? 999 }), {
+      host,
+      state,
+      faults: faults.graph,
+    });
     started.push(graph);
     const partnerCenter = await startEmulator(partnerCenterEmulator(state, tokens), { host, state, faults: faults.partnerCenter });
     started.push(partnerCenter);
     const costManagement = await startEmulator(costManagementEmulator(azureCosts, tokens), { host, state, faults: faults.costManagement });
     started.push(costManagement);
     const costExplorer = await startEmulator(
-      costExplorerEmulator(awsIdentity, { pageSize: options.aws?.pageSize ?? 2000, today: awsToday ? () => awsToday : utcToday, ...(options.aws?.syntheticServicesPerDay ? { syntheticServicesPerDay: options.aws.syntheticServicesPerDay } : {}) }),
+      costExplorerEmulator(awsIdentity, {
+        pageSize: options.aws?.pageSize ?? 2000,
+        today: awsToday ? () => awsToday : utcToday,
+        ...(options.aws?.syntheticServicesPerDay ? { syntheticServicesPerDay: options.aws.syntheticServicesPerDay } : {}),
+      }),
       { host, state, faults: faults.costExplorer },
     );
     started.push(costExplorer);
@@ -105,13 +155,28 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     const marketplaceServer = await startEmulator(marketplaceEmulator(marketplace), { host, state, faults: faults.marketplace });
     started.push(marketplaceServer);
     return {
-      urls: { partnerCenter: partnerCenter.url, graph: graph.url, login: login.url, costManagement: costManagement.url, costExplorer: costExplorer.url, sts: sts.url, marketplace: `${marketplaceServer.url}${MARKETPLACE_BASE_PATH}` },
+      urls: {
+        partnerCenter: partnerCenter.url,
+        graph: graph.url,
+        login: login.url,
+        costManagement: costManagement.url,
+        costExplorer: costExplorer.url,
+        sts: sts.url,
+        marketplace: `${marketplaceServer.url}${MARKETPLACE_BASE_PATH}`,
+      },
       app: { clientId: app.clientId, clientSecret: app.clientSecret },
       partnerTenantId: seed.partner.tenantId,
       state,
       faults,
       azureCosts,
-      aws: { identity: awsIdentity, baseIdentity: { accessKeyId: AWS_SANDBOX_KEYS.base.accessKeyId, secretAccessKey: AWS_SANDBOX_KEYS.base.secretAccessKey, principalArn: AWS_SANDBOX_KEYS.base.arn } },
+      aws: {
+        identity: awsIdentity,
+        baseIdentity: {
+          accessKeyId: AWS_SANDBOX_KEYS.base.accessKeyId,
+          secretAccessKey: AWS_SANDBOX_KEYS.base.secretAccessKey,
+          principalArn: AWS_SANDBOX_KEYS.base.arn,
+        },
+      },
       marketplace,
       marketplaceTokens: Object.fromEntries([...marketplace.tokens.values()].filter((t) => !t.expired).map((t) => [t.customerId, t.token])),
       stop,

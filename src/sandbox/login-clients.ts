@@ -36,10 +36,19 @@ export interface CheckedClient {
 }
 
 /** The tenant, app and redirect URI of a browser request, or the error page to show. */
-export function checkBrowserClient(state: SandboxState, tenantSegment: string, params: URLSearchParams): CheckedClient | { page: EmulatorResponse } {
+export function checkBrowserClient(
+  state: SandboxState,
+  tenantSegment: string,
+  params: URLSearchParams,
+): CheckedClient | { page: EmulatorResponse } {
   const segment = resolveTenantSegment(state, tenantSegment);
   if (!segment) {
-    return { page: aadErrorPage(90002, `Tenant '${tenantSegment}' not found. Check to make sure you have the correct tenant ID and are signing into the correct cloud.`) };
+    return {
+      page: aadErrorPage(
+        90002,
+        `Tenant '${tenantSegment}' not found. Check to make sure you have the correct tenant ID and are signing into the correct cloud.`,
+      ),
+    };
   }
   const clientId = params.get('client_id') ?? '';
   const app = state.apps.get(clientId);

@@ -35,13 +35,21 @@ export function loginEmulator(state: SandboxState, tokens: TokenIssuer, options:
     .add('POST', '/{tenant}/v2.0/adminconsent', (request, { tenant }) => consent.decide(request, tenant!))
     .add('GET', '/{tenant}/oauth2/v2.0/authorize', (request, { tenant }) => authorize.show(request, tenant!))
     .add('POST', '/{tenant}/oauth2/v2.0/authorize', (request, { tenant }) => authorize.decide(request, tenant!))
-    .add('POST', '/{tenant}/oauth2/v2.0/token', (request, { tenant }) => issueToken(state, tokens, request, tenant!, options.tokenLifetimeSeconds))
+    .add('POST', '/{tenant}/oauth2/v2.0/token', (request, { tenant }) =>
+      issueToken(state, tokens, request, tenant!, options.tokenLifetimeSeconds),
+    )
     .add('GET', '/{tenant}/v2.0/.well-known/openid-configuration', (_request, { tenant }) => json(200, openIdConfiguration(tenant!)))
     .add('GET', '/common/discovery/instance', () =>
       json(200, {
         tenant_discovery_endpoint: `https://${LOGIN_HOST}/common/v2.0/.well-known/openid-configuration`,
         'api-version': '1.1',
-        metadata: [{ preferred_network: LOGIN_HOST, preferred_cache: 'login.windows.net', aliases: [LOGIN_HOST, 'login.windows.net', 'login.microsoft.com', 'sts.windows.net'] }],
+        metadata: [
+          {
+            preferred_network: LOGIN_HOST,
+            preferred_cache: 'login.windows.net',
+            aliases: [LOGIN_HOST, 'login.windows.net', 'login.microsoft.com', 'sts.windows.net'],
+          },
+        ],
       }),
     );
 
@@ -50,15 +58,30 @@ export function loginEmulator(state: SandboxState, tokens: TokenIssuer, options:
     routeOf: (request) => router.match(request.method, request.path)?.pattern ?? 'unmatched',
     handle(request) {
       const match = router.match(request.method, request.path);
-      if (!match?.handler) return { response: json(404, { error: 'not_found', error_description: `${request.method} ${request.path} is not emulated` }) };
+      if (!match?.handler)
+        return { response: json(404, { error: 'not_found', error_description: `${request.method} ${request.path} is not emulated` }) };
       return { response: match.handler(request, match.params, null) };
     },
-    renderFault: (fault, request) => aadError(request, fault.status, 'temporarily_unavailable', Number(fault.code ?? 90033), fault.message ?? 'A transient error has occurred. Please try again.', retryAfter(fault)),
+    renderFault: (fault, request) =>
+      aadError(
+        request,
+        fault.status,
+        'temporarily_unavailable',
+        Number(fault.code ?? 90033),
+        fault.message ?? 'A transient error has occurred. Please try again.',
+        retryAfter(fault),
+      ),
     trace: (request) => ({ ...(header(request, 'client-request-id') ? { correlationId: header(request, 'client-request-id')! } : {}) }),
   };
 }
 
-function issueToken(state: SandboxState, tokens: TokenIssuer, request: EmulatorRequest, tenantId: string, lifetimeSeconds: number): EmulatorResponse {
+function issueToken(
+  state: SandboxState,
+  tokens: TokenIssuer,
+  request: EmulatorRequest,
+  tenantId: string,
+  lifetimeSeconds: number,
+): EmulatorResponse {
   const form = new URLSearchParams(request.body);
   const grantType = form.get('grant_type');
   if (isUserGrant(grantType)) return userTokenGrant(state, tokens, request, tenantId, lifetimeSeconds);
@@ -66,7 +89,13 @@ function issueToken(state: SandboxState, tokens: TokenIssuer, request: EmulatorR
   const tenant = state.tenant(tenantId);
 
   if (!tenant) {
-    return aadError(request, 400, 'invalid_request', 90002, `Tenant '${tenantId}' not found. Check to make sure you have the correct tenant ID and are signing into the correct cloud.`);
+    return aadError(
+      request,
+      400,
+      'invalid_request',
+      90002,
+      `Tenant '${tenantId}' not found. Check to make sure you have the correct tenant ID and are signing into the correct cloud.`,
+    );
   }
   if (grantType !== 'client_credentials') {
     return aadError(request, 400, 'unsupported_grant_type', 70003, `The app requested an unsupported grant type '${grantType ?? ''}'.`);
@@ -83,7 +112,13 @@ function issueToken(state: SandboxState, tokens: TokenIssuer, request: EmulatorR
   }
   const secret = form.get('client_secret');
   if (!secret) {
-    return aadError(request, 401, 'invalid_client', 7000218, "The request body must contain the following parameter: 'client_assertion' or 'client_secret'.");
+    return aadError(
+      request,
+      401,
+      'invalid_client',
+      7000218,
+      "The request body must contain the following parameter: 'client_assertion' or 'client_secret'.",
+    );
   }
   if (secret !== app.clientSecret) {
     return aadError(
@@ -109,7 +144,13 @@ function issueToken(state: SandboxState, tokens: TokenIssuer, request: EmulatorR
   const resource = scope.slice(0, -'/.default'.length);
   const roles = APP_ROLES[resource];
   if (!roles) {
-    return aadError(request, 400, 'invalid_resource', 500011, `The resource principal named ${resource} was not found in the tenant named ${tenant.displayName}.`);
+    return aadError(
+      request,
+      400,
+      'invalid_resource',
+      500011,
+      `The resource principal named ${resource} was not found in the tenant named ${tenant.displayName}.`,
+    );
   }
 
   const accessToken = tokens.issue({ tid: tenant.id, aud: resource, appid: clientId, roles }, lifetimeSeconds);

@@ -123,22 +123,44 @@ export const ADOBE_ADMIN_EMAIL_PARAMETER: MarketplaceSeedParameter = {
   id: 'PRM-1111-1111-0001',
   externalId: 'adobeAdminEmail',
   name: 'Adobe admin e-mail',
-  description: 'The e-mail address of the person who administers Adobe licenses for your organization (they receive the Adobe Admin Console invitation).',
+  description:
+    'The e-mail address of the person who administers Adobe licenses for your organization (they receive the Adobe Admin Console invitation).',
   type: 'email',
   pattern: '^[^@\\s]+@[^@\\s]+\\.[^@\\s]+$',
   error: 'Adobe did not accept this value: enter an e-mail address such as admin@contoso.com.',
 };
 
-export const ZOOM_FAILURE_REASON = 'Zoom rejected the order: the licensee country is not supported by this reseller program. Ask SoftwareOne support to enable the licensee for Zoom, then order again.';
+export const ZOOM_FAILURE_REASON =
+  'Zoom rejected the order: the licensee country is not supported by this reseller program. Ask SoftwareOne support to enable the licensee for Zoom, then order again.';
 
-const adobe = { id: MARKETPLACE_PRODUCTS.adobe, name: 'Adobe VIP Marketplace for Commercial', vendor: { id: 'ACC-1111-1111', name: 'Adobe' } };
+const adobe = {
+  id: MARKETPLACE_PRODUCTS.adobe,
+  name: 'Adobe VIP Marketplace for Commercial',
+  vendor: { id: 'ACC-1111-1111', name: 'Adobe' },
+};
 
 export function marketplaceSeed(): MarketplaceSeed {
   return {
     tokens: [
-      { token: MARKETPLACE_TOKENS.demo, customerId: DEMO_TENANT_ID, accountId: 'ACC-5100-0001', licensee: { ...MARKETPLACE_LICENSEES.demo } },
-      { token: MARKETPLACE_TOKENS.expired, customerId: DEMO_TENANT_ID, accountId: 'ACC-5100-0001', licensee: { ...MARKETPLACE_LICENSEES.demo }, expired: true },
-      { token: MARKETPLACE_TOKENS.other, customerId: OTHER_TENANT_ID, accountId: 'ACC-5100-0002', licensee: { ...MARKETPLACE_LICENSEES.other } },
+      {
+        token: MARKETPLACE_TOKENS.demo,
+        customerId: DEMO_TENANT_ID,
+        accountId: 'ACC-5100-0001',
+        licensee: { ...MARKETPLACE_LICENSEES.demo },
+      },
+      {
+        token: MARKETPLACE_TOKENS.expired,
+        customerId: DEMO_TENANT_ID,
+        accountId: 'ACC-5100-0001',
+        licensee: { ...MARKETPLACE_LICENSEES.demo },
+        expired: true,
+      },
+      {
+        token: MARKETPLACE_TOKENS.other,
+        customerId: OTHER_TENANT_ID,
+        accountId: 'ACC-5100-0002',
+        licensee: { ...MARKETPLACE_LICENSEES.other },
+      },
     ],
     items: [
       {
@@ -189,7 +211,14 @@ export function marketplaceSeed(): MarketplaceSeed {
         vendorBehaviour: { kind: 'stuck' },
       },
     ],
-    agreements: [{ id: MARKETPLACE_AGREEMENTS.demoAdobe, name: 'Adobe VIP Marketplace for Contoso', customerId: DEMO_TENANT_ID, productId: MARKETPLACE_PRODUCTS.adobe }],
+    agreements: [
+      {
+        id: MARKETPLACE_AGREEMENTS.demoAdobe,
+        name: 'Adobe VIP Marketplace for Contoso',
+        customerId: DEMO_TENANT_ID,
+        productId: MARKETPLACE_PRODUCTS.adobe,
+      },
+    ],
     subscriptions: [
       {
         id: MARKETPLACE_SUBSCRIPTIONS.demoAcrobat,

@@ -37,7 +37,10 @@ export function parseQuery(rawSearch: string): RqlQuery {
         if (name === 'limit') query.limit = Number(text);
         else query.offset = Number(text);
       } else if (name === 'order') {
-        query.order = text.split(',').filter(Boolean).map((f) => ({ field: f.replace(/^[+-]/, ''), descending: f.startsWith('-') }));
+        query.order = text
+          .split(',')
+          .filter(Boolean)
+          .map((f) => ({ field: f.replace(/^[+-]/, ''), descending: f.startsWith('-') }));
       }
       continue; // select: the sandbox always answers whole objects
     }
@@ -139,7 +142,8 @@ function read(item: unknown, path: string): unknown {
   return v;
 }
 
-const text = (v: unknown): string | undefined => (v === undefined || v === null ? undefined : typeof v === 'object' ? JSON.stringify(v) : String(v));
+const text = (v: unknown): string | undefined =>
+  v === undefined || v === null ? undefined : typeof v === 'object' ? JSON.stringify(v) : String(v);
 
 function compare(a: string, b: string): number {
   const na = Number(a);

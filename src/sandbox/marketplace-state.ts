@@ -105,10 +105,29 @@ export class MarketplaceWorld {
     this.items = seed.items.map((i) => ({ ...i }));
     for (const a of seed.agreements) {
       const licensee = seed.tokens.find((t) => t.customerId === a.customerId)?.licensee ?? { id: 'LCE-0000-0000', name: 'Unknown' };
-      this.agreements.set(a.id, { id: a.id, name: a.name, customerId: a.customerId, licensee: { ...licensee }, productId: a.productId, status: 'Active', ...(a.purchaseOrderNumber ? { purchaseOrderNumber: a.purchaseOrderNumber } : {}), createdAt: new Date(now.getTime() - 400 * DAY_MS) });
+      this.agreements.set(a.id, {
+        id: a.id,
+        name: a.name,
+        customerId: a.customerId,
+        licensee: { ...licensee },
+        productId: a.productId,
+        status: 'Active',
+        ...(a.purchaseOrderNumber ? { purchaseOrderNumber: a.purchaseOrderNumber } : {}),
+        createdAt: new Date(now.getTime() - 400 * DAY_MS),
+      });
     }
     for (const s of seed.subscriptions) {
-      this.subscriptions.set(s.id, { id: s.id, customerId: s.customerId, agreementId: s.agreementId, itemId: s.itemId, quantity: s.quantity, status: 'Active', startDate: new Date(now.getTime() - s.startedDaysAgo * DAY_MS), autoRenew: s.autoRenew, assignedEmails: [...s.assignedEmails] });
+      this.subscriptions.set(s.id, {
+        id: s.id,
+        customerId: s.customerId,
+        agreementId: s.agreementId,
+        itemId: s.itemId,
+        quantity: s.quantity,
+        status: 'Active',
+        startDate: new Date(now.getTime() - s.startedDaysAgo * DAY_MS),
+        autoRenew: s.autoRenew,
+        assignedEmails: [...s.assignedEmails],
+      });
     }
   }
 
@@ -138,7 +157,15 @@ export class MarketplaceWorld {
 
   addOrder(order: Omit<MarketplaceOrder, 'id' | 'status' | 'queried' | 'createdAt' | 'updatedAt' | 'fulfillment'>): MarketplaceOrder {
     const now = this.now();
-    const created: MarketplaceOrder = { ...order, id: this.newId('ORD'), status: 'Draft', queried: false, fulfillment: [], createdAt: now, updatedAt: now };
+    const created: MarketplaceOrder = {
+      ...order,
+      id: this.newId('ORD'),
+      status: 'Draft',
+      queried: false,
+      fulfillment: [],
+      createdAt: now,
+      updatedAt: now,
+    };
     this.orders.set(created.id, created);
     this.schedule(created);
     return created;

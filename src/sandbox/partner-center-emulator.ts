@@ -20,7 +20,14 @@ import {
   WINDOW_MS,
 } from './partner-center-resources.js';
 import type { SeedOffer } from './seed.js';
-import { subscriptionQuantity, type SandboxOrder, type SandboxState, type SandboxSubscription, type SandboxTenant, type ScheduledNextTermInstructions } from './state.js';
+import {
+  subscriptionQuantity,
+  type SandboxOrder,
+  type SandboxState,
+  type SandboxSubscription,
+  type SandboxTenant,
+  type ScheduledNextTermInstructions,
+} from './state.js';
 import { bearerToken, PARTNER_CENTER_RESOURCE, type TokenIssuer } from './tokens.js';
 
 interface PcContext {
@@ -31,30 +38,66 @@ export function partnerCenterEmulator(state: SandboxState, tokens: TokenIssuer):
   const router = new Router<PcContext>()
     .add('GET', '/v1/customers/{customerId}', (_r, _p, { customer }) => json(200, customerJson(state, customer)))
     .add('GET', '/v1/customers/{customerId}/products', (_r, _p, { customer }) =>
-      json(200, collection(uniqueProducts(state.catalog).map((o) => productJson(customer, o)), `/customers/${customer.id}/products`)),
+      json(
+        200,
+        collection(
+          uniqueProducts(state.catalog).map((o) => productJson(customer, o)),
+          `/customers/${customer.id}/products`,
+        ),
+      ),
     )
     .add('GET', '/v1/customers/{customerId}/products/{productId}/skus', (request, { productId }, { customer }) => {
       const offers = state.catalog.filter((o) => o.productId === productId);
       if (offers.length === 0) return pcError(request, 404, 404, `Product ${productId} was not found.`);
-      return json(200, collection(offers.map((o) => skuJson(customer, o)), `/customers/${customer.id}/products/${productId}/skus`));
+      return json(
+        200,
+        collection(
+          offers.map((o) => skuJson(customer, o)),
+          `/customers/${customer.id}/products/${productId}/skus`,
+        ),
+      );
     })
-    .add('GET', '/v1/customers/{customerId}/products/{productId}/skus/{skuId}/availabilities', (request, { productId, skuId }, { customer }) => {
-      const offers = state.catalog.filter((o) => o.productId === productId && o.skuId === skuId);
-      if (offers.length === 0) return pcError(request, 404, 404, `Sku ${productId}:${skuId} was not found.`);
-      return json(200, collection(offers.map((o) => availabilityJson(customer, o)), `/customers/${customer.id}/products/${productId}/skus/${skuId}/availabilities`));
-    })
+    .add(
+      'GET',
+      '/v1/customers/{customerId}/products/{productId}/skus/{skuId}/availabilities',
+      (request, { productId, skuId }, { customer }) => {
+        const offers = state.catalog.filter((o) => o.productId === productId && o.skuId === skuId);
+        if (offers.length === 0) return pcError(request, 404, 404, `Sku ${productId}:${skuId} was not found.`);
+        return json(
+          200,
+          collection(
+            offers.map((o) => availabilityJson(customer, o)),
+            `/customers/${customer.id}/products/${productId}/skus/${skuId}/availabilities`,
+          ),
+        );
+      },
+    )
     .add('GET', '/v1/customers/{customerId}/subscriptions', (_r, _p, { customer }) =>
-      json(200, collection([...customer.subscriptions.values()].map((s) => subscriptionJson(customer, s)), `/customers/${customer.id}/subscriptions`)),
+      json(
+        200,
+        collection(
+          [...customer.subscriptions.values()].map((s) => subscriptionJson(customer, s)),
+          `/customers/${customer.id}/subscriptions`,
+        ),
+      ),
     )
     .add('GET', '/v1/customers/{customerId}/subscriptions/{subscriptionId}', (request, { subscriptionId }, { customer }) => {
       const subscription = customer.subscriptions.get(subscriptionId!);
       return subscription ? json(200, subscriptionJson(customer, subscription)) : subscriptionNotFound(request, subscriptionId!);
     })
     .add('PATCH', '/v1/customers/{customerId}/subscriptions/{subscriptionId}', (request, { subscriptionId }, { customer }) =>
-      idempotent(state, request, `${customer.id} PATCH subscription ${subscriptionId}`, () => patchSubscription(state, request, customer, subscriptionId!)),
+      idempotent(state, request, `${customer.id} PATCH subscription ${subscriptionId}`, () =>
+        patchSubscription(state, request, customer, subscriptionId!),
+      ),
     )
     .add('GET', '/v1/customers/{customerId}/orders', (_r, _p, { customer }) =>
-      json(200, collection([...customer.orders.values()].map((o) => orderJson(o)), `/customers/${customer.id}/orders`)),
+      json(
+        200,
+        collection(
+          [...customer.orders.values()].map((o) => orderJson(o)),
+          `/customers/${customer.id}/orders`,
+        ),
+      ),
     )
     .add('POST', '/v1/customers/{customerId}/orders', (request, _p, { customer }) =>
       idempotent(state, request, `${customer.id} POST orders`, () => createOrder(state, request, customer)),
@@ -66,13 +109,19 @@ export function partnerCenterEmulator(state: SandboxState, tokens: TokenIssuer):
     .add('GET', '/v1/customers/{customerId}/orders/{orderId}/provisioningstatus', (request, { orderId }, { customer }) => {
       const order = customer.orders.get(orderId!);
       if (!order) return pcError(request, 404, 404, `Order ${orderId} was not found.`);
-      const items = order.lineItems.map((l) => ({ lineItemNumber: l.lineItemNumber, status: 'fulfilled', quantityProvisioningInformation: [], attributes: { objectType: 'OrderLineItemProvisioningStatus' } }));
+      const items = order.lineItems.map((l) => ({
+        lineItemNumber: l.lineItemNumber,
+        status: 'fulfilled',
+        quantityProvisioningInformation: [],
+        attributes: { objectType: 'OrderLineItemProvisioningStatus' },
+      }));
       return json(200, collection(items, `/customers/${customer.id}/orders/${order.id}/provisioningstatus`));
     });
 
   return {
     service: 'partnerCenter',
-    routeOf: (request) => router.match(request.method, request.path)?.pattern ?? (request.path === '/v1/customers' ? '/v1/customers' : 'unmatched'),
+    routeOf: (request) =>
+      router.match(request.method, request.path)?.pattern ?? (request.path === '/v1/customers' ? '/v1/customers' : 'unmatched'),
     handle(request) {
       const token = bearerToken(header(request, 'authorization'));
       if (!token) return { response: unauthorized(request, 'Authorization token is missing.') };
@@ -80,31 +129,67 @@ export function partnerCenterEmulator(state: SandboxState, tokens: TokenIssuer):
       if ('problem' in verified) return { response: unauthorized(request, verified.problem) };
       const { claims } = verified;
       if (claims.aud !== PARTNER_CENTER_RESOURCE) return { response: unauthorized(request, `Invalid audience '${claims.aud}'.`) };
-      if (claims.tid !== state.partner.tenantId) return { response: pcError(request, 403, 403, `Tenant ${claims.tid} is not a Partner Center partner.`), tenantId: claims.tid };
+      if (claims.tid !== state.partner.tenantId)
+        return { response: pcError(request, 403, 403, `Tenant ${claims.tid} is not a Partner Center partner.`), tenantId: claims.tid };
       // App+user tokens act as the signed-in agent: without a Partner Center role, nothing is allowed.
       if (claims.scp !== undefined && (state.identity.accounts.get(claims.oid)?.partnerCenterRoles.length ?? 0) === 0) {
-        return { response: pcError(request, 403, 403, `User ${claims.upn ?? claims.oid} has no Partner Center role (Admin agent, or Billing admin and Sales agent) and cannot call this API.`), tenantId: claims.tid };
+        return {
+          response: pcError(
+            request,
+            403,
+            403,
+            `User ${claims.upn ?? claims.oid} has no Partner Center role (Admin agent, or Billing admin and Sales agent) and cannot call this API.`,
+          ),
+          tenantId: claims.tid,
+        };
       }
 
       if (request.method === 'GET' && request.path.replace(/\/$/, '') === '/v1/customers') {
         const customers = state.partner.customerIds.map((id) => state.tenant(id)).filter((t): t is SandboxTenant => t !== undefined);
-        return { response: json(200, collection(customers.map((c) => customerJson(state, c)), '/customers')), tenantId: claims.tid };
+        return {
+          response: json(
+            200,
+            collection(
+              customers.map((c) => customerJson(state, c)),
+              '/customers',
+            ),
+          ),
+          tenantId: claims.tid,
+        };
       }
       const match = router.match(request.method, request.path);
-      if (!match) return { response: pcError(request, 404, 404, `${request.path} is not a Partner Center resource.`), tenantId: claims.tid };
-      if (!match.handler) return { response: pcError(request, 405, 405, `The requested resource does not support http method '${request.method}'.`), tenantId: claims.tid };
+      if (!match)
+        return { response: pcError(request, 404, 404, `${request.path} is not a Partner Center resource.`), tenantId: claims.tid };
+      if (!match.handler)
+        return {
+          response: pcError(request, 405, 405, `The requested resource does not support http method '${request.method}'.`),
+          tenantId: claims.tid,
+        };
       const customerId = match.params.customerId ?? '';
       const customer = state.partner.customerIds.includes(customerId) ? state.tenant(customerId) : undefined;
-      if (!customer) return { response: pcError(request, 404, 600008, `Customer ${customerId} was not found or has no relationship with this partner.`), tenantId: claims.tid };
+      if (!customer)
+        return {
+          response: pcError(request, 404, 600008, `Customer ${customerId} was not found or has no relationship with this partner.`),
+          tenantId: claims.tid,
+        };
       return { response: match.handler(request, match.params, { customer }), tenantId: claims.tid };
     },
     renderFault(fault, request) {
       const headers = fault.retryAfterSeconds !== undefined ? { 'Retry-After': String(fault.retryAfterSeconds) } : undefined;
       if (fault.status === 429 && fault.code === undefined) {
         // Throttling answers come from the gateway, in their own shape (see commerce.md).
-        return json(429, { statusCode: 429, message: fault.message ?? `Rate limit is exceeded. Try again in ${fault.retryAfterSeconds ?? 60} seconds.` }, headers);
+        return json(
+          429,
+          { statusCode: 429, message: fault.message ?? `Rate limit is exceeded. Try again in ${fault.retryAfterSeconds ?? 60} seconds.` },
+          headers,
+        );
       }
-      const response = pcError(request, fault.status, fault.code ?? fault.status, fault.message ?? (fault.status >= 500 ? 'The service encountered an error. Please try again.' : 'The request failed.'));
+      const response = pcError(
+        request,
+        fault.status,
+        fault.code ?? fault.status,
+        fault.message ?? (fault.status >= 500 ? 'The service encountered an error. Please try again.' : 'The request failed.'),
+      );
       if (headers) response.headers = { ...response.headers, ...headers };
       return response;
     },
@@ -138,22 +223,44 @@ function idempotent(state: SandboxState, request: EmulatorRequest, operation: st
 // ---------------------------------------------------------------------------------------
 
 function createOrder(state: SandboxState, request: EmulatorRequest, customer: SandboxTenant): EmulatorResponse {
-  const body = parseJson(request.body) as { lineItems?: { lineItemNumber?: number; offerId?: string; quantity?: number; termDuration?: string }[]; billingCycle?: string } | undefined;
-  if (!body || !Array.isArray(body.lineItems) || body.lineItems.length === 0) return pcError(request, 400, 400, 'The order must have at least one line item.');
+  const body = parseJson(request.body) as
+    | { lineItems?: { lineItemNumber?: number; offerId?: string; quantity?: number; termDuration?: string }[]; billingCycle?: string }
+    | undefined;
+  if (!body || !Array.isArray(body.lineItems) || body.lineItems.length === 0)
+    return pcError(request, 400, 400, 'The order must have at least one line item.');
   const billingCycle = String(body.billingCycle ?? '').toLowerCase();
 
   const lines: { offer: SeedOffer; quantity: number; lineItemNumber: number }[] = [];
   for (const [index, item] of body.lineItems.entries()) {
     const offer = state.offer(item.offerId ?? '');
-    if (!offer) return pcError(request, 400, 400, `Offer ${item.offerId ?? '(none)'} was not found in the catalog of customer ${customer.id}.`);
+    if (!offer)
+      return pcError(request, 400, 400, `Offer ${item.offerId ?? '(none)'} was not found in the catalog of customer ${customer.id}.`);
     const quantity = item.quantity;
-    if (typeof quantity !== 'number' || !Number.isInteger(quantity) || quantity < offer.minimumQuantity || quantity > offer.maximumQuantity) {
-      return pcError(request, 400, 2002, `Quantity ${String(quantity)} is out of range for offer ${item.offerId}: it must be between ${offer.minimumQuantity} and ${offer.maximumQuantity}.`);
+    if (
+      typeof quantity !== 'number' ||
+      !Number.isInteger(quantity) ||
+      quantity < offer.minimumQuantity ||
+      quantity > offer.maximumQuantity
+    ) {
+      return pcError(
+        request,
+        400,
+        2002,
+        `Quantity ${String(quantity)} is out of range for offer ${item.offerId}: it must be between ${offer.minimumQuantity} and ${offer.maximumQuantity}.`,
+      );
     }
     if (!billingCyclesOf(offer).includes(billingCycle)) {
-      return pcError(request, 400, 400, `Billing cycle '${body.billingCycle ?? ''}' is not available for offer ${item.offerId}; use ${billingCyclesOf(offer).map((c) => `'${c}'`).join(' or ')}.`);
+      return pcError(
+        request,
+        400,
+        400,
+        `Billing cycle '${body.billingCycle ?? ''}' is not available for offer ${item.offerId}; use ${billingCyclesOf(offer)
+          .map((c) => `'${c}'`)
+          .join(' or ')}.`,
+      );
     }
-    if (item.termDuration && item.termDuration !== offer.termDuration) return pcError(request, 400, 400, `Term duration '${item.termDuration}' is not available for offer ${item.offerId}.`);
+    if (item.termDuration && item.termDuration !== offer.termDuration)
+      return pcError(request, 400, 400, `Term duration '${item.termDuration}' is not available for offer ${item.offerId}.`);
     lines.push({ offer, quantity, lineItemNumber: item.lineItemNumber ?? index });
   }
 
@@ -182,7 +289,14 @@ function createOrder(state: SandboxState, request: EmulatorRequest, customer: Sa
       orderId: order.id,
     };
     customer.subscriptions.set(subscription.id, subscription);
-    order.lineItems.push({ lineItemNumber: line.lineItemNumber, offerId: offerIdOf(line.offer), subscriptionId: subscription.id, quantity: line.quantity, termDuration: line.offer.termDuration, transactionType: 'New' });
+    order.lineItems.push({
+      lineItemNumber: line.lineItemNumber,
+      offerId: offerIdOf(line.offer),
+      subscriptionId: subscription.id,
+      quantity: line.quantity,
+      termDuration: line.offer.termDuration,
+      transactionType: 'New',
+    });
   }
   customer.orders.set(order.id, order);
   return json(201, orderJson(order));
@@ -197,12 +311,19 @@ const INVALID_INPUT = 400056;
  * scheduledNextTermInstructions (null clears it). A suspended subscription accepts only its
  * reactivation; seats (and the whole subscription) go only within 7 days of their purchase.
  */
-function patchSubscription(state: SandboxState, request: EmulatorRequest, customer: SandboxTenant, subscriptionId: string): EmulatorResponse {
+function patchSubscription(
+  state: SandboxState,
+  request: EmulatorRequest,
+  customer: SandboxTenant,
+  subscriptionId: string,
+): EmulatorResponse {
   const subscription = customer.subscriptions.get(subscriptionId);
   if (!subscription) return subscriptionNotFound(request, subscriptionId);
-  const body = parseJson(request.body) as { id?: string; quantity?: unknown; status?: unknown; autoRenewEnabled?: unknown; scheduledNextTermInstructions?: unknown } | undefined;
+  const body = parseJson(request.body) as
+    { id?: string; quantity?: unknown; status?: unknown; autoRenewEnabled?: unknown; scheduledNextTermInstructions?: unknown } | undefined;
   if (!body || typeof body !== 'object') return pcError(request, 400, 400, 'The request body is not a subscription.');
-  if (body.id !== undefined && body.id !== subscription.id) return pcError(request, 400, 400, 'The subscription id in the body does not match the URL.');
+  if (body.id !== undefined && body.id !== subscription.id)
+    return pcError(request, 400, 400, 'The subscription id in the body does not match the URL.');
   if (subscription.status === 'deleted') return pcError(request, 400, 400, 'The subscription is cancelled and can no longer be changed.');
 
   const current = subscriptionQuantity(subscription);
@@ -210,28 +331,53 @@ function patchSubscription(state: SandboxState, request: EmulatorRequest, custom
   const status = body.status === undefined ? subscription.status : String(body.status).toLowerCase();
   const autoRenewEnabled = body.autoRenewEnabled === undefined ? subscription.autoRenewEnabled : body.autoRenewEnabled;
   if (typeof autoRenewEnabled !== 'boolean') return pcError(request, 400, 400, 'autoRenewEnabled must be true or false.');
-  if (status !== 'active' && status !== 'suspended' && status !== 'deleted') return pcError(request, 400, 400, `Status '${status}' cannot be set.`);
+  if (status !== 'active' && status !== 'suspended' && status !== 'deleted')
+    return pcError(request, 400, 400, `Status '${status}' cannot be set.`);
 
   // undefined: unchanged; null: clear; otherwise the instructions to validate and keep.
   const scheduledBody = body.scheduledNextTermInstructions;
-  const scheduledChanged = scheduledBody !== undefined && JSON.stringify(normalizeInstructions(scheduledBody)) !== JSON.stringify(normalizeInstructions(subscription.scheduledNextTermInstructions ?? null));
+  const scheduledChanged =
+    scheduledBody !== undefined &&
+    JSON.stringify(normalizeInstructions(scheduledBody)) !==
+      JSON.stringify(normalizeInstructions(subscription.scheduledNextTermInstructions ?? null));
   const otherChanges = quantity !== current || autoRenewEnabled !== subscription.autoRenewEnabled || scheduledChanged;
 
   if (subscription.status === 'suspended' && !(status === 'active' && !otherChanges)) {
-    return pcError(request, 400, 800091, 'The subscription is suspended and cannot be updated. Reactivate the subscription (status active) before making other changes.');
+    return pcError(
+      request,
+      400,
+      800091,
+      'The subscription is suspended and cannot be updated. Reactivate the subscription (status active) before making other changes.',
+    );
   }
   if (status !== subscription.status && otherChanges) {
     return pcError(request, 400, INVALID_INPUT, `Change the subscription status to '${status}' on its own, without other changes.`);
   }
-  if (typeof quantity !== 'number' || !Number.isInteger(quantity) || quantity < subscription.offer.minimumQuantity || quantity > subscription.offer.maximumQuantity) {
-    return pcError(request, 400, 2002, `Quantity ${String(quantity)} is out of range: it must be between ${subscription.offer.minimumQuantity} and ${subscription.offer.maximumQuantity}.`);
+  if (
+    typeof quantity !== 'number' ||
+    !Number.isInteger(quantity) ||
+    quantity < subscription.offer.minimumQuantity ||
+    quantity > subscription.offer.maximumQuantity
+  ) {
+    return pcError(
+      request,
+      400,
+      2002,
+      `Quantity ${String(quantity)} is out of range: it must be between ${subscription.offer.minimumQuantity} and ${subscription.offer.maximumQuantity}.`,
+    );
   }
   const now = Date.now();
   const inWindow = subscription.lots.filter((lot) => now - lot.purchasedAt.getTime() < WINDOW_MS);
   const removable = inWindow.reduce((sum, lot) => sum + lot.quantity, 0);
-  if (quantity < current && current - quantity > removable) return pcError(request, 400, 800090, 'Subscription quantity cannot be decreased');
+  if (quantity < current && current - quantity > removable)
+    return pcError(request, 400, 800090, 'Subscription quantity cannot be decreased');
   if (status === 'deleted' && removable < current) {
-    return pcError(request, 400, 800090, 'Subscription cannot be cancelled: the cancellation window (7 days from purchase) has passed for some of its seats.');
+    return pcError(
+      request,
+      400,
+      800090,
+      'Subscription cannot be cancelled: the cancellation window (7 days from purchase) has passed for some of its seats.',
+    );
   }
 
   let scheduled = subscription.scheduledNextTermInstructions;
@@ -240,7 +386,13 @@ function patchSubscription(state: SandboxState, request: EmulatorRequest, custom
     else {
       const checked = checkInstructions(state, subscription, scheduledBody);
       if ('problem' in checked) return pcError(request, 400, INVALID_INPUT, checked.problem);
-      if (!autoRenewEnabled) return pcError(request, 400, INVALID_INPUT, 'Scheduled changes need auto-renew: turn on autoRenewEnabled to schedule next term instructions.');
+      if (!autoRenewEnabled)
+        return pcError(
+          request,
+          400,
+          INVALID_INPUT,
+          'Scheduled changes need auto-renew: turn on autoRenewEnabled to schedule next term instructions.',
+        );
       scheduled = checked.instructions;
     }
   }
@@ -286,21 +438,38 @@ function normalizeInstructions(value: unknown): unknown {
 }
 
 /** scheduledNextTermInstructions must name a catalog offer of the same product, a term and billing cycle it has, and a quantity in range. */
-function checkInstructions(state: SandboxState, subscription: SandboxSubscription, value: unknown): { instructions: ScheduledNextTermInstructions } | { problem: string } {
+function checkInstructions(
+  state: SandboxState,
+  subscription: SandboxSubscription,
+  value: unknown,
+): { instructions: ScheduledNextTermInstructions } | { problem: string } {
   const v = normalizeInstructions(value) as { product: Record<string, unknown>; quantity: unknown } | null;
   if (!v || typeof v !== 'object') return { problem: 'scheduledNextTermInstructions must be an object with product and quantity.' };
   const { productId, skuId, availabilityId, billingCycle, termDuration } = v.product;
-  if (typeof productId !== 'string' || typeof skuId !== 'string' || typeof availabilityId !== 'string' || typeof billingCycle !== 'string' || typeof termDuration !== 'string') {
+  if (
+    typeof productId !== 'string' ||
+    typeof skuId !== 'string' ||
+    typeof availabilityId !== 'string' ||
+    typeof billingCycle !== 'string' ||
+    typeof termDuration !== 'string'
+  ) {
     return { problem: 'scheduledNextTermInstructions.product needs productId, skuId, availabilityId, billingCycle and termDuration.' };
   }
   const offer = state.offer(`${productId}:${skuId}:${availabilityId}`);
   if (!offer) return { problem: `Offer ${productId}:${skuId}:${availabilityId} was not found in the catalog.` };
-  if (offer.productId !== subscription.offer.productId) return { problem: `Next term product ${productId} is not eligible for subscription ${subscription.id} (product ${subscription.offer.productId}).` };
-  if (termDuration !== offer.termDuration) return { problem: `Term duration '${termDuration}' is not available for offer ${offerIdOf(offer)}.` };
-  if (!billingCyclesOf(offer).includes(billingCycle)) return { problem: `Billing cycle '${billingCycle}' is not available for offer ${offerIdOf(offer)}.` };
+  if (offer.productId !== subscription.offer.productId)
+    return {
+      problem: `Next term product ${productId} is not eligible for subscription ${subscription.id} (product ${subscription.offer.productId}).`,
+    };
+  if (termDuration !== offer.termDuration)
+    return { problem: `Term duration '${termDuration}' is not available for offer ${offerIdOf(offer)}.` };
+  if (!billingCyclesOf(offer).includes(billingCycle))
+    return { problem: `Billing cycle '${billingCycle}' is not available for offer ${offerIdOf(offer)}.` };
   const quantity = v.quantity;
   if (typeof quantity !== 'number' || !Number.isInteger(quantity) || quantity < offer.minimumQuantity || quantity > offer.maximumQuantity) {
-    return { problem: `Next term quantity ${String(quantity)} is out of range: it must be between ${offer.minimumQuantity} and ${offer.maximumQuantity}.` };
+    return {
+      problem: `Next term quantity ${String(quantity)} is out of range: it must be between ${offer.minimumQuantity} and ${offer.maximumQuantity}.`,
+    };
   }
   return { instructions: { product: { productId, skuId, availabilityId, billingCycle, termDuration }, quantity } };
 }
@@ -311,7 +480,13 @@ function checkInstructions(state: SandboxState, subscription: SandboxSubscriptio
 
 /** Partner Center's error body. Codes other than the documented ones in commerce.md are approximate. */
 function pcError(request: EmulatorRequest, status: number, code: number | string, description: string): EmulatorResponse {
-  return json(status, { code, description, data: [], source: 'PartnerFD', correlationId: header(request, 'ms-correlationid') ?? randomUUID() });
+  return json(status, {
+    code,
+    description,
+    data: [],
+    source: 'PartnerFD',
+    correlationId: header(request, 'ms-correlationid') ?? randomUUID(),
+  });
 }
 
 function unauthorized(request: EmulatorRequest, description: string): EmulatorResponse {

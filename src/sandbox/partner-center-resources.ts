@@ -9,7 +9,12 @@ import { subscriptionQuantity, type SandboxOrder, type SandboxState, type Sandbo
 export const WINDOW_MS = 168 * 60 * 60 * 1000; // 7 days, the new-commerce cancellation window
 
 export const link = (uri: string) => ({ uri, method: 'GET', headers: [] });
-export const collection = (items: unknown[], self: string) => ({ totalCount: items.length, items, links: { self: link(self) }, attributes: { objectType: 'Collection' } });
+export const collection = (items: unknown[], self: string) => ({
+  totalCount: items.length,
+  items,
+  links: { self: link(self) },
+  attributes: { objectType: 'Collection' },
+});
 
 export const offerIdOf = (o: SeedOffer) => `${o.productId}:${o.skuId}:${o.availabilityId}`;
 
@@ -24,7 +29,12 @@ export function customerJson(state: SandboxState, customer: SandboxTenant) {
   return {
     id: customer.id,
     commerceId: customer.id,
-    companyProfile: { tenantId: customer.id, domain: customer.domain, companyName: customer.displayName, attributes: { objectType: 'CustomerCompanyProfile' } },
+    companyProfile: {
+      tenantId: customer.id,
+      domain: customer.domain,
+      companyName: customer.displayName,
+      attributes: { objectType: 'CustomerCompanyProfile' },
+    },
     relationshipToPartner: 'reseller',
     allowDelegatedAccess: true,
     userCredentials: null,
@@ -43,7 +53,10 @@ export function productJson(customer: SandboxTenant, o: SeedOffer) {
     productType: { id: 'OnlineServicesNCE', displayName: 'OnlineServicesNCE' },
     isMicrosoftProduct: true,
     publisherName: 'Microsoft Corporation',
-    links: { skus: link(`/customers/${customer.id}/products/${o.productId}/skus`), self: link(`/customers/${customer.id}/products/${o.productId}`) },
+    links: {
+      skus: link(`/customers/${customer.id}/products/${o.productId}/skus`),
+      self: link(`/customers/${customer.id}/products/${o.productId}`),
+    },
     attributes: { objectType: 'Product' },
   };
 }
@@ -82,7 +95,8 @@ export function availabilityJson(customer: SandboxTenant, o: SeedOffer) {
     terms: [
       {
         duration: o.termDuration,
-        description: o.termDuration === 'P1M' ? 'One-Month commitment for monthly billing' : `One-Year commitment for ${o.billingCycle} billing`,
+        description:
+          o.termDuration === 'P1M' ? 'One-Month commitment for monthly billing' : `One-Year commitment for ${o.billingCycle} billing`,
         billingCycle: o.billingCycle,
         cancellationPolicies: [{ refundOptions: [{ sequenceId: 0, type: 'Full', expiresAfter: 'P7D' }] }],
         price: { unitPrice: o.unitPrice, currencyCode: o.currency, unit: 'seatPerMonth' },
@@ -141,7 +155,12 @@ export function subscriptionJson(customer: SandboxTenant, s: SandboxSubscription
     termDuration: s.offer.termDuration,
     refundOptions: refundOptionsOf(s),
     ...(s.scheduledNextTermInstructions
-      ? { scheduledNextTermInstructions: { product: { ...s.scheduledNextTermInstructions.product }, quantity: s.scheduledNextTermInstructions.quantity } }
+      ? {
+          scheduledNextTermInstructions: {
+            product: { ...s.scheduledNextTermInstructions.product },
+            quantity: s.scheduledNextTermInstructions.quantity,
+          },
+        }
       : {}),
     isMicrosoftProduct: true,
     attentionNeeded: false,
@@ -172,7 +191,10 @@ export function orderJson(order: SandboxOrder) {
     creationDate: order.creationDate.toISOString(),
     status: order.status,
     transactionType: 'UserPurchase',
-    links: { self: link(`/customers/${order.customerId}/orders/${order.id}`), provisioningStatus: link(`/customers/${order.customerId}/orders/${order.id}/provisioningstatus`) },
+    links: {
+      self: link(`/customers/${order.customerId}/orders/${order.id}`),
+      provisioningStatus: link(`/customers/${order.customerId}/orders/${order.id}/provisioningstatus`),
+    },
     attributes: { objectType: 'Order' },
   };
 }

@@ -30,28 +30,59 @@ export const NORTHWIND_TENANT_ID = '6e0c7a11-0000-4000-8000-00000000a0a1';
 
 export const SIGN_IN_ACCOUNTS = {
   /** Partner tenant: Global Administrator + Admin agent with MFA: the sign-in that works. */
-  partnerAdminAgent: { id: 'c5b9a7e0-0000-4000-8000-00000000a001', userPrincipalName: 'admin.agent@partner.example', displayName: 'Avery Admin-Agent' },
+  partnerAdminAgent: {
+    id: 'c5b9a7e0-0000-4000-8000-00000000a001',
+    userPrincipalName: 'admin.agent@partner.example',
+    displayName: 'Avery Admin-Agent',
+  },
   /** Partner tenant: signs in, but Partner Center refuses its calls (no agent role). */
-  partnerNoAgentRole: { id: 'c5b9a7e0-0000-4000-8000-00000000a002', userPrincipalName: 'no.role@partner.example', displayName: 'Noel No-Role' },
+  partnerNoAgentRole: {
+    id: 'c5b9a7e0-0000-4000-8000-00000000a002',
+    userPrincipalName: 'no.role@partner.example',
+    displayName: 'Noel No-Role',
+  },
   /** Partner tenant: Admin agent without MFA: sign-in refused with AADSTS50076. */
   partnerNoMfa: { id: 'c5b9a7e0-0000-4000-8000-00000000a003', userPrincipalName: 'no.mfa@partner.example', displayName: 'Morgan No-MFA' },
   /** Demo customer: Global Administrator (Patti, also a Graph user). */
   demoGlobalAdmin: { id: '00000000-0000-0000-0000-0000000000024', userPrincipalName: 'pattif@example.com', displayName: 'Patti Fernandez' },
   /** Demo customer: not an administrator, user consent allowed → AADSTS90094. */
   demoNonAdmin: { id: '00000000-0000-0000-0000-0000000000021', userPrincipalName: 'meganb@example.com', displayName: 'Megan Bowen' },
-  otherGlobalAdmin: { id: 'fab10000-0000-4000-8000-000000000001', userPrincipalName: 'jordan@fabrikam.example', displayName: 'Jordan Reyes' },
-  northwindGlobalAdmin: { id: '6e0c7a11-0000-4000-8000-00000000b001', userPrincipalName: 'admin@northwind.example', displayName: 'Nora Northwind' },
+  otherGlobalAdmin: {
+    id: 'fab10000-0000-4000-8000-000000000001',
+    userPrincipalName: 'jordan@fabrikam.example',
+    displayName: 'Jordan Reyes',
+  },
+  northwindGlobalAdmin: {
+    id: '6e0c7a11-0000-4000-8000-00000000b001',
+    userPrincipalName: 'admin@northwind.example',
+    displayName: 'Nora Northwind',
+  },
   /** Northwind: not an administrator and user consent is off → AADSTS65004. */
   northwindNonAdmin: { id: '6e0c7a11-0000-4000-8000-00000000b002', userPrincipalName: 'sam@northwind.example', displayName: 'Sam Staff' },
   /** A personal Microsoft account trying to consent for Northwind → AADSTS50020. */
-  northwindPersonal: { id: '6e0c7a11-0000-4000-8000-00000000b003', userPrincipalName: 'nora.home@outlook.com', displayName: 'Nora (personal)' },
+  northwindPersonal: {
+    id: '6e0c7a11-0000-4000-8000-00000000b003',
+    userPrincipalName: 'nora.home@outlook.com',
+    displayName: 'Nora (personal)',
+  },
 } as const;
 
 export function demoSignInAccounts(tenants: { partner: string; demo: string; other: string }): SeedSignInAccount[] {
   const a = SIGN_IN_ACCOUNTS;
-  const work = { kind: 'work' as const, directoryRoles: [] as DirectoryRole[], partnerCenterRoles: [] as PartnerCenterRole[], mfaRegistered: true };
+  const work = {
+    kind: 'work' as const,
+    directoryRoles: [] as DirectoryRole[],
+    partnerCenterRoles: [] as PartnerCenterRole[],
+    mfaRegistered: true,
+  };
   return [
-    { ...a.partnerAdminAgent, ...work, tenantId: tenants.partner, directoryRoles: ['Global Administrator'], partnerCenterRoles: ['Admin agent'] },
+    {
+      ...a.partnerAdminAgent,
+      ...work,
+      tenantId: tenants.partner,
+      directoryRoles: ['Global Administrator'],
+      partnerCenterRoles: ['Admin agent'],
+    },
     { ...a.partnerNoAgentRole, ...work, tenantId: tenants.partner },
     { ...a.partnerNoMfa, ...work, tenantId: tenants.partner, partnerCenterRoles: ['Admin agent'], mfaRegistered: false },
     { ...a.demoGlobalAdmin, ...work, tenantId: tenants.demo, directoryRoles: ['Global Administrator'] },
@@ -65,5 +96,14 @@ export function demoSignInAccounts(tenants: { partner: string; demo: string; oth
 
 /** Not a Partner Center customer; exists to be connected (admin consent) in tests and demos. */
 export function northwindTenant(): SeedTenant {
-  return { id: NORTHWIND_TENANT_ID, displayName: 'Northwind (not connected)', domain: 'northwind.example', consentedAppIds: [], userConsentDisabled: true, users: [], groups: [], subscriptions: [] };
+  return {
+    id: NORTHWIND_TENANT_ID,
+    displayName: 'Northwind (not connected)',
+    domain: 'northwind.example',
+    consentedAppIds: [],
+    userConsentDisabled: true,
+    users: [],
+    groups: [],
+    subscriptions: [],
+  };
 }

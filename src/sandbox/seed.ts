@@ -5,7 +5,6 @@
 // two emulators always agree.
 import { demoSignInAccounts, northwindTenant, type SeedSignInAccount } from './seed-identity.js';
 
-
 export interface SeedApp {
   clientId: string;
   clientSecret: string;
@@ -189,7 +188,10 @@ function demoCatalog(): SeedOffer[] {
       unitPrice: '15.00',
       termDuration: 'P1Y',
       billingCycle: 'annual',
-      servicePlans: [plan('663a804f-1c30-4ff0-9915-9db84f0d1cea', 'VISIO_CLIENT_SUBSCRIPTION'), plan('2bdbaf8f-738f-4ac7-9234-3c3ee2ce7d0f', 'VISIOONLINE')],
+      servicePlans: [
+        plan('663a804f-1c30-4ff0-9915-9db84f0d1cea', 'VISIO_CLIENT_SUBSCRIPTION'),
+        plan('2bdbaf8f-738f-4ac7-9234-3c3ee2ce7d0f', 'VISIOONLINE'),
+      ],
     },
     {
       ...o.projectPlan3,
@@ -198,7 +200,10 @@ function demoCatalog(): SeedOffer[] {
       unitPrice: '30.00',
       termDuration: 'P1Y',
       billingCycle: 'annual',
-      servicePlans: [plan('fafd7243-e5c1-4a3a-9e40-495efcb1d3c3', 'PROJECT_CLIENT_SUBSCRIPTION'), plan('fe71d6c3-a2ea-4499-9778-da042bf08063', 'SHAREPOINT_PROJECT')],
+      servicePlans: [
+        plan('fafd7243-e5c1-4a3a-9e40-495efcb1d3c3', 'PROJECT_CLIENT_SUBSCRIPTION'),
+        plan('fe71d6c3-a2ea-4499-9778-da042bf08063', 'SHAREPOINT_PROJECT'),
+      ],
     },
     {
       ...o.teamsPremium,
@@ -220,7 +225,11 @@ const SIGN_INS: Record<number, Pick<SeedUser, 'lastSignInDaysAgo' | 'lastNonInte
 };
 
 /** Seed users inactive for more than 90 days (by their latest sign-in of either kind), never-signed-in included. */
-export const DEMO_INACTIVE_USER_IDS = ['d0000000-0000-4000-8000-000000000019', 'd0000000-0000-4000-8000-000000000020', 'd0000000-0000-4000-8000-000000000021'] as const;
+export const DEMO_INACTIVE_USER_IDS = [
+  'd0000000-0000-4000-8000-000000000019',
+  'd0000000-0000-4000-8000-000000000020',
+  'd0000000-0000-4000-8000-000000000021',
+] as const;
 /** The seed user who never signed in. */
 export const DEMO_NEVER_SIGNED_IN_USER_ID = 'd0000000-0000-4000-8000-000000000021';
 
@@ -231,11 +240,50 @@ function demoTenant(): SeedTenant {
   const VISIO = 'VISIOCLIENT';
   const TEAMS_PREMIUM = 'Microsoft_Teams_Premium';
   const named: SeedUser[] = [
-    { ...u.alex, mail: u.alex.userPrincipalName, jobTitle: 'Marketing Assistant', department: 'Marketing', usageLocation: 'US', managerId: u.adele.id, licenses: [E3] },
-    { ...u.megan, mail: u.megan.userPrincipalName, jobTitle: 'Marketing Manager', department: 'Marketing', usageLocation: 'US', managerId: u.adele.id, licenses: [E3, PBI] },
-    { ...u.adele, mail: u.adele.userPrincipalName, jobTitle: 'Retail Manager', department: 'Retail', usageLocation: 'US', managerId: u.patti.id, licenses: [E3, PBI, VISIO] },
-    { ...u.isaiah, mail: u.isaiah.userPrincipalName, jobTitle: 'Sales Rep', department: 'Sales', usageLocation: 'US', managerId: u.adele.id, licenses: [E3] },
-    { ...u.patti, mail: u.patti.userPrincipalName, jobTitle: 'President', department: 'Executive Management', usageLocation: 'US', licenses: [E3, PBI, VISIO, TEAMS_PREMIUM] },
+    {
+      ...u.alex,
+      mail: u.alex.userPrincipalName,
+      jobTitle: 'Marketing Assistant',
+      department: 'Marketing',
+      usageLocation: 'US',
+      managerId: u.adele.id,
+      licenses: [E3],
+    },
+    {
+      ...u.megan,
+      mail: u.megan.userPrincipalName,
+      jobTitle: 'Marketing Manager',
+      department: 'Marketing',
+      usageLocation: 'US',
+      managerId: u.adele.id,
+      licenses: [E3, PBI],
+    },
+    {
+      ...u.adele,
+      mail: u.adele.userPrincipalName,
+      jobTitle: 'Retail Manager',
+      department: 'Retail',
+      usageLocation: 'US',
+      managerId: u.patti.id,
+      licenses: [E3, PBI, VISIO],
+    },
+    {
+      ...u.isaiah,
+      mail: u.isaiah.userPrincipalName,
+      jobTitle: 'Sales Rep',
+      department: 'Sales',
+      usageLocation: 'US',
+      managerId: u.adele.id,
+      licenses: [E3],
+    },
+    {
+      ...u.patti,
+      mail: u.patti.userPrincipalName,
+      jobTitle: 'President',
+      department: 'Executive Management',
+      usageLocation: 'US',
+      licenses: [E3, PBI, VISIO, TEAMS_PREMIUM],
+    },
     // No usage location: the case where Graph refuses license assignment.
     { ...u.lynne, mail: u.lynne.userPrincipalName, jobTitle: 'Retail Manager', department: 'Retail', managerId: u.adele.id, licenses: [] },
   ];
@@ -271,11 +319,40 @@ function demoTenant(): SeedTenant {
     groups: [{ id: DEMO_GROUPS.licenseApprovers, displayName: 'License approvers', memberIds: [u.megan.id] }],
     subscriptions: [
       // Renews in about 20 days (one-year term bought 345 days ago) with 5 seats unused.
-      { id: DEMO_SUBSCRIPTIONS.m365E3, offerId: DEMO_OFFERS.m365E3.offerId, quantity: 25, status: 'active', autoRenewEnabled: true, purchasedDaysAgo: 345 },
-      { id: DEMO_SUBSCRIPTIONS.powerBiPro, offerId: DEMO_OFFERS.powerBiPro.offerId, quantity: 10, status: 'active', autoRenewEnabled: true, purchasedDaysAgo: 20 },
-      { id: DEMO_SUBSCRIPTIONS.visioPlan2, offerId: DEMO_OFFERS.visioPlan2.offerId, quantity: 5, status: 'active', autoRenewEnabled: true, purchasedDaysAgo: 100 },
+      {
+        id: DEMO_SUBSCRIPTIONS.m365E3,
+        offerId: DEMO_OFFERS.m365E3.offerId,
+        quantity: 25,
+        status: 'active',
+        autoRenewEnabled: true,
+        purchasedDaysAgo: 345,
+      },
+      {
+        id: DEMO_SUBSCRIPTIONS.powerBiPro,
+        offerId: DEMO_OFFERS.powerBiPro.offerId,
+        quantity: 10,
+        status: 'active',
+        autoRenewEnabled: true,
+        purchasedDaysAgo: 20,
+      },
+      {
+        id: DEMO_SUBSCRIPTIONS.visioPlan2,
+        offerId: DEMO_OFFERS.visioPlan2.offerId,
+        quantity: 5,
+        status: 'active',
+        autoRenewEnabled: true,
+        purchasedDaysAgo: 100,
+      },
       // 2 seats bought 40 days ago + 1 added 2 days ago (still removable for 5 more days).
-      { id: DEMO_SUBSCRIPTIONS.teamsPremium, offerId: DEMO_OFFERS.teamsPremium.offerId, quantity: 2, status: 'active', autoRenewEnabled: false, purchasedDaysAgo: 40, addedLots: [{ quantity: 1, purchasedDaysAgo: 2 }] },
+      {
+        id: DEMO_SUBSCRIPTIONS.teamsPremium,
+        offerId: DEMO_OFFERS.teamsPremium.offerId,
+        quantity: 2,
+        status: 'active',
+        autoRenewEnabled: false,
+        purchasedDaysAgo: 40,
+        addedLots: [{ quantity: 1, purchasedDaysAgo: 2 }],
+      },
     ],
   };
 }
@@ -290,7 +367,14 @@ function otherTenant(): SeedTenant {
     users: [{ ...jordan, mail: jordan.userPrincipalName, usageLocation: 'GB', licenses: ['POWER_BI_PRO'] }],
     groups: [],
     subscriptions: [
-      { id: DEMO_SUBSCRIPTIONS.otherTenantPowerBiPro, offerId: DEMO_OFFERS.powerBiPro.offerId, quantity: 2, status: 'active', autoRenewEnabled: true, purchasedDaysAgo: 60 },
+      {
+        id: DEMO_SUBSCRIPTIONS.otherTenantPowerBiPro,
+        offerId: DEMO_OFFERS.powerBiPro.offerId,
+        quantity: 2,
+        status: 'active',
+        autoRenewEnabled: true,
+        purchasedDaysAgo: 60,
+      },
     ],
   };
 }
@@ -299,13 +383,25 @@ function otherTenant(): SeedTenant {
 export function demoSeed(): SandboxSeed {
   return {
     apps: [{ ...DEMO_APP, displayName: 'Quartermaster (sandbox)', redirectUris: ['https://quartermaster.example/api/consent/callback'] }],
-    partner: { tenantId: DEMO_PARTNER_TENANT_ID, companyName: 'Quartermaster Demo Partner', customerIds: [DEMO_TENANT_ID, OTHER_TENANT_ID] },
+    partner: {
+      tenantId: DEMO_PARTNER_TENANT_ID,
+      companyName: 'Quartermaster Demo Partner',
+      customerIds: [DEMO_TENANT_ID, OTHER_TENANT_ID],
+    },
     catalog: demoCatalog(),
     tenants: [
       demoTenant(),
       otherTenant(),
       // The partner's own tenant: where the app lives and Partner Center tokens come from.
-      { id: DEMO_PARTNER_TENANT_ID, displayName: 'Quartermaster Demo Partner', domain: 'partner.example', consentedAppIds: [DEMO_APP.clientId], users: [], groups: [], subscriptions: [] },
+      {
+        id: DEMO_PARTNER_TENANT_ID,
+        displayName: 'Quartermaster Demo Partner',
+        domain: 'partner.example',
+        consentedAppIds: [DEMO_APP.clientId],
+        users: [],
+        groups: [],
+        subscriptions: [],
+      },
       northwindTenant(),
     ],
     signInAccounts: demoSignInAccounts({ partner: DEMO_PARTNER_TENANT_ID, demo: DEMO_TENANT_ID, other: OTHER_TENANT_ID }),

@@ -26,17 +26,29 @@ export function authorizeEndpoint(state: SandboxState) {
     const client = checkBrowserClient(state, tenantSegment, params);
     if ('page' in client) return { response: client.page };
     const appState = params.get('state') ?? undefined;
-    const fail = (error: string, code: number, message: string) => ({ response: redirectError(client.redirectUri, error, code, message, { state: appState }) });
+    const fail = (error: string, code: number, message: string) => ({
+      response: redirectError(client.redirectUri, error, code, message, { state: appState }),
+    });
 
     const responseType = params.get('response_type') ?? '';
-    if (responseType !== 'code') return fail('unsupported_response_type', 700054, `response_type '${responseType}' is not enabled for the application.`);
+    if (responseType !== 'code')
+      return fail('unsupported_response_type', 700054, `response_type '${responseType}' is not enabled for the application.`);
     const codeChallenge = params.get('code_challenge') ?? '';
     if (!codeChallenge || params.get('code_challenge_method') !== 'S256') {
-      return fail('invalid_request', 9002325, 'Proof Key for Code Exchange is required for cross-origin authorization code redemption. (The sandbox requires code_challenge with code_challenge_method=S256.)');
+      return fail(
+        'invalid_request',
+        9002325,
+        'Proof Key for Code Exchange is required for cross-origin authorization code redemption. (The sandbox requires code_challenge with code_challenge_method=S256.)',
+      );
     }
     const scopes = (params.get('scope') ?? '').split(/\s+/).filter(Boolean);
     const resource = resourceOfScopes(scopes);
-    if (!resource) return fail('invalid_scope', 70011, `The provided value for the input parameter 'scope' is not valid. The scope ${scopes.join(' ')} is not valid.`);
+    if (!resource)
+      return fail(
+        'invalid_scope',
+        70011,
+        `The provided value for the input parameter 'scope' is not valid. The scope ${scopes.join(' ')} is not valid.`,
+      );
     const nonce = params.get('nonce') ?? undefined;
     return {
       ...client,
@@ -72,11 +84,17 @@ export function authorizeEndpoint(state: SandboxState) {
       const { app, redirectUri, segment } = checked;
       const form = new URLSearchParams(request.body);
       if (form.get('action') !== 'signin') {
-        return redirectError(redirectUri, 'access_denied', 65004, 'User declined to consent to access the app.', { state: checked.state, error_subcode: 'cancel' });
+        return redirectError(redirectUri, 'access_denied', 65004, 'User declined to consent to access the app.', {
+          state: checked.state,
+          error_subcode: 'cancel',
+        });
       }
       const account = state.identity.accounts.get(form.get('account') ?? '');
       if (!account || (segment.kind === 'tenant' && account.tenantId !== segment.tenant.id)) {
-        return aadErrorPage(50034, `The user account ${form.get('account') ?? ''} does not exist in the directory. To sign into this application, the account must be added to the directory.`);
+        return aadErrorPage(
+          50034,
+          `The user account ${form.get('account') ?? ''} does not exist in the directory. To sign into this application, the account must be added to the directory.`,
+        );
       }
       const tenantName = state.tenant(account.tenantId)?.displayName ?? account.tenantId;
       const refusal = signInRefusal(account, tenantName, app.clientId, app.displayName);

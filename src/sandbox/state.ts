@@ -144,7 +144,10 @@ export class SandboxState {
         const offer = this.offer(s.offerId);
         if (!offer) throw new Error(`sandbox seed: subscription ${s.id} names unknown offer ${s.offerId}`);
         const purchasedAt = new Date(now.getTime() - s.purchasedDaysAgo * DAY_MS);
-        const addedLots = (s.addedLots ?? []).map((lot) => ({ quantity: lot.quantity, purchasedAt: new Date(now.getTime() - lot.purchasedDaysAgo * DAY_MS) }));
+        const addedLots = (s.addedLots ?? []).map((lot) => ({
+          quantity: lot.quantity,
+          purchasedAt: new Date(now.getTime() - lot.purchasedDaysAgo * DAY_MS),
+        }));
         tenant.subscriptions.set(s.id, {
           id: s.id,
           offer,
@@ -162,7 +165,8 @@ export class SandboxState {
           if (!offer) throw new Error(`sandbox seed: user ${user.id} holds unknown license ${part}`);
           return offer.graphSkuId;
         });
-        if (assignedSkuIds.length > 0 && !user.usageLocation) throw new Error(`sandbox seed: user ${user.id} holds licenses without a usage location`);
+        if (assignedSkuIds.length > 0 && !user.usageLocation)
+          throw new Error(`sandbox seed: user ${user.id} holds licenses without a usage location`);
         const daysAgo = (days: number | null | undefined) => (days === null ? null : new Date(now.getTime() - (days ?? 1) * DAY_MS));
         tenant.users.set(user.id, {
           ...user,
@@ -173,7 +177,8 @@ export class SandboxState {
       }
       this.tenants.set(tenant.id, tenant);
       for (const sku of this.subscribedSkus(tenant.id)) {
-        if (sku.consumed > sku.enabled) throw new Error(`sandbox seed: tenant ${tenant.id} uses ${sku.consumed} ${sku.offer.skuPartNumber} seats of ${sku.enabled}`);
+        if (sku.consumed > sku.enabled)
+          throw new Error(`sandbox seed: tenant ${tenant.id} uses ${sku.consumed} ${sku.offer.skuPartNumber} seats of ${sku.enabled}`);
       }
     }
   }
@@ -255,7 +260,11 @@ export class SandboxState {
   }
 
   /** Requests matching every given field (route is the pattern, e.g. `/v1/customers/{customerId}/orders`). */
-  countRequests(filter: Partial<Pick<RecordedRequest, 'service' | 'method' | 'route' | 'path' | 'status' | 'requestId' | 'tenantId' | 'faulted' | 'replayed'>> = {}): number {
+  countRequests(
+    filter: Partial<
+      Pick<RecordedRequest, 'service' | 'method' | 'route' | 'path' | 'status' | 'requestId' | 'tenantId' | 'faulted' | 'replayed'>
+    > = {},
+  ): number {
     return this.requests.filter((r) => Object.entries(filter).every(([key, value]) => r[key as keyof RecordedRequest] === value)).length;
   }
 

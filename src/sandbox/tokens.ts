@@ -67,7 +67,8 @@ export class TokenIssuer {
     const [header, payload, signature] = parts as [string, string, string];
     const expected = Buffer.from(this.sign(`${header}.${payload}`));
     const given = Buffer.from(signature);
-    if (expected.length !== given.length || !timingSafeEqual(expected, given)) return { problem: 'Access token validation failure. Invalid signature.' };
+    if (expected.length !== given.length || !timingSafeEqual(expected, given))
+      return { problem: 'Access token validation failure. Invalid signature.' };
     let claims: AccessTokenClaims;
     try {
       claims = JSON.parse(Buffer.from(payload, 'base64url').toString('utf8')) as AccessTokenClaims;

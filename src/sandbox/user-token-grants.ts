@@ -26,19 +26,42 @@ export function resourceOfScopes(scopes: string[]): string | undefined {
   return [...resources][0];
 }
 
-export function userTokenGrant(state: SandboxState, tokens: TokenIssuer, request: EmulatorRequest, tenantSegment: string, lifetimeSeconds: number): EmulatorResponse {
+export function userTokenGrant(
+  state: SandboxState,
+  tokens: TokenIssuer,
+  request: EmulatorRequest,
+  tenantSegment: string,
+  lifetimeSeconds: number,
+): EmulatorResponse {
   const form = new URLSearchParams(request.body);
   const fail = (status: number, error: string, code: number, message: string) => aadError(request, status, error, code, message);
   const segment = resolveTenantSegment(state, tenantSegment);
-  if (!segment) return fail(400, 'invalid_request', 90002, `Tenant '${tenantSegment}' not found. Check to make sure you have the correct tenant ID and are signing into the correct cloud.`);
+  if (!segment)
+    return fail(
+      400,
+      'invalid_request',
+      90002,
+      `Tenant '${tenantSegment}' not found. Check to make sure you have the correct tenant ID and are signing into the correct cloud.`,
+    );
 
   const clientId = form.get('client_id') ?? '';
   const app = state.apps.get(clientId);
   if (!app) return fail(400, 'unauthorized_client', 700016, `Application with identifier '${clientId}' was not found in the directory.`);
   const secret = form.get('client_secret');
-  if (!secret) return fail(401, 'invalid_client', 7000218, "The request body must contain the following parameter: 'client_assertion' or 'client_secret'.");
+  if (!secret)
+    return fail(
+      401,
+      'invalid_client',
+      7000218,
+      "The request body must contain the following parameter: 'client_assertion' or 'client_secret'.",
+    );
   if (secret !== app.clientSecret) {
-    return fail(401, 'invalid_client', 7000215, `Invalid client secret provided. Ensure the secret being sent in the request is the client secret value, not the client secret ID, for a secret added to app '${clientId}'.`);
+    return fail(
+      401,
+      'invalid_client',
+      7000215,
+      `Invalid client secret provided. Ensure the secret being sent in the request is the client secret value, not the client secret ID, for a secret added to app '${clientId}'.`,
+    );
   }
   const inTenant = (tenantId: string) => segment.kind === 'any' || segment.tenant.id === tenantId;
 
@@ -48,20 +71,44 @@ export function userTokenGrant(state: SandboxState, tokens: TokenIssuer, request
     const code = form.get('code') ?? '';
     const found = state.identity.peekCode(code);
     if (!found.ok) {
-      if (found.reason === 'redeemed') return fail(400, 'invalid_grant', 54005, 'OAuth2 Authorization code was already redeemed, please retry with a new valid code or use an existing refresh token.');
-      if (found.reason === 'expired') return fail(400, 'invalid_grant', 70008, 'The provided authorization code or refresh token has expired due to inactivity. Send a new interactive authorization request for this user and resource.');
-      if (found.reason === 'revoked') return fail(400, 'invalid_grant', 50173, 'The provided grant has expired due to it being revoked, a fresh auth token is needed.');
+      if (found.reason === 'redeemed')
+        return fail(
+          400,
+          'invalid_grant',
+          54005,
+          'OAuth2 Authorization code was already redeemed, please retry with a new valid code or use an existing refresh token.',
+        );
+      if (found.reason === 'expired')
+        return fail(
+          400,
+          'invalid_grant',
+          70008,
+          'The provided authorization code or refresh token has expired due to inactivity. Send a new interactive authorization request for this user and resource.',
+        );
+      if (found.reason === 'revoked')
+        return fail(400, 'invalid_grant', 50173, 'The provided grant has expired due to it being revoked, a fresh auth token is needed.');
       return fail(400, 'invalid_grant', 9002313, 'Invalid request. Request is malformed or invalid.');
     }
     const record = found.record;
     if (record.clientId !== clientId) return fail(400, 'invalid_grant', 70000, 'Provided grant is invalid or malformed.');
-    if (!inTenant(record.tenantId)) return fail(400, 'invalid_grant', 700005, 'Provided Authorization Code is intended to use against other tenant, thus rejected.');
+    if (!inTenant(record.tenantId))
+      return fail(400, 'invalid_grant', 700005, 'Provided Authorization Code is intended to use against other tenant, thus rejected.');
     const redirectUri = form.get('redirect_uri') ?? '';
     if (redirectUri !== record.redirectUri) {
-      return fail(400, 'invalid_grant', 500112, `The reply address '${redirectUri}' does not match the reply address '${record.redirectUri}' provided when requesting Authorization code.`);
+      return fail(
+        400,
+        'invalid_grant',
+        500112,
+        `The reply address '${redirectUri}' does not match the reply address '${record.redirectUri}' provided when requesting Authorization code.`,
+      );
     }
     if (!verifierMatches(form.get('code_verifier') ?? '', record.codeChallenge)) {
-      return fail(400, 'invalid_grant', 501481, 'The Code_Verifier does not match the code_challenge supplied in the authorization request.');
+      return fail(
+        400,
+        'invalid_grant',
+        501481,
+        'The Code_Verifier does not match the code_challenge supplied in the authorization request.',
+      );
     }
     state.identity.spendCode(code);
     grant = record;
@@ -71,7 +118,8 @@ export function userTokenGrant(state: SandboxState, tokens: TokenIssuer, request
     const known = state.identity.refreshToken(token);
     if (!known) return fail(400, 'invalid_grant', 9002313, 'Invalid request. Request is malformed or invalid.');
     if (known.clientId !== clientId) return fail(400, 'invalid_grant', 70000, 'Provided grant is invalid or malformed.');
-    if (!inTenant(known.tenantId)) return fail(400, 'invalid_grant', 700005, 'Provided refresh token is intended to use against other tenant, thus rejected.');
+    if (!inTenant(known.tenantId))
+      return fail(400, 'invalid_grant', 700005, 'Provided refresh token is intended to use against other tenant, thus rejected.');
     const used = state.identity.useRefreshToken(token);
     if (!used.ok) {
       if (used.reason === 'revoked') {
@@ -83,7 +131,12 @@ export function userTokenGrant(state: SandboxState, tokens: TokenIssuer, request
           `The provided grant has expired due to it being revoked, a fresh auth token is needed. The user might have changed or reset their password. The grant was issued on '${known.issuedAt.toISOString()}' and the TokensValidFrom date (before which tokens are not valid) for this user is '${since}'.`,
         );
       }
-      return fail(400, 'invalid_grant', 700082, `The refresh token has expired due to inactivity. The token was issued on ${known.issuedAt.toISOString()} and was inactive for ${inactivityText(REFRESH_TOKEN_MAX_INACTIVE_MS)}.`);
+      return fail(
+        400,
+        'invalid_grant',
+        700082,
+        `The refresh token has expired due to inactivity. The token was issued on ${known.issuedAt.toISOString()} and was inactive for ${inactivityText(REFRESH_TOKEN_MAX_INACTIVE_MS)}.`,
+      );
     }
     // A refresh may ask for another resource the user consented to; by default the original.
     const asked = (form.get('scope') ?? '').split(/\s+/).filter(Boolean);
@@ -93,7 +146,13 @@ export function userTokenGrant(state: SandboxState, tokens: TokenIssuer, request
   const account = state.identity.accounts.get(grant.accountId);
   if (!account) return fail(400, 'invalid_grant', 50034, 'The user account does not exist in the directory.');
   const resource = resourceOfScopes(grant.scopes);
-  if (!resource) return fail(400, 'invalid_scope', 70011, `The provided value for the input parameter 'scope' is not valid. The scope ${grant.scopes.join(' ')} is not valid.`);
+  if (!resource)
+    return fail(
+      400,
+      'invalid_scope',
+      70011,
+      `The provided value for the input parameter 'scope' is not valid. The scope ${grant.scopes.join(' ')} is not valid.`,
+    );
   const resourceScopes = grant.scopes.filter((s) => s.startsWith(`${resource}/`));
   const accessToken = tokens.issue({ tid: grant.tenantId, aud: resource, appid: clientId, roles: [] }, lifetimeSeconds, {
     oid: account.id,

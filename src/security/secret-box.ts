@@ -51,7 +51,8 @@ export class Keyring {
       byId.set(id, Buffer.from(key));
     }
     if (byId.size === 0) throw new KeyringError('No secret keys are configured');
-    if (!byId.has(currentKeyId)) throw new KeyringError(`The current secret key id ${JSON.stringify(printableId(currentKeyId))} is not among the configured keys`);
+    if (!byId.has(currentKeyId))
+      throw new KeyringError(`The current secret key id ${JSON.stringify(printableId(currentKeyId))} is not among the configured keys`);
     this.#keys = byId;
     this.currentKeyId = currentKeyId;
   }
@@ -92,7 +93,8 @@ export function parseKeyring(keysText: string, currentKeyId?: string): Keyring {
     const id = entry.slice(0, colon).trim();
     const encoded = entry.slice(colon + 1).trim();
     if (!KEY_ID_PATTERN.test(id)) throw new KeyringError(`SECRET_KEYS entry ${index + 1}: key id must be 1-32 letters, digits, - or _`);
-    if (!encoded || !BASE64_PATTERN.test(encoded)) throw new KeyringError(`SECRET_KEYS entry ${index + 1} ("${id}"): the key is not base64`);
+    if (!encoded || !BASE64_PATTERN.test(encoded))
+      throw new KeyringError(`SECRET_KEYS entry ${index + 1} ("${id}"): the key is not base64`);
     return { id, key: Buffer.from(encoded, encoded.includes('-') || encoded.includes('_') ? 'base64url' : 'base64') };
   });
   const current = currentKeyId?.trim() || (keys.length === 1 ? keys[0]!.id : undefined);
@@ -166,7 +168,8 @@ function parseSealed(sealed: string): { keyId: string; iv: Buffer; tag: Buffer; 
   const ivBytes = Buffer.from(iv!, 'base64url');
   const tagBytes = Buffer.from(tag!, 'base64url');
   // A short tag would weaken authentication: accept exactly the lengths we write.
-  if (ivBytes.length !== IV_BYTES || tagBytes.length !== TAG_BYTES) throw new SecretBoxError('malformed', 'Sealed secret has a wrong IV or tag length');
+  if (ivBytes.length !== IV_BYTES || tagBytes.length !== TAG_BYTES)
+    throw new SecretBoxError('malformed', 'Sealed secret has a wrong IV or tag length');
   return { keyId: keyId!, iv: ivBytes, tag: tagBytes, data: Buffer.from(data!, 'base64url') };
 }
 

@@ -16,8 +16,7 @@ export interface DecisionCommand {
 }
 
 export type DecisionResult =
-  | { ok: true; request: StoredRequest }
-  | { ok: false; reason: DecisionRefusal | 'not-found'; message: string; request?: StoredRequest };
+  { ok: true; request: StoredRequest } | { ok: false; reason: DecisionRefusal | 'not-found'; message: string; request?: StoredRequest };
 
 export class ApprovalService {
   private readonly now: () => Date;
@@ -80,7 +79,10 @@ export class ApprovalService {
       await this.deps.notifications.askApprovers(request);
     } else {
       const comment = request.decisions.at(-1)?.comment;
-      await this.deps.notifications.tellRequester(request, `Your request ${request.id} for ${request.product.name} was rejected by ${actor.name}: "${comment ?? ''}".`);
+      await this.deps.notifications.tellRequester(
+        request,
+        `Your request ${request.id} for ${request.product.name} was rejected by ${actor.name}: "${comment ?? ''}".`,
+      );
     }
     return { ok: true, request };
   }

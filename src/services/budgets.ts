@@ -54,11 +54,16 @@ export interface BudgetStatusLine {
 
 export const ONLY_ADMINS_BUDGETS = 'Only admins can see and change budgets. Type **help** to see the commands you can use.';
 const MAX_TEXT = 200;
-const CHANGED_MEANWHILE = 'Someone changed this budget while you were editing it. Nothing was saved: type **budgets** and edit the current version.';
+const CHANGED_MEANWHILE =
+  'Someone changed this budget while you were editing it. Nothing was saved: type **budgets** and edit the current version.';
 const DELETE_CHANGED = 'Someone changed this budget meanwhile; nothing was deleted. Look at the current list and try again.';
 
 function text(value: unknown): string {
-  return typeof value === 'string' ? value.trim().slice(0, MAX_TEXT) : typeof value === 'number' && Number.isFinite(value) ? String(value) : '';
+  return typeof value === 'string'
+    ? value.trim().slice(0, MAX_TEXT)
+    : typeof value === 'number' && Number.isFinite(value)
+      ? String(value)
+      : '';
 }
 
 /** "50, 80 % ,100" → percents of actual spend; words or empty entries are errors, listed. */
@@ -102,7 +107,13 @@ export function budgetFromForm(id: string, input: BudgetFormInput): ReturnType<t
   const percents = parseThresholdText(input.thresholds, errors);
   const forecast = input.forecast100 === true || input.forecast100 === 'true';
   // An empty threshold list is a mistake even with the forecast toggle on: say so plainly.
-  const thresholds: Threshold[] | [] = percents.length === 0 ? [] : [...percents.map((percent) => ({ percent, kind: 'actual' as const })), ...(forecast ? [{ percent: 100, kind: 'forecast' as const }] : [])];
+  const thresholds: Threshold[] | [] =
+    percents.length === 0
+      ? []
+      : [
+          ...percents.map((percent) => ({ percent, kind: 'actual' as const })),
+          ...(forecast ? [{ percent: 100, kind: 'forecast' as const }] : []),
+        ];
   const period = text(input.period).toLowerCase();
   const check = validateBudget({ id, name: input.name, scope, amount: text(input.amount), currency: input.currency, period, thresholds });
   if (errors.length > 0) return { ok: false, errors: [...errors, ...(check.ok ? [] : check.errors)] };
@@ -129,7 +140,8 @@ export class BudgetService {
     const settings = await this.deps.settings.get(tenantId);
     const channels = [...(settings.alertChannels ?? [])];
     // Set before the list existed: still a choice.
-    if (settings.alertChannelId && !channels.some((c) => c.id === settings.alertChannelId)) channels.unshift({ id: settings.alertChannelId, name: settings.alertChannelName ?? settings.alertChannelId });
+    if (settings.alertChannelId && !channels.some((c) => c.id === settings.alertChannelId))
+      channels.unshift({ id: settings.alertChannelId, name: settings.alertChannelName ?? settings.alertChannelId });
     return { ...(settings.alertChannelName ? { defaultName: settings.alertChannelName } : {}), channels };
   }
 
@@ -137,12 +149,20 @@ export class BudgetService {
   private async fromForm(tenantId: string, id: string, input: BudgetFormInput, current?: StoredBudget) {
     const check = budgetFromForm(id, input);
     const channel = await this.channelOf(tenantId, input, current);
-    if (!check.ok || !channel.ok) return { ok: false as const, errors: [...(check.ok ? [] : check.errors), ...(channel.ok ? [] : [UNKNOWN_CHANNEL])] };
-    return { ok: true as const, budget: { ...check.budget, ...(channel.channel && { channelId: channel.channel.id, channelName: channel.channel.name }) } };
+    if (!check.ok || !channel.ok)
+      return { ok: false as const, errors: [...(check.ok ? [] : check.errors), ...(channel.ok ? [] : [UNKNOWN_CHANNEL])] };
+    return {
+      ok: true as const,
+      budget: { ...check.budget, ...(channel.channel && { channelId: channel.channel.id, channelName: channel.channel.name }) },
+    };
   }
 
   /** The budget's own channel from the form: none (the default), a known one, or an error. */
-  private async channelOf(tenantId: string, input: BudgetFormInput, current?: StoredBudget): Promise<{ ok: true; channel?: AlertChannel } | { ok: false }> {
+  private async channelOf(
+    tenantId: string,
+    input: BudgetFormInput,
+    current?: StoredBudget,
+  ): Promise<{ ok: true; channel?: AlertChannel } | { ok: false }> {
     const chosen = typeof input.channel === 'string' ? input.channel : '';
     if (!chosen || chosen === DEFAULT_CHANNEL_CHOICE) return { ok: true };
     if (current?.channelId === chosen) return { ok: true, channel: { id: chosen, name: current.channelName ?? chosen } };
@@ -156,14 +176,21 @@ export class BudgetService {
   }
 
   /** Each budget with its spend, forecast and percentage now (latest figures, partial day included). */
-  async statuses(actor: Actor, now = new Date()): Promise<{ ok: true; lines: BudgetStatusLine[]; alertChannelName?: string } | { ok: false; message: string }> {
+  async statuses(
+    actor: Actor,
+    now = new Date(),
+  ): Promise<{ ok: true; lines: BudgetStatusLine[]; alertChannelName?: string } | { ok: false; message: string }> {
     if (!(await this.isAdmin(actor))) return { ok: false, message: ONLY_ADMINS_BUDGETS };
     const [budgets, settings] = await Promise.all([this.deps.budgets.list(actor.tenantId), this.deps.settings.get(actor.tenantId)]);
     const lines: BudgetStatusLine[] = [];
     for (const { budget, etag } of budgets) {
       const rows = await this.rowsFor(actor.tenantId, budget, now);
       const providerForecast = await providerForecastFor(this.deps.rows, actor.tenantId, budget);
-      lines.push({ budget, etag, evaluation: budgetStatus(budget, rows, now, { includePartialDays: true, ...(providerForecast ? { providerForecast } : {}) }) });
+      lines.push({
+        budget,
+        etag,
+        evaluation: budgetStatus(budget, rows, now, { includePartialDays: true, ...(providerForecast ? { providerForecast } : {}) }),
+      });
     }
     return { ok: true, lines, ...(settings.alertChannelName ? { alertChannelName: settings.alertChannelName } : {}) };
   }
@@ -179,7 +206,15 @@ export class BudgetService {
     if (!form.ok) return form;
     const budget: StoredBudget = { ...form.budget, tenantId: actor.tenantId, createdBy: actor.aadObjectId, createdAt: now.toISOString() };
     const saved = await this.deps.budgets.create(budget);
-    await this.deps.audit.record({ tenantId: actor.tenantId, actorId: actor.aadObjectId, actorName: actor.name, action: 'budget.add', target: budget.id, after: auditView(budget), at: now });
+    await this.deps.audit.record({
+      tenantId: actor.tenantId,
+      actorId: actor.aadObjectId,
+      actorName: actor.name,
+      action: 'budget.add',
+      target: budget.id,
+      after: auditView(budget),
+      at: now,
+    });
     return { ok: true, budget: saved, message: `Budget **${budget.name}** saved.` };
   }
 
@@ -196,7 +231,16 @@ export class BudgetService {
     const budget: StoredBudget = { ...unchanged, ...changes, updatedBy: actor.aadObjectId, updatedAt: now.toISOString() };
     try {
       const saved = await this.deps.budgets.replace(budget, etag);
-      await this.deps.audit.record({ tenantId: actor.tenantId, actorId: actor.aadObjectId, actorName: actor.name, action: 'budget.edit', target: id, before: auditView(current.budget), after: auditView(budget), at: now });
+      await this.deps.audit.record({
+        tenantId: actor.tenantId,
+        actorId: actor.aadObjectId,
+        actorName: actor.name,
+        action: 'budget.edit',
+        target: id,
+        before: auditView(current.budget),
+        after: auditView(budget),
+        at: now,
+      });
       return { ok: true, budget: saved, message: `Budget **${budget.name}** updated.` };
     } catch (error) {
       if (error instanceof ConcurrencyError) return { ok: false, errors: [CHANGED_MEANWHILE] };
@@ -204,7 +248,12 @@ export class BudgetService {
     }
   }
 
-  async remove(actor: Actor, id: string, etag: string, now = new Date()): Promise<{ ok: true; message: string } | { ok: false; message: string; forbidden?: boolean }> {
+  async remove(
+    actor: Actor,
+    id: string,
+    etag: string,
+    now = new Date(),
+  ): Promise<{ ok: true; message: string } | { ok: false; message: string; forbidden?: boolean }> {
     if (!(await this.isAdmin(actor))) return { ok: false, message: ONLY_ADMINS_BUDGETS, forbidden: true };
     const current = await this.deps.budgets.get(actor.tenantId, id);
     if (!current) return { ok: true, message: 'That budget was already deleted.' };
@@ -215,13 +264,22 @@ export class BudgetService {
       if (error instanceof ConcurrencyError) return { ok: false, message: DELETE_CHANGED };
       throw error;
     }
-    await this.deps.audit.record({ tenantId: actor.tenantId, actorId: actor.aadObjectId, actorName: actor.name, action: 'budget.delete', target: id, before: auditView(current.budget), at: now });
+    await this.deps.audit.record({
+      tenantId: actor.tenantId,
+      actorId: actor.aadObjectId,
+      actorName: actor.name,
+      action: 'budget.delete',
+      target: id,
+      before: auditView(current.budget),
+      at: now,
+    });
     return { ok: true, message: `Budget **${current.budget.name}** deleted.` };
   }
 
   /** `alerts here`: this channel receives budget and anomaly alerts from now on. */
   async setAlertChannel(actor: Actor, channel: { id: string; name: string }, now = new Date()): Promise<{ ok: boolean; message: string }> {
-    if (!(await this.isAdmin(actor))) return { ok: false, message: 'Only admins can choose where spend alerts go. Type **help** to see the commands you can use.' };
+    if (!(await this.isAdmin(actor)))
+      return { ok: false, message: 'Only admins can choose where spend alerts go. Type **help** to see the commands you can use.' };
     const { before } = await this.deps.settings.update(actor.tenantId, (current) => ({
       ...current,
       alertChannelId: channel.id,
@@ -230,8 +288,20 @@ export class BudgetService {
       updatedBy: actor.aadObjectId,
       updatedAt: now.toISOString(),
     }));
-    await this.deps.audit.record({ tenantId: actor.tenantId, actorId: actor.aadObjectId, actorName: actor.name, action: 'settings.alert-channel', target: channel.id, before: { channel: before.alertChannelName ?? null }, after: { channel: channel.name }, at: now });
-    return { ok: true, message: `Done: budget and anomaly alerts will be posted in ${channel.name}. A budget with a channel of its own still posts there.` };
+    await this.deps.audit.record({
+      tenantId: actor.tenantId,
+      actorId: actor.aadObjectId,
+      actorName: actor.name,
+      action: 'settings.alert-channel',
+      target: channel.id,
+      before: { channel: before.alertChannelName ?? null },
+      after: { channel: channel.name },
+      at: now,
+    });
+    return {
+      ok: true,
+      message: `Done: budget and anomaly alerts will be posted in ${channel.name}. A budget with a channel of its own still posts there.`,
+    };
   }
 }
 
@@ -248,5 +318,12 @@ export function budgetRowQuery(budget: Pick<StoredBudget, 'period' | 'scope'>, n
 
 /** The audit's before/after: what an admin set, nothing else. */
 function auditView(budget: StoredBudget) {
-  return { name: budget.name, scope: budget.scope, amount: budget.amount, period: budget.period, thresholds: budget.thresholds, channel: budget.channelName ?? null };
+  return {
+    name: budget.name,
+    scope: budget.scope,
+    amount: budget.amount,
+    period: budget.period,
+    thresholds: budget.thresholds,
+    channel: budget.channelName ?? null,
+  };
 }

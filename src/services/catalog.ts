@@ -47,7 +47,11 @@ export class CatalogService {
     return this.seatsFrom(tenantId, skuPartNumber, () => this.skuReads.run(tenantId, () => this.directory.listSubscribedSkus(tenantId)));
   }
 
-  private async seatsFrom(tenantId: string, skuPartNumber: string, readSkus: () => Promise<SubscribedSku[]>): Promise<SeatCount | undefined> {
+  private async seatsFrom(
+    tenantId: string,
+    skuPartNumber: string,
+    readSkus: () => Promise<SubscribedSku[]>,
+  ): Promise<SeatCount | undefined> {
     if (isVendorSeat(skuPartNumber)) return this.vendorSeats(tenantId, skuPartNumber);
     const sku = findSku(await readSkus(), skuPartNumber);
     return sku && seatCount(sku);
@@ -58,13 +62,20 @@ export class CatalogService {
     if (!isVendorSeat(skuPartNumber) || !email) return false;
     const offerId = `mkt:${skuPartNumber.slice('MKT:'.length)}`;
     const subscriptions = await this.commerce.listSubscriptions(tenantId);
-    return subscriptions.some((s) => s.offerId.toLowerCase() === offerId.toLowerCase() && s.status === 'active' && (s.assignedEmails ?? []).some((e) => e.toLowerCase() === email.toLowerCase()));
+    return subscriptions.some(
+      (s) =>
+        s.offerId.toLowerCase() === offerId.toLowerCase() &&
+        s.status === 'active' &&
+        (s.assignedEmails ?? []).some((e) => e.toLowerCase() === email.toLowerCase()),
+    );
   }
 
   /** A marketplace item's seats: the tenant's active subscriptions of it, e-mails holding seats as used. */
   private async vendorSeats(tenantId: string, skuPartNumber: string): Promise<SeatCount | undefined> {
     const offerId = `mkt:${skuPartNumber.slice('MKT:'.length)}`;
-    const subscriptions = (await this.commerce.listSubscriptions(tenantId)).filter((s) => s.offerId.toLowerCase() === offerId.toLowerCase() && s.status === 'active');
+    const subscriptions = (await this.commerce.listSubscriptions(tenantId)).filter(
+      (s) => s.offerId.toLowerCase() === offerId.toLowerCase() && s.status === 'active',
+    );
     if (subscriptions.length === 0) return undefined;
     const total = subscriptions.reduce((n, s) => n + s.quantity, 0);
     const used = subscriptions.reduce((n, s) => n + (s.assignedEmails?.length ?? 0), 0);
@@ -74,7 +85,9 @@ export class CatalogService {
   /** Free seats for showing on a card: recent enough, and never an error (undefined instead). */
   async freeSeatsForDisplay(tenantId: string, skuPartNumber: string): Promise<number | undefined> {
     try {
-      const seats = await this.seatsFrom(tenantId, skuPartNumber, () => this.recentSkus.get(tenantId, () => this.directory.listSubscribedSkus(tenantId)));
+      const seats = await this.seatsFrom(tenantId, skuPartNumber, () =>
+        this.recentSkus.get(tenantId, () => this.directory.listSubscribedSkus(tenantId)),
+      );
       return seats?.free ?? 0;
     } catch {
       return undefined;

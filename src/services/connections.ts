@@ -9,7 +9,17 @@ import { validateAwsAccountInput, type AwsAccountInput } from '../domain/aws-acc
 import { adminConsentUrl, consentFailurePage, parseConsentCallback, renderConsentPage, type ConsentPage } from '../domain/consent.js';
 import type { Person } from '../domain/roles.js';
 import type { Logger } from '../logger.js';
-import { ConnectorError, type SignedInAgent, type TokenCacheStore, type AwsCostPort, type AwsCredentialInput, type AzureCostPort, type HealthCheck, type MarketplaceAgreementInfo, type MarketplacePort } from '../connectors/ports.js';
+import {
+  ConnectorError,
+  type SignedInAgent,
+  type TokenCacheStore,
+  type AwsCostPort,
+  type AwsCredentialInput,
+  type AzureCostPort,
+  type HealthCheck,
+  type MarketplaceAgreementInfo,
+  type MarketplacePort,
+} from '../connectors/ports.js';
 import { validateMarketplaceToken, validatePurchaseOrderNumber } from '../domain/marketplace.js';
 import { parseAzureScope } from '../connectors/azure-cost/scope.js';
 import type { AuditLog } from '../storage/audit-log.js';
@@ -83,7 +93,8 @@ export interface ConnectionServiceDeps {
   log: Logger;
 }
 
-export type Outcome<T = undefined> = { ok: true; value: T; message: string } | { ok: false; message: string; status?: 403 | 400 | 404 | 409 };
+export type Outcome<T = undefined> =
+  { ok: true; value: T; message: string } | { ok: false; message: string; status?: 403 | 400 | 404 | 409 };
 
 /** One row of the connect card. */
 export interface ConnectionRow {
@@ -135,12 +146,30 @@ export class ConnectionService {
     const sandbox = await this.partnerCenterLink(actor, 'sandbox');
     const rows: ConnectionRow[] = [
       { id: MICROSOFT_365, kind: 'microsoft365', title: 'Microsoft 365', ...stateOf(byId.get(MICROSOFT_365)), signInUrl: m365Url },
-      { id: PARTNER_CENTER, kind: 'partner-center', title: 'Partner Center', ...stateOf(byId.get(PARTNER_CENTER)), signInUrl: production, sandboxSignInUrl: sandbox },
+      {
+        id: PARTNER_CENTER,
+        kind: 'partner-center',
+        title: 'Partner Center',
+        ...stateOf(byId.get(PARTNER_CENTER)),
+        signInUrl: production,
+        sandboxSignInUrl: sandbox,
+      },
       ...(this.d.marketplace ? [await this.marketplaceRow(actor.tenantId, byId.get(MARKETPLACE))] : []),
       ...connections.filter((c) => c.kind === 'azure').map((c) => ({ id: c.id, kind: c.kind, title: `Azure ${c.label}`, ...stateOf(c) })),
-      ...connections.filter((c) => c.kind === 'aws').map((c) => ({ id: c.id, kind: c.kind, title: `AWS account ${c.label}`, ...stateOf(c) })),
+      ...connections
+        .filter((c) => c.kind === 'aws')
+        .map((c) => ({ id: c.id, kind: c.kind, title: `AWS account ${c.label}`, ...stateOf(c) })),
     ];
-    return { ok: true, message: '', value: { tenantId: actor.tenantId, rows, suggestedExternalId: `qm-${randomBytes(12).toString('hex')}`, linksExpireAt: consent.expiresAt.toISOString() } };
+    return {
+      ok: true,
+      message: '',
+      value: {
+        tenantId: actor.tenantId,
+        rows,
+        suggestedExternalId: `qm-${randomBytes(12).toString('hex')}`,
+        linksExpireAt: consent.expiresAt.toISOString(),
+      },
+    };
   }
 
   // ---- the browser's return: GET /api/consent/callback ----------------------------------
@@ -152,28 +181,73 @@ export class ConnectionService {
       // The admin said no, or Microsoft refused: spend the state and tell whoever started it.
       const spent = callback.state ? await this.d.states.consume(callback.state) : undefined;
       if (spent?.ok) {
-        await this.auditAs(spent.binding.tenantId, spent.binding.adminObjectId, `connection.${purposeTarget(spent.binding.purpose)}.refused`, purposeTarget(spent.binding.purpose), { error: callback.error, code: callback.code ?? '' });
-        await this.tell(spent.binding.tenantId, spent.binding.adminObjectId, { outcome: 'failed', title: callback.title, message: callback.advice });
+        await this.auditAs(
+          spent.binding.tenantId,
+          spent.binding.adminObjectId,
+          `connection.${purposeTarget(spent.binding.purpose)}.refused`,
+          purposeTarget(spent.binding.purpose),
+          { error: callback.error, code: callback.code ?? '' },
+        );
+        await this.tell(spent.binding.tenantId, spent.binding.adminObjectId, {
+          outcome: 'failed',
+          title: callback.title,
+          message: callback.advice,
+        });
       }
       return { status: 400, page: consentFailurePage(callback) };
     }
-    if (callback.kind === 'invalid') return { status: 400, page: failurePage('This sign-in link cannot be used', `${callback.reason}. Nothing was changed. Type connect in Teams for a new link.`) };
+    if (callback.kind === 'invalid')
+      return {
+        status: 400,
+        page: failurePage(
+          'This sign-in link cannot be used',
+          `${callback.reason}. Nothing was changed. Type connect in Teams for a new link.`,
+        ),
+      };
 
     const spent = await this.d.states.consume(callback.state);
-    if (!spent.ok) return { status: 400, page: failurePage('This sign-in link cannot be used', `${refusalText(spent.reason)} Nothing was changed. Type connect in Teams for a new link.`) };
+    if (!spent.ok)
+      return {
+        status: 400,
+        page: failurePage(
+          'This sign-in link cannot be used',
+          `${refusalText(spent.reason)} Nothing was changed. Type connect in Teams for a new link.`,
+        ),
+      };
     const { binding } = spent;
 
     if (callback.kind === 'granted') {
-      if (binding.purpose !== 'graph-admin-consent') return { status: 400, page: failurePage('This sign-in link cannot be used', 'The link was made for another kind of connection. Nothing was changed. Type connect in Teams for a new link.') };
+      if (binding.purpose !== 'graph-admin-consent')
+        return {
+          status: 400,
+          page: failurePage(
+            'This sign-in link cannot be used',
+            'The link was made for another kind of connection. Nothing was changed. Type connect in Teams for a new link.',
+          ),
+        };
       return this.completeAdminConsent(binding.tenantId, binding.adminObjectId, callback.tenantId);
     }
-    if (binding.purpose !== 'partner-center-sign-in' || !binding.payload) return { status: 400, page: failurePage('This sign-in link cannot be used', 'The link was made for another kind of connection. Nothing was changed. Type connect in Teams for a new link.') };
+    if (binding.purpose !== 'partner-center-sign-in' || !binding.payload)
+      return {
+        status: 400,
+        page: failurePage(
+          'This sign-in link cannot be used',
+          'The link was made for another kind of connection. Nothing was changed. Type connect in Teams for a new link.',
+        ),
+      };
     return this.completePartnerCenterSignIn(binding.tenantId, binding.adminObjectId, callback.code, binding.payload);
   }
 
-  private async completeAdminConsent(tenantId: string, adminObjectId: string, consentedTenant: string): Promise<{ status: number; page: ConsentPage }> {
+  private async completeAdminConsent(
+    tenantId: string,
+    adminObjectId: string,
+    consentedTenant: string,
+  ): Promise<{ status: number; page: ConsentPage }> {
     if (consentedTenant.toLowerCase() !== tenantId.toLowerCase()) {
-      await this.auditAs(tenantId, adminObjectId, 'connection.microsoft365.refused', MICROSOFT_365, { reason: 'tenant mismatch', consentedTenant });
+      await this.auditAs(tenantId, adminObjectId, 'connection.microsoft365.refused', MICROSOFT_365, {
+        reason: 'tenant mismatch',
+        consentedTenant,
+      });
       const message = `Consent was given for tenant ${consentedTenant}, but your Teams tenant is ${tenantId}. Sign in with an administrator of your own tenant and try again.`;
       await this.tell(tenantId, adminObjectId, { outcome: 'failed', title: 'Microsoft 365 is not connected', message });
       return { status: 400, page: failurePage('Wrong tenant', `${message} Nothing was changed.`) };
@@ -181,7 +255,11 @@ export class ConnectionService {
     const confirmed = await this.d.identity.confirmAdminConsent(tenantId);
     if (!confirmed.ok) {
       await this.auditAs(tenantId, adminObjectId, 'connection.microsoft365.refused', MICROSOFT_365, { code: confirmed.code });
-      await this.tell(tenantId, adminObjectId, { outcome: 'failed', title: 'Microsoft 365 is not connected', message: `${confirmed.problem} ${confirmed.fix}` });
+      await this.tell(tenantId, adminObjectId, {
+        outcome: 'failed',
+        title: 'Microsoft 365 is not connected',
+        message: `${confirmed.problem} ${confirmed.fix}`,
+      });
       return { status: 400, page: failurePage('Microsoft 365 is not connected', `${confirmed.problem} ${confirmed.fix}`) };
     }
     const now = new Date().toISOString();
@@ -198,12 +276,32 @@ export class ConnectionService {
       lastUsedAt: now,
     });
     await this.auditAs(tenantId, adminObjectId, 'connection.microsoft365.connected', MICROSOFT_365, { tenantId });
-    await this.tell(tenantId, adminObjectId, { outcome: 'connected', title: 'Microsoft 365 is connected', message: 'Admin consent was granted and confirmed. Quartermaster can now read licenses and assign them in your tenant.', connection });
-    return { status: 200, page: { outcome: 'connected', title: 'Connected', message: 'Microsoft 365 is connected to Quartermaster. You can close this tab and go back to Teams.' } };
+    await this.tell(tenantId, adminObjectId, {
+      outcome: 'connected',
+      title: 'Microsoft 365 is connected',
+      message: 'Admin consent was granted and confirmed. Quartermaster can now read licenses and assign them in your tenant.',
+      connection,
+    });
+    return {
+      status: 200,
+      page: {
+        outcome: 'connected',
+        title: 'Connected',
+        message: 'Microsoft 365 is connected to Quartermaster. You can close this tab and go back to Teams.',
+      },
+    };
   }
 
-  private async completePartnerCenterSignIn(tenantId: string, adminObjectId: string, code: string, payload: string): Promise<{ status: number; page: ConsentPage }> {
-    const { codeVerifier, environment } = JSON.parse(this.d.secrets.open(payload, [tenantId, 'partner-center-sign-in'])) as { codeVerifier: string; environment: 'sandbox' | 'production' };
+  private async completePartnerCenterSignIn(
+    tenantId: string,
+    adminObjectId: string,
+    code: string,
+    payload: string,
+  ): Promise<{ status: number; page: ConsentPage }> {
+    const { codeVerifier, environment } = JSON.parse(this.d.secrets.open(payload, [tenantId, 'partner-center-sign-in'])) as {
+      codeVerifier: string;
+      environment: 'sandbox' | 'production';
+    };
     // The token cache lives in memory until the connection row exists, then is sealed into it.
     let cache: string | undefined;
     const pending: TokenCacheStore = { read: async () => cache, write: async (value) => void (cache = value) };
@@ -212,8 +310,11 @@ export class ConnectionService {
       agent = await this.d.identity.partnerCenter.completeSignIn({ code, codeVerifier, redirectUri: this.callbackUrl() }, pending);
     } catch (error) {
       this.d.log.warn({ err: safeError(error), tenantId }, 'partner center sign-in could not be completed');
-      const message = 'Microsoft did not accept the sign-in. Start again from the Connect card; sign in with an agent account (Admin agent) of your Partner Center.';
-      await this.auditAs(tenantId, adminObjectId, 'connection.partner-center.refused', PARTNER_CENTER, { reason: 'code redemption failed' });
+      const message =
+        'Microsoft did not accept the sign-in. Start again from the Connect card; sign in with an agent account (Admin agent) of your Partner Center.';
+      await this.auditAs(tenantId, adminObjectId, 'connection.partner-center.refused', PARTNER_CENTER, {
+        reason: 'code redemption failed',
+      });
       await this.tell(tenantId, adminObjectId, { outcome: 'failed', title: 'Partner Center is not connected', message });
       return { status: 400, page: failurePage('Partner Center is not connected', message) };
     }
@@ -235,10 +336,25 @@ export class ConnectionService {
       },
       cache,
     );
-    await this.auditAs(tenantId, adminObjectId, 'connection.partner-center.connected', PARTNER_CENTER, { agent: agent.username, environment });
+    await this.auditAs(tenantId, adminObjectId, 'connection.partner-center.connected', PARTNER_CENTER, {
+      agent: agent.username,
+      environment,
+    });
     const kind = environment === 'sandbox' ? 'the integration sandbox account (nothing is billed)' : 'the production account';
-    await this.tell(tenantId, adminObjectId, { outcome: 'connected', title: 'Partner Center is connected', message: `Signed in as ${agent.username} to ${kind}. Quartermaster keeps the sign-in alive by itself.`, connection });
-    return { status: 200, page: { outcome: 'connected', title: 'Connected', message: `Partner Center is connected (${environment === 'sandbox' ? 'integration sandbox' : 'production'}). You can close this tab and go back to Teams.` } };
+    await this.tell(tenantId, adminObjectId, {
+      outcome: 'connected',
+      title: 'Partner Center is connected',
+      message: `Signed in as ${agent.username} to ${kind}. Quartermaster keeps the sign-in alive by itself.`,
+      connection,
+    });
+    return {
+      status: 200,
+      page: {
+        outcome: 'connected',
+        title: 'Connected',
+        message: `Partner Center is connected (${environment === 'sandbox' ? 'integration sandbox' : 'production'}). You can close this tab and go back to Teams.`,
+      },
+    };
   }
 
   // ---- Azure and AWS --------------------------------------------------------------------
@@ -252,12 +368,31 @@ export class ConnectionService {
     const tag = parseTagKey(tagKeyText);
     if (!tag.ok) return { ok: false, message: tag.message, status: 400 };
     const check = await this.d.azureCost.checkHealth({ tenantId: actor.tenantId, scope });
-    const connection = await this.saveChecked({ tenantId: actor.tenantId, id: `azure:${scope}`, kind: 'azure', label: scope, details: { scope, ...(tag.tagKey ? { tagKey: tag.tagKey } : {}) } }, actor, check);
+    const connection = await this.saveChecked(
+      {
+        tenantId: actor.tenantId,
+        id: `azure:${scope}`,
+        kind: 'azure',
+        label: scope,
+        details: { scope, ...(tag.tagKey ? { tagKey: tag.tagKey } : {}) },
+      },
+      actor,
+      check,
+    );
     await this.auditAs(actor.tenantId, actor.aadObjectId, 'connection.azure.added', connection.id, { scope, healthy: check.ok });
-    return { ok: true, value: connection, message: check.ok ? `Azure ${scope} is connected: a one-day cost query worked.` : `Azure ${scope} was added, but it does not work yet: ${check.problem} ${check.fix}` };
+    return {
+      ok: true,
+      value: connection,
+      message: check.ok
+        ? `Azure ${scope} is connected: a one-day cost query worked.`
+        : `Azure ${scope} was added, but it does not work yet: ${check.problem} ${check.fix}`,
+    };
   }
 
-  async addAwsAccount(actor: Person & { aadObjectId: string }, input: AwsAccountInput & { tagKey?: unknown }): Promise<Outcome<Connection>> {
+  async addAwsAccount(
+    actor: Person & { aadObjectId: string },
+    input: AwsAccountInput & { tagKey?: unknown },
+  ): Promise<Outcome<Connection>> {
     if (!(await this.d.roles.isAdmin(actor))) return { ok: false, message: ONLY_ADMINS, status: 403 };
     if (!this.d.awsCost) return { ok: false, message: 'AWS cost connections are not available in this installation.', status: 400 };
     const valid = validateAwsAccountInput(input);
@@ -271,9 +406,20 @@ export class ConnectionService {
     const tag = parseTagKey(input.tagKey);
     if (!tag.ok) return { ok: false, message: tag.message, status: 400 };
     if (tag.tagKey) details.tagKey = tag.tagKey;
-    const connection = await this.saveChecked({ tenantId: actor.tenantId, id: `aws:${accountId}`, kind: 'aws', label: accountId, details }, actor, check, JSON.stringify(credentials));
+    const connection = await this.saveChecked(
+      { tenantId: actor.tenantId, id: `aws:${accountId}`, kind: 'aws', label: accountId, details },
+      actor,
+      check,
+      JSON.stringify(credentials),
+    );
     await this.auditAs(actor.tenantId, actor.aadObjectId, 'connection.aws.added', connection.id, { ...details, healthy: check.ok });
-    return { ok: true, value: connection, message: check.ok ? `AWS account ${accountId} is connected: a one-day cost query worked.` : `AWS account ${accountId} was added, but it does not work yet: ${check.problem} ${check.fix}` };
+    return {
+      ok: true,
+      value: connection,
+      message: check.ok
+        ? `AWS account ${accountId} is connected: a one-day cost query worked.`
+        : `AWS account ${accountId} was added, but it does not work yet: ${check.problem} ${check.fix}`,
+    };
   }
 
   /** The stored AWS credentials of a connection, opened for the connector that needs them. */
@@ -305,15 +451,30 @@ export class ConnectionService {
     const now = new Date().toISOString();
     // Saved first: the connector reads the token through marketplaceToken(), then the check records its verdict.
     const saved = await this.d.connections.save(
-      { tenantId: actor.tenantId, id: MARKETPLACE, kind: 'marketplace', label: `token …${valid.value.slice(-4)}`, state: 'connected', details: { tokenHint: `…${valid.value.slice(-4)}` }, connectedAt: now, connectedBy: actor.aadObjectId },
+      {
+        tenantId: actor.tenantId,
+        id: MARKETPLACE,
+        kind: 'marketplace',
+        label: `token …${valid.value.slice(-4)}`,
+        state: 'connected',
+        details: { tokenHint: `…${valid.value.slice(-4)}` },
+        connectedAt: now,
+        connectedBy: actor.aadObjectId,
+      },
       valid.value,
     );
     const connection = await this.checkOne(saved);
-    await this.auditAs(actor.tenantId, actor.aadObjectId, 'connection.marketplace.connected', MARKETPLACE, { tokenHint: saved.details.tokenHint, healthy: connection.state === 'connected' });
+    await this.auditAs(actor.tenantId, actor.aadObjectId, 'connection.marketplace.connected', MARKETPLACE, {
+      tokenHint: saved.details.tokenHint,
+      healthy: connection.state === 'connected',
+    });
     return {
       ok: true,
       value: connection,
-      message: connection.state === 'connected' ? 'Marketplace is connected: the token can list your agreements.' : `The Marketplace token was stored, but it does not work: ${connection.problem?.problem ?? ''} ${connection.problem?.fix ?? ''}`.trim(),
+      message:
+        connection.state === 'connected'
+          ? 'Marketplace is connected: the token can list your agreements.'
+          : `The Marketplace token was stored, but it does not work: ${connection.problem?.problem ?? ''} ${connection.problem?.fix ?? ''}`.trim(),
     };
   }
 
@@ -334,7 +495,11 @@ export class ConnectionService {
   }
 
   /** Sets (or clears, with '') the PO number ("Additional ID") of one agreement. */
-  async setPurchaseOrderNumber(actor: Person & { aadObjectId: string }, agreementId: string, poText: unknown): Promise<Outcome<MarketplaceAgreementInfo>> {
+  async setPurchaseOrderNumber(
+    actor: Person & { aadObjectId: string },
+    agreementId: string,
+    poText: unknown,
+  ): Promise<Outcome<MarketplaceAgreementInfo>> {
     if (!(await this.d.roles.isAdmin(actor))) return { ok: false, message: ONLY_ADMINS, status: 403 };
     if (!this.d.marketplace) return { ok: false, message: 'Marketplace connections are not available in this installation.', status: 400 };
     const valid = validatePurchaseOrderNumber(poText);
@@ -342,10 +507,28 @@ export class ConnectionService {
     let before: MarketplaceAgreementInfo | undefined;
     try {
       before = (await this.d.marketplace.listAgreements(actor.tenantId)).find((a) => a.id === agreementId);
-      if (!before) return { ok: false, message: 'That agreement is not in your Marketplace account any more. Type **connect** for the current list.', status: 404 };
+      if (!before)
+        return {
+          ok: false,
+          message: 'That agreement is not in your Marketplace account any more. Type **connect** for the current list.',
+          status: 404,
+        };
       const after = await this.d.marketplace.setPurchaseOrderNumber(actor.tenantId, agreementId, valid.value);
-      await this.auditAs(actor.tenantId, actor.aadObjectId, 'marketplace.po-number', agreementId, { purchaseOrderNumber: after.purchaseOrderNumber ?? '' }, { purchaseOrderNumber: before.purchaseOrderNumber ?? '' });
-      return { ok: true, value: after, message: valid.value ? `PO number ${valid.value} is set on ${after.name}; the next orders under it carry it.` : `The PO number of ${after.name} is cleared.` };
+      await this.auditAs(
+        actor.tenantId,
+        actor.aadObjectId,
+        'marketplace.po-number',
+        agreementId,
+        { purchaseOrderNumber: after.purchaseOrderNumber ?? '' },
+        { purchaseOrderNumber: before.purchaseOrderNumber ?? '' },
+      );
+      return {
+        ok: true,
+        value: after,
+        message: valid.value
+          ? `PO number ${valid.value} is set on ${after.name}; the next orders under it carry it.`
+          : `The PO number of ${after.name} is cleared.`,
+      };
     } catch (error) {
       if (!(error instanceof ConnectorError)) throw error;
       await this.noteMarketplaceFailure(actor.tenantId, error);
@@ -362,11 +545,27 @@ export class ConnectionService {
     if (!(error instanceof ConnectorError) || error.details.code !== 'token-expired') return;
     const connection = await this.d.connections.get(tenantId, MARKETPLACE);
     if (!connection || connection.state === 'needs-attention') return;
-    const problem = { code: 'token-expired', problem: 'The Marketplace API token expired or was revoked.', fix: 'Create a new token in the Marketplace portal, then type connect and enter it under Marketplace.' };
+    const problem = {
+      code: 'token-expired',
+      problem: 'The Marketplace API token expired or was revoked.',
+      fix: 'Create a new token in the Marketplace portal, then type connect and enter it under Marketplace.',
+    };
     const updated = await this.updateQuietly(connection, { state: 'needs-attention', problem, lastCheckedAt: now.toISOString() });
-    await this.auditAs(tenantId, 'system', 'connection.marketplace.broken', MARKETPLACE, { code: problem.code }, { state: connection.state });
+    await this.auditAs(
+      tenantId,
+      'system',
+      'connection.marketplace.broken',
+      MARKETPLACE,
+      { code: problem.code },
+      { state: connection.state },
+    );
     if (await this.d.ledger.claim(tenantId, 'connection-broken', `${MARKETPLACE}|${connection.connectedAt}|${problem.code}`, {}, now)) {
-      await this.d.notices.alertAdmins(tenantId, { outcome: 'failed', title: 'Marketplace needs attention', message: `${problem.problem} Marketplace orders stop until it is fixed. What to do: ${problem.fix}`, connection: updated ?? connection });
+      await this.d.notices.alertAdmins(tenantId, {
+        outcome: 'failed',
+        title: 'Marketplace needs attention',
+        message: `${problem.problem} Marketplace orders stop until it is fixed. What to do: ${problem.fix}`,
+        connection: updated ?? connection,
+      });
     }
   }
 
@@ -377,11 +576,18 @@ export class ConnectionService {
     if (!(await this.d.roles.isAdmin(actor))) return { ok: false, message: ONLY_ADMINS, status: 403 };
     const all = await this.d.connections.list(actor.tenantId);
     const targets = id ? all.filter((c) => c.id === id) : all;
-    if (id && targets.length === 0) return { ok: false, message: 'That connection no longer exists. Type **connect** for the current list.', status: 404 };
+    if (id && targets.length === 0)
+      return { ok: false, message: 'That connection no longer exists. Type **connect** for the current list.', status: 404 };
     const checked: Connection[] = [];
     for (const connection of targets) checked.push(await this.checkOne(connection));
     const broken = checked.filter((c) => c.state !== 'connected').length;
-    return { ok: true, value: checked, message: broken ? `${broken} of ${checked.length} connection${checked.length === 1 ? '' : 's'} need${broken === 1 ? 's' : ''} attention.` : `All ${checked.length} connection${checked.length === 1 ? ' works' : 's work'}.` };
+    return {
+      ok: true,
+      value: checked,
+      message: broken
+        ? `${broken} of ${checked.length} connection${checked.length === 1 ? '' : 's'} need${broken === 1 ? 's' : ''} attention.`
+        : `All ${checked.length} connection${checked.length === 1 ? ' works' : 's work'}.`,
+    };
   }
 
   /**
@@ -396,8 +602,21 @@ export class ConnectionService {
         result.checked++;
         if (checked.state === 'connected' || !checked.problem) continue;
         result.broken++;
-        if (await this.d.ledger.claim(connection.tenantId, 'connection-broken', `${connection.id}|${connection.connectedAt}|${checked.problem.code}`, {}, now)) {
-          await this.d.notices.alertAdmins(connection.tenantId, { outcome: checked.state === 'expired' ? 'needs-sign-in' : 'failed', title: `${titleOf(connection)} needs attention`, message: `${checked.problem.problem} What to do: ${checked.problem.fix}`, connection: checked });
+        if (
+          await this.d.ledger.claim(
+            connection.tenantId,
+            'connection-broken',
+            `${connection.id}|${connection.connectedAt}|${checked.problem.code}`,
+            {},
+            now,
+          )
+        ) {
+          await this.d.notices.alertAdmins(connection.tenantId, {
+            outcome: checked.state === 'expired' ? 'needs-sign-in' : 'failed',
+            title: `${titleOf(connection)} needs attention`,
+            message: `${checked.problem.problem} What to do: ${checked.problem.fix}`,
+            connection: checked,
+          });
         }
       }
     }
@@ -408,12 +627,24 @@ export class ConnectionService {
     const check = await this.healthOf(connection);
     const now = new Date().toISOString();
     if (check.ok !== (connection.state === 'connected')) {
-      await this.auditAs(connection.tenantId, 'system', `connection.${connection.kind}.${check.ok ? 'healthy' : 'broken'}`, connection.id, check.ok ? { state: 'connected' } : { code: check.code }, { state: connection.state });
+      await this.auditAs(
+        connection.tenantId,
+        'system',
+        `connection.${connection.kind}.${check.ok ? 'healthy' : 'broken'}`,
+        connection.id,
+        check.ok ? { state: 'connected' } : { code: check.code },
+        { state: connection.state },
+      );
     }
     try {
       return await this.d.connections.update(connection, {
         lastCheckedAt: now,
-        ...(check.ok ? { state: 'connected' as const, problem: null, lastUsedAt: now } : { state: check.code === 'reconsent-required' ? ('expired' as const) : ('needs-attention' as const), problem: problemOf(check) }),
+        ...(check.ok
+          ? { state: 'connected' as const, problem: null, lastUsedAt: now }
+          : {
+              state: check.code === 'reconsent-required' ? ('expired' as const) : ('needs-attention' as const),
+              problem: problemOf(check),
+            }),
       });
     } catch (error) {
       // Disconnected or reconnected while the check ran: the newer row wins.
@@ -427,7 +658,10 @@ export class ConnectionService {
     const existing = await this.d.connections.get(actor.tenantId, id);
     if (!existing) return { ok: true, value: undefined, message: 'That connection was already removed.' };
     await this.d.connections.remove(actor.tenantId, id);
-    await this.auditAs(actor.tenantId, actor.aadObjectId, `connection.${existing.kind}.disconnected`, id, undefined, { label: existing.label, state: existing.state });
+    await this.auditAs(actor.tenantId, actor.aadObjectId, `connection.${existing.kind}.disconnected`, id, undefined, {
+      label: existing.label,
+      state: existing.state,
+    });
     return { ok: true, value: existing, message: `${titleOf(existing)} is disconnected; its stored secrets are deleted.` };
   }
 
@@ -455,11 +689,15 @@ export class ConnectionService {
     const connection = found?.connection;
     if (!connection?.details.homeAccountId) return undefined;
     if (connection.state === 'expired') {
-      throw new ConnectorError('unauthorized', 'The Partner Center sign-in expired: an admin must type connect and choose Sign in again.', { service: 'partner-center', code: 'reconsent-required' });
+      throw new ConnectorError('unauthorized', 'The Partner Center sign-in expired: an admin must type connect and choose Sign in again.', {
+        service: 'partner-center',
+        code: 'reconsent-required',
+      });
     }
     const token = await this.d.identity.partnerCenter.accessToken(connection.details.homeAccountId, this.cacheOf(tenantId, found?.secret));
     // "Last used" on the card; one write an hour is plenty.
-    if (!connection.lastUsedAt || Date.now() - Date.parse(connection.lastUsedAt) > 3600_000) await this.updateQuietly(connection, { lastUsedAt: new Date().toISOString() });
+    if (!connection.lastUsedAt || Date.now() - Date.parse(connection.lastUsedAt) > 3600_000)
+      await this.updateQuietly(connection, { lastUsedAt: new Date().toISOString() });
     return token;
   }
 
@@ -467,7 +705,9 @@ export class ConnectionService {
   async purchaseAccount(tenantId: string): Promise<string | undefined> {
     const connection = await this.d.connections.get(tenantId, PARTNER_CENTER);
     if (!connection) return undefined;
-    return connection.environment === 'sandbox' ? 'Partner Center integration sandbox: nothing is billed' : `Partner Center production account (${connection.label}): this is billed`;
+    return connection.environment === 'sandbox'
+      ? 'Partner Center integration sandbox: nothing is billed'
+      : `Partner Center production account (${connection.label}): this is billed`;
   }
 
   /**
@@ -483,7 +723,12 @@ export class ConnectionService {
       if (now.getTime() - refreshedAt < TOKEN_KEEPER_INTERVAL_MS - 3600_000) continue;
       try {
         await this.partnerCenterToken(connection.tenantId, { forceRefresh: true });
-        await this.updateQuietly(connection, { details: { ...connection.details, tokenRefreshedAt: now.toISOString() }, lastUsedAt: now.toISOString(), state: 'connected', problem: null });
+        await this.updateQuietly(connection, {
+          details: { ...connection.details, tokenRefreshedAt: now.toISOString() },
+          lastUsedAt: now.toISOString(),
+          state: 'connected',
+          problem: null,
+        });
         result.refreshed++;
       } catch (error) {
         if (this.d.identity.isReconsentRequired(error)) {
@@ -500,20 +745,49 @@ export class ConnectionService {
   }
 
   private async markExpired(connection: Connection, now: Date): Promise<void> {
-    const problem = { code: 'AADSTS700082', problem: 'The Partner Center sign-in expired (or was revoked).', fix: 'An agent must sign in again: open connect and choose Sign in to Partner Center.' };
+    const problem = {
+      code: 'AADSTS700082',
+      problem: 'The Partner Center sign-in expired (or was revoked).',
+      fix: 'An agent must sign in again: open connect and choose Sign in to Partner Center.',
+    };
     const updated = await this.updateQuietly(connection, { state: 'expired', problem, lastCheckedAt: now.toISOString() });
-    await this.auditAs(connection.tenantId, 'system', 'connection.partner-center.expired', PARTNER_CENTER, { state: connection.state }, { state: 'expired' });
+    await this.auditAs(
+      connection.tenantId,
+      'system',
+      'connection.partner-center.expired',
+      PARTNER_CENTER,
+      { state: connection.state },
+      { state: 'expired' },
+    );
     // Once per sign-in: a reconnect starts a new connectedAt and so a new alert key.
     if (await this.d.ledger.claim(connection.tenantId, 'connection-expired', `${PARTNER_CENTER}|${connection.connectedAt}`, {}, now)) {
-      await this.d.notices.alertAdmins(connection.tenantId, { outcome: 'needs-sign-in', title: 'Partner Center needs a new sign-in', message: `${problem.problem} License purchases through Partner Center stop until an agent signs in again. Type **connect** and choose Sign in to Partner Center.`, connection: updated ?? connection });
+      await this.d.notices.alertAdmins(connection.tenantId, {
+        outcome: 'needs-sign-in',
+        title: 'Partner Center needs a new sign-in',
+        message: `${problem.problem} License purchases through Partner Center stop until an agent signs in again. Type **connect** and choose Sign in to Partner Center.`,
+        connection: updated ?? connection,
+      });
     }
   }
 
   private async warnBeforeExpiry(connection: Connection, refreshedAt: number, now: Date): Promise<void> {
     if (now.getTime() - refreshedAt < TOKEN_WARNING_AGE_MS) return;
     const daysLeft = Math.max(0, Math.ceil((refreshedAt + 90 * 24 * 3600_000 - now.getTime()) / (24 * 3600_000)));
-    if (await this.d.ledger.claim(connection.tenantId, 'connection-expiring', `${PARTNER_CENTER}|${connection.connectedAt}`, { daysLeft }, now)) {
-      await this.d.notices.alertAdmins(connection.tenantId, { outcome: 'expiring', title: 'Partner Center sign-in expires soon', message: `Quartermaster could not refresh the Partner Center sign-in for a while; it expires in about ${daysLeft} days. If this continues, type **connect** and sign in again.`, connection });
+    if (
+      await this.d.ledger.claim(
+        connection.tenantId,
+        'connection-expiring',
+        `${PARTNER_CENTER}|${connection.connectedAt}`,
+        { daysLeft },
+        now,
+      )
+    ) {
+      await this.d.notices.alertAdmins(connection.tenantId, {
+        outcome: 'expiring',
+        title: 'Partner Center sign-in expires soon',
+        message: `Quartermaster could not refresh the Partner Center sign-in for a while; it expires in about ${daysLeft} days. If this continues, type **connect** and sign in again.`,
+        connection,
+      });
     }
   }
 
@@ -525,29 +799,69 @@ export class ConnectionService {
         case 'microsoft365':
           return await this.d.identity.confirmAdminConsent(connection.tenantId);
         case 'partner-center':
-          if (connection.state === 'expired') return { ok: false, code: 'reconsent-required', problem: connection.problem?.problem ?? 'The Partner Center sign-in expired.', fix: 'An agent must sign in again: choose Sign in to Partner Center.' };
+          if (connection.state === 'expired')
+            return {
+              ok: false,
+              code: 'reconsent-required',
+              problem: connection.problem?.problem ?? 'The Partner Center sign-in expired.',
+              fix: 'An agent must sign in again: choose Sign in to Partner Center.',
+            };
           await this.partnerCenterToken(connection.tenantId);
           return { ok: true };
         case 'azure':
-          if (!this.d.azureCost) return { ok: false, code: 'unavailable', problem: 'Azure cost connections are not available in this installation.', fix: 'Ask the operator of Quartermaster.' };
+          if (!this.d.azureCost)
+            return {
+              ok: false,
+              code: 'unavailable',
+              problem: 'Azure cost connections are not available in this installation.',
+              fix: 'Ask the operator of Quartermaster.',
+            };
           return await this.d.azureCost.checkHealth({ tenantId: connection.tenantId, scope: connection.details.scope ?? '' });
         case 'marketplace':
-          if (!this.d.marketplace) return { ok: false, code: 'unavailable', problem: 'Marketplace connections are not available in this installation.', fix: 'Ask the operator of Quartermaster.' };
+          if (!this.d.marketplace)
+            return {
+              ok: false,
+              code: 'unavailable',
+              problem: 'Marketplace connections are not available in this installation.',
+              fix: 'Ask the operator of Quartermaster.',
+            };
           return await this.d.marketplace.checkHealth(connection.tenantId);
         case 'aws': {
           const credentials = await this.awsCredentials(connection.tenantId, connection.id);
-          if (!this.d.awsCost || !credentials) return { ok: false, code: 'unavailable', problem: 'The AWS credentials are missing.', fix: 'Disconnect the account and add it again.' };
+          if (!this.d.awsCost || !credentials)
+            return {
+              ok: false,
+              code: 'unavailable',
+              problem: 'The AWS credentials are missing.',
+              fix: 'Disconnect the account and add it again.',
+            };
           return await this.d.awsCost.checkHealth({ accountId: connection.details.accountId ?? '', credentials });
         }
       }
     } catch (error) {
-      if (this.d.identity.isReconsentRequired(error)) return { ok: false, code: 'reconsent-required', problem: 'The Partner Center sign-in expired (or was revoked).', fix: 'An agent must sign in again: choose Sign in to Partner Center.' };
+      if (this.d.identity.isReconsentRequired(error))
+        return {
+          ok: false,
+          code: 'reconsent-required',
+          problem: 'The Partner Center sign-in expired (or was revoked).',
+          fix: 'An agent must sign in again: choose Sign in to Partner Center.',
+        };
       this.d.log.warn({ err: safeError(error), tenantId: connection.tenantId, connection: connection.id }, 'health check failed');
-      return { ok: false, code: 'unreachable', problem: 'The service did not answer the health check.', fix: 'Try Check again in a few minutes.' };
+      return {
+        ok: false,
+        code: 'unreachable',
+        problem: 'The service did not answer the health check.',
+        fix: 'Try Check again in a few minutes.',
+      };
     }
   }
 
-  private async saveChecked(base: Pick<NewConnection, 'tenantId' | 'id' | 'kind' | 'label' | 'details'>, actor: { aadObjectId: string }, check: HealthCheck, secret?: string): Promise<Connection> {
+  private async saveChecked(
+    base: Pick<NewConnection, 'tenantId' | 'id' | 'kind' | 'label' | 'details'>,
+    actor: { aadObjectId: string },
+    check: HealthCheck,
+    secret?: string,
+  ): Promise<Connection> {
     const now = new Date().toISOString();
     return this.d.connections.save(
       {
@@ -562,7 +876,10 @@ export class ConnectionService {
     );
   }
 
-  private async updateQuietly(connection: Connection, change: Parameters<ConnectionRepository['update']>[1]): Promise<Connection | undefined> {
+  private async updateQuietly(
+    connection: Connection,
+    change: Parameters<ConnectionRepository['update']>[1],
+  ): Promise<Connection | undefined> {
     // Read again: the token cache write above moved the ETag on.
     const current = await this.d.connections.get(connection.tenantId, connection.id);
     if (!current) return undefined;
@@ -598,7 +915,10 @@ export class ConnectionService {
     // The verifier must come back with the state; it is sealed so the table holds nothing usable.
     const issued = await this.issueState(actor, 'partner-center-sign-in');
     const { url, codeVerifier } = await this.d.identity.partnerCenter.signInUrl({ redirectUri: this.callbackUrl(), state: issued.state });
-    await this.d.states.attachPayload(issued.state, this.d.secrets.seal(JSON.stringify({ codeVerifier, environment }), [actor.tenantId, 'partner-center-sign-in']));
+    await this.d.states.attachPayload(
+      issued.state,
+      this.d.secrets.seal(JSON.stringify({ codeVerifier, environment }), [actor.tenantId, 'partner-center-sign-in']),
+    );
     return url;
   }
 
@@ -610,8 +930,22 @@ export class ConnectionService {
     }
   }
 
-  private async auditAs(tenantId: string, actorId: string, action: string, target: string, after?: unknown, before?: unknown): Promise<void> {
-    await this.d.audit.record({ tenantId, actorId, action, target, ...(before !== undefined ? { before } : {}), ...(after !== undefined ? { after } : {}) });
+  private async auditAs(
+    tenantId: string,
+    actorId: string,
+    action: string,
+    target: string,
+    after?: unknown,
+    before?: unknown,
+  ): Promise<void> {
+    await this.d.audit.record({
+      tenantId,
+      actorId,
+      action,
+      target,
+      ...(before !== undefined ? { before } : {}),
+      ...(after !== undefined ? { after } : {}),
+    });
   }
 }
 
@@ -619,7 +953,11 @@ export class ConnectionService {
 function parseTagKey(value: unknown): { ok: true; tagKey?: string } | { ok: false; message: string } {
   const text = typeof value === 'string' ? value.trim() : '';
   if (!text) return { ok: true };
-  if (!/^[\p{L}\p{N} _.:=+\-@]{1,128}$/u.test(text)) return { ok: false, message: 'A tag to group costs by is 1-128 letters, digits, spaces and _ . : = + - @ (for example "environment" or "cost-center").' };
+  if (!/^[\p{L}\p{N} _.:=+\-@]{1,128}$/u.test(text))
+    return {
+      ok: false,
+      message: 'A tag to group costs by is 1-128 letters, digits, spaces and _ . : = + - @ (for example "environment" or "cost-center").',
+    };
   return { ok: true, tagKey: text };
 }
 

@@ -73,11 +73,17 @@ export class FulfilmentService {
       // A marketplace order under way: come back later, or (Querying) when someone answers.
       if (error instanceof OrderFollowUp) return error.waitingForAnswer ? { done: true } : { retryAfterSeconds: error.retryAfterSeconds };
       if (error instanceof ConnectorError && error.transient) {
-        this.deps.log.warn({ requestId: job.requestId, kind: error.kind, service: error.details.service }, 'fulfilment delayed; will retry');
+        this.deps.log.warn(
+          { requestId: job.requestId, kind: error.kind, service: error.details.service },
+          'fulfilment delayed; will retry',
+        );
         return { retryAfterSeconds: Math.max(1, error.details.retryAfterSeconds ?? 5) };
       }
       if (error instanceof ConnectorError) {
-        await this.fail(current.value, current.value.change ? this.deps.subscriptionChanges.advice(error, current.value) : adviceFor(error, current.value));
+        await this.fail(
+          current.value,
+          current.value.change ? this.deps.subscriptionChanges.advice(error, current.value) : adviceFor(error, current.value),
+        );
         return { done: true };
       }
       throw error;
@@ -89,7 +95,12 @@ export class FulfilmentService {
     const request = (await this.deps.requests.get(job.tenantId, job.requestId))?.value;
     if (!request || request.status !== 'fulfilling') return;
     this.deps.log.error({ err: error, requestId: job.requestId }, 'fulfilment gave up');
-    await this.fail(request, request.change ? 'Something kept going wrong while changing the subscription. Nothing more will be tried; check the subscription and ask again.' : 'Something kept going wrong while assigning the license. An admin has been told and can retry it.');
+    await this.fail(
+      request,
+      request.change
+        ? 'Something kept going wrong while changing the subscription. Nothing more will be tried; check the subscription and ask again.'
+        : 'Something kept going wrong while assigning the license. An admin has been told and can retry it.',
+    );
   }
 
   private async fulfil(request: StoredRequest): Promise<Outcome> {
@@ -97,9 +108,18 @@ export class FulfilmentService {
     const tenantId = request.tenantId;
     const offer = await catalog.offer(tenantId, request.product.offerId);
     // A marketplace product whose catalog cannot be read now (outage, token): wait, never treat it as a Graph license.
-    if (!offer && request.product.skuPartNumber.toUpperCase().startsWith('MKT:')) throw new ConnectorError('unavailable', 'The Marketplace catalog cannot be read right now.', { service: 'marketplace', retryAfterSeconds: 30 });
+    if (!offer && request.product.skuPartNumber.toUpperCase().startsWith('MKT:'))
+      throw new ConnectorError('unavailable', 'The Marketplace catalog cannot be read right now.', {
+        service: 'marketplace',
+        retryAfterSeconds: 30,
+      });
     if (offer?.assignment === 'vendor') {
-      if (!this.deps.vendor) throw new ConnectorError('invalid-request', `${request.product.name} is sold through the Marketplace, which is not available in this installation.`, { service: 'marketplace' });
+      if (!this.deps.vendor)
+        throw new ConnectorError(
+          'invalid-request',
+          `${request.product.name} is sold through the Marketplace, which is not available in this installation.`,
+          { service: 'marketplace' },
+        );
       return this.deps.vendor.fulfil(request, offer, () => this.checkPurchaseAllowed(request));
     }
     let seats = await catalog.seats(tenantId, request.product.skuPartNumber);
@@ -113,7 +133,11 @@ export class FulfilmentService {
       await this.purchase(request, shortfall);
       seats = await catalog.seats(tenantId, request.product.skuPartNumber);
     }
-    if (!seats) throw new ConnectorError('unavailable', 'The purchased license has not shown up in Microsoft 365 yet.', { service: 'graph', retryAfterSeconds: 30 });
+    if (!seats)
+      throw new ConnectorError('unavailable', 'The purchased license has not shown up in Microsoft 365 yet.', {
+        service: 'graph',
+        retryAfterSeconds: 30,
+      });
     await directory.assignLicense(tenantId, request.beneficiary.id, seats.skuId);
     await this.record(request, { assigned: true });
     return await this.outcome(request);
@@ -123,15 +147,32 @@ export class FulfilmentService {
     const { commerce } = this.deps;
     await this.checkPurchaseAllowed(request);
     const progress = request.fulfilment ?? { commerceRequestId: commerceRequestIdFor(request.id) };
-    const subscription = (await commerce.listSubscriptions(request.tenantId)).find((s) => s.offerId.toLowerCase() === request.product.offerId.toLowerCase() && s.status === 'active');
+    const subscription = (await commerce.listSubscriptions(request.tenantId)).find(
+      (s) => s.offerId.toLowerCase() === request.product.offerId.toLowerCase() && s.status === 'active',
+    );
     if (subscription) {
       await this.raiseSeats(request, subscription.id, shortfall, progress.commerceRequestId);
     } else {
       const billingCycle = (await this.deps.catalog.offer(request.tenantId, request.product.offerId))?.billingCycle ?? 'monthly';
-      const order = await commerce.createOrder(request.tenantId, { offerId: request.product.offerId, quantity: shortfall, billingCycle }, progress.commerceRequestId);
-      await this.record(request, { orderId: order.id, purchased: true, ...(order.lineItems[0]?.subscriptionId && { subscriptionId: order.lineItems[0].subscriptionId }) });
+      const order = await commerce.createOrder(
+        request.tenantId,
+        { offerId: request.product.offerId, quantity: shortfall, billingCycle },
+        progress.commerceRequestId,
+      );
+      await this.record(request, {
+        orderId: order.id,
+        purchased: true,
+        ...(order.lineItems[0]?.subscriptionId && { subscriptionId: order.lineItems[0].subscriptionId }),
+      });
     }
-    await this.deps.audit.record({ tenantId: request.tenantId, actorId: 'system', actorName: 'Quartermaster', action: 'license.purchased', target: request.id, after: { product: request.product.name, seats: shortfall, subscription: subscription?.id ?? 'new order' } });
+    await this.deps.audit.record({
+      tenantId: request.tenantId,
+      actorId: 'system',
+      actorName: 'Quartermaster',
+      action: 'license.purchased',
+      target: request.id,
+      after: { product: request.product.name, seats: shortfall, subscription: subscription?.id ?? 'new order' },
+    });
   }
 
   private async checkPurchaseAllowed(request: StoredRequest): Promise<void> {
@@ -151,7 +192,11 @@ export class FulfilmentService {
     const { locks, commerce, requests } = this.deps;
     const tenantId = request.tenantId;
     const lock = await locks.acquire(tenantId, subscriptionId, request.id, PURCHASE_LOCK_MS, this.now());
-    if (!lock.ok) throw new ConnectorError('throttled', 'Another purchase for this subscription is in progress.', { service: 'quartermaster', retryAfterSeconds: 2 });
+    if (!lock.ok)
+      throw new ConnectorError('throttled', 'Another purchase for this subscription is in progress.', {
+        service: 'quartermaster',
+        retryAfterSeconds: 2,
+      });
     const current = (await commerce.getSubscription(tenantId, subscriptionId)).quantity;
     const retry = lock.previous?.holder === request.id;
     if (lock.previous && !retry) await settleAbandonedPurchase(requests, tenantId, lock.previous, current, this.deps.log);
@@ -161,7 +206,16 @@ export class FulfilmentService {
     if (!mine?.purchased) {
       const declared = retry && lock.previous!.target >= 0 ? lock.previous!.target : undefined;
       const target = declared ?? current + shortfall;
-      const etag = await locks.declare(tenantId, subscriptionId, request.id, lock.etag, declared !== undefined ? lock.previous!.base : current, target, PURCHASE_LOCK_MS, this.now());
+      const etag = await locks.declare(
+        tenantId,
+        subscriptionId,
+        request.id,
+        lock.etag,
+        declared !== undefined ? lock.previous!.base : current,
+        target,
+        PURCHASE_LOCK_MS,
+        this.now(),
+      );
       await this.record(request, { subscriptionId, targetQuantity: target });
       try {
         // Below the target: the change did not land (or not yet): send it (same MS-RequestId).
@@ -183,22 +237,33 @@ export class FulfilmentService {
   private async record(request: StoredRequest, progress: Partial<FulfilmentProgress>): Promise<void> {
     const merged = { commerceRequestId: commerceRequestIdFor(request.id), ...request.fulfilment, ...progress };
     request.fulfilment = merged;
-    await this.deps.requests.mutate(request.tenantId, request.id, (current) => ({ ...current, fulfilment: { ...current.fulfilment, ...merged } }));
+    await this.deps.requests.mutate(request.tenantId, request.id, (current) => ({
+      ...current,
+      fulfilment: { ...current.fulfilment, ...merged },
+    }));
   }
 
   private async outcome(request: StoredRequest): Promise<Outcome> {
     const who = request.beneficiary.name;
     // A purchase may have gone through in a run that stopped before recording it as done.
     const progress = request.fulfilment;
-    if (!(progress?.purchased || progress?.targetQuantity !== undefined || progress?.orderId)) return { kind: 'assigned', message: `Assigned: ${who} now has ${request.product.name}.` };
+    if (!(progress?.purchased || progress?.targetQuantity !== undefined || progress?.orderId))
+      return { kind: 'assigned', message: `Assigned: ${who} now has ${request.product.name}.` };
     // Every purchase confirmation says which account paid: sandbox or production.
     const account = await this.deps.purchaseAccount?.(request.tenantId).catch(() => undefined);
-    return { kind: 'purchased', message: `Bought and assigned: ${who} now has ${request.product.name}.${account ? ` Ordered through the ${account}.` : ''}` };
+    return {
+      kind: 'purchased',
+      message: `Bought and assigned: ${who} now has ${request.product.name}.${account ? ` Ordered through the ${account}.` : ''}`,
+    };
   }
 
   private async fail(request: StoredRequest, reason: string): Promise<void> {
     const failed = await this.finish(request, (r) => failFulfilment(r, reason, this.now()), 'request.failed');
-    if (failed) await this.deps.notifications.tellAdmins(request.tenantId, `Request ${request.id} (${requestHeadline(request)}, asked by ${request.requester.name}) could not be completed: ${reason}`);
+    if (failed)
+      await this.deps.notifications.tellAdmins(
+        request.tenantId,
+        `Request ${request.id} (${requestHeadline(request)}, asked by ${request.requester.name}) could not be completed: ${reason}`,
+      );
   }
 
   private async finish(
@@ -212,9 +277,22 @@ export class FulfilmentService {
     });
     const done = result?.value;
     if (!done || (done.status !== 'completed' && done.status !== 'failed')) return undefined;
-    await this.deps.audit.record({ tenantId: done.tenantId, actorId: 'system', actorName: 'Quartermaster', action, target: done.id, before: { status: 'fulfilling' }, after: { ...summary(done), outcome: done.outcome?.message } });
+    await this.deps.audit.record({
+      tenantId: done.tenantId,
+      actorId: 'system',
+      actorName: 'Quartermaster',
+      action,
+      target: done.id,
+      before: { status: 'fulfilling' },
+      after: { ...summary(done), outcome: done.outcome?.message },
+    });
     await this.deps.notifications.refreshCards(done);
-    await this.deps.notifications.tellRequester(done, done.status === 'completed' ? `Your request ${done.id} is done. ${done.outcome?.message ?? ''}` : `Your request ${done.id} could not be completed: ${done.outcome?.message ?? ''}`);
+    await this.deps.notifications.tellRequester(
+      done,
+      done.status === 'completed'
+        ? `Your request ${done.id} is done. ${done.outcome?.message ?? ''}`
+        : `Your request ${done.id} could not be completed: ${done.outcome?.message ?? ''}`,
+    );
     return done;
   }
 }

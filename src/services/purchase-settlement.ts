@@ -8,7 +8,13 @@ import type { RequestRepository } from '../storage/requests.js';
  * landed is read from the seat count now, and written on that request, so its own retry
  * neither buys again nor counts someone else's seats as its own.
  */
-export async function settleAbandonedPurchase(requests: RequestRepository, tenantId: string, previous: PurchaseIntent, current: number, log: Logger): Promise<void> {
+export async function settleAbandonedPurchase(
+  requests: RequestRepository,
+  tenantId: string,
+  previous: PurchaseIntent,
+  current: number,
+  log: Logger,
+): Promise<void> {
   if (previous.target < 0) return; // it had not decided anything yet
   const raising = previous.target >= previous.base;
   const landed = raising ? current >= previous.target : current <= previous.target;

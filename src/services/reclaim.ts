@@ -2,13 +2,26 @@
 // renew with fewer seats, removing one such license (admins only, once), and the weekly job
 // that sends each managed tenant's admins the list.
 import { randomUUID } from 'node:crypto';
-import { ConnectorError, type CommerceSubscription, type DirectoryPort, type MarketplacePort, type SubscribedSku } from '../connectors/ports.js';
+import {
+  ConnectorError,
+  type CommerceSubscription,
+  type DirectoryPort,
+  type MarketplacePort,
+  type SubscribedSku,
+} from '../connectors/ports.js';
 import { DEFAULT_INACTIVE_DAYS, reclaimCandidates, vendorSeatCandidates, type LicensedUser } from '../domain/reclaim.js';
 import type { Logger } from '../logger.js';
 import type { ActionLocks } from '../storage/alert-ledger.js';
 import type { AuditLog } from '../storage/audit-log.js';
 import type { SettingsRepository } from '../storage/settings.js';
-import { productNameOf, type AdminAlerts, type ReclaimReport, type ReclaimRow, type ReclaimSubscription, type VendorReclaimRow } from './admin-alerts.js';
+import {
+  productNameOf,
+  type AdminAlerts,
+  type ReclaimReport,
+  type ReclaimRow,
+  type ReclaimSubscription,
+  type VendorReclaimRow,
+} from './admin-alerts.js';
 import type { CatalogService } from './catalog.js';
 import type { Actor } from './requests.js';
 import type { RoleService } from './roles.js';
@@ -37,7 +50,10 @@ export type VendorRemovalPreview =
 
 export interface ReclaimDeps {
   directory: DirectoryPort;
-  commerce: { listSubscriptions(customerId: string): Promise<CommerceSubscription[]>; getSubscription(customerId: string, subscriptionId: string): Promise<CommerceSubscription> };
+  commerce: {
+    listSubscriptions(customerId: string): Promise<CommerceSubscription[]>;
+    getSubscription(customerId: string, subscriptionId: string): Promise<CommerceSubscription>;
+  };
   /** Vendor-assigned seats (marketplace subscriptions); absent when no marketplace is configured. */
   marketplace?: Pick<MarketplacePort, 'setAssignedUsers'>;
   catalog: CatalogService;
@@ -64,7 +80,9 @@ export class ReclaimService {
       this.deps.directory.listSubscribedSkus(tenantId),
       // Partner Center only adds the renewal suggestions and product names: without it the
       // people are still worth listing.
-      this.deps.commerce.listSubscriptions(tenantId).catch((error: unknown) => this.withoutCommerce(error, tenantId, [] as CommerceSubscription[])),
+      this.deps.commerce
+        .listSubscriptions(tenantId)
+        .catch((error: unknown) => this.withoutCommerce(error, tenantId, [] as CommerceSubscription[])),
       this.deps.catalog.offers(tenantId).catch((error: unknown) => this.withoutCommerce(error, tenantId, [])),
     ]);
     const partNumberOf = skuPartNumbers(skus);
@@ -92,10 +110,23 @@ export class ReclaimService {
     const vendorOf = new Map(offers.map((o) => [o.offerId.toLowerCase(), o.vendor]));
     const vendorSeats = subscriptions
       .filter((s) => s.provider === 'marketplace' && s.status === 'active' && (s.assignedEmails?.length ?? 0) > 0)
-      .map((s) => ({ subscriptionId: s.id, productName: s.offerName, vendor: vendorOf.get(s.offerId.toLowerCase()), emails: s.assignedEmails ?? [] }))
+      .map((s) => ({
+        subscriptionId: s.id,
+        productName: s.offerName,
+        vendor: vendorOf.get(s.offerId.toLowerCase()),
+        emails: s.assignedEmails ?? [],
+      }))
       .map(({ vendor, ...rest }) => (vendor ? { ...rest, vendor } : rest));
-    const people = users.map((u) => ({ id: u.id, displayName: u.displayName, userPrincipalName: u.userPrincipalName, ...(u.mail ? { mail: u.mail } : {}), ...(u.lastSignInAt ? { lastSignInAt: u.lastSignInAt } : {}) }));
-    const vendorRows: VendorReclaimRow[] = vendorSeatCandidates(vendorSeats, people, now, inactiveDays).map(({ userId: _userId, ...row }) => row);
+    const people = users.map((u) => ({
+      id: u.id,
+      displayName: u.displayName,
+      userPrincipalName: u.userPrincipalName,
+      ...(u.mail ? { mail: u.mail } : {}),
+      ...(u.lastSignInAt ? { lastSignInAt: u.lastSignInAt } : {}),
+    }));
+    const vendorRows: VendorReclaimRow[] = vendorSeatCandidates(vendorSeats, people, now, inactiveDays).map(
+      ({ userId: _userId, ...row }) => row,
+    );
     return {
       tenantId,
       inactiveDays,
@@ -111,7 +142,14 @@ export class ReclaimService {
     if (!(await this.isAdmin(actor))) return { ok: false, outcome: FORBIDDEN };
     const found = await this.lookUp(actor.tenantId, userId, skuId);
     if (!found.ok) return found;
-    return { ok: true, userId, skuId, displayName: found.displayName, userPrincipalName: found.userPrincipalName, productName: found.productName };
+    return {
+      ok: true,
+      userId,
+      skuId,
+      displayName: found.displayName,
+      userPrincipalName: found.userPrincipalName,
+      productName: found.productName,
+    };
   }
 
   /**
@@ -121,23 +159,29 @@ export class ReclaimService {
   async removeLicense(actor: Actor, userId: string, skuId: string, now = new Date()): Promise<RemovalOutcome> {
     if (!(await this.isAdmin(actor))) return FORBIDDEN;
     const lockKey = `license-removal|${userId.toLowerCase()}|${skuId.toLowerCase()}`;
-    return this.underRemovalLock(actor.tenantId, lockKey, 'Someone is removing this license right now. The list below is as it stands.', now, async (holder) => {
-      const found = await this.lookUp(actor.tenantId, userId, skuId);
-      if (!found.ok) return found.outcome;
-      await this.deps.directory.removeLicense(actor.tenantId, userId, skuId);
-      await this.deps.audit.record({
-        tenantId: actor.tenantId,
-        actorId: actor.aadObjectId,
-        actorName: actor.name,
-        action: 'license.removed',
-        target: found.userPrincipalName || userId,
-        before: { userId, licenses: found.heldPartNumbers },
-        after: { userId, licenses: found.heldPartNumbers.filter((p) => p !== found.skuPartNumber) },
-        correlationId: holder,
-        at: now,
-      });
-      return { kind: 'removed', message: `Removed ${found.productName} from ${found.displayName}. The seat is free for someone else.` };
-    });
+    return this.underRemovalLock(
+      actor.tenantId,
+      lockKey,
+      'Someone is removing this license right now. The list below is as it stands.',
+      now,
+      async (holder) => {
+        const found = await this.lookUp(actor.tenantId, userId, skuId);
+        if (!found.ok) return found.outcome;
+        await this.deps.directory.removeLicense(actor.tenantId, userId, skuId);
+        await this.deps.audit.record({
+          tenantId: actor.tenantId,
+          actorId: actor.aadObjectId,
+          actorName: actor.name,
+          action: 'license.removed',
+          target: found.userPrincipalName || userId,
+          before: { userId, licenses: found.heldPartNumbers },
+          after: { userId, licenses: found.heldPartNumbers.filter((p) => p !== found.skuPartNumber) },
+          correlationId: holder,
+          at: now,
+        });
+        return { kind: 'removed', message: `Removed ${found.productName} from ${found.displayName}. The seat is free for someone else.` };
+      },
+    );
   }
 
   /** The confirm step of a vendor seat: does the e-mail still hold one, as the marketplace has it now. */
@@ -145,7 +189,14 @@ export class ReclaimService {
     if (!(await this.isAdmin(actor))) return { ok: false, outcome: FORBIDDEN };
     const found = await this.lookUpVendorSeat(actor.tenantId, subscriptionId, email);
     if (!found.ok) return found;
-    return { ok: true, subscriptionId: found.subscription.id, email: found.email, displayName: found.displayName, productName: found.subscription.offerName, ...(found.vendor ? { vendor: found.vendor } : {}) };
+    return {
+      ok: true,
+      subscriptionId: found.subscription.id,
+      email: found.email,
+      displayName: found.displayName,
+      productName: found.subscription.offerName,
+      ...(found.vendor ? { vendor: found.vendor } : {}),
+    };
   }
 
   /**
@@ -155,35 +206,62 @@ export class ReclaimService {
   async removeVendorSeat(actor: Actor, subscriptionId: string, email: string, now = new Date()): Promise<RemovalOutcome> {
     if (!(await this.isAdmin(actor))) return FORBIDDEN;
     const lockKey = `vendor-seat-removal|${subscriptionId.toLowerCase()}|${email.toLowerCase()}`;
-    return this.underRemovalLock(actor.tenantId, lockKey, 'Someone is removing this seat right now. The list below is as it stands.', now, async (holder) => {
-      const found = await this.lookUpVendorSeat(actor.tenantId, subscriptionId, email);
-      if (!found.ok) return found.outcome;
-      const before = found.subscription.assignedEmails ?? [];
-      const after = before.filter((e) => e.toLowerCase() !== email.toLowerCase());
-      await this.deps.marketplace!.setAssignedUsers(actor.tenantId, found.subscription.id, after);
-      await this.deps.audit.record({
-        tenantId: actor.tenantId,
-        actorId: actor.aadObjectId,
-        actorName: actor.name,
-        action: 'license.removed',
-        target: found.email,
-        before: { subscriptionId: found.subscription.id, product: found.subscription.offerName, email: found.email, assignedEmails: before },
-        after: { subscriptionId: found.subscription.id, product: found.subscription.offerName, email: found.email, assignedEmails: after },
-        correlationId: holder,
-        at: now,
-      });
-      return { kind: 'removed', message: `Removed ${found.subscription.offerName} from ${found.displayName}. The seat is free for someone else.` };
-    });
+    return this.underRemovalLock(
+      actor.tenantId,
+      lockKey,
+      'Someone is removing this seat right now. The list below is as it stands.',
+      now,
+      async (holder) => {
+        const found = await this.lookUpVendorSeat(actor.tenantId, subscriptionId, email);
+        if (!found.ok) return found.outcome;
+        const before = found.subscription.assignedEmails ?? [];
+        const after = before.filter((e) => e.toLowerCase() !== email.toLowerCase());
+        await this.deps.marketplace!.setAssignedUsers(actor.tenantId, found.subscription.id, after);
+        await this.deps.audit.record({
+          tenantId: actor.tenantId,
+          actorId: actor.aadObjectId,
+          actorName: actor.name,
+          action: 'license.removed',
+          target: found.email,
+          before: {
+            subscriptionId: found.subscription.id,
+            product: found.subscription.offerName,
+            email: found.email,
+            assignedEmails: before,
+          },
+          after: {
+            subscriptionId: found.subscription.id,
+            product: found.subscription.offerName,
+            email: found.email,
+            assignedEmails: after,
+          },
+          correlationId: holder,
+          at: now,
+        });
+        return {
+          kind: 'removed',
+          message: `Removed ${found.subscription.offerName} from ${found.displayName}. The seat is free for someone else.`,
+        };
+      },
+    );
   }
 
   /** Runs one removal under its lock (the holder id doubles as the audit's correlation id); busy when someone else holds it. */
-  private async underRemovalLock(tenantId: string, lockKey: string, busyMessage: string, now: Date, remove: (holder: string) => Promise<RemovalOutcome>): Promise<RemovalOutcome> {
+  private async underRemovalLock(
+    tenantId: string,
+    lockKey: string,
+    busyMessage: string,
+    now: Date,
+    remove: (holder: string) => Promise<RemovalOutcome>,
+  ): Promise<RemovalOutcome> {
     const holder = randomUUID();
     if (!(await this.deps.locks.acquire(tenantId, lockKey, holder, REMOVAL_LOCK_MS, now))) return { kind: 'busy', message: busyMessage };
     try {
       return await remove(holder);
     } finally {
-      await this.deps.locks.release(tenantId, lockKey, holder).catch((error: unknown) => this.deps.log.warn({ err: error }, 'could not release a removal lock; it expires by itself'));
+      await this.deps.locks
+        .release(tenantId, lockKey, holder)
+        .catch((error: unknown) => this.deps.log.warn({ err: error }, 'could not release a removal lock; it expires by itself'));
     }
   }
 
@@ -192,9 +270,17 @@ export class ReclaimService {
     if (!(await this.isAdmin(actor))) return { ok: false, message: 'Only admins can change the reclaim settings.' };
     const days = /^\d{1,4}$/.test(text.trim()) ? Number(text.trim()) : Number.NaN;
     if (!(days >= MIN_INACTIVE_DAYS && days <= MAX_INACTIVE_DAYS)) {
-      return { ok: false, message: `Give a whole number of days from ${MIN_INACTIVE_DAYS} to ${MAX_INACTIVE_DAYS}, e.g. **set reclaim days 60**. Nothing was changed.` };
+      return {
+        ok: false,
+        message: `Give a whole number of days from ${MIN_INACTIVE_DAYS} to ${MAX_INACTIVE_DAYS}, e.g. **set reclaim days 60**. Nothing was changed.`,
+      };
     }
-    const { before, after } = await this.deps.settings.update(actor.tenantId, (current) => ({ ...current, reclaimInactiveDays: days, updatedBy: actor.aadObjectId, updatedAt: new Date().toISOString() }));
+    const { before, after } = await this.deps.settings.update(actor.tenantId, (current) => ({
+      ...current,
+      reclaimInactiveDays: days,
+      updatedBy: actor.aadObjectId,
+      updatedAt: new Date().toISOString(),
+    }));
     await this.deps.audit.record({
       tenantId: actor.tenantId,
       actorId: actor.aadObjectId,
@@ -204,7 +290,10 @@ export class ReclaimService {
       before: { inactiveDays: before.reclaimInactiveDays ?? DEFAULT_INACTIVE_DAYS },
       after: { inactiveDays: after.reclaimInactiveDays },
     });
-    return { ok: true, message: `Done: licenses of people who have not signed in for ${days} days or more are suggested for reclaim. Type **reclaim** to see them.` };
+    return {
+      ok: true,
+      message: `Done: licenses of people who have not signed in for ${days} days or more are suggested for reclaim. Type **reclaim** to see them.`,
+    };
   }
 
   /** The weekly job: one card per managed tenant that has something to reclaim. */
@@ -245,14 +334,28 @@ export class ReclaimService {
       this.deps.directory.listSubscribedSkus(tenantId),
       this.deps.catalog.offers(tenantId),
     ]);
-    if (!user || !held) return { ok: false as const, outcome: { kind: 'not-found' as const, message: "I can't find that person in your directory any more." } };
+    if (!user || !held)
+      return {
+        ok: false as const,
+        outcome: { kind: 'not-found' as const, message: "I can't find that person in your directory any more." },
+      };
     const partNumberOf = skuPartNumbers(skus);
     const skuPartNumber = partNumberOf(skuId);
     const productName = productNameOf(offers, skuPartNumber);
     if (!held.some((id) => id.toLowerCase() === skuId.toLowerCase())) {
-      return { ok: false as const, outcome: { kind: 'already-gone' as const, message: `${user.displayName} no longer has ${productName}: nothing to remove.` } };
+      return {
+        ok: false as const,
+        outcome: { kind: 'already-gone' as const, message: `${user.displayName} no longer has ${productName}: nothing to remove.` },
+      };
     }
-    return { ok: true as const, displayName: user.displayName, userPrincipalName: user.userPrincipalName, skuPartNumber, productName, heldPartNumbers: held.map(partNumberOf) };
+    return {
+      ok: true as const,
+      displayName: user.displayName,
+      userPrincipalName: user.userPrincipalName,
+      skuPartNumber,
+      productName,
+      heldPartNumbers: held.map(partNumberOf),
+    };
   }
 
   /** The subscription and whether the e-mail holds one of its seats now (asked of the marketplace, never taken from the card). */
@@ -273,9 +376,17 @@ export class ReclaimService {
     const displayName = person?.displayName ? `${person.displayName} (${email})` : email;
     const held = (subscription.assignedEmails ?? []).find((e) => e.toLowerCase() === email.toLowerCase());
     if (!held || subscription.status !== 'active') {
-      return { ok: false as const, outcome: { kind: 'already-gone' as const, message: `${email} no longer holds a seat of ${subscription.offerName}: nothing to remove.` } };
+      return {
+        ok: false as const,
+        outcome: {
+          kind: 'already-gone' as const,
+          message: `${email} no longer holds a seat of ${subscription.offerName}: nothing to remove.`,
+        },
+      };
     }
-    const vendor = (await this.deps.catalog.offers(tenantId).catch(() => [])).find((o) => o.offerId.toLowerCase() === subscription.offerId.toLowerCase())?.vendor;
+    const vendor = (await this.deps.catalog.offers(tenantId).catch(() => [])).find(
+      (o) => o.offerId.toLowerCase() === subscription.offerId.toLowerCase(),
+    )?.vendor;
     return { ok: true as const, subscription, email: held, displayName, ...(vendor ? { vendor } : {}) };
   }
 }

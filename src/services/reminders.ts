@@ -8,9 +8,7 @@ import type { RequestRepository, StoredRequest } from '../storage/requests.js';
 import type { RequestNotifications } from './notifications.js';
 
 export class ReminderService {
-  constructor(
-    private readonly deps: { requests: RequestRepository; notifications: RequestNotifications; audit: AuditLog },
-  ) {}
+  constructor(private readonly deps: { requests: RequestRepository; notifications: RequestNotifications; audit: AuditLog }) {}
 
   /** One pass over every pending request of every tenant. Returns what it did, for logs. */
   async run(now: Date): Promise<{ reminded: number; escalated: number; expired: number }> {
@@ -35,7 +33,8 @@ export class ReminderService {
     let claimed = false;
     await this.deps.requests.mutate(request.tenantId, request.id, (current) => {
       claimed = false; // re-decided on every attempt: a conflict means someone else may have claimed it
-      if (current.status !== 'pending' || current.stageIndex !== request.stageIndex || current.remindersSent?.includes(key)) return undefined;
+      if (current.status !== 'pending' || current.stageIndex !== request.stageIndex || current.remindersSent?.includes(key))
+        return undefined;
       claimed = true;
       return { ...current, remindersSent: [...(current.remindersSent ?? []), key] };
     });
@@ -46,9 +45,15 @@ export class ReminderService {
     const stage = request.stages[request.stageIndex];
     const what = `${request.id}: ${requestHeadline(request)}, requested by ${request.requester.name}`;
     if (kind === 'remind') {
-      await this.deps.notifications.remindApprovers(request, `Reminder: a license request is waiting for your decision for a day (${what}). Type **approvals** to see it.`);
+      await this.deps.notifications.remindApprovers(
+        request,
+        `Reminder: a license request is waiting for your decision for a day (${what}). Type **approvals** to see it.`,
+      );
     } else {
-      await this.deps.notifications.tellAdmins(request.tenantId, `Request ${what} has waited 3 days for ${stage?.label ?? 'its approvers'}. Please follow up, or decide it if you are an approver.`);
+      await this.deps.notifications.tellAdmins(
+        request.tenantId,
+        `Request ${what} has waited 3 days for ${stage?.label ?? 'its approvers'}. Please follow up, or decide it if you are an approver.`,
+      );
     }
   }
 
@@ -60,9 +65,20 @@ export class ReminderService {
       return expired;
     });
     if (!expired) return false;
-    await this.deps.audit.record({ tenantId: expired.tenantId, actorId: 'system', actorName: 'Quartermaster', action: 'request.expired', target: expired.id, before: { status: 'pending' }, after: { status: 'expired' } });
+    await this.deps.audit.record({
+      tenantId: expired.tenantId,
+      actorId: 'system',
+      actorName: 'Quartermaster',
+      action: 'request.expired',
+      target: expired.id,
+      before: { status: 'pending' },
+      after: { status: 'expired' },
+    });
     await this.deps.notifications.refreshCards(expired);
-    await this.deps.notifications.tellRequester(expired, `Your request ${expired.id} for ${expired.product.name} expired after 30 days without a decision. Type **request** to ask again.`);
+    await this.deps.notifications.tellRequester(
+      expired,
+      `Your request ${expired.id} for ${expired.product.name} expired after 30 days without a decision. Type **request** to ask again.`,
+    );
     return true;
   }
 }

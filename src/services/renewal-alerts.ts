@@ -31,7 +31,15 @@ export class RenewalAlertService {
       try {
         for (const alert of await this.due(tenantId, now, noticeDays)) {
           const key = `${alert.id}|${alert.renewsAt.slice(0, 10)}`;
-          if (!(await this.deps.ledger.claim(tenantId, LEDGER_KIND, key, { offerName: alert.offerName, free: alert.free, quantity: alert.quantity }, now))) {
+          if (
+            !(await this.deps.ledger.claim(
+              tenantId,
+              LEDGER_KIND,
+              key,
+              { offerName: alert.offerName, free: alert.free, quantity: alert.quantity },
+              now,
+            ))
+          ) {
             counts.alreadySent++;
             continue;
           }
@@ -56,7 +64,9 @@ export class RenewalAlertService {
       this.deps.catalog.offers(tenantId),
     ]);
     const skuPartOfOffer = new Map(offers.map((o) => [o.offerId.toLowerCase(), o.skuPartNumber.toLowerCase()]));
-    const renewing = subscriptions.filter((s): s is CommerceSubscription & { commitmentEndDate: string } => s.status === 'active' && Boolean(s.commitmentEndDate));
+    const renewing = subscriptions.filter(
+      (s): s is CommerceSubscription & { commitmentEndDate: string } => s.status === 'active' && Boolean(s.commitmentEndDate),
+    );
     // Graph counts free seats per license, not per subscription: the one renewing first gets
     // them first (it is the first that can shed them), so no seat is counted twice.
     const seatsBySubscription: Record<string, { free: number }> = {};
@@ -75,9 +85,17 @@ export class RenewalAlertService {
         free -= share;
       }
     }
-    const terms: RenewingSubscription[] = renewing.map((s) => ({ id: s.id, offerName: s.offerName, quantity: s.quantity, commitmentEndDate: s.commitmentEndDate, autoRenewEnabled: s.autoRenewEnabled }));
+    const terms: RenewingSubscription[] = renewing.map((s) => ({
+      id: s.id,
+      offerName: s.offerName,
+      quantity: s.quantity,
+      commitmentEndDate: s.commitmentEndDate,
+      autoRenewEnabled: s.autoRenewEnabled,
+    }));
     // A decrease already scheduled for the renewal answers the alert before it is sent.
     const scheduled = new Map(renewing.map((s) => [s.id, s.scheduledNextTerm?.quantity]));
-    return renewalsWithUnusedSeats(terms, seatsBySubscription, now, noticeDays).filter((a) => !((scheduled.get(a.id) ?? Number.POSITIVE_INFINITY) <= a.suggestedQuantity));
+    return renewalsWithUnusedSeats(terms, seatsBySubscription, now, noticeDays).filter(
+      (a) => !((scheduled.get(a.id) ?? Number.POSITIVE_INFINITY) <= a.suggestedQuantity),
+    );
   }
 }

@@ -4,7 +4,16 @@ import { createHash, randomBytes } from 'node:crypto';
 import type { CatalogOffer, DirectoryPort, DirectoryUser } from '../connectors/ports.js';
 import { monthlyCost } from '../domain/money.js';
 import { evaluatePolicy, limitsForProduct, type ApprovalPolicy, type PolicyEvaluation, type PolicyLimits } from '../domain/policy.js';
-import { cancel as cancelRequest, createRequest, resolveStages, validateRequestInput, type Approver, type NewRequest, type RequestField, type Routing } from '../domain/request.js';
+import {
+  cancel as cancelRequest,
+  createRequest,
+  resolveStages,
+  validateRequestInput,
+  type Approver,
+  type NewRequest,
+  type RequestField,
+  type Routing,
+} from '../domain/request.js';
 import { parseRequestText } from '../domain/request-text.js';
 import { describeChange } from '../domain/subscription-change.js';
 import type { AuditLog } from '../storage/audit-log.js';
@@ -65,16 +74,27 @@ export class RequestService {
     const offer = catalog.find((o) => o.offerId === parsed.productOfferId);
     return {
       catalog,
-      values: { ...(offer && { productOfferId: offer.offerId }), quantity: parsed.quantity ?? 1, ...(parsed.forUpn && { forWhom: parsed.forUpn }) },
+      values: {
+        ...(offer && { productOfferId: offer.offerId }),
+        quantity: parsed.quantity ?? 1,
+        ...(parsed.forUpn && { forWhom: parsed.forUpn }),
+      },
       limits: (offer && limitsForProduct(policies, offer.productId)) ?? formLimits(policies),
       errors: {},
     };
   }
 
   /** `form` is the form message it came from: its card shows the request, and a second click there gets the same request. */
-  async submit(actor: Actor, raw: unknown, form?: FormMessage): Promise<{ ok: true; request: StoredRequest } | { ok: false; form: RequestForm }> {
+  async submit(
+    actor: Actor,
+    raw: unknown,
+    form?: FormMessage,
+  ): Promise<{ ok: true; request: StoredRequest } | { ok: false; form: RequestForm }> {
     const [catalog, policies] = await Promise.all([this.deps.catalog.offers(actor.tenantId), this.deps.policies.list(actor.tenantId)]);
-    const refuse = (errors: FormErrors, offer?: CatalogOffer) => ({ ok: false as const, form: { catalog, values: echo(raw), limits: (offer && limitsForProduct(policies, offer.productId)) ?? formLimits(policies), errors } });
+    const refuse = (errors: FormErrors, offer?: CatalogOffer) => ({
+      ok: false as const,
+      form: { catalog, values: echo(raw), limits: (offer && limitsForProduct(policies, offer.productId)) ?? formLimits(policies), errors },
+    });
 
     const input = validateRequestInput(raw, { catalog, policyLimits: (offer) => limitsForProduct(policies, offer.productId) });
     if (!input.ok) return refuse(input.errors);
@@ -82,7 +102,14 @@ export class RequestService {
 
     const beneficiary = await this.deps.directory.getUser(actor.tenantId, forWhom ?? actor.aadObjectId);
     if (!beneficiary) {
-      return refuse(forWhom ? { forWhom: `I can't find ${forWhom} in your organisation. Check the sign-in name.` } : { form: "I can't find you in your organisation's directory, so I can't request a license for you. Ask an admin to check the Microsoft 365 connection." }, offer);
+      return refuse(
+        forWhom
+          ? { forWhom: `I can't find ${forWhom} in your organisation. Check the sign-in name.` }
+          : {
+              form: "I can't find you in your organisation's directory, so I can't request a license for you. Ask an admin to check the Microsoft 365 connection.",
+            },
+        offer,
+      );
     }
     // Independent lookups, side by side: seats, and what the person holds (usually read with
     // the user already). A request already open for them is found when this one is stored.
@@ -95,16 +122,30 @@ export class RequestService {
     if (holds) {
       return refuse({ form: `${beneficiary.displayName} already has ${offer.name}; there is nothing to request.` }, offer);
     }
-    const evaluation = evaluatePolicy(policies, { productId: offer.productId, monthlyCost: monthlyCost(offer.unitPrice, quantity), freeSeats: seats?.free ?? 0, quantity });
-    if (evaluation.outcome === 'error') return refuse(evaluation.reason === 'quantity-above-maximum' ? { quantity: evaluation.message } : { form: evaluation.message }, offer);
-
-    const opened = await this.open(actor, {
-      beneficiary: { id: beneficiary.id, upn: beneficiary.userPrincipalName, name: beneficiary.displayName },
-      product: { offerId: offer.offerId, productId: offer.productId, name: offer.name, skuPartNumber: offer.skuPartNumber },
+    const evaluation = evaluatePolicy(policies, {
+      productId: offer.productId,
+      monthlyCost: monthlyCost(offer.unitPrice, quantity),
+      freeSeats: seats?.free ?? 0,
       quantity,
-      unitPrice: offer.unitPrice,
-      justification,
-    }, evaluation, form ? { form } : {});
+    });
+    if (evaluation.outcome === 'error')
+      return refuse(
+        evaluation.reason === 'quantity-above-maximum' ? { quantity: evaluation.message } : { form: evaluation.message },
+        offer,
+      );
+
+    const opened = await this.open(
+      actor,
+      {
+        beneficiary: { id: beneficiary.id, upn: beneficiary.userPrincipalName, name: beneficiary.displayName },
+        product: { offerId: offer.offerId, productId: offer.productId, name: offer.name, skuPartNumber: offer.skuPartNumber },
+        quantity,
+        unitPrice: offer.unitPrice,
+        justification,
+      },
+      evaluation,
+      form ? { form } : {},
+    );
     return opened.ok ? opened : refuse({ form: opened.message }, offer);
   }
 
@@ -127,11 +168,21 @@ export class RequestService {
       routing = { kind: 'approval', stages: resolution.stages };
     }
     const { request: created, event } = createRequest(
-      { ...input, id: options.id ?? newRequestId(), tenantId: actor.tenantId, requester: { aadObjectId: actor.aadObjectId, name: actor.name }, policyId: evaluation.policy.id },
+      {
+        ...input,
+        id: options.id ?? newRequestId(),
+        tenantId: actor.tenantId,
+        requester: { aadObjectId: actor.aadObjectId, name: actor.name },
+        policyId: evaluation.policy.id,
+      },
       routing,
       this.now(),
     );
-    const request: StoredRequest = { ...created, fulfilment: { commerceRequestId: commerceRequestIdFor(created.id) }, ...(options.form && { formMessage: options.form }) };
+    const request: StoredRequest = {
+      ...created,
+      fulfilment: { commerceRequestId: commerceRequestIdFor(created.id) },
+      ...(options.form && { formMessage: options.form }),
+    };
     try {
       await this.deps.requests.create(request);
     } catch (error) {
@@ -142,8 +193,17 @@ export class RequestService {
       throw error;
     }
     await Promise.all([
-      this.deps.audit.record({ tenantId: actor.tenantId, actorId: actor.aadObjectId, actorName: actor.name, action: `request.${event}`, target: request.id, after: summary(request) }),
-      request.status === 'approved' ? this.deps.enqueueFulfilment({ tenantId: request.tenantId, requestId: request.id }) : this.deps.notifications.askApprovers(request),
+      this.deps.audit.record({
+        tenantId: actor.tenantId,
+        actorId: actor.aadObjectId,
+        actorName: actor.name,
+        action: `request.${event}`,
+        target: request.id,
+        after: summary(request),
+      }),
+      request.status === 'approved'
+        ? this.deps.enqueueFulfilment({ tenantId: request.tenantId, requestId: request.id })
+        : this.deps.notifications.askApprovers(request),
     ]);
     return { ok: true, request };
   }
@@ -153,17 +213,26 @@ export class RequestService {
    * message, this is a second click on its Submit: they get that request back. Anything
    * else is refused.
    */
-  private async alreadyOpen(request: StoredRequest, openRequestId: string): Promise<{ ok: true; request: StoredRequest } | { ok: false; message: string }> {
+  private async alreadyOpen(
+    request: StoredRequest,
+    openRequestId: string,
+  ): Promise<{ ok: true; request: StoredRequest } | { ok: false; message: string }> {
     const open = await this.get(request.tenantId, openRequestId);
     if (open && sameMessage(open.formMessage, request.formMessage)) {
       // The same form again, say after "try again": its fulfilment may never have been queued.
       if (open.status === 'approved') await this.deps.enqueueFulfilment({ tenantId: open.tenantId, requestId: open.id });
       return { ok: true, request: open };
     }
-    return { ok: false, message: `${request.beneficiary.name} already has an open request for ${request.product.name} (${openRequestId}). Cancel it first, or wait for it to finish.` };
+    return {
+      ok: false,
+      message: `${request.beneficiary.name} already has an open request for ${request.product.name} (${openRequestId}). Cancel it first, or wait for it to finish.`,
+    };
   }
 
-  async cancel(actor: Actor, requestId: string): Promise<{ ok: true; request: StoredRequest } | { ok: false; message: string; request?: StoredRequest }> {
+  async cancel(
+    actor: Actor,
+    requestId: string,
+  ): Promise<{ ok: true; request: StoredRequest } | { ok: false; message: string; request?: StoredRequest }> {
     const isAdmin = await this.deps.roles.isAdmin({ tenantId: actor.tenantId, aadObjectId: actor.aadObjectId });
     let refusal: string | undefined;
     const result = await this.deps.requests.mutate(actor.tenantId, requestId, (current) => {
@@ -171,9 +240,17 @@ export class RequestService {
       refusal = outcome.ok ? undefined : outcome.message;
       return outcome.ok ? { ...current, ...outcome.request } : undefined;
     });
-    if (!result) return { ok: false, message: 'I can\'t find that request.' };
+    if (!result) return { ok: false, message: "I can't find that request." };
     if (refusal) return { ok: false, message: refusal, request: result.value };
-    await this.deps.audit.record({ tenantId: actor.tenantId, actorId: actor.aadObjectId, actorName: actor.name, action: 'request.cancelled', target: requestId, before: { status: 'pending' }, after: { status: 'cancelled' } });
+    await this.deps.audit.record({
+      tenantId: actor.tenantId,
+      actorId: actor.aadObjectId,
+      actorName: actor.name,
+      action: 'request.cancelled',
+      target: requestId,
+      before: { status: 'pending' },
+      after: { status: 'cancelled' },
+    });
     await this.deps.notifications.refreshCards(result.value);
     return { ok: true, request: result.value };
   }
@@ -202,7 +279,12 @@ export class RequestService {
       Promise.all(groupIds.map(async (id) => [id, (await directory.listGroupMembers(actor.tenantId, id)).map(approverOf)] as const)),
       this.adminApprovers(actor.tenantId),
     ]);
-    return { requesterId: actor.aadObjectId, ...(manager && { manager: approverOf(manager) }), groupMembers: Object.fromEntries(groups), admins };
+    return {
+      requesterId: actor.aadObjectId,
+      ...(manager && { manager: approverOf(manager) }),
+      groupMembers: Object.fromEntries(groups),
+      admins,
+    };
   }
 
   private async adminApprovers(tenantId: string): Promise<Approver[]> {
@@ -236,13 +318,17 @@ export function commerceRequestIdFor(requestId: string): string {
 /** Limits for a form with no product chosen yet: the loosest over all policies. */
 function formLimits(policies: readonly ApprovalPolicy[]): PolicyLimits {
   if (policies.length === 0) return DEFAULT_LIMITS;
-  return { maxQuantity: Math.max(...policies.map((p) => p.maxQuantity)), requireJustification: policies.some((p) => p.requireJustification) };
+  return {
+    maxQuantity: Math.max(...policies.map((p) => p.maxQuantity)),
+    requireJustification: policies.some((p) => p.requireJustification),
+  };
 }
 
 /** What to show again in a re-drawn form: the person's values, cut to a sane length. */
 function echo(raw: unknown): RequestForm['values'] {
   const data = (typeof raw === 'object' && raw !== null ? raw : {}) as Record<string, unknown>;
-  const text = (value: unknown, max: number) => (typeof value === 'string' ? value.slice(0, max) : typeof value === 'number' ? String(value) : undefined);
+  const text = (value: unknown, max: number) =>
+    typeof value === 'string' ? value.slice(0, max) : typeof value === 'number' ? String(value) : undefined;
   const quantity = Number(data.quantity);
   return {
     ...(text(data.productOfferId, 200) && { productOfferId: text(data.productOfferId, 200) }),

@@ -38,16 +38,32 @@ export class SeatWatchService {
 
   /** One tenant: stores the new states, then sends a card per change. Returns the cards sent. */
   async check(tenantId: string, now: Date): Promise<number> {
-    const [skus, offers] = await Promise.all([this.deps.directory.listSubscribedSkus(tenantId), this.deps.catalog.offers(tenantId).catch(() => [])]);
-    const current: SkuSeats[] = skus.map((s) => ({ skuPartNumber: s.skuPartNumber, capabilityStatus: s.capabilityStatus, enabledUnits: s.enabledUnits, consumedUnits: s.consumedUnits }));
-    const changes = await this.deps.states.change(tenantId, (previous) => {
-      const { alerts, states } = seatAlertsToSend(previous, current, this.deps.thresholds ? { thresholds: this.deps.thresholds } : {});
-      if (alerts.length === 0 && sameStates(previous, states)) return undefined;
-      return { states, result: alerts };
-    }, now);
+    const [skus, offers] = await Promise.all([
+      this.deps.directory.listSubscribedSkus(tenantId),
+      this.deps.catalog.offers(tenantId).catch(() => []),
+    ]);
+    const current: SkuSeats[] = skus.map((s) => ({
+      skuPartNumber: s.skuPartNumber,
+      capabilityStatus: s.capabilityStatus,
+      enabledUnits: s.enabledUnits,
+      consumedUnits: s.consumedUnits,
+    }));
+    const changes = await this.deps.states.change(
+      tenantId,
+      (previous) => {
+        const { alerts, states } = seatAlertsToSend(previous, current, this.deps.thresholds ? { thresholds: this.deps.thresholds } : {});
+        if (alerts.length === 0 && sameStates(previous, states)) return undefined;
+        return { states, result: alerts };
+      },
+      now,
+    );
     let sent = 0;
     for (const alert of changes ?? []) {
-      const reached = await this.deps.alerts.sendSeatChange({ ...alert, tenantId, productName: productNameOf(offers, alert.skuPartNumber) });
+      const reached = await this.deps.alerts.sendSeatChange({
+        ...alert,
+        tenantId,
+        productName: productNameOf(offers, alert.skuPartNumber),
+      });
       if (reached > 0) sent++;
       else this.deps.log.warn({ tenantId, sku: alert.skuPartNumber, state: alert.state }, 'seat alert reached no admin');
     }

@@ -5,7 +5,14 @@
 // that reached nobody is released, so a later run tries again.
 import { formatAmount, parseAmount, type Money } from '../domain/money.js';
 import { anomalyAlertsDue, detectAnomalies, type Anomaly } from '../domain/spend/anomaly.js';
-import { budgetAlertKey, budgetAlertsDue, budgetStatus, rowInScope, type BudgetAlert, type BudgetEvaluation } from '../domain/spend/budgets.js';
+import {
+  budgetAlertKey,
+  budgetAlertsDue,
+  budgetStatus,
+  rowInScope,
+  type BudgetAlert,
+  type BudgetEvaluation,
+} from '../domain/spend/budgets.js';
 import type { FocusCostRow } from '../domain/spend/focus.js';
 import { addDays, dayOf, firstIncompleteDay, type Day } from '../domain/spend/periods.js';
 import type { Logger } from '../logger.js';
@@ -85,7 +92,13 @@ export class SpendAlertService implements SpendEvaluator {
     };
     for (const { budget } of await this.deps.budgets.list(tenantId)) {
       try {
-        summary.budgetAlerts += await this.evaluateBudget(tenantId, budget, budget.channelId ?? settings.alertChannelId, await rowsOf(budgetRowQuery(budget, now)), now);
+        summary.budgetAlerts += await this.evaluateBudget(
+          tenantId,
+          budget,
+          budget.channelId ?? settings.alertChannelId,
+          await rowsOf(budgetRowQuery(budget, now)),
+          now,
+        );
         summary.budgetsEvaluated++;
       } catch (error) {
         this.deps.log.warn({ err: error, tenantId, budgetId: budget.id }, 'budget evaluation failed');
@@ -102,7 +115,13 @@ export class SpendAlertService implements SpendEvaluator {
     return summary;
   }
 
-  private async evaluateBudget(tenantId: string, budget: StoredBudget, channelId: string | undefined, rows: FocusCostRow[], now: Date): Promise<number> {
+  private async evaluateBudget(
+    tenantId: string,
+    budget: StoredBudget,
+    channelId: string | undefined,
+    rows: FocusCostRow[],
+    now: Date,
+  ): Promise<number> {
     const { ledger } = this.deps;
     const providerForecast = await providerForecastFor(this.deps.rows, tenantId, budget);
     // Complete days only: a partial day never fires. AWS's own forecast where it applies.
@@ -120,32 +139,66 @@ export class SpendAlertService implements SpendEvaluator {
       if (!(await ledger.claim(tenantId, 'budget', alert.key, { budget: budget.name, threshold: alert.threshold }, now))) continue; // another run has it
       const lower = alert.ledgerKeys.filter((key) => key !== alert.key);
       for (const key of lower) await ledger.claim(tenantId, 'budget', key, { budget: budget.name, coveredBy: alert.key }, now);
-      const notice: BudgetAlertNotice = { tenantId, key: alert.key, budget, alert, evaluation, topServices: topServices(rows.filter((row) => rowInScope(budget.scope, row) && row.ChargePeriodStart >= evaluation.period.start), budget.amount.currency) };
-      const reached = await this.deliverOrRelease(tenantId, 'budget', [alert.key, ...lower], () => this.deps.delivery.budgetAlert(notice, channelId));
+      const notice: BudgetAlertNotice = {
+        tenantId,
+        key: alert.key,
+        budget,
+        alert,
+        evaluation,
+        topServices: topServices(
+          rows.filter((row) => rowInScope(budget.scope, row) && row.ChargePeriodStart >= evaluation.period.start),
+          budget.amount.currency,
+        ),
+      };
+      const reached = await this.deliverOrRelease(tenantId, 'budget', [alert.key, ...lower], () =>
+        this.deps.delivery.budgetAlert(notice, channelId),
+      );
       if (reached) delivered++;
       else allReached = false;
     }
     // Remember the figures only when nothing is owed, so an undelivered alert is not silenced by "did not go up".
-    if (allReached) await this.deps.budgets.rememberEvaluation(tenantId, budget.id, { periodStart: evaluation.period.start, actual: evaluation.actual, forecast: evaluation.forecast, evaluatedAt: now.toISOString() });
+    if (allReached)
+      await this.deps.budgets.rememberEvaluation(tenantId, budget.id, {
+        periodStart: evaluation.period.start,
+        actual: evaluation.actual,
+        forecast: evaluation.forecast,
+        evaluatedAt: now.toISOString(),
+      });
     return delivered;
   }
 
   private async checkAnomalies(tenantId: string, channelId: string | undefined, now: Date): Promise<number> {
     const today = dayOf(now);
-    const rows = await this.deps.rows.rows(tenantId, { from: addDays(today, -(BASELINE_DAYS + ANOMALY_LOOKBACK_DAYS + 2)), to: addDays(today, 1) });
+    const rows = await this.deps.rows.rows(tenantId, {
+      from: addDays(today, -(BASELINE_DAYS + ANOMALY_LOOKBACK_DAYS + 2)),
+      to: addDays(today, 1),
+    });
     let delivered = 0;
     // Completeness differs per account: an AWS estimate must not hold back Azure's final days.
     for (const group of groupBy(rows, (row) => `${row.ProviderName}|${row.SubAccountId}`).values()) {
-      const firstIncomplete = firstIncompleteDay(now, group.filter((row) => row.estimated).map((row) => row.ChargePeriodStart));
+      const firstIncomplete = firstIncompleteDay(
+        now,
+        group.filter((row) => row.estimated).map((row) => row.ChargePeriodStart),
+      );
       const coveredFrom = group.reduce<Day>((first, row) => (row.ChargePeriodStart < first ? row.ChargePeriodStart : first), today);
       for (let day = addDays(firstIncomplete, -ANOMALY_LOOKBACK_DAYS); day < firstIncomplete; day = addDays(day, 1)) {
         const anomalies = detectAnomalies({ rows: group, day, firstIncomplete, coveredFrom });
         const sent = new Set<string>();
         for (const anomaly of anomalies) if (await this.deps.ledger.wasSent(tenantId, 'anomaly', anomaly.key)) sent.add(anomaly.key);
         for (const anomaly of anomalyAlertsDue(anomalies, sent)) {
-          if (!(await this.deps.ledger.claim(tenantId, 'anomaly', anomaly.key, { service: anomaly.ServiceName, account: anomaly.SubAccountId, day: anomaly.day }, now))) continue;
+          if (
+            !(await this.deps.ledger.claim(
+              tenantId,
+              'anomaly',
+              anomaly.key,
+              { service: anomaly.ServiceName, account: anomaly.SubAccountId, day: anomaly.day },
+              now,
+            ))
+          )
+            continue;
           const notice: AnomalyNotice = { tenantId, key: anomaly.key, anomaly };
-          if (await this.deliverOrRelease(tenantId, 'anomaly', [anomaly.key], () => this.deps.delivery.anomalyAlert(notice, channelId))) delivered++;
+          if (await this.deliverOrRelease(tenantId, 'anomaly', [anomaly.key], () => this.deps.delivery.anomalyAlert(notice, channelId)))
+            delivered++;
         }
       }
     }

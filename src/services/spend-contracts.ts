@@ -17,7 +17,9 @@ export interface CostRowQuery {
 export interface CostRowReader {
   rows(tenantId: string, query: CostRowQuery): Promise<FocusCostRow[]>;
   /** The last complete sync per connection of the tenant (for "data as of" and staleness). */
-  freshness(tenantId: string): Promise<{ connectionId: string; provider: ProviderName; subAccountId: string; syncedAt: string; lastCompleteDay?: Day }[]>;
+  freshness(
+    tenantId: string,
+  ): Promise<{ connectionId: string; provider: ProviderName; subAccountId: string; syncedAt: string; lastCompleteDay?: Day }[]>;
   /** The provider's own forecast for one account from its last sync (AWS GetCostForecast), when it gave one. */
   providerForecast?(tenantId: string, provider: ProviderName, subAccountId: string): Promise<ProviderForecast | undefined>;
 }
@@ -63,8 +65,20 @@ export interface SpendSync {
  * The provider forecast that applies to a budget: AWS's own, for a monthly budget on exactly
  * one AWS account (no service or tag filter, which GetCostForecast was not asked for).
  */
-export async function providerForecastFor(reader: CostRowReader, tenantId: string, budget: { period: string; scope: { provider?: ProviderName; subAccountId?: string; serviceName?: string; tag?: unknown } }): Promise<ProviderForecast | undefined> {
+export async function providerForecastFor(
+  reader: CostRowReader,
+  tenantId: string,
+  budget: { period: string; scope: { provider?: ProviderName; subAccountId?: string; serviceName?: string; tag?: unknown } },
+): Promise<ProviderForecast | undefined> {
   const { scope } = budget;
-  if (budget.period !== 'month' || scope.provider !== 'AWS' || !scope.subAccountId || scope.serviceName || scope.tag || !reader.providerForecast) return undefined;
+  if (
+    budget.period !== 'month' ||
+    scope.provider !== 'AWS' ||
+    !scope.subAccountId ||
+    scope.serviceName ||
+    scope.tag ||
+    !reader.providerForecast
+  )
+    return undefined;
   return reader.providerForecast(tenantId, 'AWS', scope.subAccountId);
 }

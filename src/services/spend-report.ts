@@ -22,14 +22,19 @@ const FILLER = new Set(['month', 'for', 'in', 'the', 'of', 'spend', 'all', 'mtd'
 
 /** "aws last month", "Azure", "this month" → a filter; unknown or contradicting words → a message. */
 export function parseSpendFilter(text: string): { ok: true; filter: SpendFilter } | { ok: false; message: string } {
-  const words = text.toLowerCase().replace(/[^\p{L}\p{N}\s-]/gu, ' ').split(/\s+/).filter(Boolean);
+  const words = text
+    .toLowerCase()
+    .replace(/[^\p{L}\p{N}\s-]/gu, ' ')
+    .split(/\s+/)
+    .filter(Boolean);
   const filter: SpendFilter = { month: 'this' };
   const unknown: string[] = [];
   let month: 'this' | 'last' | undefined;
   for (const word of words) {
     const provider = PROVIDER_WORDS[word];
     if (provider) {
-      if (filter.provider && filter.provider !== provider) return { ok: false, message: `Pick one provider: aws or azure (or none for both). ${SPEND_FILTER_HELP}` };
+      if (filter.provider && filter.provider !== provider)
+        return { ok: false, message: `Pick one provider: aws or azure (or none for both). ${SPEND_FILTER_HELP}` };
       filter.provider = provider;
     } else if (word === 'this' || word === 'current' || word === 'last' || word === 'previous') {
       const next = word === 'this' || word === 'current' ? 'this' : 'last';
@@ -37,7 +42,8 @@ export function parseSpendFilter(text: string): { ok: true; filter: SpendFilter 
       month = next;
     } else if (!FILLER.has(word)) unknown.push(word);
   }
-  if (unknown.length > 0) return { ok: false, message: `I don't know the filter "${unknown.join(' ').slice(0, 40)}". ${SPEND_FILTER_HELP}` };
+  if (unknown.length > 0)
+    return { ok: false, message: `I don't know the filter "${unknown.join(' ').slice(0, 40)}". ${SPEND_FILTER_HELP}` };
   filter.month = month ?? 'this';
   return { ok: true, filter };
 }
@@ -79,8 +85,13 @@ const TOP = 5;
 export class SpendReport {
   constructor(private readonly deps: { rows: CostRowReader; roles: RoleService }) {}
 
-  async report(actor: Actor, filterText: string, now = new Date()): Promise<{ ok: true; summary: SpendSummary } | { ok: false; message: string }> {
-    if (!(await this.deps.roles.isAdmin(actor))) return { ok: false, message: 'Only admins can see cloud spend. Type **help** to see the commands you can use.' };
+  async report(
+    actor: Actor,
+    filterText: string,
+    now = new Date(),
+  ): Promise<{ ok: true; summary: SpendSummary } | { ok: false; message: string }> {
+    if (!(await this.deps.roles.isAdmin(actor)))
+      return { ok: false, message: 'Only admins can see cloud spend. Type **help** to see the commands you can use.' };
     const parsed = parseSpendFilter(filterText);
     if (!parsed.ok) return parsed;
     return { ok: true, summary: await this.summarize(actor.tenantId, parsed.filter, now) };
@@ -103,7 +114,10 @@ export class SpendReport {
     ]);
     const previousToDate = previous.filter((row) => row.ChargePeriodStart <= comparisonThrough);
     const currencies = [...new Set([...current, ...previous].map((row) => row.BillingCurrency))].sort();
-    const dataAsOf = freshness.map((f) => f.syncedAt).sort().at(-1);
+    const dataAsOf = freshness
+      .map((f) => f.syncedAt)
+      .sort()
+      .at(-1);
     return {
       filter,
       period,

@@ -45,7 +45,12 @@ export interface SpendSyncOptions {
   azureEffectiveCost: boolean;
 }
 
-export const DEFAULT_SPEND_SYNC_OPTIONS: SpendSyncOptions = { firstSyncDays: 90, leaseMs: 50 * 60_000, staleAfterMs: 48 * HOUR_MS, azureEffectiveCost: false };
+export const DEFAULT_SPEND_SYNC_OPTIONS: SpendSyncOptions = {
+  firstSyncDays: 90,
+  leaseMs: 50 * 60_000,
+  staleAfterMs: 48 * HOUR_MS,
+  azureEffectiveCost: false,
+};
 
 export interface SpendSyncDeps {
   connections: Pick<ConnectionRepository, 'list' | 'update'>;
@@ -116,11 +121,20 @@ export class SpendSyncService implements SpendSync {
 
   private async syncConnection(connection: Connection, now: Date, force: boolean): Promise<ConnectionReport> {
     const provider: ProviderName = connection.kind === 'azure' ? 'Microsoft' : 'AWS';
-    const report: ConnectionReport = { connectionId: connection.id, provider, ok: false, calls: 0, minimumCalls: 0, rowsWritten: 0, rowsUnchanged: 0 };
+    const report: ConnectionReport = {
+      connectionId: connection.id,
+      provider,
+      ok: false,
+      calls: 0,
+      minimumCalls: 0,
+      rowsWritten: 0,
+      rowsUnchanged: 0,
+    };
     const dailyJob = `spend-sync|${connection.id}`;
     const day = dayOf(now);
     // Lease expiry is about real time (a crashed holder), whatever `now` the data is synced for.
-    if (!force && !(await this.d.leases.acquire(dailyJob, day, this.options.leaseMs, new Date()))) return { ...report, ok: true, skipped: true };
+    if (!force && !(await this.d.leases.acquire(dailyJob, day, this.options.leaseMs, new Date())))
+      return { ...report, ok: true, skipped: true };
     const mutex = `spend-sync-running|${connection.id}`;
     if (!(await this.d.leases.acquire(mutex, 'run', this.options.leaseMs, new Date()))) {
       if (!force) await this.d.leases.release(dailyJob, day);
@@ -143,7 +157,12 @@ export class SpendSyncService implements SpendSync {
     }
   }
 
-  private async runSync(connection: Connection, provider: ProviderName, previous: SyncState | undefined, now: Date): Promise<Partial<ConnectionReport>> {
+  private async runSync(
+    connection: Connection,
+    provider: ProviderName,
+    previous: SyncState | undefined,
+    now: Date,
+  ): Promise<Partial<ConnectionReport>> {
     const { tenantId } = connection;
     const window = this.windowFor(previous, now);
     const owner = ownerOf(connection, provider);
@@ -187,9 +206,17 @@ export class SpendSyncService implements SpendSync {
         transactions: counts.transactions,
         ms: Math.round(performance.now() - started),
       },
-      fetched.calls === fetched.pages ? 'spend sync done (API calls = the minimum the pages required)' : 'spend sync done (extra API calls: retries after throttling or errors)',
+      fetched.calls === fetched.pages
+        ? 'spend sync done (API calls = the minimum the pages required)'
+        : 'spend sync done (extra API calls: retries after throttling or errors)',
     );
-    return { ok: true, calls: fetched.calls, minimumCalls: fetched.pages, rowsWritten: counts.written + counts.deleted, rowsUnchanged: counts.unchanged };
+    return {
+      ok: true,
+      calls: fetched.calls,
+      minimumCalls: fetched.pages,
+      rowsWritten: counts.written + counts.deleted,
+      rowsUnchanged: counts.unchanged,
+    };
   }
 
   /** [from, to): today included (partial), back to 90 days at first, else the previous month's start. */
@@ -207,7 +234,11 @@ export class SpendSyncService implements SpendSync {
 
   private async fetchAzure(connection: Connection, window: { from: Day; to: Day }): Promise<Fetched> {
     const azure = this.d.azureCost;
-    if (!azure) throw new ConnectorError('invalid-request', 'Azure cost connections are not available in this installation', { service: 'azure-cost', code: 'NotConfigured' });
+    if (!azure)
+      throw new ConnectorError('invalid-request', 'Azure cost connections are not available in this installation', {
+        service: 'azure-cost',
+        code: 'NotConfigured',
+      });
     const scope = connection.details.scope ?? '';
     const owner = ownerOf(connection, 'Microsoft');
     const callsBefore = azure.calls;
@@ -218,9 +249,19 @@ export class SpendSyncService implements SpendSync {
       // The connector splits the window into one query per month and follows each nextLink.
       // Grouped by a tag too when the admin named one for this connection (budgets by tag need it).
       const tagKey = connection.details.tagKey || undefined;
-      for await (const page of azure.dailyCost({ tenantId: connection.tenantId, scope }, { from: window.from, to: addDays(window.to, -1) }, { costType, ...(tagKey ? { tagKey } : {}) })) {
+      for await (const page of azure.dailyCost(
+        { tenantId: connection.tenantId, scope },
+        { from: window.from, to: addDays(window.to, -1) },
+        { costType, ...(tagKey ? { tagKey } : {}) },
+      )) {
         pages++;
-        for (const row of normalizeAzureQuery(page, { billingAccountId: owner.billingAccountId, subAccountId: owner.subAccountId, costType, ...(tagKey ? { tagKey } : {}) })) rows.push(row);
+        for (const row of normalizeAzureQuery(page, {
+          billingAccountId: owner.billingAccountId,
+          subAccountId: owner.subAccountId,
+          costType,
+          ...(tagKey ? { tagKey } : {}),
+        }))
+          rows.push(row);
       }
     }
     return { rows, pages, calls: azure.calls - callsBefore, estimatedDays: [] };
@@ -228,18 +269,34 @@ export class SpendSyncService implements SpendSync {
 
   private async fetchAws(connection: Connection, window: { from: Day; to: Day }): Promise<Fetched> {
     const aws = this.d.awsCost;
-    if (!aws) throw new ConnectorError('invalid-request', 'AWS cost connections are not available in this installation', { service: CE_SERVICE, code: 'NotConfigured' });
+    if (!aws)
+      throw new ConnectorError('invalid-request', 'AWS cost connections are not available in this installation', {
+        service: CE_SERVICE,
+        code: 'NotConfigured',
+      });
     const credentials = await this.d.awsCredentials(connection.tenantId, connection.id);
-    if (!credentials) throw new ConnectorError('unauthorized', 'The AWS credentials of this connection are missing', { service: CE_SERVICE, code: 'CredentialsMissing' });
+    if (!credentials)
+      throw new ConnectorError('unauthorized', 'The AWS credentials of this connection are missing', {
+        service: CE_SERVICE,
+        code: 'CredentialsMissing',
+      });
     const owner = ownerOf(connection, 'AWS');
     const callsBefore = aws.calls;
     const rows: FocusCostRow[] = [];
     const estimatedDays: Day[] = [];
     let pages = 0;
     const tagKey = connection.details.tagKey || undefined;
-    for await (const page of aws.dailyCost({ accountId: owner.subAccountId, credentials }, { start: window.from, endExclusive: window.to }, tagKey ? { tagKey } : {})) {
+    for await (const page of aws.dailyCost(
+      { accountId: owner.subAccountId, credentials },
+      { start: window.from, endExclusive: window.to },
+      tagKey ? { tagKey } : {},
+    )) {
       pages++;
-      const normalized = normalizeAwsPage(page, { billingAccountId: owner.billingAccountId, subAccountId: owner.subAccountId, ...(tagKey ? { tagKey } : {}) });
+      const normalized = normalizeAwsPage(page, {
+        billingAccountId: owner.billingAccountId,
+        subAccountId: owner.subAccountId,
+        ...(tagKey ? { tagKey } : {}),
+      });
       for (const row of normalized.rows) rows.push(row);
       for (const status of normalized.days) if (status.estimated) estimatedDays.push(status.day);
     }
@@ -261,26 +318,60 @@ export class SpendSyncService implements SpendSync {
     try {
       const credentials = await this.d.awsCredentials(connection.tenantId, connection.id);
       if (!credentials) return undefined;
-      const forecast = await aws.forecast({ accountId: connection.details.accountId ?? connection.label, credentials }, { start: today, endExclusive: to });
+      const forecast = await aws.forecast(
+        { accountId: connection.details.accountId ?? connection.label, credentials },
+        { start: today, endExclusive: to },
+      );
       return forecast ? { from: today, to, amount: forecast.amount, currency: forecast.currency } : undefined;
     } catch (error) {
-      this.d.log.info({ tenantId: connection.tenantId, connection: connection.id, err: { name: (error as Error)?.name, message: (error as Error)?.message } }, 'no AWS forecast; budgets use the run-rate');
+      this.d.log.info(
+        {
+          tenantId: connection.tenantId,
+          connection: connection.id,
+          err: { name: (error as Error)?.name, message: (error as Error)?.message },
+        },
+        'no AWS forecast; budgets use the run-rate',
+      );
       return undefined;
     }
   }
 
   private failureOf(connection: Connection, error: unknown): SyncFailure {
     if (error instanceof CostDataError) {
-      return { transient: false, advice: { ok: false, code: 'UnexpectedCostData', problem: `The provider sent cost data Quartermaster cannot read (${error.message})`, fix: 'Report this to the operator of Quartermaster; the data already stored is kept.' } };
+      return {
+        transient: false,
+        advice: {
+          ok: false,
+          code: 'UnexpectedCostData',
+          problem: `The provider sent cost data Quartermaster cannot read (${error.message})`,
+          fix: 'Report this to the operator of Quartermaster; the data already stored is kept.',
+        },
+      };
     }
     if (connection.kind === 'azure') {
       const failure = toConnectorError(error);
       if (failure.details.code === 'NotConfigured') return { transient: false, advice: notConfigured('Azure') };
-      return { transient: failure.transient, advice: azureAdvice(failure, { tenantId: connection.tenantId, scope: connection.details.scope ?? '', clientId: this.d.azureClientId ?? "Quartermaster's app" }) };
+      return {
+        transient: failure.transient,
+        advice: azureAdvice(failure, {
+          tenantId: connection.tenantId,
+          scope: connection.details.scope ?? '',
+          clientId: this.d.azureClientId ?? "Quartermaster's app",
+        }),
+      };
     }
     const failure = awsFailure(CE_SERVICE, error);
     if (failure.details.code === 'NotConfigured') return { transient: false, advice: notConfigured('AWS') };
-    if (failure.details.code === 'CredentialsMissing') return { transient: false, advice: { ok: false, code: 'CredentialsMissing', problem: 'The AWS credentials of this connection are missing.', fix: 'Disconnect the account and add it again.' } };
+    if (failure.details.code === 'CredentialsMissing')
+      return {
+        transient: false,
+        advice: {
+          ok: false,
+          code: 'CredentialsMissing',
+          problem: 'The AWS credentials of this connection are missing.',
+          fix: 'Disconnect the account and add it again.',
+        },
+      };
     const details = connection.details;
     return {
       transient: failure.transient,
@@ -292,10 +383,19 @@ export class SpendSyncService implements SpendSync {
     };
   }
 
-  private async recordFailure(connection: Connection, provider: ProviderName, previous: SyncState | undefined, failure: SyncFailure, now: Date): Promise<void> {
+  private async recordFailure(
+    connection: Connection,
+    provider: ProviderName,
+    previous: SyncState | undefined,
+    failure: SyncFailure,
+    now: Date,
+  ): Promise<void> {
     const { tenantId } = connection;
     const { advice } = failure;
-    this.d.log.warn({ tenantId, connection: connection.id, provider, code: advice.code, transient: failure.transient }, 'spend sync failed; the stored cost rows are kept');
+    this.d.log.warn(
+      { tenantId, connection: connection.id, provider, code: advice.code, transient: failure.transient },
+      'spend sync failed; the stored cost rows are kept',
+    );
     // Keeps syncedAt and lastCompleteDay: the data shown stays what it was, and says so.
     await this.d.rows.saveSyncState(tenantId, {
       ...(previous ?? { connectionId: connection.id, provider, subAccountId: ownerOf(connection, provider).subAccountId }),
@@ -303,16 +403,32 @@ export class SpendSyncService implements SpendSync {
       lastError: { code: advice.code, problem: advice.problem },
     });
     if (!failure.transient) {
-      await this.updateConnection(connection, { state: 'needs-attention', problem: { code: advice.code, problem: advice.problem, fix: advice.fix } });
+      await this.updateConnection(connection, {
+        state: 'needs-attention',
+        problem: { code: advice.code, problem: advice.problem, fix: advice.fix },
+      });
       // One alert per outage: the key names the last good sync, which a recovery moves on.
       const outage = previous?.syncedAt ?? `never|${connection.connectedAt}`;
       const key = `${connection.id}|${advice.code}|${outage}`;
       if (await this.d.ledger.claim(tenantId, SYNC_ALERT_KIND, key, { code: advice.code }, now)) {
         // The daily health check may have told the admins about this very problem already.
-        const told = await this.d.ledger.wasSent(tenantId, 'connection-broken', `${connection.id}|${connection.connectedAt}|${advice.code}`);
+        const told = await this.d.ledger.wasSent(
+          tenantId,
+          'connection-broken',
+          `${connection.id}|${connection.connectedAt}|${advice.code}`,
+        );
         if (!told) {
-          const kept = previous?.lastCompleteDay ? ` Quartermaster keeps the cost data it has (complete up to ${previous.lastCompleteDay}) and tries again every hour.` : ' Quartermaster tries again every hour.';
-          await this.alert(tenantId, SYNC_ALERT_KIND, key, connection, `${titleOf(connection)}: cost sync failed`, `${advice.problem} What to do: ${advice.fix}${kept}`);
+          const kept = previous?.lastCompleteDay
+            ? ` Quartermaster keeps the cost data it has (complete up to ${previous.lastCompleteDay}) and tries again every hour.`
+            : ' Quartermaster tries again every hour.';
+          await this.alert(
+            tenantId,
+            SYNC_ALERT_KIND,
+            key,
+            connection,
+            `${titleOf(connection)}: cost sync failed`,
+            `${advice.problem} What to do: ${advice.fix}${kept}`,
+          );
         }
       }
     }
@@ -326,8 +442,17 @@ export class SpendSyncService implements SpendSync {
     const key = `${connection.id}|${since}`;
     if (!(await this.d.ledger.claim(connection.tenantId, STALE_ALERT_KIND, key, {}, now))) return;
     const hours = Math.floor((now.getTime() - Date.parse(since)) / HOUR_MS);
-    const asOf = previous?.syncedAt ? `was last synced ${hours} hours ago (${previous.syncedAt.slice(0, 16).replace('T', ' ')} UTC)` : `has not synced since it was connected ${hours} hours ago`;
-    await this.alert(connection.tenantId, STALE_ALERT_KIND, key, connection, `${titleOf(connection)}: cost data is out of date`, `The cost data of ${titleOf(connection)} ${asOf}, so budgets and anomaly alerts for it are late. Type **connect** and check the connection.`);
+    const asOf = previous?.syncedAt
+      ? `was last synced ${hours} hours ago (${previous.syncedAt.slice(0, 16).replace('T', ' ')} UTC)`
+      : `has not synced since it was connected ${hours} hours ago`;
+    await this.alert(
+      connection.tenantId,
+      STALE_ALERT_KIND,
+      key,
+      connection,
+      `${titleOf(connection)}: cost data is out of date`,
+      `The cost data of ${titleOf(connection)} ${asOf}, so budgets and anomaly alerts for it are late. Type **connect** and check the connection.`,
+    );
   }
 
   private async alert(tenantId: string, kind: string, key: string, connection: Connection, title: string, message: string): Promise<void> {
@@ -359,7 +484,10 @@ export class SpendSyncService implements SpendSync {
 }
 
 /** Whose rows a connection writes: Azure bills a subscription scope as itself; AWS the linked account. */
-function ownerOf(connection: Connection, provider: ProviderName): { connectionId: string; provider: ProviderName; billingAccountId: string; subAccountId: string } {
+function ownerOf(
+  connection: Connection,
+  provider: ProviderName,
+): { connectionId: string; provider: ProviderName; billingAccountId: string; subAccountId: string } {
   if (provider === 'AWS') {
     const accountId = connection.details.accountId ?? connection.label;
     return { connectionId: connection.id, provider, billingAccountId: accountId, subAccountId: accountId };
@@ -374,5 +502,10 @@ function titleOf(connection: Connection): string {
 }
 
 function notConfigured(provider: string): Extract<HealthCheck, { ok: false }> {
-  return { ok: false, code: 'NotConfigured', problem: `${provider} cost connections are not available in this installation.`, fix: 'Ask the operator of Quartermaster to configure them.' };
+  return {
+    ok: false,
+    code: 'NotConfigured',
+    problem: `${provider} cost connections are not available in this installation.`,
+    fix: 'Ask the operator of Quartermaster to configure them.',
+  };
 }

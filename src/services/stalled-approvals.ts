@@ -11,16 +11,17 @@ import type { FulfilmentJob } from './requests.js';
 export const STALLED_AFTER_MS = 5 * 60_000;
 
 export class StalledApprovals {
-  constructor(
-    private readonly deps: { requests: RequestRepository; enqueueFulfilment(job: FulfilmentJob): Promise<void>; log: Logger },
-  ) {}
+  constructor(private readonly deps: { requests: RequestRepository; enqueueFulfilment(job: FulfilmentJob): Promise<void>; log: Logger }) {}
 
   async run(now: Date): Promise<{ requeued: number }> {
     let requeued = 0;
     for await (const { value: request } of this.deps.requests.allWithStatus('approved')) {
       if (now.getTime() - Date.parse(request.updatedAt) < STALLED_AFTER_MS) continue;
       await this.deps.enqueueFulfilment({ tenantId: request.tenantId, requestId: request.id });
-      this.deps.log.warn({ tenantId: request.tenantId, requestId: request.id, approvedAt: request.updatedAt }, 'approved request had no fulfilment job; queued it again');
+      this.deps.log.warn(
+        { tenantId: request.tenantId, requestId: request.id, approvedAt: request.updatedAt },
+        'approved request had no fulfilment job; queued it again',
+      );
       requeued++;
     }
     return { requeued };

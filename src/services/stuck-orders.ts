@@ -41,7 +41,8 @@ export class StuckOrderWatch {
         const since = Date.parse(order.updatedAt ?? order.createdAt ?? '');
         if (!Number.isFinite(since) || now.getTime() - since < limitMs) continue;
         result.stuck++;
-        if (!(await this.d.ledger.claim(tenantId, 'marketplace-order-stuck', order.id, { since: new Date(since).toISOString() }, now))) continue;
+        if (!(await this.d.ledger.claim(tenantId, 'marketplace-order-stuck', order.id, { since: new Date(since).toISOString() }, now)))
+          continue;
         const hours = Math.floor((now.getTime() - since) / 3600_000);
         const age = hours >= 1 ? `${hours} h` : `${Math.floor((now.getTime() - since) / 60_000)} min`;
         await this.d.notices.tellAdmins(

@@ -2,7 +2,14 @@
 // from Partner Center (quantity, term, refund windows) joined with Graph (seats assigned);
 // a confirmed change becomes a request so the tenant's approval policies, the exactly-once
 // decisions and the fulfilment queue apply to it as to a license. `apply` runs from the queue.
-import { ConnectorError, type CatalogOffer, type CommercePort, type CommerceSubscription, type MarketplacePort, type SubscribedSku } from '../connectors/ports.js';
+import {
+  ConnectorError,
+  type CatalogOffer,
+  type CommercePort,
+  type CommerceSubscription,
+  type MarketplacePort,
+  type SubscribedSku,
+} from '../connectors/ports.js';
 import { downsizeWindow, freeVendorSeats, planVendorChange } from '../domain/marketplace.js';
 import { OrderFollowUp } from './vendor-fulfilment.js';
 import { removableSeats, toUtc, type SeatLot, type SubscriptionTerms } from '../domain/commitment.js';
@@ -58,12 +65,23 @@ export interface SubscriptionView {
   /** Changes when anything a card shows changes: a card with another version is stale. */
   version: string;
   /** Sold through the marketplace: seats are the vendor's, assigned by e-mail. */
-  marketplace?: { vendor: string; downsizeOnlyAtAnniversary: boolean; anniversaryDate?: string; downsize?: { open: boolean; opensAt: string; closesAt: string } };
+  marketplace?: {
+    vendor: string;
+    downsizeOnlyAtAnniversary: boolean;
+    anniversaryDate?: string;
+    downsize?: { open: boolean; opensAt: string; closesAt: string };
+  };
 }
 
 export type PrepareResult =
   | { ok: true; view: SubscriptionView; change: SubscriptionChange; summary: string; costDelta?: Money; confirmationId: string }
-  | { ok: false; reason: 'not-admin' | 'not-found' | 'refused' | 'stale' | 'busy'; message: string; view?: SubscriptionView; alternatives?: Alternative[] };
+  | {
+      ok: false;
+      reason: 'not-admin' | 'not-found' | 'refused' | 'stale' | 'busy';
+      message: string;
+      view?: SubscriptionView;
+      alternatives?: Alternative[];
+    };
 
 export type SubmitResult = { ok: true; request: StoredRequest } | Exclude<PrepareResult, { ok: true }>;
 
@@ -103,11 +121,18 @@ export class SubscriptionService {
 
   /** Every subscription still in force (active or suspended), by product name, filtered by a part of it. */
   async list(tenantId: string, nameFilter = ''): Promise<SubscriptionView[]> {
-    const [subscriptions, offers, skus, lots] = await Promise.all([this.deps.commerce.listSubscriptions(tenantId), this.deps.catalog.offers(tenantId), this.deps.directory.listSubscribedSkus(tenantId), this.deps.seatLots.listAll(tenantId)]);
+    const [subscriptions, offers, skus, lots] = await Promise.all([
+      this.deps.commerce.listSubscriptions(tenantId),
+      this.deps.catalog.offers(tenantId),
+      this.deps.directory.listSubscribedSkus(tenantId),
+      this.deps.seatLots.listAll(tenantId),
+    ]);
     const wanted = nameFilter.trim().toLowerCase();
     const inForce = subscriptions.filter((s) => s.status === 'active' || s.status === 'suspended');
     const views = inForce.map((s) => this.view(s, offers, skus, lots.get(s.id.toLowerCase()) ?? []));
-    return views.filter((v) => !wanted || v.productName.toLowerCase().includes(wanted)).sort((a, b) => a.productName.localeCompare(b.productName) || a.id.localeCompare(b.id));
+    return views
+      .filter((v) => !wanted || v.productName.toLowerCase().includes(wanted))
+      .sort((a, b) => a.productName.localeCompare(b.productName) || a.id.localeCompare(b.id));
   }
 
   async get(tenantId: string, subscriptionId: string): Promise<SubscriptionView | undefined> {
@@ -118,7 +143,11 @@ export class SubscriptionService {
       if (error instanceof ConnectorError && error.kind === 'not-found') return undefined;
       throw error;
     }
-    const [offers, skus, lots] = await Promise.all([this.deps.catalog.offers(tenantId), this.deps.directory.listSubscribedSkus(tenantId), this.deps.seatLots.list(tenantId, subscriptionId)]);
+    const [offers, skus, lots] = await Promise.all([
+      this.deps.catalog.offers(tenantId),
+      this.deps.directory.listSubscribedSkus(tenantId),
+      this.deps.seatLots.list(tenantId, subscriptionId),
+    ]);
     return this.view(subscription, offers, skus, lots);
   }
 
@@ -126,20 +155,35 @@ export class SubscriptionService {
   async prepare(actor: Actor, subscriptionId: string, action: SubscriptionAction, seats?: number): Promise<PrepareResult> {
     if (!(await this.isAdmin(actor))) return { ok: false, reason: 'not-admin', message: 'Only admins can change subscriptions.' };
     const view = await this.get(actor.tenantId, subscriptionId);
-    if (!view) return { ok: false, reason: 'not-found', message: 'I can’t find that subscription in your tenant any more. Type **subscriptions** to see the current list.' };
+    if (!view)
+      return {
+        ok: false,
+        reason: 'not-found',
+        message: 'I can’t find that subscription in your tenant any more. Type **subscriptions** to see the current list.',
+      };
     const plan = this.plan(view, action, seats);
     if (!plan.ok) return { ok: false, reason: 'refused', message: plan.message, view, alternatives: plan.alternatives };
     const added = seatsAdded(plan.change);
     // One id per drawn confirmation: clicking its Confirm twice opens one request.
     const confirmationId = randomBytes(12).toString('hex');
-    return { ok: true, view, change: plan.change, summary: plan.summary, confirmationId, ...(added > 0 && view.unitPrice && { costDelta: monthlyCost(view.unitPrice, added) }) };
+    return {
+      ok: true,
+      view,
+      change: plan.change,
+      summary: plan.summary,
+      confirmationId,
+      ...(added > 0 && view.unitPrice && { costDelta: monthlyCost(view.unitPrice, added) }),
+    };
   }
 
   /**
    * The admin confirmed: check again against the subscription as it is now (refusing if the
    * card was drawn from other numbers), then open a request through the approval policies.
    */
-  async submit(actor: Actor, input: { subscriptionId: string; action: SubscriptionAction; seats?: number; version: string; confirmationId: string; reason?: string }): Promise<SubmitResult> {
+  async submit(
+    actor: Actor,
+    input: { subscriptionId: string; action: SubscriptionAction; seats?: number; version: string; confirmationId: string; reason?: string },
+  ): Promise<SubmitResult> {
     const id = requestIdFor(actor.tenantId, input.confirmationId);
     const already = await this.deps.requestService.get(actor.tenantId, id);
     if (already) return { ok: true, request: already }; // a second click on the same Confirm
@@ -147,31 +191,66 @@ export class SubscriptionService {
     if (!prepared.ok) return prepared;
     const { view, change } = prepared;
     if (view.version !== input.version) {
-      return { ok: false, reason: 'stale', view, message: 'This subscription changed since the card was drawn, so nothing was done. Here it is as it is now; check the numbers and try again.' };
+      return {
+        ok: false,
+        reason: 'stale',
+        view,
+        message:
+          'This subscription changed since the card was drawn, so nothing was done. Here it is as it is now; check the numbers and try again.',
+      };
     }
     const busy = (await this.deps.requests.openChangesFor(actor.tenantId, view.id))[0];
-    if (busy) return { ok: false, reason: 'busy', view, message: `${busy.id} is already changing this subscription (${busy.change ? describeChange(busy.change) : 'a change'}, ${busy.status}). Wait for it to finish, or cancel it, before starting another.` };
+    if (busy)
+      return {
+        ok: false,
+        reason: 'busy',
+        view,
+        message: `${busy.id} is already changing this subscription (${busy.change ? describeChange(busy.change) : 'a change'}, ${busy.status}). Wait for it to finish, or cancel it, before starting another.`,
+      };
 
     const policies = await this.deps.policies.list(actor.tenantId);
     const unitPrice = view.unitPrice ?? { amount: '0', currency: policies[0]?.currency ?? 'USD' };
     const added = seatsAdded(change);
     const reason = input.reason?.trim().slice(0, 1000) ?? '';
-    const evaluation = evaluatePolicy(policies, { productId: view.productId ?? view.offerId, monthlyCost: monthlyCost(unitPrice, added), freeSeats: added > 0 ? 0 : 1, quantity: Math.max(1, added) });
+    const evaluation = evaluatePolicy(policies, {
+      productId: view.productId ?? view.offerId,
+      monthlyCost: monthlyCost(unitPrice, added),
+      freeSeats: added > 0 ? 0 : 1,
+      quantity: Math.max(1, added),
+    });
     if (evaluation.outcome === 'error') {
-      const message = evaluation.reason === 'quantity-above-maximum' ? `The approval policy "${evaluation.policy?.name}" allows at most ${evaluation.policy?.maxQuantity} seats per change. Add them in smaller steps, or raise the policy's maximum.` : evaluation.message;
+      const message =
+        evaluation.reason === 'quantity-above-maximum'
+          ? `The approval policy "${evaluation.policy?.name}" allows at most ${evaluation.policy?.maxQuantity} seats per change. Add them in smaller steps, or raise the policy's maximum.`
+          : evaluation.message;
       return { ok: false, reason: 'refused', view, message };
     }
     if (evaluation.policy.requireJustification && added > 0 && reason === '') {
-      return { ok: false, reason: 'refused', view, message: `The approval policy "${evaluation.policy.name}" needs a reason for buying seats. Add one on the card and confirm again.` };
+      return {
+        ok: false,
+        reason: 'refused',
+        view,
+        message: `The approval policy "${evaluation.policy.name}" needs a reason for buying seats. Add one on the card and confirm again.`,
+      };
     }
-    const opened = await this.deps.requestService.open(actor, {
-      beneficiary: { id: actor.aadObjectId, upn: '', name: actor.name },
-      product: { offerId: view.offerId, productId: view.productId ?? view.offerId, name: view.productName, skuPartNumber: view.skuPartNumber ?? '' },
-      quantity: added,
-      unitPrice,
-      justification: reason,
-      change,
-    }, evaluation, { id });
+    const opened = await this.deps.requestService.open(
+      actor,
+      {
+        beneficiary: { id: actor.aadObjectId, upn: '', name: actor.name },
+        product: {
+          offerId: view.offerId,
+          productId: view.productId ?? view.offerId,
+          name: view.productName,
+          skuPartNumber: view.skuPartNumber ?? '',
+        },
+        quantity: added,
+        unitPrice,
+        justification: reason,
+        change,
+      },
+      evaluation,
+      { id },
+    );
     return opened.ok ? opened : { ok: false, reason: 'refused', view, message: opened.message };
   }
 
@@ -187,12 +266,25 @@ export class SubscriptionService {
     // Seat counts are absolute: take turns with license purchases for this subscription.
     const { locks, requests, commerce, log } = this.deps;
     const lock = await locks.acquire(request.tenantId, change.subscriptionId, request.id, SEAT_LOCK_MS, this.now());
-    if (!lock.ok) throw new ConnectorError('throttled', 'Another purchase for this subscription is in progress.', { service: 'quartermaster', retryAfterSeconds: 2 });
+    if (!lock.ok)
+      throw new ConnectorError('throttled', 'Another purchase for this subscription is in progress.', {
+        service: 'quartermaster',
+        retryAfterSeconds: 2,
+      });
     if (lock.previous && lock.previous.holder !== request.id) {
       const current = (await commerce.getSubscription(request.tenantId, change.subscriptionId)).quantity;
       await settleAbandonedPurchase(requests, request.tenantId, lock.previous, current, log);
     }
-    const etag = await locks.declare(request.tenantId, change.subscriptionId, request.id, lock.etag, change.before.quantity, change.after.quantity, SEAT_LOCK_MS, this.now());
+    const etag = await locks.declare(
+      request.tenantId,
+      change.subscriptionId,
+      request.id,
+      lock.etag,
+      change.before.quantity,
+      change.after.quantity,
+      SEAT_LOCK_MS,
+      this.now(),
+    );
     try {
       const outcome = await this.applyChange(request, change);
       await locks.release(request.tenantId, change.subscriptionId, etag);
@@ -212,7 +304,11 @@ export class SubscriptionService {
 
     const progress = progressOf(change, snapshotOf(current.terms));
     if (progress === 'changed') {
-      throw new ConnectorError('invalid-request', `The subscription changed after this was asked (it now has ${current.bought} seats, ${current.status}, auto-renew ${current.autoRenewEnabled ? 'on' : 'off'}), so nothing was done. Review it with "subscriptions" and ask again.`, { service: 'quartermaster' });
+      throw new ConnectorError(
+        'invalid-request',
+        `The subscription changed after this was asked (it now has ${current.bought} seats, ${current.status}, auto-renew ${current.autoRenewEnabled ? 'on' : 'off'}), so nothing was done. Review it with "subscriptions" and ask again.`,
+        { service: 'quartermaster' },
+      );
     }
     let orderId: string | undefined;
     if (progress === 'to-do') {
@@ -222,9 +318,15 @@ export class SubscriptionService {
       const plan = placed ? undefined : this.plan(current, change.action, change.seats);
       if (plan && !plan.ok) throw new ConnectorError('invalid-request', `${plan.message}`, { service: 'quartermaster' });
       if (!placed) await this.call(tenantId, change, requestId);
-      if (current.marketplace && (change.action === 'add-seats' || change.action === 'remove-seats' || change.action === 'cancel')) orderId = await this.followChangeOrder(tenantId, requestId, current.marketplace.vendor);
+      if (current.marketplace && (change.action === 'add-seats' || change.action === 'remove-seats' || change.action === 'cancel'))
+        orderId = await this.followChangeOrder(tenantId, requestId, current.marketplace.vendor);
       if (change.action === 'add-seats') {
-        await this.deps.seatLots.add(tenantId, change.subscriptionId, { quantity: change.seats ?? 0, purchasedAt: this.now().toISOString() }, request.id);
+        await this.deps.seatLots.add(
+          tenantId,
+          change.subscriptionId,
+          { quantity: change.seats ?? 0, purchasedAt: this.now().toISOString() },
+          request.id,
+        );
       }
     }
     if (progress === 'done' && current.marketplace && change.action === 'cancel') {
@@ -242,7 +344,9 @@ export class SubscriptionService {
       before: auditSnapshot(change.before),
       after: { ...auditSnapshot(snapshotOf(after.terms)), request: request.id },
     });
-    const through = orderId ? ` ${change.action === 'cancel' ? 'Termination' : 'Change'} order ${orderId} completed through the Marketplace (${current.marketplace?.vendor}).` : '';
+    const through = orderId
+      ? ` ${change.action === 'cancel' ? 'Termination' : 'Change'} order ${orderId} completed through the Marketplace (${current.marketplace?.vendor}).`
+      : '';
     return { kind: 'changed', message: `${describeChange(change)} on ${request.product.name}: done.${through}` };
   }
 
@@ -250,7 +354,14 @@ export class SubscriptionService {
   private plan(view: SubscriptionView, action: SubscriptionAction, seats: number | undefined) {
     if (view.marketplace) {
       const { vendor, downsizeOnlyAtAnniversary, anniversaryDate } = view.marketplace;
-      return planVendorChange(view.terms, view.id, action, seats, { freeSeats: view.free ?? 0, vendor, downsizeOnlyAtAnniversary, ...(anniversaryDate && { anniversaryDate }) }, this.now());
+      return planVendorChange(
+        view.terms,
+        view.id,
+        action,
+        seats,
+        { freeSeats: view.free ?? 0, vendor, downsizeOnlyAtAnniversary, ...(anniversaryDate && { anniversaryDate }) },
+        this.now(),
+      );
     }
     return planChange(view.terms, view.id, action, seats, { freeSeats: view.free ?? 0, removableExact: view.removable.exact }, this.now());
   }
@@ -267,7 +378,11 @@ export class SubscriptionService {
     const now = order.final ? order : await marketplace.waitForOrder(tenantId, order.id, { timeoutMs: this.deps.orderWaitMs ?? 4000 });
     if (now.status === 'Completed') return now.id;
     if (now.status === 'Failed' || now.status === 'Deleted') {
-      throw new ConnectorError('invalid-request', `${vendor} did not accept ${now.type} order ${now.id}: ${now.statusNotes ?? `it ended as ${now.status}`} Nothing was changed.`, { service: 'marketplace', code: 'order-failed' });
+      throw new ConnectorError(
+        'invalid-request',
+        `${vendor} did not accept ${now.type} order ${now.id}: ${now.statusNotes ?? `it ended as ${now.status}`} Nothing was changed.`,
+        { service: 'marketplace', code: 'order-failed' },
+      );
     }
     throw new OrderFollowUp(15);
   }
@@ -308,7 +423,12 @@ export class SubscriptionService {
   }
 
   /** A subscription as the cards show it, with the seat lots Quartermaster recorded for it. */
-  private view(s: CommerceSubscription, offers: readonly CatalogOffer[], skus: readonly SubscribedSku[], recorded: readonly SeatLot[]): SubscriptionView {
+  private view(
+    s: CommerceSubscription,
+    offers: readonly CatalogOffer[],
+    skus: readonly SubscribedSku[],
+    recorded: readonly SeatLot[],
+  ): SubscriptionView {
     const offer = offers.find((o) => o.offerId.toLowerCase() === s.offerId.toLowerCase());
     const sku = offer && skus.find((k) => k.skuPartNumber.toLowerCase() === offer.skuPartNumber.toLowerCase());
     const termDuration = s.termDuration === 'P1M' ? 'P1M' : 'P1Y';
@@ -325,7 +445,11 @@ export class SubscriptionService {
     };
     const removable = removableSeats(terms, this.now());
     const vendorSeats = s.provider === 'marketplace';
-    const free = vendorSeats ? freeVendorSeats(s) : sku ? Math.max(0, Math.min(sku.enabledUnits - sku.consumedUnits, s.quantity)) : undefined;
+    const free = vendorSeats
+      ? freeVendorSeats(s)
+      : sku
+        ? Math.max(0, Math.min(sku.enabledUnits - sku.consumedUnits, s.quantity))
+        : undefined;
     const assigned = vendorSeats ? (s.assignedEmails?.length ?? 0) : sku?.consumedUnits;
     return {
       id: s.id,
@@ -355,7 +479,12 @@ export class SubscriptionService {
 }
 
 function auditSnapshot(s: SubscriptionSnapshot) {
-  return { quantity: s.quantity, status: s.status, autoRenew: s.autoRenewEnabled, ...(s.scheduledQuantity !== undefined && { quantityAtRenewal: s.scheduledQuantity }) };
+  return {
+    quantity: s.quantity,
+    status: s.status,
+    autoRenew: s.autoRenewEnabled,
+    ...(s.scheduledQuantity !== undefined && { quantityAtRenewal: s.scheduledQuantity }),
+  };
 }
 
 /** What to do next when Partner Center refused a change, for the admin who asked. */

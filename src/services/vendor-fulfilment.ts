@@ -6,7 +6,14 @@
 //   then follow the order politely: a short wait inside the job, else come back later;
 //   Querying → the requester (and admins) get one card per question round; their answer is
 //   checked, sent, and the job queued again; Completed → assign; Failed → the vendor's reason.
-import { ConnectorError, type CatalogOffer, type CommercePort, type CommerceSubscription, type MarketplaceOrderDetails, type MarketplacePort } from '../connectors/ports.js';
+import {
+  ConnectorError,
+  type CatalogOffer,
+  type CommercePort,
+  type CommerceSubscription,
+  type MarketplaceOrderDetails,
+  type MarketplacePort,
+} from '../connectors/ports.js';
 import { checkAnswers, freeVendorSeats, holdsSeat, type VendorQuestion } from '../domain/marketplace.js';
 import type { Logger } from '../logger.js';
 import type { AuditLog } from '../storage/audit-log.js';
@@ -95,7 +102,11 @@ export class VendorFulfilment {
       // Held by this run, not by the request: a second delivery of the same job at the same
       // instant must wait, not share the lock (after a crash the lock expires in LOCK_MS).
       const lock = await this.d.locks.acquire(tenantId, lockKey, `${request.id}#${randomUUID()}`, LOCK_MS, this.now());
-      if (!lock.ok) throw new ConnectorError('throttled', 'Another purchase for this subscription is in progress.', { service: 'quartermaster', retryAfterSeconds: 2 });
+      if (!lock.ok)
+        throw new ConnectorError('throttled', 'Another purchase for this subscription is in progress.', {
+          service: 'quartermaster',
+          retryAfterSeconds: 2,
+        });
       try {
         // Another delivery of this job may have ordered while this one waited for the lock:
         // follow its order instead of placing a second one.
@@ -126,12 +137,32 @@ export class VendorFulfilment {
       orderId = changed.pendingOrderId ?? (await this.orderByReference(tenantId, key))?.id;
       await this.record(request, { subscriptionId: subscription.id, targetQuantity: target, ...(orderId && { orderId }) });
     } else {
-      const order = await this.d.commerce.createOrder(tenantId, { offerId: offer.offerId, quantity: request.quantity, billingCycle: offer.billingCycle }, key);
+      const order = await this.d.commerce.createOrder(
+        tenantId,
+        { offerId: offer.offerId, quantity: request.quantity, billingCycle: offer.billingCycle },
+        key,
+      );
       orderId = order.id;
       await this.record(request, { orderId, ...(order.purchaseOrderNumber && { purchaseOrderNumber: order.purchaseOrderNumber }) });
     }
-    if (!orderId) throw new ConnectorError('unavailable', 'The Marketplace did not say which order it placed.', { service: 'marketplace', retryAfterSeconds: 5 });
-    await this.d.audit.record({ tenantId, actorId: 'system', actorName: 'Quartermaster', action: 'license.ordered', target: request.id, after: { product: request.product.name, order: orderId, type: subscription ? 'Change' : 'Purchase', subscription: subscription?.id ?? 'new' } });
+    if (!orderId)
+      throw new ConnectorError('unavailable', 'The Marketplace did not say which order it placed.', {
+        service: 'marketplace',
+        retryAfterSeconds: 5,
+      });
+    await this.d.audit.record({
+      tenantId,
+      actorId: 'system',
+      actorName: 'Quartermaster',
+      action: 'license.ordered',
+      target: request.id,
+      after: {
+        product: request.product.name,
+        order: orderId,
+        type: subscription ? 'Change' : 'Purchase',
+        subscription: subscription?.id ?? 'new',
+      },
+    });
   }
 
   private async follow(request: StoredRequest, offer: CatalogOffer, email: string): Promise<VendorOutcome> {
@@ -141,7 +172,11 @@ export class VendorFulfilment {
     if (order.purchaseOrderNumber) await this.record(request, { purchaseOrderNumber: order.purchaseOrderNumber });
     if (order.status === 'Completed') {
       const subscriptionId = order.lines[0]?.subscriptionId ?? request.fulfilment?.subscriptionId;
-      if (!subscriptionId) throw new ConnectorError('unavailable', 'The completed order names no subscription yet.', { service: 'marketplace', retryAfterSeconds: 5 });
+      if (!subscriptionId)
+        throw new ConnectorError('unavailable', 'The completed order names no subscription yet.', {
+          service: 'marketplace',
+          retryAfterSeconds: 5,
+        });
       await this.record(request, { purchased: true, subscriptionId, orderStatus: order.status, vendorQuestions: [] });
       await this.assign(request, subscriptionId, email);
       return this.outcome(request, offer);
@@ -149,7 +184,11 @@ export class VendorFulfilment {
     if (order.status === 'Failed' || order.status === 'Deleted') {
       await this.record(request, { orderStatus: order.status });
       const reason = order.statusNotes ?? `the order ended as ${order.status} without a reason`;
-      throw new ConnectorError('invalid-request', `${offer.vendor ?? 'The vendor'} did not accept order ${orderId}: ${reason} Nothing was bought. An admin can fix this with the Marketplace (or SoftwareOne support) and ask again.`, { service: 'marketplace', code: 'order-failed' });
+      throw new ConnectorError(
+        'invalid-request',
+        `${offer.vendor ?? 'The vendor'} did not accept order ${orderId}: ${reason} Nothing was bought. An admin can fix this with the Marketplace (or SoftwareOne support) and ask again.`,
+        { service: 'marketplace', code: 'order-failed' },
+      );
     }
     if (order.status === 'Querying') {
       await this.askOnce(request, offer, order);
@@ -179,7 +218,10 @@ export class VendorFulfilment {
    * only while the order still asks (a stale card says so); values checked against the
    * vendor's patterns before anything is sent.
    */
-  async answer(actor: Actor, input: { requestId: string; orderId: string; answers: Record<string, unknown> }): Promise<{ ok: true; message: string; vendor: string } | { ok: false; message: string; status: 400 | 403 | 404 | 409 }> {
+  async answer(
+    actor: Actor,
+    input: { requestId: string; orderId: string; answers: Record<string, unknown> },
+  ): Promise<{ ok: true; message: string; vendor: string } | { ok: false; message: string; status: 400 | 403 | 404 | 409 }> {
     const found = await this.d.requests.get(actor.tenantId, input.requestId);
     const request = found?.value;
     if (!request) return { ok: false, message: "I can't find that request.", status: 404 };
@@ -189,7 +231,11 @@ export class VendorFulfilment {
     }
     const questions = request.fulfilment?.vendorQuestions ?? [];
     if (request.status !== 'fulfilling' || request.fulfilment?.orderId !== input.orderId || questions.length === 0) {
-      return { ok: false, message: `This card is out of date: order ${input.orderId} is not waiting for answers any more${request.status === 'fulfilling' ? '' : ` (the request is ${request.status})`}. Nothing was sent.`, status: 409 };
+      return {
+        ok: false,
+        message: `This card is out of date: order ${input.orderId} is not waiting for answers any more${request.status === 'fulfilling' ? '' : ` (the request is ${request.status})`}. Nothing was sent.`,
+        status: 409,
+      };
     }
     const checked = checkAnswers(questions, input.answers);
     if (!checked.ok) return { ok: false, message: checked.message, status: 400 };
@@ -197,32 +243,58 @@ export class VendorFulfilment {
       await this.d.marketplace.answerQuery(actor.tenantId, input.orderId, checked.value);
     } catch (error) {
       await this.d.noteFailure(actor.tenantId, error);
-      if (error instanceof ConnectorError && error.kind === 'invalid-request') return { ok: false, message: `This card is out of date: ${error.message.replace(/^marketplace: /, '')}. Nothing was sent.`, status: 409 };
+      if (error instanceof ConnectorError && error.kind === 'invalid-request')
+        return {
+          ok: false,
+          message: `This card is out of date: ${error.message.replace(/^marketplace: /, '')}. Nothing was sent.`,
+          status: 409,
+        };
       throw error;
     }
     await this.record(request, { vendorQuestions: [], orderStatus: 'Processing' });
-    await this.d.audit.record({ tenantId: actor.tenantId, actorId: actor.aadObjectId, actorName: actor.name, action: 'marketplace.query-answered', target: request.id, after: { order: input.orderId, parameters: Object.keys(checked.value) } });
+    await this.d.audit.record({
+      tenantId: actor.tenantId,
+      actorId: actor.aadObjectId,
+      actorName: actor.name,
+      action: 'marketplace.query-answered',
+      target: request.id,
+      after: { order: input.orderId, parameters: Object.keys(checked.value) },
+    });
     await this.d.enqueueFulfilment({ tenantId: actor.tenantId, requestId: request.id });
     const vendor = request.fulfilment?.vendor ?? 'the vendor';
-    return { ok: true, vendor, message: `Thanks, your answer went to ${vendor} with order ${input.orderId}. I will tell you when the license is assigned.` };
+    return {
+      ok: true,
+      vendor,
+      message: `Thanks, your answer went to ${vendor} with order ${input.orderId}. I will tell you when the license is assigned.`,
+    };
   }
 
   private async assign(request: StoredRequest, subscriptionId: string, email: string): Promise<void> {
     const subscription = await this.d.commerce.getSubscription(request.tenantId, subscriptionId);
-    if (!holdsSeat(subscription, email)) await this.d.marketplace.setAssignedUsers(request.tenantId, subscriptionId, [...(subscription.assignedEmails ?? []), email]);
+    if (!holdsSeat(subscription, email))
+      await this.d.marketplace.setAssignedUsers(request.tenantId, subscriptionId, [...(subscription.assignedEmails ?? []), email]);
     await this.record(request, { assigned: true, subscriptionId });
   }
 
   private outcome(request: StoredRequest, offer: CatalogOffer): VendorOutcome {
     const who = request.beneficiary.name;
     const progress = request.fulfilment;
-    if (!progress?.orderId) return { kind: 'assigned', message: `Assigned: ${who} now has ${request.product.name} (a free seat, given to ${emailOf(request)} by ${offer.vendor ?? 'the vendor'}).` };
+    if (!progress?.orderId)
+      return {
+        kind: 'assigned',
+        message: `Assigned: ${who} now has ${request.product.name} (a free seat, given to ${emailOf(request)} by ${offer.vendor ?? 'the vendor'}).`,
+      };
     const po = progress.purchaseOrderNumber ? `, PO ${progress.purchaseOrderNumber}` : '';
-    return { kind: 'purchased', message: `Bought and assigned: ${who} now has ${request.product.name}. Ordered through the Marketplace (${offer.vendor ?? 'vendor'}), order ${progress.orderId}${po}.` };
+    return {
+      kind: 'purchased',
+      message: `Bought and assigned: ${who} now has ${request.product.name}. Ordered through the Marketplace (${offer.vendor ?? 'vendor'}), order ${progress.orderId}${po}.`,
+    };
   }
 
   private async subscriptionsOf(tenantId: string, offerId: string): Promise<CommerceSubscription[]> {
-    return (await this.d.commerce.listSubscriptions(tenantId)).filter((s) => s.offerId.toLowerCase() === offerId.toLowerCase() && s.status === 'active');
+    return (await this.d.commerce.listSubscriptions(tenantId)).filter(
+      (s) => s.offerId.toLowerCase() === offerId.toLowerCase() && s.status === 'active',
+    );
   }
 
   private async orderByReference(tenantId: string, reference: string): Promise<MarketplaceOrderDetails | undefined> {
@@ -232,7 +304,10 @@ export class VendorFulfilment {
   private async record(request: StoredRequest, progress: Partial<FulfilmentProgress>): Promise<void> {
     const merged = { commerceRequestId: commerceRequestIdFor(request.id), ...request.fulfilment, ...progress };
     request.fulfilment = merged;
-    await this.d.requests.mutate(request.tenantId, request.id, (current) => ({ ...current, fulfilment: { ...current.fulfilment, ...merged } }));
+    await this.d.requests.mutate(request.tenantId, request.id, (current) => ({
+      ...current,
+      fulfilment: { ...current.fulfilment, ...merged },
+    }));
   }
 }
 

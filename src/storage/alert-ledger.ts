@@ -26,7 +26,11 @@ export class AlertLedger extends TableRepository<LedgerEntity> {
    */
   async claim(tenantId: string, kind: string, key: string, details: Record<string, unknown> = {}, now = new Date()): Promise<boolean> {
     try {
-      await this.createRow(ledgerPartition(tenantId), `${kind}|${key}`, { Kind: kind, Details: JSON.stringify(details), SentAt: now.toISOString() });
+      await this.createRow(ledgerPartition(tenantId), `${kind}|${key}`, {
+        Kind: kind,
+        Details: JSON.stringify(details),
+        SentAt: now.toISOString(),
+      });
       return true;
     } catch (error) {
       if (error instanceof ConcurrencyError) return false;
@@ -80,15 +84,24 @@ export class SeatStates extends DocumentRepository<SeatStatesDocument> {
    * instance wrote in between, `decide` runs again on what it wrote. Returns the `result` of
    * the attempt that was stored, or undefined when `decide` left the states alone.
    */
-  async change<R>(tenantId: string, decide: (previous: Record<string, SeatState>) => { states: Record<string, SeatState>; result: R } | undefined, now = new Date()): Promise<R | undefined> {
+  async change<R>(
+    tenantId: string,
+    decide: (previous: Record<string, SeatState>) => { states: Record<string, SeatState>; result: R } | undefined,
+    now = new Date(),
+  ): Promise<R | undefined> {
     let result: R | undefined;
-    await this.mutateDocument(seatStatesPartition(tenantId), 'current', (current) => {
-      result = undefined; // decided afresh on every attempt
-      const decision = decide(current.states);
-      if (!decision) return undefined;
-      result = decision.result;
-      return { states: decision.states, updatedAt: now.toISOString() };
-    }, { createFrom: { states: {}, updatedAt: now.toISOString() }, attempts: 10 });
+    await this.mutateDocument(
+      seatStatesPartition(tenantId),
+      'current',
+      (current) => {
+        result = undefined; // decided afresh on every attempt
+        const decision = decide(current.states);
+        if (!decision) return undefined;
+        result = decision.result;
+        return { states: decision.states, updatedAt: now.toISOString() };
+      },
+      { createFrom: { states: {}, updatedAt: now.toISOString() }, attempts: 10 },
+    );
     return result;
   }
 }

@@ -50,7 +50,10 @@ export class BudgetRepository extends DocumentRepository<BudgetDocument> {
     const budgets: VersionedBudget[] = [];
     let continuationToken: string | undefined;
     do {
-      const page = await this.pageDocuments(budgetsPartition(tenantId), { pageSize: 1000, ...(continuationToken ? { continuationToken } : {}) });
+      const page = await this.pageDocuments(budgetsPartition(tenantId), {
+        pageSize: 1000,
+        ...(continuationToken ? { continuationToken } : {}),
+      });
       for (const item of page.items) budgets.push(toVersioned(item));
       continuationToken = page.continuationToken;
     } while (continuationToken && budgets.length < MAX_BUDGETS_PER_TENANT);

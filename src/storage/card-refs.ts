@@ -36,14 +36,19 @@ export class CardRefs extends TableRepository<CardRefEntity> {
     const refs: CardRef[] = [];
     let token: string | undefined;
     do {
-      const page = await this.pageRows(tenantPartition(tenantId, cardKey), { pageSize: 100, ...(token ? { continuationToken: token } : {}) });
-      refs.push(...page.items.map(({ value }) => ({
-        conversationId: value.ConversationId,
-        activityId: value.ActivityId,
-        audience: value.Audience as CardRef['audience'],
-        viewerId: value.ViewerId,
-        viewerTeamsId: value.ViewerTeamsId,
-      })));
+      const page = await this.pageRows(tenantPartition(tenantId, cardKey), {
+        pageSize: 100,
+        ...(token ? { continuationToken: token } : {}),
+      });
+      refs.push(
+        ...page.items.map(({ value }) => ({
+          conversationId: value.ConversationId,
+          activityId: value.ActivityId,
+          audience: value.Audience as CardRef['audience'],
+          viewerId: value.ViewerId,
+          viewerTeamsId: value.ViewerTeamsId,
+        })),
+      );
       token = page.continuationToken;
     } while (token);
     return refs;

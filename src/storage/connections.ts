@@ -104,14 +104,24 @@ export class ConnectionRepository extends TableRepository<ConnectionEntity> {
    * Changes the plain fields with the row's ETag, so that a check finishing after a
    * disconnect or a reconnect changes nothing. ConcurrencyError when the row moved on.
    */
-  async update(connection: Connection, change: Partial<Pick<Connection, 'state' | 'label' | 'lastUsedAt' | 'lastCheckedAt' | 'details'>> & { problem?: ConnectionProblem | null }): Promise<Connection> {
+  async update(
+    connection: Connection,
+    change: Partial<Pick<Connection, 'state' | 'label' | 'lastUsedAt' | 'lastCheckedAt' | 'details'>> & {
+      problem?: ConnectionProblem | null;
+    },
+  ): Promise<Connection> {
     const row = await this.getRow(partitionOf(connection.tenantId), connection.id);
     if (!row || row.etag !== connection.etag) throw new ConcurrencyError('The connection changed meanwhile');
     const { problem, ...rest } = change;
     const next: NewConnection = { ...withoutStored(toConnection(row.rowKey, row.value, row.etag)), ...rest };
     if (problem === null) delete next.problem;
     else if (problem) next.problem = problem;
-    const entity: ConnectionEntity = { ...toEntity(next, undefined), SealedSecret: row.value.SealedSecret, SecretKeyId: row.value.SecretKeyId, SecretWrittenAt: row.value.SecretWrittenAt };
+    const entity: ConnectionEntity = {
+      ...toEntity(next, undefined),
+      SealedSecret: row.value.SealedSecret,
+      SecretKeyId: row.value.SecretKeyId,
+      SecretWrittenAt: row.value.SecretWrittenAt,
+    };
     const etag = await this.replaceRow(partitionOf(connection.tenantId), connection.id, entity, row.etag);
     return toConnection(connection.id, entity, etag);
   }
@@ -173,7 +183,12 @@ export class ConnectionRepository extends TableRepository<ConnectionEntity> {
   }
 
   private async writeSealed(tenantId: string, id: string, value: ConnectionEntity, etag: string, sealed: string): Promise<void> {
-    await this.replaceRow(partitionOf(tenantId), id, { ...value, SealedSecret: sealed, SecretKeyId: keyIdOf(sealed), SecretWrittenAt: new Date().toISOString() }, etag);
+    await this.replaceRow(
+      partitionOf(tenantId),
+      id,
+      { ...value, SealedSecret: sealed, SecretKeyId: keyIdOf(sealed), SecretWrittenAt: new Date().toISOString() },
+      etag,
+    );
   }
 }
 

@@ -56,7 +56,8 @@ export class ConsentStates extends TableRepository<ConsentStateEntity> {
   }
 
   async issue(binding: ConsentStateBinding, now = new Date()): Promise<IssuedState> {
-    if (!binding.tenantId.trim() || !binding.adminObjectId.trim()) throw new RangeError('A consent state needs the tenant and the admin who asked');
+    if (!binding.tenantId.trim() || !binding.adminObjectId.trim())
+      throw new RangeError('A consent state needs the tenant and the admin who asked');
     const state = randomBytes(32).toString('base64url');
     const expiresAt = new Date(now.getTime() + CONSENT_STATE_TTL_MS);
     const { partition, row } = keysOf(state);
@@ -122,5 +123,10 @@ function keysOf(state: string): { partition: string; row: string } {
 }
 
 function bindingOf(entity: ConsentStateEntity): ConsentStateBinding {
-  return { tenantId: entity.TenantId, adminObjectId: entity.AdminObjectId, purpose: entity.Purpose as ConsentPurpose, ...(entity.Payload ? { payload: entity.Payload } : {}) };
+  return {
+    tenantId: entity.TenantId,
+    adminObjectId: entity.AdminObjectId,
+    purpose: entity.Purpose as ConsentPurpose,
+    ...(entity.Payload ? { payload: entity.Payload } : {}),
+  };
 }

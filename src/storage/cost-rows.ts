@@ -73,7 +73,8 @@ export function costRowKeyOf(row: Pick<FocusCostRow, 'ChargePeriodStart' | 'Bill
     .join('&');
   const key = [row.ChargePeriodStart, row.BillingAccountId, row.ServiceName, tags].map(encodeURIComponent).join('|');
   // encodeURIComponent leaves no / \ # ? or control characters; only the length can still be wrong.
-  if (key.length > 512) throw new RangeError(`The cost row key for ${row.ServiceName.slice(0, 40)} on ${row.ChargePeriodStart} is too long`);
+  if (key.length > 512)
+    throw new RangeError(`The cost row key for ${row.ServiceName.slice(0, 40)} on ${row.ChargePeriodStart} is too long`);
   return key;
 }
 
@@ -114,7 +115,20 @@ export function fromCostEntity(entity: CostRowEntity): FocusCostRow {
   };
 }
 
-const COMPARED: (keyof CostRowEntity)[] = ['ProviderName', 'BillingAccountId', 'SubAccountId', 'ChargePeriodStart', 'ChargePeriodEnd', 'BilledCost', 'EffectiveCost', 'BillingCurrency', 'ServiceName', 'Tags', 'Estimated', 'ConnectionId'];
+const COMPARED: (keyof CostRowEntity)[] = [
+  'ProviderName',
+  'BillingAccountId',
+  'SubAccountId',
+  'ChargePeriodStart',
+  'ChargePeriodEnd',
+  'BilledCost',
+  'EffectiveCost',
+  'BillingCurrency',
+  'ServiceName',
+  'Tags',
+  'Estimated',
+  'ConnectionId',
+];
 
 function sameEntity(a: CostRowEntity, b: CostRowEntity): boolean {
   return COMPARED.every((name) => a[name] === b[name]);
@@ -133,13 +147,19 @@ export interface MonthPlan {
  * and rows of those days that the provider no longer reports are deleted. A cost type the
  * new sync did not query (empty) keeps its stored value, as upsertRows does.
  */
-export function planPartition(partitionKey: string, stored: ReadonlyMap<string, CostRowEntity>, incoming: readonly KeyedCostEntity[]): MonthPlan {
+export function planPartition(
+  partitionKey: string,
+  stored: ReadonlyMap<string, CostRowEntity>,
+  incoming: readonly KeyedCostEntity[],
+): MonthPlan {
   const plan: MonthPlan = { actions: [], written: 0, unchanged: 0, deleted: 0 };
   const seen = new Set<string>();
   for (const entity of incoming) {
     seen.add(entity.rowKey);
     const old = stored.get(entity.rowKey);
-    const next: KeyedCostEntity = old ? { ...entity, BilledCost: entity.BilledCost || old.BilledCost, EffectiveCost: entity.EffectiveCost || old.EffectiveCost } : entity;
+    const next: KeyedCostEntity = old
+      ? { ...entity, BilledCost: entity.BilledCost || old.BilledCost, EffectiveCost: entity.EffectiveCost || old.EffectiveCost }
+      : entity;
     if (old && sameEntity(old, next)) {
       plan.unchanged++;
       continue;
@@ -200,12 +220,21 @@ export class CostRowStore extends TableRepository<SyncStateEntity> implements Co
    * result for that window): per month partition, read what is there, then upsert the new
    * and changed rows and delete the vanished ones in transactions of ≤ 100.
    */
-  async replaceDays(tenantId: string, owner: CostRowOwner, window: { from: Day; to: Day }, rows: readonly FocusCostRow[]): Promise<WriteCounts> {
+  async replaceDays(
+    tenantId: string,
+    owner: CostRowOwner,
+    window: { from: Day; to: Day },
+    rows: readonly FocusCostRow[],
+  ): Promise<WriteCounts> {
     const counts: WriteCounts = { written: 0, unchanged: 0, deleted: 0, transactions: 0 };
     const byPartition = new Map<string, KeyedCostEntity[]>();
     for (const row of combineRows(rows)) {
       if (row.ChargePeriodStart < window.from || row.ChargePeriodStart >= window.to) continue; // outside what this sync owns
-      if (row.ProviderName !== owner.provider || row.SubAccountId !== owner.subAccountId || row.BillingAccountId !== owner.billingAccountId) {
+      if (
+        row.ProviderName !== owner.provider ||
+        row.SubAccountId !== owner.subAccountId ||
+        row.BillingAccountId !== owner.billingAccountId
+      ) {
         throw new RangeError(`A ${row.ProviderName} row of ${row.SubAccountId} does not belong to connection ${owner.connectionId}`);
       }
       const entity = toCostEntity(tenantId, row, owner.connectionId);
@@ -214,7 +243,11 @@ export class CostRowStore extends TableRepository<SyncStateEntity> implements Co
       byPartition.set(entity.partitionKey, list);
     }
     const table = await this.client();
-    for (let monthStart = periodContaining('month', window.from).start; monthStart < window.to; monthStart = periodContaining('month', monthStart).end) {
+    for (
+      let monthStart = periodContaining('month', window.from).start;
+      monthStart < window.to;
+      monthStart = periodContaining('month', monthStart).end
+    ) {
       const monthEnd = periodContaining('month', monthStart).end;
       const from = window.from > monthStart ? window.from : monthStart;
       const to = window.to < monthEnd ? window.to : monthEnd;
@@ -241,7 +274,9 @@ export class CostRowStore extends TableRepository<SyncStateEntity> implements Co
     if (query.provider && query.subAccountId) {
       // Known partitions: one per month.
       for (let month = periodContaining('month', query.from).start; month < query.to; month = periodContaining('month', month).end) {
-        filters.push(odata`PartitionKey eq ${costPartition(tenantId, query.provider, query.subAccountId, monthOf(month))}` + ` and ${inDays}`);
+        filters.push(
+          odata`PartitionKey eq ${costPartition(tenantId, query.provider, query.subAccountId, monthOf(month))}` + ` and ${inDays}`,
+        );
       }
     } else {
       const prefix = costPartitionPrefix(tenantId, query.provider);
@@ -258,10 +293,18 @@ export class CostRowStore extends TableRepository<SyncStateEntity> implements Co
     return rows;
   }
 
-  async freshness(tenantId: string): Promise<{ connectionId: string; provider: ProviderName; subAccountId: string; syncedAt: string; lastCompleteDay?: Day }[]> {
+  async freshness(
+    tenantId: string,
+  ): Promise<{ connectionId: string; provider: ProviderName; subAccountId: string; syncedAt: string; lastCompleteDay?: Day }[]> {
     return (await this.syncStates(tenantId))
       .filter((state) => state.syncedAt !== undefined)
-      .map((state) => ({ connectionId: state.connectionId, provider: state.provider, subAccountId: state.subAccountId, syncedAt: state.syncedAt!, ...(state.lastCompleteDay ? { lastCompleteDay: state.lastCompleteDay } : {}) }));
+      .map((state) => ({
+        connectionId: state.connectionId,
+        provider: state.provider,
+        subAccountId: state.subAccountId,
+        syncedAt: state.syncedAt!,
+        ...(state.lastCompleteDay ? { lastCompleteDay: state.lastCompleteDay } : {}),
+      }));
   }
 
   async syncStates(tenantId: string): Promise<SyncState[]> {
@@ -276,7 +319,8 @@ export class CostRowStore extends TableRepository<SyncStateEntity> implements Co
   }
 
   async providerForecast(tenantId: string, provider: ProviderName, subAccountId: string): Promise<SyncState['providerForecast']> {
-    return (await this.syncStates(tenantId)).find((state) => state.provider === provider && state.subAccountId === subAccountId)?.providerForecast;
+    return (await this.syncStates(tenantId)).find((state) => state.provider === provider && state.subAccountId === subAccountId)
+      ?.providerForecast;
   }
 
   async syncState(tenantId: string, connectionId: string): Promise<SyncState | undefined> {
@@ -298,7 +342,13 @@ export class CostRowStore extends TableRepository<SyncStateEntity> implements Co
     });
   }
 
-  private async storedRows(table: TableClient, partitionKey: string, from: Day, to: Day, billingAccountId: string): Promise<Map<string, CostRowEntity>> {
+  private async storedRows(
+    table: TableClient,
+    partitionKey: string,
+    from: Day,
+    to: Day,
+    billingAccountId: string,
+  ): Promise<Map<string, CostRowEntity>> {
     const stored = new Map<string, CostRowEntity>();
     const filter = odata`PartitionKey eq ${partitionKey} and RowKey ge ${from} and RowKey lt ${to}`;
     await guard(async () => {

@@ -43,7 +43,15 @@ export class DeliveryLedger extends TableRepository<DeliveryEntity> {
    */
   async claim(tenantId: string, key: string, claimMs: number, now = new Date()): Promise<ClaimResult> {
     const partition = tenantPartition(tenantId, 'deliveries');
-    const row: DeliveryEntity = { Status: 'sending', Holder: this.holder, ClaimedUntil: new Date(now.getTime() + claimMs).toISOString(), ActivityId: '', Attempts: 1, Detail: '', UpdatedAt: now.toISOString() };
+    const row: DeliveryEntity = {
+      Status: 'sending',
+      Holder: this.holder,
+      ClaimedUntil: new Date(now.getTime() + claimMs).toISOString(),
+      ActivityId: '',
+      Attempts: 1,
+      Detail: '',
+      UpdatedAt: now.toISOString(),
+    };
     try {
       this.claimed.set(`${tenantId}\n${key}`, { row, etag: await this.createRow(partition, key, row) });
       return 'claimed';
@@ -71,7 +79,12 @@ export class DeliveryLedger extends TableRepository<DeliveryEntity> {
     this.claimed.delete(`${tenantId}\n${key}`);
     if (mine) {
       try {
-        await this.replaceRow(tenantPartition(tenantId, 'deliveries'), key, { ...mine.row, Status: 'sent', ActivityId: activityId ?? '', UpdatedAt: now.toISOString() }, mine.etag);
+        await this.replaceRow(
+          tenantPartition(tenantId, 'deliveries'),
+          key,
+          { ...mine.row, Status: 'sent', ActivityId: activityId ?? '', UpdatedAt: now.toISOString() },
+          mine.etag,
+        );
         return;
       } catch (error) {
         if (!(error instanceof ConcurrencyError)) throw error; // someone took over meanwhile: record it anyway, below
@@ -83,7 +96,15 @@ export class DeliveryLedger extends TableRepository<DeliveryEntity> {
   /** Gives up on a message (kept for the admins), so no instance tries it again. */
   async markDead(tenantId: string, key: string, detail: string, body: unknown, now = new Date()): Promise<void> {
     await this.finish(tenantId, key, { Status: 'dead', Detail: detail.slice(0, 1000), UpdatedAt: now.toISOString() });
-    await this.putRow(tenantPartition(tenantId, 'dead-letters'), key, { Status: 'dead', Holder: this.holder, ClaimedUntil: '', ActivityId: '', Attempts: 0, Detail: JSON.stringify({ reason: detail.slice(0, 1000), body }).slice(0, 30_000), UpdatedAt: now.toISOString() });
+    await this.putRow(tenantPartition(tenantId, 'dead-letters'), key, {
+      Status: 'dead',
+      Holder: this.holder,
+      ClaimedUntil: '',
+      ActivityId: '',
+      Attempts: 0,
+      Detail: JSON.stringify({ reason: detail.slice(0, 1000), body }).slice(0, 30_000),
+      UpdatedAt: now.toISOString(),
+    });
   }
 
   /** Releases a claim without sending (to be tried again later, by any instance). */
@@ -91,20 +112,35 @@ export class DeliveryLedger extends TableRepository<DeliveryEntity> {
     const partition = tenantPartition(tenantId, 'deliveries');
     const current = await this.getRow(partition, key);
     if (current?.value.Status === 'sending' && current.value.Holder === this.holder) {
-      await this.replaceRow(partition, key, { ...current.value, ClaimedUntil: new Date(0).toISOString() }, current.etag).catch(() => undefined);
+      await this.replaceRow(partition, key, { ...current.value, ClaimedUntil: new Date(0).toISOString() }, current.etag).catch(
+        () => undefined,
+      );
     }
   }
 
-  async status(tenantId: string, key: string): Promise<{ status: DeliveryStatus; activityId?: string; attempts: number; detail?: string } | undefined> {
+  async status(
+    tenantId: string,
+    key: string,
+  ): Promise<{ status: DeliveryStatus; activityId?: string; attempts: number; detail?: string } | undefined> {
     const row = (await this.getRow(tenantPartition(tenantId, 'deliveries'), key))?.value;
-    return row && { status: row.Status, ...(row.ActivityId && { activityId: row.ActivityId }), attempts: row.Attempts, ...(row.Detail && { detail: row.Detail }) };
+    return (
+      row && {
+        status: row.Status,
+        ...(row.ActivityId && { activityId: row.ActivityId }),
+        attempts: row.Attempts,
+        ...(row.Detail && { detail: row.Detail }),
+      }
+    );
   }
 
   async deadLetters(tenantId: string): Promise<{ key: string; detail: string; at: string }[]> {
     const found: { key: string; detail: string; at: string }[] = [];
     let token: string | undefined;
     do {
-      const page = await this.pageRows(tenantPartition(tenantId, 'dead-letters'), { pageSize: 1000, ...(token ? { continuationToken: token } : {}) });
+      const page = await this.pageRows(tenantPartition(tenantId, 'dead-letters'), {
+        pageSize: 1000,
+        ...(token ? { continuationToken: token } : {}),
+      });
       found.push(...page.items.map((s) => ({ key: s.rowKey, detail: s.value.Detail, at: s.value.UpdatedAt })));
       token = page.continuationToken;
     } while (token);
@@ -115,7 +151,15 @@ export class DeliveryLedger extends TableRepository<DeliveryEntity> {
   async block(tenantId: string, conversationId: string, now = new Date()): Promise<boolean> {
     this.blockedByTenant.delete(tenantId);
     try {
-      await this.createRow(tenantPartition(tenantId, 'blocked'), conversationId, { Status: 'dead', Holder: this.holder, ClaimedUntil: '', ActivityId: '', Attempts: 0, Detail: 'MessageWritesBlocked', UpdatedAt: now.toISOString() });
+      await this.createRow(tenantPartition(tenantId, 'blocked'), conversationId, {
+        Status: 'dead',
+        Holder: this.holder,
+        ClaimedUntil: '',
+        ActivityId: '',
+        Attempts: 0,
+        Detail: 'MessageWritesBlocked',
+        UpdatedAt: now.toISOString(),
+      });
       return true;
     } catch (error) {
       if (error instanceof ConcurrencyError) return false;
@@ -138,7 +182,10 @@ export class DeliveryLedger extends TableRepository<DeliveryEntity> {
     const ids = new Set<string>();
     let token: string | undefined;
     do {
-      const page = await this.pageRows(tenantPartition(tenantId, 'blocked'), { pageSize: 1000, ...(token ? { continuationToken: token } : {}) });
+      const page = await this.pageRows(tenantPartition(tenantId, 'blocked'), {
+        pageSize: 1000,
+        ...(token ? { continuationToken: token } : {}),
+      });
       for (const item of page.items) ids.add(item.rowKey);
       token = page.continuationToken;
     } while (token);
@@ -149,7 +196,17 @@ export class DeliveryLedger extends TableRepository<DeliveryEntity> {
     const partition = tenantPartition(tenantId, 'deliveries');
     for (let attempt = 0; attempt < 5; attempt++) {
       const current = await this.getRow(partition, key);
-      const next: DeliveryEntity = { Status: 'sending', Holder: this.holder, ClaimedUntil: '', ActivityId: '', Attempts: 1, Detail: '', UpdatedAt: '', ...current?.value, ...change };
+      const next: DeliveryEntity = {
+        Status: 'sending',
+        Holder: this.holder,
+        ClaimedUntil: '',
+        ActivityId: '',
+        Attempts: 1,
+        Detail: '',
+        UpdatedAt: '',
+        ...current?.value,
+        ...change,
+      };
       try {
         if (current) await this.replaceRow(partition, key, next, current.etag);
         else await this.createRow(partition, key, next);

@@ -71,7 +71,9 @@ export abstract class DocumentRepository<T> extends TableRepository<DocumentEnti
       const next = change(current?.value ?? options.createFrom!);
       if (next === undefined) return current;
       try {
-        const etag = current ? await this.replaceDocument(partitionKey, rowKey, next, current.etag) : await this.createDocument(partitionKey, rowKey, next);
+        const etag = current
+          ? await this.replaceDocument(partitionKey, rowKey, next, current.etag)
+          : await this.createDocument(partitionKey, rowKey, next);
         return { value: next, etag };
       } catch (error) {
         if (!(error instanceof ConcurrencyError) || attempt >= (options.attempts ?? 5)) throw error;

@@ -57,7 +57,11 @@ export class GroupCommit<A, R> {
       const batch = [queue.shift()!];
       let actions = batch[0]!.actions.length;
       let size = queue.length > 0 ? this.sizeOfWriter(batch[0]!) : 0;
-      while (queue.length > 0 && actions + queue[0]!.actions.length <= this.limits.maxActions && size + this.sizeOfWriter(queue[0]!) <= this.limits.maxSize) {
+      while (
+        queue.length > 0 &&
+        actions + queue[0]!.actions.length <= this.limits.maxActions &&
+        size + this.sizeOfWriter(queue[0]!) <= this.limits.maxSize
+      ) {
         const next = queue.shift()!;
         batch.push(next);
         actions += next.actions.length;
@@ -74,7 +78,10 @@ export class GroupCommit<A, R> {
 
   private async send(partitionKey: string, batch: Waiting<A, R>[]): Promise<void> {
     try {
-      const results = await this.commit(partitionKey, batch.flatMap((waiting) => waiting.actions));
+      const results = await this.commit(
+        partitionKey,
+        batch.flatMap((waiting) => waiting.actions),
+      );
       let offset = 0;
       for (const waiting of batch) {
         waiting.resolve(results.slice(offset, offset + waiting.actions.length));
@@ -92,7 +99,13 @@ export class GroupCommit<A, R> {
         await Promise.all(batch.map((waiting) => this.alone(partitionKey, waiting)));
         return;
       }
-      await Promise.all([this.alone(partitionKey, batch[culprit]!), this.send(partitionKey, batch.filter((_, i) => i !== culprit))]);
+      await Promise.all([
+        this.alone(partitionKey, batch[culprit]!),
+        this.send(
+          partitionKey,
+          batch.filter((_, i) => i !== culprit),
+        ),
+      ]);
     }
   }
 

@@ -43,7 +43,12 @@ export class PurchaseLocks extends TableRepository<LockEntity> {
     const previous: PurchaseIntent = { holder: current.value.Holder, base: current.value.Base, target: current.value.Target };
     try {
       // A retry keeps its own intent; a takeover starts afresh.
-      const etag = await this.replaceRow(partition, subscriptionId, mine ? { ...current.value, ExpiresAt: row.ExpiresAt } : row, current.etag);
+      const etag = await this.replaceRow(
+        partition,
+        subscriptionId,
+        mine ? { ...current.value, ExpiresAt: row.ExpiresAt } : row,
+        current.etag,
+      );
       return { ok: true, etag, previous };
     } catch (error) {
       if (error instanceof ConcurrencyError) return { ok: false };
@@ -52,8 +57,22 @@ export class PurchaseLocks extends TableRepository<LockEntity> {
   }
 
   /** Writes down the change about to be made, before making it. */
-  async declare(tenantId: string, subscriptionId: string, requestId: string, etag: string, base: number, target: number, ttlMs: number, now = new Date()): Promise<string> {
-    return this.replaceRow(tenantPartition(tenantId, 'purchase-locks'), subscriptionId, { Holder: requestId, ExpiresAt: new Date(now.getTime() + ttlMs).toISOString(), Base: base, Target: target }, etag);
+  async declare(
+    tenantId: string,
+    subscriptionId: string,
+    requestId: string,
+    etag: string,
+    base: number,
+    target: number,
+    ttlMs: number,
+    now = new Date(),
+  ): Promise<string> {
+    return this.replaceRow(
+      tenantPartition(tenantId, 'purchase-locks'),
+      subscriptionId,
+      { Holder: requestId, ExpiresAt: new Date(now.getTime() + ttlMs).toISOString(), Base: base, Target: target },
+      etag,
+    );
   }
 
   async release(tenantId: string, subscriptionId: string, etag: string): Promise<void> {
@@ -62,4 +81,3 @@ export class PurchaseLocks extends TableRepository<LockEntity> {
     });
   }
 }
-

@@ -51,17 +51,29 @@ export class WorkQueues {
       // The table endpoint's sibling: https://<account>.queue.core.windows.net/
       const url = connection.accountUrl.replace('.table.', '.queue.');
       const clientId = connection.managedIdentityClientId;
-      this.service = new QueueServiceClient(url, new DefaultAzureCredential(clientId ? { managedIdentityClientId: clientId } : {}), pipelineOptions);
+      this.service = new QueueServiceClient(
+        url,
+        new DefaultAzureCredential(clientId ? { managedIdentityClientId: clientId } : {}),
+        pipelineOptions,
+      );
     }
   }
 
   queue<T>(name: QueueName, options: { groupSends?: boolean } = {}): WorkQueue<T> {
-    return new WorkQueue<T>(this.service.getQueueClient(`${this.prefix.toLowerCase()}-${name}`), () => this.ensureQueues(), options.groupSends === true);
+    return new WorkQueue<T>(
+      this.service.getQueueClient(`${this.prefix.toLowerCase()}-${name}`),
+      () => this.ensureQueues(),
+      options.groupSends === true,
+    );
   }
 
   private ensureQueues(): Promise<void> {
     this.ready ??= guard(async () => {
-      await Promise.all((['fulfilment', 'notifications', 'sync-now'] as const).map((n) => this.service.getQueueClient(`${this.prefix.toLowerCase()}-${n}`).createIfNotExists()));
+      await Promise.all(
+        (['fulfilment', 'notifications', 'sync-now'] as const).map((n) =>
+          this.service.getQueueClient(`${this.prefix.toLowerCase()}-${n}`).createIfNotExists(),
+        ),
+      );
     }).catch((error: unknown) => {
       this.ready = undefined;
       throw error;
@@ -78,7 +90,13 @@ export class WorkQueue<T> {
     private readonly ensure: () => Promise<void>,
     groupSends = false,
   ) {
-    if (groupSends) this.grouped = new GroupCommit<T, void>(async (_queue, bodies) => (await this.sendNow(bodies, 0), bodies.map(() => undefined)), (body) => JSON.stringify(body).length, undefined, GROUPED_SEND_LIMITS);
+    if (groupSends)
+      this.grouped = new GroupCommit<T, void>(
+        async (_queue, bodies) => (await this.sendNow(bodies, 0), bodies.map(() => undefined)),
+        (body) => JSON.stringify(body).length,
+        undefined,
+        GROUPED_SEND_LIMITS,
+      );
   }
 
   /** Resolves once the job is stored in the queue. */

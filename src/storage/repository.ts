@@ -46,7 +46,11 @@ const SYSTEM_PROPERTIES = new Set(['partitionKey', 'rowKey', 'etag', 'timestamp'
 
 export abstract class TableRepository<T extends EntityShape> {
   /** Transactions and appends, group-committed per partition (group-commit.ts). Results are ETags. */
-  private readonly writes = new GroupCommit<TransactionAction, string>((_partitionKey, actions) => this.submit(actions), (action) => JSON.stringify(action[1]).length, failedActionOf);
+  private readonly writes = new GroupCommit<TransactionAction, string>(
+    (_partitionKey, actions) => this.submit(actions),
+    (action) => JSON.stringify(action[1]).length,
+    failedActionOf,
+  );
 
   constructor(
     protected readonly store: TableStore,

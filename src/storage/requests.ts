@@ -54,7 +54,10 @@ export interface FormMessage {
 }
 
 /** Whether two references name the same Teams message. */
-export function sameMessage(a?: { conversationId: string; activityId: string }, b?: { conversationId: string; activityId: string }): boolean {
+export function sameMessage(
+  a?: { conversationId: string; activityId: string },
+  b?: { conversationId: string; activityId: string },
+): boolean {
   return !!a && !!b && a.conversationId === b.conversationId && a.activityId === b.activityId;
 }
 
@@ -115,7 +118,11 @@ export class RequestRepository extends DocumentRepository<StoredRequest> {
    * ETag-checked change; `change` returns undefined to leave the request as it is. Opening
    * or closing the request takes or frees its marker in the same transaction.
    */
-  async mutate(tenantId: string, id: string, change: (current: StoredRequest) => StoredRequest | undefined): Promise<Versioned<StoredRequest> | undefined> {
+  async mutate(
+    tenantId: string,
+    id: string,
+    change: (current: StoredRequest) => StoredRequest | undefined,
+  ): Promise<Versioned<StoredRequest> | undefined> {
     const partition = tenantPartition(tenantId, 'requests');
     let markerMissing = false;
     for (let attempt = 1; ; attempt++) {
@@ -124,12 +131,17 @@ export class RequestRepository extends DocumentRepository<StoredRequest> {
       const next = change(current.value);
       if (next === undefined) return current;
       const [before, after] = [openMarkerOf(current.value), openMarkerOf(next)];
-      const steps: { step: 'write' | 'free' | 'take'; action: RowAction }[] = [{ step: 'write', action: { kind: 'replace', rowKey: id, value: this.toEntity(next), etag: current.etag } }];
+      const steps: { step: 'write' | 'free' | 'take'; action: RowAction }[] = [
+        { step: 'write', action: { kind: 'replace', rowKey: id, value: this.toEntity(next), etag: current.etag } },
+      ];
       if (before && before !== after && !markerMissing) steps.push({ step: 'free', action: { kind: 'delete', rowKey: before } });
       if (after && before !== after) steps.push({ step: 'take', action: { kind: 'create', rowKey: after, value: { OpenRequestId: id } } });
       try {
         if (steps.length === 1) return { value: next, etag: await this.replaceDocument(partition, id, next, current.etag) };
-        const [etag] = await this.transact(partition, steps.map((s) => s.action));
+        const [etag] = await this.transact(
+          partition,
+          steps.map((s) => s.action),
+        );
         return { value: next, etag: etag ?? '' };
       } catch (error) {
         if (!(error instanceof ConcurrencyError) || attempt >= 5) throw error;
@@ -161,7 +173,10 @@ export class RequestRepository extends DocumentRepository<StoredRequest> {
 
   /** Open changes (pending, approved or being applied) to one subscription. */
   async openChangesFor(tenantId: string, subscriptionId: string): Promise<StoredRequest[]> {
-    return this.where(tenantId, filter`SubscriptionId eq ${subscriptionId.toLowerCase()} and (Status eq 'pending' or Status eq 'approved' or Status eq 'fulfilling')`);
+    return this.where(
+      tenantId,
+      filter`SubscriptionId eq ${subscriptionId.toLowerCase()} and (Status eq 'pending' or Status eq 'approved' or Status eq 'fulfilling')`,
+    );
   }
 
   async withStatus(tenantId: string, status: RequestStatus): Promise<StoredRequest[]> {
@@ -178,7 +193,11 @@ export class RequestRepository extends DocumentRepository<StoredRequest> {
     const found: StoredRequest[] = [];
     let token: string | undefined;
     do {
-      const page = await this.pageDocuments(tenantPartition(tenantId, 'requests'), { pageSize: 1000, ...(token ? { continuationToken: token } : {}) }, where);
+      const page = await this.pageDocuments(
+        tenantPartition(tenantId, 'requests'),
+        { pageSize: 1000, ...(token ? { continuationToken: token } : {}) },
+        where,
+      );
       found.push(...page.items.map((i) => i.value));
       token = page.continuationToken;
     } while (token && found.length < 5000);

@@ -37,8 +37,15 @@ export class SeatLotRepository extends DocumentRepository<SeatLotsDocument> {
     const bySubscription = new Map<string, SeatLot[]>();
     let token: string | undefined;
     do {
-      const page = await this.pageRows(tenantPartition(tenantId, 'seat-lots'), { pageSize: 1000, ...(token ? { continuationToken: token } : {}) });
-      for (const stored of page.items) bySubscription.set(stored.rowKey, this.fromStored(stored).value.lots.map(({ quantity, purchasedAt }) => ({ quantity, purchasedAt })));
+      const page = await this.pageRows(tenantPartition(tenantId, 'seat-lots'), {
+        pageSize: 1000,
+        ...(token ? { continuationToken: token } : {}),
+      });
+      for (const stored of page.items)
+        bySubscription.set(
+          stored.rowKey,
+          this.fromStored(stored).value.lots.map(({ quantity, purchasedAt }) => ({ quantity, purchasedAt })),
+        );
       token = page.continuationToken;
     } while (token);
     return bySubscription;

@@ -32,12 +32,20 @@ export class SettingsRepository extends DocumentRepository<TenantSettings> {
   }
 
   /** Applies `change` to the current settings with an ETag check; returns before and after. */
-  async update(tenantId: string, change: (current: TenantSettings) => TenantSettings): Promise<{ before: TenantSettings; after: TenantSettings }> {
+  async update(
+    tenantId: string,
+    change: (current: TenantSettings) => TenantSettings,
+  ): Promise<{ before: TenantSettings; after: TenantSettings }> {
     let before: TenantSettings = {};
-    const result = await this.mutateDocument(tenantPartition(tenantId), 'settings', (current) => {
-      before = current;
-      return change(current);
-    }, { createFrom: {} });
+    const result = await this.mutateDocument(
+      tenantPartition(tenantId),
+      'settings',
+      (current) => {
+        before = current;
+        return change(current);
+      },
+      { createFrom: {} },
+    );
     return { before, after: result!.value };
   }
 }

@@ -7,7 +7,22 @@ import { DefaultAzureCredential } from '@azure/identity';
 import type { StorageConfig } from '../config.js';
 import { guard } from './errors.js';
 
-export const TABLES = ['Conversations', 'Audit', 'Requests', 'Policies', 'Settings', 'Cards', 'Leases', 'SeatLots', 'Alerts', 'ConsentStates', 'Deliveries', 'Connections', 'Budgets', 'CostRows'] as const;
+export const TABLES = [
+  'Conversations',
+  'Audit',
+  'Requests',
+  'Policies',
+  'Settings',
+  'Cards',
+  'Leases',
+  'SeatLots',
+  'Alerts',
+  'ConsentStates',
+  'Deliveries',
+  'Connections',
+  'Budgets',
+  'CostRows',
+] as const;
 export type TableName = (typeof TABLES)[number];
 
 /** The Azurite account's well-known development credentials (public, documented by Microsoft). */

@@ -12,7 +12,10 @@ import { sandboxPerTest } from './sandbox-connectors.js';
 const fx = sandboxPerTest();
 
 const graphTokens = (clientSecret: string = DEMO_APP.clientSecret) =>
-  new MsalTokenProvider({ clientId: DEMO_APP.clientId, clientSecret }, { service: 'graph', networkClient: new SandboxLoginNetworkClient(fx.sandbox.urls.login), log: fx.log });
+  new MsalTokenProvider(
+    { clientId: DEMO_APP.clientId, clientSecret },
+    { service: 'graph', networkClient: new SandboxLoginNetworkClient(fx.sandbox.urls.login), log: fx.log },
+  );
 
 describe('confirmAdminConsent', () => {
   it('is ok for a tenant that consented', async () => {
@@ -25,7 +28,13 @@ describe('confirmAdminConsent', () => {
     expect(before.ok === false && before.problem).toMatch(/not been granted/);
     expect(before.ok === false && before.fix).toMatch(/Accept/);
 
-    const url = adminConsentUrl({ tenant: NORTHWIND_TENANT_ID, clientId: DEMO_APP.clientId, redirectUri: 'http://127.0.0.1:3978/api/consent/callback', state: 'consent-state-0123456789', authorityHost: fx.sandbox.urls.login });
+    const url = adminConsentUrl({
+      tenant: NORTHWIND_TENANT_ID,
+      clientId: DEMO_APP.clientId,
+      redirectUri: 'http://127.0.0.1:3978/api/consent/callback',
+      state: 'consent-state-0123456789',
+      authorityHost: fx.sandbox.urls.login,
+    });
     const page = await openPage(url);
     const back = redirectOf(await submitForm(url, page.html, { account: SIGN_IN_ACCOUNTS.northwindGlobalAdmin.id, action: 'accept' }));
     expect(back.searchParams.get('tenant')).toBe(NORTHWIND_TENANT_ID);

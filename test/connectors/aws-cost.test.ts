@@ -21,7 +21,10 @@ const withKey = (key: { accessKeyId: string; secretAccessKey: string; accountId:
   credentials: { kind: 'access-key', accessKeyId: key.accessKeyId, secretAccessKey: key.secretAccessKey },
 });
 const main = withKey(AWS_SANDBOX_KEYS.reader);
-const viaRole = (externalId = AWS_SANDBOX_ROLE.externalId): AwsCostAccount => ({ accountId: AWS_SANDBOX_ROLE.accountId, credentials: { kind: 'assume-role', roleArn: AWS_SANDBOX_ROLE.arn, externalId } });
+const viaRole = (externalId = AWS_SANDBOX_ROLE.externalId): AwsCostAccount => ({
+  accountId: AWS_SANDBOX_ROLE.accountId,
+  credentials: { kind: 'assume-role', roleArn: AWS_SANDBOX_ROLE.arn, externalId },
+});
 
 async function collect(pages: AsyncIterable<AwsCostPage>): Promise<AwsCostPage[]> {
   const all: AwsCostPage[] = [];
@@ -67,9 +70,21 @@ describe('AwsCostExplorer: daily cost', () => {
   });
 
   it('groups by a tag when asked, with NetUnblendedCost', async () => {
-    const pages = await collect(aws().dailyCost(main, { start: addDays(TODAY, -3), endExclusive: addDays(TODAY, -2) }, { tagKey: AWS_DEMO_TAG_KEY, metric: 'NetUnblendedCost' }));
-    const rows = pages.flatMap((page) => normalizeAwsPage(page, { billingAccountId: main.accountId, subAccountId: main.accountId, tagKey: AWS_DEMO_TAG_KEY }).rows);
-    expect(rows.filter((r) => r.ServiceName === 'AWS Lambda').map((r) => r.Tags)).toEqual([{}, { CostCenter: 'analytics' }, { CostCenter: 'platform' }]);
+    const pages = await collect(
+      aws().dailyCost(
+        main,
+        { start: addDays(TODAY, -3), endExclusive: addDays(TODAY, -2) },
+        { tagKey: AWS_DEMO_TAG_KEY, metric: 'NetUnblendedCost' },
+      ),
+    );
+    const rows = pages.flatMap(
+      (page) => normalizeAwsPage(page, { billingAccountId: main.accountId, subAccountId: main.accountId, tagKey: AWS_DEMO_TAG_KEY }).rows,
+    );
+    expect(rows.filter((r) => r.ServiceName === 'AWS Lambda').map((r) => r.Tags)).toEqual([
+      {},
+      { CostCenter: 'analytics' },
+      { CostCenter: 'platform' },
+    ]);
     expect(rows.every((r) => r.BilledCost !== null)).toBe(true);
   });
 
@@ -92,19 +107,32 @@ describe('AwsCostExplorer: daily cost', () => {
   });
 
   it('never retries AccessDenied or DataUnavailable', async () => {
-    const denied = await rejectionOf(collect(aws().dailyCost(withKey(AWS_SANDBOX_KEYS.noCostExplorerPermission), { start: addDays(TODAY, -3), endExclusive: TODAY })));
+    const denied = await rejectionOf(
+      collect(aws().dailyCost(withKey(AWS_SANDBOX_KEYS.noCostExplorerPermission), { start: addDays(TODAY, -3), endExclusive: TODAY })),
+    );
     expect([denied.kind, denied.details.code]).toEqual(['unauthorized', 'AccessDeniedException']);
-    const off = await rejectionOf(collect(aws().dailyCost(withKey(AWS_SANDBOX_KEYS.costExplorerOff), { start: addDays(TODAY, -3), endExclusive: TODAY })));
+    const off = await rejectionOf(
+      collect(aws().dailyCost(withKey(AWS_SANDBOX_KEYS.costExplorerOff), { start: addDays(TODAY, -3), endExclusive: TODAY })),
+    );
     expect([off.kind, off.details.code]).toEqual(['invalid-request', 'DataUnavailableException']);
     expect(f.sandbox.state.countRequests({ service: 'costExplorer' })).toBe(2);
   });
 
   it('assumes the role once, even for concurrent syncs, and reuses its temporary credentials', async () => {
-    await Promise.all([1, 2].map(() => collect(aws().dailyCost(viaRole(), { start: addDays(TODAY, -3), endExclusive: addDays(TODAY, -2) }))));
+    await Promise.all(
+      [1, 2].map(() => collect(aws().dailyCost(viaRole(), { start: addDays(TODAY, -3), endExclusive: addDays(TODAY, -2) }))),
+    );
     const pages = await collect(aws().dailyCost(viaRole(), { start: addDays(TODAY, -4), endExclusive: addDays(TODAY, -3) }));
-    expect(pages.flatMap((p) => p.ResultsByTime ?? []).flatMap((r) => r.Groups ?? []).map((g) => g.Keys?.[0])).toEqual(awsServicesOf(AWS_ACCOUNTS.roleTarget));
+    expect(
+      pages
+        .flatMap((p) => p.ResultsByTime ?? [])
+        .flatMap((r) => r.Groups ?? [])
+        .map((g) => g.Keys?.[0]),
+    ).toEqual(awsServicesOf(AWS_ACCOUNTS.roleTarget));
     expect(f.sandbox.state.countRequests({ service: 'sts', route: 'AssumeRole', status: 200 })).toBe(1);
-    expect(f.sandbox.state.countRequests({ service: 'costExplorer', status: 200, tenantId: AWS_ACCOUNTS.roleTarget })).toBeGreaterThanOrEqual(3);
+    expect(
+      f.sandbox.state.countRequests({ service: 'costExplorer', status: 200, tenantId: AWS_ACCOUNTS.roleTarget }),
+    ).toBeGreaterThanOrEqual(3);
   });
 });
 
@@ -151,13 +179,19 @@ describe('AwsCostExplorer: health checks in plain words', () => {
   });
 
   it('an unknown key or a wrong secret: create a new access key, never showing the secret', async () => {
-    const unknown = await aws().checkHealth({ accountId: AWS_ACCOUNTS.main, credentials: { kind: 'access-key', accessKeyId: 'AKIAQMSANDBOXDELETED', secretAccessKey: 'z'.repeat(40) } });
+    const unknown = await aws().checkHealth({
+      accountId: AWS_ACCOUNTS.main,
+      credentials: { kind: 'access-key', accessKeyId: 'AKIAQMSANDBOXDELETED', secretAccessKey: 'z'.repeat(40) },
+    });
     expect(unknown).toMatchObject({ ok: false, code: 'UnrecognizedClientException' });
     if (unknown.ok) return;
     expect(unknown.problem).toBe('AWS does not recognise access key AKIA…ETED: it is wrong, or it was deleted or deactivated.');
     expect(unknown.fix).toMatch(/Create a new access key/);
     const secret = 'WrongSecretWrongSecretWrongSecretWrong00';
-    const wrongSecret = await aws().checkHealth({ accountId: AWS_ACCOUNTS.main, credentials: { kind: 'access-key', accessKeyId: AWS_SANDBOX_KEYS.reader.accessKeyId, secretAccessKey: secret } });
+    const wrongSecret = await aws().checkHealth({
+      accountId: AWS_ACCOUNTS.main,
+      credentials: { kind: 'access-key', accessKeyId: AWS_SANDBOX_KEYS.reader.accessKeyId, secretAccessKey: secret },
+    });
     expect(wrongSecret).toMatchObject({ ok: false, code: 'InvalidSignatureException' });
     expect(JSON.stringify(wrongSecret)).not.toContain(secret);
     expect(f.logLines.join('')).not.toContain(secret);
@@ -183,7 +217,11 @@ describe('AwsCostExplorer: health checks in plain words', () => {
       log: f.log,
     });
     const check = await misconfigured.checkHealth(viaRole());
-    expect(check).toMatchObject({ ok: false, code: 'InvalidClientTokenId', problem: "Quartermaster's own AWS credentials (used to assume customer roles) were refused by AWS." });
+    expect(check).toMatchObject({
+      ok: false,
+      code: 'InvalidClientTokenId',
+      problem: "Quartermaster's own AWS credentials (used to assume customer roles) were refused by AWS.",
+    });
   });
 
   it('LimitExceededException after retries: busy, try later', async () => {
@@ -210,8 +248,20 @@ describe('the socket guard these tests rely on', () => {
     const { CostExplorerClient, GetCostAndUsageCommand } = await import('@aws-sdk/client-cost-explorer');
     const guard = guardSockets();
     try {
-      const client = new CostExplorerClient({ region: 'us-east-1', maxAttempts: 1, credentials: { accessKeyId: 'AKIAQMSANDBOXNOWHERE', secretAccessKey: 'x'.repeat(40) } });
-      const error = await rejectionOf(client.send(new GetCostAndUsageCommand({ TimePeriod: { Start: '2026-01-01', End: '2026-01-02' }, Granularity: 'DAILY', Metrics: ['UnblendedCost'] })));
+      const client = new CostExplorerClient({
+        region: 'us-east-1',
+        maxAttempts: 1,
+        credentials: { accessKeyId: 'AKIAQMSANDBOXNOWHERE', secretAccessKey: 'x'.repeat(40) },
+      });
+      const error = await rejectionOf(
+        client.send(
+          new GetCostAndUsageCommand({
+            TimePeriod: { Start: '2026-01-01', End: '2026-01-02' },
+            Granularity: 'DAILY',
+            Metrics: ['UnblendedCost'],
+          }),
+        ),
+      );
       expect(String(error.message)).toContain('blocked');
       expect(guard.offLoopback).toEqual(['ce.us-east-1.amazonaws.com:443']);
     } finally {

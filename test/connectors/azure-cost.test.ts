@@ -41,7 +41,11 @@ describe('azure cost: daily cost', () => {
     expect(azure().calls - before).toBe(pages.length);
     expect(pages.flatMap((p) => p.rows)).toEqual(single[0]!.rows);
     // The first page through the SDK, the rest POSTed to nextLink with $skiptoken.
-    expect(queries().slice(-pages.length).every((r) => r.method === 'POST' && r.status === 200 && r.route.endsWith('/providers/Microsoft.CostManagement/query'))).toBe(true);
+    expect(
+      queries()
+        .slice(-pages.length)
+        .every((r) => r.method === 'POST' && r.status === 200 && r.route.endsWith('/providers/Microsoft.CostManagement/query')),
+    ).toBe(true);
     expect(queries().at(-1)!.tenantId).toBe(DEMO_TENANT_ID);
   });
 
@@ -56,22 +60,40 @@ describe('azure cost: daily cost', () => {
 
   it('reads columns by name: reversed columns give the same FOCUS rows', async () => {
     const window = { from: addDays(yesterday(), -2), to: yesterday() };
-    const context = { billingAccountId: AZURE_SUBSCRIPTIONS.production, subAccountId: AZURE_SUBSCRIPTIONS.production, costType: 'ActualCost' as const };
+    const context = {
+      billingAccountId: AZURE_SUBSCRIPTIONS.production,
+      subAccountId: AZURE_SUBSCRIPTIONS.production,
+      costType: 'ActualCost' as const,
+    };
     const normal = (await collect(azure().dailyCost(production, window))).flatMap((p) => normalizeAzureQuery(p, context));
     t.sandbox.azureCosts.settings.shuffleColumns = true;
     const shuffled = await collect(azure().dailyCost(production, window));
     expect(shuffled[0]!.columns.map((c) => c.name)).toEqual(['Currency', 'ServiceName', 'UsageDate', 'Cost']);
     expect(shuffled.flatMap((p) => normalizeAzureQuery(p, context))).toEqual(normal);
-    expect(normal[0]).toMatchObject({ ProviderName: 'Microsoft', BillingCurrency: 'USD', BilledCost: expect.stringMatching(/^\d+\.\d{2}$/) });
+    expect(normal[0]).toMatchObject({
+      ProviderName: 'Microsoft',
+      BillingCurrency: 'USD',
+      BilledCost: expect.stringMatching(/^\d+\.\d{2}$/),
+    });
   });
 
   it('groups by a tag and reads a billing account scope', async () => {
     const window = { from: yesterday(), to: yesterday() };
     const [tagged] = await collect(azure().dailyCost(production, window, { tagKey: 'environment', costType: 'AmortizedCost' }));
     expect(tagged!.columns.map((c) => c.name)).toContain('TagValue');
-    const rows = normalizeAzureQuery(tagged!, { billingAccountId: 'x', subAccountId: 'x', costType: 'AmortizedCost', tagKey: 'environment' });
+    const rows = normalizeAzureQuery(tagged!, {
+      billingAccountId: 'x',
+      subAccountId: 'x',
+      costType: 'AmortizedCost',
+      tagKey: 'environment',
+    });
     expect(rows.find((r) => r.ServiceName === 'Storage')).toMatchObject({ Tags: { environment: 'production' }, BilledCost: null });
-    const [account] = await collect(azure().dailyCost({ tenantId: DEMO_TENANT_ID, scope: `/providers/Microsoft.Billing/billingAccounts/${AZURE_BILLING_ACCOUNT_ID}` }, window));
+    const [account] = await collect(
+      azure().dailyCost(
+        { tenantId: DEMO_TENANT_ID, scope: `/providers/Microsoft.Billing/billingAccounts/${AZURE_BILLING_ACCOUNT_ID}` },
+        window,
+      ),
+    );
     expect(new Set(account!.rows.map((r) => r[2]))).toContain('Azure Synapse Analytics');
   });
 
@@ -97,8 +119,14 @@ describe('azure cost: daily cost', () => {
     expect(await collect(azure().dailyCost(production, { from: yesterday(), to: yesterday() }))).toHaveLength(1);
     expect(queries().map((r) => r.status)).toEqual([503, 200]);
 
-    expect(await rejectionOf(collect(azure().dailyCost({ tenantId: DEMO_TENANT_ID, scope: 'subscriptions/nope' }, { from: yesterday(), to: yesterday() })))).toMatchObject({ kind: 'invalid-request' });
-    expect(await rejectionOf(collect(azure().dailyCost(production, { from: yesterday(), to: addDays(yesterday(), -1) })))).toMatchObject({ kind: 'invalid-request' });
+    expect(
+      await rejectionOf(
+        collect(azure().dailyCost({ tenantId: DEMO_TENANT_ID, scope: 'subscriptions/nope' }, { from: yesterday(), to: yesterday() })),
+      ),
+    ).toMatchObject({ kind: 'invalid-request' });
+    expect(await rejectionOf(collect(azure().dailyCost(production, { from: yesterday(), to: addDays(yesterday(), -1) })))).toMatchObject({
+      kind: 'invalid-request',
+    });
     expect(queries()).toHaveLength(2);
   });
 });
@@ -108,7 +136,12 @@ describe('azure cost: health checks', () => {
 
   it('ok for a subscription the app can read (a one-day query)', async () => {
     expect(await azure().checkHealth(production)).toEqual({ ok: true });
-    expect(await azure().checkHealth({ tenantId: DEMO_TENANT_ID, scope: `providers/Microsoft.Billing/billingAccounts/${AZURE_BILLING_ACCOUNT_ID}` })).toEqual({ ok: true });
+    expect(
+      await azure().checkHealth({
+        tenantId: DEMO_TENANT_ID,
+        scope: `providers/Microsoft.Billing/billingAccounts/${AZURE_BILLING_ACCOUNT_ID}`,
+      }),
+    ).toEqual({ ok: true });
   });
 
   it('no role → the exact IAM steps, naming the app’s client id', async () => {
@@ -123,7 +156,11 @@ describe('azure cost: health checks', () => {
 
   it('unknown subscription, provider not registered, subscription of another tenant', async () => {
     const unknown = await azure().checkHealth(scope('0b1f6471-1bf0-4dda-aec3-111122223333'));
-    expect(unknown).toMatchObject({ ok: false, code: 'SubscriptionNotFound', problem: 'Azure does not know the subscription 0b1f6471-1bf0-4dda-aec3-111122223333.' });
+    expect(unknown).toMatchObject({
+      ok: false,
+      code: 'SubscriptionNotFound',
+      problem: 'Azure does not know the subscription 0b1f6471-1bf0-4dda-aec3-111122223333.',
+    });
     expect((unknown as { fix: string }).fix).toContain(DEMO_TENANT_ID);
 
     expect(await azure().checkHealth(scope(AZURE_SUBSCRIPTIONS.notRegistered))).toMatchObject({
@@ -133,19 +170,34 @@ describe('azure cost: health checks', () => {
     });
 
     const foreign = await azure().checkHealth(scope(AZURE_SUBSCRIPTIONS.otherTenant));
-    expect(foreign).toMatchObject({ ok: false, code: 'InvalidAuthenticationTokenTenant', problem: expect.stringContaining('belongs to another Microsoft Entra tenant') });
+    expect(foreign).toMatchObject({
+      ok: false,
+      code: 'InvalidAuthenticationTokenTenant',
+      problem: expect.stringContaining('belongs to another Microsoft Entra tenant'),
+    });
     // And the other way round: Fabrikam's token is good for Fabrikam's subscription.
-    expect(await azure().checkHealth({ tenantId: OTHER_TENANT_ID, scope: `subscriptions/${AZURE_SUBSCRIPTIONS.otherTenant}` })).toEqual({ ok: true });
+    expect(await azure().checkHealth({ tenantId: OTHER_TENANT_ID, scope: `subscriptions/${AZURE_SUBSCRIPTIONS.otherTenant}` })).toEqual({
+      ok: true,
+    });
   });
 
   it('sign-in failures from Entra ID: no admin consent, unknown tenant, wrong secret', async () => {
     t.sandbox.state.tenant(DEMO_TENANT_ID)!.consentedAppIds.delete(DEMO_APP.clientId);
-    expect(await azure().checkHealth(production)).toMatchObject({ ok: false, code: 'AADSTS700016', fix: expect.stringContaining('admin consent') });
+    expect(await azure().checkHealth(production)).toMatchObject({
+      ok: false,
+      code: 'AADSTS700016',
+      fix: expect.stringContaining('admin consent'),
+    });
 
-    expect(await azure().checkHealth({ tenantId: 'deadbeef-0000-4000-8000-000000000000', scope: production.scope })).toMatchObject({ ok: false, code: 'AADSTS90002' });
+    expect(await azure().checkHealth({ tenantId: 'deadbeef-0000-4000-8000-000000000000', scope: production.scope })).toMatchObject({
+      ok: false,
+      code: 'AADSTS90002',
+    });
 
     const wrongSecret = t.connect({ clientSecret: 'not-the-secret' }).azureCost!;
-    expect(await wrongSecret.checkHealth({ tenantId: OTHER_TENANT_ID, scope: `subscriptions/${AZURE_SUBSCRIPTIONS.otherTenant}` })).toMatchObject({ ok: false, code: 'AADSTS7000215', problem: expect.stringContaining('client secret') });
+    expect(
+      await wrongSecret.checkHealth({ tenantId: OTHER_TENANT_ID, scope: `subscriptions/${AZURE_SUBSCRIPTIONS.otherTenant}` }),
+    ).toMatchObject({ ok: false, code: 'AADSTS7000215', problem: expect.stringContaining('client secret') });
     expect(queries()).toHaveLength(0);
   });
 
@@ -163,18 +215,30 @@ describe('azure cost: health checks', () => {
     expect(await azure().checkHealth(production)).toMatchObject({ ok: false, problem: expect.stringMatching(/^Azure did not answer/) });
 
     const closed = new AzureCostManagement({
-      tokens: new MsalTokenProvider(t.sandbox.app, { service: 'azure-cost', networkClient: new SandboxLoginNetworkClient(t.sandbox.urls.login), log: t.log }),
+      tokens: new MsalTokenProvider(t.sandbox.app, {
+        service: 'azure-cost',
+        networkClient: new SandboxLoginNetworkClient(t.sandbox.urls.login),
+        log: t.log,
+      }),
       clientId: t.sandbox.app.clientId,
       endpoint: 'http://127.0.0.1:9',
       allowInsecureConnection: true,
       retry: { ...FAST_RETRY, retries: 0 } as never,
       log: t.log,
     });
-    expect(await closed.checkHealth(production)).toMatchObject({ ok: false, code: 'Unavailable', problem: expect.stringMatching(/^Azure did not answer/) });
+    expect(await closed.checkHealth(production)).toMatchObject({
+      ok: false,
+      code: 'Unavailable',
+      problem: expect.stringMatching(/^Azure did not answer/),
+    });
   });
 
   it('a malformed scope is refused with a clear message, without a call', async () => {
-    expect(await azure().checkHealth({ tenantId: DEMO_TENANT_ID, scope: 'my subscription' })).toMatchObject({ ok: false, code: 'InvalidScope', problem: expect.stringContaining('is not an Azure scope') });
+    expect(await azure().checkHealth({ tenantId: DEMO_TENANT_ID, scope: 'my subscription' })).toMatchObject({
+      ok: false,
+      code: 'InvalidScope',
+      problem: expect.stringContaining('is not an Azure scope'),
+    });
     expect(queries()).toHaveLength(0);
   });
 
@@ -192,7 +256,10 @@ describe('parseAzureScope', () => {
     [`subscriptions/${guid}/`, `subscriptions/${guid.toLowerCase()}`],
     [`  /Subscriptions/${guid}  `, `subscriptions/${guid.toLowerCase()}`],
     ['/providers/Microsoft.Billing/billingAccounts/8611537', 'providers/Microsoft.Billing/billingAccounts/8611537'],
-    [`providers/microsoft.billing/billingaccounts/${AZURE_BILLING_ACCOUNT_ID}`, `providers/Microsoft.Billing/billingAccounts/${AZURE_BILLING_ACCOUNT_ID}`],
+    [
+      `providers/microsoft.billing/billingaccounts/${AZURE_BILLING_ACCOUNT_ID}`,
+      `providers/Microsoft.Billing/billingAccounts/${AZURE_BILLING_ACCOUNT_ID}`,
+    ],
   ])('accepts %s', (text, scope) => {
     expect(parseAzureScope(text)).toEqual({ ok: true, scope });
   });

@@ -38,18 +38,37 @@ describe('commerce (Partner Center)', () => {
       ['Microsoft Teams Premium', 3, 'active'],
     ]);
     const visio = await t.commerce.getSubscription(DEMO_CUSTOMER_ID, DEMO_SUBSCRIPTIONS.visioPlan2);
-    expect(visio).toMatchObject({ id: DEMO_SUBSCRIPTIONS.visioPlan2, offerId: DEMO_OFFERS.visioPlan2.offerId, termDuration: 'P1Y', billingCycle: 'annual', autoRenewEnabled: true });
+    expect(visio).toMatchObject({
+      id: DEMO_SUBSCRIPTIONS.visioPlan2,
+      offerId: DEMO_OFFERS.visioPlan2.offerId,
+      termDuration: 'P1Y',
+      billingCycle: 'annual',
+      autoRenewEnabled: true,
+    });
     expect(visio.commitmentEndDate).toMatch(/^\d{4}-\d{2}-\d{2}T00:00:00Z$/);
-    expect((await rejectionOf(t.commerce.getSubscription(DEMO_CUSTOMER_ID, 'a1e3c0de-0000-4000-8000-000000000000'))).kind).toBe('not-found');
+    expect((await rejectionOf(t.commerce.getSubscription(DEMO_CUSTOMER_ID, 'a1e3c0de-0000-4000-8000-000000000000'))).kind).toBe(
+      'not-found',
+    );
   });
 
   it('orders Project Plan 3 (not subscribed): a new subscription, Graph seats, then an assignable license', async () => {
-    const order = await t.commerce.createOrder(DEMO_CUSTOMER_ID, { offerId: DEMO_OFFERS.projectPlan3.offerId, quantity: 2, billingCycle: 'annual' }, 'request-42:order');
-    expect(order).toMatchObject({ status: 'completed', lineItems: [{ lineItemNumber: 0, offerId: DEMO_OFFERS.projectPlan3.offerId, quantity: 2, termDuration: 'P1Y' }] });
+    const order = await t.commerce.createOrder(
+      DEMO_CUSTOMER_ID,
+      { offerId: DEMO_OFFERS.projectPlan3.offerId, quantity: 2, billingCycle: 'annual' },
+      'request-42:order',
+    );
+    expect(order).toMatchObject({
+      status: 'completed',
+      lineItems: [{ lineItemNumber: 0, offerId: DEMO_OFFERS.projectPlan3.offerId, quantity: 2, termDuration: 'P1Y' }],
+    });
     const subscriptionId = order.lineItems[0]!.subscriptionId!;
     expect(await t.commerce.getOrder(DEMO_CUSTOMER_ID, order.id)).toEqual(order);
 
-    expect(await t.commerce.getSubscription(DEMO_CUSTOMER_ID, subscriptionId)).toMatchObject({ offerName: 'Project Plan 3', quantity: 2, status: 'active' });
+    expect(await t.commerce.getSubscription(DEMO_CUSTOMER_ID, subscriptionId)).toMatchObject({
+      offerName: 'Project Plan 3',
+      quantity: 2,
+      status: 'active',
+    });
     const project = (await t.directory.listSubscribedSkus(DEMO_TENANT_ID)).find((s) => s.skuPartNumber === 'PROJECTPROFESSIONAL');
     expect(project).toMatchObject({ skuId: DEMO_OFFERS.projectPlan3.graphSkuId, enabledUnits: 2, consumedUnits: 0 });
 
@@ -86,11 +105,24 @@ describe('commerce (Partner Center)', () => {
     const range = await rejectionOf(t.commerce.setQuantity(DEMO_CUSTOMER_ID, DEMO_SUBSCRIPTIONS.visioPlan2, 0, 'r-2'));
     expect(range).toMatchObject({ kind: 'quantity-out-of-range', details: { code: 2002 } });
 
-    const tooMany = await rejectionOf(t.commerce.createOrder(DEMO_CUSTOMER_ID, { offerId: DEMO_OFFERS.projectPlan3.offerId, quantity: 1000, billingCycle: 'annual' }, 'r-3'));
+    const tooMany = await rejectionOf(
+      t.commerce.createOrder(
+        DEMO_CUSTOMER_ID,
+        { offerId: DEMO_OFFERS.projectPlan3.offerId, quantity: 1000, billingCycle: 'annual' },
+        'r-3',
+      ),
+    );
     expect(tooMany.kind).toBe('quantity-out-of-range');
 
-    t.sandbox.faults.partnerCenter.failNext({ status: 409, code: 800060, message: 'An order for this subscription is in progress.', method: 'POST' });
-    const inProgress = await rejectionOf(t.commerce.createOrder(DEMO_CUSTOMER_ID, { offerId: DEMO_OFFERS.projectPlan3.offerId, quantity: 1, billingCycle: 'annual' }, 'r-4'));
+    t.sandbox.faults.partnerCenter.failNext({
+      status: 409,
+      code: 800060,
+      message: 'An order for this subscription is in progress.',
+      method: 'POST',
+    });
+    const inProgress = await rejectionOf(
+      t.commerce.createOrder(DEMO_CUSTOMER_ID, { offerId: DEMO_OFFERS.projectPlan3.offerId, quantity: 1, billingCycle: 'annual' }, 'r-4'),
+    );
     expect(inProgress).toMatchObject({ kind: 'order-in-progress', details: { status: 409, code: 800060 } });
 
     expect(t.sandbox.state.countRequests({ method: 'PATCH' })).toBe(2);

@@ -15,7 +15,13 @@ describe('directory (Graph)', () => {
     const skus = await t.directory.listSubscribedSkus(DEMO_TENANT_ID);
     const free = Object.fromEntries(skus.map((s) => [s.skuPartNumber, s.enabledUnits - s.consumedUnits]));
     expect(free).toEqual({ SPE_E3: 5, POWER_BI_PRO: 4, VISIOCLIENT: 0, Microsoft_Teams_Premium: 2 });
-    expect(skus.find((s) => s.skuPartNumber === 'VISIOCLIENT')).toEqual({ skuId: DEMO_OFFERS.visioPlan2.graphSkuId, skuPartNumber: 'VISIOCLIENT', capabilityStatus: 'Enabled', consumedUnits: 5, enabledUnits: 5 });
+    expect(skus.find((s) => s.skuPartNumber === 'VISIOCLIENT')).toEqual({
+      skuId: DEMO_OFFERS.visioPlan2.graphSkuId,
+      skuPartNumber: 'VISIOCLIENT',
+      capabilityStatus: 'Enabled',
+      consumedUnits: 5,
+      enabledUnits: 5,
+    });
   });
 
   it('gets users by id or UPN, with usage location and held licenses; undefined when unknown', async () => {
@@ -48,7 +54,9 @@ describe('directory (Graph)', () => {
   });
 
   it('lists group members; an unknown group is not-found', async () => {
-    expect((await t.directory.listGroupMembers(DEMO_TENANT_ID, DEMO_GROUPS.licenseApprovers)).map((u) => u.displayName)).toEqual(['Megan Bowen']);
+    expect((await t.directory.listGroupMembers(DEMO_TENANT_ID, DEMO_GROUPS.licenseApprovers)).map((u) => u.displayName)).toEqual([
+      'Megan Bowen',
+    ]);
     const error = await rejectionOf(t.directory.listGroupMembers(DEMO_TENANT_ID, '10000000-0000-0000-0000-0000000000ff'));
     expect(error).toBeInstanceOf(ConnectorError);
     expect(error.kind).toBe('not-found');
@@ -56,7 +64,10 @@ describe('directory (Graph)', () => {
 
   it('assigns a license when a seat is free', async () => {
     await t.directory.assignLicense(DEMO_TENANT_ID, DEMO_USERS.alex.id, DEMO_OFFERS.powerBiPro.graphSkuId);
-    expect(await t.directory.licenseSkuIds(DEMO_TENANT_ID, DEMO_USERS.alex.id)).toEqual([DEMO_OFFERS.m365E3.graphSkuId, DEMO_OFFERS.powerBiPro.graphSkuId]);
+    expect(await t.directory.licenseSkuIds(DEMO_TENANT_ID, DEMO_USERS.alex.id)).toEqual([
+      DEMO_OFFERS.m365E3.graphSkuId,
+      DEMO_OFFERS.powerBiPro.graphSkuId,
+    ]);
     expect(t.sandbox.state.freeSeats(DEMO_TENANT_ID, 'POWER_BI_PRO')).toBe(3);
   });
 
@@ -68,7 +79,9 @@ describe('directory (Graph)', () => {
     const noSeat = await rejectionOf(t.directory.assignLicense(DEMO_TENANT_ID, DEMO_USERS.alex.id, DEMO_OFFERS.visioPlan2.graphSkuId));
     expect(noSeat).toMatchObject({ kind: 'no-free-seat', details: { status: 400 } });
 
-    const unknownUser = await rejectionOf(t.directory.assignLicense(DEMO_TENANT_ID, 'nobody@example.com', DEMO_OFFERS.powerBiPro.graphSkuId));
+    const unknownUser = await rejectionOf(
+      t.directory.assignLicense(DEMO_TENANT_ID, 'nobody@example.com', DEMO_OFFERS.powerBiPro.graphSkuId),
+    );
     expect(unknownUser.kind).toBe('not-found');
 
     expect(t.sandbox.state.countRequests({ route: '/v1.0/users/{id}/assignLicense' })).toBe(3);
@@ -102,17 +115,29 @@ describe('directory (Graph) answers no emulator switch produces', () => {
   beforeAll(async () => {
     server = createServer((req, res) => {
       hits.push({ path: req.url ?? '', ...(req.headers.authorization ? { authorization: req.headers.authorization } : {}) });
-      const answer = answers[(req.url ?? '').split('?')[0]!] ?? { status: 404, body: '{"error":{"code":"Request_ResourceNotFound","message":"not here"}}' };
+      const answer = answers[(req.url ?? '').split('?')[0]!] ?? {
+        status: 404,
+        body: '{"error":{"code":"Request_ResourceNotFound","message":"not here"}}',
+      };
       res.writeHead(answer.status, { 'content-type': answer.type ?? 'application/json' }).end(answer.body);
     });
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     origin = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
   });
   afterAll(() => new Promise((resolve) => server.close(resolve)));
-  const directory = () => new GraphDirectory({ tokens: { getToken: async () => 'token-for-graph' }, baseUrl: origin, retry: { ...DEFAULT_RETRY_POLICY, ...FAST_RETRY, retries: 1 }, log: createLogger('silent') });
+  const directory = () =>
+    new GraphDirectory({
+      tokens: { getToken: async () => 'token-for-graph' },
+      baseUrl: origin,
+      retry: { ...DEFAULT_RETRY_POLICY, ...FAST_RETRY, retries: 1 },
+      log: createLogger('silent'),
+    });
 
   it("reads Graph's error body: its code and message, and the kind from the status", async () => {
-    answers['/v1.0/users'] = { status: 403, body: '{"error":{"code":"Authorization_RequestDenied","message":"Insufficient privileges to complete the operation."}}' };
+    answers['/v1.0/users'] = {
+      status: 403,
+      body: '{"error":{"code":"Authorization_RequestDenied","message":"Insufficient privileges to complete the operation."}}',
+    };
     const error = await rejectionOf(directory().listUsers(DEMO_TENANT_ID));
     expect(error).toMatchObject({ kind: 'unauthorized', details: { service: 'graph', status: 403, code: 'Authorization_RequestDenied' } });
     expect(error.message).toBe('graph: Authorization_RequestDenied: Insufficient privileges to complete the operation.');
@@ -132,10 +157,18 @@ describe('directory (Graph) answers no emulator switch produces', () => {
   });
 
   it('never follows a next-page link to another host, so the token stays with Graph', async () => {
-    answers['/v1.0/groups/g1/members'] = { status: 200, body: JSON.stringify({ value: [], '@odata.nextLink': 'https://graph.evil.example/v1.0/groups/g1/members?$skiptoken=x' }) };
+    answers['/v1.0/groups/g1/members'] = {
+      status: 200,
+      body: JSON.stringify({ value: [], '@odata.nextLink': 'https://graph.evil.example/v1.0/groups/g1/members?$skiptoken=x' }),
+    };
     hits.length = 0;
     const error = await rejectionOf(directory().listGroupMembers(DEMO_TENANT_ID, 'g1'));
     expect(error).toMatchObject({ kind: 'invalid-request' });
-    expect(hits).toEqual([{ path: '/v1.0/groups/g1/members?$select=id,displayName,userPrincipalName,mail,usageLocation&$top=999', authorization: 'Bearer token-for-graph' }]);
+    expect(hits).toEqual([
+      {
+        path: '/v1.0/groups/g1/members?$select=id,displayName,userPrincipalName,mail,usageLocation&$top=999',
+        authorization: 'Bearer token-for-graph',
+      },
+    ]);
   });
 });

@@ -11,8 +11,15 @@ const routes: Record<string, (res: ServerResponse) => void> = {
   '/json': (res) => res.writeHead(200, { 'content-type': 'application/json', 'request-id': 'r-1' }).end('{"value":[1,2]}'),
   '/created': (res) => res.writeHead(201, { location: '/orders/1' }).end('{"id":"1"}'),
   '/empty': (res) => res.writeHead(204).end(),
-  '/throttled': (res) => res.writeHead(429, { 'retry-after': '7', 'content-type': 'application/json' }).end('{"error":{"code":"TooManyRequests"}}'),
-  '/cookies': (res) => res.writeHead(200, [['set-cookie', 'a=1'], ['set-cookie', 'b=2']]).end('ok'),
+  '/throttled': (res) =>
+    res.writeHead(429, { 'retry-after': '7', 'content-type': 'application/json' }).end('{"error":{"code":"TooManyRequests"}}'),
+  '/cookies': (res) =>
+    res
+      .writeHead(200, [
+        ['set-cookie', 'a=1'],
+        ['set-cookie', 'b=2'],
+      ])
+      .end('ok'),
   '/garbage': (res) => res.writeHead(200, { 'content-type': 'application/json' }).end('<html>proxy error</html>'),
   '/slow': (res) => void setTimeout(() => res.writeHead(200).end('late'), 2_000),
 };
@@ -41,11 +48,19 @@ describe('sendHttp', () => {
     expect([response.status, response.ok]).toEqual([200, true]);
     expect(response.headers.get('Request-Id')).toBe('r-1');
     expect(JSON.parse(response.text)).toEqual({ value: [1, 2] });
-    expect(seen.at(-1)).toMatchObject({ method: 'GET', url: '/json?$select=id', headers: { authorization: 'Bearer t', 'client-request-id': 'c-1' } });
+    expect(seen.at(-1)).toMatchObject({
+      method: 'GET',
+      url: '/json?$select=id',
+      headers: { authorization: 'Bearer t', 'client-request-id': 'c-1' },
+    });
   });
 
   it('sends the method and body it is given', async () => {
-    const response = await sendHttp(`${base}/created`, { method: 'post', headers: { 'content-type': 'application/json' }, body: '{"quantity":2}' });
+    const response = await sendHttp(`${base}/created`, {
+      method: 'post',
+      headers: { 'content-type': 'application/json' },
+      body: '{"quantity":2}',
+    });
     expect([response.status, response.headers.get('location'), response.text]).toEqual([201, '/orders/1', '{"id":"1"}']);
     expect(seen.at(-1)).toMatchObject({ method: 'POST', body: '{"quantity":2}' });
     await sendHttp(`${base}/created`, { method: 'PATCH', body: new TextEncoder().encode('bytes') });

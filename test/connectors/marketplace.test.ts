@@ -1,7 +1,14 @@
 // The Marketplace connector (CommercePort + MarketplacePort) against the emulator, and the
 // routing commerce port over Partner Center + Marketplace.
 import { describe, expect, it } from 'vitest';
-import { createConnectors, DEFAULT_RETRY_POLICY, MarketplaceCommerce, RoutingCommerce, type ConnectorError, type MarketplaceTokenSource } from '../../src/connectors/index.js';
+import {
+  createConnectors,
+  DEFAULT_RETRY_POLICY,
+  MarketplaceCommerce,
+  RoutingCommerce,
+  type ConnectorError,
+  type MarketplaceTokenSource,
+} from '../../src/connectors/index.js';
 import {
   DEMO_CUSTOMER_ID,
   DEMO_OFFERS,
@@ -80,13 +87,27 @@ describe('marketplace connector: CommercePort', () => {
     expect(acrobat!.anniversaryDate).toBe(acrobat!.commitmentEndDate);
     expect(await t.marketplace!.getSubscription(DEMO_CUSTOMER_ID, MARKETPLACE_SUBSCRIPTIONS.demoAcrobat)).toEqual(acrobat);
     expect(await t.marketplace!.listSubscriptions(OTHER_TENANT_ID)).toEqual([]);
-    expect((await rejectionOf(t.marketplace!.getSubscription(OTHER_TENANT_ID, MARKETPLACE_SUBSCRIPTIONS.demoAcrobat))).kind).toBe('not-found');
+    expect((await rejectionOf(t.marketplace!.getSubscription(OTHER_TENANT_ID, MARKETPLACE_SUBSCRIPTIONS.demoAcrobat))).kind).toBe(
+      'not-found',
+    );
   });
 
   it('creates a Purchase order, follows it to Completed, and never buys twice for one request id', async () => {
-    const order = await t.marketplace!.createOrder(DEMO_CUSTOMER_ID, { offerId: mkt(MARKETPLACE_ITEMS.miroBusiness), quantity: 4, billingCycle: 'monthly' }, 'req-miro-1');
-    expect(order).toMatchObject({ status: 'pending', providerStatus: 'Draft', lineItems: [{ lineItemNumber: 0, offerId: mkt(MARKETPLACE_ITEMS.miroBusiness), quantity: 4 }] });
-    const again = await t.marketplace!.createOrder(DEMO_CUSTOMER_ID, { offerId: mkt(MARKETPLACE_ITEMS.miroBusiness), quantity: 4, billingCycle: 'monthly' }, 'req-miro-1');
+    const order = await t.marketplace!.createOrder(
+      DEMO_CUSTOMER_ID,
+      { offerId: mkt(MARKETPLACE_ITEMS.miroBusiness), quantity: 4, billingCycle: 'monthly' },
+      'req-miro-1',
+    );
+    expect(order).toMatchObject({
+      status: 'pending',
+      providerStatus: 'Draft',
+      lineItems: [{ lineItemNumber: 0, offerId: mkt(MARKETPLACE_ITEMS.miroBusiness), quantity: 4 }],
+    });
+    const again = await t.marketplace!.createOrder(
+      DEMO_CUSTOMER_ID,
+      { offerId: mkt(MARKETPLACE_ITEMS.miroBusiness), quantity: 4, billingCycle: 'monthly' },
+      'req-miro-1',
+    );
     expect(again.id).toBe(order.id);
     expect(orderPosts()).toBe(1);
 
@@ -95,12 +116,20 @@ describe('marketplace connector: CommercePort', () => {
     const done = await t.marketplace!.getOrder(DEMO_CUSTOMER_ID, order.id);
     expect(done.status).toBe('completed');
     const subscriptionId = done.lineItems[0]!.subscriptionId!;
-    expect(await t.marketplace!.getSubscription(DEMO_CUSTOMER_ID, subscriptionId)).toMatchObject({ quantity: 4, status: 'active', offerName: 'Miro Business' });
+    expect(await t.marketplace!.getSubscription(DEMO_CUSTOMER_ID, subscriptionId)).toMatchObject({
+      quantity: 4,
+      status: 'active',
+      offerName: 'Miro Business',
+    });
   });
 
   it('a retry after a lost answer finds the order it placed instead of placing another', async () => {
     t.sandbox.faults.marketplace.failNext({ method: 'POST', path: '/commerce/orders', status: 502, afterProcessing: true });
-    const order = await t.marketplace!.createOrder(DEMO_CUSTOMER_ID, { offerId: mkt(MARKETPLACE_ITEMS.miroBusiness), quantity: 1, billingCycle: 'monthly' }, 'req-lost-answer');
+    const order = await t.marketplace!.createOrder(
+      DEMO_CUSTOMER_ID,
+      { offerId: mkt(MARKETPLACE_ITEMS.miroBusiness), quantity: 1, billingCycle: 'monthly' },
+      'req-lost-answer',
+    );
     expect(orderPosts()).toBe(1);
     expect([...t.sandbox.marketplace.orders.values()].map((o) => o.id)).toEqual([order.id]);
   });
@@ -110,23 +139,40 @@ describe('marketplace connector: CommercePort', () => {
     expect(pending.quantity).toBe(10);
     expect(pending.pendingOrderId).toMatch(/^ORD-/);
     const details = await t.marketplace!.getOrderDetails(DEMO_CUSTOMER_ID, pending.pendingOrderId!);
-    expect(details).toMatchObject({ type: 'Change', status: 'Draft', final: false, clientReference: 'req-up', lines: [{ quantity: 12, oldQuantity: 10, subscriptionId: MARKETPLACE_SUBSCRIPTIONS.demoAcrobat }] });
+    expect(details).toMatchObject({
+      type: 'Change',
+      status: 'Draft',
+      final: false,
+      clientReference: 'req-up',
+      lines: [{ quantity: 12, oldQuantity: 10, subscriptionId: MARKETPLACE_SUBSCRIPTIONS.demoAcrobat }],
+    });
     // Same request id again: the same order.
-    expect((await t.marketplace!.setQuantity(DEMO_CUSTOMER_ID, MARKETPLACE_SUBSCRIPTIONS.demoAcrobat, 12, 'req-up')).pendingOrderId).toBe(pending.pendingOrderId);
+    expect((await t.marketplace!.setQuantity(DEMO_CUSTOMER_ID, MARKETPLACE_SUBSCRIPTIONS.demoAcrobat, 12, 'req-up')).pendingOrderId).toBe(
+      pending.pendingOrderId,
+    );
     t.sandbox.marketplace.advance();
     expect((await t.marketplace!.getSubscription(DEMO_CUSTOMER_ID, MARKETPLACE_SUBSCRIPTIONS.demoAcrobat)).providerStatus).toBe('Updating');
     t.sandbox.marketplace.advance();
-    expect(await t.marketplace!.getSubscription(DEMO_CUSTOMER_ID, MARKETPLACE_SUBSCRIPTIONS.demoAcrobat)).toMatchObject({ quantity: 12, providerStatus: 'Active' });
+    expect(await t.marketplace!.getSubscription(DEMO_CUSTOMER_ID, MARKETPLACE_SUBSCRIPTIONS.demoAcrobat)).toMatchObject({
+      quantity: 12,
+      providerStatus: 'Active',
+    });
     // Nothing to change: no order.
     const posts = orderPosts();
-    expect((await t.marketplace!.setQuantity(DEMO_CUSTOMER_ID, MARKETPLACE_SUBSCRIPTIONS.demoAcrobat, 12, 'req-same')).pendingOrderId).toBeUndefined();
+    expect(
+      (await t.marketplace!.setQuantity(DEMO_CUSTOMER_ID, MARKETPLACE_SUBSCRIPTIONS.demoAcrobat, 12, 'req-same')).pendingOrderId,
+    ).toBeUndefined();
     expect(orderPosts()).toBe(posts);
   });
 
   it("refuses an Adobe downsize outside the anniversary window as 'cannot-decrease' with the vendor's words, and allows it inside", async () => {
-    const error = (await rejectionOf(t.marketplace!.setQuantity(DEMO_CUSTOMER_ID, MARKETPLACE_SUBSCRIPTIONS.demoAcrobat, 8, 'req-down'))) as ConnectorError;
+    const error = (await rejectionOf(
+      t.marketplace!.setQuantity(DEMO_CUSTOMER_ID, MARKETPLACE_SUBSCRIPTIONS.demoAcrobat, 8, 'req-down'),
+    )) as ConnectorError;
     expect(error.kind).toBe('cannot-decrease');
-    expect(error.message).toMatch(/^marketplace: Adobe allows Adobe Acrobat Pro for teams seats to be reduced only in the 14 days after the subscription's anniversary/);
+    expect(error.message).toMatch(
+      /^marketplace: Adobe allows Adobe Acrobat Pro for teams seats to be reduced only in the 14 days after the subscription's anniversary/,
+    );
     expect(error.details).toMatchObject({ service: 'marketplace', status: 400, code: 'MPTCOM-SBX-0090' });
     expect(orderPosts()).toBe(1); // refused up front: no order exists
 
@@ -138,13 +184,21 @@ describe('marketplace connector: CommercePort', () => {
   });
 
   it('cancels with a Termination order; toggles auto-renew; has no suspend or scheduled renewal change', async () => {
-    const order = await t.marketplace!.createOrder(DEMO_CUSTOMER_ID, { offerId: mkt(MARKETPLACE_ITEMS.miroBusiness), quantity: 2, billingCycle: 'monthly' }, 'req-buy');
+    const order = await t.marketplace!.createOrder(
+      DEMO_CUSTOMER_ID,
+      { offerId: mkt(MARKETPLACE_ITEMS.miroBusiness), quantity: 2, billingCycle: 'monthly' },
+      'req-buy',
+    );
     t.sandbox.marketplace.advance();
     t.sandbox.marketplace.advance();
     const subscriptionId = (await t.marketplace!.getOrder(DEMO_CUSTOMER_ID, order.id)).lineItems[0]!.subscriptionId!;
 
-    expect((await t.marketplace!.updateSubscription(DEMO_CUSTOMER_ID, subscriptionId, { autoRenewEnabled: false }, 'req-ar')).autoRenewEnabled).toBe(false);
-    expect((await rejectionOf(t.marketplace!.updateSubscription(DEMO_CUSTOMER_ID, subscriptionId, { status: 'suspended' }, 'req-s'))).kind).toBe('invalid-request');
+    expect(
+      (await t.marketplace!.updateSubscription(DEMO_CUSTOMER_ID, subscriptionId, { autoRenewEnabled: false }, 'req-ar')).autoRenewEnabled,
+    ).toBe(false);
+    expect(
+      (await rejectionOf(t.marketplace!.updateSubscription(DEMO_CUSTOMER_ID, subscriptionId, { status: 'suspended' }, 'req-s'))).kind,
+    ).toBe('invalid-request');
     expect((await rejectionOf(t.marketplace!.scheduleNextTerm(DEMO_CUSTOMER_ID, subscriptionId, 1, 'req-n'))).kind).toBe('invalid-request');
 
     const terminating = await t.marketplace!.updateSubscription(DEMO_CUSTOMER_ID, subscriptionId, { status: 'deleted' }, 'req-cancel');
@@ -152,13 +206,20 @@ describe('marketplace connector: CommercePort', () => {
     expect((await t.marketplace!.getOrderDetails(DEMO_CUSTOMER_ID, terminating.pendingOrderId!)).type).toBe('Termination');
     t.sandbox.marketplace.advance();
     t.sandbox.marketplace.advance();
-    expect(await t.marketplace!.getSubscription(DEMO_CUSTOMER_ID, subscriptionId)).toMatchObject({ status: 'deleted', providerStatus: 'Terminated' });
+    expect(await t.marketplace!.getSubscription(DEMO_CUSTOMER_ID, subscriptionId)).toMatchObject({
+      status: 'deleted',
+      providerStatus: 'Terminated',
+    });
   });
 });
 
 describe('marketplace connector: orders, Querying, PO numbers, health', () => {
   it('answers a Querying order: a wrong value comes back with the vendor error, the right one completes it', async () => {
-    const order = await t.marketplace!.createOrder(DEMO_CUSTOMER_ID, { offerId: mkt(MARKETPLACE_ITEMS.creativeCloud), quantity: 3, billingCycle: 'monthly' }, 'req-cc');
+    const order = await t.marketplace!.createOrder(
+      DEMO_CUSTOMER_ID,
+      { offerId: mkt(MARKETPLACE_ITEMS.creativeCloud), quantity: 3, billingCycle: 'monthly' },
+      'req-cc',
+    );
     t.sandbox.marketplace.advance();
     t.sandbox.marketplace.advance();
     const querying = await t.marketplace!.getOrderDetails(DEMO_CUSTOMER_ID, order.id);
@@ -172,26 +233,43 @@ describe('marketplace connector: orders, Querying, PO numbers, health', () => {
         pattern: '^[^@\\s]+@[^@\\s]+\\.[^@\\s]+$',
       },
     ]);
-    expect((await rejectionOf(t.marketplace!.answerQuery(DEMO_CUSTOMER_ID, order.id, { somethingElse: 'x' }))).kind).toBe('invalid-request');
+    expect((await rejectionOf(t.marketplace!.answerQuery(DEMO_CUSTOMER_ID, order.id, { somethingElse: 'x' }))).kind).toBe(
+      'invalid-request',
+    );
 
-    expect((await t.marketplace!.answerQuery(DEMO_CUSTOMER_ID, order.id, { adobeAdminEmail: 'admin at contoso' })).status).toBe('Processing');
+    expect((await t.marketplace!.answerQuery(DEMO_CUSTOMER_ID, order.id, { adobeAdminEmail: 'admin at contoso' })).status).toBe(
+      'Processing',
+    );
     t.sandbox.marketplace.advance();
     const rejected = await t.marketplace!.getOrderDetails(DEMO_CUSTOMER_ID, order.id);
     expect(rejected.status).toBe('Querying');
-    expect(rejected.parameters[0]).toMatchObject({ value: 'admin at contoso', error: 'Adobe did not accept this value: enter an e-mail address such as admin@contoso.com.' });
+    expect(rejected.parameters[0]).toMatchObject({
+      value: 'admin at contoso',
+      error: 'Adobe did not accept this value: enter an e-mail address such as admin@contoso.com.',
+    });
 
     await t.marketplace!.answerQuery(DEMO_CUSTOMER_ID, order.id, { adobeAdminEmail: 'it-admin@contoso.com' });
     t.sandbox.marketplace.advance();
     const done = await t.marketplace!.getOrderDetails(DEMO_CUSTOMER_ID, order.id);
     expect(done).toMatchObject({ status: 'Completed', final: true, parameters: [] });
-    expect((await rejectionOf(t.marketplace!.answerQuery(DEMO_CUSTOMER_ID, order.id, { adobeAdminEmail: 'x@y.z' }))).message).toContain('is Completed and is not waiting for answers');
+    expect((await rejectionOf(t.marketplace!.answerQuery(DEMO_CUSTOMER_ID, order.id, { adobeAdminEmail: 'x@y.z' }))).message).toContain(
+      'is Completed and is not waiting for answers',
+    );
   });
 
   it("reports a Failed order with the vendor's reason (statusNotes)", async () => {
-    const order = await t.marketplace!.createOrder(DEMO_CUSTOMER_ID, { offerId: mkt(MARKETPLACE_ITEMS.zoomPro), quantity: 5, billingCycle: 'monthly' }, 'req-zoom');
+    const order = await t.marketplace!.createOrder(
+      DEMO_CUSTOMER_ID,
+      { offerId: mkt(MARKETPLACE_ITEMS.zoomPro), quantity: 5, billingCycle: 'monthly' },
+      'req-zoom',
+    );
     t.sandbox.marketplace.advance();
     t.sandbox.marketplace.advance();
-    expect(await t.marketplace!.getOrderDetails(DEMO_CUSTOMER_ID, order.id)).toMatchObject({ status: 'Failed', final: true, statusNotes: ZOOM_FAILURE_REASON });
+    expect(await t.marketplace!.getOrderDetails(DEMO_CUSTOMER_ID, order.id)).toMatchObject({
+      status: 'Failed',
+      final: true,
+      statusNotes: ZOOM_FAILURE_REASON,
+    });
     expect((await t.marketplace!.getOrder(DEMO_CUSTOMER_ID, order.id)).status).toBe('cancelled');
   });
 
@@ -205,18 +283,35 @@ describe('marketplace connector: orders, Querying, PO numbers, health', () => {
       product: { id: 'PRD-1111-1111', name: 'Adobe VIP Marketplace for Commercial' },
       vendor: 'Adobe',
     });
-    expect(await t.marketplace!.setPurchaseOrderNumber(DEMO_CUSTOMER_ID, MARKETPLACE_AGREEMENTS.demoAdobe, ' PO-2026-0042 ')).toMatchObject({ purchaseOrderNumber: 'PO-2026-0042' });
-    const order = await t.marketplace!.createOrder(DEMO_CUSTOMER_ID, { offerId: mkt(MARKETPLACE_ITEMS.acrobatPro), quantity: 1, billingCycle: 'monthly' }, 'req-po');
+    expect(await t.marketplace!.setPurchaseOrderNumber(DEMO_CUSTOMER_ID, MARKETPLACE_AGREEMENTS.demoAdobe, ' PO-2026-0042 ')).toMatchObject(
+      { purchaseOrderNumber: 'PO-2026-0042' },
+    );
+    const order = await t.marketplace!.createOrder(
+      DEMO_CUSTOMER_ID,
+      { offerId: mkt(MARKETPLACE_ITEMS.acrobatPro), quantity: 1, billingCycle: 'monthly' },
+      'req-po',
+    );
     expect(order.purchaseOrderNumber).toBe('PO-2026-0042');
-    expect(await t.marketplace!.getOrderDetails(DEMO_CUSTOMER_ID, order.id)).toMatchObject({ agreementId: MARKETPLACE_AGREEMENTS.demoAdobe, purchaseOrderNumber: 'PO-2026-0042' });
-    expect((await rejectionOf(t.marketplace!.setPurchaseOrderNumber(DEMO_CUSTOMER_ID, MARKETPLACE_AGREEMENTS.demoAdobe, 'x'.repeat(51)))).kind).toBe('invalid-request');
+    expect(await t.marketplace!.getOrderDetails(DEMO_CUSTOMER_ID, order.id)).toMatchObject({
+      agreementId: MARKETPLACE_AGREEMENTS.demoAdobe,
+      purchaseOrderNumber: 'PO-2026-0042',
+    });
+    expect(
+      (await rejectionOf(t.marketplace!.setPurchaseOrderNumber(DEMO_CUSTOMER_ID, MARKETPLACE_AGREEMENTS.demoAdobe, 'x'.repeat(51)))).kind,
+    ).toBe('invalid-request');
     // Cleared with ''.
-    expect((await t.marketplace!.setPurchaseOrderNumber(DEMO_CUSTOMER_ID, MARKETPLACE_AGREEMENTS.demoAdobe, '')).purchaseOrderNumber).toBeUndefined();
+    expect(
+      (await t.marketplace!.setPurchaseOrderNumber(DEMO_CUSTOMER_ID, MARKETPLACE_AGREEMENTS.demoAdobe, '')).purchaseOrderNumber,
+    ).toBeUndefined();
   });
 
   it('polls politely: growing intervals, bounded by the timeout, returning the current state of a stuck order', async () => {
     const polite = connector({ polling: { minIntervalMs: 40, maxIntervalMs: 160 } });
-    const order = await polite.createOrder(DEMO_CUSTOMER_ID, { offerId: mkt(MARKETPLACE_ITEMS.autocadLt), quantity: 1, billingCycle: 'monthly' }, 'req-stuck');
+    const order = await polite.createOrder(
+      DEMO_CUSTOMER_ID,
+      { offerId: mkt(MARKETPLACE_ITEMS.autocadLt), quantity: 1, billingCycle: 'monthly' },
+      'req-stuck',
+    );
     t.sandbox.marketplace.advance();
     const route = '/public/v1/commerce/orders/{id}';
     const before = t.sandbox.state.countRequests({ service: 'marketplace', method: 'GET', route });
@@ -224,7 +319,9 @@ describe('marketplace connector: orders, Querying, PO numbers, health', () => {
     const result = await polite.waitForOrder(DEMO_CUSTOMER_ID, order.id, { timeoutMs: 600 });
     expect(Date.now() - started).toBeLessThan(900);
     expect(result).toMatchObject({ status: 'Processing', final: false });
-    const polls = t.sandbox.state.requests.filter((r) => r.service === 'marketplace' && r.method === 'GET' && r.route === route).slice(before);
+    const polls = t.sandbox.state.requests
+      .filter((r) => r.service === 'marketplace' && r.method === 'GET' && r.route === route)
+      .slice(before);
     // 40 + 80 + 160 + 160 ... within 600 ms: at most 5 polls, never closer than the minimum interval.
     expect(polls.length).toBeGreaterThanOrEqual(3);
     expect(polls.length).toBeLessThanOrEqual(5);
@@ -236,9 +333,17 @@ describe('marketplace connector: orders, Querying, PO numbers, health', () => {
     const polite = connector({ polling: { minIntervalMs: 20, maxIntervalMs: 40 } });
     const clock = setInterval(() => t.sandbox.marketplace.advance(), 30);
     try {
-      const miro = await polite.createOrder(DEMO_CUSTOMER_ID, { offerId: mkt(MARKETPLACE_ITEMS.miroBusiness), quantity: 1, billingCycle: 'monthly' }, 'req-w1');
+      const miro = await polite.createOrder(
+        DEMO_CUSTOMER_ID,
+        { offerId: mkt(MARKETPLACE_ITEMS.miroBusiness), quantity: 1, billingCycle: 'monthly' },
+        'req-w1',
+      );
       expect((await polite.waitForOrder(DEMO_CUSTOMER_ID, miro.id, { timeoutMs: 3000 })).status).toBe('Completed');
-      const cc = await polite.createOrder(DEMO_CUSTOMER_ID, { offerId: mkt(MARKETPLACE_ITEMS.creativeCloud), quantity: 1, billingCycle: 'monthly' }, 'req-w2');
+      const cc = await polite.createOrder(
+        DEMO_CUSTOMER_ID,
+        { offerId: mkt(MARKETPLACE_ITEMS.creativeCloud), quantity: 1, billingCycle: 'monthly' },
+        'req-w2',
+      );
       expect((await polite.waitForOrder(DEMO_CUSTOMER_ID, cc.id, { timeoutMs: 3000 })).status).toBe('Querying');
     } finally {
       clearInterval(clock);
@@ -258,12 +363,18 @@ describe('marketplace connector: orders, Querying, PO numbers, health', () => {
     const error = (await rejectionOf(expired.listSubscriptions(DEMO_CUSTOMER_ID))) as ConnectorError;
     expect(error.kind).toBe('unauthorized');
     expect(error.details).toMatchObject({ code: 'token-expired', status: 401 });
-    expect(error.message).toBe('marketplace: the API token expired or was revoked: create a new token in the Marketplace portal and enter it in connect');
+    expect(error.message).toBe(
+      'marketplace: the API token expired or was revoked: create a new token in the Marketplace portal and enter it in connect',
+    );
 
     const none = connector({ tokens: async () => undefined });
     expect(await none.checkHealth(DEMO_CUSTOMER_ID)).toMatchObject({ ok: false, code: 'not-connected' });
     const notConnected = (await rejectionOf(none.listOffers(DEMO_CUSTOMER_ID))) as ConnectorError;
-    expect([notConnected.kind, notConnected.message, notConnected.details.code]).toEqual(['unauthorized', 'marketplace: Marketplace is not connected', 'not-connected']);
+    expect([notConnected.kind, notConnected.message, notConnected.details.code]).toEqual([
+      'unauthorized',
+      'marketplace: Marketplace is not connected',
+      'not-connected',
+    ]);
 
     const everything = t.logLines.join('\n');
     for (const token of Object.values(MARKETPLACE_TOKENS)) expect(everything).not.toContain(token);
@@ -279,10 +390,15 @@ describe('marketplace connector: orders, Querying, PO numbers, health', () => {
   });
 
   it('sets vendor-assigned seats by e-mail, refusing more users than seats', async () => {
-    const updated = await t.marketplace!.setAssignedUsers(DEMO_CUSTOMER_ID, MARKETPLACE_SUBSCRIPTIONS.demoAcrobat, ['meganb@example.com', 'alexw@example.com']);
+    const updated = await t.marketplace!.setAssignedUsers(DEMO_CUSTOMER_ID, MARKETPLACE_SUBSCRIPTIONS.demoAcrobat, [
+      'meganb@example.com',
+      'alexw@example.com',
+    ]);
     expect(updated.assignedEmails).toEqual(['meganb@example.com', 'alexw@example.com']);
     const tooMany = Array.from({ length: 11 }, (_, i) => `user${i}@example.com`);
-    expect((await rejectionOf(t.marketplace!.setAssignedUsers(DEMO_CUSTOMER_ID, MARKETPLACE_SUBSCRIPTIONS.demoAcrobat, tooMany))).kind).toBe('no-free-seat');
+    expect(
+      (await rejectionOf(t.marketplace!.setAssignedUsers(DEMO_CUSTOMER_ID, MARKETPLACE_SUBSCRIPTIONS.demoAcrobat, tooMany))).kind,
+    ).toBe('no-free-seat');
   });
 });
 
@@ -297,14 +413,26 @@ describe('routing commerce (Partner Center + Marketplace)', () => {
     expect(offers.filter((o) => o.provider === 'partner-center')).toHaveLength(5);
     expect(offers.filter((o) => o.provider === 'marketplace')).toHaveLength(5);
     const subscriptions = await connectors.commerce.listSubscriptions(DEMO_CUSTOMER_ID);
-    expect(subscriptions.map((s) => s.id)).toEqual(expect.arrayContaining([DEMO_SUBSCRIPTIONS.visioPlan2, MARKETPLACE_SUBSCRIPTIONS.demoAcrobat]));
+    expect(subscriptions.map((s) => s.id)).toEqual(
+      expect.arrayContaining([DEMO_SUBSCRIPTIONS.visioPlan2, MARKETPLACE_SUBSCRIPTIONS.demoAcrobat]),
+    );
 
-    expect((await connectors.commerce.getSubscription(DEMO_CUSTOMER_ID, MARKETPLACE_SUBSCRIPTIONS.demoAcrobat)).provider).toBe('marketplace');
+    expect((await connectors.commerce.getSubscription(DEMO_CUSTOMER_ID, MARKETPLACE_SUBSCRIPTIONS.demoAcrobat)).provider).toBe(
+      'marketplace',
+    );
     expect((await connectors.commerce.getSubscription(DEMO_CUSTOMER_ID, DEMO_SUBSCRIPTIONS.visioPlan2)).offerName).toBe('Visio Plan 2');
-    const mktOrder = await connectors.commerce.createOrder(DEMO_CUSTOMER_ID, { offerId: mkt(MARKETPLACE_ITEMS.miroBusiness), quantity: 1, billingCycle: 'monthly' }, 'req-r1');
+    const mktOrder = await connectors.commerce.createOrder(
+      DEMO_CUSTOMER_ID,
+      { offerId: mkt(MARKETPLACE_ITEMS.miroBusiness), quantity: 1, billingCycle: 'monthly' },
+      'req-r1',
+    );
     expect(mktOrder.id).toMatch(/^ORD-/);
     expect((await connectors.commerce.getOrder(DEMO_CUSTOMER_ID, mktOrder.id)).providerStatus).toBe('Draft');
-    const pcOrder = await connectors.commerce.createOrder(DEMO_CUSTOMER_ID, { offerId: DEMO_OFFERS.powerBiPro.offerId, quantity: 1, billingCycle: 'monthly' }, 'req-r2');
+    const pcOrder = await connectors.commerce.createOrder(
+      DEMO_CUSTOMER_ID,
+      { offerId: DEMO_OFFERS.powerBiPro.offerId, quantity: 1, billingCycle: 'monthly' },
+      'req-r2',
+    );
     expect((await connectors.commerce.getOrder(DEMO_CUSTOMER_ID, pcOrder.id)).id).toBe(pcOrder.id);
   });
 
@@ -326,8 +454,16 @@ describe('routing commerce (Partner Center + Marketplace)', () => {
 
 describe('marketplace connector: open orders', () => {
   it('lists orders newest first, filtered by status (the stuck-order alert reads Processing ones)', async () => {
-    const stuck = await t.marketplace!.createOrder(DEMO_CUSTOMER_ID, { offerId: mkt(MARKETPLACE_ITEMS.autocadLt), quantity: 1, billingCycle: 'monthly' }, 'req-o1');
-    const miro = await t.marketplace!.createOrder(DEMO_CUSTOMER_ID, { offerId: mkt(MARKETPLACE_ITEMS.miroBusiness), quantity: 1, billingCycle: 'monthly' }, 'req-o2');
+    const stuck = await t.marketplace!.createOrder(
+      DEMO_CUSTOMER_ID,
+      { offerId: mkt(MARKETPLACE_ITEMS.autocadLt), quantity: 1, billingCycle: 'monthly' },
+      'req-o1',
+    );
+    const miro = await t.marketplace!.createOrder(
+      DEMO_CUSTOMER_ID,
+      { offerId: mkt(MARKETPLACE_ITEMS.miroBusiness), quantity: 1, billingCycle: 'monthly' },
+      'req-o2',
+    );
     for (let i = 0; i < 3; i++) t.sandbox.marketplace.advance();
     expect((await t.marketplace!.listOrders(DEMO_CUSTOMER_ID)).map((o) => o.id).sort()).toEqual([stuck.id, miro.id].sort());
     const open = await t.marketplace!.listOrders(DEMO_CUSTOMER_ID, { statuses: ['Draft', 'Processing', 'Querying'] });

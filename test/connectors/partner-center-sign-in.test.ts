@@ -3,7 +3,12 @@
 // the 302, redeem it, then call Partner Center as the agent. Refresh tokens rotate into the
 // connection's store and die after 90 days unused.
 import { describe, expect, it } from 'vitest';
-import { PartnerCenterSignIn, PartnerCenterUserTokens, ReconsentRequired, type TokenCacheStore } from '../../src/connectors/identity/partner-center-sign-in.js';
+import {
+  PartnerCenterSignIn,
+  PartnerCenterUserTokens,
+  ReconsentRequired,
+  type TokenCacheStore,
+} from '../../src/connectors/identity/partner-center-sign-in.js';
 import { PARTNER_CENTER_SCOPE } from '../../src/connectors/identity/token-provider.js';
 import { ConnectorError } from '../../src/connectors/ports.js';
 import { DEFAULT_RETRY_POLICY } from '../../src/connectors/retry.js';
@@ -56,17 +61,31 @@ async function signedIn(accountId: string = SIGN_IN_ACCOUNTS.partnerAdminAgent.i
 }
 
 const refreshTokensIn = (serialized: string | undefined): string[] =>
-  Object.values((JSON.parse(serialized ?? '{}') as { RefreshToken?: Record<string, { secret: string }> }).RefreshToken ?? {}).map((t) => t.secret);
+  Object.values((JSON.parse(serialized ?? '{}') as { RefreshToken?: Record<string, { secret: string }> }).RefreshToken ?? {}).map(
+    (t) => t.secret,
+  );
 
 function commerceAs(pc: PartnerCenterSignIn, homeAccountId: string, cache: TokenCacheStore) {
-  return new PartnerCenterCommerce({ tokens: new PartnerCenterUserTokens(pc, { homeAccountId, cache }), partnerTenantId: DEMO_PARTNER_TENANT_ID, baseUrl: fx.sandbox.urls.partnerCenter, retry: { ...DEFAULT_RETRY_POLICY, ...FAST_RETRY }, log: fx.log });
+  return new PartnerCenterCommerce({
+    tokens: new PartnerCenterUserTokens(pc, { homeAccountId, cache }),
+    partnerTenantId: DEMO_PARTNER_TENANT_ID,
+    baseUrl: fx.sandbox.urls.partnerCenter,
+    retry: { ...DEFAULT_RETRY_POLICY, ...FAST_RETRY },
+    log: fx.log,
+  });
 }
 
 async function refreshDirectly(refreshToken: string) {
   const response = await fetch(`${fx.sandbox.urls.login}/${DEMO_PARTNER_TENANT_ID}/oauth2/v2.0/token`, {
     method: 'POST',
     headers: { 'content-type': 'application/x-www-form-urlencoded' },
-    body: new URLSearchParams({ grant_type: 'refresh_token', client_id: DEMO_APP.clientId, client_secret: DEMO_APP.clientSecret, refresh_token: refreshToken, scope: 'https://api.partnercenter.microsoft.com/user_impersonation offline_access' }),
+    body: new URLSearchParams({
+      grant_type: 'refresh_token',
+      client_id: DEMO_APP.clientId,
+      client_secret: DEMO_APP.clientSecret,
+      refresh_token: refreshToken,
+      scope: 'https://api.partnercenter.microsoft.com/user_impersonation offline_access',
+    }),
   });
   return { status: response.status, body: (await response.json()) as Record<string, unknown> };
 }
@@ -106,7 +125,12 @@ describe('Partner Center agent sign-in (authorization code + PKCE)', () => {
 
     const accessToken = await pc.accessToken(agent.homeAccountId, store);
     const claims = JSON.parse(Buffer.from(accessToken.split('.')[1]!, 'base64url').toString()) as Record<string, unknown>;
-    expect(claims).toMatchObject({ aud: 'https://api.partnercenter.microsoft.com', tid: DEMO_PARTNER_TENANT_ID, oid: SIGN_IN_ACCOUNTS.partnerAdminAgent.id, scp: 'user_impersonation' });
+    expect(claims).toMatchObject({
+      aud: 'https://api.partnercenter.microsoft.com',
+      tid: DEMO_PARTNER_TENANT_ID,
+      oid: SIGN_IN_ACCOUNTS.partnerAdminAgent.id,
+      scp: 'user_impersonation',
+    });
 
     const subscriptions = await commerceAs(pc, agent.homeAccountId, store).listSubscriptions(DEMO_CUSTOMER_ID);
     expect(subscriptions.map((s) => s.id)).toContain(DEMO_SUBSCRIPTIONS.m365E3);
@@ -126,7 +150,9 @@ describe('Partner Center agent sign-in (authorization code + PKCE)', () => {
     expect(wrong.code).toBe('AADSTS501481');
     expect(wrong.message).toContain('The Code_Verifier does not match the code_challenge supplied in the authorization request');
 
-    const wrongRedirect = await rejectionOf(pc.completeSignIn({ code, codeVerifier, redirectUri: 'http://127.0.0.1:1/other' }, memoryStore()));
+    const wrongRedirect = await rejectionOf(
+      pc.completeSignIn({ code, codeVerifier, redirectUri: 'http://127.0.0.1:1/other' }, memoryStore()),
+    );
     expect(wrongRedirect.code).toBe('AADSTS500112');
 
     await pc.completeSignIn({ code, codeVerifier, redirectUri: REDIRECT_URI }, memoryStore());
@@ -180,7 +206,9 @@ describe('Partner Center agent sign-in (authorization code + PKCE)', () => {
     expect(error).toBeInstanceOf(ConnectorError);
     expect(error.transient).toBe(false);
     expect(error.code).toBe('AADSTS700082');
-    expect(error.message).toMatch(/The refresh token has expired due to inactivity\. The token was issued on \S+ and was inactive for 90\.00:00:00\./);
+    expect(error.message).toMatch(
+      /The refresh token has expired due to inactivity\. The token was issued on \S+ and was inactive for 90\.00:00:00\./,
+    );
     expect(error.message).not.toContain(refreshTokensIn(store.value)[0]!);
   });
 
@@ -238,7 +266,10 @@ describe('Partner Center agent sign-in (authorization code + PKCE)', () => {
 
   it('the emulator insists on S256 PKCE', async () => {
     const { url } = await signIn().signInUrl({ redirectUri: REDIRECT_URI, state: STATE });
-    for (const change of [(u: URL) => u.searchParams.delete('code_challenge'), (u: URL) => u.searchParams.set('code_challenge_method', 'plain')]) {
+    for (const change of [
+      (u: URL) => u.searchParams.delete('code_challenge'),
+      (u: URL) => u.searchParams.set('code_challenge_method', 'plain'),
+    ]) {
       const target = new URL(url);
       change(target);
       const page = await openPage(target.toString());
@@ -253,7 +284,9 @@ describe('Partner Center agent sign-in (authorization code + PKCE)', () => {
     const pc = signIn();
     const { url, codeVerifier } = await pc.signInUrl({ redirectUri: REDIRECT_URI, state: STATE });
     const code = (await browserSignIn(url, SIGN_IN_ACCOUNTS.partnerAdminAgent.id)).searchParams.get('code')!;
-    const badSecret = await rejectionOf(signIn({ clientSecret: 'not-the-secret' }).completeSignIn({ code, codeVerifier, redirectUri: REDIRECT_URI }, memoryStore()));
+    const badSecret = await rejectionOf(
+      signIn({ clientSecret: 'not-the-secret' }).completeSignIn({ code, codeVerifier, redirectUri: REDIRECT_URI }, memoryStore()),
+    );
     expect(badSecret).toBeInstanceOf(ConnectorError);
     expect(badSecret).not.toBeInstanceOf(ReconsentRequired);
     expect(badSecret.kind).toBe('unauthorized');

@@ -129,7 +129,14 @@ describe('server errors and timeouts', () => {
         server.close(() => resolve(port));
       });
     });
-    const { commerce } = createConnectors({ mode: 'sandbox', sandbox: { ...t.sandbox, urls: { ...t.sandbox.urls, partnerCenter: `http://127.0.0.1:${closedPort}` } }, retry: FAST_RETRY }, t.log);
+    const { commerce } = createConnectors(
+      {
+        mode: 'sandbox',
+        sandbox: { ...t.sandbox, urls: { ...t.sandbox.urls, partnerCenter: `http://127.0.0.1:${closedPort}` } },
+        retry: FAST_RETRY,
+      },
+      t.log,
+    );
     const error = await rejectionOf(commerce.listSubscriptions(DEMO_CUSTOMER_ID));
     expect(error).toMatchObject({ kind: 'unavailable', details: { service: 'partner-center' } });
     expect(error.message).toMatch(/could not be reached/);
@@ -148,7 +155,14 @@ describe('server errors and timeouts', () => {
         server.close(() => resolve(port));
       });
     });
-    const { directory: unreachable } = createConnectors({ mode: 'sandbox', sandbox: { ...t.sandbox, urls: { ...t.sandbox.urls, graph: `http://127.0.0.1:${closedPort}` } }, retry: FAST_RETRY }, t.log);
+    const { directory: unreachable } = createConnectors(
+      {
+        mode: 'sandbox',
+        sandbox: { ...t.sandbox, urls: { ...t.sandbox.urls, graph: `http://127.0.0.1:${closedPort}` } },
+        retry: FAST_RETRY,
+      },
+      t.log,
+    );
     const refused = await rejectionOf(unreachable.getUser(DEMO_TENANT_ID, DEMO_USERS.alex.id));
     expect(refused).toMatchObject({ kind: 'unavailable', details: { service: 'graph' } });
     expect(refused.message).toMatch(/graph could not be reached \(.*ECONNREFUSED/);
@@ -183,7 +197,11 @@ describe('logs', () => {
       ['debug', 'partner-center', 'GET', 200],
       ['debug', 'graph', 'GET', 200],
     ]);
-    expect(calls[0]!.outbound).toMatchObject({ path: `/v1/customers/${DEMO_CUSTOMER_ID}/subscriptions`, ms: expect.any(Number), correlationId: expect.stringMatching(/^[0-9a-f-]{36}$/) });
+    expect(calls[0]!.outbound).toMatchObject({
+      path: `/v1/customers/${DEMO_CUSTOMER_ID}/subscriptions`,
+      ms: expect.any(Number),
+      correlationId: expect.stringMatching(/^[0-9a-f-]{36}$/),
+    });
     const output = t.logLines.join('\n');
     expect(output).not.toContain(DEMO_APP.clientSecret);
     expect(output).not.toMatch(/eyJ[\w-]+\.[\w-]+/); // no JWT

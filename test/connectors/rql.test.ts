@@ -28,11 +28,15 @@ const HOSTILE = [
 describe('RQL builder', () => {
   it('writes the documented forms, values quoted and encoded', () => {
     expect(rql(eq('status', 'Active'))).toBe('eq(status,%22Active%22)');
-    expect(rql(and(eq('product.id', 'PRD-1'), ne('status', 'Terminated')))).toBe('and(eq(product.id,%22PRD-1%22),ne(status,%22Terminated%22))');
+    expect(rql(and(eq('product.id', 'PRD-1'), ne('status', 'Terminated')))).toBe(
+      'and(eq(product.id,%22PRD-1%22),ne(status,%22Terminated%22))',
+    );
     expect(rql(inList('product.id', ['PRD-1', 'PRD-2']))).toBe('in(product.id,(%22PRD-1%22,%22PRD-2%22))');
     expect(rql(ilike('name', contains('visio')))).toBe('ilike(name,%22*visio*%22)');
     expect(rql(or(eq('a', 1), not(eq('b', true))))).toBe('or(eq(a,1),not(eq(b,true)))');
-    expect(rql(undefined, { order: ['-audit.created.at', 'name'], limit: 50, offset: 100 })).toBe('order=-audit.created.at,name&limit=50&offset=100');
+    expect(rql(undefined, { order: ['-audit.created.at', 'name'], limit: 50, offset: 100 })).toBe(
+      'order=-audit.created.at,name&limit=50&offset=100',
+    );
     expect(rql(eq('name', "O'Brien"))).toBe(`eq(name,${encodeURIComponent('"O\'Brien"')})`);
     expect(rql(eq('name', 'say "hi"'))).toBe(`eq(name,${encodeURIComponent('\'say "hi"\'')})`);
     // A single condition needs no and().

@@ -39,13 +39,19 @@ export function sandboxPerTest(options: SandboxOptions = {}): SandboxFixture {
       return realFetch(input, init);
     };
     fixture.logLines = [];
-    fixture.log = createLogger('debug', new Writable({ write: (chunk, _encoding, done) => (fixture.logLines.push(String(chunk)), done()) }));
+    fixture.log = createLogger(
+      'debug',
+      new Writable({ write: (chunk, _encoding, done) => (fixture.logLines.push(String(chunk)), done()) }),
+    );
     fixture.sandbox = await startSandbox(options);
     fixture.connect = (overrides = {}) =>
       createConnectors(
         {
           mode: 'sandbox',
-          sandbox: { ...fixture.sandbox, app: { ...fixture.sandbox.app, ...(overrides.clientSecret ? { clientSecret: overrides.clientSecret } : {}) } },
+          sandbox: {
+            ...fixture.sandbox,
+            app: { ...fixture.sandbox.app, ...(overrides.clientSecret ? { clientSecret: overrides.clientSecret } : {}) },
+          },
           retry: { ...FAST_RETRY, ...overrides.retry },
         },
         fixture.log,

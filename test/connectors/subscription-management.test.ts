@@ -50,13 +50,20 @@ describe('commerce: seat decreases', () => {
     expect(t.sandbox.state.countRequests({ method: 'PATCH' })).toBe(1);
     expect(seatsOf(DEMO_SUBSCRIPTIONS.m365E3)).toBe(25);
     // Teams Premium: the one seat in its window can go, not a second one.
-    expect((await rejectionOf(t.commerce.setQuantity(DEMO_CUSTOMER_ID, DEMO_SUBSCRIPTIONS.teamsPremium, 1, 'dec-3'))).kind).toBe('cannot-decrease');
+    expect((await rejectionOf(t.commerce.setQuantity(DEMO_CUSTOMER_ID, DEMO_SUBSCRIPTIONS.teamsPremium, 1, 'dec-3'))).kind).toBe(
+      'cannot-decrease',
+    );
   });
 });
 
 describe('commerce: suspend, reactivate, cancel', () => {
   it('suspends; then seats, auto-renew, schedules and cancelling are subscription-suspended, with no change; reactivates', async () => {
-    const suspended = await t.commerce.updateSubscription(DEMO_CUSTOMER_ID, DEMO_SUBSCRIPTIONS.visioPlan2, { status: 'suspended' }, 'sus-1');
+    const suspended = await t.commerce.updateSubscription(
+      DEMO_CUSTOMER_ID,
+      DEMO_SUBSCRIPTIONS.visioPlan2,
+      { status: 'suspended' },
+      'sus-1',
+    );
     expect(suspended.status).toBe('suspended');
     const visio = (await t.directory.listSubscribedSkus(DEMO_TENANT_ID)).find((s) => s.skuPartNumber === 'VISIOCLIENT');
     expect(visio).toMatchObject({ capabilityStatus: 'Suspended', enabledUnits: 0 });
@@ -67,7 +74,8 @@ describe('commerce: suspend, reactivate, cancel', () => {
       () => t.commerce.scheduleNextTerm(DEMO_CUSTOMER_ID, DEMO_SUBSCRIPTIONS.visioPlan2, 4, 'sus-4'),
       () => t.commerce.updateSubscription(DEMO_CUSTOMER_ID, DEMO_SUBSCRIPTIONS.visioPlan2, { status: 'deleted' }, 'sus-5'),
     ];
-    for (const attempt of attempts) expect(await rejectionOf(attempt())).toMatchObject({ kind: 'subscription-suspended', details: { code: 800091 } });
+    for (const attempt of attempts)
+      expect(await rejectionOf(attempt())).toMatchObject({ kind: 'subscription-suspended', details: { code: 800091 } });
     // Refusals are not retried: one PATCH each (plus the suspension).
     expect(t.sandbox.state.countRequests({ method: 'PATCH', status: 400 })).toBe(4);
     expect(stateOf(DEMO_SUBSCRIPTIONS.visioPlan2)).toMatchObject({ status: 'suspended', autoRenewEnabled: true });
@@ -79,9 +87,15 @@ describe('commerce: suspend, reactivate, cancel', () => {
   });
 
   it('cancels a subscription bought inside the window: deleted, and its Graph seats are gone', async () => {
-    const order = await t.commerce.createOrder(DEMO_CUSTOMER_ID, { offerId: DEMO_OFFERS.projectPlan3.offerId, quantity: 2, billingCycle: 'annual' }, 'cancel-order');
+    const order = await t.commerce.createOrder(
+      DEMO_CUSTOMER_ID,
+      { offerId: DEMO_OFFERS.projectPlan3.offerId, quantity: 2, billingCycle: 'annual' },
+      'cancel-order',
+    );
     const id = order.lineItems[0]!.subscriptionId!;
-    expect((await t.commerce.getSubscription(DEMO_CUSTOMER_ID, id)).refundOptions).toEqual([{ type: 'Full', expiresAt: expect.any(String) }]);
+    expect((await t.commerce.getSubscription(DEMO_CUSTOMER_ID, id)).refundOptions).toEqual([
+      { type: 'Full', expiresAt: expect.any(String) },
+    ]);
 
     const cancelled = await t.commerce.updateSubscription(DEMO_CUSTOMER_ID, id, { status: 'deleted' }, 'cancel-1');
     expect(cancelled.status).toBe('deleted');
@@ -89,7 +103,9 @@ describe('commerce: suspend, reactivate, cancel', () => {
   });
 
   it('refuses to cancel outside the window (cannot-decrease); the subscription stays active', async () => {
-    const error = await rejectionOf(t.commerce.updateSubscription(DEMO_CUSTOMER_ID, DEMO_SUBSCRIPTIONS.teamsPremium, { status: 'deleted' }, 'cancel-2'));
+    const error = await rejectionOf(
+      t.commerce.updateSubscription(DEMO_CUSTOMER_ID, DEMO_SUBSCRIPTIONS.teamsPremium, { status: 'deleted' }, 'cancel-2'),
+    );
     expect(error).toMatchObject({ kind: 'cannot-decrease', details: { code: 800090 } });
     expect((await t.commerce.getSubscription(DEMO_CUSTOMER_ID, DEMO_SUBSCRIPTIONS.teamsPremium)).status).toBe('active');
   });
@@ -99,7 +115,12 @@ describe('commerce: auto-renew and the next term', () => {
   it('schedules a decrease for renewal, then GET shows it; null clears it', async () => {
     const scheduled = await t.commerce.scheduleNextTerm(DEMO_CUSTOMER_ID, DEMO_SUBSCRIPTIONS.m365E3, 20, 'next-1');
     expect(scheduled.quantity).toBe(25);
-    expect(scheduled.scheduledNextTerm).toEqual({ quantity: 20, offerId: DEMO_OFFERS.m365E3.offerId, billingCycle: 'monthly', termDuration: 'P1Y' });
+    expect(scheduled.scheduledNextTerm).toEqual({
+      quantity: 20,
+      offerId: DEMO_OFFERS.m365E3.offerId,
+      billingCycle: 'monthly',
+      termDuration: 'P1Y',
+    });
     expect((await t.commerce.getSubscription(DEMO_CUSTOMER_ID, DEMO_SUBSCRIPTIONS.m365E3)).scheduledNextTerm?.quantity).toBe(20);
     expect(t.sandbox.state.requests.find((r) => r.method === 'PATCH')).toMatchObject({ requestId: 'next-1', status: 200 });
 
@@ -117,12 +138,19 @@ describe('commerce: auto-renew and the next term', () => {
     expect(stateOf(DEMO_SUBSCRIPTIONS.m365E3).scheduledNextTermInstructions).toBeUndefined();
 
     await t.commerce.updateSubscription(DEMO_CUSTOMER_ID, DEMO_SUBSCRIPTIONS.m365E3, { autoRenewEnabled: true }, 'renew-3');
-    expect((await t.commerce.scheduleNextTerm(DEMO_CUSTOMER_ID, DEMO_SUBSCRIPTIONS.m365E3, 20, 'renew-4')).scheduledNextTerm?.quantity).toBe(20);
+    expect(
+      (await t.commerce.scheduleNextTerm(DEMO_CUSTOMER_ID, DEMO_SUBSCRIPTIONS.m365E3, 20, 'renew-4')).scheduledNextTerm?.quantity,
+    ).toBe(20);
   });
 
   it('retries a PATCH whose answer was lost with the same MS-RequestId, applying it once', async () => {
     t.sandbox.faults.partnerCenter.failNext({ status: 502, method: 'PATCH', afterProcessing: true });
-    const suspended = await t.commerce.updateSubscription(DEMO_CUSTOMER_ID, DEMO_SUBSCRIPTIONS.powerBiPro, { status: 'suspended' }, 'retry-1');
+    const suspended = await t.commerce.updateSubscription(
+      DEMO_CUSTOMER_ID,
+      DEMO_SUBSCRIPTIONS.powerBiPro,
+      { status: 'suspended' },
+      'retry-1',
+    );
     expect(suspended.status).toBe('suspended');
     const patches = t.sandbox.state.requests.filter((r) => r.method === 'PATCH');
     expect(patches.map((r) => [r.requestId, r.status, r.replayed])).toEqual([
@@ -139,7 +167,11 @@ describe('directory: sign-ins and license removal', () => {
     expect(t.sandbox.state.countRequests({ service: 'graph', route: '/v1.0/users' })).toBe(6); // 21 users, 4 a page
 
     const megan = users.find((u) => u.id === DEMO_USERS.megan.id)!;
-    expect(megan).toMatchObject({ displayName: 'Megan Bowen', userPrincipalName: 'meganb@example.com', licenseSkuIds: [DEMO_OFFERS.m365E3.graphSkuId, DEMO_OFFERS.powerBiPro.graphSkuId] });
+    expect(megan).toMatchObject({
+      displayName: 'Megan Bowen',
+      userPrincipalName: 'meganb@example.com',
+      licenseSkuIds: [DEMO_OFFERS.m365E3.graphSkuId, DEMO_OFFERS.powerBiPro.graphSkuId],
+    });
     expect(users.find((u) => u.id === DEMO_USERS.lynne.id)!.licenseSkuIds).toEqual([]);
 
     expect(users.find((u) => u.id === DEMO_NEVER_SIGNED_IN_USER_ID)).not.toHaveProperty('lastSignInAt');
@@ -161,6 +193,8 @@ describe('directory: sign-ins and license removal', () => {
 
     await t.directory.removeLicense(DEMO_TENANT_ID, DEMO_INACTIVE_USER_IDS[0], DEMO_OFFERS.m365E3.graphSkuId);
     expect(t.sandbox.state.freeSeats(DEMO_TENANT_ID, 'SPE_E3')).toBe(6);
-    expect((await rejectionOf(t.directory.removeLicense(DEMO_TENANT_ID, 'nobody@example.com', DEMO_OFFERS.m365E3.graphSkuId))).kind).toBe('not-found');
+    expect((await rejectionOf(t.directory.removeLicense(DEMO_TENANT_ID, 'nobody@example.com', DEMO_OFFERS.m365E3.graphSkuId))).kind).toBe(
+      'not-found',
+    );
   });
 });

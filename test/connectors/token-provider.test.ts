@@ -22,7 +22,11 @@ beforeEach(() => {
 });
 afterEach(() => vi.useRealTimers());
 
-const provider = () => new MsalTokenProvider({ clientId: DEMO_APP.clientId, clientSecret: DEMO_APP.clientSecret }, { service: 'graph', networkClient: new SandboxLoginNetworkClient(fx.sandbox.urls.login), log: fx.log });
+const provider = () =>
+  new MsalTokenProvider(
+    { clientId: DEMO_APP.clientId, clientSecret: DEMO_APP.clientSecret },
+    { service: 'graph', networkClient: new SandboxLoginNetworkClient(fx.sandbox.urls.login), log: fx.log },
+  );
 
 describe('MsalTokenProvider', () => {
   it('a burst of callers with no token makes one request, and later callers reuse the token', async () => {
@@ -37,7 +41,11 @@ describe('MsalTokenProvider', () => {
 
   it('keeps tokens apart per tenant and per scope', async () => {
     const tokens = provider();
-    const [graph, other, partnerCenter] = await Promise.all([tokens.getToken(DEMO_TENANT_ID, GRAPH_SCOPE), tokens.getToken(OTHER_TENANT_ID, GRAPH_SCOPE), tokens.getToken(DEMO_TENANT_ID, PARTNER_CENTER_SCOPE)]);
+    const [graph, other, partnerCenter] = await Promise.all([
+      tokens.getToken(DEMO_TENANT_ID, GRAPH_SCOPE),
+      tokens.getToken(OTHER_TENANT_ID, GRAPH_SCOPE),
+      tokens.getToken(DEMO_TENANT_ID, PARTNER_CENTER_SCOPE),
+    ]);
     expect(new Set([graph, other, partnerCenter]).size).toBe(3);
     expect(tokenRequests.sort()).toEqual([DEMO_TENANT_ID, DEMO_TENANT_ID, OTHER_TENANT_ID].sort());
   });
@@ -59,7 +67,13 @@ describe('MsalTokenProvider', () => {
     const tokens = provider();
     await expect(tokens.getToken(NORTHWIND_TENANT_ID, GRAPH_SCOPE)).rejects.toThrow(/AADSTS700016/);
 
-    const url = adminConsentUrl({ tenant: NORTHWIND_TENANT_ID, clientId: DEMO_APP.clientId, redirectUri: 'http://127.0.0.1:3978/api/consent/callback', state: 'consent-state-0123456789', authorityHost: fx.sandbox.urls.login });
+    const url = adminConsentUrl({
+      tenant: NORTHWIND_TENANT_ID,
+      clientId: DEMO_APP.clientId,
+      redirectUri: 'http://127.0.0.1:3978/api/consent/callback',
+      state: 'consent-state-0123456789',
+      authorityHost: fx.sandbox.urls.login,
+    });
     await submitForm(url, (await openPage(url)).html, { account: SIGN_IN_ACCOUNTS.northwindGlobalAdmin.id, action: 'accept' });
 
     expect(await tokens.getToken(NORTHWIND_TENANT_ID, GRAPH_SCOPE)).toMatch(/\S/);

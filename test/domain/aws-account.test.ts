@@ -1,7 +1,14 @@
 // The "connect an AWS account" card's checks: shapes only, each failure in words an admin
 // can act on, and never the secret echoed back.
 import { describe, expect, it } from 'vitest';
-import { validateAccessKeyId, validateAwsAccountId, validateAwsAccountInput, validateExternalId, validateRoleArn, validateSecretAccessKey } from '../../src/domain/aws-account.js';
+import {
+  validateAccessKeyId,
+  validateAwsAccountId,
+  validateAwsAccountInput,
+  validateExternalId,
+  validateRoleArn,
+  validateSecretAccessKey,
+} from '../../src/domain/aws-account.js';
 
 const SECRET = 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY'; // AWS documentation's example
 
@@ -74,17 +81,30 @@ describe('the whole card', () => {
   it('builds access-key credentials', () => {
     expect(validateAwsAccountInput({ accountId: '111122223333', accessKeyId: 'AKIAIOSFODNN7EXAMPLE', secretAccessKey: SECRET })).toEqual({
       ok: true,
-      value: { accountId: '111122223333', credentials: { kind: 'access-key', accessKeyId: 'AKIAIOSFODNN7EXAMPLE', secretAccessKey: SECRET } },
+      value: {
+        accountId: '111122223333',
+        credentials: { kind: 'access-key', accessKeyId: 'AKIAIOSFODNN7EXAMPLE', secretAccessKey: SECRET },
+      },
     });
   });
   it('builds assume-role credentials when a role is given', () => {
-    expect(validateAwsAccountInput({ accountId: '444455556666', roleArn: 'arn:aws:iam::444455556666:role/R', externalId: 'ext-id' })).toEqual({
+    expect(
+      validateAwsAccountInput({ accountId: '444455556666', roleArn: 'arn:aws:iam::444455556666:role/R', externalId: 'ext-id' }),
+    ).toEqual({
       ok: true,
-      value: { accountId: '444455556666', credentials: { kind: 'assume-role', roleArn: 'arn:aws:iam::444455556666:role/R', externalId: 'ext-id' } },
+      value: {
+        accountId: '444455556666',
+        credentials: { kind: 'assume-role', roleArn: 'arn:aws:iam::444455556666:role/R', externalId: 'ext-id' },
+      },
     });
   });
   it('lists every problem at once', () => {
-    const check = validateAwsAccountInput({ accountId: '1234', kind: 'assume-role', roleArn: 'arn:aws:iam::444455556666:role/R', externalId: '' });
+    const check = validateAwsAccountInput({
+      accountId: '1234',
+      kind: 'assume-role',
+      roleArn: 'arn:aws:iam::444455556666:role/R',
+      externalId: '',
+    });
     expect(check.ok).toBe(false);
     if (check.ok) return;
     expect(check.errors).toHaveLength(2);

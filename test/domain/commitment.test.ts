@@ -114,17 +114,29 @@ describe('planDecrease', () => {
     expect(plan.message).toContain('Only 2 seats are unassigned');
   });
   it('treats negative free seats (over-assigned) as none', () => {
-    expect(planDecrease(terms(), { remove: 1, freeSeats: -3 }, at('2026-03-02T00:00:00Z'))).toMatchObject({ ok: false, reason: 'more-than-free' });
+    expect(planDecrease(terms(), { remove: 1, freeSeats: -3 }, at('2026-03-02T00:00:00Z'))).toMatchObject({
+      ok: false,
+      reason: 'more-than-free',
+    });
   });
   it('refuses leaving no seat', () => {
-    expect(planDecrease(terms(), { remove: 10, freeSeats: 10 }, at('2026-03-02T00:00:00Z'))).toMatchObject({ ok: false, reason: 'below-one' });
+    expect(planDecrease(terms(), { remove: 10, freeSeats: 10 }, at('2026-03-02T00:00:00Z'))).toMatchObject({
+      ok: false,
+      reason: 'below-one',
+    });
     expect(planDecrease(terms(), { remove: 9, freeSeats: 10 }, at('2026-03-02T00:00:00Z'))).toEqual({ ok: true, newQuantity: 1 });
   });
   it('refuses bad numbers', () => {
     for (const remove of [0, -1, 1.5, Number.NaN]) {
-      expect(planDecrease(terms(), { remove, freeSeats: 5 }, at('2026-03-02T00:00:00Z'))).toMatchObject({ ok: false, reason: 'invalid-quantity' });
+      expect(planDecrease(terms(), { remove, freeSeats: 5 }, at('2026-03-02T00:00:00Z'))).toMatchObject({
+        ok: false,
+        reason: 'invalid-quantity',
+      });
     }
-    expect(planDecrease(terms(), { remove: 1, freeSeats: 0.5 }, at('2026-03-02T00:00:00Z'))).toMatchObject({ ok: false, reason: 'invalid-quantity' });
+    expect(planDecrease(terms(), { remove: 1, freeSeats: 0.5 }, at('2026-03-02T00:00:00Z'))).toMatchObject({
+      ok: false,
+      reason: 'invalid-quantity',
+    });
   });
   it('refuses suspended (800091) and ended subscriptions', () => {
     const suspended = planDecrease(terms({ status: 'suspended' }), { remove: 1, freeSeats: 5 }, at('2026-03-02T00:00:00Z'));
@@ -132,7 +144,10 @@ describe('planDecrease', () => {
     if (suspended.ok) throw new Error('expected refusal');
     expect(suspended.message).toContain('800091');
     for (const status of ['deleted', 'expired', 'disabled'] as const) {
-      expect(planDecrease(terms({ status }), { remove: 1, freeSeats: 5 }, at('2026-03-02T00:00:00Z'))).toMatchObject({ ok: false, reason: 'not-active' });
+      expect(planDecrease(terms({ status }), { remove: 1, freeSeats: 5 }, at('2026-03-02T00:00:00Z'))).toMatchObject({
+        ok: false,
+        reason: 'not-active',
+      });
     }
   });
 });
@@ -188,7 +203,11 @@ describe('planScheduledDecrease', () => {
   });
   it('allows going down to one seat, not zero', () => {
     expect(planScheduledDecrease(terms(), { quantity: 1 }, now)).toMatchObject({ ok: true, quantity: 1 });
-    expect(planScheduledDecrease(terms(), { quantity: 0 }, now)).toMatchObject({ ok: false, reason: 'below-one', alternatives: ['turn-off-auto-renew'] });
+    expect(planScheduledDecrease(terms(), { quantity: 0 }, now)).toMatchObject({
+      ok: false,
+      reason: 'below-one',
+      alternatives: ['turn-off-auto-renew'],
+    });
   });
   it('must be lower than today', () => {
     expect(planScheduledDecrease(terms(), { quantity: 10 }, now)).toMatchObject({ ok: false, reason: 'not-lower' });
@@ -215,7 +234,10 @@ describe('renew', () => {
     const renewed = renew(before, '2027-03-01T00:00:00+00:00');
     expect(renewed.lots).toEqual([{ quantity: 15, purchasedAt: '2027-03-01T00:00:00.000Z' }]);
     expect(renewed.commitmentEndDate).toBe('2028-03-01T00:00:00.000Z');
-    expect(planDecrease(before, { remove: 2, freeSeats: 5 }, at('2027-03-03T00:00:00Z'))).toMatchObject({ ok: false, reason: 'outside-window' });
+    expect(planDecrease(before, { remove: 2, freeSeats: 5 }, at('2027-03-03T00:00:00Z'))).toMatchObject({
+      ok: false,
+      reason: 'outside-window',
+    });
     expect(planDecrease(renewed, { remove: 2, freeSeats: 5 }, at('2027-03-03T00:00:00Z'))).toEqual({ ok: true, newQuantity: 13 });
     expect(canCancel(renewed, at('2027-03-07T23:59:59Z'))).toMatchObject({ ok: true });
     expect(canCancel(renewed, at('2027-03-08T00:00:00Z'))).toMatchObject({ ok: false });
@@ -225,7 +247,8 @@ describe('renew', () => {
     expect(renew(terms(), '2027-03-01T02:00:00+02:00').lots).toEqual([{ quantity: 10, purchasedAt: '2027-03-01T00:00:00.000Z' }]);
   });
   it('adds one month for monthly terms, clamping to the month end', () => {
-    const monthly = (end: string) => renew(terms({ termDuration: 'P1M', commitmentEndDate: end }), '2026-01-01T00:00:00Z').commitmentEndDate;
+    const monthly = (end: string) =>
+      renew(terms({ termDuration: 'P1M', commitmentEndDate: end }), '2026-01-01T00:00:00Z').commitmentEndDate;
     expect(monthly('2026-01-31T00:00:00Z')).toBe('2026-02-28T00:00:00.000Z');
     expect(monthly('2028-01-31T00:00:00Z')).toBe('2028-02-29T00:00:00.000Z');
     expect(monthly('2026-03-31T15:30:00Z')).toBe('2026-04-30T15:30:00.000Z');

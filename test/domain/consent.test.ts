@@ -38,11 +38,22 @@ describe('adminConsentUrl', () => {
     const redirectUri = 'https://qm.example.com/api/consent/callback?from=teams&x=a b';
     const url = new URL(adminConsentUrl({ tenant: 'contoso.onmicrosoft.com', clientId: CLIENT, redirectUri, state: STATE }));
     expect(url.pathname).toBe('/contoso.onmicrosoft.com/v2.0/adminconsent');
-    expect(Object.fromEntries(url.searchParams)).toEqual({ client_id: CLIENT, scope: 'https://graph.microsoft.com/.default', redirect_uri: redirectUri, state: STATE });
+    expect(Object.fromEntries(url.searchParams)).toEqual({
+      client_id: CLIENT,
+      scope: 'https://graph.microsoft.com/.default',
+      redirect_uri: redirectUri,
+      state: STATE,
+    });
   });
 
   it('uses another login host when given (the sandbox emulator)', () => {
-    const url = adminConsentUrl({ tenant: TENANT, clientId: CLIENT, redirectUri: 'http://127.0.0.1:3978/api/consent/callback', state: STATE, authorityHost: 'http://127.0.0.1:5000/' });
+    const url = adminConsentUrl({
+      tenant: TENANT,
+      clientId: CLIENT,
+      redirectUri: 'http://127.0.0.1:3978/api/consent/callback',
+      state: STATE,
+      authorityHost: 'http://127.0.0.1:5000/',
+    });
     expect(url.startsWith(`http://127.0.0.1:5000/${TENANT}/v2.0/adminconsent?`)).toBe(true);
   });
 
@@ -62,12 +73,20 @@ describe('adminConsentUrl', () => {
 
 describe('parseConsentCallback', () => {
   it('accepts a granted consent with a tenant id and a state', () => {
-    const result = parseConsentCallback({ admin_consent: 'True', tenant: TENANT.toUpperCase(), state: STATE, scope: 'https://graph.microsoft.com/User.Read.All' });
+    const result = parseConsentCallback({
+      admin_consent: 'True',
+      tenant: TENANT.toUpperCase(),
+      state: STATE,
+      scope: 'https://graph.microsoft.com/User.Read.All',
+    });
     expect(result).toEqual({ kind: 'granted', tenantId: TENANT, state: STATE, scope: 'https://graph.microsoft.com/User.Read.All' });
   });
 
   it('reads URLSearchParams too', () => {
-    expect(parseConsentCallback(new URLSearchParams(`admin_consent=True&tenant=${TENANT}&state=${STATE}`))).toMatchObject({ kind: 'granted', tenantId: TENANT });
+    expect(parseConsentCallback(new URLSearchParams(`admin_consent=True&tenant=${TENANT}&state=${STATE}`))).toMatchObject({
+      kind: 'granted',
+      tenantId: TENANT,
+    });
   });
 
   it('checks error first, even when admin_consent=True is also present', () => {
@@ -103,8 +122,16 @@ describe('parseConsentCallback', () => {
     ['no tenant', { admin_consent: 'True', state: STATE }, /tenant parameter is missing/],
     ['a tenant that is not a GUID', { admin_consent: 'True', tenant: 'contoso.onmicrosoft.com', state: STATE }, /not a tenant id/],
     ['a tenant GUID with extra text', { admin_consent: 'True', tenant: `${TENANT}x`, state: STATE }, /not a tenant id/],
-    ['a repeated tenant', { admin_consent: 'True', tenant: [TENANT, '00000000-0000-0000-0000-000000000000'], state: STATE }, /"tenant" parameter appears more than once/],
-    ['a repeated error (one could hide the other)', { error: ['access_denied', 'x'], state: STATE }, /"error" parameter appears more than once/],
+    [
+      'a repeated tenant',
+      { admin_consent: 'True', tenant: [TENANT, '00000000-0000-0000-0000-000000000000'], state: STATE },
+      /"tenant" parameter appears more than once/,
+    ],
+    [
+      'a repeated error (one could hide the other)',
+      { error: ['access_denied', 'x'], state: STATE },
+      /"error" parameter appears more than once/,
+    ],
   ])('calls a callback with %s invalid', (_name, query, reason) => {
     const result = parseConsentCallback(query);
     expect(result.kind).toBe('invalid');
@@ -121,21 +148,66 @@ describe('consent failure advice', () => {
   const cases: Array<[string, string, ConsentProblem, RegExp]> = [
     ['access_denied', 'AADSTS65004: User declined to consent to access the app.', 'user-consent-disabled', /Global Administrator/],
     ['consent_required', 'AADSTS90094: The grant requires admin permission.', 'admin-approval-needed', /Global Administrator/],
-    ['consent_required', 'AADSTS90008: The user or administrator has not consented to use the application.', 'admin-approval-needed', /administrator/i],
-    ['consent_required', 'AADSTS65001: The user or administrator has not consented to use the application.', 'admin-approval-needed', /administrator/i],
+    [
+      'consent_required',
+      'AADSTS90008: The user or administrator has not consented to use the application.',
+      'admin-approval-needed',
+      /administrator/i,
+    ],
+    [
+      'consent_required',
+      'AADSTS65001: The user or administrator has not consented to use the application.',
+      'admin-approval-needed',
+      /administrator/i,
+    ],
     ['access_denied', 'AADSTS90093: Calling principal cannot consent due to lack of permissions.', 'not-an-admin', /administrator/i],
     ['consent_required', 'The request needs consent.', 'admin-approval-needed', /Global Administrator/],
     ['access_denied', 'the user canceled the authentication', 'cancelled', /Accept/],
-    ['invalid_request', "AADSTS500200: User account 'x@outlook.com' is a personal Microsoft account.", 'personal-account', /private browser window/],
-    ['invalid_request', "AADSTS50020: User account 'bob@fabrikam.com' from identity provider 'https://sts.windows.net/…' does not exist in tenant 'Contoso'.", 'wrong-directory', /private browser window/],
-    ['invalid_request', "AADSTS50020: User account 'bob@outlook.com' from identity provider 'live.com' does not exist in tenant 'Contoso'.", 'personal-account', /personal account/],
-    ['interaction_required', 'AADSTS50076: Due to a configuration change made by your administrator, you must use multi-factor authentication.', 'mfa-required', /multi-factor/],
+    [
+      'invalid_request',
+      "AADSTS500200: User account 'x@outlook.com' is a personal Microsoft account.",
+      'personal-account',
+      /private browser window/,
+    ],
+    [
+      'invalid_request',
+      "AADSTS50020: User account 'bob@fabrikam.com' from identity provider 'https://sts.windows.net/…' does not exist in tenant 'Contoso'.",
+      'wrong-directory',
+      /private browser window/,
+    ],
+    [
+      'invalid_request',
+      "AADSTS50020: User account 'bob@outlook.com' from identity provider 'live.com' does not exist in tenant 'Contoso'.",
+      'personal-account',
+      /personal account/,
+    ],
+    [
+      'interaction_required',
+      'AADSTS50076: Due to a configuration change made by your administrator, you must use multi-factor authentication.',
+      'mfa-required',
+      /multi-factor/,
+    ],
     ['interaction_required', 'AADSTS50079: The user is required to use multi-factor authentication.', 'mfa-required', /multi-factor/],
     ['access_denied', 'Role activation through Privileged Identity Management is pending.', 'privileged-identity-management', /PIM/],
     ['access_denied', 'AADSTS53003: Access has been blocked by Conditional Access policies.', 'conditional-access', /Conditional Access/],
-    ['unauthorized_client', `AADSTS700016: Application with identifier '${CLIENT}' was not found in the directory 'Contoso'.`, 'app-not-found', /person who runs Quartermaster/],
-    ['invalid_request', 'AADSTS50011: The redirect URI specified in the request does not match.', 'redirect-uri-mismatch', /person who runs Quartermaster/],
-    ['invalid_grant', 'AADSTS700082: The refresh token has expired due to inactivity. The token was issued on … and was inactive for 90.00:00:00.', 'sign-in-expired', /connect again/],
+    [
+      'unauthorized_client',
+      `AADSTS700016: Application with identifier '${CLIENT}' was not found in the directory 'Contoso'.`,
+      'app-not-found',
+      /person who runs Quartermaster/,
+    ],
+    [
+      'invalid_request',
+      'AADSTS50011: The redirect URI specified in the request does not match.',
+      'redirect-uri-mismatch',
+      /person who runs Quartermaster/,
+    ],
+    [
+      'invalid_grant',
+      'AADSTS700082: The refresh token has expired due to inactivity. The token was issued on … and was inactive for 90.00:00:00.',
+      'sign-in-expired',
+      /connect again/,
+    ],
     ['temporarily_unavailable', 'Try again later.', 'service-unavailable', /Wait a minute/],
     ['weird_error', 'AADSTS9999999: something new', 'unknown', /login\.microsoftonline\.com\/error/],
   ];
@@ -146,7 +218,7 @@ describe('consent failure advice', () => {
     expect(advice.title.length).toBeGreaterThan(0);
   });
 
-  it('marks problems in our own app registration as the operator\'s', () => {
+  it("marks problems in our own app registration as the operator's", () => {
     expect(adviseConsentError('unauthorized_client', 'AADSTS700016: not found').operatorProblem).toBe(true);
     expect(adviseConsentError('access_denied', 'AADSTS65004: declined').operatorProblem).toBe(false);
   });
@@ -161,7 +233,9 @@ describe('consent failure advice', () => {
 describe('consent page', () => {
   it('escapes every value, so script in error_description is shown as text', () => {
     const attack = '<script>alert("x")</script><img src=x onerror=alert(1)>';
-    const result = failed(parseConsentCallback({ error: `access_denied"><script>1</script>`, error_description: `AADSTS65004: ${attack}`, state: STATE }));
+    const result = failed(
+      parseConsentCallback({ error: `access_denied"><script>1</script>`, error_description: `AADSTS65004: ${attack}`, state: STATE }),
+    );
     const html = renderConsentPage(consentFailurePage(result));
     expect(html).not.toContain('<script>');
     expect(html).not.toContain('<img');
@@ -173,7 +247,12 @@ describe('consent page', () => {
   });
 
   it('escapes the title, message and details it is given', () => {
-    const html = renderConsentPage({ outcome: 'connected', title: 'Connected <b>', message: "you can close this tab & 'go'", details: ['Tenant "a"'] });
+    const html = renderConsentPage({
+      outcome: 'connected',
+      title: 'Connected <b>',
+      message: "you can close this tab & 'go'",
+      details: ['Tenant "a"'],
+    });
     expect(html).toContain('<h1>Connected &lt;b&gt;</h1>');
     expect(html).toContain('you can close this tab &amp; &#39;go&#39;');
     expect(html).toContain('Tenant &quot;a&quot;');
@@ -188,7 +267,9 @@ describe('consent page', () => {
 describe('a cancelled consent', () => {
   it('is told apart from a tenant policy by error_subcode=cancel', () => {
     const description = 'AADSTS65004: User declined to consent to access the app.';
-    const cancelled = parseConsentCallback(new URLSearchParams({ error: 'access_denied', error_subcode: 'cancel', error_description: description, state: 'S'.repeat(43) }));
+    const cancelled = parseConsentCallback(
+      new URLSearchParams({ error: 'access_denied', error_subcode: 'cancel', error_description: description, state: 'S'.repeat(43) }),
+    );
     expect(cancelled).toMatchObject({ kind: 'failed', problem: 'cancelled', title: 'Consent was not given', code: 'AADSTS65004' });
     const refused = parseConsentCallback(new URLSearchParams({ error: 'access_denied', error_description: description }));
     expect(refused).toMatchObject({ kind: 'failed', problem: 'user-consent-disabled' });

@@ -44,7 +44,10 @@ describe('parsing amounts', () => {
 
   it('rejects float notations and other look-alikes', () => {
     for (const bad of ['1e3', '1E3', '0x10', '1,000', '.5', '14.', '+14', 'NaN', 'Infinity', '', ' ', '1 000', '14.5.0', '١٤']) {
-      expect(codeOf(() => parseAmount(bad, 'USD')), bad).toBe('invalid-amount');
+      expect(
+        codeOf(() => parseAmount(bad, 'USD')),
+        bad,
+      ).toBe('invalid-amount');
     }
   });
 
@@ -75,7 +78,11 @@ describe('parsing amounts', () => {
   });
 
   it('rejects bad currency codes and absurdly large amounts', () => {
-    for (const bad of ['US', 'USDX', '123', '', 'u$d']) expect(codeOf(() => parseAmount('1', bad)), bad).toBe('invalid-currency');
+    for (const bad of ['US', 'USDX', '123', '', 'u$d'])
+      expect(
+        codeOf(() => parseAmount('1', bad)),
+        bad,
+      ).toBe('invalid-currency');
     expect(codeOf(() => parseAmount('1'.repeat(16), 'USD'))).toBe('too-large');
     expect(parseAmount('9'.repeat(15), 'USD')).toBe(BigInt('9'.repeat(15) + '00'));
     expect(codeOf(() => parseAmount('9'.repeat(10_000), 'USD'))).toBe('too-large');
@@ -119,7 +126,11 @@ describe('arithmetic', () => {
   });
 
   it('refuses fractional, negative or unsafe quantities', () => {
-    for (const bad of [1.5, -1, Number.NaN, Number.POSITIVE_INFINITY, 2 ** 60]) expect(codeOf(() => multiply(usd('1'), bad)), String(bad)).toBe('invalid-quantity');
+    for (const bad of [1.5, -1, Number.NaN, Number.POSITIVE_INFINITY, 2 ** 60])
+      expect(
+        codeOf(() => multiply(usd('1'), bad)),
+        String(bad),
+      ).toBe('invalid-quantity');
   });
 
   it('compares within a currency', () => {

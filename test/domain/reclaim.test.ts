@@ -1,5 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { reclaimCandidates, renewalsWithUnusedSeats, vendorSeatCandidates, type DirectoryPerson, type LicensedUser, type RenewingSubscription } from '../../src/domain/reclaim.js';
+import {
+  reclaimCandidates,
+  renewalsWithUnusedSeats,
+  vendorSeatCandidates,
+  type DirectoryPerson,
+  type LicensedUser,
+  type RenewingSubscription,
+} from '../../src/domain/reclaim.js';
 
 const now = new Date('2026-06-30T12:00:00Z');
 const e3 = { skuId: 'sku-e3', skuPartNumber: 'SPE_E3' };
@@ -22,7 +29,15 @@ describe('reclaimCandidates', () => {
       now,
     );
     expect(result).toEqual([
-      { id: 'a', displayName: 'User a', userPrincipalName: 'a@contoso.com', licenses: [e3], neverSignedIn: false, lastSignInAt: '2026-04-01T12:00:00.000Z', daysInactive: 90 },
+      {
+        id: 'a',
+        displayName: 'User a',
+        userPrincipalName: 'a@contoso.com',
+        licenses: [e3],
+        neverSignedIn: false,
+        lastSignInAt: '2026-04-01T12:00:00.000Z',
+        daysInactive: 90,
+      },
     ]);
   });
   it('skips users without licenses', () => {
@@ -43,7 +58,10 @@ describe('reclaimCandidates', () => {
     expect(result[2]?.licenses).toEqual([e3, visio]);
   });
   it('leaves new accounts that have not signed in yet alone', () => {
-    const result = reclaimCandidates([user('new', { createdAt: '2026-06-01T00:00:00Z' }), user('stale', { createdAt: '2025-06-01T00:00:00Z' })], now);
+    const result = reclaimCandidates(
+      [user('new', { createdAt: '2026-06-01T00:00:00Z' }), user('stale', { createdAt: '2025-06-01T00:00:00Z' })],
+      now,
+    );
     expect(result).toMatchObject([{ id: 'stale', neverSignedIn: true, daysInactive: 394 }]);
   });
   it('normalises offsets and honours a custom cut-off', () => {
@@ -56,7 +74,10 @@ describe('reclaimCandidates', () => {
   });
   it('sorts equal sign-ins by name', () => {
     const same = '2026-01-01T00:00:00Z';
-    const result = reclaimCandidates([user('1', { displayName: 'Bo', lastSignInAt: same }), user('2', { displayName: 'Al', lastSignInAt: same })], now);
+    const result = reclaimCandidates(
+      [user('1', { displayName: 'Bo', lastSignInAt: same }), user('2', { displayName: 'Al', lastSignInAt: same })],
+      now,
+    );
     expect(result.map((c) => c.displayName)).toEqual(['Al', 'Bo']);
   });
   it('rejects sign-in times without a zone', () => {
@@ -89,7 +110,8 @@ describe('renewalsWithUnusedSeats', () => {
       renewsAt: '2026-07-30T12:00:00.000Z',
       daysUntilRenewal: 30,
       suggestedQuantity: 7,
-      message: 'Offer later renews in 30 days (2026-07-30) with 3 of 10 seats unused. Reduce it to 7 at renewal; after renewal, seats can only be removed in the first 7 days.',
+      message:
+        'Offer later renews in 30 days (2026-07-30) with 3 of 10 seats unused. Reduce it to 7 at renewal; after renewal, seats can only be removed in the first 7 days.',
     });
   });
   it('skips no free seats, unknown seat counts, auto-renew off and past renewals', () => {
@@ -106,7 +128,11 @@ describe('renewalsWithUnusedSeats', () => {
     expect(result).toEqual([]);
   });
   it('suggests ending a subscription nobody uses, and never below 1 seat', () => {
-    const [only] = renewalsWithUnusedSeats([sub('idle', '2026-06-30T15:00:00+02:00', { quantity: 4 })], { idle: { free: 6 } }, new Date('2026-06-30T00:00:00Z'));
+    const [only] = renewalsWithUnusedSeats(
+      [sub('idle', '2026-06-30T15:00:00+02:00', { quantity: 4 })],
+      { idle: { free: 6 } },
+      new Date('2026-06-30T00:00:00Z'),
+    );
     expect(only).toMatchObject({ free: 4, suggestedQuantity: 1, daysUntilRenewal: 1, renewsAt: '2026-06-30T13:00:00.000Z' });
     expect(only?.message).toContain('renews within a day');
     expect(only?.message).toContain('turn off auto-renew');
@@ -119,25 +145,65 @@ describe('renewalsWithUnusedSeats', () => {
 });
 
 describe('vendorSeatCandidates', () => {
-  const person = (id: string, overrides: Partial<DirectoryPerson> = {}): DirectoryPerson => ({ id, displayName: `User ${id}`, userPrincipalName: `${id}@contoso.com`, ...overrides });
+  const person = (id: string, overrides: Partial<DirectoryPerson> = {}): DirectoryPerson => ({
+    id,
+    displayName: `User ${id}`,
+    userPrincipalName: `${id}@contoso.com`,
+    ...overrides,
+  });
   const acrobat = (emails: string[]) => ({ subscriptionId: 'SUB-1', productName: 'Acrobat Pro', vendor: 'Adobe', emails });
 
   it('matches seat e-mails to directory users by userPrincipalName or mail, in any case, and keeps the inactive ones', () => {
     const people = [
       person('old', { lastSignInAt: '2026-04-01T12:00:00Z' }), // 90 days
       person('recent', { lastSignInAt: '2026-06-29T12:00:00Z' }),
-      person('aliased', { userPrincipalName: 'a.b@contoso.onmicrosoft.com', mail: 'Alias@Contoso.com', lastSignInAt: '2026-01-01T00:00:00Z' }),
+      person('aliased', {
+        userPrincipalName: 'a.b@contoso.onmicrosoft.com',
+        mail: 'Alias@Contoso.com',
+        lastSignInAt: '2026-01-01T00:00:00Z',
+      }),
       person('edge', { lastSignInAt: '2026-04-01T13:00:00Z' }), // 89 d 23 h
     ];
-    const result = vendorSeatCandidates([acrobat(['OLD@contoso.com', 'recent@contoso.com', 'alias@contoso.com', 'edge@contoso.com'])], people, now);
+    const result = vendorSeatCandidates(
+      [acrobat(['OLD@contoso.com', 'recent@contoso.com', 'alias@contoso.com', 'edge@contoso.com'])],
+      people,
+      now,
+    );
     expect(result).toEqual([
-      { subscriptionId: 'SUB-1', productName: 'Acrobat Pro', vendor: 'Adobe', email: 'alias@contoso.com', inDirectory: true, userId: 'aliased', displayName: 'User aliased', neverSignedIn: false, lastSignInAt: '2026-01-01T00:00:00.000Z', daysInactive: 180 },
-      { subscriptionId: 'SUB-1', productName: 'Acrobat Pro', vendor: 'Adobe', email: 'OLD@contoso.com', inDirectory: true, userId: 'old', displayName: 'User old', neverSignedIn: false, lastSignInAt: '2026-04-01T12:00:00.000Z', daysInactive: 90 },
+      {
+        subscriptionId: 'SUB-1',
+        productName: 'Acrobat Pro',
+        vendor: 'Adobe',
+        email: 'alias@contoso.com',
+        inDirectory: true,
+        userId: 'aliased',
+        displayName: 'User aliased',
+        neverSignedIn: false,
+        lastSignInAt: '2026-01-01T00:00:00.000Z',
+        daysInactive: 180,
+      },
+      {
+        subscriptionId: 'SUB-1',
+        productName: 'Acrobat Pro',
+        vendor: 'Adobe',
+        email: 'OLD@contoso.com',
+        inDirectory: true,
+        userId: 'old',
+        displayName: 'User old',
+        neverSignedIn: false,
+        lastSignInAt: '2026-04-01T12:00:00.000Z',
+        daysInactive: 90,
+      },
     ]);
   });
 
   it('lists an e-mail nobody in the directory has as "not in your directory", first; never signed in counts as inactive', () => {
-    const result = vendorSeatCandidates([acrobat(['ghost@elsewhere.example', 'never@contoso.com', 'ghost@elsewhere.example'])], [person('never')], now, 30);
+    const result = vendorSeatCandidates(
+      [acrobat(['ghost@elsewhere.example', 'never@contoso.com', 'ghost@elsewhere.example'])],
+      [person('never')],
+      now,
+      30,
+    );
     expect(result.map((r) => [r.email, r.inDirectory, r.neverSignedIn])).toEqual([
       ['ghost@elsewhere.example', false, false],
       ['never@contoso.com', true, true],
@@ -150,7 +216,10 @@ describe('vendorSeatCandidates', () => {
     const subs = [acrobat(['p@contoso.com']), { subscriptionId: 'SUB-2', productName: 'Miro Business', emails: ['p@contoso.com'] }];
     expect(vendorSeatCandidates(subs, people, now, 90)).toEqual([]);
     const rows = vendorSeatCandidates(subs, people, now, 60);
-    expect(rows.map((r) => [r.subscriptionId, r.productName, r.vendor])).toEqual([['SUB-1', 'Acrobat Pro', 'Adobe'], ['SUB-2', 'Miro Business', undefined]]);
+    expect(rows.map((r) => [r.subscriptionId, r.productName, r.vendor])).toEqual([
+      ['SUB-1', 'Acrobat Pro', 'Adobe'],
+      ['SUB-2', 'Miro Business', undefined],
+    ]);
     expect(rows[1]).not.toHaveProperty('vendor');
   });
 });

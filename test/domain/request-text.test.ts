@@ -82,18 +82,35 @@ describe('parsing what people type', () => {
   });
 
   it('tells a person after "for" from a product after "for"', () => {
-    expect(parseRequestText('get Visio for Megan Bowen', catalog)).toEqual({ productOfferId: 'visio-2', productQuery: 'Visio', forName: 'Megan Bowen' });
+    expect(parseRequestText('get Visio for Megan Bowen', catalog)).toEqual({
+      productOfferId: 'visio-2',
+      productQuery: 'Visio',
+      forName: 'Megan Bowen',
+    });
     expect(parseRequestText('I need a license for visio', catalog)).toEqual({ productOfferId: 'visio-2', productQuery: 'visio' });
     expect(parseRequestText('I need visio for me', catalog)).toEqual({ productOfferId: 'visio-2', productQuery: 'visio' });
     expect(parseRequestText('request for megan@example.com', catalog)).toEqual({ forUpn: 'megan@example.com' });
-    expect(parseRequestText('request visio for MeganB@Contoso.onmicrosoft.com please', catalog)).toMatchObject({ productOfferId: 'visio-2', forUpn: 'MeganB@Contoso.onmicrosoft.com' });
+    expect(parseRequestText('request visio for MeganB@Contoso.onmicrosoft.com please', catalog)).toMatchObject({
+      productOfferId: 'visio-2',
+      forUpn: 'MeganB@Contoso.onmicrosoft.com',
+    });
   });
 
   it('ignores mentions, markup, politeness and punctuation', () => {
     expect(parseRequestText('/request visio', catalog)).toEqual({ productOfferId: 'visio-2', productQuery: 'visio' });
-    expect(parseRequestText('<at>Quartermaster</at> please request visio!', catalog)).toEqual({ productOfferId: 'visio-2', productQuery: 'visio' });
-    expect(parseRequestText('Hi, I’d like to request 2 Power BI Pro licenses, thanks', catalog)).toEqual({ productOfferId: 'pbi-pro', productQuery: 'Power BI Pro', quantity: 2 });
-    expect(parseRequestText('get visio for <a href="mailto:megan@example.com">megan@example.com</a>', catalog)).toMatchObject({ productOfferId: 'visio-2', forUpn: 'megan@example.com' });
+    expect(parseRequestText('<at>Quartermaster</at> please request visio!', catalog)).toEqual({
+      productOfferId: 'visio-2',
+      productQuery: 'visio',
+    });
+    expect(parseRequestText('Hi, I’d like to request 2 Power BI Pro licenses, thanks', catalog)).toEqual({
+      productOfferId: 'pbi-pro',
+      productQuery: 'Power BI Pro',
+      quantity: 2,
+    });
+    expect(parseRequestText('get visio for <a href="mailto:megan@example.com">megan@example.com</a>', catalog)).toMatchObject({
+      productOfferId: 'visio-2',
+      forUpn: 'megan@example.com',
+    });
   });
 
   it('copes with empty and enormous input', () => {
@@ -143,12 +160,23 @@ describe('recognizing a request', () => {
     expect(isRequestIntent(text)).toBe(true);
   });
 
-  it.each(['help', 'status', 'whoami', 'I need help', 'can I get help with my license', 'get status', 'get', 'I need', 'hello there', 'requests', 'what licenses do I have', 'I want to cancel my visio request', 'I need a coffee'])(
-    'no: %s',
-    (text) => {
-      expect(isRequestIntent(text)).toBe(false);
-    },
-  );
+  it.each([
+    'help',
+    'status',
+    'whoami',
+    'I need help',
+    'can I get help with my license',
+    'get status',
+    'get',
+    'I need',
+    'hello there',
+    'requests',
+    'what licenses do I have',
+    'I want to cancel my visio request',
+    'I need a coffee',
+  ])('no: %s', (text) => {
+    expect(isRequestIntent(text)).toBe(false);
+  });
 
   it('uses the catalog to recognize product names it has no built-in word for', () => {
     const withAcrobat = [offer('acrobat', 'Adobe Acrobat Pro', 'ACROBAT')];

@@ -73,7 +73,13 @@ describe('creating a request', () => {
   it('starts pending at stage 0 with the resolved stages', () => {
     const { request, event } = createRequest(newRequest, { kind: 'approval', stages: [managerStage] }, T0);
     expect(event).toBe('submitted');
-    expect(request).toMatchObject({ status: 'pending', stageIndex: 0, decisions: [], createdAt: '2026-03-01T09:00:00.000Z', updatedAt: '2026-03-01T09:00:00.000Z' });
+    expect(request).toMatchObject({
+      status: 'pending',
+      stageIndex: 0,
+      decisions: [],
+      createdAt: '2026-03-01T09:00:00.000Z',
+      updatedAt: '2026-03-01T09:00:00.000Z',
+    });
     expect(currentStage(request)).toEqual(managerStage);
     expect(statusText(request)).toBe('Waiting for Adele Vance (manager) (step 1 of 1)');
   });
@@ -97,7 +103,10 @@ describe('creating a request', () => {
 });
 
 describe('resolving stages to people', () => {
-  const policyStages: PolicyStage[] = [{ approver: { kind: 'manager' } }, { approver: { kind: 'group', groupId: 'g1', groupName: 'License approvers' } }];
+  const policyStages: PolicyStage[] = [
+    { approver: { kind: 'manager' } },
+    { approver: { kind: 'group', groupId: 'g1', groupName: 'License approvers' } },
+  ];
   const facts = { requesterId: ALEX.id, manager: ADELE, groupMembers: { g1: [LYNNE, MEGAN] }, admins: [MEGAN] };
 
   it('names the manager and lists group members, lower-cased and de-duplicated', () => {
@@ -113,17 +122,34 @@ describe('resolving stages to people', () => {
   it('falls back to the admins when there is no manager, instead of skipping the stage', () => {
     const { manager: _none, ...noManager } = facts;
     const stages = ok(resolveStages(policyStages, noManager)).stages;
-    expect(stages[0]).toEqual({ kind: 'admins', label: 'Admins (no manager is set for you in the directory)', approverIds: ['megan-id'], fallback: true });
+    expect(stages[0]).toEqual({
+      kind: 'admins',
+      label: 'Admins (no manager is set for you in the directory)',
+      approverIds: ['megan-id'],
+      fallback: true,
+    });
   });
 
   it('falls back to the admins when the group is empty or has only the requester', () => {
-    expect(ok(resolveStages(policyStages, { ...facts, groupMembers: {} })).stages[1]).toMatchObject({ kind: 'admins', label: 'Admins (License approvers has no other members)', fallback: true });
-    expect(ok(resolveStages(policyStages, { ...facts, groupMembers: { g1: [ALEX] } })).stages[1]).toMatchObject({ kind: 'admins', approverIds: ['megan-id'] });
+    expect(ok(resolveStages(policyStages, { ...facts, groupMembers: {} })).stages[1]).toMatchObject({
+      kind: 'admins',
+      label: 'Admins (License approvers has no other members)',
+      fallback: true,
+    });
+    expect(ok(resolveStages(policyStages, { ...facts, groupMembers: { g1: [ALEX] } })).stages[1]).toMatchObject({
+      kind: 'admins',
+      approverIds: ['megan-id'],
+    });
   });
 
   it('refuses submission when nobody at all could approve a stage', () => {
     const result = resolveStages(policyStages, { ...facts, groupMembers: {}, admins: [ALEX] });
-    expect(result).toEqual({ ok: false, stageIndex: 1, message: 'Nobody can approve step 2: License approvers has no other members, and there is no other admin. Ask an admin to add approvers.' });
+    expect(result).toEqual({
+      ok: false,
+      stageIndex: 1,
+      message:
+        'Nobody can approve step 2: License approvers has no other members, and there is no other admin. Ask an admin to add approvers.',
+    });
   });
 });
 
@@ -132,7 +158,9 @@ describe('deciding', () => {
     const first = ok(decide(pending(), by(ADELE)));
     expect(first.event).toBe('stage-approved');
     expect(first.request).toMatchObject({ status: 'pending', stageIndex: 1, updatedAt: at(1).toISOString() });
-    expect(first.request.decisions).toEqual([{ stageIndex: 0, approverId: 'adele-id', approverName: 'Adele Vance', decision: 'approve', at: at(1).toISOString() }]);
+    expect(first.request.decisions).toEqual([
+      { stageIndex: 0, approverId: 'adele-id', approverName: 'Adele Vance', decision: 'approve', at: at(1).toISOString() },
+    ]);
     expect(statusText(first.request)).toBe('Waiting for License approvers (step 2 of 2)');
 
     const second = ok(decide(first.request, by(LYNNE, { stageIndex: 1, now: at(2), comment: '  fine  ' })));
@@ -156,7 +184,10 @@ describe('deciding', () => {
   it('rejects with a comment and ends the request', () => {
     const result = ok(decide(pending(), by(ADELE, { decision: 'reject', comment: 'Use the shared Visio seat instead' })));
     expect(result.event).toBe('rejected');
-    expect(result.request).toMatchObject({ status: 'rejected', outcome: { kind: 'rejected', message: 'Rejected by Adele Vance: Use the shared Visio seat instead' } });
+    expect(result.request).toMatchObject({
+      status: 'rejected',
+      outcome: { kind: 'rejected', message: 'Rejected by Adele Vance: Use the shared Visio seat instead' },
+    });
   });
 
   it('can reject at the second stage', () => {
@@ -166,7 +197,10 @@ describe('deciding', () => {
 
   it('requires a comment to reject (blank counts as none)', () => {
     expect(decide(pending(), by(ADELE, { decision: 'reject' }))).toMatchObject({ ok: false, reason: 'comment-required' });
-    expect(decide(pending(), by(ADELE, { decision: 'reject', comment: '   \n ' }))).toMatchObject({ ok: false, reason: 'comment-required' });
+    expect(decide(pending(), by(ADELE, { decision: 'reject', comment: '   \n ' }))).toMatchObject({
+      ok: false,
+      reason: 'comment-required',
+    });
   });
 
   it('limits comments to 1000 characters', () => {
@@ -180,12 +214,19 @@ describe('deciding', () => {
   it('refuses a second decision once approved (double click, retry)', () => {
     const approved = ok(decide(pending([managerStage]), by(ADELE))).request;
     const again = decide(approved, by(ADELE));
-    expect(again).toEqual({ ok: false, reason: 'not-pending', message: 'This request was already approved by Adele Vance; there is nothing left to decide.' });
+    expect(again).toEqual({
+      ok: false,
+      reason: 'not-pending',
+      message: 'This request was already approved by Adele Vance; there is nothing left to decide.',
+    });
   });
 
   it('refuses a decision on a rejected, cancelled, expired or auto-approved request', () => {
     const rejected = ok(decide(pending(), by(ADELE, { decision: 'reject', comment: 'no' }))).request;
-    expect(decide(rejected, by(ADELE))).toMatchObject({ reason: 'not-pending', message: 'This request was already rejected by Adele Vance.' });
+    expect(decide(rejected, by(ADELE))).toMatchObject({
+      reason: 'not-pending',
+      message: 'This request was already rejected by Adele Vance.',
+    });
     const cancelled = ok(cancel(pending(), ALEX.id, at(1))).request;
     expect(decide(cancelled, by(ADELE))).toMatchObject({ reason: 'not-pending', message: expect.stringContaining('cancelled') });
     const expired = ok(expire(pending(), days(30))).request;
@@ -197,11 +238,19 @@ describe('deciding', () => {
   it('refuses a stage-1 approver at stage 2, from the old card and from the new one', () => {
     const atStage2 = ok(decide(pending(), by(ADELE))).request;
     expect(decide(atStage2, by(ADELE, { stageIndex: 0 }))).toMatchObject({ ok: false, reason: 'stage-moved-on' });
-    expect(decide(atStage2, by(ADELE, { stageIndex: 1 }))).toEqual({ ok: false, reason: 'not-an-approver', message: 'Only License approvers can decide this step of the request.' });
+    expect(decide(atStage2, by(ADELE, { stageIndex: 1 }))).toEqual({
+      ok: false,
+      reason: 'not-an-approver',
+      message: 'Only License approvers can decide this step of the request.',
+    });
   });
 
   it('refuses a stage-2 approver acting on stage 1 early', () => {
-    expect(decide(pending(), by(LYNNE))).toMatchObject({ ok: false, reason: 'not-an-approver', message: expect.stringContaining('Adele Vance (manager)') });
+    expect(decide(pending(), by(LYNNE))).toMatchObject({
+      ok: false,
+      reason: 'not-an-approver',
+      message: expect.stringContaining('Adele Vance (manager)'),
+    });
     expect(decide(pending(), by(LYNNE, { stageIndex: 1 }))).toMatchObject({ ok: false, reason: 'stage-moved-on' });
   });
 
@@ -245,19 +294,31 @@ describe('cancelling', () => {
   it('lets the requester cancel while pending', () => {
     const result = ok(cancel(pending(), 'ALEX-ID', at(3)));
     expect(result.event).toBe('cancelled');
-    expect(result.request).toMatchObject({ status: 'cancelled', outcome: { kind: 'cancelled', message: 'Cancelled by the requester.' }, updatedAt: at(3).toISOString() });
+    expect(result.request).toMatchObject({
+      status: 'cancelled',
+      outcome: { kind: 'cancelled', message: 'Cancelled by the requester.' },
+      updatedAt: at(3).toISOString(),
+    });
   });
 
   it('lets the requester cancel after approval, until fulfilment starts', () => {
     const approved = createRequest(newRequest, { kind: 'auto-approve' }, T0).request;
     expect(ok(cancel(approved, ALEX.id, at(1))).request.status).toBe('cancelled');
     const fulfilling = ok(startFulfilment(approved, at(1))).request;
-    expect(cancel(fulfilling, ALEX.id, at(2))).toMatchObject({ ok: false, reason: 'not-cancellable', message: expect.stringContaining('being assigned') });
+    expect(cancel(fulfilling, ALEX.id, at(2))).toMatchObject({
+      ok: false,
+      reason: 'not-cancellable',
+      message: expect.stringContaining('being assigned'),
+    });
   });
 
   it('refuses anyone else, including approvers and the beneficiary', () => {
     expect(cancel(pending(), ADELE.id, at(1))).toMatchObject({ ok: false, reason: 'not-requester' });
-    const forMegan = createRequest({ ...newRequest, beneficiary: { id: MEGAN.id, upn: 'meganb@contoso.com', name: MEGAN.name } }, { kind: 'approval', stages: [managerStage] }, T0).request;
+    const forMegan = createRequest(
+      { ...newRequest, beneficiary: { id: MEGAN.id, upn: 'meganb@contoso.com', name: MEGAN.name } },
+      { kind: 'approval', stages: [managerStage] },
+      T0,
+    ).request;
     expect(cancel(forMegan, MEGAN.id, at(1))).toMatchObject({ ok: false, reason: 'not-requester' });
   });
 
@@ -336,7 +397,9 @@ describe('fulfilment', () => {
     expect(started.event).toBe('fulfilment-started');
     expect(started.request.status).toBe('fulfilling');
     expect(statusText(started.request)).toBe('Approved; assigning the license now');
-    const done = ok(completeFulfilment(started.request, { kind: 'purchased', message: 'Bought 1 seat and assigned Visio Plan 2 to Alex Wilber.' }, at(2)));
+    const done = ok(
+      completeFulfilment(started.request, { kind: 'purchased', message: 'Bought 1 seat and assigned Visio Plan 2 to Alex Wilber.' }, at(2)),
+    );
     expect(done.event).toBe('completed');
     expect(done.request).toMatchObject({ status: 'completed', outcome: { kind: 'purchased' }, updatedAt: at(2).toISOString() });
     expect(statusText(done.request)).toBe('Bought 1 seat and assigned Visio Plan 2 to Alex Wilber.');
@@ -351,14 +414,20 @@ describe('fulfilment', () => {
 
   it('refuses to fulfil what is not approved', () => {
     expect(startFulfilment(pending(), at(1))).toMatchObject({ ok: false, reason: 'not-approved' });
-    expect(completeFulfilment(approved(), { kind: 'assigned', message: 'x' }, at(1))).toMatchObject({ ok: false, reason: 'not-fulfilling' });
+    expect(completeFulfilment(approved(), { kind: 'assigned', message: 'x' }, at(1))).toMatchObject({
+      ok: false,
+      reason: 'not-fulfilling',
+    });
     expect(failFulfilment(approved(), 'x', at(1))).toMatchObject({ ok: false, reason: 'not-fulfilling' });
   });
 
   it('records a failure with what to do, and can be retried', () => {
     const fulfilling = ok(startFulfilment(approved(), at(1))).request;
     const failed = ok(failFulfilment(fulfilling, 'Alex has no usage location. Ask an admin to set one, then retry.', at(2)));
-    expect(failed.request).toMatchObject({ status: 'failed', outcome: { kind: 'failed', message: expect.stringContaining('usage location') } });
+    expect(failed.request).toMatchObject({
+      status: 'failed',
+      outcome: { kind: 'failed', message: expect.stringContaining('usage location') },
+    });
     expect(decide(failed.request, by(ADELE))).toMatchObject({ reason: 'not-pending' });
     const retried = ok(retryFulfilment(failed.request, at(3)));
     expect(retried.request.status).toBe('approved');
@@ -394,21 +463,35 @@ describe('open requests', () => {
 });
 
 describe('validating the request form', () => {
-  const visio = { offerId: 'CFQ7TTC0HD33:0001:CFQ7TTC0LH2P', productId: 'CFQ7TTC0HD33', name: 'Visio Plan 2', skuPartNumber: 'VISIOCLIENT' };
+  const visio = {
+    offerId: 'CFQ7TTC0HD33:0001:CFQ7TTC0LH2P',
+    productId: 'CFQ7TTC0HD33',
+    name: 'Visio Plan 2',
+    skuPartNumber: 'VISIOCLIENT',
+  };
   const e3 = { offerId: 'CFQ7TTC0LFLZ:0001:CFQ7TTC0LFK6', productId: 'CFQ7TTC0LFLZ', name: 'Microsoft 365 E3', skuPartNumber: 'SPE_E3' };
   const context = { catalog: [visio, e3], policyLimits: { maxQuantity: 25, requireJustification: true } };
   const form = { productOfferId: visio.offerId, quantity: '2', forWhom: '', justification: 'Diagrams' };
 
   it('accepts a good form, with numbers as strings or numbers', () => {
     expect(validateRequestInput(form, context)).toEqual({ ok: true, value: { offer: visio, quantity: 2, justification: 'Diagrams' } });
-    expect(validateRequestInput({ ...form, quantity: 25, forWhom: ' megan@contoso.com ' }, context)).toEqual({ ok: true, value: { offer: visio, quantity: 25, forWhom: 'megan@contoso.com', justification: 'Diagrams' } });
+    expect(validateRequestInput({ ...form, quantity: 25, forWhom: ' megan@contoso.com ' }, context)).toEqual({
+      ok: true,
+      value: { offer: visio, quantity: 25, forWhom: 'megan@contoso.com', justification: 'Diagrams' },
+    });
     expect(validateRequestInput({ ...form, forWhom: '6E7B768E-07E2-4810-8459-485F84F8F204' }, context).ok).toBe(true);
     expect(validateRequestInput({ ...form, productOfferId: visio.offerId.toLowerCase(), verb: 'submit' }, context).ok).toBe(true);
   });
 
   it('checks the product is in the catalog', () => {
-    expect(validateRequestInput({ ...form, productOfferId: 'nope' }, context)).toEqual({ ok: false, errors: { productOfferId: 'That product is not in the catalog. Choose one from the list.' } });
-    expect(validateRequestInput({ ...form, productOfferId: '' }, context)).toEqual({ ok: false, errors: { productOfferId: 'Choose a product.' } });
+    expect(validateRequestInput({ ...form, productOfferId: 'nope' }, context)).toEqual({
+      ok: false,
+      errors: { productOfferId: 'That product is not in the catalog. Choose one from the list.' },
+    });
+    expect(validateRequestInput({ ...form, productOfferId: '' }, context)).toEqual({
+      ok: false,
+      errors: { productOfferId: 'Choose a product.' },
+    });
   });
 
   it('checks the quantity is a whole number from 1 to the policy maximum', () => {
@@ -432,10 +515,21 @@ describe('validating the request form', () => {
   });
 
   it('requires a justification only when the policy does, and limits it to 1000 characters', () => {
-    expect(validateRequestInput({ ...form, justification: '  ' }, context)).toEqual({ ok: false, errors: { justification: 'Please say briefly why this is needed.' } });
-    expect(validateRequestInput({ ...form, justification: undefined }, { ...context, policyLimits: { maxQuantity: 5, requireJustification: false } })).toMatchObject({ ok: true, value: { justification: '' } });
+    expect(validateRequestInput({ ...form, justification: '  ' }, context)).toEqual({
+      ok: false,
+      errors: { justification: 'Please say briefly why this is needed.' },
+    });
+    expect(
+      validateRequestInput(
+        { ...form, justification: undefined },
+        { ...context, policyLimits: { maxQuantity: 5, requireJustification: false } },
+      ),
+    ).toMatchObject({ ok: true, value: { justification: '' } });
     expect(validateRequestInput({ ...form, justification: 'j'.repeat(1000) }, context).ok).toBe(true);
-    expect(validateRequestInput({ ...form, justification: 'j'.repeat(1001) }, context)).toEqual({ ok: false, errors: { justification: 'The justification is too long (at most 1000 characters).' } });
+    expect(validateRequestInput({ ...form, justification: 'j'.repeat(1001) }, context)).toEqual({
+      ok: false,
+      errors: { justification: 'The justification is too long (at most 1000 characters).' },
+    });
   });
 
   it('rejects 10 kB strings in any field with a short message that does not echo them', () => {
@@ -451,20 +545,35 @@ describe('validating the request form', () => {
   });
 
   it('checks that "for whom" looks like a sign-in name or an object id', () => {
-    expect(validateRequestInput({ ...form, forWhom: 'Megan Bowen' }, context)).toMatchObject({ ok: false, errors: { forWhom: expect.stringContaining('megan@contoso.com') } });
+    expect(validateRequestInput({ ...form, forWhom: 'Megan Bowen' }, context)).toMatchObject({
+      ok: false,
+      errors: { forWhom: expect.stringContaining('megan@contoso.com') },
+    });
     expect(validateRequestInput({ ...form, forWhom: 42 }, context)).toMatchObject({ ok: false, errors: { forWhom: expect.any(String) } });
-    expect(validateRequestInput({ ...form, forWhom: ['a@b.c'] }, context)).toMatchObject({ ok: false, errors: { forWhom: 'For whom must be text.' } });
+    expect(validateRequestInput({ ...form, forWhom: ['a@b.c'] }, context)).toMatchObject({
+      ok: false,
+      errors: { forWhom: 'For whom must be text.' },
+    });
   });
 
   it('uses per-product limits when given a function', () => {
-    const limits = (offer: { productId: string }) => (offer.productId === e3.productId ? { maxQuantity: 2, requireJustification: false } : undefined);
-    expect(validateRequestInput({ ...form, productOfferId: e3.offerId, quantity: '3' }, { catalog: context.catalog, policyLimits: limits })).toEqual({ ok: false, errors: { quantity: 'You can request at most 2 at a time.' } });
-    expect(validateRequestInput(form, { catalog: context.catalog, policyLimits: limits })).toEqual({ ok: false, errors: { productOfferId: 'No approval policy covers Visio Plan 2. Ask an admin to add one.' } });
+    const limits = (offer: { productId: string }) =>
+      offer.productId === e3.productId ? { maxQuantity: 2, requireJustification: false } : undefined;
+    expect(
+      validateRequestInput({ ...form, productOfferId: e3.offerId, quantity: '3' }, { catalog: context.catalog, policyLimits: limits }),
+    ).toEqual({ ok: false, errors: { quantity: 'You can request at most 2 at a time.' } });
+    expect(validateRequestInput(form, { catalog: context.catalog, policyLimits: limits })).toEqual({
+      ok: false,
+      errors: { productOfferId: 'No approval policy covers Visio Plan 2. Ask an admin to add one.' },
+    });
   });
 
   it('reports an unreadable form as a whole', () => {
     for (const raw of [null, undefined, 'text', 42, [form]]) {
-      expect(validateRequestInput(raw, context)).toEqual({ ok: false, errors: { form: 'The form could not be read. Please open it again and fill it in.' } });
+      expect(validateRequestInput(raw, context)).toEqual({
+        ok: false,
+        errors: { form: 'The form could not be read. Please open it again and fill it in.' },
+      });
     }
   });
 

@@ -48,7 +48,14 @@ describe('seatAlertsToSend', () => {
   it('alerts once when a SKU goes low, and not again while it stays low', () => {
     const first = seatAlertsToSend({ VISIOCLIENT: 'ok' }, [visio(9)]);
     expect(first.alerts).toHaveLength(1);
-    expect(first.alerts[0]).toMatchObject({ skuPartNumber: 'VISIOCLIENT', kind: 'alert', state: 'low', previous: 'ok', free: 1, enabled: 10 });
+    expect(first.alerts[0]).toMatchObject({
+      skuPartNumber: 'VISIOCLIENT',
+      kind: 'alert',
+      state: 'low',
+      previous: 'ok',
+      free: 1,
+      enabled: 10,
+    });
     expect(first.alerts[0]?.message).toBe('VISIOCLIENT is running low: 1 of 10 seats free.');
     expect(first.states).toEqual({ VISIOCLIENT: 'low' });
     expect(seatAlertsToSend(first.states, [visio(9)]).alerts).toEqual([]);
@@ -69,11 +76,19 @@ describe('seatAlertsToSend', () => {
     expect(states).toEqual({ VISIOCLIENT: 'exhausted', SPE_E3: 'ok' });
   });
   it('sends a recovered notice by default, and none when turned off', () => {
-    expect(seatAlertsToSend({ VISIOCLIENT: 'exhausted' }, [visio(2)]).alerts).toMatchObject([{ kind: 'recovered', state: 'ok', previous: 'exhausted' }]);
-    expect(seatAlertsToSend({ VISIOCLIENT: 'exhausted' }, [visio(2)], { recovered: false })).toEqual({ alerts: [], states: { VISIOCLIENT: 'ok' } });
+    expect(seatAlertsToSend({ VISIOCLIENT: 'exhausted' }, [visio(2)]).alerts).toMatchObject([
+      { kind: 'recovered', state: 'ok', previous: 'exhausted' },
+    ]);
+    expect(seatAlertsToSend({ VISIOCLIENT: 'exhausted' }, [visio(2)], { recovered: false })).toEqual({
+      alerts: [],
+      states: { VISIOCLIENT: 'ok' },
+    });
   });
   it('alerts on suspension and on warning with their own messages', () => {
-    const { alerts } = seatAlertsToSend({ VISIOCLIENT: 'ok', SPE_E3: 'ok' }, [visio(1, { capabilityStatus: 'LockedOut' }), sku(10, 1, { capabilityStatus: 'Warning' })]);
+    const { alerts } = seatAlertsToSend({ VISIOCLIENT: 'ok', SPE_E3: 'ok' }, [
+      visio(1, { capabilityStatus: 'LockedOut' }),
+      sku(10, 1, { capabilityStatus: 'Warning' }),
+    ]);
     expect(alerts.map((a) => [a.skuPartNumber, a.state])).toEqual([
       ['VISIOCLIENT', 'suspended'],
       ['SPE_E3', 'warning'],

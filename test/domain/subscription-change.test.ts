@@ -1,9 +1,19 @@
 import { describe, expect, it } from 'vitest';
 import { canCancel, removableSeats, type SubscriptionTerms } from '../../src/domain/commitment.js';
-import { describeChange, planChange, progressOf, reconcileLots, snapshotOf, snapshotVersion, type SubscriptionChange } from '../../src/domain/subscription-change.js';
+import {
+  describeChange,
+  planChange,
+  progressOf,
+  reconcileLots,
+  snapshotOf,
+  snapshotVersion,
+  type SubscriptionChange,
+} from '../../src/domain/subscription-change.js';
 
 const now = new Date('2026-03-10T12:00:00Z');
-const terms = (overrides: Partial<SubscriptionTerms & { scheduledQuantity?: number }> = {}): SubscriptionTerms & { scheduledQuantity?: number } => ({
+const terms = (
+  overrides: Partial<SubscriptionTerms & { scheduledQuantity?: number }> = {},
+): SubscriptionTerms & { scheduledQuantity?: number } => ({
   status: 'active',
   quantity: 10,
   lots: [{ quantity: 10, purchasedAt: '2026-01-01T00:00:00Z' }],
@@ -45,14 +55,28 @@ describe('reconcileLots: sizes for Partner Center refund windows', () => {
   });
 
   it('ignores expired refund options and caps recorded lots at the subscription size', () => {
-    expect(removableSeats({ ...terms(), lots: reconcileLots(10, [{ type: 'Full', expiresAt: '2026-03-10T11:59:59Z' }], [], now).lots }, now).seats).toBe(0);
-    const { lots } = reconcileLots(4, [{ type: 'Partial', expiresAt: '2026-03-15T09:00:00Z' }], [{ quantity: 6, purchasedAt: '2026-03-08T09:00:00Z' }], now);
+    expect(
+      removableSeats({ ...terms(), lots: reconcileLots(10, [{ type: 'Full', expiresAt: '2026-03-10T11:59:59Z' }], [], now).lots }, now)
+        .seats,
+    ).toBe(0);
+    const { lots } = reconcileLots(
+      4,
+      [{ type: 'Partial', expiresAt: '2026-03-15T09:00:00Z' }],
+      [{ quantity: 6, purchasedAt: '2026-03-08T09:00:00Z' }],
+      now,
+    );
     expect(removableSeats({ ...terms({ quantity: 4 }), lots }, now).seats).toBe(3);
   });
 });
 
 describe('planChange', () => {
-  const open = terms({ quantity: 12, lots: [{ quantity: 10, purchasedAt: '2026-01-01T00:00:00Z' }, { quantity: 2, purchasedAt: '2026-03-09T00:00:00Z' }] });
+  const open = terms({
+    quantity: 12,
+    lots: [
+      { quantity: 10, purchasedAt: '2026-01-01T00:00:00Z' },
+      { quantity: 2, purchasedAt: '2026-03-09T00:00:00Z' },
+    ],
+  });
 
   it('adds seats any time, with the new quantity as the target', () => {
     const plan = planChange(terms(), 'sub', 'add-seats', 5, exact, now);
@@ -90,9 +114,15 @@ describe('planChange', () => {
   });
 
   it('suspends and reactivates; a suspended subscription refuses seat changes (800091)', () => {
-    expect(planChange(terms(), 'sub', 'suspend', undefined, exact, now)).toMatchObject({ ok: true, change: { after: { status: 'suspended' } } });
+    expect(planChange(terms(), 'sub', 'suspend', undefined, exact, now)).toMatchObject({
+      ok: true,
+      change: { after: { status: 'suspended' } },
+    });
     const suspended = terms({ status: 'suspended' });
-    expect(planChange(suspended, 'sub', 'reactivate', undefined, exact, now)).toMatchObject({ ok: true, change: { after: { status: 'active' } } });
+    expect(planChange(suspended, 'sub', 'reactivate', undefined, exact, now)).toMatchObject({
+      ok: true,
+      change: { after: { status: 'active' } },
+    });
     const add = planChange(suspended, 'sub', 'add-seats', 1, exact, now);
     expect(!add.ok && add.message).toContain('800091');
     expect(planChange(terms(), 'sub', 'reactivate', undefined, exact, now).ok).toBe(false);
@@ -101,7 +131,10 @@ describe('planChange', () => {
   it('cancels only inside the window', () => {
     const fresh = terms({ lots: [{ quantity: 10, purchasedAt: '2026-03-08T00:00:00Z' }] });
     expect(planChange(fresh, 'sub', 'cancel', undefined, exact, now)).toMatchObject({ ok: true, change: { after: { status: 'deleted' } } });
-    expect(planChange(terms(), 'sub', 'cancel', undefined, exact, now)).toMatchObject({ ok: false, alternatives: ['turn-off-auto-renew', 'reduce-at-renewal'] });
+    expect(planChange(terms(), 'sub', 'cancel', undefined, exact, now)).toMatchObject({
+      ok: false,
+      alternatives: ['turn-off-auto-renew', 'reduce-at-renewal'],
+    });
   });
 
   it('toggles auto-renew, dropping a scheduled change with it', () => {

@@ -23,7 +23,14 @@ describe('malformed requests', () => {
   });
 
   it('answers 400 to malformed JSON and to bodies that are not activities', async () => {
-    for (const body of ['{"type": "message", ', '[]', '"hello"', '{}', JSON.stringify({ type: 'message', text: 'help' }), JSON.stringify({ ...harness.personalChat(ALEX).activity({ type: 'message' }), from: 'alex' })]) {
+    for (const body of [
+      '{"type": "message", ',
+      '[]',
+      '"hello"',
+      '{}',
+      JSON.stringify({ type: 'message', text: 'help' }),
+      JSON.stringify({ ...harness.personalChat(ALEX).activity({ type: 'message' }), from: 'alex' }),
+    ]) {
       const result = await harness.post(body);
       expect(result.status, body).toBe(400);
       expect(JSON.stringify(result.body)).not.toMatch(/at \w+ \(/); // no stack trace
@@ -36,7 +43,12 @@ describe('malformed requests', () => {
   it('ignores an activity without a tenant id and writes no state', async () => {
     const chat = harness.personalChat(ALEX);
     const before = await rowsIn(harness, 'Conversations');
-    const activity = chat.activity({ type: 'message', text: 'help', channelData: {}, conversation: { id: 'a:no-tenant', conversationType: 'personal' } });
+    const activity = chat.activity({
+      type: 'message',
+      text: 'help',
+      channelData: {},
+      conversation: { id: 'a:no-tenant', conversationType: 'personal' },
+    });
     const { response, sent } = await chat.send(activity);
     expect(response.status).toBe(200);
     expect(sent).toHaveLength(0);
@@ -54,7 +66,9 @@ describe('malformed requests', () => {
 describe('authentication', () => {
   let harness: BotHarness;
   beforeAll(async () => {
-    harness = await BotHarness.start({ bot: { appId: '9b1c1f43-4b0e-4c3c-9d7e-2d7f0b2c6a11', appPassword: 'not-a-real-password', appType: 'SingleTenant', tenantId: TENANT } });
+    harness = await BotHarness.start({
+      bot: { appId: '9b1c1f43-4b0e-4c3c-9d7e-2d7f0b2c6a11', appPassword: 'not-a-real-password', appType: 'SingleTenant', tenantId: TENANT },
+    });
   });
   afterAll(async () => {
     await harness.stop();
@@ -64,7 +78,11 @@ describe('authentication', () => {
     const activity = harness.personalChat(ALEX).activity({ type: 'message', text: 'help' });
     expect((await harness.post(activity)).status).toBe(401);
     expect((await harness.post(activity, { authorization: 'Bearer not-a-jwt' })).status).toBe(401);
-    const foreign = unsignedJwt({ iss: 'https://attacker.example', aud: '9b1c1f43-4b0e-4c3c-9d7e-2d7f0b2c6a11', serviceurl: activity.serviceUrl });
+    const foreign = unsignedJwt({
+      iss: 'https://attacker.example',
+      aud: '9b1c1f43-4b0e-4c3c-9d7e-2d7f0b2c6a11',
+      serviceurl: activity.serviceUrl,
+    });
     expect((await harness.post(activity, { authorization: `Bearer ${foreign}` })).status).toBe(401);
     expect(harness.connector.sent).toHaveLength(0);
     expect(await rowsIn(harness, 'Conversations')).toBe(0);
@@ -75,7 +93,9 @@ describe('storage down', () => {
   let harness: BotHarness;
   beforeAll(async () => {
     // Port 9 (discard) on loopback: nothing listens, connections are refused at once.
-    harness = await BotHarness.start({ storage: { kind: 'connection-string', connectionString: azuriteConnectionString('127.0.0.1', 9, 9) } });
+    harness = await BotHarness.start({
+      storage: { kind: 'connection-string', connectionString: azuriteConnectionString('127.0.0.1', 9, 9) },
+    });
   });
   afterAll(async () => {
     await harness.stop();

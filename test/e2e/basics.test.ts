@@ -70,7 +70,13 @@ describe('help', () => {
   it('works with a mention in a channel', async () => {
     const chat = harness.channel(MEGAN);
     const { sent } = await chat.send(
-      chat.activity({ type: 'message', text: '<at>Quartermaster</at> help', entities: [{ type: 'mention', text: '<at>Quartermaster</at>', mentioned: { id: '28:quartermaster-test-bot', name: 'Quartermaster' } }] }),
+      chat.activity({
+        type: 'message',
+        text: '<at>Quartermaster</at> help',
+        entities: [
+          { type: 'mention', text: '<at>Quartermaster</at>', mentioned: { id: '28:quartermaster-test-bot', name: 'Quartermaster' } },
+        ],
+      }),
     );
     expect(cardText(sent[0])).toContain('What I can do for you');
   });

@@ -5,7 +5,16 @@
 import { Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLogger } from '../../src/logger.js';
-import { AWS_ACCOUNTS, AWS_SANDBOX_KEYS, AWS_SANDBOX_ROLE, AZURE_SUBSCRIPTIONS, DEMO_SUBSCRIPTIONS, DEMO_TENANT_ID, OTHER_TENANT_ID, SIGN_IN_ACCOUNTS } from '../../src/sandbox/index.js';
+import {
+  AWS_ACCOUNTS,
+  AWS_SANDBOX_KEYS,
+  AWS_SANDBOX_ROLE,
+  AZURE_SUBSCRIPTIONS,
+  DEMO_SUBSCRIPTIONS,
+  DEMO_TENANT_ID,
+  OTHER_TENANT_ID,
+  SIGN_IN_ACCOUNTS,
+} from '../../src/sandbox/index.js';
 import { ConsentStates } from '../../src/storage/consent-states.js';
 import { TABLES } from '../../src/storage/table-store.js';
 import { BotHarness, cardOf, cardText, DEMO, type TestUser, cardActions } from '../harness/bot-harness.js';
@@ -34,7 +43,11 @@ async function connectCard(user: TestUser = DEMO.alex) {
 const linkOf = (card: unknown, title: string) => actionsOf(card).find((a) => a.type === 'Action.OpenUrl' && a.title === title)?.url;
 
 /** A browser on the emulator's page: pick the account, press the button, land on our callback. */
-async function signInThrough(url: string, account: string, action: 'accept' | 'cancel' | 'signin'): Promise<{ callbackUrl: URL; status: number; html: string }> {
+async function signInThrough(
+  url: string,
+  account: string,
+  action: 'accept' | 'cancel' | 'signin',
+): Promise<{ callbackUrl: URL; status: number; html: string }> {
   const page = await openPage(url);
   expect(page.status).toBe(200);
   const pressed = await submitForm(url, page.html, { account, action });
@@ -60,7 +73,8 @@ describe('who may see connections', () => {
   it('shows admins every kind of connection, with single-use sign-in links to the login page', async () => {
     const card = await connectCard();
     const text = cardText(card);
-    for (const title of ['Microsoft 365', 'Partner Center', 'Not connected', 'Add Azure scope', 'Add AWS account']) expect(text).toContain(title);
+    for (const title of ['Microsoft 365', 'Partner Center', 'Not connected', 'Add Azure scope', 'Add AWS account'])
+      expect(text).toContain(title);
     const consent = new URL(linkOf(card, 'Grant admin consent')!);
     expect(consent.hostname).toBe('127.0.0.1');
     expect(consent.pathname).toBe('/organizations/v2.0/adminconsent');
@@ -107,7 +121,10 @@ describe('Microsoft 365 admin consent', () => {
     expect(landed.html).toContain('Connected');
     expect(landed.html).toContain('You can close this tab');
     await harness.until(async () => noticesTo(DEMO.alex, 'Microsoft 365 is connected').length > 0, 'the connected notice');
-    expect(await harness.qm.connections.get(DEMO_TENANT_ID, 'microsoft365')).toMatchObject({ state: 'connected', connectedBy: DEMO.alex.aadObjectId.toLowerCase() });
+    expect(await harness.qm.connections.get(DEMO_TENANT_ID, 'microsoft365')).toMatchObject({
+      state: 'connected',
+      connectedBy: DEMO.alex.aadObjectId.toLowerCase(),
+    });
     expect(await auditActions()).toContain('connection.microsoft365.connected');
 
     const before = (await auditActions()).length;
@@ -124,12 +141,19 @@ describe('Microsoft 365 admin consent', () => {
     expect(unescapeHtml(forged.html)).toContain('not made by Quartermaster');
 
     const states = new ConsentStates(harness.qm.store);
-    const old = await states.issue({ tenantId: DEMO_TENANT_ID, adminObjectId: DEMO.alex.aadObjectId, purpose: 'graph-admin-consent' }, new Date(Date.now() - 11 * 60_000));
+    const old = await states.issue(
+      { tenantId: DEMO_TENANT_ID, adminObjectId: DEMO.alex.aadObjectId, purpose: 'graph-admin-consent' },
+      new Date(Date.now() - 11 * 60_000),
+    );
     const expired = await callback({ admin_consent: 'True', tenant: DEMO_TENANT_ID, state: old.state });
     expect(expired.status).toBe(400);
     expect(unescapeHtml(expired.html)).toContain('expired');
 
-    const signIn = await states.issue({ tenantId: DEMO_TENANT_ID, adminObjectId: DEMO.alex.aadObjectId, purpose: 'partner-center-sign-in' });
+    const signIn = await states.issue({
+      tenantId: DEMO_TENANT_ID,
+      adminObjectId: DEMO.alex.aadObjectId,
+      purpose: 'partner-center-sign-in',
+    });
     const wrongPurpose = await callback({ admin_consent: 'True', tenant: DEMO_TENANT_ID, state: signIn.state });
     expect(unescapeHtml(wrongPurpose.html)).toContain('another kind of connection');
 
@@ -146,7 +170,12 @@ describe('Partner Center sign-in', () => {
     expect(landed.status).toBe(200);
     expect(landed.html).toContain('integration sandbox');
     const connection = await harness.qm.connections.get(DEMO_TENANT_ID, 'partner-center');
-    expect(connection).toMatchObject({ state: 'connected', environment: 'sandbox', label: SIGN_IN_ACCOUNTS.partnerAdminAgent.userPrincipalName, hasSecret: true });
+    expect(connection).toMatchObject({
+      state: 'connected',
+      environment: 'sandbox',
+      label: SIGN_IN_ACCOUNTS.partnerAdminAgent.userPrincipalName,
+      hasSecret: true,
+    });
     await harness.until(async () => noticesTo(DEMO.alex, 'Partner Center is connected').length > 0, 'the connected notice');
     expect(cardText(noticesTo(DEMO.alex, 'Partner Center is connected')[0])).toContain('Integration sandbox (nothing is billed)');
     // The token works against Partner Center.
@@ -154,7 +183,11 @@ describe('Partner Center sign-in', () => {
   });
 
   it('buys through the agent’s sign-in and says which account on the confirmation', async () => {
-    const prepared = await chat(DEMO.alex).click('prepareSubscriptionChange', { subscriptionId: DEMO_SUBSCRIPTIONS.visioPlan2, action: 'add-seats', addSeats: 1 });
+    const prepared = await chat(DEMO.alex).click('prepareSubscriptionChange', {
+      subscriptionId: DEMO_SUBSCRIPTIONS.visioPlan2,
+      action: 'add-seats',
+      addSeats: 1,
+    });
     expect(cardText(prepared.body.value)).toContain('Partner Center integration sandbox: nothing is billed');
   });
 
@@ -166,7 +199,11 @@ describe('Partner Center sign-in', () => {
     const after = await repoSecret();
     expect(after).not.toBe(before);
     // Too early for another refresh: nothing happens.
-    expect(await harness.qm.connections.keepTokensAlive(new Date(inAWeek.getTime() + 24 * 3600_000))).toEqual({ refreshed: 0, expired: 0, failed: 0 });
+    expect(await harness.qm.connections.keepTokensAlive(new Date(inAWeek.getTime() + 24 * 3600_000))).toEqual({
+      refreshed: 0,
+      expired: 0,
+      failed: 0,
+    });
 
     // 91 idle days later Entra refuses the refresh token (AADSTS700082).
     harness.sandbox.state.identity.advanceDays(91);
@@ -215,19 +252,39 @@ describe('AWS accounts', () => {
   const reader = AWS_SANDBOX_KEYS.reader;
 
   it('adds an account with an access key, and one through a role with an external id', async () => {
-    const key = await chat(DEMO.alex).click('addAwsAccount', { awsAccountId: AWS_ACCOUNTS.main, awsAuth: 'access-key', awsAccessKeyId: reader.accessKeyId, awsSecretAccessKey: reader.secretAccessKey });
+    const key = await chat(DEMO.alex).click('addAwsAccount', {
+      awsAccountId: AWS_ACCOUNTS.main,
+      awsAuth: 'access-key',
+      awsAccessKeyId: reader.accessKeyId,
+      awsSecretAccessKey: reader.secretAccessKey,
+    });
     expect(cardText(key.body.value)).toContain(`AWS account ${AWS_ACCOUNTS.main} is connected`);
     expect(cardText(key.body.value)).not.toContain(reader.secretAccessKey);
-    const role = await chat(DEMO.alex).click('addAwsAccount', { awsAccountId: AWS_ACCOUNTS.roleTarget, awsAuth: 'assume-role', awsRoleArn: AWS_SANDBOX_ROLE.arn, awsExternalId: AWS_SANDBOX_ROLE.externalId });
+    const role = await chat(DEMO.alex).click('addAwsAccount', {
+      awsAccountId: AWS_ACCOUNTS.roleTarget,
+      awsAuth: 'assume-role',
+      awsRoleArn: AWS_SANDBOX_ROLE.arn,
+      awsExternalId: AWS_SANDBOX_ROLE.externalId,
+    });
     expect(cardText(role.body.value)).toContain(`AWS account ${AWS_ACCOUNTS.roleTarget} is connected`);
   });
 
   it('says which permission to grant, and to turn Cost Explorer on', async () => {
     const noCe = AWS_SANDBOX_KEYS.noCostExplorerPermission;
-    const denied = await chat(DEMO.alex).click('addAwsAccount', { awsAccountId: noCe.accountId, awsAuth: 'access-key', awsAccessKeyId: noCe.accessKeyId, awsSecretAccessKey: noCe.secretAccessKey });
+    const denied = await chat(DEMO.alex).click('addAwsAccount', {
+      awsAccountId: noCe.accountId,
+      awsAuth: 'access-key',
+      awsAccessKeyId: noCe.accessKeyId,
+      awsSecretAccessKey: noCe.secretAccessKey,
+    });
     expect(cardText(denied.body.value)).toContain('ce:GetCostAndUsage');
     const off = AWS_SANDBOX_KEYS.costExplorerOff;
-    const unavailable = await chat(DEMO.alex).click('addAwsAccount', { awsAccountId: off.accountId, awsAuth: 'access-key', awsAccessKeyId: off.accessKeyId, awsSecretAccessKey: off.secretAccessKey });
+    const unavailable = await chat(DEMO.alex).click('addAwsAccount', {
+      awsAccountId: off.accountId,
+      awsAuth: 'access-key',
+      awsAccessKeyId: off.accessKeyId,
+      awsSecretAccessKey: off.secretAccessKey,
+    });
     expect(cardText(unavailable.body.value)).toMatch(/Cost Explorer/);
     expect(cardText(unavailable.body.value)).toMatch(/24 hours/);
   });
@@ -238,7 +295,12 @@ describe('AWS accounts', () => {
       { awsAccountId: '12345', awsAuth: 'access-key', awsAccessKeyId: reader.accessKeyId, awsSecretAccessKey: reader.secretAccessKey },
       { awsAccountId: AWS_ACCOUNTS.main, awsAuth: 'access-key', awsAccessKeyId: 'not-a-key', awsSecretAccessKey: reader.secretAccessKey },
       { awsAccountId: AWS_ACCOUNTS.main, awsAuth: 'access-key', awsAccessKeyId: reader.accessKeyId, awsSecretAccessKey: 'short' },
-      { awsAccountId: AWS_ACCOUNTS.roleTarget, awsAuth: 'assume-role', awsRoleArn: 'arn:aws:iam::999999999999:role/Other', awsExternalId: 'x1' },
+      {
+        awsAccountId: AWS_ACCOUNTS.roleTarget,
+        awsAuth: 'assume-role',
+        awsRoleArn: 'arn:aws:iam::999999999999:role/Other',
+        awsExternalId: 'x1',
+      },
       { awsAccountId: AWS_ACCOUNTS.main, awsAuth: 'telepathy' },
     ];
     for (const data of bad) {
@@ -290,7 +352,9 @@ describe('health and disconnect', () => {
 describe('secrets at rest', () => {
   it('leaves no secret or token in clear in any table or log line after the flows above', async () => {
     const cache = JSON.parse((await harness.qm.connectionStore.readSecret(DEMO_TENANT_ID, 'partner-center'))!);
-    const tokens = ['AccessToken', 'RefreshToken', 'IdToken'].flatMap((section) => Object.values(cache[section] ?? {}).map((entry: any) => String(entry.secret)));
+    const tokens = ['AccessToken', 'RefreshToken', 'IdToken'].flatMap((section) =>
+      Object.values(cache[section] ?? {}).map((entry: any) => String(entry.secret)),
+    );
     expect(tokens.length).toBeGreaterThanOrEqual(2);
     const secrets = [
       ...tokens,

@@ -11,20 +11,69 @@ import { ALEX, BotHarness, cardText, DEMO, type TestUser } from '../harness/bot-
 const RUNS = Number(process.env.FUZZ_RUNS ?? 300);
 
 const VERBS = [
-  'showHelp', 'submitRequest', 'approveRequest', 'rejectRequest', 'cancelRequest', 'refreshRequest', 'showRequest',
-  'reclaimRemoveLicense', 'reclaimConfirmRemove', 'reclaimShow',
-  'listSubscriptions', 'showSubscription', 'prepareSubscriptionChange', 'confirmSubscriptionChange',
-  'answerOrderQuery', 'connectMarketplace', 'setMarketplacePo',
-  'showConnections', 'checkConnection', 'addAzureScope', 'addAwsAccount', 'askDisconnect', 'confirmDisconnect',
-  'showSpend', 'showBudgets', 'budgetForm', 'editBudget', 'saveBudget', 'deleteBudget',
-  'noSuchVerb', '', '__proto__',
+  'showHelp',
+  'submitRequest',
+  'approveRequest',
+  'rejectRequest',
+  'cancelRequest',
+  'refreshRequest',
+  'showRequest',
+  'reclaimRemoveLicense',
+  'reclaimConfirmRemove',
+  'reclaimShow',
+  'listSubscriptions',
+  'showSubscription',
+  'prepareSubscriptionChange',
+  'confirmSubscriptionChange',
+  'answerOrderQuery',
+  'connectMarketplace',
+  'setMarketplacePo',
+  'showConnections',
+  'checkConnection',
+  'addAzureScope',
+  'addAwsAccount',
+  'askDisconnect',
+  'confirmDisconnect',
+  'showSpend',
+  'showBudgets',
+  'budgetForm',
+  'editBudget',
+  'saveBudget',
+  'deleteBudget',
+  'noSuchVerb',
+  '',
+  '__proto__',
 ];
 
 /** Values that have broken parsers before: wrong types, huge, odd Unicode, prototype keys, template syntax. */
 const nasty = fc.oneof(
   fc.string({ maxLength: 40 }),
-  fc.constantFrom('', ' ', '0', '-1', '1e309', 'NaN', '10001', '${title}', '<script>alert(1)</script>', '../../etc/passwd', 'REQ-00000000', 'REQ-ZZZZ', '\u0000', '\u202e', 'a'.repeat(5000)),
-  fc.constantFrom(DEMO_SUBSCRIPTIONS.visioPlan2, DEMO_SUBSCRIPTIONS.powerBiPro, 'add-seats', 'remove-seats', 'cancel', 'suspend', 'reduce-at-renewal'),
+  fc.constantFrom(
+    '',
+    ' ',
+    '0',
+    '-1',
+    '1e309',
+    'NaN',
+    '10001',
+    '${title}',
+    '<script>alert(1)</script>',
+    '../../etc/passwd',
+    'REQ-00000000',
+    'REQ-ZZZZ',
+    '\u0000',
+    '\u202e',
+    'a'.repeat(5000),
+  ),
+  fc.constantFrom(
+    DEMO_SUBSCRIPTIONS.visioPlan2,
+    DEMO_SUBSCRIPTIONS.powerBiPro,
+    'add-seats',
+    'remove-seats',
+    'cancel',
+    'suspend',
+    'reduce-at-renewal',
+  ),
   fc.integer(),
   fc.double(),
   fc.boolean(),
@@ -34,7 +83,31 @@ const nasty = fc.oneof(
 );
 
 const cardData = fc.dictionary(
-  fc.constantFrom('requestId', 'stageIndex', 'comment', 'subscriptionId', 'action', 'seats', 'addSeats', 'removeSeats', 'renewalSeats', 'alternativeSeats', 'quantity', 'version', 'confirmationId', 'reason', 'page', 'filter', 'productOfferId', 'forWhom', 'justification', 'userId', 'skuId', '__proto__', 'constructor'),
+  fc.constantFrom(
+    'requestId',
+    'stageIndex',
+    'comment',
+    'subscriptionId',
+    'action',
+    'seats',
+    'addSeats',
+    'removeSeats',
+    'renewalSeats',
+    'alternativeSeats',
+    'quantity',
+    'version',
+    'confirmationId',
+    'reason',
+    'page',
+    'filter',
+    'productOfferId',
+    'forWhom',
+    'justification',
+    'userId',
+    'skuId',
+    '__proto__',
+    'constructor',
+  ),
   nasty,
   { maxKeys: 8 },
 );
@@ -47,18 +120,45 @@ const activityFor = (harness: BotHarness) =>
     .record({
       person: fc.constantFrom(...people),
       kind: fc.constantFrom('message', 'invoke', 'conversationUpdate', 'messageReaction', 'typing', 'garbage'),
-      text: fc.oneof(nasty, fc.constantFrom('help', 'subscriptions', 'subscriptions visio', 'request visio', 'I need 2 Power BI Pro licenses', 'audit', 'reclaim', 'set reclaim days 0', 'set reclaim days 400', 'approvals', 'my requests', 'policies', 'status', 'whoami')),
+      text: fc.oneof(
+        nasty,
+        fc.constantFrom(
+          'help',
+          'subscriptions',
+          'subscriptions visio',
+          'request visio',
+          'I need 2 Power BI Pro licenses',
+          'audit',
+          'reclaim',
+          'set reclaim days 0',
+          'set reclaim days 400',
+          'approvals',
+          'my requests',
+          'policies',
+          'status',
+          'whoami',
+        ),
+      ),
       verb: fc.constantFrom(...VERBS),
       data: fc.oneof(cardData, nasty),
       invokeName: fc.constantFrom('adaptiveCard/action', 'adaptiveCard/action', 'composeExtension/query', 'task/fetch', '', 'nonsense'),
       drop: fc.subarray(['from', 'conversation', 'channelData', 'recipient', 'serviceUrl', 'id', 'value'] as const, { maxLength: 2 }),
-      override: fc.dictionary(fc.constantFrom('from', 'conversation', 'channelData', 'value', 'text', 'replyToId', 'membersAdded', 'type'), nasty, { maxKeys: 2 }),
+      override: fc.dictionary(
+        fc.constantFrom('from', 'conversation', 'channelData', 'value', 'text', 'replyToId', 'membersAdded', 'type'),
+        nasty,
+        { maxKeys: 2 },
+      ),
     })
     .map(({ person, kind, text, verb, data, invokeName, drop, override }) => {
       const chat = harness.personalChat(person);
       const base: Record<string, unknown> =
         kind === 'invoke'
-          ? chat.activity({ type: 'invoke', name: invokeName, replyToId: 'card-1', value: { action: { type: 'Action.Execute', verb, data }, trigger: 'manual' } })
+          ? chat.activity({
+              type: 'invoke',
+              name: invokeName,
+              replyToId: 'card-1',
+              value: { action: { type: 'Action.Execute', verb, data }, trigger: 'manual' },
+            })
           : kind === 'conversationUpdate'
             ? chat.activity({ type: 'conversationUpdate', membersAdded: [{ id: 'someone' }] })
             : chat.activity({ type: kind, text });
@@ -90,7 +190,8 @@ describe('fuzzing /api/messages', () => {
       { numRuns: RUNS },
     );
     // Nothing the bot sent carries internals either (error cards show a reference, not a stack).
-    for (const { activity } of harness.connector.sent) expect(JSON.stringify(activity)).not.toMatch(/\bat [\w.<>]+ \(|node_modules|TypeError/);
+    for (const { activity } of harness.connector.sent)
+      expect(JSON.stringify(activity)).not.toMatch(/\bat [\w.<>]+ \(|node_modules|TypeError/);
     expect((await harness.get('/healthz')).status).toBe(200);
     expect((await harness.get('/readyz')).status).toBe(200);
     expect(cardText((await harness.personalChat(ALEX).say('help'))[0])).toContain('What I can do for you');

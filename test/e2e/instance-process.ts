@@ -6,11 +6,18 @@ import { createConnectors, type SandboxEndpoints } from '../../src/connectors/in
 import { startQuartermaster, type ResolvedConfig } from '../../src/index.js';
 import { createLogger } from '../../src/logger.js';
 
-const { config, sandbox, instanceName } = JSON.parse(process.env.QM_INSTANCE ?? '{}') as { config: ResolvedConfig; sandbox: SandboxEndpoints; instanceName: string };
+const { config, sandbox, instanceName } = JSON.parse(process.env.QM_INSTANCE ?? '{}') as {
+  config: ResolvedConfig;
+  sandbox: SandboxEndpoints;
+  instanceName: string;
+};
 const log = createLogger(config.logLevel);
 const connectors = createConnectors({ mode: 'sandbox', sandbox, retry: { minDelayMs: 20, maxDelayMs: 200 } }, log);
 const qm = await startQuartermaster(config, log, { connectors, instanceName });
 console.log(`READY ${qm.url}`);
 process.once('SIGTERM', () => {
-  void qm.stop().then(() => process.exit(0), () => process.exit(1));
+  void qm.stop().then(
+    () => process.exit(0),
+    () => process.exit(1),
+  );
 });

@@ -22,7 +22,11 @@ afterAll(async () => {
 const stored = (id: string) => storedRequest(harness, id);
 const countRequests = async () => (await harness.qm.requests.byRequester(DEMO_TENANT_ID, DEMO.isaiah.aadObjectId, 1000)).length;
 const waitForStatus = (id: string, status: string, timeoutMs?: number) => waitFor(harness, id, status, timeoutMs);
-const visioSeats = () => harness.sandbox.state.subscriptions(DEMO_TENANT_ID).find((s) => s.id === DEMO_SUBSCRIPTIONS.visioPlan2)!.lots.reduce((n, l) => n + l.quantity, 0);
+const visioSeats = () =>
+  harness.sandbox.state
+    .subscriptions(DEMO_TENANT_ID)
+    .find((s) => s.id === DEMO_SUBSCRIPTIONS.visioPlan2)!
+    .lots.reduce((n, l) => n + l.quantity, 0);
 
 async function submitVisio(user: TestUser, fields: Record<string, unknown> = {}): Promise<string> {
   const result = await chat(user).click('submitRequest', form(DEMO_OFFERS.visioPlan2.offerId, fields), `form-${Math.random()}`);
@@ -65,7 +69,10 @@ describe('bad form input is refused field by field, and nothing is stored', () =
     const again = await chat(DEMO.isaiah).click('submitRequest', form(DEMO_OFFERS.visioPlan2.offerId, { justification: 'Asking again' }));
     expect(cardText(again.body.value)).toContain(`already has an open request for Visio Plan 2 (${id})`);
     // Also when someone else asks for them.
-    const forIsaiah = await chat(DEMO.alex).click('submitRequest', form(DEMO_OFFERS.visioPlan2.offerId, { forWhom: 'isaiahl@example.com' }));
+    const forIsaiah = await chat(DEMO.alex).click(
+      'submitRequest',
+      form(DEMO_OFFERS.visioPlan2.offerId, { forWhom: 'isaiahl@example.com' }),
+    );
     expect(cardText(forIsaiah.body.value)).toContain(`already has an open request for Visio Plan 2 (${id})`);
     expect(await countRequests()).toBe(before);
     await chat(DEMO.isaiah).click('cancelRequest', { requestId: id });
@@ -77,7 +84,9 @@ describe('bad form input is refused field by field, and nothing is stored', () =
 
   it('a double click on Submit opens one request, and both clicks show it', async () => {
     const before = await countRequests();
-    const clicks = await Promise.all([1, 2, 3].map(() => chat(DEMO.isaiah).click('submitRequest', form(DEMO_OFFERS.visioPlan2.offerId), 'the-same-form')));
+    const clicks = await Promise.all(
+      [1, 2, 3].map(() => chat(DEMO.isaiah).click('submitRequest', form(DEMO_OFFERS.visioPlan2.offerId), 'the-same-form')),
+    );
     const ids = clicks.map((c) => requestIdOf(c.body.value));
     expect(new Set(ids).size).toBe(1);
     expect(await countRequests()).toBe(before + 1);
@@ -94,7 +103,14 @@ describe('tampered decisions change nothing', () => {
   const decideAs = (user: TestUser, data: Record<string, unknown>, verb = 'approveRequest') => chat(user).click(verb, data);
 
   it('rejects malformed card data with a clear error, not a 500', async () => {
-    for (const data of [{}, { requestId: 'REQ-1' }, { requestId: id, stageIndex: -1 }, { requestId: id, stageIndex: 'x' }, { requestId: 'x'.repeat(10_000), stageIndex: 0 }, { requestId: id, stageIndex: 0, comment: 'y'.repeat(5000) }]) {
+    for (const data of [
+      {},
+      { requestId: 'REQ-1' },
+      { requestId: id, stageIndex: -1 },
+      { requestId: id, stageIndex: 'x' },
+      { requestId: 'x'.repeat(10_000), stageIndex: 0 },
+      { requestId: id, stageIndex: 0, comment: 'y'.repeat(5000) },
+    ]) {
       const result = await decideAs(DEMO.adele, data);
       expect(result.status).toBe(200);
       expect(result.body).toMatchObject({ statusCode: 400, type: 'application/vnd.microsoft.error' });
@@ -107,7 +123,9 @@ describe('tampered decisions change nothing', () => {
     expect(cardText(own.body.value)).toContain('You cannot decide your own request');
     const stranger = await decideAs(DEMO.patti, { requestId: id, stageIndex: 0 });
     expect(cardText(stranger.body.value)).toContain('Only Adele Vance (manager) can decide');
-    const foreign = await harness.personalChat({ id: '29:jordan', name: 'Jordan Reyes', aadObjectId: OTHER_TENANT_USERS.jordan.id, tenantId: OTHER_TENANT_ID }).click('approveRequest', { requestId: id, stageIndex: 0 });
+    const foreign = await harness
+      .personalChat({ id: '29:jordan', name: 'Jordan Reyes', aadObjectId: OTHER_TENANT_USERS.jordan.id, tenantId: OTHER_TENANT_ID })
+      .click('approveRequest', { requestId: id, stageIndex: 0 });
     expect(foreign.body).toMatchObject({ statusCode: 400, value: { message: expect.stringContaining("can't find that request") } });
     const laterStage = await decideAs(DEMO.megan, { requestId: id, stageIndex: 1 });
     expect(cardText(laterStage.body.value)).toContain('out of date');
@@ -143,8 +161,14 @@ describe('outside services failing', () => {
     const id = requestIdOf(result.body.value);
     const failed = await waitForStatus(id, 'failed');
     expect(failed.outcome?.message).toContain('usage location');
-    await harness.until(async () => harness.sentTo(DEMO.lynne).some((a) => a.text?.includes(`${id} could not be completed`)), 'Lynne to be told');
-    await harness.until(async () => harness.sentTo(DEMO.alex).some((a) => a.text?.includes(`${id}`) && a.text.includes('usage location')), 'the admins to be told');
+    await harness.until(
+      async () => harness.sentTo(DEMO.lynne).some((a) => a.text?.includes(`${id} could not be completed`)),
+      'Lynne to be told',
+    );
+    await harness.until(
+      async () => harness.sentTo(DEMO.alex).some((a) => a.text?.includes(`${id}`) && a.text.includes('usage location')),
+      'the admins to be told',
+    );
   });
 });
 
@@ -153,8 +177,15 @@ describe('outside services failing', () => {
  * asks for a Visio seat and Adele and Megan approve it: the request is stored and its
  * fulfilment queued. Returns the instance (still running) and the request id.
  */
-async function visioApprovedOnIdleInstance(tablePrefix: string, requester: TestUser, justification: string): Promise<{ instance: BotHarness; id: string }> {
-  const instance = await BotHarness.start({ tablePrefix }, { sandbox: harness.sandbox, connector: harness.connector, startWorkers: false, instanceName: 'a' });
+async function visioApprovedOnIdleInstance(
+  tablePrefix: string,
+  requester: TestUser,
+  justification: string,
+): Promise<{ instance: BotHarness; id: string }> {
+  const instance = await BotHarness.start(
+    { tablePrefix },
+    { sandbox: harness.sandbox, connector: harness.connector, startWorkers: false, instanceName: 'a' },
+  );
   const [asker, adele, megan] = [instance.personalChat(requester), instance.personalChat(DEMO.adele), instance.personalChat(DEMO.megan)];
   for (const c of [asker, adele, megan]) await c.install();
   const id = requestIdOf((await asker.click('submitRequest', form(DEMO_OFFERS.visioPlan2.offerId, { justification }))).body.value);
@@ -165,10 +196,14 @@ async function visioApprovedOnIdleInstance(tablePrefix: string, requester: TestU
 
 /** Waits until the request is completed, as `instance` reads it. */
 function completedOn(instance: BotHarness, id: string, what: string) {
-  return instance.until(async () => {
-    const request = (await instance.qm.requests.get(DEMO_TENANT_ID, id))?.value;
-    return request?.status === 'completed' ? request : undefined;
-  }, what, 30_000);
+  return instance.until(
+    async () => {
+      const request = (await instance.qm.requests.get(DEMO_TENANT_ID, id))?.value;
+      return request?.status === 'completed' ? request : undefined;
+    },
+    what,
+    30_000,
+  );
 }
 
 describe('restart between approval and fulfilment', () => {
@@ -204,7 +239,10 @@ describe('a fulfilment job lost between the approval and the queue', () => {
 
   it('Submit clicked again on the form ("try again") queues it again at once', async () => {
     const tablePrefix = `t${Date.now().toString(36)}`;
-    const instance = await BotHarness.start({ tablePrefix }, { sandbox: harness.sandbox, connector: harness.connector, startWorkers: false, instanceName: 'a' });
+    const instance = await BotHarness.start(
+      { tablePrefix },
+      { sandbox: harness.sandbox, connector: harness.connector, startWorkers: false, instanceName: 'a' },
+    );
     try {
       const alex = instance.personalChat(DEMO.alex);
       await alex.install();
@@ -224,7 +262,10 @@ describe('a fulfilment job lost between the approval and the queue', () => {
 
   it('the sweep queues it again once the request has stayed approved for 5 minutes', async () => {
     const tablePrefix = `l${Date.now().toString(36)}`;
-    const a = await BotHarness.start({ tablePrefix }, { sandbox: harness.sandbox, connector: harness.connector, startWorkers: false, instanceName: 'a' });
+    const a = await BotHarness.start(
+      { tablePrefix },
+      { sandbox: harness.sandbox, connector: harness.connector, startWorkers: false, instanceName: 'a' },
+    );
     const alex = a.personalChat(DEMO.alex);
     await alex.install();
     const id = requestIdOf((await alex.click('submitRequest', form(DEMO_OFFERS.powerBiPro.offerId), 'alex-power-bi-form')).body.value);
@@ -239,7 +280,9 @@ describe('a fulfilment job lost between the approval and the queue', () => {
       expect(await b.qm.stalledApprovals.run(new Date(approvedAt + 5 * 60_000 + 1))).toEqual({ requeued: 1 });
       const done = await completedOn(b, id, 'the request to complete on B');
       expect(done.outcome?.kind).toBe('assigned');
-      expect(harness.sandbox.state.findUser(DEMO_TENANT_ID, DEMO.alex.aadObjectId)!.assignedSkuIds).toContain(DEMO_OFFERS.powerBiPro.graphSkuId);
+      expect(harness.sandbox.state.findUser(DEMO_TENANT_ID, DEMO.alex.aadObjectId)!.assignedSkuIds).toContain(
+        DEMO_OFFERS.powerBiPro.graphSkuId,
+      );
       await b.until(async () => harness.sentTo(DEMO.alex).some((m) => m.text?.includes(`${id} is done`)), 'Alex to be told');
       expect(await b.qm.stalledApprovals.run(new Date(approvedAt + 10 * 60_000))).toEqual({ requeued: 0 });
     } finally {
@@ -259,7 +302,10 @@ describe('one fulfilment job delivered three times at once, to two instances', (
     const queue = new WorkQueues(a.config.storage, tablePrefix).queue<FulfilmentJob>('fulfilment');
     await Promise.all([queue.send({ tenantId: DEMO_TENANT_ID, requestId: id }), queue.send({ tenantId: DEMO_TENANT_ID, requestId: id })]);
     await a.stop();
-    const [b, c] = await Promise.all([BotHarness.start({ tablePrefix }, { ...shared, instanceName: 'b' }), BotHarness.start({ tablePrefix }, { ...shared, instanceName: 'c' })]);
+    const [b, c] = await Promise.all([
+      BotHarness.start({ tablePrefix }, { ...shared, instanceName: 'b' }),
+      BotHarness.start({ tablePrefix }, { ...shared, instanceName: 'c' }),
+    ]);
     try {
       const done = await completedOn(b, id, 'the request to complete');
       expect(done.outcome?.kind).toBe('purchased');
@@ -282,7 +328,9 @@ describe('approvers the bot cannot reach', () => {
       const alex = unreachable.personalChat(DEMO.alex);
       await isaiah.install();
       await alex.install(); // Adele (the manager) never installed the bot in this instance's storage
-      const id = requestIdOf((await isaiah.click('submitRequest', form(DEMO_OFFERS.projectPlan3.offerId, { justification: 'unreachable' }))).body.value);
+      const id = requestIdOf(
+        (await isaiah.click('submitRequest', form(DEMO_OFFERS.projectPlan3.offerId, { justification: 'unreachable' }))).body.value,
+      );
       const toAlex = unreachable.sentTo(DEMO.alex);
       expect(toAlex.some((a) => a.text?.includes('could not reach an approver of step 1 (Adele Vance (manager))'))).toBe(true);
       expect(toAlex.some((a) => cardText(a).includes(id))).toBe(true);
@@ -300,24 +348,39 @@ describe('the approvals channel', () => {
     expect((await harness.channel(DEMO.isaiah, 'IT').say('set approvals channel'))[0]?.text).toContain('Only admins');
     expect((await harness.personalChat(DEMO.alex).say('set approvals channel'))[0]?.text).toContain('in the team channel');
     expect((await channel.say('set approvals channel'))[0]?.text).toContain('every new approval card will also be posted');
-    const id = requestIdOf((await chat(DEMO.isaiah).click('submitRequest', form(DEMO_OFFERS.projectPlan3.offerId, { justification: 'channel' }))).body.value);
-    const posted = harness.connector.sent.filter((s) => s.conversationId === channel.conversation.id && s.method === 'POST').map((s) => cardOf(s.activity)).find((c) => c && JSON.stringify(c).includes(id))!;
+    const id = requestIdOf(
+      (await chat(DEMO.isaiah).click('submitRequest', form(DEMO_OFFERS.projectPlan3.offerId, { justification: 'channel' }))).body.value,
+    );
+    const posted = harness.connector.sent
+      .filter((s) => s.conversationId === channel.conversation.id && s.method === 'POST')
+      .map((s) => cardOf(s.activity))
+      .find((c) => c && JSON.stringify(c).includes(id))!;
     expect(posted.actions ?? []).toHaveLength(0); // everyone sees status
     expect(posted.refresh.userIds).toEqual([DEMO.adele.id]); // Adele's client asks for her view
     const refreshed = await harness.channel(DEMO.adele, 'IT').click('refreshRequest', { requestId: id });
-    expect(cardOf({ attachments: [{ contentType: 'application/vnd.microsoft.card.adaptive', content: refreshed.body.value }] })!.actions.map((a: any) => a.title)).toEqual(['Approve', 'Reject']);
+    expect(
+      cardOf({ attachments: [{ contentType: 'application/vnd.microsoft.card.adaptive', content: refreshed.body.value }] })!.actions.map(
+        (a: any) => a.title,
+      ),
+    ).toEqual(['Approve', 'Reject']);
     await chat(DEMO.isaiah).click('cancelRequest', { requestId: id });
   });
 });
 
 describe('reminders', () => {
   it('reminds after 24 h, escalates after 72 h, expires after 30 days — once each, across instances', async () => {
-    const id = requestIdOf((await chat(DEMO.isaiah).click('submitRequest', form(DEMO_OFFERS.projectPlan3.offerId, { justification: 'reminders' }))).body.value);
+    const id = requestIdOf(
+      (await chat(DEMO.isaiah).click('submitRequest', form(DEMO_OFFERS.projectPlan3.offerId, { justification: 'reminders' }))).body.value,
+    );
     const created = Date.parse((await stored(id))!.createdAt);
     const hours = (n: number) => new Date(created + n * 3600_000);
-    const second = await BotHarness.start({ tablePrefix: harness.config.tablePrefix }, { sandbox: harness.sandbox, connector: harness.connector, startWorkers: false, instanceName: 'second' });
+    const second = await BotHarness.start(
+      { tablePrefix: harness.config.tablePrefix },
+      { sandbox: harness.sandbox, connector: harness.connector, startWorkers: false, instanceName: 'second' },
+    );
     try {
-      const remindersTo = (user: TestUser) => harness.connector.sent.filter((s) => s.conversationId === `a:personal-${user.id}` && s.activity.text?.includes(id));
+      const remindersTo = (user: TestUser) =>
+        harness.connector.sent.filter((s) => s.conversationId === `a:personal-${user.id}` && s.activity.text?.includes(id));
       await Promise.all([harness.qm.reminders.run(hours(23)), second.qm.reminders.run(hours(23))]);
       expect(remindersTo(DEMO.adele)).toHaveLength(0);
       await Promise.all([harness.qm.reminders.run(hours(25)), second.qm.reminders.run(hours(25))]);

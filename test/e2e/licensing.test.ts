@@ -18,8 +18,13 @@ afterAll(async () => {
 });
 
 const stored = (id: string) => storedRequest(harness, id);
-const hasLicense = (userId: string, sku: string) => harness.sandbox.state.findUser(DEMO_TENANT_ID, userId)?.assignedSkuIds.includes(sku) ?? false;
-const latestCardTo = (user: TestUser) => harness.sentTo(user).filter((a) => cardOf(a)).at(-1);
+const hasLicense = (userId: string, sku: string) =>
+  harness.sandbox.state.findUser(DEMO_TENANT_ID, userId)?.assignedSkuIds.includes(sku) ?? false;
+const latestCardTo = (user: TestUser) =>
+  harness
+    .sentTo(user)
+    .filter((a) => cardOf(a))
+    .at(-1);
 
 async function submit(user: TestUser, offerId: string, fields: Record<string, unknown> = {}, formMessageId = `form-${Math.random()}`) {
   const result = await chat(user).click('submitRequest', form(offerId, fields), formMessageId);
@@ -91,11 +96,22 @@ describe('no free seat: two stages, then a purchase', () => {
     await harness.until(async () => harness.sentTo(DEMO.alex).some((a) => a.text?.includes(`${id} is done`)), 'Alex to be told');
 
     // Every copy of the card learnt the outcome (Adele's card was updated in place).
-    await harness.until(async () => harness.updatesIn(DEMO.adele).some((u) => cardText(u.activity).includes('Done. Bought and assigned')), "Adele's card to show the outcome");
+    await harness.until(
+      async () => harness.updatesIn(DEMO.adele).some((u) => cardText(u.activity).includes('Done. Bought and assigned')),
+      "Adele's card to show the outcome",
+    );
     // So did the form Alex submitted it from, which became his card of the request.
-    await harness.until(async () => harness.updatesIn(DEMO.alex).some((u) => u.activityId === 'alex-visio-form' && cardText(u.activity).includes('Done. Bought and assigned')), "Alex's card to show the outcome");
+    await harness.until(
+      async () =>
+        harness
+          .updatesIn(DEMO.alex)
+          .some((u) => u.activityId === 'alex-visio-form' && cardText(u.activity).includes('Done. Bought and assigned')),
+      "Alex's card to show the outcome",
+    );
     const audit = (await harness.qm.audit.list(DEMO_TENANT_ID, { pageSize: 50 })).items.filter((e) => e.target === id).map((e) => e.action);
-    expect(audit).toEqual(expect.arrayContaining(['request.submitted', 'request.stage-approved', 'request.approved', 'license.purchased', 'request.completed']));
+    expect(audit).toEqual(
+      expect.arrayContaining(['request.submitted', 'request.stage-approved', 'request.approved', 'license.purchased', 'request.completed']),
+    );
   });
 
   it('orders a product the tenant does not have yet', async () => {
@@ -103,7 +119,9 @@ describe('no free seat: two stages, then a purchase', () => {
     await chat(DEMO.adele).click('approveRequest', { requestId: id, stageIndex: 0 });
     await chat(DEMO.megan).click('approveRequest', { requestId: id, stageIndex: 1 });
     await waitForStatus(id, 'completed');
-    expect(harness.sandbox.state.orders(DEMO_TENANT_ID).filter((o) => o.lineItems.some((l) => l.offerId === DEMO_OFFERS.projectPlan3.offerId))).toHaveLength(1);
+    expect(
+      harness.sandbox.state.orders(DEMO_TENANT_ID).filter((o) => o.lineItems.some((l) => l.offerId === DEMO_OFFERS.projectPlan3.offerId)),
+    ).toHaveLength(1);
     expect(hasLicense(DEMO.isaiah.aadObjectId, DEMO_OFFERS.projectPlan3.graphSkuId)).toBe(true);
   });
 });
@@ -116,7 +134,10 @@ describe('deciding', () => {
     expect((await stored(id))!.status).toBe('pending');
     await chat(DEMO.adele).click('rejectRequest', { requestId: id, stageIndex: 0, comment: 'Use the shared Visio seat' });
     expect((await stored(id))!.status).toBe('rejected');
-    await harness.until(async () => harness.sentTo(DEMO.isaiah).some((a) => a.text?.includes('Use the shared Visio seat')), 'Isaiah to hear why');
+    await harness.until(
+      async () => harness.sentTo(DEMO.isaiah).some((a) => a.text?.includes('Use the shared Visio seat')),
+      'Isaiah to hear why',
+    );
   });
 
   it('lets the requester cancel while pending; a late approval then only shows the state', async () => {
@@ -133,13 +154,17 @@ describe('deciding', () => {
     const id = requestIdOf((await submit(DEMO.lynne, DEMO_OFFERS.visioPlan2.offerId, { forWhom: 'isaiahl@example.com' })).value);
     await chat(DEMO.adele).click('approveRequest', { requestId: id, stageIndex: 0 });
     const patchesBefore = harness.sandbox.state.countRequests({ service: 'partnerCenter', method: 'PATCH', replayed: false });
-    const clicks = await Promise.all(Array.from({ length: 20 }, () => chat(DEMO.megan).click('approveRequest', { requestId: id, stageIndex: 1 })));
+    const clicks = await Promise.all(
+      Array.from({ length: 20 }, () => chat(DEMO.megan).click('approveRequest', { requestId: id, stageIndex: 1 })),
+    );
     expect(clicks.every((c) => c.status === 200 && c.body.type === 'application/vnd.microsoft.card.adaptive')).toBe(true);
     const request = await stored(id);
     expect(request!.decisions.filter((d) => d.stageIndex === 1)).toHaveLength(1);
     await waitForStatus(id, 'completed');
     expect(harness.sandbox.state.countRequests({ service: 'partnerCenter', method: 'PATCH', replayed: false }) - patchesBefore).toBe(1);
-    const approvals = (await harness.qm.audit.list(DEMO_TENANT_ID, { pageSize: 200 })).items.filter((e) => e.target === id && e.action === 'request.approved');
+    const approvals = (await harness.qm.audit.list(DEMO_TENANT_ID, { pageSize: 200 })).items.filter(
+      (e) => e.target === id && e.action === 'request.approved',
+    );
     expect(approvals).toHaveLength(1);
   });
 });

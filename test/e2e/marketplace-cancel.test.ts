@@ -5,7 +5,13 @@
 // is ordered. A retry while the order is Processing follows the same order; a Failed
 // Termination tells the vendor's reason; non-admins are refused.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DEMO_TENANT_ID, MARKETPLACE_ITEMS, MARKETPLACE_PRODUCTS, MARKETPLACE_SUBSCRIPTIONS, ZOOM_FAILURE_REASON } from '../../src/sandbox/index.js';
+import {
+  DEMO_TENANT_ID,
+  MARKETPLACE_ITEMS,
+  MARKETPLACE_PRODUCTS,
+  MARKETPLACE_SUBSCRIPTIONS,
+  ZOOM_FAILURE_REASON,
+} from '../../src/sandbox/index.js';
 import type { MarketplaceSubscription } from '../../src/sandbox/marketplace-state.js';
 import { BotHarness, cardText, DEMO, type TestUser, cardActions } from '../harness/bot-harness.js';
 import { requestIdOf, storedRequest, waitForStatus, approveEveryStage } from '../harness/licensing.js';
@@ -15,7 +21,12 @@ const chat = (user: TestUser) => harness.personalChat(user);
 const world = () => harness.sandbox.marketplace;
 const DAY_MS = 24 * 3600_000;
 const acrobat = () => world().subscriptions.get(MARKETPLACE_SUBSCRIPTIONS.demoAcrobat)!;
-const ordersFor = (subscriptionId: string) => [...world().orders.values()].filter((o) => o.customerId === DEMO_TENANT_ID && (o.subscriptionIds.includes(subscriptionId) || o.lines.some((l) => l.subscriptionId === subscriptionId)));
+const ordersFor = (subscriptionId: string) =>
+  [...world().orders.values()].filter(
+    (o) =>
+      o.customerId === DEMO_TENANT_ID &&
+      (o.subscriptionIds.includes(subscriptionId) || o.lines.some((l) => l.subscriptionId === subscriptionId)),
+  );
 const terminationsOf = (subscriptionId: string) => ordersFor(subscriptionId).filter((o) => o.type === 'Termination');
 
 beforeAll(async () => {
@@ -44,8 +55,26 @@ const approveAll = (id: string) => approveEveryStage(harness, id);
 /** A subscription of another vendor's item, under its own agreement (Zoom fails, AutoCAD stays Processing). */
 function seedSubscription(itemId: string, productId: string, suffix: string): MarketplaceSubscription {
   const agreementId = `AGR-5100-9999-${suffix}`;
-  world().agreements.set(agreementId, { id: agreementId, name: `Agreement ${suffix}`, customerId: DEMO_TENANT_ID, licensee: { id: 'LCE-5100-0001', name: 'Contoso (demo)' }, productId, status: 'Active', createdAt: new Date(Date.now() - 100 * DAY_MS) });
-  const subscription: MarketplaceSubscription = { id: `SUB-5100-9999-${suffix}`, customerId: DEMO_TENANT_ID, agreementId, itemId, quantity: 3, status: 'Active', startDate: new Date(Date.now() - 100 * DAY_MS), autoRenew: true, assignedEmails: [] };
+  world().agreements.set(agreementId, {
+    id: agreementId,
+    name: `Agreement ${suffix}`,
+    customerId: DEMO_TENANT_ID,
+    licensee: { id: 'LCE-5100-0001', name: 'Contoso (demo)' },
+    productId,
+    status: 'Active',
+    createdAt: new Date(Date.now() - 100 * DAY_MS),
+  });
+  const subscription: MarketplaceSubscription = {
+    id: `SUB-5100-9999-${suffix}`,
+    customerId: DEMO_TENANT_ID,
+    agreementId,
+    itemId,
+    quantity: 3,
+    status: 'Active',
+    startDate: new Date(Date.now() - 100 * DAY_MS),
+    autoRenew: true,
+    assignedEmails: [],
+  };
   world().subscriptions.set(subscription.id, subscription);
   return subscription;
 }
@@ -55,7 +84,12 @@ describe('cancelling a marketplace subscription: who may', () => {
     const before = ordersFor(acrobat().id).length;
     const prepared = await chat(DEMO.megan).click('prepareSubscriptionChange', { subscriptionId: acrobat().id, action: 'cancel' });
     expect(JSON.stringify(prepared.body)).toContain('Only admins');
-    const confirmed = await chat(DEMO.megan).click('confirmSubscriptionChange', { subscriptionId: acrobat().id, action: 'cancel', version: 'x', confirmationId: 'b'.repeat(24) });
+    const confirmed = await chat(DEMO.megan).click('confirmSubscriptionChange', {
+      subscriptionId: acrobat().id,
+      action: 'cancel',
+      version: 'x',
+      confirmationId: 'b'.repeat(24),
+    });
     expect(JSON.stringify(confirmed.body)).toContain('Only admins');
     expect(ordersFor(acrobat().id)).toHaveLength(before);
     expect(acrobat().status).toBe('Active');
@@ -96,13 +130,18 @@ describe("inside Adobe's anniversary window", () => {
 
     const data = confirmData(confirm.card);
     // A double click opens one request.
-    const clicks = await Promise.all([click(DEMO.alex, 'confirmSubscriptionChange', data), click(DEMO.alex, 'confirmSubscriptionChange', data)]);
+    const clicks = await Promise.all([
+      click(DEMO.alex, 'confirmSubscriptionChange', data),
+      click(DEMO.alex, 'confirmSubscriptionChange', data),
+    ]);
     const ids = new Set(clicks.map((c) => requestIdOf(c.card)));
     expect(ids.size).toBe(1);
     const requestId = [...ids][0]!;
     await approveAll(requestId);
     const done = await waitForStatus(harness, requestId, 'completed');
-    expect(done.outcome?.message).toMatch(/Cancel the subscription on Adobe Acrobat Pro for teams: done\. Termination order ORD-[\d-]+ completed through the Marketplace \(Adobe\)\./);
+    expect(done.outcome?.message).toMatch(
+      /Cancel the subscription on Adobe Acrobat Pro for teams: done\. Termination order ORD-[\d-]+ completed through the Marketplace \(Adobe\)\./,
+    );
     expect(acrobat().status).toBe('Terminated');
     const terminations = terminationsOf(acrobat().id);
     expect(terminations).toHaveLength(1);
@@ -138,7 +177,13 @@ describe('a Termination the vendor refuses', () => {
     expect(failed.outcome?.message).toMatch(/Termination order ORD-[\d-]+/);
     expect(zoom.status).toBe('Active');
     expect(terminationsOf(zoom.id)).toHaveLength(1);
-    await harness.until(async () => harness.sentTo(DEMO.alex).some((a) => typeof a.text === 'string' && a.text.includes(requestId) && a.text.includes(ZOOM_FAILURE_REASON)), 'Alex to hear why');
+    await harness.until(
+      async () =>
+        harness
+          .sentTo(DEMO.alex)
+          .some((a) => typeof a.text === 'string' && a.text.includes(requestId) && a.text.includes(ZOOM_FAILURE_REASON)),
+      'Alex to hear why',
+    );
   });
 });
 

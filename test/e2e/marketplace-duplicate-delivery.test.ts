@@ -18,19 +18,43 @@ afterAll(async () => {
 });
 
 const MIRO: CatalogOffer = {
-  offerId: `mkt:${MARKETPLACE_ITEMS.miroBusiness}`, productId: MARKETPLACE_ITEMS.miroBusiness, skuId: MARKETPLACE_ITEMS.miroBusiness, availabilityId: '',
-  name: 'Miro Business', skuPartNumber: `MKT:${MARKETPLACE_ITEMS.miroBusiness}`, unitPrice: { amount: '16.00', currency: 'USD' }, termDuration: 'P1M', billingCycle: 'monthly',
-  provider: 'marketplace', vendor: 'Miro', assignment: 'vendor',
+  offerId: `mkt:${MARKETPLACE_ITEMS.miroBusiness}`,
+  productId: MARKETPLACE_ITEMS.miroBusiness,
+  skuId: MARKETPLACE_ITEMS.miroBusiness,
+  availabilityId: '',
+  name: 'Miro Business',
+  skuPartNumber: `MKT:${MARKETPLACE_ITEMS.miroBusiness}`,
+  unitPrice: { amount: '16.00', currency: 'USD' },
+  termDuration: 'P1M',
+  billingCycle: 'monthly',
+  provider: 'marketplace',
+  vendor: 'Miro',
+  assignment: 'vendor',
 };
-const miroOrders = () => [...harness.sandbox.marketplace.orders.values()].filter((o) => o.customerId === DEMO_TENANT_ID && o.lines.some((l) => l.itemId === MARKETPLACE_ITEMS.miroBusiness));
+const miroOrders = () =>
+  [...harness.sandbox.marketplace.orders.values()].filter(
+    (o) => o.customerId === DEMO_TENANT_ID && o.lines.some((l) => l.itemId === MARKETPLACE_ITEMS.miroBusiness),
+  );
 
 describe('one fulfilment job delivered twice at once', () => {
   it('places one order, and both runs end with the seat assigned', async () => {
     const at = new Date().toISOString();
     const request: StoredRequest = {
-      id: 'REQ-D0B1E000', tenantId: DEMO_TENANT_ID, requester: { aadObjectId: DEMO_USERS.isaiah.id, name: 'Isaiah Langer' }, beneficiary: { id: DEMO_USERS.isaiah.id, upn: DEMO_USERS.isaiah.userPrincipalName, name: 'Isaiah Langer' },
-      product: { offerId: MIRO.offerId, productId: MIRO.productId, name: MIRO.name, skuPartNumber: MIRO.skuPartNumber }, quantity: 1, unitPrice: MIRO.unitPrice,
-      justification: 'Workshops', status: 'fulfilling', stageIndex: 0, stages: [], decisions: [], createdAt: at, updatedAt: at, fulfilment: { commerceRequestId: '7d0b1e00-0000-4000-8000-000000000001' },
+      id: 'REQ-D0B1E000',
+      tenantId: DEMO_TENANT_ID,
+      requester: { aadObjectId: DEMO_USERS.isaiah.id, name: 'Isaiah Langer' },
+      beneficiary: { id: DEMO_USERS.isaiah.id, upn: DEMO_USERS.isaiah.userPrincipalName, name: 'Isaiah Langer' },
+      product: { offerId: MIRO.offerId, productId: MIRO.productId, name: MIRO.name, skuPartNumber: MIRO.skuPartNumber },
+      quantity: 1,
+      unitPrice: MIRO.unitPrice,
+      justification: 'Workshops',
+      status: 'fulfilling',
+      stageIndex: 0,
+      stages: [],
+      decisions: [],
+      createdAt: at,
+      updatedAt: at,
+      fulfilment: { commerceRequestId: '7d0b1e00-0000-4000-8000-000000000001' },
     };
     await harness.qm.requests.create(request);
     const vendor = harness.qm.marketplace!.vendor;
@@ -50,7 +74,11 @@ describe('one fulfilment job delivered twice at once', () => {
     const outcomes = await Promise.all([runUntilDone(), runUntilDone()]);
     expect(miroOrders()).toHaveLength(1);
     expect(outcomes).toHaveLength(2);
-    const seats = [...harness.sandbox.marketplace.subscriptions.values()].filter((s) => s.itemId === MARKETPLACE_ITEMS.miroBusiness && s.customerId === DEMO_TENANT_ID);
-    expect(seats.flatMap((s) => s.assignedEmails.filter((e) => e.toLowerCase() === DEMO_USERS.isaiah.userPrincipalName.toLowerCase()))).toHaveLength(1);
+    const seats = [...harness.sandbox.marketplace.subscriptions.values()].filter(
+      (s) => s.itemId === MARKETPLACE_ITEMS.miroBusiness && s.customerId === DEMO_TENANT_ID,
+    );
+    expect(
+      seats.flatMap((s) => s.assignedEmails.filter((e) => e.toLowerCase() === DEMO_USERS.isaiah.userPrincipalName.toLowerCase())),
+    ).toHaveLength(1);
   });
 });

@@ -5,7 +5,16 @@
 // forged cards change nothing.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEMO_TENANT_ID, DEMO_USERS, MARKETPLACE_SUBSCRIPTIONS } from '../../src/sandbox/index.js';
-import { BotHarness, cardOf, cardText, DEMO, type TestUser, cardActions, type CardAction, invokeErrorMessage } from '../harness/bot-harness.js';
+import {
+  BotHarness,
+  cardOf,
+  cardText,
+  DEMO,
+  type TestUser,
+  cardActions,
+  type CardAction,
+  invokeErrorMessage,
+} from '../harness/bot-harness.js';
 
 let harness: BotHarness;
 const chat = (user: TestUser) => harness.personalChat(user);
@@ -15,7 +24,10 @@ const MEGAN = 'meganb@example.com';
 const acrobat = () => harness.sandbox.marketplace.subscriptions.get(SUB)!;
 const PUT = { service: 'marketplace' as const, method: 'PUT', route: '/public/v1/commerce/subscriptions/{id}' };
 const puts = () => harness.sandbox.state.countRequests(PUT);
-const removals = async (email: string) => (await harness.qm.audit.list(DEMO_TENANT_ID, { pageSize: 200 })).items.filter((e) => e.action === 'license.removed' && (e.before as any)?.email === email);
+const removals = async (email: string) =>
+  (await harness.qm.audit.list(DEMO_TENANT_ID, { pageSize: 200 })).items.filter(
+    (e) => e.action === 'license.removed' && (e.before as any)?.email === email,
+  );
 const errorOf = invokeErrorMessage;
 
 beforeAll(async () => {
@@ -33,7 +45,10 @@ afterAll(async () => {
 
 /** Every Action.Execute of a card, wherever it sits. */
 const actionsOf = (card: unknown) => cardActions(card).filter((a): a is CardAction & { verb: string } => a.type === 'Action.Execute');
-const vendorRemoves = (card: unknown) => actionsOf(card).filter((a) => a.verb === 'reclaimRemoveLicense' && a.data && 'subscriptionId' in a.data).map((a) => a.data);
+const vendorRemoves = (card: unknown) =>
+  actionsOf(card)
+    .filter((a) => a.verb === 'reclaimRemoveLicense' && a.data && 'subscriptionId' in a.data)
+    .map((a) => a.data);
 
 describe('vendor seats on the reclaim card', () => {
   it('lists the inactive person and the e-mail not in the directory, with product and vendor', async () => {
@@ -51,13 +66,20 @@ describe('vendor seats on the reclaim card', () => {
       { subscriptionId: SUB, email: MEGAN },
     ]);
     // Graph rows are as before: userId + skuId.
-    expect(actionsOf(card).filter((a) => a.verb === 'reclaimRemoveLicense' && a.data && 'userId' in a.data).every((a) => Object.keys(a.data!).sort().join() === 'skuId,userId')).toBe(true);
+    expect(
+      actionsOf(card)
+        .filter((a) => a.verb === 'reclaimRemoveLicense' && a.data && 'userId' in a.data)
+        .every((a) => Object.keys(a.data!).sort().join() === 'skuId,userId'),
+    ).toBe(true);
   });
 
   it('the weekly job sends it to the admins', async () => {
     const result = await harness.qm.licenseAlerts.reclaim.run(new Date());
     expect(result.sent).toBe(1);
-    const latest = harness.sentTo(DEMO.patti).filter((a) => cardOf(a) && cardText(a).includes('Licenses to reclaim')).at(-1);
+    const latest = harness
+      .sentTo(DEMO.patti)
+      .filter((a) => cardOf(a) && cardText(a).includes('Licenses to reclaim'))
+      .at(-1);
     expect(vendorRemoves(cardOf(latest))).toContainEqual({ subscriptionId: SUB, email: GONE });
   });
 });
@@ -71,7 +93,10 @@ describe('removing a vendor seat', () => {
     expect(text).toContain(GONE);
     expect(text).toContain('Adobe Acrobat Pro for teams (Adobe)');
     expect(text).toContain(SUB);
-    expect(actionsOf(asked.body.value).map((a) => [a.title, a.verb, a.data])).toEqual([['Confirm', 'reclaimConfirmRemove', { subscriptionId: SUB, email: GONE }], ['Back', 'reclaimShow', undefined]]);
+    expect(actionsOf(asked.body.value).map((a) => [a.title, a.verb, a.data])).toEqual([
+      ['Confirm', 'reclaimConfirmRemove', { subscriptionId: SUB, email: GONE }],
+      ['Back', 'reclaimShow', undefined],
+    ]);
     expect(acrobat().assignedEmails).toContain(GONE);
     expect(puts()).toBe(0);
   });
@@ -79,7 +104,11 @@ describe('removing a vendor seat', () => {
   it('refuses non-admins, and nothing changes', async () => {
     for (const verb of ['reclaimRemoveLicense', 'reclaimConfirmRemove']) {
       const result = await chat(DEMO.isaiah).click(verb, { subscriptionId: SUB, email: GONE });
-      expect(result.body).toMatchObject({ statusCode: 403, type: 'application/vnd.microsoft.error', value: { message: 'Only admins can remove licenses.' } });
+      expect(result.body).toMatchObject({
+        statusCode: 403,
+        type: 'application/vnd.microsoft.error',
+        value: { message: 'Only admins can remove licenses.' },
+      });
     }
     expect(acrobat().assignedEmails).toContain(GONE);
     expect(puts()).toBe(0);
@@ -105,9 +134,13 @@ describe('removing a vendor seat', () => {
   });
 
   it('a double click takes the e-mail off the subscription once, audited, and redraws the list', async () => {
-    const clicks = await Promise.all([1, 2, 3].map(() => chat(DEMO.alex).click('reclaimConfirmRemove', { subscriptionId: SUB, email: GONE })));
+    const clicks = await Promise.all(
+      [1, 2, 3].map(() => chat(DEMO.alex).click('reclaimConfirmRemove', { subscriptionId: SUB, email: GONE })),
+    );
     expect(clicks.every((c) => c.status === 200 && c.body.type === 'application/vnd.microsoft.card.adaptive')).toBe(true);
-    const done = clicks.filter((c) => cardText(c.body.value).includes('Done. Removed Adobe Acrobat Pro for teams from former.employee@example.com'));
+    const done = clicks.filter((c) =>
+      cardText(c.body.value).includes('Done. Removed Adobe Acrobat Pro for teams from former.employee@example.com'),
+    );
     expect(done).toHaveLength(1);
     expect(vendorRemoves(done[0]!.body.value)).toEqual([{ subscriptionId: SUB, email: MEGAN }]);
     expect(puts()).toBe(1);
@@ -131,7 +164,7 @@ describe('removing a vendor seat', () => {
     expect(await removals(GONE)).toHaveLength(1);
   });
 
-  it('removes the inactive person\'s seat; her Microsoft 365 licenses stay', async () => {
+  it("removes the inactive person's seat; her Microsoft 365 licenses stay", async () => {
     const done = await chat(DEMO.patti).click('reclaimConfirmRemove', { subscriptionId: SUB, email: MEGAN });
     expect(cardText(done.body.value)).toContain(`Done. Removed Adobe Acrobat Pro for teams from Megan Bowen (${MEGAN})`);
     expect(acrobat().assignedEmails).toEqual(['adelev@example.com', 'pattif@example.com']);

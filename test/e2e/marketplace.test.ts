@@ -6,7 +6,15 @@
 // Marketplace connection (token, 401 → needs attention), refusals of forged cards, and
 // two items of one vendor product (Acrobat, Creative Cloud) requested side by side.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DEMO_TENANT_ID, DEMO_USERS, MARKETPLACE_AGREEMENTS, MARKETPLACE_ITEMS, MARKETPLACE_SUBSCRIPTIONS, MARKETPLACE_TOKENS, ZOOM_FAILURE_REASON } from '../../src/sandbox/index.js';
+import {
+  DEMO_TENANT_ID,
+  DEMO_USERS,
+  MARKETPLACE_AGREEMENTS,
+  MARKETPLACE_ITEMS,
+  MARKETPLACE_SUBSCRIPTIONS,
+  MARKETPLACE_TOKENS,
+  ZOOM_FAILURE_REASON,
+} from '../../src/sandbox/index.js';
 import { BotHarness, cardOf, cardText, DEMO, type TestUser, invokeErrorMessage } from '../harness/bot-harness.js';
 import { requestForm, requestIdOf, storedRequest, waitForStatus, approveEveryStage } from '../harness/licensing.js';
 
@@ -14,7 +22,8 @@ let harness: BotHarness;
 const chat = (user: TestUser) => harness.personalChat(user);
 const offer = (itemId: string) => `mkt:${itemId}`;
 const world = () => harness.sandbox.marketplace;
-const ordersOf = (itemId: string) => [...world().orders.values()].filter((o) => o.customerId === DEMO_TENANT_ID && o.lines.some((l) => l.itemId === itemId));
+const ordersOf = (itemId: string) =>
+  [...world().orders.values()].filter((o) => o.customerId === DEMO_TENANT_ID && o.lines.some((l) => l.itemId === itemId));
 const acrobat = () => world().subscriptions.get(MARKETPLACE_SUBSCRIPTIONS.demoAcrobat)!;
 const errorOf = invokeErrorMessage;
 
@@ -35,7 +44,8 @@ async function submit(user: TestUser, offerId: string): Promise<string> {
 
 const approveAll = (id: string) => approveEveryStage(harness, id);
 
-const orderQueryCards = (user: TestUser, id: string) => harness.sentTo(user).filter((a) => JSON.stringify(cardOf(a) ?? {}).includes('answerOrderQuery') && JSON.stringify(a).includes(id));
+const orderQueryCards = (user: TestUser, id: string) =>
+  harness.sentTo(user).filter((a) => JSON.stringify(cardOf(a) ?? {}).includes('answerOrderQuery') && JSON.stringify(a).includes(id));
 const textsTo = (user: TestUser, part: string) => harness.sentTo(user).filter((a) => typeof a.text === 'string' && a.text.includes(part));
 
 describe('two items of one vendor product', () => {
@@ -44,8 +54,14 @@ describe('two items of one vendor product', () => {
     const creativeCloudRequest = await submit(DEMO.alex, offer(MARKETPLACE_ITEMS.creativeCloud));
     expect((await storedRequest(harness, creativeCloudRequest))?.status).toBe('pending');
     // Still one open request per item: a second Creative Cloud request is refused.
-    const again = await chat(DEMO.alex).click('submitRequest', requestForm(offer(MARKETPLACE_ITEMS.creativeCloud)), `form-${Math.random()}`);
-    expect(cardText(again.body.value)).toContain(`already has an open request for Creative Cloud for teams — All Apps (${creativeCloudRequest})`);
+    const again = await chat(DEMO.alex).click(
+      'submitRequest',
+      requestForm(offer(MARKETPLACE_ITEMS.creativeCloud)),
+      `form-${Math.random()}`,
+    );
+    expect(cardText(again.body.value)).toContain(
+      `already has an open request for Creative Cloud for teams — All Apps (${creativeCloudRequest})`,
+    );
     // Acrobat, the same Adobe product id, is its own item: accepted beside it.
     const acrobatRequest = await submit(DEMO.alex, offer(MARKETPLACE_ITEMS.acrobatPro));
     expect((await storedRequest(harness, acrobatRequest))?.product.productId).toBe(MARKETPLACE_ITEMS.acrobatPro);
@@ -84,21 +100,33 @@ describe('the Marketplace connection and PO numbers', () => {
   });
 
   it('lets only admins set PO numbers and tokens, and checks what they type', async () => {
-    const megan = await chat(DEMO.megan).click('setMarketplacePo', { agreementId: MARKETPLACE_AGREEMENTS.demoAdobe, [`po_${MARKETPLACE_AGREEMENTS.demoAdobe}`]: 'PO-EVIL' });
+    const megan = await chat(DEMO.megan).click('setMarketplacePo', {
+      agreementId: MARKETPLACE_AGREEMENTS.demoAdobe,
+      [`po_${MARKETPLACE_AGREEMENTS.demoAdobe}`]: 'PO-EVIL',
+    });
     expect(errorOf(megan.body)).toContain('Only admins');
     const token = await chat(DEMO.megan).click('connectMarketplace', { marketplaceToken: MARKETPLACE_TOKENS.demo });
     expect(errorOf(token.body)).toContain('Only admins');
     expect(await harness.qm.connections.get(DEMO_TENANT_ID, 'marketplace')).toBeUndefined();
 
-    const tooLong = await chat(DEMO.alex).click('setMarketplacePo', { agreementId: MARKETPLACE_AGREEMENTS.demoAdobe, [`po_${MARKETPLACE_AGREEMENTS.demoAdobe}`]: 'P'.repeat(51) });
+    const tooLong = await chat(DEMO.alex).click('setMarketplacePo', {
+      agreementId: MARKETPLACE_AGREEMENTS.demoAdobe,
+      [`po_${MARKETPLACE_AGREEMENTS.demoAdobe}`]: 'P'.repeat(51),
+    });
     expect(errorOf(tooLong.body)).toContain('at most 50 characters');
-    const odd = await chat(DEMO.alex).click('setMarketplacePo', { agreementId: MARKETPLACE_AGREEMENTS.demoAdobe, [`po_${MARKETPLACE_AGREEMENTS.demoAdobe}`]: 'PO<script>' });
+    const odd = await chat(DEMO.alex).click('setMarketplacePo', {
+      agreementId: MARKETPLACE_AGREEMENTS.demoAdobe,
+      [`po_${MARKETPLACE_AGREEMENTS.demoAdobe}`]: 'PO<script>',
+    });
     expect(errorOf(odd.body)).toContain('letters, digits');
     const shortToken = await chat(DEMO.alex).click('connectMarketplace', { marketplaceToken: 'short' });
     expect(errorOf(shortToken.body)).toContain('does not look like a Marketplace API token');
     expect(world().agreements.get(MARKETPLACE_AGREEMENTS.demoAdobe)!.purchaseOrderNumber).toBeUndefined();
 
-    const set = await chat(DEMO.alex).click('setMarketplacePo', { agreementId: MARKETPLACE_AGREEMENTS.demoAdobe, [`po_${MARKETPLACE_AGREEMENTS.demoAdobe}`]: 'PO-2026-0042' });
+    const set = await chat(DEMO.alex).click('setMarketplacePo', {
+      agreementId: MARKETPLACE_AGREEMENTS.demoAdobe,
+      [`po_${MARKETPLACE_AGREEMENTS.demoAdobe}`]: 'PO-2026-0042',
+    });
     expect(cardText(set.body.value)).toContain('PO number PO-2026-0042 is set');
     expect(cardText(set.body.value)).toContain('PO number: PO-2026-0042');
     expect(world().agreements.get(MARKETPLACE_AGREEMENTS.demoAdobe)!.purchaseOrderNumber).toBe('PO-2026-0042');
@@ -148,14 +176,21 @@ describe('Creative Cloud: approvals, a Purchase order with one Querying round tr
 
     // A vendor that does not publish its pattern checks the value itself: here Adobe refuses
     // it, the order is Querying again, and a second card carries Adobe's complaint.
-    await harness.qm.requests.mutate(DEMO_TENANT_ID, id, (r) => ({ ...r, fulfilment: { ...r.fulfilment!, vendorQuestions: r.fulfilment!.vendorQuestions!.map(({ pattern: _pattern, ...q }) => q) } }));
+    await harness.qm.requests.mutate(DEMO_TENANT_ID, id, (r) => ({
+      ...r,
+      fulfilment: { ...r.fulfilment!, vendorQuestions: r.fulfilment!.vendorQuestions!.map(({ pattern: _pattern, ...q }) => q) },
+    }));
     const unchecked = await chat(DEMO.alex).click('answerOrderQuery', { requestId: id, orderId, answer_adobeAdminEmail: 'nobody' });
     expect(unchecked.body.statusCode).toBe(200);
     await harness.until(async () => orderQueryCards(DEMO.alex, id).length === 2, "a second card with Adobe's complaint");
     expect(cardText(orderQueryCards(DEMO.alex, id)[1])).toContain('Adobe did not accept this value');
     expect(world().orders.get(orderId)!.status).toBe('Querying');
 
-    const right = await chat(DEMO.alex).click('answerOrderQuery', { requestId: id, orderId, answer_adobeAdminEmail: 'it-admin@example.com' });
+    const right = await chat(DEMO.alex).click('answerOrderQuery', {
+      requestId: id,
+      orderId,
+      answer_adobeAdminEmail: 'it-admin@example.com',
+    });
     expect(right.body.statusCode).toBe(200);
     expect(cardText(right.body.value)).toContain(`your answer went to Adobe with order ${orderId}`);
     expect(JSON.stringify(right.body.value)).not.toContain('answerOrderQuery');
@@ -173,14 +208,20 @@ describe('Creative Cloud: approvals, a Purchase order with one Querying round tr
     expect(orderQueryCards(DEMO.patti, id)).toHaveLength(2);
 
     // The old card is stale now: a clear message, nothing sent.
-    const stale = await chat(DEMO.alex).click('answerOrderQuery', { requestId: id, orderId, answer_adobeAdminEmail: 'it-admin@example.com' });
+    const stale = await chat(DEMO.alex).click('answerOrderQuery', {
+      requestId: id,
+      orderId,
+      answer_adobeAdminEmail: 'it-admin@example.com',
+    });
     expect(errorOf(stale.body)).toContain('out of date');
   });
 });
 
 describe('Creative Cloud again: no free seat on the running subscription', () => {
   it('raises it by a Change order (+1 seat) and assigns the new seat', async () => {
-    const [subscription] = [...world().subscriptions.values()].filter((s) => s.customerId === DEMO_TENANT_ID && s.itemId === MARKETPLACE_ITEMS.creativeCloud);
+    const [subscription] = [...world().subscriptions.values()].filter(
+      (s) => s.customerId === DEMO_TENANT_ID && s.itemId === MARKETPLACE_ITEMS.creativeCloud,
+    );
     expect(subscription).toMatchObject({ quantity: 1, assignedEmails: [DEMO_USERS.alex.userPrincipalName] });
     const id = await submit(DEMO.isaiah, offer(MARKETPLACE_ITEMS.creativeCloud));
     await approveAll(id);
@@ -194,7 +235,11 @@ describe('Creative Cloud again: no free seat on the running subscription', () =>
   });
 
   it('refuses a request for someone who already holds a seat', async () => {
-    const result = await chat(DEMO.isaiah).click('submitRequest', requestForm(offer(MARKETPLACE_ITEMS.creativeCloud)), `form-${Math.random()}`);
+    const result = await chat(DEMO.isaiah).click(
+      'submitRequest',
+      requestForm(offer(MARKETPLACE_ITEMS.creativeCloud)),
+      `form-${Math.random()}`,
+    );
     expect(cardText(result.body.value)).toContain('already has Creative Cloud for teams — All Apps');
   });
 });
@@ -227,7 +272,11 @@ describe('subscriptions: marketplace seats', () => {
   });
 
   it('adds seats by a Change order, followed until it completes', async () => {
-    const prepared = await chat(DEMO.alex).click('prepareSubscriptionChange', { subscriptionId: MARKETPLACE_SUBSCRIPTIONS.demoAcrobat, action: 'add-seats', addSeats: 2 });
+    const prepared = await chat(DEMO.alex).click('prepareSubscriptionChange', {
+      subscriptionId: MARKETPLACE_SUBSCRIPTIONS.demoAcrobat,
+      action: 'add-seats',
+      addSeats: 2,
+    });
     const confirm = prepared.body.value.actions.find((a: any) => a.verb === 'confirmSubscriptionChange');
     expect(confirm, cardText(prepared.body.value)).toBeDefined();
     const confirmed = await chat(DEMO.alex).click('confirmSubscriptionChange', { ...confirm.data, reason: 'More people need Acrobat' });
@@ -235,7 +284,9 @@ describe('subscriptions: marketplace seats', () => {
     const id = requestIdOf(confirmed.body.value);
     await approveAll(id);
     const done = await waitForStatus(harness, id, 'completed');
-    expect(done.outcome?.message).toMatch(/Add 2 seats \(10 → 12\) on Adobe Acrobat Pro for teams: done\. Change order ORD-[\d-]+ completed through the Marketplace \(Adobe\)\./);
+    expect(done.outcome?.message).toMatch(
+      /Add 2 seats \(10 → 12\) on Adobe Acrobat Pro for teams: done\. Change order ORD-[\d-]+ completed through the Marketplace \(Adobe\)\./,
+    );
     expect(acrobat().quantity).toBe(12);
     const changes = ordersOf(MARKETPLACE_ITEMS.acrobatPro).filter((o) => o.type === 'Change');
     expect(changes).toHaveLength(1);
@@ -244,7 +295,11 @@ describe('subscriptions: marketplace seats', () => {
 
   it('explains a downsize outside the anniversary window instead of ordering it', async () => {
     const before = ordersOf(MARKETPLACE_ITEMS.acrobatPro).length;
-    const prepared = await chat(DEMO.alex).click('prepareSubscriptionChange', { subscriptionId: MARKETPLACE_SUBSCRIPTIONS.demoAcrobat, action: 'remove-seats', removeSeats: 1 });
+    const prepared = await chat(DEMO.alex).click('prepareSubscriptionChange', {
+      subscriptionId: MARKETPLACE_SUBSCRIPTIONS.demoAcrobat,
+      action: 'remove-seats',
+      removeSeats: 1,
+    });
     const text = cardText(prepared.body.value);
     expect(text).toMatch(/only within 14 days after \d{4}-\d{2}-\d{2}/);
     expect(JSON.stringify(prepared.body.value)).not.toContain('confirmSubscriptionChange');
@@ -268,7 +323,10 @@ describe('a stuck order', () => {
   it('raises one admin alert once it has been Processing too long', async () => {
     const id = await submit(DEMO.isaiah, offer(MARKETPLACE_ITEMS.autocadLt));
     await approveAll(id);
-    await harness.until(async () => ordersOf(MARKETPLACE_ITEMS.autocadLt).some((o) => o.status === 'Processing'), 'the AutoCAD order to be Processing');
+    await harness.until(
+      async () => ordersOf(MARKETPLACE_ITEMS.autocadLt).some((o) => o.status === 'Processing'),
+      'the AutoCAD order to be Processing',
+    );
     const [order] = ordersOf(MARKETPLACE_ITEMS.autocadLt);
     const watch = harness.qm.marketplace!.stuckOrders;
     expect((await watch.run(new Date())).alerted).toBe(0); // not long enough yet
@@ -305,7 +363,10 @@ describe('the API token', () => {
         return c?.state === 'needs-attention' ? c : undefined;
       }, 'the connection to need attention');
       expect(connection.problem?.fix).toContain('Create a new token');
-      await harness.until(async () => harness.sentTo(DEMO.patti).some((a) => cardText(a).includes('Marketplace needs attention')), 'the admins to be alerted');
+      await harness.until(
+        async () => harness.sentTo(DEMO.patti).some((a) => cardText(a).includes('Marketplace needs attention')),
+        'the admins to be alerted',
+      );
     } finally {
       world().tokens.get(MARKETPLACE_TOKENS.demo)!.expired = false;
     }

@@ -26,7 +26,11 @@ describe('the outbox', () => {
     // Teams answers 502 to the next sends (Adele's approval card), more often than the Bot
     // Framework client's own retries cover.
     harness.connector.failNext(502, { times: 4 });
-    const submitted = await chat(DEMO.alex).click('submitRequest', form(DEMO_OFFERS.visioPlan2.offerId, { justification: 'Diagrams' }), 'form-outbox');
+    const submitted = await chat(DEMO.alex).click(
+      'submitRequest',
+      form(DEMO_OFFERS.visioPlan2.offerId, { justification: 'Diagrams' }),
+      'form-outbox',
+    );
     const id = requestIdOf(submitted.body.value);
     expect(cardsTo(DEMO.adele, id)).toHaveLength(0);
     expect(harness.connector.refused.filter((r) => r.conversationId === 'a:personal-29:demo-adele').length).toBeGreaterThan(0);
@@ -41,7 +45,10 @@ describe('the outbox', () => {
   });
 
   it('delivers what an instance acknowledged even when that instance cannot send', async () => {
-    const second = await BotHarness.start({ tablePrefix: harness.config.tablePrefix }, { sandbox: harness.sandbox, connector: harness.connector, startWorkers: false, instanceName: 'second' });
+    const second = await BotHarness.start(
+      { tablePrefix: harness.config.tablePrefix },
+      { sandbox: harness.sandbox, connector: harness.connector, startWorkers: false, instanceName: 'second' },
+    );
     try {
       // Every send from here fails for a while: the inline attempts fail, the queue keeps the messages.
       harness.connector.failNext(503, { times: 6 });
@@ -49,7 +56,11 @@ describe('the outbox', () => {
       const id = requestIdOf(submitted.body.value);
       // The first instance's worker fulfils and tells Isaiah, through the queue if need be.
       await waitForStatus(harness, id, 'completed');
-      await harness.until(async () => harness.sentTo(DEMO.isaiah).filter((a) => a.text?.includes(`${id} is done`)).length === 1, 'Isaiah to be told', 20_000);
+      await harness.until(
+        async () => harness.sentTo(DEMO.isaiah).filter((a) => a.text?.includes(`${id} is done`)).length === 1,
+        'Isaiah to be told',
+        20_000,
+      );
       await new Promise((resolve) => setTimeout(resolve, 2500));
       expect(harness.sentTo(DEMO.isaiah).filter((a) => a.text?.includes(`${id} is done`))).toHaveLength(1);
     } finally {

@@ -26,7 +26,6 @@ import { BotHarness } from '../harness/bot-harness.js';
 import { expectOnlyCdnBlocked, factOf, type PlaygroundPage, UI_TIMEOUT, usePlaygroundSession } from '../harness/playground-page.js';
 import { skipBrowserTests } from '../harness/browser.js';
 
-
 const ALEX = PLAYGROUND_USERS.find((u) => u.key === 'alex')!;
 const ADELE = PLAYGROUND_USERS.find((u) => u.key === 'adele')!;
 
@@ -37,7 +36,10 @@ const DOCS_SCREENSHOT = join(projectRoot, 'docs', 'screenshots', 'playground-app
 const hasVisio = (harness: BotHarness): boolean =>
   harness.sandbox.state.findUser(DEMO_TENANT_ID, DEMO_USERS.alex.id)?.assignedSkuIds.includes(DEMO_OFFERS.visioPlan2.graphSkuId) ?? false;
 const visioSeats = (harness: BotHarness): number =>
-  harness.sandbox.state.subscriptions(DEMO_TENANT_ID).find((s) => s.id === DEMO_SUBSCRIPTIONS.visioPlan2)!.lots.reduce((n, lot) => n + lot.quantity, 0);
+  harness.sandbox.state
+    .subscriptions(DEMO_TENANT_ID)
+    .find((s) => s.id === DEMO_SUBSCRIPTIONS.visioPlan2)!
+    .lots.reduce((n, lot) => n + lot.quantity, 0);
 
 describe.skipIf(skipBrowserTests)('License approval across two Agents Playgrounds in headless Chromium', () => {
   let harness: BotHarness | undefined;
@@ -55,7 +57,9 @@ describe.skipIf(skipBrowserTests)('License approval across two Agents Playground
     person: ALEX,
     others: [ADELE],
     startBot: async () => {
-      const started = await BotHarness.start({ policy: { currency: 'USD', autoApproveBelow: '50', secondStageAbove: '100', approverGroupId: DEMO_GROUPS.licenseApprovers } });
+      const started = await BotHarness.start({
+        policy: { currency: 'USD', autoApproveBelow: '50', secondStageAbove: '100', approverGroupId: DEMO_GROUPS.licenseApprovers },
+      });
       seatsBefore = visioSeats(started);
       return started;
     },
@@ -71,9 +75,14 @@ describe.skipIf(skipBrowserTests)('License approval across two Agents Playground
     await expect.poll(() => alex.cards('Welcome to Quartermaster').innerText()).toContain('Alex');
     await expect.poll(() => adele.cards('Welcome to Quartermaster').innerText()).toContain('Adele');
     for (const person of [adele, alex]) {
-      await expect.poll(() => person.loggedActivities(), { timeout: UI_TIMEOUT }).toEqual(
-        expect.arrayContaining([['installationUpdate', 200], ['conversationUpdate', 200]]),
-      );
+      await expect
+        .poll(() => person.loggedActivities(), { timeout: UI_TIMEOUT })
+        .toEqual(
+          expect.arrayContaining([
+            ['installationUpdate', 200],
+            ['conversationUpdate', 200],
+          ]),
+        );
     }
     await adele.shot('1-adele-welcome');
   });
@@ -104,7 +113,11 @@ describe.skipIf(skipBrowserTests)('License approval across two Agents Playground
     await justification.fill('Network diagrams for the store refit');
     harness!.sandbox.faults.graph.failNext({ status: 503, times: 100 });
     await submit.click();
-    await expect.poll(() => alex.page.getByText("I can't reach Microsoft 365 right now. Please try again in a few minutes.").count(), { timeout: UI_TIMEOUT }).toBe(1);
+    await expect
+      .poll(() => alex.page.getByText("I can't reach Microsoft 365 right now. Please try again in a few minutes.").count(), {
+        timeout: UI_TIMEOUT,
+      })
+      .toBe(1);
     expect(await harness!.qm.requests.byRequester(DEMO_TENANT_ID, DEMO_USERS.alex.id)).toEqual([]);
     await alex.shot('2a-alex-graph-down');
     harness!.sandbox.faults.graph.reset();
@@ -114,7 +127,9 @@ describe.skipIf(skipBrowserTests)('License approval across two Agents Playground
     await justification.fill('Network diagrams for the store refit');
     await forWhom.fill('nobody@example.com');
     await submit.click();
-    await expect.poll(() => alex.cards('Request a license').innerText(), { timeout: UI_TIMEOUT }).toContain("I can't find nobody@example.com in your organisation.");
+    await expect
+      .poll(() => alex.cards('Request a license').innerText(), { timeout: UI_TIMEOUT })
+      .toContain("I can't find nobody@example.com in your organisation.");
     expect(await harness!.qm.requests.byRequester(DEMO_TENANT_ID, DEMO_USERS.alex.id)).toEqual([]);
     const again = alex.cards('Request a license');
     await again.getByRole('textbox', { name: /For whom/ }).scrollIntoViewIfNeeded();
@@ -183,7 +198,9 @@ describe.skipIf(skipBrowserTests)('License approval across two Agents Playground
   it('updates the cards in both chats to the outcome', async () => {
     expect(requestId, 'the request was submitted').toMatch(/^REQ-/);
     const adeleCard = adele.cards(requestId);
-    await expect.poll(() => adeleCard.innerText(), { timeout: UI_TIMEOUT }).toContain('Done. Bought and assigned: Alex Wilber now has Visio Plan 2.');
+    await expect
+      .poll(() => adeleCard.innerText(), { timeout: UI_TIMEOUT })
+      .toContain('Done. Bought and assigned: Alex Wilber now has Visio Plan 2.');
     expect(await adeleCard.innerText()).toMatch(/Adele Vance approved step 1/);
     expect(await adeleCard.getByRole('button').count()).toBe(0);
     await adeleCard.scrollIntoViewIfNeeded();

@@ -53,7 +53,16 @@ describe.skipIf(skipBrowserTests)('Connecting Microsoft 365 from the Agents Play
     const card = alex.cards('Connections');
     await expect.poll(() => card.count(), { timeout: UI_TIMEOUT }).toBe(1);
     const text = await card.innerText();
-    for (const part of ['Microsoft 365', 'Partner Center', 'Not connected', 'Grant admin consent', 'Sign in (integration sandbox)', 'Add Azure scope', 'Add AWS account']) expect(text).toContain(part);
+    for (const part of [
+      'Microsoft 365',
+      'Partner Center',
+      'Not connected',
+      'Grant admin consent',
+      'Sign in (integration sandbox)',
+      'Add Azure scope',
+      'Add AWS account',
+    ])
+      expect(text).toContain(part);
     await alex.shot('1-connect');
   });
 

@@ -26,7 +26,10 @@ describe.skipIf(skipBrowserTests)('The marketplace in the Agents Playground', ()
     person: ALEX,
     startBot: async () => {
       // Creative Cloud (89.99 USD a month) needs only Alex's manager: the second stage starts above 100.
-      const bot = await BotHarness.start({ policy: { currency: 'USD', autoApproveBelow: '50', secondStageAbove: '100', approverGroupId: DEMO_GROUPS.licenseApprovers } }, { sandboxOptions: { marketplace: { stepDelayMs: 100 } } });
+      const bot = await BotHarness.start(
+        { policy: { currency: 'USD', autoApproveBelow: '50', secondStageAbove: '100', approverGroupId: DEMO_GROUPS.licenseApprovers } },
+        { sandboxOptions: { marketplace: { stepDelayMs: 100 } } },
+      );
       await bot.personalChat(DEMO.adele).install();
       return bot;
     },
@@ -38,7 +41,9 @@ describe.skipIf(skipBrowserTests)('The marketplace in the Agents Playground', ()
 
   /** Adele approves whatever waits for her (the request's first and only stage here). */
   async function adeleApproves(requestId: string): Promise<void> {
-    await expect.poll(async () => (await storedRequest(harness!, requestId))?.status, { timeout: UI_TIMEOUT }).toMatch(/pending|approved|fulfilling|completed/);
+    await expect
+      .poll(async () => (await storedRequest(harness!, requestId))?.status, { timeout: UI_TIMEOUT })
+      .toMatch(/pending|approved|fulfilling|completed/);
     if ((await storedRequest(harness!, requestId))?.status !== 'pending') return;
     const approved = await harness!.personalChat(DEMO.adele).click('approveRequest', { requestId, stageIndex: 0 });
     expect(approved.status).toBe(200);
@@ -49,7 +54,9 @@ describe.skipIf(skipBrowserTests)('The marketplace in the Agents Playground', ()
     const form = alex.cards('Request a license');
     await expect.poll(() => form.count(), { timeout: UI_TIMEOUT }).toBe(1);
     const product = form.getByRole('combobox', { name: /Product/ });
-    await expect.poll(() => product.inputValue(), { timeout: UI_TIMEOUT }).toBe('Creative Cloud for teams — All Apps · Adobe via Marketplace (89.99 USD per month)');
+    await expect
+      .poll(() => product.inputValue(), { timeout: UI_TIMEOUT })
+      .toBe('Creative Cloud for teams — All Apps · Adobe via Marketplace (89.99 USD per month)');
     await form.getByRole('textbox', { name: /Why do you need it/ }).fill('Campaign artwork');
     await alex.shot('1-form');
     // Impatient: a double click on Submit. One request, and the card shows it.
@@ -58,7 +65,10 @@ describe.skipIf(skipBrowserTests)('The marketplace in the Agents Playground', ()
     const status = alex.cards(/Creative Cloud for teams — All Apps for Alex Wilber/);
     await expect.poll(() => status.count(), { timeout: UI_TIMEOUT }).toBe(1);
     const requestId = /REQ-[0-9A-F]{8}/.exec(await status.innerText())![0];
-    const creativeCloudAsks = async () => (await harness.qm.requests.byRequester(DEMO_TENANT_ID, ALEX.aadObjectId, 100)).filter((r) => r.product.name.startsWith('Creative Cloud'));
+    const creativeCloudAsks = async () =>
+      (await harness.qm.requests.byRequester(DEMO_TENANT_ID, ALEX.aadObjectId, 100)).filter((r) =>
+        r.product.name.startsWith('Creative Cloud'),
+      );
     expect((await creativeCloudAsks()).map((r) => r.id)).toEqual([requestId]);
     await adeleApproves(requestId);
 
@@ -73,7 +83,17 @@ describe.skipIf(skipBrowserTests)('The marketplace in the Agents Playground', ()
     await question.getByRole('button', { name: 'Send to Adobe' }).click();
     await expect.poll(() => alex.page.getByText(/your answer went to Adobe/).count(), { timeout: UI_TIMEOUT }).toBeGreaterThan(0);
 
-    await expect.poll(() => bubble(new RegExp(`Your request ${requestId} is done\\. Bought and assigned: Alex Wilber now has Creative Cloud for teams — All Apps\\. Ordered through the Marketplace \\(Adobe\\), order ORD-`)).count(), { timeout: UI_TIMEOUT }).toBe(1);
+    await expect
+      .poll(
+        () =>
+          bubble(
+            new RegExp(
+              `Your request ${requestId} is done\\. Bought and assigned: Alex Wilber now has Creative Cloud for teams — All Apps\\. Ordered through the Marketplace \\(Adobe\\), order ORD-`,
+            ),
+          ).count(),
+        { timeout: UI_TIMEOUT },
+      )
+      .toBe(1);
     const request = (await storedRequest(harness!, requestId))!;
     const subscriptionId = world().orders.get(request.fulfilment!.orderId!)!.lines[0]!.subscriptionId!;
     expect(world().subscriptions.get(subscriptionId)!.assignedEmails).toEqual([DEMO_USERS.alex.userPrincipalName]);
@@ -82,7 +102,12 @@ describe.skipIf(skipBrowserTests)('The marketplace in the Agents Playground', ()
 
   it('as an admin, adds an Acrobat seat and sees the Change order complete', async () => {
     await alex.say('subscriptions acrobat');
-    const item = alex.cards('Subscriptions').locator('.ac-container').filter({ hasText: 'Adobe Acrobat Pro for teams' }).filter({ has: alex.page.getByRole('button', { name: 'Manage' }) }).last();
+    const item = alex
+      .cards('Subscriptions')
+      .locator('.ac-container')
+      .filter({ hasText: 'Adobe Acrobat Pro for teams' })
+      .filter({ has: alex.page.getByRole('button', { name: 'Manage' }) })
+      .last();
     await expect.poll(() => item.count(), { timeout: UI_TIMEOUT }).toBeGreaterThan(0);
     expect(await item.innerText()).toContain('10 bought · 3 assigned · 7 free');
     await item.getByRole('button', { name: 'Manage' }).click();
@@ -107,7 +132,17 @@ describe.skipIf(skipBrowserTests)('The marketplace in the Agents Playground', ()
     const requestId = /REQ-[0-9A-F]{8}/.exec(await status.last().innerText())![0];
     await adeleApproves(requestId);
 
-    await expect.poll(() => bubble(new RegExp(`Your request ${requestId} is done\\. Add 1 seat \\(10 → 11\\) on Adobe Acrobat Pro for teams: done\\. Change order ORD-[\\d-]+ completed through the Marketplace \\(Adobe\\)\\.`)).count(), { timeout: UI_TIMEOUT }).toBe(1);
+    await expect
+      .poll(
+        () =>
+          bubble(
+            new RegExp(
+              `Your request ${requestId} is done\\. Add 1 seat \\(10 → 11\\) on Adobe Acrobat Pro for teams: done\\. Change order ORD-[\\d-]+ completed through the Marketplace \\(Adobe\\)\\.`,
+            ),
+          ).count(),
+        { timeout: UI_TIMEOUT },
+      )
+      .toBe(1);
     expect(world().subscriptions.get(MARKETPLACE_SUBSCRIPTIONS.demoAcrobat)!.quantity).toBe(11);
     expect([...world().orders.values()].filter((o) => o.customerId === DEMO_TENANT_ID && o.type === 'Change')).toHaveLength(1);
     await alex.shot('5-change-done');

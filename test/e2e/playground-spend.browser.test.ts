@@ -61,13 +61,17 @@ describe.skipIf(skipBrowserTests)('Spend in the Agents Playground', () => {
     await card.getByRole('button', { name: 'Add Azure scope' }).click();
     await card.getByRole('textbox', { name: /Subscription id or scope/ }).fill(AZURE_SUBSCRIPTIONS.production);
     await card.getByRole('button', { name: 'Add and check' }).click();
-    await expect.poll(() => card.innerText(), { timeout: UI_TIMEOUT }).toContain(`subscriptions/${AZURE_SUBSCRIPTIONS.production} is connected`);
+    await expect
+      .poll(() => card.innerText(), { timeout: UI_TIMEOUT })
+      .toContain(`subscriptions/${AZURE_SUBSCRIPTIONS.production} is connected`);
 
     card = alex.cards('Connections').last();
     await card.getByRole('button', { name: 'Add Azure scope' }).click();
     await card.getByRole('textbox', { name: /Subscription id or scope/ }).fill(AZURE_ANOMALY.subscriptionId);
     await card.getByRole('button', { name: 'Add and check' }).click();
-    await expect.poll(() => card.innerText(), { timeout: UI_TIMEOUT }).toContain(`subscriptions/${AZURE_ANOMALY.subscriptionId} is connected`);
+    await expect
+      .poll(() => card.innerText(), { timeout: UI_TIMEOUT })
+      .toContain(`subscriptions/${AZURE_ANOMALY.subscriptionId} is connected`);
 
     card = alex.cards('Connections').last();
     await card.getByRole('button', { name: 'Add AWS account' }).click();
@@ -101,8 +105,12 @@ describe.skipIf(skipBrowserTests)('Spend in the Agents Playground', () => {
     await form.getByRole('textbox', { name: /^Name/ }).fill('All clouds');
     await form.getByRole('textbox', { name: /^Amount/ }).fill('-5');
     await form.getByRole('button', { name: 'Save budget' }).click();
-    await expect.poll(() => alex.page.getByText(/cannot be negative|more than zero|greater than/i).count(), { timeout: UI_TIMEOUT }).toBeGreaterThan(0);
-    expect((await harness!.qm.spend.budgets.statuses({ tenantId: DEMO_TENANT_ID, aadObjectId: ALEX.aadObjectId, name: 'Alex' }) as any).lines).toEqual([]);
+    await expect
+      .poll(() => alex.page.getByText(/cannot be negative|more than zero|greater than/i).count(), { timeout: UI_TIMEOUT })
+      .toBeGreaterThan(0);
+    expect(
+      ((await harness!.qm.spend.budgets.statuses({ tenantId: DEMO_TENANT_ID, aadObjectId: ALEX.aadObjectId, name: 'Alex' })) as any).lines,
+    ).toEqual([]);
     await alex.shot('3-bad-amount');
 
     const again = alex.cards(/budget/i).last();
@@ -114,8 +122,14 @@ describe.skipIf(skipBrowserTests)('Spend in the Agents Playground', () => {
     await again.getByRole('combobox', { name: /^Post this budget's alerts in/ }).click();
     await alex.page.getByRole('option', { name: 'General (My Team)', exact: true }).click();
     await again.getByRole('button', { name: 'Save budget' }).click();
-    await expect.poll(() => alex.page.getByText(/Budget All clouds saved|Budget \*\*All clouds\*\* saved/).count(), { timeout: UI_TIMEOUT }).toBeGreaterThan(0);
-    await expect.poll(async () => factOf(alex.cards(/Budget All clouds saved|Budget \*\*All clouds\*\* saved/).last(), 'Channel'), { timeout: UI_TIMEOUT }).toBe('General (My Team)');
+    await expect
+      .poll(() => alex.page.getByText(/Budget All clouds saved|Budget \*\*All clouds\*\* saved/).count(), { timeout: UI_TIMEOUT })
+      .toBeGreaterThan(0);
+    await expect
+      .poll(async () => factOf(alex.cards(/Budget All clouds saved|Budget \*\*All clouds\*\* saved/).last(), 'Channel'), {
+        timeout: UI_TIMEOUT,
+      })
+      .toBe('General (My Team)');
     await alex.shot('4-budget-saved');
   });
 

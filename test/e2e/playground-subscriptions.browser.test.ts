@@ -31,17 +31,29 @@ describe.skipIf(skipBrowserTests)('Subscription management in the Agents Playgro
     person: ALEX,
     startBot: async () => {
       // Two Visio seats (30 USD a month) need only Alex's manager: the second stage starts above 100.
-      const bot = await BotHarness.start({ policy: { currency: 'USD', autoApproveBelow: '50', secondStageAbove: '100', approverGroupId: DEMO_GROUPS.licenseApprovers } });
+      const bot = await BotHarness.start({
+        policy: { currency: 'USD', autoApproveBelow: '50', secondStageAbove: '100', approverGroupId: DEMO_GROUPS.licenseApprovers },
+      });
       await bot.personalChat(DEMO.adele).install();
       return bot;
     },
     ready: (session) => ({ harness, page: alex, blocked } = session),
   });
 
-  const seats = (id: string) => harness!.sandbox.state.subscriptions(DEMO_TENANT_ID).find((s) => s.id === id)!.lots.reduce((n, lot) => n + lot.quantity, 0);
+  const seats = (id: string) =>
+    harness!.sandbox.state
+      .subscriptions(DEMO_TENANT_ID)
+      .find((s) => s.id === id)!
+      .lots.reduce((n, lot) => n + lot.quantity, 0);
   const subscription = (id: string) => harness!.sandbox.state.subscriptions(DEMO_TENANT_ID).find((s) => s.id === id)!;
   /** The item of the list card that shows `product`. */
-  const listItem = (product: string): Locator => alex.cards('Subscriptions').locator('.ac-container').filter({ hasText: product }).filter({ has: alex.page.getByRole('button', { name: 'Manage' }) }).last();
+  const listItem = (product: string): Locator =>
+    alex
+      .cards('Subscriptions')
+      .locator('.ac-container')
+      .filter({ hasText: product })
+      .filter({ has: alex.page.getByRole('button', { name: 'Manage' }) })
+      .last();
   /** Alex's chat bubble saying `text` exactly. */
   const bubble = (text: string | RegExp) => alex.page.getByText(text).and(alex.page.locator('p'));
 
@@ -103,7 +115,9 @@ describe.skipIf(skipBrowserTests)('Subscription management in the Agents Playgro
     const approved = await harness!.personalChat(DEMO.adele).click('approveRequest', { requestId, stageIndex: 0 });
     expect(approved.status).toBe(200);
 
-    await expect.poll(() => bubble(`Your request ${requestId} is done. Add 2 seats (5 → 7) on Visio Plan 2: done.`).count(), { timeout: UI_TIMEOUT }).toBe(1);
+    await expect
+      .poll(() => bubble(`Your request ${requestId} is done. Add 2 seats (5 → 7) on Visio Plan 2: done.`).count(), { timeout: UI_TIMEOUT })
+      .toBe(1);
     expect(seats(DEMO_SUBSCRIPTIONS.visioPlan2)).toBe(7);
     await expect.poll(() => status.innerText(), { timeout: UI_TIMEOUT }).toContain('Done.');
     await alex.shot('4-added');
@@ -120,7 +134,9 @@ describe.skipIf(skipBrowserTests)('Subscription management in the Agents Playgro
     await detail.getByRole('button', { name: 'Review' }).click();
 
     // The same card comes back with why not, and the two ways that do work.
-    await expect.poll(() => detail.innerText(), { timeout: UI_TIMEOUT }).toContain('Seats can only be removed within 7 days of buying them');
+    await expect
+      .poll(() => detail.innerText(), { timeout: UI_TIMEOUT })
+      .toContain('Seats can only be removed within 7 days of buying them');
     expect(await detail.getByRole('button', { name: 'Turn off auto-renew' }).count()).toBeGreaterThan(0);
     await detail.scrollIntoViewIfNeeded();
     await alex.shot('5-refused-with-alternatives');
@@ -141,7 +157,11 @@ describe.skipIf(skipBrowserTests)('Subscription management in the Agents Playgro
 
     const status = alex.cards(/Reduce to 8 seats at renewal/);
     await expect.poll(() => status.count(), { timeout: UI_TIMEOUT }).toBeGreaterThan(0);
-    await expect.poll(() => bubble(/is done\. Reduce to 8 seats at renewal on \d{4}-\d{2}-\d{2} on Power BI Pro: done\./).count(), { timeout: UI_TIMEOUT }).toBe(1);
+    await expect
+      .poll(() => bubble(/is done\. Reduce to 8 seats at renewal on \d{4}-\d{2}-\d{2} on Power BI Pro: done\./).count(), {
+        timeout: UI_TIMEOUT,
+      })
+      .toBe(1);
     expect(subscription(DEMO_SUBSCRIPTIONS.powerBiPro).scheduledNextTermInstructions?.quantity).toBe(8);
     expect(seats(DEMO_SUBSCRIPTIONS.powerBiPro)).toBe(10);
     await alex.shot('6-scheduled');

@@ -32,7 +32,6 @@ import { freePort } from '../harness/ports.js';
 import { runCleanUpSteps } from '../harness/playground-page.js';
 import { launchLoopbackChromium, loopbackContext, requireChromium, skipBrowserTests } from '../harness/browser.js';
 
-
 /** The Playground's default user (its built-in config): Alex Wilber in a fake tenant. */
 const PLAYGROUND_USER = { tenantId: '00000000-0000-0000-0000-0000000000001', aadObjectId: '00000000-0000-0000-0000-0000000000020' };
 
@@ -75,7 +74,11 @@ describe.skipIf(skipBrowserTests)('Agents Playground in headless Chromium', () =
       // "Statsbeat": a DNS lookup of *.in.applicationinsights.azure.com and a probe of the
       // Azure metadata endpoint 169.254.169.254. This switch (inherited by the child) stops both.
       vi.stubEnv('APPLICATION_INSIGHTS_NO_STATSBEAT', '1');
-      const playground = await startPlayground(children, { port: await freePort(), botEndpoint: `${harness.qm.url}/api/messages`, workDir });
+      const playground = await startPlayground(children, {
+        port: await freePort(),
+        botEndpoint: `${harness.qm.url}/api/messages`,
+        workDir,
+      });
 
       browser = await launchLoopbackChromium();
       const context = await loopbackContext(browser, blocked);
@@ -133,7 +136,10 @@ describe.skipIf(skipBrowserTests)('Agents Playground in headless Chromium', () =
     await expect.poll(() => welcome.innerText()).toContain('Type help at any time');
     expect(await welcome.getByRole('button', { name: 'Show help' }).isVisible()).toBe(true);
     await expect.poll(loggedActivities, { timeout: UI_TIMEOUT }).toEqual(
-      expect.arrayContaining([['installationUpdate', 200], ['conversationUpdate', 200]]),
+      expect.arrayContaining([
+        ['installationUpdate', 200],
+        ['conversationUpdate', 200],
+      ]),
     );
     await shot('1-welcome');
   });

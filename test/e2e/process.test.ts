@@ -16,7 +16,12 @@ const TENANT = '33333333-3333-3333-3333-333333333333';
 /** Every process a test started, so a failing test still leaves nothing behind. */
 const startedProcesses: ChildProcess[] = [];
 
-function startEntryPoint(env: Record<string, string>): { child: ChildProcess; stdout: () => string; stderr: () => string; exited: Promise<number | null> } {
+function startEntryPoint(env: Record<string, string>): {
+  child: ChildProcess;
+  stdout: () => string;
+  stderr: () => string;
+  exited: Promise<number | null>;
+} {
   const child = spawn(process.execPath, ['--import', 'tsx', '--no-deprecation', 'src/index.ts'], {
     env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ENV_FILE: 'none', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -51,7 +56,7 @@ function descendants(pid: number): number[] {
   }
   const found: number[] = [];
   const visit = (parent: number) => {
-    for (const [child, ppid] of parents) if (ppid === parent) found.push(child), visit(child);
+    for (const [child, ppid] of parents) if (ppid === parent) (found.push(child), visit(child));
   };
   visit(pid);
   return found;
@@ -70,7 +75,9 @@ describe('start-up refusals', () => {
   it('refuses to run production without authentication, in one clear line', async () => {
     const run = startEntryPoint({ NODE_ENV: 'production', AZURE_STORAGE_CONNECTION_STRING: 'UseDevelopmentStorage=true' });
     expect(await run.exited).toBe(1);
-    expect(run.stderr().trim()).toBe('Quartermaster cannot start. BOT_ID: required when NODE_ENV=production (production never runs without Bot Framework authentication)');
+    expect(run.stderr().trim()).toBe(
+      'Quartermaster cannot start. BOT_ID: required when NODE_ENV=production (production never runs without Bot Framework authentication)',
+    );
     expect(run.stdout()).toBe('');
   });
 
@@ -97,9 +104,18 @@ describe('local mode', () => {
 
   it('starts Azurite and the Playground, stops everything on a signal, and keeps its data', async () => {
     await connector.start();
-    const ports = { PORT: await freePort(), AZURITE_TABLE_PORT: await freePort(), AZURITE_QUEUE_PORT: await freePort(), PLAYGROUND_PORT: await freePort() };
+    const ports = {
+      PORT: await freePort(),
+      AZURITE_TABLE_PORT: await freePort(),
+      AZURITE_QUEUE_PORT: await freePort(),
+      PLAYGROUND_PORT: await freePort(),
+    };
     const env = {
-      HOST: '127.0.0.1', LOG_LEVEL: 'warn', LOCAL_AZURITE: 'true', AZURITE_DATA_DIR: dataDir, PLAYGROUND: 'true',
+      HOST: '127.0.0.1',
+      LOG_LEVEL: 'warn',
+      LOCAL_AZURITE: 'true',
+      AZURITE_DATA_DIR: dataDir,
+      PLAYGROUND: 'true',
       ...Object.fromEntries(Object.entries(ports).map(([k, v]) => [k, String(v)])),
     };
     const conversationId = 'a:local-mode-check';
@@ -115,10 +131,15 @@ describe('local mode', () => {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify({
-        type: 'conversationUpdate', id: 'install-1', channelId: 'msteams', serviceUrl: connector.url,
-        from: { id: '29:alex', aadObjectId: 'alex-object-id' }, recipient: { id: '28:bot' },
+        type: 'conversationUpdate',
+        id: 'install-1',
+        channelId: 'msteams',
+        serviceUrl: connector.url,
+        from: { id: '29:alex', aadObjectId: 'alex-object-id' },
+        recipient: { id: '28:bot' },
         conversation: { id: conversationId, conversationType: 'personal', tenantId: TENANT },
-        channelData: { tenant: { id: TENANT } }, membersAdded: [{ id: '28:bot' }],
+        channelData: { tenant: { id: TENANT } },
+        membersAdded: [{ id: '28:bot' }],
       }),
     });
     expect(response.status).toBe(200);
@@ -131,7 +152,13 @@ describe('local mode', () => {
     const second = startEntryPoint(env);
     await waitFor(() => second.stdout().includes('Press Ctrl-C to stop.'), 'the second start');
     const restarted = descendants(second.child.pid!);
-    const store = new TableStore({ kind: 'connection-string', connectionString: azuriteConnectionString('127.0.0.1', ports.AZURITE_TABLE_PORT, ports.AZURITE_QUEUE_PORT) }, 'qm');
+    const store = new TableStore(
+      {
+        kind: 'connection-string',
+        connectionString: azuriteConnectionString('127.0.0.1', ports.AZURITE_TABLE_PORT, ports.AZURITE_QUEUE_PORT),
+      },
+      'qm',
+    );
     const saved = await new ConversationReferences(store).get(TENANT, conversationId);
     expect(saved?.reference.serviceUrl).toBe(connector.url);
     second.child.kill('SIGTERM');

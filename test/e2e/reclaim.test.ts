@@ -23,7 +23,10 @@ afterAll(async () => {
 /** Every Action.Execute of a card, wherever it sits. */
 const actionsOf = (card: unknown) => cardActions(card).filter((a): a is CardAction & { verb: string } => a.type === 'Action.Execute');
 const holds = (userId: string) => harness.sandbox.state.findUser(DEMO_TENANT_ID, userId)!.assignedSkuIds.includes(E3);
-const removals = async (userId: string) => (await harness.qm.audit.list(DEMO_TENANT_ID, { pageSize: 200 })).items.filter((e) => e.action === 'license.removed' && (e.before as any)?.userId === userId);
+const removals = async (userId: string) =>
+  (await harness.qm.audit.list(DEMO_TENANT_ID, { pageSize: 200 })).items.filter(
+    (e) => e.action === 'license.removed' && (e.before as any)?.userId === userId,
+  );
 const cardsTo = (user: TestUser, text: string) => harness.sentTo(user).filter((a) => cardOf(a) && cardText(a).includes(text));
 
 describe('the reclaim card', () => {
@@ -45,7 +48,10 @@ describe('the reclaim card', () => {
       { userId: USER_19, skuId: E3 },
     ]);
     expect(actions.filter((a) => a.title === 'Reduce seats at renewal')).toEqual([
-      expect.objectContaining({ verb: 'prepareSubscriptionChange', data: { subscriptionId: DEMO_SUBSCRIPTIONS.m365E3, action: 'reduce-at-renewal', quantity: 17 } }),
+      expect.objectContaining({
+        verb: 'prepareSubscriptionChange',
+        data: { subscriptionId: DEMO_SUBSCRIPTIONS.m365E3, action: 'reduce-at-renewal', quantity: 17 },
+      }),
     ]);
     expect(text).toContain('could go down to 17 seats');
   });
@@ -94,7 +100,10 @@ describe('removing a license from the card', () => {
     expect(text).toContain('Demo user 19');
     expect(text).toContain('demo.user19@example.com');
     expect(text).toContain('Microsoft 365 E3');
-    expect(actionsOf(asked.body.value).map((a) => [a.title, a.verb])).toEqual([['Confirm', 'reclaimConfirmRemove'], ['Back', 'reclaimShow']]);
+    expect(actionsOf(asked.body.value).map((a) => [a.title, a.verb])).toEqual([
+      ['Confirm', 'reclaimConfirmRemove'],
+      ['Back', 'reclaimShow'],
+    ]);
     expect(holds(USER_19!)).toBe(true);
     const back = await chat(DEMO.alex).click('reclaimShow');
     expect(cardText(back.body.value)).toContain('Licenses to reclaim');
@@ -103,7 +112,11 @@ describe('removing a license from the card', () => {
   it('refuses non-admins, and nothing changes', async () => {
     for (const verb of ['reclaimRemoveLicense', 'reclaimConfirmRemove']) {
       const result = await chat(DEMO.isaiah).click(verb, { userId: USER_19, skuId: E3 });
-      expect(result.body).toMatchObject({ statusCode: 403, type: 'application/vnd.microsoft.error', value: { message: 'Only admins can remove licenses.' } });
+      expect(result.body).toMatchObject({
+        statusCode: 403,
+        type: 'application/vnd.microsoft.error',
+        value: { message: 'Only admins can remove licenses.' },
+      });
     }
     expect(holds(USER_19!)).toBe(true);
     expect(harness.sandbox.state.countRequests(ASSIGN)).toBe(0);
@@ -125,7 +138,13 @@ describe('removing a license from the card', () => {
     expect(holds(USER_19!)).toBe(false);
     const [entry, ...more] = await removals(USER_19!);
     expect(more).toEqual([]);
-    expect(entry).toMatchObject({ actorId: DEMO.alex.aadObjectId, actorName: 'Alex Wilber', target: 'demo.user19@example.com', before: { licenses: ['SPE_E3'] }, after: { licenses: [] } });
+    expect(entry).toMatchObject({
+      actorId: DEMO.alex.aadObjectId,
+      actorName: 'Alex Wilber',
+      target: 'demo.user19@example.com',
+      before: { licenses: ['SPE_E3'] },
+      after: { licenses: [] },
+    });
     expect(cardText((await chat(DEMO.alex).say('audit demo.user19'))[0])).toContain('license.removed');
   });
 
@@ -177,8 +196,16 @@ describe('the jobs', () => {
     expect(cardsTo(DEMO.alex, 'Power BI Pro renews')).toHaveLength(1);
     // 25 seats, 5 unused at the start, and the two licenses reclaimed above: 7 unused.
     expect(actionsOf(cardOf(e3[0]))).toEqual([
-      expect.objectContaining({ title: 'Reduce to 18 at renewal', verb: 'prepareSubscriptionChange', data: { subscriptionId: DEMO_SUBSCRIPTIONS.m365E3, action: 'reduce-at-renewal', quantity: 18 } }),
-      expect.objectContaining({ title: 'Turn off auto-renew', verb: 'prepareSubscriptionChange', data: { subscriptionId: DEMO_SUBSCRIPTIONS.m365E3, action: 'auto-renew-off' } }),
+      expect.objectContaining({
+        title: 'Reduce to 18 at renewal',
+        verb: 'prepareSubscriptionChange',
+        data: { subscriptionId: DEMO_SUBSCRIPTIONS.m365E3, action: 'reduce-at-renewal', quantity: 18 },
+      }),
+      expect.objectContaining({
+        title: 'Turn off auto-renew',
+        verb: 'prepareSubscriptionChange',
+        data: { subscriptionId: DEMO_SUBSCRIPTIONS.m365E3, action: 'auto-renew-off' },
+      }),
     ]);
     expect(cardText(e3[0])).toMatch(/Seats\n25\nUnused\n7/);
     // Both buttons lead to the subscription change confirmation (src/bot/subscription-handlers.ts).
@@ -190,14 +217,19 @@ describe('the jobs', () => {
   });
 
   it('hourly: one seat card per change of state', async () => {
-    const seatCards = () => harness.sentTo(DEMO.alex).filter((a) => cardOf(a) && /Visio Plan 2/.test(cardText(a)) && /Before/.test(cardText(a)));
+    const seatCards = () =>
+      harness.sentTo(DEMO.alex).filter((a) => cardOf(a) && /Visio Plan 2/.test(cardText(a)) && /Before/.test(cardText(a)));
     await harness.qm.licenseAlerts.seats.run(new Date());
     await harness.qm.licenseAlerts.seats.run(new Date());
     expect(seatCards().map((a) => cardText(a).split('\n')[0])).toEqual(['No free seats: Visio Plan 2']);
     // A Visio seat frees up (someone leaves): low, then another: back to normal.
     const release = (userId: string) => {
       const user = harness.sandbox.state.findUser(DEMO_TENANT_ID, userId)!;
-      harness.sandbox.state.setLicenses(DEMO_TENANT_ID, userId, user.assignedSkuIds.filter((id) => id !== DEMO_OFFERS.visioPlan2.graphSkuId));
+      harness.sandbox.state.setLicenses(
+        DEMO_TENANT_ID,
+        userId,
+        user.assignedSkuIds.filter((id) => id !== DEMO_OFFERS.visioPlan2.graphSkuId),
+      );
     };
     release('d0000000-0000-4000-8000-000000000010');
     await harness.qm.licenseAlerts.seats.run(new Date());

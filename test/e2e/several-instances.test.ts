@@ -55,11 +55,19 @@ afterAll(async () => {
 const first = () => instances[0]!;
 const stored = async (id: string) => (await first().qm.requests.get(DEMO_TENANT_ID, id))?.value;
 const waitForFinal = (id: string, timeoutMs = 30_000) =>
-  first().until(async () => {
-    const r = await stored(id);
-    return r && (r.status === 'completed' || r.status === 'failed') ? r : undefined;
-  }, `${id} to finish`, timeoutMs);
-const visioSeats = () => sandbox.state.subscriptions(DEMO_TENANT_ID).find((s) => s.id === DEMO_SUBSCRIPTIONS.visioPlan2)!.lots.reduce((n, l) => n + l.quantity, 0);
+  first().until(
+    async () => {
+      const r = await stored(id);
+      return r && (r.status === 'completed' || r.status === 'failed') ? r : undefined;
+    },
+    `${id} to finish`,
+    timeoutMs,
+  );
+const visioSeats = () =>
+  sandbox.state
+    .subscriptions(DEMO_TENANT_ID)
+    .find((s) => s.id === DEMO_SUBSCRIPTIONS.visioPlan2)!
+    .lots.reduce((n, l) => n + l.quantity, 0);
 const assignCalls = (proxy: FaultProxy, userId: string) => proxy.count('POST', new RegExp(`/users/${userId}/assignLicense$`));
 
 async function submit(instance: BotHarness, user: TestUser, offerId: string, justification: string): Promise<string> {
@@ -78,13 +86,25 @@ describe('three instances on one storage', () => {
     const schedulers = instances.map((instance, n) => {
       const name = NAMES[n]!;
       const scheduler = new Scheduler(new Leases(instance.qm.store, name), log);
-      const job = { name: 'request-reminders-three', pattern: '*/15 * * * *', leaseMs: 10 * 60_000, run: async (now: Date) => {
-        runsBy[name] = (runsBy[name] ?? 0) + 1;
-        await instance.qm.reminders.run(now);
-      } };
+      const job = {
+        name: 'request-reminders-three',
+        pattern: '*/15 * * * *',
+        leaseMs: 10 * 60_000,
+        run: async (now: Date) => {
+          runsBy[name] = (runsBy[name] ?? 0) + 1;
+          await instance.qm.reminders.run(now);
+        },
+      };
       return { scheduler, job };
     });
-    const remindersToAdele = () => connector.sent.filter((s) => s.conversationId === `a:personal-${DEMO.adele.id}` && s.method === 'POST' && s.activity.text?.startsWith('Reminder') && s.activity.text.includes(id));
+    const remindersToAdele = () =>
+      connector.sent.filter(
+        (s) =>
+          s.conversationId === `a:personal-${DEMO.adele.id}` &&
+          s.method === 'POST' &&
+          s.activity.text?.startsWith('Reminder') &&
+          s.activity.text.includes(id),
+      );
     // A window starts on a minute (the scheduler keys windows by minute, as cron ticks).
     const window = new Date(Math.ceil((created + 25 * 3600_000) / 60_000) * 60_000);
 
@@ -97,7 +117,9 @@ describe('three instances on one storage', () => {
     const again = await Promise.all(schedulers.map(({ scheduler, job }) => scheduler.runWindow(job, new Date(window.getTime() + 30_000))));
     expect(again.filter(Boolean)).toHaveLength(0);
     // The next window runs once more, on one instance; the reminder is not sent twice.
-    const next = await Promise.all(schedulers.map(({ scheduler, job }) => scheduler.runWindow(job, new Date(window.getTime() + 15 * 60_000))));
+    const next = await Promise.all(
+      schedulers.map(({ scheduler, job }) => scheduler.runWindow(job, new Date(window.getTime() + 15 * 60_000))),
+    );
     expect(next.filter(Boolean)).toHaveLength(1);
     expect(Object.values(runsBy).reduce((a, b) => a + b, 0)).toBe(2);
     expect(remindersToAdele()).toHaveLength(1);
@@ -109,7 +131,11 @@ describe('three instances on one storage', () => {
     const patchesBefore = sandbox.state.countRequests({ service: 'partnerCenter', method: 'PATCH' });
     const id = await submit(instances[2]!, DEMO.isaiah, DEMO_OFFERS.visioPlan2.offerId, 'three instances');
     const clickEverywhere = (user: TestUser, stageIndex: number) =>
-      Promise.all(instances.flatMap((instance) => [0, 1].map(() => instance.personalChat(user).click('approveRequest', { requestId: id, stageIndex }, `card-${Math.random()}`))));
+      Promise.all(
+        instances.flatMap((instance) =>
+          [0, 1].map(() => instance.personalChat(user).click('approveRequest', { requestId: id, stageIndex }, `card-${Math.random()}`)),
+        ),
+      );
 
     const stage1 = await clickEverywhere(DEMO.adele, 0);
     for (const result of stage1) expect(result.status).toBe(200);
@@ -130,12 +156,24 @@ describe('three instances on one storage', () => {
     // Partner Center: one seat more, from one quantity change made by one instance.
     expect(visioSeats()).toBe(seatsBefore + 1);
     expect(sandbox.state.countRequests({ service: 'partnerCenter', method: 'PATCH' }) - patchesBefore).toBe(1);
-    expect(proxies.filter((p) => p.partnerCenter.count('PATCH', new RegExp(`/subscriptions/${DEMO_SUBSCRIPTIONS.visioPlan2}$`)) > 0)).toHaveLength(1);
+    expect(
+      proxies.filter((p) => p.partnerCenter.count('PATCH', new RegExp(`/subscriptions/${DEMO_SUBSCRIPTIONS.visioPlan2}$`)) > 0),
+    ).toHaveLength(1);
     // And one assignment, by one instance.
     expect(proxies.map((p) => assignCalls(p.graph, DEMO_USERS.isaiah.id)).filter((n) => n > 0)).toEqual([1]);
     // The requester is told once.
-    await first().until(async () => first().sentTo(DEMO.isaiah).some((m) => m.text?.includes(`${id} is done`)), 'Isaiah to be told');
-    expect(first().sentTo(DEMO.isaiah).filter((m) => m.text?.includes(`${id} is done`))).toHaveLength(1);
+    await first().until(
+      async () =>
+        first()
+          .sentTo(DEMO.isaiah)
+          .some((m) => m.text?.includes(`${id} is done`)),
+      'Isaiah to be told',
+    );
+    expect(
+      first()
+        .sentTo(DEMO.isaiah)
+        .filter((m) => m.text?.includes(`${id} is done`)),
+    ).toHaveLength(1);
   });
 
   it('work each fulfilment queue message on exactly one instance', async () => {
@@ -148,18 +186,28 @@ describe('three instances on one storage', () => {
       [instances[0]!, DEMO.adele, DEMO_OFFERS.teamsPremium.offerId],
     ];
     const before = cases.map(([, user]) => proxies.map((p) => assignCalls(p.graph, user.aadObjectId)));
-    const ordersBefore = sandbox.state.countRequests({ service: 'partnerCenter', method: 'POST' }) + sandbox.state.countRequests({ service: 'partnerCenter', method: 'PATCH' });
+    const ordersBefore =
+      sandbox.state.countRequests({ service: 'partnerCenter', method: 'POST' }) +
+      sandbox.state.countRequests({ service: 'partnerCenter', method: 'PATCH' });
     const ids = await Promise.all(cases.map(([instance, user, offer]) => submit(instance, user, offer, 'queue')));
     const finished = await Promise.all(ids.map((id) => waitForFinal(id)));
     expect(finished.map((r) => [r.id, r.status])).toEqual(ids.map((id) => [id, 'completed']));
     for (const [n, [, user]] of cases.entries()) {
       const perInstance = proxies.map((p, i) => assignCalls(p.graph, user.aadObjectId) - before[n]![i]!);
       // Exactly one instance assigned this person's license, exactly once.
-      expect(perInstance.filter((n) => n > 0), `${user.name}: ${perInstance.join('/')}`).toEqual([1]);
+      expect(
+        perInstance.filter((n) => n > 0),
+        `${user.name}: ${perInstance.join('/')}`,
+      ).toEqual([1]);
     }
     // No order or seat change for seats that were free.
-    expect(sandbox.state.countRequests({ service: 'partnerCenter', method: 'POST' }) + sandbox.state.countRequests({ service: 'partnerCenter', method: 'PATCH' })).toBe(ordersBefore);
-    const queue = new WorkQueues({ kind: 'connection-string', connectionString: inject('storageConnectionString') }, tablePrefix).queue('fulfilment');
+    expect(
+      sandbox.state.countRequests({ service: 'partnerCenter', method: 'POST' }) +
+        sandbox.state.countRequests({ service: 'partnerCenter', method: 'PATCH' }),
+    ).toBe(ordersBefore);
+    const queue = new WorkQueues({ kind: 'connection-string', connectionString: inject('storageConnectionString') }, tablePrefix).queue(
+      'fulfilment',
+    );
     await first().until(async () => (await queue.approximateCount()) === 0, 'the fulfilment queue to be empty');
   });
 });

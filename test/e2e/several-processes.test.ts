@@ -26,9 +26,17 @@ const children: ChildProcess[] = [];
 const urls: string[] = [];
 const proxies: FaultProxy[] = [];
 
-function startInstance(config: ResolvedConfig, endpoints: Pick<Sandbox, 'urls' | 'app' | 'partnerTenantId'>, instanceName: string): Promise<string> {
+function startInstance(
+  config: ResolvedConfig,
+  endpoints: Pick<Sandbox, 'urls' | 'app' | 'partnerTenantId'>,
+  instanceName: string,
+): Promise<string> {
   const child = spawn(process.execPath, ['--import', 'tsx', '--no-deprecation', 'test/e2e/instance-process.ts'], {
-    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', QM_INSTANCE: JSON.stringify({ config, sandbox: endpoints, instanceName }) },
+    env: {
+      PATH: process.env.PATH ?? '',
+      HOME: process.env.HOME ?? '',
+      QM_INSTANCE: JSON.stringify({ config, sandbox: endpoints, instanceName }),
+    },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   children.push(child);
@@ -56,7 +64,15 @@ beforeAll(async () => {
     const partnerCenter = await FaultProxy.start(sandbox.urls.partnerCenter);
     const graph = await FaultProxy.start(sandbox.urls.graph);
     proxies.push(partnerCenter, graph);
-    const url = await startInstance(config, { urls: { ...sandbox.urls, partnerCenter: partnerCenter.url, graph: graph.url }, app: sandbox.app, partnerTenantId: sandbox.partnerTenantId }, name);
+    const url = await startInstance(
+      config,
+      {
+        urls: { ...sandbox.urls, partnerCenter: partnerCenter.url, graph: graph.url },
+        app: sandbox.app,
+        partnerTenantId: sandbox.partnerTenantId,
+      },
+      name,
+    );
     return { url, partnerCenter, graph };
   });
   instances.push(...(await Promise.all(started)));
@@ -65,15 +81,20 @@ beforeAll(async () => {
 }, 120_000);
 
 afterAll(async () => {
-  await Promise.all(children.map((child) => new Promise<void>((resolve) => {
-    if (child.exitCode !== null || child.signalCode !== null) return resolve();
-    const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
-    child.once('exit', () => {
-      clearTimeout(timer);
-      resolve();
-    });
-    child.kill('SIGTERM');
-  })));
+  await Promise.all(
+    children.map(
+      (child) =>
+        new Promise<void>((resolve) => {
+          if (child.exitCode !== null || child.signalCode !== null) return resolve();
+          const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
+          child.once('exit', () => {
+            clearTimeout(timer);
+            resolve();
+          });
+          child.kill('SIGTERM');
+        }),
+    ),
+  );
   await Promise.allSettled(proxies.map((p) => p.stop()));
   await connector?.stop();
   await sandbox?.stop();
@@ -85,15 +106,27 @@ const instances: { url: string; partnerCenter: FaultProxy; graph: FaultProxy }[]
 function chat(user: TestUser, n: number): TestConversation {
   const url = instances[n]!.url;
   const post = async (body: unknown): Promise<HttpResult> => {
-    const response = await fetch(`${url}/api/messages`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    const response = await fetch(`${url}/api/messages`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+    });
     const text = await response.text();
     return { status: response.status, body: text ? JSON.parse(text) : undefined };
   };
-  return new TestConversation({ connector, post } as unknown as BotHarness, user, { id: `a:personal-${user.id}`, conversationType: 'personal', tenantId: user.tenantId });
+  return new TestConversation({ connector, post } as unknown as BotHarness, user, {
+    id: `a:personal-${user.id}`,
+    conversationType: 'personal',
+    tenantId: user.tenantId,
+  });
 }
 
 const stored = async (id: string) => (await requests.get(DEMO_TENANT_ID, id))?.value;
-const visioSeats = () => sandbox.state.subscriptions(DEMO_TENANT_ID).find((s) => s.id === DEMO_SUBSCRIPTIONS.visioPlan2)!.lots.reduce((n, l) => n + l.quantity, 0);
+const visioSeats = () =>
+  sandbox.state
+    .subscriptions(DEMO_TENANT_ID)
+    .find((s) => s.id === DEMO_SUBSCRIPTIONS.visioPlan2)!
+    .lots.reduce((n, l) => n + l.quantity, 0);
 
 async function until<T>(probe: () => Promise<T | undefined | false>, what: string, timeoutMs = 30_000): Promise<T> {
   const deadline = Date.now() + timeoutMs;
@@ -110,16 +143,28 @@ describe('three Quartermaster processes on one storage', () => {
     expect(new Set(urls).size).toBe(3);
     const seatsBefore = visioSeats();
     const patchesBefore = sandbox.state.countRequests({ service: 'partnerCenter', method: 'PATCH' });
-    const submitted = await chat(DEMO.isaiah, 1).click('submitRequest', requestForm(DEMO_OFFERS.visioPlan2.offerId, { justification: 'three processes' }), 'form-1');
+    const submitted = await chat(DEMO.isaiah, 1).click(
+      'submitRequest',
+      requestForm(DEMO_OFFERS.visioPlan2.offerId, { justification: 'three processes' }),
+      'form-1',
+    );
     const id = requestIdOf(submitted.body.value);
     expect(await stored(id)).toMatchObject({ status: 'pending', stageIndex: 0 });
 
     const clickEverywhere = (user: TestUser, stageIndex: number) =>
-      Promise.all(NAMES.flatMap((_, n) => [0, 1].map(() => chat(user, n).click('approveRequest', { requestId: id, stageIndex }, `card-${Math.random()}`))));
+      Promise.all(
+        NAMES.flatMap((_, n) =>
+          [0, 1].map(() => chat(user, n).click('approveRequest', { requestId: id, stageIndex }, `card-${Math.random()}`)),
+        ),
+      );
     const stage1 = await clickEverywhere(DEMO.adele, 0);
     expect(stage1.map((r) => r.status)).toEqual([200, 200, 200, 200, 200, 200]);
     expect(stage1.filter((r) => r.body?.type === 'application/vnd.microsoft.error')).toEqual([]);
-    expect(await stored(id)).toMatchObject({ status: 'pending', stageIndex: 1, decisions: [expect.objectContaining({ stageIndex: 0, approverId: DEMO.adele.aadObjectId })] });
+    expect(await stored(id)).toMatchObject({
+      status: 'pending',
+      stageIndex: 1,
+      decisions: [expect.objectContaining({ stageIndex: 0, approverId: DEMO.adele.aadObjectId })],
+    });
 
     const stage2 = await clickEverywhere(DEMO.megan, 1);
     expect(stage2.filter((r) => r.status !== 200 || r.body?.type === 'application/vnd.microsoft.error')).toEqual([]);
@@ -137,18 +182,33 @@ describe('three Quartermaster processes on one storage', () => {
     expect(visioSeats()).toBe(seatsBefore + 1);
     expect(sandbox.state.countRequests({ service: 'partnerCenter', method: 'PATCH' }) - patchesBefore).toBe(1);
     expect(instances.filter((i) => i.partnerCenter.count('PATCH', /\/subscriptions\//) > 0)).toHaveLength(1);
-    expect(instances.map((i) => i.graph.count('POST', new RegExp(`/users/${DEMO_USERS.isaiah.id}/assignLicense$`)))).toSatisfy((counts: number[]) => counts.reduce((a, b) => a + b, 0) === 1);
+    expect(instances.map((i) => i.graph.count('POST', new RegExp(`/users/${DEMO_USERS.isaiah.id}/assignLicense$`)))).toSatisfy(
+      (counts: number[]) => counts.reduce((a, b) => a + b, 0) === 1,
+    );
     // Isaiah is told once.
-    await until(async () => connector.sent.some((s) => s.conversationId === `a:personal-${DEMO.isaiah.id}` && s.activity.text?.includes(`${id} is done`)), 'Isaiah to be told');
+    await until(
+      async () =>
+        connector.sent.some((s) => s.conversationId === `a:personal-${DEMO.isaiah.id}` && s.activity.text?.includes(`${id} is done`)),
+      'Isaiah to be told',
+    );
     await new Promise((r) => setTimeout(r, 300));
-    expect(connector.sent.filter((s) => s.conversationId === `a:personal-${DEMO.isaiah.id}` && s.activity.text?.includes(`${id} is done`))).toHaveLength(1);
+    expect(
+      connector.sent.filter((s) => s.conversationId === `a:personal-${DEMO.isaiah.id}` && s.activity.text?.includes(`${id} is done`)),
+    ).toHaveLength(1);
     // Every proactive message went through the outbox once: each approver got one card, and no
     // conversation got the same message twice from the three processes.
     for (const approver of [DEMO.adele, DEMO.megan]) {
-      const cards = connector.sent.filter((s) => s.method === 'POST' && s.conversationId === `a:personal-${approver.id}` && JSON.stringify(s.activity.attachments ?? []).includes(id));
+      const cards = connector.sent.filter(
+        (s) =>
+          s.method === 'POST' &&
+          s.conversationId === `a:personal-${approver.id}` &&
+          JSON.stringify(s.activity.attachments ?? []).includes(id),
+      );
       expect(cards, approver.name).toHaveLength(1);
     }
-    const posts = connector.sent.filter((s) => s.method === 'POST').map((s) => `${s.conversationId}|${s.activity.text ?? ''}|${JSON.stringify(s.activity.attachments ?? [])}`);
+    const posts = connector.sent
+      .filter((s) => s.method === 'POST')
+      .map((s) => `${s.conversationId}|${s.activity.text ?? ''}|${JSON.stringify(s.activity.attachments ?? [])}`);
     expect(posts.length - new Set(posts).size).toBe(0);
   }, 60_000);
 });

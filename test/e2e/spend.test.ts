@@ -4,7 +4,16 @@
 // and anomaly alerts once each, and running sync again sends nothing more. Non-admins are refused.
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { AWS_ACCOUNTS, AWS_DEMO_ANOMALY, AWS_SANDBOX_KEYS, AZURE_ANOMALY, AZURE_SUBSCRIPTIONS, DEMO_TENANT_ID, startSandbox, type Sandbox } from '../../src/sandbox/index.js';
+import {
+  AWS_ACCOUNTS,
+  AWS_DEMO_ANOMALY,
+  AWS_SANDBOX_KEYS,
+  AZURE_ANOMALY,
+  AZURE_SUBSCRIPTIONS,
+  DEMO_TENANT_ID,
+  startSandbox,
+  type Sandbox,
+} from '../../src/sandbox/index.js';
 import { BotHarness, cardOf, cardText, DEMO, type TestConversation, type TestUser } from '../harness/bot-harness.js';
 
 let harness: BotHarness;
@@ -25,10 +34,19 @@ afterAll(async () => {
   await sandbox.stop();
 });
 
-const budgetsNow = async () => (await harness.qm.spend.budgets.statuses({ tenantId: DEMO_TENANT_ID, aadObjectId: DEMO.alex.aadObjectId, name: 'Alex' })) as { ok: true; lines: { budget: { name: string } }[] };
-const channelCards = () => harness.connector.sent.filter((s) => s.conversationId === channel.conversation.id && s.method === 'POST').map((s) => s.activity).filter((a) => cardOf(a));
+const budgetsNow = async () =>
+  (await harness.qm.spend.budgets.statuses({ tenantId: DEMO_TENANT_ID, aadObjectId: DEMO.alex.aadObjectId, name: 'Alex' })) as {
+    ok: true;
+    lines: { budget: { name: string } }[];
+  };
+const channelCards = () =>
+  harness.connector.sent
+    .filter((s) => s.conversationId === channel.conversation.id && s.method === 'POST')
+    .map((s) => s.activity)
+    .filter((a) => cardOf(a));
 const reports = () => harness.sentTo(DEMO.alex).filter((m) => /Cost sync finished/.test(m.text ?? ''));
-const titled = (cards: Record<string, any>[], pattern: RegExp) => cards.filter((a) => pattern.test(String(cardOf(a)?.body?.[0]?.text ?? '')));
+const titled = (cards: Record<string, any>[], pattern: RegExp) =>
+  cards.filter((a) => pattern.test(String(cardOf(a)?.body?.[0]?.text ?? '')));
 
 describe('spend for admins', () => {
   it('refuses non-admins everything spend-related', async () => {
@@ -36,7 +54,13 @@ describe('spend for admins', () => {
       const [reply] = await chat(DEMO.isaiah).say(text);
       expect(reply?.text ?? '', text).toMatch(/Only admins/);
     }
-    const click = await chat(DEMO.isaiah).click('saveBudget', { name: 'Sneaky', amount: '10', currency: 'USD', period: 'month', thresholds: '50' });
+    const click = await chat(DEMO.isaiah).click('saveBudget', {
+      name: 'Sneaky',
+      amount: '10',
+      currency: 'USD',
+      period: 'month',
+      thresholds: '50',
+    });
     expect(click.body).toMatchObject({ statusCode: 403 });
     const [reply] = await harness.channel(DEMO.isaiah, 'Cloud').say('alerts here');
     expect(reply?.text).toMatch(/Only admins/);
@@ -56,7 +80,17 @@ describe('spend for admins', () => {
   it('adds a budget on the card: bad input comes back with messages and saves nothing', async () => {
     const [form] = await chat(DEMO.alex).say('budget add');
     expect(cardText(form)).toContain('Add a budget');
-    const bad = await chat(DEMO.alex).click('saveBudget', { budgetId: '', etag: '', name: 'Cloud', provider: 'any', amount: '-100', currency: 'XYZ', period: 'year', thresholds: '', forecast100: 'true' });
+    const bad = await chat(DEMO.alex).click('saveBudget', {
+      budgetId: '',
+      etag: '',
+      name: 'Cloud',
+      provider: 'any',
+      amount: '-100',
+      currency: 'XYZ',
+      period: 'year',
+      thresholds: '',
+      forecast100: 'true',
+    });
     const badText = cardText(bad.body.value);
     expect(badText).toMatch(/cannot be negative|"XYZ" is not a currency/);
     expect(badText).toMatch(/"XYZ" is not a currency code/);
@@ -64,7 +98,17 @@ describe('spend for admins', () => {
     expect((await budgetsNow()).lines).toEqual([]);
 
     // A year, so that complete days exist whatever today's date; 100 USD is crossed within a day of data.
-    const good = await chat(DEMO.alex).click('saveBudget', { budgetId: '', etag: '', name: 'All clouds', provider: 'any', amount: '100', currency: 'usd', period: 'year', thresholds: '50,80,100', forecast100: 'true' });
+    const good = await chat(DEMO.alex).click('saveBudget', {
+      budgetId: '',
+      etag: '',
+      name: 'All clouds',
+      provider: 'any',
+      amount: '100',
+      currency: 'usd',
+      period: 'year',
+      thresholds: '50,80,100',
+      forecast100: 'true',
+    });
     expect(cardText(good.body.value)).toContain('Budget **All clouds** saved.');
     expect((await budgetsNow()).lines.map((l) => l.budget.name)).toEqual(['All clouds']);
     const [list] = await chat(DEMO.alex).say('budgets');
@@ -85,7 +129,12 @@ describe('spend for admins', () => {
       expect(cardText(click.body.value)).toMatch(/is connected/);
     }
     const reader = AWS_SANDBOX_KEYS.reader;
-    const aws = await chat(DEMO.alex).click('addAwsAccount', { awsAccountId: AWS_ACCOUNTS.main, awsAuth: 'access-key', awsAccessKeyId: reader.accessKeyId, awsSecretAccessKey: reader.secretAccessKey });
+    const aws = await chat(DEMO.alex).click('addAwsAccount', {
+      awsAccountId: AWS_ACCOUNTS.main,
+      awsAuth: 'access-key',
+      awsAccessKeyId: reader.accessKeyId,
+      awsSecretAccessKey: reader.secretAccessKey,
+    });
     expect(cardText(aws.body.value)).toContain(`AWS account ${AWS_ACCOUNTS.main} is connected`);
 
     // Answered at once; the sync runs on a worker and its report comes back as a message.
@@ -94,10 +143,19 @@ describe('spend for admins', () => {
     const [report] = await harness.until(async () => reports().length > 0 && reports(), 'the sync report', 30_000);
     expect(report!.text).toMatch(/rows written/);
 
-    const budgetAlerts = await harness.until(async () => titled(channelCards(), /^All clouds: /).length >= 2 && titled(channelCards(), /^All clouds: /), 'budget alerts in the channel');
-    const anomalyAlerts = await harness.until(async () => titled(channelCards(), /^Spend spike/).length >= 2 && titled(channelCards(), /^Spend spike/), 'anomaly alerts in the channel');
+    const budgetAlerts = await harness.until(
+      async () => titled(channelCards(), /^All clouds: /).length >= 2 && titled(channelCards(), /^All clouds: /),
+      'budget alerts in the channel',
+    );
+    const anomalyAlerts = await harness.until(
+      async () => titled(channelCards(), /^Spend spike/).length >= 2 && titled(channelCards(), /^Spend spike/),
+      'anomaly alerts in the channel',
+    );
     // Actual spend jumped past 50/80/100 % at once: one alert (100 %), plus the forecast's.
-    expect(budgetAlerts.map((a) => cardOf(a)!.body[0].text).sort()).toEqual(['All clouds: forecast reached 100 % of the budget', 'All clouds: spend reached 100 % of the budget']);
+    expect(budgetAlerts.map((a) => cardOf(a)!.body[0].text).sort()).toEqual([
+      'All clouds: forecast reached 100 % of the budget',
+      'All clouds: spend reached 100 % of the budget',
+    ]);
     const chart = cardOf(budgetAlerts[0])!.body.find((b: any) => b.type === 'Chart.VerticalBar');
     expect(chart.fallback.type).toBe('TextBlock');
     expect(chart.data.map((p: any) => p.x)).toEqual(['Spent', 'Forecast', 'Budget']);
@@ -134,7 +192,17 @@ describe('spend for admins', () => {
       { title: 'General (Cloud)', value: channel.conversation.id },
       { title: 'General (Finance)', value: finance.conversation.id },
     ]);
-    const fields = { budgetId: '', etag: '', name: 'Finance only', provider: 'any', amount: '50', currency: 'USD', period: 'year', thresholds: '100', forecast100: 'false' };
+    const fields = {
+      budgetId: '',
+      etag: '',
+      name: 'Finance only',
+      provider: 'any',
+      amount: '50',
+      currency: 'USD',
+      period: 'year',
+      thresholds: '100',
+      forecast100: 'false',
+    };
     // A channel the bot was never told to post in (a forged card): refused, nothing saved.
     const forged = await chat(DEMO.alex).click('saveBudget', { ...fields, channel: '19:somewhere-else@thread.tacv2' });
     expect(cardText(forged.body.value)).toMatch(/Choose the channel from the list/);
@@ -143,19 +211,39 @@ describe('spend for admins', () => {
     expect(cardText(saved.body.value)).toContain('Budget **Finance only** saved.');
     expect(cardText(saved.body.value)).toMatch(/Channel\s*General \(Finance\)/);
 
-    const financeCards = () => harness.connector.sent.filter((s) => s.conversationId === finance.conversation.id && s.method === 'POST').map((s) => s.activity).filter((a) => cardOf(a));
+    const financeCards = () =>
+      harness.connector.sent
+        .filter((s) => s.conversationId === finance.conversation.id && s.method === 'POST')
+        .map((s) => s.activity)
+        .filter((a) => cardOf(a));
     const cloudBefore = titled(channelCards(), /^Finance only/).length;
     await harness.qm.spend.evaluator.evaluate(DEMO_TENANT_ID, new Date());
-    await harness.until(async () => titled(financeCards(), /^Finance only: spend reached 100 %/).length === 1, 'the budget alert in the Finance channel');
+    await harness.until(
+      async () => titled(financeCards(), /^Finance only: spend reached 100 %/).length === 1,
+      'the budget alert in the Finance channel',
+    );
     expect(titled(channelCards(), /^Finance only/)).toHaveLength(cloudBefore);
 
     // Back to the alerts channel on the edit form.
-    const budget = (await budgetsNow()).lines.find((l) => l.budget.name === 'Finance only')! as unknown as { budget: { id: string }; etag: string };
+    const budget = (await budgetsNow()).lines.find((l) => l.budget.name === 'Finance only')! as unknown as {
+      budget: { id: string };
+      etag: string;
+    };
     const edit = await chat(DEMO.alex).click('editBudget', { budgetId: budget.budget.id });
-    expect(JSON.stringify(edit.body.value)).toContain(`"id":"channel","label":"Post this budget's alerts in","value":"${finance.conversation.id}"`);
-    const back = await chat(DEMO.alex).click('saveBudget', { ...fields, budgetId: budget.budget.id, etag: budget.etag, channel: 'default' });
+    expect(JSON.stringify(edit.body.value)).toContain(
+      `"id":"channel","label":"Post this budget's alerts in","value":"${finance.conversation.id}"`,
+    );
+    const back = await chat(DEMO.alex).click('saveBudget', {
+      ...fields,
+      budgetId: budget.budget.id,
+      etag: budget.etag,
+      channel: 'default',
+    });
     expect(cardText(back.body.value)).toContain('Budget **Finance only** updated.');
-    const after = (await harness.qm.spend.budgets.get({ tenantId: DEMO_TENANT_ID, aadObjectId: DEMO.alex.aadObjectId, name: 'Alex' }, budget.budget.id))!;
+    const after = (await harness.qm.spend.budgets.get(
+      { tenantId: DEMO_TENANT_ID, aadObjectId: DEMO.alex.aadObjectId, name: 'Alex' },
+      budget.budget.id,
+    ))!;
     expect(after.budget).not.toHaveProperty('channelId');
     await chat(DEMO.alex).click('deleteBudget', { budgetId: budget.budget.id, etag: after.etag });
     expect((await budgetsNow()).lines.map((l) => l.budget.name)).toEqual(['All clouds']);
@@ -163,7 +251,10 @@ describe('spend for admins', () => {
 
   it('`sync now` asked of an instance that stops at once is synced and reported by another', async () => {
     const before = reports().length;
-    const a = await BotHarness.start({ tablePrefix: harness.config.tablePrefix }, { sandbox: harness.sandbox, connector: harness.connector, startWorkers: false, instanceName: 'takes-the-command' });
+    const a = await BotHarness.start(
+      { tablePrefix: harness.config.tablePrefix },
+      { sandbox: harness.sandbox, connector: harness.connector, startWorkers: false, instanceName: 'takes-the-command' },
+    );
     const [reply] = await a.personalChat(DEMO.alex).say('sync now');
     expect(reply?.text).toMatch(/I'll post what I found here/);
     await a.stop();
@@ -178,9 +269,29 @@ describe('spend for admins', () => {
     const edit = await chat(DEMO.alex).click('editBudget', { budgetId });
     expect(cardText(edit.body.value)).toContain('Edit budget: All clouds');
     const etag = /"etag":"((?:[^"\\]|\\.)*)"/.exec(JSON.stringify(edit.body.value))![1]!.replace(/\\"/g, '"');
-    const saved = await chat(DEMO.alex).click('saveBudget', { budgetId, etag, name: 'All clouds', provider: 'any', amount: '250', currency: 'USD', period: 'year', thresholds: '80', forecast100: 'false' });
+    const saved = await chat(DEMO.alex).click('saveBudget', {
+      budgetId,
+      etag,
+      name: 'All clouds',
+      provider: 'any',
+      amount: '250',
+      currency: 'USD',
+      period: 'year',
+      thresholds: '80',
+      forecast100: 'false',
+    });
     expect(cardText(saved.body.value)).toContain('Budget **All clouds** updated.');
-    const stale = await chat(DEMO.alex).click('saveBudget', { budgetId, etag, name: 'All clouds', provider: 'any', amount: '300', currency: 'USD', period: 'year', thresholds: '80', forecast100: 'false' });
+    const stale = await chat(DEMO.alex).click('saveBudget', {
+      budgetId,
+      etag,
+      name: 'All clouds',
+      provider: 'any',
+      amount: '300',
+      currency: 'USD',
+      period: 'year',
+      thresholds: '80',
+      forecast100: 'false',
+    });
     expect(cardText(stale.body.value)).toMatch(/changed this budget/);
     const current = /"etag":"((?:[^"\\]|\\.)*)"/.exec(JSON.stringify(saved.body.value))![1]!.replace(/\\"/g, '"');
     const deleted = await chat(DEMO.alex).click('deleteBudget', { budgetId, etag: current });
@@ -189,17 +300,53 @@ describe('spend for admins', () => {
   });
 
   it('answers forged budget clicks with a message, never a 5xx, and saves nothing odd', async () => {
-    const kept = await chat(DEMO.alex).click('saveBudget', { name: 'Kept', amount: '10', currency: 'EUR', period: 'month', thresholds: '80' });
+    const kept = await chat(DEMO.alex).click('saveBudget', {
+      name: 'Kept',
+      amount: '10',
+      currency: 'EUR',
+      period: 'month',
+      thresholds: '80',
+    });
     expect(cardText(kept.body.value)).toContain('Budget **Kept** saved.');
     const budgetId = (await budgetsNow()).lines.map((l: any) => l.budget.id)[0];
-    const nasty = fc.oneof(fc.string({ maxLength: 30 }), fc.constantFrom('', '-1', '1e309', 'NaN', 'W/"x"', '*', '${name}', 'a'.repeat(5000), budgetId), fc.integer(), fc.double(), fc.boolean(), fc.constant(null), fc.array(fc.string({ maxLength: 4 }), { maxLength: 2 }));
-    const data = fc.dictionary(fc.constantFrom('budgetId', 'etag', 'name', 'provider', 'account', 'service', 'tag', 'amount', 'currency', 'period', 'thresholds', 'forecast100', '__proto__'), nasty, { maxKeys: 8 });
+    const nasty = fc.oneof(
+      fc.string({ maxLength: 30 }),
+      fc.constantFrom('', '-1', '1e309', 'NaN', 'W/"x"', '*', '${name}', 'a'.repeat(5000), budgetId),
+      fc.integer(),
+      fc.double(),
+      fc.boolean(),
+      fc.constant(null),
+      fc.array(fc.string({ maxLength: 4 }), { maxLength: 2 }),
+    );
+    const data = fc.dictionary(
+      fc.constantFrom(
+        'budgetId',
+        'etag',
+        'name',
+        'provider',
+        'account',
+        'service',
+        'tag',
+        'amount',
+        'currency',
+        'period',
+        'thresholds',
+        'forecast100',
+        '__proto__',
+      ),
+      nasty,
+      { maxKeys: 8 },
+    );
     await fc.assert(
-      fc.asyncProperty(fc.constantFrom('saveBudget', 'editBudget', 'deleteBudget', 'showBudgets', 'budgetForm', 'showSpend'), data, async (verb, values) => {
-        const click = await chat(DEMO.alex).click(verb, values);
-        expect(click.status, `${verb} ${JSON.stringify(values).slice(0, 200)}`).toBe(200);
-        expect(click.body?.statusCode ?? 200, `${verb} ${JSON.stringify(values).slice(0, 200)}`).toBeLessThan(500);
-      }),
+      fc.asyncProperty(
+        fc.constantFrom('saveBudget', 'editBudget', 'deleteBudget', 'showBudgets', 'budgetForm', 'showSpend'),
+        data,
+        async (verb, values) => {
+          const click = await chat(DEMO.alex).click(verb, values);
+          expect(click.status, `${verb} ${JSON.stringify(values).slice(0, 200)}`).toBe(200);
+          expect(click.body?.statusCode ?? 200, `${verb} ${JSON.stringify(values).slice(0, 200)}`).toBeLessThan(500);
+        },
+      ),
       { numRuns: 150 },
     );
     for (const etag of ['garbage', 'W/"datetime\'2020-01-01T00%3A00%3A00Z\'"', '*']) {

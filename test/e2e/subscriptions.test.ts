@@ -66,9 +66,17 @@ describe('the list', () => {
     const [reply] = await chat(DEMO.megan).say('subscriptions');
     expect(reply!.text).toContain('Only admins can manage subscriptions');
     const before = patches();
-    const forged = await chat(DEMO.megan).click('prepareSubscriptionChange', { subscriptionId: DEMO_SUBSCRIPTIONS.visioPlan2, action: 'suspend' });
+    const forged = await chat(DEMO.megan).click('prepareSubscriptionChange', {
+      subscriptionId: DEMO_SUBSCRIPTIONS.visioPlan2,
+      action: 'suspend',
+    });
     expect(JSON.stringify(forged.body)).toContain('Only admins');
-    const confirm = await chat(DEMO.megan).click('confirmSubscriptionChange', { subscriptionId: DEMO_SUBSCRIPTIONS.visioPlan2, action: 'suspend', version: 'x', confirmationId: 'a'.repeat(24) });
+    const confirm = await chat(DEMO.megan).click('confirmSubscriptionChange', {
+      subscriptionId: DEMO_SUBSCRIPTIONS.visioPlan2,
+      action: 'suspend',
+      version: 'x',
+      confirmationId: 'a'.repeat(24),
+    });
     expect(JSON.stringify(confirm.body)).toContain('Only admins');
     expect(patches()).toBe(before);
     expect(subscription(DEMO_SUBSCRIPTIONS.visioPlan2).status).toBe('active');
@@ -159,7 +167,11 @@ describe('suspending', () => {
     const id = DEMO_SUBSCRIPTIONS.m365E3;
     const suspend = await prepare(DEMO.alex, id, 'suspend');
     expect(suspend.text).toContain('still billed');
-    await waitForStatus(harness, requestIdOf((await click(DEMO.alex, 'confirmSubscriptionChange', confirmData(suspend.card))).card), 'completed');
+    await waitForStatus(
+      harness,
+      requestIdOf((await click(DEMO.alex, 'confirmSubscriptionChange', confirmData(suspend.card))).card),
+      'completed',
+    );
     expect(subscription(id).status).toBe('suspended');
 
     const before = patches();
@@ -168,7 +180,11 @@ describe('suspending', () => {
     expect(patches()).toBe(before);
 
     const reactivate = await prepare(DEMO.alex, id, 'reactivate');
-    await waitForStatus(harness, requestIdOf((await click(DEMO.alex, 'confirmSubscriptionChange', confirmData(reactivate.card))).card), 'completed');
+    await waitForStatus(
+      harness,
+      requestIdOf((await click(DEMO.alex, 'confirmSubscriptionChange', confirmData(reactivate.card))).card),
+      'completed',
+    );
     expect(subscription(id).status).toBe('active');
   });
 });
@@ -183,7 +199,7 @@ describe('stale cards and double clicks', () => {
     const result = await click(DEMO.alex, 'confirmSubscriptionChange', confirmData(confirm.card));
     expect(result.text).toMatch(/changed since the card was drawn|already on/);
     expect(patches()).toBe(before);
-    expect((await harness.qm.requests.openChangesFor(DEMO_TENANT_ID, id))).toHaveLength(0);
+    expect(await harness.qm.requests.openChangesFor(DEMO_TENANT_ID, id)).toHaveLength(0);
   });
 
   it('opens one request and makes one change however often Confirm is clicked', async () => {
@@ -213,7 +229,11 @@ describe('stale cards and double clicks', () => {
     }
     const unknown = await chat(DEMO.alex).click('showSubscription', { subscriptionId: '00000000-0000-0000-0000-000000000000' });
     expect(JSON.stringify(unknown.body)).toContain('can’t find that subscription');
-    const noId = await chat(DEMO.alex).click('confirmSubscriptionChange', { subscriptionId: DEMO_SUBSCRIPTIONS.visioPlan2, action: 'suspend', version: 'x' });
+    const noId = await chat(DEMO.alex).click('confirmSubscriptionChange', {
+      subscriptionId: DEMO_SUBSCRIPTIONS.visioPlan2,
+      action: 'suspend',
+      version: 'x',
+    });
     expect(JSON.stringify(noId.body)).toContain('cannot use');
     expect(patches()).toBe(before);
   });
@@ -235,11 +255,22 @@ describe('Partner Center faults', () => {
     const id = DEMO_SUBSCRIPTIONS.visioPlan2;
     const confirm = await prepare(DEMO.alex, id, 'cancel-scheduled-change');
     // The subscription is suspended in the portal after the card was confirmed: 800091.
-    harness.sandbox.faults.partnerCenter.failNext({ status: 400, code: 800091, message: 'Cannot update a suspended subscription', method: 'PATCH' });
+    harness.sandbox.faults.partnerCenter.failNext({
+      status: 400,
+      code: 800091,
+      message: 'Cannot update a suspended subscription',
+      method: 'PATCH',
+    });
     const submitted = await click(DEMO.alex, 'confirmSubscriptionChange', confirmData(confirm.card));
     const requestId = requestIdOf(submitted.card);
     const failed = await waitForStatus(harness, requestId, 'failed');
     expect(failed.outcome?.message).toContain('Reactivate it first');
-    await harness.until(async () => harness.sentTo(DEMO.alex).some((a) => a.text?.includes(`${requestId} could not be completed`) && a.text.includes('Reactivate it first')), 'Alex to hear what to do');
+    await harness.until(
+      async () =>
+        harness
+          .sentTo(DEMO.alex)
+          .some((a) => a.text?.includes(`${requestId} could not be completed`) && a.text.includes('Reactivate it first')),
+      'Alex to hear what to do',
+    );
   });
 });

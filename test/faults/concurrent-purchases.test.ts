@@ -18,7 +18,10 @@ beforeAll(async () => {
   harness = await BotHarness.start();
   // A second instance on the same tables: while the first one's queue loop waits out the
   // throttled purchase, the second one takes the next request (as behind a load balancer).
-  second = await BotHarness.start({ tablePrefix: harness.config.tablePrefix }, { sandbox: harness.sandbox, connector: harness.connector, instanceName: 'second' });
+  second = await BotHarness.start(
+    { tablePrefix: harness.config.tablePrefix },
+    { sandbox: harness.sandbox, connector: harness.connector, instanceName: 'second' },
+  );
   for (const user of [DEMO.alex, DEMO.adele, DEMO.megan, DEMO.isaiah, DEMO.patti]) await harness.personalChat(user).install();
 }, 90_000);
 afterAll(async () => {
@@ -28,10 +31,16 @@ afterAll(async () => {
 
 const everyone = [DEMO.alex, DEMO.adele, DEMO.megan, DEMO.isaiah, DEMO.patti];
 const stored = async (id: string) => (await harness.qm.requests.get(DEMO_TENANT_ID, id))?.value;
-const visioSeats = () => harness.sandbox.state.subscriptions(DEMO_TENANT_ID).find((s) => s.id === DEMO_SUBSCRIPTIONS.visioPlan2)!.lots.reduce((n, l) => n + l.quantity, 0);
+const visioSeats = () =>
+  harness.sandbox.state
+    .subscriptions(DEMO_TENANT_ID)
+    .find((s) => s.id === DEMO_SUBSCRIPTIONS.visioPlan2)!
+    .lots.reduce((n, l) => n + l.quantity, 0);
 
 async function requestVisioAndApprove(user: TestUser): Promise<string> {
-  const result = await harness.personalChat(user).click('submitRequest', requestForm(DEMO_OFFERS.visioPlan2.offerId, { justification: 'concurrent purchase' }), `form-${Math.random()}`);
+  const result = await harness
+    .personalChat(user)
+    .click('submitRequest', requestForm(DEMO_OFFERS.visioPlan2.offerId, { justification: 'concurrent purchase' }), `form-${Math.random()}`);
   const id = requestIdOf(result.body.value);
   for (let guard = 0; guard < 5; guard++) {
     const request = await stored(id);
@@ -48,12 +57,23 @@ describe('two purchases for one subscription at once', () => {
     const before = visioSeats();
     harness.sandbox.faults.partnerCenter.failNext({ status: 429, retryAfterSeconds: 5, method: 'PATCH' });
     const first = await requestVisioAndApprove(DEMO.isaiah);
-    await harness.until(async () => harness.sandbox.state.countRequests({ service: 'partnerCenter', method: 'PATCH', status: 429 }) > 0, 'the first purchase to be throttled');
+    await harness.until(
+      async () => harness.sandbox.state.countRequests({ service: 'partnerCenter', method: 'PATCH', status: 429 }) > 0,
+      'the first purchase to be throttled',
+    );
     const second = await requestVisioAndApprove(DEMO.alex);
-    const finals = await Promise.all([first, second].map((id) => harness.until(async () => {
-      const r = await stored(id);
-      return r && (r.status === 'completed' || r.status === 'failed') ? r : undefined;
-    }, `${id} to finish`, 30_000)));
+    const finals = await Promise.all(
+      [first, second].map((id) =>
+        harness.until(
+          async () => {
+            const r = await stored(id);
+            return r && (r.status === 'completed' || r.status === 'failed') ? r : undefined;
+          },
+          `${id} to finish`,
+          30_000,
+        ),
+      ),
+    );
     expect(finals.map((r) => [r.status, r.outcome?.message])).toEqual([
       ['completed', expect.stringContaining('Bought and assigned')],
       ['completed', expect.stringContaining('Bought and assigned')],

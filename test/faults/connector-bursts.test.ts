@@ -41,7 +41,10 @@ beforeAll(async () => {
   sandbox = await startSandbox();
   connector = new LoopbackConnector();
   await connector.start();
-  front = await BotHarness.start({ tablePrefix: `cb${randomBytes(4).toString('hex')}` }, { sandbox, connector, startWorkers: false, instanceName: 'front' });
+  front = await BotHarness.start(
+    { tablePrefix: `cb${randomBytes(4).toString('hex')}` },
+    { sandbox, connector, startWorkers: false, instanceName: 'front' },
+  );
   for (const user of [DEMO.alex, DEMO.adele, DEMO.megan, DEMO.isaiah, DEMO.patti, DEMO.lynne]) await front.personalChat(user).install();
 }, 90_000);
 
@@ -55,13 +58,21 @@ afterAll(async () => {
 });
 
 const stored = async (id: string) => (await front.qm.requests.get(DEMO_TENANT_ID, id))?.value;
-const subscriptionSeats = (id: string) => sandbox.state.subscriptions(DEMO_TENANT_ID).find((s) => s.id === id)!.lots.reduce((n, l) => n + l.quantity, 0);
-const holds = (userId: string, graphSkuId: string) => [...(sandbox.state.findUser(DEMO_TENANT_ID, userId)?.assignedSkuIds ?? [])].some((s) => s.toLowerCase() === graphSkuId.toLowerCase());
-const told = (user: TestUser, id: string) => front.sentTo(user).filter((m) => m.text?.includes(id) && /is done|could not be completed/.test(m.text));
+const subscriptionSeats = (id: string) =>
+  sandbox.state
+    .subscriptions(DEMO_TENANT_ID)
+    .find((s) => s.id === id)!
+    .lots.reduce((n, l) => n + l.quantity, 0);
+const holds = (userId: string, graphSkuId: string) =>
+  [...(sandbox.state.findUser(DEMO_TENANT_ID, userId)?.assignedSkuIds ?? [])].some((s) => s.toLowerCase() === graphSkuId.toLowerCase());
+const told = (user: TestUser, id: string) =>
+  front.sentTo(user).filter((m) => m.text?.includes(id) && /is done|could not be completed/.test(m.text));
 const everyone = [DEMO.alex, DEMO.adele, DEMO.megan, DEMO.isaiah, DEMO.patti];
 
 async function submit(user: TestUser, offerId: string): Promise<string> {
-  const result = await front.personalChat(user).click('submitRequest', requestForm(offerId, { justification: 'bursts' }), `form-${Math.random()}`);
+  const result = await front
+    .personalChat(user)
+    .click('submitRequest', requestForm(offerId, { justification: 'bursts' }), `form-${Math.random()}`);
   return requestIdOf(result.body.value);
 }
 
@@ -102,78 +113,96 @@ function armBursts(p: { graph: FaultProxy; partnerCenter: FaultProxy }): void {
 }
 
 describe('Partner Center and Graph failing in bursts during fulfilment', () => {
-  it('ends every request completed or failed with a clear message, one purchase each, no crash', async () => {
-    const visioBefore = subscriptionSeats(DEMO_SUBSCRIPTIONS.visioPlan2);
-    const projectOrders = () => sandbox.state.orders(DEMO_TENANT_ID).filter((o) => o.lineItems.some((l) => l.offerId === DEMO_OFFERS.projectPlan3.offerId));
-    const ordersBefore = projectOrders().length;
-    // Several requests, at most one per product that needs buying (two purchases for the same
-    // subscription at once are a separate, known problem: see the report).
-    const cases: { user: TestUser; offer: (typeof DEMO_OFFERS)[keyof typeof DEMO_OFFERS]; expect: 'purchased' | 'assigned' | 'failed' }[] = [
-      { user: DEMO.isaiah, offer: DEMO_OFFERS.visioPlan2, expect: 'purchased' }, // no free seat: quantity +1
-      { user: DEMO.megan, offer: DEMO_OFFERS.projectPlan3, expect: 'purchased' }, // no subscription: a new order
-      { user: DEMO.alex, offer: DEMO_OFFERS.powerBiPro, expect: 'assigned' }, // free seats
-      { user: DEMO.isaiah, offer: DEMO_OFFERS.powerBiPro, expect: 'assigned' },
-      { user: DEMO.megan, offer: DEMO_OFFERS.teamsPremium, expect: 'assigned' },
-      { user: DEMO.lynne, offer: DEMO_OFFERS.teamsPremium, expect: 'failed' }, // no usage location
-    ];
-    const ids: string[] = [];
-    for (const c of cases) {
-      const id = await submit(c.user, c.offer.offerId);
-      await approveAll(id);
-      expect((await stored(id))!.status).toBe('approved'); // queued; nobody works the queue yet
-      ids.push(id);
-    }
-
-    // The worker instance starts into the bursts.
-    const partnerCenter = await FaultProxy.start(sandbox.urls.partnerCenter);
-    const graph = await FaultProxy.start(sandbox.urls.graph);
-    proxies = { partnerCenter, graph };
-    armBursts(proxies);
-    const faultedBefore = sandbox.state.requests.filter((r) => r.faulted).length;
-    const view: Sandbox = { ...sandbox, urls: { ...sandbox.urls, partnerCenter: partnerCenter.url, graph: graph.url } };
-    const connectors = createConnectors({ mode: 'sandbox', sandbox: view, retry: { minDelayMs: 20, maxDelayMs: 200, timeoutMs: 1_000 } }, log);
-    worker = await startQuartermaster({ ...front.config, port: 0 }, log, { connectors, instanceName: 'worker' });
-
-    const finals = await Promise.all(
-      ids.map((id) => front.until(async () => {
-        const r = await stored(id);
-        return r && (r.status === 'completed' || r.status === 'failed') ? r : undefined;
-      }, `${id} to finish`, 50_000)),
-    );
-
-    // The bursts did reach the connectors.
-    expect(sandbox.state.requests.filter((r) => r.faulted).length - faultedBefore).toBeGreaterThanOrEqual(8);
-    expect(partnerCenter.calls.filter((c) => c.faulted).length + graph.calls.filter((c) => c.faulted).length).toBeGreaterThanOrEqual(4);
-    expect([partnerCenter.pending(), graph.pending()]).toEqual([0, 0]); // every garbage body and reset was sent
-
-    for (const [n, c] of cases.entries()) {
-      const request = finals[n]!;
-      const label = `${c.user.name} / ${c.offer.skuPartNumber}: ${request.status} ${request.outcome?.message}`;
-      // A message a person can read: no stack, no internals, no "undefined".
-      expect(request.outcome?.message, label).toBeTruthy();
-      expect(request.outcome!.message, label).not.toMatch(/undefined|\[object|at \w+ \(|Error:|ECONN|<html|JSON/i);
-      if (c.expect === 'failed') {
-        expect(request.status, label).toBe('failed');
-        expect(request.outcome!.message, label).toContain('usage location');
-      } else {
-        expect(request.status, label).toBe('completed');
-        expect(request.outcome!.kind, label).toBe(c.expect);
-        expect(holds(c.user.aadObjectId, c.offer.graphSkuId), label).toBe(true);
+  it(
+    'ends every request completed or failed with a clear message, one purchase each, no crash',
+    async () => {
+      const visioBefore = subscriptionSeats(DEMO_SUBSCRIPTIONS.visioPlan2);
+      const projectOrders = () =>
+        sandbox.state.orders(DEMO_TENANT_ID).filter((o) => o.lineItems.some((l) => l.offerId === DEMO_OFFERS.projectPlan3.offerId));
+      const ordersBefore = projectOrders().length;
+      // Several requests, at most one per product that needs buying (two purchases for the same
+      // subscription at once are a separate, known problem: see the report).
+      const cases: {
+        user: TestUser;
+        offer: (typeof DEMO_OFFERS)[keyof typeof DEMO_OFFERS];
+        expect: 'purchased' | 'assigned' | 'failed';
+      }[] = [
+        { user: DEMO.isaiah, offer: DEMO_OFFERS.visioPlan2, expect: 'purchased' }, // no free seat: quantity +1
+        { user: DEMO.megan, offer: DEMO_OFFERS.projectPlan3, expect: 'purchased' }, // no subscription: a new order
+        { user: DEMO.alex, offer: DEMO_OFFERS.powerBiPro, expect: 'assigned' }, // free seats
+        { user: DEMO.isaiah, offer: DEMO_OFFERS.powerBiPro, expect: 'assigned' },
+        { user: DEMO.megan, offer: DEMO_OFFERS.teamsPremium, expect: 'assigned' },
+        { user: DEMO.lynne, offer: DEMO_OFFERS.teamsPremium, expect: 'failed' }, // no usage location
+      ];
+      const ids: string[] = [];
+      for (const c of cases) {
+        const id = await submit(c.user, c.offer.offerId);
+        await approveAll(id);
+        expect((await stored(id))!.status).toBe('approved'); // queued; nobody works the queue yet
+        ids.push(id);
       }
-      // The requester hears the end (exactly once: checked below, after all are told).
-      await front.until(async () => told(c.user, ids[n]!).length > 0, `${label}: the requester to be told`, 10_000);
-    }
-    await new Promise((r) => setTimeout(r, 500)); // a duplicate would show up by now
-    for (const [n, c] of cases.entries()) expect(told(c.user, ids[n]!), `${c.user.name} / ${c.offer.skuPartNumber}`).toHaveLength(1);
-    // Exactly one seat for the Visio request, exactly one order for the Project request,
-    // even though some changes were answered with errors or garbage after they were made.
-    expect(subscriptionSeats(DEMO_SUBSCRIPTIONS.visioPlan2)).toBe(visioBefore + 1);
-    expect(projectOrders().length).toBe(ordersBefore + 1);
-    expect(holds(DEMO_USERS.lynne.id, DEMO_OFFERS.teamsPremium.graphSkuId)).toBeFalsy();
 
-    // No crash: both instances still answer, and the worker is ready.
-    expect((await fetch(`${worker.url}/readyz`)).status).toBe(200);
-    const [reply] = await front.personalChat(DEMO.alex).say('help');
-    expect(cardText(reply)).toContain('What I can do');
-  }, 60_000 + ROUNDS * 20_000);
+      // The worker instance starts into the bursts.
+      const partnerCenter = await FaultProxy.start(sandbox.urls.partnerCenter);
+      const graph = await FaultProxy.start(sandbox.urls.graph);
+      proxies = { partnerCenter, graph };
+      armBursts(proxies);
+      const faultedBefore = sandbox.state.requests.filter((r) => r.faulted).length;
+      const view: Sandbox = { ...sandbox, urls: { ...sandbox.urls, partnerCenter: partnerCenter.url, graph: graph.url } };
+      const connectors = createConnectors(
+        { mode: 'sandbox', sandbox: view, retry: { minDelayMs: 20, maxDelayMs: 200, timeoutMs: 1_000 } },
+        log,
+      );
+      worker = await startQuartermaster({ ...front.config, port: 0 }, log, { connectors, instanceName: 'worker' });
+
+      const finals = await Promise.all(
+        ids.map((id) =>
+          front.until(
+            async () => {
+              const r = await stored(id);
+              return r && (r.status === 'completed' || r.status === 'failed') ? r : undefined;
+            },
+            `${id} to finish`,
+            50_000,
+          ),
+        ),
+      );
+
+      // The bursts did reach the connectors.
+      expect(sandbox.state.requests.filter((r) => r.faulted).length - faultedBefore).toBeGreaterThanOrEqual(8);
+      expect(partnerCenter.calls.filter((c) => c.faulted).length + graph.calls.filter((c) => c.faulted).length).toBeGreaterThanOrEqual(4);
+      expect([partnerCenter.pending(), graph.pending()]).toEqual([0, 0]); // every garbage body and reset was sent
+
+      for (const [n, c] of cases.entries()) {
+        const request = finals[n]!;
+        const label = `${c.user.name} / ${c.offer.skuPartNumber}: ${request.status} ${request.outcome?.message}`;
+        // A message a person can read: no stack, no internals, no "undefined".
+        expect(request.outcome?.message, label).toBeTruthy();
+        expect(request.outcome!.message, label).not.toMatch(/undefined|\[object|at \w+ \(|Error:|ECONN|<html|JSON/i);
+        if (c.expect === 'failed') {
+          expect(request.status, label).toBe('failed');
+          expect(request.outcome!.message, label).toContain('usage location');
+        } else {
+          expect(request.status, label).toBe('completed');
+          expect(request.outcome!.kind, label).toBe(c.expect);
+          expect(holds(c.user.aadObjectId, c.offer.graphSkuId), label).toBe(true);
+        }
+        // The requester hears the end (exactly once: checked below, after all are told).
+        await front.until(async () => told(c.user, ids[n]!).length > 0, `${label}: the requester to be told`, 10_000);
+      }
+      await new Promise((r) => setTimeout(r, 500)); // a duplicate would show up by now
+      for (const [n, c] of cases.entries()) expect(told(c.user, ids[n]!), `${c.user.name} / ${c.offer.skuPartNumber}`).toHaveLength(1);
+      // Exactly one seat for the Visio request, exactly one order for the Project request,
+      // even though some changes were answered with errors or garbage after they were made.
+      expect(subscriptionSeats(DEMO_SUBSCRIPTIONS.visioPlan2)).toBe(visioBefore + 1);
+      expect(projectOrders().length).toBe(ordersBefore + 1);
+      expect(holds(DEMO_USERS.lynne.id, DEMO_OFFERS.teamsPremium.graphSkuId)).toBeFalsy();
+
+      // No crash: both instances still answer, and the worker is ready.
+      expect((await fetch(`${worker.url}/readyz`)).status).toBe(200);
+      const [reply] = await front.personalChat(DEMO.alex).say('help');
+      expect(cardText(reply)).toContain('What I can do');
+    },
+    60_000 + ROUNDS * 20_000,
+  );
 });

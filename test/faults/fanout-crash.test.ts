@@ -23,7 +23,15 @@ const config = testConfig({ logLevel: 'silent', tablePrefix: `fc${randomBytes(4)
 
 function startProcess(name: string): Promise<ChildProcess> {
   const child = spawn(process.execPath, ['--import', 'tsx', '--no-deprecation', 'test/e2e/instance-process.ts'], {
-    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', QM_INSTANCE: JSON.stringify({ config, sandbox: { urls: sandbox.urls, app: sandbox.app, partnerTenantId: sandbox.partnerTenantId }, instanceName: name }) },
+    env: {
+      PATH: process.env.PATH ?? '',
+      HOME: process.env.HOME ?? '',
+      QM_INSTANCE: JSON.stringify({
+        config,
+        sandbox: { urls: sandbox.urls, app: sandbox.app, partnerTenantId: sandbox.partnerTenantId },
+        instanceName: name,
+      }),
+    },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   children.push(child);
@@ -35,7 +43,8 @@ function startProcess(name: string): Promise<ChildProcess> {
   });
 }
 
-const delivered = () => new Set(connector.sent.filter((s) => s.method === 'POST' && s.conversationId.startsWith('fan-')).map((s) => s.conversationId));
+const delivered = () =>
+  new Set(connector.sent.filter((s) => s.method === 'POST' && s.conversationId.startsWith('fan-')).map((s) => s.conversationId));
 
 async function until(probe: () => boolean, what: string, ms: number): Promise<void> {
   const deadline = Date.now() + ms;
@@ -54,13 +63,38 @@ beforeAll(async () => {
   const store = new TableStore(config.storage, config.tablePrefix);
   await store.ensureTables();
   const conversations = new ConversationReferences(store);
-  const outbox = createDelivery({ store, storage: config.storage, tablePrefix: config.tablePrefix, adapter: createAdapter({ appType: 'SingleTenant' }), botAppId: '', conversations, instanceName: 'test', log: createLogger('silent') });
+  const outbox = createDelivery({
+    store,
+    storage: config.storage,
+    tablePrefix: config.tablePrefix,
+    adapter: createAdapter({ appType: 'SingleTenant' }),
+    botAppId: '',
+    conversations,
+    instanceName: 'test',
+    log: createLogger('silent'),
+  });
   for (let i = 0; i < COUNT; i++) {
     const id = `fan-${i}`;
-    await conversations.save(TENANT, { channelId: 'msteams', serviceUrl: connector.url, conversation: { id, conversationType: 'personal', tenantId: TENANT, isGroup: false, name: '' }, bot: { id: '28:bot', name: 'Quartermaster' }, user: { id: `29:${id}`, name: id } });
+    await conversations.save(TENANT, {
+      channelId: 'msteams',
+      serviceUrl: connector.url,
+      conversation: { id, conversationType: 'personal', tenantId: TENANT, isGroup: false, name: '' },
+      bot: { id: '28:bot', name: 'Quartermaster' },
+      user: { id: `29:${id}`, name: id },
+    });
   }
   // Acknowledged: on the durable queue before any bot process runs.
-  await Promise.all(Array.from({ length: COUNT }, (_, i) => outbox.engine.enqueue({ kind: 'text', key: `budget-alert|${i}`, tenantId: TENANT, conversationId: `fan-${i}`, text: `Budget alert ${i}` })));
+  await Promise.all(
+    Array.from({ length: COUNT }, (_, i) =>
+      outbox.engine.enqueue({
+        kind: 'text',
+        key: `budget-alert|${i}`,
+        tenantId: TENANT,
+        conversationId: `fan-${i}`,
+        text: `Budget alert ${i}`,
+      }),
+    ),
+  );
 }, 120_000);
 
 afterAll(async () => {

@@ -60,13 +60,20 @@ export class FaultProxy {
           }
           proxy!.calls.push({ method, path, status: 200, faulted: kind });
           res.writeHead(200, { 'content-type': 'application/json; charset=utf-8' });
-          res.end(kind === 'html' ? '<html><body><h1>Service Unavailable</h1>upstream said something</body></html>' : '{"id":"a1e3c0de-0000-4000-8000-0000000000c2","quantity":');
+          res.end(
+            kind === 'html'
+              ? '<html><body><h1>Service Unavailable</h1>upstream said something</body></html>'
+              : '{"id":"a1e3c0de-0000-4000-8000-0000000000c2","quantity":',
+          );
         };
         if (fault && !fault.afterForwarding) return answerFault(fault.kind);
         const upstream = await new Promise<{ status: number; headers: IncomingMessage['headers']; body: Buffer }>((resolve, reject) => {
-          const out = forward({ host: origin.hostname, port: origin.port, method, path: req.url, headers: { ...req.headers, host: origin.host } }, (response) => {
-            readBody(response).then((b) => resolve({ status: response.statusCode ?? 502, headers: response.headers, body: b }), reject);
-          });
+          const out = forward(
+            { host: origin.hostname, port: origin.port, method, path: req.url, headers: { ...req.headers, host: origin.host } },
+            (response) => {
+              readBody(response).then((b) => resolve({ status: response.statusCode ?? 502, headers: response.headers, body: b }), reject);
+            },
+          );
           out.once('error', reject);
           out.end(body);
         });

@@ -25,12 +25,27 @@ export interface TestUser {
 }
 
 export const ALEX: TestUser = { id: '29:alex', name: 'Alex Wilber', aadObjectId: 'aaaaaaaa-0000-0000-0000-000000000001', tenantId: TENANT };
-export const MEGAN: TestUser = { id: '29:megan', name: 'Megan Bowen', aadObjectId: 'aaaaaaaa-0000-0000-0000-000000000002', tenantId: TENANT };
+export const MEGAN: TestUser = {
+  id: '29:megan',
+  name: 'Megan Bowen',
+  aadObjectId: 'aaaaaaaa-0000-0000-0000-000000000002',
+  tenantId: TENANT,
+};
 /** Admin of TENANT in every harness unless a test says otherwise. */
-export const PATTI: TestUser = { id: '29:patti', name: 'Patti Fernandez', aadObjectId: 'aaaaaaaa-0000-0000-0000-000000000003', tenantId: TENANT };
+export const PATTI: TestUser = {
+  id: '29:patti',
+  name: 'Patti Fernandez',
+  aadObjectId: 'aaaaaaaa-0000-0000-0000-000000000003',
+  tenantId: TENANT,
+};
 
 /** The sandbox's demo tenant (the Playground's): directory users with managers and groups. */
-const demoUser = (key: keyof typeof DEMO_USERS): TestUser => ({ id: `29:demo-${key}`, name: DEMO_USERS[key].displayName, aadObjectId: DEMO_USERS[key].id, tenantId: DEMO_TENANT_ID });
+const demoUser = (key: keyof typeof DEMO_USERS): TestUser => ({
+  id: `29:demo-${key}`,
+  name: DEMO_USERS[key].displayName,
+  aadObjectId: DEMO_USERS[key].id,
+  tenantId: DEMO_TENANT_ID,
+});
 export const DEMO = {
   alex: demoUser('alex'), // requester; manager Adele; an admin
   megan: demoUser('megan'), // member of "License approvers"
@@ -79,7 +94,8 @@ export class BotHarness {
 
   /** The loopback Partner Center / Graph / login emulators this bot talks to (in this process). */
   get sandbox(): Sandbox {
-    if (!this.localSandbox) throw new Error('this bot talks to a sandbox in another process (remoteSandbox): its state is not reachable here');
+    if (!this.localSandbox)
+      throw new Error('this bot talks to a sandbox in another process (remoteSandbox): its state is not reachable here');
     return this.localSandbox;
   }
 
@@ -88,7 +104,18 @@ export class BotHarness {
    * sandbox and connector, so conversation references saved by either stay reachable.
    * `remoteSandbox`: the endpoints of a sandbox another process runs (the bench's), instead.
    */
-  static async start(overrides: Partial<ResolvedConfig> = {}, options: { instanceName?: string; sandbox?: Sandbox; remoteSandbox?: SandboxEndpoints; sandboxOptions?: Parameters<typeof startSandbox>[0]; connector?: LoopbackConnector; startWorkers?: boolean; log?: Logger } = {}): Promise<BotHarness> {
+  static async start(
+    overrides: Partial<ResolvedConfig> = {},
+    options: {
+      instanceName?: string;
+      sandbox?: Sandbox;
+      remoteSandbox?: SandboxEndpoints;
+      sandboxOptions?: Parameters<typeof startSandbox>[0];
+      connector?: LoopbackConnector;
+      startWorkers?: boolean;
+      log?: Logger;
+    } = {},
+  ): Promise<BotHarness> {
     const config = testConfig(overrides);
     const connector = options.connector ?? new LoopbackConnector();
     if (!options.connector) await connector.start();
@@ -98,8 +125,15 @@ export class BotHarness {
     const log = options.log ?? createLogger(config.logLevel);
     // Fast retries: tests inject 429s and 500s and should not wait seconds for each.
     // Partner Center and the marketplace routed together, as `npm start` runs them.
-    const connectors = createConnectors({ mode: 'sandbox', sandbox: { ...endpoints, marketplaceRouting: true }, retry: { minDelayMs: 20, maxDelayMs: 200 } }, log);
-    const qm = await startQuartermaster(config, log, { connectors, ...(options.instanceName && { instanceName: options.instanceName }), ...(options.startWorkers === false && { startWorkers: false }) });
+    const connectors = createConnectors(
+      { mode: 'sandbox', sandbox: { ...endpoints, marketplaceRouting: true }, retry: { minDelayMs: 20, maxDelayMs: 200 } },
+      log,
+    );
+    const qm = await startQuartermaster(config, log, {
+      connectors,
+      ...(options.instanceName && { instanceName: options.instanceName }),
+      ...(options.startWorkers === false && { startWorkers: false }),
+    });
     const harness = new BotHarness(qm, connector, config, sandbox);
     harness.ownSandbox = ownSandbox;
     harness.ownConnector = !options.connector;
@@ -148,11 +182,24 @@ export class BotHarness {
    */
   channel(user: TestUser, teamName = 'Finance', options: { asTeamsSendsMessages?: boolean } = {}): TestConversation {
     const [teamId, channelId] = [`19:team-${teamName}`, `19:channel-${teamName}@thread.tacv2`];
-    this.connector.teams.set(teamId, { name: teamName, channels: [{ id: channelId }, { id: `19:other-${teamName}@thread.tacv2`, name: 'Announcements' }] });
+    this.connector.teams.set(teamId, {
+      name: teamName,
+      channels: [{ id: channelId }, { id: `19:other-${teamName}@thread.tacv2`, name: 'Announcements' }],
+    });
     if (options.asTeamsSendsMessages) {
-      return new TestConversation(this, user, { id: channelId, conversationType: 'channel', tenantId: user.tenantId }, { team: { id: teamId }, channel: { id: channelId } });
+      return new TestConversation(
+        this,
+        user,
+        { id: channelId, conversationType: 'channel', tenantId: user.tenantId },
+        { team: { id: teamId }, channel: { id: channelId } },
+      );
     }
-    return new TestConversation(this, user, { id: channelId, conversationType: 'channel', tenantId: user.tenantId, name: 'General' }, { team: { id: teamId, name: teamName } });
+    return new TestConversation(
+      this,
+      user,
+      { id: channelId, conversationType: 'channel', tenantId: user.tenantId, name: 'General' },
+      { team: { id: teamId, name: teamName } },
+    );
   }
 
   /** POSTs any body to /api/messages, as Teams (or an attacker) would. */
@@ -219,9 +266,18 @@ export class TestConversation {
   }
 
   /** Clicks an Action.Execute button; returns the invoke response body and what was sent. */
-  async click(verb: string, data: Record<string, unknown> = {}, replyToId = 'card-1'): Promise<{ status: number; body: any; sent: Record<string, any>[] }> {
+  async click(
+    verb: string,
+    data: Record<string, unknown> = {},
+    replyToId = 'card-1',
+  ): Promise<{ status: number; body: any; sent: Record<string, any>[] }> {
     const { response, sent } = await this.send(
-      this.activity({ type: 'invoke', name: 'adaptiveCard/action', replyToId, value: { action: { type: 'Action.Execute', id: verb, verb, data }, trigger: 'manual' } }),
+      this.activity({
+        type: 'invoke',
+        name: 'adaptiveCard/action',
+        replyToId,
+        value: { action: { type: 'Action.Execute', id: verb, verb, data }, trigger: 'manual' },
+      }),
     );
     return { ...response, sent };
   }

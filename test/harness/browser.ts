@@ -9,11 +9,16 @@ export const hasChromium = existsSync(CHROMIUM);
 export const skipBrowserTests = !hasChromium && !process.env.CI;
 
 if (skipBrowserTests) {
-  console.warn(`Skipping the Agents Playground browser tests: no Chromium at ${CHROMIUM}. Install it with "sudo apt-get install -y chromium" to run them.`);
+  console.warn(
+    `Skipping the Agents Playground browser tests: no Chromium at ${CHROMIUM}. Install it with "sudo apt-get install -y chromium" to run them.`,
+  );
 }
 
 export function requireChromium(): void {
-  if (!hasChromium) throw new Error(`Chromium is missing at ${CHROMIUM}; CI must install it (apt-get install -y chromium) to run the Agents Playground browser tests.`);
+  if (!hasChromium)
+    throw new Error(
+      `Chromium is missing at ${CHROMIUM}; CI must install it (apt-get install -y chromium) to run the Agents Playground browser tests.`,
+    );
 }
 
 export function launchLoopbackChromium(): Promise<Browser> {
@@ -22,8 +27,13 @@ export function launchLoopbackChromium(): Promise<Browser> {
     headless: true,
     timeout: 30_000,
     args: [
-      '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-      '--disable-background-networking', '--disable-component-update', '--disable-sync',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
       '--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE localhost, EXCLUDE 127.0.0.1',
     ],
   });

@@ -4,7 +4,13 @@ import { DEMO_TENANT_ID } from '../../src/sandbox/index.js';
 import { DEMO, type BotHarness } from './bot-harness.js';
 
 /** What the request form card submits. */
-export const requestForm = (offerId: string, fields: Record<string, unknown> = {}) => ({ productOfferId: offerId, quantity: '1', forWhom: '', justification: 'Needed for my work', ...fields });
+export const requestForm = (offerId: string, fields: Record<string, unknown> = {}) => ({
+  productOfferId: offerId,
+  quantity: '1',
+  forWhom: '',
+  justification: 'Needed for my work',
+  ...fields,
+});
 
 /** The request id a card shows. */
 export const requestIdOf = (card: unknown): string => /REQ-[0-9A-F]{8}/.exec(JSON.stringify(card))![0];
@@ -13,10 +19,14 @@ export const storedRequest = (harness: BotHarness, id: string) => harness.qm.req
 
 /** Waits until the request reaches `status` (fulfilment runs from a queue). */
 export const waitForStatus = (harness: BotHarness, id: string, status: string, timeoutMs?: number) =>
-  harness.until(async () => {
-    const request = await storedRequest(harness, id);
-    return request?.status === status ? request : undefined;
-  }, `${id} to be ${status}`, timeoutMs);
+  harness.until(
+    async () => {
+      const request = await storedRequest(harness, id);
+      return request?.status === status ? request : undefined;
+    },
+    `${id} to be ${status}`,
+    timeoutMs,
+  );
 
 /** Every pending stage of the request approved by one of its demo approvers (not the requester), in turn. */
 export async function approveEveryStage(harness: BotHarness, id: string): Promise<void> {
@@ -24,7 +34,10 @@ export async function approveEveryStage(harness: BotHarness, id: string): Promis
     const request = await storedRequest(harness, id);
     if (!request || request.status !== 'pending') return;
     const stage = request.stages[request.stageIndex]!;
-    const approver = Object.values(DEMO).find((u) => stage.approverIds.some((a) => a.toLowerCase() === u.aadObjectId.toLowerCase()) && u.aadObjectId !== request.requester.aadObjectId)!;
+    const approver = Object.values(DEMO).find(
+      (u) =>
+        stage.approverIds.some((a) => a.toLowerCase() === u.aadObjectId.toLowerCase()) && u.aadObjectId !== request.requester.aadObjectId,
+    )!;
     expect(approver, `an approver of stage ${request.stageIndex}`).toBeDefined();
     await harness.personalChat(approver).click('approveRequest', { requestId: id, stageIndex: request.stageIndex });
   }

@@ -35,7 +35,12 @@ export class LoopbackConnector {
 
   /** The next `times` sends are answered with `status` (e.g. 403 MessageWritesBlocked, 502). */
   failNext(status: number, options: { body?: unknown; headers?: Record<string, string>; times?: number } = {}): void {
-    this.faults.push({ status, body: options.body ?? { error: { code: 'ServiceError', message: `Injected ${status}` } }, headers: options.headers ?? {}, times: options.times ?? 1 });
+    this.faults.push({
+      status,
+      body: options.body ?? { error: { code: 'ServiceError', message: `Injected ${status}` } },
+      headers: options.headers ?? {},
+      times: options.times ?? 1,
+    });
   }
 
   private overLimit(tenantId: string, conversationId: string, now: number): boolean {
@@ -80,12 +85,13 @@ export class LoopbackConnector {
             return;
           }
         }
-        if (this.record) this.sent.push({
-          method: req.method,
-          conversationId: decodeURIComponent(match[1]!),
-          ...(match[2] ? { activityId: decodeURIComponent(match[2]) } : {}),
-          activity: body ? JSON.parse(body) : {},
-        });
+        if (this.record)
+          this.sent.push({
+            method: req.method,
+            conversationId: decodeURIComponent(match[1]!),
+            ...(match[2] ? { activityId: decodeURIComponent(match[2]) } : {}),
+            activity: body ? JSON.parse(body) : {},
+          });
         res.writeHead(200, { 'content-type': 'application/json' });
         res.end(JSON.stringify({ id: `sent-${this.nextId++}` }));
         return;
@@ -100,7 +106,11 @@ export class LoopbackConnector {
           return;
         }
         res.writeHead(200, { 'content-type': 'application/json' });
-        res.end(JSON.stringify(team[2] ? { conversations: known.channels } : { id: decodeURIComponent(team[1]!), name: known.name, aadGroupId: '' }));
+        res.end(
+          JSON.stringify(
+            team[2] ? { conversations: known.channels } : { id: decodeURIComponent(team[1]!), name: known.name, aadGroupId: '' },
+          ),
+        );
         return;
       }
       if (req.method === 'POST' && req.url === '/v3/conversations') {

@@ -81,7 +81,13 @@ export interface PlaygroundSession {
  * test leaves a screenshot of every page; everything stops after the last test. `name`
  * prefixes the screenshots.
  */
-export function usePlaygroundSession(options: { name: string; person: PlaygroundUser; others?: PlaygroundUser[]; startBot: () => Promise<BotHarness>; ready: (session: PlaygroundSession) => void }): void {
+export function usePlaygroundSession(options: {
+  name: string;
+  person: PlaygroundUser;
+  others?: PlaygroundUser[];
+  startBot: () => Promise<BotHarness>;
+  ready: (session: PlaygroundSession) => void;
+}): void {
   let harness: BotHarness | undefined;
   let children: ChildProcesses | undefined;
   let browser: Browser | undefined;

@@ -6,7 +6,10 @@ import { TableStore } from '../../src/storage/table-store.js';
 
 /** A TableStore under a fresh prefix (`prefix` + random hex), its tables created. */
 export async function freshTableStore(prefix: string): Promise<TableStore> {
-  const store = new TableStore({ kind: 'connection-string', connectionString: inject('storageConnectionString') }, `${prefix}${randomBytes(4).toString('hex')}`);
+  const store = new TableStore(
+    { kind: 'connection-string', connectionString: inject('storageConnectionString') },
+    `${prefix}${randomBytes(4).toString('hex')}`,
+  );
   await store.ensureTables();
   return store;
 }

@@ -44,10 +44,22 @@ function instance(name: string): Delivery {
 let first: Delivery;
 
 async function addConversation(id: string, tenantId = TENANT): Promise<void> {
-  await conversations.save(tenantId, { channelId: 'msteams', serviceUrl: connector.url, conversation: { id, conversationType: 'personal', tenantId, isGroup: false, name: '' }, bot: { id: '28:bot', name: 'Quartermaster' }, user: { id: `29:${id}`, name: id } });
+  await conversations.save(tenantId, {
+    channelId: 'msteams',
+    serviceUrl: connector.url,
+    conversation: { id, conversationType: 'personal', tenantId, isGroup: false, name: '' },
+    bot: { id: '28:bot', name: 'Quartermaster' },
+    user: { id: `29:${id}`, name: id },
+  });
 }
 
-const text = (key: string, conversationId: string, tenantId = TENANT): OutboxMessage => ({ kind: 'text', key, tenantId, conversationId, text: `message ${key}` });
+const text = (key: string, conversationId: string, tenantId = TENANT): OutboxMessage => ({
+  kind: 'text',
+  key,
+  tenantId,
+  conversationId,
+  text: `message ${key}`,
+});
 const sentTo = (conversationId: string) => connector.sent.filter((s) => s.conversationId === conversationId);
 async function until(probe: () => boolean | Promise<boolean>, what: string, ms = 20_000): Promise<void> {
   const deadline = Date.now() + ms;
@@ -81,7 +93,9 @@ describe('the outbox', () => {
     await Promise.all([...messages, ...messages, ...messages].map((m) => first.engine.enqueue(m)));
     await until(() => sentTo('burst').length >= 20, '20 messages', 30_000);
     await new Promise((resolve) => setTimeout(resolve, 500)); // any duplicate would show up now
-    const texts = sentTo('burst').map((s) => s.activity.text).sort();
+    const texts = sentTo('burst')
+      .map((s) => s.activity.text)
+      .sort();
     expect(texts).toEqual(messages.map((m) => (m as { text: string }).text).sort());
     expect(connector.throttled).toBe(0);
     expect(await first.ledger.status(TENANT, 'burst-3')).toMatchObject({ status: 'sent', activityId: expect.any(String) });

@@ -22,7 +22,13 @@ function world(known: { channels: string[]; admins: string[] }) {
       return 'activity-1';
     },
   } as unknown as OutboxMessenger;
-  const saved = (id: string) => ({ tenantId: TENANT, conversationId: id, conversationType: 'x', reference: { conversation: { id } }, updatedAt: '' });
+  const saved = (id: string) => ({
+    tenantId: TENANT,
+    conversationId: id,
+    conversationType: 'x',
+    reference: { conversation: { id } },
+    updatedAt: '',
+  });
   const conversations = {
     async get(_tenantId: string, id: string) {
       return known.channels.includes(id) ? saved(id) : undefined;
@@ -42,8 +48,16 @@ const notice: AnomalyNotice = {
   tenantId: TENANT,
   key: 'anomaly|AWS|111122223333|AWS%20Lambda|2026-03-15',
   anomaly: {
-    ProviderName: 'AWS', BillingAccountId: '111122223333', SubAccountId: '111122223333', ServiceName: 'AWS Lambda', day: '2026-03-15',
-    amount: { amount: '48.27', currency: 'USD' }, baseline: { amount: '3.20', currency: 'USD' }, change: { amount: '45.07', currency: 'USD' }, changePercent: 1408.4, key: 'k',
+    ProviderName: 'AWS',
+    BillingAccountId: '111122223333',
+    SubAccountId: '111122223333',
+    ServiceName: 'AWS Lambda',
+    day: '2026-03-15',
+    amount: { amount: '48.27', currency: 'USD' },
+    baseline: { amount: '3.20', currency: 'USD' },
+    change: { amount: '45.07', currency: 'USD' },
+    changePercent: 1408.4,
+    key: 'k',
   },
 };
 
@@ -51,7 +65,9 @@ describe('spend alert delivery', () => {
   it('posts once to the channel, keyed by the alert', async () => {
     const { posts, delivery } = world({ channels: ['19:cloud'], admins: ADMINS });
     expect(await delivery.anomalyAlert(notice, '19:cloud')).toBe(1);
-    expect(posts).toEqual([{ conversationId: '19:cloud', key: `spend|${notice.key}`, text: expect.stringContaining('AWS Lambda cost 48.27 USD on 2026-03-15') }]);
+    expect(posts).toEqual([
+      { conversationId: '19:cloud', key: `spend|${notice.key}`, text: expect.stringContaining('AWS Lambda cost 48.27 USD on 2026-03-15') },
+    ]);
     expect(posts[0]!.text).toContain('+45.07 USD (+1408.4 %)');
     expect(posts[0]!.text).not.toContain('alerts here');
   });

@@ -18,7 +18,13 @@ afterEach(async () => {
 });
 
 const consentUrl = (tenant: string, overrides: { redirectUri?: string; state?: string } = {}) =>
-  adminConsentUrl({ tenant, clientId: DEMO_APP.clientId, redirectUri: overrides.redirectUri ?? CALLBACK, state: overrides.state ?? STATE, authorityHost: sandbox.urls.login });
+  adminConsentUrl({
+    tenant,
+    clientId: DEMO_APP.clientId,
+    redirectUri: overrides.redirectUri ?? CALLBACK,
+    state: overrides.state ?? STATE,
+    authorityHost: sandbox.urls.login,
+  });
 
 /** Replaces one query parameter of a URL (for requests adminConsentUrl would refuse to build). */
 function withParam(url: string, name: string, value: string): string {
@@ -35,7 +41,7 @@ describe('admin consent page', () => {
     expect(page.contentType).toMatch(/^text\/html/);
     expect(page.html).toContain('Permissions requested');
     expect(page.html).toContain('Quartermaster (sandbox)');
-    expect(page.html).toContain("Read all users&#39; full profiles");
+    expect(page.html).toContain('Read all users&#39; full profiles');
     expect(page.html).toContain('LicenseAssignment.ReadWrite.All');
     expect(page.html).toContain(SIGN_IN_ACCOUNTS.northwindGlobalAdmin.userPrincipalName);
     expect(page.html).not.toContain(SIGN_IN_ACCOUNTS.demoGlobalAdmin.userPrincipalName);
@@ -62,7 +68,12 @@ describe('admin consent page', () => {
     expect(back.searchParams.get('error_description')).toMatch(/^AADSTS65004: User declined to consent to access the app\./);
     expect(back.searchParams.get('state')).toBe(STATE);
     expect(back.searchParams.has('admin_consent')).toBe(false);
-    expect(parseConsentCallback(back.searchParams)).toMatchObject({ kind: 'failed', problem: 'cancelled', code: 'AADSTS65004', state: STATE });
+    expect(parseConsentCallback(back.searchParams)).toMatchObject({
+      kind: 'failed',
+      problem: 'cancelled',
+      code: 'AADSTS65004',
+      state: STATE,
+    });
     expect(sandbox.state.tenant(NORTHWIND_TENANT_ID)!.consentedAppIds.has(DEMO_APP.clientId)).toBe(false);
   });
 
@@ -71,16 +82,24 @@ describe('admin consent page', () => {
     expect(page.status).toBe(400);
     expect(page.location).toBeNull();
     expect(page.contentType).toMatch(/^text\/html/);
-    expect(unescapeHtml(page.html)).toContain("AADSTS700016: Application with identifier '11111111-2222-3333-4444-555555555555' was not found in the directory 'Northwind (not connected)'");
+    expect(unescapeHtml(page.html)).toContain(
+      "AADSTS700016: Application with identifier '11111111-2222-3333-4444-555555555555' was not found in the directory 'Northwind (not connected)'",
+    );
   });
 
   it('a redirect URI the app does not have gets an AADSTS50011 error page; loopback on any port and registered URIs pass', async () => {
     const page = await openPage(withParam(consentUrl(NORTHWIND_TENANT_ID), 'redirect_uri', 'https://evil.example/callback'));
     expect(page.status).toBe(400);
     expect(page.location).toBeNull();
-    expect(unescapeHtml(page.html)).toContain("AADSTS50011: The redirect URI 'https://evil.example/callback' specified in the request does not match the redirect URIs configured for the application");
+    expect(unescapeHtml(page.html)).toContain(
+      "AADSTS50011: The redirect URI 'https://evil.example/callback' specified in the request does not match the redirect URIs configured for the application",
+    );
 
-    for (const redirectUri of ['http://localhost:9/cb', 'http://127.0.0.1:65000/api/consent/callback', 'https://quartermaster.example/api/consent/callback']) {
+    for (const redirectUri of [
+      'http://localhost:9/cb',
+      'http://127.0.0.1:65000/api/consent/callback',
+      'https://quartermaster.example/api/consent/callback',
+    ]) {
       expect((await openPage(consentUrl(NORTHWIND_TENANT_ID, { redirectUri }))).status, redirectUri).toBe(200);
     }
   });
@@ -93,7 +112,11 @@ describe('admin consent page', () => {
 
   it('escapes every value taken from the request, and hands the state back unchanged', async () => {
     const nasty = '<script>alert(1)</script>"\'&';
-    const url = withParam(withParam(consentUrl(NORTHWIND_TENANT_ID), 'state', nasty), 'redirect_uri', `http://127.0.0.1:3978/cb?next=${encodeURIComponent(nasty)}`);
+    const url = withParam(
+      withParam(consentUrl(NORTHWIND_TENANT_ID), 'state', nasty),
+      'redirect_uri',
+      `http://127.0.0.1:3978/cb?next=${encodeURIComponent(nasty)}`,
+    );
     const page = await openPage(url);
     expect(page.status).toBe(200);
     expect(page.html).not.toContain('<script>');
@@ -146,7 +169,9 @@ describe('admin consent failures the seeded accounts reproduce', () => {
   it('a personal Microsoft account: AADSTS50020, advice says use the work account', async () => {
     const { error, description } = await attempt(NORTHWIND_TENANT_ID, SIGN_IN_ACCOUNTS.northwindPersonal.id);
     expect(error).toBe('access_denied');
-    expect(description).toMatch(/^AADSTS50020: User account 'nora\.home@outlook\.com' from identity provider 'live\.com' does not exist in tenant/);
+    expect(description).toMatch(
+      /^AADSTS50020: User account 'nora\.home@outlook\.com' from identity provider 'live\.com' does not exist in tenant/,
+    );
     expect(adviseConsentError(error!, description).problem).toBe('personal-account');
   });
 
@@ -197,9 +222,14 @@ describe('sign-in page (authorize endpoint)', () => {
     expect(page.html).not.toContain('<script>');
     expect(page.html).toContain(SIGN_IN_ACCOUNTS.partnerAdminAgent.userPrincipalName);
 
-    const back = redirectOf(await submitForm(url.toString(), page.html, { account: SIGN_IN_ACCOUNTS.partnerAdminAgent.id, action: 'signin' }));
+    const back = redirectOf(
+      await submitForm(url.toString(), page.html, { account: SIGN_IN_ACCOUNTS.partnerAdminAgent.id, action: 'signin' }),
+    );
     expect(back.searchParams.get('state')).toBe(nasty);
     expect(back.searchParams.get('code')).toBeTruthy();
-    expect(JSON.parse(Buffer.from(back.searchParams.get('client_info')!, 'base64url').toString())).toEqual({ uid: SIGN_IN_ACCOUNTS.partnerAdminAgent.id, utid: sandbox.partnerTenantId });
+    expect(JSON.parse(Buffer.from(back.searchParams.get('client_info')!, 'base64url').toString())).toEqual({
+      uid: SIGN_IN_ACCOUNTS.partnerAdminAgent.id,
+      utid: sandbox.partnerTenantId,
+    });
   });
 });

@@ -1,7 +1,12 @@
 // The Cost Explorer and STS emulators, driven by the real AWS SDK clients (so the wire
 // protocols, SigV4 and error shapes are what the SDK expects), plus the seed's promises:
 // one planted anomaly, a budget that crosses 80 %, and deterministic figures.
-import { CostExplorerClient, GetCostAndUsageCommand, GetCostForecastCommand, type GetCostAndUsageCommandInput } from '@aws-sdk/client-cost-explorer';
+import {
+  CostExplorerClient,
+  GetCostAndUsageCommand,
+  GetCostForecastCommand,
+  type GetCostAndUsageCommandInput,
+} from '@aws-sdk/client-cost-explorer';
 import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { detectAnomalies } from '../../src/domain/spend/anomaly.js';
@@ -80,9 +85,14 @@ describe('Cost Explorer emulator: GetCostAndUsage', () => {
     expect(first?.Total).toEqual({});
     expect(first?.Groups?.map((g) => g.Keys?.[0])).toEqual(awsServicesOf(AWS_ACCOUNTS.main));
     const ec2 = first?.Groups?.find((g) => g.Keys?.[0] === 'Amazon Elastic Compute Cloud - Compute');
-    expect(ec2?.Metrics?.UnblendedCost).toEqual({ Amount: formatMicros(awsDailyCostMicros(AWS_ACCOUNTS.main, 'Amazon Elastic Compute Cloud - Compute', start, TODAY)), Unit: 'USD' });
+    expect(ec2?.Metrics?.UnblendedCost).toEqual({
+      Amount: formatMicros(awsDailyCostMicros(AWS_ACCOUNTS.main, 'Amazon Elastic Compute Cloud - Compute', start, TODAY)),
+      Unit: 'USD',
+    });
     expect(ec2?.Metrics?.UnblendedCost?.Amount).toMatch(/^\d+\.\d{10}$/);
-    expect(f.sandbox.state.countRequests({ service: 'costExplorer', route: 'GetCostAndUsage', status: 200, tenantId: AWS_ACCOUNTS.main })).toBe(1);
+    expect(
+      f.sandbox.state.countRequests({ service: 'costExplorer', route: 'GetCostAndUsage', status: 200, tenantId: AWS_ACCOUNTS.main }),
+    ).toBe(1);
   });
 
   it('without GroupBy gives the day total in Total', async () => {
@@ -95,7 +105,16 @@ describe('Cost Explorer emulator: GetCostAndUsage', () => {
 
   it('groups by a tag as "key$value", untagged as "key$", parts adding up to the service', async () => {
     const day = addDays(TODAY, -5);
-    const out = await f.ce().send(new GetCostAndUsageCommand(daily(day, addDays(day, 1), { GroupBy: [{ Type: 'DIMENSION', Key: 'SERVICE' }, { Type: 'TAG', Key: AWS_DEMO_TAG_KEY }] })));
+    const out = await f.ce().send(
+      new GetCostAndUsageCommand(
+        daily(day, addDays(day, 1), {
+          GroupBy: [
+            { Type: 'DIMENSION', Key: 'SERVICE' },
+            { Type: 'TAG', Key: AWS_DEMO_TAG_KEY },
+          ],
+        }),
+      ),
+    );
     const groups = out.ResultsByTime?.[0]?.Groups ?? [];
     const lambda = groups.filter((g) => g.Keys?.[0] === 'AWS Lambda');
     expect(lambda.map((g) => g.Keys?.[1]).sort()).toEqual(['CostCenter$', 'CostCenter$analytics', 'CostCenter$platform']);
@@ -113,7 +132,9 @@ describe('Cost Explorer emulator: paging', () => {
     const pages = await allPages(f.ce(), daily(start, TODAY));
     const services = awsServicesOf(AWS_ACCOUNTS.main).length;
     expect(pages).toHaveLength(Math.ceil((9 * services) / 5));
-    const rows = pages.flatMap((page) => normalizeAwsPage(page, { billingAccountId: AWS_ACCOUNTS.main, subAccountId: AWS_ACCOUNTS.main }).rows);
+    const rows = pages.flatMap(
+      (page) => normalizeAwsPage(page, { billingAccountId: AWS_ACCOUNTS.main, subAccountId: AWS_ACCOUNTS.main }).rows,
+    );
     expect(rows).toHaveLength(9 * services);
     expect(new Set(rows.map((r) => `${r.ChargePeriodStart}|${r.ServiceName}`)).size).toBe(9 * services);
     expect(f.sandbox.state.countRequests({ service: 'costExplorer', status: 200 })).toBe(pages.length);
@@ -122,9 +143,13 @@ describe('Cost Explorer emulator: paging', () => {
   it('refuses a NextPageToken from another query, or made up', async () => {
     const first = await f.ce().send(new GetCostAndUsageCommand(daily(addDays(TODAY, -9), TODAY)));
     expect(first.NextPageToken).toBeTruthy();
-    const reused = await rejectionOf(f.ce().send(new GetCostAndUsageCommand(daily(addDays(TODAY, -8), TODAY, { NextPageToken: first.NextPageToken }))));
+    const reused = await rejectionOf(
+      f.ce().send(new GetCostAndUsageCommand(daily(addDays(TODAY, -8), TODAY, { NextPageToken: first.NextPageToken }))),
+    );
     expect(reused.name).toBe('InvalidNextTokenException');
-    const madeUp = await rejectionOf(f.ce().send(new GetCostAndUsageCommand(daily(addDays(TODAY, -9), TODAY, { NextPageToken: 'bm90LWEtdG9rZW4=' }))));
+    const madeUp = await rejectionOf(
+      f.ce().send(new GetCostAndUsageCommand(daily(addDays(TODAY, -9), TODAY, { NextPageToken: 'bm90LWEtdG9rZW4=' }))),
+    );
     expect(madeUp.name).toBe('InvalidNextTokenException');
   });
 });
@@ -149,10 +174,14 @@ describe('Cost Explorer emulator: errors as AWS sends them', () => {
   });
 
   it('UnrecognizedClientException for an unknown key, InvalidSignatureException for a wrong secret', async () => {
-    const unknown = await rejectionOf(f.ce({ accessKeyId: 'AKIAQMSANDBOXUNKNOWN', secretAccessKey: 'x'.repeat(40) }).send(new GetCostAndUsageCommand(window)));
+    const unknown = await rejectionOf(
+      f.ce({ accessKeyId: 'AKIAQMSANDBOXUNKNOWN', secretAccessKey: 'x'.repeat(40) }).send(new GetCostAndUsageCommand(window)),
+    );
     expect(unknown.name).toBe('UnrecognizedClientException');
     expect(unknown.message).toBe('The security token included in the request is invalid.');
-    const wrongSecret = await rejectionOf(f.ce({ ...AWS_SANDBOX_KEYS.reader, secretAccessKey: 'y'.repeat(40) }).send(new GetCostAndUsageCommand(window)));
+    const wrongSecret = await rejectionOf(
+      f.ce({ ...AWS_SANDBOX_KEYS.reader, secretAccessKey: 'y'.repeat(40) }).send(new GetCostAndUsageCommand(window)),
+    );
     expect(wrongSecret.name).toBe('InvalidSignatureException');
   });
 
@@ -163,7 +192,17 @@ describe('Cost Explorer emulator: errors as AWS sends them', () => {
     const badDate = await rejectionOf(f.ce().send(new GetCostAndUsageCommand(daily('2026-02-30', TODAY))));
     expect(badDate.name).toBe('ValidationException');
     const threeGroups = await rejectionOf(
-      f.ce().send(new GetCostAndUsageCommand(daily(addDays(TODAY, -1), TODAY, { GroupBy: [{ Type: 'DIMENSION', Key: 'SERVICE' }, { Type: 'TAG', Key: 'a' }, { Type: 'TAG', Key: 'b' }] }))),
+      f.ce().send(
+        new GetCostAndUsageCommand(
+          daily(addDays(TODAY, -1), TODAY, {
+            GroupBy: [
+              { Type: 'DIMENSION', Key: 'SERVICE' },
+              { Type: 'TAG', Key: 'a' },
+              { Type: 'TAG', Key: 'b' },
+            ],
+          }),
+        ),
+      ),
     );
     expect(threeGroups.name).toBe('ValidationException');
   });
@@ -182,7 +221,11 @@ describe('Cost Explorer emulator: GetCostForecast', () => {
   const f = sandboxPerTest();
 
   it('forecasts the rest of the month from recent complete days', async () => {
-    const out = await f.ce().send(new GetCostForecastCommand({ TimePeriod: { Start: TODAY, End: '2026-12-01' }, Metric: 'UNBLENDED_COST', Granularity: 'MONTHLY' }));
+    const out = await f
+      .ce()
+      .send(
+        new GetCostForecastCommand({ TimePeriod: { Start: TODAY, End: '2026-12-01' }, Metric: 'UNBLENDED_COST', Granularity: 'MONTHLY' }),
+      );
     expect(out.Total?.Unit).toBe('USD');
     const amount = Number(out.Total?.Amount);
     expect(amount).toBeGreaterThan(11 * 60);
@@ -192,14 +235,23 @@ describe('Cost Explorer emulator: GetCostForecast', () => {
   });
 
   it('refuses a start in the past', async () => {
-    const error = await rejectionOf(f.ce().send(new GetCostForecastCommand({ TimePeriod: { Start: addDays(TODAY, -1), End: '2026-12-01' }, Metric: 'UNBLENDED_COST', Granularity: 'MONTHLY' })));
+    const error = await rejectionOf(
+      f.ce().send(
+        new GetCostForecastCommand({
+          TimePeriod: { Start: addDays(TODAY, -1), End: '2026-12-01' },
+          Metric: 'UNBLENDED_COST',
+          Granularity: 'MONTHLY',
+        }),
+      ),
+    );
     expect(error.name).toBe('ValidationException');
   });
 });
 
 describe('STS emulator: AssumeRole', () => {
   const f = sandboxPerTest();
-  const assume = (externalId: string) => new AssumeRoleCommand({ RoleArn: AWS_SANDBOX_ROLE.arn, RoleSessionName: 'quartermaster-test', ExternalId: externalId });
+  const assume = (externalId: string) =>
+    new AssumeRoleCommand({ RoleArn: AWS_SANDBOX_ROLE.arn, RoleSessionName: 'quartermaster-test', ExternalId: externalId });
 
   it('issues temporary credentials that Cost Explorer accepts with their session token', async () => {
     const out = await f.sts().send(assume(AWS_SANDBOX_ROLE.externalId));
@@ -207,12 +259,18 @@ describe('STS emulator: AssumeRole', () => {
     expect(c.AccessKeyId).toMatch(/^ASIA[A-Z0-9]{16}$/);
     expect(c.SecretAccessKey).toHaveLength(40);
     expect(c.Expiration!.getTime()).toBeGreaterThan(Date.now() + 50 * 60_000);
-    expect(out.AssumedRoleUser?.Arn).toBe(`arn:aws:sts::${AWS_ACCOUNTS.roleTarget}:assumed-role/QuartermasterCostReader/quartermaster-test`);
+    expect(out.AssumedRoleUser?.Arn).toBe(
+      `arn:aws:sts::${AWS_ACCOUNTS.roleTarget}:assumed-role/QuartermasterCostReader/quartermaster-test`,
+    );
     const ce = f.ce({ accessKeyId: c.AccessKeyId!, secretAccessKey: c.SecretAccessKey!, sessionToken: c.SessionToken! });
     const result = await ce.send(new GetCostAndUsageCommand(daily(addDays(TODAY, -2), TODAY)));
     expect(result.ResultsByTime?.[0]?.Groups?.map((g) => g.Keys?.[0])).toEqual(awsServicesOf(AWS_ACCOUNTS.roleTarget));
     // Without the session token the temporary key is unknown.
-    const tokenless = await rejectionOf(f.ce({ accessKeyId: c.AccessKeyId!, secretAccessKey: c.SecretAccessKey! }).send(new GetCostAndUsageCommand(daily(addDays(TODAY, -2), TODAY))));
+    const tokenless = await rejectionOf(
+      f
+        .ce({ accessKeyId: c.AccessKeyId!, secretAccessKey: c.SecretAccessKey! })
+        .send(new GetCostAndUsageCommand(daily(addDays(TODAY, -2), TODAY))),
+    );
     expect(tokenless.name).toBe('UnrecognizedClientException');
   });
 
@@ -228,7 +286,9 @@ describe('STS emulator: AssumeRole', () => {
   });
 
   it('InvalidClientTokenId for an unknown key', async () => {
-    const error = await rejectionOf(f.sts({ accessKeyId: 'AKIAQMSANDBOXUNKNOWN', secretAccessKey: 'x'.repeat(40) }).send(assume(AWS_SANDBOX_ROLE.externalId)));
+    const error = await rejectionOf(
+      f.sts({ accessKeyId: 'AKIAQMSANDBOXUNKNOWN', secretAccessKey: 'x'.repeat(40) }).send(assume(AWS_SANDBOX_ROLE.externalId)),
+    );
     expect(error.name).toBe('InvalidClientTokenId');
   });
 });
@@ -266,7 +326,9 @@ describe('AWS seed promises', () => {
       const found = eachDay(addDays(today, -20), addDays(today, -1)).flatMap((day) =>
         detectAnomalies({ rows, day, firstIncomplete: addDays(today, -1), coveredFrom: addDays(today, -40) }),
       );
-      expect(found.map((a) => [a.SubAccountId, a.ServiceName, a.day])).toEqual([[AWS_DEMO_ANOMALY.accountId, AWS_DEMO_ANOMALY.serviceName, addDays(today, -AWS_DEMO_ANOMALY.daysAgo)]]);
+      expect(found.map((a) => [a.SubAccountId, a.ServiceName, a.day])).toEqual([
+        [AWS_DEMO_ANOMALY.accountId, AWS_DEMO_ANOMALY.serviceName, addDays(today, -AWS_DEMO_ANOMALY.daysAgo)],
+      ]);
       expect(found[0]?.amount.amount).toBe(Number(AWS_DEMO_ANOMALY.amount).toFixed(2));
     }
   });

@@ -38,7 +38,12 @@ afterEach(async () => {
 });
 
 async function token(tenant: string, scope = ARM, s = sandbox): Promise<string> {
-  const form = new URLSearchParams({ grant_type: 'client_credentials', client_id: DEMO_APP.clientId, client_secret: DEMO_APP.clientSecret, scope });
+  const form = new URLSearchParams({
+    grant_type: 'client_credentials',
+    client_id: DEMO_APP.clientId,
+    client_secret: DEMO_APP.clientSecret,
+    scope,
+  });
   const response = await fetch(`${s.urls.login}/${tenant}/oauth2/v2.0/token`, { method: 'POST', body: form });
   expect(response.status).toBe(200);
   return ((await response.json()) as { access_token: string }).access_token;
@@ -72,7 +77,8 @@ async function post(url: string, payload: unknown, bearer?: string): Promise<Ans
   return { status: response.status, headers: response.headers, json: await response.json() };
 }
 
-const queryUrl = (scope: string, s = sandbox) => `${s.urls.costManagement}/${scope}/providers/Microsoft.CostManagement/query?api-version=2022-10-01`;
+const queryUrl = (scope: string, s = sandbox) =>
+  `${s.urls.costManagement}/${scope}/providers/Microsoft.CostManagement/query?api-version=2022-10-01`;
 const subscriptionScope = (id: string) => `subscriptions/${id}`;
 
 /** Every page of one query, following nextLink with the same body. */
@@ -96,7 +102,9 @@ describe('Cost Management emulator: queries', () => {
     const answer = await post(queryUrl(subscriptionScope(AZURE_SUBSCRIPTIONS.production)), body(from, yesterday), bearer);
     expect(answer.status).toBe(200);
     expect(answer.json).toMatchObject({ type: 'Microsoft.CostManagement/query', properties: { nextLink: null } });
-    expect(answer.json.id).toMatch(new RegExp(`^subscriptions/${AZURE_SUBSCRIPTIONS.production}/providers/Microsoft.CostManagement/query/`));
+    expect(answer.json.id).toMatch(
+      new RegExp(`^subscriptions/${AZURE_SUBSCRIPTIONS.production}/providers/Microsoft.CostManagement/query/`),
+    );
     expect(answer.json.properties.columns).toEqual([
       { name: 'Cost', type: 'Number' },
       { name: 'UsageDate', type: 'Number' },
@@ -119,7 +127,9 @@ describe('Cost Management emulator: queries', () => {
     sandbox.azureCosts.settings.pageSize = 10;
     const pages = await allPages(subscriptionScope(AZURE_SUBSCRIPTIONS.production), payload, bearer);
     expect(pages).toHaveLength(Math.ceil((7 * 8) / 10));
-    expect(pages[0]!.json.properties.nextLink).toMatch(/\/subscriptions\/.+\/providers\/Microsoft\.CostManagement\/query\?api-version=2022-10-01&\$skiptoken=/);
+    expect(pages[0]!.json.properties.nextLink).toMatch(
+      /\/subscriptions\/.+\/providers\/Microsoft\.CostManagement\/query\?api-version=2022-10-01&\$skiptoken=/,
+    );
     expect(pages.flatMap((p) => p.json.properties.rows)).toEqual(single!.json.properties.rows);
     // Following nextLinks costs no QPU: the query was charged once.
     expect(pages.slice(1).every((p) => p.headers.get(`${RATE}-qpu-consumed`) === '0')).toBe(true);
@@ -129,7 +139,14 @@ describe('Cost Management emulator: queries', () => {
     const bearer = await token(DEMO_TENANT_ID);
     const day = addDays(sandbox.azureCosts.today, -2);
     const tagged = await post(queryUrl(subscriptionScope(AZURE_SUBSCRIPTIONS.production)), body(day, day, 'environment'), bearer);
-    expect(tagged.json.properties.columns.map((c: { name: string }) => c.name)).toEqual(['Cost', 'UsageDate', 'ServiceName', 'TagKey', 'TagValue', 'Currency']);
+    expect(tagged.json.properties.columns.map((c: { name: string }) => c.name)).toEqual([
+      'Cost',
+      'UsageDate',
+      'ServiceName',
+      'TagKey',
+      'TagValue',
+      'Currency',
+    ]);
     const bandwidth = tagged.json.properties.rows.find((r: unknown[]) => r[2] === 'Bandwidth');
     const vms = tagged.json.properties.rows.find((r: unknown[]) => r[2] === 'Virtual Machines');
     expect(bandwidth.slice(3, 5)).toEqual(['environment', '']);
@@ -142,7 +159,10 @@ describe('Cost Management emulator: queries', () => {
     const account = await post(queryUrl(`providers/Microsoft.Billing/billingAccounts/${AZURE_BILLING_ACCOUNT_ID}`), body(day, day), bearer);
     expect(account.status).toBe(200);
     const storage = account.json.properties.rows.find((r: unknown[]) => r[1] === 'Storage')[3] as number;
-    const expected = [AZURE_SUBSCRIPTIONS.production, AZURE_SUBSCRIPTIONS.development, AZURE_SUBSCRIPTIONS.analytics].reduce((sum, id) => sum + sandbox.azureCosts.dailyCost(id, 'Storage', day), 0);
+    const expected = [AZURE_SUBSCRIPTIONS.production, AZURE_SUBSCRIPTIONS.development, AZURE_SUBSCRIPTIONS.analytics].reduce(
+      (sum, id) => sum + sandbox.azureCosts.dailyCost(id, 'Storage', day),
+      0,
+    );
     expect(storage).toBeCloseTo(expected, 5);
   });
 
@@ -179,7 +199,11 @@ describe('Cost Management emulator: refusals with ARM error bodies', () => {
     expect(wrongTenant.json.error.message).toContain(`It must match the tenant 'https://sts.windows.net/${DEMO_TENANT_ID}/'`);
 
     const short = await start({ tokenLifetimeSeconds: 0 });
-    const expired = await post(queryUrl(subscriptionScope(AZURE_SUBSCRIPTIONS.production), short), body(day(), day()), await token(DEMO_TENANT_ID, ARM, short));
+    const expired = await post(
+      queryUrl(subscriptionScope(AZURE_SUBSCRIPTIONS.production), short),
+      body(day(), day()),
+      await token(DEMO_TENANT_ID, ARM, short),
+    );
     expect(expired).toMatchObject({ status: 401, json: { error: { code: 'ExpiredAuthenticationToken' } } });
   });
 
@@ -189,18 +213,32 @@ describe('Cost Management emulator: refusals with ARM error bodies', () => {
     expect(noRole.status).toBe(403);
     expect(noRole.json.error.code).toBe('AuthorizationFailed');
     expect(noRole.json.error.message).toMatch(
-      new RegExp(`^The client '${DEMO_APP.clientId}' with object id '[0-9a-f-]+' does not have authorization to perform action 'Microsoft\\.CostManagement/query/action' over scope '/subscriptions/${AZURE_SUBSCRIPTIONS.noRole}'`),
+      new RegExp(
+        `^The client '${DEMO_APP.clientId}' with object id '[0-9a-f-]+' does not have authorization to perform action 'Microsoft\\.CostManagement/query/action' over scope '/subscriptions/${AZURE_SUBSCRIPTIONS.noRole}'`,
+      ),
     );
 
     const unknown = await post(queryUrl('subscriptions/0b1f6471-1bf0-4dda-aec3-111122223333'), body(day(), day()), bearer);
-    expect(unknown).toMatchObject({ status: 404, json: { error: { code: 'SubscriptionNotFound', message: "The subscription '0b1f6471-1bf0-4dda-aec3-111122223333' could not be found." } } });
+    expect(unknown).toMatchObject({
+      status: 404,
+      json: {
+        error: { code: 'SubscriptionNotFound', message: "The subscription '0b1f6471-1bf0-4dda-aec3-111122223333' could not be found." },
+      },
+    });
 
     const notRegistered = await post(queryUrl(subscriptionScope(AZURE_SUBSCRIPTIONS.notRegistered)), body(day(), day()), bearer);
     expect(notRegistered.status).toBe(409);
-    expect(notRegistered.json.error).toMatchObject({ code: 'MissingSubscriptionRegistration', message: expect.stringContaining("namespace 'Microsoft.CostManagement'") });
+    expect(notRegistered.json.error).toMatchObject({
+      code: 'MissingSubscriptionRegistration',
+      message: expect.stringContaining("namespace 'Microsoft.CostManagement'"),
+    });
 
     const production = queryUrl(subscriptionScope(AZURE_SUBSCRIPTIONS.production));
-    for (const bad of ['not json', { ...body(day(), day()), dataset: undefined }, { ...body(day(), day()), timePeriod: { from: day(), to: addDays(day(), -3) } }]) {
+    for (const bad of [
+      'not json',
+      { ...body(day(), day()), dataset: undefined },
+      { ...body(day(), day()), timePeriod: { from: day(), to: addDays(day(), -3) } },
+    ]) {
       const answer = await post(production, bad, bearer);
       expect(answer.status).toBe(400);
       expect(answer.json.error.code).toBe('BadRequest');
@@ -226,7 +264,11 @@ describe('Cost Management emulator: refusals with ARM error bodies', () => {
     sandbox.faults.costManagement.failNext({ status: 429, retryAfterSeconds: 6 });
     const answer = await post(queryUrl(subscriptionScope(AZURE_SUBSCRIPTIONS.production)), body(day(), day()), await token(DEMO_TENANT_ID));
     expect(answer.status).toBe(429);
-    expect([answer.headers.get(`${RATE}-qpu-retry-after`), answer.headers.get(`${RATE}-entity-retry-after`), answer.headers.get(`${RATE}-tenant-retry-after`)]).toEqual(['3', '6', '3']);
+    expect([
+      answer.headers.get(`${RATE}-qpu-retry-after`),
+      answer.headers.get(`${RATE}-entity-retry-after`),
+      answer.headers.get(`${RATE}-tenant-retry-after`),
+    ]).toEqual(['3', '6', '3']);
     expect(sandbox.state.countRequests({ service: 'costManagement', status: 429, faulted: true })).toBe(1);
   });
 });
@@ -235,7 +277,9 @@ describe('Cost Management seed: the numbers other tests rely on', () => {
   async function rowsOf(subscriptionId: string, from: string, to: string) {
     const bearer = await token(DEMO_TENANT_ID);
     const pages = await allPages(subscriptionScope(subscriptionId), body(from, to), bearer);
-    return pages.flatMap((page) => normalizeAzureQuery(page.json.properties, { billingAccountId: subscriptionId, subAccountId: subscriptionId, costType: 'ActualCost' }));
+    return pages.flatMap((page) =>
+      normalizeAzureQuery(page.json.properties, { billingAccountId: subscriptionId, subAccountId: subscriptionId, costType: 'ActualCost' }),
+    );
   }
 
   it('plants exactly one anomaly: Virtual Machines on analytics, 3 days ago, far above its 14-day median', async () => {
@@ -250,7 +294,8 @@ describe('Cost Management seed: the numbers other tests rely on', () => {
     expect(Number(anomalies[0]!.amount.amount)).toBeGreaterThanOrEqual(Number(AZURE_ANOMALY.spikeRange.min));
     expect(Number(anomalies[0]!.amount.amount)).toBeLessThanOrEqual(Number(AZURE_ANOMALY.spikeRange.max) + 0.01);
     // No other day or subscription trips the rule.
-    for (const day of [addDays(spikeDay, -1), addDays(spikeDay, 1), addDays(today, -1)]) expect(detectAnomalies({ rows, day, firstIncomplete: today, coveredFrom: addDays(today, -30) })).toEqual([]);
+    for (const day of [addDays(spikeDay, -1), addDays(spikeDay, 1), addDays(today, -1)])
+      expect(detectAnomalies({ rows, day, firstIncomplete: today, coveredFrom: addDays(today, -30) })).toEqual([]);
     const production = await rowsOf(AZURE_SUBSCRIPTIONS.production, addDays(today, -30), addDays(today, -1));
     expect(detectAnomalies({ rows: production, day: spikeDay, firstIncomplete: today, coveredFrom: addDays(today, -30) })).toEqual([]);
     expect(firstDay < addDays(today, -30)).toBe(true);
@@ -259,7 +304,8 @@ describe('Cost Management seed: the numbers other tests rely on', () => {
   it(`production: ${AZURE_BUDGET_SCENARIO.dailyTotal.nominal} USD a day, so a 2,000 USD monthly budget passes 80 % on day 14–16 of a month`, () => {
     const world = sandbox.azureCosts;
     const services = Object.keys(world.subscriptions.get(AZURE_BUDGET_SCENARIO.subscriptionId)!.services);
-    const daily = (day: string) => services.reduce((sum, service) => sum + world.dailyCost(AZURE_BUDGET_SCENARIO.subscriptionId, service, day), 0);
+    const daily = (day: string) =>
+      services.reduce((sum, service) => sum + world.dailyCost(AZURE_BUDGET_SCENARIO.subscriptionId, service, day), 0);
     for (let day = world.firstDay; day < world.today; day = addDays(day, 1)) {
       expect(daily(day)).toBeGreaterThanOrEqual(Number(AZURE_BUDGET_SCENARIO.dailyTotal.min) - 0.05);
       expect(daily(day)).toBeLessThanOrEqual(Number(AZURE_BUDGET_SCENARIO.dailyTotal.max) + 0.05);
@@ -285,7 +331,9 @@ describe('Cost Management seed: the numbers other tests rely on', () => {
     expect(s.azureCosts.today).toBe('2026-03-17');
     const bearer = await token(DEMO_TENANT_ID, ARM, s);
     const pages = await allPages(subscriptionScope(AZURE_BUDGET_SCENARIO.subscriptionId), body('2026-03-01', '2026-03-31'), bearer, s);
-    const rows = pages.flatMap((page) => normalizeAzureQuery(page.json.properties, { billingAccountId: 'b', subAccountId: 's', costType: 'ActualCost' }));
+    const rows = pages.flatMap((page) =>
+      normalizeAzureQuery(page.json.properties, { billingAccountId: 'b', subAccountId: 's', costType: 'ActualCost' }),
+    );
     expect(new Set(rows.map((r) => r.ChargePeriodStart)).size).toBe(16);
     const spent = Number(totalCost(rows, 'BilledCost', 'USD').amount);
     expect(spent).toBeGreaterThan(0.8 * Number(AZURE_BUDGET_SCENARIO.monthlyBudget));
@@ -294,7 +342,10 @@ describe('Cost Management seed: the numbers other tests rely on', () => {
 
   it('is deterministic: two sandboxes agree to the last decimal, amounts carry 2 to 6 decimals', async () => {
     // cost-data.ts spells the seed's tenant and app ids out; they must stay the same.
-    expect(sandbox.azureCosts.subscriptions.get(AZURE_SUBSCRIPTIONS.production)).toMatchObject({ tenantId: DEMO_TENANT_ID, readerAppIds: new Set([DEMO_APP.clientId]) });
+    expect(sandbox.azureCosts.subscriptions.get(AZURE_SUBSCRIPTIONS.production)).toMatchObject({
+      tenantId: DEMO_TENANT_ID,
+      readerAppIds: new Set([DEMO_APP.clientId]),
+    });
     expect(sandbox.azureCosts.subscriptions.get(AZURE_SUBSCRIPTIONS.otherTenant)!.tenantId).toBe(OTHER_TENANT_ID);
     const other = await start();
     const day = addDays(sandbox.azureCosts.today, -5);

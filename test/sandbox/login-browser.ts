@@ -8,7 +8,12 @@ export const unescapeHtml = (text: string) => text.replace(/&(?:amp|lt|gt|quot|#
 
 export async function openPage(url: string): Promise<{ status: number; html: string; contentType: string; location: string | null }> {
   const response = await fetch(url, { redirect: 'manual' });
-  return { status: response.status, html: await response.text(), contentType: response.headers.get('content-type') ?? '', location: response.headers.get('location') };
+  return {
+    status: response.status,
+    html: await response.text(),
+    contentType: response.headers.get('content-type') ?? '',
+    location: response.headers.get('location'),
+  };
 }
 
 /** Submits the page's form as a browser would: POST to its action with the chosen fields. */

@@ -16,18 +16,32 @@ import {
 const DAY_MS = 24 * 60 * 60 * 1000;
 
 function harness(stepDelayMs: number | 'manual') {
-  const h = {} as { sandbox: Sandbox; api: (method: string, path: string, options?: { token?: string | null; body?: unknown }) => Promise<{ status: number; body: any; contentType: string }> };
+  const h = {} as {
+    sandbox: Sandbox;
+    api: (
+      method: string,
+      path: string,
+      options?: { token?: string | null; body?: unknown },
+    ) => Promise<{ status: number; body: any; contentType: string }>;
+  };
   beforeEach(async () => {
     h.sandbox = await startSandbox({ marketplace: { stepDelayMs } });
     h.api = async (method, path, options = {}) => {
       const token = options.token === undefined ? MARKETPLACE_TOKENS.demo : options.token;
       const response = await fetch(`${h.sandbox.urls.marketplace}${path}`, {
         method,
-        headers: { ...(token ? { Authorization: `Bearer ${token}` } : {}), ...(options.body !== undefined ? { 'Content-Type': 'application/json' } : {}) },
+        headers: {
+          ...(token ? { Authorization: `Bearer ${token}` } : {}),
+          ...(options.body !== undefined ? { 'Content-Type': 'application/json' } : {}),
+        },
         ...(options.body !== undefined ? { body: JSON.stringify(options.body) } : {}),
       });
       const text = await response.text();
-      return { status: response.status, body: text ? JSON.parse(text) : undefined, contentType: response.headers.get('content-type') ?? '' };
+      return {
+        status: response.status,
+        body: text ? JSON.parse(text) : undefined,
+        contentType: response.headers.get('content-type') ?? '',
+      };
     };
   });
   afterEach(async () => {
@@ -38,7 +52,18 @@ function harness(stepDelayMs: number | 'manual') {
 
 const purchase = (itemId: string, quantity: number, extra: Record<string, unknown> = {}) => ({
   type: 'Purchase',
-  agreement: { licensee: { id: 'LCE-5100-0001' }, product: { id: itemId.startsWith('ITM-1111') ? MARKETPLACE_PRODUCTS.adobe : itemId.startsWith('ITM-2222') ? MARKETPLACE_PRODUCTS.miro : itemId.startsWith('ITM-3333') ? MARKETPLACE_PRODUCTS.zoom : MARKETPLACE_PRODUCTS.autodesk } },
+  agreement: {
+    licensee: { id: 'LCE-5100-0001' },
+    product: {
+      id: itemId.startsWith('ITM-1111')
+        ? MARKETPLACE_PRODUCTS.adobe
+        : itemId.startsWith('ITM-2222')
+          ? MARKETPLACE_PRODUCTS.miro
+          : itemId.startsWith('ITM-3333')
+            ? MARKETPLACE_PRODUCTS.zoom
+            : MARKETPLACE_PRODUCTS.autodesk,
+    },
+  },
   lines: [{ item: { id: itemId }, quantity }],
   parameters: { ordering: [], fulfillment: [] },
   ...extra,
@@ -81,7 +106,12 @@ describe('marketplace emulator (manual clock)', () => {
     const bad = await h.api('GET', '/catalog/items?eq(name,"unterminated)');
     expect(bad.status).toBe(400);
     expect(bad.contentType).toContain('application/problem+json');
-    expect(bad.body).toMatchObject({ status: 400, title: 'Invalid RQL expression', type: expect.stringContaining(`#${MARKETPLACE_ERROR_CODES.rql}`), traceId: expect.stringMatching(/^00-[0-9a-f]{32}-[0-9a-f]{16}-00$/) });
+    expect(bad.body).toMatchObject({
+      status: 400,
+      title: 'Invalid RQL expression',
+      type: expect.stringContaining(`#${MARKETPLACE_ERROR_CODES.rql}`),
+      traceId: expect.stringMatching(/^00-[0-9a-f]{32}-[0-9a-f]{16}-00$/),
+    });
 
     const missing = await h.api('GET', '/commerce/subscriptions/SUB-0000-0000-0000');
     expect(missing.status).toBe(404);
@@ -92,22 +122,38 @@ describe('marketplace emulator (manual clock)', () => {
       expect(denied.status).toBe(401);
       expect(Object.keys(denied.body).sort()).toEqual(['detail', 'status', 'title', 'traceId', 'type']);
     }
-    expect((await h.api('GET', '/commerce/agreements', { token: MARKETPLACE_TOKENS.expired })).body.detail).toBe('The API token has expired.');
+    expect((await h.api('GET', '/commerce/agreements', { token: MARKETPLACE_TOKENS.expired })).body.detail).toBe(
+      'The API token has expired.',
+    );
   });
 
   it("shows each tenant only its own agreements and subscriptions; sets the agreement's PO number (Additional ID)", async () => {
     const agreements = await h.api('GET', '/commerce/agreements');
     expect(agreements.body.data).toHaveLength(1);
-    expect(agreements.body.data[0]).toMatchObject({ id: MARKETPLACE_AGREEMENTS.demoAdobe, status: 'Active', externalIds: {}, licensee: { id: 'LCE-5100-0001' }, product: { id: MARKETPLACE_PRODUCTS.adobe } });
+    expect(agreements.body.data[0]).toMatchObject({
+      id: MARKETPLACE_AGREEMENTS.demoAdobe,
+      status: 'Active',
+      externalIds: {},
+      licensee: { id: 'LCE-5100-0001' },
+      product: { id: MARKETPLACE_PRODUCTS.adobe },
+    });
     expect((await h.api('GET', '/commerce/agreements', { token: MARKETPLACE_TOKENS.other })).body.data).toEqual([]);
-    expect((await h.api('GET', `/commerce/subscriptions/${MARKETPLACE_SUBSCRIPTIONS.demoAcrobat}`, { token: MARKETPLACE_TOKENS.other })).status).toBe(404);
+    expect(
+      (await h.api('GET', `/commerce/subscriptions/${MARKETPLACE_SUBSCRIPTIONS.demoAcrobat}`, { token: MARKETPLACE_TOKENS.other })).status,
+    ).toBe(404);
 
-    const set = await h.api('PUT', `/commerce/agreements/${MARKETPLACE_AGREEMENTS.demoAdobe}`, { body: { externalIds: { client: 'PO-2026-0042' } } });
+    const set = await h.api('PUT', `/commerce/agreements/${MARKETPLACE_AGREEMENTS.demoAdobe}`, {
+      body: { externalIds: { client: 'PO-2026-0042' } },
+    });
     expect(set.status).toBe(200);
     expect(set.body.externalIds).toEqual({ client: 'PO-2026-0042' });
-    const tooLong = await h.api('PUT', `/commerce/agreements/${MARKETPLACE_AGREEMENTS.demoAdobe}`, { body: { externalIds: { client: 'x'.repeat(51) } } });
+    const tooLong = await h.api('PUT', `/commerce/agreements/${MARKETPLACE_AGREEMENTS.demoAdobe}`, {
+      body: { externalIds: { client: 'x'.repeat(51) } },
+    });
     expect(tooLong.status).toBe(400);
-    expect(tooLong.body.errors).toEqual([{ message: 'External ID is too long (at most 50 characters).', properties: ['externalIds.client'] }]);
+    expect(tooLong.body.errors).toEqual([
+      { message: 'External ID is too long (at most 50 characters).', properties: ['externalIds.client'] },
+    ]);
 
     const subscription = await h.api('GET', `/commerce/subscriptions?eq(agreement.id,"${MARKETPLACE_AGREEMENTS.demoAdobe}")`);
     expect(subscription.body.data).toHaveLength(1);
@@ -124,9 +170,20 @@ describe('marketplace emulator (manual clock)', () => {
 
   it('moves a Purchase Draft → Processing → Completed one vendor step at a time, creating the subscription under the PO number', async () => {
     await h.api('PUT', `/commerce/agreements/${MARKETPLACE_AGREEMENTS.demoAdobe}`, { body: { externalIds: { client: 'PO-77' } } });
-    const created = await h.api('POST', '/commerce/orders', { body: { ...purchase(MARKETPLACE_ITEMS.acrobatPro, 2), agreement: { id: MARKETPLACE_AGREEMENTS.demoAdobe }, externalIds: { client: 'req-1' } } });
+    const created = await h.api('POST', '/commerce/orders', {
+      body: {
+        ...purchase(MARKETPLACE_ITEMS.acrobatPro, 2),
+        agreement: { id: MARKETPLACE_AGREEMENTS.demoAdobe },
+        externalIds: { client: 'req-1' },
+      },
+    });
     expect(created.status).toBe(201);
-    expect(created.body).toMatchObject({ type: 'Purchase', status: 'Draft', externalIds: { client: 'req-1' }, agreement: { id: MARKETPLACE_AGREEMENTS.demoAdobe, externalIds: { client: 'PO-77' } } });
+    expect(created.body).toMatchObject({
+      type: 'Purchase',
+      status: 'Draft',
+      externalIds: { client: 'req-1' },
+      agreement: { id: MARKETPLACE_AGREEMENTS.demoAdobe, externalIds: { client: 'PO-77' } },
+    });
     const id = created.body.id as string;
     expect(id).toMatch(/^ORD-/);
 
@@ -137,7 +194,11 @@ describe('marketplace emulator (manual clock)', () => {
     expect(done.status).toBe('Completed');
     const subscriptionId = done.lines[0].subscription.id as string;
     const subscription = (await h.api('GET', `/commerce/subscriptions/${subscriptionId}`)).body;
-    expect(subscription).toMatchObject({ status: 'Active', lines: [{ item: { id: MARKETPLACE_ITEMS.acrobatPro }, quantity: 2 }], agreement: { id: MARKETPLACE_AGREEMENTS.demoAdobe } });
+    expect(subscription).toMatchObject({
+      status: 'Active',
+      lines: [{ item: { id: MARKETPLACE_ITEMS.acrobatPro }, quantity: 2 }],
+      agreement: { id: MARKETPLACE_AGREEMENTS.demoAdobe },
+    });
 
     const byReference = await h.api('GET', `/commerce/orders?eq(externalIds.client,"req-1")`);
     expect(byReference.body.data.map((o: any) => o.id)).toEqual([id]);
@@ -151,7 +212,9 @@ describe('marketplace emulator (manual clock)', () => {
     const change = (quantity: number, oldQuantity: number) => ({
       type: 'Change',
       agreement: { id: MARKETPLACE_AGREEMENTS.demoAdobe },
-      lines: [{ item: { id: MARKETPLACE_ITEMS.acrobatPro }, quantity, oldQuantity, subscription: { id: MARKETPLACE_SUBSCRIPTIONS.demoAcrobat } }],
+      lines: [
+        { item: { id: MARKETPLACE_ITEMS.acrobatPro }, quantity, oldQuantity, subscription: { id: MARKETPLACE_SUBSCRIPTIONS.demoAcrobat } },
+      ],
     });
     const wrongOld = await h.api('POST', '/commerce/orders', { body: change(12, 9) });
     expect(wrongOld.status).toBe(400);
@@ -172,12 +235,34 @@ describe('marketplace emulator (manual clock)', () => {
   });
 
   it('refuses an Adobe downsize outside the 14 days after the anniversary, and accepts it inside', async () => {
-    const down = { type: 'Change', agreement: { id: MARKETPLACE_AGREEMENTS.demoAdobe }, lines: [{ item: { id: MARKETPLACE_ITEMS.acrobatPro }, quantity: 8, oldQuantity: 10, subscription: { id: MARKETPLACE_SUBSCRIPTIONS.demoAcrobat } }] };
+    const down = {
+      type: 'Change',
+      agreement: { id: MARKETPLACE_AGREEMENTS.demoAdobe },
+      lines: [
+        {
+          item: { id: MARKETPLACE_ITEMS.acrobatPro },
+          quantity: 8,
+          oldQuantity: 10,
+          subscription: { id: MARKETPLACE_SUBSCRIPTIONS.demoAcrobat },
+        },
+      ],
+    };
     const refused = await h.api('POST', '/commerce/orders', { body: down });
     expect(refused.status).toBe(400);
-    expect(refused.body).toMatchObject({ title: 'Downsize not allowed', type: expect.stringContaining(MARKETPLACE_ERROR_CODES.downsizeWindow) });
-    expect(refused.body.detail).toMatch(/only in the 14 days after the subscription's anniversary\. The next window for SUB-5100-0000-0001 opens on \d{4}-\d{2}-\d{2}/);
-    const termination = await h.api('POST', '/commerce/orders', { body: { type: 'Termination', agreement: { id: MARKETPLACE_AGREEMENTS.demoAdobe }, subscriptions: [{ id: MARKETPLACE_SUBSCRIPTIONS.demoAcrobat }] } });
+    expect(refused.body).toMatchObject({
+      title: 'Downsize not allowed',
+      type: expect.stringContaining(MARKETPLACE_ERROR_CODES.downsizeWindow),
+    });
+    expect(refused.body.detail).toMatch(
+      /only in the 14 days after the subscription's anniversary\. The next window for SUB-5100-0000-0001 opens on \d{4}-\d{2}-\d{2}/,
+    );
+    const termination = await h.api('POST', '/commerce/orders', {
+      body: {
+        type: 'Termination',
+        agreement: { id: MARKETPLACE_AGREEMENTS.demoAdobe },
+        subscriptions: [{ id: MARKETPLACE_SUBSCRIPTIONS.demoAcrobat }],
+      },
+    });
     expect(termination.status).toBe(400);
 
     h.sandbox.marketplace.subscriptions.get(MARKETPLACE_SUBSCRIPTIONS.demoAcrobat)!.startDate = new Date(Date.now() - 368 * DAY_MS);
@@ -196,22 +281,38 @@ describe('marketplace emulator (manual clock)', () => {
     const querying = (await h.api('GET', `/commerce/orders/${id}`)).body;
     expect(querying.status).toBe('Querying');
     expect(querying.parameters.fulfillment).toEqual([
-      expect.objectContaining({ externalId: 'adobeAdminEmail', name: 'Adobe admin e-mail', type: 'email', value: '', constraints: expect.objectContaining({ required: true, pattern: expect.any(String) }) }),
+      expect.objectContaining({
+        externalId: 'adobeAdminEmail',
+        name: 'Adobe admin e-mail',
+        type: 'email',
+        value: '',
+        constraints: expect.objectContaining({ required: true, pattern: expect.any(String) }),
+      }),
     ]);
     expect(querying.parameters.fulfillment[0].error).toBeUndefined();
     // Waiting for the client: the vendor clock leaves it alone.
     expect(h.sandbox.marketplace.advance(id)).toEqual([]);
 
-    expect((await h.api('PUT', `/commerce/orders/${id}`, { body: { parameters: { fulfillment: [{ externalId: 'nope', value: 'x' }] } } })).status).toBe(400);
-    await h.api('PUT', `/commerce/orders/${id}`, { body: { parameters: { fulfillment: [{ externalId: 'adobeAdminEmail', value: 'not an e-mail' }] } } });
+    expect(
+      (await h.api('PUT', `/commerce/orders/${id}`, { body: { parameters: { fulfillment: [{ externalId: 'nope', value: 'x' }] } } }))
+        .status,
+    ).toBe(400);
+    await h.api('PUT', `/commerce/orders/${id}`, {
+      body: { parameters: { fulfillment: [{ externalId: 'adobeAdminEmail', value: 'not an e-mail' }] } },
+    });
     expect((await h.api('POST', `/commerce/orders/${id}/process`)).body.status).toBe('Processing');
     expect((await h.api('POST', `/commerce/orders/${id}/process`)).status).toBe(400);
     h.sandbox.marketplace.advance();
     const rejected = (await h.api('GET', `/commerce/orders/${id}`)).body;
     expect(rejected.status).toBe('Querying');
-    expect(rejected.parameters.fulfillment[0]).toMatchObject({ value: 'not an e-mail', error: { message: expect.stringContaining('enter an e-mail address') } });
+    expect(rejected.parameters.fulfillment[0]).toMatchObject({
+      value: 'not an e-mail',
+      error: { message: expect.stringContaining('enter an e-mail address') },
+    });
 
-    await h.api('PUT', `/commerce/orders/${id}`, { body: { parameters: { fulfillment: [{ externalId: 'adobeAdminEmail', value: 'it-admin@contoso.com' }] } } });
+    await h.api('PUT', `/commerce/orders/${id}`, {
+      body: { parameters: { fulfillment: [{ externalId: 'adobeAdminEmail', value: 'it-admin@contoso.com' }] } },
+    });
     await h.api('POST', `/commerce/orders/${id}/process`);
     h.sandbox.marketplace.advance();
     const done = (await h.api('GET', `/commerce/orders/${id}`)).body;
@@ -237,7 +338,9 @@ describe('marketplace emulator (manual clock)', () => {
     h.sandbox.marketplace.advance();
     const order = (await h.api('GET', `/commerce/orders/${miro}`)).body;
     const subscriptionId = order.lines[0].subscription.id as string;
-    const termination = await h.api('POST', '/commerce/orders', { body: { type: 'Termination', agreement: { id: order.agreement.id }, subscriptions: [{ id: subscriptionId }] } });
+    const termination = await h.api('POST', '/commerce/orders', {
+      body: { type: 'Termination', agreement: { id: order.agreement.id }, subscriptions: [{ id: subscriptionId }] },
+    });
     expect(termination.status).toBe(201);
     h.sandbox.marketplace.advance();
     expect((await h.api('GET', `/commerce/subscriptions/${subscriptionId}`)).body.status).toBe('Terminating');
@@ -247,9 +350,13 @@ describe('marketplace emulator (manual clock)', () => {
 
   it('assigns vendor seats to e-mail addresses, never more than the quantity', async () => {
     const path = `/commerce/subscriptions/${MARKETPLACE_SUBSCRIPTIONS.demoAcrobat}`;
-    const ok = await h.api('PUT', path, { body: { assignedUsers: [{ email: 'AlexW@example.com' }, { email: 'meganb@example.com' }], autoRenew: false } });
+    const ok = await h.api('PUT', path, {
+      body: { assignedUsers: [{ email: 'AlexW@example.com' }, { email: 'meganb@example.com' }], autoRenew: false },
+    });
     expect(ok.body).toMatchObject({ autoRenew: false, assignedUsers: [{ email: 'alexw@example.com' }, { email: 'meganb@example.com' }] });
-    const tooMany = await h.api('PUT', path, { body: { assignedUsers: Array.from({ length: 11 }, (_, i) => ({ email: `u${i}@example.com` })) } });
+    const tooMany = await h.api('PUT', path, {
+      body: { assignedUsers: Array.from({ length: 11 }, (_, i) => ({ email: `u${i}@example.com` })) },
+    });
     expect(tooMany.status).toBe(400);
     expect(tooMany.body.type).toContain(MARKETPLACE_ERROR_CODES.noFreeSeat);
   });

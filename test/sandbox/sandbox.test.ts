@@ -44,12 +44,20 @@ async function token(tenant: string, scope: string): Promise<string> {
 async function graph(path: string, accessToken?: string, init: RequestInit = {}) {
   const response = await fetch(`${sandbox.urls.graph}/v1.0${path}`, {
     ...init,
-    headers: { ...(accessToken ? { authorization: `Bearer ${accessToken}` } : {}), 'content-type': 'application/json', ...(init.headers as Record<string, string>) },
+    headers: {
+      ...(accessToken ? { authorization: `Bearer ${accessToken}` } : {}),
+      'content-type': 'application/json',
+      ...(init.headers as Record<string, string>),
+    },
   });
   return { status: response.status, headers: response.headers, body: (await response.json()) as Record<string, any> };
 }
 
-async function pc(method: string, path: string, options: { token?: string; body?: unknown; requestId?: string; correlationId?: string; signal?: AbortSignal } = {}) {
+async function pc(
+  method: string,
+  path: string,
+  options: { token?: string; body?: unknown; requestId?: string; correlationId?: string; signal?: AbortSignal } = {},
+) {
   const response = await fetch(`${sandbox.urls.partnerCenter}/v1/customers/${path}`, {
     method,
     headers: {
@@ -74,7 +82,9 @@ describe('seed', () => {
     const seats = Object.fromEntries(skus.map((s) => [s.skuPartNumber, [s.prepaidUnits.enabled, s.consumedUnits]]));
     expect(seats).toEqual({ SPE_E3: [25, 20], POWER_BI_PRO: [10, 6], VISIOCLIENT: [5, 5], Microsoft_Teams_Premium: [3, 1] });
 
-    const subscriptions = (await pc('GET', `${DEMO_CUSTOMER_ID}/subscriptions`, { token: await token(DEMO_PARTNER_TENANT_ID, PARTNER_CENTER) })).body.items as any[];
+    const subscriptions = (
+      await pc('GET', `${DEMO_CUSTOMER_ID}/subscriptions`, { token: await token(DEMO_PARTNER_TENANT_ID, PARTNER_CENTER) })
+    ).body.items as any[];
     const quantities = Object.fromEntries(subscriptions.map((s) => [s.offerName, s.quantity]));
     expect(quantities).toEqual({ 'Microsoft 365 E3': 25, 'Power BI Pro': 10, 'Visio Plan 2': 5, 'Microsoft Teams Premium': 3 });
   });
@@ -96,8 +106,15 @@ describe('login', () => {
     const { status, body } = await tokenResponse(DEMO_TENANT_ID, GRAPH);
     expect(status).toBe(200);
     expect(body).toMatchObject({ token_type: 'Bearer', expires_in: 3599 });
-    expect(claimsOf(body.access_token)).toMatchObject({ tid: DEMO_TENANT_ID, aud: 'https://graph.microsoft.com', appid: DEMO_APP.clientId });
-    expect(claimsOf(await token(DEMO_PARTNER_TENANT_ID, PARTNER_CENTER))).toMatchObject({ tid: DEMO_PARTNER_TENANT_ID, aud: 'https://api.partnercenter.microsoft.com' });
+    expect(claimsOf(body.access_token)).toMatchObject({
+      tid: DEMO_TENANT_ID,
+      aud: 'https://graph.microsoft.com',
+      appid: DEMO_APP.clientId,
+    });
+    expect(claimsOf(await token(DEMO_PARTNER_TENANT_ID, PARTNER_CENTER))).toMatchObject({
+      tid: DEMO_PARTNER_TENANT_ID,
+      aud: 'https://api.partnercenter.microsoft.com',
+    });
   });
 
   it('refuses bad credentials, unknown apps and tenants, and scopes without /.default with AADSTS errors', async () => {
@@ -117,7 +134,9 @@ describe('login', () => {
   });
 
   it('serves the discovery documents msal may ask for, naming the real login host', async () => {
-    const oidc = await fetch(`${sandbox.urls.login}/${DEMO_TENANT_ID}/v2.0/.well-known/openid-configuration`).then((r) => r.json() as Promise<any>);
+    const oidc = await fetch(`${sandbox.urls.login}/${DEMO_TENANT_ID}/v2.0/.well-known/openid-configuration`).then(
+      (r) => r.json() as Promise<any>,
+    );
     expect(oidc.token_endpoint).toBe(`https://login.microsoftonline.com/${DEMO_TENANT_ID}/oauth2/v2.0/token`);
     const instance = await fetch(`${sandbox.urls.login}/common/discovery/instance?api-version=1.1`).then((r) => r.json() as Promise<any>);
     expect(instance.metadata[0].aliases).toContain('login.microsoftonline.com');
@@ -135,7 +154,10 @@ describe('graph', () => {
     expect((await graph('/users', `${header}.${forgedPayload}.${signature}`)).status).toBe(401);
 
     const partnerCenterToken = await graph('/users', await token(DEMO_PARTNER_TENANT_ID, PARTNER_CENTER));
-    expect(partnerCenterToken).toMatchObject({ status: 401, body: { error: { message: 'Access token validation failure. Invalid audience.' } } });
+    expect(partnerCenterToken).toMatchObject({
+      status: 401,
+      body: { error: { message: 'Access token validation failure. Invalid audience.' } },
+    });
   });
 
   it("serves each tenant its own directory: a token for tenant B cannot read tenant A's users", async () => {
@@ -177,17 +199,27 @@ describe('graph', () => {
 
   it('assigns licenses and refuses them as Graph does (usage location, no free seat)', async () => {
     const t = await token(DEMO_TENANT_ID, GRAPH);
-    const assign = (userId: string, skuId: string) => graph(`/users/${userId}/assignLicense`, t, { method: 'POST', body: JSON.stringify({ addLicenses: [{ skuId, disabledPlans: [] }], removeLicenses: [] }) });
+    const assign = (userId: string, skuId: string) =>
+      graph(`/users/${userId}/assignLicense`, t, {
+        method: 'POST',
+        body: JSON.stringify({ addLicenses: [{ skuId, disabledPlans: [] }], removeLicenses: [] }),
+      });
 
     expect((await assign(DEMO_USERS.alex.id, DEMO_OFFERS.powerBiPro.graphSkuId)).status).toBe(200);
     const details = await graph(`/users/${DEMO_USERS.alex.id}/licenseDetails`, t);
     expect(details.body.value.map((d: any) => d.skuPartNumber).sort()).toEqual(['POWER_BI_PRO', 'SPE_E3']);
 
     const lynne = await assign(DEMO_USERS.lynne.id, DEMO_OFFERS.powerBiPro.graphSkuId);
-    expect(lynne).toMatchObject({ status: 400, body: { error: { code: 'Request_BadRequest', message: 'License assignment cannot be done for user with invalid usage location.' } } });
+    expect(lynne).toMatchObject({
+      status: 400,
+      body: { error: { code: 'Request_BadRequest', message: 'License assignment cannot be done for user with invalid usage location.' } },
+    });
 
     const visio = await assign(DEMO_USERS.alex.id, DEMO_OFFERS.visioPlan2.graphSkuId);
-    expect(visio).toMatchObject({ status: 400, body: { error: { message: `Subscription ${DEMO_OFFERS.visioPlan2.graphSkuId} does not have any available licenses.` } } });
+    expect(visio).toMatchObject({
+      status: 400,
+      body: { error: { message: `Subscription ${DEMO_OFFERS.visioPlan2.graphSkuId} does not have any available licenses.` } },
+    });
     expect(sandbox.state.freeSeats(DEMO_TENANT_ID, 'POWER_BI_PRO')).toBe(3);
   });
 });
@@ -201,7 +233,9 @@ describe('partner center', () => {
 
     expect((await pc('GET', `${DEMO_CUSTOMER_ID}/subscriptions`, { token: await token(DEMO_PARTNER_TENANT_ID, GRAPH) })).status).toBe(401);
     expect((await pc('GET', `${DEMO_CUSTOMER_ID}/subscriptions`, { token: await token(DEMO_TENANT_ID, PARTNER_CENTER) })).status).toBe(403);
-    expect((await pc('GET', `unknown-customer/subscriptions`, { token: await token(DEMO_PARTNER_TENANT_ID, PARTNER_CENTER) })).status).toBe(404);
+    expect((await pc('GET', `unknown-customer/subscriptions`, { token: await token(DEMO_PARTNER_TENANT_ID, PARTNER_CENTER) })).status).toBe(
+      404,
+    );
   });
 
   it('echoes MS-CorrelationId and answers a repeated MS-RequestId with the first order, creating one', async () => {
@@ -210,9 +244,16 @@ describe('partner center', () => {
     const first = await pc('POST', `${DEMO_CUSTOMER_ID}/orders`, { token: t, body: order, requestId: 'order-1', correlationId: 'trace-1' });
     expect(first.status).toBe(201);
     expect(first.headers.get('ms-correlationid')).toBe('trace-1');
-    expect(first.body).toMatchObject({ status: 'completed', lineItems: [{ offerId: DEMO_OFFERS.projectPlan3.offerId, quantity: 2, termDuration: 'P1Y', transactionType: 'New' }] });
+    expect(first.body).toMatchObject({
+      status: 'completed',
+      lineItems: [{ offerId: DEMO_OFFERS.projectPlan3.offerId, quantity: 2, termDuration: 'P1Y', transactionType: 'New' }],
+    });
 
-    const again = await pc('POST', `${DEMO_CUSTOMER_ID}/orders`, { token: t, body: { ...order, lineItems: [{ ...order.lineItems[0], quantity: 9 }] }, requestId: 'order-1' });
+    const again = await pc('POST', `${DEMO_CUSTOMER_ID}/orders`, {
+      token: t,
+      body: { ...order, lineItems: [{ ...order.lineItems[0], quantity: 9 }] },
+      requestId: 'order-1',
+    });
     expect(again.body.id).toBe(first.body.id);
     expect(sandbox.state.orders(DEMO_CUSTOMER_ID)).toHaveLength(1);
     expect(sandbox.state.countRequests({ route: '/v1/customers/{customerId}/orders', method: 'POST', replayed: true })).toBe(1);
@@ -225,10 +266,16 @@ describe('partner center', () => {
 
   it('bills a one-year term monthly or annually, a one-month term only monthly', async () => {
     const t = await token(DEMO_PARTNER_TENANT_ID, PARTNER_CENTER);
-    const order = (offerId: string, billingCycle: string) => pc('POST', `${DEMO_CUSTOMER_ID}/orders`, { token: t, body: { lineItems: [{ lineItemNumber: 0, offerId, quantity: 1 }], billingCycle } });
+    const order = (offerId: string, billingCycle: string) =>
+      pc('POST', `${DEMO_CUSTOMER_ID}/orders`, {
+        token: t,
+        body: { lineItems: [{ lineItemNumber: 0, offerId, quantity: 1 }], billingCycle },
+      });
     const monthlyProject = await order(DEMO_OFFERS.projectPlan3.offerId, 'monthly');
     expect(monthlyProject.status).toBe(201);
-    const subscription = await pc('GET', `${DEMO_CUSTOMER_ID}/subscriptions/${monthlyProject.body.lineItems[0].subscriptionId}`, { token: t });
+    const subscription = await pc('GET', `${DEMO_CUSTOMER_ID}/subscriptions/${monthlyProject.body.lineItems[0].subscriptionId}`, {
+      token: t,
+    });
     expect(subscription.body).toMatchObject({ billingCycle: 'monthly', termDuration: 'P1Y' });
     expect((await order(DEMO_OFFERS.powerBiPro.offerId, 'annual')).status).toBe(400);
   });
@@ -250,7 +297,10 @@ describe('partner center', () => {
       const current = (await pc('GET', path, { token: t })).body;
       return pc('PATCH', path, { token: t, body: { ...current, ...changes } });
     };
-    expect(await patch({ quantity: 4 })).toMatchObject({ status: 400, body: { code: 800090, description: 'Subscription quantity cannot be decreased' } });
+    expect(await patch({ quantity: 4 })).toMatchObject({
+      status: 400,
+      body: { code: 800090, description: 'Subscription quantity cannot be decreased' },
+    });
     expect((await patch({ quantity: 0 })).body.code).toBe(2002);
     expect((await patch({ quantity: 301 })).body.code).toBe(2002);
     // Seats added today are inside their window: they can go again.
@@ -259,7 +309,9 @@ describe('partner center', () => {
     expect((await patch({ quantity: 4 })).body.code).toBe(800090);
 
     expect((await patch({ status: 'suspended' })).body.status).toBe('suspended');
-    const visio = ((await graph('/subscribedSkus', await token(DEMO_TENANT_ID, GRAPH))).body.value as any[]).find((s) => s.skuPartNumber === 'VISIOCLIENT');
+    const visio = ((await graph('/subscribedSkus', await token(DEMO_TENANT_ID, GRAPH))).body.value as any[]).find(
+      (s) => s.skuPartNumber === 'VISIOCLIENT',
+    );
     expect(visio.prepaidUnits).toMatchObject({ enabled: 0, suspended: 5 });
     expect((await patch({ quantity: 6 })).body.code).toBe(800091);
     expect((await patch({ status: 'active' })).body.status).toBe('active');
@@ -304,7 +356,12 @@ describe('faults and the request log', () => {
     const t = await token(DEMO_PARTNER_TENANT_ID, PARTNER_CENTER);
     sandbox.faults.partnerCenter.delay(2_000, { method: 'POST', times: 1 });
     const order = { lineItems: [{ lineItemNumber: 0, offerId: DEMO_OFFERS.projectPlan3.offerId, quantity: 1 }], billingCycle: 'annual' };
-    const gaveUp = await pc('POST', `${DEMO_CUSTOMER_ID}/orders`, { token: t, body: order, requestId: 'slow', signal: AbortSignal.timeout(200) }).catch((e: Error) => e);
+    const gaveUp = await pc('POST', `${DEMO_CUSTOMER_ID}/orders`, {
+      token: t,
+      body: order,
+      requestId: 'slow',
+      signal: AbortSignal.timeout(200),
+    }).catch((e: Error) => e);
     expect(gaveUp).toBeInstanceOf(Error);
     expect(sandbox.state.orders(DEMO_CUSTOMER_ID)).toHaveLength(1);
   });

@@ -31,7 +31,12 @@ afterEach(async () => {
 });
 
 async function token(tenant: string, scope: string): Promise<string> {
-  const form = new URLSearchParams({ grant_type: 'client_credentials', client_id: DEMO_APP.clientId, client_secret: DEMO_APP.clientSecret, scope });
+  const form = new URLSearchParams({
+    grant_type: 'client_credentials',
+    client_id: DEMO_APP.clientId,
+    client_secret: DEMO_APP.clientSecret,
+    scope,
+  });
   const response = await fetch(`${sandbox.urls.login}/${tenant}/oauth2/v2.0/token`, { method: 'POST', body: form });
   expect(response.status).toBe(200);
   return ((await response.json()) as { access_token: string }).access_token;
@@ -40,7 +45,11 @@ async function token(tenant: string, scope: string): Promise<string> {
 async function pc(method: string, path: string, body?: unknown, requestId?: string) {
   const response = await fetch(`${sandbox.urls.partnerCenter}/v1/customers/${DEMO_CUSTOMER_ID}/${path}`, {
     method,
-    headers: { authorization: `Bearer ${pcToken}`, 'content-type': 'application/json', ...(requestId ? { 'MS-RequestId': requestId } : {}) },
+    headers: {
+      authorization: `Bearer ${pcToken}`,
+      'content-type': 'application/json',
+      ...(requestId ? { 'MS-RequestId': requestId } : {}),
+    },
     ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
   });
   const text = await response.text();
@@ -49,17 +58,27 @@ async function pc(method: string, path: string, body?: unknown, requestId?: stri
 
 const getSubscription = async (id: string) => (await pc('GET', `subscriptions/${id}`)).body;
 /** PATCH the whole subscription object with some fields changed, as Partner Center expects. */
-const patch = async (id: string, changes: Record<string, unknown>) => pc('PATCH', `subscriptions/${id}`, { ...(await getSubscription(id)), ...changes });
+const patch = async (id: string, changes: Record<string, unknown>) =>
+  pc('PATCH', `subscriptions/${id}`, { ...(await getSubscription(id)), ...changes });
 const stateOf = (id: string) => sandbox.state.subscriptions(DEMO_CUSTOMER_ID).find((s) => s.id === id)!;
 
 async function graph(path: string, init: RequestInit = {}) {
-  const response = await fetch(`${sandbox.urls.graph}/v1.0${path}`, { ...init, headers: { authorization: `Bearer ${graphToken}`, 'content-type': 'application/json' } });
+  const response = await fetch(`${sandbox.urls.graph}/v1.0${path}`, {
+    ...init,
+    headers: { authorization: `Bearer ${graphToken}`, 'content-type': 'application/json' },
+  });
   return { status: response.status, body: (await response.json()) as Record<string, any> };
 }
 const sku = async (part: string) => ((await graph('/subscribedSkus')).body.value as any[]).find((s) => s.skuPartNumber === part);
 
 const e3Instructions = (quantity: number) => ({
-  product: { productId: DEMO_OFFERS.m365E3.productId, skuId: DEMO_OFFERS.m365E3.skuId, availabilityId: DEMO_OFFERS.m365E3.availabilityId, billingCycle: 'monthly', termDuration: 'P1Y' },
+  product: {
+    productId: DEMO_OFFERS.m365E3.productId,
+    skuId: DEMO_OFFERS.m365E3.skuId,
+    availabilityId: DEMO_OFFERS.m365E3.availabilityId,
+    billingCycle: 'monthly',
+    termDuration: 'P1Y',
+  },
   quantity,
 });
 
@@ -81,11 +100,15 @@ describe('seed: renewal dates and refund windows', () => {
     expect(teams.refundOptions[0].type).toBe('Partial');
     // Bought 2 days ago: 5 days of its 7-day window left.
     expect((Date.parse(teams.refundOptions[0].expiresAt) - Date.now()) / DAY_MS).toBeCloseTo(5, 1);
-    for (const id of [DEMO_SUBSCRIPTIONS.m365E3, DEMO_SUBSCRIPTIONS.visioPlan2, DEMO_SUBSCRIPTIONS.powerBiPro]) expect((await getSubscription(id)).refundOptions).toEqual([]);
+    for (const id of [DEMO_SUBSCRIPTIONS.m365E3, DEMO_SUBSCRIPTIONS.visioPlan2, DEMO_SUBSCRIPTIONS.powerBiPro])
+      expect((await getSubscription(id)).refundOptions).toEqual([]);
   });
 
   it('gives a new purchase a Full refund option, and a mid-term add its own Partial one', async () => {
-    const order = await pc('POST', 'orders', { billingCycle: 'annual', lineItems: [{ lineItemNumber: 0, offerId: DEMO_OFFERS.projectPlan3.offerId, quantity: 2 }] });
+    const order = await pc('POST', 'orders', {
+      billingCycle: 'annual',
+      lineItems: [{ lineItemNumber: 0, offerId: DEMO_OFFERS.projectPlan3.offerId, quantity: 2 }],
+    });
     const id = order.body.lineItems[0].subscriptionId as string;
     expect((await getSubscription(id)).refundOptions.map((o: any) => o.type)).toEqual(['Full']);
     stateOf(id).lots[0]!.purchasedAt = new Date(Date.now() - 3 * DAY_MS); // bought 3 days ago
@@ -115,7 +138,13 @@ describe('suspend, reactivate, cancel', () => {
     const visio = await sku('VISIOCLIENT');
     expect(visio).toMatchObject({ capabilityStatus: 'Suspended', prepaidUnits: { enabled: 0, suspended: 5 } });
 
-    for (const changes of [{ quantity: 6 }, { autoRenewEnabled: false }, { status: 'deleted' }, { scheduledNextTermInstructions: null }, { status: 'active', quantity: 6 }]) {
+    for (const changes of [
+      { quantity: 6 },
+      { autoRenewEnabled: false },
+      { status: 'deleted' },
+      { scheduledNextTermInstructions: null },
+      { status: 'active', quantity: 6 },
+    ]) {
       const refused = await patch(DEMO_SUBSCRIPTIONS.visioPlan2, changes);
       expect(refused.status).toBe(400);
       expect(refused.body.code).toBe(800091);
@@ -131,7 +160,10 @@ describe('suspend, reactivate, cancel', () => {
     expect(refused).toMatchObject({ status: 400, body: { code: 800090 } });
     expect(stateOf(DEMO_SUBSCRIPTIONS.teamsPremium).status).toBe('active');
 
-    const order = await pc('POST', 'orders', { billingCycle: 'annual', lineItems: [{ lineItemNumber: 0, offerId: DEMO_OFFERS.projectPlan3.offerId, quantity: 2 }] });
+    const order = await pc('POST', 'orders', {
+      billingCycle: 'annual',
+      lineItems: [{ lineItemNumber: 0, offerId: DEMO_OFFERS.projectPlan3.offerId, quantity: 2 }],
+    });
     const id = order.body.lineItems[0].subscriptionId as string;
     expect((await sku('PROJECTPROFESSIONAL')).prepaidUnits.enabled).toBe(2);
     const cancelled = await patch(id, { status: 'deleted' });
@@ -154,7 +186,17 @@ describe('auto-renew and scheduled next-term changes', () => {
 
   it('needs auto-renew: refused when it is off; turning it off, or a mid-term seat change, drops the schedule', async () => {
     // Teams Premium does not auto-renew.
-    const refused = await patch(DEMO_SUBSCRIPTIONS.teamsPremium, { scheduledNextTermInstructions: { ...e3Instructions(1), product: { ...e3Instructions(1).product, productId: DEMO_OFFERS.teamsPremium.productId, skuId: DEMO_OFFERS.teamsPremium.skuId, availabilityId: DEMO_OFFERS.teamsPremium.availabilityId } } });
+    const refused = await patch(DEMO_SUBSCRIPTIONS.teamsPremium, {
+      scheduledNextTermInstructions: {
+        ...e3Instructions(1),
+        product: {
+          ...e3Instructions(1).product,
+          productId: DEMO_OFFERS.teamsPremium.productId,
+          skuId: DEMO_OFFERS.teamsPremium.skuId,
+          availabilityId: DEMO_OFFERS.teamsPremium.availabilityId,
+        },
+      },
+    });
     expect(refused.status).toBe(400);
     expect(refused.body.description).toMatch(/auto.?renew/i);
     expect(stateOf(DEMO_SUBSCRIPTIONS.teamsPremium).scheduledNextTermInstructions).toBeUndefined();
@@ -170,9 +212,23 @@ describe('auto-renew and scheduled next-term changes', () => {
   });
 
   it('refuses instructions naming another product, a term the offer lacks, or a quantity out of range', async () => {
-    const visioProduct = { ...e3Instructions(1).product, productId: DEMO_OFFERS.visioPlan2.productId, skuId: DEMO_OFFERS.visioPlan2.skuId, availabilityId: DEMO_OFFERS.visioPlan2.availabilityId, billingCycle: 'annual' };
-    expect((await patch(DEMO_SUBSCRIPTIONS.m365E3, { scheduledNextTermInstructions: { product: visioProduct, quantity: 1 } })).status).toBe(400);
-    expect((await patch(DEMO_SUBSCRIPTIONS.m365E3, { scheduledNextTermInstructions: { ...e3Instructions(20), product: { ...e3Instructions(20).product, termDuration: 'P1M' } } })).status).toBe(400);
+    const visioProduct = {
+      ...e3Instructions(1).product,
+      productId: DEMO_OFFERS.visioPlan2.productId,
+      skuId: DEMO_OFFERS.visioPlan2.skuId,
+      availabilityId: DEMO_OFFERS.visioPlan2.availabilityId,
+      billingCycle: 'annual',
+    };
+    expect((await patch(DEMO_SUBSCRIPTIONS.m365E3, { scheduledNextTermInstructions: { product: visioProduct, quantity: 1 } })).status).toBe(
+      400,
+    );
+    expect(
+      (
+        await patch(DEMO_SUBSCRIPTIONS.m365E3, {
+          scheduledNextTermInstructions: { ...e3Instructions(20), product: { ...e3Instructions(20).product, termDuration: 'P1M' } },
+        })
+      ).status,
+    ).toBe(400);
     expect((await patch(DEMO_SUBSCRIPTIONS.m365E3, { scheduledNextTermInstructions: e3Instructions(0) })).status).toBe(400);
     expect(stateOf(DEMO_SUBSCRIPTIONS.m365E3).scheduledNextTermInstructions).toBeUndefined();
   });
@@ -187,7 +243,12 @@ describe('graph: sign-in activity and license removal', () => {
 
     const users = (await graph('/users?$select=id,signInActivity&$top=999')).body.value as any[];
     expect(users).toHaveLength(21);
-    const latest = (u: any) => Math.max(...[u.signInActivity?.lastSignInDateTime, u.signInActivity?.lastNonInteractiveSignInDateTime].filter(Boolean).map((t: string) => Date.parse(t)));
+    const latest = (u: any) =>
+      Math.max(
+        ...[u.signInActivity?.lastSignInDateTime, u.signInActivity?.lastNonInteractiveSignInDateTime]
+          .filter(Boolean)
+          .map((t: string) => Date.parse(t)),
+      );
     const inactive = users.filter((u) => !u.signInActivity || Date.now() - latest(u) > 90 * DAY_MS).map((u) => u.id);
     expect(inactive).toEqual([...DEMO_INACTIVE_USER_IDS]);
     expect(users.find((u) => u.id === DEMO_NEVER_SIGNED_IN_USER_ID).signInActivity).toBeNull();
@@ -195,7 +256,10 @@ describe('graph: sign-in activity and license removal', () => {
 
   it('removes a license with removeLicenses: the seat is free again', async () => {
     expect((await sku('Microsoft_Teams_Premium')).consumedUnits).toBe(1);
-    const removed = await graph(`/users/${DEMO_USERS.patti.id}/assignLicense`, { method: 'POST', body: JSON.stringify({ addLicenses: [], removeLicenses: [DEMO_OFFERS.teamsPremium.graphSkuId] }) });
+    const removed = await graph(`/users/${DEMO_USERS.patti.id}/assignLicense`, {
+      method: 'POST',
+      body: JSON.stringify({ addLicenses: [], removeLicenses: [DEMO_OFFERS.teamsPremium.graphSkuId] }),
+    });
     expect(removed.status).toBe(200);
     expect((await sku('Microsoft_Teams_Premium')).consumedUnits).toBe(0);
     expect(sandbox.state.findUser(DEMO_TENANT_ID, DEMO_USERS.patti.id)!.assignedSkuIds).not.toContain(DEMO_OFFERS.teamsPremium.graphSkuId);

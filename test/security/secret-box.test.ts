@@ -69,7 +69,12 @@ describe('SecretBox', () => {
 
   it('does not open a secret under another context (copied to another row or field)', () => {
     const sealed = box.seal(SECRET, context);
-    for (const other of [['tenant-2', 'partner-center', 'refreshToken'], ['tenant-1', 'aws-1', 'refreshToken'], ['tenant-1', 'partner-center'], ['tenant-1|partner-center', 'refreshToken']]) {
+    for (const other of [
+      ['tenant-2', 'partner-center', 'refreshToken'],
+      ['tenant-1', 'aws-1', 'refreshToken'],
+      ['tenant-1', 'partner-center'],
+      ['tenant-1|partner-center', 'refreshToken'],
+    ]) {
       expect(failureOf(() => box.open(sealed, other)).reason).toBe('not-authentic');
     }
   });
@@ -92,7 +97,16 @@ describe('SecretBox', () => {
   });
 
   it('rejects text that is not a sealed secret', () => {
-    for (const text of ['', SECRET, 'v2.k1.a.b.c', 'v1.k1.a.b', 'v1.k1.a.b.c.d', 'v1.k.1.!!.b.c', 'v1.bad id.AAAA.AAAA.AAAA', 'v1.k1.a+b.c.d']) {
+    for (const text of [
+      '',
+      SECRET,
+      'v2.k1.a.b.c',
+      'v1.k1.a.b',
+      'v1.k1.a.b.c.d',
+      'v1.k.1.!!.b.c',
+      'v1.bad id.AAAA.AAAA.AAAA',
+      'v1.k1.a+b.c.d',
+    ]) {
       expect(failureOf(() => box.open(text, context)).reason).toBe('malformed');
     }
   });
@@ -101,7 +115,9 @@ describe('SecretBox', () => {
     const keyBytes = key();
     const keyed = new SecretBox(new Keyring([{ id: 'k1', key: keyBytes }], 'k1'));
     const sealed = keyed.seal(SECRET, context);
-    const messages = [flipBit(sealed, 4), sealed.replace('v1.', 'v2.')].map((text) => failureOf(() => keyed.open(text, ['elsewhere'])).message);
+    const messages = [flipBit(sealed, 4), sealed.replace('v1.', 'v2.')].map(
+      (text) => failureOf(() => keyed.open(text, ['elsewhere'])).message,
+    );
     messages.push(failureOf(() => keyed.open(sealed, ['elsewhere'])).message);
     for (const message of messages) {
       expect(message).not.toContain(SECRET);

@@ -39,8 +39,13 @@ describe('seat states', () => {
   it('start empty, and change with the ETag: of two racing writers each result is computed on what it replaced', async () => {
     const states = new SeatStates(store);
     expect(await states.get(T1)).toEqual({});
-    const decide = (previous: Record<string, string>) => (previous.VISIOCLIENT === 'exhausted' ? undefined : { states: { VISIOCLIENT: 'exhausted' as const }, result: 'announced' });
-    const results = await Promise.all([states.change(T1, decide), new SeatStates(store).change(T1, decide), new SeatStates(store).change(T1, decide)]);
+    const decide = (previous: Record<string, string>) =>
+      previous.VISIOCLIENT === 'exhausted' ? undefined : { states: { VISIOCLIENT: 'exhausted' as const }, result: 'announced' };
+    const results = await Promise.all([
+      states.change(T1, decide),
+      new SeatStates(store).change(T1, decide),
+      new SeatStates(store).change(T1, decide),
+    ]);
     expect(results.filter((r) => r === 'announced')).toHaveLength(1);
     expect(await states.get(T1)).toEqual({ VISIOCLIENT: 'exhausted' });
     expect(await states.get(T2)).toEqual({});

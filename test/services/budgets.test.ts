@@ -23,7 +23,13 @@ const ACCOUNT = '111122223333';
 class MemoryRows implements CostRowReader {
   rowsStored: FocusCostRow[] = [];
   async rows(_tenantId: string, q: CostRowQuery): Promise<FocusCostRow[]> {
-    return this.rowsStored.filter((r) => r.ChargePeriodStart >= q.from && r.ChargePeriodStart < q.to && (!q.provider || r.ProviderName === q.provider) && (!q.subAccountId || r.SubAccountId === q.subAccountId));
+    return this.rowsStored.filter(
+      (r) =>
+        r.ChargePeriodStart >= q.from &&
+        r.ChargePeriodStart < q.to &&
+        (!q.provider || r.ProviderName === q.provider) &&
+        (!q.subAccountId || r.SubAccountId === q.subAccountId),
+    );
   }
   async freshness() {
     return [];
@@ -32,7 +38,19 @@ class MemoryRows implements CostRowReader {
   set(from: string, to: string, amount: string, service = 'Amazon Elastic Compute Cloud - Compute'): void {
     for (let day = from; day < to; day = addDays(day, 1)) {
       this.rowsStored = this.rowsStored.filter((r) => !(r.ChargePeriodStart === day && r.ServiceName === service));
-      this.rowsStored.push({ ProviderName: 'AWS', BillingAccountId: ACCOUNT, SubAccountId: ACCOUNT, ChargePeriodStart: day, ChargePeriodEnd: addDays(day, 1), BilledCost: amount, EffectiveCost: null, BillingCurrency: 'USD', ServiceName: service, Tags: {}, estimated: false });
+      this.rowsStored.push({
+        ProviderName: 'AWS',
+        BillingAccountId: ACCOUNT,
+        SubAccountId: ACCOUNT,
+        ChargePeriodStart: day,
+        ChargePeriodEnd: addDays(day, 1),
+        BilledCost: amount,
+        EffectiveCost: null,
+        BillingCurrency: 'USD',
+        ServiceName: service,
+        Tags: {},
+        estimated: false,
+      });
     }
   }
 }
@@ -51,7 +69,15 @@ class RecordingDelivery implements SpendAlertDelivery {
   }
 }
 
-const GOOD: BudgetFormInput = { name: 'AWS monthly', provider: 'AWS', amount: '1000', currency: 'USD', period: 'month', thresholds: '50,80,100', forecast100: 'true' };
+const GOOD: BudgetFormInput = {
+  name: 'AWS monthly',
+  provider: 'AWS',
+  amount: '1000',
+  currency: 'USD',
+  period: 'month',
+  thresholds: '50,80,100',
+  forecast100: 'true',
+};
 const MARCH_17 = new Date('2026-03-17T10:00:00Z');
 
 describe('budgets and spend alerts', () => {
@@ -70,7 +96,13 @@ describe('budgets and spend alerts', () => {
     audit = new AuditLog(store);
     const repository = new BudgetRepository(store);
     const settings = new SettingsRepository(store);
-    budgets = new BudgetService({ budgets: repository, rows, roles: new RoleService([{ tenantId: TENANT, aadObjectId: ADMIN.aadObjectId }]), audit, settings });
+    budgets = new BudgetService({
+      budgets: repository,
+      rows,
+      roles: new RoleService([{ tenantId: TENANT, aadObjectId: ADMIN.aadObjectId }]),
+      audit,
+      settings,
+    });
     alerts = new SpendAlertService({ budgets: repository, rows, ledger, settings, delivery, log: createLogger('silent') });
   });
 
@@ -139,7 +171,10 @@ describe('budgets and spend alerts', () => {
     rows.set('2026-03-01', '2026-03-17', '50.00');
     rows.set('2026-03-17', '2026-03-18', '900.00'); // today's partial figure: must not fire 100 %
     expect(await alerts.evaluate(TENANT, MARCH_17)).toMatchObject({ budgetAlerts: 2, problems: [] });
-    expect(delivery.budgets.map((b) => `${b.notice.alert.threshold.percent} ${b.notice.alert.threshold.kind}`).sort()).toEqual(['100 forecast', '80 actual']);
+    expect(delivery.budgets.map((b) => `${b.notice.alert.threshold.percent} ${b.notice.alert.threshold.kind}`).sort()).toEqual([
+      '100 forecast',
+      '80 actual',
+    ]);
     // 50 % was jumped over: recorded, never sent late.
     expect(await ledger.count(TENANT, 'budget')).toBe(3);
 
@@ -152,7 +187,9 @@ describe('budgets and spend alerts', () => {
     await alerts.evaluate(TENANT, new Date('2026-03-18T08:00:00Z'));
     expect(delivery.budgets).toHaveLength(3);
     expect(delivery.budgets[2]!.notice.alert.threshold).toEqual({ percent: 100, kind: 'actual' });
-    expect(delivery.budgets[2]!.notice.topServices).toEqual([{ serviceName: 'Amazon Elastic Compute Cloud - Compute', amount: { amount: '1100.00', currency: 'USD' } }]);
+    expect(delivery.budgets[2]!.notice.topServices).toEqual([
+      { serviceName: 'Amazon Elastic Compute Cloud - Compute', amount: { amount: '1100.00', currency: 'USD' } },
+    ]);
     await alerts.evaluate(TENANT, new Date('2026-03-18T09:00:00Z'));
     expect(delivery.budgets).toHaveLength(3);
   });
@@ -165,7 +202,9 @@ describe('budgets and spend alerts', () => {
     expect(delivery.budgets.map((b) => b.notice.alert.threshold.percent)).toEqual([50]);
     // A correction lowers the figures, and an admin adds 40 % while spend is already above it.
     rows.set('2026-03-01', '2026-03-11', '45.00'); // 450.00
-    expect(await budgets.edit(ADMIN, added.budget.budget.id, added.budget.etag, { ...GOOD, thresholds: '40,50,80', forecast100: 'false' })).toMatchObject({ ok: true });
+    expect(
+      await budgets.edit(ADMIN, added.budget.budget.id, added.budget.etag, { ...GOOD, thresholds: '40,50,80', forecast100: 'false' }),
+    ).toMatchObject({ ok: true });
     await alerts.evaluate(TENANT, MARCH_17);
     expect(delivery.budgets).toHaveLength(1);
   });
@@ -176,7 +215,13 @@ describe('budgets and spend alerts', () => {
     rows.set('2026-02-20', '2026-03-17', '30.00'); // steady
     await alerts.evaluate(TENANT, MARCH_17);
     expect(delivery.anomalies).toHaveLength(1);
-    expect(delivery.anomalies[0]!.notice.anomaly).toMatchObject({ ServiceName: 'AWS Lambda', SubAccountId: ACCOUNT, day: '2026-03-14', amount: { amount: '95.00' }, change: { amount: '85.00' } });
+    expect(delivery.anomalies[0]!.notice.anomaly).toMatchObject({
+      ServiceName: 'AWS Lambda',
+      SubAccountId: ACCOUNT,
+      day: '2026-03-14',
+      amount: { amount: '95.00' },
+      change: { amount: '85.00' },
+    });
     await alerts.evaluate(TENANT, MARCH_17);
     await alerts.evaluate(TENANT, new Date('2026-03-18T10:00:00Z'));
     expect(delivery.anomalies).toHaveLength(1);

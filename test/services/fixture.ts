@@ -55,7 +55,12 @@ export interface AlertFixture {
   renewals: RenewalAlertService;
   seats: SeatWatchService;
   /** Another instance's services: same tables and sandbox, own caches. */
-  secondInstance(directory?: DirectoryPort): { renewals: RenewalAlertService; seats: SeatWatchService; reclaim: ReclaimService; catalog: CatalogService };
+  secondInstance(directory?: DirectoryPort): {
+    renewals: RenewalAlertService;
+    seats: SeatWatchService;
+    reclaim: ReclaimService;
+    catalog: CatalogService;
+  };
 }
 
 export function alertServicesPerTest(): AlertFixture {
@@ -78,7 +83,17 @@ export function alertServicesPerTest(): AlertFixture {
       const log = connectors.log;
       return {
         catalog,
-        reclaim: new ReclaimService({ directory, commerce: connectors.commerce, catalog, settings, roles, audit, locks: new ActionLocks(store), alerts, log }),
+        reclaim: new ReclaimService({
+          directory,
+          commerce: connectors.commerce,
+          catalog,
+          settings,
+          roles,
+          audit,
+          locks: new ActionLocks(store),
+          alerts,
+          log,
+        }),
         renewals: new RenewalAlertService({ directory, commerce: connectors.commerce, catalog, roles, ledger, alerts, log }),
         seats: new SeatWatchService({ directory, catalog, roles, states: seatStates, alerts, log }),
       };

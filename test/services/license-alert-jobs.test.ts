@@ -22,9 +22,19 @@ describe('license alert jobs', () => {
 
   it('do a window once across three instances ticking together', async () => {
     const now = new Date();
-    const instances = ['i1', 'i2', 'i3'].map((name) => ({ scheduler: new Scheduler(new Leases(f.store, name), f.connectors.log), jobs: jobsOf(f.secondInstance()) }));
+    const instances = ['i1', 'i2', 'i3'].map((name) => ({
+      scheduler: new Scheduler(new Leases(f.store, name), f.connectors.log),
+      jobs: jobsOf(f.secondInstance()),
+    }));
     for (const name of ['reclaim', 'renewal-alerts', 'seat-alerts']) {
-      const ran = await Promise.all(instances.map((i) => i.scheduler.runWindow(i.jobs.find((j) => j.name === name)!, now)));
+      const ran = await Promise.all(
+        instances.map((i) =>
+          i.scheduler.runWindow(
+            i.jobs.find((j) => j.name === name)!,
+            now,
+          ),
+        ),
+      );
       expect(ran.filter(Boolean), name).toHaveLength(1);
     }
     expect(f.alerts.reclaims.map((r) => r.tenantId)).toEqual([DEMO_TENANT_ID]);

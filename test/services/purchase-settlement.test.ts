@@ -19,9 +19,21 @@ beforeAll(async () => {
 async function stored(id: string, fulfilment: StoredRequest['fulfilment']): Promise<void> {
   const at = '2026-11-22T10:00:00.000Z';
   await requests.create({
-    id, tenantId: TENANT, requester: { aadObjectId: 'a1', name: 'A' }, beneficiary: { id: `person-${id}`, upn: 'a@example.com', name: 'A' },
-    product: { offerId: 'P:S:A', productId: 'P', name: 'Visio Plan 2', skuPartNumber: 'VISIOCLIENT' }, quantity: 1, unitPrice: { amount: '15.00', currency: 'USD' },
-    justification: '', status: 'fulfilling', stageIndex: 0, stages: [], decisions: [], createdAt: at, updatedAt: at, ...(fulfilment && { fulfilment }),
+    id,
+    tenantId: TENANT,
+    requester: { aadObjectId: 'a1', name: 'A' },
+    beneficiary: { id: `person-${id}`, upn: 'a@example.com', name: 'A' },
+    product: { offerId: 'P:S:A', productId: 'P', name: 'Visio Plan 2', skuPartNumber: 'VISIOCLIENT' },
+    quantity: 1,
+    unitPrice: { amount: '15.00', currency: 'USD' },
+    justification: '',
+    status: 'fulfilling',
+    stageIndex: 0,
+    stages: [],
+    decisions: [],
+    createdAt: at,
+    updatedAt: at,
+    ...(fulfilment && { fulfilment }),
   });
 }
 const fulfilmentOf = async (id: string) => (await requests.get(TENANT, id))?.value.fulfilment;

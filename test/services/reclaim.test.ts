@@ -2,7 +2,14 @@
 // kind, never signed in, the per-tenant setting), the seats a subscription could drop at
 // renewal, and removing a license: admins only, Graph called once, audited once.
 import { describe, expect, it } from 'vitest';
-import { DEMO_INACTIVE_USER_IDS, DEMO_NEVER_SIGNED_IN_USER_ID, DEMO_OFFERS, DEMO_SUBSCRIPTIONS, DEMO_TENANT_ID, DEMO_USERS } from '../../src/sandbox/index.js';
+import {
+  DEMO_INACTIVE_USER_IDS,
+  DEMO_NEVER_SIGNED_IN_USER_ID,
+  DEMO_OFFERS,
+  DEMO_SUBSCRIPTIONS,
+  DEMO_TENANT_ID,
+  DEMO_USERS,
+} from '../../src/sandbox/index.js';
 import { ADMIN, alertServicesPerTest, NOT_ADMIN } from './fixture.js';
 
 const f = alertServicesPerTest();
@@ -24,7 +31,15 @@ describe('the reclaim report', () => {
     // User 18 signs in non-interactively every few days: not listed.
     expect(report.rows.some((r) => r.userId.endsWith('018'))).toBe(false);
     // E3: 25 seats, 20 assigned, 3 of them inactive → 17 needed at renewal.
-    expect(report.subscriptions).toEqual([expect.objectContaining({ subscriptionId: DEMO_SUBSCRIPTIONS.m365E3, quantity: 25, assigned: 20, inactiveAssigned: 3, suggestedQuantity: 17 })]);
+    expect(report.subscriptions).toEqual([
+      expect.objectContaining({
+        subscriptionId: DEMO_SUBSCRIPTIONS.m365E3,
+        quantity: 25,
+        assigned: 20,
+        inactiveAssigned: 3,
+        suggestedQuantity: 17,
+      }),
+    ]);
   });
 
   it('follows the tenant’s inactive-days setting, validated to 7..365', async () => {
@@ -64,7 +79,12 @@ describe('removing a license', () => {
     expect(holds(USER_19!)).toBe(false);
     const [entry, ...more] = await removals();
     expect(more).toEqual([]);
-    expect(entry).toMatchObject({ actorId: ADMIN.aadObjectId, target: 'demo.user19@example.com', before: { userId: USER_19, licenses: ['SPE_E3'] }, after: { userId: USER_19, licenses: [] } });
+    expect(entry).toMatchObject({
+      actorId: ADMIN.aadObjectId,
+      target: 'demo.user19@example.com',
+      before: { userId: USER_19, licenses: ['SPE_E3'] },
+      after: { userId: USER_19, licenses: [] },
+    });
     // The person drops out of the report.
     expect((await f.reclaim.report(DEMO_TENANT_ID, new Date())).rows.map((r) => r.userId)).not.toContain(USER_19);
   });
@@ -88,7 +108,10 @@ describe('removing a license', () => {
   });
 
   it('refuses non-admins and changes nothing', async () => {
-    expect(await f.reclaim.removeLicense(NOT_ADMIN, USER_19!, E3)).toEqual({ kind: 'forbidden', message: 'Only admins can remove licenses.' });
+    expect(await f.reclaim.removeLicense(NOT_ADMIN, USER_19!, E3)).toEqual({
+      kind: 'forbidden',
+      message: 'Only admins can remove licenses.',
+    });
     expect((await f.reclaim.previewRemoval(NOT_ADMIN, USER_19!, E3)).ok).toBe(false);
     expect(holds(USER_19!)).toBe(true);
     expect(f.connectors.sandbox.state.countRequests({ service: 'graph', method: 'POST' })).toBe(0);
@@ -103,7 +126,14 @@ describe('removing a license', () => {
   });
 
   it('previews who and what for the confirm step', async () => {
-    expect(await f.reclaim.previewRemoval(ADMIN, USER_19!, E3)).toEqual({ ok: true, userId: USER_19, skuId: E3, displayName: 'Demo user 19', userPrincipalName: 'demo.user19@example.com', productName: 'Microsoft 365 E3' });
+    expect(await f.reclaim.previewRemoval(ADMIN, USER_19!, E3)).toEqual({
+      ok: true,
+      userId: USER_19,
+      skuId: E3,
+      displayName: 'Demo user 19',
+      userPrincipalName: 'demo.user19@example.com',
+      productName: 'Microsoft 365 E3',
+    });
   });
 });
 

@@ -38,10 +38,12 @@ describe('the daily job', () => {
     expect(await f.renewals.run(now)).toEqual({ sent: 2, alreadySent: 0, failed: 1 }); // the unknown tenant fails alone
     expect(await f.renewals.run(new Date(now.getTime() + DAY_MS))).toEqual({ sent: 0, alreadySent: 2, failed: 1 });
     expect(await f.secondInstance().renewals.run(new Date(now.getTime() + 2 * DAY_MS))).toEqual({ sent: 0, alreadySent: 2, failed: 1 });
-    expect(f.alerts.renewals.map((a) => [a.tenantId, a.id]).sort()).toEqual([
-      [DEMO_TENANT_ID, DEMO_SUBSCRIPTIONS.m365E3],
-      [DEMO_TENANT_ID, DEMO_SUBSCRIPTIONS.powerBiPro],
-    ].sort());
+    expect(f.alerts.renewals.map((a) => [a.tenantId, a.id]).sort()).toEqual(
+      [
+        [DEMO_TENANT_ID, DEMO_SUBSCRIPTIONS.m365E3],
+        [DEMO_TENANT_ID, DEMO_SUBSCRIPTIONS.powerBiPro],
+      ].sort(),
+    );
     expect(await f.ledger.count(DEMO_TENANT_ID, 'renewal')).toBe(2);
     // Fabrikam uses both of its seats: nothing to say.
     expect(await f.ledger.count(OTHER_TENANT_ID, 'renewal')).toBe(0);

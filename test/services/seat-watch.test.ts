@@ -12,9 +12,14 @@ const VISIO = DEMO_OFFERS.visioPlan2.graphSkuId;
 /** Demo users 10-12 hold Visio (with Adele and Patti: 5 of 5). */
 const removeVisioFrom = (n: number) => {
   const user = state().findUser(DEMO_TENANT_ID, `d0000000-0000-4000-8000-0000000000${n}`)!;
-  state().setLicenses(DEMO_TENANT_ID, user.id, user.assignedSkuIds.filter((id) => id !== VISIO));
+  state().setLicenses(
+    DEMO_TENANT_ID,
+    user.id,
+    user.assignedSkuIds.filter((id) => id !== VISIO),
+  );
 };
-const seen = () => f.alerts.seatChanges.filter((c) => c.tenantId === DEMO_TENANT_ID).map((c) => `${c.skuPartNumber}:${c.previous ?? '-'}→${c.state}`);
+const seen = () =>
+  f.alerts.seatChanges.filter((c) => c.tenantId === DEMO_TENANT_ID).map((c) => `${c.skuPartNumber}:${c.previous ?? '-'}→${c.state}`);
 
 describe('seat alerts', () => {
   it('alert once per change of state, back to normal included', async () => {
@@ -24,7 +29,13 @@ describe('seat alerts', () => {
     expect(await f.seats.run(t0)).toEqual({ alerts: 2, failed: 1 });
     expect(seen()).toEqual(['VISIOCLIENT:-→exhausted']);
     expect(f.alerts.seatChanges.filter((c) => c.tenantId === OTHER_TENANT_ID).map((c) => c.state)).toEqual(['low']);
-    expect(f.alerts.seatChanges[0]).toMatchObject({ tenantId: DEMO_TENANT_ID, productName: 'Visio Plan 2', free: 0, enabled: 5, kind: 'alert' });
+    expect(f.alerts.seatChanges[0]).toMatchObject({
+      tenantId: DEMO_TENANT_ID,
+      productName: 'Visio Plan 2',
+      free: 0,
+      enabled: 5,
+      kind: 'alert',
+    });
     // Nothing changed: nothing sent, however often it runs.
     await f.seats.run(t0);
     await f.seats.run(t0);
@@ -47,7 +58,10 @@ describe('seat alerts', () => {
     await f.seats.run(new Date());
     teams.status = 'active';
     await f.seats.run(new Date());
-    expect(seen().filter((s) => s.startsWith('Microsoft_Teams_Premium'))).toEqual(['Microsoft_Teams_Premium:ok→suspended', 'Microsoft_Teams_Premium:suspended→ok']);
+    expect(seen().filter((s) => s.startsWith('Microsoft_Teams_Premium'))).toEqual([
+      'Microsoft_Teams_Premium:ok→suspended',
+      'Microsoft_Teams_Premium:suspended→ok',
+    ]);
   });
 
   it('alerts for a license in its grace period (Warning)', async () => {
@@ -55,7 +69,10 @@ describe('seat alerts', () => {
     const warning = new Proxy(f.connectors.directory, {
       get: (target, name, receiver) =>
         name === 'listSubscribedSkus'
-          ? async (tenantId: string) => (await target.listSubscribedSkus(tenantId)).map((s) => (s.skuPartNumber === 'SPE_E3' ? { ...s, capabilityStatus: 'Warning' as const } : s))
+          ? async (tenantId: string) =>
+              (await target.listSubscribedSkus(tenantId)).map((s) =>
+                s.skuPartNumber === 'SPE_E3' ? { ...s, capabilityStatus: 'Warning' as const } : s,
+              )
           : Reflect.get(target, name, receiver),
     }) as DirectoryPort;
     await f.secondInstance(warning).seats.run(new Date());

@@ -10,16 +10,32 @@ const TENANT = 'c0510000-0000-4000-8000-000000000001';
 const ADMIN = { tenantId: TENANT, aadObjectId: 'a0000000-0000-4000-8000-00000000000a', name: 'Admin' };
 
 function row(provider: ProviderName, day: string, service: string, cost: string): FocusCostRow {
-  return { ProviderName: provider, BillingAccountId: 'b', SubAccountId: provider === 'AWS' ? '111122223333' : 'sub-1', ChargePeriodStart: day, ChargePeriodEnd: addDays(day, 1), BilledCost: cost, EffectiveCost: null, BillingCurrency: 'USD', ServiceName: service, Tags: {}, estimated: false };
+  return {
+    ProviderName: provider,
+    BillingAccountId: 'b',
+    SubAccountId: provider === 'AWS' ? '111122223333' : 'sub-1',
+    ChargePeriodStart: day,
+    ChargePeriodEnd: addDays(day, 1),
+    BilledCost: cost,
+    EffectiveCost: null,
+    BillingCurrency: 'USD',
+    ServiceName: service,
+    Tags: {},
+    estimated: false,
+  };
 }
 
 class Rows implements CostRowReader {
   constructor(private readonly all: FocusCostRow[]) {}
   async rows(_tenantId: string, q: CostRowQuery) {
-    return this.all.filter((r) => r.ChargePeriodStart >= q.from && r.ChargePeriodStart < q.to && (!q.provider || r.ProviderName === q.provider));
+    return this.all.filter(
+      (r) => r.ChargePeriodStart >= q.from && r.ChargePeriodStart < q.to && (!q.provider || r.ProviderName === q.provider),
+    );
   }
   async freshness() {
-    return [{ connectionId: 'aws:111122223333', provider: 'AWS' as const, subAccountId: '111122223333', syncedAt: '2026-03-17T06:00:00.000Z' }];
+    return [
+      { connectionId: 'aws:111122223333', provider: 'AWS' as const, subAccountId: '111122223333', syncedAt: '2026-03-17T06:00:00.000Z' },
+    ];
   }
 }
 
@@ -50,7 +66,10 @@ describe('spend report', () => {
   const now = new Date('2026-03-17T10:00:00Z');
 
   it('is for admins only', async () => {
-    expect(await report.report({ ...ADMIN, aadObjectId: 'someone-else' }, '', now)).toMatchObject({ ok: false, message: expect.stringMatching(/Only admins/) });
+    expect(await report.report({ ...ADMIN, aadObjectId: 'someone-else' }, '', now)).toMatchObject({
+      ok: false,
+      message: expect.stringMatching(/Only admins/),
+    });
   });
 
   it('sums this month to date exactly, per provider and service, against last month to the same day', async () => {

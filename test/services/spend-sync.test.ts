@@ -5,7 +5,14 @@
 import { beforeEach, describe, expect, it } from 'vitest';
 import type { AwsCredentialInput } from '../../src/connectors/ports.js';
 import { addDays } from '../../src/domain/spend/periods.js';
-import { AWS_ACCOUNTS, AWS_SANDBOX_KEYS, AWS_SANDBOX_ROLE, AZURE_SUBSCRIPTIONS, AZURE_TAG_KEY, DEMO_TENANT_ID } from '../../src/sandbox/index.js';
+import {
+  AWS_ACCOUNTS,
+  AWS_SANDBOX_KEYS,
+  AWS_SANDBOX_ROLE,
+  AZURE_SUBSCRIPTIONS,
+  AZURE_TAG_KEY,
+  DEMO_TENANT_ID,
+} from '../../src/sandbox/index.js';
 import { generateKeyText, parseKeyring, SecretBox } from '../../src/security/secret-box.js';
 import type { ConnectionNotice } from '../../src/services/connections.js';
 import { SpendSyncService, STALE_ALERT_KIND, SYNC_ALERT_KIND } from '../../src/services/spend-sync.js';
@@ -48,10 +55,27 @@ beforeEach(async () => {
   const alerts: ConnectionNotice[] = [];
   const evaluations: string[] = [];
   const base = { tenantId: DEMO_TENANT_ID, state: 'connected' as const, connectedAt: '2026-03-01T09:00:00.000Z', connectedBy: 'admin' };
-  const save = (connection: Omit<NewConnection, keyof typeof base>, secret?: AwsCredentialInput) => connections.save({ ...base, ...connection }, secret && JSON.stringify(secret));
-  await save({ id: AZURE_ID, kind: 'azure', label: `subscriptions/${AZURE_SUBSCRIPTIONS.production}`, details: { scope: `subscriptions/${AZURE_SUBSCRIPTIONS.production}` } });
-  await save({ id: AWS_KEY_ID, kind: 'aws', label: AWS_ACCOUNTS.main, details: { accountId: AWS_ACCOUNTS.main, credentialKind: 'access-key' } }, { kind: 'access-key', accessKeyId: AWS_SANDBOX_KEYS.reader.accessKeyId, secretAccessKey: AWS_SANDBOX_KEYS.reader.secretAccessKey });
-  await save({ id: AWS_ROLE_ID, kind: 'aws', label: AWS_ACCOUNTS.roleTarget, details: { accountId: AWS_ACCOUNTS.roleTarget, credentialKind: 'assume-role', roleArn: AWS_SANDBOX_ROLE.arn } }, { kind: 'assume-role', roleArn: AWS_SANDBOX_ROLE.arn, externalId: AWS_SANDBOX_ROLE.externalId });
+  const save = (connection: Omit<NewConnection, keyof typeof base>, secret?: AwsCredentialInput) =>
+    connections.save({ ...base, ...connection }, secret && JSON.stringify(secret));
+  await save({
+    id: AZURE_ID,
+    kind: 'azure',
+    label: `subscriptions/${AZURE_SUBSCRIPTIONS.production}`,
+    details: { scope: `subscriptions/${AZURE_SUBSCRIPTIONS.production}` },
+  });
+  await save(
+    { id: AWS_KEY_ID, kind: 'aws', label: AWS_ACCOUNTS.main, details: { accountId: AWS_ACCOUNTS.main, credentialKind: 'access-key' } },
+    { kind: 'access-key', accessKeyId: AWS_SANDBOX_KEYS.reader.accessKeyId, secretAccessKey: AWS_SANDBOX_KEYS.reader.secretAccessKey },
+  );
+  await save(
+    {
+      id: AWS_ROLE_ID,
+      kind: 'aws',
+      label: AWS_ACCOUNTS.roleTarget,
+      details: { accountId: AWS_ACCOUNTS.roleTarget, credentialKind: 'assume-role', roleArn: AWS_SANDBOX_ROLE.arn },
+    },
+    { kind: 'assume-role', roleArn: AWS_SANDBOX_ROLE.arn, externalId: AWS_SANDBOX_ROLE.externalId },
+  );
   const instance = (name = 'one') =>
     new SpendSyncService({
       connections,
@@ -72,7 +96,8 @@ beforeEach(async () => {
   w = { store, connections, rows, ledger, alerts, evaluations, instance };
 });
 
-const byId = (report: Awaited<ReturnType<SpendSyncService['syncTenant']>>, id: string) => report.connections.find((c) => c.connectionId === id)!;
+const byId = (report: Awaited<ReturnType<SpendSyncService['syncTenant']>>, id: string) =>
+  report.connections.find((c) => c.connectionId === id)!;
 const azureQueries = () => sandbox.sandbox.state.countRequests({ service: 'costManagement', status: 200 });
 
 describe('spend sync', () => {
@@ -86,7 +111,9 @@ describe('spend sync', () => {
     const azure = byId(report, AZURE_ID);
     // Dec 17–31, Jan, Feb, Mar 1–16 with data: 90 days × 8 services in pages of 20.
     expect(azure.rowsWritten).toBe(90 * 8);
-    expect(azure.minimumCalls).toBe(Math.ceil((15 * 8) / 20) + Math.ceil((31 * 8) / 20) + Math.ceil((28 * 8) / 20) + Math.ceil((16 * 8) / 20));
+    expect(azure.minimumCalls).toBe(
+      Math.ceil((15 * 8) / 20) + Math.ceil((31 * 8) / 20) + Math.ceil((28 * 8) / 20) + Math.ceil((16 * 8) / 20),
+    );
     expect(azure.calls).toBe(azure.minimumCalls);
     expect(azureQueries()).toBe(azure.calls);
     for (const id of [AWS_KEY_ID, AWS_ROLE_ID]) {
@@ -94,7 +121,9 @@ describe('spend sync', () => {
       expect(aws.minimumCalls).toBeGreaterThan(50);
       expect(aws.calls).toBe(aws.minimumCalls);
     }
-    expect(sandbox.sandbox.state.countRequests({ service: 'costExplorer', status: 200, route: 'GetCostAndUsage' })).toBe(byId(report, AWS_KEY_ID).calls + byId(report, AWS_ROLE_ID).calls);
+    expect(sandbox.sandbox.state.countRequests({ service: 'costExplorer', status: 200, route: 'GetCostAndUsage' })).toBe(
+      byId(report, AWS_KEY_ID).calls + byId(report, AWS_ROLE_ID).calls,
+    );
 
     const rows = await w.rows.rows(DEMO_TENANT_ID, { from: addDays(TODAY, -90), to: addDays(TODAY, 1) });
     const production = rows.filter((r) => r.SubAccountId === AZURE_SUBSCRIPTIONS.production);
@@ -107,10 +136,18 @@ describe('spend sync', () => {
     expect(Math.max(...main.map((r) => Date.parse(r.ChargePeriodStart)))).toBe(Date.parse(TODAY));
 
     const freshness = await w.rows.freshness(DEMO_TENANT_ID);
-    expect(freshness.find((f) => f.connectionId === AWS_KEY_ID)).toMatchObject({ syncedAt: NOW.toISOString(), lastCompleteDay: addDays(TODAY, -2) });
+    expect(freshness.find((f) => f.connectionId === AWS_KEY_ID)).toMatchObject({
+      syncedAt: NOW.toISOString(),
+      lastCompleteDay: addDays(TODAY, -2),
+    });
     expect(freshness.find((f) => f.connectionId === AZURE_ID)).toMatchObject({ lastCompleteDay: addDays(TODAY, -1) });
     // AWS's own forecast for the rest of the month, for monthly budgets on one account.
-    expect(await w.rows.providerForecast(DEMO_TENANT_ID, 'AWS', AWS_ACCOUNTS.main)).toMatchObject({ from: TODAY, to: '2026-04-01', currency: 'USD', amount: expect.stringMatching(/^\d+(\.\d+)?$/) });
+    expect(await w.rows.providerForecast(DEMO_TENANT_ID, 'AWS', AWS_ACCOUNTS.main)).toMatchObject({
+      from: TODAY,
+      to: '2026-04-01',
+      currency: 'USD',
+      amount: expect.stringMatching(/^\d+(\.\d+)?$/),
+    });
     expect(w.evaluations).toEqual([DEMO_TENANT_ID]);
     expect((await w.connections.get(DEMO_TENANT_ID, AZURE_ID))?.lastUsedAt).toBe(NOW.toISOString());
     expect(sandbox.logLines.some((line) => line.includes('spend sync done (API calls = the minimum'))).toBe(true);
@@ -149,11 +186,20 @@ describe('spend sync', () => {
     const sync = w.instance();
     await sync.syncTenant(DEMO_TENANT_ID, { now: NOW });
     const day = addDays(TODAY, -5);
-    const owner = { connectionId: AZURE_ID, provider: 'Microsoft' as const, billingAccountId: AZURE_SUBSCRIPTIONS.production, subAccountId: AZURE_SUBSCRIPTIONS.production };
+    const owner = {
+      connectionId: AZURE_ID,
+      provider: 'Microsoft' as const,
+      billingAccountId: AZURE_SUBSCRIPTIONS.production,
+      subAccountId: AZURE_SUBSCRIPTIONS.production,
+    };
     const before = await w.rows.rows(DEMO_TENANT_ID, { from: day, to: addDays(day, 1), subAccountId: AZURE_SUBSCRIPTIONS.production });
     const storage = before.find((r) => r.ServiceName === 'Storage')!;
     // What an earlier, wrong figure and a since-vanished service would have left behind.
-    await w.rows.replaceDays(DEMO_TENANT_ID, owner, { from: day, to: addDays(day, 1) }, [...before.filter((r) => r !== storage), { ...storage, BilledCost: '999.99' }, { ...storage, ServiceName: 'Retired Service', BilledCost: '5.00' }]);
+    await w.rows.replaceDays(DEMO_TENANT_ID, owner, { from: day, to: addDays(day, 1) }, [
+      ...before.filter((r) => r !== storage),
+      { ...storage, BilledCost: '999.99' },
+      { ...storage, ServiceName: 'Retired Service', BilledCost: '5.00' },
+    ]);
     const report = await sync.syncTenant(DEMO_TENANT_ID, { now: hoursLater(1), force: true });
     expect(byId(report, AZURE_ID).rowsWritten).toBe(2);
     const after = await w.rows.rows(DEMO_TENANT_ID, { from: day, to: addDays(day, 1), subAccountId: AZURE_SUBSCRIPTIONS.production });
@@ -176,8 +222,15 @@ describe('spend sync', () => {
 
   it('keeps the old rows when a provider fails and alerts once per outage, with the fix', async () => {
     await w.instance().syncTenant(DEMO_TENANT_ID, { now: NOW });
-    const stored = (await w.rows.rows(DEMO_TENANT_ID, { from: '2025-01-01', to: '2027-01-01', subAccountId: AZURE_SUBSCRIPTIONS.production })).length;
-    sandbox.sandbox.faults.costManagement.failNext({ status: 403, code: 'AuthorizationFailed', message: 'The client does not have authorization', times: 100 });
+    const stored = (
+      await w.rows.rows(DEMO_TENANT_ID, { from: '2025-01-01', to: '2027-01-01', subAccountId: AZURE_SUBSCRIPTIONS.production })
+    ).length;
+    sandbox.sandbox.faults.costManagement.failNext({
+      status: 403,
+      code: 'AuthorizationFailed',
+      message: 'The client does not have authorization',
+      times: 100,
+    });
     // The next days' hourly retries: each fails, one alert in all.
     for (const hours of [24, 25, 26, 27]) {
       const report = await w.instance(`retry-${hours}`).syncTenant(DEMO_TENANT_ID, { now: hoursLater(hours) });
@@ -187,15 +240,23 @@ describe('spend sync', () => {
     expect(w.alerts.map((a) => a.title)).toEqual([`Azure subscriptions/${AZURE_SUBSCRIPTIONS.production}: cost sync failed`]);
     expect(w.alerts[0]!.message).toContain(sandbox.sandbox.app.clientId);
     expect(await w.ledger.count(DEMO_TENANT_ID, SYNC_ALERT_KIND)).toBe(1);
-    expect((await w.rows.rows(DEMO_TENANT_ID, { from: '2025-01-01', to: '2027-01-01', subAccountId: AZURE_SUBSCRIPTIONS.production })).length).toBe(stored);
-    expect((await w.connections.get(DEMO_TENANT_ID, AZURE_ID))).toMatchObject({ state: 'needs-attention', problem: { code: 'AuthorizationFailed' } });
-    expect((await w.rows.syncState(DEMO_TENANT_ID, AZURE_ID))).toMatchObject({ syncedAt: NOW.toISOString(), lastError: { code: 'AuthorizationFailed' } });
+    expect(
+      (await w.rows.rows(DEMO_TENANT_ID, { from: '2025-01-01', to: '2027-01-01', subAccountId: AZURE_SUBSCRIPTIONS.production })).length,
+    ).toBe(stored);
+    expect(await w.connections.get(DEMO_TENANT_ID, AZURE_ID)).toMatchObject({
+      state: 'needs-attention',
+      problem: { code: 'AuthorizationFailed' },
+    });
+    expect(await w.rows.syncState(DEMO_TENANT_ID, AZURE_ID)).toMatchObject({
+      syncedAt: NOW.toISOString(),
+      lastError: { code: 'AuthorizationFailed' },
+    });
 
     // Recovered: the connection is healthy again; a later failure is a new outage, a new alert.
     sandbox.sandbox.faults.costManagement.reset();
     const recovered = await w.instance().syncTenant(DEMO_TENANT_ID, { now: hoursLater(28) });
     expect(byId(recovered, AZURE_ID).ok).toBe(true);
-    expect((await w.connections.get(DEMO_TENANT_ID, AZURE_ID))).toMatchObject({ state: 'connected' });
+    expect(await w.connections.get(DEMO_TENANT_ID, AZURE_ID)).toMatchObject({ state: 'connected' });
     expect((await w.rows.syncState(DEMO_TENANT_ID, AZURE_ID))?.lastError).toBeUndefined();
     sandbox.sandbox.faults.costManagement.failNext({ status: 403, code: 'AuthorizationFailed', times: 10 });
     await w.instance().syncTenant(DEMO_TENANT_ID, { now: hoursLater(50), force: true });
@@ -207,16 +268,29 @@ describe('spend sync', () => {
     await w.instance().syncTenant(DEMO_TENANT_ID, { now: NOW });
     // The admin swapped in a key without Cost Explorer permissions.
     const connection = (await w.connections.get(DEMO_TENANT_ID, AWS_KEY_ID))!;
-    await w.connections.save({ ...connection }, JSON.stringify({ kind: 'access-key', accessKeyId: AWS_SANDBOX_KEYS.noCostExplorerPermission.accessKeyId, secretAccessKey: AWS_SANDBOX_KEYS.noCostExplorerPermission.secretAccessKey }));
+    await w.connections.save(
+      { ...connection },
+      JSON.stringify({
+        kind: 'access-key',
+        accessKeyId: AWS_SANDBOX_KEYS.noCostExplorerPermission.accessKeyId,
+        secretAccessKey: AWS_SANDBOX_KEYS.noCostExplorerPermission.secretAccessKey,
+      }),
+    );
     for (const hours of [24, 36, 49, 60]) await w.instance().syncTenant(DEMO_TENANT_ID, { now: hoursLater(hours) });
     const titles = w.alerts.map((a) => a.title);
-    expect(titles).toEqual([`AWS account ${AWS_ACCOUNTS.main}: cost sync failed`, `AWS account ${AWS_ACCOUNTS.main}: cost data is out of date`]);
+    expect(titles).toEqual([
+      `AWS account ${AWS_ACCOUNTS.main}: cost sync failed`,
+      `AWS account ${AWS_ACCOUNTS.main}: cost data is out of date`,
+    ]);
     expect(w.alerts[0]!.message).toContain('ce:GetCostAndUsage');
     expect(await w.ledger.count(DEMO_TENANT_ID, STALE_ALERT_KIND)).toBe(1);
   });
 
   it('lets one of two instances sync a connection at the same moment; the other reports skipped', async () => {
-    const [a, b] = await Promise.all([w.instance('a').syncTenant(DEMO_TENANT_ID, { now: NOW }), w.instance('b').syncTenant(DEMO_TENANT_ID, { now: NOW })]);
+    const [a, b] = await Promise.all([
+      w.instance('a').syncTenant(DEMO_TENANT_ID, { now: NOW }),
+      w.instance('b').syncTenant(DEMO_TENANT_ID, { now: NOW }),
+    ]);
     for (const id of [AZURE_ID, AWS_KEY_ID, AWS_ROLE_ID]) {
       const pair = [byId(a, id), byId(b, id)];
       expect(pair.filter((c) => c.skipped)).toHaveLength(1);
@@ -230,7 +304,11 @@ describe('spend sync', () => {
     expect(byId(forced, AWS_KEY_ID)).toMatchObject({ ok: true, rowsWritten: 0 });
     await running.release(`spend-sync-running|${AZURE_ID}`, 'run');
     expect(byId(await w.instance('c').syncTenant(DEMO_TENANT_ID, { now: NOW, force: true }), AZURE_ID).skipped).toBeUndefined();
-    const production = await w.rows.rows(DEMO_TENANT_ID, { from: addDays(TODAY, -90), to: addDays(TODAY, 1), subAccountId: AZURE_SUBSCRIPTIONS.production });
+    const production = await w.rows.rows(DEMO_TENANT_ID, {
+      from: addDays(TODAY, -90),
+      to: addDays(TODAY, 1),
+      subAccountId: AZURE_SUBSCRIPTIONS.production,
+    });
     expect(production).toHaveLength(90 * 8);
   });
 

@@ -52,7 +52,10 @@ describe('connections', () => {
     await repo.save(aws('tenant-b'));
     const table = await store.table('Connections');
     const source = await table.getEntity<Record<string, string>>('tenant-a|connections', 'aws:123456789012');
-    await table.updateEntity({ partitionKey: 'tenant-b|connections', rowKey: 'aws:123456789012', SealedSecret: source.SealedSecret! }, 'Merge');
+    await table.updateEntity(
+      { partitionKey: 'tenant-b|connections', rowKey: 'aws:123456789012', SealedSecret: source.SealedSecret! },
+      'Merge',
+    );
     await expect(repo.readSecret('tenant-b', 'aws:123456789012')).rejects.toThrow(/failed authentication/);
   });
 
@@ -70,7 +73,10 @@ describe('connections', () => {
 
   it('rotates a secret in place and keeps the plain fields', async () => {
     const repo = new ConnectionRepository(store, boxWith(`k1:${OLD_KEY}`));
-    await repo.save({ ...aws('tenant-c'), id: 'partner-center', kind: 'partner-center', label: 'agent@partner.example', environment: 'sandbox' }, 'cache-1');
+    await repo.save(
+      { ...aws('tenant-c'), id: 'partner-center', kind: 'partner-center', label: 'agent@partner.example', environment: 'sandbox' },
+      'cache-1',
+    );
     expect(await repo.writeSecret('tenant-c', 'partner-center', 'cache-2')).toBe(true);
     expect(await repo.readSecret('tenant-c', 'partner-center')).toBe('cache-2');
     expect(await repo.get('tenant-c', 'partner-center')).toMatchObject({ environment: 'sandbox', label: 'agent@partner.example' });

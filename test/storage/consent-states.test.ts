@@ -6,8 +6,16 @@ import { CONSENT_STATE_TTL_MS, ConsentStates, type ConsentStateBinding } from '.
 import { TableStore } from '../../src/storage/table-store.js';
 import { freshTableStore } from '../harness/storage.js';
 
-const ALEX: ConsentStateBinding = { tenantId: 'tenant-a', adminObjectId: 'AAAAAAAA-0000-0000-0000-000000000001', purpose: 'graph-admin-consent' };
-const MEGAN: ConsentStateBinding = { tenantId: 'tenant-b', adminObjectId: 'bbbbbbbb-0000-0000-0000-000000000002', purpose: 'partner-center-sign-in' };
+const ALEX: ConsentStateBinding = {
+  tenantId: 'tenant-a',
+  adminObjectId: 'AAAAAAAA-0000-0000-0000-000000000001',
+  purpose: 'graph-admin-consent',
+};
+const MEGAN: ConsentStateBinding = {
+  tenantId: 'tenant-b',
+  adminObjectId: 'bbbbbbbb-0000-0000-0000-000000000002',
+  purpose: 'partner-center-sign-in',
+};
 const MINUTE = 60_000;
 
 let store: TableStore;

@@ -39,7 +39,9 @@ function row(day: string, service: string, amount: string, extra: Partial<FocusC
 
 /** services × days rows with amounts that are awkward as floats. */
 function grid(days: string[], services: number, cents = (d: number, s: number) => 1 + ((d * 31 + s * 17) % 997)): FocusCostRow[] {
-  return days.flatMap((day, d) => Array.from({ length: services }, (_, s) => row(day, `Service ${s} / a#b?`, costAmount((cents(d, s) / 100) * 1.1, 'USD'))));
+  return days.flatMap((day, d) =>
+    Array.from({ length: services }, (_, s) => row(day, `Service ${s} / a#b?`, costAmount((cents(d, s) / 100) * 1.1, 'USD'))),
+  );
 }
 
 async function spyTransactions() {
@@ -63,12 +65,18 @@ describe('cost rows', () => {
     }
     const stored = await rows.rows(TENANT, { from: '2026-01-20', to: '2026-02-10' });
     expect(stored).toHaveLength(252);
-    expect(stored.find((r) => r.ServiceName === 'Service 3 / a#b?' && r.ChargePeriodStart === '2026-02-01')).toEqual(incoming.find((r) => r.ServiceName === 'Service 3 / a#b?' && r.ChargePeriodStart === '2026-02-01'));
+    expect(stored.find((r) => r.ServiceName === 'Service 3 / a#b?' && r.ChargePeriodStart === '2026-02-01')).toEqual(
+      incoming.find((r) => r.ServiceName === 'Service 3 / a#b?' && r.ChargePeriodStart === '2026-02-01'),
+    );
   });
 
   it('change nothing when the same days are synced again', async () => {
     const owner = { ...OWNER, subAccountId: 'sub-rerun', billingAccountId: 'sub-rerun' };
-    const incoming = grid(eachDay('2026-03-01', '2026-03-15'), 10).map((r) => ({ ...r, SubAccountId: 'sub-rerun', BillingAccountId: 'sub-rerun' }));
+    const incoming = grid(eachDay('2026-03-01', '2026-03-15'), 10).map((r) => ({
+      ...r,
+      SubAccountId: 'sub-rerun',
+      BillingAccountId: 'sub-rerun',
+    }));
     await rows.replaceDays(TENANT, owner, { from: '2026-03-01', to: '2026-03-15' }, incoming);
     const spy = await spyTransactions();
     const again = await rows.replaceDays(TENANT, owner, { from: '2026-03-01', to: '2026-03-15' }, incoming);
@@ -79,7 +87,12 @@ describe('cost rows', () => {
   it('replace a corrected day, delete a service that vanished from it, and leave other days alone', async () => {
     const owner = { ...OWNER, subAccountId: 'sub-fix', billingAccountId: 'sub-fix' };
     const mine = (r: FocusCostRow) => ({ ...r, SubAccountId: 'sub-fix', BillingAccountId: 'sub-fix' });
-    const first = [row('2026-04-01', 'Storage', '10.00'), row('2026-04-01', 'Bandwidth', '1.25'), row('2026-04-02', 'Storage', '11.00'), row('2026-04-02', 'Bandwidth', '1.30')].map(mine);
+    const first = [
+      row('2026-04-01', 'Storage', '10.00'),
+      row('2026-04-01', 'Bandwidth', '1.25'),
+      row('2026-04-02', 'Storage', '11.00'),
+      row('2026-04-02', 'Bandwidth', '1.30'),
+    ].map(mine);
     await rows.replaceDays(TENANT, owner, { from: '2026-04-01', to: '2026-04-03' }, first);
     // The provider corrects Storage on the 2nd and no longer reports Bandwidth that day.
     const corrected = [row('2026-04-02', 'Storage', '9.87')].map(mine);
@@ -95,30 +108,55 @@ describe('cost rows', () => {
 
   it('keep the rows of another connection in the same partition, and of other tenants', async () => {
     const owner = { ...OWNER, subAccountId: 'sub-shared', billingAccountId: 'sub-shared' };
-    const billingScope: CostRowOwner = { connectionId: 'azure:billing', provider: 'Microsoft', billingAccountId: 'billing-1', subAccountId: 'sub-shared' };
-    await rows.replaceDays(TENANT, billingScope, { from: '2026-05-01', to: '2026-05-02' }, [row('2026-05-01', 'Storage', '3.00', { SubAccountId: 'sub-shared', BillingAccountId: 'billing-1' })]);
-    await rows.replaceDays(OTHER_TENANT, owner, { from: '2026-05-01', to: '2026-05-02' }, [row('2026-05-01', 'Storage', '4.00', { SubAccountId: 'sub-shared', BillingAccountId: 'sub-shared' })]);
+    const billingScope: CostRowOwner = {
+      connectionId: 'azure:billing',
+      provider: 'Microsoft',
+      billingAccountId: 'billing-1',
+      subAccountId: 'sub-shared',
+    };
+    await rows.replaceDays(TENANT, billingScope, { from: '2026-05-01', to: '2026-05-02' }, [
+      row('2026-05-01', 'Storage', '3.00', { SubAccountId: 'sub-shared', BillingAccountId: 'billing-1' }),
+    ]);
+    await rows.replaceDays(OTHER_TENANT, owner, { from: '2026-05-01', to: '2026-05-02' }, [
+      row('2026-05-01', 'Storage', '4.00', { SubAccountId: 'sub-shared', BillingAccountId: 'sub-shared' }),
+    ]);
     const counts = await rows.replaceDays(TENANT, owner, { from: '2026-05-01', to: '2026-05-02' }, []);
     expect(counts.deleted).toBe(0);
-    expect((await rows.rows(TENANT, { from: '2026-05-01', to: '2026-05-02', subAccountId: 'sub-shared' })).map((r) => r.BilledCost)).toEqual(['3.00']);
+    expect(
+      (await rows.rows(TENANT, { from: '2026-05-01', to: '2026-05-02', subAccountId: 'sub-shared' })).map((r) => r.BilledCost),
+    ).toEqual(['3.00']);
     expect((await rows.rows(OTHER_TENANT, { from: '2026-05-01', to: '2026-05-02' })).map((r) => r.BilledCost)).toEqual(['4.00']);
   });
 
   it('keep a cost type the new sync did not query, and refuse rows of another account', async () => {
     const owner = { ...OWNER, subAccountId: 'sub-types', billingAccountId: 'sub-types' };
     const mine = (r: FocusCostRow) => ({ ...r, SubAccountId: 'sub-types', BillingAccountId: 'sub-types' });
-    await rows.replaceDays(TENANT, owner, { from: '2026-06-01', to: '2026-06-02' }, [mine(row('2026-06-01', 'Storage', '5.00', { EffectiveCost: '4.50' }))]);
-    const counts = await rows.replaceDays(TENANT, owner, { from: '2026-06-01', to: '2026-06-02' }, [mine(row('2026-06-01', 'Storage', '5.00'))]);
+    await rows.replaceDays(TENANT, owner, { from: '2026-06-01', to: '2026-06-02' }, [
+      mine(row('2026-06-01', 'Storage', '5.00', { EffectiveCost: '4.50' })),
+    ]);
+    const counts = await rows.replaceDays(TENANT, owner, { from: '2026-06-01', to: '2026-06-02' }, [
+      mine(row('2026-06-01', 'Storage', '5.00')),
+    ]);
     expect(counts.unchanged).toBe(1);
-    expect((await rows.rows(TENANT, { from: '2026-06-01', to: '2026-06-02', subAccountId: 'sub-types' }))[0]).toMatchObject({ BilledCost: '5.00', EffectiveCost: '4.50' });
-    await expect(rows.replaceDays(TENANT, owner, { from: '2026-06-01', to: '2026-06-02' }, [row('2026-06-01', 'Storage', '1.00')])).rejects.toThrow(/does not belong/);
+    expect((await rows.rows(TENANT, { from: '2026-06-01', to: '2026-06-02', subAccountId: 'sub-types' }))[0]).toMatchObject({
+      BilledCost: '5.00',
+      EffectiveCost: '4.50',
+    });
+    await expect(
+      rows.replaceDays(TENANT, owner, { from: '2026-06-01', to: '2026-06-02' }, [row('2026-06-01', 'Storage', '1.00')]),
+    ).rejects.toThrow(/does not belong/);
   });
 
   it('add up to the cent: the stored total equals the sum of the rows written', async () => {
     const owner = { ...OWNER, subAccountId: 'sub-cents', billingAccountId: 'sub-cents' };
     // Float amounts as Azure sends them (0.1 + 0.2 style), rounded once on the way in.
     const incoming = eachDay('2026-07-01', '2026-08-01').flatMap((day, d) =>
-      Array.from({ length: 7 }, (_, s) => row(day, `S${s}`, costAmount(0.1 * (d + 1) + 0.2 * (s + 1) + 0.005, 'USD'), { SubAccountId: 'sub-cents', BillingAccountId: 'sub-cents' })),
+      Array.from({ length: 7 }, (_, s) =>
+        row(day, `S${s}`, costAmount(0.1 * (d + 1) + 0.2 * (s + 1) + 0.005, 'USD'), {
+          SubAccountId: 'sub-cents',
+          BillingAccountId: 'sub-cents',
+        }),
+      ),
     );
     await rows.replaceDays(TENANT, owner, { from: '2026-07-01', to: '2026-08-01' }, incoming);
     const stored = await rows.rows(TENANT, { from: '2026-07-01', to: '2026-08-01', subAccountId: 'sub-cents' });
@@ -135,9 +173,30 @@ describe('cost rows', () => {
   });
 
   it('remember each connection’s sync state for freshness', async () => {
-    await rows.saveSyncState(TENANT, { connectionId: 'aws:111122223333', provider: 'AWS', subAccountId: '111122223333', syncedAt: '2026-03-17T10:00:00.000Z', lastCompleteDay: '2026-03-15', lastAttemptAt: '2026-03-17T10:00:00.000Z' });
-    await rows.saveSyncState(TENANT, { connectionId: 'azure:subscriptions/never', provider: 'Microsoft', subAccountId: 'never', lastAttemptAt: '2026-03-17T10:00:00.000Z', lastError: { code: 'AuthorizationFailed', problem: 'No role' } });
-    expect(await rows.freshness(TENANT)).toEqual([{ connectionId: 'aws:111122223333', provider: 'AWS', subAccountId: '111122223333', syncedAt: '2026-03-17T10:00:00.000Z', lastCompleteDay: '2026-03-15' }]);
+    await rows.saveSyncState(TENANT, {
+      connectionId: 'aws:111122223333',
+      provider: 'AWS',
+      subAccountId: '111122223333',
+      syncedAt: '2026-03-17T10:00:00.000Z',
+      lastCompleteDay: '2026-03-15',
+      lastAttemptAt: '2026-03-17T10:00:00.000Z',
+    });
+    await rows.saveSyncState(TENANT, {
+      connectionId: 'azure:subscriptions/never',
+      provider: 'Microsoft',
+      subAccountId: 'never',
+      lastAttemptAt: '2026-03-17T10:00:00.000Z',
+      lastError: { code: 'AuthorizationFailed', problem: 'No role' },
+    });
+    expect(await rows.freshness(TENANT)).toEqual([
+      {
+        connectionId: 'aws:111122223333',
+        provider: 'AWS',
+        subAccountId: '111122223333',
+        syncedAt: '2026-03-17T10:00:00.000Z',
+        lastCompleteDay: '2026-03-15',
+      },
+    ]);
     expect((await rows.syncState(TENANT, 'azure:subscriptions/never'))?.lastError?.code).toBe('AuthorizationFailed');
   });
 });

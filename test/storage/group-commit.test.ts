@@ -14,7 +14,18 @@ describe('GroupCommit', () => {
   function recorder(fail?: (actions: string[]) => unknown) {
     const commits: { partition: string; actions: string[]; settle: () => void }[] = [];
     const group = new GroupCommit<string, string>(
-      (partition, actions) => new Promise<string[]>((resolve, reject) => commits.push({ partition, actions, settle: () => { const error = fail?.(actions); if (error) reject(error); else resolve(actions.map((a) => `etag-${a}`)); } })),
+      (partition, actions) =>
+        new Promise<string[]>((resolve, reject) =>
+          commits.push({
+            partition,
+            actions,
+            settle: () => {
+              const error = fail?.(actions);
+              if (error) reject(error);
+              else resolve(actions.map((a) => `etag-${a}`));
+            },
+          }),
+        ),
       (action) => action.length,
     );
     return { group, commits };
@@ -99,7 +110,9 @@ describe('GroupCommit', () => {
   });
 
   it('storage down: every writer of the transaction hears it, and nothing is sent again', async () => {
-    const { group, commits } = recorder((actions) => (actions.length > 1 ? new StorageUnavailableError(new Error('ECONNREFUSED')) : undefined));
+    const { group, commits } = recorder((actions) =>
+      actions.length > 1 ? new StorageUnavailableError(new Error('ECONNREFUSED')) : undefined,
+    );
     const first = group.add('p', ['a']);
     await tick();
     const results = Promise.allSettled([group.add('p', ['b']), group.add('p', ['c'])]);
@@ -124,7 +137,9 @@ describe('appended rows in Azure Table storage', () => {
     const count = (message: unknown) => calls.push((message as { request: { path: string } }).request.path);
     diagnostics.subscribe('http.client.request.start', count);
     const tenantId = 'eeeeeeee-0000-4000-8000-00000000gc01';
-    await Promise.all(Array.from({ length: 60 }, (_, i) => audit.record({ tenantId, actorId: 'system', action: 'test.append', target: `T-${i}` })));
+    await Promise.all(
+      Array.from({ length: 60 }, (_, i) => audit.record({ tenantId, actorId: 'system', action: 'test.append', target: `T-${i}` })),
+    );
 
     const stored = await audit.list(tenantId, { pageSize: 100 });
     expect(stored.items.map((e) => e.target).sort()).toEqual(Array.from({ length: 60 }, (_, i) => `T-${i}`).sort());
@@ -144,7 +159,9 @@ describe('appended rows in Azure Table storage', () => {
     }
     const log = new Log();
     // A string property holds at most 64 KiB (32 K UTF-16 characters): that row is refused.
-    const results = await Promise.allSettled(Array.from({ length: 12 }, (_, i) => log.append(`row-${i}`, i === 5 ? 'x'.repeat(40_000) : `entry ${i}`)));
+    const results = await Promise.allSettled(
+      Array.from({ length: 12 }, (_, i) => log.append(`row-${i}`, i === 5 ? 'x'.repeat(40_000) : `entry ${i}`)),
+    );
     expect(results.filter((r) => r.status === 'rejected')).toHaveLength(1);
     expect(results[5]!.status).toBe('rejected');
     expect(await log.count()).toBe(11);
@@ -156,7 +173,11 @@ describe('appended rows in Azure Table storage', () => {
       constructor() {
         super(store, 'Requests');
       }
-      pair = (a: string, b: string) => this.transact(partition, [{ kind: 'create', rowKey: a, value: { N: 1 } }, { kind: 'create', rowKey: b, value: { N: 1 } }]);
+      pair = (a: string, b: string) =>
+        this.transact(partition, [
+          { kind: 'create', rowKey: a, value: { N: 1 } },
+          { kind: 'create', rowKey: b, value: { N: 1 } },
+        ]);
       bump = (rowKey: string, etag: string) => this.replaceRow(partition, rowKey, { N: 2 }, etag);
       create = (rowKey: string) => this.createRow(partition, rowKey, { N: 0 });
     }

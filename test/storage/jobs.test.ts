@@ -52,7 +52,14 @@ describe('scheduler', () => {
 
   it('lets another instance retry a window whose run failed', async () => {
     let attempts = 0;
-    const job = { name: 'flaky', pattern: '* * * * *', leaseMs: 1, run: async () => { if (++attempts === 1) throw new Error('first run fails'); } };
+    const job = {
+      name: 'flaky',
+      pattern: '* * * * *',
+      leaseMs: 1,
+      run: async () => {
+        if (++attempts === 1) throw new Error('first run fails');
+      },
+    };
     const now = new Date('2026-11-22T12:00:00Z');
     expect(await new Scheduler(new Leases(store, 'p'), log).runWindow(job, now)).toBe(false);
     expect(await new Scheduler(new Leases(store, 'q'), log).runWindow(job, new Date(now.getTime() + 10))).toBe(true);
@@ -107,7 +114,12 @@ describe('queue worker', () => {
     let attempts = 0;
     const poisoned: unknown[] = [];
     const worker = new QueueWorker({
-      name: 'poison', queue, log, idlePollMs: 50, maxAttempts: 3, backoffSeconds: () => 0,
+      name: 'poison',
+      queue,
+      log,
+      idlePollMs: 50,
+      maxAttempts: 3,
+      backoffSeconds: () => 0,
       handle: async () => {
         attempts++;
         throw new Error('always fails');
@@ -144,17 +156,25 @@ describe('queue worker', () => {
       const failures = new Map<number, number>();
       const poisoned: number[] = [];
       const worker = new QueueWorker<{ n: number }>({
-        name: 'grouped', queue, log, idlePollMs: 50, maxAttempts: 3, backoffSeconds: () => 0,
+        name: 'grouped',
+        queue,
+        log,
+        idlePollMs: 50,
+        maxAttempts: 3,
+        backoffSeconds: () => 0,
         handle: async ({ n }) => {
-          if (n % 4 === 1 && !asked.has(n)) { // asks to come back once
+          if (n % 4 === 1 && !asked.has(n)) {
+            // asks to come back once
             asked.add(n);
             return { retryAfterSeconds: 1 };
           }
-          if (n % 4 === 2 && (failures.get(n) ?? 0) < 2) { // fails twice, then works
+          if (n % 4 === 2 && (failures.get(n) ?? 0) < 2) {
+            // fails twice, then works
             failures.set(n, (failures.get(n) ?? 0) + 1);
             throw new Error('not yet');
           }
-          if (n === 3) { // always fails
+          if (n === 3) {
+            // always fails
             failures.set(n, (failures.get(n) ?? 0) + 1);
             throw new Error('never');
           }

@@ -22,9 +22,21 @@ function request(person: string, fields: Partial<StoredRequest> = {}): StoredReq
   const at = new Date().toISOString();
   const id = `REQ-${(0xa0000000 + next++).toString(16).toUpperCase()}`;
   return {
-    id, tenantId: TENANT, requester: { aadObjectId: person, name: person }, beneficiary: { id: person, upn: `${person}@example.com`, name: person },
-    product: { offerId: 'P:S:A', productId: 'CFQ7TTC0HD33', name: 'Visio Plan 2', skuPartNumber: 'VISIOCLIENT' }, quantity: 1, unitPrice: { amount: '15.00', currency: 'USD' },
-    justification: '', status: 'pending', stageIndex: 0, stages: [], decisions: [], createdAt: at, updatedAt: at, ...fields,
+    id,
+    tenantId: TENANT,
+    requester: { aadObjectId: person, name: person },
+    beneficiary: { id: person, upn: `${person}@example.com`, name: person },
+    product: { offerId: 'P:S:A', productId: 'CFQ7TTC0HD33', name: 'Visio Plan 2', skuPartNumber: 'VISIOCLIENT' },
+    quantity: 1,
+    unitPrice: { amount: '15.00', currency: 'USD' },
+    justification: '',
+    status: 'pending',
+    stageIndex: 0,
+    stages: [],
+    decisions: [],
+    createdAt: at,
+    updatedAt: at,
+    ...fields,
   };
 }
 const statusOf = async (id: string) => (await requests.get(TENANT, id))?.value.status;
@@ -34,7 +46,8 @@ class Markers extends TableRepository<{ OpenRequestId: string }> {
   constructor() {
     super(store, 'Requests');
   }
-  put = (person: string, holder: string) => this.putRow(tenantPartition(TENANT, 'requests'), `open|${person}|cfq7ttc0hd33`, { OpenRequestId: holder });
+  put = (person: string, holder: string) =>
+    this.putRow(tenantPartition(TENANT, 'requests'), `open|${person}|cfq7ttc0hd33`, { OpenRequestId: holder });
   remove = (person: string) => this.deleteRow(tenantPartition(TENANT, 'requests'), `open|${person}|cfq7ttc0hd33`);
 }
 
@@ -86,7 +99,16 @@ describe('one open request per person and product', () => {
   });
 
   it('does not apply to subscription changes (an admin may have several)', async () => {
-    const change = (id: string) => request('eve', { id, change: { subscriptionId: 'sub-1', action: 'add-seats', before: { quantity: 1 }, after: { quantity: 2 } } as unknown as StoredRequest['change'] });
+    const change = (id: string) =>
+      request('eve', {
+        id,
+        change: {
+          subscriptionId: 'sub-1',
+          action: 'add-seats',
+          before: { quantity: 1 },
+          after: { quantity: 2 },
+        } as unknown as StoredRequest['change'],
+      });
     await requests.create(change('REQ-C0000001'));
     await requests.create(change('REQ-C0000002'));
     await requests.create(request('eve'));

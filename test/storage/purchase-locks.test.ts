@@ -28,7 +28,9 @@ describe('purchase locks', () => {
     const b = await locks.acquire(TENANT, 'sub-2', 'REQ-B', 60_000, at('2026-11-22T10:05:00Z'));
     expect(b).toMatchObject({ ok: true, previous: { holder: 'REQ-A', base: 5, target: 6 } });
     // Only one of two racing takeovers wins.
-    const racers = await Promise.all(['REQ-C', 'REQ-D'].map((id) => locks.acquire(TENANT, 'sub-2', id, 60_000, at('2026-11-22T10:10:00Z'))));
+    const racers = await Promise.all(
+      ['REQ-C', 'REQ-D'].map((id) => locks.acquire(TENANT, 'sub-2', id, 60_000, at('2026-11-22T10:10:00Z'))),
+    );
     expect(racers.filter((r) => r.ok)).toHaveLength(1);
   });
 

@@ -91,12 +91,19 @@ describe('repository base', () => {
 describe('conversation references', () => {
   it('saves, skips unchanged writes, and updates when the service URL moves', async () => {
     const refs = new ConversationReferences(store);
-    const reference = { conversation: { id: 'a:1', conversationType: 'personal', isGroup: false, name: '' }, serviceUrl: 'https://smba.one/', channelId: 'msteams' };
+    const reference = {
+      conversation: { id: 'a:1', conversationType: 'personal', isGroup: false, name: '' },
+      serviceUrl: 'https://smba.one/',
+      channelId: 'msteams',
+    };
     await refs.save('t-refs', reference as never, new Date('2026-01-01T00:00:00Z'));
     await refs.save('t-refs', reference as never, new Date('2026-01-02T00:00:00Z'));
     expect((await refs.get('t-refs', 'a:1'))!.updatedAt).toBe('2026-01-01T00:00:00.000Z');
     await refs.save('t-refs', { ...reference, serviceUrl: 'https://smba.two/' } as never, new Date('2026-01-03T00:00:00Z'));
-    expect(await refs.get('t-refs', 'a:1')).toMatchObject({ updatedAt: '2026-01-03T00:00:00.000Z', reference: { serviceUrl: 'https://smba.two/' } });
+    expect(await refs.get('t-refs', 'a:1')).toMatchObject({
+      updatedAt: '2026-01-03T00:00:00.000Z',
+      reference: { serviceUrl: 'https://smba.two/' },
+    });
     expect((await refs.list('t-refs')).items).toHaveLength(1);
   });
 
@@ -114,7 +121,11 @@ describe('conversation references', () => {
 describe("a person's 1:1 chat", () => {
   it('is found by object id with a point read, follows reinstalls, and goes with the uninstall', async () => {
     const refs = new ConversationReferences(store);
-    const chat = (id: string) => ({ conversation: { id, conversationType: 'personal' }, user: { id: '29:x', aadObjectId: 'ABC-1' }, serviceUrl: 'https://smba/' });
+    const chat = (id: string) => ({
+      conversation: { id, conversationType: 'personal' },
+      user: { id: '29:x', aadObjectId: 'ABC-1' },
+      serviceUrl: 'https://smba/',
+    });
     await refs.save('t-people', chat('a:old') as never);
     expect((await refs.personalChatOf('t-people', 'abc-1'))?.conversationId).toBe('a:old');
     await refs.save('t-people', chat('a:new') as never);
@@ -128,7 +139,10 @@ describe("a person's 1:1 chat", () => {
 
   it('is not recorded for channels', async () => {
     const refs = new ConversationReferences(store);
-    await refs.save('t-people', { conversation: { id: '19:c@thread', conversationType: 'channel' }, user: { id: '29:y', aadObjectId: 'chan-user' } } as never);
+    await refs.save('t-people', {
+      conversation: { id: '19:c@thread', conversationType: 'channel' },
+      user: { id: '29:y', aadObjectId: 'chan-user' },
+    } as never);
     expect(await refs.personalChatOf('t-people', 'chan-user')).toBeUndefined();
   });
 });
@@ -138,7 +152,15 @@ describe('audit log', () => {
     const audit = new AuditLog(store);
     const base = Date.parse('2026-03-01T10:00:00Z');
     for (let i = 0; i < 5; i++) {
-      await audit.record({ tenantId: 't-audit', actorId: 'u1', action: `step.${i}`, target: 'x', before: { i }, after: { i: i + 1 }, at: new Date(base + i * 1000) });
+      await audit.record({
+        tenantId: 't-audit',
+        actorId: 'u1',
+        action: `step.${i}`,
+        target: 'x',
+        before: { i },
+        after: { i: i + 1 },
+        at: new Date(base + i * 1000),
+      });
     }
     const first = await audit.list('t-audit', { pageSize: 2 });
     expect(first.items.map((e) => e.action)).toEqual(['step.4', 'step.3']);
@@ -158,7 +180,9 @@ describe('audit log', () => {
 describe('when storage is down', () => {
   it('says so with a StorageUnavailableError', async () => {
     const down = new TableStore({ kind: 'connection-string', connectionString: azuriteConnectionString('127.0.0.1', 9, 9) }, 'down');
-    await expect(new AuditLog(down).record({ tenantId: 't', actorId: 'u', action: 'a', target: 't' })).rejects.toBeInstanceOf(StorageUnavailableError);
+    await expect(new AuditLog(down).record({ tenantId: 't', actorId: 'u', action: 'a', target: 't' })).rejects.toBeInstanceOf(
+      StorageUnavailableError,
+    );
     await expect(down.ping(1000)).rejects.toBeInstanceOf(StorageUnavailableError);
   });
 });

@@ -21,7 +21,10 @@ describe('configuration', () => {
   });
 
   it('treats an empty value as not set', () => {
-    expect(loadConfig({ ...base, PORT: '', BOT_ID: ' ', LOCAL_AZURITE: '' })).toMatchObject({ port: 3978, bot: { appType: 'SingleTenant' } });
+    expect(loadConfig({ ...base, PORT: '', BOT_ID: ' ', LOCAL_AZURITE: '' })).toMatchObject({
+      port: 3978,
+      bot: { appType: 'SingleTenant' },
+    });
   });
 
   it('names the variable and what is expected, in one line', () => {
@@ -41,22 +44,50 @@ describe('configuration', () => {
 
   it('refuses local-only parts in production', () => {
     const prod = {
-      NODE_ENV: 'production', BOT_ID: 'app', BOT_TYPE: 'UserAssignedMSI', BOT_TENANT_ID: 'tenant', AZURE_STORAGE_ACCOUNT_URL: 'https://acct.table.core.windows.net',
-      CONNECTORS: 'production', GRAPH_CLIENT_ID: 'g', GRAPH_CLIENT_SECRET: 'gs', PARTNER_CENTER_CLIENT_ID: 'p', PARTNER_CENTER_CLIENT_SECRET: 'ps', PARTNER_CENTER_TENANT_ID: 'pt', APPROVER_GROUP_ID: 'grp',
-      SECRET_KEYS: `k1:${Buffer.alloc(32, 7).toString('base64')}`, PUBLIC_URL: 'https://qm.example.com/',
+      NODE_ENV: 'production',
+      BOT_ID: 'app',
+      BOT_TYPE: 'UserAssignedMSI',
+      BOT_TENANT_ID: 'tenant',
+      AZURE_STORAGE_ACCOUNT_URL: 'https://acct.table.core.windows.net',
+      CONNECTORS: 'production',
+      GRAPH_CLIENT_ID: 'g',
+      GRAPH_CLIENT_SECRET: 'gs',
+      PARTNER_CENTER_CLIENT_ID: 'p',
+      PARTNER_CENTER_CLIENT_SECRET: 'ps',
+      PARTNER_CENTER_TENANT_ID: 'pt',
+      APPROVER_GROUP_ID: 'grp',
+      SECRET_KEYS: `k1:${Buffer.alloc(32, 7).toString('base64')}`,
+      PUBLIC_URL: 'https://qm.example.com/',
     };
     expect(loadConfig(prod).storage).toEqual({ kind: 'account-url', accountUrl: 'https://acct.table.core.windows.net' });
     expect(errorOf({ ...prod, LOCAL_AZURITE: 'true' })).toBe('LOCAL_AZURITE: must be false when NODE_ENV=production');
     expect(errorOf({ ...prod, CONNECTORS: 'sandbox' })).toMatch(/^CONNECTORS: must be production when NODE_ENV=production/);
-    expect(errorOf({ ...prod, PARTNER_CENTER_CLIENT_SECRET: '' })).toBe('PARTNER_CENTER_CLIENT_SECRET: required when CONNECTORS=production');
-    expect(loadConfig(prod).connectors).toEqual({ mode: 'production', graph: { clientId: 'g', clientSecret: 'gs' }, partnerCenter: { clientId: 'p', clientSecret: 'ps', partnerTenantId: 'pt' } });
+    expect(errorOf({ ...prod, PARTNER_CENTER_CLIENT_SECRET: '' })).toBe(
+      'PARTNER_CENTER_CLIENT_SECRET: required when CONNECTORS=production',
+    );
+    expect(loadConfig(prod).connectors).toEqual({
+      mode: 'production',
+      graph: { clientId: 'g', clientSecret: 'gs' },
+      partnerCenter: { clientId: 'p', clientSecret: 'ps', partnerTenantId: 'pt' },
+    });
   });
 
   it('needs a key for connection secrets and a public URL in production', () => {
     const prod = {
-      NODE_ENV: 'production', BOT_ID: 'app', BOT_TYPE: 'UserAssignedMSI', BOT_TENANT_ID: 'tenant', AZURE_STORAGE_ACCOUNT_URL: 'https://acct.table.core.windows.net',
-      CONNECTORS: 'production', GRAPH_CLIENT_ID: 'g', GRAPH_CLIENT_SECRET: 'gs', PARTNER_CENTER_CLIENT_ID: 'p', PARTNER_CENTER_CLIENT_SECRET: 'ps', PARTNER_CENTER_TENANT_ID: 'pt', APPROVER_GROUP_ID: 'grp',
-      SECRET_KEYS: `k1:${Buffer.alloc(32, 7).toString('base64')}`, PUBLIC_URL: 'https://qm.example.com/',
+      NODE_ENV: 'production',
+      BOT_ID: 'app',
+      BOT_TYPE: 'UserAssignedMSI',
+      BOT_TENANT_ID: 'tenant',
+      AZURE_STORAGE_ACCOUNT_URL: 'https://acct.table.core.windows.net',
+      CONNECTORS: 'production',
+      GRAPH_CLIENT_ID: 'g',
+      GRAPH_CLIENT_SECRET: 'gs',
+      PARTNER_CENTER_CLIENT_ID: 'p',
+      PARTNER_CENTER_CLIENT_SECRET: 'ps',
+      PARTNER_CENTER_TENANT_ID: 'pt',
+      APPROVER_GROUP_ID: 'grp',
+      SECRET_KEYS: `k1:${Buffer.alloc(32, 7).toString('base64')}`,
+      PUBLIC_URL: 'https://qm.example.com/',
     };
     const loaded = loadConfig(prod);
     expect(loaded.publicUrl).toBe('https://qm.example.com');
@@ -69,32 +100,54 @@ describe('configuration', () => {
     const message = errorOf({ ...base, SECRET_KEYS: `k1:${short}` });
     expect(message).toMatch(/^SECRET_KEYS: /);
     expect(message).not.toContain(short);
-    expect(errorOf({ ...base, SECRET_KEYS: `a:${Buffer.alloc(32).toString('base64')},b:${Buffer.alloc(32, 1).toString('base64')}` })).toMatch(/^SECRET_KEY_CURRENT: /);
+    expect(
+      errorOf({ ...base, SECRET_KEYS: `a:${Buffer.alloc(32).toString('base64')},b:${Buffer.alloc(32, 1).toString('base64')}` }),
+    ).toMatch(/^SECRET_KEY_CURRENT: /);
     expect(loadConfig(base).secretKeys).toBeUndefined();
     expect(loadConfig({ ...prod, MARKETPLACE: 'true' }).connectors).toMatchObject({ mode: 'production', marketplace: {} });
-    expect(loadConfig({ ...prod, MARKETPLACE: 'true', MARKETPLACE_URL: 'https://marketplace.example.com/public/v1' }).connectors).toMatchObject({ marketplace: { baseUrl: 'https://marketplace.example.com/public/v1' } });
+    expect(
+      loadConfig({ ...prod, MARKETPLACE: 'true', MARKETPLACE_URL: 'https://marketplace.example.com/public/v1' }).connectors,
+    ).toMatchObject({ marketplace: { baseUrl: 'https://marketplace.example.com/public/v1' } });
     expect(errorOf({ ...prod, MARKETPLACE_URL: 'nope' })).toMatch(/^MARKETPLACE_URL: expected an absolute URL/);
   });
 
   it('checks the credentials each bot type needs', () => {
     expect(errorOf({ ...base, BOT_ID: 'app' })).toBe('BOT_TENANT_ID: required when BOT_TYPE=SingleTenant');
     expect(errorOf({ ...base, BOT_ID: 'app', BOT_TENANT_ID: 't' })).toBe('BOT_PASSWORD: required when BOT_TYPE=SingleTenant');
-    expect(errorOf({ ...base, BOT_ID: 'app', BOT_TENANT_ID: 't', BOT_TYPE: 'UserAssignedMSI', BOT_PASSWORD: 'p' })).toMatch(/^BOT_PASSWORD: must be empty/);
-    expect(loadConfig({ ...base, BOT_ID: 'app', BOT_TENANT_ID: 't', BOT_PASSWORD: 'p' }).bot).toEqual({ appId: 'app', appPassword: 'p', appType: 'SingleTenant', tenantId: 't' });
-    expect(errorOf({ ...base, BOT_ID: 'app', BOT_TENANT_ID: 't', BOT_PASSWORD: 'p', PLAYGROUND: 'true' })).toMatch(/^PLAYGROUND: must be false when BOT_ID is set/);
+    expect(errorOf({ ...base, BOT_ID: 'app', BOT_TENANT_ID: 't', BOT_TYPE: 'UserAssignedMSI', BOT_PASSWORD: 'p' })).toMatch(
+      /^BOT_PASSWORD: must be empty/,
+    );
+    expect(loadConfig({ ...base, BOT_ID: 'app', BOT_TENANT_ID: 't', BOT_PASSWORD: 'p' }).bot).toEqual({
+      appId: 'app',
+      appPassword: 'p',
+      appType: 'SingleTenant',
+      tenantId: 't',
+    });
+    expect(errorOf({ ...base, BOT_ID: 'app', BOT_TENANT_ID: 't', BOT_PASSWORD: 'p', PLAYGROUND: 'true' })).toMatch(
+      /^PLAYGROUND: must be false when BOT_ID is set/,
+    );
   });
 
   it('prefers a connection string, then an account URL, then local Azurite', () => {
-    expect(loadConfig({ LOCAL_AZURITE: 'true' }).storage).toEqual({ kind: 'local-azurite', dataDir: '.data/azurite', tablePort: 10002, queuePort: 10001 });
+    expect(loadConfig({ LOCAL_AZURITE: 'true' }).storage).toEqual({
+      kind: 'local-azurite',
+      dataDir: '.data/azurite',
+      tablePort: 10002,
+      queuePort: 10001,
+    });
     expect(loadConfig({ ...base, LOCAL_AZURITE: 'true' }).storage.kind).toBe('connection-string');
     expect(loadConfig({ AZURE_STORAGE_ACCOUNT_URL: 'https://a.table.core.windows.net', AZURE_CLIENT_ID: 'mi' }).storage).toEqual({
-      kind: 'account-url', accountUrl: 'https://a.table.core.windows.net', managedIdentityClientId: 'mi',
+      kind: 'account-url',
+      accountUrl: 'https://a.table.core.windows.net',
+      managedIdentityClientId: 'mi',
     });
   });
 
   it('seeds the default policy from settings', () => {
     expect(loadConfig(base).policy).toEqual({ currency: 'USD', autoApproveBelow: '50', secondStageAbove: '200' });
-    expect(errorOf({ ...base, POLICY_AUTO_APPROVE_BELOW: '1e3' })).toBe('POLICY_AUTO_APPROVE_BELOW: expected an amount such as 50 or 49.99');
+    expect(errorOf({ ...base, POLICY_AUTO_APPROVE_BELOW: '1e3' })).toBe(
+      'POLICY_AUTO_APPROVE_BELOW: expected an amount such as 50 or 49.99',
+    );
   });
 
   it('reads bootstrap admins as tenant:object pairs', () => {
@@ -102,11 +155,19 @@ describe('configuration', () => {
       { tenantId: 't1', aadObjectId: 'u1' },
       { tenantId: 't2', aadObjectId: 'u2' },
     ]);
-    expect(errorOf({ ...base, BOOTSTRAP_ADMINS: 't1:u1,justone' })).toBe('BOOTSTRAP_ADMINS: expected tenantId:aadObjectId pairs separated by commas, got "justone"');
+    expect(errorOf({ ...base, BOOTSTRAP_ADMINS: 't1:u1,justone' })).toBe(
+      'BOOTSTRAP_ADMINS: expected tenantId:aadObjectId pairs separated by commas, got "justone"',
+    );
   });
 
   it('does not echo secret values in its errors', () => {
-    const message = errorOf({ AZURE_STORAGE_CONNECTION_STRING: 'AccountKey=supersecret', BOT_ID: 'app', BOT_TENANT_ID: 't', BOT_TYPE: 'UserAssignedMSI', BOT_PASSWORD: 'hunter2' });
+    const message = errorOf({
+      AZURE_STORAGE_CONNECTION_STRING: 'AccountKey=supersecret',
+      BOT_ID: 'app',
+      BOT_TENANT_ID: 't',
+      BOT_TYPE: 'UserAssignedMSI',
+      BOT_PASSWORD: 'hunter2',
+    });
     expect(message).not.toContain('hunter2');
     expect(message).not.toContain('supersecret');
   });
@@ -114,8 +175,12 @@ describe('configuration', () => {
   it('reads when a marketplace order counts as stuck (minutes, default 120)', () => {
     expect(loadConfig(base).marketplace).toEqual({ stuckOrderMinutes: 120 });
     expect(loadConfig({ ...base, MARKETPLACE_STUCK_ORDER_MINUTES: '45' }).marketplace).toEqual({ stuckOrderMinutes: 45 });
-    expect(errorOf({ ...base, MARKETPLACE_STUCK_ORDER_MINUTES: 'soon' })).toBe('MARKETPLACE_STUCK_ORDER_MINUTES: expected a whole number of minutes');
+    expect(errorOf({ ...base, MARKETPLACE_STUCK_ORDER_MINUTES: 'soon' })).toBe(
+      'MARKETPLACE_STUCK_ORDER_MINUTES: expected a whole number of minutes',
+    );
     expect(errorOf({ ...base, MARKETPLACE_STUCK_ORDER_MINUTES: '1' })).toBe('MARKETPLACE_STUCK_ORDER_MINUTES: expected at least 5 minutes');
-    expect(errorOf({ ...base, MARKETPLACE_STUCK_ORDER_MINUTES: '2.5' })).toBe('MARKETPLACE_STUCK_ORDER_MINUTES: expected a whole number of minutes');
+    expect(errorOf({ ...base, MARKETPLACE_STUCK_ORDER_MINUTES: '2.5' })).toBe(
+      'MARKETPLACE_STUCK_ORDER_MINUTES: expected a whole number of minutes',
+    );
   });
 });

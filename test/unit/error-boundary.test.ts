@@ -57,6 +57,10 @@ describe('error boundary', () => {
       },
     );
     const invokeResponse = sent.find((a) => a.type === ActivityTypes.InvokeResponse);
-    expect(invokeResponse.value.body).toMatchObject({ statusCode: 500, type: 'application/vnd.microsoft.error', value: { code: 'InternalError' } });
+    expect(invokeResponse.value.body).toMatchObject({
+      statusCode: 500,
+      type: 'application/vnd.microsoft.error',
+      value: { code: 'InternalError' },
+    });
   });
 });

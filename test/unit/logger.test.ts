@@ -7,7 +7,12 @@ describe('logs', () => {
   it('are JSON and never print secrets, even when a whole config is logged', () => {
     const lines: string[] = [];
     const log = createLogger('info', new Writable({ write: (chunk, _e, done) => (lines.push(chunk.toString()), done()) }));
-    const config = loadConfig({ AZURE_STORAGE_CONNECTION_STRING: 'AccountName=a;AccountKey=topsecretkey', BOT_ID: 'app', BOT_TENANT_ID: 't', BOT_PASSWORD: 'hunter2-password' });
+    const config = loadConfig({
+      AZURE_STORAGE_CONNECTION_STRING: 'AccountName=a;AccountKey=topsecretkey',
+      BOT_ID: 'app',
+      BOT_TENANT_ID: 't',
+      BOT_PASSWORD: 'hunter2-password',
+    });
     log.info({ config }, 'starting');
     log.info({ req: { headers: { authorization: 'Bearer eyJhbGciOi.secret' } } }, 'request');
     const output = lines.join('');

@@ -28,7 +28,11 @@ describe('SingleFlight', () => {
 
   it('turns a call that throws at once into a rejection', async () => {
     const flights = new SingleFlight<string>();
-    await expect(flights.run('y', () => { throw new Error('sync'); })).rejects.toThrow('sync');
+    await expect(
+      flights.run('y', () => {
+        throw new Error('sync');
+      }),
+    ).rejects.toThrow('sync');
     expect(await flights.run('y', async () => 'fine')).toBe('fine');
   });
 });

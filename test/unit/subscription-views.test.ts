@@ -15,7 +15,14 @@ const view = (n: number, overrides: Partial<SubscriptionView> = {}): Subscriptio
   commitmentEndDate: '2027-01-01T00:00:00.000Z',
   autoRenewEnabled: true,
   removable: { seats: 0, exact: true },
-  terms: { status: 'active', quantity: 10, lots: [], commitmentEndDate: '2027-01-01T00:00:00.000Z', autoRenewEnabled: true, termDuration: 'P1Y' },
+  terms: {
+    status: 'active',
+    quantity: 10,
+    lots: [],
+    commitmentEndDate: '2027-01-01T00:00:00.000Z',
+    autoRenewEnabled: true,
+    termDuration: 'P1Y',
+  },
   version: 'v',
   ...overrides,
 });
@@ -29,12 +36,22 @@ describe('subscription list paging', () => {
     expect(first).toMatchObject({ hasPrevious: false, hasNext: true, nextPage: 1, subtitle: '19 subscriptions · page 1 of 3' });
     const last = subscriptionListData(views, 2, 8, 'prod');
     expect(last.items).toHaveLength(3);
-    expect(last).toMatchObject({ hasPrevious: true, previousPage: 1, hasNext: false, subtitle: '19 subscriptions matching "prod" · page 3 of 3' });
+    expect(last).toMatchObject({
+      hasPrevious: true,
+      previousPage: 1,
+      hasNext: false,
+      subtitle: '19 subscriptions matching "prod" · page 3 of 3',
+    });
   });
 
   it('clamps a page past the end (the list shrank since the card was drawn)', () => {
     expect(subscriptionListData(views, 99, 8, '').items.map((i) => i.subscriptionId)).toEqual(['sub-17', 'sub-18', 'sub-19']);
-    expect(subscriptionListData([], 3, 8, 'zz')).toMatchObject({ items: [], emptyText: 'No subscription matches "zz".', hasNext: false, hasPrevious: false });
+    expect(subscriptionListData([], 3, 8, 'zz')).toMatchObject({
+      items: [],
+      emptyText: 'No subscription matches "zz".',
+      hasNext: false,
+      hasPrevious: false,
+    });
   });
 });
 
@@ -52,13 +69,29 @@ describe('subscription lines', () => {
 
   it('says how many seats can still go, and whether that is exact', () => {
     expect(removableLine(view(1))).toContain('window has closed');
-    expect(removableLine(view(1, { removable: { seats: 2, until: '2026-11-27T14:00:00.000Z', exact: true } }))).toBe('2 seats, until 2026-11-27 14:00 UTC');
-    expect(removableLine(view(1, { removable: { seats: 2, until: '2026-11-27T14:00:00.000Z', exact: false } }))).toBe('up to 2 seats, until 2026-11-27 14:00 UTC');
+    expect(removableLine(view(1, { removable: { seats: 2, until: '2026-11-27T14:00:00.000Z', exact: true } }))).toBe(
+      '2 seats, until 2026-11-27 14:00 UTC',
+    );
+    expect(removableLine(view(1, { removable: { seats: 2, until: '2026-11-27T14:00:00.000Z', exact: false } }))).toBe(
+      'up to 2 seats, until 2026-11-27 14:00 UTC',
+    );
     expect(removableLine(view(1, { status: 'suspended' }))).toBe('None while not active');
   });
 
   it('offers the actions that apply to the status', () => {
-    expect(subscriptionDetailData(view(1, { status: 'suspended' }))).toMatchObject({ canReactivate: true, canSuspend: false, canChangeSeats: false, canCancel: false });
-    expect(subscriptionDetailData(view(1))).toMatchObject({ canReactivate: false, canSuspend: true, canChangeSeats: true, canTurnOffAutoRenew: true, canTurnOnAutoRenew: false, suggestedSeats: 7 });
+    expect(subscriptionDetailData(view(1, { status: 'suspended' }))).toMatchObject({
+      canReactivate: true,
+      canSuspend: false,
+      canChangeSeats: false,
+      canCancel: false,
+    });
+    expect(subscriptionDetailData(view(1))).toMatchObject({
+      canReactivate: false,
+      canSuspend: true,
+      canChangeSeats: true,
+      canTurnOffAutoRenew: true,
+      canTurnOnAutoRenew: false,
+      suggestedSeats: 7,
+    });
   });
 });

@@ -5,7 +5,12 @@
 // counts exactly the requests Cost Explorer answered. Credentials are always explicit:
 // the default provider chain (env, files, instance metadata) is used only for the app's base
 // identity in production, when none is configured.
-import { CostExplorerClient, GetCostAndUsageCommand, GetCostForecastCommand, type GetCostAndUsageCommandOutput } from '@aws-sdk/client-cost-explorer';
+import {
+  CostExplorerClient,
+  GetCostAndUsageCommand,
+  GetCostForecastCommand,
+  type GetCostAndUsageCommandOutput,
+} from '@aws-sdk/client-cost-explorer';
 import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts';
 import { costAmount } from '../../domain/spend/focus.js';
 import { addDays, dayOf } from '../../domain/spend/periods.js';
@@ -60,7 +65,11 @@ export class AwsCostExplorer implements AwsCostPort {
     return this.callCount;
   }
 
-  async *dailyCost(account: AwsCostAccount, window: { start: string; endExclusive: string }, options: { tagKey?: string; metric?: 'UnblendedCost' | 'NetUnblendedCost' } = {}): AsyncIterable<AwsCostPage> {
+  async *dailyCost(
+    account: AwsCostAccount,
+    window: { start: string; endExclusive: string },
+    options: { tagKey?: string; metric?: 'UnblendedCost' | 'NetUnblendedCost' } = {},
+  ): AsyncIterable<AwsCostPage> {
     const client = this.costExplorerFor(account);
     try {
       let nextPageToken: string | undefined;
@@ -69,7 +78,10 @@ export class AwsCostExplorer implements AwsCostPort {
           TimePeriod: { Start: window.start, End: window.endExclusive },
           Granularity: 'DAILY' as const,
           Metrics: [options.metric ?? 'UnblendedCost'],
-          GroupBy: [{ Type: 'DIMENSION' as const, Key: 'SERVICE' }, ...(options.tagKey ? [{ Type: 'TAG' as const, Key: options.tagKey }] : [])],
+          GroupBy: [
+            { Type: 'DIMENSION' as const, Key: 'SERVICE' },
+            ...(options.tagKey ? [{ Type: 'TAG' as const, Key: options.tagKey }] : []),
+          ],
           ...(nextPageToken ? { NextPageToken: nextPageToken } : {}),
         };
         const output = await this.send('GetCostAndUsage', account, () => client.send(new GetCostAndUsageCommand(input)));
@@ -86,7 +98,13 @@ export class AwsCostExplorer implements AwsCostPort {
     const client = this.costExplorerFor(account);
     try {
       const output = await this.send('GetCostForecast', account, () =>
-        client.send(new GetCostForecastCommand({ TimePeriod: { Start: window.start, End: window.endExclusive }, Metric: 'UNBLENDED_COST', Granularity: 'MONTHLY' })),
+        client.send(
+          new GetCostForecastCommand({
+            TimePeriod: { Start: window.start, End: window.endExclusive },
+            Metric: 'UNBLENDED_COST',
+            Granularity: 'MONTHLY',
+          }),
+        ),
       );
       const total = output.Total;
       if (total?.Amount === undefined) return undefined;
@@ -114,7 +132,9 @@ export class AwsCostExplorer implements AwsCostPort {
       const { credentials } = account;
       return healthAdvice(failure, {
         accountId: account.accountId,
-        ...(credentials.kind === 'access-key' ? { accessKeyId: credentials.accessKeyId } : { roleArn: credentials.roleArn, externalId: credentials.externalId }),
+        ...(credentials.kind === 'access-key'
+          ? { accessKeyId: credentials.accessKeyId }
+          : { roleArn: credentials.roleArn, externalId: credentials.externalId }),
         ...(this.options.appPrincipalArn ? { appPrincipalArn: this.options.appPrincipalArn } : {}),
       });
     }
@@ -124,21 +144,34 @@ export class AwsCostExplorer implements AwsCostPort {
 
   private async send<T>(operation: string, account: AwsCostAccount, call: () => Promise<T>): Promise<T> {
     const { log, retry } = this.options;
-    const result = await withRetries(
-      async (attempt) => {
-        const started = Date.now();
-        try {
-          const output = await call();
-          log.debug({ outbound: { service: CE_SERVICE, operation, accountId: account.accountId, status: 200, ms: Date.now() - started, attempt } }, `${CE_SERVICE} ${operation} → 200`);
-          return output;
-        } catch (error) {
-          const failure = awsFailure(CE_SERVICE, error);
-          log.debug({ outbound: { service: failure.details.service, operation, accountId: account.accountId, status: failure.details.status ?? 'no-response', code: failure.details.code, ms: Date.now() - started, attempt } }, failure.message);
-          throw failure;
-        }
-      },
-      retry,
-    );
+    const result = await withRetries(async (attempt) => {
+      const started = Date.now();
+      try {
+        const output = await call();
+        log.debug(
+          { outbound: { service: CE_SERVICE, operation, accountId: account.accountId, status: 200, ms: Date.now() - started, attempt } },
+          `${CE_SERVICE} ${operation} → 200`,
+        );
+        return output;
+      } catch (error) {
+        const failure = awsFailure(CE_SERVICE, error);
+        log.debug(
+          {
+            outbound: {
+              service: failure.details.service,
+              operation,
+              accountId: account.accountId,
+              status: failure.details.status ?? 'no-response',
+              code: failure.details.code,
+              ms: Date.now() - started,
+              attempt,
+            },
+          },
+          failure.message,
+        );
+        throw failure;
+      }
+    }, retry);
     this.callCount += 1;
     return result;
   }
@@ -185,13 +218,21 @@ export class AwsCostExplorer implements AwsCostPort {
     try {
       const output = await withRetries(async () => {
         try {
-          return await sts.send(new AssumeRoleCommand({ RoleArn: roleArn, ExternalId: externalId, RoleSessionName: `quartermaster-${accountId}`, DurationSeconds: ROLE_SESSION_SECONDS }));
+          return await sts.send(
+            new AssumeRoleCommand({
+              RoleArn: roleArn,
+              ExternalId: externalId,
+              RoleSessionName: `quartermaster-${accountId}`,
+              DurationSeconds: ROLE_SESSION_SECONDS,
+            }),
+          );
         } catch (error) {
           throw awsFailure(STS_SERVICE, error);
         }
       }, this.options.retry);
       const c = output.Credentials;
-      if (!c?.AccessKeyId || !c.SecretAccessKey || !c.SessionToken) throw new ConnectorError('unavailable', `${STS_SERVICE}: AssumeRole returned no credentials`, { service: STS_SERVICE });
+      if (!c?.AccessKeyId || !c.SecretAccessKey || !c.SessionToken)
+        throw new ConnectorError('unavailable', `${STS_SERVICE}: AssumeRole returned no credentials`, { service: STS_SERVICE });
       const credentials: CachedRoleCredentials = {
         accessKeyId: c.AccessKeyId,
         secretAccessKey: c.SecretAccessKey,
@@ -212,7 +253,9 @@ function plainPage(output: GetCostAndUsageCommandOutput): AwsCostPage {
       TimePeriod: { Start: result.TimePeriod?.Start, End: result.TimePeriod?.End },
       Groups: (result.Groups ?? []).map((group) => ({
         Keys: [...(group.Keys ?? [])],
-        Metrics: Object.fromEntries(Object.entries(group.Metrics ?? {}).map(([name, metric]) => [name, { Amount: metric.Amount, Unit: metric.Unit }])),
+        Metrics: Object.fromEntries(
+          Object.entries(group.Metrics ?? {}).map(([name, metric]) => [name, { Amount: metric.Amount, Unit: metric.Unit }]),
+        ),
       })),
       Estimated: result.Estimated === true,
     })),

@@ -6,7 +6,13 @@ import { ConnectorError, type ConnectorErrorKind, type HealthCheck } from '../po
 export const CE_SERVICE = 'aws-cost-explorer';
 export const STS_SERVICE = 'aws-sts';
 
-const THROTTLING = new Set(['LimitExceededException', 'Throttling', 'ThrottlingException', 'TooManyRequestsException', 'RequestLimitExceeded']);
+const THROTTLING = new Set([
+  'LimitExceededException',
+  'Throttling',
+  'ThrottlingException',
+  'TooManyRequestsException',
+  'RequestLimitExceeded',
+]);
 const CREDENTIALS = new Set([
   'AccessDeniedException',
   'AccessDenied',
@@ -35,10 +41,18 @@ export function awsFailure(service: string, error: unknown): ConnectorError {
   let kind: ConnectorErrorKind;
   if (THROTTLING.has(name)) kind = 'throttled';
   else if (CREDENTIALS.has(name)) kind = 'unauthorized';
-  else if (status === undefined || status >= 500 || name === 'TimeoutError') kind = 'unavailable'; // no HTTP answer, or the service failed
+  else if (status === undefined || status >= 500 || name === 'TimeoutError')
+    kind = 'unavailable'; // no HTTP answer, or the service failed
   else kind = 'invalid-request'; // DataUnavailableException, ValidationException, InvalidNextTokenException, BillExpirationException…
-  const reason = status === undefined && kind === 'unavailable' ? `could not be reached (${e.code ?? e.message ?? name})` : `${name}: ${e.message ?? ''}`.trim();
-  return new ConnectorError(kind, `${service}: ${reason}`, { service, code: status === undefined && kind === 'unavailable' ? (e.code ?? name) : name, ...(status !== undefined ? { status } : {}) });
+  const reason =
+    status === undefined && kind === 'unavailable'
+      ? `could not be reached (${e.code ?? e.message ?? name})`
+      : `${name}: ${e.message ?? ''}`.trim();
+  return new ConnectorError(kind, `${service}: ${reason}`, {
+    service,
+    code: status === undefined && kind === 'unavailable' ? (e.code ?? name) : name,
+    ...(status !== undefined ? { status } : {}),
+  });
 }
 
 /** "AKIA…WXYZ": enough to tell keys apart, never the whole id. */
@@ -64,7 +78,8 @@ export function healthAdvice(error: ConnectorError, context: AdviceContext): Hea
   const code = String(error.details.code ?? error.kind);
   const fromSts = error.details.service === STS_SERVICE;
   const key = context.accessKeyId ? `access key ${keyHint(context.accessKeyId)}` : 'the access key';
-  const newKey = 'Create a new access key for the IAM user (IAM console → Users → the user → Security credentials → Create access key) and enter it again.';
+  const newKey =
+    'Create a new access key for the IAM user (IAM console → Users → the user → Security credentials → Create access key) and enter it again.';
 
   if (fromSts && (code === 'AccessDenied' || code === 'AccessDeniedException')) {
     return {
@@ -97,16 +112,41 @@ export function healthAdvice(error: ConnectorError, context: AdviceContext): Hea
       return { ok: false, code, problem: `AWS does not recognise ${key}: it is wrong, or it was deleted or deactivated.`, fix: newKey };
     case 'InvalidSignatureException':
     case 'SignatureDoesNotMatch':
-      return { ok: false, code, problem: `The secret access key does not belong to ${key} (AWS rejected the signature).`, fix: `Enter the secret exactly as shown when the key was created. If it is lost, ${newKey.charAt(0).toLowerCase()}${newKey.slice(1)}` };
+      return {
+        ok: false,
+        code,
+        problem: `The secret access key does not belong to ${key} (AWS rejected the signature).`,
+        fix: `Enter the secret exactly as shown when the key was created. If it is lost, ${newKey.charAt(0).toLowerCase()}${newKey.slice(1)}`,
+      };
     case 'ExpiredTokenException':
     case 'ExpiredToken':
-      return { ok: false, code, problem: 'The temporary AWS credentials have expired.', fix: 'Run the check again; if it keeps failing, connect the account again.' };
+      return {
+        ok: false,
+        code,
+        problem: 'The temporary AWS credentials have expired.',
+        fix: 'Run the check again; if it keeps failing, connect the account again.',
+      };
   }
   if (error.kind === 'throttled') {
-    return { ok: false, code, problem: 'AWS Cost Explorer is busy: too many requests right now (rate exceeded).', fix: 'Nothing is wrong with the connection. Try again in a few minutes.' };
+    return {
+      ok: false,
+      code,
+      problem: 'AWS Cost Explorer is busy: too many requests right now (rate exceeded).',
+      fix: 'Nothing is wrong with the connection. Try again in a few minutes.',
+    };
   }
   if (error.kind === 'unavailable') {
-    return { ok: false, code, problem: 'AWS did not answer.', fix: 'Check that Quartermaster can reach ce.us-east-1.amazonaws.com (network, proxy, firewall) and try again in a few minutes.' };
+    return {
+      ok: false,
+      code,
+      problem: 'AWS did not answer.',
+      fix: 'Check that Quartermaster can reach ce.us-east-1.amazonaws.com (network, proxy, firewall) and try again in a few minutes.',
+    };
   }
-  return { ok: false, code, problem: `AWS refused the cost query: ${error.message.replace(/^aws-[\w-]+: /, '')}`, fix: 'Check the account ID and credentials, then run the check again.' };
+  return {
+    ok: false,
+    code,
+    problem: `AWS refused the cost query: ${error.message.replace(/^aws-[\w-]+: /, '')}`,
+    fix: 'Check the account ID and credentials, then run the check again.',
+  };
 }

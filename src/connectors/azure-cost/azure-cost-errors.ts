@@ -22,7 +22,12 @@ export function longestRetryAfter(headerOf: (name: string) => string | null | un
   return waits.length > 0 ? Math.max(...waits) : undefined;
 }
 
-export function azureCostFailure(status: number, bodyText: string, headerOf: (name: string) => string | null | undefined, fallbackCode?: string): ConnectorError {
+export function azureCostFailure(
+  status: number,
+  bodyText: string,
+  headerOf: (name: string) => string | null | undefined,
+  fallbackCode?: string,
+): ConnectorError {
   const { code = fallbackCode, message } = armError(bodyText);
   const retryAfter = status === 429 ? longestRetryAfter(headerOf) : undefined;
   return new ConnectorError(kindForStatus(status), `${SERVICE}: ${message ?? (bodyText.slice(0, 200) || `HTTP ${status}`)}`, {
@@ -38,7 +43,8 @@ export function toConnectorError(error: unknown): ConnectorError {
   if (error instanceof ConnectorError) return error;
   if (isRestError(error)) {
     const response = error.response;
-    if (error.statusCode !== undefined && response) return azureCostFailure(error.statusCode, response.bodyAsText ?? '', (name) => response.headers.get(name), error.code);
+    if (error.statusCode !== undefined && response)
+      return azureCostFailure(error.statusCode, response.bodyAsText ?? '', (name) => response.headers.get(name), error.code);
     return transportFailure(SERVICE, error);
   }
   return transportFailure(SERVICE, error);
@@ -95,7 +101,10 @@ export function healthAdvice(error: ConnectorError, context: AdviceContext): Ext
       );
     case 'NotFound':
     case 'BillingAccountNotFound':
-      return check(`Azure does not know the scope ${scope}.`, `Check the id (Azure portal → Cost Management + Billing → Billing scopes) and that it belongs to this tenant (${context.tenantId}).`);
+      return check(
+        `Azure does not know the scope ${scope}.`,
+        `Check the id (Azure portal → Cost Management + Billing → Billing scopes) and that it belongs to this tenant (${context.tenantId}).`,
+      );
     case 'MissingSubscriptionRegistration':
     case 'SubscriptionNotRegistered':
       return check(
@@ -116,7 +125,10 @@ export function healthAdvice(error: ConnectorError, context: AdviceContext): Ext
     case 'ExpiredAuthenticationToken':
     case 'InvalidAuthenticationTokenAudience':
     case 'AuthenticationFailed':
-      return check('Azure refused the sign-in token Quartermaster sent.', 'Try again in a few minutes; if it keeps failing, ask the operator of Quartermaster to check the app registration and its admin consent.');
+      return check(
+        'Azure refused the sign-in token Quartermaster sent.',
+        'Try again in a few minutes; if it keeps failing, ask the operator of Quartermaster to check the app registration and its admin consent.',
+      );
   }
   switch (error.kind) {
     case 'throttled': {
@@ -129,11 +141,22 @@ export function healthAdvice(error: ConnectorError, context: AdviceContext): Ext
       };
     }
     case 'unavailable':
-      return { ok: false, code: error.details.status ? code : 'Unavailable', problem: `Azure did not answer (${error.message.replace(/^azure-cost:?\s*/, '')}).`, fix: 'Try again later; if it lasts, check https://status.azure.com.' };
+      return {
+        ok: false,
+        code: error.details.status ? code : 'Unavailable',
+        problem: `Azure did not answer (${error.message.replace(/^azure-cost:?\s*/, '')}).`,
+        fix: 'Try again later; if it lasts, check https://status.azure.com.',
+      };
     case 'unauthorized':
-      return check('Azure refused Quartermaster access to the cost data.', `Give ${app} the Cost Management Reader role on ${scope} and check that the app has admin consent in tenant ${context.tenantId}.`);
+      return check(
+        'Azure refused Quartermaster access to the cost data.',
+        `Give ${app} the Cost Management Reader role on ${scope} and check that the app has admin consent in tenant ${context.tenantId}.`,
+      );
     default:
-      return check(`Azure refused the cost query: ${error.message.replace(/^azure-cost:\s*/, '')}`, 'Check the scope; if it looks right, report this to the operator of Quartermaster.');
+      return check(
+        `Azure refused the cost query: ${error.message.replace(/^azure-cost:\s*/, '')}`,
+        'Check the scope; if it looks right, report this to the operator of Quartermaster.',
+      );
   }
 }
 
@@ -150,12 +173,21 @@ function signInAdvice(code: string, context: AdviceContext, check: (problem: str
       );
     case 'AADSTS90002':
     case 'AADSTS90023':
-      return check(`Microsoft Entra ID does not know the tenant ${context.tenantId}.`, 'Check that the Azure subscription is connected from the right Teams tenant.');
+      return check(
+        `Microsoft Entra ID does not know the tenant ${context.tenantId}.`,
+        'Check that the Azure subscription is connected from the right Teams tenant.',
+      );
     case 'AADSTS7000215':
     case 'AADSTS7000222':
     case 'AADSTS7000218':
-      return check("Quartermaster's app credentials were refused (the client secret is wrong or expired).", 'Ask the operator of Quartermaster to renew the app registration’s client secret.');
+      return check(
+        "Quartermaster's app credentials were refused (the client secret is wrong or expired).",
+        'Ask the operator of Quartermaster to renew the app registration’s client secret.',
+      );
     default:
-      return check(`Microsoft Entra ID refused Quartermaster's sign-in to tenant ${context.tenantId} (${code}).`, 'Check that Quartermaster has admin consent in this tenant and that the scope belongs to it.');
+      return check(
+        `Microsoft Entra ID refused Quartermaster's sign-in to tenant ${context.tenantId} (${code}).`,
+        'Check that Quartermaster has admin consent in this tenant and that the scope belongs to it.',
+      );
   }
 }

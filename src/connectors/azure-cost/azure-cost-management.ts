@@ -7,7 +7,12 @@
 // The SDK's own retries are off: the shared retry policy decides, waiting the LONGEST of
 // Azure's rate-limit headers on a 429 (the SDK ignores them).
 import { CostManagementClient, type QueryDefinition, type QueryResult } from '@azure/arm-costmanagement';
-import { bearerTokenAuthenticationPolicyName, createHttpHeaders, createPipelineRequest, type PipelinePolicy } from '@azure/core-rest-pipeline';
+import {
+  bearerTokenAuthenticationPolicyName,
+  createHttpHeaders,
+  createPipelineRequest,
+  type PipelinePolicy,
+} from '@azure/core-rest-pipeline';
 import type { Logger } from '../../logger.js';
 import { addDays, dayOf, isDay, monthlyQueryWindows } from '../../domain/spend/periods.js';
 import type { TokenProvider } from '../identity/token-provider.js';
@@ -49,14 +54,27 @@ export class AzureCostManagement implements AzureCostPort {
     return this.callCount;
   }
 
-  async *dailyCost(target: AzureCostScope, window: { from: string; to: string }, options: { costType?: CostType; tagKey?: string } = {}): AsyncIterable<AzureCostPage> {
+  async *dailyCost(
+    target: AzureCostScope,
+    window: { from: string; to: string },
+    options: { costType?: CostType; tagKey?: string } = {},
+  ): AsyncIterable<AzureCostPage> {
     const scope = checkedScope(target.scope);
     if (!isDay(window.from) || !isDay(window.to) || window.from > window.to) {
-      throw new ConnectorError('invalid-request', `${SERVICE}: the window ${String(window.from)} – ${String(window.to)} is not two days in order (YYYY-MM-DD, to inclusive)`, { service: SERVICE });
+      throw new ConnectorError(
+        'invalid-request',
+        `${SERVICE}: the window ${String(window.from)} – ${String(window.to)} is not two days in order (YYYY-MM-DD, to inclusive)`,
+        { service: SERVICE },
+      );
     }
     // One month per query: Azure charges a query processing unit per month queried.
     for (const month of monthlyQueryWindows(window.from, addDays(window.to, 1))) {
-      yield* this.pages(target.tenantId, scope, definition(month.start, month.lastDay, options.costType ?? 'ActualCost', options.tagKey), this.options.retry);
+      yield* this.pages(
+        target.tenantId,
+        scope,
+        definition(month.start, month.lastDay, options.costType ?? 'ActualCost', options.tagKey),
+        this.options.retry,
+      );
     }
   }
 
@@ -71,7 +89,10 @@ export class AzureCostManagement implements AzureCostPort {
       return { ok: true };
     } catch (error) {
       const failure = toConnectorError(error);
-      this.options.log.info({ scope: parsed.scope, tenantId: target.tenantId, kind: failure.kind, code: failure.details.code }, 'azure cost health check failed');
+      this.options.log.info(
+        { scope: parsed.scope, tenantId: target.tenantId, kind: failure.kind, code: failure.details.code },
+        'azure cost health check failed',
+      );
       return healthAdvice(failure, { tenantId: target.tenantId, scope: parsed.scope, clientId: this.options.clientId });
     }
   }
@@ -90,7 +111,12 @@ export class AzureCostManagement implements AzureCostPort {
   }
 
   /** The nextLink takes the same body as the first request (its $skiptoken says where to go on). */
-  private async postNextLink(client: CostManagementClient, nextLink: string, query: QueryDefinition, abortSignal: AbortSignal): Promise<QueryResult> {
+  private async postNextLink(
+    client: CostManagementClient,
+    nextLink: string,
+    query: QueryDefinition,
+    abortSignal: AbortSignal,
+  ): Promise<QueryResult> {
     const response = await client.sendRequest(
       createPipelineRequest({
         url: nextLink,
@@ -110,7 +136,11 @@ export class AzureCostManagement implements AzureCostPort {
       throw new ConnectorError('unavailable', `${SERVICE}: a nextLink page is not JSON`, { service: SERVICE });
     }
     const properties = body.properties ?? {};
-    return { columns: properties.columns ?? [], rows: properties.rows ?? [], ...(properties.nextLink ? { nextLink: properties.nextLink } : {}) } as QueryResult;
+    return {
+      columns: properties.columns ?? [],
+      rows: properties.rows ?? [],
+      ...(properties.nextLink ? { nextLink: properties.nextLink } : {}),
+    } as QueryResult;
   }
 
   private attempt<T>(policy: RetryPolicy, scope: string, call: (abortSignal: AbortSignal) => Promise<T>): Promise<T> {
@@ -123,7 +153,11 @@ export class AzureCostManagement implements AzureCostPort {
         }
       },
       policy,
-      ({ error, attemptNumber, waitMs }) => this.options.log.warn({ scope, kind: error.kind, status: error.details.status, code: error.details.code, attempt: attemptNumber, waitMs }, 'azure cost query failed; retrying'),
+      ({ error, attemptNumber, waitMs }) =>
+        this.options.log.warn(
+          { scope, kind: error.kind, status: error.details.status, code: error.details.code, attempt: attemptNumber, waitMs },
+          'azure cost query failed; retrying',
+        ),
     );
   }
 
@@ -146,7 +180,12 @@ export class AzureCostManagement implements AzureCostPort {
       name: 'quartermasterSameOrigin',
       // Never send a token elsewhere, whatever a nextLink says (and in the sandbox, nothing leaves loopback).
       sendRequest: (request, next) => {
-        if (new URL(request.url).origin !== origin) return Promise.reject(new ConnectorError('invalid-request', `${SERVICE}: refusing to send a request to ${new URL(request.url).host}`, { service: SERVICE }));
+        if (new URL(request.url).origin !== origin)
+          return Promise.reject(
+            new ConnectorError('invalid-request', `${SERVICE}: refusing to send a request to ${new URL(request.url).host}`, {
+              service: SERVICE,
+            }),
+          );
         return next(request);
       },
     };
@@ -165,10 +204,24 @@ export class AzureCostManagement implements AzureCostPort {
         const path = new URL(request.url).pathname;
         try {
           const response = await next(request);
-          logCall(log, { service: SERVICE, method: request.method, path, status: response.status, ms: Math.round(performance.now() - started), correlationId: request.requestId });
+          logCall(log, {
+            service: SERVICE,
+            method: request.method,
+            path,
+            status: response.status,
+            ms: Math.round(performance.now() - started),
+            correlationId: request.requestId,
+          });
           return response;
         } catch (error) {
-          logCall(log, { service: SERVICE, method: request.method, path, status: 'no-response', ms: Math.round(performance.now() - started), correlationId: request.requestId });
+          logCall(log, {
+            service: SERVICE,
+            method: request.method,
+            path,
+            status: 'no-response',
+            ms: Math.round(performance.now() - started),
+            correlationId: request.requestId,
+          });
           throw error;
         }
       },
@@ -203,7 +256,10 @@ function definition(from: string, to: string, costType: CostType, tagKey?: strin
 
 /** The definition as the SDK serializes it (dates as ISO strings). */
 function wireBody(query: QueryDefinition): unknown {
-  return { ...query, ...(query.timePeriod ? { timePeriod: { from: query.timePeriod.from.toISOString(), to: query.timePeriod.to.toISOString() } } : {}) };
+  return {
+    ...query,
+    ...(query.timePeriod ? { timePeriod: { from: query.timePeriod.from.toISOString(), to: query.timePeriod.to.toISOString() } } : {}),
+  };
 }
 
 function toPage(result: QueryResult): AzureCostPage {

@@ -17,13 +17,19 @@ export class ClientSecretTokens implements TokenProvider {
   async getToken(tenantId: string, scope: string): Promise<string> {
     let credential = this.credentials.get(tenantId);
     if (!credential) {
-      credential = new ClientSecretCredential(tenantId, this.app.clientId, this.app.clientSecret, this.options.authorityHost ? { authorityHost: this.options.authorityHost } : {});
+      credential = new ClientSecretCredential(
+        tenantId,
+        this.app.clientId,
+        this.app.clientSecret,
+        this.options.authorityHost ? { authorityHost: this.options.authorityHost } : {},
+      );
       this.credentials.set(tenantId, credential);
     }
     const service = this.options.service;
     try {
       const token = await credential.getToken(scope);
-      if (!token?.token) throw new ConnectorError('unauthorized', `${service}: sign-in for tenant ${tenantId} returned no access token`, { service });
+      if (!token?.token)
+        throw new ConnectorError('unauthorized', `${service}: sign-in for tenant ${tenantId} returned no access token`, { service });
       return token.token;
     } catch (error) {
       if (error instanceof ConnectorError) throw error;
@@ -32,9 +38,17 @@ export class ClientSecretTokens implements TokenProvider {
         const code = /AADSTS\d+/.exec(description)?.[0] ?? error.errorResponse.error;
         const summary = /AADSTS\d+:[\s\S]*?(?=\s+Trace ID:|$)/.exec(description)?.[0] ?? code;
         const kind = error.statusCode === 429 ? 'throttled' : error.statusCode >= 500 ? 'unavailable' : 'unauthorized';
-        throw new ConnectorError(kind, `${service}: sign-in refused for tenant ${tenantId}: ${summary}`, { service, status: error.statusCode, code });
+        throw new ConnectorError(kind, `${service}: sign-in refused for tenant ${tenantId}: ${summary}`, {
+          service,
+          status: error.statusCode,
+          code,
+        });
       }
-      throw new ConnectorError('unavailable', `${service}: sign-in failed for tenant ${tenantId} (${error instanceof Error ? error.message : String(error)})`, { service });
+      throw new ConnectorError(
+        'unavailable',
+        `${service}: sign-in failed for tenant ${tenantId} (${error instanceof Error ? error.message : String(error)})`,
+        { service },
+      );
     }
   }
 }

@@ -11,7 +11,8 @@ const BILLING_ACCOUNT = /^\/?providers\/Microsoft\.Billing\/billingAccounts\/([A
 
 export type ParsedAzureScope = { ok: true; scope: string } | { ok: false; message: string };
 
-const EXAMPLES = 'a subscription id (like 0b1f6471-1bf0-4dda-aec3-111122223333), /subscriptions/<id>, or /providers/Microsoft.Billing/billingAccounts/<id>';
+const EXAMPLES =
+  'a subscription id (like 0b1f6471-1bf0-4dda-aec3-111122223333), /subscriptions/<id>, or /providers/Microsoft.Billing/billingAccounts/<id>';
 
 export function parseAzureScope(text: string): ParsedAzureScope {
   const value = text.trim();
@@ -20,11 +21,19 @@ export function parseAzureScope(text: string): ParsedAzureScope {
   const subscription = SUBSCRIPTION.exec(value);
   if (subscription) return { ok: true, scope: `subscriptions/${subscription[1]!.toLowerCase()}` };
   if (RESOURCE_GROUP.test(value)) {
-    return { ok: false, message: 'Quartermaster reads costs per subscription or billing account, not per resource group: give /subscriptions/<id> without the resource group.' };
+    return {
+      ok: false,
+      message:
+        'Quartermaster reads costs per subscription or billing account, not per resource group: give /subscriptions/<id> without the resource group.',
+    };
   }
   const billing = BILLING_ACCOUNT.exec(value);
   if (billing) return { ok: true, scope: `providers/Microsoft.Billing/billingAccounts/${billing[1]!}` };
-  if (/^\/?subscriptions\//i.test(value)) return { ok: false, message: `"${value.slice(0, 80)}" does not hold a valid subscription id; a subscription id looks like 0b1f6471-1bf0-4dda-aec3-111122223333.` };
+  if (/^\/?subscriptions\//i.test(value))
+    return {
+      ok: false,
+      message: `"${value.slice(0, 80)}" does not hold a valid subscription id; a subscription id looks like 0b1f6471-1bf0-4dda-aec3-111122223333.`,
+    };
   return { ok: false, message: `"${value.slice(0, 80)}" is not an Azure scope Quartermaster can read; give ${EXAMPLES}.` };
 }
 

@@ -49,7 +49,11 @@ const SignInUserWire = z.object({
   mail: z.string().nullish(),
   assignedLicenses: z.array(z.object({ skuId: z.string() }).passthrough()).nullish(),
   signInActivity: z
-    .object({ lastSignInDateTime: z.string().nullish(), lastNonInteractiveSignInDateTime: z.string().nullish(), lastSuccessfulSignInDateTime: z.string().nullish() })
+    .object({
+      lastSignInDateTime: z.string().nullish(),
+      lastNonInteractiveSignInDateTime: z.string().nullish(),
+      lastSuccessfulSignInDateTime: z.string().nullish(),
+    })
     .passthrough()
     .nullish(),
 });
@@ -81,7 +85,13 @@ export class GraphDirectory implements DirectoryPort {
 
   async listSubscribedSkus(tenantId: string): Promise<SubscribedSku[]> {
     const skus = await this.list(tenantId, '/subscribedSkus', SkuWire);
-    return skus.map((s) => ({ skuId: s.skuId, skuPartNumber: s.skuPartNumber, capabilityStatus: s.capabilityStatus, consumedUnits: s.consumedUnits, enabledUnits: s.prepaidUnits.enabled }));
+    return skus.map((s) => ({
+      skuId: s.skuId,
+      skuPartNumber: s.skuPartNumber,
+      capabilityStatus: s.capabilityStatus,
+      consumedUnits: s.consumedUnits,
+      enabledUnits: s.prepaidUnits.enabled,
+    }));
   }
 
   async getUser(tenantId: string, idOrUpn: string): Promise<DirectoryUser | undefined> {
@@ -95,18 +105,26 @@ export class GraphDirectory implements DirectoryPort {
 
   /** Undefined when the user has no manager (or is not in the tenant). */
   async getManager(tenantId: string, userId: string): Promise<DirectoryUser | undefined> {
-    const manager = await this.getOptional(tenantId, `/users/${encodeURIComponent(userId)}/manager`, (request) => request.select(USER_FIELDS));
+    const manager = await this.getOptional(tenantId, `/users/${encodeURIComponent(userId)}/manager`, (request) =>
+      request.select(USER_FIELDS),
+    );
     return manager === undefined ? undefined : toUser(parse(UserWire, manager));
   }
 
   /** Users among the group's direct members; throws 'not-found' for an unknown group. */
   async listGroupMembers(tenantId: string, groupId: string): Promise<DirectoryUser[]> {
-    const members = await this.list(tenantId, `/groups/${encodeURIComponent(groupId)}/members?$select=${USER_FIELDS.join(',')}&$top=999`, UserWire);
+    const members = await this.list(
+      tenantId,
+      `/groups/${encodeURIComponent(groupId)}/members?$select=${USER_FIELDS.join(',')}&$top=999`,
+      UserWire,
+    );
     return members.filter((m) => m['@odata.type'] === undefined || m['@odata.type'] === '#microsoft.graph.user').map(toUser);
   }
 
   async assignLicense(tenantId: string, userId: string, skuId: string): Promise<void> {
-    await this.call(tenantId, `/users/${encodeURIComponent(userId)}/assignLicense`, (request) => request.post({ addLicenses: [{ skuId, disabledPlans: [] }], removeLicenses: [] }));
+    await this.call(tenantId, `/users/${encodeURIComponent(userId)}/assignLicense`, (request) =>
+      request.post({ addLicenses: [{ skuId, disabledPlans: [] }], removeLicenses: [] }),
+    );
   }
 
   /** Users with their latest sign-in (interactive or not) and licenses, every page. */
@@ -114,7 +132,9 @@ export class GraphDirectory implements DirectoryPort {
     const users = await this.list(tenantId, `/users?$select=${SIGN_IN_FIELDS.join(',')}&$top=${SIGN_IN_PAGE_SIZE}`, SignInUserWire);
     return users.map((u) => {
       const activity = u.signInActivity;
-      const times = [activity?.lastSignInDateTime, activity?.lastNonInteractiveSignInDateTime].filter((t): t is string => typeof t === 'string' && !Number.isNaN(Date.parse(t)));
+      const times = [activity?.lastSignInDateTime, activity?.lastNonInteractiveSignInDateTime].filter(
+        (t): t is string => typeof t === 'string' && !Number.isNaN(Date.parse(t)),
+      );
       const latest = times.sort((a, b) => Date.parse(b) - Date.parse(a))[0];
       return {
         id: u.id,
@@ -129,7 +149,9 @@ export class GraphDirectory implements DirectoryPort {
 
   async removeLicense(tenantId: string, userId: string, skuId: string): Promise<void> {
     // Removing is idempotent at Graph (a license the user lacks stays absent): safe to retry.
-    await this.call(tenantId, `/users/${encodeURIComponent(userId)}/assignLicense`, (request) => request.post({ addLicenses: [], removeLicenses: [skuId] }));
+    await this.call(tenantId, `/users/${encodeURIComponent(userId)}/assignLicense`, (request) =>
+      request.post({ addLicenses: [], removeLicenses: [skuId] }),
+    );
   }
 
   async licenseSkuIds(tenantId: string, userId: string): Promise<string[]> {
@@ -150,13 +172,19 @@ export class GraphDirectory implements DirectoryPort {
       async () => {
         const accessToken = await tokens.getToken(tenantId, GRAPH_SCOPE);
         try {
-          return await send(this.client.api(path).header('Authorization', `Bearer ${accessToken}`).header('client-request-id', correlationId));
+          return await send(
+            this.client.api(path).header('Authorization', `Bearer ${accessToken}`).header('client-request-id', correlationId),
+          );
         } catch (error) {
           throw graphFailure(error);
         }
       },
       retry,
-      ({ error, attemptNumber, waitMs }) => log.warn({ tenantId, kind: error.kind, status: error.details.status, attempt: attemptNumber, waitMs }, 'graph call failed; retrying'),
+      ({ error, attemptNumber, waitMs }) =>
+        log.warn(
+          { tenantId, kind: error.kind, status: error.details.status, attempt: attemptNumber, waitMs },
+          'graph call failed; retrying',
+        ),
     );
   }
 
@@ -186,7 +214,8 @@ export class GraphDirectory implements DirectoryPort {
   /** `https://graph.microsoft.com/v1.0/users?$skiptoken=...` → `/users?$skiptoken=...` */
   private relative(nextLink: string): string {
     const prefix = `${this.baseUrl}/v1.0/`;
-    if (!nextLink.startsWith(prefix)) throw new ConnectorError('invalid-request', `graph: next page link outside ${this.origin}`, { service: 'graph' });
+    if (!nextLink.startsWith(prefix))
+      throw new ConnectorError('invalid-request', `graph: next page link outside ${this.origin}`, { service: 'graph' });
     return `/${nextLink.slice(prefix.length)}`;
   }
 }

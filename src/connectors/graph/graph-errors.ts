@@ -10,8 +10,10 @@ export function graphFailure(error: unknown): ConnectorError {
   if (error instanceof ConnectorError) return error;
   // A body that is not JSON (a proxy's error page, a cut-off answer) says nothing about the
   // request: try again later, as for a 5xx, rather than failing it for good.
-  if (error instanceof SyntaxError || (error instanceof GraphError && error.code === 'SyntaxError')) return new ConnectorError('unavailable', 'graph: Microsoft Graph sent an answer that could not be read', { service: SERVICE });
-  if (!(error instanceof GraphError)) return new ConnectorError('invalid-request', `graph: ${error instanceof Error ? error.message : String(error)}`, { service: SERVICE });
+  if (error instanceof SyntaxError || (error instanceof GraphError && error.code === 'SyntaxError'))
+    return new ConnectorError('unavailable', 'graph: Microsoft Graph sent an answer that could not be read', { service: SERVICE });
+  if (!(error instanceof GraphError))
+    return new ConnectorError('invalid-request', `graph: ${error instanceof Error ? error.message : String(error)}`, { service: SERVICE });
 
   const status = error.statusCode;
   if (!status || status < 0) {

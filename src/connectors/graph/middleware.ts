@@ -44,7 +44,15 @@ export class GraphCallMiddleware implements Middleware {
     const method = context.options.method ?? 'GET';
     const correlationId = headers['client-request-id'] ?? '';
     const started = performance.now();
-    const record = (status: number | 'no-response') => logCall(this.call.log, { service: 'graph', method, path: url.pathname, status, ms: Math.round(performance.now() - started), correlationId });
+    const record = (status: number | 'no-response') =>
+      logCall(this.call.log, {
+        service: 'graph',
+        method,
+        path: url.pathname,
+        status,
+        ms: Math.round(performance.now() - started),
+        correlationId,
+      });
     try {
       await this.next!.execute(context);
       record(context.response?.status ?? 'no-response');

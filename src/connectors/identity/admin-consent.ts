@@ -37,7 +37,12 @@ export async function confirmAdminConsent(tokens: TokenProvider, tenantId: strin
     if (!(error instanceof ConnectorError)) throw error;
     const code = error.details.code !== undefined ? String(error.details.code) : error.kind;
     if (error.transient) {
-      return { ok: false, code, problem: 'Microsoft sign-in is temporarily unavailable, so the consent could not be checked.', fix: 'Wait a minute and try again.' };
+      return {
+        ok: false,
+        code,
+        problem: 'Microsoft sign-in is temporarily unavailable, so the consent could not be checked.',
+        fix: 'Wait a minute and try again.',
+      };
     }
     const known = CONFIRMATION_ADVICE[code];
     if (known) return { ok: false, code, ...known };

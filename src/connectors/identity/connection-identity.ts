@@ -15,7 +15,12 @@ export interface ConnectionIdentityConnector {
   isReconsentRequired(error: unknown): boolean;
 }
 
-export function createConnectionIdentity(deps: { graphTokens: TokenProvider; graphClientId: string; browserAuthorityHost: string; partnerCenter: PartnerCenterSignIn }): ConnectionIdentityConnector {
+export function createConnectionIdentity(deps: {
+  graphTokens: TokenProvider;
+  graphClientId: string;
+  browserAuthorityHost: string;
+  partnerCenter: PartnerCenterSignIn;
+}): ConnectionIdentityConnector {
   return {
     graphClientId: deps.graphClientId,
     browserAuthorityHost: deps.browserAuthorityHost,

@@ -27,8 +27,28 @@ const SERVICE = 'partner-center';
 export type { SignedInAgent, TokenCacheStore };
 
 /** AADSTS codes and OAuth errors that only a new interactive sign-in cures. */
-const RECONSENT_CODES = new Set(['AADSTS700082', 'AADSTS70008', 'AADSTS50173', 'AADSTS700084', 'AADSTS54005', 'AADSTS501481', 'AADSTS500112', 'AADSTS70000', 'AADSTS9002313', 'AADSTS50076', 'AADSTS50079']);
-const RECONSENT_ERRORS = new Set(['invalid_grant', 'interaction_required', 'consent_required', 'login_required', 'bad_token', 'no_tokens_found', 'refresh_token_expired']);
+const RECONSENT_CODES = new Set([
+  'AADSTS700082',
+  'AADSTS70008',
+  'AADSTS50173',
+  'AADSTS700084',
+  'AADSTS54005',
+  'AADSTS501481',
+  'AADSTS500112',
+  'AADSTS70000',
+  'AADSTS9002313',
+  'AADSTS50076',
+  'AADSTS50079',
+]);
+const RECONSENT_ERRORS = new Set([
+  'invalid_grant',
+  'interaction_required',
+  'consent_required',
+  'login_required',
+  'bad_token',
+  'no_tokens_found',
+  'refresh_token_expired',
+]);
 
 /**
  * The stored sign-in is dead (expired after 90 days unused, revoked, or never completed):
@@ -91,19 +111,35 @@ export class PartnerCenterSignIn {
   }
 
   /** Redeems the callback's code; the tokens (refresh token included) land in `cache`. */
-  async completeSignIn(request: { code: string; codeVerifier: string; redirectUri: string }, cache: TokenCacheStore): Promise<SignedInAgent> {
+  async completeSignIn(
+    request: { code: string; codeVerifier: string; redirectUri: string },
+    cache: TokenCacheStore,
+  ): Promise<SignedInAgent> {
     let result;
     try {
-      result = await this.client(cache).acquireTokenByCode({ code: request.code, codeVerifier: request.codeVerifier, redirectUri: request.redirectUri, scopes: SCOPES });
+      result = await this.client(cache).acquireTokenByCode({
+        code: request.code,
+        codeVerifier: request.codeVerifier,
+        redirectUri: request.redirectUri,
+        scopes: SCOPES,
+      });
     } catch (error) {
       throw this.failure(error);
     }
     const account = result?.account;
     if (!account) throw new ConnectorError('unauthorized', `${SERVICE}: the sign-in returned no account`, { service: SERVICE });
     if (account.tenantId.toLowerCase() !== this.partnerTenantId.toLowerCase()) {
-      throw new ReconsentRequired('wrong_tenant', `${SERVICE}: the agent signed in to tenant ${account.tenantId}, not the partner tenant ${this.partnerTenantId}`);
+      throw new ReconsentRequired(
+        'wrong_tenant',
+        `${SERVICE}: the agent signed in to tenant ${account.tenantId}, not the partner tenant ${this.partnerTenantId}`,
+      );
     }
-    return { username: account.username, ...(account.name ? { displayName: account.name } : {}), homeAccountId: account.homeAccountId, tenantId: account.tenantId };
+    return {
+      username: account.username,
+      ...(account.name ? { displayName: account.name } : {}),
+      homeAccountId: account.homeAccountId,
+      tenantId: account.tenantId,
+    };
   }
 
   /**
@@ -116,8 +152,13 @@ export class PartnerCenterSignIn {
     try {
       const account = await app.getTokenCache().getAccountByHomeId(homeAccountId);
       if (!account) throw new ReconsentRequired('no_cached_sign_in', `${SERVICE}: no stored Partner Center sign-in for this connection`);
-      const result = await app.acquireTokenSilent({ account, scopes: [PARTNER_CENTER_USER_SCOPE], forceRefresh: options.forceRefresh === true });
-      if (!result?.accessToken) throw new ConnectorError('unauthorized', `${SERVICE}: the sign-in returned no access token`, { service: SERVICE });
+      const result = await app.acquireTokenSilent({
+        account,
+        scopes: [PARTNER_CENTER_USER_SCOPE],
+        forceRefresh: options.forceRefresh === true,
+      });
+      if (!result?.accessToken)
+        throw new ConnectorError('unauthorized', `${SERVICE}: the sign-in returned no access token`, { service: SERVICE });
       return result.accessToken;
     } catch (error) {
       throw this.failure(error);
@@ -152,7 +193,10 @@ export class PartnerCenterSignIn {
       if ((code && RECONSENT_CODES.has(code)) || RECONSENT_ERRORS.has(error.errorCode) || error instanceof InteractionRequiredAuthError) {
         // The AADSTS sentence only: it never holds a token.
         const summary = /AADSTS\d+:[\s\S]*?(?=\s+Trace ID:|$)/.exec(error.errorMessage)?.[0] ?? error.errorCode;
-        return new ReconsentRequired(code ?? error.errorCode, `${SERVICE}: the Partner Center sign-in must be renewed by an agent (${summary})`);
+        return new ReconsentRequired(
+          code ?? error.errorCode,
+          `${SERVICE}: the Partner Center sign-in must be renewed by an agent (${summary})`,
+        );
       }
     }
     return tokenError(SERVICE, this.partnerTenantId, error);
@@ -184,10 +228,14 @@ export class PartnerCenterUserTokens implements TokenProvider {
 
   async getToken(tenantId: string, scope: string): Promise<string> {
     if (tenantId.toLowerCase() !== this.signIn.partnerTenantId.toLowerCase()) {
-      throw new ConnectorError('unauthorized', `${SERVICE}: the agent sign-in is for the partner tenant, not ${tenantId}`, { service: SERVICE });
+      throw new ConnectorError('unauthorized', `${SERVICE}: the agent sign-in is for the partner tenant, not ${tenantId}`, {
+        service: SERVICE,
+      });
     }
     if (scope !== PARTNER_CENTER_SCOPE && scope !== PARTNER_CENTER_USER_SCOPE) {
-      throw new ConnectorError('unauthorized', `${SERVICE}: the agent sign-in grants Partner Center only, not ${scope}`, { service: SERVICE });
+      throw new ConnectorError('unauthorized', `${SERVICE}: the agent sign-in grants Partner Center only, not ${scope}`, {
+        service: SERVICE,
+      });
     }
     return this.signIn.accessToken(this.connection.homeAccountId, this.connection.cache);
   }

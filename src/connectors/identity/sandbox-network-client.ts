@@ -33,7 +33,12 @@ export class SandboxLoginNetworkClient implements INetworkModule {
     return target.toString();
   }
 
-  private async send<T>(method: 'GET' | 'POST', url: string, options: NetworkRequestOptions | undefined, timeout?: number): Promise<NetworkResponse<T>> {
+  private async send<T>(
+    method: 'GET' | 'POST',
+    url: string,
+    options: NetworkRequestOptions | undefined,
+    timeout?: number,
+  ): Promise<NetworkResponse<T>> {
     const response = await fetch(this.redirect(url), {
       method,
       headers: options?.headers ?? {},

@@ -81,12 +81,19 @@ export class MsalTokenProvider implements TokenProvider {
   private async acquire(tenantId: string, scope: string, key: string): Promise<string> {
     let result;
     try {
-      result = await this.app.acquireTokenByClientCredential({ scopes: [scope], authority: `${this.authorityHost}/${encodeURIComponent(tenantId)}` });
+      result = await this.app.acquireTokenByClientCredential({
+        scopes: [scope],
+        authority: `${this.authorityHost}/${encodeURIComponent(tenantId)}`,
+      });
     } catch (error) {
       throw tokenError(this.options.service, tenantId, error);
     }
-    if (!result?.accessToken) throw new ConnectorError('unauthorized', `${this.options.service}: sign-in for tenant ${tenantId} returned no access token`, { service: this.options.service });
-    if (result.expiresOn) this.tokens.set(key, { accessToken: result.accessToken, renewAt: result.expiresOn.getTime() - RENEW_BEFORE_EXPIRY_MS });
+    if (!result?.accessToken)
+      throw new ConnectorError('unauthorized', `${this.options.service}: sign-in for tenant ${tenantId} returned no access token`, {
+        service: this.options.service,
+      });
+    if (result.expiresOn)
+      this.tokens.set(key, { accessToken: result.accessToken, renewAt: result.expiresOn.getTime() - RENEW_BEFORE_EXPIRY_MS });
     return result.accessToken;
   }
 }
@@ -96,14 +103,29 @@ export function tokenError(service: string, tenantId: string, error: unknown): C
   if (error instanceof ServerError || error instanceof AuthError) {
     // "... Description: AADSTS7000215: Invalid client secret provided. ... Trace ID: ..." → the AADSTS sentence(s).
     const aadsts = /AADSTS\d+/.exec(error.errorMessage)?.[0];
-    const summary = /AADSTS\d+:[\s\S]*?(?=\s+Trace ID:|$)/.exec(error.errorMessage)?.[0] ?? (error.errorMessage.slice(0, 300) || error.errorCode);
+    const summary =
+      /AADSTS\d+:[\s\S]*?(?=\s+Trace ID:|$)/.exec(error.errorMessage)?.[0] ?? (error.errorMessage.slice(0, 300) || error.errorCode);
     const details = { service, code: aadsts ?? error.errorCode };
     const status = error instanceof ServerError ? error.status : undefined;
-    if (status === 429) return new ConnectorError('throttled', `${service}: sign-in throttled for tenant ${tenantId}`, { ...details, status });
-    if ((status !== undefined && status >= 500) || ['network_error', 'endpoints_resolution_error', 'temporarily_unavailable', 'request_timeout'].includes(error.errorCode)) {
-      return new ConnectorError('unavailable', `${service}: sign-in service unavailable for tenant ${tenantId} (${summary})`, { ...details, ...(status ? { status } : {}) });
+    if (status === 429)
+      return new ConnectorError('throttled', `${service}: sign-in throttled for tenant ${tenantId}`, { ...details, status });
+    if (
+      (status !== undefined && status >= 500) ||
+      ['network_error', 'endpoints_resolution_error', 'temporarily_unavailable', 'request_timeout'].includes(error.errorCode)
+    ) {
+      return new ConnectorError('unavailable', `${service}: sign-in service unavailable for tenant ${tenantId} (${summary})`, {
+        ...details,
+        ...(status ? { status } : {}),
+      });
     }
-    return new ConnectorError('unauthorized', `${service}: sign-in refused for tenant ${tenantId}: ${summary}`, { ...details, ...(status ? { status } : {}) });
+    return new ConnectorError('unauthorized', `${service}: sign-in refused for tenant ${tenantId}: ${summary}`, {
+      ...details,
+      ...(status ? { status } : {}),
+    });
   }
-  return new ConnectorError('unavailable', `${service}: sign-in failed for tenant ${tenantId} (${error instanceof Error ? error.message : String(error)})`, { service });
+  return new ConnectorError(
+    'unavailable',
+    `${service}: sign-in failed for tenant ${tenantId} (${error instanceof Error ? error.message : String(error)})`,
+    { service },
+  );
 }

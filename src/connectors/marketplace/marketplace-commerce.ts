@@ -55,7 +55,11 @@ export interface MarketplaceOptions {
 // Wire shapes (only the fields used)
 // ---------------------------------------------------------------------------------------
 
-const Page = <T extends z.ZodTypeAny>(item: T) => z.object({ $meta: z.object({ pagination: z.object({ total: z.number(), offset: z.number(), limit: z.number() }) }), data: z.array(item) });
+const Page = <T extends z.ZodTypeAny>(item: T) =>
+  z.object({
+    $meta: z.object({ pagination: z.object({ total: z.number(), offset: z.number(), limit: z.number() }) }),
+    data: z.array(item),
+  });
 const Ref = z.object({ id: z.string(), name: z.string().nullish() }).passthrough();
 const ExternalIds = z.object({ client: z.string().nullish() }).passthrough().nullish();
 
@@ -74,7 +78,15 @@ const ItemWire = z
   .passthrough();
 
 const AgreementWire = z
-  .object({ id: z.string(), name: z.string(), status: z.string(), licensee: Ref, product: Ref, vendor: z.object({ name: z.string() }).passthrough().nullish(), externalIds: ExternalIds })
+  .object({
+    id: z.string(),
+    name: z.string(),
+    status: z.string(),
+    licensee: Ref,
+    product: Ref,
+    vendor: z.object({ name: z.string() }).passthrough().nullish(),
+    externalIds: ExternalIds,
+  })
   .passthrough();
 
 const SubscriptionWire = z
@@ -99,7 +111,10 @@ const ParameterWire = z
     description: z.string().nullish(),
     type: z.string().nullish(),
     value: z.string().nullish(),
-    constraints: z.object({ pattern: z.string().nullish(), options: z.array(z.string()).nullish() }).passthrough().nullish(),
+    constraints: z
+      .object({ pattern: z.string().nullish(), options: z.array(z.string()).nullish() })
+      .passthrough()
+      .nullish(),
     error: z.object({ message: z.string() }).passthrough().nullish(),
   })
   .passthrough();
@@ -111,10 +126,21 @@ const OrderWire = z
     status: z.string(),
     externalIds: ExternalIds,
     agreement: z.object({ id: z.string(), externalIds: ExternalIds }).passthrough(),
-    lines: z.array(z.object({ item: Ref, quantity: z.number(), oldQuantity: z.number().nullish(), subscription: Ref.nullish() }).passthrough()),
-    parameters: z.object({ fulfillment: z.array(ParameterWire).nullish() }).passthrough().nullish(),
+    lines: z.array(
+      z.object({ item: Ref, quantity: z.number(), oldQuantity: z.number().nullish(), subscription: Ref.nullish() }).passthrough(),
+    ),
+    parameters: z
+      .object({ fulfillment: z.array(ParameterWire).nullish() })
+      .passthrough()
+      .nullish(),
     statusNotes: z.object({ message: z.string() }).passthrough().nullish(),
-    audit: z.object({ created: z.object({ at: z.string() }).passthrough().nullish(), updated: z.object({ at: z.string() }).passthrough().nullish() }).passthrough().nullish(),
+    audit: z
+      .object({
+        created: z.object({ at: z.string() }).passthrough().nullish(),
+        updated: z.object({ at: z.string() }).passthrough().nullish(),
+      })
+      .passthrough()
+      .nullish(),
   })
   .passthrough();
 
@@ -159,17 +185,27 @@ export class MarketplaceCommerce implements CommercePort, MarketplacePort {
   }
 
   async listSubscriptions(customerId: string): Promise<CommerceSubscription[]> {
-    const [subscriptions, items] = await Promise.all([this.listAll(customerId, '/commerce/subscriptions', SubscriptionWire, undefined, ['startDate']), this.items(customerId)]);
+    const [subscriptions, items] = await Promise.all([
+      this.listAll(customerId, '/commerce/subscriptions', SubscriptionWire, undefined, ['startDate']),
+      this.items(customerId),
+    ]);
     return subscriptions.map((s) => toSubscription(s, items));
   }
 
   async getSubscription(customerId: string, subscriptionId: string): Promise<CommerceSubscription> {
-    const [subscription, items] = await Promise.all([this.get(customerId, `/commerce/subscriptions/${encodeURIComponent(subscriptionId)}`, SubscriptionWire), this.items(customerId)]);
+    const [subscription, items] = await Promise.all([
+      this.get(customerId, `/commerce/subscriptions/${encodeURIComponent(subscriptionId)}`, SubscriptionWire),
+      this.items(customerId),
+    ]);
     return toSubscription(subscription, items);
   }
 
   /** Purchase order for a new subscription, under the tenant's Active agreement for the product (or a new one). */
-  async createOrder(customerId: string, line: { offerId: string; quantity: number; billingCycle: string }, requestId: string): Promise<CommerceOrder> {
+  async createOrder(
+    customerId: string,
+    line: { offerId: string; quantity: number; billingCycle: string },
+    requestId: string,
+  ): Promise<CommerceOrder> {
     const itemId = itemIdOf(line.offerId);
     const item = (await this.items(customerId)).get(itemId);
     if (!item) throw new ConnectorError('not-found', `marketplace: item ${itemId} is not in the catalog`, { service: SERVICE });
@@ -218,20 +254,42 @@ export class MarketplaceCommerce implements CommercePort, MarketplacePort {
    * Cancel ('deleted') = Termination order; auto-renew = PUT on the subscription. The
    * marketplace has no suspend: 'suspended' is refused as 'invalid-request'.
    */
-  async updateSubscription(customerId: string, subscriptionId: string, change: SubscriptionChange, requestId: string): Promise<CommerceSubscription> {
-    if (change.status === 'suspended') throw new ConnectorError('invalid-request', 'marketplace: marketplace subscriptions cannot be suspended; terminate the subscription or turn off auto-renew', { service: SERVICE });
+  async updateSubscription(
+    customerId: string,
+    subscriptionId: string,
+    change: SubscriptionChange,
+    requestId: string,
+  ): Promise<CommerceSubscription> {
+    if (change.status === 'suspended')
+      throw new ConnectorError(
+        'invalid-request',
+        'marketplace: marketplace subscriptions cannot be suspended; terminate the subscription or turn off auto-renew',
+        { service: SERVICE },
+      );
     if (change.autoRenewEnabled !== undefined) {
-      await this.send(customerId, 'PUT', `/commerce/subscriptions/${encodeURIComponent(subscriptionId)}`, { body: { autoRenew: change.autoRenewEnabled } });
+      await this.send(customerId, 'PUT', `/commerce/subscriptions/${encodeURIComponent(subscriptionId)}`, {
+        body: { autoRenew: change.autoRenewEnabled },
+      });
     }
     if (change.status === 'active') {
       const current = await this.getSubscription(customerId, subscriptionId);
-      if (current.status !== 'active') throw new ConnectorError('invalid-request', `marketplace: subscription ${subscriptionId} is ${current.providerStatus ?? current.status} and cannot be reactivated`, { service: SERVICE });
+      if (current.status !== 'active')
+        throw new ConnectorError(
+          'invalid-request',
+          `marketplace: subscription ${subscriptionId} is ${current.providerStatus ?? current.status} and cannot be reactivated`,
+          { service: SERVICE },
+        );
       return current;
     }
     if (change.status === 'deleted') {
       const order = await this.placeOrder(customerId, requestId, async () => {
         const wire = await this.get(customerId, `/commerce/subscriptions/${encodeURIComponent(subscriptionId)}`, SubscriptionWire);
-        return { type: 'Termination', agreement: { id: wire.agreement.id }, externalIds: { client: requestId }, subscriptions: [{ id: subscriptionId }] };
+        return {
+          type: 'Termination',
+          agreement: { id: wire.agreement.id },
+          externalIds: { client: requestId },
+          subscriptions: [{ id: subscriptionId }],
+        };
       });
       return this.withPendingOrder(customerId, subscriptionId, order!);
     }
@@ -240,7 +298,11 @@ export class MarketplaceCommerce implements CommercePort, MarketplacePort {
 
   /** The marketplace has no scheduled renewal changes: reduce at the anniversary, or turn auto-renew off. */
   async scheduleNextTerm(_customerId: string, subscriptionId: string): Promise<CommerceSubscription> {
-    throw new ConnectorError('invalid-request', `marketplace: changes cannot be scheduled for renewal (${subscriptionId}); change the quantity at the anniversary or turn off auto-renew`, { service: SERVICE });
+    throw new ConnectorError(
+      'invalid-request',
+      `marketplace: changes cannot be scheduled for renewal (${subscriptionId}); change the quantity at the anniversary or turn off auto-renew`,
+      { service: SERVICE },
+    );
   }
 
   // ---- MarketplacePort ---------------------------------------------------------------
@@ -251,8 +313,11 @@ export class MarketplaceCommerce implements CommercePort, MarketplacePort {
 
   async setPurchaseOrderNumber(customerId: string, agreementId: string, purchaseOrderNumber: string): Promise<MarketplaceAgreementInfo> {
     const po = purchaseOrderNumber.trim();
-    if (po.length > 50) throw new ConnectorError('invalid-request', 'marketplace: a PO number has at most 50 characters', { service: SERVICE });
-    const { body } = await this.send(customerId, 'PUT', `/commerce/agreements/${encodeURIComponent(agreementId)}`, { body: { externalIds: { client: po } } });
+    if (po.length > 50)
+      throw new ConnectorError('invalid-request', 'marketplace: a PO number has at most 50 characters', { service: SERVICE });
+    const { body } = await this.send(customerId, 'PUT', `/commerce/agreements/${encodeURIComponent(agreementId)}`, {
+      body: { externalIds: { client: po } },
+    });
     return toAgreement(parse(AgreementWire, body));
   }
 
@@ -268,11 +333,19 @@ export class MarketplaceCommerce implements CommercePort, MarketplacePort {
 
   async answerQuery(customerId: string, orderId: string, values: Record<string, string>): Promise<MarketplaceOrderDetails> {
     const order = await this.getOrderWire(customerId, orderId);
-    if (order.status !== 'Querying') throw new ConnectorError('invalid-request', `marketplace: order ${orderId} is ${order.status} and is not waiting for answers`, { service: SERVICE });
+    if (order.status !== 'Querying')
+      throw new ConnectorError('invalid-request', `marketplace: order ${orderId} is ${order.status} and is not waiting for answers`, {
+        service: SERVICE,
+      });
     const asked = order.parameters?.fulfillment ?? [];
     const unknown = Object.keys(values).filter((key) => !asked.some((p) => p.externalId === key));
-    if (unknown.length > 0) throw new ConnectorError('invalid-request', `marketplace: order ${orderId} did not ask for ${unknown.join(', ')}`, { service: SERVICE });
-    const fulfillment = asked.filter((p) => values[p.externalId] !== undefined).map((p) => ({ externalId: p.externalId, value: values[p.externalId]! }));
+    if (unknown.length > 0)
+      throw new ConnectorError('invalid-request', `marketplace: order ${orderId} did not ask for ${unknown.join(', ')}`, {
+        service: SERVICE,
+      });
+    const fulfillment = asked
+      .filter((p) => values[p.externalId] !== undefined)
+      .map((p) => ({ externalId: p.externalId, value: values[p.externalId]! }));
     const path = `/commerce/orders/${encodeURIComponent(orderId)}`;
     await this.send(customerId, 'PUT', path, { body: { parameters: { fulfillment } } });
     const { body } = await this.send(customerId, 'POST', `${path}/process`, { body: {} });
@@ -292,7 +365,9 @@ export class MarketplaceCommerce implements CommercePort, MarketplacePort {
   }
 
   async setAssignedUsers(customerId: string, subscriptionId: string, emails: string[]): Promise<CommerceSubscription> {
-    await this.send(customerId, 'PUT', `/commerce/subscriptions/${encodeURIComponent(subscriptionId)}`, { body: { assignedUsers: emails.map((email) => ({ email })) } });
+    await this.send(customerId, 'PUT', `/commerce/subscriptions/${encodeURIComponent(subscriptionId)}`, {
+      body: { assignedUsers: emails.map((email) => ({ email })) },
+    });
     return this.getSubscription(customerId, subscriptionId);
   }
 
@@ -302,11 +377,40 @@ export class MarketplaceCommerce implements CommercePort, MarketplacePort {
       return { ok: true };
     } catch (error) {
       if (!(error instanceof ConnectorError)) throw error;
-      if (error.details.code === 'not-connected') return { ok: false, code: 'not-connected', problem: `${NOT_CONNECTED_MESSAGE}.`, fix: 'Create an API token in the Marketplace portal and enter it in connect.' };
-      if (error.details.code === 'token-expired') return { ok: false, code: 'token-expired', problem: 'The Marketplace API token expired or was revoked.', fix: 'Create a new token in the Marketplace portal and enter it in connect.' };
-      if (error.kind === 'unauthorized') return { ok: false, code: 'forbidden', problem: error.message, fix: "Give the token's account access to the agreements in the Marketplace portal, or use a token of an account that has it." };
-      if (error.transient) return { ok: false, code: error.kind, problem: 'The Marketplace Platform is not answering right now.', fix: 'Nothing to change: try again in a few minutes.' };
-      return { ok: false, code: String(error.details.code ?? error.kind), problem: error.message, fix: 'Check the connection in connect; if it persists, contact SoftwareOne support.' };
+      if (error.details.code === 'not-connected')
+        return {
+          ok: false,
+          code: 'not-connected',
+          problem: `${NOT_CONNECTED_MESSAGE}.`,
+          fix: 'Create an API token in the Marketplace portal and enter it in connect.',
+        };
+      if (error.details.code === 'token-expired')
+        return {
+          ok: false,
+          code: 'token-expired',
+          problem: 'The Marketplace API token expired or was revoked.',
+          fix: 'Create a new token in the Marketplace portal and enter it in connect.',
+        };
+      if (error.kind === 'unauthorized')
+        return {
+          ok: false,
+          code: 'forbidden',
+          problem: error.message,
+          fix: "Give the token's account access to the agreements in the Marketplace portal, or use a token of an account that has it.",
+        };
+      if (error.transient)
+        return {
+          ok: false,
+          code: error.kind,
+          problem: 'The Marketplace Platform is not answering right now.',
+          fix: 'Nothing to change: try again in a few minutes.',
+        };
+      return {
+        ok: false,
+        code: String(error.details.code ?? error.kind),
+        problem: error.message,
+        fix: 'Check the connection in connect; if it persists, contact SoftwareOne support.',
+      };
     }
   }
 
@@ -317,10 +421,19 @@ export class MarketplaceCommerce implements CommercePort, MarketplacePort {
    * retries of their own, so a POST whose answer was lost is found, not repeated.
    * `build` returning undefined means nothing needs ordering.
    */
-  private async placeOrder(customerId: string, requestId: string, build: () => Promise<Record<string, unknown> | undefined>): Promise<Order | undefined> {
+  private async placeOrder(
+    customerId: string,
+    requestId: string,
+    build: () => Promise<Record<string, unknown> | undefined>,
+  ): Promise<Order | undefined> {
     return withRetries(
       async () => {
-        const { body: found } = await this.send(customerId, 'GET', `/commerce/orders?${rql(eq('externalIds.client', requestId), { limit: 1 })}`, { retries: false });
+        const { body: found } = await this.send(
+          customerId,
+          'GET',
+          `/commerce/orders?${rql(eq('externalIds.client', requestId), { limit: 1 })}`,
+          { retries: false },
+        );
         const existing = parse(Page(OrderWire), found).data[0];
         if (existing) return existing;
         const order = await build();
@@ -329,7 +442,11 @@ export class MarketplaceCommerce implements CommercePort, MarketplacePort {
         return parse(OrderWire, body);
       },
       this.options.retry,
-      ({ error, attemptNumber, waitMs }) => this.options.log.warn({ kind: error.kind, status: error.details.status, attempt: attemptNumber, waitMs }, 'marketplace order call failed; retrying'),
+      ({ error, attemptNumber, waitMs }) =>
+        this.options.log.warn(
+          { kind: error.kind, status: error.details.status, attempt: attemptNumber, waitMs },
+          'marketplace order call failed; retrying',
+        ),
     );
   }
 
@@ -339,7 +456,11 @@ export class MarketplaceCommerce implements CommercePort, MarketplacePort {
   }
 
   private async activeAgreementFor(customerId: string, productId: string): Promise<z.infer<typeof AgreementWire> | undefined> {
-    const page = await this.get(customerId, `/commerce/agreements?${rql(and(eq('product.id', productId), eq('status', 'Active')), { order: ['audit.created.at'], limit: 1 })}`, Page(AgreementWire));
+    const page = await this.get(
+      customerId,
+      `/commerce/agreements?${rql(and(eq('product.id', productId), eq('status', 'Active')), { order: ['audit.created.at'], limit: 1 })}`,
+      Page(AgreementWire),
+    );
     return page.data[0];
   }
 
@@ -356,7 +477,13 @@ export class MarketplaceCommerce implements CommercePort, MarketplacePort {
   }
 
   /** Every page of a list ($meta.pagination.total says when to stop). */
-  private async listAll<T extends z.ZodTypeAny>(customerId: string, path: string, schema: T, filter: RqlExpression | undefined, order: RqlOptions['order']): Promise<z.infer<T>[]> {
+  private async listAll<T extends z.ZodTypeAny>(
+    customerId: string,
+    path: string,
+    schema: T,
+    filter: RqlExpression | undefined,
+    order: RqlOptions['order'],
+  ): Promise<z.infer<T>[]> {
     const limit = 100;
     const all: z.infer<T>[] = [];
     for (let offset = 0; ; offset += limit) {
@@ -370,10 +497,16 @@ export class MarketplaceCommerce implements CommercePort, MarketplacePort {
     return parse(schema, (await this.send(customerId, 'GET', path)).body);
   }
 
-  private async send(customerId: string, method: 'GET' | 'POST' | 'PUT', path: string, options: { body?: unknown; retries?: boolean } = {}): Promise<{ status: number; body: unknown }> {
+  private async send(
+    customerId: string,
+    method: 'GET' | 'POST' | 'PUT',
+    path: string,
+    options: { body?: unknown; retries?: boolean } = {},
+  ): Promise<{ status: number; body: unknown }> {
     const { retry, log } = this.options;
     const token = await this.tokens(customerId);
-    if (!token) throw new ConnectorError('unauthorized', `marketplace: ${NOT_CONNECTED_MESSAGE}`, { service: SERVICE, code: 'not-connected' });
+    if (!token)
+      throw new ConnectorError('unauthorized', `marketplace: ${NOT_CONNECTED_MESSAGE}`, { service: SERVICE, code: 'not-connected' });
     const correlationId = randomUUID();
     const attempt = async (attemptNumber: number) => {
       const answer = await exchangeJson(log, {
@@ -396,7 +529,10 @@ export class MarketplaceCommerce implements CommercePort, MarketplacePort {
     };
     if (options.retries === false) return attempt(1);
     return withRetries(attempt, retry, ({ error, attemptNumber, waitMs }) =>
-      log.warn({ method, path: path.split('?')[0], correlationId, kind: error.kind, status: error.details.status, attempt: attemptNumber, waitMs }, 'marketplace call failed; retrying'),
+      log.warn(
+        { method, path: path.split('?')[0], correlationId, kind: error.kind, status: error.details.status, attempt: attemptNumber, waitMs },
+        'marketplace call failed; retrying',
+      ),
     );
   }
 }
@@ -430,7 +566,13 @@ function toOffer(item: Item): CatalogOffer {
   };
 }
 
-const SUBSCRIPTION_STATUS: Record<string, SubscriptionStatus> = { Active: 'active', Updating: 'active', Terminating: 'active', Terminated: 'deleted', Expired: 'expired' };
+const SUBSCRIPTION_STATUS: Record<string, SubscriptionStatus> = {
+  Active: 'active',
+  Updating: 'active',
+  Terminating: 'active',
+  Terminated: 'deleted',
+  Expired: 'expired',
+};
 
 function toSubscription(s: Subscription, items: Map<string, Item>): CommerceSubscription {
   const line = s.lines[0];

@@ -14,7 +14,8 @@ const BUSINESS_CODES: Record<string, ConnectorErrorKind> = {
   'MPTCOM-SBX-0120': 'no-free-seat',
 };
 
-export const TOKEN_EXPIRED_MESSAGE = 'the API token expired or was revoked: create a new token in the Marketplace portal and enter it in connect';
+export const TOKEN_EXPIRED_MESSAGE =
+  'the API token expired or was revoked: create a new token in the Marketplace portal and enter it in connect';
 export const NOT_CONNECTED_MESSAGE = 'Marketplace is not connected';
 
 export interface ProblemDetails {

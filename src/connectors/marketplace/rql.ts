@@ -67,7 +67,8 @@ export function out(name: string, values: readonly RqlValue[]): RqlExpression {
 }
 
 /** Case-insensitive match of the whole value against the pattern (`*` = any characters). */
-export const ilike = (name: string, p: RqlPattern): RqlExpression => expression(`ilike(${field(name)},${encodeURIComponent(quote(p.pattern))})`);
+export const ilike = (name: string, p: RqlPattern): RqlExpression =>
+  expression(`ilike(${field(name)},${encodeURIComponent(quote(p.pattern))})`);
 
 /**
  * Literal text for a pattern: `*` and `\` are escaped. A quote character that would make the

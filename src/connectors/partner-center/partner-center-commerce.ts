@@ -7,7 +7,16 @@ import { z } from 'zod';
 import type { Logger } from '../../logger.js';
 import { PARTNER_CENTER_SCOPE, type TokenProvider } from '../identity/token-provider.js';
 import { exchangeJson, parseJsonBody, parseWire } from '../outbound.js';
-import { ConnectorError, type CatalogOffer, type CommerceOrder, type CommercePort, type CommerceSubscription, type RefundOption, type SubscriptionChange, type SubscriptionStatus } from '../ports.js';
+import {
+  ConnectorError,
+  type CatalogOffer,
+  type CommerceOrder,
+  type CommercePort,
+  type CommerceSubscription,
+  type RefundOption,
+  type SubscriptionChange,
+  type SubscriptionStatus,
+} from '../ports.js';
 import { withRetries, type RetryPolicy } from '../retry.js';
 import { partnerCenterFailure } from './partner-center-errors.js';
 
@@ -46,7 +55,16 @@ const SubscriptionWire = z
     refundOptions: z.array(z.object({ type: z.string(), expiresAt: z.string() }).passthrough()).nullish(),
     scheduledNextTermInstructions: z
       .object({
-        product: z.object({ productId: z.string(), skuId: z.string(), availabilityId: z.string(), billingCycle: z.string().nullish(), termDuration: z.string().nullish() }).passthrough().nullish(),
+        product: z
+          .object({
+            productId: z.string(),
+            skuId: z.string(),
+            availabilityId: z.string(),
+            billingCycle: z.string().nullish(),
+            termDuration: z.string().nullish(),
+          })
+          .passthrough()
+          .nullish(),
         quantity: z.number(),
       })
       .passthrough()
@@ -59,7 +77,13 @@ const OrderWire = z.object({
   status: z.string(),
   creationDate: z.string(),
   lineItems: z.array(
-    z.object({ lineItemNumber: z.number(), offerId: z.string(), subscriptionId: z.string().nullish(), quantity: z.number(), termDuration: z.string().nullish() }),
+    z.object({
+      lineItemNumber: z.number(),
+      offerId: z.string(),
+      subscriptionId: z.string().nullish(),
+      quantity: z.number(),
+      termDuration: z.string().nullish(),
+    }),
   ),
 });
 
@@ -108,12 +132,25 @@ export class PartnerCenterCommerce implements CommercePort {
     const customer = `/v1/customers/${encodeURIComponent(customerId)}`;
     const products = (await this.get(`${customer}/products?targetView=OnlineServicesNCE`, Collection(ProductWire))).items;
     const skus = (
-      await Promise.all(products.map((p) => this.get(`${customer}/products/${encodeURIComponent(p.id)}/skus`, Collection(SkuWire)).then((c) => c.items.map((sku) => ({ product: p, sku })))))
+      await Promise.all(
+        products.map((p) =>
+          this.get(`${customer}/products/${encodeURIComponent(p.id)}/skus`, Collection(SkuWire)).then((c) =>
+            c.items.map((sku) => ({ product: p, sku })),
+          ),
+        ),
+      )
     ).flat();
     const offers = await Promise.all(
       skus.map(async ({ product, sku }) => {
-        const availabilities = (await this.get(`${customer}/products/${encodeURIComponent(product.id)}/skus/${encodeURIComponent(sku.id)}/availabilities`, Collection(AvailabilityWire))).items;
-        return availabilities.flatMap((a) => (a.terms ?? []).map((term) => this.toOffer(product, sku, a, term))).filter((o): o is CatalogOffer => o !== undefined);
+        const availabilities = (
+          await this.get(
+            `${customer}/products/${encodeURIComponent(product.id)}/skus/${encodeURIComponent(sku.id)}/availabilities`,
+            Collection(AvailabilityWire),
+          )
+        ).items;
+        return availabilities
+          .flatMap((a) => (a.terms ?? []).map((term) => this.toOffer(product, sku, a, term)))
+          .filter((o): o is CatalogOffer => o !== undefined);
       }),
     );
     return offers.flat();
@@ -132,16 +169,29 @@ export class PartnerCenterCommerce implements CommercePort {
     return this.patch(customerId, subscriptionId, () => ({ quantity }), requestId);
   }
 
-  async updateSubscription(customerId: string, subscriptionId: string, change: SubscriptionChange, requestId: string): Promise<CommerceSubscription> {
+  async updateSubscription(
+    customerId: string,
+    subscriptionId: string,
+    change: SubscriptionChange,
+    requestId: string,
+  ): Promise<CommerceSubscription> {
     return this.patch(
       customerId,
       subscriptionId,
-      () => ({ ...(change.status !== undefined ? { status: change.status } : {}), ...(change.autoRenewEnabled !== undefined ? { autoRenewEnabled: change.autoRenewEnabled } : {}) }),
+      () => ({
+        ...(change.status !== undefined ? { status: change.status } : {}),
+        ...(change.autoRenewEnabled !== undefined ? { autoRenewEnabled: change.autoRenewEnabled } : {}),
+      }),
       requestId,
     );
   }
 
-  async scheduleNextTerm(customerId: string, subscriptionId: string, quantity: number | null, requestId: string): Promise<CommerceSubscription> {
+  async scheduleNextTerm(
+    customerId: string,
+    subscriptionId: string,
+    quantity: number | null,
+    requestId: string,
+  ): Promise<CommerceSubscription> {
     return this.patch(
       customerId,
       subscriptionId,
@@ -149,17 +199,36 @@ export class PartnerCenterCommerce implements CommercePort {
         if (quantity === null) return { scheduledNextTermInstructions: null };
         // Same offer, term and billing cycle at renewal; only the seat count changes.
         const [productId, skuId, availabilityId] = current.offerId.split(':');
-        if (!productId || !skuId || !availabilityId) throw new ConnectorError('invalid-request', `partner-center: subscription ${current.id} has no new-commerce offer id (${current.offerId})`, { service: SERVICE });
-        const product = { productId, skuId, availabilityId, billingCycle: current.billingCycle ?? '', termDuration: current.termDuration ?? '' };
+        if (!productId || !skuId || !availabilityId)
+          throw new ConnectorError(
+            'invalid-request',
+            `partner-center: subscription ${current.id} has no new-commerce offer id (${current.offerId})`,
+            { service: SERVICE },
+          );
+        const product = {
+          productId,
+          skuId,
+          availabilityId,
+          billingCycle: current.billingCycle ?? '',
+          termDuration: current.termDuration ?? '',
+        };
         return { scheduledNextTermInstructions: { product, quantity } };
       },
       requestId,
     );
   }
 
-  async createOrder(customerId: string, line: { offerId: string; quantity: number; billingCycle: string }, requestId: string): Promise<CommerceOrder> {
+  async createOrder(
+    customerId: string,
+    line: { offerId: string; quantity: number; billingCycle: string },
+    requestId: string,
+  ): Promise<CommerceOrder> {
     const { body } = await this.send('POST', `/v1/customers/${encodeURIComponent(customerId)}/orders`, {
-      body: { referenceCustomerId: customerId, billingCycle: line.billingCycle, lineItems: [{ lineItemNumber: 0, offerId: line.offerId, quantity: line.quantity }] },
+      body: {
+        referenceCustomerId: customerId,
+        billingCycle: line.billingCycle,
+        lineItems: [{ lineItemNumber: 0, offerId: line.offerId, quantity: line.quantity }],
+      },
       requestId,
     });
     return toOrder(parse(OrderWire, body));
@@ -175,7 +244,12 @@ export class PartnerCenterCommerce implements CommercePort {
    * Partner Center PATCHes the whole subscription object: read it, apply the change, send it
    * with the caller's MS-RequestId (the same on every retry).
    */
-  private async patch(customerId: string, subscriptionId: string, change: (current: z.infer<typeof SubscriptionWire>) => Record<string, unknown>, requestId: string): Promise<CommerceSubscription> {
+  private async patch(
+    customerId: string,
+    subscriptionId: string,
+    change: (current: z.infer<typeof SubscriptionWire>) => Record<string, unknown>,
+    requestId: string,
+  ): Promise<CommerceSubscription> {
     const path = this.subscriptionPath(customerId, subscriptionId);
     const current = await this.get(path, SubscriptionWire);
     const { status, body } = await this.send('PATCH', path, { body: { ...current, ...change(current) }, requestId });
@@ -202,7 +276,11 @@ export class PartnerCenterCommerce implements CommercePort {
    * One logical call under the retry policy. The correlation id and the request id stay the
    * same across its attempts: the first traces them together, the second makes them idempotent.
    */
-  private async send(method: 'GET' | 'POST' | 'PATCH', path: string, options: { body?: unknown; requestId?: string } = {}): Promise<{ status: number; body: unknown }> {
+  private async send(
+    method: 'GET' | 'POST' | 'PATCH',
+    path: string,
+    options: { body?: unknown; requestId?: string } = {},
+  ): Promise<{ status: number; body: unknown }> {
     const { tokens, partnerTenantId, retry, log } = this.options;
     const correlationId = randomUUID();
     const requestId = options.requestId ?? randomUUID();
@@ -214,7 +292,12 @@ export class PartnerCenterCommerce implements CommercePort {
           baseUrl: this.baseUrl,
           method,
           path,
-          headers: { Authorization: `Bearer ${accessToken}`, 'MS-Contract-Version': 'v1', 'MS-CorrelationId': correlationId, 'MS-RequestId': requestId },
+          headers: {
+            Authorization: `Bearer ${accessToken}`,
+            'MS-Contract-Version': 'v1',
+            'MS-CorrelationId': correlationId,
+            'MS-RequestId': requestId,
+          },
           body: options.body,
           timeoutMs: retry.timeoutMs,
           correlationId,
@@ -224,13 +307,26 @@ export class PartnerCenterCommerce implements CommercePort {
         return { status: answer.status, body: parseJsonBody(SERVICE, answer.text) };
       },
       retry,
-      ({ error, attemptNumber, waitMs }) => log.warn({ method, path: path.split('?')[0], correlationId, kind: error.kind, status: error.details.status, attempt: attemptNumber, waitMs }, 'partner center call failed; retrying'),
+      ({ error, attemptNumber, waitMs }) =>
+        log.warn(
+          {
+            method,
+            path: path.split('?')[0],
+            correlationId,
+            kind: error.kind,
+            status: error.details.status,
+            attempt: attemptNumber,
+            waitMs,
+          },
+          'partner center call failed; retrying',
+        ),
     );
   }
 
   private toSubscription(s: z.infer<typeof SubscriptionWire>): CommerceSubscription {
     const status = s.status.toLowerCase() as SubscriptionStatus;
-    if (!SUBSCRIPTION_STATUSES.includes(status)) this.options.log.warn({ subscriptionId: s.id, status: s.status }, 'unknown subscription status; treated as disabled');
+    if (!SUBSCRIPTION_STATUSES.includes(status))
+      this.options.log.warn({ subscriptionId: s.id, status: s.status }, 'unknown subscription status; treated as disabled');
     return {
       id: s.id,
       offerId: s.offerId,
@@ -250,8 +346,12 @@ export class PartnerCenterCommerce implements CommercePort {
               ...(s.scheduledNextTermInstructions.product
                 ? {
                     offerId: `${s.scheduledNextTermInstructions.product.productId}:${s.scheduledNextTermInstructions.product.skuId}:${s.scheduledNextTermInstructions.product.availabilityId}`,
-                    ...(s.scheduledNextTermInstructions.product.billingCycle ? { billingCycle: s.scheduledNextTermInstructions.product.billingCycle } : {}),
-                    ...(s.scheduledNextTermInstructions.product.termDuration ? { termDuration: s.scheduledNextTermInstructions.product.termDuration } : {}),
+                    ...(s.scheduledNextTermInstructions.product.billingCycle
+                      ? { billingCycle: s.scheduledNextTermInstructions.product.billingCycle }
+                      : {}),
+                    ...(s.scheduledNextTermInstructions.product.termDuration
+                      ? { termDuration: s.scheduledNextTermInstructions.product.termDuration }
+                      : {}),
                   }
                 : {}),
             },
@@ -269,8 +369,16 @@ export class PartnerCenterCommerce implements CommercePort {
     const skuPartNumber = sku.dynamicAttributes?.skuPartNumber;
     const billingCycle = term.billingCycle.toLowerCase();
     const termDuration = term.duration;
-    if (typeof skuPartNumber !== 'string' || !term.price || (termDuration !== 'P1M' && termDuration !== 'P1Y') || (billingCycle !== 'monthly' && billingCycle !== 'annual')) {
-      this.options.log.warn({ productId: product.id, skuId: sku.id, availabilityId: availability.id, termDuration, billingCycle }, 'catalog item without license mapping, price or supported term; left out');
+    if (
+      typeof skuPartNumber !== 'string' ||
+      !term.price ||
+      (termDuration !== 'P1M' && termDuration !== 'P1Y') ||
+      (billingCycle !== 'monthly' && billingCycle !== 'annual')
+    ) {
+      this.options.log.warn(
+        { productId: product.id, skuId: sku.id, availabilityId: availability.id, termDuration, billingCycle },
+        'catalog item without license mapping, price or supported term; left out',
+      );
       return undefined;
     }
     return {
@@ -288,7 +396,10 @@ export class PartnerCenterCommerce implements CommercePort {
 }
 
 /** refundOptions (only those not yet expired, soonest first) and the latest expiry; nothing when none. */
-function refundFields(options: { type: string; expiresAt: string }[] | null | undefined, now = Date.now()): { refundOptions?: RefundOption[]; refundableUntil?: string } {
+function refundFields(
+  options: { type: string; expiresAt: string }[] | null | undefined,
+  now = Date.now(),
+): { refundOptions?: RefundOption[]; refundableUntil?: string } {
   const open = (options ?? [])
     .filter((o) => Date.parse(o.expiresAt) > now)
     .map((o): RefundOption => ({ type: o.type.toLowerCase() === 'partial' ? 'Partial' : 'Full', expiresAt: o.expiresAt }))

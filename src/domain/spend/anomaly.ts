@@ -62,7 +62,8 @@ function twiceMedian(values: bigint[]): bigint {
 
 function validate(options: AnomalyOptions): void {
   if (!Number.isFinite(options.percent) || options.percent < 0) throw new RangeError('The anomaly percentage must be 0 or more.');
-  if (!Number.isInteger(options.baselineDays) || options.baselineDays < 1) throw new RangeError('The anomaly baseline must be at least one day.');
+  if (!Number.isInteger(options.baselineDays) || options.baselineDays < 1)
+    throw new RangeError('The anomaly baseline must be at least one day.');
 }
 
 /** Anomalies on `input.day`, one per (account, service, currency) series that moved up enough. */
@@ -78,7 +79,9 @@ export function detectAnomalies(input: AnomalyInput, overrides: Partial<AnomalyO
   for (const row of input.rows) {
     const amount = row[options.metric];
     if (amount === null || row.ChargePeriodStart < baselineStart || row.ChargePeriodStart > input.day) continue;
-    const id = [row.ProviderName, row.BillingAccountId, row.SubAccountId, row.ServiceName, row.BillingCurrency].map(encodeURIComponent).join('|');
+    const id = [row.ProviderName, row.BillingAccountId, row.SubAccountId, row.ServiceName, row.BillingCurrency]
+      .map(encodeURIComponent)
+      .join('|');
     const entry = series.get(id) ?? { sample: row, byDay: new Map<Day, bigint>() };
     series.set(id, entry);
     const minor = parseAmount(amount, row.BillingCurrency, { allowNegative: true });

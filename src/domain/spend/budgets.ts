@@ -83,7 +83,10 @@ export function validateBudget(input: BudgetInput): BudgetCheck {
       const max = parseAmount(MAX_BUDGET_UNITS.toString(), currency);
       if (minor < 0n) errors.push(`The budget amount cannot be negative (got ${check.value.amount}).`);
       else if (minor === 0n) errors.push('The budget amount must be more than zero.');
-      else if (minor > max) errors.push(`The budget amount is absurdly large (more than ${MAX_BUDGET_UNITS.toLocaleString('en-US')} ${currency}); check the number.`);
+      else if (minor > max)
+        errors.push(
+          `The budget amount is absurdly large (more than ${MAX_BUDGET_UNITS.toLocaleString('en-US')} ${currency}); check the number.`,
+        );
       else amount = check.value;
     }
   }
@@ -196,7 +199,8 @@ export interface EvaluateOptions {
 /** Spend and forecast (of rows already in scope, in the budget's currency) against thresholds. */
 export function evaluateBudget(budget: Budget, forecast: PeriodForecast, options: EvaluateOptions = {}): BudgetEvaluation {
   const currency = budget.amount.currency;
-  if (forecast.actual.currency !== currency) throw new RangeError(`Budget ${budget.name} is in ${currency} but its spend is in ${forecast.actual.currency}.`);
+  if (forecast.actual.currency !== currency)
+    throw new RangeError(`Budget ${budget.name} is in ${currency} but its spend is in ${forecast.actual.currency}.`);
   const spent = options.includePartialDays ? forecast.actual : forecast.completeSpend;
   const amount = parseAmount(budget.amount.amount, currency);
   const actual = parseAmount(spent.amount, currency, { allowNegative: true });
@@ -212,7 +216,10 @@ export function evaluateBudget(budget: Budget, forecast: PeriodForecast, options
     forecastPercent: projected === null ? null : percentOf(projected, amount),
     thresholds: budget.thresholds.map((threshold) => ({
       ...threshold,
-      crossed: threshold.kind === 'actual' ? reaches(actual, amount, threshold.percent) : projected !== null && reaches(projected, amount, threshold.percent),
+      crossed:
+        threshold.kind === 'actual'
+          ? reaches(actual, amount, threshold.percent)
+          : projected !== null && reaches(projected, amount, threshold.percent),
     })),
   };
 }
@@ -241,10 +248,15 @@ export interface BudgetAlert {
  * of the same period), a figure that did not go up sends nothing even if the ledger lacks
  * the key (a threshold added while already above it).
  */
-export function budgetAlertsDue(evaluation: BudgetEvaluation, ledger: ReadonlySet<string>, previous?: Pick<BudgetEvaluation, 'actual' | 'forecast'>): BudgetAlert[] {
+export function budgetAlertsDue(
+  evaluation: BudgetEvaluation,
+  ledger: ReadonlySet<string>,
+  previous?: Pick<BudgetEvaluation, 'actual' | 'forecast'>,
+): BudgetAlert[] {
   const { budget, period } = evaluation;
   const currency = budget.amount.currency;
-  const minor = (value: Money | null): bigint | null => (value === null ? null : parseAmount(value.amount, currency, { allowNegative: true }));
+  const minor = (value: Money | null): bigint | null =>
+    value === null ? null : parseAmount(value.amount, currency, { allowNegative: true });
   const alerts: BudgetAlert[] = [];
   for (const kind of ['actual', 'forecast'] as const) {
     const now = minor(evaluation[kind]);
@@ -283,7 +295,12 @@ export interface BudgetStatusOptions extends EvaluateOptions {
  * The whole chain for one budget at `now`: rows in scope → spend per day → forecast of the
  * open period → thresholds. Days a row marks as estimated (AWS) end the complete days.
  */
-export function budgetStatus(budget: Budget, rows: readonly FocusCostRow[], now: Date | number, options: BudgetStatusOptions = {}): BudgetEvaluation {
+export function budgetStatus(
+  budget: Budget,
+  rows: readonly FocusCostRow[],
+  now: Date | number,
+  options: BudgetStatusOptions = {},
+): BudgetEvaluation {
   const period = periodContaining(budget.period, dayOf(now));
   const inScope = rows.filter((row) => rowInScope(budget.scope, row));
   const estimated = inScope.filter((row) => row.estimated).map((row) => row.ChargePeriodStart);
@@ -293,9 +310,19 @@ export function budgetStatus(budget: Budget, rows: readonly FocusCostRow[], now:
 }
 
 /** The run-rate forecast, replaced by the provider's own where it covers the rest of the period. */
-export function withProviderForecast(forecast: PeriodForecast, daily: ReadonlyMap<Day, bigint>, provider: BudgetStatusOptions['providerForecast']): PeriodForecast {
+export function withProviderForecast(
+  forecast: PeriodForecast,
+  daily: ReadonlyMap<Day, bigint>,
+  provider: BudgetStatusOptions['providerForecast'],
+): PeriodForecast {
   const currency = forecast.actual.currency;
-  if (!provider || provider.to !== forecast.period.end || provider.currency.toUpperCase() !== currency || !periodIncludes(forecast.period, provider.from)) return forecast;
+  if (
+    !provider ||
+    provider.to !== forecast.period.end ||
+    provider.currency.toUpperCase() !== currency ||
+    !periodIncludes(forecast.period, provider.from)
+  )
+    return forecast;
   let before = 0n;
   for (const [day, amount] of daily) if (periodIncludes(forecast.period, day) && day < provider.from) before += amount;
   const total = before + parseAmount(costAmount(provider.amount, currency), currency, { allowNegative: true });

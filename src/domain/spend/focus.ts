@@ -79,7 +79,8 @@ export function parseAzureUsageDate(value: unknown): Day {
   let day: string | undefined;
   if (typeof value === 'number' && Number.isInteger(value)) day = compactToDay(String(value));
   else if (typeof value === 'string' && /^\d{8}$/.test(value.trim())) day = compactToDay(value.trim());
-  else if (typeof value === 'string' && /^\d{4}-\d{2}-\d{2}(T00:00:00(\.0+)?(Z|[+-]00:?00)?)?$/.test(value.trim())) day = value.trim().slice(0, 10);
+  else if (typeof value === 'string' && /^\d{4}-\d{2}-\d{2}(T00:00:00(\.0+)?(Z|[+-]00:?00)?)?$/.test(value.trim()))
+    day = value.trim().slice(0, 10);
   if (day === undefined || !isDay(day)) throw new CostDataError(`"${String(value).slice(0, 30)}" is not a usage date.`);
   return day;
 }
@@ -211,8 +212,10 @@ export function normalizeAwsPage(page: AwsCostPage, context: AwsCostContext): Aw
   for (const result of page.ResultsByTime ?? []) {
     const start = result.TimePeriod?.Start;
     const end = result.TimePeriod?.End;
-    if (!isDay(start) || !isDay(end)) throw new CostDataError(`AWS returned a time period that is not a day: ${String(start)} – ${String(end)}.`);
-    if (end !== addDays(start, 1)) throw new CostDataError(`AWS returned ${start} – ${end}; expected DAILY granularity (End is the next day, exclusive).`);
+    if (!isDay(start) || !isDay(end))
+      throw new CostDataError(`AWS returned a time period that is not a day: ${String(start)} – ${String(end)}.`);
+    if (end !== addDays(start, 1))
+      throw new CostDataError(`AWS returned ${start} – ${end}; expected DAILY granularity (End is the next day, exclusive).`);
     const estimated = result.Estimated === true;
     days.push({ day: start, estimated });
     for (const group of result.Groups ?? []) {
@@ -256,12 +259,16 @@ function awsTag(tagKey: string | undefined, keyValue: string | undefined): Recor
  * produces the same keys, so an upsert replaces the old values instead of adding to them.
  * Parts are URI-encoded so a "|" (or "/", "#", "?") inside a service name cannot collide.
  */
-export function costRowKey(row: Pick<FocusCostRow, 'ProviderName' | 'BillingAccountId' | 'SubAccountId' | 'ChargePeriodStart' | 'ServiceName' | 'Tags'>): string {
+export function costRowKey(
+  row: Pick<FocusCostRow, 'ProviderName' | 'BillingAccountId' | 'SubAccountId' | 'ChargePeriodStart' | 'ServiceName' | 'Tags'>,
+): string {
   const tags = Object.entries(row.Tags)
     .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
     .map(([key, value]) => `${encodeURIComponent(key)}=${encodeURIComponent(value)}`)
     .join('&');
-  return [row.ProviderName, row.BillingAccountId, row.SubAccountId, row.ChargePeriodStart, row.ServiceName, tags].map(encodeURIComponent).join('|');
+  return [row.ProviderName, row.BillingAccountId, row.SubAccountId, row.ChargePeriodStart, row.ServiceName, tags]
+    .map(encodeURIComponent)
+    .join('|');
 }
 
 function addAmounts(a: string | null, b: string | null, currency: string): string | null {
@@ -284,7 +291,10 @@ export function combineRows(rows: readonly FocusCostRow[]): FocusCostRow[] {
       continue;
     }
     if (seen.BillingCurrency !== row.BillingCurrency) {
-      throw new MoneyError('currency-mismatch', `${row.ServiceName} on ${row.ChargePeriodStart} is billed in both ${seen.BillingCurrency} and ${row.BillingCurrency}.`);
+      throw new MoneyError(
+        'currency-mismatch',
+        `${row.ServiceName} on ${row.ChargePeriodStart} is billed in both ${seen.BillingCurrency} and ${row.BillingCurrency}.`,
+      );
     }
     seen.BilledCost = addAmounts(seen.BilledCost, row.BilledCost, row.BillingCurrency);
     seen.EffectiveCost = addAmounts(seen.EffectiveCost, row.EffectiveCost, row.BillingCurrency);

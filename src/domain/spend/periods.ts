@@ -128,7 +128,7 @@ export function monthlyQueryWindows(start: Day, end: Day): QueryWindow[] {
   assertDay(start);
   assertDay(end);
   const windows: QueryWindow[] = [];
-  for (let from = start; from < end; ) {
+  for (let from = start; from < end;) {
     const monthEnd = periodContaining('month', from).end;
     const to = monthEnd < end ? monthEnd : end;
     windows.push({ start: from, end: to, lastDay: addDays(to, -1) });

@@ -7,8 +7,18 @@ const DAY = '2026-11-20';
 
 function row(day: string, cost: string, extra: Partial<FocusCostRow> = {}): FocusCostRow {
   return {
-    ProviderName: 'Microsoft', BillingAccountId: 'ba', SubAccountId: 'sub-1', ChargePeriodStart: day, ChargePeriodEnd: addDays(day, 1),
-    BilledCost: cost, EffectiveCost: null, BillingCurrency: 'USD', ServiceName: 'Virtual Machines', Tags: {}, estimated: false, ...extra,
+    ProviderName: 'Microsoft',
+    BillingAccountId: 'ba',
+    SubAccountId: 'sub-1',
+    ChargePeriodStart: day,
+    ChargePeriodEnd: addDays(day, 1),
+    BilledCost: cost,
+    EffectiveCost: null,
+    BillingCurrency: 'USD',
+    ServiceName: 'Virtual Machines',
+    Tags: {},
+    estimated: false,
+    ...extra,
   };
 }
 
@@ -19,7 +29,11 @@ function history(values: string[], today: string, extra: Partial<FocusCostRow> =
 
 const flat = (value: string) => Array<string>(14).fill(value);
 const input = (rows: FocusCostRow[], overrides: Partial<{ firstIncomplete: string; coveredFrom: string }> = {}) => ({
-  rows, day: DAY, firstIncomplete: '2026-11-21', coveredFrom: '2026-08-01', ...overrides,
+  rows,
+  day: DAY,
+  firstIncomplete: '2026-11-21',
+  coveredFrom: '2026-08-01',
+  ...overrides,
 });
 
 describe('detectAnomalies', () => {
@@ -27,9 +41,16 @@ describe('detectAnomalies', () => {
     const [anomaly, ...rest] = detectAnomalies(input(history(flat('100.00'), '200.00')));
     expect(rest).toEqual([]);
     expect(anomaly).toEqual({
-      ProviderName: 'Microsoft', BillingAccountId: 'ba', SubAccountId: 'sub-1', ServiceName: 'Virtual Machines', day: DAY,
-      amount: { amount: '200.00', currency: 'USD' }, baseline: { amount: '100.00', currency: 'USD' }, change: { amount: '100.00', currency: 'USD' },
-      changePercent: 100, key: anomalyAlertKey({ ProviderName: 'Microsoft', SubAccountId: 'sub-1', ServiceName: 'Virtual Machines', day: DAY }),
+      ProviderName: 'Microsoft',
+      BillingAccountId: 'ba',
+      SubAccountId: 'sub-1',
+      ServiceName: 'Virtual Machines',
+      day: DAY,
+      amount: { amount: '200.00', currency: 'USD' },
+      baseline: { amount: '100.00', currency: 'USD' },
+      change: { amount: '100.00', currency: 'USD' },
+      changePercent: 100,
+      key: anomalyAlertKey({ ProviderName: 'Microsoft', SubAccountId: 'sub-1', ServiceName: 'Virtual Machines', day: DAY }),
     });
   });
   it('stays quiet when only the percentage is exceeded (small amounts)', () => {
@@ -119,7 +140,13 @@ describe('detectAnomalies', () => {
 describe('anomalyAlertKey', () => {
   it('is one per account, service and day', () => {
     const base = { ProviderName: 'AWS' as const, SubAccountId: '1', ServiceName: 'S3', day: DAY };
-    const keys = [base, { ...base, SubAccountId: '2' }, { ...base, ServiceName: 'EC2' }, { ...base, day: '2026-11-21' }, { ...base, ProviderName: 'Microsoft' as const }].map(anomalyAlertKey);
+    const keys = [
+      base,
+      { ...base, SubAccountId: '2' },
+      { ...base, ServiceName: 'EC2' },
+      { ...base, day: '2026-11-21' },
+      { ...base, ProviderName: 'Microsoft' as const },
+    ].map(anomalyAlertKey);
     expect(new Set(keys).size).toBe(5);
     expect(anomalyAlertKey(base)).toBe(anomalyAlertKey({ ...base }));
   });

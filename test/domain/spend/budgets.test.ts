@@ -33,8 +33,13 @@ function budget(overrides: Partial<Budget> = {}): Budget {
 function figures(actual: string, forecast: string | null, partial = '0.00'): PeriodForecast {
   const total = (Number(actual) + Number(partial)).toFixed(2);
   return {
-    period: november, actual: { amount: total, currency: 'USD' }, completeSpend: { amount: actual, currency: 'USD' }, completeDays: 10, remainingDays: 20,
-    dailyRate: null, forecast: forecast === null ? null : { amount: forecast, currency: 'USD' },
+    period: november,
+    actual: { amount: total, currency: 'USD' },
+    completeSpend: { amount: actual, currency: 'USD' },
+    completeDays: 10,
+    remainingDays: 20,
+    dailyRate: null,
+    forecast: forecast === null ? null : { amount: forecast, currency: 'USD' },
   };
 }
 
@@ -43,7 +48,14 @@ describe('validateBudget', () => {
     const result = validateBudget(validInput);
     expect(result).toEqual({
       ok: true,
-      budget: { id: 'b1', name: 'Azure prod', scope: {}, amount: { amount: '1000.00', currency: 'USD' }, period: 'month', thresholds: DEFAULT_THRESHOLDS },
+      budget: {
+        id: 'b1',
+        name: 'Azure prod',
+        scope: {},
+        amount: { amount: '1000.00', currency: 'USD' },
+        period: 'month',
+        thresholds: DEFAULT_THRESHOLDS,
+      },
     });
   });
   it('says clearly what is wrong with the amount', () => {
@@ -64,7 +76,10 @@ describe('validateBudget', () => {
     expect(errorsOf({ currency: 'dollars' })[0]).toMatch(/not a currency code/);
     expect(errorsOf({ currency: undefined })[0]).toMatch(/not a currency code/);
     expect(errorsOf({ currency: 'eur' })).toEqual([]);
-    expect(validateBudget({ ...validInput, currency: 'JPY', amount: '100000' })).toMatchObject({ ok: true, budget: { amount: { amount: '100000', currency: 'JPY' } } });
+    expect(validateBudget({ ...validInput, currency: 'JPY', amount: '100000' })).toMatchObject({
+      ok: true,
+      budget: { amount: { amount: '100000', currency: 'JPY' } },
+    });
     expect(errorsOf({ currency: 'JPY', amount: '1.5' })[0]).toMatch(/at most 0 decimals/);
   });
   it('checks name and period', () => {
@@ -76,8 +91,22 @@ describe('validateBudget', () => {
   it('rejects empty, duplicate and out-of-range thresholds', () => {
     expect(errorsOf({ thresholds: [] })[0]).toMatch(/at least one threshold/);
     expect(errorsOf({ thresholds: 'none' })[0]).toMatch(/at least one threshold/);
-    expect(errorsOf({ thresholds: [{ percent: 80, kind: 'actual' }, { percent: 80, kind: 'actual' }] })).toEqual(['The threshold 80 % of actual spend is listed twice.']);
-    expect(errorsOf({ thresholds: [{ percent: 80, kind: 'actual' }, { percent: 80, kind: 'forecast' }] })).toEqual([]);
+    expect(
+      errorsOf({
+        thresholds: [
+          { percent: 80, kind: 'actual' },
+          { percent: 80, kind: 'actual' },
+        ],
+      }),
+    ).toEqual(['The threshold 80 % of actual spend is listed twice.']);
+    expect(
+      errorsOf({
+        thresholds: [
+          { percent: 80, kind: 'actual' },
+          { percent: 80, kind: 'forecast' },
+        ],
+      }),
+    ).toEqual([]);
     expect(errorsOf({ thresholds: [{ percent: 0, kind: 'actual' }] })[0]).toMatch(/above 0/);
     expect(errorsOf({ thresholds: [{ percent: -10, kind: 'actual' }] })[0]).toMatch(/above 0/);
     expect(errorsOf({ thresholds: [{ percent: 1001, kind: 'actual' }] })[0]).toMatch(/at most 1000/);
@@ -94,13 +123,21 @@ describe('validateBudget', () => {
   it('sorts thresholds and cleans the scope', () => {
     const result = validateBudget({
       ...validInput,
-      thresholds: [{ percent: 100, kind: 'forecast' }, { percent: 90, kind: 'actual' }, { percent: 50, kind: 'actual' }],
+      thresholds: [
+        { percent: 100, kind: 'forecast' },
+        { percent: 90, kind: 'actual' },
+        { percent: 50, kind: 'actual' },
+      ],
       scope: { provider: 'AWS', subAccountId: ' 1234 ', serviceName: '', tag: { key: 'env', value: 'prod' } },
     });
     expect(result).toMatchObject({
       ok: true,
       budget: {
-        thresholds: [{ percent: 50, kind: 'actual' }, { percent: 90, kind: 'actual' }, { percent: 100, kind: 'forecast' }],
+        thresholds: [
+          { percent: 50, kind: 'actual' },
+          { percent: 90, kind: 'actual' },
+          { percent: 100, kind: 'forecast' },
+        ],
         scope: { provider: 'AWS', subAccountId: '1234', tag: { key: 'env', value: 'prod' } },
       },
     });
@@ -111,12 +148,23 @@ describe('validateBudget', () => {
 
 describe('rowInScope', () => {
   const row: FocusCostRow = {
-    ProviderName: 'AWS', BillingAccountId: 'payer', SubAccountId: '1234', ChargePeriodStart: '2026-11-01', ChargePeriodEnd: '2026-11-02',
-    BilledCost: '1.00', EffectiveCost: null, BillingCurrency: 'USD', ServiceName: 'Amazon S3', Tags: { env: 'prod' }, estimated: false,
+    ProviderName: 'AWS',
+    BillingAccountId: 'payer',
+    SubAccountId: '1234',
+    ChargePeriodStart: '2026-11-01',
+    ChargePeriodEnd: '2026-11-02',
+    BilledCost: '1.00',
+    EffectiveCost: null,
+    BillingCurrency: 'USD',
+    ServiceName: 'Amazon S3',
+    Tags: { env: 'prod' },
+    estimated: false,
   };
   it('matches each scope field', () => {
     expect(rowInScope({}, row)).toBe(true);
-    expect(rowInScope({ provider: 'AWS', subAccountId: '1234', serviceName: 'amazon s3', tag: { key: 'env', value: 'prod' } }, row)).toBe(true);
+    expect(rowInScope({ provider: 'AWS', subAccountId: '1234', serviceName: 'amazon s3', tag: { key: 'env', value: 'prod' } }, row)).toBe(
+      true,
+    );
     expect(rowInScope({ provider: 'Microsoft' }, row)).toBe(false);
     expect(rowInScope({ subAccountId: '9999' }, row)).toBe(false);
     expect(rowInScope({ serviceName: 'Amazon EC2' }, row)).toBe(false);
@@ -129,7 +177,10 @@ describe('evaluateBudget', () => {
   it('marks thresholds reached at exactly the percentage', () => {
     const evaluation = evaluateBudget(budget(), figures('800.00', '1000.00'));
     expect(evaluation.thresholds.map((t) => [t.kind, t.percent, t.crossed])).toEqual([
-      ['actual', 50, true], ['actual', 80, true], ['actual', 100, false], ['forecast', 100, true],
+      ['actual', 50, true],
+      ['actual', 80, true],
+      ['actual', 100, false],
+      ['forecast', 100, true],
     ]);
     expect(evaluation).toMatchObject({ actualPercent: 80, forecastPercent: 100 });
   });
@@ -160,7 +211,12 @@ describe('evaluateBudget', () => {
   it('works from real rows through the forecast', () => {
     const daily = new Map(Array.from({ length: 10 }, (_, i) => [addDays('2026-11-01', i), 3000n] as const));
     const evaluation = evaluateBudget(budget(), forecastPeriod(november, daily, 'USD', '2026-11-11'));
-    expect(evaluation).toMatchObject({ actual: { amount: '300.00' }, forecast: { amount: '900.00' }, actualPercent: 30, forecastPercent: 90 });
+    expect(evaluation).toMatchObject({
+      actual: { amount: '300.00' },
+      forecast: { amount: '900.00' },
+      actualPercent: 30,
+      forecastPercent: 90,
+    });
     expect(evaluation.thresholds.some((t) => t.crossed)).toBe(false);
   });
 });
@@ -182,7 +238,11 @@ describe('budgetAlertKey', () => {
 describe('budgetAlertsDue', () => {
   const b = budget();
   const due = (actual: string, forecast: string | null, ledger: Set<string>, previous?: { actual: string; forecast: string | null }) =>
-    budgetAlertsDue(evaluateBudget(b, figures(actual, forecast)), ledger, previous && evaluateBudget(b, figures(previous.actual, previous.forecast)));
+    budgetAlertsDue(
+      evaluateBudget(b, figures(actual, forecast)),
+      ledger,
+      previous && evaluateBudget(b, figures(previous.actual, previous.forecast)),
+    );
 
   it('sends one alert per crossing and never again for it', () => {
     const ledger = new Set<string>();
@@ -191,7 +251,10 @@ describe('budgetAlertsDue', () => {
     first.flatMap((a) => a.ledgerKeys).forEach((key) => ledger.add(key));
     expect(due('600.00', '950.00', ledger)).toEqual([]); // still above 50 %, already told
     const second = due('820.00', '1100.00', ledger);
-    expect(second.map((a) => [a.threshold.kind, a.threshold.percent])).toEqual([['actual', 80], ['forecast', 100]]);
+    expect(second.map((a) => [a.threshold.kind, a.threshold.percent])).toEqual([
+      ['actual', 80],
+      ['forecast', 100],
+    ]);
     second.flatMap((a) => a.ledgerKeys).forEach((key) => ledger.add(key));
     expect(due('830.00', '1110.00', ledger)).toEqual([]);
   });
@@ -207,7 +270,9 @@ describe('budgetAlertsDue', () => {
     // Forecast falls from 120 % to 105 %: already told, nothing new.
     expect(due('100.00', '1050.00', ledger, { actual: '100.00', forecast: '1200.00' })).toEqual([]);
     // A threshold added while already above it, and the figure is falling: still nothing.
-    expect(due('900.00', '950.00', new Set(), { actual: '900.00', forecast: '990.00' }).filter((a) => a.threshold.kind === 'forecast')).toEqual([]);
+    expect(
+      due('900.00', '950.00', new Set(), { actual: '900.00', forecast: '990.00' }).filter((a) => a.threshold.kind === 'forecast'),
+    ).toEqual([]);
     expect(due('900.00', null, new Set(), { actual: '950.00', forecast: null })).toEqual([]);
   });
   it('alerts again in the next period', () => {
@@ -223,8 +288,18 @@ describe('budgetAlertsDue', () => {
 
 describe('budgetStatus', () => {
   const row = (day: string, cost: string, extra: Partial<FocusCostRow> = {}): FocusCostRow => ({
-    ProviderName: 'AWS', BillingAccountId: 'payer', SubAccountId: '1234', ChargePeriodStart: day, ChargePeriodEnd: addDays(day, 1),
-    BilledCost: cost, EffectiveCost: null, BillingCurrency: 'USD', ServiceName: 'Amazon S3', Tags: {}, estimated: false, ...extra,
+    ProviderName: 'AWS',
+    BillingAccountId: 'payer',
+    SubAccountId: '1234',
+    ChargePeriodStart: day,
+    ChargePeriodEnd: addDays(day, 1),
+    BilledCost: cost,
+    EffectiveCost: null,
+    BillingCurrency: 'USD',
+    ServiceName: 'Amazon S3',
+    Tags: {},
+    estimated: false,
+    ...extra,
   });
   // 1–20 Nov at 40.00 a day; 21 Nov estimated at 500.00; today (22 Nov) partial.
   const rows = [
@@ -256,8 +331,20 @@ describe('budgetStatus', () => {
 
 describe('the provider’s own forecast (AWS GetCostForecast)', () => {
   const month = { kind: 'month' as const, start: '2026-03-01', end: '2026-04-01' };
-  const base = { period: month, actual: { amount: '300.00', currency: 'USD' }, completeSpend: { amount: '200.00', currency: 'USD' }, completeDays: 2, remainingDays: 29, dailyRate: { amount: '100.00', currency: 'USD' }, forecast: { amount: '3100.00', currency: 'USD' } };
-  const daily = new Map([['2026-03-01', 10000n], ['2026-03-02', 10000n], ['2026-03-03', 10000n]]);
+  const base = {
+    period: month,
+    actual: { amount: '300.00', currency: 'USD' },
+    completeSpend: { amount: '200.00', currency: 'USD' },
+    completeDays: 2,
+    remainingDays: 29,
+    dailyRate: { amount: '100.00', currency: 'USD' },
+    forecast: { amount: '3100.00', currency: 'USD' },
+  };
+  const daily = new Map([
+    ['2026-03-01', 10000n],
+    ['2026-03-02', 10000n],
+    ['2026-03-03', 10000n],
+  ]);
 
   it('replaces the run-rate from its first day to the end of the period', () => {
     const result = withProviderForecast(base as any, daily, { from: '2026-03-03', to: '2026-04-01', amount: '1234.5678', currency: 'usd' });
@@ -266,8 +353,12 @@ describe('the provider’s own forecast (AWS GetCostForecast)', () => {
   });
 
   it('is ignored when it does not reach the end of the period, or is in another currency', () => {
-    expect(withProviderForecast(base as any, daily, { from: '2026-03-03', to: '2026-03-20', amount: '10', currency: 'USD' }).forecast).toEqual(base.forecast);
-    expect(withProviderForecast(base as any, daily, { from: '2026-03-03', to: '2026-04-01', amount: '10', currency: 'EUR' }).forecast).toEqual(base.forecast);
+    expect(
+      withProviderForecast(base as any, daily, { from: '2026-03-03', to: '2026-03-20', amount: '10', currency: 'USD' }).forecast,
+    ).toEqual(base.forecast);
+    expect(
+      withProviderForecast(base as any, daily, { from: '2026-03-03', to: '2026-04-01', amount: '10', currency: 'EUR' }).forecast,
+    ).toEqual(base.forecast);
     expect(withProviderForecast(base as any, daily, undefined).forecast).toEqual(base.forecast);
   });
 });

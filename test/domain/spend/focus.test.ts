@@ -27,7 +27,8 @@ describe('decimalFromWire and costAmount', () => {
     expect(decimalFromWire('2.5E-3')).toBe('0.0025');
   });
   it('rejects what is not an amount', () => {
-    for (const bad of [NaN, Infinity, '', 'abc', '1,000', null, undefined, '0x10']) expect(() => decimalFromWire(bad)).toThrow(CostDataError);
+    for (const bad of [NaN, Infinity, '', 'abc', '1,000', null, undefined, '0x10'])
+      expect(() => decimalFromWire(bad)).toThrow(CostDataError);
   });
   it('rounds each row once, half away from zero, in the currency digits', () => {
     expect(costAmount(0.125, 'USD')).toBe('0.13');
@@ -88,7 +89,12 @@ describe('normalizeAzureQuery', () => {
         Tags: {},
         estimated: false,
       },
-      expect.objectContaining({ ChargePeriodStart: '2026-12-01', ChargePeriodEnd: '2026-12-02', BilledCost: '0.00', BillingCurrency: 'USD' }),
+      expect.objectContaining({
+        ChargePeriodStart: '2026-12-01',
+        ChargePeriodEnd: '2026-12-02',
+        BilledCost: '0.00',
+        BillingCurrency: 'USD',
+      }),
     ]);
   });
   it('puts AmortizedCost into EffectiveCost', () => {
@@ -98,7 +104,14 @@ describe('normalizeAzureQuery', () => {
   it('accepts PreTaxCost from older API versions and reads a tag grouping', () => {
     const rows = normalizeAzureQuery(
       {
-        columns: [{ name: 'PreTaxCost' }, { name: 'UsageDate' }, { name: 'ServiceName' }, { name: 'TagKey' }, { name: 'TagValue' }, { name: 'Currency' }],
+        columns: [
+          { name: 'PreTaxCost' },
+          { name: 'UsageDate' },
+          { name: 'ServiceName' },
+          { name: 'TagKey' },
+          { name: 'TagValue' },
+          { name: 'Currency' },
+        ],
         rows: [
           [5, 20261101, 'SQL Database', 'env', 'prod', 'EUR'],
           [1, 20261101, 'SQL Database', 'env', '', 'EUR'],
@@ -112,15 +125,24 @@ describe('normalizeAzureQuery', () => {
     ]);
   });
   it('says which column is missing', () => {
-    expect(() => normalizeAzureQuery({ columns: [{ name: 'UsageDate' }, { name: 'ServiceName' }, { name: 'Currency' }], rows: [] }, azureContext)).toThrow(/no Cost column/);
-    expect(() => normalizeAzureQuery({ columns: [{ name: 'Cost' }, { name: 'UsageDate' }, { name: 'ServiceName' }, { name: 'Currency' }], rows: [] }, { ...azureContext, tagKey: 'env' })).toThrow(/TagValue/);
+    expect(() =>
+      normalizeAzureQuery({ columns: [{ name: 'UsageDate' }, { name: 'ServiceName' }, { name: 'Currency' }], rows: [] }, azureContext),
+    ).toThrow(/no Cost column/);
+    expect(() =>
+      normalizeAzureQuery(
+        { columns: [{ name: 'Cost' }, { name: 'UsageDate' }, { name: 'ServiceName' }, { name: 'Currency' }], rows: [] },
+        { ...azureContext, tagKey: 'env' },
+      ),
+    ).toThrow(/TagValue/);
   });
   it('returns nothing for an empty page', () => {
     expect(normalizeAzureQuery({ columns: result.columns, rows: [] }, azureContext)).toEqual([]);
   });
   it('rejects a bad currency or cost instead of storing garbage', () => {
     expect(() => normalizeAzureQuery({ columns: result.columns, rows: [['VM', '', 20261101, 1]] }, azureContext)).toThrow();
-    expect(() => normalizeAzureQuery({ columns: result.columns, rows: [['VM', 'USD', 20261101, 'n/a']] }, azureContext)).toThrow(CostDataError);
+    expect(() => normalizeAzureQuery({ columns: result.columns, rows: [['VM', 'USD', 20261101, 'n/a']] }, azureContext)).toThrow(
+      CostDataError,
+    );
   });
 });
 
@@ -130,7 +152,10 @@ describe('normalizeAwsPage', () => {
       {
         TimePeriod: { Start: '2026-11-30', End: '2026-12-01' },
         Groups: [
-          { Keys: ['Amazon Elastic Compute Cloud - Compute'], Metrics: { UnblendedCost: { Amount: '10.005', Unit: 'USD' }, AmortizedCost: { Amount: '9.994', Unit: 'USD' } } },
+          {
+            Keys: ['Amazon Elastic Compute Cloud - Compute'],
+            Metrics: { UnblendedCost: { Amount: '10.005', Unit: 'USD' }, AmortizedCost: { Amount: '9.994', Unit: 'USD' } },
+          },
           { Keys: ['AWS Lambda'], Metrics: { UnblendedCost: { Amount: '0.0000001', Unit: 'USD' } } },
         ],
         Estimated: false,
@@ -150,12 +175,29 @@ describe('normalizeAwsPage', () => {
   });
   it('maps Unblended to BilledCost and Amortized to EffectiveCost, rounded', () => {
     const [ec2, lambda] = normalizeAwsPage(page, context).rows;
-    expect(ec2).toMatchObject({ ProviderName: 'AWS', SubAccountId: '222222222222', ServiceName: 'Amazon Elastic Compute Cloud - Compute', BilledCost: '10.01', EffectiveCost: '9.99', BillingCurrency: 'USD', estimated: false });
+    expect(ec2).toMatchObject({
+      ProviderName: 'AWS',
+      SubAccountId: '222222222222',
+      ServiceName: 'Amazon Elastic Compute Cloud - Compute',
+      BilledCost: '10.01',
+      EffectiveCost: '9.99',
+      BillingCurrency: 'USD',
+      estimated: false,
+    });
     expect(lambda).toMatchObject({ BilledCost: '0.00', EffectiveCost: null });
   });
   it('prefers NetUnblendedCost when present', () => {
     const { rows } = normalizeAwsPage(
-      { ResultsByTime: [{ TimePeriod: { Start: '2026-11-01', End: '2026-11-02' }, Groups: [{ Keys: ['S3'], Metrics: { UnblendedCost: { Amount: '5', Unit: 'USD' }, NetUnblendedCost: { Amount: '4.5', Unit: 'USD' } } }] }] },
+      {
+        ResultsByTime: [
+          {
+            TimePeriod: { Start: '2026-11-01', End: '2026-11-02' },
+            Groups: [
+              { Keys: ['S3'], Metrics: { UnblendedCost: { Amount: '5', Unit: 'USD' }, NetUnblendedCost: { Amount: '4.5', Unit: 'USD' } } },
+            ],
+          },
+        ],
+      },
       context,
     );
     expect(rows[0]?.BilledCost).toBe('4.50');
@@ -188,9 +230,15 @@ describe('normalizeAwsPage', () => {
     expect(rows.map((r) => r.Tags)).toEqual([{ team: 'data' }, {}]);
   });
   it('refuses periods that are not single days', () => {
-    expect(() => normalizeAwsPage({ ResultsByTime: [{ TimePeriod: { Start: '2026-11-01', End: '2026-12-01' }, Groups: [] }] }, context)).toThrow(/DAILY/);
-    expect(() => normalizeAwsPage({ ResultsByTime: [{ TimePeriod: { Start: '2026-11-01', End: '2026-11-01' }, Groups: [] }] }, context)).toThrow(CostDataError);
-    expect(() => normalizeAwsPage({ ResultsByTime: [{ TimePeriod: { Start: '2026-11-01T00:00:00Z', End: '2026-11-02' } }] }, context)).toThrow(CostDataError);
+    expect(() =>
+      normalizeAwsPage({ ResultsByTime: [{ TimePeriod: { Start: '2026-11-01', End: '2026-12-01' }, Groups: [] }] }, context),
+    ).toThrow(/DAILY/);
+    expect(() =>
+      normalizeAwsPage({ ResultsByTime: [{ TimePeriod: { Start: '2026-11-01', End: '2026-11-01' }, Groups: [] }] }, context),
+    ).toThrow(CostDataError);
+    expect(() =>
+      normalizeAwsPage({ ResultsByTime: [{ TimePeriod: { Start: '2026-11-01T00:00:00Z', End: '2026-11-02' } }] }, context),
+    ).toThrow(CostDataError);
   });
   it('handles the leap day and year end', () => {
     const { days } = normalizeAwsPage(
@@ -264,7 +312,10 @@ describe('combineRows, upsertRows and totalCost', () => {
   });
   it('keeps a cost type the newer sync did not query', () => {
     const stored = upsertRows([], [row({ BilledCost: '1.00', EffectiveCost: '0.90' })]);
-    expect(upsertRows(stored, [row({ BilledCost: '1.10', EffectiveCost: null })])[0]).toMatchObject({ BilledCost: '1.10', EffectiveCost: '0.90' });
+    expect(upsertRows(stored, [row({ BilledCost: '1.10', EffectiveCost: null })])[0]).toMatchObject({
+      BilledCost: '1.10',
+      EffectiveCost: '0.90',
+    });
   });
   it('totals equal the sum of the rows to the cent', () => {
     // 0.1 added ten times in floats is 0.9999999999999999.
@@ -276,7 +327,9 @@ describe('combineRows, upsertRows and totalCost', () => {
     expect(totalCost(floats, 'BilledCost', 'USD').amount).toBe((expected / 100).toFixed(2));
   });
   it('counts credits and skips a missing metric', () => {
-    expect(totalCost([row({ BilledCost: '5.00' }), row({ BilledCost: '-1.50' }), row({ BilledCost: null })], 'BilledCost', 'usd').amount).toBe('3.50');
+    expect(
+      totalCost([row({ BilledCost: '5.00' }), row({ BilledCost: '-1.50' }), row({ BilledCost: null })], 'BilledCost', 'usd').amount,
+    ).toBe('3.50');
     expect(totalCost([], 'EffectiveCost', 'EUR')).toEqual({ amount: '0.00', currency: 'EUR' });
   });
   it('refuses to add currencies together', () => {

@@ -76,7 +76,11 @@ describe('forecastPeriod', () => {
   });
   it('uses 29 days for a leap February and ignores days outside the period', () => {
     const february = periodContaining('month', '2028-02-10');
-    const daily = new Map([...series('2028-01-25', Array(7).fill(99_999)), ...series('2028-02-01', Array(7).fill(1000)), ['2028-03-01', 99_999n] as const]);
+    const daily = new Map([
+      ...series('2028-01-25', Array(7).fill(99_999)),
+      ...series('2028-02-01', Array(7).fill(1000)),
+      ['2028-03-01', 99_999n] as const,
+    ]);
     const result = forecastPeriod(february, daily, 'USD', '2028-02-08');
     expect(result.actual.amount).toBe('70.00');
     expect(result.forecast?.amount).toBe('290.00');
@@ -96,11 +100,25 @@ describe('forecastPeriod', () => {
 
 describe('dailySpend', () => {
   const row = (day: string, cost: string | null, extra: Partial<FocusCostRow> = {}): FocusCostRow => ({
-    ProviderName: 'AWS', BillingAccountId: 'a', SubAccountId: 'a', ChargePeriodStart: day, ChargePeriodEnd: addDays(day, 1),
-    BilledCost: cost, EffectiveCost: null, BillingCurrency: 'USD', ServiceName: 'S3', Tags: {}, estimated: false, ...extra,
+    ProviderName: 'AWS',
+    BillingAccountId: 'a',
+    SubAccountId: 'a',
+    ChargePeriodStart: day,
+    ChargePeriodEnd: addDays(day, 1),
+    BilledCost: cost,
+    EffectiveCost: null,
+    BillingCurrency: 'USD',
+    ServiceName: 'S3',
+    Tags: {},
+    estimated: false,
+    ...extra,
   });
   it('sums one metric per day in minor units', () => {
-    const daily = dailySpend([row('2026-11-01', '1.10'), row('2026-11-01', '2.20', { ServiceName: 'EC2' }), row('2026-11-02', '-0.50'), row('2026-11-03', null)], 'BilledCost', 'USD');
+    const daily = dailySpend(
+      [row('2026-11-01', '1.10'), row('2026-11-01', '2.20', { ServiceName: 'EC2' }), row('2026-11-02', '-0.50'), row('2026-11-03', null)],
+      'BilledCost',
+      'USD',
+    );
     expect([...daily]).toEqual([
       ['2026-11-01', 330n],
       ['2026-11-02', -50n],
