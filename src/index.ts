@@ -3,6 +3,7 @@
 // startQuartermaster() directly with a config of their own.
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { systemClock, type Clock } from './clock.js';
 import { ConfigError, loadConfig, loadEnvFile, type AppConfig } from './config.js';
 import { createLogger, type Logger } from './logger.js';
 import { projectRoot } from './paths.js';
@@ -107,6 +108,8 @@ export interface StartOptions {
   instanceName?: string;
   /** False: take no queue work (tests that simulate a crash between approval and fulfilment). */
   startWorkers?: boolean;
+  /** The calendar (default: the system clock); tests choose theirs. */
+  clock?: Clock;
 }
 
 export async function startQuartermaster(
@@ -114,7 +117,8 @@ export async function startQuartermaster(
   log = createLogger(config.logLevel),
   options: StartOptions = {},
 ): Promise<Quartermaster> {
-  const store = new TableStore(config.storage, config.tablePrefix);
+  const clock = options.clock ?? systemClock;
+  const store = new TableStore(config.storage, config.tablePrefix, clock);
   const audit = new AuditLog(store);
   const conversations = new ConversationReferences(store);
   const roles = new RoleService(config.bootstrapAdmins);
@@ -124,7 +128,7 @@ export async function startQuartermaster(
 
   const { connectors, sandbox } = options.connectors
     ? { connectors: options.connectors, sandbox: undefined }
-    : await buildConnectors(config, log);
+    : await buildConnectors(config, log, clock);
   const requests = new RequestRepository(store);
   const settings = new SettingsRepository(store);
   const policies = new PolicyRepository(store, () =>
@@ -206,6 +210,7 @@ export async function startQuartermaster(
     log,
   });
   const requestService = new RequestService({
+    clock,
     catalog,
     directory: connectors.directory,
     requests,
@@ -215,10 +220,11 @@ export async function startQuartermaster(
     notifications: notifier,
     enqueueFulfilment,
   });
-  const approvals = new ApprovalService({ requests, audit, notifications: notifier, enqueueFulfilment });
+  const approvals = new ApprovalService({ clock, requests, audit, notifications: notifier, enqueueFulfilment });
   // Seat counts are absolute: license purchases and admins' seat changes take turns per subscription.
   const purchaseLocks = new PurchaseLocks(store);
   const subscriptions = new SubscriptionService({
+    clock,
     commerce: connectors.commerce,
     directory: connectors.directory,
     catalog,
@@ -235,6 +241,7 @@ export async function startQuartermaster(
   // Marketplace products: the vendor assigns seats by e-mail; orders are followed from the queue.
   const vendor = connectors.marketplace
     ? new VendorFulfilment({
+        clock,
         commerce: connectors.commerce,
         marketplace: connectors.marketplace,
         requests,
@@ -249,6 +256,7 @@ export async function startQuartermaster(
       })
     : undefined;
   const fulfilment = new FulfilmentService({
+    clock,
     catalog,
     commerce: connectors.commerce,
     directory: connectors.directory,
@@ -268,6 +276,7 @@ export async function startQuartermaster(
   const adminCards = new AdminCards({ messenger, conversations, roles, cards, log });
   const alertLedger = new AlertLedger(store);
   const reclaim = new ReclaimService({
+    clock,
     directory: connectors.directory,
     commerce: connectors.commerce,
     ...(connectors.marketplace && { marketplace: connectors.marketplace }),
@@ -301,6 +310,7 @@ export async function startQuartermaster(
   let publicUrl = config.publicUrl;
   const connectionStore = new ConnectionRepository(store, secrets);
   const connections = new ConnectionService({
+    clock,
     connections: connectionStore,
     states: new ConsentStates(store),
     secrets,
@@ -333,6 +343,7 @@ export async function startQuartermaster(
   );
   const stuckOrders = connectors.marketplace
     ? new StuckOrderWatch({
+        clock,
         marketplace: connectors.marketplace,
         tenants: () => connections.marketplaceTenants(),
         ledger: alertLedger,
@@ -345,6 +356,7 @@ export async function startQuartermaster(
   // Spend sync: daily cost rows from every Azure scope and AWS account a tenant connected.
   const costRows = new CostRowStore(store);
   const spendSync = new SpendSyncService({
+    clock,
     connections: connectionStore,
     awsCredentials: (tenantId, id) => connections.awsCredentials(tenantId, id),
     rows: costRows,
@@ -365,9 +377,10 @@ export async function startQuartermaster(
   });
   // Budgets, anomalies and the `spend` report read the synced rows; alerts go through the outbox.
   const budgetRepository = new BudgetRepository(store);
-  const budgetService = new BudgetService({ budgets: budgetRepository, rows: costRows, roles, audit, settings });
-  const spendReport = new SpendReport({ rows: costRows, roles });
+  const budgetService = new BudgetService({ clock, budgets: budgetRepository, rows: costRows, roles, audit, settings });
+  const spendReport = new SpendReport({ clock, rows: costRows, roles });
   const spendAlerts = new SpendAlertService({
+    clock,
     budgets: budgetRepository,
     rows: costRows,
     ledger: alertLedger,
@@ -380,6 +393,7 @@ export async function startQuartermaster(
   let syncNowWorker: QueueWorker<SyncNowJob> | undefined;
   const syncNowQueue = queues.queue<SyncNowJob>('sync-now');
   const syncNow = new SyncNowService({
+    clock,
     queue: syncNowQueue,
     sync: spendSync,
     tell: syncReportTeller(delivery.engine),
@@ -394,7 +408,7 @@ export async function startQuartermaster(
     audit,
     conversations,
     log,
-    licensing: { requests: requestService, approvals, catalog, roles, policies, settings, audit, notifier },
+    licensing: { requests: requestService, approvals, catalog, roles, policies, settings, audit, notifier, clock },
     reclaim: { reclaim, roles },
     subscriptions,
     connections,
@@ -427,7 +441,7 @@ export async function startQuartermaster(
     syncNowWorker.start();
     delivery.worker.start();
   }
-  const scheduler = new Scheduler(new Leases(store, instanceName), log);
+  const scheduler = new Scheduler(new Leases(store, instanceName), log, clock);
   scheduler.add({
     name: 'request-reminders',
     pattern: '*/15 * * * *',
@@ -515,7 +529,7 @@ function keyringFor(config: ResolvedConfig): Keyring {
 let testKeyring: Keyring | undefined;
 
 /** Production connectors, or the loopback emulators started here for local runs. */
-async function buildConnectors(config: ResolvedConfig, log: Logger): Promise<{ connectors: Connectors; sandbox?: Sandbox }> {
+async function buildConnectors(config: ResolvedConfig, log: Logger, clock: Clock): Promise<{ connectors: Connectors; sandbox?: Sandbox }> {
   if (config.connectors.mode === 'production')
     return {
       connectors: createConnectors(
@@ -525,18 +539,19 @@ async function buildConnectors(config: ResolvedConfig, log: Logger): Promise<{ c
           partnerCenter: config.connectors.partnerCenter,
           ...(config.connectors.aws ? { aws: config.connectors.aws } : {}),
           ...(config.connectors.marketplace ? { marketplace: { ...config.connectors.marketplace, routing: true } } : {}),
+          clock,
         },
         log,
       ),
     };
   const { startSandbox } = await import('./sandbox/index.js');
-  const sandbox = await startSandbox();
+  const sandbox = await startSandbox({ clock });
   log.info(
     { graph: sandbox.urls.graph, partnerCenter: sandbox.urls.partnerCenter },
     'sandbox connectors: loopback emulators with demo data',
   );
   // Partner Center and the marketplace together: ids decide where each call goes.
-  return { connectors: createConnectors({ mode: 'sandbox', sandbox: { ...sandbox, marketplaceRouting: true } }, log), sandbox };
+  return { connectors: createConnectors({ mode: 'sandbox', sandbox: { ...sandbox, marketplaceRouting: true }, clock }, log), sandbox };
 }
 
 export async function main(): Promise<void> {

@@ -19,11 +19,8 @@ const DESCRIPTIONS: Record<ConnectionRow['kind'], string> = {
   marketplace: "Buys Adobe and other vendors' products through the Marketplace Platform (an API token from the Marketplace portal).",
 };
 
-export function connectionsCardData(
-  overview: ConnectionOverview,
-  note?: { text: string; color?: string },
-  now = new Date(),
-): ConnectionsCardData {
+export function connectionsCardData(overview: ConnectionOverview, note?: { text: string; color?: string }): ConnectionsCardData {
+  const now = new Date(overview.asOf);
   return {
     rows: overview.rows.map((row) => rowData(row, now)),
     note: note?.text ?? '',

@@ -1,6 +1,7 @@
 // Teams surface of license requests: commands and card actions. Each handler reads the
 // activity, checks what the card sent (cards can be forged), calls a service, and answers
 // with a card. No business rule lives here.
+import type { Clock } from '../clock.js';
 import type { TurnContext } from 'botbuilder';
 import { z } from 'zod';
 import { isRequestIntent } from '../domain/request-text.js';
@@ -32,6 +33,7 @@ export interface RequestHandlerDeps {
   audit: AuditLog;
   notifier: TeamsRequestNotifier;
   log: Logger;
+  clock: Clock;
 }
 
 const RequestId = z.string().regex(/^REQ-[0-9A-F]{8}$/);
@@ -291,7 +293,7 @@ export function requestHandlers(d: RequestHandlerDeps) {
         approvalsChannelId: conversation.id,
         approvalsChannelName: channelName,
         updatedBy: actor.aadObjectId,
-        updatedAt: new Date().toISOString(),
+        updatedAt: d.clock().toISOString(),
       }));
       await d.audit.record({
         tenantId: actor.tenantId,

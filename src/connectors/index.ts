@@ -1,5 +1,6 @@
 // The composition root's one call: connectors for production, or the same connectors
 // pointed at the loopback sandbox (only the base URLs and msal's network client differ).
+import { systemClock, type Clock } from '../clock.js';
 import type { Logger } from '../logger.js';
 import { AwsCostExplorer, type AwsStaticCredentials } from './aws-cost/aws-cost-explorer.js';
 import { AzureCostManagement } from './azure-cost/azure-cost-management.js';
@@ -65,7 +66,7 @@ export interface SandboxEndpoints {
 }
 
 export type ConnectorSettings =
-  | { mode: 'sandbox'; sandbox: SandboxEndpoints; retry?: Partial<RetryPolicy> }
+  | { mode: 'sandbox'; sandbox: SandboxEndpoints; retry?: Partial<RetryPolicy>; clock?: Clock }
   | {
       mode: 'production';
       /** Multi-tenant app with admin consent in each customer tenant (Graph application permissions). */
@@ -83,6 +84,8 @@ export type ConnectorSettings =
       /** Marketplace Platform: tokens come from `connectors.marketplace.useTokenSource(...)`; routing merges it into `commerce`. */
       marketplace?: { baseUrl?: string; routing?: boolean };
       retry?: Partial<RetryPolicy>;
+      /** The calendar (default: the system clock). */
+      clock?: Clock;
     };
 
 export interface Connectors {
@@ -129,6 +132,7 @@ export function createConnectors(settings: ConnectorSettings, log: Logger): Conn
 
 function buildConnectors(settings: ConnectorSettings, log: Logger): Connectors {
   const retry: RetryPolicy = { ...DEFAULT_RETRY_POLICY, ...settings.retry };
+  const clock = settings.clock ?? systemClock;
   const graphLog = log.child({ connector: 'graph' });
   const partnerCenterLog = log.child({ connector: 'partner-center' });
 
@@ -148,6 +152,7 @@ function buildConnectors(settings: ConnectorSettings, log: Logger): Connectors {
               allowInsecureConnection: true,
               retry,
               log: azureCostLog,
+              clock,
             }),
           }
         : {}),
@@ -162,6 +167,7 @@ function buildConnectors(settings: ConnectorSettings, log: Logger): Connectors {
               endpoints: { costExplorer: sandbox.urls.costExplorer, sts: sandbox.urls.sts },
               retry,
               log: awsLog,
+              clock,
             }),
           }
         : {}),
@@ -189,6 +195,7 @@ function buildConnectors(settings: ConnectorSettings, log: Logger): Connectors {
           baseUrl: sandbox.urls.partnerCenter,
           retry,
           log: partnerCenterLog,
+          clock,
         }),
         sandbox.urls.marketplace
           ? new MarketplaceCommerce({
@@ -217,8 +224,9 @@ function buildConnectors(settings: ConnectorSettings, log: Logger): Connectors {
       clientId: settings.graph.clientId,
       retry,
       log: azureCostLog,
+      clock,
     }),
-    ...(aws ? { awsCost: new AwsCostExplorer({ ...aws, retry, log: log.child({ connector: 'aws-cost' }) }) } : {}),
+    ...(aws ? { awsCost: new AwsCostExplorer({ ...aws, retry, log: log.child({ connector: 'aws-cost' }), clock }) } : {}),
     identity: createConnectionIdentity({
       graphTokens: new MsalTokenProvider(settings.graph, { service: 'graph', ...(login ? { authorityHost: login } : {}), log: graphLog }),
       graphClientId: settings.graph.clientId,
@@ -247,6 +255,7 @@ function buildConnectors(settings: ConnectorSettings, log: Logger): Connectors {
         ...(settings.baseUrls?.partnerCenter ? { baseUrl: settings.baseUrls.partnerCenter } : {}),
         retry,
         log: partnerCenterLog,
+        clock,
       }),
       settings.marketplace
         ? new MarketplaceCommerce({

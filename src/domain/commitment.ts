@@ -76,6 +76,17 @@ export function parseUtc(value: string): number {
   return ms;
 }
 
+/**
+ * The instant a term ends. Partner Center's commitmentEndDate is the term's last day
+ * (inclusive), sent as midnight UTC: the term runs to the end of that day and renews the next
+ * (bought 5 November monthly: last day 4 December, renews 5 December). A time with a time of
+ * day is the end itself.
+ */
+export function termEndMs(commitmentEndDate: string): number {
+  const ms = parseUtc(commitmentEndDate);
+  return ms % DAY_MS === 0 ? ms + DAY_MS : ms;
+}
+
 /** The same instant written in UTC ("2026-03-01T10:00:00.000Z"). */
 export function toUtc(value: string): string {
   return new Date(parseUtc(value)).toISOString();
@@ -244,7 +255,7 @@ export function planScheduledDecrease(terms: SubscriptionTerms, change: { quanti
   if (change.quantity >= terms.quantity)
     return refuse('not-lower', `The subscription has ${seatsText(terms.quantity)}; a decrease at renewal must be to fewer than that.`);
   const effectiveAt = toUtc(terms.commitmentEndDate);
-  if (now.getTime() >= parseUtc(effectiveAt))
+  if (now.getTime() >= termEndMs(effectiveAt))
     return refuse('term-ended', `The term ended on ${formatDate(effectiveAt)}. Refresh the subscription to see its new renewal date.`);
   if (!terms.autoRenewEnabled) {
     return refuse(
@@ -284,7 +295,7 @@ export function renew(terms: SubscriptionTerms, at: string): SubscriptionTerms {
   return { ...terms, lots: [{ quantity: terms.quantity, purchasedAt: toUtc(at) }], commitmentEndDate: new Date(end).toISOString() };
 }
 
-/** Whole days until the commitment end, rounded up (3 hours left is 1 day); 0 or less once it has passed. */
+/** Whole days until the term ends (termEndMs), rounded up (3 hours left is 1 day); 0 or less once it has passed. */
 export function daysUntilRenewal(terms: Pick<SubscriptionTerms, 'commitmentEndDate'>, now: Date): number {
-  return Math.ceil((parseUtc(terms.commitmentEndDate) - now.getTime()) / DAY_MS) || 0;
+  return Math.ceil((termEndMs(terms.commitmentEndDate) - now.getTime()) / DAY_MS) || 0;
 }

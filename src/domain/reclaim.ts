@@ -1,7 +1,7 @@
 // Reclaim suggestions: licensed people who have stopped signing in, and subscriptions about to
 // renew with seats nobody uses (renewal is the moment a decrease is possible). Pure: the caller
 // passes Graph users, subscriptions and seat counts, and the time.
-import { daysUntilRenewal, parseUtc } from './commitment.js';
+import { daysUntilRenewal, parseUtc, termEndMs } from './commitment.js';
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 export const DEFAULT_INACTIVE_DAYS = 90;
@@ -111,7 +111,7 @@ export function renewalsWithUnusedSeats(
     if (!sub.autoRenewEnabled) continue;
     const seats = Object.hasOwn(seatsBySubscription, sub.id) ? seatsBySubscription[sub.id] : undefined;
     if (!seats || seats.free <= 0) continue;
-    const endMs = parseUtc(sub.commitmentEndDate);
+    const endMs = termEndMs(sub.commitmentEndDate);
     const leftMs = endMs - now.getTime();
     if (leftMs <= 0 || leftMs > daysBefore * DAY_MS) continue;
     const free = Math.min(seats.free, sub.quantity);

@@ -1,6 +1,7 @@
 // Scheduled jobs that run once per window across any number of instances: every instance
 // ticks on the same cron pattern (croner), and only the one that takes the window's
 // table lease does the work. A crashed holder's lease expires; the next tick retries.
+import { systemClock, type Clock } from '../clock.js';
 import { Cron } from 'croner';
 import type { Logger } from '../logger.js';
 import type { Leases } from '../storage/leases.js';
@@ -21,10 +22,11 @@ export class Scheduler {
   constructor(
     private readonly leases: Leases,
     private readonly log: Logger,
+    private readonly clock: Clock = systemClock,
   ) {}
 
   add(job: ScheduledJob): void {
-    this.crons.push(new Cron(job.pattern, { timezone: 'UTC', protect: true }, () => this.track(this.runWindow(job, new Date()))));
+    this.crons.push(new Cron(job.pattern, { timezone: 'UTC', protect: true }, () => this.track(this.runWindow(job, this.clock()))));
   }
 
   /** Runs the job for the window containing `now`, if no instance has run it yet. */

@@ -169,7 +169,7 @@ export class AzureCostWorld {
   /** QPU spent per tenant: [when (ms), qpu]. */
   readonly qpuSpent = new Map<string, { at: number; qpu: number }[]>();
 
-  constructor(settings: Partial<CostManagementSettings> = {}, now = new Date()) {
+  constructor(settings: Partial<CostManagementSettings> = {}, now: Date = new Date()) {
     this.settings = { ...DEFAULT_COST_MANAGEMENT_SETTINGS, ...settings };
     if (this.settings.today !== undefined && !isDay(this.settings.today))
       throw new Error(`sandbox: costManagement.today "${this.settings.today}" is not a day (YYYY-MM-DD)`);

@@ -391,6 +391,3 @@ function getCostForecast(body: Record<string, unknown>, principal: AwsPrincipal,
   const total = Math.round(dailyMean * daysBetween(period.start, period.end));
   return awsJson(200, { Total: { Amount: formatMicros(total), Unit: 'USD' }, ForecastResultsByTime: results });
 }
-
-/** The UTC day now: the emulator's default clock. */
-export const utcToday = (): Day => dayOf(Date.now());

@@ -2,6 +2,7 @@
 // (single use, 10 minutes) and refresh tokens (rotated on every use, dead after 90 days
 // unused, revocable). It keeps its own clock so that tests can jump ahead 90 days.
 import { randomBytes } from 'node:crypto';
+import { systemClock, type Clock } from '../clock.js';
 import type { SeedSignInAccount } from './seed-identity.js';
 
 export const AUTHORIZATION_CODE_LIFETIME_MS = 10 * 60 * 1000;
@@ -40,7 +41,10 @@ export class IdentityState {
   private readonly validFrom = new Map<string, Date>();
   private offsetMs = 0;
 
-  constructor(accounts: readonly SeedSignInAccount[] = []) {
+  constructor(
+    accounts: readonly SeedSignInAccount[] = [],
+    private readonly clock: Clock = systemClock,
+  ) {
     for (const account of accounts)
       this.accounts.set(account.id, {
         ...account,
@@ -49,9 +53,9 @@ export class IdentityState {
       });
   }
 
-  /** The emulator's idea of now: real time plus whatever the tests skipped. */
+  /** The emulator's idea of now: the sandbox's clock plus whatever the tests skipped. */
   now(): Date {
-    return new Date(Date.now() + this.offsetMs);
+    return new Date(this.clock().getTime() + this.offsetMs);
   }
 
   /** Moves the identity clock forward (e.g. 91 days to let refresh tokens die of inactivity). */

@@ -5,7 +5,9 @@ import { AzureCostWorld, type CostManagementSettings } from './cost-data.js';
 import { costManagementEmulator } from './cost-management-emulator.js';
 import { AWS_SANDBOX_KEYS } from './aws-cost-data.js';
 import { AwsIdentityState } from './aws-identity.js';
-import { costExplorerEmulator, utcToday } from './cost-explorer-emulator.js';
+import { costExplorerEmulator } from './cost-explorer-emulator.js';
+import { dayOf } from '../domain/spend/periods.js';
+import { systemClock, type Clock } from '../clock.js';
 import { stsEmulator } from './sts-emulator.js';
 import { createFaultSwitches, type FaultSwitches } from './faults.js';
 import { graphEmulator } from './graph-emulator.js';
@@ -60,6 +62,8 @@ export {
 export { MARKETPLACE_BASE_PATH, MARKETPLACE_ERROR_CODES } from './marketplace-emulator.js';
 
 export interface SandboxOptions {
+  /** The sandbox's calendar (default: the system clock): seeded dates count back from it. */
+  clock?: Clock;
   /** Defaults to the demo data (`demoSeed()`). */
   seed?: SandboxSeed;
   /** Loopback address to bind (default 127.0.0.1). */
@@ -109,13 +113,15 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
   const app = seed.apps[0];
   if (!app) throw new Error('sandbox seed: at least one app registration is needed');
 
-  const state = new SandboxState(seed);
+  const clock = options.clock ?? systemClock;
+  const state = new SandboxState(seed, clock);
   const faults = createFaultSwitches();
   const tokens = new TokenIssuer();
-  const azureCosts = new AzureCostWorld(options.costManagement);
+  const azureCosts = new AzureCostWorld(options.costManagement, clock());
   const awsIdentity = new AwsIdentityState({ synthetic: (options.aws?.syntheticServicesPerDay ?? 0) > 0 });
   const awsToday = options.aws?.today;
   const marketplace = new MarketplaceWorld({
+    now: clock,
     ...(options.marketplace?.stepDelayMs !== undefined ? { stepDelayMs: options.marketplace.stepDelayMs } : {}),
   });
 
@@ -144,7 +150,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     const costExplorer = await startEmulator(
       costExplorerEmulator(awsIdentity, {
         pageSize: options.aws?.pageSize ?? 2000,
-        today: awsToday ? () => awsToday : utcToday,
+        today: awsToday ? () => awsToday : () => dayOf(clock().getTime()),
         ...(options.aws?.syntheticServicesPerDay ? { syntheticServicesPerDay: options.aws.syntheticServicesPerDay } : {}),
       }),
       { host, state, faults: faults.costExplorer },

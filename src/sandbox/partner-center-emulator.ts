@@ -76,14 +76,16 @@ export function partnerCenterEmulator(state: SandboxState, tokens: TokenIssuer):
       json(
         200,
         collection(
-          [...customer.subscriptions.values()].map((s) => subscriptionJson(customer, s)),
+          [...customer.subscriptions.values()].map((s) => subscriptionJson(customer, s, state.clock())),
           `/customers/${customer.id}/subscriptions`,
         ),
       ),
     )
     .add('GET', '/v1/customers/{customerId}/subscriptions/{subscriptionId}', (request, { subscriptionId }, { customer }) => {
       const subscription = customer.subscriptions.get(subscriptionId!);
-      return subscription ? json(200, subscriptionJson(customer, subscription)) : subscriptionNotFound(request, subscriptionId!);
+      return subscription
+        ? json(200, subscriptionJson(customer, subscription, state.clock()))
+        : subscriptionNotFound(request, subscriptionId!);
     })
     .add('PATCH', '/v1/customers/{customerId}/subscriptions/{subscriptionId}', (request, { subscriptionId }, { customer }) =>
       idempotent(state, request, `${customer.id} PATCH subscription ${subscriptionId}`, () =>
@@ -264,7 +266,7 @@ function createOrder(state: SandboxState, request: EmulatorRequest, customer: Sa
     lines.push({ offer, quantity, lineItemNumber: item.lineItemNumber ?? index });
   }
 
-  const now = new Date();
+  const now = state.clock();
   const requestId = header(request, 'ms-requestid');
   const order: SandboxOrder = {
     id: randomUUID(),
@@ -366,7 +368,7 @@ function patchSubscription(
       `Quantity ${String(quantity)} is out of range: it must be between ${subscription.offer.minimumQuantity} and ${subscription.offer.maximumQuantity}.`,
     );
   }
-  const now = Date.now();
+  const now = state.clock().getTime();
   const inWindow = subscription.lots.filter((lot) => now - lot.purchasedAt.getTime() < WINDOW_MS);
   const removable = inWindow.reduce((sum, lot) => sum + lot.quantity, 0);
   if (quantity < current && current - quantity > removable)
@@ -418,7 +420,7 @@ function patchSubscription(
   subscription.autoRenewEnabled = status === 'deleted' ? false : autoRenewEnabled;
   if (scheduled) subscription.scheduledNextTermInstructions = scheduled;
   else delete subscription.scheduledNextTermInstructions;
-  return json(200, subscriptionJson(customer, subscription));
+  return json(200, subscriptionJson(customer, subscription, state.clock()));
 }
 
 function normalizeInstructions(value: unknown): unknown {

@@ -108,23 +108,31 @@ export function availabilityJson(customer: SandboxTenant, o: SeedOffer) {
 }
 
 /**
- * The end of the current term (inclusive, midnight UTC): the creation date plus whole terms,
- * rolled forward while auto-renewed terms have passed. (The sandbox does not model renewal
- * itself: lots keep their purchase dates.)
+ * The end of the current term (inclusive, midnight UTC): the creation day plus whole terms,
+ * rolled forward while auto-renewed terms have passed. Anniversaries keep the day of the
+ * month, clamped to the month's last day (bought 31 December: 31 January, 28 February...).
+ * (The sandbox does not model renewal itself: lots keep their purchase dates.)
  */
-export function currentTermEnd(start: Date, termDuration: string, now = new Date()): Date {
+export function currentTermEnd(start: Date, termDuration: string, now: Date): Date {
+  const months = termDuration === 'P1M' ? 1 : 12;
   for (let terms = 1; ; terms++) {
-    const next = new Date(start);
-    if (termDuration === 'P1M') next.setUTCMonth(next.getUTCMonth() + terms);
-    else next.setUTCFullYear(next.getUTCFullYear() + terms);
-    next.setUTCHours(0, 0, 0, 0);
+    const next = addMonthsClamped(start, terms * months);
     // The term ends the day before `next` (new-commerce end dates are inclusive).
     if (next.getTime() > now.getTime() || terms > 1200) return new Date(next.getTime() - 24 * 60 * 60 * 1000);
   }
 }
 
+/** Midnight UTC of `start`'s day, `months` later, the day clamped to that month's length. */
+function addMonthsClamped(start: Date, months: number): Date {
+  const monthIndex = start.getUTCMonth() + months;
+  const year = start.getUTCFullYear() + Math.floor(monthIndex / 12);
+  const month = ((monthIndex % 12) + 12) % 12;
+  const lastDay = new Date(Date.UTC(year, month + 1, 0)).getUTCDate();
+  return new Date(Date.UTC(year, month, Math.min(start.getUTCDate(), lastDay)));
+}
+
 /** Lots still inside their 7-day window: the initial purchase refunds in full, a mid-term add in part. */
-export function refundOptionsOf(s: SandboxSubscription, now = Date.now()): { type: 'Full' | 'Partial'; expiresAt: string }[] {
+export function refundOptionsOf(s: SandboxSubscription, now: number): { type: 'Full' | 'Partial'; expiresAt: string }[] {
   return s.lots
     .filter((lot) => lot.quantity > 0 && now - lot.purchasedAt.getTime() < WINDOW_MS)
     .map((lot) => ({
@@ -134,7 +142,7 @@ export function refundOptionsOf(s: SandboxSubscription, now = Date.now()): { typ
     .sort((a, b) => a.expiresAt.localeCompare(b.expiresAt));
 }
 
-export function subscriptionJson(customer: SandboxTenant, s: SandboxSubscription) {
+export function subscriptionJson(customer: SandboxTenant, s: SandboxSubscription, now: Date) {
   return {
     id: s.id,
     offerId: offerIdOf(s.offer),
@@ -146,14 +154,14 @@ export function subscriptionJson(customer: SandboxTenant, s: SandboxSubscription
     hasPurchasableAddons: false,
     creationDate: s.creationDate.toISOString(),
     effectiveStartDate: s.creationDate.toISOString(),
-    commitmentEndDate: `${currentTermEnd(s.creationDate, s.offer.termDuration).toISOString().slice(0, 10)}T00:00:00Z`,
+    commitmentEndDate: `${currentTermEnd(s.creationDate, s.offer.termDuration, now).toISOString().slice(0, 10)}T00:00:00Z`,
     status: s.status,
     autoRenewEnabled: s.autoRenewEnabled,
     isTrial: false,
     billingType: 'license',
     billingCycle: s.billingCycle,
     termDuration: s.offer.termDuration,
-    refundOptions: refundOptionsOf(s),
+    refundOptions: refundOptionsOf(s, now.getTime()),
     ...(s.scheduledNextTermInstructions
       ? {
           scheduledNextTermInstructions: {

@@ -373,7 +373,8 @@ function otherTenant(): SeedTenant {
         quantity: 2,
         status: 'active',
         autoRenewEnabled: true,
-        purchasedDaysAgo: 60,
+        // Monthly: renews in about two weeks whatever the day (60 days ago would renew today or tomorrow).
+        purchasedDaysAgo: 45,
       },
     ],
   };

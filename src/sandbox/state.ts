@@ -3,6 +3,7 @@
 // Partner Center shows up at once in Graph's subscribedSkus: seat totals are derived from
 // subscriptions and seats used from users' licenses, never stored twice.
 import { IdentityState } from './identity-state.js';
+import { systemClock, type Clock } from '../clock.js';
 import type { SandboxSeed, SeedApp, SeedOffer, SeedUser } from './seed.js';
 
 export type ServiceName = 'partnerCenter' | 'graph' | 'login' | 'costManagement' | 'costExplorer' | 'sts' | 'marketplace';
@@ -122,9 +123,14 @@ export class SandboxState {
   /** Interactive sign-ins: accounts, authorization codes, refresh tokens, and their clock. */
   readonly identity: IdentityState;
 
-  constructor(seed: SandboxSeed, now = new Date()) {
+  /** The sandbox's calendar: seeded dates count back from it, purchases are stamped with it. */
+  readonly clock: Clock;
+
+  constructor(seed: SandboxSeed, clock: Clock = systemClock) {
+    this.clock = clock;
+    const now = clock();
     for (const app of seed.apps) this.apps.set(app.clientId, { ...app });
-    this.identity = new IdentityState(seed.signInAccounts ?? []);
+    this.identity = new IdentityState(seed.signInAccounts ?? [], clock);
     this.partner = { ...seed.partner, customerIds: [...seed.partner.customerIds] };
     this.catalog = seed.catalog.map((offer) => ({ ...offer, servicePlans: offer.servicePlans.map((p) => ({ ...p })) }));
 

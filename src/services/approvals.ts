@@ -2,6 +2,7 @@
 // ETag-checked change of the stored request, so double clicks, re-sent invokes and two
 // approvers at once give exactly one decision; the others learn the current state.
 import { decide, type DecisionRefusal } from '../domain/request.js';
+import type { Clock } from '../clock.js';
 import type { AuditLog } from '../storage/audit-log.js';
 import type { RequestRepository, StoredRequest } from '../storage/requests.js';
 import type { RequestNotifications } from './notifications.js';
@@ -27,10 +28,11 @@ export class ApprovalService {
       audit: AuditLog;
       notifications: RequestNotifications;
       enqueueFulfilment(job: FulfilmentJob): Promise<void>;
-      now?: () => Date;
+      /** The calendar decisions, windows and dates are read from. */
+      clock: Clock;
     },
   ) {
-    this.now = deps.now ?? (() => new Date());
+    this.now = deps.clock;
   }
 
   async decide(actor: Actor, command: DecisionCommand): Promise<DecisionResult> {

@@ -2,6 +2,7 @@
 // forecast and percentage; and `alerts here`, which picks the channel spend alerts go to.
 // Every change is audited (names, amounts and scopes: a budget holds no secret). The rules
 // (validation, evaluation) are the domain's; this file only orchestrates.
+import type { Clock } from '../clock.js';
 import { randomUUID } from 'node:crypto';
 import { budgetStatus, validateBudget, type BudgetEvaluation, type BudgetScope, type Threshold } from '../domain/spend/budgets.js';
 import type { ProviderName } from '../domain/spend/focus.js';
@@ -128,6 +129,7 @@ export class BudgetService {
       roles: RoleService;
       audit: AuditLog;
       settings: SettingsRepository;
+      clock: Clock;
     },
   ) {}
 
@@ -178,7 +180,7 @@ export class BudgetService {
   /** Each budget with its spend, forecast and percentage now (latest figures, partial day included). */
   async statuses(
     actor: Actor,
-    now = new Date(),
+    now = this.deps.clock(),
   ): Promise<{ ok: true; lines: BudgetStatusLine[]; alertChannelName?: string } | { ok: false; message: string }> {
     if (!(await this.isAdmin(actor))) return { ok: false, message: ONLY_ADMINS_BUDGETS };
     const [budgets, settings] = await Promise.all([this.deps.budgets.list(actor.tenantId), this.deps.settings.get(actor.tenantId)]);
@@ -200,7 +202,7 @@ export class BudgetService {
     return this.deps.rows.rows(tenantId, budgetRowQuery(budget, now));
   }
 
-  async add(actor: Actor, input: BudgetFormInput, now = new Date()): Promise<BudgetChange> {
+  async add(actor: Actor, input: BudgetFormInput, now = this.deps.clock()): Promise<BudgetChange> {
     if (!(await this.isAdmin(actor))) return { ok: false, errors: [ONLY_ADMINS_BUDGETS], forbidden: true };
     const form = await this.fromForm(actor.tenantId, `b-${randomUUID().slice(0, 8)}`, input);
     if (!form.ok) return form;
@@ -218,7 +220,7 @@ export class BudgetService {
     return { ok: true, budget: saved, message: `Budget **${budget.name}** saved.` };
   }
 
-  async edit(actor: Actor, id: string, etag: string, input: BudgetFormInput, now = new Date()): Promise<BudgetChange> {
+  async edit(actor: Actor, id: string, etag: string, input: BudgetFormInput, now = this.deps.clock()): Promise<BudgetChange> {
     if (!(await this.isAdmin(actor))) return { ok: false, errors: [ONLY_ADMINS_BUDGETS], forbidden: true };
     const current = await this.deps.budgets.get(actor.tenantId, id);
     if (!current) return { ok: false, errors: ['That budget no longer exists. Type **budgets** to see the current list.'] };
@@ -252,7 +254,7 @@ export class BudgetService {
     actor: Actor,
     id: string,
     etag: string,
-    now = new Date(),
+    now = this.deps.clock(),
   ): Promise<{ ok: true; message: string } | { ok: false; message: string; forbidden?: boolean }> {
     if (!(await this.isAdmin(actor))) return { ok: false, message: ONLY_ADMINS_BUDGETS, forbidden: true };
     const current = await this.deps.budgets.get(actor.tenantId, id);
@@ -277,7 +279,11 @@ export class BudgetService {
   }
 
   /** `alerts here`: this channel receives budget and anomaly alerts from now on. */
-  async setAlertChannel(actor: Actor, channel: { id: string; name: string }, now = new Date()): Promise<{ ok: boolean; message: string }> {
+  async setAlertChannel(
+    actor: Actor,
+    channel: { id: string; name: string },
+    now = this.deps.clock(),
+  ): Promise<{ ok: boolean; message: string }> {
     if (!(await this.isAdmin(actor)))
       return { ok: false, message: 'Only admins can choose where spend alerts go. Type **help** to see the commands you can use.' };
     const { before } = await this.deps.settings.update(actor.tenantId, (current) => ({

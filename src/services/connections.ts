@@ -4,6 +4,7 @@
 // Every change is audited without secret values. The browser side of consent and sign-in
 // comes back through handleCallback(), which checks the error first, then the single-use
 // state, then confirms the tenant (or redeems the code) before anything is stored.
+import type { Clock } from '../clock.js';
 import { randomBytes } from 'node:crypto';
 import { validateAwsAccountInput, type AwsAccountInput } from '../domain/aws-account.js';
 import { adminConsentUrl, consentFailurePage, parseConsentCallback, renderConsentPage, type ConsentPage } from '../domain/consent.js';
@@ -71,6 +72,8 @@ export interface ConnectionNotice {
 }
 
 export interface ConnectionServiceDeps {
+  /** The calendar. */
+  clock: Clock;
   connections: ConnectionRepository;
   states: ConsentStates;
   secrets: SecretBox;
@@ -118,6 +121,8 @@ export interface ConnectionOverview {
   /** Suggested external id for a new AWS role (the admin puts it in the role's trust policy). */
   suggestedExternalId: string;
   linksExpireAt: string;
+  /** When the overview was read (the card says "checked 2 h ago" from it). */
+  asOf: string;
 }
 
 const ONLY_ADMINS = 'Only admins can see or change connections. Type **help** to see the commands you can use.';
@@ -168,6 +173,7 @@ export class ConnectionService {
         rows,
         suggestedExternalId: `qm-${randomBytes(12).toString('hex')}`,
         linksExpireAt: consent.expiresAt.toISOString(),
+        asOf: this.d.clock().toISOString(),
       },
     };
   }
@@ -262,7 +268,7 @@ export class ConnectionService {
       });
       return { status: 400, page: failurePage('Microsoft 365 is not connected', `${confirmed.problem} ${confirmed.fix}`) };
     }
-    const now = new Date().toISOString();
+    const now = this.d.clock().toISOString();
     const connection = await this.d.connections.save({
       tenantId,
       id: MICROSOFT_365,
@@ -319,7 +325,7 @@ export class ConnectionService {
       return { status: 400, page: failurePage('Partner Center is not connected', message) };
     }
     if (!cache) throw new Error('partner center sign-in returned no token cache');
-    const now = new Date().toISOString();
+    const now = this.d.clock().toISOString();
     const connection = await this.d.connections.save(
       {
         tenantId,
@@ -448,7 +454,7 @@ export class ConnectionService {
     if (!this.d.marketplace) return { ok: false, message: 'Marketplace connections are not available in this installation.', status: 400 };
     const valid = validateMarketplaceToken(tokenText);
     if (!valid.ok) return { ok: false, message: valid.message, status: 400 };
-    const now = new Date().toISOString();
+    const now = this.d.clock().toISOString();
     // Saved first: the connector reads the token through marketplaceToken(), then the check records its verdict.
     const saved = await this.d.connections.save(
       {
@@ -541,7 +547,7 @@ export class ConnectionService {
    * marks the tenant's Marketplace connection "needs attention", with the fix, and tells
    * the admins once per connection.
    */
-  async noteMarketplaceFailure(tenantId: string, error: unknown, now = new Date()): Promise<void> {
+  async noteMarketplaceFailure(tenantId: string, error: unknown, now = this.d.clock()): Promise<void> {
     if (!(error instanceof ConnectorError) || error.details.code !== 'token-expired') return;
     const connection = await this.d.connections.get(tenantId, MARKETPLACE);
     if (!connection || connection.state === 'needs-attention') return;
@@ -594,7 +600,7 @@ export class ConnectionService {
    * The daily health check of every connection in every tenant. A connection that stops
    * working is audited and its admins get one alert card per problem (the fix included).
    */
-  async checkAll(now = new Date()): Promise<{ checked: number; broken: number }> {
+  async checkAll(now = this.d.clock()): Promise<{ checked: number; broken: number }> {
     const result = { checked: 0, broken: 0 };
     for (const kind of ['microsoft365', 'partner-center', 'azure', 'aws', 'marketplace'] as const) {
       for await (const connection of this.d.connections.allOfKind(kind)) {
@@ -625,7 +631,7 @@ export class ConnectionService {
 
   async checkOne(connection: Connection): Promise<Connection> {
     const check = await this.healthOf(connection);
-    const now = new Date().toISOString();
+    const now = this.d.clock().toISOString();
     if (check.ok !== (connection.state === 'connected')) {
       await this.auditAs(
         connection.tenantId,
@@ -696,8 +702,8 @@ export class ConnectionService {
     }
     const token = await this.d.identity.partnerCenter.accessToken(connection.details.homeAccountId, this.cacheOf(tenantId, found?.secret));
     // "Last used" on the card; one write an hour is plenty.
-    if (!connection.lastUsedAt || Date.now() - Date.parse(connection.lastUsedAt) > 3600_000)
-      await this.updateQuietly(connection, { lastUsedAt: new Date().toISOString() });
+    if (!connection.lastUsedAt || this.d.clock().getTime() - Date.parse(connection.lastUsedAt) > 3600_000)
+      await this.updateQuietly(connection, { lastUsedAt: this.d.clock().toISOString() });
     return token;
   }
 
@@ -715,7 +721,7 @@ export class ConnectionService {
    * never reaches the 90-day inactivity expiry. A token only a new sign-in can cure makes
    * the connection "expired" and alerts the admins once, with a sign-in button.
    */
-  async keepTokensAlive(now = new Date()): Promise<{ refreshed: number; expired: number; failed: number }> {
+  async keepTokensAlive(now = this.d.clock()): Promise<{ refreshed: number; expired: number; failed: number }> {
     const result = { refreshed: 0, expired: 0, failed: 0 };
     for await (const connection of this.d.connections.allOfKind('partner-center')) {
       if (connection.state === 'expired') continue;
@@ -862,7 +868,7 @@ export class ConnectionService {
     check: HealthCheck,
     secret?: string,
   ): Promise<Connection> {
-    const now = new Date().toISOString();
+    const now = this.d.clock().toISOString();
     return this.d.connections.save(
       {
         ...base,

@@ -3,6 +3,7 @@
 // before the next, and the commerce calls carry an idempotency key derived from the
 // request, so a retry or a restart continues where it stopped and never buys twice.
 import { ConnectorError, type CommercePort, type DirectoryPort } from '../connectors/ports.js';
+import type { Clock } from '../clock.js';
 import { completeFulfilment, failFulfilment, requestHeadline, startFulfilment } from '../domain/request.js';
 import type { HandlerResult } from '../jobs/queue-worker.js';
 import type { Logger } from '../logger.js';
@@ -43,14 +44,15 @@ export class FulfilmentService {
       subscriptionChanges: SubscriptionChanges;
       locks: PurchaseLocks;
       log: Logger;
-      now?: () => Date;
+      /** The calendar decisions, windows and dates are read from. */
+      clock: Clock;
       /** The Partner Center account purchases go to, in words ("…integration sandbox: nothing is billed"). */
       purchaseAccount?: (tenantId: string) => Promise<string | undefined>;
       /** Products whose seats the vendor assigns by e-mail (marketplace offers). */
       vendor?: VendorFulfilment;
     },
   ) {
-    this.now = deps.now ?? (() => new Date());
+    this.now = deps.clock;
   }
 
   async handle(job: FulfilmentJob): Promise<HandlerResult> {

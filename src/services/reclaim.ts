@@ -1,6 +1,7 @@
 // Reclaim: licenses held by people who stopped signing in, the subscriptions that could then
 // renew with fewer seats, removing one such license (admins only, once), and the weekly job
 // that sends each managed tenant's admins the list.
+import type { Clock } from '../clock.js';
 import { randomUUID } from 'node:crypto';
 import {
   ConnectorError,
@@ -49,6 +50,8 @@ export type VendorRemovalPreview =
   | { ok: false; outcome: Exclude<RemovalOutcome, { kind: 'removed' | 'busy' }> };
 
 export interface ReclaimDeps {
+  /** The calendar. */
+  clock: Clock;
   directory: DirectoryPort;
   commerce: {
     listSubscriptions(customerId: string): Promise<CommerceSubscription[]>;
@@ -73,7 +76,7 @@ export class ReclaimService {
   }
 
   /** Everything the reclaim card shows for one tenant, as of `now`. */
-  async report(tenantId: string, now = new Date()): Promise<ReclaimReport> {
+  async report(tenantId: string, now = this.deps.clock()): Promise<ReclaimReport> {
     const [inactiveDays, users, skus, subscriptions, offers] = await Promise.all([
       this.inactiveDays(tenantId),
       this.deps.directory.listUsersWithSignIn(tenantId),
@@ -156,7 +159,7 @@ export class ReclaimService {
    * Removes one license through Graph, once: a lock keeps concurrent clicks apart, and the
    * license is checked again under it, so a repeated click finds it gone and changes nothing.
    */
-  async removeLicense(actor: Actor, userId: string, skuId: string, now = new Date()): Promise<RemovalOutcome> {
+  async removeLicense(actor: Actor, userId: string, skuId: string, now = this.deps.clock()): Promise<RemovalOutcome> {
     if (!(await this.isAdmin(actor))) return FORBIDDEN;
     const lockKey = `license-removal|${userId.toLowerCase()}|${skuId.toLowerCase()}`;
     return this.underRemovalLock(
@@ -203,7 +206,7 @@ export class ReclaimService {
    * Takes one e-mail off a vendor-assigned subscription (marketplace), once: the same lock as a
    * Graph license, and the seat checked again under it, so a repeated click changes nothing.
    */
-  async removeVendorSeat(actor: Actor, subscriptionId: string, email: string, now = new Date()): Promise<RemovalOutcome> {
+  async removeVendorSeat(actor: Actor, subscriptionId: string, email: string, now = this.deps.clock()): Promise<RemovalOutcome> {
     if (!(await this.isAdmin(actor))) return FORBIDDEN;
     const lockKey = `vendor-seat-removal|${subscriptionId.toLowerCase()}|${email.toLowerCase()}`;
     return this.underRemovalLock(
@@ -279,7 +282,7 @@ export class ReclaimService {
       ...current,
       reclaimInactiveDays: days,
       updatedBy: actor.aadObjectId,
-      updatedAt: new Date().toISOString(),
+      updatedAt: this.deps.clock().toISOString(),
     }));
     await this.deps.audit.record({
       tenantId: actor.tenantId,

@@ -1,6 +1,7 @@
 // Use cases of the requester: open a pre-filled form, submit it, see and cancel requests.
 // The rules live in src/domain; this orchestrates catalog, directory, policies and storage.
 import { createHash, randomBytes } from 'node:crypto';
+import type { Clock } from '../clock.js';
 import type { CatalogOffer, DirectoryPort, DirectoryUser } from '../connectors/ports.js';
 import { monthlyCost } from '../domain/money.js';
 import { evaluatePolicy, limitsForProduct, type ApprovalPolicy, type PolicyEvaluation, type PolicyLimits } from '../domain/policy.js';
@@ -54,7 +55,8 @@ export interface RequestServiceDeps {
   audit: AuditLog;
   notifications: RequestNotifications;
   enqueueFulfilment(job: FulfilmentJob): Promise<void>;
-  now?: () => Date;
+  /** The calendar decisions, windows and dates are read from. */
+  clock: Clock;
 }
 
 const DEFAULT_LIMITS: PolicyLimits = { maxQuantity: 25, requireJustification: false };
@@ -63,7 +65,7 @@ export class RequestService {
   private readonly now: () => Date;
 
   constructor(private readonly deps: RequestServiceDeps) {
-    this.now = deps.now ?? (() => new Date());
+    this.now = deps.clock;
   }
 
   /** The form, pre-filled from what the person typed ("I need 2 Visio licenses"). */

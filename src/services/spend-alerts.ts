@@ -3,6 +3,7 @@
 // alert ledger first (insert-once: one alert per budget + period + threshold + kind, or per
 // anomaly + day, ever, across reruns and instances) and only then handed to delivery. An alert
 // that reached nobody is released, so a later run tries again.
+import type { Clock } from '../clock.js';
 import { formatAmount, parseAmount, type Money } from '../domain/money.js';
 import { anomalyAlertsDue, detectAnomalies, type Anomaly } from '../domain/spend/anomaly.js';
 import {
@@ -72,6 +73,7 @@ export class SpendAlertService implements SpendEvaluator {
       settings: SettingsRepository;
       delivery: SpendAlertDelivery;
       log: Logger;
+      clock: Clock;
     },
   ) {}
 
@@ -80,7 +82,7 @@ export class SpendAlertService implements SpendEvaluator {
   }
 
   /** One pass over budgets and anomalies; a failing budget is logged and the others go on. */
-  async evaluate(tenantId: string, now = new Date()): Promise<SpendAlertSummary> {
+  async evaluate(tenantId: string, now = this.deps.clock()): Promise<SpendAlertSummary> {
     const summary: SpendAlertSummary = { budgetsEvaluated: 0, budgetAlerts: 0, anomalyAlerts: 0, problems: [] };
     const settings = await this.deps.settings.get(tenantId);
     // Budgets of the same period and scope read the same rows: one read each per pass.

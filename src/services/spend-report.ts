@@ -2,6 +2,7 @@
 // against the month before: to the same day of the month (a fair comparison mid-month) and
 // in full. Filters are typed words ("spend aws last month"); anything unknown gets a message
 // listing what is accepted, never a guess. Sums are exact (minor units), per currency.
+import type { Clock } from '../clock.js';
 import { formatAmount, parseAmount, type Money } from '../domain/money.js';
 import type { FocusCostRow, ProviderName } from '../domain/spend/focus.js';
 import { divideRounded } from '../domain/spend/forecast.js';
@@ -83,12 +84,12 @@ export interface SpendSummary {
 const TOP = 5;
 
 export class SpendReport {
-  constructor(private readonly deps: { rows: CostRowReader; roles: RoleService }) {}
+  constructor(private readonly deps: { rows: CostRowReader; roles: RoleService; clock: Clock }) {}
 
   async report(
     actor: Actor,
     filterText: string,
-    now = new Date(),
+    now = this.deps.clock(),
   ): Promise<{ ok: true; summary: SpendSummary } | { ok: false; message: string }> {
     if (!(await this.deps.roles.isAdmin(actor)))
       return { ok: false, message: 'Only admins can see cloud spend. Type **help** to see the commands you can use.' };
@@ -97,7 +98,7 @@ export class SpendReport {
     return { ok: true, summary: await this.summarize(actor.tenantId, parsed.filter, now) };
   }
 
-  async summarize(tenantId: string, filter: SpendFilter, now = new Date()): Promise<SpendSummary> {
+  async summarize(tenantId: string, filter: SpendFilter, now = this.deps.clock()): Promise<SpendSummary> {
     const today = dayOf(now);
     const thisMonth = periodContaining('month', today);
     const period = filter.month === 'this' ? thisMonth : previousPeriod(thisMonth);

@@ -16,6 +16,7 @@
 // - Everything is fetched before anything is written: a provider failing halfway keeps the
 //   previous rows untouched. A lasting failure raises ONE alert per (connection, problem,
 //   outage); data older than 48 hours raises one "stale data" alert per outage.
+import type { Clock } from '../clock.js';
 import type { Logger } from '../logger.js';
 import { awsFailure, CE_SERVICE, healthAdvice as awsAdvice } from '../connectors/aws-cost/aws-errors.js';
 import { healthAdvice as azureAdvice, toConnectorError } from '../connectors/azure-cost/azure-cost-errors.js';
@@ -53,6 +54,8 @@ export const DEFAULT_SPEND_SYNC_OPTIONS: SpendSyncOptions = {
 };
 
 export interface SpendSyncDeps {
+  /** The calendar. */
+  clock: Clock;
   connections: Pick<ConnectionRepository, 'list' | 'update'>;
   /** Opens an AWS connection's stored credentials (ConnectionService.awsCredentials). */
   awsCredentials(tenantId: string, connectionId: string): Promise<AwsCredentialInput | undefined>;
@@ -104,7 +107,7 @@ export class SpendSyncService implements SpendSync {
   }
 
   async syncTenant(tenantId: string, options: { now?: Date; force?: boolean } = {}): Promise<SyncReport> {
-    const now = options.now ?? new Date();
+    const now = options.now ?? this.d.clock();
     const costConnections = (await this.d.connections.list(tenantId)).filter((c) => c.kind === 'azure' || c.kind === 'aws');
     const report: SyncReport = { tenantId, connections: [] };
     // One after another: Azure's query quota is per tenant, and AWS bills every call anyway.
@@ -133,10 +136,10 @@ export class SpendSyncService implements SpendSync {
     const dailyJob = `spend-sync|${connection.id}`;
     const day = dayOf(now);
     // Lease expiry is about real time (a crashed holder), whatever `now` the data is synced for.
-    if (!force && !(await this.d.leases.acquire(dailyJob, day, this.options.leaseMs, new Date())))
+    if (!force && !(await this.d.leases.acquire(dailyJob, day, this.options.leaseMs, this.d.clock())))
       return { ...report, ok: true, skipped: true };
     const mutex = `spend-sync-running|${connection.id}`;
-    if (!(await this.d.leases.acquire(mutex, 'run', this.options.leaseMs, new Date()))) {
+    if (!(await this.d.leases.acquire(mutex, 'run', this.options.leaseMs, this.d.clock()))) {
       if (!force) await this.d.leases.release(dailyJob, day);
       return { ...report, ok: true, skipped: true };
     }
@@ -151,7 +154,7 @@ export class SpendSyncService implements SpendSync {
       if (!force) await (succeeded ? this.d.leases.complete(dailyJob, day) : this.d.leases.release(dailyJob, day));
       else if (succeeded) {
         // A forced run covers today's daily run too (when no instance took it yet).
-        if (await this.d.leases.acquire(dailyJob, day, this.options.leaseMs, new Date())) await this.d.leases.complete(dailyJob, day);
+        if (await this.d.leases.acquire(dailyJob, day, this.options.leaseMs, this.d.clock())) await this.d.leases.complete(dailyJob, day);
       }
       await this.d.leases.release(mutex, 'run');
     }

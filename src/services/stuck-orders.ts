@@ -1,5 +1,6 @@
 // Marketplace orders that stay in Processing too long (the vendor never finishes): one alert
 // per order to the tenant's admins, ever (the alert ledger is the dedupe key), with what to do.
+import type { Clock } from '../clock.js';
 import type { MarketplacePort } from '../connectors/ports.js';
 import type { Logger } from '../logger.js';
 import type { AlertLedger } from '../storage/alert-ledger.js';
@@ -21,10 +22,11 @@ export class StuckOrderWatch {
       /** A failed call (e.g. a 401 marks the connection "needs attention"). */
       noteFailure: (tenantId: string, error: unknown) => Promise<void>;
       log: Logger;
+      clock: Clock;
     },
   ) {}
 
-  async run(now = new Date()): Promise<{ tenants: number; stuck: number; alerted: number }> {
+  async run(now = this.d.clock()): Promise<{ tenants: number; stuck: number; alerted: number }> {
     const result = { tenants: 0, stuck: 0, alerted: 0 };
     const limitMs = this.d.stuckAfterMinutes * 60_000;
     for (const tenantId of await this.d.tenants()) {

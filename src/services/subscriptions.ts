@@ -2,6 +2,7 @@
 // from Partner Center (quantity, term, refund windows) joined with Graph (seats assigned);
 // a confirmed change becomes a request so the tenant's approval policies, the exactly-once
 // decisions and the fulfilment queue apply to it as to a license. `apply` runs from the queue.
+import type { Clock } from '../clock.js';
 import {
   ConnectorError,
   type CatalogOffer,
@@ -97,7 +98,8 @@ export interface SubscriptionServiceDeps {
   audit: AuditLog;
   locks: PurchaseLocks;
   log: Logger;
-  now?: () => Date;
+  /** The calendar decisions, windows and dates are read from. */
+  clock: Clock;
   /** Marketplace subscriptions: their Change orders are followed until they complete. */
   marketplace?: MarketplacePort;
   /** How long one job waits for a Change order before handing back to the queue (default 4 s). */
@@ -112,7 +114,7 @@ export class SubscriptionService {
   private readonly now: () => Date;
 
   constructor(private readonly deps: SubscriptionServiceDeps) {
-    this.now = deps.now ?? (() => new Date());
+    this.now = deps.clock;
   }
 
   isAdmin(actor: Actor): Promise<boolean> {

@@ -3,6 +3,7 @@
 // turn, and Teams sends a message again when its turn times out. The queue keeps the ask
 // if this instance stops; the result goes back to the chat through the outbox, once, even
 // when the job runs twice (the second run finds nothing new and its message dedupes).
+import type { Clock } from '../clock.js';
 import { randomUUID } from 'node:crypto';
 import type { HandlerResult } from '../jobs/queue-worker.js';
 import type { WorkQueue } from '../storage/queues.js';
@@ -24,6 +25,8 @@ export interface SyncNowDeps {
   tell: (job: SyncNowJob, report: SyncReport) => Promise<void>;
   /** Wakes the worker on this instance, so the sync starts now rather than at its next poll. */
   nudge?: () => void;
+  /** The calendar. */
+  clock: Clock;
 }
 
 export class SyncNowService {
@@ -35,7 +38,7 @@ export class SyncNowService {
   }
 
   async handle(job: SyncNowJob): Promise<HandlerResult> {
-    const report = await this.d.sync.syncTenant(job.tenantId, { now: new Date(), force: true });
+    const report = await this.d.sync.syncTenant(job.tenantId, { now: this.d.clock(), force: true });
     await this.d.tell(job, report);
     return { done: true };
   }

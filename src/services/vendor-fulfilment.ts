@@ -6,6 +6,7 @@
 //   then follow the order politely: a short wait inside the job, else come back later;
 //   Querying → the requester (and admins) get one card per question round; their answer is
 //   checked, sent, and the job queued again; Completed → assign; Failed → the vendor's reason.
+import type { Clock } from '../clock.js';
 import {
   ConnectorError,
   type CatalogOffer,
@@ -73,10 +74,11 @@ export class VendorFulfilment {
       waitMs?: number;
       /** When the queue brings an unfinished order back (default 15 s). */
       followUpSeconds?: number;
-      now?: () => Date;
+      /** The calendar decisions, windows and dates are read from. */
+      clock: Clock;
     },
   ) {
-    this.now = d.now ?? (() => new Date());
+    this.now = d.clock;
   }
 
   /** Runs (or continues) the request; throws OrderFollowUp while the order is under way. */

@@ -24,7 +24,13 @@ export class AlertLedger extends TableRepository<LedgerEntity> {
    * Records that the alert `kind`/`key` is being sent. True for the one caller that recorded it;
    * false when it was recorded before (by this or any other instance).
    */
-  async claim(tenantId: string, kind: string, key: string, details: Record<string, unknown> = {}, now = new Date()): Promise<boolean> {
+  async claim(
+    tenantId: string,
+    kind: string,
+    key: string,
+    details: Record<string, unknown> = {},
+    now = this.store.clock(),
+  ): Promise<boolean> {
     try {
       await this.createRow(ledgerPartition(tenantId), `${kind}|${key}`, {
         Kind: kind,
@@ -87,7 +93,7 @@ export class SeatStates extends DocumentRepository<SeatStatesDocument> {
   async change<R>(
     tenantId: string,
     decide: (previous: Record<string, SeatState>) => { states: Record<string, SeatState>; result: R } | undefined,
-    now = new Date(),
+    now = this.store.clock(),
   ): Promise<R | undefined> {
     let result: R | undefined;
     await this.mutateDocument(
@@ -117,7 +123,7 @@ export class ActionLocks extends TableRepository<LockEntity> {
    * Takes the lock `key` for `ttlMs` (an insert, or an ETag-checked takeover of an expired
    * one). True when `holder` now has it.
    */
-  async acquire(tenantId: string, key: string, holder: string, ttlMs: number, now = new Date()): Promise<boolean> {
+  async acquire(tenantId: string, key: string, holder: string, ttlMs: number, now = this.store.clock()): Promise<boolean> {
     const lock = { Holder: holder, ExpiresAt: new Date(now.getTime() + ttlMs).toISOString() };
     try {
       await this.createRow(locksPartition(tenantId), key, lock);

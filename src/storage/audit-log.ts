@@ -39,7 +39,7 @@ export class AuditLog extends TableRepository<AuditEntity> {
   }
 
   async record(entry: AuditEntry): Promise<void> {
-    const at = entry.at ?? new Date();
+    const at = entry.at ?? this.store.clock();
     await this.appendRow(tenantPartition(entry.tenantId), newestFirstRowKey(at, randomBytes(6).toString('hex')), {
       ActorId: entry.actorId,
       ActorName: entry.actorName ?? '',

@@ -95,7 +95,7 @@ export class ConnectionRepository extends TableRepository<ConnectionEntity> {
   /** Creates or replaces the connection (a reconnect starts afresh), sealing `secret` if given. */
   async save(connection: NewConnection, secret?: string): Promise<Connection> {
     const sealed = secret === undefined ? undefined : this.seal(connection.tenantId, connection.id, secret);
-    const entity = toEntity(connection, sealed);
+    const entity = toEntity(connection, sealed, this.store.clock());
     const etag = await this.putRow(partitionOf(connection.tenantId), connection.id, entity);
     return toConnection(connection.id, entity, etag);
   }
@@ -117,7 +117,7 @@ export class ConnectionRepository extends TableRepository<ConnectionEntity> {
     if (problem === null) delete next.problem;
     else if (problem) next.problem = problem;
     const entity: ConnectionEntity = {
-      ...toEntity(next, undefined),
+      ...toEntity(next, undefined, this.store.clock()),
       SealedSecret: row.value.SealedSecret,
       SecretKeyId: row.value.SecretKeyId,
       SecretWrittenAt: row.value.SecretWrittenAt,
@@ -186,7 +186,7 @@ export class ConnectionRepository extends TableRepository<ConnectionEntity> {
     await this.replaceRow(
       partitionOf(tenantId),
       id,
-      { ...value, SealedSecret: sealed, SecretKeyId: keyIdOf(sealed), SecretWrittenAt: new Date().toISOString() },
+      { ...value, SealedSecret: sealed, SecretKeyId: keyIdOf(sealed), SecretWrittenAt: this.store.clock().toISOString() },
       etag,
     );
   }
@@ -204,7 +204,7 @@ function keyIdOf(sealed: string): string {
   return sealed.split('.')[1] ?? '';
 }
 
-function toEntity(connection: NewConnection, sealed: string | undefined): ConnectionEntity {
+function toEntity(connection: NewConnection, sealed: string | undefined, now: Date): ConnectionEntity {
   return {
     TenantId: connection.tenantId,
     Kind: connection.kind,
@@ -219,7 +219,7 @@ function toEntity(connection: NewConnection, sealed: string | undefined): Connec
     Problem: connection.problem ? JSON.stringify(connection.problem) : '',
     SealedSecret: sealed ?? '',
     SecretKeyId: sealed ? keyIdOf(sealed) : '',
-    SecretWrittenAt: sealed ? new Date().toISOString() : '',
+    SecretWrittenAt: sealed ? now.toISOString() : '',
   };
 }
 

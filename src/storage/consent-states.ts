@@ -55,7 +55,7 @@ export class ConsentStates extends TableRepository<ConsentStateEntity> {
     super(store, 'ConsentStates');
   }
 
-  async issue(binding: ConsentStateBinding, now = new Date()): Promise<IssuedState> {
+  async issue(binding: ConsentStateBinding, now = this.store.clock()): Promise<IssuedState> {
     if (!binding.tenantId.trim() || !binding.adminObjectId.trim())
       throw new RangeError('A consent state needs the tenant and the admin who asked');
     const state = randomBytes(32).toString('base64url');
@@ -82,7 +82,7 @@ export class ConsentStates extends TableRepository<ConsentStateEntity> {
   }
 
   /** Succeeds once for a state issued in the last 10 minutes; refuses with a reason otherwise. */
-  async consume(state: string, now = new Date()): Promise<ConsumeResult> {
+  async consume(state: string, now = this.store.clock()): Promise<ConsumeResult> {
     if (!isWellFormedState(state)) return { ok: false, reason: 'unknown' };
     const { partition, row } = keysOf(state);
     const stored = await this.getRow(partition, row);
@@ -101,7 +101,7 @@ export class ConsentStates extends TableRepository<ConsentStateEntity> {
   }
 
   /** Deletes rows that expired more than a day ago (for a daily job). Returns how many. */
-  async purgeExpired(now = new Date()): Promise<number> {
+  async purgeExpired(now = this.store.clock()): Promise<number> {
     const cutoff = new Date(now.getTime() - KEEP_AFTER_EXPIRY_MS).toISOString();
     let purged = 0;
     for await (const stale of this.queryRows(filter`ExpiresAt lt ${cutoff}`)) {

@@ -37,7 +37,7 @@ export class ConversationReferences extends TableRepository<ConversationEntity> 
     super(store, 'Conversations');
   }
 
-  async save(tenantId: string, incoming: Partial<ConversationReference>, now = new Date()): Promise<void> {
+  async save(tenantId: string, incoming: Partial<ConversationReference>, now = this.store.clock()): Promise<void> {
     const { activityId: _lastMessage, ...reference } = incoming;
     const conversationId = reference.conversation?.id;
     if (!conversationId) throw new RangeError('A conversation reference needs a conversation id');

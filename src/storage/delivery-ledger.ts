@@ -41,7 +41,7 @@ export class DeliveryLedger extends TableRepository<DeliveryEntity> {
    * Claims the right to send `key` for `claimMs`. 'sent' / 'dead': nothing to do; 'busy':
    * another instance is sending it right now (ask again after its claim runs out).
    */
-  async claim(tenantId: string, key: string, claimMs: number, now = new Date()): Promise<ClaimResult> {
+  async claim(tenantId: string, key: string, claimMs: number, now = this.store.clock()): Promise<ClaimResult> {
     const partition = tenantPartition(tenantId, 'deliveries');
     const row: DeliveryEntity = {
       Status: 'sending',
@@ -74,7 +74,7 @@ export class DeliveryLedger extends TableRepository<DeliveryEntity> {
     }
   }
 
-  async markSent(tenantId: string, key: string, activityId: string | undefined, now = new Date()): Promise<void> {
+  async markSent(tenantId: string, key: string, activityId: string | undefined, now = this.store.clock()): Promise<void> {
     const mine = this.claimed.get(`${tenantId}\n${key}`);
     this.claimed.delete(`${tenantId}\n${key}`);
     if (mine) {
@@ -94,7 +94,7 @@ export class DeliveryLedger extends TableRepository<DeliveryEntity> {
   }
 
   /** Gives up on a message (kept for the admins), so no instance tries it again. */
-  async markDead(tenantId: string, key: string, detail: string, body: unknown, now = new Date()): Promise<void> {
+  async markDead(tenantId: string, key: string, detail: string, body: unknown, now = this.store.clock()): Promise<void> {
     await this.finish(tenantId, key, { Status: 'dead', Detail: detail.slice(0, 1000), UpdatedAt: now.toISOString() });
     await this.putRow(tenantPartition(tenantId, 'dead-letters'), key, {
       Status: 'dead',
@@ -148,7 +148,7 @@ export class DeliveryLedger extends TableRepository<DeliveryEntity> {
   }
 
   /** Teams answered 403 MessageWritesBlocked: stop sending there. True the first time (tell the admins once). */
-  async block(tenantId: string, conversationId: string, now = new Date()): Promise<boolean> {
+  async block(tenantId: string, conversationId: string, now = this.store.clock()): Promise<boolean> {
     this.blockedByTenant.delete(tenantId);
     try {
       await this.createRow(tenantPartition(tenantId, 'blocked'), conversationId, {
@@ -168,7 +168,7 @@ export class DeliveryLedger extends TableRepository<DeliveryEntity> {
   }
 
   /** From a copy of the tenant's blocked list at most 30 s old (one query per tenant, not one per message). */
-  async isBlocked(tenantId: string, conversationId: string, now = Date.now()): Promise<boolean> {
+  async isBlocked(tenantId: string, conversationId: string, now = this.store.clock().getTime()): Promise<boolean> {
     let cached = this.blockedByTenant.get(tenantId);
     if (!cached || now - cached.at > BLOCKED_CACHE_MS) {
       cached = { at: now, ids: this.loadBlocked(tenantId) };

@@ -32,7 +32,7 @@ export class InstanceRegistry extends TableRepository<HeartbeatEntity> {
   }
 
   /** Writes this instance's heartbeat and counts the instances seen within the TTL. */
-  async heartbeat(now = new Date()): Promise<number> {
+  async heartbeat(now = this.store.clock()): Promise<number> {
     await this.putRow(PARTITION, this.instance, { Instance: this.instance, SeenAt: now.toISOString() });
     const cutoff = now.getTime() - (this.options.ttlMs ?? 60_000);
     let live = 0;

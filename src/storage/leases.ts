@@ -20,7 +20,7 @@ export class Leases extends TableRepository<LeaseEntity> {
    * Takes the lease on (job, window) for `ttlMs`. True when this instance now holds it;
    * false when another holds it, or the window was already completed.
    */
-  async acquire(job: string, window: string, ttlMs: number, now = new Date()): Promise<boolean> {
+  async acquire(job: string, window: string, ttlMs: number, now = this.store.clock()): Promise<boolean> {
     const partition = `lease|${encodeKey(job)}`;
     const lease = { Holder: this.holder, ExpiresAt: new Date(now.getTime() + ttlMs).toISOString(), Done: false };
     try {
@@ -44,7 +44,7 @@ export class Leases extends TableRepository<LeaseEntity> {
    * Gives a lease this instance holds back before it runs out (a mutex rather than a
    * once-per-window lease): it expires now, so the next acquire takes it over at once.
    */
-  async release(job: string, window: string, now = new Date()): Promise<void> {
+  async release(job: string, window: string, now = this.store.clock()): Promise<void> {
     const partition = `lease|${encodeKey(job)}`;
     const current = await this.getRow(partition, window);
     if (!current || current.value.Holder !== this.holder || current.value.Done) return;

@@ -28,7 +28,7 @@ export class PurchaseLocks extends TableRepository<LockEntity> {
    * Takes the lock for `requestId`: free, already its own (a retry), or expired (its holder
    * died; `previous` then says what that holder was doing). Otherwise { ok: false }: wait.
    */
-  async acquire(tenantId: string, subscriptionId: string, requestId: string, ttlMs: number, now = new Date()): Promise<LockResult> {
+  async acquire(tenantId: string, subscriptionId: string, requestId: string, ttlMs: number, now = this.store.clock()): Promise<LockResult> {
     const partition = tenantPartition(tenantId, 'purchase-locks');
     const row: LockEntity = { Holder: requestId, ExpiresAt: new Date(now.getTime() + ttlMs).toISOString(), Base: -1, Target: -1 };
     try {
@@ -65,7 +65,7 @@ export class PurchaseLocks extends TableRepository<LockEntity> {
     base: number,
     target: number,
     ttlMs: number,
-    now = new Date(),
+    now = this.store.clock(),
   ): Promise<string> {
     return this.replaceRow(
       tenantPartition(tenantId, 'purchase-locks'),

@@ -52,7 +52,7 @@ export class SeatLotRepository extends DocumentRepository<SeatLotsDocument> {
   }
 
   /** Records seats bought at `purchasedAt` by `source` (a request id); once per source. */
-  async add(tenantId: string, subscriptionId: string, lot: SeatLot, source: string, now = new Date()): Promise<void> {
+  async add(tenantId: string, subscriptionId: string, lot: SeatLot, source: string, now = this.store.clock()): Promise<void> {
     await this.mutateDocument(
       tenantPartition(tenantId, 'seat-lots'),
       subscriptionId.toLowerCase(),

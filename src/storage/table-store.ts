@@ -3,6 +3,7 @@
 // it for table clients; it creates the tables once, lazily, so a storage outage at
 // start-up delays readiness instead of crashing the process.
 import { TableClient, TableServiceClient, type TableServiceClientOptions } from '@azure/data-tables';
+import { systemClock, type Clock } from '../clock.js';
 import { DefaultAzureCredential } from '@azure/identity';
 import type { StorageConfig } from '../config.js';
 import { guard } from './errors.js';
@@ -54,6 +55,8 @@ export class TableStore {
   constructor(
     private readonly connection: Exclude<StorageConfig, { kind: 'local-azurite' }>,
     private readonly prefix: string,
+    /** The calendar rows are stamped with (audit times, leases, windows): tests choose theirs. */
+    readonly clock: Clock = systemClock,
   ) {
     if (connection.kind === 'account-url') {
       const clientId = connection.managedIdentityClientId;

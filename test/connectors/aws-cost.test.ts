@@ -3,6 +3,7 @@
 // LimitExceededException retried, role assumption, and every health-check branch with the
 // error bodies AWS sends. Everything stays on loopback (the SDK uses node:http, so sockets
 // are guarded as well as fetch).
+import { testNowMs } from '../harness/clock.js';
 import { describe, expect, it } from 'vitest';
 import { AwsCostExplorer } from '../../src/connectors/aws-cost/aws-cost-explorer.js';
 import { ConnectorError, type AwsCostAccount, type AwsCostPage } from '../../src/connectors/index.js';
@@ -14,7 +15,7 @@ import { FAST_RETRY, rejectionOf, sandboxPerTest } from './sandbox-connectors.js
 import { guardSockets } from './socket-guard.js';
 import { DEFAULT_RETRY_POLICY } from '../../src/connectors/retry.js';
 
-const TODAY = dayOf(Date.now());
+const TODAY = dayOf(testNowMs());
 
 const withKey = (key: { accessKeyId: string; secretAccessKey: string; accountId: string }): AwsCostAccount => ({
   accountId: key.accountId,

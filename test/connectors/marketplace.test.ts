@@ -1,5 +1,6 @@
 // The Marketplace connector (CommercePort + MarketplacePort) against the emulator, and the
 // routing commerce port over Partner Center + Marketplace.
+import { testNowMs, testClock } from '../harness/clock.js';
 import { describe, expect, it } from 'vitest';
 import {
   createConnectors,
@@ -176,7 +177,7 @@ describe('marketplace connector: CommercePort', () => {
     expect(error.details).toMatchObject({ service: 'marketplace', status: 400, code: 'MPTCOM-SBX-0090' });
     expect(orderPosts()).toBe(1); // refused up front: no order exists
 
-    t.sandbox.marketplace.subscriptions.get(MARKETPLACE_SUBSCRIPTIONS.demoAcrobat)!.startDate = new Date(Date.now() - 370 * DAY_MS);
+    t.sandbox.marketplace.subscriptions.get(MARKETPLACE_SUBSCRIPTIONS.demoAcrobat)!.startDate = new Date(testNowMs() - 370 * DAY_MS);
     const pending = await t.marketplace!.setQuantity(DEMO_CUSTOMER_ID, MARKETPLACE_SUBSCRIPTIONS.demoAcrobat, 8, 'req-down-2');
     t.sandbox.marketplace.advance(pending.pendingOrderId);
     t.sandbox.marketplace.advance(pending.pendingOrderId);
@@ -403,7 +404,8 @@ describe('marketplace connector: orders, Querying, PO numbers, health', () => {
 });
 
 describe('routing commerce (Partner Center + Marketplace)', () => {
-  const routed = () => createConnectors({ mode: 'sandbox', sandbox: { ...t.sandbox, marketplaceRouting: true }, retry: FAST_RETRY }, t.log);
+  const routed = () =>
+    createConnectors({ mode: 'sandbox', sandbox: { ...t.sandbox, marketplaceRouting: true }, retry: FAST_RETRY, clock: testClock }, t.log);
 
   it('merges offers and subscriptions of both providers and routes calls by id', async () => {
     const connectors = routed();

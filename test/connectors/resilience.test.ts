@@ -1,5 +1,6 @@
 // Retries, throttling, timeouts and idempotency: the connectors against a misbehaving
 // sandbox. Waits are checked by counting requests in the sandbox, never by timing.
+import { testClock } from '../harness/clock.js';
 import { createServer } from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { ConnectorError, createConnectors } from '../../src/connectors/index.js';
@@ -134,6 +135,7 @@ describe('server errors and timeouts', () => {
         mode: 'sandbox',
         sandbox: { ...t.sandbox, urls: { ...t.sandbox.urls, partnerCenter: `http://127.0.0.1:${closedPort}` } },
         retry: FAST_RETRY,
+        clock: testClock,
       },
       t.log,
     );
@@ -160,6 +162,7 @@ describe('server errors and timeouts', () => {
         mode: 'sandbox',
         sandbox: { ...t.sandbox, urls: { ...t.sandbox.urls, graph: `http://127.0.0.1:${closedPort}` } },
         retry: FAST_RETRY,
+        clock: testClock,
       },
       t.log,
     );

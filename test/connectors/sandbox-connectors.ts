@@ -1,5 +1,6 @@
 // A fresh sandbox (and the real connectors pointed at it) for every test, so that orders
 // and license assignments of one test never change what the next one sees.
+import { testClock } from '../harness/clock.js';
 import { Writable } from 'node:stream';
 import { afterEach, beforeEach, expect } from 'vitest';
 import { createConnectors, type Connectors, type RetryPolicy } from '../../src/connectors/index.js';
@@ -43,7 +44,7 @@ export function sandboxPerTest(options: SandboxOptions = {}): SandboxFixture {
       'debug',
       new Writable({ write: (chunk, _encoding, done) => (fixture.logLines.push(String(chunk)), done()) }),
     );
-    fixture.sandbox = await startSandbox(options);
+    fixture.sandbox = await startSandbox({ clock: testClock, ...options });
     fixture.connect = (overrides = {}) =>
       createConnectors(
         {
@@ -53,6 +54,7 @@ export function sandboxPerTest(options: SandboxOptions = {}): SandboxFixture {
             app: { ...fixture.sandbox.app, ...(overrides.clientSecret ? { clientSecret: overrides.clientSecret } : {}) },
           },
           retry: { ...FAST_RETRY, ...overrides.retry },
+          clock: testClock,
         },
         fixture.log,
       );

@@ -1,6 +1,7 @@
 // Subscription management through the ports: CommercePort.setQuantity / updateSubscription /
 // scheduleNextTerm against the Partner Center emulator (new-commerce windows, suspension,
 // cancellation, auto-renew), DirectoryPort.listUsersWithSignIn / removeLicense against Graph.
+import { testNowMs } from '../harness/clock.js';
 import { describe, expect, it } from 'vitest';
 import { ConnectorError } from '../../src/connectors/index.js';
 import {
@@ -26,12 +27,12 @@ describe('commerce: seat decreases', () => {
     expect(teams.refundOptions).toHaveLength(1);
     expect(teams.refundOptions![0]!.type).toBe('Partial');
     expect(teams.refundableUntil).toBe(teams.refundOptions![0]!.expiresAt);
-    expect((Date.parse(teams.refundableUntil!) - Date.now()) / DAY_MS).toBeCloseTo(5, 1);
+    expect((Date.parse(teams.refundableUntil!) - testNowMs()) / DAY_MS).toBeCloseTo(5, 1);
 
     const e3 = await t.commerce.getSubscription(DEMO_CUSTOMER_ID, DEMO_SUBSCRIPTIONS.m365E3);
     expect(e3).not.toHaveProperty('refundOptions');
     expect(e3).not.toHaveProperty('refundableUntil');
-    expect((Date.parse(e3.commitmentEndDate!) - Date.now()) / DAY_MS).toBeLessThan(30);
+    expect((Date.parse(e3.commitmentEndDate!) - testNowMs()) / DAY_MS).toBeLessThan(30);
   });
 
   it('decreases inside the 7-day window (Teams Premium seat bought 2 days ago): Graph loses the seat', async () => {
@@ -177,9 +178,9 @@ describe('directory: sign-ins and license removal', () => {
     expect(users.find((u) => u.id === DEMO_NEVER_SIGNED_IN_USER_ID)).not.toHaveProperty('lastSignInAt');
     // User 18 signs in only non-interactively (3 days ago): that counts as activity.
     const user18 = users.find((u) => u.id === 'd0000000-0000-4000-8000-000000000018')!;
-    expect((Date.now() - Date.parse(user18.lastSignInAt!)) / DAY_MS).toBeCloseTo(3, 1);
+    expect((testNowMs() - Date.parse(user18.lastSignInAt!)) / DAY_MS).toBeCloseTo(3, 1);
 
-    const cutoff = Date.now() - 90 * DAY_MS;
+    const cutoff = testNowMs() - 90 * DAY_MS;
     const inactive = users.filter((u) => u.lastSignInAt === undefined || Date.parse(u.lastSignInAt) < cutoff).map((u) => u.id);
     expect(inactive).toEqual([...DEMO_INACTIVE_USER_IDS]);
   });

@@ -220,8 +220,10 @@ describe('planScheduledDecrease', () => {
     if (plan.ok) throw new Error('expected refusal');
     expect(plan.message).toContain('Turn auto-renew on');
   });
-  it('refuses once the term has ended', () => {
-    expect(planScheduledDecrease(terms(), { quantity: 5 }, at('2027-03-01T00:00:00Z'))).toMatchObject({ ok: false, reason: 'term-ended' });
+  it('refuses once the term has ended: after its last day, not on it', () => {
+    // Partner Center's end date is the term's last day: on 1 March the change can still be scheduled.
+    expect(planScheduledDecrease(terms(), { quantity: 5 }, at('2027-03-01T23:59:00Z'))).toMatchObject({ ok: true });
+    expect(planScheduledDecrease(terms(), { quantity: 5 }, at('2027-03-02T00:00:00Z'))).toMatchObject({ ok: false, reason: 'term-ended' });
   });
   it('refuses suspended subscriptions', () => {
     expect(planScheduledDecrease(terms({ status: 'suspended' }), { quantity: 5 }, now)).toMatchObject({ ok: false, reason: 'suspended' });
@@ -263,7 +265,8 @@ describe('renew', () => {
 });
 
 describe('daysUntilRenewal', () => {
-  const t = terms({ commitmentEndDate: '2026-03-31T00:00:00Z' });
+  // Last day 30 March (Partner Center's inclusive end date): the term ends at 31 March 00:00 UTC.
+  const t = terms({ commitmentEndDate: '2026-03-30T00:00:00Z' });
   it('rounds partial days up', () => {
     expect(daysUntilRenewal(t, at('2026-03-01T00:00:00Z'))).toBe(30);
     expect(daysUntilRenewal(t, at('2026-03-30T21:00:00Z'))).toBe(1);
@@ -275,6 +278,9 @@ describe('daysUntilRenewal', () => {
     expect(daysUntilRenewal(t, at('2026-04-02T12:00:00Z'))).toBe(-2);
   });
   it('crosses a leap day', () => {
-    expect(daysUntilRenewal(terms({ commitmentEndDate: '2028-03-01T00:00:00Z' }), at('2028-02-28T00:00:00Z'))).toBe(2);
+    expect(daysUntilRenewal(terms({ commitmentEndDate: '2028-02-29T00:00:00Z' }), at('2028-02-28T00:00:00Z'))).toBe(2);
+  });
+  it('takes an end with a time of day as the instant itself', () => {
+    expect(daysUntilRenewal(terms({ commitmentEndDate: '2026-03-31T12:00:00Z' }), at('2026-03-30T12:00:00Z'))).toBe(1);
   });
 });

@@ -2,6 +2,7 @@
 // and STS emulators, and a "browser" that opens the card's links and presses the buttons on
 // the emulator's pages. Admins connect all four kinds of account; every bad callback and
 // bad card input changes nothing; secrets never show up in any table or log line.
+import { testNowMs } from '../harness/clock.js';
 import { Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLogger } from '../../src/logger.js';
@@ -143,7 +144,7 @@ describe('Microsoft 365 admin consent', () => {
     const states = new ConsentStates(harness.qm.store);
     const old = await states.issue(
       { tenantId: DEMO_TENANT_ID, adminObjectId: DEMO.alex.aadObjectId, purpose: 'graph-admin-consent' },
-      new Date(Date.now() - 11 * 60_000),
+      new Date(testNowMs() - 11 * 60_000),
     );
     const expired = await callback({ admin_consent: 'True', tenant: DEMO_TENANT_ID, state: old.state });
     expect(expired.status).toBe(400);
@@ -194,7 +195,7 @@ describe('Partner Center sign-in', () => {
   it('keeps the sign-in alive weekly (the rotated token is stored), and alerts admins once when it expires', async () => {
     const repoSecret = () => harness.qm.connectionStore.readSecret(DEMO_TENANT_ID, 'partner-center');
     const before = await repoSecret();
-    const inAWeek = new Date(Date.now() + 8 * 24 * 3600_000);
+    const inAWeek = new Date(testNowMs() + 8 * 24 * 3600_000);
     expect(await harness.qm.connections.keepTokensAlive(inAWeek)).toEqual({ refreshed: 1, expired: 0, failed: 0 });
     const after = await repoSecret();
     expect(after).not.toBe(before);
@@ -207,7 +208,7 @@ describe('Partner Center sign-in', () => {
 
     // 91 idle days later Entra refuses the refresh token (AADSTS700082).
     harness.sandbox.state.identity.advanceDays(91);
-    const later = new Date(Date.now() + 100 * 24 * 3600_000);
+    const later = new Date(testNowMs() + 100 * 24 * 3600_000);
     expect(await harness.qm.connections.keepTokensAlive(later)).toEqual({ refreshed: 0, expired: 1, failed: 0 });
     expect(await harness.qm.connections.keepTokensAlive(later)).toEqual({ refreshed: 0, expired: 0, failed: 0 });
     for (const admin of [DEMO.alex, DEMO.patti]) {

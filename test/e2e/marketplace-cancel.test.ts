@@ -4,6 +4,7 @@
 // anniversary rule: outside the 14 days after an anniversary the card says when, and nothing
 // is ordered. A retry while the order is Processing follows the same order; a Failed
 // Termination tells the vendor's reason; non-admins are refused.
+import { testNowMs } from '../harness/clock.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   DEMO_TENANT_ID,
@@ -62,7 +63,7 @@ function seedSubscription(itemId: string, productId: string, suffix: string): Ma
     licensee: { id: 'LCE-5100-0001', name: 'Contoso (demo)' },
     productId,
     status: 'Active',
-    createdAt: new Date(Date.now() - 100 * DAY_MS),
+    createdAt: new Date(testNowMs() - 100 * DAY_MS),
   });
   const subscription: MarketplaceSubscription = {
     id: `SUB-5100-9999-${suffix}`,
@@ -71,7 +72,7 @@ function seedSubscription(itemId: string, productId: string, suffix: string): Ma
     itemId,
     quantity: 3,
     status: 'Active',
-    startDate: new Date(Date.now() - 100 * DAY_MS),
+    startDate: new Date(testNowMs() - 100 * DAY_MS),
     autoRenew: true,
     assignedEmails: [],
   };
@@ -98,7 +99,7 @@ describe('cancelling a marketplace subscription: who may', () => {
 
 describe("outside Adobe's anniversary window", () => {
   it('explains when cancelling becomes possible, offers no Cancel, and orders nothing', async () => {
-    expect(Date.now() - acrobat().startDate.getTime()).toBeGreaterThan(30 * DAY_MS); // seeded 200 days ago
+    expect(testNowMs() - acrobat().startDate.getTime()).toBeGreaterThan(30 * DAY_MS); // seeded 200 days ago
     const before = ordersFor(acrobat().id).length;
     const detail = await click(DEMO.alex, 'showSubscription', { subscriptionId: acrobat().id });
     expect(detail.text).toMatch(/Cancel[\s\S]*Only within 14 days after \d{4}-\d{2}-\d{2} \(Adobe rule\)/);
@@ -116,7 +117,7 @@ describe("outside Adobe's anniversary window", () => {
 
 describe("inside Adobe's anniversary window", () => {
   it('confirms, goes through the approval policy, terminates by one Termination order, and drops it from the list', async () => {
-    acrobat().startDate = new Date(Date.now() - 368 * DAY_MS); // the anniversary was 3 days ago
+    acrobat().startDate = new Date(testNowMs() - 368 * DAY_MS); // the anniversary was 3 days ago
     const detail = await click(DEMO.alex, 'showSubscription', { subscriptionId: acrobat().id });
     expect(detail.text).toMatch(/Possible until \d{4}-\d{2}-\d{2} \(anniversary window\), by a Termination order/);
     const button = cancelButton(detail.card);

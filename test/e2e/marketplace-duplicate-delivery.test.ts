@@ -1,6 +1,7 @@
 // A fulfilment job delivered twice at the same instant (two workers, or a redelivery that
 // overtakes a slow first run) places one Marketplace order: the second run waits for the
 // purchase lock, then sees the order the first one recorded and follows it instead.
+import { testClock } from '../harness/clock.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CatalogOffer } from '../../src/connectors/ports.js';
 import { OrderFollowUp } from '../../src/services/vendor-fulfilment.js';
@@ -38,7 +39,7 @@ const miroOrders = () =>
 
 describe('one fulfilment job delivered twice at once', () => {
   it('places one order, and both runs end with the seat assigned', async () => {
-    const at = new Date().toISOString();
+    const at = testClock().toISOString();
     const request: StoredRequest = {
       id: 'REQ-D0B1E000',
       tenantId: DEMO_TENANT_ID,

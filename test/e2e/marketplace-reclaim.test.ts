@@ -3,6 +3,7 @@
 // directory has, are listed with the product and vendor; "Remove license" confirms first, then
 // takes the e-mail off the subscription once (double clicks included), audited; non-admins and
 // forged cards change nothing.
+import { testClock, testNowMs } from '../harness/clock.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEMO_TENANT_ID, DEMO_USERS, MARKETPLACE_SUBSCRIPTIONS } from '../../src/sandbox/index.js';
 import {
@@ -35,7 +36,7 @@ beforeAll(async () => {
   for (const user of [DEMO.alex, DEMO.patti, DEMO.isaiah]) await chat(user).install();
   // Megan has not signed in for 200 days; an e-mail of someone who left still holds an Acrobat seat.
   const megan = harness.sandbox.state.findUser(DEMO_TENANT_ID, DEMO_USERS.megan.id)!;
-  megan.lastSignInDateTime = new Date(Date.now() - 200 * 86_400_000);
+  megan.lastSignInDateTime = new Date(testNowMs() - 200 * 86_400_000);
   megan.lastNonInteractiveSignInDateTime = null;
   acrobat().assignedEmails.push(GONE);
 });
@@ -74,7 +75,7 @@ describe('vendor seats on the reclaim card', () => {
   });
 
   it('the weekly job sends it to the admins', async () => {
-    const result = await harness.qm.licenseAlerts.reclaim.run(new Date());
+    const result = await harness.qm.licenseAlerts.reclaim.run(testClock());
     expect(result.sent).toBe(1);
     const latest = harness
       .sentTo(DEMO.patti)

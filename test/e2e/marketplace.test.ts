@@ -5,6 +5,7 @@
 // explained, a Failed order's reason told, a stuck order alerted once, PO numbers, the
 // Marketplace connection (token, 401 → needs attention), refusals of forged cards, and
 // two items of one vendor product (Acrobat, Creative Cloud) requested side by side.
+import { testClock, testNowMs } from '../harness/clock.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   DEMO_TENANT_ID,
@@ -329,8 +330,8 @@ describe('a stuck order', () => {
     );
     const [order] = ordersOf(MARKETPLACE_ITEMS.autocadLt);
     const watch = harness.qm.marketplace!.stuckOrders;
-    expect((await watch.run(new Date())).alerted).toBe(0); // not long enough yet
-    const later = new Date(Date.now() + 3 * 3600_000);
+    expect((await watch.run(testClock())).alerted).toBe(0); // not long enough yet
+    const later = new Date(testNowMs() + 3 * 3600_000);
     expect((await watch.run(later)).alerted).toBe(1);
     expect((await watch.run(later)).alerted).toBe(0);
     await harness.until(async () => textsTo(DEMO.patti, `Marketplace order ${order!.id}`).length > 0, 'the admins to be alerted');

@@ -8,6 +8,7 @@
 // notes on the Playground apply here). Screenshots go to test-results/playground-subscriptions-*.png;
 // with UPDATE_SCREENSHOTS=1 the refusal with its alternatives also refreshes
 // docs/screenshots/playground-subscriptions.png.
+import { testClock } from '../harness/clock.js';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Locator } from 'playwright-core';
@@ -187,8 +188,8 @@ describe.skipIf(skipBrowserTests)('Subscription management in the Agents Playgro
     // The jobs run on their schedules in production; here they run now, and the cards arrive in his open chat.
     // Every license has free seats now, so first someone suspends Teams Premium in the portal.
     subscription(DEMO_SUBSCRIPTIONS.teamsPremium).status = 'suspended';
-    await harness!.qm.licenseAlerts.renewals.run(new Date());
-    await harness!.qm.licenseAlerts.seats.run(new Date());
+    await harness!.qm.licenseAlerts.renewals.run(testClock());
+    await harness!.qm.licenseAlerts.seats.run(testClock());
     const renewal = alex.cards(/Microsoft 365 E3 renews in/);
     await expect.poll(() => renewal.count(), { timeout: UI_TIMEOUT }).toBe(1);
     expect(await renewal.getByRole('button', { name: 'Turn off auto-renew' }).count()).toBe(1);

@@ -1,6 +1,7 @@
 // Reclaim, renewal and seat alerts in Teams, end to end: the real bot on Azurite against the
 // emulators. Admins get the cards in their 1:1 chats; "Remove license" confirms first, then
 // removes through Graph once, audited; non-admins and stale cards change nothing.
+import { testClock } from '../harness/clock.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEMO_INACTIVE_USER_IDS, DEMO_OFFERS, DEMO_SUBSCRIPTIONS, DEMO_TENANT_ID } from '../../src/sandbox/index.js';
 import { BotHarness, cardOf, cardText, DEMO, type TestUser, cardActions, type CardAction } from '../harness/bot-harness.js';
@@ -172,7 +173,7 @@ describe('removing a license from the card', () => {
 describe('the jobs', () => {
   it('weekly: sends each admin the reclaim card in their 1:1 chat', async () => {
     const before = [DEMO.alex, DEMO.patti].map((admin) => cardsTo(admin, 'Licenses to reclaim').length);
-    const result = await harness.qm.licenseAlerts.reclaim.run(new Date());
+    const result = await harness.qm.licenseAlerts.reclaim.run(testClock());
     expect(result).toMatchObject({ sent: 1, failed: 1 }); // the demo tenant; the harness's other tenant is unknown to the emulators
     for (const [i, admin] of [DEMO.alex, DEMO.patti].entries()) {
       const cards = cardsTo(admin, 'Licenses to reclaim');
@@ -185,7 +186,7 @@ describe('the jobs', () => {
   });
 
   it('daily: one renewal card per subscription and renewal date, with the two ways out, across reruns and instances', async () => {
-    const now = new Date();
+    const now = testClock();
     const first = await harness.qm.licenseAlerts.renewals.run(now);
     await harness.qm.licenseAlerts.renewals.run(new Date(now.getTime() + 86_400_000));
     await Promise.all([harness.qm.licenseAlerts.renewals.run(now), harness.qm.licenseAlerts.renewals.run(now)]);
@@ -219,8 +220,8 @@ describe('the jobs', () => {
   it('hourly: one seat card per change of state', async () => {
     const seatCards = () =>
       harness.sentTo(DEMO.alex).filter((a) => cardOf(a) && /Visio Plan 2/.test(cardText(a)) && /Before/.test(cardText(a)));
-    await harness.qm.licenseAlerts.seats.run(new Date());
-    await harness.qm.licenseAlerts.seats.run(new Date());
+    await harness.qm.licenseAlerts.seats.run(testClock());
+    await harness.qm.licenseAlerts.seats.run(testClock());
     expect(seatCards().map((a) => cardText(a).split('\n')[0])).toEqual(['No free seats: Visio Plan 2']);
     // A Visio seat frees up (someone leaves): low, then another: back to normal.
     const release = (userId: string) => {
@@ -232,10 +233,10 @@ describe('the jobs', () => {
       );
     };
     release('d0000000-0000-4000-8000-000000000010');
-    await harness.qm.licenseAlerts.seats.run(new Date());
-    await harness.qm.licenseAlerts.seats.run(new Date());
+    await harness.qm.licenseAlerts.seats.run(testClock());
+    await harness.qm.licenseAlerts.seats.run(testClock());
     release('d0000000-0000-4000-8000-000000000011');
-    await harness.qm.licenseAlerts.seats.run(new Date());
+    await harness.qm.licenseAlerts.seats.run(testClock());
     const titles = seatCards().map((a) => cardText(a).split('\n')[0]);
     expect(titles).toEqual(['No free seats: Visio Plan 2', 'Seats running low: Visio Plan 2', 'Back to normal: Visio Plan 2']);
     expect(cardText(seatCards()[1])).toContain('Visio Plan 2 is running low: 1 of 5 seats free.');

@@ -10,6 +10,7 @@
 // could not share one Partner Center emulator, which is what "one seat added" is checked on.
 // Each instance reaches the emulators through its own recording proxy, so the test knows which
 // instance made each Partner Center / Graph call.
+import { testClock } from '../harness/clock.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { inject } from 'vitest';
 import { Scheduler } from '../../src/jobs/scheduler.js';
@@ -31,7 +32,7 @@ const instances: BotHarness[] = [];
 const proxies: { graph: FaultProxy; partnerCenter: FaultProxy }[] = [];
 
 beforeAll(async () => {
-  sandbox = await startSandbox();
+  sandbox = await startSandbox({ clock: testClock });
   connector = new LoopbackConnector();
   await connector.start();
   for (const instanceName of NAMES) {

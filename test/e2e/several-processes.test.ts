@@ -6,6 +6,7 @@
 // process reaches them through its own recording proxy, so the test sees which process made
 // each call). The in-process variant, plus the scheduler and the queue cases, is in
 // several-instances.test.ts.
+import { testClock } from '../harness/clock.js';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -35,7 +36,7 @@ function startInstance(
     env: {
       PATH: process.env.PATH ?? '',
       HOME: process.env.HOME ?? '',
-      QM_INSTANCE: JSON.stringify({ config, sandbox: endpoints, instanceName }),
+      QM_INSTANCE: JSON.stringify({ config, sandbox: endpoints, instanceName, clockAt: testClock().toISOString() }),
     },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -55,11 +56,11 @@ function startInstance(
 }
 
 beforeAll(async () => {
-  sandbox = await startSandbox();
+  sandbox = await startSandbox({ clock: testClock });
   connector = new LoopbackConnector();
   await connector.start();
   const config = testConfig({ logLevel: 'silent', tablePrefix: `mp${randomBytes(4).toString('hex')}` });
-  requests = new RequestRepository(new TableStore(config.storage, config.tablePrefix));
+  requests = new RequestRepository(new TableStore(config.storage, config.tablePrefix, testClock));
   const started = NAMES.map(async (name) => {
     const partnerCenter = await FaultProxy.start(sandbox.urls.partnerCenter);
     const graph = await FaultProxy.start(sandbox.urls.graph);

@@ -2,6 +2,7 @@
 // adds a budget on the card (bad input first: nothing saved), subscribes a channel with
 // `alerts here`, connects Azure and AWS and runs `sync now`: the channel receives the budget
 // and anomaly alerts once each, and running sync again sends nothing more. Non-admins are refused.
+import { testClock } from '../harness/clock.js';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -23,7 +24,7 @@ let channel: TestConversation;
 
 beforeAll(async () => {
   // QPU raised so the 90-day first syncs never wait out Cost Management's 10 s window.
-  sandbox = await startSandbox({ costManagement: { qpuBudget: 1000 } });
+  sandbox = await startSandbox({ clock: testClock, costManagement: { qpuBudget: 1000 } });
   harness = await BotHarness.start({}, { sandbox });
   for (const user of [DEMO.alex, DEMO.patti, DEMO.isaiah]) await chat(user).install();
   channel = harness.channel(DEMO.alex, 'Cloud');
@@ -168,7 +169,7 @@ describe('spend for admins', () => {
     const before = channelCards().length;
     await chat(DEMO.alex).say('sync now');
     await harness.until(async () => reports().length === 2, 'the second sync report', 30_000);
-    await harness.qm.spend.evaluator.evaluate(DEMO_TENANT_ID, new Date());
+    await harness.qm.spend.evaluator.evaluate(DEMO_TENANT_ID, testClock());
     await new Promise((resolve) => setTimeout(resolve, 500));
     expect(channelCards()).toHaveLength(before);
     expect(reports()).toHaveLength(2); // one report per ask
@@ -217,7 +218,7 @@ describe('spend for admins', () => {
         .map((s) => s.activity)
         .filter((a) => cardOf(a));
     const cloudBefore = titled(channelCards(), /^Finance only/).length;
-    await harness.qm.spend.evaluator.evaluate(DEMO_TENANT_ID, new Date());
+    await harness.qm.spend.evaluator.evaluate(DEMO_TENANT_ID, testClock());
     await harness.until(
       async () => titled(financeCards(), /^Finance only: spend reached 100 %/).length === 1,
       'the budget alert in the Finance channel',

@@ -13,6 +13,7 @@
 //
 // FAULT_BURST_ROUNDS (default 1) repeats the bursts that many times over for a longer run:
 //   FAULT_BURST_ROUNDS=4 npx vitest run test/faults/connector-bursts.test.ts
+import { testClock } from '../harness/clock.js';
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createConnectors } from '../../src/connectors/index.js';
@@ -38,7 +39,7 @@ let worker: Quartermaster | undefined;
 let proxies: { graph: FaultProxy; partnerCenter: FaultProxy } | undefined;
 
 beforeAll(async () => {
-  sandbox = await startSandbox();
+  sandbox = await startSandbox({ clock: testClock });
   connector = new LoopbackConnector();
   await connector.start();
   front = await BotHarness.start(
@@ -150,10 +151,10 @@ describe('Partner Center and Graph failing in bursts during fulfilment', () => {
       const faultedBefore = sandbox.state.requests.filter((r) => r.faulted).length;
       const view: Sandbox = { ...sandbox, urls: { ...sandbox.urls, partnerCenter: partnerCenter.url, graph: graph.url } };
       const connectors = createConnectors(
-        { mode: 'sandbox', sandbox: view, retry: { minDelayMs: 20, maxDelayMs: 200, timeoutMs: 1_000 } },
+        { mode: 'sandbox', sandbox: view, retry: { minDelayMs: 20, maxDelayMs: 200, timeoutMs: 1_000 }, clock: testClock },
         log,
       );
-      worker = await startQuartermaster({ ...front.config, port: 0 }, log, { connectors, instanceName: 'worker' });
+      worker = await startQuartermaster({ ...front.config, port: 0 }, log, { connectors, instanceName: 'worker', clock: testClock });
 
       const finals = await Promise.all(
         ids.map((id) =>

@@ -2,6 +2,7 @@
 // conversations are on the outbox; process A drains part of them and dies; process B, started
 // afterwards, delivers the rest. Nothing is lost; the only possible duplicates are the few
 // messages A had sent but not yet recorded when it died (the documented crash window).
+import { testClock } from '../harness/clock.js';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -30,6 +31,7 @@ function startProcess(name: string): Promise<ChildProcess> {
         config,
         sandbox: { urls: sandbox.urls, app: sandbox.app, partnerTenantId: sandbox.partnerTenantId },
         instanceName: name,
+        clockAt: testClock().toISOString(),
       }),
     },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -55,12 +57,12 @@ async function until(probe: () => boolean, what: string, ms: number): Promise<vo
 }
 
 beforeAll(async () => {
-  sandbox = await startSandbox();
+  sandbox = await startSandbox({ clock: testClock });
   connector = new LoopbackConnector();
   await connector.start();
   // Slow Teams down a little, so that the kill lands in the middle of the fan-out.
   connector.delayMs = 15;
-  const store = new TableStore(config.storage, config.tablePrefix);
+  const store = new TableStore(config.storage, config.tablePrefix, testClock);
   await store.ensureTables();
   const conversations = new ConversationReferences(store);
   const outbox = createDelivery({

@@ -5,6 +5,7 @@
 //   const chat = harness.personalChat(ALEX);
 //   const [reply] = await chat.say('help');
 //   expect(cardText(reply)).toContain('What I can do');
+import { testClock } from './clock.js';
 import { randomBytes } from 'node:crypto';
 import { inject } from 'vitest';
 import { startQuartermaster, type Quartermaster, type ResolvedConfig } from '../../src/index.js';
@@ -120,17 +121,25 @@ export class BotHarness {
     const connector = options.connector ?? new LoopbackConnector();
     if (!options.connector) await connector.start();
     const ownSandbox = !options.sandbox && !options.remoteSandbox;
-    const sandbox = options.remoteSandbox ? undefined : (options.sandbox ?? (await startSandbox(options.sandboxOptions)));
+    const sandbox = options.remoteSandbox
+      ? undefined
+      : (options.sandbox ?? (await startSandbox({ clock: testClock, ...options.sandboxOptions })));
     const endpoints: SandboxEndpoints = options.remoteSandbox ?? sandbox!;
     const log = options.log ?? createLogger(config.logLevel);
     // Fast retries: tests inject 429s and 500s and should not wait seconds for each.
     // Partner Center and the marketplace routed together, as `npm start` runs them.
     const connectors = createConnectors(
-      { mode: 'sandbox', sandbox: { ...endpoints, marketplaceRouting: true }, retry: { minDelayMs: 20, maxDelayMs: 200 } },
+      {
+        mode: 'sandbox',
+        sandbox: { ...endpoints, marketplaceRouting: true },
+        retry: { minDelayMs: 20, maxDelayMs: 200 },
+        clock: testClock,
+      },
       log,
     );
     const qm = await startQuartermaster(config, log, {
       connectors,
+      clock: testClock,
       ...(options.instanceName && { instanceName: options.instanceName }),
       ...(options.startWorkers === false && { startWorkers: false }),
     });
@@ -241,7 +250,7 @@ export class TestConversation {
       id: `in-${++this.counter}-${randomBytes(3).toString('hex')}`,
       channelId: 'msteams',
       serviceUrl: this.harness.connector.url,
-      timestamp: new Date().toISOString(),
+      timestamp: testClock().toISOString(),
       from: { id: this.user.id, name: this.user.name, aadObjectId: this.user.aadObjectId },
       recipient: BOT,
       conversation: this.conversation,

@@ -1,6 +1,7 @@
 // The delivery engine on Azurite (queue + ledger) against a loopback Bot Connector that
 // enforces Teams' limits: once per dedupe key, within the limits, through 429 / 502, and
 // nothing silently dropped (blocked conversations and unknown ones are dead-lettered).
+import { testNowMs, testClock } from '../harness/clock.js';
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { createAdapter } from '../../src/bot/app.js';
@@ -73,7 +74,7 @@ beforeAll(async () => {
   connector = new LoopbackConnector();
   await connector.start();
   connector.enforceTeamsLimits = true;
-  store = new TableStore(storage(), prefix);
+  store = new TableStore(storage(), prefix, testClock);
   await store.ensureTables();
   conversations = new ConversationReferences(store);
   first = instance('instance-1');
@@ -148,7 +149,7 @@ describe('the outbox', () => {
   it('takes over a message whose sender died holding the claim (the one duplicate window)', async () => {
     await addConversation('orphan');
     const dying = instance('instance-crashed');
-    expect(await dying.ledger.claim(TENANT, 'orphan-1', 1, new Date(Date.now() - 10_000))).toBe('claimed');
+    expect(await dying.ledger.claim(TENANT, 'orphan-1', 1, new Date(testNowMs() - 10_000))).toBe('claimed');
     await first.engine.enqueue(text('orphan-1', 'orphan'));
     await until(() => delivered.includes('orphan-1'), 'the orphaned message to be sent');
     expect(sentTo('orphan')).toHaveLength(1);

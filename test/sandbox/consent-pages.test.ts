@@ -1,6 +1,7 @@
 // The login emulator's admin consent page: what it shows, what Accept and Cancel send back,
 // the error pages for an unknown app or an unregistered redirect URI, and the seeded
 // accounts that reproduce the failures admins meet (seed 003).
+import { testClock } from '../harness/clock.js';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { adminConsentUrl, adviseConsentError, parseConsentCallback } from '../../src/domain/consent.js';
 import { DEMO_APP, NORTHWIND_TENANT_ID, OTHER_TENANT_ID, SIGN_IN_ACCOUNTS, startSandbox, type Sandbox } from '../../src/sandbox/index.js';
@@ -11,7 +12,7 @@ const STATE = 'state-0123456789abcdef';
 
 let sandbox: Sandbox;
 beforeEach(async () => {
-  sandbox = await startSandbox();
+  sandbox = await startSandbox({ clock: testClock });
 });
 afterEach(async () => {
   await sandbox.stop();

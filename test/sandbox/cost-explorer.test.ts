@@ -1,6 +1,7 @@
 // The Cost Explorer and STS emulators, driven by the real AWS SDK clients (so the wire
 // protocols, SigV4 and error shapes are what the SDK expects), plus the seed's promises:
 // one planted anomaly, a budget that crosses 80 %, and deterministic figures.
+import { testClock } from '../harness/clock.js';
 import {
   CostExplorerClient,
   GetCostAndUsageCommand,
@@ -38,7 +39,7 @@ function sandboxPerTest(options: SandboxOptions = {}) {
   const fixture = {} as { sandbox: Sandbox; guard: SocketGuard; ce(key?: Key): CostExplorerClient; sts(key?: Key): STSClient };
   beforeEach(async () => {
     fixture.guard = guardSockets();
-    fixture.sandbox = await startSandbox({ ...options, aws: { today: TODAY, ...options.aws } });
+    fixture.sandbox = await startSandbox({ clock: testClock, ...options, aws: { today: TODAY, ...options.aws } });
     const clientOptions = (endpoint: string, key: Key) => ({ region: 'us-east-1', endpoint, maxAttempts: 1, credentials: key });
     fixture.ce = (key = AWS_SANDBOX_KEYS.reader) => new CostExplorerClient(clientOptions(fixture.sandbox.urls.costExplorer, key));
     fixture.sts = (key = AWS_SANDBOX_KEYS.base) => new STSClient(clientOptions(fixture.sandbox.urls.sts, key));

@@ -1,6 +1,7 @@
 // The Cost Management emulator at the wire: what a client speaking plain HTTP sees (paging,
 // ARM error bodies, rate-limit headers), and the seeded numbers other tests rely on (the
 // planted anomaly, the budget crossing).
+import { testClock } from '../harness/clock.js';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { detectAnomalies } from '../../src/domain/spend/anomaly.js';
 import { normalizeAzureQuery, totalCost } from '../../src/domain/spend/focus.js';
@@ -26,7 +27,7 @@ const RATE = 'x-ms-ratelimit-microsoft.costmanagement';
 let sandbox: Sandbox;
 const started: Sandbox[] = [];
 async function start(options: SandboxOptions = {}): Promise<Sandbox> {
-  const s = await startSandbox(options);
+  const s = await startSandbox({ clock: testClock, ...options });
   started.push(s);
   return s;
 }

@@ -1,6 +1,7 @@
 // The Marketplace Platform emulator on the wire: shapes, RQL filtering on the server, the
 // order state machine (on the vendor clock and with advance()), Querying, Failed with
 // statusNotes, the anniversary downsize rule, problem details and the token check.
+import { testNowMs, testClock } from '../harness/clock.js';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { startSandbox, type Sandbox } from '../../src/sandbox/index.js';
 import {
@@ -25,7 +26,7 @@ function harness(stepDelayMs: number | 'manual') {
     ) => Promise<{ status: number; body: any; contentType: string }>;
   };
   beforeEach(async () => {
-    h.sandbox = await startSandbox({ marketplace: { stepDelayMs } });
+    h.sandbox = await startSandbox({ clock: testClock, marketplace: { stepDelayMs } });
     h.api = async (method, path, options = {}) => {
       const token = options.token === undefined ? MARKETPLACE_TOKENS.demo : options.token;
       const response = await fetch(`${h.sandbox.urls.marketplace}${path}`, {
@@ -165,7 +166,7 @@ describe('marketplace emulator (manual clock)', () => {
       lines: [{ item: { id: MARKETPLACE_ITEMS.acrobatPro }, quantity: 10 }],
       assignedUsers: [{ email: 'meganb@example.com' }, { email: 'adelev@example.com' }, { email: 'pattif@example.com' }],
     });
-    expect(Date.parse(subscription.body.data[0].commitmentDate)).toBeGreaterThan(Date.now());
+    expect(Date.parse(subscription.body.data[0].commitmentDate)).toBeGreaterThan(testNowMs());
   });
 
   it('moves a Purchase Draft → Processing → Completed one vendor step at a time, creating the subscription under the PO number', async () => {
@@ -265,7 +266,7 @@ describe('marketplace emulator (manual clock)', () => {
     });
     expect(termination.status).toBe(400);
 
-    h.sandbox.marketplace.subscriptions.get(MARKETPLACE_SUBSCRIPTIONS.demoAcrobat)!.startDate = new Date(Date.now() - 368 * DAY_MS);
+    h.sandbox.marketplace.subscriptions.get(MARKETPLACE_SUBSCRIPTIONS.demoAcrobat)!.startDate = new Date(testNowMs() - 368 * DAY_MS);
     const accepted = await h.api('POST', '/commerce/orders', { body: down });
     expect(accepted.status).toBe(201);
     h.sandbox.marketplace.advance();

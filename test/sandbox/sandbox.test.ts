@@ -1,5 +1,6 @@
 // The emulators at the wire: what a client sees when it speaks plain HTTP to them. The
 // connectors' own tests (test/connectors) build on this behaviour.
+import { testClock } from '../harness/clock.js';
 import { ServerResponse } from 'node:http';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import {
@@ -22,7 +23,7 @@ const PARTNER_CENTER = 'https://api.partnercenter.microsoft.com/.default';
 
 let sandbox: Sandbox;
 beforeEach(async () => {
-  sandbox = await startSandbox();
+  sandbox = await startSandbox({ clock: testClock });
 });
 afterEach(async () => {
   await sandbox.stop();
@@ -384,6 +385,6 @@ describe('faults and the request log', () => {
     const url = sandbox.urls.graph;
     await sandbox.stop();
     await expect(fetch(`${url}/v1.0/users`)).rejects.toThrow();
-    sandbox = await startSandbox(); // afterEach stops this one
+    sandbox = await startSandbox({ clock: testClock }); // afterEach stops this one
   });
 });

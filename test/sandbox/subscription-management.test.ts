@@ -1,6 +1,7 @@
 // Subscription management at the wire: refund windows per seat lot, renewal dates,
 // suspend / reactivate / cancel, auto-renew and scheduled next-term changes on Partner
 // Center, and what Graph shows for them; users' sign-in activity and license removal.
+import { testNowMs, testClock } from '../harness/clock.js';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import {
   DEMO_APP,
@@ -22,7 +23,7 @@ let pcToken: string;
 let graphToken: string;
 
 beforeEach(async () => {
-  sandbox = await startSandbox();
+  sandbox = await startSandbox({ clock: testClock });
   pcToken = await token(DEMO_PARTNER_TENANT_ID, 'https://api.partnercenter.microsoft.com/.default');
   graphToken = await token(DEMO_TENANT_ID, 'https://graph.microsoft.com/.default');
 });
@@ -84,7 +85,7 @@ const e3Instructions = (quantity: number) => ({
 
 describe('seed: renewal dates and refund windows', () => {
   it('renews E3 (5 seats unused) within 30 days, the others later; only the Teams Premium lot bought 2 days ago is refundable', async () => {
-    const daysToRenewal = (s: Record<string, any>) => (Date.parse(s.commitmentEndDate) - Date.now()) / DAY_MS;
+    const daysToRenewal = (s: Record<string, any>) => (Date.parse(s.commitmentEndDate) - testNowMs()) / DAY_MS;
     const e3 = await getSubscription(DEMO_SUBSCRIPTIONS.m365E3);
     expect(daysToRenewal(e3)).toBeGreaterThan(17);
     expect(daysToRenewal(e3)).toBeLessThan(21);
@@ -99,7 +100,7 @@ describe('seed: renewal dates and refund windows', () => {
     expect(teams.refundOptions).toHaveLength(1);
     expect(teams.refundOptions[0].type).toBe('Partial');
     // Bought 2 days ago: 5 days of its 7-day window left.
-    expect((Date.parse(teams.refundOptions[0].expiresAt) - Date.now()) / DAY_MS).toBeCloseTo(5, 1);
+    expect((Date.parse(teams.refundOptions[0].expiresAt) - testNowMs()) / DAY_MS).toBeCloseTo(5, 1);
     for (const id of [DEMO_SUBSCRIPTIONS.m365E3, DEMO_SUBSCRIPTIONS.visioPlan2, DEMO_SUBSCRIPTIONS.powerBiPro])
       expect((await getSubscription(id)).refundOptions).toEqual([]);
   });
@@ -111,7 +112,7 @@ describe('seed: renewal dates and refund windows', () => {
     });
     const id = order.body.lineItems[0].subscriptionId as string;
     expect((await getSubscription(id)).refundOptions.map((o: any) => o.type)).toEqual(['Full']);
-    stateOf(id).lots[0]!.purchasedAt = new Date(Date.now() - 3 * DAY_MS); // bought 3 days ago
+    stateOf(id).lots[0]!.purchasedAt = new Date(testNowMs() - 3 * DAY_MS); // bought 3 days ago
     stateOf(id).creationDate = stateOf(id).lots[0]!.purchasedAt;
     expect((await patch(id, { quantity: 3 })).status).toBe(200);
     expect((await getSubscription(id)).refundOptions.map((o: any) => o.type)).toEqual(['Full', 'Partial']);
@@ -238,7 +239,7 @@ describe('graph: sign-in activity and license removal', () => {
   it('returns signInActivity only when $select asks for it; null for a user who never signed in', async () => {
     expect((await graph(`/users/${DEMO_USERS.alex.id}`)).body).not.toHaveProperty('signInActivity');
     const alex = (await graph(`/users/${DEMO_USERS.alex.id}?$select=id,signInActivity`)).body;
-    expect((Date.now() - Date.parse(alex.signInActivity.lastSignInDateTime)) / DAY_MS).toBeCloseTo(1, 1);
+    expect((testNowMs() - Date.parse(alex.signInActivity.lastSignInDateTime)) / DAY_MS).toBeCloseTo(1, 1);
     expect(alex.signInActivity.lastNonInteractiveSignInDateTime).toMatch(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$/);
 
     const users = (await graph('/users?$select=id,signInActivity&$top=999')).body.value as any[];
@@ -249,7 +250,7 @@ describe('graph: sign-in activity and license removal', () => {
           .filter(Boolean)
           .map((t: string) => Date.parse(t)),
       );
-    const inactive = users.filter((u) => !u.signInActivity || Date.now() - latest(u) > 90 * DAY_MS).map((u) => u.id);
+    const inactive = users.filter((u) => !u.signInActivity || testNowMs() - latest(u) > 90 * DAY_MS).map((u) => u.id);
     expect(inactive).toEqual([...DEMO_INACTIVE_USER_IDS]);
     expect(users.find((u) => u.id === DEMO_NEVER_SIGNED_IN_USER_ID).signInActivity).toBeNull();
   });

@@ -1,5 +1,6 @@
 // Budgets and spend alerts on Azurite tables of their own, over cost rows held in memory (the
 // CostRowReader seam), with deliveries recorded instead of posted to Teams.
+import { testClock } from '../harness/clock.js';
 import { beforeEach, describe, expect, it } from 'vitest';
 import type { FocusCostRow } from '../../src/domain/spend/focus.js';
 import { addDays } from '../../src/domain/spend/periods.js';
@@ -102,8 +103,17 @@ describe('budgets and spend alerts', () => {
       roles: new RoleService([{ tenantId: TENANT, aadObjectId: ADMIN.aadObjectId }]),
       audit,
       settings,
+      clock: testClock,
     });
-    alerts = new SpendAlertService({ budgets: repository, rows, ledger, settings, delivery, log: createLogger('silent') });
+    alerts = new SpendAlertService({
+      budgets: repository,
+      rows,
+      ledger,
+      settings,
+      delivery,
+      log: createLogger('silent'),
+      clock: testClock,
+    });
   });
 
   const listed = async () => {

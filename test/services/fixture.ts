@@ -1,5 +1,6 @@
 // Services of the license alerts wired like src/index.ts, on Azurite tables of their own and a
 // fresh sandbox per test, with the admin deliveries recorded instead of posted to Teams.
+import { testClock } from '../harness/clock.js';
 import { beforeEach } from 'vitest';
 import type { DirectoryPort } from '../../src/connectors/ports.js';
 import type { AdminAlerts, ReclaimReport, RenewalAlert, SeatChange } from '../../src/services/admin-alerts.js';
@@ -84,6 +85,7 @@ export function alertServicesPerTest(): AlertFixture {
       return {
         catalog,
         reclaim: new ReclaimService({
+          clock: testClock,
           directory,
           commerce: connectors.commerce,
           catalog,

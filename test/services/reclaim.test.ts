@@ -1,6 +1,7 @@
 // Reclaim against Azurite and the sandbox emulators: who is listed (sign-in activity of either
 // kind, never signed in, the per-tenant setting), the seats a subscription could drop at
 // renewal, and removing a license: admins only, Graph called once, audited once.
+import { testClock } from '../harness/clock.js';
 import { describe, expect, it } from 'vitest';
 import {
   DEMO_INACTIVE_USER_IDS,
@@ -21,7 +22,7 @@ const removals = async () => (await f.audit.list(DEMO_TENANT_ID, { pageSize: 100
 
 describe('the reclaim report', () => {
   it('lists the demo tenant’s inactive licenses, never signed in first, and the seats E3 could drop', async () => {
-    const report = await f.reclaim.report(DEMO_TENANT_ID, new Date());
+    const report = await f.reclaim.report(DEMO_TENANT_ID, testClock());
     expect(report.inactiveDays).toBe(90);
     expect(report.rows.map((r) => r.userId)).toEqual([DEMO_NEVER_SIGNED_IN_USER_ID, USER_20, USER_19]);
     expect(report.rows.every((r) => r.productName === 'Microsoft 365 E3' && r.skuId === E3 && r.skuPartNumber === 'SPE_E3')).toBe(true);
@@ -51,7 +52,7 @@ describe('the reclaim report', () => {
     expect(await f.reclaim.inactiveDays(DEMO_TENANT_ID)).toBe(90);
 
     expect((await f.reclaim.setInactiveDays(ADMIN, '150')).ok).toBe(true);
-    const report = await f.reclaim.report(DEMO_TENANT_ID, new Date());
+    const report = await f.reclaim.report(DEMO_TENANT_ID, testClock());
     expect(report.inactiveDays).toBe(150);
     expect(report.rows.map((r) => r.userId)).toEqual([DEMO_NEVER_SIGNED_IN_USER_ID, USER_20]);
     const audit = (await f.audit.list(DEMO_TENANT_ID)).items.find((e) => e.action === 'settings.reclaim-days');
@@ -60,7 +61,7 @@ describe('the reclaim report', () => {
 
   it('still lists the people when Partner Center is down, without renewal suggestions', async () => {
     f.connectors.sandbox.faults.partnerCenter.failNext({ status: 503, times: 100 });
-    const report = await f.reclaim.report(DEMO_TENANT_ID, new Date());
+    const report = await f.reclaim.report(DEMO_TENANT_ID, testClock());
     expect(report.rows).toHaveLength(3);
     expect(report.rows[0]!.productName).toBe('SPE_E3'); // no catalog: the part number
     expect(report.subscriptions).toEqual([]);
@@ -68,7 +69,7 @@ describe('the reclaim report', () => {
 
   it('suggests nothing for a subscription already scheduled that low', async () => {
     await f.connectors.commerce.scheduleNextTerm(DEMO_TENANT_ID, DEMO_SUBSCRIPTIONS.m365E3, 17, 'test-schedule-17');
-    expect((await f.reclaim.report(DEMO_TENANT_ID, new Date())).subscriptions).toEqual([]);
+    expect((await f.reclaim.report(DEMO_TENANT_ID, testClock())).subscriptions).toEqual([]);
   });
 });
 
@@ -86,7 +87,7 @@ describe('removing a license', () => {
       after: { userId: USER_19, licenses: [] },
     });
     // The person drops out of the report.
-    expect((await f.reclaim.report(DEMO_TENANT_ID, new Date())).rows.map((r) => r.userId)).not.toContain(USER_19);
+    expect((await f.reclaim.report(DEMO_TENANT_ID, testClock())).rows.map((r) => r.userId)).not.toContain(USER_19);
   });
 
   it('changes nothing the second time: the license is gone, Graph is not asked to remove it again', async () => {
@@ -139,7 +140,7 @@ describe('removing a license', () => {
 
 describe('the weekly job', () => {
   it('sends one report per managed tenant with something to reclaim, and survives a tenant it cannot read', async () => {
-    const result = await f.reclaim.run(new Date());
+    const result = await f.reclaim.run(testClock());
     expect(result).toEqual({ tenants: 3, sent: 1, failed: 1 });
     expect(f.alerts.reclaims.map((r) => r.tenantId)).toEqual([DEMO_TENANT_ID]);
     expect(f.alerts.reclaims[0]!.rows).toHaveLength(3);

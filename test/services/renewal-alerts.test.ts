@@ -1,6 +1,7 @@
 // Renewal alerts against Azurite and the sandbox emulators: subscriptions renewing within 30
 // days with unused seats, one card per (subscription, renewal date) whatever the number of runs,
 // instances and restarts.
+import { testClock, testNowMs } from '../harness/clock.js';
 import { describe, expect, it } from 'vitest';
 import { DEMO_SUBSCRIPTIONS, DEMO_TENANT_ID, OTHER_TENANT_ID } from '../../src/sandbox/index.js';
 import { alertServicesPerTest } from './fixture.js';
@@ -10,7 +11,7 @@ const DAY_MS = 24 * 60 * 60 * 1000;
 
 describe('which renewals are due', () => {
   it('finds E3 (25 seats, 5 unused) and Power BI Pro (10 seats, 4 unused), not those renewing later or not at all', async () => {
-    const due = await f.renewals.due(DEMO_TENANT_ID, new Date());
+    const due = await f.renewals.due(DEMO_TENANT_ID, testClock());
     expect(due.map((d) => [d.id, d.quantity, d.free, d.suggestedQuantity])).toEqual(
       expect.arrayContaining([
         [DEMO_SUBSCRIPTIONS.m365E3, 25, 5, 20],
@@ -24,44 +25,45 @@ describe('which renewals are due', () => {
 
   it('leaves out a subscription whose decrease is already scheduled', async () => {
     await f.connectors.commerce.scheduleNextTerm(DEMO_TENANT_ID, DEMO_SUBSCRIPTIONS.m365E3, 20, 'test-schedule-20');
-    expect((await f.renewals.due(DEMO_TENANT_ID, new Date())).map((d) => d.id)).toEqual([DEMO_SUBSCRIPTIONS.powerBiPro]);
+    expect((await f.renewals.due(DEMO_TENANT_ID, testClock())).map((d) => d.id)).toEqual([DEMO_SUBSCRIPTIONS.powerBiPro]);
   });
 
   it('is quiet more than 30 days before', async () => {
-    expect(await f.renewals.due(DEMO_TENANT_ID, new Date(Date.now() - 40 * DAY_MS))).toEqual([]);
+    expect(await f.renewals.due(DEMO_TENANT_ID, new Date(testNowMs() - 40 * DAY_MS))).toEqual([]);
   });
 });
 
 describe('the daily job', () => {
   it('sends each alert once over several days of runs, and again for a tenant only when its seats become unused', async () => {
-    const now = new Date();
-    expect(await f.renewals.run(now)).toEqual({ sent: 2, alreadySent: 0, failed: 1 }); // the unknown tenant fails alone
-    expect(await f.renewals.run(new Date(now.getTime() + DAY_MS))).toEqual({ sent: 0, alreadySent: 2, failed: 1 });
-    expect(await f.secondInstance().renewals.run(new Date(now.getTime() + 2 * DAY_MS))).toEqual({ sent: 0, alreadySent: 2, failed: 1 });
+    const now = testClock();
+    expect(await f.renewals.run(now)).toEqual({ sent: 3, alreadySent: 0, failed: 1 }); // the unknown tenant fails alone
+    expect(await f.renewals.run(new Date(now.getTime() + DAY_MS))).toEqual({ sent: 0, alreadySent: 3, failed: 1 });
+    expect(await f.secondInstance().renewals.run(new Date(now.getTime() + 2 * DAY_MS))).toEqual({ sent: 0, alreadySent: 3, failed: 1 });
     expect(f.alerts.renewals.map((a) => [a.tenantId, a.id]).sort()).toEqual(
       [
         [DEMO_TENANT_ID, DEMO_SUBSCRIPTIONS.m365E3],
         [DEMO_TENANT_ID, DEMO_SUBSCRIPTIONS.powerBiPro],
+        // Fabrikam uses 1 of its 2 Power BI Pro seats, and a monthly term is always within 30 days of renewal.
+        [OTHER_TENANT_ID, DEMO_SUBSCRIPTIONS.otherTenantPowerBiPro],
       ].sort(),
     );
     expect(await f.ledger.count(DEMO_TENANT_ID, 'renewal')).toBe(2);
-    // Fabrikam uses both of its seats: nothing to say.
-    expect(await f.ledger.count(OTHER_TENANT_ID, 'renewal')).toBe(0);
+    expect(await f.ledger.count(OTHER_TENANT_ID, 'renewal')).toBe(1);
   });
 
   it('sends once when two instances run at the same moment', async () => {
-    const now = new Date();
+    const now = testClock();
     const results = await Promise.all([f.renewals.run(now), f.secondInstance().renewals.run(now), f.secondInstance().renewals.run(now)]);
-    expect(results.reduce((n, r) => n + r.sent, 0)).toBe(2);
-    expect(f.alerts.renewals).toHaveLength(2);
+    expect(results.reduce((n, r) => n + r.sent, 0)).toBe(3);
+    expect(f.alerts.renewals).toHaveLength(3);
   });
 
   it('tries again the next day when no admin could be reached', async () => {
-    const now = new Date();
+    const now = testClock();
     f.alerts.reach = 0;
     expect((await f.renewals.run(now)).sent).toBe(0);
     expect(await f.ledger.count(DEMO_TENANT_ID, 'renewal')).toBe(0);
     f.alerts.reach = 1;
-    expect((await f.renewals.run(new Date(now.getTime() + DAY_MS))).sent).toBe(2);
+    expect((await f.renewals.run(new Date(now.getTime() + DAY_MS))).sent).toBe(3);
   });
 });

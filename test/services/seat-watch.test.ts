@@ -1,6 +1,7 @@
 // Seat alerts against Azurite and the sandbox emulators: one alert per change of state of a
 // license (exhausted, low, suspended, warning, back to normal), none while nothing changes,
 // one for two instances looking at the same change.
+import { testClock } from '../harness/clock.js';
 import { describe, expect, it } from 'vitest';
 import type { DirectoryPort } from '../../src/connectors/ports.js';
 import { DEMO_OFFERS, DEMO_SUBSCRIPTIONS, DEMO_TENANT_ID, OTHER_TENANT_ID } from '../../src/sandbox/index.js';
@@ -23,7 +24,7 @@ const seen = () =>
 
 describe('seat alerts', () => {
   it('alert once per change of state, back to normal included', async () => {
-    const t0 = new Date();
+    const t0 = testClock();
     // First look: Contoso's Visio Plan 2 has no free seat, the others are fine; Fabrikam has
     // 1 of 2 Power BI Pro seats free (low); the tenant the emulators do not know fails alone.
     expect(await f.seats.run(t0)).toEqual({ alerts: 2, failed: 1 });
@@ -52,12 +53,12 @@ describe('seat alerts', () => {
   });
 
   it('alerts when a subscription is suspended, and when it is back', async () => {
-    await f.seats.run(new Date());
+    await f.seats.run(testClock());
     const teams = state().tenant(DEMO_TENANT_ID)!.subscriptions.get(DEMO_SUBSCRIPTIONS.teamsPremium)!;
     teams.status = 'suspended';
-    await f.seats.run(new Date());
+    await f.seats.run(testClock());
     teams.status = 'active';
-    await f.seats.run(new Date());
+    await f.seats.run(testClock());
     expect(seen().filter((s) => s.startsWith('Microsoft_Teams_Premium'))).toEqual([
       'Microsoft_Teams_Premium:ok→suspended',
       'Microsoft_Teams_Premium:suspended→ok',
@@ -75,12 +76,12 @@ describe('seat alerts', () => {
               )
           : Reflect.get(target, name, receiver),
     }) as DirectoryPort;
-    await f.secondInstance(warning).seats.run(new Date());
+    await f.secondInstance(warning).seats.run(testClock());
     expect(seen()).toContain('SPE_E3:-→warning');
   });
 
   it('sends a change once when several instances see it at the same moment', async () => {
-    await f.seats.run(new Date());
+    await f.seats.run(testClock());
     removeVisioFrom(12);
     // All three have Graph's answer before any of them goes to storage: a real race there.
     let arrived = 0;
@@ -99,7 +100,7 @@ describe('seat alerts', () => {
     }) as DirectoryPort;
     const instances = [0, 1, 2].map(() => f.secondInstance(barrier));
     await Promise.all(instances.map((i) => i.catalog.offers(DEMO_TENANT_ID))); // warm: nothing else between Graph and storage
-    const results = await Promise.all(instances.map((i) => i.seats.check(DEMO_TENANT_ID, new Date())));
+    const results = await Promise.all(instances.map((i) => i.seats.check(DEMO_TENANT_ID, testClock())));
     expect(results.reduce((n, sent) => n + sent, 0)).toBe(1);
     expect(seen()).toEqual(['VISIOCLIENT:-→exhausted', 'VISIOCLIENT:exhausted→low']);
   });

@@ -1,4 +1,5 @@
 // The `spend` report over rows in memory: filter parsing, exact sums, month-to-date comparison.
+import { testClock } from '../harness/clock.js';
 import { describe, expect, it } from 'vitest';
 import type { FocusCostRow, ProviderName } from '../../src/domain/spend/focus.js';
 import { addDays } from '../../src/domain/spend/periods.js';
@@ -62,7 +63,11 @@ describe('spend report', () => {
     row('Microsoft', '2026-03-05', 'Virtual Machines', '30.01'),
     row('Microsoft', '2026-03-17', 'Storage', '1.00'), // today, partial: still shown
   ]);
-  const report = new SpendReport({ rows, roles: new RoleService([{ tenantId: TENANT, aadObjectId: ADMIN.aadObjectId }]) });
+  const report = new SpendReport({
+    rows,
+    roles: new RoleService([{ tenantId: TENANT, aadObjectId: ADMIN.aadObjectId }]),
+    clock: testClock,
+  });
   const now = new Date('2026-03-17T10:00:00Z');
 
   it('is for admins only', async () => {

@@ -2,6 +2,7 @@
 // connection rows (an Azure scope, an AWS access key and an AWS role): paging, 429s,
 // Estimated days, re-sync idempotency, calls = the minimum, one alert per outage, and two
 // instances at once.
+import { testClock } from '../harness/clock.js';
 import { beforeEach, describe, expect, it } from 'vitest';
 import type { AwsCredentialInput } from '../../src/connectors/ports.js';
 import { addDays } from '../../src/domain/spend/periods.js';
@@ -78,6 +79,7 @@ beforeEach(async () => {
   );
   const instance = (name = 'one') =>
     new SpendSyncService({
+      clock: testClock,
       connections,
       awsCredentials: async (tenantId, id) => {
         const secret = await connections.readSecret(tenantId, id);

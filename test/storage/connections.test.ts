@@ -1,6 +1,7 @@
 // Connections against a real Azurite: secrets sealed at rest (never in clear in any column),
 // bound to their row, re-sealed with the current key after a key rotation, and plain fields
 // changed only with the row's ETag.
+import { testClock } from '../harness/clock.js';
 import { randomBytes } from 'node:crypto';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { generateKeyText, parseKeyring, SecretBox } from '../../src/security/secret-box.js';
@@ -23,7 +24,7 @@ const aws = (tenantId: string, accountId = '123456789012'): NewConnection => ({
   label: accountId,
   state: 'connected',
   details: { accountId, credentialKind: 'access-key', keyHint: '…WXYZ' },
-  connectedAt: new Date().toISOString(),
+  connectedAt: testClock().toISOString(),
   connectedBy: 'admin-1',
 });
 

@@ -1,5 +1,6 @@
 // Single-use consent states against a real Azurite: bound to who asked, 10-minute expiry,
 // exactly one successful consume even when callbacks race, and no usable state at rest.
+import { testClock, testNowMs } from '../harness/clock.js';
 import { randomBytes } from 'node:crypto';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { CONSENT_STATE_TTL_MS, ConsentStates, type ConsentStateBinding } from '../../src/storage/consent-states.js';
@@ -27,7 +28,7 @@ beforeAll(async () => {
 
 describe('consent states', () => {
   it('issues random, URL-safe states that expire in 10 minutes', async () => {
-    const now = new Date();
+    const now = testClock();
     const first = await states.issue(ALEX, now);
     const second = await states.issue(ALEX, now);
     expect(first.state).toMatch(/^[A-Za-z0-9_-]{43}$/);
@@ -37,7 +38,7 @@ describe('consent states', () => {
   });
 
   it('consumes a state once and returns who asked for it', async () => {
-    const now = new Date();
+    const now = testClock();
     const { state } = await states.issue(ALEX, now);
     const first = await states.consume(state, new Date(now.getTime() + MINUTE));
     expect(first).toEqual({ ok: true, binding: { ...ALEX, adminObjectId: ALEX.adminObjectId.toLowerCase() }, issuedAt: now });
@@ -62,7 +63,7 @@ describe('consent states', () => {
   });
 
   it('refuses a state at or after its expiry, and keeps refusing it', async () => {
-    const issuedAt = new Date();
+    const issuedAt = testClock();
     const almost = await states.issue(ALEX, issuedAt);
     const late = await states.issue(ALEX, issuedAt);
     expect((await states.consume(almost.state, new Date(issuedAt.getTime() + CONSENT_STATE_TTL_MS - 1))).ok).toBe(true);
@@ -93,7 +94,7 @@ describe('consent states', () => {
   });
 
   it('purges rows a day after they expired, and only those', async () => {
-    const longAgo = new Date(Date.now() - 3 * 24 * 60 * MINUTE);
+    const longAgo = new Date(testNowMs() - 3 * 24 * 60 * MINUTE);
     const old = await states.issue(ALEX, longAgo);
     const fresh = await states.issue(ALEX);
     expect(await states.purgeExpired()).toBeGreaterThanOrEqual(1);

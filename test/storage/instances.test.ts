@@ -1,5 +1,6 @@
 // Instances count each other through heartbeats, so each takes 1/N of Teams' limits; one that
 // stops (or dies: its heartbeat ages out) gives its share back.
+import { testClock } from '../harness/clock.js';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { InstanceRegistry } from '../../src/storage/instances.js';
 import { TableStore } from '../../src/storage/table-store.js';
@@ -13,7 +14,7 @@ beforeAll(async () => {
 describe('instance registry', () => {
   it('gives each of three instances a third, and the survivors more when one leaves or dies', async () => {
     const [a, b, c] = ['a', 'b', 'c'].map((name) => new InstanceRegistry(store, name, { ttlMs: 60_000 }));
-    const now = new Date();
+    const now = testClock();
     await a!.heartbeat(now);
     await b!.heartbeat(now);
     expect(await c!.heartbeat(now)).toBe(3);

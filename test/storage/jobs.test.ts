@@ -1,5 +1,6 @@
 // Leases, the scheduler and the queue worker on a real Azurite: one run per window across
 // instances, takeover after a crash, nothing lost, poison messages end.
+import { testClock } from '../harness/clock.js';
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { inject } from 'vitest';
@@ -14,7 +15,7 @@ const log = createLogger('silent');
 const connection = () => ({ kind: 'connection-string' as const, connectionString: inject('storageConnectionString') });
 let store: TableStore;
 beforeAll(async () => {
-  store = new TableStore(connection(), `j${randomBytes(5).toString('hex')}`);
+  store = new TableStore(connection(), `j${randomBytes(5).toString('hex')}`, testClock);
   await store.ensureTables();
 });
 

@@ -1,6 +1,7 @@
 // One open request per person and product, kept by a marker row written and removed in the
 // same transaction as the request: concurrent submissions open one, closing frees it, and a
 // marker left behind by a closed request does not block a new one.
+import { testClock } from '../harness/clock.js';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { AlreadyOpenError, RequestRepository, type StoredRequest } from '../../src/storage/requests.js';
 import { TableStore } from '../../src/storage/table-store.js';
@@ -19,7 +20,7 @@ beforeAll(async () => {
 
 let next = 0;
 function request(person: string, fields: Partial<StoredRequest> = {}): StoredRequest {
-  const at = new Date().toISOString();
+  const at = testClock().toISOString();
   const id = `REQ-${(0xa0000000 + next++).toString(16).toUpperCase()}`;
   return {
     id,

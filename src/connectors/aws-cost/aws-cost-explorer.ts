@@ -5,6 +5,7 @@
 // counts exactly the requests Cost Explorer answered. Credentials are always explicit:
 // the default provider chain (env, files, instance metadata) is used only for the app's base
 // identity in production, when none is configured.
+import { systemClock, type Clock } from '../../clock.js';
 import {
   CostExplorerClient,
   GetCostAndUsageCommand,
@@ -40,7 +41,8 @@ export interface AwsCostExplorerOptions {
   endpoints?: { costExplorer?: string; sts?: string };
   retry: RetryPolicy;
   log: Logger;
-  now?: () => Date;
+  /** The calendar (which day is today); role credentials expire on the system clock. */
+  clock?: Clock;
 }
 
 interface CachedRoleCredentials extends AwsStaticCredentials {
@@ -55,10 +57,10 @@ export class AwsCostExplorer implements AwsCostPort {
   private callCount = 0;
   /** Per role and external id; a promise, so that concurrent syncs share one AssumeRole. */
   private readonly roleCredentials = new Map<string, Promise<CachedRoleCredentials>>();
-  private readonly now: () => Date;
+  private readonly clock: Clock;
 
   constructor(private readonly options: AwsCostExplorerOptions) {
-    this.now = options.now ?? (() => new Date());
+    this.clock = options.clock ?? systemClock;
   }
 
   get calls(): number {
@@ -120,7 +122,7 @@ export class AwsCostExplorer implements AwsCostPort {
   }
 
   async checkHealth(account: AwsCostAccount): Promise<HealthCheck> {
-    const today = dayOf(this.now());
+    const today = dayOf(this.clock());
     try {
       for await (const page of this.dailyCost(account, { start: addDays(today, -1), endExclusive: today })) {
         void page; // one day: one page; reading it is enough
@@ -196,7 +198,7 @@ export class AwsCostExplorer implements AwsCostPort {
     const earlier = this.roleCredentials.get(cacheKey); // read synchronously: concurrent callers share it
     if (earlier) {
       const cached = await earlier.catch(() => undefined);
-      if (cached && cached.expiration.getTime() - ROLE_REFRESH_MARGIN_MS > this.now().getTime()) return cached;
+      if (cached && cached.expiration.getTime() - ROLE_REFRESH_MARGIN_MS > Date.now()) return cached;
       const newer = this.roleCredentials.get(cacheKey);
       if (newer && newer !== earlier) return newer; // another caller is already refreshing
     }
@@ -237,7 +239,7 @@ export class AwsCostExplorer implements AwsCostPort {
         accessKeyId: c.AccessKeyId,
         secretAccessKey: c.SecretAccessKey,
         sessionToken: c.SessionToken,
-        expiration: c.Expiration ?? new Date(this.now().getTime() + ROLE_SESSION_SECONDS * 1000),
+        expiration: c.Expiration ?? new Date(Date.now() + ROLE_SESSION_SECONDS * 1000),
       };
       return credentials;
     } finally {

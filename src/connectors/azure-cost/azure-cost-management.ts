@@ -6,6 +6,7 @@
 // the sandbox, @azure/identity in production) and works over the sandbox's plain http.
 // The SDK's own retries are off: the shared retry policy decides, waiting the LONGEST of
 // Azure's rate-limit headers on a 429 (the SDK ignores them).
+import { systemClock, type Clock } from '../../clock.js';
 import { CostManagementClient, type QueryDefinition, type QueryResult } from '@azure/arm-costmanagement';
 import {
   bearerTokenAuthenticationPolicyName,
@@ -37,6 +38,8 @@ export interface AzureCostOptions {
   apiVersion?: string;
   retry: RetryPolicy;
   log: Logger;
+  /** The calendar (the health check reads yesterday). */
+  clock?: Clock;
 }
 
 type CostType = 'ActualCost' | 'AmortizedCost';
@@ -46,8 +49,11 @@ export class AzureCostManagement implements AzureCostPort {
   private readonly clients = new Map<string, CostManagementClient>();
   private callCount = 0;
 
+  private readonly clock: Clock;
+
   constructor(private readonly options: AzureCostOptions) {
     this.endpoint = (options.endpoint ?? DEFAULT_AZURE_MANAGEMENT_ENDPOINT).replace(/\/+$/, '');
+    this.clock = options.clock ?? systemClock;
   }
 
   get calls(): number {
@@ -81,7 +87,7 @@ export class AzureCostManagement implements AzureCostPort {
   async checkHealth(target: AzureCostScope): Promise<HealthCheck> {
     const parsed = parseAzureScope(target.scope);
     if (!parsed.ok) return { ok: false, code: 'InvalidScope', problem: parsed.message, fix: 'Correct the scope and add it again.' };
-    const yesterday = addDays(dayOf(Date.now()), -1);
+    const yesterday = addDays(dayOf(this.clock()), -1);
     // Fail fast: a health check should report a 429, not sit it out.
     const policy: RetryPolicy = { ...this.options.retry, retries: Math.min(1, this.options.retry.retries), maxInlineWaitSeconds: 0 };
     try {

@@ -2,6 +2,7 @@
 // sends MS-Contract-Version, a fresh MS-CorrelationId and an MS-RequestId; for orders and
 // subscription changes the MS-RequestId is the caller's idempotency key, sent unchanged on
 // every retry, so a retry after a timeout never buys twice.
+import { systemClock, type Clock } from '../../clock.js';
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import type { Logger } from '../../logger.js';
@@ -31,6 +32,8 @@ export interface PartnerCenterOptions {
   baseUrl?: string;
   retry: RetryPolicy;
   log: Logger;
+  /** The calendar refund windows are judged by. */
+  clock?: Clock;
 }
 
 // ---------------------------------------------------------------------------------------
@@ -338,7 +341,7 @@ export class PartnerCenterCommerce implements CommercePort {
       termDuration: s.termDuration ?? '',
       ...(s.commitmentEndDate ? { commitmentEndDate: s.commitmentEndDate } : {}),
       ...(s.creationDate ? { creationDate: s.creationDate } : {}),
-      ...refundFields(s.refundOptions),
+      ...refundFields(s.refundOptions, (this.options.clock ?? systemClock)().getTime()),
       ...(s.scheduledNextTermInstructions
         ? {
             scheduledNextTerm: {
