@@ -62,7 +62,7 @@ import type { Sandbox } from './sandbox/index.js';
 import { ConnectionService } from './services/connections.js';
 import { ConnectionRepository } from './storage/connections.js';
 import { ConsentStates } from './storage/consent-states.js';
-import { renderConsentPage } from './domain/consent.js';
+import { renderConsentPage } from './http/consent-page.js';
 import { TeamsConnectionNotices } from './notify/connection-notices.js';
 import { SecretBox, parseKeyring, generateKeyText, type Keyring } from './security/secret-box.js';
 import { localKeyring } from './local/secret-keys.js';
@@ -99,6 +99,11 @@ export interface Quartermaster {
   sandbox?: Sandbox;
   /** Graceful: stop accepting, finish turns in flight, close workers. */
   stop(): Promise<void>;
+  /**
+   * Resolves once every queue this instance works (fulfilment, sync now, the outbox) is empty
+   * and nothing is in hand: what tests await instead of sleeping before "nothing more happened".
+   */
+  drain(timeoutMs?: number): Promise<void>;
 }
 
 export interface StartOptions {
@@ -510,6 +515,15 @@ export async function startQuartermaster(
     spend: { sync: spendSync, rows: costRows, budgets: budgetService, report: spendReport, evaluator: spendAlerts },
     ...(vendor && stuckOrders && { marketplace: { vendor, stuckOrders } }),
     ...(sandbox && { sandbox }),
+    async drain(timeoutMs = 30_000) {
+      const deadline = Date.now() + timeoutMs;
+      const workers = [worker!, syncNowWorker!, delivery.worker];
+      // Work makes work (a fulfilled request posts cards): drain until one pass finds all idle.
+      for (;;) {
+        for (const w of workers) await w.drain(Math.max(1, deadline - Date.now()));
+        if ((await Promise.all([fulfilmentQueue.settled(), syncNowQueue.settled(), delivery.queue.settled()])).every(Boolean)) return;
+      }
+    },
     async stop() {
       await server.close(config.shutdownTimeoutMs);
       await Promise.all([worker?.stop(), syncNowWorker?.stop(), delivery.worker.stop(), scheduler.stop()]);

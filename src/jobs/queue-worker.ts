@@ -2,9 +2,9 @@
 // it back later (throttled, or waiting on something), or throws; failures come back
 // with growing delays, and after `maxAttempts` go to `onPoison` instead of looping forever.
 import type { Logger } from '../logger.js';
-import type { QueueMessage, WorkQueue } from '../storage/queues.js';
+import type { HandlerResult, QueueMessage, WorkQueue } from '../storage/queues.js';
 
-export type HandlerResult = { done: true } | { retryAfterSeconds: number };
+export type { HandlerResult };
 
 type Failed<T> = { body: T; error: unknown };
 
@@ -30,6 +30,8 @@ export class QueueWorker<T> {
   private running = false;
   private loop: Promise<unknown> | undefined;
   private readonly wakers = new Set<() => void>();
+  /** Messages being handled on this instance now. */
+  private inHand = 0;
 
   constructor(private readonly options: QueueWorkerOptions<T>) {}
 
@@ -46,6 +48,21 @@ export class QueueWorker<T> {
     await this.loop;
   }
 
+  /**
+   * Resolves once there is nothing left to do: no message in hand here and none on the
+   * queue, visible or waiting to come back (a retry, a delayed copy). Lets tests and tools
+   * await "all work done" instead of sleeping; throws when work is still there at `timeoutMs`.
+   */
+  async drain(timeoutMs = 30_000): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      if (this.inHand === 0 && (await this.options.queue.settled()) && this.inHand === 0) return;
+      if (Date.now() > deadline) throw new Error(`${this.options.name}: work still under way after ${timeoutMs} ms`);
+      this.nudge();
+      await new Promise((resolve) => setTimeout(resolve, 25));
+    }
+  }
+
   /** Polls now instead of at the next idle tick (after sending a message ourselves). */
   nudge(): void {
     for (const wake of this.wakers) wake();
@@ -60,7 +77,8 @@ export class QueueWorker<T> {
       } catch (error) {
         log.warn({ err: error, queue: name }, 'queue not reachable; will retry');
       }
-      await Promise.all(messages.map((message) => this.process(message)));
+      this.inHand += messages.length;
+      await Promise.all(messages.map((message) => this.process(message).finally(() => this.inHand--)));
       if (messages.length === 0 && this.running) await this.idle(this.options.idlePollMs ?? 1000);
     }
   }

@@ -7,7 +7,7 @@ import { QueueWorker } from '../jobs/queue-worker.js';
 import type { Logger } from '../logger.js';
 import type { ConversationReferences } from '../storage/conversation-references.js';
 import { DeliveryLedger } from '../storage/delivery-ledger.js';
-import { WorkQueues } from '../storage/queues.js';
+import { WorkQueues, type WorkQueue } from '../storage/queues.js';
 import type { TableStore } from '../storage/table-store.js';
 import { Messenger } from './messenger.js';
 import { DeliveryEngine, type DeliveryHooks, type OutboxJob } from './outbox.js';
@@ -16,6 +16,7 @@ import { DeliveryRateLimiter } from './rate-limits.js';
 export interface Delivery {
   engine: DeliveryEngine;
   worker: QueueWorker<OutboxJob>;
+  queue: WorkQueue<OutboxJob>;
   ledger: DeliveryLedger;
   limiter: DeliveryRateLimiter;
 }
@@ -77,5 +78,5 @@ export function createDelivery(options: {
     loops: options.loops ?? 4,
     idlePollMs: options.idlePollMs ?? 1000,
   });
-  return { engine, worker, ledger, limiter };
+  return { engine, worker, queue, ledger, limiter };
 }

@@ -11,7 +11,7 @@
 // the admins are told.
 import type { ConversationReference } from 'botbuilder';
 import type { AdaptiveCard } from '../bot/cards.js';
-import type { HandlerResult } from '../jobs/queue-worker.js';
+import type { HandlerResult } from '../storage/queues.js';
 import type { Logger } from '../logger.js';
 import type { ConversationReferences } from '../storage/conversation-references.js';
 import type { DeliveryLedger } from '../storage/delivery-ledger.js';

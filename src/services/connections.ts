@@ -7,7 +7,7 @@
 import type { Clock } from '../clock.js';
 import { randomBytes } from 'node:crypto';
 import { validateAwsAccountInput, type AwsAccountInput } from '../domain/aws-account.js';
-import { adminConsentUrl, consentFailurePage, parseConsentCallback, renderConsentPage, type ConsentPage } from '../domain/consent.js';
+import { adminConsentUrl, consentFailurePage, parseConsentCallback, type ConsentPage } from '../domain/consent.js';
 import type { Person } from '../domain/roles.js';
 import type { Logger } from '../logger.js';
 import {
@@ -1008,5 +1008,3 @@ function failurePage(title: string, message: string): ConsentPage {
 function safeError(error: unknown): { name: string; message: string } {
   return error instanceof Error ? { name: error.name, message: error.message } : { name: 'Error', message: String(error) };
 }
-
-export { renderConsentPage };

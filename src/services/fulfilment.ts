@@ -5,7 +5,7 @@
 import { ConnectorError, type CommercePort, type DirectoryPort } from '../connectors/ports.js';
 import type { Clock } from '../clock.js';
 import { completeFulfilment, failFulfilment, requestHeadline, startFulfilment } from '../domain/request.js';
-import type { HandlerResult } from '../jobs/queue-worker.js';
+import type { HandlerResult } from '../storage/queues.js';
 import type { Logger } from '../logger.js';
 import type { AuditLog } from '../storage/audit-log.js';
 import type { PolicyRepository } from '../storage/policies.js';

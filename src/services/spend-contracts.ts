@@ -4,33 +4,9 @@
 import type { FocusCostRow, ProviderName } from '../domain/spend/focus.js';
 import type { Day } from '../domain/spend/periods.js';
 
-/** Which stored cost rows to read. `to` is exclusive. */
-export interface CostRowQuery {
-  from: Day;
-  to: Day;
-  provider?: ProviderName;
-  /** Azure subscription id / AWS linked account id. */
-  subAccountId?: string;
-}
-
-/** Reads the daily cost rows the sync stored (FOCUS-named, decimal strings). */
-export interface CostRowReader {
-  rows(tenantId: string, query: CostRowQuery): Promise<FocusCostRow[]>;
-  /** The last complete sync per connection of the tenant (for "data as of" and staleness). */
-  freshness(
-    tenantId: string,
-  ): Promise<{ connectionId: string; provider: ProviderName; subAccountId: string; syncedAt: string; lastCompleteDay?: Day }[]>;
-  /** The provider's own forecast for one account from its last sync (AWS GetCostForecast), when it gave one. */
-  providerForecast?(tenantId: string, provider: ProviderName, subAccountId: string): Promise<ProviderForecast | undefined>;
-}
-
-/** A provider's forecast of the spend in [from, to). */
-export interface ProviderForecast {
-  from: Day;
-  to: Day;
-  amount: string;
-  currency: string;
-}
+// The stored rows are read through the storage layer's reader (its shape is declared there).
+import type { CostRowReader, ProviderForecast } from '../storage/cost-rows.js';
+export type { CostRowQuery, CostRowReader, ProviderForecast } from '../storage/cost-rows.js';
 
 export interface SyncReport {
   tenantId: string;

@@ -5,7 +5,7 @@
 // when the job runs twice (the second run finds nothing new and its message dedupes).
 import type { Clock } from '../clock.js';
 import { randomUUID } from 'node:crypto';
-import type { HandlerResult } from '../jobs/queue-worker.js';
+import type { HandlerResult } from '../storage/queues.js';
 import type { WorkQueue } from '../storage/queues.js';
 import type { SpendSync, SyncReport } from './spend-contracts.js';
 

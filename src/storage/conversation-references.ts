@@ -4,7 +4,6 @@
 // when nothing changed, so a busy chat costs one table write per instance, not one per
 // message. A 1:1 chat is also kept under the person's object id, so "their chat with the
 // bot" is a point read, not a scan.
-import type { ConversationReference } from 'botbuilder';
 import { ConcurrencyError } from './errors.js';
 import { tenantPartition } from './keys.js';
 import { TableRepository, type Page, type PageOptions } from './repository.js';
@@ -19,6 +18,20 @@ type ConversationEntity = {
   Reference: string;
   UpdatedAt: string;
 };
+
+/**
+ * What is kept of a Bot Framework conversation reference: the fields a proactive message needs.
+ * Structurally a botbuilder ConversationReference, declared here so storage knows no Teams SDK.
+ */
+export interface ConversationReference {
+  activityId?: string;
+  user?: { id: string; name: string; aadObjectId?: string; role?: string };
+  bot: { id: string; name: string; role?: string };
+  conversation: { id: string; conversationType: string; tenantId?: string; isGroup: boolean; name: string };
+  channelId: string;
+  serviceUrl: string;
+  locale?: string;
+}
 
 export interface SavedConversation {
   tenantId: string;

@@ -11,11 +11,38 @@
 import { odata, type TableClient, type TransactionAction } from '@azure/data-tables';
 import { combineRows, type FocusCostRow, type ProviderName } from '../domain/spend/focus.js';
 import { periodContaining, type Day } from '../domain/spend/periods.js';
-import type { CostRowQuery, CostRowReader } from '../services/spend-contracts.js';
 import { guard } from './errors.js';
 import { tenantPartition } from './keys.js';
 import { TableRepository } from './repository.js';
 import type { TableStore } from './table-store.js';
+
+/** Which stored cost rows to read. `to` is exclusive. */
+export interface CostRowQuery {
+  from: Day;
+  to: Day;
+  provider?: ProviderName;
+  /** Azure subscription id / AWS linked account id. */
+  subAccountId?: string;
+}
+
+/** Reads the daily cost rows the sync stored (FOCUS-named, decimal strings). */
+export interface CostRowReader {
+  rows(tenantId: string, query: CostRowQuery): Promise<FocusCostRow[]>;
+  /** The last complete sync per connection of the tenant (for "data as of" and staleness). */
+  freshness(
+    tenantId: string,
+  ): Promise<{ connectionId: string; provider: ProviderName; subAccountId: string; syncedAt: string; lastCompleteDay?: Day }[]>;
+  /** The provider's own forecast for one account from its last sync (AWS GetCostForecast), when it gave one. */
+  providerForecast?(tenantId: string, provider: ProviderName, subAccountId: string): Promise<ProviderForecast | undefined>;
+}
+
+/** A provider's forecast of the spend in [from, to). */
+export interface ProviderForecast {
+  from: Day;
+  to: Day;
+  amount: string;
+  currency: string;
+}
 
 /** Azure Tables takes at most 100 actions per entity group transaction. */
 export const MAX_TRANSACTION_ACTIONS = 100;

@@ -37,6 +37,9 @@ function decode<T>(text: string): T[] {
 
 const pipelineOptions: StoragePipelineOptions = { retryOptions: { maxTries: 3, retryDelayInMs: 200, maxRetryDelayInMs: 1000 } };
 
+/** What handling a queued job came to: finished, or to be handed back and tried again later. */
+export type HandlerResult = { done: true } | { retryAfterSeconds: number };
+
 export class WorkQueues {
   private readonly service: QueueServiceClient;
   private ready: Promise<void> | undefined;
@@ -84,6 +87,8 @@ export class WorkQueues {
 
 export class WorkQueue<T> {
   private readonly grouped: GroupCommit<T, void> | undefined;
+  /** Sends accepted here and not yet stored in the queue (see `settled`). */
+  private sending = 0;
 
   constructor(
     private readonly client: QueueClient,
@@ -101,8 +106,13 @@ export class WorkQueue<T> {
 
   /** Resolves once the job is stored in the queue. */
   async send(body: T, delaySeconds = 0): Promise<void> {
-    if (this.grouped && delaySeconds === 0) await this.grouped.add('', [body]);
-    else await this.sendNow([body], delaySeconds);
+    this.sending++;
+    try {
+      if (this.grouped && delaySeconds === 0) await this.grouped.add('', [body]);
+      else await this.sendNow([body], delaySeconds);
+    } finally {
+      this.sending--;
+    }
   }
 
   private async sendNow(bodies: T[], delaySeconds: number): Promise<void> {
@@ -129,6 +139,11 @@ export class WorkQueue<T> {
   /** Puts the message back, visible again after `delaySeconds`; with `bodies`, carrying only those jobs. */
   async retryLater(message: QueueMessage<T>, delaySeconds: number, bodies?: T[]): Promise<void> {
     await guard(() => this.client.updateMessage(message.messageId, message.popReceipt, bodies ? encode(bodies) : undefined, delaySeconds));
+  }
+
+  /** True when no send from here is under way and the queue holds no message, visible or waiting. */
+  async settled(): Promise<boolean> {
+    return this.sending === 0 && (await this.approximateCount()) === 0;
   }
 
   async approximateCount(): Promise<number> {

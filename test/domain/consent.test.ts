@@ -6,12 +6,11 @@ import {
   adminConsentUrl,
   adviseConsentError,
   consentFailurePage,
-  escapeHtml,
   parseConsentCallback,
-  renderConsentPage,
   type ConsentCallback,
   type ConsentProblem,
 } from '../../src/domain/consent.js';
+import { escapeHtml, renderConsentPage } from '../../src/http/consent-page.js';
 
 const TENANT = '72f988bf-86f1-41af-91ab-2d7cd011db47';
 const CLIENT = '11111111-2222-3333-4444-555555555555';

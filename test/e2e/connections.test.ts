@@ -328,7 +328,7 @@ describe('health and disconnect', () => {
     await harness.until(async () => alerts() >= first.broken, 'the broken-connection alerts');
     const sent = alerts();
     await harness.qm.connections.checkAll();
-    await new Promise((resolve) => setTimeout(resolve, 300));
+    await harness.drain();
     expect(alerts()).toBe(sent);
   });
 

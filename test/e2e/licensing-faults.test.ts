@@ -310,7 +310,7 @@ describe('one fulfilment job delivered three times at once, to two instances', (
       const done = await completedOn(b, id, 'the request to complete');
       expect(done.outcome?.kind).toBe('purchased');
       await b.until(async () => harness.sentTo(DEMO.alex).some((m) => m.text?.includes(`${id} is done`)), 'Alex to be told');
-      await new Promise((resolve) => setTimeout(resolve, 1500)); // a second purchase or message would show up now
+      await Promise.all([b.drain(), c.drain()]); // a second purchase or message would show up by now
       expect(visioSeats()).toBe(seatsBefore + 1);
       expect(harness.sentTo(DEMO.alex).filter((m) => m.text?.includes(`${id} is done`))).toHaveLength(1);
     } finally {

@@ -198,7 +198,14 @@ describe('a Termination still Processing', () => {
     // AutoCAD's vendor leaves orders Processing: the job hands back to the queue.
     await harness.until(async () => terminationsOf(autocad.id).some((o) => o.status === 'Processing'), 'the Termination to be Processing');
     await harness.until(async () => (await storedRequest(harness, requestId))?.status === 'fulfilling', 'the request to be fulfilling');
-    await new Promise((resolve) => setTimeout(resolve, 5000)); // past the job's own wait
+    // The job hands back to the queue and reads the order again when it comes back: still Processing.
+    const [processing] = terminationsOf(autocad.id);
+    const readsOfOrder = () =>
+      harness.sandbox.state.requests.filter(
+        (r) => r.service === 'marketplace' && r.method === 'GET' && r.path.endsWith(`/orders/${processing!.id}`),
+      ).length;
+    const readsBefore = readsOfOrder();
+    await harness.until(async () => readsOfOrder() > readsBefore, 'the job to come back from the queue and read the order again', 30_000);
     expect((await storedRequest(harness, requestId))!.status).toBe('fulfilling');
     expect(autocad.status).toBe('Terminating');
     const [order] = terminationsOf(autocad.id);

@@ -40,7 +40,7 @@ describe('the outbox', () => {
     expect(approved.status).toBe(200);
     // The card that came from the queue is updated in place (its id came from the delivered hook).
     await harness.until(async () => updatesOf(DEMO.adele, id).length > 0, 'the update of Adele’s card', 15_000);
-    await new Promise((resolve) => setTimeout(resolve, 2500));
+    await harness.drain();
     expect(cardsTo(DEMO.adele, id)).toHaveLength(1);
   });
 
@@ -61,7 +61,7 @@ describe('the outbox', () => {
         'Isaiah to be told',
         20_000,
       );
-      await new Promise((resolve) => setTimeout(resolve, 2500));
+      await harness.drain();
       expect(harness.sentTo(DEMO.isaiah).filter((a) => a.text?.includes(`${id} is done`))).toHaveLength(1);
     } finally {
       await second.stop();

@@ -10,8 +10,9 @@ describe('graceful shutdown', () => {
     await chat.say('help'); // warm up: tables exist, conversation saved
     harness.connector.delayMs = 1500;
 
+    const arrivedBefore = harness.connector.arrived;
     const inFlight = chat.say('help');
-    await new Promise((resolve) => setTimeout(resolve, 300)); // the turn is now waiting on the connector
+    await harness.until(async () => harness.connector.arrived > arrivedBefore, 'the turn to be waiting on the connector');
     const stopping = harness.qm.stop();
 
     const reply = await inFlight;

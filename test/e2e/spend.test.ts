@@ -170,7 +170,7 @@ describe('spend for admins', () => {
     await chat(DEMO.alex).say('sync now');
     await harness.until(async () => reports().length === 2, 'the second sync report', 30_000);
     await harness.qm.spend.evaluator.evaluate(DEMO_TENANT_ID, testClock());
-    await new Promise((resolve) => setTimeout(resolve, 500));
+    await harness.drain();
     expect(channelCards()).toHaveLength(before);
     expect(reports()).toHaveLength(2); // one report per ask
     expect(titled(channelCards(), /^All clouds: /)).toHaveLength(2);

@@ -158,6 +158,11 @@ export class BotHarness {
     if (this.ownSandbox) await this.localSandbox?.stop();
   }
 
+  /** Resolves once this instance's queues are empty and nothing is in hand (see Quartermaster.drain). */
+  drain(timeoutMs?: number): Promise<void> {
+    return this.qm.drain(timeoutMs);
+  }
+
   /** Waits until `predicate` holds (fulfilment runs from a queue, after the click returns). */
   async until<T>(probe: () => Promise<T | undefined | false>, what: string, timeoutMs = 20_000): Promise<T> {
     const deadline = Date.now() + timeoutMs;

@@ -21,6 +21,8 @@ export class LoopbackConnector {
   record = true;
   /** Makes every send slow, to hold a turn in flight. */
   delayMs = 0;
+  /** Requests that reached the connector (counted on arrival, before `delayMs`). */
+  arrived = 0;
   /**
    * Answer like Teams when its documented limits are exceeded (429 with Retry-After):
    * per conversation 7 / 1 s, 8 / 2 s, 60 / 30 s; per tenant 50 / 1 s, in sliding windows.
@@ -63,6 +65,7 @@ export class LoopbackConnector {
   async start(): Promise<void> {
     this.server = createServer(async (req, res) => {
       const body = await readBody(req);
+      this.arrived++;
       // /v3/conversations/{conversationId}/activities[/{activityId}]
       const match = /^\/v3\/conversations\/([^/]+)\/activities(?:\/([^/]+))?$/.exec(req.url ?? '');
       if (this.delayMs) await new Promise((resolve) => setTimeout(resolve, this.delayMs));
