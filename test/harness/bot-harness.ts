@@ -302,7 +302,9 @@ export class TestConversation {
     const sent = this.harness.connector.sent
       .slice(before)
       .filter((s: SentActivity) => s.conversationId === this.conversation.id)
-      .map((s) => s.activity);
+      .map((s) => s.activity)
+      // teams-ai shows "typing" when a turn takes over a second: an indicator, not a reply.
+      .filter((a) => a.type !== 'typing');
     return { response, sent };
   }
 }
