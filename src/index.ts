@@ -118,7 +118,10 @@ export async function startQuartermaster(
   const audit = new AuditLog(store);
   const conversations = new ConversationReferences(store);
   const roles = new RoleService(config.bootstrapAdmins);
-  const health = new HealthService(store, { environment: config.environment, authentication: Boolean(config.bot.appId) });
+  const queues = new WorkQueues(config.storage, config.tablePrefix);
+  // Ready when tables and queues answer, with operations the app's data-plane roles allow.
+  const storagePing = { ping: async (timeoutMs?: number) => void (await Promise.all([store.ping(timeoutMs), queues.ping(timeoutMs)])) };
+  const health = new HealthService(storagePing, { environment: config.environment, authentication: Boolean(config.bot.appId) });
   // Tables are created in the background; until then /readyz says 503 and turns say "try again".
   store.ensureTables().catch((error: unknown) => log.warn({ err: error }, 'storage not reachable yet; will retry on first use'));
 
@@ -137,7 +140,6 @@ export async function startQuartermaster(
   const catalog = new CatalogService(connectors.commerce, connectors.directory);
   const cards = new CardRenderer();
 
-  const queues = new WorkQueues(config.storage, config.tablePrefix);
   // Grouped: the jobs of turns that end together travel in one message.
   const fulfilmentQueue = queues.queue<FulfilmentJob>('fulfilment', { groupSends: true });
   let worker: QueueWorker<FulfilmentJob> | undefined;
