@@ -2,6 +2,7 @@
 // sends MS-Contract-Version, a fresh MS-CorrelationId and an MS-RequestId; for orders and
 // subscription changes the MS-RequestId is the caller's idempotency key, sent unchanged on
 // every retry, so a retry after a timeout never buys twice.
+import { correlationIdForCall } from '../../correlation.js';
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import type { Logger } from '../../logger.js';
@@ -282,7 +283,8 @@ export class PartnerCenterCommerce implements CommercePort {
     options: { body?: unknown; requestId?: string } = {},
   ): Promise<{ status: number; body: unknown }> {
     const { tokens, partnerTenantId, retry, log } = this.options;
-    const correlationId = randomUUID();
+    // The turn's or job's id, so one user action can be followed across the vendor's logs.
+    const correlationId = correlationIdForCall();
     const requestId = options.requestId ?? randomUUID();
     return withRetries(
       async (attempt) => {
