@@ -202,3 +202,38 @@ describe('infra/azure.bicep hosting', () => {
     expect(() => evaluate('unknownThing.properties.x', { params: {}, resources: {}, file: bicep })).toThrow(/no value for/);
   });
 });
+
+describe('Dockerfile', () => {
+  const dockerfile = readFileSync(new URL('../Dockerfile', import.meta.url), 'utf8');
+  const instructions = dockerfile
+    .split('\n')
+    .filter((line) => line && !line.startsWith('#') && !line.startsWith(' '))
+    .map((line) => line.split(' ')[0]!);
+
+  it('builds in stages and runs as a non-root user with production dependencies only', () => {
+    expect(instructions.filter((i) => i === 'FROM').length).toBeGreaterThanOrEqual(2);
+    expect(dockerfile).toMatch(/^FROM node:22-[\w.-]+$/m);
+    expect(dockerfile).toMatch(/npm ci --omit=dev/);
+    const runtimeStage = dockerfile.slice(dockerfile.lastIndexOf('\nFROM '));
+    expect(runtimeStage).toMatch(/^USER node$/m);
+    expect(runtimeStage).not.toMatch(/^RUN npm/m);
+    // What the app reads at run time besides the code (src/paths.ts looks for package.json and cards/).
+    for (const needed of ['dist', 'node_modules', 'cards', 'pages', 'package.json'])
+      expect(runtimeStage).toMatch(new RegExp(`^COPY .*\\b${needed.replace('.', '\\.')}\\b`, 'm'));
+  });
+
+  it('starts node itself (PID 1, SIGTERM to the app) with the template command', () => {
+    const cmd = /^CMD (\[.*\])$/m.exec(dockerfile)?.[1];
+    expect(cmd, 'CMD in exec form').toBeDefined();
+    const command = String(evaluate('appCommandLine', { params: {}, resources: {}, file: bicep }));
+    expect(JSON.parse(cmd!)).toEqual(command.split(' '));
+  });
+
+  it('keeps everything but the sources out of the build context', () => {
+    const ignore = readFileSync(new URL('../.dockerignore', import.meta.url), 'utf8').split('\n');
+    expect(ignore).toContain('*');
+    expect(ignore.filter((line) => line.startsWith('!')).sort()).toEqual(
+      ['!cards/', '!package-lock.json', '!package.json', '!pages/', '!src/', '!tsconfig.build.json', '!tsconfig.json'].sort(),
+    );
+  });
+});
