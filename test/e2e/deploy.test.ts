@@ -34,9 +34,10 @@ function templateCommand(): string[] {
   return command.split(/\s+/);
 }
 
-async function startLikeAppService(env: Record<string, string>): Promise<Running> {
-  const [program, ...args] = templateCommand();
+async function startLikeAppService(env: Record<string, string>, extraNodeOptions: string[] = []): Promise<Running> {
+  const [program, ...templateArgs] = templateCommand();
   expect(program).toBe('node');
+  const args = [...extraNodeOptions, ...templateArgs];
   const port = await freePort();
   const child = spawn(process.execPath, args, {
     cwd: projectRoot,
@@ -241,5 +242,33 @@ describe('the built app, started with the template command line, on SIGTERM', ()
     } finally {
       await connector.stop();
     }
+  }, 120_000);
+});
+
+describe('the built app, when something slips through every handler', () => {
+  it('logs an unhandled rejection as one JSON line, then shuts down gracefully and exits 1', async () => {
+    // A promise rejected with no handler, made to happen on a signal once the app is ready.
+    const rejectOnSignal = `data:text/javascript,process.on('SIGUSR2', () => { Promise.reject(new Error('nobody handles this')); });`;
+    const app = await startLikeAppService(
+      {
+        ENV_FILE: 'none',
+        NODE_ENV: 'development',
+        HOST: '127.0.0.1',
+        LOG_LEVEL: 'info',
+        AZURE_STORAGE_CONNECTION_STRING: inject('storageConnectionString'),
+        TABLE_PREFIX: `du${randomBytes(4).toString('hex')}`,
+      },
+      ['--import', rejectOnSignal],
+    );
+    app.child.kill('SIGUSR2');
+    expect(await app.exited).toBe(1);
+    const lines = app.lines();
+    const fatal = lines.filter((l) => l.level === 'fatal');
+    expect(fatal).toHaveLength(1);
+    expect(fatal[0]).toMatchObject({ msg: 'unhandled promise rejection', err: { message: 'nobody handles this' } });
+    const messages = lines.map((l) => l.msg);
+    expect(messages.indexOf('shutting down')).toBeGreaterThan(messages.indexOf('unhandled promise rejection'));
+    expect(messages).toContain('stopped');
+    expect(app.stderr()).toBe('');
   }, 120_000);
 });
