@@ -6,6 +6,8 @@ import { pathToFileURL } from 'node:url';
 import { systemClock, type Clock } from './clock.js';
 import { ConfigError, loadConfig, loadEnvFile, type AppConfig } from './config.js';
 import { createLogger, type Logger } from './logger.js';
+import { routeConsoleToLogger } from './console-log.js';
+import { flushTelemetry, telemetryStarted } from './telemetry.js';
 import { projectRoot } from './paths.js';
 import { createAdapter, createBot } from './bot/app.js';
 import { CardRenderer } from './bot/cards.js';
@@ -127,7 +129,10 @@ export async function startQuartermaster(
   const audit = new AuditLog(store);
   const conversations = new ConversationReferences(store);
   const roles = new RoleService(config.bootstrapAdmins);
-  const health = new HealthService(store, { environment: config.environment, authentication: Boolean(config.bot.appId) });
+  const queues = new WorkQueues(config.storage, config.tablePrefix);
+  // Ready when tables and queues answer, with operations the app's data-plane roles allow.
+  const storagePing = { ping: async (timeoutMs?: number) => void (await Promise.all([store.ping(timeoutMs), queues.ping(timeoutMs)])) };
+  const health = new HealthService(storagePing, { environment: config.environment, authentication: Boolean(config.bot.appId) });
   // Tables are created in the background; until then /readyz says 503 and turns say "try again".
   store.ensureTables().catch((error: unknown) => log.warn({ err: error }, 'storage not reachable yet; will retry on first use'));
 
@@ -146,7 +151,6 @@ export async function startQuartermaster(
   const catalog = new CatalogService(connectors.commerce, connectors.directory);
   const cards = new CardRenderer();
 
-  const queues = new WorkQueues(config.storage, config.tablePrefix);
   // Grouped: the jobs of turns that end together travel in one message.
   const fulfilmentQueue = queues.queue<FulfilmentJob>('fulfilment', { groupSends: true });
   let worker: QueueWorker<FulfilmentJob> | undefined;
@@ -579,19 +583,38 @@ export async function main(): Promise<void> {
     process.exit(1);
   }
   const log = createLogger(config.logLevel);
+  // Every line JSON: libraries that print with console.* (botbuilder) go through the logger.
+  routeConsoleToLogger(log);
   const children = new ChildProcesses(log);
-  const stops: (() => Promise<void>)[] = [() => children.stopAll()];
+  const stops: (() => Promise<void>)[] = [() => flushTelemetry(), () => children.stopAll()];
   let stopping = false;
   const shutdown = async (signal: string, exitCode = 0) => {
     if (stopping) return;
     stopping = true;
     log.info({ signal }, 'shutting down');
+    // A step that hangs must not keep the process: the platform would kill it less gently.
+    setTimeout(() => process.exit(exitCode || 1), config.shutdownTimeoutMs + 5000).unref();
     for (const stop of stops.reverse()) await stop().catch((error: unknown) => log.error({ err: error }, 'shutdown step failed'));
     log.info('stopped');
     process.exit(exitCode);
   };
   process.once('SIGINT', () => void shutdown('SIGINT'));
   process.once('SIGTERM', () => void shutdown('SIGTERM'));
+  // Logged (synchronously) before the process goes; the state after them is unknown, so it goes.
+  process.on('uncaughtException', (error, origin) => {
+    log.fatal({ err: error, origin }, 'uncaught exception');
+    void shutdown('uncaughtException', 1);
+  });
+  process.on('unhandledRejection', (reason) => {
+    log.fatal({ err: reason }, 'unhandled promise rejection');
+    void shutdown('unhandledRejection', 1);
+  });
+  // Node's own warnings too (printed raw unless node runs with --no-warnings, as the template starts it).
+  process.on('warning', (warning) => log[warning.name === 'DeprecationWarning' ? 'debug' : 'warn']({ err: warning }, 'node warning'));
+  if (process.env.APPLICATIONINSIGHTS_CONNECTION_STRING && !telemetryStarted())
+    log.warn(
+      'APPLICATIONINSIGHTS_CONNECTION_STRING is set but telemetry did not start: run node with --import ./dist/src/telemetry-preload.js',
+    );
 
   try {
     let storage = config.storage;
@@ -626,11 +649,15 @@ export async function main(): Promise<void> {
         );
       }
     }
-    lines.push('Press Ctrl-C to stop.');
-    console.log(`\n${lines.join('\n')}\n`);
+    log.info({ url: qm.url, environment: config.environment, telemetry: telemetryStarted() ? 'application-insights' : 'off' }, 'started');
+    // Local runs greet a person at a terminal; production writes log lines only.
+    if (config.environment !== 'production') {
+      lines.push('Press Ctrl-C to stop.');
+      process.stdout.write(`\n${lines.join('\n')}\n\n`);
+    }
   } catch (error) {
     log.fatal({ err: error }, 'start-up failed');
-    console.error(`Quartermaster cannot start: ${error instanceof Error ? error.message : String(error)}`);
+    process.stderr.write(`Quartermaster cannot start: ${error instanceof Error ? error.message : String(error)}\n`);
     await shutdown('start-up failure', 1);
   }
 }
