@@ -64,7 +64,7 @@ describe('product matching', () => {
     expect(named('I need visio plan 2')).toBe('Visio Plan 2');
     expect(named('visio plan2')).toBe('Visio Plan 2');
     expect(named('visio 1')).toBe('Visio Plan 1');
-    expect(named('power bi')).toEqual(['Power BI Pro', 'Power BI Premium Per User']);
+    expect(named('power bi')).toEqual(['Power BI Premium Per User', 'Power BI Pro']);
     expect(named('pbi pro')).toBe('Power BI Pro');
     expect(named('adobe')).toEqual(['Adobe Acrobat Pro for teams', 'Creative Cloud for teams — All Apps']);
     expect(named('adobe creative cloud')).toBe('Creative Cloud for teams — All Apps');
