@@ -176,6 +176,7 @@ export function createBot(deps: BotDeps): Bot {
   app.adaptiveCards.actionExecute('deleteBudget', sp.remove);
   app.adaptiveCards.actionExecute('chooseProduct', u.chooseProduct);
   app.adaptiveCards.actionExecute('askAdminForProduct', u.askAdmin);
+  app.adaptiveCards.actionExecute('suggestion', u.suggestion);
   // Fallbacks: registered last, so they only see what no handler above took. Free text is
   // understood once (src/language); each intent has its handler.
   app.message(u.intent('request'), u.request); // "I need Photoshop", "can I get excel?"

@@ -25,7 +25,7 @@ export interface CardData {
   whoami: { name: string; aadObjectId: string; tenantId: string; roleLabel: string; conversationType: string; isAdmin: boolean };
   status: { storage: string; version: string; environment: string; authentication: string; instance: string; uptime: string };
   'unknown-command': { text: string };
-  'not-understood': { text: string; understood: string; suggestions: { title: string; command: string }[] };
+  'not-understood': { text: string; understood: string; suggestions: { title: string; intent: string }[] };
   'product-choice': {
     question: string;
     understood: string;

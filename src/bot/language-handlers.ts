@@ -7,7 +7,7 @@ import type { TurnContext } from 'botbuilder';
 import { z } from 'zod';
 import { isOpen } from '../domain/request.js';
 import type { Role } from '../domain/roles.js';
-import type { IntentName } from '../language/intents.js';
+import { INTENTS, type IntentName } from '../language/intents.js';
 import type { MatchedProduct } from '../language/product-matcher.js';
 import { closestIntents, type Understander, type Understanding } from '../language/understand.js';
 import type { Logger } from '../logger.js';
@@ -80,6 +80,7 @@ const Choice = z
   })
   .passthrough();
 const Wish = z.object({ product: z.string().min(1).max(500) }).passthrough();
+const Suggestion = z.object({ intent: z.enum(INTENTS) }).passthrough();
 
 export function languageHandlers(d: LanguageHandlerDeps) {
   const understood = new WeakMap<object, Promise<Understanding | undefined>>();
@@ -159,6 +160,31 @@ export function languageHandlers(d: LanguageHandlerDeps) {
       .filter((r) => !named || named.some((p) => p.offerIds.includes(r.product.offerId) || p.name === r.product.name))
       .sort((a, b) => b.createdAt.localeCompare(a.createdAt));
     return { actor, named, mine };
+  };
+
+  const answerWhoApproves = async (context: TurnContext, u: Understanding | undefined) => {
+    const actor = actorOf(context);
+    if (!actor) return void (await context.sendActivity(UNKNOWN_ACTOR));
+    const answer =
+      u?.product.kind === 'one'
+        ? await d.approvalPaths.forOffer(actor, u.product.product.offerIds[0]!, u.quantity ?? 1)
+        : await d.approvalPaths.overview(actor);
+    await sendCard(context, d.cards.render('approval-path', approvalPathData(answer)));
+  };
+
+  /** `filter`: the spend command's words ("azure last month"). */
+  const answerSpend = async (context: TurnContext, filter: string) => {
+    const actor = actorOf(context);
+    if (!actor) return void (await context.sendActivity(UNKNOWN_ACTOR));
+    if (!(await d.roles.isAdmin(actor))) {
+      const admins = await d.people.adminNames(actor.tenantId).catch(() => []);
+      return void (await context.sendActivity(
+        `Cloud spend is for admins.${admins.length > 0 ? ` Ask ${orList(admins)}.` : ' Ask your IT admins.'}`,
+      ));
+    }
+    const result = await d.spend.report(actor, filter);
+    if (!result.ok) return void (await context.sendActivity(result.message));
+    await sendCard(context, d.cards.render('spend-summary', spendSummaryCardData(result.summary)));
   };
 
   const productPhrase = (named: readonly MatchedProduct[] | undefined) => (named ? orList(named.map((p) => p.name)) : '');
@@ -276,31 +302,13 @@ export function languageHandlers(d: LanguageHandlerDeps) {
 
     /** "who approves my requests?", "who approves Visio?". */
     async whoApproves(context: TurnContext): Promise<void> {
-      const u = (await understandingOf(context))!;
-      const actor = actorOf(context);
-      if (!actor) return void (await context.sendActivity(UNKNOWN_ACTOR));
-      const answer =
-        u.product.kind === 'one'
-          ? await d.approvalPaths.forOffer(actor, u.product.product.offerIds[0]!, u.quantity ?? 1)
-          : await d.approvalPaths.overview(actor);
-      await sendCard(context, d.cards.render('approval-path', approvalPathData(answer)));
+      await answerWhoApproves(context, await understandingOf(context));
     },
 
     /** "how much do we spend on azure": the spend card for admins; others learn whom to ask. */
     async spend(context: TurnContext): Promise<void> {
-      const u = (await understandingOf(context))!;
-      const actor = actorOf(context);
-      if (!actor) return void (await context.sendActivity(UNKNOWN_ACTOR));
-      if (!(await d.roles.isAdmin(actor))) {
-        const admins = await d.people.adminNames(actor.tenantId).catch(() => []);
-        return void (await context.sendActivity(
-          `Cloud spend is for admins.${admins.length > 0 ? ` Ask ${orList(admins)}.` : ' Ask your IT admins.'}`,
-        ));
-      }
-      const filter = [u.provider ?? '', u.period ?? ''].join(' ').trim();
-      const result = await d.spend.report(actor, filter);
-      if (!result.ok) return void (await context.sendActivity(result.message));
-      await sendCard(context, d.cards.render('spend-summary', spendSummaryCardData(result.summary)));
+      const u = await understandingOf(context);
+      await answerSpend(context, [u?.provider ?? '', u?.period ?? ''].join(' ').trim());
     },
 
     async greeting(context: TurnContext): Promise<void> {
@@ -334,7 +342,7 @@ export function languageHandlers(d: LanguageHandlerDeps) {
       const allowed = (intent: IntentName) => commandNamed(SUGGESTED_COMMAND[intent])?.roles.some((role) => roles.includes(role)) ?? true;
       const suggestions = closestIntents(u, allowed).map((intent) => ({
         title: d.understander()?.suggestion(intent, u.language) ?? SUGGESTED_COMMAND[intent],
-        command: SUGGESTED_COMMAND[intent],
+        intent,
       }));
       await sendCard(
         context,
@@ -344,6 +352,18 @@ export function languageHandlers(d: LanguageHandlerDeps) {
           suggestions,
         }),
       );
+    },
+
+    /** A suggestion button of the fallback card: what that intent does, its answer as a new message. */
+    async suggestion(context: TurnContext, _state: unknown, data: Record<string, unknown>): Promise<AdaptiveCard | string> {
+      const parsed = Suggestion.safeParse(data);
+      if (!parsed.success) return refuseInvoke(context, 'This button is no longer supported. Type help to see what I can do.');
+      const intent = parsed.data.intent;
+      if (intent === 'request') await requestForm(context, undefined);
+      else if (intent === 'who-approves') await answerWhoApproves(context, undefined);
+      else if (intent === 'spend') await answerSpend(context, '');
+      else await runCommand(context, SUGGESTED_COMMAND[intent]);
+      return 'The answer is below.';
     },
 
     /** A product picked on the "Did you mean" card (or "Something else"): the form, pre-filled. */

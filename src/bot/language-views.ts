@@ -8,7 +8,7 @@ import type { ApprovalPathAnswer } from '../services/approval-paths.js';
 import { plainWords } from '../services/product-wishes.js';
 import type { CardData } from './cards.js';
 
-/** The command each intent's suggestion button sends (as if typed). */
+/** The command an intent's suggestion button runs, and whose roles decide who is offered it. */
 export const SUGGESTED_COMMAND: Record<IntentName, string> = {
   request: 'request',
   'my-requests': 'my requests',

@@ -187,8 +187,8 @@ const samples: { [N in keyof CardData]: CardData[N][] } = {
       text: 'florp ${notBound} **bold**',
       understood: 'What I understood: Visio Plan 2 · 2 seats',
       suggestions: [
-        { title: 'Request a license', command: 'request' },
-        { title: 'My requests', command: 'my requests' },
+        { title: 'Request a license', intent: 'request' },
+        { title: 'My requests', intent: 'my-requests' },
       ],
     },
     { text: 'x', understood: '', suggestions: [] },
