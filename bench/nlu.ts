@@ -39,6 +39,7 @@ export const intentOf = (understanding: Understanding): string => understanding.
 
 export interface NluFigures {
   utterances: number;
+  rounds: number;
   intentAccuracy: number;
   productAccuracy: number;
   productLabelled: number;
@@ -46,8 +47,9 @@ export interface NluFigures {
   trainMs: number;
   p50Ms: number;
   p99Ms: number;
-  /** CPU time of the process per utterance: what the work costs, without the waits of a busy shared host. */
-  cpuP99Ms: number;
+  /** p99 over the utterances of each one's median time: what understanding costs, without pauses of the host. */
+  utteranceP99Ms: number;
+  slowestUtteranceMs: number;
   misses: { text: string; expected: string; got: string; score: number }[];
   productMisses: { text: string; expected: string; got: string }[];
   confusion: { intent: string; total: number; wrong: number; as: Record<string, number> }[];
@@ -64,21 +66,29 @@ export async function measureNlu(rounds = 20): Promise<NluFigures> {
   for (const text of warmUp) await understander.understand(text.replace(/\{\w+\}/g, 'visio'), { catalog: fixture.catalog });
 
   const latencies: number[] = [];
-  const cpu: number[] = [];
+  const perUtterance: number[][] = fixture.utterances.map(() => []);
   const results: Understanding[] = [];
   for (let round = 0; round < rounds; round++) {
     for (const [i, utterance] of fixture.utterances.entries()) {
-      const cpuBefore = process.cpuUsage();
       const started = performance.now();
       const understanding = await understander.understand(utterance.text, { locale: 'en-US', catalog: fixture.catalog });
-      latencies.push(performance.now() - started);
-      const used = process.cpuUsage(cpuBefore);
-      cpu.push((used.user + used.system) / 1000);
+      const took = performance.now() - started;
+      latencies.push(took);
+      perUtterance[i]!.push(took);
       if (round === 0) results[i] = understanding;
     }
   }
   latencies.sort((a, b) => a - b);
-  cpu.sort((a, b) => a - b);
+  // Each utterance's own cost: its median over the rounds, so that a pause of the garbage
+  // collector or of a busy shared host lands on no particular utterance.
+  const medians = perUtterance
+    .map((times) =>
+      percentile(
+        [...times].sort((a, b) => a - b),
+        50,
+      ),
+    )
+    .sort((a, b) => a - b);
 
   const rows = fixture.utterances.map((utterance, i) => ({ utterance, got: results[i]! }));
   const intentRight = rows.filter(({ utterance, got }) => intentOf(got) === utterance.intent);
@@ -97,6 +107,7 @@ export async function measureNlu(rounds = 20): Promise<NluFigures> {
   }
   return {
     utterances: rows.length,
+    rounds,
     intentAccuracy: intentRight.length / rows.length,
     productAccuracy: productRight.length / Math.max(1, labelled.length),
     productLabelled: labelled.length,
@@ -104,7 +115,8 @@ export async function measureNlu(rounds = 20): Promise<NluFigures> {
     trainMs,
     p50Ms: percentile(latencies, 50),
     p99Ms: percentile(latencies, 99),
-    cpuP99Ms: percentile(cpu, 99),
+    utteranceP99Ms: percentile(medians, 99),
+    slowestUtteranceMs: medians.at(-1) ?? 0,
     misses: rows
       .filter(({ utterance, got }) => intentOf(got) !== utterance.intent)
       .map(({ utterance, got }) => ({ text: utterance.text, expected: utterance.intent, got: intentOf(got), score: got.score })),
@@ -136,9 +148,10 @@ export function reportNlu(figures: NluFigures): boolean {
     { figure: 'intent accuracy', value: percent(figures.intentAccuracy), goal: '≥ 95 %' },
     { figure: `product top-1 (${figures.productLabelled} with a product)`, value: percent(figures.productAccuracy), goal: '≥ 95 %' },
     { figure: 'quantity', value: percent(figures.quantityAccuracy), goal: '' },
-    { figure: 'p50 to understand one', value: `${figures.p50Ms.toFixed(3)} ms`, goal: '' },
-    { figure: 'p99 to understand one', value: `${figures.p99Ms.toFixed(3)} ms`, goal: '< 2 ms' },
-    { figure: 'p99 CPU time for one', value: `${figures.cpuP99Ms.toFixed(3)} ms`, goal: '' },
+    { figure: 'p50 to understand one (every call)', value: `${figures.p50Ms.toFixed(3)} ms`, goal: '' },
+    { figure: 'p99 to understand one (every call)', value: `${figures.p99Ms.toFixed(3)} ms`, goal: '< 2 ms' },
+    { figure: 'p99 of the utterances (each its median)', value: `${figures.utteranceP99Ms.toFixed(3)} ms`, goal: '< 2 ms' },
+    { figure: 'slowest utterance (its median)', value: `${figures.slowestUtteranceMs.toFixed(3)} ms`, goal: '' },
     { figure: 'training at start-up', value: `${figures.trainMs.toFixed(0)} ms`, goal: '' },
   ]);
   if (figures.confusion.length > 0) {
@@ -155,5 +168,8 @@ export function reportNlu(figures: NluFigures): boolean {
   }
   if (figures.misses.length > 0) console.table(figures.misses);
   if (figures.productMisses.length > 0) console.table(figures.productMisses);
+  console.log(
+    `Every call: ${figures.utterances} utterances × ${figures.rounds} rounds, after a warm-up on the training examples. On a busy shared host the every-call p99 is the host's (pauses of other processes and of the garbage collector); the utterances' p99 is the work itself.`,
+  );
   return figures.intentAccuracy >= 0.95 && figures.productAccuracy >= 0.95 && figures.p99Ms < 2;
 }

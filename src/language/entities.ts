@@ -40,6 +40,7 @@ export class LanguageWords {
   readonly ignored = new Set<string>();
   private readonly notProduct: Set<string>;
   private readonly rewrites: Map<string, string>;
+  private readonly corrections = new Map<string, string>();
   private readonly spelling: SpellCheck;
   readonly periods: { period: Period; terms: string[] }[];
   readonly forWords: Set<string>;
@@ -83,7 +84,18 @@ export class LanguageWords {
     if (products.vocabulary.has(term)) return undefined;
     if (this.ignored.has(term)) return term;
     if (term.length < 5 || /\d/.test(term)) return undefined;
-    // One letter off ("reqest"), or two letters swapped ("cancle", "subscritpions").
+    let corrected = this.corrections.get(term);
+    if (corrected === undefined) {
+      corrected = this.misspelt(term) ?? '';
+      // Chat words repeat: remember corrections, a bounded number (unbounded text must not grow the heap).
+      if (this.corrections.size >= 5000) this.corrections.clear();
+      this.corrections.set(term, corrected);
+    }
+    return corrected || undefined;
+  }
+
+  /** The phrasing word one letter off ("reqest"), or with two letters swapped ("cancle", "subscritpions"). */
+  private misspelt(term: string): string | undefined {
     const corrected = this.spelling.checkToken(term, 1);
     if (corrected !== term) return corrected;
     for (let i = 0; i + 1 < term.length; i++) {
