@@ -65,7 +65,7 @@ import { renderConsentPage } from './domain/consent.js';
 import { TeamsConnectionNotices } from './notify/connection-notices.js';
 import { SecretBox, parseKeyring, generateKeyText, type Keyring } from './security/secret-box.js';
 import { localKeyring } from './local/secret-keys.js';
-import { hostname } from 'node:os';
+import { hostname, tmpdir } from 'node:os';
 import { VendorFulfilment } from './services/vendor-fulfilment.js';
 import { StuckOrderWatch } from './services/stuck-orders.js';
 import { marketplaceJobs } from './jobs/marketplace-jobs.js';
@@ -149,7 +149,9 @@ export async function startQuartermaster(
   const languageData = loadLanguageData(languageDir);
   let understander: Understander | undefined;
   const trainingStarted = performance.now();
-  const languageReady = Understander.train(languageData.languages, languageData.products).then(
+  const languageReady = Understander.train(languageData.languages, languageData.products, {
+    cacheDir: join(tmpdir(), 'quartermaster-language'),
+  }).then(
     (trained) => {
       understander = trained;
       log.info({ ms: Math.round(performance.now() - trainingStarted), languages: trained.languages }, 'language model trained');

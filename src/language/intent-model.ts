@@ -3,6 +3,10 @@
 // language file. Examples and messages reach it with their entities already replaced by
 // placeholder words ("I need {product}" → "i need xproduct"), so it learns how people ask,
 // not which products exist.
+import { createHash, randomBytes } from 'node:crypto';
+import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
 import { containerBootstrap } from '@nlpjs/core';
 import { LangEn } from '@nlpjs/lang-en-min';
 import { NluManager, NluNeural } from '@nlpjs/nlu';
@@ -42,33 +46,23 @@ export class IntentModel {
     readonly languages: readonly string[],
   ) {}
 
-  static async train(languages: readonly Language[]): Promise<IntentModel> {
-    const container = await containerBootstrap();
-    for (const language of languages) {
-      const plugin = LANGUAGE_PLUGINS[language.code];
-      if (plugin) container.use(plugin);
-    }
-    container.use(NluNeural);
-    container.register('BoundedNlu', BoundedNlu, false);
-    const manager = new NluManager({
-      container,
-      locales: languages.map((language) => language.code),
-      log: false,
-      // Words one letter off a known word count as that word ("reqest", "subscripions").
-      spellCheck: true,
-      useNoneFeature: true,
-      domain: { nluByDomain: { default: { className: 'BoundedNlu', settings: { spellCheck: true, log: false } } } },
-    });
+  /**
+   * Trains on the examples, or, with `cacheDir`, loads the model trained earlier on the same
+   * examples (training blocks the event loop for 0.1–0.3 s; loading takes a tenth of that).
+   */
+  static async train(languages: readonly Language[], options: { cacheDir?: string } = {}): Promise<IntentModel> {
+    const codes = languages.map((language) => language.code);
+    const cacheFile = options.cacheDir && join(options.cacheDir, `intent-model-${modelKey(languages)}.json`);
+    const manager = await newManager(codes);
+    if (cacheFile && loadCached(manager, cacheFile)) return new IntentModel(manager, codes);
     for (const language of languages) {
       for (const [intent, { examples }] of Object.entries(language.intents)) {
         for (const example of examples) manager.add(language.code, withPlaceholderWords(example), intent);
       }
     }
     await manager.train();
-    return new IntentModel(
-      manager,
-      languages.map((language) => language.code),
-    );
+    if (cacheFile) saveCached(manager, cacheFile);
+    return new IntentModel(manager, codes);
   }
 
   /** Intents by score, best first (scores add up to 1). `text` has placeholder words already. */
@@ -84,4 +78,57 @@ export class IntentModel {
 /** "cancel my {product} request" → "cancel my xproduct request". */
 export function withPlaceholderWords(example: string): string {
   return example.replace(/\{(\w+)\}/g, (_, name: Placeholder) => ` ${placeholderWord(name)} `);
+}
+
+async function newManager(codes: readonly string[]): Promise<NluManager> {
+  const container = await containerBootstrap();
+  for (const code of codes) {
+    const plugin = LANGUAGE_PLUGINS[code];
+    if (plugin) container.use(plugin);
+  }
+  container.use(NluNeural);
+  container.register('BoundedNlu', BoundedNlu, false);
+  return new NluManager({
+    container,
+    locales: [...codes],
+    log: false,
+    // Words one letter off a known word count as that word ("reqest", "subscripions").
+    spellCheck: true,
+    useNoneFeature: true,
+    domain: { nluByDomain: { default: { className: 'BoundedNlu', settings: { spellCheck: true, log: false } } } },
+  });
+}
+
+/** Bumped when the way examples become training text changes. */
+const MODEL_FORMAT = 1;
+
+/** The examples and the nlp.js version: a change of either trains anew. */
+function modelKey(languages: readonly Language[]): string {
+  const version = (createRequire(import.meta.url)('@nlpjs/nlu/package.json') as { version: string }).version;
+  const examples = languages.map((language) => [language.code, language.intents]);
+  return createHash('sha256')
+    .update(JSON.stringify([MODEL_FORMAT, version, examples]))
+    .digest('hex')
+    .slice(0, 32);
+}
+
+function loadCached(manager: NluManager, file: string): boolean {
+  try {
+    manager.fromJSON(JSON.parse(readFileSync(file, 'utf8')) as unknown);
+    return true;
+  } catch {
+    return false; // none yet, or unreadable: train
+  }
+}
+
+/** Written under a fresh name and renamed, so that instances starting together never read half a file. */
+function saveCached(manager: NluManager, file: string): void {
+  try {
+    mkdirSync(dirname(file), { recursive: true });
+    const temporary = `${file}.${process.pid}.${randomBytes(4).toString('hex')}`;
+    writeFileSync(temporary, JSON.stringify(manager.toJSON()));
+    renameSync(temporary, file);
+  } catch {
+    // Only a cache: the model works without it.
+  }
 }

@@ -25,6 +25,8 @@ declare module '@nlpjs/nlu' {
     add(locale: string, utterance: string, intent: string): void;
     train(settings?: Record<string, unknown>): Promise<unknown>;
     process(locale: string, utterance: string): Promise<NluResult>;
+    toJSON(): unknown;
+    fromJSON(json: unknown): void;
   }
   export class NluNeural {
     constructor(settings?: Record<string, unknown>, container?: Container);

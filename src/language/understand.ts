@@ -7,7 +7,7 @@ import { classificationText, findEntities, LanguageWords, type Period, type Pers
 import { IntentModel, type IntentScore } from './intent-model.js';
 import { NONE, SMALL_TALK, type IntentName } from './intents.js';
 import { ProductMatcher, type CatalogEntry, type ProductMatch } from './product-matcher.js';
-import { cleanText, MAX_TEXT } from './text.js';
+import { MAX_TEXT } from './text.js';
 
 export interface Understanding {
   /** The message as typed (cut to MAX_TEXT). */
@@ -42,14 +42,19 @@ export class Understander {
     this.words = new Map(languages.map((language) => [language.code, new LanguageWords(language)]));
   }
 
-  /** Reads language/*.json and trains the model (tens of milliseconds for a few hundred examples). */
-  static async fromDirectory(directory: string): Promise<Understander> {
+  /** Reads language/*.json and trains the model (0.1–0.3 s for the English examples). */
+  static async fromDirectory(directory: string, options: { cacheDir?: string } = {}): Promise<Understander> {
     const { languages, products } = loadLanguageData(directory);
-    return Understander.train(languages, products);
+    return Understander.train(languages, products, options);
   }
 
-  static async train(languages: readonly Language[], products: ProductVocabulary): Promise<Understander> {
-    return new Understander(await IntentModel.train(languages), languages, products);
+  /** `cacheDir`: where a model trained on the same examples is kept and found again. */
+  static async train(
+    languages: readonly Language[],
+    products: ProductVocabulary,
+    options: { cacheDir?: string } = {},
+  ): Promise<Understander> {
+    return new Understander(await IntentModel.train(languages, options), languages, products);
   }
 
   get languages(): string[] {
@@ -87,7 +92,7 @@ export class Understander {
     const best = scores[0];
     const sure = best !== undefined && best.intent !== NONE && best.score >= CONFIDENCE;
     return {
-      text: cleanText(text).text.trim() === '' && text.trim() === '' ? '' : text.slice(0, MAX_TEXT),
+      text: text.slice(0, MAX_TEXT),
       language,
       ...(sure && { intent: best.intent as IntentName }),
       score: best?.score ?? 0,

@@ -1,7 +1,7 @@
 // The language layer on its own: the data files, entities, product matching, and the trained
 // model measured on the labelled utterances it never saw (the same set `npm run bench -- nlu`
 // prints figures for).
-import { copyFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -184,6 +184,27 @@ describe('language files', () => {
       language: 'en',
       intent: 'cancel-request',
     });
+  });
+
+  it('keeps the trained model for the next start, and trains anew when that copy is unreadable', async () => {
+    const cacheDir = mkdtempSync(join(tmpdir(), 'qm-model-'));
+    try {
+      const trained = await Understander.train(data.languages, data.products, { cacheDir });
+      const [file] = readdirSync(cacheDir);
+      expect(file).toMatch(/^intent-model-[0-9a-f]{32}\.json$/);
+      const loaded = await Understander.train(data.languages, data.products, { cacheDir });
+      for (const { text } of fixture.utterances.slice(0, 60)) {
+        const [a, b] = await Promise.all([trained, loaded].map((u) => u.understand(text, { catalog: fixture.catalog })));
+        expect(b!.intent, text).toBe(a!.intent);
+      }
+      writeFileSync(join(cacheDir, file!), '{"half a file');
+      const retrained = await Understander.train(data.languages, data.products, { cacheDir });
+      expect(await retrained.understand('cancel my visio request', { catalog: fixture.catalog })).toMatchObject({
+        intent: 'cancel-request',
+      });
+    } finally {
+      rmSync(cacheDir, { recursive: true, force: true });
+    }
   });
 
   it('refuses a mistake with the file and the field', () => {
