@@ -14,7 +14,7 @@ import type { Logger } from '../logger.js';
 import type { ApprovalPathService } from '../services/approval-paths.js';
 import type { CatalogService } from '../services/catalog.js';
 import type { PeopleService } from '../services/people.js';
-import type { ProductWishes } from '../services/product-wishes.js';
+import { plainWords, type ProductWishes } from '../services/product-wishes.js';
 import type { RequestService } from '../services/requests.js';
 import type { RoleService } from '../services/roles.js';
 import type { SpendReport } from '../services/spend-report.js';
@@ -142,15 +142,17 @@ export function languageHandlers(d: LanguageHandlerDeps) {
     if ('email' in person) return { upn: person.email };
     const found = await d.people.findByName(tenantId, person.name).catch(() => []);
     if (found.length === 1) return { upn: found[0]!.userPrincipalName };
+    // A mention's name is whatever the client sent: shown only as plain words.
+    const name = plainWords(person.name).slice(0, 40);
     return {
       problem:
         found.length === 0
-          ? `I can't find "${quoted(person.name).slice(0, 40)}" in your directory: enter their e-mail address.`
-          : `Several people are called "${quoted(person.name).slice(0, 40)}": enter the e-mail address of the one you mean.`,
+          ? `I can't find "${name}" in your directory: enter their e-mail address.`
+          : `Several people are called "${name}": enter the e-mail address of the one you mean.`,
     };
   };
 
-  /** The person's requests that the named product (if any) fits, newest first; open ones first when `openFirst`. */
+  /** The person's license requests that the named product (if any) fits, newest first. */
   const myRequestsFor = async (context: TurnContext, u: Understanding) => {
     const actor = actorOf(context);
     if (!actor) return undefined;
@@ -312,7 +314,7 @@ export function languageHandlers(d: LanguageHandlerDeps) {
     },
 
     async greeting(context: TurnContext): Promise<void> {
-      const firstName = (context.activity.from?.name ?? '').split(' ')[0];
+      const firstName = plainWords(context.activity.from?.name ?? '').split(' ')[0];
       await context.sendActivity(
         `Hi${firstName ? ` ${firstName}` : ''}! Tell me what you need, e.g. "I need Visio", "where is my request?" or "who approves my requests?". Type **help** for everything I can do.`,
       );
