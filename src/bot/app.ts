@@ -77,6 +77,10 @@ export function createBot(deps: BotDeps): Bot {
     ...(deps.auth.appId ? { botAppId: deps.auth.appId } : {}),
   });
 
+  // teams-ai 1.7's run() starts its typing timer on every message whatever startTypingTimer
+  // says: a turn over a second then answers "typing" before its reply. Honour the option.
+  app.startTypingTimer = () => undefined;
+
   const h = basicHandlers(deps);
   const r = requestHandlers({ ...deps.licensing, cards: deps.cards, log: deps.log });
   const rc = reclaimHandlers({ ...deps.reclaim, cards: deps.cards });

@@ -17,7 +17,7 @@ const VISIO_PLAN_1 = {
 
 let harness: BotHarness;
 const chat = (user: TestUser) => harness.personalChat(user);
-/** The messages the bot answered with (a turn over a second also sends "typing" first: teams-ai starts its timer whatever the option says). */
+/** The messages the bot answered with. */
 const say = async (user: TestUser, text: string) => (await chat(user).say(text)).filter((activity) => activity.type === 'message');
 const selectedProduct = (card: Record<string, any> | undefined) => card?.body.find((e: any) => e.id === 'productOfferId')?.value;
 const creativeCloud = `mkt:${MARKETPLACE_ITEMS.creativeCloud}`;
