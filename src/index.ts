@@ -8,7 +8,7 @@ import { ConfigError, loadConfig, loadEnvFile, type AppConfig } from './config.j
 import { createLogger, type Logger } from './logger.js';
 import { routeConsoleToLogger } from './console-log.js';
 import { flushTelemetry, telemetryStarted } from './telemetry.js';
-import { projectRoot } from './paths.js';
+import { languageDir, projectRoot } from './paths.js';
 import { createAdapter, createBot } from './bot/app.js';
 import { CardRenderer } from './bot/cards.js';
 import { ChildProcesses } from './local/child-processes.js';
@@ -68,10 +68,15 @@ import { renderConsentPage } from './http/consent-page.js';
 import { TeamsConnectionNotices } from './notify/connection-notices.js';
 import { SecretBox, parseKeyring, generateKeyText, type Keyring } from './security/secret-box.js';
 import { localKeyring } from './local/secret-keys.js';
-import { hostname } from 'node:os';
+import { hostname, tmpdir } from 'node:os';
 import { VendorFulfilment } from './services/vendor-fulfilment.js';
 import { StuckOrderWatch } from './services/stuck-orders.js';
 import { marketplaceJobs } from './jobs/marketplace-jobs.js';
+import { loadLanguageData } from './language/corpus.js';
+import { Understander } from './language/understand.js';
+import { ApprovalPathService } from './services/approval-paths.js';
+import { PeopleService } from './services/people.js';
+import { ProductWishes } from './services/product-wishes.js';
 
 export type ResolvedConfig = AppConfig & { storage: Exclude<AppConfig['storage'], { kind: 'local-azurite' }> };
 
@@ -99,6 +104,8 @@ export interface Quartermaster {
   marketplace?: { vendor: VendorFulfilment; stuckOrders: StuckOrderWatch };
   /** The loopback emulators, when this instance started them (sandbox connectors). */
   sandbox?: Sandbox;
+  /** Resolves once the language model has trained (free text is understood from then on). */
+  languageReady: Promise<void>;
   /** Graceful: stop accepting, finish turns in flight, close workers. */
   stop(): Promise<void>;
   /**
@@ -150,6 +157,20 @@ export async function startQuartermaster(
   );
   const catalog = new CatalogService(connectors.commerce, connectors.directory);
   const cards = new CardRenderer();
+  // Language: the data files are read and checked now (a broken file stops start-up); the
+  // model trains in the background, and free text waits for it while commands work at once.
+  const languageData = loadLanguageData(languageDir);
+  let understander: Understander | undefined;
+  const trainingStarted = performance.now();
+  const languageReady = Understander.train(languageData.languages, languageData.products, {
+    cacheDir: join(tmpdir(), 'quartermaster-language'),
+  }).then(
+    (trained) => {
+      understander = trained;
+      log.info({ ms: Math.round(performance.now() - trainingStarted), languages: trained.languages }, 'language model trained');
+    },
+    (error: unknown) => log.error({ err: error }, 'language model failed to train; free text gets the plain "did not understand" card'),
+  );
 
   // Grouped: the jobs of turns that end together travel in one message.
   const fulfilmentQueue = queues.queue<FulfilmentJob>('fulfilment', { groupSends: true });
@@ -408,6 +429,7 @@ export async function startQuartermaster(
     tell: syncReportTeller(delivery.engine),
     nudge: () => syncNowWorker?.nudge(),
   });
+  const people = new PeopleService(connectors.directory, roles);
   const bot = createBot({
     adapter,
     auth: config.bot,
@@ -423,6 +445,16 @@ export async function startQuartermaster(
     connections,
     spend: { budgets: budgetService, report: spendReport, syncNow },
     ...(vendor && { vendor }),
+    language: {
+      understander: () => understander,
+      approvalPaths: new ApprovalPathService({ catalog, policies, requests: requestService }),
+      people,
+      wishes: new ProductWishes({
+        audit,
+        tellAdmins: (tenantId, text, key) => notifier.tellAdmins(tenantId, text, key),
+        now: clock,
+      }),
+    },
   });
 
   worker = new QueueWorker<FulfilmentJob>({
@@ -513,6 +545,7 @@ export async function startQuartermaster(
     reminders,
     stalledApprovals,
     licenseAlerts: { reclaim, renewals: renewalAlerts, seats: seatWatch, ledger: alertLedger },
+    languageReady,
     connections,
     connectionStore,
     outbox: delivery.engine,

@@ -17,6 +17,11 @@ import type { ConnectionService } from '../services/connections.js';
 import { spendHandlers, type SpendHandlerDeps } from './spend-handlers.js';
 import { marketplaceHandlers } from './marketplace-handlers.js';
 import type { VendorFulfilment } from '../services/vendor-fulfilment.js';
+import { languageHandlers } from './language-handlers.js';
+import type { Understander } from '../language/understand.js';
+import type { ApprovalPathService } from '../services/approval-paths.js';
+import type { PeopleService } from '../services/people.js';
+import type { ProductWishes } from '../services/product-wishes.js';
 import { isCardAction } from './replies.js';
 import { QuartermasterTurnState } from './turn-state.js';
 
@@ -30,6 +35,13 @@ export interface BotDeps extends HandlerDeps {
   spend: Omit<SpendHandlerDeps, 'cards' | 'log'>;
   /** Marketplace: answers to vendors' questions (when the marketplace is configured). */
   vendor?: VendorFulfilment;
+  /** Free text: the trained model (undefined while it trains) and the services its answers need. */
+  language: {
+    understander: () => Understander | undefined;
+    approvalPaths: ApprovalPathService;
+    people: PeopleService;
+    wishes: ProductWishes;
+  };
   auth: BotAuthConfig;
   log: Logger;
 }
@@ -65,6 +77,10 @@ export function createBot(deps: BotDeps): Bot {
     ...(deps.auth.appId ? { botAppId: deps.auth.appId } : {}),
   });
 
+  // teams-ai 1.7's run() starts its typing timer on every message whatever startTypingTimer
+  // says: a turn over a second then answers "typing" before its reply. Honour the option.
+  app.startTypingTimer = () => undefined;
+
   const h = basicHandlers(deps);
   const r = requestHandlers({ ...deps.licensing, cards: deps.cards, log: deps.log });
   const rc = reclaimHandlers({ ...deps.reclaim, cards: deps.cards });
@@ -82,12 +98,43 @@ export function createBot(deps: BotDeps): Bot {
     notifier: deps.licensing.notifier,
     purchaseAccount: (tenantId) => deps.connections.purchaseAccount(tenantId),
   });
+  const u = languageHandlers({
+    ...deps.language,
+    cards: deps.cards,
+    catalog: deps.licensing.catalog,
+    roles: deps.roles,
+    requests: deps.licensing.requests,
+    spend: deps.spend.report,
+    log: deps.log,
+    // What an understood intent of an existing command runs: that command's handler.
+    commands: {
+      help: h.help,
+      whoami: h.whoami,
+      status: h.status,
+      'my requests': r.myRequests,
+      approvals: r.waitingForMe,
+      policies: r.listPolicies,
+      audit: r.auditLog,
+      'set approvals channel': r.setApprovalsChannel,
+      reclaim: rc.reclaimCommand,
+      'set reclaim days': rc.setReclaimDays,
+      subscriptions: s.listCommand,
+      connect: c.connectCommand,
+      budgets: sp.budgetsCommand,
+      'budget add': sp.budgetAddCommand,
+      'alerts here': sp.alertsHere,
+      'sync now': sp.syncNow,
+    },
+    showRequest: r.showRequest,
+    notReady: h.unknownText,
+    requestFromText: r.requestCommand,
+  });
   app.conversationUpdate('membersAdded', h.welcome);
   app.conversationUpdate('membersRemoved', h.goodbye);
   app.message(command('help'), h.help);
   app.message(command('whoami'), h.whoami);
   app.message(command('status'), h.status);
-  app.message(command('request'), r.requestCommand);
+  app.message(command('request'), u.request); // "request adobe creative cloud": the forgiving product match
   app.message(command('my requests'), r.myRequests);
   app.message(command('approvals'), r.waitingForMe);
   app.message(command('policies'), r.listPolicies);
@@ -131,9 +178,20 @@ export function createBot(deps: BotDeps): Bot {
   app.adaptiveCards.actionExecute('editBudget', sp.editForm);
   app.adaptiveCards.actionExecute('saveBudget', sp.save);
   app.adaptiveCards.actionExecute('deleteBudget', sp.remove);
-  // Fallbacks: registered last, so they only see what no handler above took.
-  app.message(r.isRequestText, r.requestCommand); // free text such as "I need 2 Visio licenses"
-  app.activity(ActivityTypes.Message, h.unknownText);
+  app.adaptiveCards.actionExecute('chooseProduct', u.chooseProduct);
+  app.adaptiveCards.actionExecute('askAdminForProduct', u.askAdmin);
+  app.adaptiveCards.actionExecute('suggestion', u.suggestion);
+  // Fallbacks: registered last, so they only see what no handler above took. Free text is
+  // understood once (src/language); each intent has its handler.
+  app.message(u.intent('request'), u.request); // "I need Photoshop", "can I get excel?"
+  app.message(u.intent('request-status'), u.requestStatus); // "where is my Visio request?"
+  app.message(u.intent('cancel-request'), u.cancelRequest); // "cancel my visio request"
+  app.message(u.intent('who-approves'), u.whoApproves); // "who approves my requests?"
+  app.message(u.intent('spend'), u.spend); // "how much do we spend on azure"
+  app.message(u.intent('greeting'), u.greeting);
+  app.message(u.intent('thanks'), u.thanks);
+  app.message(u.commandIntent, u.runIntentCommand); // "show our subscriptions": the command itself
+  app.activity(ActivityTypes.Message, u.fallback); // the closest things I can do, as buttons
   app.addRoute(async (context) => isCardAction(context), h.unknownCardAction, true);
 
   return {

@@ -4,7 +4,6 @@
 import type { Clock } from '../clock.js';
 import type { TurnContext } from 'botbuilder';
 import { z } from 'zod';
-import { isRequestIntent } from '../domain/request-text.js';
 import type { ApprovalService } from '../services/approvals.js';
 import type { RequestService, Actor } from '../services/requests.js';
 import type { RoleService } from '../services/roles.js';
@@ -13,6 +12,7 @@ import type { AuditLog } from '../storage/audit-log.js';
 import type { PolicyRepository } from '../storage/policies.js';
 import type { SettingsRepository } from '../storage/settings.js';
 import type { TeamsRequestNotifier } from '../notify/request-notifier.js';
+import type { StoredRequest } from '../services/requests.js';
 import { formatMoney } from '../domain/money.js';
 import { tenantIdOf } from './activity.js';
 import type { AdaptiveCard, CardRenderer } from './cards.js';
@@ -93,17 +93,13 @@ export function requestHandlers(d: RequestHandlerDeps) {
   return {
     requestForm,
 
-    async requestCommand(context: TurnContext): Promise<void> {
-      await requestForm(context, context.activity.text ?? '');
+    /** One request's card as this person sees it (status, who it waits for), as a new message. */
+    async showRequest(context: TurnContext, request: StoredRequest): Promise<void> {
+      await sendCard(context, await viewFor(context, request));
     },
 
-    /** Free text that is no command: a license request, or a pointer to help. */
-    async isRequestText(context: TurnContext): Promise<boolean> {
-      const tenantId = tenantIdOf(context.activity);
-      const text = context.activity.text ?? '';
-      if (!tenantId || !text.trim()) return false;
-      if (isRequestIntent(text)) return true;
-      return isRequestIntent(text, await d.catalog.offers(tenantId).catch(() => []));
+    async requestCommand(context: TurnContext): Promise<void> {
+      await requestForm(context, context.activity.text ?? '');
     },
 
     async submitRequest(context: TurnContext, _state: unknown, data: Record<string, unknown>): Promise<AdaptiveCard | string> {

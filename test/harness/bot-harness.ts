@@ -143,6 +143,8 @@ export class BotHarness {
       ...(options.instanceName && { instanceName: options.instanceName }),
       ...(options.startWorkers === false && { startWorkers: false }),
     });
+    // Free text is understood once the model has trained (a fraction of a second after start).
+    await qm.languageReady;
     const harness = new BotHarness(qm, connector, config, sandbox);
     harness.ownSandbox = ownSandbox;
     harness.ownConnector = !options.connector;
