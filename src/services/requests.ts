@@ -165,7 +165,10 @@ export class RequestService {
   ): Promise<{ ok: true; request: StoredRequest } | { ok: false; message: string }> {
     let routing: Routing = { kind: 'auto-approve' };
     if (evaluation.outcome === 'approval') {
-      const resolution = resolveStages(evaluation.stages, await this.directoryFacts(actor, evaluation.policy));
+      const resolution = resolveStages(evaluation.stages, {
+        ...(await this.directoryFacts(actor, evaluation.policy)),
+        beneficiaryId: input.beneficiary.id,
+      });
       if (!resolution.ok) return { ok: false, message: resolution.message };
       routing = { kind: 'approval', stages: resolution.stages };
     }

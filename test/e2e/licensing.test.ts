@@ -150,6 +150,34 @@ describe('deciding', () => {
     expect((await stored(id))!.status).toBe('cancelled');
   });
 
+  it('never lets the beneficiary decide: a request for Adele, whose step 1 would be Adele as manager, goes to the admins', async () => {
+    // Alex's manager is Adele; the license is for Adele. Before: step 1 was "Adele Vance (manager)" and her click approved it.
+    const id = requestIdOf((await submit(DEMO.alex, DEMO_OFFERS.projectPlan3.offerId, { forWhom: 'adelev@example.com' })).value);
+    const request = (await stored(id))!;
+    expect(request.status).toBe('pending');
+    for (const stage of request.stages) {
+      expect(stage.approverIds).not.toContain(DEMO.adele.aadObjectId.toLowerCase());
+      expect(stage.approverIds).not.toContain(DEMO.alex.aadObjectId.toLowerCase());
+    }
+    expect(request.stages[0]).toMatchObject({
+      kind: 'admins',
+      label: 'Admins (the manager is the person the license is for)',
+      approverIds: [DEMO.patti.aadObjectId.toLowerCase()],
+    });
+    // A forged click by Adele changes nothing.
+    const forged = await chat(DEMO.adele).click('approveRequest', { requestId: id, stageIndex: 0 });
+    expect(forged.status).toBe(200);
+    expect(cardText(forged.body.value)).not.toMatch(/^Approve$/m);
+    expect((await stored(id))!).toMatchObject({ status: 'pending', stageIndex: 0, decisions: [] });
+    // Patti (an admin, neither requester nor beneficiary) decides it.
+    await chat(DEMO.patti).click('rejectRequest', {
+      requestId: id,
+      stageIndex: 0,
+      comment: 'Adele has a Project seat in the other tenant',
+    });
+    expect((await stored(id))!.status).toBe('rejected');
+  });
+
   it('gives exactly one decision and one purchase for 20 concurrent approvals', async () => {
     const id = requestIdOf((await submit(DEMO.lynne, DEMO_OFFERS.visioPlan2.offerId, { forWhom: 'isaiahl@example.com' })).value);
     await chat(DEMO.adele).click('approveRequest', { requestId: id, stageIndex: 0 });
