@@ -338,6 +338,24 @@ function notPendingMessage(request: LicenseRequest): string {
   }
 }
 
+/** Request ids: "REQ-" and 16 hex digits (64 random bits); 8 digits in requests stored before that. */
+export const REQUEST_ID_PATTERN = /^REQ-(?:[0-9A-F]{16}|[0-9A-F]{8})$/;
+
+/**
+ * Who may see a request and follow its card: the requester, the beneficiary, whoever a stage
+ * names or who decided one, and admins. Anyone else in the tenant learns nothing, not even
+ * that it exists (ids are shown on channel cards, so they are not a secret).
+ */
+export function mayView(request: LicenseRequest, actorId: string, options: { actorIsAdmin: boolean }): boolean {
+  if (options.actorIsAdmin) return true;
+  return (
+    sameId(actorId, request.requester.aadObjectId) ||
+    sameId(actorId, request.beneficiary.id) ||
+    request.stages.some((stage) => stage.approverIds.some((id) => sameId(id, actorId))) ||
+    request.decisions.some((decision) => sameId(decision.approverId, actorId))
+  );
+}
+
 /** Whether to show this person the approve/reject buttons (the server re-checks on click). */
 export function canDecide(request: LicenseRequest, actorId: string): boolean {
   const stage = currentStage(request);

@@ -8,6 +8,7 @@ import { evaluatePolicy, limitsForProduct, type ApprovalPolicy, type PolicyEvalu
 import {
   cancel as cancelRequest,
   createRequest,
+  mayView,
   resolveStages,
   validateRequestInput,
   type Approver,
@@ -271,6 +272,14 @@ export class RequestService {
     return pending.filter((r) => r.stages[r.stageIndex]?.approverIds.includes(me));
   }
 
+  /** The request, if this person may see it (mayView); otherwise as if it did not exist. */
+  async view(actor: Actor, requestId: string): Promise<StoredRequest | undefined> {
+    const request = await this.get(actor.tenantId, requestId);
+    if (!request) return undefined;
+    const actorIsAdmin = await this.deps.roles.isAdmin({ tenantId: actor.tenantId, aadObjectId: actor.aadObjectId });
+    return mayView(request, actor.aadObjectId, { actorIsAdmin }) ? request : undefined;
+  }
+
   async get(tenantId: string, requestId: string): Promise<StoredRequest | undefined> {
     return (await this.deps.requests.get(tenantId, requestId))?.value;
   }
@@ -301,14 +310,14 @@ export class RequestService {
 
 const approverOf = (user: DirectoryUser): Approver => ({ id: user.id, name: user.displayName });
 
-/** Human-friendly and unique enough per tenant: REQ-7F3A9C21. */
+/** REQ-7F3A9C21D04B8E55: 64 random bits, so an id seen on a channel card leads nowhere else by guessing. */
 function newRequestId(): string {
-  return `REQ-${randomBytes(4).toString('hex').toUpperCase()}`;
+  return `REQ-${randomBytes(8).toString('hex').toUpperCase()}`;
 }
 
 /** The request id for something confirmed once on a card: the same confirmation always gives the same id. */
 export function requestIdFor(tenantId: string, confirmationId: string): string {
-  return `REQ-${createHash('sha256').update(`${tenantId.toLowerCase()}:${confirmationId}`).digest('hex').slice(0, 8).toUpperCase()}`;
+  return `REQ-${createHash('sha256').update(`${tenantId.toLowerCase()}:${confirmationId}`).digest('hex').slice(0, 16).toUpperCase()}`;
 }
 
 /**

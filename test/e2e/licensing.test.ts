@@ -2,7 +2,8 @@
 // queued fulfilment against the Partner Center and Graph emulators → everyone told.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEMO_OFFERS, DEMO_SUBSCRIPTIONS, DEMO_TENANT_ID } from '../../src/sandbox/index.js';
-import { BotHarness, cardOf, cardText, DEMO, type TestUser } from '../harness/bot-harness.js';
+import { CardRefs } from '../../src/storage/card-refs.js';
+import { BotHarness, cardOf, cardText, DEMO, invokeErrorMessage, type TestUser } from '../harness/bot-harness.js';
 import { requestForm as form, requestIdOf, storedRequest, waitForStatus as waitFor } from '../harness/licensing.js';
 
 let harness: BotHarness;
@@ -194,6 +195,34 @@ describe('deciding', () => {
       (e) => e.target === id && e.action === 'request.approved',
     );
     expect(approvals).toHaveLength(1);
+  });
+});
+
+describe('who may see a request', () => {
+  it('shows it to the requester, the beneficiary, its approvers and admins only; ids are 64 random bits', async () => {
+    const id = requestIdOf((await submit(DEMO.lynne, DEMO_OFFERS.projectPlan3.offerId, { forWhom: 'meganb@example.com' })).value);
+    expect(id).toMatch(/^REQ-[0-9A-F]{16}$/);
+    const cards = new CardRefs(harness.qm.store);
+    const followers = async () => (await cards.list(DEMO_TENANT_ID, id)).map((ref) => ref.viewerId);
+    const before = await followers();
+    // Lynne asks, Megan gets it, Adele (Lynne's manager) approves step 1, Patti is an admin.
+    for (const user of [DEMO.lynne, DEMO.megan, DEMO.adele, DEMO.patti]) {
+      const refreshed = await chat(user).click('refreshRequest', { requestId: id });
+      expect(cardText(refreshed.body.value), user.name).toContain(id);
+    }
+    // Anyone else in the tenant: as if it did not exist, and their chat does not follow its card.
+    const stranger = DEMO.isaiah;
+    for (const verb of ['refreshRequest', 'showRequest']) {
+      const refused = await chat(stranger).click(verb, { requestId: id });
+      expect(refused.body.value?.type, verb).not.toBe('AdaptiveCard');
+      expect(invokeErrorMessage(refused.body), verb).toBe("I can't find that request.");
+      expect(refused.sent, verb).toHaveLength(0);
+    }
+    expect(await followers()).toEqual(before);
+    // Ids stored before (8 hex digits) still open.
+    const old = { ...(await stored(id))!, id: 'REQ-0123ABCD' };
+    await harness.qm.requests.create({ ...old, status: 'rejected' });
+    expect(cardText((await chat(DEMO.lynne).click('refreshRequest', { requestId: 'REQ-0123ABCD' })).body.value)).toContain('REQ-0123ABCD');
   });
 });
 
