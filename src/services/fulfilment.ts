@@ -17,6 +17,7 @@ import type { RequestNotifications } from './notifications.js';
 import type { FulfilmentJob } from './requests.js';
 import { commerceRequestIdFor, summary } from './requests.js';
 import { OrderFollowUp, type VendorFulfilment } from './vendor-fulfilment.js';
+import { md } from '../domain/plain-text.js';
 
 /** Longer than a purchase takes and than a throttled retry waits, so a live holder keeps it. */
 const PURCHASE_LOCK_MS = 2 * 60_000;
@@ -264,7 +265,7 @@ export class FulfilmentService {
     if (failed)
       await this.deps.notifications.tellAdmins(
         request.tenantId,
-        `Request ${request.id} (${requestHeadline(request)}, asked by ${request.requester.name}) could not be completed: ${reason}`,
+        md`Request ${request.id} (${requestHeadline(request)}, asked by ${request.requester.name}) could not be completed: ${reason}`.text,
       );
   }
 
@@ -292,8 +293,8 @@ export class FulfilmentService {
     await this.deps.notifications.tellRequester(
       done,
       done.status === 'completed'
-        ? `Your request ${done.id} is done. ${done.outcome?.message ?? ''}`
-        : `Your request ${done.id} could not be completed: ${done.outcome?.message ?? ''}`,
+        ? md`Your request ${done.id} is done. ${done.outcome?.message ?? ''}`.text
+        : md`Your request ${done.id} could not be completed: ${done.outcome?.message ?? ''}`.text,
     );
     return done;
   }

@@ -1,5 +1,6 @@
 // License requests end to end: chat → form → policy → approval cards → decision →
 // queued fulfilment against the Partner Center and Graph emulators → everyone told.
+import MarkdownIt from 'markdown-it';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEMO_OFFERS, DEMO_SUBSCRIPTIONS, DEMO_TENANT_ID } from '../../src/sandbox/index.js';
 import { CardRefs } from '../../src/storage/card-refs.js';
@@ -195,6 +196,27 @@ describe('deciding', () => {
       (e) => e.target === id && e.action === 'request.approved',
     );
     expect(approvals).toHaveLength(1);
+  });
+});
+
+describe('text people typed', () => {
+  // What Teams would make of it: CommonMark (raw HTML allowed, the strict case).
+  const links = (markdown: string) => /<a |<b>|<img|<strong>/.test(new MarkdownIt({ html: true }).render(markdown));
+
+  it('is shown as typed, never as a link or HTML: the justification on approval cards, the reject comment to the requester', async () => {
+    const phishing = '[Approve here](https://evil.example/approve) <b>urgent</b>';
+    const id = requestIdOf((await submit(DEMO.lynne, DEMO_OFFERS.visioPlan2.offerId, { justification: phishing })).value);
+    const card = await harness.until(async () => harness.sentTo(DEMO.adele).find((a) => cardText(a).includes(id)), "Adele's approval card");
+    const why = (cardOf(card)!.body as { type: string; text?: string }[]).find((b) => b.text?.startsWith('Why: '))!.text!;
+    expect(links(why)).toBe(false);
+    expect(why).toBe('Why: \\[Approve here\\](https://evil.example/approve) \\<b\\>urgent\\</b\\>');
+    await chat(DEMO.adele).click('rejectRequest', { requestId: id, stageIndex: 0, comment: '**[Re-submit here](https://evil.example)**' });
+    const told = await harness.until(
+      async () => harness.sentTo(DEMO.lynne).find((a) => a.text?.includes(`${id} for`) && a.text.includes('rejected')),
+      'Lynne to hear why',
+    );
+    expect(links(told.text)).toBe(false);
+    expect(told.text).toContain('"\\*\\*\\[Re-submit here\\](https://evil.example)\\*\\*"');
   });
 });
 
