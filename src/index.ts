@@ -33,6 +33,7 @@ import { CatalogService } from './services/catalog.js';
 import { FulfilmentService } from './services/fulfilment.js';
 import { ReminderService } from './services/reminders.js';
 import { StalledApprovals } from './services/stalled-approvals.js';
+import { SeatReservations } from './services/seat-reservations.js';
 import { RequestService, type FulfilmentJob } from './services/requests.js';
 import { CardRefs } from './storage/card-refs.js';
 import { Leases } from './storage/leases.js';
@@ -209,7 +210,10 @@ export async function startQuartermaster(
     cards,
     log,
   });
+  const purchaseLocks = new PurchaseLocks(store);
+  const seatReservations = new SeatReservations({ locks: purchaseLocks, requests, catalog, clock, log });
   const requestService = new RequestService({
+    seatReservations,
     clock,
     catalog,
     directory: connectors.directory,
@@ -222,7 +226,6 @@ export async function startQuartermaster(
   });
   const approvals = new ApprovalService({ clock, requests, audit, notifications: notifier, enqueueFulfilment });
   // Seat counts are absolute: license purchases and admins' seat changes take turns per subscription.
-  const purchaseLocks = new PurchaseLocks(store);
   const subscriptions = new SubscriptionService({
     clock,
     commerce: connectors.commerce,
@@ -269,6 +272,8 @@ export async function startQuartermaster(
     log,
     purchaseAccount: (tenantId) => connections.purchaseAccount(tenantId),
     ...(vendor && { vendor }),
+    seatReservations,
+    approvalIfPurchase: (request) => requestService.approvalIfPurchase(request),
   });
   const reminders = new ReminderService({ requests, notifications: notifier, audit });
   const stalledApprovals = new StalledApprovals({ requests, enqueueFulfilment, log });

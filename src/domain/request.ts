@@ -77,6 +77,12 @@ export interface LicenseRequest {
   /** Which policy routed it, for the audit log. */
   policyId?: string;
   /**
+   * Approved by policy only because enough seats were free: while approved or being fulfilled
+   * it holds those seats (others' submissions and fulfilment count them as taken), and it
+   * goes back to approvers rather than buying if they are gone after all.
+   */
+  seatReserved?: boolean;
+  /**
    * Set when this is an admin's change to a subscription rather than a license for someone:
    * then `product` is the subscription's product, `beneficiary` the admin, and `quantity`
    * the seats the change adds (0 when it adds none), which is what the policy prices.
@@ -99,7 +105,8 @@ export type RequestEvent =
   | 'fulfilment-resumed'
   | 'completed'
   | 'failed'
-  | 'fulfilment-retried';
+  | 'fulfilment-retried'
+  | 'returned-for-approval';
 
 export type Refusal<R extends string> = { ok: false; reason: R; message: string };
 export type Transition<E extends RequestEvent, R extends string> = { ok: true; request: LicenseRequest; event: E } | Refusal<R>;
@@ -463,6 +470,31 @@ export function completeFulfilment(
 export function failFulfilment(request: LicenseRequest, reason: string, now: Date): Transition<'failed', 'not-fulfilling'> {
   if (request.status !== 'fulfilling') return refuse('not-fulfilling', `This request is ${request.status}, not being fulfilled.`);
   return { ok: true, request: next(request, { status: 'failed', outcome: { kind: 'failed', message: reason } }, now), event: 'failed' };
+}
+
+/** Seats this request holds: its quantity while an approval that counted on free seats is open. */
+export function reservedSeats(request: Pick<LicenseRequest, 'seatReserved' | 'status' | 'quantity'>): number {
+  return request.seatReserved && (request.status === 'approved' || request.status === 'fulfilling') ? request.quantity : 0;
+}
+
+/**
+ * approved / fulfilling → pending at the first of `stages`: the free seats an automatic
+ * approval counted on are gone, and buying needs a person's decision.
+ */
+export function returnForApproval(
+  request: LicenseRequest,
+  stages: ResolvedStage[],
+  now: Date,
+): Transition<'returned-for-approval', 'not-approved'> {
+  if (request.status !== 'approved' && request.status !== 'fulfilling')
+    return refuse('not-approved', `This request is ${request.status}, so it cannot go back to approvers.`);
+  if (stages.length === 0 || stages.some((stage) => stage.approverIds.length === 0))
+    throw new RangeError('A request that goes back for approval needs stages with approvers (use resolveStages).');
+  return {
+    ok: true,
+    request: next(request, { status: 'pending', stageIndex: 0, stages, seatReserved: false, outcome: undefined }, now),
+    event: 'returned-for-approval',
+  };
 }
 
 /** failed → approved, for an admin's "try again" after fixing the cause (no new approval). */

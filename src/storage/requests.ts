@@ -6,7 +6,7 @@
 // (RowKey open|<person>|<product>), written and removed in the same transaction as the
 // request that opens or closes it: two submissions at once cannot both open one, and the
 // check is a single insert instead of a scan of the tenant's requests.
-import { OPEN_STATUSES, type LicenseRequest, type RequestStatus } from '../domain/request.js';
+import { OPEN_STATUSES, reservedSeats, type LicenseRequest, type RequestStatus } from '../domain/request.js';
 import type { VendorQuestion } from '../domain/marketplace.js';
 import { DocumentRepository, type Versioned } from './documents.js';
 import { ConcurrencyError, TransactionRefused } from './errors.js';
@@ -177,6 +177,12 @@ export class RequestRepository extends DocumentRepository<StoredRequest> {
       tenantId,
       filter`SubscriptionId eq ${subscriptionId.toLowerCase()} and (Status eq 'pending' or Status eq 'approved' or Status eq 'fulfilling')`,
     );
+  }
+
+  /** Approved or fulfilling requests for a product that hold seats (reservedSeats > 0). */
+  async seatReservations(tenantId: string, productId: string): Promise<StoredRequest[]> {
+    const open = await this.where(tenantId, filter`ProductId eq ${productId} and (Status eq 'approved' or Status eq 'fulfilling')`, 5000);
+    return open.filter((request) => reservedSeats(request) > 0);
   }
 
   async withStatus(tenantId: string, status: RequestStatus): Promise<StoredRequest[]> {

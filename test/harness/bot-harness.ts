@@ -260,9 +260,9 @@ export class TestConversation {
     };
   }
 
-  /** Sends a message; returns what the bot sent to this conversation during the turn. */
+  /** Sends a message; returns what the bot sent to this conversation during the turn (typing indicators left out). */
   async say(text: string): Promise<Record<string, any>[]> {
-    return (await this.send(this.activity({ type: 'message', text }))).sent;
+    return (await this.send(this.activity({ type: 'message', text }))).sent.filter((a) => a.type !== 'typing');
   }
 
   /** The bot is added to this conversation (install, or added to a team). */
