@@ -517,7 +517,13 @@ export async function startQuartermaster(
     ...(sandbox && { sandbox }),
     async stop() {
       await server.close(config.shutdownTimeoutMs);
-      await Promise.all([worker?.stop(), syncNowWorker?.stop(), delivery.worker.stop(), scheduler.stop()]);
+      await Promise.all([
+        worker?.stop(),
+        syncNowWorker?.stop(),
+        delivery.worker.stop(),
+        scheduler.stop(),
+        conversations.flush(config.shutdownTimeoutMs),
+      ]);
       await instances.stop();
       await sandbox?.stop();
     },

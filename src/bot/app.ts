@@ -161,7 +161,8 @@ export function createBot(deps: BotDeps): Bot {
         );
         return;
       }
-      await deps.conversations.save(tenantId, TurnContext.getConversationReference(context.activity));
+      // Not awaited: `help` answers while storage is down; the reference is stored when it can be.
+      deps.conversations.saveSoon(tenantId, TurnContext.getConversationReference(context.activity));
       await app.run(context);
     },
   };

@@ -44,6 +44,8 @@ export interface StoredRequest extends LicenseRequest {
    * click on its Submit is the same request.
    */
   formMessage?: FormMessage;
+  /** Counts the stored changes (1 when created): what a card shows is as new as the revision it was drawn from. */
+  revision?: number;
 }
 
 export interface FormMessage {
@@ -93,7 +95,8 @@ export class RequestRepository extends DocumentRepository<StoredRequest> {
   }
 
   /** ConcurrencyError when the id exists; AlreadyOpenError when the person has this product open. */
-  async create(request: StoredRequest): Promise<void> {
+  async create(created: StoredRequest): Promise<void> {
+    const request: StoredRequest = { ...created, revision: created.revision ?? 1 };
     const partition = tenantPartition(request.tenantId, 'requests');
     const marker = openMarkerOf(request);
     if (!marker) {
@@ -128,8 +131,9 @@ export class RequestRepository extends DocumentRepository<StoredRequest> {
     for (let attempt = 1; ; attempt++) {
       const current = await this.getDocument(partition, id);
       if (!current) return undefined;
-      const next = change(current.value);
-      if (next === undefined) return current;
+      const changed = change(current.value);
+      if (changed === undefined) return current;
+      const next: StoredRequest = { ...changed, revision: (current.value.revision ?? 0) + 1 };
       const [before, after] = [openMarkerOf(current.value), openMarkerOf(next)];
       const steps: { step: 'write' | 'free' | 'take'; action: RowAction }[] = [
         { step: 'write', action: { kind: 'replace', rowKey: id, value: this.toEntity(next), etag: current.etag } },

@@ -191,8 +191,9 @@ describe('storage down', () => {
     await harness.stop();
   });
 
-  it('tells the user to try again in a minute, and is not ready', async () => {
-    const [reply] = await harness.personalChat(ALEX).say('help');
+  it('tells the user to try again in a minute, and is not ready; help still answers', async () => {
+    expect(cardText((await harness.personalChat(ALEX).say('help'))[0])).toContain('What I can do for you');
+    const [reply] = await harness.personalChat(ALEX).say('my requests');
     expect(cardText(reply)).toContain("I can't reach my storage right now, please try again in a minute.");
     expect(cardText(reply)).toMatch(/Reference: [0-9a-f]{8}/);
     expect((await harness.get('/readyz')).status).toBe(503);
@@ -200,7 +201,7 @@ describe('storage down', () => {
   });
 
   it('answers a card click with an error invoke response', async () => {
-    const result = await harness.personalChat(ALEX).click('showHelp');
+    const result = await harness.personalChat(ALEX).click('refreshRequest', { requestId: 'REQ-0123456789ABCDEF' });
     expect(result.status).toBe(200);
     expect(result.body).toMatchObject({ statusCode: 500, type: 'application/vnd.microsoft.error', value: { code: 'StorageUnavailable' } });
   });
