@@ -210,6 +210,11 @@ export interface BotAuthConfig {
   appPassword?: string;
   appType: 'SingleTenant' | 'UserAssignedMSI' | 'MultiTenant';
   tenantId?: string;
+  /**
+   * Where the signing keys of Bot Framework tokens are published (OpenID metadata). Default:
+   * Bot Framework's own; tests point it at loopback so that no check leaves the machine.
+   */
+  openIdMetadataUrl?: string;
 }
 
 export interface AppConfig {

@@ -35,6 +35,7 @@ import { CatalogService } from './services/catalog.js';
 import { FulfilmentService } from './services/fulfilment.js';
 import { ReminderService } from './services/reminders.js';
 import { StalledApprovals } from './services/stalled-approvals.js';
+import { SeatReservations } from './services/seat-reservations.js';
 import { RequestService, type FulfilmentJob } from './services/requests.js';
 import { CardRefs } from './storage/card-refs.js';
 import { Leases } from './storage/leases.js';
@@ -239,7 +240,10 @@ export async function startQuartermaster(
     cards,
     log,
   });
+  const purchaseLocks = new PurchaseLocks(store);
+  const seatReservations = new SeatReservations({ locks: purchaseLocks, requests, catalog, clock, log });
   const requestService = new RequestService({
+    seatReservations,
     clock,
     catalog,
     directory: connectors.directory,
@@ -252,7 +256,6 @@ export async function startQuartermaster(
   });
   const approvals = new ApprovalService({ clock, requests, audit, notifications: notifier, enqueueFulfilment });
   // Seat counts are absolute: license purchases and admins' seat changes take turns per subscription.
-  const purchaseLocks = new PurchaseLocks(store);
   const subscriptions = new SubscriptionService({
     clock,
     commerce: connectors.commerce,
@@ -299,6 +302,8 @@ export async function startQuartermaster(
     log,
     purchaseAccount: (tenantId) => connections.purchaseAccount(tenantId),
     ...(vendor && { vendor }),
+    seatReservations,
+    approvalIfPurchase: (request) => requestService.approvalIfPurchase(request),
   });
   const reminders = new ReminderService({ requests, notifications: notifier, audit });
   const stalledApprovals = new StalledApprovals({ requests, enqueueFulfilment, log });
@@ -563,7 +568,13 @@ export async function startQuartermaster(
     },
     async stop() {
       await server.close(config.shutdownTimeoutMs);
-      await Promise.all([worker?.stop(), syncNowWorker?.stop(), delivery.worker.stop(), scheduler.stop()]);
+      await Promise.all([
+        worker?.stop(),
+        syncNowWorker?.stop(),
+        delivery.worker.stop(),
+        scheduler.stop(),
+        conversations.flush(config.shutdownTimeoutMs),
+      ]);
       await instances.stop();
       await sandbox?.stop();
     },

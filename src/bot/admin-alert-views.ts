@@ -1,5 +1,7 @@
 // What the reclaim, renewal and seat alert cards show: plain data from the services turned
 // into the data their templates bind (cards/reclaim*.json, renewal-alert.json, seat-alert.json).
+import { md } from '../domain/plain-text.js';
+import type { Text } from './cards.js';
 import type { ReclaimReport, ReclaimRow, RenewalAlert, SeatChange, VendorReclaimRow } from '../services/admin-alerts.js';
 import type { SeatState } from '../domain/seat-alerts.js';
 
@@ -18,7 +20,7 @@ export interface ReclaimCardData {
   /** Vendor seats (marketplace): removed by taking the e-mail off the subscription. */
   vendorRows: { subscriptionId: string; email: string; heading: string; productName: string; vendor: string; lastSignIn: string }[];
   moreText: string;
-  subscriptions: { subscriptionId: string; text: string; suggestedQuantity: number }[];
+  subscriptions: { subscriptionId: string; text: Text; suggestedQuantity: number }[];
 }
 
 export interface ReclaimConfirmCardData {
@@ -96,7 +98,7 @@ export function reclaimCardData(report: ReclaimReport, note?: { text: string; co
     subscriptions: report.subscriptions.map((s) => ({
       subscriptionId: s.subscriptionId,
       suggestedQuantity: s.suggestedQuantity,
-      text: `**${s.productName}**: ${s.quantity} seats, ${s.assigned} assigned, ${s.inactiveAssigned} of them to people listed here. ${s.renewsAt ? `At its renewal on ${day(s.renewsAt)} it` : 'At renewal it'} could go down to ${s.suggestedQuantity} seat${s.suggestedQuantity === 1 ? '' : 's'}.`,
+      text: md`**${s.productName}**: ${s.quantity} seats, ${s.assigned} assigned, ${s.inactiveAssigned} of them to people listed here. ${s.renewsAt ? `At its renewal on ${day(s.renewsAt)} it` : 'At renewal it'} could go down to ${s.suggestedQuantity} seat${s.suggestedQuantity === 1 ? '' : 's'}.`,
     })),
   };
 }

@@ -6,7 +6,8 @@ import type { Logger } from '../logger.js';
 import { currentCorrelation } from '../correlation.js';
 import { isStorageUnavailable } from '../storage/errors.js';
 import { ConnectorError } from '../connectors/ports.js';
-import type { CardRenderer } from './cards.js';
+import type { CardRenderer, Text } from './cards.js';
+import { md } from '../domain/plain-text.js';
 import { isCardAction, sendCard, sendInvokeError } from './replies.js';
 
 export const STORAGE_DOWN_MESSAGE = "I can't reach my storage right now, please try again in a minute.";
@@ -67,10 +68,11 @@ const SERVICE_NAMES: Record<string, string> = {
 };
 
 /** A failure of an outside service, in words an employee can act on. */
-function connectorMessage(error: ConnectorError): string {
+function connectorMessage(error: ConnectorError): Text {
   const service = SERVICE_NAMES[error.details.service] ?? error.details.service;
   if (error.kind === 'unauthorized')
-    return `Quartermaster is not allowed to use ${service} for your organisation right now. An admin can see why and fix it with **connect**.`;
+    return md`Quartermaster is not allowed to use ${service} for your organisation right now. An admin can see why and fix it with **connect**.`;
   if (error.transient) return `I can't reach ${service} right now. Please try again in a few minutes.`;
+  // The service's own words: shown as it wrote them, never as markdown.
   return `${service} refused that: ${error.message}`;
 }

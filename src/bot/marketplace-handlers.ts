@@ -4,6 +4,7 @@
 // the services. The token typed into the card goes straight to the service, never echoed.
 import type { TurnContext } from 'botbuilder';
 import { z } from 'zod';
+import { REQUEST_ID_PATTERN } from '../domain/request.js';
 import type { ConnectionService } from '../services/connections.js';
 import type { VendorFulfilment } from '../services/vendor-fulfilment.js';
 import type { RequestService } from '../services/requests.js';
@@ -21,7 +22,7 @@ export interface MarketplaceHandlerDeps {
 }
 
 const AnswerData = z
-  .object({ requestId: z.string().regex(/^REQ-[0-9A-F]{8}$/), orderId: z.string().regex(/^ORD-[0-9-]{4,40}$/) })
+  .object({ requestId: z.string().regex(REQUEST_ID_PATTERN), orderId: z.string().regex(/^ORD-[0-9-]{4,40}$/) })
   .passthrough();
 const TokenData = z.object({ marketplaceToken: z.string().max(1024) }).passthrough();
 const PoData = z.object({ agreementId: z.string().regex(/^AGR-[0-9-]{4,40}$/) }).passthrough();

@@ -4,6 +4,7 @@
 import type { Clock } from '../clock.js';
 import type { TurnContext } from 'botbuilder';
 import { z } from 'zod';
+import { REQUEST_ID_PATTERN } from '../domain/request.js';
 import type { ApprovalService } from '../services/approvals.js';
 import type { RequestService, Actor } from '../services/requests.js';
 import type { RoleService } from '../services/roles.js';
@@ -36,7 +37,7 @@ export interface RequestHandlerDeps {
   clock: Clock;
 }
 
-const RequestId = z.string().regex(/^REQ-[0-9A-F]{8}$/);
+const RequestId = z.string().regex(REQUEST_ID_PATTERN);
 const RequestRef = z.object({ requestId: RequestId }).passthrough();
 const Decision = z
   .object({ requestId: RequestId, stageIndex: z.coerce.number().int().min(0).max(20), comment: z.string().max(1000).optional() })
@@ -142,7 +143,7 @@ export function requestHandlers(d: RequestHandlerDeps) {
       const actor = actorOf(context);
       const parsed = RequestRef.safeParse(data);
       if (!actor || !parsed.success) return refuseInvoke(context, actor ? BAD_CARD : UNKNOWN_ACTOR);
-      const request = await d.requests.get(actor.tenantId, parsed.data.requestId);
+      const request = await d.requests.view(actor, parsed.data.requestId);
       if (!request) return refuseInvoke(context, "I can't find that request.");
       return replaceCard(context, await viewFor(context, request));
     },
@@ -152,7 +153,7 @@ export function requestHandlers(d: RequestHandlerDeps) {
       const actor = actorOf(context);
       const parsed = RequestRef.safeParse(data);
       if (!actor || !parsed.success) return refuseInvoke(context, actor ? BAD_CARD : UNKNOWN_ACTOR);
-      const request = await d.requests.get(actor.tenantId, parsed.data.requestId);
+      const request = await d.requests.view(actor, parsed.data.requestId);
       if (!request) return refuseInvoke(context, "I can't find that request.");
       const sent = await sendCard(context, await viewFor(context, request));
       const activityId = (sent as { id?: string } | undefined)?.id;

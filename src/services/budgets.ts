@@ -43,7 +43,7 @@ export interface AlertChannel {
 /** The form's choice for "the alerts channel" (an empty value reads as no choice in some clients). */
 export const DEFAULT_CHANNEL_CHOICE = 'default';
 const MAX_ALERT_CHANNELS = 20;
-const UNKNOWN_CHANNEL = 'Choose the channel from the list: a channel is offered there once someone types **alerts here** in it.';
+const UNKNOWN_CHANNEL = 'Choose the channel from the list: a channel is offered there once someone types "alerts here" in it.';
 
 export type BudgetChange = { ok: true; budget: VersionedBudget; message: string } | { ok: false; errors: string[]; forbidden?: boolean };
 
@@ -56,7 +56,7 @@ export interface BudgetStatusLine {
 export const ONLY_ADMINS_BUDGETS = 'Only admins can see and change budgets. Type **help** to see the commands you can use.';
 const MAX_TEXT = 200;
 const CHANGED_MEANWHILE =
-  'Someone changed this budget while you were editing it. Nothing was saved: type **budgets** and edit the current version.';
+  'Someone changed this budget while you were editing it. Nothing was saved: type "budgets" and edit the current version.';
 const DELETE_CHANGED = 'Someone changed this budget meanwhile; nothing was deleted. Look at the current list and try again.';
 
 function text(value: unknown): string {
@@ -217,13 +217,13 @@ export class BudgetService {
       after: auditView(budget),
       at: now,
     });
-    return { ok: true, budget: saved, message: `Budget **${budget.name}** saved.` };
+    return { ok: true, budget: saved, message: `Budget "${budget.name}" saved.` };
   }
 
   async edit(actor: Actor, id: string, etag: string, input: BudgetFormInput, now = this.deps.clock()): Promise<BudgetChange> {
     if (!(await this.isAdmin(actor))) return { ok: false, errors: [ONLY_ADMINS_BUDGETS], forbidden: true };
     const current = await this.deps.budgets.get(actor.tenantId, id);
-    if (!current) return { ok: false, errors: ['That budget no longer exists. Type **budgets** to see the current list.'] };
+    if (!current) return { ok: false, errors: ['That budget no longer exists. Type "budgets" to see the current list.'] };
     const form = await this.fromForm(actor.tenantId, id, input, current.budget);
     if (!form.ok) return form;
     // Compared here too: a forged or malformed ETag (or "*") must never reach storage as a condition.
@@ -243,7 +243,7 @@ export class BudgetService {
         after: auditView(budget),
         at: now,
       });
-      return { ok: true, budget: saved, message: `Budget **${budget.name}** updated.` };
+      return { ok: true, budget: saved, message: `Budget "${budget.name}" updated.` };
     } catch (error) {
       if (error instanceof ConcurrencyError) return { ok: false, errors: [CHANGED_MEANWHILE] };
       throw error;
@@ -275,7 +275,7 @@ export class BudgetService {
       before: auditView(current.budget),
       at: now,
     });
-    return { ok: true, message: `Budget **${current.budget.name}** deleted.` };
+    return { ok: true, message: `Budget "${current.budget.name}" deleted.` };
   }
 
   /** `alerts here`: this channel receives budget and anomaly alerts from now on. */

@@ -161,7 +161,7 @@ export class SubscriptionService {
       return {
         ok: false,
         reason: 'not-found',
-        message: 'I can’t find that subscription in your tenant any more. Type **subscriptions** to see the current list.',
+        message: 'I can’t find that subscription in your tenant any more. Type "subscriptions" to see the current list.',
       };
     const plan = this.plan(view, action, seats);
     if (!plan.ok) return { ok: false, reason: 'refused', message: plan.message, view, alternatives: plan.alternatives };

@@ -1,6 +1,7 @@
 // The Graph connector (DirectoryPort) against the Graph emulator: the msal-node and Graph
 // REST code paths of production, on loopback.
 import { createServer, type Server } from 'node:http';
+import { createServer as createNetServer } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ConnectorError, DEFAULT_RETRY_POLICY } from '../../src/connectors/index.js';
 import { GraphDirectory } from '../../src/connectors/graph/graph-directory.js';
@@ -170,5 +171,47 @@ describe('directory (Graph) answers no emulator switch produces', () => {
         authorization: 'Bearer token-for-graph',
       },
     ]);
+  });
+
+  it('compares next-page links as parsed URLs: no other host hides in the path, nothing outside /v1.0/', async () => {
+    // Another loopback server stands for the attacker's host: it counts connections (a TLS hello too).
+    let connections = 0;
+    const elsewhere = createNetServer((socket) => {
+      connections++;
+      socket.destroy();
+    });
+    await new Promise<void>((resolve) => elsewhere.listen(0, '127.0.0.1', resolve));
+    const far = `127.0.0.1:${(elsewhere.address() as { port: number }).port}`;
+    try {
+      for (const link of [
+        `${origin}/v1.0/https://${far}/collect`,
+        `${origin}/v1.0/http://${far}/collect`,
+        `${origin}/v1.0//${far}/collect`,
+        `${origin}/v1.0/..//${far}/collect`,
+        `${origin}/v1.0/../beta/groups`,
+        `${origin}/v1.0\\..\\collect`,
+        `${origin.replace('http://', 'http://user:pw@')}/v1.0/groups/g1/members`,
+        `${origin}.evil.example/v1.0/groups/g1/members`,
+        'not a url',
+      ]) {
+        answers['/v1.0/groups/g1/members'] = { status: 200, body: JSON.stringify({ value: [], '@odata.nextLink': link }) };
+        hits.length = 0;
+        const error = await rejectionOf(directory().listGroupMembers(DEMO_TENANT_ID, 'g1'));
+        expect(error, link).toMatchObject({ kind: 'invalid-request' });
+        expect(hits, link).toHaveLength(1);
+      }
+      expect(connections).toBe(0);
+      // A link on the origin under /v1.0/ is followed, query and all.
+      answers['/v1.0/groups/g1/members'] = {
+        status: 200,
+        body: JSON.stringify({ value: [], '@odata.nextLink': `${origin}/v1.0/groups/g1/more?$skiptoken=abc` }),
+      };
+      answers['/v1.0/groups/g1/more'] = { status: 200, body: JSON.stringify({ value: [] }) };
+      hits.length = 0;
+      await directory().listGroupMembers(DEMO_TENANT_ID, 'g1');
+      expect(hits.map((h) => h.path)).toContain('/v1.0/groups/g1/more?$skiptoken=abc');
+    } finally {
+      await new Promise<void>((resolve) => elsewhere.close(() => resolve()));
+    }
   });
 });

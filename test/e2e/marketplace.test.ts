@@ -281,7 +281,7 @@ describe('subscriptions: marketplace seats', () => {
     const confirm = prepared.body.value.actions.find((a: any) => a.verb === 'confirmSubscriptionChange');
     expect(confirm, cardText(prepared.body.value)).toBeDefined();
     const confirmed = await chat(DEMO.alex).click('confirmSubscriptionChange', { ...confirm.data, reason: 'More people need Acrobat' });
-    expect(JSON.stringify(confirmed.body), JSON.stringify(confirmed.body).slice(0, 600)).toMatch(/REQ-[0-9A-F]{8}/);
+    expect(JSON.stringify(confirmed.body), JSON.stringify(confirmed.body).slice(0, 600)).toMatch(/REQ-[0-9A-F]{8,16}/);
     const id = requestIdOf(confirmed.body.value);
     await approveAll(id);
     const done = await waitForStatus(harness, id, 'completed');

@@ -123,10 +123,10 @@ describe.skipIf(skipBrowserTests)('Spend in the Agents Playground', () => {
     await alex.page.getByRole('option', { name: 'General (My Team)', exact: true }).click();
     await again.getByRole('button', { name: 'Save budget' }).click();
     await expect
-      .poll(() => alex.page.getByText(/Budget All clouds saved|Budget \*\*All clouds\*\* saved/).count(), { timeout: UI_TIMEOUT })
+      .poll(() => alex.page.getByText(/Budget "?All clouds"? saved|Budget \*\*All clouds\*\* saved/).count(), { timeout: UI_TIMEOUT })
       .toBeGreaterThan(0);
     await expect
-      .poll(async () => factOf(alex.cards(/Budget All clouds saved|Budget \*\*All clouds\*\* saved/).last(), 'Channel'), {
+      .poll(async () => factOf(alex.cards(/Budget "?All clouds"? saved|Budget \*\*All clouds\*\* saved/).last(), 'Channel'), {
         timeout: UI_TIMEOUT,
       })
       .toBe('General (My Team)');

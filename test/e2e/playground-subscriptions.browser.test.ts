@@ -112,7 +112,7 @@ describe.skipIf(skipBrowserTests)('Subscription management in the Agents Playgro
 
     const status = alex.cards(/Add 2 seats \(5 → 7\): Visio Plan 2/);
     await expect.poll(() => status.innerText(), { timeout: UI_TIMEOUT }).toContain('Waiting for Adele Vance (manager)');
-    const requestId = /REQ-[0-9A-F]{8}/.exec(await status.innerText())![0];
+    const requestId = /REQ-[0-9A-F]{8,16}/.exec(await status.innerText())![0];
     const approved = await harness!.personalChat(DEMO.adele).click('approveRequest', { requestId, stageIndex: 0 });
     expect(approved.status).toBe(200);
 

@@ -110,7 +110,7 @@ describe('spend for admins', () => {
       thresholds: '50,80,100',
       forecast100: 'true',
     });
-    expect(cardText(good.body.value)).toContain('Budget **All clouds** saved.');
+    expect(cardText(good.body.value)).toContain('Budget "All clouds" saved.');
     expect((await budgetsNow()).lines.map((l) => l.budget.name)).toEqual(['All clouds']);
     const [list] = await chat(DEMO.alex).say('budgets');
     expect(cardText(list)).toContain('All clouds: 100.00 USD per year');
@@ -209,7 +209,7 @@ describe('spend for admins', () => {
     expect(cardText(forged.body.value)).toMatch(/Choose the channel from the list/);
     expect((await budgetsNow()).lines.map((l) => l.budget.name)).not.toContain('Finance only');
     const saved = await chat(DEMO.alex).click('saveBudget', { ...fields, channel: finance.conversation.id });
-    expect(cardText(saved.body.value)).toContain('Budget **Finance only** saved.');
+    expect(cardText(saved.body.value)).toContain('Budget "Finance only" saved.');
     expect(cardText(saved.body.value)).toMatch(/Channel\s*General \(Finance\)/);
 
     const financeCards = () =>
@@ -240,7 +240,7 @@ describe('spend for admins', () => {
       etag: budget.etag,
       channel: 'default',
     });
-    expect(cardText(back.body.value)).toContain('Budget **Finance only** updated.');
+    expect(cardText(back.body.value)).toContain('Budget "Finance only" updated.');
     const after = (await harness.qm.spend.budgets.get(
       { tenantId: DEMO_TENANT_ID, aadObjectId: DEMO.alex.aadObjectId, name: 'Alex' },
       budget.budget.id,
@@ -281,7 +281,7 @@ describe('spend for admins', () => {
       thresholds: '80',
       forecast100: 'false',
     });
-    expect(cardText(saved.body.value)).toContain('Budget **All clouds** updated.');
+    expect(cardText(saved.body.value)).toContain('Budget "All clouds" updated.');
     const stale = await chat(DEMO.alex).click('saveBudget', {
       budgetId,
       etag,
@@ -296,7 +296,7 @@ describe('spend for admins', () => {
     expect(cardText(stale.body.value)).toMatch(/changed this budget/);
     const current = /"etag":"((?:[^"\\]|\\.)*)"/.exec(JSON.stringify(saved.body.value))![1]!.replace(/\\"/g, '"');
     const deleted = await chat(DEMO.alex).click('deleteBudget', { budgetId, etag: current });
-    expect(cardText(deleted.body.value)).toContain('Budget **All clouds** deleted.');
+    expect(cardText(deleted.body.value)).toContain('Budget "All clouds" deleted.');
     expect((await budgetsNow()).lines).toEqual([]);
   });
 
@@ -308,7 +308,7 @@ describe('spend for admins', () => {
       period: 'month',
       thresholds: '80',
     });
-    expect(cardText(kept.body.value)).toContain('Budget **Kept** saved.');
+    expect(cardText(kept.body.value)).toContain('Budget "Kept" saved.');
     const budgetId = (await budgetsNow()).lines.map((l: any) => l.budget.id)[0];
     const nasty = fc.oneof(
       fc.string({ maxLength: 30 }),

@@ -213,12 +213,25 @@ export class GraphDirectory implements DirectoryPort {
     return items;
   }
 
-  /** `https://graph.microsoft.com/v1.0/users?$skiptoken=...` → `/users?$skiptoken=...` */
+  /**
+   * `https://graph.microsoft.com/v1.0/users?$skiptoken=...` → `/users?$skiptoken=...`, for a
+   * link on our Graph origin under /v1.0/ once parsed and normalised (a string prefix let
+   * `…/v1.0/https://elsewhere/…` through, which the SDK then sent elsewhere). The path handed
+   * back cannot name a host: no scheme, no `//`, no backslash.
+   */
   private relative(nextLink: string): string {
-    const prefix = `${this.baseUrl}/v1.0/`;
-    if (!nextLink.startsWith(prefix))
-      throw new ConnectorError('invalid-request', `graph: next page link outside ${this.origin}`, { service: 'graph' });
-    return `/${nextLink.slice(prefix.length)}`;
+    const refuse = () => new ConnectorError('invalid-request', `graph: next page link outside ${this.baseUrl}/v1.0/`, { service: 'graph' });
+    let link: URL;
+    try {
+      link = new URL(nextLink);
+    } catch {
+      throw refuse();
+    }
+    const base = new URL(`${this.baseUrl}/v1.0/`);
+    if (link.origin !== base.origin || link.username || link.password || !link.pathname.startsWith(base.pathname)) throw refuse();
+    const path = `/${link.pathname.slice(base.pathname.length)}${link.search}`;
+    if (/:\/\/|\/\/|\\/.test(path) || /^\/[a-z][a-z0-9+.-]*:/i.test(path)) throw refuse();
+    return path;
   }
 }
 
