@@ -2,6 +2,7 @@
 // REST code paths of production, on loopback.
 import { createServer, type Server } from 'node:http';
 import { createServer as createNetServer } from 'node:net';
+import { respond } from '../harness/respond.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ConnectorError, DEFAULT_RETRY_POLICY } from '../../src/connectors/index.js';
 import { GraphDirectory } from '../../src/connectors/graph/graph-directory.js';
@@ -120,7 +121,7 @@ describe('directory (Graph) answers no emulator switch produces', () => {
         status: 404,
         body: '{"error":{"code":"Request_ResourceNotFound","message":"not here"}}',
       };
-      res.writeHead(answer.status, { 'content-type': answer.type ?? 'application/json' }).end(answer.body);
+      respond(res, answer.status, { 'content-type': answer.type ?? 'application/json' }, answer.body);
     });
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     origin = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
