@@ -11,7 +11,8 @@ import { systemClock, type Clock } from '../clock.js';
 import { stsEmulator } from './sts-emulator.js';
 import { createFaultSwitches, type FaultSwitches } from './faults.js';
 import { graphEmulator } from './graph-emulator.js';
-import { startEmulator, type RunningEmulator } from './http.js';
+import { startEmulator, type EmulatorExchange, type RunningEmulator } from './http.js';
+export type { EmulatorExchange } from './http.js';
 import { loginEmulator } from './login-emulator.js';
 import { MARKETPLACE_BASE_PATH, marketplaceEmulator } from './marketplace-emulator.js';
 import { MarketplaceWorld } from './marketplace-state.js';
@@ -76,6 +77,8 @@ export interface SandboxOptions {
   costManagement?: Partial<CostManagementSettings>;
   /** Cost Explorer knobs: groups per page (default 2,000), the data's "today" (default: now, UTC), and N services a day for the synthetic benchmark account. */
   aws?: { pageSize?: number; today?: string; syntheticServicesPerDay?: number };
+  /** Told of every request and its answer (contract tests validate them against the vendors' contracts). */
+  observe?: (exchange: EmulatorExchange) => void;
   /** Marketplace emulator: the vendor clock's step (default 1000 ms; 'manual' = only `marketplace.advance()`). */
   marketplace?: { stepDelayMs?: number | 'manual' };
 }
@@ -114,6 +117,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
   if (!app) throw new Error('sandbox seed: at least one app registration is needed');
 
   const clock = options.clock ?? systemClock;
+  const observe = options.observe;
   const state = new SandboxState(seed, clock);
   const faults = createFaultSwitches();
   const tokens = new TokenIssuer();
@@ -131,21 +135,13 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     await Promise.all(started.splice(0).map((emulator) => emulator.close()));
   };
   try {
-    const login = await startEmulator(loginEmulator(state, tokens, { tokenLifetimeSeconds: options.tokenLifetimeSeconds ?? 3599 }), {
-      host,
-      state,
-      faults: faults.login,
-    });
+    const login = await startEmulator(loginEmulator(state, tokens, { tokenLifetimeSeconds: options.tokenLifetimeSeconds ?? 3599 }), { host, state, faults: faults.login, observe });
     started.push(login);
-    const graph = await startEmulator(graphEmulator(state, tokens, { maxPageSize: options.graphMaxPageSize ?? 999 }), {
-      host,
-      state,
-      faults: faults.graph,
-    });
+    const graph = await startEmulator(graphEmulator(state, tokens, { maxPageSize: options.graphMaxPageSize ?? 999 }), { host, state, faults: faults.graph, observe });
     started.push(graph);
-    const partnerCenter = await startEmulator(partnerCenterEmulator(state, tokens), { host, state, faults: faults.partnerCenter });
+    const partnerCenter = await startEmulator(partnerCenterEmulator(state, tokens), { host, state, faults: faults.partnerCenter, observe });
     started.push(partnerCenter);
-    const costManagement = await startEmulator(costManagementEmulator(azureCosts, tokens), { host, state, faults: faults.costManagement });
+    const costManagement = await startEmulator(costManagementEmulator(azureCosts, tokens), { host, state, faults: faults.costManagement, observe });
     started.push(costManagement);
     const costExplorer = await startEmulator(
       costExplorerEmulator(awsIdentity, {
@@ -153,12 +149,12 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
         today: awsToday ? () => awsToday : () => dayOf(clock().getTime()),
         ...(options.aws?.syntheticServicesPerDay ? { syntheticServicesPerDay: options.aws.syntheticServicesPerDay } : {}),
       }),
-      { host, state, faults: faults.costExplorer },
+      { host, state, faults: faults.costExplorer, observe },
     );
     started.push(costExplorer);
-    const sts = await startEmulator(stsEmulator(awsIdentity), { host, state, faults: faults.sts });
+    const sts = await startEmulator(stsEmulator(awsIdentity), { host, state, faults: faults.sts, observe });
     started.push(sts);
-    const marketplaceServer = await startEmulator(marketplaceEmulator(marketplace), { host, state, faults: faults.marketplace });
+    const marketplaceServer = await startEmulator(marketplaceEmulator(marketplace), { host, state, faults: faults.marketplace, observe });
     started.push(marketplaceServer);
     return {
       urls: {
