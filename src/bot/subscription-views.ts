@@ -15,6 +15,8 @@ const STATUS: Record<SubscriptionView['status'], { label: string; color: 'Good' 
   deleted: { label: 'Cancelled', color: 'Default' },
   expired: { label: 'Expired', color: 'Default' },
   disabled: { label: 'Disabled', color: 'Attention' },
+  pending: { label: 'Pending: Partner Center is still setting it up', color: 'Attention' },
+  none: { label: 'No status from Partner Center', color: 'Default' },
 };
 
 export function seatsLine(view: SubscriptionView): string {

@@ -13,17 +13,22 @@ export interface Price {
 // Commerce (Partner Center today; a marketplace later, behind the same port)
 // ---------------------------------------------------------------------------------------
 
-export interface CatalogOffer {
+/**
+ * A catalog item as a commerce connector reads it. Partner Center says neither which Graph
+ * license a SKU grants nor its price (prices live in the price sheet); the catalog service adds
+ * both (src/services/catalog.ts) and only then is it an orderable CatalogOffer.
+ */
+export interface CatalogItem {
   /** New-commerce offer id: `productId:skuId:availabilityId`. */
   offerId: string;
   productId: string;
   skuId: string;
   availabilityId: string;
   name: string;
-  /** Graph `skuPartNumber` of the license this offer grants (e.g. "VISIOCLIENT"). */
-  skuPartNumber: string;
-  /** Price per seat per month. */
-  unitPrice: Price;
+  /** Graph `skuPartNumber` of the license this offer grants, when the connector knows it (marketplace: "MKT:<itemId>"). */
+  skuPartNumber?: string;
+  /** Price per seat per month, when the connector knows it (marketplace: its price list). */
+  unitPrice?: Price;
   termDuration: 'P1M' | 'P1Y';
   billingCycle: 'monthly' | 'annual';
   /** Who sells it (absent = Partner Center). Marketplace offers have offerId "mkt:<itemId>". */
@@ -34,9 +39,18 @@ export interface CatalogOffer {
   assignment?: 'graph' | 'vendor';
 }
 
+/** An orderable offer: its license and its price per seat per month are known. */
+export interface CatalogOffer extends CatalogItem {
+  /** Graph `skuPartNumber` of the license this offer grants (e.g. "VISIOCLIENT"). */
+  skuPartNumber: string;
+  /** Price per seat per month. */
+  unitPrice: Price;
+}
+
 export type CommerceProvider = 'partner-center' | 'marketplace';
 
-export type SubscriptionStatus = 'active' | 'suspended' | 'deleted' | 'expired' | 'disabled';
+/** Partner Center's statuses: `pending` (ordered, not provisioned yet) and `none` exist too and are not `disabled`. */
+export type SubscriptionStatus = 'active' | 'suspended' | 'deleted' | 'expired' | 'disabled' | 'pending' | 'none';
 
 export interface CommerceSubscription {
   id: string;
@@ -53,6 +67,13 @@ export interface CommerceSubscription {
   refundOptions?: RefundOption[];
   /** The latest refundOptions expiry: until then some seats can still be removed. */
   refundableUntil?: string;
+  /**
+   * Partner Center's own count of removable seats per lot (`refundableQuantity.details`), soonest
+   * deadline first; when present it is exact and wins over sizing refundOptions windows.
+   */
+  refundableSeats?: { quantity: number; allowedUntil: string }[];
+  /** Until when the whole subscription can still be cancelled (Partner Center `cancellationAllowedUntilDate`). */
+  cancellationAllowedUntil?: string;
   /** A change scheduled for the next renewal (Partner Center scheduledNextTermInstructions). */
   scheduledNextTerm?: ScheduledNextTerm;
   /** Who sells it (absent = Partner Center). */
@@ -101,7 +122,7 @@ export interface CommerceOrder {
 }
 
 export interface CommercePort {
-  listOffers(customerId: string): Promise<CatalogOffer[]>;
+  listOffers(customerId: string): Promise<CatalogItem[]>;
   listSubscriptions(customerId: string): Promise<CommerceSubscription[]>;
   getSubscription(customerId: string, subscriptionId: string): Promise<CommerceSubscription>;
   /**
@@ -111,7 +132,7 @@ export interface CommercePort {
   setQuantity(customerId: string, subscriptionId: string, quantity: number, requestId: string): Promise<CommerceSubscription>;
   createOrder(
     customerId: string,
-    line: { offerId: string; quantity: number; billingCycle: string },
+    line: { offerId: string; quantity: number; billingCycle: string; termDuration?: string },
     requestId: string,
   ): Promise<CommerceOrder>;
   getOrder(customerId: string, orderId: string): Promise<CommerceOrder>;
@@ -371,4 +392,6 @@ export interface SignedInAgent {
   /** msal's account key, `oid.tid`: what accessToken() needs later. */
   homeAccountId: string;
   tenantId: string;
+  /** How the agent authenticated (the token's `amr`): a completed sign-in always includes "mfa". */
+  authenticationMethods: string[];
 }

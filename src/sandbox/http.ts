@@ -56,6 +56,8 @@ export interface EmulatorExchange {
   requestBody: string;
   /** The JSON body sent (undefined for an empty or non-JSON answer). */
   responseBody: unknown;
+  /** A non-JSON body as sent (the price sheet's CSV). */
+  responseText?: string;
   /** A fault switch answered or replaced the answer. */
   faulted: boolean;
 }
@@ -121,6 +123,7 @@ export async function startEmulator(
         status: response.status,
         requestBody: request.body,
         responseBody: response.text === undefined ? response.body : undefined,
+        ...(response.text !== undefined ? { responseText: response.text } : {}),
         faulted: fault !== undefined,
       });
 

@@ -17,6 +17,7 @@ import { loginEmulator } from './login-emulator.js';
 import { MARKETPLACE_BASE_PATH, marketplaceEmulator } from './marketplace-emulator.js';
 import { MarketplaceWorld } from './marketplace-state.js';
 import { partnerCenterEmulator } from './partner-center-emulator.js';
+import { priceSheetCsv } from './partner-center-resources.js';
 import { demoSeed, type SandboxSeed } from './seed.js';
 import { SandboxState } from './state.js';
 import { TokenIssuer } from './tokens.js';
@@ -107,6 +108,8 @@ export interface Sandbox {
   marketplace: MarketplaceWorld;
   /** The seeded Marketplace API token of each tenant (customer id → token), for the sandbox token source. */
   marketplaceTokens: Record<string, string>;
+  /** The emulated partner's US price sheet as CSV (the sandbox's fallback price list until an agent signs in). */
+  priceListCsv: string;
   stop(): Promise<void>;
 }
 
@@ -135,13 +138,28 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     await Promise.all(started.splice(0).map((emulator) => emulator.close()));
   };
   try {
-    const login = await startEmulator(loginEmulator(state, tokens, { tokenLifetimeSeconds: options.tokenLifetimeSeconds ?? 3599 }), { host, state, faults: faults.login, observe });
+    const login = await startEmulator(loginEmulator(state, tokens, { tokenLifetimeSeconds: options.tokenLifetimeSeconds ?? 3599 }), {
+      host,
+      state,
+      faults: faults.login,
+      observe,
+    });
     started.push(login);
-    const graph = await startEmulator(graphEmulator(state, tokens, { maxPageSize: options.graphMaxPageSize ?? 999 }), { host, state, faults: faults.graph, observe });
+    const graph = await startEmulator(graphEmulator(state, tokens, { maxPageSize: options.graphMaxPageSize ?? 999 }), {
+      host,
+      state,
+      faults: faults.graph,
+      observe,
+    });
     started.push(graph);
     const partnerCenter = await startEmulator(partnerCenterEmulator(state, tokens), { host, state, faults: faults.partnerCenter, observe });
     started.push(partnerCenter);
-    const costManagement = await startEmulator(costManagementEmulator(azureCosts, tokens), { host, state, faults: faults.costManagement, observe });
+    const costManagement = await startEmulator(costManagementEmulator(azureCosts, tokens), {
+      host,
+      state,
+      faults: faults.costManagement,
+      observe,
+    });
     started.push(costManagement);
     const costExplorer = await startEmulator(
       costExplorerEmulator(awsIdentity, {
@@ -180,6 +198,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
         },
       },
       marketplace,
+      priceListCsv: priceSheetCsv(state.catalog, 'US', clock()),
       marketplaceTokens: Object.fromEntries([...marketplace.tokens.values()].filter((t) => !t.expired).map((t) => [t.customerId, t.token])),
       stop,
     };

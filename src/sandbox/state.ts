@@ -54,7 +54,8 @@ export interface SandboxSubscription {
   friendlyName: string;
   /** As ordered: P1Y offers can be billed monthly or annually, P1M only monthly. */
   billingCycle: string;
-  status: 'active' | 'suspended' | 'deleted';
+  /** `pending`: ordered, still being provisioned (tests set it to see how it is shown). */
+  status: 'active' | 'suspended' | 'deleted' | 'pending';
   autoRenewEnabled: boolean;
   creationDate: Date;
   /** Seats by purchase: each lot can be removed only within 7 days of its purchase. */

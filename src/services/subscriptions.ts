@@ -130,7 +130,8 @@ export class SubscriptionService {
       this.deps.seatLots.listAll(tenantId),
     ]);
     const wanted = nameFilter.trim().toLowerCase();
-    const inForce = subscriptions.filter((s) => s.status === 'active' || s.status === 'suspended');
+    // Pending ones are bought and being provisioned: listed, with their status, so nobody buys them twice.
+    const inForce = subscriptions.filter((s) => s.status === 'active' || s.status === 'suspended' || s.status === 'pending');
     const views = inForce.map((s) => this.view(s, offers, skus, lots.get(s.id.toLowerCase()) ?? []));
     return views
       .filter((v) => !wanted || v.productName.toLowerCase().includes(wanted))

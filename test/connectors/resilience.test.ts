@@ -33,8 +33,8 @@ describe('idempotency (MS-RequestId)', () => {
       [500, 'request-9:order', false],
       [201, 'request-9:order', true],
     ]);
-    // One correlation id traces both attempts of the call.
-    expect(posts[0]!.correlationId).toBe(posts[1]!.correlationId);
+    // MS-CorrelationId is new per call (the REST headers reference), retries included; MS-RequestId ties them.
+    expect(posts[0]!.correlationId).not.toBe(posts[1]!.correlationId);
   });
 
   it('a retry after a client-side timeout (the order was placed) returns that order, and buys once', async () => {

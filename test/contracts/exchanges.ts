@@ -1,6 +1,7 @@
 // Which vendor contract an emulator answer is held to, by service and route: every exchange
 // a contract test records goes through contractFor(). A route the connectors use that has no
 // contract here fails the test too (nothing slips through unchecked).
+import { readFileSync } from 'node:fs';
 import type { EmulatorExchange } from '../../src/sandbox/index.js';
 import {
   azureError,
@@ -13,8 +14,36 @@ import {
   partnerCenter,
   partnerCenterCollection,
   partnerCenterError,
+  partnerCenterReference,
   type ContractCheck,
 } from './schemas.js';
+
+/** Local-only fields the marketplace emulator declares (softwareone/extensions.json): removed before validating. */
+const MARKETPLACE_EXTENSIONS = (
+  JSON.parse(readFileSync(new URL('./softwareone/extensions.json', import.meta.url), 'utf8')) as { extensions: { field: string }[] }
+).extensions.map((e) => e.field);
+
+function withoutExtensions(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(withoutExtensions);
+  if (!value || typeof value !== 'object') return value;
+  return Object.fromEntries(
+    Object.entries(value as Record<string, unknown>)
+      .filter(([key]) => !MARKETPLACE_EXTENSIONS.includes(key))
+      .map(([key, v]) => [key, withoutExtensions(v)]),
+  );
+}
+
+const PRICE_SHEET_ROUTE = "/v1.0/sales/pricesheets(Market='{market}',PricesheetView='{view}')/$value";
+
+/** The price sheet is CSV: its header must carry the columns the reference names (any order). */
+function priceSheetColumns(text: string | undefined): ContractCheck {
+  const header = (text ?? '')
+    .replace(/^\uFEFF/, '')
+    .split(/\r?\n/, 1)[0]!
+    .split(',');
+  const missing = (partnerCenterReference.priceSheet.columns as string[]).filter((c) => !header.includes(c));
+  return missing.length === 0 ? { ok: true, errors: [] } : { ok: false, errors: [`price sheet columns missing: ${missing.join(', ')}`] };
+}
 
 /** Services whose contracts are kept (sign-in, STS and Cost Explorer speak protocols the SDKs check). */
 const CHECKED = new Set(['partnerCenter', 'graph', 'marketplace', 'costManagement']);
@@ -59,6 +88,7 @@ export function contractFor(exchange: EmulatorExchange): ContractVerdict {
         if (exchange.status === 429 && body && typeof body === 'object' && 'statusCode' in body) return { ok: true, errors: [] };
         return partnerCenterError(body);
       }
+      if (exchange.route === PRICE_SHEET_ROUTE) return priceSheetColumns(exchange.responseText);
       const route = PARTNER_CENTER_ROUTES[key];
       if (!route) return { ok: false, errors: [`no Partner Center contract for ${key}`] };
       return route.collection ? partnerCenterCollection(route.collection, body) : partnerCenter(route.entity!, body);
@@ -73,7 +103,7 @@ export function contractFor(exchange: EmulatorExchange): ContractVerdict {
       if (!marketplacePaths.includes(exchange.route) && exchange.status < 400)
         return { ok: false, errors: [`no marketplace contract for ${key}`] };
       const path = marketplacePaths.includes(exchange.route) ? exchange.route : '/public/v1/commerce/orders';
-      return marketplaceResponse(exchange.method, path, exchange.status, body);
+      return marketplaceResponse(exchange.method, path, exchange.status, withoutExtensions(body));
     }
     case 'costManagement':
       if (exchange.status === 429 || exchange.status >= 400) return azureError(body);

@@ -117,8 +117,10 @@ azureDefinitions.QueryResult = {
   properties: { ...azureDefinitions.Resource.properties, properties: { $ref: `${AZURE_ID}#/definitions/QueryProperties` } },
   additionalProperties: false,
 };
-// The service and the vendor's own examples send `nextLink: null` on the last page.
+// The service and the vendor's own examples send `nextLink: null` on the last page; ARM
+// resources answer `location`, `sku` and `eTag` as null when they have none.
 azureDefinitions.QueryProperties.properties.nextLink = { type: ['string', 'null'] };
+for (const name of ['location', 'sku', 'eTag']) azureDefinitions.QueryResult.properties[name] = { type: ['string', 'null'] };
 ajv.addSchema({ $id: AZURE_ID, definitions: azureDefinitions }, AZURE_ID);
 
 export const azureQueryResult = (body: unknown) => check(ajv.getSchema(`${AZURE_ID}#/definitions/QueryResult`)!, body);

@@ -108,6 +108,7 @@ describe('seed: renewal dates and refund windows', () => {
   it('gives a new purchase a Full refund option, and a mid-term add its own Partial one', async () => {
     const order = await pc('POST', 'orders', {
       billingCycle: 'annual',
+      partnerOnRecordAttestationAccepted: true,
       lineItems: [{ lineItemNumber: 0, offerId: DEMO_OFFERS.projectPlan3.offerId, quantity: 2 }],
     });
     const id = order.body.lineItems[0].subscriptionId as string;
@@ -163,6 +164,7 @@ describe('suspend, reactivate, cancel', () => {
 
     const order = await pc('POST', 'orders', {
       billingCycle: 'annual',
+      partnerOnRecordAttestationAccepted: true,
       lineItems: [{ lineItemNumber: 0, offerId: DEMO_OFFERS.projectPlan3.offerId, quantity: 2 }],
     });
     const id = order.body.lineItems[0].subscriptionId as string;
