@@ -228,10 +228,13 @@ export interface MarketplacePort {
 // Directory and licenses (Microsoft Graph, per customer tenant)
 // ---------------------------------------------------------------------------------------
 
+/** Graph's capabilityStatus values (a string in the CSDL; the documentation lists these, `Deleted` included). */
+export type CapabilityStatus = 'Enabled' | 'Suspended' | 'LockedOut' | 'Warning' | 'Deleted';
+
 export interface SubscribedSku {
   skuId: string;
   skuPartNumber: string;
-  capabilityStatus: 'Enabled' | 'Suspended' | 'LockedOut' | 'Warning';
+  capabilityStatus: CapabilityStatus;
   consumedUnits: number;
   /** prepaidUnits.enabled */
   enabledUnits: number;
@@ -253,7 +256,10 @@ export interface DirectoryUserSignIn {
   userPrincipalName: string;
   /** The user's e-mail address, when it has one (vendor seats are assigned by e-mail). */
   mail?: string;
-  /** Latest sign-in, interactive or not (ISO); absent when the user never signed in. */
+  /**
+   * Latest SUCCESSFUL sign-in, interactive or not (Graph lastSuccessfulSignInDateTime; the other
+   * two dates count failed attempts too). Absent when the user never signed in successfully.
+   */
   lastSignInAt?: string;
   /** Graph skuIds the user holds. */
   licenseSkuIds: string[];
@@ -265,12 +271,17 @@ export interface DirectoryPort {
   getUser(tenantId: string, idOrUpn: string): Promise<DirectoryUser | undefined>;
   listUsers(tenantId: string): Promise<DirectoryUser[]>;
   getManager(tenantId: string, userId: string): Promise<DirectoryUser | undefined>;
+  /** The users in the group, nested groups included (Graph transitiveMembers). */
   listGroupMembers(tenantId: string, groupId: string): Promise<DirectoryUser[]>;
   /** Throws ConnectorError with kind 'no-free-seat' | 'usage-location' | ... */
   assignLicense(tenantId: string, userId: string, skuId: string): Promise<void>;
   /** skuIds the user holds. */
   licenseSkuIds(tenantId: string, userId: string): Promise<string[]>;
-  /** Every user with sign-in activity and licenses (needs AuditLog.Read.All on the real service). */
+  /**
+   * Every user with sign-in activity and licenses (needs AuditLog.Read.All, and Entra ID P1/P2:
+   * without it Graph answers 403 Authentication_RequestFromNonPremiumTenantOrB2CTenant, thrown as
+   * ConnectorError 'unauthorized' with that code).
+   */
   listUsersWithSignIn(tenantId: string): Promise<DirectoryUserSignIn[]>;
   /** Removes one license from a user, freeing the seat; removing one the user lacks is a no-op. */
   removeLicense(tenantId: string, userId: string, skuId: string): Promise<void>;

@@ -14,7 +14,8 @@ describe('directory (Graph)', () => {
   it('reads subscribed SKUs, from which free seats follow', async () => {
     const skus = await t.directory.listSubscribedSkus(DEMO_TENANT_ID);
     const free = Object.fromEntries(skus.map((s) => [s.skuPartNumber, s.enabledUnits - s.consumedUnits]));
-    expect(free).toEqual({ SPE_E3: 5, POWER_BI_PRO: 4, VISIOCLIENT: 0, Microsoft_Teams_Premium: 2 });
+    // ENTERPRISEPACK: the retired Office 365 E3, listed by Graph as Deleted with no units.
+    expect(free).toEqual({ SPE_E3: 5, POWER_BI_PRO: 4, VISIOCLIENT: 0, Microsoft_Teams_Premium: 2, ENTERPRISEPACK: 0 });
     expect(skus.find((s) => s.skuPartNumber === 'VISIOCLIENT')).toEqual({
       skuId: DEMO_OFFERS.visioPlan2.graphSkuId,
       skuPartNumber: 'VISIOCLIENT',
@@ -157,16 +158,16 @@ describe('directory (Graph) answers no emulator switch produces', () => {
   });
 
   it('never follows a next-page link to another host, so the token stays with Graph', async () => {
-    answers['/v1.0/groups/g1/members'] = {
+    answers['/v1.0/groups/g1/transitiveMembers'] = {
       status: 200,
-      body: JSON.stringify({ value: [], '@odata.nextLink': 'https://graph.evil.example/v1.0/groups/g1/members?$skiptoken=x' }),
+      body: JSON.stringify({ value: [], '@odata.nextLink': 'https://graph.evil.example/v1.0/groups/g1/transitiveMembers?$skiptoken=x' }),
     };
     hits.length = 0;
     const error = await rejectionOf(directory().listGroupMembers(DEMO_TENANT_ID, 'g1'));
     expect(error).toMatchObject({ kind: 'invalid-request' });
     expect(hits).toEqual([
       {
-        path: '/v1.0/groups/g1/members?$select=id,displayName,userPrincipalName,mail,usageLocation&$top=999',
+        path: '/v1.0/groups/g1/transitiveMembers?$select=id,displayName,userPrincipalName,mail,usageLocation&$top=999',
         authorization: 'Bearer token-for-graph',
       },
     ]);

@@ -75,7 +75,7 @@ describe('throttling (429)', () => {
 
   it('waits the Retry-After, then succeeds (Graph)', async () => {
     t.sandbox.faults.graph.failNext({ status: 429, retryAfterSeconds: 1, times: 1 });
-    expect(await t.directory.listSubscribedSkus(DEMO_TENANT_ID)).toHaveLength(4);
+    expect(await t.directory.listSubscribedSkus(DEMO_TENANT_ID)).toHaveLength(5);
     expect(t.sandbox.state.countRequests({ service: 'graph', route: '/v1.0/subscribedSkus' })).toBe(2);
     expect(t.logLines.some((line) => /"waitMs":1000/.test(line))).toBe(true);
   });

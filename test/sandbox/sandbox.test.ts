@@ -81,7 +81,13 @@ describe('seed', () => {
   it('has the demo seat counts, consistent between Partner Center and Graph', async () => {
     const skus = (await graph('/subscribedSkus', await token(DEMO_TENANT_ID, GRAPH))).body.value as any[];
     const seats = Object.fromEntries(skus.map((s) => [s.skuPartNumber, [s.prepaidUnits.enabled, s.consumedUnits]]));
-    expect(seats).toEqual({ SPE_E3: [25, 20], POWER_BI_PRO: [10, 6], VISIOCLIENT: [5, 5], Microsoft_Teams_Premium: [3, 1] });
+    expect(seats).toEqual({
+      SPE_E3: [25, 20],
+      POWER_BI_PRO: [10, 6],
+      VISIOCLIENT: [5, 5],
+      Microsoft_Teams_Premium: [3, 1],
+      ENTERPRISEPACK: [0, 0],
+    });
 
     const subscriptions = (
       await pc('GET', `${DEMO_CUSTOMER_ID}/subscriptions`, { token: await token(DEMO_PARTNER_TENANT_ID, PARTNER_CENTER) })
