@@ -168,10 +168,10 @@ describe('Cost Explorer emulator: errors as AWS sends them', () => {
     );
   });
 
-  it('DataUnavailableException where Cost Explorer was never turned on', async () => {
+  it('AccessDeniedException "User not enabled for cost explorer access" where Cost Explorer was never enabled', async () => {
     const error = await rejectionOf(f.ce(AWS_SANDBOX_KEYS.costExplorerOff).send(new GetCostAndUsageCommand(window)));
-    expect(error.name).toBe('DataUnavailableException');
-    expect(error.message).toMatch(/^Data is not available\. Please try to adjust the time period\. If you just enabled Cost Explorer/);
+    expect(error.name).toBe('AccessDeniedException');
+    expect(error.message).toBe('User not enabled for cost explorer access');
   });
 
   it('UnrecognizedClientException for an unknown key, InvalidSignatureException for a wrong secret', async () => {

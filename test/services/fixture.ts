@@ -5,6 +5,8 @@ import { beforeEach } from 'vitest';
 import type { DirectoryPort } from '../../src/connectors/ports.js';
 import type { AdminAlerts, ReclaimReport, RenewalAlert, SeatChange } from '../../src/services/admin-alerts.js';
 import { CatalogService } from '../../src/services/catalog.js';
+import { PartnerCenterPriceSources } from '../../src/services/price-sources.js';
+import { PriceSheetCache } from '../../src/storage/price-sheets.js';
 import { ReclaimService } from '../../src/services/reclaim.js';
 import { RenewalAlertService } from '../../src/services/renewal-alerts.js';
 import { RoleService } from '../../src/services/roles.js';
@@ -80,7 +82,19 @@ export function alertServicesPerTest(): AlertFixture {
     const seatStates = new SeatStates(store);
     const alerts = new RecordingAlerts();
     const build = (directory: DirectoryPort = connectors.directory) => {
-      const catalog = new CatalogService(connectors.commerce, directory);
+      // Prices as in sandbox mode: the emulator's price sheet as the fallback price list.
+      const catalog = new CatalogService(
+        connectors.commerce,
+        directory,
+        new PartnerCenterPriceSources({
+          cache: new PriceSheetCache(store),
+          settings,
+          fallback: { csv: connectors.sandbox.priceListCsv, name: 'the sandbox price sheet' },
+          market: 'US',
+          clock: testClock,
+          log: connectors.log,
+        }),
+      );
       const log = connectors.log;
       return {
         catalog,
