@@ -4,7 +4,13 @@ import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import * as ACData from 'adaptivecards-templating';
 import { cardsDir } from '../paths.js';
-import type { ReclaimCardData, ReclaimConfirmCardData, RenewalAlertCardData, SeatAlertCardData } from './admin-alert-views.js';
+import type {
+  ReclaimCardData,
+  ReclaimConfirmCardData,
+  RenewalAlertCardData,
+  SeatAlertCardData,
+  TermEndAlertCardData,
+} from './admin-alert-views.js';
 import type {
   AnomalyAlertCardData,
   BudgetAlertCardData,
@@ -123,6 +129,7 @@ export interface CardData {
   reclaim: ReclaimCardData;
   'reclaim-confirm': ReclaimConfirmCardData;
   'renewal-alert': RenewalAlertCardData;
+  'term-end-alert': TermEndAlertCardData;
   'seat-alert': SeatAlertCardData;
   connections: ConnectionsCardData;
   'connection-disconnect': { connectionId: string; title: string; consequence: string };

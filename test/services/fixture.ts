@@ -3,7 +3,7 @@
 import { testClock } from '../harness/clock.js';
 import { beforeEach } from 'vitest';
 import type { DirectoryPort } from '../../src/connectors/ports.js';
-import type { AdminAlerts, ReclaimReport, RenewalAlert, SeatChange } from '../../src/services/admin-alerts.js';
+import type { AdminAlerts, ReclaimReport, RenewalAlert, SeatChange, TermEndAlert } from '../../src/services/admin-alerts.js';
 import { CatalogService } from '../../src/services/catalog.js';
 import { PartnerCenterPriceSources } from '../../src/services/price-sources.js';
 import { PriceSheetCache } from '../../src/storage/price-sheets.js';
@@ -29,6 +29,7 @@ export class RecordingAlerts implements AdminAlerts {
   reclaims: ReclaimReport[] = [];
   renewals: RenewalAlert[] = [];
   seatChanges: SeatChange[] = [];
+  termEnds: TermEndAlert[] = [];
   reach = 1;
   async sendReclaim(report: ReclaimReport) {
     this.reclaims.push(report);
@@ -36,6 +37,10 @@ export class RecordingAlerts implements AdminAlerts {
   }
   async sendRenewal(alert: RenewalAlert) {
     this.renewals.push(alert);
+    return this.reach;
+  }
+  async sendTermEnd(alert: TermEndAlert) {
+    this.termEnds.push(alert);
     return this.reach;
   }
   async sendSeatChange(change: SeatChange) {
