@@ -310,7 +310,8 @@ describe('AWS seed promises', () => {
       const rows = [AWS_ACCOUNTS.main, AWS_ACCOUNTS.roleTarget].flatMap((account) =>
         eachDay(addDays(today, -40), addDays(today, 1)).flatMap((day) =>
           awsServicesOf(account).map((service) => ({
-            ProviderName: 'AWS' as const,
+            ServiceProviderName: 'AWS' as const,
+            HostProviderName: 'AWS' as const,
             BillingAccountId: account,
             SubAccountId: account,
             ChargePeriodStart: day,
