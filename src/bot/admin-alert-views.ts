@@ -2,7 +2,7 @@
 // into the data their templates bind (cards/reclaim*.json, renewal-alert.json, seat-alert.json).
 import { md } from '../domain/plain-text.js';
 import type { Text } from './cards.js';
-import type { ReclaimReport, ReclaimRow, RenewalAlert, SeatChange, VendorReclaimRow } from '../services/admin-alerts.js';
+import type { ReclaimReport, ReclaimRow, RenewalAlert, SeatChange, TermEndAlert, VendorReclaimRow } from '../services/admin-alerts.js';
 import type { SeatState } from '../domain/seat-alerts.js';
 
 /** Rows a reclaim card shows at most: Teams cards are limited in size, and long lists are not read. */
@@ -114,6 +114,29 @@ export function renewalAlertCardData(alert: RenewalAlert): RenewalAlertCardData 
     subscriptionId: alert.id,
     suggestedQuantity: alert.suggestedQuantity,
     reduceTitle: `Reduce to ${alert.suggestedQuantity} at renewal`,
+  };
+}
+
+export interface TermEndAlertCardData {
+  title: string;
+  productName: string;
+  endsOn: string;
+  seats: string;
+  termEnd: string;
+  message: string;
+  subscriptionId: string;
+}
+
+export function termEndAlertCardData(alert: TermEndAlert): TermEndAlertCardData {
+  const when = alert.daysLeft === 1 ? 'within a day' : `in ${alert.daysLeft} days`;
+  return {
+    title: `${alert.offerName} does not end ${when}: it will keep being billed`,
+    productName: alert.offerName,
+    endsOn: day(alert.endsAt),
+    seats: String(alert.quantity),
+    termEnd: `Auto-renew is off and it is not cancelled, so Partner Center moves it to a month-to-month Extended Service Term at +${alert.upliftPercent} %`,
+    message: alert.message,
+    subscriptionId: alert.id,
   };
 }
 

@@ -11,7 +11,13 @@ import { join } from 'node:path';
 import * as ACData from 'adaptivecards-templating';
 import { cardsDir } from '../paths.js';
 import { Markdown, plainText } from '../domain/plain-text.js';
-import type { ReclaimCardData, ReclaimConfirmCardData, RenewalAlertCardData, SeatAlertCardData } from './admin-alert-views.js';
+import type {
+  ReclaimCardData,
+  ReclaimConfirmCardData,
+  RenewalAlertCardData,
+  SeatAlertCardData,
+  TermEndAlertCardData,
+} from './admin-alert-views.js';
 import type {
   AnomalyAlertCardData,
   BudgetAlertCardData,
@@ -145,6 +151,7 @@ export interface CardData {
   reclaim: ReclaimCardData;
   'reclaim-confirm': ReclaimConfirmCardData;
   'renewal-alert': RenewalAlertCardData;
+  'term-end-alert': TermEndAlertCardData;
   'seat-alert': SeatAlertCardData;
   connections: ConnectionsCardData;
   'connection-disconnect': { connectionId: string; title: string; consequence: string };

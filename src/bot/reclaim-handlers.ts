@@ -50,6 +50,8 @@ const ONLY_ADMINS = 'Only admins can see licenses to reclaim. Type **help** to s
 /** A connector failure as one line saying what to do; anything else goes to the error boundary. */
 function connectorTrouble(error: unknown): string {
   if (!(error instanceof ConnectorError)) throw error;
+  if (error.details.code === 'Authentication_RequestFromNonPremiumTenantOrB2CTenant')
+    return 'Reclaim needs the last sign-in of each person, and Microsoft shares it only with tenants that have Microsoft Entra ID P1 or P2 (included in Microsoft 365 E3, E5 and Business Premium). This tenant has neither. Add Entra ID P1 (a trial works), then type **reclaim** again; until then, check sign-ins in the Microsoft Entra admin center.';
   if (error.kind === 'unauthorized')
     return 'Quartermaster may not read your directory or subscriptions: check the admin consent of the Quartermaster app in your tenant.';
   if (error.transient) return 'Microsoft 365 or Partner Center is not answering right now. Try again in a few minutes.';

@@ -100,9 +100,7 @@ export function spendSummaryCardData(summary: SpendSummary): SpendSummaryCardDat
     emptyText: summary.dataAsOf
       ? 'No spend recorded for this period.'
       : Markdown.written('No cost data yet. Connect Azure or AWS with **connect**, then type **sync now**.'),
-    note: summary.dataAsOf
-      ? `Data as of ${summary.dataAsOf.slice(0, 16).replace('T', ' ')} UTC. Filters: aws, azure, this month, last month.`
-      : '',
+    note: summary.dataAsOf ? `${freshnessText(summary)} Filters: aws, azure, this month, last month.` : '',
     currencies: summary.currencies.map((c) => ({
       heading: `Total ${formatMoney(c.total)}`,
       totals: [
@@ -324,4 +322,18 @@ export function syncReportText(report: SyncReport): string {
     return `- ${name}: ${c.rowsWritten} rows written, ${c.rowsUnchanged} unchanged, ${c.calls} API call${c.calls === 1 ? '' : 's'} (minimum ${c.minimumCalls}).${c.problem ? ` ${c.problem}` : ''}`;
   });
   return `Cost sync finished:\n\n${lines.join('\n')}`;
+}
+
+/** FOCUS data freshness, in words: per provider, when it last synced and through which day it is complete; corrections counted. */
+export function freshnessText(summary: Pick<SpendSummary, 'dataAsOf' | 'freshness' | 'corrections'>): string {
+  const utc = (iso: string) => `${iso.slice(0, 16).replace('T', ' ')} UTC`;
+  const parts = (summary.freshness ?? []).map(
+    (f) =>
+      `${f.provider === 'Microsoft' ? 'Azure' : 'AWS'} synced ${utc(f.syncedAt)}${f.completeThrough ? `, complete through ${f.completeThrough}` : ', no complete day yet'}`,
+  );
+  const data = parts.length > 0 ? `Data: ${parts.join('; ')}.` : `Data as of ${utc(summary.dataAsOf ?? '')}.`;
+  const corrections = summary.corrections
+    ? ` Includes ${summary.corrections} correction${summary.corrections === 1 ? '' : 's'} of figures reported earlier.`
+    : '';
+  return `${data}${corrections}`;
 }

@@ -317,7 +317,9 @@ export class ConnectionService {
     } catch (error) {
       this.d.log.warn({ err: safeError(error), tenantId }, 'partner center sign-in could not be completed');
       const message =
-        'Microsoft did not accept the sign-in. Start again from the Connect card; sign in with an agent account (Admin agent) of your Partner Center.';
+        error instanceof ConnectorError && error.details.code === 'mfa_missing'
+          ? error.message.replace(/^partner-center: /, '')
+          : 'Microsoft did not accept the sign-in. Start again from the Connect card; sign in with an agent account (Admin agent) of your Partner Center.';
       await this.auditAs(tenantId, adminObjectId, 'connection.partner-center.refused', PARTNER_CENTER, {
         reason: 'code redemption failed',
       });

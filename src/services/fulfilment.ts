@@ -211,10 +211,15 @@ export class FulfilmentService {
     if (subscription) {
       await this.raiseSeats(request, subscription.id, shortfall, progress.commerceRequestId);
     } else {
-      const billingCycle = (await this.deps.catalog.offer(request.tenantId, request.product.offerId))?.billingCycle ?? 'monthly';
+      const offer = await this.deps.catalog.offer(request.tenantId, request.product.offerId);
       const order = await commerce.createOrder(
         request.tenantId,
-        { offerId: request.product.offerId, quantity: shortfall, billingCycle },
+        {
+          offerId: request.product.offerId,
+          quantity: shortfall,
+          billingCycle: offer?.billingCycle ?? 'monthly',
+          ...(offer && { termDuration: offer.termDuration }),
+        },
         progress.commerceRequestId,
       );
       await this.record(request, {

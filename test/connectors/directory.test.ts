@@ -16,7 +16,8 @@ describe('directory (Graph)', () => {
   it('reads subscribed SKUs, from which free seats follow', async () => {
     const skus = await t.directory.listSubscribedSkus(DEMO_TENANT_ID);
     const free = Object.fromEntries(skus.map((s) => [s.skuPartNumber, s.enabledUnits - s.consumedUnits]));
-    expect(free).toEqual({ SPE_E3: 5, POWER_BI_PRO: 4, VISIOCLIENT: 0, Microsoft_Teams_Premium: 2 });
+    // ENTERPRISEPACK: the retired Office 365 E3, listed by Graph as Deleted with no units.
+    expect(free).toEqual({ SPE_E3: 5, POWER_BI_PRO: 4, VISIOCLIENT: 0, Microsoft_Teams_Premium: 2, ENTERPRISEPACK: 0 });
     expect(skus.find((s) => s.skuPartNumber === 'VISIOCLIENT')).toEqual({
       skuId: DEMO_OFFERS.visioPlan2.graphSkuId,
       skuPartNumber: 'VISIOCLIENT',
@@ -159,16 +160,16 @@ describe('directory (Graph) answers no emulator switch produces', () => {
   });
 
   it('never follows a next-page link to another host, so the token stays with Graph', async () => {
-    answers['/v1.0/groups/g1/members'] = {
+    answers['/v1.0/groups/g1/transitiveMembers'] = {
       status: 200,
-      body: JSON.stringify({ value: [], '@odata.nextLink': 'https://graph.evil.example/v1.0/groups/g1/members?$skiptoken=x' }),
+      body: JSON.stringify({ value: [], '@odata.nextLink': 'https://graph.evil.example/v1.0/groups/g1/transitiveMembers?$skiptoken=x' }),
     };
     hits.length = 0;
     const error = await rejectionOf(directory().listGroupMembers(DEMO_TENANT_ID, 'g1'));
     expect(error).toMatchObject({ kind: 'invalid-request' });
     expect(hits).toEqual([
       {
-        path: '/v1.0/groups/g1/members?$select=id,displayName,userPrincipalName,mail,usageLocation&$top=999',
+        path: '/v1.0/groups/g1/transitiveMembers?$select=id,displayName,userPrincipalName,mail,usageLocation&$top=999',
         authorization: 'Bearer token-for-graph',
       },
     ]);
@@ -191,11 +192,11 @@ describe('directory (Graph) answers no emulator switch produces', () => {
         `${origin}/v1.0/..//${far}/collect`,
         `${origin}/v1.0/../beta/groups`,
         `${origin}/v1.0\\..\\collect`,
-        `${origin.replace('http://', 'http://user:pw@')}/v1.0/groups/g1/members`,
-        `${origin}.evil.example/v1.0/groups/g1/members`,
+        `${origin.replace('http://', 'http://user:pw@')}/v1.0/groups/g1/transitiveMembers`,
+        `${origin}.evil.example/v1.0/groups/g1/transitiveMembers`,
         'not a url',
       ]) {
-        answers['/v1.0/groups/g1/members'] = { status: 200, body: JSON.stringify({ value: [], '@odata.nextLink': link }) };
+        answers['/v1.0/groups/g1/transitiveMembers'] = { status: 200, body: JSON.stringify({ value: [], '@odata.nextLink': link }) };
         hits.length = 0;
         const error = await rejectionOf(directory().listGroupMembers(DEMO_TENANT_ID, 'g1'));
         expect(error, link).toMatchObject({ kind: 'invalid-request' });
@@ -203,7 +204,7 @@ describe('directory (Graph) answers no emulator switch produces', () => {
       }
       expect(connections).toBe(0);
       // A link on the origin under /v1.0/ is followed, query and all.
-      answers['/v1.0/groups/g1/members'] = {
+      answers['/v1.0/groups/g1/transitiveMembers'] = {
         status: 200,
         body: JSON.stringify({ value: [], '@odata.nextLink': `${origin}/v1.0/groups/g1/more?$skiptoken=abc` }),
       };

@@ -81,7 +81,13 @@ describe('seed', () => {
   it('has the demo seat counts, consistent between Partner Center and Graph', async () => {
     const skus = (await graph('/subscribedSkus', await token(DEMO_TENANT_ID, GRAPH))).body.value as any[];
     const seats = Object.fromEntries(skus.map((s) => [s.skuPartNumber, [s.prepaidUnits.enabled, s.consumedUnits]]));
-    expect(seats).toEqual({ SPE_E3: [25, 20], POWER_BI_PRO: [10, 6], VISIOCLIENT: [5, 5], Microsoft_Teams_Premium: [3, 1] });
+    expect(seats).toEqual({
+      SPE_E3: [25, 20],
+      POWER_BI_PRO: [10, 6],
+      VISIOCLIENT: [5, 5],
+      Microsoft_Teams_Premium: [3, 1],
+      ENTERPRISEPACK: [0, 0],
+    });
 
     const subscriptions = (
       await pc('GET', `${DEMO_CUSTOMER_ID}/subscriptions`, { token: await token(DEMO_PARTNER_TENANT_ID, PARTNER_CENTER) })
@@ -241,7 +247,11 @@ describe('partner center', () => {
 
   it('echoes MS-CorrelationId and answers a repeated MS-RequestId with the first order, creating one', async () => {
     const t = await token(DEMO_PARTNER_TENANT_ID, PARTNER_CENTER);
-    const order = { lineItems: [{ lineItemNumber: 0, offerId: DEMO_OFFERS.projectPlan3.offerId, quantity: 2 }], billingCycle: 'annual' };
+    const order = {
+      lineItems: [{ lineItemNumber: 0, offerId: DEMO_OFFERS.projectPlan3.offerId, quantity: 2 }],
+      billingCycle: 'annual',
+      partnerOnRecordAttestationAccepted: true,
+    };
     const first = await pc('POST', `${DEMO_CUSTOMER_ID}/orders`, { token: t, body: order, requestId: 'order-1', correlationId: 'trace-1' });
     expect(first.status).toBe(201);
     expect(first.headers.get('ms-correlationid')).toBe('trace-1');
@@ -270,7 +280,7 @@ describe('partner center', () => {
     const order = (offerId: string, billingCycle: string) =>
       pc('POST', `${DEMO_CUSTOMER_ID}/orders`, {
         token: t,
-        body: { lineItems: [{ lineItemNumber: 0, offerId, quantity: 1 }], billingCycle },
+        body: { lineItems: [{ lineItemNumber: 0, offerId, quantity: 1 }], billingCycle, partnerOnRecordAttestationAccepted: true },
       });
     const monthlyProject = await order(DEMO_OFFERS.projectPlan3.offerId, 'monthly');
     expect(monthlyProject.status).toBe(201);
@@ -343,7 +353,11 @@ describe('faults and the request log', () => {
     const t = await token(DEMO_PARTNER_TENANT_ID, PARTNER_CENTER);
     sandbox.faults.partnerCenter.failNext({ status: 500, method: 'POST', path: '/orders', afterProcessing: true });
     expect((await pc('GET', `${DEMO_CUSTOMER_ID}/orders`, { token: t })).status).toBe(200);
-    const order = { lineItems: [{ lineItemNumber: 0, offerId: DEMO_OFFERS.projectPlan3.offerId, quantity: 1 }], billingCycle: 'annual' };
+    const order = {
+      lineItems: [{ lineItemNumber: 0, offerId: DEMO_OFFERS.projectPlan3.offerId, quantity: 1 }],
+      billingCycle: 'annual',
+      partnerOnRecordAttestationAccepted: true,
+    };
     const failed = await pc('POST', `${DEMO_CUSTOMER_ID}/orders`, { token: t, body: order, requestId: 'r' });
     expect(failed.status).toBe(500);
     expect(sandbox.state.orders(DEMO_CUSTOMER_ID)).toHaveLength(1); // done, though the caller saw a failure
@@ -356,7 +370,11 @@ describe('faults and the request log', () => {
   it('holds slow answers after the work is done', async () => {
     const t = await token(DEMO_PARTNER_TENANT_ID, PARTNER_CENTER);
     sandbox.faults.partnerCenter.delay(2_000, { method: 'POST', times: 1 });
-    const order = { lineItems: [{ lineItemNumber: 0, offerId: DEMO_OFFERS.projectPlan3.offerId, quantity: 1 }], billingCycle: 'annual' };
+    const order = {
+      lineItems: [{ lineItemNumber: 0, offerId: DEMO_OFFERS.projectPlan3.offerId, quantity: 1 }],
+      billingCycle: 'annual',
+      partnerOnRecordAttestationAccepted: true,
+    };
     const gaveUp = await pc('POST', `${DEMO_CUSTOMER_ID}/orders`, {
       token: t,
       body: order,

@@ -424,6 +424,17 @@ export const cardSamples: { [N in keyof CardData]: CardData[N][] } = {
       reduceTitle: 'Reduce to 20 at renewal',
     },
   ],
+  'term-end-alert': [
+    {
+      title: 'Microsoft Teams Premium does not end in 20 days: it will keep being billed',
+      productName: 'Microsoft Teams Premium',
+      endsOn: '2026-07-05',
+      seats: '3',
+      termEnd: 'Auto-renew is off and it is not cancelled, so Partner Center moves it to a month-to-month Extended Service Term at +23 %',
+      message: 'To stop paying, keep auto-renew on and cancel within 7 days after the renewal on 2026-07-05.',
+      subscriptionId: 'sub-1',
+    },
+  ],
   'seat-alert': [
     {
       title: 'No free seats: Visio Plan 2',

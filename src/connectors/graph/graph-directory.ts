@@ -7,7 +7,14 @@ import { Client, type GraphRequest } from '@microsoft/microsoft-graph-client';
 import { z } from 'zod';
 import type { Logger } from '../../logger.js';
 import { GRAPH_SCOPE, type TokenProvider } from '../identity/token-provider.js';
-import { ConnectorError, type DirectoryPort, type DirectoryUser, type DirectoryUserSignIn, type SubscribedSku } from '../ports.js';
+import {
+  ConnectorError,
+  type CapabilityStatus,
+  type DirectoryPort,
+  type DirectoryUser,
+  type DirectoryUserSignIn,
+  type SubscribedSku,
+} from '../ports.js';
 import { withRetries, type RetryPolicy } from '../retry.js';
 import { graphFailure } from './graph-errors.js';
 import { graphMiddlewareChain } from './middleware.js';
@@ -58,12 +65,15 @@ const SignInUserWire = z.object({
     .nullish(),
 });
 
+// capabilityStatus is a plain string in Graph's CSDL; `Deleted` (and any value Graph adds later)
+// must not fail the whole tenant's list: unknown values are logged and the SKU is kept as is.
+const CAPABILITY_STATUSES: CapabilityStatus[] = ['Enabled', 'Suspended', 'LockedOut', 'Warning', 'Deleted'];
 const SkuWire = z.object({
   skuId: z.string(),
   skuPartNumber: z.string(),
-  capabilityStatus: z.enum(['Enabled', 'Suspended', 'LockedOut', 'Warning']),
+  capabilityStatus: z.string(),
   consumedUnits: z.number(),
-  prepaidUnits: z.object({ enabled: z.number() }),
+  prepaidUnits: z.object({ enabled: z.number() }).passthrough(),
 });
 
 const Page = <T extends z.ZodTypeAny>(item: T) => z.object({ value: z.array(item), '@odata.nextLink': z.string().optional() });
@@ -88,7 +98,7 @@ export class GraphDirectory implements DirectoryPort {
     return skus.map((s) => ({
       skuId: s.skuId,
       skuPartNumber: s.skuPartNumber,
-      capabilityStatus: s.capabilityStatus,
+      capabilityStatus: this.capabilityStatus(tenantId, s),
       consumedUnits: s.consumedUnits,
       enabledUnits: s.prepaidUnits.enabled,
     }));
@@ -111,11 +121,11 @@ export class GraphDirectory implements DirectoryPort {
     return manager === undefined ? undefined : toUser(parse(UserWire, manager));
   }
 
-  /** Users among the group's direct members; throws 'not-found' for an unknown group. */
+  /** Users in the group, through nested groups too (transitiveMembers); throws 'not-found' for an unknown group. */
   async listGroupMembers(tenantId: string, groupId: string): Promise<DirectoryUser[]> {
     const members = await this.list(
       tenantId,
-      `/groups/${encodeURIComponent(groupId)}/members?$select=${USER_FIELDS.join(',')}&$top=999`,
+      `/groups/${encodeURIComponent(groupId)}/transitiveMembers?$select=${USER_FIELDS.join(',')}&$top=999`,
       UserWire,
     );
     return members.filter((m) => m['@odata.type'] === undefined || m['@odata.type'] === '#microsoft.graph.user').map(toUser);
@@ -127,15 +137,16 @@ export class GraphDirectory implements DirectoryPort {
     );
   }
 
-  /** Users with their latest sign-in (interactive or not) and licenses, every page. */
+  /**
+   * Users with their latest successful sign-in and licenses, every page. Dormancy is judged by
+   * lastSuccessfulSignInDateTime: lastSignInDateTime and lastNonInteractiveSignInDateTime also
+   * move on failed attempts (someone guessing a dormant account's password keeps it "active").
+   */
   async listUsersWithSignIn(tenantId: string): Promise<DirectoryUserSignIn[]> {
     const users = await this.list(tenantId, `/users?$select=${SIGN_IN_FIELDS.join(',')}&$top=${SIGN_IN_PAGE_SIZE}`, SignInUserWire);
     return users.map((u) => {
-      const activity = u.signInActivity;
-      const times = [activity?.lastSignInDateTime, activity?.lastNonInteractiveSignInDateTime].filter(
-        (t): t is string => typeof t === 'string' && !Number.isNaN(Date.parse(t)),
-      );
-      const latest = times.sort((a, b) => Date.parse(b) - Date.parse(a))[0];
+      const successful = u.signInActivity?.lastSuccessfulSignInDateTime;
+      const latest = typeof successful === 'string' && !Number.isNaN(Date.parse(successful)) ? successful : undefined;
       return {
         id: u.id,
         displayName: u.displayName ?? '',
@@ -160,6 +171,16 @@ export class GraphDirectory implements DirectoryPort {
   }
 
   // -------------------------------------------------------------------------------------
+
+  private capabilityStatus(tenantId: string, sku: z.infer<typeof SkuWire>): CapabilityStatus {
+    const known = CAPABILITY_STATUSES.find((c) => c.toLowerCase() === sku.capabilityStatus.toLowerCase());
+    if (known) return known;
+    this.options.log.warn(
+      { tenantId, skuId: sku.skuId, capabilityStatus: sku.capabilityStatus },
+      'unknown capabilityStatus; treated as Warning',
+    );
+    return 'Warning';
+  }
 
   /**
    * One request under the retry policy, with the tenant's token and a client-request-id (the
