@@ -1,27 +1,36 @@
 // The connectors' wire (src/connectors/http-transport.ts): every answer a service sends comes
 // back whole (status, headers, text); only no answer at all rejects.
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer, type IncomingMessage, type OutgoingHttpHeaders, type Server, type ServerResponse } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sendHttp } from '../../src/connectors/http-transport.js';
 
 let server: Server;
 let base = '';
 const seen: { method: string; url: string; headers: IncomingMessage['headers']; body: string }[] = [];
+// Not `res.writeHead(...).end(...)`: restify, once any test in the worker has loaded the bot,
+// patches ServerResponse.writeHead to return nothing.
+const answer = (res: ServerResponse, status: number, headers: OutgoingHttpHeaders | [string, string][] = {}, body?: string) => {
+  res.writeHead(status, headers);
+  res.end(body);
+};
 const routes: Record<string, (res: ServerResponse) => void> = {
-  '/json': (res) => res.writeHead(200, { 'content-type': 'application/json', 'request-id': 'r-1' }).end('{"value":[1,2]}'),
-  '/created': (res) => res.writeHead(201, { location: '/orders/1' }).end('{"id":"1"}'),
-  '/empty': (res) => res.writeHead(204).end(),
+  '/json': (res) => answer(res, 200, { 'content-type': 'application/json', 'request-id': 'r-1' }, '{"value":[1,2]}'),
+  '/created': (res) => answer(res, 201, { location: '/orders/1' }, '{"id":"1"}'),
+  '/empty': (res) => answer(res, 204),
   '/throttled': (res) =>
-    res.writeHead(429, { 'retry-after': '7', 'content-type': 'application/json' }).end('{"error":{"code":"TooManyRequests"}}'),
+    answer(res, 429, { 'retry-after': '7', 'content-type': 'application/json' }, '{"error":{"code":"TooManyRequests"}}'),
   '/cookies': (res) =>
-    res
-      .writeHead(200, [
+    answer(
+      res,
+      200,
+      [
         ['set-cookie', 'a=1'],
         ['set-cookie', 'b=2'],
-      ])
-      .end('ok'),
-  '/garbage': (res) => res.writeHead(200, { 'content-type': 'application/json' }).end('<html>proxy error</html>'),
-  '/slow': (res) => void setTimeout(() => res.writeHead(200).end('late'), 2_000),
+      ],
+      'ok',
+    ),
+  '/garbage': (res) => answer(res, 200, { 'content-type': 'application/json' }, '<html>proxy error</html>'),
+  '/slow': (res) => void setTimeout(() => answer(res, 200, {}, 'late'), 2_000),
 };
 
 beforeAll(async () => {
@@ -30,7 +39,7 @@ beforeAll(async () => {
     req.on('data', (chunk: Buffer) => void (body += chunk.toString()));
     req.on('end', () => {
       seen.push({ method: req.method ?? '', url: req.url ?? '', headers: req.headers, body });
-      (routes[(req.url ?? '').split('?')[0]!] ?? ((r: ServerResponse) => r.writeHead(404).end()))(res);
+      (routes[(req.url ?? '').split('?')[0]!] ?? ((r: ServerResponse) => answer(r, 404)))(res);
     });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));

@@ -121,7 +121,8 @@ export class LoopbackConnector {
         res.end(JSON.stringify({ id: `conversation-${this.nextId++}` }));
         return;
       }
-      res.writeHead(404).end();
+      res.writeHead(404); // restify (loaded by the bot) makes writeHead return nothing: no chaining
+      res.end();
     });
     await new Promise<void>((resolve) => this.server!.listen(0, '127.0.0.1', resolve));
     const { port } = this.server.address() as { port: number };
