@@ -104,6 +104,13 @@ export interface Sandbox {
   marketplace: MarketplaceWorld;
   /** The seeded Marketplace API token of each tenant (customer id → token), for the sandbox token source. */
   marketplaceTokens: Record<string, string>;
+  /**
+   * The seeded Partner Center, Graph and Marketplace world again (as a fresh sandbox would
+   * start it, on the same ports), faults off, no recorded requests: lets tests share one
+   * running sandbox and still each start from the seed. Sign-ins, AWS identities and Azure
+   * cost data are left as they are.
+   */
+  reset(): void;
   stop(): Promise<void>;
 }
 
@@ -185,6 +192,11 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       },
       marketplace,
       marketplaceTokens: Object.fromEntries([...marketplace.tokens.values()].filter((t) => !t.expired).map((t) => [t.customerId, t.token])),
+      reset: () => {
+        state.reset();
+        marketplace.reset();
+        faults.reset();
+      },
       stop,
     };
   } catch (error) {
