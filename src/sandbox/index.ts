@@ -110,6 +110,13 @@ export interface Sandbox {
   marketplaceTokens: Record<string, string>;
   /** The emulated partner's US price sheet as CSV (the sandbox's fallback price list until an agent signs in). */
   priceListCsv: string;
+  /**
+   * The seeded Partner Center, Graph and Marketplace world again (as a fresh sandbox would
+   * start it, on the same ports), faults off, no recorded requests: lets tests share one
+   * running sandbox and still each start from the seed. Sign-ins, AWS identities and Azure
+   * cost data are left as they are.
+   */
+  reset(): void;
   stop(): Promise<void>;
 }
 
@@ -200,6 +207,11 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       marketplace,
       priceListCsv: priceSheetCsv(state.catalog, 'US', clock()),
       marketplaceTokens: Object.fromEntries([...marketplace.tokens.values()].filter((t) => !t.expired).map((t) => [t.customerId, t.token])),
+      reset: () => {
+        state.reset();
+        marketplace.reset();
+        faults.reset();
+      },
       stop,
     };
   } catch (error) {

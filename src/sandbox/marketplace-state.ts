@@ -101,7 +101,7 @@ export class MarketplaceWorld {
   private readonly timers = new Map<string, NodeJS.Timeout>();
   private counter = 0;
 
-  constructor(options: MarketplaceWorldOptions = {}) {
+  constructor(private readonly options: MarketplaceWorldOptions = {}) {
     const seed = options.seed ?? marketplaceSeed();
     this.now = options.now ?? (() => new Date());
     this.stepDelayMs = options.stepDelayMs ?? 1000;
@@ -189,6 +189,16 @@ export class MarketplaceWorld {
   advance(orderId?: string): MarketplaceOrder[] {
     const orders = orderId ? [this.orders.get(orderId)].filter((o): o is MarketplaceOrder => o !== undefined) : [...this.orders.values()];
     return orders.filter((o) => this.step(o));
+  }
+
+  /**
+   * Back to the seeded agreements, subscriptions and tokens, with no orders, in place (the
+   * emulator holds this object). Order ids keep counting, so that a client still following
+   * an order from before never meets another order under its id.
+   */
+  reset(): void {
+    this.stop();
+    Object.assign(this, new MarketplaceWorld(this.options), { counter: this.counter });
   }
 
   /** Stops the vendor clock (sandbox shutdown). */

@@ -137,7 +137,10 @@ export class SandboxState {
   /** The sandbox's calendar: seeded dates count back from it, purchases are stamped with it. */
   readonly clock: Clock;
 
-  constructor(seed: SandboxSeed, clock: Clock = systemClock) {
+  constructor(
+    private readonly seed: SandboxSeed,
+    clock: Clock = systemClock,
+  ) {
     this.clock = clock;
     const now = clock();
     for (const app of seed.apps) this.apps.set(app.clientId, { ...app });
@@ -201,6 +204,15 @@ export class SandboxState {
           throw new Error(`sandbox seed: tenant ${tenant.id} uses ${sku.consumed} ${sku.offer.skuPartNumber} seats of ${sku.enabled}`);
       }
     }
+  }
+
+  /**
+   * Back to the seeded world, dated from the clock's now: tenants, users and their licenses,
+   * subscriptions, orders, recorded requests, Partner Center's replay memory. In place, as
+   * the emulators hold this object. Sign-ins (identity) stay, so issued tokens keep working.
+   */
+  reset(): void {
+    Object.assign(this, new SandboxState(this.seed, this.clock), { identity: this.identity });
   }
 
   /** By new-commerce offer id `productId:skuId:availabilityId`. */

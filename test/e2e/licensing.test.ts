@@ -1,7 +1,7 @@
 // License requests end to end: chat → form → policy → approval cards → decision →
 // queued fulfilment against the Partner Center and Graph emulators → everyone told.
 import MarkdownIt from 'markdown-it';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { DEMO_OFFERS, DEMO_SUBSCRIPTIONS, DEMO_TENANT_ID } from '../../src/sandbox/index.js';
 import { CardRefs } from '../../src/storage/card-refs.js';
 import { BotHarness, cardOf, cardText, DEMO, invokeErrorMessage, type TestUser } from '../harness/bot-harness.js';
@@ -18,6 +18,10 @@ beforeAll(async () => {
 afterAll(async () => {
   await harness.stop();
 });
+// Each test starts from the seeded tenant (seats, licenses, orders), with nothing of the test
+// before it still under way. Requests stay in storage: each test asks for its own person and product.
+beforeEach(() => harness.sandbox.reset());
+afterEach(() => harness.drain());
 
 const stored = (id: string) => storedRequest(harness, id);
 const hasLicense = (userId: string, sku: string) =>
@@ -260,6 +264,7 @@ describe('lists', () => {
   });
 
   it('shows policies and the audit log to admins only', async () => {
+    await submit(DEMO.megan, DEMO_OFFERS.visioPlan2.offerId); // something for the audit log to show
     expect(cardText((await chat(DEMO.alex).say('policies'))[0])).toContain('License approvers');
     expect(cardText((await chat(DEMO.alex).say('audit visio'))[0])).toContain('request.submitted');
     expect((await chat(DEMO.isaiah).say('audit'))[0]?.text).toContain('Only admins');

@@ -41,7 +41,9 @@ const visioSeats = (harness: BotHarness): number =>
     .find((s) => s.id === DEMO_SUBSCRIPTIONS.visioPlan2)!
     .lots.reduce((n, lot) => n + lot.quantity, 0);
 
-describe.skipIf(skipBrowserTests)('License approval across two Agents Playgrounds in headless Chromium', () => {
+// One scripted session in one browser, step by step: the steps keep their order even in a
+// shuffled run (npm run test:shuffled).
+describe.skipIf(skipBrowserTests)('License approval across two Agents Playgrounds in headless Chromium', { shuffle: false }, () => {
   let harness: BotHarness | undefined;
   let alex: PlaygroundPage;
   let adele: PlaygroundPage;

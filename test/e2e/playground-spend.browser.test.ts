@@ -20,7 +20,9 @@ import { expectOnlyCdnBlocked, factOf, PlaygroundPage, UI_TIMEOUT, usePlayground
 const ALEX = PLAYGROUND_USERS.find((u) => u.key === 'alex')!;
 const DOCS_SCREENSHOT = join(projectRoot, 'docs', 'screenshots', 'playground-spend-alerts.png');
 
-describe.skipIf(skipBrowserTests)('Spend in the Agents Playground', () => {
+// One scripted session in one browser, step by step: the steps keep their order even in a
+// shuffled run (npm run test:shuffled).
+describe.skipIf(skipBrowserTests)('Spend in the Agents Playground', { shuffle: false }, () => {
   let harness: BotHarness;
   let alex: PlaygroundPage;
   let blocked: ReadonlySet<string>;

@@ -23,7 +23,9 @@ import { expectOnlyCdnBlocked, PlaygroundPage, UI_TIMEOUT, usePlaygroundSession 
 const ALEX = PLAYGROUND_USERS.find((u) => u.key === 'alex')!;
 const DOCS_SCREENSHOT = join(projectRoot, 'docs', 'screenshots', 'playground-subscriptions.png');
 
-describe.skipIf(skipBrowserTests)('Subscription management in the Agents Playground', () => {
+// One scripted session in one browser, step by step: the steps keep their order even in a
+// shuffled run (npm run test:shuffled).
+describe.skipIf(skipBrowserTests)('Subscription management in the Agents Playground', { shuffle: false }, () => {
   let harness: BotHarness;
   let alex: PlaygroundPage;
   let blocked: ReadonlySet<string>;

@@ -298,6 +298,7 @@ export class TestConversation {
     return { ...response, sent };
   }
 
+  /** Posts an activity; `sent` is what the bot said in this conversation meanwhile (typing indicators left out). */
   async send(activity: Record<string, unknown>): Promise<{ response: HttpResult; sent: Record<string, any>[] }> {
     const before = this.harness.connector.sent.length;
     const response = await this.harness.post(activity);

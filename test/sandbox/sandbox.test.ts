@@ -12,6 +12,8 @@ import {
   DEMO_SUBSCRIPTIONS,
   DEMO_TENANT_ID,
   DEMO_USERS,
+  MARKETPLACE_AGREEMENTS,
+  MARKETPLACE_ITEMS,
   OTHER_TENANT_ID,
   OTHER_TENANT_USERS,
   startSandbox,
@@ -397,6 +399,46 @@ describe('faults and the request log', () => {
     } finally {
       ServerResponse.prototype.writeHead = original;
     }
+  });
+
+  it('goes back to the seed on reset(), in place: same URLs, issued tokens still good, no order id used twice', async () => {
+    const pcToken = await token(DEMO_PARTNER_TENANT_ID, PARTNER_CENTER);
+    const graphToken = await token(DEMO_TENANT_ID, GRAPH);
+    const visio = `${DEMO_CUSTOMER_ID}/subscriptions/${DEMO_SUBSCRIPTIONS.visioPlan2}`;
+    const patchVisio = async () =>
+      (
+        await pc('PATCH', visio, {
+          token: pcToken,
+          body: { ...(await pc('GET', visio, { token: pcToken })).body, quantity: 6 },
+          requestId: 'r-1',
+        })
+      ).body;
+    const order = () =>
+      sandbox.marketplace.addOrder({
+        customerId: DEMO_CUSTOMER_ID,
+        type: 'Change',
+        agreementId: MARKETPLACE_AGREEMENTS.demoAdobe,
+        lines: [{ id: 'ALI-1', itemId: MARKETPLACE_ITEMS.acrobatPro, quantity: 11, oldQuantity: 10 }],
+        subscriptionIds: [],
+      });
+    expect((await patchVisio()).quantity).toBe(6);
+    sandbox.state.setLicenses(DEMO_TENANT_ID, DEMO_USERS.alex.id, []);
+    sandbox.marketplace.agreements.get(MARKETPLACE_AGREEMENTS.demoAdobe)!.purchaseOrderNumber = 'PO-1';
+    const before = order();
+    sandbox.faults.graph.failNext({ status: 503, times: 10 });
+
+    sandbox.reset();
+    expect(sandbox.state.requests).toEqual([]);
+    expect(sandbox.state.freeSeats(DEMO_TENANT_ID, 'VISIOCLIENT')).toBe(0);
+    const details = await graph(`/users/${DEMO_USERS.alex.id}/licenseDetails`, graphToken);
+    expect(details.status).toBe(200);
+    expect(details.body.value.map((d: any) => d.skuPartNumber)).toEqual(['SPE_E3']);
+    // Partner Center forgot the MS-RequestId: the same PATCH applies again, on the seeded 5 seats.
+    expect((await patchVisio()).quantity).toBe(6);
+    expect(sandbox.state.subscriptions(DEMO_CUSTOMER_ID).find((s) => s.id === DEMO_SUBSCRIPTIONS.visioPlan2)!.lots).toHaveLength(2);
+    expect(sandbox.marketplace.orders.size).toBe(0);
+    expect(sandbox.marketplace.agreements.get(MARKETPLACE_AGREEMENTS.demoAdobe)!.purchaseOrderNumber).toBeUndefined();
+    expect(order().id).not.toBe(before.id);
   });
 
   it('stops listening on stop()', async () => {
