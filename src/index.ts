@@ -32,6 +32,7 @@ import type { DeliveryEngine } from './notify/outbox.js';
 import { createHash } from 'node:crypto';
 import { TeamsRequestNotifier } from './notify/request-notifier.js';
 import { ApprovalService } from './services/approvals.js';
+import { CatalogAdminService } from './services/catalog-admin.js';
 import { CatalogService } from './services/catalog.js';
 import { PartnerCenterPriceSources } from './services/price-sources.js';
 import { PriceSheetCache } from './storage/price-sheets.js';
@@ -465,6 +466,7 @@ export async function startQuartermaster(
     reclaim: { reclaim, roles },
     subscriptions,
     connections,
+    catalogAdmin: new CatalogAdminService({ clock, catalog, directory: connectors.directory, settings, roles, audit }),
     spend: { budgets: budgetService, report: spendReport, syncNow },
     ...(vendor && { vendor }),
     language: {
