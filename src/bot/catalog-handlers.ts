@@ -3,7 +3,6 @@
 // checked here (cards can be forged); who may act is decided by the service.
 import type { TurnContext } from 'botbuilder';
 import { z } from 'zod';
-import { ConnectorError } from '../connectors/ports.js';
 import type { CatalogAdminResult, CatalogAdminService } from '../services/catalog-admin.js';
 import { catalogCardData, mappingInputIds } from './catalog-views.js';
 import type { AdaptiveCard, CardRenderer } from './cards.js';
@@ -18,15 +17,6 @@ export interface CatalogHandlerDeps {
 const ProductSkuClick = z.object({ productSku: z.string().regex(/^[A-Za-z0-9]{1,20}:[A-Za-z0-9]{1,10}$/) }).passthrough();
 const BAD_CARD = 'This card sent something I cannot use. Type **catalog** for a fresh one.';
 
-/** A connector failure as one line saying what to do; anything else goes to the error boundary. */
-function connectorTrouble(error: unknown): string {
-  if (!(error instanceof ConnectorError)) throw error;
-  if (error.kind === 'unauthorized')
-    return 'Partner Center refused to list the catalog: type **connect** and check the Partner Center connection.';
-  if (error.transient) return 'Partner Center is not answering right now. Try again in a few minutes.';
-  return `Partner Center refused to list the catalog (${error.message}).`;
-}
-
 export function catalogHandlers(d: CatalogHandlerDeps) {
   const answer = async (context: TurnContext, result: CatalogAdminResult): Promise<AdaptiveCard | string> => {
     if (result.kind === 'forbidden') return refuseInvoke(context, result.message, 403);
@@ -38,20 +28,16 @@ export function catalogHandlers(d: CatalogHandlerDeps) {
     async catalogCommand(context: TurnContext): Promise<void> {
       const actor = actorOf(context);
       if (!actor) return void (await context.sendActivity(UNKNOWN_ACTOR));
-      try {
-        const overview = await d.catalogAdmin.overview(actor);
-        if ('kind' in overview) return void (await context.sendActivity(overview.message));
-        await sendCard(context, d.cards.render('catalog', catalogCardData(overview)));
-      } catch (error) {
-        await context.sendActivity(connectorTrouble(error));
-      }
+      const overview = await d.catalogAdmin.overview(actor);
+      if ('kind' in overview) return void (await context.sendActivity(overview.message));
+      await sendCard(context, d.cards.render('catalog', catalogCardData(overview)));
     },
 
     async show(context: TurnContext): Promise<AdaptiveCard | string> {
       const actor = actorOf(context);
       if (!actor) return refuseInvoke(context, UNKNOWN_ACTOR);
       const overview = await d.catalogAdmin.overview(actor);
-      if ('kind' in overview) return refuseInvoke(context, overview.message, 403);
+      if ('kind' in overview) return refuseInvoke(context, overview.message, overview.kind === 'forbidden' ? 403 : 400);
       return replaceCard(context, d.cards.render('catalog', catalogCardData(overview)));
     },
 

@@ -2,7 +2,7 @@
 // which Partner Center items cannot be ordered and why, and the admin's own SKU mappings
 // (Partner Center product SKU → Graph license) for items Microsoft's reference does not name.
 import type { Clock } from '../clock.js';
-import type { CatalogItem, DirectoryPort } from '../connectors/ports.js';
+import { ConnectorError, type CatalogItem, type DirectoryPort } from '../connectors/ports.js';
 import { parseSkuPartNumber, type SkuOverride } from '../domain/catalog/sku-map.js';
 import type { AuditLog } from '../storage/audit-log.js';
 import type { SettingsRepository } from '../storage/settings.js';
@@ -39,9 +39,13 @@ const MAX_OVERRIDES = 200;
 export class CatalogAdminService {
   constructor(private readonly deps: CatalogAdminDeps) {}
 
-  async overview(actor: Actor): Promise<CatalogOverview | typeof FORBIDDEN> {
+  async overview(actor: Actor): Promise<CatalogOverview | { kind: 'forbidden' | 'unavailable'; message: string }> {
     if (!(await this.deps.roles.isAdmin(actor))) return FORBIDDEN;
-    return this.read(actor.tenantId);
+    try {
+      return await this.read(actor.tenantId);
+    } catch (error) {
+      return { kind: 'unavailable', message: catalogTrouble(error) };
+    }
   }
 
   /** Maps a Partner Center item (`productId:skuId`) to a Graph license; the catalog is read again. */
@@ -133,4 +137,13 @@ export class CatalogAdminService {
 /** `productId:skuId`, the key an admin's mapping is stored under. */
 export function productSkuOf(item: Pick<CatalogItem, 'productId' | 'skuId'>): string {
   return `${item.productId}:${item.skuId}`.toUpperCase();
+}
+
+/** A Partner Center failure listing the catalog, as one line saying what to do; anything else is a bug. */
+function catalogTrouble(error: unknown): string {
+  if (!(error instanceof ConnectorError)) throw error;
+  if (error.kind === 'unauthorized')
+    return 'Partner Center refused to list the catalog: type **connect** and check the Partner Center connection.';
+  if (error.transient) return 'Partner Center is not answering right now. Try again in a few minutes.';
+  return `Partner Center refused to list the catalog (${error.message}).`;
 }
