@@ -71,9 +71,10 @@ export function createLanguageModel(options: LanguageModelOptions): LanguageMode
           clientOptions,
         }
       : { endpoint: config.endpoint, defaultModel: config.model, apiKey: config.apiKey, useSystemMessages: true, clientOptions };
+  const model = new OpenAIModel(modelOptions);
   const ai = new AI<QuartermasterTurnState>({
     planner: new ActionPlanner<QuartermasterTurnState>({
-      model: new OpenAIModel(modelOptions),
+      model,
       prompts: new PromptManager({ promptsFolder: options.promptsDir }),
       defaultPrompt: PROMPT,
     }),
@@ -87,6 +88,14 @@ export function createLanguageModel(options: LanguageModelOptions): LanguageMode
     if (!outcomes.has(context)) outcomes.set(context, outcome);
     return AI.StopCommandName;
   };
+  // teams-ai reads arguments that are not JSON as no arguments at all; the API documents that
+  // models sometimes write such arguments, and a call with them is refused, not half-understood.
+  model.events.on('responseReceived', (context, _memory, response) => {
+    for (const call of response.message?.action_calls ?? []) {
+      if (!isJsonObject(call.function.arguments))
+        record(context, { kind: 'refused', action: call.function.name.slice(0, 64), reason: 'arguments are not a JSON object' });
+    }
+  });
   for (const intent of MODEL_INTENTS) {
     ai.action(intent, async (context, _state, parameters: unknown) => {
       const choice = checkModelChoice(intent, parameters);
@@ -140,6 +149,16 @@ export function createLanguageModel(options: LanguageModelOptions): LanguageMode
       return outcome;
     },
   };
+}
+
+function isJsonObject(text: string): boolean {
+  if (text.trim() === '') return true; // no arguments
+  try {
+    const value: unknown = JSON.parse(text);
+    return typeof value === 'object' && value !== null && !Array.isArray(value);
+  } catch {
+    return false;
+  }
 }
 
 type LanguageHandlers = ReturnType<typeof languageHandlers>;
