@@ -92,8 +92,10 @@ export function createLanguageModel(options: LanguageModelOptions): LanguageMode
   // models sometimes write such arguments, and a call with them is refused, not half-understood.
   model.events.on('responseReceived', (context, _memory, response) => {
     for (const call of response.message?.action_calls ?? []) {
-      if (!isJsonObject(call.function.arguments))
-        record(context, { kind: 'refused', action: call.function.name.slice(0, 64), reason: 'arguments are not a JSON object' });
+      if (isJsonObject(call.function.arguments)) continue;
+      record(context, { kind: 'refused', action: call.function.name.slice(0, 64), reason: 'arguments are not a JSON object' });
+      // Already refused; emptied so that teams-ai does not print the model's words to the console.
+      call.function.arguments = '{}';
     }
   });
   for (const intent of MODEL_INTENTS) {
