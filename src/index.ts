@@ -79,6 +79,7 @@ import { StuckOrderWatch } from './services/stuck-orders.js';
 import { marketplaceJobs } from './jobs/marketplace-jobs.js';
 import { loadLanguageData } from './language/corpus.js';
 import { Understander } from './language/understand.js';
+import { createLanguageModel } from './bot/language-model.js';
 import { ApprovalPathService } from './services/approval-paths.js';
 import { PeopleService } from './services/people.js';
 import { ProductWishes } from './services/product-wishes.js';
@@ -471,6 +472,13 @@ export async function startQuartermaster(
     ...(vendor && { vendor }),
     language: {
       understander: () => understander,
+      ...(config.languageModel && {
+        model: createLanguageModel({
+          config: config.languageModel,
+          promptsDir: join(languageDir, 'prompts'),
+          log: log.child({ component: 'language-model' }),
+        }),
+      }),
       approvalPaths: new ApprovalPathService({ catalog, policies, requests: requestService }),
       people,
       wishes: new ProductWishes({

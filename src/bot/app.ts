@@ -22,6 +22,7 @@ import { spendHandlers, type SpendHandlerDeps } from './spend-handlers.js';
 import { marketplaceHandlers } from './marketplace-handlers.js';
 import type { VendorFulfilment } from '../services/vendor-fulfilment.js';
 import { languageHandlers } from './language-handlers.js';
+import { withLanguageModel, type LanguageModel } from './language-model.js';
 import type { Understander } from '../language/understand.js';
 import type { ApprovalPathService } from '../services/approval-paths.js';
 import type { PeopleService } from '../services/people.js';
@@ -47,6 +48,8 @@ export interface BotDeps extends HandlerDeps {
     approvalPaths: ApprovalPathService;
     people: PeopleService;
     wishes: ProductWishes;
+    /** The optional language model for messages the offline model is unsure about (off unless configured). */
+    model?: LanguageModel;
   };
   auth: BotAuthConfig;
   log: Logger;
@@ -215,7 +218,8 @@ export function createBot(deps: BotDeps): Bot {
   app.message(u.intent('greeting'), u.greeting);
   app.message(u.intent('thanks'), u.thanks);
   app.message(u.commandIntent, u.runIntentCommand); // "show our subscriptions": the command itself
-  app.activity(ActivityTypes.Message, u.fallback); // the closest things I can do, as buttons
+  // The closest things I can do, as buttons; with a language model configured, it reads the message first.
+  app.activity(ActivityTypes.Message, deps.language.model ? withLanguageModel(deps.language.model, u) : u.fallback);
   app.addRoute(async (context) => isCardAction(context), h.unknownCardAction, true);
 
   return {

@@ -8,6 +8,7 @@ import { z } from 'zod';
 import { isOpen } from '../domain/request.js';
 import type { Role } from '../domain/roles.js';
 import { INTENTS, type IntentName } from '../language/intents.js';
+import { understandingFromChoice, type ModelEntities } from '../language/model-choice.js';
 import type { MatchedProduct } from '../language/product-matcher.js';
 import { closestIntents, type Understander, type Understanding } from '../language/understand.js';
 import type { Logger } from '../logger.js';
@@ -210,6 +211,19 @@ export function languageHandlers(d: LanguageHandlerDeps) {
 
   return {
     understandingOf,
+    /**
+     * A language model's choice for a message the offline model was unsure about becomes this
+     * turn's understanding, so the intent's handlers answer it as usual (src/bot/language-model.ts).
+     */
+    async adopt(context: TurnContext, choice: { intent: IntentName; entities: ModelEntities }): Promise<boolean> {
+      const base = await understandingOf(context);
+      const understander = d.understander();
+      const tenantId = tenantIdOf(context.activity);
+      if (!base || !understander || !tenantId) return false;
+      const catalog = await d.catalog.offers(tenantId).catch(() => []);
+      understood.set(context.activity, Promise.resolve(understandingFromChoice(base, choice, understander.matcher(catalog))));
+      return true;
+    },
     /** Selector: the message means one of these intents (and the model is sure). */
     intent: is,
     /** Selector: an intent an existing command answers. */
