@@ -5,7 +5,11 @@ import { Scheduler, type ScheduledJob } from '../jobs/scheduler.js';
 import { Leases } from '../storage/leases.js';
 import type { Platform } from './platform.js';
 
-export function startScheduler(p: Platform, jobs: ScheduledJob[], only?: readonly string[]): Scheduler {
+export function startScheduler(
+  p: Pick<Platform, 'store' | 'instanceName' | 'log' | 'clock'>,
+  jobs: ScheduledJob[],
+  only?: readonly string[],
+): Scheduler {
   const unknown = only?.filter((name) => !jobs.some((job) => job.name === name)) ?? [];
   if (unknown.length > 0)
     throw new Error(`scheduledJobs: no job named ${unknown.join(', ')} (known: ${jobs.map((job) => job.name).join(', ')})`);
