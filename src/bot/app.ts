@@ -15,6 +15,8 @@ import { subscriptionHandlers } from './subscription-handlers.js';
 import type { SubscriptionService } from '../services/subscriptions.js';
 import { reclaimHandlers, type ReclaimHandlerDeps } from './reclaim-handlers.js';
 import { connectionHandlers } from './connection-handlers.js';
+import { catalogHandlers } from './catalog-handlers.js';
+import type { CatalogAdminService } from '../services/catalog-admin.js';
 import type { ConnectionService } from '../services/connections.js';
 import { spendHandlers, type SpendHandlerDeps } from './spend-handlers.js';
 import { marketplaceHandlers } from './marketplace-handlers.js';
@@ -33,6 +35,8 @@ export interface BotDeps extends HandlerDeps {
   subscriptions: SubscriptionService;
   reclaim: Omit<ReclaimHandlerDeps, 'cards'>;
   connections: ConnectionService;
+  /** The admin's catalog: orderable items, price source, license mappings. */
+  catalogAdmin: CatalogAdminService;
   /** Spend: reports, budgets, alert channel, `sync now`. */
   spend: Omit<SpendHandlerDeps, 'cards' | 'log'>;
   /** Marketplace: answers to vendors' questions (when the marketplace is configured). */
@@ -98,6 +102,7 @@ export function createBot(deps: BotDeps): Bot {
   const h = basicHandlers(deps);
   const r = requestHandlers({ ...deps.licensing, cards: deps.cards, log: deps.log });
   const rc = reclaimHandlers({ ...deps.reclaim, cards: deps.cards });
+  const cat = catalogHandlers({ cards: deps.cards, catalogAdmin: deps.catalogAdmin });
   const c = connectionHandlers({ cards: deps.cards, connections: deps.connections });
   const sp = spendHandlers({ ...deps.spend, cards: deps.cards, log: deps.log });
   const mk = marketplaceHandlers({
@@ -138,6 +143,7 @@ export function createBot(deps: BotDeps): Bot {
       'budget add': sp.budgetAddCommand,
       'alerts here': sp.alertsHere,
       'sync now': sp.syncNow,
+      catalog: cat.catalogCommand,
     },
     showRequest: r.showRequest,
     notReady: h.unknownText,
@@ -163,6 +169,7 @@ export function createBot(deps: BotDeps): Bot {
   app.message(command('budget add'), sp.budgetAddCommand);
   app.message(command('alerts here'), sp.alertsHere);
   app.message(command('sync now'), sp.syncNow);
+  app.message(command('catalog'), cat.catalogCommand);
   app.adaptiveCards.actionExecute('showHelp', h.showHelp);
   app.adaptiveCards.actionExecute('submitRequest', r.submitRequest);
   app.adaptiveCards.actionExecute('approveRequest', r.approve);
@@ -192,6 +199,9 @@ export function createBot(deps: BotDeps): Bot {
   app.adaptiveCards.actionExecute('editBudget', sp.editForm);
   app.adaptiveCards.actionExecute('saveBudget', sp.save);
   app.adaptiveCards.actionExecute('deleteBudget', sp.remove);
+  app.adaptiveCards.actionExecute('catalogShow', cat.show);
+  app.adaptiveCards.actionExecute('catalogMapSku', cat.mapSku);
+  app.adaptiveCards.actionExecute('catalogUnmapSku', cat.unmapSku);
   app.adaptiveCards.actionExecute('chooseProduct', u.chooseProduct);
   app.adaptiveCards.actionExecute('askAdminForProduct', u.askAdmin);
   app.adaptiveCards.actionExecute('suggestion', u.suggestion);

@@ -10,6 +10,7 @@ import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import * as ACData from 'adaptivecards-templating';
 import { cardsDir } from '../paths.js';
+import type { CatalogCardData } from './catalog-views.js';
 import { Markdown, plainText } from '../domain/plain-text.js';
 import type {
   ReclaimCardData,
@@ -152,6 +153,7 @@ export interface CardData {
   'reclaim-confirm': ReclaimConfirmCardData;
   'renewal-alert': RenewalAlertCardData;
   'term-end-alert': TermEndAlertCardData;
+  catalog: CatalogCardData;
   'seat-alert': SeatAlertCardData;
   connections: ConnectionsCardData;
   'connection-disconnect': { connectionId: string; title: string; consequence: string };

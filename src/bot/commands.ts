@@ -113,6 +113,13 @@ export const COMMANDS: CommandSpec[] = [
     roles: ['admin'],
     scopes: PERSONAL,
   },
+  {
+    name: 'catalog',
+    usage: 'catalog',
+    description: 'What people can request, where prices come from, and the products that need a license mapping',
+    roles: ['admin'],
+    scopes: PERSONAL,
+  },
   { name: 'status', usage: 'status', description: 'Storage, version and uptime of Quartermaster', roles: ['admin'], scopes: PERSONAL },
 ];
 

@@ -14,7 +14,7 @@ export function wireBot(
   f: { catalog: Catalog; connections: Connections; licensing: Licensing; licenseAlerts: LicenseAlerts; spend: Spend; language: Language },
 ) {
   const { config, roles, audit, settings, clock, log } = p;
-  const { catalog, policies } = f.catalog;
+  const { catalog, policies, catalogAdmin } = f.catalog;
   const { requestService, approvals, notifier, subscriptions, vendor } = f.licensing;
   return createBot({
     adapter: p.teams.adapter,
@@ -29,6 +29,7 @@ export function wireBot(
     reclaim: { reclaim: f.licenseAlerts.reclaim, roles },
     subscriptions,
     connections: f.connections.connections,
+    catalogAdmin,
     spend: { budgets: f.spend.budgets, report: f.spend.report, syncNow: f.spend.syncNow },
     ...(vendor && { vendor }),
     language: f.language.forBot,

@@ -1,9 +1,10 @@
-// What can be requested and at what price: the approval policies, and the catalog of
-// products from the commerce APIs priced from Partner Center's price sheet (cached), else
-// the configured price list (the sandbox: the emulator's own sheet).
+// What can be requested and at what price: the approval policies, the catalog of products
+// from the commerce APIs priced from Partner Center's price sheet (cached), else the
+// configured price list (the sandbox: the emulator's own sheet), and the admins' catalog view.
 import { readFileSync } from 'node:fs';
 import type { Connectors } from '../connectors/index.js';
 import { defaultPolicies } from '../domain/policy.js';
+import { CatalogAdminService } from '../services/catalog-admin.js';
 import { CatalogService } from '../services/catalog.js';
 import { PartnerCenterPriceSources } from '../services/price-sources.js';
 import { PolicyRepository } from '../storage/policies.js';
@@ -37,7 +38,16 @@ export function wireCatalog(p: Platform) {
       log: p.log.child({ component: 'prices' }),
     }),
   );
-  return { policies, catalog };
+  // Admins' view of the catalog: what can be ordered, where prices come from, license mappings.
+  const catalogAdmin = new CatalogAdminService({
+    clock: p.clock,
+    catalog,
+    directory: connectors.directory,
+    settings: p.settings,
+    roles: p.roles,
+    audit: p.audit,
+  });
+  return { policies, catalog, catalogAdmin };
 }
 
 /**

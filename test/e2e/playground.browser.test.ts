@@ -183,6 +183,18 @@ describe.skipIf(skipBrowserTests)('Agents Playground in headless Chromium', { sh
     await shot('4-unknown');
   });
 
+  it('shows an admin the catalog card: what can be requested and where prices come from', async () => {
+    await say('catalog');
+    const catalog = cards('products can be requested');
+    await expect.poll(() => catalog.count(), { timeout: UI_TIMEOUT }).toBe(1);
+    const text = await catalog.innerText();
+    expect(text).toMatch(/^Catalog$/m);
+    expect(text).toContain('Prices');
+    expect(text).toContain("Microsoft's licensing reference, then your mappings below");
+    expect(await catalog.getByRole('button', { name: 'Refresh' }).isVisible()).toBe(true);
+    await shot('5-catalog');
+  });
+
   it('had no failed activity, error card or page error along the way', async () => {
     const activities = await loggedActivities();
     expect(activities.length).toBeGreaterThanOrEqual(8);

@@ -435,6 +435,50 @@ export const cardSamples: { [N in keyof CardData]: CardData[N][] } = {
       subscriptionId: 'sub-1',
     },
   ],
+  catalog: [
+    {
+      summary: '9 products can be requested; 2 cannot yet.',
+      note: 'Microsoft Copilot Studio now grants **COPILOT_STUDIO**.',
+      noteColor: 'Good',
+      pricesFrom: 'the Partner Center price sheet, as of 2026-06-17',
+      pricesProblem: '',
+      items: [
+        {
+          name: 'Microsoft Copilot Studio <b>',
+          productSku: 'CFQ7TTC0ZZZZ:0001',
+          reason: "Microsoft's licensing reference does not say which license it grants: choose it below.",
+          canMap: true,
+          choiceInputId: 'license_CFQ7TTC0ZZZZ_0001',
+          textInputId: 'licenseText_CFQ7TTC0ZZZZ_0001',
+          licenseChoices: [
+            { title: 'SPE_E3', value: 'SPE_E3' },
+            { title: 'VISIOCLIENT', value: 'VISIOCLIENT' },
+          ],
+        },
+        {
+          name: 'Project Plan 3',
+          productSku: 'CFQ7TTC0HDB0:0002',
+          reason: 'No price for it in the configured price list (PRICE_LIST_FILE).',
+          canMap: false,
+          choiceInputId: 'license_CFQ7TTC0HDB0_0002',
+          textInputId: 'licenseText_CFQ7TTC0HDB0_0002',
+          licenseChoices: [],
+        },
+      ],
+      moreText: '...and 3 more.',
+      mappings: [{ productSku: 'CFQ7TTC0AAAA:0001', text: 'Contoso add-on (CFQ7TTC0AAAA:0001) grants SPE_E3' }],
+    },
+    {
+      summary: '0 products can be requested.',
+      note: '',
+      noteColor: 'Default',
+      pricesFrom: 'none: Partner Center items have no price',
+      pricesProblem: 'The Partner Center price sheet needs an agent signed in.',
+      items: [],
+      moreText: '',
+      mappings: [],
+    },
+  ],
   'seat-alert': [
     {
       title: 'No free seats: Visio Plan 2',

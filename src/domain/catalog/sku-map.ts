@@ -5,7 +5,7 @@
 // Product_Display_Name, String_Id, GUID) does, by product name. This table is a maintained
 // subset of it, keyed by the Partner Center SKU title (where Partner Center's title differs from
 // the reference's display name, both are listed). An admin can map anything else on the
-// `sku map` card; a SKU neither knows is shown as unmapped, never dropped.
+// `catalog` card; a SKU neither knows is shown as unmapped, never dropped.
 //
 // Source of the rows: the reference CSV as of 2024-10 (3,276 rows, 413 products), copied in the
 // public repository newtech-sm/product_names_for_licensing, product_name.csv, commit
