@@ -59,10 +59,19 @@ module.exports = {
     },
     {
       name: 'sandbox-from-composition-root-only',
-      comment: 'The emulators are started by the composition root (local mode) and by tests; product code never imports them.',
+      comment:
+        'The emulators are started by the composition root (src/index.ts and src/composition, local mode) and by tests; product code never imports them.',
       severity: 'error',
-      from: { path: '^src/', pathNot: ['^src/sandbox/', '^src/index\\.ts$'] },
+      from: { path: '^src/', pathNot: ['^src/sandbox/', '^src/composition/', '^src/index\\.ts$'] },
       to: { path: '^src/sandbox/' },
+    },
+    {
+      name: 'composition-is-the-root',
+      comment:
+        'src/composition wires the features together for src/index.ts; nothing else builds on it (depend on the services it wires instead).',
+      severity: 'error',
+      from: { path: '^src/', pathNot: ['^src/composition/', '^src/index\\.ts$'] },
+      to: { path: '^src/composition/' },
     },
   ],
   options: {

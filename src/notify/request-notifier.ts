@@ -21,6 +21,29 @@ import type { OutboxMessenger } from './outbox-messenger.js';
 const MAX_REFRESH_USERS = 60; // Teams' limit for refresh.userIds
 const APPROVAL_CARD = 'approval-card';
 
+/**
+ * The outbox delivered a message after a retry (from the queue): when it was an approval
+ * card, remember where, so the card's updates reach it. A function of the card table alone,
+ * so the delivery engine can be built before the notifier that sends through it.
+ */
+export function rememberDeliveredApprovalCard(cardRefs: CardRefs) {
+  return async (
+    tenantId: string,
+    conversationId: string,
+    context: Record<string, string> | undefined,
+    activityId: string | undefined,
+  ): Promise<void> => {
+    if (context?.purpose !== APPROVAL_CARD || !context.requestId || !activityId) return;
+    await cardRefs.add(tenantId, context.requestId, {
+      audience: context.audience as CardRef['audience'],
+      viewerId: context.viewerId ?? '',
+      viewerTeamsId: context.viewerTeamsId ?? '',
+      conversationId,
+      activityId,
+    });
+  };
+}
+
 const digest = (text: string) => createHash('sha256').update(text).digest('base64url').slice(0, 16);
 
 export class TeamsRequestNotifier implements RequestNotifications, VendorNotifications {
@@ -52,23 +75,6 @@ export class TeamsRequestNotifier implements RequestNotifications, VendorNotific
     }
     await this.postToApprovalsChannel(request);
     if (unreachable.length > 0) await this.escalateUnreachable(request, unreachable.length);
-  }
-
-  /** The outbox delivered an approval card after a retry: remember where, so it can be updated. */
-  async cardDelivered(
-    tenantId: string,
-    conversationId: string,
-    context: Record<string, string> | undefined,
-    activityId: string | undefined,
-  ): Promise<void> {
-    if (context?.purpose !== APPROVAL_CARD || !context.requestId || !activityId) return;
-    await this.deps.cardRefs.add(tenantId, context.requestId, {
-      audience: context.audience as CardRef['audience'],
-      viewerId: context.viewerId ?? '',
-      viewerTeamsId: context.viewerTeamsId ?? '',
-      conversationId,
-      activityId,
-    });
   }
 
   /** Remembers a card the bot answered with in a turn (the requester's own copy). */
@@ -190,7 +196,7 @@ export class TeamsRequestNotifier implements RequestNotifications, VendorNotific
     );
     const conversationId = reference.conversation!.id;
     try {
-      // Sent now: remember the card here. Sent later from the outbox: cardDelivered() does.
+      // Sent now: remember the card here. Sent later from the outbox: rememberDeliveredApprovalCard does.
       const activityId = await this.deps.messenger.postCard(reference, card, {
         tenantId: request.tenantId,
         key: `approval|${request.id}|${request.stageIndex}|${conversationId}`,

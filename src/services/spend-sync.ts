@@ -94,16 +94,11 @@ interface SyncFailure {
 
 export class SpendSyncService implements SpendSync {
   private readonly options: SpendSyncOptions;
-  private evaluator: SpendEvaluator | undefined;
+  private readonly evaluator: SpendEvaluator | undefined;
 
   constructor(private readonly d: SpendSyncDeps) {
     this.options = { ...DEFAULT_SPEND_SYNC_OPTIONS, ...d.options };
     this.evaluator = d.evaluator;
-  }
-
-  /** Late wiring: the budgets side is built after the sync in the composition root. */
-  useEvaluator(evaluator: SpendEvaluator): void {
-    this.evaluator = evaluator;
   }
 
   async syncTenant(tenantId: string, options: { now?: Date; force?: boolean } = {}): Promise<SyncReport> {

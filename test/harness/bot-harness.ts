@@ -13,6 +13,7 @@ import { createLogger, type Logger } from '../../src/logger.js';
 import { createConnectors, type SandboxEndpoints } from '../../src/connectors/index.js';
 import { DEMO_GROUPS, DEMO_TENANT_ID, DEMO_USERS, startSandbox, type Sandbox } from '../../src/sandbox/index.js';
 import { LoopbackConnector, type SentActivity } from './loopback-connector.js';
+import { TEST_SECRET_KEYS, TEST_START_OPTIONS } from './start-options.js';
 
 export const TENANT = '11111111-1111-1111-1111-111111111111';
 export const OTHER_TENANT = '22222222-2222-2222-2222-222222222222';
@@ -73,6 +74,7 @@ export function testConfig(overrides: Partial<ResolvedConfig> = {}): ResolvedCon
     // Outside vitest (npm run bench) the caller passes its own storage.
     storage: overrides.storage ?? { kind: 'connection-string', connectionString: inject('storageConnectionString') },
     tablePrefix: `t${randomBytes(5).toString('hex')}`,
+    secretKeys: TEST_SECRET_KEYS,
     bootstrapAdmins: [
       { tenantId: TENANT, aadObjectId: PATTI.aadObjectId },
       { tenantId: DEMO_TENANT_ID, aadObjectId: DEMO.alex.aadObjectId },
@@ -138,6 +140,7 @@ export class BotHarness {
       log,
     );
     const qm = await startQuartermaster(config, log, {
+      ...TEST_START_OPTIONS,
       connectors,
       clock: testClock,
       ...(options.instanceName && { instanceName: options.instanceName }),

@@ -33,6 +33,7 @@ describe('the layer rules', () => {
     expect(found.map((v) => `${v.rule}: ${v.from} → ${v.to}`).sort()).toEqual(
       [
         'bot-talks-to-services: src/bot/reads-storage.ts → src/storage/rows.ts',
+        'composition-is-the-root: src/services/builds-on-composition.ts → src/composition/feature.ts',
         'connectors-are-adapters: src/connectors/writes-storage.ts → src/storage/rows.ts',
         'domain-is-pure: src/domain/reads-storage.ts → src/storage/rows.ts',
         'notify-uses-bot-views-only: src/notify/calls-handler.ts → src/bot/handlers.ts',

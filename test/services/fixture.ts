@@ -1,4 +1,4 @@
-// Services of the license alerts wired like src/index.ts, on Azurite tables of their own and a
+// Services of the license alerts wired like src/composition/license-alerts.ts, on Azurite tables of their own and a
 // fresh sandbox per test, with the admin deliveries recorded instead of posted to Teams.
 import { testClock } from '../harness/clock.js';
 import { beforeEach } from 'vitest';
