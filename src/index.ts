@@ -27,6 +27,7 @@ import { createDelivery } from './notify/delivery.js';
 import { InstanceRegistry } from './storage/instances.js';
 import { OutboxMessenger } from './notify/outbox-messenger.js';
 import { syncReportTeller } from './notify/sync-reports.js';
+import { createCostProviders } from './services/cost-providers/index.js';
 import { SyncNowService, type SyncNowJob } from './services/sync-now.js';
 import type { DeliveryEngine } from './notify/outbox.js';
 import { createHash } from 'node:crypto';
@@ -361,6 +362,19 @@ export async function startQuartermaster(
   const secrets = new SecretBox(keyringFor(config));
   let publicUrl = config.publicUrl;
   const connectionStore = new ConnectionRepository(store, secrets);
+  // Cloud cost providers: one registry for connections and the spend sync (advice names our app and principal).
+  const costProviders = createCostProviders({
+    ports: connectors,
+    readSecret: (tenantId, id) => connectionStore.readSecret(tenantId, id),
+    ...(config.connectors.mode === 'production'
+      ? {
+          azureClientId: config.connectors.graph.clientId,
+          ...(config.connectors.aws ? { awsAppPrincipalArn: config.connectors.aws.appPrincipalArn } : {}),
+        }
+      : sandbox
+        ? { azureClientId: sandbox.app.clientId }
+        : {}),
+  });
   const connections = new ConnectionService({
     clock,
     connections: connectionStore,
@@ -370,8 +384,7 @@ export async function startQuartermaster(
     roles,
     ledger: alertLedger,
     identity: connectors.identity,
-    ...(connectors.azureCost ? { azureCost: connectors.azureCost } : {}),
-    ...(connectors.awsCost ? { awsCost: connectors.awsCost } : {}),
+    costProviders,
     ...(connectors.marketplace ? { marketplace: connectors.marketplace } : {}),
     // Sandbox mode only: tenants without a Marketplace connection use the emulator's seeded token,
     // so `npm start` shows Adobe products out of the box. Never in production.
@@ -405,26 +418,16 @@ export async function startQuartermaster(
         log,
       })
     : undefined;
-  // Spend sync: daily cost rows from every Azure scope and AWS account a tenant connected.
+  // Spend sync: daily cost rows from every cost connection of a tenant, through its provider.
   const costRows = new CostRowStore(store);
   const spendSync = new SpendSyncService({
     clock,
     connections: connectionStore,
-    awsCredentials: (tenantId, id) => connections.awsCredentials(tenantId, id),
+    providers: costProviders,
     rows: costRows,
     leases: new Leases(store, instanceName),
     ledger: alertLedger,
     notices: new TeamsConnectionNotices({ messenger, conversations, adminCards, cards, log }),
-    ...(connectors.azureCost ? { azureCost: connectors.azureCost } : {}),
-    ...(connectors.awsCost ? { awsCost: connectors.awsCost } : {}),
-    ...(config.connectors.mode === 'production'
-      ? {
-          azureClientId: config.connectors.graph.clientId,
-          ...(config.connectors.aws ? { awsAppPrincipalArn: config.connectors.aws.appPrincipalArn } : {}),
-        }
-      : sandbox
-        ? { azureClientId: sandbox.app.clientId }
-        : {}),
     log,
   });
   // Budgets, anomalies and the `spend` report read the synced rows; alerts go through the outbox.
