@@ -18,6 +18,9 @@ export type ProviderName = Known['focusName'];
 
 export const COST_PROVIDER_IDS: readonly CostProviderId[] = COST_PROVIDERS.map((p) => p.id);
 
+/** Every cost connection id a card may carry, as one alternation: `azure:<scope>|aws:<12 digits>`. */
+export const COST_CONNECTION_ID_PATTERN = COST_PROVIDERS.map((p) => `${p.id}:${p.connectionIdPattern}`).join('|');
+
 export function isCostProviderId(value: unknown): value is CostProviderId {
   return COST_PROVIDERS.some((p) => p.id === value);
 }
