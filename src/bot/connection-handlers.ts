@@ -4,6 +4,7 @@
 // typed into the card go straight to the service and are never echoed back or logged.
 import type { TurnContext } from 'botbuilder';
 import { z } from 'zod';
+import { COST_CONNECTION_ID_PATTERN } from '../domain/spend/providers/index.js';
 import type { ConnectionService } from '../services/connections.js';
 import type { AdaptiveCard, CardRenderer } from './cards.js';
 import { connectionsCardData } from './connection-views.js';
@@ -18,7 +19,7 @@ export interface ConnectionHandlerDeps {
 const ConnectionId = z
   .string()
   .max(400)
-  .regex(/^(microsoft365|partner-center|marketplace|azure:[^\s]{1,380}|aws:\d{12})$/);
+  .regex(new RegExp(`^(microsoft365|partner-center|marketplace|${COST_CONNECTION_ID_PATTERN})$`));
 const CheckData = z.object({ connectionId: z.union([ConnectionId, z.literal('')]).optional() }).passthrough();
 const DisconnectData = z.object({ connectionId: ConnectionId }).passthrough();
 const AzureData = z.object({ azureScope: z.string().max(400), azureTagKey: z.string().max(200).optional() }).passthrough();

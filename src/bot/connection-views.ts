@@ -1,5 +1,6 @@
 // What the connection cards show: the service's overview → template data. Plain words for
 // states, times as "3 h ago", the problem and its fix only when something is wrong.
+import { costProviderInfo, isCostProviderId, type CostProviderId } from '../domain/spend/providers/index.js';
 import type { ConnectionOverview, ConnectionRow } from '../services/connections.js';
 import type { Connection } from '../storage/connections.js';
 import type { ConnectionRowCardData, ConnectionsCardData } from './cards.js';
@@ -11,13 +12,15 @@ const STATE_LABELS: Record<ConnectionRow['state'], { label: string; color: strin
   expired: { label: 'Expired', color: 'Attention' },
 };
 
-const DESCRIPTIONS: Record<ConnectionRow['kind'], string> = {
+const DESCRIPTIONS: Record<Exclude<ConnectionRow['kind'], CostProviderId>, string> = {
   microsoft365: 'Reads your licenses and users, and assigns licenses (Microsoft Graph, admin consent).',
   'partner-center': 'Buys and changes subscriptions through your CSP account (an agent signs in once).',
-  azure: 'Daily costs from Azure Cost Management.',
-  aws: 'Daily costs from AWS Cost Explorer.',
   marketplace: "Buys Adobe and other vendors' products through the Marketplace Platform (an API token from the Marketplace portal).",
 };
+
+function descriptionOf(kind: ConnectionRow['kind']): string {
+  return isCostProviderId(kind) ? costProviderInfo(kind).description : DESCRIPTIONS[kind];
+}
 
 export function connectionsCardData(overview: ConnectionOverview, note?: { text: string; color?: string }): ConnectionsCardData {
   const now = new Date(overview.asOf);
@@ -42,8 +45,8 @@ function rowData(row: ConnectionRow, now: Date): ConnectionRowCardData {
     description: c
       ? labelOf(c)
       : row.sandboxFallback
-        ? `${DESCRIPTIONS[row.kind]} Sandbox: the demo token is used until you enter one.`
-        : DESCRIPTIONS[row.kind],
+        ? `${descriptionOf(row.kind)} Sandbox: the demo token is used until you enter one.`
+        : descriptionOf(row.kind),
     facts: c ? factsOf(c, now) : [],
     problem: c?.problem && row.state !== 'connected' ? c.problem.problem : '',
     fix: c?.problem && row.state !== 'connected' ? c.problem.fix : '',
@@ -64,17 +67,14 @@ function rowData(row: ConnectionRow, now: Date): ConnectionRowCardData {
 }
 
 function labelOf(c: Connection): string {
+  if (isCostProviderId(c.kind)) return costProviderInfo(c.kind).connectionSummary(c.details);
   switch (c.kind) {
     case 'microsoft365':
       return `Admin consent for ${c.label}`;
     case 'partner-center':
       return `Signed in as ${c.label} with multi-factor authentication, ${c.environment === 'sandbox' ? 'integration sandbox (nothing is billed)' : 'production account'}`;
-    case 'azure':
-      return 'Daily costs from Azure Cost Management';
     case 'marketplace':
       return `API token ${c.details.tokenHint ?? ''}`;
-    case 'aws':
-      return c.details.credentialKind === 'assume-role' ? `Role ${c.details.roleArn ?? ''}` : `Access key ${c.details.keyHint ?? ''}`;
   }
 }
 

@@ -1,6 +1,7 @@
 // How what the bot understood shows on cards: the "Did you mean" question, the line of
 // entities it read, the suggestions of the fallback. Product names come from the catalog;
 // anything the person typed is cut and stripped of markup before it is shown.
+import { costProviderInfo } from '../domain/spend/providers/index.js';
 import type { IntentName } from '../language/intents.js';
 import type { MatchedProduct } from '../language/product-matcher.js';
 import type { Understanding } from '../language/understand.js';
@@ -52,7 +53,7 @@ export function understoodLine(understanding: Understanding): string {
     const shown = 'email' in person ? person.email : plainWords(person.name);
     if (shown) parts.push(`for ${shown}`);
   }
-  if (understanding.provider) parts.push(understanding.provider === 'aws' ? 'AWS' : 'Azure');
+  if (understanding.provider) parts.push(costProviderInfo(understanding.provider).displayName);
   if (understanding.period) parts.push(understanding.period);
   return parts.length > 0 ? `What I understood: ${parts.join(' · ')}` : '';
 }

@@ -5,6 +5,10 @@ import { Markdown } from '../domain/plain-text.js';
 import type { Text } from './cards.js';
 import { formatMoney, type Money } from '../domain/money.js';
 import type { BudgetScope, Threshold } from '../domain/spend/budgets.js';
+import { COST_PROVIDERS, listWords, providerDisplayName, providerInfoByFocusName, providerNames } from '../domain/spend/providers/index.js';
+
+/** The providers' own words, alphabetically ("aws", "azure"): what `spend` filters by. */
+const PROVIDER_IDS = COST_PROVIDERS.map((p) => p.id).sort();
 import { DEFAULT_CHANNEL_CHOICE, type BudgetFormInput, type BudgetStatusLine } from '../services/budgets.js';
 import type { AnomalyNotice, BudgetAlertNotice } from '../services/spend-alerts.js';
 import type { SpendLine, SpendSummary } from '../services/spend-report.js';
@@ -45,6 +49,9 @@ export interface BudgetFormCardData {
   period: string;
   thresholds: string;
   forecast100: 'true' | 'false';
+  /** "Any" and each cost provider (value: its FOCUS name, as budgets store it). */
+  providerChoices: { title: string; value: string }[];
+  accountPlaceholder: string;
   /** The chosen channel's conversation id, or "default" for the alerts channel. */
   channel: string;
   channelChoices: { title: string; value: string }[];
@@ -92,15 +99,15 @@ function spendLineFact(line: SpendLine): Fact {
 }
 
 export function spendSummaryCardData(summary: SpendSummary): SpendSummaryCardData {
-  const which = summary.filter.provider === 'AWS' ? 'AWS' : summary.filter.provider === 'Microsoft' ? 'Azure' : 'Azure and AWS';
+  const which = summary.filter.provider ? providerDisplayName(summary.filter.provider) : providerNames('and');
   const toDate = summary.filter.month === 'this';
   return {
     title: `Cloud spend, ${which}: ${monthName(summary.period.start)}${toDate ? ' to date' : ''}`,
     subtitle: `${shortDay(summary.period.start)} – ${shortDay(summary.through)}, compared with ${shortDay(summary.comparison.start)} – ${shortDay(summary.comparisonThrough)}${toDate ? ' (today is still partial)' : ''}.`,
     emptyText: summary.dataAsOf
       ? 'No spend recorded for this period.'
-      : Markdown.written('No cost data yet. Connect Azure or AWS with **connect**, then type **sync now**.'),
-    note: summary.dataAsOf ? `${freshnessText(summary)} Filters: aws, azure, this month, last month.` : '',
+      : Markdown.written(`No cost data yet. Connect ${providerNames('or')} with **connect**, then type **sync now**.`),
+    note: summary.dataAsOf ? `${freshnessText(summary)} Filters: ${[...PROVIDER_IDS, 'this month', 'last month'].join(', ')}.` : '',
     currencies: summary.currencies.map((c) => ({
       heading: `Total ${formatMoney(c.total)}`,
       totals: [
@@ -119,11 +126,11 @@ export function spendSummaryCardData(summary: SpendSummary): SpendSummaryCardDat
 
 export function scopeText(scope: BudgetScope): string {
   const parts: string[] = [];
-  if (scope.provider) parts.push(scope.provider === 'Microsoft' ? 'Azure' : 'AWS');
+  if (scope.provider) parts.push(providerDisplayName(scope.provider));
   if (scope.subAccountId) parts.push(`account ${scope.subAccountId}`);
   if (scope.serviceName) parts.push(scope.serviceName);
   if (scope.tag) parts.push(`tag ${scope.tag.key}=${scope.tag.value}`);
-  return parts.length > 0 ? parts.join(', ') : 'everything (Azure and AWS)';
+  return parts.length > 0 ? parts.join(', ') : `everything (${providerNames('and')})`;
 }
 
 export function thresholdsText(thresholds: readonly Threshold[]): string {
@@ -236,6 +243,14 @@ export function budgetFormCardData(options: {
     etag: options.etag ?? '',
     errors: (options.errors ?? []).map((line) => ({ line })),
     ...values,
+    providerChoices: [
+      { title: `Any (${providerNames('and')})`, value: 'any' },
+      ...COST_PROVIDERS.map((p) => ({ title: p.displayName, value: p.focusName })),
+    ],
+    accountPlaceholder: listWords(
+      COST_PROVIDERS.map((p) => `${p.displayName} ${p.accountNoun.toLowerCase()} id`),
+      'or',
+    ),
     channel,
     channelChoices,
     channelNote:
@@ -294,8 +309,8 @@ function barAmount(x: string, evaluation: BudgetAlertNotice['evaluation'], budge
 
 export function anomalyAlertCardData(notice: AnomalyNotice, hint: Text = ''): AnomalyAlertCardData {
   const a = notice.anomaly;
-  const provider = a.ProviderName === 'Microsoft' ? 'Azure' : 'AWS';
-  const accountLabel = a.ProviderName === 'Microsoft' ? 'Subscription' : 'Account';
+  const provider = providerDisplayName(a.ProviderName);
+  const accountLabel = providerInfoByFocusName(a.ProviderName)?.accountNoun ?? 'Account';
   const change = a.changePercent === null ? 'new spend' : `+${a.changePercent.toFixed(1)} %`;
   return {
     title: `Spend spike: ${a.ServiceName} on ${provider}`,
@@ -314,9 +329,9 @@ export function anomalyAlertCardData(notice: AnomalyNotice, hint: Text = ''): An
 
 /** `sync now`: one line per connection. */
 export function syncReportText(report: SyncReport): string {
-  if (report.connections.length === 0) return 'There is no Azure or AWS connection to sync. Type **connect** to add one.';
+  if (report.connections.length === 0) return `There is no ${providerNames('or')} connection to sync. Type **connect** to add one.`;
   const lines = report.connections.map((c) => {
-    const name = `${c.provider === 'Microsoft' ? 'Azure' : 'AWS'} ${c.connectionId.replace(/^(azure|aws):/, '')}`;
+    const name = `${providerDisplayName(c.provider)} ${c.connectionId.replace(/^[^:]+:/, '')}`;
     if (c.skipped) return `- ${name}: another instance is syncing it right now.`;
     if (!c.ok) return `- ${name}: failed. ${c.problem ?? 'No details.'}`;
     return `- ${name}: ${c.rowsWritten} rows written, ${c.rowsUnchanged} unchanged, ${c.calls} API call${c.calls === 1 ? '' : 's'} (minimum ${c.minimumCalls}).${c.problem ? ` ${c.problem}` : ''}`;
@@ -329,7 +344,7 @@ export function freshnessText(summary: Pick<SpendSummary, 'dataAsOf' | 'freshnes
   const utc = (iso: string) => `${iso.slice(0, 16).replace('T', ' ')} UTC`;
   const parts = (summary.freshness ?? []).map(
     (f) =>
-      `${f.provider === 'Microsoft' ? 'Azure' : 'AWS'} synced ${utc(f.syncedAt)}${f.completeThrough ? `, complete through ${f.completeThrough}` : ', no complete day yet'}`,
+      `${providerDisplayName(f.provider)} synced ${utc(f.syncedAt)}${f.completeThrough ? `, complete through ${f.completeThrough}` : ', no complete day yet'}`,
   );
   const data = parts.length > 0 ? `Data: ${parts.join('; ')}.` : `Data as of ${utc(summary.dataAsOf ?? '')}.`;
   const corrections = summary.corrections

@@ -10,6 +10,7 @@ import { TeamsConnectionNotices } from '../notify/connection-notices.js';
 import { projectRoot } from '../paths.js';
 import { SecretBox, type Keyring } from '../security/secret-box.js';
 import { ConnectionService } from '../services/connections.js';
+import { createCostProviders } from '../services/cost-providers/index.js';
 import { ConnectionRepository } from '../storage/connections.js';
 import { ConsentStates } from '../storage/consent-states.js';
 import type { Outbox } from './outbox.js';
@@ -31,6 +32,19 @@ export function wireConnections(p: Platform, outbox: Outbox, publicUrl: () => st
     cards: p.teams.cards,
     log,
   });
+  // Cloud cost providers: one registry for connections and the spend sync (advice names our app and principal).
+  const costProviders = createCostProviders({
+    ports: connectors,
+    readSecret: (tenantId, id) => connectionStore.readSecret(tenantId, id),
+    ...(config.connectors.mode === 'production'
+      ? {
+          azureClientId: config.connectors.graph.clientId,
+          ...(config.connectors.aws ? { awsAppPrincipalArn: config.connectors.aws.appPrincipalArn } : {}),
+        }
+      : p.sandbox
+        ? { azureClientId: p.sandbox.app.clientId }
+        : {}),
+  });
   const connections = new ConnectionService({
     clock: p.clock,
     connections: connectionStore,
@@ -40,8 +54,7 @@ export function wireConnections(p: Platform, outbox: Outbox, publicUrl: () => st
     roles: p.roles,
     ledger: p.alertLedger,
     identity: connectors.identity,
-    ...(connectors.azureCost ? { azureCost: connectors.azureCost } : {}),
-    ...(connectors.awsCost ? { awsCost: connectors.awsCost } : {}),
+    costProviders,
     ...(connectors.marketplace ? { marketplace: connectors.marketplace } : {}),
     // Sandbox mode only: tenants without a Marketplace connection use the emulator's seeded token,
     // so `npm start` shows Adobe products out of the box. Never in production.
@@ -92,6 +105,7 @@ export function wireConnections(p: Platform, outbox: Outbox, publicUrl: () => st
     connections,
     connectionStore,
     notices,
+    costProviders,
     jobs,
     /** GET /api/consent/callback: the browser's page after a consent or sign-in. */
     consentCallback: async (query: URLSearchParams) => {

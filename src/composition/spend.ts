@@ -22,8 +22,8 @@ import type { Timings } from './timings.js';
 
 export type Spend = ReturnType<typeof wireSpend>;
 
-export function wireSpend(p: Platform, outbox: Outbox, { connections, connectionStore, notices }: Connections, timings: Timings) {
-  const { config, connectors, sandbox, store, clock, roles, settings, log } = p;
+export function wireSpend(p: Platform, outbox: Outbox, { connectionStore, notices, costProviders }: Connections, timings: Timings) {
+  const { store, clock, roles, settings, log } = p;
   const rows = new CostRowStore(store);
   const budgetRepository = new BudgetRepository(store);
   // Budgets and anomalies read the synced rows; alerts go through the outbox.
@@ -45,23 +45,12 @@ export function wireSpend(p: Platform, outbox: Outbox, { connections, connection
   const sync = new SpendSyncService({
     clock,
     connections: connectionStore,
-    awsCredentials: (tenantId, id) => connections.awsCredentials(tenantId, id),
+    providers: costProviders,
     rows,
     leases: new Leases(store, p.instanceName),
     ledger: p.alertLedger,
     notices,
     evaluator,
-    ...(connectors.azureCost ? { azureCost: connectors.azureCost } : {}),
-    ...(connectors.awsCost ? { awsCost: connectors.awsCost } : {}),
-    // Named in the "how to fix" advice: the app to give Cost Management Reader, the principal a role must trust.
-    ...(config.connectors.mode === 'production'
-      ? {
-          azureClientId: config.connectors.graph.clientId,
-          ...(config.connectors.aws ? { awsAppPrincipalArn: config.connectors.aws.appPrincipalArn } : {}),
-        }
-      : sandbox
-        ? { azureClientId: sandbox.app.clientId }
-        : {}),
     log,
   });
   const budgets = new BudgetService({ clock, budgets: budgetRepository, rows, roles, audit: p.audit, settings });

@@ -1,7 +1,7 @@
 // The small typed ports the services use to reach the outside world. Adapters in this
 // folder implement them against the real services (and, unchanged, against the loopback
 // emulators in src/sandbox). No SDK type crosses this line.
-import type { AwsCostPage } from '../domain/spend/focus.js';
+import type { AwsCostPage } from '../domain/spend/providers/aws.js';
 
 /** Money is a decimal string ("12.50") plus an ISO currency code; never a float. */
 export interface Price {

@@ -3,12 +3,14 @@
 // one role; what is left decides the product (product-matcher.ts). The same roles give the
 // text the intent model sees: entities replaced by placeholder words.
 import { SpellCheck } from '@nlpjs/similarity';
+import { COST_PROVIDERS, type CostProviderId } from '../domain/spend/providers/index.js';
 import { PLACEHOLDERS, type Language } from './corpus.js';
 import { placeholderWord, withPlaceholderWords } from './intent-model.js';
 import type { ProductMatcher } from './product-matcher.js';
 import { cleanText, fold, terms, words, type Word } from './text.js';
 
-export type Provider = 'azure' | 'aws';
+/** A cloud cost provider named in the text (its id: 'azure', 'aws'). */
+export type Provider = CostProviderId;
 export type Period = 'this month' | 'last month';
 export type Person = { email: string } | { name: string };
 
@@ -25,7 +27,7 @@ export interface Entities {
 
 type Role = 'product' | 'quantity' | 'person' | 'provider' | 'period' | 'filler';
 
-const PROVIDERS: Record<string, Provider> = { azure: 'azure', aws: 'aws', amazon: 'aws' };
+const PROVIDERS: Record<string, Provider> = Object.fromEntries(COST_PROVIDERS.flatMap((p) => p.chatWords.map((word) => [word, p.id])));
 /** Words a number right after them belongs to ("plan 2", "e 3"), not a quantity. */
 const NAME_NUMBER_WORDS = new Set(['plan', 'p', 'e', 'f', 'g', 'version', 'v', 'gen', 'level']);
 const TIMES = new Set(['x', '×']);

@@ -6,6 +6,7 @@ import type { Clock } from '../clock.js';
 import { randomUUID } from 'node:crypto';
 import { budgetStatus, validateBudget, type BudgetEvaluation, type BudgetScope, type Threshold } from '../domain/spend/budgets.js';
 import type { ProviderName } from '../domain/spend/focus.js';
+import { COST_PROVIDERS, providerByWord } from '../domain/spend/providers/index.js';
 import { addDays, dayOf, periodContaining } from '../domain/spend/periods.js';
 import type { AuditLog } from '../storage/audit-log.js';
 import type { BudgetRepository, StoredBudget, VersionedBudget } from '../storage/budgets.js';
@@ -86,9 +87,9 @@ export function parseThresholdText(raw: unknown, errors: string[]): number[] {
 function providerOf(raw: unknown, errors: string[]): ProviderName | undefined {
   const value = text(raw).toLowerCase();
   if (!value || value === 'any' || value === 'all') return undefined;
-  if (value === 'microsoft' || value === 'azure') return 'Microsoft';
-  if (value === 'aws' || value === 'amazon') return 'AWS';
-  errors.push('The provider must be Azure, AWS or any.');
+  const provider = providerByWord(value);
+  if (provider) return provider.focusName;
+  errors.push(`The provider must be ${COST_PROVIDERS.map((p) => p.displayName).join(', ')} or any.`);
   return undefined;
 }
 

@@ -5,6 +5,7 @@
 import type { Clock } from '../clock.js';
 import { formatAmount, parseAmount, type Money } from '../domain/money.js';
 import type { FocusCostRow, ProviderName } from '../domain/spend/focus.js';
+import { COST_PROVIDERS, listWords, providerByWord, providerDisplayName } from '../domain/spend/providers/index.js';
 import { divideRounded } from '../domain/spend/forecast.js';
 import { addDays, dayOf, daysBetween, periodContaining, previousPeriod, type Day, type Period } from '../domain/spend/periods.js';
 import type { Actor } from './requests.js';
@@ -16,9 +17,10 @@ export interface SpendFilter {
   month: 'this' | 'last';
 }
 
-export const SPEND_FILTER_HELP = 'Filters I understand: **aws**, **azure**, **this month**, **last month** (e.g. `spend aws last month`).';
+/** The providers' own words, alphabetically: "aws", "azure". */
+const PROVIDER_IDS = COST_PROVIDERS.map((p) => p.id).sort();
 
-const PROVIDER_WORDS: Record<string, ProviderName> = { aws: 'AWS', amazon: 'AWS', azure: 'Microsoft', microsoft: 'Microsoft' };
+export const SPEND_FILTER_HELP = `Filters I understand: ${PROVIDER_IDS.map((id) => `**${id}**`).join(', ')}, **this month**, **last month** (e.g. \`spend ${PROVIDER_IDS[0]} last month\`).`;
 const FILLER = new Set(['month', 'for', 'in', 'the', 'of', 'spend', 'all', 'mtd', 'so', 'far']);
 
 /** "aws last month", "Azure", "this month" → a filter; unknown or contradicting words → a message. */
@@ -32,10 +34,13 @@ export function parseSpendFilter(text: string): { ok: true; filter: SpendFilter 
   const unknown: string[] = [];
   let month: 'this' | 'last' | undefined;
   for (const word of words) {
-    const provider = PROVIDER_WORDS[word];
+    const provider = providerByWord(word)?.focusName;
     if (provider) {
       if (filter.provider && filter.provider !== provider)
-        return { ok: false, message: `Pick one provider: aws or azure (or none for both). ${SPEND_FILTER_HELP}` };
+        return {
+          ok: false,
+          message: `Pick one provider: ${listWords(PROVIDER_IDS, 'or')} (or none for ${PROVIDER_IDS.length === 2 ? 'both' : 'all'}). ${SPEND_FILTER_HELP}`,
+        };
       filter.provider = provider;
     } else if (word === 'this' || word === 'current' || word === 'last' || word === 'previous') {
       const next = word === 'this' || word === 'current' ? 'this' : 'last';
@@ -172,7 +177,7 @@ function currencySpend(currency: string, current: FocusCostRow[], previousToDate
     previousToDate: totalLine.previous,
     previousTotal: { amount: formatAmount(beforeFull.get('total') ?? 0n, currency), currency },
     changePercent: totalLine.changePercent,
-    providers: lines((row) => (row.ServiceProviderName === 'Microsoft' ? 'Azure' : 'AWS')),
+    providers: lines((row) => providerDisplayName(row.ServiceProviderName)),
     topServices: lines((row) => row.ServiceName, TOP),
   };
 }

@@ -7,7 +7,7 @@ import { testNowMs } from '../harness/clock.js';
 import { describe, expect, it } from 'vitest';
 import { AwsCostExplorer } from '../../src/connectors/aws-cost/aws-cost-explorer.js';
 import { ConnectorError, type AwsCostAccount, type AwsCostPage } from '../../src/connectors/index.js';
-import { normalizeAwsPage } from '../../src/domain/spend/focus.js';
+import { normalizeAwsPage } from '../../src/domain/spend/providers/aws.js';
 import { addDays, dayOf, eachDay, periodContaining } from '../../src/domain/spend/periods.js';
 import { awsServicesOf } from '../../src/sandbox/aws-cost-data.js';
 import { AWS_ACCOUNTS, AWS_DEMO_TAG_KEY, AWS_SANDBOX_KEYS, AWS_SANDBOX_ROLE, type SandboxOptions } from '../../src/sandbox/index.js';

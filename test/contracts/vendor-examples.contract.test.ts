@@ -7,7 +7,8 @@ import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PartnerCenterCommerce } from '../../src/connectors/partner-center/partner-center-commerce.js';
 import { DEFAULT_RETRY_POLICY } from '../../src/connectors/retry.js';
-import { normalizeAzureQuery, CostDataError } from '../../src/domain/spend/focus.js';
+import { CostDataError } from '../../src/domain/spend/focus.js';
+import { normalizeAzureQuery } from '../../src/domain/spend/providers/azure.js';
 import { createLogger } from '../../src/logger.js';
 import { azureQueryResult, partnerCenter } from './schemas.js';
 

@@ -11,7 +11,7 @@ import {
 import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { detectAnomalies } from '../../src/domain/spend/anomaly.js';
-import { normalizeAwsPage, type AwsCostPage } from '../../src/domain/spend/focus.js';
+import { normalizeAwsPage, type AwsCostPage } from '../../src/domain/spend/providers/aws.js';
 import { addDays, eachDay } from '../../src/domain/spend/periods.js';
 import { awsServicesOf, awsTagSplit, formatMicros, MICROS_PER_UNIT } from '../../src/sandbox/aws-cost-data.js';
 import {

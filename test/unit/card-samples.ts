@@ -628,6 +628,12 @@ export const cardSamples: { [N in keyof CardData]: CardData[N][] } = {
       period: 'month',
       thresholds: '50,80,100',
       forecast100: 'true',
+      providerChoices: [
+        { title: 'Any (Azure and AWS)', value: 'any' },
+        { title: 'Azure', value: 'Microsoft' },
+        { title: 'AWS', value: 'AWS' },
+      ],
+      accountPlaceholder: 'Azure subscription id or AWS account id',
       channel: 'default',
       channelChoices: [{ title: "The alerts channel: admins' 1:1 chats until one is set", value: 'default' }],
       channelNote: "Alerts go to admins' 1:1 chats.",
@@ -647,6 +653,12 @@ export const cardSamples: { [N in keyof CardData]: CardData[N][] } = {
       period: 'quarter',
       thresholds: '',
       forecast100: 'false',
+      providerChoices: [
+        { title: 'Any (Azure and AWS)', value: 'any' },
+        { title: 'Azure', value: 'Microsoft' },
+        { title: 'AWS', value: 'AWS' },
+      ],
+      accountPlaceholder: 'Azure subscription id or AWS account id',
       channel: '19:finance@thread.tacv2',
       channelChoices: [
         { title: 'The alerts channel: General', value: 'default' },

@@ -5,15 +5,12 @@ import {
   costAmount,
   costRowKey,
   decimalFromWire,
-  normalizeAwsPage,
-  normalizeAzureQuery,
-  parseAzureUsageDate,
   totalCost,
   upsertRows,
-  type AwsCostPage,
-  type AzureQueryResult,
   type FocusCostRow,
 } from '../../../src/domain/spend/focus.js';
+import { normalizeAwsPage, type AwsCostPage } from '../../../src/domain/spend/providers/aws.js';
+import { normalizeAzureQuery, parseAzureUsageDate, type AzureQueryResult } from '../../../src/domain/spend/providers/azure.js';
 
 const azureContext = { billingAccountId: 'subscriptions/sub-1', subAccountId: 'sub-1', costType: 'ActualCost' as const };
 
