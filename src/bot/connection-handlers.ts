@@ -71,9 +71,9 @@ export function connectionHandlers(d: ConnectionHandlerDeps) {
       if (!parsed.success) return refuseInvoke(context, BAD_CARD);
       const result = await d.connections.check(actor, parsed.data.connectionId || undefined);
       if (!result.ok)
-        return result.status === 404
+        return result.reason === 'not-found'
           ? answerWithOverview(context, { text: result.message, color: 'Warning' })
-          : refuseInvoke(context, result.message, result.status === 403 ? 403 : 400);
+          : refuseInvoke(context, result.message, result.reason === 'forbidden' ? 403 : 400);
       const broken = result.value.some((c) => c.state !== 'connected');
       return answerWithOverview(context, {
         text: result.value.length ? result.message : 'Nothing is connected yet.',
@@ -88,7 +88,7 @@ export function connectionHandlers(d: ConnectionHandlerDeps) {
       if (!parsed.success)
         return refuseInvoke(context, 'Enter a subscription id (a GUID) or a billing account scope, up to 400 characters.');
       const result = await d.connections.addAzureScope(actor, parsed.data.azureScope, parsed.data.azureTagKey);
-      if (!result.ok) return refuseInvoke(context, result.message, result.status === 403 ? 403 : 400);
+      if (!result.ok) return refuseInvoke(context, result.message, result.reason === 'forbidden' ? 403 : 400);
       return answerWithOverview(context, { text: result.message, color: result.value.state === 'connected' ? 'Good' : 'Warning' });
     },
 
@@ -104,7 +104,7 @@ export function connectionHandlers(d: ConnectionHandlerDeps) {
           ? { accountId: f.awsAccountId, kind: 'access-key' as const, accessKeyId: f.awsAccessKeyId, secretAccessKey: f.awsSecretAccessKey }
           : { accountId: f.awsAccountId, kind: 'assume-role' as const, roleArn: f.awsRoleArn, externalId: f.awsExternalId };
       const result = await d.connections.addAwsAccount(actor, { ...input, tagKey: f.awsTagKey });
-      if (!result.ok) return refuseInvoke(context, result.message, result.status === 403 ? 403 : 400);
+      if (!result.ok) return refuseInvoke(context, result.message, result.reason === 'forbidden' ? 403 : 400);
       return answerWithOverview(context, { text: result.message, color: result.value.state === 'connected' ? 'Good' : 'Warning' });
     },
 
@@ -129,7 +129,7 @@ export function connectionHandlers(d: ConnectionHandlerDeps) {
       const parsed = DisconnectData.safeParse(data);
       if (!parsed.success) return refuseInvoke(context, BAD_CARD);
       const result = await d.connections.disconnect(actor, parsed.data.connectionId);
-      if (!result.ok) return refuseInvoke(context, result.message, result.status === 403 ? 403 : 400);
+      if (!result.ok) return refuseInvoke(context, result.message, result.reason === 'forbidden' ? 403 : 400);
       return answerWithOverview(context, { text: result.message, color: 'Good' });
     },
   };

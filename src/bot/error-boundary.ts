@@ -3,8 +3,7 @@
 import { randomBytes } from 'node:crypto';
 import { ActivityTypes, INVOKE_RESPONSE_KEY, type TurnContext } from 'botbuilder';
 import type { Logger } from '../logger.js';
-import { isStorageUnavailable } from '../storage/errors.js';
-import { ConnectorError } from '../connectors/ports.js';
+import { classifyFailure, type Failure } from '../services/failures.js';
 import type { CardRenderer } from './cards.js';
 import { isCardAction, sendCard, sendInvokeError } from './replies.js';
 
@@ -17,7 +16,8 @@ export function newCorrelationId(): string {
 export function createErrorBoundary(cards: CardRenderer, log: Logger) {
   return async (context: TurnContext, error: Error): Promise<void> => {
     const reference = newCorrelationId();
-    const storageDown = isStorageUnavailable(error);
+    const failure = classifyFailure(error);
+    const storageDown = failure.kind === 'storage-unavailable';
     const activity = context.activity;
     log[storageDown ? 'warn' : 'error'](
       {
@@ -31,8 +31,8 @@ export function createErrorBoundary(cards: CardRenderer, log: Logger) {
     );
     const message = storageDown
       ? STORAGE_DOWN_MESSAGE
-      : error instanceof ConnectorError
-        ? connectorMessage(error)
+      : failure.kind === 'outside-service'
+        ? outsideServiceMessage(failure)
         : 'Something went wrong on my side. Please try again; if it keeps happening, give your admin the reference below.';
     try {
       if (activity?.type === ActivityTypes.Invoke) {
@@ -40,7 +40,7 @@ export function createErrorBoundary(cards: CardRenderer, log: Logger) {
           await sendInvokeError(
             context,
             500,
-            storageDown ? 'StorageUnavailable' : error instanceof ConnectorError ? 'ServiceUnavailable' : 'InternalError',
+            storageDown ? 'StorageUnavailable' : failure.kind === 'outside-service' ? 'ServiceUnavailable' : 'InternalError',
             `${message} (reference ${reference})`,
           );
         }
@@ -56,17 +56,11 @@ export function createErrorBoundary(cards: CardRenderer, log: Logger) {
   };
 }
 
-const SERVICE_NAMES: Record<string, string> = {
-  graph: 'Microsoft 365',
-  'partner-center': 'Partner Center',
-  partnerCenter: 'Partner Center',
-};
-
 /** A failure of an outside service, in words an employee can act on. */
-function connectorMessage(error: ConnectorError): string {
-  const service = SERVICE_NAMES[error.details.service] ?? error.details.service;
-  if (error.kind === 'unauthorized')
+function outsideServiceMessage(failure: Extract<Failure, { kind: 'outside-service' }>): string {
+  const { service } = failure;
+  if (failure.unauthorized)
     return `Quartermaster is not allowed to use ${service} for your organisation right now. An admin can see why and fix it with **connect**.`;
-  if (error.transient) return `I can't reach ${service} right now. Please try again in a few minutes.`;
-  return `${service} refused that: ${error.message}`;
+  if (failure.transient) return `I can't reach ${service} right now. Please try again in a few minutes.`;
+  return `${service} refused that: ${failure.message}`;
 }

@@ -73,7 +73,7 @@ export function marketplaceHandlers(d: MarketplaceHandlerDeps) {
       const parsed = TokenData.safeParse(data);
       if (!parsed.success) return refuseInvoke(context, 'Enter the Marketplace API token (at most 512 characters).');
       const result = await d.connections.connectMarketplace(actor, parsed.data.marketplaceToken);
-      if (!result.ok) return refuseInvoke(context, result.message, result.status === 403 ? 403 : 400);
+      if (!result.ok) return refuseInvoke(context, result.message, result.reason === 'forbidden' ? 403 : 400);
       return overview(context, { text: result.message, color: result.value.state === 'connected' ? 'Good' : 'Warning' });
     },
 
@@ -86,9 +86,9 @@ export function marketplaceHandlers(d: MarketplaceHandlerDeps) {
       if (typeof value !== 'string') return refuseInvoke(context, BAD_CARD);
       const result = await d.connections.setPurchaseOrderNumber(actor, parsed.data.agreementId, value);
       if (!result.ok)
-        return result.status === 404
+        return result.reason === 'not-found'
           ? overview(context, { text: result.message, color: 'Warning' })
-          : refuseInvoke(context, result.message, result.status === 403 ? 403 : 400);
+          : refuseInvoke(context, result.message, result.reason === 'forbidden' ? 403 : 400);
       return overview(context, { text: result.message, color: 'Good' });
     },
   };

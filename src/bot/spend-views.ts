@@ -3,11 +3,10 @@
 // budget-alert.json, anomaly-alert.json). Money is formatted here, once, for people.
 import { formatMoney, type Money } from '../domain/money.js';
 import type { BudgetScope, Threshold } from '../domain/spend/budgets.js';
-import { DEFAULT_CHANNEL_CHOICE, type BudgetFormInput, type BudgetStatusLine } from '../services/budgets.js';
+import { DEFAULT_CHANNEL_CHOICE, type BudgetFormInput, type BudgetStatusLine, type StoredBudget } from '../services/budgets.js';
 import type { AnomalyNotice, BudgetAlertNotice } from '../services/spend-alerts.js';
 import type { SpendLine, SpendSummary } from '../services/spend-report.js';
 import type { SyncReport } from '../services/spend-contracts.js';
-import type { StoredBudget } from '../storage/budgets.js';
 
 type Color = 'Default' | 'Good' | 'Attention' | 'Warning' | 'Accent';
 type Fact = { title: string; value: string };

@@ -6,7 +6,8 @@ import type { Clock } from '../clock.js';
 import type { AuditLog } from '../storage/audit-log.js';
 import type { RequestRepository, StoredRequest } from '../storage/requests.js';
 import type { RequestNotifications } from './notifications.js';
-import type { Actor, FulfilmentJob } from './requests.js';
+import type { FulfilmentJob } from './requests.js';
+import type { Actor } from '../domain/roles.js';
 import { summary } from './requests.js';
 
 export interface DecisionCommand {

@@ -9,9 +9,11 @@ import type { ProviderName } from '../domain/spend/focus.js';
 import { addDays, dayOf, periodContaining } from '../domain/spend/periods.js';
 import type { AuditLog } from '../storage/audit-log.js';
 import type { BudgetRepository, StoredBudget, VersionedBudget } from '../storage/budgets.js';
+
+export type { StoredBudget, VersionedBudget };
 import { ConcurrencyError } from '../storage/errors.js';
 import type { SettingsRepository } from '../storage/settings.js';
-import type { Actor } from './requests.js';
+import type { Actor } from '../domain/roles.js';
 import type { RoleService } from './roles.js';
 import { providerForecastFor, type CostRowQuery, type CostRowReader } from './spend-contracts.js';
 

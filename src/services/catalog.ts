@@ -2,6 +2,9 @@
 import type { CatalogOffer, CommercePort, DirectoryPort, SubscribedSku } from '../connectors/ports.js';
 import { KeptFor, SingleFlight } from '../single-flight.js';
 
+/** An offer of the catalog, as request forms and views show it. */
+export type { CatalogOffer };
+
 export interface SeatCount {
   skuId: string;
   total: number;

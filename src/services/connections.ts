@@ -8,7 +8,7 @@ import type { Clock } from '../clock.js';
 import { randomBytes } from 'node:crypto';
 import { validateAwsAccountInput, type AwsAccountInput } from '../domain/aws-account.js';
 import { adminConsentUrl, consentFailurePage, parseConsentCallback, type ConsentPage } from '../domain/consent.js';
-import type { Person } from '../domain/roles.js';
+import type { Actor } from '../domain/roles.js';
 import type { Logger } from '../logger.js';
 import {
   ConnectorError,
@@ -30,6 +30,10 @@ import { ConcurrencyError } from '../storage/errors.js';
 import type { AlertLedger } from '../storage/alert-ledger.js';
 import type { SecretBox } from '../security/secret-box.js';
 import type { RoleService } from './roles.js';
+import type { Outcome } from './outcome.js';
+
+/** The stored connection as the connect card shows it. */
+export type { Connection };
 
 export const MICROSOFT_365 = 'microsoft365';
 export const PARTNER_CENTER = 'partner-center';
@@ -96,9 +100,6 @@ export interface ConnectionServiceDeps {
   log: Logger;
 }
 
-export type Outcome<T = undefined> =
-  { ok: true; value: T; message: string } | { ok: false; message: string; status?: 403 | 400 | 404 | 409 };
-
 /** One row of the connect card. */
 export interface ConnectionRow {
   id: string;
@@ -135,8 +136,8 @@ export class ConnectionService {
   }
 
   /** Everything the connect card shows, with fresh single-use sign-in links for `actor`. */
-  async overview(actor: Person & { aadObjectId: string }): Promise<Outcome<ConnectionOverview>> {
-    if (!(await this.d.roles.isAdmin(actor))) return { ok: false, message: ONLY_ADMINS, status: 403 };
+  async overview(actor: Actor): Promise<Outcome<ConnectionOverview>> {
+    if (!(await this.d.roles.isAdmin(actor))) return { ok: false, message: ONLY_ADMINS, reason: 'forbidden' };
     const connections = await this.d.connections.list(actor.tenantId);
     const byId = new Map(connections.map((c) => [c.id, c]));
     const consent = await this.issueState(actor, 'graph-admin-consent');
@@ -315,7 +316,7 @@ export class ConnectionService {
     try {
       agent = await this.d.identity.partnerCenter.completeSignIn({ code, codeVerifier, redirectUri: this.callbackUrl() }, pending);
     } catch (error) {
-      this.d.log.warn({ err: safeError(error), tenantId }, 'partner center sign-in could not be completed');
+      this.d.log.warn({ err: error, tenantId }, 'partner center sign-in could not be completed');
       const message =
         'Microsoft did not accept the sign-in. Start again from the Connect card; sign in with an agent account (Admin agent) of your Partner Center.';
       await this.auditAs(tenantId, adminObjectId, 'connection.partner-center.refused', PARTNER_CENTER, {
@@ -365,14 +366,15 @@ export class ConnectionService {
 
   // ---- Azure and AWS --------------------------------------------------------------------
 
-  async addAzureScope(actor: Person & { aadObjectId: string }, scopeText: unknown, tagKeyText?: unknown): Promise<Outcome<Connection>> {
-    if (!(await this.d.roles.isAdmin(actor))) return { ok: false, message: ONLY_ADMINS, status: 403 };
-    if (!this.d.azureCost) return { ok: false, message: 'Azure cost connections are not available in this installation.', status: 400 };
+  async addAzureScope(actor: Actor, scopeText: unknown, tagKeyText?: unknown): Promise<Outcome<Connection>> {
+    if (!(await this.d.roles.isAdmin(actor))) return { ok: false, message: ONLY_ADMINS, reason: 'forbidden' };
+    if (!this.d.azureCost)
+      return { ok: false, message: 'Azure cost connections are not available in this installation.', reason: 'invalid' };
     const parsed = parseAzureScope(typeof scopeText === 'string' ? scopeText : '');
-    if (!parsed.ok) return { ok: false, message: parsed.message, status: 400 };
+    if (!parsed.ok) return { ok: false, message: parsed.message, reason: 'invalid' };
     const scope = parsed.scope;
     const tag = parseTagKey(tagKeyText);
-    if (!tag.ok) return { ok: false, message: tag.message, status: 400 };
+    if (!tag.ok) return { ok: false, message: tag.message, reason: 'invalid' };
     const check = await this.d.azureCost.checkHealth({ tenantId: actor.tenantId, scope });
     const connection = await this.saveChecked(
       {
@@ -395,14 +397,11 @@ export class ConnectionService {
     };
   }
 
-  async addAwsAccount(
-    actor: Person & { aadObjectId: string },
-    input: AwsAccountInput & { tagKey?: unknown },
-  ): Promise<Outcome<Connection>> {
-    if (!(await this.d.roles.isAdmin(actor))) return { ok: false, message: ONLY_ADMINS, status: 403 };
-    if (!this.d.awsCost) return { ok: false, message: 'AWS cost connections are not available in this installation.', status: 400 };
+  async addAwsAccount(actor: Actor, input: AwsAccountInput & { tagKey?: unknown }): Promise<Outcome<Connection>> {
+    if (!(await this.d.roles.isAdmin(actor))) return { ok: false, message: ONLY_ADMINS, reason: 'forbidden' };
+    if (!this.d.awsCost) return { ok: false, message: 'AWS cost connections are not available in this installation.', reason: 'invalid' };
     const valid = validateAwsAccountInput(input);
-    if (!valid.ok) return { ok: false, message: valid.message, status: 400 };
+    if (!valid.ok) return { ok: false, message: valid.message, reason: 'invalid' };
     const { accountId, credentials } = valid.value;
     const check = await this.d.awsCost.checkHealth({ accountId, credentials });
     const details: Record<string, string> =
@@ -410,7 +409,7 @@ export class ConnectionService {
         ? { accountId, credentialKind: 'access-key', keyHint: `…${credentials.accessKeyId.slice(-4)}` }
         : { accountId, credentialKind: 'assume-role', roleArn: credentials.roleArn };
     const tag = parseTagKey(input.tagKey);
-    if (!tag.ok) return { ok: false, message: tag.message, status: 400 };
+    if (!tag.ok) return { ok: false, message: tag.message, reason: 'invalid' };
     if (tag.tagKey) details.tagKey = tag.tagKey;
     const connection = await this.saveChecked(
       { tenantId: actor.tenantId, id: `aws:${accountId}`, kind: 'aws', label: accountId, details },
@@ -449,11 +448,12 @@ export class ConnectionService {
   }
 
   /** Stores the tenant's Marketplace API token (sealed) and checks it by listing agreements. */
-  async connectMarketplace(actor: Person & { aadObjectId: string }, tokenText: unknown): Promise<Outcome<Connection>> {
-    if (!(await this.d.roles.isAdmin(actor))) return { ok: false, message: ONLY_ADMINS, status: 403 };
-    if (!this.d.marketplace) return { ok: false, message: 'Marketplace connections are not available in this installation.', status: 400 };
+  async connectMarketplace(actor: Actor, tokenText: unknown): Promise<Outcome<Connection>> {
+    if (!(await this.d.roles.isAdmin(actor))) return { ok: false, message: ONLY_ADMINS, reason: 'forbidden' };
+    if (!this.d.marketplace)
+      return { ok: false, message: 'Marketplace connections are not available in this installation.', reason: 'invalid' };
     const valid = validateMarketplaceToken(tokenText);
-    if (!valid.ok) return { ok: false, message: valid.message, status: 400 };
+    if (!valid.ok) return { ok: false, message: valid.message, reason: 'invalid' };
     const now = this.d.clock().toISOString();
     // Saved first: the connector reads the token through marketplaceToken(), then the check records its verdict.
     const saved = await this.d.connections.save(
@@ -501,15 +501,12 @@ export class ConnectionService {
   }
 
   /** Sets (or clears, with '') the PO number ("Additional ID") of one agreement. */
-  async setPurchaseOrderNumber(
-    actor: Person & { aadObjectId: string },
-    agreementId: string,
-    poText: unknown,
-  ): Promise<Outcome<MarketplaceAgreementInfo>> {
-    if (!(await this.d.roles.isAdmin(actor))) return { ok: false, message: ONLY_ADMINS, status: 403 };
-    if (!this.d.marketplace) return { ok: false, message: 'Marketplace connections are not available in this installation.', status: 400 };
+  async setPurchaseOrderNumber(actor: Actor, agreementId: string, poText: unknown): Promise<Outcome<MarketplaceAgreementInfo>> {
+    if (!(await this.d.roles.isAdmin(actor))) return { ok: false, message: ONLY_ADMINS, reason: 'forbidden' };
+    if (!this.d.marketplace)
+      return { ok: false, message: 'Marketplace connections are not available in this installation.', reason: 'invalid' };
     const valid = validatePurchaseOrderNumber(poText);
-    if (!valid.ok) return { ok: false, message: valid.message, status: 400 };
+    if (!valid.ok) return { ok: false, message: valid.message, reason: 'invalid' };
     let before: MarketplaceAgreementInfo | undefined;
     try {
       before = (await this.d.marketplace.listAgreements(actor.tenantId)).find((a) => a.id === agreementId);
@@ -517,7 +514,7 @@ export class ConnectionService {
         return {
           ok: false,
           message: 'That agreement is not in your Marketplace account any more. Type **connect** for the current list.',
-          status: 404,
+          reason: 'not-found',
         };
       const after = await this.d.marketplace.setPurchaseOrderNumber(actor.tenantId, agreementId, valid.value);
       await this.auditAs(
@@ -538,7 +535,7 @@ export class ConnectionService {
     } catch (error) {
       if (!(error instanceof ConnectorError)) throw error;
       await this.noteMarketplaceFailure(actor.tenantId, error);
-      return { ok: false, message: `The Marketplace did not take the PO number: ${error.message}`, status: 400 };
+      return { ok: false, message: `The Marketplace did not take the PO number: ${error.message}`, reason: 'invalid' };
     }
   }
 
@@ -578,12 +575,12 @@ export class ConnectionService {
   // ---- health, disconnect ---------------------------------------------------------------
 
   /** Runs the health check of one connection (or all of the tenant's) and records the result. */
-  async check(actor: Person & { aadObjectId: string }, id?: string): Promise<Outcome<Connection[]>> {
-    if (!(await this.d.roles.isAdmin(actor))) return { ok: false, message: ONLY_ADMINS, status: 403 };
+  async check(actor: Actor, id?: string): Promise<Outcome<Connection[]>> {
+    if (!(await this.d.roles.isAdmin(actor))) return { ok: false, message: ONLY_ADMINS, reason: 'forbidden' };
     const all = await this.d.connections.list(actor.tenantId);
     const targets = id ? all.filter((c) => c.id === id) : all;
     if (id && targets.length === 0)
-      return { ok: false, message: 'That connection no longer exists. Type **connect** for the current list.', status: 404 };
+      return { ok: false, message: 'That connection no longer exists. Type **connect** for the current list.', reason: 'not-found' };
     const checked: Connection[] = [];
     for (const connection of targets) checked.push(await this.checkOne(connection));
     const broken = checked.filter((c) => c.state !== 'connected').length;
@@ -659,8 +656,8 @@ export class ConnectionService {
     }
   }
 
-  async disconnect(actor: Person & { aadObjectId: string }, id: string): Promise<Outcome<Connection | undefined>> {
-    if (!(await this.d.roles.isAdmin(actor))) return { ok: false, message: ONLY_ADMINS, status: 403 };
+  async disconnect(actor: Actor, id: string): Promise<Outcome<Connection | undefined>> {
+    if (!(await this.d.roles.isAdmin(actor))) return { ok: false, message: ONLY_ADMINS, reason: 'forbidden' };
     const existing = await this.d.connections.get(actor.tenantId, id);
     if (!existing) return { ok: true, value: undefined, message: 'That connection was already removed.' };
     await this.d.connections.remove(actor.tenantId, id);
@@ -742,7 +739,7 @@ export class ConnectionService {
           await this.markExpired(connection, now);
         } else {
           result.failed++;
-          this.d.log.warn({ err: safeError(error), tenantId: connection.tenantId }, 'partner center token refresh failed; will retry');
+          this.d.log.warn({ err: error, tenantId: connection.tenantId }, 'partner center token refresh failed; will retry');
           await this.warnBeforeExpiry(connection, refreshedAt, now);
         }
       }
@@ -852,7 +849,7 @@ export class ConnectionService {
           problem: 'The Partner Center sign-in expired (or was revoked).',
           fix: 'An agent must sign in again: choose Sign in to Partner Center.',
         };
-      this.d.log.warn({ err: safeError(error), tenantId: connection.tenantId, connection: connection.id }, 'health check failed');
+      this.d.log.warn({ err: error, tenantId: connection.tenantId, connection: connection.id }, 'health check failed');
       return {
         ok: false,
         code: 'unreachable',
@@ -913,11 +910,11 @@ export class ConnectionService {
     };
   }
 
-  private async issueState(actor: Person & { aadObjectId: string }, purpose: ConsentPurpose, payload?: string) {
+  private async issueState(actor: Actor, purpose: ConsentPurpose, payload?: string) {
     return this.d.states.issue({ tenantId: actor.tenantId, adminObjectId: actor.aadObjectId, purpose, ...(payload ? { payload } : {}) });
   }
 
-  private async partnerCenterLink(actor: Person & { aadObjectId: string }, environment: 'sandbox' | 'production'): Promise<string> {
+  private async partnerCenterLink(actor: Actor, environment: 'sandbox' | 'production'): Promise<string> {
     // The verifier must come back with the state; it is sealed so the table holds nothing usable.
     const issued = await this.issueState(actor, 'partner-center-sign-in');
     const { url, codeVerifier } = await this.d.identity.partnerCenter.signInUrl({ redirectUri: this.callbackUrl(), state: issued.state });
@@ -932,7 +929,7 @@ export class ConnectionService {
     try {
       await this.d.notices.tellAdmin(tenantId, adminObjectId, notice);
     } catch (error) {
-      this.d.log.warn({ err: safeError(error), tenantId }, 'could not tell the admin about a connection');
+      this.d.log.warn({ err: error, tenantId }, 'could not tell the admin about a connection');
     }
   }
 
@@ -1002,9 +999,4 @@ function refusalText(reason: ConsumeRefusal): string {
 
 function failurePage(title: string, message: string): ConsentPage {
   return { outcome: 'failed', title, message };
-}
-
-/** Error name and message only: connector errors never hold secrets, but stack frames and causes may hold request bodies. */
-function safeError(error: unknown): { name: string; message: string } {
-  return error instanceof Error ? { name: error.name, message: error.message } : { name: 'Error', message: String(error) };
 }

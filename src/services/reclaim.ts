@@ -24,7 +24,7 @@ import {
   type VendorReclaimRow,
 } from './admin-alerts.js';
 import type { CatalogService } from './catalog.js';
-import type { Actor } from './requests.js';
+import type { Actor } from '../domain/roles.js';
 import type { RoleService } from './roles.js';
 
 export const MIN_INACTIVE_DAYS = 7;

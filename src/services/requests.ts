@@ -17,6 +17,7 @@ import {
 } from '../domain/request.js';
 import { parseRequestText } from '../domain/request-text.js';
 import { describeChange } from '../domain/subscription-change.js';
+import type { Actor } from '../domain/roles.js';
 import type { AuditLog } from '../storage/audit-log.js';
 import { ConcurrencyError } from '../storage/errors.js';
 import type { PolicyRepository } from '../storage/policies.js';
@@ -24,12 +25,6 @@ import { AlreadyOpenError, sameMessage, type FormMessage, type RequestRepository
 import type { CatalogService } from './catalog.js';
 import type { RequestNotifications } from './notifications.js';
 import type { RoleService } from './roles.js';
-
-export interface Actor {
-  tenantId: string;
-  aadObjectId: string;
-  name: string;
-}
 
 export type FormErrors = Partial<Record<RequestField | 'form', string>>;
 

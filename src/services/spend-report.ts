@@ -7,7 +7,7 @@ import { formatAmount, parseAmount, type Money } from '../domain/money.js';
 import type { FocusCostRow, ProviderName } from '../domain/spend/focus.js';
 import { divideRounded } from '../domain/spend/forecast.js';
 import { addDays, dayOf, daysBetween, periodContaining, previousPeriod, type Day, type Period } from '../domain/spend/periods.js';
-import type { Actor } from './requests.js';
+import type { Actor } from '../domain/roles.js';
 import type { RoleService } from './roles.js';
 import type { CostRowReader } from './spend-contracts.js';
 

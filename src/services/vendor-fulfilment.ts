@@ -22,7 +22,8 @@ import { randomUUID } from 'node:crypto';
 import type { PurchaseLocks } from '../storage/purchase-locks.js';
 import type { FulfilmentProgress, RequestRepository, StoredRequest } from '../storage/requests.js';
 import type { RoleService } from './roles.js';
-import { commerceRequestIdFor, type Actor, type FulfilmentJob } from './requests.js';
+import { commerceRequestIdFor, type FulfilmentJob } from './requests.js';
+import type { Actor } from '../domain/roles.js';
 
 /** The order is still on its way: the queue brings the job back after this long (never block a worker). */
 export class OrderFollowUp extends Error {
