@@ -68,6 +68,8 @@ import { SecretBox, parseKeyring, generateKeyText, type Keyring } from './securi
 import { localKeyring } from './local/secret-keys.js';
 import { hostname } from 'node:os';
 import { VendorFulfilment } from './services/vendor-fulfilment.js';
+import { ConversationService } from './services/conversations.js';
+import { AdminConsole } from './services/admin-console.js';
 import { StuckOrderWatch } from './services/stuck-orders.js';
 import { marketplaceJobs } from './jobs/marketplace-jobs.js';
 
@@ -409,9 +411,8 @@ export async function startQuartermaster(
     auth: config.bot,
     cards,
     roles,
-    health,
-    audit,
-    conversations,
+    conversations: new ConversationService({ conversations, audit }),
+    console: new AdminConsole({ roles, policies, catalog, audit, settings, health, clock }),
     log,
     licensing: { requests: requestService, approvals, catalog, roles, policies, settings, audit, notifier, clock },
     reclaim: { reclaim, roles },

@@ -1,13 +1,18 @@
 // The Teams surface: a teams-ai Application with one handler registered per line, on a
 // CloudAdapter that checks Bot Framework tokens whenever BOT_ID is set.
-import { ActivityTypes, TurnContext } from 'botbuilder';
+import { TurnContext } from 'botbuilder';
 import { Application, TeamsAdapter } from '@microsoft/teams-ai';
 import type { BotAuthConfig } from '../config.js';
 import type { Logger } from '../logger.js';
 import { tenantIdOf } from './activity.js';
-import { command } from './commands.js';
+import { matchesCommand as command } from './commands.js';
 import { createErrorBoundary } from './error-boundary.js';
-import { basicHandlers, type HandlerDeps } from './handlers.js';
+import { basicFeature } from './handlers.js';
+import type { CardRenderer } from './cards.js';
+import type { RoleService } from '../services/roles.js';
+import type { AdminConsole } from '../services/admin-console.js';
+import type { ConversationService } from '../services/conversations.js';
+import { nothing, Surface } from './surface.js';
 import { requestHandlers, type RequestHandlerDeps } from './request-handlers.js';
 import { subscriptionHandlers } from './subscription-handlers.js';
 import type { SubscriptionService } from '../services/subscriptions.js';
@@ -17,11 +22,16 @@ import type { ConnectionService } from '../services/connections.js';
 import { spendHandlers, type SpendHandlerDeps } from './spend-handlers.js';
 import { marketplaceHandlers } from './marketplace-handlers.js';
 import type { VendorFulfilment } from '../services/vendor-fulfilment.js';
-import { isCardAction } from './replies.js';
 import { QuartermasterTurnState } from './turn-state.js';
 
-export interface BotDeps extends HandlerDeps {
+export interface BotDeps {
   adapter: TeamsAdapter;
+  cards: CardRenderer;
+  roles: RoleService;
+  /** Where each conversation can be reached, and installs. */
+  conversations: ConversationService;
+  /** Policies, audit, the approvals channel and status, for admins. */
+  console: AdminConsole;
   licensing: Omit<RequestHandlerDeps, 'cards' | 'log'>;
   subscriptions: SubscriptionService;
   reclaim: Omit<ReclaimHandlerDeps, 'cards'>;
@@ -38,6 +48,8 @@ export interface Bot {
   adapter: TeamsAdapter;
   /** Runs one turn: tenant check, conversation reference, then the handlers. */
   run(context: TurnContext): Promise<void>;
+  /** The registry the routes were built from (help and the fuzz test read it). */
+  surface: Surface;
 }
 
 /** The Bot Framework adapter: checks incoming tokens, and sends (also proactively). */
@@ -65,7 +77,8 @@ export function createBot(deps: BotDeps): Bot {
     ...(deps.auth.appId ? { botAppId: deps.auth.appId } : {}),
   });
 
-  const h = basicHandlers(deps);
+  const surface = new Surface((person) => deps.roles.rolesOf(person));
+  basicFeature(surface, { cards: deps.cards, conversations: deps.conversations, console: deps.console });
   const r = requestHandlers({ ...deps.licensing, cards: deps.cards, log: deps.log });
   const rc = reclaimHandlers({ ...deps.reclaim, cards: deps.cards });
   const c = connectionHandlers({ cards: deps.cards, connections: deps.connections });
@@ -82,11 +95,6 @@ export function createBot(deps: BotDeps): Bot {
     notifier: deps.licensing.notifier,
     purchaseAccount: (tenantId) => deps.connections.purchaseAccount(tenantId),
   });
-  app.conversationUpdate('membersAdded', h.welcome);
-  app.conversationUpdate('membersRemoved', h.goodbye);
-  app.message(command('help'), h.help);
-  app.message(command('whoami'), h.whoami);
-  app.message(command('status'), h.status);
   app.message(command('request'), r.requestCommand);
   app.message(command('my requests'), r.myRequests);
   app.message(command('approvals'), r.waitingForMe);
@@ -102,7 +110,6 @@ export function createBot(deps: BotDeps): Bot {
   app.message(command('budget add'), sp.budgetAddCommand);
   app.message(command('alerts here'), sp.alertsHere);
   app.message(command('sync now'), sp.syncNow);
-  app.adaptiveCards.actionExecute('showHelp', h.showHelp);
   app.adaptiveCards.actionExecute('submitRequest', r.submitRequest);
   app.adaptiveCards.actionExecute('approveRequest', r.approve);
   app.adaptiveCards.actionExecute('rejectRequest', r.reject);
@@ -131,13 +138,19 @@ export function createBot(deps: BotDeps): Bot {
   app.adaptiveCards.actionExecute('editBudget', sp.editForm);
   app.adaptiveCards.actionExecute('saveBudget', sp.save);
   app.adaptiveCards.actionExecute('deleteBudget', sp.remove);
-  // Fallbacks: registered last, so they only see what no handler above took.
-  app.message(r.isRequestText, r.requestCommand); // free text such as "I need 2 Visio licenses"
-  app.activity(ActivityTypes.Message, h.unknownText);
-  app.addRoute(async (context) => isCardAction(context), h.unknownCardAction, true);
+  surface.text({
+    name: 'a license request in words',
+    matches: r.isRequestText,
+    run: async ({ context }) => {
+      await r.requestCommand(context);
+      return nothing;
+    },
+  });
+  surface.mount(app);
 
   return {
     adapter,
+    surface,
     async run(context) {
       const tenantId = tenantIdOf(context.activity);
       if (!tenantId) {
@@ -147,7 +160,7 @@ export function createBot(deps: BotDeps): Bot {
         );
         return;
       }
-      await deps.conversations.save(tenantId, TurnContext.getConversationReference(context.activity));
+      await deps.conversations.remember(tenantId, TurnContext.getConversationReference(context.activity));
       await app.run(context);
     },
   };

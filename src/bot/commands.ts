@@ -1,84 +1,6 @@
-// The chat commands: what help lists per role, and how typed text selects one.
+// How typed text selects a command: one or more words, in any case, with or without a
+// leading slash, then the command's argument.
 import type { TurnContext } from 'botbuilder';
-import type { Role } from '../domain/roles.js';
-import type { CommandLine } from './cards.js';
-
-export interface CommandSpec extends CommandLine {
-  name: string;
-  /** Who may use it; "requester" means everyone in the tenant. */
-  roles: Role[];
-}
-
-export const COMMANDS: CommandSpec[] = [
-  { name: 'help', usage: 'help', description: 'Show the commands you can use', roles: ['requester'] },
-  {
-    name: 'request',
-    usage: 'request [product]',
-    description: 'Ask for a license, e.g. "request visio" or "I need 2 Power BI Pro licenses"',
-    roles: ['requester'],
-  },
-  {
-    name: 'my requests',
-    usage: 'my requests',
-    description: 'Your recent requests and where they are; cancel one while it waits',
-    roles: ['requester'],
-  },
-  { name: 'approvals', usage: 'approvals', description: 'Requests waiting for your decision', roles: ['requester'] },
-  { name: 'whoami', usage: 'whoami', description: 'Your name, tenant and role as I see them', roles: ['requester'] },
-  {
-    name: 'subscriptions',
-    usage: 'subscriptions [product]',
-    description:
-      'What your organisation pays for: seats bought, assigned and free, renewals; add or remove seats, suspend, cancel, auto-renew',
-    roles: ['admin'],
-  },
-  {
-    name: 'connect',
-    usage: 'connect',
-    description: 'Connect Microsoft 365, Partner Center, Azure and AWS; see their health and how to fix them',
-    roles: ['admin'],
-  },
-  {
-    name: 'spend',
-    usage: 'spend [aws|azure] [this month|last month]',
-    description: 'Cloud spend this month or last, per provider and top services, against the month before',
-    roles: ['admin'],
-  },
-  { name: 'budgets', usage: 'budgets', description: 'Budgets with spend, forecast and percentage; edit or delete them', roles: ['admin'] },
-  { name: 'budget add', usage: 'budget add', description: 'Add a budget: scope, amount, period and alert thresholds', roles: ['admin'] },
-  {
-    name: 'alerts here',
-    usage: 'alerts here',
-    description: 'Type it in a team channel to post budget and anomaly alerts there',
-    roles: ['admin'],
-  },
-  { name: 'sync now', usage: 'sync now', description: 'Fetch Azure and AWS costs now, then check budgets and anomalies', roles: ['admin'] },
-  { name: 'policies', usage: 'policies', description: 'The approval policies of your organisation', roles: ['admin'] },
-  { name: 'audit', usage: 'audit [name or product]', description: 'Recent changes: who did what, when', roles: ['admin'] },
-  {
-    name: 'set approvals channel',
-    usage: 'set approvals channel',
-    description: 'Type it in a team channel to post every approval card there too',
-    roles: ['admin'],
-  },
-  {
-    name: 'reclaim',
-    usage: 'reclaim',
-    description: 'Licenses of people who stopped signing in: remove them, or drop the seats at renewal',
-    roles: ['admin'],
-  },
-  {
-    name: 'set reclaim days',
-    usage: 'set reclaim days N',
-    description: 'After how many days without sign-in a license is suggested for reclaim (7 to 365; default 90)',
-    roles: ['admin'],
-  },
-  { name: 'status', usage: 'status', description: 'Storage, version and uptime of Quartermaster', roles: ['admin'] },
-];
-
-export function commandsFor(roles: readonly Role[]): CommandLine[] {
-  return COMMANDS.filter((c) => c.roles.some((r) => roles.includes(r))).map(({ usage, description }) => ({ usage, description }));
-}
 
 /** "help", "/help", "Help me" → "help": the first word, lower-cased, without a leading slash. */
 export function commandWord(text: string | undefined): string {
@@ -97,10 +19,15 @@ export function commandArgument(text: string | undefined, name: string): string 
 }
 
 /** Route selector for a command typed in a message (one or more words, then arguments). */
-export function command(name: string) {
+export function matchesCommand(name: string) {
   return async (context: TurnContext): Promise<boolean> => {
     if (context.activity.type !== 'message') return false;
     const text = normalized(context.activity.text);
     return text === name || text.startsWith(`${name} `);
   };
+}
+
+/** Whether one text could select both commands ("budget" and "budget add" could; "budgets" and "budget add" cannot). */
+export function namesOverlap(a: string, b: string): boolean {
+  return a === b || a.startsWith(`${b} `) || b.startsWith(`${a} `);
 }
