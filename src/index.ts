@@ -414,7 +414,7 @@ export async function startQuartermaster(
     conversations: new ConversationService({ conversations, audit }),
     console: new AdminConsole({ roles, policies, catalog, audit, settings, health, clock }),
     log,
-    licensing: { requests: requestService, approvals, catalog, roles, policies, settings, audit, notifier, clock },
+    licensing: { requests: requestService, approvals, catalog, notifier },
     reclaim: { reclaim, roles },
     subscriptions,
     connections,

@@ -12,8 +12,8 @@ import type { CardRenderer } from './cards.js';
 import type { RoleService } from '../services/roles.js';
 import type { AdminConsole } from '../services/admin-console.js';
 import type { ConversationService } from '../services/conversations.js';
-import { nothing, Surface } from './surface.js';
-import { requestHandlers, type RequestHandlerDeps } from './request-handlers.js';
+import { Surface } from './surface.js';
+import { requestFeature, type RequestFeatureDeps } from './request-handlers.js';
 import { subscriptionHandlers } from './subscription-handlers.js';
 import type { SubscriptionService } from '../services/subscriptions.js';
 import { reclaimHandlers, type ReclaimHandlerDeps } from './reclaim-handlers.js';
@@ -32,7 +32,7 @@ export interface BotDeps {
   conversations: ConversationService;
   /** Policies, audit, the approvals channel and status, for admins. */
   console: AdminConsole;
-  licensing: Omit<RequestHandlerDeps, 'cards' | 'log'>;
+  licensing: Omit<RequestFeatureDeps, 'cards' | 'log' | 'console'>;
   subscriptions: SubscriptionService;
   reclaim: Omit<ReclaimHandlerDeps, 'cards'>;
   connections: ConnectionService;
@@ -79,7 +79,7 @@ export function createBot(deps: BotDeps): Bot {
 
   const surface = new Surface((person) => deps.roles.rolesOf(person));
   basicFeature(surface, { cards: deps.cards, conversations: deps.conversations, console: deps.console });
-  const r = requestHandlers({ ...deps.licensing, cards: deps.cards, log: deps.log });
+  requestFeature(surface, { ...deps.licensing, cards: deps.cards, console: deps.console, log: deps.log });
   const rc = reclaimHandlers({ ...deps.reclaim, cards: deps.cards });
   const c = connectionHandlers({ cards: deps.cards, connections: deps.connections });
   const sp = spendHandlers({ ...deps.spend, cards: deps.cards, log: deps.log });
@@ -95,12 +95,6 @@ export function createBot(deps: BotDeps): Bot {
     notifier: deps.licensing.notifier,
     purchaseAccount: (tenantId) => deps.connections.purchaseAccount(tenantId),
   });
-  app.message(command('request'), r.requestCommand);
-  app.message(command('my requests'), r.myRequests);
-  app.message(command('approvals'), r.waitingForMe);
-  app.message(command('policies'), r.listPolicies);
-  app.message(command('audit'), r.auditLog);
-  app.message(command('set approvals channel'), r.setApprovalsChannel);
   app.message(command('reclaim'), rc.reclaimCommand);
   app.message(command('set reclaim days'), rc.setReclaimDays);
   app.message(command('subscriptions'), s.listCommand);
@@ -110,12 +104,6 @@ export function createBot(deps: BotDeps): Bot {
   app.message(command('budget add'), sp.budgetAddCommand);
   app.message(command('alerts here'), sp.alertsHere);
   app.message(command('sync now'), sp.syncNow);
-  app.adaptiveCards.actionExecute('submitRequest', r.submitRequest);
-  app.adaptiveCards.actionExecute('approveRequest', r.approve);
-  app.adaptiveCards.actionExecute('rejectRequest', r.reject);
-  app.adaptiveCards.actionExecute('cancelRequest', r.cancel);
-  app.adaptiveCards.actionExecute('refreshRequest', r.refresh);
-  app.adaptiveCards.actionExecute('showRequest', r.open);
   app.adaptiveCards.actionExecute('reclaimRemoveLicense', rc.askToRemove);
   app.adaptiveCards.actionExecute('reclaimConfirmRemove', rc.confirmRemove);
   app.adaptiveCards.actionExecute('reclaimShow', rc.show);
@@ -138,14 +126,6 @@ export function createBot(deps: BotDeps): Bot {
   app.adaptiveCards.actionExecute('editBudget', sp.editForm);
   app.adaptiveCards.actionExecute('saveBudget', sp.save);
   app.adaptiveCards.actionExecute('deleteBudget', sp.remove);
-  surface.text({
-    name: 'a license request in words',
-    matches: r.isRequestText,
-    run: async ({ context }) => {
-      await r.requestCommand(context);
-      return nothing;
-    },
-  });
   surface.mount(app);
 
   return {

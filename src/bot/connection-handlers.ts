@@ -8,7 +8,7 @@ import type { ConnectionService } from '../services/connections.js';
 import type { AdaptiveCard, CardRenderer } from './cards.js';
 import { connectionsCardData } from './connection-views.js';
 import { refuseInvoke, replaceCard, sendCard, UNKNOWN_ACTOR } from './replies.js';
-import { actorOf } from './request-handlers.js';
+import { actorOf } from './activity.js';
 
 export interface ConnectionHandlerDeps {
   cards: CardRenderer;
@@ -38,7 +38,7 @@ const BAD_CARD = 'This card sent something I cannot use. Type **connect** for a 
 
 export function connectionHandlers(d: ConnectionHandlerDeps) {
   const overviewCard = async (context: TurnContext, note?: { text: string; color?: string }): Promise<AdaptiveCard | string> => {
-    const actor = actorOf(context);
+    const actor = actorOf(context.activity);
     if (!actor) return UNKNOWN_ACTOR;
     const overview = await d.connections.overview(actor);
     if (!overview.ok) return overview.message;
@@ -65,7 +65,7 @@ export function connectionHandlers(d: ConnectionHandlerDeps) {
     show: (context: TurnContext) => answerWithOverview(context),
 
     async check(context: TurnContext, _state: unknown, data: Record<string, unknown>) {
-      const actor = actorOf(context);
+      const actor = actorOf(context.activity);
       if (!actor) return refuseInvoke(context, UNKNOWN_ACTOR);
       const parsed = CheckData.safeParse(data);
       if (!parsed.success) return refuseInvoke(context, BAD_CARD);
@@ -82,7 +82,7 @@ export function connectionHandlers(d: ConnectionHandlerDeps) {
     },
 
     async addAzureScope(context: TurnContext, _state: unknown, data: Record<string, unknown>) {
-      const actor = actorOf(context);
+      const actor = actorOf(context.activity);
       if (!actor) return refuseInvoke(context, UNKNOWN_ACTOR);
       const parsed = AzureData.safeParse(data);
       if (!parsed.success)
@@ -93,7 +93,7 @@ export function connectionHandlers(d: ConnectionHandlerDeps) {
     },
 
     async addAwsAccount(context: TurnContext, _state: unknown, data: Record<string, unknown>) {
-      const actor = actorOf(context);
+      const actor = actorOf(context.activity);
       if (!actor) return refuseInvoke(context, UNKNOWN_ACTOR);
       const parsed = AwsData.safeParse(data);
       if (!parsed.success)
@@ -109,7 +109,7 @@ export function connectionHandlers(d: ConnectionHandlerDeps) {
     },
 
     async askDisconnect(context: TurnContext, _state: unknown, data: Record<string, unknown>) {
-      const actor = actorOf(context);
+      const actor = actorOf(context.activity);
       if (!actor) return refuseInvoke(context, UNKNOWN_ACTOR);
       const parsed = DisconnectData.safeParse(data);
       if (!parsed.success) return refuseInvoke(context, BAD_CARD);
@@ -124,7 +124,7 @@ export function connectionHandlers(d: ConnectionHandlerDeps) {
     },
 
     async confirmDisconnect(context: TurnContext, _state: unknown, data: Record<string, unknown>) {
-      const actor = actorOf(context);
+      const actor = actorOf(context.activity);
       if (!actor) return refuseInvoke(context, UNKNOWN_ACTOR);
       const parsed = DisconnectData.safeParse(data);
       if (!parsed.success) return refuseInvoke(context, BAD_CARD);

@@ -11,7 +11,7 @@ import type { CardRenderer } from './cards.js';
 import { connectionsCardData } from './connection-views.js';
 import { ANSWER_PREFIX, orderQueryCardData } from './order-query-views.js';
 import { refuseInvoke, replaceCard, UNKNOWN_ACTOR } from './replies.js';
-import { actorOf } from './request-handlers.js';
+import { actorOf } from './activity.js';
 
 export interface MarketplaceHandlerDeps {
   cards: CardRenderer;
@@ -30,7 +30,7 @@ const BAD_CARD = 'This card sent something I cannot use. Type **connect** (or **
 
 export function marketplaceHandlers(d: MarketplaceHandlerDeps) {
   const overview = async (context: TurnContext, note: { text: string; color: string }) => {
-    const actor = actorOf(context)!;
+    const actor = actorOf(context.activity)!;
     const result = await d.connections.overview(actor);
     if (!result.ok) return refuseInvoke(context, result.message, 403);
     return replaceCard(context, d.cards.render('connections', connectionsCardData(result.value, note)));
@@ -38,7 +38,7 @@ export function marketplaceHandlers(d: MarketplaceHandlerDeps) {
 
   return {
     async answerOrderQuery(context: TurnContext, _state: unknown, data: Record<string, unknown>) {
-      const actor = actorOf(context);
+      const actor = actorOf(context.activity);
       if (!actor) return refuseInvoke(context, UNKNOWN_ACTOR);
       const parsed = AnswerData.safeParse(data);
       if (!parsed.success || !d.vendor) return refuseInvoke(context, BAD_CARD);
@@ -68,7 +68,7 @@ export function marketplaceHandlers(d: MarketplaceHandlerDeps) {
     },
 
     async connectMarketplace(context: TurnContext, _state: unknown, data: Record<string, unknown>) {
-      const actor = actorOf(context);
+      const actor = actorOf(context.activity);
       if (!actor) return refuseInvoke(context, UNKNOWN_ACTOR);
       const parsed = TokenData.safeParse(data);
       if (!parsed.success) return refuseInvoke(context, 'Enter the Marketplace API token (at most 512 characters).');
@@ -78,7 +78,7 @@ export function marketplaceHandlers(d: MarketplaceHandlerDeps) {
     },
 
     async setMarketplacePo(context: TurnContext, _state: unknown, data: Record<string, unknown>) {
-      const actor = actorOf(context);
+      const actor = actorOf(context.activity);
       if (!actor) return refuseInvoke(context, UNKNOWN_ACTOR);
       const parsed = PoData.safeParse(data);
       if (!parsed.success) return refuseInvoke(context, BAD_CARD);

@@ -10,7 +10,7 @@ import { reclaimCardData } from './admin-alert-views.js';
 import type { AdaptiveCard, CardRenderer } from './cards.js';
 import { commandArgument } from './commands.js';
 import { refuseInvoke, replaceCard, sendCard, UNKNOWN_ACTOR } from './replies.js';
-import { actorOf } from './request-handlers.js';
+import { actorOf } from './activity.js';
 
 export interface ReclaimHandlerDeps {
   cards: CardRenderer;
@@ -62,7 +62,7 @@ export function reclaimHandlers(d: ReclaimHandlerDeps) {
 
   /** Checks who clicked and what the card sent; undefined after refusing. */
   const clicked = async (context: TurnContext, data: Record<string, unknown>) => {
-    const actor = actorOf(context);
+    const actor = actorOf(context.activity);
     if (!actor) return void (await refuseInvoke(context, UNKNOWN_ACTOR));
     if (!(await d.roles.isAdmin(actor))) return void (await refuseInvoke(context, 'Only admins can remove licenses.', 403));
     const ref = clickedRef(data);
@@ -72,7 +72,7 @@ export function reclaimHandlers(d: ReclaimHandlerDeps) {
 
   return {
     async reclaimCommand(context: TurnContext): Promise<void> {
-      const actor = actorOf(context);
+      const actor = actorOf(context.activity);
       if (!actor) return void (await context.sendActivity(UNKNOWN_ACTOR));
       if (!(await d.roles.isAdmin(actor))) return void (await context.sendActivity(ONLY_ADMINS));
       try {
@@ -83,7 +83,7 @@ export function reclaimHandlers(d: ReclaimHandlerDeps) {
     },
 
     async setReclaimDays(context: TurnContext): Promise<void> {
-      const actor = actorOf(context);
+      const actor = actorOf(context.activity);
       if (!actor) return void (await context.sendActivity(UNKNOWN_ACTOR));
       const result = await d.reclaim.setInactiveDays(actor, commandArgument(context.activity.text, 'set reclaim days'));
       await context.sendActivity(result.message);
@@ -156,7 +156,7 @@ export function reclaimHandlers(d: ReclaimHandlerDeps) {
 
     /** "Back" and "Refresh": the list as it is now. */
     async show(context: TurnContext): Promise<AdaptiveCard | string> {
-      const actor = actorOf(context);
+      const actor = actorOf(context.activity);
       if (!actor) return refuseInvoke(context, UNKNOWN_ACTOR);
       if (!(await d.roles.isAdmin(actor))) return refuseInvoke(context, ONLY_ADMINS, 403);
       try {

@@ -11,7 +11,7 @@ import { channelNameOf } from './channel-names.js';
 import type { Logger } from '../logger.js';
 import { commandArgument } from './commands.js';
 import { refuseInvoke, replaceCard, sendCard, UNKNOWN_ACTOR } from './replies.js';
-import { actorOf } from './request-handlers.js';
+import { actorOf } from './activity.js';
 import { budgetFormCardData, budgetListCardData, spendSummaryCardData } from './spend-views.js';
 
 export interface SpendHandlerDeps {
@@ -58,7 +58,7 @@ export function spendHandlers(d: SpendHandlerDeps) {
     context: TurnContext,
     note?: { text: string; color: 'Good' | 'Warning' | 'Attention' },
   ): Promise<AdaptiveCard | string> => {
-    const actor = actorOf(context);
+    const actor = actorOf(context.activity);
     if (!actor) return UNKNOWN_ACTOR;
     const result = await d.budgets.statuses(actor);
     if (!result.ok) return result.message;
@@ -73,7 +73,7 @@ export function spendHandlers(d: SpendHandlerDeps) {
 
   /** Checks who clicked; undefined after refusing. */
   const adminClick = async (context: TurnContext) => {
-    const actor = actorOf(context);
+    const actor = actorOf(context.activity);
     if (!actor) return void (await refuseInvoke(context, UNKNOWN_ACTOR));
     if (!(await d.budgets.isAdmin(actor))) return void (await refuseInvoke(context, ONLY_ADMINS, 403));
     return actor;
@@ -89,7 +89,7 @@ export function spendHandlers(d: SpendHandlerDeps) {
 
   return {
     async spendCommand(context: TurnContext): Promise<void> {
-      const actor = actorOf(context);
+      const actor = actorOf(context.activity);
       if (!actor) return void (await context.sendActivity(UNKNOWN_ACTOR));
       const result = await d.report.report(actor, commandArgument(context.activity.text, 'spend'));
       if (!result.ok) return void (await context.sendActivity(result.message));
@@ -102,14 +102,14 @@ export function spendHandlers(d: SpendHandlerDeps) {
     },
 
     async budgetAddCommand(context: TurnContext): Promise<void> {
-      const actor = actorOf(context);
+      const actor = actorOf(context.activity);
       if (!actor) return void (await context.sendActivity(UNKNOWN_ACTOR));
       if (!(await d.budgets.isAdmin(actor))) return void (await context.sendActivity(ONLY_ADMINS));
       await sendCard(context, await formCard(actor.tenantId, {}));
     },
 
     async alertsHere(context: TurnContext): Promise<void> {
-      const actor = actorOf(context);
+      const actor = actorOf(context.activity);
       if (!actor) return void (await context.sendActivity(UNKNOWN_ACTOR));
       const conversation = context.activity.conversation;
       if (conversation.conversationType !== 'channel') {
@@ -123,7 +123,7 @@ export function spendHandlers(d: SpendHandlerDeps) {
     },
 
     async syncNow(context: TurnContext): Promise<void> {
-      const actor = actorOf(context);
+      const actor = actorOf(context.activity);
       if (!actor) return void (await context.sendActivity(UNKNOWN_ACTOR));
       if (!(await d.budgets.isAdmin(actor)))
         return void (await context.sendActivity('Only admins can run a cost sync. Type **help** to see the commands you can use.'));
@@ -141,7 +141,7 @@ export function spendHandlers(d: SpendHandlerDeps) {
     },
 
     async showSpend(context: TurnContext): Promise<AdaptiveCard | string> {
-      const actor = actorOf(context);
+      const actor = actorOf(context.activity);
       if (!actor) return refuseInvoke(context, UNKNOWN_ACTOR);
       const result = await d.report.report(actor, '');
       if (!result.ok) return refuseInvoke(context, result.message, 403);

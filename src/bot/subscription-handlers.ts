@@ -11,7 +11,7 @@ import { PAGE_SIZE, type SubscriptionService, type SubscriptionView } from '../s
 import type { AdaptiveCard, CardRenderer } from './cards.js';
 import { commandArgument } from './commands.js';
 import { approvalCardData } from './request-views.js';
-import { actorOf } from './request-handlers.js';
+import { actorOf } from './activity.js';
 import { refuseInvoke, replaceCard, sendCard, UNKNOWN_ACTOR } from './replies.js';
 import { subscriptionConfirmData, subscriptionDetailData, subscriptionListData, type DetailNote } from './subscription-views.js';
 
@@ -71,7 +71,7 @@ export function subscriptionHandlers(d: SubscriptionHandlerDeps) {
   const detail = (view: SubscriptionView, note?: DetailNote) => d.cards.render('subscription-detail', subscriptionDetailData(view, note));
   /** The acting admin, or undefined after answering why not. */
   const adminFromCard = async (context: TurnContext) => {
-    const actor = actorOf(context);
+    const actor = actorOf(context.activity);
     if (!actor) return void (await refuseInvoke(context, UNKNOWN_ACTOR));
     if (!(await d.subscriptions.isAdmin(actor))) return void (await refuseInvoke(context, NOT_ADMIN));
     return actor;
@@ -80,7 +80,7 @@ export function subscriptionHandlers(d: SubscriptionHandlerDeps) {
   return {
     /** "subscriptions" or "subscriptions visio". */
     async listCommand(context: TurnContext): Promise<void> {
-      const actor = actorOf(context);
+      const actor = actorOf(context.activity);
       if (!actor) return void (await context.sendActivity(UNKNOWN_ACTOR));
       if (!(await d.subscriptions.isAdmin(actor))) return void (await context.sendActivity(NOT_ADMIN));
       const filter = commandArgument(context.activity.text, 'subscriptions').slice(0, 100);
