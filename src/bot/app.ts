@@ -14,7 +14,7 @@ import type { AdminConsole } from '../services/admin-console.js';
 import type { ConversationService } from '../services/conversations.js';
 import { Surface } from './surface.js';
 import { requestFeature, type RequestFeatureDeps } from './request-handlers.js';
-import { subscriptionHandlers } from './subscription-handlers.js';
+import { subscriptionFeature } from './subscription-handlers.js';
 import type { SubscriptionService } from '../services/subscriptions.js';
 import { reclaimHandlers, type ReclaimHandlerDeps } from './reclaim-handlers.js';
 import { connectionHandlers } from './connection-handlers.js';
@@ -80,6 +80,12 @@ export function createBot(deps: BotDeps): Bot {
   const surface = new Surface((person) => deps.roles.rolesOf(person));
   basicFeature(surface, { cards: deps.cards, conversations: deps.conversations, console: deps.console });
   requestFeature(surface, { ...deps.licensing, cards: deps.cards, console: deps.console, log: deps.log });
+  subscriptionFeature(surface, {
+    cards: deps.cards,
+    subscriptions: deps.subscriptions,
+    notifier: deps.licensing.notifier,
+    purchaseAccount: (tenantId) => deps.connections.purchaseAccount(tenantId),
+  });
   const rc = reclaimHandlers({ ...deps.reclaim, cards: deps.cards });
   const c = connectionHandlers({ cards: deps.cards, connections: deps.connections });
   const sp = spendHandlers({ ...deps.spend, cards: deps.cards, log: deps.log });
@@ -89,15 +95,8 @@ export function createBot(deps: BotDeps): Bot {
     requests: deps.licensing.requests,
     ...(deps.vendor && { vendor: deps.vendor }),
   });
-  const s = subscriptionHandlers({
-    cards: deps.cards,
-    subscriptions: deps.subscriptions,
-    notifier: deps.licensing.notifier,
-    purchaseAccount: (tenantId) => deps.connections.purchaseAccount(tenantId),
-  });
   app.message(command('reclaim'), rc.reclaimCommand);
   app.message(command('set reclaim days'), rc.setReclaimDays);
-  app.message(command('subscriptions'), s.listCommand);
   app.message(command('connect'), c.connectCommand);
   app.message(command('spend'), sp.spendCommand);
   app.message(command('budgets'), sp.budgetsCommand);
@@ -107,10 +106,6 @@ export function createBot(deps: BotDeps): Bot {
   app.adaptiveCards.actionExecute('reclaimRemoveLicense', rc.askToRemove);
   app.adaptiveCards.actionExecute('reclaimConfirmRemove', rc.confirmRemove);
   app.adaptiveCards.actionExecute('reclaimShow', rc.show);
-  app.adaptiveCards.actionExecute('listSubscriptions', s.listPage);
-  app.adaptiveCards.actionExecute('showSubscription', s.show);
-  app.adaptiveCards.actionExecute('prepareSubscriptionChange', s.prepare);
-  app.adaptiveCards.actionExecute('confirmSubscriptionChange', s.confirm);
   app.adaptiveCards.actionExecute('showConnections', c.show);
   app.adaptiveCards.actionExecute('checkConnection', c.check);
   app.adaptiveCards.actionExecute('addAzureScope', c.addAzureScope);
