@@ -415,7 +415,7 @@ export async function startQuartermaster(
     console: new AdminConsole({ roles, policies, catalog, audit, settings, health, clock }),
     log,
     licensing: { requests: requestService, approvals, catalog, notifier },
-    reclaim: { reclaim, roles },
+    reclaim: { reclaim },
     subscriptions,
     connections,
     spend: { budgets: budgetService, report: spendReport, syncNow },

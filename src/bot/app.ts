@@ -16,7 +16,7 @@ import { Surface } from './surface.js';
 import { requestFeature, type RequestFeatureDeps } from './request-handlers.js';
 import { subscriptionFeature } from './subscription-handlers.js';
 import type { SubscriptionService } from '../services/subscriptions.js';
-import { reclaimHandlers, type ReclaimHandlerDeps } from './reclaim-handlers.js';
+import { reclaimFeature, type ReclaimFeatureDeps } from './reclaim-handlers.js';
 import { connectionHandlers } from './connection-handlers.js';
 import type { ConnectionService } from '../services/connections.js';
 import { spendHandlers, type SpendHandlerDeps } from './spend-handlers.js';
@@ -34,7 +34,7 @@ export interface BotDeps {
   console: AdminConsole;
   licensing: Omit<RequestFeatureDeps, 'cards' | 'log' | 'console'>;
   subscriptions: SubscriptionService;
-  reclaim: Omit<ReclaimHandlerDeps, 'cards'>;
+  reclaim: Omit<ReclaimFeatureDeps, 'cards'>;
   connections: ConnectionService;
   /** Spend: reports, budgets, alert channel, `sync now`. */
   spend: Omit<SpendHandlerDeps, 'cards' | 'log'>;
@@ -80,13 +80,13 @@ export function createBot(deps: BotDeps): Bot {
   const surface = new Surface((person) => deps.roles.rolesOf(person));
   basicFeature(surface, { cards: deps.cards, conversations: deps.conversations, console: deps.console });
   requestFeature(surface, { ...deps.licensing, cards: deps.cards, console: deps.console, log: deps.log });
+  reclaimFeature(surface, { ...deps.reclaim, cards: deps.cards });
   subscriptionFeature(surface, {
     cards: deps.cards,
     subscriptions: deps.subscriptions,
     notifier: deps.licensing.notifier,
     purchaseAccount: (tenantId) => deps.connections.purchaseAccount(tenantId),
   });
-  const rc = reclaimHandlers({ ...deps.reclaim, cards: deps.cards });
   const c = connectionHandlers({ cards: deps.cards, connections: deps.connections });
   const sp = spendHandlers({ ...deps.spend, cards: deps.cards, log: deps.log });
   const mk = marketplaceHandlers({
@@ -95,17 +95,12 @@ export function createBot(deps: BotDeps): Bot {
     requests: deps.licensing.requests,
     ...(deps.vendor && { vendor: deps.vendor }),
   });
-  app.message(command('reclaim'), rc.reclaimCommand);
-  app.message(command('set reclaim days'), rc.setReclaimDays);
   app.message(command('connect'), c.connectCommand);
   app.message(command('spend'), sp.spendCommand);
   app.message(command('budgets'), sp.budgetsCommand);
   app.message(command('budget add'), sp.budgetAddCommand);
   app.message(command('alerts here'), sp.alertsHere);
   app.message(command('sync now'), sp.syncNow);
-  app.adaptiveCards.actionExecute('reclaimRemoveLicense', rc.askToRemove);
-  app.adaptiveCards.actionExecute('reclaimConfirmRemove', rc.confirmRemove);
-  app.adaptiveCards.actionExecute('reclaimShow', rc.show);
   app.adaptiveCards.actionExecute('showConnections', c.show);
   app.adaptiveCards.actionExecute('checkConnection', c.check);
   app.adaptiveCards.actionExecute('addAzureScope', c.addAzureScope);
