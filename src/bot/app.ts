@@ -63,11 +63,21 @@ export function createAdapter(auth: BotAuthConfig): TeamsAdapter {
   });
 }
 
+/**
+ * teams-ai 1.7 starts its typing timer on every turn whatever `startTypingTimer` says, so a
+ * turn slower than a second sends "typing" before its answer. The option is honoured here.
+ */
+class QuartermasterApplication extends Application<QuartermasterTurnState> {
+  override startTypingTimer(context: TurnContext): void {
+    if (this.options.startTypingTimer) super.startTypingTimer(context);
+  }
+}
+
 export function createBot(deps: BotDeps): Bot {
   const adapter = deps.adapter;
   adapter.onTurnError = createErrorBoundary(deps.cards, deps.log);
 
-  const app = new Application<QuartermasterTurnState>({
+  const app = new QuartermasterApplication({
     adapter,
     // No turn-state storage: nothing lives between turns except in the tables (each card
     // carries its own data), so reading and writing state would be two round trips per turn for nothing.
