@@ -17,10 +17,10 @@ import { requestFeature, type RequestFeatureDeps } from './request-handlers.js';
 import { subscriptionFeature } from './subscription-handlers.js';
 import type { SubscriptionService } from '../services/subscriptions.js';
 import { reclaimFeature, type ReclaimFeatureDeps } from './reclaim-handlers.js';
-import { connectionHandlers } from './connection-handlers.js';
+import { connectionFeature } from './connection-handlers.js';
 import type { ConnectionService } from '../services/connections.js';
 import { spendHandlers, type SpendHandlerDeps } from './spend-handlers.js';
-import { marketplaceHandlers } from './marketplace-handlers.js';
+import { marketplaceFeature } from './marketplace-handlers.js';
 import type { VendorFulfilment } from '../services/vendor-fulfilment.js';
 import { QuartermasterTurnState } from './turn-state.js';
 
@@ -91,35 +91,25 @@ export function createBot(deps: BotDeps): Bot {
   basicFeature(surface, { cards: deps.cards, conversations: deps.conversations, console: deps.console });
   requestFeature(surface, { ...deps.licensing, cards: deps.cards, console: deps.console, log: deps.log });
   reclaimFeature(surface, { ...deps.reclaim, cards: deps.cards });
+  connectionFeature(surface, { cards: deps.cards, connections: deps.connections });
+  marketplaceFeature(surface, {
+    cards: deps.cards,
+    connections: deps.connections,
+    requests: deps.licensing.requests,
+    ...(deps.vendor && { vendor: deps.vendor }),
+  });
   subscriptionFeature(surface, {
     cards: deps.cards,
     subscriptions: deps.subscriptions,
     notifier: deps.licensing.notifier,
     purchaseAccount: (tenantId) => deps.connections.purchaseAccount(tenantId),
   });
-  const c = connectionHandlers({ cards: deps.cards, connections: deps.connections });
   const sp = spendHandlers({ ...deps.spend, cards: deps.cards, log: deps.log });
-  const mk = marketplaceHandlers({
-    cards: deps.cards,
-    connections: deps.connections,
-    requests: deps.licensing.requests,
-    ...(deps.vendor && { vendor: deps.vendor }),
-  });
-  app.message(command('connect'), c.connectCommand);
   app.message(command('spend'), sp.spendCommand);
   app.message(command('budgets'), sp.budgetsCommand);
   app.message(command('budget add'), sp.budgetAddCommand);
   app.message(command('alerts here'), sp.alertsHere);
   app.message(command('sync now'), sp.syncNow);
-  app.adaptiveCards.actionExecute('showConnections', c.show);
-  app.adaptiveCards.actionExecute('checkConnection', c.check);
-  app.adaptiveCards.actionExecute('addAzureScope', c.addAzureScope);
-  app.adaptiveCards.actionExecute('addAwsAccount', c.addAwsAccount);
-  app.adaptiveCards.actionExecute('askDisconnect', c.askDisconnect);
-  app.adaptiveCards.actionExecute('confirmDisconnect', c.confirmDisconnect);
-  app.adaptiveCards.actionExecute('connectMarketplace', mk.connectMarketplace);
-  app.adaptiveCards.actionExecute('setMarketplacePo', mk.setMarketplacePo);
-  app.adaptiveCards.actionExecute('answerOrderQuery', mk.answerOrderQuery);
   app.adaptiveCards.actionExecute('showSpend', sp.showSpend);
   app.adaptiveCards.actionExecute('showBudgets', sp.show);
   app.adaptiveCards.actionExecute('budgetForm', sp.addForm);

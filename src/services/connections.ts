@@ -126,7 +126,7 @@ export interface ConnectionOverview {
   asOf: string;
 }
 
-const ONLY_ADMINS = 'Only admins can see or change connections. Type **help** to see the commands you can use.';
+export const ONLY_ADMINS_CONNECTIONS = 'Only admins can see or change connections. Type **help** to see the commands you can use.';
 
 export class ConnectionService {
   constructor(private readonly d: ConnectionServiceDeps) {}
@@ -137,7 +137,7 @@ export class ConnectionService {
 
   /** Everything the connect card shows, with fresh single-use sign-in links for `actor`. */
   async overview(actor: Actor): Promise<Outcome<ConnectionOverview>> {
-    if (!(await this.d.roles.isAdmin(actor))) return { ok: false, message: ONLY_ADMINS, reason: 'forbidden' };
+    if (!(await this.d.roles.isAdmin(actor))) return { ok: false, message: ONLY_ADMINS_CONNECTIONS, reason: 'forbidden' };
     const connections = await this.d.connections.list(actor.tenantId);
     const byId = new Map(connections.map((c) => [c.id, c]));
     const consent = await this.issueState(actor, 'graph-admin-consent');
@@ -367,7 +367,7 @@ export class ConnectionService {
   // ---- Azure and AWS --------------------------------------------------------------------
 
   async addAzureScope(actor: Actor, scopeText: unknown, tagKeyText?: unknown): Promise<Outcome<Connection>> {
-    if (!(await this.d.roles.isAdmin(actor))) return { ok: false, message: ONLY_ADMINS, reason: 'forbidden' };
+    if (!(await this.d.roles.isAdmin(actor))) return { ok: false, message: ONLY_ADMINS_CONNECTIONS, reason: 'forbidden' };
     if (!this.d.azureCost)
       return { ok: false, message: 'Azure cost connections are not available in this installation.', reason: 'invalid' };
     const parsed = parseAzureScope(typeof scopeText === 'string' ? scopeText : '');
@@ -398,7 +398,7 @@ export class ConnectionService {
   }
 
   async addAwsAccount(actor: Actor, input: AwsAccountInput & { tagKey?: unknown }): Promise<Outcome<Connection>> {
-    if (!(await this.d.roles.isAdmin(actor))) return { ok: false, message: ONLY_ADMINS, reason: 'forbidden' };
+    if (!(await this.d.roles.isAdmin(actor))) return { ok: false, message: ONLY_ADMINS_CONNECTIONS, reason: 'forbidden' };
     if (!this.d.awsCost) return { ok: false, message: 'AWS cost connections are not available in this installation.', reason: 'invalid' };
     const valid = validateAwsAccountInput(input);
     if (!valid.ok) return { ok: false, message: valid.message, reason: 'invalid' };
@@ -449,7 +449,7 @@ export class ConnectionService {
 
   /** Stores the tenant's Marketplace API token (sealed) and checks it by listing agreements. */
   async connectMarketplace(actor: Actor, tokenText: unknown): Promise<Outcome<Connection>> {
-    if (!(await this.d.roles.isAdmin(actor))) return { ok: false, message: ONLY_ADMINS, reason: 'forbidden' };
+    if (!(await this.d.roles.isAdmin(actor))) return { ok: false, message: ONLY_ADMINS_CONNECTIONS, reason: 'forbidden' };
     if (!this.d.marketplace)
       return { ok: false, message: 'Marketplace connections are not available in this installation.', reason: 'invalid' };
     const valid = validateMarketplaceToken(tokenText);
@@ -502,7 +502,7 @@ export class ConnectionService {
 
   /** Sets (or clears, with '') the PO number ("Additional ID") of one agreement. */
   async setPurchaseOrderNumber(actor: Actor, agreementId: string, poText: unknown): Promise<Outcome<MarketplaceAgreementInfo>> {
-    if (!(await this.d.roles.isAdmin(actor))) return { ok: false, message: ONLY_ADMINS, reason: 'forbidden' };
+    if (!(await this.d.roles.isAdmin(actor))) return { ok: false, message: ONLY_ADMINS_CONNECTIONS, reason: 'forbidden' };
     if (!this.d.marketplace)
       return { ok: false, message: 'Marketplace connections are not available in this installation.', reason: 'invalid' };
     const valid = validatePurchaseOrderNumber(poText);
@@ -576,7 +576,7 @@ export class ConnectionService {
 
   /** Runs the health check of one connection (or all of the tenant's) and records the result. */
   async check(actor: Actor, id?: string): Promise<Outcome<Connection[]>> {
-    if (!(await this.d.roles.isAdmin(actor))) return { ok: false, message: ONLY_ADMINS, reason: 'forbidden' };
+    if (!(await this.d.roles.isAdmin(actor))) return { ok: false, message: ONLY_ADMINS_CONNECTIONS, reason: 'forbidden' };
     const all = await this.d.connections.list(actor.tenantId);
     const targets = id ? all.filter((c) => c.id === id) : all;
     if (id && targets.length === 0)
@@ -657,7 +657,7 @@ export class ConnectionService {
   }
 
   async disconnect(actor: Actor, id: string): Promise<Outcome<Connection | undefined>> {
-    if (!(await this.d.roles.isAdmin(actor))) return { ok: false, message: ONLY_ADMINS, reason: 'forbidden' };
+    if (!(await this.d.roles.isAdmin(actor))) return { ok: false, message: ONLY_ADMINS_CONNECTIONS, reason: 'forbidden' };
     const existing = await this.d.connections.get(actor.tenantId, id);
     if (!existing) return { ok: true, value: undefined, message: 'That connection was already removed.' };
     await this.d.connections.remove(actor.tenantId, id);
