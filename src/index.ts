@@ -401,6 +401,7 @@ export async function startQuartermaster(
   const syncNowQueue = queues.queue<SyncNowJob>('sync-now');
   const syncNow = new SyncNowService({
     clock,
+    roles,
     queue: syncNowQueue,
     sync: spendSync,
     tell: syncReportTeller(delivery.engine),

@@ -1,11 +1,11 @@
-// The Teams surface: a teams-ai Application with one handler registered per line, on a
-// CloudAdapter that checks Bot Framework tokens whenever BOT_ID is set.
+// The Teams bot: each feature registers its commands and card actions on one Surface, whose
+// registry becomes the teams-ai Application's routes, on a CloudAdapter that checks Bot
+// Framework tokens whenever BOT_ID is set.
 import { TurnContext } from 'botbuilder';
 import { Application, TeamsAdapter } from '@microsoft/teams-ai';
 import type { BotAuthConfig } from '../config.js';
 import type { Logger } from '../logger.js';
 import { tenantIdOf } from './activity.js';
-import { matchesCommand as command } from './commands.js';
 import { createErrorBoundary } from './error-boundary.js';
 import { basicFeature } from './handlers.js';
 import type { CardRenderer } from './cards.js';
@@ -19,7 +19,7 @@ import type { SubscriptionService } from '../services/subscriptions.js';
 import { reclaimFeature, type ReclaimFeatureDeps } from './reclaim-handlers.js';
 import { connectionFeature } from './connection-handlers.js';
 import type { ConnectionService } from '../services/connections.js';
-import { spendHandlers, type SpendHandlerDeps } from './spend-handlers.js';
+import { spendFeature, type SpendFeatureDeps } from './spend-handlers.js';
 import { marketplaceFeature } from './marketplace-handlers.js';
 import type { VendorFulfilment } from '../services/vendor-fulfilment.js';
 import { QuartermasterTurnState } from './turn-state.js';
@@ -37,7 +37,7 @@ export interface BotDeps {
   reclaim: Omit<ReclaimFeatureDeps, 'cards'>;
   connections: ConnectionService;
   /** Spend: reports, budgets, alert channel, `sync now`. */
-  spend: Omit<SpendHandlerDeps, 'cards' | 'log'>;
+  spend: Omit<SpendFeatureDeps, 'cards' | 'log'>;
   /** Marketplace: answers to vendors' questions (when the marketplace is configured). */
   vendor?: VendorFulfilment;
   auth: BotAuthConfig;
@@ -87,10 +87,16 @@ export function createBot(deps: BotDeps): Bot {
     ...(deps.auth.appId ? { botAppId: deps.auth.appId } : {}),
   });
 
+  // Help lists commands in this order.
   const surface = new Surface((person) => deps.roles.rolesOf(person));
   basicFeature(surface, { cards: deps.cards, conversations: deps.conversations, console: deps.console });
   requestFeature(surface, { ...deps.licensing, cards: deps.cards, console: deps.console, log: deps.log });
-  reclaimFeature(surface, { ...deps.reclaim, cards: deps.cards });
+  subscriptionFeature(surface, {
+    cards: deps.cards,
+    subscriptions: deps.subscriptions,
+    notifier: deps.licensing.notifier,
+    purchaseAccount: (tenantId) => deps.connections.purchaseAccount(tenantId),
+  });
   connectionFeature(surface, { cards: deps.cards, connections: deps.connections });
   marketplaceFeature(surface, {
     cards: deps.cards,
@@ -98,24 +104,8 @@ export function createBot(deps: BotDeps): Bot {
     requests: deps.licensing.requests,
     ...(deps.vendor && { vendor: deps.vendor }),
   });
-  subscriptionFeature(surface, {
-    cards: deps.cards,
-    subscriptions: deps.subscriptions,
-    notifier: deps.licensing.notifier,
-    purchaseAccount: (tenantId) => deps.connections.purchaseAccount(tenantId),
-  });
-  const sp = spendHandlers({ ...deps.spend, cards: deps.cards, log: deps.log });
-  app.message(command('spend'), sp.spendCommand);
-  app.message(command('budgets'), sp.budgetsCommand);
-  app.message(command('budget add'), sp.budgetAddCommand);
-  app.message(command('alerts here'), sp.alertsHere);
-  app.message(command('sync now'), sp.syncNow);
-  app.adaptiveCards.actionExecute('showSpend', sp.showSpend);
-  app.adaptiveCards.actionExecute('showBudgets', sp.show);
-  app.adaptiveCards.actionExecute('budgetForm', sp.addForm);
-  app.adaptiveCards.actionExecute('editBudget', sp.editForm);
-  app.adaptiveCards.actionExecute('saveBudget', sp.save);
-  app.adaptiveCards.actionExecute('deleteBudget', sp.remove);
+  spendFeature(surface, { ...deps.spend, cards: deps.cards, log: deps.log });
+  reclaimFeature(surface, { ...deps.reclaim, cards: deps.cards });
   surface.mount(app);
 
   return {

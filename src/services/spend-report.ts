@@ -8,6 +8,7 @@ import type { FocusCostRow, ProviderName } from '../domain/spend/focus.js';
 import { divideRounded } from '../domain/spend/forecast.js';
 import { addDays, dayOf, daysBetween, periodContaining, previousPeriod, type Day, type Period } from '../domain/spend/periods.js';
 import type { Actor } from '../domain/roles.js';
+import { refused, type Refused } from './outcome.js';
 import type { RoleService } from './roles.js';
 import type { CostRowReader } from './spend-contracts.js';
 
@@ -16,6 +17,7 @@ export interface SpendFilter {
   month: 'this' | 'last';
 }
 
+export const ONLY_ADMINS_SPEND = 'Only admins can see cloud spend. Type **help** to see the commands you can use.';
 export const SPEND_FILTER_HELP = 'Filters I understand: **aws**, **azure**, **this month**, **last month** (e.g. `spend aws last month`).';
 
 const PROVIDER_WORDS: Record<string, ProviderName> = { aws: 'AWS', amazon: 'AWS', azure: 'Microsoft', microsoft: 'Microsoft' };
@@ -86,15 +88,10 @@ const TOP = 5;
 export class SpendReport {
   constructor(private readonly deps: { rows: CostRowReader; roles: RoleService; clock: Clock }) {}
 
-  async report(
-    actor: Actor,
-    filterText: string,
-    now = this.deps.clock(),
-  ): Promise<{ ok: true; summary: SpendSummary } | { ok: false; message: string }> {
-    if (!(await this.deps.roles.isAdmin(actor)))
-      return { ok: false, message: 'Only admins can see cloud spend. Type **help** to see the commands you can use.' };
+  async report(actor: Actor, filterText: string, now = this.deps.clock()): Promise<{ ok: true; summary: SpendSummary } | Refused> {
+    if (!(await this.deps.roles.isAdmin(actor))) return refused('forbidden', ONLY_ADMINS_SPEND);
     const parsed = parseSpendFilter(filterText);
-    if (!parsed.ok) return parsed;
+    if (!parsed.ok) return refused('invalid', parsed.message);
     return { ok: true, summary: await this.summarize(actor.tenantId, parsed.filter, now) };
   }
 
