@@ -8,6 +8,7 @@ import { ConfigError, loadConfig, loadEnvFile, type AppConfig } from './config.j
 import { createLogger, type Logger } from './logger.js';
 import { projectRoot } from './paths.js';
 import { createAdapter, createBot } from './bot/app.js';
+import type { Surface } from './bot/surface.js';
 import { CardRenderer } from './bot/cards.js';
 import { ChildProcesses } from './local/child-processes.js';
 import { HealthService } from './services/health.js';
@@ -99,6 +100,8 @@ export interface Quartermaster {
   marketplace?: { vendor: VendorFulfilment; stuckOrders: StuckOrderWatch };
   /** The loopback emulators, when this instance started them (sandbox connectors). */
   sandbox?: Sandbox;
+  /** The Teams surface's registry: every card verb the bot routes (the fuzz test sends each), and help per role. */
+  surface: Pick<Surface, 'verbs' | 'helpFor'>;
   /** Graceful: stop accepting, finish turns in flight, close workers. */
   stop(): Promise<void>;
   /**
@@ -517,6 +520,7 @@ export async function startQuartermaster(
     spend: { sync: spendSync, rows: costRows, budgets: budgetService, report: spendReport, evaluator: spendAlerts },
     ...(vendor && stuckOrders && { marketplace: { vendor, stuckOrders } }),
     ...(sandbox && { sandbox }),
+    surface: bot.surface,
     async drain(timeoutMs = 30_000) {
       const deadline = Date.now() + timeoutMs;
       const workers = [worker!, syncNowWorker!, delivery.worker];
