@@ -19,15 +19,9 @@ import { commandArgument, matchesCommand, namesOverlap } from './commands.js';
 import { isCardAction, refuseInvoke, replaceCard, sendCard, sendInvokeMessage, UNKNOWN_ACTOR } from './replies.js';
 import type { QuartermasterTurnState } from './turn-state.js';
 
-/** What a handler answers: a card, a text, or a refusal; `nothing` when a command (or event) has nothing to say. */
+/** What a handler answers: a card, a text, or a refusal. */
 export type Reply =
-  | { kind: 'card'; card: AdaptiveCard }
-  | { kind: 'text'; text: string }
-  | { kind: 'refused'; reason: Refusal; message: string }
-  | { kind: 'nothing' };
-
-/** A card click must always be answered. */
-export type ActionReply = Exclude<Reply, { kind: 'nothing' }>;
+  { kind: 'card'; card: AdaptiveCard } | { kind: 'text'; text: string } | { kind: 'refused'; reason: Refusal; message: string };
 
 export const card = (card: AdaptiveCard): { kind: 'card'; card: AdaptiveCard } => ({ kind: 'card', card });
 export const text = (text: string): { kind: 'text'; text: string } => ({ kind: 'text', text });
@@ -38,7 +32,6 @@ export const refuse = (reason: Refusal, message: string): { kind: 'refused'; rea
 });
 /** A service's refusal, as the reply. */
 export const refusal = (outcome: Refused) => refuse(outcome.reason, outcome.message);
-export const nothing: Reply = { kind: 'nothing' };
 
 /** The reply to a service's outcome: `then` of what was done, or the refusal as the service worded it. */
 export async function answer<T, R extends Reply>(
@@ -97,7 +90,7 @@ export interface ActionSpec<D, Anonymous extends boolean = false> extends Access
   schema?: ZodType<D, ZodTypeDef, any>;
   /** What a click with data the schema refuses is told. */
   badData?: string;
-  run(turn: ActionTurn<D, ActorFor<Anonymous>>): Promise<ActionReply>;
+  run(turn: ActionTurn<D, ActorFor<Anonymous>>): Promise<Reply>;
 }
 
 export interface TextSpec {
@@ -193,8 +186,7 @@ export class Surface {
     // admit() gave an actor unless the handler is anonymous, which is what its type says.
     const reply = await run({ ...(admitted.turn as Turn<never>), argument });
     if (reply.kind === 'card') await sendCard(context, reply.card);
-    else if (reply.kind === 'text') await context.sendActivity(reply.text);
-    else if (reply.kind === 'refused') await context.sendActivity(reply.message);
+    else await context.sendActivity(reply.kind === 'text' ? reply.text : reply.message);
   }
 
   /** Answers a click itself (teams-ai then sends nothing more); the return value is only for teams-ai's types. */
@@ -210,7 +202,7 @@ export class Surface {
     return this.sendClickReply(context, await spec.run({ ...(admitted.turn as Turn<never>), data }));
   }
 
-  private async sendClickReply(context: TurnContext, reply: ActionReply): Promise<string> {
+  private async sendClickReply(context: TurnContext, reply: Reply): Promise<string> {
     if (reply.kind === 'card') await replaceCard(context, reply.card);
     else if (reply.kind === 'text') await sendInvokeMessage(context, reply.text);
     else await refuseInvoke(context, reply.message, STATUS[reply.reason]);
