@@ -7,6 +7,7 @@ const SLOW = [
   'test/**/*.browser.test.ts',
   'test/faults/**/*.test.ts',
   'test/e2e/process.test.ts',
+  'test/e2e/deploy.test.ts',
   'test/e2e/several-processes.test.ts',
   'test/e2e/several-instances.test.ts',
   'test/e2e/shutdown.test.ts',

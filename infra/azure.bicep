@@ -1,18 +1,22 @@
-// Azure resources for Quartermaster (deployed by the `arm/deploy` step of m365agents.yml).
+// Azure resources for Quartermaster: everything the app needs, and nothing it does not.
 //
-// The bot authenticates as a USER-ASSIGNED MANAGED IDENTITY (BOT_TYPE=UserAssignedMSI):
-// there is no Entra app registration and no client secret anywhere. The identity's client id
-// IS the bot id (msaAppId of the Azure Bot, `botId` in the Teams manifest, BOT_ID at runtime),
-// and the same identity reads Table/Queue storage and Key Vault secrets through Azure RBAC
-// (shared-key access to storage is switched off).
+// The bot runs as a user-assigned managed identity (Azure Bot msaAppType UserAssignedMSI):
+// no bot password anywhere. The identity's client id IS the bot id (msaAppId of the Azure
+// Bot, `botId` in the Teams manifest, BOT_ID at runtime), and the same identity reads and
+// writes Table/Queue storage (shared-key access is off) and reads Key Vault secrets.
+//
+// Secrets never pass through this template: the app settings that need them are Key Vault
+// references, and the person (or pipeline) that deploys gets the role to write the secrets
+// (README, "Deploy to Azure"). Until they are written the app refuses to start with one line
+// naming the unresolved reference.
+//
+// test/infra.test.ts reads this file: every setting src/config.ts requires in production
+// must be set below, secrets only as Key Vault references, and the table and queue names
+// must be the code's.
 //
 // Outputs are written by the Agents Toolkit into env/.env.<environment> under the output's
 // name (https://aka.ms/teamsfx-actions/arm-deploy), e.g. BOT_ID and BOT_DOMAIN feed the
 // ${{...}} placeholders of appPackage/manifest.json.
-//
-// No @secure() parameters: with a managed identity this template handles no secrets. Put
-// application secrets (e.g. billing API keys) into the Key Vault and read them at runtime
-// with the identity (KEY_VAULT_URL + AZURE_CLIENT_ID).
 
 @maxLength(20)
 @minLength(4)
@@ -23,20 +27,17 @@ param resourceBaseName string
 param location string = resourceGroup().location
 
 // With BOT_TYPE=UserAssignedMSI the bot's tenant must be the managed identity's tenant, i.e. the
-// subscription's tenant: that is the default, so azure.parameters.json does not set it. (There is
-// no botAadAppClientId parameter: the bot id is the identity's client id, created below.)
-@description('Entra tenant id of the bot (single tenant); must be the tenant of the managed identity.')
+// subscription's tenant: that is the default, so azure.parameters.json does not set it.
+@description('Entra tenant id of the bot; must be the tenant of the managed identity.')
 param botAadAppTenantId string = subscription().tenantId
 
 @maxLength(42)
 @description('Display name of the Azure Bot registration.')
 param botDisplayName string
 
-@description('App Service plan SKU (Linux). Always On needs Basic (B1) or higher.')
+// Autoscale needs Standard or Premium: Basic plans only scale by hand.
+@description('App Service plan SKU (Linux).')
 @allowed([
-  'B1'
-  'B2'
-  'B3'
   'S1'
   'S2'
   'S3'
@@ -45,7 +46,81 @@ param botDisplayName string
   'P2v3'
   'P3v3'
 ])
-param webAppSku string = 'B1'
+param webAppSku string = 'P0v3'
+
+// The code is built for several instances (leases, queues, the outbox's shared rate limits);
+// two keep the bot answering while one restarts or is replaced.
+@minValue(2)
+@description('Instances the plan always runs.')
+param minimumInstances int = 2
+
+@minValue(2)
+@description('Instances autoscale may add up to (CPU above 70 % for 10 minutes adds one).')
+param maximumInstances int = 6
+
+@description('Object id of the user or service principal that deploys: it may write the Key Vault secrets (Key Vault Secrets Officer).')
+param deployerPrincipalId string
+
+@allowed([
+  'User'
+  'ServicePrincipal'
+  'Group'
+])
+param deployerPrincipalType string = 'User'
+
+@description('TABLE_PREFIX: tables are <prefix>Requests, <prefix>Audit, ...; queues <prefix>-fulfilment, ...')
+param tablePrefix string = 'qm'
+
+@description('BOOTSTRAP_ADMINS: the admins each tenant starts with, tenantId:aadObjectId pairs separated by commas.')
+param bootstrapAdmins string
+
+@description('GRAPH_CLIENT_ID: the multi-tenant app with Graph application permissions, consented in each customer tenant.')
+param graphClientId string
+
+@description('PARTNER_CENTER_CLIENT_ID: the app registered in the partner tenant for Partner Center.')
+param partnerCenterClientId string
+
+@description('PARTNER_CENTER_TENANT_ID: the partner tenant.')
+param partnerCenterTenantId string
+
+@description('APPROVER_GROUP_ID: the Entra group of the default policy\'s "License approvers" step.')
+param approverGroupId string
+
+@description('SECRET_KEY_CURRENT: which key of the secret-keys secret seals new secrets (rotation: README).')
+param secretKeyCurrent string = 'k1'
+
+@description('Host name browsers use to reach the bot (consent and sign-in redirects); empty = the App Service host name.')
+param publicHostName string = ''
+
+@description('AWS_PRINCIPAL_ARN: the IAM principal customers\' cost roles trust; empty = no AWS. Its keys come from the vault (aws-access-key-id, aws-secret-access-key).')
+param awsPrincipalArn string = ''
+
+@description('MARKETPLACE: also order non-Microsoft products through the Marketplace Platform.')
+param marketplace bool = false
+
+@description('MARKETPLACE_URL: the Marketplace Platform API; empty = its public default.')
+param marketplaceUrl string = ''
+
+@description('MARKETPLACE_STUCK_ORDER_MINUTES: a marketplace order in Processing longer than this raises one admin alert.')
+param marketplaceStuckOrderMinutes int = 120
+
+@description('POLICY_CURRENCY, POLICY_AUTO_APPROVE_BELOW, POLICY_SECOND_STAGE_ABOVE: the default policy each tenant starts with.')
+param policyCurrency string = 'USD'
+param policyAutoApproveBelow string = '50'
+param policySecondStageAbove string = '200'
+
+@allowed([
+  'fatal'
+  'error'
+  'warn'
+  'info'
+  'debug'
+  'trace'
+])
+param logLevel string = 'info'
+
+@description('SHUTDOWN_TIMEOUT_MS: how long a stopping instance waits for turns in flight (App Service kills it 30 s after SIGTERM).')
+param shutdownTimeoutMs int = 10000
 
 @description('Tags applied to every resource.')
 param tags object = {}
@@ -64,26 +139,28 @@ var compactBaseName = toLower(replace(replace(resourceBaseName, '-', ''), '_', '
 var storageAccountName = take('st${compactBaseName}${uniqueString(resourceGroup().id)}', 24)
 var keyVaultName = take('kv${compactBaseName}${uniqueString(resourceGroup().id)}', 24)
 
+// The code's tables (src/storage/table-store.ts TABLES), each named <tablePrefix><name>.
 var tableNames = [
-  'qmState' // bot/conversation state (teams-ai Storage on @azure/data-tables)
-  'qmConversations' // conversation references for proactive messages
-  'qmAudit' // approvals / fulfilment audit trail
-  'qmRequests' // license requests (JSON document + index columns, ETag-checked)
-  'qmPolicies' // approval policies per tenant
-  'qmSettings' // per-tenant settings (approvals channel...)
-  'qmCards' // one row per approval card sent, for updates
-  'qmLeases' // job leases so that one instance runs each job window
-  'qmAlerts' // alert ledger (one row per alert sent), seat states per tenant, removal locks
-  'qmSeatLots' // seats Quartermaster bought per subscription, to size Partner Center's refund windows
-  'qmDeliveries' // outbox delivery ledger: one row per message by dedupe key, blocked conversations, dead letters
-  'qmConsentStates' // single-use consent `state` values (hashed), 10-minute expiry
-  'qmConnections' // connected accounts per tenant; secrets sealed with AES-256-GCM (SECRET_KEYS)
-  'qmBudgets' // spend budgets per tenant (scope, amount, thresholds) and their last evaluation
-  'qmCostRows' // daily cost rows (FOCUS-named columns) per tenant/provider/account/month, and each cost connection's sync state
+  'Conversations' // conversation references for proactive messages
+  'Audit' // who changed what, when, before and after
+  'Requests' // license requests and subscription changes (ETag-checked)
+  'Policies' // approval policies per tenant
+  'Settings' // per-tenant settings (approvals channel, alerts channel, reclaim days)
+  'Cards' // one row per approval card sent, for updates
+  'Leases' // job leases (one instance per window), instance heartbeats
+  'SeatLots' // seats Quartermaster bought per subscription, to size Partner Center's refund windows
+  'Alerts' // alert ledger (one row per alert ever sent), seat states, removal locks
+  'ConsentStates' // single-use consent `state` values (hashed), 10-minute expiry
+  'Deliveries' // outbox delivery ledger, blocked conversations, dead letters
+  'Connections' // connected accounts per tenant; secrets sealed with SECRET_KEYS
+  'Budgets' // spend budgets per tenant and their last evaluation
+  'CostRows' // daily cost rows (FOCUS-named columns) and each cost connection's sync state
 ]
+// The code's queues (src/storage/queues.ts QUEUE_NAMES), each named <tablePrefix, lower case>-<name>.
 var queueNames = [
-  'fulfilment' // approved license requests waiting to be ordered (slow work, off the invoke path)
-  'notifications' // proactive messages, drained by a rate limiter
+  'fulfilment' // approved requests waiting to be ordered and assigned
+  'notifications' // the outbox: proactive messages retried within Teams' limits
+  'sync-now' // `sync now` cost syncs
 ]
 
 // Built-in role definition ids (same in every tenant).
@@ -91,6 +168,7 @@ var roleIds = {
   storageTableDataContributor: '0a9a7e1f-b9d0-4cc4-a60d-0319b160aaa3'
   storageQueueDataContributor: '974c5e8b-45b9-4653-ba55-5f855dd0fb88'
   keyVaultSecretsUser: '4633458b-17de-408a-b874-0445c86b69e6'
+  keyVaultSecretsOfficer: 'b86a8fe4-44ce-4948-aee5-eccb2c155cd7'
 }
 
 // ---------------------------------------------------------------------------------------
@@ -104,7 +182,7 @@ resource identity 'Microsoft.ManagedIdentity/userAssignedIdentities@2023-01-31' 
 }
 
 // ---------------------------------------------------------------------------------------
-// Storage: Table (state, conversations, audit) + Queue (fulfilment, notifications)
+// Storage: the tables and queues of the code, reached with the identity only
 // ---------------------------------------------------------------------------------------
 
 resource storage 'Microsoft.Storage/storageAccounts@2024-01-01' = {
@@ -135,7 +213,7 @@ resource tableService 'Microsoft.Storage/storageAccounts/tableServices@2024-01-0
 resource tables 'Microsoft.Storage/storageAccounts/tableServices/tables@2024-01-01' = [
   for tableName in tableNames: {
     parent: tableService
-    name: tableName
+    name: '${tablePrefix}${tableName}'
   }
 ]
 
@@ -147,7 +225,7 @@ resource queueService 'Microsoft.Storage/storageAccounts/queueServices@2024-01-0
 resource queues 'Microsoft.Storage/storageAccounts/queueServices/queues@2024-01-01' = [
   for queueName in queueNames: {
     parent: queueService
-    name: queueName
+    name: '${toLower(tablePrefix)}-${queueName}'
   }
 ]
 
@@ -172,7 +250,7 @@ resource storageQueueDataContributor 'Microsoft.Authorization/roleAssignments@20
 }
 
 // ---------------------------------------------------------------------------------------
-// Key Vault (RBAC authorization) for application secrets
+// Key Vault (RBAC): the app reads its secrets, the deployer writes them
 // ---------------------------------------------------------------------------------------
 
 resource keyVault 'Microsoft.KeyVault/vaults@2023-07-01' = {
@@ -205,8 +283,48 @@ resource keyVaultSecretsUser 'Microsoft.Authorization/roleAssignments@2022-04-01
   }
 }
 
+// The secrets are written after provisioning by whoever deploys (README, "Deploy to Azure").
+resource keyVaultSecretsOfficer 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
+  name: guid(keyVault.id, deployerPrincipalId, roleIds.keyVaultSecretsOfficer)
+  scope: keyVault
+  properties: {
+    roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', roleIds.keyVaultSecretsOfficer)
+    principalId: deployerPrincipalId
+    principalType: deployerPrincipalType
+  }
+}
+
 // ---------------------------------------------------------------------------------------
-// App Service (Linux, Node 20) that hosts the bot
+// Logs and telemetry: a Log Analytics workspace behind Application Insights, and the App
+// Service's console (the JSON log lines), HTTP and platform logs sent to the same workspace
+// ---------------------------------------------------------------------------------------
+
+resource logAnalytics 'Microsoft.OperationalInsights/workspaces@2023-09-01' = {
+  name: resourceBaseName
+  location: location
+  tags: tags
+  properties: {
+    sku: {
+      name: 'PerGB2018'
+    }
+    retentionInDays: 30
+  }
+}
+
+resource appInsights 'Microsoft.Insights/components@2020-02-02' = {
+  name: resourceBaseName
+  location: location
+  tags: tags
+  kind: 'web'
+  properties: {
+    Application_Type: 'web'
+    WorkspaceResourceId: logAnalytics.id
+    IngestionMode: 'LogAnalytics'
+  }
+}
+
+// ---------------------------------------------------------------------------------------
+// App Service (Linux, Node 22 LTS): at least two instances, autoscale on CPU
 // ---------------------------------------------------------------------------------------
 
 resource serverfarm 'Microsoft.Web/serverfarms@2024-04-01' = {
@@ -216,11 +334,75 @@ resource serverfarm 'Microsoft.Web/serverfarms@2024-04-01' = {
   kind: 'linux'
   sku: {
     name: webAppSku
+    capacity: minimumInstances
   }
   properties: {
     reserved: true // Linux plan
   }
 }
+
+resource autoscale 'Microsoft.Insights/autoscalesettings@2022-10-01' = {
+  name: '${resourceBaseName}-autoscale'
+  location: location
+  tags: tags
+  properties: {
+    enabled: true
+    targetResourceUri: serverfarm.id
+    profiles: [
+      {
+        name: 'cpu'
+        capacity: {
+          minimum: string(minimumInstances)
+          maximum: string(maximumInstances)
+          default: string(minimumInstances)
+        }
+        rules: [
+          {
+            metricTrigger: {
+              metricName: 'CpuPercentage'
+              metricResourceUri: serverfarm.id
+              timeGrain: 'PT1M'
+              statistic: 'Average'
+              timeWindow: 'PT10M'
+              timeAggregation: 'Average'
+              operator: 'GreaterThan'
+              threshold: 70
+            }
+            scaleAction: {
+              direction: 'Increase'
+              type: 'ChangeCount'
+              value: '1'
+              cooldown: 'PT10M'
+            }
+          }
+          {
+            metricTrigger: {
+              metricName: 'CpuPercentage'
+              metricResourceUri: serverfarm.id
+              timeGrain: 'PT1M'
+              statistic: 'Average'
+              timeWindow: 'PT20M'
+              timeAggregation: 'Average'
+              operator: 'LessThan'
+              threshold: 30
+            }
+            scaleAction: {
+              direction: 'Decrease'
+              type: 'ChangeCount'
+              value: '1'
+              cooldown: 'PT20M'
+            }
+          }
+        ]
+      }
+    ]
+  }
+}
+
+// Node is started directly (not through npm), so the SIGTERM App Service sends at a restart or
+// scale-in reaches node and the graceful drain runs; the preload starts telemetry before the app
+// loads. The same command is package.json's "serve" and the Dockerfile's CMD.
+var appCommandLine = 'node --no-warnings --import ./dist/src/telemetry-preload.js dist/src/index.js'
 
 resource webApp 'Microsoft.Web/sites@2024-04-01' = {
   name: webAppName
@@ -239,74 +421,104 @@ resource webApp 'Microsoft.Web/sites@2024-04-01' = {
     clientAffinityEnabled: false
     keyVaultReferenceIdentity: identity.id // lets @Microsoft.KeyVault(...) app settings use the identity
     siteConfig: {
-      linuxFxVersion: 'NODE|20-lts'
-      appCommandLine: 'npm run serve' // node dist/src/index.js (see package.json)
+      linuxFxVersion: 'NODE|22-lts'
+      appCommandLine: appCommandLine
       alwaysOn: true
       ftpsState: 'Disabled'
       minTlsVersion: '1.2'
       scmMinTlsVersion: '1.2'
       http20Enabled: true
-      healthCheckPath: '/healthz'
-      appSettings: [
-        {
-          name: 'NODE_ENV'
-          value: 'production'
-        }
-        {
-          name: 'BOT_ID'
-          value: identity.properties.clientId
-        }
-        {
-          name: 'BOT_TYPE'
-          value: 'UserAssignedMSI'
-        }
-        {
-          name: 'BOT_TENANT_ID'
-          value: botAadAppTenantId
-        }
-        {
-          // Table endpoint, e.g. https://<account>.table.core.windows.net/
-          name: 'AZURE_STORAGE_ACCOUNT_URL'
-          value: storage.properties.primaryEndpoints.table
-        }
-        {
-          // Queue endpoint, e.g. https://<account>.queue.core.windows.net/
-          name: 'AZURE_STORAGE_QUEUE_URL'
-          value: storage.properties.primaryEndpoints.queue
-        }
-        {
-          // Picked up by DefaultAzureCredential / ManagedIdentityCredential from @azure/identity.
-          name: 'AZURE_CLIENT_ID'
-          value: identity.properties.clientId
-        }
-        {
-          name: 'KEY_VAULT_URL'
-          value: keyVault.properties.vaultUri
-        }
-        {
-          // keyId:base64Key pairs that seal connection secrets; App Service resolves the
-          // reference from Key Vault (store the secret "secret-keys" there before deploying).
-          name: 'SECRET_KEYS'
-          value: '@Microsoft.KeyVault(VaultName=${keyVault.name};SecretName=secret-keys)'
-        }
-        {
-          // Consent and sign-in redirects come back to {PUBLIC_URL}/api/consent/callback.
-          name: 'PUBLIC_URL'
-          value: 'https://${resourceBaseName}.azurewebsites.net'
-        }
-        {
-          // The zip built by `azureAppService/zipDeploy` is mounted read-only and run as is.
-          name: 'WEBSITE_RUN_FROM_PACKAGE'
-          value: '1'
-        }
-        {
-          // The package is built before upload (m365agents.yml deploy); no Oryx build on the server.
-          name: 'SCM_DO_BUILD_DURING_DEPLOYMENT'
-          value: 'false'
-        }
-      ]
+      // Readiness, not liveness: an instance whose storage does not answer leaves the rotation.
+      healthCheckPath: '/readyz'
+      // No appSettings here: they are merged in by the module below, so that a new provision
+      // does not wipe the settings an operator added by hand.
     }
   }
+}
+
+resource webAppLogs 'Microsoft.Insights/diagnosticSettings@2021-05-01-preview' = {
+  name: 'logs-to-workspace'
+  scope: webApp
+  properties: {
+    workspaceId: logAnalytics.id
+    logs: [
+      {
+        category: 'AppServiceConsoleLogs' // the app's JSON lines
+        enabled: true
+      }
+      {
+        category: 'AppServiceHTTPLogs'
+        enabled: true
+      }
+      {
+        category: 'AppServicePlatformLogs' // container starts, stops, health check evictions
+        enabled: true
+      }
+    ]
+  }
+}
+
+// ---------------------------------------------------------------------------------------
+// App settings: every setting src/config.ts needs in production
+// ---------------------------------------------------------------------------------------
+
+var publicUrl = 'https://${empty(publicHostName) ? webApp.properties.defaultHostName : publicHostName}'
+
+var appSettings = {
+  NODE_ENV: 'production'
+  LOG_LEVEL: logLevel
+  SHUTDOWN_TIMEOUT_MS: string(shutdownTimeoutMs)
+  BOT_ID: identity.properties.clientId
+  BOT_TYPE: 'UserAssignedMSI'
+  BOT_TENANT_ID: botAadAppTenantId
+  AZURE_STORAGE_ACCOUNT_URL: storage.properties.primaryEndpoints.table
+  AZURE_STORAGE_QUEUE_URL: storage.properties.primaryEndpoints.queue
+  AZURE_CLIENT_ID: identity.properties.clientId // the identity @azure/identity signs in with
+  TABLE_PREFIX: tablePrefix
+  BOOTSTRAP_ADMINS: bootstrapAdmins
+  CONNECTORS: 'production'
+  GRAPH_CLIENT_ID: graphClientId
+  GRAPH_CLIENT_SECRET: '@Microsoft.KeyVault(VaultName=${keyVault.name};SecretName=graph-client-secret)'
+  PARTNER_CENTER_CLIENT_ID: partnerCenterClientId
+  PARTNER_CENTER_CLIENT_SECRET: '@Microsoft.KeyVault(VaultName=${keyVault.name};SecretName=partner-center-client-secret)'
+  PARTNER_CENTER_TENANT_ID: partnerCenterTenantId
+  APPROVER_GROUP_ID: approverGroupId
+  SECRET_KEYS: '@Microsoft.KeyVault(VaultName=${keyVault.name};SecretName=secret-keys)' // keyId:base64Key,...
+  SECRET_KEY_CURRENT: secretKeyCurrent
+  PUBLIC_URL: publicUrl // consent and sign-in redirects come back to {PUBLIC_URL}/api/consent/callback
+  MARKETPLACE: marketplace ? 'true' : 'false'
+  MARKETPLACE_URL: marketplaceUrl // empty = the platform's public API
+  MARKETPLACE_STUCK_ORDER_MINUTES: string(marketplaceStuckOrderMinutes)
+  POLICY_CURRENCY: policyCurrency
+  POLICY_AUTO_APPROVE_BELOW: policyAutoApproveBelow
+  POLICY_SECOND_STAGE_ABOVE: policySecondStageAbove
+  APPLICATIONINSIGHTS_CONNECTION_STRING: appInsights.properties.ConnectionString
+  WEBSITE_RUN_FROM_PACKAGE: '1' // the zip built by `atk deploy` is mounted read-only and run as is
+  SCM_DO_BUILD_DURING_DEPLOYMENT: 'false' // built before upload; no Oryx build on the server
+}
+
+// Only with AWS: the principal and its keys (the AWS SDK's default chain reads them).
+var awsSettings = empty(awsPrincipalArn)
+  ? {}
+  : {
+      AWS_PRINCIPAL_ARN: awsPrincipalArn
+      AWS_ACCESS_KEY_ID: '@Microsoft.KeyVault(VaultName=${keyVault.name};SecretName=aws-access-key-id)'
+      AWS_SECRET_ACCESS_KEY: '@Microsoft.KeyVault(VaultName=${keyVault.name};SecretName=aws-secret-access-key)'
+    }
+
+module webAppSettings 'modules/app-settings.bicep' = {
+  name: 'app-settings'
+  params: {
+    webAppName: webApp.name
+    currentAppSettings: list('${webApp.id}/config/appsettings', '2024-04-01').properties
+    appSettings: union(appSettings, awsSettings)
+  }
+  // The app may only start once it can read its storage and secrets.
+  dependsOn: [
+    storageTableDataContributor
+    storageQueueDataContributor
+    keyVaultSecretsUser
+  ]
 }
 
 // ---------------------------------------------------------------------------------------
@@ -352,5 +564,7 @@ output BOT_ID string = identity.properties.clientId
 output BOT_TENANT_ID string = botAadAppTenantId
 output AZURE_STORAGE_ACCOUNT_URL string = storage.properties.primaryEndpoints.table
 output AZURE_STORAGE_QUEUE_URL string = storage.properties.primaryEndpoints.queue
-output KEY_VAULT_URL string = keyVault.properties.vaultUri
+output KEY_VAULT_NAME string = keyVault.name
+output WEB_APP_NAME string = webApp.name
+output PUBLIC_URL string = publicUrl
 output BOT_AZURE_APP_SERVICE_RESOURCE_ID string = webApp.id

@@ -75,6 +75,8 @@ const EnvSchema = z.object({
 
   AZURE_STORAGE_CONNECTION_STRING: optionalText,
   AZURE_STORAGE_ACCOUNT_URL: url,
+  /** The queue endpoint beside AZURE_STORAGE_ACCOUNT_URL; by default its `.table.` sibling. */
+  AZURE_STORAGE_QUEUE_URL: url,
   AZURE_CLIENT_ID: optionalText,
   TABLE_PREFIX: z
     .string()
@@ -135,7 +137,49 @@ const EnvSchema = z.object({
     .string()
     .regex(/^\d{1,9}(\.\d{1,2})?$/, 'expected an amount such as 200')
     .default('200'),
+  /** Traces, requests and dependencies to Application Insights (src/telemetry.ts reads it before anything loads); unset = off. */
+  APPLICATIONINSIGHTS_CONNECTION_STRING: z
+    .string()
+    .trim()
+    .optional()
+    .transform((v) => (v ? v : undefined))
+    .pipe(
+      z
+        .string()
+        .regex(
+          /(^|;)\s*InstrumentationKey=/i,
+          'expected an Application Insights connection string (InstrumentationKey=...;IngestionEndpoint=...)',
+        )
+        .optional(),
+    ),
 });
+
+/** Every variable the configuration reads (the infrastructure test checks the template against it). */
+export const SETTING_NAMES = Object.keys(EnvSchema.shape) as (keyof typeof EnvSchema.shape)[];
+
+/** Settings that hold secrets: in Azure they come from Key Vault references, never as plain values. */
+export const SECRET_SETTINGS = [
+  'BOT_PASSWORD',
+  'AZURE_STORAGE_CONNECTION_STRING',
+  'GRAPH_CLIENT_SECRET',
+  'PARTNER_CENTER_CLIENT_SECRET',
+  'SECRET_KEYS',
+] as const satisfies readonly (typeof SETTING_NAMES)[number][];
+
+// What App Service leaves in a setting when it cannot resolve a Key Vault reference: the reference itself.
+const KEY_VAULT_REFERENCE = /^\s*@Microsoft\.KeyVault\((.*)\)\s*$/i;
+
+function refuseUnresolvedKeyVaultReferences(given: Record<string, string | undefined>): void {
+  for (const name of SETTING_NAMES) {
+    const value = given[name];
+    const reference = value === undefined ? null : KEY_VAULT_REFERENCE.exec(value);
+    if (!reference) continue;
+    const secret = /SecretName=([^;)]+)/i.exec(reference[1]!)?.[1] ?? /SecretUri=([^;)]+)/i.exec(reference[1]!)?.[1] ?? 'its secret';
+    throw new ConfigError(
+      `${name}: unresolved Key Vault reference (App Service passed "@Microsoft.KeyVault(...)" as the value): store ${secret} in the vault, let the app's identity read it (Key Vault Secrets User), then restart the app`,
+    );
+  }
+}
 
 export type ConnectorsConfig =
   | { mode: 'sandbox' }
@@ -157,7 +201,7 @@ export interface PolicySeedConfig {
 
 export type StorageConfig =
   | { kind: 'connection-string'; connectionString: string }
-  | { kind: 'account-url'; accountUrl: string; managedIdentityClientId?: string }
+  | { kind: 'account-url'; accountUrl: string; queueUrl?: string; managedIdentityClientId?: string }
   | { kind: 'local-azurite'; dataDir: string; tablePort: number; queuePort: number };
 
 export interface BotAuthConfig {
@@ -206,6 +250,7 @@ export function loadEnvFile(env: NodeJS.ProcessEnv = process.env): void {
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
   // "PORT=" in a file means "not set", not "port 0".
   const given = Object.fromEntries(Object.entries(env).filter(([, value]) => value !== undefined && value.trim() !== ''));
+  refuseUnresolvedKeyVaultReferences(given);
   const parsed = EnvSchema.safeParse(given);
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!;
@@ -218,7 +263,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
   if (production && !e.BOT_ID) {
     throw new ConfigError('BOT_ID: required when NODE_ENV=production (production never runs without Bot Framework authentication)');
   }
+  if (production && e.BOT_TYPE === 'MultiTenant') {
+    throw new ConfigError(
+      'BOT_TYPE: MultiTenant cannot run in production (new multi-tenant bot registrations cannot be created); use SingleTenant or UserAssignedMSI',
+    );
+  }
   if (e.BOT_ID) {
+    if (e.BOT_TYPE === 'MultiTenant' && !e.BOT_PASSWORD) throw new ConfigError('BOT_PASSWORD: required when BOT_TYPE=MultiTenant');
     if (e.BOT_TYPE === 'SingleTenant' && !e.BOT_TENANT_ID) throw new ConfigError('BOT_TENANT_ID: required when BOT_TYPE=SingleTenant');
     if (e.BOT_TYPE === 'SingleTenant' && !e.BOT_PASSWORD) throw new ConfigError('BOT_PASSWORD: required when BOT_TYPE=SingleTenant');
     if (e.BOT_TYPE === 'UserAssignedMSI' && !e.BOT_TENANT_ID)
@@ -287,6 +338,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     storage = {
       kind: 'account-url',
       accountUrl: e.AZURE_STORAGE_ACCOUNT_URL,
+      ...(e.AZURE_STORAGE_QUEUE_URL ? { queueUrl: e.AZURE_STORAGE_QUEUE_URL } : {}),
       ...(e.AZURE_CLIENT_ID ? { managedIdentityClientId: e.AZURE_CLIENT_ID } : {}),
     };
   } else if (e.LOCAL_AZURITE) {

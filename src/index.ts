@@ -6,7 +6,9 @@ import { pathToFileURL } from 'node:url';
 import { systemClock, type Clock } from './clock.js';
 import { ConfigError, loadConfig, loadEnvFile, type AppConfig } from './config.js';
 import { createLogger, type Logger } from './logger.js';
-import { projectRoot } from './paths.js';
+import { routeConsoleToLogger } from './console-log.js';
+import { flushTelemetry, telemetryStarted } from './telemetry.js';
+import { languageDir, projectRoot } from './paths.js';
 import { createAdapter, createBot } from './bot/app.js';
 import type { Surface } from './bot/surface.js';
 import { CardRenderer } from './bot/cards.js';
@@ -67,12 +69,17 @@ import { renderConsentPage } from './http/consent-page.js';
 import { TeamsConnectionNotices } from './notify/connection-notices.js';
 import { SecretBox, parseKeyring, generateKeyText, type Keyring } from './security/secret-box.js';
 import { localKeyring } from './local/secret-keys.js';
-import { hostname } from 'node:os';
+import { hostname, tmpdir } from 'node:os';
 import { VendorFulfilment } from './services/vendor-fulfilment.js';
 import { ConversationService } from './services/conversations.js';
 import { AdminConsole } from './services/admin-console.js';
 import { StuckOrderWatch } from './services/stuck-orders.js';
 import { marketplaceJobs } from './jobs/marketplace-jobs.js';
+import { loadLanguageData } from './language/corpus.js';
+import { Understander } from './language/understand.js';
+import { ApprovalPathService } from './services/approval-paths.js';
+import { PeopleService } from './services/people.js';
+import { ProductWishes } from './services/product-wishes.js';
 
 export type ResolvedConfig = AppConfig & { storage: Exclude<AppConfig['storage'], { kind: 'local-azurite' }> };
 
@@ -102,6 +109,8 @@ export interface Quartermaster {
   sandbox?: Sandbox;
   /** The Teams surface's registry: every card verb the bot routes (the fuzz test sends each), and help per role. */
   surface: Pick<Surface, 'verbs' | 'helpFor'>;
+  /** Resolves once the language model has trained (free text is understood from then on). */
+  languageReady: Promise<void>;
   /** Graceful: stop accepting, finish turns in flight, close workers. */
   stop(): Promise<void>;
   /**
@@ -132,7 +141,10 @@ export async function startQuartermaster(
   const audit = new AuditLog(store);
   const conversations = new ConversationReferences(store);
   const roles = new RoleService(config.bootstrapAdmins);
-  const health = new HealthService(store, { environment: config.environment, authentication: Boolean(config.bot.appId) });
+  const queues = new WorkQueues(config.storage, config.tablePrefix);
+  // Ready when tables and queues answer, with operations the app's data-plane roles allow.
+  const storagePing = { ping: async (timeoutMs?: number) => void (await Promise.all([store.ping(timeoutMs), queues.ping(timeoutMs)])) };
+  const health = new HealthService(storagePing, { environment: config.environment, authentication: Boolean(config.bot.appId) });
   // Tables are created in the background; until then /readyz says 503 and turns say "try again".
   store.ensureTables().catch((error: unknown) => log.warn({ err: error }, 'storage not reachable yet; will retry on first use'));
 
@@ -150,8 +162,21 @@ export async function startQuartermaster(
   );
   const catalog = new CatalogService(connectors.commerce, connectors.directory);
   const cards = new CardRenderer();
+  // Language: the data files are read and checked now (a broken file stops start-up); the
+  // model trains in the background, and free text waits for it while commands work at once.
+  const languageData = loadLanguageData(languageDir);
+  let understander: Understander | undefined;
+  const trainingStarted = performance.now();
+  const languageReady = Understander.train(languageData.languages, languageData.products, {
+    cacheDir: join(tmpdir(), 'quartermaster-language'),
+  }).then(
+    (trained) => {
+      understander = trained;
+      log.info({ ms: Math.round(performance.now() - trainingStarted), languages: trained.languages }, 'language model trained');
+    },
+    (error: unknown) => log.error({ err: error }, 'language model failed to train; free text gets the plain "did not understand" card'),
+  );
 
-  const queues = new WorkQueues(config.storage, config.tablePrefix);
   // Grouped: the jobs of turns that end together travel in one message.
   const fulfilmentQueue = queues.queue<FulfilmentJob>('fulfilment', { groupSends: true });
   let worker: QueueWorker<FulfilmentJob> | undefined;
@@ -410,6 +435,7 @@ export async function startQuartermaster(
     tell: syncReportTeller(delivery.engine),
     nudge: () => syncNowWorker?.nudge(),
   });
+  const people = new PeopleService(connectors.directory, roles);
   const bot = createBot({
     adapter,
     auth: config.bot,
@@ -424,6 +450,16 @@ export async function startQuartermaster(
     connections,
     spend: { budgets: budgetService, report: spendReport, syncNow },
     ...(vendor && { vendor }),
+    language: {
+      understander: () => understander,
+      approvalPaths: new ApprovalPathService({ catalog, policies, requests: requestService }),
+      people,
+      wishes: new ProductWishes({
+        audit,
+        tellAdmins: (tenantId, text, key) => notifier.tellAdmins(tenantId, text, key),
+        now: clock,
+      }),
+    },
   });
 
   worker = new QueueWorker<FulfilmentJob>({
@@ -514,6 +550,7 @@ export async function startQuartermaster(
     reminders,
     stalledApprovals,
     licenseAlerts: { reclaim, renewals: renewalAlerts, seats: seatWatch, ledger: alertLedger },
+    languageReady,
     connections,
     connectionStore,
     outbox: delivery.engine,
@@ -585,19 +622,38 @@ export async function main(): Promise<void> {
     process.exit(1);
   }
   const log = createLogger(config.logLevel);
+  // Every line JSON: libraries that print with console.* (botbuilder) go through the logger.
+  routeConsoleToLogger(log);
   const children = new ChildProcesses(log);
-  const stops: (() => Promise<void>)[] = [() => children.stopAll()];
+  const stops: (() => Promise<void>)[] = [() => flushTelemetry(), () => children.stopAll()];
   let stopping = false;
   const shutdown = async (signal: string, exitCode = 0) => {
     if (stopping) return;
     stopping = true;
     log.info({ signal }, 'shutting down');
+    // A step that hangs must not keep the process: the platform would kill it less gently.
+    setTimeout(() => process.exit(exitCode || 1), config.shutdownTimeoutMs + 5000).unref();
     for (const stop of stops.reverse()) await stop().catch((error: unknown) => log.error({ err: error }, 'shutdown step failed'));
     log.info('stopped');
     process.exit(exitCode);
   };
   process.once('SIGINT', () => void shutdown('SIGINT'));
   process.once('SIGTERM', () => void shutdown('SIGTERM'));
+  // Logged (synchronously) before the process goes; the state after them is unknown, so it goes.
+  process.on('uncaughtException', (error, origin) => {
+    log.fatal({ err: error, origin }, 'uncaught exception');
+    void shutdown('uncaughtException', 1);
+  });
+  process.on('unhandledRejection', (reason) => {
+    log.fatal({ err: reason }, 'unhandled promise rejection');
+    void shutdown('unhandledRejection', 1);
+  });
+  // Node's own warnings too (printed raw unless node runs with --no-warnings, as the template starts it).
+  process.on('warning', (warning) => log[warning.name === 'DeprecationWarning' ? 'debug' : 'warn']({ err: warning }, 'node warning'));
+  if (process.env.APPLICATIONINSIGHTS_CONNECTION_STRING && !telemetryStarted())
+    log.warn(
+      'APPLICATIONINSIGHTS_CONNECTION_STRING is set but telemetry did not start: run node with --import ./dist/src/telemetry-preload.js',
+    );
 
   try {
     let storage = config.storage;
@@ -632,11 +688,15 @@ export async function main(): Promise<void> {
         );
       }
     }
-    lines.push('Press Ctrl-C to stop.');
-    console.log(`\n${lines.join('\n')}\n`);
+    log.info({ url: qm.url, environment: config.environment, telemetry: telemetryStarted() ? 'application-insights' : 'off' }, 'started');
+    // Local runs greet a person at a terminal; production writes log lines only.
+    if (config.environment !== 'production') {
+      lines.push('Press Ctrl-C to stop.');
+      process.stdout.write(`\n${lines.join('\n')}\n\n`);
+    }
   } catch (error) {
     log.fatal({ err: error }, 'start-up failed');
-    console.error(`Quartermaster cannot start: ${error instanceof Error ? error.message : String(error)}`);
+    process.stderr.write(`Quartermaster cannot start: ${error instanceof Error ? error.message : String(error)}\n`);
     await shutdown('start-up failure', 1);
   }
 }

@@ -1,6 +1,8 @@
 // JSON logs through pino. Anything that can carry a secret is redacted by path, so a
 // careless `log.info({ config })` still prints no password or connection string.
+import { hostname } from 'node:os';
 import { pino, type Logger } from 'pino';
+import { currentCorrelation } from './correlation.js';
 
 export type { Logger };
 
@@ -41,11 +43,19 @@ export function safeError(error: unknown): Record<string, unknown> {
   };
 }
 
+/** Which process wrote a line: the host (an App Service instance, a container) and the pid, as leases name it. */
+export const instanceName = `${hostname()}:${process.pid}`;
+
 export function createLogger(level: string, destination?: pino.DestinationStream): Logger {
   return pino(
     {
       level,
-      base: { service: 'quartermaster' },
+      base: { service: 'quartermaster', instance: instanceName },
+      // The running turn's or job's id on every line it writes (correlation.ts).
+      mixin: () => {
+        const scope = currentCorrelation();
+        return scope ? { correlationId: scope.id } : {};
+      },
       timestamp: pino.stdTimeFunctions.isoTime,
       redact: { paths: redactedPaths, censor: '[redacted]' },
       formatters: { level: (label) => ({ level: label }) },

@@ -1,9 +1,17 @@
 // HTTP surface: the Bot Framework endpoint and health probes, on restify. Tracks turns in
-// flight so that shutdown can stop accepting, let them finish, then close.
+// flight so that shutdown can stop accepting, let them finish, then close. Each POST runs
+// in its own correlation scope and ends with one "turn" log line.
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import restify from 'restify';
 import type { Logger } from './logger.js';
 import type { Bot } from './bot/app.js';
-import { isIncomingActivity } from './bot/activity.js';
+import { isIncomingActivity, summarizeActivity } from './bot/activity.js';
+import { withCorrelation, type CorrelationScope } from './correlation.js';
+import { projectRoot } from './paths.js';
+
+/** The pages the Teams manifest links to (developer.privacyUrl, termsOfUseUrl). */
+const LEGAL_PAGES = { '/privacy': 'privacy.html', '/termsofuse': 'termsofuse.html' } as const;
 
 export interface ServerDeps {
   bot: Bot;
@@ -28,26 +36,53 @@ export async function startServer(deps: ServerDeps, host: string, port: number):
   let closing = false;
   let drained: (() => void) | undefined;
 
-  server.post('/api/messages', async (req, res) => {
-    if (closing) {
-      res.send(503, { error: 'Shutting down, please retry' });
-      return;
-    }
-    if (!isIncomingActivity(req.body)) {
-      res.send(400, { error: 'Expected a Bot Framework activity (type, channelId, serviceUrl, conversation, from, recipient)' });
-      return;
-    }
-    inFlight++;
-    try {
-      await deps.bot.adapter.process(req, res, (context) => deps.bot.run(context));
-    } catch (error) {
-      deps.log.error({ err: error }, 'activity processing failed');
-      if (!res.headersSent) res.send(500, { error: 'Internal error' });
-    } finally {
-      inFlight--;
-      if (closing && inFlight === 0) drained?.();
-    }
-  });
+  // One line per turn: what came (never the text typed), how it ended, how long it took.
+  const logTurn = (scope: CorrelationScope, body: unknown, status: number, started: number, outcome?: string) =>
+    deps.log.info(
+      {
+        turnId: scope.id,
+        ...summarizeActivity(body),
+        status,
+        outcome: outcome ?? turnOutcome(status, scope),
+        durationMs: Math.round(performance.now() - started),
+      },
+      'turn',
+    );
+
+  server.post('/api/messages', async (req, res) =>
+    withCorrelation(async (scope) => {
+      const started = performance.now();
+      if (closing) {
+        res.send(503, { error: 'Shutting down, please retry' });
+        logTurn(scope, req.body, 503, started, 'shutting-down');
+        return;
+      }
+      if (!isIncomingActivity(req.body)) {
+        res.send(400, { error: 'Expected a Bot Framework activity (type, channelId, serviceUrl, conversation, from, recipient)' });
+        logTurn(scope, req.body, 400, started, 'not-an-activity');
+        return;
+      }
+      inFlight++;
+      try {
+        await deps.bot.adapter.process(req, res, (context) => deps.bot.run(context));
+      } catch (error) {
+        scope.failed = 'error';
+        deps.log.error({ err: error }, 'activity processing failed');
+        if (!res.headersSent) res.send(500, { error: 'Internal error' });
+      } finally {
+        inFlight--;
+        logTurn(scope, req.body, res.statusCode, started);
+        if (closing && inFlight === 0) drained?.();
+      }
+    }),
+  );
+  for (const [path, file] of Object.entries(LEGAL_PAGES)) {
+    const html = readFileSync(join(projectRoot, 'pages', file), 'utf8');
+    server.get(path, async (_req, res) => {
+      res.writeHead(200, { 'Content-Type': 'text/html; charset=utf-8', 'Cache-Control': 'public, max-age=3600', ...PAGE_HEADERS });
+      res.end(html);
+    });
+  }
   server.get('/api/consent/callback', async (req, res) => {
     let answer: { status: number; html: string };
     try {
@@ -60,13 +95,7 @@ export async function startServer(deps: ServerDeps, host: string, port: number):
       };
     }
     // A page with no scripts that nobody else may frame or cache.
-    res.writeHead(answer.status, {
-      'Content-Type': 'text/html; charset=utf-8',
-      'Cache-Control': 'no-store',
-      'X-Frame-Options': 'DENY',
-      'Referrer-Policy': 'no-referrer',
-      'Content-Security-Policy': "default-src 'none'; style-src 'unsafe-inline'",
-    });
+    res.writeHead(answer.status, { 'Content-Type': 'text/html; charset=utf-8', 'Cache-Control': 'no-store', ...PAGE_HEADERS });
     res.end(answer.html);
   });
   // The Agents Playground probes the endpoint with HEAD before it connects.
@@ -107,6 +136,20 @@ export async function startServer(deps: ServerDeps, host: string, port: number):
       await stopped;
     },
   };
+}
+
+/** Pages without scripts that nobody else may frame. */
+const PAGE_HEADERS = {
+  'X-Frame-Options': 'DENY',
+  'Referrer-Policy': 'no-referrer',
+  'Content-Security-Policy': "default-src 'none'; style-src 'unsafe-inline'",
+};
+
+function turnOutcome(status: number, scope: CorrelationScope): string {
+  if (status === 401 || status === 403) return 'unauthorized';
+  if (status >= 500) return 'error';
+  if (status >= 400) return 'rejected';
+  return scope.failed ?? 'ok';
 }
 
 function delay(ms: number): Promise<void> {

@@ -7,8 +7,12 @@
  * When moving to a newer manifestVersion, copy the matching schema over the fixture and
  * update "$schema"/"manifestVersion" in appPackage/manifest.json.
  */
-import { readFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { describe, it, expect } from 'vitest';
+import { unzipSync } from 'fflate';
+import { COMMANDS, type CommandScope } from '../src/bot/commands.js';
+import { AppPackageError, buildAppPackage, fillManifest } from '../scripts/app-package.js';
 import { Ajv, type AnySchemaObject, type ErrorObject } from 'ajv';
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import addFormatsModule from 'ajv-formats';
@@ -44,7 +48,8 @@ interface BotCommand {
 interface Manifest {
   manifestVersion: string;
   icons: { color: string; outline: string };
-  bots?: { commandLists?: { scopes: string[]; commands: BotCommand[] }[] }[];
+  developer: { websiteUrl: string; privacyUrl: string; termsOfUseUrl: string };
+  bots?: { scopes: string[]; commandLists?: { scopes: string[]; commands: BotCommand[] }[] }[];
 }
 
 const rawManifest = readFileSync(manifestUrl, 'utf8');
@@ -170,5 +175,98 @@ describe('Teams app icons', () => {
     let white = 0;
     for (let i = 3; i < png.data.length; i += 4) if (png.data[i] === 255) white++;
     expect(white).toBeGreaterThan(32);
+  });
+});
+
+describe('Teams app command menus', () => {
+  const lists = resolvedManifest().bots![0]!.commandLists!;
+  const menu = (scope: CommandScope) => lists.find((l) => l.scopes.includes(scope))?.commands ?? [];
+
+  it('has one list for each scope the bot is in', () => {
+    expect(lists.map((l) => l.scopes)).toEqual(resolvedManifest().bots![0]!.scopes.map((scope) => [scope]));
+  });
+
+  for (const scope of ['personal', 'team', 'groupChat'] as const) {
+    it(`offers in ${scope} only commands used there, and every one anybody may use there`, () => {
+      const offered = menu(scope).map((c) => c.title);
+      const misplaced = offered.filter((title) => !COMMANDS.some((c) => c.name === title && c.scopes.includes(scope)));
+      expect(misplaced, `commands offered in ${scope} that do not work there`).toEqual([]);
+      const everyone = COMMANDS.filter((c) => c.roles.includes('requester') && c.scopes.includes(scope)).map((c) => c.name);
+      expect(
+        everyone.filter((name) => !offered.includes(name)),
+        `commands everyone may use in ${scope}, missing from its menu`,
+      ).toEqual([]);
+      // Up to the list's limit, admins' commands of the scope fill the rest of the menu.
+      const forAdmins = COMMANDS.filter((c) => !c.roles.includes('requester') && c.scopes.includes(scope)).map((c) => c.name);
+      expect(offered.length).toBe(Math.min(MAX_COMMANDS_PER_LIST, everyone.length + forAdmins.length));
+    });
+  }
+
+  it('says which commands are for admins, so nobody is offered one that refuses them without warning', () => {
+    for (const list of lists)
+      for (const command of list.commands) {
+        const spec = COMMANDS.find((c) => c.name === command.title)!;
+        expect(command.description?.startsWith('Admins: '), `"${command.title}"`).toBe(!spec.roles.includes('requester'));
+      }
+  });
+
+  it('offers the channel commands in teams', () => {
+    expect(menu('team').map((c) => c.title)).toEqual(expect.arrayContaining(['alerts here', 'set approvals channel']));
+    expect(menu('personal').map((c) => c.title)).toEqual(expect.arrayContaining(['request', 'my requests', 'approvals', 'help', 'whoami']));
+  });
+});
+
+describe('Teams app links', () => {
+  it('point at the privacy and terms pages the bot serves', () => {
+    const { developer } = resolvedManifest();
+    expect(developer.privacyUrl).toBe(`https://${SAMPLE_VALUES.BOT_DOMAIN}/privacy`);
+    expect(developer.termsOfUseUrl).toBe(`https://${SAMPLE_VALUES.BOT_DOMAIN}/termsofuse`);
+    // Served by src/server.ts from pages/ (test/e2e/deploy.test.ts fetches them from the built app).
+    for (const page of ['privacy.html', 'termsofuse.html']) expect(existsSync(new URL(`../pages/${page}`, import.meta.url))).toBe(true);
+  });
+});
+
+describe('Teams app package (npm run package)', () => {
+  it('zips the manifest with its placeholders filled, and the icons', () => {
+    const files = unzipSync(buildAppPackage(SAMPLE_VALUES));
+    expect(Object.keys(files).sort()).toEqual(['color.png', 'manifest.json', 'outline.png']);
+    const manifestText = new TextDecoder().decode(files['manifest.json']);
+    expect(placeholdersIn(manifestText)).toEqual([]);
+    expect(JSON.parse(manifestText)).toEqual(resolvedManifest());
+    expect(Buffer.from(files['color.png']!).equals(readFileSync(new URL('color.png', appPackage)))).toBe(true);
+    expect(Buffer.from(files['outline.png']!).equals(readFileSync(new URL('outline.png', appPackage)))).toBe(true);
+  });
+
+  it('names a missing or malformed value instead of zipping it', () => {
+    const fill = (values: Record<string, string>) => () => fillManifest(rawManifest, values);
+    expect(fill({ ...SAMPLE_VALUES, BOT_ID: '' })).toThrow(AppPackageError);
+    expect(fill({ ...SAMPLE_VALUES, BOT_ID: '' })).toThrow(/^BOT_ID: required/);
+    expect(fill({ ...SAMPLE_VALUES, BOT_DOMAIN: 'https://qm.azurewebsites.net/' })).toThrow(/^BOT_DOMAIN: .* is not a host name/);
+    expect(fill({ ...SAMPLE_VALUES, TEAMS_APP_ID: 'my-app' })).toThrow(/^TEAMS_APP_ID: "my-app" is not a GUID/);
+  });
+
+  it('writes appPackage/build/appPackage.<environment>.zip from the command line', () => {
+    const out = new URL('../appPackage/build/appPackage.manifesttest.zip', import.meta.url);
+    try {
+      const run = spawnSync(process.execPath, ['--import', 'tsx', '--no-deprecation', 'scripts/package-app.ts', 'manifesttest'], {
+        env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...SAMPLE_VALUES },
+        encoding: 'utf8',
+      });
+      expect(run.stderr).toBe('');
+      expect(run.status).toBe(0);
+      expect(run.stdout).toMatch(/^Teams app package: .*appPackage\.manifesttest\.zip \(\d+ bytes\)\n$/);
+      const manifest = JSON.parse(new TextDecoder().decode(unzipSync(readFileSync(out))['manifest.json'])) as { id: string };
+      expect(manifest.id).toBe(SAMPLE_VALUES.TEAMS_APP_ID);
+      const refused = spawnSync(process.execPath, ['--import', 'tsx', '--no-deprecation', 'scripts/package-app.ts', 'manifesttest'], {
+        env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...SAMPLE_VALUES, BOT_DOMAIN: '' },
+        encoding: 'utf8',
+      });
+      expect(refused.status).toBe(1);
+      expect(refused.stderr).toBe(
+        'npm run package: BOT_DOMAIN: required (set it in env/.env.<environment> or the environment) (no env/.env.manifesttest either)\n',
+      );
+    } finally {
+      rmSync(out, { force: true });
+    }
   });
 });

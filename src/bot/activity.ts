@@ -2,6 +2,7 @@
 import type { Activity } from 'botbuilder';
 import { z } from 'zod';
 import type { Actor, Person } from '../domain/roles.js';
+import { COMMANDS, normalized } from './commands.js';
 
 const Account = z.object({ id: z.string().min(1) });
 
@@ -49,4 +50,43 @@ export function isBotAdded(activity: Partial<Activity>): boolean {
 
 export function isBotRemoved(activity: Partial<Activity>): boolean {
   return (activity.membersRemoved ?? []).some((m) => m.id === activity.recipient?.id);
+}
+
+/** What the per-turn log line says about an activity: never the text a person typed. */
+export interface ActivitySummary {
+  activityType?: string;
+  activityId?: string;
+  /** Invoke and event name, e.g. adaptiveCard/action. */
+  name?: string;
+  /** The card action's verb. */
+  verb?: string;
+  /** The command a message selected, "text" for anything else typed. */
+  command?: string;
+  conversationType?: string;
+  tenantId?: string;
+}
+
+// Longest first, so "budget add" wins over "budgets" and "set reclaim days" over "reclaim".
+const COMMAND_NAMES = COMMANDS.map((c) => c.name).sort((a, b) => b.length - a.length);
+const short = (value: unknown) => (typeof value === 'string' && value ? value.slice(0, 80) : undefined);
+
+export function summarizeActivity(body: unknown): ActivitySummary {
+  if (!body || typeof body !== 'object') return {};
+  const a = body as Partial<Activity>;
+  const summary: ActivitySummary = {};
+  const set = <K extends keyof ActivitySummary>(key: K, value: ActivitySummary[K] | undefined) => {
+    if (value !== undefined) summary[key] = value;
+  };
+  set('activityType', short(a.type));
+  set('activityId', short(a.id));
+  set('name', short(a.name));
+  set('conversationType', short(a.conversation?.conversationType));
+  set('tenantId', short(tenantIdOf(a)));
+  if (a.type === 'invoke') set('verb', short((a.value as { action?: { verb?: unknown } } | undefined)?.action?.verb));
+  if (a.type === 'message' && typeof a.text === 'string') {
+    // In channels the text starts with the mention of the bot.
+    const text = normalized(a.text.replace(/<at>.*?<\/at>/gi, ''));
+    summary.command = COMMAND_NAMES.find((name) => text === name || text.startsWith(`${name} `)) ?? 'text';
+  }
+  return summary;
 }

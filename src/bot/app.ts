@@ -22,6 +22,11 @@ import type { ConnectionService } from '../services/connections.js';
 import { spendFeature, type SpendFeatureDeps } from './spend-handlers.js';
 import { marketplaceFeature } from './marketplace-handlers.js';
 import type { VendorFulfilment } from '../services/vendor-fulfilment.js';
+import { languageFeature } from './language-handlers.js';
+import type { Understander } from '../language/understand.js';
+import type { ApprovalPathService } from '../services/approval-paths.js';
+import type { PeopleService } from '../services/people.js';
+import type { ProductWishes } from '../services/product-wishes.js';
 import { QuartermasterTurnState } from './turn-state.js';
 
 export interface BotDeps {
@@ -40,6 +45,13 @@ export interface BotDeps {
   spend: Omit<SpendFeatureDeps, 'cards' | 'log'>;
   /** Marketplace: answers to vendors' questions (when the marketplace is configured). */
   vendor?: VendorFulfilment;
+  /** Free text: the trained model (undefined while it trains) and the services its answers need. */
+  language: {
+    understander: () => Understander | undefined;
+    approvalPaths: ApprovalPathService;
+    people: PeopleService;
+    wishes: ProductWishes;
+  };
   auth: BotAuthConfig;
   log: Logger;
 }
@@ -63,21 +75,11 @@ export function createAdapter(auth: BotAuthConfig): TeamsAdapter {
   });
 }
 
-/**
- * teams-ai 1.7 starts its typing timer on every turn whatever `startTypingTimer` says, so a
- * turn slower than a second sends "typing" before its answer. The option is honoured here.
- */
-class QuartermasterApplication extends Application<QuartermasterTurnState> {
-  override startTypingTimer(context: TurnContext): void {
-    if (this.options.startTypingTimer) super.startTypingTimer(context);
-  }
-}
-
 export function createBot(deps: BotDeps): Bot {
   const adapter = deps.adapter;
   adapter.onTurnError = createErrorBoundary(deps.cards, deps.log);
 
-  const app = new QuartermasterApplication({
+  const app = new Application<QuartermasterTurnState>({
     adapter,
     // No turn-state storage: nothing lives between turns except in the tables (each card
     // carries its own data), so reading and writing state would be two round trips per turn for nothing.
@@ -87,7 +89,10 @@ export function createBot(deps: BotDeps): Bot {
     ...(deps.auth.appId ? { botAppId: deps.auth.appId } : {}),
   });
 
-  // Help lists commands in this order.
+  // teams-ai 1.7's run() starts its typing timer on every message whatever startTypingTimer
+  // says: a turn over a second then answers "typing" before its reply. Honour the option.
+  app.startTypingTimer = () => undefined;
+
   const surface = new Surface((person) => deps.roles.rolesOf(person));
   basicFeature(surface, { cards: deps.cards, conversations: deps.conversations, console: deps.console });
   requestFeature(surface, { ...deps.licensing, cards: deps.cards, console: deps.console, log: deps.log });
@@ -106,6 +111,14 @@ export function createBot(deps: BotDeps): Bot {
   });
   spendFeature(surface, { ...deps.spend, cards: deps.cards, log: deps.log });
   reclaimFeature(surface, { ...deps.reclaim, cards: deps.cards });
+  languageFeature(surface, {
+    ...deps.language,
+    cards: deps.cards,
+    catalog: deps.licensing.catalog,
+    requests: deps.licensing.requests,
+    spend: deps.spend.report,
+    log: deps.log,
+  });
   surface.mount(app);
 
   return {

@@ -25,6 +25,18 @@ export interface CardData {
   whoami: { name: string; aadObjectId: string; tenantId: string; roleLabel: string; conversationType: string; isAdmin: boolean };
   status: { storage: string; version: string; environment: string; authentication: string; instance: string; uptime: string };
   'unknown-command': { text: string };
+  'not-understood': { text: string; understood: string; suggestions: { title: string; intent: string }[] };
+  'product-choice': {
+    question: string;
+    understood: string;
+    choices: { title: string; offerId: string }[];
+    /** Text: Adaptive Card data values are sent back as typed; the handler checks them. */
+    quantity: string;
+    forWhom: string;
+  };
+  'product-unknown': { words: string; advice: string; canAsk: boolean; note: string; noteColor: 'Default' | 'Good' | 'Attention' };
+  'request-cancel-confirm': { requestId: string; title: string; facts: { title: string; value: string }[] };
+  'approval-path': { title: string; paths: { heading: string; auto: string; lines: { text: string }[] }[]; note: string };
   'request-form': {
     general: string;
     products: { title: string; value: string }[];

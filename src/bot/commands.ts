@@ -1,6 +1,123 @@
-// How typed text selects a command: one or more words, in any case, with or without a
-// leading slash, then the command's argument.
+// The chat commands, declared once: what each is called, how it is typed, who may use it and
+// where (help, the role check before its handler, the Teams manifest's menus and the per-turn
+// log line read this table; each feature registers the handler on the Surface, which refuses a
+// command missing from either side). Then how typed text selects one.
 import type { TurnContext } from 'botbuilder';
+import type { Role } from '../domain/roles.js';
+import type { CommandLine } from './cards.js';
+
+/** Where a command is used: the Teams manifest's command menu of each scope offers these (test/manifest.test.ts). */
+export type CommandScope = 'personal' | 'team' | 'groupChat';
+const EVERYWHERE: CommandScope[] = ['personal', 'team', 'groupChat'];
+const PERSONAL: CommandScope[] = ['personal'];
+const CHANNEL: CommandScope[] = ['team'];
+
+export interface DeclaredCommand extends CommandLine {
+  name: string;
+  /** Who may use it; "requester" means everyone in the tenant. */
+  roles: Role[];
+  scopes: CommandScope[];
+}
+
+export const COMMANDS: DeclaredCommand[] = [
+  { name: 'help', usage: 'help', description: 'Show the commands you can use', roles: ['requester'], scopes: EVERYWHERE },
+  {
+    name: 'request',
+    usage: 'request [product]',
+    description: 'Ask for a license, e.g. "request visio" or "I need 2 Power BI Pro licenses"',
+    roles: ['requester'],
+    scopes: PERSONAL,
+  },
+  {
+    name: 'my requests',
+    usage: 'my requests',
+    description: 'Your recent requests and where they are; cancel one while it waits',
+    roles: ['requester'],
+    scopes: PERSONAL,
+  },
+  { name: 'approvals', usage: 'approvals', description: 'Requests waiting for your decision', roles: ['requester'], scopes: PERSONAL },
+  { name: 'whoami', usage: 'whoami', description: 'Your name, tenant and role as I see them', roles: ['requester'], scopes: EVERYWHERE },
+  {
+    name: 'subscriptions',
+    usage: 'subscriptions [product]',
+    description:
+      'What your organisation pays for: seats bought, assigned and free, renewals; add or remove seats, suspend, cancel, auto-renew',
+    roles: ['admin'],
+    scopes: PERSONAL,
+  },
+  {
+    name: 'connect',
+    usage: 'connect',
+    description: 'Connect Microsoft 365, Partner Center, Azure and AWS; see their health and how to fix them',
+    roles: ['admin'],
+    scopes: PERSONAL,
+  },
+  {
+    name: 'spend',
+    usage: 'spend [aws|azure] [this month|last month]',
+    description: 'Cloud spend this month or last, per provider and top services, against the month before',
+    roles: ['admin'],
+    scopes: PERSONAL,
+  },
+  {
+    name: 'budgets',
+    usage: 'budgets',
+    description: 'Budgets with spend, forecast and percentage; edit or delete them',
+    roles: ['admin'],
+    scopes: PERSONAL,
+  },
+  {
+    name: 'budget add',
+    usage: 'budget add',
+    description: 'Add a budget: scope, amount, period and alert thresholds',
+    roles: ['admin'],
+    scopes: PERSONAL,
+  },
+  {
+    name: 'alerts here',
+    usage: 'alerts here',
+    description: 'Type it in a team channel to post budget and anomaly alerts there',
+    roles: ['admin'],
+    scopes: CHANNEL,
+  },
+  {
+    name: 'sync now',
+    usage: 'sync now',
+    description: 'Fetch Azure and AWS costs now, then check budgets and anomalies',
+    roles: ['admin'],
+    scopes: PERSONAL,
+  },
+  { name: 'policies', usage: 'policies', description: 'The approval policies of your organisation', roles: ['admin'], scopes: PERSONAL },
+  {
+    name: 'audit',
+    usage: 'audit [name or product]',
+    description: 'Recent changes: who did what, when',
+    roles: ['admin'],
+    scopes: PERSONAL,
+  },
+  {
+    name: 'set approvals channel',
+    usage: 'set approvals channel',
+    description: 'Type it in a team channel to post every approval card there too',
+    roles: ['admin'],
+    scopes: CHANNEL,
+  },
+  {
+    name: 'reclaim',
+    usage: 'reclaim',
+    description: 'Licenses of people who stopped signing in: remove them, or drop the seats at renewal',
+    roles: ['admin'],
+    scopes: PERSONAL,
+  },
+  {
+    name: 'set reclaim days',
+    usage: 'set reclaim days N',
+    description: 'After how many days without sign-in a license is suggested for reclaim (7 to 365; default 90)',
+    roles: ['admin'],
+    scopes: PERSONAL,
+  },
+  { name: 'status', usage: 'status', description: 'Storage, version and uptime of Quartermaster', roles: ['admin'], scopes: PERSONAL },
+];
 
 /** "help", "/help", "Help me" → "help": the first word, lower-cased, without a leading slash. */
 export function commandWord(text: string | undefined): string {
@@ -22,9 +139,13 @@ export function commandArgument(text: string | undefined, name: string): string 
 export function matchesCommand(name: string) {
   return async (context: TurnContext): Promise<boolean> => {
     if (context.activity.type !== 'message') return false;
-    const text = normalized(context.activity.text);
-    return text === name || text.startsWith(`${name} `);
+    return selects(normalized(context.activity.text), name);
   };
+}
+
+/** Whether `text` (normalized) selects the command `name`. */
+export function selects(text: string, name: string): boolean {
+  return text === name || text.startsWith(`${name} `);
 }
 
 /** Whether one text could select both commands ("budget" and "budget add" could; "budgets" and "budget add" cannot). */

@@ -95,13 +95,7 @@ export function connectionFeature(surface: Surface, d: ConnectionFeatureDeps): v
   };
 
   const admins = { roles: ADMINS, refusal: ONLY_ADMINS_CONNECTIONS, badData: BAD_CARD };
-  surface.command({
-    name: 'connect',
-    description: 'Connect Microsoft 365, Partner Center, Azure and AWS; see their health and how to fix them',
-    roles: ADMINS,
-    refusal: ONLY_ADMINS_CONNECTIONS,
-    run: connect,
-  });
+  surface.command({ name: 'connect', refusal: ONLY_ADMINS_CONNECTIONS, run: connect });
   surface.action({ verb: 'showConnections', ...admins, run: ({ actor }) => overview(actor) });
   surface.action({ verb: 'checkConnection', ...admins, schema: CheckData, run: check });
   surface.action({ verb: 'addAzureScope', ...admins, schema: AzureData, badData: BAD_AZURE, run: addAzureScope });

@@ -3,26 +3,30 @@
 import { randomBytes } from 'node:crypto';
 import { ActivityTypes, INVOKE_RESPONSE_KEY, type TurnContext } from 'botbuilder';
 import type { Logger } from '../logger.js';
+import { currentCorrelation } from '../correlation.js';
 import { classifyFailure, type Failure } from '../services/failures.js';
 import type { CardRenderer } from './cards.js';
 import { isCardAction, sendCard, sendInvokeError } from './replies.js';
 
 export const STORAGE_DOWN_MESSAGE = "I can't reach my storage right now, please try again in a minute.";
 
-export function newCorrelationId(): string {
-  return randomBytes(4).toString('hex');
+/** The short reference a user can quote: the start of the turn's correlation id, so it finds the turn's lines. */
+export function userReference(): string {
+  return currentCorrelation()?.id.slice(0, 8) ?? randomBytes(4).toString('hex');
 }
 
 export function createErrorBoundary(cards: CardRenderer, log: Logger) {
   return async (context: TurnContext, error: Error): Promise<void> => {
-    const reference = newCorrelationId();
+    const reference = userReference();
     const failure = classifyFailure(error);
     const storageDown = failure.kind === 'storage-unavailable';
+    const scope = currentCorrelation();
+    if (scope) scope.failed = storageDown ? 'storage-unavailable' : 'error';
     const activity = context.activity;
     log[storageDown ? 'warn' : 'error'](
       {
         err: error,
-        correlationId: reference,
+        reference,
         activityType: activity?.type,
         activityName: activity?.name,
         conversationId: activity?.conversation?.id,
@@ -51,7 +55,7 @@ export function createErrorBoundary(cards: CardRenderer, log: Logger) {
         cards.render('error', { title: storageDown ? 'Please try again in a minute' : 'Sorry, that did not work', message, reference }),
       );
     } catch (sendError) {
-      log.error({ err: sendError, correlationId: reference }, 'could not tell the user about a failed turn');
+      log.error({ err: sendError, reference }, 'could not tell the user about a failed turn');
     }
   };
 }

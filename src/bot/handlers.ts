@@ -1,5 +1,5 @@
-// The basics: welcome on install and goodbye on removal, help, whoami, status, and what
-// to answer to a message or a button nothing else understands.
+// The basics: welcome on install and goodbye on removal, help, whoami, status, the plain
+// answer to a message nothing understands, and to a button nobody handles.
 import { TeamsInfo, type TurnContext } from 'botbuilder';
 import { describeRoles } from '../domain/roles.js';
 import type { AdminConsole } from '../services/admin-console.js';
@@ -8,7 +8,7 @@ import type { ConversationService } from '../services/conversations.js';
 import { actorOf, isBotAdded, isBotRemoved, tenantIdOf } from './activity.js';
 import type { CardRenderer } from './cards.js';
 import { sendCard, sendInvokeError } from './replies.js';
-import { ADMINS, answer, card, type Surface, type Turn } from './surface.js';
+import { answer, card, type Surface, type Turn } from './surface.js';
 
 export interface BasicDeps {
   cards: CardRenderer;
@@ -24,11 +24,11 @@ export function basicFeature(surface: Surface, d: BasicDeps): void {
 
   surface.event('membersAdded', (context) => welcome(context, d));
   surface.event('membersRemoved', (context) => goodbye(context, d));
-  surface.command({ name: 'help', description: 'Show the commands you can use', anonymous: true, run: help });
-  surface.command({ name: 'whoami', description: 'Your name, tenant and role as I see them', anonymous: true, run: whoami });
-  surface.command({ name: 'status', description: 'Storage, version and uptime of Quartermaster', roles: ADMINS, run: status });
+  surface.command({ name: 'help', anonymous: true, run: help });
+  surface.command({ name: 'whoami', anonymous: true, run: whoami });
+  surface.command({ name: 'status', run: status });
   surface.action({ verb: 'showHelp', anonymous: true, run: help }); // "Show help" on a card: that card becomes the help card
-  surface.otherwise({ message: (context) => unknownText(context, d.cards), cardAction: unknownCardAction });
+  surface.otherwise({ cardAction: unknownCardAction });
 }
 
 async function helpCard(turn: Turn<unknown>, surface: Surface, cards: CardRenderer) {
@@ -90,10 +90,11 @@ function statusData(report: HealthReport) {
   };
 }
 
-async function unknownText(context: TurnContext, cards: CardRenderer): Promise<void> {
-  const text = (context.activity.text ?? '').trim();
+/** The plain "Sorry, I didn't understand" card, quoting (shortened) what was typed. */
+export function notUnderstood(cards: CardRenderer, typed: string | undefined) {
+  const text = (typed ?? '').trim();
   const shown = text.length > 80 ? `${text.slice(0, 77)}...` : text;
-  await sendCard(context, cards.render('unknown-command', { text: shown || '(an empty message)' }));
+  return card(cards.render('unknown-command', { text: shown || '(an empty message)' }));
 }
 
 async function unknownCardAction(context: TurnContext): Promise<void> {

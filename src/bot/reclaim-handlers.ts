@@ -108,21 +108,8 @@ export function reclaimFeature(surface: Surface, d: ReclaimFeatureDeps): void {
   };
 
   const row = { roles: ADMINS, refusal: ONLY_ADMINS_REMOVE, schema: ClickedRow, badData: BAD_CARD };
-  surface.command({
-    name: 'reclaim',
-    description: 'Licenses of people who stopped signing in: remove them, or drop the seats at renewal',
-    roles: ADMINS,
-    refusal: ONLY_ADMINS_RECLAIM,
-    run: list,
-  });
-  surface.command({
-    name: 'set reclaim days',
-    usage: 'set reclaim days N',
-    description: 'After how many days without sign-in a license is suggested for reclaim (7 to 365; default 90)',
-    roles: ADMINS,
-    refusal: ONLY_ADMINS_SETTINGS,
-    run: setDays,
-  });
+  surface.command({ name: 'reclaim', refusal: ONLY_ADMINS_RECLAIM, run: list });
+  surface.command({ name: 'set reclaim days', refusal: ONLY_ADMINS_SETTINGS, run: setDays });
   surface.action({ verb: 'reclaimRemoveLicense', ...row, run: askToRemove });
   surface.action({ verb: 'reclaimConfirmRemove', ...row, run: confirmRemove });
   surface.action({ verb: 'reclaimShow', roles: ADMINS, refusal: ONLY_ADMINS_RECLAIM, run: list }); // "Back" and "Refresh"

@@ -1,22 +1,22 @@
-// Teams surface of license requests: the request form, the approval card's buttons, the
-// lists of one's requests and of those waiting for one's decision, and the admin console's
+// Teams surface of license requests: the request form's Submit, the approval card's buttons,
+// the lists of one's requests and of those waiting for one's decision, and the admin console's
 // policies, audit log and approvals channel. Each handler calls a service and shows its answer.
-import type { TurnContext } from 'botbuilder';
+// (`request` and requests in words are understood by language-handlers.ts, which shows the
+// form and the cards made here.)
 import { z } from 'zod';
-import { isRequestIntent } from '../domain/request-text.js';
+import type { Actor } from '../domain/roles.js';
 import type { AdminConsole } from '../services/admin-console.js';
 import type { ApprovalService } from '../services/approvals.js';
 import type { CatalogService } from '../services/catalog.js';
-import type { RequestService } from '../services/requests.js';
+import type { RequestService, StoredRequest } from '../services/requests.js';
 import type { TeamsRequestNotifier } from '../notify/request-notifier.js';
 import type { Logger } from '../logger.js';
-import { tenantIdOf } from './activity.js';
 import { auditListData, policyListData } from './admin-console-views.js';
 import type { CardRenderer } from './cards.js';
 import { channelNameOf } from './channel-names.js';
 import { approvalCardData, requestFormData, requestLine } from './request-views.js';
 import { sendCard } from './replies.js';
-import { ADMINS, answer, card, refuse, text, type ActionTurn, type CommandTurn, type Surface, type Turn } from './surface.js';
+import { answer, card, refuse, text, type ActionTurn, type CommandTurn, type Surface, type Turn } from './surface.js';
 
 export interface RequestFeatureDeps {
   cards: CardRenderer;
@@ -38,22 +38,28 @@ const BAD_CARD = 'This card sent something I cannot use. Open it again with "my 
 const NOT_FOUND = "I can't find that request.";
 const requestCard = { schema: RequestRef, badData: BAD_CARD };
 
-type StoredRequest = NonNullable<Awaited<ReturnType<RequestService['get']>>>;
+/** A request's card as this viewer sees it (buttons only for whoever may decide now). */
+export async function requestCardFor(
+  d: Pick<RequestFeatureDeps, 'cards' | 'catalog'>,
+  { context, actor }: Turn,
+  request: StoredRequest,
+  note?: string,
+) {
+  const freeSeats =
+    request.status === 'pending' ? await d.catalog.freeSeatsForDisplay(request.tenantId, request.product.skuPartNumber) : undefined;
+  const data = approvalCardData(request, { aadObjectId: actor.aadObjectId }, { ...(freeSeats !== undefined && { freeSeats }) });
+  if (data.canDecide) data.refreshUserIds = [context.activity.from.id];
+  if (note) data.note = note;
+  return d.cards.render('approval', data);
+}
+
+/** "request visio", "I need 2 Power BI Pro licenses": the form, pre-filled from the words by the plain parser. */
+export async function requestFormFromText(d: Pick<RequestFeatureDeps, 'cards' | 'requests'>, actor: Actor, words: string) {
+  return card(d.cards.render('request-form', requestFormData(await d.requests.draft(actor, words))));
+}
 
 export function requestFeature(surface: Surface, d: RequestFeatureDeps): void {
-  /** The approval card as this viewer sees it (buttons only for whoever may decide now). */
-  const viewFor = async ({ context, actor }: Turn, request: StoredRequest, note?: string) => {
-    const freeSeats =
-      request.status === 'pending' ? await d.catalog.freeSeatsForDisplay(request.tenantId, request.product.skuPartNumber) : undefined;
-    const data = approvalCardData(request, { aadObjectId: actor.aadObjectId }, { ...(freeSeats !== undefined && { freeSeats }) });
-    if (data.canDecide) data.refreshUserIds = [context.activity.from.id];
-    if (note) data.note = note;
-    return d.cards.render('approval', data);
-  };
-
-  /** "request", "request visio", "I need 2 Power BI Pro licenses": the form, pre-filled from the words. */
-  const requestForm = async ({ context, actor }: CommandTurn) =>
-    card(d.cards.render('request-form', requestFormData(await d.requests.draft(actor, context.activity.text ?? ''))));
+  const viewFor = (turn: Turn, request: StoredRequest, note?: string) => requestCardFor(d, turn, request, note);
 
   const submit = async (turn: ActionTurn<unknown>) => {
     const { context, actor } = turn;
@@ -153,45 +159,15 @@ export function requestFeature(surface: Surface, d: RequestFeatureDeps): void {
     return answer(await d.console.setApprovalsChannel(actor, channel), (_, message) => text(message));
   };
 
-  /** Free text that is no command but reads as a license request. */
-  const isRequestText = async (context: TurnContext) => {
-    const tenantId = tenantIdOf(context.activity);
-    const typed = context.activity.text ?? '';
-    if (!tenantId || !typed.trim()) return false;
-    return isRequestIntent(typed) || isRequestIntent(typed, await d.catalog.offers(tenantId).catch(() => []));
-  };
-
-  surface.command({
-    name: 'request',
-    usage: 'request [product]',
-    description: 'Ask for a license, e.g. "request visio" or "I need 2 Power BI Pro licenses"',
-    run: requestForm,
-  });
-  surface.command({
-    name: 'my requests',
-    description: 'Your recent requests and where they are; cancel one while it waits',
-    run: myRequests,
-  });
-  surface.command({ name: 'approvals', description: 'Requests waiting for your decision', run: waitingForMe });
-  surface.command({ name: 'policies', description: 'The approval policies of your organisation', roles: ADMINS, run: policies });
-  surface.command({
-    name: 'audit',
-    usage: 'audit [name or product]',
-    description: 'Recent changes: who did what, when',
-    roles: ADMINS,
-    run: auditLog,
-  });
-  surface.command({
-    name: 'set approvals channel',
-    description: 'Type it in a team channel to post every approval card there too',
-    roles: ADMINS,
-    run: setApprovalsChannel,
-  });
+  surface.command({ name: 'my requests', run: myRequests });
+  surface.command({ name: 'approvals', run: waitingForMe });
+  surface.command({ name: 'policies', run: policies });
+  surface.command({ name: 'audit', run: auditLog });
+  surface.command({ name: 'set approvals channel', run: setApprovalsChannel });
   surface.action({ verb: 'submitRequest', run: submit }); // the service checks every field and answers with the form
   surface.action({ verb: 'approveRequest', schema: Decision, badData: BAD_CARD, run: decide('approve') });
   surface.action({ verb: 'rejectRequest', schema: Decision, badData: BAD_CARD, run: decide('reject') });
   surface.action({ verb: 'cancelRequest', ...requestCard, run: cancel });
   surface.action({ verb: 'refreshRequest', ...requestCard, run: refresh });
   surface.action({ verb: 'showRequest', ...requestCard, run: open });
-  surface.text({ name: 'a license request in words', matches: isRequestText, run: requestForm });
 }

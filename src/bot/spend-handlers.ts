@@ -126,40 +126,11 @@ export function spendFeature(surface: Surface, d: SpendFeatureDeps): void {
   const list = ({ actor }: Turn) => budgetList(actor);
   const emptyForm = ({ actor }: Turn) => budgetForm(actor, {});
   const budgets = { roles: ADMINS, refusal: ONLY_ADMINS_BUDGETS, badData: BAD_CARD };
-  surface.command({
-    name: 'spend',
-    usage: 'spend [aws|azure] [this month|last month]',
-    description: 'Cloud spend this month or last, per provider and top services, against the month before',
-    roles: ADMINS,
-    refusal: ONLY_ADMINS_SPEND,
-    run: spend,
-  });
-  surface.command({
-    name: 'budgets',
-    description: 'Budgets with spend, forecast and percentage; edit or delete them',
-    ...budgets,
-    run: list,
-  });
-  surface.command({
-    name: 'budget add',
-    description: 'Add a budget: scope, amount, period and alert thresholds',
-    ...budgets,
-    run: emptyForm,
-  });
-  surface.command({
-    name: 'alerts here',
-    description: 'Type it in a team channel to post budget and anomaly alerts there',
-    roles: ADMINS,
-    refusal: ONLY_ADMINS_ALERT_CHANNEL,
-    run: alertsHere,
-  });
-  surface.command({
-    name: 'sync now',
-    description: 'Fetch Azure and AWS costs now, then check budgets and anomalies',
-    roles: ADMINS,
-    refusal: ONLY_ADMINS_SYNC,
-    run: syncNow,
-  });
+  surface.command({ name: 'spend', refusal: ONLY_ADMINS_SPEND, run: spend });
+  surface.command({ name: 'budgets', refusal: ONLY_ADMINS_BUDGETS, run: list });
+  surface.command({ name: 'budget add', refusal: ONLY_ADMINS_BUDGETS, run: emptyForm });
+  surface.command({ name: 'alerts here', refusal: ONLY_ADMINS_ALERT_CHANNEL, run: alertsHere });
+  surface.command({ name: 'sync now', refusal: ONLY_ADMINS_SYNC, run: syncNow });
   surface.action({ verb: 'showSpend', roles: ADMINS, refusal: ONLY_ADMINS_SPEND, run: ({ actor }) => spendSummary(actor, '') });
   surface.action({ verb: 'showBudgets', ...budgets, run: list }); // "Budgets", "Refresh", "Cancel"
   surface.action({ verb: 'budgetForm', ...budgets, run: emptyForm }); // "Add a budget"

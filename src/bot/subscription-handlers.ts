@@ -146,15 +146,7 @@ export function subscriptionFeature(surface: Surface, d: SubscriptionFeatureDeps
   };
 
   const admins = { roles: ADMINS, refusal: ONLY_ADMINS_SUBSCRIPTIONS, badData: BAD_CARD };
-  surface.command({
-    name: 'subscriptions',
-    usage: 'subscriptions [product]',
-    description:
-      'What your organisation pays for: seats bought, assigned and free, renewals; add or remove seats, suspend, cancel, auto-renew',
-    roles: ADMINS,
-    refusal: ONLY_ADMINS_SUBSCRIPTIONS,
-    run: list,
-  });
+  surface.command({ name: 'subscriptions', refusal: ONLY_ADMINS_SUBSCRIPTIONS, run: list });
   surface.action({ verb: 'listSubscriptions', ...admins, schema: ListRequest, run: listPage });
   surface.action({ verb: 'showSubscription', ...admins, schema: ShowRequest, run: show });
   surface.action({ verb: 'prepareSubscriptionChange', ...admins, schema: ChangeRequest, run: prepare });

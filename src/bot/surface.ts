@@ -1,6 +1,9 @@
 // The Teams surface's one registry. Every command, card action and free-text handler is
 // registered here once, with who may use it and what its card data must look like; the
 // teams-ai routes, the help card and the fuzz test's list of verbs are all built from it.
+// Commands are declared in COMMANDS (commands.ts: usage, roles, where they are used, which the
+// Teams manifest and the logs read too); a command registered without a declaration, or
+// declared without a handler, stops the bot at start-up.
 //
 // One wrapper answers for every handler: who is acting (no Entra identity: one refusal), the
 // declared roles (an early refusal in the feature's words; the service checks again and has
@@ -15,7 +18,7 @@ import type { Actor, Person, Role } from '../domain/roles.js';
 import type { Outcome, Refusal, Refused } from '../services/outcome.js';
 import { actorOf, personOf } from './activity.js';
 import type { AdaptiveCard, CommandLine } from './cards.js';
-import { commandArgument, matchesCommand, namesOverlap } from './commands.js';
+import { COMMANDS, commandArgument, matchesCommand, namesOverlap, normalized, selects, type DeclaredCommand } from './commands.js';
 import { isCardAction, refuseInvoke, replaceCard, sendCard, sendInvokeMessage, UNKNOWN_ACTOR } from './replies.js';
 import type { QuartermasterTurnState } from './turn-state.js';
 
@@ -39,6 +42,12 @@ export async function answer<T, R extends Reply>(
   then: (value: T, message: string) => R | Promise<R>,
 ): Promise<R | ReturnType<typeof refusal>> {
   return outcome.ok ? then(outcome.value, outcome.message) : refusal(outcome);
+}
+
+/** A reply as a message in the conversation (a command's answer; also a click's answer posted below the card). */
+export async function sendAsMessage(context: TurnContext, reply: Reply): Promise<void> {
+  if (reply.kind === 'card') await sendCard(context, reply.card);
+  else await context.sendActivity(reply.kind === 'text' ? reply.text : reply.message);
 }
 
 /** The role of admin-only commands and actions. */
@@ -66,7 +75,7 @@ export interface ActionTurn<D, A = Actor> extends Turn<A> {
 }
 
 interface Access<Anonymous extends boolean> {
-  /** Who may use it (help lists it for them); everyone in the tenant when absent. */
+  /** Who may use it; everyone in the tenant when absent. A command's come from its declaration. */
   roles?: readonly Role[];
   /** What someone without those roles is told; the service's own words where it has them. */
   refusal?: string;
@@ -74,12 +83,9 @@ interface Access<Anonymous extends boolean> {
   anonymous?: Anonymous;
 }
 
-export interface CommandSpec<Anonymous extends boolean = false> extends Access<Anonymous> {
-  /** The words that select it, lower case: "my requests" matches "/My Requests" and "my requests please". */
+export interface CommandSpec<Anonymous extends boolean = false> extends Omit<Access<Anonymous>, 'roles'> {
+  /** A name declared in COMMANDS: "my requests" matches "/My Requests" and "my requests please". */
   name: string;
-  /** For help: what it does (a command without one is not listed), and how to type it when more than its name. */
-  description?: string;
-  usage?: string;
   run(turn: CommandTurn<ActorFor<Anonymous>>): Promise<Reply>;
 }
 
@@ -93,26 +99,31 @@ export interface ActionSpec<D, Anonymous extends boolean = false> extends Access
   run(turn: ActionTurn<D, ActorFor<Anonymous>>): Promise<Reply>;
 }
 
-export interface TextSpec {
-  /** For logs and readers: what kind of text this takes. */
+export interface TextSpec<Anonymous extends boolean = false> extends Access<Anonymous> {
+  /** For readers: what kind of text this takes. */
   name: string;
   /** Whether this handler takes the message; asked in registration order, after every command. */
   matches(context: TurnContext): Promise<boolean>;
-  run(turn: CommandTurn): Promise<Reply>;
+  run(turn: CommandTurn<ActorFor<Anonymous>>): Promise<Reply>;
 }
 
 type Handler = (context: TurnContext) => Promise<void>;
+type Registered = CommandSpec<boolean> & { roles?: readonly Role[] };
 
 const STATUS: Record<Refusal, 400 | 403 | 500> = { forbidden: 403, invalid: 400, 'not-found': 400, conflict: 400, unavailable: 500 };
 
 export class Surface {
   private readonly events: { event: ConversationUpdateEvents; handler: Handler }[] = [];
-  private readonly commands: CommandSpec<boolean>[] = [];
+  private readonly commands = new Map<string, Registered>();
   private readonly actions: ActionSpec<unknown, boolean>[] = [];
-  private readonly texts: TextSpec[] = [];
-  private fallback?: { message: Handler; cardAction: Handler };
+  private readonly texts: TextSpec<boolean>[] = [];
+  private fallback: { message?: (turn: CommandTurn<Actor | undefined>) => Promise<Reply>; cardAction?: Handler } = {};
 
-  constructor(private readonly rolesOf: (person: Person) => Promise<Role[]>) {}
+  /** `declared`: the commands there are (tests declare their own). */
+  constructor(
+    private readonly rolesOf: (person: Person) => Promise<Role[]>,
+    private readonly declared: readonly DeclaredCommand[] = COMMANDS,
+  ) {}
 
   /** Install and uninstall: the handler reads the activity itself. */
   event(event: ConversationUpdateEvents, handler: Handler): this {
@@ -121,9 +132,13 @@ export class Surface {
   }
 
   command<Anonymous extends boolean = false>(spec: CommandSpec<Anonymous>): this {
-    const clash = this.commands.find((c) => namesOverlap(c.name, spec.name));
-    if (clash) throw new Error(`command "${spec.name}" overlaps "${clash.name}": one text would select both`);
-    this.commands.push(spec as unknown as CommandSpec<boolean>);
+    const declaration = this.declared.find((c) => c.name === spec.name);
+    if (!declaration) throw new Error(`command "${spec.name}" is not declared in COMMANDS (src/bot/commands.ts)`);
+    const clash = [...this.commands.keys()].find((name) => namesOverlap(name, spec.name));
+    if (clash) throw new Error(`command "${spec.name}" overlaps "${clash}": one text would select both`);
+    // Declared for everyone ("requester"): no role to check.
+    const roles = declaration.roles.includes('requester') ? {} : { roles: declaration.roles };
+    this.commands.set(spec.name, { ...(spec as unknown as CommandSpec<boolean>), ...roles });
     return this;
   }
 
@@ -134,22 +149,34 @@ export class Surface {
   }
 
   /** Free text that is no command, e.g. "I need 2 Visio licenses". */
-  text(spec: TextSpec): this {
-    this.texts.push(spec);
+  text<Anonymous extends boolean = false>(spec: TextSpec<Anonymous>): this {
+    this.texts.push(spec as unknown as TextSpec<boolean>);
     return this;
   }
 
-  /** What answers a message nothing else took, and a click on a verb nobody registered. */
-  otherwise(fallback: { message: Handler; cardAction: Handler }): this {
-    this.fallback = fallback;
+  /** What answers a message nothing else took (whoever sent it), and a click on a verb nobody registered; each set once. */
+  otherwise(fallback: { message?: (turn: CommandTurn<Actor | undefined>) => Promise<Reply>; cardAction?: Handler }): this {
+    for (const slot of ['message', 'cardAction'] as const)
+      if (fallback[slot] && this.fallback[slot]) throw new Error(`the ${slot} fallback is set twice`);
+    this.fallback = { ...this.fallback, ...fallback };
     return this;
   }
 
-  /** The commands `roles` may use, in the order they were registered, for the help card. */
+  /** The commands `roles` may use, in the order declared, for the help card. */
   helpFor(roles: readonly Role[]): CommandLine[] {
-    return this.commands
-      .filter((c) => c.description && (!c.roles || c.roles.some((r) => roles.includes(r))))
-      .map((c) => ({ usage: c.usage ?? c.name, description: c.description! }));
+    return this.declared
+      .filter((c) => this.commands.has(c.name) && c.roles.some((r) => roles.includes(r)))
+      .map(({ usage, description }) => ({ usage, description }));
+  }
+
+  /**
+   * The reply of the command `text` selects, as if it had been typed (an understood intent of a
+   * command, a suggestion button): the same checks, the same answer. Undefined when no command is selected.
+   */
+  async commandReply(context: TurnContext, text: string): Promise<Reply | undefined> {
+    const typed = normalized(text);
+    const spec = [...this.commands.values()].find((c) => selects(typed, c.name));
+    return spec && this.replyTo(context, spec, spec.name, spec.run, commandArgument(text, spec.name));
   }
 
   /** Every card verb registered. */
@@ -159,19 +186,23 @@ export class Surface {
 
   /** Routes, in the order teams-ai tries them: events, commands, card actions, free text, then the fallbacks. */
   mount(app: Application<QuartermasterTurnState>): void {
+    const missing = this.declared.filter((c) => !this.commands.has(c.name)).map((c) => c.name);
+    if (missing.length > 0) throw new Error(`commands declared without a handler: ${missing.join(', ')}`);
     for (const { event, handler } of this.events) app.conversationUpdate(event, handler);
-    for (const spec of this.commands)
+    for (const spec of this.commands.values())
       app.message(matchesCommand(spec.name), (context) =>
         this.answerMessage(context, spec, spec.name, spec.run, commandArgument(context.activity.text, spec.name)),
       );
     for (const spec of this.actions)
       app.adaptiveCards.actionExecute(spec.verb, (context, _state, data) => this.answerClick(context, spec, data));
     for (const spec of this.texts)
-      app.message(spec.matches, (context) => this.answerMessage(context, {}, undefined, spec.run, context.activity.text ?? ''));
-    if (this.fallback) {
-      app.activity(ActivityTypes.Message, this.fallback.message);
-      app.addRoute(async (context) => isCardAction(context), this.fallback.cardAction, true);
-    }
+      app.message(spec.matches, (context) => this.answerMessage(context, spec, undefined, spec.run, context.activity.text ?? ''));
+    const { message, cardAction } = this.fallback;
+    if (message)
+      app.activity(ActivityTypes.Message, (context) =>
+        this.answerMessage(context, { anonymous: true }, undefined, message, context.activity.text ?? ''),
+      );
+    if (cardAction) app.addRoute(async (context) => isCardAction(context), cardAction, true);
   }
 
   private async answerMessage(
@@ -181,12 +212,20 @@ export class Surface {
     run: (turn: CommandTurn<never>) => Promise<Reply>,
     argument: string,
   ): Promise<void> {
+    await sendAsMessage(context, await this.replyTo(context, access, name, run, argument));
+  }
+
+  private async replyTo(
+    context: TurnContext,
+    access: Access<boolean>,
+    name: string | undefined,
+    run: (turn: CommandTurn<never>) => Promise<Reply>,
+    argument: string,
+  ): Promise<Reply> {
     const admitted = await this.admit(context, access, name);
-    if ('refused' in admitted) return void (await context.sendActivity(admitted.refused.message));
+    if ('refused' in admitted) return admitted.refused;
     // admit() gave an actor unless the handler is anonymous, which is what its type says.
-    const reply = await run({ ...(admitted.turn as Turn<never>), argument });
-    if (reply.kind === 'card') await sendCard(context, reply.card);
-    else await context.sendActivity(reply.kind === 'text' ? reply.text : reply.message);
+    return run({ ...(admitted.turn as Turn<never>), argument });
   }
 
   /** Answers a click itself (teams-ai then sends nothing more); the return value is only for teams-ai's types. */

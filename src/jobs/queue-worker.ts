@@ -2,6 +2,7 @@
 // it back later (throttled, or waiting on something), or throws; failures come back
 // with growing delays, and after `maxAttempts` go to `onPoison` instead of looping forever.
 import type { Logger } from '../logger.js';
+import { withCorrelation } from '../correlation.js';
 import type { HandlerResult, QueueMessage, WorkQueue } from '../storage/queues.js';
 
 export type { HandlerResult };
@@ -92,7 +93,7 @@ export class QueueWorker<T> {
   private async process(message: QueueMessage<T>): Promise<void> {
     const { queue, log, name } = this.options;
     const attempt = message.dequeueCount;
-    const outcomes = await Promise.all(message.bodies.map((body) => this.runJob(body, attempt)));
+    const outcomes = await Promise.all(message.bodies.map((body) => this.runJob(body, attempt, message.messageId)));
     let failed = outcomes.filter((o): o is Failed<T> => 'error' in o);
     const waiting = outcomes.flatMap((o) =>
       'result' in o && 'retryAfterSeconds' in o.result ? [{ body: o.body, delay: o.result.retryAfterSeconds }] : [],
@@ -128,12 +129,31 @@ export class QueueWorker<T> {
     }
   }
 
-  private async runJob(body: T, attempt: number): Promise<{ body: T; result: HandlerResult } | Failed<T>> {
-    try {
-      return { body, result: await this.options.handle(body, attempt) };
-    } catch (error) {
-      return { body, error };
-    }
+  /** One job in its own correlation scope, ending with one "job" log line. */
+  private runJob(body: T, attempt: number, messageId: string): Promise<{ body: T; result: HandlerResult } | Failed<T>> {
+    return withCorrelation(async (scope) => {
+      const started = performance.now();
+      let outcome = 'failed';
+      try {
+        const result = await this.options.handle(body, attempt);
+        outcome = 'retryAfterSeconds' in result ? 'retry-later' : 'done';
+        return { body, result };
+      } catch (error) {
+        return { body, error };
+      } finally {
+        this.options.log.info(
+          {
+            job: this.options.name,
+            jobId: scope.id,
+            messageId,
+            attempt,
+            outcome,
+            durationMs: Math.round(performance.now() - started),
+          },
+          'job',
+        );
+      }
+    });
   }
 
   private idle(ms: number): Promise<void> {

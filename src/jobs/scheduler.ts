@@ -4,6 +4,7 @@
 import { systemClock, type Clock } from '../clock.js';
 import { Cron } from 'croner';
 import type { Logger } from '../logger.js';
+import { withCorrelation } from '../correlation.js';
 import type { Leases } from '../storage/leases.js';
 
 export interface ScheduledJob {
@@ -29,18 +30,28 @@ export class Scheduler {
     this.crons.push(new Cron(job.pattern, { timezone: 'UTC', protect: true }, () => this.track(this.runWindow(job, this.clock()))));
   }
 
-  /** Runs the job for the window containing `now`, if no instance has run it yet. */
-  async runWindow(job: ScheduledJob, now: Date): Promise<boolean> {
-    const window = now.toISOString().slice(0, 16); // one window per minute tick
-    if (!(await this.leases.acquire(job.name, window, job.leaseMs, now))) return false;
-    try {
-      await job.run(now);
-      await this.leases.complete(job.name, window);
-      return true;
-    } catch (error) {
-      this.log.error({ err: error, job: job.name, window }, 'scheduled job failed');
-      return false;
-    }
+  /**
+   * Runs the job for the window containing `now`, if no instance has run it yet; a run ends
+   * with one "job" log line (the instance that did not get the lease writes none).
+   */
+  runWindow(job: ScheduledJob, now: Date): Promise<boolean> {
+    return withCorrelation(async (scope) => {
+      const window = now.toISOString().slice(0, 16); // one window per minute tick
+      if (!(await this.leases.acquire(job.name, window, job.leaseMs, now))) return false;
+      const started = performance.now();
+      let outcome = 'failed';
+      try {
+        await job.run(now);
+        await this.leases.complete(job.name, window);
+        outcome = 'done';
+        return true;
+      } catch (error) {
+        this.log.error({ err: error, job: job.name, window }, 'scheduled job failed');
+        return false;
+      } finally {
+        this.log.info({ job: job.name, jobId: scope.id, window, outcome, durationMs: Math.round(performance.now() - started) }, 'job');
+      }
+    });
   }
 
   async stop(): Promise<void> {

@@ -112,8 +112,11 @@ export class TeamsRequestNotifier implements RequestNotifications, VendorNotific
     );
   }
 
-  async tellAdmins(tenantId: string, text: string): Promise<void> {
-    const reached = await Promise.all(this.deps.roles.adminIds(tenantId).map((id) => this.tellPerson(tenantId, id, text)));
+  /** With `key`, each admin gets this message once however often it is sent (double clicks, retries). */
+  async tellAdmins(tenantId: string, text: string, key?: string): Promise<void> {
+    const reached = await Promise.all(
+      this.deps.roles.adminIds(tenantId).map((id) => this.tellPerson(tenantId, id, text, key && `${key}|${id}`)),
+    );
     if (!reached.some(Boolean)) this.deps.log.warn({ tenantId }, 'no admin could be reached; admins should install Quartermaster');
   }
 

@@ -9,7 +9,7 @@ export interface RequestNotifications {
   refreshCards(request: StoredRequest): Promise<void>;
   tellRequester(request: StoredRequest, text: string): Promise<void>;
   /** A card or message to the tenant's admins, e.g. a failed fulfilment. */
-  tellAdmins(tenantId: string, text: string): Promise<void>;
+  tellAdmins(tenantId: string, text: string, key?: string): Promise<void>;
   /** Reminder to the current stage's approvers. */
   remindApprovers(request: StoredRequest, text: string): Promise<void>;
 }

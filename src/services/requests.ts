@@ -22,6 +22,9 @@ import type { AuditLog } from '../storage/audit-log.js';
 import { ConcurrencyError } from '../storage/errors.js';
 import type { PolicyRepository } from '../storage/policies.js';
 import { AlreadyOpenError, sameMessage, type FormMessage, type RequestRepository, type StoredRequest } from '../storage/requests.js';
+
+/** A request as the services hand it out (the bot shows it; only storage knows its row). */
+export type { StoredRequest };
 import type { CatalogService } from './catalog.js';
 import type { RequestNotifications } from './notifications.js';
 import type { RoleService } from './roles.js';
@@ -63,18 +66,28 @@ export class RequestService {
     this.now = deps.clock;
   }
 
-  /** The form, pre-filled from what the person typed ("I need 2 Visio licenses"). */
-  async draft(actor: Actor, text: string): Promise<RequestForm> {
+  /**
+   * The form, pre-filled from what the person typed ("I need 2 Visio licenses"), or from what
+   * was understood of it (`chosen`: a product picked on a "Did you mean" card, a colleague
+   * found by name); chosen values win over the parsed ones.
+   */
+  async draft(
+    actor: Actor,
+    text: string,
+    chosen: { productOfferId?: string; quantity?: number; forWhom?: string } = {},
+  ): Promise<RequestForm> {
     const catalog = await this.deps.catalog.offers(actor.tenantId);
     const parsed = parseRequestText(text, catalog);
     const policies = await this.deps.policies.list(actor.tenantId);
-    const offer = catalog.find((o) => o.offerId === parsed.productOfferId);
+    const wanted = chosen.productOfferId ?? parsed.productOfferId;
+    const offer = catalog.find((o) => o.offerId === wanted);
+    const forWhom = chosen.forWhom ?? parsed.forUpn;
     return {
       catalog,
       values: {
         ...(offer && { productOfferId: offer.offerId }),
-        quantity: parsed.quantity ?? 1,
-        ...(parsed.forUpn && { forWhom: parsed.forUpn }),
+        quantity: chosen.quantity ?? parsed.quantity ?? 1,
+        ...(forWhom && { forWhom }),
       },
       limits: (offer && limitsForProduct(policies, offer.productId)) ?? formLimits(policies),
       errors: {},
@@ -267,7 +280,8 @@ export class RequestService {
     return (await this.deps.requests.get(tenantId, requestId))?.value;
   }
 
-  private async directoryFacts(actor: Actor, policy: ApprovalPolicy) {
+  /** Who could decide a request of `actor` under `policy`: their manager, the groups' members, the admins. */
+  async directoryFacts(actor: Actor, policy: ApprovalPolicy) {
     const { directory } = this.deps;
     const groupIds = [...new Set(policy.stages.flatMap((s) => (s.approver.kind === 'group' ? [s.approver.groupId] : [])))];
     const needsManager = policy.stages.some((s) => s.approver.kind === 'manager');

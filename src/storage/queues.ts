@@ -11,7 +11,13 @@ import type { StorageConfig } from '../config.js';
 import { guard } from './errors.js';
 import { GroupCommit } from './group-commit.js';
 
-export type QueueName = 'fulfilment' | 'notifications' | 'sync-now';
+/** The queues the app uses; each is named `<table prefix, lower case>-<name>` (qm-fulfilment...). */
+export const QUEUE_NAMES = ['fulfilment', 'notifications', 'sync-now'] as const;
+export type QueueName = (typeof QUEUE_NAMES)[number];
+
+export function queueNameFor(prefix: string, name: QueueName): string {
+  return `${prefix.toLowerCase()}-${name}`;
+}
 
 export interface QueueMessage<T> {
   /** The jobs it carries: one, or several sent at the same moment (`groupSends`). */
@@ -51,8 +57,8 @@ export class WorkQueues {
     if (connection.kind === 'connection-string') {
       this.service = QueueServiceClient.fromConnectionString(connection.connectionString, pipelineOptions);
     } else {
-      // The table endpoint's sibling: https://<account>.queue.core.windows.net/
-      const url = connection.accountUrl.replace('.table.', '.queue.');
+      // Configured, or the table endpoint's sibling: https://<account>.queue.core.windows.net/
+      const url = connection.queueUrl ?? connection.accountUrl.replace('.table.', '.queue.');
       const clientId = connection.managedIdentityClientId;
       this.service = new QueueServiceClient(
         url,
@@ -64,19 +70,22 @@ export class WorkQueues {
 
   queue<T>(name: QueueName, options: { groupSends?: boolean } = {}): WorkQueue<T> {
     return new WorkQueue<T>(
-      this.service.getQueueClient(`${this.prefix.toLowerCase()}-${name}`),
+      this.service.getQueueClient(queueNameFor(this.prefix, name)),
       () => this.ensureQueues(),
       options.groupSends === true,
     );
   }
 
+  /** Readiness probe: the queues exist and answer a peek (Storage Queue Data Contributor allows both). */
+  async ping(timeoutMs = 2000): Promise<void> {
+    await this.ensureQueues();
+    const client = this.service.getQueueClient(queueNameFor(this.prefix, 'fulfilment'));
+    await guard(() => client.peekMessages({ numberOfMessages: 1, abortSignal: AbortSignal.timeout(timeoutMs) }));
+  }
+
   private ensureQueues(): Promise<void> {
     this.ready ??= guard(async () => {
-      await Promise.all(
-        (['fulfilment', 'notifications', 'sync-now'] as const).map((n) =>
-          this.service.getQueueClient(`${this.prefix.toLowerCase()}-${n}`).createIfNotExists(),
-        ),
-      );
+      await Promise.all(QUEUE_NAMES.map((n) => this.service.getQueueClient(queueNameFor(this.prefix, n)).createIfNotExists()));
     }).catch((error: unknown) => {
       this.ready = undefined;
       throw error;

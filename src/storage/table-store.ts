@@ -87,11 +87,19 @@ export class TableStore {
     return this.tablesReady;
   }
 
-  /** Readiness probe: storage answers and our tables exist. */
+  /**
+   * Readiness probe: our tables exist and answer a query. An entity query is what the
+   * app's data-plane role (Storage Table Data Contributor) allows; the service's
+   * properties are an account-level read that role may not grant.
+   */
   async ping(timeoutMs = 2000): Promise<void> {
     const signal = AbortSignal.timeout(timeoutMs);
-    await guard(() => this.service.getProperties({ abortSignal: signal }));
     await this.ensureTables();
+    const probe = this.clients.get('Leases')!.listEntities({
+      queryOptions: { filter: "PartitionKey eq 'readiness-probe'", select: ['PartitionKey'] },
+      abortSignal: signal,
+    });
+    await guard(() => probe.byPage({ maxPageSize: 1 }).next());
   }
 
   private createServiceClient(): TableServiceClient {

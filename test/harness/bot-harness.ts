@@ -143,6 +143,8 @@ export class BotHarness {
       ...(options.instanceName && { instanceName: options.instanceName }),
       ...(options.startWorkers === false && { startWorkers: false }),
     });
+    // Free text is understood once the model has trained (a fraction of a second after start).
+    await qm.languageReady;
     const harness = new BotHarness(qm, connector, config, sandbox);
     harness.ownSandbox = ownSandbox;
     harness.ownConnector = !options.connector;
@@ -302,7 +304,9 @@ export class TestConversation {
     const sent = this.harness.connector.sent
       .slice(before)
       .filter((s: SentActivity) => s.conversationId === this.conversation.id)
-      .map((s) => s.activity);
+      .map((s) => s.activity)
+      // teams-ai shows "typing" when a turn takes over a second: an indicator, not a reply.
+      .filter((a) => a.type !== 'typing');
     return { response, sent };
   }
 }

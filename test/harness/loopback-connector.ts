@@ -28,6 +28,7 @@ export class LoopbackConnector {
    * per conversation 7 / 1 s, 8 / 2 s, 60 / 30 s; per tenant 50 / 1 s, in sliding windows.
    */
   enforceTeamsLimits = false;
+  private held: { arrive: () => void; released: Promise<void> } | undefined;
   /** Sends answered with an injected fault (failNext). */
   readonly refused: { method: string; conversationId: string; status: number }[] = [];
   /** 429s answered because a limit was exceeded. */
@@ -62,6 +63,15 @@ export class LoopbackConnector {
     return false;
   }
 
+  /** Holds the next send until `release()`: its turn stays in flight exactly as long as a test needs. */
+  holdNextSend(): { arrived: Promise<void>; release: () => void } {
+    let arrive!: () => void;
+    let release!: () => void;
+    const arrived = new Promise<void>((resolve) => (arrive = resolve));
+    this.held = { arrive, released: new Promise<void>((resolve) => (release = resolve)) };
+    return { arrived, release };
+  }
+
   async start(): Promise<void> {
     this.server = createServer(async (req, res) => {
       const body = await readBody(req);
@@ -70,6 +80,12 @@ export class LoopbackConnector {
       const match = /^\/v3\/conversations\/([^/]+)\/activities(?:\/([^/]+))?$/.exec(req.url ?? '');
       if (this.delayMs) await new Promise((resolve) => setTimeout(resolve, this.delayMs));
       if (match && (req.method === 'POST' || req.method === 'PUT' || req.method === 'DELETE')) {
+        const held = this.held;
+        if (held) {
+          this.held = undefined;
+          held.arrive();
+          await held.released;
+        }
         const fault = this.faults[0];
         if (fault) {
           if (--fault.times <= 0) this.faults.shift();

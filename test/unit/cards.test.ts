@@ -182,6 +182,61 @@ const samples: { [N in keyof CardData]: CardData[N][] } = {
     },
   ],
   'unknown-command': [{ text: 'order a pizza ${notBound} **bold**' }],
+  'not-understood': [
+    {
+      text: 'florp ${notBound} **bold**',
+      understood: 'What I understood: Visio Plan 2 · 2 seats',
+      suggestions: [
+        { title: 'Request a license', intent: 'request' },
+        { title: 'My requests', intent: 'my-requests' },
+      ],
+    },
+    { text: 'x', understood: '', suggestions: [] },
+  ],
+  'product-choice': [
+    {
+      question: 'Did you mean Visio Plan 1 or Visio Plan 2?',
+      understood: '2 seats, for you',
+      choices: [
+        { title: 'Visio Plan 1', offerId: 'A:B:C' },
+        { title: 'Visio Plan 2', offerId: 'A:B:D' },
+      ],
+      quantity: '2',
+      forWhom: '',
+    },
+  ],
+  'product-unknown': [
+    { words: 'Slack **bold** <b>x</b>', advice: 'Pick from the catalog.', canAsk: true, note: '', noteColor: 'Default' },
+    { words: 'Slack', advice: 'Once it is in the catalog…', canAsk: false, note: 'Done: I told Patti Fernandez.', noteColor: 'Good' },
+  ],
+  'request-cancel-confirm': [
+    {
+      requestId: 'REQ-1',
+      title: 'Visio Plan 2 for Alex Wilber',
+      facts: [
+        { title: 'Request', value: 'REQ-1' },
+        { title: 'Status', value: 'Waiting for Adele Vance (manager)' },
+      ],
+    },
+  ],
+  'approval-path': [
+    {
+      title: 'Who approves your requests',
+      paths: [
+        {
+          heading: 'Default: every product',
+          auto: 'Approved automatically when it costs under 50.00 USD / month and a seat is free. Otherwise:',
+          lines: [{ text: '1. Adele Vance (your manager)' }, { text: '2. License approvers: Megan Bowen (above 200.00 USD / month)' }],
+        },
+      ],
+      note: 'Ask "who approves Visio?" for one product.',
+    },
+    {
+      title: 'Who approves Power BI Pro for you',
+      paths: [{ heading: 'Policy "Default"', auto: 'Approved automatically.', lines: [] }],
+      note: '',
+    },
+  ],
   error: [{ title: 'Sorry', message: 'It broke', reference: 'abc123' }],
   'request-form': [
     {

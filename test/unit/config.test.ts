@@ -128,6 +128,50 @@ describe('configuration', () => {
     );
   });
 
+  it('refuses bot types that cannot work: multi-tenant in production, and a type without the password it needs', () => {
+    const prod = {
+      NODE_ENV: 'production',
+      AZURE_STORAGE_ACCOUNT_URL: 'https://acct.table.core.windows.net',
+      BOT_ID: 'app',
+      BOT_TYPE: 'MultiTenant',
+      BOT_PASSWORD: 'p',
+    };
+    expect(errorOf(prod)).toBe(
+      'BOT_TYPE: MultiTenant cannot run in production (new multi-tenant bot registrations cannot be created); use SingleTenant or UserAssignedMSI',
+    );
+    expect(errorOf({ ...prod, BOT_PASSWORD: '' })).toMatch(/^BOT_TYPE: MultiTenant cannot run in production/);
+    // Outside production an existing multi-tenant registration still runs, with its password.
+    expect(errorOf({ ...base, BOT_ID: 'app', BOT_TYPE: 'MultiTenant' })).toBe('BOT_PASSWORD: required when BOT_TYPE=MultiTenant');
+    expect(loadConfig({ ...base, BOT_ID: 'app', BOT_TYPE: 'MultiTenant', BOT_PASSWORD: 'p' }).bot.appType).toBe('MultiTenant');
+  });
+
+  it('names an unresolved Key Vault reference as such, in one line', () => {
+    const reference = '@Microsoft.KeyVault(VaultName=kvqm;SecretName=secret-keys)';
+    const message = errorOf({ ...base, SECRET_KEYS: reference });
+    expect(message).toBe(
+      'SECRET_KEYS: unresolved Key Vault reference (App Service passed "@Microsoft.KeyVault(...)" as the value): store secret-keys in the vault, let the app\'s identity read it (Key Vault Secrets User), then restart the app',
+    );
+    expect(
+      errorOf({ ...base, GRAPH_CLIENT_SECRET: '@Microsoft.KeyVault(SecretUri=https://kvqm.vault.azure.net/secrets/graph-client-secret/)' }),
+    ).toMatch(
+      /^GRAPH_CLIENT_SECRET: unresolved Key Vault reference .*store https:\/\/kvqm\.vault\.azure\.net\/secrets\/graph-client-secret\/ in the vault/,
+    );
+    // Settings the app does not read are not its business.
+    expect(loadConfig({ ...base, SOME_OTHER_APP_SETTING: reference }).environment).toBe('development');
+  });
+
+  it('reads the queue endpoint beside the table endpoint, and an Application Insights connection string', () => {
+    expect(
+      loadConfig({ AZURE_STORAGE_ACCOUNT_URL: 'http://127.0.0.1:1/acct', AZURE_STORAGE_QUEUE_URL: 'http://127.0.0.1:2/acct' }).storage,
+    ).toEqual({ kind: 'account-url', accountUrl: 'http://127.0.0.1:1/acct', queueUrl: 'http://127.0.0.1:2/acct' });
+    expect(
+      loadConfig({ ...base, APPLICATIONINSIGHTS_CONNECTION_STRING: 'InstrumentationKey=abc;IngestionEndpoint=https://x/' }),
+    ).toBeTruthy();
+    expect(errorOf({ ...base, APPLICATIONINSIGHTS_CONNECTION_STRING: 'abc' })).toMatch(
+      /^APPLICATIONINSIGHTS_CONNECTION_STRING: expected an Application Insights connection string/,
+    );
+  });
+
   it('prefers a connection string, then an account URL, then local Azurite', () => {
     expect(loadConfig({ LOCAL_AZURITE: 'true' }).storage).toEqual({
       kind: 'local-azurite',

@@ -6,6 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { CardRenderer } from '../../src/bot/cards.js';
 import { createErrorBoundary } from '../../src/bot/error-boundary.js';
 import { createLogger } from '../../src/logger.js';
+import { withCorrelation } from '../../src/correlation.js';
 import { cardText } from '../harness/bot-harness.js';
 
 function memoryLog() {
@@ -33,9 +34,25 @@ describe('error boundary', () => {
       expect(text).toContain('Sorry, that did not work');
       const reference = /Reference: ([0-9a-f]{8})/.exec(text)![1];
       const line = lines.find((l) => l.msg === 'turn failed')!;
-      expect(line.correlationId).toBe(reference);
+      expect(line.reference).toBe(reference);
       expect(line.err.message).toBe('boom');
       expect(JSON.stringify(lines)).not.toContain('c2VjcmV0');
+    });
+  });
+
+  it("quotes the start of the turn's correlation id, so the reference finds every line of the turn", async () => {
+    const { log, lines } = memoryLog();
+    const adapter = new TestAdapter(async () => {
+      throw new Error('boom');
+    });
+    adapter.onTurnError = createErrorBoundary(new CardRenderer(), log);
+    await withCorrelation(async (scope) => {
+      await adapter.send('help').assertReply((activity) => {
+        const reference = /Reference: ([0-9a-f]{8})/.exec(cardText(activity as never))![1]!;
+        expect(scope.id.startsWith(reference)).toBe(true);
+        expect(lines.find((l) => l.msg === 'turn failed')).toMatchObject({ reference, correlationId: scope.id });
+      });
+      expect(scope.failed).toBe('error');
     });
   });
 

@@ -4,7 +4,8 @@ import { ActivityTypes, INVOKE_RESPONSE_KEY, TestAdapter, type Activity, type Tu
 import { Application } from '@microsoft/teams-ai';
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import type { Role } from '../../src/domain/roles.js';
+import type { Person, Role } from '../../src/domain/roles.js';
+import type { DeclaredCommand } from '../../src/bot/commands.js';
 import { card, refuse, Surface, text } from '../../src/bot/surface.js';
 import { QuartermasterTurnState } from '../../src/bot/turn-state.js';
 
@@ -13,9 +14,14 @@ const ADMIN = 'admin-1';
 
 function bot() {
   const seen: unknown[] = [];
-  const surface = new Surface(async (person): Promise<Role[]> => (person.aadObjectId === ADMIN ? ['requester', 'admin'] : ['requester']))
-    .command({ name: 'status', description: 'Uptime', roles: ['admin'], run: async ({ actor }) => text(`hello ${actor.name}`) })
-    .command({ name: 'whoami', description: 'You', anonymous: true, run: async ({ actor }) => text(actor ? actor.aadObjectId : 'nobody') })
+  const declared: DeclaredCommand[] = [
+    { name: 'status', usage: 'status', description: 'Uptime', roles: ['admin'], scopes: ['personal'] },
+    { name: 'whoami', usage: 'whoami', description: 'You', roles: ['requester'], scopes: ['personal'] },
+  ];
+  const rolesOf = async (person: Person): Promise<Role[]> => (person.aadObjectId === ADMIN ? ['requester', 'admin'] : ['requester']);
+  const surface = new Surface(rolesOf, declared)
+    .command({ name: 'status', run: async ({ actor }) => text(`hello ${actor.name}`) })
+    .command({ name: 'whoami', anonymous: true, run: async ({ actor }) => text(actor ? actor.aadObjectId : 'nobody') })
     .action({
       verb: 'save',
       roles: ['admin'],

@@ -2,7 +2,7 @@
 // its middleware and the connectors' transport in ./middleware.ts). App-only tokens per
 // customer tenant, set on each request; each request (each page of a list) is retried on its
 // own under the shared policy.
-import { randomUUID } from 'node:crypto';
+import { correlationIdForCall } from '../../correlation.js';
 import { Client, type GraphRequest } from '@microsoft/microsoft-graph-client';
 import { z } from 'zod';
 import type { Logger } from '../../logger.js';
@@ -163,11 +163,13 @@ export class GraphDirectory implements DirectoryPort {
 
   /**
    * One request under the retry policy, with the tenant's token and a client-request-id (the
-   * same across the call's attempts, so Graph's logs tie them together).
+   * running turn's or job's correlation id, the same across the call's attempts, so Graph's
+   * logs tie them together and to our log lines).
    */
   private call<T>(tenantId: string, path: string, send: (request: GraphRequest) => Promise<T>): Promise<T> {
     const { retry, tokens, log } = this.options;
-    const correlationId = randomUUID();
+    // The turn's or job's id, so one user action can be followed across the vendor's logs.
+    const correlationId = correlationIdForCall();
     return withRetries(
       async () => {
         const accessToken = await tokens.getToken(tenantId, GRAPH_SCOPE);

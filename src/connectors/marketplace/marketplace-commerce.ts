@@ -5,7 +5,7 @@
 // placing one, the connector looks that reference up, so a retry finds the order it
 // already placed instead of buying twice. Orders are followed politely (growing intervals,
 // bounded by a deadline). Lists are filtered with RQL built by ./rql.ts.
-import { randomUUID } from 'node:crypto';
+import { correlationIdForCall } from '../../correlation.js';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { z } from 'zod';
 import type { Logger } from '../../logger.js';
@@ -507,7 +507,8 @@ export class MarketplaceCommerce implements CommercePort, MarketplacePort {
     const token = await this.tokens(customerId);
     if (!token)
       throw new ConnectorError('unauthorized', `marketplace: ${NOT_CONNECTED_MESSAGE}`, { service: SERVICE, code: 'not-connected' });
-    const correlationId = randomUUID();
+    // The turn's or job's id, so one user action can be followed across the vendor's logs.
+    const correlationId = correlationIdForCall();
     const attempt = async (attemptNumber: number) => {
       const answer = await exchangeJson(log, {
         service: SERVICE,

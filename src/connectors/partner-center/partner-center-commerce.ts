@@ -3,6 +3,7 @@
 // subscription changes the MS-RequestId is the caller's idempotency key, sent unchanged on
 // every retry, so a retry after a timeout never buys twice.
 import { systemClock, type Clock } from '../../clock.js';
+import { correlationIdForCall } from '../../correlation.js';
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import type { Logger } from '../../logger.js';
@@ -285,7 +286,8 @@ export class PartnerCenterCommerce implements CommercePort {
     options: { body?: unknown; requestId?: string } = {},
   ): Promise<{ status: number; body: unknown }> {
     const { tokens, partnerTenantId, retry, log } = this.options;
-    const correlationId = randomUUID();
+    // The turn's or job's id, so one user action can be followed across the vendor's logs.
+    const correlationId = correlationIdForCall();
     const requestId = options.requestId ?? randomUUID();
     return withRetries(
       async (attempt) => {
