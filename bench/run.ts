@@ -216,7 +216,7 @@ async function approvalContention(
     const submitted = await bot
       .personalChat(requester)
       .click('submitRequest', { productOfferId: DEMO_OFFERS.visioPlan2.offerId, quantity: '1', forWhom: '', justification: 'Diagrams' });
-    const requestId = /REQ-[0-9A-F]{8}/.exec(JSON.stringify(submitted.body))?.[0];
+    const requestId = /REQ-[0-9A-F]{8,16}/.exec(JSON.stringify(submitted.body))?.[0];
     if (!requestId) throw new Error('bench: the Visio request was not submitted');
     const latencies: number[] = [];
     const started = performance.now();

@@ -63,6 +63,7 @@ async function serve(): Promise<void> {
     app: sandbox.app,
     partnerTenantId: sandbox.partnerTenantId,
     marketplaceTokens: sandbox.marketplaceTokens,
+    priceListCsv: sandbox.priceListCsv,
     aws: { baseIdentity: sandbox.aws.baseIdentity },
     today: sandbox.azureCosts.today,
   };

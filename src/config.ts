@@ -125,6 +125,15 @@ const EnvSchema = z.object({
     .min(5, 'expected at least 5 minutes')
     .max(43_200, 'expected at most 43200 minutes (30 days)')
     .default(120),
+  /** The market whose Partner Center price sheet prices the catalog (ISO country code). */
+  PRICE_SHEET_MARKET: z
+    .string()
+    .trim()
+    .regex(/^[A-Za-z]{2}$/, 'expected a two-letter country code such as US')
+    .default('US')
+    .transform((v) => v.toUpperCase()),
+  /** A license-based price list (CSV, the price sheet's columns) used when the price sheet cannot be downloaded. */
+  PRICE_LIST_FILE: optionalText,
   POLICY_CURRENCY: z
     .string()
     .regex(/^[A-Z]{3}$/, 'expected a 3-letter currency code such as USD')
@@ -210,6 +219,11 @@ export interface BotAuthConfig {
   appPassword?: string;
   appType: 'SingleTenant' | 'UserAssignedMSI' | 'MultiTenant';
   tenantId?: string;
+  /**
+   * Where the signing keys of Bot Framework tokens are published (OpenID metadata). Default:
+   * Bot Framework's own; tests point it at loopback so that no check leaves the machine.
+   */
+  openIdMetadataUrl?: string;
 }
 
 export interface AppConfig {
@@ -232,6 +246,8 @@ export interface AppConfig {
   publicUrl?: string;
   /** Marketplace orders: when one counts as stuck (default 120 minutes). */
   marketplace?: { stuckOrderMinutes: number };
+  /** Catalog prices: the price sheet's market, and the fallback price list file (CSV). */
+  prices?: { market: string; priceListFile?: string };
 }
 
 /**
@@ -375,5 +391,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     ...(secretKeys ? { secretKeys } : {}),
     ...(e.PUBLIC_URL ? { publicUrl: e.PUBLIC_URL.replace(/\/+$/, '') } : {}),
     marketplace: { stuckOrderMinutes: e.MARKETPLACE_STUCK_ORDER_MINUTES },
+    prices: { market: e.PRICE_SHEET_MARKET, ...(e.PRICE_LIST_FILE ? { priceListFile: e.PRICE_LIST_FILE } : {}) },
   };
 }

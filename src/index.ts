@@ -1,6 +1,7 @@
 // Composition root: config → storage → services → bot → server. `npm start` runs main(),
 // which in local mode also starts Azurite and the Agents Playground; tests call
 // startQuartermaster() directly with a config of their own.
+import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { systemClock, type Clock } from './clock.js';
@@ -33,9 +34,12 @@ import { createHash } from 'node:crypto';
 import { TeamsRequestNotifier } from './notify/request-notifier.js';
 import { ApprovalService } from './services/approvals.js';
 import { CatalogService } from './services/catalog.js';
+import { PartnerCenterPriceSources } from './services/price-sources.js';
+import { PriceSheetCache } from './storage/price-sheets.js';
 import { FulfilmentService } from './services/fulfilment.js';
 import { ReminderService } from './services/reminders.js';
 import { StalledApprovals } from './services/stalled-approvals.js';
+import { SeatReservations } from './services/seat-reservations.js';
 import { RequestService, type FulfilmentJob } from './services/requests.js';
 import { CardRefs } from './storage/card-refs.js';
 import { Leases } from './storage/leases.js';
@@ -160,7 +164,21 @@ export async function startQuartermaster(
       secondStageAbove: config.policy.secondStageAbove,
     }),
   );
-  const catalog = new CatalogService(connectors.commerce, connectors.directory);
+  const catalog = new CatalogService(
+    connectors.commerce,
+    connectors.directory,
+    new PartnerCenterPriceSources({
+      ...(connectors.partnerCenterPrices && {
+        fetchPriceSheet: (tenantId, market) => connectors.partnerCenterPrices!.fetchPriceSheet(tenantId, market),
+      }),
+      cache: new PriceSheetCache(store),
+      settings,
+      ...(priceList(config, connectors) && { fallback: priceList(config, connectors)! }),
+      market: config.prices?.market ?? 'US',
+      clock,
+      log: log.child({ component: 'prices' }),
+    }),
+  );
   const cards = new CardRenderer();
   // Language: the data files are read and checked now (a broken file stops start-up); the
   // model trains in the background, and free text waits for it while commands work at once.
@@ -244,7 +262,10 @@ export async function startQuartermaster(
     cards,
     log,
   });
+  const purchaseLocks = new PurchaseLocks(store);
+  const seatReservations = new SeatReservations({ locks: purchaseLocks, requests, catalog, clock, log });
   const requestService = new RequestService({
+    seatReservations,
     clock,
     catalog,
     directory: connectors.directory,
@@ -257,7 +278,6 @@ export async function startQuartermaster(
   });
   const approvals = new ApprovalService({ clock, requests, audit, notifications: notifier, enqueueFulfilment });
   // Seat counts are absolute: license purchases and admins' seat changes take turns per subscription.
-  const purchaseLocks = new PurchaseLocks(store);
   const subscriptions = new SubscriptionService({
     clock,
     commerce: connectors.commerce,
@@ -304,6 +324,8 @@ export async function startQuartermaster(
     log,
     purchaseAccount: (tenantId) => connections.purchaseAccount(tenantId),
     ...(vendor && { vendor }),
+    seatReservations,
+    approvalIfPurchase: (request) => requestService.approvalIfPurchase(request),
   });
   const reminders = new ReminderService({ requests, notifications: notifier, audit });
   const stalledApprovals = new StalledApprovals({ requests, enqueueFulfilment, log });
@@ -569,7 +591,13 @@ export async function startQuartermaster(
     },
     async stop() {
       await server.close(config.shutdownTimeoutMs);
-      await Promise.all([worker?.stop(), syncNowWorker?.stop(), delivery.worker.stop(), scheduler.stop()]);
+      await Promise.all([
+        worker?.stop(),
+        syncNowWorker?.stop(),
+        delivery.worker.stop(),
+        scheduler.stop(),
+        conversations.flush(config.shutdownTimeoutMs),
+      ]);
       await instances.stop();
       await sandbox?.stop();
     },
@@ -703,4 +731,22 @@ export async function main(): Promise<void> {
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
   void main();
+}
+
+/**
+ * The fallback price list: the configured file (read at start-up, so a wrong path stops the bot
+ * with one line), else in sandbox mode the emulator's own price sheet.
+ */
+function priceList(config: ResolvedConfig, connectors: Connectors): { csv: string; name: string } | undefined {
+  const file = config.prices?.priceListFile;
+  if (file) {
+    try {
+      return { csv: readFileSync(file, 'utf8'), name: file };
+    } catch (error) {
+      throw new Error(
+        `Quartermaster cannot start. PRICE_LIST_FILE: cannot read ${file} (${(error as NodeJS.ErrnoException).code ?? String(error)})`,
+      );
+    }
+  }
+  return connectors.sandboxPriceList ? { csv: connectors.sandboxPriceList, name: 'the sandbox price sheet' } : undefined;
 }

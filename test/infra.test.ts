@@ -33,6 +33,7 @@ const NOT_SET_BY_TEMPLATE: Record<string, string> = {
   PLAYGROUND_PORT: 'local runs only',
   PLAYGROUND_USERS: 'local runs only',
   AWS_PRINCIPAL_ARN: 'only with AWS: awsSettings',
+  PRICE_LIST_FILE: 'a CSV shipped with the app, only for a partner who signs in no Partner Center agent (README: Production data)',
 };
 /** Settings App Service or an SDK reads, not the configuration. */
 const PLATFORM_SETTING = /^(WEBSITE_|SCM_)|^AWS_(ACCESS_KEY_ID|SECRET_ACCESS_KEY)$/;

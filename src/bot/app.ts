@@ -3,6 +3,8 @@
 // Framework tokens whenever BOT_ID is set.
 import { TurnContext } from 'botbuilder';
 import { Application, TeamsAdapter } from '@microsoft/teams-ai';
+import { CallerIdConstants } from 'botbuilder';
+import { AuthenticationConstants } from 'botframework-connector';
 import type { BotAuthConfig } from '../config.js';
 import type { Logger } from '../logger.js';
 import { tenantIdOf } from './activity.js';
@@ -72,6 +74,18 @@ export function createAdapter(auth: BotAuthConfig): TeamsAdapter {
     // No app id = authentication off (local); botbuilder only allows that as MultiTenant.
     MicrosoftAppType: auth.appId ? auth.appType : 'MultiTenant',
     MicrosoftAppTenantId: auth.tenantId ?? '',
+    // Setting one endpoint means setting them all (botbuilder then uses none of its defaults):
+    // the public cloud's, with the signing keys read from elsewhere.
+    ...(auth.openIdMetadataUrl && {
+      ValidateAuthority: true,
+      ToChannelFromBotLoginUrl: AuthenticationConstants.ToChannelFromBotLoginUrl,
+      ToChannelFromBotOAuthScope: AuthenticationConstants.ToChannelFromBotOAuthScope,
+      ToBotFromChannelTokenIssuer: AuthenticationConstants.ToBotFromChannelTokenIssuer,
+      OAuthUrl: AuthenticationConstants.OAuthUrl,
+      CallerId: CallerIdConstants.PublicAzureChannel,
+      ToBotFromChannelOpenIdMetadataUrl: auth.openIdMetadataUrl,
+      ToBotFromEmulatorOpenIdMetadataUrl: auth.openIdMetadataUrl,
+    }),
   });
 }
 
@@ -133,7 +147,8 @@ export function createBot(deps: BotDeps): Bot {
         );
         return;
       }
-      await deps.conversations.remember(tenantId, TurnContext.getConversationReference(context.activity));
+      // Not awaited: `help` answers while storage is down; the reference is stored when it can be.
+      deps.conversations.remember(tenantId, TurnContext.getConversationReference(context.activity));
       await app.run(context);
     },
   };

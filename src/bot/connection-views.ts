@@ -67,7 +67,7 @@ function labelOf(c: Connection): string {
     case 'microsoft365':
       return `Admin consent for ${c.label}`;
     case 'partner-center':
-      return `Signed in as ${c.label}, ${c.environment === 'sandbox' ? 'integration sandbox (nothing is billed)' : 'production account'}`;
+      return `Signed in as ${c.label} with multi-factor authentication, ${c.environment === 'sandbox' ? 'integration sandbox (nothing is billed)' : 'production account'}`;
     case 'azure':
       return 'Daily costs from Azure Cost Management';
     case 'marketplace':

@@ -5,7 +5,8 @@ import { ActivityTypes, INVOKE_RESPONSE_KEY, type TurnContext } from 'botbuilder
 import type { Logger } from '../logger.js';
 import { currentCorrelation } from '../correlation.js';
 import { classifyFailure, type Failure } from '../services/failures.js';
-import type { CardRenderer } from './cards.js';
+import type { CardRenderer, Text } from './cards.js';
+import { md } from '../domain/plain-text.js';
 import { isCardAction, sendCard, sendInvokeError } from './replies.js';
 
 export const STORAGE_DOWN_MESSAGE = "I can't reach my storage right now, please try again in a minute.";
@@ -61,10 +62,11 @@ export function createErrorBoundary(cards: CardRenderer, log: Logger) {
 }
 
 /** A failure of an outside service, in words an employee can act on. */
-function outsideServiceMessage(failure: Extract<Failure, { kind: 'outside-service' }>): string {
+function outsideServiceMessage(failure: Extract<Failure, { kind: 'outside-service' }>): Text {
   const { service } = failure;
   if (failure.unauthorized)
-    return `Quartermaster is not allowed to use ${service} for your organisation right now. An admin can see why and fix it with **connect**.`;
+    return md`Quartermaster is not allowed to use ${service} for your organisation right now. An admin can see why and fix it with **connect**.`;
   if (failure.transient) return `I can't reach ${service} right now. Please try again in a few minutes.`;
+  // The service's own words: shown as it wrote them, never as markdown.
   return `${service} refused that: ${failure.message}`;
 }

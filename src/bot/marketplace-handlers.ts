@@ -3,6 +3,7 @@
 // services decide who may act and what is valid; the token typed into the card goes straight
 // to the service, never echoed.
 import { z } from 'zod';
+import { REQUEST_ID_PATTERN } from '../domain/request.js';
 import { ONLY_ADMINS_CONNECTIONS, type ConnectionService } from '../services/connections.js';
 import type { VendorFulfilment } from '../services/vendor-fulfilment.js';
 import type { RequestService } from '../services/requests.js';
@@ -19,7 +20,7 @@ export interface MarketplaceFeatureDeps {
 }
 
 const AnswerData = z
-  .object({ requestId: z.string().regex(/^REQ-[0-9A-F]{8}$/), orderId: z.string().regex(/^ORD-[0-9-]{4,40}$/) })
+  .object({ requestId: z.string().regex(REQUEST_ID_PATTERN), orderId: z.string().regex(/^ORD-[0-9-]{4,40}$/) })
   .passthrough();
 const TokenData = z.object({ marketplaceToken: z.string().max(1024) }).passthrough();
 const PoData = z.object({ agreementId: z.string().regex(/^AGR-[0-9-]{4,40}$/) }).passthrough();

@@ -5,6 +5,7 @@
 // form and the cards made here.)
 import { z } from 'zod';
 import type { Actor } from '../domain/roles.js';
+import { REQUEST_ID_PATTERN } from '../domain/request.js';
 import type { AdminConsole } from '../services/admin-console.js';
 import type { ApprovalService } from '../services/approvals.js';
 import type { CatalogService } from '../services/catalog.js';
@@ -28,7 +29,7 @@ export interface RequestFeatureDeps {
   log: Logger;
 }
 
-const RequestId = z.string().regex(/^REQ-[0-9A-F]{8}$/);
+const RequestId = z.string().regex(REQUEST_ID_PATTERN);
 const RequestRef = z.object({ requestId: RequestId }).passthrough();
 const Decision = z
   .object({ requestId: RequestId, stageIndex: z.coerce.number().int().min(0).max(20), comment: z.string().max(1000).optional() })
@@ -94,14 +95,14 @@ export function requestFeature(surface: Surface, d: RequestFeatureDeps): void {
 
   /** Teams asks for the viewer's version of a card (refresh). */
   const refresh = async (turn: ActionTurn<z.infer<typeof RequestRef>>) => {
-    const request = await d.requests.get(turn.actor.tenantId, turn.data.requestId);
+    const request = await d.requests.view(turn.actor, turn.data.requestId);
     return request ? card(await viewFor(turn, request)) : refuse('not-found', NOT_FOUND);
   };
 
   /** "Open" in the approvals list: the full card as a new message, kept up to date. */
   const open = async (turn: ActionTurn<z.infer<typeof RequestRef>>) => {
     const { context, actor } = turn;
-    const request = await d.requests.get(actor.tenantId, turn.data.requestId);
+    const request = await d.requests.view(actor, turn.data.requestId);
     if (!request) return refuse('not-found', NOT_FOUND);
     const sent = await sendCard(context, await viewFor(turn, request));
     const activityId = (sent as { id?: string } | undefined)?.id;

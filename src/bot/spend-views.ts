@@ -1,6 +1,8 @@
 // What the spend cards show: plain results of the spend services turned into the data their
 // templates bind (cards/spend-summary.json, budget-list.json, budget-form.json,
 // budget-alert.json, anomaly-alert.json). Money is formatted here, once, for people.
+import { Markdown } from '../domain/plain-text.js';
+import type { Text } from './cards.js';
 import { formatMoney, type Money } from '../domain/money.js';
 import type { BudgetScope, Threshold } from '../domain/spend/budgets.js';
 import { DEFAULT_CHANNEL_CHOICE, type BudgetFormInput, type BudgetStatusLine, type StoredBudget } from '../services/budgets.js';
@@ -13,17 +15,17 @@ type Fact = { title: string; value: string };
 
 export interface SpendSummaryCardData {
   title: string;
-  subtitle: string;
-  emptyText: string;
+  subtitle: Text;
+  emptyText: Text;
   note: string;
   currencies: { heading: string; totals: Fact[]; providers: Fact[]; services: Fact[] }[];
 }
 
 export interface BudgetListCardData {
-  subtitle: string;
+  subtitle: Text;
   note: string;
   noteColor: Color;
-  emptyText: string;
+  emptyText: Text;
   items: { budgetId: string; etag: string; heading: string; statusText: string; statusColor: Color; facts: Fact[] }[];
 }
 
@@ -45,7 +47,7 @@ export interface BudgetFormCardData {
   /** The chosen channel's conversation id, or "default" for the alerts channel. */
   channel: string;
   channelChoices: { title: string; value: string }[];
-  channelNote: string;
+  channelNote: Text;
 }
 
 export interface BudgetAlertCardData {
@@ -60,18 +62,19 @@ export interface BudgetAlertCardData {
   /** What hosts without chart support show instead. */
   chartFallback: string;
   services: Fact[];
-  hint: string;
+  hint: Text;
 }
 
 export interface AnomalyAlertCardData {
   title: string;
   message: string;
   facts: Fact[];
-  hint: string;
+  hint: Text;
 }
 
-export const ALERTS_HERE_HINT =
-  'These alerts come to your 1:1 chat because no alert channel is set. Type **alerts here** in a team channel to send them there.';
+export const ALERTS_HERE_HINT = Markdown.written(
+  'These alerts come to your 1:1 chat because no alert channel is set. Type **alerts here** in a team channel to send them there.',
+);
 
 const MONTHS = ['January', 'February', 'March', 'April', 'May', 'June', 'July', 'August', 'September', 'October', 'November', 'December'];
 const monthName = (day: string) => `${MONTHS[Number(day.slice(5, 7)) - 1]} ${day.slice(0, 4)}`;
@@ -95,10 +98,8 @@ export function spendSummaryCardData(summary: SpendSummary): SpendSummaryCardDat
     subtitle: `${shortDay(summary.period.start)} – ${shortDay(summary.through)}, compared with ${shortDay(summary.comparison.start)} – ${shortDay(summary.comparisonThrough)}${toDate ? ' (today is still partial)' : ''}.`,
     emptyText: summary.dataAsOf
       ? 'No spend recorded for this period.'
-      : 'No cost data yet. Connect Azure or AWS with **connect**, then type **sync now**.',
-    note: summary.dataAsOf
-      ? `Data as of ${summary.dataAsOf.slice(0, 16).replace('T', ' ')} UTC. Filters: aws, azure, this month, last month.`
-      : '',
+      : Markdown.written('No cost data yet. Connect Azure or AWS with **connect**, then type **sync now**.'),
+    note: summary.dataAsOf ? `${freshnessText(summary)} Filters: aws, azure, this month, last month.` : '',
     currencies: summary.currencies.map((c) => ({
       heading: `Total ${formatMoney(c.total)}`,
       totals: [
@@ -135,7 +136,7 @@ export function budgetListCardData(
   return {
     subtitle: options.alertChannelName
       ? `Alerts go to ${options.alertChannelName} unless a budget says otherwise. Spend includes today's partial figures.`
-      : "No alert channel yet: alerts go to admins' 1:1 chats. Type **alerts here** in a team channel to change that.",
+      : Markdown.written("No alert channel yet: alerts go to admins' 1:1 chats. Type **alerts here** in a team channel to change that."),
     note: options.note ?? '',
     noteColor: options.noteColor ?? 'Default',
     emptyText: 'No budgets yet. Add one to be told before the invoice arrives.',
@@ -238,8 +239,8 @@ export function budgetFormCardData(options: {
     channelChoices,
     channelNote:
       channels.length > 0
-        ? 'A channel is offered here once someone types **alerts here** in it (the last one becomes the alerts channel).'
-        : "Alerts go to admins' 1:1 chats until someone types **alerts here** in a team channel.",
+        ? Markdown.written('A channel is offered here once someone types **alerts here** in it (the last one becomes the alerts channel).')
+        : Markdown.written("Alerts go to admins' 1:1 chats until someone types **alerts here** in a team channel."),
   };
 }
 
@@ -247,7 +248,7 @@ const money = (m: Money | null) => (m ? formatMoney(m) : 'n/a');
 /** Chart bars need numbers; this is display only and never flows back into sums. */
 const chartNumber = (m: Money | null) => (m ? Number(m.amount) : 0);
 
-export function budgetAlertCardData(notice: BudgetAlertNotice, hint = ''): BudgetAlertCardData {
+export function budgetAlertCardData(notice: BudgetAlertNotice, hint: Text = ''): BudgetAlertCardData {
   const { budget, alert, evaluation } = notice;
   const kind = alert.threshold.kind === 'actual' ? 'spend' : 'forecast';
   const over = alert.threshold.percent >= 100;
@@ -290,7 +291,7 @@ function barAmount(x: string, evaluation: BudgetAlertNotice['evaluation'], budge
   return budget.amount.amount;
 }
 
-export function anomalyAlertCardData(notice: AnomalyNotice, hint = ''): AnomalyAlertCardData {
+export function anomalyAlertCardData(notice: AnomalyNotice, hint: Text = ''): AnomalyAlertCardData {
   const a = notice.anomaly;
   const provider = a.ProviderName === 'Microsoft' ? 'Azure' : 'AWS';
   const accountLabel = a.ProviderName === 'Microsoft' ? 'Subscription' : 'Account';
@@ -320,4 +321,18 @@ export function syncReportText(report: SyncReport): string {
     return `- ${name}: ${c.rowsWritten} rows written, ${c.rowsUnchanged} unchanged, ${c.calls} API call${c.calls === 1 ? '' : 's'} (minimum ${c.minimumCalls}).${c.problem ? ` ${c.problem}` : ''}`;
   });
   return `Cost sync finished:\n\n${lines.join('\n')}`;
+}
+
+/** FOCUS data freshness, in words: per provider, when it last synced and through which day it is complete; corrections counted. */
+export function freshnessText(summary: Pick<SpendSummary, 'dataAsOf' | 'freshness' | 'corrections'>): string {
+  const utc = (iso: string) => `${iso.slice(0, 16).replace('T', ' ')} UTC`;
+  const parts = (summary.freshness ?? []).map(
+    (f) =>
+      `${f.provider === 'Microsoft' ? 'Azure' : 'AWS'} synced ${utc(f.syncedAt)}${f.completeThrough ? `, complete through ${f.completeThrough}` : ', no complete day yet'}`,
+  );
+  const data = parts.length > 0 ? `Data: ${parts.join('; ')}.` : `Data as of ${utc(summary.dataAsOf ?? '')}.`;
+  const corrections = summary.corrections
+    ? ` Includes ${summary.corrections} correction${summary.corrections === 1 ? '' : 's'} of figures reported earlier.`
+    : '';
+  return `${data}${corrections}`;
 }

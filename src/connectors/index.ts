@@ -57,6 +57,8 @@ export interface SandboxEndpoints {
   };
   /** Seeded Marketplace API tokens by customer id (the sandbox token source until `useTokenSource`). */
   marketplaceTokens?: Record<string, string>;
+  /** The emulator's price sheet as CSV: the sandbox's fallback price list. */
+  priceListCsv?: string;
   /** Route commerce through Partner Center + Marketplace (RoutingCommerce). Off by default: merged catalogs change what existing flows see. */
   marketplaceRouting?: boolean;
   app: ClientCredentials;
@@ -78,7 +80,7 @@ export type ConnectorSettings =
        */
       partnerCenter: ClientCredentials & { partnerTenantId?: string };
       /** Overrides for national clouds or tests; defaults are the public cloud's. */
-      baseUrls?: { graph?: string; partnerCenter?: string; login?: string };
+      baseUrls?: { graph?: string; partnerCenter?: string; login?: string; priceSheet?: string };
       /** AWS Cost Explorer: the app's base identity for role assumption (omitted credentials = the SDK's default chain). */
       aws?: { baseCredentials?: AwsStaticCredentials; appPrincipalArn?: string };
       /** Marketplace Platform: tokens come from `connectors.marketplace.useTokenSource(...)`; routing merges it into `commerce`. */
@@ -97,6 +99,10 @@ export interface Connectors {
   identity: ConnectionIdentityConnector;
   /** Lets the composition root route commerce calls through a customer's connected agent. */
   partnerCenterAgent?: { actAs(source: AgentTokenSource): void };
+  /** Partner Center's price sheet download (an agent's App+User token; see PartnerCenterCommerce.fetchPriceSheet). */
+  partnerCenterPrices?: { fetchPriceSheet(customerId: string, market: string): Promise<string> };
+  /** Sandbox only: the emulator's price sheet, the fallback price list when no agent signed in (as the seeded marketplace tokens). */
+  sandboxPriceList?: string;
   /** Marketplace Platform (when configured): agreements, PO numbers, order follow-up, Querying answers. */
   marketplace?: MarketplaceConnector;
   /** Sandbox only: the emulator's seeded Marketplace API token per customer (a fallback for tenants without a connection). */
@@ -126,8 +132,17 @@ function withMarketplace(
 }
 
 export function createConnectors(settings: ConnectorSettings, log: Logger): Connectors {
-  const connectors = buildConnectors(settings, log);
-  return connectors.commerce instanceof PartnerCenterCommerce ? { ...connectors, partnerCenterAgent: connectors.commerce } : connectors;
+  const built = buildConnectors(settings, log);
+  const connectors =
+    built.commerce instanceof PartnerCenterCommerce
+      ? { ...built, partnerCenterAgent: built.commerce, partnerCenterPrices: built.commerce }
+      : built;
+  const agent = connectors.partnerCenterAgent;
+  const withPrices =
+    agent instanceof PartnerCenterCommerce && !connectors.partnerCenterPrices ? { ...connectors, partnerCenterPrices: agent } : connectors;
+  return settings.mode === 'sandbox' && settings.sandbox.priceListCsv
+    ? { ...withPrices, sandboxPriceList: settings.sandbox.priceListCsv }
+    : withPrices;
 }
 
 function buildConnectors(settings: ConnectorSettings, log: Logger): Connectors {
@@ -193,6 +208,8 @@ function buildConnectors(settings: ConnectorSettings, log: Logger): Connectors {
           tokens: new MsalTokenProvider(sandbox.app, { service: 'partner-center', networkClient, log: partnerCenterLog }),
           partnerTenantId: sandbox.partnerTenantId,
           baseUrl: sandbox.urls.partnerCenter,
+          // The emulator serves the price sheet too (api.partner.microsoft.com in production).
+          priceSheetBaseUrl: sandbox.urls.partnerCenter,
           retry,
           log: partnerCenterLog,
           clock,
@@ -253,6 +270,7 @@ function buildConnectors(settings: ConnectorSettings, log: Logger): Connectors {
         }),
         partnerTenantId,
         ...(settings.baseUrls?.partnerCenter ? { baseUrl: settings.baseUrls.partnerCenter } : {}),
+        ...(settings.baseUrls?.priceSheet ? { priceSheetBaseUrl: settings.baseUrls.priceSheet } : {}),
         retry,
         log: partnerCenterLog,
         clock,

@@ -91,7 +91,8 @@ export class TeamsRequestNotifier implements RequestNotifications, VendorNotific
           approvalCardData(request, ref.viewerId ? { aadObjectId: ref.viewerId } : {}, { refreshUserIds, freeSeats }),
         );
         await this.deps.messenger
-          .updateCard(saved.reference, ref.activityId, card, { tenantId: request.tenantId })
+          // The request's revision orders the updates of each card: an older state never replaces a newer one.
+          .updateCard(saved.reference, ref.activityId, card, { tenantId: request.tenantId, version: request.revision ?? 0 })
           .catch((error: unknown) =>
             this.deps.log.warn(
               { err: error, requestId: request.id, conversationId: ref.conversationId },

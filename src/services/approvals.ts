@@ -9,6 +9,7 @@ import type { RequestNotifications } from './notifications.js';
 import type { FulfilmentJob } from './requests.js';
 import type { Actor } from '../domain/roles.js';
 import { summary } from './requests.js';
+import { md } from '../domain/plain-text.js';
 
 export interface DecisionCommand {
   requestId: string;
@@ -77,14 +78,18 @@ export class ApprovalService {
     if (event === 'approved') {
       await this.deps.enqueueFulfilment({ tenantId: request.tenantId, requestId: request.id });
       const next = request.change ? "I'm making the change now." : "I'm assigning the license now.";
-      await this.deps.notifications.tellRequester(request, `Your request ${request.id} for ${request.product.name} was approved. ${next}`);
+      await this.deps.notifications.tellRequester(
+        request,
+        md`Your request ${request.id} for ${request.product.name} was approved. ${next}`.text,
+      );
     } else if (event === 'stage-approved') {
       await this.deps.notifications.askApprovers(request);
     } else {
       const comment = request.decisions.at(-1)?.comment;
       await this.deps.notifications.tellRequester(
         request,
-        `Your request ${request.id} for ${request.product.name} was rejected by ${actor.name}: "${comment ?? ''}".`,
+        // The comment is the approver's words: shown as typed, never as markdown or HTML.
+        md`Your request ${request.id} for ${request.product.name} was rejected by ${actor.name}: "${comment ?? ''}".`.text,
       );
     }
     return { ok: true, request };

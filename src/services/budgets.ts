@@ -50,7 +50,7 @@ export interface AlertChannel {
 /** The form's choice for "the alerts channel" (an empty value reads as no choice in some clients). */
 export const DEFAULT_CHANNEL_CHOICE = 'default';
 const MAX_ALERT_CHANNELS = 20;
-const UNKNOWN_CHANNEL = 'Choose the channel from the list: a channel is offered there once someone types **alerts here** in it.';
+const UNKNOWN_CHANNEL = 'Choose the channel from the list: a channel is offered there once someone types "alerts here" in it.';
 
 /** A budget saved, or refused with every problem of the form (`message` is the first). */
 export type BudgetChange = { ok: true; budget: VersionedBudget; message: string } | (Refused & { errors: string[] });
@@ -65,7 +65,7 @@ export const ONLY_ADMINS_BUDGETS = 'Only admins can see and change budgets. Type
 export const ONLY_ADMINS_ALERT_CHANNEL = 'Only admins can choose where spend alerts go. Type **help** to see the commands you can use.';
 const MAX_TEXT = 200;
 const CHANGED_MEANWHILE =
-  'Someone changed this budget while you were editing it. Nothing was saved: type **budgets** and edit the current version.';
+  'Someone changed this budget while you were editing it. Nothing was saved: type "budgets" and edit the current version.';
 const DELETE_CHANGED = 'Someone changed this budget meanwhile; nothing was deleted. Look at the current list and try again.';
 
 function text(value: unknown): string {
@@ -231,13 +231,13 @@ export class BudgetService {
       after: auditView(budget),
       at: now,
     });
-    return { ok: true, budget: saved, message: `Budget **${budget.name}** saved.` };
+    return { ok: true, budget: saved, message: `Budget "${budget.name}" saved.` };
   }
 
   async edit(actor: Actor, id: string, etag: string, input: BudgetFormInput, now = this.deps.clock()): Promise<BudgetChange> {
     if (!(await this.isAdmin(actor))) return { ...refused('forbidden', ONLY_ADMINS_BUDGETS), errors: [ONLY_ADMINS_BUDGETS] };
     const current = await this.deps.budgets.get(actor.tenantId, id);
-    if (!current) return refusedWith('not-found', 'That budget no longer exists. Type **budgets** to see the current list.');
+    if (!current) return refusedWith('not-found', 'That budget no longer exists. Type "budgets" to see the current list.');
     const form = await this.fromForm(actor.tenantId, id, input, current.budget);
     if (!form.ok) return form;
     // Compared here too: a forged or malformed ETag (or "*") must never reach storage as a condition.
@@ -257,7 +257,7 @@ export class BudgetService {
         after: auditView(budget),
         at: now,
       });
-      return { ok: true, budget: saved, message: `Budget **${budget.name}** updated.` };
+      return { ok: true, budget: saved, message: `Budget "${budget.name}" updated.` };
     } catch (error) {
       if (error instanceof ConcurrencyError) return refusedWith('conflict', CHANGED_MEANWHILE);
       throw error;
@@ -284,7 +284,7 @@ export class BudgetService {
       before: auditView(current.budget),
       at: now,
     });
-    return done(undefined, `Budget **${current.budget.name}** deleted.`);
+    return done(undefined, `Budget "${current.budget.name}" deleted.`);
   }
 
   /** `alerts here`: this channel receives budget and anomaly alerts from now on. */

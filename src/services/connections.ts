@@ -318,7 +318,9 @@ export class ConnectionService {
     } catch (error) {
       this.d.log.warn({ err: error, tenantId }, 'partner center sign-in could not be completed');
       const message =
-        'Microsoft did not accept the sign-in. Start again from the Connect card; sign in with an agent account (Admin agent) of your Partner Center.';
+        error instanceof ConnectorError && error.details.code === 'mfa_missing'
+          ? error.message.replace(/^partner-center: /, '')
+          : 'Microsoft did not accept the sign-in. Start again from the Connect card; sign in with an agent account (Admin agent) of your Partner Center.';
       await this.auditAs(tenantId, adminObjectId, 'connection.partner-center.refused', PARTNER_CENTER, {
         reason: 'code redemption failed',
       });
@@ -513,7 +515,7 @@ export class ConnectionService {
       if (!before)
         return {
           ok: false,
-          message: 'That agreement is not in your Marketplace account any more. Type **connect** for the current list.',
+          message: 'That agreement is not in your Marketplace account any more. Type "connect" for the current list.',
           reason: 'not-found',
         };
       const after = await this.d.marketplace.setPurchaseOrderNumber(actor.tenantId, agreementId, valid.value);
@@ -580,7 +582,7 @@ export class ConnectionService {
     const all = await this.d.connections.list(actor.tenantId);
     const targets = id ? all.filter((c) => c.id === id) : all;
     if (id && targets.length === 0)
-      return { ok: false, message: 'That connection no longer exists. Type **connect** for the current list.', reason: 'not-found' };
+      return { ok: false, message: 'That connection no longer exists. Type "connect" for the current list.', reason: 'not-found' };
     const checked: Connection[] = [];
     for (const connection of targets) checked.push(await this.checkOne(connection));
     const broken = checked.filter((c) => c.state !== 'connected').length;
@@ -767,7 +769,7 @@ export class ConnectionService {
       await this.d.notices.alertAdmins(connection.tenantId, {
         outcome: 'needs-sign-in',
         title: 'Partner Center needs a new sign-in',
-        message: `${problem.problem} License purchases through Partner Center stop until an agent signs in again. Type **connect** and choose Sign in to Partner Center.`,
+        message: `${problem.problem} License purchases through Partner Center stop until an agent signs in again. Type "connect" and choose Sign in to Partner Center.`,
         connection: updated ?? connection,
       });
     }
@@ -788,7 +790,7 @@ export class ConnectionService {
       await this.d.notices.alertAdmins(connection.tenantId, {
         outcome: 'expiring',
         title: 'Partner Center sign-in expires soon',
-        message: `Quartermaster could not refresh the Partner Center sign-in for a while; it expires in about ${daysLeft} days. If this continues, type **connect** and sign in again.`,
+        message: `Quartermaster could not refresh the Partner Center sign-in for a while; it expires in about ${daysLeft} days. If this continues, type "connect" and sign in again.`,
         connection,
       });
     }

@@ -14,9 +14,12 @@ export interface InstalledBy {
 export class ConversationService {
   constructor(private readonly deps: { conversations: ConversationReferences; audit: AuditLog }) {}
 
-  /** Every turn: keeps where this conversation can be reached (a write only when it changed). */
-  remember(tenantId: string, reference: Partial<ConversationReference>): Promise<void> {
-    return this.deps.conversations.save(tenantId, reference);
+  /**
+   * Every turn: keeps where this conversation can be reached (a write only when it changed),
+   * without holding the turn, so that `help` answers while storage is down.
+   */
+  remember(tenantId: string, reference: Partial<ConversationReference>): void {
+    this.deps.conversations.saveSoon(tenantId, reference);
   }
 
   async installed(tenantId: string, conversation: { id: string; type: string }, by: InstalledBy): Promise<void> {

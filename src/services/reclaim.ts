@@ -435,6 +435,10 @@ async function whenReachable<T>(call: () => Promise<T>, unreachable: (message: s
     return await call();
   } catch (error) {
     if (!(error instanceof ConnectorError)) throw error;
+    if (error.details.code === 'Authentication_RequestFromNonPremiumTenantOrB2CTenant')
+      return unreachable(
+        'Reclaim needs the last sign-in of each person, and Microsoft shares it only with tenants that have Microsoft Entra ID P1 or P2 (included in Microsoft 365 E3, E5 and Business Premium). This tenant has neither. Add Entra ID P1 (a trial works), then type **reclaim** again; until then, check sign-ins in the Microsoft Entra admin center.',
+      );
     if (error.kind === 'unauthorized')
       return unreachable(
         'Quartermaster may not read your directory or subscriptions: check the admin consent of the Quartermaster app in your tenant.',

@@ -81,6 +81,10 @@ export interface SpendSummary {
   currencies: CurrencySpend[];
   /** Latest sync, ISO; undefined when nothing was ever synced. */
   dataAsOf?: string;
+  /** FOCUS data freshness per provider: when each last synced and through which day its data is complete. */
+  freshness?: { provider: ProviderName; syncedAt: string; completeThrough?: Day }[];
+  /** Rows of the period that correct figures reported earlier (FOCUS ChargeClass "Correction"). */
+  corrections?: number;
 }
 
 const TOP = 5;
@@ -116,6 +120,22 @@ export class SpendReport {
       .map((f) => f.syncedAt)
       .sort()
       .at(-1);
+    // Per provider: the latest sync of its connections, and the earliest day through which all of them are complete.
+    const byProvider = new Map<ProviderName, { provider: ProviderName; syncedAt: string; completeThrough?: Day }>();
+    for (const f of freshness) {
+      if (!f.syncedAt || (filter.provider && f.provider !== filter.provider)) continue;
+      const seen = byProvider.get(f.provider);
+      const completeThrough =
+        seen && seen.completeThrough && f.lastCompleteDay
+          ? minDay(seen.completeThrough, f.lastCompleteDay)
+          : (f.lastCompleteDay ?? seen?.completeThrough);
+      byProvider.set(f.provider, {
+        provider: f.provider,
+        syncedAt: seen && seen.syncedAt > f.syncedAt ? seen.syncedAt : f.syncedAt,
+        ...(completeThrough ? { completeThrough } : {}),
+      });
+    }
+    const corrections = current.filter((row) => row.ChargeClass === 'Correction').length;
     return {
       filter,
       period,
@@ -124,6 +144,8 @@ export class SpendReport {
       comparisonThrough,
       currencies: currencies.map((currency) => currencySpend(currency, current, previousToDate, previous)),
       ...(dataAsOf ? { dataAsOf } : {}),
+      ...(byProvider.size > 0 ? { freshness: [...byProvider.values()].sort((a, b) => a.provider.localeCompare(b.provider)) } : {}),
+      ...(corrections > 0 ? { corrections } : {}),
     };
   }
 }
@@ -147,7 +169,7 @@ function currencySpend(currency: string, current: FocusCostRow[], previousToDate
     previousToDate: totalLine.previous,
     previousTotal: { amount: formatAmount(beforeFull.get('total') ?? 0n, currency), currency },
     changePercent: totalLine.changePercent,
-    providers: lines((row) => (row.ProviderName === 'Microsoft' ? 'Azure' : 'AWS')),
+    providers: lines((row) => (row.ServiceProviderName === 'Microsoft' ? 'Azure' : 'AWS')),
     topServices: lines((row) => row.ServiceName, TOP),
   };
 }

@@ -454,7 +454,7 @@ export class SpendSyncService implements SpendSync {
       key,
       connection,
       `${titleOf(connection)}: cost data is out of date`,
-      `The cost data of ${titleOf(connection)} ${asOf}, so budgets and anomaly alerts for it are late. Type **connect** and check the connection.`,
+      `The cost data of ${titleOf(connection)} ${asOf}, so budgets and anomaly alerts for it are late. Type "connect" and check the connection.`,
     );
   }
 

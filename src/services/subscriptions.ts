@@ -43,6 +43,7 @@ import type { DirectoryPort } from '../connectors/ports.js';
 import type { Logger } from '../logger.js';
 import type { PurchaseLocks } from '../storage/purchase-locks.js';
 import { settleAbandonedPurchase } from './purchase-settlement.js';
+import { autoRenewOffWarning, termEndOutcome, type TermEndOutcome } from '../domain/extended-service-term.js';
 
 export interface SubscriptionView {
   id: string;
@@ -64,6 +65,10 @@ export interface SubscriptionView {
   autoRenewEnabled: boolean;
   scheduledQuantity?: number;
   removable: { seats: number; until?: string; exact: boolean };
+  /** What the end of the current term brings (renews, ends, Extended Service Term at +x %). */
+  termEnd: TermEndOutcome;
+  /** Partner Center: until when the whole subscription may still be cancelled (refunded). */
+  cancellationAllowedUntil?: string;
   terms: SubscriptionTerms & { scheduledQuantity?: number };
   /** Changes when anything a card shows changes: a card with another version is stale. */
   version: string;
@@ -144,7 +149,8 @@ export class SubscriptionService {
       this.deps.seatLots.listAll(tenantId),
     ]);
     const wanted = nameFilter.trim().toLowerCase();
-    const inForce = subscriptions.filter((s) => s.status === 'active' || s.status === 'suspended');
+    // Pending ones are bought and being provisioned: listed, with their status, so nobody buys them twice.
+    const inForce = subscriptions.filter((s) => s.status === 'active' || s.status === 'suspended' || s.status === 'pending');
     const views = inForce.map((s) => this.view(s, offers, skus, lots.get(s.id.toLowerCase()) ?? []));
     return views
       .filter((v) => !wanted || v.productName.toLowerCase().includes(wanted))
@@ -172,10 +178,7 @@ export class SubscriptionService {
     if (!(await this.isAdmin(actor))) return refused('forbidden', ONLY_ADMINS_SUBSCRIPTIONS);
     const view = await this.get(actor.tenantId, subscriptionId);
     if (!view)
-      return refused(
-        'not-found',
-        'I can’t find that subscription in your tenant any more. Type **subscriptions** to see the current list.',
-      );
+      return refused('not-found', 'I can’t find that subscription in your tenant any more. Type "subscriptions" to see the current list.');
     const plan = this.plan(view, action, seats);
     if (!plan.ok) return { ok: false, reason: 'invalid', message: plan.message, view, alternatives: plan.alternatives };
     const added = seatsAdded(plan.change);
@@ -379,7 +382,18 @@ export class SubscriptionService {
         this.now(),
       );
     }
-    return planChange(view.terms, view.id, action, seats, { freeSeats: view.free ?? 0, removableExact: view.removable.exact }, this.now());
+    const plan = planChange(
+      view.terms,
+      view.id,
+      action,
+      seats,
+      { freeSeats: view.free ?? 0, removableExact: view.removable.exact },
+      this.now(),
+    );
+    // Turning auto-renew off no longer stops a new-commerce subscription: say so on the confirmation.
+    const warning =
+      action === 'auto-renew-off' ? autoRenewOffWarning(view.termEnd, view.commitmentEndDate, view.cancellationAllowedUntil) : '';
+    return plan.ok && warning ? { ...plan, summary: warning } : plan;
   }
 
   /**
@@ -481,6 +495,16 @@ export class SubscriptionService {
       autoRenewEnabled: s.autoRenewEnabled,
       ...(s.scheduledNextTerm && { scheduledQuantity: s.scheduledNextTerm.quantity }),
       removable: { seats: removable.seats, ...(removable.until && { until: removable.until }), exact },
+      termEnd: termEndOutcome({
+        provider: vendorSeats ? 'marketplace' : 'partner-center',
+        status: s.status,
+        autoRenewEnabled: s.autoRenewEnabled,
+        // The uplift is 3 % where the same SKU is also sold on a one-month term, 23 % where not.
+        monthlyTermExists: offers.some(
+          (o) => offer !== undefined && o.productId === offer.productId && o.skuId === offer.skuId && o.termDuration === 'P1M',
+        ),
+      }),
+      ...(s.cancellationAllowedUntil && { cancellationAllowedUntil: s.cancellationAllowedUntil }),
       terms,
       version: snapshotVersion(snapshotOf(terms)),
       ...(vendorSeats && {

@@ -71,7 +71,8 @@ describe('azure cost: daily cost', () => {
     expect(shuffled[0]!.columns.map((c) => c.name)).toEqual(['Currency', 'ServiceName', 'UsageDate', 'Cost']);
     expect(shuffled.flatMap((p) => normalizeAzureQuery(p, context))).toEqual(normal);
     expect(normal[0]).toMatchObject({
-      ProviderName: 'Microsoft',
+      ServiceProviderName: 'Microsoft',
+      HostProviderName: 'Microsoft',
       BillingCurrency: 'USD',
       BilledCost: expect.stringMatching(/^\d+\.\d{2}$/),
     });

@@ -31,6 +31,7 @@ describe('install', () => {
 
   it('says nothing when someone else joins a chat the bot is already in', async () => {
     const chat = harness.channel(MEGAN, 'Finance');
+    await chat.install();
     const sent = await chat.send(chat.activity({ type: 'conversationUpdate', membersAdded: [{ id: '29:newcomer' }] }));
     expect(sent.response.status).toBe(200);
     expect(sent.sent).toHaveLength(0);

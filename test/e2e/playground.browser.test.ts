@@ -39,7 +39,9 @@ const UI_TIMEOUT = 20_000;
 const RESULTS = join(projectRoot, 'test-results');
 const README_SCREENSHOT = join(projectRoot, 'docs', 'screenshots', 'playground-help.png');
 
-describe.skipIf(skipBrowserTests)('Agents Playground in headless Chromium', () => {
+// One scripted session in one browser, step by step: the steps keep their order even in a
+// shuffled run (npm run test:shuffled).
+describe.skipIf(skipBrowserTests)('Agents Playground in headless Chromium', { shuffle: false }, () => {
   let harness: BotHarness | undefined;
   let children: ChildProcesses | undefined;
   let workDir: string | undefined;

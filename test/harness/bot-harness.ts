@@ -267,9 +267,9 @@ export class TestConversation {
     };
   }
 
-  /** Sends a message; returns what the bot sent to this conversation during the turn. */
+  /** Sends a message; returns what the bot sent to this conversation during the turn (typing indicators left out). */
   async say(text: string): Promise<Record<string, any>[]> {
-    return (await this.send(this.activity({ type: 'message', text }))).sent;
+    return (await this.send(this.activity({ type: 'message', text }))).sent.filter((a) => a.type !== 'typing');
   }
 
   /** The bot is added to this conversation (install, or added to a team). */
@@ -298,6 +298,7 @@ export class TestConversation {
     return { ...response, sent };
   }
 
+  /** Posts an activity; `sent` is what the bot said in this conversation meanwhile (typing indicators left out). */
   async send(activity: Record<string, unknown>): Promise<{ response: HttpResult; sent: Record<string, any>[] }> {
     const before = this.harness.connector.sent.length;
     const response = await this.harness.post(activity);
@@ -342,7 +343,7 @@ export function cardActions(card: unknown): CardAction[] {
 /** The message of an error invoke response (what Teams shows under the card). */
 export const invokeErrorMessage = (body: any): string => body?.value?.message ?? '';
 
-/** All the text a card shows, joined, so tests can assert on what a person reads. */
+/** All the text a card shows, joined, so tests can assert on what a person reads (escapes undone, as Teams shows them). */
 export function cardText(cardOrActivity: Record<string, any> | undefined): string {
   const card = cardOrActivity?.type === 'AdaptiveCard' ? cardOrActivity : cardOf(cardOrActivity);
   const texts: string[] = [];
@@ -350,7 +351,9 @@ export function cardText(cardOrActivity: Record<string, any> | undefined): strin
     if (Array.isArray(node)) node.forEach(walk);
     else if (node && typeof node === 'object') {
       for (const [key, value] of Object.entries(node)) {
-        if ((key === 'text' || key === 'title' || key === 'value') && typeof value === 'string') texts.push(value);
+        // Backslash escapes (user text, src/domain/plain-text.ts) read as the plain character.
+        if ((key === 'text' || key === 'title' || key === 'value') && typeof value === 'string')
+          texts.push(value.replace(/\\([!-/:-@[-`{-~])/g, '$1'));
         else walk(value);
       }
     }

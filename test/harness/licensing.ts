@@ -13,7 +13,7 @@ export const requestForm = (offerId: string, fields: Record<string, unknown> = {
 });
 
 /** The request id a card shows. */
-export const requestIdOf = (card: unknown): string => /REQ-[0-9A-F]{8}/.exec(JSON.stringify(card))![0];
+export const requestIdOf = (card: unknown): string => /REQ-[0-9A-F]{8,16}/.exec(JSON.stringify(card))![0];
 
 export const storedRequest = (harness: BotHarness, id: string) => harness.qm.requests.get(DEMO_TENANT_ID, id).then((r) => r?.value);
 

@@ -168,10 +168,10 @@ describe('Cost Explorer emulator: errors as AWS sends them', () => {
     );
   });
 
-  it('DataUnavailableException where Cost Explorer was never turned on', async () => {
+  it('AccessDeniedException "User not enabled for cost explorer access" where Cost Explorer was never enabled', async () => {
     const error = await rejectionOf(f.ce(AWS_SANDBOX_KEYS.costExplorerOff).send(new GetCostAndUsageCommand(window)));
-    expect(error.name).toBe('DataUnavailableException');
-    expect(error.message).toMatch(/^Data is not available\. Please try to adjust the time period\. If you just enabled Cost Explorer/);
+    expect(error.name).toBe('AccessDeniedException');
+    expect(error.message).toBe('User not enabled for cost explorer access');
   });
 
   it('UnrecognizedClientException for an unknown key, InvalidSignatureException for a wrong secret', async () => {
@@ -310,7 +310,8 @@ describe('AWS seed promises', () => {
       const rows = [AWS_ACCOUNTS.main, AWS_ACCOUNTS.roleTarget].flatMap((account) =>
         eachDay(addDays(today, -40), addDays(today, 1)).flatMap((day) =>
           awsServicesOf(account).map((service) => ({
-            ProviderName: 'AWS' as const,
+            ServiceProviderName: 'AWS' as const,
+            HostProviderName: 'AWS' as const,
             BillingAccountId: account,
             SubAccountId: account,
             ChargePeriodStart: day,

@@ -28,7 +28,7 @@ class MemoryRows implements CostRowReader {
       (r) =>
         r.ChargePeriodStart >= q.from &&
         r.ChargePeriodStart < q.to &&
-        (!q.provider || r.ProviderName === q.provider) &&
+        (!q.provider || r.ServiceProviderName === q.provider) &&
         (!q.subAccountId || r.SubAccountId === q.subAccountId),
     );
   }
@@ -40,7 +40,8 @@ class MemoryRows implements CostRowReader {
     for (let day = from; day < to; day = addDays(day, 1)) {
       this.rowsStored = this.rowsStored.filter((r) => !(r.ChargePeriodStart === day && r.ServiceName === service));
       this.rowsStored.push({
-        ProviderName: 'AWS',
+        ServiceProviderName: 'AWS',
+        HostProviderName: 'AWS',
         BillingAccountId: ACCOUNT,
         SubAccountId: ACCOUNT,
         ChargePeriodStart: day,

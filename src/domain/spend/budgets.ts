@@ -156,7 +156,7 @@ function cleanScope(scope: BudgetScope, errors: string[]): BudgetScope {
 
 /** Whether a cost row counts toward the budget. Service names compare case-insensitively. */
 export function rowInScope(scope: BudgetScope, row: FocusCostRow): boolean {
-  if (scope.provider && row.ProviderName !== scope.provider) return false;
+  if (scope.provider && row.ServiceProviderName !== scope.provider) return false;
   if (scope.subAccountId && row.SubAccountId.toLowerCase() !== scope.subAccountId.toLowerCase()) return false;
   if (scope.serviceName && row.ServiceName.toLowerCase() !== scope.serviceName.toLowerCase()) return false;
   if (scope.tag && row.Tags[scope.tag.key] !== scope.tag.value) return false;

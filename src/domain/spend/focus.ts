@@ -18,8 +18,16 @@ export interface CostTag {
   value: string;
 }
 
+/** FOCUS version of the rows written (1.3 renamed ProviderName/PublisherName; 1.4 drops them). */
+export const FOCUS_VERSION = '1.3';
+
 export interface FocusCostRow {
-  ProviderName: ProviderName;
+  /** FOCUS 1.3: who provides the service (was ProviderName). */
+  ServiceProviderName: ProviderName;
+  /** FOCUS 1.3: whose infrastructure hosts it; for Azure and AWS their own (was PublisherName's neighbour). */
+  HostProviderName: ProviderName;
+  /** FOCUS: "Correction" when the row corrects figures of a day already reported as final; absent otherwise. */
+  ChargeClass?: 'Correction';
   /** Azure: billing account or the scope queried; AWS: the payer account. */
   BillingAccountId: string;
   /** Azure subscription / AWS linked account. */
@@ -142,7 +150,8 @@ export function normalizeAzureQuery(result: AzureQueryResult, context: AzureQuer
     const rowCurrency = normalizeCurrency(row[currency]);
     const tag = tagValue >= 0 ? String(row[tagValue] ?? '') : '';
     return {
-      ProviderName: 'Microsoft',
+      ServiceProviderName: 'Microsoft',
+      HostProviderName: 'Microsoft',
       BillingAccountId: context.billingAccountId,
       SubAccountId: context.subAccountId,
       ChargePeriodStart: day,
@@ -227,7 +236,8 @@ export function normalizeAwsPage(page: AwsCostPage, context: AwsCostContext): Aw
       const currency = normalizeCurrency(unit);
       const [service = '', tagKeyValue] = group.Keys ?? [];
       rows.push({
-        ProviderName: 'AWS',
+        ServiceProviderName: 'AWS',
+        HostProviderName: 'AWS',
         BillingAccountId: context.billingAccountId,
         SubAccountId: context.subAccountId,
         ChargePeriodStart: start,
@@ -260,13 +270,13 @@ function awsTag(tagKey: string | undefined, keyValue: string | undefined): Recor
  * Parts are URI-encoded so a "|" (or "/", "#", "?") inside a service name cannot collide.
  */
 export function costRowKey(
-  row: Pick<FocusCostRow, 'ProviderName' | 'BillingAccountId' | 'SubAccountId' | 'ChargePeriodStart' | 'ServiceName' | 'Tags'>,
+  row: Pick<FocusCostRow, 'ServiceProviderName' | 'BillingAccountId' | 'SubAccountId' | 'ChargePeriodStart' | 'ServiceName' | 'Tags'>,
 ): string {
   const tags = Object.entries(row.Tags)
     .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
     .map(([key, value]) => `${encodeURIComponent(key)}=${encodeURIComponent(value)}`)
     .join('&');
-  return [row.ProviderName, row.BillingAccountId, row.SubAccountId, row.ChargePeriodStart, row.ServiceName, tags]
+  return [row.ServiceProviderName, row.BillingAccountId, row.SubAccountId, row.ChargePeriodStart, row.ServiceName, tags]
     .map(encodeURIComponent)
     .join('|');
 }
