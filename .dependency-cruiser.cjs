@@ -1,4 +1,4 @@
-// The layers of DESIGN.md, checked on every `npm test` (npm run layers). Imports point
+// The layers (README, Architecture), checked on every `npm test` (npm run layers). Imports point
 // downward only: bot → services → domain; services reach the outside world through
 // connectors and storage; nothing below knows Teams. A rule's comment is what the failure says.
 const TEAMS_SDK = '^node_modules/(botbuilder[^/]*|@microsoft/teams-ai|botframework-[^/]+)/';

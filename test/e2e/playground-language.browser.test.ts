@@ -1,4 +1,4 @@
-// Issue 21 as a new user meets the bot, in a real client: Alex Wilber types the sentences that
+// Plain words as a new user meets the bot, in a real client: Alex Wilber types the sentences that
 // all got "Sorry, I didn't understand" before, in the Microsoft 365 Agents Playground
 // (headless Chromium), and each reaches its card: greetings, a form with the right product,
 // "Did you mean" for Visio, his requests, who approves them, a confirmation before

@@ -1,4 +1,4 @@
-// The layer rules of DESIGN.md (.dependency-cruiser.cjs, run by `npm run layers` in npm test)
+// The layer rules (README, Architecture; .dependency-cruiser.cjs, run by `npm run layers`)
 // fire on deliberate violations: test/fixtures/layers holds one file breaking each rule.
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
