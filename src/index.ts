@@ -466,7 +466,7 @@ export async function startQuartermaster(
     conversations: new ConversationService({ conversations, audit }),
     console: new AdminConsole({ roles, policies, catalog, audit, settings, health, clock }),
     log,
-    licensing: { requests: requestService, approvals, catalog, notifier },
+    licensing: { requests: requestService, approvals, catalog },
     reclaim: { reclaim },
     subscriptions,
     connections,

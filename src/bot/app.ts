@@ -113,7 +113,7 @@ export function createBot(deps: BotDeps): Bot {
   subscriptionFeature(surface, {
     cards: deps.cards,
     subscriptions: deps.subscriptions,
-    notifier: deps.licensing.notifier,
+    requests: deps.licensing.requests,
     purchaseAccount: (tenantId) => deps.connections.purchaseAccount(tenantId),
   });
   connectionFeature(surface, { cards: deps.cards, connections: deps.connections });

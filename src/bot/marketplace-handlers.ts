@@ -36,7 +36,7 @@ export function marketplaceFeature(surface: Surface, d: MarketplaceFeatureDeps):
       if (key.startsWith(ANSWER_PREFIX) && key.length < 120) answers[key.slice(ANSWER_PREFIX.length)] = value;
     const result = await d.vendor.answer(actor, { requestId: data.requestId, orderId: data.orderId, answers });
     if (!result.ok) return refusal(result);
-    const request = await d.requests.get(actor.tenantId, data.requestId);
+    const request = await d.requests.view(actor, data.requestId);
     const answered = {
       requestId: data.requestId,
       orderId: data.orderId,

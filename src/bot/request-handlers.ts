@@ -10,14 +10,13 @@ import type { AdminConsole } from '../services/admin-console.js';
 import type { ApprovalService } from '../services/approvals.js';
 import type { CatalogService } from '../services/catalog.js';
 import type { RequestService, StoredRequest } from '../services/requests.js';
-import type { TeamsRequestNotifier } from '../notify/request-notifier.js';
 import type { Logger } from '../logger.js';
 import { auditListData, policyListData } from './admin-console-views.js';
 import type { CardRenderer } from './cards.js';
 import { channelNameOf } from './channel-names.js';
 import { approvalCardData, requestFormData, requestLine } from './request-views.js';
 import { sendCard } from './replies.js';
-import { answer, card, refuse, text, type ActionTurn, type CommandTurn, type Surface, type Turn } from './surface.js';
+import { answer, card, refusal, refuse, text, type ActionTurn, type CommandTurn, type Surface, type Turn } from './surface.js';
 
 export interface RequestFeatureDeps {
   cards: CardRenderer;
@@ -25,7 +24,6 @@ export interface RequestFeatureDeps {
   approvals: ApprovalService;
   catalog: CatalogService;
   console: AdminConsole;
-  notifier: TeamsRequestNotifier;
   log: Logger;
 }
 
@@ -82,15 +80,16 @@ export function requestFeature(surface: Surface, d: RequestFeatureDeps): void {
     const { requestId, stageIndex, comment } = turn.data;
     const result = await d.approvals.decide(turn.actor, { requestId, stageIndex, decision, ...(comment !== undefined && { comment }) });
     if (result.ok) return card(await viewFor(turn, result.request));
-    if (!result.request) return refuse('invalid', result.message);
+    if (!result.request) return refusal(result);
     // Too late, not yours, or no comment: show where the request is now, and why.
     return card(await viewFor(turn, result.request, result.message));
   };
 
   const cancel = async (turn: ActionTurn<z.infer<typeof RequestRef>>) => {
     const result = await d.requests.cancel(turn.actor, turn.data.requestId);
-    if (!result.request) return refuse('invalid', result.ok ? BAD_CARD : result.message);
-    return card(await viewFor(turn, result.request, result.ok ? 'Cancelled.' : result.message));
+    if (result.ok) return card(await viewFor(turn, result.request, 'Cancelled.'));
+    // Not yours, or too late: the request as it is now, and why.
+    return result.request ? card(await viewFor(turn, result.request, result.message)) : refusal(result);
   };
 
   /** Teams asks for the viewer's version of a card (refresh). */
@@ -107,11 +106,10 @@ export function requestFeature(surface: Surface, d: RequestFeatureDeps): void {
     const sent = await sendCard(context, await viewFor(turn, request));
     const activityId = (sent as { id?: string } | undefined)?.id;
     if (activityId)
-      await d.notifier.rememberCard(request, {
+      await d.requests.followCard(actor, request.id, {
         conversationId: context.activity.conversation.id,
         activityId,
         audience: 'approver',
-        viewerId: actor.aadObjectId,
         viewerTeamsId: context.activity.from.id,
       });
     return text('The request is shown below.');

@@ -4,7 +4,7 @@
 import { z } from 'zod';
 import { formatMoney } from '../domain/money.js';
 import { QUANTITY_ACTIONS, SUBSCRIPTION_ACTIONS, type SubscriptionAction } from '../domain/subscription-change.js';
-import type { TeamsRequestNotifier } from '../notify/request-notifier.js';
+import type { RequestService } from '../services/requests.js';
 import {
   ONLY_ADMINS_SUBSCRIPTIONS,
   PAGE_SIZE,
@@ -20,7 +20,8 @@ import { subscriptionConfirmData, subscriptionDetailData, subscriptionListData, 
 export interface SubscriptionFeatureDeps {
   cards: CardRenderer;
   subscriptions: SubscriptionService;
-  notifier: TeamsRequestNotifier;
+  /** The confirmation card follows the request it became. */
+  requests: Pick<RequestService, 'followCard'>;
   /** Which Partner Center account a change goes to (sandbox or production), for the confirmation. */
   purchaseAccount?: (tenantId: string) => Promise<string | undefined>;
 }
@@ -130,11 +131,10 @@ export function subscriptionFeature(surface: Surface, d: SubscriptionFeatureDeps
     if (!result.ok) return refusedChange(result);
     const request = result.request;
     if (context.activity.replyToId)
-      await d.notifier.rememberCard(request, {
+      await d.requests.followCard(actor, request.id, {
         conversationId: context.activity.conversation.id,
         activityId: context.activity.replyToId,
         audience: 'requester',
-        viewerId: actor.aadObjectId,
         viewerTeamsId: context.activity.from.id,
       });
     const view = approvalCardData(request, { aadObjectId: actor.aadObjectId });

@@ -3,7 +3,7 @@
 // make one text or one click select two handlers.
 import { describe, expect, it } from 'vitest';
 import { Application } from '@microsoft/teams-ai';
-import type { DeclaredCommand } from '../../src/bot/commands.js';
+import { COMMANDS, type DeclaredCommand } from '../../src/bot/commands.js';
 import { Surface, text } from '../../src/bot/surface.js';
 import { QuartermasterTurnState } from '../../src/bot/turn-state.js';
 
@@ -43,6 +43,13 @@ describe('the surface registry', () => {
         .helpFor(['requester', 'admin'])
         .map((c) => c.usage),
     ).toEqual(['help', 'status', 'my requests [all]']);
+  });
+
+  it("lists the product's commands per role", () => {
+    const product = new Surface(async () => []);
+    for (const { name } of COMMANDS) product.command({ name, run });
+    expect(product.helpFor(['requester']).map((c) => c.usage)).toEqual(['help', 'request [product]', 'my requests', 'approvals', 'whoami']);
+    expect(product.helpFor(['requester', 'admin']).map((c) => c.usage)).toContain('status');
   });
 
   it('knows every verb it routes', () => {
