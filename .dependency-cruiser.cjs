@@ -15,10 +15,10 @@ module.exports = {
     },
     {
       name: 'bot-talks-to-services',
-      comment: 'The Teams surface calls services; it never reaches storage, connectors, jobs or the sandbox.',
+      comment: 'The Teams surface calls services; it never reaches storage, connectors, proactive delivery (notify), jobs or the sandbox.',
       severity: 'error',
       from: { path: '^src/bot/' },
-      to: { path: ['^src/storage/', '^src/connectors/', '^src/jobs/', '^src/sandbox/'] },
+      to: { path: ['^src/storage/', '^src/connectors/', '^src/notify/', '^src/jobs/', '^src/sandbox/'] },
     },
     {
       name: 'storage-knows-no-use-cases',
