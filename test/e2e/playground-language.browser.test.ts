@@ -115,7 +115,7 @@ describe.skipIf(skipBrowserTests)('Plain words in the Agents Playground', () => 
   });
 
   it('"cancel my visio request" asks first; Cancel request cancels it', async () => {
-    const requestId = /REQ-[0-9A-F]{8}/.exec(
+    const requestId = /REQ-(?:[0-9A-F]{16}|[0-9A-F]{8})\b/.exec(
       await alex
         .cards(/Visio Plan 2 for Alex Wilber/)
         .first()
