@@ -1,4 +1,4 @@
-// The layers of DESIGN.md, checked on every `npm test` (npm run layers). Imports point
+// The layers (README, Architecture), checked on every `npm test` (npm run layers). Imports point
 // downward only: bot → services → domain; services reach the outside world through
 // connectors and storage; nothing below knows Teams. A rule's comment is what the failure says.
 const TEAMS_SDK = '^node_modules/(botbuilder[^/]*|@microsoft/teams-ai|botframework-[^/]+)/';
@@ -15,10 +15,10 @@ module.exports = {
     },
     {
       name: 'bot-talks-to-services',
-      comment: 'The Teams surface calls services; it never reaches storage, connectors, jobs or the sandbox.',
+      comment: 'The Teams surface calls services; it never reaches storage, connectors, proactive delivery (notify), jobs or the sandbox.',
       severity: 'error',
       from: { path: '^src/bot/' },
-      to: { path: ['^src/storage/', '^src/connectors/', '^src/jobs/', '^src/sandbox/'] },
+      to: { path: ['^src/storage/', '^src/connectors/', '^src/notify/', '^src/jobs/', '^src/sandbox/'] },
     },
     {
       name: 'storage-knows-no-use-cases',

@@ -3,6 +3,7 @@
 // the bot → workers, scheduler, server. `npm start` runs main(), which in local mode also
 // starts Azurite and the Agents Playground; tests call startQuartermaster() directly with a
 // config and options of their own.
+import type { Surface } from './bot/surface.js';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { systemClock, type Clock } from './clock.js';
@@ -75,6 +76,8 @@ export interface Quartermaster {
   marketplace?: { vendor: VendorFulfilment; stuckOrders: StuckOrderWatch };
   /** The loopback emulators, when this instance started them (sandbox connectors). */
   sandbox?: Sandbox;
+  /** The Teams surface's registry: every card verb the bot routes (the fuzz test sends each), and help per role. */
+  surface: Pick<Surface, 'verbs' | 'helpFor'>;
   /** Resolves once the language model has trained (free text is understood from then on). */
   languageReady: Promise<void>;
   /** Graceful: stop accepting, finish turns in flight, close workers. */
@@ -168,6 +171,7 @@ export async function startQuartermaster(
     spend: { sync: spend.sync, rows: spend.rows, budgets: spend.budgets, report: spend.report, evaluator: spend.evaluator },
     ...(licensing.marketplace && { marketplace: licensing.marketplace }),
     ...(sandbox && { sandbox }),
+    surface: bot.surface,
     async drain(timeoutMs = 30_000) {
       const deadline = Date.now() + timeoutMs;
       // Work makes work (a fulfilled request posts cards): drain until one pass finds all idle.

@@ -103,7 +103,7 @@ export async function startServer(deps: ServerDeps, host: string, port: number):
     try {
       answer = await deps.consentCallback(new URL(req.url ?? '', 'http://callback').searchParams);
     } catch (error) {
-      deps.log.error({ err: { name: (error as Error)?.name, message: (error as Error)?.message } }, 'consent callback failed');
+      deps.log.error({ err: error }, 'consent callback failed');
       answer = {
         status: 503,
         html: '<!doctype html><meta charset="utf-8"><title>Try again</title><p>Quartermaster could not finish connecting right now. Nothing was changed. Type connect in Teams and try again in a few minutes.</p>',

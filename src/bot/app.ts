@@ -1,45 +1,55 @@
-// The Teams surface: a teams-ai Application with one handler registered per line, on a
-// CloudAdapter that checks Bot Framework tokens whenever BOT_ID is set.
-import { ActivityTypes, TurnContext } from 'botbuilder';
+// The Teams bot: each feature registers its commands and card actions on one Surface, whose
+// registry becomes the teams-ai Application's routes, on a CloudAdapter that checks Bot
+// Framework tokens whenever BOT_ID is set.
+import { TurnContext } from 'botbuilder';
 import { Application, TeamsAdapter } from '@microsoft/teams-ai';
 import { CallerIdConstants } from 'botbuilder';
 import { AuthenticationConstants } from 'botframework-connector';
 import type { BotAuthConfig } from '../config.js';
 import type { Logger } from '../logger.js';
 import { tenantIdOf } from './activity.js';
-import { command } from './commands.js';
 import { createErrorBoundary } from './error-boundary.js';
-import { basicHandlers, type HandlerDeps } from './handlers.js';
-import { requestHandlers, type RequestHandlerDeps } from './request-handlers.js';
-import { subscriptionHandlers } from './subscription-handlers.js';
+import { basicFeature } from './handlers.js';
+import type { CardRenderer } from './cards.js';
+import type { RoleService } from '../services/roles.js';
+import type { AdminConsole } from '../services/admin-console.js';
+import type { ConversationService } from '../services/conversations.js';
+import { Surface } from './surface.js';
+import { requestFeature, type RequestFeatureDeps } from './request-handlers.js';
+import { subscriptionFeature } from './subscription-handlers.js';
 import type { SubscriptionService } from '../services/subscriptions.js';
-import { reclaimHandlers, type ReclaimHandlerDeps } from './reclaim-handlers.js';
-import { connectionHandlers } from './connection-handlers.js';
-import { catalogHandlers } from './catalog-handlers.js';
+import { reclaimFeature, type ReclaimFeatureDeps } from './reclaim-handlers.js';
+import { connectionFeature } from './connection-handlers.js';
+import { catalogFeature } from './catalog-handlers.js';
 import type { CatalogAdminService } from '../services/catalog-admin.js';
 import type { ConnectionService } from '../services/connections.js';
-import { spendHandlers, type SpendHandlerDeps } from './spend-handlers.js';
-import { marketplaceHandlers } from './marketplace-handlers.js';
+import { spendFeature, type SpendFeatureDeps } from './spend-handlers.js';
+import { marketplaceFeature } from './marketplace-handlers.js';
 import type { VendorFulfilment } from '../services/vendor-fulfilment.js';
-import { languageHandlers } from './language-handlers.js';
-import { withLanguageModel, type LanguageModel } from './language-model.js';
+import { languageFeature } from './language-handlers.js';
+import type { LanguageModel } from './language-model.js';
 import type { Understander } from '../language/understand.js';
 import type { ApprovalPathService } from '../services/approval-paths.js';
 import type { PeopleService } from '../services/people.js';
 import type { ProductWishes } from '../services/product-wishes.js';
-import { isCardAction } from './replies.js';
 import { QuartermasterTurnState } from './turn-state.js';
 
-export interface BotDeps extends HandlerDeps {
+export interface BotDeps {
   adapter: TeamsAdapter;
-  licensing: Omit<RequestHandlerDeps, 'cards' | 'log'>;
+  cards: CardRenderer;
+  roles: RoleService;
+  /** Where each conversation can be reached, and installs. */
+  conversations: ConversationService;
+  /** Policies, audit, the approvals channel and status, for admins. */
+  console: AdminConsole;
+  licensing: Omit<RequestFeatureDeps, 'cards' | 'log' | 'console'>;
   subscriptions: SubscriptionService;
-  reclaim: Omit<ReclaimHandlerDeps, 'cards'>;
+  reclaim: Omit<ReclaimFeatureDeps, 'cards'>;
   connections: ConnectionService;
   /** The admin's catalog: orderable items, price source, license mappings. */
   catalogAdmin: CatalogAdminService;
   /** Spend: reports, budgets, alert channel, `sync now`. */
-  spend: Omit<SpendHandlerDeps, 'cards' | 'log'>;
+  spend: Omit<SpendFeatureDeps, 'cards' | 'log'>;
   /** Marketplace: answers to vendors' questions (when the marketplace is configured). */
   vendor?: VendorFulfilment;
   /** Free text: the trained model (undefined while it trains) and the services its answers need. */
@@ -48,7 +58,7 @@ export interface BotDeps extends HandlerDeps {
     approvalPaths: ApprovalPathService;
     people: PeopleService;
     wishes: ProductWishes;
-    /** The optional language model for messages the offline model is unsure about (off unless configured). */
+    /** The optional language model (LANGUAGE_MODEL_*): reads what the offline model is unsure about. */
     model?: LanguageModel;
   };
   auth: BotAuthConfig;
@@ -59,6 +69,8 @@ export interface Bot {
   adapter: TeamsAdapter;
   /** Runs one turn: tenant check, conversation reference, then the handlers. */
   run(context: TurnContext): Promise<void>;
+  /** The registry the routes were built from (help and the fuzz test read it). */
+  surface: Surface;
 }
 
 /** The Bot Framework adapter: checks incoming tokens, and sends (also proactively). */
@@ -102,128 +114,38 @@ export function createBot(deps: BotDeps): Bot {
   // says: a turn over a second then answers "typing" before its reply. Honour the option.
   app.startTypingTimer = () => undefined;
 
-  const h = basicHandlers(deps);
-  const r = requestHandlers({ ...deps.licensing, cards: deps.cards, log: deps.log });
-  const rc = reclaimHandlers({ ...deps.reclaim, cards: deps.cards });
-  const cat = catalogHandlers({ cards: deps.cards, catalogAdmin: deps.catalogAdmin });
-  const c = connectionHandlers({ cards: deps.cards, connections: deps.connections });
-  const sp = spendHandlers({ ...deps.spend, cards: deps.cards, log: deps.log });
-  const mk = marketplaceHandlers({
+  const surface = new Surface((person) => deps.roles.rolesOf(person));
+  basicFeature(surface, { cards: deps.cards, conversations: deps.conversations, console: deps.console });
+  requestFeature(surface, { ...deps.licensing, cards: deps.cards, console: deps.console, log: deps.log });
+  subscriptionFeature(surface, {
+    cards: deps.cards,
+    subscriptions: deps.subscriptions,
+    requests: deps.licensing.requests,
+    purchaseAccount: (tenantId) => deps.connections.purchaseAccount(tenantId),
+  });
+  connectionFeature(surface, { cards: deps.cards, connections: deps.connections });
+  catalogFeature(surface, { cards: deps.cards, catalogAdmin: deps.catalogAdmin });
+  marketplaceFeature(surface, {
     cards: deps.cards,
     connections: deps.connections,
     requests: deps.licensing.requests,
     ...(deps.vendor && { vendor: deps.vendor }),
   });
-  const s = subscriptionHandlers({
-    cards: deps.cards,
-    subscriptions: deps.subscriptions,
-    notifier: deps.licensing.notifier,
-    purchaseAccount: (tenantId) => deps.connections.purchaseAccount(tenantId),
-  });
-  const u = languageHandlers({
+  spendFeature(surface, { ...deps.spend, cards: deps.cards, log: deps.log });
+  reclaimFeature(surface, { ...deps.reclaim, cards: deps.cards });
+  languageFeature(surface, {
     ...deps.language,
     cards: deps.cards,
     catalog: deps.licensing.catalog,
-    roles: deps.roles,
     requests: deps.licensing.requests,
     spend: deps.spend.report,
     log: deps.log,
-    // What an understood intent of an existing command runs: that command's handler.
-    commands: {
-      help: h.help,
-      whoami: h.whoami,
-      status: h.status,
-      'my requests': r.myRequests,
-      approvals: r.waitingForMe,
-      policies: r.listPolicies,
-      audit: r.auditLog,
-      'set approvals channel': r.setApprovalsChannel,
-      reclaim: rc.reclaimCommand,
-      'set reclaim days': rc.setReclaimDays,
-      subscriptions: s.listCommand,
-      connect: c.connectCommand,
-      budgets: sp.budgetsCommand,
-      'budget add': sp.budgetAddCommand,
-      'alerts here': sp.alertsHere,
-      'sync now': sp.syncNow,
-      catalog: cat.catalogCommand,
-    },
-    showRequest: r.showRequest,
-    notReady: h.unknownText,
-    requestFromText: r.requestCommand,
   });
-  app.conversationUpdate('membersAdded', h.welcome);
-  app.conversationUpdate('membersRemoved', h.goodbye);
-  app.message(command('help'), h.help);
-  app.message(command('whoami'), h.whoami);
-  app.message(command('status'), h.status);
-  app.message(command('request'), u.request); // "request adobe creative cloud": the forgiving product match
-  app.message(command('my requests'), r.myRequests);
-  app.message(command('approvals'), r.waitingForMe);
-  app.message(command('policies'), r.listPolicies);
-  app.message(command('audit'), r.auditLog);
-  app.message(command('set approvals channel'), r.setApprovalsChannel);
-  app.message(command('reclaim'), rc.reclaimCommand);
-  app.message(command('set reclaim days'), rc.setReclaimDays);
-  app.message(command('subscriptions'), s.listCommand);
-  app.message(command('connect'), c.connectCommand);
-  app.message(command('spend'), sp.spendCommand);
-  app.message(command('budgets'), sp.budgetsCommand);
-  app.message(command('budget add'), sp.budgetAddCommand);
-  app.message(command('alerts here'), sp.alertsHere);
-  app.message(command('sync now'), sp.syncNow);
-  app.message(command('catalog'), cat.catalogCommand);
-  app.adaptiveCards.actionExecute('showHelp', h.showHelp);
-  app.adaptiveCards.actionExecute('submitRequest', r.submitRequest);
-  app.adaptiveCards.actionExecute('approveRequest', r.approve);
-  app.adaptiveCards.actionExecute('rejectRequest', r.reject);
-  app.adaptiveCards.actionExecute('cancelRequest', r.cancel);
-  app.adaptiveCards.actionExecute('refreshRequest', r.refresh);
-  app.adaptiveCards.actionExecute('showRequest', r.open);
-  app.adaptiveCards.actionExecute('reclaimRemoveLicense', rc.askToRemove);
-  app.adaptiveCards.actionExecute('reclaimConfirmRemove', rc.confirmRemove);
-  app.adaptiveCards.actionExecute('reclaimShow', rc.show);
-  app.adaptiveCards.actionExecute('listSubscriptions', s.listPage);
-  app.adaptiveCards.actionExecute('showSubscription', s.show);
-  app.adaptiveCards.actionExecute('prepareSubscriptionChange', s.prepare);
-  app.adaptiveCards.actionExecute('confirmSubscriptionChange', s.confirm);
-  app.adaptiveCards.actionExecute('showConnections', c.show);
-  app.adaptiveCards.actionExecute('checkConnection', c.check);
-  app.adaptiveCards.actionExecute('addAzureScope', c.addAzureScope);
-  app.adaptiveCards.actionExecute('addAwsAccount', c.addAwsAccount);
-  app.adaptiveCards.actionExecute('askDisconnect', c.askDisconnect);
-  app.adaptiveCards.actionExecute('confirmDisconnect', c.confirmDisconnect);
-  app.adaptiveCards.actionExecute('connectMarketplace', mk.connectMarketplace);
-  app.adaptiveCards.actionExecute('setMarketplacePo', mk.setMarketplacePo);
-  app.adaptiveCards.actionExecute('answerOrderQuery', mk.answerOrderQuery);
-  app.adaptiveCards.actionExecute('showSpend', sp.showSpend);
-  app.adaptiveCards.actionExecute('showBudgets', sp.show);
-  app.adaptiveCards.actionExecute('budgetForm', sp.addForm);
-  app.adaptiveCards.actionExecute('editBudget', sp.editForm);
-  app.adaptiveCards.actionExecute('saveBudget', sp.save);
-  app.adaptiveCards.actionExecute('deleteBudget', sp.remove);
-  app.adaptiveCards.actionExecute('catalogShow', cat.show);
-  app.adaptiveCards.actionExecute('catalogMapSku', cat.mapSku);
-  app.adaptiveCards.actionExecute('catalogUnmapSku', cat.unmapSku);
-  app.adaptiveCards.actionExecute('chooseProduct', u.chooseProduct);
-  app.adaptiveCards.actionExecute('askAdminForProduct', u.askAdmin);
-  app.adaptiveCards.actionExecute('suggestion', u.suggestion);
-  // Fallbacks: registered last, so they only see what no handler above took. Free text is
-  // understood once (src/language); each intent has its handler.
-  app.message(u.intent('request'), u.request); // "I need Photoshop", "can I get excel?"
-  app.message(u.intent('request-status'), u.requestStatus); // "where is my Visio request?"
-  app.message(u.intent('cancel-request'), u.cancelRequest); // "cancel my visio request"
-  app.message(u.intent('who-approves'), u.whoApproves); // "who approves my requests?"
-  app.message(u.intent('spend'), u.spend); // "how much do we spend on azure"
-  app.message(u.intent('greeting'), u.greeting);
-  app.message(u.intent('thanks'), u.thanks);
-  app.message(u.commandIntent, u.runIntentCommand); // "show our subscriptions": the command itself
-  // The closest things I can do, as buttons; with a language model configured, it reads the message first.
-  app.activity(ActivityTypes.Message, deps.language.model ? withLanguageModel(deps.language.model, u) : u.fallback);
-  app.addRoute(async (context) => isCardAction(context), h.unknownCardAction, true);
+  surface.mount(app);
 
   return {
     adapter,
+    surface,
     async run(context) {
       const tenantId = tenantIdOf(context.activity);
       if (!tenantId) {
@@ -234,7 +156,7 @@ export function createBot(deps: BotDeps): Bot {
         return;
       }
       // Not awaited: `help` answers while storage is down; the reference is stored when it can be.
-      deps.conversations.saveSoon(tenantId, TurnContext.getConversationReference(context.activity));
+      deps.conversations.remember(tenantId, TurnContext.getConversationReference(context.activity));
       await app.run(context);
     },
   };

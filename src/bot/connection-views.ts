@@ -1,8 +1,7 @@
 // What the connection cards show: the service's overview → template data. Plain words for
 // states, times as "3 h ago", the problem and its fix only when something is wrong.
 import { costProviderInfo, isCostProviderId, type CostProviderId } from '../domain/spend/providers/index.js';
-import type { ConnectionOverview, ConnectionRow } from '../services/connections.js';
-import type { Connection } from '../storage/connections.js';
+import type { Connection, ConnectionOverview, ConnectionRow } from '../services/connections.js';
 import type { ConnectionRowCardData, ConnectionsCardData } from './cards.js';
 
 const STATE_LABELS: Record<ConnectionRow['state'], { label: string; color: string }> = {

@@ -4,8 +4,7 @@ import { randomBytes } from 'node:crypto';
 import { ActivityTypes, INVOKE_RESPONSE_KEY, type TurnContext } from 'botbuilder';
 import type { Logger } from '../logger.js';
 import { currentCorrelation } from '../correlation.js';
-import { isStorageUnavailable } from '../storage/errors.js';
-import { ConnectorError } from '../connectors/ports.js';
+import { classifyFailure, type Failure } from '../services/failures.js';
 import type { CardRenderer, Text } from './cards.js';
 import { md } from '../domain/plain-text.js';
 import { isCardAction, sendCard, sendInvokeError } from './replies.js';
@@ -20,7 +19,8 @@ export function userReference(): string {
 export function createErrorBoundary(cards: CardRenderer, log: Logger) {
   return async (context: TurnContext, error: Error): Promise<void> => {
     const reference = userReference();
-    const storageDown = isStorageUnavailable(error);
+    const failure = classifyFailure(error);
+    const storageDown = failure.kind === 'storage-unavailable';
     const scope = currentCorrelation();
     if (scope) scope.failed = storageDown ? 'storage-unavailable' : 'error';
     const activity = context.activity;
@@ -36,8 +36,8 @@ export function createErrorBoundary(cards: CardRenderer, log: Logger) {
     );
     const message = storageDown
       ? STORAGE_DOWN_MESSAGE
-      : error instanceof ConnectorError
-        ? connectorMessage(error)
+      : failure.kind === 'outside-service'
+        ? outsideServiceMessage(failure)
         : 'Something went wrong on my side. Please try again; if it keeps happening, give your admin the reference below.';
     try {
       if (activity?.type === ActivityTypes.Invoke) {
@@ -45,7 +45,7 @@ export function createErrorBoundary(cards: CardRenderer, log: Logger) {
           await sendInvokeError(
             context,
             500,
-            storageDown ? 'StorageUnavailable' : error instanceof ConnectorError ? 'ServiceUnavailable' : 'InternalError',
+            storageDown ? 'StorageUnavailable' : failure.kind === 'outside-service' ? 'ServiceUnavailable' : 'InternalError',
             `${message} (reference ${reference})`,
           );
         }
@@ -61,18 +61,12 @@ export function createErrorBoundary(cards: CardRenderer, log: Logger) {
   };
 }
 
-const SERVICE_NAMES: Record<string, string> = {
-  graph: 'Microsoft 365',
-  'partner-center': 'Partner Center',
-  partnerCenter: 'Partner Center',
-};
-
 /** A failure of an outside service, in words an employee can act on. */
-function connectorMessage(error: ConnectorError): Text {
-  const service = SERVICE_NAMES[error.details.service] ?? error.details.service;
-  if (error.kind === 'unauthorized')
+function outsideServiceMessage(failure: Extract<Failure, { kind: 'outside-service' }>): Text {
+  const { service } = failure;
+  if (failure.unauthorized)
     return md`Quartermaster is not allowed to use ${service} for your organisation right now. An admin can see why and fix it with **connect**.`;
-  if (error.transient) return `I can't reach ${service} right now. Please try again in a few minutes.`;
+  if (failure.transient) return `I can't reach ${service} right now. Please try again in a few minutes.`;
   // The service's own words: shown as it wrote them, never as markdown.
-  return `${service} refused that: ${error.message}`;
+  return `${service} refused that: ${failure.message}`;
 }

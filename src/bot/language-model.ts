@@ -14,8 +14,7 @@ import type { LanguageModelConfig } from '../config.js';
 import type { IntentName } from '../language/intents.js';
 import { checkModelChoice, MODEL_INTENTS, type ModelEntities } from '../language/model-choice.js';
 import type { Logger } from '../logger.js';
-import type { languageHandlers } from './language-handlers.js';
-import type { QuartermasterTurnState } from './turn-state.js';
+import { QuartermasterTurnState } from './turn-state.js';
 
 /** The prompt folder's name under language/prompts. */
 export const PROMPT = 'understand';
@@ -40,7 +39,7 @@ export interface LanguageModelOptions {
 
 export interface LanguageModel {
   /** What the model made of `text` (the message as typed, cut to the offline model's limit). */
-  read(context: TurnContext, state: QuartermasterTurnState, text: string): Promise<ModelOutcome>;
+  read(context: TurnContext, text: string): Promise<ModelOutcome>;
 }
 
 export function createLanguageModel(options: LanguageModelOptions): LanguageModel {
@@ -119,8 +118,11 @@ export function createLanguageModel(options: LanguageModelOptions): LanguageMode
   ai.action(AI.TooManyStepsActionName, async (context) => record(context, { kind: 'no-choice' }));
 
   return {
-    async read(context, state, text) {
+    async read(context, text) {
       const started = performance.now();
+      // A turn state of the model's own (teams-ai's AI system keeps its input and plan there); nothing is stored.
+      const state = new QuartermasterTurnState();
+      await state.load(context);
       state.temp.input = text;
       state.temp.inputFiles = [];
       state.temp.actionOutputs = {};
@@ -161,32 +163,4 @@ function isJsonObject(text: string): boolean {
   } catch {
     return false;
   }
-}
-
-type LanguageHandlers = ReturnType<typeof languageHandlers>;
-
-/**
- * The fallback route with a language model in front: a message the offline model read but was
- * unsure about goes to the model; its choice runs that intent's handler, anything else the
- * offline fallback card.
- */
-export function withLanguageModel(model: LanguageModel, u: LanguageHandlers) {
-  // The same handlers the routes in app.ts give each intent; the others are command intents.
-  const own: Partial<Record<IntentName, (context: TurnContext) => Promise<void>>> = {
-    request: u.request,
-    'request-status': u.requestStatus,
-    'cancel-request': u.cancelRequest,
-    'who-approves': u.whoApproves,
-    spend: u.spend,
-    greeting: u.greeting,
-    thanks: u.thanks,
-  };
-  return async (context: TurnContext, state: QuartermasterTurnState): Promise<void> => {
-    const understanding = await u.understandingOf(context);
-    if (understanding && !understanding.intent && understanding.text.trim()) {
-      const outcome = await model.read(context, state, understanding.text);
-      if (outcome.kind === 'chosen' && (await u.adopt(context, outcome))) return (own[outcome.intent] ?? u.runIntentCommand)(context);
-    }
-    return u.fallback(context);
-  };
 }

@@ -3,7 +3,7 @@
 import { formatMoney, monthlyCost } from '../domain/money.js';
 import { describeChange, type SubscriptionChange } from '../domain/subscription-change.js';
 import { canDecide, requestHeadline, requestMonthlyCost, statusText, type LicenseRequest } from '../domain/request.js';
-import type { CatalogOffer } from '../connectors/ports.js';
+import type { CatalogOffer } from '../services/catalog.js';
 import type { RequestForm } from '../services/requests.js';
 import type { CardData } from './cards.js';
 

@@ -9,11 +9,10 @@ import { COST_PROVIDERS, listWords, providerDisplayName, providerInfoByFocusName
 
 /** The providers' own words, alphabetically ("aws", "azure"): what `spend` filters by. */
 const PROVIDER_IDS = COST_PROVIDERS.map((p) => p.id).sort();
-import { DEFAULT_CHANNEL_CHOICE, type BudgetFormInput, type BudgetStatusLine } from '../services/budgets.js';
+import { DEFAULT_CHANNEL_CHOICE, type BudgetFormInput, type BudgetStatusLine, type StoredBudget } from '../services/budgets.js';
 import type { AnomalyNotice, BudgetAlertNotice } from '../services/spend-alerts.js';
 import type { SpendLine, SpendSummary } from '../services/spend-report.js';
 import type { SyncReport } from '../services/spend-contracts.js';
-import type { StoredBudget } from '../storage/budgets.js';
 
 type Color = 'Default' | 'Good' | 'Attention' | 'Warning' | 'Accent';
 type Fact = { title: string; value: string };

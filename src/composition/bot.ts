@@ -1,6 +1,8 @@
 // The Teams surface: the bot's handlers over the features' services. Built last but for
 // the server, because it reaches every feature.
 import { createBot } from '../bot/app.js';
+import { AdminConsole } from '../services/admin-console.js';
+import { ConversationService } from '../services/conversations.js';
 import type { Catalog } from './catalog.js';
 import type { Connections } from './connections.js';
 import type { Language } from './language.js';
@@ -15,18 +17,17 @@ export function wireBot(
 ) {
   const { config, roles, audit, settings, clock, log } = p;
   const { catalog, policies, catalogAdmin } = f.catalog;
-  const { requestService, approvals, notifier, subscriptions, vendor } = f.licensing;
+  const { requestService, approvals, subscriptions, vendor } = f.licensing;
   return createBot({
     adapter: p.teams.adapter,
     auth: config.bot,
     cards: p.teams.cards,
     roles,
-    health: p.health,
-    audit,
-    conversations: p.conversations,
+    conversations: new ConversationService({ conversations: p.conversations, audit }),
+    console: new AdminConsole({ roles, policies, catalog, audit, settings, health: p.health, clock }),
     log,
-    licensing: { requests: requestService, approvals, catalog, roles, policies, settings, audit, notifier, clock },
-    reclaim: { reclaim: f.licenseAlerts.reclaim, roles },
+    licensing: { requests: requestService, approvals, catalog },
+    reclaim: { reclaim: f.licenseAlerts.reclaim },
     subscriptions,
     connections: f.connections.connections,
     catalogAdmin,

@@ -69,6 +69,7 @@ export function wireSpend(p: Platform, outbox: Outbox, { connectionStore, notice
   });
   const syncNow = new SyncNowService({
     clock,
+    roles,
     queue: syncNowQueue,
     sync,
     tell: syncReportTeller(outbox.delivery.engine),

@@ -321,7 +321,7 @@ export class ConnectorError extends Error {
 }
 
 // ---------------------------------------------------------------------------------------
-// Connections (issue 5): what a health check of a connected account found
+// Connections: what a health check of a connected account found
 // ---------------------------------------------------------------------------------------
 
 /**

@@ -228,7 +228,7 @@ export function partnerCenterEmulator(state: SandboxState, tokens: TokenIssuer):
     renderFault(fault, request) {
       const headers = fault.retryAfterSeconds !== undefined ? { 'Retry-After': String(fault.retryAfterSeconds) } : undefined;
       if (fault.status === 429 && fault.code === undefined) {
-        // Throttling answers come from the gateway, in their own shape (see commerce.md).
+        // Throttling answers come from the API gateway, in its own shape (no Partner Center error code).
         return json(
           429,
           { statusCode: 429, message: fault.message ?? `Rate limit is exceeded. Try again in ${fault.retryAfterSeconds ?? 60} seconds.` },
@@ -582,7 +582,7 @@ function checkInstructions(
 // Errors
 // ---------------------------------------------------------------------------------------
 
-/** Partner Center's error body. Codes other than the documented ones in commerce.md are approximate. */
+/** Partner Center's error body. Codes other than those Partner Center documents for these calls are approximate. */
 function pcError(request: EmulatorRequest, status: number, code: number | string, description: string): EmulatorResponse {
   return json(status, {
     code,

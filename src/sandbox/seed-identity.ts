@@ -1,6 +1,6 @@
 // Who can sign in to the login emulator's pages: Partner Center agents of the partner tenant
 // and administrators of customer tenants, plus the accounts that reproduce the consent
-// failures admins really meet (seed 003: personal Microsoft account, no MFA, tenant-wide
+// failures admins really meet (personal Microsoft account, no MFA, tenant-wide
 // user consent off, not an administrator). Kept apart from the Graph directory users so
 // that seat counts do not change.
 import type { SeedTenant } from './seed.js';

@@ -7,7 +7,8 @@ import { evaluatePolicy, orderPolicies, type ApprovalPolicy, type PolicyStage } 
 import { resolveStages, type DirectoryFacts } from '../domain/request.js';
 import type { PolicyRepository } from '../storage/policies.js';
 import type { CatalogService } from './catalog.js';
-import type { Actor, RequestService } from './requests.js';
+import type { RequestService } from './requests.js';
+import type { Actor } from '../domain/roles.js';
 
 export interface ApprovalStep {
   /** "Adele Vance (your manager)", "License approvers: Megan Bowen". */

@@ -7,7 +7,7 @@ import { parseSkuPartNumber, type SkuOverride } from '../domain/catalog/sku-map.
 import type { AuditLog } from '../storage/audit-log.js';
 import type { SettingsRepository } from '../storage/settings.js';
 import type { CatalogService, ItemPrices, UnorderableItem } from './catalog.js';
-import type { Actor } from './requests.js';
+import type { Actor } from '../domain/roles.js';
 import type { RoleService } from './roles.js';
 
 export interface CatalogAdminDeps {

@@ -6,6 +6,9 @@ import type { CatalogItem, CatalogOffer, CommercePort, DirectoryPort, Price, Sub
 import { mapSku, type SkuOverride } from '../domain/catalog/sku-map.js';
 import { KeptFor, SingleFlight } from '../single-flight.js';
 
+/** An offer of the catalog, as request forms and views show it. */
+export type { CatalogOffer };
+
 /** Where Partner Center items get their license and price (see price-sources.ts). */
 export interface CatalogSources {
   skuOverrides(tenantId: string): Promise<SkuOverride[]>;

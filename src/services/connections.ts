@@ -45,6 +45,10 @@ export {
 } from './connections/base.js';
 export { TOKEN_KEEPER_INTERVAL_MS } from './connections/partner-center.js';
 export type { SignedInAgent, TokenCacheStore } from '../connectors/ports.js';
+/** The stored connection as the connect card shows it. */
+export type { Connection };
+/** What anyone but an admin is told by every connection action. */
+export { ONLY_ADMINS as ONLY_ADMINS_CONNECTIONS } from './connections/base.js';
 
 export class ConnectionService extends ConnectionModule {
   private readonly m365: Microsoft365Connection;
@@ -73,7 +77,7 @@ export class ConnectionService extends ConnectionModule {
 
   /** Everything the connect card shows, with fresh single-use sign-in links for `actor`. */
   async overview(actor: Admin): Promise<Outcome<ConnectionOverview>> {
-    if (!(await this.d.roles.isAdmin(actor))) return { ok: false, message: ONLY_ADMINS, status: 403 };
+    if (!(await this.d.roles.isAdmin(actor))) return { ok: false, message: ONLY_ADMINS, reason: 'forbidden' };
     const connections = await this.d.connections.list(actor.tenantId);
     const byId = new Map(connections.map((c) => [c.id, c]));
     const consent = await this.m365.consentLink(actor);
@@ -182,7 +186,7 @@ export class ConnectionService extends ConnectionModule {
   }
 
   async disconnect(actor: Admin, id: string): Promise<Outcome<Connection | undefined>> {
-    if (!(await this.d.roles.isAdmin(actor))) return { ok: false, message: ONLY_ADMINS, status: 403 };
+    if (!(await this.d.roles.isAdmin(actor))) return { ok: false, message: ONLY_ADMINS, reason: 'forbidden' };
     const existing = await this.d.connections.get(actor.tenantId, id);
     if (!existing) return { ok: true, value: undefined, message: 'That connection was already removed.' };
     await this.d.connections.remove(actor.tenantId, id);

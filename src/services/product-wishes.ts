@@ -3,7 +3,8 @@
 // keeps it. The product words are the person's: they are cut and stripped of markup before
 // anyone else reads them under the bot's name.
 import type { AuditLog } from '../storage/audit-log.js';
-import type { Actor } from './requests.js';
+import type { Actor } from '../domain/roles.js';
+import { done, refused, type Outcome } from './outcome.js';
 
 export interface ProductWishDeps {
   audit: AuditLog;
@@ -15,9 +16,9 @@ export class ProductWishes {
   constructor(private readonly deps: ProductWishDeps) {}
 
   /** Returns the product words as passed on (empty: nothing usable, nothing sent). */
-  async askAdmins(actor: Actor, productWords: string): Promise<{ ok: true; product: string } | { ok: false; message: string }> {
+  async askAdmins(actor: Actor, productWords: string): Promise<Outcome<{ product: string }>> {
     const product = plainWords(productWords);
-    if (!product) return { ok: false, message: 'Tell me the name of the product, e.g. "I need Slack".' };
+    if (!product) return refused('invalid', 'Tell me the name of the product, e.g. "I need Slack".');
     const day = this.deps.now().toISOString().slice(0, 10);
     await this.deps.audit.record({
       tenantId: actor.tenantId,
@@ -32,7 +33,7 @@ export class ProductWishes {
       `${plainWords(actor.name) || 'Someone'} asked for "${product}", which is not in your catalog. If you add it, they can request it with "request ${product}".`,
       `product-wish|${actor.aadObjectId.toLowerCase()}|${product.toLowerCase()}|${day}`,
     );
-    return { ok: true, product };
+    return done({ product });
   }
 }
 

@@ -27,6 +27,8 @@ import {
 } from '../domain/request.js';
 import { parseRequestText } from '../domain/request-text.js';
 import { describeChange } from '../domain/subscription-change.js';
+import { done, refused, type Outcome, type Refused } from './outcome.js';
+import type { Actor } from '../domain/roles.js';
 import type { AuditLog } from '../storage/audit-log.js';
 import { ConcurrencyError } from '../storage/errors.js';
 import type { PolicyRepository } from '../storage/policies.js';
@@ -35,15 +37,9 @@ import { AlreadyOpenError, sameMessage, type FormMessage, type RequestRepository
 /** A request as the services hand it out (the bot shows it; only storage knows its row). */
 export type { StoredRequest };
 import type { CatalogService } from './catalog.js';
-import type { RequestNotifications } from './notifications.js';
+import type { CardRef, RequestNotifications } from './notifications.js';
 import type { RoleService } from './roles.js';
 import type { SeatReservations } from './seat-reservations.js';
-
-export interface Actor {
-  tenantId: string;
-  aadObjectId: string;
-  name: string;
-}
 
 export type FormErrors = Partial<Record<RequestField | 'form', string>>;
 
@@ -270,19 +266,17 @@ export class RequestService {
     };
   }
 
-  async cancel(
-    actor: Actor,
-    requestId: string,
-  ): Promise<{ ok: true; request: StoredRequest } | { ok: false; message: string; request?: StoredRequest }> {
+  async cancel(actor: Actor, requestId: string): Promise<{ ok: true; request: StoredRequest } | (Refused & { request?: StoredRequest })> {
     const isAdmin = await this.deps.roles.isAdmin({ tenantId: actor.tenantId, aadObjectId: actor.aadObjectId });
-    let refusal: string | undefined;
+    let refusal: Refused | undefined;
     const result = await this.deps.requests.mutate(actor.tenantId, requestId, (current) => {
       const outcome = cancelRequest(current, actor.aadObjectId, this.now(), { actorIsAdmin: isAdmin });
-      refusal = outcome.ok ? undefined : outcome.message;
+      // Someone else's request: forbidden; one already closed or being fulfilled: too late.
+      refusal = outcome.ok ? undefined : refused(outcome.reason === 'not-requester' ? 'forbidden' : 'conflict', outcome.message);
       return outcome.ok ? { ...current, ...outcome.request } : undefined;
     });
-    if (!result) return { ok: false, message: "I can't find that request." };
-    if (refusal) return { ok: false, message: refusal, request: result.value };
+    if (!result) return refused('not-found', "I can't find that request.");
+    if (refusal) return { ...refusal, request: result.value };
     await this.deps.audit.record({
       tenantId: actor.tenantId,
       actorId: actor.aadObjectId,
@@ -313,6 +307,18 @@ export class RequestService {
     if (!request) return undefined;
     const actorIsAdmin = await this.deps.roles.isAdmin({ tenantId: actor.tenantId, aadObjectId: actor.aadObjectId });
     return mayView(request, actor.aadObjectId, { actorIsAdmin }) ? request : undefined;
+  }
+
+  /**
+   * A card of the request that the person was just shown (opened from a list, or the
+   * confirmation card a subscription change became) follows the request from now on: every
+   * change redraws it. Only for someone who may see the request.
+   */
+  async followCard(actor: Actor, requestId: string, where: Omit<CardRef, 'viewerId'>): Promise<Outcome> {
+    const request = await this.view(actor, requestId);
+    if (!request) return refused('not-found', "I can't find that request.");
+    await this.deps.notifications.rememberCard(request, { ...where, viewerId: actor.aadObjectId });
+    return done(undefined);
   }
 
   /**

@@ -8,7 +8,8 @@ import type { FocusCostRow, ProviderName } from '../domain/spend/focus.js';
 import { COST_PROVIDERS, listWords, providerByWord, providerDisplayName } from '../domain/spend/providers/index.js';
 import { divideRounded } from '../domain/spend/forecast.js';
 import { addDays, dayOf, daysBetween, periodContaining, previousPeriod, type Day, type Period } from '../domain/spend/periods.js';
-import type { Actor } from './requests.js';
+import type { Actor } from '../domain/roles.js';
+import { refused, type Refused } from './outcome.js';
 import type { RoleService } from './roles.js';
 import type { CostRowReader } from './spend-contracts.js';
 
@@ -19,6 +20,8 @@ export interface SpendFilter {
 
 /** The providers' own words, alphabetically: "aws", "azure". */
 const PROVIDER_IDS = COST_PROVIDERS.map((p) => p.id).sort();
+
+export const ONLY_ADMINS_SPEND = 'Only admins can see cloud spend. Type **help** to see the commands you can use.';
 
 export const SPEND_FILTER_HELP = `Filters I understand: ${PROVIDER_IDS.map((id) => `**${id}**`).join(', ')}, **this month**, **last month** (e.g. \`spend ${PROVIDER_IDS[0]} last month\`).`;
 const FILLER = new Set(['month', 'for', 'in', 'the', 'of', 'spend', 'all', 'mtd', 'so', 'far']);
@@ -95,15 +98,10 @@ const TOP = 5;
 export class SpendReport {
   constructor(private readonly deps: { rows: CostRowReader; roles: RoleService; clock: Clock }) {}
 
-  async report(
-    actor: Actor,
-    filterText: string,
-    now = this.deps.clock(),
-  ): Promise<{ ok: true; summary: SpendSummary } | { ok: false; message: string }> {
-    if (!(await this.deps.roles.isAdmin(actor)))
-      return { ok: false, message: 'Only admins can see cloud spend. Type **help** to see the commands you can use.' };
+  async report(actor: Actor, filterText: string, now = this.deps.clock()): Promise<{ ok: true; summary: SpendSummary } | Refused> {
+    if (!(await this.deps.roles.isAdmin(actor))) return refused('forbidden', ONLY_ADMINS_SPEND);
     const parsed = parseSpendFilter(filterText);
-    if (!parsed.ok) return parsed;
+    if (!parsed.ok) return refused('invalid', parsed.message);
     return { ok: true, summary: await this.summarize(actor.tenantId, parsed.filter, now) };
   }
 

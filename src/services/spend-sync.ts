@@ -229,7 +229,7 @@ export class SpendSyncService implements SpendSync {
         {
           tenantId: connection.tenantId,
           connection: connection.id,
-          err: { name: (error as Error)?.name, message: (error as Error)?.message },
+          err: error,
         },
         `no ${source.info.displayName} forecast; budgets use the run-rate`,
       );

@@ -1,6 +1,6 @@
-// What people type, as they type it: the sentences of issue 21 and their neighbours reach the
-// right card through the loopback connector. The demo catalog here also has Visio Plan 1, so
-// "visio" is a real choice between two products.
+// What people type, as they type it: sentences that once got "Sorry, I didn't understand",
+// and their neighbours, reach the right card through the loopback connector. The demo catalog
+// here also has Visio Plan 1, so "visio" is a real choice between two products.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { demoSeed, DEMO_OFFERS, DEMO_TENANT_ID, DEMO_USERS, MARKETPLACE_ITEMS } from '../../src/sandbox/index.js';
 import { BotHarness, cardActions, cardOf, cardText, DEMO, type TestUser } from '../harness/bot-harness.js';

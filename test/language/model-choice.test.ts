@@ -10,7 +10,6 @@ import { join } from 'node:path';
 import { TestAdapter, TurnContext } from 'botbuilder';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLanguageModel } from '../../src/bot/language-model.js';
-import { QuartermasterTurnState } from '../../src/bot/turn-state.js';
 import { loadLanguageData } from '../../src/language/corpus.js';
 import { INTENTS } from '../../src/language/intents.js';
 import { checkModelChoice, MODEL_INTENTS, ModelEntities, understandingFromChoice } from '../../src/language/model-choice.js';
@@ -148,9 +147,7 @@ describe('Azure OpenAI', () => {
       recipient: { id: 'bot', name: 'Quartermaster' },
       channelId: 'msteams',
     });
-    const state = new QuartermasterTurnState();
-    await state.load(context);
-    expect(await model.read(context, state, text)).toEqual({
+    expect(await model.read(context, text)).toEqual({
       kind: 'chosen',
       intent: 'request',
       entities: { product: 'visio plan 2', quantity: 1 },

@@ -146,7 +146,7 @@ describe('budgets and spend alerts', () => {
   });
 
   it('lets only admins add, edit and delete; edits need the current ETag; every change is audited', async () => {
-    expect(await budgets.add(NOT_ADMIN, GOOD)).toMatchObject({ ok: false, forbidden: true });
+    expect(await budgets.add(NOT_ADMIN, GOOD)).toMatchObject({ ok: false, reason: 'forbidden' });
     const added = await budgets.add(ADMIN, GOOD);
     if (!added.ok) throw new Error(added.errors.join());
     expect(added.budget.budget.thresholds).toEqual([
@@ -161,7 +161,7 @@ describe('budgets and spend alerts', () => {
     expect(stale).toMatchObject({ ok: false, errors: [expect.stringMatching(/changed this budget/)] });
     expect((await listed())[0]!.budget.amount).toEqual({ amount: '1200.50', currency: 'USD' });
     if (!edited.ok) throw new Error('edit failed');
-    expect(await budgets.remove(NOT_ADMIN, added.budget.budget.id, edited.budget.etag)).toMatchObject({ ok: false, forbidden: true });
+    expect(await budgets.remove(NOT_ADMIN, added.budget.budget.id, edited.budget.etag)).toMatchObject({ ok: false, reason: 'forbidden' });
     expect(await budgets.remove(ADMIN, added.budget.budget.id, edited.budget.etag)).toMatchObject({ ok: true });
     expect(await listed()).toEqual([]);
     const actions = (await audit.list(TENANT)).items.map((entry) => entry.action);

@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { CardRenderer } from '../../src/bot/cards.js';
 import { cardSamples } from './card-samples.js';
 
-// The package's ESM build does not load in Node; its UMD bundle does (see reference/teams.md).
+// The package's ESM build does not load in Node; its UMD bundle does.
 const AC = createRequire(import.meta.url)('adaptivecards/dist/adaptivecards.js');
 
 const samples = cardSamples;

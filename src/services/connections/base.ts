@@ -3,7 +3,8 @@
 import type { Clock } from '../../clock.js';
 import type { HealthCheck, MarketplaceAgreementInfo, MarketplacePort, SignedInAgent, TokenCacheStore } from '../../connectors/ports.js';
 import type { ConsentPage } from '../../domain/consent.js';
-import type { Person } from '../../domain/roles.js';
+import type { Actor } from '../../domain/roles.js';
+import type { Outcome } from '../outcome.js';
 import { costProviderInfo, isCostProviderId } from '../../domain/spend/providers/index.js';
 import type { Logger } from '../../logger.js';
 import type { SecretBox } from '../../security/secret-box.js';
@@ -19,7 +20,7 @@ export const MICROSOFT_365 = 'microsoft365';
 export const PARTNER_CENTER = 'partner-center';
 export const MARKETPLACE = 'marketplace';
 
-export type Admin = Person & { aadObjectId: string };
+export type Admin = Actor;
 
 /** The identity platform, as this service needs it (src/connectors/identity implements it). */
 export interface ConnectionIdentity {
@@ -77,8 +78,7 @@ export interface ConnectionServiceDeps {
   log: Logger;
 }
 
-export type Outcome<T = undefined> =
-  { ok: true; value: T; message: string } | { ok: false; message: string; status?: 403 | 400 | 404 | 409 };
+export type { Outcome };
 
 /** One row of the connect card. */
 export interface ConnectionRow {
@@ -159,7 +159,7 @@ export abstract class ConnectionModule {
     try {
       await this.d.notices.tellAdmin(tenantId, adminObjectId, notice);
     } catch (error) {
-      this.d.log.warn({ err: safeError(error), tenantId }, 'could not tell the admin about a connection');
+      this.d.log.warn({ err: error, tenantId }, 'could not tell the admin about a connection');
     }
   }
 
@@ -205,9 +205,4 @@ export function titleOf(connection: Connection): string {
 
 export function failurePage(title: string, message: string): ConsentPage {
   return { outcome: 'failed', title, message };
-}
-
-/** Error name and message only: connector errors never hold secrets, but stack frames and causes may hold request bodies. */
-export function safeError(error: unknown): { name: string; message: string } {
-  return error instanceof Error ? { name: error.name, message: error.message } : { name: 'Error', message: String(error) };
 }

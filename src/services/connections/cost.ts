@@ -9,12 +9,12 @@ import { ConnectionModule, ONLY_ADMINS, stateOf, titleOf, type Admin, type Conne
 export class CostConnections extends ConnectionModule {
   /** Adds (or replaces) the connection the card's `fields` describe for provider `providerId`. */
   async add(actor: Admin, providerId: string, fields: Readonly<Record<string, unknown>>): Promise<Outcome<Connection>> {
-    if (!(await this.d.roles.isAdmin(actor))) return { ok: false, message: ONLY_ADMINS, status: 403 };
+    if (!(await this.d.roles.isAdmin(actor))) return { ok: false, message: ONLY_ADMINS, reason: 'forbidden' };
     const found = this.d.costProviders.lookup(providerId);
-    if (!found.ok) return { ok: false, message: found.message, status: 400 };
+    if (!found.ok) return { ok: false, message: found.message, reason: 'invalid' };
     const { provider } = found;
     const parsed = provider.parseInput(fields);
-    if (!parsed.ok) return { ok: false, message: parsed.message, status: 400 };
+    if (!parsed.ok) return { ok: false, message: parsed.message, reason: 'invalid' };
     const draft = parsed.value;
     const check = await provider.checkHealth({ tenantId: actor.tenantId, id: draft.id, details: draft.details }, draft.secret);
     const connection = await this.saveChecked(

@@ -4,16 +4,7 @@ import type { HealthCheck } from '../../connectors/ports.js';
 import { COST_PROVIDER_IDS } from '../../domain/spend/providers/index.js';
 import type { Connection, ConnectionKind } from '../../storage/connections.js';
 import { ConcurrencyError } from '../../storage/errors.js';
-import {
-  ConnectionModule,
-  ONLY_ADMINS,
-  problemOf,
-  safeError,
-  titleOf,
-  type Admin,
-  type ConnectionServiceDeps,
-  type Outcome,
-} from './base.js';
+import { ConnectionModule, ONLY_ADMINS, problemOf, titleOf, type Admin, type ConnectionServiceDeps, type Outcome } from './base.js';
 
 /** How one kind of connection checks its health. */
 export type HealthChecker = (connection: Connection) => Promise<HealthCheck>;
@@ -28,11 +19,11 @@ export class ConnectionHealth extends ConnectionModule {
 
   /** Runs the health check of one connection (or all of the tenant's) and records the result. */
   async check(actor: Admin, id?: string): Promise<Outcome<Connection[]>> {
-    if (!(await this.d.roles.isAdmin(actor))) return { ok: false, message: ONLY_ADMINS, status: 403 };
+    if (!(await this.d.roles.isAdmin(actor))) return { ok: false, message: ONLY_ADMINS, reason: 'forbidden' };
     const all = await this.d.connections.list(actor.tenantId);
     const targets = id ? all.filter((c) => c.id === id) : all;
     if (id && targets.length === 0)
-      return { ok: false, message: 'That connection no longer exists. Type "connect" for the current list.', status: 404 };
+      return { ok: false, message: 'That connection no longer exists. Type "connect" for the current list.', reason: 'not-found' };
     const checked: Connection[] = [];
     for (const connection of targets) checked.push(await this.checkOne(connection));
     const broken = checked.filter((c) => c.state !== 'connected').length;
@@ -119,7 +110,7 @@ export class ConnectionHealth extends ConnectionModule {
           problem: 'The Partner Center sign-in expired (or was revoked).',
           fix: 'An agent must sign in again: choose Sign in to Partner Center.',
         };
-      this.d.log.warn({ err: safeError(error), tenantId: connection.tenantId, connection: connection.id }, 'health check failed');
+      this.d.log.warn({ err: error, tenantId: connection.tenantId, connection: connection.id }, 'health check failed');
       return {
         ok: false,
         code: 'unreachable',

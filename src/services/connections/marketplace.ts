@@ -37,10 +37,11 @@ export class MarketplaceConnection extends ConnectionModule {
 
   /** Stores the tenant's Marketplace API token (sealed) and checks it by listing agreements. */
   async connectMarketplace(actor: Admin, tokenText: unknown): Promise<Outcome<Connection>> {
-    if (!(await this.d.roles.isAdmin(actor))) return { ok: false, message: ONLY_ADMINS, status: 403 };
-    if (!this.d.marketplace) return { ok: false, message: 'Marketplace connections are not available in this installation.', status: 400 };
+    if (!(await this.d.roles.isAdmin(actor))) return { ok: false, message: ONLY_ADMINS, reason: 'forbidden' };
+    if (!this.d.marketplace)
+      return { ok: false, message: 'Marketplace connections are not available in this installation.', reason: 'invalid' };
     const valid = validateMarketplaceToken(tokenText);
-    if (!valid.ok) return { ok: false, message: valid.message, status: 400 };
+    if (!valid.ok) return { ok: false, message: valid.message, reason: 'invalid' };
     const now = this.d.clock().toISOString();
     // Saved first: the connector reads the token through marketplaceToken(), then the check records its verdict.
     const saved = await this.d.connections.save(
@@ -89,10 +90,11 @@ export class MarketplaceConnection extends ConnectionModule {
 
   /** Sets (or clears, with '') the PO number ("Additional ID") of one agreement. */
   async setPurchaseOrderNumber(actor: Admin, agreementId: string, poText: unknown): Promise<Outcome<MarketplaceAgreementInfo>> {
-    if (!(await this.d.roles.isAdmin(actor))) return { ok: false, message: ONLY_ADMINS, status: 403 };
-    if (!this.d.marketplace) return { ok: false, message: 'Marketplace connections are not available in this installation.', status: 400 };
+    if (!(await this.d.roles.isAdmin(actor))) return { ok: false, message: ONLY_ADMINS, reason: 'forbidden' };
+    if (!this.d.marketplace)
+      return { ok: false, message: 'Marketplace connections are not available in this installation.', reason: 'invalid' };
     const valid = validatePurchaseOrderNumber(poText);
-    if (!valid.ok) return { ok: false, message: valid.message, status: 400 };
+    if (!valid.ok) return { ok: false, message: valid.message, reason: 'invalid' };
     let before: MarketplaceAgreementInfo | undefined;
     try {
       before = (await this.d.marketplace.listAgreements(actor.tenantId)).find((a) => a.id === agreementId);
@@ -100,7 +102,7 @@ export class MarketplaceConnection extends ConnectionModule {
         return {
           ok: false,
           message: 'That agreement is not in your Marketplace account any more. Type "connect" for the current list.',
-          status: 404,
+          reason: 'not-found',
         };
       const after = await this.d.marketplace.setPurchaseOrderNumber(actor.tenantId, agreementId, valid.value);
       await this.auditAs(
@@ -121,7 +123,7 @@ export class MarketplaceConnection extends ConnectionModule {
     } catch (error) {
       if (!(error instanceof ConnectorError)) throw error;
       await this.noteMarketplaceFailure(actor.tenantId, error);
-      return { ok: false, message: `The Marketplace did not take the PO number: ${error.message}`, status: 400 };
+      return { ok: false, message: `The Marketplace did not take the PO number: ${error.message}`, reason: 'invalid' };
     }
   }
 

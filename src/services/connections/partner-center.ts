@@ -4,7 +4,7 @@
 import type { ConsentPage } from '../../domain/consent.js';
 import { ConnectorError, type HealthCheck, type SignedInAgent, type TokenCacheStore } from '../../connectors/ports.js';
 import type { Connection } from '../../storage/connections.js';
-import { ConnectionModule, failurePage, PARTNER_CENTER, safeError, type Admin } from './base.js';
+import { ConnectionModule, failurePage, PARTNER_CENTER, type Admin } from './base.js';
 
 /** Refresh well inside the 90-day inactivity limit: weekly. */
 export const TOKEN_KEEPER_INTERVAL_MS = 7 * 24 * 3600_000;
@@ -40,7 +40,7 @@ export class PartnerCenterConnection extends ConnectionModule {
     try {
       agent = await this.d.identity.partnerCenter.completeSignIn({ code, codeVerifier, redirectUri: this.callbackUrl() }, pending);
     } catch (error) {
-      this.d.log.warn({ err: safeError(error), tenantId }, 'partner center sign-in could not be completed');
+      this.d.log.warn({ err: error, tenantId }, 'partner center sign-in could not be completed');
       const message =
         error instanceof ConnectorError && error.details.code === 'mfa_missing'
           ? error.message.replace(/^partner-center: /, '')
@@ -155,7 +155,7 @@ export class PartnerCenterConnection extends ConnectionModule {
           await this.markExpired(connection, now);
         } else {
           result.failed++;
-          this.d.log.warn({ err: safeError(error), tenantId: connection.tenantId }, 'partner center token refresh failed; will retry');
+          this.d.log.warn({ err: error, tenantId: connection.tenantId }, 'partner center token refresh failed; will retry');
           await this.warnBeforeExpiry(connection, refreshedAt, now);
         }
       }
