@@ -258,6 +258,7 @@ export type DecisionRefusal =
   | 'requester-cannot-approve'
   | 'beneficiary-cannot-approve'
   | 'stage-moved-on'
+  | 'stage-not-open'
   | 'not-pending'
   | 'comment-required'
   | 'comment-too-long';
@@ -272,10 +273,17 @@ export function decide(
   input: DecisionInput,
 ): Transition<'stage-approved' | 'approved' | 'rejected', DecisionRefusal> {
   if (request.status !== 'pending') return refuse('not-pending', notPendingMessage(request));
-  if (input.stageIndex !== request.stageIndex) {
+  if (input.stageIndex < request.stageIndex) {
     return refuse(
       'stage-moved-on',
       'This card is out of date: that step has already been decided. Refresh the card to see where the request is now.',
+    );
+  }
+  if (input.stageIndex > request.stageIndex) {
+    const current = request.stages[request.stageIndex];
+    return refuse(
+      'stage-not-open',
+      `That step is not open yet: step ${request.stageIndex + 1}${current ? ` (${current.label})` : ''} must be decided first. You will get the card when it is your turn.`,
     );
   }
   if (sameId(input.actorId, request.requester.aadObjectId))

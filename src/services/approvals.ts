@@ -28,6 +28,7 @@ const REFUSAL_OF: Record<DecisionRefusal, Refusal> = {
   'requester-cannot-approve': 'forbidden',
   'beneficiary-cannot-approve': 'forbidden',
   'stage-moved-on': 'conflict',
+  'stage-not-open': 'conflict',
   'not-pending': 'conflict',
   'comment-required': 'invalid',
   'comment-too-long': 'invalid',

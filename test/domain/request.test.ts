@@ -282,7 +282,13 @@ describe('deciding', () => {
       reason: 'not-an-approver',
       message: expect.stringContaining('Adele Vance (manager)'),
     });
-    expect(decide(pending(), by(LYNNE, { stageIndex: 1 }))).toMatchObject({ ok: false, reason: 'stage-moved-on' });
+    // A card of a later step (or a forged one) is told the step is not open yet, not that it was decided.
+    expect(decide(pending(), by(LYNNE, { stageIndex: 1 }))).toMatchObject({
+      ok: false,
+      reason: 'stage-not-open',
+      message:
+        'That step is not open yet: step 1 (Adele Vance (manager)) must be decided first. You will get the card when it is your turn.',
+    });
   });
 
   it('never lets the requester approve their own request, even when listed as an approver', () => {

@@ -135,8 +135,10 @@ describe('tampered decisions change nothing', () => {
       .personalChat({ id: '29:jordan', name: 'Jordan Reyes', aadObjectId: OTHER_TENANT_USERS.jordan.id, tenantId: OTHER_TENANT_ID })
       .click('approveRequest', { requestId: id, stageIndex: 0 });
     expect(foreign.body).toMatchObject({ statusCode: 400, value: { message: expect.stringContaining("can't find that request") } });
+    // Megan decides step 2: before step 1 is decided she is told it is not open yet (not "already decided").
     const laterStage = await decideAs(DEMO.megan, { requestId: id, stageIndex: 1 });
-    expect(cardText(laterStage.body.value)).toContain('out of date');
+    expect(cardText(laterStage.body.value)).toContain('That step is not open yet: step 1 (Adele Vance (manager)) must be decided first.');
+    expect(cardText(laterStage.body.value)).not.toContain('already been decided');
     const request = await stored(id);
     expect(request).toMatchObject({ status: 'pending', stageIndex: 0, decisions: [] });
   });

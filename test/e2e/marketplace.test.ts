@@ -177,6 +177,10 @@ describe('Creative Cloud: approvals, a Purchase order with one Querying round tr
     expect(request.status).toBe('fulfilling');
     const orderId = request.fulfilment!.orderId!;
     expect(world().orders.get(orderId)!.status).toBe('Querying');
+    // His list says what the request waits for: an answer, not "assigning the license now".
+    const [mine] = await chat(DEMO.alex).say('my requests');
+    expect(cardText(mine)).toContain("Approved; the order waits for an answer to Adobe's question (the requester has the card)");
+    expect(cardText(mine)).not.toContain('assigning the license now');
     const card = cardOf(orderQueryCards(DEMO.alex, id)[0])!;
     expect(cardText(card)).toContain('Adobe needs more information');
     const input = JSON.stringify(card);
