@@ -274,10 +274,7 @@ export function decide(
 ): Transition<'stage-approved' | 'approved' | 'rejected', DecisionRefusal> {
   if (request.status !== 'pending') return refuse('not-pending', notPendingMessage(request));
   if (input.stageIndex < request.stageIndex) {
-    return refuse(
-      'stage-moved-on',
-      'This card is out of date: that step has already been decided. Refresh the card to see where the request is now.',
-    );
+    return refuse('stage-moved-on', 'That step has already been decided. This card now shows where the request is.');
   }
   if (input.stageIndex > request.stageIndex) {
     const current = request.stages[request.stageIndex];

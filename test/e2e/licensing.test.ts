@@ -89,6 +89,12 @@ describe('no free seat: two stages, then a purchase', () => {
     const first = await chat(DEMO.adele).click('approveRequest', { requestId: id, stageIndex: 0 });
     expect(cardText(first.body.value)).toContain('Waiting for License approvers (step 2 of 2)');
     expect(first.body.value.actions ?? []).toHaveLength(0); // Adele is done
+    // Her old card clicked again (e.g. from another device): the answer is the current card, not a dead end.
+    const again = await chat(DEMO.adele).click('approveRequest', { requestId: id, stageIndex: 0 });
+    expect(again.body.type).toBe('application/vnd.microsoft.card.adaptive');
+    expect(cardText(again.body.value)).toContain('That step has already been decided. This card now shows where the request is.');
+    expect(cardText(again.body.value)).toContain('Waiting for License approvers (step 2 of 2)');
+    expect(cardText(again.body.value)).not.toContain('Refresh the card');
 
     const meganCard = cardOf(latestCardTo(DEMO.megan))!;
     expect(meganCard.actions.map((a: any) => a.title)).toEqual(['Approve', 'Reject']);
