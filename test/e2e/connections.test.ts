@@ -350,8 +350,15 @@ describe('health and disconnect', () => {
     await chat(DEMO.alex).click('addAzureScope', { azureScope: AZURE_SUBSCRIPTIONS.noRole }); // one that cannot work
     const click = await chat(DEMO.alex).click('checkConnection', { connectionId: '' });
     const text = cardText(click.body.value);
-    expect(text).toMatch(/need(s)? attention/);
+    // One connection: said of that one (not "1 of 1 connection needs attention" or "All 1 connection works").
+    expect(text).toContain('The connection needs attention.');
     expect(text).toContain('Last check');
+    await chat(DEMO.alex).click('addAzureScope', { azureScope: AZURE_SUBSCRIPTIONS.production });
+    const all = await chat(DEMO.alex).click('checkConnection', { connectionId: '' });
+    expect(cardText(all.body.value)).toContain('1 of 2 connections needs attention.');
+    const working = (await harness.qm.connectionStore.list(DEMO_TENANT_ID)).find((c) => c.id.endsWith(AZURE_SUBSCRIPTIONS.production))!;
+    const fine = await chat(DEMO.alex).click('checkConnection', { connectionId: working.id });
+    expect(cardText(fine.body.value)).toContain('The connection works.');
   });
 
   it('the daily check alerts admins once per broken connection, and audits the change', async () => {

@@ -30,9 +30,7 @@ export class ConnectionHealth extends ConnectionModule {
     return {
       ok: true,
       value: checked,
-      message: broken
-        ? `${broken} of ${checked.length} connection${checked.length === 1 ? '' : 's'} need${broken === 1 ? 's' : ''} attention.`
-        : `All ${checked.length} connection${checked.length === 1 ? ' works' : 's work'}.`,
+      message: checkedMessage(checked.length, broken),
     };
   }
 
@@ -119,4 +117,11 @@ export class ConnectionHealth extends ConnectionModule {
       };
     }
   }
+}
+
+/** "The connection works.", "All 3 connections work.", "1 of 3 connections needs attention." */
+export function checkedMessage(checked: number, broken: number): string {
+  if (checked === 1) return broken ? 'The connection needs attention.' : 'The connection works.';
+  if (checked === 0) return 'There are no connections to check yet.';
+  return broken ? `${broken} of ${checked} connections need${broken === 1 ? 's' : ''} attention.` : `All ${checked} connections work.`;
 }
