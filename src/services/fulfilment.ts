@@ -147,6 +147,21 @@ export class FulfilmentService {
       return await this.outcome(request); // assigned by an earlier run that stopped before recording it
     }
 
+    // Enough free seats: count them and assign one as one step under the license's seat lock.
+    if (seats && !request.fulfilment?.purchased) {
+      const assigned = await this.deps.seatReservations.underLicenseLock(tenantId, request.product, request.id, async () => {
+        const now = await catalog.seats(tenantId, request.product.skuPartNumber);
+        if (!now) return false;
+        const unreserved = await this.deps.seatReservations.unreserved(tenantId, request.product, now.free, request.id);
+        if (request.quantity > Math.max(0, unreserved)) return false;
+        await directory.assignLicense(tenantId, request.beneficiary.id, now.skuId);
+        await this.record(request, { assigned: true });
+        return true;
+      });
+      if (assigned?.value) return await this.outcome(request);
+      seats = await catalog.seats(tenantId, request.product.skuPartNumber);
+    }
+
     // Seats other approvals counted on are not free for this one.
     const free = seats ? Math.max(0, await this.deps.seatReservations.unreserved(tenantId, request.product, seats.free, request.id)) : 0;
     const shortfall = Math.max(0, request.quantity - free);

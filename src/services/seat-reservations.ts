@@ -60,7 +60,10 @@ export class SeatReservations {
   ): Promise<number> {
     const holders = await this.deps.requests.seatReservations(tenantId, product.productId);
     const reserved = holders
-      .filter((r) => r.id !== except && r.product.skuPartNumber.toLowerCase() === product.skuPartNumber.toLowerCase())
+      // A reservation whose seat is assigned is already counted by Graph (assigned under the license's lock).
+      .filter(
+        (r) => r.id !== except && !r.fulfilment?.assigned && r.product.skuPartNumber.toLowerCase() === product.skuPartNumber.toLowerCase(),
+      )
       .reduce((n, r) => n + reservedSeats(r), 0);
     return free - reserved;
   }
@@ -118,6 +121,28 @@ export class SeatReservations {
       await Promise.all(reserving);
     } finally {
       if (lock) await locks.release(tenantId, lockKey, lock).catch(() => undefined);
+    }
+  }
+
+  /**
+   * Runs `work` holding the license's seat lock, the one decisions take turns under: fulfilment
+   * counts free seats and assigns one as one step, so no other fulfilment or decision sees the
+   * seat both taken in Graph and still reserved. Undefined when the lock stayed busy (the caller
+   * then takes its ordinary path).
+   */
+  async underLicenseLock<T>(
+    tenantId: string,
+    product: { skuPartNumber: string },
+    holder: string,
+    work: () => Promise<T>,
+  ): Promise<{ value: T } | undefined> {
+    const lockKey = `seats|${product.skuPartNumber.toLowerCase()}`;
+    const lock = await this.acquire(tenantId, lockKey, `fulfilment|${holder}|${randomUUID()}`);
+    if (!lock) return undefined;
+    try {
+      return { value: await work() };
+    } finally {
+      await this.deps.locks.release(tenantId, lockKey, lock).catch(() => undefined);
     }
   }
 
