@@ -214,6 +214,7 @@ describe('stale cards and double clicks', () => {
     const ids = new Set(clicks.map((c) => requestIdOf(c.card)));
     expect(ids.size).toBe(1);
     await waitForStatus(harness, [...ids][0]!, 'completed');
+    await harness.drain(); // the completed request's audit row and cards follow its status
     expect(subscription(id).autoRenewEnabled).toBe(false);
     const audit = (await harness.qm.audit.list(DEMO_TENANT_ID, { pageSize: 100 })).items;
     expect(audit.filter((e) => e.action === 'subscription.auto-renew-off')).toHaveLength(1);
