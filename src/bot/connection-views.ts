@@ -87,6 +87,15 @@ function factsOf(c: Connection, now: Date): { title: string; value: string }[] {
         : 'not yet',
     },
     { title: 'Connected', value: ago(c.connectedAt, now) },
+    // Partner Center takes App+User calls only from a sign-in with multi-factor authentication.
+    ...(c.kind === 'partner-center'
+      ? [
+          {
+            title: 'Multi-factor sign-in',
+            value: c.details.mfaVerifiedAt ? 'checked at sign-in' : 'not recorded for this sign-in: sign in again to check it',
+          },
+        ]
+      : []),
   ];
 }
 

@@ -211,6 +211,8 @@ describe('Partner Center sign-in', () => {
     expect(cardText(noticesTo(DEMO.alex, 'Partner Center is connected')[0])).toContain('Integration sandbox (nothing is billed)');
     // The token works against Partner Center.
     expect(await harness.qm.connections.partnerCenterToken(DEMO_TENANT_ID)).toMatch(/^ey/);
+    // The connect card says the sign-in had multi-factor authentication (Partner Center requires it).
+    expect(cardText(await connectCard())).toMatch(/Multi-factor sign-in\s+checked at sign-in/);
   });
 
   it('buys through the agent’s sign-in and says which account on the confirmation', async () => {

@@ -61,7 +61,8 @@ export class PartnerCenterConnection extends ConnectionModule {
         label: agent.username,
         state: 'connected',
         environment,
-        details: { homeAccountId: agent.homeAccountId, partnerTenantId: agent.tenantId, tokenRefreshedAt: now },
+        // The sign-in was refused above unless the token carried MFA (amr): recorded for the card.
+        details: { homeAccountId: agent.homeAccountId, partnerTenantId: agent.tenantId, tokenRefreshedAt: now, mfaVerifiedAt: now },
         connectedAt: now,
         connectedBy: adminObjectId,
         lastCheckedAt: now,
