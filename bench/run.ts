@@ -217,7 +217,10 @@ async function approvalContention(
       .personalChat(requester)
       .click('submitRequest', { productOfferId: DEMO_OFFERS.visioPlan2.offerId, quantity: '1', forWhom: '', justification: 'Diagrams' });
     const requestId = /REQ-[0-9A-F]{8,16}/.exec(JSON.stringify(submitted.body))?.[0];
-    if (!requestId) throw new Error('bench: the Visio request was not submitted');
+    if (!requestId)
+      throw new Error(
+        `bench: the Visio request was not submitted: ${JSON.stringify(submitted.body).match(/"errorMessage":"[^"]*"|Visio[^"]{0,80}/g)}`,
+      );
     const latencies: number[] = [];
     const started = performance.now();
     const statuses = await Promise.all(
