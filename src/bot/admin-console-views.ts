@@ -51,11 +51,47 @@ export function auditListData(query: string, entries: AuditRecord[]): CardData['
     emptyText: 'No entries.',
     items: entries.map((e) => ({
       heading: `${e.at.slice(0, 19).replace('T', ' ')} UTC · ${e.action}`,
-      facts: [
-        { title: 'Who', value: e.actorName ?? e.actorId },
-        { title: 'What', value: e.target },
-        ...(e.after !== undefined ? [{ title: 'After', value: JSON.stringify(e.after).slice(0, 300) }] : []),
-      ],
+      facts: [{ title: 'Who', value: e.actorName ?? e.actorId }, { title: 'What', value: e.target }, ...changeFacts(e.before, e.after)],
     })),
   };
+}
+
+/** Fields an audit entry shows at most, and characters per value: Teams cards are limited in size. */
+const MAX_CHANGED_FIELDS = 8;
+const MAX_VALUE_LENGTH = 80;
+
+/**
+ * What changed, a fact per field: "inactiveDays: 90 → 60"; a field only before or only after
+ * shows "(none)" on the other side. A value that is not an object shows as one "Before"/"After".
+ */
+export function changeFacts(before: unknown, after: unknown): { title: string; value: string }[] {
+  const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+  if (before === undefined && after === undefined) return [];
+  if (!isRecord(before ?? {}) || !isRecord(after ?? {})) {
+    return [
+      ...(before !== undefined ? [{ title: 'Before', value: shown(before) }] : []),
+      ...(after !== undefined ? [{ title: 'After', value: shown(after) }] : []),
+    ];
+  }
+  const was = (before ?? {}) as Record<string, unknown>;
+  const is = (after ?? {}) as Record<string, unknown>;
+  const fields = [...new Set([...Object.keys(was), ...Object.keys(is)])];
+  const changed = fields.filter((f) => before === undefined || after === undefined || JSON.stringify(was[f]) !== JSON.stringify(is[f]));
+  const facts = changed.slice(0, MAX_CHANGED_FIELDS).map((field) => ({
+    title: field,
+    value:
+      before === undefined
+        ? shown(is[field])
+        : after === undefined
+          ? `${shown(was[field])} → (removed)`
+          : `${shown(was[field])} → ${shown(is[field])}`,
+  }));
+  if (changed.length > MAX_CHANGED_FIELDS) facts.push({ title: '…', value: `${changed.length - MAX_CHANGED_FIELDS} more fields` });
+  return facts;
+}
+
+function shown(value: unknown): string {
+  if (value === undefined || value === null || value === '') return '(none)';
+  const text = typeof value === 'string' ? value : JSON.stringify(value);
+  return text.length > MAX_VALUE_LENGTH ? `${text.slice(0, MAX_VALUE_LENGTH - 1)}…` : text;
 }
