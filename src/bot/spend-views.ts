@@ -333,7 +333,9 @@ export function syncReportText(report: SyncReport): string {
     const name = `${providerDisplayName(c.provider)} ${c.connectionId.replace(/^[^:]+:/, '')}`;
     if (c.skipped) return `- ${name}: another instance is syncing it right now.`;
     if (!c.ok) return `- ${name}: failed. ${c.problem ?? 'No details.'}`;
-    return `- ${name}: ${c.rowsWritten} rows written, ${c.rowsUnchanged} unchanged, ${c.calls} API call${c.calls === 1 ? '' : 's'} (minimum ${c.minimumCalls}).${c.problem ? ` ${c.problem}` : ''}`;
+    // In the reader's words: cost lines saved and already up to date (API call counts go to the log).
+    const saved = `${c.rowsWritten} cost line${c.rowsWritten === 1 ? '' : 's'} saved`;
+    return `- ${name}: ${saved}, ${c.rowsUnchanged} already up to date.${c.problem ? ` ${c.problem}` : ''}`;
   });
   return `Cost sync finished:\n\n${lines.join('\n')}`;
 }
