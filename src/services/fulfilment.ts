@@ -323,8 +323,11 @@ export class FulfilmentService {
 
   private async outcome(request: StoredRequest): Promise<Outcome> {
     const who = request.beneficiary.name;
-    // A purchase may have gone through in a run that stopped before recording it as done.
-    const progress = request.fulfilment;
+    // A purchase may have gone through in a run that stopped before recording it as done, or in
+    // another delivery of the same job: what is stored says so even when this copy does not.
+    const stored = await this.deps.requests.get(request.tenantId, request.id).catch(() => undefined);
+    const progress = { ...stored?.value.fulfilment, ...request.fulfilment };
+    if (stored?.value.fulfilment?.purchased) progress.purchased = true;
     if (!(progress?.purchased || progress?.targetQuantity !== undefined || progress?.orderId))
       return { kind: 'assigned', message: `Assigned: ${who} now has ${request.product.name}.` };
     // Every purchase confirmation says which account paid: sandbox or production.
