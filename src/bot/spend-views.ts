@@ -5,10 +5,15 @@ import { Markdown } from '../domain/plain-text.js';
 import type { Text } from './cards.js';
 import { formatMoney, type Money } from '../domain/money.js';
 import type { BudgetScope, Threshold } from '../domain/spend/budgets.js';
-import { COST_PROVIDERS, listWords, providerDisplayName, providerInfoByFocusName, providerNames } from '../domain/spend/providers/index.js';
+import {
+  COST_PROVIDER_WORDS,
+  COST_PROVIDERS,
+  listWords,
+  providerDisplayName,
+  providerInfoByFocusName,
+  providerNames,
+} from '../domain/spend/providers/index.js';
 
-/** The providers' own words, alphabetically ("aws", "azure"): what `spend` filters by. */
-const PROVIDER_IDS = COST_PROVIDERS.map((p) => p.id).sort();
 import { DEFAULT_CHANNEL_CHOICE, type BudgetFormInput, type BudgetStatusLine, type StoredBudget } from '../services/budgets.js';
 import type { AnomalyNotice, BudgetAlertNotice } from '../services/spend-alerts.js';
 import type { SpendLine, SpendSummary } from '../services/spend-report.js';
@@ -106,7 +111,7 @@ export function spendSummaryCardData(summary: SpendSummary): SpendSummaryCardDat
     emptyText: summary.dataAsOf
       ? 'No spend recorded for this period.'
       : Markdown.written(`No cost data yet. Connect ${providerNames('or')} with **connect**, then type **sync now**.`),
-    note: summary.dataAsOf ? `${freshnessText(summary)} Filters: ${[...PROVIDER_IDS, 'this month', 'last month'].join(', ')}.` : '',
+    note: summary.dataAsOf ? `${freshnessText(summary)} Filters: ${[...COST_PROVIDER_WORDS, 'this month', 'last month'].join(', ')}.` : '',
     currencies: summary.currencies.map((c) => ({
       heading: `Total ${formatMoney(c.total)}`,
       totals: [

@@ -2,7 +2,7 @@
 // which Partner Center items cannot be ordered and why, and the admin's own SKU mappings
 // (Partner Center product SKU → Graph license) for items Microsoft's reference does not name.
 import type { Clock } from '../clock.js';
-import { ConnectorError, type CatalogItem, type DirectoryPort } from '../connectors/ports.js';
+import { ConnectorError, type CatalogItem, type DirectoryPort, type SubscribedSku } from '../connectors/ports.js';
 import { parseSkuPartNumber, type SkuOverride } from '../domain/catalog/sku-map.js';
 import type { AuditLog } from '../storage/audit-log.js';
 import type { SettingsRepository } from '../storage/settings.js';
@@ -52,9 +52,11 @@ export class CatalogAdminService {
   async mapItem(actor: Actor, productSku: string, skuPartNumberText: string): Promise<CatalogAdminResult> {
     if (!(await this.deps.roles.isAdmin(actor))) return FORBIDDEN;
     const overview = await this.read(actor.tenantId);
-    const item = overview.unorderable.find((u) => productSkuOf(u.item) === productSku.toUpperCase())?.item;
-    const mapped = overview.overrides.find((o) => o.productSku === productSku.toUpperCase());
-    if (!item && !mapped) return { kind: 'invalid', overview, message: 'That item is not in the catalog any more. Nothing was changed.' };
+    const key = productSku.toUpperCase();
+    const name =
+      overview.unorderable.find((u) => productSkuOf(u.item) === key)?.item.name ??
+      overview.overrides.find((o) => o.productSku.toUpperCase() === key)?.name;
+    if (!name) return { kind: 'invalid', overview, message: 'That item is not in the catalog any more. Nothing was changed.' };
     const skuPartNumber = parseSkuPartNumber(skuPartNumberText);
     if (!skuPartNumber) {
       return {
@@ -63,28 +65,29 @@ export class CatalogAdminService {
         message: 'Choose the license, or type its SKU part number (letters, digits and underscores, e.g. SPE_E3). Nothing was changed.',
       };
     }
-    const key = productSku.toUpperCase();
-    const { before, after } = await this.deps.settings.update(actor.tenantId, (current) => {
-      const others = (current.skuOverrides ?? []).filter((o) => o.productSku.toUpperCase() !== key);
-      return {
-        ...current,
-        skuOverrides: [...others, { productSku: key, skuPartNumber }].slice(-MAX_OVERRIDES),
-        updatedBy: actor.aadObjectId,
-        updatedAt: this.deps.clock().toISOString(),
-      };
-    });
+    const mappingOf = (overrides: readonly SkuOverride[] | undefined) =>
+      overrides?.find((o) => o.productSku.toUpperCase() === key)?.skuPartNumber ?? null;
+    const { before } = await this.deps.settings.update(actor.tenantId, (current) => ({
+      ...current,
+      skuOverrides: [
+        ...(current.skuOverrides ?? []).filter((o) => o.productSku.toUpperCase() !== key),
+        { productSku: key, skuPartNumber },
+      ].slice(-MAX_OVERRIDES),
+      updatedBy: actor.aadObjectId,
+      updatedAt: this.deps.clock().toISOString(),
+    }));
     await this.deps.audit.record({
       tenantId: actor.tenantId,
       actorId: actor.aadObjectId,
       actorName: actor.name,
       action: 'catalog.sku-map',
-      target: `${item?.name ?? mapped?.name ?? key} (${key})`,
-      before: { skuPartNumber: before.skuOverrides?.find((o) => o.productSku.toUpperCase() === key)?.skuPartNumber ?? null },
-      after: { skuPartNumber: after.skuOverrides?.find((o) => o.productSku === key)?.skuPartNumber ?? null },
+      target: `${name} (${key})`,
+      before: { skuPartNumber: mappingOf(before.skuOverrides) },
+      after: { skuPartNumber },
     });
     this.deps.catalog.forget(actor.tenantId);
-    const name = item?.name ?? mapped?.name ?? key;
-    return { kind: 'done', overview: await this.read(actor.tenantId), message: `${name} now grants ${skuPartNumber}.` };
+    // The tenant's licenses did not change: no second Graph read for the card.
+    return { kind: 'done', overview: await this.read(actor.tenantId, overview.licenses), message: `${name} now grants ${skuPartNumber}.` };
   }
 
   /** Removes the admin's mapping of an item: Microsoft's reference (or nothing) decides again. */
@@ -119,19 +122,24 @@ export class CatalogAdminService {
     return { kind: 'done', overview: await this.read(actor.tenantId), message: `The mapping of ${key} was removed.` };
   }
 
-  private async read(tenantId: string): Promise<CatalogOverview> {
-    const [state, settings, skus] = await Promise.all([
+  /** `licenses`: the tenant's licenses when already read this turn (they are only the form's choices). */
+  private async read(tenantId: string, licenses?: string[]): Promise<CatalogOverview> {
+    const [state, settings, held] = await Promise.all([
       this.deps.catalog.state(tenantId),
       this.deps.settings.get(tenantId),
       // Only choices for the mapping form: a directory that cannot be read leaves typing.
-      this.deps.directory.listSubscribedSkus(tenantId).catch(() => []),
+      licenses ?? this.deps.directory.listSubscribedSkus(tenantId).then(licenseChoices, () => []),
     ]);
     const names = new Map<string, string>();
     for (const item of [...state.offers, ...state.unorderable.map((u) => u.item)]) names.set(productSkuOf(item), item.name);
     const overrides = (settings.skuOverrides ?? []).map((o) => ({ ...o, name: names.get(o.productSku.toUpperCase()) ?? o.productSku }));
-    const licenses = [...new Set(skus.filter((s) => s.capabilityStatus !== 'Deleted').map((s) => s.skuPartNumber))].sort();
-    return { orderable: state.offers.length, prices: state.prices, unorderable: state.unorderable, overrides, licenses };
+    return { orderable: state.offers.length, prices: state.prices, unorderable: state.unorderable, overrides, licenses: held };
   }
+}
+
+/** The tenant's current licenses, by part number, for the mapping form's choices. */
+function licenseChoices(skus: readonly SubscribedSku[]): string[] {
+  return [...new Set(skus.filter((s) => s.capabilityStatus !== 'Deleted').map((s) => s.skuPartNumber))].sort();
 }
 
 /** `productId:skuId`, the key an admin's mapping is stored under. */

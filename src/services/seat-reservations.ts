@@ -98,7 +98,7 @@ export class SeatReservations {
 
   private async turn(tenantId: string, product: { productId: string; skuPartNumber: string }, batch: Waiting[]): Promise<void> {
     const { locks, catalog, log } = this.deps;
-    const lockKey = `seats|${product.skuPartNumber.toLowerCase()}`;
+    const lockKey = seatLockKey(product);
     const holder = `seat-decisions|${randomUUID()}`;
     const lock = await this.acquire(tenantId, lockKey, holder);
     try {
@@ -136,7 +136,7 @@ export class SeatReservations {
     holder: string,
     work: () => Promise<T>,
   ): Promise<{ value: T } | undefined> {
-    const lockKey = `seats|${product.skuPartNumber.toLowerCase()}`;
+    const lockKey = seatLockKey(product);
     const lock = await this.acquire(tenantId, lockKey, `fulfilment|${holder}|${randomUUID()}`);
     if (!lock) return undefined;
     try {
@@ -156,4 +156,9 @@ export class SeatReservations {
       await new Promise((resolve) => setTimeout(resolve, pause));
     }
   }
+}
+
+/** The lock seat decisions and seat-taking fulfilment share, per license. */
+function seatLockKey(product: { skuPartNumber: string }): string {
+  return `seats|${product.skuPartNumber.toLowerCase()}`;
 }

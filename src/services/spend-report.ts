@@ -5,7 +5,7 @@
 import type { Clock } from '../clock.js';
 import { formatAmount, parseAmount, type Money } from '../domain/money.js';
 import type { FocusCostRow, ProviderName } from '../domain/spend/focus.js';
-import { COST_PROVIDERS, listWords, providerByWord, providerDisplayName } from '../domain/spend/providers/index.js';
+import { COST_PROVIDER_WORDS, COST_PROVIDERS, listWords, providerByWord, providerDisplayName } from '../domain/spend/providers/index.js';
 import { divideRounded } from '../domain/spend/forecast.js';
 import { addDays, dayOf, daysBetween, periodContaining, previousPeriod, type Day, type Period } from '../domain/spend/periods.js';
 import type { Actor } from '../domain/roles.js';
@@ -18,12 +18,9 @@ export interface SpendFilter {
   month: 'this' | 'last';
 }
 
-/** The providers' own words, alphabetically: "aws", "azure". */
-const PROVIDER_IDS = COST_PROVIDERS.map((p) => p.id).sort();
-
 export const ONLY_ADMINS_SPEND = 'Only admins can see cloud spend. Type **help** to see the commands you can use.';
 
-export const SPEND_FILTER_HELP = `Filters I understand: ${PROVIDER_IDS.map((id) => `**${id}**`).join(', ')}, **this month**, **last month** (e.g. \`spend ${PROVIDER_IDS[0]} last month\`).`;
+export const SPEND_FILTER_HELP = `Filters I understand: ${COST_PROVIDER_WORDS.map((id) => `**${id}**`).join(', ')}, **this month**, **last month** (e.g. \`spend ${COST_PROVIDER_WORDS[0]} last month\`).`;
 const FILLER = new Set(['month', 'for', 'in', 'the', 'of', 'spend', 'all', 'mtd', 'so', 'far']);
 
 /** "aws last month", "Azure", "this month" → a filter; unknown or contradicting words → a message. */
@@ -42,7 +39,7 @@ export function parseSpendFilter(text: string): { ok: true; filter: SpendFilter 
       if (filter.provider && filter.provider !== provider)
         return {
           ok: false,
-          message: `Pick one provider: ${listWords(PROVIDER_IDS, 'or')} (or none for ${PROVIDER_IDS.length === 2 ? 'both' : 'all'}). ${SPEND_FILTER_HELP}`,
+          message: `Pick one provider: ${listWords(COST_PROVIDER_WORDS, 'or')} (or none for ${COST_PROVIDER_WORDS.length === 2 ? 'both' : 'all'}). ${SPEND_FILTER_HELP}`,
         };
       filter.provider = provider;
     } else if (word === 'this' || word === 'current' || word === 'last' || word === 'previous') {

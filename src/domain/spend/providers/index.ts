@@ -18,6 +18,9 @@ export type ProviderName = Known['focusName'];
 
 export const COST_PROVIDER_IDS: readonly CostProviderId[] = COST_PROVIDERS.map((p) => p.id);
 
+/** The providers' own words, alphabetically ("aws", "azure"): what `spend` filters by. */
+export const COST_PROVIDER_WORDS: readonly CostProviderId[] = [...COST_PROVIDER_IDS].sort();
+
 /** Every cost connection id a card may carry, as one alternation: `azure:<scope>|aws:<12 digits>`. */
 export const COST_CONNECTION_ID_PATTERN = COST_PROVIDERS.map((p) => `${p.id}:${p.connectionIdPattern}`).join('|');
 
