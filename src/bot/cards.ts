@@ -65,7 +65,18 @@ export interface CardData {
     justification: string;
     justificationRequired: boolean;
     errors: { productOfferId: string; quantity: string; forWhom: string; justification: string };
-    priceList: { name: string; price: string }[];
+  };
+  'request-confirm': {
+    headline: string;
+    total: string;
+    facts: { title: string; value: string }[];
+    several: boolean;
+    severalQuestion: string;
+    severalReason: string;
+    severalError: string;
+    confirmTitle: string;
+    /** Sent back by Confirm (with confirmed) and Change, as the form sent them. */
+    values: { productOfferId: string; quantity: string; forWhom: string; justification: string };
   };
   approval: {
     requestId: string;
