@@ -66,6 +66,7 @@ export interface CardData {
     justificationRequired: boolean;
     errors: { productOfferId: string; quantity: string; forWhom: string; justification: string };
   };
+  'connection-form': ConnectionFormCardData;
   'request-confirm': {
     headline: string;
     total: string;
@@ -195,6 +196,23 @@ export interface CardData {
     orderId: string;
   };
 }
+
+/** The add-a-connection form shown again after a refusal: what was typed (never a secret), each field's problem. */
+export interface ConnectionFormCardData {
+  /** Which form (a template cannot compare data strings: they carry the renderer's marks). */
+  isAzure: boolean;
+  isAws: boolean;
+  isMarketplace: boolean;
+  title: string;
+  general: string;
+  verb: string;
+  submitTitle: string;
+  values: Record<ConnectionFormField, string>;
+  errors: Record<ConnectionFormField | 'awsSecretAccessKey' | 'marketplaceToken', string>;
+}
+
+export type ConnectionFormField =
+  'azureScope' | 'azureTagKey' | 'awsAccountId' | 'awsAuth' | 'awsRoleArn' | 'awsExternalId' | 'awsAccessKeyId' | 'awsTagKey';
 
 export interface ConnectionRowCardData {
   id: string;

@@ -18,7 +18,7 @@ import {
 } from '../../src/sandbox/index.js';
 import { ConsentStates } from '../../src/storage/consent-states.js';
 import { TABLES } from '../../src/storage/table-store.js';
-import { BotHarness, cardOf, cardText, DEMO, type TestUser, cardActions } from '../harness/bot-harness.js';
+import { BotHarness, besideInput, cardOf, cardText, DEMO, inputOf, type TestUser, cardActions } from '../harness/bot-harness.js';
 import { openPage, submitForm, unescapeHtml } from '../sandbox/login-browser.js';
 
 let harness: BotHarness;
@@ -271,13 +271,21 @@ describe('Azure cost scopes', () => {
     expect(cardText(unregistered.body.value)).toMatch(/Microsoft\.CostManagement/);
   });
 
-  it('refuses text that is not a scope and stores nothing', async () => {
-    for (const azureScope of ['', "'; drop table --", 'subscriptions/not-a-guid', 'x'.repeat(500)]) {
-      const click = await chat(DEMO.alex).click('addAzureScope', { azureScope });
-      expect(click.body).toMatchObject({ statusCode: 400 });
+  it('refuses text that is not a scope and stores nothing: the form again, what was typed kept, the problem by the field', async () => {
+    for (const azureScope of ['', "'; drop table --", 'subscriptions/not-a-guid']) {
+      const form = (await chat(DEMO.alex).click('addAzureScope', { azureScope, azureTagKey: 'env' })).body.value;
+      expect(cardText(form)).toContain('Add an Azure scope');
+      expect(inputOf(form, 'azureTagKey').value).toBe('env');
+      if (azureScope) expect(inputOf(form, 'azureScope').value).toBe(azureScope);
+      expect(besideInput(form, 'azureScope')).toMatchObject({ color: 'Attention' });
     }
-    const badTag = await chat(DEMO.alex).click('addAzureScope', { azureScope: AZURE_SUBSCRIPTIONS.development, azureTagKey: '<b>env</b>' });
-    expect(badTag.body).toMatchObject({ statusCode: 400, value: { message: expect.stringContaining('A tag to group costs by') } });
+    // Longer than any scope: the card's own limit, refused as bad card data.
+    expect((await chat(DEMO.alex).click('addAzureScope', { azureScope: 'x'.repeat(500) })).body).toMatchObject({ statusCode: 400 });
+    const badTag = (
+      await chat(DEMO.alex).click('addAzureScope', { azureScope: AZURE_SUBSCRIPTIONS.development, azureTagKey: '<b>env</b>' })
+    ).body.value;
+    expect(besideInput(badTag, 'azureTagKey')?.text).toContain('A tag to group costs by');
+    expect(inputOf(badTag, 'azureScope').value).toBe(AZURE_SUBSCRIPTIONS.development);
     const ids = (await harness.qm.connectionStore.list(DEMO_TENANT_ID)).map((c) => c.id);
     expect(ids.filter((id) => id.startsWith('azure:'))).toEqual([]);
   });
@@ -338,11 +346,35 @@ describe('AWS accounts', () => {
       },
       { awsAccountId: AWS_ACCOUNTS.main, awsAuth: 'telepathy' },
     ];
-    for (const data of bad) {
-      const click = await chat(DEMO.alex).click('addAwsAccount', data);
-      expect(click.body, JSON.stringify(data)).toMatchObject({ statusCode: 400 });
-      expect(JSON.stringify(click.body)).not.toContain(reader.secretAccessKey);
+    for (const data of bad.slice(0, -1)) {
+      const form = (await chat(DEMO.alex).click('addAwsAccount', data)).body.value;
+      expect(cardText(form), JSON.stringify(data)).toContain('Add an AWS account');
+      expect(JSON.stringify(form)).not.toContain(reader.secretAccessKey);
     }
+    // A choice the card does not offer: bad card data.
+    expect((await chat(DEMO.alex).click('addAwsAccount', bad.at(-1)!)).body).toMatchObject({ statusCode: 400 });
+    expect((await harness.qm.connectionStore.list(DEMO_TENANT_ID)).length).toBe(before);
+  });
+
+  it('a rejected key keeps what was typed (the secret excepted) and says by the field what is wrong', async () => {
+    const before = (await harness.qm.connectionStore.list(DEMO_TENANT_ID)).length;
+    const typed = {
+      awsAccountId: AWS_ACCOUNTS.main,
+      awsAuth: 'access-key',
+      awsAccessKeyId: 'AKIA-not-a-key',
+      awsSecretAccessKey: reader.secretAccessKey,
+      awsTagKey: 'CostCenter',
+    };
+    const form = (await chat(DEMO.alex).click('addAwsAccount', typed)).body.value;
+    expect(cardText(form)).toContain('Nothing was saved. Please fix the fields marked below.');
+    expect(inputOf(form, 'awsAccountId').value).toBe(AWS_ACCOUNTS.main);
+    expect(inputOf(form, 'awsAuth').value).toBe('access-key');
+    expect(inputOf(form, 'awsAccessKeyId').value).toBe('AKIA-not-a-key');
+    expect(inputOf(form, 'awsTagKey').value).toBe('CostCenter');
+    expect(inputOf(form, 'awsSecretAccessKey').value).toBeUndefined();
+    expect(JSON.stringify(form)).not.toContain(reader.secretAccessKey);
+    expect(besideInput(form, 'awsAccessKeyId')).toMatchObject({ color: 'Attention', text: expect.stringContaining('AKIA followed by 16') });
+    expect(cardActions(form).map((a) => a.verb)).toEqual(['addAwsAccount', 'showConnections']);
     expect((await harness.qm.connectionStore.list(DEMO_TENANT_ID)).length).toBe(before);
   });
 });

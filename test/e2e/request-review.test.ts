@@ -5,7 +5,7 @@
 // questioned: the review asks why, and Confirm without a reason stores nothing.
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { DEMO_OFFERS, DEMO_TENANT_ID } from '../../src/sandbox/index.js';
-import { BotHarness, cardActions, cardText, DEMO } from '../harness/bot-harness.js';
+import { BotHarness, besideInput, cardActions, cardText, DEMO, inputOf } from '../harness/bot-harness.js';
 import { requestFormFields, requestIdOf, storedRequest } from '../harness/licensing.js';
 
 let harness: BotHarness;
@@ -23,27 +23,14 @@ afterEach(() => harness.drain());
 
 /** The Action.Execute of a card with this verb. */
 const action = (card: unknown, verb: string) => cardActions(card).find((a) => a.verb === verb)!;
-const inputs = (card: unknown): Record<string, any>[] => {
-  const found: Record<string, any>[] = [];
-  const walk = (node: unknown) => {
-    if (Array.isArray(node)) node.forEach(walk);
-    else if (node && typeof node === 'object') {
-      if (String((node as { type?: unknown }).type).startsWith('Input.')) found.push(node as Record<string, any>);
-      Object.values(node).forEach(walk);
-    }
-  };
-  walk(card);
-  return found;
-};
-
 describe('the request form leaves the quantity to the bot', () => {
   it('has no min or max a client could clamp to, and no price list beside the product choice', async () => {
     const reply = await isaiah().say('request visio plan 2');
     const form = reply.find((a) => a.attachments)!.attachments[0].content;
-    const quantity = inputs(form).find((i) => i.id === 'quantity')!;
+    const quantity = inputOf(form, 'quantity');
     expect(quantity).not.toHaveProperty('min');
     expect(quantity).not.toHaveProperty('max');
-    const product = inputs(form).find((i) => i.id === 'productOfferId')!;
+    const product = inputOf(form, 'productOfferId');
     expect(product.choices.find((c: any) => c.value === DEMO_OFFERS.visioPlan2.offerId).title).toMatch(
       /Visio Plan 2: [\d.,]+ USD per month/,
     );
@@ -60,12 +47,9 @@ describe('the request form leaves the quantity to the bot', () => {
       const result = await isaiah().click('submitRequest', requestFormFields(DEMO_OFFERS.visioPlan2.offerId, fields), `form-${typed}`);
       const form = result.body.value;
       expect(cardText(form)).toContain('Request a license');
-      const body = form.body as Record<string, any>[];
-      const field = body.findIndex((e) => e.id === 'quantity');
-      expect(body[field + 1]).toMatchObject({ color: 'Attention' });
-      expect(body[field + 1]!.text).toMatch(message);
-      expect(inputs(form).find((i) => i.id === 'justification')!.value).toBe('Floor plans for the new office');
-      expect(inputs(form).find((i) => i.id === 'productOfferId')!.value).toBe(DEMO_OFFERS.visioPlan2.offerId);
+      expect(besideInput(form, 'quantity')).toMatchObject({ color: 'Attention', text: expect.stringMatching(message) });
+      expect(inputOf(form, 'justification').value).toBe('Floor plans for the new office');
+      expect(inputOf(form, 'productOfferId').value).toBe(DEMO_OFFERS.visioPlan2.offerId);
       expect(await requestsOfIsaiah()).toBe(before);
     });
   }
@@ -98,8 +82,8 @@ describe('a valid form is echoed before anything is stored', () => {
     const change = action(review, 'editRequest');
     const form = (await isaiah().click('editRequest', change.data, 'form-change')).body.value;
     expect(cardText(form)).toContain('Request a license');
-    expect(inputs(form).find((i) => i.id === 'quantity')!.value).toBe(2);
-    expect(inputs(form).find((i) => i.id === 'justification')!.value).toBe('Two screens');
+    expect(inputOf(form, 'quantity').value).toBe(2);
+    expect(inputOf(form, 'justification').value).toBe('Two screens');
   });
 
   it('several licenses for one person are questioned: no reason, nothing stored; with a reason, stored with it', async () => {
@@ -110,7 +94,7 @@ describe('a valid form is echoed before anything is stored', () => {
     expect(cardText(review)).toMatch(/3 × ([\d.,]+) USD per month = [\d.,]+ USD per month/);
     const confirm = action(review, 'submitRequest');
     expect(confirm.title).toBe('Confirm 3 licenses');
-    expect(inputs(review).find((i) => i.id === 'severalReason')).toMatchObject({ isRequired: true });
+    expect(inputOf(review, 'severalReason')).toMatchObject({ isRequired: true });
 
     const again = (await isaiah().click('submitRequest', { ...confirm.data, severalReason: '  ' }, 'form-several')).body.value;
     expect(cardText(again)).toContain('Say why Isaiah Langer needs 3 licenses');
