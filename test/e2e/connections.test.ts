@@ -259,6 +259,57 @@ describe('Partner Center sign-in', () => {
   });
 });
 
+describe('a sign-in that Partner Center no longer accepts (issue 20, defect 1)', () => {
+  /**
+   * `npm start` again: the bot over the same tables, with a sandbox started afresh (new signing
+   * keys, no sign-ins). The stored msal cache still holds an access token of the old sandbox.
+   */
+  async function restartWithFreshSandbox(): Promise<BotHarness> {
+    const tablePrefix = harness.config.tablePrefix;
+    await harness.stop();
+    harness = await BotHarness.start({ tablePrefix });
+    await Promise.all([DEMO.alex, DEMO.patti].map((user) => chat(user).install()));
+    return harness;
+  }
+
+  it('Check now reads Partner Center as a purchase would, and says the sign-in must be renewed', async () => {
+    await signInToPartnerCenter();
+    await restartWithFreshSandbox();
+    const checked = await chat(DEMO.alex).click('checkConnection', { connectionId: 'partner-center' });
+    const text = cardText(checked.body.value);
+    expect(text).toContain('The connection needs attention.');
+    expect(text).toMatch(/Partner Center\nNeeds attention/);
+    expect(text).toContain('Partner Center refused the signed-in agent');
+    expect(text).toContain('its sandbox forgets sign-ins');
+    expect(linkOf(checked.body.value, 'Sign in again')).toBeDefined();
+  });
+
+  it('a refusal on use (the subscriptions list) marks the connection "needs attention" with the fix, and tells the admins once', async () => {
+    await signInToPartnerCenter();
+    await restartWithFreshSandbox();
+    const [list] = await chat(DEMO.alex).say('subscriptions');
+    expect(cardText(list)).toContain('An admin can see why and fix it with **connect**');
+    const stored = await harness.until(async () => {
+      const c = await harness.qm.connectionStore.get(DEMO_TENANT_ID, 'partner-center');
+      return c?.state === 'needs-attention' ? c : undefined;
+    }, 'the connection to need attention');
+    expect(stored.problem).toMatchObject({ code: 'unauthorized', fix: expect.stringContaining('Sign in again') });
+    expect(cardText(await connectCard())).toContain('Partner Center refused the signed-in agent');
+    await chat(DEMO.alex).say('subscriptions');
+    for (const admin of [DEMO.alex, DEMO.patti]) {
+      await harness.until(async () => noticesTo(admin, 'Partner Center needs attention').length > 0, 'the alert');
+      expect(noticesTo(admin, 'Partner Center needs attention')).toHaveLength(1);
+    }
+
+    // Signing in again (to the new sandbox) puts it right.
+    const landed = await signInThrough(linkOf(await connectCard(), 'Sign in again')!, SIGN_IN_ACCOUNTS.partnerAdminAgent.id, 'signin');
+    expect(landed.status).toBe(200);
+    const [again] = await chat(DEMO.alex).say('subscriptions');
+    expect(cardText(again)).not.toContain('fix it with **connect**');
+    expect((await harness.qm.connectionStore.get(DEMO_TENANT_ID, 'partner-center'))?.state).toBe('connected');
+  });
+});
+
 describe('Azure cost scopes', () => {
   it('adds a scope the app can read, and says how to fix one it cannot', async () => {
     const ok = await chat(DEMO.alex).click('addAzureScope', { azureScope: `/subscriptions/${AZURE_SUBSCRIPTIONS.production}` });

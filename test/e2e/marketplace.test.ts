@@ -96,7 +96,7 @@ describe('two items of one vendor product', () => {
 describe('the catalog', () => {
   it('lists marketplace products with their vendor and price beside the Microsoft ones', async () => {
     const text = cardText((await chat(DEMO.isaiah).say('request'))[0]);
-    expect(text).toContain('Creative Cloud for teams — All Apps · Adobe via Marketplace (89.99 USD per month)');
+    expect(text).toContain('Creative Cloud for teams — All Apps · Adobe via Marketplace: 89.99 USD per month');
     expect(text).toContain('Adobe Acrobat Pro for teams · Adobe via Marketplace');
     expect(text).toContain('Visio Plan 2');
   });
