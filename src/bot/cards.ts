@@ -39,7 +39,7 @@ export interface CommandLine {
 export interface CardData {
   welcome: { firstName: string; inTeam: boolean; conversationName: string };
   help: { userName: string; roleLabel: string; commands: CommandLine[] };
-  whoami: { name: string; aadObjectId: string; tenantId: string; roleLabel: string; conversationType: string; isAdmin: boolean };
+  whoami: { name: string; signInName: string; roleLabel: string; conversationType: string; isAdmin: boolean; supportIds: string };
   status: { storage: string; version: string; environment: string; authentication: string; instance: string; uptime: string };
   'unknown-command': { text: string };
   'not-understood': { text: string; understood: string; suggestions: { title: string; intent: string }[] };

@@ -164,7 +164,14 @@ export const cardSamples: { [N in keyof CardData]: CardData[N][] } = {
     },
   ],
   whoami: [
-    { name: 'Alex Wilber', aadObjectId: 'a-1', tenantId: 't-1', roleLabel: 'requester', conversationType: 'personal', isAdmin: false },
+    {
+      name: 'Alex Wilber',
+      signInName: 'alexw@example.com',
+      roleLabel: 'requester',
+      conversationType: 'Your chat with Quartermaster',
+      isAdmin: false,
+      supportIds: 'For support: Entra object id a-1, tenant t-1.',
+    },
   ],
   status: [
     {
