@@ -30,6 +30,11 @@ import type {
 /** What a card shows as text: plain text (escaped where shown), or markdown the bot wrote (md). */
 export type Text = string | Markdown;
 
+export interface HelpGroup {
+  title: string;
+  commands: CommandLine[];
+}
+
 export interface CommandLine {
   usage: string;
   description: string;
@@ -38,7 +43,7 @@ export interface CommandLine {
 /** Each template and the data it binds. */
 export interface CardData {
   welcome: { firstName: string; inTeam: boolean; conversationName: string };
-  help: { userName: string; roleLabel: string; commands: CommandLine[] };
+  help: { userName: string; roleLabel: string; groups: HelpGroup[] };
   whoami: { name: string; signInName: string; roleLabel: string; conversationType: string; isAdmin: boolean; supportIds: string };
   status: { storage: string; version: string; environment: string; authentication: string; instance: string; uptime: string };
   'unknown-command': { text: string };
@@ -139,6 +144,7 @@ export interface CardData {
     alternatives: { title: string; action: string; needsSeats: boolean }[];
     suggestedSeats: number;
     canChangeSeats: boolean;
+    canRemoveSeats: boolean;
     canSuspend: boolean;
     canReactivate: boolean;
     canCancel: boolean;

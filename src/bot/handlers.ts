@@ -36,7 +36,7 @@ async function helpCard(turn: Turn<unknown>, surface: Surface, cards: CardRender
   return cards.render('help', {
     userName: turn.context.activity.from.name ?? 'you',
     roleLabel: describeRoles(roles),
-    commands: surface.helpFor(roles),
+    groups: surface.helpFor(roles),
   });
 }
 

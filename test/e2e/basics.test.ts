@@ -66,6 +66,17 @@ describe('help', () => {
     expect(cardText(reply)).toContain('status');
   });
 
+  it('groups the commands by task, the most used first, instead of one wall of commands', async () => {
+    const [reply] = await harness.personalChat(PATTI).say('help');
+    const groups = cardOf(reply)!
+      .body.filter((e: any) => e.type === 'Container')
+      .map((c: any) => c.items[0].text);
+    expect(groups).toEqual(['Licenses', 'Subscriptions and seats', 'Cloud spend', 'Connections and setup', 'About you and me']);
+    const text = cardText(reply);
+    expect(text.indexOf('**request [product]**')).toBeLessThan(text.indexOf('**subscriptions [product]**'));
+    expect(text.indexOf('**connect**')).toBeLessThan(text.indexOf('**whoami**'));
+  });
+
   it('is not fooled by an admin id from another tenant', async () => {
     const [reply] = await harness.personalChat({ ...PATTI, tenantId: OTHER_TENANT }).say('help');
     expect(cardText(reply)).toContain('role: requester');

@@ -157,9 +157,15 @@ export const cardSamples: { [N in keyof CardData]: CardData[N][] } = {
     {
       userName: 'Alex Wilber',
       roleLabel: 'admin',
-      commands: [
-        { usage: 'help', description: 'Show the commands' },
-        { usage: 'status', description: 'Health' },
+      groups: [
+        { title: 'Licenses', commands: [{ usage: 'request', description: 'Ask for a license' }] },
+        {
+          title: 'Connections and setup',
+          commands: [
+            { usage: 'status', description: 'Health' },
+            { usage: 'help', description: 'Show the commands' },
+          ],
+        },
       ],
     },
   ],
@@ -635,6 +641,7 @@ export const cardSamples: { [N in keyof CardData]: CardData[N][] } = {
         { title: 'Turn off auto-renew', action: 'auto-renew-off', needsSeats: false },
       ],
       canChangeSeats: true,
+      canRemoveSeats: true,
       canSuspend: true,
       canReactivate: false,
       canCancel: true,
@@ -654,6 +661,7 @@ export const cardSamples: { [N in keyof CardData]: CardData[N][] } = {
       suggestedSeats: 1,
       alternatives: [],
       canChangeSeats: false,
+      canRemoveSeats: false,
       canSuspend: false,
       canReactivate: true,
       canCancel: false,
