@@ -30,6 +30,11 @@ import type {
 /** What a card shows as text: plain text (escaped where shown), or markdown the bot wrote (md). */
 export type Text = string | Markdown;
 
+export interface HelpGroup {
+  title: string;
+  commands: CommandLine[];
+}
+
 export interface CommandLine {
   usage: string;
   description: string;
@@ -38,8 +43,8 @@ export interface CommandLine {
 /** Each template and the data it binds. */
 export interface CardData {
   welcome: { firstName: string; inTeam: boolean; conversationName: string };
-  help: { userName: string; roleLabel: string; commands: CommandLine[] };
-  whoami: { name: string; aadObjectId: string; tenantId: string; roleLabel: string; conversationType: string; isAdmin: boolean };
+  help: { userName: string; roleLabel: string; groups: HelpGroup[] };
+  whoami: { name: string; signInName: string; roleLabel: string; conversationType: string; isAdmin: boolean; supportIds: string };
   status: { storage: string; version: string; environment: string; authentication: string; instance: string; uptime: string };
   'unknown-command': { text: string };
   'not-understood': { text: string; understood: string; suggestions: { title: string; intent: string }[] };
@@ -65,7 +70,19 @@ export interface CardData {
     justification: string;
     justificationRequired: boolean;
     errors: { productOfferId: string; quantity: string; forWhom: string; justification: string };
-    priceList: { name: string; price: string }[];
+  };
+  'connection-form': ConnectionFormCardData;
+  'request-confirm': {
+    headline: string;
+    total: string;
+    facts: { title: string; value: string }[];
+    several: boolean;
+    severalQuestion: string;
+    severalReason: string;
+    severalError: string;
+    confirmTitle: string;
+    /** Sent back by Confirm (with confirmed) and Change, as the form sent them. */
+    values: { productOfferId: string; quantity: string; forWhom: string; justification: string };
   };
   approval: {
     requestId: string;
@@ -127,6 +144,7 @@ export interface CardData {
     alternatives: { title: string; action: string; needsSeats: boolean }[];
     suggestedSeats: number;
     canChangeSeats: boolean;
+    canRemoveSeats: boolean;
     canSuspend: boolean;
     canReactivate: boolean;
     canCancel: boolean;
@@ -184,6 +202,23 @@ export interface CardData {
     orderId: string;
   };
 }
+
+/** The add-a-connection form shown again after a refusal: what was typed (never a secret), each field's problem. */
+export interface ConnectionFormCardData {
+  /** Which form (a template cannot compare data strings: they carry the renderer's marks). */
+  isAzure: boolean;
+  isAws: boolean;
+  isMarketplace: boolean;
+  title: string;
+  general: string;
+  verb: string;
+  submitTitle: string;
+  values: Record<ConnectionFormField, string>;
+  errors: Record<ConnectionFormField | 'awsSecretAccessKey' | 'marketplaceToken', string>;
+}
+
+export type ConnectionFormField =
+  'azureScope' | 'azureTagKey' | 'awsAccountId' | 'awsAuth' | 'awsRoleArn' | 'awsExternalId' | 'awsAccessKeyId' | 'awsTagKey';
 
 export interface ConnectionRowCardData {
   id: string;

@@ -19,6 +19,18 @@ export interface DeclaredCommand extends CommandLine {
   scopes: CommandScope[];
 }
 
+/**
+ * The help card's groups, by task, the most used first; each command under the first group
+ * that names it, in the order of COMMANDS. A command no group names goes under "More".
+ */
+export const HELP_GROUPS: { title: string; commands: string[] }[] = [
+  { title: 'Licenses', commands: ['request', 'my requests', 'approvals'] },
+  { title: 'Subscriptions and seats', commands: ['subscriptions', 'reclaim', 'set reclaim days', 'catalog'] },
+  { title: 'Cloud spend', commands: ['spend', 'budgets', 'budget add', 'alerts here', 'sync now'] },
+  { title: 'Connections and setup', commands: ['connect', 'policies', 'audit', 'set approvals channel', 'status'] },
+  { title: 'About you and me', commands: ['whoami', 'help'] },
+];
+
 export const COMMANDS: DeclaredCommand[] = [
   { name: 'help', usage: 'help', description: 'Show the commands you can use', roles: ['requester'], scopes: EVERYWHERE },
   {

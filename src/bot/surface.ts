@@ -17,8 +17,17 @@ import type { ZodType, ZodTypeDef } from 'zod';
 import type { Actor, Person, Role } from '../domain/roles.js';
 import type { Outcome, Refusal, Refused } from '../services/outcome.js';
 import { actorOf, personOf } from './activity.js';
-import type { AdaptiveCard, CommandLine } from './cards.js';
-import { COMMANDS, commandArgument, matchesCommand, namesOverlap, normalized, selects, type DeclaredCommand } from './commands.js';
+import type { AdaptiveCard, HelpGroup } from './cards.js';
+import {
+  COMMANDS,
+  HELP_GROUPS,
+  commandArgument,
+  matchesCommand,
+  namesOverlap,
+  normalized,
+  selects,
+  type DeclaredCommand,
+} from './commands.js';
 import { isCardAction, refuseInvoke, replaceCard, sendCard, sendInvokeMessage, UNKNOWN_ACTOR } from './replies.js';
 import type { QuartermasterTurnState } from './turn-state.js';
 
@@ -163,10 +172,17 @@ export class Surface {
   }
 
   /** The commands `roles` may use, in the order declared, for the help card. */
-  helpFor(roles: readonly Role[]): CommandLine[] {
-    return this.declared
-      .filter((c) => this.commands.has(c.name) && c.roles.some((r) => roles.includes(r)))
-      .map(({ usage, description }) => ({ usage, description }));
+  /** The commands these roles may use, grouped by task (HELP_GROUPS), empty groups left out. */
+  helpFor(roles: readonly Role[]): HelpGroup[] {
+    const usable = this.declared.filter((c) => this.commands.has(c.name) && c.roles.some((r) => roles.includes(r)));
+    const grouped = new Set(HELP_GROUPS.flatMap((g) => g.commands));
+    const groups = [...HELP_GROUPS, { title: 'More', commands: usable.filter((c) => !grouped.has(c.name)).map((c) => c.name) }];
+    return groups
+      .map((group) => ({
+        title: group.title,
+        commands: usable.filter((c) => group.commands.includes(c.name)).map(({ usage, description }) => ({ usage, description })),
+      }))
+      .filter((group) => group.commands.length > 0);
   }
 
   /**

@@ -24,7 +24,7 @@ export function wireBot(
     cards: p.teams.cards,
     roles,
     conversations: new ConversationService({ conversations: p.conversations, audit }),
-    console: new AdminConsole({ roles, policies, catalog, audit, settings, health: p.health, clock }),
+    console: new AdminConsole({ roles, policies, catalog, audit, settings, health: p.health, directory: p.connectors.directory, clock }),
     log,
     licensing: { requests: requestService, approvals, catalog },
     reclaim: { reclaim: f.licenseAlerts.reclaim },

@@ -98,7 +98,11 @@ export interface Connectors {
   /** Admin consent confirmation and the Partner Center agent sign-in. */
   identity: ConnectionIdentityConnector;
   /** Lets the composition root route commerce calls through a customer's connected agent. */
-  partnerCenterAgent?: { actAs(source: AgentTokenSource): void };
+  partnerCenterAgent?: {
+    actAs(source: AgentTokenSource): void;
+    onAgentRefused(listener: (customerId: string, error: ConnectorError) => void): void;
+    checkAgent(customerId: string): Promise<void>;
+  };
   /** Partner Center's price sheet download (an agent's App+User token; see PartnerCenterCommerce.fetchPriceSheet). */
   partnerCenterPrices?: { fetchPriceSheet(customerId: string, market: string): Promise<string> };
   /** Sandbox only: the emulator's price sheet, the fallback price list when no agent signed in (as the seeded marketplace tokens). */

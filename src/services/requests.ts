@@ -15,6 +15,7 @@ import {
 import {
   cancel as cancelRequest,
   createRequest,
+  MAX_JUSTIFICATION_LENGTH,
   mayView,
   requestMonthlyCost,
   resolveStages,
@@ -50,6 +51,26 @@ export interface RequestForm {
   limits: PolicyLimits;
   errors: FormErrors;
 }
+
+/**
+ * A checked request shown back before anything is stored: what will be bought, for whom, at
+ * what cost. Confirm sends `values` again with `confirmed`; Change reopens the form with them.
+ */
+export interface RequestReview {
+  values: { productOfferId: string; quantity: string; forWhom: string; justification: string };
+  offer: CatalogOffer;
+  quantity: number;
+  beneficiary: { name: string; upn: string; isRequester: boolean };
+  /** Several seats for one person: the reason typed on the review card, and what is wrong with it. */
+  severalReason: string;
+  errors: { severalReason?: string };
+}
+
+export type SubmitResult =
+  | { ok: true; request: StoredRequest }
+  | { ok: false; form: RequestForm }
+  /** Checked, nothing stored: the person confirms what will happen (or says why several seats). */
+  | { ok: false; review: RequestReview };
 
 export interface FulfilmentJob {
   tenantId: string;
@@ -109,11 +130,7 @@ export class RequestService {
   }
 
   /** `form` is the form message it came from: its card shows the request, and a second click there gets the same request. */
-  async submit(
-    actor: Actor,
-    raw: unknown,
-    form?: FormMessage,
-  ): Promise<{ ok: true; request: StoredRequest } | { ok: false; form: RequestForm }> {
+  async submit(actor: Actor, raw: unknown, form?: FormMessage): Promise<SubmitResult> {
     const [catalog, policies] = await Promise.all([this.deps.catalog.offers(actor.tenantId), this.deps.policies.list(actor.tenantId)]);
     const refuse = (errors: FormErrors, offer?: CatalogOffer) => ({
       ok: false as const,
@@ -154,12 +171,17 @@ export class RequestService {
     const first = evaluate(seats?.free ?? 0);
     if (first.outcome === 'error') return refused(first);
 
+    // Nothing is stored before the person has seen the quantity and cost it will act on, and
+    // has said why one person needs several seats.
+    const reviewed = reviewOf(raw, { offer, quantity, forWhom, justification }, beneficiary, actor);
+    if (!reviewed.confirmed) return { ok: false, review: reviewed.review };
+
     const request = {
       beneficiary: { id: beneficiary.id, upn: beneficiary.userPrincipalName, name: beneficiary.displayName },
       product: { offerId: offer.offerId, productId: offer.productId, name: offer.name, skuPartNumber: offer.skuPartNumber },
       quantity,
       unitPrice: offer.unitPrice,
-      justification,
+      justification: reviewed.justification,
     };
     const options = form ? { form } : {};
     if (!reliesOnFreeSeat(first)) {
@@ -181,6 +203,14 @@ export class RequestService {
     });
     if ('refusal' in decided) return refused(decided.refusal!);
     return decided.opened.ok ? decided.opened : refuse({ form: decided.opened.message }, offer);
+  }
+
+  /** "Change" on the review card: the form again with the person's values. */
+  async reopen(actor: Actor, raw: unknown): Promise<RequestForm> {
+    const [catalog, policies] = await Promise.all([this.deps.catalog.offers(actor.tenantId), this.deps.policies.list(actor.tenantId)]);
+    const values = echo(raw);
+    const offer = catalog.find((o) => o.offerId === values.productOfferId);
+    return { catalog, values, limits: (offer && limitsForProduct(policies, offer.productId)) ?? formLimits(policies), errors: {} };
   }
 
   /**
@@ -401,6 +431,53 @@ function formLimits(policies: readonly ApprovalPolicy[]): PolicyLimits {
     maxQuantity: Math.max(...policies.map((p) => p.maxQuantity)),
     requireJustification: policies.some((p) => p.requireJustification),
   };
+}
+
+const MAX_SEVERAL_REASON = 300;
+
+/**
+ * Whether the person confirmed this request on its review card (and, for several seats for one
+ * person, said why); otherwise the review card to show. The reason joins the justification.
+ */
+function reviewOf(
+  raw: unknown,
+  input: { offer: CatalogOffer; quantity: number; forWhom?: string; justification: string },
+  beneficiary: DirectoryUser,
+  actor: Actor,
+): { confirmed: true; justification: string } | { confirmed: false; review: RequestReview } {
+  const data = raw as Record<string, unknown>;
+  const severalReason = typeof data.severalReason === 'string' ? data.severalReason.trim() : '';
+  const review = (errors: RequestReview['errors']): { confirmed: false; review: RequestReview } => ({
+    confirmed: false,
+    review: {
+      values: {
+        productOfferId: input.offer.offerId,
+        quantity: String(input.quantity),
+        forWhom: input.forWhom ?? '',
+        justification: input.justification,
+      },
+      offer: input.offer,
+      quantity: input.quantity,
+      beneficiary: {
+        name: beneficiary.displayName,
+        upn: beneficiary.userPrincipalName,
+        isRequester: beneficiary.id.toLowerCase() === actor.aadObjectId.toLowerCase(),
+      },
+      severalReason: severalReason.slice(0, MAX_SEVERAL_REASON),
+      errors,
+    },
+  });
+  if (data.confirmed !== true && data.confirmed !== 'true') return review({});
+  if (input.quantity === 1) return { confirmed: true, justification: input.justification };
+  const who = beneficiary.displayName;
+  if (severalReason === '')
+    return review({
+      severalReason: `Say why ${who} needs ${input.quantity} licenses: one person normally needs one. Or choose Change and ask for 1.`,
+    });
+  const justification = [input.justification, `Why ${input.quantity} licenses: ${severalReason}`].filter(Boolean).join('\n');
+  if (severalReason.length > MAX_SEVERAL_REASON || justification.length > MAX_JUSTIFICATION_LENGTH)
+    return review({ severalReason: 'That is too long together with the justification. Please say it more briefly.' });
+  return { confirmed: true, justification };
 }
 
 /** What to show again in a re-drawn form: the person's values, cut to a sane length. */
