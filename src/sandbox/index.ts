@@ -19,6 +19,8 @@ import { partnerCenterEmulator } from './partner-center-emulator.js';
 import { demoSeed, type SandboxSeed } from './seed.js';
 import { SandboxState } from './state.js';
 import { TokenIssuer } from './tokens.js';
+import { billingEmulator } from './billing-emulator.js';
+import { BillingWorld, type BillingWorldOptions } from './billing-world.js';
 
 export * from './seed.js';
 export * from './seed-identity.js';
@@ -60,6 +62,15 @@ export {
   type MarketplaceAgreement,
 } from './marketplace-state.js';
 export { MARKETPLACE_BASE_PATH, MARKETPLACE_ERROR_CODES } from './marketplace-emulator.js';
+export {
+  AZURE_PLAN,
+  BillingWorld,
+  CSP_AZURE_PLAN,
+  CSP_USAGE_LEVELS,
+  stableGuid,
+  syntheticOrders,
+  type BillingWorldOptions,
+} from './billing-world.js';
 
 export interface SandboxOptions {
   /** The sandbox's calendar (default: the system clock): seeded dates count back from it. */
@@ -78,6 +89,8 @@ export interface SandboxOptions {
   aws?: { pageSize?: number; today?: string; syntheticServicesPerDay?: number };
   /** Marketplace emulator: the vendor clock's step (default 1000 ms; 'manual' = only `marketplace.advance()`). */
   marketplace?: { stepDelayMs?: number | 'manual' };
+  /** Billing emulator knobs (export polls, rows per blob, a synthetic invoice for benchmarks). */
+  billing?: BillingWorldOptions;
 }
 
 export interface Sandbox {
@@ -104,6 +117,12 @@ export interface Sandbox {
   marketplace: MarketplaceWorld;
   /** The seeded Marketplace API token of each tenant (customer id → token), for the sandbox token source. */
   marketplaceTokens: Record<string, string>;
+  /**
+   * Billing: Partner Center invoices (`partnerCenter`, paths /v1/invoices...), Graph's partner
+   * billing exports (`graph`, paths /v1.0/reports/partners/billing/...) and Marketplace billing
+   * (`marketplace`, paths /public/v1/billing/...), one loopback server; `world` issues invoices and plants differences.
+   */
+  billing: { urls: { partnerCenter: string; graph: string; marketplace: string }; world: BillingWorld };
   stop(): Promise<void>;
 }
 
@@ -160,6 +179,13 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     started.push(sts);
     const marketplaceServer = await startEmulator(marketplaceEmulator(marketplace), { host, state, faults: faults.marketplace });
     started.push(marketplaceServer);
+    const billingWorld = new BillingWorld(state, marketplace, options.billing);
+    const billingServer = await startEmulator(billingEmulator(state, tokens, billingWorld, marketplace), {
+      host,
+      state,
+      faults: faults.billing,
+    });
+    started.push(billingServer);
     return {
       urls: {
         partnerCenter: partnerCenter.url,
@@ -185,6 +211,10 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       },
       marketplace,
       marketplaceTokens: Object.fromEntries([...marketplace.tokens.values()].filter((t) => !t.expired).map((t) => [t.customerId, t.token])),
+      billing: {
+        urls: { partnerCenter: billingServer.url, graph: billingServer.url, marketplace: `${billingServer.url}${MARKETPLACE_BASE_PATH}` },
+        world: billingWorld,
+      },
       stop,
     };
   } catch (error) {
