@@ -17,6 +17,7 @@ import type { ConnectionService } from '../services/connections.js';
 import { spendHandlers, type SpendHandlerDeps } from './spend-handlers.js';
 import { marketplaceHandlers } from './marketplace-handlers.js';
 import type { VendorFulfilment } from '../services/vendor-fulfilment.js';
+import { billingHandlers, type BillingHandlerDeps } from './billing-handlers.js';
 import { isCardAction } from './replies.js';
 import { QuartermasterTurnState } from './turn-state.js';
 
@@ -30,6 +31,8 @@ export interface BotDeps extends HandlerDeps {
   spend: Omit<SpendHandlerDeps, 'cards' | 'log'>;
   /** Marketplace: answers to vendors' questions (when the marketplace is configured). */
   vendor?: VendorFulfilment;
+  /** Billing: invoices, reconciliation, chargeback, cost owners, files. */
+  billing?: Omit<BillingHandlerDeps, 'cards' | 'log'>;
   auth: BotAuthConfig;
   log: Logger;
 }
@@ -82,6 +85,7 @@ export function createBot(deps: BotDeps): Bot {
     notifier: deps.licensing.notifier,
     purchaseAccount: (tenantId) => deps.connections.purchaseAccount(tenantId),
   });
+  const b = deps.billing && billingHandlers({ ...deps.billing, cards: deps.cards, log: deps.log });
   app.conversationUpdate('membersAdded', h.welcome);
   app.conversationUpdate('membersRemoved', h.goodbye);
   app.message(command('help'), h.help);
@@ -131,6 +135,24 @@ export function createBot(deps: BotDeps): Bot {
   app.adaptiveCards.actionExecute('editBudget', sp.editForm);
   app.adaptiveCards.actionExecute('saveBudget', sp.save);
   app.adaptiveCards.actionExecute('deleteBudget', sp.remove);
+  if (b) {
+    app.message(command('invoices'), b.invoicesCommand);
+    app.message(command('chargeback'), b.chargebackCommand);
+    app.message(command('cost owners'), b.costOwnersCommand);
+    app.adaptiveCards.actionExecute('showInvoice', b.showInvoice);
+    app.adaptiveCards.actionExecute('invoiceFile', b.invoiceFile);
+    app.adaptiveCards.actionExecute('invoiceLink', b.invoiceLink);
+    app.adaptiveCards.actionExecute('showReconciliation', b.showReconciliation);
+    app.adaptiveCards.actionExecute('showChargeback', b.showChargeback);
+    app.adaptiveCards.actionExecute('chargebackFile', b.chargebackFile);
+    app.adaptiveCards.actionExecute('chargebackLink', b.chargebackLink);
+    app.adaptiveCards.actionExecute('showCostOwners', b.showCostOwners);
+    app.adaptiveCards.actionExecute('costOwnerForm', b.costOwnerForm);
+    app.adaptiveCards.actionExecute('saveCostOwner', b.saveCostOwner);
+    app.adaptiveCards.actionExecute('removeCostOwner', b.removeCostOwner);
+    app.fileConsentAccept(b.fileConsentAccept);
+    app.fileConsentDecline(b.fileConsentDecline);
+  }
   // Fallbacks: registered last, so they only see what no handler above took.
   app.message(r.isRequestText, r.requestCommand); // free text such as "I need 2 Visio licenses"
   app.activity(ActivityTypes.Message, h.unknownText);

@@ -6,6 +6,14 @@ import * as ACData from 'adaptivecards-templating';
 import { cardsDir } from '../paths.js';
 import type { ReclaimCardData, ReclaimConfirmCardData, RenewalAlertCardData, SeatAlertCardData } from './admin-alert-views.js';
 import type {
+  CostOwnerFormCardData,
+  CostOwnersCardData,
+  InvoiceCardData,
+  ReconciliationCardData,
+  StatementCardData,
+  SummaryCardData,
+} from './billing-views.js';
+import type {
   AnomalyAlertCardData,
   BudgetAlertCardData,
   BudgetFormCardData,
@@ -132,6 +140,12 @@ export interface CardData {
   'budget-form': BudgetFormCardData;
   'budget-alert': BudgetAlertCardData;
   'anomaly-alert': AnomalyAlertCardData;
+  invoice: InvoiceCardData;
+  reconciliation: ReconciliationCardData;
+  'chargeback-statement': StatementCardData;
+  'chargeback-summary': SummaryCardData;
+  'cost-owners': CostOwnersCardData;
+  'cost-owner-form': CostOwnerFormCardData;
   'order-query': {
     title: string;
     intro: string;

@@ -101,27 +101,36 @@ export class MarketplaceBilling {
     }
   }
 
-  /** The invoice's document (its first attachment that is not deleted); undefined when it has none. */
-  async invoiceDocument(customerId: string, invoiceId: string): Promise<BillingDocument | undefined> {
+  /** The invoice's attachments that are not deleted. */
+  async invoiceAttachments(customerId: string, invoiceId: string): Promise<{ id: string; filename?: string }[]> {
     const { data } = parseWire(
       SERVICE,
       Page,
       await this.get(customerId, `/billing/invoices/${encodeURIComponent(invoiceId)}/attachments?limit=${PAGE}&offset=0`),
     );
-    const attachment = data.map((a) => AttachmentWire.safeParse(a)).find((a) => a.success && !a.data.isDeleted);
-    if (!attachment?.success) return undefined;
+    return data.flatMap((item) => {
+      const parsed = AttachmentWire.safeParse(item);
+      if (!parsed.success || parsed.data.isDeleted) return [];
+      return [{ id: parsed.data.id, ...(parsed.data.filename ? { filename: parsed.data.filename } : {}) }];
+    });
+  }
+
+  /** The invoice's document (its first attachment); undefined when it has none. */
+  async invoiceDocument(customerId: string, invoiceId: string): Promise<BillingDocument | undefined> {
+    const [attachment] = await this.invoiceAttachments(customerId, invoiceId);
+    if (!attachment) return undefined;
     const token = await this.tokenOf(customerId);
     const { retry } = this.options;
     return withRetries(
       async () =>
         downloadDocument(
-          `${this.baseUrl}/billing/invoices/${encodeURIComponent(invoiceId)}/attachments/${encodeURIComponent(attachment.data.id)}`,
+          `${this.baseUrl}/billing/invoices/${encodeURIComponent(invoiceId)}/attachments/${encodeURIComponent(attachment.id)}`,
           {
             headers: { Authorization: `Bearer ${token}`, 'X-Correlation-Id': correlationIdForCall() },
             timeoutMs: retry.timeoutMs,
             maxBytes: MAX_DOCUMENT_BYTES,
             service: SERVICE,
-            fallbackName: attachment.data.filename ?? `${invoiceId}.pdf`,
+            fallbackName: attachment.filename ?? `${invoiceId}.pdf`,
             redirectWithoutAuth: true,
           },
         ),

@@ -7,7 +7,14 @@ import { Client, type GraphRequest } from '@microsoft/microsoft-graph-client';
 import { z } from 'zod';
 import type { Logger } from '../../logger.js';
 import { GRAPH_SCOPE, type TokenProvider } from '../identity/token-provider.js';
-import { ConnectorError, type DirectoryPort, type DirectoryUser, type DirectoryUserSignIn, type SubscribedSku } from '../ports.js';
+import {
+  ConnectorError,
+  type DirectoryPerson,
+  type DirectoryPort,
+  type DirectoryUser,
+  type DirectoryUserSignIn,
+  type SubscribedSku,
+} from '../ports.js';
 import { withRetries, type RetryPolicy } from '../retry.js';
 import { graphFailure } from './graph-errors.js';
 import { graphMiddlewareChain } from './middleware.js';
@@ -64,6 +71,18 @@ const SkuWire = z.object({
   capabilityStatus: z.enum(['Enabled', 'Suspended', 'LockedOut', 'Warning']),
   consumedUnits: z.number(),
   prepaidUnits: z.object({ enabled: z.number() }),
+});
+
+const PEOPLE_FIELDS = ['id', 'displayName', 'userPrincipalName', 'mail', 'department', 'employeeOrgData', 'assignedLicenses'];
+
+const PersonWire = z.object({
+  id: z.string(),
+  displayName: z.string().nullish(),
+  userPrincipalName: z.string().nullish(),
+  mail: z.string().nullish(),
+  department: z.string().nullish(),
+  employeeOrgData: z.object({ costCenter: z.string().nullish(), division: z.string().nullish() }).passthrough().nullish(),
+  assignedLicenses: z.array(z.object({ skuId: z.string() }).passthrough()).nullish(),
 });
 
 const Page = <T extends z.ZodTypeAny>(item: T) => z.object({ value: z.array(item), '@odata.nextLink': z.string().optional() });
@@ -125,6 +144,20 @@ export class GraphDirectory implements DirectoryPort {
     await this.call(tenantId, `/users/${encodeURIComponent(userId)}/assignLicense`, (request) =>
       request.post({ addLicenses: [{ skuId, disabledPlans: [] }], removeLicenses: [] }),
     );
+  }
+
+  /** Every user with department, cost centre (employeeOrgData) and licenses: who pays for what (chargeback). */
+  async listPeople(tenantId: string): Promise<DirectoryPerson[]> {
+    const users = await this.list(tenantId, `/users?$select=${PEOPLE_FIELDS.join(',')}&$top=999`, PersonWire);
+    return users.map((u) => ({
+      id: u.id,
+      displayName: u.displayName ?? '',
+      userPrincipalName: u.userPrincipalName ?? '',
+      ...(u.mail ? { mail: u.mail } : {}),
+      ...(u.department ? { department: u.department } : {}),
+      ...(u.employeeOrgData?.costCenter ? { costCentre: u.employeeOrgData.costCenter } : {}),
+      licenseSkuIds: (u.assignedLicenses ?? []).map((l) => l.skuId),
+    }));
   }
 
   /** Users with their latest sign-in (interactive or not) and licenses, every page. */
