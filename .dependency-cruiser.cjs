@@ -1,4 +1,4 @@
-// The layers of DESIGN.md, checked on every `npm test` (npm run layers). Imports point
+// The layers (README, Architecture), checked on every `npm test` (npm run layers). Imports point
 // downward only: bot → services → domain; services reach the outside world through
 // connectors and storage; nothing below knows Teams. A rule's comment is what the failure says.
 const TEAMS_SDK = '^node_modules/(botbuilder[^/]*|@microsoft/teams-ai|botframework-[^/]+)/';
@@ -7,17 +7,18 @@ module.exports = {
   forbidden: [
     {
       name: 'domain-is-pure',
-      comment: 'src/domain holds rules only: no I/O, no SDK, no other layer (zod for shapes is fine).',
+      comment:
+        'src/domain holds rules only: no I/O, no SDK, no other layer (pure functions over values are fine: zod for shapes, csv-parse/sync for the price sheet text).',
       severity: 'error',
       from: { path: '^src/domain/' },
-      to: { pathNot: ['^src/domain/', '^src/clock\\.ts$', '^node_modules/zod/'] },
+      to: { pathNot: ['^src/domain/', '^src/clock\\.ts$', '^node_modules/zod/', '^(node_modules/)?csv-parse/'] },
     },
     {
       name: 'bot-talks-to-services',
-      comment: 'The Teams surface calls services; it never reaches storage, connectors, jobs or the sandbox.',
+      comment: 'The Teams surface calls services; it never reaches storage, connectors, proactive delivery (notify), jobs or the sandbox.',
       severity: 'error',
       from: { path: '^src/bot/' },
-      to: { path: ['^src/storage/', '^src/connectors/', '^src/jobs/', '^src/sandbox/'] },
+      to: { path: ['^src/storage/', '^src/connectors/', '^src/notify/', '^src/jobs/', '^src/sandbox/'] },
     },
     {
       name: 'storage-knows-no-use-cases',
@@ -58,10 +59,19 @@ module.exports = {
     },
     {
       name: 'sandbox-from-composition-root-only',
-      comment: 'The emulators are started by the composition root (local mode) and by tests; product code never imports them.',
+      comment:
+        'The emulators are started by the composition root (src/index.ts and src/composition, local mode) and by tests; product code never imports them.',
       severity: 'error',
-      from: { path: '^src/', pathNot: ['^src/sandbox/', '^src/index\\.ts$'] },
+      from: { path: '^src/', pathNot: ['^src/sandbox/', '^src/composition/', '^src/index\\.ts$'] },
       to: { path: '^src/sandbox/' },
+    },
+    {
+      name: 'composition-is-the-root',
+      comment:
+        'src/composition wires the features together for src/index.ts; nothing else builds on it (depend on the services it wires instead).',
+      severity: 'error',
+      from: { path: '^src/', pathNot: ['^src/composition/', '^src/index\\.ts$'] },
+      to: { path: '^src/composition/' },
     },
   ],
   options: {

@@ -32,6 +32,8 @@ COPY --from=dependencies /app/node_modules ./node_modules
 COPY --from=build /app/dist ./dist
 COPY package.json ./
 COPY cards ./cards
+# The language examples and the language model's prompt (read at start-up).
+COPY language ./language
 COPY pages ./pages
 USER node
 EXPOSE 8080

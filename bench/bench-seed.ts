@@ -1,7 +1,7 @@
 // The bench's directory: the demo tenant plus enough colleagues that every submission is a new
 // request. Built the same way in the bench process (the chats) and in the sandbox process (the
 // directory the bot reads), so the two agree without passing thousands of users between them.
-import { DEMO_TENANT_ID, DEMO_USERS, demoSeed, type SandboxSeed } from '../src/sandbox/index.js';
+import { DEMO_SUBSCRIPTIONS, DEMO_TENANT_ID, DEMO_USERS, demoSeed, type SandboxSeed } from '../src/sandbox/index.js';
 import type { TestUser } from '../test/harness/bot-harness.js';
 
 /** The i-th bench colleague (managed by Adele) as the chat sees them. */
@@ -28,6 +28,9 @@ export function benchSeed(count: number): SandboxSeed {
       licenses: [],
     });
   }
+  // Every submission is approved because a seat is free, and approvals count free seats now: one each.
+  const powerBi = tenant.subscriptions.find((s) => s.id === DEMO_SUBSCRIPTIONS.powerBiPro)!;
+  powerBi.quantity += count;
   return seed;
 }
 

@@ -7,6 +7,7 @@
 //   npm run bench                 all scenarios
 //   BENCH_TURNS=4000 npm run bench  more turns per scenario (default 2000)
 //   npm run bench -- spend        only the spend ingest (≈1,000,000 cost rows, budgets; see bench/spend.ts)
+//   npm run bench -- nlu          only language understanding (accuracy and time on labelled utterances; see bench/nlu.ts)
 //
 // Scenarios: (1) `help` turns and request form submissions at 32 concurrent conversations,
 // each next to the echo bot (measured in interleaved slices); (2) 50 concurrent Approve
@@ -30,6 +31,7 @@ import { TableStore } from '../src/storage/table-store.js';
 import { benchUsers } from './bench-seed.js';
 import { startEchoBot } from './echo-bot.js';
 import { startSandboxProcess, type SandboxProcess } from './sandbox-process.js';
+import { measureNlu, reportNlu } from './nlu.js';
 import { spendScenario } from './spend.js';
 import { percentile, runLoad, Tally, type LoadFigures } from './stats.js';
 
@@ -68,6 +70,7 @@ interface Row {
 
 async function main(): Promise<void> {
   if (ONLY === 'spend') return spendOnly();
+  if (ONLY === 'nlu') return void reportNlu(await measureNlu());
   const children = new ChildProcesses(createLogger('silent'));
   const rows: Row[] = [];
   const stops: (() => Promise<unknown>)[] = [() => children.stopAll()];
@@ -213,8 +216,11 @@ async function approvalContention(
     const submitted = await bot
       .personalChat(requester)
       .click('submitRequest', { productOfferId: DEMO_OFFERS.visioPlan2.offerId, quantity: '1', forWhom: '', justification: 'Diagrams' });
-    const requestId = /REQ-[0-9A-F]{8}/.exec(JSON.stringify(submitted.body))?.[0];
-    if (!requestId) throw new Error('bench: the Visio request was not submitted');
+    const requestId = /REQ-[0-9A-F]{8,16}/.exec(JSON.stringify(submitted.body))?.[0];
+    if (!requestId)
+      throw new Error(
+        `bench: the Visio request was not submitted: ${JSON.stringify(submitted.body).match(/"errorMessage":"[^"]*"|Visio[^"]{0,80}/g)}`,
+      );
     const latencies: number[] = [];
     const started = performance.now();
     const statuses = await Promise.all(

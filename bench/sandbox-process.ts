@@ -14,6 +14,7 @@ import { ChildProcesses, waitUntilReady } from '../src/local/child-processes.js'
 import { createLogger } from '../src/logger.js';
 import { projectRoot } from '../src/paths.js';
 import { startSandbox, type SandboxOptions } from '../src/sandbox/index.js';
+import { testClock } from '../test/harness/clock.js';
 import { benchSeed } from './bench-seed.js';
 
 /** What the child is started with: sandbox options without a seed, and how many bench colleagues to add to the demo directory. */
@@ -52,6 +53,9 @@ function endpointsIn(output: string): Endpoints | undefined {
 async function serve(): Promise<void> {
   const settings = JSON.parse(process.argv[2] ?? '{}') as SandboxProcessSettings;
   const sandbox = await startSandbox({
+    // The bots the bench starts run on the test clock (BotHarness): the sandbox's data (price
+    // sheet dates, subscription terms, cost days) must be of the same calendar.
+    clock: testClock,
     ...settings.options,
     ...(settings.benchUsers !== undefined && { seed: benchSeed(settings.benchUsers) }),
   });
@@ -63,6 +67,7 @@ async function serve(): Promise<void> {
     app: sandbox.app,
     partnerTenantId: sandbox.partnerTenantId,
     marketplaceTokens: sandbox.marketplaceTokens,
+    priceListCsv: sandbox.priceListCsv,
     aws: { baseIdentity: sandbox.aws.baseIdentity },
     today: sandbox.azureCosts.today,
   };

@@ -18,7 +18,9 @@
 //   gigabytes inside Azurite, so the store rate is measured on a 20,000-row sample written
 //   through CostRowStore.replaceDays (transactions of 100), and the time for all extrapolated.
 import { createConnectors } from '../src/connectors/index.js';
-import { normalizeAwsPage, normalizeAzureQuery, type FocusCostRow } from '../src/domain/spend/focus.js';
+import type { FocusCostRow } from '../src/domain/spend/focus.js';
+import { normalizeAwsPage } from '../src/domain/spend/providers/aws.js';
+import { normalizeAzureQuery } from '../src/domain/spend/providers/azure.js';
 import { budgetStatus, evaluateBudget, rowInScope, validateBudget, type Budget } from '../src/domain/spend/budgets.js';
 import { forecastPeriod } from '../src/domain/spend/forecast.js';
 import { parseAmount } from '../src/domain/money.js';

@@ -104,6 +104,9 @@ param marketplaceUrl string = ''
 @description('MARKETPLACE_STUCK_ORDER_MINUTES: a marketplace order in Processing longer than this raises one admin alert.')
 param marketplaceStuckOrderMinutes int = 120
 
+@description('PRICE_SHEET_MARKET: the market (two-letter country code) whose Partner Center price sheet prices the catalog.')
+param priceSheetMarket string = 'US'
+
 @description('POLICY_CURRENCY, POLICY_AUTO_APPROVE_BELOW, POLICY_SECOND_STAGE_ABOVE: the default policy each tenant starts with.')
 param policyCurrency string = 'USD'
 param policyAutoApproveBelow string = '50'
@@ -491,6 +494,7 @@ var appSettings = {
   MARKETPLACE: marketplace ? 'true' : 'false'
   MARKETPLACE_URL: marketplaceUrl // empty = the platform's public API
   MARKETPLACE_STUCK_ORDER_MINUTES: string(marketplaceStuckOrderMinutes)
+  PRICE_SHEET_MARKET: priceSheetMarket
   POLICY_CURRENCY: policyCurrency
   POLICY_AUTO_APPROVE_BELOW: policyAutoApproveBelow
   POLICY_SECOND_STAGE_ABOVE: policySecondStageAbove

@@ -125,6 +125,15 @@ const EnvSchema = z.object({
     .min(5, 'expected at least 5 minutes')
     .max(43_200, 'expected at most 43200 minutes (30 days)')
     .default(120),
+  /** The market whose Partner Center price sheet prices the catalog (ISO country code). */
+  PRICE_SHEET_MARKET: z
+    .string()
+    .trim()
+    .regex(/^[A-Za-z]{2}$/, 'expected a two-letter country code such as US')
+    .default('US')
+    .transform((v) => v.toUpperCase()),
+  /** A license-based price list (CSV, the price sheet's columns) used when the price sheet cannot be downloaded. */
+  PRICE_LIST_FILE: optionalText,
   POLICY_CURRENCY: z
     .string()
     .regex(/^[A-Z]{3}$/, 'expected a 3-letter currency code such as USD')
@@ -137,6 +146,32 @@ const EnvSchema = z.object({
     .string()
     .regex(/^\d{1,9}(\.\d{1,2})?$/, 'expected an amount such as 200')
     .default('200'),
+  /**
+   * Optional language model (README: "Optional language model"): messages the offline model is
+   * unsure about are read by Azure OpenAI (a DEPLOYMENT) or an OpenAI-compatible API (a NAME).
+   * Unset = off, and no message ever leaves the bot.
+   */
+  LANGUAGE_MODEL_ENDPOINT: z
+    .string()
+    .trim()
+    .optional()
+    .transform((v) => (v ? v : undefined))
+    .pipe(z.string().url('expected an absolute URL such as https://name.openai.azure.com').optional()),
+  LANGUAGE_MODEL_DEPLOYMENT: optionalText,
+  LANGUAGE_MODEL_NAME: optionalText,
+  LANGUAGE_MODEL_API_KEY: optionalText,
+  LANGUAGE_MODEL_API_VERSION: z
+    .string()
+    .trim()
+    .regex(/^\d{4}-\d{2}-\d{2}(-preview)?$/, 'expected an Azure OpenAI api-version such as 2024-10-21')
+    .default('2024-10-21'),
+  /** One call's deadline, well inside the 15 s turn budget; past it the fallback card answers. */
+  LANGUAGE_MODEL_TIMEOUT_MS: z.coerce
+    .number({ message: 'expected milliseconds' })
+    .int('expected whole milliseconds')
+    .min(500, 'expected at least 500 ms')
+    .max(10_000, 'expected at most 10000 ms (the turn has 15 s)')
+    .default(4000),
   /** Traces, requests and dependencies to Application Insights (src/telemetry.ts reads it before anything loads); unset = off. */
   APPLICATIONINSIGHTS_CONNECTION_STRING: z
     .string()
@@ -164,6 +199,7 @@ export const SECRET_SETTINGS = [
   'GRAPH_CLIENT_SECRET',
   'PARTNER_CENTER_CLIENT_SECRET',
   'SECRET_KEYS',
+  'LANGUAGE_MODEL_API_KEY',
 ] as const satisfies readonly (typeof SETTING_NAMES)[number][];
 
 // What App Service leaves in a setting when it cannot resolve a Key Vault reference: the reference itself.
@@ -191,6 +227,23 @@ export type ConnectorsConfig =
       marketplace?: { baseUrl?: string };
     };
 
+/** Where unsure messages are sent when a language model is configured (the message text only). */
+export type LanguageModelConfig = {
+  endpoint: string;
+  /** Milliseconds one call may take; then the fallback card answers. */
+  timeoutMs: number;
+} & (
+  | {
+      api: 'azure-openai';
+      deployment: string;
+      apiVersion: string;
+      /** Without a key the app's managed identity signs in (role "Cognitive Services OpenAI User"). */
+      apiKey?: string;
+      managedIdentityClientId?: string;
+    }
+  | { api: 'openai'; model: string; apiKey: string }
+);
+
 export interface PolicySeedConfig {
   currency: string;
   autoApproveBelow: string;
@@ -210,6 +263,11 @@ export interface BotAuthConfig {
   appPassword?: string;
   appType: 'SingleTenant' | 'UserAssignedMSI' | 'MultiTenant';
   tenantId?: string;
+  /**
+   * Where the signing keys of Bot Framework tokens are published (OpenID metadata). Default:
+   * Bot Framework's own; tests point it at loopback so that no check leaves the machine.
+   */
+  openIdMetadataUrl?: string;
 }
 
 export interface AppConfig {
@@ -232,6 +290,10 @@ export interface AppConfig {
   publicUrl?: string;
   /** Marketplace orders: when one counts as stuck (default 120 minutes). */
   marketplace?: { stuckOrderMinutes: number };
+  /** Catalog prices: the price sheet's market, and the fallback price list file (CSV). */
+  prices?: { market: string; priceListFile?: string };
+  /** Off unless LANGUAGE_MODEL_ENDPOINT is set: the bot is complete without it. */
+  languageModel?: LanguageModelConfig;
 }
 
 /**
@@ -331,6 +393,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
   if (e.PUBLIC_URL && production && !e.PUBLIC_URL.startsWith('https://'))
     throw new ConfigError('PUBLIC_URL: must use https when NODE_ENV=production');
 
+  const languageModel = languageModelConfig(e, production);
+
   let storage: StorageConfig;
   if (e.AZURE_STORAGE_CONNECTION_STRING) {
     storage = { kind: 'connection-string', connectionString: e.AZURE_STORAGE_CONNECTION_STRING };
@@ -375,5 +439,47 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     ...(secretKeys ? { secretKeys } : {}),
     ...(e.PUBLIC_URL ? { publicUrl: e.PUBLIC_URL.replace(/\/+$/, '') } : {}),
     marketplace: { stuckOrderMinutes: e.MARKETPLACE_STUCK_ORDER_MINUTES },
+    prices: { market: e.PRICE_SHEET_MARKET, ...(e.PRICE_LIST_FILE ? { priceListFile: e.PRICE_LIST_FILE } : {}) },
+    ...(languageModel ? { languageModel } : {}),
+  };
+}
+
+/** Azure OpenAI when a deployment is named, an OpenAI-compatible API when a model is; half a setup stops start-up. */
+function languageModelConfig(e: z.infer<typeof EnvSchema>, production: boolean): LanguageModelConfig | undefined {
+  if (!e.LANGUAGE_MODEL_ENDPOINT) {
+    for (const name of ['LANGUAGE_MODEL_DEPLOYMENT', 'LANGUAGE_MODEL_NAME', 'LANGUAGE_MODEL_API_KEY'] as const) {
+      if (e[name])
+        throw new ConfigError(`LANGUAGE_MODEL_ENDPOINT: required when ${name} is set (or unset ${name} to leave the language model off)`);
+    }
+    return undefined;
+  }
+  const endpoint = e.LANGUAGE_MODEL_ENDPOINT.replace(/\/+$/, '');
+  if (Boolean(e.LANGUAGE_MODEL_DEPLOYMENT) === Boolean(e.LANGUAGE_MODEL_NAME))
+    throw new ConfigError(
+      'LANGUAGE_MODEL_DEPLOYMENT: set either LANGUAGE_MODEL_DEPLOYMENT (Azure OpenAI) or LANGUAGE_MODEL_NAME (an OpenAI-compatible API), not both or neither',
+    );
+  if (e.LANGUAGE_MODEL_DEPLOYMENT) {
+    // teams-ai's Azure client refuses anything else; say so at start-up, not at the first message.
+    if (!endpoint.startsWith('https://'))
+      throw new ConfigError('LANGUAGE_MODEL_ENDPOINT: must use https for Azure OpenAI (such as https://name.openai.azure.com)');
+    return {
+      api: 'azure-openai',
+      endpoint,
+      deployment: e.LANGUAGE_MODEL_DEPLOYMENT,
+      apiVersion: e.LANGUAGE_MODEL_API_VERSION,
+      timeoutMs: e.LANGUAGE_MODEL_TIMEOUT_MS,
+      ...(e.LANGUAGE_MODEL_API_KEY ? { apiKey: e.LANGUAGE_MODEL_API_KEY } : {}),
+      ...(e.AZURE_CLIENT_ID ? { managedIdentityClientId: e.AZURE_CLIENT_ID } : {}),
+    };
+  }
+  if (!e.LANGUAGE_MODEL_API_KEY) throw new ConfigError('LANGUAGE_MODEL_API_KEY: required when LANGUAGE_MODEL_NAME is set');
+  if (production && !endpoint.startsWith('https://'))
+    throw new ConfigError('LANGUAGE_MODEL_ENDPOINT: must use https when NODE_ENV=production');
+  return {
+    api: 'openai',
+    endpoint,
+    model: e.LANGUAGE_MODEL_NAME!,
+    apiKey: e.LANGUAGE_MODEL_API_KEY,
+    timeoutMs: e.LANGUAGE_MODEL_TIMEOUT_MS,
   };
 }

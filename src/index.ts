@@ -1,6 +1,9 @@
-// Composition root: config → storage → services → bot → server. `npm start` runs main(),
-// which in local mode also starts Azurite and the Agents Playground; tests call
-// startQuartermaster() directly with a config of their own.
+// Composition root: config → platform (storage, connectors, Teams) → one feature at a time,
+// each built by a function in src/composition/ from what the features before it return →
+// the bot → workers, scheduler, server. `npm start` runs main(), which in local mode also
+// starts Azurite and the Agents Playground; tests call startQuartermaster() directly with a
+// config and options of their own.
+import type { Surface } from './bot/surface.js';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { systemClock, type Clock } from './clock.js';
@@ -9,71 +12,46 @@ import { createLogger, type Logger } from './logger.js';
 import { routeConsoleToLogger } from './console-log.js';
 import { flushTelemetry, telemetryStarted } from './telemetry.js';
 import { projectRoot } from './paths.js';
-import { createAdapter, createBot } from './bot/app.js';
-import { CardRenderer } from './bot/cards.js';
 import { ChildProcesses } from './local/child-processes.js';
-import { HealthService } from './services/health.js';
-import { RoleService } from './services/roles.js';
 import { startServer } from './server.js';
-import { AuditLog } from './storage/audit-log.js';
-import { ConversationReferences } from './storage/conversation-references.js';
-import { TableStore } from './storage/table-store.js';
-import { defaultPolicies } from './domain/policy.js';
-import { createConnectors, type Connectors } from './connectors/index.js';
-import { QueueWorker } from './jobs/queue-worker.js';
-import { Scheduler } from './jobs/scheduler.js';
-import { createDelivery } from './notify/delivery.js';
-import { InstanceRegistry } from './storage/instances.js';
-import { OutboxMessenger } from './notify/outbox-messenger.js';
-import { syncReportTeller } from './notify/sync-reports.js';
-import { SyncNowService, type SyncNowJob } from './services/sync-now.js';
+import type { Connectors } from './connectors/index.js';
 import type { DeliveryEngine } from './notify/outbox.js';
-import { createHash } from 'node:crypto';
-import { TeamsRequestNotifier } from './notify/request-notifier.js';
-import { ApprovalService } from './services/approvals.js';
-import { CatalogService } from './services/catalog.js';
-import { FulfilmentService } from './services/fulfilment.js';
-import { ReminderService } from './services/reminders.js';
-import { StalledApprovals } from './services/stalled-approvals.js';
-import { RequestService, type FulfilmentJob } from './services/requests.js';
-import { CardRefs } from './storage/card-refs.js';
-import { Leases } from './storage/leases.js';
-import { PolicyRepository } from './storage/policies.js';
-import { WorkQueues } from './storage/queues.js';
-import { RequestRepository } from './storage/requests.js';
-import { SettingsRepository } from './storage/settings.js';
-import { SeatLotRepository } from './storage/seat-lots.js';
-import { PurchaseLocks } from './storage/purchase-locks.js';
-import { SubscriptionService } from './services/subscriptions.js';
-import { AdminCards } from './notify/admin-cards.js';
-import { ReclaimService } from './services/reclaim.js';
-import { RenewalAlertService } from './services/renewal-alerts.js';
-import { SeatWatchService } from './services/seat-watch.js';
-import { ActionLocks, AlertLedger, SeatStates } from './storage/alert-ledger.js';
-import { licenseAlertJobs } from './jobs/license-alert-jobs.js';
-import { spendJobs } from './jobs/spend-jobs.js';
-import { SpendSyncService } from './services/spend-sync.js';
-import type { CostRowReader, SpendSync } from './services/spend-contracts.js';
-import { CostRowStore } from './storage/cost-rows.js';
-import { BudgetService } from './services/budgets.js';
-import { SpendAlertService } from './services/spend-alerts.js';
-import { SpendReport } from './services/spend-report.js';
-import { BudgetRepository } from './storage/budgets.js';
-import { SpendAlertCards } from './notify/spend-alert-cards.js';
 import type { Sandbox } from './sandbox/index.js';
-import { ConnectionService } from './services/connections.js';
-import { ConnectionRepository } from './storage/connections.js';
-import { ConsentStates } from './storage/consent-states.js';
-import { renderConsentPage } from './http/consent-page.js';
-import { TeamsConnectionNotices } from './notify/connection-notices.js';
-import { SecretBox, parseKeyring, generateKeyText, type Keyring } from './security/secret-box.js';
-import { localKeyring } from './local/secret-keys.js';
-import { hostname } from 'node:os';
-import { VendorFulfilment } from './services/vendor-fulfilment.js';
-import { StuckOrderWatch } from './services/stuck-orders.js';
-import { marketplaceJobs } from './jobs/marketplace-jobs.js';
+import type { AuditLog } from './storage/audit-log.js';
+import type { ConversationReferences } from './storage/conversation-references.js';
+import type { TableStore } from './storage/table-store.js';
+import type { RequestRepository } from './storage/requests.js';
+import type { SettingsRepository } from './storage/settings.js';
+import type { ReminderService } from './services/reminders.js';
+import type { StalledApprovals } from './services/stalled-approvals.js';
+import type { ReclaimService } from './services/reclaim.js';
+import type { RenewalAlertService } from './services/renewal-alerts.js';
+import type { SeatWatchService } from './services/seat-watch.js';
+import type { AlertLedger } from './storage/alert-ledger.js';
+import type { ConnectionService } from './services/connections.js';
+import type { ConnectionRepository } from './storage/connections.js';
+import type { CostRowReader, SpendSync } from './services/spend-contracts.js';
+import type { BudgetService } from './services/budgets.js';
+import type { SpendReport } from './services/spend-report.js';
+import type { SpendAlertService } from './services/spend-alerts.js';
+import type { VendorFulfilment } from './services/vendor-fulfilment.js';
+import type { StuckOrderWatch } from './services/stuck-orders.js';
+import { wirePlatform, type ResolvedConfig } from './composition/platform.js';
+import { timingsWith, type TimingChoices } from './composition/timings.js';
+import { wireOutbox } from './composition/outbox.js';
+import { wireCatalog } from './composition/catalog.js';
+import { wireConnections } from './composition/connections.js';
+import { wireLicensing } from './composition/licensing.js';
+import { wireLicenseAlerts } from './composition/license-alerts.js';
+import { wireSpend } from './composition/spend.js';
+import { wireLanguage } from './composition/language.js';
+import { wireBot } from './composition/bot.js';
+import { wireBilling, type Billing } from './composition/billing.js';
+import { startScheduler } from './composition/schedule.js';
+import type { QueueWork } from './composition/queue-work.js';
 
-export type ResolvedConfig = AppConfig & { storage: Exclude<AppConfig['storage'], { kind: 'local-azurite' }> };
+export type { ResolvedConfig };
+export { PRODUCTION_TIMINGS, type Timings, type TimingChoices } from './composition/timings.js';
 
 export interface Quartermaster {
   url: string;
@@ -97,8 +75,14 @@ export interface Quartermaster {
   spend: { sync: SpendSync; rows: CostRowReader; budgets: BudgetService; report: SpendReport; evaluator: SpendAlertService };
   /** Marketplace (when configured): vendor-assigned fulfilment and the stuck-order watch (tests run it with a chosen `now`). */
   marketplace?: { vendor: VendorFulfilment; stuckOrders: StuckOrderWatch };
+  /** Billing (when there are billing connectors): invoices, chargeback, cost owners, CSP usage (tests run the jobs with a chosen `now`). */
+  billing?: Pick<Billing, 'invoices' | 'chargeback' | 'owners' | 'usage'>;
   /** The loopback emulators, when this instance started them (sandbox connectors). */
   sandbox?: Sandbox;
+  /** The Teams surface's registry: every card verb the bot routes (the fuzz test sends each), and help per role. */
+  surface: Pick<Surface, 'verbs' | 'helpFor'>;
+  /** Resolves once the language model has trained (free text is understood from then on). */
+  languageReady: Promise<void>;
   /** Graceful: stop accepting, finish turns in flight, close workers. */
   stop(): Promise<void>;
   /**
@@ -117,6 +101,13 @@ export interface StartOptions {
   startWorkers?: boolean;
   /** The calendar (default: the system clock); tests choose theirs. */
   clock?: Clock;
+  /** Poll intervals, visibility and claim times, follow-ups: production's unless chosen here (tests choose short ones). */
+  timings?: TimingChoices;
+  /**
+   * Names of the scheduled jobs this instance ticks (default: all of them). Tests leave off
+   * the ones they run by hand with a chosen `now` (alerts, syncs, health checks).
+   */
+  scheduledJobs?: readonly string[];
 }
 
 export async function startQuartermaster(
@@ -124,383 +115,48 @@ export async function startQuartermaster(
   log = createLogger(config.logLevel),
   options: StartOptions = {},
 ): Promise<Quartermaster> {
-  const clock = options.clock ?? systemClock;
-  const store = new TableStore(config.storage, config.tablePrefix, clock);
-  const audit = new AuditLog(store);
-  const conversations = new ConversationReferences(store);
-  const roles = new RoleService(config.bootstrapAdmins);
-  const queues = new WorkQueues(config.storage, config.tablePrefix);
-  // Ready when tables and queues answer, with operations the app's data-plane roles allow.
-  const storagePing = { ping: async (timeoutMs?: number) => void (await Promise.all([store.ping(timeoutMs), queues.ping(timeoutMs)])) };
-  const health = new HealthService(storagePing, { environment: config.environment, authentication: Boolean(config.bot.appId) });
-  // Tables are created in the background; until then /readyz says 503 and turns say "try again".
-  store.ensureTables().catch((error: unknown) => log.warn({ err: error }, 'storage not reachable yet; will retry on first use'));
+  const timings = timingsWith(options.timings);
+  const platform = await wirePlatform(config, log, {
+    clock: options.clock ?? systemClock,
+    connectors: options.connectors,
+    instanceName: options.instanceName,
+  });
+  // The consent and sign-in redirects come back to PUBLIC_URL, else to where the server listens.
+  let listeningUrl = '';
+  const publicUrl = () => config.publicUrl ?? listeningUrl;
 
-  const { connectors, sandbox } = options.connectors
-    ? { connectors: options.connectors, sandbox: undefined }
-    : await buildConnectors(config, log, clock);
-  const requests = new RequestRepository(store);
-  const settings = new SettingsRepository(store);
-  const policies = new PolicyRepository(store, () =>
-    defaultPolicies(config.policy.currency, {
-      approverGroupId: config.policy.approverGroupId ?? '',
-      autoApproveBelow: config.policy.autoApproveBelow,
-      secondStageAbove: config.policy.secondStageAbove,
-    }),
+  // One feature per line, in dependency order: each takes what the ones above it return.
+  const outbox = wireOutbox(platform, timings); // proactive messages
+  const catalog = wireCatalog(platform); // policies, products, prices
+  const connections = wireConnections(platform, outbox, publicUrl); // tenants' connections, secrets
+  const licensing = wireLicensing(platform, outbox, catalog, connections, timings); // requests → approvals → fulfilment
+  const licenseAlerts = wireLicenseAlerts(platform, outbox, catalog); // reclaim, renewals, seats
+  const spend = wireSpend(platform, outbox, connections, timings); // cost sync, budgets, sync now
+  const language = wireLanguage(platform, catalog, licensing); // free text
+  const billing = wireBilling(platform, outbox, { catalog, connections, licensing, spend }, timings, publicUrl); // invoices, chargeback
+  const bot = wireBot(platform, { catalog, connections, licensing, licenseAlerts, spend, language, billing });
+
+  const queueWork: QueueWork[] = [licensing.work, spend.work, outbox.delivery, ...(billing ? [billing.work] : [])];
+  if (options.startWorkers !== false) for (const { worker } of queueWork) worker.start();
+  const scheduler = startScheduler(
+    platform,
+    [...licensing.jobs, ...licenseAlerts.jobs, ...connections.jobs, ...spend.jobs, ...(billing?.jobs ?? [])],
+    options.scheduledJobs,
   );
-  const catalog = new CatalogService(connectors.commerce, connectors.directory);
-  const cards = new CardRenderer();
-
-  // Grouped: the jobs of turns that end together travel in one message.
-  const fulfilmentQueue = queues.queue<FulfilmentJob>('fulfilment', { groupSends: true });
-  let worker: QueueWorker<FulfilmentJob> | undefined;
-  const enqueueFulfilment = async (job: FulfilmentJob) => {
-    await fulfilmentQueue.send(job);
-    worker?.nudge();
-  };
-
-  const adapter = createAdapter(config.bot);
-  const instanceName = options.instanceName ?? `${hostname()}:${process.pid}`;
-  // Every proactive message goes through the durable outbox (write-ahead, then sent at once
-  // within Teams' limits; retried from the queue by any instance when that fails).
-  // Each instance sends within its share of Teams' limits (1 / live instances).
-  const instances = new InstanceRegistry(store, instanceName);
-  instances.start((error) => log.warn({ err: error }, 'instance heartbeat failed'));
-  const delivery = createDelivery({
-    share: () => instances.share(),
-    store,
-    storage: config.storage,
-    tablePrefix: config.tablePrefix,
-    adapter,
-    botAppId: config.bot.appId ?? '',
-    conversations,
-    instanceName,
-    log,
-    idlePollMs: config.environment === 'test' ? 100 : 1000,
-    // Tests watch the queued copy take over within a second or two.
-    ...(config.environment === 'test' && { inlineHeadStartSeconds: 1, busyRetrySeconds: 1, visibilitySeconds: 10, claimMs: 25_000 }),
-    hooks: {
-      delivered: (message, activityId) => notifier.cardDelivered(message.tenantId, message.conversationId, message.context, activityId),
-      blocked: (tenantId, conversationId) =>
-        tellAdminsAboutDelivery(
-          tenantId,
-          `Teams blocks Quartermaster from posting in conversation ${conversationId} (MessageWritesBlocked), so nothing more is sent there. If the bot was removed on purpose, nothing needs doing; otherwise add it back.`,
-        ),
-      dead: (message, reason) =>
-        tellAdminsAboutDelivery(
-          message.tenantId,
-          `A message could not be delivered to conversation ${message.conversationId} and was set aside: ${reason}`,
-        ),
+  const server = await startServer(
+    {
+      bot,
+      consentCallback: connections.consentCallback,
+      storageReady: () => platform.health.storageReady(),
+      ...(billing && { billingDocument: billing.documentRoute }),
+      log,
     },
-  });
-  const messenger = new OutboxMessenger(delivery.engine);
-  // Delivery problems are told to admins once, and never about their own notices (no loops).
-  const tellAdminsAboutDelivery = async (tenantId: string, text: string) => {
-    for (const adminId of roles.adminIds(tenantId)) {
-      const chat = await conversations.personalChatOf(tenantId, adminId);
-      if (chat)
-        await delivery.engine.enqueue({
-          kind: 'text',
-          text,
-          key: `delivery-notice|${createHash('sha256').update(text).digest('base64url').slice(0, 22)}|${adminId}`,
-          tenantId,
-          conversationId: chat.reference.conversation!.id,
-        });
-    }
-  };
-  const notifier = new TeamsRequestNotifier({
-    messenger,
-    conversations,
-    cardRefs: new CardRefs(store),
-    settings,
-    roles,
-    catalog,
-    cards,
-    log,
-  });
-  const requestService = new RequestService({
-    clock,
-    catalog,
-    directory: connectors.directory,
-    requests,
-    policies,
-    roles,
-    audit,
-    notifications: notifier,
-    enqueueFulfilment,
-  });
-  const approvals = new ApprovalService({ clock, requests, audit, notifications: notifier, enqueueFulfilment });
-  // Seat counts are absolute: license purchases and admins' seat changes take turns per subscription.
-  const purchaseLocks = new PurchaseLocks(store);
-  const subscriptions = new SubscriptionService({
-    clock,
-    commerce: connectors.commerce,
-    directory: connectors.directory,
-    catalog,
-    seatLots: new SeatLotRepository(store),
-    requests,
-    requestService,
-    policies,
-    roles,
-    audit,
-    locks: purchaseLocks,
-    log,
-    ...(connectors.marketplace && { marketplace: connectors.marketplace }),
-  });
-  // Marketplace products: the vendor assigns seats by e-mail; orders are followed from the queue.
-  const vendor = connectors.marketplace
-    ? new VendorFulfilment({
-        clock,
-        commerce: connectors.commerce,
-        marketplace: connectors.marketplace,
-        requests,
-        locks: purchaseLocks,
-        notifications: notifier,
-        roles,
-        audit,
-        enqueueFulfilment,
-        noteFailure: (tenantId, error) => connections.noteMarketplaceFailure(tenantId, error),
-        log,
-        ...(config.environment === 'test' && { followUpSeconds: 1, waitMs: 2000 }),
-      })
-    : undefined;
-  const fulfilment = new FulfilmentService({
-    clock,
-    catalog,
-    commerce: connectors.commerce,
-    directory: connectors.directory,
-    requests,
-    policies,
-    audit,
-    notifications: notifier,
-    subscriptionChanges: subscriptions,
-    locks: purchaseLocks,
-    log,
-    purchaseAccount: (tenantId) => connections.purchaseAccount(tenantId),
-    ...(vendor && { vendor }),
-  });
-  const reminders = new ReminderService({ requests, notifications: notifier, audit });
-  const stalledApprovals = new StalledApprovals({ requests, enqueueFulfilment, log });
-  // License alerts (reclaim, renewals, seats): cards to every admin's 1:1 chat.
-  const adminCards = new AdminCards({ messenger, conversations, roles, cards, log });
-  const alertLedger = new AlertLedger(store);
-  const reclaim = new ReclaimService({
-    clock,
-    directory: connectors.directory,
-    commerce: connectors.commerce,
-    ...(connectors.marketplace && { marketplace: connectors.marketplace }),
-    catalog,
-    settings,
-    roles,
-    audit,
-    locks: new ActionLocks(store),
-    alerts: adminCards,
-    log,
-  });
-  const renewalAlerts = new RenewalAlertService({
-    directory: connectors.directory,
-    commerce: connectors.commerce,
-    catalog,
-    roles,
-    ledger: alertLedger,
-    alerts: adminCards,
-    log,
-  });
-  const seatWatch = new SeatWatchService({
-    directory: connectors.directory,
-    catalog,
-    roles,
-    states: new SeatStates(store),
-    alerts: adminCards,
-    log,
-  });
-  // Connections: secrets sealed with the configured keys (local mode: a key kept under .data/).
-  const secrets = new SecretBox(keyringFor(config));
-  let publicUrl = config.publicUrl;
-  const connectionStore = new ConnectionRepository(store, secrets);
-  const connections = new ConnectionService({
-    clock,
-    connections: connectionStore,
-    states: new ConsentStates(store),
-    secrets,
-    audit,
-    roles,
-    ledger: alertLedger,
-    identity: connectors.identity,
-    ...(connectors.azureCost ? { azureCost: connectors.azureCost } : {}),
-    ...(connectors.awsCost ? { awsCost: connectors.awsCost } : {}),
-    ...(connectors.marketplace ? { marketplace: connectors.marketplace } : {}),
-    // Sandbox mode only: tenants without a Marketplace connection use the emulator's seeded token,
-    // so `npm start` shows Adobe products out of the box. Never in production.
-    ...(config.connectors.mode === 'sandbox' && connectors.sandboxMarketplaceTokens
-      ? { sandboxMarketplaceTokens: connectors.sandboxMarketplaceTokens }
-      : {}),
-    notices: new TeamsConnectionNotices({ messenger, conversations, adminCards, cards, log }),
-    publicUrl: () => publicUrl ?? '',
-    log,
-  });
-  // Purchases for a customer whose agent signed in (connect) use that agent's tokens.
-  connectors.partnerCenterAgent?.actAs((tenantId) => connections.partnerCenterTokenIfConnected(tenantId));
-  // Marketplace calls use the tenant's stored API token (sandbox: the seeded one when none is stored).
-  connectors.marketplace?.useTokenSource((tenantId) => connections.marketplaceToken(tenantId));
-  // A 401 from any marketplace call (catalog and subscription lists included) marks the connection "needs attention".
-  connectors.marketplace?.onTokenExpired(
-    (tenantId, error) =>
-      void connections
-        .noteMarketplaceFailure(tenantId, error)
-        .catch((e: unknown) => log.warn({ err: e, tenantId }, 'could not mark the marketplace connection')),
+    config.host,
+    config.port,
   );
-  const stuckOrders = connectors.marketplace
-    ? new StuckOrderWatch({
-        clock,
-        marketplace: connectors.marketplace,
-        tenants: () => connections.marketplaceTenants(),
-        ledger: alertLedger,
-        notices: notifier,
-        stuckAfterMinutes: config.marketplace?.stuckOrderMinutes ?? 120,
-        noteFailure: (tenantId, error) => connections.noteMarketplaceFailure(tenantId, error),
-        log,
-      })
-    : undefined;
-  // Spend sync: daily cost rows from every Azure scope and AWS account a tenant connected.
-  const costRows = new CostRowStore(store);
-  const spendSync = new SpendSyncService({
-    clock,
-    connections: connectionStore,
-    awsCredentials: (tenantId, id) => connections.awsCredentials(tenantId, id),
-    rows: costRows,
-    leases: new Leases(store, instanceName),
-    ledger: alertLedger,
-    notices: new TeamsConnectionNotices({ messenger, conversations, adminCards, cards, log }),
-    ...(connectors.azureCost ? { azureCost: connectors.azureCost } : {}),
-    ...(connectors.awsCost ? { awsCost: connectors.awsCost } : {}),
-    ...(config.connectors.mode === 'production'
-      ? {
-          azureClientId: config.connectors.graph.clientId,
-          ...(config.connectors.aws ? { awsAppPrincipalArn: config.connectors.aws.appPrincipalArn } : {}),
-        }
-      : sandbox
-        ? { azureClientId: sandbox.app.clientId }
-        : {}),
-    log,
-  });
-  // Budgets, anomalies and the `spend` report read the synced rows; alerts go through the outbox.
-  const budgetRepository = new BudgetRepository(store);
-  const budgetService = new BudgetService({ clock, budgets: budgetRepository, rows: costRows, roles, audit, settings });
-  const spendReport = new SpendReport({ clock, rows: costRows, roles });
-  const spendAlerts = new SpendAlertService({
-    clock,
-    budgets: budgetRepository,
-    rows: costRows,
-    ledger: alertLedger,
-    settings,
-    delivery: new SpendAlertCards({ messenger, conversations, adminCards, cards, log }),
-    log,
-  });
-  spendSync.useEvaluator(spendAlerts);
-  // `sync now` runs from a queue of its own: the command answers at once, a worker syncs.
-  let syncNowWorker: QueueWorker<SyncNowJob> | undefined;
-  const syncNowQueue = queues.queue<SyncNowJob>('sync-now');
-  const syncNow = new SyncNowService({
-    clock,
-    queue: syncNowQueue,
-    sync: spendSync,
-    tell: syncReportTeller(delivery.engine),
-    nudge: () => syncNowWorker?.nudge(),
-  });
-  const bot = createBot({
-    adapter,
-    auth: config.bot,
-    cards,
-    roles,
-    health,
-    audit,
-    conversations,
-    log,
-    licensing: { requests: requestService, approvals, catalog, roles, policies, settings, audit, notifier, clock },
-    reclaim: { reclaim, roles },
-    subscriptions,
-    connections,
-    spend: { budgets: budgetService, report: spendReport, syncNow },
-    ...(vendor && { vendor }),
-  });
+  listeningUrl = server.url;
 
-  worker = new QueueWorker<FulfilmentJob>({
-    name: 'fulfilment',
-    queue: fulfilmentQueue,
-    handle: (job) => fulfilment.handle(job),
-    onPoison: (job, error) => fulfilment.giveUp(job, error),
-    log,
-    // Throttling and outages of the commerce APIs delay a request, they do not fail it.
-    maxAttempts: 40,
-    idlePollMs: config.environment === 'test' ? 100 : 1000,
-  });
-  syncNowWorker = new QueueWorker<SyncNowJob>({
-    name: 'sync-now',
-    queue: syncNowQueue,
-    handle: (job) => syncNow.handle(job),
-    onPoison: async (job, error) => void log.error({ err: error, tenantId: job.tenantId }, 'sync now gave up'),
-    log,
-    // A sync syncs its connections one by one; a redelivery during a long one is harmless but wasted.
-    visibilitySeconds: 15 * 60,
-    idlePollMs: config.environment === 'test' ? 100 : 1000,
-  });
-  if (options.startWorkers !== false) {
-    worker.start();
-    syncNowWorker.start();
-    delivery.worker.start();
-  }
-  const scheduler = new Scheduler(new Leases(store, instanceName), log, clock);
-  scheduler.add({
-    name: 'request-reminders',
-    pattern: '*/15 * * * *',
-    leaseMs: 10 * 60_000,
-    run: async (now) => void log.info(await reminders.run(now), 'reminders sent'),
-  });
-  // Tests run it with a chosen `now`.
-  if (config.environment !== 'test')
-    scheduler.add({
-      name: 'stalled-approvals',
-      pattern: '*/5 * * * *',
-      leaseMs: 4 * 60_000,
-      run: async (now) => void log.info(await stalledApprovals.run(now), 'stalled approvals checked'),
-    });
-  // License alerts post cards to admins: tests run them with a chosen `now`, never on the clock.
-  if (config.environment !== 'test')
-    for (const job of licenseAlertJobs({ reclaim, renewals: renewalAlerts, seats: seatWatch, log })) scheduler.add(job);
-
-  if (config.environment !== 'test')
-    scheduler.add({
-      name: 'token-keeper',
-      pattern: '17 3 * * *',
-      leaseMs: 30 * 60_000,
-      run: async (now) => void log.info(await connections.keepTokensAlive(now), 'partner center tokens kept alive'),
-    });
-  // Spend sync ticks hourly; each connection syncs once a day (tests call syncTenant themselves).
-  if (config.environment !== 'test')
-    for (const job of spendJobs({ sync: spendSync, connections: connectionStore, log })) scheduler.add(job);
-  if (config.environment !== 'test' && stuckOrders) for (const job of marketplaceJobs({ stuckOrders, log })) scheduler.add(job);
-  if (config.environment !== 'test')
-    scheduler.add({
-      name: 'connection-health',
-      pattern: '23 5 * * *',
-      leaseMs: 30 * 60_000,
-      run: async (now) => void log.info(await connections.checkAll(now), 'connections checked'),
-    });
-  scheduler.add({
-    name: 'consent-state-purge',
-    pattern: '41 4 * * *',
-    leaseMs: 10 * 60_000,
-    run: async (now) => void log.info({ purged: await new ConsentStates(store).purgeExpired(now) }, 'expired consent states purged'),
-  });
-
-  const consentCallback = async (query: URLSearchParams) => {
-    const { status, page } = await connections.handleCallback(query);
-    return { status, html: renderConsentPage(page) };
-  };
-  const server = await startServer({ bot, consentCallback, storageReady: () => health.storageReady(), log }, config.host, config.port);
-  publicUrl ??= server.url;
-
+  const { store, audit, conversations, instances, sandbox } = platform;
   return {
     url: server.url,
     port: server.port,
@@ -508,68 +164,42 @@ export async function startQuartermaster(
     store,
     audit,
     conversations,
-    requests,
-    settings,
-    reminders,
-    stalledApprovals,
-    licenseAlerts: { reclaim, renewals: renewalAlerts, seats: seatWatch, ledger: alertLedger },
-    connections,
-    connectionStore,
-    outbox: delivery.engine,
-    spend: { sync: spendSync, rows: costRows, budgets: budgetService, report: spendReport, evaluator: spendAlerts },
-    ...(vendor && stuckOrders && { marketplace: { vendor, stuckOrders } }),
+    requests: licensing.requests,
+    settings: platform.settings,
+    reminders: licensing.reminders,
+    stalledApprovals: licensing.stalledApprovals,
+    licenseAlerts: {
+      reclaim: licenseAlerts.reclaim,
+      renewals: licenseAlerts.renewals,
+      seats: licenseAlerts.seats,
+      ledger: licenseAlerts.ledger,
+    },
+    languageReady: language.ready,
+    connections: connections.connections,
+    connectionStore: connections.connectionStore,
+    outbox: outbox.delivery.engine,
+    spend: { sync: spend.sync, rows: spend.rows, budgets: spend.budgets, report: spend.report, evaluator: spend.evaluator },
+    ...(licensing.marketplace && { marketplace: licensing.marketplace }),
+    ...(billing && {
+      billing: { invoices: billing.invoices, chargeback: billing.chargeback, owners: billing.owners, usage: billing.usage },
+    }),
     ...(sandbox && { sandbox }),
+    surface: bot.surface,
     async drain(timeoutMs = 30_000) {
       const deadline = Date.now() + timeoutMs;
-      const workers = [worker!, syncNowWorker!, delivery.worker];
       // Work makes work (a fulfilled request posts cards): drain until one pass finds all idle.
       for (;;) {
-        for (const w of workers) await w.drain(Math.max(1, deadline - Date.now()));
-        if ((await Promise.all([fulfilmentQueue.settled(), syncNowQueue.settled(), delivery.queue.settled()])).every(Boolean)) return;
+        for (const { worker } of queueWork) await worker.drain(Math.max(1, deadline - Date.now()));
+        if ((await Promise.all(queueWork.map(({ queue }) => queue.settled()))).every(Boolean)) return;
       }
     },
     async stop() {
       await server.close(config.shutdownTimeoutMs);
-      await Promise.all([worker?.stop(), syncNowWorker?.stop(), delivery.worker.stop(), scheduler.stop()]);
+      await Promise.all([...queueWork.map(({ worker }) => worker.stop()), scheduler.stop(), conversations.flush(config.shutdownTimeoutMs)]);
       await instances.stop();
       await sandbox?.stop();
     },
   };
-}
-
-/** Configured keys; outside production a key file under .data/ (tests: a key per process). */
-function keyringFor(config: ResolvedConfig): Keyring {
-  if (config.secretKeys) return config.secretKeys;
-  if (config.environment === 'production') throw new ConfigError('SECRET_KEYS: required when NODE_ENV=production');
-  if (config.environment === 'test') return (testKeyring ??= parseKeyring(`test:${generateKeyText()}`));
-  return localKeyring(join(projectRoot, '.data', 'secret-keys'));
-}
-let testKeyring: Keyring | undefined;
-
-/** Production connectors, or the loopback emulators started here for local runs. */
-async function buildConnectors(config: ResolvedConfig, log: Logger, clock: Clock): Promise<{ connectors: Connectors; sandbox?: Sandbox }> {
-  if (config.connectors.mode === 'production')
-    return {
-      connectors: createConnectors(
-        {
-          mode: 'production',
-          graph: config.connectors.graph,
-          partnerCenter: config.connectors.partnerCenter,
-          ...(config.connectors.aws ? { aws: config.connectors.aws } : {}),
-          ...(config.connectors.marketplace ? { marketplace: { ...config.connectors.marketplace, routing: true } } : {}),
-          clock,
-        },
-        log,
-      ),
-    };
-  const { startSandbox } = await import('./sandbox/index.js');
-  const sandbox = await startSandbox({ clock });
-  log.info(
-    { graph: sandbox.urls.graph, partnerCenter: sandbox.urls.partnerCenter },
-    'sandbox connectors: loopback emulators with demo data',
-  );
-  // Partner Center and the marketplace together: ids decide where each call goes.
-  return { connectors: createConnectors({ mode: 'sandbox', sandbox: { ...sandbox, marketplaceRouting: true }, clock }, log), sandbox };
 }
 
 export async function main(): Promise<void> {

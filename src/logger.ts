@@ -17,6 +17,8 @@ export const redactedPaths = [
   '*.accessToken',
   '*.refreshToken',
   '*.token',
+  '*.apiKey',
+  '*.*.apiKey',
   'headers.authorization',
   '*.headers.authorization',
   'req.headers.authorization',
@@ -24,6 +26,7 @@ export const redactedPaths = [
   'config.storage.connectionString',
   'config.connectors.graph.clientSecret',
   'config.connectors.partnerCenter.clientSecret',
+  'config.languageModel.apiKey',
 ];
 
 /**

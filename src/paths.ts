@@ -16,3 +16,5 @@ function findProjectRoot(start: string): string {
 
 export const projectRoot = findProjectRoot(dirname(fileURLToPath(import.meta.url)));
 export const cardsDir = join(projectRoot, 'cards');
+/** The examples and product words the bot learns language from (language/*.json). */
+export const languageDir = join(projectRoot, 'language');

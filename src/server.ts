@@ -9,6 +9,7 @@ import type { Bot } from './bot/app.js';
 import { isIncomingActivity, summarizeActivity } from './bot/activity.js';
 import { withCorrelation, type CorrelationScope } from './correlation.js';
 import { projectRoot } from './paths.js';
+import { readJsonBody } from './request-body.js';
 
 /** The pages the Teams manifest links to (developer.privacyUrl, termsOfUseUrl). */
 const LEGAL_PAGES = { '/privacy': 'privacy.html', '/termsofuse': 'termsofuse.html' } as const;
@@ -32,7 +33,8 @@ export interface RunningServer {
 
 export async function startServer(deps: ServerDeps, host: string, port: number): Promise<RunningServer> {
   const server = restify.createServer({ name: 'quartermaster', handleUncaughtExceptions: false });
-  server.use(restify.plugins.bodyParser({ mapParams: false, maxBodySize: 1024 * 1024 }));
+  // No body parser: /api/messages reads its own body (request-body.ts), refusing encoded,
+  // non-JSON and oversized bodies before parsing; no other route takes a body.
 
   let inFlight = 0;
   let closing = false;
@@ -56,24 +58,37 @@ export async function startServer(deps: ServerDeps, host: string, port: number):
       const started = performance.now();
       if (closing) {
         res.send(503, { error: 'Shutting down, please retry' });
-        logTurn(scope, req.body, 503, started, 'shutting-down');
-        return;
-      }
-      if (!isIncomingActivity(req.body)) {
-        res.send(400, { error: 'Expected a Bot Framework activity (type, channelId, serviceUrl, conversation, from, recipient)' });
-        logTurn(scope, req.body, 400, started, 'not-an-activity');
+        logTurn(scope, undefined, 503, started, 'shutting-down');
         return;
       }
       inFlight++;
+      let activity: unknown;
       try {
-        await deps.bot.adapter.process(req, res, (context) => deps.bot.run(context));
+        const body = await readJsonBody(req);
+        if (!body.ok) {
+          // The rest of a refused body is not read: close the connection rather than drain it.
+          res.header('Connection', 'close');
+          res.send(body.status, { error: body.error });
+          logTurn(scope, undefined, body.status, started, 'refused-body');
+          return;
+        }
+        activity = body.value;
+        if (!isIncomingActivity(activity)) {
+          res.send(400, { error: 'Expected a Bot Framework activity (type, channelId, serviceUrl, conversation, from, recipient)' });
+          logTurn(scope, activity, 400, started, 'not-an-activity');
+          return;
+        }
+        req.body = activity;
+        const answer = await processActivity(deps, req);
+        res.send(answer.status, answer.body);
+        logTurn(scope, activity, answer.status, started);
       } catch (error) {
         scope.failed = 'error';
         deps.log.error({ err: error }, 'activity processing failed');
         if (!res.headersSent) res.send(500, { error: 'Internal error' });
+        logTurn(scope, activity, 500, started);
       } finally {
         inFlight--;
-        logTurn(scope, req.body, res.statusCode, started);
         if (closing && inFlight === 0) drained?.();
       }
     }),
@@ -90,7 +105,7 @@ export async function startServer(deps: ServerDeps, host: string, port: number):
     try {
       answer = await deps.consentCallback(new URL(req.url ?? '', 'http://callback').searchParams);
     } catch (error) {
-      deps.log.error({ err: { name: (error as Error)?.name, message: (error as Error)?.message } }, 'consent callback failed');
+      deps.log.error({ err: error }, 'consent callback failed');
       answer = {
         status: 503,
         html: '<!doctype html><meta charset="utf-8"><title>Try again</title><p>Quartermaster could not finish connecting right now. Nothing was changed. Type connect in Teams and try again in a few minutes.</p>',
@@ -176,6 +191,39 @@ function turnOutcome(status: number, scope: CorrelationScope): string {
   if (status >= 500) return 'error';
   if (status >= 400) return 'rejected';
   return scope.failed ?? 'ok';
+}
+
+/**
+ * Runs the adapter and takes its answer instead of letting it write to the socket: when the
+ * token check fails it answers with the error's own text (a key-fetch failure's URL and
+ * network error included). Those answers become 401 (the token is not valid) or 503 (it cannot
+ * be checked right now; the Bot Connector retries), with no internals.
+ */
+async function processActivity(deps: ServerDeps, req: restify.Request): Promise<{ status: number; body: unknown }> {
+  const answer: { status: number; body: unknown } = { status: 200, body: undefined };
+  const capture = {
+    status(code: number) {
+      answer.status = code;
+      return capture;
+    },
+    send(body: unknown) {
+      answer.body = body;
+      return capture;
+    },
+    header() {
+      return capture;
+    },
+    end() {
+      return capture;
+    },
+  };
+  await deps.bot.adapter.process(req, capture as unknown as restify.Response, (context) => deps.bot.run(context));
+  if (answer.status === 401) return { status: 401, body: { error: 'Unauthorized: the Bot Framework token is missing or not valid' } };
+  if (answer.status >= 500 && answer.status !== 501) {
+    deps.log.warn({ status: answer.status, detail: String(answer.body).slice(0, 300) }, 'the adapter refused an activity');
+    return { status: 503, body: { error: 'The request could not be checked right now; please retry' } };
+  }
+  return answer;
 }
 
 function delay(ms: number): Promise<void> {

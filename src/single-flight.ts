@@ -29,4 +29,9 @@ export class KeptFor<T> {
       return value;
     });
   }
+
+  /** Forgets what is kept for the key: the next get loads again. */
+  delete(key: string): void {
+    this.kept.delete(key);
+  }
 }

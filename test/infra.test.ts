@@ -33,6 +33,13 @@ const NOT_SET_BY_TEMPLATE: Record<string, string> = {
   PLAYGROUND_PORT: 'local runs only',
   PLAYGROUND_USERS: 'local runs only',
   AWS_PRINCIPAL_ARN: 'only with AWS: awsSettings',
+  LANGUAGE_MODEL_ENDPOINT: 'optional language model, off by default: an operator adds it in App Settings (README: Optional language model)',
+  LANGUAGE_MODEL_DEPLOYMENT: 'optional language model (see LANGUAGE_MODEL_ENDPOINT)',
+  LANGUAGE_MODEL_NAME: 'optional language model, OpenAI-compatible APIs (see LANGUAGE_MODEL_ENDPOINT)',
+  LANGUAGE_MODEL_API_KEY: 'optional; without it the managed identity signs in to Azure OpenAI; with it, a Key Vault reference',
+  LANGUAGE_MODEL_API_VERSION: 'optional language model; the default api-version fits',
+  LANGUAGE_MODEL_TIMEOUT_MS: 'optional language model; the default fits the turn budget',
+  PRICE_LIST_FILE: 'a CSV shipped with the app, only for a partner who signs in no Partner Center agent (README: Production data)',
 };
 /** Settings App Service or an SDK reads, not the configuration. */
 const PLATFORM_SETTING = /^(WEBSITE_|SCM_)|^AWS_(ACCESS_KEY_ID|SECRET_ACCESS_KEY)$/;

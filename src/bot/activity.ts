@@ -1,7 +1,7 @@
 // Reading what Teams sent: is it an activity at all, which tenant, which person.
 import type { Activity } from 'botbuilder';
 import { z } from 'zod';
-import type { Person } from '../domain/roles.js';
+import type { Actor, Person } from '../domain/roles.js';
 import { COMMANDS, normalized } from './commands.js';
 
 const Account = z.object({ id: z.string().min(1) });
@@ -36,10 +36,12 @@ export function personOf(activity: Partial<Activity>): Person {
   return { tenantId, ...(aadObjectId ? { aadObjectId } : {}) };
 }
 
-/** Who acted, for the audit log: the Entra object id when known, else the Teams id. */
-export function actorOf(activity: Partial<Activity>): { actorId: string; actorName?: string } {
-  const actorId = activity.from?.aadObjectId ?? activity.from?.id ?? 'unknown';
-  return { actorId, ...(activity.from?.name ? { actorName: activity.from.name } : {}) };
+/** Who is acting: identified by Entra object id, or undefined when the chat did not say (guests, bots). */
+export function actorOf(activity: Partial<Activity>): Actor | undefined {
+  const tenantId = tenantIdOf(activity);
+  const aadObjectId = activity.from?.aadObjectId;
+  if (!tenantId || !aadObjectId) return undefined;
+  return { tenantId, aadObjectId, name: activity.from?.name ?? 'Unknown user' };
 }
 
 export function isBotAdded(activity: Partial<Activity>): boolean {

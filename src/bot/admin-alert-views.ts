@@ -1,6 +1,8 @@
 // What the reclaim, renewal and seat alert cards show: plain data from the services turned
 // into the data their templates bind (cards/reclaim*.json, renewal-alert.json, seat-alert.json).
-import type { ReclaimReport, ReclaimRow, RenewalAlert, SeatChange, VendorReclaimRow } from '../services/admin-alerts.js';
+import { md } from '../domain/plain-text.js';
+import type { Text } from './cards.js';
+import type { ReclaimReport, ReclaimRow, RenewalAlert, SeatChange, TermEndAlert, VendorReclaimRow } from '../services/admin-alerts.js';
 import type { SeatState } from '../domain/seat-alerts.js';
 
 /** Rows a reclaim card shows at most: Teams cards are limited in size, and long lists are not read. */
@@ -18,7 +20,7 @@ export interface ReclaimCardData {
   /** Vendor seats (marketplace): removed by taking the e-mail off the subscription. */
   vendorRows: { subscriptionId: string; email: string; heading: string; productName: string; vendor: string; lastSignIn: string }[];
   moreText: string;
-  subscriptions: { subscriptionId: string; text: string; suggestedQuantity: number }[];
+  subscriptions: { subscriptionId: string; text: Text; suggestedQuantity: number }[];
 }
 
 export interface ReclaimConfirmCardData {
@@ -96,7 +98,7 @@ export function reclaimCardData(report: ReclaimReport, note?: { text: string; co
     subscriptions: report.subscriptions.map((s) => ({
       subscriptionId: s.subscriptionId,
       suggestedQuantity: s.suggestedQuantity,
-      text: `**${s.productName}**: ${s.quantity} seats, ${s.assigned} assigned, ${s.inactiveAssigned} of them to people listed here. ${s.renewsAt ? `At its renewal on ${day(s.renewsAt)} it` : 'At renewal it'} could go down to ${s.suggestedQuantity} seat${s.suggestedQuantity === 1 ? '' : 's'}.`,
+      text: md`**${s.productName}**: ${s.quantity} seats, ${s.assigned} assigned, ${s.inactiveAssigned} of them to people listed here. ${s.renewsAt ? `At its renewal on ${day(s.renewsAt)} it` : 'At renewal it'} could go down to ${s.suggestedQuantity} seat${s.suggestedQuantity === 1 ? '' : 's'}.`,
     })),
   };
 }
@@ -112,6 +114,29 @@ export function renewalAlertCardData(alert: RenewalAlert): RenewalAlertCardData 
     subscriptionId: alert.id,
     suggestedQuantity: alert.suggestedQuantity,
     reduceTitle: `Reduce to ${alert.suggestedQuantity} at renewal`,
+  };
+}
+
+export interface TermEndAlertCardData {
+  title: string;
+  productName: string;
+  endsOn: string;
+  seats: string;
+  termEnd: string;
+  message: string;
+  subscriptionId: string;
+}
+
+export function termEndAlertCardData(alert: TermEndAlert): TermEndAlertCardData {
+  const when = alert.daysLeft === 1 ? 'within a day' : `in ${alert.daysLeft} days`;
+  return {
+    title: `${alert.offerName} does not end ${when}: it will keep being billed`,
+    productName: alert.offerName,
+    endsOn: day(alert.endsAt),
+    seats: String(alert.quantity),
+    termEnd: `Auto-renew is off and it is not cancelled, so Partner Center moves it to a month-to-month Extended Service Term at +${alert.upliftPercent} %`,
+    message: alert.message,
+    subscriptionId: alert.id,
   };
 }
 

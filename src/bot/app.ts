@@ -1,38 +1,69 @@
-// The Teams surface: a teams-ai Application with one handler registered per line, on a
-// CloudAdapter that checks Bot Framework tokens whenever BOT_ID is set.
-import { ActivityTypes, TurnContext } from 'botbuilder';
+// The Teams bot: each feature registers its commands and card actions on one Surface, whose
+// registry becomes the teams-ai Application's routes, on a CloudAdapter that checks Bot
+// Framework tokens whenever BOT_ID is set.
+import { TurnContext } from 'botbuilder';
 import { Application, TeamsAdapter } from '@microsoft/teams-ai';
+import { CallerIdConstants } from 'botbuilder';
+import { AuthenticationConstants } from 'botframework-connector';
 import type { BotAuthConfig } from '../config.js';
 import type { Logger } from '../logger.js';
 import { tenantIdOf } from './activity.js';
-import { command } from './commands.js';
 import { createErrorBoundary } from './error-boundary.js';
-import { basicHandlers, type HandlerDeps } from './handlers.js';
-import { requestHandlers, type RequestHandlerDeps } from './request-handlers.js';
-import { subscriptionHandlers } from './subscription-handlers.js';
+import { basicFeature } from './handlers.js';
+import type { CardRenderer } from './cards.js';
+import type { RoleService } from '../services/roles.js';
+import type { AdminConsole } from '../services/admin-console.js';
+import type { ConversationService } from '../services/conversations.js';
+import { Surface } from './surface.js';
+import { requestFeature, type RequestFeatureDeps } from './request-handlers.js';
+import { subscriptionFeature } from './subscription-handlers.js';
 import type { SubscriptionService } from '../services/subscriptions.js';
-import { reclaimHandlers, type ReclaimHandlerDeps } from './reclaim-handlers.js';
-import { connectionHandlers } from './connection-handlers.js';
+import { reclaimFeature, type ReclaimFeatureDeps } from './reclaim-handlers.js';
+import { connectionFeature } from './connection-handlers.js';
+import { catalogFeature } from './catalog-handlers.js';
+import type { CatalogAdminService } from '../services/catalog-admin.js';
 import type { ConnectionService } from '../services/connections.js';
-import { spendHandlers, type SpendHandlerDeps } from './spend-handlers.js';
-import { marketplaceHandlers } from './marketplace-handlers.js';
+import { spendFeature, type SpendFeatureDeps } from './spend-handlers.js';
+import { marketplaceFeature } from './marketplace-handlers.js';
 import type { VendorFulfilment } from '../services/vendor-fulfilment.js';
-import { billingHandlers, type BillingHandlerDeps } from './billing-handlers.js';
-import { isCardAction } from './replies.js';
+import { languageFeature } from './language-handlers.js';
+import { billingFeature, billingUnavailableFeature, type BillingFeatureDeps } from './billing-handlers.js';
+import type { LanguageModel } from './language-model.js';
+import type { Understander } from '../language/understand.js';
+import type { ApprovalPathService } from '../services/approval-paths.js';
+import type { PeopleService } from '../services/people.js';
+import type { ProductWishes } from '../services/product-wishes.js';
 import { QuartermasterTurnState } from './turn-state.js';
 
-export interface BotDeps extends HandlerDeps {
+export interface BotDeps {
   adapter: TeamsAdapter;
-  licensing: Omit<RequestHandlerDeps, 'cards' | 'log'>;
+  cards: CardRenderer;
+  roles: RoleService;
+  /** Where each conversation can be reached, and installs. */
+  conversations: ConversationService;
+  /** Policies, audit, the approvals channel and status, for admins. */
+  console: AdminConsole;
+  licensing: Omit<RequestFeatureDeps, 'cards' | 'log' | 'console'>;
   subscriptions: SubscriptionService;
-  reclaim: Omit<ReclaimHandlerDeps, 'cards'>;
+  reclaim: Omit<ReclaimFeatureDeps, 'cards'>;
   connections: ConnectionService;
+  /** The admin's catalog: orderable items, price source, license mappings. */
+  catalogAdmin: CatalogAdminService;
   /** Spend: reports, budgets, alert channel, `sync now`. */
-  spend: Omit<SpendHandlerDeps, 'cards' | 'log'>;
+  spend: Omit<SpendFeatureDeps, 'cards' | 'log'>;
   /** Marketplace: answers to vendors' questions (when the marketplace is configured). */
   vendor?: VendorFulfilment;
-  /** Billing: invoices, reconciliation, chargeback, cost owners, files. */
-  billing?: Omit<BillingHandlerDeps, 'cards' | 'log'>;
+  /** Free text: the trained model (undefined while it trains) and the services its answers need. */
+  language: {
+    understander: () => Understander | undefined;
+    approvalPaths: ApprovalPathService;
+    people: PeopleService;
+    wishes: ProductWishes;
+    /** The optional language model (LANGUAGE_MODEL_*): reads what the offline model is unsure about. */
+    model?: LanguageModel;
+  };
+  /** Billing: invoices, reconciliation, chargeback, cost owners, files (absent without billing connectors). */
+  billing?: Omit<BillingFeatureDeps, 'cards' | 'log'>;
   auth: BotAuthConfig;
   log: Logger;
 }
@@ -41,6 +72,8 @@ export interface Bot {
   adapter: TeamsAdapter;
   /** Runs one turn: tenant check, conversation reference, then the handlers. */
   run(context: TurnContext): Promise<void>;
+  /** The registry the routes were built from (help and the fuzz test read it). */
+  surface: Surface;
 }
 
 /** The Bot Framework adapter: checks incoming tokens, and sends (also proactively). */
@@ -51,6 +84,18 @@ export function createAdapter(auth: BotAuthConfig): TeamsAdapter {
     // No app id = authentication off (local); botbuilder only allows that as MultiTenant.
     MicrosoftAppType: auth.appId ? auth.appType : 'MultiTenant',
     MicrosoftAppTenantId: auth.tenantId ?? '',
+    // Setting one endpoint means setting them all (botbuilder then uses none of its defaults):
+    // the public cloud's, with the signing keys read from elsewhere.
+    ...(auth.openIdMetadataUrl && {
+      ValidateAuthority: true,
+      ToChannelFromBotLoginUrl: AuthenticationConstants.ToChannelFromBotLoginUrl,
+      ToChannelFromBotOAuthScope: AuthenticationConstants.ToChannelFromBotOAuthScope,
+      ToBotFromChannelTokenIssuer: AuthenticationConstants.ToBotFromChannelTokenIssuer,
+      OAuthUrl: AuthenticationConstants.OAuthUrl,
+      CallerId: CallerIdConstants.PublicAzureChannel,
+      ToBotFromChannelOpenIdMetadataUrl: auth.openIdMetadataUrl,
+      ToBotFromEmulatorOpenIdMetadataUrl: auth.openIdMetadataUrl,
+    }),
   });
 }
 
@@ -68,98 +113,44 @@ export function createBot(deps: BotDeps): Bot {
     ...(deps.auth.appId ? { botAppId: deps.auth.appId } : {}),
   });
 
-  const h = basicHandlers(deps);
-  const r = requestHandlers({ ...deps.licensing, cards: deps.cards, log: deps.log });
-  const rc = reclaimHandlers({ ...deps.reclaim, cards: deps.cards });
-  const c = connectionHandlers({ cards: deps.cards, connections: deps.connections });
-  const sp = spendHandlers({ ...deps.spend, cards: deps.cards, log: deps.log });
-  const mk = marketplaceHandlers({
+  // teams-ai 1.7's run() starts its typing timer on every message whatever startTypingTimer
+  // says: a turn over a second then answers "typing" before its reply. Honour the option.
+  app.startTypingTimer = () => undefined;
+
+  const surface = new Surface((person) => deps.roles.rolesOf(person));
+  basicFeature(surface, { cards: deps.cards, conversations: deps.conversations, console: deps.console });
+  requestFeature(surface, { ...deps.licensing, cards: deps.cards, console: deps.console, log: deps.log });
+  subscriptionFeature(surface, {
+    cards: deps.cards,
+    subscriptions: deps.subscriptions,
+    requests: deps.licensing.requests,
+    purchaseAccount: (tenantId) => deps.connections.purchaseAccount(tenantId),
+  });
+  connectionFeature(surface, { cards: deps.cards, connections: deps.connections });
+  catalogFeature(surface, { cards: deps.cards, catalogAdmin: deps.catalogAdmin });
+  marketplaceFeature(surface, {
     cards: deps.cards,
     connections: deps.connections,
     requests: deps.licensing.requests,
     ...(deps.vendor && { vendor: deps.vendor }),
   });
-  const s = subscriptionHandlers({
+  spendFeature(surface, { ...deps.spend, cards: deps.cards, log: deps.log });
+  reclaimFeature(surface, { ...deps.reclaim, cards: deps.cards });
+  if (deps.billing) billingFeature(surface, { ...deps.billing, cards: deps.cards, log: deps.log });
+  else billingUnavailableFeature(surface);
+  languageFeature(surface, {
+    ...deps.language,
     cards: deps.cards,
-    subscriptions: deps.subscriptions,
-    notifier: deps.licensing.notifier,
-    purchaseAccount: (tenantId) => deps.connections.purchaseAccount(tenantId),
+    catalog: deps.licensing.catalog,
+    requests: deps.licensing.requests,
+    spend: deps.spend.report,
+    log: deps.log,
   });
-  const b = deps.billing && billingHandlers({ ...deps.billing, cards: deps.cards, log: deps.log });
-  app.conversationUpdate('membersAdded', h.welcome);
-  app.conversationUpdate('membersRemoved', h.goodbye);
-  app.message(command('help'), h.help);
-  app.message(command('whoami'), h.whoami);
-  app.message(command('status'), h.status);
-  app.message(command('request'), r.requestCommand);
-  app.message(command('my requests'), r.myRequests);
-  app.message(command('approvals'), r.waitingForMe);
-  app.message(command('policies'), r.listPolicies);
-  app.message(command('audit'), r.auditLog);
-  app.message(command('set approvals channel'), r.setApprovalsChannel);
-  app.message(command('reclaim'), rc.reclaimCommand);
-  app.message(command('set reclaim days'), rc.setReclaimDays);
-  app.message(command('subscriptions'), s.listCommand);
-  app.message(command('connect'), c.connectCommand);
-  app.message(command('spend'), sp.spendCommand);
-  app.message(command('budgets'), sp.budgetsCommand);
-  app.message(command('budget add'), sp.budgetAddCommand);
-  app.message(command('alerts here'), sp.alertsHere);
-  app.message(command('sync now'), sp.syncNow);
-  app.adaptiveCards.actionExecute('showHelp', h.showHelp);
-  app.adaptiveCards.actionExecute('submitRequest', r.submitRequest);
-  app.adaptiveCards.actionExecute('approveRequest', r.approve);
-  app.adaptiveCards.actionExecute('rejectRequest', r.reject);
-  app.adaptiveCards.actionExecute('cancelRequest', r.cancel);
-  app.adaptiveCards.actionExecute('refreshRequest', r.refresh);
-  app.adaptiveCards.actionExecute('showRequest', r.open);
-  app.adaptiveCards.actionExecute('reclaimRemoveLicense', rc.askToRemove);
-  app.adaptiveCards.actionExecute('reclaimConfirmRemove', rc.confirmRemove);
-  app.adaptiveCards.actionExecute('reclaimShow', rc.show);
-  app.adaptiveCards.actionExecute('listSubscriptions', s.listPage);
-  app.adaptiveCards.actionExecute('showSubscription', s.show);
-  app.adaptiveCards.actionExecute('prepareSubscriptionChange', s.prepare);
-  app.adaptiveCards.actionExecute('confirmSubscriptionChange', s.confirm);
-  app.adaptiveCards.actionExecute('showConnections', c.show);
-  app.adaptiveCards.actionExecute('checkConnection', c.check);
-  app.adaptiveCards.actionExecute('addAzureScope', c.addAzureScope);
-  app.adaptiveCards.actionExecute('addAwsAccount', c.addAwsAccount);
-  app.adaptiveCards.actionExecute('askDisconnect', c.askDisconnect);
-  app.adaptiveCards.actionExecute('confirmDisconnect', c.confirmDisconnect);
-  app.adaptiveCards.actionExecute('connectMarketplace', mk.connectMarketplace);
-  app.adaptiveCards.actionExecute('setMarketplacePo', mk.setMarketplacePo);
-  app.adaptiveCards.actionExecute('answerOrderQuery', mk.answerOrderQuery);
-  app.adaptiveCards.actionExecute('showSpend', sp.showSpend);
-  app.adaptiveCards.actionExecute('showBudgets', sp.show);
-  app.adaptiveCards.actionExecute('budgetForm', sp.addForm);
-  app.adaptiveCards.actionExecute('editBudget', sp.editForm);
-  app.adaptiveCards.actionExecute('saveBudget', sp.save);
-  app.adaptiveCards.actionExecute('deleteBudget', sp.remove);
-  if (b) {
-    app.message(command('invoices'), b.invoicesCommand);
-    app.message(command('chargeback'), b.chargebackCommand);
-    app.message(command('cost owners'), b.costOwnersCommand);
-    app.adaptiveCards.actionExecute('showInvoice', b.showInvoice);
-    app.adaptiveCards.actionExecute('invoiceFile', b.invoiceFile);
-    app.adaptiveCards.actionExecute('invoiceLink', b.invoiceLink);
-    app.adaptiveCards.actionExecute('showReconciliation', b.showReconciliation);
-    app.adaptiveCards.actionExecute('showChargeback', b.showChargeback);
-    app.adaptiveCards.actionExecute('chargebackFile', b.chargebackFile);
-    app.adaptiveCards.actionExecute('chargebackLink', b.chargebackLink);
-    app.adaptiveCards.actionExecute('showCostOwners', b.showCostOwners);
-    app.adaptiveCards.actionExecute('costOwnerForm', b.costOwnerForm);
-    app.adaptiveCards.actionExecute('saveCostOwner', b.saveCostOwner);
-    app.adaptiveCards.actionExecute('removeCostOwner', b.removeCostOwner);
-    app.fileConsentAccept(b.fileConsentAccept);
-    app.fileConsentDecline(b.fileConsentDecline);
-  }
-  // Fallbacks: registered last, so they only see what no handler above took.
-  app.message(r.isRequestText, r.requestCommand); // free text such as "I need 2 Visio licenses"
-  app.activity(ActivityTypes.Message, h.unknownText);
-  app.addRoute(async (context) => isCardAction(context), h.unknownCardAction, true);
+  surface.mount(app);
 
   return {
     adapter,
+    surface,
     async run(context) {
       const tenantId = tenantIdOf(context.activity);
       if (!tenantId) {
@@ -169,7 +160,8 @@ export function createBot(deps: BotDeps): Bot {
         );
         return;
       }
-      await deps.conversations.save(tenantId, TurnContext.getConversationReference(context.activity));
+      // Not awaited: `help` answers while storage is down; the reference is stored when it can be.
+      deps.conversations.remember(tenantId, TurnContext.getConversationReference(context.activity));
       await app.run(context);
     },
   };

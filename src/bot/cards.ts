@@ -1,10 +1,24 @@
 // The one card renderer: Adaptive Card templates from cards/*.json, expanded with
 // adaptivecards-templating. Code supplies data; it never builds card JSON by hand.
+//
+// Every string of the data is plain text wherever a card shows it as text (TextBlocks and
+// facts, which Teams renders as markdown): the renderer escapes it there with plainText, so
+// no template and no handler can forget. Markdown the bot wrote (bold commands, made with
+// `md`) is passed as a Markdown value and shown as markdown. Elsewhere (ids in action data,
+// URLs, input values) strings are used as they are.
 import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import * as ACData from 'adaptivecards-templating';
 import { cardsDir } from '../paths.js';
-import type { ReclaimCardData, ReclaimConfirmCardData, RenewalAlertCardData, SeatAlertCardData } from './admin-alert-views.js';
+import type { CatalogCardData } from './catalog-views.js';
+import { Markdown, plainText } from '../domain/plain-text.js';
+import type {
+  ReclaimCardData,
+  ReclaimConfirmCardData,
+  RenewalAlertCardData,
+  SeatAlertCardData,
+  TermEndAlertCardData,
+} from './admin-alert-views.js';
 import type {
   CostOwnerFormCardData,
   CostOwnersCardData,
@@ -21,6 +35,9 @@ import type {
   SpendSummaryCardData,
 } from './spend-views.js';
 
+/** What a card shows as text: plain text (escaped where shown), or markdown the bot wrote (md). */
+export type Text = string | Markdown;
+
 export interface CommandLine {
   usage: string;
   description: string;
@@ -33,6 +50,18 @@ export interface CardData {
   whoami: { name: string; aadObjectId: string; tenantId: string; roleLabel: string; conversationType: string; isAdmin: boolean };
   status: { storage: string; version: string; environment: string; authentication: string; instance: string; uptime: string };
   'unknown-command': { text: string };
+  'not-understood': { text: string; understood: string; suggestions: { title: string; intent: string }[] };
+  'product-choice': {
+    question: string;
+    understood: string;
+    choices: { title: string; offerId: string }[];
+    /** Text: Adaptive Card data values are sent back as typed; the handler checks them. */
+    quantity: string;
+    forWhom: string;
+  };
+  'product-unknown': { words: string; advice: string; canAsk: boolean; note: string; noteColor: 'Default' | 'Good' | 'Attention' };
+  'request-cancel-confirm': { requestId: string; title: string; facts: { title: string; value: string }[] };
+  'approval-path': { title: string; paths: { heading: string; auto: string; lines: { text: string }[] }[]; note: string };
   'request-form': {
     general: string;
     products: { title: string; value: string }[];
@@ -127,10 +156,12 @@ export interface CardData {
     version: string;
     confirmationId: string;
   };
-  error: { title: string; message: string; reference: string };
+  error: { title: string; message: Text; reference: string };
   reclaim: ReclaimCardData;
   'reclaim-confirm': ReclaimConfirmCardData;
   'renewal-alert': RenewalAlertCardData;
+  'term-end-alert': TermEndAlertCardData;
+  catalog: CatalogCardData;
   'seat-alert': SeatAlertCardData;
   connections: ConnectionsCardData;
   'connection-disconnect': { connectionId: string; title: string; consequence: string };
@@ -226,11 +257,46 @@ export class CardRenderer {
     const key = `${name}\u0000${JSON.stringify(data)}`;
     const cached = this.recent.get(key);
     if (cached) return structuredClone(cached);
-    const card = template.expand({ $root: data }) as AdaptiveCard;
+    const card = asShown(template.expand({ $root: marked(data) })) as AdaptiveCard;
     this.recent.set(key, card);
     if (this.recent.size > RECENT_RENDERS) this.recent.delete(this.recent.keys().next().value!);
     return structuredClone(card);
   }
 
   private readonly recent = new Map<string, AdaptiveCard>();
+}
+
+// Each data string travels through the template between two private-use characters, so that
+// after expansion the renderer knows which parts of a text came from data (escaped) and which
+// from the template or from Markdown values (kept). Data cannot forge the marks: they are
+// removed from every string first.
+const OPEN = '\ue000';
+const CLOSE = '\ue001';
+const MARKS = /[\ue000\ue001]/g;
+const SPAN = /\ue000([^\ue000\ue001]*)\ue001/g;
+
+function marked(value: unknown): unknown {
+  if (value instanceof Markdown) return value.text.replace(MARKS, '');
+  // Empty stays empty: templates test `${x != ''}`.
+  if (typeof value === 'string') return value === '' ? '' : `${OPEN}${value.replace(MARKS, '')}${CLOSE}`;
+  if (Array.isArray(value)) return value.map(marked);
+  if (value && typeof value === 'object') return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, marked(v)]));
+  return value;
+}
+
+/** Properties Teams renders as markdown: a TextBlock's text, a fact's title and value. */
+function asShown(node: unknown, inFacts = false): unknown {
+  if (typeof node === 'string') return node.replace(SPAN, (_all, text: string) => text);
+  if (Array.isArray(node)) return node.map((item) => asShown(item, inFacts));
+  if (!node || typeof node !== 'object') return node;
+  const element = node as Record<string, unknown>;
+  const textKeys = element.type === 'TextBlock' ? ['text'] : inFacts ? ['title', 'value'] : [];
+  return Object.fromEntries(
+    Object.entries(element).map(([key, value]) => [
+      key,
+      textKeys.includes(key) && typeof value === 'string'
+        ? value.replace(SPAN, (_all, text: string) => plainText(text))
+        : asShown(value, element.type === 'FactSet' && key === 'facts'),
+    ]),
+  );
 }

@@ -1,4 +1,7 @@
-// The chat commands: what help lists per role, and how typed text selects one.
+// The chat commands, declared once: what each is called, how it is typed, who may use it and
+// where (help, the role check before its handler, the Teams manifest's menus and the per-turn
+// log line read this table; each feature registers the handler on the Surface, which refuses a
+// command missing from either side). Then how typed text selects one.
 import type { TurnContext } from 'botbuilder';
 import type { Role } from '../domain/roles.js';
 import type { CommandLine } from './cards.js';
@@ -9,14 +12,14 @@ const EVERYWHERE: CommandScope[] = ['personal', 'team', 'groupChat'];
 const PERSONAL: CommandScope[] = ['personal'];
 const CHANNEL: CommandScope[] = ['team'];
 
-export interface CommandSpec extends CommandLine {
+export interface DeclaredCommand extends CommandLine {
   name: string;
   /** Who may use it; "requester" means everyone in the tenant. */
   roles: Role[];
   scopes: CommandScope[];
 }
 
-export const COMMANDS: CommandSpec[] = [
+export const COMMANDS: DeclaredCommand[] = [
   { name: 'help', usage: 'help', description: 'Show the commands you can use', roles: ['requester'], scopes: EVERYWHERE },
   {
     name: 'request',
@@ -96,6 +99,7 @@ export const COMMANDS: CommandSpec[] = [
     name: 'chargeback',
     usage: 'chargeback [month]',
     description: "A month's license and cloud cost per cost owner (last month unless you name one), with a CSV",
+    // Cost owners' recipients get their statement card (and its CSV button) without asking.
     roles: ['admin'],
     scopes: PERSONAL,
   },
@@ -135,12 +139,15 @@ export const COMMANDS: CommandSpec[] = [
     roles: ['admin'],
     scopes: PERSONAL,
   },
+  {
+    name: 'catalog',
+    usage: 'catalog',
+    description: 'What people can request, where prices come from, and the products that need a license mapping',
+    roles: ['admin'],
+    scopes: PERSONAL,
+  },
   { name: 'status', usage: 'status', description: 'Storage, version and uptime of Quartermaster', roles: ['admin'], scopes: PERSONAL },
 ];
-
-export function commandsFor(roles: readonly Role[]): CommandLine[] {
-  return COMMANDS.filter((c) => c.roles.some((r) => roles.includes(r))).map(({ usage, description }) => ({ usage, description }));
-}
 
 /** "help", "/help", "Help me" → "help": the first word, lower-cased, without a leading slash. */
 export function commandWord(text: string | undefined): string {
@@ -159,10 +166,19 @@ export function commandArgument(text: string | undefined, name: string): string 
 }
 
 /** Route selector for a command typed in a message (one or more words, then arguments). */
-export function command(name: string) {
+export function matchesCommand(name: string) {
   return async (context: TurnContext): Promise<boolean> => {
     if (context.activity.type !== 'message') return false;
-    const text = normalized(context.activity.text);
-    return text === name || text.startsWith(`${name} `);
+    return selects(normalized(context.activity.text), name);
   };
+}
+
+/** Whether `text` (normalized) selects the command `name`. */
+export function selects(text: string, name: string): boolean {
+  return text === name || text.startsWith(`${name} `);
+}
+
+/** Whether one text could select both commands ("budget" and "budget add" could; "budgets" and "budget add" cannot). */
+export function namesOverlap(a: string, b: string): boolean {
+  return a === b || a.startsWith(`${b} `) || b.startsWith(`${a} `);
 }

@@ -1,24 +1,33 @@
 // Teams surface of connections: the `connect` command and the card's buttons (add an Azure
-// scope or AWS account, check, disconnect with a confirmation). Card data is checked here
-// (cards can be forged); who may act and what is stored is decided by the service. Secrets
-// typed into the card go straight to the service and are never echoed back or logged.
-import type { TurnContext } from 'botbuilder';
+// scope or AWS account, check, disconnect with a confirmation). ConnectionService checks the
+// role and what is stored; secrets typed into the card go straight to it and are never echoed
+// back or logged.
 import { z } from 'zod';
-import type { ConnectionService } from '../services/connections.js';
-import type { AdaptiveCard, CardRenderer } from './cards.js';
+import { COST_CONNECTION_ID_PATTERN } from '../domain/spend/providers/index.js';
+import type { Actor } from '../domain/roles.js';
+import { ONLY_ADMINS_CONNECTIONS, type ConnectionService } from '../services/connections.js';
+import type { CardRenderer } from './cards.js';
 import { connectionsCardData } from './connection-views.js';
-import { refuseInvoke, replaceCard, sendCard, UNKNOWN_ACTOR } from './replies.js';
-import { actorOf } from './request-handlers.js';
+import { ADMINS, answer, card, refusal, text, type ActionTurn, type Surface, type Turn } from './surface.js';
 
-export interface ConnectionHandlerDeps {
+export interface ConnectionFeatureDeps {
   cards: CardRenderer;
   connections: ConnectionService;
+}
+
+export type CardNote = { text: string; color: 'Good' | 'Warning' | 'Attention' };
+
+/** The connect card as it is now, with a note on top; refused when the service says so. */
+export async function connectionsOverview(d: ConnectionFeatureDeps, actor: Actor, note?: CardNote) {
+  return answer(await d.connections.overview(actor), (overview) =>
+    card(d.cards.render('connections', connectionsCardData(overview, note))),
+  );
 }
 
 const ConnectionId = z
   .string()
   .max(400)
-  .regex(/^(microsoft365|partner-center|marketplace|azure:[^\s]{1,380}|aws:\d{12})$/);
+  .regex(new RegExp(`^(microsoft365|partner-center|marketplace|${COST_CONNECTION_ID_PATTERN})$`));
 const CheckData = z.object({ connectionId: z.union([ConnectionId, z.literal('')]).optional() }).passthrough();
 const DisconnectData = z.object({ connectionId: ConnectionId }).passthrough();
 const AzureData = z.object({ azureScope: z.string().max(400), azureTagKey: z.string().max(200).optional() }).passthrough();
@@ -35,104 +44,65 @@ const AwsData = z
   .passthrough();
 
 const BAD_CARD = 'This card sent something I cannot use. Type **connect** for a fresh card.';
+const BAD_AZURE = 'Enter a subscription id (a GUID) or a billing account scope, up to 400 characters.';
+const BAD_AWS = 'The AWS fields are too long or malformed. Check the account id, role ARN and key, then try again.';
 
-export function connectionHandlers(d: ConnectionHandlerDeps) {
-  const overviewCard = async (context: TurnContext, note?: { text: string; color?: string }): Promise<AdaptiveCard | string> => {
-    const actor = actorOf(context);
-    if (!actor) return UNKNOWN_ACTOR;
-    const overview = await d.connections.overview(actor);
-    if (!overview.ok) return overview.message;
-    return d.cards.render('connections', connectionsCardData(overview.value, note));
+export function connectionFeature(surface: Surface, d: ConnectionFeatureDeps): void {
+  const overview = (actor: Actor, note?: CardNote) => connectionsOverview(d, actor, note);
+  const stateNote = (message: string, state: string): CardNote => ({ text: message, color: state === 'connected' ? 'Good' : 'Warning' });
+
+  const connect = async ({ context, actor }: Turn) => {
+    const type = context.activity.conversation?.conversationType;
+    if (type === 'channel' || type === 'groupChat')
+      return text('Type **connect** in your 1:1 chat with me: the card holds sign-in links meant for you only.');
+    return overview(actor);
   };
 
-  /** Replaces the clicked card with the overview, or refuses with the reason. */
-  const answerWithOverview = async (context: TurnContext, note?: { text: string; color?: string }) => {
-    const card = await overviewCard(context, note);
-    return typeof card === 'string' ? refuseInvoke(context, card, 403) : replaceCard(context, card);
+  const check = async ({ actor, data }: ActionTurn<z.infer<typeof CheckData>>) => {
+    const result = await d.connections.check(actor, data.connectionId || undefined);
+    if (!result.ok) return result.reason === 'not-found' ? overview(actor, { text: result.message, color: 'Warning' }) : refusal(result);
+    const broken = result.value.some((c) => c.state !== 'connected');
+    return overview(actor, {
+      text: result.value.length ? result.message : 'Nothing is connected yet.',
+      color: broken ? 'Warning' : 'Good',
+    });
   };
 
-  return {
-    async connectCommand(context: TurnContext): Promise<void> {
-      const type = context.activity.conversation?.conversationType;
-      if (type === 'channel' || type === 'groupChat') {
-        await context.sendActivity('Type **connect** in your 1:1 chat with me: the card holds sign-in links meant for you only.');
-        return;
-      }
-      const card = await overviewCard(context);
-      await (typeof card === 'string' ? context.sendActivity(card) : sendCard(context, card));
-    },
-
-    show: (context: TurnContext) => answerWithOverview(context),
-
-    async check(context: TurnContext, _state: unknown, data: Record<string, unknown>) {
-      const actor = actorOf(context);
-      if (!actor) return refuseInvoke(context, UNKNOWN_ACTOR);
-      const parsed = CheckData.safeParse(data);
-      if (!parsed.success) return refuseInvoke(context, BAD_CARD);
-      const result = await d.connections.check(actor, parsed.data.connectionId || undefined);
-      if (!result.ok)
-        return result.status === 404
-          ? answerWithOverview(context, { text: result.message, color: 'Warning' })
-          : refuseInvoke(context, result.message, result.status === 403 ? 403 : 400);
-      const broken = result.value.some((c) => c.state !== 'connected');
-      return answerWithOverview(context, {
-        text: result.value.length ? result.message : 'Nothing is connected yet.',
-        color: broken ? 'Warning' : 'Good',
-      });
-    },
-
-    async addAzureScope(context: TurnContext, _state: unknown, data: Record<string, unknown>) {
-      const actor = actorOf(context);
-      if (!actor) return refuseInvoke(context, UNKNOWN_ACTOR);
-      const parsed = AzureData.safeParse(data);
-      if (!parsed.success)
-        return refuseInvoke(context, 'Enter a subscription id (a GUID) or a billing account scope, up to 400 characters.');
-      const result = await d.connections.addAzureScope(actor, parsed.data.azureScope, parsed.data.azureTagKey);
-      if (!result.ok) return refuseInvoke(context, result.message, result.status === 403 ? 403 : 400);
-      return answerWithOverview(context, { text: result.message, color: result.value.state === 'connected' ? 'Good' : 'Warning' });
-    },
-
-    async addAwsAccount(context: TurnContext, _state: unknown, data: Record<string, unknown>) {
-      const actor = actorOf(context);
-      if (!actor) return refuseInvoke(context, UNKNOWN_ACTOR);
-      const parsed = AwsData.safeParse(data);
-      if (!parsed.success)
-        return refuseInvoke(context, 'The AWS fields are too long or malformed. Check the account id, role ARN and key, then try again.');
-      const f = parsed.data;
-      const input =
-        f.awsAuth === 'access-key'
-          ? { accountId: f.awsAccountId, kind: 'access-key' as const, accessKeyId: f.awsAccessKeyId, secretAccessKey: f.awsSecretAccessKey }
-          : { accountId: f.awsAccountId, kind: 'assume-role' as const, roleArn: f.awsRoleArn, externalId: f.awsExternalId };
-      const result = await d.connections.addAwsAccount(actor, { ...input, tagKey: f.awsTagKey });
-      if (!result.ok) return refuseInvoke(context, result.message, result.status === 403 ? 403 : 400);
-      return answerWithOverview(context, { text: result.message, color: result.value.state === 'connected' ? 'Good' : 'Warning' });
-    },
-
-    async askDisconnect(context: TurnContext, _state: unknown, data: Record<string, unknown>) {
-      const actor = actorOf(context);
-      if (!actor) return refuseInvoke(context, UNKNOWN_ACTOR);
-      const parsed = DisconnectData.safeParse(data);
-      if (!parsed.success) return refuseInvoke(context, BAD_CARD);
-      const overview = await d.connections.overview(actor);
-      if (!overview.ok) return refuseInvoke(context, overview.message, 403);
-      const row = overview.value.rows.find((r) => r.id === parsed.data.connectionId && r.connection);
-      if (!row) return answerWithOverview(context, { text: 'That connection was already removed.', color: 'Warning' });
-      return replaceCard(
-        context,
-        d.cards.render('connection-disconnect', { connectionId: row.id, title: row.title, consequence: consequenceOf(row.kind) }),
-      );
-    },
-
-    async confirmDisconnect(context: TurnContext, _state: unknown, data: Record<string, unknown>) {
-      const actor = actorOf(context);
-      if (!actor) return refuseInvoke(context, UNKNOWN_ACTOR);
-      const parsed = DisconnectData.safeParse(data);
-      if (!parsed.success) return refuseInvoke(context, BAD_CARD);
-      const result = await d.connections.disconnect(actor, parsed.data.connectionId);
-      if (!result.ok) return refuseInvoke(context, result.message, result.status === 403 ? 403 : 400);
-      return answerWithOverview(context, { text: result.message, color: 'Good' });
-    },
+  const addAzureScope = async ({ actor, data }: ActionTurn<z.infer<typeof AzureData>>) => {
+    const result = await d.connections.addAzureScope(actor, data.azureScope, data.azureTagKey);
+    return result.ok ? overview(actor, stateNote(result.message, result.value.state)) : refusal(result);
   };
+
+  const addAwsAccount = async ({ actor, data: f }: ActionTurn<z.infer<typeof AwsData>>) => {
+    const input =
+      f.awsAuth === 'access-key'
+        ? { accountId: f.awsAccountId, kind: 'access-key' as const, accessKeyId: f.awsAccessKeyId, secretAccessKey: f.awsSecretAccessKey }
+        : { accountId: f.awsAccountId, kind: 'assume-role' as const, roleArn: f.awsRoleArn, externalId: f.awsExternalId };
+    const result = await d.connections.addAwsAccount(actor, { ...input, tagKey: f.awsTagKey });
+    return result.ok ? overview(actor, stateNote(result.message, result.value.state)) : refusal(result);
+  };
+
+  const askDisconnect = async ({ actor, data }: ActionTurn<z.infer<typeof DisconnectData>>) => {
+    const current = await d.connections.overview(actor);
+    if (!current.ok) return refusal(current);
+    const row = current.value.rows.find((r) => r.id === data.connectionId && r.connection);
+    if (!row) return overview(actor, { text: 'That connection was already removed.', color: 'Warning' });
+    return card(d.cards.render('connection-disconnect', { connectionId: row.id, title: row.title, consequence: consequenceOf(row.kind) }));
+  };
+
+  const confirmDisconnect = async ({ actor, data }: ActionTurn<z.infer<typeof DisconnectData>>) => {
+    const result = await d.connections.disconnect(actor, data.connectionId);
+    return result.ok ? overview(actor, { text: result.message, color: 'Good' }) : refusal(result);
+  };
+
+  const admins = { roles: ADMINS, refusal: ONLY_ADMINS_CONNECTIONS, badData: BAD_CARD };
+  surface.command({ name: 'connect', refusal: ONLY_ADMINS_CONNECTIONS, run: connect });
+  surface.action({ verb: 'showConnections', ...admins, run: ({ actor }) => overview(actor) });
+  surface.action({ verb: 'checkConnection', ...admins, schema: CheckData, run: check });
+  surface.action({ verb: 'addAzureScope', ...admins, schema: AzureData, badData: BAD_AZURE, run: addAzureScope });
+  surface.action({ verb: 'addAwsAccount', ...admins, schema: AwsData, badData: BAD_AWS, run: addAwsAccount });
+  surface.action({ verb: 'askDisconnect', ...admins, schema: DisconnectData, run: askDisconnect });
+  surface.action({ verb: 'confirmDisconnect', ...admins, schema: DisconnectData, run: confirmDisconnect });
 }
 
 function consequenceOf(kind: string): string {

@@ -1,7 +1,7 @@
 // What the connection cards show: the service's overview → template data. Plain words for
 // states, times as "3 h ago", the problem and its fix only when something is wrong.
-import type { ConnectionOverview, ConnectionRow } from '../services/connections.js';
-import type { Connection } from '../storage/connections.js';
+import { costProviderInfo, isCostProviderId, type CostProviderId } from '../domain/spend/providers/index.js';
+import type { Connection, ConnectionOverview, ConnectionRow } from '../services/connections.js';
 import type { ConnectionRowCardData, ConnectionsCardData } from './cards.js';
 
 const STATE_LABELS: Record<ConnectionRow['state'], { label: string; color: string }> = {
@@ -11,13 +11,15 @@ const STATE_LABELS: Record<ConnectionRow['state'], { label: string; color: strin
   expired: { label: 'Expired', color: 'Attention' },
 };
 
-const DESCRIPTIONS: Record<ConnectionRow['kind'], string> = {
+const DESCRIPTIONS: Record<Exclude<ConnectionRow['kind'], CostProviderId>, string> = {
   microsoft365: 'Reads your licenses and users, and assigns licenses (Microsoft Graph, admin consent).',
   'partner-center': 'Buys and changes subscriptions through your CSP account (an agent signs in once).',
-  azure: 'Daily costs from Azure Cost Management.',
-  aws: 'Daily costs from AWS Cost Explorer.',
   marketplace: "Buys Adobe and other vendors' products through the Marketplace Platform (an API token from the Marketplace portal).",
 };
+
+function descriptionOf(kind: ConnectionRow['kind']): string {
+  return isCostProviderId(kind) ? costProviderInfo(kind).description : DESCRIPTIONS[kind];
+}
 
 export function connectionsCardData(overview: ConnectionOverview, note?: { text: string; color?: string }): ConnectionsCardData {
   const now = new Date(overview.asOf);
@@ -42,8 +44,8 @@ function rowData(row: ConnectionRow, now: Date): ConnectionRowCardData {
     description: c
       ? labelOf(c)
       : row.sandboxFallback
-        ? `${DESCRIPTIONS[row.kind]} Sandbox: the demo token is used until you enter one.`
-        : DESCRIPTIONS[row.kind],
+        ? `${descriptionOf(row.kind)} Sandbox: the demo token is used until you enter one.`
+        : descriptionOf(row.kind),
     facts: c ? factsOf(c, now) : [],
     problem: c?.problem && row.state !== 'connected' ? c.problem.problem : '',
     fix: c?.problem && row.state !== 'connected' ? c.problem.fix : '',
@@ -64,17 +66,14 @@ function rowData(row: ConnectionRow, now: Date): ConnectionRowCardData {
 }
 
 function labelOf(c: Connection): string {
+  if (isCostProviderId(c.kind)) return costProviderInfo(c.kind).connectionSummary(c.details);
   switch (c.kind) {
     case 'microsoft365':
       return `Admin consent for ${c.label}`;
     case 'partner-center':
-      return `Signed in as ${c.label}, ${c.environment === 'sandbox' ? 'integration sandbox (nothing is billed)' : 'production account'}`;
-    case 'azure':
-      return 'Daily costs from Azure Cost Management';
+      return `Signed in as ${c.label} with multi-factor authentication, ${c.environment === 'sandbox' ? 'integration sandbox (nothing is billed)' : 'production account'}`;
     case 'marketplace':
       return `API token ${c.details.tokenHint ?? ''}`;
-    case 'aws':
-      return c.details.credentialKind === 'assume-role' ? `Role ${c.details.roleArn ?? ''}` : `Access key ${c.details.keyHint ?? ''}`;
   }
 }
 
@@ -88,6 +87,15 @@ function factsOf(c: Connection, now: Date): { title: string; value: string }[] {
         : 'not yet',
     },
     { title: 'Connected', value: ago(c.connectedAt, now) },
+    // Partner Center takes App+User calls only from a sign-in with multi-factor authentication.
+    ...(c.kind === 'partner-center'
+      ? [
+          {
+            title: 'Multi-factor sign-in',
+            value: c.details.mfaVerifiedAt ? 'checked at sign-in' : 'not recorded for this sign-in: sign in again to check it',
+          },
+        ]
+      : []),
   ];
 }
 

@@ -4,9 +4,9 @@ import { randomBytes } from 'node:crypto';
 import { ActivityTypes, INVOKE_RESPONSE_KEY, type TurnContext } from 'botbuilder';
 import type { Logger } from '../logger.js';
 import { currentCorrelation } from '../correlation.js';
-import { isStorageUnavailable } from '../storage/errors.js';
-import { ConnectorError } from '../connectors/ports.js';
-import type { CardRenderer } from './cards.js';
+import { classifyFailure, type Failure } from '../services/failures.js';
+import type { CardRenderer, Text } from './cards.js';
+import { md } from '../domain/plain-text.js';
 import { isCardAction, sendCard, sendInvokeError } from './replies.js';
 
 export const STORAGE_DOWN_MESSAGE = "I can't reach my storage right now, please try again in a minute.";
@@ -19,7 +19,8 @@ export function userReference(): string {
 export function createErrorBoundary(cards: CardRenderer, log: Logger) {
   return async (context: TurnContext, error: Error): Promise<void> => {
     const reference = userReference();
-    const storageDown = isStorageUnavailable(error);
+    const failure = classifyFailure(error);
+    const storageDown = failure.kind === 'storage-unavailable';
     const scope = currentCorrelation();
     if (scope) scope.failed = storageDown ? 'storage-unavailable' : 'error';
     const activity = context.activity;
@@ -35,8 +36,8 @@ export function createErrorBoundary(cards: CardRenderer, log: Logger) {
     );
     const message = storageDown
       ? STORAGE_DOWN_MESSAGE
-      : error instanceof ConnectorError
-        ? connectorMessage(error)
+      : failure.kind === 'outside-service'
+        ? outsideServiceMessage(failure)
         : 'Something went wrong on my side. Please try again; if it keeps happening, give your admin the reference below.';
     try {
       if (activity?.type === ActivityTypes.Invoke) {
@@ -44,7 +45,7 @@ export function createErrorBoundary(cards: CardRenderer, log: Logger) {
           await sendInvokeError(
             context,
             500,
-            storageDown ? 'StorageUnavailable' : error instanceof ConnectorError ? 'ServiceUnavailable' : 'InternalError',
+            storageDown ? 'StorageUnavailable' : failure.kind === 'outside-service' ? 'ServiceUnavailable' : 'InternalError',
             `${message} (reference ${reference})`,
           );
         }
@@ -60,17 +61,12 @@ export function createErrorBoundary(cards: CardRenderer, log: Logger) {
   };
 }
 
-const SERVICE_NAMES: Record<string, string> = {
-  graph: 'Microsoft 365',
-  'partner-center': 'Partner Center',
-  partnerCenter: 'Partner Center',
-};
-
 /** A failure of an outside service, in words an employee can act on. */
-function connectorMessage(error: ConnectorError): string {
-  const service = SERVICE_NAMES[error.details.service] ?? error.details.service;
-  if (error.kind === 'unauthorized')
-    return `Quartermaster is not allowed to use ${service} for your organisation right now. An admin can see why and fix it with **connect**.`;
-  if (error.transient) return `I can't reach ${service} right now. Please try again in a few minutes.`;
-  return `${service} refused that: ${error.message}`;
+function outsideServiceMessage(failure: Extract<Failure, { kind: 'outside-service' }>): Text {
+  const { service } = failure;
+  if (failure.unauthorized)
+    return md`Quartermaster is not allowed to use ${service} for your organisation right now. An admin can see why and fix it with **connect**.`;
+  if (failure.transient) return `I can't reach ${service} right now. Please try again in a few minutes.`;
+  // The service's own words: shown as it wrote them, never as markdown.
+  return `${service} refused that: ${failure.message}`;
 }

@@ -1,113 +1,104 @@
-// Handlers for the basics: welcome, help, whoami, status, and what to do with anything
-// the bot does not understand. Each reads the activity, asks a service, replies.
+// The basics: welcome on install and goodbye on removal, help, whoami, status, the plain
+// answer to a message nothing understands, and to a button nobody handles.
 import { TeamsInfo, type TurnContext } from 'botbuilder';
 import { describeRoles } from '../domain/roles.js';
-import type { AuditLog } from '../storage/audit-log.js';
-import type { ConversationReferences } from '../storage/conversation-references.js';
-import type { HealthService } from '../services/health.js';
-import type { RoleService } from '../services/roles.js';
-import { actorOf, isBotAdded, isBotRemoved, personOf, tenantIdOf } from './activity.js';
-import type { AdaptiveCard, CardRenderer } from './cards.js';
-import { commandsFor } from './commands.js';
+import type { AdminConsole } from '../services/admin-console.js';
+import type { HealthReport } from '../services/health.js';
+import type { ConversationService } from '../services/conversations.js';
+import { actorOf, isBotAdded, isBotRemoved, tenantIdOf } from './activity.js';
+import type { CardRenderer } from './cards.js';
 import { sendCard, sendInvokeError } from './replies.js';
+import { answer, card, type Surface, type Turn } from './surface.js';
 
-export interface HandlerDeps {
+export interface BasicDeps {
   cards: CardRenderer;
-  roles: RoleService;
-  health: HealthService;
-  audit: AuditLog;
-  conversations: ConversationReferences;
+  conversations: ConversationService;
+  console: AdminConsole;
 }
 
-export function basicHandlers({ cards, roles, health, audit, conversations }: HandlerDeps) {
-  const helpCard = async (context: TurnContext): Promise<AdaptiveCard> => {
-    const userRoles = await roles.rolesOf(personOf(context.activity));
-    return cards.render('help', {
-      userName: context.activity.from.name ?? 'you',
-      roleLabel: describeRoles(userRoles),
-      commands: commandsFor(userRoles),
-    });
-  };
+export function basicFeature(surface: Surface, d: BasicDeps): void {
+  const help = async (turn: Turn<unknown>) => card(await helpCard(turn, surface, d.cards));
+  const whoami = async (turn: Turn<unknown>) => card(await whoamiCard(turn, d.cards));
+  const status = async ({ actor }: Turn) =>
+    answer(await d.console.status(actor), (report) => card(d.cards.render('status', statusData(report))));
 
+  surface.event('membersAdded', (context) => welcome(context, d));
+  surface.event('membersRemoved', (context) => goodbye(context, d));
+  surface.command({ name: 'help', anonymous: true, run: help });
+  surface.command({ name: 'whoami', anonymous: true, run: whoami });
+  surface.command({ name: 'status', run: status });
+  surface.action({ verb: 'showHelp', anonymous: true, run: help }); // "Show help" on a card: that card becomes the help card
+  surface.otherwise({ cardAction: unknownCardAction });
+}
+
+async function helpCard(turn: Turn<unknown>, surface: Surface, cards: CardRenderer) {
+  const roles = await turn.roles();
+  return cards.render('help', {
+    userName: turn.context.activity.from.name ?? 'you',
+    roleLabel: describeRoles(roles),
+    commands: surface.helpFor(roles),
+  });
+}
+
+async function welcome(context: TurnContext, d: BasicDeps): Promise<void> {
+  if (!isBotAdded(context.activity)) return;
+  const conversation = context.activity.conversation;
+  const teamName = (context.activity.channelData as { team?: { name?: string } } | undefined)?.team?.name;
+  const inTeam = conversation.conversationType === 'channel' || conversation.conversationType === 'groupChat';
+  await d.conversations.installed(
+    tenantIdOf(context.activity)!,
+    { id: conversation.id, type: conversation.conversationType ?? 'personal' },
+    installedBy(context),
+  );
+  const firstName = (await displayNameOf(context)).split(' ')[0] || 'there';
+  await sendCard(context, d.cards.render('welcome', { firstName, inTeam, conversationName: teamName ?? conversation.name ?? 'this chat' }));
+}
+
+async function goodbye(context: TurnContext, d: BasicDeps): Promise<void> {
+  if (!isBotRemoved(context.activity)) return;
+  await d.conversations.uninstalled(tenantIdOf(context.activity)!, context.activity.conversation.id, installedBy(context));
+}
+
+/** Install events may come without an Entra identity: the audit log then names the Teams id. */
+function installedBy(context: TurnContext): { id: string; name?: string } {
+  const actor = actorOf(context.activity);
+  const from = context.activity.from;
+  return { id: actor?.aadObjectId ?? from?.id ?? 'unknown', ...(from?.name ? { name: from.name } : {}) };
+}
+
+async function whoamiCard(turn: Turn<unknown>, cards: CardRenderer) {
+  const roles = await turn.roles();
+  const { activity } = turn.context;
+  return cards.render('whoami', {
+    name: activity.from.name ?? 'Unknown user',
+    aadObjectId: turn.person.aadObjectId ?? 'not provided by this chat',
+    tenantId: turn.person.tenantId,
+    roleLabel: describeRoles(roles),
+    conversationType: activity.conversation.conversationType ?? 'personal',
+    isAdmin: roles.includes('admin'),
+  });
+}
+
+function statusData(report: HealthReport) {
   return {
-    async welcome(context: TurnContext): Promise<void> {
-      if (!isBotAdded(context.activity)) return;
-      const conversation = context.activity.conversation;
-      const teamName = (context.activity.channelData as { team?: { name?: string } } | undefined)?.team?.name;
-      const inTeam = conversation.conversationType === 'channel' || conversation.conversationType === 'groupChat';
-      await audit.record({
-        tenantId: tenantIdOf(context.activity)!,
-        ...actorOf(context.activity),
-        action: 'bot.installed',
-        target: conversation.id,
-        after: { conversationType: conversation.conversationType ?? 'personal' },
-      });
-      const firstName = (await displayNameOf(context)).split(' ')[0] || 'there';
-      await sendCard(
-        context,
-        cards.render('welcome', { firstName, inTeam, conversationName: teamName ?? conversation.name ?? 'this chat' }),
-      );
-    },
-
-    async goodbye(context: TurnContext): Promise<void> {
-      if (!isBotRemoved(context.activity)) return;
-      const tenantId = tenantIdOf(context.activity)!;
-      await conversations.remove(tenantId, context.activity.conversation.id);
-      await audit.record({ tenantId, ...actorOf(context.activity), action: 'bot.uninstalled', target: context.activity.conversation.id });
-    },
-
-    async help(context: TurnContext): Promise<void> {
-      await sendCard(context, await helpCard(context));
-    },
-
-    /** The "Show help" button: the card it sits on becomes the help card. */
-    showHelp: (context: TurnContext): Promise<AdaptiveCard> => helpCard(context),
-
-    async whoami(context: TurnContext): Promise<void> {
-      const person = personOf(context.activity);
-      const userRoles = await roles.rolesOf(person);
-      await sendCard(
-        context,
-        cards.render('whoami', {
-          name: context.activity.from.name ?? 'Unknown user',
-          aadObjectId: person.aadObjectId ?? 'not provided by this chat',
-          tenantId: person.tenantId,
-          roleLabel: describeRoles(userRoles),
-          conversationType: context.activity.conversation.conversationType ?? 'personal',
-          isAdmin: userRoles.includes('admin'),
-        }),
-      );
-    },
-
-    async status(context: TurnContext): Promise<void> {
-      if (!(await roles.isAdmin(personOf(context.activity)))) {
-        await context.sendActivity('Only admins can use **status**. Type **help** to see the commands you can use.');
-        return;
-      }
-      const report = await health.report();
-      await sendCard(
-        context,
-        cards.render('status', {
-          storage: report.storageReachable ? `reachable (${report.storageLatencyMs} ms)` : 'NOT reachable',
-          version: report.version,
-          environment: report.environment,
-          authentication: report.authentication,
-          instance: report.instance,
-          uptime: formatDuration(report.uptimeSeconds),
-        }),
-      );
-    },
-
-    async unknownText(context: TurnContext): Promise<void> {
-      const text = (context.activity.text ?? '').trim();
-      const shown = text.length > 80 ? `${text.slice(0, 77)}...` : text;
-      await sendCard(context, cards.render('unknown-command', { text: shown || '(an empty message)' }));
-    },
-
-    async unknownCardAction(context: TurnContext): Promise<void> {
-      await sendInvokeError(context, 400, 'UnknownAction', 'This button is no longer supported. Type help to see what I can do.');
-    },
+    storage: report.storageReachable ? `reachable (${report.storageLatencyMs} ms)` : 'NOT reachable',
+    version: report.version,
+    environment: report.environment,
+    authentication: report.authentication,
+    instance: report.instance,
+    uptime: formatDuration(report.uptimeSeconds),
   };
+}
+
+/** The plain "Sorry, I didn't understand" card, quoting (shortened) what was typed. */
+export function notUnderstood(cards: CardRenderer, typed: string | undefined) {
+  const text = (typed ?? '').trim();
+  const shown = text.length > 80 ? `${text.slice(0, 77)}...` : text;
+  return card(cards.render('unknown-command', { text: shown || '(an empty message)' }));
+}
+
+async function unknownCardAction(context: TurnContext): Promise<void> {
+  await sendInvokeError(context, 400, 'UnknownAction', 'This button is no longer supported. Type help to see what I can do.');
 }
 
 /** Install events often carry no name: ask Teams for the member when it is missing. */

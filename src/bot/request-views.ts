@@ -3,9 +3,12 @@
 import { formatMoney, monthlyCost } from '../domain/money.js';
 import { describeChange, type SubscriptionChange } from '../domain/subscription-change.js';
 import { canDecide, requestHeadline, requestMonthlyCost, statusText, type LicenseRequest } from '../domain/request.js';
-import type { CatalogOffer } from '../connectors/ports.js';
+import type { CatalogOffer } from '../services/catalog.js';
 import type { RequestForm } from '../services/requests.js';
 import type { CardData } from './cards.js';
+
+/** A request as stored: marketplace fulfilment says when the vendor is waiting on a person's answer. */
+type ShownRequest = LicenseRequest & { fulfilment?: { orderStatus?: string; vendor?: string } };
 
 export interface Viewer {
   /** Entra object id; absent for a channel copy (everyone sees status). */
@@ -24,7 +27,7 @@ const COLORS: Record<LicenseRequest['status'], CardData['approval']['statusColor
 };
 
 export function approvalCardData(
-  request: LicenseRequest,
+  request: ShownRequest,
   viewer: Viewer,
   options: { freeSeats?: number; refreshUserIds?: string[] } = {},
 ): CardData['approval'] {
@@ -96,7 +99,10 @@ function yourDecision(request: LicenseRequest, viewer: Viewer): string {
   return mine ? `You ${mine.decision === 'approve' ? 'approved' : 'rejected'} step ${mine.stageIndex + 1}.` : '';
 }
 
-function statusLine(request: LicenseRequest): string {
+function statusLine(request: ShownRequest): string {
+  // The vendor asked something (the marketplace order is Querying): the order waits for an answer.
+  if (request.status === 'fulfilling' && request.fulfilment?.orderStatus === 'Querying')
+    return `Approved; the order waits for an answer to ${request.fulfilment.vendor ?? 'the vendor'}'s question (the requester has the card)`;
   switch (request.status) {
     case 'pending':
       return statusText(request);
@@ -150,7 +156,7 @@ function term(offer: CatalogOffer): string {
 }
 
 /** One line per request for lists ("my requests", "approvals"). */
-export function requestLine(request: LicenseRequest): { heading: string; detail: string } {
+export function requestLine(request: ShownRequest): { heading: string; detail: string } {
   return {
     heading: `${request.id}: ${requestHeadline(request)}`,
     detail: `${statusLine(request)} · requested ${request.createdAt.slice(0, 10)} by ${request.requester.name}`,

@@ -1,30 +1,40 @@
 // What the spend cards show: plain results of the spend services turned into the data their
 // templates bind (cards/spend-summary.json, budget-list.json, budget-form.json,
 // budget-alert.json, anomaly-alert.json). Money is formatted here, once, for people.
+import { Markdown } from '../domain/plain-text.js';
+import type { Text } from './cards.js';
 import { formatMoney, type Money } from '../domain/money.js';
 import type { BudgetScope, Threshold } from '../domain/spend/budgets.js';
-import { DEFAULT_CHANNEL_CHOICE, type BudgetFormInput, type BudgetStatusLine } from '../services/budgets.js';
+import {
+  COST_PROVIDER_WORDS,
+  COST_PROVIDERS,
+  listWords,
+  providerDisplayName,
+  providerInfoByFocusName,
+  providerNames,
+} from '../domain/spend/providers/index.js';
+
+import { DEFAULT_CHANNEL_CHOICE, type BudgetFormInput, type BudgetStatusLine, type StoredBudget } from '../services/budgets.js';
 import type { AnomalyNotice, BudgetAlertNotice } from '../services/spend-alerts.js';
 import type { SpendLine, SpendSummary } from '../services/spend-report.js';
 import type { SyncReport } from '../services/spend-contracts.js';
-import type { StoredBudget } from '../storage/budgets.js';
 
 type Color = 'Default' | 'Good' | 'Attention' | 'Warning' | 'Accent';
 type Fact = { title: string; value: string };
 
 export interface SpendSummaryCardData {
   title: string;
-  subtitle: string;
-  emptyText: string;
+  subtitle: Text;
+  emptyText: Text;
   note: string;
   currencies: { heading: string; totals: Fact[]; providers: Fact[]; services: Fact[] }[];
 }
 
 export interface BudgetListCardData {
-  subtitle: string;
+  subtitle: Text;
   note: string;
   noteColor: Color;
-  emptyText: string;
+  emptyText: Text;
   items: { budgetId: string; etag: string; heading: string; statusText: string; statusColor: Color; facts: Fact[] }[];
 }
 
@@ -43,10 +53,13 @@ export interface BudgetFormCardData {
   period: string;
   thresholds: string;
   forecast100: 'true' | 'false';
+  /** "Any" and each cost provider (value: its FOCUS name, as budgets store it). */
+  providerChoices: { title: string; value: string }[];
+  accountPlaceholder: string;
   /** The chosen channel's conversation id, or "default" for the alerts channel. */
   channel: string;
   channelChoices: { title: string; value: string }[];
-  channelNote: string;
+  channelNote: Text;
 }
 
 export interface BudgetAlertCardData {
@@ -61,18 +74,19 @@ export interface BudgetAlertCardData {
   /** What hosts without chart support show instead. */
   chartFallback: string;
   services: Fact[];
-  hint: string;
+  hint: Text;
 }
 
 export interface AnomalyAlertCardData {
   title: string;
   message: string;
   facts: Fact[];
-  hint: string;
+  hint: Text;
 }
 
-export const ALERTS_HERE_HINT =
-  'These alerts come to your 1:1 chat because no alert channel is set. Type **alerts here** in a team channel to send them there.';
+export const ALERTS_HERE_HINT = Markdown.written(
+  'These alerts come to your 1:1 chat because no alert channel is set. Type **alerts here** in a team channel to send them there.',
+);
 
 const MONTHS = ['January', 'February', 'March', 'April', 'May', 'June', 'July', 'August', 'September', 'October', 'November', 'December'];
 const monthName = (day: string) => `${MONTHS[Number(day.slice(5, 7)) - 1]} ${day.slice(0, 4)}`;
@@ -89,17 +103,15 @@ function spendLineFact(line: SpendLine): Fact {
 }
 
 export function spendSummaryCardData(summary: SpendSummary): SpendSummaryCardData {
-  const which = summary.filter.provider === 'AWS' ? 'AWS' : summary.filter.provider === 'Microsoft' ? 'Azure' : 'Azure and AWS';
+  const which = summary.filter.provider ? providerDisplayName(summary.filter.provider) : providerNames('and');
   const toDate = summary.filter.month === 'this';
   return {
     title: `Cloud spend, ${which}: ${monthName(summary.period.start)}${toDate ? ' to date' : ''}`,
     subtitle: `${shortDay(summary.period.start)} – ${shortDay(summary.through)}, compared with ${shortDay(summary.comparison.start)} – ${shortDay(summary.comparisonThrough)}${toDate ? ' (today is still partial)' : ''}.`,
     emptyText: summary.dataAsOf
       ? 'No spend recorded for this period.'
-      : 'No cost data yet. Connect Azure or AWS with **connect**, then type **sync now**.',
-    note: summary.dataAsOf
-      ? `Data as of ${summary.dataAsOf.slice(0, 16).replace('T', ' ')} UTC. Filters: aws, azure, this month, last month.`
-      : '',
+      : Markdown.written(`No cost data yet. Connect ${providerNames('or')} with **connect**, then type **sync now**.`),
+    note: summary.dataAsOf ? `${freshnessText(summary)} Filters: ${[...COST_PROVIDER_WORDS, 'this month', 'last month'].join(', ')}.` : '',
     currencies: summary.currencies.map((c) => ({
       heading: `Total ${formatMoney(c.total)}`,
       totals: [
@@ -118,11 +130,11 @@ export function spendSummaryCardData(summary: SpendSummary): SpendSummaryCardDat
 
 export function scopeText(scope: BudgetScope): string {
   const parts: string[] = [];
-  if (scope.provider) parts.push(scope.provider === 'Microsoft' ? 'Azure' : 'AWS');
+  if (scope.provider) parts.push(providerDisplayName(scope.provider));
   if (scope.subAccountId) parts.push(`account ${scope.subAccountId}`);
   if (scope.serviceName) parts.push(scope.serviceName);
   if (scope.tag) parts.push(`tag ${scope.tag.key}=${scope.tag.value}`);
-  return parts.length > 0 ? parts.join(', ') : 'everything (Azure and AWS)';
+  return parts.length > 0 ? parts.join(', ') : `everything (${providerNames('and')})`;
 }
 
 export function thresholdsText(thresholds: readonly Threshold[]): string {
@@ -136,7 +148,7 @@ export function budgetListCardData(
   return {
     subtitle: options.alertChannelName
       ? `Alerts go to ${options.alertChannelName} unless a budget says otherwise. Spend includes today's partial figures.`
-      : "No alert channel yet: alerts go to admins' 1:1 chats. Type **alerts here** in a team channel to change that.",
+      : Markdown.written("No alert channel yet: alerts go to admins' 1:1 chats. Type **alerts here** in a team channel to change that."),
     note: options.note ?? '',
     noteColor: options.noteColor ?? 'Default',
     emptyText: 'No budgets yet. Add one to be told before the invoice arrives.',
@@ -235,12 +247,20 @@ export function budgetFormCardData(options: {
     etag: options.etag ?? '',
     errors: (options.errors ?? []).map((line) => ({ line })),
     ...values,
+    providerChoices: [
+      { title: `Any (${providerNames('and')})`, value: 'any' },
+      ...COST_PROVIDERS.map((p) => ({ title: p.displayName, value: p.focusName })),
+    ],
+    accountPlaceholder: listWords(
+      COST_PROVIDERS.map((p) => `${p.displayName} ${p.accountNoun.toLowerCase()} id`),
+      'or',
+    ),
     channel,
     channelChoices,
     channelNote:
       channels.length > 0
-        ? 'A channel is offered here once someone types **alerts here** in it (the last one becomes the alerts channel).'
-        : "Alerts go to admins' 1:1 chats until someone types **alerts here** in a team channel.",
+        ? Markdown.written('A channel is offered here once someone types **alerts here** in it (the last one becomes the alerts channel).')
+        : Markdown.written("Alerts go to admins' 1:1 chats until someone types **alerts here** in a team channel."),
   };
 }
 
@@ -248,7 +268,7 @@ const money = (m: Money | null) => (m ? formatMoney(m) : 'n/a');
 /** Chart bars need numbers; this is display only and never flows back into sums. */
 const chartNumber = (m: Money | null) => (m ? Number(m.amount) : 0);
 
-export function budgetAlertCardData(notice: BudgetAlertNotice, hint = ''): BudgetAlertCardData {
+export function budgetAlertCardData(notice: BudgetAlertNotice, hint: Text = ''): BudgetAlertCardData {
   const { budget, alert, evaluation } = notice;
   const kind = alert.threshold.kind === 'actual' ? 'spend' : 'forecast';
   const over = alert.threshold.percent >= 100;
@@ -291,10 +311,10 @@ function barAmount(x: string, evaluation: BudgetAlertNotice['evaluation'], budge
   return budget.amount.amount;
 }
 
-export function anomalyAlertCardData(notice: AnomalyNotice, hint = ''): AnomalyAlertCardData {
+export function anomalyAlertCardData(notice: AnomalyNotice, hint: Text = ''): AnomalyAlertCardData {
   const a = notice.anomaly;
-  const provider = a.ProviderName === 'Microsoft' ? 'Azure' : 'AWS';
-  const accountLabel = a.ProviderName === 'Microsoft' ? 'Subscription' : 'Account';
+  const provider = providerDisplayName(a.ProviderName);
+  const accountLabel = providerInfoByFocusName(a.ProviderName)?.accountNoun ?? 'Account';
   const change = a.changePercent === null ? 'new spend' : `+${a.changePercent.toFixed(1)} %`;
   return {
     title: `Spend spike: ${a.ServiceName} on ${provider}`,
@@ -313,12 +333,28 @@ export function anomalyAlertCardData(notice: AnomalyNotice, hint = ''): AnomalyA
 
 /** `sync now`: one line per connection. */
 export function syncReportText(report: SyncReport): string {
-  if (report.connections.length === 0) return 'There is no Azure or AWS connection to sync. Type **connect** to add one.';
+  if (report.connections.length === 0) return `There is no ${providerNames('or')} connection to sync. Type **connect** to add one.`;
   const lines = report.connections.map((c) => {
-    const name = `${c.provider === 'Microsoft' ? 'Azure' : 'AWS'} ${c.connectionId.replace(/^(azure|aws):/, '')}`;
+    const name = `${providerDisplayName(c.provider)} ${c.connectionId.replace(/^[^:]+:/, '')}`;
     if (c.skipped) return `- ${name}: another instance is syncing it right now.`;
     if (!c.ok) return `- ${name}: failed. ${c.problem ?? 'No details.'}`;
-    return `- ${name}: ${c.rowsWritten} rows written, ${c.rowsUnchanged} unchanged, ${c.calls} API call${c.calls === 1 ? '' : 's'} (minimum ${c.minimumCalls}).${c.problem ? ` ${c.problem}` : ''}`;
+    // In the reader's words: cost lines saved and already up to date (API call counts go to the log).
+    const saved = `${c.rowsWritten} cost line${c.rowsWritten === 1 ? '' : 's'} saved`;
+    return `- ${name}: ${saved}, ${c.rowsUnchanged} already up to date.${c.problem ? ` ${c.problem}` : ''}`;
   });
   return `Cost sync finished:\n\n${lines.join('\n')}`;
+}
+
+/** FOCUS data freshness, in words: per provider, when it last synced and through which day it is complete; corrections counted. */
+export function freshnessText(summary: Pick<SpendSummary, 'dataAsOf' | 'freshness' | 'corrections'>): string {
+  const utc = (iso: string) => `${iso.slice(0, 16).replace('T', ' ')} UTC`;
+  const parts = (summary.freshness ?? []).map(
+    (f) =>
+      `${providerDisplayName(f.provider)} synced ${utc(f.syncedAt)}${f.completeThrough ? `, complete through ${f.completeThrough}` : ', no complete day yet'}`,
+  );
+  const data = parts.length > 0 ? `Data: ${parts.join('; ')}.` : `Data as of ${utc(summary.dataAsOf ?? '')}.`;
+  const corrections = summary.corrections
+    ? ` Includes ${summary.corrections} correction${summary.corrections === 1 ? '' : 's'} of figures reported earlier.`
+    : '';
+  return `${data}${corrections}`;
 }

@@ -1,29 +1,31 @@
 // Teams surface of subscription management (admins): the list, one subscription with its
-// actions, the confirmation, and the request a confirmed change becomes. Each handler checks
-// what the card sent (cards can be forged or stale), calls SubscriptionService, and answers
-// with a card in place of the one clicked.
-import type { TurnContext } from 'botbuilder';
+// actions, the confirmation, and the request a confirmed change becomes. SubscriptionService
+// checks the role and what is true now (cards can be stale); each answer replaces the card clicked.
 import { z } from 'zod';
 import { formatMoney } from '../domain/money.js';
 import { QUANTITY_ACTIONS, SUBSCRIPTION_ACTIONS, type SubscriptionAction } from '../domain/subscription-change.js';
-import type { TeamsRequestNotifier } from '../notify/request-notifier.js';
-import { PAGE_SIZE, type SubscriptionService, type SubscriptionView } from '../services/subscriptions.js';
-import type { AdaptiveCard, CardRenderer } from './cards.js';
-import { commandArgument } from './commands.js';
+import type { RequestService } from '../services/requests.js';
+import {
+  ONLY_ADMINS_SUBSCRIPTIONS,
+  PAGE_SIZE,
+  type ChangeRefused,
+  type SubscriptionService,
+  type SubscriptionView,
+} from '../services/subscriptions.js';
+import type { CardRenderer } from './cards.js';
 import { approvalCardData } from './request-views.js';
-import { actorOf } from './request-handlers.js';
-import { refuseInvoke, replaceCard, sendCard, UNKNOWN_ACTOR } from './replies.js';
+import { ADMINS, answer, card, refusal, refuse, type ActionTurn, type CommandTurn, type Surface } from './surface.js';
 import { subscriptionConfirmData, subscriptionDetailData, subscriptionListData, type DetailNote } from './subscription-views.js';
 
-export interface SubscriptionHandlerDeps {
+export interface SubscriptionFeatureDeps {
   cards: CardRenderer;
   subscriptions: SubscriptionService;
-  notifier: TeamsRequestNotifier;
+  /** The confirmation card follows the request it became. */
+  requests: Pick<RequestService, 'followCard'>;
   /** Which Partner Center account a change goes to (sandbox or production), for the confirmation. */
   purchaseAccount?: (tenantId: string) => Promise<string | undefined>;
 }
 
-const NOT_ADMIN = 'Only admins can manage subscriptions. Type **help** to see the commands you can use.';
 const BAD_CARD = 'This card sent something I cannot use. Type **subscriptions** to start again.';
 
 const SubscriptionId = z
@@ -67,130 +69,86 @@ function seatsFor(action: SubscriptionAction, data: z.infer<typeof ChangeRequest
   return data.alternativeSeats ?? data.renewalSeats ?? data.seats ?? data.quantity;
 }
 
-export function subscriptionHandlers(d: SubscriptionHandlerDeps) {
+export function subscriptionFeature(surface: Surface, d: SubscriptionFeatureDeps): void {
   const detail = (view: SubscriptionView, note?: DetailNote) => d.cards.render('subscription-detail', subscriptionDetailData(view, note));
-  /** The acting admin, or undefined after answering why not. */
-  const adminFromCard = async (context: TurnContext) => {
-    const actor = actorOf(context);
-    if (!actor) return void (await refuseInvoke(context, UNKNOWN_ACTOR));
-    if (!(await d.subscriptions.isAdmin(actor))) return void (await refuseInvoke(context, NOT_ADMIN));
-    return actor;
-  };
-
-  return {
-    /** "subscriptions" or "subscriptions visio". */
-    async listCommand(context: TurnContext): Promise<void> {
-      const actor = actorOf(context);
-      if (!actor) return void (await context.sendActivity(UNKNOWN_ACTOR));
-      if (!(await d.subscriptions.isAdmin(actor))) return void (await context.sendActivity(NOT_ADMIN));
-      const filter = commandArgument(context.activity.text, 'subscriptions').slice(0, 100);
-      const views = await d.subscriptions.list(actor.tenantId, filter);
-      await sendCard(context, d.cards.render('subscription-list', subscriptionListData(views, 0, PAGE_SIZE, filter)));
-    },
-
-    /** Previous / Next / Filter on the list. */
-    async listPage(context: TurnContext, _state: unknown, data: Record<string, unknown>): Promise<AdaptiveCard | string> {
-      const actor = await adminFromCard(context);
-      if (!actor) return NOT_ADMIN;
-      const parsed = ListRequest.safeParse(data);
-      if (!parsed.success) return refuseInvoke(context, BAD_CARD);
-      const filter = parsed.data.filter.trim();
-      const views = await d.subscriptions.list(actor.tenantId, filter);
-      return replaceCard(context, d.cards.render('subscription-list', subscriptionListData(views, parsed.data.page, PAGE_SIZE, filter)));
-    },
-
-    async show(context: TurnContext, _state: unknown, data: Record<string, unknown>): Promise<AdaptiveCard | string> {
-      const actor = await adminFromCard(context);
-      if (!actor) return NOT_ADMIN;
-      const parsed = ShowRequest.safeParse(data);
-      if (!parsed.success) return refuseInvoke(context, BAD_CARD);
-      const view = await d.subscriptions.get(actor.tenantId, parsed.data.subscriptionId);
-      if (!view)
-        return refuseInvoke(context, 'I can’t find that subscription in your tenant. Type **subscriptions** to see the current list.');
-      return replaceCard(context, detail(view));
-    },
-
-    /** "Review" on an action: the confirmation card, or the subscription with why not and what instead. */
-    async prepare(context: TurnContext, _state: unknown, data: Record<string, unknown>): Promise<AdaptiveCard | string> {
-      const actor = await adminFromCard(context);
-      if (!actor) return NOT_ADMIN;
-      const parsed = ChangeRequest.safeParse(data);
-      if (!parsed.success) return refuseInvoke(context, BAD_CARD);
-      const { subscriptionId, action } = parsed.data;
-      const seats = seatsFor(action, parsed.data);
-      if (QUANTITY_ACTIONS.includes(action) && seats === undefined)
-        return refuseInvoke(context, 'Enter a number of seats, then choose Review.');
-      const result = await d.subscriptions.prepare(actor, subscriptionId, action, seats);
-      if (result.ok) {
-        const account = await d.purchaseAccount?.(actor.tenantId);
-        return replaceCard(
-          context,
-          d.cards.render(
-            'subscription-confirm',
-            subscriptionConfirmData(
-              result.view,
-              result.change,
-              result.summary,
-              result.confirmationId,
-              result.costDelta && formatMoney(result.costDelta),
-              account,
-            ),
-          ),
-        );
-      }
-      if (!result.view) return refuseInvoke(context, result.message);
-      return replaceCard(
-        context,
-        detail(result.view, {
-          text: result.message,
-          color: 'Attention',
-          ...(result.alternatives && { alternatives: result.alternatives }),
-        }),
-      );
-    },
-
-    /** "Confirm": becomes a request through the approval policies; the card then follows it. */
-    async confirm(context: TurnContext, _state: unknown, data: Record<string, unknown>): Promise<AdaptiveCard | string> {
-      const actor = await adminFromCard(context);
-      if (!actor) return NOT_ADMIN;
-      const parsed = ConfirmRequest.safeParse(data);
-      if (!parsed.success) return refuseInvoke(context, BAD_CARD);
-      const { subscriptionId, action, seats, version, confirmationId, reason } = parsed.data;
-      const result = await d.subscriptions.submit(actor, {
-        subscriptionId,
-        action,
-        ...(QUANTITY_ACTIONS.includes(action) && seats !== undefined && { seats }),
-        version,
-        confirmationId,
-        ...(reason !== undefined && { reason }),
-      });
-      if (!result.ok) {
-        if (!result.view) return refuseInvoke(context, result.message);
-        return replaceCard(
-          context,
+  const listCard = (views: SubscriptionView[], page: number, filter: string) =>
+    card(d.cards.render('subscription-list', subscriptionListData(views, page, PAGE_SIZE, filter)));
+  /** Refused with the subscription as it is now: its card, with why not and what instead. */
+  const refusedChange = (result: ChangeRefused) =>
+    result.view
+      ? card(
           detail(result.view, {
             text: result.message,
             color: 'Attention',
             ...(result.alternatives && { alternatives: result.alternatives }),
           }),
-        );
-      }
-      const request = result.request;
-      if (context.activity.replyToId) {
-        await d.notifier.rememberCard(request, {
-          conversationId: context.activity.conversation.id,
-          activityId: context.activity.replyToId,
-          audience: 'requester',
-          viewerId: actor.aadObjectId,
-          viewerTeamsId: context.activity.from.id,
-        });
-      }
-      const card = approvalCardData(request, { aadObjectId: actor.aadObjectId });
-      card.note =
-        request.status === 'approved'
-          ? 'Approved by policy; it is being applied now. I will tell you when it is done.'
-          : 'Sent for approval. This card shows where it is.';
-      return replaceCard(context, d.cards.render('approval', card));
-    },
+        )
+      : refusal(result);
+
+  /** "subscriptions" or "subscriptions visio". */
+  const list = async ({ actor, argument }: CommandTurn) => {
+    const filter = argument.slice(0, 100);
+    return answer(await d.subscriptions.list(actor, filter), (views) => listCard(views, 0, filter));
   };
+
+  /** Previous / Next / Filter on the list. */
+  const listPage = async ({ actor, data }: ActionTurn<z.infer<typeof ListRequest>>) => {
+    const filter = data.filter.trim();
+    return answer(await d.subscriptions.list(actor, filter), (views) => listCard(views, data.page, filter));
+  };
+
+  const show = async ({ actor, data }: ActionTurn<z.infer<typeof ShowRequest>>) =>
+    answer(await d.subscriptions.show(actor, data.subscriptionId), (view) => card(detail(view)));
+
+  /** "Review" on an action: the confirmation card, or the subscription with why not and what instead. */
+  const prepare = async ({ actor, data }: ActionTurn<z.infer<typeof ChangeRequest>>) => {
+    const seats = seatsFor(data.action, data);
+    if (QUANTITY_ACTIONS.includes(data.action) && seats === undefined)
+      return refuse('invalid', 'Enter a number of seats, then choose Review.');
+    const result = await d.subscriptions.prepare(actor, data.subscriptionId, data.action, seats);
+    if (!result.ok) return refusedChange(result);
+    const account = await d.purchaseAccount?.(actor.tenantId);
+    const cost = result.costDelta && formatMoney(result.costDelta);
+    return card(
+      d.cards.render(
+        'subscription-confirm',
+        subscriptionConfirmData(result.view, result.change, result.summary, result.confirmationId, cost, account),
+      ),
+    );
+  };
+
+  /** "Confirm": becomes a request through the approval policies; the card then follows it. */
+  const confirm = async ({ context, actor, data }: ActionTurn<z.infer<typeof ConfirmRequest>>) => {
+    const { subscriptionId, action, seats, version, confirmationId, reason } = data;
+    const result = await d.subscriptions.submit(actor, {
+      subscriptionId,
+      action,
+      ...(QUANTITY_ACTIONS.includes(action) && seats !== undefined && { seats }),
+      version,
+      confirmationId,
+      ...(reason !== undefined && { reason }),
+    });
+    if (!result.ok) return refusedChange(result);
+    const request = result.request;
+    if (context.activity.replyToId)
+      await d.requests.followCard(actor, request.id, {
+        conversationId: context.activity.conversation.id,
+        activityId: context.activity.replyToId,
+        audience: 'requester',
+        viewerTeamsId: context.activity.from.id,
+      });
+    const view = approvalCardData(request, { aadObjectId: actor.aadObjectId });
+    view.note =
+      request.status === 'approved'
+        ? 'Approved by policy; it is being applied now. I will tell you when it is done.'
+        : 'Sent for approval. This card shows where it is.';
+    return card(d.cards.render('approval', view));
+  };
+
+  const admins = { roles: ADMINS, refusal: ONLY_ADMINS_SUBSCRIPTIONS, badData: BAD_CARD };
+  surface.command({ name: 'subscriptions', refusal: ONLY_ADMINS_SUBSCRIPTIONS, run: list });
+  surface.action({ verb: 'listSubscriptions', ...admins, schema: ListRequest, run: listPage });
+  surface.action({ verb: 'showSubscription', ...admins, schema: ShowRequest, run: show });
+  surface.action({ verb: 'prepareSubscriptionChange', ...admins, schema: ChangeRequest, run: prepare });
+  surface.action({ verb: 'confirmSubscriptionChange', ...admins, schema: ConfirmRequest, run: confirm });
 }

@@ -1,6 +1,7 @@
 // How subscriptions look on cards: the list, one subscription with its actions, and the
 // confirmation of a change. Data only; the layout is in cards/subscription-*.json.
 import type { Alternative } from '../domain/commitment.js';
+import { termEndText } from '../domain/extended-service-term.js';
 import { formatMoney } from '../domain/money.js';
 import { describeChange, type SubscriptionAction, type SubscriptionChange } from '../domain/subscription-change.js';
 import type { SubscriptionView } from '../services/subscriptions.js';
@@ -15,6 +16,8 @@ const STATUS: Record<SubscriptionView['status'], { label: string; color: 'Good' 
   deleted: { label: 'Cancelled', color: 'Default' },
   expired: { label: 'Expired', color: 'Default' },
   disabled: { label: 'Disabled', color: 'Attention' },
+  pending: { label: 'Pending: Partner Center is still setting it up', color: 'Attention' },
+  none: { label: 'No status from Partner Center', color: 'Default' },
 };
 
 export function seatsLine(view: SubscriptionView): string {
@@ -31,7 +34,8 @@ export function termLine(view: SubscriptionView): string {
 
 export function renewalLine(view: SubscriptionView): string {
   const day = view.commitmentEndDate.slice(0, 10);
-  if (!view.autoRenewEnabled) return `Ends ${day} (auto-renew off)`;
+  // Partner Center since May 2026: auto-renew off no longer ends it (Extended Service Term).
+  if (!view.autoRenewEnabled) return termEndText(view.termEnd, view.commitmentEndDate);
   const scheduled = view.scheduledQuantity !== undefined ? `, with ${seatsText(view.scheduledQuantity)} (scheduled)` : '';
   return `Renews ${day}${scheduled} (auto-renew on)`;
 }

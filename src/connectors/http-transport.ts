@@ -23,6 +23,8 @@ export interface HttpAnswer {
   headers: Headers;
   /** The body as UTF-8 text ('' when none). */
   text: string;
+  /** The body as sent (a zipped price sheet is not text). */
+  bytes: Uint8Array;
 }
 
 /** One pool per scheme for the process: connections to each service are kept and reused. */
@@ -53,11 +55,13 @@ export function sendHttp(url: string, init: HttpRequest = {}): Promise<HttpAnswe
       answer.on('end', () => {
         clearTimeout(deadline);
         const status = answer.statusCode ?? 0;
+        const body = Buffer.concat(chunks);
         resolve({
           status,
           ok: status >= 200 && status < 300,
           headers: headersOf(answer.headers),
-          text: Buffer.concat(chunks).toString('utf8'),
+          text: body.toString('utf8'),
+          bytes: body,
         });
       });
     });

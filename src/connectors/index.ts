@@ -8,6 +8,7 @@ import { ClientSecretTokens } from './azure-cost/identity-tokens.js';
 import { GraphDirectory } from './graph/graph-directory.js';
 import { createConnectionIdentity, type ConnectionIdentityConnector } from './identity/connection-identity.js';
 import { PartnerCenterSignIn } from './identity/partner-center-sign-in.js';
+import { createBillingConnectors, type BillingConnectors } from './billing/index.js';
 import { DEFAULT_AUTHORITY_HOST, SandboxLoginNetworkClient } from './identity/sandbox-network-client.js';
 import { MsalTokenProvider, type ClientCredentials } from './identity/token-provider.js';
 import { MarketplaceCommerce, type MarketplaceTokenSource } from './marketplace/marketplace-commerce.js';
@@ -17,6 +18,7 @@ import type { AwsCostPort, AzureCostPort, CommercePort, ConnectorError, Director
 import { DEFAULT_RETRY_POLICY, type RetryPolicy } from './retry.js';
 
 export * from './ports.js';
+export { createBillingConnectors, type BillingConnectors } from './billing/index.js';
 export { DEFAULT_RETRY_POLICY, type RetryPolicy } from './retry.js';
 export { AwsCostExplorer, AWS_COST_REGION, type AwsCostExplorerOptions, type AwsStaticCredentials } from './aws-cost/aws-cost-explorer.js';
 export { GRAPH_SCOPE, PARTNER_CENTER_SCOPE, type ClientCredentials, type TokenProvider } from './identity/token-provider.js';
@@ -57,12 +59,16 @@ export interface SandboxEndpoints {
   };
   /** Seeded Marketplace API tokens by customer id (the sandbox token source until `useTokenSource`). */
   marketplaceTokens?: Record<string, string>;
+  /** The emulator's price sheet as CSV: the sandbox's fallback price list. */
+  priceListCsv?: string;
   /** Route commerce through Partner Center + Marketplace (RoutingCommerce). Off by default: merged catalogs change what existing flows see. */
   marketplaceRouting?: boolean;
   app: ClientCredentials;
   partnerTenantId: string;
   /** The sandbox's AWS base identity (assumes customer roles); with urls.costExplorer/sts it turns on awsCost. */
   aws?: { baseIdentity: AwsStaticCredentials & { principalArn: string } };
+  /** The billing emulator (Partner Center invoices, Graph's partner billing exports, Marketplace billing): turns on `billing`. */
+  billing?: { urls: { partnerCenter: string; graph: string; marketplace: string } };
 }
 
 export type ConnectorSettings =
@@ -78,7 +84,7 @@ export type ConnectorSettings =
        */
       partnerCenter: ClientCredentials & { partnerTenantId?: string };
       /** Overrides for national clouds or tests; defaults are the public cloud's. */
-      baseUrls?: { graph?: string; partnerCenter?: string; login?: string };
+      baseUrls?: { graph?: string; partnerCenter?: string; login?: string; priceSheet?: string };
       /** AWS Cost Explorer: the app's base identity for role assumption (omitted credentials = the SDK's default chain). */
       aws?: { baseCredentials?: AwsStaticCredentials; appPrincipalArn?: string };
       /** Marketplace Platform: tokens come from `connectors.marketplace.useTokenSource(...)`; routing merges it into `commerce`. */
@@ -97,10 +103,16 @@ export interface Connectors {
   identity: ConnectionIdentityConnector;
   /** Lets the composition root route commerce calls through a customer's connected agent. */
   partnerCenterAgent?: { actAs(source: AgentTokenSource): void };
+  /** Partner Center's price sheet download (an agent's App+User token; see PartnerCenterCommerce.fetchPriceSheet). */
+  partnerCenterPrices?: { fetchPriceSheet(customerId: string, market: string): Promise<string> };
+  /** Sandbox only: the emulator's price sheet, the fallback price list when no agent signed in (as the seeded marketplace tokens). */
+  sandboxPriceList?: string;
   /** Marketplace Platform (when configured): agreements, PO numbers, order follow-up, Querying answers. */
   marketplace?: MarketplaceConnector;
   /** Sandbox only: the emulator's seeded Marketplace API token per customer (a fallback for tenants without a connection). */
   sandboxMarketplaceTokens?: Record<string, string>;
+  /** Invoices, reconciliation exports and CSP daily usage (Partner Center, Graph), and Marketplace billing when configured. */
+  billing?: BillingConnectors;
 }
 
 /** The marketplace connector as the composition root sees it: both ports, and where API tokens come from. */
@@ -126,8 +138,17 @@ function withMarketplace(
 }
 
 export function createConnectors(settings: ConnectorSettings, log: Logger): Connectors {
-  const connectors = buildConnectors(settings, log);
-  return connectors.commerce instanceof PartnerCenterCommerce ? { ...connectors, partnerCenterAgent: connectors.commerce } : connectors;
+  const built = { ...buildConnectors(settings, log), ...billingOf(settings, log) };
+  const connectors =
+    built.commerce instanceof PartnerCenterCommerce
+      ? { ...built, partnerCenterAgent: built.commerce, partnerCenterPrices: built.commerce }
+      : built;
+  const agent = connectors.partnerCenterAgent;
+  const withPrices =
+    agent instanceof PartnerCenterCommerce && !connectors.partnerCenterPrices ? { ...connectors, partnerCenterPrices: agent } : connectors;
+  return settings.mode === 'sandbox' && settings.sandbox.priceListCsv
+    ? { ...withPrices, sandboxPriceList: settings.sandbox.priceListCsv }
+    : withPrices;
 }
 
 function buildConnectors(settings: ConnectorSettings, log: Logger): Connectors {
@@ -193,6 +214,8 @@ function buildConnectors(settings: ConnectorSettings, log: Logger): Connectors {
           tokens: new MsalTokenProvider(sandbox.app, { service: 'partner-center', networkClient, log: partnerCenterLog }),
           partnerTenantId: sandbox.partnerTenantId,
           baseUrl: sandbox.urls.partnerCenter,
+          // The emulator serves the price sheet too (api.partner.microsoft.com in production).
+          priceSheetBaseUrl: sandbox.urls.partnerCenter,
           retry,
           log: partnerCenterLog,
           clock,
@@ -253,6 +276,7 @@ function buildConnectors(settings: ConnectorSettings, log: Logger): Connectors {
         }),
         partnerTenantId,
         ...(settings.baseUrls?.partnerCenter ? { baseUrl: settings.baseUrls.partnerCenter } : {}),
+        ...(settings.baseUrls?.priceSheet ? { priceSheetBaseUrl: settings.baseUrls.priceSheet } : {}),
         retry,
         log: partnerCenterLog,
         clock,
@@ -266,6 +290,48 @@ function buildConnectors(settings: ConnectorSettings, log: Logger): Connectors {
           })
         : undefined,
       settings.marketplace?.routing === true,
+      log,
+    ),
+  };
+}
+
+/** The billing connectors beside commerce: the partner's own app registration, the same retries. */
+function billingOf(settings: ConnectorSettings, log: Logger): Pick<Connectors, 'billing'> {
+  if (settings.mode === 'sandbox') {
+    const { sandbox } = settings;
+    if (!sandbox.billing) return {};
+    const tokens = sandbox.marketplaceTokens;
+    return {
+      billing: createBillingConnectors(
+        {
+          mode: 'sandbox',
+          sandbox: {
+            billing: sandbox.billing,
+            urls: { login: sandbox.urls.login },
+            app: sandbox.app,
+            partnerTenantId: sandbox.partnerTenantId,
+          },
+          ...(tokens ? { marketplaceTokens: async (customerId: string) => tokens[customerId] } : {}),
+          ...(settings.retry ? { retry: settings.retry } : {}),
+        },
+        log,
+      ),
+    };
+  }
+  const { partnerTenantId } = settings.partnerCenter;
+  if (!partnerTenantId) return {};
+  const { login, partnerCenter } = settings.baseUrls ?? {};
+  return {
+    billing: createBillingConnectors(
+      {
+        mode: 'production',
+        partnerCenter: { ...settings.partnerCenter, partnerTenantId },
+        ...(login || partnerCenter ? { baseUrls: { ...(login ? { login } : {}), ...(partnerCenter ? { partnerCenter } : {}) } } : {}),
+        ...(settings.marketplace
+          ? { marketplace: { ...(settings.marketplace.baseUrl ? { baseUrl: settings.marketplace.baseUrl } : {}) } }
+          : {}),
+        ...(settings.retry ? { retry: settings.retry } : {}),
+      },
       log,
     ),
   };

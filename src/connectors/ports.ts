@@ -1,7 +1,7 @@
 // The small typed ports the services use to reach the outside world. Adapters in this
 // folder implement them against the real services (and, unchanged, against the loopback
 // emulators in src/sandbox). No SDK type crosses this line.
-import type { AwsCostPage } from '../domain/spend/focus.js';
+import type { AwsCostPage } from '../domain/spend/providers/aws.js';
 
 /** Money is a decimal string ("12.50") plus an ISO currency code; never a float. */
 export interface Price {
@@ -13,17 +13,22 @@ export interface Price {
 // Commerce (Partner Center today; a marketplace later, behind the same port)
 // ---------------------------------------------------------------------------------------
 
-export interface CatalogOffer {
+/**
+ * A catalog item as a commerce connector reads it. Partner Center says neither which Graph
+ * license a SKU grants nor its price (prices live in the price sheet); the catalog service adds
+ * both (src/services/catalog.ts) and only then is it an orderable CatalogOffer.
+ */
+export interface CatalogItem {
   /** New-commerce offer id: `productId:skuId:availabilityId`. */
   offerId: string;
   productId: string;
   skuId: string;
   availabilityId: string;
   name: string;
-  /** Graph `skuPartNumber` of the license this offer grants (e.g. "VISIOCLIENT"). */
-  skuPartNumber: string;
-  /** Price per seat per month. */
-  unitPrice: Price;
+  /** Graph `skuPartNumber` of the license this offer grants, when the connector knows it (marketplace: "MKT:<itemId>"). */
+  skuPartNumber?: string;
+  /** Price per seat per month, when the connector knows it (marketplace: its price list). */
+  unitPrice?: Price;
   termDuration: 'P1M' | 'P1Y';
   billingCycle: 'monthly' | 'annual';
   /** Who sells it (absent = Partner Center). Marketplace offers have offerId "mkt:<itemId>". */
@@ -34,9 +39,18 @@ export interface CatalogOffer {
   assignment?: 'graph' | 'vendor';
 }
 
+/** An orderable offer: its license and its price per seat per month are known. */
+export interface CatalogOffer extends CatalogItem {
+  /** Graph `skuPartNumber` of the license this offer grants (e.g. "VISIOCLIENT"). */
+  skuPartNumber: string;
+  /** Price per seat per month. */
+  unitPrice: Price;
+}
+
 export type CommerceProvider = 'partner-center' | 'marketplace';
 
-export type SubscriptionStatus = 'active' | 'suspended' | 'deleted' | 'expired' | 'disabled';
+/** Partner Center's statuses: `pending` (ordered, not provisioned yet) and `none` exist too and are not `disabled`. */
+export type SubscriptionStatus = 'active' | 'suspended' | 'deleted' | 'expired' | 'disabled' | 'pending' | 'none';
 
 export interface CommerceSubscription {
   id: string;
@@ -53,6 +67,13 @@ export interface CommerceSubscription {
   refundOptions?: RefundOption[];
   /** The latest refundOptions expiry: until then some seats can still be removed. */
   refundableUntil?: string;
+  /**
+   * Partner Center's own count of removable seats per lot (`refundableQuantity.details`), soonest
+   * deadline first; when present it is exact and wins over sizing refundOptions windows.
+   */
+  refundableSeats?: { quantity: number; allowedUntil: string }[];
+  /** Until when the whole subscription can still be cancelled (Partner Center `cancellationAllowedUntilDate`). */
+  cancellationAllowedUntil?: string;
   /** A change scheduled for the next renewal (Partner Center scheduledNextTermInstructions). */
   scheduledNextTerm?: ScheduledNextTerm;
   /** Who sells it (absent = Partner Center). */
@@ -101,7 +122,7 @@ export interface CommerceOrder {
 }
 
 export interface CommercePort {
-  listOffers(customerId: string): Promise<CatalogOffer[]>;
+  listOffers(customerId: string): Promise<CatalogItem[]>;
   listSubscriptions(customerId: string): Promise<CommerceSubscription[]>;
   getSubscription(customerId: string, subscriptionId: string): Promise<CommerceSubscription>;
   /**
@@ -111,7 +132,7 @@ export interface CommercePort {
   setQuantity(customerId: string, subscriptionId: string, quantity: number, requestId: string): Promise<CommerceSubscription>;
   createOrder(
     customerId: string,
-    line: { offerId: string; quantity: number; billingCycle: string },
+    line: { offerId: string; quantity: number; billingCycle: string; termDuration?: string },
     requestId: string,
   ): Promise<CommerceOrder>;
   getOrder(customerId: string, orderId: string): Promise<CommerceOrder>;
@@ -207,10 +228,13 @@ export interface MarketplacePort {
 // Directory and licenses (Microsoft Graph, per customer tenant)
 // ---------------------------------------------------------------------------------------
 
+/** Graph's capabilityStatus values (a string in the CSDL; the documentation lists these, `Deleted` included). */
+export type CapabilityStatus = 'Enabled' | 'Suspended' | 'LockedOut' | 'Warning' | 'Deleted';
+
 export interface SubscribedSku {
   skuId: string;
   skuPartNumber: string;
-  capabilityStatus: 'Enabled' | 'Suspended' | 'LockedOut' | 'Warning';
+  capabilityStatus: CapabilityStatus;
   consumedUnits: number;
   /** prepaidUnits.enabled */
   enabledUnits: number;
@@ -232,7 +256,10 @@ export interface DirectoryUserSignIn {
   userPrincipalName: string;
   /** The user's e-mail address, when it has one (vendor seats are assigned by e-mail). */
   mail?: string;
-  /** Latest sign-in, interactive or not (ISO); absent when the user never signed in. */
+  /**
+   * Latest SUCCESSFUL sign-in, interactive or not (Graph lastSuccessfulSignInDateTime; the other
+   * two dates count failed attempts too). Absent when the user never signed in successfully.
+   */
   lastSignInAt?: string;
   /** Graph skuIds the user holds. */
   licenseSkuIds: string[];
@@ -256,12 +283,17 @@ export interface DirectoryPort {
   getUser(tenantId: string, idOrUpn: string): Promise<DirectoryUser | undefined>;
   listUsers(tenantId: string): Promise<DirectoryUser[]>;
   getManager(tenantId: string, userId: string): Promise<DirectoryUser | undefined>;
+  /** The users in the group, nested groups included (Graph transitiveMembers). */
   listGroupMembers(tenantId: string, groupId: string): Promise<DirectoryUser[]>;
   /** Throws ConnectorError with kind 'no-free-seat' | 'usage-location' | ... */
   assignLicense(tenantId: string, userId: string, skuId: string): Promise<void>;
   /** skuIds the user holds. */
   licenseSkuIds(tenantId: string, userId: string): Promise<string[]>;
-  /** Every user with sign-in activity and licenses (needs AuditLog.Read.All on the real service). */
+  /**
+   * Every user with sign-in activity and licenses (needs AuditLog.Read.All, and Entra ID P1/P2:
+   * without it Graph answers 403 Authentication_RequestFromNonPremiumTenantOrB2CTenant, thrown as
+   * ConnectorError 'unauthorized' with that code).
+   */
   listUsersWithSignIn(tenantId: string): Promise<DirectoryUserSignIn[]>;
   /** Removes one license from a user, freeing the seat; removing one the user lacks is a no-op. */
   removeLicense(tenantId: string, userId: string, skuId: string): Promise<void>;
@@ -303,7 +335,7 @@ export class ConnectorError extends Error {
 }
 
 // ---------------------------------------------------------------------------------------
-// Connections (issue 5): what a health check of a connected account found
+// Connections: what a health check of a connected account found
 // ---------------------------------------------------------------------------------------
 
 /**
@@ -385,4 +417,6 @@ export interface SignedInAgent {
   /** msal's account key, `oid.tid`: what accessToken() needs later. */
   homeAccountId: string;
   tenantId: string;
+  /** How the agent authenticated (the token's `amr`): a completed sign-in always includes "mfa". */
+  authenticationMethods: string[];
 }

@@ -5,7 +5,7 @@
 // and the Partner Center result is returned alone).
 import type { Logger } from '../logger.js';
 import { isMarketplaceOfferId, isMarketplaceOrderId, isMarketplaceSubscriptionId } from './marketplace/marketplace-commerce.js';
-import type { CatalogOffer, CommerceOrder, CommercePort, CommerceSubscription, SubscriptionChange } from './ports.js';
+import type { CatalogItem, CommerceOrder, CommercePort, CommerceSubscription, SubscriptionChange } from './ports.js';
 
 export class RoutingCommerce implements CommercePort {
   constructor(
@@ -14,7 +14,7 @@ export class RoutingCommerce implements CommercePort {
     private readonly log: Logger,
   ) {}
 
-  async listOffers(customerId: string): Promise<CatalogOffer[]> {
+  async listOffers(customerId: string): Promise<CatalogItem[]> {
     const [pc, mkt] = await Promise.all([
       this.partnerCenter.listOffers(customerId),
       this.marketplaceOrEmpty('listOffers', () => this.marketplace.listOffers(customerId)),
@@ -40,7 +40,7 @@ export class RoutingCommerce implements CommercePort {
 
   createOrder(
     customerId: string,
-    line: { offerId: string; quantity: number; billingCycle: string },
+    line: { offerId: string; quantity: number; billingCycle: string; termDuration?: string },
     requestId: string,
   ): Promise<CommerceOrder> {
     return (isMarketplaceOfferId(line.offerId) ? this.marketplace : this.partnerCenter).createOrder(customerId, line, requestId);

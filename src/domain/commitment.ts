@@ -15,7 +15,8 @@ export const WINDOW_MS = WINDOW_HOURS * HOUR_MS;
 /** Most seats one change may add (Partner Center answers 2002 beyond its range). */
 export const MAX_SEAT_CHANGE = 10000;
 
-export type SubscriptionStatus = 'active' | 'suspended' | 'deleted' | 'expired' | 'disabled';
+/** As Partner Center says it: `pending` = ordered and still being provisioned; `none` = no status given. */
+export type SubscriptionStatus = 'active' | 'suspended' | 'deleted' | 'expired' | 'disabled' | 'pending' | 'none';
 
 /** Seats bought together: a purchase, a renewal or a mid-term add. */
 export interface SeatLot {

@@ -1,6 +1,6 @@
 // Microsoft 365 admin consent, the pure parts: the URL an admin opens, reading what the
-// identity platform sends back, and advice for the ways it goes wrong (seed 003's
-// "common issues" and the AADSTS codes admins actually see). The callback's `tenant`
+// identity platform sends back, and advice for the ways it goes wrong (the common consent
+// failures and the AADSTS codes admins actually see). The callback's `tenant`
 // is only a claim: the caller still checks the state and confirms the tenant with a
 // token request before it stores anything.
 

@@ -44,6 +44,15 @@ export function holdsSeat(subscription: { assignedEmails?: readonly string[] }, 
 }
 
 export const ANNIVERSARY_WINDOW_DAYS = 14;
+
+/**
+ * Vendors whose seats may only go down (or the subscription end) shortly after an anniversary.
+ * SoftwareOne documents it for Adobe VIP Marketplace ("Downsize and termination policies");
+ * the platform's catalog says nothing of it, so the rule lives here.
+ */
+const ANNIVERSARY_DOWNSIZE_VENDORS = ['adobe'];
+export const downsizeOnlyAtAnniversary = (vendorName: string): boolean =>
+  ANNIVERSARY_DOWNSIZE_VENDORS.includes(vendorName.trim().toLowerCase());
 const DAY_MS = 24 * 3600_000;
 
 /**

@@ -103,6 +103,14 @@ export type PolicyEvaluation =
   | { outcome: 'approval'; policy: ApprovalPolicy; stages: PolicyStage[]; needsPurchase: boolean }
   | { outcome: 'error'; reason: PolicyErrorReason; message: string; policy?: ApprovalPolicy };
 
+/**
+ * Approved only because enough seats were free: such an approval counts on those seats (they
+ * are reserved for it), and if fulfilment finds it would have to buy, people must decide.
+ */
+export function reliesOnFreeSeat(evaluation: PolicyEvaluation): boolean {
+  return evaluation.outcome === 'auto-approve' && !!evaluation.policy.autoApprove?.requireFreeSeat && !evaluation.needsPurchase;
+}
+
 /** Policies in evaluation order: priority ascending, ties in list order (sort is stable). */
 export function orderPolicies(policies: readonly ApprovalPolicy[]): ApprovalPolicy[] {
   return [...policies].sort((a, b) => a.priority - b.priority);

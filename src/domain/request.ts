@@ -34,7 +34,7 @@ export interface ResolvedStage {
   kind: 'manager' | 'group' | 'admins';
   /** For people: "Adele Vance (manager)", "License approvers". */
   label: string;
-  /** Lower-case object ids of who may decide this stage; never the requester. */
+  /** Lower-case object ids of who may decide this stage; never the requester or the beneficiary. */
   approverIds: string[];
   /** True when tenant admins stand in because the policy's approvers could not be found. */
   fallback?: boolean;
@@ -77,6 +77,12 @@ export interface LicenseRequest {
   /** Which policy routed it, for the audit log. */
   policyId?: string;
   /**
+   * Approved by policy only because enough seats were free: while approved or being fulfilled
+   * it holds those seats (others' submissions and fulfilment count them as taken), and it
+   * goes back to approvers rather than buying if they are gone after all.
+   */
+  seatReserved?: boolean;
+  /**
    * Set when this is an admin's change to a subscription rather than a license for someone:
    * then `product` is the subscription's product, `beneficiary` the admin, and `quantity`
    * the seats the change adds (0 when it adds none), which is what the policy prices.
@@ -99,7 +105,8 @@ export type RequestEvent =
   | 'fulfilment-resumed'
   | 'completed'
   | 'failed'
-  | 'fulfilment-retried';
+  | 'fulfilment-retried'
+  | 'returned-for-approval';
 
 export type Refusal<R extends string> = { ok: false; reason: R; message: string };
 export type Transition<E extends RequestEvent, R extends string> = { ok: true; request: LicenseRequest; event: E } | Refusal<R>;
@@ -134,6 +141,8 @@ export function currentStage(request: LicenseRequest): ResolvedStage | undefined
 
 export interface DirectoryFacts {
   requesterId: string;
+  /** Who gets the license; nobody decides a request they benefit from. Absent: the requester. */
+  beneficiaryId?: string;
   /** The requester's manager, when the directory has one. */
   manager?: Approver;
   /** Members of approver groups by group id (missing = unknown / empty). */
@@ -145,18 +154,22 @@ export interface DirectoryFacts {
 export type StageResolution = { ok: true; stages: ResolvedStage[] } | { ok: false; stageIndex: number; message: string };
 
 /**
- * Turns policy stages into the people who may decide each one. The requester is never
- * eligible. A stage nobody can decide (no manager in the directory, an empty group, or one
- * whose only member is the requester) falls back to the tenant admins rather than being
- * skipped: skipping would turn "needs approval" into "approved" silently. If no admin other
- * than the requester exists either, submission is refused with what to fix.
+ * Turns policy stages into the people who may decide each one. Neither the requester nor the
+ * beneficiary is ever eligible (a request "for Adele" whose step 1 is Adele's own approval is
+ * no approval). A stage nobody can decide (no manager in the directory, an empty group, or
+ * one whose only members are the requester or the beneficiary) falls back to the tenant
+ * admins, again without those two, rather than being skipped: skipping would turn "needs
+ * approval" into "approved" silently. If no such admin exists either, submission is refused
+ * with what to fix, and nothing is stored.
  */
 export function resolveStages(stages: readonly PolicyStage[], facts: DirectoryFacts): StageResolution {
+  const excluded = [facts.requesterId, facts.beneficiaryId ?? facts.requesterId];
+  const forSomeoneElse = !sameId(excluded[0], excluded[1]);
   const resolved: ResolvedStage[] = [];
   for (const [index, stage] of stages.entries()) {
     const approver = stage.approver;
     const people = approver.kind === 'manager' ? (facts.manager ? [facts.manager] : []) : (facts.groupMembers[approver.groupId] ?? []);
-    const ids = eligibleIds(people, facts.requesterId);
+    const ids = eligibleIds(people, excluded);
     const label = approver.kind === 'manager' ? `${facts.manager?.name ?? 'Manager'} (manager)` : approver.groupName;
     if (ids.length > 0) {
       resolved.push({ kind: approver.kind, label, approverIds: ids });
@@ -164,16 +177,18 @@ export function resolveStages(stages: readonly PolicyStage[], facts: DirectoryFa
     }
     const why =
       approver.kind === 'manager'
-        ? facts.manager
-          ? 'you cannot approve your own request'
-          : 'no manager is set for you in the directory'
+        ? !facts.manager
+          ? 'no manager is set for you in the directory'
+          : sameId(facts.manager.id, excluded[0])
+            ? 'you cannot approve your own request'
+            : 'the manager is the person the license is for'
         : `${approver.groupName} has no other members`;
-    const admins = eligibleIds(facts.admins, facts.requesterId);
+    const admins = eligibleIds(facts.admins, excluded);
     if (admins.length === 0) {
       return {
         ok: false,
         stageIndex: index,
-        message: `Nobody can approve step ${index + 1}: ${why}, and there is no other admin. Ask an admin to add approvers.`,
+        message: `Nobody can approve step ${index + 1}: ${why}, and there is no ${forSomeoneElse ? 'admin other than you and the person it is for' : 'other admin'}. Ask an admin to add approvers.`,
       };
     }
     resolved.push({ kind: 'admins', label: `Admins (${why})`, approverIds: admins, fallback: true });
@@ -181,9 +196,14 @@ export function resolveStages(stages: readonly PolicyStage[], facts: DirectoryFa
   return { ok: true, stages: resolved };
 }
 
-function eligibleIds(people: readonly Approver[], requesterId: string): string[] {
-  const ids = people.map((person) => person.id.toLowerCase()).filter((id) => id && id !== requesterId.toLowerCase());
+function eligibleIds(people: readonly Approver[], excluded: readonly string[]): string[] {
+  const ids = people.map((person) => person.id.toLowerCase()).filter((id) => id && !excluded.some((other) => sameId(id, other)));
   return [...new Set(ids)];
+}
+
+/** The requester and the person the license is for: neither may decide the request. */
+function benefits(request: LicenseRequest, actorId: string): boolean {
+  return sameId(actorId, request.requester.aadObjectId) || (!request.change && sameId(actorId, request.beneficiary.id));
 }
 
 export type NewRequest = Omit<LicenseRequest, 'status' | 'stageIndex' | 'stages' | 'decisions' | 'createdAt' | 'updatedAt' | 'outcome'>;
@@ -234,7 +254,14 @@ export interface DecisionInput {
 }
 
 export type DecisionRefusal =
-  'not-an-approver' | 'requester-cannot-approve' | 'stage-moved-on' | 'not-pending' | 'comment-required' | 'comment-too-long';
+  | 'not-an-approver'
+  | 'requester-cannot-approve'
+  | 'beneficiary-cannot-approve'
+  | 'stage-moved-on'
+  | 'stage-not-open'
+  | 'not-pending'
+  | 'comment-required'
+  | 'comment-too-long';
 
 /**
  * Records one approver's decision on the current stage. Approving the last stage approves
@@ -246,14 +273,21 @@ export function decide(
   input: DecisionInput,
 ): Transition<'stage-approved' | 'approved' | 'rejected', DecisionRefusal> {
   if (request.status !== 'pending') return refuse('not-pending', notPendingMessage(request));
-  if (input.stageIndex !== request.stageIndex) {
+  if (input.stageIndex < request.stageIndex) {
+    return refuse('stage-moved-on', 'That step has already been decided. This card now shows where the request is.');
+  }
+  if (input.stageIndex > request.stageIndex) {
+    const current = request.stages[request.stageIndex];
     return refuse(
-      'stage-moved-on',
-      'This card is out of date: that step has already been decided. Refresh the card to see where the request is now.',
+      'stage-not-open',
+      `That step is not open yet: step ${request.stageIndex + 1}${current ? ` (${current.label})` : ''} must be decided first. You will get the card when it is your turn.`,
     );
   }
   if (sameId(input.actorId, request.requester.aadObjectId))
     return refuse('requester-cannot-approve', 'You cannot decide your own request; it needs someone else to approve it.');
+  // Stages resolved before this rule existed may still name the beneficiary: refused all the same.
+  if (benefits(request, input.actorId))
+    return refuse('beneficiary-cannot-approve', 'You cannot decide a request for your own license; it needs someone else to approve it.');
   const stage = request.stages[request.stageIndex];
   const inTenant = input.actorTenantId === undefined || sameId(input.actorTenantId, request.tenantId);
   if (!stage || !inTenant || !stage.approverIds.some((id) => sameId(id, input.actorId))) {
@@ -316,10 +350,28 @@ function notPendingMessage(request: LicenseRequest): string {
   }
 }
 
+/** Request ids: "REQ-" and 16 hex digits (64 random bits); 8 digits in requests stored before that. */
+export const REQUEST_ID_PATTERN = /^REQ-(?:[0-9A-F]{16}|[0-9A-F]{8})$/;
+
+/**
+ * Who may see a request and follow its card: the requester, the beneficiary, whoever a stage
+ * names or who decided one, and admins. Anyone else in the tenant learns nothing, not even
+ * that it exists (ids are shown on channel cards, so they are not a secret).
+ */
+export function mayView(request: LicenseRequest, actorId: string, options: { actorIsAdmin: boolean }): boolean {
+  if (options.actorIsAdmin) return true;
+  return (
+    sameId(actorId, request.requester.aadObjectId) ||
+    sameId(actorId, request.beneficiary.id) ||
+    request.stages.some((stage) => stage.approverIds.some((id) => sameId(id, actorId))) ||
+    request.decisions.some((decision) => sameId(decision.approverId, actorId))
+  );
+}
+
 /** Whether to show this person the approve/reject buttons (the server re-checks on click). */
 export function canDecide(request: LicenseRequest, actorId: string): boolean {
   const stage = currentStage(request);
-  return !!stage && !sameId(actorId, request.requester.aadObjectId) && stage.approverIds.some((id) => sameId(id, actorId));
+  return !!stage && !benefits(request, actorId) && stage.approverIds.some((id) => sameId(id, actorId));
 }
 
 // ---------------------------------------------------------------------------------------
@@ -423,6 +475,31 @@ export function completeFulfilment(
 export function failFulfilment(request: LicenseRequest, reason: string, now: Date): Transition<'failed', 'not-fulfilling'> {
   if (request.status !== 'fulfilling') return refuse('not-fulfilling', `This request is ${request.status}, not being fulfilled.`);
   return { ok: true, request: next(request, { status: 'failed', outcome: { kind: 'failed', message: reason } }, now), event: 'failed' };
+}
+
+/** Seats this request holds: its quantity while an approval that counted on free seats is open. */
+export function reservedSeats(request: Pick<LicenseRequest, 'seatReserved' | 'status' | 'quantity'>): number {
+  return request.seatReserved && (request.status === 'approved' || request.status === 'fulfilling') ? request.quantity : 0;
+}
+
+/**
+ * approved / fulfilling → pending at the first of `stages`: the free seats an automatic
+ * approval counted on are gone, and buying needs a person's decision.
+ */
+export function returnForApproval(
+  request: LicenseRequest,
+  stages: ResolvedStage[],
+  now: Date,
+): Transition<'returned-for-approval', 'not-approved'> {
+  if (request.status !== 'approved' && request.status !== 'fulfilling')
+    return refuse('not-approved', `This request is ${request.status}, so it cannot go back to approvers.`);
+  if (stages.length === 0 || stages.some((stage) => stage.approverIds.length === 0))
+    throw new RangeError('A request that goes back for approval needs stages with approvers (use resolveStages).');
+  return {
+    ok: true,
+    request: next(request, { status: 'pending', stageIndex: 0, stages, seatReserved: false, outcome: undefined }, now),
+    event: 'returned-for-approval',
+  };
 }
 
 /** failed → approved, for an admin's "try again" after fixing the cause (no new approval). */

@@ -7,6 +7,12 @@ export interface Person {
   aadObjectId?: string;
 }
 
+/** Someone acting through the bot, known by Entra object id: whose role is checked and who the audit log names. */
+export interface Actor extends Person {
+  aadObjectId: string;
+  name: string;
+}
+
 export interface RoleFacts {
   /** Admin object ids of this person's tenant. */
   tenantAdmins: ReadonlySet<string>;

@@ -7,7 +7,7 @@ export type SeatState = 'ok' | 'low' | 'exhausted' | 'warning' | 'suspended';
 
 export interface SkuSeats {
   skuPartNumber: string;
-  capabilityStatus: 'Enabled' | 'Suspended' | 'LockedOut' | 'Warning';
+  capabilityStatus: 'Enabled' | 'Suspended' | 'LockedOut' | 'Warning' | 'Deleted';
   /** prepaidUnits.enabled */
   enabledUnits: number;
   consumedUnits: number;
@@ -96,7 +96,8 @@ export function seatAlertsToSend(
   const sendRecovered = options.recovered ?? true;
   const alerts: SeatAlert[] = [];
   const states: Record<string, SeatState> = {};
-  for (const sku of current) {
+  // A Deleted SKU (its subscription ended) has no seats to watch: like an absent one.
+  for (const sku of current.filter((s) => s.capabilityStatus !== 'Deleted')) {
     const state = seatState(sku, thresholds);
     states[sku.skuPartNumber] = state;
     const before = Object.hasOwn(previous, sku.skuPartNumber) ? previous[sku.skuPartNumber] : undefined;

@@ -1,16 +1,16 @@
 // The spend sync schedule (UTC). It ticks hourly, but each connection syncs once a day: its
 // own lease (`spend-sync|<connection>` for the day) is completed on success, so later ticks
 // skip it, while a failed sync gives the lease back and is retried on the next tick.
+import { COST_PROVIDER_IDS } from '../domain/spend/providers/index.js';
 import type { Logger } from '../logger.js';
 import type { SpendSync } from '../services/spend-contracts.js';
 import type { ConnectionRepository } from '../storage/connections.js';
 import type { ScheduledJob } from './scheduler.js';
 
-/** Every tenant with at least one Azure or AWS cost connection. */
+/** Every tenant with at least one cloud cost connection (any provider). */
 export async function tenantsWithCostConnections(connections: Pick<ConnectionRepository, 'allOfKind'>): Promise<string[]> {
   const tenants = new Set<string>();
-  for (const kind of ['azure', 'aws'] as const)
-    for await (const connection of connections.allOfKind(kind)) tenants.add(connection.tenantId);
+  for (const kind of COST_PROVIDER_IDS) for await (const connection of connections.allOfKind(kind)) tenants.add(connection.tenantId);
   return [...tenants];
 }
 

@@ -14,7 +14,10 @@ export interface AzuriteOptions {
   host?: string;
 }
 
-export async function startAzurite(children: ChildProcesses, options: AzuriteOptions): Promise<{ connectionString: string }> {
+export async function startAzurite(
+  children: ChildProcesses,
+  options: AzuriteOptions,
+): Promise<{ connectionString: string; /** Its table and queue processes (tests pause them). */ pids: number[] }> {
   const host = options.host ?? '127.0.0.1';
   const require = createRequire(import.meta.url);
   const common = ['--silent', '--skipApiVersionCheck', '--loose', '--disableTelemetry'];
@@ -53,7 +56,10 @@ export async function startAzurite(children: ChildProcesses, options: AzuriteOpt
     waitUntilReady(table, () => portAnswers(host, options.tablePort), 30_000),
     waitUntilReady(queue, () => portAnswers(host, options.queuePort), 30_000),
   ]);
-  return { connectionString: azuriteConnectionString(host, options.tablePort, options.queuePort) };
+  return {
+    connectionString: azuriteConnectionString(host, options.tablePort, options.queuePort),
+    pids: [table.process.pid, queue.process.pid].filter((pid): pid is number => pid !== undefined),
+  };
 }
 
 export function portAnswers(host: string, port: number): Promise<boolean> {

@@ -2,9 +2,9 @@
 // with the bot. An admin who never installed the bot cannot be reached; one failed delivery
 // never stops the others.
 import type { Logger } from '../logger.js';
-import { reclaimCardData, renewalAlertCardData, seatAlertCardData } from '../bot/admin-alert-views.js';
+import { reclaimCardData, renewalAlertCardData, seatAlertCardData, termEndAlertCardData } from '../bot/admin-alert-views.js';
 import type { AdaptiveCard, CardRenderer } from '../bot/cards.js';
-import type { AdminAlerts, ReclaimReport, RenewalAlert, SeatChange } from '../services/admin-alerts.js';
+import type { AdminAlerts, ReclaimReport, RenewalAlert, SeatChange, TermEndAlert } from '../services/admin-alerts.js';
 import type { RoleService } from '../services/roles.js';
 import type { ConversationReferences } from '../storage/conversation-references.js';
 import type { OutboxMessenger } from './outbox-messenger.js';
@@ -26,6 +26,10 @@ export class AdminCards implements AdminAlerts {
 
   sendRenewal(alert: RenewalAlert): Promise<number> {
     return this.postToAdmins(alert.tenantId, this.deps.cards.render('renewal-alert', renewalAlertCardData(alert)));
+  }
+
+  sendTermEnd(alert: TermEndAlert): Promise<number> {
+    return this.postToAdmins(alert.tenantId, this.deps.cards.render('term-end-alert', termEndAlertCardData(alert)));
   }
 
   sendSeatChange(change: SeatChange): Promise<number> {

@@ -16,6 +16,8 @@ export interface PostOptions {
   key?: string;
   /** Handed back to the engine's delivered hook when the queued copy is the one that went out. */
   context?: Record<string, string>;
+  /** Card updates: the version of what the card shows (higher is newer); updates go out in this order. */
+  version?: number;
 }
 
 export class OutboxMessenger {
@@ -33,7 +35,13 @@ export class OutboxMessenger {
   /** Replaces a posted card. The key defaults to the activity and the card's content, so the same update is sent once. */
   async updateCard(reference: Partial<ConversationReference>, activityId: string, card: AdaptiveCard, options: PostOptions): Promise<void> {
     const key = options.key ?? `update|${activityId}|${createHash('sha256').update(JSON.stringify(card)).digest('base64url').slice(0, 22)}`;
-    await this.engine.deliver({ kind: 'update', activityId, card, ...addressOf(reference, { ...options, key }, 'update') });
+    await this.engine.deliver({
+      kind: 'update',
+      activityId,
+      card,
+      ...(options.version !== undefined && { version: options.version }),
+      ...addressOf(reference, { ...options, key }, 'update'),
+    });
   }
 }
 

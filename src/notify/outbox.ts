@@ -14,7 +14,7 @@ import type { AdaptiveCard } from '../bot/cards.js';
 import type { HandlerResult } from '../storage/queues.js';
 import type { Logger } from '../logger.js';
 import type { ConversationReferences } from '../storage/conversation-references.js';
-import type { DeliveryLedger } from '../storage/delivery-ledger.js';
+import type { CardTurn, DeliveryLedger } from '../storage/delivery-ledger.js';
 import type { DeliveryRateLimiter } from './rate-limits.js';
 
 interface Addressed {
@@ -27,7 +27,12 @@ interface Addressed {
 }
 
 export type OutboxMessage = Addressed &
-  ({ kind: 'card'; card: AdaptiveCard } | { kind: 'text'; text: string } | { kind: 'update'; activityId: string; card: AdaptiveCard });
+  (
+    | { kind: 'card'; card: AdaptiveCard }
+    | { kind: 'text'; text: string }
+    /** `version`: updates of one card go out in this order, and an older one never replaces a newer one. */
+    | { kind: 'update'; activityId: string; card: AdaptiveCard; version?: number }
+  );
 
 /**
  * What the notifications queue holds: one message, or a batch of a fan-out's messages (one
@@ -69,6 +74,10 @@ export interface DeliveryHooks {
   /** A message was given up on (once per message). */
   dead?(message: OutboxMessage, reason: string): Promise<void>;
 }
+
+/** How long a card's newest update holds the card while it is sent; an inline update waits this long for an older one. */
+const CARD_CLAIM_MS = 60_000;
+const CARD_WAIT_INLINE_MS = 3_000;
 
 /** Azure queue messages hold at most 64 KiB of base64: about 48 KiB of JSON. */
 const MAX_MESSAGE_CHARS = 46_000;
@@ -227,13 +236,26 @@ export class DeliveryEngine {
       await this.giveUp(message, 'The conversation is unknown (the bot was never installed there, or was removed).');
       return { result: { done: true }, sent: false };
     }
+    const versioned = message.kind === 'update' && message.version !== undefined ? message : undefined;
+    const card = versioned ? await this.cardTurn(versioned, queued) : undefined;
+    if (card === 'superseded') {
+      // A newer version of this card went (or is going) out: this one would only turn it back.
+      await this.recordSent(message, undefined);
+      return { result: { done: true }, sent: false };
+    }
+    if (card === 'busy') {
+      await ledger.release(message.tenantId, message.key);
+      return { result: { retryAfterSeconds: 2 }, sent: false };
+    }
     const slot = await limiter.acquire(message.tenantId, message.conversationId);
     let activityId: string | undefined;
     try {
       activityId = await this.send(sender, saved.reference, message).finally(() => slot.sent());
     } catch (error) {
+      if (versioned) await this.finishCard(versioned, false);
       return { result: await this.failed(message, error, attempt), sent: false };
     }
+    if (versioned) await this.finishCard(versioned, true);
     await this.recordSent(message, activityId);
     // Only a queued delivery needs the hook: an inline caller gets the id back itself.
     if (queued)
@@ -241,6 +263,25 @@ export class DeliveryEngine {
         ?.delivered?.(message, activityId)
         .catch((error: unknown) => log.warn({ err: error, key: message.key }, 'after-delivery step failed'));
     return { result: { done: true }, sent: true, ...(activityId ? { activityId } : {}) };
+  }
+
+  /**
+   * The card's turn for this update (versioned updates only). Inline, an older update still on
+   * its way is waited for a moment (it is usually done within a second) rather than queued.
+   */
+  private async cardTurn(message: Extract<OutboxMessage, { kind: 'update' }>, queued: boolean): Promise<CardTurn> {
+    const deadline = Date.now() + (queued ? 0 : CARD_WAIT_INLINE_MS);
+    for (;;) {
+      const turn = await this.deps.ledger.claimCardVersion(message.tenantId, message, message.version!, CARD_CLAIM_MS);
+      if (turn !== 'busy' || Date.now() + 100 > deadline) return turn;
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+  }
+
+  private async finishCard(message: Extract<OutboxMessage, { kind: 'update' }>, sent: boolean): Promise<void> {
+    await this.deps.ledger
+      .finishCardVersion(message.tenantId, message, message.version!, sent)
+      .catch((error: unknown) => this.deps.log.warn({ err: error, key: message.key }, 'could not record the card version'));
   }
 
   /** The queue gave up after too many attempts. */

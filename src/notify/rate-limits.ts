@@ -1,4 +1,4 @@
-// Teams' documented limits for proactive messages (see reference/teams.md): per conversation
+// Teams' documented limits for proactive messages (the Teams platform's rate limits): per conversation
 // 7 in any 1 s, 8 in any 2 s, 60 in any 30 s; per tenant 50 in any 1 s. The limits hold
 // across instances by giving each instance its share (1 / live instances) of every window.
 //

@@ -21,6 +21,29 @@ import type { OutboxMessenger } from './outbox-messenger.js';
 const MAX_REFRESH_USERS = 60; // Teams' limit for refresh.userIds
 const APPROVAL_CARD = 'approval-card';
 
+/**
+ * The outbox delivered a message after a retry (from the queue): when it was an approval
+ * card, remember where, so the card's updates reach it. A function of the card table alone,
+ * so the delivery engine can be built before the notifier that sends through it.
+ */
+export function rememberDeliveredApprovalCard(cardRefs: CardRefs) {
+  return async (
+    tenantId: string,
+    conversationId: string,
+    context: Record<string, string> | undefined,
+    activityId: string | undefined,
+  ): Promise<void> => {
+    if (context?.purpose !== APPROVAL_CARD || !context.requestId || !activityId) return;
+    await cardRefs.add(tenantId, context.requestId, {
+      audience: context.audience as CardRef['audience'],
+      viewerId: context.viewerId ?? '',
+      viewerTeamsId: context.viewerTeamsId ?? '',
+      conversationId,
+      activityId,
+    });
+  };
+}
+
 const digest = (text: string) => createHash('sha256').update(text).digest('base64url').slice(0, 16);
 
 export class TeamsRequestNotifier implements RequestNotifications, VendorNotifications {
@@ -54,23 +77,6 @@ export class TeamsRequestNotifier implements RequestNotifications, VendorNotific
     if (unreachable.length > 0) await this.escalateUnreachable(request, unreachable.length);
   }
 
-  /** The outbox delivered an approval card after a retry: remember where, so it can be updated. */
-  async cardDelivered(
-    tenantId: string,
-    conversationId: string,
-    context: Record<string, string> | undefined,
-    activityId: string | undefined,
-  ): Promise<void> {
-    if (context?.purpose !== APPROVAL_CARD || !context.requestId || !activityId) return;
-    await this.deps.cardRefs.add(tenantId, context.requestId, {
-      audience: context.audience as CardRef['audience'],
-      viewerId: context.viewerId ?? '',
-      viewerTeamsId: context.viewerTeamsId ?? '',
-      conversationId,
-      activityId,
-    });
-  }
-
   /** Remembers a card the bot answered with in a turn (the requester's own copy). */
   async rememberCard(request: StoredRequest, ref: CardRef): Promise<void> {
     await this.deps.cardRefs.add(request.tenantId, request.id, ref);
@@ -91,7 +97,8 @@ export class TeamsRequestNotifier implements RequestNotifications, VendorNotific
           approvalCardData(request, ref.viewerId ? { aadObjectId: ref.viewerId } : {}, { refreshUserIds, freeSeats }),
         );
         await this.deps.messenger
-          .updateCard(saved.reference, ref.activityId, card, { tenantId: request.tenantId })
+          // The request's revision orders the updates of each card: an older state never replaces a newer one.
+          .updateCard(saved.reference, ref.activityId, card, { tenantId: request.tenantId, version: request.revision ?? 0 })
           .catch((error: unknown) =>
             this.deps.log.warn(
               { err: error, requestId: request.id, conversationId: ref.conversationId },
@@ -112,8 +119,11 @@ export class TeamsRequestNotifier implements RequestNotifications, VendorNotific
     );
   }
 
-  async tellAdmins(tenantId: string, text: string): Promise<void> {
-    const reached = await Promise.all(this.deps.roles.adminIds(tenantId).map((id) => this.tellPerson(tenantId, id, text)));
+  /** With `key`, each admin gets this message once however often it is sent (double clicks, retries). */
+  async tellAdmins(tenantId: string, text: string, key?: string): Promise<void> {
+    const reached = await Promise.all(
+      this.deps.roles.adminIds(tenantId).map((id) => this.tellPerson(tenantId, id, text, key && `${key}|${id}`)),
+    );
     if (!reached.some(Boolean)) this.deps.log.warn({ tenantId }, 'no admin could be reached; admins should install Quartermaster');
   }
 
@@ -186,7 +196,7 @@ export class TeamsRequestNotifier implements RequestNotifications, VendorNotific
     );
     const conversationId = reference.conversation!.id;
     try {
-      // Sent now: remember the card here. Sent later from the outbox: cardDelivered() does.
+      // Sent now: remember the card here. Sent later from the outbox: rememberDeliveredApprovalCard does.
       const activityId = await this.deps.messenger.postCard(reference, card, {
         tenantId: request.tenantId,
         key: `approval|${request.id}|${request.stageIndex}|${conversationId}`,

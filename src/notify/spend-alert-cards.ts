@@ -3,7 +3,7 @@
 // `alerts here`. The outbox dedupe key is the alert's ledger key (plus the admin, for 1:1
 // copies), so a retried run never posts the same alert twice even past the ledger claim.
 import type { Logger } from '../logger.js';
-import type { AdaptiveCard, CardRenderer } from '../bot/cards.js';
+import type { AdaptiveCard, CardRenderer, Text } from '../bot/cards.js';
 import { ALERTS_HERE_HINT, anomalyAlertCardData, budgetAlertCardData } from '../bot/spend-views.js';
 import type { AnomalyNotice, BudgetAlertNotice, SpendAlertDelivery } from '../services/spend-alerts.js';
 import type { ConversationReferences } from '../storage/conversation-references.js';
@@ -33,7 +33,7 @@ export class SpendAlertCards implements SpendAlertDelivery {
     );
   }
 
-  private async post(tenantId: string, key: string, channelId: string | undefined, card: (hint: string) => AdaptiveCard): Promise<number> {
+  private async post(tenantId: string, key: string, channelId: string | undefined, card: (hint: Text) => AdaptiveCard): Promise<number> {
     const { conversations, messenger, log } = this.deps;
     const channel = channelId ? await conversations.get(tenantId, channelId) : undefined;
     if (channel) {

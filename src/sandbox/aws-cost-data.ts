@@ -16,7 +16,7 @@ export const AWS_ACCOUNTS = {
   main: '111122223333',
   /** Connected through role assumption (external id required). */
   roleTarget: '444455556666',
-  /** Cost Explorer was never turned on: every query answers DataUnavailableException. */
+  /** Cost Explorer was never enabled: every query answers AccessDeniedException "User not enabled for cost explorer access". */
   costExplorerOff: '777788889999',
   /** The benchmark's synthetic account (only with `syntheticServicesPerDay`). */
   synthetic: '999900001111',
@@ -60,7 +60,7 @@ export const AWS_SANDBOX_KEYS = {
     arn: `arn:aws:iam::${AWS_ACCOUNTS.main}:user/intern`,
     permissions: [],
   },
-  /** Allowed to read, but the account never turned Cost Explorer on (DataUnavailableException). */
+  /** Allowed to read, but the account never enabled Cost Explorer (AccessDeniedException "User not enabled for cost explorer access"). */
   costExplorerOff: {
     accessKeyId: 'AKIAQMSANDBOXNOTON01',
     secretAccessKey: 'qmSandboxNotOn/NotARealSecretKey+0000004',

@@ -162,6 +162,13 @@ export class BillingWorld {
     return this.state.clock();
   }
 
+  /** Forgets every issued invoice, statement and export (the sandbox's reset: the seed again). */
+  reset(): void {
+    this.partnerInvoices.clear();
+    this.statements.clear();
+    this.exports.clear();
+  }
+
   // ---- Partner Center ------------------------------------------------------------------
 
   /** Invoices issued so far (closed months up to 3 back, issued on the 8th), newest first; issued ones are frozen. */

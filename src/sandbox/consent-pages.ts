@@ -1,7 +1,7 @@
 // Entra's admin consent endpoint, /{tenant}/v2.0/adminconsent: the "Permissions requested —
 // Accept for your organization" page, and what Accept / Cancel send back to the app.
 // The page is a form that POSTs the admin's choice to the same URL (query included).
-// Accounts seeded with a failure mode reproduce the redirects admins really get (seed 003).
+// Accounts seeded with a failure mode reproduce the redirects admins really get.
 import { aadErrorPage, redirectError, redirectTo } from './aad-errors.js';
 import type { EmulatorRequest, EmulatorResponse } from './http.js';
 import { checkBrowserClient, type CheckedClient } from './login-clients.js';
@@ -91,7 +91,7 @@ export function adminConsentEndpoint(state: SandboxState, permissionsOf: (resour
       const refusal = signInRefusal(account, tenant.displayName, app.clientId, app.displayName);
       if (refusal) return redirectError(redirectUri, refusal.error, refusal.code, refusal.message, { state: appState });
       if (!account.directoryRoles.some((role) => CONSENTING_ROLES.has(role))) {
-        // Seed 003: with tenant-wide user consent off the attempt ends in AADSTS65004.
+        // With tenant-wide user consent off the attempt ends in AADSTS65004.
         if (tenant.userConsentDisabled)
           return redirectError(redirectUri, 'access_denied', 65004, 'User declined to consent to access the app.', { state: appState });
         return redirectError(

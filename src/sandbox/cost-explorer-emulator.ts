@@ -78,14 +78,10 @@ export function costExplorerEmulator(aws: AwsIdentityState, options: CostExplore
       }
       const body = parseBody(request.body);
       if (!body) return { response: ceError('SerializationException', 'Start of structure or map found where not expected.'), tenantId };
+      // An account that never enabled Cost Explorer: AWS answers AccessDenied with this message
+      // (not DataUnavailable, which is for data not ingested yet).
       if (!aws.costExplorerEnabled.has(principal.accountId)) {
-        return {
-          response: ceError(
-            'DataUnavailableException',
-            'Data is not available. Please try to adjust the time period. If you just enabled Cost Explorer, data might not be ingested yet',
-          ),
-          tenantId,
-        };
+        return { response: ceError('AccessDeniedException', 'User not enabled for cost explorer access'), tenantId };
       }
       const response =
         operation === 'GetCostAndUsage' ? getCostAndUsage(body, principal, options) : getCostForecast(body, principal, options);

@@ -83,15 +83,10 @@ export function graphEmulator(state: SandboxState, tokens: TokenIssuer, options:
       return json(200, { '@odata.context': `${ctx.base}/$metadata#users('${user.id}')/licenseDetails`, value });
     })
     .add('POST', '/v1.0/users/{id}/assignLicense', (request, { id }, ctx) => assignLicense(state, request, ctx, id!))
-    .add('GET', '/v1.0/groups/{id}/members', (request, { id }, ctx) => {
-      const group = ctx.tenant.groups.get(id!);
-      if (!group) return notFound(request, id!);
-      const members = group.memberIds.map((memberId) => ctx.tenant.users.get(memberId)).filter((u): u is SandboxUser => u !== undefined);
-      return page(request, ctx, members, options.maxPageSize, `${ctx.base}/$metadata#directoryObjects`, (u, properties) => ({
-        '@odata.type': '#microsoft.graph.user',
-        ...userJson(u, properties),
-      }));
-    });
+    .add('GET', '/v1.0/groups/{id}/members', (request, { id }, ctx) => groupMembers(request, ctx, id!, false, options.maxPageSize))
+    .add('GET', '/v1.0/groups/{id}/transitiveMembers', (request, { id }, ctx) =>
+      groupMembers(request, ctx, id!, true, options.maxPageSize),
+    );
 
   return {
     service: 'graph',
@@ -136,8 +131,60 @@ export function graphEmulator(state: SandboxState, tokens: TokenIssuer, options:
   };
 }
 
+/**
+ * Direct members, or (transitive) everyone reached through nested groups, each user once. The
+ * emulator lists users only: nested groups themselves are walked, not returned.
+ */
+function groupMembers(
+  request: EmulatorRequest,
+  ctx: GraphContext,
+  groupId: string,
+  transitive: boolean,
+  maxPageSize: number,
+): EmulatorResponse {
+  const group = ctx.tenant.groups.get(groupId);
+  if (!group) return notFound(request, groupId);
+  const users = new Map<string, SandboxUser>();
+  const seen = new Set<string>();
+  const walk = (g: { id: string; memberIds: string[] }) => {
+    if (seen.has(g.id)) return;
+    seen.add(g.id);
+    for (const memberId of g.memberIds) {
+      const user = ctx.tenant.users.get(memberId);
+      if (user) users.set(user.id, user);
+      const nested = ctx.tenant.groups.get(memberId);
+      if (nested && transitive) walk(nested);
+    }
+  };
+  walk(group);
+  return page(request, ctx, [...users.values()], maxPageSize, `${ctx.base}/$metadata#directoryObjects`, (u, properties) => ({
+    '@odata.type': '#microsoft.graph.user',
+    ...userJson(u, properties),
+  }));
+}
+
 function subscribedSkus(state: SandboxState, tenant: SandboxTenant) {
-  return state.subscribedSkus(tenant.id).map((sku) => ({
+  const live = state.subscribedSkus(tenant.id);
+  const retired = tenant.retiredSkus
+    .filter((r) => !live.some((sku) => sku.offer.graphSkuId === r.graphSkuId))
+    .map((r) => ({
+      accountName: tenant.displayName,
+      accountId: tenant.id,
+      appliesTo: 'User',
+      capabilityStatus: 'Deleted',
+      consumedUnits: 0,
+      id: `${tenant.id}_${r.graphSkuId}`,
+      prepaidUnits: { enabled: 0, suspended: 0, warning: 0, lockedOut: 0 },
+      servicePlans: [],
+      skuId: r.graphSkuId,
+      skuPartNumber: r.skuPartNumber,
+      subscriptionIds: [],
+    }));
+  return [...liveSkus(live, tenant), ...retired];
+}
+
+function liveSkus(live: ReturnType<SandboxState['subscribedSkus']>, tenant: SandboxTenant) {
+  return live.map((sku) => ({
     accountName: tenant.displayName,
     accountId: tenant.id,
     appliesTo: 'User',
@@ -195,6 +242,14 @@ function page(
   const selected = selectedProperties(request);
   if ('error' in selected) return selected.error;
   const { properties } = selected;
+  // signInActivity is an Entra ID P1/P2 feature: other tenants get this 403 (as Graph answers it).
+  if (properties.includes('signInActivity') && !ctx.tenant.entraIdPremium)
+    return graphError(
+      request,
+      403,
+      'Authentication_RequestFromNonPremiumTenantOrB2CTenant',
+      "Neither tenant is B2C or tenant doesn't have premium license",
+    );
   // Graph may return fewer items than $top; callers must follow @odata.nextLink. With
   // signInActivity selected, Graph pages at most 120 users.
   const top = Math.min(requested, maxPageSize, properties.includes('signInActivity') ? SIGN_IN_ACTIVITY_PAGE_SIZE : MAX_PAGE_SIZE);
@@ -290,7 +345,10 @@ function signInActivity(user: SandboxUser): Record<string, string | null> | null
           .slice(0, 32)
           .replace(/^(.{8})(.{4})(.{4})(.{4})(.{12})$/, '$1-$2-$3-$4-$5')
       : null;
-  const latest = [interactive, nonInteractive].filter((d): d is Date => d !== null).sort((a, b) => b.getTime() - a.getTime())[0] ?? null;
+  const latest =
+    user.lastSuccessfulSignInDateTime !== undefined
+      ? user.lastSuccessfulSignInDateTime
+      : ([interactive, nonInteractive].filter((d): d is Date => d !== null).sort((a, b) => b.getTime() - a.getTime())[0] ?? null);
   return {
     lastSignInDateTime: iso(interactive),
     lastSignInRequestId: requestId(interactive),

@@ -46,6 +46,24 @@ export interface EmulatorDefinition {
   commonHeaders?(request: EmulatorRequest): Record<string, string>;
 }
 
+/** One request and the answer it got, as the wire carried them (contract tests check these). */
+export interface EmulatorExchange {
+  service: ServiceName;
+  method: string;
+  path: string;
+  query: URLSearchParams;
+  /** The route pattern that matched ("unmatched" if none). */
+  route: string;
+  status: number;
+  requestBody: string;
+  /** The JSON body sent (undefined for an empty or non-JSON answer). */
+  responseBody: unknown;
+  /** A non-JSON body as sent (the price sheet's CSV). */
+  responseText?: string;
+  /** A fault switch answered or replaced the answer. */
+  faulted: boolean;
+}
+
 export interface RunningEmulator {
   url: string;
   close(): Promise<void>;
@@ -64,7 +82,7 @@ export const json = (status: number, body?: unknown, headers?: Record<string, st
 
 export async function startEmulator(
   definition: EmulatorDefinition,
-  deps: { host: string; state: SandboxState; faults: ServiceFaultQueue },
+  deps: { host: string; state: SandboxState; faults: ServiceFaultQueue; observe?: (exchange: EmulatorExchange) => void },
 ): Promise<RunningEmulator> {
   const stopping = new AbortController();
 
@@ -96,6 +114,19 @@ export async function startEmulator(
         ...(handled.tenantId ? { tenantId: handled.tenantId } : {}),
         faulted: fault !== undefined,
         replayed: response.replayed === true,
+      });
+
+      deps.observe?.({
+        service: definition.service,
+        method: request.method,
+        path: request.path,
+        query: request.url.searchParams,
+        route: definition.routeOf(request),
+        status: response.status,
+        requestBody: request.body,
+        responseBody: response.text === undefined ? response.body : undefined,
+        ...(response.text !== undefined ? { responseText: response.text } : {}),
+        faulted: fault !== undefined,
       });
 
       // Recorded first: a slow answer has already done its work.

@@ -11,11 +11,13 @@ import { systemClock, type Clock } from '../clock.js';
 import { stsEmulator } from './sts-emulator.js';
 import { createFaultSwitches, type FaultSwitches } from './faults.js';
 import { graphEmulator } from './graph-emulator.js';
-import { startEmulator, type RunningEmulator } from './http.js';
+import { startEmulator, type EmulatorExchange, type RunningEmulator } from './http.js';
+export type { EmulatorExchange } from './http.js';
 import { loginEmulator } from './login-emulator.js';
 import { MARKETPLACE_BASE_PATH, marketplaceEmulator } from './marketplace-emulator.js';
 import { MarketplaceWorld } from './marketplace-state.js';
 import { partnerCenterEmulator } from './partner-center-emulator.js';
+import { priceSheetCsv } from './partner-center-resources.js';
 import { demoSeed, type SandboxSeed } from './seed.js';
 import { SandboxState } from './state.js';
 import { TokenIssuer } from './tokens.js';
@@ -87,6 +89,8 @@ export interface SandboxOptions {
   costManagement?: Partial<CostManagementSettings>;
   /** Cost Explorer knobs: groups per page (default 2,000), the data's "today" (default: now, UTC), and N services a day for the synthetic benchmark account. */
   aws?: { pageSize?: number; today?: string; syntheticServicesPerDay?: number };
+  /** Told of every request and its answer (contract tests validate them against the vendors' contracts). */
+  observe?: (exchange: EmulatorExchange) => void;
   /** Marketplace emulator: the vendor clock's step (default 1000 ms; 'manual' = only `marketplace.advance()`). */
   marketplace?: { stepDelayMs?: number | 'manual' };
   /** Billing emulator knobs (export polls, rows per blob, a synthetic invoice for benchmarks). */
@@ -123,6 +127,15 @@ export interface Sandbox {
    * (`marketplace`, paths /public/v1/billing/...), one loopback server; `world` issues invoices and plants differences.
    */
   billing: { urls: { partnerCenter: string; graph: string; marketplace: string }; world: BillingWorld };
+  /** The emulated partner's US price sheet as CSV (the sandbox's fallback price list until an agent signs in). */
+  priceListCsv: string;
+  /**
+   * The seeded Partner Center, Graph, Marketplace and billing world again (as a fresh sandbox would
+   * start it, on the same ports), faults off, no recorded requests: lets tests share one
+   * running sandbox and still each start from the seed. Sign-ins, AWS identities and Azure
+   * cost data are left as they are.
+   */
+  reset(): void;
   stop(): Promise<void>;
 }
 
@@ -133,6 +146,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
   if (!app) throw new Error('sandbox seed: at least one app registration is needed');
 
   const clock = options.clock ?? systemClock;
+  const observe = options.observe;
   const state = new SandboxState(seed, clock);
   const faults = createFaultSwitches();
   const tokens = new TokenIssuer();
@@ -154,17 +168,24 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       host,
       state,
       faults: faults.login,
+      observe,
     });
     started.push(login);
     const graph = await startEmulator(graphEmulator(state, tokens, { maxPageSize: options.graphMaxPageSize ?? 999 }), {
       host,
       state,
       faults: faults.graph,
+      observe,
     });
     started.push(graph);
-    const partnerCenter = await startEmulator(partnerCenterEmulator(state, tokens), { host, state, faults: faults.partnerCenter });
+    const partnerCenter = await startEmulator(partnerCenterEmulator(state, tokens), { host, state, faults: faults.partnerCenter, observe });
     started.push(partnerCenter);
-    const costManagement = await startEmulator(costManagementEmulator(azureCosts, tokens), { host, state, faults: faults.costManagement });
+    const costManagement = await startEmulator(costManagementEmulator(azureCosts, tokens), {
+      host,
+      state,
+      faults: faults.costManagement,
+      observe,
+    });
     started.push(costManagement);
     const costExplorer = await startEmulator(
       costExplorerEmulator(awsIdentity, {
@@ -172,18 +193,19 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
         today: awsToday ? () => awsToday : () => dayOf(clock().getTime()),
         ...(options.aws?.syntheticServicesPerDay ? { syntheticServicesPerDay: options.aws.syntheticServicesPerDay } : {}),
       }),
-      { host, state, faults: faults.costExplorer },
+      { host, state, faults: faults.costExplorer, observe },
     );
     started.push(costExplorer);
-    const sts = await startEmulator(stsEmulator(awsIdentity), { host, state, faults: faults.sts });
+    const sts = await startEmulator(stsEmulator(awsIdentity), { host, state, faults: faults.sts, observe });
     started.push(sts);
-    const marketplaceServer = await startEmulator(marketplaceEmulator(marketplace), { host, state, faults: faults.marketplace });
+    const marketplaceServer = await startEmulator(marketplaceEmulator(marketplace), { host, state, faults: faults.marketplace, observe });
     started.push(marketplaceServer);
     const billingWorld = new BillingWorld(state, marketplace, options.billing);
     const billingServer = await startEmulator(billingEmulator(state, tokens, billingWorld, marketplace), {
       host,
       state,
       faults: faults.billing,
+      observe,
     });
     started.push(billingServer);
     return {
@@ -210,10 +232,17 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
         },
       },
       marketplace,
+      priceListCsv: priceSheetCsv(state.catalog, 'US', clock()),
       marketplaceTokens: Object.fromEntries([...marketplace.tokens.values()].filter((t) => !t.expired).map((t) => [t.customerId, t.token])),
       billing: {
         urls: { partnerCenter: billingServer.url, graph: billingServer.url, marketplace: `${billingServer.url}${MARKETPLACE_BASE_PATH}` },
         world: billingWorld,
+      },
+      reset: () => {
+        state.reset();
+        marketplace.reset();
+        billingWorld.reset();
+        faults.reset();
       },
       stop,
     };

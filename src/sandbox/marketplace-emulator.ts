@@ -1,8 +1,15 @@
-// SoftwareOne Marketplace Platform "Commerce API" emulator (base /public/v1): catalog items,
-// agreements (PO number = externalIds.client, the "Additional ID"), subscriptions and orders
-// of type Purchase / Change / Termination that the vendor clock moves along (see
-// marketplace-state.ts). Lists take RQL. Errors are RFC 9110 problem details. Every call
-// needs `Authorization: Bearer <API token>`; a token belongs to one tenant's account.
+// SoftwareOne Marketplace Platform "Commerce API" emulator (base /public/v1), held to the
+// platform's openAPI.yaml (test/contracts/softwareone): catalog items (no price: prices are
+// price-list items, found through the product's listing), licensees, product parameter
+// definitions, agreements (PO number = externalIds.client, the "Additional ID"),
+// subscriptions and orders of type Purchase / Change / Termination / Configuration. An order
+// posted as Draft waits for its `process` action; the vendor clock then moves it along (see
+// marketplace-state.ts). Lists take RQL; `audit` comes back (and can be filtered or sorted
+// on) only when selected. Errors are RFC 9110 problem details. Every call needs
+// `Authorization: Bearer <API token>`; a token belongs to one tenant's account.
+//
+// One local-only extension, declared in test/contracts/softwareone/extensions.json:
+// a subscription's `assignedUsers` (who holds the vendor seats).
 import { randomBytes } from 'node:crypto';
 import { header, json, Router, type EmulatorDefinition, type EmulatorRequest, type EmulatorResponse } from './http.js';
 import type { MarketplaceSeedItem, MarketplaceSeedToken } from './marketplace-data.js';
@@ -54,6 +61,13 @@ const invalid = (detail: string, properties: string[] = []) =>
   problem(400, 'Validation failed', detail, MARKETPLACE_ERROR_CODES.validation, [{ message: detail, properties }]);
 const notFound = (what: string, id: string) => problem(404, 'Not found', `${what} ${id} was not found.`, MARKETPLACE_ERROR_CODES.notFound);
 
+/** `audit` is returned, and can be filtered or sorted on, only when the query selects it. */
+function withoutAudit<T>(item: T, select: readonly string[]): T {
+  if (select.includes('audit') || !item || typeof item !== 'object' || !('audit' in item)) return item;
+  const { audit: _audit, ...rest } = item as Record<string, unknown>;
+  return rest as T;
+}
+
 function list<T>(request: EmulatorRequest, items: T[]): EmulatorResponse {
   const raw = request.url.search;
   let query;
@@ -63,9 +77,28 @@ function list<T>(request: EmulatorRequest, items: T[]): EmulatorResponse {
     if (error instanceof RqlSyntaxError) return problem(400, 'Invalid RQL expression', error.message, MARKETPLACE_ERROR_CODES.rql);
     throw error;
   }
-  const { page, total, limit } = applyQuery(items, query);
+  const { page, total, limit } = applyQuery(
+    items.map((i) => withoutAudit(i, query.select)),
+    query,
+  );
   return json(200, { $meta: { pagination: { offset: query.offset, limit, total } }, data: page });
 }
+
+/** One resource, its audit only when selected. */
+function one(request: EmulatorRequest, item: unknown): EmulatorResponse {
+  let select: string[] = [];
+  try {
+    select = parseQuery(request.url.search).select;
+  } catch {
+    // a malformed query on a single resource: answer the resource without extras
+  }
+  return json(200, withoutAudit(item, select));
+}
+
+/** Parameter types as the platform names them. */
+const PARAMETER_TYPES = { email: 'Email', text: 'SingleLineText', choice: 'Choice' } as const;
+/** The one price list of the sandbox (USD), reached through each product's listing. */
+export const SANDBOX_PRICE_LIST = { id: 'PRC-5100-0001', currency: 'USD' } as const;
 
 function parseBody(request: EmulatorRequest): Body | undefined {
   try {
@@ -82,30 +115,40 @@ const arr = (v: unknown): unknown[] => (Array.isArray(v) ? v : []);
 const isoDay = (d: Date) => d.toISOString();
 
 export function marketplaceEmulator(world: MarketplaceWorld): EmulatorDefinition {
+  const vendorJson = (v: { id: string; name: string }) => ({ id: v.id, name: v.name, type: 'Vendor', status: 'Active' });
+  const productRef = (p: MarketplaceSeedItem['product']) => ({ id: p.id, name: p.name, vendor: vendorJson(p.vendor) });
   const itemJson = (i: MarketplaceSeedItem) => ({
     id: i.id,
-    href: `/catalog/items/${i.id}`,
     name: i.name,
     status: 'Published',
-    product: { id: i.product.id, name: i.product.name },
-    vendor: { ...i.product.vendor },
+    product: productRef(i.product),
     terms: { ...i.terms },
-    price: { unitPP: i.unitPrice.amount, currency: i.unitPrice.currency },
-    // Sandbox extensions: how seats reach users, and the vendor's downsize rule.
-    seatAssignment: { by: i.assignment, identifier: 'email' },
-    downsizeOnlyAtAnniversary: i.downsizeOnlyAtAnniversary === true,
+  });
+  const products = () => world.items.map((i) => i.product).filter((p, n, all) => all.findIndex((x) => x.id === p.id) === n);
+  const listingJson = (p: MarketplaceSeedItem['product']) => ({
+    id: `LST-${p.id.slice(4)}`,
+    product: productRef(p),
+    vendor: vendorJson(p.vendor),
+    authorization: { id: `AUT-${p.id.slice(4)}`, name: `${p.name} for resale`, currency: SANDBOX_PRICE_LIST.currency },
+    priceList: { ...SANDBOX_PRICE_LIST },
+    primary: true,
+  });
+  const priceItemJson = (i: MarketplaceSeedItem) => ({
+    id: `PRI-${i.id.slice(4)}`,
+    status: 'ForSale',
+    unitPP: Number(i.unitPrice.amount),
+    item: { id: i.id, name: i.name },
   });
 
   const agreementJson = (a: MarketplaceAgreement) => {
     const product = world.items.find((i) => i.product.id === a.productId)?.product;
     return {
       id: a.id,
-      href: `/commerce/agreements/${a.id}`,
       name: a.name,
       status: a.status,
       licensee: { ...a.licensee },
       product: { id: a.productId, name: product?.name ?? a.productId },
-      vendor: product ? { ...product.vendor } : undefined,
+      ...(product ? { vendor: vendorJson(product.vendor) } : {}),
       externalIds: a.purchaseOrderNumber ? { client: a.purchaseOrderNumber } : {},
       subscriptions: [...world.subscriptions.values()].filter((s) => s.agreementId === a.id).map((s) => ({ id: s.id, status: s.status })),
       audit: { created: { at: isoDay(a.createdAt) } },
@@ -118,7 +161,6 @@ export function marketplaceEmulator(world: MarketplaceWorld): EmulatorDefinition
     const { next } = world.anniversaries(s);
     return {
       id: s.id,
-      href: `/commerce/subscriptions/${s.id}`,
       name: `Subscription for ${item?.name ?? s.itemId}`,
       status: s.status,
       startDate: isoDay(s.startDate),
@@ -126,17 +168,18 @@ export function marketplaceEmulator(world: MarketplaceWorld): EmulatorDefinition
       terms: item ? { ...item.terms } : undefined,
       autoRenew: s.autoRenew,
       agreement: { id: s.agreementId, name: agreement?.name },
-      product: item ? { id: item.product.id, name: item.product.name } : undefined,
+      ...(item ? { product: productRef(item.product) } : {}),
       lines: [
         {
           id: `${s.id}-0001`,
           item: { id: s.itemId, name: item?.name },
           quantity: s.quantity,
-          price: item ? { unitPP: item.unitPrice.amount, currency: item.unitPrice.currency } : undefined,
+          ...(item ? { price: { unitPP: Number(item.unitPrice.amount), currency: item.unitPrice.currency } } : {}),
         },
       ],
-      // Sandbox extension: users the vendor assigned seats to, by e-mail.
+      // Local-only extension (test/contracts/softwareone/extensions.json): who holds the vendor seats, by e-mail.
       assignedUsers: s.assignedEmails.map((email) => ({ email })),
+      audit: { created: { at: isoDay(s.startDate) } },
     };
   };
 
@@ -144,12 +187,11 @@ export function marketplaceEmulator(world: MarketplaceWorld): EmulatorDefinition
     const agreement = world.agreements.get(o.agreementId);
     return {
       id: o.id,
-      href: `/commerce/orders/${o.id}`,
       type: o.type,
       status: o.status,
       externalIds: o.clientReference ? { client: o.clientReference } : {},
       agreement: { id: o.agreementId, name: agreement?.name, externalIds: o.purchaseOrderNumber ? { client: o.purchaseOrderNumber } : {} },
-      product: agreement ? { id: agreement.productId } : undefined,
+      ...(agreement ? { product: { id: agreement.productId } } : {}),
       lines: o.lines.map((l) => ({
         id: l.id,
         item: { id: l.itemId, name: world.item(l.itemId)?.name },
@@ -164,16 +206,10 @@ export function marketplaceEmulator(world: MarketplaceWorld): EmulatorDefinition
           id: p.id,
           externalId: p.externalId,
           name: p.name,
-          description: p.description,
-          type: p.type,
+          type: PARAMETER_TYPES[p.type],
+          phase: 'Fulfillment',
           value: p.value,
-          constraints: {
-            required: true,
-            readonly: false,
-            hidden: false,
-            ...(p.pattern ? { pattern: p.pattern } : {}),
-            ...(p.options ? { options: p.options } : {}),
-          },
+          constraints: { required: true, readonly: false, hidden: false },
           ...(p.rejected ? { error: { id: 'VND-PRM-0001', message: p.error } } : {}),
         })),
       },
@@ -187,16 +223,44 @@ export function marketplaceEmulator(world: MarketplaceWorld): EmulatorDefinition
 
   const router = new Router<Context>()
     .add('GET', '/public/v1/catalog/items', (request) => list(request, world.items.map(itemJson)))
-    .add('GET', '/public/v1/catalog/items/{id}', (_r, { id }) => {
+    .add('GET', '/public/v1/catalog/items/{id}', (request, { id }) => {
       const item = world.item(id!);
-      return item ? json(200, itemJson(item)) : notFound('Item', id!);
+      return item ? one(request, itemJson(item)) : notFound('Item', id!);
     })
+    .add('GET', '/public/v1/catalog/listings', (request) => list(request, products().map(listingJson)))
+    .add('GET', '/public/v1/catalog/price-lists/{priceListId}/items', (request, { priceListId }) =>
+      priceListId === SANDBOX_PRICE_LIST.id ? list(request, world.items.map(priceItemJson)) : notFound('Price list', priceListId!),
+    )
+    .add('GET', '/public/v1/catalog/products/{productId}/parameters', (request, { productId }) => {
+      const items = world.items.filter((i) => i.product.id === productId);
+      if (items.length === 0) return notFound('Product', productId!);
+      const definitions = items
+        .flatMap((i) => (i.vendorBehaviour.kind === 'queries' ? i.vendorBehaviour.parameters : []))
+        .filter((p, n, all) => all.findIndex((x) => x.id === p.id) === n)
+        .map((p) => ({
+          id: p.id,
+          name: p.name,
+          description: p.description,
+          scope: 'Order',
+          phase: 'Fulfillment',
+          context: 'Purchase',
+          externalId: p.externalId,
+          type: PARAMETER_TYPES[p.type],
+          constraints: { required: true, hidden: false, readonly: false },
+          options: p.options ?? null,
+          status: 'Active',
+        }));
+      return list(request, definitions);
+    })
+    .add('GET', '/public/v1/accounts/licensees', (request, _p, { account }) =>
+      list(request, [{ id: account.licensee.id, name: account.licensee.name, status: 'Active' }]),
+    )
     .add('GET', '/public/v1/commerce/agreements', (request, _p, { account }) =>
       list(request, mine(world.agreements, account).map(agreementJson)),
     )
-    .add('GET', '/public/v1/commerce/agreements/{id}', (_r, { id }, { account }) => {
+    .add('GET', '/public/v1/commerce/agreements/{id}', (request, { id }, { account }) => {
       const a = world.agreements.get(id!);
-      return a && a.customerId === account.customerId ? json(200, agreementJson(a)) : notFound('Agreement', id!);
+      return a && a.customerId === account.customerId ? one(request, agreementJson(a)) : notFound('Agreement', id!);
     })
     .add('PUT', '/public/v1/commerce/agreements/{id}', (request, { id }, { account }) => {
       const a = world.agreements.get(id!);
@@ -218,9 +282,9 @@ export function marketplaceEmulator(world: MarketplaceWorld): EmulatorDefinition
     .add('GET', '/public/v1/commerce/subscriptions', (request, _p, { account }) =>
       list(request, mine(world.subscriptions, account).map(subscriptionJson)),
     )
-    .add('GET', '/public/v1/commerce/subscriptions/{id}', (_r, { id }, { account }) => {
+    .add('GET', '/public/v1/commerce/subscriptions/{id}', (request, { id }, { account }) => {
       const s = world.subscriptions.get(id!);
-      return s && s.customerId === account.customerId ? json(200, subscriptionJson(s)) : notFound('Subscription', id!);
+      return s && s.customerId === account.customerId ? one(request, subscriptionJson(s)) : notFound('Subscription', id!);
     })
     .add('PUT', '/public/v1/commerce/subscriptions/{id}', (request, { id }, { account }) => {
       const s = world.subscriptions.get(id!);
@@ -229,10 +293,8 @@ export function marketplaceEmulator(world: MarketplaceWorld): EmulatorDefinition
       if (!body) return invalid('The request body is not a JSON object.');
       if (s.status === 'Terminated' || s.status === 'Expired')
         return invalid(`Subscription ${s.id} is ${s.status} and cannot be changed.`, ['status']);
-      if (body.autoRenew !== undefined) {
-        if (typeof body.autoRenew !== 'boolean') return invalid('autoRenew must be true or false.', ['autoRenew']);
-        s.autoRenew = body.autoRenew;
-      }
+      if (body.autoRenew !== undefined)
+        return invalid('autoRenew is changed by a Configuration order, not on the subscription.', ['autoRenew']);
       if (body.assignedUsers !== undefined) {
         const emails = arr(body.assignedUsers).map((u) => str(obj(u).email)?.trim().toLowerCase());
         if (emails.some((e) => !e || !/^[^@\s]+@[^@\s]+$/.test(e)))
@@ -250,15 +312,17 @@ export function marketplaceEmulator(world: MarketplaceWorld): EmulatorDefinition
       return json(200, subscriptionJson(s));
     })
     .add('GET', '/public/v1/commerce/orders', (request, _p, { account }) => list(request, mine(world.orders, account).map(orderJson)))
-    .add('GET', '/public/v1/commerce/orders/{id}', (_r, { id }, { account }) => {
+    .add('GET', '/public/v1/commerce/orders/{id}', (request, { id }, { account }) => {
       const o = world.orders.get(id!);
-      return o && o.customerId === account.customerId ? json(200, orderJson(o)) : notFound('Order', id!);
+      return o && o.customerId === account.customerId ? one(request, orderJson(o)) : notFound('Order', id!);
     })
     .add('POST', '/public/v1/commerce/orders', (request, _p, { account }) => {
       const body = parseBody(request);
       if (!body) return invalid('The request body is not a JSON object.');
       const created = createOrder(world, account, body);
-      return 'response' in created ? created.response : json(201, orderJson(created.order));
+      if ('response' in created) return created.response;
+      const answer = one(request, orderJson(created.order));
+      return { ...answer, status: 201 };
     })
     .add('PUT', '/public/v1/commerce/orders/{id}', (request, { id }, { account }) => {
       const o = world.orders.get(id!);
@@ -279,14 +343,22 @@ export function marketplaceEmulator(world: MarketplaceWorld): EmulatorDefinition
         parameter.value = value;
       }
       o.updatedAt = world.now();
-      return json(200, orderJson(o));
+      return one(request, orderJson(o));
     })
-    .add('POST', '/public/v1/commerce/orders/{id}/process', (_r, { id }, { account }) => {
+    .add('POST', '/public/v1/commerce/orders/{id}/process', (request, { id }, { account }) => {
       const o = world.orders.get(id!);
       if (!o || o.customerId !== account.customerId) return notFound('Order', id!);
-      if (o.status !== 'Querying') return invalid(`Order ${o.id} is ${o.status}, not Querying.`, ['status']);
+      // A Draft is submitted; a Querying order goes back to the vendor with its answers.
+      if (o.status !== 'Querying' && o.status !== 'Draft')
+        return problem(
+          400,
+          'Order cannot be processed',
+          `Order ${o.id} is ${o.status}; only a Draft or Querying order can be processed.`,
+          MARKETPLACE_ERROR_CODES.validation,
+          [{ message: `Order ${o.id} is ${o.status}.`, properties: ['status'] }],
+        );
       world.resume(o);
-      return json(200, orderJson(o));
+      return one(request, orderJson(o));
     });
 
   return {
@@ -342,8 +414,11 @@ function createOrder(
   body: Body,
 ): { order: MarketplaceOrder } | { response: EmulatorResponse } {
   const type = body.type;
-  if (type !== 'Purchase' && type !== 'Change' && type !== 'Termination')
-    return { response: invalid('type must be Purchase, Change or Termination.', ['type']) };
+  if (type !== 'Purchase' && type !== 'Change' && type !== 'Termination' && type !== 'Configuration')
+    return { response: invalid('type must be Purchase, Change, Termination or Configuration.', ['type']) };
+  if (body.status !== undefined && body.status !== 'Draft')
+    return { response: invalid('A new order is created as Draft (or without a status).', ['status']) };
+  const draft = body.status === 'Draft';
   const agreementRef = obj(body.agreement);
   const clientReference = str(obj(body.externalIds).client);
   if (clientReference !== undefined && clientReference.length > 100)
@@ -357,6 +432,7 @@ function createOrder(
 
   const lines: MarketplaceOrderLine[] = [];
   const subscriptionIds: string[] = [];
+  const configuration: { subscriptionId: string; autoRenew: boolean }[] = [];
 
   if (type === 'Purchase') {
     for (const raw of arr(body.lines)) {
@@ -377,6 +453,21 @@ function createOrder(
       const requested = str(obj(agreementRef.product).id);
       if (requested && requested !== productId)
         return { response: invalid('agreement.product.id does not match the items ordered.', ['agreement.product.id']) };
+      // A new agreement needs its licensee and the authorization it is sold under.
+      const licenseeId = str(obj(agreementRef.licensee).id);
+      const authorizationId = str(obj(body.authorization).id);
+      if (!licenseeId || licenseeId !== account.licensee.id)
+        return {
+          response: invalid('A purchase for a new agreement needs agreement.licensee.id (one of your licensees).', [
+            'agreement.licensee.id',
+          ]),
+        };
+      if (authorizationId !== `AUT-${productId.slice(4)}`)
+        return {
+          response: invalid(`A purchase for a new agreement needs authorization.id (the listing's authorization for ${productId}).`, [
+            'authorization.id',
+          ]),
+        };
       const po = str(obj(agreementRef.externalIds).client)?.trim();
       agreement = {
         id: world.newId('AGR'),
@@ -389,6 +480,19 @@ function createOrder(
         createdAt: world.now(),
       };
       world.agreements.set(agreement.id, agreement);
+    }
+  } else if (type === 'Configuration') {
+    if (!agreement) return { response: invalid('A Configuration order needs agreement.id.', ['agreement.id']) };
+    const refs = arr(body.subscriptions).map((raw) => ({ id: str(obj(raw).id), autoRenew: obj(raw).autoRenew }));
+    if (refs.length === 0 || refs.some((r) => typeof r.autoRenew !== 'boolean'))
+      return { response: invalid('A Configuration order names its subscriptions with the autoRenew they should have.', ['subscriptions']) };
+    for (const ref of refs) {
+      const s = ref.id ? world.subscriptions.get(ref.id) : undefined;
+      if (!s || s.customerId !== account.customerId || s.agreementId !== agreement.id)
+        return { response: invalid(`Subscription ${ref.id ?? ''} is not part of agreement ${agreement.id}.`, ['subscriptions.id']) };
+      if (s.status !== 'Active') return { response: invalid(`Subscription ${s.id} is ${s.status}.`, ['subscriptions.id']) };
+      subscriptionIds.push(s.id);
+      configuration.push({ subscriptionId: s.id, autoRenew: ref.autoRenew as boolean });
     }
   } else {
     if (!agreement) return { response: invalid(`A ${type} order needs agreement.id.`, ['agreement.id']) };
@@ -450,6 +554,8 @@ function createOrder(
   const order = world.addOrder({
     customerId: account.customerId,
     type,
+    draft,
+    ...(configuration.length > 0 ? { configuration } : {}),
     agreementId: agreement.id,
     ...(clientReference ? { clientReference } : {}),
     lines,

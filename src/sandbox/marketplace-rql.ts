@@ -15,12 +15,14 @@ export interface RqlQuery {
   order: { field: string; descending: boolean }[];
   limit?: number;
   offset: number;
+  /** `select=` fields ("+audit" and "audit" both name audit). */
+  select: string[];
 }
 
 export class RqlSyntaxError extends Error {}
 
 export function parseQuery(rawSearch: string): RqlQuery {
-  const query: RqlQuery = { filter: [], order: [], offset: 0 };
+  const query: RqlQuery = { filter: [], order: [], offset: 0, select: [] };
   for (const raw of rawSearch.replace(/^\?/, '').split('&')) {
     if (!raw) continue;
     let part: string;
@@ -42,7 +44,12 @@ export function parseQuery(rawSearch: string): RqlQuery {
           .filter(Boolean)
           .map((f) => ({ field: f.replace(/^[+-]/, ''), descending: f.startsWith('-') }));
       }
-      continue; // select: the sandbox always answers whole objects
+      if (name === 'select')
+        query.select = text
+          .split(',')
+          .filter(Boolean)
+          .map((f) => f.replace(/^[+-]/, ''));
+      continue;
     }
     if (/^[a-z]+\(/.test(part)) {
       const parser = new Parser(part);

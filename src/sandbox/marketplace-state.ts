@@ -1,6 +1,7 @@
 // The Marketplace emulator's in-memory world and its vendor clock. An order is created as
-// Draft; each tick of the clock moves it one step: Draft → Processing → (Querying, when the
-// vendor needs input: the client answers and submits) → Completed | Failed. Tests either let
+// Draft; posted as Draft it waits for the client's `process`, otherwise each tick of the clock
+// moves it one step: Draft → Processing → (Querying, when the vendor needs input: the client
+// answers and submits) → Completed | Failed. Tests either let
 // the timer run (stepDelayMs, default 1 s) or turn it off ('manual') and call advance().
 import {
   marketplaceSeed,
@@ -12,7 +13,7 @@ import {
 
 export type MarketplaceOrderStatus = 'Draft' | 'Processing' | 'Querying' | 'Completed' | 'Failed' | 'Deleted';
 export type MarketplaceSubscriptionStatus = 'Active' | 'Updating' | 'Terminating' | 'Terminated' | 'Expired';
-export type MarketplaceOrderType = 'Purchase' | 'Change' | 'Termination';
+export type MarketplaceOrderType = 'Purchase' | 'Change' | 'Termination' | 'Configuration';
 
 export interface MarketplaceAgreement {
   id: string;
@@ -61,8 +62,12 @@ export interface MarketplaceOrder {
   /** externalIds.client: the client's own reference (Quartermaster: its idempotency key). */
   clientReference?: string;
   lines: MarketplaceOrderLine[];
-  /** Termination: the subscriptions to end. */
+  /** Termination and Configuration: the subscriptions concerned. */
   subscriptionIds: string[];
+  /** Configuration: the auto-renew each subscription gets. */
+  configuration?: { subscriptionId: string; autoRenew: boolean }[];
+  /** Posted as Draft: waits for the client's `process` before the vendor sees it. */
+  draft?: boolean;
   fulfillment: MarketplaceOrderParameter[];
   statusNotes?: { id: string; message: string };
   /** The agreement's PO number when the order was placed (shown on the confirmation). */
@@ -96,7 +101,7 @@ export class MarketplaceWorld {
   private readonly timers = new Map<string, NodeJS.Timeout>();
   private counter = 0;
 
-  constructor(options: MarketplaceWorldOptions = {}) {
+  constructor(private readonly options: MarketplaceWorldOptions = {}) {
     const seed = options.seed ?? marketplaceSeed();
     this.now = options.now ?? (() => new Date());
     this.stepDelayMs = options.stepDelayMs ?? 1000;
@@ -171,8 +176,11 @@ export class MarketplaceWorld {
     return created;
   }
 
-  /** The client submitted its answers: back to Processing, the vendor looks again on the next step. */
+  /** The client processed a Draft or submitted its answers: Processing, the vendor looks on the next step. */
   resume(order: MarketplaceOrder): void {
+    if (order.status === 'Draft')
+      for (const s of this.orderSubscriptions(order)) s.status = order.type === 'Termination' ? 'Terminating' : 'Updating';
+    order.draft = false;
     this.setStatus(order, 'Processing');
     this.schedule(order);
   }
@@ -183,6 +191,16 @@ export class MarketplaceWorld {
     return orders.filter((o) => this.step(o));
   }
 
+  /**
+   * Back to the seeded agreements, subscriptions and tokens, with no orders, in place (the
+   * emulator holds this object). Order ids keep counting, so that a client still following
+   * an order from before never meets another order under its id.
+   */
+  reset(): void {
+    this.stop();
+    Object.assign(this, new MarketplaceWorld(this.options), { counter: this.counter });
+  }
+
   /** Stops the vendor clock (sandbox shutdown). */
   stop(): void {
     for (const timer of this.timers.values()) clearTimeout(timer);
@@ -190,7 +208,7 @@ export class MarketplaceWorld {
   }
 
   private schedule(order: MarketplaceOrder): void {
-    if (this.stepDelayMs === 'manual' || FINAL.includes(order.status) || order.status === 'Querying') return;
+    if (this.stepDelayMs === 'manual' || FINAL.includes(order.status) || order.status === 'Querying' || order.draft) return;
     clearTimeout(this.timers.get(order.id));
     const timer = setTimeout(() => {
       this.timers.delete(order.id);
@@ -207,6 +225,7 @@ export class MarketplaceWorld {
 
   /** Moves one order one step; false when it waits (Querying, stuck, final). */
   private step(order: MarketplaceOrder): boolean {
+    if (order.draft) return false; // waits for the client's process action
     if (order.status === 'Draft') {
       this.setStatus(order, 'Processing');
       for (const s of this.orderSubscriptions(order)) s.status = order.type === 'Termination' ? 'Terminating' : 'Updating';
@@ -264,6 +283,14 @@ export class MarketplaceWorld {
         };
         this.subscriptions.set(subscription.id, subscription);
         line.subscriptionId = subscription.id;
+      }
+    } else if (order.type === 'Configuration') {
+      for (const c of order.configuration ?? []) {
+        const s = this.subscriptions.get(c.subscriptionId);
+        if (s) {
+          s.autoRenew = c.autoRenew;
+          s.status = 'Active';
+        }
       }
     } else if (order.type === 'Change') {
       for (const line of order.lines) {

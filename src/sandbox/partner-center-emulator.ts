@@ -13,6 +13,7 @@ import {
   customerJson,
   offerIdOf,
   orderJson,
+  priceSheetCsv,
   productJson,
   skuJson,
   subscriptionJson,
@@ -37,15 +38,19 @@ interface PcContext {
 export function partnerCenterEmulator(state: SandboxState, tokens: TokenIssuer): EmulatorDefinition {
   const router = new Router<PcContext>()
     .add('GET', '/v1/customers/{customerId}', (_r, _p, { customer }) => json(200, customerJson(state, customer)))
-    .add('GET', '/v1/customers/{customerId}/products', (_r, _p, { customer }) =>
-      json(
+    .add('GET', '/v1/customers/{customerId}/products', (request, _p, { customer }) => {
+      // The REST reference's target views; new commerce is OnlineServices, marked by productType.id.
+      const targetView = request.url.searchParams.get('targetView') ?? '';
+      if (!TARGET_VIEWS.includes(targetView)) return pcError(request, 403, 400036, 'Access to the requested targetView is not allowed.');
+      const products = targetView === 'OnlineServices' ? uniqueProducts(state.catalog) : [];
+      return json(
         200,
         collection(
-          uniqueProducts(state.catalog).map((o) => productJson(customer, o)),
-          `/customers/${customer.id}/products`,
+          products.map((o) => productJson(customer, o)),
+          `/customers/${customer.id}/products?targetView=${targetView}`,
         ),
-      ),
-    )
+      );
+    })
     .add('GET', '/v1/customers/{customerId}/products/{productId}/skus', (request, { productId }, { customer }) => {
       const offers = state.catalog.filter((o) => o.productId === productId);
       if (offers.length === 0) return pcError(request, 404, 404, `Product ${productId} was not found.`);
@@ -92,6 +97,33 @@ export function partnerCenterEmulator(state: SandboxState, tokens: TokenIssuer):
         patchSubscription(state, request, customer, subscriptionId!),
       ),
     )
+    .add(
+      'GET',
+      '/v1/customers/{customerId}/subscriptions/{subscriptionId}/transitionEligibilities',
+      (request, { subscriptionId }, { customer }) => {
+        const subscription = customer.subscriptions.get(subscriptionId!);
+        if (!subscription) return subscriptionNotFound(request, subscriptionId!);
+        const type = request.url.searchParams.get('eligibilityType') ?? 'immediate';
+        if (type !== 'immediate' && type !== 'scheduled')
+          return pcError(request, 400, INVALID_INPUT, `eligibilityType must be immediate or scheduled, not '${type}'.`);
+        // Offers of the same product (the subscription's own included: a renewal change of quantity or term).
+        const targets = state.catalog.filter((o) => o.productId === subscription.offer.productId);
+        const reason =
+          subscription.status !== 'active' ? `Subscription is ${subscription.status}; only an active subscription can change.` : undefined;
+        const items = targets.map((o) => ({
+          catalogItemId: offerIdOf(o),
+          title: o.title,
+          eligibilities: [
+            {
+              isEligible: reason === undefined,
+              transitionType: o === subscription.offer ? 'transition_only' : 'transition_with_license_transfer',
+              ...(reason ? { errors: [{ code: 'SubscriptionNotActive', description: reason }] } : {}),
+            },
+          ],
+        }));
+        return json(200, collection(items, `/customers/${customer.id}/subscriptions/${subscription.id}/transitionEligibilities`));
+      },
+    )
     .add('GET', '/v1/customers/{customerId}/orders', (_r, _p, { customer }) =>
       json(
         200,
@@ -123,7 +155,12 @@ export function partnerCenterEmulator(state: SandboxState, tokens: TokenIssuer):
   return {
     service: 'partnerCenter',
     routeOf: (request) =>
-      router.match(request.method, request.path)?.pattern ?? (request.path === '/v1/customers' ? '/v1/customers' : 'unmatched'),
+      router.match(request.method, request.path)?.pattern ??
+      (request.path === '/v1/customers'
+        ? '/v1/customers'
+        : PRICE_SHEET_PATH.test(decodeURIComponent(request.path))
+          ? PRICE_SHEET_ROUTE
+          : 'unmatched'),
     handle(request) {
       const token = bearerToken(header(request, 'authorization'));
       if (!token) return { response: unauthorized(request, 'Authorization token is missing.') };
@@ -131,6 +168,18 @@ export function partnerCenterEmulator(state: SandboxState, tokens: TokenIssuer):
       if ('problem' in verified) return { response: unauthorized(request, verified.problem) };
       const { claims } = verified;
       if (claims.aud !== PARTNER_CENTER_RESOURCE) return { response: unauthorized(request, `Invalid audience '${claims.aud}'.`) };
+      if (claims.scp !== undefined && !(claims.amr ?? []).includes('mfa'))
+        return {
+          response: pcError(
+            request,
+            401,
+            401,
+            'Authorization failed. Partner Center requires multi-factor authentication for App+User calls: the token carries no MFA claim (amr).',
+          ),
+          tenantId: claims.tid,
+        };
+      if (request.method === 'GET' && PRICE_SHEET_PATH.test(decodeURIComponent(request.path)))
+        return { response: priceSheet(state, request, claims), tenantId: claims.tid };
       if (claims.tid !== state.partner.tenantId)
         return { response: pcError(request, 403, 403, `Tenant ${claims.tid} is not a Partner Center partner.`), tenantId: claims.tid };
       // App+user tokens act as the signed-in agent: without a Partner Center role, nothing is allowed.
@@ -179,7 +228,7 @@ export function partnerCenterEmulator(state: SandboxState, tokens: TokenIssuer):
     renderFault(fault, request) {
       const headers = fault.retryAfterSeconds !== undefined ? { 'Retry-After': String(fault.retryAfterSeconds) } : undefined;
       if (fault.status === 429 && fault.code === undefined) {
-        // Throttling answers come from the gateway, in their own shape (see commerce.md).
+        // Throttling answers come from the API gateway, in its own shape (no Partner Center error code).
         return json(
           429,
           { statusCode: 429, message: fault.message ?? `Rate limit is exceeded. Try again in ${fault.retryAfterSeconds ?? 60} seconds.` },
@@ -226,10 +275,21 @@ function idempotent(state: SandboxState, request: EmulatorRequest, operation: st
 
 function createOrder(state: SandboxState, request: EmulatorRequest, customer: SandboxTenant): EmulatorResponse {
   const body = parseJson(request.body) as
-    | { lineItems?: { lineItemNumber?: number; offerId?: string; quantity?: number; termDuration?: string }[]; billingCycle?: string }
+    | {
+        lineItems?: { lineItemNumber?: number; offerId?: string; quantity?: number; termDuration?: string }[];
+        billingCycle?: string;
+        partnerOnRecordAttestationAccepted?: boolean;
+      }
     | undefined;
   if (!body || !Array.isArray(body.lineItems) || body.lineItems.length === 0)
     return pcError(request, 400, 400, 'The order must have at least one line item.');
+  if (body.partnerOnRecordAttestationAccepted !== true)
+    return pcError(
+      request,
+      400,
+      INVALID_INPUT,
+      'The partner of record attestation is required: set partnerOnRecordAttestationAccepted to true to confirm you are the partner of record for this customer.',
+    );
   const billingCycle = String(body.billingCycle ?? '').toLowerCase();
 
   const lines: { offer: SeedOffer; quantity: number; lineItemNumber: number }[] = [];
@@ -306,6 +366,48 @@ function createOrder(state: SandboxState, request: EmulatorRequest, customer: Sa
 
 /** Partner Center's generic invalid-input code (error-codes table: 400056 "Invalid input"). */
 const INVALID_INPUT = 400056;
+
+/** The catalog target views the REST reference lists (get-a-list-of-products-by-customer). */
+const TARGET_VIEWS = [
+  'Azure',
+  'AzureReservations',
+  'AzureReservationsVM',
+  'AzureReservationsSQL',
+  'AzureReservationsCosmosDb',
+  'MicrosoftAzure',
+  'OnlineServices',
+  'Software',
+  'SoftwareSUSELinux',
+  'SoftwarePerpetual',
+  'SoftwareSubscriptions',
+];
+
+export const PRICE_SHEET_ROUTE = "/v1.0/sales/pricesheets(Market='{market}',PricesheetView='{view}')/$value";
+/** The price sheet (Partner pricing API, api.partner.microsoft.com): served here on the Partner Center emulator. */
+const PRICE_SHEET_PATH = /^\/v1\.0\/sales\/pricesheets\(Market='([A-Za-z]{2})',PricesheetView='(\w+)'\)\/\$value$/;
+
+/** App+User only (Admin or Sales agent), as the price sheet page says; CSV of the seeded catalog. */
+function priceSheet(state: SandboxState, request: EmulatorRequest, claims: { tid: string; scp?: string; oid: string }): EmulatorResponse {
+  const [, market = '', view = ''] = PRICE_SHEET_PATH.exec(decodeURIComponent(request.path)) ?? [];
+  if (claims.tid !== state.partner.tenantId) return pcError(request, 403, 403, `Tenant ${claims.tid} is not a Partner Center partner.`);
+  if (claims.scp === undefined)
+    return pcError(
+      request,
+      401,
+      401,
+      'Authorization failed. The price sheet needs App+User authentication; application-only is not supported.',
+    );
+  const roles = state.identity.accounts.get(claims.oid)?.partnerCenterRoles ?? [];
+  if (!roles.includes('Admin agent') && !roles.includes('Sales agent'))
+    return pcError(request, 403, 403, 'The price sheet needs the Admin agent or Sales agent role.');
+  if (view.toLowerCase() !== 'updatedlicensebased')
+    return pcError(request, 400, INVALID_INPUT, `Pricesheet view '${view}' is not available.`);
+  return {
+    status: 200,
+    text: priceSheetCsv(state.catalog, market.toUpperCase(), state.clock()),
+    headers: { 'content-type': 'text/csv; charset=utf-8' },
+  };
+}
 
 /**
  * PATCH with the whole subscription. What it can do, one at a time or together where
@@ -480,7 +582,7 @@ function checkInstructions(
 // Errors
 // ---------------------------------------------------------------------------------------
 
-/** Partner Center's error body. Codes other than the documented ones in commerce.md are approximate. */
+/** Partner Center's error body. Codes other than those Partner Center documents for these calls are approximate. */
 function pcError(request: EmulatorRequest, status: number, code: number | string, description: string): EmulatorResponse {
   return json(status, {
     code,

@@ -1,8 +1,7 @@
 // Partner Center resource shapes (JSON as the REST API returns it: links relative to /v1,
-// `attributes.objectType`, collections as {totalCount, items}).
-//
-// Not in real Partner Center (it has no app-only JSON price list, and no Graph mapping):
-// a SKU's `dynamicAttributes.skuPartNumber` / `graphSkuId` and an availability term's `price`.
+// `attributes.objectType`, collections as {totalCount, items}), held to the SDK models and REST
+// reference in test/contracts/partner-center. Like the real service, the catalog carries no
+// price (that is the price sheet, priceSheetCsv) and no Graph license.
 import type { SeedOffer } from './seed.js';
 import { subscriptionQuantity, type SandboxOrder, type SandboxState, type SandboxSubscription, type SandboxTenant } from './state.js';
 
@@ -75,7 +74,7 @@ export function skuJson(customer: SandboxTenant, o: SeedOffer) {
     inventoryVariables: [],
     provisioningVariables: [],
     actions: [],
-    dynamicAttributes: { isAddon: false, skuPartNumber: o.skuPartNumber, graphSkuId: o.graphSkuId },
+    dynamicAttributes: { isAddon: false, isMicrosoftProduct: true, hasAddOns: false, isAutoRenewable: true, unitType: 'Licenses' },
     links: { availabilities: link(`/customers/${customer.id}/products/${o.productId}/skus/${o.skuId}/availabilities`) },
     attributes: { objectType: 'Sku' },
   };
@@ -99,7 +98,6 @@ export function availabilityJson(customer: SandboxTenant, o: SeedOffer) {
           o.termDuration === 'P1M' ? 'One-Month commitment for monthly billing' : `One-Year commitment for ${o.billingCycle} billing`,
         billingCycle: o.billingCycle,
         cancellationPolicies: [{ refundOptions: [{ sequenceId: 0, type: 'Full', expiresAfter: 'P7D' }] }],
-        price: { unitPrice: o.unitPrice, currencyCode: o.currency, unit: 'seatPerMonth' },
       },
     ],
     links: { self: link(`/customers/${customer.id}/products/${o.productId}/skus/${o.skuId}/availabilities/${o.availabilityId}`) },
@@ -142,6 +140,93 @@ export function refundOptionsOf(s: SandboxSubscription, now: number): { type: 'F
     .sort((a, b) => a.expiresAt.localeCompare(b.expiresAt));
 }
 
+/** Seats still removable, per lot, with the moment each lot's window closes (Partner Center's own count). */
+export function refundableQuantityOf(s: SandboxSubscription, now: number) {
+  const details = s.lots
+    .filter((lot) => lot.quantity > 0 && now - lot.purchasedAt.getTime() < WINDOW_MS)
+    .map((lot) => ({ quantity: lot.quantity, allowedUntilDateTime: new Date(lot.purchasedAt.getTime() + WINDOW_MS).toISOString() }))
+    .sort((a, b) => a.allowedUntilDateTime.localeCompare(b.allowedUntilDateTime));
+  return { totalQuantity: details.reduce((sum, d) => sum + d.quantity, 0), details };
+}
+
+/** While every seat is inside its window, the whole subscription may be cancelled until the earliest window closes. */
+function cancellationAllowedUntil(s: SandboxSubscription, now: number): string | undefined {
+  const open = s.lots.filter((lot) => lot.quantity > 0);
+  if (open.length === 0 || open.some((lot) => now - lot.purchasedAt.getTime() >= WINDOW_MS)) return undefined;
+  const earliest = Math.min(...open.map((lot) => lot.purchasedAt.getTime()));
+  return new Date(earliest + WINDOW_MS).toISOString();
+}
+
+/** The partner's new-commerce license-based price sheet (Market, view updatedlicensebased) as CSV: monthly and annual plans per term. */
+export function priceSheetCsv(catalog: readonly SeedOffer[], market: string, today: Date): string {
+  const header = [
+    'ChangeIndicator',
+    'ProductTitle',
+    'ProductId',
+    'SkuId',
+    'SkuTitle',
+    'Publisher',
+    'SkuDescription',
+    'UnitOfMeasure',
+    'TermDuration',
+    'BillingPlan',
+    'Market',
+    'Currency',
+    'UnitPrice',
+    'PricingTierRangeMin',
+    'PricingTierRangeMax',
+    'EffectiveStartDate',
+    'EffectiveEndDate',
+    'Tags',
+    'ERP Price',
+    'Segment',
+  ];
+  const monthStart = `${today.toISOString().slice(0, 7)}-01`;
+  const quote = (v: string) => (/[",]/.test(v) ? `"${v.replace(/"/g, '""')}"` : v);
+  const rows: string[][] = [];
+  for (const o of uniqueSkuTerms(catalog)) {
+    const monthly = o.unitPrice;
+    const annual = (Number(o.unitPrice) * 12).toFixed(2);
+    const plans =
+      o.termDuration === 'P1Y'
+        ? [
+            ['Monthly', monthly],
+            ['Annual', annual],
+          ]
+        : [['Monthly', monthly]];
+    for (const [plan, price] of plans)
+      rows.push([
+        'Unchanged',
+        o.title,
+        o.productId,
+        o.skuId,
+        o.title,
+        'Microsoft Corporation',
+        o.title,
+        'Licenses',
+        o.termDuration,
+        plan!,
+        market,
+        o.currency,
+        price!,
+        '',
+        '',
+        monthStart,
+        '',
+        'License',
+        price!,
+        'Commercial',
+      ]);
+  }
+  return [header, ...rows].map((r) => r.map(quote).join(',')).join('\r\n') + '\r\n';
+}
+
+function uniqueSkuTerms(catalog: readonly SeedOffer[]): SeedOffer[] {
+  return catalog.filter(
+    (o, i) => catalog.findIndex((x) => x.productId === o.productId && x.skuId === o.skuId && x.termDuration === o.termDuration) === i,
+  );
+}
+
 export function subscriptionJson(customer: SandboxTenant, s: SandboxSubscription, now: Date) {
   return {
     id: s.id,
@@ -162,6 +247,8 @@ export function subscriptionJson(customer: SandboxTenant, s: SandboxSubscription
     billingCycle: s.billingCycle,
     termDuration: s.offer.termDuration,
     refundOptions: refundOptionsOf(s, now.getTime()),
+    refundableQuantity: refundableQuantityOf(s, now.getTime()),
+    ...(cancellationAllowedUntil(s, now.getTime()) ? { cancellationAllowedUntilDate: cancellationAllowedUntil(s, now.getTime()) } : {}),
     ...(s.scheduledNextTermInstructions
       ? {
           scheduledNextTermInstructions: {
@@ -171,8 +258,6 @@ export function subscriptionJson(customer: SandboxTenant, s: SandboxSubscription
         }
       : {}),
     isMicrosoftProduct: true,
-    attentionNeeded: false,
-    actionTaken: false,
     contractType: 'subscription',
     ...(s.orderId ? { orderId: s.orderId } : {}),
     links: { self: link(`/customers/${customer.id}/subscriptions/${s.id}`) },

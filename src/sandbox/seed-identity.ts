@@ -1,6 +1,6 @@
 // Who can sign in to the login emulator's pages: Partner Center agents of the partner tenant
 // and administrators of customer tenants, plus the accounts that reproduce the consent
-// failures admins really meet (seed 003: personal Microsoft account, no MFA, tenant-wide
+// failures admins really meet (personal Microsoft account, no MFA, tenant-wide
 // user consent off, not an administrator). Kept apart from the Graph directory users so
 // that seat counts do not change.
 import type { SeedTenant } from './seed.js';
@@ -23,6 +23,11 @@ export interface SeedSignInAccount {
   partnerCenterRoles: PartnerCenterRole[];
   /** Without MFA the sign-in fails with AADSTS50076 (MFA is enforced for Partner Center). */
   mfaRegistered: boolean;
+  /**
+   * The tenant does not ask this account for MFA: the sign-in succeeds with a password only and
+   * the token's `amr` says ["pwd"] (Partner Center then refuses its App+User calls).
+   */
+  passwordOnly?: boolean;
 }
 
 /** A customer tenant that has not consented to the app yet; tenant-wide user consent is off. */
@@ -40,6 +45,12 @@ export const SIGN_IN_ACCOUNTS = {
     id: 'c5b9a7e0-0000-4000-8000-00000000a002',
     userPrincipalName: 'no.role@partner.example',
     displayName: 'Noel No-Role',
+  },
+  /** Partner tenant: Admin agent whose tenant asks no MFA: signs in with a password only (amr ["pwd"]). */
+  partnerPasswordOnly: {
+    id: 'c5b9a7e0-0000-4000-8000-00000000a004',
+    userPrincipalName: 'password.only@partner.example',
+    displayName: 'Pat Password-Only',
   },
   /** Partner tenant: Admin agent without MFA: sign-in refused with AADSTS50076. */
   partnerNoMfa: { id: 'c5b9a7e0-0000-4000-8000-00000000a003', userPrincipalName: 'no.mfa@partner.example', displayName: 'Morgan No-MFA' },
@@ -85,6 +96,7 @@ export function demoSignInAccounts(tenants: { partner: string; demo: string; oth
     },
     { ...a.partnerNoAgentRole, ...work, tenantId: tenants.partner },
     { ...a.partnerNoMfa, ...work, tenantId: tenants.partner, partnerCenterRoles: ['Admin agent'], mfaRegistered: false },
+    { ...a.partnerPasswordOnly, ...work, tenantId: tenants.partner, partnerCenterRoles: ['Admin agent'], passwordOnly: true },
     { ...a.demoGlobalAdmin, ...work, tenantId: tenants.demo, directoryRoles: ['Global Administrator'] },
     { ...a.demoNonAdmin, ...work, tenantId: tenants.demo },
     { ...a.otherGlobalAdmin, ...work, tenantId: tenants.other, directoryRoles: ['Global Administrator'] },

@@ -52,6 +52,11 @@ export interface SeedUser {
    */
   lastSignInDaysAgo?: number | null;
   lastNonInteractiveSignInDaysAgo?: number | null;
+  /**
+   * Days since the last SUCCESSFUL sign-in; omitted = the later of the two above (they also move
+   * on failed attempts, this one does not).
+   */
+  lastSuccessfulSignInDaysAgo?: number | null;
 }
 
 export interface SeedSubscription {
@@ -79,6 +84,10 @@ export interface SeedTenant {
   groups: { id: string; displayName: string; memberIds: string[] }[];
   /** Partner Center subscriptions when this tenant is a customer of the partner. */
   subscriptions: SeedSubscription[];
+  /** Licenses whose subscription ended: Graph still lists them, capabilityStatus "Deleted", no units. */
+  retiredSkus?: { skuPartNumber: string; graphSkuId: string }[];
+  /** Microsoft Entra ID P1/P2 (default true): without it, signInActivity answers 403. */
+  entraIdPremium?: boolean;
 }
 
 export interface SandboxSeed {
@@ -219,9 +228,10 @@ function demoCatalog(): SeedOffer[] {
   ];
 }
 
-const SIGN_INS: Record<number, Pick<SeedUser, 'lastSignInDaysAgo' | 'lastNonInteractiveSignInDaysAgo'>> = {
+const SIGN_INS: Record<number, Pick<SeedUser, 'lastSignInDaysAgo' | 'lastNonInteractiveSignInDaysAgo' | 'lastSuccessfulSignInDaysAgo'>> = {
   18: { lastSignInDaysAgo: 150, lastNonInteractiveSignInDaysAgo: 3 },
-  19: { lastSignInDaysAgo: 120, lastNonInteractiveSignInDaysAgo: 100 },
+  // Someone failed to sign in as user 19 yesterday; the last successful sign-in was 120 days ago.
+  19: { lastSignInDaysAgo: 1, lastNonInteractiveSignInDaysAgo: 100, lastSuccessfulSignInDaysAgo: 120 },
   20: { lastSignInDaysAgo: 200, lastNonInteractiveSignInDaysAgo: null },
   21: { lastSignInDaysAgo: null, lastNonInteractiveSignInDaysAgo: null },
 };
@@ -305,7 +315,8 @@ function demoTenant(): SeedTenant {
   // Extra directory users so that seats used match the subscriptions:
   // E3 20 of 25, Power BI Pro 6 of 10, Visio Plan 2 5 of 5, Teams Premium 1 of 3.
   // Sign-ins (for reclaim suggestions): user 18 signs in only non-interactively (3 days
-  // ago; interactively 150 days ago), users 19 and 20 have not signed in for 120 / 200 days,
+  // ago; interactively 150 days ago), users 19 and 20 have not signed in successfully for 120 / 200
+  // days (19 had a failed attempt yesterday),
   // user 21 never signed in; everyone else signed in yesterday.
   const extra: SeedUser[] = [];
   for (let n = 7; n <= 21; n++) {
@@ -333,6 +344,8 @@ function demoTenant(): SeedTenant {
     consentedAppIds: [DEMO_APP.clientId],
     users: [...named, ...extra],
     groups: [{ id: DEMO_GROUPS.licenseApprovers, displayName: 'License approvers', memberIds: [u.megan.id] }],
+    // Moved from Office 365 E3 to Microsoft 365 E3: Graph keeps listing the old SKU as Deleted.
+    retiredSkus: [{ skuPartNumber: 'ENTERPRISEPACK', graphSkuId: '6fd2c87f-b296-42f0-b197-1e91e994b900' }],
     subscriptions: [
       // Renews in about 20 days (one-year term bought 345 days ago) with 5 seats unused.
       {

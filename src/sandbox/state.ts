@@ -29,12 +29,17 @@ export interface RecordedRequest {
   replayed: boolean;
 }
 
-export interface SandboxUser extends Omit<SeedUser, 'licenses' | 'lastSignInDaysAgo' | 'lastNonInteractiveSignInDaysAgo'> {
+export interface SandboxUser extends Omit<
+  SeedUser,
+  'licenses' | 'lastSignInDaysAgo' | 'lastNonInteractiveSignInDaysAgo' | 'lastSuccessfulSignInDaysAgo'
+> {
   /** Graph skuIds the user holds; changed through SandboxState.setLicenses (it keeps the seat counts). */
   readonly assignedSkuIds: readonly string[];
   /** Graph signInActivity; null (or absent) = never. */
   lastSignInDateTime?: Date | null;
   lastNonInteractiveSignInDateTime?: Date | null;
+  /** Absent: the later of the two above (no failed attempts). */
+  lastSuccessfulSignInDateTime?: Date | null;
 }
 
 /** Partner Center `scheduledNextTermInstructions`: what the subscription becomes at renewal. */
@@ -54,7 +59,8 @@ export interface SandboxSubscription {
   friendlyName: string;
   /** As ordered: P1Y offers can be billed monthly or annually, P1M only monthly. */
   billingCycle: string;
-  status: 'active' | 'suspended' | 'deleted';
+  /** `pending`: ordered, still being provisioned (tests set it to see how it is shown). */
+  status: 'active' | 'suspended' | 'deleted' | 'pending';
   autoRenewEnabled: boolean;
   creationDate: Date;
   /** Seats by purchase: each lot can be removed only within 7 days of its purchase. */
@@ -93,10 +99,15 @@ export interface SandboxTenant {
   /** Tenant-wide user consent off (see SeedTenant). */
   userConsentDisabled?: boolean;
   users: Map<string, SandboxUser>;
+  /** memberIds may name users or other groups (nested groups: Graph's transitiveMembers follows them). */
   groups: Map<string, { id: string; displayName: string; memberIds: string[] }>;
   /** Partner Center view of this tenant as a customer. */
   subscriptions: Map<string, SandboxSubscription>;
   orders: Map<string, SandboxOrder>;
+  /** Graph lists these as capabilityStatus "Deleted" (see SeedTenant.retiredSkus). */
+  retiredSkus: { skuPartNumber: string; graphSkuId: string }[];
+  /** Entra ID P1/P2: false makes signInActivity answer 403 Authentication_RequestFromNonPremiumTenantOrB2CTenant. */
+  entraIdPremium: boolean;
 }
 
 export interface SubscribedSkuState {
@@ -126,7 +137,10 @@ export class SandboxState {
   /** The sandbox's calendar: seeded dates count back from it, purchases are stamped with it. */
   readonly clock: Clock;
 
-  constructor(seed: SandboxSeed, clock: Clock = systemClock) {
+  constructor(
+    private readonly seed: SandboxSeed,
+    clock: Clock = systemClock,
+  ) {
     this.clock = clock;
     const now = clock();
     for (const app of seed.apps) this.apps.set(app.clientId, { ...app });
@@ -145,6 +159,8 @@ export class SandboxState {
         groups: new Map(t.groups.map((g) => [g.id, { ...g, memberIds: [...g.memberIds] }])),
         subscriptions: new Map(),
         orders: new Map(),
+        retiredSkus: (t.retiredSkus ?? []).map((r) => ({ ...r })),
+        entraIdPremium: t.entraIdPremium ?? true,
       };
       for (const s of t.subscriptions) {
         const offer = this.offer(s.offerId);
@@ -165,7 +181,7 @@ export class SandboxState {
           lots: [{ quantity: s.quantity, purchasedAt }, ...addedLots].sort((a, b) => a.purchasedAt.getTime() - b.purchasedAt.getTime()),
         });
       }
-      for (const { licenses, lastSignInDaysAgo, lastNonInteractiveSignInDaysAgo, ...user } of t.users) {
+      for (const { licenses, lastSignInDaysAgo, lastNonInteractiveSignInDaysAgo, lastSuccessfulSignInDaysAgo, ...user } of t.users) {
         const assignedSkuIds = licenses.map((part) => {
           const offer = this.catalog.find((o) => o.skuPartNumber === part);
           if (!offer) throw new Error(`sandbox seed: user ${user.id} holds unknown license ${part}`);
@@ -179,6 +195,7 @@ export class SandboxState {
           assignedSkuIds,
           lastSignInDateTime: daysAgo(lastSignInDaysAgo),
           lastNonInteractiveSignInDateTime: daysAgo(lastNonInteractiveSignInDaysAgo),
+          ...(lastSuccessfulSignInDaysAgo !== undefined ? { lastSuccessfulSignInDateTime: daysAgo(lastSuccessfulSignInDaysAgo) } : {}),
         });
       }
       this.tenants.set(tenant.id, tenant);
@@ -187,6 +204,15 @@ export class SandboxState {
           throw new Error(`sandbox seed: tenant ${tenant.id} uses ${sku.consumed} ${sku.offer.skuPartNumber} seats of ${sku.enabled}`);
       }
     }
+  }
+
+  /**
+   * Back to the seeded world, dated from the clock's now: tenants, users and their licenses,
+   * subscriptions, orders, recorded requests, Partner Center's replay memory. In place, as
+   * the emulators hold this object. Sign-ins (identity) stay, so issued tokens keep working.
+   */
+  reset(): void {
+    Object.assign(this, new SandboxState(this.seed, this.clock), { identity: this.identity });
   }
 
   /** By new-commerce offer id `productId:skuId:availabilityId`. */

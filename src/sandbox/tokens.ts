@@ -23,6 +23,8 @@ export interface AccessTokenClaims {
   upn?: string;
   name?: string;
   scp?: string;
+  /** How the user authenticated (e.g. ["pwd", "mfa"]); Partner Center wants "mfa" for App+User calls. */
+  amr?: string[];
 }
 
 /** The user of a delegated token; its oid replaces the app-only token's random one. */
@@ -31,6 +33,7 @@ export interface DelegatedUserClaims {
   upn: string;
   name: string;
   scp: string;
+  amr: string[];
 }
 
 const base64url = (value: string | Buffer) => Buffer.from(value).toString('base64url');

@@ -159,6 +159,8 @@ export function userTokenGrant(
     upn: account.userPrincipalName,
     name: account.displayName,
     scp: resourceScopes.map((s) => s.slice(resource.length + 1)).join(' '),
+    // How the user proved who they are, as Entra writes it: a password, plus MFA unless the tenant asked none.
+    amr: account.passwordOnly ? ['pwd'] : ['pwd', 'mfa'],
   });
   const now = Math.floor(state.identity.now().getTime() / 1000);
   return json(200, {

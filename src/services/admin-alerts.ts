@@ -58,6 +58,20 @@ export interface RenewalAlert extends RenewalWithUnusedSeats {
   tenantId: string;
 }
 
+/** A Partner Center subscription with auto-renew off, not cancelled: at its term end it moves to an Extended Service Term. */
+export interface TermEndAlert {
+  tenantId: string;
+  id: string;
+  offerName: string;
+  quantity: number;
+  /** The commitment end (UTC). */
+  endsAt: string;
+  daysLeft: number;
+  upliftPercent: number;
+  /** What stops the charge, in words (the cancellation window or the renewal route). */
+  message: string;
+}
+
 export interface SeatChange extends SeatAlert {
   tenantId: string;
   productName: string;
@@ -67,6 +81,7 @@ export interface AdminAlerts {
   /** Each resolves to how many admins it reached (0: nobody has installed the bot). */
   sendReclaim(report: ReclaimReport): Promise<number>;
   sendRenewal(alert: RenewalAlert): Promise<number>;
+  sendTermEnd(alert: TermEndAlert): Promise<number>;
   sendSeatChange(change: SeatChange): Promise<number>;
 }
 

@@ -6,8 +6,11 @@ import type { Clock } from '../clock.js';
 import type { AuditLog } from '../storage/audit-log.js';
 import type { RequestRepository, StoredRequest } from '../storage/requests.js';
 import type { RequestNotifications } from './notifications.js';
-import type { Actor, FulfilmentJob } from './requests.js';
+import type { FulfilmentJob } from './requests.js';
+import type { Actor } from '../domain/roles.js';
 import { summary } from './requests.js';
+import { md } from '../domain/plain-text.js';
+import { refused, type Refusal, type Refused } from './outcome.js';
 
 export interface DecisionCommand {
   requestId: string;
@@ -16,8 +19,20 @@ export interface DecisionCommand {
   comment?: string;
 }
 
-export type DecisionResult =
-  { ok: true; request: StoredRequest } | { ok: false; reason: DecisionRefusal | 'not-found'; message: string; request?: StoredRequest };
+/** Decided, or refused (with the request as it is now, when there is one to show). */
+export type DecisionResult = { ok: true; request: StoredRequest } | (Refused & { request?: StoredRequest });
+
+/** Why a decision was refused, as the shared refusal: not this person's, too late, or a form problem. */
+const REFUSAL_OF: Record<DecisionRefusal, Refusal> = {
+  'not-an-approver': 'forbidden',
+  'requester-cannot-approve': 'forbidden',
+  'beneficiary-cannot-approve': 'forbidden',
+  'stage-moved-on': 'conflict',
+  'stage-not-open': 'conflict',
+  'not-pending': 'conflict',
+  'comment-required': 'invalid',
+  'comment-too-long': 'invalid',
+};
 
 export class ApprovalService {
   private readonly now: () => Date;
@@ -59,8 +74,8 @@ export class ApprovalService {
       event = outcome.event;
       return { ...current, ...outcome.request };
     });
-    if (!result) return { ok: false, reason: 'not-found', message: "I can't find that request. It may belong to another organisation." };
-    if (refusal || !event) return { ok: false, ...refusal!, request: result.value };
+    if (!result) return refused('not-found', "I can't find that request. It may belong to another organisation.");
+    if (refusal || !event) return { ...refused(REFUSAL_OF[refusal!.reason], refusal!.message), request: result.value };
 
     const request = result.value;
     await this.deps.audit.record({
@@ -76,14 +91,18 @@ export class ApprovalService {
     if (event === 'approved') {
       await this.deps.enqueueFulfilment({ tenantId: request.tenantId, requestId: request.id });
       const next = request.change ? "I'm making the change now." : "I'm assigning the license now.";
-      await this.deps.notifications.tellRequester(request, `Your request ${request.id} for ${request.product.name} was approved. ${next}`);
+      await this.deps.notifications.tellRequester(
+        request,
+        md`Your request ${request.id} for ${request.product.name} was approved. ${next}`.text,
+      );
     } else if (event === 'stage-approved') {
       await this.deps.notifications.askApprovers(request);
     } else {
       const comment = request.decisions.at(-1)?.comment;
       await this.deps.notifications.tellRequester(
         request,
-        `Your request ${request.id} for ${request.product.name} was rejected by ${actor.name}: "${comment ?? ''}".`,
+        // The comment is the approver's words: shown as typed, never as markdown or HTML.
+        md`Your request ${request.id} for ${request.product.name} was rejected by ${actor.name}: "${comment ?? ''}".`.text,
       );
     }
     return { ok: true, request };

@@ -6,13 +6,21 @@ import type { Clock } from '../clock.js';
 import { randomUUID } from 'node:crypto';
 import { budgetStatus, validateBudget, type BudgetEvaluation, type BudgetScope, type Threshold } from '../domain/spend/budgets.js';
 import type { ProviderName } from '../domain/spend/focus.js';
+import { COST_PROVIDERS, providerByWord } from '../domain/spend/providers/index.js';
 import { addDays, dayOf, periodContaining } from '../domain/spend/periods.js';
 import type { AuditLog } from '../storage/audit-log.js';
 import type { BudgetRepository, StoredBudget, VersionedBudget } from '../storage/budgets.js';
+
+export type { StoredBudget, VersionedBudget };
 import { ConcurrencyError } from '../storage/errors.js';
 import type { SettingsRepository } from '../storage/settings.js';
-import type { Actor } from './requests.js';
+import type { Actor } from '../domain/roles.js';
 import type { RoleService } from './roles.js';
+import { done, refused, type Outcome, type Refused, type Refusal } from './outcome.js';
+
+/** A budget form refused for one reason, or with every problem found. */
+const refusedWith = (reason: Refusal, message: string) => ({ ...refused(reason, message), errors: [message] });
+const invalidForm = (errors: string[]) => ({ ...refused('invalid', errors[0] ?? 'The budget is not valid.'), errors });
 import { providerForecastFor, type CostRowQuery, type CostRowReader } from './spend-contracts.js';
 
 /** What the budget form sends, as typed (all text: the card can be forged, so nothing is trusted). */
@@ -43,9 +51,10 @@ export interface AlertChannel {
 /** The form's choice for "the alerts channel" (an empty value reads as no choice in some clients). */
 export const DEFAULT_CHANNEL_CHOICE = 'default';
 const MAX_ALERT_CHANNELS = 20;
-const UNKNOWN_CHANNEL = 'Choose the channel from the list: a channel is offered there once someone types **alerts here** in it.';
+const UNKNOWN_CHANNEL = 'Choose the channel from the list: a channel is offered there once someone types "alerts here" in it.';
 
-export type BudgetChange = { ok: true; budget: VersionedBudget; message: string } | { ok: false; errors: string[]; forbidden?: boolean };
+/** A budget saved, or refused with every problem of the form (`message` is the first). */
+export type BudgetChange = { ok: true; budget: VersionedBudget; message: string } | (Refused & { errors: string[] });
 
 export interface BudgetStatusLine {
   budget: StoredBudget;
@@ -54,9 +63,10 @@ export interface BudgetStatusLine {
 }
 
 export const ONLY_ADMINS_BUDGETS = 'Only admins can see and change budgets. Type **help** to see the commands you can use.';
+export const ONLY_ADMINS_ALERT_CHANNEL = 'Only admins can choose where spend alerts go. Type **help** to see the commands you can use.';
 const MAX_TEXT = 200;
 const CHANGED_MEANWHILE =
-  'Someone changed this budget while you were editing it. Nothing was saved: type **budgets** and edit the current version.';
+  'Someone changed this budget while you were editing it. Nothing was saved: type "budgets" and edit the current version.';
 const DELETE_CHANGED = 'Someone changed this budget meanwhile; nothing was deleted. Look at the current list and try again.';
 
 function text(value: unknown): string {
@@ -86,9 +96,9 @@ export function parseThresholdText(raw: unknown, errors: string[]): number[] {
 function providerOf(raw: unknown, errors: string[]): ProviderName | undefined {
   const value = text(raw).toLowerCase();
   if (!value || value === 'any' || value === 'all') return undefined;
-  if (value === 'microsoft' || value === 'azure') return 'Microsoft';
-  if (value === 'aws' || value === 'amazon') return 'AWS';
-  errors.push('The provider must be Azure, AWS or any.');
+  const provider = providerByWord(value);
+  if (provider) return provider.focusName;
+  errors.push(`The provider must be ${COST_PROVIDERS.map((p) => p.displayName).join(', ')} or any.`);
   return undefined;
 }
 
@@ -133,12 +143,18 @@ export class BudgetService {
     },
   ) {}
 
-  isAdmin(actor: Actor): Promise<boolean> {
+  private isAdmin(actor: Actor): Promise<boolean> {
     return this.deps.roles.isAdmin(actor);
   }
 
+  /** What the budget form offers an admin: the alerts channel (the default) and every channel a budget may post to. */
+  async formChoices(actor: Actor): Promise<Outcome<{ defaultName?: string; channels: AlertChannel[] }>> {
+    if (!(await this.isAdmin(actor))) return refused('forbidden', ONLY_ADMINS_BUDGETS);
+    return done(await this.alertChannels(actor.tenantId));
+  }
+
   /** The channel `alerts here` set last (the default), and every channel a budget may post to. */
-  async alertChannels(tenantId: string): Promise<{ defaultName?: string; channels: AlertChannel[] }> {
+  private async alertChannels(tenantId: string): Promise<{ defaultName?: string; channels: AlertChannel[] }> {
     const settings = await this.deps.settings.get(tenantId);
     const channels = [...(settings.alertChannels ?? [])];
     // Set before the list existed: still a choice.
@@ -151,8 +167,7 @@ export class BudgetService {
   private async fromForm(tenantId: string, id: string, input: BudgetFormInput, current?: StoredBudget) {
     const check = budgetFromForm(id, input);
     const channel = await this.channelOf(tenantId, input, current);
-    if (!check.ok || !channel.ok)
-      return { ok: false as const, errors: [...(check.ok ? [] : check.errors), ...(channel.ok ? [] : [UNKNOWN_CHANNEL])] };
+    if (!check.ok || !channel.ok) return invalidForm([...(check.ok ? [] : check.errors), ...(channel.ok ? [] : [UNKNOWN_CHANNEL])]);
     return {
       ok: true as const,
       budget: { ...check.budget, ...(channel.channel && { channelId: channel.channel.id, channelName: channel.channel.name }) },
@@ -181,8 +196,8 @@ export class BudgetService {
   async statuses(
     actor: Actor,
     now = this.deps.clock(),
-  ): Promise<{ ok: true; lines: BudgetStatusLine[]; alertChannelName?: string } | { ok: false; message: string }> {
-    if (!(await this.isAdmin(actor))) return { ok: false, message: ONLY_ADMINS_BUDGETS };
+  ): Promise<{ ok: true; lines: BudgetStatusLine[]; alertChannelName?: string } | Refused> {
+    if (!(await this.isAdmin(actor))) return refused('forbidden', ONLY_ADMINS_BUDGETS);
     const [budgets, settings] = await Promise.all([this.deps.budgets.list(actor.tenantId), this.deps.settings.get(actor.tenantId)]);
     const lines: BudgetStatusLine[] = [];
     for (const { budget, etag } of budgets) {
@@ -203,7 +218,7 @@ export class BudgetService {
   }
 
   async add(actor: Actor, input: BudgetFormInput, now = this.deps.clock()): Promise<BudgetChange> {
-    if (!(await this.isAdmin(actor))) return { ok: false, errors: [ONLY_ADMINS_BUDGETS], forbidden: true };
+    if (!(await this.isAdmin(actor))) return { ...refused('forbidden', ONLY_ADMINS_BUDGETS), errors: [ONLY_ADMINS_BUDGETS] };
     const form = await this.fromForm(actor.tenantId, `b-${randomUUID().slice(0, 8)}`, input);
     if (!form.ok) return form;
     const budget: StoredBudget = { ...form.budget, tenantId: actor.tenantId, createdBy: actor.aadObjectId, createdAt: now.toISOString() };
@@ -217,17 +232,17 @@ export class BudgetService {
       after: auditView(budget),
       at: now,
     });
-    return { ok: true, budget: saved, message: `Budget **${budget.name}** saved.` };
+    return { ok: true, budget: saved, message: `Budget "${budget.name}" saved.` };
   }
 
   async edit(actor: Actor, id: string, etag: string, input: BudgetFormInput, now = this.deps.clock()): Promise<BudgetChange> {
-    if (!(await this.isAdmin(actor))) return { ok: false, errors: [ONLY_ADMINS_BUDGETS], forbidden: true };
+    if (!(await this.isAdmin(actor))) return { ...refused('forbidden', ONLY_ADMINS_BUDGETS), errors: [ONLY_ADMINS_BUDGETS] };
     const current = await this.deps.budgets.get(actor.tenantId, id);
-    if (!current) return { ok: false, errors: ['That budget no longer exists. Type **budgets** to see the current list.'] };
+    if (!current) return refusedWith('not-found', 'That budget no longer exists. Type "budgets" to see the current list.');
     const form = await this.fromForm(actor.tenantId, id, input, current.budget);
     if (!form.ok) return form;
     // Compared here too: a forged or malformed ETag (or "*") must never reach storage as a condition.
-    if (etag !== current.etag) return { ok: false, errors: [CHANGED_MEANWHILE] };
+    if (etag !== current.etag) return refusedWith('conflict', CHANGED_MEANWHILE);
     const { id: _id, ...changes } = form.budget;
     const { channelId: _oldChannel, channelName: _oldName, ...unchanged } = current.budget;
     const budget: StoredBudget = { ...unchanged, ...changes, updatedBy: actor.aadObjectId, updatedAt: now.toISOString() };
@@ -243,27 +258,22 @@ export class BudgetService {
         after: auditView(budget),
         at: now,
       });
-      return { ok: true, budget: saved, message: `Budget **${budget.name}** updated.` };
+      return { ok: true, budget: saved, message: `Budget "${budget.name}" updated.` };
     } catch (error) {
-      if (error instanceof ConcurrencyError) return { ok: false, errors: [CHANGED_MEANWHILE] };
+      if (error instanceof ConcurrencyError) return refusedWith('conflict', CHANGED_MEANWHILE);
       throw error;
     }
   }
 
-  async remove(
-    actor: Actor,
-    id: string,
-    etag: string,
-    now = this.deps.clock(),
-  ): Promise<{ ok: true; message: string } | { ok: false; message: string; forbidden?: boolean }> {
-    if (!(await this.isAdmin(actor))) return { ok: false, message: ONLY_ADMINS_BUDGETS, forbidden: true };
+  async remove(actor: Actor, id: string, etag: string, now = this.deps.clock()): Promise<Outcome> {
+    if (!(await this.isAdmin(actor))) return refused('forbidden', ONLY_ADMINS_BUDGETS);
     const current = await this.deps.budgets.get(actor.tenantId, id);
-    if (!current) return { ok: true, message: 'That budget was already deleted.' };
-    if (etag !== current.etag) return { ok: false, message: DELETE_CHANGED };
+    if (!current) return done(undefined, 'That budget was already deleted.');
+    if (etag !== current.etag) return refused('conflict', DELETE_CHANGED);
     try {
       await this.deps.budgets.delete(actor.tenantId, id, etag);
     } catch (error) {
-      if (error instanceof ConcurrencyError) return { ok: false, message: DELETE_CHANGED };
+      if (error instanceof ConcurrencyError) return refused('conflict', DELETE_CHANGED);
       throw error;
     }
     await this.deps.audit.record({
@@ -275,17 +285,12 @@ export class BudgetService {
       before: auditView(current.budget),
       at: now,
     });
-    return { ok: true, message: `Budget **${current.budget.name}** deleted.` };
+    return done(undefined, `Budget "${current.budget.name}" deleted.`);
   }
 
   /** `alerts here`: this channel receives budget and anomaly alerts from now on. */
-  async setAlertChannel(
-    actor: Actor,
-    channel: { id: string; name: string },
-    now = this.deps.clock(),
-  ): Promise<{ ok: boolean; message: string }> {
-    if (!(await this.isAdmin(actor)))
-      return { ok: false, message: 'Only admins can choose where spend alerts go. Type **help** to see the commands you can use.' };
+  async setAlertChannel(actor: Actor, channel: { id: string; name: string }, now = this.deps.clock()): Promise<Outcome> {
+    if (!(await this.isAdmin(actor))) return refused('forbidden', ONLY_ADMINS_ALERT_CHANNEL);
     const { before } = await this.deps.settings.update(actor.tenantId, (current) => ({
       ...current,
       alertChannelId: channel.id,
@@ -304,10 +309,10 @@ export class BudgetService {
       after: { channel: channel.name },
       at: now,
     });
-    return {
-      ok: true,
-      message: `Done: budget and anomaly alerts will be posted in ${channel.name}. A budget with a channel of its own still posts there.`,
-    };
+    return done(
+      undefined,
+      `Done: budget and anomaly alerts will be posted in ${channel.name}. A budget with a channel of its own still posts there.`,
+    );
   }
 }
 

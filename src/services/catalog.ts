@@ -1,6 +1,46 @@
-// What can be requested, at what price, and how many seats are free right now.
-import type { CatalogOffer, CommercePort, DirectoryPort, SubscribedSku } from '../connectors/ports.js';
+// What can be requested, at what price, and how many seats are free right now. Partner Center
+// items get their Graph license from the SKU map (Microsoft's licensing reference, then the
+// admin's overrides) and their price from the price sheet (or the configured price list); an
+// item missing either is kept aside as "not orderable", with why, never silently dropped.
+import type { CatalogItem, CatalogOffer, CommercePort, DirectoryPort, Price, SubscribedSku } from '../connectors/ports.js';
+import { mapSku, type SkuOverride } from '../domain/catalog/sku-map.js';
 import { KeptFor, SingleFlight } from '../single-flight.js';
+
+/** An offer of the catalog, as request forms and views show it. */
+export type { CatalogOffer };
+
+/** Where Partner Center items get their license and price (see price-sources.ts). */
+export interface CatalogSources {
+  skuOverrides(tenantId: string): Promise<SkuOverride[]>;
+  /** Price per seat per month of a Partner Center item, and where the prices came from (or why there are none). */
+  prices(tenantId: string): Promise<ItemPrices>;
+}
+
+export interface ItemPrices {
+  priceOf(item: CatalogItem): Price | undefined;
+  source: 'price-sheet' | 'price-list' | 'none';
+  /** YYYY-MM-DD of the price data (the price sheet's download day). */
+  asOf?: string;
+  /** Why the price sheet could not be used, in words an admin can act on. */
+  problem?: string;
+}
+
+/** An item that cannot be ordered yet, and why. */
+export interface UnorderableItem {
+  item: CatalogItem;
+  reason: 'unmapped' | 'no-price';
+}
+
+export interface CatalogState {
+  offers: CatalogOffer[];
+  unorderable: UnorderableItem[];
+  prices: Omit<ItemPrices, 'priceOf'>;
+}
+
+const REFERENCE_ONLY: CatalogSources = {
+  skuOverrides: async () => [],
+  prices: async () => ({ priceOf: () => undefined, source: 'none', problem: 'No price source is configured.' }),
+};
 
 export interface SeatCount {
   skuId: string;
@@ -15,7 +55,7 @@ const CATALOG_TTL_MS = 5 * 60_000;
 const SEATS_TTL_MS = 30_000;
 
 export class CatalogService {
-  private readonly catalogs = new KeptFor<CatalogOffer[]>(CATALOG_TTL_MS);
+  private readonly catalogs = new KeptFor<CatalogState>(CATALOG_TTL_MS);
   /** SKUs recent enough for showing on cards. */
   private readonly recentSkus = new KeptFor<SubscribedSku[]>(SEATS_TTL_MS);
   private readonly skuReads = new SingleFlight<SubscribedSku[]>();
@@ -23,11 +63,47 @@ export class CatalogService {
   constructor(
     private readonly commerce: CommercePort,
     private readonly directory: DirectoryPort,
+    private readonly sources: CatalogSources = REFERENCE_ONLY,
   ) {}
 
-  /** The tenant's catalog, cached for a few minutes (prices rarely change within a chat). */
+  /** The tenant's orderable offers, cached for a few minutes (prices rarely change within a chat). */
   async offers(tenantId: string): Promise<CatalogOffer[]> {
-    return this.catalogs.get(tenantId, async () => (await this.commerce.listOffers(tenantId)).sort((a, b) => a.name.localeCompare(b.name)));
+    return (await this.state(tenantId)).offers;
+  }
+
+  /** Orderable offers, the items that are not (unmapped, unpriced) and where prices came from. */
+  async state(tenantId: string): Promise<CatalogState> {
+    return this.catalogs.get(tenantId, () => this.load(tenantId));
+  }
+
+  /** Forgets the cached catalog (an admin changed a mapping). */
+  forget(tenantId: string): void {
+    this.catalogs.delete(tenantId);
+  }
+
+  private async load(tenantId: string): Promise<CatalogState> {
+    const items = (await this.commerce.listOffers(tenantId)).sort((a, b) => a.name.localeCompare(b.name));
+    const needsSources = items.some((i) => i.skuPartNumber === undefined || i.unitPrice === undefined);
+    const [overrides, prices] = needsSources
+      ? await Promise.all([this.sources.skuOverrides(tenantId), this.sources.prices(tenantId)])
+      : [[], { priceOf: () => undefined, source: 'none' as const }];
+    const offers: CatalogOffer[] = [];
+    const unorderable: UnorderableItem[] = [];
+    for (const item of items) {
+      const mapping = item.skuPartNumber !== undefined ? { skuPartNumber: item.skuPartNumber } : mapSku(item, overrides);
+      if (!('skuPartNumber' in mapping)) {
+        unorderable.push({ item, reason: 'unmapped' });
+        continue;
+      }
+      const unitPrice = item.unitPrice ?? prices.priceOf(item);
+      if (!unitPrice) {
+        unorderable.push({ item: { ...item, skuPartNumber: mapping.skuPartNumber }, reason: 'no-price' });
+        continue;
+      }
+      offers.push({ ...item, skuPartNumber: mapping.skuPartNumber, unitPrice });
+    }
+    const { priceOf: _priceOf, ...priceInfo } = prices;
+    return { offers, unorderable, prices: priceInfo };
   }
 
   async offer(tenantId: string, offerId: string): Promise<CatalogOffer | undefined> {

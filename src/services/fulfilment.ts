@@ -4,7 +4,14 @@
 // request, so a retry or a restart continues where it stopped and never buys twice.
 import { ConnectorError, type CommercePort, type DirectoryPort } from '../connectors/ports.js';
 import type { Clock } from '../clock.js';
-import { completeFulfilment, failFulfilment, requestHeadline, startFulfilment } from '../domain/request.js';
+import {
+  completeFulfilment,
+  failFulfilment,
+  requestHeadline,
+  returnForApproval,
+  startFulfilment,
+  type ResolvedStage,
+} from '../domain/request.js';
 import type { HandlerResult } from '../storage/queues.js';
 import type { Logger } from '../logger.js';
 import type { AuditLog } from '../storage/audit-log.js';
@@ -17,6 +24,11 @@ import type { RequestNotifications } from './notifications.js';
 import type { FulfilmentJob } from './requests.js';
 import { commerceRequestIdFor, summary } from './requests.js';
 import { OrderFollowUp, type VendorFulfilment } from './vendor-fulfilment.js';
+import { md } from '../domain/plain-text.js';
+import type { SeatReservations } from './seat-reservations.js';
+
+/** The free seats an automatic approval counted on are gone: the request went back to people. */
+class SentBackForApproval extends Error {}
 
 /** Longer than a purchase takes and than a throttled retry waits, so a live holder keeps it. */
 const PURCHASE_LOCK_MS = 2 * 60_000;
@@ -50,6 +62,10 @@ export class FulfilmentService {
       purchaseAccount?: (tenantId: string) => Promise<string | undefined>;
       /** Products whose seats the vendor assigns by e-mail (marketplace offers). */
       vendor?: VendorFulfilment;
+      /** Seats that approvals counted on: not this request's to take. */
+      seatReservations: SeatReservations;
+      /** Who decides when an automatic approval would have to buy after all (RequestService.approvalIfPurchase). */
+      approvalIfPurchase(request: StoredRequest): Promise<{ ok: true; stages: ResolvedStage[] } | { ok: false; message: string }>;
     },
   ) {
     this.now = deps.clock;
@@ -74,6 +90,7 @@ export class FulfilmentService {
     } catch (error) {
       // A marketplace order under way: come back later, or (Querying) when someone answers.
       if (error instanceof OrderFollowUp) return error.waitingForAnswer ? { done: true } : { retryAfterSeconds: error.retryAfterSeconds };
+      if (error instanceof SentBackForApproval) return { done: true };
       if (error instanceof ConnectorError && error.transient) {
         this.deps.log.warn(
           { requestId: job.requestId, kind: error.kind, service: error.details.service },
@@ -130,8 +147,27 @@ export class FulfilmentService {
       return await this.outcome(request); // assigned by an earlier run that stopped before recording it
     }
 
-    const shortfall = Math.max(0, request.quantity - (seats?.free ?? 0));
+    // Enough free seats: count them and assign one as one step under the license's seat lock.
+    if (seats && !request.fulfilment?.purchased) {
+      const assigned = await this.deps.seatReservations.underLicenseLock(tenantId, request.product, request.id, async () => {
+        const now = await catalog.seats(tenantId, request.product.skuPartNumber);
+        if (!now) return false;
+        const unreserved = await this.deps.seatReservations.unreserved(tenantId, request.product, now.free, request.id);
+        if (request.quantity > Math.max(0, unreserved)) return false;
+        await directory.assignLicense(tenantId, request.beneficiary.id, now.skuId);
+        await this.record(request, { assigned: true });
+        return true;
+      });
+      if (assigned?.value) return await this.outcome(request);
+      seats = await catalog.seats(tenantId, request.product.skuPartNumber);
+    }
+
+    // Seats other approvals counted on are not free for this one.
+    const free = seats ? Math.max(0, await this.deps.seatReservations.unreserved(tenantId, request.product, seats.free, request.id)) : 0;
+    const shortfall = Math.max(0, request.quantity - free);
     if (shortfall > 0 && !request.fulfilment?.purchased) {
+      // Approved only because seats were free: buying needs a person's decision.
+      if (request.seatReserved) await this.sendBackForApproval(request);
       await this.purchase(request, shortfall);
       seats = await catalog.seats(tenantId, request.product.skuPartNumber);
     }
@@ -145,6 +181,41 @@ export class FulfilmentService {
     return await this.outcome(request);
   }
 
+  /**
+   * The seats the automatic approval counted on were taken (assigned outside Quartermaster,
+   * say): back to the approvers the policy names when seats must be bought, with a word to the
+   * requester. A policy that buys without people lets it carry on; one that cannot route it fails it.
+   */
+  private async sendBackForApproval(request: StoredRequest): Promise<void> {
+    const routing = await this.deps.approvalIfPurchase(request);
+    if (routing.ok && routing.stages.length === 0) return; // the policy buys without a person
+    if (!routing.ok) throw new ConnectorError('no-free-seat', routing.message, { service: 'policy' });
+    const result = await this.deps.requests.mutate(request.tenantId, request.id, (current) => {
+      const step = returnForApproval(current, routing.stages, this.now());
+      return step.ok ? { ...current, ...step.request } : undefined;
+    });
+    const pending = result?.value;
+    if (pending?.status === 'pending') {
+      await this.deps.audit.record({
+        tenantId: pending.tenantId,
+        actorId: 'system',
+        actorName: 'Quartermaster',
+        action: 'request.returned-for-approval',
+        target: pending.id,
+        before: { status: request.status },
+        after: { ...summary(pending), reason: 'the free seats it was approved for were taken' },
+      });
+      await this.deps.notifications.refreshCards(pending);
+      await this.deps.notifications.askApprovers(pending);
+      await this.deps.notifications.tellRequester(
+        pending,
+        md`Your request ${pending.id} was approved because a ${pending.product.name} seat was free, but the seat was taken before it could be assigned. Buying one needs approval, so it went to ${routing.stages[0]!.label}. You will hear from me when they decide.`
+          .text,
+      );
+    }
+    throw new SentBackForApproval();
+  }
+
   private async purchase(request: StoredRequest, shortfall: number): Promise<void> {
     const { commerce } = this.deps;
     await this.checkPurchaseAllowed(request);
@@ -155,10 +226,15 @@ export class FulfilmentService {
     if (subscription) {
       await this.raiseSeats(request, subscription.id, shortfall, progress.commerceRequestId);
     } else {
-      const billingCycle = (await this.deps.catalog.offer(request.tenantId, request.product.offerId))?.billingCycle ?? 'monthly';
+      const offer = await this.deps.catalog.offer(request.tenantId, request.product.offerId);
       const order = await commerce.createOrder(
         request.tenantId,
-        { offerId: request.product.offerId, quantity: shortfall, billingCycle },
+        {
+          offerId: request.product.offerId,
+          quantity: shortfall,
+          billingCycle: offer?.billingCycle ?? 'monthly',
+          ...(offer && { termDuration: offer.termDuration }),
+        },
         progress.commerceRequestId,
       );
       await this.record(request, {
@@ -240,8 +316,11 @@ export class FulfilmentService {
 
   private async outcome(request: StoredRequest): Promise<Outcome> {
     const who = request.beneficiary.name;
-    // A purchase may have gone through in a run that stopped before recording it as done.
-    const progress = request.fulfilment;
+    // A purchase may have gone through in a run that stopped before recording it as done, or in
+    // another delivery of the same job: what is stored says so even when this copy does not.
+    const stored = await this.deps.requests.get(request.tenantId, request.id).catch(() => undefined);
+    const progress = { ...stored?.value.fulfilment, ...request.fulfilment };
+    if (stored?.value.fulfilment?.purchased) progress.purchased = true;
     if (!(progress?.purchased || progress?.targetQuantity !== undefined || progress?.orderId))
       return { kind: 'assigned', message: `Assigned: ${who} now has ${request.product.name}.` };
     // Every purchase confirmation says which account paid: sandbox or production.
@@ -257,7 +336,7 @@ export class FulfilmentService {
     if (failed)
       await this.deps.notifications.tellAdmins(
         request.tenantId,
-        `Request ${request.id} (${requestHeadline(request)}, asked by ${request.requester.name}) could not be completed: ${reason}`,
+        md`Request ${request.id} (${requestHeadline(request)}, asked by ${request.requester.name}) could not be completed: ${reason}`.text,
       );
   }
 
@@ -285,8 +364,8 @@ export class FulfilmentService {
     await this.deps.notifications.tellRequester(
       done,
       done.status === 'completed'
-        ? `Your request ${done.id} is done. ${done.outcome?.message ?? ''}`
-        : `Your request ${done.id} could not be completed: ${done.outcome?.message ?? ''}`,
+        ? md`Your request ${done.id} is done. ${done.outcome?.message ?? ''}`.text
+        : md`Your request ${done.id} could not be completed: ${done.outcome?.message ?? ''}`.text,
     );
     return done;
   }

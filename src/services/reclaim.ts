@@ -24,8 +24,9 @@ import {
   type VendorReclaimRow,
 } from './admin-alerts.js';
 import type { CatalogService } from './catalog.js';
-import type { Actor } from './requests.js';
+import type { Actor } from '../domain/roles.js';
 import type { RoleService } from './roles.js';
+import { done, refused, type Outcome } from './outcome.js';
 
 export const MIN_INACTIVE_DAYS = 7;
 export const MAX_INACTIVE_DAYS = 365;
@@ -34,6 +35,7 @@ const REMOVAL_LOCK_MS = 2 * 60_000;
 
 export type RemovalOutcome =
   | { kind: 'forbidden'; message: string }
+  | { kind: 'unavailable'; message: string }
   | { kind: 'not-found'; message: string }
   | { kind: 'busy'; message: string }
   | { kind: 'already-gone'; message: string }
@@ -68,8 +70,21 @@ export interface ReclaimDeps {
   log: Logger;
 }
 
+export const ONLY_ADMINS_RECLAIM = 'Only admins can see licenses to reclaim. Type **help** to see the commands you can use.';
+export const ONLY_ADMINS_REMOVE = 'Only admins can remove licenses.';
+export const ONLY_ADMINS_SETTINGS = 'Only admins can change the reclaim settings.';
+
 export class ReclaimService {
   constructor(private readonly deps: ReclaimDeps) {}
+
+  /** The reclaim card's content for an admin; Microsoft 365 or Partner Center failing is said in words. */
+  async reportFor(actor: Actor, now = this.deps.clock()): Promise<Outcome<ReclaimReport>> {
+    if (!(await this.isAdmin(actor))) return refused('forbidden', ONLY_ADMINS_RECLAIM);
+    return whenReachable<Outcome<ReclaimReport>>(
+      async () => done(await this.report(actor.tenantId, now)),
+      (message) => refused('unavailable', message),
+    );
+  }
 
   async inactiveDays(tenantId: string): Promise<number> {
     return (await this.deps.settings.get(tenantId)).reclaimInactiveDays ?? DEFAULT_INACTIVE_DAYS;
@@ -143,6 +158,10 @@ export class ReclaimService {
   /** The confirm step: does the person still hold the license, and what are they called. */
   async previewRemoval(actor: Actor, userId: string, skuId: string): Promise<RemovalPreview> {
     if (!(await this.isAdmin(actor))) return { ok: false, outcome: FORBIDDEN };
+    return whenReachable(() => this.previewLicense(actor, userId, skuId), unreachablePreview);
+  }
+
+  private async previewLicense(actor: Actor, userId: string, skuId: string): Promise<RemovalPreview> {
     const found = await this.lookUp(actor.tenantId, userId, skuId);
     if (!found.ok) return found;
     return {
@@ -161,6 +180,10 @@ export class ReclaimService {
    */
   async removeLicense(actor: Actor, userId: string, skuId: string, now = this.deps.clock()): Promise<RemovalOutcome> {
     if (!(await this.isAdmin(actor))) return FORBIDDEN;
+    return whenReachable(() => this.removeLicenseOnce(actor, userId, skuId, now), unreachableRemoval);
+  }
+
+  private async removeLicenseOnce(actor: Actor, userId: string, skuId: string, now: Date): Promise<RemovalOutcome> {
     const lockKey = `license-removal|${userId.toLowerCase()}|${skuId.toLowerCase()}`;
     return this.underRemovalLock(
       actor.tenantId,
@@ -190,6 +213,10 @@ export class ReclaimService {
   /** The confirm step of a vendor seat: does the e-mail still hold one, as the marketplace has it now. */
   async previewVendorRemoval(actor: Actor, subscriptionId: string, email: string): Promise<VendorRemovalPreview> {
     if (!(await this.isAdmin(actor))) return { ok: false, outcome: FORBIDDEN };
+    return whenReachable(() => this.previewVendorSeat(actor, subscriptionId, email), unreachablePreview);
+  }
+
+  private async previewVendorSeat(actor: Actor, subscriptionId: string, email: string): Promise<VendorRemovalPreview> {
     const found = await this.lookUpVendorSeat(actor.tenantId, subscriptionId, email);
     if (!found.ok) return found;
     return {
@@ -208,6 +235,10 @@ export class ReclaimService {
    */
   async removeVendorSeat(actor: Actor, subscriptionId: string, email: string, now = this.deps.clock()): Promise<RemovalOutcome> {
     if (!(await this.isAdmin(actor))) return FORBIDDEN;
+    return whenReachable(() => this.removeVendorSeatOnce(actor, subscriptionId, email, now), unreachableRemoval);
+  }
+
+  private async removeVendorSeatOnce(actor: Actor, subscriptionId: string, email: string, now: Date): Promise<RemovalOutcome> {
     const lockKey = `vendor-seat-removal|${subscriptionId.toLowerCase()}|${email.toLowerCase()}`;
     return this.underRemovalLock(
       actor.tenantId,
@@ -269,15 +300,14 @@ export class ReclaimService {
   }
 
   /** `set reclaim days N`: whole days from 7 to 365. */
-  async setInactiveDays(actor: Actor, text: string): Promise<{ ok: boolean; message: string }> {
-    if (!(await this.isAdmin(actor))) return { ok: false, message: 'Only admins can change the reclaim settings.' };
+  async setInactiveDays(actor: Actor, text: string): Promise<Outcome> {
+    if (!(await this.isAdmin(actor))) return refused('forbidden', ONLY_ADMINS_SETTINGS);
     const days = /^\d{1,4}$/.test(text.trim()) ? Number(text.trim()) : Number.NaN;
-    if (!(days >= MIN_INACTIVE_DAYS && days <= MAX_INACTIVE_DAYS)) {
-      return {
-        ok: false,
-        message: `Give a whole number of days from ${MIN_INACTIVE_DAYS} to ${MAX_INACTIVE_DAYS}, e.g. **set reclaim days 60**. Nothing was changed.`,
-      };
-    }
+    if (!(days >= MIN_INACTIVE_DAYS && days <= MAX_INACTIVE_DAYS))
+      return refused(
+        'invalid',
+        `Give a whole number of days from ${MIN_INACTIVE_DAYS} to ${MAX_INACTIVE_DAYS}, e.g. **set reclaim days 60**. Nothing was changed.`,
+      );
     const { before, after } = await this.deps.settings.update(actor.tenantId, (current) => ({
       ...current,
       reclaimInactiveDays: days,
@@ -293,10 +323,10 @@ export class ReclaimService {
       before: { inactiveDays: before.reclaimInactiveDays ?? DEFAULT_INACTIVE_DAYS },
       after: { inactiveDays: after.reclaimInactiveDays },
     });
-    return {
-      ok: true,
-      message: `Done: licenses of people who have not signed in for ${days} days or more are suggested for reclaim. Type **reclaim** to see them.`,
-    };
+    return done(
+      undefined,
+      `Done: licenses of people who have not signed in for ${days} days or more are suggested for reclaim. Type **reclaim** to see them.`,
+    );
   }
 
   /** The weekly job: one card per managed tenant that has something to reclaim. */
@@ -394,7 +424,31 @@ export class ReclaimService {
   }
 }
 
-const FORBIDDEN = { kind: 'forbidden' as const, message: 'Only admins can remove licenses.' };
+const FORBIDDEN = { kind: 'forbidden' as const, message: ONLY_ADMINS_REMOVE };
+
+/**
+ * Runs `call`; a Graph or Partner Center failure becomes `unreachable` with one line saying what
+ * to do, anything else is rethrown (a fault of ours, for the error boundary).
+ */
+async function whenReachable<T>(call: () => Promise<T>, unreachable: (message: string) => T): Promise<T> {
+  try {
+    return await call();
+  } catch (error) {
+    if (!(error instanceof ConnectorError)) throw error;
+    if (error.details.code === 'Authentication_RequestFromNonPremiumTenantOrB2CTenant')
+      return unreachable(
+        'Reclaim needs the last sign-in of each person, and Microsoft shares it only with tenants that have Microsoft Entra ID P1 or P2 (included in Microsoft 365 E3, E5 and Business Premium). This tenant has neither. Add Entra ID P1 (a trial works), then type **reclaim** again; until then, check sign-ins in the Microsoft Entra admin center.',
+      );
+    if (error.kind === 'unauthorized')
+      return unreachable(
+        'Quartermaster may not read your directory or subscriptions: check the admin consent of the Quartermaster app in your tenant.',
+      );
+    if (error.transient) return unreachable('Microsoft 365 or Partner Center is not answering right now. Try again in a few minutes.');
+    return unreachable(`Microsoft 365 or Partner Center refused the request (${error.message}). Nothing was changed.`);
+  }
+}
+const unreachablePreview = (message: string) => ({ ok: false as const, outcome: { kind: 'unavailable' as const, message } });
+const unreachableRemoval = (message: string): RemovalOutcome => ({ kind: 'unavailable', message });
 
 function skuPartNumbers(skus: readonly SubscribedSku[]): (skuId: string) => string {
   const byId = new Map(skus.map((s) => [s.skuId.toLowerCase(), s.skuPartNumber]));

@@ -1,16 +1,21 @@
 // The daily renewal check: a subscription renewing within 30 days with unused seats is worth
-// one card to the admins, because renewal is the moment its seats can be reduced. One card per
-// (subscription, renewal date), recorded in the alert ledger before it goes out, so restarts,
-// reruns and several instances never send it twice.
+// one card to the admins, because renewal is the moment its seats can be reduced. And a Partner
+// Center subscription whose auto-renew is off and which is not cancelled gets one card before
+// its end date: it does not end but moves to a paid Extended Service Term. One card per
+// (subscription, date), recorded in the alert ledger before it goes out, so restarts, reruns
+// and several instances never send it twice.
 import type { CommerceSubscription, DirectoryPort } from '../connectors/ports.js';
 import { DEFAULT_RENEWAL_NOTICE_DAYS, renewalsWithUnusedSeats, type RenewingSubscription } from '../domain/reclaim.js';
 import type { Logger } from '../logger.js';
 import type { AlertLedger } from '../storage/alert-ledger.js';
-import type { AdminAlerts } from './admin-alerts.js';
+import type { AdminAlerts, TermEndAlert } from './admin-alerts.js';
+import { parseUtc, toUtc } from '../domain/commitment.js';
+import { extendedServiceTermsDue, howToStopPaying, termEndOutcome } from '../domain/extended-service-term.js';
 import type { CatalogService } from './catalog.js';
 import type { RoleService } from './roles.js';
 
 const LEDGER_KIND = 'renewal';
+const TERM_END_LEDGER_KIND = 'extended-service-term';
 
 export interface RenewalAlertDeps {
   directory: DirectoryPort;
@@ -48,12 +53,59 @@ export class RenewalAlertService {
           // Nobody could be told (no admin has installed the bot yet): try again tomorrow.
           else await this.deps.ledger.release(tenantId, LEDGER_KIND, key);
         }
+        for (const alert of await this.termEndsDue(tenantId, now, noticeDays)) {
+          const key = `${alert.id}|${alert.endsAt.slice(0, 10)}`;
+          if (
+            !(await this.deps.ledger.claim(
+              tenantId,
+              TERM_END_LEDGER_KIND,
+              key,
+              { offerName: alert.offerName, uplift: alert.upliftPercent },
+              now,
+            ))
+          ) {
+            counts.alreadySent++;
+            continue;
+          }
+          if ((await this.deps.alerts.sendTermEnd({ ...alert, tenantId })) > 0) counts.sent++;
+          else await this.deps.ledger.release(tenantId, TERM_END_LEDGER_KIND, key);
+        }
       } catch (error) {
         counts.failed++;
         this.deps.log.warn({ err: error, tenantId }, 'renewal alerts: could not check this tenant');
       }
     }
     return counts;
+  }
+
+  /** Partner Center subscriptions with auto-renew off, not cancelled, whose term ends within the notice period. */
+  async termEndsDue(tenantId: string, now: Date, noticeDays = DEFAULT_RENEWAL_NOTICE_DAYS): Promise<Omit<TermEndAlert, 'tenantId'>[]> {
+    const [subscriptions, offers] = await Promise.all([this.deps.commerce.listSubscriptions(tenantId), this.deps.catalog.offers(tenantId)]);
+    const candidates = subscriptions
+      .filter(
+        (s): s is CommerceSubscription & { commitmentEndDate: string } => s.provider !== 'marketplace' && Boolean(s.commitmentEndDate),
+      )
+      .map((s) => {
+        const offer = offers.find((o) => o.offerId.toLowerCase() === s.offerId.toLowerCase());
+        const outcome = termEndOutcome({
+          provider: 'partner-center',
+          status: s.status,
+          autoRenewEnabled: s.autoRenewEnabled,
+          monthlyTermExists: offers.some(
+            (o) => offer !== undefined && o.productId === offer.productId && o.skuId === offer.skuId && o.termDuration === 'P1M',
+          ),
+        });
+        return { subscription: s, commitmentEndDate: s.commitmentEndDate, outcome };
+      });
+    return extendedServiceTermsDue(candidates, now, noticeDays).map(({ subscription: s, commitmentEndDate, outcome }) => ({
+      id: s.id,
+      offerName: s.offerName,
+      quantity: s.quantity,
+      endsAt: toUtc(commitmentEndDate),
+      daysLeft: Math.max(1, Math.ceil((parseUtc(commitmentEndDate) - now.getTime()) / 86_400_000)),
+      upliftPercent: outcome.kind === 'extended-service-term' ? outcome.upliftPercent : 0,
+      message: howToStopPaying(s.cancellationAllowedUntil, commitmentEndDate),
+    }));
   }
 
   /** Subscriptions of the tenant renewing soon with unused seats. */

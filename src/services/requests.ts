@@ -4,32 +4,42 @@ import { createHash, randomBytes } from 'node:crypto';
 import type { Clock } from '../clock.js';
 import type { CatalogOffer, DirectoryPort, DirectoryUser } from '../connectors/ports.js';
 import { monthlyCost } from '../domain/money.js';
-import { evaluatePolicy, limitsForProduct, type ApprovalPolicy, type PolicyEvaluation, type PolicyLimits } from '../domain/policy.js';
+import {
+  evaluatePolicy,
+  limitsForProduct,
+  reliesOnFreeSeat,
+  type ApprovalPolicy,
+  type PolicyEvaluation,
+  type PolicyLimits,
+} from '../domain/policy.js';
 import {
   cancel as cancelRequest,
   createRequest,
+  mayView,
+  requestMonthlyCost,
   resolveStages,
   validateRequestInput,
   type Approver,
   type NewRequest,
   type RequestField,
+  type ResolvedStage,
   type Routing,
 } from '../domain/request.js';
 import { parseRequestText } from '../domain/request-text.js';
 import { describeChange } from '../domain/subscription-change.js';
+import { done, refused, type Outcome, type Refused } from './outcome.js';
+import type { Actor } from '../domain/roles.js';
 import type { AuditLog } from '../storage/audit-log.js';
 import { ConcurrencyError } from '../storage/errors.js';
 import type { PolicyRepository } from '../storage/policies.js';
 import { AlreadyOpenError, sameMessage, type FormMessage, type RequestRepository, type StoredRequest } from '../storage/requests.js';
-import type { CatalogService } from './catalog.js';
-import type { RequestNotifications } from './notifications.js';
-import type { RoleService } from './roles.js';
 
-export interface Actor {
-  tenantId: string;
-  aadObjectId: string;
-  name: string;
-}
+/** A request as the services hand it out (the bot shows it; only storage knows its row). */
+export type { StoredRequest };
+import type { CatalogService } from './catalog.js';
+import type { CardRef, RequestNotifications } from './notifications.js';
+import type { RoleService } from './roles.js';
+import type { SeatReservations } from './seat-reservations.js';
 
 export type FormErrors = Partial<Record<RequestField | 'form', string>>;
 
@@ -55,6 +65,8 @@ export interface RequestServiceDeps {
   audit: AuditLog;
   notifications: RequestNotifications;
   enqueueFulfilment(job: FulfilmentJob): Promise<void>;
+  /** Free seats that automatic approvals count on, decided in turns per license. */
+  seatReservations: SeatReservations;
   /** The calendar decisions, windows and dates are read from. */
   clock: Clock;
 }
@@ -68,18 +80,28 @@ export class RequestService {
     this.now = deps.clock;
   }
 
-  /** The form, pre-filled from what the person typed ("I need 2 Visio licenses"). */
-  async draft(actor: Actor, text: string): Promise<RequestForm> {
+  /**
+   * The form, pre-filled from what the person typed ("I need 2 Visio licenses"), or from what
+   * was understood of it (`chosen`: a product picked on a "Did you mean" card, a colleague
+   * found by name); chosen values win over the parsed ones.
+   */
+  async draft(
+    actor: Actor,
+    text: string,
+    chosen: { productOfferId?: string; quantity?: number; forWhom?: string } = {},
+  ): Promise<RequestForm> {
     const catalog = await this.deps.catalog.offers(actor.tenantId);
     const parsed = parseRequestText(text, catalog);
     const policies = await this.deps.policies.list(actor.tenantId);
-    const offer = catalog.find((o) => o.offerId === parsed.productOfferId);
+    const wanted = chosen.productOfferId ?? parsed.productOfferId;
+    const offer = catalog.find((o) => o.offerId === wanted);
+    const forWhom = chosen.forWhom ?? parsed.forUpn;
     return {
       catalog,
       values: {
         ...(offer && { productOfferId: offer.offerId }),
-        quantity: parsed.quantity ?? 1,
-        ...(parsed.forUpn && { forWhom: parsed.forUpn }),
+        quantity: chosen.quantity ?? parsed.quantity ?? 1,
+        ...(forWhom && { forWhom }),
       },
       limits: (offer && limitsForProduct(policies, offer.productId)) ?? formLimits(policies),
       errors: {},
@@ -124,31 +146,41 @@ export class RequestService {
     if (holds) {
       return refuse({ form: `${beneficiary.displayName} already has ${offer.name}; there is nothing to request.` }, offer);
     }
-    const evaluation = evaluatePolicy(policies, {
-      productId: offer.productId,
-      monthlyCost: monthlyCost(offer.unitPrice, quantity),
-      freeSeats: seats?.free ?? 0,
-      quantity,
-    });
-    if (evaluation.outcome === 'error')
-      return refuse(
-        evaluation.reason === 'quantity-above-maximum' ? { quantity: evaluation.message } : { form: evaluation.message },
-        offer,
-      );
+    const evaluate = (freeSeats: number) =>
+      evaluatePolicy(policies, { productId: offer.productId, monthlyCost: monthlyCost(offer.unitPrice, quantity), freeSeats, quantity });
+    const refused = (evaluation: Extract<PolicyEvaluation, { outcome: 'error' }>) =>
+      refuse(evaluation.reason === 'quantity-above-maximum' ? { quantity: evaluation.message } : { form: evaluation.message }, offer);
+    // A first look with every free seat: the usual answer, and whether free seats matter at all.
+    const first = evaluate(seats?.free ?? 0);
+    if (first.outcome === 'error') return refused(first);
 
-    const opened = await this.open(
-      actor,
-      {
-        beneficiary: { id: beneficiary.id, upn: beneficiary.userPrincipalName, name: beneficiary.displayName },
-        product: { offerId: offer.offerId, productId: offer.productId, name: offer.name, skuPartNumber: offer.skuPartNumber },
-        quantity,
-        unitPrice: offer.unitPrice,
-        justification,
+    const request = {
+      beneficiary: { id: beneficiary.id, upn: beneficiary.userPrincipalName, name: beneficiary.displayName },
+      product: { offerId: offer.offerId, productId: offer.productId, name: offer.name, skuPartNumber: offer.skuPartNumber },
+      quantity,
+      unitPrice: offer.unitPrice,
+      justification,
+    };
+    const options = form ? { form } : {};
+    if (!reliesOnFreeSeat(first)) {
+      const opened = await this.open(actor, request, first, options);
+      return opened.ok ? opened : refuse({ form: opened.message }, offer);
+    }
+    // Approval would count on free seats: decided in its turn, against the seats nobody else counts on.
+    let evaluation: PolicyEvaluation = first;
+    const decided = await this.deps.seatReservations.decide(actor.tenantId, request.product, {
+      quantity,
+      decide: (freeSeats) => {
+        evaluation = evaluate(freeSeats);
+        return reliesOnFreeSeat(evaluation);
       },
-      evaluation,
-      form ? { form } : {},
-    );
-    return opened.ok ? opened : refuse({ form: opened.message }, offer);
+      commit: async (reserves) =>
+        evaluation.outcome === 'error'
+          ? { refusal: evaluation }
+          : { opened: await this.open(actor, { ...request, ...(reserves && { seatReserved: true }) }, evaluation, options) },
+    });
+    if ('refusal' in decided) return refused(decided.refusal!);
+    return decided.opened.ok ? decided.opened : refuse({ form: decided.opened.message }, offer);
   }
 
   /**
@@ -165,7 +197,10 @@ export class RequestService {
   ): Promise<{ ok: true; request: StoredRequest } | { ok: false; message: string }> {
     let routing: Routing = { kind: 'auto-approve' };
     if (evaluation.outcome === 'approval') {
-      const resolution = resolveStages(evaluation.stages, await this.directoryFacts(actor, evaluation.policy));
+      const resolution = resolveStages(evaluation.stages, {
+        ...(await this.directoryFacts(actor, evaluation.policy)),
+        beneficiaryId: input.beneficiary.id,
+      });
       if (!resolution.ok) return { ok: false, message: resolution.message };
       routing = { kind: 'approval', stages: resolution.stages };
     }
@@ -231,19 +266,17 @@ export class RequestService {
     };
   }
 
-  async cancel(
-    actor: Actor,
-    requestId: string,
-  ): Promise<{ ok: true; request: StoredRequest } | { ok: false; message: string; request?: StoredRequest }> {
+  async cancel(actor: Actor, requestId: string): Promise<{ ok: true; request: StoredRequest } | (Refused & { request?: StoredRequest })> {
     const isAdmin = await this.deps.roles.isAdmin({ tenantId: actor.tenantId, aadObjectId: actor.aadObjectId });
-    let refusal: string | undefined;
+    let refusal: Refused | undefined;
     const result = await this.deps.requests.mutate(actor.tenantId, requestId, (current) => {
       const outcome = cancelRequest(current, actor.aadObjectId, this.now(), { actorIsAdmin: isAdmin });
-      refusal = outcome.ok ? undefined : outcome.message;
+      // Someone else's request: forbidden; one already closed or being fulfilled: too late.
+      refusal = outcome.ok ? undefined : refused(outcome.reason === 'not-requester' ? 'forbidden' : 'conflict', outcome.message);
       return outcome.ok ? { ...current, ...outcome.request } : undefined;
     });
-    if (!result) return { ok: false, message: "I can't find that request." };
-    if (refusal) return { ok: false, message: refusal, request: result.value };
+    if (!result) return refused('not-found', "I can't find that request.");
+    if (refusal) return { ...refusal, request: result.value };
     await this.deps.audit.record({
       tenantId: actor.tenantId,
       actorId: actor.aadObjectId,
@@ -268,11 +301,55 @@ export class RequestService {
     return pending.filter((r) => r.stages[r.stageIndex]?.approverIds.includes(me));
   }
 
+  /** The request, if this person may see it (mayView); otherwise as if it did not exist. */
+  async view(actor: Actor, requestId: string): Promise<StoredRequest | undefined> {
+    const request = await this.get(actor.tenantId, requestId);
+    if (!request) return undefined;
+    const actorIsAdmin = await this.deps.roles.isAdmin({ tenantId: actor.tenantId, aadObjectId: actor.aadObjectId });
+    return mayView(request, actor.aadObjectId, { actorIsAdmin }) ? request : undefined;
+  }
+
+  /**
+   * A card of the request that the person was just shown (opened from a list, or the
+   * confirmation card a subscription change became) follows the request from now on: every
+   * change redraws it. Only for someone who may see the request.
+   */
+  async followCard(actor: Actor, requestId: string, where: Omit<CardRef, 'viewerId'>): Promise<Outcome> {
+    const request = await this.view(actor, requestId);
+    if (!request) return refused('not-found', "I can't find that request.");
+    await this.deps.notifications.rememberCard(request, { ...where, viewerId: actor.aadObjectId });
+    return done(undefined);
+  }
+
+  /**
+   * Who must decide if this request has to buy seats after all (its automatic approval counted
+   * on free seats that are gone): the policy asked again with none free, stages resolved as at
+   * submission. No stages: the policy lets it buy without a person.
+   */
+  async approvalIfPurchase(request: StoredRequest): Promise<{ ok: true; stages: ResolvedStage[] } | { ok: false; message: string }> {
+    const policies = await this.deps.policies.list(request.tenantId);
+    const evaluation = evaluatePolicy(policies, {
+      productId: request.product.productId,
+      monthlyCost: requestMonthlyCost(request),
+      freeSeats: 0,
+      quantity: request.quantity,
+    });
+    if (evaluation.outcome === 'error') return { ok: false, message: evaluation.message };
+    if (evaluation.outcome === 'auto-approve') return { ok: true, stages: [] };
+    const requester = { tenantId: request.tenantId, aadObjectId: request.requester.aadObjectId, name: request.requester.name };
+    const resolution = resolveStages(evaluation.stages, {
+      ...(await this.directoryFacts(requester, evaluation.policy)),
+      beneficiaryId: request.beneficiary.id,
+    });
+    return resolution.ok ? { ok: true, stages: resolution.stages } : { ok: false, message: resolution.message };
+  }
+
   async get(tenantId: string, requestId: string): Promise<StoredRequest | undefined> {
     return (await this.deps.requests.get(tenantId, requestId))?.value;
   }
 
-  private async directoryFacts(actor: Actor, policy: ApprovalPolicy) {
+  /** Who could decide a request of `actor` under `policy`: their manager, the groups' members, the admins. */
+  async directoryFacts(actor: Actor, policy: ApprovalPolicy) {
     const { directory } = this.deps;
     const groupIds = [...new Set(policy.stages.flatMap((s) => (s.approver.kind === 'group' ? [s.approver.groupId] : [])))];
     const needsManager = policy.stages.some((s) => s.approver.kind === 'manager');
@@ -298,14 +375,14 @@ export class RequestService {
 
 const approverOf = (user: DirectoryUser): Approver => ({ id: user.id, name: user.displayName });
 
-/** Human-friendly and unique enough per tenant: REQ-7F3A9C21. */
+/** REQ-7F3A9C21D04B8E55: 64 random bits, so an id seen on a channel card leads nowhere else by guessing. */
 function newRequestId(): string {
-  return `REQ-${randomBytes(4).toString('hex').toUpperCase()}`;
+  return `REQ-${randomBytes(8).toString('hex').toUpperCase()}`;
 }
 
 /** The request id for something confirmed once on a card: the same confirmation always gives the same id. */
 export function requestIdFor(tenantId: string, confirmationId: string): string {
-  return `REQ-${createHash('sha256').update(`${tenantId.toLowerCase()}:${confirmationId}`).digest('hex').slice(0, 8).toUpperCase()}`;
+  return `REQ-${createHash('sha256').update(`${tenantId.toLowerCase()}:${confirmationId}`).digest('hex').slice(0, 16).toUpperCase()}`;
 }
 
 /**

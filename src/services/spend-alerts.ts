@@ -177,7 +177,7 @@ export class SpendAlertService implements SpendEvaluator {
     });
     let delivered = 0;
     // Completeness differs per account: an AWS estimate must not hold back Azure's final days.
-    for (const group of groupBy(rows, (row) => `${row.ProviderName}|${row.SubAccountId}`).values()) {
+    for (const group of groupBy(rows, (row) => `${row.ServiceProviderName}|${row.SubAccountId}`).values()) {
       const firstIncomplete = firstIncompleteDay(
         now,
         group.filter((row) => row.estimated).map((row) => row.ChargePeriodStart),

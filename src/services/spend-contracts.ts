@@ -3,6 +3,7 @@
 // only rely on what is written below.
 import type { FocusCostRow, ProviderName } from '../domain/spend/focus.js';
 import type { Day } from '../domain/spend/periods.js';
+import { providerInfoByFocusName } from '../domain/spend/providers/index.js';
 
 // The stored rows are read through the storage layer's reader (its shape is declared there).
 import type { CostRowReader, ProviderForecast } from '../storage/cost-rows.js';
@@ -38,8 +39,9 @@ export interface SpendSync {
 }
 
 /**
- * The provider forecast that applies to a budget: AWS's own, for a monthly budget on exactly
- * one AWS account (no service or tag filter, which GetCostForecast was not asked for).
+ * The provider forecast that applies to a budget: the provider's own (where its sync stores
+ * one: AWS), for a monthly budget on exactly one account of it (no service or tag filter,
+ * which the provider's forecast was not asked for).
  */
 export async function providerForecastFor(
   reader: CostRowReader,
@@ -49,12 +51,13 @@ export async function providerForecastFor(
   const { scope } = budget;
   if (
     budget.period !== 'month' ||
-    scope.provider !== 'AWS' ||
+    !scope.provider ||
+    !providerInfoByFocusName(scope.provider)?.ownForecast ||
     !scope.subAccountId ||
     scope.serviceName ||
     scope.tag ||
     !reader.providerForecast
   )
     return undefined;
-  return reader.providerForecast(tenantId, 'AWS', scope.subAccountId);
+  return reader.providerForecast(tenantId, scope.provider, scope.subAccountId);
 }

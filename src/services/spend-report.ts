@@ -5,9 +5,11 @@
 import type { Clock } from '../clock.js';
 import { formatAmount, parseAmount, type Money } from '../domain/money.js';
 import type { FocusCostRow, ProviderName } from '../domain/spend/focus.js';
+import { COST_PROVIDER_WORDS, COST_PROVIDERS, listWords, providerByWord, providerDisplayName } from '../domain/spend/providers/index.js';
 import { divideRounded } from '../domain/spend/forecast.js';
 import { addDays, dayOf, daysBetween, periodContaining, previousPeriod, type Day, type Period } from '../domain/spend/periods.js';
-import type { Actor } from './requests.js';
+import type { Actor } from '../domain/roles.js';
+import { refused, type Refused } from './outcome.js';
 import type { RoleService } from './roles.js';
 import type { CostRowReader } from './spend-contracts.js';
 
@@ -16,9 +18,9 @@ export interface SpendFilter {
   month: 'this' | 'last';
 }
 
-export const SPEND_FILTER_HELP = 'Filters I understand: **aws**, **azure**, **this month**, **last month** (e.g. `spend aws last month`).';
+export const ONLY_ADMINS_SPEND = 'Only admins can see cloud spend. Type **help** to see the commands you can use.';
 
-const PROVIDER_WORDS: Record<string, ProviderName> = { aws: 'AWS', amazon: 'AWS', azure: 'Microsoft', microsoft: 'Microsoft' };
+export const SPEND_FILTER_HELP = `Filters I understand: ${COST_PROVIDER_WORDS.map((id) => `**${id}**`).join(', ')}, **this month**, **last month** (e.g. \`spend ${COST_PROVIDER_WORDS[0]} last month\`).`;
 const FILLER = new Set(['month', 'for', 'in', 'the', 'of', 'spend', 'all', 'mtd', 'so', 'far']);
 
 /** "aws last month", "Azure", "this month" → a filter; unknown or contradicting words → a message. */
@@ -32,10 +34,13 @@ export function parseSpendFilter(text: string): { ok: true; filter: SpendFilter 
   const unknown: string[] = [];
   let month: 'this' | 'last' | undefined;
   for (const word of words) {
-    const provider = PROVIDER_WORDS[word];
+    const provider = providerByWord(word)?.focusName;
     if (provider) {
       if (filter.provider && filter.provider !== provider)
-        return { ok: false, message: `Pick one provider: aws or azure (or none for both). ${SPEND_FILTER_HELP}` };
+        return {
+          ok: false,
+          message: `Pick one provider: ${listWords(COST_PROVIDER_WORDS, 'or')} (or none for ${COST_PROVIDER_WORDS.length === 2 ? 'both' : 'all'}). ${SPEND_FILTER_HELP}`,
+        };
       filter.provider = provider;
     } else if (word === 'this' || word === 'current' || word === 'last' || word === 'previous') {
       const next = word === 'this' || word === 'current' ? 'this' : 'last';
@@ -79,6 +84,10 @@ export interface SpendSummary {
   currencies: CurrencySpend[];
   /** Latest sync, ISO; undefined when nothing was ever synced. */
   dataAsOf?: string;
+  /** FOCUS data freshness per provider: when each last synced and through which day its data is complete. */
+  freshness?: { provider: ProviderName; syncedAt: string; completeThrough?: Day }[];
+  /** Rows of the period that correct figures reported earlier (FOCUS ChargeClass "Correction"). */
+  corrections?: number;
 }
 
 const TOP = 5;
@@ -86,15 +95,10 @@ const TOP = 5;
 export class SpendReport {
   constructor(private readonly deps: { rows: CostRowReader; roles: RoleService; clock: Clock }) {}
 
-  async report(
-    actor: Actor,
-    filterText: string,
-    now = this.deps.clock(),
-  ): Promise<{ ok: true; summary: SpendSummary } | { ok: false; message: string }> {
-    if (!(await this.deps.roles.isAdmin(actor)))
-      return { ok: false, message: 'Only admins can see cloud spend. Type **help** to see the commands you can use.' };
+  async report(actor: Actor, filterText: string, now = this.deps.clock()): Promise<{ ok: true; summary: SpendSummary } | Refused> {
+    if (!(await this.deps.roles.isAdmin(actor))) return refused('forbidden', ONLY_ADMINS_SPEND);
     const parsed = parseSpendFilter(filterText);
-    if (!parsed.ok) return parsed;
+    if (!parsed.ok) return refused('invalid', parsed.message);
     return { ok: true, summary: await this.summarize(actor.tenantId, parsed.filter, now) };
   }
 
@@ -119,6 +123,22 @@ export class SpendReport {
       .map((f) => f.syncedAt)
       .sort()
       .at(-1);
+    // Per provider: the latest sync of its connections, and the earliest day through which all of them are complete.
+    const byProvider = new Map<ProviderName, { provider: ProviderName; syncedAt: string; completeThrough?: Day }>();
+    for (const f of freshness) {
+      if (!f.syncedAt || (filter.provider && f.provider !== filter.provider)) continue;
+      const seen = byProvider.get(f.provider);
+      const completeThrough =
+        seen && seen.completeThrough && f.lastCompleteDay
+          ? minDay(seen.completeThrough, f.lastCompleteDay)
+          : (f.lastCompleteDay ?? seen?.completeThrough);
+      byProvider.set(f.provider, {
+        provider: f.provider,
+        syncedAt: seen && seen.syncedAt > f.syncedAt ? seen.syncedAt : f.syncedAt,
+        ...(completeThrough ? { completeThrough } : {}),
+      });
+    }
+    const corrections = current.filter((row) => row.ChargeClass === 'Correction').length;
     return {
       filter,
       period,
@@ -127,6 +147,8 @@ export class SpendReport {
       comparisonThrough,
       currencies: currencies.map((currency) => currencySpend(currency, current, previousToDate, previous)),
       ...(dataAsOf ? { dataAsOf } : {}),
+      ...(byProvider.size > 0 ? { freshness: [...byProvider.values()].sort((a, b) => a.provider.localeCompare(b.provider)) } : {}),
+      ...(corrections > 0 ? { corrections } : {}),
     };
   }
 }
@@ -150,7 +172,7 @@ function currencySpend(currency: string, current: FocusCostRow[], previousToDate
     previousToDate: totalLine.previous,
     previousTotal: { amount: formatAmount(beforeFull.get('total') ?? 0n, currency), currency },
     changePercent: totalLine.changePercent,
-    providers: lines((row) => (row.ProviderName === 'Microsoft' ? 'Azure' : 'AWS')),
+    providers: lines((row) => providerDisplayName(row.ServiceProviderName)),
     topServices: lines((row) => row.ServiceName, TOP),
   };
 }

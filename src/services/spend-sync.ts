@@ -8,27 +8,24 @@
 //   the mutex `spend-sync-running|<connection>`, so one connection never syncs twice at once.
 // - Window: 90 days on the first sync, then from the start of the previous month to today,
 //   so late corrections (Azure closes a month up to 72 h after it ends) land.
-// - Azure: ActualCost → BilledCost, one month per query (one QPU each), nextLink and 429 waits
-//   handled by the connector. AmortizedCost → EffectiveCost doubles the QPU cost, so it is
-//   opt-in (`azureEffectiveCost`); without it EffectiveCost stays empty for Azure rows.
-// - AWS: one GetCostAndUsage over the whole window (each page is a paid call), End exclusive,
-//   Estimated days kept as such.
+// - Each connection's provider (src/services/cost-providers) fetches its rows, its own forecast
+//   where it has one, and says what a failure means; this module never branches on a provider.
 // - Everything is fetched before anything is written: a provider failing halfway keeps the
 //   previous rows untouched. A lasting failure raises ONE alert per (connection, problem,
 //   outage); data older than 48 hours raises one "stale data" alert per outage.
 import type { Clock } from '../clock.js';
 import type { Logger } from '../logger.js';
-import { awsFailure, CE_SERVICE, healthAdvice as awsAdvice } from '../connectors/aws-cost/aws-errors.js';
-import { healthAdvice as azureAdvice, toConnectorError } from '../connectors/azure-cost/azure-cost-errors.js';
-import { ConnectorError, type AwsCostPort, type AwsCredentialInput, type AzureCostPort, type HealthCheck } from '../connectors/ports.js';
-import { CostDataError, normalizeAwsPage, normalizeAzureQuery, type FocusCostRow, type ProviderName } from '../domain/spend/focus.js';
+import { CostDataError, type ProviderName } from '../domain/spend/focus.js';
 import { addDays, dayOf, firstIncompleteDay, nextPeriod, periodContaining, type Day } from '../domain/spend/periods.js';
+import { costProviderInfo, isCostProviderId } from '../domain/spend/providers/index.js';
 import type { AlertLedger } from '../storage/alert-ledger.js';
 import type { Connection, ConnectionRepository } from '../storage/connections.js';
 import type { CostRowStore, SyncState, WriteCounts } from '../storage/cost-rows.js';
 import { ConcurrencyError, StorageUnavailableError } from '../storage/errors.js';
 import type { Leases } from '../storage/leases.js';
 import type { ConnectionNotices } from './connections.js';
+import { notConfigured } from './cost-providers/advice.js';
+import type { CostProvider, CostProviderRegistry, DailyCostRows, SyncFailure } from './cost-providers/index.js';
 import type { SpendEvaluator, SpendSync, SyncReport } from './spend-contracts.js';
 
 export const SYNC_ALERT_KIND = 'spend-sync-failed';
@@ -42,73 +39,44 @@ export interface SpendSyncOptions {
   leaseMs: number;
   /** Data older than this raises the stale-data alert (default 48 h). */
   staleAfterMs: number;
-  /** Also query AmortizedCost (→ EffectiveCost): a second QPU per month. Default off. */
-  azureEffectiveCost: boolean;
 }
 
 export const DEFAULT_SPEND_SYNC_OPTIONS: SpendSyncOptions = {
   firstSyncDays: 90,
   leaseMs: 50 * 60_000,
   staleAfterMs: 48 * HOUR_MS,
-  azureEffectiveCost: false,
 };
 
 export interface SpendSyncDeps {
   /** The calendar. */
   clock: Clock;
   connections: Pick<ConnectionRepository, 'list' | 'update'>;
-  /** Opens an AWS connection's stored credentials (ConnectionService.awsCredentials). */
-  awsCredentials(tenantId: string, connectionId: string): Promise<AwsCredentialInput | undefined>;
+  /** The cost providers of this installation: each connection is synced by its kind's provider. */
+  providers: CostProviderRegistry;
   rows: CostRowStore;
   leases: Leases;
   ledger: AlertLedger;
   notices: Pick<ConnectionNotices, 'alertAdmins'>;
-  azureCost?: AzureCostPort;
-  awsCost?: AwsCostPort;
   /** Budgets and anomalies, evaluated on the new rows. */
   evaluator?: SpendEvaluator;
-  /** Named in Azure "how to fix" advice (the app to give Cost Management Reader). */
-  azureClientId?: string;
-  /** Named in AWS role advice (the principal the role must trust). */
-  awsAppPrincipalArn?: string;
   log: Logger;
   options?: Partial<SpendSyncOptions>;
 }
 
 type ConnectionReport = SyncReport['connections'][number];
 
-interface Fetched {
-  rows: FocusCostRow[];
-  pages: number;
-  calls: number;
-  /** AWS days still Estimated: they and everything after are not complete. */
-  estimatedDays: Day[];
-}
-
-/** Why a sync failed, in the words of the connector's health advice. */
-interface SyncFailure {
-  advice: Extract<HealthCheck, { ok: false }>;
-  /** Throttling or an outage: retried next hour, no alert (the stale-data alert covers a long one). */
-  transient: boolean;
-}
-
 export class SpendSyncService implements SpendSync {
   private readonly options: SpendSyncOptions;
-  private evaluator: SpendEvaluator | undefined;
+  private readonly evaluator: SpendEvaluator | undefined;
 
   constructor(private readonly d: SpendSyncDeps) {
     this.options = { ...DEFAULT_SPEND_SYNC_OPTIONS, ...d.options };
     this.evaluator = d.evaluator;
   }
 
-  /** Late wiring: the budgets side is built after the sync in the composition root. */
-  useEvaluator(evaluator: SpendEvaluator): void {
-    this.evaluator = evaluator;
-  }
-
   async syncTenant(tenantId: string, options: { now?: Date; force?: boolean } = {}): Promise<SyncReport> {
     const now = options.now ?? this.d.clock();
-    const costConnections = (await this.d.connections.list(tenantId)).filter((c) => c.kind === 'azure' || c.kind === 'aws');
+    const costConnections = (await this.d.connections.list(tenantId)).filter((c) => isCostProviderId(c.kind));
     const report: SyncReport = { tenantId, connections: [] };
     // One after another: Azure's query quota is per tenant, and AWS bills every call anyway.
     for (const connection of costConnections) report.connections.push(await this.syncConnection(connection, now, options.force === true));
@@ -123,7 +91,7 @@ export class SpendSyncService implements SpendSync {
   }
 
   private async syncConnection(connection: Connection, now: Date, force: boolean): Promise<ConnectionReport> {
-    const provider: ProviderName = connection.kind === 'azure' ? 'Microsoft' : 'AWS';
+    const provider = focusNameOf(connection);
     const report: ConnectionReport = {
       connectionId: connection.id,
       provider,
@@ -168,14 +136,21 @@ export class SpendSyncService implements SpendSync {
   ): Promise<Partial<ConnectionReport>> {
     const { tenantId } = connection;
     const window = this.windowFor(previous, now);
-    const owner = ownerOf(connection, provider);
+    const found = this.d.providers.lookup(connection.kind);
+    if (!found.ok) {
+      const failure = { transient: false, advice: notConfigured(costProviderInfo(kindOf(connection)).displayName) };
+      await this.recordFailure(connection, provider, previous, failure, now);
+      return { ok: false, problem: `${failure.advice.problem} ${failure.advice.fix}` };
+    }
+    const source = found.provider;
+    const owner = { connectionId: connection.id, provider, ...costProviderInfo(kindOf(connection)).owner(connection) };
     const started = performance.now();
-    let fetched: Fetched;
+    let fetched: DailyCostRows;
     try {
-      fetched = provider === 'Microsoft' ? await this.fetchAzure(connection, window) : await this.fetchAws(connection, window);
+      fetched = await source.fetchDaily(connection, window);
     } catch (error) {
       if (error instanceof StorageUnavailableError) throw error;
-      const failure = this.failureOf(connection, error);
+      const failure = failureOf(source, connection, error);
       await this.recordFailure(connection, provider, previous, failure, now);
       return { ok: false, problem: `${failure.advice.problem} ${failure.advice.fix}` };
     }
@@ -190,7 +165,7 @@ export class SpendSyncService implements SpendSync {
       syncedFrom: previous?.syncedFrom && previous.syncedFrom < window.from ? previous.syncedFrom : window.from,
       lastAttemptAt: now.toISOString(),
     };
-    const providerForecast = provider === 'AWS' ? await this.awsForecast(connection, now) : undefined;
+    const providerForecast = await this.providerForecast(source, connection, now);
     if (providerForecast) state.providerForecast = providerForecast;
     await this.d.rows.saveSyncState(tenantId, state);
     await this.markHealthy(connection, now);
@@ -235,155 +210,31 @@ export class SpendSyncService implements SpendSync {
     return { from: from < earliest ? earliest : from, to };
   }
 
-  private async fetchAzure(connection: Connection, window: { from: Day; to: Day }): Promise<Fetched> {
-    const azure = this.d.azureCost;
-    if (!azure)
-      throw new ConnectorError('invalid-request', 'Azure cost connections are not available in this installation', {
-        service: 'azure-cost',
-        code: 'NotConfigured',
-      });
-    const scope = connection.details.scope ?? '';
-    const owner = ownerOf(connection, 'Microsoft');
-    const callsBefore = azure.calls;
-    const rows: FocusCostRow[] = [];
-    let pages = 0;
-    const costTypes = this.options.azureEffectiveCost ? (['ActualCost', 'AmortizedCost'] as const) : (['ActualCost'] as const);
-    for (const costType of costTypes) {
-      // The connector splits the window into one query per month and follows each nextLink.
-      // Grouped by a tag too when the admin named one for this connection (budgets by tag need it).
-      const tagKey = connection.details.tagKey || undefined;
-      for await (const page of azure.dailyCost(
-        { tenantId: connection.tenantId, scope },
-        { from: window.from, to: addDays(window.to, -1) },
-        { costType, ...(tagKey ? { tagKey } : {}) },
-      )) {
-        pages++;
-        for (const row of normalizeAzureQuery(page, {
-          billingAccountId: owner.billingAccountId,
-          subAccountId: owner.subAccountId,
-          costType,
-          ...(tagKey ? { tagKey } : {}),
-        }))
-          rows.push(row);
-      }
-    }
-    return { rows, pages, calls: azure.calls - callsBefore, estimatedDays: [] };
-  }
-
-  private async fetchAws(connection: Connection, window: { from: Day; to: Day }): Promise<Fetched> {
-    const aws = this.d.awsCost;
-    if (!aws)
-      throw new ConnectorError('invalid-request', 'AWS cost connections are not available in this installation', {
-        service: CE_SERVICE,
-        code: 'NotConfigured',
-      });
-    const credentials = await this.d.awsCredentials(connection.tenantId, connection.id);
-    if (!credentials)
-      throw new ConnectorError('unauthorized', 'The AWS credentials of this connection are missing', {
-        service: CE_SERVICE,
-        code: 'CredentialsMissing',
-      });
-    const owner = ownerOf(connection, 'AWS');
-    const callsBefore = aws.calls;
-    const rows: FocusCostRow[] = [];
-    const estimatedDays: Day[] = [];
-    let pages = 0;
-    const tagKey = connection.details.tagKey || undefined;
-    for await (const page of aws.dailyCost(
-      { accountId: owner.subAccountId, credentials },
-      { start: window.from, endExclusive: window.to },
-      tagKey ? { tagKey } : {},
-    )) {
-      pages++;
-      const normalized = normalizeAwsPage(page, {
-        billingAccountId: owner.billingAccountId,
-        subAccountId: owner.subAccountId,
-        ...(tagKey ? { tagKey } : {}),
-      });
-      for (const row of normalized.rows) rows.push(row);
-      for (const status of normalized.days) if (status.estimated) estimatedDays.push(status.day);
-    }
-    return { rows, pages, calls: aws.calls - callsBefore, estimatedDays };
-  }
-
   // ---- failures, alerts, connection state ------------------------------------------------
 
   /**
-   * AWS's own forecast for the rest of this month (GetCostForecast: from today, so the
-   * estimated days and today are its to predict). One extra call a day; where it is not
-   * available (a new account, too little history) the budgets keep the run-rate forecast.
+   * The provider's own forecast for the rest of this month (from today, so the estimated days
+   * and today are its to predict). Where it gives none (a provider without one, a new account,
+   * too little history) the budgets keep the run-rate forecast.
    */
-  private async awsForecast(connection: Connection, now: Date): Promise<SyncState['providerForecast']> {
-    const aws = this.d.awsCost;
-    if (!aws) return undefined;
+  private async providerForecast(source: CostProvider, connection: Connection, now: Date): Promise<SyncState['providerForecast']> {
+    if (!source.info.ownForecast) return undefined;
     const today = dayOf(now);
     const to = nextPeriod(periodContaining('month', today)).start;
     try {
-      const credentials = await this.d.awsCredentials(connection.tenantId, connection.id);
-      if (!credentials) return undefined;
-      const forecast = await aws.forecast(
-        { accountId: connection.details.accountId ?? connection.label, credentials },
-        { start: today, endExclusive: to },
-      );
+      const forecast = await source.forecast(connection, { from: today, to });
       return forecast ? { from: today, to, amount: forecast.amount, currency: forecast.currency } : undefined;
     } catch (error) {
       this.d.log.info(
         {
           tenantId: connection.tenantId,
           connection: connection.id,
-          err: { name: (error as Error)?.name, message: (error as Error)?.message },
+          err: error,
         },
-        'no AWS forecast; budgets use the run-rate',
+        `no ${source.info.displayName} forecast; budgets use the run-rate`,
       );
       return undefined;
     }
-  }
-
-  private failureOf(connection: Connection, error: unknown): SyncFailure {
-    if (error instanceof CostDataError) {
-      return {
-        transient: false,
-        advice: {
-          ok: false,
-          code: 'UnexpectedCostData',
-          problem: `The provider sent cost data Quartermaster cannot read (${error.message})`,
-          fix: 'Report this to the operator of Quartermaster; the data already stored is kept.',
-        },
-      };
-    }
-    if (connection.kind === 'azure') {
-      const failure = toConnectorError(error);
-      if (failure.details.code === 'NotConfigured') return { transient: false, advice: notConfigured('Azure') };
-      return {
-        transient: failure.transient,
-        advice: azureAdvice(failure, {
-          tenantId: connection.tenantId,
-          scope: connection.details.scope ?? '',
-          clientId: this.d.azureClientId ?? "Quartermaster's app",
-        }),
-      };
-    }
-    const failure = awsFailure(CE_SERVICE, error);
-    if (failure.details.code === 'NotConfigured') return { transient: false, advice: notConfigured('AWS') };
-    if (failure.details.code === 'CredentialsMissing')
-      return {
-        transient: false,
-        advice: {
-          ok: false,
-          code: 'CredentialsMissing',
-          problem: 'The AWS credentials of this connection are missing.',
-          fix: 'Disconnect the account and add it again.',
-        },
-      };
-    const details = connection.details;
-    return {
-      transient: failure.transient,
-      advice: awsAdvice(failure, {
-        accountId: details.accountId ?? '',
-        ...(details.roleArn ? { roleArn: details.roleArn } : {}),
-        ...(this.d.awsAppPrincipalArn ? { appPrincipalArn: this.d.awsAppPrincipalArn } : {}),
-      }),
-    };
   }
 
   private async recordFailure(
@@ -401,7 +252,11 @@ export class SpendSyncService implements SpendSync {
     );
     // Keeps syncedAt and lastCompleteDay: the data shown stays what it was, and says so.
     await this.d.rows.saveSyncState(tenantId, {
-      ...(previous ?? { connectionId: connection.id, provider, subAccountId: ownerOf(connection, provider).subAccountId }),
+      ...(previous ?? {
+        connectionId: connection.id,
+        provider,
+        subAccountId: costProviderInfo(kindOf(connection)).owner(connection).subAccountId,
+      }),
       lastAttemptAt: now.toISOString(),
       lastError: { code: advice.code, problem: advice.problem },
     });
@@ -454,7 +309,7 @@ export class SpendSyncService implements SpendSync {
       key,
       connection,
       `${titleOf(connection)}: cost data is out of date`,
-      `The cost data of ${titleOf(connection)} ${asOf}, so budgets and anomaly alerts for it are late. Type **connect** and check the connection.`,
+      `The cost data of ${titleOf(connection)} ${asOf}, so budgets and anomaly alerts for it are late. Type "connect" and check the connection.`,
     );
   }
 
@@ -486,29 +341,30 @@ export class SpendSyncService implements SpendSync {
   }
 }
 
-/** Whose rows a connection writes: Azure bills a subscription scope as itself; AWS the linked account. */
-function ownerOf(
-  connection: Connection,
-  provider: ProviderName,
-): { connectionId: string; provider: ProviderName; billingAccountId: string; subAccountId: string } {
-  if (provider === 'AWS') {
-    const accountId = connection.details.accountId ?? connection.label;
-    return { connectionId: connection.id, provider, billingAccountId: accountId, subAccountId: accountId };
-  }
-  const scope = connection.details.scope ?? '';
-  const id = scope.split('/').pop() ?? scope;
-  return { connectionId: connection.id, provider, billingAccountId: id, subAccountId: id };
+function kindOf(connection: Connection) {
+  if (!isCostProviderId(connection.kind)) throw new RangeError(`${connection.id} is not a cost connection`);
+  return connection.kind;
+}
+
+function focusNameOf(connection: Connection): ProviderName {
+  return costProviderInfo(kindOf(connection)).focusName;
 }
 
 function titleOf(connection: Connection): string {
-  return connection.kind === 'azure' ? `Azure ${connection.label}` : `AWS account ${connection.label}`;
+  return costProviderInfo(kindOf(connection)).connectionTitle(connection.label);
 }
 
-function notConfigured(provider: string): Extract<HealthCheck, { ok: false }> {
-  return {
-    ok: false,
-    code: 'NotConfigured',
-    problem: `${provider} cost connections are not available in this installation.`,
-    fix: 'Ask the operator of Quartermaster to configure them.',
-  };
+/** Data the provider sent that cannot be read is every provider's problem alike; the rest is the provider's to explain. */
+function failureOf(source: CostProvider, connection: Connection, error: unknown): SyncFailure {
+  if (error instanceof CostDataError)
+    return {
+      transient: false,
+      advice: {
+        ok: false,
+        code: 'UnexpectedCostData',
+        problem: `The provider sent cost data Quartermaster cannot read (${error.message})`,
+        fix: 'Report this to the operator of Quartermaster; the data already stored is kept.',
+      },
+    };
+  return source.adviceFor(error, connection);
 }

@@ -34,13 +34,16 @@ import type { PolicyRepository } from '../storage/policies.js';
 import type { RequestRepository, StoredRequest } from '../storage/requests.js';
 import type { SeatLotRepository } from '../storage/seat-lots.js';
 import type { CatalogService } from './catalog.js';
-import { requestIdFor, type Actor, type RequestService } from './requests.js';
+import { requestIdFor, type RequestService } from './requests.js';
+import type { Actor } from '../domain/roles.js';
 import { randomBytes } from 'node:crypto';
 import type { RoleService } from './roles.js';
+import { done, refused, type Outcome, type Refused } from './outcome.js';
 import type { DirectoryPort } from '../connectors/ports.js';
 import type { Logger } from '../logger.js';
 import type { PurchaseLocks } from '../storage/purchase-locks.js';
 import { settleAbandonedPurchase } from './purchase-settlement.js';
+import { autoRenewOffWarning, termEndOutcome, type TermEndOutcome } from '../domain/extended-service-term.js';
 
 export interface SubscriptionView {
   id: string;
@@ -62,6 +65,10 @@ export interface SubscriptionView {
   autoRenewEnabled: boolean;
   scheduledQuantity?: number;
   removable: { seats: number; until?: string; exact: boolean };
+  /** What the end of the current term brings (renews, ends, Extended Service Term at +x %). */
+  termEnd: TermEndOutcome;
+  /** Partner Center: until when the whole subscription may still be cancelled (refunded). */
+  cancellationAllowedUntil?: string;
   terms: SubscriptionTerms & { scheduledQuantity?: number };
   /** Changes when anything a card shows changes: a card with another version is stale. */
   version: string;
@@ -74,15 +81,12 @@ export interface SubscriptionView {
   };
 }
 
+/** A change refused: why, and the subscription as it is now with what could be done instead, when there is one. */
+export type ChangeRefused = Refused & { view?: SubscriptionView; alternatives?: Alternative[] };
+
 export type PrepareResult =
   | { ok: true; view: SubscriptionView; change: SubscriptionChange; summary: string; costDelta?: Money; confirmationId: string }
-  | {
-      ok: false;
-      reason: 'not-admin' | 'not-found' | 'refused' | 'stale' | 'busy';
-      message: string;
-      view?: SubscriptionView;
-      alternatives?: Alternative[];
-    };
+  | ChangeRefused;
 
 export type SubmitResult = { ok: true; request: StoredRequest } | Exclude<PrepareResult, { ok: true }>;
 
@@ -107,6 +111,8 @@ export interface SubscriptionServiceDeps {
 }
 
 export const PAGE_SIZE = 8;
+export const ONLY_ADMINS_SUBSCRIPTIONS = 'Only admins can manage subscriptions. Type **help** to see the commands you can use.';
+const NOT_FOUND = 'I can’t find that subscription in your tenant. Type **subscriptions** to see the current list.';
 /** As long as a license purchase holds it (src/services/fulfilment.ts). */
 const SEAT_LOCK_MS = 2 * 60_000;
 
@@ -117,12 +123,25 @@ export class SubscriptionService {
     this.now = deps.clock;
   }
 
-  isAdmin(actor: Actor): Promise<boolean> {
-    return this.deps.roles.isAdmin({ tenantId: actor.tenantId, aadObjectId: actor.aadObjectId });
+  private isAdmin(actor: Actor): Promise<boolean> {
+    return this.deps.roles.isAdmin(actor);
+  }
+
+  /** What an admin sees: every subscription still in force, by product name, filtered by a part of it. */
+  async list(actor: Actor, nameFilter = ''): Promise<Outcome<SubscriptionView[]>> {
+    if (!(await this.isAdmin(actor))) return refused('forbidden', ONLY_ADMINS_SUBSCRIPTIONS);
+    return done(await this.inForce(actor.tenantId, nameFilter));
+  }
+
+  /** One subscription with everything its card shows, for an admin. */
+  async show(actor: Actor, subscriptionId: string): Promise<Outcome<SubscriptionView>> {
+    if (!(await this.isAdmin(actor))) return refused('forbidden', ONLY_ADMINS_SUBSCRIPTIONS);
+    const view = await this.get(actor.tenantId, subscriptionId);
+    return view ? done(view) : refused('not-found', NOT_FOUND);
   }
 
   /** Every subscription still in force (active or suspended), by product name, filtered by a part of it. */
-  async list(tenantId: string, nameFilter = ''): Promise<SubscriptionView[]> {
+  private async inForce(tenantId: string, nameFilter: string): Promise<SubscriptionView[]> {
     const [subscriptions, offers, skus, lots] = await Promise.all([
       this.deps.commerce.listSubscriptions(tenantId),
       this.deps.catalog.offers(tenantId),
@@ -130,14 +149,15 @@ export class SubscriptionService {
       this.deps.seatLots.listAll(tenantId),
     ]);
     const wanted = nameFilter.trim().toLowerCase();
-    const inForce = subscriptions.filter((s) => s.status === 'active' || s.status === 'suspended');
+    // Pending ones are bought and being provisioned: listed, with their status, so nobody buys them twice.
+    const inForce = subscriptions.filter((s) => s.status === 'active' || s.status === 'suspended' || s.status === 'pending');
     const views = inForce.map((s) => this.view(s, offers, skus, lots.get(s.id.toLowerCase()) ?? []));
     return views
       .filter((v) => !wanted || v.productName.toLowerCase().includes(wanted))
       .sort((a, b) => a.productName.localeCompare(b.productName) || a.id.localeCompare(b.id));
   }
 
-  async get(tenantId: string, subscriptionId: string): Promise<SubscriptionView | undefined> {
+  private async get(tenantId: string, subscriptionId: string): Promise<SubscriptionView | undefined> {
     let subscription: CommerceSubscription;
     try {
       subscription = await this.deps.commerce.getSubscription(tenantId, subscriptionId);
@@ -155,16 +175,12 @@ export class SubscriptionService {
 
   /** Checks a change before the admin confirms it; nothing is stored or sent. */
   async prepare(actor: Actor, subscriptionId: string, action: SubscriptionAction, seats?: number): Promise<PrepareResult> {
-    if (!(await this.isAdmin(actor))) return { ok: false, reason: 'not-admin', message: 'Only admins can change subscriptions.' };
+    if (!(await this.isAdmin(actor))) return refused('forbidden', ONLY_ADMINS_SUBSCRIPTIONS);
     const view = await this.get(actor.tenantId, subscriptionId);
     if (!view)
-      return {
-        ok: false,
-        reason: 'not-found',
-        message: 'I can’t find that subscription in your tenant any more. Type **subscriptions** to see the current list.',
-      };
+      return refused('not-found', 'I can’t find that subscription in your tenant any more. Type "subscriptions" to see the current list.');
     const plan = this.plan(view, action, seats);
-    if (!plan.ok) return { ok: false, reason: 'refused', message: plan.message, view, alternatives: plan.alternatives };
+    if (!plan.ok) return { ok: false, reason: 'invalid', message: plan.message, view, alternatives: plan.alternatives };
     const added = seatsAdded(plan.change);
     // One id per drawn confirmation: clicking its Confirm twice opens one request.
     const confirmationId = randomBytes(12).toString('hex');
@@ -186,6 +202,7 @@ export class SubscriptionService {
     actor: Actor,
     input: { subscriptionId: string; action: SubscriptionAction; seats?: number; version: string; confirmationId: string; reason?: string },
   ): Promise<SubmitResult> {
+    if (!(await this.isAdmin(actor))) return refused('forbidden', ONLY_ADMINS_SUBSCRIPTIONS);
     const id = requestIdFor(actor.tenantId, input.confirmationId);
     const already = await this.deps.requestService.get(actor.tenantId, id);
     if (already) return { ok: true, request: already }; // a second click on the same Confirm
@@ -195,7 +212,7 @@ export class SubscriptionService {
     if (view.version !== input.version) {
       return {
         ok: false,
-        reason: 'stale',
+        reason: 'conflict',
         view,
         message:
           'This subscription changed since the card was drawn, so nothing was done. Here it is as it is now; check the numbers and try again.',
@@ -205,7 +222,7 @@ export class SubscriptionService {
     if (busy)
       return {
         ok: false,
-        reason: 'busy',
+        reason: 'conflict',
         view,
         message: `${busy.id} is already changing this subscription (${busy.change ? describeChange(busy.change) : 'a change'}, ${busy.status}). Wait for it to finish, or cancel it, before starting another.`,
       };
@@ -225,12 +242,12 @@ export class SubscriptionService {
         evaluation.reason === 'quantity-above-maximum'
           ? `The approval policy "${evaluation.policy?.name}" allows at most ${evaluation.policy?.maxQuantity} seats per change. Add them in smaller steps, or raise the policy's maximum.`
           : evaluation.message;
-      return { ok: false, reason: 'refused', view, message };
+      return { ok: false, reason: 'invalid', view, message };
     }
     if (evaluation.policy.requireJustification && added > 0 && reason === '') {
       return {
         ok: false,
-        reason: 'refused',
+        reason: 'invalid',
         view,
         message: `The approval policy "${evaluation.policy.name}" needs a reason for buying seats. Add one on the card and confirm again.`,
       };
@@ -253,7 +270,7 @@ export class SubscriptionService {
       evaluation,
       { id },
     );
-    return opened.ok ? opened : { ok: false, reason: 'refused', view, message: opened.message };
+    return opened.ok ? opened : { ok: false, reason: 'conflict', view, message: opened.message };
   }
 
   /**
@@ -365,7 +382,18 @@ export class SubscriptionService {
         this.now(),
       );
     }
-    return planChange(view.terms, view.id, action, seats, { freeSeats: view.free ?? 0, removableExact: view.removable.exact }, this.now());
+    const plan = planChange(
+      view.terms,
+      view.id,
+      action,
+      seats,
+      { freeSeats: view.free ?? 0, removableExact: view.removable.exact },
+      this.now(),
+    );
+    // Turning auto-renew off no longer stops a new-commerce subscription: say so on the confirmation.
+    const warning =
+      action === 'auto-renew-off' ? autoRenewOffWarning(view.termEnd, view.commitmentEndDate, view.cancellationAllowedUntil) : '';
+    return plan.ok && warning ? { ...plan, summary: warning } : plan;
   }
 
   /**
@@ -467,6 +495,16 @@ export class SubscriptionService {
       autoRenewEnabled: s.autoRenewEnabled,
       ...(s.scheduledNextTerm && { scheduledQuantity: s.scheduledNextTerm.quantity }),
       removable: { seats: removable.seats, ...(removable.until && { until: removable.until }), exact },
+      termEnd: termEndOutcome({
+        provider: vendorSeats ? 'marketplace' : 'partner-center',
+        status: s.status,
+        autoRenewEnabled: s.autoRenewEnabled,
+        // The uplift is 3 % where the same SKU is also sold on a one-month term, 23 % where not.
+        monthlyTermExists: offers.some(
+          (o) => offer !== undefined && o.productId === offer.productId && o.skuId === offer.skuId && o.termDuration === 'P1M',
+        ),
+      }),
+      ...(s.cancellationAllowedUntil && { cancellationAllowedUntil: s.cancellationAllowedUntil }),
       terms,
       version: snapshotVersion(snapshotOf(terms)),
       ...(vendorSeats && {

@@ -8,6 +8,9 @@ import { randomUUID } from 'node:crypto';
 import type { HandlerResult } from '../storage/queues.js';
 import type { WorkQueue } from '../storage/queues.js';
 import type { SpendSync, SyncReport } from './spend-contracts.js';
+import type { Actor } from '../domain/roles.js';
+import { done, refused, type Outcome } from './outcome.js';
+import type { RoleService } from './roles.js';
 
 export interface SyncNowJob {
   /** One per ask: the result message's dedupe key. */
@@ -27,14 +30,23 @@ export interface SyncNowDeps {
   nudge?: () => void;
   /** The calendar. */
   clock: Clock;
+  roles: RoleService;
 }
+
+export const ONLY_ADMINS_SYNC = 'Only admins can run a cost sync. Type **help** to see the commands you can use.';
 
 export class SyncNowService {
   constructor(private readonly d: SyncNowDeps) {}
 
-  async request(actor: { tenantId: string; aadObjectId: string }, conversationId: string): Promise<void> {
+  /** An admin's `sync now` in a conversation: queued, and answered there when done. */
+  async request(actor: Actor, conversationId: string): Promise<Outcome> {
+    if (!(await this.d.roles.isAdmin(actor))) return refused('forbidden', ONLY_ADMINS_SYNC);
     await this.d.queue.send({ id: randomUUID(), tenantId: actor.tenantId, conversationId, requestedBy: actor.aadObjectId });
     this.d.nudge?.();
+    return done(
+      undefined,
+      "Syncing Azure and AWS costs now. I'll post what I found here when it's done; budgets and anomalies are checked right after.",
+    );
   }
 
   async handle(job: SyncNowJob): Promise<HandlerResult> {

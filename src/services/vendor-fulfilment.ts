@@ -22,7 +22,9 @@ import { randomUUID } from 'node:crypto';
 import type { PurchaseLocks } from '../storage/purchase-locks.js';
 import type { FulfilmentProgress, RequestRepository, StoredRequest } from '../storage/requests.js';
 import type { RoleService } from './roles.js';
-import { commerceRequestIdFor, type Actor, type FulfilmentJob } from './requests.js';
+import { commerceRequestIdFor, type FulfilmentJob } from './requests.js';
+import type { Actor } from '../domain/roles.js';
+import { done, refused, type Outcome } from './outcome.js';
 
 /** The order is still on its way: the queue brings the job back after this long (never block a worker). */
 export class OrderFollowUp extends Error {
@@ -223,34 +225,29 @@ export class VendorFulfilment {
   async answer(
     actor: Actor,
     input: { requestId: string; orderId: string; answers: Record<string, unknown> },
-  ): Promise<{ ok: true; message: string; vendor: string } | { ok: false; message: string; status: 400 | 403 | 404 | 409 }> {
+  ): Promise<Outcome<{ vendor: string }>> {
     const found = await this.d.requests.get(actor.tenantId, input.requestId);
     const request = found?.value;
-    if (!request) return { ok: false, message: "I can't find that request.", status: 404 };
+    if (!request) return refused('not-found', "I can't find that request.");
     const isRequester = request.requester.aadObjectId.toLowerCase() === actor.aadObjectId.toLowerCase();
     if (!isRequester && !(await this.d.roles.isAdmin({ tenantId: actor.tenantId, aadObjectId: actor.aadObjectId }))) {
-      return { ok: false, message: 'Only the person who asked for this license or an admin can answer the vendor.', status: 403 };
+      return refused('forbidden', 'Only the person who asked for this license or an admin can answer the vendor.');
     }
     const questions = request.fulfilment?.vendorQuestions ?? [];
     if (request.status !== 'fulfilling' || request.fulfilment?.orderId !== input.orderId || questions.length === 0) {
-      return {
-        ok: false,
-        message: `This card is out of date: order ${input.orderId} is not waiting for answers any more${request.status === 'fulfilling' ? '' : ` (the request is ${request.status})`}. Nothing was sent.`,
-        status: 409,
-      };
+      return refused(
+        'conflict',
+        `This card is out of date: order ${input.orderId} is not waiting for answers any more${request.status === 'fulfilling' ? '' : ` (the request is ${request.status})`}. Nothing was sent.`,
+      );
     }
     const checked = checkAnswers(questions, input.answers);
-    if (!checked.ok) return { ok: false, message: checked.message, status: 400 };
+    if (!checked.ok) return refused('invalid', checked.message);
     try {
       await this.d.marketplace.answerQuery(actor.tenantId, input.orderId, checked.value);
     } catch (error) {
       await this.d.noteFailure(actor.tenantId, error);
       if (error instanceof ConnectorError && error.kind === 'invalid-request')
-        return {
-          ok: false,
-          message: `This card is out of date: ${error.message.replace(/^marketplace: /, '')}. Nothing was sent.`,
-          status: 409,
-        };
+        return refused('conflict', `This card is out of date: ${error.message.replace(/^marketplace: /, '')}. Nothing was sent.`);
       throw error;
     }
     await this.record(request, { vendorQuestions: [], orderStatus: 'Processing' });
@@ -264,11 +261,10 @@ export class VendorFulfilment {
     });
     await this.d.enqueueFulfilment({ tenantId: actor.tenantId, requestId: request.id });
     const vendor = request.fulfilment?.vendor ?? 'the vendor';
-    return {
-      ok: true,
-      vendor,
-      message: `Thanks, your answer went to ${vendor} with order ${input.orderId}. I will tell you when the license is assigned.`,
-    };
+    return done(
+      { vendor },
+      `Thanks, your answer went to ${vendor} with order ${input.orderId}. I will tell you when the license is assigned.`,
+    );
   }
 
   private async assign(request: StoredRequest, subscriptionId: string, email: string): Promise<void> {

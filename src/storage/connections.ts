@@ -1,6 +1,6 @@
-// The accounts a tenant has connected (Microsoft 365, Partner Center, Azure cost scopes,
-// AWS accounts), one row each in the Connections table. A connection's secret (the msal
-// token cache holding a Partner Center refresh token, an AWS key pair) is sealed with the
+// The accounts a tenant has connected (Microsoft 365, Partner Center, the Marketplace, one per
+// cloud cost account), one row each in the Connections table. A connection's secret (the msal
+// token cache holding a Partner Center refresh token, a cost provider's key pair) is sealed with the
 // SecretBox before it reaches the table and opened only here; the context binds each
 // ciphertext to its tenant and connection, so a sealed value copied to another row does
 // not open. Everything else in the row is plain data the `connect` card shows.
@@ -9,8 +9,9 @@ import { tenantPartition } from './keys.js';
 import { filter, TableRepository, type Stored } from './repository.js';
 import type { TableStore } from './table-store.js';
 import type { SecretBox } from '../security/secret-box.js';
+import type { CostProviderId } from '../domain/spend/providers/index.js';
 
-export type ConnectionKind = 'microsoft365' | 'partner-center' | 'azure' | 'aws' | 'marketplace';
+export type ConnectionKind = 'microsoft365' | 'partner-center' | 'marketplace' | CostProviderId;
 /** "not connected" is the absence of a row. */
 export type ConnectionState = 'connected' | 'needs-attention' | 'expired';
 

@@ -42,12 +42,90 @@ export interface SavedConversation {
 }
 
 const CACHE_LIMIT = 10_000;
+/** Saves that could not be written yet are retried after this long (doubling, at most a minute). */
+const RETRY_FIRST_MS = 1_000;
+const RETRY_MAX_MS = 60_000;
 
 export class ConversationReferences extends TableRepository<ConversationEntity> {
   private readonly lastSaved = new Map<string, string>();
+  /** References taken in turns and not stored yet (the latest per conversation), newest last. */
+  private readonly unsaved = new Map<string, { tenantId: string; reference: Partial<ConversationReference>; at: Date }>();
+  private retryTimer: NodeJS.Timeout | undefined;
+  private retryMs = RETRY_FIRST_MS;
+  private writing: Promise<void> = Promise.resolve();
 
   constructor(store: TableStore) {
     super(store, 'Conversations');
+  }
+
+  /**
+   * Saves the reference without holding the turn: a turn that needs no storage (help) answers
+   * even while storage is down. Nothing is lost: until it is stored this instance keeps it
+   * (reads here see it), retries with backoff, and writes what is left on flush().
+   */
+  saveSoon(tenantId: string, reference: Partial<ConversationReference>, now = this.store.clock()): void {
+    const conversationId = reference.conversation?.id;
+    if (!conversationId) throw new RangeError('A conversation reference needs a conversation id');
+    const key = `${tenantId}\n${conversationId}`;
+    const { activityId: _lastMessage, ...kept } = reference;
+    if (!this.unsaved.has(key) && this.lastSaved.get(key) === JSON.stringify(kept)) return;
+    this.unsaved.delete(key);
+    this.unsaved.set(key, { tenantId, reference: kept, at: now });
+    if (this.unsaved.size > CACHE_LIMIT) this.unsaved.delete(this.unsaved.keys().next().value!);
+    if (!this.retryTimer) this.writeUnsaved();
+  }
+
+  /** Writes what saveSoon() still holds (shutdown), giving up after `timeoutMs`. */
+  async flush(timeoutMs: number): Promise<void> {
+    clearTimeout(this.retryTimer);
+    this.retryTimer = undefined;
+    const deadline = Date.now() + timeoutMs;
+    while (this.unsaved.size > 0 && Date.now() < deadline) {
+      await this.writing;
+      if (this.unsaved.size === 0) break;
+      this.writeUnsaved(true);
+      await this.writing;
+      if (this.unsaved.size > 0) await new Promise((resolve) => setTimeout(resolve, 200));
+    }
+    clearTimeout(this.retryTimer);
+    this.retryTimer = undefined;
+  }
+
+  private writeUnsaved(finalFlush = false): void {
+    this.writing = this.writing.then(async () => {
+      for (const [key, entry] of [...this.unsaved]) {
+        try {
+          await this.save(entry.tenantId, entry.reference, entry.at);
+          if (this.unsaved.get(key) === entry) this.unsaved.delete(key);
+          this.retryMs = RETRY_FIRST_MS;
+        } catch {
+          // Storage down or slow: keep it, try again later (a newer reference replaces it meanwhile).
+          if (!finalFlush && !this.retryTimer) {
+            this.retryTimer = setTimeout(() => {
+              this.retryTimer = undefined;
+              this.writeUnsaved();
+            }, this.retryMs).unref();
+            this.retryMs = Math.min(this.retryMs * 2, RETRY_MAX_MS);
+          }
+          return;
+        }
+      }
+    });
+  }
+
+  /** A reference this instance holds but has not stored yet. */
+  private held(tenantId: string, match: (entry: Partial<ConversationReference>) => boolean): SavedConversation | undefined {
+    for (const entry of [...this.unsaved.values()].reverse()) {
+      if (entry.tenantId !== tenantId || !match(entry.reference)) continue;
+      return {
+        tenantId,
+        conversationId: entry.reference.conversation!.id,
+        conversationType: entry.reference.conversation?.conversationType ?? 'personal',
+        reference: entry.reference,
+        updatedAt: entry.at.toISOString(),
+      };
+    }
+    return undefined;
   }
 
   async save(tenantId: string, incoming: Partial<ConversationReference>, now = this.store.clock()): Promise<void> {
@@ -76,12 +154,20 @@ export class ConversationReferences extends TableRepository<ConversationEntity> 
   }
 
   async get(tenantId: string, conversationId: string): Promise<SavedConversation | undefined> {
+    const held = this.held(tenantId, (r) => r.conversation?.id === conversationId);
+    if (held) return held;
     const stored = await this.getRow(tenantPartition(tenantId), conversationId);
     return stored && toSaved(tenantId, stored.value);
   }
 
   /** The 1:1 chat between the bot and this person, if they ever talked to it. */
   async personalChatOf(tenantId: string, aadObjectId: string): Promise<SavedConversation | undefined> {
+    const held = this.held(
+      tenantId,
+      (r) =>
+        (r.conversation?.conversationType ?? 'personal') === 'personal' && r.user?.aadObjectId?.toLowerCase() === aadObjectId.toLowerCase(),
+    );
+    if (held) return held;
     const stored = await this.getRow(peoplePartition(tenantId), aadObjectId.toLowerCase());
     return stored && toSaved(tenantId, stored.value);
   }
@@ -93,6 +179,7 @@ export class ConversationReferences extends TableRepository<ConversationEntity> 
 
   async remove(tenantId: string, conversationId: string): Promise<void> {
     this.lastSaved.delete(`${tenantId}\n${conversationId}`);
+    this.unsaved.delete(`${tenantId}\n${conversationId}`);
     const person = (await this.getRow(tenantPartition(tenantId), conversationId))?.value.UserAadObjectId;
     await this.deleteRow(tenantPartition(tenantId), conversationId);
     if (person) {

@@ -9,7 +9,7 @@
 // group transactions (≤ 100 actions each), and the day leads the RowKey so a date range is a
 // RowKey range. Amounts are decimal strings; an empty string means "not queried".
 import { odata, type TableClient, type TransactionAction } from '@azure/data-tables';
-import { combineRows, type FocusCostRow, type ProviderName } from '../domain/spend/focus.js';
+import { combineRows, FOCUS_VERSION, type FocusCostRow, type ProviderName } from '../domain/spend/focus.js';
 import { periodContaining, type Day } from '../domain/spend/periods.js';
 import { guard } from './errors.js';
 import { tenantPartition } from './keys.js';
@@ -47,8 +47,20 @@ export interface ProviderForecast {
 /** Azure Tables takes at most 100 actions per entity group transaction. */
 export const MAX_TRANSACTION_ACTIONS = 100;
 
+/**
+ * A stored cost row. Written with FOCUS 1.3 names (FocusVersion "1.3": ServiceProviderName,
+ * HostProviderName, ChargeClass). Rows written before carry FOCUS 1.2's ProviderName and no
+ * FocusVersion: fromCostEntity reads both (versioned reader), and the next sync of their days
+ * rewrites them in 1.3 names (they differ from what it writes, so they are replaced).
+ */
 export type CostRowEntity = {
-  ProviderName: string;
+  FocusVersion?: string;
+  ServiceProviderName?: string;
+  HostProviderName?: string;
+  /** FOCUS 1.2 rows only. */
+  ProviderName?: string;
+  /** "Correction" when a sync changed figures of a day already stored as final. */
+  ChargeClass?: string;
   BillingAccountId: string;
   SubAccountId: string;
   ChargePeriodStart: string;
@@ -109,9 +121,12 @@ const monthOf = (day: Day) => day.slice(0, 7);
 
 export function toCostEntity(tenantId: string, row: FocusCostRow, connectionId: string): KeyedCostEntity {
   return {
-    partitionKey: costPartition(tenantId, row.ProviderName, row.SubAccountId, monthOf(row.ChargePeriodStart)),
+    partitionKey: costPartition(tenantId, row.ServiceProviderName, row.SubAccountId, monthOf(row.ChargePeriodStart)),
     rowKey: costRowKeyOf(row),
-    ProviderName: row.ProviderName,
+    FocusVersion: FOCUS_VERSION,
+    ServiceProviderName: row.ServiceProviderName,
+    HostProviderName: row.HostProviderName,
+    ...(row.ChargeClass ? { ChargeClass: row.ChargeClass } : {}),
     BillingAccountId: row.BillingAccountId,
     SubAccountId: row.SubAccountId,
     ChargePeriodStart: row.ChargePeriodStart,
@@ -127,8 +142,12 @@ export function toCostEntity(tenantId: string, row: FocusCostRow, connectionId: 
 }
 
 export function fromCostEntity(entity: CostRowEntity): FocusCostRow {
+  // FOCUS 1.2 rows (no FocusVersion) named the provider ProviderName; hosting was the same provider.
+  const provider = (entity.ServiceProviderName ?? entity.ProviderName) as ProviderName;
   return {
-    ProviderName: entity.ProviderName as ProviderName,
+    ServiceProviderName: provider,
+    HostProviderName: (entity.HostProviderName ?? provider) as ProviderName,
+    ...(entity.ChargeClass === 'Correction' ? { ChargeClass: 'Correction' as const } : {}),
     BillingAccountId: entity.BillingAccountId,
     SubAccountId: entity.SubAccountId,
     ChargePeriodStart: entity.ChargePeriodStart,
@@ -143,6 +162,9 @@ export function fromCostEntity(entity: CostRowEntity): FocusCostRow {
 }
 
 const COMPARED: (keyof CostRowEntity)[] = [
+  'FocusVersion',
+  'ServiceProviderName',
+  'HostProviderName',
   'ProviderName',
   'BillingAccountId',
   'SubAccountId',
@@ -155,10 +177,13 @@ const COMPARED: (keyof CostRowEntity)[] = [
   'Tags',
   'Estimated',
   'ConnectionId',
+  'ChargeClass',
 ];
 
 function sameEntity(a: CostRowEntity, b: CostRowEntity): boolean {
-  return COMPARED.every((name) => a[name] === b[name]);
+  // An optional column left out reads back empty: absent, null and '' are the same value here.
+  const value = (v: unknown) => (v === undefined || v === null ? '' : v);
+  return COMPARED.every((name) => value(a[name]) === value(b[name]));
 }
 
 export interface MonthPlan {
@@ -184,9 +209,13 @@ export function planPartition(
   for (const entity of incoming) {
     seen.add(entity.rowKey);
     const old = stored.get(entity.rowKey);
-    const next: KeyedCostEntity = old
+    const merged: KeyedCostEntity = old
       ? { ...entity, BilledCost: entity.BilledCost || old.BilledCost, EffectiveCost: entity.EffectiveCost || old.EffectiveCost }
       : entity;
+    // New figures for a day already stored as final (not estimated): a correction (FOCUS ChargeClass).
+    const corrected =
+      old !== undefined && old.Estimated !== true && (old.BilledCost !== merged.BilledCost || old.EffectiveCost !== merged.EffectiveCost);
+    const next: KeyedCostEntity = corrected || old?.ChargeClass === 'Correction' ? { ...merged, ChargeClass: 'Correction' } : merged;
     if (old && sameEntity(old, next)) {
       plan.unchanged++;
       continue;
@@ -258,11 +287,11 @@ export class CostRowStore extends TableRepository<SyncStateEntity> implements Co
     for (const row of combineRows(rows)) {
       if (row.ChargePeriodStart < window.from || row.ChargePeriodStart >= window.to) continue; // outside what this sync owns
       if (
-        row.ProviderName !== owner.provider ||
+        row.ServiceProviderName !== owner.provider ||
         row.SubAccountId !== owner.subAccountId ||
         row.BillingAccountId !== owner.billingAccountId
       ) {
-        throw new RangeError(`A ${row.ProviderName} row of ${row.SubAccountId} does not belong to connection ${owner.connectionId}`);
+        throw new RangeError(`A ${row.ServiceProviderName} row of ${row.SubAccountId} does not belong to connection ${owner.connectionId}`);
       }
       const entity = toCostEntity(tenantId, row, owner.connectionId);
       const list = byPartition.get(entity.partitionKey) ?? [];

@@ -2,6 +2,7 @@
 // it was sent, is being sent (by whom, until when), or was given up on; plus the
 // conversations Teams blocked, and a dead-letter copy of messages that could not go.
 // Claims are ETag-checked, so of several instances holding the same message one sends it.
+import { createHash } from 'node:crypto';
 import { ConcurrencyError } from './errors.js';
 import { tenantPartition } from './keys.js';
 import { TableRepository } from './repository.js';
@@ -21,6 +22,15 @@ type DeliveryEntity = {
 };
 
 export type ClaimResult = 'claimed' | 'sent' | 'dead' | 'busy';
+
+/** 'go': send this version; 'superseded': a newer one was or is being sent; 'busy': an older one is being sent. */
+export type CardTurn = 'go' | 'superseded' | 'busy';
+
+type CardVersionEntity = { Sent: number; Sending: number; Holder: string; ClaimedUntil: string };
+
+/** One card (a posted message) per row: its conversation and activity, hashed to a short key. */
+const cardRowKey = (conversationId: string, activityId: string) =>
+  createHash('sha256').update(`${conversationId}\n${activityId}`).digest('base64url');
 
 /** How long this instance trusts its copy of a tenant's blocked conversations. */
 const BLOCKED_CACHE_MS = 30_000;
@@ -72,6 +82,78 @@ export class DeliveryLedger extends TableRepository<DeliveryEntity> {
       if (error instanceof ConcurrencyError) return 'busy';
       throw error;
     }
+  }
+
+  /**
+   * Updates of one card go out in version order, one at a time: a version is sent only if no
+   * newer one was sent or is being sent, and not while an older one is on its way (it would
+   * land after). The row keeps the newest version sent and who is sending which, until when.
+   */
+  async claimCardVersion(
+    tenantId: string,
+    card: { conversationId: string; activityId: string },
+    version: number,
+    claimMs: number,
+    now = this.store.clock(),
+  ): Promise<CardTurn> {
+    const partition = tenantPartition(tenantId, 'card-versions');
+    const rowKey = cardRowKey(card.conversationId, card.activityId);
+    const mine: CardVersionEntity = {
+      Sent: -1,
+      Sending: version,
+      Holder: this.holder,
+      ClaimedUntil: new Date(now.getTime() + claimMs).toISOString(),
+    };
+    const current = await this.cards().getRow(partition, rowKey);
+    try {
+      if (!current) {
+        await this.cards().createRow(partition, rowKey, mine);
+        return 'go';
+      }
+      const row = current.value;
+      if (row.Sent >= version) return 'superseded';
+      const inFlight = row.ClaimedUntil !== '' && Date.parse(row.ClaimedUntil) > now.getTime() && row.Sending > row.Sent;
+      if (inFlight && !(row.Holder === this.holder && row.Sending === version)) return row.Sending > version ? 'superseded' : 'busy';
+      await this.cards().replaceRow(partition, rowKey, { ...mine, Sent: row.Sent }, current.etag);
+      return 'go';
+    } catch (error) {
+      if (error instanceof ConcurrencyError) return 'busy';
+      throw error;
+    }
+  }
+
+  /** After sending `version` (sent) or failing to (not sent): frees the card for the next one. */
+  async finishCardVersion(
+    tenantId: string,
+    card: { conversationId: string; activityId: string },
+    version: number,
+    sent: boolean,
+  ): Promise<void> {
+    const partition = tenantPartition(tenantId, 'card-versions');
+    const rowKey = cardRowKey(card.conversationId, card.activityId);
+    for (let attempt = 0; attempt < 5; attempt++) {
+      const current = await this.cards().getRow(partition, rowKey);
+      if (!current) return;
+      const row = current.value;
+      const ours = row.Holder === this.holder && row.Sending === version;
+      const next = {
+        ...row,
+        Sent: sent ? Math.max(row.Sent, version) : row.Sent,
+        ...(ours && { ClaimedUntil: '' }),
+      };
+      if (next.Sent === row.Sent && next.ClaimedUntil === row.ClaimedUntil) return;
+      try {
+        await this.cards().replaceRow(partition, rowKey, next, current.etag);
+        return;
+      } catch (error) {
+        if (!(error instanceof ConcurrencyError)) throw error;
+      }
+    }
+  }
+
+  private cardVersions: CardVersionRows | undefined;
+  private cards(): CardVersionRows {
+    return (this.cardVersions ??= new CardVersionRows(this.store));
   }
 
   async markSent(tenantId: string, key: string, activityId: string | undefined, now = this.store.clock()): Promise<void> {
@@ -216,5 +298,24 @@ export class DeliveryLedger extends TableRepository<DeliveryEntity> {
       }
     }
     throw new ConcurrencyError(`delivery ${key}: could not record its outcome`);
+  }
+}
+
+/** The card-version rows (same table as the ledger), with the row helpers made callable here. */
+class CardVersionRows extends TableRepository<CardVersionEntity> {
+  constructor(store: TableStore) {
+    super(store, 'Deliveries');
+  }
+
+  override getRow(partition: string, rowKey: string) {
+    return super.getRow(partition, rowKey);
+  }
+
+  override createRow(partition: string, rowKey: string, value: CardVersionEntity) {
+    return super.createRow(partition, rowKey, value);
+  }
+
+  override replaceRow(partition: string, rowKey: string, value: CardVersionEntity, etag: string) {
+    return super.replaceRow(partition, rowKey, value, etag);
   }
 }

@@ -41,7 +41,11 @@ function decode<T>(text: string): T[] {
   return Array.isArray(jobs) ? (jobs as T[]) : [parsed as T];
 }
 
-const pipelineOptions: StoragePipelineOptions = { retryOptions: { maxTries: 3, retryDelayInMs: 200, maxRetryDelayInMs: 1000 } };
+// Two tries of at most 4 s each: a queue call ends within the same ~8 s as a table call
+// (table-store.ts), well inside a Teams turn, when storage hangs instead of refusing.
+const pipelineOptions: StoragePipelineOptions = {
+  retryOptions: { maxTries: 2, tryTimeoutInMs: 4_000, retryDelayInMs: 200, maxRetryDelayInMs: 1000 },
+};
 
 /** What handling a queued job came to: finished, or to be handed back and tried again later. */
 export type HandlerResult = { done: true } | { retryAfterSeconds: number };

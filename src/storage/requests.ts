@@ -6,7 +6,7 @@
 // (RowKey open|<person>|<product>), written and removed in the same transaction as the
 // request that opens or closes it: two submissions at once cannot both open one, and the
 // check is a single insert instead of a scan of the tenant's requests.
-import { OPEN_STATUSES, type LicenseRequest, type RequestStatus } from '../domain/request.js';
+import { OPEN_STATUSES, reservedSeats, type LicenseRequest, type RequestStatus } from '../domain/request.js';
 import type { VendorQuestion } from '../domain/marketplace.js';
 import { DocumentRepository, type Versioned } from './documents.js';
 import { ConcurrencyError, TransactionRefused } from './errors.js';
@@ -46,6 +46,8 @@ export interface StoredRequest extends LicenseRequest {
    * click on its Submit is the same request.
    */
   formMessage?: FormMessage;
+  /** Counts the stored changes (1 when created): what a card shows is as new as the revision it was drawn from. */
+  revision?: number;
 }
 
 export interface FormMessage {
@@ -95,7 +97,8 @@ export class RequestRepository extends DocumentRepository<StoredRequest> {
   }
 
   /** ConcurrencyError when the id exists; AlreadyOpenError when the person has this product open. */
-  async create(request: StoredRequest): Promise<void> {
+  async create(created: StoredRequest): Promise<void> {
+    const request: StoredRequest = { ...created, revision: created.revision ?? 1 };
     const partition = tenantPartition(request.tenantId, 'requests');
     const marker = openMarkerOf(request);
     if (!marker) {
@@ -130,8 +133,9 @@ export class RequestRepository extends DocumentRepository<StoredRequest> {
     for (let attempt = 1; ; attempt++) {
       const current = await this.getDocument(partition, id);
       if (!current) return undefined;
-      const next = change(current.value);
-      if (next === undefined) return current;
+      const changed = change(current.value);
+      if (changed === undefined) return current;
+      const next: StoredRequest = { ...changed, revision: (current.value.revision ?? 0) + 1 };
       const [before, after] = [openMarkerOf(current.value), openMarkerOf(next)];
       const steps: { step: 'write' | 'free' | 'take'; action: RowAction }[] = [
         { step: 'write', action: { kind: 'replace', rowKey: id, value: this.toEntity(next), etag: current.etag } },
@@ -179,6 +183,12 @@ export class RequestRepository extends DocumentRepository<StoredRequest> {
       tenantId,
       filter`SubscriptionId eq ${subscriptionId.toLowerCase()} and (Status eq 'pending' or Status eq 'approved' or Status eq 'fulfilling')`,
     );
+  }
+
+  /** Approved or fulfilling requests for a product that hold seats (reservedSeats > 0). */
+  async seatReservations(tenantId: string, productId: string): Promise<StoredRequest[]> {
+    const open = await this.where(tenantId, filter`ProductId eq ${productId} and (Status eq 'approved' or Status eq 'fulfilling')`, 5000);
+    return open.filter((request) => reservedSeats(request) > 0);
   }
 
   async withStatus(tenantId: string, status: RequestStatus): Promise<StoredRequest[]> {

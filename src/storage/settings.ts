@@ -14,6 +14,8 @@ export interface TenantSettings {
   alertChannelName?: string;
   /** Every channel set with `alerts here`, newest first (at most 20): the channels a budget can post to. */
   alertChannels?: { id: string; name: string }[];
+  /** Partner Center SKUs an admin mapped to a Graph license (the `catalog` card), beside Microsoft's reference. */
+  skuOverrides?: { productSku: string; skuPartNumber: string }[];
   updatedBy?: string;
   updatedAt?: string;
 }

@@ -3,6 +3,7 @@
 // it for table clients; it creates the tables once, lazily, so a storage outage at
 // start-up delays readiness instead of crashing the process.
 import { TableClient, TableServiceClient, type TableServiceClientOptions } from '@azure/data-tables';
+import type { PipelinePolicy } from '@azure/core-rest-pipeline';
 import { systemClock, type Clock } from '../clock.js';
 import { DefaultAzureCredential } from '@azure/identity';
 import type { StorageConfig } from '../config.js';
@@ -41,10 +42,42 @@ export function azuriteConnectionString(host: string, tablePort: number, queuePo
   ].join(';');
 }
 
+/**
+ * Every storage call ends within STORAGE_CALL_DEADLINE_MS, retries included, and each try
+ * within STORAGE_TRY_TIMEOUT_MS: storage that hangs (not refusing) must not hold a turn past
+ * Teams' 15 s budget, and the user should hear "try again in a minute" while there is time.
+ * Set once here, on every client's pipeline, so no call can forget.
+ */
+export const STORAGE_CALL_DEADLINE_MS = 8_000;
+export const STORAGE_TRY_TIMEOUT_MS = 4_000;
+
+/** Per call (before the retry policy): the whole call, retries included, is aborted at the deadline. */
+const callDeadline: PipelinePolicy = {
+  name: 'quartermasterStorageCallDeadline',
+  sendRequest(request, next) {
+    const deadline = AbortSignal.timeout(STORAGE_CALL_DEADLINE_MS);
+    request.abortSignal = request.abortSignal ? AbortSignal.any([request.abortSignal as AbortSignal, deadline]) : deadline;
+    return next(request);
+  },
+};
+
+/** Per try (after the retry policy): one unanswered try is given up, the retry policy may try again. */
+const tryTimeout: PipelinePolicy = {
+  name: 'quartermasterStorageTryTimeout',
+  sendRequest(request, next) {
+    request.timeout = request.timeout > 0 ? Math.min(request.timeout, STORAGE_TRY_TIMEOUT_MS) : STORAGE_TRY_TIMEOUT_MS;
+    return next(request);
+  },
+};
+
 // Fail fast: a user waiting on a turn should hear "try again in a minute" within seconds.
 const clientOptions: TableServiceClientOptions = {
   allowInsecureConnection: true,
   retryOptions: { maxRetries: 2, retryDelayInMs: 200, maxRetryDelayInMs: 1000 },
+  additionalPolicies: [
+    { policy: callDeadline, position: 'perCall' },
+    { policy: tryTimeout, position: 'perRetry' },
+  ],
 };
 
 export class TableStore {

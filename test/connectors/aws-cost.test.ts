@@ -7,7 +7,7 @@ import { testNowMs } from '../harness/clock.js';
 import { describe, expect, it } from 'vitest';
 import { AwsCostExplorer } from '../../src/connectors/aws-cost/aws-cost-explorer.js';
 import { ConnectorError, type AwsCostAccount, type AwsCostPage } from '../../src/connectors/index.js';
-import { normalizeAwsPage } from '../../src/domain/spend/focus.js';
+import { normalizeAwsPage } from '../../src/domain/spend/providers/aws.js';
 import { addDays, dayOf, eachDay, periodContaining } from '../../src/domain/spend/periods.js';
 import { awsServicesOf } from '../../src/sandbox/aws-cost-data.js';
 import { AWS_ACCOUNTS, AWS_DEMO_TAG_KEY, AWS_SANDBOX_KEYS, AWS_SANDBOX_ROLE, type SandboxOptions } from '../../src/sandbox/index.js';
@@ -115,7 +115,7 @@ describe('AwsCostExplorer: daily cost', () => {
     const off = await rejectionOf(
       collect(aws().dailyCost(withKey(AWS_SANDBOX_KEYS.costExplorerOff), { start: addDays(TODAY, -3), endExclusive: TODAY })),
     );
-    expect([off.kind, off.details.code]).toEqual(['invalid-request', 'DataUnavailableException']);
+    expect([off.kind, off.details.code]).toEqual(['unauthorized', 'AccessDeniedException']);
     expect(f.sandbox.state.countRequests({ service: 'costExplorer' })).toBe(2);
   });
 
@@ -169,14 +169,14 @@ describe('AwsCostExplorer: health checks in plain words', () => {
     expect(check.fix).toContain('Allow');
   });
 
-  it('DataUnavailableException: Cost Explorer is not turned on for the account', async () => {
+  it('AccessDeniedException "User not enabled for cost explorer access": enable Cost Explorer, not an IAM grant', async () => {
     const check = await aws().checkHealth(withKey(AWS_SANDBOX_KEYS.costExplorerOff));
-    expect(check).toEqual({
-      ok: false,
-      code: 'DataUnavailableException',
-      problem: `Cost Explorer is not turned on for account ${AWS_ACCOUNTS.costExplorerOff}.`,
-      fix: 'Turn on Cost Explorer in the AWS Billing console (Cost Explorer → Launch); data appears within 24 hours.',
-    });
+    expect(check).toMatchObject({ ok: false, code: 'AccessDeniedException' });
+    if (check.ok) return;
+    expect(check.problem).toContain(`Cost Explorer is not enabled for account ${AWS_ACCOUNTS.costExplorerOff}`);
+    expect(check.fix).toMatch(/^Enable Cost Explorer/);
+    expect(check.fix).toContain('Launch Cost Explorer');
+    expect(check.fix).not.toContain('ce:GetCostAndUsage');
   });
 
   it('an unknown key or a wrong secret: create a new access key, never showing the secret', async () => {

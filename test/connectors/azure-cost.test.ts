@@ -7,7 +7,7 @@ import { AzureCostManagement } from '../../src/connectors/azure-cost/azure-cost-
 import { MsalTokenProvider } from '../../src/connectors/identity/token-provider.js';
 import { SandboxLoginNetworkClient } from '../../src/connectors/identity/sandbox-network-client.js';
 import type { AzureCostPage, AzureCostPort, AzureCostScope } from '../../src/connectors/index.js';
-import { normalizeAzureQuery } from '../../src/domain/spend/focus.js';
+import { normalizeAzureQuery } from '../../src/domain/spend/providers/azure.js';
 import { addDays } from '../../src/domain/spend/periods.js';
 import { AZURE_BILLING_ACCOUNT_ID, AZURE_SUBSCRIPTIONS, DEMO_APP, DEMO_TENANT_ID, OTHER_TENANT_ID } from '../../src/sandbox/index.js';
 import { FAST_RETRY, rejectionOf, sandboxPerTest } from './sandbox-connectors.js';
@@ -71,7 +71,8 @@ describe('azure cost: daily cost', () => {
     expect(shuffled[0]!.columns.map((c) => c.name)).toEqual(['Currency', 'ServiceName', 'UsageDate', 'Cost']);
     expect(shuffled.flatMap((p) => normalizeAzureQuery(p, context))).toEqual(normal);
     expect(normal[0]).toMatchObject({
-      ProviderName: 'Microsoft',
+      ServiceProviderName: 'Microsoft',
+      HostProviderName: 'Microsoft',
       BillingCurrency: 'USD',
       BilledCost: expect.stringMatching(/^\d+\.\d{2}$/),
     });

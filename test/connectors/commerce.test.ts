@@ -7,14 +7,14 @@ import { rejectionOf, sandboxPerTest } from './sandbox-connectors.js';
 const t = sandboxPerTest();
 
 describe('commerce (Partner Center)', () => {
-  it('reads the catalog: offer ids, prices per seat per month, terms, Graph licenses', async () => {
+  it('reads the new-commerce catalog from the OnlineServices view: offer ids and terms, no price and no Graph license (Partner Center has neither)', async () => {
     const offers = await t.commerce.listOffers(DEMO_CUSTOMER_ID);
-    expect(offers.map((o) => [o.name, o.unitPrice.amount, o.termDuration, o.skuPartNumber])).toEqual([
-      ['Microsoft 365 E3', '36.00', 'P1Y', 'SPE_E3'],
-      ['Power BI Pro', '14.00', 'P1M', 'POWER_BI_PRO'],
-      ['Visio Plan 2', '15.00', 'P1Y', 'VISIOCLIENT'],
-      ['Project Plan 3', '30.00', 'P1Y', 'PROJECTPROFESSIONAL'],
-      ['Microsoft Teams Premium', '10.00', 'P1Y', 'Microsoft_Teams_Premium'],
+    expect(offers.map((o) => [o.name, o.termDuration, o.billingCycle])).toEqual([
+      ['Microsoft 365 E3', 'P1Y', 'monthly'],
+      ['Power BI Pro', 'P1M', 'monthly'],
+      ['Visio Plan 2', 'P1Y', 'annual'],
+      ['Project Plan 3', 'P1Y', 'annual'],
+      ['Microsoft Teams Premium', 'P1Y', 'monthly'],
     ]);
     expect(offers[3]).toEqual({
       offerId: DEMO_OFFERS.projectPlan3.offerId,
@@ -22,11 +22,11 @@ describe('commerce (Partner Center)', () => {
       skuId: DEMO_OFFERS.projectPlan3.skuId,
       availabilityId: DEMO_OFFERS.projectPlan3.availabilityId,
       name: 'Project Plan 3',
-      skuPartNumber: 'PROJECTPROFESSIONAL',
-      unitPrice: { amount: '30.00', currency: 'USD' },
       termDuration: 'P1Y',
       billingCycle: 'annual',
     });
+    const productCalls = t.exchanges.filter((e) => e.route === '/v1/customers/{customerId}/products');
+    expect(productCalls.map((e) => e.query.get('targetView'))).toEqual(['OnlineServices']);
   });
 
   it('reads subscriptions, one by id, and not-found for an unknown one', async () => {

@@ -1,6 +1,8 @@
 // The Graph connector (DirectoryPort) against the Graph emulator: the msal-node and Graph
 // REST code paths of production, on loopback.
 import { createServer, type Server } from 'node:http';
+import { createServer as createNetServer } from 'node:net';
+import { respond } from '../harness/respond.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ConnectorError, DEFAULT_RETRY_POLICY } from '../../src/connectors/index.js';
 import { GraphDirectory } from '../../src/connectors/graph/graph-directory.js';
@@ -14,7 +16,8 @@ describe('directory (Graph)', () => {
   it('reads subscribed SKUs, from which free seats follow', async () => {
     const skus = await t.directory.listSubscribedSkus(DEMO_TENANT_ID);
     const free = Object.fromEntries(skus.map((s) => [s.skuPartNumber, s.enabledUnits - s.consumedUnits]));
-    expect(free).toEqual({ SPE_E3: 5, POWER_BI_PRO: 4, VISIOCLIENT: 0, Microsoft_Teams_Premium: 2 });
+    // ENTERPRISEPACK: the retired Office 365 E3, listed by Graph as Deleted with no units.
+    expect(free).toEqual({ SPE_E3: 5, POWER_BI_PRO: 4, VISIOCLIENT: 0, Microsoft_Teams_Premium: 2, ENTERPRISEPACK: 0 });
     expect(skus.find((s) => s.skuPartNumber === 'VISIOCLIENT')).toEqual({
       skuId: DEMO_OFFERS.visioPlan2.graphSkuId,
       skuPartNumber: 'VISIOCLIENT',
@@ -119,7 +122,7 @@ describe('directory (Graph) answers no emulator switch produces', () => {
         status: 404,
         body: '{"error":{"code":"Request_ResourceNotFound","message":"not here"}}',
       };
-      res.writeHead(answer.status, { 'content-type': answer.type ?? 'application/json' }).end(answer.body);
+      respond(res, answer.status, { 'content-type': answer.type ?? 'application/json' }, answer.body);
     });
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     origin = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
@@ -157,18 +160,60 @@ describe('directory (Graph) answers no emulator switch produces', () => {
   });
 
   it('never follows a next-page link to another host, so the token stays with Graph', async () => {
-    answers['/v1.0/groups/g1/members'] = {
+    answers['/v1.0/groups/g1/transitiveMembers'] = {
       status: 200,
-      body: JSON.stringify({ value: [], '@odata.nextLink': 'https://graph.evil.example/v1.0/groups/g1/members?$skiptoken=x' }),
+      body: JSON.stringify({ value: [], '@odata.nextLink': 'https://graph.evil.example/v1.0/groups/g1/transitiveMembers?$skiptoken=x' }),
     };
     hits.length = 0;
     const error = await rejectionOf(directory().listGroupMembers(DEMO_TENANT_ID, 'g1'));
     expect(error).toMatchObject({ kind: 'invalid-request' });
     expect(hits).toEqual([
       {
-        path: '/v1.0/groups/g1/members?$select=id,displayName,userPrincipalName,mail,usageLocation&$top=999',
+        path: '/v1.0/groups/g1/transitiveMembers?$select=id,displayName,userPrincipalName,mail,usageLocation&$top=999',
         authorization: 'Bearer token-for-graph',
       },
     ]);
+  });
+
+  it('compares next-page links as parsed URLs: no other host hides in the path, nothing outside /v1.0/', async () => {
+    // Another loopback server stands for the attacker's host: it counts connections (a TLS hello too).
+    let connections = 0;
+    const elsewhere = createNetServer((socket) => {
+      connections++;
+      socket.destroy();
+    });
+    await new Promise<void>((resolve) => elsewhere.listen(0, '127.0.0.1', resolve));
+    const far = `127.0.0.1:${(elsewhere.address() as { port: number }).port}`;
+    try {
+      for (const link of [
+        `${origin}/v1.0/https://${far}/collect`,
+        `${origin}/v1.0/http://${far}/collect`,
+        `${origin}/v1.0//${far}/collect`,
+        `${origin}/v1.0/..//${far}/collect`,
+        `${origin}/v1.0/../beta/groups`,
+        `${origin}/v1.0\\..\\collect`,
+        `${origin.replace('http://', 'http://user:pw@')}/v1.0/groups/g1/transitiveMembers`,
+        `${origin}.evil.example/v1.0/groups/g1/transitiveMembers`,
+        'not a url',
+      ]) {
+        answers['/v1.0/groups/g1/transitiveMembers'] = { status: 200, body: JSON.stringify({ value: [], '@odata.nextLink': link }) };
+        hits.length = 0;
+        const error = await rejectionOf(directory().listGroupMembers(DEMO_TENANT_ID, 'g1'));
+        expect(error, link).toMatchObject({ kind: 'invalid-request' });
+        expect(hits, link).toHaveLength(1);
+      }
+      expect(connections).toBe(0);
+      // A link on the origin under /v1.0/ is followed, query and all.
+      answers['/v1.0/groups/g1/transitiveMembers'] = {
+        status: 200,
+        body: JSON.stringify({ value: [], '@odata.nextLink': `${origin}/v1.0/groups/g1/more?$skiptoken=abc` }),
+      };
+      answers['/v1.0/groups/g1/more'] = { status: 200, body: JSON.stringify({ value: [] }) };
+      hits.length = 0;
+      await directory().listGroupMembers(DEMO_TENANT_ID, 'g1');
+      expect(hits.map((h) => h.path)).toContain('/v1.0/groups/g1/more?$skiptoken=abc');
+    } finally {
+      await new Promise<void>((resolve) => elsewhere.close(() => resolve()));
+    }
   });
 });

@@ -1,6 +1,7 @@
 // The connectors' wire (src/connectors/http-transport.ts): every answer a service sends comes
 // back whole (status, headers, text); only no answer at all rejects.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { respond } from '../harness/respond.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sendHttp } from '../../src/connectors/http-transport.js';
 
@@ -8,20 +9,23 @@ let server: Server;
 let base = '';
 const seen: { method: string; url: string; headers: IncomingMessage['headers']; body: string }[] = [];
 const routes: Record<string, (res: ServerResponse) => void> = {
-  '/json': (res) => res.writeHead(200, { 'content-type': 'application/json', 'request-id': 'r-1' }).end('{"value":[1,2]}'),
-  '/created': (res) => res.writeHead(201, { location: '/orders/1' }).end('{"id":"1"}'),
-  '/empty': (res) => res.writeHead(204).end(),
+  '/json': (res) => respond(res, 200, { 'content-type': 'application/json', 'request-id': 'r-1' }, '{"value":[1,2]}'),
+  '/created': (res) => respond(res, 201, { location: '/orders/1' }, '{"id":"1"}'),
+  '/empty': (res) => respond(res, 204),
   '/throttled': (res) =>
-    res.writeHead(429, { 'retry-after': '7', 'content-type': 'application/json' }).end('{"error":{"code":"TooManyRequests"}}'),
+    respond(res, 429, { 'retry-after': '7', 'content-type': 'application/json' }, '{"error":{"code":"TooManyRequests"}}'),
   '/cookies': (res) =>
-    res
-      .writeHead(200, [
+    respond(
+      res,
+      200,
+      [
         ['set-cookie', 'a=1'],
         ['set-cookie', 'b=2'],
-      ])
-      .end('ok'),
-  '/garbage': (res) => res.writeHead(200, { 'content-type': 'application/json' }).end('<html>proxy error</html>'),
-  '/slow': (res) => void setTimeout(() => res.writeHead(200).end('late'), 2_000),
+      ],
+      'ok',
+    ),
+  '/garbage': (res) => respond(res, 200, { 'content-type': 'application/json' }, '<html>proxy error</html>'),
+  '/slow': (res) => void setTimeout(() => respond(res, 200, {}, 'late'), 2_000),
 };
 
 beforeAll(async () => {
@@ -30,7 +34,7 @@ beforeAll(async () => {
     req.on('data', (chunk: Buffer) => void (body += chunk.toString()));
     req.on('end', () => {
       seen.push({ method: req.method ?? '', url: req.url ?? '', headers: req.headers, body });
-      (routes[(req.url ?? '').split('?')[0]!] ?? ((r: ServerResponse) => r.writeHead(404).end()))(res);
+      (routes[(req.url ?? '').split('?')[0]!] ?? ((r: ServerResponse) => respond(r, 404)))(res);
     });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));

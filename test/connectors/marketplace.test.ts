@@ -48,7 +48,7 @@ describe('marketplace connector: CommercePort', () => {
 
   it('lists catalog items as offers: mkt: ids, vendor, price, terms, vendor-assigned seats', async () => {
     const offers = await t.marketplace!.listOffers(DEMO_CUSTOMER_ID);
-    expect(offers.map((o) => [o.offerId, o.vendor, o.unitPrice.amount, o.termDuration])).toEqual([
+    expect(offers.map((o) => [o.offerId, o.vendor, o.unitPrice?.amount, o.termDuration])).toEqual([
       [mkt(MARKETPLACE_ITEMS.acrobatPro), 'Adobe', '23.99', 'P1Y'],
       [mkt(MARKETPLACE_ITEMS.autocadLt), 'Autodesk', '57.50', 'P1Y'],
       [mkt(MARKETPLACE_ITEMS.creativeCloud), 'Adobe', '89.99', 'P1Y'],
@@ -93,7 +93,7 @@ describe('marketplace connector: CommercePort', () => {
     );
   });
 
-  it('creates a Purchase order, follows it to Completed, and never buys twice for one request id', async () => {
+  it('creates a Purchase order for a new agreement (licensee, authorization, Draft, then process), follows it to Completed, and never buys twice for one request id', async () => {
     const order = await t.marketplace!.createOrder(
       DEMO_CUSTOMER_ID,
       { offerId: mkt(MARKETPLACE_ITEMS.miroBusiness), quantity: 4, billingCycle: 'monthly' },
@@ -101,9 +101,18 @@ describe('marketplace connector: CommercePort', () => {
     );
     expect(order).toMatchObject({
       status: 'pending',
-      providerStatus: 'Draft',
+      providerStatus: 'Processing',
       lineItems: [{ lineItemNumber: 0, offerId: mkt(MARKETPLACE_ITEMS.miroBusiness), quantity: 4 }],
     });
+    // Miro has no agreement yet: the order names the licensee and the listing's authorization, as a Draft, then `process`.
+    const posted = t.exchanges.filter((e) => e.method === 'POST' && e.route === '/public/v1/commerce/orders');
+    expect(JSON.parse(posted[0]!.requestBody)).toMatchObject({
+      type: 'Purchase',
+      status: 'Draft',
+      agreement: { licensee: { id: expect.stringMatching(/^LCE-/) }, product: { id: expect.stringMatching(/^PRD-/) } },
+      authorization: { id: expect.stringMatching(/^AUT-/) },
+    });
+    expect(t.exchanges.filter((e) => e.route === '/public/v1/commerce/orders/{id}/process').map((e) => e.status)).toEqual([200]);
     const again = await t.marketplace!.createOrder(
       DEMO_CUSTOMER_ID,
       { offerId: mkt(MARKETPLACE_ITEMS.miroBusiness), quantity: 4, billingCycle: 'monthly' },
@@ -112,7 +121,6 @@ describe('marketplace connector: CommercePort', () => {
     expect(again.id).toBe(order.id);
     expect(orderPosts()).toBe(1);
 
-    t.sandbox.marketplace.advance();
     t.sandbox.marketplace.advance();
     const done = await t.marketplace!.getOrder(DEMO_CUSTOMER_ID, order.id);
     expect(done.status).toBe('completed');
@@ -142,7 +150,7 @@ describe('marketplace connector: CommercePort', () => {
     const details = await t.marketplace!.getOrderDetails(DEMO_CUSTOMER_ID, pending.pendingOrderId!);
     expect(details).toMatchObject({
       type: 'Change',
-      status: 'Draft',
+      status: 'Processing',
       final: false,
       clientReference: 'req-up',
       lines: [{ quantity: 12, oldQuantity: 10, subscriptionId: MARKETPLACE_SUBSCRIPTIONS.demoAcrobat }],
@@ -151,7 +159,6 @@ describe('marketplace connector: CommercePort', () => {
     expect((await t.marketplace!.setQuantity(DEMO_CUSTOMER_ID, MARKETPLACE_SUBSCRIPTIONS.demoAcrobat, 12, 'req-up')).pendingOrderId).toBe(
       pending.pendingOrderId,
     );
-    t.sandbox.marketplace.advance();
     expect((await t.marketplace!.getSubscription(DEMO_CUSTOMER_ID, MARKETPLACE_SUBSCRIPTIONS.demoAcrobat)).providerStatus).toBe('Updating');
     t.sandbox.marketplace.advance();
     expect(await t.marketplace!.getSubscription(DEMO_CUSTOMER_ID, MARKETPLACE_SUBSCRIPTIONS.demoAcrobat)).toMatchObject({
@@ -191,12 +198,15 @@ describe('marketplace connector: CommercePort', () => {
       'req-buy',
     );
     t.sandbox.marketplace.advance();
-    t.sandbox.marketplace.advance();
     const subscriptionId = (await t.marketplace!.getOrder(DEMO_CUSTOMER_ID, order.id)).lineItems[0]!.subscriptionId!;
 
-    expect(
-      (await t.marketplace!.updateSubscription(DEMO_CUSTOMER_ID, subscriptionId, { autoRenewEnabled: false }, 'req-ar')).autoRenewEnabled,
-    ).toBe(false);
+    // Auto-renew is a Configuration order (no PUT on the subscription): off once the order completes.
+    const configuring = await t.marketplace!.updateSubscription(DEMO_CUSTOMER_ID, subscriptionId, { autoRenewEnabled: false }, 'req-ar');
+    expect(configuring.pendingOrderId).toMatch(/^ORD-/);
+    expect((await t.marketplace!.getOrderDetails(DEMO_CUSTOMER_ID, configuring.pendingOrderId!)).type).toBe('Configuration');
+    expect(t.exchanges.some((e) => e.method === 'PUT' && e.route === '/public/v1/commerce/subscriptions/{id}')).toBe(false);
+    t.sandbox.marketplace.advance();
+    expect((await t.marketplace!.getSubscription(DEMO_CUSTOMER_ID, subscriptionId)).autoRenewEnabled).toBe(false);
     expect(
       (await rejectionOf(t.marketplace!.updateSubscription(DEMO_CUSTOMER_ID, subscriptionId, { status: 'suspended' }, 'req-s'))).kind,
     ).toBe('invalid-request');
@@ -429,7 +439,7 @@ describe('routing commerce (Partner Center + Marketplace)', () => {
       'req-r1',
     );
     expect(mktOrder.id).toMatch(/^ORD-/);
-    expect((await connectors.commerce.getOrder(DEMO_CUSTOMER_ID, mktOrder.id)).providerStatus).toBe('Draft');
+    expect((await connectors.commerce.getOrder(DEMO_CUSTOMER_ID, mktOrder.id)).providerStatus).toBe('Processing');
     const pcOrder = await connectors.commerce.createOrder(
       DEMO_CUSTOMER_ID,
       { offerId: DEMO_OFFERS.powerBiPro.offerId, quantity: 1, billingCycle: 'monthly' },

@@ -6,6 +6,7 @@ import { describe, expect, it } from 'vitest';
 import {
   PartnerCenterSignIn,
   PartnerCenterUserTokens,
+  isReconsentRequired,
   ReconsentRequired,
   type TokenCacheStore,
 } from '../../src/connectors/identity/partner-center-sign-in.js';
@@ -117,6 +118,7 @@ describe('Partner Center agent sign-in (authorization code + PKCE)', () => {
     expect(agent).toEqual({
       username: SIGN_IN_ACCOUNTS.partnerAdminAgent.userPrincipalName,
       displayName: SIGN_IN_ACCOUNTS.partnerAdminAgent.displayName,
+      authenticationMethods: ['pwd', 'mfa'],
       homeAccountId: `${SIGN_IN_ACCOUNTS.partnerAdminAgent.id}.${DEMO_PARTNER_TENANT_ID}`,
       tenantId: DEMO_PARTNER_TENANT_ID,
     });
@@ -248,6 +250,28 @@ describe('Partner Center agent sign-in (authorization code + PKCE)', () => {
     const response = await fetch(`${fx.sandbox.urls.partnerCenter}/v1/customers`, { headers: { authorization: `Bearer ${token}` } });
     expect(response.status).toBe(403);
     expect(await response.text()).toContain('no Partner Center role');
+  });
+
+  it('a sign-in without MFA (the token amr says only "pwd") is refused plainly, and Partner Center would refuse its calls too', async () => {
+    const pc = signIn();
+    const { url, codeVerifier } = await pc.signInUrl({ redirectUri: REDIRECT_URI, state: STATE });
+    const back = await browserSignIn(url, SIGN_IN_ACCOUNTS.partnerPasswordOnly.id);
+    const store = memoryStore();
+    const error = await rejectionOf(
+      pc.completeSignIn({ code: back.searchParams.get('code')!, codeVerifier, redirectUri: REDIRECT_URI }, store),
+    );
+    expect(isReconsentRequired(error)).toBe(true);
+    expect(error.code).toBe('mfa_missing');
+    expect(error.message).toContain('signed in without multi-factor authentication');
+    expect(error.message).toContain('https://aka.ms/mfasetup');
+    // The emulated Partner Center holds the same line: an App+User token without "mfa" in amr gets a 401.
+    const [account] = JSON.parse(store.value ?? '{}').Account
+      ? Object.values(JSON.parse(store.value!).Account as Record<string, { home_account_id: string }>)
+      : [];
+    expect(account).toBeDefined();
+    const refused = await rejectionOf(commerceAs(pc, account!.home_account_id, store).listSubscriptions(DEMO_CUSTOMER_ID));
+    expect(refused.kind).toBe('unauthorized');
+    expect(refused.message).toMatch(/multi-factor authentication/);
   });
 
   it('the browser side: no MFA → interaction_required (AADSTS50076); Cancel → access_denied', async () => {

@@ -33,8 +33,8 @@ describe('idempotency (MS-RequestId)', () => {
       [500, 'request-9:order', false],
       [201, 'request-9:order', true],
     ]);
-    // One correlation id traces both attempts of the call.
-    expect(posts[0]!.correlationId).toBe(posts[1]!.correlationId);
+    // MS-CorrelationId is new per call (the REST headers reference), retries included; MS-RequestId ties them.
+    expect(posts[0]!.correlationId).not.toBe(posts[1]!.correlationId);
   });
 
   it('a retry after a client-side timeout (the order was placed) returns that order, and buys once', async () => {
@@ -75,7 +75,7 @@ describe('throttling (429)', () => {
 
   it('waits the Retry-After, then succeeds (Graph)', async () => {
     t.sandbox.faults.graph.failNext({ status: 429, retryAfterSeconds: 1, times: 1 });
-    expect(await t.directory.listSubscribedSkus(DEMO_TENANT_ID)).toHaveLength(4);
+    expect(await t.directory.listSubscribedSkus(DEMO_TENANT_ID)).toHaveLength(5);
     expect(t.sandbox.state.countRequests({ service: 'graph', route: '/v1.0/subscribedSkus' })).toBe(2);
     expect(t.logLines.some((line) => /"waitMs":1000/.test(line))).toBe(true);
   });

@@ -5,7 +5,8 @@ import { Writable } from 'node:stream';
 import { afterEach, beforeEach, expect } from 'vitest';
 import { createConnectors, type Connectors, type RetryPolicy } from '../../src/connectors/index.js';
 import { createLogger, type Logger } from '../../src/logger.js';
-import { startSandbox, type Sandbox, type SandboxOptions } from '../../src/sandbox/index.js';
+import { startSandbox, type EmulatorExchange, type Sandbox, type SandboxOptions } from '../../src/sandbox/index.js';
+import { violations } from '../contracts/exchanges.js';
 import { guardSockets, type SocketGuard } from './socket-guard.js';
 
 /** Short waits so retries take milliseconds; Retry-After is still honoured as sent. */
@@ -18,6 +19,8 @@ export interface SandboxFixture extends Connectors {
   log: Logger;
   /** Every log line written during the test (debug level). */
   logLines: string[];
+  /** Every request the emulators answered in this test, checked against the vendors' contracts after it. */
+  exchanges: EmulatorExchange[];
   /** Connectors with other settings against the same sandbox. */
   connect(overrides?: { retry?: Partial<RetryPolicy>; clientSecret?: string }): Connectors;
 }
@@ -44,7 +47,8 @@ export function sandboxPerTest(options: SandboxOptions = {}): SandboxFixture {
       'debug',
       new Writable({ write: (chunk, _encoding, done) => (fixture.logLines.push(String(chunk)), done()) }),
     );
-    fixture.sandbox = await startSandbox({ clock: testClock, ...options });
+    fixture.exchanges = [];
+    fixture.sandbox = await startSandbox({ clock: testClock, ...options, observe: (exchange) => fixture.exchanges.push(exchange) });
     fixture.connect = (overrides = {}) =>
       createConnectors(
         {
@@ -65,6 +69,8 @@ export function sandboxPerTest(options: SandboxOptions = {}): SandboxFixture {
     sockets?.restore();
     await fixture.sandbox.stop();
     expect(fixture.offLoopback).toEqual([]);
+    // Whatever the test did, every answer the emulators gave kept the vendor's published contract.
+    expect(violations(fixture.exchanges)).toEqual([]);
     expect(sockets?.offLoopback).toEqual([]);
   });
   return fixture;

@@ -8,7 +8,7 @@ import {
   validateExternalId,
   validateRoleArn,
   validateSecretAccessKey,
-} from '../../src/domain/aws-account.js';
+} from '../../src/domain/spend/providers/aws-account.js';
 
 const SECRET = 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY'; // AWS documentation's example
 

@@ -1,5 +1,5 @@
 // Admin consent, pure parts: the URL, the callback (error first), advice for the failures
-// admins hit (seed 003 and AADSTS codes), and a browser page that shows every value as text.
+// admins hit (by their AADSTS codes), and a browser page that shows every value as text.
 import { describe, expect, it } from 'vitest';
 import {
   aadstsCode,

@@ -142,6 +142,31 @@ describe('resolving stages to people', () => {
     });
   });
 
+  it('never lists the beneficiary: a manager who would approve their own license falls back to the admins', () => {
+    // A request by Alex for Adele, who is Alex's manager.
+    const forAdele = { ...facts, beneficiaryId: 'ADELE-ID', admins: [ADELE, MEGAN] };
+    const stages = ok(resolveStages(policyStages, forAdele)).stages;
+    expect(stages[0]).toEqual({
+      kind: 'admins',
+      label: 'Admins (the manager is the person the license is for)',
+      approverIds: ['megan-id'],
+      fallback: true,
+    });
+    // The beneficiary in the group is left out too; the others decide.
+    const inGroup = ok(resolveStages(policyStages, { ...forAdele, groupMembers: { g1: [ADELE, LYNNE] } })).stages;
+    expect(inGroup[1]?.approverIds).toEqual(['lynne-id']);
+  });
+
+  it('refuses submission when only the requester and the beneficiary could approve', () => {
+    const result = resolveStages(policyStages, { ...facts, beneficiaryId: 'ADELE-ID', groupMembers: {}, admins: [ALEX, ADELE] });
+    expect(result).toEqual({
+      ok: false,
+      stageIndex: 0,
+      message:
+        'Nobody can approve step 1: the manager is the person the license is for, and there is no admin other than you and the person it is for. Ask an admin to add approvers.',
+    });
+  });
+
   it('refuses submission when nobody at all could approve a stage', () => {
     const result = resolveStages(policyStages, { ...facts, groupMembers: {}, admins: [ALEX] });
     expect(result).toEqual({
@@ -175,6 +200,12 @@ describe('deciding', () => {
     const copy = structuredClone(request);
     ok(decide(request, by(ADELE)));
     expect(request).toEqual(copy);
+  });
+
+  it('refuses the beneficiary even where a stage (stored before this rule) lists them', () => {
+    const forAdele = { ...pending([managerStage]), beneficiary: { id: ADELE.id, upn: 'adelev@contoso.com', name: ADELE.name } };
+    expect(decide(forAdele, by(ADELE))).toMatchObject({ ok: false, reason: 'beneficiary-cannot-approve' });
+    expect(canDecide(forAdele, ADELE.id)).toBe(false);
   });
 
   it('approves at once with a single stage', () => {
@@ -251,7 +282,13 @@ describe('deciding', () => {
       reason: 'not-an-approver',
       message: expect.stringContaining('Adele Vance (manager)'),
     });
-    expect(decide(pending(), by(LYNNE, { stageIndex: 1 }))).toMatchObject({ ok: false, reason: 'stage-moved-on' });
+    // A card of a later step (or a forged one) is told the step is not open yet, not that it was decided.
+    expect(decide(pending(), by(LYNNE, { stageIndex: 1 }))).toMatchObject({
+      ok: false,
+      reason: 'stage-not-open',
+      message:
+        'That step is not open yet: step 1 (Adele Vance (manager)) must be decided first. You will get the card when it is your turn.',
+    });
   });
 
   it('never lets the requester approve their own request, even when listed as an approver', () => {

@@ -27,10 +27,14 @@ describe('install', () => {
   it('welcomes a team in its channel', async () => {
     const sent = await harness.channel(MEGAN, 'Finance').install();
     expect(cardText(sent[0])).toContain('Thanks for adding me to Finance');
+    // A channel only sends the bot messages that mention it: the welcome says so.
+    expect(cardText(sent[0])).toContain('In a channel I only see messages that @mention me');
+    expect(cardText(sent[0])).not.toContain('Type **help** at any time');
   });
 
   it('says nothing when someone else joins a chat the bot is already in', async () => {
     const chat = harness.channel(MEGAN, 'Finance');
+    await chat.install();
     const sent = await chat.send(chat.activity({ type: 'conversationUpdate', membersAdded: [{ id: '29:newcomer' }] }));
     expect(sent.response.status).toBe(200);
     expect(sent.sent).toHaveLength(0);

@@ -4,7 +4,7 @@
 // bad card input changes nothing; secrets never show up in any table or log line.
 import { testNowMs } from '../harness/clock.js';
 import { Writable } from 'node:stream';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createLogger } from '../../src/logger.js';
 import {
   AWS_ACCOUNTS,
@@ -22,15 +22,21 @@ import { BotHarness, cardOf, cardText, DEMO, type TestUser, cardActions } from '
 import { openPage, submitForm, unescapeHtml } from '../sandbox/login-browser.js';
 
 let harness: BotHarness;
-const logLines: string[] = [];
+/** What this test's bot logged (debug level). */
+let logLines: string[] = [];
 const chat = (user: TestUser) => harness.personalChat(user);
 
-beforeAll(async () => {
-  const log = createLogger('debug', new Writable({ write: (chunk, _encoding, done) => (logLines.push(String(chunk)), done()) }));
+// Connections are stored state and most tests here are about what connecting changes: each
+// test has a bot, tables and a sandbox of its own, and connects what it needs itself.
+beforeEach(async () => {
+  const lines: string[] = [];
+  logLines = lines;
+  const log = createLogger('debug', new Writable({ write: (chunk, _encoding, done) => (lines.push(String(chunk)), done()) }));
   harness = await BotHarness.start({ logLevel: 'debug' }, { log });
-  for (const user of [DEMO.alex, DEMO.patti, DEMO.isaiah]) await chat(user).install();
+  // The admins, whom connection notices and alerts reach (Isaiah only gets answers to what he types).
+  await Promise.all([DEMO.alex, DEMO.patti].map((user) => chat(user).install()));
 });
-afterAll(async () => {
+afterEach(async () => {
   await harness.stop();
 });
 
@@ -56,6 +62,30 @@ async function signInThrough(
   const callbackUrl = new URL(pressed.headers.get('location')!);
   const landed = await openPage(callbackUrl.href);
   return { callbackUrl, status: landed.status, html: unescapeHtml(landed.html) };
+}
+
+/** Microsoft 365 admin consent, granted by the demo tenant's global admin. */
+async function grantAdminConsent() {
+  const landed = await signInThrough(linkOf(await connectCard(), 'Grant admin consent')!, SIGN_IN_ACCOUNTS.demoGlobalAdmin.id, 'accept');
+  expect(landed.status).toBe(200);
+}
+
+/** Partner Center signed in by the integration sandbox's admin agent. */
+async function signInToPartnerCenter() {
+  const url = linkOf(await connectCard(), 'Sign in (integration sandbox)')!;
+  const landed = await signInThrough(url, SIGN_IN_ACCOUNTS.partnerAdminAgent.id, 'signin');
+  expect(landed.status).toBe(200);
+}
+
+/** Adds an AWS account with an access key; the card that answers. */
+async function addAwsKey(key: { accountId: string; accessKeyId: string; secretAccessKey: string }) {
+  const click = await chat(DEMO.alex).click('addAwsAccount', {
+    awsAccountId: key.accountId,
+    awsAuth: 'access-key',
+    awsAccessKeyId: key.accessKeyId,
+    awsSecretAccessKey: key.secretAccessKey,
+  });
+  return cardText(click.body.value);
 }
 
 const auditActions = async () => (await harness.qm.audit.list(DEMO_TENANT_ID, { pageSize: 500 })).items.map((e) => e.action);
@@ -181,9 +211,12 @@ describe('Partner Center sign-in', () => {
     expect(cardText(noticesTo(DEMO.alex, 'Partner Center is connected')[0])).toContain('Integration sandbox (nothing is billed)');
     // The token works against Partner Center.
     expect(await harness.qm.connections.partnerCenterToken(DEMO_TENANT_ID)).toMatch(/^ey/);
+    // The connect card says the sign-in had multi-factor authentication (Partner Center requires it).
+    expect(cardText(await connectCard())).toMatch(/Multi-factor sign-in\s+checked at sign-in/);
   });
 
   it('buys through the agent’s sign-in and says which account on the confirmation', async () => {
+    await signInToPartnerCenter();
     const prepared = await chat(DEMO.alex).click('prepareSubscriptionChange', {
       subscriptionId: DEMO_SUBSCRIPTIONS.visioPlan2,
       action: 'add-seats',
@@ -193,6 +226,7 @@ describe('Partner Center sign-in', () => {
   });
 
   it('keeps the sign-in alive weekly (the rotated token is stored), and alerts admins once when it expires', async () => {
+    await signInToPartnerCenter();
     const repoSecret = () => harness.qm.connectionStore.readSecret(DEMO_TENANT_ID, 'partner-center');
     const before = await repoSecret();
     const inAWeek = new Date(testNowMs() + 8 * 24 * 3600_000);
@@ -245,7 +279,7 @@ describe('Azure cost scopes', () => {
     const badTag = await chat(DEMO.alex).click('addAzureScope', { azureScope: AZURE_SUBSCRIPTIONS.development, azureTagKey: '<b>env</b>' });
     expect(badTag.body).toMatchObject({ statusCode: 400, value: { message: expect.stringContaining('A tag to group costs by') } });
     const ids = (await harness.qm.connectionStore.list(DEMO_TENANT_ID)).map((c) => c.id);
-    expect(ids.filter((id) => id.startsWith('azure:'))).toHaveLength(3);
+    expect(ids.filter((id) => id.startsWith('azure:'))).toEqual([]);
   });
 });
 
@@ -315,13 +349,23 @@ describe('AWS accounts', () => {
 
 describe('health and disconnect', () => {
   it('checks every connection on request and records the result', async () => {
+    await chat(DEMO.alex).click('addAzureScope', { azureScope: AZURE_SUBSCRIPTIONS.noRole }); // one that cannot work
     const click = await chat(DEMO.alex).click('checkConnection', { connectionId: '' });
     const text = cardText(click.body.value);
-    expect(text).toMatch(/need(s)? attention/);
+    // One connection: said of that one (not "1 of 1 connection needs attention" or "All 1 connection works").
+    expect(text).toContain('The connection needs attention.');
     expect(text).toContain('Last check');
+    await chat(DEMO.alex).click('addAzureScope', { azureScope: AZURE_SUBSCRIPTIONS.production });
+    const all = await chat(DEMO.alex).click('checkConnection', { connectionId: '' });
+    expect(cardText(all.body.value)).toContain('1 of 2 connections needs attention.');
+    const working = (await harness.qm.connectionStore.list(DEMO_TENANT_ID)).find((c) => c.id.endsWith(AZURE_SUBSCRIPTIONS.production))!;
+    const fine = await chat(DEMO.alex).click('checkConnection', { connectionId: working.id });
+    expect(cardText(fine.body.value)).toContain('The connection works.');
   });
 
   it('the daily check alerts admins once per broken connection, and audits the change', async () => {
+    for (const azureScope of [AZURE_SUBSCRIPTIONS.noRole, AZURE_SUBSCRIPTIONS.notRegistered])
+      await chat(DEMO.alex).click('addAzureScope', { azureScope });
     const first = await harness.qm.connections.checkAll();
     expect(first.broken).toBeGreaterThan(0);
     const alerts = () => noticesTo(DEMO.patti, 'needs attention').length;
@@ -333,6 +377,7 @@ describe('health and disconnect', () => {
   });
 
   it('disconnects after a confirmation, deleting the secrets and keeping the audit entry', async () => {
+    expect(await addAwsKey(AWS_SANDBOX_KEYS.reader)).toContain(`AWS account ${AWS_ACCOUNTS.main} is connected`);
     const id = `aws:${AWS_ACCOUNTS.main}`;
     const ask = await chat(DEMO.alex).click('askDisconnect', { connectionId: id });
     expect(cardText(ask.body.value)).toContain(`Disconnect AWS account ${AWS_ACCOUNTS.main}?`);
@@ -352,11 +397,33 @@ describe('health and disconnect', () => {
 
 describe('secrets at rest', () => {
   it('leaves no secret or token in clear in any table or log line after the flows above', async () => {
-    const cache = JSON.parse((await harness.qm.connectionStore.readSecret(DEMO_TENANT_ID, 'partner-center'))!);
-    const tokens = ['AccessToken', 'RefreshToken', 'IdToken'].flatMap((section) =>
-      Object.values(cache[section] ?? {}).map((entry: any) => String(entry.secret)),
-    );
-    expect(tokens.length).toBeGreaterThanOrEqual(2);
+    // The flows above that take secrets, in one bot: consent, a Partner Center sign-in and its
+    // weekly refresh, AWS keys (working and refused), a role, an Azure scope, the daily check.
+    const tokensInCache = async () => {
+      const cache = JSON.parse((await harness.qm.connectionStore.readSecret(DEMO_TENANT_ID, 'partner-center'))!);
+      return ['AccessToken', 'RefreshToken', 'IdToken'].flatMap((section) =>
+        Object.values(cache[section] ?? {}).map((entry: any) => String(entry.secret)),
+      );
+    };
+    await grantAdminConsent();
+    await signInToPartnerCenter();
+    const signedIn = await tokensInCache();
+    expect(await harness.qm.connections.keepTokensAlive(new Date(testNowMs() + 8 * 24 * 3600_000))).toMatchObject({ refreshed: 1 });
+    const refreshed = await tokensInCache();
+    expect(refreshed.length).toBeGreaterThanOrEqual(2);
+    const tokens = [...signedIn, ...refreshed];
+    for (const key of [AWS_SANDBOX_KEYS.reader, AWS_SANDBOX_KEYS.noCostExplorerPermission, AWS_SANDBOX_KEYS.costExplorerOff])
+      await addAwsKey(key);
+    await chat(DEMO.alex).click('addAwsAccount', {
+      awsAccountId: AWS_ACCOUNTS.roleTarget,
+      awsAuth: 'assume-role',
+      awsRoleArn: AWS_SANDBOX_ROLE.arn,
+      awsExternalId: AWS_SANDBOX_ROLE.externalId,
+    });
+    await chat(DEMO.alex).click('addAzureScope', { azureScope: `/subscriptions/${AZURE_SUBSCRIPTIONS.production}` });
+    await harness.qm.connections.checkAll();
+    await harness.drain();
+
     const secrets = [
       ...tokens,
       AWS_SANDBOX_KEYS.reader.secretAccessKey,

@@ -6,6 +6,7 @@ import { clockStartingAt } from '../../src/clock.js';
 import { createConnectors, type SandboxEndpoints } from '../../src/connectors/index.js';
 import { startQuartermaster, type ResolvedConfig } from '../../src/index.js';
 import { createLogger } from '../../src/logger.js';
+import { TEST_SECRET_KEYS, TEST_START_OPTIONS } from '../harness/start-options.js';
 
 const { config, sandbox, instanceName, clockAt } = JSON.parse(process.env.QM_INSTANCE ?? '{}') as {
   config: ResolvedConfig;
@@ -18,7 +19,13 @@ if (!clockAt) throw new Error('QM_INSTANCE.clockAt is missing: pass the test clo
 const clock = clockStartingAt(clockAt);
 const log = createLogger(config.logLevel);
 const connectors = createConnectors({ mode: 'sandbox', sandbox, retry: { minDelayMs: 20, maxDelayMs: 200 }, clock }, log);
-const qm = await startQuartermaster(config, log, { connectors, instanceName, clock });
+// The keys do not travel in QM_INSTANCE (a keyring serialises without its key bytes): each process has its own.
+const qm = await startQuartermaster({ ...config, secretKeys: TEST_SECRET_KEYS }, log, {
+  ...TEST_START_OPTIONS,
+  connectors,
+  instanceName,
+  clock,
+});
 console.log(`READY ${qm.url}`);
 process.once('SIGTERM', () => {
   void qm.stop().then(

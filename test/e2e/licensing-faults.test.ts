@@ -1,7 +1,7 @@
 // The request flow when things go wrong: forged or broken card data, people from another
 // tenant, throttled and failing services, a restart between approval and fulfilment,
 // unreachable approvers, a user without a usage location, and time passing (reminders).
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { DEMO_OFFERS, DEMO_SUBSCRIPTIONS, DEMO_TENANT_ID, OTHER_TENANT_ID, OTHER_TENANT_USERS } from '../../src/sandbox/index.js';
 import { BotHarness, cardOf, cardText, DEMO, type TestUser } from '../harness/bot-harness.js';
 import { WorkQueues } from '../../src/storage/queues.js';
@@ -18,6 +18,10 @@ beforeAll(async () => {
 afterAll(async () => {
   await harness.stop();
 });
+// Each test starts from the seeded tenant (the other instances below share this sandbox), with
+// nothing of the test before it still under way. Requests stay in storage: tests close what they open.
+beforeEach(() => harness.sandbox.reset());
+afterEach(() => harness.drain());
 
 const stored = (id: string) => storedRequest(harness, id);
 const countRequests = async () => (await harness.qm.requests.byRequester(DEMO_TENANT_ID, DEMO.isaiah.aadObjectId, 1000)).length;
@@ -95,9 +99,13 @@ describe('bad form input is refused field by field, and nothing is stored', () =
 });
 
 describe('tampered decisions change nothing', () => {
+  // A pending request of Isaiah's for each test to tamper with: none may change it.
   let id: string;
-  beforeAll(async () => {
+  beforeEach(async () => {
     id = await submitVisio(DEMO.isaiah, { justification: 'Tamper target' });
+  });
+  afterEach(async () => {
+    await chat(DEMO.isaiah).click('cancelRequest', { requestId: id });
   });
 
   const decideAs = (user: TestUser, data: Record<string, unknown>, verb = 'approveRequest') => chat(user).click(verb, data);
@@ -127,8 +135,10 @@ describe('tampered decisions change nothing', () => {
       .personalChat({ id: '29:jordan', name: 'Jordan Reyes', aadObjectId: OTHER_TENANT_USERS.jordan.id, tenantId: OTHER_TENANT_ID })
       .click('approveRequest', { requestId: id, stageIndex: 0 });
     expect(foreign.body).toMatchObject({ statusCode: 400, value: { message: expect.stringContaining("can't find that request") } });
+    // Megan decides step 2: before step 1 is decided she is told it is not open yet (not "already decided").
     const laterStage = await decideAs(DEMO.megan, { requestId: id, stageIndex: 1 });
-    expect(cardText(laterStage.body.value)).toContain('out of date');
+    expect(cardText(laterStage.body.value)).toContain('That step is not open yet: step 1 (Adele Vance (manager)) must be decided first.');
+    expect(cardText(laterStage.body.value)).not.toContain('already been decided');
     const request = await stored(id);
     expect(request).toMatchObject({ status: 'pending', stageIndex: 0, decisions: [] });
   });
@@ -137,7 +147,6 @@ describe('tampered decisions change nothing', () => {
     const result = await decideAs(DEMO.adele, { requestId: id, stageIndex: 0 }, 'approveEverything');
     expect(result.body).toMatchObject({ statusCode: 400, type: 'application/vnd.microsoft.error', value: { code: 'UnknownAction' } });
     expect((await stored(id))!.status).toBe('pending');
-    await chat(DEMO.isaiah).click('cancelRequest', { requestId: id });
   });
 });
 
@@ -147,8 +156,9 @@ describe('outside services failing', () => {
     const id = await submitVisio(DEMO.patti, { forWhom: 'meganb@example.com' }); // Patti has no manager: admins (Alex) decide
     harness.sandbox.faults.partnerCenter.failNext({ status: 429, retryAfterSeconds: 1, times: 2, method: 'PATCH' });
     harness.sandbox.faults.partnerCenter.failNext({ status: 500, times: 2, method: 'PATCH' });
+    // Megan gets the seat, so she does not decide either step: the admins (Alex) decide both.
     await chat(DEMO.alex).click('approveRequest', { requestId: id, stageIndex: 0 });
-    await chat(DEMO.megan).click('approveRequest', { requestId: id, stageIndex: 1 });
+    await chat(DEMO.alex).click('approveRequest', { requestId: id, stageIndex: 1 });
     const done = await waitForStatus(id, 'completed', 30_000);
     expect(done.outcome?.kind).toBe('purchased');
     expect(visioSeats()).toBe(seatsBefore + 1);
@@ -296,7 +306,6 @@ describe('one fulfilment job delivered three times at once, to two instances', (
     const seatsBefore = visioSeats();
     const tablePrefix = `d${Date.now().toString(36)}`;
     const shared = { sandbox: harness.sandbox, connector: harness.connector };
-    // Alex: the earlier tests leave Isaiah holding Visio.
     const { instance: a, id } = await visioApprovedOnIdleInstance(tablePrefix, DEMO.alex, 'duplicates');
     // The queue redelivers: two more copies of the job beside the one the approval queued.
     const queue = new WorkQueues(a.config.storage, tablePrefix).queue<FulfilmentJob>('fulfilment');

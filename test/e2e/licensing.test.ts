@@ -1,8 +1,10 @@
 // License requests end to end: chat → form → policy → approval cards → decision →
 // queued fulfilment against the Partner Center and Graph emulators → everyone told.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import MarkdownIt from 'markdown-it';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { DEMO_OFFERS, DEMO_SUBSCRIPTIONS, DEMO_TENANT_ID } from '../../src/sandbox/index.js';
-import { BotHarness, cardOf, cardText, DEMO, type TestUser } from '../harness/bot-harness.js';
+import { CardRefs } from '../../src/storage/card-refs.js';
+import { BotHarness, cardOf, cardText, DEMO, invokeErrorMessage, type TestUser } from '../harness/bot-harness.js';
 import { requestForm as form, requestIdOf, storedRequest, waitForStatus as waitFor } from '../harness/licensing.js';
 
 let harness: BotHarness;
@@ -16,6 +18,10 @@ beforeAll(async () => {
 afterAll(async () => {
   await harness.stop();
 });
+// Each test starts from the seeded tenant (seats, licenses, orders), with nothing of the test
+// before it still under way. Requests stay in storage: each test asks for its own person and product.
+beforeEach(() => harness.sandbox.reset());
+afterEach(() => harness.drain());
 
 const stored = (id: string) => storedRequest(harness, id);
 const hasLicense = (userId: string, sku: string) =>
@@ -83,6 +89,12 @@ describe('no free seat: two stages, then a purchase', () => {
     const first = await chat(DEMO.adele).click('approveRequest', { requestId: id, stageIndex: 0 });
     expect(cardText(first.body.value)).toContain('Waiting for License approvers (step 2 of 2)');
     expect(first.body.value.actions ?? []).toHaveLength(0); // Adele is done
+    // Her old card clicked again (e.g. from another device): the answer is the current card, not a dead end.
+    const again = await chat(DEMO.adele).click('approveRequest', { requestId: id, stageIndex: 0 });
+    expect(again.body.type).toBe('application/vnd.microsoft.card.adaptive');
+    expect(cardText(again.body.value)).toContain('That step has already been decided. This card now shows where the request is.');
+    expect(cardText(again.body.value)).toContain('Waiting for License approvers (step 2 of 2)');
+    expect(cardText(again.body.value)).not.toContain('Refresh the card');
 
     const meganCard = cardOf(latestCardTo(DEMO.megan))!;
     expect(meganCard.actions.map((a: any) => a.title)).toEqual(['Approve', 'Reject']);
@@ -150,6 +162,34 @@ describe('deciding', () => {
     expect((await stored(id))!.status).toBe('cancelled');
   });
 
+  it('never lets the beneficiary decide: a request for Adele, whose step 1 would be Adele as manager, goes to the admins', async () => {
+    // Alex's manager is Adele; the license is for Adele. Before: step 1 was "Adele Vance (manager)" and her click approved it.
+    const id = requestIdOf((await submit(DEMO.alex, DEMO_OFFERS.projectPlan3.offerId, { forWhom: 'adelev@example.com' })).value);
+    const request = (await stored(id))!;
+    expect(request.status).toBe('pending');
+    for (const stage of request.stages) {
+      expect(stage.approverIds).not.toContain(DEMO.adele.aadObjectId.toLowerCase());
+      expect(stage.approverIds).not.toContain(DEMO.alex.aadObjectId.toLowerCase());
+    }
+    expect(request.stages[0]).toMatchObject({
+      kind: 'admins',
+      label: 'Admins (the manager is the person the license is for)',
+      approverIds: [DEMO.patti.aadObjectId.toLowerCase()],
+    });
+    // A forged click by Adele changes nothing.
+    const forged = await chat(DEMO.adele).click('approveRequest', { requestId: id, stageIndex: 0 });
+    expect(forged.status).toBe(200);
+    expect(cardText(forged.body.value)).not.toMatch(/^Approve$/m);
+    expect((await stored(id))!).toMatchObject({ status: 'pending', stageIndex: 0, decisions: [] });
+    // Patti (an admin, neither requester nor beneficiary) decides it.
+    await chat(DEMO.patti).click('rejectRequest', {
+      requestId: id,
+      stageIndex: 0,
+      comment: 'Adele has a Project seat in the other tenant',
+    });
+    expect((await stored(id))!.status).toBe('rejected');
+  });
+
   it('gives exactly one decision and one purchase for 20 concurrent approvals', async () => {
     const id = requestIdOf((await submit(DEMO.lynne, DEMO_OFFERS.visioPlan2.offerId, { forWhom: 'isaiahl@example.com' })).value);
     await chat(DEMO.adele).click('approveRequest', { requestId: id, stageIndex: 0 });
@@ -169,6 +209,55 @@ describe('deciding', () => {
   });
 });
 
+describe('text people typed', () => {
+  // What Teams would make of it: CommonMark (raw HTML allowed, the strict case).
+  const links = (markdown: string) => /<a |<b>|<img|<strong>/.test(new MarkdownIt({ html: true }).render(markdown));
+
+  it('is shown as typed, never as a link or HTML: the justification on approval cards, the reject comment to the requester', async () => {
+    const phishing = '[Approve here](https://evil.example/approve) <b>urgent</b>';
+    const id = requestIdOf((await submit(DEMO.lynne, DEMO_OFFERS.visioPlan2.offerId, { justification: phishing })).value);
+    const card = await harness.until(async () => harness.sentTo(DEMO.adele).find((a) => cardText(a).includes(id)), "Adele's approval card");
+    const why = (cardOf(card)!.body as { type: string; text?: string }[]).find((b) => b.text?.startsWith('Why: '))!.text!;
+    expect(links(why)).toBe(false);
+    expect(why).toBe('Why: \\[Approve here\\](https://evil.example/approve) \\<b\\>urgent\\</b\\>');
+    await chat(DEMO.adele).click('rejectRequest', { requestId: id, stageIndex: 0, comment: '**[Re-submit here](https://evil.example)**' });
+    const told = await harness.until(
+      async () => harness.sentTo(DEMO.lynne).find((a) => a.text?.includes(`${id} for`) && a.text.includes('rejected')),
+      'Lynne to hear why',
+    );
+    expect(links(told.text)).toBe(false);
+    expect(told.text).toContain('"\\*\\*\\[Re-submit here\\](https://evil.example)\\*\\*"');
+  });
+});
+
+describe('who may see a request', () => {
+  it('shows it to the requester, the beneficiary, its approvers and admins only; ids are 64 random bits', async () => {
+    const id = requestIdOf((await submit(DEMO.lynne, DEMO_OFFERS.projectPlan3.offerId, { forWhom: 'meganb@example.com' })).value);
+    expect(id).toMatch(/^REQ-[0-9A-F]{16}$/);
+    const cards = new CardRefs(harness.qm.store);
+    const followers = async () => (await cards.list(DEMO_TENANT_ID, id)).map((ref) => ref.viewerId);
+    const before = await followers();
+    // Lynne asks, Megan gets it, Adele (Lynne's manager) approves step 1, Patti is an admin.
+    for (const user of [DEMO.lynne, DEMO.megan, DEMO.adele, DEMO.patti]) {
+      const refreshed = await chat(user).click('refreshRequest', { requestId: id });
+      expect(cardText(refreshed.body.value), user.name).toContain(id);
+    }
+    // Anyone else in the tenant: as if it did not exist, and their chat does not follow its card.
+    const stranger = DEMO.isaiah;
+    for (const verb of ['refreshRequest', 'showRequest']) {
+      const refused = await chat(stranger).click(verb, { requestId: id });
+      expect(refused.body.value?.type, verb).not.toBe('AdaptiveCard');
+      expect(invokeErrorMessage(refused.body), verb).toBe("I can't find that request.");
+      expect(refused.sent, verb).toHaveLength(0);
+    }
+    expect(await followers()).toEqual(before);
+    // Ids stored before (8 hex digits) still open.
+    const old = { ...(await stored(id))!, id: 'REQ-0123ABCD' };
+    await harness.qm.requests.create({ ...old, status: 'rejected' });
+    expect(cardText((await chat(DEMO.lynne).click('refreshRequest', { requestId: 'REQ-0123ABCD' })).body.value)).toContain('REQ-0123ABCD');
+  });
+});
+
 describe('lists', () => {
   it('shows "my requests" and "approvals"', async () => {
     const id = requestIdOf((await submit(DEMO.patti, DEMO_OFFERS.projectPlan3.offerId)).value);
@@ -181,6 +270,7 @@ describe('lists', () => {
   });
 
   it('shows policies and the audit log to admins only', async () => {
+    await submit(DEMO.megan, DEMO_OFFERS.visioPlan2.offerId); // something for the audit log to show
     expect(cardText((await chat(DEMO.alex).say('policies'))[0])).toContain('License approvers');
     expect(cardText((await chat(DEMO.alex).say('audit visio'))[0])).toContain('request.submitted');
     expect((await chat(DEMO.isaiah).say('audit'))[0]?.text).toContain('Only admins');

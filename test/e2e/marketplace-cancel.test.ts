@@ -5,7 +5,7 @@
 // is ordered. A retry while the order is Processing follows the same order; a Failed
 // Termination tells the vendor's reason; non-admins are refused.
 import { testNowMs } from '../harness/clock.js';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import {
   DEMO_TENANT_ID,
   MARKETPLACE_ITEMS,
@@ -37,6 +37,10 @@ beforeAll(async () => {
 afterAll(async () => {
   await harness?.stop();
 });
+// Each test starts from the seeded Marketplace (Acrobat active, its anniversary long past), with
+// nothing of the test before it still under way.
+beforeEach(() => harness.sandbox.reset());
+afterEach(() => harness.drain());
 
 async function click(user: TestUser, verb: string, data: Record<string, unknown>) {
   const result = await chat(user).click(verb, data);

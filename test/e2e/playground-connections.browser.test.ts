@@ -21,7 +21,9 @@ import { expectOnlyCdnBlocked, PlaygroundPage, RESULTS, UI_TIMEOUT, usePlaygroun
 const ALEX = PLAYGROUND_USERS.find((u) => u.key === 'alex')!;
 const DOCS_SCREENSHOT = join(projectRoot, 'docs', 'screenshots', 'playground-connect.png');
 
-describe.skipIf(skipBrowserTests)('Connecting Microsoft 365 from the Agents Playground', () => {
+// One scripted session in one browser, step by step: the steps keep their order even in a
+// shuffled run (npm run test:shuffled).
+describe.skipIf(skipBrowserTests)('Connecting Microsoft 365 from the Agents Playground', { shuffle: false }, () => {
   let harness: BotHarness;
   let alex: PlaygroundPage;
   let blocked: ReadonlySet<string>;

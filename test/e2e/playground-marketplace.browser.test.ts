@@ -17,7 +17,9 @@ import { expectOnlyCdnBlocked, PlaygroundPage, UI_TIMEOUT, usePlaygroundSession 
 
 const ALEX = PLAYGROUND_USERS.find((u) => u.key === 'alex')!;
 
-describe.skipIf(skipBrowserTests)('The marketplace in the Agents Playground', () => {
+// One scripted session in one browser, step by step: the steps keep their order even in a
+// shuffled run (npm run test:shuffled).
+describe.skipIf(skipBrowserTests)('The marketplace in the Agents Playground', { shuffle: false }, () => {
   let harness: BotHarness;
   let alex: PlaygroundPage;
   let blocked: ReadonlySet<string>;
@@ -64,7 +66,7 @@ describe.skipIf(skipBrowserTests)('The marketplace in the Agents Playground', ()
 
     const status = alex.cards(/Creative Cloud for teams — All Apps for Alex Wilber/);
     await expect.poll(() => status.count(), { timeout: UI_TIMEOUT }).toBe(1);
-    const requestId = /REQ-[0-9A-F]{8}/.exec(await status.innerText())![0];
+    const requestId = /REQ-[0-9A-F]{8,16}/.exec(await status.innerText())![0];
     const creativeCloudAsks = async () =>
       (await harness.qm.requests.byRequester(DEMO_TENANT_ID, ALEX.aadObjectId, 100)).filter((r) =>
         r.product.name.startsWith('Creative Cloud'),
@@ -127,9 +129,9 @@ describe.skipIf(skipBrowserTests)('The marketplace in the Agents Playground', ()
     await confirm.getByRole('button', { name: 'Add seats' }).click();
 
     // The confirmation turns into the request's status card.
-    const status = alex.cards(/Add 1 seat \(10 → 11\): Adobe Acrobat Pro for teams/).filter({ hasText: /REQ-[0-9A-F]{8}/ });
+    const status = alex.cards(/Add 1 seat \(10 → 11\): Adobe Acrobat Pro for teams/).filter({ hasText: /REQ-[0-9A-F]{8,16}/ });
     await expect.poll(() => status.count(), { timeout: UI_TIMEOUT }).toBeGreaterThan(0);
-    const requestId = /REQ-[0-9A-F]{8}/.exec(await status.last().innerText())![0];
+    const requestId = /REQ-[0-9A-F]{8,16}/.exec(await status.last().innerText())![0];
     await adeleApproves(requestId);
 
     await expect

@@ -23,7 +23,9 @@ import { expectOnlyCdnBlocked, PlaygroundPage, UI_TIMEOUT, usePlaygroundSession 
 const ALEX = PLAYGROUND_USERS.find((u) => u.key === 'alex')!;
 const DOCS_SCREENSHOT = join(projectRoot, 'docs', 'screenshots', 'playground-subscriptions.png');
 
-describe.skipIf(skipBrowserTests)('Subscription management in the Agents Playground', () => {
+// One scripted session in one browser, step by step: the steps keep their order even in a
+// shuffled run (npm run test:shuffled).
+describe.skipIf(skipBrowserTests)('Subscription management in the Agents Playground', { shuffle: false }, () => {
   let harness: BotHarness;
   let alex: PlaygroundPage;
   let blocked: ReadonlySet<string>;
@@ -112,7 +114,7 @@ describe.skipIf(skipBrowserTests)('Subscription management in the Agents Playgro
 
     const status = alex.cards(/Add 2 seats \(5 → 7\): Visio Plan 2/);
     await expect.poll(() => status.innerText(), { timeout: UI_TIMEOUT }).toContain('Waiting for Adele Vance (manager)');
-    const requestId = /REQ-[0-9A-F]{8}/.exec(await status.innerText())![0];
+    const requestId = /REQ-[0-9A-F]{8,16}/.exec(await status.innerText())![0];
     const approved = await harness!.personalChat(DEMO.adele).click('approveRequest', { requestId, stageIndex: 0 });
     expect(approved.status).toBe(200);
 
@@ -172,7 +174,8 @@ describe.skipIf(skipBrowserTests)('Subscription management in the Agents Playgro
     await alex.say('audit reduce-at-renewal');
     const audit = alex.cards('Audit log');
     await expect.poll(() => audit.innerText(), { timeout: UI_TIMEOUT }).toContain('subscription.reduce-at-renewal');
-    expect(await audit.innerText()).toContain('"quantityAtRenewal":8');
+    // Field by field, before → after (not raw JSON).
+    expect(await audit.innerText()).toMatch(/quantityAtRenewal\s+\(none\) → 8/);
     await audit.scrollIntoViewIfNeeded();
     await alex.shot('7-audit');
   });

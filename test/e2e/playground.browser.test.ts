@@ -39,7 +39,9 @@ const UI_TIMEOUT = 20_000;
 const RESULTS = join(projectRoot, 'test-results');
 const README_SCREENSHOT = join(projectRoot, 'docs', 'screenshots', 'playground-help.png');
 
-describe.skipIf(skipBrowserTests)('Agents Playground in headless Chromium', () => {
+// One scripted session in one browser, step by step: the steps keep their order even in a
+// shuffled run (npm run test:shuffled).
+describe.skipIf(skipBrowserTests)('Agents Playground in headless Chromium', { shuffle: false }, () => {
   let harness: BotHarness | undefined;
   let children: ChildProcesses | undefined;
   let workDir: string | undefined;
@@ -179,6 +181,18 @@ describe.skipIf(skipBrowserTests)('Agents Playground in headless Chromium', () =
     await expect.poll(() => sorry.count(), { timeout: UI_TIMEOUT }).toBe(1);
     expect(await sorry.getByRole('button', { name: 'Show help' }).isVisible()).toBe(true);
     await shot('4-unknown');
+  });
+
+  it('shows an admin the catalog card: what can be requested and where prices come from', async () => {
+    await say('catalog');
+    const catalog = cards('products can be requested');
+    await expect.poll(() => catalog.count(), { timeout: UI_TIMEOUT }).toBe(1);
+    const text = await catalog.innerText();
+    expect(text).toMatch(/^Catalog$/m);
+    expect(text).toContain('Prices');
+    expect(text).toContain("Microsoft's licensing reference, then your mappings below");
+    expect(await catalog.getByRole('button', { name: 'Refresh' }).isVisible()).toBe(true);
+    await shot('5-catalog');
   });
 
   it('had no failed activity, error card or page error along the way', async () => {

@@ -2,7 +2,7 @@
 // emulators. Admins get the cards in their 1:1 chats; "Remove license" confirms first, then
 // removes through Graph once, audited; non-admins and stale cards change nothing.
 import { testClock } from '../harness/clock.js';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { DEMO_INACTIVE_USER_IDS, DEMO_OFFERS, DEMO_SUBSCRIPTIONS, DEMO_TENANT_ID } from '../../src/sandbox/index.js';
 import { BotHarness, cardOf, cardText, DEMO, type TestUser, cardActions, type CardAction } from '../harness/bot-harness.js';
 
@@ -20,6 +20,10 @@ beforeAll(async () => {
 afterAll(async () => {
   await harness.stop();
 });
+// Each test starts from the seeded tenant (licenses, sign-ins, seats), with nothing of the test
+// before it still under way. The audit log stays: each test removes a license of its own person.
+beforeEach(() => harness.sandbox.reset());
+afterEach(() => harness.drain());
 
 /** Every Action.Execute of a card, wherever it sits. */
 const actionsOf = (card: unknown) => cardActions(card).filter((a): a is CardAction & { verb: string } => a.type === 'Action.Execute');
@@ -78,12 +82,15 @@ describe('the reclaim card', () => {
       expect(reply?.text, bad).toContain('whole number of days from 7 to 365');
     }
     expect((await chat(DEMO.isaiah).say('set reclaim days 150'))[0]?.text).toContain('Only admins');
-    expect((await chat(DEMO.alex).say('set reclaim days 150'))[0]?.text).toContain('Done');
-    const text = cardText((await chat(DEMO.alex).say('reclaim'))[0]);
-    expect(text).toContain('150 days or more');
-    expect(text).not.toContain('Demo user 19'); // 100 days: under the new limit
-    expect(text).toContain('Demo user 20');
-    await chat(DEMO.alex).say('set reclaim days 90');
+    try {
+      expect((await chat(DEMO.alex).say('set reclaim days 150'))[0]?.text).toContain('Done');
+      const text = cardText((await chat(DEMO.alex).say('reclaim'))[0]);
+      expect(text).toContain('150 days or more');
+      expect(text).not.toContain('Demo user 19'); // 100 days: under the new limit
+      expect(text).toContain('Demo user 20');
+    } finally {
+      await chat(DEMO.alex).say('set reclaim days 90'); // the setting is stored: the other tests expect the default
+    }
   });
 
   it('lists reclaim in help for admins', async () => {
@@ -150,13 +157,15 @@ describe('removing a license from the card', () => {
   });
 
   it('a stale card (clicked again, or by the other admin) shows the current state and changes nothing', async () => {
+    const removed = await chat(DEMO.alex).click('reclaimConfirmRemove', { userId: USER_21, skuId: E3 });
+    expect(cardText(removed.body.value)).toContain('Done. Removed Microsoft 365 E3 from Demo user 21');
     const posts = harness.sandbox.state.countRequests(ASSIGN);
-    const again = await chat(DEMO.patti).click('reclaimConfirmRemove', { userId: USER_19, skuId: E3 });
-    expect(cardText(again.body.value)).toContain('Demo user 19 no longer has Microsoft 365 E3: nothing to remove.');
-    const ask = await chat(DEMO.patti).click('reclaimRemoveLicense', { userId: USER_19, skuId: E3 });
+    const again = await chat(DEMO.patti).click('reclaimConfirmRemove', { userId: USER_21, skuId: E3 });
+    expect(cardText(again.body.value)).toContain('Demo user 21 no longer has Microsoft 365 E3: nothing to remove.');
+    const ask = await chat(DEMO.patti).click('reclaimRemoveLicense', { userId: USER_21, skuId: E3 });
     expect(cardText(ask.body.value)).toContain('no longer has');
     expect(harness.sandbox.state.countRequests(ASSIGN)).toBe(posts);
-    expect(await removals(USER_19!)).toHaveLength(1);
+    expect(await removals(USER_21!)).toHaveLength(1);
   });
 
   it('a double click removes once', async () => {
@@ -186,6 +195,8 @@ describe('the jobs', () => {
   });
 
   it('daily: one renewal card per subscription and renewal date, with the two ways out, across reruns and instances', async () => {
+    // Two inactive people's licenses were reclaimed.
+    for (const userId of [USER_19!, USER_20!]) harness.sandbox.state.setLicenses(DEMO_TENANT_ID, userId, []);
     const now = testClock();
     const first = await harness.qm.licenseAlerts.renewals.run(now);
     await harness.qm.licenseAlerts.renewals.run(new Date(now.getTime() + 86_400_000));
@@ -195,7 +206,7 @@ describe('the jobs', () => {
     expect(e3).toHaveLength(1);
     expect(cardsTo(DEMO.patti, 'Microsoft 365 E3 renews in')).toHaveLength(1);
     expect(cardsTo(DEMO.alex, 'Power BI Pro renews')).toHaveLength(1);
-    // 25 seats, 5 unused at the start, and the two licenses reclaimed above: 7 unused.
+    // 25 seats, 5 unused at the start, and the two licenses reclaimed: 7 unused.
     expect(actionsOf(cardOf(e3[0]))).toEqual([
       expect.objectContaining({
         title: 'Reduce to 18 at renewal',

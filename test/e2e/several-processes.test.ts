@@ -29,7 +29,7 @@ const proxies: FaultProxy[] = [];
 
 function startInstance(
   config: ResolvedConfig,
-  endpoints: Pick<Sandbox, 'urls' | 'app' | 'partnerTenantId'>,
+  endpoints: Pick<Sandbox, 'urls' | 'app' | 'partnerTenantId' | 'priceListCsv'>,
   instanceName: string,
 ): Promise<string> {
   const child = spawn(process.execPath, ['--import', 'tsx', '--no-deprecation', 'test/e2e/instance-process.ts'], {
@@ -71,6 +71,7 @@ beforeAll(async () => {
         urls: { ...sandbox.urls, partnerCenter: partnerCenter.url, graph: graph.url },
         app: sandbox.app,
         partnerTenantId: sandbox.partnerTenantId,
+        priceListCsv: sandbox.priceListCsv,
       },
       name,
     );

@@ -2,7 +2,7 @@
 // change on a card; the change goes through the approval policy and the fulfilment queue to
 // the Partner Center emulator, and lands in the audit log. Plus refusals, stale cards and
 // double clicks.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { DEMO_SUBSCRIPTIONS, DEMO_TENANT_ID } from '../../src/sandbox/index.js';
 import { BotHarness, cardText, DEMO, type TestUser } from '../harness/bot-harness.js';
 import { requestIdOf, waitForStatus } from '../harness/licensing.js';
@@ -17,6 +17,9 @@ beforeAll(async () => {
 afterAll(async () => {
   await harness.stop();
 });
+// Each test starts from the seeded subscriptions, with nothing of the test before it still under way.
+beforeEach(() => harness.sandbox.reset());
+afterEach(() => harness.drain());
 
 const subscription = (id: string) => harness.sandbox.state.subscriptions(DEMO_TENANT_ID).find((s) => s.id === id)!;
 const quantityOf = (id: string) => subscription(id).lots.reduce((n, lot) => n + lot.quantity, 0);
@@ -204,12 +207,14 @@ describe('stale cards and double clicks', () => {
 
   it('opens one request and makes one change however often Confirm is clicked', async () => {
     const id = DEMO_SUBSCRIPTIONS.teamsPremium;
+    subscription(id).autoRenewEnabled = true; // turned on in the portal: there is something to turn off
     const confirm = await prepare(DEMO.alex, id, 'auto-renew-off');
     const data = confirmData(confirm.card);
     const clicks = await Promise.all(Array.from({ length: 5 }, () => click(DEMO.alex, 'confirmSubscriptionChange', data)));
     const ids = new Set(clicks.map((c) => requestIdOf(c.card)));
     expect(ids.size).toBe(1);
     await waitForStatus(harness, [...ids][0]!, 'completed');
+    await harness.drain(); // the completed request's audit row and cards follow its status
     expect(subscription(id).autoRenewEnabled).toBe(false);
     const audit = (await harness.qm.audit.list(DEMO_TENANT_ID, { pageSize: 100 })).items;
     expect(audit.filter((e) => e.action === 'subscription.auto-renew-off')).toHaveLength(1);
@@ -253,6 +258,13 @@ describe('Partner Center faults', () => {
 
   it('turns a business error into what to do next, for the admin who asked', async () => {
     const id = DEMO_SUBSCRIPTIONS.visioPlan2;
+    // A change scheduled for the renewal, to drop again below.
+    const schedule = await prepare(DEMO.alex, id, 'reduce-at-renewal', { renewalSeats: quantityOf(id) - 1 });
+    await waitForStatus(
+      harness,
+      requestIdOf((await click(DEMO.alex, 'confirmSubscriptionChange', confirmData(schedule.card))).card),
+      'completed',
+    );
     const confirm = await prepare(DEMO.alex, id, 'cancel-scheduled-change');
     // The subscription is suspended in the portal after the card was confirmed: 800091.
     harness.sandbox.faults.partnerCenter.failNext({

@@ -24,6 +24,7 @@ import { BotHarness, cardText, DEMO, type TestUser } from '../harness/bot-harnes
 import { LoopbackConnector } from '../harness/loopback-connector.js';
 import { requestForm, requestIdOf } from '../harness/licensing.js';
 import { FaultProxy } from './fault-proxy.js';
+import { TEST_START_OPTIONS } from '../harness/start-options.js';
 
 const ROUNDS = Math.max(1, Number(process.env.FAULT_BURST_ROUNDS ?? 1));
 /**
@@ -154,7 +155,12 @@ describe('Partner Center and Graph failing in bursts during fulfilment', () => {
         { mode: 'sandbox', sandbox: view, retry: { minDelayMs: 20, maxDelayMs: 200, timeoutMs: 1_000 }, clock: testClock },
         log,
       );
-      worker = await startQuartermaster({ ...front.config, port: 0 }, log, { connectors, instanceName: 'worker', clock: testClock });
+      worker = await startQuartermaster({ ...front.config, port: 0 }, log, {
+        ...TEST_START_OPTIONS,
+        connectors,
+        instanceName: 'worker',
+        clock: testClock,
+      });
 
       const finals = await Promise.all(
         ids.map((id) =>

@@ -85,8 +85,11 @@ export class FaultProxy {
         res.writeHead(upstream.status, { ...headers, 'content-length': String(upstream.body.length) });
         res.end(upstream.body);
       })().catch(() => {
-        if (!res.headersSent) res.writeHead(502).end();
-        else res.destroy();
+        // Two statements: restify (loaded by the bot) makes writeHead return nothing.
+        if (!res.headersSent) {
+          res.writeHead(502);
+          res.end();
+        } else res.destroy();
       });
     });
     await new Promise<void>((resolve, reject) => {

@@ -13,6 +13,7 @@ import { createLogger, type Logger } from '../../src/logger.js';
 import { createConnectors, type SandboxEndpoints } from '../../src/connectors/index.js';
 import { DEMO_GROUPS, DEMO_TENANT_ID, DEMO_USERS, startSandbox, type Sandbox } from '../../src/sandbox/index.js';
 import { LoopbackConnector, type SentActivity } from './loopback-connector.js';
+import { TEST_SECRET_KEYS, TEST_START_OPTIONS } from './start-options.js';
 
 export const TENANT = '11111111-1111-1111-1111-111111111111';
 export const OTHER_TENANT = '22222222-2222-2222-2222-222222222222';
@@ -73,6 +74,7 @@ export function testConfig(overrides: Partial<ResolvedConfig> = {}): ResolvedCon
     // Outside vitest (npm run bench) the caller passes its own storage.
     storage: overrides.storage ?? { kind: 'connection-string', connectionString: inject('storageConnectionString') },
     tablePrefix: `t${randomBytes(5).toString('hex')}`,
+    secretKeys: TEST_SECRET_KEYS,
     bootstrapAdmins: [
       { tenantId: TENANT, aadObjectId: PATTI.aadObjectId },
       { tenantId: DEMO_TENANT_ID, aadObjectId: DEMO.alex.aadObjectId },
@@ -138,11 +140,14 @@ export class BotHarness {
       log,
     );
     const qm = await startQuartermaster(config, log, {
+      ...TEST_START_OPTIONS,
       connectors,
       clock: testClock,
       ...(options.instanceName && { instanceName: options.instanceName }),
       ...(options.startWorkers === false && { startWorkers: false }),
     });
+    // Free text is understood once the model has trained (a fraction of a second after start).
+    await qm.languageReady;
     const harness = new BotHarness(qm, connector, config, sandbox);
     harness.ownSandbox = ownSandbox;
     harness.ownConnector = !options.connector;
@@ -265,9 +270,9 @@ export class TestConversation {
     };
   }
 
-  /** Sends a message; returns what the bot sent to this conversation during the turn. */
+  /** Sends a message; returns what the bot sent to this conversation during the turn (typing indicators left out). */
   async say(text: string): Promise<Record<string, any>[]> {
-    return (await this.send(this.activity({ type: 'message', text }))).sent;
+    return (await this.send(this.activity({ type: 'message', text }))).sent.filter((a) => a.type !== 'typing');
   }
 
   /** The bot is added to this conversation (install, or added to a team). */
@@ -296,6 +301,7 @@ export class TestConversation {
     return { ...response, sent };
   }
 
+  /** Posts an activity; `sent` is what the bot said in this conversation meanwhile (typing indicators left out). */
   async send(activity: Record<string, unknown>): Promise<{ response: HttpResult; sent: Record<string, any>[] }> {
     const before = this.harness.connector.sent.length;
     const response = await this.harness.post(activity);
@@ -340,7 +346,7 @@ export function cardActions(card: unknown): CardAction[] {
 /** The message of an error invoke response (what Teams shows under the card). */
 export const invokeErrorMessage = (body: any): string => body?.value?.message ?? '';
 
-/** All the text a card shows, joined, so tests can assert on what a person reads. */
+/** All the text a card shows, joined, so tests can assert on what a person reads (escapes undone, as Teams shows them). */
 export function cardText(cardOrActivity: Record<string, any> | undefined): string {
   const card = cardOrActivity?.type === 'AdaptiveCard' ? cardOrActivity : cardOf(cardOrActivity);
   const texts: string[] = [];
@@ -348,7 +354,9 @@ export function cardText(cardOrActivity: Record<string, any> | undefined): strin
     if (Array.isArray(node)) node.forEach(walk);
     else if (node && typeof node === 'object') {
       for (const [key, value] of Object.entries(node)) {
-        if ((key === 'text' || key === 'title' || key === 'value') && typeof value === 'string') texts.push(value);
+        // Backslash escapes (user text, src/domain/plain-text.ts) read as the plain character.
+        if ((key === 'text' || key === 'title' || key === 'value') && typeof value === 'string')
+          texts.push(value.replace(/\\([!-/:-@[-`{-~])/g, '$1'));
         else walk(value);
       }
     }

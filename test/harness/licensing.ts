@@ -13,20 +13,28 @@ export const requestForm = (offerId: string, fields: Record<string, unknown> = {
 });
 
 /** The request id a card shows. */
-export const requestIdOf = (card: unknown): string => /REQ-[0-9A-F]{8}/.exec(JSON.stringify(card))![0];
+export const requestIdOf = (card: unknown): string => /REQ-[0-9A-F]{8,16}/.exec(JSON.stringify(card))![0];
 
 export const storedRequest = (harness: BotHarness, id: string) => harness.qm.requests.get(DEMO_TENANT_ID, id).then((r) => r?.value);
 
 /** Waits until the request reaches `status` (fulfilment runs from a queue). */
-export const waitForStatus = (harness: BotHarness, id: string, status: string, timeoutMs?: number) =>
-  harness.until(
-    async () => {
-      const request = await storedRequest(harness, id);
-      return request?.status === status ? request : undefined;
-    },
-    `${id} to be ${status}`,
-    timeoutMs,
-  );
+export const waitForStatus = async (harness: BotHarness, id: string, status: string, timeoutMs?: number) => {
+  let last: Awaited<ReturnType<typeof storedRequest>>;
+  try {
+    return await harness.until(
+      async () => {
+        last = await storedRequest(harness, id);
+        return last?.status === status ? last : undefined;
+      },
+      `${id} to be ${status}`,
+      timeoutMs,
+    );
+  } catch (error) {
+    // Say where it stopped: the status, outcome and fulfilment progress make a timeout readable.
+    const where = last && { status: last.status, outcome: last.outcome, fulfilment: last.fulfilment, seatReserved: last.seatReserved };
+    throw new Error(`${(error as Error).message}; it is ${JSON.stringify(where)}`);
+  }
+};
 
 /** Every pending stage of the request approved by one of its demo approvers (not the requester), in turn. */
 export async function approveEveryStage(harness: BotHarness, id: string): Promise<void> {

@@ -1,6 +1,7 @@
 // A loopback stand-in for the Bot Connector service: the bot sends its replies here
 // (it is the `serviceUrl` of every activity the harness posts) and tests read them back.
 import { createServer, type IncomingMessage, type Server } from 'node:http';
+import { respond } from './respond.js';
 
 export interface SentActivity {
   method: 'POST' | 'PUT' | 'DELETE';
@@ -137,7 +138,7 @@ export class LoopbackConnector {
         res.end(JSON.stringify({ id: `conversation-${this.nextId++}` }));
         return;
       }
-      res.writeHead(404).end();
+      respond(res, 404);
     });
     await new Promise<void>((resolve) => this.server!.listen(0, '127.0.0.1', resolve));
     const { port } = this.server.address() as { port: number };

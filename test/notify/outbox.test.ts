@@ -175,6 +175,37 @@ describe('the outbox', () => {
     expect(connector.throttled - throttledBefore).toBe(0);
   });
 
+  it('updates one card in version order: after an outage an older update never replaces a newer one', async () => {
+    await addConversation('card-order');
+    const update = (version: number, text: string): OutboxMessage => ({
+      kind: 'update',
+      key: `card-order|${version}`,
+      tenantId: TENANT,
+      conversationId: 'card-order',
+      activityId: 'activity-7',
+      version,
+      card: { type: 'AdaptiveCard', version: '1.5', body: [{ type: 'TextBlock', text }] },
+    });
+    const shown = () => sentTo('card-order').map((s) => s.activity.attachments[0].content.body[0].text as string);
+    const handled = (version: number) => async () => (await first.ledger.status(TENANT, `card-order|${version}`))?.status === 'sent';
+    // What Teams refused during an outage comes back from the queue in any order: here the newest first.
+    await first.engine.enqueue(update(3, 'Done'));
+    await until(() => shown().length === 1, 'the newest update');
+    await first.engine.enqueue(update(2, 'Approved; the license will be assigned shortly'));
+    await first.engine.enqueue(update(1, 'Waiting for Adele'));
+    await until(async () => (await handled(2)()) && (await handled(1)()), 'the older updates to be handled');
+    expect(shown()).toEqual(['Done']);
+    // Several versions at once, inline and queued: they go out oldest first, and the card ends on the newest.
+    await Promise.all([5, 4, 6].map((v) => first.engine.deliver(update(v, `Version ${v}`))));
+    await Promise.all([7, 8].map((v) => first.engine.enqueue(update(v, `Version ${v}`))));
+    await until(async () => (await handled(8)()) && (await handled(7)()) && (await handled(4)()), 'every version to be handled', 30_000);
+    const versions = shown()
+      .slice(1)
+      .map((text) => Number(text.replace('Version ', '')));
+    expect(versions.at(-1)).toBe(8);
+    expect(versions).toEqual([...versions].sort((a, b) => a - b));
+  });
+
   it('refuses a message too large for the queue before accepting it', async () => {
     const huge: OutboxMessage = { kind: 'text', key: 'huge', tenantId: TENANT, conversationId: 'burst', text: 'x'.repeat(50_000) };
     await expect(first.engine.enqueue(huge)).rejects.toThrow(/too large/);

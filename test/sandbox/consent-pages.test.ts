@@ -1,6 +1,6 @@
 // The login emulator's admin consent page: what it shows, what Accept and Cancel send back,
 // the error pages for an unknown app or an unregistered redirect URI, and the seeded
-// accounts that reproduce the failures admins meet (seed 003).
+// accounts that reproduce the failures admins meet.
 import { testClock } from '../harness/clock.js';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { adminConsentUrl, adviseConsentError, parseConsentCallback } from '../../src/domain/consent.js';

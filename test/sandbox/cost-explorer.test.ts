@@ -11,7 +11,7 @@ import {
 import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { detectAnomalies } from '../../src/domain/spend/anomaly.js';
-import { normalizeAwsPage, type AwsCostPage } from '../../src/domain/spend/focus.js';
+import { normalizeAwsPage, type AwsCostPage } from '../../src/domain/spend/providers/aws.js';
 import { addDays, eachDay } from '../../src/domain/spend/periods.js';
 import { awsServicesOf, awsTagSplit, formatMicros, MICROS_PER_UNIT } from '../../src/sandbox/aws-cost-data.js';
 import {
@@ -168,10 +168,10 @@ describe('Cost Explorer emulator: errors as AWS sends them', () => {
     );
   });
 
-  it('DataUnavailableException where Cost Explorer was never turned on', async () => {
+  it('AccessDeniedException "User not enabled for cost explorer access" where Cost Explorer was never enabled', async () => {
     const error = await rejectionOf(f.ce(AWS_SANDBOX_KEYS.costExplorerOff).send(new GetCostAndUsageCommand(window)));
-    expect(error.name).toBe('DataUnavailableException');
-    expect(error.message).toMatch(/^Data is not available\. Please try to adjust the time period\. If you just enabled Cost Explorer/);
+    expect(error.name).toBe('AccessDeniedException');
+    expect(error.message).toBe('User not enabled for cost explorer access');
   });
 
   it('UnrecognizedClientException for an unknown key, InvalidSignatureException for a wrong secret', async () => {
@@ -310,7 +310,8 @@ describe('AWS seed promises', () => {
       const rows = [AWS_ACCOUNTS.main, AWS_ACCOUNTS.roleTarget].flatMap((account) =>
         eachDay(addDays(today, -40), addDays(today, 1)).flatMap((day) =>
           awsServicesOf(account).map((service) => ({
-            ProviderName: 'AWS' as const,
+            ServiceProviderName: 'AWS' as const,
+            HostProviderName: 'AWS' as const,
             BillingAccountId: account,
             SubAccountId: account,
             ChargePeriodStart: day,

@@ -4,7 +4,8 @@
 import { testClock } from '../harness/clock.js';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { detectAnomalies } from '../../src/domain/spend/anomaly.js';
-import { normalizeAzureQuery, totalCost } from '../../src/domain/spend/focus.js';
+import { totalCost } from '../../src/domain/spend/focus.js';
+import { normalizeAzureQuery } from '../../src/domain/spend/providers/azure.js';
 import { addDays, periodContaining } from '../../src/domain/spend/periods.js';
 import {
   AZURE_ANOMALY,

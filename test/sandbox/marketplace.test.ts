@@ -51,20 +51,20 @@ function harness(stepDelayMs: number | 'manual') {
   return h;
 }
 
+const productOf = (itemId: string) =>
+  itemId.startsWith('ITM-1111')
+    ? MARKETPLACE_PRODUCTS.adobe
+    : itemId.startsWith('ITM-2222')
+      ? MARKETPLACE_PRODUCTS.miro
+      : itemId.startsWith('ITM-3333')
+        ? MARKETPLACE_PRODUCTS.zoom
+        : MARKETPLACE_PRODUCTS.autodesk;
+
+/** A purchase for a new agreement: licensee, product and the authorization of the product's listing. */
 const purchase = (itemId: string, quantity: number, extra: Record<string, unknown> = {}) => ({
   type: 'Purchase',
-  agreement: {
-    licensee: { id: 'LCE-5100-0001' },
-    product: {
-      id: itemId.startsWith('ITM-1111')
-        ? MARKETPLACE_PRODUCTS.adobe
-        : itemId.startsWith('ITM-2222')
-          ? MARKETPLACE_PRODUCTS.miro
-          : itemId.startsWith('ITM-3333')
-            ? MARKETPLACE_PRODUCTS.zoom
-            : MARKETPLACE_PRODUCTS.autodesk,
-    },
-  },
+  agreement: { licensee: { id: 'LCE-5100-0001' }, product: { id: productOf(itemId) } },
+  authorization: { id: `AUT-${productOf(itemId).slice(4)}` },
   lines: [{ item: { id: itemId }, quantity }],
   parameters: { ordering: [], fulfillment: [] },
   ...extra,
@@ -73,22 +73,32 @@ const purchase = (itemId: string, quantity: number, extra: Record<string, unknow
 describe('marketplace emulator (manual clock)', () => {
   const h = harness('manual');
 
-  it('lists catalog items with prices, terms and how seats are assigned; filters, orders and pages with RQL', async () => {
+  it('lists catalog items (no price: prices are price-list items of the listing), terms; filters, orders and pages with RQL', async () => {
     const all = await h.api('GET', '/catalog/items');
     expect(all.status).toBe(200);
     expect(all.body.$meta.pagination).toEqual({ offset: 0, limit: 100, total: 5 });
     expect(all.body.data.find((i: any) => i.id === MARKETPLACE_ITEMS.acrobatPro)).toEqual({
       id: MARKETPLACE_ITEMS.acrobatPro,
-      href: `/catalog/items/${MARKETPLACE_ITEMS.acrobatPro}`,
       name: 'Adobe Acrobat Pro for teams',
       status: 'Published',
-      product: { id: MARKETPLACE_PRODUCTS.adobe, name: 'Adobe VIP Marketplace for Commercial' },
-      vendor: { id: 'ACC-1111-1111', name: 'Adobe' },
+      product: {
+        id: MARKETPLACE_PRODUCTS.adobe,
+        name: 'Adobe VIP Marketplace for Commercial',
+        vendor: { id: 'ACC-1111-1111', name: 'Adobe', type: 'Vendor', status: 'Active' },
+      },
       terms: { period: '1m', commitment: '1y' },
-      price: { unitPP: '23.99', currency: 'USD' },
-      seatAssignment: { by: 'vendor', identifier: 'email' },
-      downsizeOnlyAtAnniversary: true,
     });
+    const listings = await h.api('GET', `/catalog/listings?eq(product.id,"${MARKETPLACE_PRODUCTS.adobe}")`);
+    const priceList = listings.body.data[0].priceList.id;
+    const prices = await h.api('GET', `/catalog/price-lists/${priceList}/items?eq(item.id,"${MARKETPLACE_ITEMS.acrobatPro}")`);
+    expect(prices.body.data).toEqual([
+      {
+        id: expect.stringMatching(/^PRI-/),
+        status: 'ForSale',
+        unitPP: 23.99,
+        item: { id: MARKETPLACE_ITEMS.acrobatPro, name: 'Adobe Acrobat Pro for teams' },
+      },
+    ]);
 
     const adobe = await h.api('GET', `/catalog/items?eq(product.id,"${MARKETPLACE_PRODUCTS.adobe}")&order=-name`);
     expect(adobe.body.data.map((i: any) => i.name)).toEqual(['Creative Cloud for teams — All Apps', 'Adobe Acrobat Pro for teams']);
@@ -99,7 +109,7 @@ describe('marketplace emulator (manual clock)', () => {
     const page = await h.api('GET', '/catalog/items?order=name&limit=2&offset=2');
     expect(page.body.$meta.pagination).toEqual({ offset: 2, limit: 2, total: 5 });
     expect(page.body.data).toHaveLength(2);
-    const shorthand = await h.api('GET', `/catalog/items?vendor.name=Miro`);
+    const shorthand = await h.api('GET', `/catalog/items?product.vendor.name=Miro`);
     expect(shorthand.body.data.map((i: any) => i.id)).toEqual([MARKETPLACE_ITEMS.miroBusiness]);
   });
 
@@ -285,9 +295,19 @@ describe('marketplace emulator (manual clock)', () => {
       expect.objectContaining({
         externalId: 'adobeAdminEmail',
         name: 'Adobe admin e-mail',
-        type: 'email',
+        type: 'Email',
         value: '',
-        constraints: expect.objectContaining({ required: true, pattern: expect.any(String) }),
+        constraints: { required: true, readonly: false, hidden: false },
+      }),
+    ]);
+    // What the value is for lives in the product's parameter definitions, not on the order.
+    const definitions = (await h.api('GET', `/catalog/products/${MARKETPLACE_PRODUCTS.adobe}/parameters`)).body.data;
+    expect(definitions).toEqual([
+      expect.objectContaining({
+        externalId: 'adobeAdminEmail',
+        type: 'Email',
+        phase: 'Fulfillment',
+        description: expect.stringContaining('Adobe Admin Console'),
       }),
     ]);
     expect(querying.parameters.fulfillment[0].error).toBeUndefined();
@@ -349,12 +369,26 @@ describe('marketplace emulator (manual clock)', () => {
     expect((await h.api('GET', `/commerce/subscriptions/${subscriptionId}`)).body.status).toBe('Terminated');
   });
 
-  it('assigns vendor seats to e-mail addresses, never more than the quantity', async () => {
+  it('assigns vendor seats to e-mail addresses (local-only extension), never more than the quantity; auto-renew only by a Configuration order', async () => {
     const path = `/commerce/subscriptions/${MARKETPLACE_SUBSCRIPTIONS.demoAcrobat}`;
-    const ok = await h.api('PUT', path, {
-      body: { assignedUsers: [{ email: 'AlexW@example.com' }, { email: 'meganb@example.com' }], autoRenew: false },
+    const ok = await h.api('PUT', path, { body: { assignedUsers: [{ email: 'AlexW@example.com' }, { email: 'meganb@example.com' }] } });
+    expect(ok.body).toMatchObject({ autoRenew: true, assignedUsers: [{ email: 'alexw@example.com' }, { email: 'meganb@example.com' }] });
+    const put = await h.api('PUT', path, { body: { autoRenew: false } });
+    expect(put.status).toBe(400);
+    expect(put.body.detail).toContain('Configuration order');
+    const configuration = await h.api('POST', '/commerce/orders', {
+      body: {
+        type: 'Configuration',
+        status: 'Draft',
+        agreement: { id: MARKETPLACE_AGREEMENTS.demoAdobe },
+        subscriptions: [{ id: MARKETPLACE_SUBSCRIPTIONS.demoAcrobat, autoRenew: false }],
+      },
     });
-    expect(ok.body).toMatchObject({ autoRenew: false, assignedUsers: [{ email: 'alexw@example.com' }, { email: 'meganb@example.com' }] });
+    expect(configuration.body).toMatchObject({ type: 'Configuration', status: 'Draft' });
+    expect(h.sandbox.marketplace.advance(configuration.body.id)).toEqual([]); // a Draft waits for `process`
+    expect((await h.api('POST', `/commerce/orders/${configuration.body.id}/process`, { body: {} })).body.status).toBe('Processing');
+    h.sandbox.marketplace.advance();
+    expect((await h.api('GET', path)).body.autoRenew).toBe(false);
     const tooMany = await h.api('PUT', path, {
       body: { assignedUsers: Array.from({ length: 11 }, (_, i) => ({ email: `u${i}@example.com` })) },
     });

@@ -12,6 +12,8 @@ import {
   DEMO_SUBSCRIPTIONS,
   DEMO_TENANT_ID,
   DEMO_USERS,
+  MARKETPLACE_AGREEMENTS,
+  MARKETPLACE_ITEMS,
   OTHER_TENANT_ID,
   OTHER_TENANT_USERS,
   startSandbox,
@@ -81,7 +83,13 @@ describe('seed', () => {
   it('has the demo seat counts, consistent between Partner Center and Graph', async () => {
     const skus = (await graph('/subscribedSkus', await token(DEMO_TENANT_ID, GRAPH))).body.value as any[];
     const seats = Object.fromEntries(skus.map((s) => [s.skuPartNumber, [s.prepaidUnits.enabled, s.consumedUnits]]));
-    expect(seats).toEqual({ SPE_E3: [25, 20], POWER_BI_PRO: [10, 6], VISIOCLIENT: [5, 5], Microsoft_Teams_Premium: [3, 1] });
+    expect(seats).toEqual({
+      SPE_E3: [25, 20],
+      POWER_BI_PRO: [10, 6],
+      VISIOCLIENT: [5, 5],
+      Microsoft_Teams_Premium: [3, 1],
+      ENTERPRISEPACK: [0, 0],
+    });
 
     const subscriptions = (
       await pc('GET', `${DEMO_CUSTOMER_ID}/subscriptions`, { token: await token(DEMO_PARTNER_TENANT_ID, PARTNER_CENTER) })
@@ -241,7 +249,11 @@ describe('partner center', () => {
 
   it('echoes MS-CorrelationId and answers a repeated MS-RequestId with the first order, creating one', async () => {
     const t = await token(DEMO_PARTNER_TENANT_ID, PARTNER_CENTER);
-    const order = { lineItems: [{ lineItemNumber: 0, offerId: DEMO_OFFERS.projectPlan3.offerId, quantity: 2 }], billingCycle: 'annual' };
+    const order = {
+      lineItems: [{ lineItemNumber: 0, offerId: DEMO_OFFERS.projectPlan3.offerId, quantity: 2 }],
+      billingCycle: 'annual',
+      partnerOnRecordAttestationAccepted: true,
+    };
     const first = await pc('POST', `${DEMO_CUSTOMER_ID}/orders`, { token: t, body: order, requestId: 'order-1', correlationId: 'trace-1' });
     expect(first.status).toBe(201);
     expect(first.headers.get('ms-correlationid')).toBe('trace-1');
@@ -270,7 +282,7 @@ describe('partner center', () => {
     const order = (offerId: string, billingCycle: string) =>
       pc('POST', `${DEMO_CUSTOMER_ID}/orders`, {
         token: t,
-        body: { lineItems: [{ lineItemNumber: 0, offerId, quantity: 1 }], billingCycle },
+        body: { lineItems: [{ lineItemNumber: 0, offerId, quantity: 1 }], billingCycle, partnerOnRecordAttestationAccepted: true },
       });
     const monthlyProject = await order(DEMO_OFFERS.projectPlan3.offerId, 'monthly');
     expect(monthlyProject.status).toBe(201);
@@ -343,7 +355,11 @@ describe('faults and the request log', () => {
     const t = await token(DEMO_PARTNER_TENANT_ID, PARTNER_CENTER);
     sandbox.faults.partnerCenter.failNext({ status: 500, method: 'POST', path: '/orders', afterProcessing: true });
     expect((await pc('GET', `${DEMO_CUSTOMER_ID}/orders`, { token: t })).status).toBe(200);
-    const order = { lineItems: [{ lineItemNumber: 0, offerId: DEMO_OFFERS.projectPlan3.offerId, quantity: 1 }], billingCycle: 'annual' };
+    const order = {
+      lineItems: [{ lineItemNumber: 0, offerId: DEMO_OFFERS.projectPlan3.offerId, quantity: 1 }],
+      billingCycle: 'annual',
+      partnerOnRecordAttestationAccepted: true,
+    };
     const failed = await pc('POST', `${DEMO_CUSTOMER_ID}/orders`, { token: t, body: order, requestId: 'r' });
     expect(failed.status).toBe(500);
     expect(sandbox.state.orders(DEMO_CUSTOMER_ID)).toHaveLength(1); // done, though the caller saw a failure
@@ -356,7 +372,11 @@ describe('faults and the request log', () => {
   it('holds slow answers after the work is done', async () => {
     const t = await token(DEMO_PARTNER_TENANT_ID, PARTNER_CENTER);
     sandbox.faults.partnerCenter.delay(2_000, { method: 'POST', times: 1 });
-    const order = { lineItems: [{ lineItemNumber: 0, offerId: DEMO_OFFERS.projectPlan3.offerId, quantity: 1 }], billingCycle: 'annual' };
+    const order = {
+      lineItems: [{ lineItemNumber: 0, offerId: DEMO_OFFERS.projectPlan3.offerId, quantity: 1 }],
+      billingCycle: 'annual',
+      partnerOnRecordAttestationAccepted: true,
+    };
     const gaveUp = await pc('POST', `${DEMO_CUSTOMER_ID}/orders`, {
       token: t,
       body: order,
@@ -379,6 +399,46 @@ describe('faults and the request log', () => {
     } finally {
       ServerResponse.prototype.writeHead = original;
     }
+  });
+
+  it('goes back to the seed on reset(), in place: same URLs, issued tokens still good, no order id used twice', async () => {
+    const pcToken = await token(DEMO_PARTNER_TENANT_ID, PARTNER_CENTER);
+    const graphToken = await token(DEMO_TENANT_ID, GRAPH);
+    const visio = `${DEMO_CUSTOMER_ID}/subscriptions/${DEMO_SUBSCRIPTIONS.visioPlan2}`;
+    const patchVisio = async () =>
+      (
+        await pc('PATCH', visio, {
+          token: pcToken,
+          body: { ...(await pc('GET', visio, { token: pcToken })).body, quantity: 6 },
+          requestId: 'r-1',
+        })
+      ).body;
+    const order = () =>
+      sandbox.marketplace.addOrder({
+        customerId: DEMO_CUSTOMER_ID,
+        type: 'Change',
+        agreementId: MARKETPLACE_AGREEMENTS.demoAdobe,
+        lines: [{ id: 'ALI-1', itemId: MARKETPLACE_ITEMS.acrobatPro, quantity: 11, oldQuantity: 10 }],
+        subscriptionIds: [],
+      });
+    expect((await patchVisio()).quantity).toBe(6);
+    sandbox.state.setLicenses(DEMO_TENANT_ID, DEMO_USERS.alex.id, []);
+    sandbox.marketplace.agreements.get(MARKETPLACE_AGREEMENTS.demoAdobe)!.purchaseOrderNumber = 'PO-1';
+    const before = order();
+    sandbox.faults.graph.failNext({ status: 503, times: 10 });
+
+    sandbox.reset();
+    expect(sandbox.state.requests).toEqual([]);
+    expect(sandbox.state.freeSeats(DEMO_TENANT_ID, 'VISIOCLIENT')).toBe(0);
+    const details = await graph(`/users/${DEMO_USERS.alex.id}/licenseDetails`, graphToken);
+    expect(details.status).toBe(200);
+    expect(details.body.value.map((d: any) => d.skuPartNumber)).toEqual(['SPE_E3']);
+    // Partner Center forgot the MS-RequestId: the same PATCH applies again, on the seeded 5 seats.
+    expect((await patchVisio()).quantity).toBe(6);
+    expect(sandbox.state.subscriptions(DEMO_CUSTOMER_ID).find((s) => s.id === DEMO_SUBSCRIPTIONS.visioPlan2)!.lots).toHaveLength(2);
+    expect(sandbox.marketplace.orders.size).toBe(0);
+    expect(sandbox.marketplace.agreements.get(MARKETPLACE_AGREEMENTS.demoAdobe)!.purchaseOrderNumber).toBeUndefined();
+    expect(order().id).not.toBe(before.id);
   });
 
   it('stops listening on stop()', async () => {

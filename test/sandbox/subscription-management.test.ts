@@ -108,6 +108,7 @@ describe('seed: renewal dates and refund windows', () => {
   it('gives a new purchase a Full refund option, and a mid-term add its own Partial one', async () => {
     const order = await pc('POST', 'orders', {
       billingCycle: 'annual',
+      partnerOnRecordAttestationAccepted: true,
       lineItems: [{ lineItemNumber: 0, offerId: DEMO_OFFERS.projectPlan3.offerId, quantity: 2 }],
     });
     const id = order.body.lineItems[0].subscriptionId as string;
@@ -163,6 +164,7 @@ describe('suspend, reactivate, cancel', () => {
 
     const order = await pc('POST', 'orders', {
       billingCycle: 'annual',
+      partnerOnRecordAttestationAccepted: true,
       lineItems: [{ lineItemNumber: 0, offerId: DEMO_OFFERS.projectPlan3.offerId, quantity: 2 }],
     });
     const id = order.body.lineItems[0].subscriptionId as string;
@@ -244,14 +246,12 @@ describe('graph: sign-in activity and license removal', () => {
 
     const users = (await graph('/users?$select=id,signInActivity&$top=999')).body.value as any[];
     expect(users).toHaveLength(21);
-    const latest = (u: any) =>
-      Math.max(
-        ...[u.signInActivity?.lastSignInDateTime, u.signInActivity?.lastNonInteractiveSignInDateTime]
-          .filter(Boolean)
-          .map((t: string) => Date.parse(t)),
-      );
+    // Dormant by the last SUCCESSFUL sign-in: user 19's failed attempt yesterday moved lastSignInDateTime only.
+    const latest = (u: any) => Date.parse(u.signInActivity?.lastSuccessfulSignInDateTime ?? '1970-01-01T00:00:00Z');
     const inactive = users.filter((u) => !u.signInActivity || testNowMs() - latest(u) > 90 * DAY_MS).map((u) => u.id);
     expect(inactive).toEqual([...DEMO_INACTIVE_USER_IDS]);
+    const tried = users.find((u) => u.id === DEMO_INACTIVE_USER_IDS[0]).signInActivity;
+    expect((testNowMs() - Date.parse(tried.lastSignInDateTime)) / DAY_MS).toBeCloseTo(1, 1);
     expect(users.find((u) => u.id === DEMO_NEVER_SIGNED_IN_USER_ID).signInActivity).toBeNull();
   });
 

@@ -28,7 +28,7 @@ class MemoryRows implements CostRowReader {
       (r) =>
         r.ChargePeriodStart >= q.from &&
         r.ChargePeriodStart < q.to &&
-        (!q.provider || r.ProviderName === q.provider) &&
+        (!q.provider || r.ServiceProviderName === q.provider) &&
         (!q.subAccountId || r.SubAccountId === q.subAccountId),
     );
   }
@@ -40,7 +40,8 @@ class MemoryRows implements CostRowReader {
     for (let day = from; day < to; day = addDays(day, 1)) {
       this.rowsStored = this.rowsStored.filter((r) => !(r.ChargePeriodStart === day && r.ServiceName === service));
       this.rowsStored.push({
-        ProviderName: 'AWS',
+        ServiceProviderName: 'AWS',
+        HostProviderName: 'AWS',
         BillingAccountId: ACCOUNT,
         SubAccountId: ACCOUNT,
         ChargePeriodStart: day,
@@ -145,7 +146,7 @@ describe('budgets and spend alerts', () => {
   });
 
   it('lets only admins add, edit and delete; edits need the current ETag; every change is audited', async () => {
-    expect(await budgets.add(NOT_ADMIN, GOOD)).toMatchObject({ ok: false, forbidden: true });
+    expect(await budgets.add(NOT_ADMIN, GOOD)).toMatchObject({ ok: false, reason: 'forbidden' });
     const added = await budgets.add(ADMIN, GOOD);
     if (!added.ok) throw new Error(added.errors.join());
     expect(added.budget.budget.thresholds).toEqual([
@@ -160,7 +161,7 @@ describe('budgets and spend alerts', () => {
     expect(stale).toMatchObject({ ok: false, errors: [expect.stringMatching(/changed this budget/)] });
     expect((await listed())[0]!.budget.amount).toEqual({ amount: '1200.50', currency: 'USD' });
     if (!edited.ok) throw new Error('edit failed');
-    expect(await budgets.remove(NOT_ADMIN, added.budget.budget.id, edited.budget.etag)).toMatchObject({ ok: false, forbidden: true });
+    expect(await budgets.remove(NOT_ADMIN, added.budget.budget.id, edited.budget.etag)).toMatchObject({ ok: false, reason: 'forbidden' });
     expect(await budgets.remove(ADMIN, added.budget.budget.id, edited.budget.etag)).toMatchObject({ ok: true });
     expect(await listed()).toEqual([]);
     const actions = (await audit.list(TENANT)).items.map((entry) => entry.action);

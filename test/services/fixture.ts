@@ -1,10 +1,12 @@
-// Services of the license alerts wired like src/index.ts, on Azurite tables of their own and a
+// Services of the license alerts wired like src/composition/license-alerts.ts, on Azurite tables of their own and a
 // fresh sandbox per test, with the admin deliveries recorded instead of posted to Teams.
 import { testClock } from '../harness/clock.js';
 import { beforeEach } from 'vitest';
 import type { DirectoryPort } from '../../src/connectors/ports.js';
-import type { AdminAlerts, ReclaimReport, RenewalAlert, SeatChange } from '../../src/services/admin-alerts.js';
+import type { AdminAlerts, ReclaimReport, RenewalAlert, SeatChange, TermEndAlert } from '../../src/services/admin-alerts.js';
 import { CatalogService } from '../../src/services/catalog.js';
+import { PartnerCenterPriceSources } from '../../src/services/price-sources.js';
+import { PriceSheetCache } from '../../src/storage/price-sheets.js';
 import { ReclaimService } from '../../src/services/reclaim.js';
 import { RenewalAlertService } from '../../src/services/renewal-alerts.js';
 import { RoleService } from '../../src/services/roles.js';
@@ -27,6 +29,7 @@ export class RecordingAlerts implements AdminAlerts {
   reclaims: ReclaimReport[] = [];
   renewals: RenewalAlert[] = [];
   seatChanges: SeatChange[] = [];
+  termEnds: TermEndAlert[] = [];
   reach = 1;
   async sendReclaim(report: ReclaimReport) {
     this.reclaims.push(report);
@@ -34,6 +37,10 @@ export class RecordingAlerts implements AdminAlerts {
   }
   async sendRenewal(alert: RenewalAlert) {
     this.renewals.push(alert);
+    return this.reach;
+  }
+  async sendTermEnd(alert: TermEndAlert) {
+    this.termEnds.push(alert);
     return this.reach;
   }
   async sendSeatChange(change: SeatChange) {
@@ -80,7 +87,19 @@ export function alertServicesPerTest(): AlertFixture {
     const seatStates = new SeatStates(store);
     const alerts = new RecordingAlerts();
     const build = (directory: DirectoryPort = connectors.directory) => {
-      const catalog = new CatalogService(connectors.commerce, directory);
+      // Prices as in sandbox mode: the emulator's price sheet as the fallback price list.
+      const catalog = new CatalogService(
+        connectors.commerce,
+        directory,
+        new PartnerCenterPriceSources({
+          cache: new PriceSheetCache(store),
+          settings,
+          fallback: { csv: connectors.sandbox.priceListCsv, name: 'the sandbox price sheet' },
+          market: 'US',
+          clock: testClock,
+          log: connectors.log,
+        }),
+      );
       const log = connectors.log;
       return {
         catalog,

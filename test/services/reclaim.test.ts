@@ -27,8 +27,8 @@ describe('the reclaim report', () => {
     expect(report.rows.map((r) => r.userId)).toEqual([DEMO_NEVER_SIGNED_IN_USER_ID, USER_20, USER_19]);
     expect(report.rows.every((r) => r.productName === 'Microsoft 365 E3' && r.skuId === E3 && r.skuPartNumber === 'SPE_E3')).toBe(true);
     expect(report.rows[0]).toMatchObject({ neverSignedIn: true, displayName: 'Demo user 21' });
-    // User 19 signed in non-interactively 100 days ago, interactively 120: the latest counts.
-    expect(report.rows[2]).toMatchObject({ neverSignedIn: false, daysInactive: 100 });
+    // User 19: someone failed to sign in as them yesterday; their last SUCCESSFUL sign-in was 120 days ago, and that counts.
+    expect(report.rows[2]).toMatchObject({ neverSignedIn: false, daysInactive: 120 });
     // User 18 signs in non-interactively every few days: not listed.
     expect(report.rows.some((r) => r.userId.endsWith('018'))).toBe(false);
     // E3: 25 seats, 20 assigned, 3 of them inactive → 17 needed at renewal.

@@ -67,3 +67,24 @@ describe('the daily job', () => {
     expect((await f.renewals.run(new Date(now.getTime() + DAY_MS))).sent).toBe(3);
   });
 });
+
+describe('auto-renew off is not the end (Extended Service Term, since May 2026)', () => {
+  it('tells admins once, before the end date, that a subscription with auto-renew off will move to a paid Extended Service Term, and how to stop paying', async () => {
+    // Power BI Pro is a one-month term renewing within 30 days; turn its auto-renew off in Partner Center.
+    await f.connectors.commerce.updateSubscription(
+      DEMO_TENANT_ID,
+      DEMO_SUBSCRIPTIONS.powerBiPro,
+      { autoRenewEnabled: false },
+      'test-ar-off',
+    );
+    const due = await f.renewals.termEndsDue(DEMO_TENANT_ID, testClock());
+    expect(due).toEqual([expect.objectContaining({ id: DEMO_SUBSCRIPTIONS.powerBiPro, offerName: 'Power BI Pro', upliftPercent: 3 })]);
+    expect(due[0]!.message).toMatch(/^To stop paying, /);
+    const now = testClock();
+    await f.renewals.run(now);
+    await f.renewals.run(new Date(now.getTime() + DAY_MS));
+    await f.secondInstance().renewals.run(new Date(now.getTime() + DAY_MS));
+    expect(f.alerts.termEnds.filter((a) => a.tenantId === DEMO_TENANT_ID).map((a) => a.id)).toEqual([DEMO_SUBSCRIPTIONS.powerBiPro]);
+    expect(await f.ledger.count(DEMO_TENANT_ID, 'extended-service-term')).toBe(1);
+  });
+});

@@ -12,7 +12,8 @@ const ADMIN = { tenantId: TENANT, aadObjectId: 'a0000000-0000-4000-8000-00000000
 
 function row(provider: ProviderName, day: string, service: string, cost: string): FocusCostRow {
   return {
-    ProviderName: provider,
+    ServiceProviderName: provider,
+    HostProviderName: provider,
     BillingAccountId: 'b',
     SubAccountId: provider === 'AWS' ? '111122223333' : 'sub-1',
     ChargePeriodStart: day,
@@ -30,7 +31,7 @@ class Rows implements CostRowReader {
   constructor(private readonly all: FocusCostRow[]) {}
   async rows(_tenantId: string, q: CostRowQuery) {
     return this.all.filter(
-      (r) => r.ChargePeriodStart >= q.from && r.ChargePeriodStart < q.to && (!q.provider || r.ProviderName === q.provider),
+      (r) => r.ChargePeriodStart >= q.from && r.ChargePeriodStart < q.to && (!q.provider || r.ServiceProviderName === q.provider),
     );
   }
   async freshness() {

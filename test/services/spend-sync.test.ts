@@ -16,6 +16,7 @@ import {
 } from '../../src/sandbox/index.js';
 import { generateKeyText, parseKeyring, SecretBox } from '../../src/security/secret-box.js';
 import type { ConnectionNotice } from '../../src/services/connections.js';
+import { createCostProviders } from '../../src/services/cost-providers/index.js';
 import { SpendSyncService, STALE_ALERT_KIND, SYNC_ALERT_KIND } from '../../src/services/spend-sync.js';
 import { spendJobs, tenantsWithCostConnections } from '../../src/jobs/spend-jobs.js';
 import { AlertLedger } from '../../src/storage/alert-ledger.js';
@@ -81,17 +82,15 @@ beforeEach(async () => {
     new SpendSyncService({
       clock: testClock,
       connections,
-      awsCredentials: async (tenantId, id) => {
-        const secret = await connections.readSecret(tenantId, id);
-        return secret ? (JSON.parse(secret) as AwsCredentialInput) : undefined;
-      },
+      providers: createCostProviders({
+        ports: sandbox,
+        readSecret: (tenantId, id) => connections.readSecret(tenantId, id),
+        azureClientId: sandbox.sandbox.app.clientId,
+      }),
       rows,
       leases: new Leases(store, name),
       ledger,
       notices: { alertAdmins: async (_tenantId, notice) => (alerts.push(notice), 1) },
-      ...(sandbox.azureCost ? { azureCost: sandbox.azureCost } : {}),
-      ...(sandbox.awsCost ? { awsCost: sandbox.awsCost } : {}),
-      azureClientId: sandbox.sandbox.app.clientId,
       evaluator: { afterSync: async (tenantId) => void evaluations.push(tenantId) },
       log: sandbox.log,
     });

@@ -100,13 +100,15 @@ describe('connections', () => {
     const repo = new ConnectionRepository(store, boxWith(`k1:${OLD_KEY}`));
     await repo.save(aws('tenant-e', '111111111111'), SECRET);
     await repo.save(aws('tenant-e', '222222222222'), SECRET);
-    expect((await repo.list('tenant-e')).map((c) => c.id).sort()).toEqual(['aws:111111111111', 'aws:222222222222']);
+    for (const tenantId of ['tenant-e', 'tenant-f'])
+      await repo.save({ ...aws(tenantId), id: 'partner-center', kind: 'partner-center', label: 'agent@partner.example' }, 'cache');
+    expect((await repo.list('tenant-e')).map((c) => c.id).sort()).toEqual(['aws:111111111111', 'aws:222222222222', 'partner-center']);
     const pcs: string[] = [];
     for await (const c of repo.allOfKind('partner-center')) pcs.push(c.tenantId);
-    expect(pcs).toContain('tenant-c');
+    expect(pcs).toEqual(expect.arrayContaining(['tenant-e', 'tenant-f']));
     expect(await repo.remove('tenant-e', 'aws:111111111111')).toBe(true);
     expect(await repo.remove('tenant-e', 'aws:111111111111')).toBe(false);
     expect(await repo.readSecret('tenant-e', 'aws:111111111111')).toBeUndefined();
-    expect((await repo.list('tenant-e')).map((c) => c.id)).toEqual(['aws:222222222222']);
+    expect((await repo.list('tenant-e')).map((c) => c.id).sort()).toEqual(['aws:222222222222', 'partner-center']);
   });
 });

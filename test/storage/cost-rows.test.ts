@@ -22,7 +22,8 @@ afterEach(() => vi.restoreAllMocks());
 
 function row(day: string, service: string, amount: string, extra: Partial<FocusCostRow> = {}): FocusCostRow {
   return {
-    ProviderName: 'Microsoft',
+    ServiceProviderName: 'Microsoft',
+    HostProviderName: 'Microsoft',
     BillingAccountId: SUB,
     SubAccountId: SUB,
     ChargePeriodStart: day,
@@ -198,5 +199,59 @@ describe('cost rows', () => {
       },
     ]);
     expect((await rows.syncState(TENANT, 'azure:subscriptions/never'))?.lastError?.code).toBe('AuthorizationFailed');
+  });
+});
+
+describe('FOCUS 1.3 names', () => {
+  const LEGACY_TENANT = '00000000-0000-0000-0000-00000000c059';
+
+  it('reads rows stored with FOCUS 1.2 names (ProviderName) and rewrites them in 1.3 names on the next sync of their days', async () => {
+    const table = await store.table('CostRows');
+    const legacy = row('2026-04-02', 'Storage', '12.34');
+    const { costPartition } = await import('../../src/storage/cost-rows.js');
+    // As the previous release wrote it: ProviderName, no FocusVersion, no ServiceProviderName/HostProviderName.
+    await table.createEntity({
+      partitionKey: costPartition(LEGACY_TENANT, 'Microsoft', SUB, '2026-04'),
+      rowKey: costRowKeyOf(legacy),
+      ProviderName: 'Microsoft',
+      BillingAccountId: SUB,
+      SubAccountId: SUB,
+      ChargePeriodStart: '2026-04-02',
+      ChargePeriodEnd: '2026-04-03',
+      BilledCost: '12.34',
+      EffectiveCost: '',
+      BillingCurrency: 'USD',
+      ServiceName: 'Storage',
+      Tags: '{}',
+      Estimated: false,
+      ConnectionId: OWNER.connectionId,
+    });
+    const read = await rows.rows(LEGACY_TENANT, { from: '2026-04-01', to: '2026-04-05' });
+    expect(read).toEqual([
+      expect.objectContaining({ ServiceProviderName: 'Microsoft', HostProviderName: 'Microsoft', BilledCost: '12.34' }),
+    ]);
+    const counts = await rows.replaceDays(LEGACY_TENANT, OWNER, { from: '2026-04-02', to: '2026-04-03' }, [legacy]);
+    expect(counts.written).toBe(1);
+    const rewritten = await table.getEntity<Record<string, unknown>>(
+      costPartition(LEGACY_TENANT, 'Microsoft', SUB, '2026-04'),
+      costRowKeyOf(legacy),
+    );
+    expect(rewritten).toMatchObject({ FocusVersion: '1.3', ServiceProviderName: 'Microsoft', HostProviderName: 'Microsoft' });
+    expect(rewritten.ProviderName).toBeUndefined();
+  });
+
+  it('marks new figures for a day already stored as final as ChargeClass "Correction"', async () => {
+    const tenant = '00000000-0000-0000-0000-00000000c05a';
+    await rows.replaceDays(tenant, OWNER, { from: '2026-04-10', to: '2026-04-11' }, [row('2026-04-10', 'Compute', '10.00')]);
+    await rows.replaceDays(tenant, OWNER, { from: '2026-04-10', to: '2026-04-11' }, [row('2026-04-10', 'Compute', '9.50')]);
+    const [corrected] = await rows.rows(tenant, { from: '2026-04-10', to: '2026-04-11' });
+    expect(corrected).toMatchObject({ BilledCost: '9.50', ChargeClass: 'Correction' });
+    // An estimated day that settles is not a correction.
+    await rows.replaceDays(tenant, OWNER, { from: '2026-04-11', to: '2026-04-12' }, [
+      row('2026-04-11', 'Compute', '3.00', { estimated: true }),
+    ]);
+    await rows.replaceDays(tenant, OWNER, { from: '2026-04-11', to: '2026-04-12' }, [row('2026-04-11', 'Compute', '3.20')]);
+    const [settled] = await rows.rows(tenant, { from: '2026-04-11', to: '2026-04-12' });
+    expect(settled!.ChargeClass).toBeUndefined();
   });
 });

@@ -110,9 +110,10 @@ describe('conversation references', () => {
   it('keeps no message id: each new message in a chat writes nothing, and proactive posts are not replies', async () => {
     const refs = new ConversationReferences(store);
     const reference = { conversation: { id: 'a:2', conversationType: 'personal' }, serviceUrl: 'https://smba.one/', channelId: 'msteams' };
-    await refs.save('t-refs', { ...reference, activityId: 'm-1' } as never, new Date('2026-01-01T00:00:00Z'));
-    await refs.save('t-refs', { ...reference, activityId: 'm-2' } as never, new Date('2026-01-02T00:00:00Z'));
-    const saved = (await refs.get('t-refs', 'a:2'))!;
+    // A tenant of its own: the test above counts the references of its tenant.
+    await refs.save('t-refs-ids', { ...reference, activityId: 'm-1' } as never, new Date('2026-01-01T00:00:00Z'));
+    await refs.save('t-refs-ids', { ...reference, activityId: 'm-2' } as never, new Date('2026-01-02T00:00:00Z'));
+    const saved = (await refs.get('t-refs-ids', 'a:2'))!;
     expect(saved.updatedAt).toBe('2026-01-01T00:00:00.000Z');
     expect(saved.reference).not.toHaveProperty('activityId');
   });

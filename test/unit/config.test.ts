@@ -227,4 +227,56 @@ describe('configuration', () => {
       'MARKETPLACE_STUCK_ORDER_MINUTES: expected a whole number of minutes',
     );
   });
+
+  it('leaves the language model off unless an endpoint is set, and refuses half a setup', () => {
+    expect(loadConfig(base).languageModel).toBeUndefined();
+    expect(
+      loadConfig({
+        ...base,
+        LANGUAGE_MODEL_ENDPOINT: 'https://qm.openai.azure.com/',
+        LANGUAGE_MODEL_DEPLOYMENT: 'gpt-4o-mini',
+        LANGUAGE_MODEL_API_KEY: 'azure-key-value',
+      }).languageModel,
+    ).toEqual({
+      api: 'azure-openai',
+      endpoint: 'https://qm.openai.azure.com',
+      deployment: 'gpt-4o-mini',
+      apiVersion: '2024-10-21',
+      apiKey: 'azure-key-value',
+      timeoutMs: 4000,
+    });
+    // Azure without a key: the managed identity signs in.
+    expect(
+      loadConfig({
+        ...base,
+        AZURE_CLIENT_ID: 'mi-client',
+        LANGUAGE_MODEL_ENDPOINT: 'https://qm.openai.azure.com',
+        LANGUAGE_MODEL_DEPLOYMENT: 'd',
+      }).languageModel,
+    ).toMatchObject({ api: 'azure-openai', managedIdentityClientId: 'mi-client' });
+    expect(
+      loadConfig({
+        ...base,
+        LANGUAGE_MODEL_ENDPOINT: 'http://127.0.0.1:5000/v1',
+        LANGUAGE_MODEL_NAME: 'small-model',
+        LANGUAGE_MODEL_API_KEY: 'k',
+        LANGUAGE_MODEL_TIMEOUT_MS: '1500',
+      }).languageModel,
+    ).toEqual({ api: 'openai', endpoint: 'http://127.0.0.1:5000/v1', model: 'small-model', apiKey: 'k', timeoutMs: 1500 });
+    expect(errorOf({ ...base, LANGUAGE_MODEL_DEPLOYMENT: 'd' })).toMatch(
+      /^LANGUAGE_MODEL_ENDPOINT: required when LANGUAGE_MODEL_DEPLOYMENT is set/,
+    );
+    expect(errorOf({ ...base, LANGUAGE_MODEL_ENDPOINT: 'https://qm.openai.azure.com' })).toMatch(
+      /^LANGUAGE_MODEL_DEPLOYMENT: set either LANGUAGE_MODEL_DEPLOYMENT \(Azure OpenAI\) or LANGUAGE_MODEL_NAME/,
+    );
+    expect(errorOf({ ...base, LANGUAGE_MODEL_ENDPOINT: 'http://qm.example.com', LANGUAGE_MODEL_DEPLOYMENT: 'd' })).toMatch(
+      /^LANGUAGE_MODEL_ENDPOINT: must use https for Azure OpenAI/,
+    );
+    expect(errorOf({ ...base, LANGUAGE_MODEL_ENDPOINT: 'http://127.0.0.1:5000/v1', LANGUAGE_MODEL_NAME: 'm' })).toBe(
+      'LANGUAGE_MODEL_API_KEY: required when LANGUAGE_MODEL_NAME is set',
+    );
+    expect(errorOf({ ...base, LANGUAGE_MODEL_TIMEOUT_MS: '60000' })).toBe(
+      'LANGUAGE_MODEL_TIMEOUT_MS: expected at most 10000 ms (the turn has 15 s)',
+    );
+  });
 });

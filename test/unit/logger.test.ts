@@ -12,11 +12,14 @@ describe('logs', () => {
       BOT_ID: 'app',
       BOT_TENANT_ID: 't',
       BOT_PASSWORD: 'hunter2-password',
+      LANGUAGE_MODEL_ENDPOINT: 'https://qm.openai.azure.com',
+      LANGUAGE_MODEL_DEPLOYMENT: 'gpt-4o-mini',
+      LANGUAGE_MODEL_API_KEY: 'model-key-0123456789',
     });
     log.info({ config }, 'starting');
     log.info({ req: { headers: { authorization: 'Bearer eyJhbGciOi.secret' } } }, 'request');
     const output = lines.join('');
-    expect(output).not.toMatch(/topsecretkey|hunter2|eyJhbGciOi/);
+    expect(output).not.toMatch(/topsecretkey|hunter2|eyJhbGciOi|model-key-0123456789/);
     expect(JSON.parse(lines[0]!)).toMatchObject({ level: 'info', msg: 'starting', config: { bot: { appPassword: '[redacted]' } } });
   });
 });

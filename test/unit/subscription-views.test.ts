@@ -15,6 +15,7 @@ const view = (n: number, overrides: Partial<SubscriptionView> = {}): Subscriptio
   commitmentEndDate: '2027-01-01T00:00:00.000Z',
   autoRenewEnabled: true,
   removable: { seats: 0, exact: true },
+  termEnd: { kind: 'renews' },
   terms: {
     status: 'active',
     quantity: 10,
@@ -64,7 +65,7 @@ describe('subscription lines', () => {
   it('says how renewal goes', () => {
     expect(renewalLine(view(1))).toBe('Renews 2027-01-01 (auto-renew on)');
     expect(renewalLine(view(1, { scheduledQuantity: 6 }))).toBe('Renews 2027-01-01, with 6 seats (scheduled) (auto-renew on)');
-    expect(renewalLine(view(1, { autoRenewEnabled: false }))).toBe('Ends 2027-01-01 (auto-renew off)');
+    expect(renewalLine(view(1, { autoRenewEnabled: false, termEnd: { kind: 'ends' } }))).toBe('Ends on 2027-01-01 (auto-renew off)');
   });
 
   it('says how many seats can still go, and whether that is exact', () => {
@@ -93,5 +94,17 @@ describe('subscription lines', () => {
       canTurnOnAutoRenew: false,
       suggestedSeats: 7,
     });
+  });
+});
+
+describe('what the end of the term brings (Extended Service Term, since May 2026)', () => {
+  it('says a Partner Center subscription with auto-renew off moves to the Extended Service Term at +x %, not that it ends', () => {
+    const est = view(1, { autoRenewEnabled: false, termEnd: { kind: 'extended-service-term', upliftPercent: 23 } });
+    expect(renewalLine(est)).toBe(
+      'Does not end on 2027-01-01: auto-renew is off, so it moves to a month-to-month Extended Service Term at +23 % and keeps being billed',
+    );
+    expect(renewalLine(est)).not.toMatch(/^Ends/);
+    const vendor = view(2, { autoRenewEnabled: false, termEnd: { kind: 'ends' } });
+    expect(renewalLine(vendor)).toBe('Ends on 2027-01-01 (auto-renew off)');
   });
 });

@@ -18,7 +18,7 @@ import { addDays, dayOf } from '../../domain/spend/periods.js';
 import type { Logger } from '../../logger.js';
 import { ConnectorError, type AwsCostAccount, type AwsCostPage, type AwsCostPort, type HealthCheck, type Price } from '../ports.js';
 import { withRetries, type RetryPolicy } from '../retry.js';
-import { awsFailure, CE_SERVICE, healthAdvice, STS_SERVICE } from './aws-errors.js';
+import { awsFailure, CE_SERVICE, healthAdvice, isCostExplorerNotEnabled, STS_SERVICE } from './aws-errors.js';
 
 /** Cost Explorer's API lives in us-east-1 whatever region the resources are in. */
 export const AWS_COST_REGION = 'us-east-1';
@@ -114,7 +114,9 @@ export class AwsCostExplorer implements AwsCostPort {
       return { amount: costAmount(total.Amount, currency), currency };
     } catch (error) {
       // Too little history (a new account) is not a failure: there is simply no forecast yet.
-      if (error instanceof ConnectorError && error.details.code === 'DataUnavailableException') return undefined;
+      // Nor is an account without Cost Explorer: the health check says how to enable it.
+      if (error instanceof ConnectorError && (error.details.code === 'DataUnavailableException' || isCostExplorerNotEnabled(error)))
+        return undefined;
       throw error;
     } finally {
       client.destroy();

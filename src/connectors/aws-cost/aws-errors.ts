@@ -55,6 +55,11 @@ export function awsFailure(service: string, error: unknown): ConnectorError {
   });
 }
 
+/** AccessDeniedException because the account never enabled Cost Explorer (AWS's own words). */
+export function isCostExplorerNotEnabled(error: ConnectorError): boolean {
+  return error.details.code === 'AccessDeniedException' && /not enabled for cost explorer/i.test(error.message);
+}
+
 /** "AKIA…WXYZ": enough to tell keys apart, never the whole id. */
 export function keyHint(accessKeyId: string): string {
   return `${accessKeyId.slice(0, 4)}…${accessKeyId.slice(-4)}`;
@@ -99,13 +104,22 @@ export function healthAdvice(error: ConnectorError, context: AdviceContext): Hea
   }
   switch (code) {
     case 'AccessDeniedException':
+      // The same exception says two different things: a missing permission, or an account
+      // that never enabled Cost Explorer (no IAM change helps there).
+      if (isCostExplorerNotEnabled(error))
+        return {
+          ok: false,
+          code,
+          problem: `Cost Explorer is not enabled for account ${context.accountId} (AWS: "User not enabled for cost explorer access"). This is not a permission problem.`,
+          fix: 'Enable Cost Explorer: sign in to the AWS Billing and Cost Management console with the management account (root user or an IAM user with billing access), open Cost Explorer and choose Launch Cost Explorer. Data appears within 24 hours; then run the check again.',
+        };
       return { ok: false, code, problem: "The key can't read Cost Explorer.", fix: GRANT_CE_READ };
     case 'DataUnavailableException':
       return {
         ok: false,
         code,
-        problem: `Cost Explorer is not turned on for account ${context.accountId}.`,
-        fix: 'Turn on Cost Explorer in the AWS Billing console (Cost Explorer → Launch); data appears within 24 hours.',
+        problem: `Cost Explorer has no data yet for account ${context.accountId}.`,
+        fix: 'If Cost Explorer was enabled recently, wait: data appears within 24 hours. Then run the check again.',
       };
     case 'UnrecognizedClientException':
     case 'InvalidClientTokenId':

@@ -9,6 +9,7 @@ import type { Logger } from '../../logger.js';
 import { GRAPH_SCOPE, type TokenProvider } from '../identity/token-provider.js';
 import {
   ConnectorError,
+  type CapabilityStatus,
   type DirectoryPerson,
   type DirectoryPort,
   type DirectoryUser,
@@ -65,12 +66,15 @@ const SignInUserWire = z.object({
     .nullish(),
 });
 
+// capabilityStatus is a plain string in Graph's CSDL; `Deleted` (and any value Graph adds later)
+// must not fail the whole tenant's list: unknown values are logged and the SKU is kept as is.
+const CAPABILITY_STATUSES: CapabilityStatus[] = ['Enabled', 'Suspended', 'LockedOut', 'Warning', 'Deleted'];
 const SkuWire = z.object({
   skuId: z.string(),
   skuPartNumber: z.string(),
-  capabilityStatus: z.enum(['Enabled', 'Suspended', 'LockedOut', 'Warning']),
+  capabilityStatus: z.string(),
   consumedUnits: z.number(),
-  prepaidUnits: z.object({ enabled: z.number() }),
+  prepaidUnits: z.object({ enabled: z.number() }).passthrough(),
 });
 
 const PEOPLE_FIELDS = ['id', 'displayName', 'userPrincipalName', 'mail', 'department', 'employeeOrgData', 'assignedLicenses'];
@@ -107,7 +111,7 @@ export class GraphDirectory implements DirectoryPort {
     return skus.map((s) => ({
       skuId: s.skuId,
       skuPartNumber: s.skuPartNumber,
-      capabilityStatus: s.capabilityStatus,
+      capabilityStatus: this.capabilityStatus(tenantId, s),
       consumedUnits: s.consumedUnits,
       enabledUnits: s.prepaidUnits.enabled,
     }));
@@ -130,11 +134,11 @@ export class GraphDirectory implements DirectoryPort {
     return manager === undefined ? undefined : toUser(parse(UserWire, manager));
   }
 
-  /** Users among the group's direct members; throws 'not-found' for an unknown group. */
+  /** Users in the group, through nested groups too (transitiveMembers); throws 'not-found' for an unknown group. */
   async listGroupMembers(tenantId: string, groupId: string): Promise<DirectoryUser[]> {
     const members = await this.list(
       tenantId,
-      `/groups/${encodeURIComponent(groupId)}/members?$select=${USER_FIELDS.join(',')}&$top=999`,
+      `/groups/${encodeURIComponent(groupId)}/transitiveMembers?$select=${USER_FIELDS.join(',')}&$top=999`,
       UserWire,
     );
     return members.filter((m) => m['@odata.type'] === undefined || m['@odata.type'] === '#microsoft.graph.user').map(toUser);
@@ -160,15 +164,16 @@ export class GraphDirectory implements DirectoryPort {
     }));
   }
 
-  /** Users with their latest sign-in (interactive or not) and licenses, every page. */
+  /**
+   * Users with their latest successful sign-in and licenses, every page. Dormancy is judged by
+   * lastSuccessfulSignInDateTime: lastSignInDateTime and lastNonInteractiveSignInDateTime also
+   * move on failed attempts (someone guessing a dormant account's password keeps it "active").
+   */
   async listUsersWithSignIn(tenantId: string): Promise<DirectoryUserSignIn[]> {
     const users = await this.list(tenantId, `/users?$select=${SIGN_IN_FIELDS.join(',')}&$top=${SIGN_IN_PAGE_SIZE}`, SignInUserWire);
     return users.map((u) => {
-      const activity = u.signInActivity;
-      const times = [activity?.lastSignInDateTime, activity?.lastNonInteractiveSignInDateTime].filter(
-        (t): t is string => typeof t === 'string' && !Number.isNaN(Date.parse(t)),
-      );
-      const latest = times.sort((a, b) => Date.parse(b) - Date.parse(a))[0];
+      const successful = u.signInActivity?.lastSuccessfulSignInDateTime;
+      const latest = typeof successful === 'string' && !Number.isNaN(Date.parse(successful)) ? successful : undefined;
       return {
         id: u.id,
         displayName: u.displayName ?? '',
@@ -193,6 +198,16 @@ export class GraphDirectory implements DirectoryPort {
   }
 
   // -------------------------------------------------------------------------------------
+
+  private capabilityStatus(tenantId: string, sku: z.infer<typeof SkuWire>): CapabilityStatus {
+    const known = CAPABILITY_STATUSES.find((c) => c.toLowerCase() === sku.capabilityStatus.toLowerCase());
+    if (known) return known;
+    this.options.log.warn(
+      { tenantId, skuId: sku.skuId, capabilityStatus: sku.capabilityStatus },
+      'unknown capabilityStatus; treated as Warning',
+    );
+    return 'Warning';
+  }
 
   /**
    * One request under the retry policy, with the tenant's token and a client-request-id (the
@@ -246,12 +261,25 @@ export class GraphDirectory implements DirectoryPort {
     return items;
   }
 
-  /** `https://graph.microsoft.com/v1.0/users?$skiptoken=...` → `/users?$skiptoken=...` */
+  /**
+   * `https://graph.microsoft.com/v1.0/users?$skiptoken=...` → `/users?$skiptoken=...`, for a
+   * link on our Graph origin under /v1.0/ once parsed and normalised (a string prefix let
+   * `…/v1.0/https://elsewhere/…` through, which the SDK then sent elsewhere). The path handed
+   * back cannot name a host: no scheme, no `//`, no backslash.
+   */
   private relative(nextLink: string): string {
-    const prefix = `${this.baseUrl}/v1.0/`;
-    if (!nextLink.startsWith(prefix))
-      throw new ConnectorError('invalid-request', `graph: next page link outside ${this.origin}`, { service: 'graph' });
-    return `/${nextLink.slice(prefix.length)}`;
+    const refuse = () => new ConnectorError('invalid-request', `graph: next page link outside ${this.baseUrl}/v1.0/`, { service: 'graph' });
+    let link: URL;
+    try {
+      link = new URL(nextLink);
+    } catch {
+      throw refuse();
+    }
+    const base = new URL(`${this.baseUrl}/v1.0/`);
+    if (link.origin !== base.origin || link.username || link.password || !link.pathname.startsWith(base.pathname)) throw refuse();
+    const path = `/${link.pathname.slice(base.pathname.length)}${link.search}`;
+    if (/:\/\/|\/\/|\\/.test(path) || /^\/[a-z][a-z0-9+.-]*:/i.test(path)) throw refuse();
+    return path;
   }
 }
 

@@ -134,9 +134,17 @@ export class PartnerCenterSignIn {
         `${SERVICE}: the agent signed in to tenant ${account.tenantId}, not the partner tenant ${this.partnerTenantId}`,
       );
     }
+    // Partner Center refuses every App+User call without MFA since 1 April 2026: say so now, not at the first purchase.
+    const methods = authenticationMethods(result.accessToken);
+    if (!methods.includes('mfa'))
+      throw new ReconsentRequired(
+        'mfa_missing',
+        `${SERVICE}: ${account.username} signed in without multi-factor authentication, and Partner Center accepts App+User calls only with MFA. Turn on MFA for this agent account (https://aka.ms/mfasetup, or a Conditional Access policy requiring MFA for Partner Center), then sign in again and complete the MFA prompt.`,
+      );
     return {
       username: account.username,
       ...(account.name ? { displayName: account.name } : {}),
+      authenticationMethods: methods,
       homeAccountId: account.homeAccountId,
       tenantId: account.tenantId,
     };
@@ -238,5 +246,15 @@ export class PartnerCenterUserTokens implements TokenProvider {
       });
     }
     return this.signIn.accessToken(this.connection.homeAccountId, this.connection.cache);
+  }
+}
+
+/** The `amr` claim of an access token (how the user authenticated); [] when the token says nothing. */
+export function authenticationMethods(accessToken: string): string[] {
+  try {
+    const payload = JSON.parse(Buffer.from(accessToken.split('.')[1] ?? '', 'base64url').toString('utf8')) as { amr?: unknown };
+    return Array.isArray(payload.amr) ? payload.amr.filter((m): m is string => typeof m === 'string') : [];
+  } catch {
+    return [];
   }
 }

@@ -1,10 +1,15 @@
 // CommercePort (and MarketplacePort) on the SoftwareOne Marketplace Platform Commerce API
-// (`/public/v1`), with fetch. Every change is an order: a new subscription is a Purchase,
-// a seat change a Change (quantity + oldQuantity), a cancellation a Termination. Orders
+// (`/public/v1`), held to the platform's openAPI.yaml. Every change is an order, posted as a
+// Draft and then sent with the order's `process` action: a new subscription is a Purchase (for
+// a new agreement: with the licensee and the listing's authorization), a seat change a Change
+// (quantity + oldQuantity), a cancellation a Termination, auto-renew a Configuration. Orders
 // carry the caller's request id as their client reference (externalIds.client): before
-// placing one, the connector looks that reference up, so a retry finds the order it
-// already placed instead of buying twice. Orders are followed politely (growing intervals,
-// bounded by a deadline). Lists are filtered with RQL built by ./rql.ts.
+// placing one, the connector looks that reference up, so a retry finds the order it already
+// placed instead of buying twice. Catalog items carry no price: it comes from the price list of
+// the product's listing (`unitPP`, a number). Audit dates come back only when `audit` is
+// selected. Orders are followed politely (growing intervals, bounded by a deadline). Lists
+// are filtered with RQL built by ./rql.ts.
+import { randomUUID } from 'node:crypto';
 import { correlationIdForCall } from '../../correlation.js';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { z } from 'zod';
@@ -12,7 +17,7 @@ import type { Logger } from '../../logger.js';
 import { exchangeJson, parseJsonBody, parseWire } from '../outbound.js';
 import {
   ConnectorError,
-  type CatalogOffer,
+  type CatalogItem,
   type CommerceOrder,
   type CommercePort,
   type CommerceSubscription,
@@ -25,6 +30,7 @@ import {
 } from '../ports.js';
 import { withRetries, type RetryPolicy } from '../retry.js';
 import { marketplaceFailure, NOT_CONNECTED_MESSAGE, TOKEN_EXPIRED_MESSAGE } from './marketplace-errors.js';
+import { downsizeOnlyAtAnniversary } from '../../domain/marketplace.js';
 import { and, eq, inList, rql, type RqlExpression, type RqlOptions } from './rql.js';
 
 const SERVICE = 'marketplace';
@@ -57,24 +63,36 @@ export interface MarketplaceOptions {
 
 const Page = <T extends z.ZodTypeAny>(item: T) =>
   z.object({
-    $meta: z.object({ pagination: z.object({ total: z.number(), offset: z.number(), limit: z.number() }) }),
+    $meta: z.object({ pagination: z.object({ total: z.number().nullish(), offset: z.number(), limit: z.number() }) }),
     data: z.array(item),
   });
 const Ref = z.object({ id: z.string(), name: z.string().nullish() }).passthrough();
 const ExternalIds = z.object({ client: z.string().nullish() }).passthrough().nullish();
 
+const Vendor = z.object({ name: z.string() }).passthrough().nullish();
+const Terms = z.object({ period: z.string().nullish(), commitment: z.string().nullish() }).passthrough();
 const ItemWire = z
   .object({
     id: z.string(),
     name: z.string(),
-    product: Ref,
-    vendor: z.object({ name: z.string() }).passthrough().nullish(),
-    terms: z.object({ period: z.string(), commitment: z.string() }).passthrough(),
-    price: z.object({ unitPP: z.string(), currency: z.string() }).passthrough(),
-    // Sandbox extensions (see src/sandbox/marketplace-emulator.ts).
-    seatAssignment: z.object({ by: z.string() }).passthrough().nullish(),
-    downsizeOnlyAtAnniversary: z.boolean().nullish(),
+    product: z.object({ id: z.string(), name: z.string().nullish(), vendor: Vendor }).passthrough(),
+    terms: Terms.nullish(),
   })
+  .passthrough();
+const ListingWire = z
+  .object({
+    id: z.string(),
+    product: z.object({ id: z.string() }).passthrough(),
+    authorization: z.object({ id: z.string() }).passthrough().nullish(),
+    priceList: z.object({ id: z.string(), currency: z.string().nullish() }).passthrough().nullish(),
+  })
+  .passthrough();
+const PriceItemWire = z
+  .object({ item: z.object({ id: z.string() }).passthrough(), unitPP: z.number().nullish(), status: z.string().nullish() })
+  .passthrough();
+const LicenseeWire = z.object({ id: z.string(), status: z.string().nullish() }).passthrough();
+const ParameterDefinitionWire = z
+  .object({ externalId: z.string().nullish(), name: z.string(), description: z.string().nullish(), options: z.unknown() })
   .passthrough();
 
 const AgreementWire = z
@@ -96,9 +114,10 @@ const SubscriptionWire = z
     status: z.string(),
     startDate: z.string().nullish(),
     commitmentDate: z.string().nullish(),
-    terms: z.object({ period: z.string(), commitment: z.string() }).passthrough().nullish(),
+    terms: Terms.nullish(),
     autoRenew: z.boolean().nullish(),
     agreement: Ref,
+    product: z.object({ id: z.string(), vendor: Vendor }).passthrough().nullish(),
     lines: z.array(z.object({ item: Ref, quantity: z.number() }).passthrough()),
     assignedUsers: z.array(z.object({ email: z.string() }).passthrough()).nullish(),
   })
@@ -110,11 +129,7 @@ const ParameterWire = z
     name: z.string(),
     description: z.string().nullish(),
     type: z.string().nullish(),
-    value: z.string().nullish(),
-    constraints: z
-      .object({ pattern: z.string().nullish(), options: z.array(z.string()).nullish() })
-      .passthrough()
-      .nullish(),
+    value: z.unknown(),
     error: z.object({ message: z.string() }).passthrough().nullish(),
   })
   .passthrough();
@@ -126,6 +141,7 @@ const OrderWire = z
     status: z.string(),
     externalIds: ExternalIds,
     agreement: z.object({ id: z.string(), externalIds: ExternalIds }).passthrough(),
+    product: z.object({ id: z.string() }).passthrough().nullish(),
     lines: z.array(
       z.object({ item: Ref, quantity: z.number(), oldQuantity: z.number().nullish(), subscription: Ref.nullish() }).passthrough(),
     ),
@@ -144,7 +160,8 @@ const OrderWire = z
   })
   .passthrough();
 
-type Item = z.infer<typeof ItemWire>;
+/** A catalog item with what its listing adds: price per billing period (price list) and the authorization it is sold under. */
+type Item = z.infer<typeof ItemWire> & { unitPP?: number; currency?: string; authorizationId?: string };
 type Order = z.infer<typeof OrderWire>;
 type Subscription = z.infer<typeof SubscriptionWire>;
 
@@ -178,8 +195,8 @@ export class MarketplaceCommerce implements CommercePort, MarketplacePort {
 
   // ---- CommercePort ------------------------------------------------------------------
 
-  /** One offer per catalog item: offerId "mkt:<itemId>", seats assigned by the vendor. */
-  async listOffers(customerId: string): Promise<CatalogOffer[]> {
+  /** One offer per catalog item: offerId "mkt:<itemId>", seats assigned by the vendor; priced from its listing's price list. */
+  async listOffers(customerId: string): Promise<CatalogItem[]> {
     const items = await this.items(customerId, true);
     return [...items.values()].map((item) => toOffer(item));
   }
@@ -203,7 +220,7 @@ export class MarketplaceCommerce implements CommercePort, MarketplacePort {
   /** Purchase order for a new subscription, under the tenant's Active agreement for the product (or a new one). */
   async createOrder(
     customerId: string,
-    line: { offerId: string; quantity: number; billingCycle: string },
+    line: { offerId: string; quantity: number; billingCycle: string; termDuration?: string },
     requestId: string,
   ): Promise<CommerceOrder> {
     const itemId = itemIdOf(line.offerId);
@@ -211,9 +228,27 @@ export class MarketplaceCommerce implements CommercePort, MarketplacePort {
     if (!item) throw new ConnectorError('not-found', `marketplace: item ${itemId} is not in the catalog`, { service: SERVICE });
     const order = await this.placeOrder(customerId, requestId, async () => {
       const agreement = await this.activeAgreementFor(customerId, item.product.id);
+      if (agreement)
+        return {
+          type: 'Purchase',
+          status: 'Draft',
+          agreement: { id: agreement.id },
+          externalIds: { client: requestId },
+          lines: [{ item: { id: item.id }, quantity: line.quantity }],
+          parameters: { ordering: [], fulfillment: [] },
+        };
+      // A new agreement: whose it is (the account's licensee) and under which authorization (the listing's) it is sold.
+      const licensee = await this.licenseeOf(customerId);
+      if (!item.authorizationId)
+        throw new ConnectorError('invalid-request', `marketplace: ${item.name} has no listing with an authorization to buy it under`, {
+          service: SERVICE,
+          code: 'no-authorization',
+        });
       return {
         type: 'Purchase',
-        agreement: agreement ? { id: agreement.id } : { product: { id: item.product.id } },
+        status: 'Draft',
+        agreement: { licensee: { id: licensee }, product: { id: item.product.id } },
+        authorization: { id: item.authorizationId },
         externalIds: { client: requestId },
         lines: [{ item: { id: item.id }, quantity: line.quantity }],
         parameters: { ordering: [], fulfillment: [] },
@@ -241,6 +276,7 @@ export class MarketplaceCommerce implements CommercePort, MarketplacePort {
       const wire = await this.get(customerId, `/commerce/subscriptions/${encodeURIComponent(subscriptionId)}`, SubscriptionWire);
       return {
         type: 'Change',
+        status: 'Draft',
         agreement: { id: wire.agreement.id },
         externalIds: { client: requestId },
         lines: [{ item: { id: itemIdOf(current.offerId) }, quantity, oldQuantity: current.quantity, subscription: { id: subscriptionId } }],
@@ -251,8 +287,9 @@ export class MarketplaceCommerce implements CommercePort, MarketplacePort {
   }
 
   /**
-   * Cancel ('deleted') = Termination order; auto-renew = PUT on the subscription. The
-   * marketplace has no suspend: 'suspended' is refused as 'invalid-request'.
+   * Cancel ('deleted') = Termination order; auto-renew = Configuration order (the platform
+   * changes a subscription's terms through orders only). The marketplace has no suspend:
+   * 'suspended' is refused as 'invalid-request'.
    */
   async updateSubscription(
     customerId: string,
@@ -267,9 +304,23 @@ export class MarketplaceCommerce implements CommercePort, MarketplacePort {
         { service: SERVICE },
       );
     if (change.autoRenewEnabled !== undefined) {
-      await this.send(customerId, 'PUT', `/commerce/subscriptions/${encodeURIComponent(subscriptionId)}`, {
-        body: { autoRenew: change.autoRenewEnabled },
+      const autoRenew = change.autoRenewEnabled;
+      let unchanged = false;
+      const order = await this.placeOrder(customerId, `${requestId}:auto-renew`, async () => {
+        const wire = await this.get(customerId, `/commerce/subscriptions/${encodeURIComponent(subscriptionId)}`, SubscriptionWire);
+        if ((wire.autoRenew ?? false) === autoRenew) {
+          unchanged = true;
+          return undefined;
+        }
+        return {
+          type: 'Configuration',
+          status: 'Draft',
+          agreement: { id: wire.agreement.id },
+          externalIds: { client: `${requestId}:auto-renew` },
+          subscriptions: [{ id: subscriptionId, autoRenew }],
+        };
       });
+      if (order && !unchanged && change.status === undefined) return this.withPendingOrder(customerId, subscriptionId, order);
     }
     if (change.status === 'active') {
       const current = await this.getSubscription(customerId, subscriptionId);
@@ -286,6 +337,7 @@ export class MarketplaceCommerce implements CommercePort, MarketplacePort {
         const wire = await this.get(customerId, `/commerce/subscriptions/${encodeURIComponent(subscriptionId)}`, SubscriptionWire);
         return {
           type: 'Termination',
+          status: 'Draft',
           agreement: { id: wire.agreement.id },
           externalIds: { client: requestId },
           subscriptions: [{ id: subscriptionId }],
@@ -322,13 +374,38 @@ export class MarketplaceCommerce implements CommercePort, MarketplacePort {
   }
 
   async getOrderDetails(customerId: string, orderId: string): Promise<MarketplaceOrderDetails> {
-    return toDetails(await this.getOrderWire(customerId, orderId));
+    const order = await this.getOrderWire(customerId, orderId);
+    const details = toDetails(order);
+    if (details.parameters.length === 0 || !order.product?.id) return details;
+    // What each asked value is for: the product's parameter definitions (descriptions, choices).
+    const definitions = await this.listAll(
+      customerId,
+      `/catalog/products/${encodeURIComponent(order.product.id)}/parameters`,
+      ParameterDefinitionWire,
+      undefined,
+      undefined,
+    ).catch(() => []);
+    return {
+      ...details,
+      parameters: details.parameters.map((p) => {
+        const definition = definitions.find((d) => d.externalId === p.externalId);
+        const options = Array.isArray(definition?.options)
+          ? (definition.options as unknown[]).filter((o): o is string => typeof o === 'string')
+          : [];
+        return {
+          ...p,
+          ...(definition?.description && !p.description ? { description: definition.description } : {}),
+          ...(options.length > 0 && !p.options ? { options } : {}),
+        };
+      }),
+    };
   }
 
   /** Orders of the tenant, newest first (e.g. the open ones, for the stuck-order alert). */
   async listOrders(customerId: string, filter: { statuses?: string[] } = {}): Promise<MarketplaceOrderDetails[]> {
     const where = filter.statuses?.length ? inList('status', filter.statuses) : undefined;
-    return (await this.listAll(customerId, '/commerce/orders', OrderWire, where, ['-audit.created.at'])).map(toDetails);
+    // Audit dates (and sorting on them) only come with `select=audit`: the stuck-order alert needs them.
+    return (await this.listAll(customerId, '/commerce/orders', OrderWire, where, ['-audit.created.at'], ['audit'])).map(toDetails);
   }
 
   async answerQuery(customerId: string, orderId: string, values: Record<string, string>): Promise<MarketplaceOrderDetails> {
@@ -348,8 +425,8 @@ export class MarketplaceCommerce implements CommercePort, MarketplacePort {
       .map((p) => ({ externalId: p.externalId, value: values[p.externalId]! }));
     const path = `/commerce/orders/${encodeURIComponent(orderId)}`;
     await this.send(customerId, 'PUT', path, { body: { parameters: { fulfillment } } });
-    const { body } = await this.send(customerId, 'POST', `${path}/process`, { body: {} });
-    return toDetails(parse(OrderWire, body));
+    await this.send(customerId, 'POST', `${path}/process`, { body: {} });
+    return this.getOrderDetails(customerId, orderId);
   }
 
   async waitForOrder(customerId: string, orderId: string, options: { timeoutMs?: number } = {}): Promise<MarketplaceOrderDetails> {
@@ -417,8 +494,9 @@ export class MarketplaceCommerce implements CommercePort, MarketplacePort {
   // ---- internals ---------------------------------------------------------------------
 
   /**
-   * Looks the client reference up first, then posts: both inside one retry loop with no
-   * retries of their own, so a POST whose answer was lost is found, not repeated.
+   * Looks the client reference up first, then posts the order as a Draft and processes it:
+   * inside one retry loop with no retries of their own, so a POST whose answer was lost is
+   * found, not repeated, and a Draft found on a retry is processed then.
    * `build` returning undefined means nothing needs ordering.
    */
   private async placeOrder(
@@ -434,11 +512,18 @@ export class MarketplaceCommerce implements CommercePort, MarketplacePort {
           `/commerce/orders?${rql(eq('externalIds.client', requestId), { limit: 1 })}`,
           { retries: false },
         );
-        const existing = parse(Page(OrderWire), found).data[0];
-        if (existing) return existing;
-        const order = await build();
-        if (!order) return undefined;
-        const { body } = await this.send(customerId, 'POST', '/commerce/orders', { body: order, retries: false });
+        let order = parse(Page(OrderWire), found).data[0];
+        if (!order) {
+          const draft = await build();
+          if (!draft) return undefined;
+          const { body } = await this.send(customerId, 'POST', '/commerce/orders', { body: draft, retries: false });
+          order = parse(OrderWire, body);
+        }
+        if (order.status !== 'Draft') return order;
+        const { body } = await this.send(customerId, 'POST', `/commerce/orders/${encodeURIComponent(order.id)}/process`, {
+          body: {},
+          retries: false,
+        });
         return parse(OrderWire, body);
       },
       this.options.retry,
@@ -465,14 +550,60 @@ export class MarketplaceCommerce implements CommercePort, MarketplacePort {
   }
 
   private getOrderWire(customerId: string, orderId: string): Promise<Order> {
-    return this.get(customerId, `/commerce/orders/${encodeURIComponent(orderId)}`, OrderWire);
+    return this.get(customerId, `/commerce/orders/${encodeURIComponent(orderId)}?${rql(undefined, { select: ['audit'] })}`, OrderWire);
   }
 
-  /** The catalog, cached for a while (it changes rarely; subscriptions need it for item rules). */
+  /** The account's licensee a new agreement is made for (the first active one). */
+  private async licenseeOf(customerId: string): Promise<string> {
+    const licensees = await this.listAll(customerId, '/accounts/licensees', LicenseeWire, undefined, undefined);
+    const licensee = licensees.find((l) => !l.status || l.status === 'Active' || l.status === 'Enabled');
+    if (!licensee)
+      throw new ConnectorError(
+        'invalid-request',
+        'marketplace: the account has no active licensee to buy for; add one in the Marketplace portal',
+        {
+          service: SERVICE,
+          code: 'no-licensee',
+        },
+      );
+    return licensee.id;
+  }
+
+  /**
+   * The catalog with prices, cached for a while (it changes rarely; subscriptions need it for
+   * item rules): items, the listings of their products (authorization, price list), and the
+   * price lists' items (`unitPP` per item and billing period).
+   */
   private async items(customerId: string, fresh = false): Promise<Map<string, Item>> {
     if (!fresh && this.itemCache && Date.now() - this.itemCache.at < ITEM_CACHE_MS) return this.itemCache.items;
-    const items = await this.listAll(customerId, '/catalog/items', ItemWire, undefined, ['name']);
-    this.itemCache = { at: Date.now(), items: new Map(items.map((i) => [i.id, i])) };
+    const [items, listings] = await Promise.all([
+      this.listAll(customerId, '/catalog/items', ItemWire, undefined, ['name']),
+      this.listAll(customerId, '/catalog/listings', ListingWire, undefined, undefined),
+    ]);
+    const priceListIds = [...new Set(listings.map((l) => l.priceList?.id).filter((id): id is string => Boolean(id)))];
+    const prices = new Map<string, { unitPP: number; currency: string }>();
+    for (const priceListId of priceListIds) {
+      const currency = listings.find((l) => l.priceList?.id === priceListId)?.priceList?.currency ?? 'USD';
+      const priceItems = await this.listAll(
+        customerId,
+        `/catalog/price-lists/${encodeURIComponent(priceListId)}/items`,
+        PriceItemWire,
+        eq('status', 'ForSale'),
+        undefined,
+      );
+      for (const p of priceItems)
+        if (typeof p.unitPP === 'number' && !prices.has(p.item.id)) prices.set(p.item.id, { unitPP: p.unitPP, currency });
+    }
+    const priced = items.map((i): Item => {
+      const listing = listings.find((l) => l.product.id === i.product.id);
+      const price = prices.get(i.id);
+      return {
+        ...i,
+        ...(price ? { unitPP: price.unitPP, currency: price.currency } : {}),
+        ...(listing?.authorization?.id ? { authorizationId: listing.authorization.id } : {}),
+      };
+    });
+    this.itemCache = { at: Date.now(), items: new Map(priced.map((i) => [i.id, i])) };
     return this.itemCache.items;
   }
 
@@ -483,13 +614,18 @@ export class MarketplaceCommerce implements CommercePort, MarketplacePort {
     schema: T,
     filter: RqlExpression | undefined,
     order: RqlOptions['order'],
+    select?: string[],
   ): Promise<z.infer<T>[]> {
     const limit = 100;
     const all: z.infer<T>[] = [];
     for (let offset = 0; ; offset += limit) {
-      const page = await this.get(customerId, `${path}?${rql(filter, { order, limit, offset })}`, Page(schema));
+      const page = await this.get(
+        customerId,
+        `${path}?${rql(filter, { ...(order ? { order } : {}), ...(select ? { select } : {}), limit, offset })}`,
+        Page(schema),
+      );
       all.push(...page.data);
-      if (page.data.length === 0 || offset + limit >= page.$meta.pagination.total) return all;
+      if (page.data.length === 0 || offset + limit >= (page.$meta.pagination.total ?? 0)) return all;
     }
   }
 
@@ -542,10 +678,18 @@ export class MarketplaceCommerce implements CommercePort, MarketplacePort {
 // Wire → port
 // ---------------------------------------------------------------------------------------
 
-const termDuration = (commitment: string | undefined): 'P1M' | 'P1Y' => (commitment === '1y' ? 'P1Y' : 'P1M');
-const billingCycle = (period: string | undefined): 'monthly' | 'annual' => (period === '1y' ? 'annual' : 'monthly');
+// A null commitment means none: month to month.
+const termDuration = (commitment: string | null | undefined): 'P1M' | 'P1Y' => (commitment === '1y' ? 'P1Y' : 'P1M');
+const billingCycle = (period: string | null | undefined): 'monthly' | 'annual' => (period === '1y' ? 'annual' : 'monthly');
 
-function toOffer(item: Item): CatalogOffer {
+/** unitPP is per billing period: a yearly period's price is spread over 12 months (the catalog shows a month). */
+function monthlyUnitPrice(item: Item): { amount: string; currency: string } | undefined {
+  if (item.unitPP === undefined) return undefined;
+  const perMonth = billingCycle(item.terms?.period) === 'annual' ? item.unitPP / 12 : item.unitPP;
+  return { amount: perMonth.toFixed(2), currency: item.currency ?? 'USD' };
+}
+
+function toOffer(item: Item): CatalogItem {
   return {
     offerId: marketplaceOfferId(item.id),
     // The item is the product as requests and policies see it: Acrobat and Creative Cloud
@@ -557,13 +701,14 @@ function toOffer(item: Item): CatalogOffer {
     name: item.name,
     // No Graph license behind a vendor-assigned seat: a stable synthetic part number.
     skuPartNumber: `MKT:${item.id}`,
-    // unitPP is per billing period; all sandbox items bill monthly.
-    unitPrice: { amount: item.price.unitPP, currency: item.price.currency },
-    termDuration: termDuration(item.terms.commitment),
-    billingCycle: billingCycle(item.terms.period),
+    // Unpriced (no price list item for sale) → the catalog shows it as not orderable.
+    ...(monthlyUnitPrice(item) ? { unitPrice: monthlyUnitPrice(item)! } : {}),
+    termDuration: termDuration(item.terms?.commitment),
+    billingCycle: billingCycle(item.terms?.period),
     provider: 'marketplace',
-    ...(item.vendor?.name ? { vendor: item.vendor.name } : {}),
-    assignment: item.seatAssignment?.by === 'graph' ? 'graph' : 'vendor',
+    ...(item.product.vendor?.name ? { vendor: item.product.vendor.name } : {}),
+    // Marketplace seats reach people through the vendor (e.g. the Adobe Admin Console), by e-mail.
+    assignment: 'vendor',
   };
 }
 
@@ -578,7 +723,8 @@ const SUBSCRIPTION_STATUS: Record<string, SubscriptionStatus> = {
 function toSubscription(s: Subscription, items: Map<string, Item>): CommerceSubscription {
   const line = s.lines[0];
   const item = line ? items.get(line.item.id) : undefined;
-  const downsizeOnlyAtAnniversary = item?.downsizeOnlyAtAnniversary === true;
+  const vendor = item?.product.vendor?.name ?? s.product?.vendor?.name;
+  const anniversaryRule = vendor !== undefined && downsizeOnlyAtAnniversary(vendor);
   return {
     id: s.id,
     offerId: marketplaceOfferId(line?.item.id ?? ''),
@@ -592,7 +738,7 @@ function toSubscription(s: Subscription, items: Map<string, Item>): CommerceSubs
     ...(s.startDate ? { creationDate: s.startDate } : {}),
     provider: 'marketplace',
     providerStatus: s.status,
-    ...(downsizeOnlyAtAnniversary ? { downsizeOnlyAtAnniversary, ...(s.commitmentDate ? { anniversaryDate: s.commitmentDate } : {}) } : {}),
+    ...(anniversaryRule ? { downsizeOnlyAtAnniversary: true, ...(s.commitmentDate ? { anniversaryDate: s.commitmentDate } : {}) } : {}),
     assignedEmails: (s.assignedUsers ?? []).map((u) => u.email),
   };
 }
@@ -613,6 +759,15 @@ function toOrder(o: Order): CommerceOrder {
   };
 }
 
+const EMAIL_PATTERN = '^[^@\\s]+@[^@\\s]+\\.[^@\\s]+$';
+
+/** The platform's parameter types (Email, SingleLineText, Choice, DropDown...) as the cards know them. */
+function parameterType(type: string | null | undefined): string {
+  if (type === 'Email') return 'email';
+  if (type === 'Choice' || type === 'DropDown') return 'choice';
+  return 'text';
+}
+
 function toDetails(o: Order): MarketplaceOrderDetails {
   return {
     id: o.id,
@@ -626,10 +781,10 @@ function toDetails(o: Order): MarketplaceOrderDetails {
             externalId: p.externalId,
             name: p.name,
             description: p.description ?? '',
-            type: p.type ?? 'text',
-            ...(p.value ? { value: p.value } : {}),
-            ...(p.constraints?.options ? { options: p.constraints.options } : {}),
-            ...(p.constraints?.pattern ? { pattern: p.constraints.pattern } : {}),
+            type: parameterType(p.type),
+            ...(typeof p.value === 'string' && p.value ? { value: p.value } : {}),
+            // The platform gives no pattern; an Email parameter must at least look like an address.
+            ...(parameterType(p.type) === 'email' ? { pattern: EMAIL_PATTERN } : {}),
             ...(p.error?.message ? { error: p.error.message } : {}),
           }))
         : [],

@@ -1,17 +1,20 @@
-// CommercePort on the Partner Center REST API (v1, new commerce), with fetch. Every call
-// sends MS-Contract-Version, a fresh MS-CorrelationId and an MS-RequestId; for orders and
-// subscription changes the MS-RequestId is the caller's idempotency key, sent unchanged on
-// every retry, so a retry after a timeout never buys twice.
+// CommercePort on the Partner Center REST API (v1, new commerce). Every HTTP call sends
+// MS-Contract-Version, a fresh MS-CorrelationId (new per call, retries included, as the REST
+// headers reference asks) and an MS-RequestId; for orders and subscription changes the
+// MS-RequestId is the caller's idempotency key, sent unchanged on every retry, so a retry after
+// a timeout never buys twice. The catalog is the OnlineServices view filtered to new-commerce
+// products (productType.id "OnlineServicesNCE"); it carries neither prices nor Graph licenses:
+// the price sheet (fetchPriceSheet) and the SKU map (src/domain/catalog) supply those.
 import { systemClock, type Clock } from '../../clock.js';
-import { correlationIdForCall } from '../../correlation.js';
 import { randomUUID } from 'node:crypto';
+import { unzipSync } from 'fflate';
 import { z } from 'zod';
 import type { Logger } from '../../logger.js';
 import { PARTNER_CENTER_SCOPE, type TokenProvider } from '../identity/token-provider.js';
 import { exchangeJson, parseJsonBody, parseWire } from '../outbound.js';
 import {
   ConnectorError,
-  type CatalogOffer,
+  type CatalogItem,
   type CommerceOrder,
   type CommercePort,
   type CommerceSubscription,
@@ -35,7 +38,14 @@ export interface PartnerCenterOptions {
   log: Logger;
   /** The calendar refund windows are judged by. */
   clock?: Clock;
+  /** Where the price sheet is served (default https://api.partner.microsoft.com; the sandbox: its Partner Center URL). */
+  priceSheetBaseUrl?: string;
 }
+
+export const DEFAULT_PRICE_SHEET_BASE_URL = 'https://api.partner.microsoft.com';
+/** The catalog view new-commerce license products come from (there is no "OnlineServicesNCE" view). */
+export const CATALOG_TARGET_VIEW = 'OnlineServices';
+const NEW_COMMERCE_PRODUCT_TYPE = 'OnlineServicesNCE';
 
 // ---------------------------------------------------------------------------------------
 // Wire shapes (only the fields used; the rest passes through untouched for PATCH)
@@ -57,6 +67,14 @@ const SubscriptionWire = z
     commitmentEndDate: z.string().nullish(),
     creationDate: z.string().nullish(),
     refundOptions: z.array(z.object({ type: z.string(), expiresAt: z.string() }).passthrough()).nullish(),
+    refundableQuantity: z
+      .object({
+        totalQuantity: z.number().nullish(),
+        details: z.array(z.object({ quantity: z.number(), allowedUntilDateTime: z.string() }).passthrough()).nullish(),
+      })
+      .passthrough()
+      .nullish(),
+    cancellationAllowedUntilDate: z.string().nullish(),
     scheduledNextTermInstructions: z
       .object({
         product: z
@@ -91,26 +109,33 @@ const OrderWire = z.object({
   ),
 });
 
-const ProductWire = z.object({ id: z.string(), title: z.string() });
-// `dynamicAttributes.skuPartNumber` and `terms[].price` are sandbox extensions: real Partner
-// Center publishes prices in price sheets, and has no Graph license mapping.
-const SkuWire = z.object({ id: z.string(), productId: z.string(), title: z.string(), dynamicAttributes: z.record(z.unknown()).nullish() });
+const ProductWire = z.object({ id: z.string(), title: z.string(), productType: z.object({ id: z.string() }).passthrough().nullish() });
+const SkuWire = z.object({ id: z.string(), productId: z.string(), title: z.string() });
+// Terms hold {id, duration, description, billingCycle, renewalOptions, cancellationPolicies}: no price.
 const AvailabilityWire = z.object({
   id: z.string(),
   productId: z.string(),
   skuId: z.string(),
-  terms: z
-    .array(
-      z.object({
-        duration: z.string(),
-        billingCycle: z.string(),
-        price: z.object({ unitPrice: z.string(), currencyCode: z.string() }).nullish(),
-      }),
-    )
-    .nullish(),
+  terms: z.array(z.object({ duration: z.string(), billingCycle: z.string() }).passthrough()).nullish(),
 });
+const TransitionEligibilityWire = z
+  .object({
+    catalogItemId: z.string(),
+    eligibilities: z
+      .array(
+        z
+          .object({
+            isEligible: z.boolean(),
+            transitionType: z.string().nullish(),
+            errors: z.array(z.object({ code: z.unknown(), description: z.string().nullish() }).passthrough()).nullish(),
+          })
+          .passthrough(),
+      )
+      .nullish(),
+  })
+  .passthrough();
 
-const SUBSCRIPTION_STATUSES: SubscriptionStatus[] = ['active', 'suspended', 'deleted', 'expired', 'disabled'];
+const SUBSCRIPTION_STATUSES: SubscriptionStatus[] = ['active', 'suspended', 'deleted', 'expired', 'disabled', 'pending', 'none'];
 
 /**
  * App+user tokens of the customer's own Partner Center connection (an agent signed in with
@@ -131,10 +156,15 @@ export class PartnerCenterCommerce implements CommercePort {
     this.baseUrl = (options.baseUrl ?? DEFAULT_PARTNER_CENTER_BASE_URL).replace(/\/+$/, '');
   }
 
-  /** New-commerce catalog of the customer: products → SKUs → availabilities, one offer per term. */
-  async listOffers(customerId: string): Promise<CatalogOffer[]> {
+  /**
+   * New-commerce catalog of the customer: products of the OnlineServices view whose productType is
+   * OnlineServicesNCE → SKUs → availabilities, one item per term. No prices, no Graph license.
+   */
+  async listOffers(customerId: string): Promise<CatalogItem[]> {
     const customer = `/v1/customers/${encodeURIComponent(customerId)}`;
-    const products = (await this.get(`${customer}/products?targetView=OnlineServicesNCE`, Collection(ProductWire))).items;
+    const products = (await this.get(`${customer}/products?targetView=${CATALOG_TARGET_VIEW}`, Collection(ProductWire))).items.filter(
+      (p) => p.productType?.id === NEW_COMMERCE_PRODUCT_TYPE,
+    );
     const skus = (
       await Promise.all(
         products.map((p) =>
@@ -154,7 +184,7 @@ export class PartnerCenterCommerce implements CommercePort {
         ).items;
         return availabilities
           .flatMap((a) => (a.terms ?? []).map((term) => this.toOffer(product, sku, a, term)))
-          .filter((o): o is CatalogOffer => o !== undefined);
+          .filter((o): o is CatalogItem => o !== undefined);
       }),
     );
     return offers.flat();
@@ -196,6 +226,7 @@ export class PartnerCenterCommerce implements CommercePort {
     quantity: number | null,
     requestId: string,
   ): Promise<CommerceSubscription> {
+    if (quantity !== null) await this.checkScheduledTransition(customerId, subscriptionId);
     return this.patch(
       customerId,
       subscriptionId,
@@ -224,14 +255,24 @@ export class PartnerCenterCommerce implements CommercePort {
 
   async createOrder(
     customerId: string,
-    line: { offerId: string; quantity: number; billingCycle: string },
+    line: { offerId: string; quantity: number; billingCycle: string; termDuration?: string },
     requestId: string,
   ): Promise<CommerceOrder> {
     const { body } = await this.send('POST', `/v1/customers/${encodeURIComponent(customerId)}/orders`, {
       body: {
         referenceCustomerId: customerId,
         billingCycle: line.billingCycle,
-        lineItems: [{ lineItemNumber: 0, offerId: line.offerId, quantity: line.quantity }],
+        lineItems: [
+          {
+            lineItemNumber: 0,
+            offerId: line.offerId,
+            quantity: line.quantity,
+            // New-commerce availabilities offer several terms: the line says which one.
+            ...(line.termDuration ? { termDuration: line.termDuration } : {}),
+          },
+        ],
+        // The partner attests it is the partner of record for the customer (required for new-commerce orders).
+        partnerOnRecordAttestationAccepted: true,
       },
       requestId,
     });
@@ -242,7 +283,82 @@ export class PartnerCenterCommerce implements CommercePort {
     return toOrder(await this.get(`/v1/customers/${encodeURIComponent(customerId)}/orders/${encodeURIComponent(orderId)}`, OrderWire));
   }
 
+  /**
+   * The partner's price sheet for one market (the new-commerce license-based view), as Partner
+   * Center sends it: CSV text (unzipped when it comes zipped). Needs an agent's App+User token
+   * (Admin or Sales agent): `customerId` picks whose connection signs the call; app-only tokens
+   * are refused by the service, so without an agent this throws 'unauthorized'.
+   */
+  async fetchPriceSheet(customerId: string, market: string): Promise<string> {
+    const { retry, log } = this.options;
+    const agentToken = this.agentTokens ? await this.agentTokens(customerId) : undefined;
+    if (!agentToken)
+      throw new ConnectorError(
+        'unauthorized',
+        'partner-center: the price sheet needs an agent signed in to Partner Center (Admin or Sales agent); app-only access is not supported',
+        { service: SERVICE, code: 'agent-required' },
+      );
+    const path = `/v1.0/sales/pricesheets(Market='${encodeURIComponent(market.toUpperCase())}',PricesheetView='updatedlicensebased')/$value`;
+    const baseUrl = (this.options.priceSheetBaseUrl ?? DEFAULT_PRICE_SHEET_BASE_URL).replace(/\/+$/, '');
+    return withRetries(
+      async (attempt) => {
+        const correlationId = randomUUID();
+        const answer = await exchangeJson(log, {
+          service: SERVICE,
+          baseUrl,
+          method: 'GET',
+          path,
+          headers: {
+            Authorization: `Bearer ${agentToken}`,
+            Accept: 'text/csv, application/zip, application/octet-stream',
+            'MS-CorrelationId': correlationId,
+            'MS-RequestId': randomUUID(),
+          },
+          timeoutMs: Math.max(retry.timeoutMs, 60_000),
+          correlationId,
+          attempt,
+        });
+        if (!answer.ok) throw partnerCenterFailure(answer.status, answer.text, answer.headers);
+        return priceSheetText(answer.bytes);
+      },
+      retry,
+      ({ error, attemptNumber, waitMs }) =>
+        log.warn(
+          { kind: error.kind, status: error.details.status, attempt: attemptNumber, waitMs },
+          'price sheet download failed; retrying',
+        ),
+    );
+  }
+
   // -------------------------------------------------------------------------------------
+
+  /**
+   * A scheduled change must be one Partner Center lists among the subscription's eligible
+   * scheduled transitions. The renewal quantity of the same offer needs no transition; a
+   * listed target that is not eligible is refused with Partner Center's own reasons.
+   */
+  private async checkScheduledTransition(customerId: string, subscriptionId: string): Promise<void> {
+    const current = await this.get(this.subscriptionPath(customerId, subscriptionId), SubscriptionWire);
+    // Not active (suspended, pending...): the PATCH itself answers with Partner Center's own code (800091...).
+    if (current.status.toLowerCase() !== 'active') return;
+    const { items } = await this.get(
+      `${this.subscriptionPath(customerId, subscriptionId)}/transitionEligibilities?eligibilityType=scheduled`,
+      Collection(TransitionEligibilityWire),
+    );
+    const same = items.find((i) => i.catalogItemId.toLowerCase() === current.offerId.toLowerCase());
+    const refusal = same?.eligibilities?.find((e) => !e.isEligible);
+    if (refusal)
+      throw new ConnectorError(
+        'invalid-request',
+        `partner-center: subscription ${subscriptionId} cannot be changed at renewal: ${
+          (refusal.errors ?? [])
+            .map((e) => e.description)
+            .filter(Boolean)
+            .join('; ') || 'not eligible'
+        }`,
+        { service: SERVICE, code: 'transition-not-eligible' },
+      );
+  }
 
   /**
    * Partner Center PATCHes the whole subscription object: read it, apply the change, send it
@@ -277,8 +393,8 @@ export class PartnerCenterCommerce implements CommercePort {
   }
 
   /**
-   * One logical call under the retry policy. The correlation id and the request id stay the
-   * same across its attempts: the first traces them together, the second makes them idempotent.
+   * One logical call under the retry policy. The MS-RequestId stays the same across its
+   * attempts (idempotency); the MS-CorrelationId is new for each HTTP call.
    */
   private async send(
     method: 'GET' | 'POST' | 'PATCH',
@@ -286,11 +402,11 @@ export class PartnerCenterCommerce implements CommercePort {
     options: { body?: unknown; requestId?: string } = {},
   ): Promise<{ status: number; body: unknown }> {
     const { tokens, partnerTenantId, retry, log } = this.options;
-    // The turn's or job's id, so one user action can be followed across the vendor's logs.
-    const correlationId = correlationIdForCall();
     const requestId = options.requestId ?? randomUUID();
+    let correlationId = '';
     return withRetries(
       async (attempt) => {
+        correlationId = randomUUID();
         const accessToken = (await this.agentTokenFor(path)) ?? (await tokens.getToken(partnerTenantId, PARTNER_CENTER_SCOPE));
         const answer = await exchangeJson(log, {
           service: SERVICE,
@@ -331,19 +447,28 @@ export class PartnerCenterCommerce implements CommercePort {
   private toSubscription(s: z.infer<typeof SubscriptionWire>): CommerceSubscription {
     const status = s.status.toLowerCase() as SubscriptionStatus;
     if (!SUBSCRIPTION_STATUSES.includes(status))
-      this.options.log.warn({ subscriptionId: s.id, status: s.status }, 'unknown subscription status; treated as disabled');
+      this.options.log.warn({ subscriptionId: s.id, status: s.status }, 'unknown subscription status; treated as none');
     return {
       id: s.id,
       offerId: s.offerId,
       offerName: s.offerName ?? s.friendlyName ?? '',
       quantity: s.quantity,
-      status: SUBSCRIPTION_STATUSES.includes(status) ? status : 'disabled',
+      status: SUBSCRIPTION_STATUSES.includes(status) ? status : 'none',
       autoRenewEnabled: s.autoRenewEnabled ?? false,
       billingCycle: s.billingCycle ?? '',
       termDuration: s.termDuration ?? '',
       ...(s.commitmentEndDate ? { commitmentEndDate: s.commitmentEndDate } : {}),
       ...(s.creationDate ? { creationDate: s.creationDate } : {}),
       ...refundFields(s.refundOptions, (this.options.clock ?? systemClock)().getTime()),
+      ...(s.refundableQuantity?.details
+        ? {
+            refundableSeats: s.refundableQuantity.details
+              .filter((d) => d.quantity > 0)
+              .map((d) => ({ quantity: d.quantity, allowedUntil: d.allowedUntilDateTime }))
+              .sort((a, b) => Date.parse(a.allowedUntil) - Date.parse(b.allowedUntil)),
+          }
+        : {}),
+      ...(s.cancellationAllowedUntilDate ? { cancellationAllowedUntil: s.cancellationAllowedUntilDate } : {}),
       ...(s.scheduledNextTermInstructions
         ? {
             scheduledNextTerm: {
@@ -370,19 +495,13 @@ export class PartnerCenterCommerce implements CommercePort {
     sku: z.infer<typeof SkuWire>,
     availability: z.infer<typeof AvailabilityWire>,
     term: NonNullable<z.infer<typeof AvailabilityWire>['terms']>[number],
-  ): CatalogOffer | undefined {
-    const skuPartNumber = sku.dynamicAttributes?.skuPartNumber;
+  ): CatalogItem | undefined {
     const billingCycle = term.billingCycle.toLowerCase();
     const termDuration = term.duration;
-    if (
-      typeof skuPartNumber !== 'string' ||
-      !term.price ||
-      (termDuration !== 'P1M' && termDuration !== 'P1Y') ||
-      (billingCycle !== 'monthly' && billingCycle !== 'annual')
-    ) {
-      this.options.log.warn(
+    if ((termDuration !== 'P1M' && termDuration !== 'P1Y') || (billingCycle !== 'monthly' && billingCycle !== 'annual')) {
+      this.options.log.debug(
         { productId: product.id, skuId: sku.id, availabilityId: availability.id, termDuration, billingCycle },
-        'catalog item without license mapping, price or supported term; left out',
+        'catalog term not offered (only one-month and one-year terms, billed monthly or annually)',
       );
       return undefined;
     }
@@ -392,8 +511,6 @@ export class PartnerCenterCommerce implements CommercePort {
       skuId: availability.skuId,
       availabilityId: availability.id,
       name: sku.title || product.title,
-      skuPartNumber,
-      unitPrice: { amount: term.price.unitPrice, currency: term.price.currencyCode },
       termDuration,
       billingCycle,
     };
@@ -431,4 +548,18 @@ function toOrder(o: z.infer<typeof OrderWire>): CommerceOrder {
 
 function parse<T extends z.ZodTypeAny>(schema: T, value: unknown): z.infer<T> {
   return parseWire(SERVICE, schema, value);
+}
+
+/** The price sheet's CSV: as sent, or out of the zip Partner Center may send instead. */
+export function priceSheetText(bytes: Uint8Array): string {
+  const isZip = bytes[0] === 0x50 && bytes[1] === 0x4b; // "PK"
+  if (!isZip) return Buffer.from(bytes).toString('utf8');
+  const files = unzipSync(bytes, { filter: (file) => file.name.toLowerCase().endsWith('.csv') });
+  const first = Object.values(files)[0];
+  if (!first)
+    throw new ConnectorError('invalid-request', 'partner-center: the price sheet zip holds no CSV file', {
+      service: SERVICE,
+      code: 'price-sheet-empty',
+    });
+  return Buffer.from(first).toString('utf8');
 }

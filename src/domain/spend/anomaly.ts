@@ -79,7 +79,7 @@ export function detectAnomalies(input: AnomalyInput, overrides: Partial<AnomalyO
   for (const row of input.rows) {
     const amount = row[options.metric];
     if (amount === null || row.ChargePeriodStart < baselineStart || row.ChargePeriodStart > input.day) continue;
-    const id = [row.ProviderName, row.BillingAccountId, row.SubAccountId, row.ServiceName, row.BillingCurrency]
+    const id = [row.ServiceProviderName, row.BillingAccountId, row.SubAccountId, row.ServiceName, row.BillingCurrency]
       .map(encodeURIComponent)
       .join('|');
     const entry = series.get(id) ?? { sample: row, byDay: new Map<Day, bigint>() };
@@ -103,7 +103,7 @@ export function detectAnomalies(input: AnomalyInput, overrides: Partial<AnomalyO
     if (baseline2 > 0n && change2 * 10_000n <= baseline2 * basisPoints) continue;
     const money = (minor: bigint): Money => ({ amount: formatAmount(minor, currency), currency });
     const anomaly = {
-      ProviderName: sample.ProviderName,
+      ProviderName: sample.ServiceProviderName,
       BillingAccountId: sample.BillingAccountId,
       SubAccountId: sample.SubAccountId,
       ServiceName: sample.ServiceName,

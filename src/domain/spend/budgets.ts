@@ -6,6 +6,7 @@
 import { checkMoney, formatAmount, parseAmount, type Money } from '../money.js';
 import { dailySpend, divideRounded, forecastPeriod, type PeriodForecast } from './forecast.js';
 import { costAmount, type CostMetric, type FocusCostRow, type ProviderName } from './focus.js';
+import { COST_PROVIDERS, listWords, providerInfoByFocusName } from './providers/index.js';
 import { dayOf, firstIncompleteDay, periodContaining, periodIncludes, type Day, type Period, type PeriodKind } from './periods.js';
 
 export type BudgetPeriodKind = Exclude<PeriodKind, 'day'>;
@@ -138,8 +139,15 @@ function validateThresholds(value: unknown, errors: string[]): Threshold[] {
 function cleanScope(scope: BudgetScope, errors: string[]): BudgetScope {
   const clean: BudgetScope = {};
   if (scope.provider !== undefined) {
-    if (scope.provider === 'Microsoft' || scope.provider === 'AWS') clean.provider = scope.provider;
-    else errors.push('The provider must be Microsoft (Azure) or AWS.');
+    const known = providerInfoByFocusName(scope.provider);
+    if (known) clean.provider = known.focusName;
+    else
+      errors.push(
+        `The provider must be ${listWords(
+          COST_PROVIDERS.map((p) => (p.focusName === p.displayName ? p.focusName : `${p.focusName} (${p.displayName})`)),
+          'or',
+        )}.`,
+      );
   }
   const subAccountId = scope.subAccountId?.trim();
   if (subAccountId) clean.subAccountId = subAccountId;
@@ -156,7 +164,7 @@ function cleanScope(scope: BudgetScope, errors: string[]): BudgetScope {
 
 /** Whether a cost row counts toward the budget. Service names compare case-insensitively. */
 export function rowInScope(scope: BudgetScope, row: FocusCostRow): boolean {
-  if (scope.provider && row.ProviderName !== scope.provider) return false;
+  if (scope.provider && row.ServiceProviderName !== scope.provider) return false;
   if (scope.subAccountId && row.SubAccountId.toLowerCase() !== scope.subAccountId.toLowerCase()) return false;
   if (scope.serviceName && row.ServiceName.toLowerCase() !== scope.serviceName.toLowerCase()) return false;
   if (scope.tag && row.Tags[scope.tag.key] !== scope.tag.value) return false;

@@ -8,9 +8,10 @@
 // always equals the sum of the rows shown, to the cent.
 
 import { add, formatAmount, MoneyError, normalizeCurrency, parseAmount, roundMoney, type Money } from '../money.js';
-import { addDays, isDay, type Day } from './periods.js';
+import type { Day } from './periods.js';
+import type { ProviderName } from './providers/index.js';
 
-export type ProviderName = 'Microsoft' | 'AWS';
+export type { ProviderName } from './providers/index.js';
 export type CostMetric = 'BilledCost' | 'EffectiveCost';
 
 export interface CostTag {
@@ -18,11 +19,19 @@ export interface CostTag {
   value: string;
 }
 
+/** FOCUS version of the rows written (1.3 renamed ProviderName/PublisherName; 1.4 drops them). */
+export const FOCUS_VERSION = '1.3';
+
 export interface FocusCostRow {
-  ProviderName: ProviderName;
-  /** Azure: billing account or the scope queried; AWS: the payer account. */
+  /** FOCUS 1.3: who provides the service (was ProviderName). */
+  ServiceProviderName: ProviderName;
+  /** FOCUS 1.3: whose infrastructure hosts it; for Azure and AWS their own (was PublisherName's neighbour). */
+  HostProviderName: ProviderName;
+  /** FOCUS: "Correction" when the row corrects figures of a day already reported as final; absent otherwise. */
+  ChargeClass?: 'Correction';
+  /** The provider's billing account (Azure: the scope queried; AWS: the payer account). */
   BillingAccountId: string;
-  /** Azure subscription / AWS linked account. */
+  /** The provider's sub-account (Azure subscription, AWS linked account). */
   SubAccountId: string;
   /** Inclusive UTC day. */
   ChargePeriodStart: Day;
@@ -74,184 +83,6 @@ export function costAmount(value: unknown, currency: string): string {
   return roundMoney(decimalFromWire(value), currency).amount;
 }
 
-/** Azure UsageDate arrives as 20261101, "20261101" or "2026-11-01T00:00:00" depending on API version. */
-export function parseAzureUsageDate(value: unknown): Day {
-  let day: string | undefined;
-  if (typeof value === 'number' && Number.isInteger(value)) day = compactToDay(String(value));
-  else if (typeof value === 'string' && /^\d{8}$/.test(value.trim())) day = compactToDay(value.trim());
-  else if (typeof value === 'string' && /^\d{4}-\d{2}-\d{2}(T00:00:00(\.0+)?(Z|[+-]00:?00)?)?$/.test(value.trim()))
-    day = value.trim().slice(0, 10);
-  if (day === undefined || !isDay(day)) throw new CostDataError(`"${String(value).slice(0, 30)}" is not a usage date.`);
-  return day;
-}
-
-function compactToDay(text: string): string {
-  return `${text.slice(0, 4)}-${text.slice(4, 6)}-${text.slice(6, 8)}`;
-}
-
-// ---- Azure Cost Management query -------------------------------------------------------
-
-/** The parts of the SDK's QueryResult we read (`properties` already flattened). */
-export interface AzureQueryResult {
-  columns?: { name?: string; type?: string }[];
-  rows?: unknown[][];
-  nextLink?: string | null;
-}
-
-export interface AzureQueryContext {
-  billingAccountId: string;
-  subAccountId: string;
-  /** ActualCost fills BilledCost, AmortizedCost fills EffectiveCost (FOCUS mapping). */
-  costType: 'ActualCost' | 'AmortizedCost';
-  /** The tag key grouped by, when the sync groups by a tag. */
-  tagKey?: string;
-}
-
-// Column names vary by API version and cost type; the first present wins.
-const AZURE_COST_COLUMNS = ['Cost', 'PreTaxCost', 'CostUSD', 'PreTaxCostUSD'];
-const AZURE_DATE_COLUMNS = ['UsageDate'];
-const AZURE_SERVICE_COLUMNS = ['ServiceName'];
-const AZURE_CURRENCY_COLUMNS = ['Currency', 'BillingCurrency', 'BillingCurrencyCode'];
-
-function columnIndex(columns: { name?: string }[], names: string[], required: boolean): number {
-  const lower = columns.map((column) => (column.name ?? '').toLowerCase());
-  for (const name of names) {
-    const index = lower.indexOf(name.toLowerCase());
-    if (index >= 0) return index;
-  }
-  if (required) throw new CostDataError(`The Cost Management result has no ${names[0]} column (columns: ${lower.join(', ') || 'none'}).`);
-  return -1;
-}
-
-/**
- * One page of a Daily query grouped by ServiceName (and optionally a TagKey) → rows.
- * Columns are found by name, never by position: Azure orders them as it likes.
- */
-export function normalizeAzureQuery(result: AzureQueryResult, context: AzureQueryContext): FocusCostRow[] {
-  const columns = result.columns ?? [];
-  const cost = columnIndex(columns, AZURE_COST_COLUMNS, true);
-  const date = columnIndex(columns, AZURE_DATE_COLUMNS, true);
-  const service = columnIndex(columns, AZURE_SERVICE_COLUMNS, true);
-  const currency = columnIndex(columns, AZURE_CURRENCY_COLUMNS, true);
-  // Grouping by a tag adds TagKey and TagValue columns.
-  const tagValue = context.tagKey ? columnIndex(columns, ['TagValue'], true) : -1;
-  const costField: CostMetric = context.costType === 'ActualCost' ? 'BilledCost' : 'EffectiveCost';
-
-  return (result.rows ?? []).map((row) => {
-    const day = parseAzureUsageDate(row[date]);
-    const rowCurrency = normalizeCurrency(row[currency]);
-    const tag = tagValue >= 0 ? String(row[tagValue] ?? '') : '';
-    return {
-      ProviderName: 'Microsoft',
-      BillingAccountId: context.billingAccountId,
-      SubAccountId: context.subAccountId,
-      ChargePeriodStart: day,
-      ChargePeriodEnd: addDays(day, 1),
-      BilledCost: null,
-      EffectiveCost: null,
-      [costField]: costAmount(row[cost], rowCurrency),
-      BillingCurrency: rowCurrency,
-      ServiceName: String(row[service] ?? '').trim() || 'Unassigned',
-      Tags: context.tagKey && tag ? { [context.tagKey]: tag } : {},
-      estimated: false,
-    };
-  });
-}
-
-// ---- AWS Cost Explorer GetCostAndUsage --------------------------------------------------
-
-interface AwsMetric {
-  Amount?: string;
-  Unit?: string;
-}
-
-/** The parts of GetCostAndUsageResponse we read. */
-export interface AwsCostPage {
-  ResultsByTime?: {
-    TimePeriod?: { Start?: string; End?: string };
-    Groups?: { Keys?: string[]; Metrics?: Record<string, AwsMetric> }[];
-    Estimated?: boolean;
-  }[];
-  NextPageToken?: string;
-}
-
-export interface AwsCostContext {
-  billingAccountId: string;
-  subAccountId: string;
-  /** When GroupBy has a second TAG entry; AWS returns its key as "tagKey$value". */
-  tagKey?: string;
-}
-
-/** What a page says about each day, even a day with no spend (no Groups). */
-export interface AwsDayStatus {
-  day: Day;
-  estimated: boolean;
-}
-
-export interface AwsNormalized {
-  rows: FocusCostRow[];
-  days: AwsDayStatus[];
-}
-
-// FOCUS mapping: net (after discounts) when present, else unblended / amortized.
-const AWS_BILLED = ['NetUnblendedCost', 'UnblendedCost'];
-const AWS_EFFECTIVE = ['NetAmortizedCost', 'AmortizedCost'];
-
-function pickMetric(metrics: Record<string, AwsMetric>, names: string[]): AwsMetric | undefined {
-  for (const name of names) if (metrics[name]?.Amount !== undefined) return metrics[name];
-  return undefined;
-}
-
-/**
- * One GetCostAndUsage page (DAILY, GroupBy SERVICE [, TAG]) → rows. A day is keyed by its
- * Start: End is exclusive, and keying by End shifts every cost one day late.
- */
-export function normalizeAwsPage(page: AwsCostPage, context: AwsCostContext): AwsNormalized {
-  const rows: FocusCostRow[] = [];
-  const days: AwsDayStatus[] = [];
-  for (const result of page.ResultsByTime ?? []) {
-    const start = result.TimePeriod?.Start;
-    const end = result.TimePeriod?.End;
-    if (!isDay(start) || !isDay(end))
-      throw new CostDataError(`AWS returned a time period that is not a day: ${String(start)} – ${String(end)}.`);
-    if (end !== addDays(start, 1))
-      throw new CostDataError(`AWS returned ${start} – ${end}; expected DAILY granularity (End is the next day, exclusive).`);
-    const estimated = result.Estimated === true;
-    days.push({ day: start, estimated });
-    for (const group of result.Groups ?? []) {
-      const metrics = group.Metrics ?? {};
-      const billed = pickMetric(metrics, AWS_BILLED);
-      const effective = pickMetric(metrics, AWS_EFFECTIVE);
-      const unit = billed?.Unit ?? effective?.Unit;
-      if (!billed && !effective) continue;
-      const currency = normalizeCurrency(unit);
-      const [service = '', tagKeyValue] = group.Keys ?? [];
-      rows.push({
-        ProviderName: 'AWS',
-        BillingAccountId: context.billingAccountId,
-        SubAccountId: context.subAccountId,
-        ChargePeriodStart: start,
-        ChargePeriodEnd: end,
-        BilledCost: billed ? costAmount(billed.Amount, currency) : null,
-        EffectiveCost: effective ? costAmount(effective.Amount, currency) : null,
-        BillingCurrency: currency,
-        ServiceName: service.trim() || 'Unassigned',
-        Tags: awsTag(context.tagKey, tagKeyValue),
-        estimated,
-      });
-    }
-  }
-  return { rows, days };
-}
-
-// "env$prod" → { env: "prod" }; "env$" means untagged.
-function awsTag(tagKey: string | undefined, keyValue: string | undefined): Record<string, string> {
-  if (!tagKey || keyValue === undefined) return {};
-  const separator = keyValue.indexOf('$');
-  const value = separator >= 0 ? keyValue.slice(separator + 1) : keyValue;
-  return value ? { [tagKey]: value } : {};
-}
-
 // ---- identity, upsert, totals -----------------------------------------------------------
 
 /**
@@ -260,13 +91,13 @@ function awsTag(tagKey: string | undefined, keyValue: string | undefined): Recor
  * Parts are URI-encoded so a "|" (or "/", "#", "?") inside a service name cannot collide.
  */
 export function costRowKey(
-  row: Pick<FocusCostRow, 'ProviderName' | 'BillingAccountId' | 'SubAccountId' | 'ChargePeriodStart' | 'ServiceName' | 'Tags'>,
+  row: Pick<FocusCostRow, 'ServiceProviderName' | 'BillingAccountId' | 'SubAccountId' | 'ChargePeriodStart' | 'ServiceName' | 'Tags'>,
 ): string {
   const tags = Object.entries(row.Tags)
     .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
     .map(([key, value]) => `${encodeURIComponent(key)}=${encodeURIComponent(value)}`)
     .join('&');
-  return [row.ProviderName, row.BillingAccountId, row.SubAccountId, row.ChargePeriodStart, row.ServiceName, tags]
+  return [row.ServiceProviderName, row.BillingAccountId, row.SubAccountId, row.ChargePeriodStart, row.ServiceName, tags]
     .map(encodeURIComponent)
     .join('|');
 }

@@ -301,7 +301,7 @@ export class ChargebackService {
     const sums = new Map<string, { provider: string; service: string; tags: Record<string, string>; minor: bigint; currency: string }>();
     for (const row of rows) {
       if (row.BilledCost === null) continue;
-      const provider = row.ProviderName === 'AWS' ? 'AWS' : 'Azure';
+      const provider = row.ServiceProviderName === 'AWS' ? 'AWS' : 'Azure';
       const key = `${provider}|${row.ServiceName}|${JSON.stringify(row.Tags)}|${row.BillingCurrency}`;
       const minor = toMinor({ amount: row.BilledCost, currency: row.BillingCurrency }, { allowNegative: true });
       const entry = sums.get(key);

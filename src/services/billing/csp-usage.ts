@@ -87,7 +87,8 @@ export class CspUsageSync {
           else
             byEntitlement.set(key, {
               row: {
-                ProviderName: 'Microsoft',
+                ServiceProviderName: 'Microsoft',
+                HostProviderName: 'Microsoft',
                 BillingAccountId: `csp:${this.deps.partnerTenantId.toLowerCase()}`,
                 SubAccountId: entitlement,
                 ChargePeriodStart: day,

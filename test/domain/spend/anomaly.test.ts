@@ -7,7 +7,8 @@ const DAY = '2026-11-20';
 
 function row(day: string, cost: string, extra: Partial<FocusCostRow> = {}): FocusCostRow {
   return {
-    ProviderName: 'Microsoft',
+    ServiceProviderName: 'Microsoft',
+    HostProviderName: 'Microsoft',
     BillingAccountId: 'ba',
     SubAccountId: 'sub-1',
     ChargePeriodStart: day,

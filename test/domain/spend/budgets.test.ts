@@ -148,7 +148,8 @@ describe('validateBudget', () => {
 
 describe('rowInScope', () => {
   const row: FocusCostRow = {
-    ProviderName: 'AWS',
+    ServiceProviderName: 'AWS',
+    HostProviderName: 'AWS',
     BillingAccountId: 'payer',
     SubAccountId: '1234',
     ChargePeriodStart: '2026-11-01',
@@ -288,7 +289,8 @@ describe('budgetAlertsDue', () => {
 
 describe('budgetStatus', () => {
   const row = (day: string, cost: string, extra: Partial<FocusCostRow> = {}): FocusCostRow => ({
-    ProviderName: 'AWS',
+    ServiceProviderName: 'AWS',
+    HostProviderName: 'AWS',
     BillingAccountId: 'payer',
     SubAccountId: '1234',
     ChargePeriodStart: day,
@@ -307,7 +309,7 @@ describe('budgetStatus', () => {
     row('2026-11-21', '500.00', { estimated: true }),
     row('2026-11-22', '300.00'),
     row('2026-10-31', '999.00'), // last month: not in this period
-    row('2026-11-05', '999.00', { ProviderName: 'Microsoft' }), // out of scope
+    row('2026-11-05', '999.00', { ServiceProviderName: 'Microsoft', HostProviderName: 'Microsoft' }), // out of scope
   ];
   const awsBudget = budget({ scope: { provider: 'AWS' } });
 

@@ -5,15 +5,12 @@ import {
   costAmount,
   costRowKey,
   decimalFromWire,
-  normalizeAwsPage,
-  normalizeAzureQuery,
-  parseAzureUsageDate,
   totalCost,
   upsertRows,
-  type AwsCostPage,
-  type AzureQueryResult,
   type FocusCostRow,
 } from '../../../src/domain/spend/focus.js';
+import { normalizeAwsPage, type AwsCostPage } from '../../../src/domain/spend/providers/aws.js';
+import { normalizeAzureQuery, parseAzureUsageDate, type AzureQueryResult } from '../../../src/domain/spend/providers/azure.js';
 
 const azureContext = { billingAccountId: 'subscriptions/sub-1', subAccountId: 'sub-1', costType: 'ActualCost' as const };
 
@@ -77,7 +74,8 @@ describe('normalizeAzureQuery', () => {
     const rows = normalizeAzureQuery(result, azureContext);
     expect(rows).toEqual([
       {
-        ProviderName: 'Microsoft',
+        ServiceProviderName: 'Microsoft',
+        HostProviderName: 'Microsoft',
         BillingAccountId: 'subscriptions/sub-1',
         SubAccountId: 'sub-1',
         ChargePeriodStart: '2026-11-30',
@@ -176,7 +174,8 @@ describe('normalizeAwsPage', () => {
   it('maps Unblended to BilledCost and Amortized to EffectiveCost, rounded', () => {
     const [ec2, lambda] = normalizeAwsPage(page, context).rows;
     expect(ec2).toMatchObject({
-      ProviderName: 'AWS',
+      ServiceProviderName: 'AWS',
+      HostProviderName: 'AWS',
       SubAccountId: '222222222222',
       ServiceName: 'Amazon Elastic Compute Cloud - Compute',
       BilledCost: '10.01',
@@ -255,7 +254,8 @@ describe('normalizeAwsPage', () => {
 });
 
 const row = (overrides: Partial<FocusCostRow> = {}): FocusCostRow => ({
-  ProviderName: 'Microsoft',
+  ServiceProviderName: 'Microsoft',
+  HostProviderName: 'Microsoft',
   BillingAccountId: 'ba',
   SubAccountId: 'sub-1',
   ChargePeriodStart: '2026-11-01',
@@ -276,7 +276,7 @@ describe('costRowKey', () => {
   it('differs by provider, account, sub-account, day, service and tag', () => {
     const keys = [
       row(),
-      row({ ProviderName: 'AWS' }),
+      row({ ServiceProviderName: 'AWS', HostProviderName: 'AWS' }),
       row({ BillingAccountId: 'other' }),
       row({ SubAccountId: 'sub-2' }),
       row({ ChargePeriodStart: '2026-11-02' }),

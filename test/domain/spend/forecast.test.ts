@@ -100,7 +100,8 @@ describe('forecastPeriod', () => {
 
 describe('dailySpend', () => {
   const row = (day: string, cost: string | null, extra: Partial<FocusCostRow> = {}): FocusCostRow => ({
-    ProviderName: 'AWS',
+    ServiceProviderName: 'AWS',
+    HostProviderName: 'AWS',
     BillingAccountId: 'a',
     SubAccountId: 'a',
     ChargePeriodStart: day,

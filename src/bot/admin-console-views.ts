@@ -1,0 +1,97 @@
+// What the admin console's lists look like: the approval policies and the audit log, as the
+// table-list card's data.
+import { formatMoney } from '../domain/money.js';
+import type { ApprovalPolicy } from '../domain/policy.js';
+import type { AuditRecord } from '../services/admin-console.js';
+import type { CardData } from './cards.js';
+
+export function policyListData(policies: ApprovalPolicy[], productNames: Record<string, string>): CardData['table-list'] {
+  const productName = (id: string) => productNames[id] ?? id;
+  return {
+    title: 'Approval policies',
+    subtitle: 'The first policy that matches a request (by product and monthly cost) decides it.',
+    emptyText: 'No policies.',
+    items: policies.map((p) => {
+      const money = (amount: string) => `${formatMoney({ amount, currency: p.currency })} / month`;
+      return {
+        heading: `${p.priority}. ${p.name}`,
+        facts: [
+          { title: 'Products', value: p.match.productIds?.length ? p.match.productIds.map(productName).join(', ') : 'all' },
+          ...(p.match.minMonthlyCost ? [{ title: 'From', value: money(p.match.minMonthlyCost) }] : []),
+          {
+            title: 'Auto-approve',
+            value: p.autoApprove
+              ? `under ${money(p.autoApprove.maxMonthlyCost)}${p.autoApprove.requireFreeSeat ? ', when a seat is free' : ''}`
+              : 'never',
+          },
+          {
+            title: 'Approvals',
+            value:
+              p.stages
+                .map(
+                  (s, i) =>
+                    `${i + 1}. ${s.approver.kind === 'manager' ? "requester's manager" : s.approver.groupName}${s.onlyAboveMonthlyCost ? ` (above ${money(s.onlyAboveMonthlyCost)})` : ''}`,
+                )
+                .join('; ') || 'none',
+          },
+          {
+            title: 'Limits',
+            value: `at most ${p.maxQuantity} per request; justification ${p.requireJustification ? 'required' : 'optional'}; buying seats ${p.allowPurchase ? 'allowed' : 'not allowed'}`,
+          },
+        ],
+      };
+    }),
+  };
+}
+
+export function auditListData(query: string, entries: AuditRecord[]): CardData['table-list'] {
+  return {
+    title: 'Audit log',
+    subtitle: query ? `Recent entries matching "${query}"` : 'Most recent first',
+    emptyText: 'No entries.',
+    items: entries.map((e) => ({
+      heading: `${e.at.slice(0, 19).replace('T', ' ')} UTC · ${e.action}`,
+      facts: [{ title: 'Who', value: e.actorName ?? e.actorId }, { title: 'What', value: e.target }, ...changeFacts(e.before, e.after)],
+    })),
+  };
+}
+
+/** Fields an audit entry shows at most, and characters per value: Teams cards are limited in size. */
+const MAX_CHANGED_FIELDS = 8;
+const MAX_VALUE_LENGTH = 80;
+
+/**
+ * What changed, a fact per field: "inactiveDays: 90 → 60"; a field only before or only after
+ * shows "(none)" on the other side. A value that is not an object shows as one "Before"/"After".
+ */
+export function changeFacts(before: unknown, after: unknown): { title: string; value: string }[] {
+  const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+  if (before === undefined && after === undefined) return [];
+  if (!isRecord(before ?? {}) || !isRecord(after ?? {})) {
+    return [
+      ...(before !== undefined ? [{ title: 'Before', value: shown(before) }] : []),
+      ...(after !== undefined ? [{ title: 'After', value: shown(after) }] : []),
+    ];
+  }
+  const was = (before ?? {}) as Record<string, unknown>;
+  const is = (after ?? {}) as Record<string, unknown>;
+  const fields = [...new Set([...Object.keys(was), ...Object.keys(is)])];
+  const changed = fields.filter((f) => before === undefined || after === undefined || JSON.stringify(was[f]) !== JSON.stringify(is[f]));
+  const facts = changed.slice(0, MAX_CHANGED_FIELDS).map((field) => ({
+    title: field,
+    value:
+      before === undefined
+        ? shown(is[field])
+        : after === undefined
+          ? `${shown(was[field])} → (removed)`
+          : `${shown(was[field])} → ${shown(is[field])}`,
+  }));
+  if (changed.length > MAX_CHANGED_FIELDS) facts.push({ title: '…', value: `${changed.length - MAX_CHANGED_FIELDS} more fields` });
+  return facts;
+}
+
+function shown(value: unknown): string {
+  if (value === undefined || value === null || value === '') return '(none)';
+  const text = typeof value === 'string' ? value : JSON.stringify(value);
+  return text.length > MAX_VALUE_LENGTH ? `${text.slice(0, MAX_VALUE_LENGTH - 1)}…` : text;
+}

@@ -1,0 +1,48 @@
+// The Teams surface: the bot's handlers over the features' services. Built last but for
+// the server, because it reaches every feature.
+import { createBot } from '../bot/app.js';
+import { AdminConsole } from '../services/admin-console.js';
+import { ConversationService } from '../services/conversations.js';
+import type { Billing } from './billing.js';
+import type { Catalog } from './catalog.js';
+import type { Connections } from './connections.js';
+import type { Language } from './language.js';
+import type { LicenseAlerts } from './license-alerts.js';
+import type { Licensing } from './licensing.js';
+import type { Platform } from './platform.js';
+import type { Spend } from './spend.js';
+
+export function wireBot(
+  p: Platform,
+  f: {
+    catalog: Catalog;
+    connections: Connections;
+    licensing: Licensing;
+    licenseAlerts: LicenseAlerts;
+    spend: Spend;
+    language: Language;
+    billing: Billing | undefined;
+  },
+) {
+  const { config, roles, audit, settings, clock, log } = p;
+  const { catalog, policies, catalogAdmin } = f.catalog;
+  const { requestService, approvals, subscriptions, vendor } = f.licensing;
+  return createBot({
+    adapter: p.teams.adapter,
+    auth: config.bot,
+    cards: p.teams.cards,
+    roles,
+    conversations: new ConversationService({ conversations: p.conversations, audit }),
+    console: new AdminConsole({ roles, policies, catalog, audit, settings, health: p.health, clock }),
+    log,
+    licensing: { requests: requestService, approvals, catalog },
+    reclaim: { reclaim: f.licenseAlerts.reclaim },
+    subscriptions,
+    connections: f.connections.connections,
+    catalogAdmin,
+    spend: { budgets: f.spend.budgets, report: f.spend.report, syncNow: f.spend.syncNow },
+    ...(vendor && { vendor }),
+    language: f.language.forBot,
+    ...(f.billing && { billing: f.billing.forBot }),
+  });
+}

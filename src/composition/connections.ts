@@ -1,0 +1,123 @@
+// Connections: the tenant's Microsoft 365 consent, Partner Center sign-in, Azure scopes,
+// AWS accounts and Marketplace token, their secrets sealed with the configured keys (local
+// mode: a key kept under .data/), the consent callback page, and the daily upkeep jobs.
+import { join } from 'node:path';
+import { ConfigError } from '../config.js';
+import { renderConsentPage } from '../http/consent-page.js';
+import type { ScheduledJob } from '../jobs/scheduler.js';
+import { localKeyring } from '../local/secret-keys.js';
+import { TeamsConnectionNotices } from '../notify/connection-notices.js';
+import { projectRoot } from '../paths.js';
+import { SecretBox, type Keyring } from '../security/secret-box.js';
+import { ConnectionService } from '../services/connections.js';
+import { createCostProviders } from '../services/cost-providers/index.js';
+import { ConnectionRepository } from '../storage/connections.js';
+import { ConsentStates } from '../storage/consent-states.js';
+import type { Outbox } from './outbox.js';
+import type { Platform, ResolvedConfig } from './platform.js';
+
+export type Connections = ReturnType<typeof wireConnections>;
+
+/** `publicUrl`: where the consent and sign-in redirects come back to. */
+export function wireConnections(p: Platform, outbox: Outbox, publicUrl: () => string) {
+  const { config, connectors, store, log } = p;
+  const secrets = new SecretBox(keyringFor(config));
+  const connectionStore = new ConnectionRepository(store, secrets);
+  const consentStates = new ConsentStates(store);
+  // Told to the admin who connected, and to every admin when a connection breaks (spend sync too).
+  const notices = new TeamsConnectionNotices({
+    messenger: outbox.messenger,
+    conversations: p.conversations,
+    adminCards: outbox.adminCards,
+    cards: p.teams.cards,
+    log,
+  });
+  // Cloud cost providers: one registry for connections and the spend sync (advice names our app and principal).
+  const costProviders = createCostProviders({
+    ports: connectors,
+    readSecret: (tenantId, id) => connectionStore.readSecret(tenantId, id),
+    ...(config.connectors.mode === 'production'
+      ? {
+          azureClientId: config.connectors.graph.clientId,
+          ...(config.connectors.aws ? { awsAppPrincipalArn: config.connectors.aws.appPrincipalArn } : {}),
+        }
+      : p.sandbox
+        ? { azureClientId: p.sandbox.app.clientId }
+        : {}),
+  });
+  const connections = new ConnectionService({
+    clock: p.clock,
+    connections: connectionStore,
+    states: consentStates,
+    secrets,
+    audit: p.audit,
+    roles: p.roles,
+    ledger: p.alertLedger,
+    identity: connectors.identity,
+    costProviders,
+    ...(connectors.marketplace ? { marketplace: connectors.marketplace } : {}),
+    // Sandbox mode only: tenants without a Marketplace connection use the emulator's seeded token,
+    // so `npm start` shows Adobe products out of the box. Never in production.
+    ...(config.connectors.mode === 'sandbox' && connectors.sandboxMarketplaceTokens
+      ? { sandboxMarketplaceTokens: connectors.sandboxMarketplaceTokens }
+      : {}),
+    notices,
+    publicUrl,
+    log,
+  });
+
+  // The connectors were built first (tests bring their own), and the connection service needs
+  // them; so the tokens they call with are plugged in here, once, before any call is made.
+  // Purchases for a customer whose agent signed in (connect) use that agent's tokens.
+  connectors.partnerCenterAgent?.actAs((tenantId) => connections.partnerCenterTokenIfConnected(tenantId));
+  // Marketplace calls use the tenant's stored API token (sandbox: the seeded one when none is stored).
+  connectors.marketplace?.useTokenSource((tenantId) => connections.marketplaceToken(tenantId));
+  // A 401 from any marketplace call (catalog and subscription lists included) marks the connection "needs attention".
+  connectors.marketplace?.onTokenExpired(
+    (tenantId, error) =>
+      void connections
+        .noteMarketplaceFailure(tenantId, error)
+        .catch((e: unknown) => log.warn({ err: e, tenantId }, 'could not mark the marketplace connection')),
+  );
+
+  const jobs: ScheduledJob[] = [
+    {
+      name: 'token-keeper',
+      pattern: '17 3 * * *',
+      leaseMs: 30 * 60_000,
+      run: async (now) => void log.info(await connections.keepTokensAlive(now), 'partner center tokens kept alive'),
+    },
+    {
+      name: 'connection-health',
+      pattern: '23 5 * * *',
+      leaseMs: 30 * 60_000,
+      run: async (now) => void log.info(await connections.checkAll(now), 'connections checked'),
+    },
+    {
+      name: 'consent-state-purge',
+      pattern: '41 4 * * *',
+      leaseMs: 10 * 60_000,
+      run: async (now) => void log.info({ purged: await consentStates.purgeExpired(now) }, 'expired consent states purged'),
+    },
+  ];
+
+  return {
+    connections,
+    connectionStore,
+    notices,
+    costProviders,
+    jobs,
+    /** GET /api/consent/callback: the browser's page after a consent or sign-in. */
+    consentCallback: async (query: URLSearchParams) => {
+      const { status, page } = await connections.handleCallback(query);
+      return { status, html: renderConsentPage(page) };
+    },
+  };
+}
+
+/** Configured keys (production requires them); otherwise a key file under .data/ (tests configure a key of their own). */
+function keyringFor(config: ResolvedConfig): Keyring {
+  if (config.secretKeys) return config.secretKeys;
+  if (config.environment === 'production') throw new ConfigError('SECRET_KEYS: required when NODE_ENV=production');
+  return localKeyring(join(projectRoot, '.data', 'secret-keys'));
+}

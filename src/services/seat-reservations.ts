@@ -1,0 +1,164 @@
+// Seats that automatic approvals count on. "Approve when a seat is free" must not approve
+// seven requests for four free seats: an approval that relies on free seats reserves them
+// (the request itself, approved with `seatReserved`, is the reservation: see
+// reservedSeats()), and the next decision for the same license sees the free seats minus
+// those reserved.
+//
+// Decisions for one tenant and license take turns under a table lock (PurchaseLocks, keyed by
+// the license), so instances agree; within an instance the submissions waiting for the lock
+// are decided together in one turn of it: each is evaluated in arrival order against what is
+// left, the ones that reserve are stored before the lock is released, and their writes travel
+// in one group commit. A lock that stays busy (another instance stuck) is not waited for
+// long: the decision is then made as if no seat were free, which sends the request to people.
+import { randomUUID } from 'node:crypto';
+import type { Clock } from '../clock.js';
+import type { Logger } from '../logger.js';
+import type { PurchaseLocks } from '../storage/purchase-locks.js';
+import type { RequestRepository } from '../storage/requests.js';
+import { reservedSeats } from '../domain/request.js';
+import type { CatalogService } from './catalog.js';
+
+/** Longer than one turn of decisions takes; a holder that died frees it after this. */
+const LOCK_MS = 10_000;
+/** How long a decision waits for another instance's turn before deciding without free seats. */
+const WAIT_MS = 3_000;
+
+export interface SeatDecision<T> {
+  /** Seats asked for. */
+  quantity: number;
+  /** Decides with `freeSeats` unreserved seats; true when the outcome counts on them (reserves `quantity`). */
+  decide(freeSeats: number): boolean;
+  /** Stores the outcome decided last; awaited before the lock is released when it reserves. */
+  commit(reserves: boolean): Promise<T>;
+}
+
+interface Waiting {
+  decision: SeatDecision<unknown>;
+  resolve(value: unknown): void;
+  reject(error: unknown): void;
+}
+
+export class SeatReservations {
+  private readonly queues = new Map<string, Waiting[]>();
+
+  constructor(
+    private readonly deps: {
+      locks: PurchaseLocks;
+      requests: RequestRepository;
+      catalog: CatalogService;
+      clock: Clock;
+      log: Logger;
+    },
+  ) {}
+
+  /** Unreserved free seats of a license right now (fulfilment: `except` is the request itself). */
+  async unreserved(
+    tenantId: string,
+    product: { productId: string; skuPartNumber: string },
+    free: number,
+    except?: string,
+  ): Promise<number> {
+    const holders = await this.deps.requests.seatReservations(tenantId, product.productId);
+    const reserved = holders
+      // A reservation whose seat is assigned is already counted by Graph (assigned under the license's lock).
+      .filter(
+        (r) => r.id !== except && !r.fulfilment?.assigned && r.product.skuPartNumber.toLowerCase() === product.skuPartNumber.toLowerCase(),
+      )
+      .reduce((n, r) => n + reservedSeats(r), 0);
+    return free - reserved;
+  }
+
+  /** Decides (and stores) one submission for this license in its turn; resolves with what commit returned. */
+  decide<T>(tenantId: string, product: { productId: string; skuPartNumber: string }, decision: SeatDecision<T>): Promise<T> {
+    const key = `${tenantId.toLowerCase()}|${product.skuPartNumber.toLowerCase()}`;
+    return new Promise<T>((resolve, reject) => {
+      const queue = this.queues.get(key);
+      const waiting: Waiting = { decision, resolve: resolve as (value: unknown) => void, reject };
+      if (queue) return void queue.push(waiting);
+      this.queues.set(key, [waiting]);
+      void this.drain(key, tenantId, product);
+    });
+  }
+
+  /** Turns of the lock for one license until nobody waits. */
+  private async drain(key: string, tenantId: string, product: { productId: string; skuPartNumber: string }): Promise<void> {
+    for (;;) {
+      const batch = this.queues.get(key)!.splice(0);
+      if (batch.length === 0) {
+        this.queues.delete(key);
+        return;
+      }
+      try {
+        await this.turn(tenantId, product, batch);
+      } catch (error) {
+        for (const waiting of batch) waiting.reject(error);
+      }
+    }
+  }
+
+  private async turn(tenantId: string, product: { productId: string; skuPartNumber: string }, batch: Waiting[]): Promise<void> {
+    const { locks, catalog, log } = this.deps;
+    const lockKey = seatLockKey(product);
+    const holder = `seat-decisions|${randomUUID()}`;
+    const lock = await this.acquire(tenantId, lockKey, holder);
+    try {
+      let free = 0;
+      if (lock) {
+        const seats = await catalog.seats(tenantId, product.skuPartNumber);
+        free = seats ? await this.unreserved(tenantId, product, seats.free) : 0;
+      } else {
+        log.warn({ tenantId, sku: product.skuPartNumber }, 'seat decisions busy elsewhere; deciding as if no seat were free');
+      }
+      const reserving: Promise<unknown>[] = [];
+      for (const waiting of batch) {
+        const reserves = waiting.decision.decide(free);
+        if (reserves) free -= waiting.decision.quantity;
+        const committed = waiting.decision.commit(reserves);
+        committed.then(waiting.resolve, waiting.reject);
+        // Only what holds seats must be stored before the next turn counts reservations.
+        if (reserves) reserving.push(committed.catch(() => undefined));
+      }
+      await Promise.all(reserving);
+    } finally {
+      if (lock) await locks.release(tenantId, lockKey, lock).catch(() => undefined);
+    }
+  }
+
+  /**
+   * Runs `work` holding the license's seat lock, the one decisions take turns under: fulfilment
+   * counts free seats and assigns one as one step, so no other fulfilment or decision sees the
+   * seat both taken in Graph and still reserved. Undefined when the lock stayed busy (the caller
+   * then takes its ordinary path).
+   */
+  async underLicenseLock<T>(
+    tenantId: string,
+    product: { skuPartNumber: string },
+    holder: string,
+    work: () => Promise<T>,
+  ): Promise<{ value: T } | undefined> {
+    const lockKey = seatLockKey(product);
+    const lock = await this.acquire(tenantId, lockKey, `fulfilment|${holder}|${randomUUID()}`);
+    if (!lock) return undefined;
+    try {
+      return { value: await work() };
+    } finally {
+      await this.deps.locks.release(tenantId, lockKey, lock).catch(() => undefined);
+    }
+  }
+
+  /** The lock's etag, or undefined when it stayed busy for WAIT_MS. */
+  private async acquire(tenantId: string, lockKey: string, holder: string): Promise<string | undefined> {
+    const deadline = Date.now() + WAIT_MS;
+    for (let pause = 10; ; pause = Math.min(pause * 2, 200)) {
+      const lock = await this.deps.locks.acquire(tenantId, lockKey, holder, LOCK_MS, this.deps.clock());
+      if (lock.ok) return lock.etag;
+      if (Date.now() + pause > deadline) return undefined;
+      await new Promise((resolve) => setTimeout(resolve, pause));
+    }
+  }
+}
+
+/** The lock seat decisions and seat-taking fulfilment share, per license. */
+function seatLockKey(product: { skuPartNumber: string }): string {
+  return `seats|${product.skuPartNumber.toLowerCase()}`;
+}

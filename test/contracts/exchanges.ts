@@ -1,0 +1,124 @@
+// Which vendor contract an emulator answer is held to, by service and route: every exchange
+// a contract test records goes through contractFor(). A route the connectors use that has no
+// contract here fails the test too (nothing slips through unchecked).
+import { readFileSync } from 'node:fs';
+import type { EmulatorExchange } from '../../src/sandbox/index.js';
+import {
+  azureError,
+  azureQueryResult,
+  graphCollection,
+  graphEntity,
+  graphError,
+  marketplacePaths,
+  marketplaceResponse,
+  partnerCenter,
+  partnerCenterCollection,
+  partnerCenterError,
+  partnerCenterReference,
+  type ContractCheck,
+} from './schemas.js';
+
+/** Local-only fields the marketplace emulator declares (softwareone/extensions.json): removed before validating. */
+const MARKETPLACE_EXTENSIONS = (
+  JSON.parse(readFileSync(new URL('./softwareone/extensions.json', import.meta.url), 'utf8')) as { extensions: { field: string }[] }
+).extensions.map((e) => e.field);
+
+function withoutExtensions(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(withoutExtensions);
+  if (!value || typeof value !== 'object') return value;
+  return Object.fromEntries(
+    Object.entries(value as Record<string, unknown>)
+      .filter(([key]) => !MARKETPLACE_EXTENSIONS.includes(key))
+      .map(([key, v]) => [key, withoutExtensions(v)]),
+  );
+}
+
+const PRICE_SHEET_ROUTE = "/v1.0/sales/pricesheets(Market='{market}',PricesheetView='{view}')/$value";
+
+/** The price sheet is CSV: its header must carry the columns the reference names (any order). */
+function priceSheetColumns(text: string | undefined): ContractCheck {
+  const header = (text ?? '')
+    .replace(/^\uFEFF/, '')
+    .split(/\r?\n/, 1)[0]!
+    .split(',');
+  const missing = (partnerCenterReference.priceSheet.columns as string[]).filter((c) => !header.includes(c));
+  return missing.length === 0 ? { ok: true, errors: [] } : { ok: false, errors: [`price sheet columns missing: ${missing.join(', ')}`] };
+}
+
+/** Services whose contracts are kept (sign-in, STS and Cost Explorer speak protocols the SDKs check). */
+const CHECKED = new Set(['partnerCenter', 'graph', 'marketplace', 'costManagement']);
+
+const PARTNER_CENTER_ROUTES: Record<string, { collection?: string; entity?: string }> = {
+  'GET /v1/customers/{customerId}/products': { collection: 'Products/Product' },
+  'GET /v1/customers/{customerId}/products/{productId}/skus': { collection: 'Products/Sku' },
+  'GET /v1/customers/{customerId}/products/{productId}/skus/{skuId}/availabilities': { collection: 'Products/Availability' },
+  'GET /v1/customers/{customerId}/subscriptions': { collection: 'Subscriptions/Subscription' },
+  'GET /v1/customers/{customerId}/subscriptions/{subscriptionId}': { entity: 'Subscriptions/Subscription' },
+  'PATCH /v1/customers/{customerId}/subscriptions/{subscriptionId}': { entity: 'Subscriptions/Subscription' },
+  'GET /v1/customers/{customerId}/subscriptions/{subscriptionId}/transitionEligibilities': {
+    collection: 'Subscriptions/TransitionEligibility',
+  },
+  'GET /v1/customers/{customerId}/orders': { collection: 'Orders/Order' },
+  'POST /v1/customers/{customerId}/orders': { entity: 'Orders/Order' },
+  'GET /v1/customers/{customerId}/orders/{orderId}': { entity: 'Orders/Order' },
+};
+
+const GRAPH_ROUTES: Record<string, { collection?: string; entity?: string }> = {
+  'GET /v1.0/organization': { collection: 'organization' },
+  'GET /v1.0/subscribedSkus': { collection: 'subscribedSku' },
+  'GET /v1.0/users': { collection: 'user' },
+  'GET /v1.0/users/{id}': { entity: 'user' },
+  'GET /v1.0/users/{id}/manager': { entity: 'user' },
+  'GET /v1.0/users/{id}/licenseDetails': { collection: 'licenseDetails' },
+  'POST /v1.0/users/{id}/assignLicense': { entity: 'user' },
+  'GET /v1.0/groups/{id}/members': { collection: 'user' },
+  'GET /v1.0/groups/{id}/transitiveMembers': { collection: 'user' },
+};
+
+export type ContractVerdict = ContractCheck | { ok: 'unchecked' };
+
+export function contractFor(exchange: EmulatorExchange): ContractVerdict {
+  if (!CHECKED.has(exchange.service)) return { ok: 'unchecked' };
+  const body = exchange.responseBody;
+  const key = `${exchange.method} ${exchange.route}`;
+  switch (exchange.service) {
+    case 'partnerCenter': {
+      if (exchange.status >= 400) {
+        // Throttling comes from the gateway in its own shape (commerce.md); everything else is PC's error body.
+        if (exchange.status === 429 && body && typeof body === 'object' && 'statusCode' in body) return { ok: true, errors: [] };
+        return partnerCenterError(body);
+      }
+      if (exchange.route === PRICE_SHEET_ROUTE) return priceSheetColumns(exchange.responseText);
+      const route = PARTNER_CENTER_ROUTES[key];
+      if (!route) return { ok: false, errors: [`no Partner Center contract for ${key}`] };
+      return route.collection ? partnerCenterCollection(route.collection, body) : partnerCenter(route.entity!, body);
+    }
+    case 'graph': {
+      if (exchange.status >= 400) return graphError(body);
+      const route = GRAPH_ROUTES[key];
+      if (!route) return { ok: false, errors: [`no Graph contract for ${key}`] };
+      return route.collection ? graphCollection(route.collection, body) : graphEntity(route.entity!, body);
+    }
+    case 'marketplace': {
+      if (!marketplacePaths.includes(exchange.route) && exchange.status < 400)
+        return { ok: false, errors: [`no marketplace contract for ${key}`] };
+      const path = marketplacePaths.includes(exchange.route) ? exchange.route : '/public/v1/commerce/orders';
+      return marketplaceResponse(exchange.method, path, exchange.status, withoutExtensions(body));
+    }
+    case 'costManagement':
+      if (exchange.status === 429 || exchange.status >= 400) return azureError(body);
+      return azureQueryResult(body);
+  }
+  return { ok: 'unchecked' };
+}
+
+/** Every exchange that broke its contract, as readable lines (empty when all kept it). */
+export function violations(exchanges: readonly EmulatorExchange[]): string[] {
+  const lines: string[] = [];
+  for (const exchange of exchanges) {
+    const verdict = contractFor(exchange);
+    if (verdict.ok === true || verdict.ok === 'unchecked') continue;
+    lines.push(`${exchange.service} ${exchange.method} ${exchange.route} → ${exchange.status}: ${verdict.errors.slice(0, 8).join('; ')}`);
+  }
+  return [...new Set(lines)];
+}

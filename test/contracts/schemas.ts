@@ -1,0 +1,309 @@
+// The vendors' contracts in test/contracts, turned into JSON Schema validators (the
+// normalisations are listed in SOURCES.md): what a contract test checks an emulator answer,
+// or a vendor example, against. One validator per vendor answer shape:
+//   marketplaceResponse(method, openApiPath, status), azureQueryResult(),
+//   graphEntity(type) / graphCollection(type), partnerCenter(model) / partnerCenterCollection(model).
+import { readFileSync } from 'node:fs';
+import { Ajv, type AnySchemaObject, type ErrorObject, type ValidateFunction } from 'ajv';
+
+const here = (path: string) => new URL(path, import.meta.url);
+const readJson = (path: string) => JSON.parse(readFileSync(here(path), 'utf8')) as Record<string, any>;
+
+export interface ContractCheck {
+  ok: boolean;
+  /** "instancePath: message" lines, for a readable failure. */
+  errors: string[];
+}
+
+function check(validate: ValidateFunction, value: unknown): ContractCheck {
+  const ok = validate(value) as boolean;
+  return { ok, errors: ok ? [] : (validate.errors ?? []).map(describeError) };
+}
+
+function describeError(e: ErrorObject): string {
+  const extra = e.keyword === 'additionalProperties' ? ` (${String((e.params as { additionalProperty: string }).additionalProperty)})` : '';
+  return `${e.instancePath || '/'}: ${e.message ?? e.keyword}${extra}`;
+}
+
+// ---------------------------------------------------------------------------------------
+// Normalising OpenAPI 3 / swagger 2 schemas into JSON Schema (draft-07, Ajv's default)
+// ---------------------------------------------------------------------------------------
+
+/**
+ * Closed world, nullable, and the generator's `allOf: [{$ref: XRef}]` beside X's own full
+ * property list (see SOURCES.md). `refBase` rewrites `#/components/schemas/X` to this document.
+ */
+function normalise(schema: unknown, refBase: string, openWorld: Set<string> = new Set(), name?: string): unknown {
+  if (Array.isArray(schema)) return schema.map((s) => normalise(s, refBase, openWorld));
+  if (!schema || typeof schema !== 'object') return schema;
+  const s = { ...(schema as Record<string, unknown>) };
+  if (typeof s.$ref === 'string') return { $ref: `${refBase}${s.$ref.split('/').pop()}` };
+  for (const key of ['readOnly', 'format', 'maxItems', 'description', 'title', 'example']) delete s[key];
+  if (s.properties && s.allOf) delete s.allOf;
+  const out: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(s)) {
+    if (key === 'properties')
+      out.properties = Object.fromEntries(Object.entries(value as object).map(([k, v]) => [k, normalise(v, refBase, openWorld)]));
+    else if (key === 'nullable') continue;
+    else out[key] = normalise(value, refBase, openWorld);
+  }
+  if (out.properties && out.additionalProperties === undefined && !(name && openWorld.has(name))) out.additionalProperties = false;
+  if (s.nullable === true) {
+    if (typeof out.type === 'string') out.type = [out.type, 'null'];
+    if (Array.isArray(out.enum)) out.enum = [...(out.enum as unknown[]), null];
+    if (!out.type && !out.enum) return { anyOf: [out, { type: 'null' }] };
+  }
+  // Swagger `items: {}` (any value) stays as is; `{}` is a valid JSON Schema.
+  return out;
+}
+
+const ajv = new Ajv({ strict: false, allErrors: true });
+
+// ---------------------------------------------------------------------------------------
+// SoftwareOne Marketplace Platform (OpenAPI 3.0 subset)
+// ---------------------------------------------------------------------------------------
+
+const marketplaceDoc = readJson('./softwareone/marketplace-openapi.subset.json');
+const MARKETPLACE_ID = 'swo';
+ajv.addSchema(
+  {
+    $id: MARKETPLACE_ID,
+    definitions: Object.fromEntries(
+      Object.entries(marketplaceDoc.components.schemas).map(([name, schema]) => [
+        name,
+        normalise(schema, `${MARKETPLACE_ID}#/definitions/`, new Set(), name),
+      ]),
+    ),
+  },
+  MARKETPLACE_ID,
+);
+
+/** The OpenAPI paths the marketplace subset describes (e.g. `/public/v1/commerce/orders/{id}`). */
+export const marketplacePaths = Object.keys(marketplaceDoc.paths as object);
+
+/**
+ * The answer schema for one operation and status: its own for 2xx (and errors the document
+ * describes), problem details for any other error.
+ */
+export function marketplaceResponse(method: string, path: string, status: number, body: unknown): ContractCheck {
+  const operation = marketplaceDoc.paths[path]?.[method.toLowerCase()];
+  if (!operation) return { ok: false, errors: [`${method} ${path} is not in the marketplace contract`] };
+  const described = operation.responses?.[String(status)]?.content?.['application/json']?.schema?.$ref as string | undefined;
+  const name = described?.split('/').pop() ?? (status >= 400 ? 'ProblemDetails' : undefined);
+  if (!name) return { ok: false, errors: [`${method} ${path} has no ${status} answer in the contract`] };
+  return check(ajv.getSchema(`${MARKETPLACE_ID}#/definitions/${name}`)!, body);
+}
+
+/** A named marketplace schema (e.g. "ProductItem"), for vendor examples and request bodies. */
+export function marketplaceSchema(name: string, body: unknown): ContractCheck {
+  return check(ajv.getSchema(`${MARKETPLACE_ID}#/definitions/${name}`)!, body);
+}
+
+// ---------------------------------------------------------------------------------------
+// Azure Cost Management (swagger 2.0 subset)
+// ---------------------------------------------------------------------------------------
+
+const azureDoc = readJson('./azure-cost-management/costmanagement-query.subset.json');
+const AZURE_ID = 'azure-cost';
+const azureDefinitions = Object.fromEntries(
+  Object.entries(azureDoc.definitions as Record<string, unknown>).map(([name, schema]) => [
+    name,
+    normalise(schema, `${AZURE_ID}#/definitions/`, new Set(), name),
+  ]),
+) as Record<string, any>;
+// QueryResult is a Resource with `properties`: merge the allOf (swagger's way) into one closed object.
+azureDefinitions.QueryResult = {
+  type: 'object',
+  properties: { ...azureDefinitions.Resource.properties, properties: { $ref: `${AZURE_ID}#/definitions/QueryProperties` } },
+  additionalProperties: false,
+};
+// The service and the vendor's own examples send `nextLink: null` on the last page; ARM
+// resources answer `location`, `sku` and `eTag` as null when they have none.
+azureDefinitions.QueryProperties.properties.nextLink = { type: ['string', 'null'] };
+for (const name of ['location', 'sku', 'eTag']) azureDefinitions.QueryResult.properties[name] = { type: ['string', 'null'] };
+ajv.addSchema({ $id: AZURE_ID, definitions: azureDefinitions }, AZURE_ID);
+
+export const azureQueryResult = (body: unknown) => check(ajv.getSchema(`${AZURE_ID}#/definitions/QueryResult`)!, body);
+export const azureQueryDefinition = (body: unknown) => check(ajv.getSchema(`${AZURE_ID}#/definitions/QueryDefinition`)!, body);
+export const azureError = (body: unknown) => check(ajv.getSchema(`${AZURE_ID}#/definitions/ErrorResponse`)!, body);
+
+// ---------------------------------------------------------------------------------------
+// Microsoft Graph (CSDL excerpt)
+// ---------------------------------------------------------------------------------------
+
+interface CsdlType {
+  kind: 'EntityType' | 'ComplexType' | 'EnumType';
+  base?: string;
+  properties: { name: string; type: string; nullable: boolean }[];
+  members: string[];
+}
+
+const csdl = readFileSync(here('./graph/graph-v1.0-licensing.csdl.xml'), 'utf8');
+const csdlTypes = new Map<string, CsdlType>();
+for (const m of csdl.matchAll(/<(EntityType|ComplexType|EnumType) Name="(\w+)"([^>]*?)(?:\/>|>([\s\S]*?)<\/\1>)/g)) {
+  const body = m[4] ?? '';
+  const base = /BaseType="graph\.(\w+)"/.exec(m[3] ?? '')?.[1];
+  csdlTypes.set(m[2]!, {
+    kind: m[1] as CsdlType['kind'],
+    ...(base ? { base } : {}),
+    properties: [...body.matchAll(/<(?:Property|NavigationProperty) Name="(\w+)" Type="([^"]+)"([^>]*)\/>/g)].map((p) => ({
+      name: p[1]!,
+      type: p[2]!,
+      nullable: !/Nullable="false"/.test(p[3] ?? ''),
+    })),
+    members: [...body.matchAll(/<Member Name="(\w+)"/g)].map((x) => x[1]!),
+  });
+}
+
+const EDM: Record<string, object> = {
+  'Edm.String': { type: 'string' },
+  'Edm.Guid': { type: 'string', pattern: '^[0-9a-fA-F-]{36}$' },
+  'Edm.DateTimeOffset': { type: 'string' },
+  'Edm.Date': { type: 'string' },
+  'Edm.Int32': { type: 'integer' },
+  'Edm.Int64': { type: 'integer' },
+  'Edm.Boolean': { type: 'boolean' },
+  'Edm.Double': { type: 'number' },
+};
+
+function csdlPropertySchema(type: string): object {
+  const collection = /^Collection\((.+)\)$/.exec(type);
+  if (collection) return { type: 'array', items: csdlPropertySchema(collection[1]!) };
+  if (EDM[type]) return EDM[type]!;
+  const name = type.replace(/^graph\./, '');
+  return csdlTypes.has(name) ? { $ref: `graph#/definitions/${name}` } : {}; // a type outside the excerpt: any value
+}
+
+function csdlAllProperties(name: string): CsdlType['properties'] {
+  const t = csdlTypes.get(name);
+  if (!t) return [];
+  return [...(t.base ? csdlAllProperties(t.base) : []), ...t.properties];
+}
+
+const graphDefinitions: Record<string, object> = {};
+for (const [name, t] of csdlTypes) {
+  if (t.kind === 'EnumType') {
+    graphDefinitions[name] = { type: 'string', enum: t.members };
+    continue;
+  }
+  const properties: Record<string, object> = {};
+  for (const p of csdlAllProperties(name)) {
+    const schema = csdlPropertySchema(p.type);
+    properties[p.name] = p.nullable ? { anyOf: [schema, { type: 'null' }] } : schema;
+  }
+  // OData JSON carries @odata.* annotations (type, context, links) beside the properties.
+  graphDefinitions[name] = { type: 'object', properties, patternProperties: { '^@odata\\.': {} }, additionalProperties: false };
+}
+// Microsoft Graph error responses (documented on "Microsoft Graph error responses and resource types").
+graphDefinitions.error = {
+  type: 'object',
+  properties: {
+    error: {
+      type: 'object',
+      required: ['code', 'message'],
+      properties: {
+        code: { type: 'string' },
+        message: { type: 'string' },
+        innerError: { type: 'object' },
+        details: { type: 'array' },
+      },
+      additionalProperties: false,
+    },
+  },
+  required: ['error'],
+  additionalProperties: false,
+};
+ajv.addSchema({ $id: 'graph', definitions: graphDefinitions }, 'graph');
+
+export const graphEntity = (type: string, body: unknown) => check(ajv.getSchema(`graph#/definitions/${type}`)!, body);
+export const graphError = (body: unknown) => check(ajv.getSchema('graph#/definitions/error')!, body);
+export function graphCollection(type: string, body: unknown): ContractCheck {
+  const validate = ajv.compile({
+    type: 'object',
+    properties: { value: { type: 'array', items: { $ref: `graph#/definitions/${type}` } } },
+    required: ['value'],
+    patternProperties: { '^@odata\\.': {} },
+    additionalProperties: false,
+  });
+  return check(validate, body);
+}
+
+// ---------------------------------------------------------------------------------------
+// Partner Center (SDK model field lists + REST reference facts)
+// ---------------------------------------------------------------------------------------
+
+const pc = readJson('./partner-center/partner-center-models.json') as {
+  models: Record<string, { class: string; base?: string; fields: Record<string, string> }>;
+  enums: Record<string, string[]>;
+};
+export const partnerCenterReference = readJson('./partner-center/rest-reference.json');
+
+const pcByClass = new Map<string, string>();
+for (const [key, model] of Object.entries(pc.models)) if (!pcByClass.has(model.class)) pcByClass.set(model.class, key);
+const pcEnums = new Map(Object.entries(pc.enums).map(([key, values]) => [key.split('/').pop()!, values]));
+
+function pcTypeSchema(csharp: string, folder: string): object {
+  const type = csharp.replace(/\?$/, '');
+  const list = /^(?:IEnumerable|List|ICollection)<(.+)>$/.exec(type);
+  if (list) return { type: 'array', items: pcTypeSchema(list[1]!, folder) };
+  if (/^Dictionary</.test(type)) return { type: 'object' };
+  if (type === 'string') return { type: 'string' };
+  if (type === 'int' || type === 'long') return { type: 'integer' };
+  if (type === 'double' || type === 'decimal') return { type: 'number' };
+  if (type === 'bool') return { type: 'boolean' };
+  if (type === 'DateTime' || type === 'DateTimeOffset') return { type: 'string' };
+  const enumValues = pcEnums.get(type);
+  // The service writes enum values in camelCase or lowercase ("oneTime", "onetime"): compare case-insensitively.
+  if (enumValues) return { type: 'string', enumCaseless: enumValues };
+  const sameFolder = pc.models[`${folder}/${type}`] ? `${folder}/${type}` : pcByClass.get(type);
+  return sameFolder ? { $ref: `pc#/definitions/${sameFolder.replace('/', '.')}` } : {}; // a type outside the lists: any value
+}
+
+ajv.addKeyword({
+  keyword: 'enumCaseless',
+  validate: (values: string[], data: unknown) => typeof data !== 'string' || values.some((v) => v.toLowerCase() === data.toLowerCase()),
+});
+
+function pcFields(key: string): Record<string, string> {
+  const model = pc.models[key];
+  if (!model) return {};
+  const base = model.base?.replace(/<.*$/, '');
+  const inherited: Record<string, string> =
+    base === 'ResourceBaseWithLinks'
+      ? { ...pcFields('ResourceBase'), links: 'Links' }
+      : base && pcByClass.has(base)
+        ? pcFields(pcByClass.get(base)!)
+        : {};
+  return { ...inherited, ...model.fields };
+}
+
+const extraFields = (partnerCenterReference.extraFields ?? {}) as Record<string, Record<string, string>>;
+const pcDefinitions: Record<string, object> = {};
+for (const key of Object.keys(pc.models)) {
+  const folder = key.includes('/') ? key.split('/')[0]! : '';
+  const fields = { ...pcFields(key), ...(extraFields[key] ?? {}) };
+  const properties = Object.fromEntries(
+    Object.entries(fields).map(([name, type]) => [name, { anyOf: [pcTypeSchema(type, folder), { type: 'null' }] }]),
+  );
+  pcDefinitions[key.replace('/', '.')] = { type: 'object', properties, additionalProperties: false };
+}
+pcDefinitions.error = partnerCenterReference.errorSchema;
+ajv.addSchema({ $id: 'pc', definitions: pcDefinitions }, 'pc');
+
+export const partnerCenter = (model: string, body: unknown) => check(ajv.getSchema(`pc#/definitions/${model.replace('/', '.')}`)!, body);
+export const partnerCenterError = (body: unknown) => check(ajv.getSchema('pc#/definitions/error')!, body);
+export function partnerCenterCollection(model: string, body: unknown): ContractCheck {
+  const validate = ajv.compile({
+    type: 'object',
+    properties: {
+      totalCount: { type: 'integer' },
+      items: { type: 'array', items: { $ref: `pc#/definitions/${model.replace('/', '.')}` } },
+      links: { type: 'object' },
+      attributes: { type: 'object' },
+      continuationToken: { type: 'string' },
+    },
+    required: ['items'],
+    additionalProperties: false,
+  } as AnySchemaObject);
+  return check(validate, body);
+}

@@ -1,0 +1,86 @@
+// The vendors' own example payloads (test/contracts/*/examples, see SOURCES.md): the contract
+// schemas accept them (so the schemas are not stricter than the vendor), and the production
+// code reads them. Served from a loopback server where the connector parses the wire itself.
+import { readFileSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { PartnerCenterCommerce } from '../../src/connectors/partner-center/partner-center-commerce.js';
+import { DEFAULT_RETRY_POLICY } from '../../src/connectors/retry.js';
+import { CostDataError } from '../../src/domain/spend/focus.js';
+import { normalizeAzureQuery } from '../../src/domain/spend/providers/azure.js';
+import { createLogger } from '../../src/logger.js';
+import { azureQueryResult, partnerCenter } from './schemas.js';
+
+const example = (path: string) => JSON.parse(readFileSync(new URL(path, import.meta.url), 'utf8'));
+const azureQuery = example('./azure-cost-management/examples/MCACustomerQuery.json');
+const pcSubscriptions = [
+  example('./partner-center/examples/get-a-subscription-by-id.standard.json'),
+  example('./partner-center/examples/get-a-subscription-by-id.add-on.json'),
+];
+
+describe('Azure Cost Management: the vendor example (MCACustomerQuery, 2022-10-01)', () => {
+  it('is a QueryResult by the contract the emulator is held to', () => {
+    expect(azureQueryResult(azureQuery.responses['200'].body)).toEqual({ ok: true, errors: [] });
+  });
+
+  it('is read by column name: PreTaxCost as the cost, UsageDate as the day, Currency; a page without ServiceName is refused clearly', () => {
+    const page = azureQuery.responses['200'].body.properties;
+    const context = { billingAccountId: 'ba', subAccountId: 'sub', costType: 'ActualCost' as const };
+    // The example groups by ResourceGroup; Quartermaster groups by ServiceName and says so when it is missing.
+    expect(() => normalizeAzureQuery(page, context)).toThrow(CostDataError);
+    expect(() => normalizeAzureQuery(page, context)).toThrow(/ServiceName/);
+    // Renaming the grouping column is the only change needed for the same rows to be read.
+    const asServices = {
+      ...page,
+      columns: page.columns.map((c: { name: string }) => (c.name === 'ResourceGroup' ? { ...c, name: 'ServiceName' } : c)),
+    };
+    const rows = normalizeAzureQuery(asServices, context);
+    expect(rows.map((r) => [r.ChargePeriodStart, r.ServiceName, r.BilledCost, r.BillingCurrency])).toEqual([
+      ['2018-03-31', 'JapanUnifia-Trial', '19.55', 'USD'],
+      ['2018-03-31', 'RVIIOT-TRIAL', '173.42', 'USD'],
+      ['2018-03-31', 'VSTSHOL-1595322048000', '20.36', 'USD'],
+      ['2018-03-31', 'gs-stms-dev', '0.17', 'USD'],
+    ]);
+  });
+});
+
+describe('Partner Center: the REST reference examples (get a subscription by id)', () => {
+  let server: Server;
+  let baseUrl: string;
+  beforeAll(async () => {
+    server = createServer((req, res) => {
+      const id = decodeURIComponent((req.url ?? '').split('/').pop() ?? '').toUpperCase();
+      const body = pcSubscriptions.find((s) => s.id === id);
+      res.writeHead(body ? 200 : 404, { 'content-type': 'application/json' });
+      res.end(JSON.stringify(body ?? { code: 800002, description: 'not found' }));
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
+    baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  });
+  afterAll(async () => new Promise<void>((resolve) => server.close(() => resolve())));
+
+  it('are subscriptions by the SDK model field lists (plus orderId, which the examples carry)', () => {
+    for (const body of pcSubscriptions) expect(partnerCenter('Subscriptions/Subscription', body)).toEqual({ ok: true, errors: [] });
+  });
+
+  it('are read by the production connector: a usage-based legacy subscription and a license add-on', async () => {
+    const commerce = new PartnerCenterCommerce({
+      tokens: { getToken: async () => 'example-token' },
+      partnerTenantId: 'partner',
+      baseUrl,
+      retry: { ...DEFAULT_RETRY_POLICY, retries: 0, timeoutMs: 2_000 },
+      log: createLogger('silent'),
+      clock: () => new Date('2026-06-15T12:00:00Z'),
+    });
+    const standard = await commerce.getSubscription('4d3cf487-70f4-4e1e-9ff1-b2bfce8d9f04', 'A356AC8C-E310-44F4-BF85-C7F29044AF99');
+    expect(standard).toMatchObject({ offerName: 'Microsoft Azure', quantity: 1, status: 'active', autoRenewEnabled: false });
+    const addOn = await commerce.getSubscription('4d3cf487-70f4-4e1e-9ff1-b2bfce8d9f04', '968BA1CF-C146-4ADF-A300-308DCF718EEE');
+    expect(addOn).toMatchObject({
+      offerName: 'Exchange Online Archiving for Exchange Online',
+      quantity: 2,
+      status: 'active',
+      autoRenewEnabled: true,
+    });
+  });
+});

@@ -1,0 +1,74 @@
+// The Teams surface's registry: help per role in the order declared, the verbs the fuzz test
+// sends, and registrations that would leave a command without a handler or a declaration, or
+// make one text or one click select two handlers.
+import { describe, expect, it } from 'vitest';
+import { Application } from '@microsoft/teams-ai';
+import { COMMANDS, type DeclaredCommand } from '../../src/bot/commands.js';
+import { Surface, text } from '../../src/bot/surface.js';
+import { QuartermasterTurnState } from '../../src/bot/turn-state.js';
+
+const run = async () => text('ok');
+const declare = (name: string, roles: DeclaredCommand['roles'], usage = name): DeclaredCommand => ({
+  name,
+  usage,
+  description: `about ${name}`,
+  roles,
+  scopes: ['personal'],
+});
+const DECLARED = [
+  declare('help', ['requester']),
+  declare('status', ['admin']),
+  declare('my requests', ['requester'], 'my requests [all]'),
+  declare('statuses', ['admin']),
+];
+
+function surface(): Surface {
+  return new Surface(async () => ['requester'], DECLARED)
+    .command({ name: 'status', run })
+    .command({ name: 'help', anonymous: true, run })
+    .command({ name: 'my requests', run })
+    .action({ verb: 'approveRequest', run })
+    .action({ verb: 'showHelp', anonymous: true, run });
+}
+
+describe('the surface registry', () => {
+  it('lists in help what a role may use, in the order declared', () => {
+    expect(
+      surface()
+        .helpFor(['requester'])
+        .map((c) => c.usage),
+    ).toEqual(['help', 'my requests [all]']);
+    expect(
+      surface()
+        .helpFor(['requester', 'admin'])
+        .map((c) => c.usage),
+    ).toEqual(['help', 'status', 'my requests [all]']);
+  });
+
+  it("lists the product's commands per role", () => {
+    const product = new Surface(async () => []);
+    for (const { name } of COMMANDS) product.command({ name, run });
+    expect(product.helpFor(['requester']).map((c) => c.usage)).toEqual(['help', 'request [product]', 'my requests', 'approvals', 'whoami']);
+    expect(product.helpFor(['requester', 'admin']).map((c) => c.usage)).toContain('status');
+  });
+
+  it('knows every verb it routes', () => {
+    expect(surface().verbs()).toEqual(['approveRequest', 'showHelp']);
+  });
+
+  it('refuses a command nobody declared, one text could select twice, and a verb registered twice', () => {
+    expect(() => surface().command({ name: 'my', run })).toThrow(/not declared/);
+    expect(() =>
+      new Surface(async () => [], [declare('status', ['admin']), declare('status now', ['admin'])])
+        .command({ name: 'status', run })
+        .command({ name: 'status now', run }),
+    ).toThrow(/overlaps "status"/);
+    expect(() => surface().command({ name: 'statuses', run })).not.toThrow();
+    expect(() => surface().action({ verb: 'showHelp', run })).toThrow(/registered twice/);
+  });
+
+  it('will not start with a declared command that has no handler', () => {
+    const app = new Application<QuartermasterTurnState>({ turnStateFactory: () => new QuartermasterTurnState() });
+    expect(() => surface().mount(app)).toThrow(/declared without a handler: statuses/);
+  });
+});
