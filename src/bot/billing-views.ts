@@ -262,7 +262,7 @@ export function summaryCardData(view: SummaryView, link?: { url: string; expires
   const notes = [
     chargeback.invoiced ? '' : 'Not invoiced yet: licenses at catalog prices.',
     view.ownersWithoutRecipients.length > 0
-      ? `No one receives the statements of ${view.ownersWithoutRecipients.join(', ')}: add who does with **cost owners**.`
+      ? `No one receives the statements of ${view.ownersWithoutRecipients.join(', ')} (type cost owners to add who does).`
       : '',
     'Figures before tax; unallocated cost is what no cost owner claims (unassigned seats, people without an owner, untagged cloud cost).',
   ].filter(Boolean);
