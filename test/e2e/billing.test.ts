@@ -9,7 +9,8 @@
 // - on the first working day, both instances running the statement job at once (twice) send
 //   each owner's recipients one statement and each admin one summary;
 // - `invoices` in an admin's 1:1 chat shows the invoice cards, and "Send me the file" offers it
-//   through a file consent card.
+//   through a file consent card;
+// - the Azure plans' unbilled daily usage is stored as FOCUS cost rows, and a second sync writes nothing.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AwsCredentialInput } from '../../src/connectors/ports.js';
 import { add, fromMinor, toMinor } from '../../src/domain/money.js';
@@ -254,5 +255,21 @@ describe('billing on two instances over one storage', () => {
     // In a channel the file cannot come; the card says where it can.
     const inChannel = await a.channel(DEMO.patti).click('invoiceFile', { source: 'partner-center', invoiceId: MAY_INVOICE });
     expect(JSON.stringify(inChannel.body)).toContain('1:1 chat');
+  }, 60_000);
+
+  it("stores the Azure plans' unbilled daily usage as FOCUS cost rows, once", async () => {
+    const first = await a.qm.billing!.usage.sync([DEMO_TENANT_ID], NOW);
+    expect(first.problems).toEqual([]);
+    expect(first.rowsWritten).toBeGreaterThan(0);
+    const rows = (await a.qm.spend.rows.rows(DEMO_TENANT_ID, { from: '2026-06-01', to: '2026-06-17' })).filter((r) =>
+      r.BillingAccountId.startsWith('csp:'),
+    );
+    expect(rows.length).toBeGreaterThan(0);
+    for (const row of rows) {
+      expect(row).toMatchObject({ ServiceProviderName: 'Microsoft', HostProviderName: 'Microsoft', BillingCurrency: 'USD' });
+      expect(row.BilledCost).toMatch(/^\d+\.\d{2}$/);
+    }
+    // The other instance syncing the same day writes nothing new.
+    expect((await b.qm.billing!.usage.sync([DEMO_TENANT_ID], NOW)).rowsWritten).toBe(0);
   }, 60_000);
 });
