@@ -7,6 +7,7 @@
 //   npm run bench                 all scenarios
 //   BENCH_TURNS=4000 npm run bench  more turns per scenario (default 2000)
 //   npm run bench -- spend        only the spend ingest (≈1,000,000 cost rows, budgets; see bench/spend.ts)
+//   npm run bench -- billing      only invoice reconciliation (200,000 lines against 50,000 orders; see bench/billing-reconcile.ts)
 //   npm run bench -- nlu          only language understanding (accuracy and time on labelled utterances; see bench/nlu.ts)
 //
 // Scenarios: (1) `help` turns and request form submissions at 32 concurrent conversations,
@@ -33,6 +34,7 @@ import { startEchoBot } from './echo-bot.js';
 import { startSandboxProcess, type SandboxProcess } from './sandbox-process.js';
 import { measureNlu, reportNlu } from './nlu.js';
 import { spendScenario } from './spend.js';
+import { billingScenario } from './billing.js';
 import { percentile, runLoad, Tally, type LoadFigures } from './stats.js';
 
 const CONCURRENCY = 32;
@@ -70,6 +72,7 @@ interface Row {
 
 async function main(): Promise<void> {
   if (ONLY === 'spend') return spendOnly();
+  if (ONLY === 'billing') return report([await billingScenario()]);
   if (ONLY === 'nlu') return void reportNlu(await measureNlu());
   const children = new ChildProcesses(createLogger('silent'));
   const rows: Row[] = [];
@@ -160,7 +163,7 @@ async function main(): Promise<void> {
       rows.push(await approvalContention(storage, sandbox, connector));
     }
     if (ONLY !== 'turns') rows.push(await fanOut(storage));
-    if (ONLY === '') rows.push(await spendScenario(storage));
+    if (ONLY === '') rows.push(await spendScenario(storage), await billingScenario());
   } finally {
     for (const stop of stops.reverse()) await stop().catch((error: unknown) => console.error('bench clean-up failed', error));
   }

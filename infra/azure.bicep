@@ -158,12 +158,14 @@ var tableNames = [
   'Connections' // connected accounts per tenant; secrets sealed with SECRET_KEYS
   'Budgets' // spend budgets per tenant and their last evaluation
   'CostRows' // daily cost rows (FOCUS-named columns) and each cost connection's sync state
+  'Billing' // invoices, reconciliations and their findings, cost owners, chargebacks, document links
 ]
 // The code's queues (src/storage/queues.ts QUEUE_NAMES), each named <tablePrefix, lower case>-<name>.
 var queueNames = [
   'fulfilment' // approved requests waiting to be ordered and assigned
   'notifications' // the outbox: proactive messages retried within Teams' limits
   'sync-now' // `sync now` cost syncs
+  'billing' // invoice fetches and reconciliations (`invoices`, the daily run)
 ]
 
 // Built-in role definition ids (same in every tenant).

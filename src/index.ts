@@ -46,6 +46,7 @@ import { wireLicenseAlerts } from './composition/license-alerts.js';
 import { wireSpend } from './composition/spend.js';
 import { wireLanguage } from './composition/language.js';
 import { wireBot } from './composition/bot.js';
+import { wireBilling, type Billing } from './composition/billing.js';
 import { startScheduler } from './composition/schedule.js';
 import type { QueueWork } from './composition/queue-work.js';
 
@@ -74,6 +75,8 @@ export interface Quartermaster {
   spend: { sync: SpendSync; rows: CostRowReader; budgets: BudgetService; report: SpendReport; evaluator: SpendAlertService };
   /** Marketplace (when configured): vendor-assigned fulfilment and the stuck-order watch (tests run it with a chosen `now`). */
   marketplace?: { vendor: VendorFulfilment; stuckOrders: StuckOrderWatch };
+  /** Billing (when there are billing connectors): invoices, chargeback, cost owners, CSP usage (tests run the jobs with a chosen `now`). */
+  billing?: Pick<Billing, 'invoices' | 'chargeback' | 'owners' | 'usage'>;
   /** The loopback emulators, when this instance started them (sandbox connectors). */
   sandbox?: Sandbox;
   /** The Teams surface's registry: every card verb the bot routes (the fuzz test sends each), and help per role. */
@@ -130,17 +133,24 @@ export async function startQuartermaster(
   const licenseAlerts = wireLicenseAlerts(platform, outbox, catalog); // reclaim, renewals, seats
   const spend = wireSpend(platform, outbox, connections, timings); // cost sync, budgets, sync now
   const language = wireLanguage(platform, catalog, licensing); // free text
-  const bot = wireBot(platform, { catalog, connections, licensing, licenseAlerts, spend, language });
+  const billing = wireBilling(platform, outbox, { catalog, connections, licensing, spend }, timings, publicUrl); // invoices, chargeback
+  const bot = wireBot(platform, { catalog, connections, licensing, licenseAlerts, spend, language, billing });
 
-  const queueWork: QueueWork[] = [licensing.work, spend.work, outbox.delivery];
+  const queueWork: QueueWork[] = [licensing.work, spend.work, outbox.delivery, ...(billing ? [billing.work] : [])];
   if (options.startWorkers !== false) for (const { worker } of queueWork) worker.start();
   const scheduler = startScheduler(
     platform,
-    [...licensing.jobs, ...licenseAlerts.jobs, ...connections.jobs, ...spend.jobs],
+    [...licensing.jobs, ...licenseAlerts.jobs, ...connections.jobs, ...spend.jobs, ...(billing?.jobs ?? [])],
     options.scheduledJobs,
   );
   const server = await startServer(
-    { bot, consentCallback: connections.consentCallback, storageReady: () => platform.health.storageReady(), log },
+    {
+      bot,
+      consentCallback: connections.consentCallback,
+      storageReady: () => platform.health.storageReady(),
+      ...(billing && { billingDocument: billing.documentRoute }),
+      log,
+    },
     config.host,
     config.port,
   );
@@ -170,6 +180,9 @@ export async function startQuartermaster(
     outbox: outbox.delivery.engine,
     spend: { sync: spend.sync, rows: spend.rows, budgets: spend.budgets, report: spend.report, evaluator: spend.evaluator },
     ...(licensing.marketplace && { marketplace: licensing.marketplace }),
+    ...(billing && {
+      billing: { invoices: billing.invoices, chargeback: billing.chargeback, owners: billing.owners, usage: billing.usage },
+    }),
     ...(sandbox && { sandbox }),
     surface: bot.surface,
     async drain(timeoutMs = 30_000) {

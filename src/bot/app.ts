@@ -27,6 +27,7 @@ import { spendFeature, type SpendFeatureDeps } from './spend-handlers.js';
 import { marketplaceFeature } from './marketplace-handlers.js';
 import type { VendorFulfilment } from '../services/vendor-fulfilment.js';
 import { languageFeature } from './language-handlers.js';
+import { billingFeature, billingUnavailableFeature, type BillingFeatureDeps } from './billing-handlers.js';
 import type { LanguageModel } from './language-model.js';
 import type { Understander } from '../language/understand.js';
 import type { ApprovalPathService } from '../services/approval-paths.js';
@@ -61,6 +62,8 @@ export interface BotDeps {
     /** The optional language model (LANGUAGE_MODEL_*): reads what the offline model is unsure about. */
     model?: LanguageModel;
   };
+  /** Billing: invoices, reconciliation, chargeback, cost owners, files (absent without billing connectors). */
+  billing?: Omit<BillingFeatureDeps, 'cards' | 'log'>;
   auth: BotAuthConfig;
   log: Logger;
 }
@@ -133,6 +136,8 @@ export function createBot(deps: BotDeps): Bot {
   });
   spendFeature(surface, { ...deps.spend, cards: deps.cards, log: deps.log });
   reclaimFeature(surface, { ...deps.reclaim, cards: deps.cards });
+  if (deps.billing) billingFeature(surface, { ...deps.billing, cards: deps.cards, log: deps.log });
+  else billingUnavailableFeature(surface);
   languageFeature(surface, {
     ...deps.language,
     cards: deps.cards,

@@ -20,6 +20,14 @@ import type {
   TermEndAlertCardData,
 } from './admin-alert-views.js';
 import type {
+  CostOwnerFormCardData,
+  CostOwnersCardData,
+  InvoiceCardData,
+  ReconciliationCardData,
+  StatementCardData,
+  SummaryCardData,
+} from './billing-views.js';
+import type {
   AnomalyAlertCardData,
   BudgetAlertCardData,
   BudgetFormCardData,
@@ -181,6 +189,12 @@ export interface CardData {
   'budget-form': BudgetFormCardData;
   'budget-alert': BudgetAlertCardData;
   'anomaly-alert': AnomalyAlertCardData;
+  invoice: InvoiceCardData;
+  reconciliation: ReconciliationCardData;
+  'chargeback-statement': StatementCardData;
+  'chargeback-summary': SummaryCardData;
+  'cost-owners': CostOwnersCardData;
+  'cost-owner-form': CostOwnerFormCardData;
   'order-query': {
     title: string;
     intro: string;

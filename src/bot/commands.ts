@@ -99,6 +99,29 @@ export const COMMANDS: DeclaredCommand[] = [
     roles: ['admin'],
     scopes: PERSONAL,
   },
+  {
+    name: 'invoices',
+    usage: 'invoices',
+    description:
+      'Recent invoices from Partner Center and the Marketplace: totals, tax, due date, top products, the file, and how they reconcile',
+    roles: ['admin'],
+    scopes: PERSONAL,
+  },
+  {
+    name: 'chargeback',
+    usage: 'chargeback [month]',
+    description: "A month's license and cloud cost per cost owner (last month unless you name one), with a CSV",
+    // Cost owners' recipients get their statement card (and its CSV button) without asking.
+    roles: ['admin'],
+    scopes: PERSONAL,
+  },
+  {
+    name: 'cost owners',
+    usage: 'cost owners',
+    description: 'Who cost is charged back to (departments, groups, cost centres, tags) and who receives their statements',
+    roles: ['admin'],
+    scopes: PERSONAL,
+  },
   { name: 'policies', usage: 'policies', description: 'The approval policies of your organisation', roles: ['admin'], scopes: PERSONAL },
   {
     name: 'audit',

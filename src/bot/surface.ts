@@ -117,6 +117,11 @@ export interface TextSpec<Anonymous extends boolean = false> extends Access<Anon
 }
 
 type Handler = (context: TurnContext) => Promise<void>;
+/** What Teams answered on a file consent card (its context and, on Allow, the upload session). */
+export interface FileConsentHandlers {
+  accept(context: TurnContext, response: unknown): Promise<void>;
+  decline(context: TurnContext, response: unknown): Promise<void>;
+}
 type Registered = CommandSpec<boolean> & { roles?: readonly Role[] };
 
 const STATUS: Record<Refusal, 400 | 403 | 500> = { forbidden: 403, invalid: 400, 'not-found': 400, conflict: 400, unavailable: 500 };
@@ -127,6 +132,7 @@ export class Surface {
   private readonly actions: ActionSpec<unknown, boolean>[] = [];
   private readonly texts: TextSpec<boolean>[] = [];
   private fallback: { message?: (turn: CommandTurn<Actor | undefined>) => Promise<Reply>; cardAction?: Handler } = {};
+  private consent?: FileConsentHandlers;
 
   /** `declared`: the commands there are (tests declare their own). */
   constructor(
@@ -168,6 +174,13 @@ export class Surface {
     for (const slot of ['message', 'cardAction'] as const)
       if (fallback[slot] && this.fallback[slot]) throw new Error(`the ${slot} fallback is set twice`);
     this.fallback = { ...this.fallback, ...fallback };
+    return this;
+  }
+
+  /** Allow and Decline on a file consent card (files sent to a 1:1 chat); set once. The handler reads the activity itself. */
+  fileConsent(handlers: FileConsentHandlers): this {
+    if (this.consent) throw new Error('the file consent handlers are set twice');
+    this.consent = handlers;
     return this;
   }
 
@@ -213,6 +226,11 @@ export class Surface {
       app.adaptiveCards.actionExecute(spec.verb, (context, _state, data) => this.answerClick(context, spec, data));
     for (const spec of this.texts)
       app.message(spec.matches, (context) => this.answerMessage(context, spec, undefined, spec.run, context.activity.text ?? ''));
+    const consent = this.consent;
+    if (consent) {
+      app.fileConsentAccept((context, _state, response) => consent.accept(context, response));
+      app.fileConsentDecline((context, _state, response) => consent.decline(context, response));
+    }
     const { message, cardAction } = this.fallback;
     if (message)
       app.activity(ActivityTypes.Message, (context) =>

@@ -3,6 +3,7 @@
 import { createBot } from '../bot/app.js';
 import { AdminConsole } from '../services/admin-console.js';
 import { ConversationService } from '../services/conversations.js';
+import type { Billing } from './billing.js';
 import type { Catalog } from './catalog.js';
 import type { Connections } from './connections.js';
 import type { Language } from './language.js';
@@ -13,7 +14,15 @@ import type { Spend } from './spend.js';
 
 export function wireBot(
   p: Platform,
-  f: { catalog: Catalog; connections: Connections; licensing: Licensing; licenseAlerts: LicenseAlerts; spend: Spend; language: Language },
+  f: {
+    catalog: Catalog;
+    connections: Connections;
+    licensing: Licensing;
+    licenseAlerts: LicenseAlerts;
+    spend: Spend;
+    language: Language;
+    billing: Billing | undefined;
+  },
 ) {
   const { config, roles, audit, settings, clock, log } = p;
   const { catalog, policies, catalogAdmin } = f.catalog;
@@ -34,5 +43,6 @@ export function wireBot(
     spend: { budgets: f.spend.budgets, report: f.spend.report, syncNow: f.spend.syncNow },
     ...(vendor && { vendor }),
     language: f.language.forBot,
+    ...(f.billing && { billing: f.billing.forBot }),
   });
 }

@@ -265,6 +265,18 @@ export interface DirectoryUserSignIn {
   licenseSkuIds: string[];
 }
 
+/** A person as chargeback sees them: where they sit (department, cost centre) and what they hold. */
+export interface DirectoryPerson {
+  id: string;
+  displayName: string;
+  userPrincipalName: string;
+  mail?: string;
+  department?: string;
+  /** `employeeOrgData.costCenter`. */
+  costCentre?: string;
+  licenseSkuIds: string[];
+}
+
 export interface DirectoryPort {
   listSubscribedSkus(tenantId: string): Promise<SubscribedSku[]>;
   /** By object id or UPN; undefined when the tenant has no such user. */
@@ -285,6 +297,8 @@ export interface DirectoryPort {
   listUsersWithSignIn(tenantId: string): Promise<DirectoryUserSignIn[]>;
   /** Removes one license from a user, freeing the seat; removing one the user lacks is a no-op. */
   removeLicense(tenantId: string, userId: string, skuId: string): Promise<void>;
+  /** Every user with department, cost centre and licenses (chargeback); absent where the directory cannot say. */
+  listPeople?(tenantId: string): Promise<DirectoryPerson[]>;
 }
 
 // ---------------------------------------------------------------------------------------

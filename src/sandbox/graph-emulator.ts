@@ -324,6 +324,7 @@ function userProperties(user: SandboxUser): Record<string, unknown> {
     preferredLanguage: 'en-US',
     userPrincipalName: user.userPrincipalName,
     department: user.department ?? null,
+    employeeOrgData: user.costCenter ? { costCenter: user.costCenter, division: null } : null,
     usageLocation: user.usageLocation ?? null,
     accountEnabled: true,
     assignedLicenses: user.assignedSkuIds.map((skuId) => ({ disabledPlans: [], skuId })),

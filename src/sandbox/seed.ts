@@ -39,6 +39,8 @@ export interface SeedUser {
   mail?: string;
   jobTitle?: string;
   department?: string;
+  /** employeeOrgData.costCenter. */
+  costCenter?: string;
   /** No usage location = Graph refuses to assign licenses to this user. */
   usageLocation?: string;
   managerId?: string;
@@ -255,6 +257,7 @@ function demoTenant(): SeedTenant {
       mail: u.alex.userPrincipalName,
       jobTitle: 'Marketing Assistant',
       department: 'Marketing',
+      costCenter: 'CC-100',
       usageLocation: 'US',
       managerId: u.adele.id,
       licenses: [E3],
@@ -264,6 +267,7 @@ function demoTenant(): SeedTenant {
       mail: u.megan.userPrincipalName,
       jobTitle: 'Marketing Manager',
       department: 'Marketing',
+      costCenter: 'CC-100',
       usageLocation: 'US',
       managerId: u.adele.id,
       licenses: [E3, PBI],
@@ -273,6 +277,7 @@ function demoTenant(): SeedTenant {
       mail: u.adele.userPrincipalName,
       jobTitle: 'Retail Manager',
       department: 'Retail',
+      costCenter: 'CC-200',
       usageLocation: 'US',
       managerId: u.patti.id,
       licenses: [E3, PBI, VISIO],
@@ -282,6 +287,7 @@ function demoTenant(): SeedTenant {
       mail: u.isaiah.userPrincipalName,
       jobTitle: 'Sales Rep',
       department: 'Sales',
+      costCenter: 'CC-300',
       usageLocation: 'US',
       managerId: u.adele.id,
       licenses: [E3],
@@ -291,11 +297,20 @@ function demoTenant(): SeedTenant {
       mail: u.patti.userPrincipalName,
       jobTitle: 'President',
       department: 'Executive Management',
+      costCenter: 'CC-900',
       usageLocation: 'US',
       licenses: [E3, PBI, VISIO, TEAMS_PREMIUM],
     },
     // No usage location: the case where Graph refuses license assignment.
-    { ...u.lynne, mail: u.lynne.userPrincipalName, jobTitle: 'Retail Manager', department: 'Retail', managerId: u.adele.id, licenses: [] },
+    {
+      ...u.lynne,
+      mail: u.lynne.userPrincipalName,
+      jobTitle: 'Retail Manager',
+      department: 'Retail',
+      costCenter: 'CC-200',
+      managerId: u.adele.id,
+      licenses: [],
+    },
   ];
   // Extra directory users so that seats used match the subscriptions:
   // E3 20 of 25, Power BI Pro 6 of 10, Visio Plan 2 5 of 5, Teams Premium 1 of 3.
@@ -315,6 +330,7 @@ function demoTenant(): SeedTenant {
       userPrincipalName: `demo.user${nn}@example.com`,
       mail: `demo.user${nn}@example.com`,
       department: 'Operations',
+      costCenter: 'CC-400',
       usageLocation: 'US',
       managerId: u.patti.id,
       licenses,

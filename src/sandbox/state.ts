@@ -6,7 +6,7 @@ import { IdentityState } from './identity-state.js';
 import { systemClock, type Clock } from '../clock.js';
 import type { SandboxSeed, SeedApp, SeedOffer, SeedUser } from './seed.js';
 
-export type ServiceName = 'partnerCenter' | 'graph' | 'login' | 'costManagement' | 'costExplorer' | 'sts' | 'marketplace';
+export type ServiceName = 'partnerCenter' | 'graph' | 'login' | 'costManagement' | 'costExplorer' | 'sts' | 'marketplace' | 'billing';
 
 export interface RecordedRequest {
   service: ServiceName;

@@ -240,6 +240,7 @@ export class FulfilmentService {
       await this.record(request, {
         orderId: order.id,
         purchased: true,
+        purchasedQuantity: shortfall,
         ...(order.lineItems[0]?.subscriptionId && { subscriptionId: order.lineItems[0].subscriptionId }),
       });
     }
@@ -284,17 +285,9 @@ export class FulfilmentService {
     if (!mine?.purchased) {
       const declared = retry && lock.previous!.target >= 0 ? lock.previous!.target : undefined;
       const target = declared ?? current + shortfall;
-      const etag = await locks.declare(
-        tenantId,
-        subscriptionId,
-        request.id,
-        lock.etag,
-        declared !== undefined ? lock.previous!.base : current,
-        target,
-        PURCHASE_LOCK_MS,
-        this.now(),
-      );
-      await this.record(request, { subscriptionId, targetQuantity: target });
+      const base = declared !== undefined ? lock.previous!.base : current;
+      const etag = await locks.declare(tenantId, subscriptionId, request.id, lock.etag, base, target, PURCHASE_LOCK_MS, this.now());
+      await this.record(request, { subscriptionId, targetQuantity: target, purchasedQuantity: target - base });
       try {
         // Below the target: the change did not land (or not yet): send it (same MS-RequestId).
         if (current < target) await commerce.setQuantity(tenantId, subscriptionId, target, commerceRequestId);

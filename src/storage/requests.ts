@@ -23,6 +23,8 @@ export interface FulfilmentProgress {
   targetQuantity?: number;
   orderId?: string;
   purchased?: boolean;
+  /** Seats this request bought (reconciliation expects them on an invoice). */
+  purchasedQuantity?: number;
   assigned?: boolean;
   /** Marketplace: what the vendor asks for while the order is Querying (cleared once answered). */
   vendorQuestions?: VendorQuestion[];

@@ -10,6 +10,7 @@ import { GRAPH_SCOPE, type TokenProvider } from '../identity/token-provider.js';
 import {
   ConnectorError,
   type CapabilityStatus,
+  type DirectoryPerson,
   type DirectoryPort,
   type DirectoryUser,
   type DirectoryUserSignIn,
@@ -76,6 +77,18 @@ const SkuWire = z.object({
   prepaidUnits: z.object({ enabled: z.number() }).passthrough(),
 });
 
+const PEOPLE_FIELDS = ['id', 'displayName', 'userPrincipalName', 'mail', 'department', 'employeeOrgData', 'assignedLicenses'];
+
+const PersonWire = z.object({
+  id: z.string(),
+  displayName: z.string().nullish(),
+  userPrincipalName: z.string().nullish(),
+  mail: z.string().nullish(),
+  department: z.string().nullish(),
+  employeeOrgData: z.object({ costCenter: z.string().nullish(), division: z.string().nullish() }).passthrough().nullish(),
+  assignedLicenses: z.array(z.object({ skuId: z.string() }).passthrough()).nullish(),
+});
+
 const Page = <T extends z.ZodTypeAny>(item: T) => z.object({ value: z.array(item), '@odata.nextLink': z.string().optional() });
 
 export class GraphDirectory implements DirectoryPort {
@@ -135,6 +148,20 @@ export class GraphDirectory implements DirectoryPort {
     await this.call(tenantId, `/users/${encodeURIComponent(userId)}/assignLicense`, (request) =>
       request.post({ addLicenses: [{ skuId, disabledPlans: [] }], removeLicenses: [] }),
     );
+  }
+
+  /** Every user with department, cost centre (employeeOrgData) and licenses: who pays for what (chargeback). */
+  async listPeople(tenantId: string): Promise<DirectoryPerson[]> {
+    const users = await this.list(tenantId, `/users?$select=${PEOPLE_FIELDS.join(',')}&$top=999`, PersonWire);
+    return users.map((u) => ({
+      id: u.id,
+      displayName: u.displayName ?? '',
+      userPrincipalName: u.userPrincipalName ?? '',
+      ...(u.mail ? { mail: u.mail } : {}),
+      ...(u.department ? { department: u.department } : {}),
+      ...(u.employeeOrgData?.costCenter ? { costCentre: u.employeeOrgData.costCenter } : {}),
+      licenseSkuIds: (u.assignedLicenses ?? []).map((l) => l.skuId),
+    }));
   }
 
   /**
