@@ -27,6 +27,7 @@ export const HELP_GROUPS: { title: string; commands: string[] }[] = [
   { title: 'Licenses', commands: ['request', 'my requests', 'approvals'] },
   { title: 'Subscriptions and seats', commands: ['subscriptions', 'reclaim', 'set reclaim days', 'catalog'] },
   { title: 'Cloud spend', commands: ['spend', 'budgets', 'budget add', 'alerts here', 'sync now'] },
+  { title: 'Billing and chargeback', commands: ['invoices', 'chargeback', 'cost owners'] },
   { title: 'Connections and setup', commands: ['connect', 'policies', 'audit', 'set approvals channel', 'status'] },
   { title: 'About you and me', commands: ['whoami', 'help'] },
 ];
