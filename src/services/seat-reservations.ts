@@ -1,7 +1,7 @@
 // Seats that automatic approvals count on. "Approve when a seat is free" must not approve
 // seven requests for four free seats: an approval that relies on free seats reserves them
 // (the request itself, approved with `seatReserved`, is the reservation: see
-// reservedSeats()), and the next decision for the same license sees the free seats minus
+// reservedSeats(); the requests repository keeps a hold row per such request), and the next decision for the same license sees the free seats minus
 // those reserved.
 //
 // Decisions for one tenant and license take turns under a table lock (PurchaseLocks, keyed by
@@ -15,7 +15,6 @@ import type { Clock } from '../clock.js';
 import type { Logger } from '../logger.js';
 import type { PurchaseLocks } from '../storage/purchase-locks.js';
 import type { RequestRepository } from '../storage/requests.js';
-import { reservedSeats } from '../domain/request.js';
 import type { CatalogService } from './catalog.js';
 
 /** Longer than one turn of decisions takes; a holder that died frees it after this. */
@@ -58,13 +57,11 @@ export class SeatReservations {
     free: number,
     except?: string,
   ): Promise<number> {
-    const holders = await this.deps.requests.seatReservations(tenantId, product.productId);
-    const reserved = holders
-      // A reservation whose seat is assigned is already counted by Graph (assigned under the license's lock).
-      .filter(
-        (r) => r.id !== except && !r.fulfilment?.assigned && r.product.skuPartNumber.toLowerCase() === product.skuPartNumber.toLowerCase(),
-      )
-      .reduce((n, r) => n + reservedSeats(r), 0);
+    // A hold ends when its seat is assigned: Graph counts it from then on (assigned under the license's lock).
+    const holds = await this.deps.requests.seatHolds(tenantId, product.productId);
+    const reserved = holds
+      .filter((hold) => hold.requestId !== except && hold.skuPartNumber.toLowerCase() === product.skuPartNumber.toLowerCase())
+      .reduce((n, hold) => n + hold.seats, 0);
     return free - reserved;
   }
 
