@@ -407,7 +407,7 @@ resource autoscale 'Microsoft.Insights/autoscalesettings@2022-10-01' = {
 // Node is started directly (not through npm), so the SIGTERM App Service sends at a restart or
 // scale-in reaches node and the graceful drain runs; the preload starts telemetry before the app
 // loads. The same command is package.json's "serve" and the Dockerfile's CMD.
-var appCommandLine = 'node --no-warnings --import ./dist/src/telemetry-preload.js dist/src/index.js'
+var appCommandLine = 'node --no-warnings --import ./dist/src/telemetry-preload.js dist/src/main.js'
 
 resource webApp 'Microsoft.Web/sites@2024-04-01' = {
   name: webAppName

@@ -196,10 +196,10 @@ export class RequestService {
         evaluation = evaluate(freeSeats);
         return reliesOnFreeSeat(evaluation);
       },
-      commit: async (reserves) =>
+      commit: async (reserves, stored) =>
         evaluation.outcome === 'error'
           ? { refusal: evaluation }
-          : { opened: await this.open(actor, { ...request, ...(reserves && { seatReserved: true }) }, evaluation, options) },
+          : { opened: await this.open(actor, { ...request, ...(reserves && { seatReserved: true }) }, evaluation, { ...options, stored }) },
     });
     if ('refusal' in decided) return refused(decided.refusal!);
     return decided.opened.ok ? decided.opened : refuse({ form: decided.opened.message }, offer);
@@ -223,7 +223,7 @@ export class RequestService {
     actor: Actor,
     input: Omit<NewRequest, 'id' | 'tenantId' | 'requester' | 'policyId'>,
     evaluation: Exclude<PolicyEvaluation, { outcome: 'error' }>,
-    options: { id?: string; form?: FormMessage } = {},
+    options: { id?: string; form?: FormMessage; stored?: () => void } = {},
   ): Promise<{ ok: true; request: StoredRequest } | { ok: false; message: string }> {
     let routing: Routing = { kind: 'auto-approve' };
     if (evaluation.outcome === 'approval') {
@@ -259,6 +259,7 @@ export class RequestService {
       if (error instanceof AlreadyOpenError) return this.alreadyOpen(request, error.openRequestId);
       throw error;
     }
+    options.stored?.();
     await Promise.all([
       this.deps.audit.record({
         tenantId: actor.tenantId,
