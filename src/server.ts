@@ -9,7 +9,7 @@ import type { Bot } from './bot/app.js';
 import { isIncomingActivity, summarizeActivity } from './bot/activity.js';
 import { withCorrelation, type CorrelationScope } from './correlation.js';
 import { projectRoot } from './paths.js';
-import { readJsonBody } from './request-body.js';
+import { discardDeclaredBody, readJsonBody } from './request-body.js';
 
 /** The pages the Teams manifest links to (developer.privacyUrl, termsOfUseUrl). */
 const LEGAL_PAGES = { '/privacy': 'privacy.html', '/termsofuse': 'termsofuse.html' } as const;
@@ -66,8 +66,8 @@ export async function startServer(deps: ServerDeps, host: string, port: number):
       try {
         const body = await readJsonBody(req);
         if (!body.ok) {
-          // The rest of a refused body is not read: close the connection rather than drain it.
-          res.header('Connection', 'close');
+          // The rest of a refused body is never parsed: thrown away when small and declared, else the connection is closed.
+          if (!(await discardDeclaredBody(req))) res.header('Connection', 'close');
           res.send(body.status, { error: body.error });
           logTurn(scope, undefined, body.status, started, 'refused-body');
           return;
