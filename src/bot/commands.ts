@@ -123,6 +123,20 @@ export const COMMANDS: DeclaredCommand[] = [
     roles: ['admin'],
     scopes: PERSONAL,
   },
+  {
+    name: 'units',
+    usage: 'units',
+    description: 'Units (a department, group or administrative unit) with license quotas, plans left off and their own license admins',
+    roles: ['admin'],
+    scopes: PERSONAL,
+  },
+  {
+    name: 'my unit',
+    usage: 'my unit',
+    description: "For a unit's license admins: its quotas and who holds what; reclaim a license within the unit",
+    roles: ['requester'],
+    scopes: PERSONAL,
+  },
   { name: 'status', usage: 'status', description: 'Storage, version and uptime of Quartermaster', roles: ['admin'], scopes: PERSONAL },
 ];
 

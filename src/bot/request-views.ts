@@ -56,6 +56,10 @@ export function approvalCardData(
           : options.freeSeats === 0
             ? 'none (a seat will be bought)'
             : String(options.freeSeats),
+    quota: request.unit
+      ? `${request.unit.name}: ${Math.max(0, request.unit.quota.seats - request.unit.quota.used)} of ${request.unit.quota.seats} left${request.unit.disabledPlanNames.length ? ` (assigned without ${request.unit.disabledPlanNames.join(', ')})` : ''}`
+      : '',
+    escalation: request.status === 'pending' ? (request.stages[request.stageIndex]?.escalation ?? '') : '',
     stageLabel:
       request.stages.length === 0
         ? 'Approved automatically by policy'

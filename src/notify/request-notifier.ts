@@ -164,6 +164,12 @@ export class TeamsRequestNotifier implements RequestNotifications, VendorNotific
       );
   }
 
+  /** A message to each of these people, once per key each (a unit's license admins and the tenant admins). */
+  async tellPeople(tenantId: string, personIds: readonly string[], text: string, key: string): Promise<void> {
+    const reached = await Promise.all(personIds.map((id) => this.tellPerson(tenantId, id, text, `${key}|${id.toLowerCase()}`)));
+    if (!reached.some(Boolean)) this.deps.log.warn({ tenantId }, 'a message reached nobody; they should install Quartermaster');
+  }
+
   async remindApprovers(request: StoredRequest, text: string): Promise<void> {
     const stage = request.stages[request.stageIndex];
     await Promise.all((stage?.approverIds ?? []).map((id) => this.tellPerson(request.tenantId, id, text)));

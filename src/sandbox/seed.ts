@@ -80,6 +80,8 @@ export interface SeedTenant {
   userConsentDisabled?: boolean;
   users: SeedUser[];
   groups: { id: string; displayName: string; memberIds: string[] }[];
+  /** Entra administrative units (Graph /directory/administrativeUnits): their members are users. */
+  administrativeUnits?: { id: string; displayName: string; memberIds: string[] }[];
   /** Partner Center subscriptions when this tenant is a customer of the partner. */
   subscriptions: SeedSubscription[];
   /** Licenses whose subscription ended: Graph still lists them, capabilityStatus "Deleted", no units. */
