@@ -255,8 +255,10 @@ export class LicenseUnitService {
     return done(await Promise.all(units.map((unit) => this.view(actor.tenantId, unit))));
   }
 
+  /** A card someone asked for: read fresh once (seats assigned or removed since show at once), shared by its quotas. */
   private async view(tenantId: string, unit: LicenseUnit): Promise<UnitView> {
     try {
+      await this.membersOf(tenantId, unit, { fresh: true });
       const quotas = await Promise.all(unit.quotas.map(async (quota) => ({ quota, state: await this.count(tenantId, unit, quota) })));
       return { unit, quotas };
     } catch {
