@@ -138,6 +138,11 @@ export const DEMO_GROUPS = {
   licenseApprovers: '10000000-0000-0000-0000-00000000a001',
 } as const;
 
+/** Entra administrative units of the demo tenant (a delegated unit can be one). */
+export const DEMO_ADMINISTRATIVE_UNITS = {
+  retailStores: '10000000-0000-0000-0000-0000000ad001',
+} as const;
+
 /** Catalog ids. offerId = `productId:skuId:availabilityId` (new commerce). */
 export const DEMO_OFFERS = {
   m365E3: offerIds('CFQ7TTC0LFLX', '0002', 'CFQ7TTC0LF8Q', 'SPE_E3', '05e9a617-0261-4cee-bb44-138d3ef5d965'),
@@ -330,6 +335,9 @@ function demoTenant(): SeedTenant {
     consentedAppIds: [DEMO_APP.clientId],
     users: [...named, ...extra],
     groups: [{ id: DEMO_GROUPS.licenseApprovers, displayName: 'License approvers', memberIds: [u.megan.id] }],
+    administrativeUnits: [
+      { id: DEMO_ADMINISTRATIVE_UNITS.retailStores, displayName: 'Retail stores', memberIds: [u.adele.id, u.lynne.id] },
+    ],
     // Moved from Office 365 E3 to Microsoft 365 E3: Graph keeps listing the old SKU as Deleted.
     retiredSkus: [{ skuPartNumber: 'ENTERPRISEPACK', graphSkuId: '6fd2c87f-b296-42f0-b197-1e91e994b900' }],
     subscriptions: [
