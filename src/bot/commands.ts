@@ -133,7 +133,7 @@ export const COMMANDS: DeclaredCommand[] = [
   {
     name: 'my unit',
     usage: 'my unit',
-    description: "For a unit's license admins: its quotas and who holds what; reclaim a license within the unit",
+    description: "For a unit's license admins: its quotas, who holds what, and taking a license back within the unit",
     roles: ['requester'],
     scopes: PERSONAL,
   },

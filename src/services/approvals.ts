@@ -85,6 +85,17 @@ export class ApprovalService {
 
   /** Over the unit's quota: the step goes to the tenant admins with the reason; exactly once (ETag). */
   private async escalate(actor: Actor, command: DecisionCommand, admins: ResolvedStage, quota: QuotaState): Promise<DecisionResult> {
+    if (admins.approverIds.length === 0) {
+      // Every admin is the requester or the person it is for: nobody could take the step over.
+      const current = (await this.deps.requests.get(actor.tenantId, command.requestId))?.value;
+      return {
+        ...refused(
+          'conflict',
+          `This would go over the quota (${admins.escalation ?? 'no quota left'}), and there is no other admin to decide it. Raise the unit's quota with units, or free a seat with my unit.`,
+        ),
+        ...(current && { request: current }),
+      };
+    }
     let refusal: { reason: DecisionRefusal; message: string } | undefined;
     let escalated = false;
     let before: StoredRequest | undefined;

@@ -5,7 +5,10 @@ import type { LicenseUnit } from '../domain/license-units.js';
 import { DocumentRepository } from './documents.js';
 import { tenantPartition } from './keys.js';
 import type { TableStore } from './table-store.js';
+import { KeptFor } from '../single-flight.js';
 
+/** Units are read on every submission and change rarely: remembered briefly per instance (a change here forgets them at once). */
+const UNITS_MEMORY_MS = 15_000;
 const UNITS = 'license-units';
 const OVER = 'license-unit-over';
 
@@ -18,7 +21,13 @@ export class LicenseUnitRepository extends DocumentRepository<LicenseUnit> {
     return { Name: unit.name };
   }
 
-  async list(tenantId: string): Promise<LicenseUnit[]> {
+  private readonly recent = new KeptFor<LicenseUnit[]>(UNITS_MEMORY_MS);
+
+  list(tenantId: string): Promise<LicenseUnit[]> {
+    return this.recent.get(tenantId.toLowerCase(), () => this.read(tenantId));
+  }
+
+  private async read(tenantId: string): Promise<LicenseUnit[]> {
     const page = await this.pageDocuments(tenantPartition(tenantId, UNITS), { pageSize: 1000 });
     return page.items.map((i) => i.value).sort((a, b) => a.name.localeCompare(b.name));
   }
@@ -33,6 +42,7 @@ export class LicenseUnitRepository extends DocumentRepository<LicenseUnit> {
     unitId: string,
     change: (current: LicenseUnit | undefined) => LicenseUnit | undefined,
   ): Promise<{ before?: LicenseUnit; after?: LicenseUnit }> {
+    this.recent.delete(tenantId.toLowerCase());
     let before: LicenseUnit | undefined;
     const missing = {} as LicenseUnit;
     const result = await this.mutateDocument(
@@ -44,11 +54,13 @@ export class LicenseUnitRepository extends DocumentRepository<LicenseUnit> {
       },
       { createFrom: missing },
     );
+    this.recent.delete(tenantId.toLowerCase());
     return { ...(before && { before }), ...(result && result.value !== missing && { after: result.value }) };
   }
 
   async remove(tenantId: string, unitId: string): Promise<void> {
     await this.deleteRow(tenantPartition(tenantId, UNITS), unitId);
+    this.recent.delete(tenantId.toLowerCase());
   }
 }
 

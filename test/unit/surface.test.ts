@@ -48,7 +48,14 @@ describe('the surface registry', () => {
   it("lists the product's commands per role", () => {
     const product = new Surface(async () => []);
     for (const { name } of COMMANDS) product.command({ name, run });
-    expect(product.helpFor(['requester']).map((c) => c.usage)).toEqual(['help', 'request [product]', 'my requests', 'approvals', 'whoami']);
+    expect(product.helpFor(['requester']).map((c) => c.usage)).toEqual([
+      'help',
+      'request [product]',
+      'my requests',
+      'approvals',
+      'whoami',
+      'my unit',
+    ]);
     expect(product.helpFor(['requester', 'admin']).map((c) => c.usage)).toContain('status');
   });
 
