@@ -19,7 +19,7 @@ import { StuckOrderWatch } from '../services/stuck-orders.js';
 import { SubscriptionService } from '../services/subscriptions.js';
 import { VendorFulfilment } from '../services/vendor-fulfilment.js';
 import { PurchaseLocks } from '../storage/purchase-locks.js';
-import { RequestRepository } from '../storage/requests.js';
+import { RequestRepository, type StoredRequest } from '../storage/requests.js';
 import { SeatLotRepository } from '../storage/seat-lots.js';
 import type { Catalog } from './catalog.js';
 import type { Connections } from './connections.js';
@@ -43,6 +43,8 @@ export function wireLicensing(p: Platform, outbox: Outbox, { catalog, policies }
     catalog,
     cards: p.teams.cards,
     log,
+    // Built below (it tells people through this notifier); only called once requests flow.
+    unitQuota: (request: StoredRequest): Promise<{ seats: number; used: number } | undefined> => requestService.unitQuotaNow(request),
   });
 
   // Approved work goes on the `fulfilment` queue (grouped: the jobs of turns that end together
@@ -79,7 +81,8 @@ export function wireLicensing(p: Platform, outbox: Outbox, { catalog, policies }
     audit,
     locks,
     clock,
-    tell: (tenantId, people, text, key) => notifier.tellPeople(tenantId, people, text, key),
+    tell: (tenantId: string, people: readonly string[], text: string, key: string): Promise<void> =>
+      notifier.tellPeople(tenantId, people, text, key),
   });
   const requestService = new RequestService({
     units,

@@ -57,6 +57,8 @@ export class TeamsRequestNotifier implements RequestNotifications, VendorNotific
       catalog: CatalogService;
       cards: CardRenderer;
       log: Logger;
+      /** The quota left now in a pending request's unit (delegated units), for its card. */
+      unitQuota?: (request: StoredRequest) => Promise<{ seats: number; used: number } | undefined>;
     },
   ) {}
 
@@ -86,6 +88,7 @@ export class TeamsRequestNotifier implements RequestNotifications, VendorNotific
     const refs = withFormMessage(request, await this.deps.cardRefs.list(request.tenantId, request.id));
     const approverTeamsIds = await this.approverTeamsIds(request, refs);
     const freeSeats = await this.freeSeats(request);
+    const quota = await this.deps.unitQuota?.(request);
     await Promise.all(
       refs.map(async (ref) => {
         const saved = await this.deps.conversations.get(request.tenantId, ref.conversationId);
@@ -94,7 +97,11 @@ export class TeamsRequestNotifier implements RequestNotifications, VendorNotific
           ref.audience === 'channel' ? approverTeamsIds : ref.viewerId && canDecide(request, ref.viewerId) ? [ref.viewerTeamsId] : [];
         const card = this.deps.cards.render(
           'approval',
-          approvalCardData(request, ref.viewerId ? { aadObjectId: ref.viewerId } : {}, { refreshUserIds, freeSeats }),
+          approvalCardData(request, ref.viewerId ? { aadObjectId: ref.viewerId } : {}, {
+            refreshUserIds,
+            freeSeats,
+            ...(quota && { quota }),
+          }),
         );
         await this.deps.messenger
           // The request's revision orders the updates of each card: an older state never replaces a newer one.
@@ -198,6 +205,7 @@ export class TeamsRequestNotifier implements RequestNotifications, VendorNotific
       approvalCardData(request, who.viewerId ? { aadObjectId: who.viewerId } : {}, {
         refreshUserIds: refreshUserIds.filter(Boolean),
         freeSeats: await this.freeSeats(request),
+        ...(await this.deps.unitQuota?.(request).then((quota) => quota && { quota })),
       }),
     );
     const conversationId = reference.conversation!.id;

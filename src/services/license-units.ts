@@ -178,6 +178,16 @@ export class LicenseUnitService {
     return { unit: requestUnit, stage: this.adminStage(unit, reason, admins) };
   }
 
+  /** The unit's quota as it stands now, for a pending request's card (members as last read, up to a minute old). */
+  async quotaNow(request: StoredRequest): Promise<{ seats: number; used: number } | undefined> {
+    if (!request.unit || request.status !== 'pending') return undefined;
+    const unit = await this.deps.units.get(request.tenantId, request.unit.id);
+    const quota = unit && quotaFor(unit, request.product.productId);
+    if (!unit || !quota) return undefined;
+    const state = await this.count(request.tenantId, unit, quota, { except: request.id });
+    return { seats: state.seats, used: state.used };
+  }
+
   /** The step the tenant admins decide when a unit's quota does not cover a request. */
   adminStage(unit: Pick<LicenseUnit, 'name'>, reason: string, admins: string[]): ResolvedStage {
     return { kind: 'admins', label: `Admins (over the ${unit.name} quota)`, approverIds: admins, fallback: true, escalation: reason };

@@ -72,7 +72,7 @@ export interface RequestServiceDeps {
   /** The calendar decisions, windows and dates are read from. */
   clock: Clock;
   /** Delegated units: a beneficiary whose unit has a quota for the product is decided by its license admins. */
-  units?: Pick<LicenseUnitService, 'route'>;
+  units?: Pick<LicenseUnitService, 'route' | 'quotaNow'>;
 }
 
 const DEFAULT_LIMITS: PolicyLimits = { maxQuantity: 25, requireJustification: false };
@@ -361,6 +361,11 @@ export class RequestService {
       beneficiaryId: request.beneficiary.id,
     });
     return resolution.ok ? { ok: true, stages: resolution.stages } : { ok: false, message: resolution.message };
+  }
+
+  /** The quota left in the request's unit now (pending requests of a unit); undefined otherwise or when it cannot be counted. */
+  async unitQuotaNow(request: StoredRequest): Promise<{ seats: number; used: number } | undefined> {
+    return this.deps.units?.quotaNow(request).catch(() => undefined);
   }
 
   async get(tenantId: string, requestId: string): Promise<StoredRequest | undefined> {

@@ -176,6 +176,10 @@ describe('over the quota', () => {
     expect((await stored(id))!.stages[0], JSON.stringify(await stored(id))).toMatchObject({ kind: 'unit' });
     // Megan (Marketing, with Power BI Pro) moves to Sales: the last seat is taken.
     (user(DEMO_USERS.megan.id) as { department?: string }).department = 'Sales';
+    // Her card counts the quota as it is now (members as last read from the directory).
+    await harness.qm.units.myUnits({ tenantId: DEMO_TENANT_ID, aadObjectId: DEMO_USERS.adele.id, name: 'Adele Vance' });
+    const refreshed = await chat(DEMO.adele).click('refreshRequest', { requestId: id });
+    expect(cardText(refreshed.body.value)).toContain('Sales: 0 of 1 left');
     const clicked = await chat(DEMO.adele).click('approveRequest', { requestId: id, stageIndex: 0 });
     expect(clicked.status).toBe(200);
     const request = (await stored(id))!;
