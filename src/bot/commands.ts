@@ -134,7 +134,7 @@ export const COMMANDS: DeclaredCommand[] = [
     name: 'my unit',
     usage: 'my unit',
     description: "For a unit's license admins: its quotas, who holds what, and taking a license back within the unit",
-    roles: ['requester'],
+    roles: ['unit-admin', 'admin'],
     scopes: PERSONAL,
   },
   { name: 'status', usage: 'status', description: 'Storage, version and uptime of Quartermaster', roles: ['admin'], scopes: PERSONAL },

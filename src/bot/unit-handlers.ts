@@ -3,6 +3,7 @@
 // reclaim within the unit). The license unit service decides who may act; the schemas here
 // check what the cards send.
 import { z } from 'zod';
+import type { Role } from '../domain/roles.js';
 import type { CatalogService } from '../services/catalog.js';
 import type { LicenseUnitService } from '../services/license-units.js';
 import type { Outcome } from '../services/outcome.js';
@@ -17,6 +18,9 @@ export interface UnitFeatureDeps {
 }
 
 const ONLY_ADMINS = 'Only admins can set up units and quotas.';
+const UNIT_ADMINS: readonly Role[] = ['unit-admin', 'admin'];
+const ONLY_UNIT_ADMINS =
+  "Only a unit's license admins (and admins) can use **my unit**: it shows the licenses of the people of the units you decide for. Admins name each unit's license admins with **units**. Type **help** to see the commands you can use.";
 const BAD_CARD = 'This card sent something I cannot use. Type units for a fresh one.';
 const UnitId = z.string().regex(/^[a-z0-9-]{1,40}$/);
 const UnitClick = z.object({ unitId: UnitId }).passthrough();
@@ -70,9 +74,11 @@ export function unitFeature(surface: Surface, d: UnitFeatureDeps): void {
   surface.action({ verb: 'unitSave', ...admin, run: save });
   surface.action({ verb: 'unitSetQuota', ...admin, schema: UnitClick, badData: BAD_CARD, run: setQuota });
   surface.action({ verb: 'unitRemove', ...admin, schema: UnitClick, badData: BAD_CARD, run: remove });
-  // A unit's license admins are no tenant role: the service checks each unit.
-  surface.command({ name: 'my unit', run: (turn) => showMine(turn) });
-  surface.action({ verb: 'myUnitShow', run: (turn) => showMine(turn) });
+  // Who may use `my unit` is declared in COMMANDS (a unit's license admins, and admins); the
+  // service checks each unit again.
+  surface.command({ name: 'my unit', refusal: ONLY_UNIT_ADMINS, run: (turn) => showMine(turn) });
+  surface.action({ verb: 'myUnitShow', roles: UNIT_ADMINS, refusal: ONLY_UNIT_ADMINS, run: (turn) => showMine(turn) });
+  // No early role check: a forged reclaim reaches the service, which refuses it and audits the attempt.
   surface.action({
     verb: 'unitReclaim',
     schema: ReclaimClick,

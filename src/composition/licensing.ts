@@ -13,7 +13,7 @@ import { ReminderService } from '../services/reminders.js';
 import { RequestService, type FulfilmentJob } from '../services/requests.js';
 import { SeatReservations } from '../services/seat-reservations.js';
 import { LicenseUnitService } from '../services/license-units.js';
-import { LicenseUnitRepository, UnitOverQuotaStates } from '../storage/license-units.js';
+import { UnitOverQuotaStates } from '../storage/license-units.js';
 import { StalledApprovals } from '../services/stalled-approvals.js';
 import { StuckOrderWatch } from '../services/stuck-orders.js';
 import { SubscriptionService } from '../services/subscriptions.js';
@@ -72,7 +72,7 @@ export function wireLicensing(p: Platform, outbox: Outbox, { catalog, policies }
   const seatReservations = new SeatReservations({ locks, requests, catalog, clock, log });
   // Delegated units: quotas per department / group / administrative unit, decided by their license admins.
   const units = new LicenseUnitService({
-    units: new LicenseUnitRepository(store),
+    units: p.licenseUnits,
     overStates: new UnitOverQuotaStates(store),
     directory,
     catalog,

@@ -368,7 +368,12 @@ export class LicenseUnitService {
   async myUnits(actor: Actor): Promise<Outcome<MyUnitView[]>> {
     const mine = unitsAdministeredBy(await this.list(actor.tenantId), actor.aadObjectId);
     if (mine.length === 0)
-      return refused('forbidden', 'You are not a license admin of any unit. Admins set units up with the units command.');
+      return refused(
+        'forbidden',
+        (await this.deps.roles.isAdmin(actor))
+          ? 'You are not a license admin of any unit. As an admin you see every unit, its quotas and its license admins with the units command; name yourself a license admin of a unit there to use my unit for it.'
+          : 'You are not a license admin of any unit. Admins set units up with the units command.',
+      );
     const views = await Promise.all(
       mine.map(async (unit): Promise<MyUnitView> => {
         const view = await this.view(actor.tenantId, unit);

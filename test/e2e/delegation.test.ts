@@ -94,6 +94,40 @@ describe('setting up units', () => {
   });
 });
 
+describe("who sees 'my unit'", () => {
+  const helpOf = async (who: TestUser) =>
+    cardText((await chat(who).say('help')).find((a) => cardText(a).includes('What I can do for you')));
+
+  it("lists it in help for a unit's license admin and the admins, refuses everyone else, and follows the units as they change", async () => {
+    const requester = await helpOf(DEMO.isaiah);
+    expect(requester).toContain('role: requester');
+    expect(requester).toContain('**my requests**');
+    expect(requester).not.toContain('**my unit**');
+    const unitAdmin = await helpOf(DEMO.adele);
+    expect(unitAdmin).toContain('role: unit license admin');
+    expect(unitAdmin).toContain('**my unit**');
+    expect(unitAdmin).not.toContain('**units**');
+    expect(await helpOf(DEMO.alex)).toContain('**my unit**');
+
+    const [refused] = await chat(DEMO.isaiah).say('my unit');
+    expect(refused!.text).toBe(
+      "Only a unit's license admins (and admins) can use **my unit**: it shows the licenses of the people of the units you decide for. Admins name each unit's license admins with **units**. Type **help** to see the commands you can use.",
+    );
+    expect(cardOf(refused)).toBeUndefined();
+    const [admin] = await chat(DEMO.alex).say('my unit');
+    expect(admin!.text).toContain('As an admin you see every unit, its quotas and its license admins with the units command');
+    const forged = await chat(DEMO.isaiah).click('myUnitShow');
+    expect(forged.body.statusCode).toBe(403);
+
+    // Named a license admin of a unit, Isaiah is one at once; the unit removed, he is not.
+    await chat(DEMO.alex).click('unitSave', { name: 'Support', kind: 'department', value: 'Support', admins: 'isaiahl@example.com' });
+    expect(await helpOf(DEMO.isaiah)).toContain('**my unit**');
+    expect(cardText((await chat(DEMO.isaiah).say('my unit'))[0])).toContain('Your unit: Support');
+    await chat(DEMO.alex).click('unitRemove', { unitId: 'support' });
+    expect(await helpOf(DEMO.isaiah)).not.toContain('**my unit**');
+  });
+});
+
 describe('a Sales request within the quota', () => {
   it("is decided by the Sales license admin, shows the quota left, and is assigned with the unit's disabled plans", async () => {
     const id = await submit(DEMO.isaiah, DEMO_OFFERS.visioPlan2.offerId);
@@ -132,8 +166,9 @@ describe('a Sales request within the quota', () => {
     expect(cardText(mine)).toContain('Your unit: Sales');
     expect(cardText(mine)).toMatch(/Visio Plan 2\s+1 of 1 used, 0 left/);
     expect(cardText(mine)).toContain('Isaiah Langer (isaiahl@example.com): Visio Plan 2');
-    const [notMine] = await chat(DEMO.isaiah).say('my unit');
-    expect(notMine!.text).toContain('You are not a license admin of any unit.');
+    // Outcome cards may arrive during the turn: the refusal is the reply with text.
+    const notMine = (await chat(DEMO.isaiah).say('my unit')).find((a) => a.text);
+    expect(notMine!.text).toContain("Only a unit's license admins (and admins) can use **my unit**");
 
     // Reclaim within the unit: the seat goes back to the quota, audited with before/after.
     const reclaimed = await chat(DEMO.adele).click('unitReclaim', {

@@ -5,6 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { Application } from '@microsoft/teams-ai';
 import { COMMANDS, type DeclaredCommand } from '../../src/bot/commands.js';
 import { Surface, text } from '../../src/bot/surface.js';
+import type { Role } from '../../src/domain/roles.js';
 import { QuartermasterTurnState } from '../../src/bot/turn-state.js';
 
 const run = async () => text('ok');
@@ -48,15 +49,20 @@ describe('the surface registry', () => {
   it("lists the product's commands per role", () => {
     const product = new Surface(async () => []);
     for (const { name } of COMMANDS) product.command({ name, run });
-    expect(product.helpFor(['requester']).map((c) => c.usage)).toEqual([
-      'help',
-      'request [product]',
-      'my requests',
-      'approvals',
-      'whoami',
-      'my unit',
-    ]);
+    expect(product.helpFor(['requester']).map((c) => c.usage)).toEqual(['help', 'request [product]', 'my requests', 'approvals', 'whoami']);
     expect(product.helpFor(['requester', 'admin']).map((c) => c.usage)).toContain('status');
+  });
+
+  it("lists 'my unit' for a unit's license admins and admins, not for other requesters", () => {
+    const product = new Surface(async () => []);
+    for (const { name } of COMMANDS) product.command({ name, run });
+    const usages = (roles: Role[]) => product.helpFor(roles).map((c) => c.usage);
+    expect(usages(['requester'])).not.toContain('my unit');
+    expect(usages(['requester', 'approver'])).not.toContain('my unit');
+    expect(usages(['requester', 'unit-admin'])).toEqual([...usages(['requester']), 'my unit']);
+    expect(usages(['requester', 'admin'])).toContain('my unit');
+    // Nothing else is for unit admins alone: the admins' commands stay theirs.
+    expect(usages(['requester', 'unit-admin'])).not.toContain('units');
   });
 
   it('knows every verb it routes', () => {
