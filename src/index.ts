@@ -35,6 +35,7 @@ import { wireOutbox } from './composition/outbox.js';
 import { wireCatalog } from './composition/catalog.js';
 import { wireConnections } from './composition/connections.js';
 import { wireLicensing } from './composition/licensing.js';
+import type { LicenseUnitService } from './services/license-units.js';
 import { wireLicenseAlerts } from './composition/license-alerts.js';
 import { wireSpend } from './composition/spend.js';
 import { wireLanguage } from './composition/language.js';
@@ -57,6 +58,8 @@ export interface Quartermaster {
   settings: SettingsRepository;
   reminders: ReminderService;
   stalledApprovals: StalledApprovals;
+  /** Delegated units (tests run the over-quota check themselves). */
+  units: LicenseUnitService;
   /** The license alert jobs (tests run them with a chosen `now`). */
   licenseAlerts: { reclaim: ReclaimService; renewals: RenewalAlertService; seats: SeatWatchService; ledger: AlertLedger };
   connections: ConnectionService;
@@ -161,6 +164,7 @@ export async function startQuartermaster(
     settings: platform.settings,
     reminders: licensing.reminders,
     stalledApprovals: licensing.stalledApprovals,
+    units: licensing.units,
     licenseAlerts: {
       reclaim: licenseAlerts.reclaim,
       renewals: licenseAlerts.renewals,

@@ -21,6 +21,8 @@ import type { SubscriptionService } from '../services/subscriptions.js';
 import { reclaimFeature, type ReclaimFeatureDeps } from './reclaim-handlers.js';
 import { connectionFeature } from './connection-handlers.js';
 import { catalogFeature } from './catalog-handlers.js';
+import { unitFeature } from './unit-handlers.js';
+import type { LicenseUnitService } from '../services/license-units.js';
 import type { CatalogAdminService } from '../services/catalog-admin.js';
 import type { ConnectionService } from '../services/connections.js';
 import { spendFeature, type SpendFeatureDeps } from './spend-handlers.js';
@@ -49,6 +51,8 @@ export interface BotDeps {
   connections: ConnectionService;
   /** The admin's catalog: orderable items, price source, license mappings. */
   catalogAdmin: CatalogAdminService;
+  /** Delegated units: quotas per department / group / administrative unit and their license admins. */
+  units: LicenseUnitService;
   /** Spend: reports, budgets, alert channel, `sync now`. */
   spend: Omit<SpendFeatureDeps, 'cards' | 'log'>;
   /** Marketplace: answers to vendors' questions (when the marketplace is configured). */
@@ -128,6 +132,7 @@ export function createBot(deps: BotDeps): Bot {
   });
   connectionFeature(surface, { cards: deps.cards, connections: deps.connections });
   catalogFeature(surface, { cards: deps.cards, catalogAdmin: deps.catalogAdmin });
+  unitFeature(surface, { cards: deps.cards, units: deps.units, catalog: deps.licensing.catalog });
   marketplaceFeature(surface, {
     cards: deps.cards,
     connections: deps.connections,

@@ -6,6 +6,7 @@
 // no template and no handler can forget. Markdown the bot wrote (bold commands, made with
 // `md`) is passed as a Markdown value and shown as markdown. Elsewhere (ids in action data,
 // URLs, input values) strings are used as they are.
+import type { MyUnitCardData, UnitsCardData } from './unit-views.js';
 import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import * as ACData from 'adaptivecards-templating';
@@ -104,6 +105,10 @@ export interface CardData {
     quantity: string;
     cost: string;
     freeSeats: string;
+    /** The unit whose quota this request counts against: "Sales: 1 of 2 left"; empty without a unit. */
+    quota: string;
+    /** Why the tenant admins decide it (over the unit's quota); empty otherwise. */
+    escalation: string;
     stageLabel: string;
     justification: string;
     note: string;
@@ -180,6 +185,8 @@ export interface CardData {
   'renewal-alert': RenewalAlertCardData;
   'term-end-alert': TermEndAlertCardData;
   catalog: CatalogCardData;
+  units: UnitsCardData;
+  'my-unit': MyUnitCardData;
   'seat-alert': SeatAlertCardData;
   connections: ConnectionsCardData;
   'connection-disconnect': { connectionId: string; title: string; consequence: string };

@@ -24,11 +24,11 @@ export interface DeclaredCommand extends CommandLine {
  * that names it, in the order of COMMANDS. A command no group names goes under "More".
  */
 export const HELP_GROUPS: { title: string; commands: string[] }[] = [
-  { title: 'Licenses', commands: ['request', 'my requests', 'approvals'] },
+  { title: 'Licenses', commands: ['request', 'my requests', 'approvals', 'my unit'] },
   { title: 'Subscriptions and seats', commands: ['subscriptions', 'reclaim', 'set reclaim days', 'catalog'] },
   { title: 'Cloud spend', commands: ['spend', 'budgets', 'budget add', 'alerts here', 'sync now'] },
   { title: 'Billing and chargeback', commands: ['invoices', 'chargeback', 'cost owners'] },
-  { title: 'Connections and setup', commands: ['connect', 'policies', 'audit', 'set approvals channel', 'status'] },
+  { title: 'Connections and setup', commands: ['connect', 'policies', 'units', 'audit', 'set approvals channel', 'status'] },
   { title: 'About you and me', commands: ['whoami', 'help'] },
 ];
 
@@ -157,6 +157,20 @@ export const COMMANDS: DeclaredCommand[] = [
     usage: 'catalog',
     description: 'What people can request, where prices come from, and the products that need a license mapping',
     roles: ['admin'],
+    scopes: PERSONAL,
+  },
+  {
+    name: 'units',
+    usage: 'units',
+    description: 'Units (a department, group or administrative unit) with license quotas, plans left off and their own license admins',
+    roles: ['admin'],
+    scopes: PERSONAL,
+  },
+  {
+    name: 'my unit',
+    usage: 'my unit',
+    description: "For a unit's license admins: its quotas, who holds what, and taking a license back within the unit",
+    roles: ['unit-admin', 'admin'],
     scopes: PERSONAL,
   },
   { name: 'status', usage: 'status', description: 'Storage, version and uptime of Quartermaster', roles: ['admin'], scopes: PERSONAL },

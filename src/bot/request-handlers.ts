@@ -39,14 +39,20 @@ const requestCard = { schema: RequestRef, badData: BAD_CARD };
 
 /** A request's card as this viewer sees it (buttons only for whoever may decide now). */
 export async function requestCardFor(
-  d: Pick<RequestFeatureDeps, 'cards' | 'catalog'>,
+  d: Pick<RequestFeatureDeps, 'cards' | 'catalog' | 'requests'>,
   { context, actor }: Turn,
   request: StoredRequest,
   note?: string,
 ) {
-  const freeSeats =
-    request.status === 'pending' ? await d.catalog.freeSeatsForDisplay(request.tenantId, request.product.skuPartNumber) : undefined;
-  const data = approvalCardData(request, { aadObjectId: actor.aadObjectId }, { ...(freeSeats !== undefined && { freeSeats }) });
+  const [freeSeats, quota] = await Promise.all([
+    request.status === 'pending' ? d.catalog.freeSeatsForDisplay(request.tenantId, request.product.skuPartNumber) : undefined,
+    d.requests.unitQuotaNow(request),
+  ]);
+  const data = approvalCardData(
+    request,
+    { aadObjectId: actor.aadObjectId },
+    { ...(freeSeats !== undefined && { freeSeats }), ...(quota && { quota }) },
+  );
   if (data.canDecide) data.refreshUserIds = [context.activity.from.id];
   if (note) data.note = note;
   return d.cards.render('approval', data);

@@ -29,8 +29,9 @@ const COLORS: Record<LicenseRequest['status'], CardData['approval']['statusColor
 export function approvalCardData(
   request: ShownRequest,
   viewer: Viewer,
-  options: { freeSeats?: number; refreshUserIds?: string[] } = {},
+  options: { freeSeats?: number; refreshUserIds?: string[]; quota?: { seats: number; used: number } } = {},
 ): CardData['approval'] {
+  const unitQuota = request.unit && (options.quota ?? request.unit.quota);
   const mayDecide = !!viewer.aadObjectId && canDecide(request, viewer.aadObjectId);
   const isRequester = !!viewer.aadObjectId && viewer.aadObjectId.toLowerCase() === request.requester.aadObjectId.toLowerCase();
   const change = request.change;
@@ -56,6 +57,11 @@ export function approvalCardData(
           : options.freeSeats === 0
             ? 'none (a seat will be bought)'
             : String(options.freeSeats),
+    quota:
+      request.unit && unitQuota
+        ? `${request.unit.name}: ${Math.max(0, unitQuota.seats - unitQuota.used)} of ${unitQuota.seats} left${request.unit.disabledPlanNames.length ? ` (assigned without ${request.unit.disabledPlanNames.join(', ')})` : ''}`
+        : '',
+    escalation: request.status === 'pending' ? (request.stages[request.stageIndex]?.escalation ?? '') : '',
     stageLabel:
       request.stages.length === 0
         ? 'Approved automatically by policy'

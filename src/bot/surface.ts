@@ -14,7 +14,7 @@
 import { ActivityTypes, type TurnContext } from 'botbuilder';
 import type { Application, ConversationUpdateEvents } from '@microsoft/teams-ai';
 import type { ZodType, ZodTypeDef } from 'zod';
-import type { Actor, Person, Role } from '../domain/roles.js';
+import { describeWhoMay, type Actor, type Person, type Role } from '../domain/roles.js';
 import type { Outcome, Refusal, Refused } from '../services/outcome.js';
 import { actorOf, personOf } from './activity.js';
 import type { AdaptiveCard, HelpGroup } from './cards.js';
@@ -294,8 +294,7 @@ export class Surface {
     let roles: Promise<Role[]> | undefined;
     const turn = { context, actor, person, roles: () => (roles ??= this.rolesOf(person)) };
     if (access.roles && !(await turn.roles()).some((r) => access.roles!.includes(r))) {
-      const who = access.roles.includes('admin') ? 'admins' : 'approvers';
-      const fallback = `Only ${who} can ${commandName ? `use **${commandName}**` : 'do that'}. Type **help** to see the commands you can use.`;
+      const fallback = `Only ${describeWhoMay(access.roles)} can ${commandName ? `use **${commandName}**` : 'do that'}. Type **help** to see the commands you can use.`;
       return { refused: refuse('forbidden', access.refusal ?? fallback) };
     }
     return { turn };

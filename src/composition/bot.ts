@@ -26,7 +26,7 @@ export function wireBot(
 ) {
   const { config, roles, audit, settings, clock, log } = p;
   const { catalog, policies, catalogAdmin } = f.catalog;
-  const { requestService, approvals, subscriptions, vendor } = f.licensing;
+  const { requestService, approvals, subscriptions, vendor, units } = f.licensing;
   return createBot({
     adapter: p.teams.adapter,
     auth: config.bot,
@@ -40,6 +40,7 @@ export function wireBot(
     subscriptions,
     connections: f.connections.connections,
     catalogAdmin,
+    units,
     spend: { budgets: f.spend.budgets, report: f.spend.report, syncNow: f.spend.syncNow },
     ...(vendor && { vendor }),
     language: f.language.forBot,

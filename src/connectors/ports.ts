@@ -238,6 +238,23 @@ export interface SubscribedSku {
   consumedUnits: number;
   /** prepaidUnits.enabled */
   enabledUnits: number;
+  /** The service plans the license bundles (Graph servicePlans), for plan restrictions. */
+  servicePlans?: { servicePlanId: string; servicePlanName: string }[];
+}
+
+/** Where a set of people comes from in the directory: a department value, a group, an administrative unit. */
+export interface DirectorySet {
+  kind: 'department' | 'group' | 'administrativeUnit';
+  /** The department value, or the group's / administrative unit's object id. */
+  value: string;
+}
+
+/** A member of a directory set with the licenses they hold (Graph assignedLicenses). */
+export interface DirectoryMember {
+  id: string;
+  displayName: string;
+  userPrincipalName: string;
+  licenses: { skuId: string; disabledPlans: string[] }[];
 }
 
 export interface DirectoryUser {
@@ -285,8 +302,13 @@ export interface DirectoryPort {
   getManager(tenantId: string, userId: string): Promise<DirectoryUser | undefined>;
   /** The users in the group, nested groups included (Graph transitiveMembers). */
   listGroupMembers(tenantId: string, groupId: string): Promise<DirectoryUser[]>;
-  /** Throws ConnectorError with kind 'no-free-seat' | 'usage-location' | ... */
-  assignLicense(tenantId: string, userId: string, skuId: string): Promise<void>;
+  /**
+   * Throws ConnectorError with kind 'no-free-seat' | 'usage-location' | ...; `disabledPlans`
+   * (service plan ids) stay off for this user (Graph addLicenses[].disabledPlans).
+   */
+  assignLicense(tenantId: string, userId: string, skuId: string, disabledPlans?: readonly string[]): Promise<void>;
+  /** The users of a department, group (nested groups included) or administrative unit, with their licenses. */
+  listMembers(tenantId: string, set: DirectorySet): Promise<DirectoryMember[]>;
   /** skuIds the user holds. */
   licenseSkuIds(tenantId: string, userId: string): Promise<string[]>;
   /**

@@ -1,5 +1,6 @@
 // Who may do what. Pure rules: the caller supplies what it knows about the person.
-export type Role = 'requester' | 'approver' | 'admin';
+/** `unit-admin`: a license admin of at least one delegated unit (src/domain/license-units.ts). */
+export type Role = 'requester' | 'approver' | 'admin' | 'unit-admin';
 
 export interface Person {
   tenantId: string;
@@ -18,17 +19,42 @@ export interface RoleFacts {
   tenantAdmins: ReadonlySet<string>;
   /** True when the person belongs to an approver group of the tenant. */
   inApproverGroup?: boolean;
+  /** True when the person is listed as a license admin of at least one unit of the tenant. */
+  unitAdmin?: boolean;
 }
 
-/** Everyone in the tenant is a requester; approver and admin come from facts. */
+/** Everyone in the tenant is a requester; approver, admin and unit admin come from facts. */
 export function rolesOf(person: Person, facts: RoleFacts): Role[] {
   const roles: Role[] = ['requester'];
   if (facts.inApproverGroup) roles.push('approver');
   if (person.aadObjectId && facts.tenantAdmins.has(person.aadObjectId.toLowerCase())) roles.push('admin');
+  if (person.aadObjectId && facts.unitAdmin) roles.push('unit-admin');
   return roles;
 }
 
+const LABELS: readonly [Role, string][] = [
+  ['admin', 'admin'],
+  ['approver', 'approver'],
+  ['unit-admin', 'unit license admin'],
+];
+
+/** "admin and approver", "requester": what whoami and help call the person. */
 export function describeRoles(roles: readonly Role[]): string {
-  if (roles.includes('admin')) return roles.includes('approver') ? 'admin and approver' : 'admin';
-  return roles.includes('approver') ? 'approver' : 'requester';
+  const labels = LABELS.filter(([role]) => roles.includes(role)).map(([, label]) => label);
+  return labels.length === 0 ? 'requester' : listed(labels);
+}
+
+const WHO: readonly [Role, string][] = [
+  ['unit-admin', "units' license admins"],
+  ['admin', 'admins'],
+  ['approver', 'approvers'],
+];
+
+/** Who holds one of `roles`, for a refusal: "admins", "units' license admins and admins". */
+export function describeWhoMay(roles: readonly Role[]): string {
+  return listed(WHO.filter(([role]) => roles.includes(role)).map(([, who]) => who)) || 'everyone';
+}
+
+function listed(words: readonly string[]): string {
+  return words.length <= 1 ? (words[0] ?? '') : `${words.slice(0, -1).join(', ')} and ${words.at(-1)}`;
 }

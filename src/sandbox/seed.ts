@@ -82,6 +82,8 @@ export interface SeedTenant {
   userConsentDisabled?: boolean;
   users: SeedUser[];
   groups: { id: string; displayName: string; memberIds: string[] }[];
+  /** Entra administrative units (Graph /directory/administrativeUnits): their members are users. */
+  administrativeUnits?: { id: string; displayName: string; memberIds: string[] }[];
   /** Partner Center subscriptions when this tenant is a customer of the partner. */
   subscriptions: SeedSubscription[];
   /** Licenses whose subscription ended: Graph still lists them, capabilityStatus "Deleted", no units. */
@@ -136,6 +138,11 @@ export const OTHER_TENANT_USERS = {
 
 export const DEMO_GROUPS = {
   licenseApprovers: '10000000-0000-0000-0000-00000000a001',
+} as const;
+
+/** Entra administrative units of the demo tenant (a delegated unit can be one). */
+export const DEMO_ADMINISTRATIVE_UNITS = {
+  retailStores: '10000000-0000-0000-0000-0000000ad001',
 } as const;
 
 /** Catalog ids. offerId = `productId:skuId:availabilityId` (new commerce). */
@@ -344,6 +351,9 @@ function demoTenant(): SeedTenant {
     consentedAppIds: [DEMO_APP.clientId],
     users: [...named, ...extra],
     groups: [{ id: DEMO_GROUPS.licenseApprovers, displayName: 'License approvers', memberIds: [u.megan.id] }],
+    administrativeUnits: [
+      { id: DEMO_ADMINISTRATIVE_UNITS.retailStores, displayName: 'Retail stores', memberIds: [u.adele.id, u.lynne.id] },
+    ],
     // Moved from Office 365 E3 to Microsoft 365 E3: Graph keeps listing the old SKU as Deleted.
     retiredSkus: [{ skuPartNumber: 'ENTERPRISEPACK', graphSkuId: '6fd2c87f-b296-42f0-b197-1e91e994b900' }],
     subscriptions: [

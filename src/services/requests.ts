@@ -23,6 +23,7 @@ import {
   type Approver,
   type NewRequest,
   type RequestField,
+  type RequestUnit,
   type ResolvedStage,
   type Routing,
 } from '../domain/request.js';
@@ -41,6 +42,7 @@ import type { CatalogService } from './catalog.js';
 import type { CardRef, RequestNotifications } from './notifications.js';
 import type { RoleService } from './roles.js';
 import type { SeatReservations } from './seat-reservations.js';
+import type { LicenseUnitService } from './license-units.js';
 
 export type FormErrors = Partial<Record<RequestField | 'form', string>>;
 
@@ -90,6 +92,8 @@ export interface RequestServiceDeps {
   seatReservations: SeatReservations;
   /** The calendar decisions, windows and dates are read from. */
   clock: Clock;
+  /** Delegated units: a beneficiary whose unit has a quota for the product is decided by its license admins. */
+  units?: Pick<LicenseUnitService, 'route' | 'quotaNow'>;
 }
 
 const DEFAULT_LIMITS: PolicyLimits = { maxQuantity: 25, requireJustification: false };
@@ -184,6 +188,18 @@ export class RequestService {
       justification: reviewed.justification,
     };
     const options = form ? { form } : {};
+    // The beneficiary's unit has a quota for it: its license admins decide (the admins, over quota).
+    const unitRouting = await this.deps.units?.route(
+      actor.tenantId,
+      { requesterId: actor.aadObjectId, beneficiaryId: beneficiary.id },
+      offer.productId,
+      quantity,
+    );
+    if (unitRouting && 'refusal' in unitRouting) return refuse({ form: unitRouting.refusal }, offer);
+    if (unitRouting) {
+      const opened = await this.open(actor, request, first, { ...options, unit: unitRouting });
+      return opened.ok ? opened : refuse({ form: opened.message }, offer);
+    }
     if (!reliesOnFreeSeat(first)) {
       const opened = await this.open(actor, request, first, options);
       return opened.ok ? opened : refuse({ form: opened.message }, offer);
@@ -223,10 +239,12 @@ export class RequestService {
     actor: Actor,
     input: Omit<NewRequest, 'id' | 'tenantId' | 'requester' | 'policyId'>,
     evaluation: Exclude<PolicyEvaluation, { outcome: 'error' }>,
-    options: { id?: string; form?: FormMessage; stored?: () => void } = {},
+    options: { id?: string; form?: FormMessage; stored?: () => void; unit?: { unit: RequestUnit; stage: ResolvedStage } } = {},
   ): Promise<{ ok: true; request: StoredRequest } | { ok: false; message: string }> {
     let routing: Routing = { kind: 'auto-approve' };
-    if (evaluation.outcome === 'approval') {
+    if (options.unit) {
+      routing = { kind: 'approval', stages: [options.unit.stage] };
+    } else if (evaluation.outcome === 'approval') {
       const resolution = resolveStages(evaluation.stages, {
         ...(await this.directoryFacts(actor, evaluation.policy)),
         beneficiaryId: input.beneficiary.id,
@@ -241,6 +259,7 @@ export class RequestService {
         tenantId: actor.tenantId,
         requester: { aadObjectId: actor.aadObjectId, name: actor.name },
         policyId: evaluation.policy.id,
+        ...(options.unit && { unit: options.unit.unit }),
       },
       routing,
       this.now(),
@@ -375,6 +394,11 @@ export class RequestService {
     return resolution.ok ? { ok: true, stages: resolution.stages } : { ok: false, message: resolution.message };
   }
 
+  /** The quota left in the request's unit now (pending requests of a unit); undefined otherwise or when it cannot be counted. */
+  async unitQuotaNow(request: StoredRequest): Promise<{ seats: number; used: number } | undefined> {
+    return this.deps.units?.quotaNow(request).catch(() => undefined);
+  }
+
   async get(tenantId: string, requestId: string): Promise<StoredRequest | undefined> {
     return (await this.deps.requests.get(tenantId, requestId))?.value;
   }
@@ -498,5 +522,10 @@ function echo(raw: unknown): RequestForm['values'] {
 export function summary(request: StoredRequest) {
   const base = { status: request.status, product: request.product.name, stageIndex: request.stageIndex };
   if (request.change) return { ...base, subscription: request.change.subscriptionId, change: describeChange(request.change) };
-  return { ...base, quantity: request.quantity, beneficiary: request.beneficiary.upn };
+  return {
+    ...base,
+    quantity: request.quantity,
+    beneficiary: request.beneficiary.upn,
+    ...(request.unit && { unit: request.unit.name }),
+  };
 }

@@ -71,7 +71,14 @@ describe('help', () => {
     const groups = cardOf(reply)!
       .body.filter((e: any) => e.type === 'Container')
       .map((c: any) => c.items[0].text);
-    expect(groups).toEqual(['Licenses', 'Subscriptions and seats', 'Cloud spend', 'Billing and chargeback', 'Connections and setup', 'About you and me']);
+    expect(groups).toEqual([
+      'Licenses',
+      'Subscriptions and seats',
+      'Cloud spend',
+      'Billing and chargeback',
+      'Connections and setup',
+      'About you and me',
+    ]);
     const text = cardText(reply);
     expect(text.indexOf('**request [product]**')).toBeLessThan(text.indexOf('**subscriptions [product]**'));
     expect(text.indexOf('**connect**')).toBeLessThan(text.indexOf('**whoami**'));

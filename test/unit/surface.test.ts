@@ -5,6 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { Application } from '@microsoft/teams-ai';
 import { COMMANDS, type DeclaredCommand } from '../../src/bot/commands.js';
 import { Surface, text } from '../../src/bot/surface.js';
+import type { Role } from '../../src/domain/roles.js';
 import { QuartermasterTurnState } from '../../src/bot/turn-state.js';
 import type { HelpGroup } from '../../src/bot/cards.js';
 
@@ -52,6 +53,18 @@ describe('the surface registry', () => {
     expect(usages(product.helpFor(['requester', 'admin']))).toContain('status');
     // Every command of the product sits in a group of its own task, none under "More".
     expect(product.helpFor(['requester', 'admin']).map((g) => g.title)).not.toContain('More');
+  });
+
+  it("lists 'my unit' for a unit's license admins and admins, not for other requesters", () => {
+    const product = new Surface(async () => []);
+    for (const { name } of COMMANDS) product.command({ name, run });
+    const usagesOf = (roles: Role[]) => usages(product.helpFor(roles));
+    expect(usagesOf(['requester'])).not.toContain('my unit');
+    expect(usagesOf(['requester', 'approver'])).not.toContain('my unit');
+    expect(usagesOf(['requester', 'unit-admin']).sort()).toEqual([...usagesOf(['requester']), 'my unit'].sort());
+    expect(usagesOf(['requester', 'admin'])).toContain('my unit');
+    // Nothing else is for unit admins alone: the admins' commands stay theirs.
+    expect(usagesOf(['requester', 'unit-admin'])).not.toContain('units');
   });
 
   it('knows every verb it routes', () => {

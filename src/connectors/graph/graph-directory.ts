@@ -12,6 +12,8 @@ import {
   type CapabilityStatus,
   type DirectoryPerson,
   type DirectoryPort,
+  type DirectoryMember,
+  type DirectorySet,
   type DirectoryUser,
   type DirectoryUserSignIn,
   type SubscribedSku,
@@ -75,6 +77,17 @@ const SkuWire = z.object({
   capabilityStatus: z.string(),
   consumedUnits: z.number(),
   prepaidUnits: z.object({ enabled: z.number() }).passthrough(),
+  servicePlans: z.array(z.object({ servicePlanId: z.string(), servicePlanName: z.string() }).passthrough()).nullish(),
+});
+
+/** A member with the licenses it holds: what a unit's quota counts. */
+const MEMBER_FIELDS = ['id', 'displayName', 'userPrincipalName', 'assignedLicenses'];
+const MemberWire = z.object({
+  id: z.string(),
+  displayName: z.string().nullish(),
+  userPrincipalName: z.string().nullish(),
+  assignedLicenses: z.array(z.object({ skuId: z.string(), disabledPlans: z.array(z.string()).nullish() }).passthrough()).nullish(),
+  '@odata.type': z.string().optional(),
 });
 
 const PEOPLE_FIELDS = ['id', 'displayName', 'userPrincipalName', 'mail', 'department', 'employeeOrgData', 'assignedLicenses'];
@@ -114,6 +127,9 @@ export class GraphDirectory implements DirectoryPort {
       capabilityStatus: this.capabilityStatus(tenantId, s),
       consumedUnits: s.consumedUnits,
       enabledUnits: s.prepaidUnits.enabled,
+      ...(s.servicePlans && {
+        servicePlans: s.servicePlans.map((p) => ({ servicePlanId: p.servicePlanId, servicePlanName: p.servicePlanName })),
+      }),
     }));
   }
 
@@ -144,9 +160,9 @@ export class GraphDirectory implements DirectoryPort {
     return members.filter((m) => m['@odata.type'] === undefined || m['@odata.type'] === '#microsoft.graph.user').map(toUser);
   }
 
-  async assignLicense(tenantId: string, userId: string, skuId: string): Promise<void> {
+  async assignLicense(tenantId: string, userId: string, skuId: string, disabledPlans: readonly string[] = []): Promise<void> {
     await this.call(tenantId, `/users/${encodeURIComponent(userId)}/assignLicense`, (request) =>
-      request.post({ addLicenses: [{ skuId, disabledPlans: [] }], removeLicenses: [] }),
+      request.post({ addLicenses: [{ skuId, disabledPlans: [...disabledPlans] }], removeLicenses: [] }),
     );
   }
 
@@ -162,6 +178,29 @@ export class GraphDirectory implements DirectoryPort {
       ...(u.employeeOrgData?.costCenter ? { costCentre: u.employeeOrgData.costCenter } : {}),
       licenseSkuIds: (u.assignedLicenses ?? []).map((l) => l.skuId),
     }));
+  }
+
+  /**
+   * A department (`$filter=department eq '…'`), a group (transitiveMembers: nested groups too) or
+   * an administrative unit (members); users only, each with assignedLicenses.
+   */
+  async listMembers(tenantId: string, set: DirectorySet): Promise<DirectoryMember[]> {
+    const select = `$select=${MEMBER_FIELDS.join(',')}&$top=999`;
+    const path =
+      set.kind === 'department'
+        ? `/users?$filter=${encodeURIComponent(`department eq '${set.value.replace(/'/g, "''")}'`)}&${select}`
+        : set.kind === 'group'
+          ? `/groups/${encodeURIComponent(set.value)}/transitiveMembers?${select}`
+          : `/directory/administrativeUnits/${encodeURIComponent(set.value)}/members?${select}`;
+    const members = await this.list(tenantId, path, MemberWire);
+    return members
+      .filter((m) => m['@odata.type'] === undefined || m['@odata.type'] === '#microsoft.graph.user')
+      .map((m) => ({
+        id: m.id,
+        displayName: m.displayName ?? '',
+        userPrincipalName: m.userPrincipalName ?? '',
+        licenses: (m.assignedLicenses ?? []).map((l) => ({ skuId: l.skuId, disabledPlans: l.disabledPlans ?? [] })),
+      }));
   }
 
   /**
