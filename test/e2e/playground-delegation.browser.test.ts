@@ -72,6 +72,10 @@ describe.skipIf(skipBrowserTests)(
       await expect.poll(() => form.count(), { timeout: UI_TIMEOUT }).toBe(1);
       await form.getByRole('textbox', { name: /Why do you need it/ }).fill('Sales territory maps');
       await form.getByRole('button', { name: 'Submit request' }).click();
+      // The review echoes what will be asked for; nothing is stored until Confirm.
+      const review = isaiah.cards('Check your request');
+      await expect.poll(() => review.count(), { timeout: UI_TIMEOUT }).toBe(1);
+      await review.getByRole('button', { name: 'Confirm and send' }).click();
       const status = isaiah.cards('Visio Plan 2 for Isaiah Langer');
       await expect.poll(() => status.count(), { timeout: UI_TIMEOUT }).toBe(1);
       const text = await status.innerText();
