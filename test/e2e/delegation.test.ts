@@ -166,8 +166,8 @@ describe('a Sales request within the quota', () => {
     expect(cardText(mine)).toContain('Your unit: Sales');
     expect(cardText(mine)).toMatch(/Visio Plan 2\s+1 of 1 used, 0 left/);
     expect(cardText(mine)).toContain('Isaiah Langer (isaiahl@example.com): Visio Plan 2');
-    // Outcome cards may arrive during the turn: the refusal is the reply with text.
-    const notMine = (await chat(DEMO.isaiah).say('my unit')).find((a) => a.text);
+    // Outcome messages (the request's "done") may arrive during the turn: the refusal is the reply that names the command.
+    const notMine = (await chat(DEMO.isaiah).say('my unit')).find((a) => String(a.text ?? '').includes('my unit'));
     expect(notMine!.text).toContain("Only a unit's license admins (and admins) can use **my unit**");
 
     // Reclaim within the unit: the seat goes back to the quota, audited with before/after.

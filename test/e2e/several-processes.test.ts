@@ -51,7 +51,7 @@ function startInstance(
     });
     child.stderr!.on('data', (c: Buffer) => (err += c.toString()));
     child.once('exit', (code) => reject(new Error(`${instanceName} exited (${code}) before it was ready:\n${err}`)));
-    setTimeout(() => reject(new Error(`${instanceName} not ready within 60 s:\n${err}`)), 60_000).unref();
+    setTimeout(() => reject(new Error(`${instanceName} not ready within 120 s:\n${err}`)), 120_000).unref();
   });
 }
 
@@ -80,7 +80,7 @@ beforeAll(async () => {
   instances.push(...(await Promise.all(started)));
   urls.push(...instances.map((i) => i.url));
   for (const user of [DEMO.isaiah, DEMO.adele, DEMO.megan]) await chat(user, 0).install();
-}, 120_000);
+}, 180_000);
 
 afterAll(async () => {
   await Promise.all(
