@@ -43,16 +43,18 @@ function rowData(row: ConnectionRow, now: Date): ConnectionRowCardData {
     stateColor: state.color,
     description: c
       ? labelOf(c)
-      : row.sandboxFallback
-        ? `${descriptionOf(row.kind)} Sandbox: the demo token is used until you enter one.`
-        : descriptionOf(row.kind),
+      : row.consentOutside
+        ? 'Admin consent is in place, given outside Quartermaster (in local mode the demo tenant has it from the start): licenses are read and assigned through Microsoft Graph.'
+        : row.sandboxFallback
+          ? `${descriptionOf(row.kind)} Sandbox: the demo token is used until you enter one.`
+          : descriptionOf(row.kind),
     facts: c ? factsOf(c, now) : [],
     problem: c?.problem && row.state !== 'connected' ? c.problem.problem : '',
     fix: c?.problem && row.state !== 'connected' ? c.problem.fix : '',
     // Reconnecting a working connection is allowed (another agent, another tenant admin), but not pushed.
-    signInUrl: row.signInUrl && (needsSignIn || row.kind === 'partner-center') ? row.signInUrl : '',
+    signInUrl: row.signInUrl && (needsSignIn || row.kind === 'partner-center' || row.consentOutside) ? row.signInUrl : '',
     signInTitle: row.kind === 'microsoft365' ? 'Grant admin consent' : c ? 'Sign in again' : 'Sign in to Partner Center',
-    sandboxSignInUrl: row.sandboxSignInUrl && !c ? row.sandboxSignInUrl : '',
+    sandboxSignInUrl: row.sandboxSignInUrl && (!c || row.offerSandboxSignIn) ? row.sandboxSignInUrl : '',
     connected: Boolean(c),
     askToken: row.kind === 'marketplace' && row.state !== 'connected',
     agreements: (row.agreements ?? []).map((a) => ({

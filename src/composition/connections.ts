@@ -64,6 +64,7 @@ export function wireConnections(p: Platform, outbox: Outbox, publicUrl: () => st
     notices,
     // Health checks read Partner Center with the agent's token, as purchases do.
     ...(connectors.partnerCenterAgent && { partnerCenterProbe: (tenantId: string) => connectors.partnerCenterAgent!.checkAgent(tenantId) }),
+    ...(config.connectors.mode === 'sandbox' ? { localSandbox: true } : {}),
     publicUrl,
     log,
   });
@@ -78,6 +79,13 @@ export function wireConnections(p: Platform, outbox: Outbox, publicUrl: () => st
       void connections
         .notePartnerCenterRefusal(tenantId, error)
         .catch((e: unknown) => log.warn({ err: e, tenantId }, 'could not mark the partner center connection')),
+  );
+  // Graph refusing the app (401, or 403 for a missing permission) on any call marks Microsoft 365 "needs attention".
+  connectors.graphRefusals?.onRefused(
+    (tenantId, error) =>
+      void connections
+        .noteGraphRefusal(tenantId, error)
+        .catch((e: unknown) => log.warn({ err: e, tenantId }, 'could not mark the microsoft 365 connection')),
   );
   // Marketplace calls use the tenant's stored API token (sandbox: the seeded one when none is stored).
   connectors.marketplace?.useTokenSource((tenantId) => connections.marketplaceToken(tenantId));

@@ -78,6 +78,12 @@ export interface ConnectionServiceDeps {
    * health check runs it so that "connected" means a purchase will be let in.
    */
   partnerCenterProbe?: (tenantId: string) => Promise<void>;
+  /**
+   * Local mode: the connectors talk to the sandbox, which forgets its sign-ins when npm start
+   * restarts; the first connect card of each process checks a stored Partner Center sign-in
+   * again, and the card offers the sandbox sign-in even when a connection exists.
+   */
+  localSandbox?: boolean;
   /** Base URL browsers reach the bot on; the callback is {publicUrl}/api/consent/callback. */
   publicUrl(): string;
   log: Logger;
@@ -95,8 +101,12 @@ export interface ConnectionRow {
   /** Sign-in or consent link for this admin (single-use, 10 minutes). */
   signInUrl?: string;
   sandboxSignInUrl?: string;
+  /** Local mode: offer the sandbox sign-in even over an existing connection (the sandbox forgets sign-ins at restart). */
+  offerSandboxSignIn?: boolean;
   /** Marketplace: the agreements with their PO numbers (empty when they could not be read). */
   agreements?: MarketplaceAgreementInfo[];
+  /** Microsoft 365: no connection stored, yet Graph accepts the app (consent given outside Quartermaster, or local mode's demo tenant). */
+  consentOutside?: boolean;
   /** Marketplace: no connection of its own, the sandbox's demo token is in use. */
   sandboxFallback?: boolean;
 }
