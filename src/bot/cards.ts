@@ -209,6 +209,10 @@ export interface ConnectionFormCardData {
   isAzure: boolean;
   isAws: boolean;
   isMarketplace: boolean;
+  /** The PO number of one marketplace agreement (agreementId and agreementName say which). */
+  isPo: boolean;
+  agreementId: string;
+  agreementName: string;
   title: string;
   general: string;
   verb: string;
@@ -218,7 +222,15 @@ export interface ConnectionFormCardData {
 }
 
 export type ConnectionFormField =
-  'azureScope' | 'azureTagKey' | 'awsAccountId' | 'awsAuth' | 'awsRoleArn' | 'awsExternalId' | 'awsAccessKeyId' | 'awsTagKey';
+  | 'azureScope'
+  | 'azureTagKey'
+  | 'awsAccountId'
+  | 'awsAuth'
+  | 'awsRoleArn'
+  | 'awsExternalId'
+  | 'awsAccessKeyId'
+  | 'awsTagKey'
+  | 'purchaseOrderNumber';
 
 export interface ConnectionRowCardData {
   id: string;

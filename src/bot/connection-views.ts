@@ -112,7 +112,7 @@ export function ago(iso: string, now: Date): string {
   return `${days} day${days === 1 ? '' : 's'} ago`;
 }
 
-type ConnectionProviderForm = 'azure' | 'aws' | 'marketplace';
+type ConnectionProviderForm = 'azure' | 'aws' | 'marketplace' | 'po';
 
 const EMPTY_VALUES: ConnectionFormCardData['values'] = {
   azureScope: '',
@@ -123,12 +123,14 @@ const EMPTY_VALUES: ConnectionFormCardData['values'] = {
   awsExternalId: '',
   awsAccessKeyId: '',
   awsTagKey: '',
+  purchaseOrderNumber: '',
 };
 
 const FORMS = {
   azure: { title: 'Add an Azure scope', verb: 'addAzureScope', submitTitle: 'Add and check' },
   aws: { title: 'Add an AWS account', verb: 'addAwsAccount', submitTitle: 'Add and check' },
   marketplace: { title: 'Connect the Marketplace', verb: 'connectMarketplace', submitTitle: 'Connect and check' },
+  po: { title: 'Set the PO number', verb: 'setMarketplacePo', submitTitle: 'Save PO number' },
 } as const;
 
 /** The service's field names (parseInput's) → the card's input ids. */
@@ -143,6 +145,7 @@ const CARD_FIELDS: Record<ConnectionProviderForm, Record<string, keyof Connectio
     tagKey: 'awsTagKey',
   },
   marketplace: { token: 'marketplaceToken' },
+  po: { purchaseOrderNumber: 'purchaseOrderNumber' },
 };
 
 /**
@@ -154,6 +157,7 @@ export function connectionFormData(
   provider: ConnectionProviderForm,
   typed: Readonly<Record<string, unknown>>,
   problem: { message: string; fields?: Record<string, string> },
+  agreement: { id: string; name: string } = { id: '', name: '' },
 ): ConnectionFormCardData {
   const values = { ...EMPTY_VALUES };
   for (const key of Object.keys(values) as (keyof typeof values)[]) {
@@ -175,6 +179,9 @@ export function connectionFormData(
     isAzure: provider === 'azure',
     isAws: provider === 'aws',
     isMarketplace: provider === 'marketplace',
+    isPo: provider === 'po',
+    agreementId: agreement.id,
+    agreementName: agreement.name,
     ...FORMS[provider],
     general: placed ? 'Nothing was saved. Please fix the fields marked below.' : problem.message,
     values,

@@ -67,6 +67,17 @@ export function marketplaceFeature(surface: Surface, d: MarketplaceFeatureDeps):
     const value = data[`po_${data.agreementId}`] ?? data.purchaseOrderNumber ?? '';
     if (typeof value !== 'string') return refuse('invalid', BAD_CARD);
     const result = await d.connections.setPurchaseOrderNumber(actor, data.agreementId, value);
+    if (!result.ok && result.reason === 'invalid')
+      // The form again with what was typed and the problem beside the field (or on top when the Marketplace refused it).
+      return card(
+        d.cards.render(
+          'connection-form',
+          connectionFormData('po', { purchaseOrderNumber: value }, result, {
+            id: data.agreementId,
+            name: typeof data.agreementName === 'string' ? data.agreementName.slice(0, 200) : data.agreementId,
+          }),
+        ),
+      );
     if (!result.ok)
       return result.reason === 'not-found' ? connectionsOverview(d, actor, { text: result.message, color: 'Warning' }) : refusal(result);
     return connectionsOverview(d, actor, { text: result.message, color: 'Good' });
