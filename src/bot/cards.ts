@@ -195,6 +195,9 @@ export interface CardData {
       regex: string;
       errorMessage: string;
       vendorError: string;
+      /** What was typed, when the form comes back with a problem. */
+      value: string;
+      answerError: string;
     }[];
     canAnswer: boolean;
     vendor: string;

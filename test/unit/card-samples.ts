@@ -112,6 +112,8 @@ export const cardSamples: { [N in keyof CardData]: CardData[N][] } = {
           regex: '^[^@\\s]+@[^@\\s]+\\.[^@\\s]+$',
           errorMessage: 'Adobe admin e-mail: not in the form the vendor needs',
           vendorError: 'Adobe did not accept this value.',
+          value: 'not <b>an</b> e-mail',
+          answerError: 'Adobe admin e-mail: "not an e-mail" is not in the form the vendor needs.',
         },
       ],
       canAnswer: true,
