@@ -109,6 +109,9 @@ export interface CardData {
   'request-list': {
     title: string;
     emptyText: string;
+    /** The outcome of an action taken on the list (Cancel), shown above it. */
+    note: string;
+    noteColor: 'Default' | 'Good' | 'Warning';
     items: { heading: string; detail: string; actionTitle: string; actionVerb: string; requestId: string }[];
   };
   'table-list': {

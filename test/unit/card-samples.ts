@@ -441,12 +441,14 @@ export const cardSamples: { [N in keyof CardData]: CardData[N][] } = {
     {
       title: 'Your requests',
       emptyText: 'None',
+      note: 'Cancelled Visio <b>Plan 2</b> (REQ-0123ABCD).',
+      noteColor: 'Good',
       items: [
         { heading: 'Visio', detail: 'pending', actionTitle: 'Cancel', actionVerb: 'cancelRequest', requestId: 'R1' },
         { heading: 'E3', detail: 'done', actionTitle: '', actionVerb: '', requestId: 'R2' },
       ],
     },
-    { title: 'Your requests', emptyText: 'You have no requests yet.', items: [] },
+    { title: 'Your requests', emptyText: 'You have no requests yet.', note: '', noteColor: 'Default', items: [] },
   ],
   'table-list': [
     { title: 'Policies', subtitle: '', emptyText: 'None', items: [{ heading: 'Default', facts: [{ title: 'Stages', value: 'manager' }] }] },
