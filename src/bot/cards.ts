@@ -263,6 +263,9 @@ export interface ConnectionsCardData {
   noteColor: string;
   suggestedExternalId: string;
   linksNote: string;
+  /** Local mode: the sandbox's values that work, under the Azure and AWS fields ('' elsewhere). */
+  azureHint: string;
+  awsHint: string;
 }
 
 export type CardName = keyof CardData;

@@ -29,6 +29,8 @@ export function connectionsCardData(overview: ConnectionOverview, note?: { text:
     noteColor: note?.color ?? 'Default',
     suggestedExternalId: overview.suggestedExternalId,
     linksNote: 'Sign-in links on this card are for you only, work once and expire in 10 minutes. Type connect for fresh ones.',
+    azureHint: overview.hints?.azure ?? '',
+    awsHint: overview.hints?.aws ?? '',
   };
 }
 

@@ -114,6 +114,7 @@ export class ConnectionService extends ConnectionModule {
         suggestedExternalId: `qm-${randomBytes(12).toString('hex')}`,
         linksExpireAt: consent.expiresAt.toISOString(),
         asOf: this.d.clock().toISOString(),
+        ...(this.d.sandboxHints ? { hints: this.d.sandboxHints } : {}),
       },
     };
   }

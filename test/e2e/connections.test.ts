@@ -371,6 +371,20 @@ describe('Microsoft Graph refusing the app on use (issue 20, defect 1)', () => {
   });
 });
 
+describe('demo onboarding in local mode (issue 20)', () => {
+  it('shows under the Azure and AWS fields the sandbox values that connect, and they do', async () => {
+    const card = await connectCard();
+    const azureHint = besideInput(card, 'azureScope')!;
+    const awsHint = besideInput(card, 'awsAccountId')!;
+    expect(azureHint.text).toContain(AZURE_SUBSCRIPTIONS.production);
+    expect(awsHint.text).toContain(AWS_ACCOUNTS.main);
+    expect(awsHint.text).toContain(AWS_SANDBOX_KEYS.reader.accessKeyId);
+    const azure = await chat(DEMO.alex).click('addAzureScope', { azureScope: AZURE_SUBSCRIPTIONS.production });
+    expect(cardText(azure.body.value)).toContain(`subscriptions/${AZURE_SUBSCRIPTIONS.production} is connected`);
+    expect(await addAwsKey(AWS_SANDBOX_KEYS.reader)).not.toContain('Needs attention');
+  });
+});
+
 describe('Azure cost scopes', () => {
   it('adds a scope the app can read, and says how to fix one it cannot', async () => {
     const ok = await chat(DEMO.alex).click('addAzureScope', { azureScope: `/subscriptions/${AZURE_SUBSCRIPTIONS.production}` });

@@ -90,8 +90,18 @@ export const cardSamples: { [N in keyof CardData]: CardData[N][] } = {
       noteColor: 'Good',
       suggestedExternalId: 'qm-0123456789abcdef01234567',
       linksNote: 'Sign-in links work once.',
+      azureHint: '',
+      awsHint: '',
     },
-    { rows: [], note: '', noteColor: 'Default', suggestedExternalId: 'qm-1', linksNote: 'Sign-in links work once.' },
+    {
+      rows: [],
+      note: '',
+      noteColor: 'Default',
+      suggestedExternalId: 'qm-1',
+      linksNote: 'Sign-in links work once.',
+      azureHint: 'Local mode: try a2c0c0de-0000-4000-8000-00000000a001 (production).',
+      awsHint: 'Local mode: account 111122223333 with access key AKIAQMSANDBOXREADER1.',
+    },
   ],
   'order-query': [
     {

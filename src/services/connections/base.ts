@@ -84,6 +84,8 @@ export interface ConnectionServiceDeps {
    * again, and the card offers the sandbox sign-in even when a connection exists.
    */
   localSandbox?: boolean;
+  /** Local mode: the sandbox's Azure subscriptions and AWS keys that work, shown under the connect card's fields. */
+  sandboxHints?: { azure: string; aws: string };
   /** Base URL browsers reach the bot on; the callback is {publicUrl}/api/consent/callback. */
   publicUrl(): string;
   log: Logger;
@@ -119,6 +121,8 @@ export interface ConnectionOverview {
   linksExpireAt: string;
   /** When the overview was read (the card says "checked 2 h ago" from it). */
   asOf: string;
+  /** Local mode: what to type to try Azure and AWS (the sandbox's values). */
+  hints?: { azure: string; aws: string };
 }
 
 export const ONLY_ADMINS = 'Only admins can see or change connections. Type **help** to see the commands you can use.';
