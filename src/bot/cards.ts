@@ -122,6 +122,9 @@ export interface CardData {
   'request-list': {
     title: string;
     emptyText: string;
+    /** The outcome of an action taken on the list (Cancel), shown above it. */
+    note: string;
+    noteColor: 'Default' | 'Good' | 'Warning';
     items: { heading: string; detail: string; actionTitle: string; actionVerb: string; requestId: string }[];
   };
   'table-list': {
@@ -216,6 +219,9 @@ export interface CardData {
       regex: string;
       errorMessage: string;
       vendorError: string;
+      /** What was typed, when the form comes back with a problem. */
+      value: string;
+      answerError: string;
     }[];
     canAnswer: boolean;
     vendor: string;
@@ -230,6 +236,10 @@ export interface ConnectionFormCardData {
   isAzure: boolean;
   isAws: boolean;
   isMarketplace: boolean;
+  /** The PO number of one marketplace agreement (agreementId and agreementName say which). */
+  isPo: boolean;
+  agreementId: string;
+  agreementName: string;
   title: string;
   general: string;
   verb: string;
@@ -239,7 +249,15 @@ export interface ConnectionFormCardData {
 }
 
 export type ConnectionFormField =
-  'azureScope' | 'azureTagKey' | 'awsAccountId' | 'awsAuth' | 'awsRoleArn' | 'awsExternalId' | 'awsAccessKeyId' | 'awsTagKey';
+  | 'azureScope'
+  | 'azureTagKey'
+  | 'awsAccountId'
+  | 'awsAuth'
+  | 'awsRoleArn'
+  | 'awsExternalId'
+  | 'awsAccessKeyId'
+  | 'awsTagKey'
+  | 'purchaseOrderNumber';
 
 export interface ConnectionRowCardData {
   id: string;
@@ -266,6 +284,9 @@ export interface ConnectionsCardData {
   noteColor: string;
   suggestedExternalId: string;
   linksNote: string;
+  /** Local mode: the sandbox's values that work, under the Azure and AWS fields ('' elsewhere). */
+  azureHint: string;
+  awsHint: string;
 }
 
 export type CardName = keyof CardData;

@@ -3,7 +3,7 @@
 // admin service decides who may act; the card's data is checked by the schemas here.
 import { z } from 'zod';
 import type { CatalogAdminResult, CatalogAdminService } from '../services/catalog-admin.js';
-import { catalogCardData, mappingInputIds } from './catalog-views.js';
+import { catalogCardData, mappingInputIds, type RefusedMapping } from './catalog-views.js';
 import type { CardRenderer } from './cards.js';
 import { ADMINS, card, refuse, text, type ActionTurn, type Reply, type Surface, type Turn } from './surface.js';
 
@@ -18,12 +18,20 @@ const BAD_CARD = 'This card sent something I cannot use. Type catalog for a fres
 const ItemClick = z.object({ productSku: z.string().regex(/^[A-Za-z0-9]{1,20}:[A-Za-z0-9]{1,10}$/) }).passthrough();
 
 export function catalogFeature(surface: Surface, d: CatalogFeatureDeps): void {
-  const render = (overview: Parameters<typeof catalogCardData>[0], note?: Parameters<typeof catalogCardData>[1]) =>
-    card(d.cards.render('catalog', catalogCardData(overview, note)));
+  const render = (
+    overview: Parameters<typeof catalogCardData>[0],
+    note?: Parameters<typeof catalogCardData>[1],
+    refused?: Omit<RefusedMapping, 'message'>,
+  ) => card(d.cards.render('catalog', catalogCardData(overview, note, refused && note && { ...refused, message: note.text })));
 
-  const after = (result: CatalogAdminResult): Reply => {
+  /** `attempt`: the row's mapping as typed; a refusal shows it again with the message beside it. */
+  const after = (result: CatalogAdminResult, attempt?: Omit<RefusedMapping, 'message'>): Reply => {
     if (result.kind === 'forbidden') return refuse('forbidden', result.message);
-    return render(result.overview, { text: result.message, color: result.kind === 'done' ? 'Good' : 'Warning' });
+    return render(
+      result.overview,
+      { text: result.message, color: result.kind === 'done' ? 'Good' : 'Warning' },
+      result.kind === 'invalid' ? attempt : undefined,
+    );
   };
 
   const show = async ({ actor }: Turn): Promise<Reply> => {
@@ -37,7 +45,11 @@ export function catalogFeature(surface: Surface, d: CatalogFeatureDeps): void {
     const ids = mappingInputIds(data.productSku);
     const typed = (value: unknown) => (typeof value === 'string' ? value.trim().slice(0, 100) : '');
     const chosen = typed(data[ids.choice]) || typed(data[ids.text]);
-    return after(await d.catalogAdmin.mapItem(actor, data.productSku, chosen));
+    return after(await d.catalogAdmin.mapItem(actor, data.productSku, chosen), {
+      productSku: data.productSku,
+      chosen: typed(data[ids.choice]),
+      typed: typed(data[ids.text]),
+    });
   };
 
   const unmapSku = async ({ actor, data }: ActionTurn<z.infer<typeof ItemClick>>): Promise<Reply> =>

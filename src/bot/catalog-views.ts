@@ -20,6 +20,10 @@ export interface CatalogCardData {
     choiceInputId: string;
     textInputId: string;
     licenseChoices: { title: string; value: string }[];
+    /** The row's mapping refused: what was chosen or typed, and the problem beside it. */
+    chosenLicense: string;
+    typedLicense: string;
+    mapError: string;
   }[];
   moreText: string;
   mappings: { productSku: string; text: string }[];
@@ -37,7 +41,19 @@ const PRICE_SOURCE: Record<CatalogOverview['prices']['source'], string> = {
   none: 'none: Partner Center items have no price',
 };
 
-export function catalogCardData(overview: CatalogOverview, note?: { text: string; color: CatalogCardData['noteColor'] }): CatalogCardData {
+/** A row's mapping that was refused: the form keeps what was chosen or typed and says why beside it. */
+export interface RefusedMapping {
+  productSku: string;
+  chosen: string;
+  typed: string;
+  message: string;
+}
+
+export function catalogCardData(
+  overview: CatalogOverview,
+  note?: { text: string; color: CatalogCardData['noteColor'] },
+  refused?: RefusedMapping,
+): CatalogCardData {
   const { orderable, unorderable, prices, overrides, licenses } = overview;
   const shown = unorderable.slice(0, MAX_CATALOG_ROWS);
   const hidden = unorderable.length - shown.length;
@@ -63,6 +79,9 @@ export function catalogCardData(overview: CatalogOverview, note?: { text: string
         choiceInputId: ids.choice,
         textInputId: ids.text,
         licenseChoices: licenses.map((l) => ({ title: l, value: l })),
+        ...(refused?.productSku === productSku
+          ? { chosenLicense: refused.chosen, typedLicense: refused.typed, mapError: refused.message }
+          : { chosenLicense: '', typedLicense: '', mapError: '' }),
       };
     }),
     moreText: hidden > 0 ? `...and ${hidden} more.` : '',

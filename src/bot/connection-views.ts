@@ -29,6 +29,8 @@ export function connectionsCardData(overview: ConnectionOverview, note?: { text:
     noteColor: note?.color ?? 'Default',
     suggestedExternalId: overview.suggestedExternalId,
     linksNote: 'Sign-in links on this card are for you only, work once and expire in 10 minutes. Type connect for fresh ones.',
+    azureHint: overview.hints?.azure ?? '',
+    awsHint: overview.hints?.aws ?? '',
   };
 }
 
@@ -43,16 +45,18 @@ function rowData(row: ConnectionRow, now: Date): ConnectionRowCardData {
     stateColor: state.color,
     description: c
       ? labelOf(c)
-      : row.sandboxFallback
-        ? `${descriptionOf(row.kind)} Sandbox: the demo token is used until you enter one.`
-        : descriptionOf(row.kind),
+      : row.consentOutside
+        ? 'Admin consent is in place, given outside Quartermaster (in local mode the demo tenant has it from the start): licenses are read and assigned through Microsoft Graph.'
+        : row.sandboxFallback
+          ? `${descriptionOf(row.kind)} Sandbox: the demo token is used until you enter one.`
+          : descriptionOf(row.kind),
     facts: c ? factsOf(c, now) : [],
     problem: c?.problem && row.state !== 'connected' ? c.problem.problem : '',
     fix: c?.problem && row.state !== 'connected' ? c.problem.fix : '',
     // Reconnecting a working connection is allowed (another agent, another tenant admin), but not pushed.
-    signInUrl: row.signInUrl && (needsSignIn || row.kind === 'partner-center') ? row.signInUrl : '',
+    signInUrl: row.signInUrl && (needsSignIn || row.kind === 'partner-center' || row.consentOutside) ? row.signInUrl : '',
     signInTitle: row.kind === 'microsoft365' ? 'Grant admin consent' : c ? 'Sign in again' : 'Sign in to Partner Center',
-    sandboxSignInUrl: row.sandboxSignInUrl && !c ? row.sandboxSignInUrl : '',
+    sandboxSignInUrl: row.sandboxSignInUrl && (!c || row.offerSandboxSignIn) ? row.sandboxSignInUrl : '',
     connected: Boolean(c),
     askToken: row.kind === 'marketplace' && row.state !== 'connected',
     agreements: (row.agreements ?? []).map((a) => ({
@@ -110,7 +114,7 @@ export function ago(iso: string, now: Date): string {
   return `${days} day${days === 1 ? '' : 's'} ago`;
 }
 
-type ConnectionProviderForm = 'azure' | 'aws' | 'marketplace';
+type ConnectionProviderForm = 'azure' | 'aws' | 'marketplace' | 'po';
 
 const EMPTY_VALUES: ConnectionFormCardData['values'] = {
   azureScope: '',
@@ -121,12 +125,14 @@ const EMPTY_VALUES: ConnectionFormCardData['values'] = {
   awsExternalId: '',
   awsAccessKeyId: '',
   awsTagKey: '',
+  purchaseOrderNumber: '',
 };
 
 const FORMS = {
   azure: { title: 'Add an Azure scope', verb: 'addAzureScope', submitTitle: 'Add and check' },
   aws: { title: 'Add an AWS account', verb: 'addAwsAccount', submitTitle: 'Add and check' },
   marketplace: { title: 'Connect the Marketplace', verb: 'connectMarketplace', submitTitle: 'Connect and check' },
+  po: { title: 'Set the PO number', verb: 'setMarketplacePo', submitTitle: 'Save PO number' },
 } as const;
 
 /** The service's field names (parseInput's) → the card's input ids. */
@@ -141,6 +147,7 @@ const CARD_FIELDS: Record<ConnectionProviderForm, Record<string, keyof Connectio
     tagKey: 'awsTagKey',
   },
   marketplace: { token: 'marketplaceToken' },
+  po: { purchaseOrderNumber: 'purchaseOrderNumber' },
 };
 
 /**
@@ -152,6 +159,7 @@ export function connectionFormData(
   provider: ConnectionProviderForm,
   typed: Readonly<Record<string, unknown>>,
   problem: { message: string; fields?: Record<string, string> },
+  agreement: { id: string; name: string } = { id: '', name: '' },
 ): ConnectionFormCardData {
   const values = { ...EMPTY_VALUES };
   for (const key of Object.keys(values) as (keyof typeof values)[]) {
@@ -173,6 +181,9 @@ export function connectionFormData(
     isAzure: provider === 'azure',
     isAws: provider === 'aws',
     isMarketplace: provider === 'marketplace',
+    isPo: provider === 'po',
+    agreementId: agreement.id,
+    agreementName: agreement.name,
     ...FORMS[provider],
     general: placed ? 'Nothing was saved. Please fix the fields marked below.' : problem.message,
     values,

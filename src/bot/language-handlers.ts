@@ -186,6 +186,8 @@ export function languageFeature(surface: Surface, d: LanguageFeatureDeps): void 
       d.cards.render('request-list', {
         title,
         emptyText: 'None.',
+        note: '',
+        noteColor: 'Default',
         items: requests.slice(0, 10).map((r) => ({
           ...requestLine(r),
           requestId: r.id,

@@ -36,8 +36,32 @@ export function marketplaceFeature(surface: Surface, d: MarketplaceFeatureDeps):
     for (const [key, value] of Object.entries(data))
       if (key.startsWith(ANSWER_PREFIX) && key.length < 120) answers[key.slice(ANSWER_PREFIX.length)] = value;
     const result = await d.vendor.answer(actor, { requestId: data.requestId, orderId: data.orderId, answers });
-    if (!result.ok) return refusal(result);
     const request = await d.requests.view(actor, data.requestId);
+    const questions = request?.fulfilment?.vendorQuestions ?? [];
+    if (!result.ok && result.reason === 'invalid' && result.fields && request && questions.length > 0)
+      // The questions again with what was typed and each problem beside its answer; nothing went to the vendor.
+      return card(
+        d.cards.render(
+          'order-query',
+          orderQueryCardData(
+            {
+              requestId: data.requestId,
+              orderId: data.orderId,
+              productName: request.product.name,
+              beneficiaryName: request.beneficiary.name,
+              vendor: request.fulfilment?.vendor ?? 'the vendor',
+              questions,
+            },
+            {
+              note: 'Nothing was sent. Please fix the answers marked below.',
+              noteColor: 'Attention',
+              typed: answers,
+              errors: result.fields,
+            },
+          ),
+        ),
+      );
+    if (!result.ok) return refusal(result);
     const answered = {
       requestId: data.requestId,
       orderId: data.orderId,
@@ -67,6 +91,17 @@ export function marketplaceFeature(surface: Surface, d: MarketplaceFeatureDeps):
     const value = data[`po_${data.agreementId}`] ?? data.purchaseOrderNumber ?? '';
     if (typeof value !== 'string') return refuse('invalid', BAD_CARD);
     const result = await d.connections.setPurchaseOrderNumber(actor, data.agreementId, value);
+    if (!result.ok && result.reason === 'invalid')
+      // The form again with what was typed and the problem beside the field (or on top when the Marketplace refused it).
+      return card(
+        d.cards.render(
+          'connection-form',
+          connectionFormData('po', { purchaseOrderNumber: value }, result, {
+            id: data.agreementId,
+            name: typeof data.agreementName === 'string' ? data.agreementName.slice(0, 200) : data.agreementId,
+          }),
+        ),
+      );
     if (!result.ok)
       return result.reason === 'not-found' ? connectionsOverview(d, actor, { text: result.message, color: 'Warning' }) : refusal(result);
     return connectionsOverview(d, actor, { text: result.message, color: 'Good' });

@@ -18,7 +18,14 @@ export interface OrderQueryView {
 
 export function orderQueryCardData(
   view: OrderQueryView,
-  options: { canAnswer?: boolean; note?: string; noteColor?: string } = {},
+  options: {
+    canAnswer?: boolean;
+    note?: string;
+    noteColor?: string;
+    /** Answered with a problem: what was typed and each answer's problem, by the question's externalId. */
+    typed?: Record<string, unknown>;
+    errors?: Record<string, string>;
+  } = {},
 ): CardData['order-query'] {
   const canAnswer = options.canAnswer ?? true;
   return {
@@ -40,6 +47,8 @@ export function orderQueryCardData(
       regex: q.pattern ?? '.+',
       errorMessage: `${q.name}: ${q.pattern ? 'not in the form the vendor needs' : 'a value is needed'}`,
       vendorError: q.error ?? '',
+      value: typeof options.typed?.[q.externalId] === 'string' ? (options.typed[q.externalId] as string).slice(0, 500) : '',
+      answerError: options.errors?.[q.externalId] ?? '',
     })),
     canAnswer,
     vendor: view.vendor,

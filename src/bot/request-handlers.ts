@@ -126,26 +126,44 @@ export function requestFeature(surface: Surface, d: RequestFeatureDeps): void {
     return text('The request is shown below.');
   };
 
-  const myRequests = async ({ actor }: Turn) =>
+  const myRequestsCard = async (actor: Turn['actor'], note?: { text: string; color: 'Good' | 'Warning' }) =>
     card(
       d.cards.render('request-list', {
         title: 'Your requests',
         emptyText: 'You have no requests yet. Type "request" to ask for a license.',
+        note: note?.text ?? '',
+        noteColor: note?.color ?? 'Default',
         items: (await d.requests.mine(actor)).map((r) => ({
           ...requestLine(r),
           requestId: r.id,
           ...(r.status === 'pending' || r.status === 'approved'
-            ? { actionTitle: 'Cancel', actionVerb: 'cancelRequest' }
+            ? { actionTitle: 'Cancel', actionVerb: 'cancelFromList' }
             : { actionTitle: '', actionVerb: '' }),
         })),
       }),
     );
+
+  const myRequests = async ({ actor }: Turn) => myRequestsCard(actor);
+
+  /** Cancel in "my requests": the list stays, updated in place, with the outcome on top. */
+  const cancelFromList = async (turn: ActionTurn<z.infer<typeof RequestRef>>) => {
+    const result = await d.requests.cancel(turn.actor, turn.data.requestId);
+    if (!result.ok && !result.request) return refusal(result);
+    return myRequestsCard(
+      turn.actor,
+      result.ok
+        ? { text: `Cancelled ${result.request.product.name} (${result.request.id}).`, color: 'Good' }
+        : { text: result.message, color: 'Warning' },
+    );
+  };
 
   const waitingForMe = async ({ actor }: Turn) =>
     card(
       d.cards.render('request-list', {
         title: 'Waiting for your decision',
         emptyText: 'Nothing is waiting for you.',
+        note: '',
+        noteColor: 'Default',
         items: (await d.requests.waitingFor(actor)).map((r) => ({
           ...requestLine(r),
           requestId: r.id,
@@ -179,6 +197,7 @@ export function requestFeature(surface: Surface, d: RequestFeatureDeps): void {
   surface.action({ verb: 'approveRequest', schema: Decision, badData: BAD_CARD, run: decide('approve') });
   surface.action({ verb: 'rejectRequest', schema: Decision, badData: BAD_CARD, run: decide('reject') });
   surface.action({ verb: 'cancelRequest', ...requestCard, run: cancel });
+  surface.action({ verb: 'cancelFromList', ...requestCard, run: cancelFromList });
   surface.action({ verb: 'refreshRequest', ...requestCard, run: refresh });
   surface.action({ verb: 'showRequest', ...requestCard, run: open });
 }

@@ -11,6 +11,9 @@ import { projectRoot } from '../paths.js';
 import { SecretBox, type Keyring } from '../security/secret-box.js';
 import { ConnectionService } from '../services/connections.js';
 import { createCostProviders } from '../services/cost-providers/index.js';
+// The data modules only (not the emulators, which production never loads).
+import { AWS_ACCOUNTS, AWS_SANDBOX_KEYS } from '../sandbox/aws-cost-data.js';
+import { AZURE_SUBSCRIPTIONS } from '../sandbox/cost-data.js';
 import { ConnectionRepository } from '../storage/connections.js';
 import { ConsentStates } from '../storage/consent-states.js';
 import type { Outbox } from './outbox.js';
@@ -64,6 +67,7 @@ export function wireConnections(p: Platform, outbox: Outbox, publicUrl: () => st
     notices,
     // Health checks read Partner Center with the agent's token, as purchases do.
     ...(connectors.partnerCenterAgent && { partnerCenterProbe: (tenantId: string) => connectors.partnerCenterAgent!.checkAgent(tenantId) }),
+    ...(config.connectors.mode === 'sandbox' ? { localSandbox: true, sandboxHints } : {}),
     publicUrl,
     log,
   });
@@ -78,6 +82,13 @@ export function wireConnections(p: Platform, outbox: Outbox, publicUrl: () => st
       void connections
         .notePartnerCenterRefusal(tenantId, error)
         .catch((e: unknown) => log.warn({ err: e, tenantId }, 'could not mark the partner center connection')),
+  );
+  // Graph refusing the app (401, or 403 for a missing permission) on any call marks Microsoft 365 "needs attention".
+  connectors.graphRefusals?.onRefused(
+    (tenantId, error) =>
+      void connections
+        .noteGraphRefusal(tenantId, error)
+        .catch((e: unknown) => log.warn({ err: e, tenantId }, 'could not mark the microsoft 365 connection')),
   );
   // Marketplace calls use the tenant's stored API token (sandbox: the seeded one when none is stored).
   connectors.marketplace?.useTokenSource((tenantId) => connections.marketplaceToken(tenantId));
@@ -123,6 +134,13 @@ export function wireConnections(p: Platform, outbox: Outbox, publicUrl: () => st
     },
   };
 }
+
+/** Local mode: the sandbox's demo values that connect (made up, published with the emulators; nothing real). */
+const sandboxHints = {
+  azure: `Local mode: try ${AZURE_SUBSCRIPTIONS.production} (production) or ${AZURE_SUBSCRIPTIONS.development} (development).`,
+  // A secret is never shown, not even the sandbox's: the key id says which one the emulator's data holds.
+  aws: `Local mode: account ${AWS_ACCOUNTS.main} with access key ${AWS_SANDBOX_KEYS.reader.accessKeyId} (its secret is the sandbox's AWS_SANDBOX_KEYS.reader).`,
+};
 
 /** Configured keys (production requires them); otherwise a key file under .data/ (tests configure a key of their own). */
 function keyringFor(config: ResolvedConfig): Keyring {

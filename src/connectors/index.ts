@@ -107,6 +107,8 @@ export interface Connectors {
     onAgentRefused(listener: (customerId: string, error: ConnectorError) => void): void;
     checkAgent(customerId: string): Promise<void>;
   };
+  /** Graph refusing the app for a tenant (401, or 403 for a missing permission): the composition root marks Microsoft 365. */
+  graphRefusals?: { onRefused(listener: (tenantId: string, error: ConnectorError) => void): void };
   /** Partner Center's price sheet download (an agent's App+User token; see PartnerCenterCommerce.fetchPriceSheet). */
   partnerCenterPrices?: { fetchPriceSheet(customerId: string, market: string): Promise<string> };
   /** Sandbox only: the emulator's price sheet, the fallback price list when no agent signed in (as the seeded marketplace tokens). */
@@ -147,6 +149,7 @@ export function createConnectors(settings: ConnectorSettings, log: Logger): Conn
     built.commerce instanceof PartnerCenterCommerce
       ? { ...built, partnerCenterAgent: built.commerce, partnerCenterPrices: built.commerce }
       : built;
+  if (built.directory instanceof GraphDirectory) connectors.graphRefusals = built.directory;
   const agent = connectors.partnerCenterAgent;
   const withPrices =
     agent instanceof PartnerCenterCommerce && !connectors.partnerCenterPrices ? { ...connectors, partnerCenterPrices: agent } : connectors;

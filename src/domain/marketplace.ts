@@ -81,19 +81,29 @@ export interface VendorQuestion {
 }
 
 /** Every question answered, each answer matching the vendor's pattern; the answers trimmed. */
-export function checkAnswers(questions: readonly VendorQuestion[], answers: Record<string, unknown>): Checked<Record<string, string>> {
+export function checkAnswers(
+  questions: readonly VendorQuestion[],
+  answers: Record<string, unknown>,
+): { ok: true; value: Record<string, string> } | { ok: false; message: string; fields: Record<string, string> } {
   const values: Record<string, string> = {};
+  // Every answer's problem, by the question's externalId, so that a form shows each beside its field.
+  const fields: Record<string, string> = {};
   for (const q of questions) {
-    const raw = answers[q.externalId];
-    const value = typeof raw === 'string' ? raw.trim() : '';
-    if (!value) return { ok: false, message: `${q.name}: a value is needed.` };
-    if (value.length > 500) return { ok: false, message: `${q.name}: at most 500 characters.` };
-    if (q.options?.length && !q.options.includes(value)) return { ok: false, message: `${q.name}: choose one of ${q.options.join(', ')}.` };
-    if (q.pattern && !safeTest(q.pattern, value))
-      return { ok: false, message: `${q.name}: "${value}" is not in the form the vendor needs. ${q.description}` };
-    values[q.externalId] = value;
+    const problem = answerProblem(q, answers[q.externalId]);
+    if (problem) fields[q.externalId] = problem;
+    else values[q.externalId] = (answers[q.externalId] as string).trim();
   }
-  return { ok: true, value: values };
+  const first = Object.values(fields)[0];
+  return first === undefined ? { ok: true, value: values } : { ok: false, message: first, fields };
+}
+
+function answerProblem(q: VendorQuestion, raw: unknown): string | undefined {
+  const value = typeof raw === 'string' ? raw.trim() : '';
+  if (!value) return `${q.name}: a value is needed.`;
+  if (value.length > 500) return `${q.name}: at most 500 characters.`;
+  if (q.options?.length && !q.options.includes(value)) return `${q.name}: choose one of ${q.options.join(', ')}.`;
+  if (q.pattern && !safeTest(q.pattern, value)) return `${q.name}: "${value}" is not in the form the vendor needs. ${q.description}`;
+  return undefined;
 }
 
 function safeTest(pattern: string, value: string): boolean {

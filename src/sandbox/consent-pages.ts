@@ -143,7 +143,15 @@ function consentPage(request: EmulatorRequest, appName: string, permissions: str
     '<p><strong>Accept for your organization</strong></p>',
     `<p id="app">${escapeHtml(appName)} <small>unverified</small></p>`,
     `<form method="post" action="${escapeHtml(action)}">`,
-    accountPicker(accounts),
+    // Stands in for the browser's signed-in account: a customer's administrator who can sign in
+    // (not the partner's own agents, whose consent is for the wrong tenant), or none.
+    accountPicker(
+      accounts,
+      accounts.find(
+        (a) =>
+          a.directoryRoles.some((role) => CONSENTING_ROLES.has(role)) && a.partnerCenterRoles.length === 0 && !signInRefusal(a, '', '', ''),
+      ),
+    ),
     '<p>This app would like to:</p>',
     `<ul id="permissions">${permissionItems}</ul>`,
     '<p><small>If you accept, this app will get access to the specified resources for all users in your organization. No one else will be prompted to review these permissions.</small></p>',
@@ -155,11 +163,11 @@ function consentPage(request: EmulatorRequest, appName: string, permissions: str
 }
 
 /** Radio buttons for the seeded accounts (stands in for Entra's sign-in and account picker). */
-export function accountPicker(accounts: SeedSignInAccount[]): string {
+export function accountPicker(accounts: SeedSignInAccount[], preselected: SeedSignInAccount | undefined = accounts[0]): string {
   if (accounts.length === 0) return '<p>No account of this organization can sign in here.</p>';
   const items = accounts.map(
-    (a, i) =>
-      `<li><label><input type="radio" name="account" value="${escapeHtml(a.id)}"${i === 0 ? ' checked' : ''}> ${escapeHtml(a.displayName)} <small>${escapeHtml(a.userPrincipalName)}</small></label></li>`,
+    (a) =>
+      `<li><label><input type="radio" name="account" value="${escapeHtml(a.id)}"${a === preselected ? ' checked' : ''}> ${escapeHtml(a.displayName)} <small>${escapeHtml(a.userPrincipalName)}</small></label></li>`,
   );
   return `<p>Signed in as:</p>\n<ul id="accounts">${items.join('\n')}</ul>`;
 }

@@ -57,6 +57,7 @@ export class ConnectionService extends ConnectionModule {
   private readonly cost: CostConnections;
   private readonly health: ConnectionHealth;
   private readonly callback: ConsentCallback;
+  private readonly recheckedTenants = new Set<string>();
 
   constructor(d: ConnectionServiceDeps) {
     super(d);
@@ -80,11 +81,18 @@ export class ConnectionService extends ConnectionModule {
     if (!(await this.d.roles.isAdmin(actor))) return { ok: false, message: ONLY_ADMINS, reason: 'forbidden' };
     const connections = await this.d.connections.list(actor.tenantId);
     const byId = new Map(connections.map((c) => [c.id, c]));
+    await this.recheckSandboxSignIn(actor.tenantId, byId);
     const consent = await this.m365.consentLink(actor);
     const production = await this.partnerCenter.signInLink(actor, 'production');
     const sandbox = await this.partnerCenter.signInLink(actor, 'sandbox');
     const rows: ConnectionRow[] = [
-      { id: MICROSOFT_365, kind: 'microsoft365', title: 'Microsoft 365', ...stateOf(byId.get(MICROSOFT_365)), signInUrl: consent.url },
+      {
+        id: MICROSOFT_365,
+        kind: 'microsoft365',
+        title: 'Microsoft 365',
+        ...(await this.m365.rowState(actor.tenantId, byId.get(MICROSOFT_365))),
+        signInUrl: consent.url,
+      },
       {
         id: PARTNER_CENTER,
         kind: 'partner-center',
@@ -92,6 +100,7 @@ export class ConnectionService extends ConnectionModule {
         ...stateOf(byId.get(PARTNER_CENTER)),
         signInUrl: production,
         sandboxSignInUrl: sandbox,
+        ...(this.d.localSandbox ? { offerSandboxSignIn: true } : {}),
       },
       ...(this.d.marketplace ? [await this.marketplace.row(actor.tenantId, byId.get(MARKETPLACE))] : []),
       ...this.cost.rows(connections),
@@ -105,8 +114,22 @@ export class ConnectionService extends ConnectionModule {
         suggestedExternalId: `qm-${randomBytes(12).toString('hex')}`,
         linksExpireAt: consent.expiresAt.toISOString(),
         asOf: this.d.clock().toISOString(),
+        ...(this.d.sandboxHints ? { hints: this.d.sandboxHints } : {}),
       },
     };
+  }
+
+  /**
+   * Local mode: a stored Partner Center sign-in may belong to a sandbox that has since restarted
+   * (and forgotten it). The first connect card of each process checks it as a purchase would, so the card says "needs attention" with the fix instead of
+   * "connected".
+   */
+  private async recheckSandboxSignIn(tenantId: string, byId: Map<string, Connection>): Promise<void> {
+    if (!this.d.localSandbox || this.recheckedTenants.has(tenantId)) return;
+    this.recheckedTenants.add(tenantId);
+    const stored = byId.get(PARTNER_CENTER);
+    if (stored?.state !== 'connected') return;
+    byId.set(PARTNER_CENTER, await this.health.checkOne(stored));
   }
 
   /** The browser's return from consent or sign-in: a small page; nothing changes unless every check passes. */
@@ -162,6 +185,11 @@ export class ConnectionService extends ConnectionModule {
   /** Partner Center refused a call with the tenant's agent token: the connection needs attention. */
   notePartnerCenterRefusal(tenantId: string, error: unknown): Promise<void> {
     return this.partnerCenter.notePartnerCenterRefusal(tenantId, error);
+  }
+
+  /** Graph refused the app for the tenant (401, or 403 for a missing permission): Microsoft 365 needs attention. */
+  noteGraphRefusal(tenantId: string, error: unknown): Promise<void> {
+    return this.m365.noteGraphRefusal(tenantId, error);
   }
 
   partnerCenterTokenIfConnected(tenantId: string): Promise<string | undefined> {

@@ -241,7 +241,7 @@ export class VendorFulfilment {
       );
     }
     const checked = checkAnswers(questions, input.answers);
-    if (!checked.ok) return refused('invalid', checked.message);
+    if (!checked.ok) return { ...refused('invalid', checked.message), fields: checked.fields };
     try {
       await this.d.marketplace.answerQuery(actor.tenantId, input.orderId, checked.value);
     } catch (error) {

@@ -3,7 +3,7 @@
 // is shown as such, never silently dropped", "plus an admin override on a card").
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { demoSeed, DEMO_TENANT_ID } from '../../src/sandbox/index.js';
-import { BotHarness, cardOf, cardText, DEMO, type TestUser } from '../harness/bot-harness.js';
+import { BotHarness, besideInput, cardOf, cardText, DEMO, inputOf, type TestUser } from '../harness/bot-harness.js';
 
 // A product Microsoft's licensing reference (src/domain/catalog/sku-map.ts) does not name.
 const COPILOT_STUDIO = {
@@ -93,6 +93,12 @@ describe('the catalog card', () => {
     const before = JSON.stringify(await harness.qm.settings.get(DEMO_TENANT_ID));
     const bad = await chat(DEMO.alex).click('catalogMapSku', { productSku: PRODUCT_SKU, [TYPED]: '<b>drop table</b>' });
     expect(cardText(bad.body.value)).toContain('type its SKU part number (letters, digits and underscores');
+    // The row's form keeps what was typed, the problem beside it (issue 20, defect 5).
+    expect(inputOf(bad.body.value, TYPED).value).toBe('<b>drop table</b>');
+    expect(besideInput(bad.body.value, TYPED)).toMatchObject({
+      color: 'Attention',
+      text: expect.stringContaining('type its SKU part number'),
+    });
     const unknown = await chat(DEMO.alex).click('catalogMapSku', { productSku: 'CFQ7TTC0NONE:0001', [TYPED]: 'SPE_E3' });
     expect(cardText(unknown.body.value)).toContain('That item is not in the catalog any more. Nothing was changed.');
     const forged = await chat(DEMO.alex).click('catalogMapSku', { productSku: '../../x' });

@@ -43,8 +43,9 @@ afterEach(async () => {
 const actionsOf = cardActions;
 
 async function connectCard(user: TestUser = DEMO.alex) {
-  const [reply] = await chat(user).say('connect');
-  return cardOf(reply)!;
+  // The connections card (an alert sent during the same turn may come first).
+  const replies = await chat(user).say('connect');
+  return cardOf(replies.find((r) => cardOf(r) && cardText(r).includes('Add AWS account')) ?? replies[0])!;
 }
 
 const linkOf = (card: unknown, title: string) => actionsOf(card).find((a) => a.type === 'Action.OpenUrl' && a.title === title)?.url;
@@ -117,6 +118,22 @@ describe('who may see connections', () => {
 });
 
 describe('Microsoft 365 admin consent', () => {
+  it('says Connected when Graph already accepts the app without a stored connection (local mode: the demo tenant consented from the start; issue 20, defect 7)', async () => {
+    // Nothing stored, yet a request can buy and assign a seat through Graph: the card says so instead of "Not connected".
+    expect(await harness.qm.connectionStore.get(DEMO_TENANT_ID, 'microsoft365')).toBeUndefined();
+    const card = await connectCard();
+    expect(cardText(card)).toMatch(/Microsoft 365\nConnected/);
+    expect(cardText(card)).toContain('Admin consent is in place, given outside Quartermaster');
+    // Recording the consent in Quartermaster stays possible.
+    expect(linkOf(card, 'Grant admin consent')).toBeDefined();
+  });
+
+  it('pre-selects on the consent page an account that can consent, an administrator (demo onboarding, issue 20)', async () => {
+    const page = await openPage(linkOf(await connectCard(), 'Grant admin consent')!);
+    const checked = [...page.html.matchAll(/<input type="radio" name="account" value="([^"]+)" checked>/g)].map((m) => m[1]);
+    expect(checked).toEqual([SIGN_IN_ACCOUNTS.demoGlobalAdmin.id]);
+  });
+
   it('refuses consent given for another tenant and changes nothing', async () => {
     const url = linkOf(await connectCard(), 'Grant admin consent')!;
     const landed = await signInThrough(url, SIGN_IN_ACCOUNTS.otherGlobalAdmin.id, 'accept');
@@ -272,6 +289,22 @@ describe('a sign-in that Partner Center no longer accepts (issue 20, defect 1)',
     return harness;
   }
 
+  it('the first connect card after the restart says plainly that the sandbox forgot the sign-in, and offers the sandbox sign-in', async () => {
+    await signInToPartnerCenter();
+    // Before the restart a connection exists, and local mode still offers the sandbox sign-in.
+    expect(linkOf(await connectCard(), 'Sign in (integration sandbox)')).toBeDefined();
+    await restartWithFreshSandbox();
+    const card = await connectCard();
+    const text = cardText(card);
+    expect(text).toMatch(/Partner Center\nNeeds attention/);
+    expect(text).not.toMatch(/Partner Center\nConnected/);
+    expect(text).toContain('its sandbox forgets sign-ins');
+    expect(linkOf(card, 'Sign in (integration sandbox)')).toBeDefined();
+    const landed = await signInThrough(linkOf(card, 'Sign in (integration sandbox)')!, SIGN_IN_ACCOUNTS.partnerAdminAgent.id, 'signin');
+    expect(landed.status).toBe(200);
+    expect(cardText(await connectCard())).toMatch(/Partner Center\nConnected/);
+  });
+
   it('Check now reads Partner Center as a purchase would, and says the sign-in must be renewed', async () => {
     await signInToPartnerCenter();
     await restartWithFreshSandbox();
@@ -307,6 +340,48 @@ describe('a sign-in that Partner Center no longer accepts (issue 20, defect 1)',
     const [again] = await chat(DEMO.alex).say('subscriptions');
     expect(cardText(again)).not.toContain('fix it with **connect**');
     expect((await harness.qm.connectionStore.get(DEMO_TENANT_ID, 'partner-center'))?.state).toBe('connected');
+  });
+});
+
+describe('Microsoft Graph refusing the app on use (issue 20, defect 1)', () => {
+  it('a 403 for a missing permission marks Microsoft 365 "needs attention" with the fix, and tells the admins once', async () => {
+    await grantAdminConsent();
+    harness.sandbox.faults.graph.failNext({
+      status: 403,
+      code: 'Authorization_RequestDenied',
+      message: 'Insufficient privileges to complete the operation.',
+      times: 1000,
+    });
+    await chat(DEMO.alex).say('subscriptions');
+    const stored = await harness.until(async () => {
+      const c = await harness.qm.connectionStore.get(DEMO_TENANT_ID, 'microsoft365');
+      return c?.state === 'needs-attention' ? c : undefined;
+    }, 'Microsoft 365 to need attention');
+    expect(stored.problem).toMatchObject({ code: 'Authorization_RequestDenied', fix: expect.stringContaining('Grant admin consent') });
+    harness.sandbox.faults.reset();
+    const card = await connectCard();
+    expect(cardText(card)).toMatch(/Microsoft 365\nNeeds attention/);
+    expect(cardText(card)).toContain('Microsoft Graph refused Quartermaster');
+    expect(linkOf(card, 'Grant admin consent')).toBeDefined();
+    for (const admin of [DEMO.alex, DEMO.patti]) {
+      await harness.until(async () => noticesTo(admin, 'Microsoft 365 needs attention').length > 0, 'the alert');
+      expect(noticesTo(admin, 'Microsoft 365 needs attention')).toHaveLength(1);
+    }
+    expect(await auditActions()).toContain('connection.microsoft365.broken');
+  });
+});
+
+describe('demo onboarding in local mode (issue 20)', () => {
+  it('shows under the Azure and AWS fields the sandbox values that connect, and they do', async () => {
+    const card = await connectCard();
+    const azureHint = besideInput(card, 'azureScope')!;
+    const awsHint = besideInput(card, 'awsAccountId')!;
+    expect(azureHint.text).toContain(AZURE_SUBSCRIPTIONS.production);
+    expect(awsHint.text).toContain(AWS_ACCOUNTS.main);
+    expect(awsHint.text).toContain(AWS_SANDBOX_KEYS.reader.accessKeyId);
+    const azure = await chat(DEMO.alex).click('addAzureScope', { azureScope: AZURE_SUBSCRIPTIONS.production });
+    expect(cardText(azure.body.value)).toContain(`subscriptions/${AZURE_SUBSCRIPTIONS.production} is connected`);
+    expect(await addAwsKey(AWS_SANDBOX_KEYS.reader)).not.toContain('Needs attention');
   });
 });
 

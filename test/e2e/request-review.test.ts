@@ -108,3 +108,21 @@ describe('a valid form is echoed before anything is stored', () => {
     await isaiah().click('cancelRequest', { requestId: stored!.id });
   });
 });
+
+describe('Cancel in "my requests" keeps the list (issue 20, lists vanish)', () => {
+  it('updates the list in place: the outcome on top, the request shown cancelled, the others still there', async () => {
+    const review = (
+      await isaiah().click('submitRequest', requestFormFields(DEMO_OFFERS.projectPlan3.offerId, { justification: 'Roadmap' }), 'list-1')
+    ).body.value;
+    const id = requestIdOf((await isaiah().click('submitRequest', action(review, 'submitRequest').data, 'list-1')).body.value);
+    const [list] = await isaiah().say('my requests');
+    const cancel = cardActions(list).find((a) => a.title === 'Cancel' && a.data?.requestId === id)!;
+    expect(cancel).toBeDefined();
+    const after = (await isaiah().click(cancel.verb!, cancel.data, 'list-card')).body.value;
+    const text = cardText(after);
+    expect(text).toContain('Your requests');
+    expect(text).toContain(`Cancelled Project Plan 3 (${id}).`);
+    expect(cardActions(after).some((a) => a.data?.requestId === id)).toBe(false);
+    expect((await storedRequest(harness, id))?.status).toBe('cancelled');
+  });
+});

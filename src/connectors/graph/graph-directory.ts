@@ -108,6 +108,12 @@ export class GraphDirectory implements DirectoryPort {
   private readonly baseUrl: string;
   private readonly origin: string;
   private readonly client: Client;
+  private refused: ((tenantId: string, error: ConnectorError) => void) | undefined;
+
+  /** Told whenever Graph refuses the app for a tenant (see isGraphRefusal): the consent is gone or lacks a permission. */
+  onRefused(listener: (tenantId: string, error: ConnectorError) => void): void {
+    this.refused = listener;
+  }
 
   constructor(private readonly options: GraphDirectoryOptions) {
     this.baseUrl = (options.baseUrl ?? DEFAULT_GRAPH_BASE_URL).replace(/\/+$/, '');
@@ -257,7 +263,7 @@ export class GraphDirectory implements DirectoryPort {
     const { retry, tokens, log } = this.options;
     // The turn's or job's id, so one user action can be followed across the vendor's logs.
     const correlationId = correlationIdForCall();
-    return withRetries(
+    const attempts = withRetries(
       async () => {
         const accessToken = await tokens.getToken(tenantId, GRAPH_SCOPE);
         try {
@@ -275,6 +281,10 @@ export class GraphDirectory implements DirectoryPort {
           'graph call failed; retrying',
         ),
     );
+    return attempts.catch((error: unknown) => {
+      if (error instanceof ConnectorError && isGraphRefusal(error)) this.refused?.(tenantId, error);
+      throw error;
+    });
   }
 
   /** A GET whose 404 means "no such thing": undefined. */
@@ -320,6 +330,15 @@ export class GraphDirectory implements DirectoryPort {
     if (/:\/\/|\/\/|\\/.test(path) || /^\/[a-z][a-z0-9+.-]*:/i.test(path)) throw refuse();
     return path;
   }
+}
+
+/**
+ * A refusal that the tenant's consent decides: 401 (the token is not accepted) or 403
+ * Authorization_RequestDenied (a permission is missing). Other 403s, such as sign-in activity
+ * on a tenant without Entra ID P1, are about the tenant's plan, not the connection.
+ */
+export function isGraphRefusal(error: ConnectorError): boolean {
+  return error.details.status === 401 || (error.details.status === 403 && error.details.code === 'Authorization_RequestDenied');
 }
 
 function parse<T extends z.ZodTypeAny>(schema: T, value: unknown): z.infer<T> {

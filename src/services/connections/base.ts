@@ -78,6 +78,14 @@ export interface ConnectionServiceDeps {
    * health check runs it so that "connected" means a purchase will be let in.
    */
   partnerCenterProbe?: (tenantId: string) => Promise<void>;
+  /**
+   * Local mode: the connectors talk to the sandbox, which forgets its sign-ins when npm start
+   * restarts; the first connect card of each process checks a stored Partner Center sign-in
+   * again, and the card offers the sandbox sign-in even when a connection exists.
+   */
+  localSandbox?: boolean;
+  /** Local mode: the sandbox's Azure subscriptions and AWS keys that work, shown under the connect card's fields. */
+  sandboxHints?: { azure: string; aws: string };
   /** Base URL browsers reach the bot on; the callback is {publicUrl}/api/consent/callback. */
   publicUrl(): string;
   log: Logger;
@@ -95,8 +103,12 @@ export interface ConnectionRow {
   /** Sign-in or consent link for this admin (single-use, 10 minutes). */
   signInUrl?: string;
   sandboxSignInUrl?: string;
+  /** Local mode: offer the sandbox sign-in even over an existing connection (the sandbox forgets sign-ins at restart). */
+  offerSandboxSignIn?: boolean;
   /** Marketplace: the agreements with their PO numbers (empty when they could not be read). */
   agreements?: MarketplaceAgreementInfo[];
+  /** Microsoft 365: no connection stored, yet Graph accepts the app (consent given outside Quartermaster, or local mode's demo tenant). */
+  consentOutside?: boolean;
   /** Marketplace: no connection of its own, the sandbox's demo token is in use. */
   sandboxFallback?: boolean;
 }
@@ -109,6 +121,8 @@ export interface ConnectionOverview {
   linksExpireAt: string;
   /** When the overview was read (the card says "checked 2 h ago" from it). */
   asOf: string;
+  /** Local mode: what to type to try Azure and AWS (the sandbox's values). */
+  hints?: { azure: string; aws: string };
 }
 
 export const ONLY_ADMINS = 'Only admins can see or change connections. Type **help** to see the commands you can use.';

@@ -94,7 +94,7 @@ export class MarketplaceConnection extends ConnectionModule {
     if (!this.d.marketplace)
       return { ok: false, message: 'Marketplace connections are not available in this installation.', reason: 'invalid' };
     const valid = validatePurchaseOrderNumber(poText);
-    if (!valid.ok) return { ok: false, message: valid.message, reason: 'invalid' };
+    if (!valid.ok) return { ok: false, message: valid.message, reason: 'invalid', fields: { purchaseOrderNumber: valid.message } };
     let before: MarketplaceAgreementInfo | undefined;
     try {
       before = (await this.d.marketplace.listAgreements(actor.tenantId)).find((a) => a.id === agreementId);

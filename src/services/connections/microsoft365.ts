@@ -1,9 +1,15 @@
 // Microsoft 365: admin consent to the Graph app, confirmed with an app-only token for the
 // tenant before anything is stored; its health is the same token request.
-import type { HealthCheck } from '../../connectors/ports.js';
+import { ConnectorError, type HealthCheck } from '../../connectors/ports.js';
 import { adminConsentUrl, type ConsentPage } from '../../domain/consent.js';
 import type { Connection } from '../../storage/connections.js';
-import { ConnectionModule, failurePage, MICROSOFT_365, type Admin } from './base.js';
+import { ConnectionModule, failurePage, MICROSOFT_365, stateOf, type Admin, type ConnectionRow } from './base.js';
+
+/** What Graph refusing the app means and what fixes it. */
+const GRAPH_REFUSED = {
+  problem: 'Microsoft Graph refused Quartermaster (the admin consent was withdrawn, or a permission is missing).',
+  fix: 'Choose Grant admin consent under Microsoft 365 and accept with a Global Administrator or Privileged Role Administrator.',
+};
 
 export class Microsoft365Connection extends ConnectionModule {
   /** A single-use admin consent link for `actor` (10 minutes); its expiry is the card's. */
@@ -73,7 +79,51 @@ export class Microsoft365Connection extends ConnectionModule {
     };
   }
 
+  /**
+   * The connect card's state. Without a stored connection, Graph may still accept the app:
+   * consent given outside Quartermaster (the Entra admin center), or local mode, whose demo
+   * tenant has consented from the start. Then licenses are read and assigned through it, so
+   * the card must not say "Not connected": it asks for a token as Graph calls do.
+   */
+  async rowState(
+    tenantId: string,
+    connection: Connection | undefined,
+  ): Promise<Pick<ConnectionRow, 'state' | 'connection' | 'consentOutside'>> {
+    if (connection) return stateOf(connection);
+    const check = await this.d.identity.confirmAdminConsent(tenantId).catch(() => ({ ok: false }) as const);
+    return check.ok ? { state: 'connected', consentOutside: true } : { state: 'not-connected' };
+  }
+
   health(connection: Connection): Promise<HealthCheck> {
     return this.d.identity.confirmAdminConsent(connection.tenantId);
+  }
+
+  /**
+   * Graph refused a call for the tenant (a license read or assignment, see isGraphRefusal):
+   * the connection needs attention, with the fix on the connect card, and the admins are
+   * told once per consent.
+   */
+  async noteGraphRefusal(tenantId: string, error: unknown, now = this.d.clock()): Promise<void> {
+    if (!(error instanceof ConnectorError)) return;
+    const connection = await this.d.connections.get(tenantId, MICROSOFT_365);
+    if (!connection || connection.state !== 'connected') return;
+    const problem = { code: String(error.details.code ?? error.details.status ?? error.kind), ...GRAPH_REFUSED };
+    const updated = await this.updateQuietly(connection, { state: 'needs-attention', problem, lastCheckedAt: now.toISOString() });
+    await this.auditAs(
+      tenantId,
+      'system',
+      'connection.microsoft365.broken',
+      MICROSOFT_365,
+      { state: connection.state },
+      { state: 'needs-attention', code: problem.code },
+    );
+    if (await this.d.ledger.claim(tenantId, 'connection-broken', `${MICROSOFT_365}|${connection.connectedAt}|refused`, {}, now)) {
+      await this.d.notices.alertAdmins(tenantId, {
+        outcome: 'failed',
+        title: 'Microsoft 365 needs attention',
+        message: `${problem.problem} Reading licenses and assigning them stop until it is fixed. What to do: ${problem.fix}`,
+        connection: updated ?? connection,
+      });
+    }
   }
 }
