@@ -155,6 +155,40 @@ export interface CommercePort {
 }
 
 // ---------------------------------------------------------------------------------------
+// Partner Center at partner level: the partner's customers and indirect resellers
+// ---------------------------------------------------------------------------------------
+
+/** A customer of the signed-in partner (GET /v1/customers). */
+export interface PartnerCustomer {
+  /** The Partner Center customer id (the customer's Microsoft ID). */
+  id: string;
+  /** The customer's Entra tenant. */
+  tenantId: string;
+  companyName: string;
+  domain: string;
+  /** The indirect reseller the customer buys through, if any. */
+  resellerId?: string;
+}
+
+/** An indirect reseller of the signed-in indirect provider (GET /v1/relationships). */
+export interface IndirectReseller {
+  id: string;
+  name: string;
+  mpnId: string;
+  location: string;
+  state: string;
+}
+
+/**
+ * Partner-level Partner Center calls, made with the partner's agent token (App+User): a
+ * partner's customer list is not about one customer, so no customer's connection applies.
+ */
+export interface PartnerAccountPort {
+  listCustomers(agentToken: string): Promise<PartnerCustomer[]>;
+  listIndirectResellers(agentToken: string): Promise<IndirectReseller[]>;
+}
+
+// ---------------------------------------------------------------------------------------
 // Marketplace (SoftwareOne Marketplace Platform): what it has beyond the commerce port
 // ---------------------------------------------------------------------------------------
 

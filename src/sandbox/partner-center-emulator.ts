@@ -15,12 +15,13 @@ import {
   orderJson,
   priceSheetCsv,
   productJson,
+  relationshipJson,
   skuJson,
   subscriptionJson,
   uniqueProducts,
   WINDOW_MS,
 } from './partner-center-resources.js';
-import type { SeedOffer } from './seed.js';
+import type { SeedOffer, SeedPartner } from './seed.js';
 import {
   subscriptionQuantity,
   type SandboxOrder,
@@ -33,11 +34,14 @@ import { bearerToken, PARTNER_CENTER_RESOURCE, type TokenIssuer } from './tokens
 
 interface PcContext {
   customer: SandboxTenant;
+  partner: SeedPartner;
 }
 
 export function partnerCenterEmulator(state: SandboxState, tokens: TokenIssuer): EmulatorDefinition {
   const router = new Router<PcContext>()
-    .add('GET', '/v1/customers/{customerId}', (_r, _p, { customer }) => json(200, customerJson(state, customer)))
+    .add('GET', '/v1/customers/{customerId}', (_r, _p, { customer, partner }) => json(200, customerJson(state, partner, customer)))
+    // Answered in handle(): resellers may read it too.
+    .add('GET', '/v1/customers/{customerId}/relationships', () => json(500, {}))
     .add('GET', '/v1/customers/{customerId}/products', (request, _p, { customer }) => {
       // The REST reference's target views; new commerce is OnlineServices, marked by productType.id.
       const targetView = request.url.searchParams.get('targetView') ?? '';
@@ -156,8 +160,8 @@ export function partnerCenterEmulator(state: SandboxState, tokens: TokenIssuer):
     service: 'partnerCenter',
     routeOf: (request) =>
       router.match(request.method, request.path)?.pattern ??
-      (request.path === '/v1/customers'
-        ? '/v1/customers'
+      (['/v1/customers', '/v1/relationships'].includes(request.path.replace(/\/$/, ''))
+        ? request.path.replace(/\/$/, '')
         : PRICE_SHEET_PATH.test(decodeURIComponent(request.path))
           ? PRICE_SHEET_ROUTE
           : 'unmatched'),
@@ -180,7 +184,8 @@ export function partnerCenterEmulator(state: SandboxState, tokens: TokenIssuer):
         };
       if (request.method === 'GET' && PRICE_SHEET_PATH.test(decodeURIComponent(request.path)))
         return { response: priceSheet(state, request, claims), tenantId: claims.tid };
-      if (claims.tid !== state.partner.tenantId)
+      const partner = state.partnerAccount(claims.tid);
+      if (!partner)
         return { response: pcError(request, 403, 403, `Tenant ${claims.tid} is not a Partner Center partner.`), tenantId: claims.tid };
       // App+user tokens act as the signed-in agent: without a Partner Center role, nothing is allowed.
       if (claims.scp !== undefined && (state.identity.accounts.get(claims.oid)?.partnerCenterRoles.length ?? 0) === 0) {
@@ -195,19 +200,11 @@ export function partnerCenterEmulator(state: SandboxState, tokens: TokenIssuer):
         };
       }
 
-      if (request.method === 'GET' && request.path.replace(/\/$/, '') === '/v1/customers') {
-        const customers = state.partner.customerIds.map((id) => state.tenant(id)).filter((t): t is SandboxTenant => t !== undefined);
-        return {
-          response: json(
-            200,
-            collection(
-              customers.map((c) => customerJson(state, c)),
-              '/customers',
-            ),
-          ),
-          tenantId: claims.tid,
-        };
-      }
+      const path = request.path.replace(/\/$/, '');
+      if (request.method === 'GET' && path === '/v1/customers')
+        return { response: customerList(state, request, partner), tenantId: claims.tid };
+      if (request.method === 'GET' && path === '/v1/relationships')
+        return { response: relationships(state, request, partner), tenantId: claims.tid };
       const match = router.match(request.method, request.path);
       if (!match)
         return { response: pcError(request, 404, 404, `${request.path} is not a Partner Center resource.`), tenantId: claims.tid };
@@ -216,14 +213,29 @@ export function partnerCenterEmulator(state: SandboxState, tokens: TokenIssuer):
           response: pcError(request, 405, 405, `The requested resource does not support http method '${request.method}'.`),
           tenantId: claims.tid,
         };
+      // customers/{id}/... exists only for the partner the customer belongs to; another partner's
+      // customer is "not found" for the caller, whatever id it forges.
       const customerId = match.params.customerId ?? '';
-      const customer = state.partner.customerIds.includes(customerId) ? state.tenant(customerId) : undefined;
+      const customer = partner.customerIds.includes(customerId) ? state.tenant(customerId) : undefined;
       if (!customer)
         return {
           response: pcError(request, 404, 600008, `Customer ${customerId} was not found or has no relationship with this partner.`),
           tenantId: claims.tid,
         };
-      return { response: match.handler(request, match.params, { customer }), tenantId: claims.tid };
+      if (match.pattern === '/v1/customers/{customerId}/relationships')
+        return { response: customerRelationships(state, partner, customer), tenantId: claims.tid };
+      // An indirect reseller sees its customers; their subscriptions and orders go through its provider.
+      if (partner.kind === 'indirect-reseller')
+        return {
+          response: pcError(
+            request,
+            403,
+            403,
+            `${partner.companyName} is an indirect reseller of this customer: its subscriptions and orders are managed by the indirect provider.`,
+          ),
+          tenantId: claims.tid,
+        };
+      return { response: match.handler(request, match.params, { customer, partner }), tenantId: claims.tid };
     },
     renderFault(fault, request) {
       const headers = fault.retryAfterSeconds !== undefined ? { 'Retry-After': String(fault.retryAfterSeconds) } : undefined;
@@ -253,6 +265,75 @@ export function partnerCenterEmulator(state: SandboxState, tokens: TokenIssuer):
       'MS-RequestId': header(request, 'ms-requestid') ?? randomUUID(),
     }),
   };
+}
+
+/**
+ * GET /v1/customers: the caller's customers (an indirect reseller: those associated with it).
+ * `filter` is the JSON the REST reference documents; the emulator knows the IndirectReseller field
+ * (customers an indirect provider sells through one reseller) and CompanyName / Domain (starts_with).
+ */
+function customerList(state: SandboxState, request: EmulatorRequest, partner: SeedPartner): EmulatorResponse {
+  let customers = partner.customerIds.map((id) => state.tenant(id)).filter((t): t is SandboxTenant => t !== undefined);
+  const filterText = request.url.searchParams.get('filter');
+  if (filterText !== null) {
+    const filter = parseJson(filterText) as { Field?: unknown; Value?: unknown; Operator?: unknown } | undefined;
+    const value = typeof filter?.Value === 'string' ? filter.Value.toLowerCase() : undefined;
+    if (!filter || value === undefined || filter.Operator !== 'starts_with')
+      return pcError(request, 400, INVALID_INPUT, 'filter must be {"Field":...,"Value":...,"Operator":"starts_with"}.');
+    const fieldOf: Record<string, (c: SandboxTenant) => string> = {
+      IndirectReseller: (c) => state.resellerOf(partner, c.id)?.tenantId ?? '',
+      CompanyName: (c) => c.displayName,
+      Domain: (c) => c.domain,
+    };
+    const field = fieldOf[String(filter.Field)];
+    if (!field) return pcError(request, 400, INVALID_INPUT, `Field '${String(filter.Field)}' cannot be filtered on.`);
+    customers = customers.filter((c) => value !== '' && field(c).toLowerCase().startsWith(value));
+  }
+  return json(
+    200,
+    collection(
+      customers.map((c) => customerJson(state, partner, c)),
+      '/customers',
+    ),
+  );
+}
+
+/**
+ * GET /v1/relationships?relationship_type=: an indirect provider's resellers
+ * (IsIndirectCloudSolutionProviderOf) or a reseller's providers (IsIndirectResellerOf).
+ */
+function relationships(state: SandboxState, request: EmulatorRequest, partner: SeedPartner): EmulatorResponse {
+  const type = request.url.searchParams.get('relationship_type') ?? '';
+  let items: ReturnType<typeof relationshipJson>[];
+  if (type === 'IsIndirectCloudSolutionProviderOf') {
+    items = state.partners
+      .filter((p) => p.kind === 'indirect-reseller' && p.providerTenantId === partner.tenantId)
+      .map((p) => relationshipJson(p, 'IsIndirectCloudSolutionProviderOf'));
+  } else if (type === 'IsIndirectResellerOf') {
+    const provider = partner.kind === 'indirect-reseller' ? state.partnerAccount(partner.providerTenantId ?? '') : undefined;
+    items = provider ? [relationshipJson(provider, 'IsIndirectResellerOf')] : [];
+  } else {
+    return pcError(
+      request,
+      400,
+      INVALID_INPUT,
+      `relationship_type must be IsIndirectCloudSolutionProviderOf or IsIndirectResellerOf, not '${type}'.`,
+    );
+  }
+  return json(200, collection(items, `/relationships?relationship_type=${type}`));
+}
+
+/** GET /v1/customers/{id}/relationships: the indirect resellers (or, for a reseller, providers) the customer has. */
+function customerRelationships(state: SandboxState, partner: SeedPartner, customer: SandboxTenant): EmulatorResponse {
+  const items =
+    partner.kind === 'indirect-reseller'
+      ? [state.partnerAccount(partner.providerTenantId ?? '')]
+          .filter((p): p is SeedPartner => p !== undefined)
+          .map((p) => relationshipJson(p, 'IsIndirectResellerOf'))
+      : [state.resellerOf(partner, customer.id)]
+          .filter((p): p is SeedPartner => p !== undefined)
+          .map((p) => relationshipJson(p, 'IsIndirectCloudSolutionProviderOf'));
+  return json(200, collection(items, `/customers/${customer.id}/relationships`));
 }
 
 /**
@@ -389,7 +470,9 @@ const PRICE_SHEET_PATH = /^\/v1\.0\/sales\/pricesheets\(Market='([A-Za-z]{2})',P
 /** App+User only (Admin or Sales agent), as the price sheet page says; CSV of the seeded catalog. */
 function priceSheet(state: SandboxState, request: EmulatorRequest, claims: { tid: string; scp?: string; oid: string }): EmulatorResponse {
   const [, market = '', view = ''] = PRICE_SHEET_PATH.exec(decodeURIComponent(request.path)) ?? [];
-  if (claims.tid !== state.partner.tenantId) return pcError(request, 403, 403, `Tenant ${claims.tid} is not a Partner Center partner.`);
+  const partner = state.partnerAccount(claims.tid);
+  if (!partner || partner.kind === 'indirect-reseller')
+    return pcError(request, 403, 403, `Tenant ${claims.tid} is not a Partner Center partner that buys from Microsoft.`);
   if (claims.scp === undefined)
     return pcError(
       request,
