@@ -21,6 +21,8 @@ import type { SubscriptionService } from '../services/subscriptions.js';
 import { reclaimFeature, type ReclaimFeatureDeps } from './reclaim-handlers.js';
 import { connectionFeature } from './connection-handlers.js';
 import { catalogFeature } from './catalog-handlers.js';
+import { partnerFeature } from './partner-handlers.js';
+import type { PartnerWorkspace } from '../services/partner-workspace.js';
 import type { CatalogAdminService } from '../services/catalog-admin.js';
 import type { ConnectionService } from '../services/connections.js';
 import { spendFeature, type SpendFeatureDeps } from './spend-handlers.js';
@@ -48,6 +50,8 @@ export interface BotDeps {
   connections: ConnectionService;
   /** The admin's catalog: orderable items, price source, license mappings. */
   catalogAdmin: CatalogAdminService;
+  /** Partner mode: the partner admins' customers (and the partner that serves a customer). */
+  partners: PartnerWorkspace;
   /** Spend: reports, budgets, alert channel, `sync now`. */
   spend: Omit<SpendFeatureDeps, 'cards' | 'log'>;
   /** Marketplace: answers to vendors' questions (when the marketplace is configured). */
@@ -115,16 +119,22 @@ export function createBot(deps: BotDeps): Bot {
   app.startTypingTimer = () => undefined;
 
   const surface = new Surface((person) => deps.roles.rolesOf(person));
-  basicFeature(surface, { cards: deps.cards, conversations: deps.conversations, console: deps.console });
+  basicFeature(surface, {
+    cards: deps.cards,
+    conversations: deps.conversations,
+    console: deps.console,
+    servedBy: async (tenantId) => (await deps.partners.partnerOf(tenantId))?.partnerName,
+  });
   requestFeature(surface, { ...deps.licensing, cards: deps.cards, console: deps.console, log: deps.log });
   subscriptionFeature(surface, {
     cards: deps.cards,
     subscriptions: deps.subscriptions,
     requests: deps.licensing.requests,
-    purchaseAccount: (tenantId) => deps.connections.purchaseAccount(tenantId),
+    purchaseAccount: (tenantId) => deps.partners.purchaseAccount(tenantId),
   });
   connectionFeature(surface, { cards: deps.cards, connections: deps.connections });
   catalogFeature(surface, { cards: deps.cards, catalogAdmin: deps.catalogAdmin });
+  partnerFeature(surface, { cards: deps.cards, partners: deps.partners });
   marketplaceFeature(surface, {
     cards: deps.cards,
     connections: deps.connections,

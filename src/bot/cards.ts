@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import * as ACData from 'adaptivecards-templating';
 import { cardsDir } from '../paths.js';
 import type { CatalogCardData } from './catalog-views.js';
+import type { partnerCustomersCardData } from './partner-handlers.js';
 import { Markdown, plainText } from '../domain/plain-text.js';
 import type {
   ReclaimCardData,
@@ -39,7 +40,16 @@ export interface CommandLine {
 export interface CardData {
   welcome: { firstName: string; inTeam: boolean; conversationName: string };
   help: { userName: string; roleLabel: string; commands: CommandLine[] };
-  whoami: { name: string; aadObjectId: string; tenantId: string; roleLabel: string; conversationType: string; isAdmin: boolean };
+  whoami: {
+    name: string;
+    aadObjectId: string;
+    tenantId: string;
+    roleLabel: string;
+    conversationType: string;
+    isAdmin: boolean;
+    /** Partner mode: the partner that serves the tenant; empty otherwise. */
+    servedBy: string;
+  };
   status: { storage: string; version: string; environment: string; authentication: string; instance: string; uptime: string };
   'unknown-command': { text: string };
   'not-understood': { text: string; understood: string; suggestions: { title: string; intent: string }[] };
@@ -154,6 +164,7 @@ export interface CardData {
   'renewal-alert': RenewalAlertCardData;
   'term-end-alert': TermEndAlertCardData;
   catalog: CatalogCardData;
+  'partner-customers': ReturnType<typeof partnerCustomersCardData>;
   'seat-alert': SeatAlertCardData;
   connections: ConnectionsCardData;
   'connection-disconnect': { connectionId: string; title: string; consequence: string };

@@ -123,6 +123,13 @@ export const COMMANDS: DeclaredCommand[] = [
     roles: ['admin'],
     scopes: PERSONAL,
   },
+  {
+    name: 'customers',
+    usage: 'customers',
+    description: 'Your customer tenants: Partner Center customer, link state, reseller; link a proposed one',
+    roles: ['partner-admin'],
+    scopes: PERSONAL,
+  },
   { name: 'status', usage: 'status', description: 'Storage, version and uptime of Quartermaster', roles: ['admin'], scopes: PERSONAL },
 ];
 

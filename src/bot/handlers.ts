@@ -14,11 +14,13 @@ export interface BasicDeps {
   cards: CardRenderer;
   conversations: ConversationService;
   console: AdminConsole;
+  /** Partner mode: the partner that serves the tenant (buys its licenses), if any. */
+  servedBy?: (tenantId: string) => Promise<string | undefined>;
 }
 
 export function basicFeature(surface: Surface, d: BasicDeps): void {
   const help = async (turn: Turn<unknown>) => card(await helpCard(turn, surface, d.cards));
-  const whoami = async (turn: Turn<unknown>) => card(await whoamiCard(turn, d.cards));
+  const whoami = async (turn: Turn<unknown>) => card(await whoamiCard(turn, d.cards, d.servedBy));
   const status = async ({ actor }: Turn) =>
     answer(await d.console.status(actor), (report) => card(d.cards.render('status', statusData(report))));
 
@@ -66,8 +68,9 @@ function installedBy(context: TurnContext): { id: string; name?: string } {
   return { id: actor?.aadObjectId ?? from?.id ?? 'unknown', ...(from?.name ? { name: from.name } : {}) };
 }
 
-async function whoamiCard(turn: Turn<unknown>, cards: CardRenderer) {
+async function whoamiCard(turn: Turn<unknown>, cards: CardRenderer, servedBy: BasicDeps['servedBy']) {
   const roles = await turn.roles();
+  const partner = await servedBy?.(turn.person.tenantId);
   const { activity } = turn.context;
   return cards.render('whoami', {
     name: activity.from.name ?? 'Unknown user',
@@ -76,6 +79,7 @@ async function whoamiCard(turn: Turn<unknown>, cards: CardRenderer) {
     roleLabel: describeRoles(roles),
     conversationType: activity.conversation.conversationType ?? 'personal',
     isAdmin: roles.includes('admin'),
+    servedBy: partner ? `${partner} (buys your licenses through its Partner Center)` : '',
   });
 }
 

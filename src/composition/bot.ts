@@ -31,6 +31,7 @@ export function wireBot(
     subscriptions,
     connections: f.connections.connections,
     catalogAdmin,
+    partners: f.connections.partners,
     spend: { budgets: f.spend.budgets, report: f.spend.report, syncNow: f.spend.syncNow },
     ...(vendor && { vendor }),
     language: f.language.forBot,

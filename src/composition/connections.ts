@@ -13,6 +13,8 @@ import { ConnectionService } from '../services/connections.js';
 import { createCostProviders } from '../services/cost-providers/index.js';
 import { ConnectionRepository } from '../storage/connections.js';
 import { ConsentStates } from '../storage/consent-states.js';
+import { PartnerCustomerRepository } from '../storage/partner-customers.js';
+import { PartnerWorkspace } from '../services/partner-workspace.js';
 import type { Outbox } from './outbox.js';
 import type { Platform, ResolvedConfig } from './platform.js';
 
@@ -66,10 +68,24 @@ export function wireConnections(p: Platform, outbox: Outbox, publicUrl: () => st
     log,
   });
 
+  // Partner mode: customer tenants linked to a partner buy through the partner's connection.
+  const partners = new PartnerWorkspace({
+    clock: p.clock,
+    roles: p.roles,
+    partners: config.partnerTenants ?? [],
+    links: new PartnerCustomerRepository(store),
+    ...(connectors.partnerAccounts ? { accounts: connectors.partnerAccounts } : {}),
+    partnerCenterToken: (tenantId) => connections.partnerCenterTokenIfConnected(tenantId),
+    purchaseAccountOf: (tenantId) => connections.purchaseAccount(tenantId),
+    audit: p.audit,
+    log,
+  });
+
   // The connectors were built first (tests bring their own), and the connection service needs
   // them; so the tokens they call with are plugged in here, once, before any call is made.
-  // Purchases for a customer whose agent signed in (connect) use that agent's tokens.
-  connectors.partnerCenterAgent?.actAs((tenantId) => connections.partnerCenterTokenIfConnected(tenantId));
+  // Purchases for a customer whose agent signed in (connect) use that agent's tokens; a customer
+  // tenant linked to a partner uses its partner's.
+  connectors.partnerCenterAgent?.actAs((tenantId) => partners.commerceToken(tenantId));
   // Marketplace calls use the tenant's stored API token (sandbox: the seeded one when none is stored).
   connectors.marketplace?.useTokenSource((tenantId) => connections.marketplaceToken(tenantId));
   // A 401 from any marketplace call (catalog and subscription lists included) marks the connection "needs attention".
@@ -103,6 +119,7 @@ export function wireConnections(p: Platform, outbox: Outbox, publicUrl: () => st
 
   return {
     connections,
+    partners,
     connectionStore,
     notices,
     costProviders,

@@ -58,7 +58,10 @@ export async function wirePlatform(
     sandbox,
     instanceName,
     instances,
-    roles: new RoleService(config.bootstrapAdmins),
+    roles: new RoleService(
+      config.bootstrapAdmins,
+      (config.partnerTenants ?? []).map((p) => p.tenantId),
+    ),
     audit: new AuditLog(store),
     conversations: new ConversationReferences(store),
     settings: new SettingsRepository(store),

@@ -5,7 +5,7 @@
 // added any time but removed (or the subscription cancelled) only within 7 days of
 // their purchase.
 import { randomUUID } from 'node:crypto';
-import { header, json, Router, type EmulatorDefinition, type EmulatorRequest, type EmulatorResponse } from './http.js';
+import { header, json, Router, type EmulatorDefinition, type EmulatorRequest, type EmulatorResponse, type Handled } from './http.js';
 import {
   availabilityJson,
   billingCyclesOf,
@@ -156,6 +156,78 @@ export function partnerCenterEmulator(state: SandboxState, tokens: TokenIssuer):
       return json(200, collection(items, `/customers/${customer.id}/orders/${order.id}/provisioningstatus`));
     });
 
+  function handleRequest(request: EmulatorRequest): Handled {
+    const token = bearerToken(header(request, 'authorization'));
+    if (!token) return { response: unauthorized(request, 'Authorization token is missing.') };
+    const verified = tokens.verify(token);
+    if ('problem' in verified) return { response: unauthorized(request, verified.problem) };
+    const { claims } = verified;
+    if (claims.aud !== PARTNER_CENTER_RESOURCE) return { response: unauthorized(request, `Invalid audience '${claims.aud}'.`) };
+    if (claims.scp !== undefined && !(claims.amr ?? []).includes('mfa'))
+      return {
+        response: pcError(
+          request,
+          401,
+          401,
+          'Authorization failed. Partner Center requires multi-factor authentication for App+User calls: the token carries no MFA claim (amr).',
+        ),
+        tenantId: claims.tid,
+      };
+    if (request.method === 'GET' && PRICE_SHEET_PATH.test(decodeURIComponent(request.path)))
+      return { response: priceSheet(state, request, claims), tenantId: claims.tid };
+    const partner = state.partnerAccount(claims.tid);
+    if (!partner)
+      return { response: pcError(request, 403, 403, `Tenant ${claims.tid} is not a Partner Center partner.`), tenantId: claims.tid };
+    // App+user tokens act as the signed-in agent: without a Partner Center role, nothing is allowed.
+    if (claims.scp !== undefined && (state.identity.accounts.get(claims.oid)?.partnerCenterRoles.length ?? 0) === 0) {
+      return {
+        response: pcError(
+          request,
+          403,
+          403,
+          `User ${claims.upn ?? claims.oid} has no Partner Center role (Admin agent, or Billing admin and Sales agent) and cannot call this API.`,
+        ),
+        tenantId: claims.tid,
+      };
+    }
+
+    const path = request.path.replace(/\/$/, '');
+    if (request.method === 'GET' && path === '/v1/customers')
+      return { response: customerList(state, request, partner), tenantId: claims.tid };
+    if (request.method === 'GET' && path === '/v1/relationships')
+      return { response: relationships(state, request, partner), tenantId: claims.tid };
+    const match = router.match(request.method, request.path);
+    if (!match) return { response: pcError(request, 404, 404, `${request.path} is not a Partner Center resource.`), tenantId: claims.tid };
+    if (!match.handler)
+      return {
+        response: pcError(request, 405, 405, `The requested resource does not support http method '${request.method}'.`),
+        tenantId: claims.tid,
+      };
+    // customers/{id}/... exists only for the partner the customer belongs to; another partner's
+    // customer is "not found" for the caller, whatever id it forges.
+    const customerId = match.params.customerId ?? '';
+    const customer = partner.customerIds.includes(customerId) ? state.tenant(customerId) : undefined;
+    if (!customer)
+      return {
+        response: pcError(request, 404, 600008, `Customer ${customerId} was not found or has no relationship with this partner.`),
+        tenantId: claims.tid,
+      };
+    if (match.pattern === '/v1/customers/{customerId}/relationships')
+      return { response: customerRelationships(state, partner, customer), tenantId: claims.tid };
+    // An indirect reseller sees its customers; their subscriptions and orders go through its provider.
+    if (partner.kind === 'indirect-reseller')
+      return {
+        response: pcError(
+          request,
+          403,
+          403,
+          `${partner.companyName} is an indirect reseller of this customer: its subscriptions and orders are managed by the indirect provider.`,
+        ),
+        tenantId: claims.tid,
+      };
+    return { response: match.handler(request, match.params, { customer, partner }), tenantId: claims.tid };
+  }
+
   return {
     service: 'partnerCenter',
     routeOf: (request) =>
@@ -166,76 +238,11 @@ export function partnerCenterEmulator(state: SandboxState, tokens: TokenIssuer):
           ? PRICE_SHEET_ROUTE
           : 'unmatched'),
     handle(request) {
-      const token = bearerToken(header(request, 'authorization'));
-      if (!token) return { response: unauthorized(request, 'Authorization token is missing.') };
-      const verified = tokens.verify(token);
-      if ('problem' in verified) return { response: unauthorized(request, verified.problem) };
-      const { claims } = verified;
-      if (claims.aud !== PARTNER_CENTER_RESOURCE) return { response: unauthorized(request, `Invalid audience '${claims.aud}'.`) };
-      if (claims.scp !== undefined && !(claims.amr ?? []).includes('mfa'))
-        return {
-          response: pcError(
-            request,
-            401,
-            401,
-            'Authorization failed. Partner Center requires multi-factor authentication for App+User calls: the token carries no MFA claim (amr).',
-          ),
-          tenantId: claims.tid,
-        };
-      if (request.method === 'GET' && PRICE_SHEET_PATH.test(decodeURIComponent(request.path)))
-        return { response: priceSheet(state, request, claims), tenantId: claims.tid };
-      const partner = state.partnerAccount(claims.tid);
-      if (!partner)
-        return { response: pcError(request, 403, 403, `Tenant ${claims.tid} is not a Partner Center partner.`), tenantId: claims.tid };
-      // App+user tokens act as the signed-in agent: without a Partner Center role, nothing is allowed.
-      if (claims.scp !== undefined && (state.identity.accounts.get(claims.oid)?.partnerCenterRoles.length ?? 0) === 0) {
-        return {
-          response: pcError(
-            request,
-            403,
-            403,
-            `User ${claims.upn ?? claims.oid} has no Partner Center role (Admin agent, or Billing admin and Sales agent) and cannot call this API.`,
-          ),
-          tenantId: claims.tid,
-        };
-      }
-
-      const path = request.path.replace(/\/$/, '');
-      if (request.method === 'GET' && path === '/v1/customers')
-        return { response: customerList(state, request, partner), tenantId: claims.tid };
-      if (request.method === 'GET' && path === '/v1/relationships')
-        return { response: relationships(state, request, partner), tenantId: claims.tid };
-      const match = router.match(request.method, request.path);
-      if (!match)
-        return { response: pcError(request, 404, 404, `${request.path} is not a Partner Center resource.`), tenantId: claims.tid };
-      if (!match.handler)
-        return {
-          response: pcError(request, 405, 405, `The requested resource does not support http method '${request.method}'.`),
-          tenantId: claims.tid,
-        };
-      // customers/{id}/... exists only for the partner the customer belongs to; another partner's
-      // customer is "not found" for the caller, whatever id it forges.
-      const customerId = match.params.customerId ?? '';
-      const customer = partner.customerIds.includes(customerId) ? state.tenant(customerId) : undefined;
-      if (!customer)
-        return {
-          response: pcError(request, 404, 600008, `Customer ${customerId} was not found or has no relationship with this partner.`),
-          tenantId: claims.tid,
-        };
-      if (match.pattern === '/v1/customers/{customerId}/relationships')
-        return { response: customerRelationships(state, partner, customer), tenantId: claims.tid };
-      // An indirect reseller sees its customers; their subscriptions and orders go through its provider.
-      if (partner.kind === 'indirect-reseller')
-        return {
-          response: pcError(
-            request,
-            403,
-            403,
-            `${partner.companyName} is an indirect reseller of this customer: its subscriptions and orders are managed by the indirect provider.`,
-          ),
-          tenantId: claims.tid,
-        };
-      return { response: match.handler(request, match.params, { customer, partner }), tenantId: claims.tid };
+      const handled = handleRequest(request);
+      // The request log names the agent a delegated call acted as.
+      const verified = handled.tenantId ? tokens.verify(bearerToken(header(request, 'authorization')) ?? '') : undefined;
+      const user = verified && 'claims' in verified && verified.claims.scp !== undefined ? verified.claims.upn : undefined;
+      return user ? { ...handled, user } : handled;
     },
     renderFault(fault, request) {
       const headers = fault.retryAfterSeconds !== undefined ? { 'Retry-After': String(fault.retryAfterSeconds) } : undefined;

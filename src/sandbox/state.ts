@@ -23,6 +23,8 @@ export interface RecordedRequest {
   correlationId?: string;
   /** The tenant of the access token, when one was valid. */
   tenantId?: string;
+  /** The signed-in user (userPrincipalName) of a delegated token (Partner Center: the agent), when one was valid. */
+  user?: string;
   /** True when a fault switch answered (or replaced the answer). */
   faulted: boolean;
   /** True when Partner Center answered a repeated MS-RequestId with its earlier answer (nothing applied). */

@@ -4,8 +4,11 @@ import { rolesOf, type Person, type Role } from '../domain/roles.js';
 
 export class RoleService {
   private readonly adminsByTenant = new Map<string, Set<string>>();
+  private readonly partners: ReadonlySet<string>;
 
-  constructor(bootstrapAdmins: readonly { tenantId: string; aadObjectId: string }[]) {
+  /** `partnerTenants`: the CSP partners' own tenants (partner mode); their admins are partner admins. */
+  constructor(bootstrapAdmins: readonly { tenantId: string; aadObjectId: string }[], partnerTenants: readonly string[] = []) {
+    this.partners = new Set(partnerTenants.map((t) => t.toLowerCase()));
     for (const { tenantId, aadObjectId } of bootstrapAdmins) {
       const key = tenantId.toLowerCase();
       if (!this.adminsByTenant.has(key)) this.adminsByTenant.set(key, new Set());
@@ -14,7 +17,23 @@ export class RoleService {
   }
 
   async rolesOf(person: Person): Promise<Role[]> {
-    return rolesOf(person, { tenantAdmins: this.adminsByTenant.get(person.tenantId.toLowerCase()) ?? new Set() });
+    return rolesOf(person, {
+      tenantAdmins: this.adminsByTenant.get(person.tenantId.toLowerCase()) ?? new Set(),
+      partnerTenant: this.isPartnerTenant(person.tenantId),
+    });
+  }
+
+  isPartnerTenant(tenantId: string): boolean {
+    return this.partners.has(tenantId.toLowerCase());
+  }
+
+  /** The CSP partners' tenants (lower-cased ids), in partner mode; none for a company running it for itself. */
+  partnerTenants(): string[] {
+    return [...this.partners];
+  }
+
+  async isPartnerAdmin(person: Person): Promise<boolean> {
+    return (await this.rolesOf(person)).includes('partner-admin');
   }
 
   /** The managed tenants: those with at least one admin (lower-cased ids). */

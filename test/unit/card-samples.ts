@@ -164,7 +164,24 @@ export const cardSamples: { [N in keyof CardData]: CardData[N][] } = {
     },
   ],
   whoami: [
-    { name: 'Alex Wilber', aadObjectId: 'a-1', tenantId: 't-1', roleLabel: 'requester', conversationType: 'personal', isAdmin: false },
+    {
+      name: 'Alex Wilber',
+      aadObjectId: 'a-1',
+      tenantId: 't-1',
+      roleLabel: 'requester',
+      conversationType: 'personal',
+      isAdmin: false,
+      servedBy: '',
+    },
+    {
+      name: 'Alex Wilber',
+      aadObjectId: 'a-1',
+      tenantId: 't-1',
+      roleLabel: 'admin',
+      conversationType: 'personal',
+      isAdmin: true,
+      servedBy: 'Quartermaster Demo Partner (buys your licenses through its Partner Center)',
+    },
   ],
   status: [
     {
@@ -433,6 +450,45 @@ export const cardSamples: { [N in keyof CardData]: CardData[N][] } = {
       termEnd: 'Auto-renew is off and it is not cancelled, so Partner Center moves it to a month-to-month Extended Service Term at +23 %',
       message: 'To stop paying, keep auto-renew on and cancel within 7 days after the renewal on 2026-07-05.',
       subscriptionId: 'sub-1',
+    },
+  ],
+  'partner-customers': [
+    {
+      partnerName: 'Quartermaster Demo Partner',
+      summary: '1 linked, 1 proposed, 0 not linked.',
+      note: 'Fabrikam (demo) is linked to Partner Center customer f2b5c0de-0000-4000-8000-00000000fab1.',
+      noteColor: 'Good',
+      problem: '',
+      rows: [
+        {
+          customerTenantId: 'f2b5c0de-0000-4000-8000-00000000fab1',
+          companyName: 'Fabrikam (demo)',
+          domain: 'fabrikam.example',
+          pcCustomer: 'f2b5c0de-0000-4000-8000-00000000fab1',
+          stateText: 'Linked: its purchases go through your Partner Center',
+          reseller: 'Litware Reseller (demo)',
+          canLink: false,
+          canUnlink: true,
+        },
+        {
+          customerTenantId: '00000000-0000-0000-0000-0000000000001',
+          companyName: 'Contoso (demo)',
+          domain: 'example.com',
+          pcCustomer: '00000000-0000-0000-0000-0000000000001',
+          stateText: 'Proposed: same tenant id as your Partner Center customer; confirm with Link',
+          reseller: 'none (direct)',
+          canLink: true,
+          canUnlink: false,
+        },
+      ],
+    },
+    {
+      partnerName: 'Adatum',
+      summary: 'No customers yet.',
+      note: '',
+      noteColor: 'Default',
+      problem: 'Partner Center is not connected: type connect and sign in to Partner Center to see your customers.',
+      rows: [],
     },
   ],
   catalog: [

@@ -1,0 +1,73 @@
+// Teams surface of partner mode: the partner admins' `customers` card (each customer tenant,
+// its Partner Center customer and state; Link for a proposed one, Unlink for a linked one).
+// The partner workspace service decides who may act and re-checks every id a card sends.
+import { z } from 'zod';
+import type { PartnerCustomers, PartnerWorkspace } from '../services/partner-workspace.js';
+import { ONLY_PARTNER_ADMINS } from '../services/partner-workspace.js';
+import type { Outcome } from '../services/outcome.js';
+import type { CardRenderer } from './cards.js';
+import { card, refusal, type ActionTurn, type Reply, type Surface, type Turn } from './surface.js';
+
+export interface PartnerFeatureDeps {
+  cards: CardRenderer;
+  partners: PartnerWorkspace;
+}
+
+const PARTNER_ADMINS = ['partner-admin'] as const;
+const BAD_CARD = 'This card sent something I cannot use. Type customers for a fresh one.';
+/** A row's button: the customer's tenant id (checked again against Partner Center by the service). */
+const CustomerClick = z.object({ customerTenantId: z.string().regex(/^[0-9A-Za-z-]{1,64}$/) });
+
+const STATE_TEXT = {
+  linked: 'Linked: its purchases go through your Partner Center',
+  proposed: 'Proposed: same tenant id as your Partner Center customer; confirm with Link',
+  'not-linked': 'Not linked (the tenant does not use Quartermaster yet; Link ahead if you wish)',
+} as const;
+
+export function partnerCustomersCardData(customers: PartnerCustomers, note?: { text: string; color: 'Good' | 'Warning' }) {
+  const count = (state: keyof typeof STATE_TEXT) => customers.rows.filter((r) => r.state === state).length;
+  return {
+    partnerName: customers.partnerName,
+    summary:
+      customers.rows.length === 0
+        ? 'No customers yet.'
+        : `${count('linked')} linked, ${count('proposed')} proposed, ${count('not-linked')} not linked.`,
+    note: note?.text ?? '',
+    noteColor: note?.color ?? 'Default',
+    problem: customers.partnerCenterProblem ?? '',
+    rows: customers.rows.map((r) => ({
+      customerTenantId: r.customerTenantId,
+      companyName: r.companyName,
+      domain: r.domain || '—',
+      pcCustomer: r.pcCustomerId ?? 'no longer listed by Partner Center',
+      stateText: STATE_TEXT[r.state],
+      reseller: r.reseller ?? 'none (direct)',
+      canLink: r.state !== 'linked',
+      canUnlink: r.state === 'linked',
+    })),
+  };
+}
+
+export function partnerFeature(surface: Surface, d: PartnerFeatureDeps): void {
+  const render = (outcome: Outcome<PartnerCustomers>, noted: boolean): Reply =>
+    outcome.ok
+      ? card(
+          d.cards.render(
+            'partner-customers',
+            partnerCustomersCardData(outcome.value, noted && outcome.message ? { text: outcome.message, color: 'Good' } : undefined),
+          ),
+        )
+      : refusal(outcome);
+
+  const show = async ({ actor }: Turn): Promise<Reply> => render(await d.partners.customers(actor), false);
+  const link = async ({ actor, data }: ActionTurn<z.infer<typeof CustomerClick>>): Promise<Reply> =>
+    render(await d.partners.link(actor, data.customerTenantId), true);
+  const unlink = async ({ actor, data }: ActionTurn<z.infer<typeof CustomerClick>>): Promise<Reply> =>
+    render(await d.partners.unlink(actor, data.customerTenantId), true);
+
+  const access = { roles: PARTNER_ADMINS, refusal: ONLY_PARTNER_ADMINS };
+  surface.command({ name: 'customers', refusal: ONLY_PARTNER_ADMINS, run: show });
+  surface.action({ verb: 'partnerCustomers', ...access, run: show });
+  surface.action({ verb: 'partnerLinkCustomer', ...access, schema: CustomerClick, badData: BAD_CARD, run: link });
+  surface.action({ verb: 'partnerUnlinkCustomer', ...access, schema: CustomerClick, badData: BAD_CARD, run: unlink });
+}

@@ -1,0 +1,185 @@
+// Partner mode end to end: a CSP partner's admin connects Partner Center once, in the
+// partner's own Teams tenant; the customer tenant proposed by its tenant id is linked on the
+// `customers` card; a customer's license request is then bought through the partner's agent
+// sign-in. Every reach into a tenant that is not the actor's customer is refused and audited.
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import {
+  DEMO_OFFERS,
+  DEMO_PARTNER_TENANT_ID,
+  DEMO_SUBSCRIPTIONS,
+  DEMO_TENANT_ID,
+  NORTHWIND_TENANT_ID,
+  OTHER_TENANT_ID,
+  SECOND_PARTNER_TENANT_ID,
+  SIGN_IN_ACCOUNTS,
+  TAILSPIN_TENANT_ID,
+} from '../../src/sandbox/index.js';
+import { BotHarness, cardActions, cardOf, cardText, DEMO, testConfig, type TestUser } from '../harness/bot-harness.js';
+import { requestForm, requestIdOf, waitForStatus } from '../harness/licensing.js';
+import { openPage, submitForm } from '../sandbox/login-browser.js';
+
+/** The demo partner's admin (an Admin agent too), and the second partner's. */
+const PARTNER_ADMIN: TestUser = {
+  id: '29:partner-avery',
+  name: SIGN_IN_ACCOUNTS.partnerAdminAgent.displayName,
+  aadObjectId: SIGN_IN_ACCOUNTS.partnerAdminAgent.id,
+  tenantId: DEMO_PARTNER_TENANT_ID,
+};
+const SECOND_PARTNER_ADMIN: TestUser = {
+  id: '29:partner-ada',
+  name: SIGN_IN_ACCOUNTS.secondPartnerAdminAgent.displayName,
+  aadObjectId: SIGN_IN_ACCOUNTS.secondPartnerAdminAgent.id,
+  tenantId: SECOND_PARTNER_TENANT_ID,
+};
+const TAILSPIN_ADMIN: TestUser = {
+  id: '29:tailspin-riley',
+  name: SIGN_IN_ACCOUNTS.tailspinGlobalAdmin.displayName,
+  aadObjectId: SIGN_IN_ACCOUNTS.tailspinGlobalAdmin.id,
+  tenantId: TAILSPIN_TENANT_ID,
+};
+
+let harness: BotHarness;
+const chat = (user: TestUser) => harness.personalChat(user);
+
+beforeEach(async () => {
+  const base = testConfig();
+  harness = await BotHarness.start({
+    bootstrapAdmins: [
+      ...base.bootstrapAdmins,
+      { tenantId: DEMO_PARTNER_TENANT_ID, aadObjectId: PARTNER_ADMIN.aadObjectId },
+      { tenantId: SECOND_PARTNER_TENANT_ID, aadObjectId: SECOND_PARTNER_ADMIN.aadObjectId },
+      { tenantId: TAILSPIN_TENANT_ID, aadObjectId: TAILSPIN_ADMIN.aadObjectId },
+    ],
+    partnerTenants: [
+      { tenantId: DEMO_PARTNER_TENANT_ID, name: 'Quartermaster Demo Partner' },
+      { tenantId: SECOND_PARTNER_TENANT_ID, name: 'Adatum Cloud Partner' },
+    ],
+  });
+  for (const user of [PARTNER_ADMIN, SECOND_PARTNER_ADMIN, TAILSPIN_ADMIN, ...Object.values(DEMO)]) await chat(user).install();
+});
+afterEach(async () => {
+  await harness.stop();
+});
+
+/** The partner admin signs in to Partner Center from the partner tenant's connect card. */
+async function connectPartnerCenter() {
+  const [reply] = await chat(PARTNER_ADMIN).say('connect');
+  const url = cardActions(cardOf(reply)!).find((a) => a.type === 'Action.OpenUrl' && a.title === 'Sign in (integration sandbox)')?.url;
+  expect(url).toBeDefined();
+  const page = await openPage(url!);
+  const pressed = await submitForm(url!, page.html, { account: SIGN_IN_ACCOUNTS.partnerAdminAgent.id, action: 'signin' });
+  expect(pressed.status).toBe(302);
+  expect((await openPage(pressed.headers.get('location')!)).status).toBe(200);
+}
+
+async function customersCard(user: TestUser = PARTNER_ADMIN) {
+  const [reply] = await chat(user).say('customers');
+  return reply!;
+}
+
+const auditActions = async (tenantId: string) => (await harness.qm.audit.list(tenantId, { pageSize: 100 })).items;
+
+describe('linking customer tenants', () => {
+  it('proposes the customers whose tenant uses Quartermaster, links one on the card, and tells the customer in its audit', async () => {
+    // Not connected yet: the card says how to connect, and lists nothing it cannot know.
+    expect(cardText(cardOf(await customersCard())!)).toContain('Partner Center is not connected: type connect');
+    await connectPartnerCenter();
+
+    const card = cardOf(await customersCard())!;
+    const text = cardText(card);
+    expect(text).toContain('Customers of Quartermaster Demo Partner');
+    // The demo tenant has admins here: proposed; Fabrikam has none: not linked yet, sold through the reseller.
+    expect(text).toMatch(/Proposed: same tenant id/);
+    expect(text).toContain('Litware Reseller (demo)');
+    // Only this partner's customers: the second partner's and nobody's tenants are not shown.
+    expect(text).not.toContain(TAILSPIN_TENANT_ID);
+    expect(text).not.toContain(NORTHWIND_TENANT_ID);
+
+    const linked = await chat(PARTNER_ADMIN).click('partnerLinkCustomer', { customerTenantId: DEMO_TENANT_ID });
+    expect(linked.status).toBe(200);
+    expect(cardText(linked.body.value)).toContain(`is linked to Partner Center customer ${DEMO_TENANT_ID}`);
+    expect(cardText(linked.body.value)).toContain('Linked: its purchases go through your Partner Center');
+    // A second click links once.
+    const again = await chat(PARTNER_ADMIN).click('partnerLinkCustomer', { customerTenantId: DEMO_TENANT_ID });
+    expect(cardText(again.body.value)).toContain('was already linked');
+    expect((await auditActions(DEMO_PARTNER_TENANT_ID)).filter((e) => e.action === 'partner.customer.linked')).toHaveLength(1);
+    const customerAudit = (await auditActions(DEMO_TENANT_ID)).filter((e) => e.action === 'partner.customer.linked');
+    expect(customerAudit).toHaveLength(1);
+    expect(JSON.stringify(customerAudit[0]!.after)).toContain('Quartermaster Demo Partner');
+    // The customer's people see which partner serves them; a tenant nobody serves sees no partner.
+    const [whoami] = await chat(DEMO.isaiah).say('whoami');
+    expect(cardText(cardOf(whoami)!)).toContain('Quartermaster Demo Partner (buys your licenses through its Partner Center)');
+    const [tailspin] = await chat(TAILSPIN_ADMIN).say('whoami');
+    expect(cardText(cardOf(tailspin)!)).not.toContain('Partner');
+  });
+
+  it("buys a customer's license through the partner's Partner Center sign-in", async () => {
+    await connectPartnerCenter();
+    await chat(PARTNER_ADMIN).click('partnerLinkCustomer', { customerTenantId: DEMO_TENANT_ID });
+    const before = harness.sandbox.state.requests.length;
+
+    const submitted = await chat(DEMO.alex).click(
+      'submitRequest',
+      requestForm(DEMO_OFFERS.visioPlan2.offerId, { justification: 'Diagrams' }),
+    );
+    const id = requestIdOf(submitted.body.value);
+    await chat(DEMO.adele).click('approveRequest', { requestId: id, stageIndex: 0 });
+    await chat(DEMO.megan).click('approveRequest', { requestId: id, stageIndex: 1 });
+    const done = await waitForStatus(harness, id, 'completed');
+    expect(done.outcome?.kind).toBe('purchased');
+
+    // Every Partner Center call about the customer acted as the partner's agent (never the app alone).
+    const calls = harness.sandbox.state.requests
+      .slice(before)
+      .filter((r) => r.service === 'partnerCenter' && r.path.includes(DEMO_TENANT_ID));
+    expect(calls.length).toBeGreaterThan(0);
+    expect(new Set(calls.map((r) => `${r.tenantId} ${r.user}`))).toEqual(
+      new Set([`${DEMO_PARTNER_TENANT_ID} ${SIGN_IN_ACCOUNTS.partnerAdminAgent.userPrincipalName}`]),
+    );
+    const subscription = harness.sandbox.state.subscriptions(DEMO_TENANT_ID).find((s) => s.id === DEMO_SUBSCRIPTIONS.visioPlan2)!;
+    expect(subscription.lots.reduce((n, lot) => n + lot.quantity, 0)).toBe(6);
+
+    // The customer's admin adding seats is told whose account they go to.
+    const prepared = await chat(DEMO.alex).click('prepareSubscriptionChange', {
+      subscriptionId: DEMO_SUBSCRIPTIONS.visioPlan2,
+      action: 'add-seats',
+      addSeats: 1,
+    });
+    expect(cardText(prepared.body.value)).toContain('Quartermaster Demo Partner: Partner Center integration sandbox: nothing is billed');
+  });
+});
+
+describe('isolation', () => {
+  it("refuses and audits a link to another partner's customer, to nobody's tenant and to itself", async () => {
+    await connectPartnerCenter();
+    for (const forged of [TAILSPIN_TENANT_ID, NORTHWIND_TENANT_ID, DEMO_PARTNER_TENANT_ID]) {
+      const answer = await chat(PARTNER_ADMIN).click('partnerLinkCustomer', { customerTenantId: forged });
+      expect(answer.body.statusCode).toBe(403);
+      expect(JSON.stringify(answer.body)).toContain('not one of your Partner Center customers');
+    }
+    const refusals = (await auditActions(DEMO_PARTNER_TENANT_ID)).filter((e) => e.action === 'partner.cross-tenant-refused');
+    expect(refusals.map((e) => e.target).sort()).toEqual([DEMO_PARTNER_TENANT_ID, NORTHWIND_TENANT_ID, TAILSPIN_TENANT_ID].sort());
+    expect(await harness.qm.partners.partnerOf(TAILSPIN_TENANT_ID)).toBeUndefined();
+  });
+
+  it("refuses another partner's admin: not its customer to unlink, and its card shows only its own", async () => {
+    await connectPartnerCenter();
+    await chat(PARTNER_ADMIN).click('partnerLinkCustomer', { customerTenantId: DEMO_TENANT_ID });
+    const answer = await chat(SECOND_PARTNER_ADMIN).click('partnerUnlinkCustomer', { customerTenantId: DEMO_TENANT_ID });
+    expect(answer.body.statusCode).toBe(403);
+    expect((await auditActions(SECOND_PARTNER_TENANT_ID)).map((e) => e.action)).toContain('partner.cross-tenant-refused');
+    expect((await harness.qm.partners.partnerOf(DEMO_TENANT_ID))?.partnerTenantId).toBe(DEMO_PARTNER_TENANT_ID);
+    const text = cardText(cardOf(await customersCard(SECOND_PARTNER_ADMIN))!);
+    expect(text).toContain('Customers of Adatum Cloud Partner');
+    expect(text).not.toContain(DEMO_TENANT_ID);
+    expect(text).not.toContain(OTHER_TENANT_ID);
+  });
+
+  it("refuses customers' people: the customer admin's customers command and a forged link click", async () => {
+    const [reply] = await chat(DEMO.alex).say('customers');
+    expect(reply!.text ?? cardText(cardOf(reply))).toMatch(/Only your partner's admins/);
+    const forged = await chat(TAILSPIN_ADMIN).click('partnerLinkCustomer', { customerTenantId: TAILSPIN_TENANT_ID });
+    expect(forged.body.statusCode).toBe(403);
+    expect(await harness.qm.partners.partnerOf(TAILSPIN_TENANT_ID)).toBeUndefined();
+  });
+});
