@@ -81,6 +81,14 @@ export function wireConnections(p: Platform, outbox: Outbox, publicUrl: () => st
     log,
   });
 
+  // A partner's customers' license alerts are copied to the partner's `alerts here` channel, naming the customer.
+  outbox.adminCards.copyToPartners(async (customerTenantId) => {
+    const served = await partners.partnerOf(customerTenantId);
+    if (!served) return undefined;
+    const channelId = (await p.settings.get(served.partnerTenantId)).alertChannelId;
+    return channelId ? { partnerTenantId: served.partnerTenantId, channelId, customerName: served.link.companyName } : undefined;
+  });
+
   // The connectors were built first (tests bring their own), and the connection service needs
   // them; so the tokens they call with are plugged in here, once, before any call is made.
   // Purchases for a customer whose agent signed in (connect) use that agent's tokens; a customer

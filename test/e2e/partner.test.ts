@@ -14,6 +14,7 @@ import {
   SIGN_IN_ACCOUNTS,
   TAILSPIN_TENANT_ID,
 } from '../../src/sandbox/index.js';
+import { testClock } from '../harness/clock.js';
 import { BotHarness, cardActions, cardOf, cardText, DEMO, testConfig, type TestUser } from '../harness/bot-harness.js';
 import { requestForm, requestIdOf, waitForStatus } from '../harness/licensing.js';
 import { openPage, submitForm } from '../sandbox/login-browser.js';
@@ -37,6 +38,9 @@ const TAILSPIN_ADMIN: TestUser = {
   aadObjectId: SIGN_IN_ACCOUNTS.tailspinGlobalAdmin.id,
   tenantId: TAILSPIN_TENANT_ID,
 };
+
+/** The demo customer's company name, as Partner Center lists it. */
+const DEMO_COMPANY = 'Contoso (demo)';
 
 let harness: BotHarness;
 const chat = (user: TestUser) => harness.personalChat(user);
@@ -146,6 +150,43 @@ describe('linking customer tenants', () => {
       addSeats: 1,
     });
     expect(cardText(prepared.body.value)).toContain('Quartermaster Demo Partner: Partner Center integration sandbox: nothing is billed');
+  });
+});
+
+describe("the partner's alert channel", () => {
+  it("receives a linked customer's renewal alert naming the customer, once, without the customer's buttons", async () => {
+    await connectPartnerCenter();
+    await chat(PARTNER_ADMIN).click('partnerLinkCustomer', { customerTenantId: DEMO_TENANT_ID });
+    const channel = harness.channel(PARTNER_ADMIN, 'Customers');
+    await channel.say('alerts here');
+    const channelCards = () =>
+      harness.connector.sent
+        .filter((s) => s.conversationId === channel.conversation.id && s.method === 'POST')
+        .map((s) => cardOf(s.activity))
+        .filter((c) => c && /renews in/.test(cardText(c)));
+
+    const now = testClock();
+    await harness.qm.licenseAlerts.renewals.run(now);
+    await harness.qm.licenseAlerts.renewals.run(now);
+    await harness.drain();
+    const e3 = channelCards().filter((c) => cardText(c).includes('Microsoft 365 E3 renews in'));
+    expect(e3).toHaveLength(1);
+    expect(cardText(e3[0])).toContain(`Customer: ${DEMO_COMPANY}`);
+    // The buttons act in the customer's tenant: the partner's copy has none.
+    expect(cardActions(e3[0])).toEqual([]);
+    // The customer's own admins still get theirs, with the buttons and without a customer line.
+    const alex = harness.sentTo(DEMO.alex).filter((a) => cardOf(a) && cardText(a).includes('Microsoft 365 E3 renews in'));
+    expect(alex).toHaveLength(1);
+    expect(cardText(alex[0])).not.toContain('Customer:');
+    expect(cardActions(cardOf(alex[0])).length).toBe(2);
+    // Another partner's channel hears nothing of it.
+    const other = harness.channel(SECOND_PARTNER_ADMIN, 'Adatum customers');
+    await other.say('alerts here');
+    await harness.qm.licenseAlerts.renewals.run(new Date(now.getTime() + 86_400_000));
+    await harness.drain();
+    expect(
+      harness.connector.sent.filter((s) => s.conversationId === other.conversation.id && /renews in/.test(JSON.stringify(s.activity))),
+    ).toEqual([]);
   });
 });
 

@@ -430,6 +430,7 @@ export const cardSamples: { [N in keyof CardData]: CardData[N][] } = {
   ],
   'renewal-alert': [
     {
+      customer: 'Fabrikam (demo)',
       title: 'Microsoft 365 E3 renews in 20 days with unused seats',
       message: 'Reduce it to 20 at renewal.',
       productName: 'Microsoft 365 E3',
@@ -443,6 +444,7 @@ export const cardSamples: { [N in keyof CardData]: CardData[N][] } = {
   ],
   'term-end-alert': [
     {
+      customer: '',
       title: 'Microsoft Teams Premium does not end in 20 days: it will keep being billed',
       productName: 'Microsoft Teams Premium',
       endsOn: '2026-07-05',
@@ -537,6 +539,7 @@ export const cardSamples: { [N in keyof CardData]: CardData[N][] } = {
   ],
   'seat-alert': [
     {
+      customer: 'Fabrikam (demo)',
       title: 'No free seats: Visio Plan 2',
       color: 'Attention',
       message: 'Visio Plan 2 has no free seats.',
@@ -545,6 +548,7 @@ export const cardSamples: { [N in keyof CardData]: CardData[N][] } = {
       before: 'first check',
     },
     {
+      customer: '',
       title: 'Back to normal: Visio Plan 2',
       color: 'Good',
       message: 'Visio Plan 2 is back to normal.',
