@@ -23,6 +23,7 @@ import { connectionFeature } from './connection-handlers.js';
 import { catalogFeature } from './catalog-handlers.js';
 import { partnerFeature } from './partner-handlers.js';
 import type { PartnerWorkspace } from '../services/partner-workspace.js';
+import type { PartnerCustomerFacts } from '../services/partner-customer-facts.js';
 import type { CatalogAdminService } from '../services/catalog-admin.js';
 import type { ConnectionService } from '../services/connections.js';
 import { spendFeature, type SpendFeatureDeps } from './spend-handlers.js';
@@ -52,6 +53,7 @@ export interface BotDeps {
   catalogAdmin: CatalogAdminService;
   /** Partner mode: the partner admins' customers (and the partner that serves a customer). */
   partners: PartnerWorkspace;
+  partnerFacts: PartnerCustomerFacts;
   /** Spend: reports, budgets, alert channel, `sync now`. */
   spend: Omit<SpendFeatureDeps, 'cards' | 'log'>;
   /** Marketplace: answers to vendors' questions (when the marketplace is configured). */
@@ -134,7 +136,7 @@ export function createBot(deps: BotDeps): Bot {
   });
   connectionFeature(surface, { cards: deps.cards, connections: deps.connections });
   catalogFeature(surface, { cards: deps.cards, catalogAdmin: deps.catalogAdmin });
-  partnerFeature(surface, { cards: deps.cards, partners: deps.partners });
+  partnerFeature(surface, { cards: deps.cards, partners: deps.partners, facts: deps.partnerFacts });
   marketplaceFeature(surface, {
     cards: deps.cards,
     connections: deps.connections,

@@ -5,12 +5,15 @@ import { z } from 'zod';
 import type { PartnerCustomers, PartnerWorkspace } from '../services/partner-workspace.js';
 import { ONLY_PARTNER_ADMINS } from '../services/partner-workspace.js';
 import type { Outcome } from '../services/outcome.js';
+import type { CustomerFacts, PartnerCustomerFacts } from '../services/partner-customer-facts.js';
 import type { CardRenderer } from './cards.js';
 import { card, refusal, type ActionTurn, type Reply, type Surface, type Turn } from './surface.js';
 
 export interface PartnerFeatureDeps {
   cards: CardRenderer;
   partners: PartnerWorkspace;
+  /** Subscriptions, monthly cost and open requests of a linked customer. */
+  facts: PartnerCustomerFacts;
 }
 
 const PARTNER_ADMINS = ['partner-admin'] as const;
@@ -24,7 +27,11 @@ const STATE_TEXT = {
   'not-linked': 'Not linked (the tenant does not use Quartermaster yet; Link ahead if you wish)',
 } as const;
 
-export function partnerCustomersCardData(customers: PartnerCustomers, note?: { text: string; color: 'Good' | 'Warning' }) {
+export function partnerCustomersCardData(
+  customers: PartnerCustomers,
+  note?: { text: string; color: 'Good' | 'Warning' },
+  facts: ReadonlyMap<string, CustomerFacts> = new Map(),
+) {
   const count = (state: keyof typeof STATE_TEXT) => customers.rows.filter((r) => r.state === state).length;
   return {
     partnerName: customers.partnerName,
@@ -42,6 +49,9 @@ export function partnerCustomersCardData(customers: PartnerCustomers, note?: { t
       pcCustomer: r.pcCustomerId ?? 'no longer listed by Partner Center',
       stateText: STATE_TEXT[r.state],
       reseller: r.reseller ?? 'none (direct)',
+      subscriptions: facts.get(r.customerTenantId)?.subscriptions ?? '—',
+      monthlyCost: facts.get(r.customerTenantId)?.monthlyCost ?? '—',
+      openRequests: facts.get(r.customerTenantId)?.openRequests ?? '—',
       canLink: r.state !== 'linked',
       canUnlink: r.state === 'linked',
     })),
@@ -49,15 +59,14 @@ export function partnerCustomersCardData(customers: PartnerCustomers, note?: { t
 }
 
 export function partnerFeature(surface: Surface, d: PartnerFeatureDeps): void {
-  const render = (outcome: Outcome<PartnerCustomers>, noted: boolean): Reply =>
-    outcome.ok
-      ? card(
-          d.cards.render(
-            'partner-customers',
-            partnerCustomersCardData(outcome.value, noted && outcome.message ? { text: outcome.message, color: 'Good' } : undefined),
-          ),
-        )
-      : refusal(outcome);
+  const render = async (outcome: Outcome<PartnerCustomers>, noted: boolean): Promise<Reply> => {
+    if (!outcome.ok) return refusal(outcome);
+    // Figures only for the customers the service returned as linked to this partner.
+    const linked = outcome.value.rows.filter((r) => r.state === 'linked').map((r) => r.customerTenantId);
+    const facts = new Map(await Promise.all(linked.map(async (id) => [id, await d.facts.of(id)] as const)));
+    const note = noted && outcome.message ? { text: outcome.message, color: 'Good' as const } : undefined;
+    return card(d.cards.render('partner-customers', partnerCustomersCardData(outcome.value, note, facts)));
+  };
 
   const show = async ({ actor }: Turn): Promise<Reply> => render(await d.partners.customers(actor), false);
   const link = async ({ actor, data }: ActionTurn<z.infer<typeof CustomerClick>>): Promise<Reply> =>

@@ -3,6 +3,7 @@
 import { createBot } from '../bot/app.js';
 import { AdminConsole } from '../services/admin-console.js';
 import { ConversationService } from '../services/conversations.js';
+import { PartnerCustomerFacts } from '../services/partner-customer-facts.js';
 import type { Catalog } from './catalog.js';
 import type { Connections } from './connections.js';
 import type { Language } from './language.js';
@@ -32,6 +33,7 @@ export function wireBot(
     connections: f.connections.connections,
     catalogAdmin,
     partners: f.connections.partners,
+    partnerFacts: new PartnerCustomerFacts({ commerce: p.connectors.commerce, catalog, requests: f.licensing.requests, log }),
     spend: { budgets: f.spend.budgets, report: f.spend.report, syncNow: f.spend.syncNow },
     ...(vendor && { vendor }),
     language: f.language.forBot,
