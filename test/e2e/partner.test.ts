@@ -155,6 +155,22 @@ describe('linking customer tenants', () => {
   });
 });
 
+describe('a partner without its connection', () => {
+  it("tells a linked customer's admin so, and uses no other credentials", async () => {
+    await connectPartnerCenter();
+    await chat(PARTNER_ADMIN).click('partnerLinkCustomer', { customerTenantId: DEMO_TENANT_ID });
+    // The partner's sign-in goes away (disconnected, or removed by an operator).
+    await harness.qm.connectionStore.remove(DEMO_PARTNER_TENANT_ID, 'partner-center');
+    const before = harness.sandbox.state.requests.length;
+    const [reply] = await chat(DEMO.alex).say('subscriptions');
+    expect(JSON.stringify(reply)).toContain('its Partner Center is not connected');
+    // Nothing reached Partner Center about the customer with the app's own credentials.
+    expect(
+      harness.sandbox.state.requests.slice(before).filter((r) => r.service === 'partnerCenter' && r.path.includes(DEMO_TENANT_ID)),
+    ).toEqual([]);
+  });
+});
+
 describe("the partner's alert channel", () => {
   it("receives a linked customer's renewal alert naming the customer, once, without the customer's buttons", async () => {
     await connectPartnerCenter();
