@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import * as ACData from 'adaptivecards-templating';
 import { cardsDir } from '../paths.js';
 import type { CatalogCardData } from './catalog-views.js';
-import type { partnerCustomersCardData } from './partner-handlers.js';
+import type { partnerCustomerCardData, partnerCustomersCardData } from './partner-handlers.js';
 import { Markdown, plainText } from '../domain/plain-text.js';
 import type {
   ReclaimCardData,
@@ -165,6 +165,7 @@ export interface CardData {
   'term-end-alert': TermEndAlertCardData;
   catalog: CatalogCardData;
   'partner-customers': ReturnType<typeof partnerCustomersCardData>;
+  'partner-customer': ReturnType<typeof partnerCustomerCardData>;
   'seat-alert': SeatAlertCardData;
   connections: ConnectionsCardData;
   'connection-disconnect': { connectionId: string; title: string; consequence: string };

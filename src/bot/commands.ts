@@ -130,6 +130,13 @@ export const COMMANDS: DeclaredCommand[] = [
     roles: ['partner-admin'],
     scopes: PERSONAL,
   },
+  {
+    name: 'customer',
+    usage: 'customer <name>',
+    description: "One linked customer: its subscriptions, requests waiting and audit, acting as the customer's admin",
+    roles: ['partner-admin'],
+    scopes: PERSONAL,
+  },
   { name: 'status', usage: 'status', description: 'Storage, version and uptime of Quartermaster', roles: ['admin'], scopes: PERSONAL },
 ];
 

@@ -3,11 +3,11 @@
 // The partner workspace service decides who may act and re-checks every id a card sends.
 import { z } from 'zod';
 import type { PartnerCustomers, PartnerWorkspace } from '../services/partner-workspace.js';
-import { ONLY_PARTNER_ADMINS } from '../services/partner-workspace.js';
+import { ONLY_PARTNER_ADMINS, type PartnerCustomerLink } from '../services/partner-workspace.js';
 import type { Outcome } from '../services/outcome.js';
 import type { CustomerFacts, PartnerCustomerFacts } from '../services/partner-customer-facts.js';
 import type { CardRenderer } from './cards.js';
-import { card, refusal, type ActionTurn, type Reply, type Surface, type Turn } from './surface.js';
+import { answer, card, refusal, type ActionTurn, type CommandTurn, type Reply, type Surface, type Turn } from './surface.js';
 
 export interface PartnerFeatureDeps {
   cards: CardRenderer;
@@ -58,6 +58,22 @@ export function partnerCustomersCardData(
   };
 }
 
+/** The `customer <name>` card: one linked customer, its figures, and buttons that act as its admin. */
+export function partnerCustomerCardData(
+  partnerName: string,
+  link: Pick<PartnerCustomerLink, 'companyName' | 'domain' | 'customerTenantId' | 'pcCustomerId'>,
+  facts: CustomerFacts,
+) {
+  return {
+    partnerName,
+    companyName: link.companyName,
+    domain: link.domain || '—',
+    customerTenantId: link.customerTenantId,
+    pcCustomer: link.pcCustomerId,
+    ...facts,
+  };
+}
+
 export function partnerFeature(surface: Surface, d: PartnerFeatureDeps): void {
   const render = async (outcome: Outcome<PartnerCustomers>, noted: boolean): Promise<Reply> => {
     if (!outcome.ok) return refusal(outcome);
@@ -74,7 +90,22 @@ export function partnerFeature(surface: Surface, d: PartnerFeatureDeps): void {
   const unlink = async ({ actor, data }: ActionTurn<z.infer<typeof CustomerClick>>): Promise<Reply> =>
     render(await d.partners.unlink(actor, data.customerTenantId), true);
 
+  const oneCustomer = async ({ actor, argument }: CommandTurn): Promise<Reply> =>
+    answer(await d.partners.customerNamed(actor, argument), async (link) =>
+      card(
+        d.cards.render(
+          'partner-customer',
+          partnerCustomerCardData(d.partners.partnerName(actor.tenantId), link, await d.facts.of(link.customerTenantId)),
+        ),
+      ),
+    );
+
+  // Clicks on the cards `customer <name>` gives act in the customer's tenant, as its admin, once the
+  // workspace has checked the tenant is a linked customer of this partner admin's partner.
+  surface.actOnBehalfWith((actor, customerTenantId, verb) => d.partners.actingFor(actor, customerTenantId, `card:${verb}`));
+
   const access = { roles: PARTNER_ADMINS, refusal: ONLY_PARTNER_ADMINS };
+  surface.command({ name: 'customer', refusal: ONLY_PARTNER_ADMINS, run: oneCustomer });
   surface.command({ name: 'customers', refusal: ONLY_PARTNER_ADMINS, run: show });
   surface.action({ verb: 'partnerCustomers', ...access, run: show });
   surface.action({ verb: 'partnerLinkCustomer', ...access, schema: CustomerClick, badData: BAD_CARD, run: link });

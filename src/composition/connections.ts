@@ -69,11 +69,14 @@ export function wireConnections(p: Platform, outbox: Outbox, publicUrl: () => st
   });
 
   // Partner mode: customer tenants linked to a partner buy through the partner's connection.
+  const partnerLinks = new PartnerCustomerRepository(store);
+  // A partner's admins are admins of its linked customers' tenants (`customer <name>`).
+  p.roles.admitPartnerAdmins(async (partnerTenantId, customerTenantId) => !!(await partnerLinks.get(partnerTenantId, customerTenantId)));
   const partners = new PartnerWorkspace({
     clock: p.clock,
     roles: p.roles,
     partners: config.partnerTenants ?? [],
-    links: new PartnerCustomerRepository(store),
+    links: partnerLinks,
     ...(connectors.partnerAccounts ? { accounts: connectors.partnerAccounts } : {}),
     partnerCenterToken: (tenantId) => connections.partnerCenterTokenIfConnected(tenantId),
     purchaseAccountOf: (tenantId) => connections.purchaseAccount(tenantId),

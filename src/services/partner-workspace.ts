@@ -10,6 +10,8 @@ import type { Actor } from '../domain/roles.js';
 import type { Logger } from '../logger.js';
 import type { AuditLog } from '../storage/audit-log.js';
 import type { PartnerCustomerLink, PartnerCustomerRepository } from '../storage/partner-customers.js';
+
+export type { PartnerCustomerLink };
 import type { Clock } from '../clock.js';
 import { done, refused, type Outcome } from './outcome.js';
 import type { RoleService } from './roles.js';
@@ -243,6 +245,51 @@ export class PartnerWorkspace {
       return refused('forbidden', 'That tenant is not one of your linked customers.');
     }
     return done(link);
+  }
+
+  /**
+   * The partner admin as an admin of a linked customer's tenant (`customer <name>`, and every
+   * click on the cards that view gives): same tenant-scoped services, same rules, and the
+   * customer's audit log names the admin and the partner. A tenant id that is not a linked
+   * customer of the actor's partner (a forged card) is refused and audited.
+   */
+  async actingFor(actor: Actor, customerTenantId: string, attempted: string): Promise<Outcome<Actor>> {
+    // Only partner admins get such cards: anyone else's is forged, and audited as such.
+    if (!(await this.d.roles.isPartnerAdmin(actor))) {
+      await this.refuseCrossTenant(actor, attempted, customerTenantId.toLowerCase());
+      return refused('forbidden', 'This card acts in another tenant, which you cannot reach. Nothing was done.');
+    }
+    const customer = await this.customerOf(actor, customerTenantId, attempted);
+    if (!customer.ok) return customer;
+    return done({
+      tenantId: customer.value.customerTenantId,
+      aadObjectId: actor.aadObjectId,
+      name: `${actor.name} (${this.partnerName(actor.tenantId)})`,
+    });
+  }
+
+  /**
+   * A linked customer of the actor's partner by what the admin typed: its company name or
+   * domain, whole or its start. Anything else (another partner's customer, an unlinked one) is
+   * refused, named nowhere, and audited.
+   */
+  async customerNamed(actor: Actor, typed: string): Promise<Outcome<PartnerCustomerLink>> {
+    if (!(await this.d.roles.isPartnerAdmin(actor))) return refused('forbidden', ONLY_PARTNER_ADMINS);
+    const wanted = typed.trim().toLowerCase();
+    if (!wanted)
+      return refused('invalid', 'Which customer? Type customer and its name, for example: customer Contoso. Type customers for the list.');
+    const links = await this.d.links.list(actor.tenantId);
+    const exact = links.filter((l) => l.companyName.toLowerCase() === wanted || l.domain.toLowerCase() === wanted);
+    const starting = links.filter((l) => l.companyName.toLowerCase().startsWith(wanted) || l.domain.toLowerCase().startsWith(wanted));
+    const found = exact.length > 0 ? exact : starting;
+    if (found.length === 1) return done(found[0]!);
+    if (found.length > 1)
+      return refused(
+        'invalid',
+        `More than one linked customer matches: ${found.map((l) => l.companyName).join(', ')}. Type more of the name.`,
+      );
+    await this.refuseCrossTenant(actor, 'partner.customer.view', wanted.slice(0, 100));
+    return refused('forbidden', 'No linked customer of yours has that name. Type customers to see yours and link them.');
   }
 
   /** Every refused reach into a tenant that is not the actor's customer, in the actor's audit log. */

@@ -5,6 +5,8 @@ import { rolesOf, type Person, type Role } from '../domain/roles.js';
 export class RoleService {
   private readonly adminsByTenant = new Map<string, Set<string>>();
   private readonly partners: ReadonlySet<string>;
+  /** Partner mode: whether a customer tenant is linked to a partner (set once the link store exists). */
+  private linked?: (partnerTenantId: string, customerTenantId: string) => Promise<boolean>;
 
   /** `partnerTenants`: the CSP partners' own tenants (partner mode); their admins are partner admins. */
   constructor(bootstrapAdmins: readonly { tenantId: string; aadObjectId: string }[], partnerTenants: readonly string[] = []) {
@@ -16,11 +18,31 @@ export class RoleService {
     }
   }
 
+  /**
+   * Partner mode: a partner's admins act as admins of the customer tenants linked to that
+   * partner (`customer <name>`), with the customer's rules. Asked each time, so an unlink takes
+   * effect at once.
+   */
+  admitPartnerAdmins(linked: (partnerTenantId: string, customerTenantId: string) => Promise<boolean>): void {
+    this.linked = linked;
+  }
+
   async rolesOf(person: Person): Promise<Role[]> {
-    return rolesOf(person, {
-      tenantAdmins: this.adminsByTenant.get(person.tenantId.toLowerCase()) ?? new Set(),
-      partnerTenant: this.isPartnerTenant(person.tenantId),
-    });
+    const tenantAdmins = this.adminsByTenant.get(person.tenantId.toLowerCase()) ?? new Set<string>();
+    const roles = rolesOf(person, { tenantAdmins, partnerTenant: this.isPartnerTenant(person.tenantId) });
+    if (roles.includes('admin') || !(await this.servingPartnerAdmin(person))) return roles;
+    return [...roles, 'admin'];
+  }
+
+  /** Whether the person is an admin of a partner the person's (customer) tenant is linked to. */
+  private async servingPartnerAdmin(person: Person): Promise<boolean> {
+    const id = person.aadObjectId?.toLowerCase();
+    if (!id || !this.linked) return false;
+    for (const partner of this.partners) {
+      if (partner === person.tenantId.toLowerCase() || !this.adminsByTenant.get(partner)?.has(id)) continue;
+      if (await this.linked(partner, person.tenantId)) return true;
+    }
+    return false;
   }
 
   isPartnerTenant(tenantId: string): boolean {

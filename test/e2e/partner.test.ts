@@ -242,3 +242,85 @@ describe('isolation', () => {
     expect(await harness.qm.partners.partnerOf(TAILSPIN_TENANT_ID)).toBeUndefined();
   });
 });
+
+describe('a customer, seen by its partner', () => {
+  /** The card `customer <name>` gives, and the data its buttons send. */
+  async function customerCard(name: string, user: TestUser = PARTNER_ADMIN) {
+    const [reply] = await chat(user).say(`customer ${name}`);
+    return reply!;
+  }
+
+  it("shows a linked customer's subscriptions, requests waiting and audit, acting as its admin with its rules", async () => {
+    await connectPartnerCenter();
+    await chat(PARTNER_ADMIN).click('partnerLinkCustomer', { customerTenantId: DEMO_TENANT_ID });
+    const submitted = await chat(DEMO.alex).click(
+      'submitRequest',
+      requestForm(DEMO_OFFERS.visioPlan2.offerId, { justification: 'Diagrams' }),
+    );
+    const requestId = requestIdOf(submitted.body.value);
+
+    const card = cardOf(await customerCard('contoso'))!;
+    expect(cardText(card)).toContain(DEMO_COMPANY);
+    expect(cardText(card)).toContain('Customer of Quartermaster Demo Partner');
+    expect(cardText(card)).toContain('Open requests\n1');
+    const buttons = cardActions(card);
+    expect(buttons.find((b) => b.title === 'Subscriptions')?.data).toEqual({ onBehalfOf: DEMO_TENANT_ID });
+
+    // The customer's subscriptions, read through the partner's connection; every button stays in the customer's tenant.
+    const list = await chat(PARTNER_ADMIN).click('listSubscriptions', { onBehalfOf: DEMO_TENANT_ID });
+    expect(list.status).toBe(200);
+    expect(cardText(list.body.value)).toContain('Microsoft 365 E3');
+    const listButtons = cardActions(list.body.value).filter((a) => a.type === 'Action.Execute');
+    expect(listButtons.length).toBeGreaterThan(0);
+    expect(listButtons.every((a) => (a.data as { onBehalfOf?: string }).onBehalfOf === DEMO_TENANT_ID)).toBe(true);
+
+    // The same actions as the customer's admins: adding seats is prepared with the customer's rules.
+    const prepared = await chat(PARTNER_ADMIN).click('prepareSubscriptionChange', {
+      onBehalfOf: DEMO_TENANT_ID,
+      subscriptionId: DEMO_SUBSCRIPTIONS.visioPlan2,
+      action: 'add-seats',
+      addSeats: 1,
+    });
+    expect(prepared.status).toBe(200);
+    expect(cardText(prepared.body.value)).toContain('Quartermaster Demo Partner: Partner Center integration sandbox: nothing is billed');
+
+    const waiting = await chat(PARTNER_ADMIN).click('showOpenRequests', { onBehalfOf: DEMO_TENANT_ID });
+    expect(cardText(waiting.body.value)).toContain(requestId);
+    const audit = await chat(PARTNER_ADMIN).click('showAudit', { onBehalfOf: DEMO_TENANT_ID });
+    expect(cardText(audit.body.value)).toContain('partner.customer.linked');
+    expect(cardText(audit.body.value)).toContain('Audit log');
+  });
+
+  it('refuses and audits a customer that is not linked or not its own, and forged tenant ids on cards', async () => {
+    await connectPartnerCenter();
+    await chat(PARTNER_ADMIN).click('partnerLinkCustomer', { customerTenantId: DEMO_TENANT_ID });
+    const refusalsIn = async (tenantId: string) =>
+      (await auditActions(tenantId)).filter((e) => e.action === 'partner.cross-tenant-refused').map((e) => e.target);
+
+    // By name: another partner's customer, and one that is not linked (Fabrikam), are refused alike.
+    for (const name of ['Tailspin', 'Fabrikam']) {
+      const reply = await customerCard(name);
+      expect(reply.text).toMatch(/No linked customer of yours has that name/);
+    }
+    expect(await refusalsIn(DEMO_PARTNER_TENANT_ID)).toEqual(expect.arrayContaining(['tailspin', 'fabrikam']));
+
+    // By card data: another partner's customer, nobody's tenant, a malformed id.
+    for (const forged of [TAILSPIN_TENANT_ID, NORTHWIND_TENANT_ID, '<b>x</b>']) {
+      const answer = await chat(PARTNER_ADMIN).click('listSubscriptions', { onBehalfOf: forged });
+      expect(answer.body.statusCode).toBe(403);
+    }
+    expect(await refusalsIn(DEMO_PARTNER_TENANT_ID)).toEqual(expect.arrayContaining([TAILSPIN_TENANT_ID, NORTHWIND_TENANT_ID, '-']));
+    // Another partner's admin, and a customer's own people, cannot use such a card either.
+    const second = await chat(SECOND_PARTNER_ADMIN).click('showAudit', { onBehalfOf: DEMO_TENANT_ID });
+    expect(second.body.statusCode).toBe(403);
+    expect(await refusalsIn(SECOND_PARTNER_TENANT_ID)).toContain(DEMO_TENANT_ID);
+    const tailspin = await chat(TAILSPIN_ADMIN).click('showAudit', { onBehalfOf: DEMO_TENANT_ID });
+    expect(tailspin.body.statusCode).toBe(403);
+    expect(await refusalsIn(TAILSPIN_TENANT_ID)).toContain(DEMO_TENANT_ID);
+
+    // Unlinked: the partner's admin is no longer the customer's admin.
+    await chat(PARTNER_ADMIN).click('partnerUnlinkCustomer', { customerTenantId: DEMO_TENANT_ID });
+    const after = await chat(PARTNER_ADMIN).click('listSubscriptions', { onBehalfOf: DEMO_TENANT_ID });
+    expect(after.body.statusCode).toBe(403);
+  });
+});

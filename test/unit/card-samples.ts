@@ -454,6 +454,18 @@ export const cardSamples: { [N in keyof CardData]: CardData[N][] } = {
       subscriptionId: 'sub-1',
     },
   ],
+  'partner-customer': [
+    {
+      partnerName: 'Quartermaster Demo Partner',
+      companyName: 'Fabrikam (demo)',
+      domain: 'fabrikam.example',
+      customerTenantId: 'f2b5c0de-0000-4000-8000-00000000fab1',
+      pcCustomer: 'f2b5c0de-0000-4000-8000-00000000fab1',
+      subscriptions: '1',
+      monthlyCost: '28.00 USD / month',
+      openRequests: '2',
+    },
+  ],
   'partner-customers': [
     {
       partnerName: 'Quartermaster Demo Partner',
