@@ -21,8 +21,10 @@ import type { SubscriptionService } from '../services/subscriptions.js';
 import { reclaimFeature, type ReclaimFeatureDeps } from './reclaim-handlers.js';
 import { connectionFeature } from './connection-handlers.js';
 import { catalogFeature } from './catalog-handlers.js';
+import { orderHistoryFeature } from './order-history-handlers.js';
 import { partnerFeature } from './partner-handlers.js';
 import type { PartnerWorkspace } from '../services/partner-workspace.js';
+import type { OrderHistory } from '../services/order-history.js';
 import type { PartnerCustomerFacts } from '../services/partner-customer-facts.js';
 import type { CatalogAdminService } from '../services/catalog-admin.js';
 import type { ConnectionService } from '../services/connections.js';
@@ -54,6 +56,8 @@ export interface BotDeps {
   /** Partner mode: the partner admins' customers (and the partner that serves a customer). */
   partners: PartnerWorkspace;
   partnerFacts: PartnerCustomerFacts;
+  /** `orders`: a tenant's orders with the requests they came from. */
+  orders: OrderHistory;
   /** Spend: reports, budgets, alert channel, `sync now`. */
   spend: Omit<SpendFeatureDeps, 'cards' | 'log'>;
   /** Marketplace: answers to vendors' questions (when the marketplace is configured). */
@@ -137,6 +141,7 @@ export function createBot(deps: BotDeps): Bot {
   connectionFeature(surface, { cards: deps.cards, connections: deps.connections });
   catalogFeature(surface, { cards: deps.cards, catalogAdmin: deps.catalogAdmin });
   partnerFeature(surface, { cards: deps.cards, partners: deps.partners, facts: deps.partnerFacts });
+  orderHistoryFeature(surface, { cards: deps.cards, orders: deps.orders, partners: deps.partners });
   marketplaceFeature(surface, {
     cards: deps.cards,
     connections: deps.connections,

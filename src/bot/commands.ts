@@ -131,6 +131,13 @@ export const COMMANDS: DeclaredCommand[] = [
     scopes: PERSONAL,
   },
   {
+    name: 'orders',
+    usage: 'orders [customer]',
+    description: 'Partner Center and marketplace orders: items, status and the request each came from (partners: of a customer)',
+    roles: ['admin'],
+    scopes: PERSONAL,
+  },
+  {
     name: 'customer',
     usage: 'customer <name>',
     description: "One linked customer: its subscriptions, requests waiting and audit, acting as the customer's admin",

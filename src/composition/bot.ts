@@ -3,6 +3,7 @@
 import { createBot } from '../bot/app.js';
 import { AdminConsole } from '../services/admin-console.js';
 import { ConversationService } from '../services/conversations.js';
+import { OrderHistory } from '../services/order-history.js';
 import { PartnerCustomerFacts } from '../services/partner-customer-facts.js';
 import type { Catalog } from './catalog.js';
 import type { Connections } from './connections.js';
@@ -34,6 +35,7 @@ export function wireBot(
     catalogAdmin,
     partners: f.connections.partners,
     partnerFacts: new PartnerCustomerFacts({ commerce: p.connectors.commerce, catalog, requests: f.licensing.requests, log }),
+    orders: new OrderHistory({ roles, commerce: p.connectors.commerce, catalog, requests: f.licensing.requests }),
     spend: { budgets: f.spend.budgets, report: f.spend.report, syncNow: f.spend.syncNow },
     ...(vendor && { vendor }),
     language: f.language.forBot,

@@ -136,6 +136,8 @@ export interface CommercePort {
     requestId: string,
   ): Promise<CommerceOrder>;
   getOrder(customerId: string, orderId: string): Promise<CommerceOrder>;
+  /** Every order of the customer (Partner Center: GET customers/{id}/orders; marketplace: its orders), newest first. */
+  listCustomerOrders(customerId: string): Promise<CommerceOrder[]>;
   /**
    * Suspends, reactivates, cancels or toggles auto-renew (idempotent per `requestId`, like
    * setQuantity). Throws ConnectorError 'subscription-suspended' for anything but reactivating

@@ -324,3 +324,42 @@ describe('a customer, seen by its partner', () => {
     expect(after.body.statusCode).toBe(403);
   });
 });
+
+describe('orders', () => {
+  it("lists a customer's Partner Center orders with items, status and the request, to its admin and to its partner", async () => {
+    await connectPartnerCenter();
+    await chat(PARTNER_ADMIN).click('partnerLinkCustomer', { customerTenantId: DEMO_TENANT_ID });
+    // Project Plan 3: the tenant has no subscription for it, so buying it places an order.
+    const submitted = await chat(DEMO.isaiah).click(
+      'submitRequest',
+      requestForm(DEMO_OFFERS.projectPlan3.offerId, { justification: 'Plans' }),
+    );
+    const id = requestIdOf(submitted.body.value);
+    await chat(DEMO.adele).click('approveRequest', { requestId: id, stageIndex: 0 });
+    await chat(DEMO.megan).click('approveRequest', { requestId: id, stageIndex: 1 });
+    const done = await waitForStatus(harness, id, 'completed');
+    const orderId = done.fulfilment!.orderId!;
+    expect(orderId).toBeTruthy();
+
+    const [mine] = await chat(DEMO.alex).say('orders');
+    const customerView = cardText(cardOf(mine)!);
+    expect(customerView).toContain(orderId);
+    expect(customerView).toMatch(/Project Plan 3 × 1/);
+    expect(customerView).toContain(`${id}: `);
+    expect(customerView).toContain('requested by Isaiah');
+
+    const [partnerView] = await chat(PARTNER_ADMIN).say('orders contoso');
+    const partnerText = cardText(cardOf(partnerView)!);
+    expect(partnerText).toContain(`Orders of ${DEMO_COMPANY}`);
+    expect(partnerText).toContain(orderId);
+    expect(partnerText).toContain(`${id}: `);
+    const clicked = await chat(PARTNER_ADMIN).click('showOrders', { onBehalfOf: DEMO_TENANT_ID });
+    expect(cardText(clicked.body.value)).toContain(orderId);
+
+    // Another partner's admin: not its customer, refused and audited; a requester: not an admin.
+    const [other] = await chat(SECOND_PARTNER_ADMIN).say('orders contoso');
+    expect(other!.text).toMatch(/No linked customer of yours/);
+    const [requester] = await chat(DEMO.isaiah).say('orders');
+    expect(requester!.text).toMatch(/Only admins can see the orders/);
+  });
+});

@@ -327,6 +327,11 @@ export class PartnerCenterCommerce implements CommercePort, PartnerAccountPort {
     return toOrder(parse(OrderWire, body));
   }
 
+  async listCustomerOrders(customerId: string): Promise<CommerceOrder[]> {
+    const { items } = await this.get(`/v1/customers/${encodeURIComponent(customerId)}/orders`, Collection(OrderWire));
+    return items.map(toOrder).sort((a, b) => b.creationDate.localeCompare(a.creationDate));
+  }
+
   async getOrder(customerId: string, orderId: string): Promise<CommerceOrder> {
     return toOrder(await this.get(`/v1/customers/${encodeURIComponent(customerId)}/orders/${encodeURIComponent(orderId)}`, OrderWire));
   }
