@@ -52,6 +52,7 @@ export function partnerCustomersCardData(
       subscriptions: facts.get(r.customerTenantId)?.subscriptions ?? '—',
       monthlyCost: facts.get(r.customerTenantId)?.monthlyCost ?? '—',
       openRequests: facts.get(r.customerTenantId)?.openRequests ?? '—',
+      alerts: facts.get(r.customerTenantId)?.alerts ?? '—',
       canLink: r.state !== 'linked',
       canUnlink: r.state === 'linked',
     })),

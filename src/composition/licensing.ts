@@ -143,7 +143,10 @@ export function wireLicensing(
         marketplace,
         tenants: () => connections.marketplaceTenants(),
         ledger: p.alertLedger,
-        notices: notifier,
+        notices: {
+          tellAdmins: (tenantId, text) => notifier.tellAdmins(tenantId, text),
+          tellPartner: (tenantId, text, key) => outbox.adminCards.tellPartner(tenantId, text, key),
+        },
         stuckAfterMinutes: config.marketplace?.stuckOrderMinutes ?? 120,
         noteFailure: noteMarketplaceFailure,
         log,

@@ -8,6 +8,7 @@ import type { AdminAlerts, ReclaimReport, RenewalAlert, SeatChange, TermEndAlert
 import type { RoleService } from '../services/roles.js';
 import type { ConversationReferences } from '../storage/conversation-references.js';
 import type { OutboxMessenger } from './outbox-messenger.js';
+import { plainText } from '../domain/plain-text.js';
 
 /** Partner mode: where a customer tenant's alerts are copied (its partner's alert channel), and the customer's name. */
 export type PartnerAlertChannel = (
@@ -77,6 +78,28 @@ export class AdminCards implements AdminAlerts {
     if (partnerCopy && (await this.postToPartner(tenantId, partnerCopy, key))) reached++;
     if (reached === 0) this.deps.log.warn({ tenantId }, 'no admin could be reached for an alert; admins should install Quartermaster');
     return reached;
+  }
+
+  /**
+   * A text alert (a stuck order) copied to the tenant's partner's alert channel, headed with the
+   * customer's name (escaped: Partner Center's company name is outside text); false when the
+   * tenant has no partner channel. `key` dedupes it like the admins' copies.
+   */
+  async tellPartner(tenantId: string, text: string, key: string): Promise<boolean> {
+    try {
+      const target = await this.partnerChannel?.(tenantId);
+      if (!target) return false;
+      const channel = await this.deps.conversations.get(target.partnerTenantId, target.channelId);
+      if (!channel) return false;
+      await this.deps.messenger.postText(channel.reference, `Customer: ${plainText(target.customerName)}. ${text}`, {
+        tenantId: target.partnerTenantId,
+        key: `${key}|partner`,
+      });
+      return true;
+    } catch (error) {
+      this.deps.log.warn({ err: error, tenantId }, "could not post an alert to the partner's channel");
+      return false;
+    }
   }
 
   private async postToPartner(tenantId: string, partnerCopy: (customer: string) => AdaptiveCard, key?: string): Promise<boolean> {

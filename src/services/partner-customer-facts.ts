@@ -5,7 +5,9 @@
 import type { CommercePort } from '../connectors/ports.js';
 import { add, formatMonthly, monthlyCost, type Money } from '../domain/money.js';
 import { OPEN_STATUSES } from '../domain/request.js';
+import type { Clock } from '../clock.js';
 import type { Logger } from '../logger.js';
+import type { AlertLedger } from '../storage/alert-ledger.js';
 import type { RequestRepository } from '../storage/requests.js';
 import type { CatalogService } from './catalog.js';
 
@@ -13,17 +15,32 @@ export interface CustomerFacts {
   subscriptions: string;
   monthlyCost: string;
   openRequests: string;
+  /** Alerts sent about the tenant in the last ALERT_DAYS days (renewals, seats, connections, stuck orders, budgets). */
+  alerts: string;
 }
 
+const ALERT_DAYS = 30;
+
 export class PartnerCustomerFacts {
-  constructor(private readonly d: { commerce: CommercePort; catalog: CatalogService; requests: RequestRepository; log: Logger }) {}
+  constructor(
+    private readonly d: {
+      commerce: CommercePort;
+      catalog: CatalogService;
+      requests: RequestRepository;
+      alerts: Pick<AlertLedger, 'sentSince'>;
+      clock: Clock;
+      log: Logger;
+    },
+  ) {}
 
   async of(customerTenantId: string): Promise<CustomerFacts> {
-    const [subscriptions, openRequests] = await Promise.all([
+    const since = new Date(this.d.clock().getTime() - ALERT_DAYS * 86_400_000);
+    const [subscriptions, openRequests, alerts] = await Promise.all([
       this.subscriptionFacts(customerTenantId),
       Promise.all(OPEN_STATUSES.map((s) => this.d.requests.withStatus(customerTenantId, s))).then((lists) => String(lists.flat().length)),
+      this.d.alerts.sentSince(customerTenantId, since).then((n) => `${n} in the last ${ALERT_DAYS} days`),
     ]);
-    return { ...subscriptions, openRequests };
+    return { ...subscriptions, openRequests, alerts };
   }
 
   private async subscriptionFacts(tenantId: string): Promise<Pick<CustomerFacts, 'subscriptions' | 'monthlyCost'>> {

@@ -192,6 +192,8 @@ describe("the partner's alert channel", () => {
     expect(cardText(e3[0])).toContain(`Customer: ${DEMO_COMPANY}`);
     // The buttons act in the customer's tenant: the partner's copy has none.
     expect(cardActions(e3[0])).toEqual([]);
+    // The partner's customers card counts the customer's alerts.
+    expect(cardText(cardOf(await customersCard())!)).toMatch(/Alerts\n[1-9]\d* in the last 30 days/);
     // The customer's own admins still get theirs, with the buttons and without a customer line.
     const alex = harness.sentTo(DEMO.alex).filter((a) => cardOf(a) && cardText(a).includes('Microsoft 365 E3 renews in'));
     expect(alex).toHaveLength(1);

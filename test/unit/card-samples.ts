@@ -148,6 +148,13 @@ export const cardSamples: { [N in keyof CardData]: CardData[N][] } = {
       facts: [],
       actionTitle: 'Open connections',
     },
+    {
+      title: 'Marketplace needs attention',
+      message: 'The API token expired or was revoked.',
+      color: 'Attention',
+      facts: [{ title: 'Customer', value: 'Contoso (demo)' }],
+      actionTitle: '',
+    },
   ],
   welcome: [
     { firstName: 'Alex', inTeam: false, conversationName: 'this chat' },
@@ -464,6 +471,7 @@ export const cardSamples: { [N in keyof CardData]: CardData[N][] } = {
       subscriptions: '1',
       monthlyCost: '28.00 USD / month',
       openRequests: '2',
+      alerts: '1 in the last 30 days',
     },
   ],
   'partner-customers': [
@@ -484,6 +492,7 @@ export const cardSamples: { [N in keyof CardData]: CardData[N][] } = {
           subscriptions: '1',
           monthlyCost: '28.00 USD / month',
           openRequests: '0',
+          alerts: '0 in the last 30 days',
           canLink: false,
           canUnlink: true,
         },
@@ -497,6 +506,7 @@ export const cardSamples: { [N in keyof CardData]: CardData[N][] } = {
           subscriptions: '—',
           monthlyCost: '—',
           openRequests: '—',
+          alerts: '0 in the last 30 days',
           canLink: true,
           canUnlink: false,
         },
