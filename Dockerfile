@@ -39,8 +39,8 @@ USER node
 EXPOSE 8080
 HEALTHCHECK --interval=30s --timeout=5s --start-period=30s \
   CMD ["node", "-e", "fetch('http://127.0.0.1:' + process.env.PORT + '/readyz').then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"]
-# node is PID 1 and handles SIGTERM itself (src/index.ts: the graceful drain); production
+# node is PID 1 and handles SIGTERM itself (src/main.ts: the graceful drain); production
 # starts no child processes, so there are no orphans to reap. The same command as the
 # template's appCommandLine and `npm run serve`.
 STOPSIGNAL SIGTERM
-CMD ["node", "--no-warnings", "--import", "./dist/src/telemetry-preload.js", "dist/src/index.js"]
+CMD ["node", "--no-warnings", "--import", "./dist/src/telemetry-preload.js", "dist/src/main.js"]

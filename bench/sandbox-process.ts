@@ -69,6 +69,7 @@ async function serve(): Promise<void> {
     marketplaceTokens: sandbox.marketplaceTokens,
     priceListCsv: sandbox.priceListCsv,
     aws: { baseIdentity: sandbox.aws.baseIdentity },
+    billing: { urls: sandbox.billing.urls },
     today: sandbox.azureCosts.today,
   };
   process.stdout.write(`${JSON.stringify(endpoints)}\n`);

@@ -158,12 +158,14 @@ var tableNames = [
   'Connections' // connected accounts per tenant; secrets sealed with SECRET_KEYS
   'Budgets' // spend budgets per tenant and their last evaluation
   'CostRows' // daily cost rows (FOCUS-named columns) and each cost connection's sync state
+  'Billing' // invoices, reconciliations and their findings, cost owners, chargebacks, document links
 ]
 // The code's queues (src/storage/queues.ts QUEUE_NAMES), each named <tablePrefix, lower case>-<name>.
 var queueNames = [
   'fulfilment' // approved requests waiting to be ordered and assigned
   'notifications' // the outbox: proactive messages retried within Teams' limits
   'sync-now' // `sync now` cost syncs
+  'billing' // invoice fetches and reconciliations (`invoices`, the daily run)
 ]
 
 // Built-in role definition ids (same in every tenant).
@@ -405,7 +407,7 @@ resource autoscale 'Microsoft.Insights/autoscalesettings@2022-10-01' = {
 // Node is started directly (not through npm), so the SIGTERM App Service sends at a restart or
 // scale-in reaches node and the graceful drain runs; the preload starts telemetry before the app
 // loads. The same command is package.json's "serve" and the Dockerfile's CMD.
-var appCommandLine = 'node --no-warnings --import ./dist/src/telemetry-preload.js dist/src/index.js'
+var appCommandLine = 'node --no-warnings --import ./dist/src/telemetry-preload.js dist/src/main.js'
 
 resource webApp 'Microsoft.Web/sites@2024-04-01' = {
   name: webAppName

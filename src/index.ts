@@ -1,18 +1,11 @@
 // Composition root: config → platform (storage, connectors, Teams) → one feature at a time,
 // each built by a function in src/composition/ from what the features before it return →
-// the bot → workers, scheduler, server. `npm start` runs main(), which in local mode also
-// starts Azurite and the Agents Playground; tests call startQuartermaster() directly with a
-// config and options of their own.
+// the bot → workers, scheduler, server. The process's entry point is src/main.ts (`npm start`,
+// and production's start command), which in local mode also starts Azurite and the Agents
+// Playground; tests call startQuartermaster() directly with a config and options of their own.
 import type { Surface } from './bot/surface.js';
-import { join, resolve } from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { systemClock, type Clock } from './clock.js';
-import { ConfigError, loadConfig, loadEnvFile, type AppConfig } from './config.js';
 import { createLogger, type Logger } from './logger.js';
-import { routeConsoleToLogger } from './console-log.js';
-import { flushTelemetry, telemetryStarted } from './telemetry.js';
-import { projectRoot } from './paths.js';
-import { ChildProcesses } from './local/child-processes.js';
 import { startServer } from './server.js';
 import type { Connectors } from './connectors/index.js';
 import type { DeliveryEngine } from './notify/outbox.js';
@@ -43,10 +36,12 @@ import { wireOutbox } from './composition/outbox.js';
 import { wireCatalog } from './composition/catalog.js';
 import { wireConnections } from './composition/connections.js';
 import { wireLicensing } from './composition/licensing.js';
+import type { LicenseUnitService } from './services/license-units.js';
 import { wireLicenseAlerts } from './composition/license-alerts.js';
 import { wireSpend } from './composition/spend.js';
 import { wireLanguage } from './composition/language.js';
 import { wireBot } from './composition/bot.js';
+import { wireBilling, type Billing } from './composition/billing.js';
 import { startScheduler } from './composition/schedule.js';
 import type { QueueWork } from './composition/queue-work.js';
 
@@ -64,6 +59,8 @@ export interface Quartermaster {
   settings: SettingsRepository;
   reminders: ReminderService;
   stalledApprovals: StalledApprovals;
+  /** Delegated units (tests run the over-quota check themselves). */
+  units: LicenseUnitService;
   /** The license alert jobs (tests run them with a chosen `now`). */
   licenseAlerts: { reclaim: ReclaimService; renewals: RenewalAlertService; seats: SeatWatchService; ledger: AlertLedger };
   connections: ConnectionService;
@@ -77,6 +74,8 @@ export interface Quartermaster {
   spend: { sync: SpendSync; rows: CostRowReader; budgets: BudgetService; report: SpendReport; evaluator: SpendAlertService };
   /** Marketplace (when configured): vendor-assigned fulfilment and the stuck-order watch (tests run it with a chosen `now`). */
   marketplace?: { vendor: VendorFulfilment; stuckOrders: StuckOrderWatch };
+  /** Billing (when there are billing connectors): invoices, chargeback, cost owners, CSP usage (tests run the jobs with a chosen `now`). */
+  billing?: Pick<Billing, 'invoices' | 'chargeback' | 'owners' | 'usage'>;
   /** The loopback emulators, when this instance started them (sandbox connectors). */
   sandbox?: Sandbox;
   /** The Teams surface's registry: every card verb the bot routes (the fuzz test sends each), and help per role. */
@@ -133,17 +132,24 @@ export async function startQuartermaster(
   const licenseAlerts = wireLicenseAlerts(platform, outbox, catalog); // reclaim, renewals, seats
   const spend = wireSpend(platform, outbox, connections, timings); // cost sync, budgets, sync now
   const language = wireLanguage(platform, catalog, licensing); // free text
-  const bot = wireBot(platform, { catalog, connections, licensing, licenseAlerts, spend, language });
+  const billing = wireBilling(platform, outbox, { catalog, connections, licensing, spend }, timings, publicUrl); // invoices, chargeback
+  const bot = wireBot(platform, { catalog, connections, licensing, licenseAlerts, spend, language, billing });
 
-  const queueWork: QueueWork[] = [licensing.work, spend.work, outbox.delivery];
+  const queueWork: QueueWork[] = [licensing.work, spend.work, outbox.delivery, ...(billing ? [billing.work] : [])];
   if (options.startWorkers !== false) for (const { worker } of queueWork) worker.start();
   const scheduler = startScheduler(
     platform,
-    [...licensing.jobs, ...licenseAlerts.jobs, ...connections.jobs, ...spend.jobs],
+    [...licensing.jobs, ...licenseAlerts.jobs, ...connections.jobs, ...spend.jobs, ...(billing?.jobs ?? [])],
     options.scheduledJobs,
   );
   const server = await startServer(
-    { bot, consentCallback: connections.consentCallback, storageReady: () => platform.health.storageReady(), log },
+    {
+      bot,
+      consentCallback: connections.consentCallback,
+      storageReady: () => platform.health.storageReady(),
+      ...(billing && { billingDocument: billing.documentRoute }),
+      log,
+    },
     config.host,
     config.port,
   );
@@ -161,6 +167,7 @@ export async function startQuartermaster(
     settings: platform.settings,
     reminders: licensing.reminders,
     stalledApprovals: licensing.stalledApprovals,
+    units: licensing.units,
     licenseAlerts: {
       reclaim: licenseAlerts.reclaim,
       renewals: licenseAlerts.renewals,
@@ -174,6 +181,9 @@ export async function startQuartermaster(
     outbox: outbox.delivery.engine,
     spend: { sync: spend.sync, rows: spend.rows, budgets: spend.budgets, report: spend.report, evaluator: spend.evaluator },
     ...(licensing.marketplace && { marketplace: licensing.marketplace }),
+    ...(billing && {
+      billing: { invoices: billing.invoices, chargeback: billing.chargeback, owners: billing.owners, usage: billing.usage },
+    }),
     ...(sandbox && { sandbox }),
     surface: bot.surface,
     async drain(timeoutMs = 30_000) {
@@ -191,98 +201,4 @@ export async function startQuartermaster(
       await sandbox?.stop();
     },
   };
-}
-
-export async function main(): Promise<void> {
-  let config: AppConfig;
-  try {
-    loadEnvFile();
-    config = loadConfig();
-  } catch (error) {
-    if (!(error instanceof ConfigError)) throw error;
-    console.error(`Quartermaster cannot start. ${error.message}`);
-    process.exit(1);
-  }
-  const log = createLogger(config.logLevel);
-  // Every line JSON: libraries that print with console.* (botbuilder) go through the logger.
-  routeConsoleToLogger(log);
-  const children = new ChildProcesses(log);
-  const stops: (() => Promise<void>)[] = [() => flushTelemetry(), () => children.stopAll()];
-  let stopping = false;
-  const shutdown = async (signal: string, exitCode = 0) => {
-    if (stopping) return;
-    stopping = true;
-    log.info({ signal }, 'shutting down');
-    // A step that hangs must not keep the process: the platform would kill it less gently.
-    setTimeout(() => process.exit(exitCode || 1), config.shutdownTimeoutMs + 5000).unref();
-    for (const stop of stops.reverse()) await stop().catch((error: unknown) => log.error({ err: error }, 'shutdown step failed'));
-    log.info('stopped');
-    process.exit(exitCode);
-  };
-  process.once('SIGINT', () => void shutdown('SIGINT'));
-  process.once('SIGTERM', () => void shutdown('SIGTERM'));
-  // Logged (synchronously) before the process goes; the state after them is unknown, so it goes.
-  process.on('uncaughtException', (error, origin) => {
-    log.fatal({ err: error, origin }, 'uncaught exception');
-    void shutdown('uncaughtException', 1);
-  });
-  process.on('unhandledRejection', (reason) => {
-    log.fatal({ err: reason }, 'unhandled promise rejection');
-    void shutdown('unhandledRejection', 1);
-  });
-  // Node's own warnings too (printed raw unless node runs with --no-warnings, as the template starts it).
-  process.on('warning', (warning) => log[warning.name === 'DeprecationWarning' ? 'debug' : 'warn']({ err: warning }, 'node warning'));
-  if (process.env.APPLICATIONINSIGHTS_CONNECTION_STRING && !telemetryStarted())
-    log.warn(
-      'APPLICATIONINSIGHTS_CONNECTION_STRING is set but telemetry did not start: run node with --import ./dist/src/telemetry-preload.js',
-    );
-
-  try {
-    let storage = config.storage;
-    if (storage.kind === 'local-azurite') {
-      const { startAzurite } = await import('./local/azurite.js');
-      const dataDir = resolve(projectRoot, storage.dataDir);
-      const azurite = await startAzurite(children, { tablePort: storage.tablePort, queuePort: storage.queuePort, dataDir });
-      log.info({ dataDir }, `Azurite: tables on :${storage.tablePort}, queues on :${storage.queuePort}`);
-      storage = { kind: 'connection-string', connectionString: azurite.connectionString };
-    }
-    const qm = await startQuartermaster({ ...config, storage }, log);
-    stops.push(qm.stop);
-    const lines = [`Quartermaster bot: ${qm.url}/api/messages`];
-    if (config.playground) {
-      const { startPlayground } = await import('./local/playground.js');
-      const { PLAYGROUND_USERS, writePlaygroundConfig } = await import('./local/playground-users.js');
-      for (const [index, key] of config.playground.users.entries()) {
-        const person = PLAYGROUND_USERS.find((u) => u.key === key);
-        if (!person)
-          throw new ConfigError(
-            `PLAYGROUND_USERS: no Playground user named "${key}" (known: ${PLAYGROUND_USERS.map((u) => u.key).join(', ')})`,
-          );
-        const workDir = join(projectRoot, '.data', 'playground', person.key);
-        writePlaygroundConfig(workDir, person);
-        const playground = await startPlayground(children, {
-          port: config.playground.port + index,
-          botEndpoint: `${qm.url}/api/messages`,
-          workDir,
-        });
-        lines.push(
-          `Agents Playground as ${person.name}: ${playground.url}${index === 0 ? '  <- open this in your browser and say "help"' : ''}`,
-        );
-      }
-    }
-    log.info({ url: qm.url, environment: config.environment, telemetry: telemetryStarted() ? 'application-insights' : 'off' }, 'started');
-    // Local runs greet a person at a terminal; production writes log lines only.
-    if (config.environment !== 'production') {
-      lines.push('Press Ctrl-C to stop.');
-      process.stdout.write(`\n${lines.join('\n')}\n\n`);
-    }
-  } catch (error) {
-    log.fatal({ err: error }, 'start-up failed');
-    process.stderr.write(`Quartermaster cannot start: ${error instanceof Error ? error.message : String(error)}\n`);
-    await shutdown('start-up failure', 1);
-  }
-}
-
-if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
-  void main();
 }

@@ -54,3 +54,25 @@ export async function readJsonBody(req: IncomingMessage, limit = MAX_ACTIVITY_BY
     return { ok: false, status: 400, error: 'The body is not valid JSON' };
   }
 }
+
+/**
+ * After a refusal that did not read the body (415): reads and throws away the rest when it is
+ * declared within the limit, so the client hears the refusal instead of a reset connection
+ * (closing while it still sends makes most clients report ECONNRESET, not our answer). Bytes
+ * are only counted, never decoded or inflated. False when the rest is undeclared, over the
+ * limit or slow: then the connection should be closed instead.
+ */
+export async function discardDeclaredBody(req: IncomingMessage, limit = MAX_ACTIVITY_BYTES, timeoutMs = 5_000): Promise<boolean> {
+  if (req.complete) return true;
+  const declared = Number(req.headers['content-length']);
+  if (req.headers['transfer-encoding'] || !Number.isSafeInteger(declared) || declared > limit) return false;
+  let timer: NodeJS.Timeout | undefined;
+  const slow = new Promise<false>((resolve) => (timer = setTimeout(() => resolve(false), timeoutMs)));
+  try {
+    return await Promise.race([getRawBody(req, { limit, length: declared }).then(() => true), slow]);
+  } catch {
+    return false;
+  } finally {
+    clearTimeout(timer);
+  }
+}

@@ -9,7 +9,7 @@ import type { Bot } from './bot/app.js';
 import { isIncomingActivity, summarizeActivity } from './bot/activity.js';
 import { withCorrelation, type CorrelationScope } from './correlation.js';
 import { projectRoot } from './paths.js';
-import { readJsonBody } from './request-body.js';
+import { discardDeclaredBody, readJsonBody } from './request-body.js';
 
 /** The pages the Teams manifest links to (developer.privacyUrl, termsOfUseUrl). */
 const LEGAL_PAGES = { '/privacy': 'privacy.html', '/termsofuse': 'termsofuse.html' } as const;
@@ -19,6 +19,8 @@ export interface ServerDeps {
   /** GET /api/consent/callback: where consent and sign-in redirects come back. */
   consentCallback(query: URLSearchParams): Promise<{ status: number; html: string }>;
   storageReady(): Promise<boolean>;
+  /** GET /api/billing/documents/:token: an invoice or chargeback file behind a short-lived link (billing). */
+  billingDocument?(token: string): Promise<{ status: number; body: Buffer; contentType: string; filename?: string }>;
   log: Logger;
 }
 
@@ -64,8 +66,8 @@ export async function startServer(deps: ServerDeps, host: string, port: number):
       try {
         const body = await readJsonBody(req);
         if (!body.ok) {
-          // The rest of a refused body is not read: close the connection rather than drain it.
-          res.header('Connection', 'close');
+          // The rest of a refused body is never parsed: thrown away when small and declared, else the connection is closed.
+          if (!(await discardDeclaredBody(req))) res.header('Connection', 'close');
           res.send(body.status, { error: body.error });
           logTurn(scope, undefined, body.status, started, 'refused-body');
           return;
@@ -113,6 +115,30 @@ export async function startServer(deps: ServerDeps, host: string, port: number):
     res.writeHead(answer.status, { 'Content-Type': 'text/html; charset=utf-8', 'Cache-Control': 'no-store', ...PAGE_HEADERS });
     res.end(answer.html);
   });
+  const billingDocument = deps.billingDocument;
+  if (billingDocument)
+    server.get('/api/billing/documents/:token', async (req, res) => {
+      let answer: Awaited<ReturnType<typeof billingDocument>>;
+      try {
+        answer = await billingDocument(String(req.params.token ?? ''));
+      } catch (error) {
+        deps.log.error({ err: { name: (error as Error)?.name, message: (error as Error)?.message } }, 'billing document failed');
+        answer = {
+          status: 503,
+          body: Buffer.from('The document could not be fetched right now. Try again in a few minutes.'),
+          contentType: 'text/plain; charset=utf-8',
+        };
+      }
+      res.writeHead(answer.status, {
+        'Content-Type': answer.contentType,
+        'Content-Length': String(answer.body.length),
+        'Cache-Control': 'no-store',
+        'X-Content-Type-Options': 'nosniff',
+        ...(answer.filename ? { 'Content-Disposition': `attachment; filename="${answer.filename}"` } : {}),
+        ...PAGE_HEADERS,
+      });
+      res.end(answer.body);
+    });
   // The Agents Playground probes the endpoint with HEAD before it connects.
   server.head('/api/messages', async (_req, res) => {
     res.send(200);

@@ -12,6 +12,7 @@ import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { describe, it, expect } from 'vitest';
 import { unzipSync } from 'fflate';
 import { COMMANDS, type CommandScope } from '../src/bot/commands.js';
+import { describeWhoMay } from '../src/domain/roles.js';
 import { AppPackageError, buildAppPackage, fillManifest } from '../scripts/app-package.js';
 import { Ajv, type AnySchemaObject, type ErrorObject } from 'ajv';
 import { Ajv2020 } from 'ajv/dist/2020.js';
@@ -202,12 +203,22 @@ describe('Teams app command menus', () => {
     });
   }
 
-  it('says which commands are for admins, so nobody is offered one that refuses them without warning', () => {
+  it('says who may use a command that is not for everyone, so nobody is offered one that refuses them without warning', () => {
     for (const list of lists)
       for (const command of list.commands) {
         const spec = COMMANDS.find((c) => c.name === command.title)!;
-        expect(command.description?.startsWith('Admins: '), `"${command.title}"`).toBe(!spec.roles.includes('requester'));
+        const who = describeWhoMay(spec.roles);
+        const prefix = `${who[0]!.toUpperCase()}${who.slice(1)}: `;
+        if (spec.roles.includes('requester')) expect(command.description, `"${command.title}"`).not.toMatch(/^[A-Z][^:]*: /);
+        else expect(command.description?.startsWith(prefix), `"${command.title}" should start with "${prefix}"`).toBe(true);
       }
+  });
+
+  it("keeps the admins' commands in the full personal menu; a unit license admin finds 'my unit' in help", () => {
+    const personal = menu('personal').map((c) => c.title);
+    expect(personal).toHaveLength(MAX_COMMANDS_PER_LIST);
+    expect(personal).toContain('reclaim');
+    expect(personal).not.toContain('my unit');
   });
 
   it('offers the channel commands in teams', () => {

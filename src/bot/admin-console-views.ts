@@ -51,9 +51,29 @@ export function auditListData(query: string, entries: AuditRecord[]): CardData['
     emptyText: 'No entries.',
     items: entries.map((e) => ({
       heading: `${e.at.slice(0, 19).replace('T', ' ')} UTC · ${e.action}`,
-      facts: [{ title: 'Who', value: e.actorName ?? e.actorId }, { title: 'What', value: e.target }, ...changeFacts(e.before, e.after)],
+      facts: [
+        {
+          title: 'Who',
+          value: e.actorName ?? (e.actorId === 'system' ? 'Quartermaster (scheduled job)' : `Unknown person (${e.actorId})`),
+        },
+        ...whatFacts(e),
+      ],
     })),
   };
+}
+
+const CHATS: Record<string, string> = { personal: 'a personal chat', channel: 'a team channel', groupChat: 'a group chat' };
+
+/** What an entry is about: the bot's installs in words (a conversation id says nothing to a person), else the target and the change. */
+function whatFacts(e: AuditRecord): { title: string; value: string }[] {
+  if (e.action === 'bot.installed' || e.action === 'bot.uninstalled') {
+    const type = (e.after as { conversationType?: string } | undefined)?.conversationType;
+    const where = (type && CHATS[type]) ?? 'a chat';
+    return [
+      { title: 'What', value: e.action === 'bot.installed' ? `Quartermaster added to ${where}` : 'Quartermaster removed from a chat' },
+    ];
+  }
+  return [{ title: 'What', value: e.target }, ...changeFacts(e.before, e.after)];
 }
 
 /** Fields an audit entry shows at most, and characters per value: Teams cards are limited in size. */

@@ -26,12 +26,15 @@ import { partnerFeature } from './partner-handlers.js';
 import type { PartnerWorkspace } from '../services/partner-workspace.js';
 import type { OrderHistory } from '../services/order-history.js';
 import type { PartnerCustomerFacts } from '../services/partner-customer-facts.js';
+import { unitFeature } from './unit-handlers.js';
+import type { LicenseUnitService } from '../services/license-units.js';
 import type { CatalogAdminService } from '../services/catalog-admin.js';
 import type { ConnectionService } from '../services/connections.js';
 import { spendFeature, type SpendFeatureDeps } from './spend-handlers.js';
 import { marketplaceFeature } from './marketplace-handlers.js';
 import type { VendorFulfilment } from '../services/vendor-fulfilment.js';
 import { languageFeature } from './language-handlers.js';
+import { billingFeature, billingUnavailableFeature, type BillingFeatureDeps } from './billing-handlers.js';
 import type { LanguageModel } from './language-model.js';
 import type { Understander } from '../language/understand.js';
 import type { ApprovalPathService } from '../services/approval-paths.js';
@@ -58,6 +61,8 @@ export interface BotDeps {
   partnerFacts: PartnerCustomerFacts;
   /** `orders`: a tenant's orders with the requests they came from. */
   orders: OrderHistory;
+  /** Delegated units: quotas per department / group / administrative unit and their license admins. */
+  units: LicenseUnitService;
   /** Spend: reports, budgets, alert channel, `sync now`. */
   spend: Omit<SpendFeatureDeps, 'cards' | 'log'>;
   /** Marketplace: answers to vendors' questions (when the marketplace is configured). */
@@ -71,6 +76,8 @@ export interface BotDeps {
     /** The optional language model (LANGUAGE_MODEL_*): reads what the offline model is unsure about. */
     model?: LanguageModel;
   };
+  /** Billing: invoices, reconciliation, chargeback, cost owners, files (absent without billing connectors). */
+  billing?: Omit<BillingFeatureDeps, 'cards' | 'log'>;
   auth: BotAuthConfig;
   log: Logger;
 }
@@ -142,6 +149,7 @@ export function createBot(deps: BotDeps): Bot {
   catalogFeature(surface, { cards: deps.cards, catalogAdmin: deps.catalogAdmin });
   partnerFeature(surface, { cards: deps.cards, partners: deps.partners, facts: deps.partnerFacts });
   orderHistoryFeature(surface, { cards: deps.cards, orders: deps.orders, partners: deps.partners });
+  unitFeature(surface, { cards: deps.cards, units: deps.units, catalog: deps.licensing.catalog });
   marketplaceFeature(surface, {
     cards: deps.cards,
     connections: deps.connections,
@@ -150,6 +158,8 @@ export function createBot(deps: BotDeps): Bot {
   });
   spendFeature(surface, { ...deps.spend, cards: deps.cards, log: deps.log });
   reclaimFeature(surface, { ...deps.reclaim, cards: deps.cards });
+  if (deps.billing) billingFeature(surface, { ...deps.billing, cards: deps.cards, log: deps.log });
+  else billingUnavailableFeature(surface);
   languageFeature(surface, {
     ...deps.language,
     cards: deps.cards,

@@ -6,6 +6,7 @@
 // no template and no handler can forget. Markdown the bot wrote (bold commands, made with
 // `md`) is passed as a Markdown value and shown as markdown. Elsewhere (ids in action data,
 // URLs, input values) strings are used as they are.
+import type { MyUnitCardData, UnitsCardData } from './unit-views.js';
 import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import * as ACData from 'adaptivecards-templating';
@@ -21,6 +22,14 @@ import type {
   TermEndAlertCardData,
 } from './admin-alert-views.js';
 import type {
+  CostOwnerFormCardData,
+  CostOwnersCardData,
+  InvoiceCardData,
+  ReconciliationCardData,
+  StatementCardData,
+  SummaryCardData,
+} from './billing-views.js';
+import type {
   AnomalyAlertCardData,
   BudgetAlertCardData,
   BudgetFormCardData,
@@ -31,6 +40,11 @@ import type {
 /** What a card shows as text: plain text (escaped where shown), or markdown the bot wrote (md). */
 export type Text = string | Markdown;
 
+export interface HelpGroup {
+  title: string;
+  commands: CommandLine[];
+}
+
 export interface CommandLine {
   usage: string;
   description: string;
@@ -39,14 +53,14 @@ export interface CommandLine {
 /** Each template and the data it binds. */
 export interface CardData {
   welcome: { firstName: string; inTeam: boolean; conversationName: string };
-  help: { userName: string; roleLabel: string; commands: CommandLine[] };
+  help: { userName: string; roleLabel: string; groups: HelpGroup[] };
   whoami: {
     name: string;
-    aadObjectId: string;
-    tenantId: string;
+    signInName: string;
     roleLabel: string;
     conversationType: string;
     isAdmin: boolean;
+    supportIds: string;
     /** Partner mode: the partner that serves the tenant; empty otherwise. */
     servedBy: string;
   };
@@ -75,7 +89,19 @@ export interface CardData {
     justification: string;
     justificationRequired: boolean;
     errors: { productOfferId: string; quantity: string; forWhom: string; justification: string };
-    priceList: { name: string; price: string }[];
+  };
+  'connection-form': ConnectionFormCardData;
+  'request-confirm': {
+    headline: string;
+    total: string;
+    facts: { title: string; value: string }[];
+    several: boolean;
+    severalQuestion: string;
+    severalReason: string;
+    severalError: string;
+    confirmTitle: string;
+    /** Sent back by Confirm (with confirmed) and Change, as the form sent them. */
+    values: { productOfferId: string; quantity: string; forWhom: string; justification: string };
   };
   approval: {
     requestId: string;
@@ -89,6 +115,10 @@ export interface CardData {
     quantity: string;
     cost: string;
     freeSeats: string;
+    /** The unit whose quota this request counts against: "Sales: 1 of 2 left"; empty without a unit. */
+    quota: string;
+    /** Why the tenant admins decide it (over the unit's quota); empty otherwise. */
+    escalation: string;
     stageLabel: string;
     justification: string;
     note: string;
@@ -137,6 +167,7 @@ export interface CardData {
     alternatives: { title: string; action: string; needsSeats: boolean }[];
     suggestedSeats: number;
     canChangeSeats: boolean;
+    canRemoveSeats: boolean;
     canSuspend: boolean;
     canReactivate: boolean;
     canCancel: boolean;
@@ -166,6 +197,8 @@ export interface CardData {
   catalog: CatalogCardData;
   'partner-customers': ReturnType<typeof partnerCustomersCardData>;
   'partner-customer': ReturnType<typeof partnerCustomerCardData>;
+  units: UnitsCardData;
+  'my-unit': MyUnitCardData;
   'seat-alert': SeatAlertCardData;
   connections: ConnectionsCardData;
   'connection-disconnect': { connectionId: string; title: string; consequence: string };
@@ -175,6 +208,12 @@ export interface CardData {
   'budget-form': BudgetFormCardData;
   'budget-alert': BudgetAlertCardData;
   'anomaly-alert': AnomalyAlertCardData;
+  invoice: InvoiceCardData;
+  reconciliation: ReconciliationCardData;
+  'chargeback-statement': StatementCardData;
+  'chargeback-summary': SummaryCardData;
+  'cost-owners': CostOwnersCardData;
+  'cost-owner-form': CostOwnerFormCardData;
   'order-query': {
     title: string;
     intro: string;
@@ -196,6 +235,23 @@ export interface CardData {
     orderId: string;
   };
 }
+
+/** The add-a-connection form shown again after a refusal: what was typed (never a secret), each field's problem. */
+export interface ConnectionFormCardData {
+  /** Which form (a template cannot compare data strings: they carry the renderer's marks). */
+  isAzure: boolean;
+  isAws: boolean;
+  isMarketplace: boolean;
+  title: string;
+  general: string;
+  verb: string;
+  submitTitle: string;
+  values: Record<ConnectionFormField, string>;
+  errors: Record<ConnectionFormField | 'awsSecretAccessKey' | 'marketplaceToken', string>;
+}
+
+export type ConnectionFormField =
+  'azureScope' | 'azureTagKey' | 'awsAccountId' | 'awsAuth' | 'awsRoleArn' | 'awsExternalId' | 'awsAccessKeyId' | 'awsTagKey';
 
 export interface ConnectionRowCardData {
   id: string;

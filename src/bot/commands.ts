@@ -19,6 +19,20 @@ export interface DeclaredCommand extends CommandLine {
   scopes: CommandScope[];
 }
 
+/**
+ * The help card's groups, by task, the most used first; each command under the first group
+ * that names it, in the order of COMMANDS. A command no group names goes under "More".
+ */
+export const HELP_GROUPS: { title: string; commands: string[] }[] = [
+  { title: 'Licenses', commands: ['request', 'my requests', 'approvals', 'my unit'] },
+  { title: 'Subscriptions and seats', commands: ['subscriptions', 'orders', 'reclaim', 'set reclaim days', 'catalog'] },
+  { title: 'Cloud spend', commands: ['spend', 'budgets', 'budget add', 'alerts here', 'sync now'] },
+  { title: 'Billing and chargeback', commands: ['invoices', 'chargeback', 'cost owners'] },
+  { title: 'Connections and setup', commands: ['connect', 'policies', 'units', 'audit', 'set approvals channel', 'status'] },
+  { title: 'Partner customers', commands: ['customers', 'customer'] },
+  { title: 'About you and me', commands: ['whoami', 'help'] },
+];
+
 export const COMMANDS: DeclaredCommand[] = [
   { name: 'help', usage: 'help', description: 'Show the commands you can use', roles: ['requester'], scopes: EVERYWHERE },
   {
@@ -87,6 +101,29 @@ export const COMMANDS: DeclaredCommand[] = [
     roles: ['admin'],
     scopes: PERSONAL,
   },
+  {
+    name: 'invoices',
+    usage: 'invoices',
+    description:
+      'Recent invoices from Partner Center and the Marketplace: totals, tax, due date, top products, the file, and how they reconcile',
+    roles: ['admin'],
+    scopes: PERSONAL,
+  },
+  {
+    name: 'chargeback',
+    usage: 'chargeback [month]',
+    description: "A month's license and cloud cost per cost owner (last month unless you name one), with a CSV",
+    // Cost owners' recipients get their statement card (and its CSV button) without asking.
+    roles: ['admin'],
+    scopes: PERSONAL,
+  },
+  {
+    name: 'cost owners',
+    usage: 'cost owners',
+    description: 'Who cost is charged back to (departments, groups, cost centres, tags) and who receives their statements',
+    roles: ['admin'],
+    scopes: PERSONAL,
+  },
   { name: 'policies', usage: 'policies', description: 'The approval policies of your organisation', roles: ['admin'], scopes: PERSONAL },
   {
     name: 'audit',
@@ -142,6 +179,20 @@ export const COMMANDS: DeclaredCommand[] = [
     usage: 'customer <name>',
     description: "One linked customer: its subscriptions, requests waiting and audit, acting as the customer's admin",
     roles: ['partner-admin'],
+    scopes: PERSONAL,
+  },
+  {
+    name: 'units',
+    usage: 'units',
+    description: 'Units (a department, group or administrative unit) with license quotas, plans left off and their own license admins',
+    roles: ['admin'],
+    scopes: PERSONAL,
+  },
+  {
+    name: 'my unit',
+    usage: 'my unit',
+    description: "For a unit's license admins: its quotas, who holds what, and taking a license back within the unit",
+    roles: ['unit-admin', 'admin'],
     scopes: PERSONAL,
   },
   { name: 'status', usage: 'status', description: 'Storage, version and uptime of Quartermaster', roles: ['admin'], scopes: PERSONAL },

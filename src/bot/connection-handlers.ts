@@ -7,7 +7,7 @@ import { COST_CONNECTION_ID_PATTERN } from '../domain/spend/providers/index.js';
 import type { Actor } from '../domain/roles.js';
 import { ONLY_ADMINS_CONNECTIONS, type ConnectionService } from '../services/connections.js';
 import type { CardRenderer } from './cards.js';
-import { connectionsCardData } from './connection-views.js';
+import { connectionFormData, connectionsCardData } from './connection-views.js';
 import { ADMINS, answer, card, refusal, text, type ActionTurn, type Surface, type Turn } from './surface.js';
 
 export interface ConnectionFeatureDeps {
@@ -70,7 +70,11 @@ export function connectionFeature(surface: Surface, d: ConnectionFeatureDeps): v
 
   const addAzureScope = async ({ actor, data }: ActionTurn<z.infer<typeof AzureData>>) => {
     const result = await d.connections.addAzureScope(actor, data.azureScope, data.azureTagKey);
-    return result.ok ? overview(actor, stateNote(result.message, result.value.state)) : refusal(result);
+    if (!result.ok)
+      return result.reason === 'invalid'
+        ? card(d.cards.render('connection-form', connectionFormData('azure', data, result)))
+        : refusal(result);
+    return overview(actor, stateNote(result.message, result.value.state));
   };
 
   const addAwsAccount = async ({ actor, data: f }: ActionTurn<z.infer<typeof AwsData>>) => {
@@ -79,7 +83,13 @@ export function connectionFeature(surface: Surface, d: ConnectionFeatureDeps): v
         ? { accountId: f.awsAccountId, kind: 'access-key' as const, accessKeyId: f.awsAccessKeyId, secretAccessKey: f.awsSecretAccessKey }
         : { accountId: f.awsAccountId, kind: 'assume-role' as const, roleArn: f.awsRoleArn, externalId: f.awsExternalId };
     const result = await d.connections.addAwsAccount(actor, { ...input, tagKey: f.awsTagKey });
-    return result.ok ? overview(actor, stateNote(result.message, result.value.state)) : refusal(result);
+    // Refused input: the form again, what was typed kept (the secret excepted), the problem by its field.
+    if (!result.ok)
+      return result.reason === 'invalid' ? card(d.cards.render('connection-form', connectionFormData('aws', f, result))) : refusal(result);
+    // Stored, but AWS refused the key or role: the form again too, to fix it where it was typed.
+    if (result.value.state !== 'connected')
+      return card(d.cards.render('connection-form', connectionFormData('aws', f, { message: result.message })));
+    return overview(actor, stateNote(result.message, result.value.state));
   };
 
   const askDisconnect = async ({ actor, data }: ActionTurn<z.infer<typeof DisconnectData>>) => {

@@ -2,7 +2,7 @@
 // states, times as "3 h ago", the problem and its fix only when something is wrong.
 import { costProviderInfo, isCostProviderId, type CostProviderId } from '../domain/spend/providers/index.js';
 import type { Connection, ConnectionOverview, ConnectionRow } from '../services/connections.js';
-import type { ConnectionRowCardData, ConnectionsCardData } from './cards.js';
+import type { ConnectionFormCardData, ConnectionRowCardData, ConnectionsCardData } from './cards.js';
 
 const STATE_LABELS: Record<ConnectionRow['state'], { label: string; color: string }> = {
   'not-connected': { label: 'Not connected', color: 'Default' },
@@ -108,4 +108,74 @@ export function ago(iso: string, now: Date): string {
   if (seconds < 86_400) return `${Math.floor(seconds / 3600)} h ago`;
   const days = Math.floor(seconds / 86_400);
   return `${days} day${days === 1 ? '' : 's'} ago`;
+}
+
+type ConnectionProviderForm = 'azure' | 'aws' | 'marketplace';
+
+const EMPTY_VALUES: ConnectionFormCardData['values'] = {
+  azureScope: '',
+  azureTagKey: '',
+  awsAccountId: '',
+  awsAuth: 'assume-role',
+  awsRoleArn: '',
+  awsExternalId: '',
+  awsAccessKeyId: '',
+  awsTagKey: '',
+};
+
+const FORMS = {
+  azure: { title: 'Add an Azure scope', verb: 'addAzureScope', submitTitle: 'Add and check' },
+  aws: { title: 'Add an AWS account', verb: 'addAwsAccount', submitTitle: 'Add and check' },
+  marketplace: { title: 'Connect the Marketplace', verb: 'connectMarketplace', submitTitle: 'Connect and check' },
+} as const;
+
+/** The service's field names (parseInput's) → the card's input ids. */
+const CARD_FIELDS: Record<ConnectionProviderForm, Record<string, keyof ConnectionFormCardData['errors']>> = {
+  azure: { scope: 'azureScope', tagKey: 'azureTagKey' },
+  aws: {
+    accountId: 'awsAccountId',
+    roleArn: 'awsRoleArn',
+    externalId: 'awsExternalId',
+    accessKeyId: 'awsAccessKeyId',
+    secretAccessKey: 'awsSecretAccessKey',
+    tagKey: 'awsTagKey',
+  },
+  marketplace: { token: 'marketplaceToken' },
+};
+
+/**
+ * An add-a-connection form answered with a problem: the form again with what was typed (secrets
+ * excepted: they are never shown back) and each problem beside its field; a problem of no
+ * single field goes on top.
+ */
+export function connectionFormData(
+  provider: ConnectionProviderForm,
+  typed: Readonly<Record<string, unknown>>,
+  problem: { message: string; fields?: Record<string, string> },
+): ConnectionFormCardData {
+  const values = { ...EMPTY_VALUES };
+  for (const key of Object.keys(values) as (keyof typeof values)[]) {
+    const value = typed[key];
+    if (typeof value === 'string' && value !== '') values[key] = value;
+  }
+  const errors = Object.fromEntries(
+    [...Object.keys(EMPTY_VALUES), 'awsSecretAccessKey', 'marketplaceToken'].map((k) => [k, '']),
+  ) as ConnectionFormCardData['errors'];
+  let placed = false;
+  for (const [field, message] of Object.entries(problem.fields ?? {})) {
+    const id = CARD_FIELDS[provider][field];
+    if (id) {
+      errors[id] = message;
+      placed = true;
+    }
+  }
+  return {
+    isAzure: provider === 'azure',
+    isAws: provider === 'aws',
+    isMarketplace: provider === 'marketplace',
+    ...FORMS[provider],
+    general: placed ? 'Nothing was saved. Please fix the fields marked below.' : problem.message,
+    values,
+    errors,
+  };
 }

@@ -20,7 +20,7 @@ export interface BasicDeps {
 
 export function basicFeature(surface: Surface, d: BasicDeps): void {
   const help = async (turn: Turn<unknown>) => card(await helpCard(turn, surface, d.cards));
-  const whoami = async (turn: Turn<unknown>) => card(await whoamiCard(turn, d.cards, d.servedBy));
+  const whoami = async (turn: Turn<unknown>) => card(await whoamiCard(turn, d));
   const status = async ({ actor }: Turn) =>
     answer(await d.console.status(actor), (report) => card(d.cards.render('status', statusData(report))));
 
@@ -38,7 +38,7 @@ async function helpCard(turn: Turn<unknown>, surface: Surface, cards: CardRender
   return cards.render('help', {
     userName: turn.context.activity.from.name ?? 'you',
     roleLabel: describeRoles(roles),
-    commands: surface.helpFor(roles),
+    groups: surface.helpFor(roles),
   });
 }
 
@@ -68,17 +68,27 @@ function installedBy(context: TurnContext): { id: string; name?: string } {
   return { id: actor?.aadObjectId ?? from?.id ?? 'unknown', ...(from?.name ? { name: from.name } : {}) };
 }
 
-async function whoamiCard(turn: Turn<unknown>, cards: CardRenderer, servedBy: BasicDeps['servedBy']) {
+const CHAT_KINDS: Record<string, string> = {
+  personal: 'Your chat with Quartermaster',
+  channel: 'A team channel',
+  groupChat: 'A group chat',
+};
+
+/** Who you are as the directory names you; the ids only as small print for support. */
+async function whoamiCard(turn: Turn<unknown>, d: BasicDeps) {
   const roles = await turn.roles();
-  const partner = await servedBy?.(turn.person.tenantId);
+  const partner = await d.servedBy?.(turn.person.tenantId);
   const { activity } = turn.context;
-  return cards.render('whoami', {
-    name: activity.from.name ?? 'Unknown user',
-    aadObjectId: turn.person.aadObjectId ?? 'not provided by this chat',
-    tenantId: turn.person.tenantId,
+  const { aadObjectId, tenantId } = turn.person;
+  const known = aadObjectId ? await d.console.whoIs({ tenantId, aadObjectId, name: activity.from.name ?? '' }) : undefined;
+  const type = activity.conversation.conversationType ?? 'personal';
+  return d.cards.render('whoami', {
+    name: known?.name ?? activity.from.name ?? 'Unknown user',
+    signInName: known?.upn ?? 'not found in your directory',
     roleLabel: describeRoles(roles),
-    conversationType: activity.conversation.conversationType ?? 'personal',
+    conversationType: CHAT_KINDS[type] ?? type,
     isAdmin: roles.includes('admin'),
+    supportIds: `For support: Entra object id ${aadObjectId ?? 'not provided by this chat'}, tenant ${tenantId}.`,
     servedBy: partner ? `${partner} (buys your licenses through its Partner Center)` : '',
   });
 }

@@ -9,6 +9,7 @@ import type { VendorFulfilment } from '../services/vendor-fulfilment.js';
 import type { RequestService } from '../services/requests.js';
 import type { CardRenderer } from './cards.js';
 import { connectionsOverview } from './connection-handlers.js';
+import { connectionFormData } from './connection-views.js';
 import { ANSWER_PREFIX, orderQueryCardData } from './order-query-views.js';
 import { ADMINS, card, refusal, refuse, type ActionTurn, type Surface } from './surface.js';
 
@@ -50,7 +51,15 @@ export function marketplaceFeature(surface: Surface, d: MarketplaceFeatureDeps):
 
   const connectMarketplace = async ({ actor, data }: ActionTurn<z.infer<typeof TokenData>>) => {
     const result = await d.connections.connectMarketplace(actor, data.marketplaceToken);
-    if (!result.ok) return refusal(result);
+    if (!result.ok)
+      return result.reason === 'invalid'
+        ? card(
+            d.cards.render(
+              'connection-form',
+              connectionFormData('marketplace', {}, { message: result.message, fields: { token: result.message } }),
+            ),
+          )
+        : refusal(result);
     return connectionsOverview(d, actor, { text: result.message, color: result.value.state === 'connected' ? 'Good' : 'Warning' });
   };
 

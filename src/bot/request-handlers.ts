@@ -14,7 +14,7 @@ import type { Logger } from '../logger.js';
 import { auditListData, policyListData } from './admin-console-views.js';
 import type { CardRenderer } from './cards.js';
 import { channelNameOf } from './channel-names.js';
-import { approvalCardData, requestFormData, requestLine } from './request-views.js';
+import { approvalCardData, requestConfirmData, requestFormData, requestLine } from './request-views.js';
 import { sendCard } from './replies.js';
 import { ADMINS, answer, card, refusal, refuse, text, type ActionTurn, type CommandTurn, type Surface, type Turn } from './surface.js';
 
@@ -39,14 +39,20 @@ const requestCard = { schema: RequestRef, badData: BAD_CARD };
 
 /** A request's card as this viewer sees it (buttons only for whoever may decide now). */
 export async function requestCardFor(
-  d: Pick<RequestFeatureDeps, 'cards' | 'catalog'>,
+  d: Pick<RequestFeatureDeps, 'cards' | 'catalog' | 'requests'>,
   { context, actor }: Turn,
   request: StoredRequest,
   note?: string,
 ) {
-  const freeSeats =
-    request.status === 'pending' ? await d.catalog.freeSeatsForDisplay(request.tenantId, request.product.skuPartNumber) : undefined;
-  const data = approvalCardData(request, { aadObjectId: actor.aadObjectId }, { ...(freeSeats !== undefined && { freeSeats }) });
+  const [freeSeats, quota] = await Promise.all([
+    request.status === 'pending' ? d.catalog.freeSeatsForDisplay(request.tenantId, request.product.skuPartNumber) : undefined,
+    d.requests.unitQuotaNow(request),
+  ]);
+  const data = approvalCardData(
+    request,
+    { aadObjectId: actor.aadObjectId },
+    { ...(freeSeats !== undefined && { freeSeats }), ...(quota && { quota }) },
+  );
   if (data.canDecide) data.refreshUserIds = [context.activity.from.id];
   if (note) data.note = note;
   return d.cards.render('approval', data);
@@ -68,6 +74,7 @@ export function requestFeature(surface: Surface, d: RequestFeatureDeps): void {
       ? { conversationId: context.activity.conversation.id, activityId: replyToId, requesterTeamsId: context.activity.from.id }
       : undefined;
     const result = await d.requests.submit(actor, turn.data, form);
+    if (!result.ok && 'review' in result) return card(d.cards.render('request-confirm', requestConfirmData(result.review)));
     if (!result.ok) return card(d.cards.render('request-form', requestFormData(result.form)));
     const note =
       result.request.status === 'approved'
@@ -75,6 +82,10 @@ export function requestFeature(surface: Surface, d: RequestFeatureDeps): void {
         : 'Sent to the approvers. This card shows where it is.';
     return card(await viewFor(turn, result.request, note));
   };
+
+  /** "Change" on the review card: the form again, with what was typed. */
+  const edit = async ({ actor, data }: ActionTurn<unknown>) =>
+    card(d.cards.render('request-form', requestFormData(await d.requests.reopen(actor, data))));
 
   const decide = (decision: 'approve' | 'reject') => async (turn: ActionTurn<z.infer<typeof Decision>>) => {
     const { requestId, stageIndex, comment } = turn.data;
@@ -180,7 +191,8 @@ export function requestFeature(surface: Surface, d: RequestFeatureDeps): void {
   surface.command({ name: 'set approvals channel', run: setApprovalsChannel });
   surface.action({ verb: 'showAudit', roles: ADMINS, run: showAudit });
   surface.action({ verb: 'showOpenRequests', roles: ADMINS, run: openRequests });
-  surface.action({ verb: 'submitRequest', run: submit }); // the service checks every field and answers with the form
+  surface.action({ verb: 'submitRequest', run: submit }); // the service checks every field and answers with the form, then the review
+  surface.action({ verb: 'editRequest', run: edit }); // values are only echoed into the form, which checks them again
   surface.action({ verb: 'approveRequest', schema: Decision, badData: BAD_CARD, run: decide('approve') });
   surface.action({ verb: 'rejectRequest', schema: Decision, badData: BAD_CARD, run: decide('reject') });
   surface.action({ verb: 'cancelRequest', ...requestCard, run: cancel });

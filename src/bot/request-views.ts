@@ -1,10 +1,10 @@
 // How a license request looks on a card, for each viewer: approvers of the current stage
 // get the buttons, the requester gets "cancel" while it is possible, everyone else status.
-import { formatMoney, monthlyCost } from '../domain/money.js';
+import { formatMoney, monthlyCost, multiply } from '../domain/money.js';
 import { describeChange, type SubscriptionChange } from '../domain/subscription-change.js';
 import { canDecide, requestHeadline, requestMonthlyCost, statusText, type LicenseRequest } from '../domain/request.js';
 import type { CatalogOffer } from '../services/catalog.js';
-import type { RequestForm } from '../services/requests.js';
+import type { RequestForm, RequestReview } from '../services/requests.js';
 import type { CardData } from './cards.js';
 
 /** A request as stored: marketplace fulfilment says when the vendor is waiting on a person's answer. */
@@ -29,8 +29,9 @@ const COLORS: Record<LicenseRequest['status'], CardData['approval']['statusColor
 export function approvalCardData(
   request: ShownRequest,
   viewer: Viewer,
-  options: { freeSeats?: number; refreshUserIds?: string[] } = {},
+  options: { freeSeats?: number; refreshUserIds?: string[]; quota?: { seats: number; used: number } } = {},
 ): CardData['approval'] {
+  const unitQuota = request.unit && (options.quota ?? request.unit.quota);
   const mayDecide = !!viewer.aadObjectId && canDecide(request, viewer.aadObjectId);
   const isRequester = !!viewer.aadObjectId && viewer.aadObjectId.toLowerCase() === request.requester.aadObjectId.toLowerCase();
   const change = request.change;
@@ -56,6 +57,11 @@ export function approvalCardData(
           : options.freeSeats === 0
             ? 'none (a seat will be bought)'
             : String(options.freeSeats),
+    quota:
+      request.unit && unitQuota
+        ? `${request.unit.name}: ${Math.max(0, unitQuota.seats - unitQuota.used)} of ${unitQuota.seats} left${request.unit.disabledPlanNames.length ? ` (assigned without ${request.unit.disabledPlanNames.join(', ')})` : ''}`
+        : '',
+    escalation: request.status === 'pending' ? (request.stages[request.stageIndex]?.escalation ?? '') : '',
     stageLabel:
       request.stages.length === 0
         ? 'Approved automatically by policy'
@@ -124,7 +130,11 @@ export function requestFormData(form: RequestForm): CardData['request-form'] {
   const errors = form.errors;
   return {
     general: errors.form ?? (Object.keys(errors).length > 0 ? 'Please fix the fields marked below.' : ''),
-    products: form.catalog.map((o) => ({ title: `${o.name}${soldBy(o)} (${formatMoney(o.unitPrice)} per month)`, value: o.offerId })),
+    // The price and term sit in each choice: no separate price list on every form.
+    products: form.catalog.map((o) => ({
+      title: `${o.name}${soldBy(o)}: ${formatMoney(o.unitPrice)} per month, ${term(o)}`,
+      value: o.offerId,
+    })),
     selectedOfferId: selected?.offerId ?? '',
     selectedPrice: selected ? priceLine(selected) : '',
     quantity: form.values.quantity ?? 1,
@@ -138,7 +148,36 @@ export function requestFormData(form: RequestForm): CardData['request-form'] {
       forWhom: errors.forWhom ?? '',
       justification: errors.justification ?? '',
     },
-    priceList: form.catalog.map((o) => ({ name: `${o.name}${soldBy(o)}`, price: `${formatMoney(o.unitPrice)}, ${term(o)}` })),
+  };
+}
+
+/** The review before anything is stored: "2 × Visio Plan 2 at 15.00 USD each = 30.00 USD per month". */
+export function requestConfirmData(review: RequestReview): CardData['request-confirm'] {
+  const { offer, quantity, beneficiary } = review;
+  const perMonth = monthlyCost(offer.unitPrice, quantity);
+  const annual = offer.billingCycle === 'annual';
+  const forWhom = beneficiary.isRequester ? `You (${beneficiary.name})` : `${beneficiary.name} (${beneficiary.upn})`;
+  return {
+    headline: `${quantity} × ${offer.name}${soldBy(offer)} for ${beneficiary.isRequester ? 'you' : beneficiary.name}`,
+    total:
+      `${quantity} × ${formatMoney(offer.unitPrice)} per month = ${formatMoney(perMonth)} per month` +
+      (annual ? `, billed annually: ${formatMoney(multiply(perMonth, 12))} per year` : ''),
+    facts: [
+      { title: 'Product', value: `${offer.name}${soldBy(offer)}` },
+      { title: 'For', value: forWhom },
+      { title: 'Licenses', value: String(quantity) },
+      { title: 'Price', value: priceLine(offer) },
+      ...(review.values.justification ? [{ title: 'Why', value: review.values.justification }] : []),
+    ],
+    several: quantity > 1,
+    severalQuestion:
+      quantity > 1
+        ? `One person normally needs one license. You ask for ${quantity} for ${beneficiary.isRequester ? 'yourself' : beneficiary.name}: say why, or choose Change and ask for 1.`
+        : '',
+    severalReason: review.severalReason,
+    severalError: review.errors.severalReason ?? '',
+    confirmTitle: quantity > 1 ? `Confirm ${quantity} licenses` : 'Confirm and send',
+    values: review.values,
   };
 }
 

@@ -162,8 +162,12 @@ export function budgetListCardData(
         statusText: `${evaluation.actualPercent.toFixed(1)} % spent${evaluation.forecastPercent === null ? '' : `, forecast ${evaluation.forecastPercent.toFixed(1)} %`}`,
         statusColor: over ? 'Attention' : crossed.length > 0 ? 'Warning' : 'Good',
         facts: [
-          { title: 'Spent', value: formatMoney(evaluation.actual) },
-          { title: 'Forecast', value: evaluation.forecast ? formatMoney(evaluation.forecast) : 'not yet (no complete day)' },
+          // Which days each figure counts, said on the card: alerts count complete days only, so they may show less.
+          { title: 'Spent', value: `${formatMoney(evaluation.actual)} (today's partial figures included)` },
+          {
+            title: 'Forecast',
+            value: evaluation.forecast ? `${formatMoney(evaluation.forecast)} (${FORECAST_METHOD})` : 'not yet (no complete day)',
+          },
           { title: 'Period', value: `${evaluation.period.start} – ${evaluation.period.end} (end excluded)` },
           { title: 'Scope', value: scopeText(budget.scope) },
           { title: 'Alerts at', value: thresholdsText(budget.thresholds) },
@@ -265,6 +269,9 @@ export function budgetFormCardData(options: {
 }
 
 const money = (m: Money | null) => (m ? formatMoney(m) : 'n/a');
+
+/** How the forecast is made (src/domain/spend/forecast.ts), in words: it may exceed every past month when recent days cost more. */
+const FORECAST_METHOD = 'the average of the complete days so far × the days in the period';
 /** Chart bars need numbers; this is display only and never flows back into sums. */
 const chartNumber = (m: Money | null) => (m ? Number(m.amount) : 0);
 
@@ -284,10 +291,15 @@ export function budgetAlertCardData(notice: BudgetAlertNotice, hint: Text = ''):
     message: `${alert.threshold.kind === 'actual' ? 'Spend so far' : 'The forecast for this period'} is ${formatMoney(alert.spend)}${percentNow === null ? '' : `, ${percentNow.toFixed(1)} %`} of the ${formatMoney(budget.amount)} budget for this ${budget.period} (complete days only).`,
     facts: [
       { title: 'Threshold crossed', value: `${alert.threshold.percent} % of ${alert.threshold.kind} spend` },
-      { title: 'Spent', value: `${money(evaluation.actual)} (${evaluation.actualPercent.toFixed(1)} %)` },
+      {
+        title: 'Spent',
+        value: `${money(evaluation.actual)} (${evaluation.actualPercent.toFixed(1)} %), complete days only: today is left out until it is complete, so "budgets" can show more`,
+      },
       {
         title: 'Forecast',
-        value: evaluation.forecast ? `${money(evaluation.forecast)} (${evaluation.forecastPercent?.toFixed(1)} %)` : 'not yet',
+        value: evaluation.forecast
+          ? `${money(evaluation.forecast)} (${evaluation.forecastPercent?.toFixed(1)} %; ${FORECAST_METHOD})`
+          : 'not yet',
       },
       { title: 'Budget', value: formatMoney(budget.amount) },
       { title: 'Period', value: `${evaluation.period.start} – ${evaluation.period.end} (end excluded)` },

@@ -50,8 +50,22 @@ export function removableLine(view: SubscriptionView): string {
       : `Only within 14 days after ${mkt.downsize.opensAt.slice(0, 10)} (${mkt.vendor} rule)`;
   }
   if (view.removable.seats === 0) return 'None now: the 7-day window has closed. Reduce at renewal instead.';
+  // Only unassigned seats can go: seats in the window that people hold are not removable until unassigned.
+  const seats = removableNow(view);
+  if (seats === 0)
+    return `None now: ${seatsText(view.removable.seats)} still in the 7-day window, but every seat is assigned. Unassign a license first, or reduce at renewal.`;
   const upTo = view.removable.exact ? '' : 'up to ';
-  return `${upTo}${seatsText(view.removable.seats)}, until ${utcTime(view.removable.until ?? view.commitmentEndDate)}`;
+  const held = view.removable.seats > seats ? ` (${view.removable.seats - seats} more in the window are assigned)` : '';
+  return `${upTo}${seatsText(seats)}, until ${utcTime(view.removable.until ?? view.commitmentEndDate)}${held}`;
+}
+
+/** Seats that can be removed now: in the refund window (Partner Center) or the vendor's, and unassigned. */
+function removableNow(view: SubscriptionView): number {
+  if (view.status !== 'active') return 0;
+  const free = view.free ?? 0;
+  const mkt = view.marketplace;
+  if (mkt) return !mkt.downsizeOnlyAtAnniversary || !mkt.downsize || mkt.downsize.open ? free : 0;
+  return Math.min(view.removable.seats, free);
 }
 
 /** A marketplace subscription under an anniversary rule can end only inside the window; others (and Partner Center) at any time the rules allow. */
@@ -124,11 +138,16 @@ export interface DetailNote {
 export function subscriptionDetailData(view: SubscriptionView, note?: DetailNote): CardData['subscription-detail'] {
   const active = view.status === 'active';
   const suggested = Math.max(1, view.bought - (view.free ?? 0));
-  const alternatives = (note?.alternatives ?? []).map((alternative) => ({
-    title: ALTERNATIVE_TITLES[alternative],
-    action: alternative === 'turn-off-auto-renew' ? 'auto-renew-off' : 'reduce-at-renewal',
-    needsSeats: alternative === 'reduce-at-renewal',
-  }));
+  const canScheduleAtRenewal = active && !view.marketplace;
+  const canTurnOffAutoRenew = active && view.autoRenewEnabled;
+  // An alternative the card already offers as an action is not offered twice.
+  const alternatives = (note?.alternatives ?? [])
+    .filter((a) => !(a === 'reduce-at-renewal' ? canScheduleAtRenewal : canTurnOffAutoRenew))
+    .map((alternative) => ({
+      title: ALTERNATIVE_TITLES[alternative],
+      action: alternative === 'turn-off-auto-renew' ? 'auto-renew-off' : 'reduce-at-renewal',
+      needsSeats: alternative === 'reduce-at-renewal',
+    }));
   return {
     subscriptionId: view.id,
     title: view.productName,
@@ -146,15 +165,17 @@ export function subscriptionDetailData(view: SubscriptionView, note?: DetailNote
     suggestedSeats: suggested,
     // Every action is offered while it can apply; the rules are explained when one is tried.
     canChangeSeats: active,
+    // No dead end: Remove seats only while some can go (the Removable fact says why not).
+    canRemoveSeats: removableNow(view) > 0,
     // Marketplace subscriptions have no suspend or renewal schedules; cancel is a Termination
     // order, offered while the vendor allows it (otherwise the Cancel fact says when).
     canSuspend: active && !view.marketplace,
     canReactivate: view.status === 'suspended',
     canCancel: active && marketplaceCancelOpen(view),
     canTurnOnAutoRenew: active && !view.autoRenewEnabled,
-    canTurnOffAutoRenew: active && view.autoRenewEnabled,
+    canTurnOffAutoRenew,
     hasScheduledChange: active && view.scheduledQuantity !== undefined && !view.marketplace,
-    canScheduleAtRenewal: active && !view.marketplace,
+    canScheduleAtRenewal,
   };
 }
 

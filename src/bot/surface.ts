@@ -14,11 +14,20 @@
 import { ActivityTypes, type TurnContext } from 'botbuilder';
 import type { Application, ConversationUpdateEvents } from '@microsoft/teams-ai';
 import type { ZodType, ZodTypeDef } from 'zod';
-import type { Actor, Person, Role } from '../domain/roles.js';
+import { describeWhoMay, type Actor, type Person, type Role } from '../domain/roles.js';
 import type { Outcome, Refusal, Refused } from '../services/outcome.js';
 import { actorOf, personOf } from './activity.js';
-import type { AdaptiveCard, CommandLine } from './cards.js';
-import { COMMANDS, commandArgument, matchesCommand, namesOverlap, normalized, selects, type DeclaredCommand } from './commands.js';
+import type { AdaptiveCard, HelpGroup } from './cards.js';
+import {
+  COMMANDS,
+  HELP_GROUPS,
+  commandArgument,
+  matchesCommand,
+  namesOverlap,
+  normalized,
+  selects,
+  type DeclaredCommand,
+} from './commands.js';
 import { isCardAction, refuseInvoke, replaceCard, sendCard, sendInvokeMessage, UNKNOWN_ACTOR } from './replies.js';
 import type { QuartermasterTurnState } from './turn-state.js';
 
@@ -133,6 +142,11 @@ export function stampOnBehalfOf(value: AdaptiveCard, tenantId: string): Adaptive
   };
   return stamp(value) as AdaptiveCard;
 }
+/** What Teams answered on a file consent card (its context and, on Allow, the upload session). */
+export interface FileConsentHandlers {
+  accept(context: TurnContext, response: unknown): Promise<void>;
+  decline(context: TurnContext, response: unknown): Promise<void>;
+}
 type Registered = CommandSpec<boolean> & { roles?: readonly Role[] };
 
 const STATUS: Record<Refusal, 400 | 403 | 500> = { forbidden: 403, invalid: 400, 'not-found': 400, conflict: 400, unavailable: 500 };
@@ -144,6 +158,7 @@ export class Surface {
   private readonly texts: TextSpec<boolean>[] = [];
   private fallback: { message?: (turn: CommandTurn<Actor | undefined>) => Promise<Reply>; cardAction?: Handler } = {};
   private actingFor?: ActingFor;
+  private consent?: FileConsentHandlers;
 
   /** `declared`: the commands there are (tests declare their own). */
   constructor(
@@ -198,11 +213,25 @@ export class Surface {
     return this;
   }
 
+  /** Allow and Decline on a file consent card (files sent to a 1:1 chat); set once. The handler reads the activity itself. */
+  fileConsent(handlers: FileConsentHandlers): this {
+    if (this.consent) throw new Error('the file consent handlers are set twice');
+    this.consent = handlers;
+    return this;
+  }
+
   /** The commands `roles` may use, in the order declared, for the help card. */
-  helpFor(roles: readonly Role[]): CommandLine[] {
-    return this.declared
-      .filter((c) => this.commands.has(c.name) && c.roles.some((r) => roles.includes(r)))
-      .map(({ usage, description }) => ({ usage, description }));
+  /** The commands these roles may use, grouped by task (HELP_GROUPS), empty groups left out. */
+  helpFor(roles: readonly Role[]): HelpGroup[] {
+    const usable = this.declared.filter((c) => this.commands.has(c.name) && c.roles.some((r) => roles.includes(r)));
+    const grouped = new Set(HELP_GROUPS.flatMap((g) => g.commands));
+    const groups = [...HELP_GROUPS, { title: 'More', commands: usable.filter((c) => !grouped.has(c.name)).map((c) => c.name) }];
+    return groups
+      .map((group) => ({
+        title: group.title,
+        commands: usable.filter((c) => group.commands.includes(c.name)).map(({ usage, description }) => ({ usage, description })),
+      }))
+      .filter((group) => group.commands.length > 0);
   }
 
   /**
@@ -233,6 +262,11 @@ export class Surface {
       app.adaptiveCards.actionExecute(spec.verb, (context, _state, data) => this.answerClick(context, spec, data));
     for (const spec of this.texts)
       app.message(spec.matches, (context) => this.answerMessage(context, spec, undefined, spec.run, context.activity.text ?? ''));
+    const consent = this.consent;
+    if (consent) {
+      app.fileConsentAccept((context, _state, response) => consent.accept(context, response));
+      app.fileConsentDecline((context, _state, response) => consent.decline(context, response));
+    }
     const { message, cardAction } = this.fallback;
     if (message)
       app.activity(ActivityTypes.Message, (context) =>
@@ -315,8 +349,7 @@ export class Surface {
     let roles: Promise<Role[]> | undefined;
     const turn = { context, actor, person, roles: () => (roles ??= this.rolesOf(person)) };
     if (access.roles && !(await turn.roles()).some((r) => access.roles!.includes(r))) {
-      const who = access.roles.includes('admin') ? 'admins' : 'approvers';
-      const fallback = `Only ${who} can ${commandName ? `use **${commandName}**` : 'do that'}. Type **help** to see the commands you can use.`;
+      const fallback = `Only ${describeWhoMay(access.roles)} can ${commandName ? `use **${commandName}**` : 'do that'}. Type **help** to see the commands you can use.`;
       return { refused: refuse('forbidden', access.refusal ?? fallback) };
     }
     return { turn };

@@ -5,6 +5,7 @@ import { AdminConsole } from '../services/admin-console.js';
 import { ConversationService } from '../services/conversations.js';
 import { OrderHistory } from '../services/order-history.js';
 import { PartnerCustomerFacts } from '../services/partner-customer-facts.js';
+import type { Billing } from './billing.js';
 import type { Catalog } from './catalog.js';
 import type { Connections } from './connections.js';
 import type { Language } from './language.js';
@@ -15,18 +16,26 @@ import type { Spend } from './spend.js';
 
 export function wireBot(
   p: Platform,
-  f: { catalog: Catalog; connections: Connections; licensing: Licensing; licenseAlerts: LicenseAlerts; spend: Spend; language: Language },
+  f: {
+    catalog: Catalog;
+    connections: Connections;
+    licensing: Licensing;
+    licenseAlerts: LicenseAlerts;
+    spend: Spend;
+    language: Language;
+    billing: Billing | undefined;
+  },
 ) {
   const { config, roles, audit, settings, clock, log } = p;
   const { catalog, policies, catalogAdmin } = f.catalog;
-  const { requestService, approvals, subscriptions, vendor } = f.licensing;
+  const { requestService, approvals, subscriptions, vendor, units } = f.licensing;
   return createBot({
     adapter: p.teams.adapter,
     auth: config.bot,
     cards: p.teams.cards,
     roles,
     conversations: new ConversationService({ conversations: p.conversations, audit }),
-    console: new AdminConsole({ roles, policies, catalog, audit, settings, health: p.health, clock }),
+    console: new AdminConsole({ roles, policies, catalog, audit, settings, health: p.health, directory: p.connectors.directory, clock }),
     log,
     licensing: { requests: requestService, approvals, catalog },
     reclaim: { reclaim: f.licenseAlerts.reclaim },
@@ -43,8 +52,10 @@ export function wireBot(
       log,
     }),
     orders: new OrderHistory({ roles, commerce: p.connectors.commerce, catalog, requests: f.licensing.requests }),
+    units,
     spend: { budgets: f.spend.budgets, report: f.spend.report, syncNow: f.spend.syncNow },
     ...(vendor && { vendor }),
     language: f.language.forBot,
+    ...(f.billing && { billing: f.billing.forBot }),
   });
 }

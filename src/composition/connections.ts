@@ -64,6 +64,8 @@ export function wireConnections(p: Platform, outbox: Outbox, publicUrl: () => st
       ? { sandboxMarketplaceTokens: connectors.sandboxMarketplaceTokens }
       : {}),
     notices,
+    // Health checks read Partner Center with the agent's token, as purchases do.
+    ...(connectors.partnerCenterAgent && { partnerCenterProbe: (tenantId: string) => connectors.partnerCenterAgent!.checkAgent(tenantId) }),
     publicUrl,
     log,
   });
@@ -97,6 +99,13 @@ export function wireConnections(p: Platform, outbox: Outbox, publicUrl: () => st
   // Purchases for a customer whose agent signed in (connect) use that agent's tokens; a customer
   // tenant linked to a partner uses its partner's.
   connectors.partnerCenterAgent?.actAs((tenantId) => partners.commerceToken(tenantId));
+  // A 401/403 on any call with the agent's token (a purchase, the subscriptions list) marks the connection "needs attention".
+  connectors.partnerCenterAgent?.onAgentRefused(
+    (tenantId, error) =>
+      void connections
+        .notePartnerCenterRefusal(tenantId, error)
+        .catch((e: unknown) => log.warn({ err: e, tenantId }, 'could not mark the partner center connection')),
+  );
   // Marketplace calls use the tenant's stored API token (sandbox: the seeded one when none is stored).
   connectors.marketplace?.useTokenSource((tenantId) => connections.marketplaceToken(tenantId));
   // A 401 from any marketplace call (catalog and subscription lists included) marks the connection "needs attention".

@@ -12,12 +12,14 @@ import { FulfilmentService } from '../services/fulfilment.js';
 import { ReminderService } from '../services/reminders.js';
 import { RequestService, type FulfilmentJob } from '../services/requests.js';
 import { SeatReservations } from '../services/seat-reservations.js';
+import { LicenseUnitService } from '../services/license-units.js';
+import { UnitOverQuotaStates } from '../storage/license-units.js';
 import { StalledApprovals } from '../services/stalled-approvals.js';
 import { StuckOrderWatch } from '../services/stuck-orders.js';
 import { SubscriptionService } from '../services/subscriptions.js';
 import { VendorFulfilment } from '../services/vendor-fulfilment.js';
 import { PurchaseLocks } from '../storage/purchase-locks.js';
-import { RequestRepository } from '../storage/requests.js';
+import { RequestRepository, type StoredRequest } from '../storage/requests.js';
 import { SeatLotRepository } from '../storage/seat-lots.js';
 import type { Catalog } from './catalog.js';
 import type { Connections } from './connections.js';
@@ -47,6 +49,8 @@ export function wireLicensing(
     catalog,
     cards: p.teams.cards,
     log,
+    // Built below (it tells people through this notifier); only called once requests flow.
+    unitQuota: (request: StoredRequest): Promise<{ seats: number; used: number } | undefined> => requestService.unitQuotaNow(request),
   });
 
   // Approved work goes on the `fulfilment` queue (grouped: the jobs of turns that end together
@@ -72,7 +76,22 @@ export function wireLicensing(
   // Seat counts are absolute: license purchases and admins' seat changes take turns per subscription.
   const locks = new PurchaseLocks(store);
   const seatReservations = new SeatReservations({ locks, requests, catalog, clock, log });
+  // Delegated units: quotas per department / group / administrative unit, decided by their license admins.
+  const units = new LicenseUnitService({
+    units: p.licenseUnits,
+    overStates: new UnitOverQuotaStates(store),
+    directory,
+    catalog,
+    requests,
+    roles,
+    audit,
+    locks,
+    clock,
+    tell: (tenantId: string, people: readonly string[], text: string, key: string): Promise<void> =>
+      notifier.tellPeople(tenantId, people, text, key),
+  });
   const requestService = new RequestService({
+    units,
     seatReservations,
     clock,
     catalog,
@@ -84,7 +103,7 @@ export function wireLicensing(
     notifications: notifier,
     enqueueFulfilment,
   });
-  const approvals = new ApprovalService({ clock, requests, audit, notifications: notifier, enqueueFulfilment });
+  const approvals = new ApprovalService({ clock, requests, audit, notifications: notifier, enqueueFulfilment, units });
   const subscriptions = new SubscriptionService({
     clock,
     commerce,
@@ -167,6 +186,13 @@ export function wireLicensing(
       leaseMs: 4 * 60_000,
       run: async (now) => void log.info(await stalledApprovals.run(now), 'stalled approvals checked'),
     },
+    // People moved between units carry their licenses: a unit pushed over its quota alerts once.
+    {
+      name: 'unit-quotas',
+      pattern: '7,37 * * * *',
+      leaseMs: 10 * 60_000,
+      run: async () => void log.info({ alerts: await units.checkAll() }, 'unit quotas checked'),
+    },
     ...(stuckOrders ? marketplaceJobs({ stuckOrders, log }) : []),
   ];
 
@@ -175,6 +201,7 @@ export function wireLicensing(
     notifier,
     requestService,
     approvals,
+    units,
     subscriptions,
     reminders,
     stalledApprovals,

@@ -32,7 +32,7 @@ export function wireOutbox(p: Platform, timings: Timings) {
     }
   };
   const delivery = createDelivery({
-    share: () => p.instances.share(),
+    allotment: (points) => p.instances.allotment(points),
     store,
     storage: config.storage,
     tablePrefix: config.tablePrefix,

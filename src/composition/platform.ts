@@ -15,6 +15,7 @@ import { AlertLedger } from '../storage/alert-ledger.js';
 import { AuditLog } from '../storage/audit-log.js';
 import { ConversationReferences } from '../storage/conversation-references.js';
 import { InstanceRegistry } from '../storage/instances.js';
+import { LicenseUnitRepository } from '../storage/license-units.js';
 import { WorkQueues } from '../storage/queues.js';
 import { SettingsRepository } from '../storage/settings.js';
 import { TableStore } from '../storage/table-store.js';
@@ -47,6 +48,10 @@ export async function wirePlatform(
   const instances = new InstanceRegistry(store, instanceName);
   instances.start((error) => log.warn({ err: error }, 'instance heartbeat failed'));
 
+  // Delegated units: the licensing feature keeps them, roles read their license admins (one
+  // repository, so a change forgets the units both see at once).
+  const licenseUnits = new LicenseUnitRepository(store);
+
   return {
     config,
     log,
@@ -58,10 +63,11 @@ export async function wirePlatform(
     sandbox,
     instanceName,
     instances,
-    roles: new RoleService(
-      config.bootstrapAdmins,
-      (config.partnerTenants ?? []).map((p) => p.tenantId),
-    ),
+    roles: new RoleService(config.bootstrapAdmins, {
+      units: licenseUnits,
+      partnerTenants: (config.partnerTenants ?? []).map((p) => p.tenantId),
+    }),
+    licenseUnits,
     audit: new AuditLog(store),
     conversations: new ConversationReferences(store),
     settings: new SettingsRepository(store),

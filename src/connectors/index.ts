@@ -8,6 +8,7 @@ import { ClientSecretTokens } from './azure-cost/identity-tokens.js';
 import { GraphDirectory } from './graph/graph-directory.js';
 import { createConnectionIdentity, type ConnectionIdentityConnector } from './identity/connection-identity.js';
 import { PartnerCenterSignIn } from './identity/partner-center-sign-in.js';
+import { createBillingConnectors, type BillingConnectors } from './billing/index.js';
 import { DEFAULT_AUTHORITY_HOST, SandboxLoginNetworkClient } from './identity/sandbox-network-client.js';
 import { MsalTokenProvider, type ClientCredentials } from './identity/token-provider.js';
 import { MarketplaceCommerce, type MarketplaceTokenSource } from './marketplace/marketplace-commerce.js';
@@ -25,6 +26,7 @@ import type {
 import { DEFAULT_RETRY_POLICY, type RetryPolicy } from './retry.js';
 
 export * from './ports.js';
+export { createBillingConnectors, type BillingConnectors } from './billing/index.js';
 export { DEFAULT_RETRY_POLICY, type RetryPolicy } from './retry.js';
 export { AwsCostExplorer, AWS_COST_REGION, type AwsCostExplorerOptions, type AwsStaticCredentials } from './aws-cost/aws-cost-explorer.js';
 export { GRAPH_SCOPE, PARTNER_CENTER_SCOPE, type ClientCredentials, type TokenProvider } from './identity/token-provider.js';
@@ -73,6 +75,8 @@ export interface SandboxEndpoints {
   partnerTenantId: string;
   /** The sandbox's AWS base identity (assumes customer roles); with urls.costExplorer/sts it turns on awsCost. */
   aws?: { baseIdentity: AwsStaticCredentials & { principalArn: string } };
+  /** The billing emulator (Partner Center invoices, Graph's partner billing exports, Marketplace billing): turns on `billing`. */
+  billing?: { urls: { partnerCenter: string; graph: string; marketplace: string } };
 }
 
 export type ConnectorSettings =
@@ -106,7 +110,11 @@ export interface Connectors {
   /** Admin consent confirmation and the Partner Center agent sign-in. */
   identity: ConnectionIdentityConnector;
   /** Lets the composition root route commerce calls through a customer's connected agent. */
-  partnerCenterAgent?: { actAs(source: AgentTokenSource): void };
+  partnerCenterAgent?: {
+    actAs(source: AgentTokenSource): void;
+    onAgentRefused(listener: (customerId: string, error: ConnectorError) => void): void;
+    checkAgent(customerId: string): Promise<void>;
+  };
   /** Partner Center's price sheet download (an agent's App+User token; see PartnerCenterCommerce.fetchPriceSheet). */
   partnerCenterPrices?: { fetchPriceSheet(customerId: string, market: string): Promise<string> };
   /** Partner-level calls (the partner's customers and indirect resellers), with a partner agent's token. */
@@ -117,6 +125,8 @@ export interface Connectors {
   marketplace?: MarketplaceConnector;
   /** Sandbox only: the emulator's seeded Marketplace API token per customer (a fallback for tenants without a connection). */
   sandboxMarketplaceTokens?: Record<string, string>;
+  /** Invoices, reconciliation exports and CSP daily usage (Partner Center, Graph), and Marketplace billing when configured. */
+  billing?: BillingConnectors;
 }
 
 /** The marketplace connector as the composition root sees it: both ports, and where API tokens come from. */
@@ -142,7 +152,7 @@ function withMarketplace(
 }
 
 export function createConnectors(settings: ConnectorSettings, log: Logger): Connectors {
-  const built = buildConnectors(settings, log);
+  const built = { ...buildConnectors(settings, log), ...billingOf(settings, log) };
   const connectors =
     built.commerce instanceof PartnerCenterCommerce
       ? { ...built, partnerCenterAgent: built.commerce, partnerCenterPrices: built.commerce }
@@ -298,6 +308,48 @@ function buildConnectors(settings: ConnectorSettings, log: Logger): Connectors {
           })
         : undefined,
       settings.marketplace?.routing === true,
+      log,
+    ),
+  };
+}
+
+/** The billing connectors beside commerce: the partner's own app registration, the same retries. */
+function billingOf(settings: ConnectorSettings, log: Logger): Pick<Connectors, 'billing'> {
+  if (settings.mode === 'sandbox') {
+    const { sandbox } = settings;
+    if (!sandbox.billing) return {};
+    const tokens = sandbox.marketplaceTokens;
+    return {
+      billing: createBillingConnectors(
+        {
+          mode: 'sandbox',
+          sandbox: {
+            billing: sandbox.billing,
+            urls: { login: sandbox.urls.login },
+            app: sandbox.app,
+            partnerTenantId: sandbox.partnerTenantId,
+          },
+          ...(tokens ? { marketplaceTokens: async (customerId: string) => tokens[customerId] } : {}),
+          ...(settings.retry ? { retry: settings.retry } : {}),
+        },
+        log,
+      ),
+    };
+  }
+  const { partnerTenantId } = settings.partnerCenter;
+  if (!partnerTenantId) return {};
+  const { login, partnerCenter } = settings.baseUrls ?? {};
+  return {
+    billing: createBillingConnectors(
+      {
+        mode: 'production',
+        partnerCenter: { ...settings.partnerCenter, partnerTenantId },
+        ...(login || partnerCenter ? { baseUrls: { ...(login ? { login } : {}), ...(partnerCenter ? { partnerCenter } : {}) } } : {}),
+        ...(settings.marketplace
+          ? { marketplace: { ...(settings.marketplace.baseUrl ? { baseUrl: settings.marketplace.baseUrl } : {}) } }
+          : {}),
+        ...(settings.retry ? { retry: settings.retry } : {}),
+      },
       log,
     ),
   };

@@ -274,6 +274,23 @@ export interface SubscribedSku {
   consumedUnits: number;
   /** prepaidUnits.enabled */
   enabledUnits: number;
+  /** The service plans the license bundles (Graph servicePlans), for plan restrictions. */
+  servicePlans?: { servicePlanId: string; servicePlanName: string }[];
+}
+
+/** Where a set of people comes from in the directory: a department value, a group, an administrative unit. */
+export interface DirectorySet {
+  kind: 'department' | 'group' | 'administrativeUnit';
+  /** The department value, or the group's / administrative unit's object id. */
+  value: string;
+}
+
+/** A member of a directory set with the licenses they hold (Graph assignedLicenses). */
+export interface DirectoryMember {
+  id: string;
+  displayName: string;
+  userPrincipalName: string;
+  licenses: { skuId: string; disabledPlans: string[] }[];
 }
 
 export interface DirectoryUser {
@@ -301,6 +318,18 @@ export interface DirectoryUserSignIn {
   licenseSkuIds: string[];
 }
 
+/** A person as chargeback sees them: where they sit (department, cost centre) and what they hold. */
+export interface DirectoryPerson {
+  id: string;
+  displayName: string;
+  userPrincipalName: string;
+  mail?: string;
+  department?: string;
+  /** `employeeOrgData.costCenter`. */
+  costCentre?: string;
+  licenseSkuIds: string[];
+}
+
 export interface DirectoryPort {
   listSubscribedSkus(tenantId: string): Promise<SubscribedSku[]>;
   /** By object id or UPN; undefined when the tenant has no such user. */
@@ -309,8 +338,13 @@ export interface DirectoryPort {
   getManager(tenantId: string, userId: string): Promise<DirectoryUser | undefined>;
   /** The users in the group, nested groups included (Graph transitiveMembers). */
   listGroupMembers(tenantId: string, groupId: string): Promise<DirectoryUser[]>;
-  /** Throws ConnectorError with kind 'no-free-seat' | 'usage-location' | ... */
-  assignLicense(tenantId: string, userId: string, skuId: string): Promise<void>;
+  /**
+   * Throws ConnectorError with kind 'no-free-seat' | 'usage-location' | ...; `disabledPlans`
+   * (service plan ids) stay off for this user (Graph addLicenses[].disabledPlans).
+   */
+  assignLicense(tenantId: string, userId: string, skuId: string, disabledPlans?: readonly string[]): Promise<void>;
+  /** The users of a department, group (nested groups included) or administrative unit, with their licenses. */
+  listMembers(tenantId: string, set: DirectorySet): Promise<DirectoryMember[]>;
   /** skuIds the user holds. */
   licenseSkuIds(tenantId: string, userId: string): Promise<string[]>;
   /**
@@ -321,6 +355,8 @@ export interface DirectoryPort {
   listUsersWithSignIn(tenantId: string): Promise<DirectoryUserSignIn[]>;
   /** Removes one license from a user, freeing the seat; removing one the user lacks is a no-op. */
   removeLicense(tenantId: string, userId: string, skuId: string): Promise<void>;
+  /** Every user with department, cost centre and licenses (chargeback); absent where the directory cannot say. */
+  listPeople?(tenantId: string): Promise<DirectoryPerson[]>;
 }
 
 // ---------------------------------------------------------------------------------------

@@ -31,13 +31,26 @@ export interface Approver {
 
 /** A policy stage resolved to people when the request was submitted. */
 export interface ResolvedStage {
-  kind: 'manager' | 'group' | 'admins';
+  kind: 'manager' | 'group' | 'admins' | 'unit';
   /** For people: "Adele Vance (manager)", "License approvers". */
   label: string;
   /** Lower-case object ids of who may decide this stage; never the requester or the beneficiary. */
   approverIds: string[];
   /** True when tenant admins stand in because the policy's approvers could not be found. */
   fallback?: boolean;
+  /** Why the tenant admins decide this step rather than the unit's license admins (over the unit's quota). */
+  escalation?: string;
+}
+
+/** The delegated unit a request is decided in: its quota when asked, and the plans its people get disabled. */
+export interface RequestUnit {
+  id: string;
+  name: string;
+  /** The unit's quota of this product when it was last counted. */
+  quota: { seats: number; used: number };
+  /** Service plan ids left off on assignment (Graph assignLicense disabledPlans). */
+  disabledPlans: string[];
+  disabledPlanNames: string[];
 }
 
 export interface RequestDecision {
@@ -76,6 +89,8 @@ export interface LicenseRequest {
   decisions: RequestDecision[];
   /** Which policy routed it, for the audit log. */
   policyId?: string;
+  /** Set when the beneficiary's unit has a quota for the product: its license admins decide. */
+  unit?: RequestUnit;
   /**
    * Approved by policy only because enough seats were free: while approved or being fulfilled
    * it holds those seats (others' submissions and fulfilment count them as taken), and it
@@ -106,7 +121,8 @@ export type RequestEvent =
   | 'completed'
   | 'failed'
   | 'fulfilment-retried'
-  | 'returned-for-approval';
+  | 'returned-for-approval'
+  | 'escalated';
 
 export type Refusal<R extends string> = { ok: false; reason: R; message: string };
 export type Transition<E extends RequestEvent, R extends string> = { ok: true; request: LicenseRequest; event: E } | Refusal<R>;
@@ -325,6 +341,37 @@ function applyDecision(
     ok: true,
     request: next(request, { status: last ? 'approved' : 'pending', stageIndex, decisions }, input.now),
     event: last ? 'approved' : 'stage-approved',
+  };
+}
+
+/**
+ * A unit's license admin approved, but the seats would exceed the unit's quota: the step goes
+ * to the tenant admins instead, with the reason, and the approval is kept in the history.
+ * Checked like a decision first (same refusals), so only the step's own approvers escalate.
+ */
+export function escalateOverQuota(
+  request: LicenseRequest,
+  input: Omit<DecisionInput, 'decision' | 'comment'>,
+  admins: ResolvedStage,
+  quota: RequestUnit['quota'],
+): Transition<'escalated', DecisionRefusal> {
+  const checked = decide(request, { ...input, decision: 'approve' });
+  if (!checked.ok) return checked;
+  if (admins.approverIds.length === 0) throw new RangeError('An escalation needs admins who may decide it.');
+  const stages = request.stages.map((stage, index) => (index === request.stageIndex ? admins : stage));
+  const decision: RequestDecision = {
+    stageIndex: request.stageIndex,
+    approverId: input.actorId.toLowerCase(),
+    approverName: input.actorName,
+    decision: 'approve',
+    comment: `Over quota, passed to the admins: ${admins.escalation ?? ''}`.trim(),
+    at: iso(input.now),
+  };
+  const unit = request.unit && { ...request.unit, quota };
+  return {
+    ok: true,
+    request: next(request, { stages, decisions: [...request.decisions, decision], ...(unit && { unit }) }, input.now),
+    event: 'escalated',
   };
 }
 

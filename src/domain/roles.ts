@@ -1,6 +1,9 @@
 // Who may do what. Pure rules: the caller supplies what it knows about the person.
-/** partner-admin: an admin of a CSP partner's own tenant, who works on the partner's customer tenants. */
-export type Role = 'requester' | 'approver' | 'admin' | 'partner-admin';
+/**
+ * `partner-admin`: an admin of a CSP partner's own tenant, who works on the partner's customer tenants.
+ * `unit-admin`: a license admin of at least one delegated unit (src/domain/license-units.ts).
+ */
+export type Role = 'requester' | 'approver' | 'admin' | 'partner-admin' | 'unit-admin';
 
 export interface Person {
   tenantId: string;
@@ -21,9 +24,11 @@ export interface RoleFacts {
   inApproverGroup?: boolean;
   /** True when the person's tenant is a CSP partner's (configured partner tenants). */
   partnerTenant?: boolean;
+  /** True when the person is listed as a license admin of at least one unit of the tenant. */
+  unitAdmin?: boolean;
 }
 
-/** Everyone in the tenant is a requester; approver and admin come from facts. */
+/** Everyone in the tenant is a requester; approver, admin and unit admin come from facts. */
 export function rolesOf(person: Person, facts: RoleFacts): Role[] {
   const roles: Role[] = ['requester'];
   if (facts.inApproverGroup) roles.push('approver');
@@ -31,11 +36,37 @@ export function rolesOf(person: Person, facts: RoleFacts): Role[] {
     roles.push('admin');
     if (facts.partnerTenant) roles.push('partner-admin');
   }
+  if (person.aadObjectId && facts.unitAdmin) roles.push('unit-admin');
   return roles;
 }
 
+const LABELS: readonly [Role, string][] = [
+  ['partner-admin', 'partner admin'],
+  ['admin', 'admin'],
+  ['approver', 'approver'],
+  ['unit-admin', 'unit license admin'],
+];
+
+/** "admin and approver", "requester": what whoami and help call the person. */
 export function describeRoles(roles: readonly Role[]): string {
-  if (roles.includes('partner-admin')) return roles.includes('approver') ? 'partner admin and approver' : 'partner admin';
-  if (roles.includes('admin')) return roles.includes('approver') ? 'admin and approver' : 'admin';
-  return roles.includes('approver') ? 'approver' : 'requester';
+  // A partner admin is an admin of the partner's tenant: one label says both.
+  const shown = roles.includes('partner-admin') ? roles.filter((role) => role !== 'admin') : roles;
+  const labels = LABELS.filter(([role]) => shown.includes(role)).map(([, label]) => label);
+  return labels.length === 0 ? 'requester' : listed(labels);
+}
+
+const WHO: readonly [Role, string][] = [
+  ['unit-admin', "units' license admins"],
+  ['admin', 'admins'],
+  ['approver', 'approvers'],
+  ['partner-admin', 'partner admins'],
+];
+
+/** Who holds one of `roles`, for a refusal: "admins", "units' license admins and admins". */
+export function describeWhoMay(roles: readonly Role[]): string {
+  return listed(WHO.filter(([role]) => roles.includes(role)).map(([, who]) => who)) || 'everyone';
+}
+
+function listed(words: readonly string[]): string {
+  return words.length <= 1 ? (words[0] ?? '') : `${words.slice(0, -1).join(', ')} and ${words.at(-1)}`;
 }

@@ -31,8 +31,8 @@ export function createDelivery(options: {
   instanceName: string;
   log: Logger;
   hooks?: DeliveryHooks;
-  /** This instance's share of Teams' limits (1 / live instances). */
-  share?: () => number;
+  /** This instance's part of a Teams limit of so many sends (InstanceRegistry.allotment). */
+  allotment?: (points: number) => number;
   idlePollMs?: number;
   /** Receive loops (32 messages each) working side by side. */
   loops?: number;
@@ -50,7 +50,7 @@ export function createDelivery(options: {
 }): Delivery {
   const queue = new WorkQueues(options.storage, options.tablePrefix).queue<OutboxJob>('notifications');
   const ledger = new DeliveryLedger(options.store, options.instanceName);
-  const limiter = new DeliveryRateLimiter(options.share);
+  const limiter = new DeliveryRateLimiter(options.allotment);
   let worker: QueueWorker<OutboxJob> | undefined;
   const engine = new DeliveryEngine({
     queue,

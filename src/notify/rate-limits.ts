@@ -1,6 +1,7 @@
 // Teams' documented limits for proactive messages (the Teams platform's rate limits): per conversation
 // 7 in any 1 s, 8 in any 2 s, 60 in any 30 s; per tenant 50 in any 1 s. The limits hold
-// across instances by giving each instance its share (1 / live instances) of every window.
+// across instances by giving each instance its allotment of every window: whole sends that add
+// up to the limit over the live instances (InstanceRegistry.allotment).
 //
 // Sliding windows, counted from a log of send times, rather than a limiter library: the
 // well-kept ones (rate-limiter-flexible, bottleneck, limiter) use fixed windows or token
@@ -39,12 +40,12 @@ class SlidingLog {
     this.longest = Math.max(...windows.map((w) => w.ms));
   }
 
-  /** Milliseconds until one more send fits every window (0 = now), for `share` of each limit. */
-  waitMs(key: string, now: number, share: number): number {
+  /** Milliseconds until one more send fits every window (0 = now), within this instance's `allotment` of each limit. */
+  waitMs(key: string, now: number, allotment: (points: number) => number): number {
     const log = this.prune(key, now);
     let wait = 0;
     for (const window of this.windows) {
-      const allowed = Math.max(1, Math.floor(window.points * share));
+      const allowed = Math.max(1, allotment(window.points));
       // A send under way may reach Teams any moment: it counts in every window until it is done.
       const inWindow = log
         .filter((send) => send.pending || send.at > now - window.ms)
@@ -82,8 +83,8 @@ export class DeliveryRateLimiter {
   private readonly conversations = new SlidingLog(TEAMS_LIMITS.perConversation);
   private readonly tenants = new SlidingLog(TEAMS_LIMITS.perTenant);
 
-  /** `share`: this instance's fraction of each limit (1 when it runs alone). */
-  constructor(private readonly share: () => number = () => 1) {}
+  /** `allotment`: this instance's part of a limit of so many sends (all of it when it runs alone). */
+  constructor(private readonly allotment: (points: number) => number = (points) => points) {}
 
   /**
    * Waits until a message to this conversation fits every limit and counts it; call the
@@ -96,10 +97,9 @@ export class DeliveryRateLimiter {
     let waited = 0;
     for (;;) {
       const now = Date.now();
-      const share = Math.min(1, Math.max(0.01, this.share()));
       const wait = Math.max(
-        this.tenants.waitMs(tenantId, now, share),
-        this.conversations.waitMs(`${tenantId}|${conversationId}`, now, share),
+        this.tenants.waitMs(tenantId, now, this.allotment),
+        this.conversations.waitMs(`${tenantId}|${conversationId}`, now, this.allotment),
       );
       if (wait === 0) {
         // Checked and recorded with no await in between: one event loop turn, so no other send slips in.

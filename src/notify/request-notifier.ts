@@ -57,6 +57,8 @@ export class TeamsRequestNotifier implements RequestNotifications, VendorNotific
       catalog: CatalogService;
       cards: CardRenderer;
       log: Logger;
+      /** The quota left now in a pending request's unit (delegated units), for its card. */
+      unitQuota?: (request: StoredRequest) => Promise<{ seats: number; used: number } | undefined>;
     },
   ) {}
 
@@ -86,6 +88,7 @@ export class TeamsRequestNotifier implements RequestNotifications, VendorNotific
     const refs = withFormMessage(request, await this.deps.cardRefs.list(request.tenantId, request.id));
     const approverTeamsIds = await this.approverTeamsIds(request, refs);
     const freeSeats = await this.freeSeats(request);
+    const quota = await this.deps.unitQuota?.(request);
     await Promise.all(
       refs.map(async (ref) => {
         const saved = await this.deps.conversations.get(request.tenantId, ref.conversationId);
@@ -94,7 +97,11 @@ export class TeamsRequestNotifier implements RequestNotifications, VendorNotific
           ref.audience === 'channel' ? approverTeamsIds : ref.viewerId && canDecide(request, ref.viewerId) ? [ref.viewerTeamsId] : [];
         const card = this.deps.cards.render(
           'approval',
-          approvalCardData(request, ref.viewerId ? { aadObjectId: ref.viewerId } : {}, { refreshUserIds, freeSeats }),
+          approvalCardData(request, ref.viewerId ? { aadObjectId: ref.viewerId } : {}, {
+            refreshUserIds,
+            freeSeats,
+            ...(quota && { quota }),
+          }),
         );
         await this.deps.messenger
           // The request's revision orders the updates of each card: an older state never replaces a newer one.
@@ -164,6 +171,12 @@ export class TeamsRequestNotifier implements RequestNotifications, VendorNotific
       );
   }
 
+  /** A message to each of these people, once per key each (a unit's license admins and the tenant admins). */
+  async tellPeople(tenantId: string, personIds: readonly string[], text: string, key: string): Promise<void> {
+    const reached = await Promise.all(personIds.map((id) => this.tellPerson(tenantId, id, text, `${key}|${id.toLowerCase()}`)));
+    if (!reached.some(Boolean)) this.deps.log.warn({ tenantId }, 'a message reached nobody; they should install Quartermaster');
+  }
+
   async remindApprovers(request: StoredRequest, text: string): Promise<void> {
     const stage = request.stages[request.stageIndex];
     await Promise.all((stage?.approverIds ?? []).map((id) => this.tellPerson(request.tenantId, id, text)));
@@ -192,6 +205,7 @@ export class TeamsRequestNotifier implements RequestNotifications, VendorNotific
       approvalCardData(request, who.viewerId ? { aadObjectId: who.viewerId } : {}, {
         refreshUserIds: refreshUserIds.filter(Boolean),
         freeSeats: await this.freeSeats(request),
+        ...(await this.deps.unitQuota?.(request).then((quota) => quota && { quota })),
       }),
     );
     const conversationId = reference.conversation!.id;

@@ -15,6 +15,7 @@ const PERMISSION_TEXT: Record<string, string> = {
   'GroupMember.Read.All': 'Read all group memberships',
   'LicenseAssignment.ReadWrite.All': 'Manage all license assignments',
   'Organization.Read.All': 'Read organization information',
+  'AdministrativeUnit.Read.All': 'Read all administrative units',
 };
 
 const CONSENTING_ROLES = new Set(['Global Administrator', 'Privileged Role Administrator']);

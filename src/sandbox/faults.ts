@@ -48,6 +48,8 @@ export interface FaultSwitches {
   costExplorer: ServiceFaults;
   sts: ServiceFaults;
   marketplace: ServiceFaults;
+  /** Partner Center invoices, Graph's partner billing exports and blobs, Marketplace billing (one emulator). */
+  billing: ServiceFaults;
   reset(): void;
 }
 
@@ -123,6 +125,7 @@ export function createFaultSwitches(): FaultSwitches & Record<ServiceName, Servi
   const costExplorer = new ServiceFaultQueue();
   const sts = new ServiceFaultQueue();
   const marketplace = new ServiceFaultQueue();
+  const billing = new ServiceFaultQueue();
   return {
     partnerCenter,
     graph,
@@ -131,6 +134,7 @@ export function createFaultSwitches(): FaultSwitches & Record<ServiceName, Servi
     costExplorer,
     sts,
     marketplace,
+    billing,
     reset() {
       partnerCenter.reset();
       graph.reset();
@@ -139,6 +143,7 @@ export function createFaultSwitches(): FaultSwitches & Record<ServiceName, Servi
       costExplorer.reset();
       sts.reset();
       marketplace.reset();
+      billing.reset();
     },
   };
 }

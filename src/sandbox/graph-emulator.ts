@@ -77,15 +77,21 @@ export function graphEmulator(state: SandboxState, tokens: TokenIssuer, options:
           id: Buffer.from(`${user.id}:${skuId}`).toString('base64url'),
           skuId,
           skuPartNumber: offer?.skuPartNumber ?? 'UNKNOWN',
-          servicePlans: (offer?.servicePlans ?? []).map((p) => ({ ...p, provisioningStatus: 'Success', appliesTo: 'User' })),
+          servicePlans: (offer?.servicePlans ?? []).map((p) => ({
+            ...p,
+            // A plan switched off on assignment is listed as Disabled, as Graph does.
+            provisioningStatus: user.disabledPlans?.[skuId]?.includes(p.servicePlanId) ? 'Disabled' : 'Success',
+            appliesTo: 'User',
+          })),
         };
       });
       return json(200, { '@odata.context': `${ctx.base}/$metadata#users('${user.id}')/licenseDetails`, value });
     })
     .add('POST', '/v1.0/users/{id}/assignLicense', (request, { id }, ctx) => assignLicense(state, request, ctx, id!))
     .add('GET', '/v1.0/groups/{id}/members', (request, { id }, ctx) => groupMembers(request, ctx, id!, false, options.maxPageSize))
-    .add('GET', '/v1.0/groups/{id}/transitiveMembers', (request, { id }, ctx) =>
-      groupMembers(request, ctx, id!, true, options.maxPageSize),
+    .add('GET', '/v1.0/groups/{id}/transitiveMembers', (request, { id }, ctx) => groupMembers(request, ctx, id!, true, options.maxPageSize))
+    .add('GET', '/v1.0/directory/administrativeUnits/{id}/members', (request, { id }, ctx) =>
+      administrativeUnitMembers(request, ctx, id!, options.maxPageSize),
     );
 
   return {
@@ -158,6 +164,17 @@ function groupMembers(
   };
   walk(group);
   return page(request, ctx, [...users.values()], maxPageSize, `${ctx.base}/$metadata#directoryObjects`, (u, properties) => ({
+    '@odata.type': '#microsoft.graph.user',
+    ...userJson(u, properties),
+  }));
+}
+
+/** An administrative unit's members (users here; Graph may also list groups and devices). */
+function administrativeUnitMembers(request: EmulatorRequest, ctx: GraphContext, unitId: string, maxPageSize: number): EmulatorResponse {
+  const unit = ctx.tenant.administrativeUnits.get(unitId);
+  if (!unit) return notFound(request, unitId);
+  const users = unit.memberIds.map((id) => ctx.tenant.users.get(id)).filter((u): u is SandboxUser => u !== undefined);
+  return page(request, ctx, users, maxPageSize, `${ctx.base}/$metadata#directoryObjects`, (u, properties) => ({
     '@odata.type': '#microsoft.graph.user',
     ...userJson(u, properties),
   }));
@@ -306,6 +323,8 @@ function assignLicense(state: SandboxState, request: EmulatorRequest, ctx: Graph
       return graphError(request, 400, 'Request_BadRequest', `Subscription ${skuId} does not have any available licenses.`);
   }
   state.setLicenses(ctx.tenant.id, user.id, [...user.assignedSkuIds.filter((s) => !body.removeLicenses!.includes(s)), ...adds]);
+  // disabledPlans replaces the plans switched off for that license (re-assigning a held one updates them).
+  for (const license of body.addLicenses!) state.setDisabledPlans(ctx.tenant.id, user.id, license.skuId!, license.disabledPlans ?? []);
   return json(200, { '@odata.context': `${ctx.base}/$metadata#users/$entity`, ...userJson(user, DEFAULT_USER_PROPERTIES) });
 }
 
@@ -324,9 +343,10 @@ function userProperties(user: SandboxUser): Record<string, unknown> {
     preferredLanguage: 'en-US',
     userPrincipalName: user.userPrincipalName,
     department: user.department ?? null,
+    employeeOrgData: user.costCenter ? { costCenter: user.costCenter, division: null } : null,
     usageLocation: user.usageLocation ?? null,
     accountEnabled: true,
-    assignedLicenses: user.assignedSkuIds.map((skuId) => ({ disabledPlans: [], skuId })),
+    assignedLicenses: user.assignedSkuIds.map((skuId) => ({ disabledPlans: [...(user.disabledPlans?.[skuId] ?? [])], skuId })),
     // Only with $select (never a default property), as in Graph; null when never signed in.
     signInActivity: signInActivity(user),
   };

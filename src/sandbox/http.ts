@@ -20,6 +20,8 @@ export interface EmulatorResponse {
   body?: unknown;
   /** Sent as is instead of JSON (STS answers in XML); give its content-type in `headers`. */
   text?: string;
+  /** Sent as is, binary (a PDF, a gzip blob); give its content-type in `headers`. */
+  bytes?: Uint8Array;
   headers?: Record<string, string>;
   /** Sandbox-only marker for the request log: an earlier answer given again (MS-RequestId). */
   replayed?: boolean;
@@ -136,7 +138,10 @@ export async function startEmulator(
       if (res.destroyed) return; // the client gave up (timeout); the work is done anyway
       const headers: Record<string, string> = { ...definition.commonHeaders?.(request), ...response.headers };
       // Not chained: restify, once loaded, patches ServerResponse.writeHead so that it returns nothing.
-      if (response.text !== undefined) {
+      if (response.bytes !== undefined) {
+        res.writeHead(response.status, { 'content-length': String(response.bytes.byteLength), ...headers });
+        res.end(response.bytes);
+      } else if (response.text !== undefined) {
         res.writeHead(response.status, headers);
         res.end(response.text);
       } else if (response.body === undefined) {

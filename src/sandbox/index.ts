@@ -21,6 +21,8 @@ import { priceSheetCsv } from './partner-center-resources.js';
 import { demoSeed, type SandboxSeed } from './seed.js';
 import { SandboxState } from './state.js';
 import { TokenIssuer } from './tokens.js';
+import { billingEmulator } from './billing-emulator.js';
+import { BillingWorld, type BillingWorldOptions } from './billing-world.js';
 
 export * from './seed.js';
 export * from './seed-identity.js';
@@ -62,6 +64,15 @@ export {
   type MarketplaceAgreement,
 } from './marketplace-state.js';
 export { MARKETPLACE_BASE_PATH, MARKETPLACE_ERROR_CODES } from './marketplace-emulator.js';
+export {
+  AZURE_PLAN,
+  BillingWorld,
+  CSP_AZURE_PLAN,
+  CSP_USAGE_LEVELS,
+  stableGuid,
+  syntheticOrders,
+  type BillingWorldOptions,
+} from './billing-world.js';
 
 export interface SandboxOptions {
   /** The sandbox's calendar (default: the system clock): seeded dates count back from it. */
@@ -82,6 +93,8 @@ export interface SandboxOptions {
   observe?: (exchange: EmulatorExchange) => void;
   /** Marketplace emulator: the vendor clock's step (default 1000 ms; 'manual' = only `marketplace.advance()`). */
   marketplace?: { stepDelayMs?: number | 'manual' };
+  /** Billing emulator knobs (export polls, rows per blob, a synthetic invoice for benchmarks). */
+  billing?: BillingWorldOptions;
 }
 
 export interface Sandbox {
@@ -108,10 +121,16 @@ export interface Sandbox {
   marketplace: MarketplaceWorld;
   /** The seeded Marketplace API token of each tenant (customer id → token), for the sandbox token source. */
   marketplaceTokens: Record<string, string>;
+  /**
+   * Billing: Partner Center invoices (`partnerCenter`, paths /v1/invoices...), Graph's partner
+   * billing exports (`graph`, paths /v1.0/reports/partners/billing/...) and Marketplace billing
+   * (`marketplace`, paths /public/v1/billing/...), one loopback server; `world` issues invoices and plants differences.
+   */
+  billing: { urls: { partnerCenter: string; graph: string; marketplace: string }; world: BillingWorld };
   /** The emulated partner's US price sheet as CSV (the sandbox's fallback price list until an agent signs in). */
   priceListCsv: string;
   /**
-   * The seeded Partner Center, Graph and Marketplace world again (as a fresh sandbox would
+   * The seeded Partner Center, Graph, Marketplace and billing world again (as a fresh sandbox would
    * start it, on the same ports), faults off, no recorded requests: lets tests share one
    * running sandbox and still each start from the seed. Sign-ins, AWS identities and Azure
    * cost data are left as they are.
@@ -181,6 +200,14 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     started.push(sts);
     const marketplaceServer = await startEmulator(marketplaceEmulator(marketplace), { host, state, faults: faults.marketplace, observe });
     started.push(marketplaceServer);
+    const billingWorld = new BillingWorld(state, marketplace, options.billing);
+    const billingServer = await startEmulator(billingEmulator(state, tokens, billingWorld, marketplace), {
+      host,
+      state,
+      faults: faults.billing,
+      observe,
+    });
+    started.push(billingServer);
     return {
       urls: {
         partnerCenter: partnerCenter.url,
@@ -207,9 +234,14 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       marketplace,
       priceListCsv: priceSheetCsv(state.catalog, 'US', clock()),
       marketplaceTokens: Object.fromEntries([...marketplace.tokens.values()].filter((t) => !t.expired).map((t) => [t.customerId, t.token])),
+      billing: {
+        urls: { partnerCenter: billingServer.url, graph: billingServer.url, marketplace: `${billingServer.url}${MARKETPLACE_BASE_PATH}` },
+        world: billingWorld,
+      },
       reset: () => {
         state.reset();
         marketplace.reset();
+        billingWorld.reset();
         faults.reset();
       },
       stop,

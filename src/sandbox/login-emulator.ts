@@ -18,7 +18,14 @@ export const LOGIN_HOST = LOGIN_HOST_NAME;
 
 /** App roles an admin-consented app holds, per resource. */
 const APP_ROLES: Record<string, string[]> = {
-  [GRAPH_RESOURCE]: ['User.Read.All', 'GroupMember.Read.All', 'LicenseAssignment.ReadWrite.All', 'Organization.Read.All'],
+  // AdministrativeUnit.Read.All: members of administrative units (delegated license units).
+  [GRAPH_RESOURCE]: [
+    'User.Read.All',
+    'GroupMember.Read.All',
+    'LicenseAssignment.ReadWrite.All',
+    'Organization.Read.All',
+    'AdministrativeUnit.Read.All',
+  ],
   [PARTNER_CENTER_RESOURCE]: [],
   // Azure RBAC, not app roles, decides what an app may do there (role assignments per scope).
   [AZURE_MANAGEMENT_RESOURCE]: [],

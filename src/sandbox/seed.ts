@@ -41,6 +41,8 @@ export interface SeedUser {
   mail?: string;
   jobTitle?: string;
   department?: string;
+  /** employeeOrgData.costCenter. */
+  costCenter?: string;
   /** No usage location = Graph refuses to assign licenses to this user. */
   usageLocation?: string;
   managerId?: string;
@@ -82,6 +84,8 @@ export interface SeedTenant {
   userConsentDisabled?: boolean;
   users: SeedUser[];
   groups: { id: string; displayName: string; memberIds: string[] }[];
+  /** Entra administrative units (Graph /directory/administrativeUnits): their members are users. */
+  administrativeUnits?: { id: string; displayName: string; memberIds: string[] }[];
   /** Partner Center subscriptions when this tenant is a customer of the partner. */
   subscriptions: SeedSubscription[];
   /** Licenses whose subscription ended: Graph still lists them, capabilityStatus "Deleted", no units. */
@@ -164,6 +168,11 @@ export const TAILSPIN_USERS = {
 
 export const DEMO_GROUPS = {
   licenseApprovers: '10000000-0000-0000-0000-00000000a001',
+} as const;
+
+/** Entra administrative units of the demo tenant (a delegated unit can be one). */
+export const DEMO_ADMINISTRATIVE_UNITS = {
+  retailStores: '10000000-0000-0000-0000-0000000ad001',
 } as const;
 
 /** Catalog ids. offerId = `productId:skuId:availabilityId` (new commerce). */
@@ -286,6 +295,7 @@ function demoTenant(): SeedTenant {
       mail: u.alex.userPrincipalName,
       jobTitle: 'Marketing Assistant',
       department: 'Marketing',
+      costCenter: 'CC-100',
       usageLocation: 'US',
       managerId: u.adele.id,
       licenses: [E3],
@@ -295,6 +305,7 @@ function demoTenant(): SeedTenant {
       mail: u.megan.userPrincipalName,
       jobTitle: 'Marketing Manager',
       department: 'Marketing',
+      costCenter: 'CC-100',
       usageLocation: 'US',
       managerId: u.adele.id,
       licenses: [E3, PBI],
@@ -304,6 +315,7 @@ function demoTenant(): SeedTenant {
       mail: u.adele.userPrincipalName,
       jobTitle: 'Retail Manager',
       department: 'Retail',
+      costCenter: 'CC-200',
       usageLocation: 'US',
       managerId: u.patti.id,
       licenses: [E3, PBI, VISIO],
@@ -313,6 +325,7 @@ function demoTenant(): SeedTenant {
       mail: u.isaiah.userPrincipalName,
       jobTitle: 'Sales Rep',
       department: 'Sales',
+      costCenter: 'CC-300',
       usageLocation: 'US',
       managerId: u.adele.id,
       licenses: [E3],
@@ -322,11 +335,20 @@ function demoTenant(): SeedTenant {
       mail: u.patti.userPrincipalName,
       jobTitle: 'President',
       department: 'Executive Management',
+      costCenter: 'CC-900',
       usageLocation: 'US',
       licenses: [E3, PBI, VISIO, TEAMS_PREMIUM],
     },
     // No usage location: the case where Graph refuses license assignment.
-    { ...u.lynne, mail: u.lynne.userPrincipalName, jobTitle: 'Retail Manager', department: 'Retail', managerId: u.adele.id, licenses: [] },
+    {
+      ...u.lynne,
+      mail: u.lynne.userPrincipalName,
+      jobTitle: 'Retail Manager',
+      department: 'Retail',
+      costCenter: 'CC-200',
+      managerId: u.adele.id,
+      licenses: [],
+    },
   ];
   // Extra directory users so that seats used match the subscriptions:
   // E3 20 of 25, Power BI Pro 6 of 10, Visio Plan 2 5 of 5, Teams Premium 1 of 3.
@@ -346,6 +368,7 @@ function demoTenant(): SeedTenant {
       userPrincipalName: `demo.user${nn}@example.com`,
       mail: `demo.user${nn}@example.com`,
       department: 'Operations',
+      costCenter: 'CC-400',
       usageLocation: 'US',
       managerId: u.patti.id,
       licenses,
@@ -359,6 +382,9 @@ function demoTenant(): SeedTenant {
     consentedAppIds: [DEMO_APP.clientId],
     users: [...named, ...extra],
     groups: [{ id: DEMO_GROUPS.licenseApprovers, displayName: 'License approvers', memberIds: [u.megan.id] }],
+    administrativeUnits: [
+      { id: DEMO_ADMINISTRATIVE_UNITS.retailStores, displayName: 'Retail stores', memberIds: [u.adele.id, u.lynne.id] },
+    ],
     // Moved from Office 365 E3 to Microsoft 365 E3: Graph keeps listing the old SKU as Deleted.
     retiredSkus: [{ skuPartNumber: 'ENTERPRISEPACK', graphSkuId: '6fd2c87f-b296-42f0-b197-1e91e994b900' }],
     subscriptions: [

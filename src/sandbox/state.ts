@@ -6,7 +6,7 @@ import { IdentityState } from './identity-state.js';
 import { systemClock, type Clock } from '../clock.js';
 import type { SandboxSeed, SeedApp, SeedOffer, SeedPartner, SeedUser } from './seed.js';
 
-export type ServiceName = 'partnerCenter' | 'graph' | 'login' | 'costManagement' | 'costExplorer' | 'sts' | 'marketplace';
+export type ServiceName = 'partnerCenter' | 'graph' | 'login' | 'costManagement' | 'costExplorer' | 'sts' | 'marketplace' | 'billing';
 
 export interface RecordedRequest {
   service: ServiceName;
@@ -37,6 +37,8 @@ export interface SandboxUser extends Omit<
 > {
   /** Graph skuIds the user holds; changed through SandboxState.setLicenses (it keeps the seat counts). */
   readonly assignedSkuIds: readonly string[];
+  /** Per held skuId, the service plan ids switched off on assignment (Graph assignedLicenses[].disabledPlans). */
+  readonly disabledPlans?: Readonly<Record<string, readonly string[]>>;
   /** Graph signInActivity; null (or absent) = never. */
   lastSignInDateTime?: Date | null;
   lastNonInteractiveSignInDateTime?: Date | null;
@@ -103,6 +105,7 @@ export interface SandboxTenant {
   users: Map<string, SandboxUser>;
   /** memberIds may name users or other groups (nested groups: Graph's transitiveMembers follows them). */
   groups: Map<string, { id: string; displayName: string; memberIds: string[] }>;
+  administrativeUnits: Map<string, { id: string; displayName: string; memberIds: string[] }>;
   /** Partner Center view of this tenant as a customer. */
   subscriptions: Map<string, SandboxSubscription>;
   orders: Map<string, SandboxOrder>;
@@ -160,6 +163,7 @@ export class SandboxState {
         ...(t.userConsentDisabled ? { userConsentDisabled: true } : {}),
         users: new Map(),
         groups: new Map(t.groups.map((g) => [g.id, { ...g, memberIds: [...g.memberIds] }])),
+        administrativeUnits: new Map((t.administrativeUnits ?? []).map((a) => [a.id, { ...a, memberIds: [...a.memberIds] }])),
         subscriptions: new Map(),
         orders: new Map(),
         retiredSkus: (t.retiredSkus ?? []).map((r) => ({ ...r })),
@@ -258,8 +262,19 @@ export class SandboxState {
   setLicenses(tenantId: string, userId: string, skuIds: readonly string[]): void {
     const user = this.findUser(tenantId, userId);
     if (!user) throw new Error(`sandbox: no user ${userId} in tenant ${tenantId}`);
-    (user as { assignedSkuIds: readonly string[] }).assignedSkuIds = [...new Set(skuIds)];
+    const held = [...new Set(skuIds)];
+    (user as { assignedSkuIds: readonly string[] }).assignedSkuIds = held;
+    // A license removed takes its disabled plans with it.
+    const disabled = Object.entries(user.disabledPlans ?? {}).filter(([skuId]) => held.includes(skuId));
+    (user as { disabledPlans?: Record<string, readonly string[]> }).disabledPlans = Object.fromEntries(disabled);
     this.seatsUsed.delete(tenantId);
+  }
+
+  /** The service plans switched off for the user's license (as assignLicense's disabledPlans sets them). */
+  setDisabledPlans(tenantId: string, userId: string, skuId: string, planIds: readonly string[]): void {
+    const user = this.findUser(tenantId, userId);
+    if (!user) throw new Error(`sandbox: no user ${userId} in tenant ${tenantId}`);
+    (user as { disabledPlans?: Record<string, readonly string[]> }).disabledPlans = { ...user.disabledPlans, [skuId]: [...planIds] };
   }
 
   /** Seats in use per Graph skuId, counted once per license change (as Graph keeps consumedUnits), not per read. */

@@ -85,7 +85,7 @@ export interface AdminAlerts {
   sendSeatChange(change: SeatChange): Promise<number>;
 }
 
-/** Product name of a license, from the catalog offers; the part number when none sells it. */
+/** Product name of a license, from the catalog offers; when none sells it, said so with the part number as a clue. */
 export function productNameOf(offers: readonly { skuPartNumber: string; name: string }[], skuPartNumber: string): string {
-  return offers.find((o) => o.skuPartNumber.toLowerCase() === skuPartNumber.toLowerCase())?.name ?? skuPartNumber;
+  return offers.find((o) => o.skuPartNumber.toLowerCase() === skuPartNumber.toLowerCase())?.name ?? `Unknown product (${skuPartNumber})`;
 }

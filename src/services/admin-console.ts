@@ -1,6 +1,7 @@
 // The tenant's own administration from chat, for admins only: its approval policies, its
 // audit log, the channel every approval card is also posted to, and how Quartermaster runs.
 import type { Clock } from '../clock.js';
+import type { DirectoryPort } from '../connectors/ports.js';
 import type { ApprovalPolicy } from '../domain/policy.js';
 import type { Actor } from '../domain/roles.js';
 import type { AuditLog, AuditRecord } from '../storage/audit-log.js';
@@ -26,8 +27,13 @@ export interface AdminConsoleDeps {
   audit: AuditLog;
   settings: SettingsRepository;
   health: HealthService;
+  /** Names for the ids audit entries and `whoami` would otherwise show. */
+  directory: DirectoryPort;
   clock: Clock;
 }
+
+/** An Entra object id, what the directory can name (not "system", not a Teams id such as 29:...). */
+const OBJECT_ID = /^[0-9a-f-]{32,40}$/i;
 
 export class AdminConsole {
   constructor(private readonly d: AdminConsoleDeps) {}
@@ -52,7 +58,21 @@ export class AdminConsole {
         (e) => !wanted || JSON.stringify([e.actorName, e.actorId, e.action, e.target, e.before, e.after]).toLowerCase().includes(wanted),
       )
       .slice(0, AUDIT_SHOWN);
-    return done({ query: wanted, entries });
+    return done({ query: wanted, entries: await this.named(actor.tenantId, entries) });
+  }
+
+  /** The person as the directory knows them (name and sign-in name), for `whoami`; undefined when it cannot say. */
+  async whoIs(actor: Actor): Promise<{ name: string; upn: string } | undefined> {
+    const user = await this.d.directory.getUser(actor.tenantId, actor.aadObjectId).catch(() => undefined);
+    return user && { name: user.displayName, upn: user.userPrincipalName };
+  }
+
+  /** Entries whose actor has no name (install events may come without one): named through the directory. */
+  private async named(tenantId: string, entries: AuditRecord[]): Promise<AuditRecord[]> {
+    const ids = [...new Set(entries.filter((e) => !e.actorName && OBJECT_ID.test(e.actorId)).map((e) => e.actorId))];
+    const users = await Promise.all(ids.map((id) => this.d.directory.getUser(tenantId, id).catch(() => undefined)));
+    const names = new Map(ids.flatMap((id, i) => (users[i] ? [[id, users[i].displayName] as const] : [])));
+    return entries.map((e) => (!e.actorName && names.has(e.actorId) ? { ...e, actorName: names.get(e.actorId)! } : e));
   }
 
   /** Every new approval card is also posted in this channel from now on. */

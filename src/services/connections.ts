@@ -159,6 +159,11 @@ export class ConnectionService extends ConnectionModule {
     return this.partnerCenter.partnerCenterToken(tenantId, options);
   }
 
+  /** Partner Center refused a call with the tenant's agent token: the connection needs attention. */
+  notePartnerCenterRefusal(tenantId: string, error: unknown): Promise<void> {
+    return this.partnerCenter.notePartnerCenterRefusal(tenantId, error);
+  }
+
   partnerCenterTokenIfConnected(tenantId: string): Promise<string | undefined> {
     return this.partnerCenter.partnerCenterTokenIfConnected(tenantId);
   }

@@ -154,7 +154,7 @@ export class FulfilmentService {
         if (!now) return false;
         const unreserved = await this.deps.seatReservations.unreserved(tenantId, request.product, now.free, request.id);
         if (request.quantity > Math.max(0, unreserved)) return false;
-        await directory.assignLicense(tenantId, request.beneficiary.id, now.skuId);
+        await directory.assignLicense(tenantId, request.beneficiary.id, now.skuId, request.unit?.disabledPlans);
         await this.record(request, { assigned: true });
         return true;
       });
@@ -176,7 +176,7 @@ export class FulfilmentService {
         service: 'graph',
         retryAfterSeconds: 30,
       });
-    await directory.assignLicense(tenantId, request.beneficiary.id, seats.skuId);
+    await directory.assignLicense(tenantId, request.beneficiary.id, seats.skuId, request.unit?.disabledPlans);
     await this.record(request, { assigned: true });
     return await this.outcome(request);
   }
@@ -240,6 +240,7 @@ export class FulfilmentService {
       await this.record(request, {
         orderId: order.id,
         purchased: true,
+        purchasedQuantity: shortfall,
         ...(order.lineItems[0]?.subscriptionId && { subscriptionId: order.lineItems[0].subscriptionId }),
       });
     }
@@ -284,17 +285,9 @@ export class FulfilmentService {
     if (!mine?.purchased) {
       const declared = retry && lock.previous!.target >= 0 ? lock.previous!.target : undefined;
       const target = declared ?? current + shortfall;
-      const etag = await locks.declare(
-        tenantId,
-        subscriptionId,
-        request.id,
-        lock.etag,
-        declared !== undefined ? lock.previous!.base : current,
-        target,
-        PURCHASE_LOCK_MS,
-        this.now(),
-      );
-      await this.record(request, { subscriptionId, targetQuantity: target });
+      const base = declared !== undefined ? lock.previous!.base : current;
+      const etag = await locks.declare(tenantId, subscriptionId, request.id, lock.etag, base, target, PURCHASE_LOCK_MS, this.now());
+      await this.record(request, { subscriptionId, targetQuantity: target, purchasedQuantity: target - base });
       try {
         // Below the target: the change did not land (or not yet): send it (same MS-RequestId).
         if (current < target) await commerce.setQuantity(tenantId, subscriptionId, target, commerceRequestId);
@@ -328,13 +321,15 @@ export class FulfilmentService {
     const stored = await this.deps.requests.get(request.tenantId, request.id).catch(() => undefined);
     const progress = { ...stored?.value.fulfilment, ...request.fulfilment };
     if (stored?.value.fulfilment?.purchased) progress.purchased = true;
+    // The unit's plan restrictions are part of what was assigned: say which plans stay off.
+    const without = request.unit?.disabledPlanNames.length ? ` (without ${request.unit.disabledPlanNames.join(', ')})` : '';
     if (!(progress?.purchased || progress?.targetQuantity !== undefined || progress?.orderId))
-      return { kind: 'assigned', message: `Assigned: ${who} now has ${request.product.name}.` };
+      return { kind: 'assigned', message: `Assigned: ${who} now has ${request.product.name}${without}.` };
     // Every purchase confirmation says which account paid: sandbox or production.
     const account = await this.deps.purchaseAccount?.(request.tenantId).catch(() => undefined);
     return {
       kind: 'purchased',
-      message: `Bought and assigned: ${who} now has ${request.product.name}.${account ? ` Ordered through the ${account}.` : ''}`,
+      message: `Bought and assigned: ${who} now has ${request.product.name}${without}.${account ? ` Ordered through the ${account}.` : ''}`,
     };
   }
 

@@ -8,6 +8,8 @@ export interface Refused {
   ok: false;
   reason: Refusal;
   message: string;
+  /** Refused input: what is wrong with each field, by the field's name, for a form to show beside it. */
+  fields?: Record<string, string>;
 }
 
 export interface Done<T> {

@@ -15,6 +15,7 @@ import {
 import {
   cancel as cancelRequest,
   createRequest,
+  MAX_JUSTIFICATION_LENGTH,
   mayView,
   OPEN_STATUSES,
   requestMonthlyCost,
@@ -23,6 +24,7 @@ import {
   type Approver,
   type NewRequest,
   type RequestField,
+  type RequestUnit,
   type ResolvedStage,
   type Routing,
 } from '../domain/request.js';
@@ -41,6 +43,7 @@ import type { CatalogService } from './catalog.js';
 import type { CardRef, RequestNotifications } from './notifications.js';
 import type { RoleService } from './roles.js';
 import type { SeatReservations } from './seat-reservations.js';
+import type { LicenseUnitService } from './license-units.js';
 
 export type FormErrors = Partial<Record<RequestField | 'form', string>>;
 
@@ -51,6 +54,26 @@ export interface RequestForm {
   limits: PolicyLimits;
   errors: FormErrors;
 }
+
+/**
+ * A checked request shown back before anything is stored: what will be bought, for whom, at
+ * what cost. Confirm sends `values` again with `confirmed`; Change reopens the form with them.
+ */
+export interface RequestReview {
+  values: { productOfferId: string; quantity: string; forWhom: string; justification: string };
+  offer: CatalogOffer;
+  quantity: number;
+  beneficiary: { name: string; upn: string; isRequester: boolean };
+  /** Several seats for one person: the reason typed on the review card, and what is wrong with it. */
+  severalReason: string;
+  errors: { severalReason?: string };
+}
+
+export type SubmitResult =
+  | { ok: true; request: StoredRequest }
+  | { ok: false; form: RequestForm }
+  /** Checked, nothing stored: the person confirms what will happen (or says why several seats). */
+  | { ok: false; review: RequestReview };
 
 export interface FulfilmentJob {
   tenantId: string;
@@ -70,6 +93,8 @@ export interface RequestServiceDeps {
   seatReservations: SeatReservations;
   /** The calendar decisions, windows and dates are read from. */
   clock: Clock;
+  /** Delegated units: a beneficiary whose unit has a quota for the product is decided by its license admins. */
+  units?: Pick<LicenseUnitService, 'route' | 'quotaNow'>;
 }
 
 const DEFAULT_LIMITS: PolicyLimits = { maxQuantity: 25, requireJustification: false };
@@ -110,11 +135,7 @@ export class RequestService {
   }
 
   /** `form` is the form message it came from: its card shows the request, and a second click there gets the same request. */
-  async submit(
-    actor: Actor,
-    raw: unknown,
-    form?: FormMessage,
-  ): Promise<{ ok: true; request: StoredRequest } | { ok: false; form: RequestForm }> {
+  async submit(actor: Actor, raw: unknown, form?: FormMessage): Promise<SubmitResult> {
     const [catalog, policies] = await Promise.all([this.deps.catalog.offers(actor.tenantId), this.deps.policies.list(actor.tenantId)]);
     const refuse = (errors: FormErrors, offer?: CatalogOffer) => ({
       ok: false as const,
@@ -155,14 +176,31 @@ export class RequestService {
     const first = evaluate(seats?.free ?? 0);
     if (first.outcome === 'error') return refused(first);
 
+    // Nothing is stored before the person has seen the quantity and cost it will act on, and
+    // has said why one person needs several seats.
+    const reviewed = reviewOf(raw, { offer, quantity, forWhom, justification }, beneficiary, actor);
+    if (!reviewed.confirmed) return { ok: false, review: reviewed.review };
+
     const request = {
       beneficiary: { id: beneficiary.id, upn: beneficiary.userPrincipalName, name: beneficiary.displayName },
       product: { offerId: offer.offerId, productId: offer.productId, name: offer.name, skuPartNumber: offer.skuPartNumber },
       quantity,
       unitPrice: offer.unitPrice,
-      justification,
+      justification: reviewed.justification,
     };
     const options = form ? { form } : {};
+    // The beneficiary's unit has a quota for it: its license admins decide (the admins, over quota).
+    const unitRouting = await this.deps.units?.route(
+      actor.tenantId,
+      { requesterId: actor.aadObjectId, beneficiaryId: beneficiary.id },
+      offer.productId,
+      quantity,
+    );
+    if (unitRouting && 'refusal' in unitRouting) return refuse({ form: unitRouting.refusal }, offer);
+    if (unitRouting) {
+      const opened = await this.open(actor, request, first, { ...options, unit: unitRouting });
+      return opened.ok ? opened : refuse({ form: opened.message }, offer);
+    }
     if (!reliesOnFreeSeat(first)) {
       const opened = await this.open(actor, request, first, options);
       return opened.ok ? opened : refuse({ form: opened.message }, offer);
@@ -175,13 +213,21 @@ export class RequestService {
         evaluation = evaluate(freeSeats);
         return reliesOnFreeSeat(evaluation);
       },
-      commit: async (reserves) =>
+      commit: async (reserves, stored) =>
         evaluation.outcome === 'error'
           ? { refusal: evaluation }
-          : { opened: await this.open(actor, { ...request, ...(reserves && { seatReserved: true }) }, evaluation, options) },
+          : { opened: await this.open(actor, { ...request, ...(reserves && { seatReserved: true }) }, evaluation, { ...options, stored }) },
     });
     if ('refusal' in decided) return refused(decided.refusal!);
     return decided.opened.ok ? decided.opened : refuse({ form: decided.opened.message }, offer);
+  }
+
+  /** "Change" on the review card: the form again with the person's values. */
+  async reopen(actor: Actor, raw: unknown): Promise<RequestForm> {
+    const [catalog, policies] = await Promise.all([this.deps.catalog.offers(actor.tenantId), this.deps.policies.list(actor.tenantId)]);
+    const values = echo(raw);
+    const offer = catalog.find((o) => o.offerId === values.productOfferId);
+    return { catalog, values, limits: (offer && limitsForProduct(policies, offer.productId)) ?? formLimits(policies), errors: {} };
   }
 
   /**
@@ -194,10 +240,12 @@ export class RequestService {
     actor: Actor,
     input: Omit<NewRequest, 'id' | 'tenantId' | 'requester' | 'policyId'>,
     evaluation: Exclude<PolicyEvaluation, { outcome: 'error' }>,
-    options: { id?: string; form?: FormMessage } = {},
+    options: { id?: string; form?: FormMessage; stored?: () => void; unit?: { unit: RequestUnit; stage: ResolvedStage } } = {},
   ): Promise<{ ok: true; request: StoredRequest } | { ok: false; message: string }> {
     let routing: Routing = { kind: 'auto-approve' };
-    if (evaluation.outcome === 'approval') {
+    if (options.unit) {
+      routing = { kind: 'approval', stages: [options.unit.stage] };
+    } else if (evaluation.outcome === 'approval') {
       const resolution = resolveStages(evaluation.stages, {
         ...(await this.directoryFacts(actor, evaluation.policy)),
         beneficiaryId: input.beneficiary.id,
@@ -212,6 +260,7 @@ export class RequestService {
         tenantId: actor.tenantId,
         requester: { aadObjectId: actor.aadObjectId, name: actor.name },
         policyId: evaluation.policy.id,
+        ...(options.unit && { unit: options.unit.unit }),
       },
       routing,
       this.now(),
@@ -230,6 +279,7 @@ export class RequestService {
       if (error instanceof AlreadyOpenError) return this.alreadyOpen(request, error.openRequestId);
       throw error;
     }
+    options.stored?.();
     await Promise.all([
       this.deps.audit.record({
         tenantId: actor.tenantId,
@@ -352,6 +402,11 @@ export class RequestService {
     return resolution.ok ? { ok: true, stages: resolution.stages } : { ok: false, message: resolution.message };
   }
 
+  /** The quota left in the request's unit now (pending requests of a unit); undefined otherwise or when it cannot be counted. */
+  async unitQuotaNow(request: StoredRequest): Promise<{ seats: number; used: number } | undefined> {
+    return this.deps.units?.quotaNow(request).catch(() => undefined);
+  }
+
   async get(tenantId: string, requestId: string): Promise<StoredRequest | undefined> {
     return (await this.deps.requests.get(tenantId, requestId))?.value;
   }
@@ -411,6 +466,53 @@ function formLimits(policies: readonly ApprovalPolicy[]): PolicyLimits {
   };
 }
 
+const MAX_SEVERAL_REASON = 300;
+
+/**
+ * Whether the person confirmed this request on its review card (and, for several seats for one
+ * person, said why); otherwise the review card to show. The reason joins the justification.
+ */
+function reviewOf(
+  raw: unknown,
+  input: { offer: CatalogOffer; quantity: number; forWhom?: string; justification: string },
+  beneficiary: DirectoryUser,
+  actor: Actor,
+): { confirmed: true; justification: string } | { confirmed: false; review: RequestReview } {
+  const data = raw as Record<string, unknown>;
+  const severalReason = typeof data.severalReason === 'string' ? data.severalReason.trim() : '';
+  const review = (errors: RequestReview['errors']): { confirmed: false; review: RequestReview } => ({
+    confirmed: false,
+    review: {
+      values: {
+        productOfferId: input.offer.offerId,
+        quantity: String(input.quantity),
+        forWhom: input.forWhom ?? '',
+        justification: input.justification,
+      },
+      offer: input.offer,
+      quantity: input.quantity,
+      beneficiary: {
+        name: beneficiary.displayName,
+        upn: beneficiary.userPrincipalName,
+        isRequester: beneficiary.id.toLowerCase() === actor.aadObjectId.toLowerCase(),
+      },
+      severalReason: severalReason.slice(0, MAX_SEVERAL_REASON),
+      errors,
+    },
+  });
+  if (data.confirmed !== true && data.confirmed !== 'true') return review({});
+  if (input.quantity === 1) return { confirmed: true, justification: input.justification };
+  const who = beneficiary.displayName;
+  if (severalReason === '')
+    return review({
+      severalReason: `Say why ${who} needs ${input.quantity} licenses: one person normally needs one. Or choose Change and ask for 1.`,
+    });
+  const justification = [input.justification, `Why ${input.quantity} licenses: ${severalReason}`].filter(Boolean).join('\n');
+  if (severalReason.length > MAX_SEVERAL_REASON || justification.length > MAX_JUSTIFICATION_LENGTH)
+    return review({ severalReason: 'That is too long together with the justification. Please say it more briefly.' });
+  return { confirmed: true, justification };
+}
+
 /** What to show again in a re-drawn form: the person's values, cut to a sane length. */
 function echo(raw: unknown): RequestForm['values'] {
   const data = (typeof raw === 'object' && raw !== null ? raw : {}) as Record<string, unknown>;
@@ -428,5 +530,10 @@ function echo(raw: unknown): RequestForm['values'] {
 export function summary(request: StoredRequest) {
   const base = { status: request.status, product: request.product.name, stageIndex: request.stageIndex };
   if (request.change) return { ...base, subscription: request.change.subscriptionId, change: describeChange(request.change) };
-  return { ...base, quantity: request.quantity, beneficiary: request.beneficiary.upn };
+  return {
+    ...base,
+    quantity: request.quantity,
+    beneficiary: request.beneficiary.upn,
+    ...(request.unit && { unit: request.unit.name }),
+  };
 }

@@ -1,16 +1,33 @@
-// Resolves a person's roles in their tenant. Admins are bootstrapped from configuration;
-// approver groups join here when approvals land.
+// Resolves a person's roles in their tenant. Admins are bootstrapped from configuration; a
+// unit's license admins are listed on its unit in storage (read through the units repository,
+// which keeps a tenant's units for a few seconds and forgets them when one changes). In partner
+// mode a CSP partner's admins are also admins of the customer tenants linked to the partner.
+import type { LicenseUnit } from '../domain/license-units.js';
+import { unitsAdministeredBy } from '../domain/license-units.js';
 import { rolesOf, type Person, type Role } from '../domain/roles.js';
+
+/** Where the units, and so their license admins, are read from. */
+export interface UnitAdminSource {
+  list(tenantId: string): Promise<readonly LicenseUnit[]>;
+}
 
 export class RoleService {
   private readonly adminsByTenant = new Map<string, Set<string>>();
+  private readonly units?: UnitAdminSource;
   private readonly partners: ReadonlySet<string>;
   /** Partner mode: whether a customer tenant is linked to a partner (set once the link store exists). */
   private linked?: (partnerTenantId: string, customerTenantId: string) => Promise<boolean>;
 
-  /** `partnerTenants`: the CSP partners' own tenants (partner mode); their admins are partner admins. */
-  constructor(bootstrapAdmins: readonly { tenantId: string; aadObjectId: string }[], partnerTenants: readonly string[] = []) {
-    this.partners = new Set(partnerTenants.map((t) => t.toLowerCase()));
+  /**
+   * `units`: where a unit's license admins are listed (delegation).
+   * `partnerTenants`: the CSP partners' own tenants (partner mode); their admins are partner admins.
+   */
+  constructor(
+    bootstrapAdmins: readonly { tenantId: string; aadObjectId: string }[],
+    options: { units?: UnitAdminSource; partnerTenants?: readonly string[] } = {},
+  ) {
+    this.units = options.units;
+    this.partners = new Set((options.partnerTenants ?? []).map((t) => t.toLowerCase()));
     for (const { tenantId, aadObjectId } of bootstrapAdmins) {
       const key = tenantId.toLowerCase();
       if (!this.adminsByTenant.has(key)) this.adminsByTenant.set(key, new Set());
@@ -28,8 +45,11 @@ export class RoleService {
   }
 
   async rolesOf(person: Person): Promise<Role[]> {
-    const tenantAdmins = this.adminsByTenant.get(person.tenantId.toLowerCase()) ?? new Set<string>();
-    const roles = rolesOf(person, { tenantAdmins, partnerTenant: this.isPartnerTenant(person.tenantId) });
+    const roles = rolesOf(person, {
+      tenantAdmins: this.tenantAdmins(person.tenantId),
+      partnerTenant: this.isPartnerTenant(person.tenantId),
+      unitAdmin: await this.isUnitAdmin(person),
+    });
     if (roles.includes('admin') || !(await this.servingPartnerAdmin(person))) return roles;
     return [...roles, 'admin'];
   }
@@ -65,10 +85,30 @@ export class RoleService {
 
   /** Object ids of the tenant's admins. */
   adminIds(tenantId: string): string[] {
-    return [...(this.adminsByTenant.get(tenantId.toLowerCase()) ?? [])];
+    return [...this.tenantAdmins(tenantId)];
   }
 
+  /**
+   * From configuration alone (no storage read), except for a partner's admin in a customer
+   * tenant: whether that customer is still linked to the partner is read each time.
+   */
   async isAdmin(person: Person): Promise<boolean> {
-    return (await this.rolesOf(person)).includes('admin');
+    if (person.aadObjectId && this.tenantAdmins(person.tenantId).has(person.aadObjectId.toLowerCase())) return true;
+    return this.servingPartnerAdmin(person);
+  }
+
+  /**
+   * Listed as a license admin of at least one unit. Storage unreachable: not one for now, so
+   * help and whoami still answer (the unit commands then say who may use them; the unit
+   * service checks each unit again on every action).
+   */
+  async isUnitAdmin(person: Person): Promise<boolean> {
+    if (!this.units || !person.aadObjectId) return false;
+    const units = await this.units.list(person.tenantId).catch(() => []);
+    return unitsAdministeredBy(units, person.aadObjectId).length > 0;
+  }
+
+  private tenantAdmins(tenantId: string): ReadonlySet<string> {
+    return this.adminsByTenant.get(tenantId.toLowerCase()) ?? new Set();
   }
 }

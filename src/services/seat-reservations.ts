@@ -1,35 +1,42 @@
 // Seats that automatic approvals count on. "Approve when a seat is free" must not approve
 // seven requests for four free seats: an approval that relies on free seats reserves them
-// (the request itself, approved with `seatReserved`, is the reservation: see
-// reservedSeats()), and the next decision for the same license sees the free seats minus
-// those reserved.
+// (the request itself, approved with `seatReserved`, is the reservation: see reservedSeats();
+// the requests repository keeps a hold row per such request), and the next decision for the
+// same license sees the free seats minus those held.
 //
 // Decisions for one tenant and license take turns under a table lock (PurchaseLocks, keyed by
-// the license), so instances agree; within an instance the submissions waiting for the lock
-// are decided together in one turn of it: each is evaluated in arrival order against what is
-// left, the ones that reserve are stored before the lock is released, and their writes travel
-// in one group commit. A lock that stays busy (another instance stuck) is not waited for
-// long: the decision is then made as if no seat were free, which sends the request to people.
+// the license), so instances agree. An instance that takes the lock reads the free seats once,
+// then decides the submissions waiting for it in arrival order, counting down, for as long as
+// they keep coming (up to HOLD_TURNS_MS, so other instances get their turn). It lets go once
+// every hold it promised is stored (the request written; its audit and queue writes need not
+// be), so the next holder counts them. A lock that stays busy (another instance stuck) is not
+// waited for long: the decision is then made as if no seat were free, which sends the request
+// to people.
 import { randomUUID } from 'node:crypto';
 import type { Clock } from '../clock.js';
 import type { Logger } from '../logger.js';
 import type { PurchaseLocks } from '../storage/purchase-locks.js';
 import type { RequestRepository } from '../storage/requests.js';
-import { reservedSeats } from '../domain/request.js';
 import type { CatalogService } from './catalog.js';
 
 /** Longer than one turn of decisions takes; a holder that died frees it after this. */
 const LOCK_MS = 10_000;
 /** How long a decision waits for another instance's turn before deciding without free seats. */
 const WAIT_MS = 3_000;
+/** How long an instance keeps the lock for consecutive turns before giving other instances theirs. */
+const HOLD_TURNS_MS = 1_000;
 
 export interface SeatDecision<T> {
   /** Seats asked for. */
   quantity: number;
   /** Decides with `freeSeats` unreserved seats; true when the outcome counts on them (reserves `quantity`). */
   decide(freeSeats: number): boolean;
-  /** Stores the outcome decided last; awaited before the lock is released when it reserves. */
-  commit(reserves: boolean): Promise<T>;
+  /**
+   * Stores the outcome decided last, calling `stored` once the request (and so its hold) is
+   * written: when it reserves, the next turn waits for that (or for commit to settle), not for
+   * the rest of commit.
+   */
+  commit(reserves: boolean, stored: () => void): Promise<T>;
 }
 
 interface Waiting {
@@ -58,13 +65,11 @@ export class SeatReservations {
     free: number,
     except?: string,
   ): Promise<number> {
-    const holders = await this.deps.requests.seatReservations(tenantId, product.productId);
-    const reserved = holders
-      // A reservation whose seat is assigned is already counted by Graph (assigned under the license's lock).
-      .filter(
-        (r) => r.id !== except && !r.fulfilment?.assigned && r.product.skuPartNumber.toLowerCase() === product.skuPartNumber.toLowerCase(),
-      )
-      .reduce((n, r) => n + reservedSeats(r), 0);
+    // A hold ends when its seat is assigned: Graph counts it from then on (assigned under the license's lock).
+    const holds = await this.deps.requests.seatHolds(tenantId, product.productId);
+    const reserved = holds
+      .filter((hold) => hold.requestId !== except && hold.skuPartNumber.toLowerCase() === product.skuPartNumber.toLowerCase())
+      .reduce((n, hold) => n + hold.seats, 0);
     return free - reserved;
   }
 
@@ -80,48 +85,83 @@ export class SeatReservations {
     });
   }
 
-  /** Turns of the lock for one license until nobody waits. */
+  /**
+   * Turns of the lock for one license until nobody waits. Free seats are read once per hold
+   * of the lock; while this instance keeps holding it, each turn counts down from what the
+   * last one left, since only holders of the lock add holds or assign seats (a hold that ends
+   * meanwhile, say a cancelled request, only frees a seat: counting it still is the safe side).
+   * The lock is released only once every hold promised under it is stored.
+   */
   private async drain(key: string, tenantId: string, product: { productId: string; skuPartNumber: string }): Promise<void> {
-    for (;;) {
-      const batch = this.queues.get(key)!.splice(0);
-      if (batch.length === 0) {
-        this.queues.delete(key);
-        return;
+    const lockKey = seatLockKey(product);
+    let held: { etag: string; since: number; free: number } | undefined;
+    let storing: Promise<unknown>[] = [];
+    const letGo = async () => {
+      await Promise.all(storing);
+      storing = [];
+      if (held) await this.deps.locks.release(tenantId, lockKey, held.etag).catch(() => undefined);
+      held = undefined;
+    };
+    try {
+      for (;;) {
+        let batch = this.queues.get(key)!.splice(0);
+        if (batch.length === 0 && storing.length > 0) {
+          // Submissions arriving while the last turn's holds are stored are decided under the same hold.
+          await Promise.all(storing);
+          storing = [];
+          batch = this.queues.get(key)!.splice(0);
+        }
+        if (batch.length === 0) {
+          this.queues.delete(key);
+          return;
+        }
+        if (held && Date.now() - held.since > HOLD_TURNS_MS) await letGo();
+        if (!held) {
+          const etag = await this.acquire(tenantId, lockKey, `seat-decisions|${randomUUID()}`);
+          if (etag) held = { etag, since: Date.now(), free: 0 };
+          try {
+            if (held) held.free = await this.freeSeats(tenantId, product);
+          } catch (error) {
+            for (const waiting of batch) waiting.reject(error);
+            await letGo();
+            continue;
+          }
+        }
+        if (!held)
+          this.deps.log.warn({ tenantId, sku: product.skuPartNumber }, 'seat decisions busy elsewhere; deciding as if no seat were free');
+        const left = this.turn(batch, held?.free ?? 0);
+        if (held) held.free = left.free;
+        storing.push(...left.storing);
       }
-      try {
-        await this.turn(tenantId, product, batch);
-      } catch (error) {
-        for (const waiting of batch) waiting.reject(error);
-      }
+    } finally {
+      await letGo();
     }
   }
 
-  private async turn(tenantId: string, product: { productId: string; skuPartNumber: string }, batch: Waiting[]): Promise<void> {
-    const { locks, catalog, log } = this.deps;
-    const lockKey = seatLockKey(product);
-    const holder = `seat-decisions|${randomUUID()}`;
-    const lock = await this.acquire(tenantId, lockKey, holder);
-    try {
-      let free = 0;
-      if (lock) {
-        const seats = await catalog.seats(tenantId, product.skuPartNumber);
-        free = seats ? await this.unreserved(tenantId, product, seats.free) : 0;
-      } else {
-        log.warn({ tenantId, sku: product.skuPartNumber }, 'seat decisions busy elsewhere; deciding as if no seat were free');
-      }
-      const reserving: Promise<unknown>[] = [];
-      for (const waiting of batch) {
+  /** Unreserved free seats, read from Graph and the hold rows (under the lock). */
+  private async freeSeats(tenantId: string, product: { productId: string; skuPartNumber: string }): Promise<number> {
+    const seats = await this.deps.catalog.seats(tenantId, product.skuPartNumber);
+    return seats ? this.unreserved(tenantId, product, seats.free) : 0;
+  }
+
+  /** Decides a batch in arrival order against `free`; returns what is left and the holds being stored. */
+  private turn(batch: Waiting[], free: number): { free: number; storing: Promise<unknown>[] } {
+    const storing: Promise<unknown>[] = [];
+    for (const waiting of batch) {
+      try {
         const reserves = waiting.decision.decide(free);
         if (reserves) free -= waiting.decision.quantity;
-        const committed = waiting.decision.commit(reserves);
+        let stored!: () => void;
+        const holdWritten = new Promise<void>((resolve) => (stored = resolve));
+        const committed = waiting.decision.commit(reserves, stored);
         committed.then(waiting.resolve, waiting.reject);
-        // Only what holds seats must be stored before the next turn counts reservations.
-        if (reserves) reserving.push(committed.catch(() => undefined));
+        // Only what holds seats must be stored before the lock is let go (others count the stored holds).
+        if (reserves) storing.push(Promise.race([holdWritten, committed.catch(() => undefined)]));
+      } catch (error) {
+        waiting.reject(error);
       }
-      await Promise.all(reserving);
-    } finally {
-      if (lock) await locks.release(tenantId, lockKey, lock).catch(() => undefined);
     }
+    return { free, storing };
   }
 
   /**

@@ -12,7 +12,7 @@ import { guard } from './errors.js';
 import { GroupCommit } from './group-commit.js';
 
 /** The queues the app uses; each is named `<table prefix, lower case>-<name>` (qm-fulfilment...). */
-export const QUEUE_NAMES = ['fulfilment', 'notifications', 'sync-now'] as const;
+export const QUEUE_NAMES = ['fulfilment', 'notifications', 'sync-now', 'billing'] as const;
 export type QueueName = (typeof QUEUE_NAMES)[number];
 
 export function queueNameFor(prefix: string, name: QueueName): string {

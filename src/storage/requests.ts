@@ -6,6 +6,13 @@
 // (RowKey open|<person>|<product>), written and removed in the same transaction as the
 // request that opens or closes it: two submissions at once cannot both open one, and the
 // check is a single insert instead of a scan of the tenant's requests.
+//
+// Seats an automatic approval counts on are held the same way: a row per holding request
+// (RowKey hold|<product>|<request>), written and removed with the request, so counting the
+// reserved seats of a license reads those few rows instead of scanning every request of the
+// tenant (that scan grew with the tenant's history and serialised submissions behind it).
+// A request approved before these rows existed holds none: its seat may be promised twice,
+// and fulfilment then sends the second request back to people (see SeatReservations).
 import { OPEN_STATUSES, reservedSeats, type LicenseRequest, type RequestStatus } from '../domain/request.js';
 import type { VendorQuestion } from '../domain/marketplace.js';
 import { DocumentRepository, type Versioned } from './documents.js';
@@ -23,6 +30,8 @@ export interface FulfilmentProgress {
   targetQuantity?: number;
   orderId?: string;
   purchased?: boolean;
+  /** Seats this request bought (reconciliation expects them on an invoice). */
+  purchasedQuantity?: number;
   assigned?: boolean;
   /** Marketplace: what the vendor asks for while the order is Querying (cleared once answered). */
   vendorQuestions?: VendorQuestion[];
@@ -77,6 +86,25 @@ function openMarkerOf(request: StoredRequest): string | undefined {
   return `open|${request.beneficiary.id.toLowerCase()}|${request.product.productId.toLowerCase()}`;
 }
 
+/** The row a request holds while its seats are reserved and not yet assigned in Graph (assigned seats Graph counts itself). */
+function holdMarkerOf(request: StoredRequest): string | undefined {
+  if (reservedSeats(request) === 0 || request.fulfilment?.assigned) return undefined;
+  return `${holdPrefix(request.product.productId)}${request.id}`;
+}
+
+const holdPrefix = (productId: string) => `hold|${productId.toLowerCase()}|`;
+
+function holdRow(request: StoredRequest) {
+  return { HeldBy: request.id, Seats: reservedSeats(request), SkuPartNumber: request.product.skuPartNumber };
+}
+
+/** Seats one request holds for a license. */
+export interface SeatHold {
+  requestId: string;
+  seats: number;
+  skuPartNumber: string;
+}
+
 export class RequestRepository extends DocumentRepository<StoredRequest> {
   constructor(store: TableStore) {
     super(store, 'Requests');
@@ -99,19 +127,21 @@ export class RequestRepository extends DocumentRepository<StoredRequest> {
     const request: StoredRequest = { ...created, revision: created.revision ?? 1 };
     const partition = tenantPartition(request.tenantId, 'requests');
     const marker = openMarkerOf(request);
-    if (!marker) {
+    const hold = holdMarkerOf(request);
+    if (!marker && !hold) {
       await this.createDocument(partition, request.id, request);
       return;
     }
+    const actions: RowAction[] = [{ kind: 'create', rowKey: request.id, value: this.toEntity(request) }];
+    if (marker) actions.push({ kind: 'create', rowKey: marker, value: { OpenRequestId: request.id } });
+    if (hold) actions.push({ kind: 'create', rowKey: hold, value: holdRow(request) });
     for (let attempt = 1; ; attempt++) {
       try {
-        await this.transact(partition, [
-          { kind: 'create', rowKey: request.id, value: this.toEntity(request) },
-          { kind: 'create', rowKey: marker, value: { OpenRequestId: request.id } },
-        ]);
+        await this.transact(partition, actions);
         return;
       } catch (error) {
-        if (!(error instanceof TransactionRefused && error.status === 409 && error.actionIndex === 1) || attempt > 2) throw error;
+        const markerRefused = marker && error instanceof TransactionRefused && error.status === 409 && error.actionIndex === 1;
+        if (!markerRefused || attempt > 2) throw error;
         await this.refuseIfHeld(request.tenantId, partition, marker);
       }
     }
@@ -128,6 +158,8 @@ export class RequestRepository extends DocumentRepository<StoredRequest> {
   ): Promise<Versioned<StoredRequest> | undefined> {
     const partition = tenantPartition(tenantId, 'requests');
     let markerMissing = false;
+    let holdMissing = false;
+    let holdPresent = false;
     for (let attempt = 1; ; attempt++) {
       const current = await this.getDocument(partition, id);
       if (!current) return undefined;
@@ -135,11 +167,16 @@ export class RequestRepository extends DocumentRepository<StoredRequest> {
       if (changed === undefined) return current;
       const next: StoredRequest = { ...changed, revision: (current.value.revision ?? 0) + 1 };
       const [before, after] = [openMarkerOf(current.value), openMarkerOf(next)];
-      const steps: { step: 'write' | 'free' | 'take'; action: RowAction }[] = [
+      const [heldBefore, heldAfter] = [holdMarkerOf(current.value), holdMarkerOf(next)];
+      const steps: { step: 'write' | 'free' | 'take' | 'unhold' | 'hold'; action: RowAction }[] = [
         { step: 'write', action: { kind: 'replace', rowKey: id, value: this.toEntity(next), etag: current.etag } },
       ];
       if (before && before !== after && !markerMissing) steps.push({ step: 'free', action: { kind: 'delete', rowKey: before } });
       if (after && before !== after) steps.push({ step: 'take', action: { kind: 'create', rowKey: after, value: { OpenRequestId: id } } });
+      if (heldBefore && heldBefore !== heldAfter && !holdMissing)
+        steps.push({ step: 'unhold', action: { kind: 'delete', rowKey: heldBefore } });
+      if (heldAfter && heldBefore !== heldAfter && !holdPresent)
+        steps.push({ step: 'hold', action: { kind: 'create', rowKey: heldAfter, value: holdRow(next) } });
       try {
         if (steps.length === 1) return { value: next, etag: await this.replaceDocument(partition, id, next, current.etag) };
         const [etag] = await this.transact(
@@ -152,6 +189,8 @@ export class RequestRepository extends DocumentRepository<StoredRequest> {
         const failed = error instanceof TransactionRefused && error.actionIndex !== undefined ? steps[error.actionIndex]?.step : 'write';
         if (failed === 'free' && error instanceof TransactionRefused && error.status === 404) markerMissing = true; // nothing to free (removed by hand): close without it
         if (failed === 'take' && after) await this.refuseIfHeld(tenantId, partition, after);
+        if (failed === 'unhold' && error instanceof TransactionRefused && error.status === 404) holdMissing = true; // held before these rows existed
+        if (failed === 'hold' && error instanceof TransactionRefused && error.status === 409) holdPresent = true; // this request's own row, left by a failed write
         // 'write': the request changed meanwhile; read it again
       }
     }
@@ -183,10 +222,25 @@ export class RequestRepository extends DocumentRepository<StoredRequest> {
     );
   }
 
-  /** Approved or fulfilling requests for a product that hold seats (reservedSeats > 0). */
-  async seatReservations(tenantId: string, productId: string): Promise<StoredRequest[]> {
-    const open = await this.where(tenantId, filter`ProductId eq ${productId} and (Status eq 'approved' or Status eq 'fulfilling')`, 5000);
-    return open.filter((request) => reservedSeats(request) > 0);
+  /** Requests holding seats of a product (approved by policy on a free seat, not yet assigned): their hold rows. */
+  async seatHolds(tenantId: string, productId: string): Promise<SeatHold[]> {
+    const partition = tenantPartition(tenantId, 'requests');
+    const prefix = holdPrefix(productId);
+    const holds: SeatHold[] = [];
+    let token: string | undefined;
+    do {
+      const page = await this.pageRows(
+        partition,
+        { pageSize: 1000, ...(token ? { continuationToken: token } : {}) },
+        filter`RowKey ge ${prefix} and RowKey lt ${`${prefix}~`}`,
+      );
+      for (const row of page.items) {
+        const value = row.value as unknown as Record<string, unknown>;
+        holds.push({ requestId: String(value.HeldBy), seats: Number(value.Seats), skuPartNumber: String(value.SkuPartNumber) });
+      }
+      token = page.continuationToken;
+    } while (token);
+    return holds;
   }
 
   async withStatus(tenantId: string, status: RequestStatus): Promise<StoredRequest[]> {

@@ -24,6 +24,7 @@ export const TABLES = [
   'Connections',
   'Budgets',
   'CostRows',
+  'Billing',
 ] as const;
 export type TableName = (typeof TABLES)[number];
 

@@ -7,7 +7,15 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ConnectorError, DEFAULT_RETRY_POLICY } from '../../src/connectors/index.js';
 import { GraphDirectory } from '../../src/connectors/graph/graph-directory.js';
 import { createLogger } from '../../src/logger.js';
-import { DEMO_GROUPS, DEMO_OFFERS, DEMO_TENANT_ID, DEMO_USERS, OTHER_TENANT_ID, OTHER_TENANT_USERS } from '../../src/sandbox/index.js';
+import {
+  DEMO_ADMINISTRATIVE_UNITS,
+  DEMO_GROUPS,
+  DEMO_OFFERS,
+  DEMO_TENANT_ID,
+  DEMO_USERS,
+  OTHER_TENANT_ID,
+  OTHER_TENANT_USERS,
+} from '../../src/sandbox/index.js';
 import { FAST_RETRY, rejectionOf, sandboxPerTest } from './sandbox-connectors.js';
 
 const t = sandboxPerTest({ graphMaxPageSize: 4 });
@@ -24,6 +32,37 @@ describe('directory (Graph)', () => {
       capabilityStatus: 'Enabled',
       consumedUnits: 5,
       enabledUnits: 5,
+      servicePlans: [
+        { servicePlanId: '663a804f-1c30-4ff0-9915-9db84f0d1cea', servicePlanName: 'VISIO_CLIENT_SUBSCRIPTION' },
+        { servicePlanId: '2bdbaf8f-738f-4ac7-9234-3c3ee2ce7d0f', servicePlanName: 'VISIOONLINE' },
+      ],
+    });
+  });
+
+  it('lists the people of a department, a group or an administrative unit, with their licenses and disabled plans', async () => {
+    const names = async (set: Parameters<typeof t.directory.listMembers>[1]) =>
+      (await t.directory.listMembers(DEMO_TENANT_ID, set)).map((m) => m.displayName).sort();
+    expect(await names({ kind: 'department', value: 'Retail' })).toEqual(['Adele Vance', 'Lynne Robbins']);
+    expect(await names({ kind: 'department', value: "O'Brien & Co" })).toEqual([]);
+    expect(await names({ kind: 'group', value: DEMO_GROUPS.licenseApprovers })).toEqual(['Megan Bowen']);
+    expect(await names({ kind: 'administrativeUnit', value: DEMO_ADMINISTRATIVE_UNITS.retailStores })).toEqual([
+      'Adele Vance',
+      'Lynne Robbins',
+    ]);
+    const unknown = await rejectionOf(
+      t.directory.listMembers(DEMO_TENANT_ID, { kind: 'administrativeUnit', value: '10000000-0000-0000-0000-0000000ad0ff' }),
+    );
+    expect(unknown).toBeInstanceOf(ConnectorError);
+    expect((unknown as ConnectorError).kind).toBe('not-found');
+
+    // Assigned without a plan: Graph keeps it in assignedLicenses[].disabledPlans and licenseDetails says Disabled.
+    const powerBi = DEMO_OFFERS.powerBiPro.graphSkuId;
+    await t.directory.assignLicense(DEMO_TENANT_ID, DEMO_USERS.isaiah.id, powerBi, ['70d33638-9c74-4d01-bfd3-562de28bd4ba']);
+    const [isaiah] = await t.directory.listMembers(DEMO_TENANT_ID, { kind: 'department', value: 'Sales' });
+    expect(isaiah!.licenses).toContainEqual({ skuId: powerBi, disabledPlans: ['70d33638-9c74-4d01-bfd3-562de28bd4ba'] });
+    expect(isaiah!.licenses.find((l) => l.skuId === DEMO_OFFERS.m365E3.graphSkuId)).toEqual({
+      skuId: DEMO_OFFERS.m365E3.graphSkuId,
+      disabledPlans: [],
     });
   });
 

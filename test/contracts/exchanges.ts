@@ -77,6 +77,7 @@ const GRAPH_ROUTES: Record<string, { collection?: string; entity?: string }> = {
   'POST /v1.0/users/{id}/assignLicense': { entity: 'user' },
   'GET /v1.0/groups/{id}/members': { collection: 'user' },
   'GET /v1.0/groups/{id}/transitiveMembers': { collection: 'user' },
+  'GET /v1.0/directory/administrativeUnits/{id}/members': { collection: 'user' },
 };
 
 export type ContractVerdict = ContractCheck | { ok: 'unchecked' };

@@ -1,7 +1,7 @@
 // A person's first minutes with the bot: welcome on install, help per role, whoami,
 // status for admins, and a friendly answer to anything it does not understand.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ALEX, BotHarness, cardOf, cardText, MEGAN, OTHER_TENANT, PATTI } from '../harness/bot-harness.js';
+import { ALEX, BOT, BotHarness, cardOf, cardText, DEMO, MEGAN, OTHER_TENANT, PATTI } from '../harness/bot-harness.js';
 
 let harness: BotHarness;
 beforeAll(async () => {
@@ -66,6 +66,24 @@ describe('help', () => {
     expect(cardText(reply)).toContain('status');
   });
 
+  it('groups the commands by task, the most used first, instead of one wall of commands', async () => {
+    const [reply] = await harness.personalChat(PATTI).say('help');
+    const groups = cardOf(reply)!
+      .body.filter((e: any) => e.type === 'Container')
+      .map((c: any) => c.items[0].text);
+    expect(groups).toEqual([
+      'Licenses',
+      'Subscriptions and seats',
+      'Cloud spend',
+      'Billing and chargeback',
+      'Connections and setup',
+      'About you and me',
+    ]);
+    const text = cardText(reply);
+    expect(text.indexOf('**request [product]**')).toBeLessThan(text.indexOf('**subscriptions [product]**'));
+    expect(text.indexOf('**connect**')).toBeLessThan(text.indexOf('**whoami**'));
+  });
+
   it('is not fooled by an admin id from another tenant', async () => {
     const [reply] = await harness.personalChat({ ...PATTI, tenantId: OTHER_TENANT }).say('help');
     expect(cardText(reply)).toContain('role: requester');
@@ -95,11 +113,34 @@ describe('help', () => {
 
 describe('whoami and status', () => {
   it('tells a person who they are to the bot', async () => {
-    const [reply] = await harness.personalChat(MEGAN).say('whoami');
+    const [reply] = await harness.personalChat(DEMO.megan).say('whoami');
     const text = cardText(reply);
     expect(text).toContain('Megan Bowen');
-    expect(text).toContain(MEGAN.aadObjectId);
-    expect(text).toContain(MEGAN.tenantId);
+    // Names first, as the directory knows them; the ids only as small print for support.
+    const facts = cardOf(reply)!.body.find((e: any) => e.type === 'FactSet').facts;
+    expect(facts).toContainEqual({ title: 'Sign-in name', value: 'meganb@example.com' });
+    expect(JSON.stringify(facts)).not.toContain(DEMO.megan.aadObjectId);
+    const small = cardOf(reply)!.body.find((e: any) => e.type === 'TextBlock' && e.text.includes(DEMO.megan.aadObjectId));
+    expect(small).toMatchObject({ isSubtle: true, size: 'Small' });
+    expect(small.text).toContain(DEMO.megan.tenantId);
+  });
+
+  it('names who installed the bot, and where, in the audit log: no conversation ids, a name from the directory', async () => {
+    // Teams may send the install without the person's name: the directory names them.
+    const chat = harness.personalChat(DEMO.alex);
+    await chat.send(
+      chat.activity({
+        type: 'conversationUpdate',
+        membersAdded: [{ id: BOT.id }],
+        from: { id: DEMO.alex.id, aadObjectId: DEMO.alex.aadObjectId },
+      }),
+    );
+    const [reply] = await harness.personalChat(DEMO.patti).say('audit bot.installed');
+    const text = cardText(reply);
+    expect(text).toContain('Quartermaster added to a personal chat');
+    expect(text, text).toContain('Alex Wilber');
+    expect(text).not.toContain(chat.conversation.id);
+    expect(text).not.toContain(DEMO.alex.aadObjectId);
   });
 
   it('refuses status to a non-admin', async () => {

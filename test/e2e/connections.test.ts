@@ -18,7 +18,7 @@ import {
 } from '../../src/sandbox/index.js';
 import { ConsentStates } from '../../src/storage/consent-states.js';
 import { TABLES } from '../../src/storage/table-store.js';
-import { BotHarness, cardOf, cardText, DEMO, type TestUser, cardActions } from '../harness/bot-harness.js';
+import { BotHarness, besideInput, cardOf, cardText, DEMO, inputOf, type TestUser, cardActions } from '../harness/bot-harness.js';
 import { openPage, submitForm, unescapeHtml } from '../sandbox/login-browser.js';
 
 let harness: BotHarness;
@@ -259,6 +259,57 @@ describe('Partner Center sign-in', () => {
   });
 });
 
+describe('a sign-in that Partner Center no longer accepts (issue 20, defect 1)', () => {
+  /**
+   * `npm start` again: the bot over the same tables, with a sandbox started afresh (new signing
+   * keys, no sign-ins). The stored msal cache still holds an access token of the old sandbox.
+   */
+  async function restartWithFreshSandbox(): Promise<BotHarness> {
+    const tablePrefix = harness.config.tablePrefix;
+    await harness.stop();
+    harness = await BotHarness.start({ tablePrefix });
+    await Promise.all([DEMO.alex, DEMO.patti].map((user) => chat(user).install()));
+    return harness;
+  }
+
+  it('Check now reads Partner Center as a purchase would, and says the sign-in must be renewed', async () => {
+    await signInToPartnerCenter();
+    await restartWithFreshSandbox();
+    const checked = await chat(DEMO.alex).click('checkConnection', { connectionId: 'partner-center' });
+    const text = cardText(checked.body.value);
+    expect(text).toContain('The connection needs attention.');
+    expect(text).toMatch(/Partner Center\nNeeds attention/);
+    expect(text).toContain('Partner Center refused the signed-in agent');
+    expect(text).toContain('its sandbox forgets sign-ins');
+    expect(linkOf(checked.body.value, 'Sign in again')).toBeDefined();
+  });
+
+  it('a refusal on use (the subscriptions list) marks the connection "needs attention" with the fix, and tells the admins once', async () => {
+    await signInToPartnerCenter();
+    await restartWithFreshSandbox();
+    const [list] = await chat(DEMO.alex).say('subscriptions');
+    expect(cardText(list)).toContain('An admin can see why and fix it with **connect**');
+    const stored = await harness.until(async () => {
+      const c = await harness.qm.connectionStore.get(DEMO_TENANT_ID, 'partner-center');
+      return c?.state === 'needs-attention' ? c : undefined;
+    }, 'the connection to need attention');
+    expect(stored.problem).toMatchObject({ code: 'unauthorized', fix: expect.stringContaining('Sign in again') });
+    expect(cardText(await connectCard())).toContain('Partner Center refused the signed-in agent');
+    await chat(DEMO.alex).say('subscriptions');
+    for (const admin of [DEMO.alex, DEMO.patti]) {
+      await harness.until(async () => noticesTo(admin, 'Partner Center needs attention').length > 0, 'the alert');
+      expect(noticesTo(admin, 'Partner Center needs attention')).toHaveLength(1);
+    }
+
+    // Signing in again (to the new sandbox) puts it right.
+    const landed = await signInThrough(linkOf(await connectCard(), 'Sign in again')!, SIGN_IN_ACCOUNTS.partnerAdminAgent.id, 'signin');
+    expect(landed.status).toBe(200);
+    const [again] = await chat(DEMO.alex).say('subscriptions');
+    expect(cardText(again)).not.toContain('fix it with **connect**');
+    expect((await harness.qm.connectionStore.get(DEMO_TENANT_ID, 'partner-center'))?.state).toBe('connected');
+  });
+});
+
 describe('Azure cost scopes', () => {
   it('adds a scope the app can read, and says how to fix one it cannot', async () => {
     const ok = await chat(DEMO.alex).click('addAzureScope', { azureScope: `/subscriptions/${AZURE_SUBSCRIPTIONS.production}` });
@@ -271,13 +322,21 @@ describe('Azure cost scopes', () => {
     expect(cardText(unregistered.body.value)).toMatch(/Microsoft\.CostManagement/);
   });
 
-  it('refuses text that is not a scope and stores nothing', async () => {
-    for (const azureScope of ['', "'; drop table --", 'subscriptions/not-a-guid', 'x'.repeat(500)]) {
-      const click = await chat(DEMO.alex).click('addAzureScope', { azureScope });
-      expect(click.body).toMatchObject({ statusCode: 400 });
+  it('refuses text that is not a scope and stores nothing: the form again, what was typed kept, the problem by the field', async () => {
+    for (const azureScope of ['', "'; drop table --", 'subscriptions/not-a-guid']) {
+      const form = (await chat(DEMO.alex).click('addAzureScope', { azureScope, azureTagKey: 'env' })).body.value;
+      expect(cardText(form)).toContain('Add an Azure scope');
+      expect(inputOf(form, 'azureTagKey').value).toBe('env');
+      if (azureScope) expect(inputOf(form, 'azureScope').value).toBe(azureScope);
+      expect(besideInput(form, 'azureScope')).toMatchObject({ color: 'Attention' });
     }
-    const badTag = await chat(DEMO.alex).click('addAzureScope', { azureScope: AZURE_SUBSCRIPTIONS.development, azureTagKey: '<b>env</b>' });
-    expect(badTag.body).toMatchObject({ statusCode: 400, value: { message: expect.stringContaining('A tag to group costs by') } });
+    // Longer than any scope: the card's own limit, refused as bad card data.
+    expect((await chat(DEMO.alex).click('addAzureScope', { azureScope: 'x'.repeat(500) })).body).toMatchObject({ statusCode: 400 });
+    const badTag = (
+      await chat(DEMO.alex).click('addAzureScope', { azureScope: AZURE_SUBSCRIPTIONS.development, azureTagKey: '<b>env</b>' })
+    ).body.value;
+    expect(besideInput(badTag, 'azureTagKey')?.text).toContain('A tag to group costs by');
+    expect(inputOf(badTag, 'azureScope').value).toBe(AZURE_SUBSCRIPTIONS.development);
     const ids = (await harness.qm.connectionStore.list(DEMO_TENANT_ID)).map((c) => c.id);
     expect(ids.filter((id) => id.startsWith('azure:'))).toEqual([]);
   });
@@ -338,11 +397,35 @@ describe('AWS accounts', () => {
       },
       { awsAccountId: AWS_ACCOUNTS.main, awsAuth: 'telepathy' },
     ];
-    for (const data of bad) {
-      const click = await chat(DEMO.alex).click('addAwsAccount', data);
-      expect(click.body, JSON.stringify(data)).toMatchObject({ statusCode: 400 });
-      expect(JSON.stringify(click.body)).not.toContain(reader.secretAccessKey);
+    for (const data of bad.slice(0, -1)) {
+      const form = (await chat(DEMO.alex).click('addAwsAccount', data)).body.value;
+      expect(cardText(form), JSON.stringify(data)).toContain('Add an AWS account');
+      expect(JSON.stringify(form)).not.toContain(reader.secretAccessKey);
     }
+    // A choice the card does not offer: bad card data.
+    expect((await chat(DEMO.alex).click('addAwsAccount', bad.at(-1)!)).body).toMatchObject({ statusCode: 400 });
+    expect((await harness.qm.connectionStore.list(DEMO_TENANT_ID)).length).toBe(before);
+  });
+
+  it('a rejected key keeps what was typed (the secret excepted) and says by the field what is wrong', async () => {
+    const before = (await harness.qm.connectionStore.list(DEMO_TENANT_ID)).length;
+    const typed = {
+      awsAccountId: AWS_ACCOUNTS.main,
+      awsAuth: 'access-key',
+      awsAccessKeyId: 'AKIA-not-a-key',
+      awsSecretAccessKey: reader.secretAccessKey,
+      awsTagKey: 'CostCenter',
+    };
+    const form = (await chat(DEMO.alex).click('addAwsAccount', typed)).body.value;
+    expect(cardText(form)).toContain('Nothing was saved. Please fix the fields marked below.');
+    expect(inputOf(form, 'awsAccountId').value).toBe(AWS_ACCOUNTS.main);
+    expect(inputOf(form, 'awsAuth').value).toBe('access-key');
+    expect(inputOf(form, 'awsAccessKeyId').value).toBe('AKIA-not-a-key');
+    expect(inputOf(form, 'awsTagKey').value).toBe('CostCenter');
+    expect(inputOf(form, 'awsSecretAccessKey').value).toBeUndefined();
+    expect(JSON.stringify(form)).not.toContain(reader.secretAccessKey);
+    expect(besideInput(form, 'awsAccessKeyId')).toMatchObject({ color: 'Attention', text: expect.stringContaining('AKIA followed by 16') });
+    expect(cardActions(form).map((a) => a.verb)).toEqual(['addAwsAccount', 'showConnections']);
     expect((await harness.qm.connectionStore.list(DEMO_TENANT_ID)).length).toBe(before);
   });
 });

@@ -102,7 +102,7 @@ describe.skipIf(skipBrowserTests)('License approval across two Agents Playground
     for (const input of [product, quantity, forWhom, justification]) {
       await expect.poll(() => input.isVisible(), { timeout: UI_TIMEOUT }).toBe(true);
     }
-    expect(await product.inputValue()).toBe('Visio Plan 2 (15.00 USD per month)');
+    expect(await product.inputValue()).toBe('Visio Plan 2: 15.00 USD per month, 1-year term');
     expect(await quantity.inputValue()).toBe('1');
     expect(await forWhom.inputValue()).toBe('');
     expect(await form.innerText()).toContain('15.00 USD per seat per month');
@@ -140,6 +140,13 @@ describe.skipIf(skipBrowserTests)('License approval across two Agents Playground
     await again.getByRole('textbox', { name: /For whom/ }).fill('');
     expect(await again.getByRole('textbox', { name: /Why do you need it/ }).inputValue()).toBe('Network diagrams for the store refit');
     await again.getByRole('button', { name: 'Submit request' }).click();
+    // Checked: the review echoes quantity and cost; nothing is stored until Confirm.
+    const review = alex.cards('Check your request');
+    await expect.poll(() => review.count(), { timeout: UI_TIMEOUT }).toBe(1);
+    expect(await review.innerText()).toContain('1 × 15.00 USD per month = 15.00 USD per month');
+    expect(await harness!.qm.requests.byRequester(DEMO_TENANT_ID, DEMO_USERS.alex.id)).toEqual([]);
+    await alex.shot('2c-alex-review');
+    await review.getByRole('button', { name: 'Confirm and send' }).click();
     const status = alex.cards('Visio Plan 2 for Alex Wilber');
     await expect.poll(() => status.count(), { timeout: UI_TIMEOUT }).toBe(1);
     const text = await status.innerText();

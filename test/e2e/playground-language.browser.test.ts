@@ -71,15 +71,18 @@ describe.skipIf(skipBrowserTests)('Plain words in the Agents Playground', () => 
 
   it('"can I get excel?", "I need Photoshop", "I need Adobe Creative Cloud", "request adobe creative cloud": forms with the product chosen', async () => {
     const expected: [string, string][] = [
-      ['can I get excel?', 'Microsoft 365 E3 (36.00 USD per month)'],
-      ['I need Photoshop', 'Creative Cloud for teams — All Apps · Adobe via Marketplace (89.99 USD per month)'],
-      ['I need Adobe Creative Cloud', 'Creative Cloud for teams — All Apps · Adobe via Marketplace (89.99 USD per month)'],
-      ['request adobe creative cloud', 'Creative Cloud for teams — All Apps · Adobe via Marketplace (89.99 USD per month)'],
+      ['can I get excel?', 'Microsoft 365 E3: 36.00 USD per month'],
+      ['I need Photoshop', 'Creative Cloud for teams — All Apps · Adobe via Marketplace: 89.99 USD per month'],
+      ['I need Adobe Creative Cloud', 'Creative Cloud for teams — All Apps · Adobe via Marketplace: 89.99 USD per month'],
+      ['request adobe creative cloud', 'Creative Cloud for teams — All Apps · Adobe via Marketplace: 89.99 USD per month'],
     ];
     for (const [i, [text, product]] of expected.entries()) {
       await alex.say(text);
       await waitForCards('Request a license', i + 1);
-      await expect.poll(latestFormProduct, { timeout: UI_TIMEOUT }).toBe(product);
+      // The choice names the product, its price and its term.
+      await expect
+        .poll(latestFormProduct, { timeout: UI_TIMEOUT })
+        .toMatch(new RegExp(`^${product.replace(/[.·—]/g, '.')}, (1-year|monthly) term$`));
     }
     await alex.shot('1-forms');
   });
@@ -93,11 +96,15 @@ describe.skipIf(skipBrowserTests)('Plain words in the Agents Playground', () => 
     // The choice card turns into the form, Visio Plan 2 chosen.
     await waitForCards('Did you mean Visio Plan 1 or Visio Plan 2?', 0);
     await waitForCards('Request a license', 5);
-    await expect.poll(latestFormProduct, { timeout: UI_TIMEOUT }).toBe('Visio Plan 2 (15.00 USD per month)');
+    await expect.poll(latestFormProduct, { timeout: UI_TIMEOUT }).toBe('Visio Plan 2: 15.00 USD per month, 1-year term');
     const form = alex.cards('Request a license').last();
     await form.getByRole('textbox', { name: /Why do you need it/ }).fill('Network diagrams');
     await form.getByRole('button', { name: 'Submit request' }).click();
-    // The form becomes the request's card (Alex, an admin, also gets the copy for Adele, who never installed the bot).
+    // The form becomes the review (quantity and cost), then, confirmed, the request's card.
+    const review = alex.cards('Check your request');
+    await expect.poll(() => review.count(), { timeout: UI_TIMEOUT }).toBe(1);
+    await review.getByRole('button', { name: 'Confirm and send' }).click();
+    // The review becomes the request's card (Alex, an admin, also gets the copy for Adele, who never installed the bot).
     await expect.poll(() => alex.cards(/Visio Plan 2 for Alex Wilber/).count(), { timeout: UI_TIMEOUT }).toBeGreaterThan(0);
   });
 

@@ -58,11 +58,16 @@ describe.skipIf(skipBrowserTests)('The marketplace in the Agents Playground', { 
     const product = form.getByRole('combobox', { name: /Product/ });
     await expect
       .poll(() => product.inputValue(), { timeout: UI_TIMEOUT })
-      .toBe('Creative Cloud for teams — All Apps · Adobe via Marketplace (89.99 USD per month)');
+      .toMatch(/^Creative Cloud for teams — All Apps · Adobe via Marketplace: 89\.99 USD per month, /);
     await form.getByRole('textbox', { name: /Why do you need it/ }).fill('Campaign artwork');
     await alex.shot('1-form');
-    // Impatient: a double click on Submit. One request, and the card shows it.
-    await form.getByRole('button', { name: 'Submit request' }).dblclick();
+    await form.getByRole('button', { name: 'Submit request' }).click();
+    // The review echoes quantity and cost; impatient: a double click on Confirm. One request, and the card shows it.
+    const review = alex.cards('Check your request');
+    await expect.poll(() => review.count(), { timeout: UI_TIMEOUT }).toBe(1);
+    expect(await review.innerText()).toContain('1 × 89.99 USD per month = 89.99 USD per month');
+    await alex.shot('1b-review');
+    await review.getByRole('button', { name: 'Confirm and send' }).dblclick();
 
     const status = alex.cards(/Creative Cloud for teams — All Apps for Alex Wilber/);
     await expect.poll(() => status.count(), { timeout: UI_TIMEOUT }).toBe(1);

@@ -126,21 +126,19 @@ describe.skipIf(skipBrowserTests)('Subscription management in the Agents Playgro
     await alex.shot('4-added');
   });
 
-  it('is told why Power BI seats cannot be removed now, and schedules the decrease for renewal instead', async () => {
+  it('is told why Power BI seats cannot be removed now (no dead-end Remove seats), and schedules the decrease for renewal instead', async () => {
     await alex.say('subscriptions power');
     await expect.poll(() => listItem('Power BI Pro').count(), { timeout: UI_TIMEOUT }).toBeGreaterThan(0);
     await listItem('Power BI Pro').getByRole('button', { name: 'Manage' }).click();
     const detail = alex.cards('Removable now');
     await expect.poll(() => detail.count(), { timeout: UI_TIMEOUT }).toBe(1);
-    await detail.getByRole('button', { name: 'Remove seats' }).click();
-    await detail.getByRole('spinbutton', { name: /Seats to remove/ }).fill('2');
-    await detail.getByRole('button', { name: 'Review' }).click();
-
-    // The same card comes back with why not, and the two ways that do work.
+    // The card says why none can go, and offers what works instead: no Remove seats to run into.
     await expect
       .poll(() => detail.innerText(), { timeout: UI_TIMEOUT })
-      .toContain('Seats can only be removed within 7 days of buying them');
-    expect(await detail.getByRole('button', { name: 'Turn off auto-renew' }).count()).toBeGreaterThan(0);
+      .toContain('None now: the 7-day window has closed. Reduce at renewal instead.');
+    expect(await detail.getByRole('button', { name: 'Remove seats' }).count()).toBe(0);
+    expect(await detail.getByRole('button', { name: 'Reduce at renewal' }).count()).toBe(1);
+    expect(await detail.getByRole('button', { name: 'Turn off auto-renew' }).count()).toBe(1);
     await detail.scrollIntoViewIfNeeded();
     await alex.shot('5-refused-with-alternatives');
     if (process.env.UPDATE_SCREENSHOTS) {

@@ -22,7 +22,7 @@ function startEntryPoint(env: Record<string, string>): {
   stderr: () => string;
   exited: Promise<number | null>;
 } {
-  const child = spawn(process.execPath, ['--import', 'tsx', '--no-deprecation', 'src/index.ts'], {
+  const child = spawn(process.execPath, ['--import', 'tsx', '--no-deprecation', 'src/main.ts'], {
     env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ENV_FILE: 'none', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });

@@ -182,6 +182,14 @@ describe('spend for admins', () => {
     const chart = cardOf(budgetAlerts[0])!.body.find((b: any) => b.type === 'Chart.VerticalBar');
     expect(chart.fallback.type).toBe('TextBlock');
     expect(chart.data.map((p: any) => p.x)).toEqual(['Spent', 'Forecast', 'Budget']);
+    // Each card says which days it counts and how the forecast is made (issue 20): the alert
+    // judges complete days, `budgets` includes today's partial figures.
+    const alertText = cardText(budgetAlerts[0]);
+    expect(alertText).toContain('complete days only: today is left out until it is complete, so "budgets" can show more');
+    expect(alertText).toContain('the average of the complete days so far × the days in the period');
+    const listText = cardText((await chat(DEMO.alex).say('budgets'))[0]);
+    expect(listText).toContain("(today's partial figures included)");
+    expect(listText).toContain('the average of the complete days so far × the days in the period');
     expect(anomalyAlerts).toHaveLength(2); // the two planted anomalies, nothing from ordinary noise
     const spikes = anomalyAlerts.map((a) => cardText(a)).join('\n');
     expect(spikes).toContain(`${AWS_DEMO_ANOMALY.serviceName} cost ${AWS_DEMO_ANOMALY.amount} USD`);

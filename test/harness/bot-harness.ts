@@ -364,3 +364,34 @@ export function cardText(cardOrActivity: Record<string, any> | undefined): strin
   walk(card);
   return texts.join('\n');
 }
+
+/** The input of a card with this id (Input.Text, Input.Number, ...), wherever it sits. */
+export function inputOf(card: unknown, id: string): Record<string, any> {
+  let found: Record<string, any> | undefined;
+  const walk = (node: unknown) => {
+    if (found) return;
+    if (Array.isArray(node)) node.forEach(walk);
+    else if (node && typeof node === 'object') {
+      const element = node as Record<string, any>;
+      if (String(element.type).startsWith('Input.') && element.id === id) found = element;
+      else Object.values(element).forEach(walk);
+    }
+  };
+  walk(card);
+  if (!found) throw new Error(`The card has no input "${id}"`);
+  return found;
+}
+
+/** The element right after the input with this id (where a form puts the field's message), or undefined. */
+export function besideInput(card: unknown, id: string): Record<string, any> | undefined {
+  let found: Record<string, any> | undefined;
+  const walk = (node: unknown) => {
+    if (Array.isArray(node)) {
+      const at = node.findIndex((e) => e && typeof e === 'object' && String(e.type).startsWith('Input.') && e.id === id);
+      if (at >= 0) found = node[at + 1];
+      node.forEach(walk);
+    } else if (node && typeof node === 'object') Object.values(node).forEach(walk);
+  };
+  walk(card);
+  return found;
+}

@@ -3,13 +3,22 @@ import { expect } from 'vitest';
 import { DEMO_TENANT_ID } from '../../src/sandbox/index.js';
 import { DEMO, type BotHarness } from './bot-harness.js';
 
-/** What the request form card submits. */
-export const requestForm = (offerId: string, fields: Record<string, unknown> = {}) => ({
+/** What the request form card submits (Submit request: answered with the review card). */
+export const requestFormFields = (offerId: string, fields: Record<string, unknown> = {}) => ({
   productOfferId: offerId,
   quantity: '1',
   forWhom: '',
   justification: 'Needed for my work',
   ...fields,
+});
+
+/**
+ * What the review card's Confirm sends: the form's values, confirmed. Tests of later steps
+ * submit this; test/e2e/request-review.test.ts walks the form → review → confirm steps.
+ */
+export const requestForm = (offerId: string, fields: Record<string, unknown> = {}) => ({
+  ...requestFormFields(offerId, fields),
+  confirmed: true,
 });
 
 /** The request id a card shows. */

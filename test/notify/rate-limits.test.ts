@@ -22,8 +22,8 @@ describe('the delivery rate limiter', () => {
     for (const slot of slots.slice(1)) slot.sent();
   });
 
-  it('halves each limit for an instance with half the share', async () => {
-    const limiter = new DeliveryRateLimiter(() => 0.5);
+  it('keeps an instance to its allotment of each limit', async () => {
+    const limiter = new DeliveryRateLimiter((points) => Math.floor(points / 2));
     const slots = await Promise.all(Array.from({ length: 25 }, (_, i) => limiter.acquire(TENANT, `c-${i}`)));
     for (const slot of slots) slot.sent();
     const before = Date.now();

@@ -44,6 +44,7 @@ describe('admin consent page', () => {
     expect(page.html).toContain('Quartermaster (sandbox)');
     expect(page.html).toContain('Read all users&#39; full profiles');
     expect(page.html).toContain('LicenseAssignment.ReadWrite.All');
+    expect(page.html).toContain('Read all administrative units'); // delegated units of administrative units
     expect(page.html).toContain(SIGN_IN_ACCOUNTS.northwindGlobalAdmin.userPrincipalName);
     expect(page.html).not.toContain(SIGN_IN_ACCOUNTS.demoGlobalAdmin.userPrincipalName);
     expect(page.html).toMatch(/value="accept">Accept</);

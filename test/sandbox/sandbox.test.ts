@@ -120,6 +120,14 @@ describe('login', () => {
       aud: 'https://graph.microsoft.com',
       appid: DEMO_APP.clientId,
     });
+    // The application permissions the Graph app is consented with (README, "Deploy to Azure").
+    expect(claimsOf(body.access_token).roles).toEqual([
+      'User.Read.All',
+      'GroupMember.Read.All',
+      'LicenseAssignment.ReadWrite.All',
+      'Organization.Read.All',
+      'AdministrativeUnit.Read.All',
+    ]);
     expect(claimsOf(await token(DEMO_PARTNER_TENANT_ID, PARTNER_CENTER))).toMatchObject({
       tid: DEMO_PARTNER_TENANT_ID,
       aud: 'https://api.partnercenter.microsoft.com',

@@ -63,7 +63,7 @@ describe('the reclaim report', () => {
     f.connectors.sandbox.faults.partnerCenter.failNext({ status: 503, times: 100 });
     const report = await f.reclaim.report(DEMO_TENANT_ID, testClock());
     expect(report.rows).toHaveLength(3);
-    expect(report.rows[0]!.productName).toBe('SPE_E3'); // no catalog: the part number
+    expect(report.rows[0]!.productName).toBe('Unknown product (SPE_E3)'); // no catalog: said so, the part number as a clue
     expect(report.subscriptions).toEqual([]);
   });
 

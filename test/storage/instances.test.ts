@@ -19,10 +19,15 @@ describe('instance registry', () => {
     await b!.heartbeat(now);
     expect(await c!.heartbeat(now)).toBe(3);
     expect(c!.share()).toBeCloseTo(1 / 3);
+    // Whole sends that add up to the limit: Teams' 50 a second per tenant, 7 a second per conversation.
+    await Promise.all([a!.heartbeat(now), b!.heartbeat(now)]);
+    expect([a, b, c].map((i) => i!.allotment(50))).toEqual([17, 17, 16]);
+    expect([a, b, c].map((i) => i!.allotment(7))).toEqual([3, 2, 2]);
     await c!.stop();
     expect(await a!.heartbeat(now)).toBe(2);
     // b dies: its last heartbeat ages out after the TTL.
     expect(await a!.heartbeat(new Date(now.getTime() + 61_000))).toBe(1);
     expect(a!.share()).toBe(1);
+    expect(a!.allotment(50)).toBe(50);
   });
 });

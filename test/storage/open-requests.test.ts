@@ -116,3 +116,40 @@ describe('one open request per person and product', () => {
     expect(await statusOf('REQ-C0000002')).toBe('pending');
   });
 });
+
+describe('seat holds: one row per request an automatic approval counted a free seat for', () => {
+  const VISIO = 'CFQ7TTC0HD33';
+  const holdsOf = async () => (await requests.seatHolds(TENANT, VISIO)).map((h) => `${h.requestId}:${h.seats}:${h.skuPartNumber}`).sort();
+
+  it('holds while approved or fulfilling, and lets go when the seat is assigned, on rejection or when sent back to people', async () => {
+    const before = await holdsOf();
+    const assigned = request('hal', { status: 'approved', seatReserved: true, quantity: 2 });
+    const sentBack = request('ida', { status: 'approved', seatReserved: true });
+    const ordinary = request('jon', { status: 'approved' });
+    await Promise.all([assigned, sentBack, ordinary].map((r) => requests.create(r)));
+    expect(await holdsOf()).toEqual([...before, `${assigned.id}:2:VISIOCLIENT`, `${sentBack.id}:1:VISIOCLIENT`].sort());
+
+    await requests.mutate(TENANT, assigned.id, (r) => ({ ...r, status: 'fulfilling' }));
+    expect(await holdsOf()).toContain(`${assigned.id}:2:VISIOCLIENT`);
+    await requests.mutate(TENANT, assigned.id, (r) => ({ ...r, fulfilment: { commerceRequestId: 'x', assigned: true } }));
+    await requests.mutate(TENANT, sentBack.id, (r) => ({ ...r, status: 'pending', seatReserved: false }));
+    expect(await holdsOf()).toEqual(before);
+  });
+
+  it('closes a request whose hold row is missing (approved before holds were kept)', async () => {
+    const legacy = request('kim', { status: 'approved' });
+    await requests.create(legacy);
+    // Marked as reserving afterwards without its row, as a request stored by an older version would be.
+    await requests.mutate(TENANT, legacy.id, (r) => ({ ...r, seatReserved: true }));
+    class Holds extends TableRepository<{ HeldBy: string }> {
+      constructor() {
+        super(store, 'Requests');
+      }
+      drop = () => this.deleteRow(tenantPartition(TENANT, 'requests'), `hold|${VISIO.toLowerCase()}|${legacy.id}`);
+    }
+    await new Holds().drop();
+    await requests.mutate(TENANT, legacy.id, (r) => ({ ...r, status: 'completed' }));
+    expect(await statusOf(legacy.id)).toBe('completed');
+    expect((await holdsOf()).some((h) => h.startsWith(legacy.id))).toBe(false);
+  });
+});

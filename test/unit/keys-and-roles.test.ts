@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { decodeKey, encodeKey, newestFirstRowKey, tenantPartition, timeOfNewestFirstRowKey } from '../../src/storage/keys.js';
-import { describeRoles, rolesOf } from '../../src/domain/roles.js';
+import { describeRoles, describeWhoMay, rolesOf } from '../../src/domain/roles.js';
 import { commandWord } from '../../src/bot/commands.js';
 import { formatDuration } from '../../src/bot/handlers.js';
 import { RoleService } from '../../src/services/roles.js';
@@ -41,6 +41,17 @@ describe('roles and commands', () => {
     expect(describeRoles(['requester', 'approver', 'admin'])).toBe('admin and approver');
   });
 
+  it("makes a unit's license admin a unit admin, and says so in labels and refusals", () => {
+    const person = { tenantId: 't', aadObjectId: 'adele' };
+    expect(rolesOf(person, { tenantAdmins: admins, unitAdmin: true })).toEqual(['requester', 'unit-admin']);
+    expect(rolesOf({ tenantId: 't' }, { tenantAdmins: admins, unitAdmin: true })).toEqual(['requester']);
+    expect(describeRoles(['requester'])).toBe('requester');
+    expect(describeRoles(['requester', 'unit-admin'])).toBe('unit license admin');
+    expect(describeRoles(['requester', 'approver', 'admin', 'unit-admin'])).toBe('admin, approver and unit license admin');
+    expect(describeWhoMay(['admin'])).toBe('admins');
+    expect(describeWhoMay(['unit-admin', 'admin'])).toBe("units' license admins and admins");
+  });
+
   it('reads the command word the way people type it', () => {
     expect(commandWord('  HELP ')).toBe('help');
     expect(commandWord('/help me')).toBe('help');
@@ -71,7 +82,7 @@ describe("a partner's admins in its customers' tenants", () => {
       { tenantId: partner, aadObjectId: 'partner-admin-id' },
       { tenantId: customer, aadObjectId: 'customer-admin-id' },
     ],
-    [partner],
+    { partnerTenants: [partner] },
   );
   const links = new Set([`${partner} ${customer}`]);
   roles.admitPartnerAdmins(async (p, c) => links.has(`${p} ${c.toLowerCase()}`));

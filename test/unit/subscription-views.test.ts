@@ -79,6 +79,30 @@ describe('subscription lines', () => {
     expect(removableLine(view(1, { status: 'suspended' }))).toBe('None while not active');
   });
 
+  it('counts only unassigned seats as removable, and offers Remove seats only when some can go (issue 20)', () => {
+    const window = { seats: 5, until: '2026-11-27T14:00:00.000Z', exact: false };
+    // Visio: 0 free, 5 in the window: not "up to 5", and no Remove seats button.
+    const allAssigned = view(1, { bought: 8, assigned: 8, free: 0, removable: window });
+    expect(removableLine(allAssigned)).toBe(
+      'None now: 5 seats still in the 7-day window, but every seat is assigned. Unassign a license first, or reduce at renewal.',
+    );
+    expect(subscriptionDetailData(allAssigned).canRemoveSeats).toBe(false);
+    const twoFree = view(1, { bought: 8, assigned: 6, free: 2, removable: window });
+    expect(removableLine(twoFree)).toBe('up to 2 seats, until 2026-11-27 14:00 UTC (3 more in the window are assigned)');
+    expect(subscriptionDetailData(twoFree).canRemoveSeats).toBe(true);
+    expect(subscriptionDetailData(view(1)).canRemoveSeats).toBe(false);
+  });
+
+  it('offers an alternative once: not again beside the same action', () => {
+    const data = subscriptionDetailData(view(1), {
+      text: 'Too late',
+      color: 'Attention',
+      alternatives: ['reduce-at-renewal', 'turn-off-auto-renew'],
+    });
+    expect(data.alternatives).toEqual([]);
+    expect(data).toMatchObject({ canScheduleAtRenewal: true, canTurnOffAutoRenew: true });
+  });
+
   it('offers the actions that apply to the status', () => {
     expect(subscriptionDetailData(view(1, { status: 'suspended' }))).toMatchObject({
       canReactivate: true,

@@ -33,6 +33,7 @@ function bot() {
         return data.n === 0 ? refuse('conflict', 'Changed meanwhile.') : card({ type: 'AdaptiveCard', version: '1.5', body: [] });
       },
     })
+    .action({ verb: 'unitCard', roles: ['unit-admin', 'admin'], run: async () => text('your unit') })
     .action({ verb: 'down', run: async () => refuse('unavailable', 'Partner Center is not answering.') })
     .action({ verb: 'note', run: async () => text('Shown below.') });
   const adapter = new TestAdapter();
@@ -84,6 +85,14 @@ describe('the card-action wrapper', () => {
     expect((await send({ type: 'message', text: '/Status' }, member)).sent[0]?.text).toBe(
       'Only admins can use **status**. Type **help** to see the commands you can use.',
     );
+  });
+
+  it('names in the default refusal everyone who may, a unit license admin included', async () => {
+    expect(body((await send(click('unitCard', {}), member)).sent)).toMatchObject({
+      statusCode: 403,
+      value: { message: "Only units' license admins and admins can do that. Type **help** to see the commands you can use." },
+    });
+    expect(body((await send(click('unitCard', {}), admin)).sent)).toMatchObject({ statusCode: 200, value: 'your unit' });
   });
 
   it('refuses someone Teams does not identify, unless the handler runs for anyone', async () => {

@@ -5,7 +5,9 @@ import { describe, expect, it } from 'vitest';
 import { Application } from '@microsoft/teams-ai';
 import { COMMANDS, type DeclaredCommand } from '../../src/bot/commands.js';
 import { Surface, text } from '../../src/bot/surface.js';
+import type { Role } from '../../src/domain/roles.js';
 import { QuartermasterTurnState } from '../../src/bot/turn-state.js';
+import type { HelpGroup } from '../../src/bot/cards.js';
 
 const run = async () => text('ok');
 const declare = (name: string, roles: DeclaredCommand['roles'], usage = name): DeclaredCommand => ({
@@ -32,24 +34,37 @@ function surface(): Surface {
 }
 
 describe('the surface registry', () => {
-  it('lists in help what a role may use, in the order declared', () => {
+  const usages = (groups: HelpGroup[]) => groups.flatMap((g) => g.commands).map((c) => c.usage);
+
+  it('lists in help what a role may use, grouped by task, the most used first', () => {
+    expect(usages(surface().helpFor(['requester']))).toEqual(['my requests [all]', 'help']);
+    expect(usages(surface().helpFor(['requester', 'admin']))).toEqual(['my requests [all]', 'status', 'help']);
     expect(
       surface()
         .helpFor(['requester'])
-        .map((c) => c.usage),
-    ).toEqual(['help', 'my requests [all]']);
-    expect(
-      surface()
-        .helpFor(['requester', 'admin'])
-        .map((c) => c.usage),
-    ).toEqual(['help', 'status', 'my requests [all]']);
+        .map((g) => g.title),
+    ).toEqual(['Licenses', 'About you and me']);
   });
 
   it("lists the product's commands per role", () => {
     const product = new Surface(async () => []);
     for (const { name } of COMMANDS) product.command({ name, run });
-    expect(product.helpFor(['requester']).map((c) => c.usage)).toEqual(['help', 'request [product]', 'my requests', 'approvals', 'whoami']);
-    expect(product.helpFor(['requester', 'admin']).map((c) => c.usage)).toContain('status');
+    expect(usages(product.helpFor(['requester']))).toEqual(['request [product]', 'my requests', 'approvals', 'help', 'whoami']);
+    expect(usages(product.helpFor(['requester', 'admin']))).toContain('status');
+    // Every command of the product sits in a group of its own task, none under "More".
+    expect(product.helpFor(['requester', 'admin']).map((g) => g.title)).not.toContain('More');
+  });
+
+  it("lists 'my unit' for a unit's license admins and admins, not for other requesters", () => {
+    const product = new Surface(async () => []);
+    for (const { name } of COMMANDS) product.command({ name, run });
+    const usagesOf = (roles: Role[]) => usages(product.helpFor(roles));
+    expect(usagesOf(['requester'])).not.toContain('my unit');
+    expect(usagesOf(['requester', 'approver'])).not.toContain('my unit');
+    expect(usagesOf(['requester', 'unit-admin']).sort()).toEqual([...usagesOf(['requester']), 'my unit'].sort());
+    expect(usagesOf(['requester', 'admin'])).toContain('my unit');
+    // Nothing else is for unit admins alone: the admins' commands stay theirs.
+    expect(usagesOf(['requester', 'unit-admin'])).not.toContain('units');
   });
 
   it('knows every verb it routes', () => {

@@ -10,7 +10,10 @@ import { GRAPH_SCOPE, type TokenProvider } from '../identity/token-provider.js';
 import {
   ConnectorError,
   type CapabilityStatus,
+  type DirectoryPerson,
   type DirectoryPort,
+  type DirectoryMember,
+  type DirectorySet,
   type DirectoryUser,
   type DirectoryUserSignIn,
   type SubscribedSku,
@@ -74,6 +77,29 @@ const SkuWire = z.object({
   capabilityStatus: z.string(),
   consumedUnits: z.number(),
   prepaidUnits: z.object({ enabled: z.number() }).passthrough(),
+  servicePlans: z.array(z.object({ servicePlanId: z.string(), servicePlanName: z.string() }).passthrough()).nullish(),
+});
+
+/** A member with the licenses it holds: what a unit's quota counts. */
+const MEMBER_FIELDS = ['id', 'displayName', 'userPrincipalName', 'assignedLicenses'];
+const MemberWire = z.object({
+  id: z.string(),
+  displayName: z.string().nullish(),
+  userPrincipalName: z.string().nullish(),
+  assignedLicenses: z.array(z.object({ skuId: z.string(), disabledPlans: z.array(z.string()).nullish() }).passthrough()).nullish(),
+  '@odata.type': z.string().optional(),
+});
+
+const PEOPLE_FIELDS = ['id', 'displayName', 'userPrincipalName', 'mail', 'department', 'employeeOrgData', 'assignedLicenses'];
+
+const PersonWire = z.object({
+  id: z.string(),
+  displayName: z.string().nullish(),
+  userPrincipalName: z.string().nullish(),
+  mail: z.string().nullish(),
+  department: z.string().nullish(),
+  employeeOrgData: z.object({ costCenter: z.string().nullish(), division: z.string().nullish() }).passthrough().nullish(),
+  assignedLicenses: z.array(z.object({ skuId: z.string() }).passthrough()).nullish(),
 });
 
 const Page = <T extends z.ZodTypeAny>(item: T) => z.object({ value: z.array(item), '@odata.nextLink': z.string().optional() });
@@ -101,6 +127,9 @@ export class GraphDirectory implements DirectoryPort {
       capabilityStatus: this.capabilityStatus(tenantId, s),
       consumedUnits: s.consumedUnits,
       enabledUnits: s.prepaidUnits.enabled,
+      ...(s.servicePlans && {
+        servicePlans: s.servicePlans.map((p) => ({ servicePlanId: p.servicePlanId, servicePlanName: p.servicePlanName })),
+      }),
     }));
   }
 
@@ -131,10 +160,47 @@ export class GraphDirectory implements DirectoryPort {
     return members.filter((m) => m['@odata.type'] === undefined || m['@odata.type'] === '#microsoft.graph.user').map(toUser);
   }
 
-  async assignLicense(tenantId: string, userId: string, skuId: string): Promise<void> {
+  async assignLicense(tenantId: string, userId: string, skuId: string, disabledPlans: readonly string[] = []): Promise<void> {
     await this.call(tenantId, `/users/${encodeURIComponent(userId)}/assignLicense`, (request) =>
-      request.post({ addLicenses: [{ skuId, disabledPlans: [] }], removeLicenses: [] }),
+      request.post({ addLicenses: [{ skuId, disabledPlans: [...disabledPlans] }], removeLicenses: [] }),
     );
+  }
+
+  /** Every user with department, cost centre (employeeOrgData) and licenses: who pays for what (chargeback). */
+  async listPeople(tenantId: string): Promise<DirectoryPerson[]> {
+    const users = await this.list(tenantId, `/users?$select=${PEOPLE_FIELDS.join(',')}&$top=999`, PersonWire);
+    return users.map((u) => ({
+      id: u.id,
+      displayName: u.displayName ?? '',
+      userPrincipalName: u.userPrincipalName ?? '',
+      ...(u.mail ? { mail: u.mail } : {}),
+      ...(u.department ? { department: u.department } : {}),
+      ...(u.employeeOrgData?.costCenter ? { costCentre: u.employeeOrgData.costCenter } : {}),
+      licenseSkuIds: (u.assignedLicenses ?? []).map((l) => l.skuId),
+    }));
+  }
+
+  /**
+   * A department (`$filter=department eq '…'`), a group (transitiveMembers: nested groups too) or
+   * an administrative unit (members); users only, each with assignedLicenses.
+   */
+  async listMembers(tenantId: string, set: DirectorySet): Promise<DirectoryMember[]> {
+    const select = `$select=${MEMBER_FIELDS.join(',')}&$top=999`;
+    const path =
+      set.kind === 'department'
+        ? `/users?$filter=${encodeURIComponent(`department eq '${set.value.replace(/'/g, "''")}'`)}&${select}`
+        : set.kind === 'group'
+          ? `/groups/${encodeURIComponent(set.value)}/transitiveMembers?${select}`
+          : `/directory/administrativeUnits/${encodeURIComponent(set.value)}/members?${select}`;
+    const members = await this.list(tenantId, path, MemberWire);
+    return members
+      .filter((m) => m['@odata.type'] === undefined || m['@odata.type'] === '#microsoft.graph.user')
+      .map((m) => ({
+        id: m.id,
+        displayName: m.displayName ?? '',
+        userPrincipalName: m.userPrincipalName ?? '',
+        licenses: (m.assignedLicenses ?? []).map((l) => ({ skuId: l.skuId, disabledPlans: l.disabledPlans ?? [] })),
+      }));
   }
 
   /**

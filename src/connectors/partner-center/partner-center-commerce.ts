@@ -168,10 +168,24 @@ export type AgentTokenSource = (customerId: string) => Promise<string | undefine
 export class PartnerCenterCommerce implements CommercePort, PartnerAccountPort {
   private readonly baseUrl: string;
   private agentTokens: AgentTokenSource | undefined;
+  private agentRefused: ((customerId: string, error: ConnectorError) => void) | undefined;
 
   /** From now on, calls for a customer with a Partner Center connection use its agent's tokens. */
   actAs(source: AgentTokenSource): void {
     this.agentTokens = source;
+  }
+
+  /** Told whenever Partner Center refuses (401/403) a call made with a customer's agent token. */
+  onAgentRefused(listener: (customerId: string, error: ConnectorError) => void): void {
+    this.agentRefused = listener;
+  }
+
+  /**
+   * A read with the customer's agent token on the API purchases use (its subscriptions): the
+   * connection's health check, so "connected" means what a purchase will find.
+   */
+  async checkAgent(customerId: string): Promise<void> {
+    await this.get(`/v1/customers/${encodeURIComponent(customerId)}/subscriptions`, z.unknown());
   }
 
   constructor(private readonly options: PartnerCenterOptions) {
@@ -371,7 +385,7 @@ export class PartnerCenterCommerce implements CommercePort, PartnerAccountPort {
           correlationId,
           attempt,
         });
-        if (!answer.ok) throw partnerCenterFailure(answer.status, answer.text, answer.headers);
+        if (!answer.ok) throw this.refusedAgent(customerId, partnerCenterFailure(answer.status, answer.text, answer.headers));
         return priceSheetText(answer.bytes);
       },
       retry,
@@ -441,8 +455,21 @@ export class PartnerCenterCommerce implements CommercePort, PartnerAccountPort {
 
   /** A connected customer's agent token for calls about that customer (the app's own credentials otherwise). */
   private async agentTokenFor(path: string): Promise<string | undefined> {
-    const customer = /^\/v1\/customers\/([^/?]+)/.exec(path)?.[1];
-    return customer && this.agentTokens ? this.agentTokens(decodeURIComponent(customer)) : undefined;
+    const customer = customerOf(path);
+    return customer && this.agentTokens ? this.agentTokens(customer) : undefined;
+  }
+
+  /** A failure of a call made with an agent's token: a refusal (401/403) is told to the listener (the connection needs attention). */
+  private refusedAgent(customerId: string, failure: ConnectorError): ConnectorError {
+    const status = failure.details.status;
+    if ((status === 401 || status === 403) && this.agentRefused) {
+      try {
+        this.agentRefused(customerId, failure);
+      } catch (error) {
+        this.options.log.warn({ err: error }, 'the agent-refused listener failed');
+      }
+    }
+    return failure;
   }
 
   /**
@@ -460,8 +487,9 @@ export class PartnerCenterCommerce implements CommercePort, PartnerAccountPort {
     return withRetries(
       async (attempt) => {
         correlationId = randomUUID();
-        const accessToken =
-          options.accessToken ?? (await this.agentTokenFor(path)) ?? (await tokens.getToken(partnerTenantId, PARTNER_CENTER_SCOPE));
+        // A call made with an explicit token (the partner's own agent) is not a customer's agent call.
+        const agentToken = options.accessToken ? undefined : await this.agentTokenFor(path);
+        const accessToken = options.accessToken ?? agentToken ?? (await tokens.getToken(partnerTenantId, PARTNER_CENTER_SCOPE));
         const answer = await exchangeJson(log, {
           service: SERVICE,
           baseUrl: this.baseUrl,
@@ -478,7 +506,10 @@ export class PartnerCenterCommerce implements CommercePort, PartnerAccountPort {
           correlationId,
           attempt,
         });
-        if (!answer.ok) throw partnerCenterFailure(answer.status, answer.text, answer.headers);
+        if (!answer.ok) {
+          const failure = partnerCenterFailure(answer.status, answer.text, answer.headers);
+          throw agentToken ? this.refusedAgent(customerOf(path)!, failure) : failure;
+        }
         return { status: answer.status, body: parseJsonBody(SERVICE, answer.text) };
       },
       retry,
@@ -616,4 +647,10 @@ export function priceSheetText(bytes: Uint8Array): string {
       code: 'price-sheet-empty',
     });
   return Buffer.from(first).toString('utf8');
+}
+
+/** The customer a Partner Center path is about (/v1/customers/{id}/...), or undefined. */
+function customerOf(path: string): string | undefined {
+  const customer = /^\/v1\/customers\/([^/?]+)/.exec(path)?.[1];
+  return customer === undefined ? undefined : decodeURIComponent(customer);
 }

@@ -73,6 +73,11 @@ export interface ConnectionServiceDeps {
    */
   sandboxMarketplaceTokens?: Record<string, string>;
   notices: ConnectionNotices;
+  /**
+   * A read on Partner Center with the tenant's agent token, on the API purchases use: the
+   * health check runs it so that "connected" means a purchase will be let in.
+   */
+  partnerCenterProbe?: (tenantId: string) => Promise<void>;
   /** Base URL browsers reach the bot on; the callback is {publicUrl}/api/consent/callback. */
   publicUrl(): string;
   log: Logger;

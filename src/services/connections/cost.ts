@@ -14,7 +14,7 @@ export class CostConnections extends ConnectionModule {
     if (!found.ok) return { ok: false, message: found.message, reason: 'invalid' };
     const { provider } = found;
     const parsed = provider.parseInput(fields);
-    if (!parsed.ok) return { ok: false, message: parsed.message, reason: 'invalid' };
+    if (!parsed.ok) return { ok: false, message: parsed.message, reason: 'invalid', ...(parsed.fields && { fields: parsed.fields }) };
     const draft = parsed.value;
     const check = await provider.checkHealth({ tenantId: actor.tenantId, id: draft.id, details: draft.details }, draft.secret);
     const connection = await this.saveChecked(

@@ -6,6 +6,15 @@ import { ConnectorError, type HealthCheck, type SignedInAgent, type TokenCacheSt
 import type { Connection } from '../../storage/connections.js';
 import { ConnectionModule, failurePage, PARTNER_CENTER, type Admin } from './base.js';
 
+/** What a refused agent token means and what fixes it (the local sandbox forgets its sign-ins when it restarts). */
+const AGENT_REFUSED = {
+  problem: 'Partner Center refused the signed-in agent (the sign-in is no longer valid, or the agent lost its role).',
+  fix: 'Choose Sign in again under Partner Center and sign in with an Admin agent. In local mode this is needed after every restart of npm start: its sandbox forgets sign-ins.',
+};
+
+const isRefusal = (error: unknown): boolean =>
+  error instanceof ConnectorError && (error.details.status === 401 || error.details.status === 403);
+
 /** Refresh well inside the 90-day inactivity limit: weekly. */
 export const TOKEN_KEEPER_INTERVAL_MS = 7 * 24 * 3600_000;
 /** Warn admins when the token has not been refreshed for this long (it dies at 90 days). */
@@ -220,7 +229,43 @@ export class PartnerCenterConnection extends ConnectionModule {
         fix: 'An agent must sign in again: choose Sign in to Partner Center.',
       };
     await this.partnerCenterToken(connection.tenantId);
+    try {
+      // The token alone proves little (msal serves a cached one): read what a purchase reads.
+      await this.d.partnerCenterProbe?.(connection.tenantId);
+    } catch (error) {
+      if (isRefusal(error)) return { ok: false, code: 'unauthorized', ...AGENT_REFUSED };
+      throw error;
+    }
     return { ok: true };
+  }
+
+  /**
+   * Partner Center refused a call made with the tenant's agent token (401/403), wherever it
+   * was made (a purchase, the subscriptions list): the connection needs attention, with the
+   * fix on the connect card, and the admins are told once per sign-in.
+   */
+  async notePartnerCenterRefusal(tenantId: string, error: unknown, now = this.d.clock()): Promise<void> {
+    if (!isRefusal(error)) return;
+    const connection = await this.d.connections.get(tenantId, PARTNER_CENTER);
+    if (!connection || connection.state !== 'connected') return;
+    const problem = { code: 'unauthorized', ...AGENT_REFUSED };
+    const updated = await this.updateQuietly(connection, { state: 'needs-attention', problem, lastCheckedAt: now.toISOString() });
+    await this.auditAs(
+      tenantId,
+      'system',
+      'connection.partner-center.broken',
+      PARTNER_CENTER,
+      { state: connection.state },
+      { state: 'needs-attention', code: problem.code },
+    );
+    if (await this.d.ledger.claim(tenantId, 'connection-broken', `${PARTNER_CENTER}|${connection.connectedAt}|${problem.code}`, {}, now)) {
+      await this.d.notices.alertAdmins(tenantId, {
+        outcome: 'failed',
+        title: 'Partner Center needs attention',
+        message: `${problem.problem} License purchases through Partner Center stop until it is fixed. What to do: ${problem.fix}`,
+        connection: updated ?? connection,
+      });
+    }
   }
 
   /** msal's token cache for the tenant's agent; `alreadyRead` serves the first read when the caller just read the row. */

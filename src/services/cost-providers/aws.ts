@@ -36,9 +36,9 @@ export class AwsCostProvider implements CostProvider {
       roleArn: text(fields.roleArn),
       externalId: text(fields.externalId),
     });
-    if (!valid.ok) return valid;
+    if (!valid.ok) return { ok: false, message: valid.message, fields: valid.fields };
     const tag = parseTagKey(fields.tagKey);
-    if (!tag.ok) return tag;
+    if (!tag.ok) return { ...tag, fields: { tagKey: tag.message } };
     const { accountId, credentials } = valid.value;
     const details: Record<string, string> =
       credentials.kind === 'access-key'

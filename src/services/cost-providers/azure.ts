@@ -26,9 +26,9 @@ export class AzureCostProvider implements CostProvider {
 
   parseInput(fields: Readonly<Record<string, unknown>>): ParsedConnectionInput {
     const parsed = parseAzureScope(typeof fields.scope === 'string' ? fields.scope : '');
-    if (!parsed.ok) return parsed;
+    if (!parsed.ok) return { ok: false, message: parsed.message, fields: { scope: parsed.message } };
     const tag = parseTagKey(fields.tagKey);
-    if (!tag.ok) return tag;
+    if (!tag.ok) return { ...tag, fields: { tagKey: tag.message } };
     const { scope } = parsed;
     return {
       ok: true,

@@ -26,7 +26,10 @@ export interface CostConnectionDraft {
   audit: Record<string, string>;
 }
 
-export type ParsedConnectionInput = { ok: true; value: CostConnectionDraft } | { ok: false; message: string };
+export type ParsedConnectionInput =
+  | { ok: true; value: CostConnectionDraft }
+  /** `fields`: the message for each of the card's fields that is wrong (parseInput's field names). */
+  | { ok: false; message: string; fields?: Record<string, string> };
 
 /** One fetch of daily rows: the rows, and the calls it took against the minimum the pages required. */
 export interface DailyCostRows {

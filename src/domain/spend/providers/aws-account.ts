@@ -18,8 +18,11 @@ export interface AwsAccountInput {
   externalId?: string;
 }
 
+export type AwsAccountField = 'accountId' | 'accessKeyId' | 'secretAccessKey' | 'roleArn' | 'externalId';
+
 export type AwsAccountCheck =
-  { ok: true; value: { accountId: string; credentials: AwsCredentials } } | { ok: false; message: string; errors: string[] };
+  | { ok: true; value: { accountId: string; credentials: AwsCredentials } }
+  | { ok: false; message: string; errors: string[]; fields: Partial<Record<AwsAccountField, string>> };
 
 const ok = (value: string): FieldCheck => ({ ok: true, value });
 const problem = (message: string): FieldCheck => ({ ok: false, message });
@@ -95,8 +98,14 @@ export function validateAwsAccountInput(input: AwsAccountInput): AwsAccountCheck
     kind === 'assume-role'
       ? [validateRoleArn(input.roleArn, account.ok ? account.value : undefined), validateExternalId(input.externalId)]
       : [validateAccessKeyId(input.accessKeyId), validateSecretAccessKey(input.secretAccessKey)];
-  const errors = [account, ...checks].flatMap((check) => (check.ok ? [] : [check.message]));
-  if (!account.ok || errors.length > 0) return { ok: false, message: errors.join(' '), errors };
+  const credentialFields: AwsAccountField[] = kind === 'assume-role' ? ['roleArn', 'externalId'] : ['accessKeyId', 'secretAccessKey'];
+  const named: [AwsAccountField, FieldCheck][] = [
+    ['accountId', account],
+    ...checks.map((check, i) => [credentialFields[i]!, check] as [AwsAccountField, FieldCheck]),
+  ];
+  const fields = Object.fromEntries(named.flatMap(([field, check]) => (check.ok ? [] : [[field, check.message]])));
+  const errors = Object.values(fields);
+  if (!account.ok || errors.length > 0) return { ok: false, message: errors.join(' '), errors, fields };
   const [first, second] = checks.map((check) => (check.ok ? check.value : ''));
   const credentials: AwsCredentials =
     kind === 'assume-role'

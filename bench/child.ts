@@ -1,0 +1,93 @@
+// A part of the bench in a process of its own (the bot, the echo bot, a delivery instance),
+// as in production: its CPU and memory are its own, and measured as such. The child prints
+// one line `{"ready": …}` when it serves, then runs until SIGTERM; its resident memory is read
+// from /proc (Linux), now and at its peak.
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { ChildProcesses, waitUntilReady } from '../src/local/child-processes.js';
+import { createLogger } from '../src/logger.js';
+import { projectRoot } from '../src/paths.js';
+
+export interface BenchChild<R> {
+  ready: R;
+  pid: number;
+  /** Resident memory now and at its peak, in MB (undefined where /proc is not there). */
+  memory(): { rssMb: number; peakRssMb: number } | undefined;
+  /** The last lines it printed. */
+  output(): string;
+  stop(): Promise<void>;
+}
+
+/** Starts `bench/<file>` with `settings` (JSON) as its argument and waits for its ready line. */
+export async function startBenchChild<R>(name: string, file: string, settings: unknown, timeoutMs = 60_000): Promise<BenchChild<R>> {
+  const children = new ChildProcesses(createLogger('silent'));
+  const child = children.start(
+    name,
+    process.execPath,
+    [
+      // BENCH_CPU_PROF=<directory>: each child writes a V8 CPU profile there when it stops (open it in Chrome's DevTools).
+      ...(process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : []),
+      '--import',
+      'tsx',
+      '--no-deprecation',
+      join(projectRoot, 'bench', file),
+      JSON.stringify(settings),
+    ],
+    { cwd: projectRoot },
+  );
+  let ready: R | undefined;
+  const readyIn = (output: string) => {
+    const line = output.split('\n').find((text) => text.startsWith('{"ready"'));
+    return line ? (JSON.parse(line) as { ready: R }).ready : undefined;
+  };
+  try {
+    await waitUntilReady(child, async () => (ready = readyIn(child.output())) !== undefined, timeoutMs);
+  } catch (error) {
+    await children.stopAll();
+    throw error;
+  }
+  const pid = child.process.pid!;
+  return {
+    ready: ready!,
+    pid,
+    memory: () => memoryOf(pid),
+    output: () => child.output(),
+    stop: () => children.stopAll(),
+  };
+}
+
+/** In the child: says it is ready, and stops cleanly on SIGTERM / SIGINT. */
+export function serveAsChild(ready: unknown, stop: () => Promise<void>): void {
+  const exit = () =>
+    void stop().then(
+      () => process.exit(0),
+      () => process.exit(1),
+    );
+  process.once('SIGTERM', exit);
+  process.once('SIGINT', exit);
+  process.stdout.write(`${JSON.stringify({ ready })}\n`);
+}
+
+/** The child's settings (its first argument). */
+export function childSettings<S>(): S {
+  return JSON.parse(process.argv[2] ?? '{}') as S;
+}
+
+function memoryOf(pid: number): { rssMb: number; peakRssMb: number } | undefined {
+  try {
+    const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+    const kb = (field: string) => Number(new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(status)?.[1] ?? NaN);
+    return { rssMb: kb('VmRSS') / 1024, peakRssMb: kb('VmHWM') / 1024 };
+  } catch {
+    return undefined;
+  }
+}
+
+/** Runs `main` when this file is the process's entry point. */
+export function runIfEntry(file: string, main: () => Promise<void>): void {
+  if (!process.argv[1]?.endsWith(file)) return;
+  main().catch((error: unknown) => {
+    console.error(`${file} failed:`, error);
+    process.exit(1);
+  });
+}

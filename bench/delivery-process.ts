@@ -1,0 +1,56 @@
+// One instance of the delivery engine (the outbox's queue worker, ledger and rate limiter) in
+// a process of its own, as each production instance is: the fan-out is measured with one and
+// with three of them sharing the run's queue and tables. Each instance counts the others
+// through the real heartbeat registry and sends within its allotment of Teams' limits.
+import { createAdapter } from '../src/bot/app.js';
+import { createLogger } from '../src/logger.js';
+import { createDelivery } from '../src/notify/delivery.js';
+import { ConversationReferences } from '../src/storage/conversation-references.js';
+import { InstanceRegistry } from '../src/storage/instances.js';
+import { TableStore } from '../src/storage/table-store.js';
+import { childSettings, runIfEntry, serveAsChild, startBenchChild, type BenchChild } from './child.js';
+
+export interface DeliverySettings {
+  connectionString: string;
+  tablePrefix: string;
+  instanceName: string;
+  /** Instances the bench starts: this one waits until it sees them all before saying it is ready. */
+  instances: number;
+  loops: number;
+}
+
+export function startDeliveryProcess(settings: DeliverySettings): Promise<BenchChild<{ instance: string; live: number }>> {
+  return startBenchChild(`delivery ${settings.instanceName}`, 'delivery-process.ts', settings, 120_000);
+}
+
+async function serve(): Promise<void> {
+  const settings = childSettings<DeliverySettings>();
+  const storage = { kind: 'connection-string' as const, connectionString: settings.connectionString };
+  const log = createLogger('silent');
+  const store = new TableStore(storage, settings.tablePrefix);
+  await store.ensureTables();
+  const registry = new InstanceRegistry(store, settings.instanceName);
+  // Everyone must know everyone before the first send, or the first second would be over the limit.
+  while ((await registry.heartbeat()) < settings.instances) await new Promise((resolve) => setTimeout(resolve, 100));
+  registry.start((error) => log.warn({ err: error }, 'heartbeat failed'));
+  const delivery = createDelivery({
+    store,
+    storage,
+    tablePrefix: settings.tablePrefix,
+    adapter: createAdapter({ appType: 'SingleTenant' }),
+    botAppId: '',
+    conversations: new ConversationReferences(store),
+    instanceName: settings.instanceName,
+    log,
+    allotment: (points) => registry.allotment(points),
+    idlePollMs: 20,
+    loops: settings.loops,
+  });
+  delivery.worker.start();
+  serveAsChild({ instance: settings.instanceName, live: registry.liveCount() }, async () => {
+    await delivery.worker.stop();
+    await registry.stop();
+  });
+}
+
+runIfEntry('delivery-process.ts', serve);
