@@ -95,6 +95,25 @@ const EnvSchema = z.object({
     .default('alex'),
 
   BOOTSTRAP_ADMINS: adminList,
+  PARTNER_TENANTS: z
+    .string()
+    .optional()
+    .transform((v, ctx) => {
+      const partners: { tenantId: string; name?: string }[] = [];
+      for (const item of (v ?? '')
+        .split(',')
+        .map((s) => s.trim())
+        .filter(Boolean)) {
+        const [tenantId = '', ...rest] = item.split(':');
+        const name = rest.join(':').trim();
+        if (!/^[0-9A-Za-z-]{1,64}$/.test(tenantId.trim()) || name.length > 100) {
+          ctx.addIssue({ code: 'custom', message: `expected tenantId or tenantId:Name items separated by commas, got "${item}"` });
+          return z.NEVER;
+        }
+        partners.push({ tenantId: tenantId.trim(), ...(name ? { name } : {}) });
+      }
+      return partners;
+    }),
 
   CONNECTORS: z.enum(['sandbox', 'production'], { message: 'expected sandbox or production' }).default('sandbox'),
   GRAPH_CLIENT_ID: optionalText,
@@ -282,6 +301,8 @@ export interface AppConfig {
   /** One Playground per person (first names of the Playground's users), on consecutive ports. */
   playground?: { port: number; users: string[] };
   bootstrapAdmins: { tenantId: string; aadObjectId: string }[];
+  /** Partner mode: the CSP partners' own tenants, whose admins serve their customer tenants (PARTNER_TENANTS). */
+  partnerTenants?: { tenantId: string; name?: string }[];
   connectors: ConnectorsConfig;
   policy: PolicySeedConfig;
   /** Seals connection secrets. Absent only outside production: local mode keeps a key under its data directory. */
@@ -429,6 +450,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     tablePrefix: e.TABLE_PREFIX,
     ...(e.PLAYGROUND ? { playground: { port: e.PLAYGROUND_PORT, users: e.PLAYGROUND_USERS.split(',').map((u) => u.trim()) } } : {}),
     bootstrapAdmins: e.BOOTSTRAP_ADMINS,
+    ...(e.PARTNER_TENANTS.length > 0 ? { partnerTenants: e.PARTNER_TENANTS } : {}),
     connectors,
     policy: {
       currency: e.POLICY_CURRENCY,

@@ -23,6 +23,7 @@ import type { SeatWatchService } from './services/seat-watch.js';
 import type { AlertLedger } from './storage/alert-ledger.js';
 import type { ConnectionService } from './services/connections.js';
 import type { ConnectionRepository } from './storage/connections.js';
+import type { PartnerWorkspace } from './services/partner-workspace.js';
 import type { CostRowReader, SpendSync } from './services/spend-contracts.js';
 import type { BudgetService } from './services/budgets.js';
 import type { SpendReport } from './services/spend-report.js';
@@ -65,6 +66,8 @@ export interface Quartermaster {
   connections: ConnectionService;
   /** The connections table itself (diagnostics and tests: secrets open only through it). */
   connectionStore: ConnectionRepository;
+  /** Partner mode: partners' customer tenants and the partner serving a tenant. */
+  partners: PartnerWorkspace;
   /** The delivery engine every proactive message goes through (tests and the benchmark enqueue on it). */
   outbox: DeliveryEngine;
   /** Spend: the daily cost sync and the rows it stored (the budgets side adds its members here). */
@@ -174,6 +177,7 @@ export async function startQuartermaster(
     languageReady: language.ready,
     connections: connections.connections,
     connectionStore: connections.connectionStore,
+    partners: connections.partners,
     outbox: outbox.delivery.engine,
     spend: { sync: spend.sync, rows: spend.rows, budgets: spend.budgets, report: spend.report, evaluator: spend.evaluator },
     ...(licensing.marketplace && { marketplace: licensing.marketplace }),

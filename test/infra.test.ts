@@ -39,6 +39,8 @@ const NOT_SET_BY_TEMPLATE: Record<string, string> = {
   LANGUAGE_MODEL_API_KEY: 'optional; without it the managed identity signs in to Azure OpenAI; with it, a Key Vault reference',
   LANGUAGE_MODEL_API_VERSION: 'optional language model; the default api-version fits',
   LANGUAGE_MODEL_TIMEOUT_MS: 'optional language model; the default fits the turn budget',
+  PARTNER_TENANTS:
+    'partner mode only (a CSP partner serving its customers): an operator adds it in App Settings (README: Who runs Quartermaster)',
   PRICE_LIST_FILE: 'a CSV shipped with the app, only for a partner who signs in no Partner Center agent (README: Production data)',
 };
 /** Settings App Service or an SDK reads, not the configuration. */

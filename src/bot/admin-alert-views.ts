@@ -36,6 +36,8 @@ export interface ReclaimConfirmCardData {
 }
 
 export interface RenewalAlertCardData {
+  /** The customer, on the copy a partner's alert channel gets (partner mode); empty for the tenant's own admins. */
+  customer: string;
   title: string;
   message: string;
   productName: string;
@@ -48,6 +50,8 @@ export interface RenewalAlertCardData {
 }
 
 export interface SeatAlertCardData {
+  /** The customer, on the copy a partner's alert channel gets (partner mode); empty for the tenant's own admins. */
+  customer: string;
   title: string;
   color: Color;
   message: string;
@@ -103,8 +107,9 @@ export function reclaimCardData(report: ReclaimReport, note?: { text: string; co
   };
 }
 
-export function renewalAlertCardData(alert: RenewalAlert): RenewalAlertCardData {
+export function renewalAlertCardData(alert: RenewalAlert, customer = ''): RenewalAlertCardData {
   return {
+    customer,
     title: `${alert.offerName} renews ${alert.daysUntilRenewal === 1 ? 'within a day' : `in ${alert.daysUntilRenewal} days`} with unused seats`,
     message: alert.message,
     productName: alert.offerName,
@@ -118,6 +123,8 @@ export function renewalAlertCardData(alert: RenewalAlert): RenewalAlertCardData 
 }
 
 export interface TermEndAlertCardData {
+  /** The customer, on the copy a partner's alert channel gets (partner mode); empty for the tenant's own admins. */
+  customer: string;
   title: string;
   productName: string;
   endsOn: string;
@@ -127,9 +134,10 @@ export interface TermEndAlertCardData {
   subscriptionId: string;
 }
 
-export function termEndAlertCardData(alert: TermEndAlert): TermEndAlertCardData {
+export function termEndAlertCardData(alert: TermEndAlert, customer = ''): TermEndAlertCardData {
   const when = alert.daysLeft === 1 ? 'within a day' : `in ${alert.daysLeft} days`;
   return {
+    customer,
     title: `${alert.offerName} does not end ${when}: it will keep being billed`,
     productName: alert.offerName,
     endsOn: day(alert.endsAt),
@@ -148,13 +156,14 @@ const SEAT_TITLES: Record<SeatState, { title: string; color: Color; label: strin
   ok: { title: 'Back to normal', color: 'Good', label: 'normal' },
 };
 
-export function seatAlertCardData(change: SeatChange): SeatAlertCardData {
+export function seatAlertCardData(change: SeatChange, customer = ''): SeatAlertCardData {
   const { title, color } = SEAT_TITLES[change.state];
   // The domain's message names the license by part number; admins know it by product name.
   const message = change.message.startsWith(change.skuPartNumber)
     ? `${change.productName}${change.message.slice(change.skuPartNumber.length)}`
     : change.message;
   return {
+    customer,
     title: `${title}: ${change.productName}`,
     color,
     message,

@@ -21,6 +21,11 @@ import type { SubscriptionService } from '../services/subscriptions.js';
 import { reclaimFeature, type ReclaimFeatureDeps } from './reclaim-handlers.js';
 import { connectionFeature } from './connection-handlers.js';
 import { catalogFeature } from './catalog-handlers.js';
+import { orderHistoryFeature } from './order-history-handlers.js';
+import { partnerFeature } from './partner-handlers.js';
+import type { PartnerWorkspace } from '../services/partner-workspace.js';
+import type { OrderHistory } from '../services/order-history.js';
+import type { PartnerCustomerFacts } from '../services/partner-customer-facts.js';
 import { unitFeature } from './unit-handlers.js';
 import type { LicenseUnitService } from '../services/license-units.js';
 import type { CatalogAdminService } from '../services/catalog-admin.js';
@@ -51,6 +56,11 @@ export interface BotDeps {
   connections: ConnectionService;
   /** The admin's catalog: orderable items, price source, license mappings. */
   catalogAdmin: CatalogAdminService;
+  /** Partner mode: the partner admins' customers (and the partner that serves a customer). */
+  partners: PartnerWorkspace;
+  partnerFacts: PartnerCustomerFacts;
+  /** `orders`: a tenant's orders with the requests they came from. */
+  orders: OrderHistory;
   /** Delegated units: quotas per department / group / administrative unit and their license admins. */
   units: LicenseUnitService;
   /** Spend: reports, budgets, alert channel, `sync now`. */
@@ -122,16 +132,23 @@ export function createBot(deps: BotDeps): Bot {
   app.startTypingTimer = () => undefined;
 
   const surface = new Surface((person) => deps.roles.rolesOf(person));
-  basicFeature(surface, { cards: deps.cards, conversations: deps.conversations, console: deps.console });
+  basicFeature(surface, {
+    cards: deps.cards,
+    conversations: deps.conversations,
+    console: deps.console,
+    servedBy: async (tenantId) => (await deps.partners.partnerOf(tenantId))?.partnerName,
+  });
   requestFeature(surface, { ...deps.licensing, cards: deps.cards, console: deps.console, log: deps.log });
   subscriptionFeature(surface, {
     cards: deps.cards,
     subscriptions: deps.subscriptions,
     requests: deps.licensing.requests,
-    purchaseAccount: (tenantId) => deps.connections.purchaseAccount(tenantId),
+    purchaseAccount: (tenantId) => deps.partners.purchaseAccount(tenantId),
   });
   connectionFeature(surface, { cards: deps.cards, connections: deps.connections });
   catalogFeature(surface, { cards: deps.cards, catalogAdmin: deps.catalogAdmin });
+  partnerFeature(surface, { cards: deps.cards, partners: deps.partners, facts: deps.partnerFacts });
+  orderHistoryFeature(surface, { cards: deps.cards, orders: deps.orders, partners: deps.partners });
   unitFeature(surface, { cards: deps.cards, units: deps.units, catalog: deps.licensing.catalog });
   marketplaceFeature(surface, {
     cards: deps.cards,

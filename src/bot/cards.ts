@@ -12,6 +12,7 @@ import { join } from 'node:path';
 import * as ACData from 'adaptivecards-templating';
 import { cardsDir } from '../paths.js';
 import type { CatalogCardData } from './catalog-views.js';
+import type { partnerCustomerCardData, partnerCustomersCardData } from './partner-handlers.js';
 import { Markdown, plainText } from '../domain/plain-text.js';
 import type {
   ReclaimCardData,
@@ -53,7 +54,16 @@ export interface CommandLine {
 export interface CardData {
   welcome: { firstName: string; inTeam: boolean; conversationName: string };
   help: { userName: string; roleLabel: string; groups: HelpGroup[] };
-  whoami: { name: string; signInName: string; roleLabel: string; conversationType: string; isAdmin: boolean; supportIds: string };
+  whoami: {
+    name: string;
+    signInName: string;
+    roleLabel: string;
+    conversationType: string;
+    isAdmin: boolean;
+    supportIds: string;
+    /** Partner mode: the partner that serves the tenant; empty otherwise. */
+    servedBy: string;
+  };
   status: { storage: string; version: string; environment: string; authentication: string; instance: string; uptime: string };
   'unknown-command': { text: string };
   'not-understood': { text: string; understood: string; suggestions: { title: string; intent: string }[] };
@@ -188,6 +198,8 @@ export interface CardData {
   'renewal-alert': RenewalAlertCardData;
   'term-end-alert': TermEndAlertCardData;
   catalog: CatalogCardData;
+  'partner-customers': ReturnType<typeof partnerCustomersCardData>;
+  'partner-customer': ReturnType<typeof partnerCustomerCardData>;
   units: UnitsCardData;
   'my-unit': MyUnitCardData;
   'seat-alert': SeatAlertCardData;

@@ -25,10 +25,11 @@ export interface DeclaredCommand extends CommandLine {
  */
 export const HELP_GROUPS: { title: string; commands: string[] }[] = [
   { title: 'Licenses', commands: ['request', 'my requests', 'approvals', 'my unit'] },
-  { title: 'Subscriptions and seats', commands: ['subscriptions', 'reclaim', 'set reclaim days', 'catalog'] },
+  { title: 'Subscriptions and seats', commands: ['subscriptions', 'orders', 'reclaim', 'set reclaim days', 'catalog'] },
   { title: 'Cloud spend', commands: ['spend', 'budgets', 'budget add', 'alerts here', 'sync now'] },
   { title: 'Billing and chargeback', commands: ['invoices', 'chargeback', 'cost owners'] },
   { title: 'Connections and setup', commands: ['connect', 'policies', 'units', 'audit', 'set approvals channel', 'status'] },
+  { title: 'Partner customers', commands: ['customers', 'customer'] },
   { title: 'About you and me', commands: ['whoami', 'help'] },
 ];
 
@@ -157,6 +158,27 @@ export const COMMANDS: DeclaredCommand[] = [
     usage: 'catalog',
     description: 'What people can request, where prices come from, and the products that need a license mapping',
     roles: ['admin'],
+    scopes: PERSONAL,
+  },
+  {
+    name: 'customers',
+    usage: 'customers',
+    description: 'Your customer tenants: Partner Center customer, link state, reseller; link a proposed one',
+    roles: ['partner-admin'],
+    scopes: PERSONAL,
+  },
+  {
+    name: 'orders',
+    usage: 'orders [customer]',
+    description: 'Partner Center and marketplace orders: items, status and the request each came from (partners: of a customer)',
+    roles: ['admin'],
+    scopes: PERSONAL,
+  },
+  {
+    name: 'customer',
+    usage: 'customer <name>',
+    description: "One linked customer: its subscriptions, requests waiting and audit, acting as the customer's admin",
+    roles: ['partner-admin'],
     scopes: PERSONAL,
   },
   {

@@ -64,6 +64,8 @@ export function createErrorBoundary(cards: CardRenderer, log: Logger) {
 /** A failure of an outside service, in words an employee can act on. */
 function outsideServiceMessage(failure: Extract<Failure, { kind: 'outside-service' }>): Text {
   const { service } = failure;
+  // Our own words (e.g. which partner must connect): shown as written, never as markdown.
+  if (failure.advice) return failure.advice;
   if (failure.unauthorized)
     return md`Quartermaster is not allowed to use ${service} for your organisation right now. An admin can see why and fix it with **connect**.`;
   if (failure.transient) return `I can't reach ${service} right now. Please try again in a few minutes.`;

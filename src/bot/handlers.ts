@@ -14,6 +14,8 @@ export interface BasicDeps {
   cards: CardRenderer;
   conversations: ConversationService;
   console: AdminConsole;
+  /** Partner mode: the partner that serves the tenant (buys its licenses), if any. */
+  servedBy?: (tenantId: string) => Promise<string | undefined>;
 }
 
 export function basicFeature(surface: Surface, d: BasicDeps): void {
@@ -75,6 +77,7 @@ const CHAT_KINDS: Record<string, string> = {
 /** Who you are as the directory names you; the ids only as small print for support. */
 async function whoamiCard(turn: Turn<unknown>, d: BasicDeps) {
   const roles = await turn.roles();
+  const partner = await d.servedBy?.(turn.person.tenantId);
   const { activity } = turn.context;
   const { aadObjectId, tenantId } = turn.person;
   const known = aadObjectId ? await d.console.whoIs({ tenantId, aadObjectId, name: activity.from.name ?? '' }) : undefined;
@@ -86,6 +89,7 @@ async function whoamiCard(turn: Turn<unknown>, d: BasicDeps) {
     conversationType: CHAT_KINDS[type] ?? type,
     isAdmin: roles.includes('admin'),
     supportIds: `For support: Entra object id ${aadObjectId ?? 'not provided by this chat'}, tenant ${tenantId}.`,
+    servedBy: partner ? `${partner} (buys your licenses through its Partner Center)` : '',
   });
 }
 

@@ -16,7 +16,7 @@ import type { CardRenderer } from './cards.js';
 import { channelNameOf } from './channel-names.js';
 import { approvalCardData, requestConfirmData, requestFormData, requestLine } from './request-views.js';
 import { sendCard } from './replies.js';
-import { answer, card, refusal, refuse, text, type ActionTurn, type CommandTurn, type Surface, type Turn } from './surface.js';
+import { ADMINS, answer, card, refusal, refuse, text, type ActionTurn, type CommandTurn, type Surface, type Turn } from './surface.js';
 
 export interface RequestFeatureDeps {
   cards: CardRenderer;
@@ -176,8 +176,23 @@ export function requestFeature(surface: Surface, d: RequestFeatureDeps): void {
   const policies = async ({ actor }: Turn) =>
     answer(await d.console.policies(actor), (v) => card(d.cards.render('table-list', policyListData(v.policies, v.productNames))));
 
-  const auditLog = async ({ actor, argument }: CommandTurn) =>
+  const auditLog = async ({ actor, argument }: Pick<CommandTurn, 'actor' | 'argument'>) =>
     answer(await d.console.audit(actor, argument), (v) => card(d.cards.render('table-list', auditListData(v.query, v.entries))));
+
+  /** "Audit" on a card (a partner admin's view of a customer): the most recent entries. */
+  const showAudit = async ({ actor }: Turn) => auditLog({ actor, argument: '' });
+
+  /** "Requests waiting" on a card (a partner admin's view of a customer): every open request of the tenant. */
+  const openRequests = async ({ actor }: Turn) =>
+    answer(await d.requests.openInTenant(actor), (requests) =>
+      card(
+        d.cards.render('request-list', {
+          title: 'Requests waiting',
+          emptyText: 'No request is waiting.',
+          items: requests.map((r) => ({ ...requestLine(r), requestId: r.id, actionTitle: 'Open', actionVerb: 'showRequest' })),
+        }),
+      ),
+    );
 
   const setApprovalsChannel = async ({ context, actor }: CommandTurn) => {
     const conversation = context.activity.conversation;
@@ -192,6 +207,8 @@ export function requestFeature(surface: Surface, d: RequestFeatureDeps): void {
   surface.command({ name: 'policies', run: policies });
   surface.command({ name: 'audit', run: auditLog });
   surface.command({ name: 'set approvals channel', run: setApprovalsChannel });
+  surface.action({ verb: 'showAudit', roles: ADMINS, run: showAudit });
+  surface.action({ verb: 'showOpenRequests', roles: ADMINS, run: openRequests });
   surface.action({ verb: 'submitRequest', run: submit }); // the service checks every field and answers with the form, then the review
   surface.action({ verb: 'editRequest', run: edit }); // values are only echoed into the form, which checks them again
   surface.action({ verb: 'approveRequest', schema: Decision, badData: BAD_CARD, run: decide('approve') });

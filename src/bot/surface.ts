@@ -117,6 +117,31 @@ export interface TextSpec<Anonymous extends boolean = false> extends Access<Anon
 }
 
 type Handler = (context: TurnContext) => Promise<void>;
+/** Partner mode: the actor a partner admin's click acts as in a customer's tenant, or the refusal. */
+export type ActingFor = (actor: Actor, customerTenantId: string, verb: string) => Promise<Outcome<Actor>>;
+
+const NOT_YOUR_TENANT = 'This card acts in another tenant, which you cannot reach. Nothing was done.';
+/** What a tenant id on a card may look like; anything else is refused before any look-up. */
+const TENANT_ID = /^[0-9A-Za-z-]{1,64}$/;
+
+/** The customer tenant a click acts in: undefined when none is named, '' (refused later) when malformed. */
+function onBehalfOfIn(raw: unknown): string | undefined {
+  if (typeof raw !== 'object' || raw === null || !('onBehalfOf' in raw)) return undefined;
+  const value = (raw as { onBehalfOf: unknown }).onBehalfOf;
+  return typeof value === 'string' && TENANT_ID.test(value) ? value : '-';
+}
+
+/** The card with `onBehalfOf` in every Action.Execute's data (buttons, and those inside shown cards). */
+export function stampOnBehalfOf(value: AdaptiveCard, tenantId: string): AdaptiveCard {
+  const stamp = (node: unknown): unknown => {
+    if (Array.isArray(node)) return node.map(stamp);
+    if (typeof node !== 'object' || node === null) return node;
+    const copy = Object.fromEntries(Object.entries(node).map(([k, v]) => [k, stamp(v)]));
+    if (copy.type === 'Action.Execute') copy.data = { ...(copy.data as object | undefined), onBehalfOf: tenantId };
+    return copy;
+  };
+  return stamp(value) as AdaptiveCard;
+}
 /** What Teams answered on a file consent card (its context and, on Allow, the upload session). */
 export interface FileConsentHandlers {
   accept(context: TurnContext, response: unknown): Promise<void>;
@@ -132,6 +157,7 @@ export class Surface {
   private readonly actions: ActionSpec<unknown, boolean>[] = [];
   private readonly texts: TextSpec<boolean>[] = [];
   private fallback: { message?: (turn: CommandTurn<Actor | undefined>) => Promise<Reply>; cardAction?: Handler } = {};
+  private actingFor?: ActingFor;
   private consent?: FileConsentHandlers;
 
   /** `declared`: the commands there are (tests declare their own). */
@@ -174,6 +200,16 @@ export class Surface {
     for (const slot of ['message', 'cardAction'] as const)
       if (fallback[slot] && this.fallback[slot]) throw new Error(`the ${slot} fallback is set twice`);
     this.fallback = { ...this.fallback, ...fallback };
+    return this;
+  }
+
+  /**
+   * Partner mode: a click whose data carries `onBehalfOf` (the cards `customer <name>` gives a
+   * partner admin) is run as the actor `resolve` returns in that customer's tenant, or refused
+   * with its words; each card it answers with carries `onBehalfOf` on, so the next click stays there.
+   */
+  actOnBehalfWith(resolve: ActingFor): this {
+    this.actingFor = resolve;
     return this;
   }
 
@@ -264,7 +300,13 @@ export class Surface {
 
   /** Answers a click itself (teams-ai then sends nothing more); the return value is only for teams-ai's types. */
   private async answerClick(context: TurnContext, spec: ActionSpec<unknown, boolean>, raw: unknown): Promise<string> {
-    const admitted = await this.admit(context, spec);
+    const onBehalfOf = onBehalfOfIn(raw);
+    const admitted = await this.admit(
+      context,
+      spec,
+      undefined,
+      onBehalfOf === undefined ? undefined : { tenantId: onBehalfOf, verb: spec.verb },
+    );
     if ('refused' in admitted) return this.sendClickReply(context, admitted.refused);
     let data: unknown = raw;
     if (spec.schema) {
@@ -272,7 +314,11 @@ export class Surface {
       if (!parsed.success) return this.sendClickReply(context, refuse('invalid', spec.badData ?? 'This card sent something I cannot use.'));
       data = parsed.data;
     }
-    return this.sendClickReply(context, await spec.run({ ...(admitted.turn as Turn<never>), data }));
+    const reply = await spec.run({ ...(admitted.turn as Turn<never>), data });
+    return this.sendClickReply(
+      context,
+      onBehalfOf === undefined || reply.kind !== 'card' ? reply : card(stampOnBehalfOf(reply.card, onBehalfOf)),
+    );
   }
 
   private async sendClickReply(context: TurnContext, reply: Reply): Promise<string> {
@@ -287,10 +333,19 @@ export class Surface {
     context: TurnContext,
     access: Access<boolean>,
     commandName?: string,
+    onBehalfOf?: { tenantId: string; verb: string },
   ): Promise<{ turn: Turn<Actor | undefined> } | { refused: { kind: 'refused'; reason: Refusal; message: string } }> {
-    const actor = actorOf(context.activity);
-    if (!actor && !access.anonymous) return { refused: refuse('invalid', UNKNOWN_ACTOR) };
-    const person = personOf(context.activity);
+    let actor = actorOf(context.activity);
+    if (!actor && (!access.anonymous || onBehalfOf)) return { refused: refuse('invalid', UNKNOWN_ACTOR) };
+    let person = personOf(context.activity);
+    if (onBehalfOf && actor) {
+      // Checked before anything else: the card's tenant id is data anyone could have forged.
+      if (!this.actingFor) return { refused: refuse('forbidden', NOT_YOUR_TENANT) };
+      const acting = await this.actingFor(actor, onBehalfOf.tenantId, onBehalfOf.verb);
+      if (!acting.ok) return { refused: refusal(acting) };
+      actor = acting.value;
+      person = { tenantId: actor.tenantId, aadObjectId: actor.aadObjectId };
+    }
     let roles: Promise<Role[]> | undefined;
     const turn = { context, actor, person, roles: () => (roles ??= this.rolesOf(person)) };
     if (access.roles && !(await turn.roles()).some((r) => access.roles!.includes(r))) {

@@ -3,6 +3,8 @@
 import { createBot } from '../bot/app.js';
 import { AdminConsole } from '../services/admin-console.js';
 import { ConversationService } from '../services/conversations.js';
+import { OrderHistory } from '../services/order-history.js';
+import { PartnerCustomerFacts } from '../services/partner-customer-facts.js';
 import type { Billing } from './billing.js';
 import type { Catalog } from './catalog.js';
 import type { Connections } from './connections.js';
@@ -40,6 +42,16 @@ export function wireBot(
     subscriptions,
     connections: f.connections.connections,
     catalogAdmin,
+    partners: f.connections.partners,
+    partnerFacts: new PartnerCustomerFacts({
+      commerce: p.connectors.commerce,
+      catalog,
+      requests: f.licensing.requests,
+      alerts: p.alertLedger,
+      clock,
+      log,
+    }),
+    orders: new OrderHistory({ roles, commerce: p.connectors.commerce, catalog, requests: f.licensing.requests }),
     units,
     spend: { budgets: f.spend.budgets, report: f.spend.report, syncNow: f.spend.syncNow },
     ...(vendor && { vendor }),

@@ -16,6 +16,8 @@ import { AWS_ACCOUNTS, AWS_SANDBOX_KEYS } from '../sandbox/aws-cost-data.js';
 import { AZURE_SUBSCRIPTIONS } from '../sandbox/cost-data.js';
 import { ConnectionRepository } from '../storage/connections.js';
 import { ConsentStates } from '../storage/consent-states.js';
+import { PartnerCustomerRepository } from '../storage/partner-customers.js';
+import { PartnerWorkspace } from '../services/partner-workspace.js';
 import type { Outbox } from './outbox.js';
 import type { Platform, ResolvedConfig } from './platform.js';
 
@@ -72,10 +74,35 @@ export function wireConnections(p: Platform, outbox: Outbox, publicUrl: () => st
     log,
   });
 
+  // Partner mode: customer tenants linked to a partner buy through the partner's connection.
+  const partnerLinks = new PartnerCustomerRepository(store);
+  // A partner's admins are admins of its linked customers' tenants (`customer <name>`).
+  p.roles.admitPartnerAdmins(async (partnerTenantId, customerTenantId) => !!(await partnerLinks.get(partnerTenantId, customerTenantId)));
+  const partners = new PartnerWorkspace({
+    clock: p.clock,
+    roles: p.roles,
+    partners: config.partnerTenants ?? [],
+    links: partnerLinks,
+    ...(connectors.partnerAccounts ? { accounts: connectors.partnerAccounts } : {}),
+    partnerCenterToken: (tenantId) => connections.partnerCenterTokenIfConnected(tenantId),
+    purchaseAccountOf: (tenantId) => connections.purchaseAccount(tenantId),
+    audit: p.audit,
+    log,
+  });
+
+  // A partner's customers' license alerts are copied to the partner's `alerts here` channel, naming the customer.
+  outbox.adminCards.copyToPartners(async (customerTenantId) => {
+    const served = await partners.partnerOf(customerTenantId);
+    if (!served) return undefined;
+    const channelId = (await p.settings.get(served.partnerTenantId)).alertChannelId;
+    return channelId ? { partnerTenantId: served.partnerTenantId, channelId, customerName: served.link.companyName } : undefined;
+  });
+
   // The connectors were built first (tests bring their own), and the connection service needs
   // them; so the tokens they call with are plugged in here, once, before any call is made.
-  // Purchases for a customer whose agent signed in (connect) use that agent's tokens.
-  connectors.partnerCenterAgent?.actAs((tenantId) => connections.partnerCenterTokenIfConnected(tenantId));
+  // Purchases for a customer whose agent signed in (connect) use that agent's tokens; a customer
+  // tenant linked to a partner uses its partner's.
+  connectors.partnerCenterAgent?.actAs((tenantId) => partners.commerceToken(tenantId));
   // A 401/403 on any call with the agent's token (a purchase, the subscriptions list) marks the connection "needs attention".
   connectors.partnerCenterAgent?.onAgentRefused(
     (tenantId, error) =>
@@ -123,6 +150,7 @@ export function wireConnections(p: Platform, outbox: Outbox, publicUrl: () => st
 
   return {
     connections,
+    partners,
     connectionStore,
     notices,
     costProviders,

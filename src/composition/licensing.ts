@@ -30,7 +30,13 @@ import type { Timings } from './timings.js';
 
 export type Licensing = ReturnType<typeof wireLicensing>;
 
-export function wireLicensing(p: Platform, outbox: Outbox, { catalog, policies }: Catalog, { connections }: Connections, timings: Timings) {
+export function wireLicensing(
+  p: Platform,
+  outbox: Outbox,
+  { catalog, policies }: Catalog,
+  { connections, partners }: Connections,
+  timings: Timings,
+) {
   const { config, connectors, store, clock, roles, audit, settings, log } = p;
   const { commerce, directory, marketplace } = connectors;
   const requests = new RequestRepository(store);
@@ -143,7 +149,7 @@ export function wireLicensing(p: Platform, outbox: Outbox, { catalog, policies }
     subscriptionChanges: subscriptions,
     locks,
     log,
-    purchaseAccount: (tenantId) => connections.purchaseAccount(tenantId),
+    purchaseAccount: (tenantId) => partners.purchaseAccount(tenantId),
     ...(vendor && { vendor }),
     seatReservations,
     approvalIfPurchase: (request) => requestService.approvalIfPurchase(request),
@@ -156,7 +162,10 @@ export function wireLicensing(p: Platform, outbox: Outbox, { catalog, policies }
         marketplace,
         tenants: () => connections.marketplaceTenants(),
         ledger: p.alertLedger,
-        notices: notifier,
+        notices: {
+          tellAdmins: (tenantId, text) => notifier.tellAdmins(tenantId, text),
+          tellPartner: (tenantId, text, key) => outbox.adminCards.tellPartner(tenantId, text, key),
+        },
         stuckAfterMinutes: config.marketplace?.stuckOrderMinutes ?? 120,
         noteFailure: noteMarketplaceFailure,
         log,

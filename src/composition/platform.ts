@@ -63,7 +63,10 @@ export async function wirePlatform(
     sandbox,
     instanceName,
     instances,
-    roles: new RoleService(config.bootstrapAdmins, licenseUnits),
+    roles: new RoleService(config.bootstrapAdmins, {
+      units: licenseUnits,
+      partnerTenants: (config.partnerTenants ?? []).map((p) => p.tenantId),
+    }),
     licenseUnits,
     audit: new AuditLog(store),
     conversations: new ConversationReferences(store),

@@ -14,7 +14,15 @@ import { MsalTokenProvider, type ClientCredentials } from './identity/token-prov
 import { MarketplaceCommerce, type MarketplaceTokenSource } from './marketplace/marketplace-commerce.js';
 import { PartnerCenterCommerce, type AgentTokenSource } from './partner-center/partner-center-commerce.js';
 import { RoutingCommerce } from './routing-commerce.js';
-import type { AwsCostPort, AzureCostPort, CommercePort, ConnectorError, DirectoryPort, MarketplacePort } from './ports.js';
+import type {
+  AwsCostPort,
+  AzureCostPort,
+  CommercePort,
+  ConnectorError,
+  DirectoryPort,
+  MarketplacePort,
+  PartnerAccountPort,
+} from './ports.js';
 import { DEFAULT_RETRY_POLICY, type RetryPolicy } from './retry.js';
 
 export * from './ports.js';
@@ -111,6 +119,8 @@ export interface Connectors {
   graphRefusals?: { onRefused(listener: (tenantId: string, error: ConnectorError) => void): void };
   /** Partner Center's price sheet download (an agent's App+User token; see PartnerCenterCommerce.fetchPriceSheet). */
   partnerCenterPrices?: { fetchPriceSheet(customerId: string, market: string): Promise<string> };
+  /** Partner-level calls (the partner's customers and indirect resellers), with a partner agent's token. */
+  partnerAccounts?: PartnerAccountPort;
   /** Sandbox only: the emulator's price sheet, the fallback price list when no agent signed in (as the seeded marketplace tokens). */
   sandboxPriceList?: string;
   /** Marketplace Platform (when configured): agreements, PO numbers, order follow-up, Querying answers. */
@@ -152,7 +162,11 @@ export function createConnectors(settings: ConnectorSettings, log: Logger): Conn
   if (built.directory instanceof GraphDirectory) connectors.graphRefusals = built.directory;
   const agent = connectors.partnerCenterAgent;
   const withPrices =
-    agent instanceof PartnerCenterCommerce && !connectors.partnerCenterPrices ? { ...connectors, partnerCenterPrices: agent } : connectors;
+    agent instanceof PartnerCenterCommerce && !connectors.partnerCenterPrices
+      ? { ...connectors, partnerCenterPrices: agent, partnerAccounts: agent }
+      : agent instanceof PartnerCenterCommerce
+        ? { ...connectors, partnerAccounts: agent }
+        : connectors;
   return settings.mode === 'sandbox' && settings.sandbox.priceListCsv
     ? { ...withPrices, sandboxPriceList: settings.sandbox.priceListCsv }
     : withPrices;

@@ -136,6 +136,8 @@ export interface CommercePort {
     requestId: string,
   ): Promise<CommerceOrder>;
   getOrder(customerId: string, orderId: string): Promise<CommerceOrder>;
+  /** Every order of the customer (Partner Center: GET customers/{id}/orders; marketplace: its orders), newest first. */
+  listCustomerOrders(customerId: string): Promise<CommerceOrder[]>;
   /**
    * Suspends, reactivates, cancels or toggles auto-renew (idempotent per `requestId`, like
    * setQuantity). Throws ConnectorError 'subscription-suspended' for anything but reactivating
@@ -152,6 +154,40 @@ export interface CommercePort {
    * clears the schedule with null. Needs auto-renew on, else ConnectorError 'invalid-request'.
    */
   scheduleNextTerm(customerId: string, subscriptionId: string, quantity: number | null, requestId: string): Promise<CommerceSubscription>;
+}
+
+// ---------------------------------------------------------------------------------------
+// Partner Center at partner level: the partner's customers and indirect resellers
+// ---------------------------------------------------------------------------------------
+
+/** A customer of the signed-in partner (GET /v1/customers). */
+export interface PartnerCustomer {
+  /** The Partner Center customer id (the customer's Microsoft ID). */
+  id: string;
+  /** The customer's Entra tenant. */
+  tenantId: string;
+  companyName: string;
+  domain: string;
+  /** The indirect reseller the customer buys through, if any. */
+  resellerId?: string;
+}
+
+/** An indirect reseller of the signed-in indirect provider (GET /v1/relationships). */
+export interface IndirectReseller {
+  id: string;
+  name: string;
+  mpnId: string;
+  location: string;
+  state: string;
+}
+
+/**
+ * Partner-level Partner Center calls, made with the partner's agent token (App+User): a
+ * partner's customer list is not about one customer, so no customer's connection applies.
+ */
+export interface PartnerAccountPort {
+  listCustomers(agentToken: string): Promise<PartnerCustomer[]>;
+  listIndirectResellers(agentToken: string): Promise<IndirectReseller[]>;
 }
 
 // ---------------------------------------------------------------------------------------

@@ -50,6 +50,14 @@ export class RoutingCommerce implements CommercePort {
     return (isMarketplaceOrderId(orderId) ? this.marketplace : this.partnerCenter).getOrder(customerId, orderId);
   }
 
+  async listCustomerOrders(customerId: string): Promise<CommerceOrder[]> {
+    const [pc, mkt] = await Promise.all([
+      this.partnerCenter.listCustomerOrders(customerId),
+      this.marketplaceOrEmpty('listCustomerOrders', () => this.marketplace.listCustomerOrders(customerId)),
+    ]);
+    return [...pc, ...mkt].sort((a, b) => b.creationDate.localeCompare(a.creationDate));
+  }
+
   updateSubscription(
     customerId: string,
     subscriptionId: string,

@@ -1,6 +1,9 @@
 // Who may do what. Pure rules: the caller supplies what it knows about the person.
-/** `unit-admin`: a license admin of at least one delegated unit (src/domain/license-units.ts). */
-export type Role = 'requester' | 'approver' | 'admin' | 'unit-admin';
+/**
+ * `partner-admin`: an admin of a CSP partner's own tenant, who works on the partner's customer tenants.
+ * `unit-admin`: a license admin of at least one delegated unit (src/domain/license-units.ts).
+ */
+export type Role = 'requester' | 'approver' | 'admin' | 'partner-admin' | 'unit-admin';
 
 export interface Person {
   tenantId: string;
@@ -19,6 +22,8 @@ export interface RoleFacts {
   tenantAdmins: ReadonlySet<string>;
   /** True when the person belongs to an approver group of the tenant. */
   inApproverGroup?: boolean;
+  /** True when the person's tenant is a CSP partner's (configured partner tenants). */
+  partnerTenant?: boolean;
   /** True when the person is listed as a license admin of at least one unit of the tenant. */
   unitAdmin?: boolean;
 }
@@ -27,12 +32,16 @@ export interface RoleFacts {
 export function rolesOf(person: Person, facts: RoleFacts): Role[] {
   const roles: Role[] = ['requester'];
   if (facts.inApproverGroup) roles.push('approver');
-  if (person.aadObjectId && facts.tenantAdmins.has(person.aadObjectId.toLowerCase())) roles.push('admin');
+  if (person.aadObjectId && facts.tenantAdmins.has(person.aadObjectId.toLowerCase())) {
+    roles.push('admin');
+    if (facts.partnerTenant) roles.push('partner-admin');
+  }
   if (person.aadObjectId && facts.unitAdmin) roles.push('unit-admin');
   return roles;
 }
 
 const LABELS: readonly [Role, string][] = [
+  ['partner-admin', 'partner admin'],
   ['admin', 'admin'],
   ['approver', 'approver'],
   ['unit-admin', 'unit license admin'],
@@ -40,7 +49,9 @@ const LABELS: readonly [Role, string][] = [
 
 /** "admin and approver", "requester": what whoami and help call the person. */
 export function describeRoles(roles: readonly Role[]): string {
-  const labels = LABELS.filter(([role]) => roles.includes(role)).map(([, label]) => label);
+  // A partner admin is an admin of the partner's tenant: one label says both.
+  const shown = roles.includes('partner-admin') ? roles.filter((role) => role !== 'admin') : roles;
+  const labels = LABELS.filter(([role]) => shown.includes(role)).map(([, label]) => label);
   return labels.length === 0 ? 'requester' : listed(labels);
 }
 
@@ -48,6 +59,7 @@ const WHO: readonly [Role, string][] = [
   ['unit-admin', "units' license admins"],
   ['admin', 'admins'],
   ['approver', 'approvers'],
+  ['partner-admin', 'partner admins'],
 ];
 
 /** Who holds one of `roles`, for a refusal: "admins", "units' license admins and admins". */

@@ -8,8 +8,21 @@ import type { AdminAlerts, ReclaimReport, RenewalAlert, SeatChange, TermEndAlert
 import type { RoleService } from '../services/roles.js';
 import type { ConversationReferences } from '../storage/conversation-references.js';
 import type { OutboxMessenger } from './outbox-messenger.js';
+import { plainText } from '../domain/plain-text.js';
+
+/** Partner mode: where a customer tenant's alerts are copied (its partner's alert channel), and the customer's name. */
+export type PartnerAlertChannel = (
+  customerTenantId: string,
+) => Promise<{ partnerTenantId: string; channelId: string; customerName: string } | undefined>;
 
 export class AdminCards implements AdminAlerts {
+  private partnerChannel: PartnerAlertChannel | undefined;
+
+  /** From now on, license alerts of a partner's customer are also posted, naming the customer, to the partner's channel. */
+  copyToPartners(channel: PartnerAlertChannel): void {
+    this.partnerChannel = channel;
+  }
+
   constructor(
     private readonly deps: {
       messenger: OutboxMessenger;
@@ -25,22 +38,32 @@ export class AdminCards implements AdminAlerts {
   }
 
   sendRenewal(alert: RenewalAlert): Promise<number> {
-    return this.postToAdmins(alert.tenantId, this.deps.cards.render('renewal-alert', renewalAlertCardData(alert)));
+    const render = (customer?: string) => this.deps.cards.render('renewal-alert', renewalAlertCardData(alert, customer));
+    return this.postToAdmins(alert.tenantId, render(), undefined, render);
   }
 
   sendTermEnd(alert: TermEndAlert): Promise<number> {
-    return this.postToAdmins(alert.tenantId, this.deps.cards.render('term-end-alert', termEndAlertCardData(alert)));
+    const render = (customer?: string) => this.deps.cards.render('term-end-alert', termEndAlertCardData(alert, customer));
+    return this.postToAdmins(alert.tenantId, render(), undefined, render);
   }
 
   sendSeatChange(change: SeatChange): Promise<number> {
-    return this.postToAdmins(change.tenantId, this.deps.cards.render('seat-alert', seatAlertCardData(change)));
+    const render = (customer?: string) => this.deps.cards.render('seat-alert', seatAlertCardData(change, customer));
+    return this.postToAdmins(change.tenantId, render(), undefined, render);
   }
 
   /**
    * Posts the card to each admin's 1:1 chat; returns how many admins got it. With `key`, each
    * copy's dedupe key is `key|adminId`, so a retried caller never posts it to anyone twice.
+   * With `partnerCopy`, the tenant's partner (partner mode) gets that card, naming the customer,
+   * in its alert channel, which counts as one more reached.
    */
-  async postToAdmins(tenantId: string, card: AdaptiveCard, key?: string): Promise<number> {
+  async postToAdmins(
+    tenantId: string,
+    card: AdaptiveCard,
+    key?: string,
+    partnerCopy?: (customer: string) => AdaptiveCard,
+  ): Promise<number> {
     let reached = 0;
     for (const adminId of this.deps.roles.adminIds(tenantId)) {
       const chat = await this.deps.conversations.personalChatOf(tenantId, adminId);
@@ -52,7 +75,47 @@ export class AdminCards implements AdminAlerts {
         this.deps.log.warn({ err: error, tenantId }, 'could not post an alert card to an admin');
       }
     }
+    if (partnerCopy && (await this.postToPartner(tenantId, partnerCopy, key))) reached++;
     if (reached === 0) this.deps.log.warn({ tenantId }, 'no admin could be reached for an alert; admins should install Quartermaster');
     return reached;
+  }
+
+  /**
+   * A text alert (a stuck order) copied to the tenant's partner's alert channel, headed with the
+   * customer's name (escaped: Partner Center's company name is outside text); false when the
+   * tenant has no partner channel. `key` dedupes it like the admins' copies.
+   */
+  async tellPartner(tenantId: string, text: string, key: string): Promise<boolean> {
+    try {
+      const target = await this.partnerChannel?.(tenantId);
+      if (!target) return false;
+      const channel = await this.deps.conversations.get(target.partnerTenantId, target.channelId);
+      if (!channel) return false;
+      await this.deps.messenger.postText(channel.reference, `Customer: ${plainText(target.customerName)}. ${text}`, {
+        tenantId: target.partnerTenantId,
+        key: `${key}|partner`,
+      });
+      return true;
+    } catch (error) {
+      this.deps.log.warn({ err: error, tenantId }, "could not post an alert to the partner's channel");
+      return false;
+    }
+  }
+
+  private async postToPartner(tenantId: string, partnerCopy: (customer: string) => AdaptiveCard, key?: string): Promise<boolean> {
+    try {
+      const target = await this.partnerChannel?.(tenantId);
+      if (!target) return false;
+      const channel = await this.deps.conversations.get(target.partnerTenantId, target.channelId);
+      if (!channel) return false;
+      await this.deps.messenger.postCard(channel.reference, partnerCopy(target.customerName), {
+        tenantId: target.partnerTenantId,
+        ...(key ? { key: `${key}|partner` } : {}),
+      });
+      return true;
+    } catch (error) {
+      this.deps.log.warn({ err: error, tenantId }, "could not post an alert card to the partner's channel");
+      return false;
+    }
   }
 }

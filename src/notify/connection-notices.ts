@@ -37,11 +37,12 @@ export class TeamsConnectionNotices implements ConnectionNotices {
     await this.d.messenger.postCard(chat.reference, this.card(notice), { tenantId });
   }
 
+  /** Every admin of the tenant; and its partner's alert channel, naming the customer, without the button (it acts in the customer's tenant). */
   alertAdmins(tenantId: string, notice: ConnectionNotice): Promise<number> {
-    return this.d.adminCards.postToAdmins(tenantId, this.card(notice));
+    return this.d.adminCards.postToAdmins(tenantId, this.card(notice), undefined, (customer) => this.card(notice, customer));
   }
 
-  private card(notice: ConnectionNotice) {
+  private card(notice: ConnectionNotice, customer?: string) {
     const c = notice.connection;
     const facts = c
       ? [
@@ -55,8 +56,12 @@ export class TeamsConnectionNotices implements ConnectionNotices {
       title: notice.title,
       message: notice.message,
       color: COLORS[notice.outcome],
-      facts,
-      actionTitle: notice.outcome === 'needs-sign-in' || notice.outcome === 'expiring' ? 'Sign in again' : 'Open connections',
+      facts: customer ? [{ title: 'Customer', value: customer }, ...facts] : facts,
+      actionTitle: customer
+        ? ''
+        : notice.outcome === 'needs-sign-in' || notice.outcome === 'expiring'
+          ? 'Sign in again'
+          : 'Open connections',
     });
   }
 }

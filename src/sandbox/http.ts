@@ -31,6 +31,8 @@ export interface Handled {
   response: EmulatorResponse;
   /** The tenant of a valid access token, for the request log. */
   tenantId?: string;
+  /** The signed-in user (userPrincipalName) of a valid delegated (app+user) token. */
+  user?: string;
 }
 
 export interface EmulatorDefinition {
@@ -112,6 +114,7 @@ export async function startEmulator(
         at: new Date().toISOString(),
         ...definition.trace(request),
         ...(handled.tenantId ? { tenantId: handled.tenantId } : {}),
+        ...(handled.user ? { user: handled.user } : {}),
         faulted: fault !== undefined,
         replayed: response.replayed === true,
       });

@@ -219,7 +219,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
         marketplace: `${marketplaceServer.url}${MARKETPLACE_BASE_PATH}`,
       },
       app: { clientId: app.clientId, clientSecret: app.clientSecret },
-      partnerTenantId: seed.partner.tenantId,
+      partnerTenantId: seed.partners[0]!.tenantId,
       state,
       faults,
       azureCosts,

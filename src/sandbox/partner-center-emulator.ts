@@ -5,7 +5,7 @@
 // added any time but removed (or the subscription cancelled) only within 7 days of
 // their purchase.
 import { randomUUID } from 'node:crypto';
-import { header, json, Router, type EmulatorDefinition, type EmulatorRequest, type EmulatorResponse } from './http.js';
+import { header, json, Router, type EmulatorDefinition, type EmulatorRequest, type EmulatorResponse, type Handled } from './http.js';
 import {
   availabilityJson,
   billingCyclesOf,
@@ -15,12 +15,13 @@ import {
   orderJson,
   priceSheetCsv,
   productJson,
+  relationshipJson,
   skuJson,
   subscriptionJson,
   uniqueProducts,
   WINDOW_MS,
 } from './partner-center-resources.js';
-import type { SeedOffer } from './seed.js';
+import type { SeedOffer, SeedPartner } from './seed.js';
 import {
   subscriptionQuantity,
   type SandboxOrder,
@@ -33,11 +34,14 @@ import { bearerToken, PARTNER_CENTER_RESOURCE, type TokenIssuer } from './tokens
 
 interface PcContext {
   customer: SandboxTenant;
+  partner: SeedPartner;
 }
 
 export function partnerCenterEmulator(state: SandboxState, tokens: TokenIssuer): EmulatorDefinition {
   const router = new Router<PcContext>()
-    .add('GET', '/v1/customers/{customerId}', (_r, _p, { customer }) => json(200, customerJson(state, customer)))
+    .add('GET', '/v1/customers/{customerId}', (_r, _p, { customer, partner }) => json(200, customerJson(state, partner, customer)))
+    // Answered in handle(): resellers may read it too.
+    .add('GET', '/v1/customers/{customerId}/relationships', () => json(500, {}))
     .add('GET', '/v1/customers/{customerId}/products', (request, _p, { customer }) => {
       // The REST reference's target views; new commerce is OnlineServices, marked by productType.id.
       const targetView = request.url.searchParams.get('targetView') ?? '';
@@ -152,78 +156,93 @@ export function partnerCenterEmulator(state: SandboxState, tokens: TokenIssuer):
       return json(200, collection(items, `/customers/${customer.id}/orders/${order.id}/provisioningstatus`));
     });
 
+  function handleRequest(request: EmulatorRequest): Handled {
+    const token = bearerToken(header(request, 'authorization'));
+    if (!token) return { response: unauthorized(request, 'Authorization token is missing.') };
+    const verified = tokens.verify(token);
+    if ('problem' in verified) return { response: unauthorized(request, verified.problem) };
+    const { claims } = verified;
+    if (claims.aud !== PARTNER_CENTER_RESOURCE) return { response: unauthorized(request, `Invalid audience '${claims.aud}'.`) };
+    if (claims.scp !== undefined && !(claims.amr ?? []).includes('mfa'))
+      return {
+        response: pcError(
+          request,
+          401,
+          401,
+          'Authorization failed. Partner Center requires multi-factor authentication for App+User calls: the token carries no MFA claim (amr).',
+        ),
+        tenantId: claims.tid,
+      };
+    if (request.method === 'GET' && PRICE_SHEET_PATH.test(decodeURIComponent(request.path)))
+      return { response: priceSheet(state, request, claims), tenantId: claims.tid };
+    const partner = state.partnerAccount(claims.tid);
+    if (!partner)
+      return { response: pcError(request, 403, 403, `Tenant ${claims.tid} is not a Partner Center partner.`), tenantId: claims.tid };
+    // App+user tokens act as the signed-in agent: without a Partner Center role, nothing is allowed.
+    if (claims.scp !== undefined && (state.identity.accounts.get(claims.oid)?.partnerCenterRoles.length ?? 0) === 0) {
+      return {
+        response: pcError(
+          request,
+          403,
+          403,
+          `User ${claims.upn ?? claims.oid} has no Partner Center role (Admin agent, or Billing admin and Sales agent) and cannot call this API.`,
+        ),
+        tenantId: claims.tid,
+      };
+    }
+
+    const path = request.path.replace(/\/$/, '');
+    if (request.method === 'GET' && path === '/v1/customers')
+      return { response: customerList(state, request, partner), tenantId: claims.tid };
+    if (request.method === 'GET' && path === '/v1/relationships')
+      return { response: relationships(state, request, partner), tenantId: claims.tid };
+    const match = router.match(request.method, request.path);
+    if (!match) return { response: pcError(request, 404, 404, `${request.path} is not a Partner Center resource.`), tenantId: claims.tid };
+    if (!match.handler)
+      return {
+        response: pcError(request, 405, 405, `The requested resource does not support http method '${request.method}'.`),
+        tenantId: claims.tid,
+      };
+    // customers/{id}/... exists only for the partner the customer belongs to; another partner's
+    // customer is "not found" for the caller, whatever id it forges.
+    const customerId = match.params.customerId ?? '';
+    const customer = partner.customerIds.includes(customerId) ? state.tenant(customerId) : undefined;
+    if (!customer)
+      return {
+        response: pcError(request, 404, 600008, `Customer ${customerId} was not found or has no relationship with this partner.`),
+        tenantId: claims.tid,
+      };
+    if (match.pattern === '/v1/customers/{customerId}/relationships')
+      return { response: customerRelationships(state, partner, customer), tenantId: claims.tid };
+    // An indirect reseller sees its customers; their subscriptions and orders go through its provider.
+    if (partner.kind === 'indirect-reseller')
+      return {
+        response: pcError(
+          request,
+          403,
+          403,
+          `${partner.companyName} is an indirect reseller of this customer: its subscriptions and orders are managed by the indirect provider.`,
+        ),
+        tenantId: claims.tid,
+      };
+    return { response: match.handler(request, match.params, { customer, partner }), tenantId: claims.tid };
+  }
+
   return {
     service: 'partnerCenter',
     routeOf: (request) =>
       router.match(request.method, request.path)?.pattern ??
-      (request.path === '/v1/customers'
-        ? '/v1/customers'
+      (['/v1/customers', '/v1/relationships'].includes(request.path.replace(/\/$/, ''))
+        ? request.path.replace(/\/$/, '')
         : PRICE_SHEET_PATH.test(decodeURIComponent(request.path))
           ? PRICE_SHEET_ROUTE
           : 'unmatched'),
     handle(request) {
-      const token = bearerToken(header(request, 'authorization'));
-      if (!token) return { response: unauthorized(request, 'Authorization token is missing.') };
-      const verified = tokens.verify(token);
-      if ('problem' in verified) return { response: unauthorized(request, verified.problem) };
-      const { claims } = verified;
-      if (claims.aud !== PARTNER_CENTER_RESOURCE) return { response: unauthorized(request, `Invalid audience '${claims.aud}'.`) };
-      if (claims.scp !== undefined && !(claims.amr ?? []).includes('mfa'))
-        return {
-          response: pcError(
-            request,
-            401,
-            401,
-            'Authorization failed. Partner Center requires multi-factor authentication for App+User calls: the token carries no MFA claim (amr).',
-          ),
-          tenantId: claims.tid,
-        };
-      if (request.method === 'GET' && PRICE_SHEET_PATH.test(decodeURIComponent(request.path)))
-        return { response: priceSheet(state, request, claims), tenantId: claims.tid };
-      if (claims.tid !== state.partner.tenantId)
-        return { response: pcError(request, 403, 403, `Tenant ${claims.tid} is not a Partner Center partner.`), tenantId: claims.tid };
-      // App+user tokens act as the signed-in agent: without a Partner Center role, nothing is allowed.
-      if (claims.scp !== undefined && (state.identity.accounts.get(claims.oid)?.partnerCenterRoles.length ?? 0) === 0) {
-        return {
-          response: pcError(
-            request,
-            403,
-            403,
-            `User ${claims.upn ?? claims.oid} has no Partner Center role (Admin agent, or Billing admin and Sales agent) and cannot call this API.`,
-          ),
-          tenantId: claims.tid,
-        };
-      }
-
-      if (request.method === 'GET' && request.path.replace(/\/$/, '') === '/v1/customers') {
-        const customers = state.partner.customerIds.map((id) => state.tenant(id)).filter((t): t is SandboxTenant => t !== undefined);
-        return {
-          response: json(
-            200,
-            collection(
-              customers.map((c) => customerJson(state, c)),
-              '/customers',
-            ),
-          ),
-          tenantId: claims.tid,
-        };
-      }
-      const match = router.match(request.method, request.path);
-      if (!match)
-        return { response: pcError(request, 404, 404, `${request.path} is not a Partner Center resource.`), tenantId: claims.tid };
-      if (!match.handler)
-        return {
-          response: pcError(request, 405, 405, `The requested resource does not support http method '${request.method}'.`),
-          tenantId: claims.tid,
-        };
-      const customerId = match.params.customerId ?? '';
-      const customer = state.partner.customerIds.includes(customerId) ? state.tenant(customerId) : undefined;
-      if (!customer)
-        return {
-          response: pcError(request, 404, 600008, `Customer ${customerId} was not found or has no relationship with this partner.`),
-          tenantId: claims.tid,
-        };
-      return { response: match.handler(request, match.params, { customer }), tenantId: claims.tid };
+      const handled = handleRequest(request);
+      // The request log names the agent a delegated call acted as.
+      const verified = handled.tenantId ? tokens.verify(bearerToken(header(request, 'authorization')) ?? '') : undefined;
+      const user = verified && 'claims' in verified && verified.claims.scp !== undefined ? verified.claims.upn : undefined;
+      return user ? { ...handled, user } : handled;
     },
     renderFault(fault, request) {
       const headers = fault.retryAfterSeconds !== undefined ? { 'Retry-After': String(fault.retryAfterSeconds) } : undefined;
@@ -253,6 +272,75 @@ export function partnerCenterEmulator(state: SandboxState, tokens: TokenIssuer):
       'MS-RequestId': header(request, 'ms-requestid') ?? randomUUID(),
     }),
   };
+}
+
+/**
+ * GET /v1/customers: the caller's customers (an indirect reseller: those associated with it).
+ * `filter` is the JSON the REST reference documents; the emulator knows the IndirectReseller field
+ * (customers an indirect provider sells through one reseller) and CompanyName / Domain (starts_with).
+ */
+function customerList(state: SandboxState, request: EmulatorRequest, partner: SeedPartner): EmulatorResponse {
+  let customers = partner.customerIds.map((id) => state.tenant(id)).filter((t): t is SandboxTenant => t !== undefined);
+  const filterText = request.url.searchParams.get('filter');
+  if (filterText !== null) {
+    const filter = parseJson(filterText) as { Field?: unknown; Value?: unknown; Operator?: unknown } | undefined;
+    const value = typeof filter?.Value === 'string' ? filter.Value.toLowerCase() : undefined;
+    if (!filter || value === undefined || filter.Operator !== 'starts_with')
+      return pcError(request, 400, INVALID_INPUT, 'filter must be {"Field":...,"Value":...,"Operator":"starts_with"}.');
+    const fieldOf: Record<string, (c: SandboxTenant) => string> = {
+      IndirectReseller: (c) => state.resellerOf(partner, c.id)?.tenantId ?? '',
+      CompanyName: (c) => c.displayName,
+      Domain: (c) => c.domain,
+    };
+    const field = fieldOf[String(filter.Field)];
+    if (!field) return pcError(request, 400, INVALID_INPUT, `Field '${String(filter.Field)}' cannot be filtered on.`);
+    customers = customers.filter((c) => value !== '' && field(c).toLowerCase().startsWith(value));
+  }
+  return json(
+    200,
+    collection(
+      customers.map((c) => customerJson(state, partner, c)),
+      '/customers',
+    ),
+  );
+}
+
+/**
+ * GET /v1/relationships?relationship_type=: an indirect provider's resellers
+ * (IsIndirectCloudSolutionProviderOf) or a reseller's providers (IsIndirectResellerOf).
+ */
+function relationships(state: SandboxState, request: EmulatorRequest, partner: SeedPartner): EmulatorResponse {
+  const type = request.url.searchParams.get('relationship_type') ?? '';
+  let items: ReturnType<typeof relationshipJson>[];
+  if (type === 'IsIndirectCloudSolutionProviderOf') {
+    items = state.partners
+      .filter((p) => p.kind === 'indirect-reseller' && p.providerTenantId === partner.tenantId)
+      .map((p) => relationshipJson(p, 'IsIndirectCloudSolutionProviderOf'));
+  } else if (type === 'IsIndirectResellerOf') {
+    const provider = partner.kind === 'indirect-reseller' ? state.partnerAccount(partner.providerTenantId ?? '') : undefined;
+    items = provider ? [relationshipJson(provider, 'IsIndirectResellerOf')] : [];
+  } else {
+    return pcError(
+      request,
+      400,
+      INVALID_INPUT,
+      `relationship_type must be IsIndirectCloudSolutionProviderOf or IsIndirectResellerOf, not '${type}'.`,
+    );
+  }
+  return json(200, collection(items, `/relationships?relationship_type=${type}`));
+}
+
+/** GET /v1/customers/{id}/relationships: the indirect resellers (or, for a reseller, providers) the customer has. */
+function customerRelationships(state: SandboxState, partner: SeedPartner, customer: SandboxTenant): EmulatorResponse {
+  const items =
+    partner.kind === 'indirect-reseller'
+      ? [state.partnerAccount(partner.providerTenantId ?? '')]
+          .filter((p): p is SeedPartner => p !== undefined)
+          .map((p) => relationshipJson(p, 'IsIndirectResellerOf'))
+      : [state.resellerOf(partner, customer.id)]
+          .filter((p): p is SeedPartner => p !== undefined)
+          .map((p) => relationshipJson(p, 'IsIndirectCloudSolutionProviderOf'));
+  return json(200, collection(items, `/customers/${customer.id}/relationships`));
 }
 
 /**
@@ -389,7 +477,9 @@ const PRICE_SHEET_PATH = /^\/v1\.0\/sales\/pricesheets\(Market='([A-Za-z]{2})',P
 /** App+User only (Admin or Sales agent), as the price sheet page says; CSV of the seeded catalog. */
 function priceSheet(state: SandboxState, request: EmulatorRequest, claims: { tid: string; scp?: string; oid: string }): EmulatorResponse {
   const [, market = '', view = ''] = PRICE_SHEET_PATH.exec(decodeURIComponent(request.path)) ?? [];
-  if (claims.tid !== state.partner.tenantId) return pcError(request, 403, 403, `Tenant ${claims.tid} is not a Partner Center partner.`);
+  const partner = state.partnerAccount(claims.tid);
+  if (!partner || partner.kind === 'indirect-reseller')
+    return pcError(request, 403, 403, `Tenant ${claims.tid} is not a Partner Center partner that buys from Microsoft.`);
   if (claims.scp === undefined)
     return pcError(
       request,

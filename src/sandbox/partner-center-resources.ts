@@ -2,7 +2,7 @@
 // `attributes.objectType`, collections as {totalCount, items}), held to the SDK models and REST
 // reference in test/contracts/partner-center. Like the real service, the catalog carries no
 // price (that is the price sheet, priceSheetCsv) and no Graph license.
-import type { SeedOffer } from './seed.js';
+import type { SeedOffer, SeedPartner } from './seed.js';
 import { subscriptionQuantity, type SandboxOrder, type SandboxState, type SandboxSubscription, type SandboxTenant } from './state.js';
 
 export const WINDOW_MS = 168 * 60 * 60 * 1000; // 7 days, the new-commerce cancellation window
@@ -24,7 +24,13 @@ export function uniqueProducts(catalog: SeedOffer[]): SeedOffer[] {
   return catalog.filter((o, i) => catalog.findIndex((x) => x.productId === o.productId) === i);
 }
 
-export function customerJson(state: SandboxState, customer: SandboxTenant) {
+/**
+ * A customer as its partner sees it. `associatedPartnerId` names the indirect reseller the
+ * customer buys through (the Customer model's field); a direct customer has none.
+ */
+export function customerJson(state: SandboxState, partner: SeedPartner, customer: SandboxTenant) {
+  const provider = partner.kind === 'indirect-reseller' ? state.partnerAccount(partner.providerTenantId ?? '') : partner;
+  const reseller = provider ? state.resellerOf(provider, customer.id) : undefined;
   return {
     id: customer.id,
     commerceId: customer.id,
@@ -32,15 +38,29 @@ export function customerJson(state: SandboxState, customer: SandboxTenant) {
       tenantId: customer.id,
       domain: customer.domain,
       companyName: customer.displayName,
+      links: { self: link(`/customers/${customer.id}/profiles/company`) },
       attributes: { objectType: 'CustomerCompanyProfile' },
     },
     relationshipToPartner: 'reseller',
     allowDelegatedAccess: true,
     userCredentials: null,
     customDomains: null,
+    ...(reseller ? { associatedPartnerId: reseller.tenantId } : {}),
     links: { self: link(`/customers/${customer.id}`) },
     attributes: { objectType: 'Customer' },
-    partnerId: state.partner.tenantId,
+  };
+}
+
+/** One PartnerRelationship (get-indirect-resellers, retrieve-a-list-of-indirect-resellers). */
+export function relationshipJson(other: SeedPartner, relationshipType: 'IsIndirectCloudSolutionProviderOf' | 'IsIndirectResellerOf') {
+  return {
+    id: other.tenantId,
+    name: other.companyName,
+    relationshipType,
+    state: 'Active',
+    mpnId: other.mpnId,
+    location: other.location,
+    attributes: { objectType: 'PartnerRelationship' },
   };
 }
 

@@ -63,6 +63,23 @@ export const SIGN_IN_ACCOUNTS = {
     userPrincipalName: 'jordan@fabrikam.example',
     displayName: 'Jordan Reyes',
   },
+  /** The demo partner's indirect reseller: Admin agent with MFA. */
+  resellerAdminAgent: {
+    id: 'c5b9a7e0-0000-4000-8000-00000000b001',
+    userPrincipalName: 'admin.agent@litware.example',
+    displayName: 'Lee Litware',
+  },
+  /** The second partner: Admin agent with MFA (its tokens must never reach the demo partner's customers). */
+  secondPartnerAdminAgent: {
+    id: 'd7e1f3a5-0000-4000-8000-00000000a001',
+    userPrincipalName: 'admin.agent@adatum.example',
+    displayName: 'Ada Adatum',
+  },
+  tailspinGlobalAdmin: {
+    id: 'a9c30000-0000-4000-8000-000000000001',
+    userPrincipalName: 'riley@tailspin.example',
+    displayName: 'Riley Tran',
+  },
   northwindGlobalAdmin: {
     id: '6e0c7a11-0000-4000-8000-00000000b001',
     userPrincipalName: 'admin@northwind.example',
@@ -78,7 +95,14 @@ export const SIGN_IN_ACCOUNTS = {
   },
 } as const;
 
-export function demoSignInAccounts(tenants: { partner: string; demo: string; other: string }): SeedSignInAccount[] {
+export function demoSignInAccounts(tenants: {
+  partner: string;
+  demo: string;
+  other: string;
+  reseller: string;
+  secondPartner: string;
+  tailspin: string;
+}): SeedSignInAccount[] {
   const a = SIGN_IN_ACCOUNTS;
   const work = {
     kind: 'work' as const,
@@ -100,6 +124,21 @@ export function demoSignInAccounts(tenants: { partner: string; demo: string; oth
     { ...a.demoGlobalAdmin, ...work, tenantId: tenants.demo, directoryRoles: ['Global Administrator'] },
     { ...a.demoNonAdmin, ...work, tenantId: tenants.demo },
     { ...a.otherGlobalAdmin, ...work, tenantId: tenants.other, directoryRoles: ['Global Administrator'] },
+    {
+      ...a.resellerAdminAgent,
+      ...work,
+      tenantId: tenants.reseller,
+      directoryRoles: ['Global Administrator'],
+      partnerCenterRoles: ['Admin agent'],
+    },
+    {
+      ...a.secondPartnerAdminAgent,
+      ...work,
+      tenantId: tenants.secondPartner,
+      directoryRoles: ['Global Administrator'],
+      partnerCenterRoles: ['Admin agent'],
+    },
+    { ...a.tailspinGlobalAdmin, ...work, tenantId: tenants.tailspin, directoryRoles: ['Global Administrator'] },
     { ...a.northwindGlobalAdmin, ...work, tenantId: NORTHWIND_TENANT_ID, directoryRoles: ['Global Administrator'] },
     { ...a.northwindNonAdmin, ...work, tenantId: NORTHWIND_TENANT_ID },
     { ...a.northwindPersonal, ...work, kind: 'personal', tenantId: NORTHWIND_TENANT_ID },

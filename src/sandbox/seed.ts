@@ -1,6 +1,8 @@
-// Demo data shared by the tests and `npm start`: a CSP partner with one customer tenant
-// (the Microsoft 365 Agents Playground's default tenant and users) and a second customer
-// used to check that tenants never see each other's data. Graph seat totals are derived
+// Demo data shared by the tests and `npm start`: a CSP partner (an indirect provider with one
+// indirect reseller) with one customer tenant (the Microsoft 365 Agents Playground's default
+// tenant and users) and a second customer, sold through the reseller, used to check that
+// tenants never see each other's data; a second CSP partner with a customer of its own; and a
+// tenant that is nobody's Partner Center customer. Graph seat totals are derived
 // from the Partner Center subscriptions, and seats used from the users' licenses, so the
 // two emulators always agree.
 import { demoSignInAccounts, northwindTenant, type SeedSignInAccount } from './seed-identity.js';
@@ -92,10 +94,28 @@ export interface SeedTenant {
   entraIdPremium?: boolean;
 }
 
+/**
+ * A Partner Center account. A direct-bill partner or an indirect provider transacts for its
+ * customers; an indirect reseller sells through its provider: it sees the customers it is
+ * associated with (`associatedPartnerId`) but orders go through the provider's account.
+ */
+export interface SeedPartner {
+  tenantId: string;
+  companyName: string;
+  mpnId: string;
+  /** Country of the account (PartnerRelationship.location). */
+  location: string;
+  kind: 'direct' | 'indirect-provider' | 'indirect-reseller';
+  /** Customers (their tenant ids: in Partner Center the customer id is the tenant id). */
+  customerIds: string[];
+  /** Indirect resellers: the provider they sell through. */
+  providerTenantId?: string;
+}
+
 export interface SandboxSeed {
   apps: SeedApp[];
-  /** The CSP partner whose app calls Partner Center; customers are tenants by id. */
-  partner: { tenantId: string; companyName: string; customerIds: string[] };
+  /** Partner Center accounts; the first is the one the app's configuration names (PARTNER_CENTER_TENANT_ID). */
+  partners: SeedPartner[];
   catalog: SeedOffer[];
   tenants: SeedTenant[];
   /** Accounts the login emulator's sign-in and consent pages offer (see seed-identity.ts). */
@@ -113,6 +133,12 @@ export const DEMO_CUSTOMER_ID = DEMO_TENANT_ID;
 /** A second customer tenant, to prove tenants stay apart. */
 export const OTHER_TENANT_ID = 'f2b5c0de-0000-4000-8000-00000000fab1';
 export const DEMO_PARTNER_TENANT_ID = 'c5b9a7e0-0000-4000-8000-0000000c5b01';
+/** An indirect reseller of the demo partner; Fabrikam buys through it. */
+export const DEMO_RESELLER_TENANT_ID = 'c5b9a7e0-0000-4000-8000-0000000c5b02';
+/** A second CSP partner (direct bill), with a customer of its own: the demo partner must never reach it. */
+export const SECOND_PARTNER_TENANT_ID = 'd7e1f3a5-0000-4000-8000-0000000d7e01';
+/** The second partner's customer. */
+export const TAILSPIN_TENANT_ID = 'a9c3e5f7-0000-4000-8000-0000000a9c01';
 
 /** The one app registration the sandbox knows. Sandbox-only values, never valid anywhere else. */
 export const DEMO_APP = {
@@ -134,6 +160,10 @@ export const DEMO_USERS = {
 
 export const OTHER_TENANT_USERS = {
   jordan: { id: 'fab10000-0000-4000-8000-000000000001', userPrincipalName: 'jordan@fabrikam.example', displayName: 'Jordan Reyes' },
+} as const;
+
+export const TAILSPIN_USERS = {
+  riley: { id: 'a9c30000-0000-4000-8000-000000000001', userPrincipalName: 'riley@tailspin.example', displayName: 'Riley Tran' },
 } as const;
 
 export const DEMO_GROUPS = {
@@ -160,6 +190,7 @@ export const DEMO_SUBSCRIPTIONS = {
   visioPlan2: 'a1e3c0de-0000-4000-8000-0000000000c2',
   teamsPremium: 'a1e3c0de-0000-4000-8000-0000000000f1',
   otherTenantPowerBiPro: 'b2f4c0de-0000-4000-8000-0000000000b1',
+  tailspinM365E3: 'c3a5c0de-0000-4000-8000-000000000e31',
 } as const;
 
 function offerIds(productId: string, skuId: string, availabilityId: string, skuPartNumber: string, graphSkuId: string) {
@@ -419,19 +450,77 @@ function otherTenant(): SeedTenant {
   };
 }
 
+/** The second partner's customer: one user with Microsoft 365 E3. */
+function tailspinTenant(): SeedTenant {
+  const riley = TAILSPIN_USERS.riley;
+  return {
+    id: TAILSPIN_TENANT_ID,
+    displayName: 'Tailspin Toys (demo)',
+    domain: 'tailspin.example',
+    consentedAppIds: [DEMO_APP.clientId],
+    users: [{ ...riley, mail: riley.userPrincipalName, usageLocation: 'US', licenses: ['SPE_E3'] }],
+    groups: [],
+    subscriptions: [
+      {
+        id: DEMO_SUBSCRIPTIONS.tailspinM365E3,
+        offerId: DEMO_OFFERS.m365E3.offerId,
+        quantity: 3,
+        status: 'active',
+        autoRenewEnabled: true,
+        purchasedDaysAgo: 100,
+      },
+    ],
+  };
+}
+
+/** A partner's own tenant: where its agents sign in and its Partner Center tokens come from. */
+function partnerTenant(id: string, displayName: string, domain: string): SeedTenant {
+  return { id, displayName, domain, consentedAppIds: [DEMO_APP.clientId], users: [], groups: [], subscriptions: [] };
+}
+
+/** The demo's Partner Center accounts: the configured partner (indirect provider), its reseller, and another partner. */
+export function demoPartners(): SeedPartner[] {
+  return [
+    {
+      tenantId: DEMO_PARTNER_TENANT_ID,
+      companyName: 'Quartermaster Demo Partner',
+      mpnId: '4812345',
+      location: 'US',
+      kind: 'indirect-provider',
+      customerIds: [DEMO_TENANT_ID, OTHER_TENANT_ID],
+    },
+    {
+      tenantId: DEMO_RESELLER_TENANT_ID,
+      companyName: 'Litware Reseller (demo)',
+      mpnId: '4823456',
+      location: 'GB',
+      kind: 'indirect-reseller',
+      customerIds: [OTHER_TENANT_ID],
+      providerTenantId: DEMO_PARTNER_TENANT_ID,
+    },
+    {
+      tenantId: SECOND_PARTNER_TENANT_ID,
+      companyName: 'Adatum Cloud Partner (demo)',
+      mpnId: '4834567',
+      location: 'US',
+      kind: 'direct',
+      customerIds: [TAILSPIN_TENANT_ID],
+    },
+  ];
+}
+
 /** A fresh copy of the demo data (each sandbox mutates its own). */
 export function demoSeed(): SandboxSeed {
   return {
     apps: [{ ...DEMO_APP, displayName: 'Quartermaster (sandbox)', redirectUris: ['https://quartermaster.example/api/consent/callback'] }],
-    partner: {
-      tenantId: DEMO_PARTNER_TENANT_ID,
-      companyName: 'Quartermaster Demo Partner',
-      customerIds: [DEMO_TENANT_ID, OTHER_TENANT_ID],
-    },
+    partners: demoPartners(),
     catalog: demoCatalog(),
     tenants: [
       demoTenant(),
       otherTenant(),
+      tailspinTenant(),
+      partnerTenant(DEMO_RESELLER_TENANT_ID, 'Litware Reseller (demo)', 'litware.example'),
+      partnerTenant(SECOND_PARTNER_TENANT_ID, 'Adatum Cloud Partner (demo)', 'adatum.example'),
       // The partner's own tenant: where the app lives and Partner Center tokens come from.
       {
         id: DEMO_PARTNER_TENANT_ID,
@@ -444,7 +533,14 @@ export function demoSeed(): SandboxSeed {
       },
       northwindTenant(),
     ],
-    signInAccounts: demoSignInAccounts({ partner: DEMO_PARTNER_TENANT_ID, demo: DEMO_TENANT_ID, other: OTHER_TENANT_ID }),
+    signInAccounts: demoSignInAccounts({
+      partner: DEMO_PARTNER_TENANT_ID,
+      demo: DEMO_TENANT_ID,
+      other: OTHER_TENANT_ID,
+      reseller: DEMO_RESELLER_TENANT_ID,
+      secondPartner: SECOND_PARTNER_TENANT_ID,
+      tailspin: TAILSPIN_TENANT_ID,
+    }),
   };
 }
 

@@ -4,7 +4,7 @@
 // subscriptions and seats used from users' licenses, never stored twice.
 import { IdentityState } from './identity-state.js';
 import { systemClock, type Clock } from '../clock.js';
-import type { SandboxSeed, SeedApp, SeedOffer, SeedUser } from './seed.js';
+import type { SandboxSeed, SeedApp, SeedOffer, SeedPartner, SeedUser } from './seed.js';
 
 export type ServiceName = 'partnerCenter' | 'graph' | 'login' | 'costManagement' | 'costExplorer' | 'sts' | 'marketplace' | 'billing';
 
@@ -23,6 +23,8 @@ export interface RecordedRequest {
   correlationId?: string;
   /** The tenant of the access token, when one was valid. */
   tenantId?: string;
+  /** The signed-in user (userPrincipalName) of a delegated token (Partner Center: the agent), when one was valid. */
+  user?: string;
   /** True when a fault switch answered (or replaced the answer). */
   faulted: boolean;
   /** True when Partner Center answered a repeated MS-RequestId with its earlier answer (nothing applied). */
@@ -126,7 +128,8 @@ const DAY_MS = 24 * 60 * 60 * 1000;
 
 export class SandboxState {
   readonly apps = new Map<string, SeedApp>();
-  readonly partner: SandboxSeed['partner'];
+  /** Partner Center accounts (see SeedPartner); `partner` is the first, the one the app is configured for. */
+  readonly partners: SeedPartner[];
   readonly catalog: SeedOffer[];
   readonly tenants = new Map<string, SandboxTenant>();
   readonly requests: RecordedRequest[] = [];
@@ -148,7 +151,7 @@ export class SandboxState {
     const now = clock();
     for (const app of seed.apps) this.apps.set(app.clientId, { ...app });
     this.identity = new IdentityState(seed.signInAccounts ?? [], clock);
-    this.partner = { ...seed.partner, customerIds: [...seed.partner.customerIds] };
+    this.partners = seed.partners.map((p) => ({ ...p, customerIds: [...p.customerIds] }));
     this.catalog = seed.catalog.map((offer) => ({ ...offer, servicePlans: offer.servicePlans.map((p) => ({ ...p })) }));
 
     for (const t of seed.tenants) {
@@ -226,6 +229,23 @@ export class SandboxState {
 
   tenant(tenantId: string): SandboxTenant | undefined {
     return this.tenants.get(tenantId);
+  }
+
+  /** The partner the app's configuration names (the first account of the seed). */
+  get partner(): SeedPartner {
+    return this.partners[0]!;
+  }
+
+  /** The Partner Center account of a partner tenant, if it has one. */
+  partnerAccount(tenantId: string): SeedPartner | undefined {
+    return this.partners.find((p) => p.tenantId.toLowerCase() === tenantId.toLowerCase());
+  }
+
+  /** The indirect reseller a customer of `provider` buys through, if any. */
+  resellerOf(provider: SeedPartner, customerId: string): SeedPartner | undefined {
+    return this.partners.find(
+      (p) => p.kind === 'indirect-reseller' && p.providerTenantId === provider.tenantId && p.customerIds.includes(customerId),
+    );
   }
 
   /** A user by object id or userPrincipalName (case-insensitive, as Graph). */

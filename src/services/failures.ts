@@ -6,7 +6,15 @@ import { isStorageUnavailable } from '../storage/errors.js';
 
 export type Failure =
   | { kind: 'storage-unavailable' }
-  | { kind: 'outside-service'; service: string; unauthorized: boolean; transient: boolean; message: string }
+  | {
+      kind: 'outside-service';
+      service: string;
+      unauthorized: boolean;
+      transient: boolean;
+      message: string;
+      /** What to do, in our own words, when the failure says more than "not allowed" (partner mode: the partner must connect). */
+      advice?: string;
+    }
   | { kind: 'internal' };
 
 const SERVICE_NAMES: Record<string, string> = {
@@ -24,6 +32,7 @@ export function classifyFailure(error: unknown): Failure {
       unauthorized: error.kind === 'unauthorized',
       transient: error.transient,
       message: error.message,
+      ...(error.details.code === 'partner-not-connected' ? { advice: error.message } : {}),
     };
   return { kind: 'internal' };
 }

@@ -17,6 +17,7 @@ import {
   createRequest,
   MAX_JUSTIFICATION_LENGTH,
   mayView,
+  OPEN_STATUSES,
   requestMonthlyCost,
   resolveStages,
   validateRequestInput,
@@ -349,6 +350,13 @@ export class RequestService {
     const pending = await this.deps.requests.withStatus(actor.tenantId, 'pending');
     const me = actor.aadObjectId.toLowerCase();
     return pending.filter((r) => r.stages[r.stageIndex]?.approverIds.includes(me));
+  }
+
+  /** The tenant's requests not finished yet (waiting for approval, approved, being bought), oldest first: admins only. */
+  async openInTenant(actor: Actor): Promise<Outcome<StoredRequest[]>> {
+    if (!(await this.deps.roles.isAdmin(actor))) return refused('forbidden', 'Only admins can see every open request of the organisation.');
+    const lists = await Promise.all(OPEN_STATUSES.map((status) => this.deps.requests.withStatus(actor.tenantId, status)));
+    return done(lists.flat().sort((a, b) => a.createdAt.localeCompare(b.createdAt)));
   }
 
   /** The request, if this person may see it (mayView); otherwise as if it did not exist. */

@@ -1,6 +1,7 @@
 // Resolves a person's roles in their tenant. Admins are bootstrapped from configuration; a
 // unit's license admins are listed on its unit in storage (read through the units repository,
-// which keeps a tenant's units for a few seconds and forgets them when one changes).
+// which keeps a tenant's units for a few seconds and forgets them when one changes). In partner
+// mode a CSP partner's admins are also admins of the customer tenants linked to the partner.
 import type { LicenseUnit } from '../domain/license-units.js';
 import { unitsAdministeredBy } from '../domain/license-units.js';
 import { rolesOf, type Person, type Role } from '../domain/roles.js';
@@ -12,11 +13,21 @@ export interface UnitAdminSource {
 
 export class RoleService {
   private readonly adminsByTenant = new Map<string, Set<string>>();
+  private readonly units?: UnitAdminSource;
+  private readonly partners: ReadonlySet<string>;
+  /** Partner mode: whether a customer tenant is linked to a partner (set once the link store exists). */
+  private linked?: (partnerTenantId: string, customerTenantId: string) => Promise<boolean>;
 
+  /**
+   * `units`: where a unit's license admins are listed (delegation).
+   * `partnerTenants`: the CSP partners' own tenants (partner mode); their admins are partner admins.
+   */
   constructor(
     bootstrapAdmins: readonly { tenantId: string; aadObjectId: string }[],
-    private readonly units?: UnitAdminSource,
+    options: { units?: UnitAdminSource; partnerTenants?: readonly string[] } = {},
   ) {
+    this.units = options.units;
+    this.partners = new Set((options.partnerTenants ?? []).map((t) => t.toLowerCase()));
     for (const { tenantId, aadObjectId } of bootstrapAdmins) {
       const key = tenantId.toLowerCase();
       if (!this.adminsByTenant.has(key)) this.adminsByTenant.set(key, new Set());
@@ -24,8 +35,47 @@ export class RoleService {
     }
   }
 
+  /**
+   * Partner mode: a partner's admins act as admins of the customer tenants linked to that
+   * partner (`customer <name>`), with the customer's rules. Asked each time, so an unlink takes
+   * effect at once.
+   */
+  admitPartnerAdmins(linked: (partnerTenantId: string, customerTenantId: string) => Promise<boolean>): void {
+    this.linked = linked;
+  }
+
   async rolesOf(person: Person): Promise<Role[]> {
-    return rolesOf(person, { tenantAdmins: this.tenantAdmins(person.tenantId), unitAdmin: await this.isUnitAdmin(person) });
+    const roles = rolesOf(person, {
+      tenantAdmins: this.tenantAdmins(person.tenantId),
+      partnerTenant: this.isPartnerTenant(person.tenantId),
+      unitAdmin: await this.isUnitAdmin(person),
+    });
+    if (roles.includes('admin') || !(await this.servingPartnerAdmin(person))) return roles;
+    return [...roles, 'admin'];
+  }
+
+  /** Whether the person is an admin of a partner the person's (customer) tenant is linked to. */
+  private async servingPartnerAdmin(person: Person): Promise<boolean> {
+    const id = person.aadObjectId?.toLowerCase();
+    if (!id || !this.linked) return false;
+    for (const partner of this.partners) {
+      if (partner === person.tenantId.toLowerCase() || !this.adminsByTenant.get(partner)?.has(id)) continue;
+      if (await this.linked(partner, person.tenantId)) return true;
+    }
+    return false;
+  }
+
+  isPartnerTenant(tenantId: string): boolean {
+    return this.partners.has(tenantId.toLowerCase());
+  }
+
+  /** The CSP partners' tenants (lower-cased ids), in partner mode; none for a company running it for itself. */
+  partnerTenants(): string[] {
+    return [...this.partners];
+  }
+
+  async isPartnerAdmin(person: Person): Promise<boolean> {
+    return (await this.rolesOf(person)).includes('partner-admin');
   }
 
   /** The managed tenants: those with at least one admin (lower-cased ids). */
@@ -38,9 +88,13 @@ export class RoleService {
     return [...this.tenantAdmins(tenantId)];
   }
 
-  /** From configuration alone: no storage read. */
+  /**
+   * From configuration alone (no storage read), except for a partner's admin in a customer
+   * tenant: whether that customer is still linked to the partner is read each time.
+   */
   async isAdmin(person: Person): Promise<boolean> {
-    return Boolean(person.aadObjectId && this.tenantAdmins(person.tenantId).has(person.aadObjectId.toLowerCase()));
+    if (person.aadObjectId && this.tenantAdmins(person.tenantId).has(person.aadObjectId.toLowerCase())) return true;
+    return this.servingPartnerAdmin(person);
   }
 
   /**

@@ -7,6 +7,8 @@ import type { AlertLedger } from '../storage/alert-ledger.js';
 
 export interface StuckOrderNotices {
   tellAdmins(tenantId: string, text: string): Promise<void>;
+  /** Partner mode: the same alert in the tenant's partner's alert channel, naming the customer. */
+  tellPartner?(tenantId: string, text: string, key: string): Promise<boolean>;
 }
 
 export class StuckOrderWatch {
@@ -47,10 +49,9 @@ export class StuckOrderWatch {
           continue;
         const hours = Math.floor((now.getTime() - since) / 3600_000);
         const age = hours >= 1 ? `${hours} h` : `${Math.floor((now.getTime() - since) / 60_000)} min`;
-        await this.d.notices.tellAdmins(
-          tenantId,
-          `Marketplace order ${order.id} (${order.type}) has been Processing for ${age} (since ${new Date(since).toISOString().slice(0, 16).replace('T', ' ')} UTC), longer than the ${this.d.stuckAfterMinutes} minutes it should take. The vendor has not finished it. What to do: check the order in the Marketplace portal and, if nothing moves, contact SoftwareOne support with the order id. The request stays open and finishes by itself if the order completes.`,
-        );
+        const text = `Marketplace order ${order.id} (${order.type}) has been Processing for ${age} (since ${new Date(since).toISOString().slice(0, 16).replace('T', ' ')} UTC), longer than the ${this.d.stuckAfterMinutes} minutes it should take. The vendor has not finished it. What to do: check the order in the Marketplace portal and, if nothing moves, contact SoftwareOne support with the order id. The request stays open and finishes by itself if the order completes.`;
+        await this.d.notices.tellAdmins(tenantId, text);
+        await this.d.notices.tellPartner?.(tenantId, text, `marketplace-order-stuck|${order.id}`);
         result.alerted++;
       }
     }

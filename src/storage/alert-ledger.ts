@@ -53,6 +53,18 @@ export class AlertLedger extends TableRepository<LedgerEntity> {
     return (await this.getRow(ledgerPartition(tenantId), `${kind}|${key}`)) !== undefined;
   }
 
+  /** How many alerts (of any kind) the tenant was sent since `since` (a partner's `customers` card). */
+  async sentSince(tenantId: string, since: Date): Promise<number> {
+    let count = 0;
+    let continuationToken: string | undefined;
+    do {
+      const page = await this.pageRows(ledgerPartition(tenantId), { pageSize: 1000, ...(continuationToken ? { continuationToken } : {}) });
+      count += page.items.filter((row) => row.value.SentAt >= since.toISOString()).length;
+      continuationToken = page.continuationToken;
+    } while (continuationToken);
+    return count;
+  }
+
   /** How many alerts of `kind` the tenant was ever sent (for tests and diagnostics). */
   async count(tenantId: string, kind: string): Promise<number> {
     let count = 0;

@@ -130,6 +130,9 @@ describe('marketplace connector: CommercePort', () => {
       status: 'active',
       offerName: 'Miro Business',
     });
+    // The tenant's order list (the `orders` view) has it, with its line.
+    const listed = (await t.marketplace!.listCustomerOrders(DEMO_CUSTOMER_ID)).find((o) => o.id === order.id);
+    expect(listed).toMatchObject({ status: 'completed', lineItems: [{ offerId: mkt(MARKETPLACE_ITEMS.miroBusiness), quantity: 4 }] });
   });
 
   it('a retry after a lost answer finds the order it placed instead of placing another', async () => {

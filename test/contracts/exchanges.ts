@@ -49,6 +49,10 @@ function priceSheetColumns(text: string | undefined): ContractCheck {
 const CHECKED = new Set(['partnerCenter', 'graph', 'marketplace', 'costManagement']);
 
 const PARTNER_CENTER_ROUTES: Record<string, { collection?: string; entity?: string }> = {
+  'GET /v1/customers': { collection: 'Customers/Customer' },
+  'GET /v1/customers/{customerId}': { entity: 'Customers/Customer' },
+  'GET /v1/customers/{customerId}/relationships': { collection: 'Relationships/PartnerRelationship' },
+  'GET /v1/relationships': { collection: 'Relationships/PartnerRelationship' },
   'GET /v1/customers/{customerId}/products': { collection: 'Products/Product' },
   'GET /v1/customers/{customerId}/products/{productId}/skus': { collection: 'Products/Sku' },
   'GET /v1/customers/{customerId}/products/{productId}/skus/{skuId}/availabilities': { collection: 'Products/Availability' },

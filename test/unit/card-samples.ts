@@ -160,6 +160,13 @@ export const cardSamples: { [N in keyof CardData]: CardData[N][] } = {
       facts: [],
       actionTitle: 'Open connections',
     },
+    {
+      title: 'Marketplace needs attention',
+      message: 'The API token expired or was revoked.',
+      color: 'Attention',
+      facts: [{ title: 'Customer', value: 'Contoso (demo)' }],
+      actionTitle: '',
+    },
   ],
   welcome: [
     { firstName: 'Alex', inTeam: false, conversationName: 'this chat' },
@@ -189,6 +196,16 @@ export const cardSamples: { [N in keyof CardData]: CardData[N][] } = {
       conversationType: 'Your chat with Quartermaster',
       isAdmin: false,
       supportIds: 'For support: Entra object id a-1, tenant t-1.',
+      servedBy: '',
+    },
+    {
+      name: 'Alex Wilber',
+      signInName: 'alexw@example.com',
+      roleLabel: 'admin',
+      conversationType: 'Your chat with Quartermaster',
+      isAdmin: true,
+      supportIds: 'For support: Entra object id a-1, tenant t-1.',
+      servedBy: 'Quartermaster Demo Partner (buys your licenses through its Partner Center)',
     },
   ],
   status: [
@@ -542,6 +559,7 @@ export const cardSamples: { [N in keyof CardData]: CardData[N][] } = {
   ],
   'renewal-alert': [
     {
+      customer: 'Fabrikam (demo)',
       title: 'Microsoft 365 E3 renews in 20 days with unused seats',
       message: 'Reduce it to 20 at renewal.',
       productName: 'Microsoft 365 E3',
@@ -555,6 +573,7 @@ export const cardSamples: { [N in keyof CardData]: CardData[N][] } = {
   ],
   'term-end-alert': [
     {
+      customer: '',
       title: 'Microsoft Teams Premium does not end in 20 days: it will keep being billed',
       productName: 'Microsoft Teams Premium',
       endsOn: '2026-07-05',
@@ -562,6 +581,66 @@ export const cardSamples: { [N in keyof CardData]: CardData[N][] } = {
       termEnd: 'Auto-renew is off and it is not cancelled, so Partner Center moves it to a month-to-month Extended Service Term at +23 %',
       message: 'To stop paying, keep auto-renew on and cancel within 7 days after the renewal on 2026-07-05.',
       subscriptionId: 'sub-1',
+    },
+  ],
+  'partner-customer': [
+    {
+      partnerName: 'Quartermaster Demo Partner',
+      companyName: 'Fabrikam (demo)',
+      domain: 'fabrikam.example',
+      customerTenantId: 'f2b5c0de-0000-4000-8000-00000000fab1',
+      pcCustomer: 'f2b5c0de-0000-4000-8000-00000000fab1',
+      subscriptions: '1',
+      monthlyCost: '28.00 USD / month',
+      openRequests: '2',
+      alerts: '1 in the last 30 days',
+    },
+  ],
+  'partner-customers': [
+    {
+      partnerName: 'Quartermaster Demo Partner',
+      summary: '1 linked, 1 proposed, 0 not linked.',
+      note: 'Fabrikam (demo) is linked to Partner Center customer f2b5c0de-0000-4000-8000-00000000fab1.',
+      noteColor: 'Good',
+      problem: '',
+      rows: [
+        {
+          customerTenantId: 'f2b5c0de-0000-4000-8000-00000000fab1',
+          companyName: 'Fabrikam (demo)',
+          domain: 'fabrikam.example',
+          pcCustomer: 'f2b5c0de-0000-4000-8000-00000000fab1',
+          stateText: 'Linked: its purchases go through your Partner Center',
+          reseller: 'Litware Reseller (demo)',
+          subscriptions: '1',
+          monthlyCost: '28.00 USD / month',
+          openRequests: '0',
+          alerts: '0 in the last 30 days',
+          canLink: false,
+          canUnlink: true,
+        },
+        {
+          customerTenantId: '00000000-0000-0000-0000-0000000000001',
+          companyName: 'Contoso (demo)',
+          domain: 'example.com',
+          pcCustomer: '00000000-0000-0000-0000-0000000000001',
+          stateText: 'Proposed: same tenant id as your Partner Center customer; confirm with Link',
+          reseller: 'none (direct)',
+          subscriptions: '—',
+          monthlyCost: '—',
+          openRequests: '—',
+          alerts: '0 in the last 30 days',
+          canLink: true,
+          canUnlink: false,
+        },
+      ],
+    },
+    {
+      partnerName: 'Adatum',
+      summary: 'No customers yet.',
+      note: '',
+      noteColor: 'Default',
+      problem: 'Partner Center is not connected: type connect and sign in to Partner Center to see your customers.',
+      rows: [],
     },
   ],
   units: [
@@ -663,6 +742,7 @@ export const cardSamples: { [N in keyof CardData]: CardData[N][] } = {
   ],
   'seat-alert': [
     {
+      customer: 'Fabrikam (demo)',
       title: 'No free seats: Visio Plan 2',
       color: 'Attention',
       message: 'Visio Plan 2 has no free seats.',
@@ -671,6 +751,7 @@ export const cardSamples: { [N in keyof CardData]: CardData[N][] } = {
       before: 'first check',
     },
     {
+      customer: '',
       title: 'Back to normal: Visio Plan 2',
       color: 'Good',
       message: 'Visio Plan 2 is back to normal.',

@@ -3,6 +3,7 @@ import { decodeKey, encodeKey, newestFirstRowKey, tenantPartition, timeOfNewestF
 import { describeRoles, describeWhoMay, rolesOf } from '../../src/domain/roles.js';
 import { commandWord } from '../../src/bot/commands.js';
 import { formatDuration } from '../../src/bot/handlers.js';
+import { RoleService } from '../../src/services/roles.js';
 
 describe('table keys', () => {
   it('encodes the characters Azure Tables forbid, and decodes exactly', () => {
@@ -70,5 +71,29 @@ describe('commerce idempotency keys', () => {
     expect(commerceRequestIdFor('REQ-00000001')).toBe(commerceRequestIdFor('REQ-00000001'));
     expect(commerceRequestIdFor('REQ-00000001')).not.toBe(commerceRequestIdFor('REQ-00000002'));
     expect(commerceRequestIdFor('REQ-ABCDEF12')).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-5[0-9a-f]{3}-a[0-9a-f]{3}-[0-9a-f]{12}$/);
+  });
+});
+
+describe("a partner's admins in its customers' tenants", () => {
+  const partner = 'partner-tenant';
+  const customer = 'customer-tenant';
+  const roles = new RoleService(
+    [
+      { tenantId: partner, aadObjectId: 'partner-admin-id' },
+      { tenantId: customer, aadObjectId: 'customer-admin-id' },
+    ],
+    { partnerTenants: [partner] },
+  );
+  const links = new Set([`${partner} ${customer}`]);
+  roles.admitPartnerAdmins(async (p, c) => links.has(`${p} ${c.toLowerCase()}`));
+
+  it('are admins of a linked customer only, never partner admins there, and no longer once unlinked', async () => {
+    expect(await roles.rolesOf({ tenantId: customer, aadObjectId: 'partner-admin-id' })).toEqual(['requester', 'admin']);
+    expect(await roles.rolesOf({ tenantId: 'other-tenant', aadObjectId: 'partner-admin-id' })).toEqual(['requester']);
+    // A customer's admin gains nothing in the partner's tenant, nor a stranger in the customer's.
+    expect(await roles.rolesOf({ tenantId: partner, aadObjectId: 'customer-admin-id' })).toEqual(['requester']);
+    expect(await roles.rolesOf({ tenantId: customer, aadObjectId: 'someone' })).toEqual(['requester']);
+    links.clear();
+    expect(await roles.isAdmin({ tenantId: customer, aadObjectId: 'partner-admin-id' })).toBe(false);
   });
 });

@@ -261,6 +261,10 @@ export class MarketplaceCommerce implements CommercePort, MarketplacePort {
     return toOrder(await this.getOrderWire(customerId, orderId));
   }
 
+  async listCustomerOrders(customerId: string): Promise<CommerceOrder[]> {
+    return (await this.listAll(customerId, '/commerce/orders', OrderWire, undefined, ['-audit.created.at'], ['audit'])).map(toOrder);
+  }
+
   /**
    * Change order (quantity and oldQuantity). Returns the subscription as it is now, with
    * `pendingOrderId`: the change lands when the order completes (waitForOrder).

@@ -18,6 +18,9 @@ import {
   type CommerceOrder,
   type CommercePort,
   type CommerceSubscription,
+  type IndirectReseller,
+  type PartnerAccountPort,
+  type PartnerCustomer,
   type RefundOption,
   type SubscriptionChange,
   type SubscriptionStatus,
@@ -109,6 +112,25 @@ const OrderWire = z.object({
   ),
 });
 
+const CustomerWire = z
+  .object({
+    id: z.string(),
+    companyProfile: z
+      .object({ tenantId: z.string().nullish(), domain: z.string().nullish(), companyName: z.string().nullish() })
+      .passthrough(),
+    associatedPartnerId: z.string().nullish(),
+  })
+  .passthrough();
+const RelationshipWire = z
+  .object({
+    id: z.string(),
+    name: z.string().nullish(),
+    mpnId: z.string().nullish(),
+    location: z.string().nullish(),
+    state: z.string().nullish(),
+  })
+  .passthrough();
+
 const ProductWire = z.object({ id: z.string(), title: z.string(), productType: z.object({ id: z.string() }).passthrough().nullish() });
 const SkuWire = z.object({ id: z.string(), productId: z.string(), title: z.string() });
 // Terms hold {id, duration, description, billingCycle, renewalOptions, cancellationPolicies}: no price.
@@ -143,7 +165,7 @@ const SUBSCRIPTION_STATUSES: SubscriptionStatus[] = ['active', 'suspended', 'del
  */
 export type AgentTokenSource = (customerId: string) => Promise<string | undefined>;
 
-export class PartnerCenterCommerce implements CommercePort {
+export class PartnerCenterCommerce implements CommercePort, PartnerAccountPort {
   private readonly baseUrl: string;
   private agentTokens: AgentTokenSource | undefined;
   private agentRefused: ((customerId: string, error: ConnectorError) => void) | undefined;
@@ -202,6 +224,32 @@ export class PartnerCenterCommerce implements CommercePort {
       }),
     );
     return offers.flat();
+  }
+
+  /** The signed-in partner's customers (an indirect reseller: those associated with it). */
+  async listCustomers(agentToken: string): Promise<PartnerCustomer[]> {
+    const { body } = await this.send('GET', '/v1/customers', { accessToken: agentToken });
+    return parse(Collection(CustomerWire), body).items.map((c) => ({
+      id: c.id,
+      tenantId: c.companyProfile.tenantId ?? c.id,
+      companyName: c.companyProfile.companyName ?? c.companyProfile.domain ?? c.id,
+      domain: c.companyProfile.domain ?? '',
+      ...(c.associatedPartnerId ? { resellerId: c.associatedPartnerId } : {}),
+    }));
+  }
+
+  /** The indirect resellers of the signed-in indirect provider (none for a direct-bill partner). */
+  async listIndirectResellers(agentToken: string): Promise<IndirectReseller[]> {
+    const { body } = await this.send('GET', '/v1/relationships?relationship_type=IsIndirectCloudSolutionProviderOf', {
+      accessToken: agentToken,
+    });
+    return parse(Collection(RelationshipWire), body).items.map((r) => ({
+      id: r.id,
+      name: r.name ?? r.id,
+      mpnId: r.mpnId ?? '',
+      location: r.location ?? '',
+      state: r.state ?? '',
+    }));
   }
 
   async listSubscriptions(customerId: string): Promise<CommerceSubscription[]> {
@@ -291,6 +339,11 @@ export class PartnerCenterCommerce implements CommercePort {
       requestId,
     });
     return toOrder(parse(OrderWire, body));
+  }
+
+  async listCustomerOrders(customerId: string): Promise<CommerceOrder[]> {
+    const { items } = await this.get(`/v1/customers/${encodeURIComponent(customerId)}/orders`, Collection(OrderWire));
+    return items.map(toOrder).sort((a, b) => b.creationDate.localeCompare(a.creationDate));
   }
 
   async getOrder(customerId: string, orderId: string): Promise<CommerceOrder> {
@@ -426,7 +479,7 @@ export class PartnerCenterCommerce implements CommercePort {
   private async send(
     method: 'GET' | 'POST' | 'PATCH',
     path: string,
-    options: { body?: unknown; requestId?: string } = {},
+    options: { body?: unknown; requestId?: string; accessToken?: string } = {},
   ): Promise<{ status: number; body: unknown }> {
     const { tokens, partnerTenantId, retry, log } = this.options;
     const requestId = options.requestId ?? randomUUID();
@@ -434,8 +487,9 @@ export class PartnerCenterCommerce implements CommercePort {
     return withRetries(
       async (attempt) => {
         correlationId = randomUUID();
-        const agentToken = await this.agentTokenFor(path);
-        const accessToken = agentToken ?? (await tokens.getToken(partnerTenantId, PARTNER_CENTER_SCOPE));
+        // A call made with an explicit token (the partner's own agent) is not a customer's agent call.
+        const agentToken = options.accessToken ? undefined : await this.agentTokenFor(path);
+        const accessToken = options.accessToken ?? agentToken ?? (await tokens.getToken(partnerTenantId, PARTNER_CENTER_SCOPE));
         const answer = await exchangeJson(log, {
           service: SERVICE,
           baseUrl: this.baseUrl,

@@ -1,0 +1,330 @@
+// Partner mode: a CSP partner serves its customer tenants from its own Teams. The partner
+// connects Partner Center once (the ordinary `connect` in the partner's tenant: agent sign-in,
+// MFA, sealed token cache, keeper); each customer tenant is linked to the partner's Partner
+// Center customer of the same tenant id (proposed from the partner's customer list, confirmed
+// by a partner admin), and from then on its purchases and seat changes go through the partner's
+// connection. A partner admin reaches only the partner's own customers: every other id is
+// refused and audited, whatever a card carried.
+import { ConnectorError, type PartnerAccountPort, type PartnerCustomer } from '../connectors/ports.js';
+import type { Actor } from '../domain/roles.js';
+import type { Logger } from '../logger.js';
+import type { AuditLog } from '../storage/audit-log.js';
+import type { PartnerCustomerLink, PartnerCustomerRepository } from '../storage/partner-customers.js';
+
+export type { PartnerCustomerLink };
+import type { Clock } from '../clock.js';
+import { done, refused, type Outcome } from './outcome.js';
+import type { RoleService } from './roles.js';
+
+export const ONLY_PARTNER_ADMINS =
+  "Only your partner's admins can see and link customer tenants; this is not a partner tenant of Quartermaster.";
+
+/** A customer tenant as the partner's `customers` card lists it. */
+export interface PartnerCustomerRow {
+  customerTenantId: string;
+  companyName: string;
+  domain: string;
+  /** The Partner Center customer id (absent when Partner Center no longer lists a linked customer). */
+  pcCustomerId?: string;
+  /**
+   * linked: confirmed; proposed: a Partner Center customer whose tenant uses Quartermaster, waiting
+   * for a partner admin's confirmation; not-linked: a Partner Center customer whose tenant does not
+   * use Quartermaster yet (it can be linked ahead).
+   */
+  state: 'linked' | 'proposed' | 'not-linked';
+  /** The indirect reseller the customer buys through, by name when Partner Center lists it. */
+  reseller?: string;
+}
+
+export interface PartnerCustomers {
+  partnerTenantId: string;
+  partnerName: string;
+  rows: PartnerCustomerRow[];
+  /** Why Partner Center's side is missing (not connected, sign-in expired, outage), when it is. */
+  partnerCenterProblem?: string;
+}
+
+export interface PartnerWorkspaceDeps {
+  clock: Clock;
+  roles: RoleService;
+  /** The configured partners (PARTNER_TENANTS), with their display names. */
+  partners: readonly { tenantId: string; name?: string }[];
+  links: PartnerCustomerRepository;
+  accounts?: PartnerAccountPort;
+  /** The app+user token of a tenant's own Partner Center connection; undefined when it has none. */
+  partnerCenterToken(tenantId: string): Promise<string | undefined>;
+  /** Which Partner Center account a tenant's own connection buys in (sandbox or production), if it has one. */
+  purchaseAccountOf(tenantId: string): Promise<string | undefined>;
+  audit: AuditLog;
+  log: Logger;
+}
+
+export class PartnerWorkspace {
+  constructor(private readonly d: PartnerWorkspaceDeps) {}
+
+  /** Whether this deployment serves customers for partners at all (PARTNER_TENANTS set). */
+  get enabled(): boolean {
+    return this.d.partners.length > 0;
+  }
+
+  partnerName(partnerTenantId: string): string {
+    const partner = this.d.partners.find((p) => p.tenantId.toLowerCase() === partnerTenantId.toLowerCase());
+    return partner?.name ?? `Partner ${partnerTenantId}`;
+  }
+
+  /** The partner that serves a customer tenant (its link), if any. */
+  async partnerOf(
+    customerTenantId: string,
+  ): Promise<{ partnerTenantId: string; partnerName: string; link: PartnerCustomerLink } | undefined> {
+    for (const partner of this.d.partners) {
+      if (partner.tenantId.toLowerCase() === customerTenantId.toLowerCase()) continue;
+      const link = await this.d.links.get(partner.tenantId, customerTenantId);
+      if (link) return { partnerTenantId: partner.tenantId.toLowerCase(), partnerName: this.partnerName(partner.tenantId), link };
+    }
+    return undefined;
+  }
+
+  /**
+   * The Partner Center token commerce calls about a customer tenant use: the tenant's own
+   * connection when it has one (a company running Quartermaster for itself), otherwise its
+   * partner's. A linked customer whose partner is not connected gets an error that says so, never
+   * another account's credentials.
+   */
+  async commerceToken(customerTenantId: string): Promise<string | undefined> {
+    const own = await this.d.partnerCenterToken(customerTenantId);
+    if (own || !this.enabled) return own;
+    const served = await this.partnerOf(customerTenantId);
+    if (!served) return undefined;
+    const token = await this.d.partnerCenterToken(served.partnerTenantId);
+    if (!token)
+      throw new ConnectorError(
+        'unauthorized',
+        `${served.partnerName} buys your licenses, and its Partner Center is not connected: ask ${served.partnerName} to type connect and sign in to Partner Center.`,
+        { service: 'partner-center', code: 'partner-not-connected' },
+      );
+    return token;
+  }
+
+  /** The account purchases for a tenant go to: its own connection's, or its partner's (named). */
+  async purchaseAccount(tenantId: string): Promise<string | undefined> {
+    const own = await this.d.purchaseAccountOf(tenantId);
+    if (own || !this.enabled) return own;
+    const served = await this.partnerOf(tenantId);
+    const theirs = served && (await this.d.purchaseAccountOf(served.partnerTenantId));
+    return served && theirs ? `${served.partnerName}: ${theirs}` : undefined;
+  }
+
+  /** The partner's customers: linked tenants and the Partner Center customers that can be linked. */
+  async customers(actor: Actor): Promise<Outcome<PartnerCustomers>> {
+    if (!(await this.d.roles.isPartnerAdmin(actor))) return refused('forbidden', ONLY_PARTNER_ADMINS);
+    const partnerTenantId = actor.tenantId.toLowerCase();
+    const links = await this.d.links.list(partnerTenantId);
+    const fromPartnerCenter = await this.partnerCenterCustomers(partnerTenantId);
+    const known = new Set(this.d.roles.tenants());
+    const rows = new Map<string, PartnerCustomerRow>();
+    const resellerName = (id: string | undefined) => (id ? (fromPartnerCenter.resellers.get(id) ?? id) : undefined);
+    for (const link of links) {
+      const inPc = fromPartnerCenter.customers?.find((c) => c.tenantId.toLowerCase() === link.customerTenantId);
+      const reseller = resellerName(inPc?.resellerId ?? link.resellerId);
+      rows.set(link.customerTenantId, {
+        customerTenantId: link.customerTenantId,
+        companyName: inPc?.companyName ?? link.companyName,
+        domain: inPc?.domain ?? link.domain,
+        ...(inPc || !fromPartnerCenter.customers ? { pcCustomerId: link.pcCustomerId } : {}),
+        state: 'linked',
+        ...(reseller ? { reseller } : {}),
+      });
+    }
+    for (const customer of fromPartnerCenter.customers ?? []) {
+      const tenantId = customer.tenantId.toLowerCase();
+      if (rows.has(tenantId)) continue;
+      const reseller = resellerName(customer.resellerId);
+      rows.set(tenantId, {
+        customerTenantId: tenantId,
+        companyName: customer.companyName,
+        domain: customer.domain,
+        pcCustomerId: customer.id,
+        state: known.has(tenantId) ? 'proposed' : 'not-linked',
+        ...(reseller ? { reseller } : {}),
+      });
+    }
+    const order = { proposed: 0, linked: 1, 'not-linked': 2 } as const;
+    return done({
+      partnerTenantId,
+      partnerName: this.partnerName(partnerTenantId),
+      rows: [...rows.values()].sort((a, b) => order[a.state] - order[b.state] || a.companyName.localeCompare(b.companyName)),
+      ...(fromPartnerCenter.problem ? { partnerCenterProblem: fromPartnerCenter.problem } : {}),
+    });
+  }
+
+  /**
+   * Links a customer tenant to the partner. The id comes from a card, so it is checked against
+   * the partner's own Partner Center customer list, read now: anything else is refused and audited.
+   */
+  async link(actor: Actor, customerTenantId: string): Promise<Outcome<PartnerCustomers>> {
+    if (!(await this.d.roles.isPartnerAdmin(actor))) return refused('forbidden', ONLY_PARTNER_ADMINS);
+    const partnerTenantId = actor.tenantId.toLowerCase();
+    const target = customerTenantId.toLowerCase();
+    const fromPartnerCenter = await this.partnerCenterCustomers(partnerTenantId);
+    if (!fromPartnerCenter.customers)
+      return refused('unavailable', fromPartnerCenter.problem ?? 'Partner Center cannot be read now; try again in a minute.');
+    const customer = fromPartnerCenter.customers.find((c) => c.tenantId.toLowerCase() === target);
+    if (!customer || target === partnerTenantId) {
+      await this.refuseCrossTenant(actor, 'partner.customer.link', target);
+      return refused('forbidden', 'That tenant is not one of your Partner Center customers. Nothing was linked.');
+    }
+    const elsewhere = await this.partnerOf(target);
+    if (elsewhere && elsewhere.partnerTenantId !== partnerTenantId) {
+      await this.refuseCrossTenant(actor, 'partner.customer.link', target);
+      return refused('conflict', `${customer.companyName} is already served by another partner in Quartermaster. Nothing was linked.`);
+    }
+    const link: PartnerCustomerLink = {
+      customerTenantId: target,
+      pcCustomerId: customer.id,
+      companyName: customer.companyName,
+      domain: customer.domain,
+      ...(customer.resellerId ? { resellerId: customer.resellerId } : {}),
+      linkedBy: actor.aadObjectId,
+      linkedAt: this.d.clock().toISOString(),
+    };
+    const before = await this.d.links.link(partnerTenantId, link);
+    if (!before) {
+      const entry = { actorId: actor.aadObjectId, actorName: actor.name, action: 'partner.customer.linked', after: link };
+      await this.d.audit.record({ ...entry, tenantId: partnerTenantId, target });
+      // The customer's own audit log says who serves it now (not the partner's other customers).
+      await this.d.audit.record({
+        ...entry,
+        tenantId: target,
+        target: partnerTenantId,
+        after: { partner: this.partnerName(partnerTenantId), pcCustomerId: customer.id },
+      });
+    }
+    const customers = await this.customers(actor);
+    if (!customers.ok) return customers;
+    return done(
+      customers.value,
+      before
+        ? `${customer.companyName} was already linked.`
+        : `${customer.companyName} is linked to Partner Center customer ${customer.id}.`,
+    );
+  }
+
+  /** Unlinks a customer tenant of this partner; another partner's or an unknown id is refused and audited. */
+  async unlink(actor: Actor, customerTenantId: string): Promise<Outcome<PartnerCustomers>> {
+    if (!(await this.d.roles.isPartnerAdmin(actor))) return refused('forbidden', ONLY_PARTNER_ADMINS);
+    const partnerTenantId = actor.tenantId.toLowerCase();
+    const target = customerTenantId.toLowerCase();
+    const link = await this.d.links.get(partnerTenantId, target);
+    if (!link) {
+      await this.refuseCrossTenant(actor, 'partner.customer.unlink', target);
+      return refused('forbidden', 'That tenant is not linked to you. Nothing was changed.');
+    }
+    await this.d.links.unlink(partnerTenantId, target);
+    const entry = { actorId: actor.aadObjectId, actorName: actor.name, action: 'partner.customer.unlinked', before: link };
+    await this.d.audit.record({ ...entry, tenantId: partnerTenantId, target });
+    await this.d.audit.record({
+      ...entry,
+      tenantId: target,
+      target: partnerTenantId,
+      before: { partner: this.partnerName(partnerTenantId) },
+    });
+    const customers = await this.customers(actor);
+    if (!customers.ok) return customers;
+    return done(customers.value, `${link.companyName} is no longer linked; its purchases no longer go through your Partner Center.`);
+  }
+
+  /**
+   * A customer tenant of the actor's partner, by tenant id, for partner-side views of one
+   * customer; anything not linked to the actor's partner is refused and audited.
+   */
+  async customerOf(actor: Actor, customerTenantId: string, attempted: string): Promise<Outcome<PartnerCustomerLink>> {
+    if (!(await this.d.roles.isPartnerAdmin(actor))) return refused('forbidden', ONLY_PARTNER_ADMINS);
+    const link = await this.d.links.get(actor.tenantId, customerTenantId);
+    if (!link) {
+      await this.refuseCrossTenant(actor, attempted, customerTenantId.toLowerCase());
+      return refused('forbidden', 'That tenant is not one of your linked customers.');
+    }
+    return done(link);
+  }
+
+  /**
+   * The partner admin as an admin of a linked customer's tenant (`customer <name>`, and every
+   * click on the cards that view gives): same tenant-scoped services, same rules, and the
+   * customer's audit log names the admin and the partner. A tenant id that is not a linked
+   * customer of the actor's partner (a forged card) is refused and audited.
+   */
+  async actingFor(actor: Actor, customerTenantId: string, attempted: string): Promise<Outcome<Actor>> {
+    // Only partner admins get such cards: anyone else's is forged, and audited as such.
+    if (!(await this.d.roles.isPartnerAdmin(actor))) {
+      await this.refuseCrossTenant(actor, attempted, customerTenantId.toLowerCase());
+      return refused('forbidden', 'This card acts in another tenant, which you cannot reach. Nothing was done.');
+    }
+    const customer = await this.customerOf(actor, customerTenantId, attempted);
+    if (!customer.ok) return customer;
+    return done({
+      tenantId: customer.value.customerTenantId,
+      aadObjectId: actor.aadObjectId,
+      name: `${actor.name} (${this.partnerName(actor.tenantId)})`,
+    });
+  }
+
+  /**
+   * A linked customer of the actor's partner by what the admin typed: its company name or
+   * domain, whole or its start. Anything else (another partner's customer, an unlinked one) is
+   * refused, named nowhere, and audited.
+   */
+  async customerNamed(actor: Actor, typed: string): Promise<Outcome<PartnerCustomerLink>> {
+    if (!(await this.d.roles.isPartnerAdmin(actor))) return refused('forbidden', ONLY_PARTNER_ADMINS);
+    const wanted = typed.trim().toLowerCase();
+    if (!wanted)
+      return refused('invalid', 'Which customer? Type customer and its name, for example: customer Contoso. Type customers for the list.');
+    const links = await this.d.links.list(actor.tenantId);
+    const exact = links.filter((l) => l.companyName.toLowerCase() === wanted || l.domain.toLowerCase() === wanted);
+    const starting = links.filter((l) => l.companyName.toLowerCase().startsWith(wanted) || l.domain.toLowerCase().startsWith(wanted));
+    const found = exact.length > 0 ? exact : starting;
+    if (found.length === 1) return done(found[0]!);
+    if (found.length > 1)
+      return refused(
+        'invalid',
+        `More than one linked customer matches: ${found.map((l) => l.companyName).join(', ')}. Type more of the name.`,
+      );
+    await this.refuseCrossTenant(actor, 'partner.customer.view', wanted.slice(0, 100));
+    return refused('forbidden', 'No linked customer of yours has that name. Type customers to see yours and link them.');
+  }
+
+  /** Every refused reach into a tenant that is not the actor's customer, in the actor's audit log. */
+  private async refuseCrossTenant(actor: Actor, attempted: string, target: string): Promise<void> {
+    this.d.log.warn({ tenantId: actor.tenantId, attempted, target }, 'cross-tenant attempt refused');
+    await this.d.audit.record({
+      tenantId: actor.tenantId,
+      actorId: actor.aadObjectId,
+      actorName: actor.name,
+      action: 'partner.cross-tenant-refused',
+      target,
+      after: { attempted },
+    });
+  }
+
+  /** The partner's customers and resellers in Partner Center, or why they cannot be read. */
+  private async partnerCenterCustomers(
+    partnerTenantId: string,
+  ): Promise<{ customers?: PartnerCustomer[]; resellers: Map<string, string>; problem?: string }> {
+    const resellers = new Map<string, string>();
+    if (!this.d.accounts) return { resellers, problem: 'Partner Center is not available in this deployment.' };
+    try {
+      const token = await this.d.partnerCenterToken(partnerTenantId);
+      if (!token)
+        return { resellers, problem: 'Partner Center is not connected: type connect and sign in to Partner Center to see your customers.' };
+      const [customers, relationships] = await Promise.all([
+        this.d.accounts.listCustomers(token),
+        this.d.accounts.listIndirectResellers(token),
+      ]);
+      for (const r of relationships) resellers.set(r.id, r.name);
+      return { customers, resellers };
+    } catch (error) {
+      this.d.log.warn({ err: error, tenantId: partnerTenantId }, 'partner customers could not be read from Partner Center');
+      const message = error instanceof ConnectorError ? error.message.replace(/^partner-center: /, '') : 'Partner Center did not answer.';
+      return { resellers, problem: `Partner Center could not be read: ${message}` };
+    }
+  }
+}
