@@ -189,6 +189,8 @@ export function requestFeature(surface: Surface, d: RequestFeatureDeps): void {
         d.cards.render('request-list', {
           title: 'Requests waiting',
           emptyText: 'No request is waiting.',
+          note: '',
+          noteColor: 'Default',
           items: requests.map((r) => ({ ...requestLine(r), requestId: r.id, actionTitle: 'Open', actionVerb: 'showRequest' })),
         }),
       ),
