@@ -13,6 +13,8 @@ export interface BenchChild<R> {
   pid: number;
   /** Resident memory now and at its peak, in MB (undefined where /proc is not there). */
   memory(): { rssMb: number; peakRssMb: number } | undefined;
+  /** The child's own account of its memory (process.memoryUsage(), in MB), asked for with SIGUSR2. */
+  heap(): Promise<{ rss: number; heapUsed: number; heapTotal: number; external: number } | undefined>;
   /** The last lines it printed. */
   output(): string;
   stop(): Promise<void>;
@@ -27,6 +29,8 @@ export async function startBenchChild<R>(name: string, file: string, settings: u
     [
       // BENCH_CPU_PROF=<directory>: each child writes a V8 CPU profile there when it stops (open it in Chrome's DevTools).
       ...(process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : []),
+      // The heap's figures are taken after a full collection: what is kept, not garbage not yet swept.
+      '--expose-gc',
       '--import',
       'tsx',
       '--no-deprecation',
@@ -51,6 +55,23 @@ export async function startBenchChild<R>(name: string, file: string, settings: u
     ready: ready!,
     pid,
     memory: () => memoryOf(pid),
+    heap: async () => {
+      const before = child
+        .output()
+        .split('\n')
+        .filter((l) => l.startsWith('{"heap"')).length;
+      child.process.kill('SIGUSR2');
+      for (let i = 0; i < 50; i++) {
+        const lines = child
+          .output()
+          .split('\n')
+          .filter((l) => l.startsWith('{"heap"'));
+        if (lines.length > before)
+          return (JSON.parse(lines[lines.length - 1]!) as { heap: Awaited<ReturnType<BenchChild<R>['heap']>> }).heap;
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+      return undefined;
+    },
     output: () => child.output(),
     stop: () => children.stopAll(),
   };
@@ -65,6 +86,14 @@ export function serveAsChild(ready: unknown, stop: () => Promise<void>): void {
     );
   process.once('SIGTERM', exit);
   process.once('SIGINT', exit);
+  // The bench asks for the heap's figures (what the resident memory is made of) with SIGUSR2.
+  process.on('SIGUSR2', () => {
+    (globalThis as { gc?: () => void }).gc?.();
+    const usage = process.memoryUsage();
+    const mb = (bytes: number) => Math.round(bytes / 1024 / 1024);
+    const heap = { rss: mb(usage.rss), heapUsed: mb(usage.heapUsed), heapTotal: mb(usage.heapTotal), external: mb(usage.external) };
+    process.stdout.write(`${JSON.stringify({ heap })}\n`);
+  });
   process.stdout.write(`${JSON.stringify({ ready })}\n`);
 }
 

@@ -204,9 +204,11 @@ async function main(): Promise<void> {
       });
       const memory = botProcess.memory();
       const echoMemory = echo.memory();
+      const heap = await botProcess.heap();
       if (memory)
         memoryNotes.push(
-          `Quartermaster's bot process after the turn scenarios: ${memory.rssMb.toFixed(0)} MB resident (peak ${memory.peakRssMb.toFixed(0)} MB; goal < 400 MB)` +
+          `Quartermaster's bot process after the turn scenarios: ${memory.rssMb.toFixed(0)} MB resident (peak ${memory.peakRssMb.toFixed(0)} MB; goal < 768 MB)` +
+            (heap ? `, of which V8 heap ${heap.heapUsed} MB used of ${heap.heapTotal} MB, external ${heap.external} MB` : '') +
             (echoMemory ? `; echo bot ${echoMemory.rssMb.toFixed(0)} MB (peak ${echoMemory.peakRssMb.toFixed(0)} MB)` : ''),
         );
       botRss = memory;
