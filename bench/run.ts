@@ -208,7 +208,9 @@ async function main(): Promise<void> {
       if (memory)
         memoryNotes.push(
           `Quartermaster's bot process after the turn scenarios: ${memory.rssMb.toFixed(0)} MB resident (peak ${memory.peakRssMb.toFixed(0)} MB; goal < 768 MB)` +
-            (heap ? `, of which V8 heap ${heap.heapUsed} MB used of ${heap.heapTotal} MB, external ${heap.external} MB` : '') +
+            (heap
+              ? `; after a full collection the V8 heap keeps ${heap.heapUsed} MB (of ${heap.heapTotal} MB reserved; goal < 200 MB), external ${heap.external} MB`
+              : '') +
             (echoMemory ? `; echo bot ${echoMemory.rssMb.toFixed(0)} MB (peak ${echoMemory.peakRssMb.toFixed(0)} MB)` : ''),
         );
       botRss = memory;
