@@ -9,7 +9,7 @@ import type { LicenseUnitService } from '../services/license-units.js';
 import type { Outcome } from '../services/outcome.js';
 import type { CardRenderer } from './cards.js';
 import { ADMINS, card, refusal, type ActionTurn, type Reply, type Surface, type Turn } from './surface.js';
-import { myUnitCardData, quotaInputIds, unitsCardData, type NoteColor } from './unit-views.js';
+import { myUnitCardData, quotaInputIds, unitsCardData, type NoteColor, type UnitsFormEcho } from './unit-views.js';
 
 export interface UnitFeatureDeps {
   cards: CardRenderer;
@@ -31,20 +31,33 @@ const ReclaimClick = z.object({
 });
 
 export function unitFeature(surface: Surface, d: UnitFeatureDeps): void {
-  const showUnits = async ({ actor }: Turn, note?: { text: string; color: NoteColor }): Promise<Reply> => {
+  const showUnits = async ({ actor }: Turn, note?: { text: string; color: NoteColor }, echo?: UnitsFormEcho): Promise<Reply> => {
     const [views, offers] = await Promise.all([d.units.overview(actor), d.catalog.offers(actor.tenantId).catch(() => [])]);
     if (!views.ok) return refusal(views);
-    return card(d.cards.render('units', unitsCardData(views.value, offers, note)));
+    return card(d.cards.render('units', unitsCardData(views.value, offers, note, echo)));
   };
-  /** After a change: the fresh card with what happened (or the refusal, on the card when it is the person's input). */
-  const afterChange = async (turn: Turn, outcome: Outcome<unknown>): Promise<Reply> => {
+  /**
+   * After a change: the fresh card with what happened. Refused input comes back on the card
+   * with what was typed kept and each problem beside its field (`echo` turns it into that).
+   */
+  const afterChange = async (
+    turn: Turn,
+    outcome: Outcome<unknown>,
+    echo: (errors: Record<string, string>) => UnitsFormEcho,
+  ): Promise<Reply> => {
     if (!outcome.ok && outcome.reason === 'forbidden') return refusal(outcome);
-    return showUnits(turn, outcome.ok ? { text: outcome.message, color: 'Good' } : { text: outcome.message, color: 'Attention' });
+    if (outcome.ok) return showUnits(turn, { text: outcome.message, color: 'Good' });
+    return showUnits(turn, { text: outcome.message, color: 'Attention' }, echo(outcome.fields ?? {}));
   };
 
-  const save = async (turn: ActionTurn<unknown>) => afterChange(turn, await d.units.saveUnit(turn.actor, turn.data));
+  const save = async (turn: ActionTurn<unknown>) => {
+    const values = textValues(turn.data, ['name', 'kind', 'value', 'admins']);
+    return afterChange(turn, await d.units.saveUnit(turn.actor, turn.data), (errors) => ({ unit: { values, errors } }));
+  };
   const setQuota = async (turn: ActionTurn<z.infer<typeof UnitClick>>) => {
     const ids = quotaInputIds(turn.data.unitId);
+    const sent = textValues(turn.data, [ids.product, ids.seats, ids.plans]);
+    const values = { product: sent[ids.product]!, seats: sent[ids.seats]!, plans: sent[ids.plans]! };
     return afterChange(
       turn,
       await d.units.setQuota(turn.actor, turn.data.unitId, {
@@ -52,10 +65,11 @@ export function unitFeature(surface: Surface, d: UnitFeatureDeps): void {
         seats: turn.data[ids.seats],
         plans: turn.data[ids.plans],
       }),
+      (errors) => ({ quota: { unitId: turn.data.unitId, values, errors } }),
     );
   };
   const remove = async (turn: ActionTurn<z.infer<typeof UnitClick>>) =>
-    afterChange(turn, await d.units.removeUnit(turn.actor, turn.data.unitId));
+    afterChange(turn, await d.units.removeUnit(turn.actor, turn.data.unitId), () => ({}));
 
   const showMine = async ({ actor }: Turn, note?: { text: string; color: NoteColor }): Promise<Reply> => {
     const views = await d.units.myUnits(actor);
@@ -85,4 +99,10 @@ export function unitFeature(surface: Surface, d: UnitFeatureDeps): void {
     badData: 'This card sent something I cannot use. Type my unit for a fresh one.',
     run: reclaim,
   });
+}
+
+/** The named fields of a card's data as the text to put back in its inputs (anything else: empty, clipped to an input's length). */
+function textValues(data: unknown, names: readonly string[]): Record<string, string> {
+  const record = (typeof data === 'object' && data !== null ? data : {}) as Record<string, unknown>;
+  return Object.fromEntries(names.map((name) => [name, typeof record[name] === 'string' ? (record[name] as string).slice(0, 1000) : '']));
 }

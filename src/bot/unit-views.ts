@@ -6,10 +6,27 @@ import type { MyUnitView, UnitView } from '../services/license-units.js';
 
 export type NoteColor = 'Default' | 'Good' | 'Warning' | 'Attention';
 
+/** A refused form, kept on the card: what was sent, and each problem by its field's name. */
+export interface FormEcho {
+  values: Record<string, string>;
+  errors: Record<string, string>;
+}
+
+/** What the units card echoes after a refusal: the unit form, or one unit's quota row. */
+export interface UnitsFormEcho {
+  unit?: FormEcho;
+  quota?: FormEcho & { unitId: string };
+}
+
+const UNIT_FIELDS = ['name', 'kind', 'value', 'admins'] as const;
+const QUOTA_FIELDS = ['product', 'seats', 'plans'] as const;
+
 export interface UnitsCardData {
   summary: string;
   note: string;
   noteColor: NoteColor;
+  /** The unit form's values and the problem beside each field (empty strings when none). */
+  form: Record<(typeof UNIT_FIELDS)[number], string> & { errors: Record<(typeof UNIT_FIELDS)[number], string> };
   products: { title: string; value: string }[];
   units: {
     id: string;
@@ -21,6 +38,8 @@ export interface UnitsCardData {
     productInputId: string;
     seatsInputId: string;
     plansInputId: string;
+    /** This row's quota inputs as last sent (after a refusal) and the problem beside each. */
+    quotaForm: Record<(typeof QUOTA_FIELDS)[number], string> & { errors: Record<(typeof QUOTA_FIELDS)[number], string> };
   }[];
 }
 
@@ -50,7 +69,20 @@ function quotaFacts(view: UnitView) {
   }));
 }
 
-export function unitsCardData(views: UnitView[], offers: CatalogOffer[], note?: { text: string; color: NoteColor }): UnitsCardData {
+/** `fields` of `echo`, each a string ('' when absent), with the problem of each. */
+function echoed<F extends string>(fields: readonly F[], echo?: FormEcho): Record<F, string> & { errors: Record<F, string> } {
+  const pick = (from: Record<string, string> | undefined) =>
+    Object.fromEntries(fields.map((f) => [f, from?.[f] ?? ''])) as Record<F, string>;
+  return { ...pick(echo?.values), errors: pick(echo?.errors) };
+}
+
+export function unitsCardData(
+  views: UnitView[],
+  offers: CatalogOffer[],
+  note?: { text: string; color: NoteColor },
+  echo: UnitsFormEcho = {},
+): UnitsCardData {
+  const form = echoed(UNIT_FIELDS, echo.unit);
   return {
     summary:
       views.length === 0
@@ -58,6 +90,7 @@ export function unitsCardData(views: UnitView[], offers: CatalogOffer[], note?: 
         : `${views.length} ${views.length === 1 ? 'unit' : 'units'}. Their license admins decide their people's requests within the quotas; over a quota, you decide.`,
     note: note?.text ?? '',
     noteColor: note?.color ?? 'Default',
+    form: { ...form, kind: form.kind || 'department' },
     products: offers.map((o) => ({ title: o.name, value: o.offerId })),
     units: views.map((view) => {
       const ids = quotaInputIds(view.unit.id);
@@ -71,6 +104,7 @@ export function unitsCardData(views: UnitView[], offers: CatalogOffer[], note?: 
         productInputId: ids.product,
         seatsInputId: ids.seats,
         plansInputId: ids.plans,
+        quotaForm: echoed(QUOTA_FIELDS, echo.quota?.unitId === view.unit.id ? echo.quota : undefined),
       };
     }),
   };

@@ -284,10 +284,13 @@ export class LicenseUnitService {
   async saveUnit(actor: Actor, raw: unknown): Promise<Outcome<LicenseUnit>> {
     if (!(await this.deps.roles.isAdmin(actor))) return refused('forbidden', 'Only admins can set up units and quotas.');
     const input = validateUnitInput(raw);
-    if (!input.ok) return refused('invalid', Object.values(input.errors).join(' '));
+    if (!input.ok) return refused('invalid', Object.values(input.errors).join(' '), input.errors);
     const admins = await Promise.all(input.value.adminUpns.map((upn) => this.deps.directory.getUser(actor.tenantId, upn)));
     const missing = input.value.adminUpns.filter((_, i) => !admins[i]);
-    if (missing.length > 0) return refused('invalid', `I can't find ${missing.join(', ')} in your organisation. Nothing was changed.`);
+    if (missing.length > 0) {
+      const message = `I can't find ${missing.join(', ')} in your organisation. Nothing was changed.`;
+      return refused('invalid', message, { admins: message });
+    }
     const existing = await this.list(actor.tenantId);
     const id = unitIdOf(input.value.name);
     if (!existing.some((u) => u.id === id) && existing.length >= UNIT_LIMITS.maxUnits)
@@ -317,15 +320,16 @@ export class LicenseUnitService {
     const unit = await this.deps.units.get(actor.tenantId, unitId);
     if (!unit) return refused('not-found', 'That unit is gone. Type units for a fresh card.');
     const offer = typeof raw.productOfferId === 'string' ? await this.deps.catalog.offer(actor.tenantId, raw.productOfferId) : undefined;
-    if (!offer) return refused('invalid', 'Choose a product from the list. Nothing was changed.');
+    if (!offer)
+      return refused('invalid', 'Choose a product from the list. Nothing was changed.', { product: 'Choose a product from the list.' });
     const seats = parseSeats(raw.seats);
-    if (!seats.ok) return refused('invalid', seats.message);
+    if (!seats.ok) return refused('invalid', seats.message, { seats: seats.message });
     const sku = (await this.deps.directory.listSubscribedSkus(actor.tenantId)).find(
       (s) => s.skuPartNumber.toLowerCase() === offer.skuPartNumber.toLowerCase(),
     );
     const available = (sku?.servicePlans ?? []).map((p) => ({ id: p.servicePlanId, name: p.servicePlanName }));
     const plans = choosePlans(typeof raw.plans === 'string' ? raw.plans.slice(0, 2000) : '', available, offer.name);
-    if (!plans.ok) return refused('invalid', `${plans.message} Nothing was changed.`);
+    if (!plans.ok) return refused('invalid', `${plans.message} Nothing was changed.`, { plans: plans.message });
     if (!unit.quotas.some((q) => q.productId === offer.productId) && unit.quotas.length >= UNIT_LIMITS.maxQuotas)
       return refused('invalid', `A unit can have at most ${UNIT_LIMITS.maxQuotas} quotas.`);
     const quota: UnitQuota = {

@@ -24,6 +24,7 @@ export function done<T>(value: T, message = ''): Done<T> {
   return { ok: true, value, message };
 }
 
-export function refused(reason: Refusal, message: string): Refused {
-  return { ok: false, reason, message };
+/** `fields`: what is wrong with each input, by its name, for the form to show beside it. */
+export function refused(reason: Refusal, message: string, fields?: Record<string, string>): Refused {
+  return { ok: false, reason, message, ...(fields && { fields }) };
 }

@@ -6,7 +6,7 @@
 // that push it over its quota raise one alert.
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { DEMO_OFFERS, DEMO_TENANT_ID, DEMO_USERS } from '../../src/sandbox/index.js';
-import { BotHarness, cardOf, cardText, DEMO, invokeErrorMessage, type TestUser } from '../harness/bot-harness.js';
+import { besideInput, BotHarness, cardOf, cardText, DEMO, inputOf, invokeErrorMessage, type TestUser } from '../harness/bot-harness.js';
 import { requestForm as form, requestIdOf, storedRequest, waitForStatus as waitFor } from '../harness/licensing.js';
 
 const VISIO_DESKTOP = '663a804f-1c30-4ff0-9915-9db84f0d1cea'; // VISIO_CLIENT_SUBSCRIPTION
@@ -91,6 +91,33 @@ describe('setting up units', () => {
     expect(forged.body.statusCode).toBe(403);
     const [again] = await chat(DEMO.alex).say('units');
     expect(cardText(again)).toMatch(/Visio Plan 2\s+0 of 1 used, 1 left/);
+  });
+  it('answers refused input with the form: what was typed kept, each problem beside its field', async () => {
+    const typed = { name: 'Sales_*team*', kind: 'group', value: 'not-a-guid', admins: 'adelev@example.com' };
+    const unit = (await chat(DEMO.alex).click('unitSave', typed)).body.value;
+    for (const [id, value] of Object.entries(typed)) expect(inputOf(unit, id).value, id).toBe(value);
+    expect(besideInput(unit, 'name')?.text).toContain('in the name');
+    expect(besideInput(unit, 'admins')?.type).not.toBe('TextBlock');
+    const group = (await chat(DEMO.alex).click('unitSave', { ...typed, name: 'Sales team' })).body.value;
+    expect(inputOf(group, 'name').value).toBe('Sales team');
+    expect(besideInput(group, 'value')?.text).toContain('object id');
+
+    const quota = (
+      await chat(DEMO.alex).click('unitSetQuota', {
+        unitId: 'sales',
+        quotaProduct_sales: DEMO_OFFERS.visioPlan2.offerId,
+        quotaSeats_sales: '2',
+        quotaPlans_sales: 'EXCHANGE_S_ENTERPRISE',
+      })
+    ).body.value;
+    expect(inputOf(quota, 'quotaProduct_sales').value).toBe(DEMO_OFFERS.visioPlan2.offerId);
+    expect(inputOf(quota, 'quotaSeats_sales').value).toBe('2');
+    expect(inputOf(quota, 'quotaPlans_sales').value).toBe('EXCHANGE_S_ENTERPRISE');
+    expect(besideInput(quota, 'quotaPlans_sales')?.text).toContain('no service plan called');
+    // Another unit's row is left as it was.
+    expect(inputOf(quota, 'quotaPlans_marketing').value ?? '').toBe('');
+    const [again] = await chat(DEMO.alex).say('units');
+    expect(cardText(again)).toMatch(/Visio Plan 2\s+0 of 1 used, 1 left; without VISIO_CLIENT_SUBSCRIPTION/);
   });
 });
 

@@ -648,6 +648,7 @@ export const cardSamples: { [N in keyof CardData]: CardData[N][] } = {
       summary: "1 unit. Their license admins decide their people's requests within the quotas; over a quota, you decide.",
       note: 'Sales: 2 × Visio Plan 2, without VISIO_CLIENT_SUBSCRIPTION.',
       noteColor: 'Good',
+      form: { name: '', kind: 'department', value: '', admins: '', errors: { name: '', kind: '', value: '', admins: '' } },
       products: [{ title: 'Visio Plan 2', value: 'CFQ7TTC0HD33:0002:CFQ7TTC0KX6P' }],
       units: [
         {
@@ -660,10 +661,38 @@ export const cardSamples: { [N in keyof CardData]: CardData[N][] } = {
           productInputId: 'quotaProduct_sales',
           seatsInputId: 'quotaSeats_sales',
           plansInputId: 'quotaPlans_sales',
+          quotaForm: {
+            product: 'CFQ7TTC0HD33:0002:CFQ7TTC0KX6P',
+            seats: '-3',
+            plans: 'EXCHANGE_S_ENTERPRISE',
+            errors: {
+              product: '',
+              seats: 'Enter the quota as a whole number of seats from 0.',
+              plans: 'Visio Plan 2 has no service plan called "EXCHANGE_S_ENTERPRISE".',
+            },
+          },
         },
       ],
     },
-    { summary: 'No units yet.', note: '', noteColor: 'Default', products: [], units: [] },
+    {
+      summary: 'No units yet.',
+      note: "Use letters, digits, spaces and . & ( ) ' - in the name.",
+      noteColor: 'Attention',
+      form: {
+        name: 'Sales_*team*',
+        kind: 'group',
+        value: 'not-a-guid',
+        admins: 'adelev@example.com',
+        errors: {
+          name: "Use letters, digits, spaces and . & ( ) ' - in the name.",
+          kind: '',
+          value: "Enter the group's object id (a GUID).",
+          admins: '',
+        },
+      },
+      products: [],
+      units: [],
+    },
   ],
   'my-unit': [
     {
