@@ -4,6 +4,7 @@
 // it. Members are read from the directory (kept for a minute, read fresh where a count decides
 // something); quota decisions of one unit take turns under a table lock so two approvals at
 // once cannot both take the last seat.
+import { md } from '../domain/plain-text.js';
 import { randomUUID } from 'node:crypto';
 import type { Clock } from '../clock.js';
 import type { DirectoryMember, DirectoryPort } from '../connectors/ports.js';
@@ -457,7 +458,10 @@ export class LicenseUnitService {
       for (const productId of over ?? []) {
         const quota = quotaFor(unit, productId)!;
         const state = states[productId]!;
-        const text = `${unit.name} is over its ${quota.productName} quota: ${describeQuota(state)}. People who moved into the unit brought their licenses with them. Raise the quota (units) or reclaim licenses (my unit).`;
+        // Posted as a message (Teams shows markdown): the unit's and product's names go in as plain text.
+        const text =
+          md`${unit.name} is over its ${quota.productName} quota: ${describeQuota(state)}. People who moved into the unit brought their licenses with them. Raise the quota (units) or reclaim licenses (my unit).`
+            .text;
         const people = [...new Set([...unit.adminIds, ...this.deps.roles.adminIds(tenantId)].map((id) => id.toLowerCase()))];
         await this.deps.tell(
           tenantId,
