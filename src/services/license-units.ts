@@ -166,7 +166,8 @@ export class LicenseUnitService {
     );
     if (!unit) return undefined;
     const quota = quotaFor(unit, productId)!;
-    const count = await this.count(tenantId, unit, quota, { fresh: true });
+    // The unit's members were just read fresh (unitsOf above): counting reads them once, not again.
+    const count = await this.count(tenantId, unit, quota);
     const requestUnit = this.requestUnit(unit, quota, count);
     const excluded = [people.requesterId, people.beneficiaryId].map((id) => id.toLowerCase());
     const verdict = fitsQuota(unit, quota, count, quantity);
