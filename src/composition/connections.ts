@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { ConfigError } from '../config.js';
 import { renderConsentPage } from '../http/consent-page.js';
 import type { ScheduledJob } from '../jobs/scheduler.js';
+import type { ConnectorError } from '../connectors/index.js';
 import { localKeyring } from '../local/secret-keys.js';
 import { TeamsConnectionNotices } from '../notify/connection-notices.js';
 import { projectRoot } from '../paths.js';
@@ -98,34 +99,24 @@ export function wireConnections(p: Platform, outbox: Outbox, publicUrl: () => st
     return channelId ? { partnerTenantId: served.partnerTenantId, channelId, customerName: served.link.companyName } : undefined;
   });
 
+  // A vendor's refusal, told by a connector, marks the connection; the call that failed is not held up, and a failure to mark is logged.
+  const marksConnection =
+    (name: string, mark: (tenantId: string, error: ConnectorError) => Promise<void>) => (tenantId: string, error: ConnectorError) =>
+      void mark(tenantId, error).catch((e: unknown) => log.warn({ err: e, tenantId }, `could not mark the ${name} connection`));
+
   // The connectors were built first (tests bring their own), and the connection service needs
   // them; so the tokens they call with are plugged in here, once, before any call is made.
   // Purchases for a customer whose agent signed in (connect) use that agent's tokens; a customer
   // tenant linked to a partner uses its partner's.
   connectors.partnerCenterAgent?.actAs((tenantId) => partners.commerceToken(tenantId));
   // A 401/403 on any call with the agent's token (a purchase, the subscriptions list) marks the connection "needs attention".
-  connectors.partnerCenterAgent?.onAgentRefused(
-    (tenantId, error) =>
-      void connections
-        .notePartnerCenterRefusal(tenantId, error)
-        .catch((e: unknown) => log.warn({ err: e, tenantId }, 'could not mark the partner center connection')),
-  );
+  connectors.partnerCenterAgent?.onAgentRefused(marksConnection('partner center', (t, e) => connections.notePartnerCenterRefusal(t, e)));
   // Graph refusing the app (401, or 403 for a missing permission) on any call marks Microsoft 365 "needs attention".
-  connectors.graphRefusals?.onRefused(
-    (tenantId, error) =>
-      void connections
-        .noteGraphRefusal(tenantId, error)
-        .catch((e: unknown) => log.warn({ err: e, tenantId }, 'could not mark the microsoft 365 connection')),
-  );
+  connectors.graphRefusals?.onRefused(marksConnection('microsoft 365', (t, e) => connections.noteGraphRefusal(t, e)));
   // Marketplace calls use the tenant's stored API token (sandbox: the seeded one when none is stored).
   connectors.marketplace?.useTokenSource((tenantId) => connections.marketplaceToken(tenantId));
   // A 401 from any marketplace call (catalog and subscription lists included) marks the connection "needs attention".
-  connectors.marketplace?.onTokenExpired(
-    (tenantId, error) =>
-      void connections
-        .noteMarketplaceFailure(tenantId, error)
-        .catch((e: unknown) => log.warn({ err: e, tenantId }, 'could not mark the marketplace connection')),
-  );
+  connectors.marketplace?.onTokenExpired(marksConnection('marketplace', (t, e) => connections.noteMarketplaceFailure(t, e)));
 
   const jobs: ScheduledJob[] = [
     {

@@ -315,6 +315,9 @@ describe('a sign-in that Partner Center no longer accepts (issue 20, defect 1)',
     expect(text).toContain('Partner Center refused the signed-in agent');
     expect(text).toContain('its sandbox forgets sign-ins');
     expect(linkOf(checked.body.value, 'Sign in again')).toBeDefined();
+    // The check records the change once (the refusal it met is not recorded a second time as a refusal on use).
+    await connectCard();
+    expect((await auditActions()).filter((a) => a === 'connection.partner-center.broken')).toHaveLength(1);
   });
 
   it('a refusal on use (the subscriptions list) marks the connection "needs attention" with the fix, and tells the admins once', async () => {

@@ -125,4 +125,14 @@ describe('Cancel in "my requests" keeps the list (issue 20, lists vanish)', () =
     expect(cardActions(after).some((a) => a.data?.requestId === id)).toBe(false);
     expect((await storedRequest(harness, id))?.status).toBe('cancelled');
   });
+
+  it('a request that does not exist or a forged id is refused in words, and nothing changes', async () => {
+    const before = await requestsOfIsaiah();
+    const unknown = await isaiah().click('cancelFromList', { requestId: 'REQ-0000000000000000' }, 'list-card');
+    expect(JSON.stringify(unknown.body)).not.toContain('Your requests');
+    expect(JSON.stringify(unknown.body)).toContain("I can't find that request.");
+    const forged = await isaiah().click('cancelFromList', { requestId: '[x](https://example.invalid)' }, 'list-card');
+    expect(JSON.stringify(forged.body)).toContain('This card sent something I cannot use');
+    expect(await requestsOfIsaiah()).toBe(before);
+  });
 });

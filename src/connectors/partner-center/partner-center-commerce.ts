@@ -185,7 +185,8 @@ export class PartnerCenterCommerce implements CommercePort, PartnerAccountPort {
    * connection's health check, so "connected" means what a purchase will find.
    */
   async checkAgent(customerId: string): Promise<void> {
-    await this.get(`/v1/customers/${encodeURIComponent(customerId)}/subscriptions`, z.unknown());
+    // Quiet: the health check records and audits what it finds; the refusal listener would do it a second time.
+    await this.send('GET', `/v1/customers/${encodeURIComponent(customerId)}/subscriptions`, { quiet: true });
   }
 
   constructor(private readonly options: PartnerCenterOptions) {
@@ -479,7 +480,7 @@ export class PartnerCenterCommerce implements CommercePort, PartnerAccountPort {
   private async send(
     method: 'GET' | 'POST' | 'PATCH',
     path: string,
-    options: { body?: unknown; requestId?: string; accessToken?: string } = {},
+    options: { body?: unknown; requestId?: string; accessToken?: string; quiet?: boolean } = {},
   ): Promise<{ status: number; body: unknown }> {
     const { tokens, partnerTenantId, retry, log } = this.options;
     const requestId = options.requestId ?? randomUUID();
@@ -508,7 +509,7 @@ export class PartnerCenterCommerce implements CommercePort, PartnerAccountPort {
         });
         if (!answer.ok) {
           const failure = partnerCenterFailure(answer.status, answer.text, answer.headers);
-          throw agentToken ? this.refusedAgent(customerOf(path)!, failure) : failure;
+          throw agentToken && !options.quiet ? this.refusedAgent(customerOf(path)!, failure) : failure;
         }
         return { status: answer.status, body: parseJsonBody(SERVICE, answer.text) };
       },

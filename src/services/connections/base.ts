@@ -170,6 +170,38 @@ export abstract class ConnectionModule {
     }
   }
 
+  /**
+   * A vendor refused a call made for the tenant, wherever it was made (a purchase, a list, a
+   * license assignment): a working connection needs attention, with the fix on the connect card,
+   * and its admins are told once per connection and `alertCode`. `stops` says what stops.
+   */
+  protected async markRefused(
+    tenantId: string,
+    id: string,
+    problem: ConnectionProblem,
+    { stops, alertCode = problem.code, now }: { stops: string; alertCode?: string; now: Date },
+  ): Promise<void> {
+    const connection = await this.d.connections.get(tenantId, id);
+    if (!connection || connection.state !== 'connected') return;
+    const updated = await this.updateQuietly(connection, { state: 'needs-attention', problem, lastCheckedAt: now.toISOString() });
+    await this.auditAs(
+      tenantId,
+      'system',
+      `connection.${connection.kind}.broken`,
+      id,
+      { state: 'needs-attention', code: problem.code },
+      { state: connection.state },
+    );
+    if (await this.d.ledger.claim(tenantId, 'connection-broken', `${id}|${connection.connectedAt}|${alertCode}`, {}, now)) {
+      await this.d.notices.alertAdmins(tenantId, {
+        outcome: 'failed',
+        title: `${titleOf(connection)} needs attention`,
+        message: `${problem.problem} ${stops} What to do: ${problem.fix}`,
+        connection: updated ?? connection,
+      });
+    }
+  }
+
   protected async issueState(actor: Admin, purpose: ConsentPurpose, payload?: string) {
     return this.d.states.issue({ tenantId: actor.tenantId, adminObjectId: actor.aadObjectId, purpose, ...(payload ? { payload } : {}) });
   }

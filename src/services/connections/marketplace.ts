@@ -134,30 +134,12 @@ export class MarketplaceConnection extends ConnectionModule {
    */
   async noteMarketplaceFailure(tenantId: string, error: unknown, now = this.d.clock()): Promise<void> {
     if (!(error instanceof ConnectorError) || error.details.code !== 'token-expired') return;
-    const connection = await this.d.connections.get(tenantId, MARKETPLACE);
-    if (!connection || connection.state === 'needs-attention') return;
     const problem = {
       code: 'token-expired',
       problem: 'The Marketplace API token expired or was revoked.',
       fix: 'Create a new token in the Marketplace portal, then type connect and enter it under Marketplace.',
     };
-    const updated = await this.updateQuietly(connection, { state: 'needs-attention', problem, lastCheckedAt: now.toISOString() });
-    await this.auditAs(
-      tenantId,
-      'system',
-      'connection.marketplace.broken',
-      MARKETPLACE,
-      { code: problem.code },
-      { state: connection.state },
-    );
-    if (await this.d.ledger.claim(tenantId, 'connection-broken', `${MARKETPLACE}|${connection.connectedAt}|${problem.code}`, {}, now)) {
-      await this.d.notices.alertAdmins(tenantId, {
-        outcome: 'failed',
-        title: 'Marketplace needs attention',
-        message: `${problem.problem} Marketplace orders stop until it is fixed. What to do: ${problem.fix}`,
-        connection: updated ?? connection,
-      });
-    }
+    await this.markRefused(tenantId, MARKETPLACE, problem, { stops: 'Marketplace orders stop until it is fixed.', now });
   }
 
   health(connection: Connection): Promise<HealthCheck> {

@@ -105,25 +105,12 @@ export class Microsoft365Connection extends ConnectionModule {
    */
   async noteGraphRefusal(tenantId: string, error: unknown, now = this.d.clock()): Promise<void> {
     if (!(error instanceof ConnectorError)) return;
-    const connection = await this.d.connections.get(tenantId, MICROSOFT_365);
-    if (!connection || connection.state !== 'connected') return;
     const problem = { code: String(error.details.code ?? error.details.status ?? error.kind), ...GRAPH_REFUSED };
-    const updated = await this.updateQuietly(connection, { state: 'needs-attention', problem, lastCheckedAt: now.toISOString() });
-    await this.auditAs(
-      tenantId,
-      'system',
-      'connection.microsoft365.broken',
-      MICROSOFT_365,
-      { state: connection.state },
-      { state: 'needs-attention', code: problem.code },
-    );
-    if (await this.d.ledger.claim(tenantId, 'connection-broken', `${MICROSOFT_365}|${connection.connectedAt}|refused`, {}, now)) {
-      await this.d.notices.alertAdmins(tenantId, {
-        outcome: 'failed',
-        title: 'Microsoft 365 needs attention',
-        message: `${problem.problem} Reading licenses and assigning them stop until it is fixed. What to do: ${problem.fix}`,
-        connection: updated ?? connection,
-      });
-    }
+    // One alert per consent, whichever refusal (401 or a missing permission) came first.
+    await this.markRefused(tenantId, MICROSOFT_365, problem, {
+      stops: 'Reading licenses and assigning them stop until it is fixed.',
+      alertCode: 'refused',
+      now,
+    });
   }
 }

@@ -246,26 +246,12 @@ export class PartnerCenterConnection extends ConnectionModule {
    */
   async notePartnerCenterRefusal(tenantId: string, error: unknown, now = this.d.clock()): Promise<void> {
     if (!isRefusal(error)) return;
-    const connection = await this.d.connections.get(tenantId, PARTNER_CENTER);
-    if (!connection || connection.state !== 'connected') return;
-    const problem = { code: 'unauthorized', ...AGENT_REFUSED };
-    const updated = await this.updateQuietly(connection, { state: 'needs-attention', problem, lastCheckedAt: now.toISOString() });
-    await this.auditAs(
+    await this.markRefused(
       tenantId,
-      'system',
-      'connection.partner-center.broken',
       PARTNER_CENTER,
-      { state: connection.state },
-      { state: 'needs-attention', code: problem.code },
+      { code: 'unauthorized', ...AGENT_REFUSED },
+      { stops: 'License purchases through Partner Center stop until it is fixed.', now },
     );
-    if (await this.d.ledger.claim(tenantId, 'connection-broken', `${PARTNER_CENTER}|${connection.connectedAt}|${problem.code}`, {}, now)) {
-      await this.d.notices.alertAdmins(tenantId, {
-        outcome: 'failed',
-        title: 'Partner Center needs attention',
-        message: `${problem.problem} License purchases through Partner Center stop until it is fixed. What to do: ${problem.fix}`,
-        connection: updated ?? connection,
-      });
-    }
   }
 
   /** msal's token cache for the tenant's agent; `alreadyRead` serves the first read when the caller just read the row. */
