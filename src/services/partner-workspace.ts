@@ -44,6 +44,13 @@ export interface PartnerCustomers {
   partnerCenterProblem?: string;
 }
 
+/** The partner's customers and indirect resellers (id to name) as Partner Center lists them, or why it could not. */
+interface PartnerCenterCustomers {
+  customers?: PartnerCustomer[];
+  resellers: Map<string, string>;
+  problem?: string;
+}
+
 export interface PartnerWorkspaceDeps {
   clock: Clock;
   roles: RoleService;
@@ -118,8 +125,12 @@ export class PartnerWorkspace {
   async customers(actor: Actor): Promise<Outcome<PartnerCustomers>> {
     if (!(await this.d.roles.isPartnerAdmin(actor))) return refused('forbidden', ONLY_PARTNER_ADMINS);
     const partnerTenantId = actor.tenantId.toLowerCase();
+    return done(await this.customerList(partnerTenantId, await this.partnerCenterCustomers(partnerTenantId)));
+  }
+
+  /** The rows of the `customers` card: the partner's links (read now) beside what Partner Center listed. */
+  private async customerList(partnerTenantId: string, fromPartnerCenter: PartnerCenterCustomers): Promise<PartnerCustomers> {
     const links = await this.d.links.list(partnerTenantId);
-    const fromPartnerCenter = await this.partnerCenterCustomers(partnerTenantId);
     const known = new Set(this.d.roles.tenants());
     const rows = new Map<string, PartnerCustomerRow>();
     const resellerName = (id: string | undefined) => (id ? (fromPartnerCenter.resellers.get(id) ?? id) : undefined);
@@ -149,12 +160,12 @@ export class PartnerWorkspace {
       });
     }
     const order = { proposed: 0, linked: 1, 'not-linked': 2 } as const;
-    return done({
+    return {
       partnerTenantId,
       partnerName: this.partnerName(partnerTenantId),
       rows: [...rows.values()].sort((a, b) => order[a.state] - order[b.state] || a.companyName.localeCompare(b.companyName)),
       ...(fromPartnerCenter.problem ? { partnerCenterProblem: fromPartnerCenter.problem } : {}),
-    });
+    };
   }
 
   /**
@@ -199,10 +210,9 @@ export class PartnerWorkspace {
         after: { partner: this.partnerName(partnerTenantId), pcCustomerId: customer.id },
       });
     }
-    const customers = await this.customers(actor);
-    if (!customers.ok) return customers;
+    // The card after the change: the list Partner Center gave above, with the links as they are now.
     return done(
-      customers.value,
+      await this.customerList(partnerTenantId, fromPartnerCenter),
       before
         ? `${customer.companyName} was already linked.`
         : `${customer.companyName} is linked to Partner Center customer ${customer.id}.`,
@@ -306,9 +316,7 @@ export class PartnerWorkspace {
   }
 
   /** The partner's customers and resellers in Partner Center, or why they cannot be read. */
-  private async partnerCenterCustomers(
-    partnerTenantId: string,
-  ): Promise<{ customers?: PartnerCustomer[]; resellers: Map<string, string>; problem?: string }> {
+  private async partnerCenterCustomers(partnerTenantId: string): Promise<PartnerCenterCustomers> {
     const resellers = new Map<string, string>();
     if (!this.d.accounts) return { resellers, problem: 'Partner Center is not available in this deployment.' };
     try {
