@@ -6,6 +6,7 @@
 // connection. A partner admin reaches only the partner's own customers: every other id is
 // refused and audited, whatever a card carried.
 import { ConnectorError, type PartnerAccountPort, type PartnerCustomer } from '../connectors/ports.js';
+import { md } from '../domain/plain-text.js';
 import type { Actor } from '../domain/roles.js';
 import type { Logger } from '../logger.js';
 import type { AuditLog } from '../storage/audit-log.js';
@@ -296,7 +297,8 @@ export class PartnerWorkspace {
     if (found.length > 1)
       return refused(
         'invalid',
-        `More than one linked customer matches: ${found.map((l) => l.companyName).join(', ')}. Type more of the name.`,
+        // Sent as a chat message (markdown); the names are Partner Center's, typed by whoever created the customer.
+        md`More than one linked customer matches: ${found.map((l) => l.companyName).join(', ')}. Type more of the name.`.text,
       );
     await this.refuseCrossTenant(actor, 'partner.customer.view', wanted.slice(0, 100));
     return refused('forbidden', 'No linked customer of yours has that name. Type customers to see yours and link them.');
