@@ -6,6 +6,7 @@ import { reclaimCardData, renewalAlertCardData, seatAlertCardData, termEndAlertC
 import type { AdaptiveCard, CardRenderer } from '../bot/cards.js';
 import type { AdminAlerts, ReclaimReport, RenewalAlert, SeatChange, TermEndAlert } from '../services/admin-alerts.js';
 import type { RoleService } from '../services/roles.js';
+import type { ConversationReference } from 'botbuilder';
 import type { ConversationReferences } from '../storage/conversation-references.js';
 import type { OutboxMessenger } from './outbox-messenger.js';
 import { plainText } from '../domain/plain-text.js';
@@ -86,35 +87,38 @@ export class AdminCards implements AdminAlerts {
    * tenant has no partner channel. `key` dedupes it like the admins' copies.
    */
   async tellPartner(tenantId: string, text: string, key: string): Promise<boolean> {
-    try {
-      const target = await this.partnerChannel?.(tenantId);
-      if (!target) return false;
-      const channel = await this.deps.conversations.get(target.partnerTenantId, target.channelId);
-      if (!channel) return false;
-      await this.deps.messenger.postText(channel.reference, `Customer: ${plainText(target.customerName)}. ${text}`, {
+    return this.toPartner(tenantId, 'an alert', (reference, target) =>
+      this.deps.messenger.postText(reference, `Customer: ${plainText(target.customerName)}. ${text}`, {
         tenantId: target.partnerTenantId,
         key: `${key}|partner`,
-      });
-      return true;
-    } catch (error) {
-      this.deps.log.warn({ err: error, tenantId }, "could not post an alert to the partner's channel");
-      return false;
-    }
+      }),
+    );
   }
 
-  private async postToPartner(tenantId: string, partnerCopy: (customer: string) => AdaptiveCard, key?: string): Promise<boolean> {
+  private postToPartner(tenantId: string, partnerCopy: (customer: string) => AdaptiveCard, key?: string): Promise<boolean> {
+    return this.toPartner(tenantId, 'an alert card', (reference, target) =>
+      this.deps.messenger.postCard(reference, partnerCopy(target.customerName), {
+        tenantId: target.partnerTenantId,
+        ...(key ? { key: `${key}|partner` } : {}),
+      }),
+    );
+  }
+
+  /** Posts with `post` to the alert channel of the tenant's partner; false when it has none or the post failed. */
+  private async toPartner(
+    tenantId: string,
+    what: string,
+    post: (reference: Partial<ConversationReference>, target: { partnerTenantId: string; customerName: string }) => Promise<unknown>,
+  ): Promise<boolean> {
     try {
       const target = await this.partnerChannel?.(tenantId);
       if (!target) return false;
       const channel = await this.deps.conversations.get(target.partnerTenantId, target.channelId);
       if (!channel) return false;
-      await this.deps.messenger.postCard(channel.reference, partnerCopy(target.customerName), {
-        tenantId: target.partnerTenantId,
-        ...(key ? { key: `${key}|partner` } : {}),
-      });
+      await post(channel.reference, target);
       return true;
     } catch (error) {
-      this.deps.log.warn({ err: error, tenantId }, "could not post an alert card to the partner's channel");
+      this.deps.log.warn({ err: error, tenantId }, `could not post ${what} to the partner's channel`);
       return false;
     }
   }

@@ -134,15 +134,7 @@ export class ApprovalService {
     let before: StoredRequest | undefined;
     const result = await this.deps.requests.mutate(actor.tenantId, command.requestId, (current) => {
       before = current;
-      const outcome = decide(current, {
-        actorId: actor.aadObjectId,
-        actorName: actor.name,
-        actorTenantId: actor.tenantId,
-        decision: command.decision,
-        ...(command.comment !== undefined && { comment: command.comment }),
-        stageIndex: command.stageIndex,
-        now: this.now(),
-      });
+      const outcome = decide(current, this.decisionInput(actor, command));
       if (!outcome.ok) {
         refusal = { reason: outcome.reason, message: outcome.message };
         event = undefined;

@@ -6,6 +6,7 @@
 // connection. A partner admin reaches only the partner's own customers: every other id is
 // refused and audited, whatever a card carried.
 import { ConnectorError, type PartnerAccountPort, type PartnerCustomer } from '../connectors/ports.js';
+import { md } from '../domain/plain-text.js';
 import type { Actor } from '../domain/roles.js';
 import type { Logger } from '../logger.js';
 import type { AuditLog } from '../storage/audit-log.js';
@@ -42,6 +43,13 @@ export interface PartnerCustomers {
   rows: PartnerCustomerRow[];
   /** Why Partner Center's side is missing (not connected, sign-in expired, outage), when it is. */
   partnerCenterProblem?: string;
+}
+
+/** The partner's customers and indirect resellers (id to name) as Partner Center lists them, or why it could not. */
+interface PartnerCenterCustomers {
+  customers?: PartnerCustomer[];
+  resellers: Map<string, string>;
+  problem?: string;
 }
 
 export interface PartnerWorkspaceDeps {
@@ -118,8 +126,12 @@ export class PartnerWorkspace {
   async customers(actor: Actor): Promise<Outcome<PartnerCustomers>> {
     if (!(await this.d.roles.isPartnerAdmin(actor))) return refused('forbidden', ONLY_PARTNER_ADMINS);
     const partnerTenantId = actor.tenantId.toLowerCase();
+    return done(await this.customerList(partnerTenantId, await this.partnerCenterCustomers(partnerTenantId)));
+  }
+
+  /** The rows of the `customers` card: the partner's links (read now) beside what Partner Center listed. */
+  private async customerList(partnerTenantId: string, fromPartnerCenter: PartnerCenterCustomers): Promise<PartnerCustomers> {
     const links = await this.d.links.list(partnerTenantId);
-    const fromPartnerCenter = await this.partnerCenterCustomers(partnerTenantId);
     const known = new Set(this.d.roles.tenants());
     const rows = new Map<string, PartnerCustomerRow>();
     const resellerName = (id: string | undefined) => (id ? (fromPartnerCenter.resellers.get(id) ?? id) : undefined);
@@ -149,12 +161,12 @@ export class PartnerWorkspace {
       });
     }
     const order = { proposed: 0, linked: 1, 'not-linked': 2 } as const;
-    return done({
+    return {
       partnerTenantId,
       partnerName: this.partnerName(partnerTenantId),
       rows: [...rows.values()].sort((a, b) => order[a.state] - order[b.state] || a.companyName.localeCompare(b.companyName)),
       ...(fromPartnerCenter.problem ? { partnerCenterProblem: fromPartnerCenter.problem } : {}),
-    });
+    };
   }
 
   /**
@@ -199,10 +211,9 @@ export class PartnerWorkspace {
         after: { partner: this.partnerName(partnerTenantId), pcCustomerId: customer.id },
       });
     }
-    const customers = await this.customers(actor);
-    if (!customers.ok) return customers;
+    // The card after the change: the list Partner Center gave above, with the links as they are now.
     return done(
-      customers.value,
+      await this.customerList(partnerTenantId, fromPartnerCenter),
       before
         ? `${customer.companyName} was already linked.`
         : `${customer.companyName} is linked to Partner Center customer ${customer.id}.`,
@@ -286,7 +297,8 @@ export class PartnerWorkspace {
     if (found.length > 1)
       return refused(
         'invalid',
-        `More than one linked customer matches: ${found.map((l) => l.companyName).join(', ')}. Type more of the name.`,
+        // Sent as a chat message (markdown); the names are Partner Center's, typed by whoever created the customer.
+        md`More than one linked customer matches: ${found.map((l) => l.companyName).join(', ')}. Type more of the name.`.text,
       );
     await this.refuseCrossTenant(actor, 'partner.customer.view', wanted.slice(0, 100));
     return refused('forbidden', 'No linked customer of yours has that name. Type customers to see yours and link them.');
@@ -306,9 +318,7 @@ export class PartnerWorkspace {
   }
 
   /** The partner's customers and resellers in Partner Center, or why they cannot be read. */
-  private async partnerCenterCustomers(
-    partnerTenantId: string,
-  ): Promise<{ customers?: PartnerCustomer[]; resellers: Map<string, string>; problem?: string }> {
+  private async partnerCenterCustomers(partnerTenantId: string): Promise<PartnerCenterCustomers> {
     const resellers = new Map<string, string>();
     if (!this.d.accounts) return { resellers, problem: 'Partner Center is not available in this deployment.' };
     try {

@@ -74,8 +74,9 @@ export class RoleService {
     return [...this.partners];
   }
 
+  /** From configuration alone: an admin of a configured partner tenant (no storage read). */
   async isPartnerAdmin(person: Person): Promise<boolean> {
-    return (await this.rolesOf(person)).includes('partner-admin');
+    return this.isPartnerTenant(person.tenantId) && this.isConfiguredAdmin(person);
   }
 
   /** The managed tenants: those with at least one admin (lower-cased ids). */
@@ -93,8 +94,11 @@ export class RoleService {
    * tenant: whether that customer is still linked to the partner is read each time.
    */
   async isAdmin(person: Person): Promise<boolean> {
-    if (person.aadObjectId && this.tenantAdmins(person.tenantId).has(person.aadObjectId.toLowerCase())) return true;
-    return this.servingPartnerAdmin(person);
+    return this.isConfiguredAdmin(person) || this.servingPartnerAdmin(person);
+  }
+
+  private isConfiguredAdmin(person: Person): boolean {
+    return !!person.aadObjectId && this.tenantAdmins(person.tenantId).has(person.aadObjectId.toLowerCase());
   }
 
   /**

@@ -10,7 +10,7 @@ import type { SeatState } from '../domain/seat-alerts.js';
 import { DocumentRepository } from './documents.js';
 import { ConcurrencyError } from './errors.js';
 import { tenantPartition } from './keys.js';
-import { TableRepository } from './repository.js';
+import { filter, TableRepository } from './repository.js';
 import type { TableStore } from './table-store.js';
 
 type LedgerEntity = { Kind: string; Details: string; SentAt: string };
@@ -54,24 +54,27 @@ export class AlertLedger extends TableRepository<LedgerEntity> {
   }
 
   /** How many alerts (of any kind) the tenant was sent since `since` (a partner's `customers` card). */
-  async sentSince(tenantId: string, since: Date): Promise<number> {
-    let count = 0;
-    let continuationToken: string | undefined;
-    do {
-      const page = await this.pageRows(ledgerPartition(tenantId), { pageSize: 1000, ...(continuationToken ? { continuationToken } : {}) });
-      count += page.items.filter((row) => row.value.SentAt >= since.toISOString()).length;
-      continuationToken = page.continuationToken;
-    } while (continuationToken);
-    return count;
+  sentSince(tenantId: string, since: Date): Promise<number> {
+    // SentAt is an ISO timestamp, so the string comparison is the time order.
+    return this.countWhere(tenantId, filter`SentAt ge ${since.toISOString()}`);
   }
 
   /** How many alerts of `kind` the tenant was ever sent (for tests and diagnostics). */
-  async count(tenantId: string, kind: string): Promise<number> {
+  count(tenantId: string, kind: string): Promise<number> {
+    return this.countWhere(tenantId, filter`Kind eq ${kind}`);
+  }
+
+  /** The tenant's ledger rows matching `where`, counted by the table service's filter. */
+  private async countWhere(tenantId: string, where: string): Promise<number> {
     let count = 0;
     let continuationToken: string | undefined;
     do {
-      const page = await this.pageRows(ledgerPartition(tenantId), { pageSize: 1000, ...(continuationToken ? { continuationToken } : {}) });
-      count += page.items.filter((row) => row.value.Kind === kind).length;
+      const page = await this.pageRows(
+        ledgerPartition(tenantId),
+        { pageSize: 1000, ...(continuationToken ? { continuationToken } : {}) },
+        where,
+      );
+      count += page.items.length;
       continuationToken = page.continuationToken;
     } while (continuationToken);
     return count;

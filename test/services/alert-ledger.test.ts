@@ -35,6 +35,17 @@ describe('alert ledger', () => {
     expect(await ledger.wasSent(T3, 'renewal', key)).toBe(false);
     expect(await ledger.claim(T3, 'renewal', key)).toBe(true);
   });
+
+  it('counts the alerts of every kind sent since a time, and not those before it', async () => {
+    const ledger = new AlertLedger(store);
+    const T4 = 'tenant-four';
+    await ledger.claim(T4, 'renewal', 'sub-1|2026-06-01', {}, new Date('2026-05-01T09:00:00Z'));
+    await ledger.claim(T4, 'seat', 'sku-1|exhausted', {}, new Date('2026-05-20T09:00:00Z'));
+    await ledger.claim(T4, 'connection', 'pc|needs-sign-in', {}, new Date('2026-05-25T09:00:00Z'));
+    expect(await ledger.sentSince(T4, new Date('2026-05-20T09:00:00Z'))).toBe(2);
+    expect(await ledger.sentSince(T4, new Date('2026-06-01T00:00:00Z'))).toBe(0);
+    expect(await ledger.sentSince('tenant-five', new Date('2026-01-01T00:00:00Z'))).toBe(0);
+  });
 });
 
 describe('seat states', () => {
