@@ -19,14 +19,7 @@ import {
   statementCardData,
   summaryCardData,
 } from './billing-views.js';
-import {
-  sendFileConsent,
-  sendFileInfo,
-  uploadFile,
-  uploadTargetAllowed,
-  type FileUploadInfo,
-  type UploadOptions,
-} from './billing-files.js';
+import { sendFileConsent, sendFileInfo, type FileUploadInfo, type FileUploads } from './billing-files.js';
 import { actorOf } from './activity.js';
 import type { AdaptiveCard, CardRenderer } from './cards.js';
 import { sendCard } from './replies.js';
@@ -41,7 +34,7 @@ export interface BillingFeatureDeps {
   chargeback: ChargebackService;
   owners: CostOwnerService;
   documents: BillingDocuments;
-  uploads: UploadOptions;
+  uploads: FileUploads;
   log: Logger;
 }
 
@@ -223,11 +216,11 @@ export function billingFeature(surface: Surface, d: BillingFeatureDeps): void {
     if (!actor || !parsed.success)
       return void (await context.sendActivity('That file offer could not be read. Ask for the document again.'));
     const upload: FileUploadInfo = parsed.data.uploadInfo ?? {};
-    if (!upload.uploadUrl || !uploadTargetAllowed(upload.uploadUrl, d.uploads))
+    if (!upload.uploadUrl || !d.uploads.allowed(upload.uploadUrl))
       return void (await context.sendActivity('Teams did not give a place to save the file. Ask for the document again.'));
     const answer = await d.documents.redeem(parsed.data.context.token, actor);
     if (!answer.ok) return void (await context.sendActivity(answer.message));
-    const status = await uploadFile(upload.uploadUrl, answer.document.bytes, d.uploads).catch((error: unknown) => {
+    const status = await d.uploads.put(upload.uploadUrl, answer.document.bytes).catch((error: unknown) => {
       d.log.warn({ err: error }, 'a file upload to OneDrive failed');
       return 0;
     });
