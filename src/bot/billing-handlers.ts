@@ -55,21 +55,13 @@ const InvoiceRef = z.object({
     .max(64)
     .regex(/^[A-Za-z0-9-]+$/),
 });
-const MonthRef = z.object({
-  month: z.string().regex(/^\d{4}-(0[1-9]|1[0-2])$/),
-  ownerId: z
-    .string()
-    .max(64)
-    .regex(/^[a-z0-9-]*$/)
-    .optional(),
-});
-const OwnerRef = z.object({
-  ownerId: z
-    .string()
-    .max(64)
-    .regex(/^[a-z0-9-]*$/)
-    .optional(),
-});
+/** A cost owner's id as cards carry it (empty on the form of a new owner). */
+const OwnerIdText = z
+  .string()
+  .max(64)
+  .regex(/^[a-z0-9-]*$/);
+const MonthRef = z.object({ month: z.string().regex(/^\d{4}-(0[1-9]|1[0-2])$/), ownerId: OwnerIdText.optional() });
+const OwnerRef = z.object({ ownerId: OwnerIdText.optional() });
 const OwnerForm = OwnerRef.extend({
   name: z.string().max(200).optional(),
   departments: z.string().max(1000).optional(),
@@ -78,7 +70,7 @@ const OwnerForm = OwnerRef.extend({
   tags: z.string().max(1000).optional(),
   recipients: z.string().max(1000).optional(),
 }).passthrough();
-const OwnerId = z.object({ ownerId: OwnerRef.shape.ownerId.unwrap().min(1) });
+const OwnerId = z.object({ ownerId: OwnerIdText.min(1) });
 const ConsentAnswer = z.object({
   context: z.object({ token: z.string().max(100) }).passthrough(),
   uploadInfo: z
