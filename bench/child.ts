@@ -2,6 +2,7 @@
 // as in production: its CPU and memory are its own, and measured as such. The child prints
 // one line `{"ready": …}` when it serves, then runs until SIGTERM; its resident memory is read
 // from /proc (Linux), now and at its peak.
+import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ChildProcesses, waitUntilReady } from '../src/local/child-processes.js';
@@ -119,4 +120,24 @@ export function runIfEntry(file: string, main: () => Promise<void>): void {
     console.error(`${file} failed:`, error);
     process.exit(1);
   });
+}
+
+/**
+ * Runs `bench/<file>` to its end in a process of its own (its peak RSS is then its own) and
+ * answers the JSON object it printed last; `what` names it in the error when it fails.
+ */
+export async function runBenchScript<R>(file: string, what: string, env: NodeJS.ProcessEnv = process.env): Promise<R> {
+  const child = spawn(process.execPath, ['--import', 'tsx', '--no-deprecation', join(projectRoot, 'bench', file)], {
+    cwd: projectRoot,
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env,
+  });
+  let out = '';
+  let errors = '';
+  child.stdout.on('data', (chunk: Buffer) => void (out += chunk.toString()));
+  child.stderr.on('data', (chunk: Buffer) => void (errors += chunk.toString()));
+  const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
+  const last = out.trim().split('\n').pop() ?? '';
+  if (code !== 0 || !last.startsWith('{')) throw new Error(`the ${what} bench failed (exit ${String(code)}): ${errors.slice(-1000)}`);
+  return JSON.parse(last) as R;
 }

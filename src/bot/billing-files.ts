@@ -3,8 +3,7 @@
 // when the person allows, Teams sends a `fileConsent/invoke` with an upload session in their
 // OneDrive; the bytes go there (PUT with Content-Range), then a file info card shows the file
 // in the chat. The consent card's context carries only a link token the service checks again.
-import http from 'node:http';
-import https from 'node:https';
+// The upload itself is I/O: a connector (src/connectors/onedrive-upload.ts) handed in as FileUploads.
 import type { TurnContext } from 'botbuilder';
 import type { BillingDocument } from '../services/billing/documents.js';
 
@@ -38,51 +37,14 @@ export async function sendFileConsent(context: TurnContext, document: BillingDoc
   });
 }
 
-export interface UploadOptions {
-  /** Outside production the upload URL may be on loopback (tests, local mode); production takes https only. */
-  allowLoopback: boolean;
-  timeoutMs: number;
-}
-
-/** Whether Quartermaster may PUT a file to this URL: OneDrive's upload sessions are https. */
-export function uploadTargetAllowed(url: string, options: Pick<UploadOptions, 'allowLoopback'>): boolean {
-  let target: URL;
-  try {
-    target = new URL(url);
-  } catch {
-    return false;
-  }
-  if (target.protocol === 'https:') return true;
-  return options.allowLoopback && target.protocol === 'http:' && ['127.0.0.1', 'localhost', '[::1]'].includes(target.hostname);
-}
-
-/** Puts the whole file into the upload session in one request (Content-Range covers it all). */
-export function uploadFile(url: string, bytes: Buffer, options: UploadOptions): Promise<number> {
-  const target = new URL(url);
-  const scheme = target.protocol === 'https:' ? https : http;
-  return new Promise((resolve, reject) => {
-    const request = scheme.request(
-      target,
-      {
-        method: 'PUT',
-        headers: {
-          'Content-Length': String(bytes.length),
-          'Content-Range': `bytes 0-${Math.max(0, bytes.length - 1)}/${bytes.length}`,
-        },
-      },
-      (answer) => {
-        answer.resume();
-        answer.on('end', () => resolve(answer.statusCode ?? 0));
-      },
-    );
-    const deadline = setTimeout(() => request.destroy(new Error(`the upload took longer than ${options.timeoutMs} ms`)), options.timeoutMs);
-    request.on('error', (error) => {
-      clearTimeout(deadline);
-      reject(error);
-    });
-    request.on('close', () => clearTimeout(deadline));
-    request.end(bytes);
-  });
+/**
+ * Where the bytes go once the person allows (a connector's PUT, wired by the composition root):
+ * whether an upload URL Teams sent is one Quartermaster may write to, and the upload itself.
+ */
+export interface FileUploads {
+  allowed(url: string): boolean;
+  /** The upload answer's HTTP status; rejects when no answer came. */
+  put(url: string, bytes: Buffer): Promise<number>;
 }
 
 /** The message that shows the uploaded file in the chat. */

@@ -19,14 +19,7 @@ import {
   statementCardData,
   summaryCardData,
 } from './billing-views.js';
-import {
-  sendFileConsent,
-  sendFileInfo,
-  uploadFile,
-  uploadTargetAllowed,
-  type FileUploadInfo,
-  type UploadOptions,
-} from './billing-files.js';
+import { sendFileConsent, sendFileInfo, type FileUploadInfo, type FileUploads } from './billing-files.js';
 import { actorOf } from './activity.js';
 import type { AdaptiveCard, CardRenderer } from './cards.js';
 import { sendCard } from './replies.js';
@@ -41,7 +34,7 @@ export interface BillingFeatureDeps {
   chargeback: ChargebackService;
   owners: CostOwnerService;
   documents: BillingDocuments;
-  uploads: UploadOptions;
+  uploads: FileUploads;
   log: Logger;
 }
 
@@ -62,21 +55,13 @@ const InvoiceRef = z.object({
     .max(64)
     .regex(/^[A-Za-z0-9-]+$/),
 });
-const MonthRef = z.object({
-  month: z.string().regex(/^\d{4}-(0[1-9]|1[0-2])$/),
-  ownerId: z
-    .string()
-    .max(64)
-    .regex(/^[a-z0-9-]*$/)
-    .optional(),
-});
-const OwnerRef = z.object({
-  ownerId: z
-    .string()
-    .max(64)
-    .regex(/^[a-z0-9-]*$/)
-    .optional(),
-});
+/** A cost owner's id as cards carry it (empty on the form of a new owner). */
+const OwnerIdText = z
+  .string()
+  .max(64)
+  .regex(/^[a-z0-9-]*$/);
+const MonthRef = z.object({ month: z.string().regex(/^\d{4}-(0[1-9]|1[0-2])$/), ownerId: OwnerIdText.optional() });
+const OwnerRef = z.object({ ownerId: OwnerIdText.optional() });
 const OwnerForm = OwnerRef.extend({
   name: z.string().max(200).optional(),
   departments: z.string().max(1000).optional(),
@@ -85,7 +70,7 @@ const OwnerForm = OwnerRef.extend({
   tags: z.string().max(1000).optional(),
   recipients: z.string().max(1000).optional(),
 }).passthrough();
-const OwnerId = z.object({ ownerId: OwnerRef.shape.ownerId.unwrap().min(1) });
+const OwnerId = z.object({ ownerId: OwnerIdText.min(1) });
 const ConsentAnswer = z.object({
   context: z.object({ token: z.string().max(100) }).passthrough(),
   uploadInfo: z
@@ -223,11 +208,11 @@ export function billingFeature(surface: Surface, d: BillingFeatureDeps): void {
     if (!actor || !parsed.success)
       return void (await context.sendActivity('That file offer could not be read. Ask for the document again.'));
     const upload: FileUploadInfo = parsed.data.uploadInfo ?? {};
-    if (!upload.uploadUrl || !uploadTargetAllowed(upload.uploadUrl, d.uploads))
+    if (!upload.uploadUrl || !d.uploads.allowed(upload.uploadUrl))
       return void (await context.sendActivity('Teams did not give a place to save the file. Ask for the document again.'));
     const answer = await d.documents.redeem(parsed.data.context.token, actor);
     if (!answer.ok) return void (await context.sendActivity(answer.message));
-    const status = await uploadFile(upload.uploadUrl, answer.document.bytes, d.uploads).catch((error: unknown) => {
+    const status = await d.uploads.put(upload.uploadUrl, answer.document.bytes).catch((error: unknown) => {
       d.log.warn({ err: error }, 'a file upload to OneDrive failed');
       return 0;
     });

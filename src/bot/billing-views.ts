@@ -5,11 +5,13 @@
 // came from a person or a vendor (names, products) is bound as data; the cost owner form only
 // takes plain words.
 import type { CostOwner, OwnerStatement } from '../domain/billing/chargeback.js';
+import { Markdown, md } from '../domain/plain-text.js';
 import type { CostOwnerInput } from '../domain/billing/cost-owners.js';
 import { monthLabel, previousMonth } from '../domain/billing/months.js';
 import { formatMoney, subtract, toMinor, type Money } from '../domain/money.js';
 import type { StatementView, SummaryView } from '../services/billing/chargeback.js';
 import type { ReconciliationNotice, StoredInvoice } from '../services/billing/invoices.js';
+import type { Text } from './cards.js';
 import { changeText } from './spend-views.js';
 
 type Fact = { title: string; value: string };
@@ -35,7 +37,7 @@ export interface ReconciliationCardData {
   title: string;
   titleColor: Color;
   subtitle: string;
-  sections: { heading: string; color: Color; lines: { text: string }[]; more: string }[];
+  sections: { heading: string; color: Color; lines: { text: string }[]; more: Text }[];
   facts: Fact[];
   note: string;
   source: string;
@@ -46,7 +48,7 @@ export interface StatementCardData {
   title: string;
   subtitle: string;
   sections: { heading: string; facts: Fact[]; chartTitle: string; currency: string; bars: Bar[]; chartFallback: string; items: Fact[] }[];
-  note: string;
+  note: Text;
   month: string;
   ownerId: string;
 }
@@ -56,7 +58,8 @@ export interface SummaryCardData {
   subtitle: string;
   emptyText: string;
   sections: { heading: string; owners: Fact[]; chartTitle: string; currency: string; bars: Bar[]; chartFallback: string }[];
-  note: string;
+  /** Cost owner names in it are as admins typed them: escaped by `md`. */
+  note: Text;
   month: string;
   linkUrl: string;
   linkTitle: string;
@@ -159,7 +162,7 @@ export function reconciliationCardData(notice: Omit<ReconciliationNotice, 'key'>
         })),
         more:
           mine.length > SHOWN_PER_KIND
-            ? `…and ${mine.length - SHOWN_PER_KIND} more (type **invoices**, then Reconciliation, for the latest).`
+            ? md`…and ${mine.length - SHOWN_PER_KIND} more (type **invoices**, then Reconciliation, for the latest).`
             : '',
       },
     ];
@@ -207,7 +210,9 @@ export function statementCardData(view: StatementView): StatementCardData {
     title: `Cost statement: ${view.owner.name}, ${monthLabel(view.month)}`,
     subtitle: `Licenses held by your people at the price actually paid, and cloud cost carrying your tags.${view.invoiced ? '' : ' Not invoiced yet: licenses at catalog prices.'}`,
     sections: view.sections.map(({ statement, previous }) => sectionOf(statement, previous, before)),
-    note: 'Figures before tax. Type **chargeback** for the latest figures.',
+    note: md`
+Figures before tax. Type **chargeback** for the latest figures.
+    `,
     month: view.month,
     ownerId: view.owner.id,
   };
@@ -259,19 +264,28 @@ export function summaryCardData(view: SummaryView, link?: { url: string; expires
       chartFallback: chart.fallback,
     };
   });
-  const notes = [
-    chargeback.invoiced ? '' : 'Not invoiced yet: licenses at catalog prices.',
-    view.ownersWithoutRecipients.length > 0
-      ? `No one receives the statements of ${view.ownersWithoutRecipients.join(', ')} (type cost owners to add who does).`
-      : '',
-    'Figures before tax; unallocated cost is what no cost owner claims (unassigned seats, people without an owner, untagged cloud cost).',
-  ].filter(Boolean);
+  const notes: Markdown[] = [
+    ...(chargeback.invoiced
+      ? []
+      : [
+          md`
+Not invoiced yet: licenses at catalog prices.
+          `,
+        ]),
+    ...(view.ownersWithoutRecipients.length > 0
+      ? [md`No one receives the statements of ${view.ownersWithoutRecipients.join(', ')}: add who does with **cost owners**.`]
+      : []),
+    md`
+Figures before tax; unallocated cost is what no cost owner claims (unassigned seats, people without an owner, untagged cloud cost).
+    `,
+  ];
   return {
     title: `Chargeback, ${monthLabel(view.month)}`,
     subtitle: 'Each cost owner\u2019s month: licenses per person at the price paid, cloud cost by tag.',
     emptyText: 'Nothing was billed or used this month.',
     sections,
-    note: notes.join(' '),
+    // Each note is already Markdown (its values escaped): joined as they are.
+    note: Markdown.written(notes.map((n) => n.text).join(' ')),
     month: view.month,
     linkUrl: link?.url ?? '',
     linkTitle: link ? `Open the CSV (link valid until ${link.expiresAt.toISOString().slice(11, 16)} UTC)` : '',

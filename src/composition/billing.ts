@@ -5,6 +5,7 @@
 // to them through the outbox, and the short-lived links behind which files are downloaded.
 // Absent when there are no billing connectors (a sandbox without the billing emulator).
 import type { BillingConnectors } from '../connectors/index.js';
+import { uploadFile, uploadTargetAllowed, type UploadOptions } from '../connectors/onedrive-upload.js';
 import { billingJobs } from '../jobs/billing-jobs.js';
 import { QueueWorker } from '../jobs/queue-worker.js';
 import { BillingCards } from '../notify/billing-cards.js';
@@ -98,6 +99,7 @@ export function wireBilling(
     evaluator: f.spend.evaluator,
     log,
   });
+  const uploadOptions: UploadOptions = { allowLoopback: config.environment !== 'production', timeoutMs: 60_000 };
   const documents = new BillingDocuments({ clock, links: new BillingLinks(store), invoices, chargeback, publicUrl });
 
   const queue = p.queues.queue<BillingRefreshJob>('billing');
@@ -132,7 +134,10 @@ export function wireBilling(
       chargeback,
       owners,
       documents,
-      uploads: { allowLoopback: config.environment !== 'production', timeoutMs: 60_000 },
+      uploads: {
+        allowed: (url: string) => uploadTargetAllowed(url, uploadOptions),
+        put: (url: string, bytes: Buffer) => uploadFile(url, bytes, uploadOptions),
+      },
     },
     work: { queue, worker } satisfies QueueWork,
     jobs: billingJobs({ invoices, usage, chargeback, tenants: () => roles.tenants(), log }),

@@ -18,6 +18,7 @@ import { gzipSync } from 'node:zlib';
 import { sandboxPdf, type BillingWorld, type MarketplaceStatement, type PartnerInvoice, type Row } from './billing-world.js';
 import { header, json, Router, type EmulatorDefinition, type EmulatorRequest, type EmulatorResponse } from './http.js';
 import { MARKETPLACE_ERROR_CODES, problem } from './marketplace-emulator.js';
+import { pcError } from './partner-center-emulator.js';
 import { applyQuery, parseQuery, RqlSyntaxError } from './marketplace-rql.js';
 import type { MarketplaceWorld } from './marketplace-state.js';
 import type { MarketplaceSeedToken } from './marketplace-data.js';
@@ -514,16 +515,6 @@ function periodAndCurrency(
 function graphError(status: number, code: string, message: string): EmulatorResponse {
   return json(status, {
     error: { code, message, innerError: { date: new Date().toISOString().replace(/\.\d+Z$/, ''), 'request-id': randomId() } },
-  });
-}
-
-function pcError(request: EmulatorRequest, status: number, code: number | string, description: string): EmulatorResponse {
-  return json(status, {
-    code,
-    description,
-    data: [],
-    source: 'PartnerFD',
-    correlationId: header(request, 'ms-correlationid') ?? randomId(),
   });
 }
 

@@ -673,7 +673,7 @@ function checkInstructions(
 // ---------------------------------------------------------------------------------------
 
 /** Partner Center's error body. Codes other than those Partner Center documents for these calls are approximate. */
-function pcError(request: EmulatorRequest, status: number, code: number | string, description: string): EmulatorResponse {
+export function pcError(request: EmulatorRequest, status: number, code: number | string, description: string): EmulatorResponse {
   return json(status, {
     code,
     description,

@@ -166,24 +166,18 @@ export class ReconciliationStore extends DocumentRepository<StoredReconciliation
   }
 }
 
-class FindingRows extends TableRepository<FindingEntity> {
+/**
+ * Rows each holding one JSON string under its row key, kept equal to what is wanted: changed
+ * rows replaced (a delete and a create in one transaction), vanished ones deleted, identical
+ * ones left alone. Findings and chargeback allocations are stored this way.
+ */
+abstract class JsonRows<E extends { Data: string }> extends TableRepository<E> {
   constructor(store: TableStore) {
     super(store, 'Billing');
   }
 
-  async all(partition: string): Promise<Finding[]> {
-    const found: Finding[] = [];
-    let token: string | undefined;
-    do {
-      const page = await this.pageRows(partition, { pageSize: 1000, ...(token ? { continuationToken: token } : {}) });
-      found.push(...page.items.map((row) => JSON.parse(row.value.Data) as Finding));
-      token = page.continuationToken;
-    } while (token);
-    const order = { 'price-difference': 0, unexpected: 1, missing: 2 } as const;
-    return found.sort((a, b) => order[a.kind] - order[b.kind] || (a.key < b.key ? -1 : 1));
-  }
-
-  async replace(partition: string, findings: readonly Finding[]): Promise<number> {
+  /** Every row of the partition: row key → its Data. */
+  protected async stored(partition: string): Promise<Map<string, string>> {
     const stored = new Map<string, string>();
     let token: string | undefined;
     do {
@@ -191,18 +185,21 @@ class FindingRows extends TableRepository<FindingEntity> {
       for (const row of page.items) stored.set(row.rowKey, row.value.Data);
       token = page.continuationToken;
     } while (token);
+    return stored;
+  }
+
+  /** Makes the partition hold exactly `wanted` (row key → entity); the actions it took. */
+  protected async sync(partition: string, wanted: ReadonlyMap<string, E>): Promise<RowAction[]> {
+    const stored = await this.stored(partition);
     const actions: RowAction[] = [];
-    const keep = new Set<string>();
-    for (const finding of findings) {
-      keep.add(finding.key);
-      const data = JSON.stringify(finding);
-      const old = stored.get(finding.key);
-      if (old === data) continue;
-      if (old !== undefined) actions.push({ kind: 'delete', rowKey: finding.key });
-      actions.push({ kind: 'create', rowKey: finding.key, value: { Kind: finding.kind, Data: data } });
+    for (const [key, value] of wanted) {
+      const old = stored.get(key);
+      if (old === value.Data) continue;
+      if (old !== undefined) actions.push({ kind: 'delete', rowKey: key });
+      actions.push({ kind: 'create', rowKey: key, value });
     }
-    for (const key of stored.keys()) if (!keep.has(key)) actions.push({ kind: 'delete', rowKey: key });
-    // A replaced finding is a delete and a create of the same key: keep each pair in one transaction.
+    for (const key of stored.keys()) if (!wanted.has(key)) actions.push({ kind: 'delete', rowKey: key });
+    // A replaced row is a delete and a create of the same key: keep each pair in one transaction.
     for (let i = 0; i < actions.length;) {
       let end = Math.min(actions.length, i + MAX_ACTIONS);
       if (
@@ -215,7 +212,22 @@ class FindingRows extends TableRepository<FindingEntity> {
       await this.transact(partition, actions.slice(i, end));
       i = end;
     }
-    return actions.filter((a) => a.kind === 'create' || !keep.has(a.rowKey)).length;
+    return actions;
+  }
+}
+
+class FindingRows extends JsonRows<FindingEntity> {
+  async all(partition: string): Promise<Finding[]> {
+    const found = [...(await this.stored(partition)).values()].map((data) => JSON.parse(data) as Finding);
+    const order = { 'price-difference': 0, unexpected: 1, missing: 2 } as const;
+    return found.sort((a, b) => order[a.kind] - order[b.kind] || (a.key < b.key ? -1 : 1));
+  }
+
+  /** How many rows were written or deleted. */
+  async replace(partition: string, findings: readonly Finding[]): Promise<number> {
+    const wanted = new Map(findings.map((f) => [f.key, { Kind: f.kind, Data: JSON.stringify(f) }]));
+    const actions = await this.sync(partition, wanted);
+    return actions.filter((a) => a.kind === 'create' || !wanted.has(a.rowKey)).length;
   }
 }
 
@@ -297,51 +309,22 @@ export class ChargebackStore extends DocumentRepository<StoredChargeback> {
 }
 
 /** Allocations in rows of up to 50 details each (a row holds one JSON string of at most 32K characters). */
-class DetailRows extends TableRepository<DetailEntity> {
+class DetailRows extends JsonRows<DetailEntity> {
   private static readonly PER_ROW = 50;
 
-  constructor(store: TableStore) {
-    super(store, 'Billing');
-  }
-
   async all(partition: string): Promise<ChargebackDetail[]> {
-    const rows: { key: string; details: ChargebackDetail[] }[] = [];
-    let token: string | undefined;
-    do {
-      const page = await this.pageRows(partition, { pageSize: 1000, ...(token ? { continuationToken: token } : {}) });
-      rows.push(...page.items.map((r) => ({ key: r.rowKey, details: JSON.parse(r.value.Data) as ChargebackDetail[] })));
-      token = page.continuationToken;
-    } while (token);
-    return rows.sort((a, b) => (a.key < b.key ? -1 : 1)).flatMap((r) => r.details);
+    const rows = [...(await this.stored(partition))].sort(([a], [b]) => (a < b ? -1 : 1));
+    return rows.flatMap(([, data]) => JSON.parse(data) as ChargebackDetail[]);
   }
 
   /** True when anything was written or deleted. */
   async replace(partition: string, details: readonly ChargebackDetail[]): Promise<boolean> {
-    const wanted = new Map<string, string>();
+    const wanted = new Map<string, DetailEntity>();
     for (let i = 0; i * DetailRows.PER_ROW < details.length; i++)
-      wanted.set(String(i).padStart(6, '0'), JSON.stringify(details.slice(i * DetailRows.PER_ROW, (i + 1) * DetailRows.PER_ROW)));
-    const stored = new Map<string, string>();
-    let token: string | undefined;
-    do {
-      const page = await this.pageRows(partition, { pageSize: 1000, ...(token ? { continuationToken: token } : {}) });
-      for (const row of page.items) stored.set(row.rowKey, row.value.Data);
-      token = page.continuationToken;
-    } while (token);
-    const actions: RowAction[] = [];
-    for (const [key, data] of wanted) {
-      const old = stored.get(key);
-      if (old === data) continue;
-      if (old !== undefined) actions.push({ kind: 'delete', rowKey: key });
-      actions.push({ kind: 'create', rowKey: key, value: { Data: data } });
-    }
-    for (const key of stored.keys()) if (!wanted.has(key)) actions.push({ kind: 'delete', rowKey: key });
-    for (let i = 0; i < actions.length;) {
-      let end = Math.min(actions.length, i + MAX_ACTIONS);
-      if (end < actions.length && actions[end - 1]!.kind === 'delete' && actions[end]!.kind === 'create') end--;
-      await this.transact(partition, actions.slice(i, end));
-      i = end;
-    }
-    return actions.length > 0;
+      wanted.set(String(i).padStart(6, '0'), {
+        Data: JSON.stringify(details.slice(i * DetailRows.PER_ROW, (i + 1) * DetailRows.PER_ROW)),
+      });
+    return (await this.sync(partition, wanted)).length > 0;
   }
 }
 

@@ -98,7 +98,7 @@ export async function downloadDocument(
     const disposition = String(answer.headers['content-disposition'] ?? '');
     const named = /filename\*?=(?:UTF-8'')?"?([^";]+)"?/i.exec(disposition)?.[1];
     return {
-      filename: safeFilename(named ? decodeURIComponent(named) : options.fallbackName),
+      filename: safeFilename(named ? decodedOr(named) : options.fallbackName),
       contentType: String(answer.headers['content-type'] ?? 'application/octet-stream')
         .split(';')[0]!
         .trim(),
@@ -108,6 +108,15 @@ export async function downloadDocument(
 }
 
 /** Letters, digits and . _ - only: a name from a vendor never becomes a path or markup. */
+/** A percent-encoded file name decoded; a malformed one (a stray %) kept as sent rather than failing the download. */
+function decodedOr(name: string): string {
+  try {
+    return decodeURIComponent(name);
+  } catch {
+    return name;
+  }
+}
+
 export function safeFilename(name: string): string {
   const cleaned = name
     .replace(/[^A-Za-z0-9._-]+/g, '_')

@@ -75,17 +75,12 @@ export class PartnerCenterInvoices {
 
   /** The invoice PDF (GET /v1/invoices/{id}/documents/statement). */
   async invoiceDocument(invoiceId: string): Promise<BillingDocument> {
-    const { tokens, partnerTenantId, retry } = this.options;
+    const { retry } = this.options;
     const correlationId = correlationIdForCall();
     return withRetries(
       async () =>
         downloadDocument(`${this.baseUrl}/v1/invoices/${encodeURIComponent(invoiceId)}/documents/statement`, {
-          headers: {
-            Authorization: `Bearer ${await tokens.getToken(partnerTenantId, PARTNER_CENTER_SCOPE)}`,
-            'MS-Contract-Version': 'v1',
-            'MS-CorrelationId': correlationId,
-            'MS-RequestId': randomUUID(),
-          },
+          headers: await this.headers(correlationId),
           timeoutMs: retry.timeoutMs,
           maxBytes: MAX_DOCUMENT_BYTES,
           service: SERVICE,
@@ -95,8 +90,19 @@ export class PartnerCenterInvoices {
     );
   }
 
+  /** Partner Center's request headers: the partner's token, the contract version, the call's correlation id, a fresh request id. */
+  private async headers(correlationId: string): Promise<Record<string, string>> {
+    const { tokens, partnerTenantId } = this.options;
+    return {
+      Authorization: `Bearer ${await tokens.getToken(partnerTenantId, PARTNER_CENTER_SCOPE)}`,
+      'MS-Contract-Version': 'v1',
+      'MS-CorrelationId': correlationId,
+      'MS-RequestId': randomUUID(),
+    };
+  }
+
   private async getJson(path: string): Promise<unknown> {
-    const { tokens, partnerTenantId, retry, log } = this.options;
+    const { retry, log } = this.options;
     const correlationId = correlationIdForCall();
     return withRetries(async (attempt) => {
       const answer = await exchangeJson(log, {
@@ -104,12 +110,7 @@ export class PartnerCenterInvoices {
         baseUrl: this.baseUrl,
         method: 'GET',
         path,
-        headers: {
-          Authorization: `Bearer ${await tokens.getToken(partnerTenantId, PARTNER_CENTER_SCOPE)}`,
-          'MS-Contract-Version': 'v1',
-          'MS-CorrelationId': correlationId,
-          'MS-RequestId': randomUUID(),
-        },
+        headers: await this.headers(correlationId),
         timeoutMs: retry.timeoutMs,
         correlationId,
         attempt,
