@@ -67,16 +67,7 @@ export class AlertLedger extends TableRepository<LedgerEntity> {
   /** The tenant's ledger rows matching `where`, counted by the table service's filter. */
   private async countWhere(tenantId: string, where: string): Promise<number> {
     let count = 0;
-    let continuationToken: string | undefined;
-    do {
-      const page = await this.pageRows(
-        ledgerPartition(tenantId),
-        { pageSize: 1000, ...(continuationToken ? { continuationToken } : {}) },
-        where,
-      );
-      count += page.items.length;
-      continuationToken = page.continuationToken;
-    } while (continuationToken);
+    for await (const _row of this.partitionRows(ledgerPartition(tenantId), where)) count++;
     return count;
   }
 }

@@ -85,15 +85,7 @@ export class InvoiceStore extends DocumentRepository<StoredInvoice> {
   /** Every stored invoice of the tenant, newest first. */
   async list(tenantId: string): Promise<StoredInvoice[]> {
     const found: StoredInvoice[] = [];
-    let token: string | undefined;
-    do {
-      const page = await this.pageDocuments(tenantPartition(tenantId, 'billing-invoices'), {
-        pageSize: 1000,
-        ...(token ? { continuationToken: token } : {}),
-      });
-      found.push(...page.items.map((i) => i.value));
-      token = page.continuationToken;
-    } while (token);
+    for await (const stored of this.partitionDocuments(tenantPartition(tenantId, 'billing-invoices'))) found.push(stored.value);
     return found.sort((a, b) => (a.issuedOn < b.issuedOn ? 1 : a.issuedOn > b.issuedOn ? -1 : a.id < b.id ? -1 : 1));
   }
 
@@ -179,12 +171,7 @@ abstract class JsonRows<E extends { Data: string }> extends TableRepository<E> {
   /** Every row of the partition: row key → its Data. */
   protected async stored(partition: string): Promise<Map<string, string>> {
     const stored = new Map<string, string>();
-    let token: string | undefined;
-    do {
-      const page = await this.pageRows(partition, { pageSize: 1000, ...(token ? { continuationToken: token } : {}) });
-      for (const row of page.items) stored.set(row.rowKey, row.value.Data);
-      token = page.continuationToken;
-    } while (token);
+    for await (const row of this.partitionRows(partition)) stored.set(row.rowKey, row.value.Data);
     return stored;
   }
 

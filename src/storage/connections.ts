@@ -74,12 +74,7 @@ export class ConnectionRepository extends TableRepository<ConnectionEntity> {
 
   async list(tenantId: string): Promise<Connection[]> {
     const rows: Connection[] = [];
-    let continuationToken: string | undefined;
-    do {
-      const page = await this.pageRows(partitionOf(tenantId), { pageSize: 1000, ...(continuationToken ? { continuationToken } : {}) });
-      rows.push(...page.items.map((row) => toConnection(row.rowKey, row.value, row.etag)));
-      continuationToken = page.continuationToken;
-    } while (continuationToken);
+    for await (const row of this.partitionRows(partitionOf(tenantId))) rows.push(toConnection(row.rowKey, row.value, row.etag));
     return rows;
   }
 

@@ -217,15 +217,8 @@ export class DeliveryLedger extends TableRepository<DeliveryEntity> {
 
   async deadLetters(tenantId: string): Promise<{ key: string; detail: string; at: string }[]> {
     const found: { key: string; detail: string; at: string }[] = [];
-    let token: string | undefined;
-    do {
-      const page = await this.pageRows(tenantPartition(tenantId, 'dead-letters'), {
-        pageSize: 1000,
-        ...(token ? { continuationToken: token } : {}),
-      });
-      found.push(...page.items.map((s) => ({ key: s.rowKey, detail: s.value.Detail, at: s.value.UpdatedAt })));
-      token = page.continuationToken;
-    } while (token);
+    for await (const s of this.partitionRows(tenantPartition(tenantId, 'dead-letters')))
+      found.push({ key: s.rowKey, detail: s.value.Detail, at: s.value.UpdatedAt });
     return found;
   }
 
@@ -262,15 +255,7 @@ export class DeliveryLedger extends TableRepository<DeliveryEntity> {
 
   private async loadBlocked(tenantId: string): Promise<Set<string>> {
     const ids = new Set<string>();
-    let token: string | undefined;
-    do {
-      const page = await this.pageRows(tenantPartition(tenantId, 'blocked'), {
-        pageSize: 1000,
-        ...(token ? { continuationToken: token } : {}),
-      });
-      for (const item of page.items) ids.add(item.rowKey);
-      token = page.continuationToken;
-    } while (token);
+    for await (const item of this.partitionRows(tenantPartition(tenantId, 'blocked'))) ids.add(item.rowKey);
     return ids;
   }
 

@@ -54,6 +54,11 @@ export abstract class DocumentRepository<T> extends TableRepository<DocumentEnti
     return { ...page, items: page.items.map((s) => this.fromStored(s)) };
   }
 
+  /** Every document of a partition (narrowed by `where`), page after page. */
+  protected async *partitionDocuments(partitionKey: string, where?: string): AsyncIterable<Versioned<T>> {
+    for await (const stored of this.partitionRows(partitionKey, where)) yield this.fromStored(stored);
+  }
+
   /**
    * Read-modify-write with the ETag, retried when someone else wrote in between.
    * `change` returns the new value, or undefined to leave the entity alone. With

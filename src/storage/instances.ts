@@ -49,12 +49,7 @@ export class InstanceRegistry extends TableRepository<HeartbeatEntity> {
     await this.putRow(PARTITION, this.instance, { Instance: this.instance, SeenAt: now.toISOString() });
     const cutoff = now.getTime() - (this.options.ttlMs ?? 60_000);
     const live = new Set([this.instance]);
-    let continuationToken: string | undefined;
-    do {
-      const page = await this.pageRows(PARTITION, { pageSize: 1000, ...(continuationToken ? { continuationToken } : {}) });
-      for (const row of page.items) if (Date.parse(row.value.SeenAt) > cutoff) live.add(row.value.Instance);
-      continuationToken = page.continuationToken;
-    } while (continuationToken);
+    for await (const row of this.partitionRows(PARTITION)) if (Date.parse(row.value.SeenAt) > cutoff) live.add(row.value.Instance);
     this.live = [...live].sort();
     return this.live.length;
   }

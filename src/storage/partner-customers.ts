@@ -35,15 +35,7 @@ export class PartnerCustomerRepository extends DocumentRepository<PartnerCustome
   /** Every customer tenant linked to the partner. */
   async list(partnerTenantId: string): Promise<PartnerCustomerLink[]> {
     const links: PartnerCustomerLink[] = [];
-    let continuationToken: string | undefined;
-    do {
-      const page = await this.pageDocuments(partition(partnerTenantId), {
-        pageSize: 500,
-        ...(continuationToken ? { continuationToken } : {}),
-      });
-      links.push(...page.items.map((i) => i.value));
-      continuationToken = page.continuationToken;
-    } while (continuationToken);
+    for await (const stored of this.partitionDocuments(partition(partnerTenantId))) links.push(stored.value);
     return links;
   }
 

@@ -191,6 +191,16 @@ export abstract class TableRepository<T extends EntityShape> {
     });
   }
 
+  /** Every row of a partition (narrowed by `where`), page after page. */
+  protected async *partitionRows(partitionKey: string, where?: string): AsyncIterable<Stored<T>> {
+    let continuationToken: string | undefined;
+    do {
+      const page = await this.pageRows(partitionKey, { pageSize: 1000, ...(continuationToken ? { continuationToken } : {}) }, where);
+      yield* page.items;
+      continuationToken = page.continuationToken;
+    } while (continuationToken);
+  }
+
   /** Every row matching `where`, across partitions (for jobs; keep the filter selective). */
   protected async *queryRows(where: string): AsyncIterable<Stored<T> & { partitionKey: string }> {
     const table = await this.client();

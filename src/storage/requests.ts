@@ -224,22 +224,15 @@ export class RequestRepository extends DocumentRepository<StoredRequest> {
 
   /** Requests holding seats of a product (approved by policy on a free seat, not yet assigned): their hold rows. */
   async seatHolds(tenantId: string, productId: string): Promise<SeatHold[]> {
-    const partition = tenantPartition(tenantId, 'requests');
     const prefix = holdPrefix(productId);
     const holds: SeatHold[] = [];
-    let token: string | undefined;
-    do {
-      const page = await this.pageRows(
-        partition,
-        { pageSize: 1000, ...(token ? { continuationToken: token } : {}) },
-        filter`RowKey ge ${prefix} and RowKey lt ${`${prefix}~`}`,
-      );
-      for (const row of page.items) {
-        const value = row.value as unknown as Record<string, unknown>;
-        holds.push({ requestId: String(value.HeldBy), seats: Number(value.Seats), skuPartNumber: String(value.SkuPartNumber) });
-      }
-      token = page.continuationToken;
-    } while (token);
+    for await (const row of this.partitionRows(
+      tenantPartition(tenantId, 'requests'),
+      filter`RowKey ge ${prefix} and RowKey lt ${`${prefix}~`}`,
+    )) {
+      const value = row.value as unknown as Record<string, unknown>;
+      holds.push({ requestId: String(value.HeldBy), seats: Number(value.Seats), skuPartNumber: String(value.SkuPartNumber) });
+    }
     return holds;
   }
 

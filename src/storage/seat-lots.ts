@@ -35,19 +35,11 @@ export class SeatLotRepository extends DocumentRepository<SeatLotsDocument> {
   /** Every subscription's lots in the tenant (keyed by lower-case id), in one partition query (for lists). */
   async listAll(tenantId: string): Promise<Map<string, SeatLot[]>> {
     const bySubscription = new Map<string, SeatLot[]>();
-    let token: string | undefined;
-    do {
-      const page = await this.pageRows(tenantPartition(tenantId, 'seat-lots'), {
-        pageSize: 1000,
-        ...(token ? { continuationToken: token } : {}),
-      });
-      for (const stored of page.items)
-        bySubscription.set(
-          stored.rowKey,
-          this.fromStored(stored).value.lots.map(({ quantity, purchasedAt }) => ({ quantity, purchasedAt })),
-        );
-      token = page.continuationToken;
-    } while (token);
+    for await (const stored of this.partitionRows(tenantPartition(tenantId, 'seat-lots')))
+      bySubscription.set(
+        stored.rowKey,
+        this.fromStored(stored).value.lots.map(({ quantity, purchasedAt }) => ({ quantity, purchasedAt })),
+      );
     return bySubscription;
   }
 

@@ -38,13 +38,16 @@ const USER_FIELDS = ['id', 'displayName', 'userPrincipalName', 'mail', 'usageLoc
 /** One user looked up by id also brings their licenses: a request needs both, in one call. */
 const ONE_USER_FIELDS = [...USER_FIELDS, 'assignedLicenses'];
 
+/** A license as Graph lists it on a user: the SKU, and the plans switched off for them. */
+const AssignedLicenseWire = z.object({ skuId: z.string(), disabledPlans: z.array(z.string()).nullish() }).passthrough();
+
 const UserWire = z.object({
   id: z.string(),
   displayName: z.string().nullish(),
   userPrincipalName: z.string().nullish(),
   mail: z.string().nullish(),
   usageLocation: z.string().nullish(),
-  assignedLicenses: z.array(z.object({ skuId: z.string() }).passthrough()).nullish(),
+  assignedLicenses: z.array(AssignedLicenseWire).nullish(),
   '@odata.type': z.string().optional(),
 });
 
@@ -52,12 +55,7 @@ const SIGN_IN_FIELDS = ['id', 'displayName', 'userPrincipalName', 'mail', 'assig
 /** Graph's page limit for users with signInActivity selected. */
 const SIGN_IN_PAGE_SIZE = 120;
 
-const SignInUserWire = z.object({
-  id: z.string(),
-  displayName: z.string().nullish(),
-  userPrincipalName: z.string().nullish(),
-  mail: z.string().nullish(),
-  assignedLicenses: z.array(z.object({ skuId: z.string() }).passthrough()).nullish(),
+const SignInUserWire = UserWire.pick({ id: true, displayName: true, userPrincipalName: true, mail: true, assignedLicenses: true }).extend({
   signInActivity: z
     .object({
       lastSignInDateTime: z.string().nullish(),
@@ -82,24 +80,13 @@ const SkuWire = z.object({
 
 /** A member with the licenses it holds: what a unit's quota counts. */
 const MEMBER_FIELDS = ['id', 'displayName', 'userPrincipalName', 'assignedLicenses'];
-const MemberWire = z.object({
-  id: z.string(),
-  displayName: z.string().nullish(),
-  userPrincipalName: z.string().nullish(),
-  assignedLicenses: z.array(z.object({ skuId: z.string(), disabledPlans: z.array(z.string()).nullish() }).passthrough()).nullish(),
-  '@odata.type': z.string().optional(),
-});
+const MemberWire = UserWire.pick({ id: true, displayName: true, userPrincipalName: true, assignedLicenses: true, '@odata.type': true });
 
 const PEOPLE_FIELDS = ['id', 'displayName', 'userPrincipalName', 'mail', 'department', 'employeeOrgData', 'assignedLicenses'];
 
-const PersonWire = z.object({
-  id: z.string(),
-  displayName: z.string().nullish(),
-  userPrincipalName: z.string().nullish(),
-  mail: z.string().nullish(),
+const PersonWire = UserWire.pick({ id: true, displayName: true, userPrincipalName: true, mail: true, assignedLicenses: true }).extend({
   department: z.string().nullish(),
   employeeOrgData: z.object({ costCenter: z.string().nullish(), division: z.string().nullish() }).passthrough().nullish(),
-  assignedLicenses: z.array(z.object({ skuId: z.string() }).passthrough()).nullish(),
 });
 
 const Page = <T extends z.ZodTypeAny>(item: T) => z.object({ value: z.array(item), '@odata.nextLink': z.string().optional() });
