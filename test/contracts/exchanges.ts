@@ -8,7 +8,10 @@ import {
   azureQueryResult,
   graphCollection,
   graphEntity,
+  graphDerivedEntity,
   graphError,
+  marketplaceBillingPaths,
+  marketplaceBillingResponse,
   marketplacePaths,
   marketplaceResponse,
   partnerCenter,
@@ -46,7 +49,7 @@ function priceSheetColumns(text: string | undefined): ContractCheck {
 }
 
 /** Services whose contracts are kept (sign-in, STS and Cost Explorer speak protocols the SDKs check). */
-const CHECKED = new Set(['partnerCenter', 'graph', 'marketplace', 'costManagement']);
+const CHECKED = new Set(['partnerCenter', 'graph', 'marketplace', 'costManagement', 'billing']);
 
 const PARTNER_CENTER_ROUTES: Record<string, { collection?: string; entity?: string }> = {
   'GET /v1/customers': { collection: 'Customers/Customer' },
@@ -79,6 +82,55 @@ const GRAPH_ROUTES: Record<string, { collection?: string; entity?: string }> = {
   'GET /v1.0/groups/{id}/transitiveMembers': { collection: 'user' },
   'GET /v1.0/directory/administrativeUnits/{id}/members': { collection: 'user' },
 };
+
+/** Billing's Partner Center invoices (partner-center/billing-models.json). */
+const PARTNER_CENTER_BILLING_ROUTES: Record<string, { collection?: string; entity?: string }> = {
+  'GET /v1/invoices': { collection: 'Invoices/Invoice' },
+  'GET /v1/invoices/{id}': { entity: 'Invoices/Invoice' },
+};
+
+const GRAPH_BILLING = '/v1.0/reports/partners/billing';
+/** Graph's partner billing export (graph/partners-billing.csdl.xml): the actions answer 202 and a Location, no body. */
+const GRAPH_BILLING_ROUTES: Record<string, { accepted?: true; entity?: string; derivedFrom?: string }> = {
+  [`POST ${GRAPH_BILLING}/reconciliation/billed/export`]: { accepted: true },
+  [`POST ${GRAPH_BILLING}/reconciliation/unbilled/export`]: { accepted: true },
+  [`POST ${GRAPH_BILLING}/usage/unbilled/export`]: { accepted: true },
+  [`GET ${GRAPH_BILLING}/operations/{id}`]: { derivedFrom: 'partners.billing.operation' },
+  [`GET ${GRAPH_BILLING}/manifests/{id}`]: { entity: 'partners.billing.manifest' },
+};
+
+/**
+ * Files, not API bodies: the invoice PDF, the export's gzip blobs on Blob Storage and the
+ * marketplace attachment's file. No fixture describes their bytes; they are left unchecked.
+ */
+const BILLING_FILE_ROUTES = new Set(['/v1/invoices/{id}/documents/statement', '/blobs/reconfastpath/v1/{path}', '/attachments/{id}']);
+
+/** The billing emulator serves three vendors on one server: the path says whose contract applies. */
+function billingContract(exchange: EmulatorExchange): ContractVerdict {
+  const body = exchange.responseBody;
+  const key = `${exchange.method} ${exchange.route}`;
+  if (BILLING_FILE_ROUTES.has(exchange.route)) return { ok: 'unchecked' };
+  if (exchange.path.startsWith('/public/v1/')) {
+    if (marketplaceBillingPaths.includes(exchange.route))
+      return marketplaceBillingResponse(exchange.method, exchange.route, exchange.status, body);
+    if (exchange.status >= 400) return marketplaceBillingResponse('GET', '/public/v1/billing/invoices', exchange.status, body);
+    return { ok: false, errors: [`no marketplace billing contract for ${key}`] };
+  }
+  if (exchange.path.startsWith('/v1.0/')) {
+    if (exchange.status >= 400) return graphError(body);
+    const route = GRAPH_BILLING_ROUTES[key];
+    if (!route) return { ok: false, errors: [`no Graph billing contract for ${key}`] };
+    if (route.accepted)
+      return exchange.status === 202 && body === undefined
+        ? { ok: true, errors: [] }
+        : { ok: false, errors: [`${key}: expected 202 Accepted without a body, got ${exchange.status}`] };
+    return route.derivedFrom ? graphDerivedEntity(route.derivedFrom, body) : graphEntity(route.entity!, body);
+  }
+  if (exchange.status >= 400) return partnerCenterError(body);
+  const route = PARTNER_CENTER_BILLING_ROUTES[key];
+  if (!route) return { ok: false, errors: [`no Partner Center billing contract for ${key}`] };
+  return route.collection ? partnerCenterCollection(route.collection, body) : partnerCenter(route.entity!, body);
+}
 
 export type ContractVerdict = ContractCheck | { ok: 'unchecked' };
 
@@ -113,6 +165,8 @@ export function contractFor(exchange: EmulatorExchange): ContractVerdict {
     case 'costManagement':
       if (exchange.status === 429 || exchange.status >= 400) return azureError(body);
       return azureQueryResult(body);
+    case 'billing':
+      return billingContract(exchange);
   }
   return { ok: 'unchecked' };
 }
