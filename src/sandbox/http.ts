@@ -62,6 +62,8 @@ export interface EmulatorExchange {
   responseBody: unknown;
   /** A non-JSON body as sent (the price sheet's CSV). */
   responseText?: string;
+  /** A binary body as sent (a gzip blob of export rows, a PDF). */
+  responseBytes?: Uint8Array;
   /** A fault switch answered or replaced the answer. */
   faulted: boolean;
 }
@@ -129,6 +131,7 @@ export async function startEmulator(
         requestBody: request.body,
         responseBody: response.text === undefined ? response.body : undefined,
         ...(response.text !== undefined ? { responseText: response.text } : {}),
+        ...(response.bytes !== undefined ? { responseBytes: response.bytes } : {}),
         faulted: fault !== undefined,
       });
 

@@ -1,9 +1,10 @@
 // The billing emulator's three vendors (Partner Center invoices, Graph's partner billing export,
-// the Marketplace billing API) are held to their fixtures like every other service: the vendors'
+// the Marketplace billing API, and the export's blobs of line items) are held to their fixtures like every other service: the vendors'
 // own examples pass the checks (the schemas are not stricter than the vendor), and an answer of
 // the wrong shape fails them (the check can fail). The emulator's real answers are checked in
 // test/connectors/billing.test.ts and test/e2e/billing.test.ts.
 import { readFileSync } from 'node:fs';
+import { gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import type { EmulatorExchange } from '../../src/sandbox/index.js';
 import { contractFor, violations } from './exchanges.js';
@@ -64,6 +65,21 @@ describe('a billing answer of the wrong shape breaks its contract', () => {
     );
     expect(contractFor(exchange('POST', '/v1.0/reports/partners/billing/usage/unbilled/export', 200, succeeded)).ok).toBe(false);
     expect(contractFor(exchange('POST', '/v1.0/reports/partners/billing/usage/unbilled/export', 202, undefined))).toEqual(OK);
+  });
+
+  it('an export blob with a line that is not a line item of the SDK (an invented column, a quantity as text)', () => {
+    const blob = (...rows: object[]) => ({
+      ...exchange('GET', '/blobs/reconfastpath/v1/{path}', 200, undefined),
+      responseBytes: gzipSync(rows.map((r) => JSON.stringify(r)).join('\n')),
+    });
+    const line = { InvoiceNumber: 'G016907411', OrderId: 'order-1', Quantity: 2, Subtotal: 24, ChargeStartDate: '2026-05-01T00:00:00Z' };
+    const usage = { UsageDate: '2026-05-02T00:00:00Z', MeterName: 'D2s v3', Quantity: 1.5, BillingPreTaxTotal: 0.41 };
+    expect(contractFor(blob(line, usage))).toEqual(OK);
+    expect(contractFor(blob(line, { ...line, DueDate: '2026-06-10' }))).toEqual({
+      ok: false,
+      errors: ['line 2/: must NOT have additional properties (DueDate)'],
+    });
+    expect(contractFor(blob({ ...usage, Quantity: '1.5' })).ok).toBe(false);
   });
 
   it('a marketplace invoice whose client is not an AccountRef (no type, no status)', () => {

@@ -2,6 +2,7 @@
 // a contract test records goes through contractFor(). A route the connectors use that has no
 // contract here fails the test too (nothing slips through unchecked).
 import { readFileSync } from 'node:fs';
+import { gunzipSync } from 'node:zlib';
 import type { EmulatorExchange } from '../../src/sandbox/index.js';
 import {
   azureError,
@@ -17,6 +18,7 @@ import {
   partnerCenter,
   partnerCenterCollection,
   partnerCenterError,
+  partnerCenterExportRow,
   partnerCenterReference,
   type ContractCheck,
 } from './schemas.js';
@@ -99,17 +101,29 @@ const GRAPH_BILLING_ROUTES: Record<string, { accepted?: true; entity?: string; d
   [`GET ${GRAPH_BILLING}/manifests/{id}`]: { entity: 'partners.billing.manifest' },
 };
 
+const EXPORT_BLOB_ROUTE = '/blobs/reconfastpath/v1/{path}';
 /**
- * Files, not API bodies: the invoice PDF, the export's gzip blobs on Blob Storage and the
- * marketplace attachment's file. No fixture describes their bytes; they are left unchecked.
+ * Files, not API bodies: the invoice PDF and the marketplace attachment's file. No fixture
+ * describes their bytes; they are left unchecked (as are Blob Storage's XML errors).
  */
-const BILLING_FILE_ROUTES = new Set(['/v1/invoices/{id}/documents/statement', '/blobs/reconfastpath/v1/{path}', '/attachments/{id}']);
+const BILLING_FILE_ROUTES = new Set(['/v1/invoices/{id}/documents/statement', '/attachments/{id}']);
+
+/** An export blob is gzip of JSON lines, each a row of the SDK's line item models (graph/SOURCES.md). */
+function exportRows(bytes: Uint8Array | undefined): ContractCheck {
+  const lines = gunzipSync(bytes ?? new Uint8Array())
+    .toString('utf8')
+    .split('\n')
+    .filter(Boolean);
+  const errors = lines.flatMap((line, i) => partnerCenterExportRow(JSON.parse(line)).errors.map((e) => `line ${i + 1}${e}`));
+  return { ok: errors.length === 0, errors };
+}
 
 /** The billing emulator serves three vendors on one server: the path says whose contract applies. */
 function billingContract(exchange: EmulatorExchange): ContractVerdict {
   const body = exchange.responseBody;
   const key = `${exchange.method} ${exchange.route}`;
   if (BILLING_FILE_ROUTES.has(exchange.route)) return { ok: 'unchecked' };
+  if (exchange.route === EXPORT_BLOB_ROUTE) return exchange.status === 200 ? exportRows(exchange.responseBytes) : { ok: 'unchecked' };
   if (exchange.path.startsWith('/public/v1/')) {
     if (marketplaceBillingPaths.includes(exchange.route))
       return marketplaceBillingResponse(exchange.method, exchange.route, exchange.status, body);

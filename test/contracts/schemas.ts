@@ -1,8 +1,9 @@
 // The vendors' contracts in test/contracts, turned into JSON Schema validators (the
 // normalisations are listed in SOURCES.md): what a contract test checks an emulator answer,
 // or a vendor example, against. One validator per vendor answer shape:
-//   marketplaceResponse(method, openApiPath, status), azureQueryResult(),
-//   graphEntity(type) / graphCollection(type), partnerCenter(model) / partnerCenterCollection(model).
+//   marketplaceResponse / marketplaceBillingResponse(method, openApiPath, status), azureQueryResult(),
+//   graphEntity(type) / graphDerivedEntity(baseType) / graphCollection(type),
+//   partnerCenter(model) / partnerCenterCollection(model), partnerCenterExportRow().
 import { readFileSync } from 'node:fs';
 import { Ajv, type AnySchemaObject, type ErrorObject, type ValidateFunction } from 'ajv';
 
@@ -338,6 +339,24 @@ ajv.addSchema({ $id: 'pc', definitions: pcDefinitions }, 'pc');
 
 export const partnerCenter = (model: string, body: unknown) => check(ajv.getSchema(`pc#/definitions/${model.replace('/', '.')}`)!, body);
 export const partnerCenterError = (body: unknown) => check(ajv.getSchema('pc#/definitions/error')!, body);
+/**
+ * One line of a Graph billing export blob (PascalCase, as the reconciliation files): a
+ * reconciliation line item, or a daily rated usage line item when it has a UsageDate.
+ */
+const exportRowModels = readJson('./partner-center/billing-models.json') as Record<string, Record<string, string>>;
+const exportRowSchema = (fields: Record<string, string>) =>
+  ajv.compile({
+    type: 'object',
+    properties: Object.fromEntries(
+      Object.entries(fields).map(([name, type]) => [name, { anyOf: [pcTypeSchema(type, 'Invoices'), { type: 'null' }] }]),
+    ),
+    additionalProperties: false,
+  } as AnySchemaObject);
+const reconciliationRow = exportRowSchema(exportRowModels.reconciliationExportRow!);
+const dailyRatedUsageRow = exportRowSchema(exportRowModels.dailyRatedUsageExportRow!);
+export const partnerCenterExportRow = (row: unknown) =>
+  check(row && typeof row === 'object' && 'UsageDate' in row ? dailyRatedUsageRow : reconciliationRow, row);
+
 export function partnerCenterCollection(model: string, body: unknown): ContractCheck {
   const validate = ajv.compile({
     type: 'object',
