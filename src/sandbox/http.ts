@@ -64,6 +64,8 @@ export interface EmulatorExchange {
   responseText?: string;
   /** A binary body as sent (a gzip blob of export rows, a PDF). */
   responseBytes?: Uint8Array;
+  /** The headers the answer itself set (Location, Content-Type, …), names in lower case. */
+  responseHeaders: Record<string, string>;
   /** A fault switch answered or replaced the answer. */
   faulted: boolean;
 }
@@ -132,6 +134,7 @@ export async function startEmulator(
         responseBody: response.text === undefined ? response.body : undefined,
         ...(response.text !== undefined ? { responseText: response.text } : {}),
         ...(response.bytes !== undefined ? { responseBytes: response.bytes } : {}),
+        responseHeaders: Object.fromEntries(Object.entries(response.headers ?? {}).map(([name, value]) => [name.toLowerCase(), value])),
         faulted: fault !== undefined,
       });
 

@@ -13,8 +13,15 @@ import { graphDerivedEntity, graphEntity, partnerCenter, partnerCenterCollection
 const example = (path: string) => JSON.parse(readFileSync(new URL(path, import.meta.url), 'utf8'));
 const OK = { ok: true, errors: [] };
 
-function exchange(method: string, route: string, status: number, responseBody: unknown, path = route): EmulatorExchange {
-  return { service: 'billing', method, path, query: new URLSearchParams(), route, status, requestBody: '', responseBody, faulted: false };
+function exchange(
+  method: string,
+  route: string,
+  status: number,
+  responseBody: unknown,
+  { path = route, headers = {} }: { path?: string; headers?: Record<string, string> } = {},
+): EmulatorExchange {
+  const base = { service: 'billing' as const, method, path, query: new URLSearchParams(), route, status, requestBody: '' };
+  return { ...base, responseBody, responseHeaders: headers, faulted: false };
 }
 
 describe('the vendor examples pass the billing contracts', () => {
@@ -64,7 +71,10 @@ describe('a billing answer of the wrong shape breaks its contract', () => {
       false,
     );
     expect(contractFor(exchange('POST', '/v1.0/reports/partners/billing/usage/unbilled/export', 200, succeeded)).ok).toBe(false);
-    expect(contractFor(exchange('POST', '/v1.0/reports/partners/billing/usage/unbilled/export', 202, undefined))).toEqual(OK);
+    const location = { location: 'http://127.0.0.1:1/v1.0/reports/partners/billing/operations/9ab9cb54-d07f-4f52-9ea6-a09d7de52c14' };
+    const exportRoute = '/v1.0/reports/partners/billing/usage/unbilled/export';
+    expect(contractFor(exchange('POST', exportRoute, 202, undefined, { headers: location }))).toEqual(OK);
+    expect(contractFor(exchange('POST', exportRoute, 202, undefined)).ok).toBe(false);
   });
 
   it('an export blob with a line that is not a line item of the SDK (an invented column, a quantity as text)', () => {
@@ -89,7 +99,7 @@ describe('a billing answer of the wrong shape breaks its contract', () => {
     expect(contractFor(exchange('GET', route, 200, marketplaceInvoice(client)))).toEqual(OK);
   });
 
-  it('a billing route no contract describes fails; errors are held to each vendor’s error shape; files are left unchecked', () => {
+  it('a billing route no contract describes fails; errors are held to each vendor’s error shape; the attachment file is left unchecked', () => {
     expect(violations([exchange('GET', '/v1/invoices/{id}/lineitems', 200, { items: [] })])).toEqual([
       'billing GET /v1/invoices/{id}/lineitems → 200: no Partner Center billing contract for GET /v1/invoices/{id}/lineitems',
     ]);
@@ -97,6 +107,22 @@ describe('a billing answer of the wrong shape breaks its contract', () => {
     expect(contractFor(exchange('GET', '/v1.0/reports/partners/billing/manifests/{id}', 404, { code: 'NotFound' })).ok).toBe(false);
     expect(contractFor(exchange('GET', '/public/v1/billing/statements/{id}', 404, { title: 'Not found', status: 404 })).ok).toBe(true);
     expect(contractFor(exchange('GET', '/public/v1/billing/invoices/{invoiceId}/attachments/{id}', 301, undefined))).toEqual(OK);
-    expect(contractFor(exchange('GET', '/v1/invoices/{id}/documents/statement', 200, undefined))).toEqual({ ok: 'unchecked' });
+    expect(contractFor(exchange('GET', '/attachments/{id}', 200, undefined))).toEqual({ ok: 'unchecked' });
+  });
+
+  it('an invoice PDF without the content type and file name the REST reference gives', () => {
+    const pdf = (headers: Record<string, string>) => ({
+      ...exchange('GET', '/v1/invoices/{id}/documents/statement', 200, undefined, {
+        path: '/v1/invoices/G000024135/documents/statement',
+        headers,
+      }),
+      responseBytes: Buffer.from('%PDF-1.7'),
+    });
+    const disposition = 'attachment; filename=Invoice_G000024135.pdf';
+    expect(contractFor(pdf({ 'content-type': 'application/pdf', 'content-disposition': disposition }))).toEqual(OK);
+    expect(contractFor(pdf({ 'content-type': 'application/octet-stream', 'content-disposition': disposition }))).toEqual({
+      ok: false,
+      errors: ['content-type is not application/pdf'],
+    });
   });
 });

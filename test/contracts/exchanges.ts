@@ -92,6 +92,7 @@ const PARTNER_CENTER_BILLING_ROUTES: Record<string, { collection?: string; entit
 };
 
 const GRAPH_BILLING = '/v1.0/reports/partners/billing';
+const OPERATION_LOCATION = /^https?:\/\/[^/]+\/v1\.0\/reports\/partners\/billing\/operations\/[^/?#]+$/;
 /** Graph's partner billing export (graph/partners-billing.csdl.xml): the actions answer 202 and a Location, no body. */
 const GRAPH_BILLING_ROUTES: Record<string, { accepted?: true; entity?: string; derivedFrom?: string }> = {
   [`POST ${GRAPH_BILLING}/reconciliation/billed/export`]: { accepted: true },
@@ -102,11 +103,28 @@ const GRAPH_BILLING_ROUTES: Record<string, { accepted?: true; entity?: string; d
 };
 
 const EXPORT_BLOB_ROUTE = '/blobs/reconfastpath/v1/{path}';
+const PDF_STATEMENT_ROUTE = '/v1/invoices/{id}/documents/statement';
+
 /**
- * Files, not API bodies: the invoice PDF and the marketplace attachment's file. No fixture
- * describes their bytes; they are left unchecked (as are Blob Storage's XML errors).
+ * The invoice PDF as the REST reference describes it (partner-center/SOURCES.md): the file
+ * itself, `application/pdf`, `attachment; filename=Invoice_<id>.pdf`. The marketplace
+ * attachment's file has no fixture and stays unchecked.
  */
-const BILLING_FILE_ROUTES = new Set(['/v1/invoices/{id}/documents/statement', '/attachments/{id}']);
+function invoicePdf(exchange: EmulatorExchange): ContractCheck {
+  const id = decodeURIComponent(exchange.path.split('/')[3] ?? '');
+  const errors = [
+    ...(exchange.responseHeaders['content-type'] === 'application/pdf' ? [] : ['content-type is not application/pdf']),
+    ...(exchange.responseHeaders['content-disposition'] === `attachment; filename=Invoice_${id}.pdf`
+      ? []
+      : [`content-disposition is not attachment; filename=Invoice_${id}.pdf`]),
+    ...(Buffer.from(exchange.responseBytes ?? [])
+      .subarray(0, 5)
+      .toString() === '%PDF-'
+      ? []
+      : ['the body is not a PDF']),
+  ];
+  return { ok: errors.length === 0, errors };
+}
 
 /** An export blob is gzip of JSON lines, each a row of the SDK's line item models (graph/SOURCES.md). */
 function exportRows(bytes: Uint8Array | undefined): ContractCheck {
@@ -122,7 +140,8 @@ function exportRows(bytes: Uint8Array | undefined): ContractCheck {
 function billingContract(exchange: EmulatorExchange): ContractVerdict {
   const body = exchange.responseBody;
   const key = `${exchange.method} ${exchange.route}`;
-  if (BILLING_FILE_ROUTES.has(exchange.route)) return { ok: 'unchecked' };
+  if (exchange.route === '/attachments/{id}') return { ok: 'unchecked' };
+  if (exchange.route === PDF_STATEMENT_ROUTE && exchange.status === 200) return invoicePdf(exchange);
   if (exchange.route === EXPORT_BLOB_ROUTE) return exchange.status === 200 ? exportRows(exchange.responseBytes) : { ok: 'unchecked' };
   if (exchange.path.startsWith('/public/v1/')) {
     if (marketplaceBillingPaths.includes(exchange.route))
@@ -135,9 +154,9 @@ function billingContract(exchange: EmulatorExchange): ContractVerdict {
     const route = GRAPH_BILLING_ROUTES[key];
     if (!route) return { ok: false, errors: [`no Graph billing contract for ${key}`] };
     if (route.accepted)
-      return exchange.status === 202 && body === undefined
+      return exchange.status === 202 && body === undefined && OPERATION_LOCATION.test(exchange.responseHeaders.location ?? '')
         ? { ok: true, errors: [] }
-        : { ok: false, errors: [`${key}: expected 202 Accepted without a body, got ${exchange.status}`] };
+        : { ok: false, errors: [`${key}: expected 202 Accepted, no body, a Location naming the operation; got ${exchange.status}`] };
     return route.derivedFrom ? graphDerivedEntity(route.derivedFrom, body) : graphEntity(route.entity!, body);
   }
   if (exchange.status >= 400) return partnerCenterError(body);
