@@ -388,10 +388,17 @@ function marketplaceRefs(marketplace: MarketplaceWorld, statement: MarketplaceSt
   const item = marketplace.items.find((i) => i.product.id === agreement.productId);
   const account = [...marketplace.tokens.values()].find((t) => t.customerId === statement.customerId);
   return {
-    client: { id: account?.accountId ?? 'ACC-0000-0000', name: agreement.licensee.name, icon: '' },
+    // Accounts are AccountRef (type and status required); buyers, sellers and licensees are plain refs.
+    client: { id: account?.accountId ?? 'ACC-0000-0000', name: agreement.licensee.name, icon: '', type: 'Client', status: 'Active' },
     buyer: { id: `BUY-${(account?.accountId ?? 'ACC-0000-0000').slice(4)}`, name: agreement.licensee.name, icon: '' },
     seller: { id: 'SEL-7032-1456', name: 'SoftwareOne Deutschland GmbH', icon: '' },
-    vendor: { id: item?.product.vendor.id ?? 'ACC-0000-0000', name: item?.product.vendor.name ?? 'Vendor', icon: '' },
+    vendor: {
+      id: item?.product.vendor.id ?? 'ACC-0000-0000',
+      name: item?.product.vendor.name ?? 'Vendor',
+      icon: '',
+      type: 'Vendor',
+      status: 'Active',
+    },
     product: { id: agreement.productId, name: item?.product.name ?? agreement.productId, icon: '', status: 'Published', externalIds: {} },
     agreement: { id: agreement.id, name: agreement.name, status: agreement.status },
     licensee: { id: agreement.licensee.id, name: agreement.licensee.name },

@@ -62,6 +62,10 @@ export interface EmulatorExchange {
   responseBody: unknown;
   /** A non-JSON body as sent (the price sheet's CSV). */
   responseText?: string;
+  /** A binary body as sent (a gzip blob of export rows, a PDF). */
+  responseBytes?: Uint8Array;
+  /** The headers the answer itself set (Location, Content-Type, …), names in lower case. */
+  responseHeaders: Record<string, string>;
   /** A fault switch answered or replaced the answer. */
   faulted: boolean;
 }
@@ -129,6 +133,8 @@ export async function startEmulator(
         requestBody: request.body,
         responseBody: response.text === undefined ? response.body : undefined,
         ...(response.text !== undefined ? { responseText: response.text } : {}),
+        ...(response.bytes !== undefined ? { responseBytes: response.bytes } : {}),
+        responseHeaders: Object.fromEntries(Object.entries(response.headers ?? {}).map(([name, value]) => [name.toLowerCase(), value])),
         faulted: fault !== undefined,
       });
 

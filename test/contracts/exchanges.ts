@@ -2,18 +2,23 @@
 // a contract test records goes through contractFor(). A route the connectors use that has no
 // contract here fails the test too (nothing slips through unchecked).
 import { readFileSync } from 'node:fs';
+import { gunzipSync } from 'node:zlib';
 import type { EmulatorExchange } from '../../src/sandbox/index.js';
 import {
   azureError,
   azureQueryResult,
   graphCollection,
   graphEntity,
+  graphDerivedEntity,
   graphError,
+  marketplaceBillingPaths,
+  marketplaceBillingResponse,
   marketplacePaths,
   marketplaceResponse,
   partnerCenter,
   partnerCenterCollection,
   partnerCenterError,
+  partnerCenterExportRow,
   partnerCenterReference,
   type ContractCheck,
 } from './schemas.js';
@@ -46,7 +51,7 @@ function priceSheetColumns(text: string | undefined): ContractCheck {
 }
 
 /** Services whose contracts are kept (sign-in, STS and Cost Explorer speak protocols the SDKs check). */
-const CHECKED = new Set(['partnerCenter', 'graph', 'marketplace', 'costManagement']);
+const CHECKED = new Set(['partnerCenter', 'graph', 'marketplace', 'costManagement', 'billing']);
 
 const PARTNER_CENTER_ROUTES: Record<string, { collection?: string; entity?: string }> = {
   'GET /v1/customers': { collection: 'Customers/Customer' },
@@ -79,6 +84,86 @@ const GRAPH_ROUTES: Record<string, { collection?: string; entity?: string }> = {
   'GET /v1.0/groups/{id}/transitiveMembers': { collection: 'user' },
   'GET /v1.0/directory/administrativeUnits/{id}/members': { collection: 'user' },
 };
+
+/** Billing's Partner Center invoices (partner-center/billing-models.json). */
+const PARTNER_CENTER_BILLING_ROUTES: Record<string, { collection?: string; entity?: string }> = {
+  'GET /v1/invoices': { collection: 'Invoices/Invoice' },
+  'GET /v1/invoices/{id}': { entity: 'Invoices/Invoice' },
+};
+
+const GRAPH_BILLING = '/v1.0/reports/partners/billing';
+const OPERATION_LOCATION = /^https?:\/\/[^/]+\/v1\.0\/reports\/partners\/billing\/operations\/[^/?#]+$/;
+/** Graph's partner billing export (graph/partners-billing.csdl.xml): the actions answer 202 and a Location, no body. */
+const GRAPH_BILLING_ROUTES: Record<string, { accepted?: true; entity?: string; derivedFrom?: string }> = {
+  [`POST ${GRAPH_BILLING}/reconciliation/billed/export`]: { accepted: true },
+  [`POST ${GRAPH_BILLING}/reconciliation/unbilled/export`]: { accepted: true },
+  [`POST ${GRAPH_BILLING}/usage/unbilled/export`]: { accepted: true },
+  [`GET ${GRAPH_BILLING}/operations/{id}`]: { derivedFrom: 'partners.billing.operation' },
+  [`GET ${GRAPH_BILLING}/manifests/{id}`]: { entity: 'partners.billing.manifest' },
+};
+
+const EXPORT_BLOB_ROUTE = '/blobs/reconfastpath/v1/{path}';
+const PDF_STATEMENT_ROUTE = '/v1/invoices/{id}/documents/statement';
+
+/**
+ * The invoice PDF as the REST reference describes it (partner-center/SOURCES.md): the file
+ * itself, `application/pdf`, `attachment; filename=Invoice_<id>.pdf`. The marketplace
+ * attachment's file has no fixture and stays unchecked.
+ */
+function invoicePdf(exchange: EmulatorExchange): ContractCheck {
+  const id = decodeURIComponent(exchange.path.split('/')[3] ?? '');
+  const errors = [
+    ...(exchange.responseHeaders['content-type'] === 'application/pdf' ? [] : ['content-type is not application/pdf']),
+    ...(exchange.responseHeaders['content-disposition'] === `attachment; filename=Invoice_${id}.pdf`
+      ? []
+      : [`content-disposition is not attachment; filename=Invoice_${id}.pdf`]),
+    ...(Buffer.from(exchange.responseBytes ?? [])
+      .subarray(0, 5)
+      .toString() === '%PDF-'
+      ? []
+      : ['the body is not a PDF']),
+  ];
+  return { ok: errors.length === 0, errors };
+}
+
+/** An export blob is gzip of JSON lines, each a row of the SDK's line item models (graph/SOURCES.md). */
+function exportRows(bytes: Uint8Array | undefined): ContractCheck {
+  const lines = gunzipSync(bytes ?? new Uint8Array())
+    .toString('utf8')
+    .split('\n')
+    .filter(Boolean);
+  const errors = lines.flatMap((line, i) => partnerCenterExportRow(JSON.parse(line)).errors.map((e) => `line ${i + 1}${e}`));
+  return { ok: errors.length === 0, errors };
+}
+
+/** The billing emulator serves three vendors on one server: the path says whose contract applies. */
+function billingContract(exchange: EmulatorExchange): ContractVerdict {
+  const body = exchange.responseBody;
+  const key = `${exchange.method} ${exchange.route}`;
+  if (exchange.route === '/attachments/{id}') return { ok: 'unchecked' };
+  if (exchange.route === PDF_STATEMENT_ROUTE && exchange.status === 200) return invoicePdf(exchange);
+  if (exchange.route === EXPORT_BLOB_ROUTE) return exchange.status === 200 ? exportRows(exchange.responseBytes) : { ok: 'unchecked' };
+  if (exchange.path.startsWith('/public/v1/')) {
+    if (marketplaceBillingPaths.includes(exchange.route))
+      return marketplaceBillingResponse(exchange.method, exchange.route, exchange.status, body);
+    if (exchange.status >= 400) return marketplaceBillingResponse('GET', '/public/v1/billing/invoices', exchange.status, body);
+    return { ok: false, errors: [`no marketplace billing contract for ${key}`] };
+  }
+  if (exchange.path.startsWith('/v1.0/')) {
+    if (exchange.status >= 400) return graphError(body);
+    const route = GRAPH_BILLING_ROUTES[key];
+    if (!route) return { ok: false, errors: [`no Graph billing contract for ${key}`] };
+    if (route.accepted)
+      return exchange.status === 202 && body === undefined && OPERATION_LOCATION.test(exchange.responseHeaders.location ?? '')
+        ? { ok: true, errors: [] }
+        : { ok: false, errors: [`${key}: expected 202 Accepted, no body, a Location naming the operation; got ${exchange.status}`] };
+    return route.derivedFrom ? graphDerivedEntity(route.derivedFrom, body) : graphEntity(route.entity!, body);
+  }
+  if (exchange.status >= 400) return partnerCenterError(body);
+  const route = PARTNER_CENTER_BILLING_ROUTES[key];
+  if (!route) return { ok: false, errors: [`no Partner Center billing contract for ${key}`] };
+  return route.collection ? partnerCenterCollection(route.collection, body) : partnerCenter(route.entity!, body);
+}
 
 export type ContractVerdict = ContractCheck | { ok: 'unchecked' };
 
@@ -113,6 +198,8 @@ export function contractFor(exchange: EmulatorExchange): ContractVerdict {
     case 'costManagement':
       if (exchange.status === 429 || exchange.status >= 400) return azureError(body);
       return azureQueryResult(body);
+    case 'billing':
+      return billingContract(exchange);
   }
   return { ok: 'unchecked' };
 }

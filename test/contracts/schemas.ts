@@ -1,8 +1,9 @@
 // The vendors' contracts in test/contracts, turned into JSON Schema validators (the
 // normalisations are listed in SOURCES.md): what a contract test checks an emulator answer,
 // or a vendor example, against. One validator per vendor answer shape:
-//   marketplaceResponse(method, openApiPath, status), azureQueryResult(),
-//   graphEntity(type) / graphCollection(type), partnerCenter(model) / partnerCenterCollection(model).
+//   marketplaceResponse / marketplaceBillingResponse(method, openApiPath, status), azureQueryResult(),
+//   graphEntity(type) / graphDerivedEntity(baseType) / graphCollection(type),
+//   partnerCenter(model) / partnerCenterCollection(model), partnerCenterExportRow().
 import { readFileSync } from 'node:fs';
 import { Ajv, type AnySchemaObject, type ErrorObject, type ValidateFunction } from 'ajv';
 
@@ -63,41 +64,52 @@ const ajv = new Ajv({ strict: false, allErrors: true });
 // SoftwareOne Marketplace Platform (OpenAPI 3.0 subset)
 // ---------------------------------------------------------------------------------------
 
-const marketplaceDoc = readJson('./softwareone/marketplace-openapi.subset.json');
-const MARKETPLACE_ID = 'swo';
-ajv.addSchema(
-  {
-    $id: MARKETPLACE_ID,
-    definitions: Object.fromEntries(
-      Object.entries(marketplaceDoc.components.schemas).map(([name, schema]) => [
-        name,
-        normalise(schema, `${MARKETPLACE_ID}#/definitions/`, new Set(), name),
-      ]),
-    ),
-  },
-  MARKETPLACE_ID,
-);
-
-/** The OpenAPI paths the marketplace subset describes (e.g. `/public/v1/commerce/orders/{id}`). */
-export const marketplacePaths = Object.keys(marketplaceDoc.paths as object);
-
-/**
- * The answer schema for one operation and status: its own for 2xx (and errors the document
- * describes), problem details for any other error.
- */
-export function marketplaceResponse(method: string, path: string, status: number, body: unknown): ContractCheck {
-  const operation = marketplaceDoc.paths[path]?.[method.toLowerCase()];
-  if (!operation) return { ok: false, errors: [`${method} ${path} is not in the marketplace contract`] };
-  const described = operation.responses?.[String(status)]?.content?.['application/json']?.schema?.$ref as string | undefined;
-  const name = described?.split('/').pop() ?? (status >= 400 ? 'ProblemDetails' : undefined);
-  if (!name) return { ok: false, errors: [`${method} ${path} has no ${status} answer in the contract`] };
-  return check(ajv.getSchema(`${MARKETPLACE_ID}#/definitions/${name}`)!, body);
+/** An OpenAPI 3 subset of the Marketplace Platform, registered under `id`. */
+function marketplaceDocument(id: string, file: string) {
+  const doc = readJson(file);
+  ajv.addSchema(
+    {
+      $id: id,
+      definitions: Object.fromEntries(
+        Object.entries(doc.components.schemas).map(([name, schema]) => [name, normalise(schema, `${id}#/definitions/`, new Set(), name)]),
+      ),
+    },
+    id,
+  );
+  return {
+    /** The OpenAPI paths the subset describes (e.g. `/public/v1/commerce/orders/{id}`). */
+    paths: Object.keys(doc.paths as object),
+    /**
+     * The answer schema for one operation and status: its own for 2xx (and errors the document
+     * describes), problem details for any other error, no body where the document gives none (a 301).
+     */
+    response(method: string, path: string, status: number, body: unknown): ContractCheck {
+      const operation = doc.paths[path]?.[method.toLowerCase()];
+      if (!operation) return { ok: false, errors: [`${method} ${path} is not in the marketplace contract`] };
+      const answer = operation.responses?.[String(status)];
+      if (answer && !answer.content)
+        return body === undefined
+          ? { ok: true, errors: [] }
+          : { ok: false, errors: [`${method} ${path} ${status} has no body in the contract`] };
+      const described = answer?.content?.['application/json']?.schema?.$ref as string | undefined;
+      const name = described?.split('/').pop() ?? (status >= 400 ? 'ProblemDetails' : undefined);
+      if (!name) return { ok: false, errors: [`${method} ${path} has no ${status} answer in the contract`] };
+      return check(ajv.getSchema(`${id}#/definitions/${name}`)!, body);
+    },
+    schema: (name: string, body: unknown) => check(ajv.getSchema(`${id}#/definitions/${name}`)!, body),
+  };
 }
 
+const marketplace = marketplaceDocument('swo', './softwareone/marketplace-openapi.subset.json');
+export const marketplacePaths = marketplace.paths;
+export const marketplaceResponse = marketplace.response;
 /** A named marketplace schema (e.g. "ProductItem"), for vendor examples and request bodies. */
-export function marketplaceSchema(name: string, body: unknown): ContractCheck {
-  return check(ajv.getSchema(`${MARKETPLACE_ID}#/definitions/${name}`)!, body);
-}
+export const marketplaceSchema = marketplace.schema;
+
+/** The billing API (statements, charges, invoices, attachments): its own subset, see softwareone/SOURCES.md. */
+const marketplaceBilling = marketplaceDocument('swo-billing', './softwareone/billing-openapi.subset.json');
+export const marketplaceBillingPaths = marketplaceBilling.paths;
+export const marketplaceBillingResponse = marketplaceBilling.response;
 
 // ---------------------------------------------------------------------------------------
 // Azure Cost Management (swagger 2.0 subset)
@@ -138,21 +150,31 @@ interface CsdlType {
   members: string[];
 }
 
-const csdl = readFileSync(here('./graph/graph-v1.0-licensing.csdl.xml'), 'utf8');
+/**
+ * A type's key: its qualified name without `microsoft.graph.` (`user`, `partners.billing.manifest`);
+ * `graph.` is the alias of `microsoft.graph`.
+ */
+const csdlKey = (qualified: string) => qualified.replace(/^graph\./, '').replace(/^microsoft\.graph\./, '');
+
 const csdlTypes = new Map<string, CsdlType>();
-for (const m of csdl.matchAll(/<(EntityType|ComplexType|EnumType) Name="(\w+)"([^>]*?)(?:\/>|>([\s\S]*?)<\/\1>)/g)) {
-  const body = m[4] ?? '';
-  const base = /BaseType="graph\.(\w+)"/.exec(m[3] ?? '')?.[1];
-  csdlTypes.set(m[2]!, {
-    kind: m[1] as CsdlType['kind'],
-    ...(base ? { base } : {}),
-    properties: [...body.matchAll(/<(?:Property|NavigationProperty) Name="(\w+)" Type="([^"]+)"([^>]*)\/>/g)].map((p) => ({
-      name: p[1]!,
-      type: p[2]!,
-      nullable: !/Nullable="false"/.test(p[3] ?? ''),
-    })),
-    members: [...body.matchAll(/<Member Name="(\w+)"/g)].map((x) => x[1]!),
-  });
+for (const file of ['./graph/graph-v1.0-licensing.csdl.xml', './graph/partners-billing.csdl.xml']) {
+  for (const schema of readFileSync(here(file), 'utf8').matchAll(/<Schema Namespace="([\w.]+)"[^>]*>([\s\S]*?)<\/Schema>/g)) {
+    const namespace = csdlKey(`${schema[1]!}.`);
+    for (const m of schema[2]!.matchAll(/<(EntityType|ComplexType|EnumType) Name="(\w+)"([^>]*?)(?:\/>|>([\s\S]*?)<\/\1>)/g)) {
+      const body = m[4] ?? '';
+      const base = /BaseType="([\w.]+)"/.exec(m[3] ?? '')?.[1];
+      csdlTypes.set(`${namespace}${m[2]!}`, {
+        kind: m[1] as CsdlType['kind'],
+        ...(base ? { base: csdlKey(base) } : {}),
+        properties: [...body.matchAll(/<(?:Property|NavigationProperty) Name="(\w+)" Type="([^"]+)"([^>]*)\/>/g)].map((p) => ({
+          name: p[1]!,
+          type: p[2]!,
+          nullable: !/Nullable="false"/.test(p[3] ?? ''),
+        })),
+        members: [...body.matchAll(/<Member Name="(\w+)"/g)].map((x) => x[1]!),
+      });
+    }
+  }
 }
 
 const EDM: Record<string, object> = {
@@ -170,7 +192,7 @@ function csdlPropertySchema(type: string): object {
   const collection = /^Collection\((.+)\)$/.exec(type);
   if (collection) return { type: 'array', items: csdlPropertySchema(collection[1]!) };
   if (EDM[type]) return EDM[type]!;
-  const name = type.replace(/^graph\./, '');
+  const name = csdlKey(type);
   return csdlTypes.has(name) ? { $ref: `graph#/definitions/${name}` } : {}; // a type outside the excerpt: any value
 }
 
@@ -191,8 +213,9 @@ for (const [name, t] of csdlTypes) {
     const schema = csdlPropertySchema(p.type);
     properties[p.name] = p.nullable ? { anyOf: [schema, { type: 'null' }] } : schema;
   }
-  // OData JSON carries @odata.* annotations (type, context, links) beside the properties.
-  graphDefinitions[name] = { type: 'object', properties, patternProperties: { '^@odata\\.': {} }, additionalProperties: false };
+  // OData JSON carries @odata.* annotations (type, context, links) beside the properties, and
+  // annotations of a property as `property@odata.*` (a navigation link names the related entity).
+  graphDefinitions[name] = { type: 'object', properties, patternProperties: { '^(\\w+)?@odata\\.': {} }, additionalProperties: false };
 }
 // Microsoft Graph error responses (documented on "Microsoft Graph error responses and resource types").
 graphDefinitions.error = {
@@ -216,6 +239,17 @@ graphDefinitions.error = {
 ajv.addSchema({ $id: 'graph', definitions: graphDefinitions }, 'graph');
 
 export const graphEntity = (type: string, body: unknown) => check(ajv.getSchema(`graph#/definitions/${type}`)!, body);
+/**
+ * An entity answered as `type` or a type derived from it, as its `@odata.type` says (the billing
+ * export operation is a `runningOperation`, `exportSuccessOperation` or `failedOperation`).
+ */
+export function graphDerivedEntity(type: string, body: unknown): ContractCheck {
+  const named = (body as Record<string, unknown> | undefined)?.['@odata.type'];
+  const actual = typeof named === 'string' ? csdlKey(named.replace(/^#/, '')) : type;
+  const derives = (name: string | undefined): boolean => name !== undefined && (name === type || derives(csdlTypes.get(name)?.base));
+  if (!csdlTypes.has(actual) || !derives(actual)) return { ok: false, errors: [`/@odata.type: ${String(named)} is not a ${type}`] };
+  return graphEntity(actual, body);
+}
 export const graphError = (body: unknown) => check(ajv.getSchema('graph#/definitions/error')!, body);
 export function graphCollection(type: string, body: unknown): ContractCheck {
   const validate = ajv.compile({
@@ -237,9 +271,22 @@ const pc = readJson('./partner-center/partner-center-models.json') as {
   enums: Record<string, string[]>;
 };
 export const partnerCenterReference = readJson('./partner-center/rest-reference.json');
+// The invoice bodies (partner-center/billing-models.json, kept apart from the commerce lists):
+// Invoice and InvoiceDetail are ResourceBaseWithLinks<StandardResourceLinks> in the same SDK
+// (Invoices/Invoice.cs, InvoiceDetail.cs), so they carry `links` and `attributes` as well.
+const billingModels = readJson('./partner-center/billing-models.json').restJson as Record<string, Record<string, string>>;
+const pcModels: typeof pc.models = {
+  ...pc.models,
+  ...Object.fromEntries(
+    Object.entries(billingModels).map(([name, fields]) => [
+      `Invoices/${name}`,
+      { class: name, base: 'ResourceBaseWithLinks<StandardResourceLinks>', fields },
+    ]),
+  ),
+};
 
 const pcByClass = new Map<string, string>();
-for (const [key, model] of Object.entries(pc.models)) if (!pcByClass.has(model.class)) pcByClass.set(model.class, key);
+for (const [key, model] of Object.entries(pcModels)) if (!pcByClass.has(model.class)) pcByClass.set(model.class, key);
 const pcEnums = new Map(Object.entries(pc.enums).map(([key, values]) => [key.split('/').pop()!, values]));
 
 function pcTypeSchema(csharp: string, folder: string): object {
@@ -247,7 +294,7 @@ function pcTypeSchema(csharp: string, folder: string): object {
   const list = /^(?:IEnumerable|List|ICollection)<(.+)>$/.exec(type);
   if (list) return { type: 'array', items: pcTypeSchema(list[1]!, folder) };
   if (/^Dictionary</.test(type)) return { type: 'object' };
-  if (type === 'string') return { type: 'string' };
+  if (type === 'string' || type === 'Uri') return { type: 'string' };
   if (type === 'int' || type === 'long') return { type: 'integer' };
   if (type === 'double' || type === 'decimal') return { type: 'number' };
   if (type === 'bool') return { type: 'boolean' };
@@ -255,7 +302,7 @@ function pcTypeSchema(csharp: string, folder: string): object {
   const enumValues = pcEnums.get(type);
   // The service writes enum values in camelCase or lowercase ("oneTime", "onetime"): compare case-insensitively.
   if (enumValues) return { type: 'string', enumCaseless: enumValues };
-  const sameFolder = pc.models[`${folder}/${type}`] ? `${folder}/${type}` : pcByClass.get(type);
+  const sameFolder = pcModels[`${folder}/${type}`] ? `${folder}/${type}` : pcByClass.get(type);
   return sameFolder ? { $ref: `pc#/definitions/${sameFolder.replace('/', '.')}` } : {}; // a type outside the lists: any value
 }
 
@@ -265,7 +312,7 @@ ajv.addKeyword({
 });
 
 function pcFields(key: string): Record<string, string> {
-  const model = pc.models[key];
+  const model = pcModels[key];
   if (!model) return {};
   const base = model.base?.replace(/<.*$/, '');
   const inherited: Record<string, string> =
@@ -279,7 +326,7 @@ function pcFields(key: string): Record<string, string> {
 
 const extraFields = (partnerCenterReference.extraFields ?? {}) as Record<string, Record<string, string>>;
 const pcDefinitions: Record<string, object> = {};
-for (const key of Object.keys(pc.models)) {
+for (const key of Object.keys(pcModels)) {
   const folder = key.includes('/') ? key.split('/')[0]! : '';
   const fields = { ...pcFields(key), ...(extraFields[key] ?? {}) };
   const properties = Object.fromEntries(
@@ -292,6 +339,24 @@ ajv.addSchema({ $id: 'pc', definitions: pcDefinitions }, 'pc');
 
 export const partnerCenter = (model: string, body: unknown) => check(ajv.getSchema(`pc#/definitions/${model.replace('/', '.')}`)!, body);
 export const partnerCenterError = (body: unknown) => check(ajv.getSchema('pc#/definitions/error')!, body);
+/**
+ * One line of a Graph billing export blob (PascalCase, as the reconciliation files): a
+ * reconciliation line item, or a daily rated usage line item when it has a UsageDate.
+ */
+const exportRowModels = readJson('./partner-center/billing-models.json') as Record<string, Record<string, string>>;
+const exportRowSchema = (fields: Record<string, string>) =>
+  ajv.compile({
+    type: 'object',
+    properties: Object.fromEntries(
+      Object.entries(fields).map(([name, type]) => [name, { anyOf: [pcTypeSchema(type, 'Invoices'), { type: 'null' }] }]),
+    ),
+    additionalProperties: false,
+  } as AnySchemaObject);
+const reconciliationRow = exportRowSchema(exportRowModels.reconciliationExportRow!);
+const dailyRatedUsageRow = exportRowSchema(exportRowModels.dailyRatedUsageExportRow!);
+export const partnerCenterExportRow = (row: unknown) =>
+  check(row && typeof row === 'object' && 'UsageDate' in row ? dailyRatedUsageRow : reconciliationRow, row);
+
 export function partnerCenterCollection(model: string, body: unknown): ContractCheck {
   const validate = ajv.compile({
     type: 'object',

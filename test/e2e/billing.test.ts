@@ -11,7 +11,7 @@
 // - `invoices` in an admin's 1:1 chat shows the invoice cards, and "Send me the file" offers it
 //   through a file consent card;
 // - the Azure plans' unbilled daily usage is stored as FOCUS cost rows, and a second sync writes nothing.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { AwsCredentialInput } from '../../src/connectors/ports.js';
 import { add, fromMinor, toMinor } from '../../src/domain/money.js';
 import {
@@ -24,6 +24,7 @@ import {
   DEMO_TENANT_ID,
   DEMO_USERS,
   startSandbox,
+  type EmulatorExchange,
   type Sandbox,
 } from '../../src/sandbox/index.js';
 import { ChargebackStore } from '../../src/storage/billing.js';
@@ -32,6 +33,7 @@ import type { StoredRequest } from '../../src/storage/requests.js';
 import { BotHarness, DEMO, type TestUser } from '../harness/bot-harness.js';
 import { testClock } from '../harness/clock.js';
 import { LoopbackConnector } from '../harness/loopback-connector.js';
+import { violations } from '../contracts/exchanges.js';
 
 const tablePrefix = `bl${Date.now().toString(36)}`;
 /** The test clock reads 2026-06-17: May's invoice was issued on June 8. */
@@ -43,15 +45,21 @@ let sandbox: Sandbox;
 let connector: LoopbackConnector;
 let a: BotHarness;
 let b: BotHarness;
+/** Every answer the emulators gave during the current test, checked against the vendors' contracts after it. */
+const exchanges: EmulatorExchange[] = [];
 
 beforeAll(async () => {
-  sandbox = await startSandbox({ clock: testClock });
+  sandbox = await startSandbox({ clock: testClock, observe: (exchange) => exchanges.push(exchange) });
   connector = new LoopbackConnector();
   await connector.start();
   a = await BotHarness.start({ tablePrefix }, { sandbox, connector, instanceName: 'qm-a' });
   b = await BotHarness.start({ tablePrefix }, { sandbox, connector, instanceName: 'qm-b' });
   for (const user of [DEMO.patti, DEMO.alex, DEMO.megan, DEMO.adele]) await a.personalChat(user).install();
 }, 120_000);
+
+afterEach(() => {
+  expect(violations(exchanges.splice(0))).toEqual([]);
+});
 
 afterAll(async () => {
   await Promise.allSettled([a?.stop(), b?.stop()]);
