@@ -167,6 +167,7 @@ export class BillingWorld {
     this.partnerInvoices.clear();
     this.statements.clear();
     this.exports.clear();
+    this.plantedUsage.length = 0;
   }
 
   // ---- Partner Center ------------------------------------------------------------------
@@ -414,6 +415,14 @@ export class BillingWorld {
     }));
   }
 
+  /** Extra usage the tests plant (a spike): one more row on `day`, like the level's own. */
+  private readonly plantedUsage: { day: Day; level: (typeof CSP_USAGE_LEVELS)[number]; amount: string }[] = [];
+
+  /** Plants `amount` USD more usage of `level` on `day` (a spike for the anomaly checks). */
+  plantUsage(day: Day, level: (typeof CSP_USAGE_LEVELS)[number], amount: string): void {
+    this.plantedUsage.push({ day, level, amount });
+  }
+
   /** Daily rated usage of the Azure plans, not yet invoiced: this month (current) or the last one (last), up to yesterday. */
   usageRows(period: 'current' | 'last', currency: string): Row[] {
     if (currency.toUpperCase() !== 'USD') return [];
@@ -425,10 +434,15 @@ export class BillingWorld {
     if (!customer) return [];
     const rows: Row[] = [];
     for (let day = start; day < end; day = addDays(day, 1)) {
-      for (const level of CSP_USAGE_LEVELS) {
+      const levels = CSP_USAGE_LEVELS.map((level) => {
         const base = parseDecimal(level.daily);
         const factor = Math.round((1 + noise(`${level.resourceGroup}|${level.meterName}|${day}`)) * 10_000);
-        const cost = decimalToMinor(multiplyDecimals(base, { units: BigInt(factor), scale: 4 }), 'USD');
+        return { level, cost: decimalToMinor(multiplyDecimals(base, { units: BigInt(factor), scale: 4 }), 'USD') };
+      });
+      const planted = this.plantedUsage
+        .filter((p) => p.day === day)
+        .map((p) => ({ level: p.level, cost: decimalToMinor(parseDecimal(p.amount), 'USD') }));
+      for (const { level, cost } of [...levels, ...planted]) {
         rows.push({
           PartnerId: this.state.partner.tenantId,
           PartnerName: this.state.partner.companyName,

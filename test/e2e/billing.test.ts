@@ -10,7 +10,9 @@
 //   each owner's recipients one statement and each admin one summary;
 // - `invoices` in an admin's 1:1 chat shows the invoice cards, and "Send me the file" offers it
 //   through a file consent card;
-// - the Azure plans' unbilled daily usage is stored as FOCUS cost rows, and a second sync writes nothing.
+// - the Azure plans' unbilled daily usage is stored as FOCUS cost rows, and a second sync writes nothing;
+// - a budget over the Azure plan and a planted usage spike alert the admins once each, although both
+//   instances sync the usage.
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { AwsCredentialInput } from '../../src/connectors/ports.js';
 import { add, fromMinor, toMinor } from '../../src/domain/money.js';
@@ -19,6 +21,8 @@ import {
   AWS_SANDBOX_KEYS,
   AZURE_SUBSCRIPTIONS,
   AZURE_TAG_KEY,
+  CSP_AZURE_PLAN,
+  CSP_USAGE_LEVELS,
   DEMO_OFFERS,
   DEMO_SUBSCRIPTIONS,
   DEMO_TENANT_ID,
@@ -30,7 +34,7 @@ import {
 import { ChargebackStore } from '../../src/storage/billing.js';
 import type { NewConnection } from '../../src/storage/connections.js';
 import type { StoredRequest } from '../../src/storage/requests.js';
-import { BotHarness, DEMO, type TestUser } from '../harness/bot-harness.js';
+import { BotHarness, cardText, DEMO, type TestUser } from '../harness/bot-harness.js';
 import { testClock } from '../harness/clock.js';
 import { LoopbackConnector } from '../harness/loopback-connector.js';
 import { violations } from '../contracts/exchanges.js';
@@ -174,7 +178,7 @@ describe('billing on two instances over one storage', () => {
     expect(again.reconciled).toBe(0);
     const stored = await b.qm.billing!.invoices.reconciliation(ADMIN, 'partner-center', MAY_INVOICE);
     expect(stored.ok && stored.notice.findings).toEqual(findings);
-  }, 60_000);
+  }, 120_000);
 
   it('splits May into departments from licenses and Azure/AWS tags; owners and unallocated add up to the total to the cent', async () => {
     const base = { tenantId: DEMO_TENANT_ID, state: 'connected' as const, connectedAt: '2026-03-01T09:00:00.000Z', connectedBy: 'admin' };
@@ -279,5 +283,46 @@ describe('billing on two instances over one storage', () => {
     }
     // The other instance syncing the same day writes nothing new.
     expect((await b.qm.billing!.usage.sync([DEMO_TENANT_ID], NOW)).rowsWritten).toBe(0);
+  }, 60_000);
+
+  it('alerts a budget over the Azure plan and a spike in its usage once each, from CSP usage alone', async () => {
+    const saved = await a.personalChat(DEMO.patti).click('saveBudget', {
+      budgetId: '',
+      etag: '',
+      name: 'Azure plan',
+      provider: 'azure',
+      account: CSP_AZURE_PLAN.entitlementId,
+      amount: '300',
+      currency: 'USD',
+      period: 'month',
+      thresholds: '50,100',
+    });
+    expect(cardText(saved.body.value)).toContain('Budget "Azure plan" saved.');
+    // Virtual Machines cost about 28 USD a day; on the 15th they cost 400 USD more.
+    const vm = CSP_USAGE_LEVELS.find((level) => level.meterCategory === 'Virtual Machines')!;
+    sandbox.billing.world.plantUsage('2026-06-15', vm, '400.00');
+
+    const [first, second] = await Promise.all([
+      a.qm.billing!.usage.sync([DEMO_TENANT_ID], NOW),
+      b.qm.billing!.usage.sync([DEMO_TENANT_ID], NOW),
+    ]);
+    expect([...first.problems, ...second.problems]).toEqual([]);
+    await Promise.all([a.drain(), b.drain()]);
+    const alerts = () => a.sentTo(DEMO.patti).map((activity) => cardText(activity));
+    const budgetAlerts = alerts().filter((text) => text.startsWith('Azure plan: spend reached'));
+    // (The AWS account connected for chargeback carries its own planted spike; this one is the plan's.)
+    const spikes = alerts().filter((text) => text.startsWith('Spend spike: Virtual Machines on Azure'));
+    // June 1 to 16 of about 36 USD a day plus the spike: past 100 % of 300 USD; one alert, the highest.
+    expect(budgetAlerts).toHaveLength(1);
+    expect(budgetAlerts[0]).toContain('Azure plan: spend reached 100 % of the budget');
+    expect(spikes).toHaveLength(1);
+    expect(spikes[0]).toContain('Virtual Machines');
+    expect(spikes[0]).toContain(CSP_AZURE_PLAN.entitlementId);
+
+    // Syncing again on either instance sends nothing more.
+    await a.qm.billing!.usage.sync([DEMO_TENANT_ID], NOW);
+    await b.qm.billing!.usage.sync([DEMO_TENANT_ID], NOW);
+    await Promise.all([a.drain(), b.drain()]);
+    expect(alerts().filter((text) => /^(Azure plan: |Spend spike: Virtual Machines on Azure)/.test(text))).toHaveLength(2);
   }, 60_000);
 });
