@@ -19,6 +19,9 @@ import type { ReminderService } from './services/reminders.js';
 import type { StalledApprovals } from './services/stalled-approvals.js';
 import type { ReclaimService } from './services/reclaim.js';
 import type { RenewalAlertService } from './services/renewal-alerts.js';
+import type { RenewalDecreaseService } from './services/renewal-decreases.js';
+import type { LicenseSettingsService } from './services/license-settings.js';
+import type { FulfilmentService } from './services/fulfilment.js';
 import type { SeatWatchService } from './services/seat-watch.js';
 import type { AlertLedger } from './storage/alert-ledger.js';
 import type { ConnectionService } from './services/connections.js';
@@ -62,7 +65,16 @@ export interface Quartermaster {
   /** Delegated units (tests run the over-quota check themselves). */
   units: LicenseUnitService;
   /** The license alert jobs (tests run them with a chosen `now`). */
-  licenseAlerts: { reclaim: ReclaimService; renewals: RenewalAlertService; seats: SeatWatchService; ledger: AlertLedger };
+  licenseAlerts: {
+    reclaim: ReclaimService;
+    renewals: RenewalAlertService;
+    seats: SeatWatchService;
+    renewalDecreases: RenewalDecreaseService;
+    ledger: AlertLedger;
+  };
+  /** A tenant's license settings, and fulfilment (tests check requests waiting for seats with it). */
+  licenseSettings: LicenseSettingsService;
+  fulfilment: FulfilmentService;
   connections: ConnectionService;
   /** The connections table itself (diagnostics and tests: secrets open only through it). */
   connectionStore: ConnectionRepository;
@@ -129,7 +141,7 @@ export async function startQuartermaster(
   const catalog = wireCatalog(platform); // policies, products, prices
   const connections = wireConnections(platform, outbox, publicUrl); // tenants' connections, secrets
   const licensing = wireLicensing(platform, outbox, catalog, connections, timings); // requests → approvals → fulfilment
-  const licenseAlerts = wireLicenseAlerts(platform, outbox, catalog); // reclaim, renewals, seats
+  const licenseAlerts = wireLicenseAlerts(platform, outbox, catalog, licensing); // reclaim, renewals, seats, auto-decrease
   const spend = wireSpend(platform, outbox, connections, timings); // cost sync, budgets, sync now
   const language = wireLanguage(platform, catalog, licensing); // free text
   const billing = wireBilling(platform, outbox, { catalog, connections, licensing, spend }, timings, publicUrl); // invoices, chargeback
@@ -172,8 +184,11 @@ export async function startQuartermaster(
       reclaim: licenseAlerts.reclaim,
       renewals: licenseAlerts.renewals,
       seats: licenseAlerts.seats,
+      renewalDecreases: licenseAlerts.renewalDecreases,
       ledger: licenseAlerts.ledger,
     },
+    licenseSettings: catalog.licenseSettings,
+    fulfilment: licensing.fulfilment,
     languageReady: language.ready,
     connections: connections.connections,
     connectionStore: connections.connectionStore,

@@ -13,6 +13,7 @@ import * as ACData from 'adaptivecards-templating';
 import { cardsDir } from '../paths.js';
 import type { CatalogCardData } from './catalog-views.js';
 import type { partnerCustomerCardData, partnerCustomersCardData } from './partner-handlers.js';
+import type { licenseSettingsCardData } from './license-settings-handlers.js';
 import { Markdown, plainText } from '../domain/plain-text.js';
 import type {
   ReclaimCardData,
@@ -200,6 +201,7 @@ export interface CardData {
   catalog: CatalogCardData;
   'partner-customers': ReturnType<typeof partnerCustomersCardData>;
   'partner-customer': ReturnType<typeof partnerCustomerCardData>;
+  'license-settings': ReturnType<typeof licenseSettingsCardData>;
   units: UnitsCardData;
   'my-unit': MyUnitCardData;
   'seat-alert': SeatAlertCardData;

@@ -28,7 +28,10 @@ export const HELP_GROUPS: { title: string; commands: string[] }[] = [
   { title: 'Subscriptions and seats', commands: ['subscriptions', 'orders', 'reclaim', 'set reclaim days', 'catalog'] },
   { title: 'Cloud spend', commands: ['spend', 'budgets', 'budget add', 'alerts here', 'sync now'] },
   { title: 'Billing and chargeback', commands: ['invoices', 'chargeback', 'cost owners'] },
-  { title: 'Connections and setup', commands: ['connect', 'policies', 'units', 'audit', 'set approvals channel', 'status'] },
+  {
+    title: 'Connections and setup',
+    commands: ['connect', 'policies', 'license settings', 'units', 'audit', 'set approvals channel', 'status'],
+  },
   { title: 'Partner customers', commands: ['customers', 'customer'] },
   { title: 'About you and me', commands: ['whoami', 'help'] },
 ];
@@ -125,6 +128,13 @@ export const COMMANDS: DeclaredCommand[] = [
     scopes: PERSONAL,
   },
   { name: 'policies', usage: 'policies', description: 'The approval policies of your organisation', roles: ['admin'], scopes: PERSONAL },
+  {
+    name: 'license settings',
+    usage: 'license settings',
+    description: 'Whether requests need approval, whether missing seats are bought, and whether unused seats are dropped at renewal',
+    roles: ['admin'],
+    scopes: PERSONAL,
+  },
   {
     name: 'audit',
     usage: 'audit [name or product]',

@@ -27,7 +27,7 @@ export function wireBot(
   },
 ) {
   const { config, roles, audit, settings, clock, log } = p;
-  const { catalog, policies, catalogAdmin } = f.catalog;
+  const { catalog, policies, catalogAdmin, licenseSettings } = f.catalog;
   const { requestService, approvals, subscriptions, vendor, units } = f.licensing;
   return createBot({
     adapter: p.teams.adapter,
@@ -51,6 +51,7 @@ export function wireBot(
       clock,
       log,
     }),
+    licenseSettings,
     orders: new OrderHistory({ roles, commerce: p.connectors.commerce, catalog, requests: f.licensing.requests }),
     units,
     spend: { budgets: f.spend.budgets, report: f.spend.report, syncNow: f.spend.syncNow },

@@ -8,6 +8,8 @@ import { CatalogAdminService } from '../services/catalog-admin.js';
 import { CatalogService } from '../services/catalog.js';
 import { PartnerCenterPriceSources } from '../services/price-sources.js';
 import { PolicyRepository } from '../storage/policies.js';
+import { LicenseSettingsService } from '../services/license-settings.js';
+import { LicenseSettingsRepository } from '../storage/license-settings.js';
 import { PriceSheetCache } from '../storage/price-sheets.js';
 import type { Platform, ResolvedConfig } from './platform.js';
 
@@ -47,7 +49,14 @@ export function wireCatalog(p: Platform) {
     roles: p.roles,
     audit: p.audit,
   });
-  return { policies, catalog, catalogAdmin };
+  // Beside the policies: per tenant, approval, auto-purchase and auto-decrease at renewal.
+  const licenseSettings = new LicenseSettingsService({
+    repository: new LicenseSettingsRepository(store),
+    roles: p.roles,
+    audit: p.audit,
+    clock: p.clock,
+  });
+  return { policies, catalog, catalogAdmin, licenseSettings };
 }
 
 /**

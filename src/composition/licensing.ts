@@ -33,7 +33,7 @@ export type Licensing = ReturnType<typeof wireLicensing>;
 export function wireLicensing(
   p: Platform,
   outbox: Outbox,
-  { catalog, policies }: Catalog,
+  { catalog, policies, licenseSettings }: Catalog,
   { connections, partners }: Connections,
   timings: Timings,
 ) {
@@ -102,6 +102,7 @@ export function wireLicensing(
     audit,
     notifications: notifier,
     enqueueFulfilment,
+    licenseSettings,
   });
   const approvals = new ApprovalService({ clock, requests, audit, notifications: notifier, enqueueFulfilment, units });
   const subscriptions = new SubscriptionService({
@@ -153,6 +154,8 @@ export function wireLicensing(
     ...(vendor && { vendor }),
     seatReservations,
     approvalIfPurchase: (request) => requestService.approvalIfPurchase(request),
+    autoPurchase: async (tenantId) => (await licenseSettings.of(tenantId)).autoPurchase,
+    enqueueFulfilment,
   });
   const reminders = new ReminderService({ requests, notifications: notifier, audit });
   const stalledApprovals = new StalledApprovals({ requests, enqueueFulfilment, log });
@@ -193,6 +196,13 @@ export function wireLicensing(
       leaseMs: 10 * 60_000,
       run: async () => void log.info({ alerts: await units.checkAll() }, 'unit quotas checked'),
     },
+    // Requests waiting for seats (auto-purchase off) whose seats were added outside Quartermaster.
+    {
+      name: 'seat-waiters',
+      pattern: '20 * * * *',
+      leaseMs: 20 * 60_000,
+      run: async () => void log.info(await fulfilment.recheckWaiting(), 'requests waiting for seats checked'),
+    },
     ...(stuckOrders ? marketplaceJobs({ stuckOrders, log }) : []),
   ];
 
@@ -205,6 +215,7 @@ export function wireLicensing(
     subscriptions,
     reminders,
     stalledApprovals,
+    fulfilment,
     ...(vendor && stuckOrders && { marketplace: { vendor, stuckOrders } }),
     vendor,
     work: { queue: fulfilmentQueue, worker } satisfies QueueWork,

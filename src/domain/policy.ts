@@ -99,7 +99,8 @@ export type PolicyErrorReason =
   'no-matching-policy' | 'currency-mismatch' | 'invalid-policy' | 'quantity-above-maximum' | 'purchase-not-allowed' | 'no-applicable-stage';
 
 export type PolicyEvaluation =
-  | { outcome: 'auto-approve'; policy: ApprovalPolicy; needsPurchase: boolean }
+  /** approvalWaived: the policy wanted approvers, and the tenant's license settings say approval is not required. */
+  | { outcome: 'auto-approve'; policy: ApprovalPolicy; needsPurchase: boolean; approvalWaived?: true }
   | { outcome: 'approval'; policy: ApprovalPolicy; stages: PolicyStage[]; needsPurchase: boolean }
   | { outcome: 'error'; reason: PolicyErrorReason; message: string; policy?: ApprovalPolicy };
 
@@ -108,7 +109,12 @@ export type PolicyEvaluation =
  * are reserved for it), and if fulfilment finds it would have to buy, people must decide.
  */
 export function reliesOnFreeSeat(evaluation: PolicyEvaluation): boolean {
-  return evaluation.outcome === 'auto-approve' && !!evaluation.policy.autoApprove?.requireFreeSeat && !evaluation.needsPurchase;
+  return (
+    evaluation.outcome === 'auto-approve' &&
+    !evaluation.approvalWaived &&
+    !!evaluation.policy.autoApprove?.requireFreeSeat &&
+    !evaluation.needsPurchase
+  );
 }
 
 /** Policies in evaluation order: priority ascending, ties in list order (sort is stable). */

@@ -6,6 +6,7 @@
 //        │  └─reject──▶ rejected                │              └──▶ failed ──retry──▶ approved
 //        ├─cancel──▶ cancelled ◀──cancel────────┘
 //        └─30 days──▶ expired
+//   fulfilling ──no free seat, auto-purchase off──▶ approved (waiting for seats) ──seats added──▶ fulfilling
 // Auto-approved requests start in `approved` with no stages.
 import { formatMoney, monthlyCost, type Money } from './money.js';
 import type { PolicyLimits, PolicyStage } from './policy.js';
@@ -103,6 +104,11 @@ export interface LicenseRequest {
    * the seats the change adds (0 when it adds none), which is what the policy prices.
    */
   change?: SubscriptionChange;
+  /**
+   * Approved, and no seat is free while the tenant's license settings say not to buy one: it
+   * waits (still approved, still cancellable) for an admin to add seats. Since when (UTC).
+   */
+  waitingForSeats?: { since: string };
   createdAt: string;
   updatedAt: string;
   outcome?: RequestOutcome;
@@ -122,6 +128,7 @@ export type RequestEvent =
   | 'failed'
   | 'fulfilment-retried'
   | 'returned-for-approval'
+  | 'waiting-for-seats'
   | 'escalated';
 
 export type Refusal<R extends string> = { ok: false; reason: R; message: string };
@@ -515,13 +522,31 @@ export function completeFulfilment(
   now: Date,
 ): Transition<'completed', 'not-fulfilling'> {
   if (request.status !== 'fulfilling') return refuse('not-fulfilling', `This request is ${request.status}, not being fulfilled.`);
-  return { ok: true, request: next(request, { status: 'completed', outcome }, now), event: 'completed' };
+  return { ok: true, request: next(request, { status: 'completed', outcome, waitingForSeats: undefined }, now), event: 'completed' };
+}
+
+/**
+ * fulfilling → approved, waiting for seats: none is free and the tenant does not buy them
+ * automatically. Kept since the first time, so people are told once however often it is checked.
+ */
+export function awaitSeats(request: LicenseRequest, now: Date): Transition<'waiting-for-seats', 'not-fulfilling'> {
+  if (request.status !== 'fulfilling') return refuse('not-fulfilling', `This request is ${request.status}, not being fulfilled.`);
+  const waitingForSeats = request.waitingForSeats ?? { since: iso(now) };
+  return {
+    ok: true,
+    request: next(request, { status: 'approved', waitingForSeats, seatReserved: false }, now),
+    event: 'waiting-for-seats',
+  };
 }
 
 /** `reason` says what happened and what to do next; it is shown to the requester. */
 export function failFulfilment(request: LicenseRequest, reason: string, now: Date): Transition<'failed', 'not-fulfilling'> {
   if (request.status !== 'fulfilling') return refuse('not-fulfilling', `This request is ${request.status}, not being fulfilled.`);
-  return { ok: true, request: next(request, { status: 'failed', outcome: { kind: 'failed', message: reason } }, now), event: 'failed' };
+  return {
+    ok: true,
+    request: next(request, { status: 'failed', outcome: { kind: 'failed', message: reason }, waitingForSeats: undefined }, now),
+    event: 'failed',
+  };
 }
 
 /** Seats this request holds: its quantity while an approval that counted on free seats is open. */
@@ -559,6 +584,8 @@ export function retryFulfilment(request: LicenseRequest, now: Date): Transition<
 export function statusText(request: LicenseRequest): string {
   const stage = currentStage(request);
   if (stage) return `Waiting for ${stage.label} (step ${request.stageIndex + 1} of ${request.stages.length})`;
+  if (request.status === 'approved' && request.waitingForSeats)
+    return 'Approved; waiting for a free seat (an admin adds seats, then it is assigned)';
   if (request.status === 'approved')
     return request.change ? 'Approved; the change will be made shortly' : 'Approved; the license will be assigned shortly';
   if (request.status === 'fulfilling') return request.change ? 'Approved; making the change now' : 'Approved; assigning the license now';

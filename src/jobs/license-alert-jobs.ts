@@ -3,6 +3,7 @@
 import type { Logger } from '../logger.js';
 import type { ReclaimService } from '../services/reclaim.js';
 import type { RenewalAlertService } from '../services/renewal-alerts.js';
+import type { RenewalDecreaseService } from '../services/renewal-decreases.js';
 import type { SeatWatchService } from '../services/seat-watch.js';
 import type { ScheduledJob } from './scheduler.js';
 
@@ -10,6 +11,8 @@ export function licenseAlertJobs(d: {
   reclaim: ReclaimService;
   renewals: RenewalAlertService;
   seats: SeatWatchService;
+  /** Auto-decrease at renewal (license settings). */
+  renewalDecreases?: RenewalDecreaseService;
   log: Logger;
 }): ScheduledJob[] {
   return [
@@ -34,5 +37,16 @@ export function licenseAlertJobs(d: {
       leaseMs: 20 * 60_000,
       run: async (now) => void d.log.info(await d.seats.run(now), 'seat alerts sent'),
     },
+    // Daily 06:30, before the renewal alerts: auto-decrease schedules answer those alerts.
+    ...(d.renewalDecreases ? [renewalDecreaseJob(d.renewalDecreases, d.log)] : []),
   ];
+}
+
+function renewalDecreaseJob(renewalDecreases: RenewalDecreaseService, log: Logger): ScheduledJob {
+  return {
+    name: 'renewal-decreases',
+    pattern: '30 6 * * *',
+    leaseMs: 30 * 60_000,
+    run: async (now) => void log.info(await renewalDecreases.run(now), 'auto-decreases at renewal scheduled'),
+  };
 }

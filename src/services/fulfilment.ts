@@ -5,6 +5,7 @@
 import { ConnectorError, type CommercePort, type DirectoryPort } from '../connectors/ports.js';
 import type { Clock } from '../clock.js';
 import {
+  awaitSeats,
   completeFulfilment,
   failFulfilment,
   requestHeadline,
@@ -29,6 +30,9 @@ import type { SeatReservations } from './seat-reservations.js';
 
 /** The free seats an automatic approval counted on are gone: the request went back to people. */
 class SentBackForApproval extends Error {}
+
+/** No seat is free and the tenant does not buy automatically: the request waits, approved, for seats. */
+class WaitingForSeats extends Error {}
 
 /** Longer than a purchase takes and than a throttled retry waits, so a live holder keeps it. */
 const PURCHASE_LOCK_MS = 2 * 60_000;
@@ -66,6 +70,10 @@ export class FulfilmentService {
       seatReservations: SeatReservations;
       /** Who decides when an automatic approval would have to buy after all (RequestService.approvalIfPurchase). */
       approvalIfPurchase(request: StoredRequest): Promise<{ ok: true; stages: ResolvedStage[] } | { ok: false; message: string }>;
+      /** The tenant's license settings: whether a missing seat is bought (absent: it is, as before these settings). */
+      autoPurchase?: (tenantId: string) => Promise<boolean>;
+      /** Queues a request again (requests waiting for seats, once seats were added). */
+      enqueueFulfilment?: (job: FulfilmentJob) => Promise<void>;
     },
   ) {
     this.now = deps.clock;
@@ -86,11 +94,14 @@ export class FulfilmentService {
     try {
       const outcome = current.value.change ? await this.deps.subscriptionChanges.apply(current.value) : await this.fulfil(current.value);
       await this.finish(current.value, (r) => completeFulfilment(r, outcome, this.now()), 'request.completed');
+      // Seats an admin added are what requests waiting for seats of that product wait for.
+      if (current.value.change?.action === 'add-seats')
+        await this.releaseWaiting(job.tenantId, (r) => r.product.productId.toLowerCase() === current.value.product.productId.toLowerCase());
       return { done: true };
     } catch (error) {
       // A marketplace order under way: come back later, or (Querying) when someone answers.
       if (error instanceof OrderFollowUp) return error.waitingForAnswer ? { done: true } : { retryAfterSeconds: error.retryAfterSeconds };
-      if (error instanceof SentBackForApproval) return { done: true };
+      if (error instanceof SentBackForApproval || error instanceof WaitingForSeats) return { done: true };
       if (error instanceof ConnectorError && error.transient) {
         this.deps.log.warn(
           { requestId: job.requestId, kind: error.kind, service: error.details.service },
@@ -166,6 +177,8 @@ export class FulfilmentService {
     const free = seats ? Math.max(0, await this.deps.seatReservations.unreserved(tenantId, request.product, seats.free, request.id)) : 0;
     const shortfall = Math.max(0, request.quantity - free);
     if (shortfall > 0 && !request.fulfilment?.purchased) {
+      // The tenant buys only when its admins add seats: wait for them.
+      if (this.deps.autoPurchase && !(await this.deps.autoPurchase(tenantId))) await this.waitForSeats(request, shortfall);
       // Approved only because seats were free: buying needs a person's decision.
       if (request.seatReserved) await this.sendBackForApproval(request);
       await this.purchase(request, shortfall);
@@ -214,6 +227,78 @@ export class FulfilmentService {
       );
     }
     throw new SentBackForApproval();
+  }
+
+  /**
+   * No seat is free and the tenant's license settings say not to buy: the request goes back to
+   * approved, waiting for seats (cancellable meanwhile), and the requester and the admins are
+   * told once what it waits for. Queued again when an admin's added seats land, or by the
+   * hourly check once seats are free (recheckWaiting).
+   */
+  private async waitForSeats(request: StoredRequest, shortfall: number): Promise<never> {
+    let first = false;
+    const result = await this.deps.requests.mutate(request.tenantId, request.id, (current) => {
+      const step = awaitSeats(current, this.now());
+      first = step.ok && !current.waitingForSeats;
+      return step.ok ? { ...current, ...step.request } : undefined;
+    });
+    const waiting = result?.value;
+    if (waiting?.status === 'approved' && first) {
+      const seats = shortfall === 1 ? 'a seat' : `${shortfall} seats`;
+      await this.deps.audit.record({
+        tenantId: waiting.tenantId,
+        actorId: 'system',
+        actorName: 'Quartermaster',
+        action: 'request.waiting-for-seats',
+        target: waiting.id,
+        before: { status: request.status },
+        after: { ...summary(waiting), missingSeats: shortfall, reason: 'no free seat; automatic purchase is off (license settings)' },
+      });
+      await this.deps.notifications.tellRequester(
+        waiting,
+        md`Your request ${waiting.id} is approved, but no ${waiting.product.name} seat is free and your organisation buys seats only when an admin adds them. It is assigned as soon as a seat is free; you can still cancel it under my requests.`
+          .text,
+      );
+      await this.deps.notifications.tellAdmins(
+        waiting.tenantId,
+        md`Request ${waiting.id} (${requestHeadline(waiting)}, asked by ${waiting.requester.name}) is approved and waits for ${seats} of ${waiting.product.name}: automatic purchase is off in the license settings. Add seats under subscriptions (or free a seat), and it is assigned then.`
+          .text,
+        `${waiting.id}:waiting-for-seats`,
+      );
+    }
+    if (waiting) await this.deps.notifications.refreshCards(waiting);
+    throw new WaitingForSeats();
+  }
+
+  /** Queues again the requests of a tenant that wait for seats (those `which` picks). */
+  private async releaseWaiting(tenantId: string, which: (request: StoredRequest) => boolean): Promise<number> {
+    if (!this.deps.enqueueFulfilment) return 0;
+    const waiting = (await this.deps.requests.withStatus(tenantId, 'approved')).filter((r) => r.waitingForSeats && which(r));
+    for (const request of waiting) await this.deps.enqueueFulfilment({ tenantId, requestId: request.id });
+    return waiting.length;
+  }
+
+  /**
+   * The hourly check of requests waiting for seats: each whose license now has enough free
+   * seats (added in Partner Center or freed in Microsoft 365, outside Quartermaster) is queued again.
+   */
+  async recheckWaiting(): Promise<{ requeued: number; failed: number }> {
+    const counts = { requeued: 0, failed: 0 };
+    for await (const { value: request } of this.deps.requests.allWithStatus('approved')) {
+      if (!request.waitingForSeats) continue;
+      try {
+        const seats = await this.deps.catalog.seats(request.tenantId, request.product.skuPartNumber);
+        if (!seats || seats.free < request.quantity) continue;
+        counts.requeued += await this.releaseWaiting(request.tenantId, (r) => r.id === request.id);
+      } catch (error) {
+        counts.failed++;
+        this.deps.log.warn(
+          { err: error, tenantId: request.tenantId, requestId: request.id },
+          'could not check a request waiting for seats',
+        );
+      }
+    }
+    return counts;
   }
 
   private async purchase(request: StoredRequest, shortfall: number): Promise<void> {

@@ -110,6 +110,29 @@ export class RenewalAlertService {
 
   /** Subscriptions of the tenant renewing soon with unused seats. */
   async due(tenantId: string, now: Date, noticeDays = DEFAULT_RENEWAL_NOTICE_DAYS) {
+    const { renewing, seatsBySubscription } = await this.renewingWithFreeSeats(tenantId);
+    const terms: RenewingSubscription[] = renewing.map((s) => ({
+      id: s.id,
+      offerName: s.offerName,
+      quantity: s.quantity,
+      commitmentEndDate: s.commitmentEndDate,
+      autoRenewEnabled: s.autoRenewEnabled,
+    }));
+    // A decrease already scheduled for the renewal answers the alert before it is sent.
+    const scheduled = new Map(renewing.map((s) => [s.id, s.scheduledNextTerm?.quantity]));
+    return renewalsWithUnusedSeats(terms, seatsBySubscription, now, noticeDays).filter(
+      (a) => !((scheduled.get(a.id) ?? Number.POSITIVE_INFINITY) <= a.suggestedQuantity),
+    );
+  }
+
+  /**
+   * The tenant's active subscriptions with a term end, and the seats of each nobody is assigned
+   * (Graph counts them per license; the one renewing first gets them first, so none counts twice).
+   */
+  async renewingWithFreeSeats(tenantId: string): Promise<{
+    renewing: (CommerceSubscription & { commitmentEndDate: string })[];
+    seatsBySubscription: Record<string, { free: number }>;
+  }> {
     const [subscriptions, skus, offers] = await Promise.all([
       this.deps.commerce.listSubscriptions(tenantId),
       this.deps.directory.listSubscribedSkus(tenantId),
@@ -137,17 +160,6 @@ export class RenewalAlertService {
         free -= share;
       }
     }
-    const terms: RenewingSubscription[] = renewing.map((s) => ({
-      id: s.id,
-      offerName: s.offerName,
-      quantity: s.quantity,
-      commitmentEndDate: s.commitmentEndDate,
-      autoRenewEnabled: s.autoRenewEnabled,
-    }));
-    // A decrease already scheduled for the renewal answers the alert before it is sent.
-    const scheduled = new Map(renewing.map((s) => [s.id, s.scheduledNextTerm?.quantity]));
-    return renewalsWithUnusedSeats(terms, seatsBySubscription, now, noticeDays).filter(
-      (a) => !((scheduled.get(a.id) ?? Number.POSITIVE_INFINITY) <= a.suggestedQuantity),
-    );
+    return { renewing, seatsBySubscription };
   }
 }

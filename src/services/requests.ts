@@ -29,6 +29,7 @@ import {
   type Routing,
 } from '../domain/request.js';
 import { parseRequestText } from '../domain/request-text.js';
+import { DEFAULT_LICENSE_SETTINGS, withApprovalSetting, type LicenseSettings } from '../domain/license-settings.js';
 import { describeChange } from '../domain/subscription-change.js';
 import { done, refused, type Outcome, type Refused } from './outcome.js';
 import type { Actor } from '../domain/roles.js';
@@ -95,6 +96,8 @@ export interface RequestServiceDeps {
   clock: Clock;
   /** Delegated units: a beneficiary whose unit has a quota for the product is decided by its license admins. */
   units?: Pick<LicenseUnitService, 'route' | 'quotaNow'>;
+  /** The tenant's license settings (approval required or not); the defaults when absent. */
+  licenseSettings?: { of(tenantId: string): Promise<LicenseSettings> };
 }
 
 const DEFAULT_LIMITS: PolicyLimits = { maxQuantity: 25, requireJustification: false };
@@ -136,7 +139,11 @@ export class RequestService {
 
   /** `form` is the form message it came from: its card shows the request, and a second click there gets the same request. */
   async submit(actor: Actor, raw: unknown, form?: FormMessage): Promise<SubmitResult> {
-    const [catalog, policies] = await Promise.all([this.deps.catalog.offers(actor.tenantId), this.deps.policies.list(actor.tenantId)]);
+    const [catalog, policies, settings] = await Promise.all([
+      this.deps.catalog.offers(actor.tenantId),
+      this.deps.policies.list(actor.tenantId),
+      this.licenseSettings(actor.tenantId),
+    ]);
     const refuse = (errors: FormErrors, offer?: CatalogOffer) => ({
       ok: false as const,
       form: { catalog, values: echo(raw), limits: (offer && limitsForProduct(policies, offer.productId)) ?? formLimits(policies), errors },
@@ -168,8 +175,12 @@ export class RequestService {
     if (holds) {
       return refuse({ form: `${beneficiary.displayName} already has ${offer.name}; there is nothing to request.` }, offer);
     }
+    // Within policy, the tenant's settings may waive the approvers (never the policy's limits).
     const evaluate = (freeSeats: number) =>
-      evaluatePolicy(policies, { productId: offer.productId, monthlyCost: monthlyCost(offer.unitPrice, quantity), freeSeats, quantity });
+      withApprovalSetting(
+        evaluatePolicy(policies, { productId: offer.productId, monthlyCost: monthlyCost(offer.unitPrice, quantity), freeSeats, quantity }),
+        settings,
+      );
     const refused = (evaluation: Extract<PolicyEvaluation, { outcome: 'error' }>) =>
       refuse(evaluation.reason === 'quantity-above-maximum' ? { quantity: evaluation.message } : { form: evaluation.message }, offer);
     // A first look with every free seat: the usual answer, and whether free seats matter at all.
@@ -287,7 +298,10 @@ export class RequestService {
         actorName: actor.name,
         action: `request.${event}`,
         target: request.id,
-        after: summary(request),
+        after: {
+          ...summary(request),
+          ...(evaluation.outcome === 'auto-approve' && evaluation.approvalWaived && { approval: 'not required (license settings)' }),
+        },
       }),
       request.status === 'approved'
         ? this.deps.enqueueFulfilment({ tenantId: request.tenantId, requestId: request.id })
@@ -385,13 +399,16 @@ export class RequestService {
    * submission. No stages: the policy lets it buy without a person.
    */
   async approvalIfPurchase(request: StoredRequest): Promise<{ ok: true; stages: ResolvedStage[] } | { ok: false; message: string }> {
-    const policies = await this.deps.policies.list(request.tenantId);
-    const evaluation = evaluatePolicy(policies, {
-      productId: request.product.productId,
-      monthlyCost: requestMonthlyCost(request),
-      freeSeats: 0,
-      quantity: request.quantity,
-    });
+    const [policies, settings] = await Promise.all([this.deps.policies.list(request.tenantId), this.licenseSettings(request.tenantId)]);
+    const evaluation = withApprovalSetting(
+      evaluatePolicy(policies, {
+        productId: request.product.productId,
+        monthlyCost: requestMonthlyCost(request),
+        freeSeats: 0,
+        quantity: request.quantity,
+      }),
+      settings,
+    );
     if (evaluation.outcome === 'error') return { ok: false, message: evaluation.message };
     if (evaluation.outcome === 'auto-approve') return { ok: true, stages: [] };
     const requester = { tenantId: request.tenantId, aadObjectId: request.requester.aadObjectId, name: request.requester.name };
@@ -405,6 +422,10 @@ export class RequestService {
   /** The quota left in the request's unit now (pending requests of a unit); undefined otherwise or when it cannot be counted. */
   async unitQuotaNow(request: StoredRequest): Promise<{ seats: number; used: number } | undefined> {
     return this.deps.units?.quotaNow(request).catch(() => undefined);
+  }
+
+  private licenseSettings(tenantId: string): Promise<LicenseSettings> {
+    return this.deps.licenseSettings?.of(tenantId) ?? Promise.resolve(DEFAULT_LICENSE_SETTINGS);
   }
 
   async get(tenantId: string, requestId: string): Promise<StoredRequest | undefined> {

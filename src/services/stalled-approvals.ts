@@ -17,6 +17,8 @@ export class StalledApprovals {
     let requeued = 0;
     for await (const { value: request } of this.deps.requests.allWithStatus('approved')) {
       if (now.getTime() - Date.parse(request.updatedAt) < STALLED_AFTER_MS) continue;
+      // Waiting for seats is no lost job: added seats, or the hourly check, queue it again.
+      if (request.waitingForSeats) continue;
       await this.deps.enqueueFulfilment({ tenantId: request.tenantId, requestId: request.id });
       this.deps.log.warn(
         { tenantId: request.tenantId, requestId: request.id, approvedAt: request.updatedAt },
