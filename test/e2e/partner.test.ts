@@ -65,13 +65,15 @@ afterEach(async () => {
   await harness.stop();
 });
 
-/** The partner admin signs in to Partner Center from the partner tenant's connect card. */
-async function connectPartnerCenter() {
-  const [reply] = await chat(PARTNER_ADMIN).say('connect');
+/** A partner admin signs in to Partner Center from the partner tenant's connect card (by default the demo partner's). */
+async function connectPartnerCenter(admin: TestUser = PARTNER_ADMIN, agentId: string = SIGN_IN_ACCOUNTS.partnerAdminAgent.id) {
+  const [reply] = await chat(admin).say('connect');
   const url = cardActions(cardOf(reply)!).find((a) => a.type === 'Action.OpenUrl' && a.title === 'Sign in (integration sandbox)')?.url;
   expect(url).toBeDefined();
+  // Each partner's agents sign in to that partner's own tenant.
+  expect(new URL(url!).pathname.toLowerCase()).toContain(`/${admin.tenantId.toLowerCase()}/`);
   const page = await openPage(url!);
-  const pressed = await submitForm(url!, page.html, { account: SIGN_IN_ACCOUNTS.partnerAdminAgent.id, action: 'signin' });
+  const pressed = await submitForm(url!, page.html, { account: agentId, action: 'signin' });
   expect(pressed.status).toBe(302);
   expect((await openPage(pressed.headers.get('location')!)).status).toBe(200);
 }
@@ -207,6 +209,43 @@ describe("the partner's alert channel", () => {
     expect(
       harness.connector.sent.filter((s) => s.conversationId === other.conversation.id && /renews in/.test(JSON.stringify(s.activity))),
     ).toEqual([]);
+  });
+});
+
+describe('two partners in one deployment', () => {
+  it('each signs in to Partner Center in its own tenant and reaches only its own customers', async () => {
+    await connectPartnerCenter();
+    await connectPartnerCenter(SECOND_PARTNER_ADMIN, SIGN_IN_ACCOUNTS.secondPartnerAdminAgent.id);
+    for (const [partner, agent] of [
+      [DEMO_PARTNER_TENANT_ID, SIGN_IN_ACCOUNTS.partnerAdminAgent],
+      [SECOND_PARTNER_TENANT_ID, SIGN_IN_ACCOUNTS.secondPartnerAdminAgent],
+    ] as const) {
+      const connection = await harness.qm.connectionStore.get(partner, 'partner-center');
+      expect(connection).toMatchObject({ state: 'connected', details: { partnerTenantId: partner } });
+      expect(connection?.label.toLowerCase()).toBe(agent.userPrincipalName.toLowerCase());
+    }
+
+    // Adatum's card: its customer Tailspin (its tenant uses Quartermaster: proposed), nobody else's.
+    const adatum = cardText(cardOf(await customersCard(SECOND_PARTNER_ADMIN))!);
+    expect(adatum).toContain('Customers of Adatum Cloud Partner');
+    expect(adatum).not.toContain('Partner Center is not connected');
+    expect(adatum).toContain(TAILSPIN_TENANT_ID);
+    for (const other of [DEMO_TENANT_ID, OTHER_TENANT_ID, NORTHWIND_TENANT_ID]) expect(adatum).not.toContain(other);
+    const linked = await chat(SECOND_PARTNER_ADMIN).click('partnerLinkCustomer', { customerTenantId: TAILSPIN_TENANT_ID });
+    expect(cardText(linked.body.value)).toContain(`is linked to Partner Center customer ${TAILSPIN_TENANT_ID}`);
+    // Tailspin's figures come through Adatum's own sign-in.
+    expect(cardText(linked.body.value)).toMatch(/Subscriptions\n\d+\nMonthly cost/);
+
+    // The demo partner's card, with its own sign-in: its customers, not Tailspin.
+    const demo = cardText(cardOf(await customersCard())!);
+    expect(demo).toContain(DEMO_TENANT_ID);
+    expect(demo).not.toContain(TAILSPIN_TENANT_ID);
+    // Neither partner can link the other's customer, both connected as they are.
+    const crossed = await chat(PARTNER_ADMIN).click('partnerLinkCustomer', { customerTenantId: TAILSPIN_TENANT_ID });
+    expect(crossed.body.statusCode).toBe(403);
+    const back = await chat(SECOND_PARTNER_ADMIN).click('partnerLinkCustomer', { customerTenantId: DEMO_TENANT_ID });
+    expect(back.body.statusCode).toBe(403);
+    expect((await harness.qm.partners.partnerOf(TAILSPIN_TENANT_ID))?.partnerTenantId).toBe(SECOND_PARTNER_TENANT_ID);
   });
 });
 
