@@ -212,6 +212,36 @@ describe("the partner's alert channel", () => {
   });
 });
 
+describe('a linked customer without admins of its own', () => {
+  it("still has its alerts worked out: its partner's channel gets each once, naming it", async () => {
+    await connectPartnerCenter();
+    // Fabrikam does not use Quartermaster (no admins here): linked ahead by its partner.
+    await chat(PARTNER_ADMIN).click('partnerLinkCustomer', { customerTenantId: OTHER_TENANT_ID });
+    const channel = harness.channel(PARTNER_ADMIN, 'Customers');
+    await channel.say('alerts here');
+    const channelCards = () =>
+      harness.connector.sent
+        .filter((s) => s.conversationId === channel.conversation.id && s.method === 'POST')
+        .map((s) => cardOf(s.activity))
+        .filter((c) => c && cardText(c).includes('Customer: Fabrikam (demo)'));
+
+    const now = testClock();
+    const first = await harness.qm.licenseAlerts.renewals.run(now);
+    const second = await harness.qm.licenseAlerts.renewals.run(now);
+    await harness.drain();
+    // Power BI Pro: two seats, one used, renewing within the notice period.
+    const renewals = channelCards().filter((c) => /Power BI Pro renews in/.test(cardText(c)));
+    expect(renewals).toHaveLength(1);
+    expect(cardActions(renewals[0])).toEqual([]);
+    expect(first.sent).toBeGreaterThanOrEqual(1);
+    expect(second.sent).toBe(0);
+    // Recorded once, for the customer: the partner's customers card counts it.
+    expect(await harness.qm.licenseAlerts.ledger.sentSince(OTHER_TENANT_ID, new Date(now.getTime() - 86_400_000))).toBe(
+      channelCards().length,
+    );
+  });
+});
+
 describe('two partners in one deployment', () => {
   it('each signs in to Partner Center in its own tenant and reaches only its own customers', async () => {
     await connectPartnerCenter();
