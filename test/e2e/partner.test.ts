@@ -8,15 +8,17 @@ import {
   DEMO_PARTNER_TENANT_ID,
   DEMO_SUBSCRIPTIONS,
   DEMO_TENANT_ID,
+  MARKETPLACE_ITEMS,
+  MARKETPLACE_TOKENS,
   NORTHWIND_TENANT_ID,
   OTHER_TENANT_ID,
   SECOND_PARTNER_TENANT_ID,
   SIGN_IN_ACCOUNTS,
   TAILSPIN_TENANT_ID,
 } from '../../src/sandbox/index.js';
-import { testClock } from '../harness/clock.js';
+import { testClock, testNowMs } from '../harness/clock.js';
 import { BotHarness, cardActions, cardOf, cardText, DEMO, testConfig, type TestUser } from '../harness/bot-harness.js';
-import { requestForm, requestIdOf, waitForStatus } from '../harness/licensing.js';
+import { approveEveryStage, requestForm, requestIdOf, waitForStatus } from '../harness/licensing.js';
 import { openPage, submitForm } from '../sandbox/login-browser.js';
 
 /** The demo partner's admin (an Admin agent too), and the second partner's. */
@@ -239,6 +241,69 @@ describe('a linked customer without admins of its own', () => {
     expect(await harness.qm.licenseAlerts.ledger.sentSince(OTHER_TENANT_ID, new Date(now.getTime() - 86_400_000))).toBe(
       channelCards().length,
     );
+  });
+});
+
+describe("a customer's stuck order and broken connection, with two instances", () => {
+  it("reach the partner's channel once each, naming the customer", async () => {
+    await connectPartnerCenter();
+    await chat(PARTNER_ADMIN).click('partnerLinkCustomer', { customerTenantId: DEMO_TENANT_ID });
+    const channel = harness.channel(PARTNER_ADMIN, 'Customers');
+    await channel.say('alerts here');
+    // A second instance on the same tables, emulators and Teams: both run the jobs.
+    const second = await BotHarness.start(harness.config, { sandbox: harness.sandbox, connector: harness.connector, instanceName: 'qm-2' });
+    try {
+      const inChannel = (pattern: RegExp) =>
+        harness.connector.sent.filter(
+          (s) => s.conversationId === channel.conversation.id && s.method === 'POST' && pattern.test(JSON.stringify(s.activity)),
+        );
+
+      // A marketplace order the vendor never finishes (AutoCAD LT stays Processing).
+      const submitted = await chat(DEMO.isaiah).click('submitRequest', requestForm(`mkt:${MARKETPLACE_ITEMS.autocadLt}`), 'form-stuck');
+      const id = requestIdOf(submitted.body.value);
+      await approveEveryStage(harness, id);
+      const order = await harness.until(
+        async () =>
+          [...harness.sandbox.marketplace.orders.values()].find(
+            (o) =>
+              o.customerId === DEMO_TENANT_ID && o.status === 'Processing' && o.lines.some((l) => l.itemId === MARKETPLACE_ITEMS.autocadLt),
+          ),
+        'the AutoCAD order to be Processing',
+      );
+      const later = new Date(testNowMs() + 3 * 3600_000);
+      const runs = await Promise.all([harness, second, harness, second].map((h) => h.qm.marketplace!.stuckOrders.run(later)));
+      expect(runs.reduce((n, r) => n + r.alerted, 0)).toBe(1);
+      // The order is still followed (it never finishes), so the queues never drain: wait for the copy.
+      const stuckText = new RegExp(`Marketplace order ${order.id}`);
+      const stuck = await harness.until(async () => inChannel(stuckText).length > 0 && inChannel(stuckText), "the partner's copy");
+      expect(stuck).toHaveLength(1);
+      expect((stuck[0]!.activity as { text?: string }).text).toMatch(
+        new RegExp(`^Customer: ${DEMO_COMPANY.replace(/[()]/g, '\\$&')}\\. Marketplace order`),
+      );
+
+      // The customer's marketplace token is revoked: the daily health check, on both instances, finds it.
+      const connected = await chat(DEMO.alex).click('connectMarketplace', { marketplaceToken: MARKETPLACE_TOKENS.demo });
+      expect(cardText(connected.body.value)).toContain('Marketplace is connected');
+      harness.sandbox.marketplace.tokens.get(MARKETPLACE_TOKENS.demo)!.expired = true;
+      const checks = await Promise.all([harness.qm.connections.checkAll(later), second.qm.connections.checkAll(later)]);
+      expect(checks[0]!.broken).toBeGreaterThanOrEqual(1);
+      expect(checks[1]!.broken).toBe(checks[0]!.broken);
+      const broken = (
+        await harness.until(
+          async () => inChannel(/Marketplace needs attention/).length > 0 && inChannel(/Marketplace needs attention/),
+          "the partner's copy",
+        )
+      ).map((s) => cardOf(s.activity)!);
+      expect(broken).toHaveLength(1);
+      expect(cardText(broken[0])).toContain(`Customer\n${DEMO_COMPANY}`);
+      // Its button would act in the customer's tenant: the partner's copy has none.
+      expect(cardActions(broken[0])).toEqual([]);
+      // Both alerts were claimed once in the customer's ledger: neither copy came twice meanwhile.
+      expect(inChannel(stuckText)).toHaveLength(1);
+      expect(inChannel(/Marketplace needs attention/)).toHaveLength(1);
+    } finally {
+      await second.stop();
+    }
   });
 });
 
