@@ -377,18 +377,21 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       'GRAPH_CLIENT_SECRET',
       'PARTNER_CENTER_CLIENT_ID',
       'PARTNER_CENTER_CLIENT_SECRET',
-      'PARTNER_CENTER_TENANT_ID',
       'APPROVER_GROUP_ID',
     ] as const) {
       if (!e[name]) throw new ConfigError(`${name}: required when CONNECTORS=production`);
     }
+    // Each partner tenant's agents sign in to that tenant; PARTNER_CENTER_TENANT_ID is the default
+    // (every other tenant's sign-in), the first partner tenant when only PARTNER_TENANTS is set.
+    const partnerCenterTenantId = e.PARTNER_CENTER_TENANT_ID ?? e.PARTNER_TENANTS[0]?.tenantId;
+    if (!partnerCenterTenantId) throw new ConfigError('PARTNER_CENTER_TENANT_ID: required when CONNECTORS=production (or PARTNER_TENANTS)');
     connectors = {
       mode: 'production',
       graph: { clientId: e.GRAPH_CLIENT_ID!, clientSecret: e.GRAPH_CLIENT_SECRET! },
       partnerCenter: {
         clientId: e.PARTNER_CENTER_CLIENT_ID!,
         clientSecret: e.PARTNER_CENTER_CLIENT_SECRET!,
-        partnerTenantId: e.PARTNER_CENTER_TENANT_ID!,
+        partnerTenantId: partnerCenterTenantId,
       },
       ...(e.AWS_PRINCIPAL_ARN ? { aws: { appPrincipalArn: e.AWS_PRINCIPAL_ARN } } : {}),
       ...(e.MARKETPLACE ? { marketplace: e.MARKETPLACE_URL ? { baseUrl: e.MARKETPLACE_URL } : {} } : {}),

@@ -78,7 +78,11 @@ export function wireConnections(p: Platform, outbox: Outbox, publicUrl: () => st
   // Partner mode: customer tenants linked to a partner buy through the partner's connection.
   const partnerLinks = new PartnerCustomerRepository(store);
   // A partner's admins are admins of its linked customers' tenants (`customer <name>`).
-  p.roles.admitPartnerAdmins(async (partnerTenantId, customerTenantId) => !!(await partnerLinks.get(partnerTenantId, customerTenantId)));
+  p.roles.admitPartnerAdmins(
+    async (partnerTenantId, customerTenantId) => !!(await partnerLinks.get(partnerTenantId, customerTenantId)),
+    // Their alerts are worked out even when they have no admins of their own (the partner's channel gets them).
+    async (partnerTenantId) => (await partnerLinks.list(partnerTenantId)).map((l) => l.customerTenantId),
+  );
   const partners = new PartnerWorkspace({
     clock: p.clock,
     roles: p.roles,

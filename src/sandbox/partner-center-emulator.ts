@@ -278,12 +278,30 @@ export function partnerCenterEmulator(state: SandboxState, tokens: TokenIssuer):
  * GET /v1/customers: the caller's customers (an indirect reseller: those associated with it).
  * `filter` is the JSON the REST reference documents; the emulator knows the IndirectReseller field
  * (customers an indirect provider sells through one reseller) and CompanyName / Domain (starts_with).
+ * Paged as the REST reference and the SDK (GetCustomers, BaseResourceCollectionEnumerator) say:
+ * `size` asks for a page (absent or 0: every customer at once, the SDK's non-indexed query); a
+ * page that is not the last carries `links.next`, `/customers?size=N&seekOperation=Next` with the
+ * header MS-ContinuationToken, and that request (no filter: the token carries it) reads on.
  */
 function customerList(state: SandboxState, request: EmulatorRequest, partner: SeedPartner): EmulatorResponse {
+  const params = new Map([...request.url.searchParams].map(([k, v]) => [k.toLowerCase(), v]));
+  let query: CustomerQuery;
+  const seek = params.get('seekoperation');
+  if (seek !== undefined) {
+    if (seek.toLowerCase() !== 'next')
+      return pcError(request, 400, INVALID_INPUT, `seekOperation '${seek}' is not supported here; follow links.next (Next).`);
+    const token = continuationOf(header(request, 'ms-continuationtoken'));
+    if (!token || token.partner !== partner.tenantId.toLowerCase())
+      return pcError(request, 400, INVALID_INPUT, 'MS-ContinuationToken is missing or is not a token this partner was given.');
+    query = token;
+  } else {
+    const sizeText = params.get('size') ?? '0';
+    if (!/^\d{1,4}$/.test(sizeText)) return pcError(request, 400, INVALID_INPUT, `size must be a whole number, not '${sizeText}'.`);
+    query = { partner: partner.tenantId.toLowerCase(), offset: 0, size: Number(sizeText), filter: params.get('filter') ?? null };
+  }
   let customers = partner.customerIds.map((id) => state.tenant(id)).filter((t): t is SandboxTenant => t !== undefined);
-  const filterText = request.url.searchParams.get('filter');
-  if (filterText !== null) {
-    const filter = parseJson(filterText) as { Field?: unknown; Value?: unknown; Operator?: unknown } | undefined;
+  if (query.filter !== null) {
+    const filter = parseJson(query.filter) as { Field?: unknown; Value?: unknown; Operator?: unknown } | undefined;
     const value = typeof filter?.Value === 'string' ? filter.Value.toLowerCase() : undefined;
     if (!filter || value === undefined || filter.Operator !== 'starts_with')
       return pcError(request, 400, INVALID_INPUT, 'filter must be {"Field":...,"Value":...,"Operator":"starts_with"}.');
@@ -296,13 +314,37 @@ function customerList(state: SandboxState, request: EmulatorRequest, partner: Se
     if (!field) return pcError(request, 400, INVALID_INPUT, `Field '${String(filter.Field)}' cannot be filtered on.`);
     customers = customers.filter((c) => value !== '' && field(c).toLowerCase().startsWith(value));
   }
-  return json(
-    200,
-    collection(
-      customers.map((c) => customerJson(state, partner, c)),
-      '/customers',
-    ),
+  const end = query.size === 0 ? customers.length : Math.min(customers.length, query.offset + query.size);
+  const page = customers.slice(query.offset, end);
+  const self = query.size === 0 ? '/customers' : `/customers?size=${query.size}`;
+  const body = collection(
+    page.map((c) => customerJson(state, partner, c)),
+    self,
   );
+  if (end >= customers.length) return json(200, body);
+  const token = Buffer.from(JSON.stringify({ ...query, offset: end })).toString('base64url');
+  const next = { uri: `${self}&seekOperation=Next`, method: 'GET', headers: [{ key: 'MS-ContinuationToken', value: token }] };
+  return json(200, { ...body, links: { ...body.links, next } });
+}
+
+/** Where a customer list stands: the emulator's continuation token is this, opaque to callers. */
+interface CustomerQuery {
+  partner: string;
+  offset: number;
+  size: number;
+  filter: string | null;
+}
+
+function continuationOf(token: string | undefined): CustomerQuery | undefined {
+  if (!token) return undefined;
+  const value = parseJson(Buffer.from(token, 'base64url').toString('utf8')) as Partial<CustomerQuery> | undefined;
+  const ok =
+    typeof value?.partner === 'string' &&
+    Number.isInteger(value.offset) &&
+    Number.isInteger(value.size) &&
+    value.size! > 0 &&
+    (value.filter === null || typeof value.filter === 'string');
+  return ok ? (value as CustomerQuery) : undefined;
 }
 
 /**

@@ -32,7 +32,8 @@ export class RenewalAlertService {
 
   async run(now: Date, noticeDays = DEFAULT_RENEWAL_NOTICE_DAYS): Promise<{ sent: number; alreadySent: number; failed: number }> {
     const counts = { sent: 0, alreadySent: 0, failed: 0 };
-    for (const tenantId of this.deps.roles.tenants()) {
+    // Linked customers without admins of their own too: their partner's channel gets the alert.
+    for (const tenantId of await this.deps.roles.watchedTenants()) {
       try {
         for (const alert of await this.due(tenantId, now, noticeDays)) {
           const key = `${alert.id}|${alert.renewsAt.slice(0, 10)}`;

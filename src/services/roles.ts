@@ -17,6 +17,8 @@ export class RoleService {
   private readonly partners: ReadonlySet<string>;
   /** Partner mode: whether a customer tenant is linked to a partner (set once the link store exists). */
   private linked?: (partnerTenantId: string, customerTenantId: string) => Promise<boolean>;
+  /** Partner mode: the customer tenants linked to a partner (set with `linked`). */
+  private linkedCustomers?: (partnerTenantId: string) => Promise<string[]>;
 
   /**
    * `units`: where a unit's license admins are listed (delegation).
@@ -40,8 +42,12 @@ export class RoleService {
    * partner (`customer <name>`), with the customer's rules. Asked each time, so an unlink takes
    * effect at once.
    */
-  admitPartnerAdmins(linked: (partnerTenantId: string, customerTenantId: string) => Promise<boolean>): void {
+  admitPartnerAdmins(
+    linked: (partnerTenantId: string, customerTenantId: string) => Promise<boolean>,
+    linkedCustomers?: (partnerTenantId: string) => Promise<string[]>,
+  ): void {
     this.linked = linked;
+    this.linkedCustomers = linkedCustomers;
   }
 
   async rolesOf(person: Person): Promise<Role[]> {
@@ -82,6 +88,18 @@ export class RoleService {
   /** The managed tenants: those with at least one admin (lower-cased ids). */
   tenants(): string[] {
     return [...this.adminsByTenant.keys()];
+  }
+
+  /**
+   * The tenants whose license alerts are worked out: the managed tenants, and in partner mode
+   * every customer tenant linked to a partner, admins of its own or not (its partner's channel
+   * gets its alerts). Lower-cased, each once.
+   */
+  async watchedTenants(): Promise<string[]> {
+    const tenants = new Set(this.tenants());
+    if (this.linkedCustomers)
+      for (const partner of this.partners) for (const customer of await this.linkedCustomers(partner)) tenants.add(customer.toLowerCase());
+    return [...tenants];
   }
 
   /** Object ids of the tenant's admins. */

@@ -25,7 +25,8 @@ export class SeatWatchService {
 
   async run(now: Date): Promise<{ alerts: number; failed: number }> {
     const counts = { alerts: 0, failed: 0 };
-    for (const tenantId of this.deps.roles.tenants()) {
+    // Linked customers without admins of their own too: their partner's channel gets the alert.
+    for (const tenantId of await this.deps.roles.watchedTenants()) {
       try {
         counts.alerts += await this.check(tenantId, now);
       } catch (error) {

@@ -3,7 +3,10 @@
 // own customers and nobody else's; a reseller reads its customers but cannot transact for them.
 // Every answer is checked against the SDK's Customer and PartnerRelationship models (fixture).
 import { describe, expect, it } from 'vitest';
+import { PartnerCenterCommerce } from '../../src/connectors/partner-center/partner-center-commerce.js';
 import { ConnectorError } from '../../src/connectors/ports.js';
+import { DEFAULT_RETRY_POLICY } from '../../src/connectors/retry.js';
+import { createLogger } from '../../src/logger.js';
 import {
   DEMO_APP,
   DEMO_PARTNER_TENANT_ID,
@@ -14,6 +17,7 @@ import {
   SECOND_PARTNER_TENANT_ID,
   TAILSPIN_TENANT_ID,
 } from '../../src/sandbox/index.js';
+import { partnerCenterCollection } from '../contracts/schemas.js';
 import { rejectionOf, sandboxPerTest } from './sandbox-connectors.js';
 
 const fx = sandboxPerTest();
@@ -31,9 +35,9 @@ async function partnerToken(tenantId: string): Promise<string> {
   return ((await response.json()) as { access_token: string }).access_token;
 }
 
-async function pcGet(path: string, token: string) {
+async function pcGet(path: string, token: string, headers: Record<string, string> = {}) {
   const response = await fetch(`${fx.sandbox.urls.partnerCenter}${path}`, {
-    headers: { authorization: `Bearer ${token}`, 'MS-Contract-Version': 'v1' },
+    headers: { ...headers, authorization: `Bearer ${token}`, 'MS-Contract-Version': 'v1' },
   });
   return { status: response.status, body: (await response.json()) as Record<string, any> };
 }
@@ -109,5 +113,55 @@ describe('Partner Center accounts', () => {
     const error = await rejectionOf(fx.partnerAccounts!.listCustomers(await partnerToken(TAILSPIN_TENANT_ID)));
     expect(error).toBeInstanceOf(ConnectorError);
     expect(error.details.status).toBe(403);
+  });
+
+  it('pages the customer list as the REST reference says: size, then links.next with its MS-ContinuationToken', async () => {
+    const token = await partnerToken(DEMO_PARTNER_TENANT_ID);
+    const first = await pcGet('/v1/customers?size=1', token);
+    expect(first.status).toBe(200);
+    expect(partnerCenterCollection('Customers/Customer', first.body)).toEqual({ ok: true, errors: [] });
+    expect(first.body.items).toHaveLength(1);
+    const next = first.body.links.next as { uri: string; method: string; headers: { key: string; value: string }[] };
+    expect(next).toMatchObject({ uri: '/customers?size=1&seekOperation=Next', method: 'GET' });
+    expect(next.headers.map((h) => h.key)).toEqual(['MS-ContinuationToken']);
+
+    const second = await pcGet(`/v1${next.uri}`, token, { [next.headers[0]!.key]: next.headers[0]!.value });
+    expect(second.status).toBe(200);
+    expect(partnerCenterCollection('Customers/Customer', second.body)).toEqual({ ok: true, errors: [] });
+    // The last page has no next link; both pages together are the partner's customers, each once.
+    expect(second.body.links.next).toBeUndefined();
+    expect([...first.body.items, ...second.body.items].map((c: { id: string }) => c.id).sort()).toEqual(
+      [DEMO_TENANT_ID, OTHER_TENANT_ID].sort(),
+    );
+
+    // The token is the partner's own: another partner's, a missing or a made-up one is refused.
+    const other = await pcGet(`/v1${next.uri}`, await partnerToken(SECOND_PARTNER_TENANT_ID), {
+      'MS-ContinuationToken': next.headers[0]!.value,
+    });
+    expect(other.status).toBe(400);
+    expect((await pcGet(`/v1${next.uri}`, token)).status).toBe(400);
+    expect((await pcGet(`/v1${next.uri}`, token, { 'MS-ContinuationToken': 'AQAAAA==' })).status).toBe(400);
+    expect((await pcGet('/v1/customers?size=many', token)).status).toBe(400);
+    // Without a size (the SDK's size=0), one page holds every customer.
+    const all = await pcGet('/v1/customers?size=0', token);
+    expect(all.body.items).toHaveLength(2);
+    expect(all.body.links.next).toBeUndefined();
+  });
+
+  it('reads every page of the customer list with the production connector', async () => {
+    const onePerPage = new PartnerCenterCommerce({
+      tokens: { getToken: async () => 'unused: every call here carries the agent token' },
+      partnerTenantId: DEMO_PARTNER_TENANT_ID,
+      baseUrl: fx.sandbox.urls.partnerCenter,
+      retry: { ...DEFAULT_RETRY_POLICY, retries: 0, timeoutMs: 5_000 },
+      log: createLogger('silent'),
+      customerPageSize: 1,
+    });
+    const customers = await onePerPage.listCustomers(await partnerToken(DEMO_PARTNER_TENANT_ID));
+    expect(customers.map((c) => c.tenantId).sort()).toEqual([DEMO_TENANT_ID, OTHER_TENANT_ID].sort());
+    expect(customers.find((c) => c.tenantId === OTHER_TENANT_ID)?.resellerId).toBe(DEMO_RESELLER_TENANT_ID);
+    // Two calls, the second the next link with its token (every answer is contract-checked after the test).
+    const pages = fx.exchanges.filter((e) => e.route === '/v1/customers');
+    expect(pages.map((e) => e.query.get('seekOperation'))).toEqual([null, 'Next']);
   });
 });

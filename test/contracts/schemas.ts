@@ -357,13 +357,42 @@ const dailyRatedUsageRow = exportRowSchema(exportRowModels.dailyRatedUsageExport
 export const partnerCenterExportRow = (row: unknown) =>
   check(row && typeof row === 'object' && 'UsageDate' in row ? dailyRatedUsageRow : reconciliationRow, row);
 
+/**
+ * A collection's links: the SDK's StandardResourceCollectionLinks (self, next, previous), each a
+ * Link (uri, method, headers as key/value pairs: the REST reference's paged examples, where
+ * `next` carries the MS-ContinuationToken header; see rest-reference.json `customerPaging`).
+ */
+const pcLink = {
+  type: 'object',
+  properties: {
+    uri: { type: 'string' },
+    method: { type: 'string' },
+    headers: {
+      type: 'array',
+      items: {
+        type: 'object',
+        properties: { key: { type: 'string' }, value: { type: 'string' } },
+        required: ['key', 'value'],
+        additionalProperties: false,
+      },
+    },
+  },
+  required: ['uri', 'method'],
+  additionalProperties: false,
+};
+const pcCollectionLinks = {
+  type: 'object',
+  properties: { self: pcLink, next: pcLink, previous: pcLink },
+  additionalProperties: false,
+};
+
 export function partnerCenterCollection(model: string, body: unknown): ContractCheck {
   const validate = ajv.compile({
     type: 'object',
     properties: {
       totalCount: { type: 'integer' },
       items: { type: 'array', items: { $ref: `pc#/definitions/${model.replace('/', '.')}` } },
-      links: { type: 'object' },
+      links: pcCollectionLinks,
       attributes: { type: 'object' },
       continuationToken: { type: 'string' },
     },

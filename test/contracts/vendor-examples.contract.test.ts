@@ -10,10 +10,11 @@ import { DEFAULT_RETRY_POLICY } from '../../src/connectors/retry.js';
 import { CostDataError } from '../../src/domain/spend/focus.js';
 import { normalizeAzureQuery } from '../../src/domain/spend/providers/azure.js';
 import { createLogger } from '../../src/logger.js';
-import { azureQueryResult, partnerCenter } from './schemas.js';
+import { azureQueryResult, partnerCenter, partnerCenterCollection } from './schemas.js';
 
 const example = (path: string) => JSON.parse(readFileSync(new URL(path, import.meta.url), 'utf8'));
 const azureQuery = example('./azure-cost-management/examples/MCACustomerQuery.json');
+const pcCustomers = example('./partner-center/examples/get-a-list-of-customers.json');
 const pcSubscriptions = [
   example('./partner-center/examples/get-a-subscription-by-id.standard.json'),
   example('./partner-center/examples/get-a-subscription-by-id.add-on.json'),
@@ -82,5 +83,39 @@ describe('Partner Center: the REST reference examples (get a subscription by id)
       status: 'active',
       autoRenewEnabled: true,
     });
+  });
+});
+
+describe('Partner Center: the REST reference example (get a list of customers)', () => {
+  let server: Server;
+  let baseUrl: string;
+  const asked: string[] = [];
+  beforeAll(async () => {
+    server = createServer((req, res) => {
+      asked.push(req.url ?? '');
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end(JSON.stringify(pcCustomers));
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
+    baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  });
+  afterAll(async () => new Promise<void>((resolve) => server.close(() => resolve())));
+
+  it('is a Customer collection by the contract the emulator is held to (links included)', () => {
+    expect(partnerCenterCollection('Customers/Customer', pcCustomers)).toEqual({ ok: true, errors: [] });
+  });
+
+  it('is read by the production connector as one page (no links.next), asked with a size', async () => {
+    const commerce = new PartnerCenterCommerce({
+      tokens: { getToken: async () => 'example-token' },
+      partnerTenantId: 'partner',
+      baseUrl,
+      retry: { ...DEFAULT_RETRY_POLICY, retries: 0, timeoutMs: 2_000 },
+      log: createLogger('silent'),
+    });
+    const customers = await commerce.listCustomers('agent-token');
+    expect(customers.map((c) => c.id)).toEqual(['b44bb1fb-c595-45b0-9e09-d657365580bf', '45c44870-ef77-4fdd-b6fe-3dacb075cff2']);
+    expect(customers[0]).toMatchObject({ companyName: 'companyName', domain: 'domain' });
+    expect(asked).toEqual(['/v1/customers?size=100']);
   });
 });

@@ -8,15 +8,17 @@ import {
   DEMO_PARTNER_TENANT_ID,
   DEMO_SUBSCRIPTIONS,
   DEMO_TENANT_ID,
+  MARKETPLACE_ITEMS,
+  MARKETPLACE_TOKENS,
   NORTHWIND_TENANT_ID,
   OTHER_TENANT_ID,
   SECOND_PARTNER_TENANT_ID,
   SIGN_IN_ACCOUNTS,
   TAILSPIN_TENANT_ID,
 } from '../../src/sandbox/index.js';
-import { testClock } from '../harness/clock.js';
+import { testClock, testNowMs } from '../harness/clock.js';
 import { BotHarness, cardActions, cardOf, cardText, DEMO, testConfig, type TestUser } from '../harness/bot-harness.js';
-import { requestForm, requestIdOf, waitForStatus } from '../harness/licensing.js';
+import { approveEveryStage, requestForm, requestIdOf, waitForStatus } from '../harness/licensing.js';
 import { openPage, submitForm } from '../sandbox/login-browser.js';
 
 /** The demo partner's admin (an Admin agent too), and the second partner's. */
@@ -65,13 +67,15 @@ afterEach(async () => {
   await harness.stop();
 });
 
-/** The partner admin signs in to Partner Center from the partner tenant's connect card. */
-async function connectPartnerCenter() {
-  const [reply] = await chat(PARTNER_ADMIN).say('connect');
+/** A partner admin signs in to Partner Center from the partner tenant's connect card (by default the demo partner's). */
+async function connectPartnerCenter(admin: TestUser = PARTNER_ADMIN, agentId: string = SIGN_IN_ACCOUNTS.partnerAdminAgent.id) {
+  const [reply] = await chat(admin).say('connect');
   const url = cardActions(cardOf(reply)!).find((a) => a.type === 'Action.OpenUrl' && a.title === 'Sign in (integration sandbox)')?.url;
   expect(url).toBeDefined();
+  // Each partner's agents sign in to that partner's own tenant.
+  expect(new URL(url!).pathname.toLowerCase()).toContain(`/${admin.tenantId.toLowerCase()}/`);
   const page = await openPage(url!);
-  const pressed = await submitForm(url!, page.html, { account: SIGN_IN_ACCOUNTS.partnerAdminAgent.id, action: 'signin' });
+  const pressed = await submitForm(url!, page.html, { account: agentId, action: 'signin' });
   expect(pressed.status).toBe(302);
   expect((await openPage(pressed.headers.get('location')!)).status).toBe(200);
 }
@@ -207,6 +211,136 @@ describe("the partner's alert channel", () => {
     expect(
       harness.connector.sent.filter((s) => s.conversationId === other.conversation.id && /renews in/.test(JSON.stringify(s.activity))),
     ).toEqual([]);
+  });
+});
+
+describe('a linked customer without admins of its own', () => {
+  it("still has its alerts worked out: its partner's channel gets each once, naming it", async () => {
+    await connectPartnerCenter();
+    // Fabrikam does not use Quartermaster (no admins here): linked ahead by its partner.
+    await chat(PARTNER_ADMIN).click('partnerLinkCustomer', { customerTenantId: OTHER_TENANT_ID });
+    const channel = harness.channel(PARTNER_ADMIN, 'Customers');
+    await channel.say('alerts here');
+    const channelCards = () =>
+      harness.connector.sent
+        .filter((s) => s.conversationId === channel.conversation.id && s.method === 'POST')
+        .map((s) => cardOf(s.activity))
+        .filter((c) => c && cardText(c).includes('Customer: Fabrikam (demo)'));
+
+    const now = testClock();
+    const first = await harness.qm.licenseAlerts.renewals.run(now);
+    const second = await harness.qm.licenseAlerts.renewals.run(now);
+    await harness.drain();
+    // Power BI Pro: two seats, one used, renewing within the notice period.
+    const renewals = channelCards().filter((c) => /Power BI Pro renews in/.test(cardText(c)));
+    expect(renewals).toHaveLength(1);
+    expect(cardActions(renewals[0])).toEqual([]);
+    expect(first.sent).toBeGreaterThanOrEqual(1);
+    expect(second.sent).toBe(0);
+    // Recorded once, for the customer: the partner's customers card counts it.
+    expect(await harness.qm.licenseAlerts.ledger.sentSince(OTHER_TENANT_ID, new Date(now.getTime() - 86_400_000))).toBe(
+      channelCards().length,
+    );
+  });
+});
+
+describe("a customer's stuck order and broken connection, with two instances", () => {
+  it("reach the partner's channel once each, naming the customer", async () => {
+    await connectPartnerCenter();
+    await chat(PARTNER_ADMIN).click('partnerLinkCustomer', { customerTenantId: DEMO_TENANT_ID });
+    const channel = harness.channel(PARTNER_ADMIN, 'Customers');
+    await channel.say('alerts here');
+    // A second instance on the same tables, emulators and Teams: both run the jobs.
+    const second = await BotHarness.start(harness.config, { sandbox: harness.sandbox, connector: harness.connector, instanceName: 'qm-2' });
+    try {
+      const inChannel = (pattern: RegExp) =>
+        harness.connector.sent.filter(
+          (s) => s.conversationId === channel.conversation.id && s.method === 'POST' && pattern.test(JSON.stringify(s.activity)),
+        );
+
+      // A marketplace order the vendor never finishes (AutoCAD LT stays Processing).
+      const submitted = await chat(DEMO.isaiah).click('submitRequest', requestForm(`mkt:${MARKETPLACE_ITEMS.autocadLt}`), 'form-stuck');
+      const id = requestIdOf(submitted.body.value);
+      await approveEveryStage(harness, id);
+      const order = await harness.until(
+        async () =>
+          [...harness.sandbox.marketplace.orders.values()].find(
+            (o) =>
+              o.customerId === DEMO_TENANT_ID && o.status === 'Processing' && o.lines.some((l) => l.itemId === MARKETPLACE_ITEMS.autocadLt),
+          ),
+        'the AutoCAD order to be Processing',
+      );
+      const later = new Date(testNowMs() + 3 * 3600_000);
+      const runs = await Promise.all([harness, second, harness, second].map((h) => h.qm.marketplace!.stuckOrders.run(later)));
+      expect(runs.reduce((n, r) => n + r.alerted, 0)).toBe(1);
+      // The order is still followed (it never finishes), so the queues never drain: wait for the copy.
+      const stuckText = new RegExp(`Marketplace order ${order.id}`);
+      const stuck = await harness.until(async () => inChannel(stuckText).length > 0 && inChannel(stuckText), "the partner's copy");
+      expect(stuck).toHaveLength(1);
+      expect((stuck[0]!.activity as { text?: string }).text).toMatch(
+        new RegExp(`^Customer: ${DEMO_COMPANY.replace(/[()]/g, '\\$&')}\\. Marketplace order`),
+      );
+
+      // The customer's marketplace token is revoked: the daily health check, on both instances, finds it.
+      const connected = await chat(DEMO.alex).click('connectMarketplace', { marketplaceToken: MARKETPLACE_TOKENS.demo });
+      expect(cardText(connected.body.value)).toContain('Marketplace is connected');
+      harness.sandbox.marketplace.tokens.get(MARKETPLACE_TOKENS.demo)!.expired = true;
+      const checks = await Promise.all([harness.qm.connections.checkAll(later), second.qm.connections.checkAll(later)]);
+      expect(checks[0]!.broken).toBeGreaterThanOrEqual(1);
+      expect(checks[1]!.broken).toBe(checks[0]!.broken);
+      const broken = (
+        await harness.until(
+          async () => inChannel(/Marketplace needs attention/).length > 0 && inChannel(/Marketplace needs attention/),
+          "the partner's copy",
+        )
+      ).map((s) => cardOf(s.activity)!);
+      expect(broken).toHaveLength(1);
+      expect(cardText(broken[0])).toContain(`Customer\n${DEMO_COMPANY}`);
+      // Its button would act in the customer's tenant: the partner's copy has none.
+      expect(cardActions(broken[0])).toEqual([]);
+      // Both alerts were claimed once in the customer's ledger: neither copy came twice meanwhile.
+      expect(inChannel(stuckText)).toHaveLength(1);
+      expect(inChannel(/Marketplace needs attention/)).toHaveLength(1);
+    } finally {
+      await second.stop();
+    }
+  });
+});
+
+describe('two partners in one deployment', () => {
+  it('each signs in to Partner Center in its own tenant and reaches only its own customers', async () => {
+    await connectPartnerCenter();
+    await connectPartnerCenter(SECOND_PARTNER_ADMIN, SIGN_IN_ACCOUNTS.secondPartnerAdminAgent.id);
+    for (const [partner, agent] of [
+      [DEMO_PARTNER_TENANT_ID, SIGN_IN_ACCOUNTS.partnerAdminAgent],
+      [SECOND_PARTNER_TENANT_ID, SIGN_IN_ACCOUNTS.secondPartnerAdminAgent],
+    ] as const) {
+      const connection = await harness.qm.connectionStore.get(partner, 'partner-center');
+      expect(connection).toMatchObject({ state: 'connected', details: { partnerTenantId: partner } });
+      expect(connection?.label.toLowerCase()).toBe(agent.userPrincipalName.toLowerCase());
+    }
+
+    // Adatum's card: its customer Tailspin (its tenant uses Quartermaster: proposed), nobody else's.
+    const adatum = cardText(cardOf(await customersCard(SECOND_PARTNER_ADMIN))!);
+    expect(adatum).toContain('Customers of Adatum Cloud Partner');
+    expect(adatum).not.toContain('Partner Center is not connected');
+    expect(adatum).toContain(TAILSPIN_TENANT_ID);
+    for (const other of [DEMO_TENANT_ID, OTHER_TENANT_ID, NORTHWIND_TENANT_ID]) expect(adatum).not.toContain(other);
+    const linked = await chat(SECOND_PARTNER_ADMIN).click('partnerLinkCustomer', { customerTenantId: TAILSPIN_TENANT_ID });
+    expect(cardText(linked.body.value)).toContain(`is linked to Partner Center customer ${TAILSPIN_TENANT_ID}`);
+    // Tailspin's figures come through Adatum's own sign-in.
+    expect(cardText(linked.body.value)).toMatch(/Subscriptions\n\d+\nMonthly cost/);
+
+    // The demo partner's card, with its own sign-in: its customers, not Tailspin.
+    const demo = cardText(cardOf(await customersCard())!);
+    expect(demo).toContain(DEMO_TENANT_ID);
+    expect(demo).not.toContain(TAILSPIN_TENANT_ID);
+    // Neither partner can link the other's customer, both connected as they are.
+    const crossed = await chat(PARTNER_ADMIN).click('partnerLinkCustomer', { customerTenantId: TAILSPIN_TENANT_ID });
+    expect(crossed.body.statusCode).toBe(403);
+    const back = await chat(SECOND_PARTNER_ADMIN).click('partnerLinkCustomer', { customerTenantId: DEMO_TENANT_ID });
+    expect(back.body.statusCode).toBe(403);
+    expect((await harness.qm.partners.partnerOf(TAILSPIN_TENANT_ID))?.partnerTenantId).toBe(SECOND_PARTNER_TENANT_ID);
   });
 });
 

@@ -65,6 +65,15 @@ describe('configuration', () => {
     expect(errorOf({ ...prod, PARTNER_CENTER_CLIENT_SECRET: '' })).toBe(
       'PARTNER_CENTER_CLIENT_SECRET: required when CONNECTORS=production',
     );
+    // The default partner tenant of Partner Center sign-ins: PARTNER_CENTER_TENANT_ID, else the first partner tenant.
+    const partnerCenterOf = (env: Record<string, string>) => {
+      const c = loadConfig(env).connectors;
+      return c.mode === 'production' ? c.partnerCenter.partnerTenantId : undefined;
+    };
+    expect(partnerCenterOf(prod)).toBe('pt');
+    expect(partnerCenterOf({ ...prod, PARTNER_CENTER_TENANT_ID: '', PARTNER_TENANTS: 'p1:One,p2:Two' })).toBe('p1');
+    expect(partnerCenterOf({ ...prod, PARTNER_TENANTS: 'p1:One' })).toBe('pt');
+    expect(errorOf({ ...prod, PARTNER_CENTER_TENANT_ID: '' })).toMatch(/^PARTNER_CENTER_TENANT_ID: required when CONNECTORS=production/);
     expect(loadConfig(prod).connectors).toEqual({
       mode: 'production',
       graph: { clientId: 'g', clientSecret: 'gs' },

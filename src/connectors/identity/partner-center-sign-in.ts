@@ -68,7 +68,10 @@ export const isReconsentRequired = (error: unknown): error is ReconsentRequired 
 
 export interface PartnerCenterSignInOptions {
   credentials: ClientCredentials;
-  /** The partner's own tenant: agents sign in there. */
+  /**
+   * The partner's own tenant, where agents sign in unless a call names another partner tenant
+   * (partner mode: each partner's connection signs in to that partner's tenant).
+   */
   partnerTenantId: string;
   /** Default https://login.microsoftonline.com. */
   authorityHost?: string;
@@ -77,24 +80,29 @@ export interface PartnerCenterSignInOptions {
   log: Logger;
 }
 
+/** Which partner tenant a call signs in to; absent: the default (PartnerCenterSignInOptions.partnerTenantId). */
+export interface PartnerTenantChoice {
+  partnerTenantId?: string;
+}
+
 export class PartnerCenterSignIn {
+  /** The default partner tenant. */
   readonly partnerTenantId: string;
-  private readonly authority: string;
+  private readonly host: string;
   private readonly sandboxNetwork: SandboxLoginNetworkClient | undefined;
 
   constructor(private readonly options: PartnerCenterSignInOptions) {
-    const host = (options.authorityHost ?? DEFAULT_AUTHORITY_HOST).replace(/\/+$/, '');
+    this.host = (options.authorityHost ?? DEFAULT_AUTHORITY_HOST).replace(/\/+$/, '');
     this.partnerTenantId = options.partnerTenantId;
-    this.authority = `${host}/${encodeURIComponent(options.partnerTenantId)}`;
-    this.sandboxNetwork = options.sandboxLoginUrl ? new SandboxLoginNetworkClient(options.sandboxLoginUrl, host) : undefined;
+    this.sandboxNetwork = options.sandboxLoginUrl ? new SandboxLoginNetworkClient(options.sandboxLoginUrl, this.host) : undefined;
   }
 
   /** The URL to open in the agent's browser, and the PKCE verifier to keep (server side) until the callback. */
-  async signInUrl(request: { redirectUri: string; state: string }): Promise<{ url: string; codeVerifier: string }> {
+  async signInUrl(request: { redirectUri: string; state: string } & PartnerTenantChoice): Promise<{ url: string; codeVerifier: string }> {
     const { verifier, challenge } = await new CryptoProvider().generatePkceCodes();
     let url: string;
     try {
-      url = await this.client().getAuthCodeUrl({
+      url = await this.client(undefined, request.partnerTenantId).getAuthCodeUrl({
         scopes: SCOPES,
         redirectUri: request.redirectUri,
         state: request.state,
@@ -104,7 +112,7 @@ export class PartnerCenterSignIn {
         prompt: 'select_account',
       });
     } catch (error) {
-      throw this.failure(error);
+      throw this.failure(error, request.partnerTenantId);
     }
     // msal names the real login host; in sandbox mode the browser must reach the emulator.
     return { url: this.sandboxNetwork ? this.sandboxNetwork.redirect(url) : url, codeVerifier: verifier };
@@ -112,26 +120,27 @@ export class PartnerCenterSignIn {
 
   /** Redeems the callback's code; the tokens (refresh token included) land in `cache`. */
   async completeSignIn(
-    request: { code: string; codeVerifier: string; redirectUri: string },
+    request: { code: string; codeVerifier: string; redirectUri: string } & PartnerTenantChoice,
     cache: TokenCacheStore,
   ): Promise<SignedInAgent> {
+    const partnerTenantId = request.partnerTenantId ?? this.partnerTenantId;
     let result;
     try {
-      result = await this.client(cache).acquireTokenByCode({
+      result = await this.client(cache, partnerTenantId).acquireTokenByCode({
         code: request.code,
         codeVerifier: request.codeVerifier,
         redirectUri: request.redirectUri,
         scopes: SCOPES,
       });
     } catch (error) {
-      throw this.failure(error);
+      throw this.failure(error, partnerTenantId);
     }
     const account = result?.account;
     if (!account) throw new ConnectorError('unauthorized', `${SERVICE}: the sign-in returned no account`, { service: SERVICE });
-    if (account.tenantId.toLowerCase() !== this.partnerTenantId.toLowerCase()) {
+    if (account.tenantId.toLowerCase() !== partnerTenantId.toLowerCase()) {
       throw new ReconsentRequired(
         'wrong_tenant',
-        `${SERVICE}: the agent signed in to tenant ${account.tenantId}, not the partner tenant ${this.partnerTenantId}`,
+        `${SERVICE}: the agent signed in to tenant ${account.tenantId}, not the partner tenant ${partnerTenantId}`,
       );
     }
     // Partner Center refuses every App+User call without MFA since 1 April 2026: say so now, not at the first purchase.
@@ -155,8 +164,12 @@ export class PartnerCenterSignIn {
    * `forceRefresh` the refresh token is redeemed (the token keeper), and the rotated one
    * is written back to `cache`.
    */
-  async accessToken(homeAccountId: string, cache: TokenCacheStore, options: { forceRefresh?: boolean } = {}): Promise<string> {
-    const app = this.client(cache);
+  async accessToken(
+    homeAccountId: string,
+    cache: TokenCacheStore,
+    options: { forceRefresh?: boolean } & PartnerTenantChoice = {},
+  ): Promise<string> {
+    const app = this.client(cache, options.partnerTenantId);
     try {
       const account = await app.getTokenCache().getAccountByHomeId(homeAccountId);
       if (!account) throw new ReconsentRequired('no_cached_sign_in', `${SERVICE}: no stored Partner Center sign-in for this connection`);
@@ -169,15 +182,16 @@ export class PartnerCenterSignIn {
         throw new ConnectorError('unauthorized', `${SERVICE}: the sign-in returned no access token`, { service: SERVICE });
       return result.accessToken;
     } catch (error) {
-      throw this.failure(error);
+      throw this.failure(error, options.partnerTenantId);
     }
   }
 
-  /** One app per call, its cache bound to one connection's store. */
-  private client(cache?: TokenCacheStore): ConfidentialClientApplication {
+  /** One app per call, its cache bound to one connection's store, its authority the partner's tenant. */
+  private client(cache?: TokenCacheStore, partnerTenantId = this.partnerTenantId): ConfidentialClientApplication {
     const log = this.options.log;
+    const authority = `${this.host}/${encodeURIComponent(partnerTenantId)}`;
     return new ConfidentialClientApplication({
-      auth: { clientId: this.options.credentials.clientId, clientSecret: this.options.credentials.clientSecret, authority: this.authority },
+      auth: { clientId: this.options.credentials.clientId, clientSecret: this.options.credentials.clientSecret, authority },
       ...(cache ? { cache: { cachePlugin: storePlugin(cache) } } : {}),
       system: {
         ...(this.sandboxNetwork ? { networkClient: this.sandboxNetwork } : {}),
@@ -194,7 +208,7 @@ export class PartnerCenterSignIn {
     });
   }
 
-  private failure(error: unknown): Error {
+  private failure(error: unknown, partnerTenantId = this.partnerTenantId): Error {
     if (error instanceof ConnectorError) return error;
     if (error instanceof AuthError) {
       const code = /AADSTS\d+/.exec(error.errorMessage)?.[0];
@@ -207,7 +221,7 @@ export class PartnerCenterSignIn {
         );
       }
     }
-    return tokenError(SERVICE, this.partnerTenantId, error);
+    return tokenError(SERVICE, partnerTenantId, error);
   }
 }
 

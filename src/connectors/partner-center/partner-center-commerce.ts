@@ -43,6 +43,8 @@ export interface PartnerCenterOptions {
   clock?: Clock;
   /** Where the price sheet is served (default https://api.partner.microsoft.com; the sandbox: its Partner Center URL). */
   priceSheetBaseUrl?: string;
+  /** Customers asked for per page of GET /v1/customers (default 100); every page is read. */
+  customerPageSize?: number;
 }
 
 export const DEFAULT_PRICE_SHEET_BASE_URL = 'https://api.partner.microsoft.com';
@@ -111,6 +113,15 @@ const OrderWire = z.object({
     }),
   ),
 });
+
+/** A collection's `links` (the SDK's StandardResourceCollectionLinks): `next` is there while more pages are. */
+const LinkWire = z.object({
+  uri: z.string(),
+  method: z.string().nullish(),
+  headers: z.array(z.object({ key: z.string(), value: z.string() })).nullish(),
+});
+const PagedCollection = <T extends z.ZodTypeAny>(item: T) =>
+  z.object({ items: z.array(item), links: z.object({ next: LinkWire.nullish() }).passthrough().nullish() });
 
 const CustomerWire = z
   .object({
@@ -227,10 +238,34 @@ export class PartnerCenterCommerce implements CommercePort, PartnerAccountPort {
     return offers.flat();
   }
 
-  /** The signed-in partner's customers (an indirect reseller: those associated with it). */
+  /**
+   * The signed-in partner's customers (an indirect reseller: those associated with it), every
+   * page: GET /v1/customers?size=N, then each `links.next` with the headers it names (its
+   * MS-ContinuationToken) until a page has none, as the SDK's enumerator does.
+   */
   async listCustomers(agentToken: string): Promise<PartnerCustomer[]> {
-    const { body } = await this.send('GET', '/v1/customers', { accessToken: agentToken });
-    return parse(Collection(CustomerWire), body).items.map((c) => ({
+    const customers: z.infer<typeof CustomerWire>[] = [];
+    const seen = new Set<string>();
+    let path = `/v1/customers?size=${this.options.customerPageSize ?? DEFAULT_CUSTOMER_PAGE_SIZE}`;
+    let headers: Record<string, string> = {};
+    for (;;) {
+      const { body } = await this.send('GET', path, { accessToken: agentToken, headers });
+      const page = parse(PagedCollection(CustomerWire), body);
+      customers.push(...page.items);
+      const next = page.links?.next;
+      if (!next) break;
+      headers = Object.fromEntries((next.headers ?? []).filter((h) => !OWN_HEADERS.has(h.key.toLowerCase())).map((h) => [h.key, h.value]));
+      // A service that hands out the same page again would loop for ever: stop and say so.
+      const key = `${next.uri} ${JSON.stringify(headers)}`;
+      if (seen.has(key))
+        throw new ConnectorError('unavailable', 'partner-center: the customer list sent the same next page twice', {
+          service: SERVICE,
+          code: 'paging-loop',
+        });
+      seen.add(key);
+      path = apiPath(next.uri);
+    }
+    return customers.map((c) => ({
       id: c.id,
       tenantId: c.companyProfile.tenantId ?? c.id,
       companyName: c.companyProfile.companyName ?? c.companyProfile.domain ?? c.id,
@@ -480,7 +515,7 @@ export class PartnerCenterCommerce implements CommercePort, PartnerAccountPort {
   private async send(
     method: 'GET' | 'POST' | 'PATCH',
     path: string,
-    options: { body?: unknown; requestId?: string; accessToken?: string; quiet?: boolean } = {},
+    options: { body?: unknown; requestId?: string; accessToken?: string; quiet?: boolean; headers?: Record<string, string> } = {},
   ): Promise<{ status: number; body: unknown }> {
     const { tokens, partnerTenantId, retry, log } = this.options;
     const requestId = options.requestId ?? randomUUID();
@@ -497,6 +532,7 @@ export class PartnerCenterCommerce implements CommercePort, PartnerAccountPort {
           method,
           path,
           headers: {
+            ...options.headers,
             Authorization: `Bearer ${accessToken}`,
             'MS-Contract-Version': 'v1',
             'MS-CorrelationId': correlationId,
@@ -648,6 +684,16 @@ export function priceSheetText(bytes: Uint8Array): string {
       code: 'price-sheet-empty',
     });
   return Buffer.from(first).toString('utf8');
+}
+
+const DEFAULT_CUSTOMER_PAGE_SIZE = 100;
+/** Headers this connector sets itself: a link's copy of them is not sent. */
+const OWN_HEADERS = new Set(['authorization', 'ms-contract-version', 'ms-correlationid', 'ms-requestid']);
+
+/** A link's uri as a path under the API root: relative to /v1 unless it names the version (the SDK's rule). */
+function apiPath(uri: string): string {
+  const path = uri.replace(/^https?:\/\/[^/]+/i, '');
+  return /^\/v1(\/|$|\?)/i.test(path) ? path : `/v1/${path.replace(/^\/+/, '')}`;
 }
 
 /** The customer a Partner Center path is about (/v1/customers/{id}/...), or undefined. */

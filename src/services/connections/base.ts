@@ -30,11 +30,22 @@ export interface ConnectionIdentity {
   browserAuthorityHost: string;
   /** Confirms consent by asking for an app-only token for `tenantId`. */
   confirmAdminConsent(tenantId: string): Promise<HealthCheck>;
+  /**
+   * Agent sign-in. `partnerTenantId` names the partner tenant the agent signs in to (partner
+   * mode: each partner its own); absent, the deployment's default (PARTNER_CENTER_TENANT_ID).
+   */
   partnerCenter: {
-    signInUrl(request: { redirectUri: string; state: string }): Promise<{ url: string; codeVerifier: string }>;
-    completeSignIn(request: { code: string; codeVerifier: string; redirectUri: string }, cache: TokenCacheStore): Promise<SignedInAgent>;
+    signInUrl(request: { redirectUri: string; state: string; partnerTenantId?: string }): Promise<{ url: string; codeVerifier: string }>;
+    completeSignIn(
+      request: { code: string; codeVerifier: string; redirectUri: string; partnerTenantId?: string },
+      cache: TokenCacheStore,
+    ): Promise<SignedInAgent>;
     /** With forceRefresh the refresh token is redeemed and the rotated one written to `cache`. */
-    accessToken(homeAccountId: string, cache: TokenCacheStore, options?: { forceRefresh?: boolean }): Promise<string>;
+    accessToken(
+      homeAccountId: string,
+      cache: TokenCacheStore,
+      options?: { forceRefresh?: boolean; partnerTenantId?: string },
+    ): Promise<string>;
   };
   /** True for errors that only a new interactive sign-in can cure (AADSTS700082 and kin). */
   isReconsentRequired(error: unknown): boolean;

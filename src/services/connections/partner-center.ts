@@ -24,10 +24,15 @@ export class PartnerCenterConnection extends ConnectionModule {
   async signInLink(actor: Admin, environment: 'sandbox' | 'production'): Promise<string> {
     // The verifier must come back with the state; it is sealed so the table holds nothing usable.
     const issued = await this.issueState(actor, 'partner-center-sign-in');
-    const { url, codeVerifier } = await this.d.identity.partnerCenter.signInUrl({ redirectUri: this.callbackUrl(), state: issued.state });
+    const partnerTenantId = this.signInTenantOf(actor.tenantId);
+    const { url, codeVerifier } = await this.d.identity.partnerCenter.signInUrl({
+      redirectUri: this.callbackUrl(),
+      state: issued.state,
+      ...(partnerTenantId ? { partnerTenantId } : {}),
+    });
     await this.d.states.attachPayload(
       issued.state,
-      this.d.secrets.seal(JSON.stringify({ codeVerifier, environment }), [actor.tenantId, 'partner-center-sign-in']),
+      this.d.secrets.seal(JSON.stringify({ codeVerifier, environment, partnerTenantId }), [actor.tenantId, 'partner-center-sign-in']),
     );
     return url;
   }
@@ -38,16 +43,23 @@ export class PartnerCenterConnection extends ConnectionModule {
     code: string,
     payload: string,
   ): Promise<{ status: number; page: ConsentPage }> {
-    const { codeVerifier, environment } = JSON.parse(this.d.secrets.open(payload, [tenantId, 'partner-center-sign-in'])) as {
+    const { codeVerifier, environment, partnerTenantId } = JSON.parse(
+      this.d.secrets.open(payload, [tenantId, 'partner-center-sign-in']),
+    ) as {
       codeVerifier: string;
       environment: 'sandbox' | 'production';
+      /** Absent in a sign-in started before partner tenants signed in to their own tenant: the default. */
+      partnerTenantId?: string;
     };
     // The token cache lives in memory until the connection row exists, then is sealed into it.
     let cache: string | undefined;
     const pending: TokenCacheStore = { read: async () => cache, write: async (value) => void (cache = value) };
     let agent: SignedInAgent;
     try {
-      agent = await this.d.identity.partnerCenter.completeSignIn({ code, codeVerifier, redirectUri: this.callbackUrl() }, pending);
+      agent = await this.d.identity.partnerCenter.completeSignIn(
+        { code, codeVerifier, redirectUri: this.callbackUrl(), ...(partnerTenantId ? { partnerTenantId } : {}) },
+        pending,
+      );
     } catch (error) {
       this.d.log.warn({ err: error, tenantId }, 'partner center sign-in could not be completed');
       const message =
@@ -104,7 +116,20 @@ export class PartnerCenterConnection extends ConnectionModule {
   async partnerCenterToken(tenantId: string, options: { forceRefresh?: boolean } = {}): Promise<string> {
     const connection = await this.d.connections.get(tenantId, PARTNER_CENTER);
     if (!connection?.details.homeAccountId) throw new Error('Partner Center is not connected');
-    return this.d.identity.partnerCenter.accessToken(connection.details.homeAccountId, this.cacheOf(tenantId), options);
+    return this.d.identity.partnerCenter.accessToken(connection.details.homeAccountId, this.cacheOf(tenantId), {
+      ...options,
+      ...signedInTo(connection),
+    });
+  }
+
+  /**
+   * The tenant an agent of this Teams tenant signs in to: a partner tenant (partner mode) signs
+   * in to itself, so two partners in one deployment each use their own Partner Center; any other
+   * tenant (a company running Quartermaster for itself) to the deployment's default partner
+   * tenant (PARTNER_CENTER_TENANT_ID), as before partner mode.
+   */
+  private signInTenantOf(tenantId: string): string | undefined {
+    return this.d.roles.isPartnerTenant(tenantId) ? tenantId.toLowerCase() : undefined;
   }
 
   /**
@@ -123,7 +148,11 @@ export class PartnerCenterConnection extends ConnectionModule {
         code: 'reconsent-required',
       });
     }
-    const token = await this.d.identity.partnerCenter.accessToken(connection.details.homeAccountId, this.cacheOf(tenantId, found?.secret));
+    const token = await this.d.identity.partnerCenter.accessToken(
+      connection.details.homeAccountId,
+      this.cacheOf(tenantId, found?.secret),
+      signedInTo(connection),
+    );
     // "Last used" on the card; one write an hour is plenty.
     if (!connection.lastUsedAt || this.d.clock().getTime() - Date.parse(connection.lastUsedAt) > 3600_000)
       await this.updateQuietly(connection, { lastUsedAt: this.d.clock().toISOString() });
@@ -269,4 +298,9 @@ export class PartnerCenterConnection extends ConnectionModule {
       },
     };
   }
+}
+
+/** The partner tenant a connection's agent signed in to (recorded at sign-in), where its tokens are refreshed. */
+function signedInTo(connection: Connection): { partnerTenantId?: string } {
+  return connection.details.partnerTenantId ? { partnerTenantId: connection.details.partnerTenantId } : {};
 }
