@@ -23,6 +23,8 @@ import { connectionFeature } from './connection-handlers.js';
 import { catalogFeature } from './catalog-handlers.js';
 import { orderHistoryFeature } from './order-history-handlers.js';
 import { partnerFeature } from './partner-handlers.js';
+import { resellerFeature } from './reseller-handlers.js';
+import type { PartnerResellers } from '../services/partner-resellers.js';
 import type { PartnerWorkspace } from '../services/partner-workspace.js';
 import type { OrderHistory } from '../services/order-history.js';
 import type { PartnerCustomerFacts } from '../services/partner-customer-facts.js';
@@ -59,6 +61,8 @@ export interface BotDeps {
   /** Partner mode: the partner admins' customers (and the partner that serves a customer). */
   partners: PartnerWorkspace;
   partnerFacts: PartnerCustomerFacts;
+  /** Partner mode, indirect model: resellers, their customers and margins. */
+  resellers: PartnerResellers;
   /** `orders`: a tenant's orders with the requests they came from. */
   orders: OrderHistory;
   /** Delegated units: quotas per department / group / administrative unit and their license admins. */
@@ -147,7 +151,8 @@ export function createBot(deps: BotDeps): Bot {
   });
   connectionFeature(surface, { cards: deps.cards, connections: deps.connections });
   catalogFeature(surface, { cards: deps.cards, catalogAdmin: deps.catalogAdmin });
-  partnerFeature(surface, { cards: deps.cards, partners: deps.partners, facts: deps.partnerFacts });
+  partnerFeature(surface, { cards: deps.cards, partners: deps.partners, facts: deps.partnerFacts, resellers: deps.resellers });
+  resellerFeature(surface, { cards: deps.cards, resellers: deps.resellers });
   orderHistoryFeature(surface, { cards: deps.cards, orders: deps.orders, partners: deps.partners });
   unitFeature(surface, { cards: deps.cards, units: deps.units, catalog: deps.licensing.catalog });
   marketplaceFeature(surface, {
