@@ -16,7 +16,7 @@ import type {
   PartnerReseller,
   PartnerResellerRepository,
 } from '../storage/partner-resellers.js';
-import { done, refused, type Outcome } from './outcome.js';
+import { done, refused, type Outcome, type Refused } from './outcome.js';
 import type { PartnerCustomerLink, PartnerWorkspace, ResellerReach } from './partner-workspace.js';
 import type { RoleService } from './roles.js';
 
@@ -156,7 +156,7 @@ export class PartnerResellers {
    * it must be a reseller Partner Center lists for this partner now, or it is refused and audited.
    */
   async add(actor: Actor, input: ResellerInput): Promise<Outcome<ResellerDesk>> {
-    if (!(await this.d.roles.isPartnerAdmin(actor))) return refused('forbidden', ONLY_PARTNER_ADMINS_RESELLERS);
+    if (!(await this.d.roles.isPartnerAdmin(actor))) return this.notPartnerAdmin(actor, 'partner.reseller.add', input.resellerTenantId);
     const partner = actor.tenantId.toLowerCase();
     const fields: Record<string, string> = {};
     const displayName = typeof input.displayName === 'string' ? input.displayName.trim() : '';
@@ -169,17 +169,18 @@ export class PartnerResellers {
     if (!resellerTenantId) fields.resellerTenantId = 'Choose the reseller as Partner Center lists it.';
     if (Object.keys(fields).length > 0) return refused('invalid', 'The reseller was not added: see the fields below.', fields);
 
+    // Another partner's reseller is refused whatever Partner Center says (or whether it answers).
+    const elsewhere = await this.partnerOfReseller(resellerTenantId);
+    if (resellerTenantId === partner || (elsewhere && elsewhere !== partner)) {
+      await this.d.workspace.refuseCrossTenant(actor, 'partner.reseller.add', resellerTenantId);
+      return refused('forbidden', 'That tenant is not one of your indirect resellers. Nothing was added.');
+    }
     const fromPartnerCenter = await this.d.workspace.partnerCenterCustomers(partner);
     if (fromPartnerCenter.problem) return refused('unavailable', fromPartnerCenter.problem);
     const pcName = [...fromPartnerCenter.resellers].find(([id]) => id.toLowerCase() === resellerTenantId)?.[1];
-    if (!pcName || resellerTenantId === partner) {
+    if (!pcName) {
       await this.d.workspace.refuseCrossTenant(actor, 'partner.reseller.add', resellerTenantId);
       return refused('forbidden', 'That tenant is not one of your indirect resellers in Partner Center. Nothing was added.');
-    }
-    const elsewhere = await this.partnerOfReseller(resellerTenantId);
-    if (elsewhere && elsewhere !== partner) {
-      await this.d.workspace.refuseCrossTenant(actor, 'partner.reseller.add', resellerTenantId);
-      return refused('conflict', `${pcName} is already a reseller of another partner in Quartermaster. Nothing was added.`);
     }
     const now = this.d.clock().toISOString();
     const { before, after } = await this.d.resellers.change(
@@ -200,7 +201,7 @@ export class PartnerResellers {
 
   /** Sets (or clears) a reseller's margin; bad input is refused with the error beside the field. */
   async setResellerMargin(actor: Actor, resellerTenantId: string, typed: unknown): Promise<Outcome<ResellerDesk>> {
-    if (!(await this.d.roles.isPartnerAdmin(actor))) return refused('forbidden', ONLY_PARTNER_ADMINS_RESELLERS);
+    if (!(await this.d.roles.isPartnerAdmin(actor))) return this.notPartnerAdmin(actor, 'partner.reseller.margin', resellerTenantId);
     const partner = actor.tenantId.toLowerCase();
     const reseller = await this.d.resellers.get(partner, resellerTenantId);
     if (!reseller) {
@@ -287,7 +288,7 @@ export class PartnerResellers {
     actor: Actor,
     customerTenantId: string,
   ): Promise<Outcome<{ customer: PartnerCustomerLink; reseller: PartnerReseller; current?: string }>> {
-    if (!(await this.d.roles.isPartnerAdmin(actor))) return refused('forbidden', ONLY_PARTNER_ADMINS_RESELLERS);
+    if (!(await this.d.roles.isPartnerAdmin(actor))) return this.notPartnerAdmin(actor, 'partner.reseller.propose', customerTenantId);
     const customer = await this.d.workspace.customerOf(actor, customerTenantId, 'partner.reseller.propose');
     if (!customer.ok) return customer;
     const found = await this.partnerCenterReseller(actor, customer.value);
@@ -304,7 +305,7 @@ export class PartnerResellers {
    * Center's relationships name for that customer now, and one the partner added.
    */
   async assign(actor: Actor, customerTenantId: string, resellerTenantId: string): Promise<Outcome<undefined>> {
-    if (!(await this.d.roles.isPartnerAdmin(actor))) return refused('forbidden', ONLY_PARTNER_ADMINS_RESELLERS);
+    if (!(await this.d.roles.isPartnerAdmin(actor))) return this.notPartnerAdmin(actor, 'partner.reseller.assign', customerTenantId);
     const partner = actor.tenantId.toLowerCase();
     const customer = await this.d.workspace.customerOf(actor, customerTenantId, 'partner.reseller.assign');
     if (!customer.ok) return customer;
@@ -340,6 +341,9 @@ export class PartnerResellers {
    * admins, or the admins of the reseller the customer is assigned to.
    */
   async setCustomerMargin(actor: Actor, customerTenantId: string, typed: unknown): Promise<Outcome<PartnerCustomerLink>> {
+    // Only partner and reseller admins get the card: anyone else's click is forged.
+    if (!(await this.d.roles.isPartnerAdmin(actor)) && !(await this.reach(actor)))
+      return this.notPartnerAdmin(actor, 'partner.customer.margin', customerTenantId);
     const customer = await this.d.workspace.customerOf(actor, customerTenantId, 'partner.customer.margin');
     if (!customer.ok) return customer;
     const served = await this.d.workspace.partnerOf(customer.value.customerTenantId);
@@ -379,6 +383,13 @@ export class PartnerResellers {
   }
 
   // ---- helpers ---------------------------------------------------------------------
+
+  /** A partner-only click from anyone else: such cards are only given to partner admins, so it is forged; refused and audited. */
+  private async notPartnerAdmin(actor: Actor, attempted: string, target: unknown): Promise<Refused> {
+    const id = typeof target === 'string' && /^[0-9A-Za-z-]{1,64}$/.test(target) ? target.toLowerCase() : '-';
+    await this.d.workspace.refuseCrossTenant(actor, attempted, id);
+    return refused('forbidden', ONLY_PARTNER_ADMINS_RESELLERS);
+  }
 
   /** The added reseller Partner Center's relationships name for the customer, read now. */
   private async partnerCenterReseller(actor: Actor, customer: PartnerCustomerLink): Promise<Outcome<PartnerReseller>> {
