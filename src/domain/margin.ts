@@ -3,7 +3,7 @@
 // exact decimal ("12.5"), and the price is the cost times (100 + percent) / 100, rounded once to
 // the currency's minor unit (half away from zero), so no float ever touches a price. Pure.
 import { decimalToMoney, formatDecimal, moneyToDecimal, multiplyDecimals, parseDecimal, type Decimal } from './decimal.js';
-import { formatMoney, type Money } from './money.js';
+import type { Money } from './money.js';
 
 /** A margin above this is a typing mistake, not a price policy. */
 export const MAX_MARGIN_PERCENT = 1000;
@@ -50,11 +50,4 @@ export function effectiveMargin(margins: {
 /** "12.5 %", or "none" for a margin not set. */
 export function describeMargin(percent: string | undefined): string {
   return percent === undefined ? 'none' : `${percent} %`;
-}
-
-/** "14.00 USD cost, 15.75 USD with your 12.5 % margin": both, for the people allowed to see the cost. */
-export function costAndPrice(cost: Money, price: Money, percent: string | undefined): string {
-  return percent === undefined
-    ? `${formatMoney(cost)} (no margin)`
-    : `${formatMoney(cost)} cost · ${formatMoney(price)} price (${percent} %)`;
 }
