@@ -37,6 +37,7 @@ import { wirePlatform, type ResolvedConfig } from './composition/platform.js';
 import { timingsWith, type TimingChoices } from './composition/timings.js';
 import { wireOutbox } from './composition/outbox.js';
 import { wireCatalog } from './composition/catalog.js';
+import { wireResellers } from './composition/resellers.js';
 import { wireConnections } from './composition/connections.js';
 import { wireLicensing } from './composition/licensing.js';
 import type { LicenseUnitService } from './services/license-units.js';
@@ -140,12 +141,13 @@ export async function startQuartermaster(
   const outbox = wireOutbox(platform, timings); // proactive messages
   const catalog = wireCatalog(platform); // policies, products, prices
   const connections = wireConnections(platform, outbox, publicUrl); // tenants' connections, secrets
+  const resellers = wireResellers(platform, catalog, connections); // partner mode: resellers, margins
   const licensing = wireLicensing(platform, outbox, catalog, connections, timings); // requests → approvals → fulfilment
   const licenseAlerts = wireLicenseAlerts(platform, outbox, catalog, licensing); // reclaim, renewals, seats, auto-decrease
   const spend = wireSpend(platform, outbox, connections, timings); // cost sync, budgets, sync now
   const language = wireLanguage(platform, catalog, licensing); // free text
   const billing = wireBilling(platform, outbox, { catalog, connections, licensing, spend }, timings, publicUrl); // invoices, chargeback
-  const bot = wireBot(platform, { catalog, connections, licensing, licenseAlerts, spend, language, billing });
+  const bot = wireBot(platform, { catalog, connections, resellers, licensing, licenseAlerts, spend, language, billing });
 
   const queueWork: QueueWork[] = [licensing.work, spend.work, outbox.delivery, ...(billing ? [billing.work] : [])];
   if (options.startWorkers !== false) for (const { worker } of queueWork) worker.start();

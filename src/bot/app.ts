@@ -25,6 +25,8 @@ import { orderHistoryFeature } from './order-history-handlers.js';
 import { partnerFeature } from './partner-handlers.js';
 import { licenseSettingsFeature } from './license-settings-handlers.js';
 import type { LicenseSettingsService } from '../services/license-settings.js';
+import { resellerFeature } from './reseller-handlers.js';
+import type { PartnerResellers } from '../services/partner-resellers.js';
 import type { PartnerWorkspace } from '../services/partner-workspace.js';
 import type { OrderHistory } from '../services/order-history.js';
 import type { PartnerCustomerFacts } from '../services/partner-customer-facts.js';
@@ -63,6 +65,8 @@ export interface BotDeps {
   partnerFacts: PartnerCustomerFacts;
   /** A tenant's license settings: approval, auto-purchase, auto-decrease at renewal. */
   licenseSettings: LicenseSettingsService;
+  /** Partner mode, indirect model: resellers, their customers and margins. */
+  resellers: PartnerResellers;
   /** `orders`: a tenant's orders with the requests they came from. */
   orders: OrderHistory;
   /** Delegated units: quotas per department / group / administrative unit and their license admins. */
@@ -151,7 +155,8 @@ export function createBot(deps: BotDeps): Bot {
   });
   connectionFeature(surface, { cards: deps.cards, connections: deps.connections });
   catalogFeature(surface, { cards: deps.cards, catalogAdmin: deps.catalogAdmin });
-  partnerFeature(surface, { cards: deps.cards, partners: deps.partners, facts: deps.partnerFacts });
+  partnerFeature(surface, { cards: deps.cards, partners: deps.partners, facts: deps.partnerFacts, resellers: deps.resellers });
+  resellerFeature(surface, { cards: deps.cards, resellers: deps.resellers });
   licenseSettingsFeature(surface, { cards: deps.cards, settings: deps.licenseSettings });
   orderHistoryFeature(surface, { cards: deps.cards, orders: deps.orders, partners: deps.partners });
   unitFeature(surface, { cards: deps.cards, units: deps.units, catalog: deps.licensing.catalog });

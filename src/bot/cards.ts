@@ -14,6 +14,7 @@ import { cardsDir } from '../paths.js';
 import type { CatalogCardData } from './catalog-views.js';
 import type { partnerCustomerCardData, partnerCustomersCardData } from './partner-handlers.js';
 import type { licenseSettingsCardData } from './license-settings-handlers.js';
+import type { resellersCardData } from './reseller-handlers.js';
 import { Markdown, plainText } from '../domain/plain-text.js';
 import type {
   ReclaimCardData,
@@ -202,6 +203,15 @@ export interface CardData {
   'partner-customers': ReturnType<typeof partnerCustomersCardData>;
   'partner-customer': ReturnType<typeof partnerCustomerCardData>;
   'license-settings': ReturnType<typeof licenseSettingsCardData>;
+  'partner-resellers': ReturnType<typeof resellersCardData>;
+  'partner-reseller-assign': {
+    companyName: string;
+    customerTenantId: string;
+    resellerName: string;
+    resellerTenantId: string;
+    /** The reseller it is assigned to now, when another; empty otherwise. */
+    current: string;
+  };
   units: UnitsCardData;
   'my-unit': MyUnitCardData;
   'seat-alert': SeatAlertCardData;

@@ -32,7 +32,7 @@ export const HELP_GROUPS: { title: string; commands: string[] }[] = [
     title: 'Connections and setup',
     commands: ['connect', 'policies', 'license settings', 'units', 'audit', 'set approvals channel', 'status'],
   },
-  { title: 'Partner customers', commands: ['customers', 'customer'] },
+  { title: 'Partner customers', commands: ['customers', 'customer', 'resellers'] },
   { title: 'About you and me', commands: ['whoami', 'help'] },
 ];
 
@@ -173,8 +173,9 @@ export const COMMANDS: DeclaredCommand[] = [
   {
     name: 'customers',
     usage: 'customers',
-    description: 'Your customer tenants: Partner Center customer, link state, reseller; link a proposed one',
-    roles: ['partner-admin'],
+    description:
+      'Your customer tenants: Partner Center customer, link state, reseller, cost and price with margin; link a proposed one, assign it to its reseller',
+    roles: ['partner-admin', 'reseller-admin'],
     scopes: PERSONAL,
   },
   {
@@ -187,7 +188,15 @@ export const COMMANDS: DeclaredCommand[] = [
   {
     name: 'customer',
     usage: 'customer <name>',
-    description: "One linked customer: its subscriptions, requests waiting and audit, acting as the customer's admin",
+    description:
+      "One linked customer: cost and price, its margin, subscriptions, requests waiting and audit, acting as the customer's admin",
+    roles: ['partner-admin', 'reseller-admin'],
+    scopes: PERSONAL,
+  },
+  {
+    name: 'resellers',
+    usage: 'resellers',
+    description: 'Your indirect resellers: add one Partner Center lists, see its customers, set its margin',
     roles: ['partner-admin'],
     scopes: PERSONAL,
   },

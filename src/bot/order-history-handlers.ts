@@ -45,10 +45,11 @@ export function orderHistoryFeature(surface: Surface, d: OrderHistoryFeatureDeps
   const list = async (actor: Actor, title: string): Promise<Reply> =>
     answer(await d.orders.orders(actor), (lines) => card(d.cards.render('table-list', orderListData(title, lines))));
 
-  /** `orders`: the tenant's own; from a partner admin, `orders <customer>`: that linked customer's, as its admin. */
+  /** `orders`: the tenant's own; from a partner (or reseller) admin, `orders <customer>`: that linked (assigned) customer's, as its admin. */
   const command = async (turn: CommandTurn): Promise<Reply> => {
     const { actor, argument } = turn;
-    if (!argument.trim() || !(await turn.roles()).includes('partner-admin')) return list(actor, 'Orders');
+    const roles = await turn.roles();
+    if (!argument.trim() || !(roles.includes('partner-admin') || roles.includes('reseller-admin'))) return list(actor, 'Orders');
     const customer = await d.partners.customerNamed(actor, argument);
     if (!customer.ok) return refusal(customer);
     const acting = await d.partners.actingFor(actor, customer.value.customerTenantId, 'command:orders');

@@ -1,25 +1,42 @@
 // Teams surface of partner mode: the partner admins' `customers` card (each customer tenant,
-// its Partner Center customer and state; Link for a proposed one, Unlink for a linked one).
-// The partner workspace service decides who may act and re-checks every id a card sends.
+// its Partner Center customer and state; Link for a proposed one, Unlink for a linked one;
+// its reseller, cost and price with margin), which a reseller's admins also get for the
+// customers assigned to them. The partner workspace and reseller services decide who may act
+// and re-check every id a card sends.
 import { z } from 'zod';
 import type { PartnerCustomers, PartnerWorkspace } from '../services/partner-workspace.js';
 import { ONLY_PARTNER_ADMINS, type PartnerCustomerLink } from '../services/partner-workspace.js';
 import type { Outcome } from '../services/outcome.js';
 import type { CustomerFacts, PartnerCustomerFacts } from '../services/partner-customer-facts.js';
+import type { CustomerPricingView, PartnerResellers } from '../services/partner-resellers.js';
 import type { CardRenderer } from './cards.js';
 import { answer, card, refusal, type ActionTurn, type CommandTurn, type Reply, type Surface, type Turn } from './surface.js';
 
 export interface PartnerFeatureDeps {
   cards: CardRenderer;
   partners: PartnerWorkspace;
-  /** Subscriptions, monthly cost and open requests of a linked customer. */
+  /** Subscriptions, monthly cost and price and open requests of a linked customer. */
   facts: PartnerCustomerFacts;
+  /** Each customer's reseller and margin. */
+  resellers: PartnerResellers;
+}
+
+/** A customer's margin in words: "12.5 % (its reseller's)". */
+function marginText(view: CustomerPricingView | undefined): string {
+  if (!view?.margin) return 'none: sold at cost';
+  return `${view.margin.percent} % (${view.margin.from === 'customer' ? 'its own' : "its reseller's"})`;
 }
 
 const PARTNER_ADMINS = ['partner-admin'] as const;
+const PARTNER_AND_RESELLER_ADMINS = ['partner-admin', 'reseller-admin'] as const;
 const BAD_CARD = 'This card sent something I cannot use. Type customers for a fresh one.';
 /** A row's button: the customer's tenant id (checked again against Partner Center by the service). */
-const CustomerClick = z.object({ customerTenantId: z.string().regex(/^[0-9A-Za-z-]{1,64}$/) });
+const TenantId = z.string().regex(/^[0-9A-Za-z-]{1,64}$/);
+const CustomerClick = z.object({ customerTenantId: TenantId });
+/** Set margin on the `customer` card: the customer and what was typed (checked by the service). */
+const MarginClick = z.object({ customerTenantId: TenantId, margin: z.string().max(1000).optional() });
+/** Assign on the confirmation card: the customer and the reseller Partner Center named. */
+const AssignClick = z.object({ customerTenantId: TenantId, resellerTenantId: TenantId });
 
 const STATE_TEXT = {
   linked: 'Linked: its purchases go through your Partner Center',
@@ -31,6 +48,9 @@ export function partnerCustomersCardData(
   customers: PartnerCustomers,
   note?: { text: string; color: 'Good' | 'Warning' },
   facts: ReadonlyMap<string, CustomerFacts> = new Map(),
+  pricing: ReadonlyMap<string, CustomerPricingView> = new Map(),
+  /** Partner admins link, assign and manage resellers; a reseller's admins only see. */
+  partnerAdmin = true,
 ) {
   const count = (state: keyof typeof STATE_TEXT) => customers.rows.filter((r) => r.state === state).length;
   return {
@@ -42,6 +62,7 @@ export function partnerCustomersCardData(
     note: note?.text ?? '',
     noteColor: note?.color ?? 'Default',
     problem: customers.partnerCenterProblem ?? '',
+    canManageResellers: partnerAdmin,
     rows: customers.rows.map((r) => ({
       customerTenantId: r.customerTenantId,
       companyName: r.companyName,
@@ -51,12 +72,26 @@ export function partnerCustomersCardData(
       reseller: r.reseller ?? 'none (direct)',
       subscriptions: facts.get(r.customerTenantId)?.subscriptions ?? '—',
       monthlyCost: facts.get(r.customerTenantId)?.monthlyCost ?? '—',
+      monthlyPrice: facts.get(r.customerTenantId)?.monthlyPrice ?? '—',
+      assignedTo: assignedText(pricing.get(r.customerTenantId), r.state === 'linked'),
+      margin: r.state === 'linked' ? marginText(pricing.get(r.customerTenantId)) : '—',
       openRequests: facts.get(r.customerTenantId)?.openRequests ?? '—',
       alerts: facts.get(r.customerTenantId)?.alerts ?? '—',
-      canLink: r.state !== 'linked',
-      canUnlink: r.state === 'linked',
+      canLink: partnerAdmin && r.state !== 'linked',
+      canUnlink: partnerAdmin && r.state === 'linked',
+      canAssign: partnerAdmin && r.state === 'linked' && !!pricing.get(r.customerTenantId)?.proposal,
+      assignTitle: `Assign to ${pricing.get(r.customerTenantId)?.proposal?.resellerName ?? 'its reseller'}`,
     })),
   };
+}
+
+function assignedText(view: CustomerPricingView | undefined, linked: boolean): string {
+  if (!linked) return '—';
+  if (view?.assignedTo)
+    return view.proposal ? `${view.assignedTo} (Partner Center now names ${view.proposal.resellerName})` : view.assignedTo;
+  if (view?.proposal) return `none yet: Partner Center names ${view.proposal.resellerName}; confirm with Assign`;
+  if (view?.notAdded) return `none: Partner Center names ${view.notAdded}, not added yet (type resellers)`;
+  return 'none';
 }
 
 /** The `customer <name>` card: one linked customer, its figures, and buttons that act as its admin. */
@@ -64,6 +99,8 @@ export function partnerCustomerCardData(
   partnerName: string,
   link: Pick<PartnerCustomerLink, 'companyName' | 'domain' | 'customerTenantId' | 'pcCustomerId'>,
   facts: CustomerFacts,
+  pricing: CustomerPricingView = {},
+  form: { marginValue?: string; marginError?: string; note?: { text: string; color: 'Good' | 'Attention' } } = {},
 ) {
   return {
     partnerName,
@@ -72,43 +109,104 @@ export function partnerCustomerCardData(
     customerTenantId: link.customerTenantId,
     pcCustomer: link.pcCustomerId,
     ...facts,
+    assignedTo: pricing.assignedTo ?? 'none (buys from the partner directly)',
+    margin: marginText(pricing),
+    marginValue: form.marginValue ?? pricing.customerMargin ?? '',
+    marginError: form.marginError ?? '',
+    note: form.note?.text ?? '',
+    noteColor: form.note?.color ?? 'Default',
   };
 }
 
 export function partnerFeature(surface: Surface, d: PartnerFeatureDeps): void {
-  const render = async (outcome: Outcome<PartnerCustomers>, noted: boolean): Promise<Reply> => {
+  const render = async (
+    turn: Turn,
+    outcome: Outcome<PartnerCustomers>,
+    noted: boolean | { text: string; color: 'Good' | 'Warning' },
+  ): Promise<Reply> => {
     if (!outcome.ok) return refusal(outcome);
-    // Figures only for the customers the service returned as linked to this partner.
+    // Figures only for the customers the service returned as linked to this partner (or assigned to this reseller).
     const linked = outcome.value.rows.filter((r) => r.state === 'linked').map((r) => r.customerTenantId);
-    const facts = new Map(await Promise.all(linked.map(async (id) => [id, await d.facts.of(id)] as const)));
-    const note = noted && outcome.message ? { text: outcome.message, color: 'Good' as const } : undefined;
-    return card(d.cards.render('partner-customers', partnerCustomersCardData(outcome.value, note, facts)));
+    const [facts, pricing, roles] = await Promise.all([
+      Promise.all(linked.map(async (id) => [id, await d.facts.of(id)] as const)).then((pairs) => new Map(pairs)),
+      d.resellers.pricingOf(outcome.value.partnerTenantId, linked),
+      turn.roles(),
+    ]);
+    const partnerAdmin = roles.includes('partner-admin');
+    const note =
+      typeof noted === 'object' ? noted : noted && outcome.message ? { text: outcome.message, color: 'Good' as const } : undefined;
+    return card(d.cards.render('partner-customers', partnerCustomersCardData(outcome.value, note, facts, pricing, partnerAdmin)));
   };
 
-  const show = async ({ actor }: Turn): Promise<Reply> => render(await d.partners.customers(actor), false);
-  const link = async ({ actor, data }: ActionTurn<z.infer<typeof CustomerClick>>): Promise<Reply> =>
-    render(await d.partners.link(actor, data.customerTenantId), true);
-  const unlink = async ({ actor, data }: ActionTurn<z.infer<typeof CustomerClick>>): Promise<Reply> =>
-    render(await d.partners.unlink(actor, data.customerTenantId), true);
+  const show = async (turn: Turn): Promise<Reply> => render(turn, await d.partners.customers(turn.actor), false);
+  const link = async (turn: ActionTurn<z.infer<typeof CustomerClick>>): Promise<Reply> =>
+    render(turn, await d.partners.link(turn.actor, turn.data.customerTenantId), true);
+  const unlink = async (turn: ActionTurn<z.infer<typeof CustomerClick>>): Promise<Reply> =>
+    render(turn, await d.partners.unlink(turn.actor, turn.data.customerTenantId), true);
 
-  const oneCustomer = async ({ actor, argument }: CommandTurn): Promise<Reply> =>
-    answer(await d.partners.customerNamed(actor, argument), async (link) =>
-      card(
-        d.cards.render(
-          'partner-customer',
-          partnerCustomerCardData(d.partners.partnerName(actor.tenantId), link, await d.facts.of(link.customerTenantId)),
-        ),
+  /** The `customer` card of a linked customer, with what a margin change said (or refused, beside the field). */
+  const customerCard = async (
+    actor: Turn['actor'],
+    link: PartnerCustomerLink,
+    form: Parameters<typeof partnerCustomerCardData>[4] = {},
+  ): Promise<Reply> => {
+    const [facts, pricing] = await Promise.all([d.facts.of(link.customerTenantId), d.resellers.pricingFor(actor, link)]);
+    const served = await d.partners.partnerOf(link.customerTenantId);
+    return card(
+      d.cards.render(
+        'partner-customer',
+        partnerCustomerCardData(served?.partnerName ?? d.partners.partnerName(actor.tenantId), link, facts, pricing, form),
       ),
     );
+  };
+  const oneCustomer = async ({ actor, argument }: CommandTurn): Promise<Reply> =>
+    answer(await d.partners.customerNamed(actor, argument), (link) => customerCard(actor, link));
+
+  const setCustomerMargin = async ({ actor, data }: ActionTurn<z.infer<typeof MarginClick>>): Promise<Reply> => {
+    const outcome = await d.resellers.setCustomerMargin(actor, data.customerTenantId, data.margin ?? '');
+    if (outcome.ok) return customerCard(actor, outcome.value, { note: { text: outcome.message, color: 'Good' } });
+    if (outcome.reason !== 'invalid' || !outcome.fields) return refusal(outcome);
+    // Refused input: the card again, with what was typed kept and the problem beside the field.
+    const link = await d.partners.customerOf(actor, data.customerTenantId, 'partner.customer.margin');
+    if (!link.ok) return refusal(link);
+    return customerCard(actor, link.value, {
+      marginValue: (data.margin ?? '').slice(0, 20),
+      marginError: outcome.fields.margin ?? outcome.message,
+      note: { text: outcome.message, color: 'Attention' },
+    });
+  };
+
+  const propose = async ({ actor, data }: ActionTurn<z.infer<typeof CustomerClick>>): Promise<Reply> =>
+    answer(await d.resellers.proposal(actor, data.customerTenantId), ({ customer, reseller, current }) =>
+      card(
+        d.cards.render('partner-reseller-assign', {
+          companyName: customer.companyName,
+          customerTenantId: customer.customerTenantId,
+          resellerName: reseller.displayName,
+          resellerTenantId: reseller.resellerTenantId,
+          current: current ?? '',
+        }),
+      ),
+    );
+  const assign = async (turn: ActionTurn<z.infer<typeof AssignClick>>): Promise<Reply> => {
+    const outcome = await d.resellers.assign(turn.actor, turn.data.customerTenantId, turn.data.resellerTenantId);
+    if (!outcome.ok) return refusal(outcome);
+    return render(turn, await d.partners.customers(turn.actor), { text: outcome.message, color: 'Good' });
+  };
 
   // Clicks on the cards `customer <name>` gives act in the customer's tenant, as its admin, once the
   // workspace has checked the tenant is a linked customer of this partner admin's partner.
   surface.actOnBehalfWith((actor, customerTenantId, verb) => d.partners.actingFor(actor, customerTenantId, `card:${verb}`));
 
   const access = { roles: PARTNER_ADMINS, refusal: ONLY_PARTNER_ADMINS };
+  const viewers = { roles: PARTNER_AND_RESELLER_ADMINS, refusal: ONLY_PARTNER_ADMINS };
   surface.command({ name: 'customer', refusal: ONLY_PARTNER_ADMINS, run: oneCustomer });
   surface.command({ name: 'customers', refusal: ONLY_PARTNER_ADMINS, run: show });
-  surface.action({ verb: 'partnerCustomers', ...access, run: show });
+  surface.action({ verb: 'partnerCustomers', ...viewers, run: show });
+  // No early role check: a forged click reaches the services, which refuse and audit it.
+  surface.action({ verb: 'partnerSetCustomerMargin', schema: MarginClick, badData: BAD_CARD, run: setCustomerMargin });
+  surface.action({ verb: 'partnerProposeReseller', schema: CustomerClick, badData: BAD_CARD, run: propose });
+  surface.action({ verb: 'partnerAssignReseller', schema: AssignClick, badData: BAD_CARD, run: assign });
   surface.action({ verb: 'partnerLinkCustomer', ...access, schema: CustomerClick, badData: BAD_CARD, run: link });
   surface.action({ verb: 'partnerUnlinkCustomer', ...access, schema: CustomerClick, badData: BAD_CARD, run: unlink });
 }

@@ -12,6 +12,7 @@ import type { Language } from './language.js';
 import type { LicenseAlerts } from './license-alerts.js';
 import type { Licensing } from './licensing.js';
 import type { Platform } from './platform.js';
+import type { Resellers } from './resellers.js';
 import type { Spend } from './spend.js';
 
 export function wireBot(
@@ -19,6 +20,7 @@ export function wireBot(
   f: {
     catalog: Catalog;
     connections: Connections;
+    resellers: Resellers;
     licensing: Licensing;
     licenseAlerts: LicenseAlerts;
     spend: Spend;
@@ -43,6 +45,7 @@ export function wireBot(
     connections: f.connections.connections,
     catalogAdmin,
     partners: f.connections.partners,
+    resellers: f.resellers.resellers,
     partnerFacts: new PartnerCustomerFacts({
       commerce: p.connectors.commerce,
       catalog,

@@ -43,8 +43,12 @@ export interface CatalogItem {
 export interface CatalogOffer extends CatalogItem {
   /** Graph `skuPartNumber` of the license this offer grants (e.g. "VISIOCLIENT"). */
   skuPartNumber: string;
-  /** Price per seat per month. */
+  /** Price per seat per month: what the tenant's people see (with its partner's margin, in partner mode). */
   unitPrice: Price;
+  /** What Partner Center charges per seat per month, when `unitPrice` carries a partner's margin (never shown to the customer). */
+  cost?: Price;
+  /** The margin `unitPrice` carries over `cost`, a decimal percent ("12.5"). */
+  marginPercent?: string;
 }
 
 export type CommerceProvider = 'partner-center' | 'marketplace';

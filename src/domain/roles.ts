@@ -1,9 +1,11 @@
 // Who may do what. Pure rules: the caller supplies what it knows about the person.
 /**
  * `partner-admin`: an admin of a CSP partner's own tenant, who works on the partner's customer tenants.
+ * `reseller-admin`: an admin of an indirect reseller's tenant that a partner added, who works on the
+ * customers the partner assigned to it.
  * `unit-admin`: a license admin of at least one delegated unit (src/domain/license-units.ts).
  */
-export type Role = 'requester' | 'approver' | 'admin' | 'partner-admin' | 'unit-admin';
+export type Role = 'requester' | 'approver' | 'admin' | 'partner-admin' | 'reseller-admin' | 'unit-admin';
 
 export interface Person {
   tenantId: string;
@@ -24,6 +26,8 @@ export interface RoleFacts {
   inApproverGroup?: boolean;
   /** True when the person's tenant is a CSP partner's (configured partner tenants). */
   partnerTenant?: boolean;
+  /** True when the person's tenant is an indirect reseller a partner added. */
+  resellerTenant?: boolean;
   /** True when the person is listed as a license admin of at least one unit of the tenant. */
   unitAdmin?: boolean;
 }
@@ -35,6 +39,7 @@ export function rolesOf(person: Person, facts: RoleFacts): Role[] {
   if (person.aadObjectId && facts.tenantAdmins.has(person.aadObjectId.toLowerCase())) {
     roles.push('admin');
     if (facts.partnerTenant) roles.push('partner-admin');
+    else if (facts.resellerTenant) roles.push('reseller-admin');
   }
   if (person.aadObjectId && facts.unitAdmin) roles.push('unit-admin');
   return roles;
@@ -42,6 +47,7 @@ export function rolesOf(person: Person, facts: RoleFacts): Role[] {
 
 const LABELS: readonly [Role, string][] = [
   ['partner-admin', 'partner admin'],
+  ['reseller-admin', 'reseller admin'],
   ['admin', 'admin'],
   ['approver', 'approver'],
   ['unit-admin', 'unit license admin'],
@@ -49,8 +55,8 @@ const LABELS: readonly [Role, string][] = [
 
 /** "admin and approver", "requester": what whoami and help call the person. */
 export function describeRoles(roles: readonly Role[]): string {
-  // A partner admin is an admin of the partner's tenant: one label says both.
-  const shown = roles.includes('partner-admin') ? roles.filter((role) => role !== 'admin') : roles;
+  // A partner (or reseller) admin is an admin of its own tenant: one label says both.
+  const shown = roles.includes('partner-admin') || roles.includes('reseller-admin') ? roles.filter((role) => role !== 'admin') : roles;
   const labels = LABELS.filter(([role]) => shown.includes(role)).map(([, label]) => label);
   return labels.length === 0 ? 'requester' : listed(labels);
 }
@@ -60,6 +66,7 @@ const WHO: readonly [Role, string][] = [
   ['admin', 'admins'],
   ['approver', 'approvers'],
   ['partner-admin', 'partner admins'],
+  ['reseller-admin', 'reseller admins'],
 ];
 
 /** Who holds one of `roles`, for a refusal: "admins", "units' license admins and admins". */

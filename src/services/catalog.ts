@@ -4,6 +4,7 @@
 // item missing either is kept aside as "not orderable", with why, never silently dropped.
 import type { CatalogItem, CatalogOffer, CommercePort, DirectoryPort, Price, SubscribedSku } from '../connectors/ports.js';
 import { mapSku, type SkuOverride } from '../domain/catalog/sku-map.js';
+import { withMargin } from '../domain/margin.js';
 import { KeptFor, SingleFlight } from '../single-flight.js';
 
 /** An offer of the catalog, as request forms and views show it. */
@@ -56,6 +57,8 @@ const SEATS_TTL_MS = 30_000;
 
 export class CatalogService {
   private readonly catalogs = new KeptFor<CatalogState>(CATALOG_TTL_MS);
+  /** Partner mode: the margin a customer tenant's prices carry over Partner Center's (set once the pricing store exists). */
+  private marginOf?: (tenantId: string) => Promise<string | undefined>;
   /** SKUs recent enough for showing on cards. */
   private readonly recentSkus = new KeptFor<SubscribedSku[]>(SEATS_TTL_MS);
   private readonly skuReads = new SingleFlight<SubscribedSku[]>();
@@ -76,7 +79,16 @@ export class CatalogService {
     return this.catalogs.get(tenantId, () => this.load(tenantId));
   }
 
-  /** Forgets the cached catalog (an admin changed a mapping). */
+  /**
+   * Partner mode: the tenant's Partner Center prices carry its margin (its own, else its
+   * reseller's); the cost stays on the offer for the partner's eyes. Marketplace items keep the
+   * marketplace's price: the margin is on what Partner Center charges.
+   */
+  priceWithMargins(marginOf: (tenantId: string) => Promise<string | undefined>): void {
+    this.marginOf = marginOf;
+  }
+
+  /** Forgets the cached catalog (an admin changed a mapping, or a margin). */
   forget(tenantId: string): void {
     this.catalogs.delete(tenantId);
   }
@@ -103,7 +115,12 @@ export class CatalogService {
       offers.push({ ...item, skuPartNumber: mapping.skuPartNumber, unitPrice });
     }
     const { priceOf: _priceOf, ...priceInfo } = prices;
-    return { offers, unorderable, prices: priceInfo };
+    const margin = await this.marginOf?.(tenantId);
+    if (margin === undefined) return { offers, unorderable, prices: priceInfo };
+    const priced = offers.map((o) =>
+      o.provider === 'marketplace' ? o : { ...o, cost: o.unitPrice, marginPercent: margin, unitPrice: withMargin(o.unitPrice, margin) },
+    );
+    return { offers: priced, unorderable, prices: priceInfo };
   }
 
   async offer(tenantId: string, offerId: string): Promise<CatalogOffer | undefined> {

@@ -1,5 +1,6 @@
 // The figures of one customer tenant on its partner's `customers` card: subscriptions, what
-// they cost a month at catalog prices, and requests still open. Read through the same ports the
+// they cost a month (what Partner Center charges) and what the customer pays (with its margin),
+// and requests still open. Read through the same ports the
 // customer's own admins use (the customer's commerce calls go through its partner's connection).
 // Only tenant ids the partner workspace already authorised are ever asked for.
 import type { CommercePort } from '../connectors/ports.js';
@@ -13,7 +14,10 @@ import type { CatalogService } from './catalog.js';
 
 export interface CustomerFacts {
   subscriptions: string;
+  /** What Partner Center charges a month (the partner's cost). */
   monthlyCost: string;
+  /** What the customer's catalog prices it at a month (the cost with its margin; the same without one). */
+  monthlyPrice: string;
   openRequests: string;
   /** Alerts sent about the tenant in the last ALERT_DAYS days (renewals, seats, connections, stuck orders, budgets). */
   alerts: string;
@@ -43,29 +47,33 @@ export class PartnerCustomerFacts {
     return { ...subscriptions, openRequests, alerts };
   }
 
-  private async subscriptionFacts(tenantId: string): Promise<Pick<CustomerFacts, 'subscriptions' | 'monthlyCost'>> {
+  private async subscriptionFacts(tenantId: string): Promise<Pick<CustomerFacts, 'subscriptions' | 'monthlyCost' | 'monthlyPrice'>> {
     try {
       const active = (await this.d.commerce.listSubscriptions(tenantId)).filter((s) => s.status === 'active' || s.status === 'suspended');
-      const totals = new Map<string, Money>();
+      const costs = new Map<string, Money>();
+      const prices = new Map<string, Money>();
+      const addTo = (totals: Map<string, Money>, value: Money) => {
+        const before = totals.get(value.currency);
+        totals.set(value.currency, before ? add(before, value) : value);
+      };
       let unpriced = 0;
       for (const s of active) {
-        const price = (await this.d.catalog.offer(tenantId, s.offerId))?.unitPrice;
-        if (!price) {
+        const offer = await this.d.catalog.offer(tenantId, s.offerId);
+        if (!offer) {
           unpriced++;
           continue;
         }
-        const cost = monthlyCost(price, s.quantity);
-        const before = totals.get(cost.currency);
-        totals.set(cost.currency, before ? add(before, cost) : cost);
+        addTo(costs, monthlyCost(offer.cost ?? offer.unitPrice, s.quantity));
+        addTo(prices, monthlyCost(offer.unitPrice, s.quantity));
       }
-      const cost = [...totals.values()].map(formatMonthly).join(' + ') || '—';
-      return {
-        subscriptions: String(active.length),
-        monthlyCost: unpriced > 0 ? `${cost} (${unpriced} without a catalog price)` : cost,
+      const total = (totals: Map<string, Money>) => {
+        const text = [...totals.values()].map(formatMonthly).join(' + ') || '—';
+        return unpriced > 0 ? `${text} (${unpriced} without a catalog price)` : text;
       };
+      return { subscriptions: String(active.length), monthlyCost: total(costs), monthlyPrice: total(prices) };
     } catch (error) {
       this.d.log.warn({ err: error, tenantId }, "a customer's subscriptions could not be read for its partner");
-      return { subscriptions: 'cannot be read now', monthlyCost: '—' };
+      return { subscriptions: 'cannot be read now', monthlyCost: '—', monthlyPrice: '—' };
     }
   }
 }

@@ -18,7 +18,7 @@ import { done, refused, type Outcome } from './outcome.js';
 import type { RoleService } from './roles.js';
 
 export const ONLY_PARTNER_ADMINS =
-  "Only your partner's admins can see and link customer tenants; this is not a partner tenant of Quartermaster.";
+  "Only your partner's admins (and its resellers' admins, for their customers) can see customer tenants; this is not a partner or reseller tenant of Quartermaster.";
 
 /** A customer tenant as the partner's `customers` card lists it. */
 export interface PartnerCustomerRow {
@@ -46,10 +46,29 @@ export interface PartnerCustomers {
 }
 
 /** The partner's customers and indirect resellers (id to name) as Partner Center lists them, or why it could not. */
-interface PartnerCenterCustomers {
+export interface PartnerCenterCustomers {
   customers?: PartnerCustomer[];
   resellers: Map<string, string>;
   problem?: string;
+}
+
+/**
+ * A reseller admin's reach: the partner it sells for, its own name there, and the customer
+ * tenants the partner assigned to it (read each time, so an assignment's change counts at once).
+ */
+export interface ResellerReach {
+  partnerTenantId: string;
+  resellerName: string;
+  customerTenantIds: ReadonlySet<string>;
+}
+
+/** Whose customers an actor works on: a partner admin all the partner's; a reseller admin only those assigned to it. */
+interface Reach {
+  partnerTenantId: string;
+  /** Who the actor acts for, in words ("Quartermaster Demo Partner", "Litware"). */
+  actingAs: string;
+  /** Reseller admins: the only customers they reach. */
+  only?: ReadonlySet<string>;
 }
 
 export interface PartnerWorkspaceDeps {
@@ -68,7 +87,28 @@ export interface PartnerWorkspaceDeps {
 }
 
 export class PartnerWorkspace {
+  private resellerReach?: (actor: Actor) => Promise<ResellerReach | undefined>;
+
   constructor(private readonly d: PartnerWorkspaceDeps) {}
+
+  /** Resellers (set once their store exists): a reseller admin reaches the customers assigned to it, nothing else. */
+  reachResellers(reach: (actor: Actor) => Promise<ResellerReach | undefined>): void {
+    this.resellerReach = reach;
+  }
+
+  /** The partner admin's whole partner, or the reseller admin's assigned customers; undefined for anyone else. */
+  private async reachOf(actor: Actor): Promise<Reach | undefined> {
+    if (await this.d.roles.isPartnerAdmin(actor))
+      return { partnerTenantId: actor.tenantId.toLowerCase(), actingAs: this.partnerName(actor.tenantId) };
+    const reseller = await this.resellerReach?.(actor);
+    return reseller && { partnerTenantId: reseller.partnerTenantId, actingAs: reseller.resellerName, only: reseller.customerTenantIds };
+  }
+
+  /** The partner's links the actor may see: all of them, or a reseller admin's assigned ones. */
+  private async linksWithin(reach: Reach): Promise<PartnerCustomerLink[]> {
+    const links = await this.d.links.list(reach.partnerTenantId);
+    return reach.only ? links.filter((l) => reach.only!.has(l.customerTenantId.toLowerCase())) : links;
+  }
 
   /** Whether this deployment serves customers for partners at all (PARTNER_TENANTS set). */
   get enabled(): boolean {
@@ -124,9 +164,28 @@ export class PartnerWorkspace {
 
   /** The partner's customers: linked tenants and the Partner Center customers that can be linked. */
   async customers(actor: Actor): Promise<Outcome<PartnerCustomers>> {
-    if (!(await this.d.roles.isPartnerAdmin(actor))) return refused('forbidden', ONLY_PARTNER_ADMINS);
+    const reach = await this.reachOf(actor);
+    if (!reach) return refused('forbidden', ONLY_PARTNER_ADMINS);
+    if (reach.only) return done(await this.resellerCustomerList(reach));
     const partnerTenantId = actor.tenantId.toLowerCase();
     return done(await this.customerList(partnerTenantId, await this.partnerCenterCustomers(partnerTenantId)));
+  }
+
+  /** A reseller admin's list: only the linked customers assigned to it, from the partner's links (no Partner Center list). */
+  private async resellerCustomerList(reach: Reach): Promise<PartnerCustomers> {
+    const rows: PartnerCustomerRow[] = (await this.linksWithin(reach)).map((link) => ({
+      customerTenantId: link.customerTenantId,
+      companyName: link.companyName,
+      domain: link.domain,
+      pcCustomerId: link.pcCustomerId,
+      state: 'linked',
+      reseller: reach.actingAs,
+    }));
+    return {
+      partnerTenantId: reach.partnerTenantId,
+      partnerName: reach.actingAs,
+      rows: rows.sort((a, b) => a.companyName.localeCompare(b.companyName)),
+    };
   }
 
   /** The rows of the `customers` card: the partner's links (read now) beside what Partner Center listed. */
@@ -249,9 +308,10 @@ export class PartnerWorkspace {
    * customer; anything not linked to the actor's partner is refused and audited.
    */
   async customerOf(actor: Actor, customerTenantId: string, attempted: string): Promise<Outcome<PartnerCustomerLink>> {
-    if (!(await this.d.roles.isPartnerAdmin(actor))) return refused('forbidden', ONLY_PARTNER_ADMINS);
-    const link = await this.d.links.get(actor.tenantId, customerTenantId);
-    if (!link) {
+    const reach = await this.reachOf(actor);
+    if (!reach) return refused('forbidden', ONLY_PARTNER_ADMINS);
+    const link = await this.d.links.get(reach.partnerTenantId, customerTenantId);
+    if (!link || (reach.only && !reach.only.has(link.customerTenantId.toLowerCase()))) {
       await this.refuseCrossTenant(actor, attempted, customerTenantId.toLowerCase());
       return refused('forbidden', 'That tenant is not one of your linked customers.');
     }
@@ -265,8 +325,9 @@ export class PartnerWorkspace {
    * customer of the actor's partner (a forged card) is refused and audited.
    */
   async actingFor(actor: Actor, customerTenantId: string, attempted: string): Promise<Outcome<Actor>> {
-    // Only partner admins get such cards: anyone else's is forged, and audited as such.
-    if (!(await this.d.roles.isPartnerAdmin(actor))) {
+    // Only partner (and reseller) admins get such cards: anyone else's is forged, and audited as such.
+    const reach = await this.reachOf(actor);
+    if (!reach) {
       await this.refuseCrossTenant(actor, attempted, customerTenantId.toLowerCase());
       return refused('forbidden', 'This card acts in another tenant, which you cannot reach. Nothing was done.');
     }
@@ -275,7 +336,7 @@ export class PartnerWorkspace {
     return done({
       tenantId: customer.value.customerTenantId,
       aadObjectId: actor.aadObjectId,
-      name: `${actor.name} (${this.partnerName(actor.tenantId)})`,
+      name: `${actor.name} (${reach.actingAs})`,
     });
   }
 
@@ -285,11 +346,12 @@ export class PartnerWorkspace {
    * refused, named nowhere, and audited.
    */
   async customerNamed(actor: Actor, typed: string): Promise<Outcome<PartnerCustomerLink>> {
-    if (!(await this.d.roles.isPartnerAdmin(actor))) return refused('forbidden', ONLY_PARTNER_ADMINS);
+    const reach = await this.reachOf(actor);
+    if (!reach) return refused('forbidden', ONLY_PARTNER_ADMINS);
     const wanted = typed.trim().toLowerCase();
     if (!wanted)
       return refused('invalid', 'Which customer? Type customer and its name, for example: customer Contoso. Type customers for the list.');
-    const links = await this.d.links.list(actor.tenantId);
+    const links = await this.linksWithin(reach);
     const exact = links.filter((l) => l.companyName.toLowerCase() === wanted || l.domain.toLowerCase() === wanted);
     const starting = links.filter((l) => l.companyName.toLowerCase().startsWith(wanted) || l.domain.toLowerCase().startsWith(wanted));
     const found = exact.length > 0 ? exact : starting;
@@ -305,7 +367,7 @@ export class PartnerWorkspace {
   }
 
   /** Every refused reach into a tenant that is not the actor's customer, in the actor's audit log. */
-  private async refuseCrossTenant(actor: Actor, attempted: string, target: string): Promise<void> {
+  async refuseCrossTenant(actor: Actor, attempted: string, target: string): Promise<void> {
     this.d.log.warn({ tenantId: actor.tenantId, attempted, target }, 'cross-tenant attempt refused');
     await this.d.audit.record({
       tenantId: actor.tenantId,
@@ -317,8 +379,8 @@ export class PartnerWorkspace {
     });
   }
 
-  /** The partner's customers and resellers in Partner Center, or why they cannot be read. */
-  private async partnerCenterCustomers(partnerTenantId: string): Promise<PartnerCenterCustomers> {
+  /** The partner's customers and resellers in Partner Center, or why they cannot be read (the reseller desk reads them too). */
+  async partnerCenterCustomers(partnerTenantId: string): Promise<PartnerCenterCustomers> {
     const resellers = new Map<string, string>();
     if (!this.d.accounts) return { resellers, problem: 'Partner Center is not available in this deployment.' };
     try {

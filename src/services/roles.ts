@@ -11,6 +11,14 @@ export interface UnitAdminSource {
   list(tenantId: string): Promise<readonly LicenseUnit[]>;
 }
 
+/** Partner mode's resellers, as the role service asks about them. */
+export interface ResellerLookup {
+  /** The partner that added the tenant as its reseller. */
+  partnerOf(resellerTenantId: string): Promise<string | undefined>;
+  /** Whether the customer tenant is assigned to the reseller. */
+  assigned(resellerTenantId: string, customerTenantId: string): Promise<boolean>;
+}
+
 export class RoleService {
   private readonly adminsByTenant = new Map<string, Set<string>>();
   private readonly units?: UnitAdminSource;
@@ -19,6 +27,8 @@ export class RoleService {
   private linked?: (partnerTenantId: string, customerTenantId: string) => Promise<boolean>;
   /** Partner mode: the customer tenants linked to a partner (set with `linked`). */
   private linkedCustomers?: (partnerTenantId: string) => Promise<string[]>;
+  /** Partner mode: the partner that added a tenant as its reseller, and whether a customer is assigned to a reseller. */
+  private resellers?: ResellerLookup;
 
   /**
    * `units`: where a unit's license admins are listed (delegation).
@@ -50,17 +60,28 @@ export class RoleService {
     this.linkedCustomers = linkedCustomers;
   }
 
+  /**
+   * Partner mode: an admin of a tenant a partner added as its indirect reseller is a reseller
+   * admin, and an admin of the customer tenants the partner assigned to that reseller. Asked
+   * each time, so removing an assignment takes effect at once.
+   */
+  admitResellerAdmins(lookup: ResellerLookup): void {
+    this.resellers = lookup;
+  }
+
   async rolesOf(person: Person): Promise<Role[]> {
+    const partnerTenant = this.isPartnerTenant(person.tenantId);
     const roles = rolesOf(person, {
       tenantAdmins: this.tenantAdmins(person.tenantId),
-      partnerTenant: this.isPartnerTenant(person.tenantId),
+      partnerTenant,
+      resellerTenant: !partnerTenant && this.isConfiguredAdmin(person) && (await this.resellerPartnerOf(person.tenantId)) !== undefined,
       unitAdmin: await this.isUnitAdmin(person),
     });
     if (roles.includes('admin') || !(await this.servingPartnerAdmin(person))) return roles;
     return [...roles, 'admin'];
   }
 
-  /** Whether the person is an admin of a partner the person's (customer) tenant is linked to. */
+  /** Whether the person is an admin of a partner (or reseller) the person's (customer) tenant is linked (assigned) to. */
   private async servingPartnerAdmin(person: Person): Promise<boolean> {
     const id = person.aadObjectId?.toLowerCase();
     if (!id || !this.linked) return false;
@@ -68,7 +89,23 @@ export class RoleService {
       if (partner === person.tenantId.toLowerCase() || !this.adminsByTenant.get(partner)?.has(id)) continue;
       if (await this.linked(partner, person.tenantId)) return true;
     }
+    if (!this.resellers) return false;
+    for (const [tenantId, admins] of this.adminsByTenant) {
+      if (tenantId === person.tenantId.toLowerCase() || this.partners.has(tenantId) || !admins.has(id)) continue;
+      if (await this.resellers.assigned(tenantId, person.tenantId)) return true;
+    }
     return false;
+  }
+
+  /** The partner that added the tenant as its reseller, if any (lower-cased). */
+  async resellerPartnerOf(tenantId: string): Promise<string | undefined> {
+    if (!this.resellers || this.partners.size === 0 || this.isPartnerTenant(tenantId)) return undefined;
+    return this.resellers.partnerOf(tenantId);
+  }
+
+  /** An admin of a reseller tenant: the partner it sells for (lower-cased), or undefined. */
+  async resellerAdminOf(person: Person): Promise<string | undefined> {
+    return this.isConfiguredAdmin(person) ? this.resellerPartnerOf(person.tenantId) : undefined;
   }
 
   isPartnerTenant(tenantId: string): boolean {

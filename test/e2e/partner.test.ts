@@ -108,7 +108,9 @@ describe('linking customer tenants', () => {
     expect(cardText(linked.body.value)).toContain(`is linked to Partner Center customer ${DEMO_TENANT_ID}`);
     expect(cardText(linked.body.value)).toContain('Linked: its purchases go through your Partner Center');
     // A linked customer's figures, read through the partner's connection (the seeded subscriptions at catalog prices).
-    expect(cardText(linked.body.value)).toContain('Subscriptions\n5\nMonthly cost\n1,384.90 USD / month\nOpen requests\n0');
+    expect(cardText(linked.body.value)).toContain(
+      'Subscriptions\n5\nMonthly cost\n1,384.90 USD / month\nMonthly price\n1,384.90 USD / month\nMargin\nnone: sold at cost\nOpen requests\n0',
+    );
     // A second click links once.
     const again = await chat(PARTNER_ADMIN).click('partnerLinkCustomer', { customerTenantId: DEMO_TENANT_ID });
     expect(cardText(again.body.value)).toContain('was already linked');

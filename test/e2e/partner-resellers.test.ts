@@ -1,0 +1,375 @@
+// Partner mode, indirect model, end to end: the demo partner (an indirect provider) adds its
+// Partner Center reseller Litware, assigns Fabrikam (which Partner Center says buys through
+// Litware) on a confirmation card, and Litware's admin, in Litware's own Teams, sees Fabrikam
+// and nothing else. Margins per reseller and per customer reach the customer's prices (request
+// form, review card, approval card) while the partner's cards show cost and price side by side.
+// Every reach outside one's own customers is refused (403) and audited.
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import {
+  DEMO_OFFERS,
+  DEMO_PARTNER_TENANT_ID,
+  DEMO_RESELLER_TENANT_ID,
+  DEMO_TENANT_ID,
+  NORTHWIND_TENANT_ID,
+  OTHER_TENANT_ID,
+  SECOND_PARTNER_TENANT_ID,
+  SIGN_IN_ACCOUNTS,
+  TAILSPIN_TENANT_ID,
+} from '../../src/sandbox/index.js';
+import { BotHarness, cardActions, cardOf, cardText, DEMO, testConfig, type TestUser } from '../harness/bot-harness.js';
+import { requestFormFields, requestIdOf } from '../harness/licensing.js';
+import { openPage, submitForm } from '../sandbox/login-browser.js';
+
+const PARTNER_ADMIN: TestUser = {
+  id: '29:partner-avery',
+  name: SIGN_IN_ACCOUNTS.partnerAdminAgent.displayName,
+  aadObjectId: SIGN_IN_ACCOUNTS.partnerAdminAgent.id,
+  tenantId: DEMO_PARTNER_TENANT_ID,
+};
+/** Litware's admin, in Litware's own tenant. */
+const RESELLER_ADMIN: TestUser = {
+  id: '29:litware-lee',
+  name: SIGN_IN_ACCOUNTS.resellerAdminAgent.displayName,
+  aadObjectId: SIGN_IN_ACCOUNTS.resellerAdminAgent.id,
+  tenantId: DEMO_RESELLER_TENANT_ID,
+};
+const SECOND_PARTNER_ADMIN: TestUser = {
+  id: '29:partner-ada',
+  name: SIGN_IN_ACCOUNTS.secondPartnerAdminAgent.displayName,
+  aadObjectId: SIGN_IN_ACCOUNTS.secondPartnerAdminAgent.id,
+  tenantId: SECOND_PARTNER_TENANT_ID,
+};
+const TAILSPIN_ADMIN: TestUser = {
+  id: '29:tailspin-riley',
+  name: SIGN_IN_ACCOUNTS.tailspinGlobalAdmin.displayName,
+  aadObjectId: SIGN_IN_ACCOUNTS.tailspinGlobalAdmin.id,
+  tenantId: TAILSPIN_TENANT_ID,
+};
+
+let harness: BotHarness;
+const chat = (user: TestUser) => harness.personalChat(user);
+const auditOf = async (tenantId: string) => (await harness.qm.audit.list(tenantId, { pageSize: 100 })).items;
+const refusalsIn = async (tenantId: string) =>
+  (await auditOf(tenantId)).filter((e) => e.action === 'partner.cross-tenant-refused').map((e) => e.target);
+
+beforeEach(async () => {
+  const base = testConfig();
+  harness = await BotHarness.start({
+    bootstrapAdmins: [
+      ...base.bootstrapAdmins,
+      { tenantId: DEMO_PARTNER_TENANT_ID, aadObjectId: PARTNER_ADMIN.aadObjectId },
+      { tenantId: DEMO_RESELLER_TENANT_ID, aadObjectId: RESELLER_ADMIN.aadObjectId },
+      { tenantId: SECOND_PARTNER_TENANT_ID, aadObjectId: SECOND_PARTNER_ADMIN.aadObjectId },
+      { tenantId: TAILSPIN_TENANT_ID, aadObjectId: TAILSPIN_ADMIN.aadObjectId },
+    ],
+    partnerTenants: [
+      { tenantId: DEMO_PARTNER_TENANT_ID, name: 'Quartermaster Demo Partner' },
+      { tenantId: SECOND_PARTNER_TENANT_ID, name: 'Adatum Cloud Partner' },
+    ],
+  });
+  for (const user of [PARTNER_ADMIN, RESELLER_ADMIN, SECOND_PARTNER_ADMIN, TAILSPIN_ADMIN, ...Object.values(DEMO)])
+    await chat(user).install();
+});
+afterEach(async () => {
+  await harness.stop();
+});
+
+/** The partner admin signs in to Partner Center and links Contoso and (ahead) Fabrikam. */
+async function connectAndLink() {
+  const [reply] = await chat(PARTNER_ADMIN).say('connect');
+  const url = cardActions(cardOf(reply)!).find((a) => a.type === 'Action.OpenUrl' && a.title === 'Sign in (integration sandbox)')?.url;
+  const page = await openPage(url!);
+  const pressed = await submitForm(url!, page.html, { account: SIGN_IN_ACCOUNTS.partnerAdminAgent.id, action: 'signin' });
+  expect((await openPage(pressed.headers.get('location')!)).status).toBe(200);
+  for (const customerTenantId of [DEMO_TENANT_ID, OTHER_TENANT_ID])
+    expect((await chat(PARTNER_ADMIN).click('partnerLinkCustomer', { customerTenantId })).status).toBe(200);
+}
+
+const addLitware = () =>
+  chat(PARTNER_ADMIN).click('partnerAddReseller', {
+    resellerTenantId: DEMO_RESELLER_TENANT_ID,
+    displayName: 'Litware',
+    domain: 'litware.example',
+  });
+
+/** Adds Litware and assigns Fabrikam to it through the proposal and its confirmation card. */
+async function addLitwareAndAssignFabrikam() {
+  await addLitware();
+  const proposal = await chat(PARTNER_ADMIN).click('partnerProposeReseller', { customerTenantId: OTHER_TENANT_ID });
+  const assign = cardActions(proposal.body.value).find((a) => a.title === 'Assign')!;
+  return chat(PARTNER_ADMIN).click('partnerAssignReseller', assign.data as Record<string, string>);
+}
+
+const textOfReply = (reply: Record<string, any> | undefined) => (cardOf(reply) ? cardText(cardOf(reply)!) : (reply?.text ?? ''));
+
+describe('resellers', () => {
+  it('adds a reseller Partner Center lists, refusing bad input beside its fields with the values kept', async () => {
+    await connectAndLink();
+    const [desk] = await chat(PARTNER_ADMIN).say('resellers');
+    const deskCard = cardOf(desk)!;
+    expect(cardText(deskCard)).toContain('Resellers of Quartermaster Demo Partner');
+    expect(cardText(deskCard)).toContain('No resellers added yet.');
+    // The form offers the partner's Partner Center resellers, and only them.
+    expect(JSON.stringify(deskCard)).toContain(DEMO_RESELLER_TENANT_ID);
+    expect(JSON.stringify(deskCard)).not.toContain(SECOND_PARTNER_TENANT_ID);
+
+    const bad = await chat(PARTNER_ADMIN).click('partnerAddReseller', {
+      resellerTenantId: DEMO_RESELLER_TENANT_ID,
+      displayName: '   ',
+      domain: 'not a domain',
+    });
+    expect(bad.status).toBe(200);
+    const badText = cardText(bad.body.value);
+    expect(badText).toContain('The reseller was not added');
+    expect(badText).toContain('Type the name your people know the reseller by.');
+    expect(badText).toContain('such as litware.example');
+    expect(JSON.stringify(bad.body.value)).toContain('not a domain');
+    expect((await auditOf(DEMO_PARTNER_TENANT_ID)).map((e) => e.action)).not.toContain('partner.reseller.added');
+
+    const added = await addLitware();
+    expect(cardText(added.body.value)).toContain('Litware is added');
+    expect(cardText(added.body.value)).toContain('litware.example');
+    const again = await addLitware();
+    expect(cardText(again.body.value)).toContain('Litware was already added');
+    expect((await auditOf(DEMO_PARTNER_TENANT_ID)).filter((e) => e.action === 'partner.reseller.added')).toHaveLength(1);
+    // Litware's admin is a reseller admin now.
+    const [whoami] = await chat(RESELLER_ADMIN).say('whoami');
+    expect(cardText(cardOf(whoami)!)).toContain('reseller admin');
+  });
+
+  it('proposes the reseller Partner Center names for a customer, assigns it on the confirmation card, and audits it', async () => {
+    await connectAndLink();
+    await addLitware();
+    const [customers] = await chat(PARTNER_ADMIN).say('customers');
+    const text = cardText(cardOf(customers)!);
+    expect(text).toContain('none yet: Partner Center names Litware; confirm with Assign');
+    const assignButtons = cardActions(cardOf(customers)!).filter((a) => a.title === 'Assign to Litware');
+    // Only Fabrikam buys through Litware; Contoso buys from the partner directly.
+    expect(assignButtons.map((a) => (a.data as { customerTenantId: string }).customerTenantId)).toEqual([OTHER_TENANT_ID]);
+
+    const proposal = await chat(PARTNER_ADMIN).click('partnerProposeReseller', { customerTenantId: OTHER_TENANT_ID });
+    expect(cardText(proposal.body.value)).toContain('Assign Fabrikam (demo) to Litware?');
+    // Contoso has no reseller in Partner Center: nothing to propose.
+    const direct = await chat(PARTNER_ADMIN).click('partnerProposeReseller', { customerTenantId: DEMO_TENANT_ID });
+    expect(JSON.stringify(direct.body)).toContain('buys from you directly');
+
+    const assigned = await addLitwareAndAssignFabrikam();
+    expect(cardText(assigned.body.value)).toContain('Fabrikam (demo) is assigned to Litware');
+    const entries = (await auditOf(DEMO_PARTNER_TENANT_ID)).filter((e) => e.action === 'partner.customer.reseller-assigned');
+    expect(entries).toHaveLength(1);
+    expect(entries[0]!.target).toBe(OTHER_TENANT_ID);
+    expect(entries[0]!.before).toEqual({ reseller: null });
+    const [desk] = await chat(PARTNER_ADMIN).say('resellers');
+    expect(cardText(cardOf(desk)!)).toMatch(/Customers\nFabrikam \(demo\)/);
+  });
+
+  it('shows a reseller admin its own customers only, and refuses and audits every other reach', async () => {
+    await connectAndLink();
+    // Before it is added, Litware's admin is no reseller admin.
+    const [before] = await chat(RESELLER_ADMIN).say('customers');
+    expect(textOfReply(before)).toMatch(/Only your partner's admins/);
+    await addLitwareAndAssignFabrikam();
+
+    const [customers] = await chat(RESELLER_ADMIN).say('customers');
+    const text = cardText(cardOf(customers)!);
+    expect(text).toContain('Customers of Litware');
+    expect(text).toContain('Fabrikam (demo)');
+    expect(text).not.toContain('Contoso');
+    expect(text).not.toContain(DEMO_TENANT_ID);
+    // Cost and price side by side; no partner-only buttons.
+    expect(text).toMatch(/Monthly cost\n28\.00 USD \/ month\nMonthly price\n28\.00 USD \/ month/);
+    const titles = cardActions(cardOf(customers)!).map((a) => a.title);
+    expect(titles).not.toContain('Link');
+    expect(titles).not.toContain('Unlink');
+    expect(titles).not.toContain('Resellers');
+
+    // Its customer, as its admin: the card, the customer's subscriptions, its orders.
+    const [fabrikam] = await chat(RESELLER_ADMIN).say('customer fabrikam');
+    expect(cardText(cardOf(fabrikam)!)).toContain('Customer of Quartermaster Demo Partner');
+    const list = await chat(RESELLER_ADMIN).click('listSubscriptions', { onBehalfOf: OTHER_TENANT_ID });
+    expect(list.status).toBe(200);
+    expect(cardText(list.body.value)).toContain('Power BI Pro');
+    const [orders] = await chat(RESELLER_ADMIN).say('orders fabrikam');
+    expect(cardText(cardOf(orders)!)).toContain('Orders of Fabrikam (demo)');
+
+    // Anything else: the partner's other customer by name, by card, by orders, by margin; partner-only buttons.
+    const [contoso] = await chat(RESELLER_ADMIN).say('customer contoso');
+    expect(contoso!.text).toMatch(/No linked customer of yours has that name/);
+    const [contosoOrders] = await chat(RESELLER_ADMIN).say('orders contoso');
+    expect(contosoOrders!.text).toMatch(/No linked customer of yours/);
+    for (const forged of [DEMO_TENANT_ID, TAILSPIN_TENANT_ID, NORTHWIND_TENANT_ID]) {
+      expect((await chat(RESELLER_ADMIN).click('listSubscriptions', { onBehalfOf: forged })).body.statusCode).toBe(403);
+      expect(
+        (await chat(RESELLER_ADMIN).click('partnerSetCustomerMargin', { customerTenantId: forged, margin: '50' })).body.statusCode,
+      ).toBe(403);
+    }
+    expect(
+      (
+        await chat(RESELLER_ADMIN).click('partnerAssignReseller', {
+          customerTenantId: DEMO_TENANT_ID,
+          resellerTenantId: DEMO_RESELLER_TENANT_ID,
+        })
+      ).body.statusCode,
+    ).toBe(403);
+    expect(
+      (await chat(RESELLER_ADMIN).click('partnerSetResellerMargin', { resellerTenantId: DEMO_RESELLER_TENANT_ID })).body.statusCode,
+    ).toBe(403);
+    expect((await chat(RESELLER_ADMIN).click('partnerLinkCustomer', { customerTenantId: DEMO_TENANT_ID })).body.statusCode).toBe(403);
+    const [desk] = await chat(RESELLER_ADMIN).say('resellers');
+    expect(desk!.text).toMatch(/Only a partner's admins can manage its resellers/);
+    expect(await refusalsIn(DEMO_RESELLER_TENANT_ID)).toEqual(
+      expect.arrayContaining(['contoso', DEMO_TENANT_ID, TAILSPIN_TENANT_ID, NORTHWIND_TENANT_ID]),
+    );
+    // Nothing changed in Contoso's prices.
+    expect((await auditOf(DEMO_PARTNER_TENANT_ID)).filter((e) => e.action === 'partner.margin.changed')).toEqual([]);
+
+    // Unassigned customers vanish for the reseller at once: unlinking Fabrikam ends its reach.
+    await chat(PARTNER_ADMIN).click('partnerUnlinkCustomer', { customerTenantId: OTHER_TENANT_ID });
+    expect((await chat(RESELLER_ADMIN).click('listSubscriptions', { onBehalfOf: OTHER_TENANT_ID })).body.statusCode).toBe(403);
+  });
+
+  it("refuses and audits another partner's admin, a customer's admin, and forged ids from the partner itself", async () => {
+    await connectAndLink();
+    await addLitwareAndAssignFabrikam();
+    // The partner: a tenant that is not its Partner Center reseller; a reseller Partner Center does not name for the customer.
+    for (const forged of [TAILSPIN_TENANT_ID, SECOND_PARTNER_TENANT_ID, DEMO_PARTNER_TENANT_ID]) {
+      const answer = await chat(PARTNER_ADMIN).click('partnerAddReseller', {
+        resellerTenantId: forged,
+        displayName: 'X',
+        domain: 'x.example',
+      });
+      expect(answer.body.statusCode).toBe(403);
+    }
+    const wrongReseller = await chat(PARTNER_ADMIN).click('partnerAssignReseller', {
+      customerTenantId: OTHER_TENANT_ID,
+      resellerTenantId: SECOND_PARTNER_TENANT_ID,
+    });
+    expect(wrongReseller.body.statusCode).toBe(403);
+    const notLinked = await chat(PARTNER_ADMIN).click('partnerSetCustomerMargin', { customerTenantId: TAILSPIN_TENANT_ID, margin: '5' });
+    expect(notLinked.body.statusCode).toBe(403);
+    expect(await refusalsIn(DEMO_PARTNER_TENANT_ID)).toEqual(
+      expect.arrayContaining([TAILSPIN_TENANT_ID, SECOND_PARTNER_TENANT_ID, DEMO_PARTNER_TENANT_ID]),
+    );
+
+    // Another partner: not its reseller, not its customer.
+    for (const [verb, data] of [
+      ['partnerSetResellerMargin', { resellerTenantId: DEMO_RESELLER_TENANT_ID, [`margin-${DEMO_RESELLER_TENANT_ID}`]: '1' }],
+      ['partnerAssignReseller', { customerTenantId: OTHER_TENANT_ID, resellerTenantId: DEMO_RESELLER_TENANT_ID }],
+      ['partnerSetCustomerMargin', { customerTenantId: OTHER_TENANT_ID, margin: '1' }],
+      ['partnerAddReseller', { resellerTenantId: DEMO_RESELLER_TENANT_ID, displayName: 'Mine', domain: 'litware.example' }],
+    ] as const) {
+      expect((await chat(SECOND_PARTNER_ADMIN).click(verb, data)).body.statusCode).toBe(403);
+    }
+    expect(await refusalsIn(SECOND_PARTNER_TENANT_ID)).toEqual(expect.arrayContaining([DEMO_RESELLER_TENANT_ID, OTHER_TENANT_ID]));
+    const [adatum] = await chat(SECOND_PARTNER_ADMIN).say('resellers');
+    expect(cardText(cardOf(adatum)!)).not.toContain('Litware');
+
+    // A customer's admin: the partner's buttons are not theirs.
+    const tailspin = await chat(TAILSPIN_ADMIN).click('partnerSetCustomerMargin', { customerTenantId: TAILSPIN_TENANT_ID, margin: '0' });
+    expect(tailspin.body.statusCode).toBe(403);
+    const alex = await chat(DEMO.alex).click('partnerAssignReseller', {
+      customerTenantId: DEMO_TENANT_ID,
+      resellerTenantId: DEMO_RESELLER_TENANT_ID,
+    });
+    expect(alex.body.statusCode).toBe(403);
+    expect(await refusalsIn(TAILSPIN_TENANT_ID)).toContain(TAILSPIN_TENANT_ID);
+    expect(await refusalsIn(DEMO_TENANT_ID)).toContain(DEMO_TENANT_ID);
+    // Nothing changed: no margin anywhere, Litware still the partner's.
+    const changes = [...(await auditOf(DEMO_PARTNER_TENANT_ID)), ...(await auditOf(SECOND_PARTNER_TENANT_ID))].filter(
+      (e) => e.action === 'partner.margin.changed',
+    );
+    expect(changes).toEqual([]);
+  });
+});
+
+describe('margins', () => {
+  it("prices a reseller's customers with the reseller's margin, a customer's own margin winning, cost beside price for partner and reseller", async () => {
+    await connectAndLink();
+    await addLitwareAndAssignFabrikam();
+    const marginField = `margin-${DEMO_RESELLER_TENANT_ID}`;
+
+    const bad = await chat(PARTNER_ADMIN).click('partnerSetResellerMargin', {
+      resellerTenantId: DEMO_RESELLER_TENANT_ID,
+      [marginField]: '12,5',
+    });
+    expect(bad.status).toBe(200);
+    expect(cardText(bad.body.value)).toContain("Litware's margin was not changed.");
+    expect(cardText(bad.body.value)).toContain('"12,5" is not a percent');
+    expect(JSON.stringify(bad.body.value)).toContain('"value":"12,5"');
+    const tooMuch = await chat(PARTNER_ADMIN).click('partnerSetResellerMargin', {
+      resellerTenantId: DEMO_RESELLER_TENANT_ID,
+      [marginField]: '1000.5',
+    });
+    expect(cardText(tooMuch.body.value)).toContain('above 1000 %');
+
+    const set = await chat(PARTNER_ADMIN).click('partnerSetResellerMargin', {
+      resellerTenantId: DEMO_RESELLER_TENANT_ID,
+      [marginField]: '10',
+    });
+    expect(cardText(set.body.value)).toContain("Litware's margin: 10 %.");
+    // Fabrikam: 2 × Power BI Pro at 14.00 cost → 15.40 with 10 %.
+    const [partnerView] = await chat(PARTNER_ADMIN).say('customer fabrikam');
+    expect(cardText(cardOf(partnerView)!)).toMatch(
+      /Monthly cost\n28\.00 USD \/ month\nMonthly price\n30\.80 USD \/ month\nMargin\n10 % \(its reseller's\)/,
+    );
+
+    // The customer's own margin wins; bad input first (kept, error beside the field).
+    const badOwn = await chat(PARTNER_ADMIN).click('partnerSetCustomerMargin', { customerTenantId: OTHER_TENANT_ID, margin: '-3' });
+    expect(cardText(badOwn.body.value)).toContain('"-3" is not a percent');
+    expect(JSON.stringify(badOwn.body.value)).toContain('"value":"-3"');
+    const own = await chat(PARTNER_ADMIN).click('partnerSetCustomerMargin', { customerTenantId: OTHER_TENANT_ID, margin: '20' });
+    expect(cardText(own.body.value)).toMatch(
+      /Monthly cost\n28\.00 USD \/ month\nMonthly price\n33\.60 USD \/ month\nMargin\n20 % \(its own\)/,
+    );
+    // The reseller's admin sees the same cost and price, and may set its own customer's margin.
+    const [resellerView] = await chat(RESELLER_ADMIN).say('customers');
+    expect(cardText(cardOf(resellerView)!)).toMatch(/Monthly cost\n28\.00 USD \/ month\nMonthly price\n33\.60 USD \/ month/);
+    const byReseller = await chat(RESELLER_ADMIN).click('partnerSetCustomerMargin', { customerTenantId: OTHER_TENANT_ID, margin: '15' });
+    expect(cardText(byReseller.body.value)).toContain('Monthly price\n32.20 USD / month');
+
+    // Every change audited before → after, the reseller's in its own log too.
+    const changes = (await auditOf(DEMO_PARTNER_TENANT_ID)).filter((e) => e.action === 'partner.margin.changed').reverse();
+    expect(changes.map((e) => [e.target, e.before, e.after])).toEqual([
+      [DEMO_RESELLER_TENANT_ID, { margin: null }, { margin: '10' }],
+      [OTHER_TENANT_ID, { margin: null }, { margin: '20' }],
+      [OTHER_TENANT_ID, { margin: '20' }, { margin: '15' }],
+    ]);
+    expect((await auditOf(DEMO_RESELLER_TENANT_ID)).map((e) => e.action)).toContain('partner.margin.changed');
+  });
+
+  it("shows the customer's people prices with the margin on the request form, review and approval cards, and never the cost", async () => {
+    await connectAndLink();
+    // Contoso's own margin, 12.5 %: Visio Plan 2 costs 15.00, so its people see 16.88 (15 × 1.125 = 16.875, rounded half up).
+    await chat(PARTNER_ADMIN).click('partnerSetCustomerMargin', { customerTenantId: DEMO_TENANT_ID, margin: '12.5' });
+
+    const [form] = (await chat(DEMO.alex).say('request visio')).filter((a) => cardOf(a));
+    const formText = JSON.stringify(cardOf(form));
+    expect(formText).toContain('16.88 USD');
+    expect(formText).not.toContain('15.00 USD');
+
+    const review = await chat(DEMO.alex).click('submitRequest', requestFormFields(DEMO_OFFERS.visioPlan2.offerId, { quantity: '2' }));
+    const reviewText = JSON.stringify(review.body.value);
+    expect(reviewText).toContain('33.76 USD');
+    expect(reviewText).not.toContain('15.00 USD');
+    expect(reviewText).not.toContain('30.00 USD');
+
+    // One seat (several would ask why first): the approval card shows the price with the margin.
+    const confirmed = await chat(DEMO.alex).click('submitRequest', {
+      ...requestFormFields(DEMO_OFFERS.visioPlan2.offerId),
+      confirmed: true,
+    });
+    const id = requestIdOf(confirmed.body.value);
+    const approval = JSON.stringify(
+      await harness.until(async () => harness.sentTo(DEMO.adele).find((a) => cardText(a).includes(id)), "Adele's approval card"),
+    );
+    expect(approval).toContain('16.88 USD');
+    expect(approval).not.toContain('15.00 USD');
+
+    // The partner sees both: what Partner Center charges and what Contoso pays.
+    const [partnerView] = await chat(PARTNER_ADMIN).say('customer contoso');
+    const text = cardText(cardOf(partnerView)!);
+    expect(text).toContain('Monthly cost\n1,384.90 USD / month');
+    // Marketplace products keep the marketplace's price: the margin is on what Partner Center charges.
+    expect(text).toContain('Monthly price\n1,528.05 USD / month\nMargin\n12.5 % (its own)');
+  });
+});
