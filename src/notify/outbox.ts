@@ -53,8 +53,9 @@ export interface OutboxQueue {
   send(job: OutboxJob, delaySeconds?: number): Promise<void>;
 }
 
-/** Most messages in one batch. */
+/** Most messages in one batch, and how many of a batch are sent side by side. */
 const BATCH_SIZE = 100;
+const BATCH_CONCURRENCY = 16;
 /**
  * An instance takes from a batch what it can send to the batch's tenant in this many seconds
  * at its allotment of the tenant's limit; the rest goes back on the queue for any instance.
@@ -224,11 +225,20 @@ export class DeliveryEngine {
         this.hold(tenantId, -taken.length);
         throw error;
       });
-    await Promise.all(
-      taken.map(async (message) => {
+    // Every claim of the part at once (they reach storage as one transaction), then the sends,
+    // a few side by side: more in flight would only queue up at the connector, and a send
+    // under way counts against the tenant's limit until it is answered.
+    const claims = taken.map((message) => this.claimFor(message).catch((error: unknown) => ({ error })));
+    let next = 0;
+    const work = async () => {
+      while (next < taken.length) {
+        const index = next++;
+        const message = taken[index]!;
         let result: HandlerResult;
         try {
-          result = (await this.attempt(message, 0, true)).result;
+          const claim = await claims[index]!;
+          if ('error' in claim) throw claim.error;
+          result = claim.claimed ? (await this.sendUnderClaim(message, 0, true)).result : claim.result;
         } catch (error) {
           this.deps.log.warn({ err: error, key: message.key }, 'batched delivery failed; queued on its own');
           result = { retryAfterSeconds: 5 };
@@ -236,8 +246,9 @@ export class DeliveryEngine {
           this.hold(tenantId, -1);
         }
         if ('retryAfterSeconds' in result) await this.deps.queue.send(message, result.retryAfterSeconds);
-      }),
-    );
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(BATCH_CONCURRENCY, taken.length) }, work));
     return { done: true };
   }
 
@@ -253,19 +264,38 @@ export class DeliveryEngine {
     attempt: number,
     queued: boolean,
   ): Promise<{ result: HandlerResult; sent: boolean; activityId?: string }> {
-    const { ledger, limiter, sender, conversations, log } = this.deps;
+    const claim = await this.claimFor(message);
+    if (!claim.claimed) return { result: claim.result, sent: false };
+    return this.sendUnderClaim(message, attempt, queued);
+  }
+
+  /** Claims the message for this instance, or says what to do instead (nothing, or look again later). */
+  private async claimFor(message: OutboxMessage): Promise<{ claimed: true } | { claimed: false; result: HandlerResult }> {
+    const { ledger } = this.deps;
     if (await ledger.isBlocked(message.tenantId, message.conversationId)) {
       await this.giveUp(message, 'Teams blocks the bot in this conversation (MessageWritesBlocked)', false);
-      return { result: { done: true }, sent: false };
+      return { claimed: false, result: { done: true } };
     }
     const claim = await ledger.claim(message.tenantId, message.key, this.claimMs);
-    if (claim === 'sent' || claim === 'dead') return { result: { done: true }, sent: false }; // a duplicate job
+    if (claim === 'sent' || claim === 'dead') return { claimed: false, result: { done: true } }; // a duplicate job
     if (claim === 'busy')
-      return { result: { retryAfterSeconds: Math.min(this.deps.busyRetrySeconds ?? 15, Math.ceil(this.claimMs / 1000)) }, sent: false };
+      return {
+        claimed: false,
+        result: { retryAfterSeconds: Math.min(this.deps.busyRetrySeconds ?? 15, Math.ceil(this.claimMs / 1000)) },
+      };
+    return { claimed: true };
+  }
+
+  /** Sends a message this instance holds the claim on; the claim is let go of here whatever happens. */
+  private async sendUnderClaim(
+    message: OutboxMessage,
+    attempt: number,
+    queued: boolean,
+  ): Promise<{ result: HandlerResult; sent: boolean; activityId?: string }> {
     try {
       return await this.sendClaimed(message, attempt, queued);
     } finally {
-      ledger.letGo(message.tenantId, message.key);
+      this.deps.ledger.letGo(message.tenantId, message.key);
     }
   }
 
