@@ -34,7 +34,7 @@ export function createDelivery(options: {
   /** This instance's part of a Teams limit of so many sends (InstanceRegistry.allotment). */
   allotment?: (points: number) => number;
   idlePollMs?: number;
-  /** Receive loops (32 messages each) working side by side. */
+  /** Receive loops (8 messages each) working side by side. */
   loops?: number;
   /** How long the queued copy of a message sent inline waits before a worker may take it. */
   inlineHeadStartSeconds?: number;
@@ -74,7 +74,9 @@ export function createDelivery(options: {
     maxAttempts: 10,
     // Longer than any rate-limit wait, so a message being sent does not reappear meanwhile.
     visibilitySeconds: options.visibilitySeconds ?? 300,
-    batchSize: 32,
+    // A few messages per receive: a fan-out's batches are taken a part at a time (outbox.ts),
+    // and what one instance does not receive stays on the queue for the others.
+    batchSize: 8,
     loops: options.loops ?? 4,
     idlePollMs: options.idlePollMs ?? 1000,
   });

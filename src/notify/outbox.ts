@@ -56,6 +56,16 @@ export interface OutboxQueue {
 /** Most messages in one batch, and how many of a batch are sent side by side. */
 const BATCH_SIZE = 100;
 const BATCH_CONCURRENCY = 16;
+/**
+ * An instance takes from a batch what it can send to the batch's tenant in this many seconds
+ * at its allotment of the tenant's limit; the rest goes back on the queue for any instance.
+ * Short, so that at the end of a fan-out no instance still holds much while others are idle.
+ */
+const TAKE_SECONDS = 1;
+/** A batch for a tenant this instance has no room for now is visible again to every instance after this long. */
+const HAND_BACK_SECONDS = 1;
+/** Queue sends of a fan-out's batches under way at once. */
+const ENQUEUE_CONCURRENCY = 8;
 
 /** What an inline delivery achieved; when not sent, the queued copy will deliver it. */
 export interface DeliveryAttempt {
@@ -84,6 +94,8 @@ const MAX_MESSAGE_CHARS = 46_000;
 
 export class DeliveryEngine {
   private readonly claimMs: number;
+  /** Per tenant: batched sends this instance has taken and not finished. */
+  private readonly holding = new Map<string, number>();
 
   constructor(
     private readonly deps: {
@@ -117,31 +129,29 @@ export class DeliveryEngine {
 
   /**
    * Accepts a fan-out (e.g. an alert to thousands of people): the messages go on the queue
-   * in batches of up to a hundred, grouped by tenant so each batch runs at its tenant's rate.
+   * in batches of up to a hundred, grouped by tenant so each batch runs at its tenant's rate,
+   * and the tenants' batches taking turns on the queue, so that whoever receives a few gets
+   * work for several tenants (each tenant has its own limit).
    */
   async enqueueMany(messages: readonly OutboxMessage[]): Promise<void> {
     const byTenant = new Map<string, OutboxMessage[]>();
-    for (const message of messages) byTenant.set(message.tenantId, [...(byTenant.get(message.tenantId) ?? []), message]);
-    const batches: OutboxMessage[][] = [];
-    for (const group of byTenant.values()) {
-      let batch: OutboxMessage[] = [];
-      let chars = 0;
-      for (const message of group) {
-        const size = JSON.stringify(message).length;
-        if (size > MAX_MESSAGE_CHARS / 2)
-          throw new RangeError(`Outbox message ${message.key} is too large for a batch (${size} characters)`);
-        if (batch.length === BATCH_SIZE || chars + size > MAX_MESSAGE_CHARS - 200) {
-          batches.push(batch);
-          batch = [];
-          chars = 0;
-        }
-        batch.push(message);
-        chars += size + 1;
-      }
-      if (batch.length) batches.push(batch);
+    for (const message of messages) {
+      const group = byTenant.get(message.tenantId);
+      if (group) group.push(message);
+      else byTenant.set(message.tenantId, [message]);
     }
-    for (const batch of batches)
-      await this.deps.queue.send({ kind: 'batch', key: `batch|${batch[0]!.key}|${batch.length}`, messages: batch });
+    const perTenant = [...byTenant.values()].map((group) => batchesOf(group));
+    const batches: OutboxMessage[][] = [];
+    for (let turn = 0; batches.length < perTenant.reduce((n, b) => n + b.length, 0); turn++)
+      for (const tenantBatches of perTenant) if (turn < tenantBatches.length) batches.push(tenantBatches[turn]!);
+    let next = 0;
+    const sendNext = async () => {
+      while (next < batches.length) {
+        const batch = batches[next++]!;
+        await this.deps.queue.send({ kind: 'batch', key: `batch|${batch[0]!.key}|${batch.length}`, messages: batch });
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(ENQUEUE_CONCURRENCY, batches.length) }, sendNext));
     this.deps.nudge?.();
   }
 
@@ -187,33 +197,66 @@ export class DeliveryEngine {
 
   /** The queue worker's handler: send once, or say when to try again. */
   async handle(job: OutboxJob, attempt: number): Promise<HandlerResult> {
-    if (job.kind === 'batch') return this.handleBatch(job.messages);
+    if (job.kind === 'batch') return this.handleBatch(job);
     return (await this.attempt(job, attempt, true)).result;
   }
 
   /**
-   * Sends a batch, a few at a time within the rate limits. A message that has to wait (429,
-   * Teams down, claimed elsewhere) goes back on the queue on its own with its delay, so the
-   * rest of the batch is not held up. If this instance dies midway, the batch comes back and
-   * the ledger skips what was already sent.
+   * Takes from a batch what this instance can send to its tenant within about a second (its
+   * allotment of the tenant's limit, less what it already holds for the tenant) and puts the
+   * rest back on the queue as a batch of its own, for whichever instance has room: instances
+   * share a fan-out in small parts instead of the first one taking it all and sending it at
+   * its third of the rate. The rest is stored before this message is done with, so a crash
+   * in between repeats work (the ledger skips what was sent), never loses it.
+   *
+   * The part taken is sent side by side within the rate limits: its claims go to storage
+   * together (one transaction). A message that has to wait (429, Teams down, claimed
+   * elsewhere) goes back on the queue on its own with its delay.
    */
-  private async handleBatch(messages: OutboxMessage[]): Promise<HandlerResult> {
+  private async handleBatch(job: Extract<OutboxJob, { kind: 'batch' }>): Promise<HandlerResult> {
+    const tenantId = job.messages[0]?.tenantId ?? '';
+    const room = Math.ceil(this.deps.limiter.tenantSendsPerSecond() * TAKE_SECONDS) - (this.holding.get(tenantId) ?? 0);
+    if (room <= 0) return { retryAfterSeconds: HAND_BACK_SECONDS };
+    const taken = job.messages.slice(0, room);
+    const rest = job.messages.slice(room);
+    this.hold(tenantId, taken.length);
+    if (rest.length > 0)
+      await this.deps.queue.send({ kind: 'batch', key: `batch|${rest[0]!.key}|${rest.length}`, messages: rest }).catch((error: unknown) => {
+        this.hold(tenantId, -taken.length);
+        throw error;
+      });
+    // Every claim of the part at once (they reach storage as one transaction), then the sends,
+    // a few side by side: more in flight would only queue up at the connector, and a send
+    // under way counts against the tenant's limit until it is answered.
+    const claims = taken.map((message) => this.claimFor(message).catch((error: unknown) => ({ error })));
     let next = 0;
     const work = async () => {
-      while (next < messages.length) {
-        const message = messages[next++]!;
+      while (next < taken.length) {
+        const index = next++;
+        const message = taken[index]!;
         let result: HandlerResult;
         try {
-          result = (await this.attempt(message, 0, true)).result;
+          const claim = await claims[index]!;
+          if ('error' in claim) throw claim.error;
+          result = claim.claimed ? (await this.sendUnderClaim(message, 0, true)).result : claim.result;
         } catch (error) {
           this.deps.log.warn({ err: error, key: message.key }, 'batched delivery failed; queued on its own');
           result = { retryAfterSeconds: 5 };
+        } finally {
+          this.hold(tenantId, -1);
         }
         if ('retryAfterSeconds' in result) await this.deps.queue.send(message, result.retryAfterSeconds);
       }
     };
-    await Promise.all(Array.from({ length: Math.min(BATCH_CONCURRENCY, messages.length) }, work));
+    await Promise.all(Array.from({ length: Math.min(BATCH_CONCURRENCY, taken.length) }, work));
     return { done: true };
+  }
+
+  /** Counts the batched sends this instance holds for a tenant (taken, not finished). */
+  private hold(tenantId: string, change: number): void {
+    const count = (this.holding.get(tenantId) ?? 0) + change;
+    if (count > 0) this.holding.set(tenantId, count);
+    else this.holding.delete(tenantId);
   }
 
   private async attempt(
@@ -221,16 +264,48 @@ export class DeliveryEngine {
     attempt: number,
     queued: boolean,
   ): Promise<{ result: HandlerResult; sent: boolean; activityId?: string }> {
-    const { ledger, limiter, sender, conversations, log } = this.deps;
+    const claim = await this.claimFor(message);
+    if (!claim.claimed) return { result: claim.result, sent: false };
+    return this.sendUnderClaim(message, attempt, queued);
+  }
+
+  /** Claims the message for this instance, or says what to do instead (nothing, or look again later). */
+  private async claimFor(message: OutboxMessage): Promise<{ claimed: true } | { claimed: false; result: HandlerResult }> {
+    const { ledger } = this.deps;
     if (await ledger.isBlocked(message.tenantId, message.conversationId)) {
       await this.giveUp(message, 'Teams blocks the bot in this conversation (MessageWritesBlocked)', false);
-      return { result: { done: true }, sent: false };
+      return { claimed: false, result: { done: true } };
     }
     const claim = await ledger.claim(message.tenantId, message.key, this.claimMs);
-    if (claim === 'sent' || claim === 'dead') return { result: { done: true }, sent: false }; // a duplicate job
+    if (claim === 'sent' || claim === 'dead') return { claimed: false, result: { done: true } }; // a duplicate job
     if (claim === 'busy')
-      return { result: { retryAfterSeconds: Math.min(this.deps.busyRetrySeconds ?? 15, Math.ceil(this.claimMs / 1000)) }, sent: false };
+      return {
+        claimed: false,
+        result: { retryAfterSeconds: Math.min(this.deps.busyRetrySeconds ?? 15, Math.ceil(this.claimMs / 1000)) },
+      };
+    return { claimed: true };
+  }
 
+  /** Sends a message this instance holds the claim on; the claim is let go of here whatever happens. */
+  private async sendUnderClaim(
+    message: OutboxMessage,
+    attempt: number,
+    queued: boolean,
+  ): Promise<{ result: HandlerResult; sent: boolean; activityId?: string }> {
+    try {
+      return await this.sendClaimed(message, attempt, queued);
+    } finally {
+      this.deps.ledger.letGo(message.tenantId, message.key);
+    }
+  }
+
+  /** The rest of an attempt, under this instance's claim on the message. */
+  private async sendClaimed(
+    message: OutboxMessage,
+    attempt: number,
+    queued: boolean,
+  ): Promise<{ result: HandlerResult; sent: boolean; activityId?: string }> {
+    const { ledger, limiter, sender, conversations, log } = this.deps;
     const saved = await conversations.get(message.tenantId, message.conversationId);
     if (!saved) {
       await this.giveUp(message, 'The conversation is unknown (the bot was never installed there, or was removed).');
@@ -365,6 +440,26 @@ export function classify(error: unknown): Failure {
     return { kind: 'blocked', status };
   if (status === 412 || status === 408 || status >= 500) return { kind: 'retry', status };
   return { kind: 'permanent', status };
+}
+
+/** One tenant's messages in batches of up to BATCH_SIZE that fit in a queue message. */
+function batchesOf(group: readonly OutboxMessage[]): OutboxMessage[][] {
+  const batches: OutboxMessage[][] = [];
+  let batch: OutboxMessage[] = [];
+  let chars = 0;
+  for (const message of group) {
+    const size = JSON.stringify(message).length;
+    if (size > MAX_MESSAGE_CHARS / 2) throw new RangeError(`Outbox message ${message.key} is too large for a batch (${size} characters)`);
+    if (batch.length === BATCH_SIZE || chars + size > MAX_MESSAGE_CHARS - 200) {
+      batches.push(batch);
+      batch = [];
+      chars = 0;
+    }
+    batch.push(message);
+    chars += size + 1;
+  }
+  if (batch.length) batches.push(batch);
+  return batches;
 }
 
 function describe(error: unknown): string {

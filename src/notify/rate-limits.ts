@@ -119,6 +119,11 @@ export class DeliveryRateLimiter {
     }
   }
 
+  /** How many sends a second this instance may make to one tenant (its allotment of the tenant limit). */
+  tenantSendsPerSecond(): number {
+    return Math.max(1, this.allotment(TEAMS_LIMITS.perTenant[0]!.points)) * (1000 / TEAMS_LIMITS.perTenant[0]!.ms);
+  }
+
   /** Keys tracked right now (memory stays bounded by recent activity). */
   get trackedKeys(): number {
     return this.conversations.size + this.tenants.size;

@@ -153,6 +153,10 @@ export class RequestService {
     if (!input.ok) return refuse(input.errors);
     const { offer, quantity, forWhom, justification } = input.value;
 
+    // The license's seats do not depend on who it is for: read while the person is looked up
+    // (two directory round trips side by side instead of one after the other).
+    const seatsRead = this.deps.catalog.seatsForDecision(actor.tenantId, offer.skuPartNumber);
+    seatsRead.catch(() => undefined); // awaited below; a refusal before that must not leave it unhandled
     const beneficiary = await this.deps.directory.getUser(actor.tenantId, forWhom ?? actor.aadObjectId);
     if (!beneficiary) {
       return refuse(
@@ -167,7 +171,7 @@ export class RequestService {
     // Independent lookups, side by side: seats, and what the person holds (usually read with
     // the user already). A request already open for them is found when this one is stored.
     const [seats, held, vendorSeat] = await Promise.all([
-      this.deps.catalog.seatsForDecision(actor.tenantId, offer.skuPartNumber),
+      seatsRead,
       beneficiary.licenseSkuIds ?? this.deps.directory.licenseSkuIds(actor.tenantId, beneficiary.id),
       this.deps.catalog.holdsVendorSeat(actor.tenantId, offer.skuPartNumber, beneficiary.userPrincipalName),
     ]);

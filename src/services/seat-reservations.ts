@@ -65,12 +65,16 @@ export class SeatReservations {
     free: number,
     except?: string,
   ): Promise<number> {
+    return free - (await this.reserved(tenantId, product, except));
+  }
+
+  /** Seats held by requests approved on free seats and not assigned yet. */
+  private async reserved(tenantId: string, product: { productId: string; skuPartNumber: string }, except?: string): Promise<number> {
     // A hold ends when its seat is assigned: Graph counts it from then on (assigned under the license's lock).
     const holds = await this.deps.requests.seatHolds(tenantId, product.productId);
-    const reserved = holds
+    return holds
       .filter((hold) => hold.requestId !== except && hold.skuPartNumber.toLowerCase() === product.skuPartNumber.toLowerCase())
       .reduce((n, hold) => n + hold.seats, 0);
-    return free - reserved;
   }
 
   /** Decides (and stores) one submission for this license in its turn; resolves with what commit returned. */
@@ -140,8 +144,12 @@ export class SeatReservations {
 
   /** Unreserved free seats, read from Graph and the hold rows (under the lock). */
   private async freeSeats(tenantId: string, product: { productId: string; skuPartNumber: string }): Promise<number> {
-    const seats = await this.deps.catalog.seats(tenantId, product.skuPartNumber);
-    return seats ? this.unreserved(tenantId, product, seats.free) : 0;
+    // Both read under the lock, side by side: Graph's count and the holds do not depend on each other.
+    const [seats, reserved] = await Promise.all([
+      this.deps.catalog.seats(tenantId, product.skuPartNumber),
+      this.reserved(tenantId, product),
+    ]);
+    return seats ? seats.free - reserved : 0;
   }
 
   /** Decides a batch in arrival order against `free`; returns what is left and the holds being stored. */

@@ -38,6 +38,10 @@ const BLOCKED_CACHE_MS = 30_000;
 export class DeliveryLedger extends TableRepository<DeliveryEntity> {
   /** The row this instance claimed, per key, so marking it sent is one write. */
   private readonly claimed = new Map<string, { row: DeliveryEntity; etag: string }>();
+  /** Keys this process is claiming or holds a claim on (from the claim until the message is settled). */
+  private readonly inHand = new Set<string>();
+  /** Keys this process sent but could not record as sent (storage down): never to be sent again from here. */
+  private readonly sentUnrecorded = new Set<string>();
   private readonly blockedByTenant = new Map<string, { at: number; ids: Promise<Set<string>> }>();
 
   constructor(
@@ -49,10 +53,32 @@ export class DeliveryLedger extends TableRepository<DeliveryEntity> {
 
   /**
    * Claims the right to send `key` for `claimMs`. 'sent' / 'dead': nothing to do; 'busy':
-   * another instance is sending it right now (ask again after its claim runs out).
+   * another instance is sending it right now (ask again after its claim runs out). Claims
+   * made in the same moment in one tenant go to storage together (one transaction, see
+   * group-commit.ts), so a fan-out's chunk is claimed in one call; each still gets its own answer.
    */
   async claim(tenantId: string, key: string, claimMs: number, now = this.store.clock()): Promise<ClaimResult> {
+    const id = `${tenantId}\n${key}`;
+    // Another copy of this message is being sent from here (a job enqueued twice).
+    if (this.inHand.has(id)) return 'busy';
+    this.inHand.add(id);
+    const result = await this.claimRow(tenantId, key, claimMs, now).catch((error: unknown) => {
+      this.inHand.delete(id);
+      throw error;
+    });
+    if (result !== 'claimed') this.inHand.delete(id);
+    return result;
+  }
+
+  /** This process is done with `key` (sent, given up on, handed back, or failed): a later claim here may take its row. */
+  letGo(tenantId: string, key: string): void {
+    this.inHand.delete(`${tenantId}\n${key}`);
+    this.claimed.delete(`${tenantId}\n${key}`);
+  }
+
+  private async claimRow(tenantId: string, key: string, claimMs: number, now: Date): Promise<ClaimResult> {
     const partition = tenantPartition(tenantId, 'deliveries');
+    const id = `${tenantId}\n${key}`;
     const row: DeliveryEntity = {
       Status: 'sending',
       Holder: this.holder,
@@ -63,7 +89,8 @@ export class DeliveryLedger extends TableRepository<DeliveryEntity> {
       UpdatedAt: now.toISOString(),
     };
     try {
-      this.claimed.set(`${tenantId}\n${key}`, { row, etag: await this.createRow(partition, key, row) });
+      const [etag] = await this.transact(partition, [{ kind: 'create', rowKey: key, value: row }]);
+      this.claimed.set(id, { row, etag: etag ?? '' });
       return 'claimed';
     } catch (error) {
       if (!(error instanceof ConcurrencyError)) throw error;
@@ -71,12 +98,20 @@ export class DeliveryLedger extends TableRepository<DeliveryEntity> {
     const current = await this.getRow(partition, key);
     if (!current) return 'busy'; // deleted between the two calls: the next attempt creates it
     if (current.value.Status === 'sent' || current.value.Status === 'dead') return current.value.Status;
-    if (Date.parse(current.value.ClaimedUntil) > now.getTime()) return 'busy';
+    if (this.sentUnrecorded.has(id)) {
+      // Sent from here while storage was down: record it now rather than send it again.
+      await this.markSent(tenantId, key, undefined, now);
+      return 'sent';
+    }
+    // Our own claim, with nothing of ours under way on it: a try whose answer was lost (a
+    // timeout after storage stored it). Nothing was sent under it, so it is ours to take.
+    const orphanOfOurs = current.value.Holder === this.holder;
+    if (!orphanOfOurs && Date.parse(current.value.ClaimedUntil) > now.getTime()) return 'busy';
     try {
       // The holder's claim ran out (it crashed, or is stuck): take over. This is the window
       // in which a message can go twice: the old holder may have sent before dying.
       const takeover = { ...row, Attempts: current.value.Attempts + 1 };
-      this.claimed.set(`${tenantId}\n${key}`, { row: takeover, etag: await this.replaceRow(partition, key, takeover, current.etag) });
+      this.claimed.set(id, { row: takeover, etag: await this.replaceRow(partition, key, takeover, current.etag) });
       return 'claimed';
     } catch (error) {
       if (error instanceof ConcurrencyError) return 'busy';
@@ -156,23 +191,44 @@ export class DeliveryLedger extends TableRepository<DeliveryEntity> {
     return (this.cardVersions ??= new CardVersionRows(this.store));
   }
 
+  /**
+   * Records a send. Marks made while one is on its way to the same tenant's rows go together
+   * (one transaction). If storage does not take it, this process remembers the message as
+   * sent, so that it never sends it again.
+   */
   async markSent(tenantId: string, key: string, activityId: string | undefined, now = this.store.clock()): Promise<void> {
-    const mine = this.claimed.get(`${tenantId}\n${key}`);
-    this.claimed.delete(`${tenantId}\n${key}`);
-    if (mine) {
-      try {
-        await this.replaceRow(
-          tenantPartition(tenantId, 'deliveries'),
-          key,
-          { ...mine.row, Status: 'sent', ActivityId: activityId ?? '', UpdatedAt: now.toISOString() },
-          mine.etag,
-        );
-        return;
-      } catch (error) {
-        if (!(error instanceof ConcurrencyError)) throw error; // someone took over meanwhile: record it anyway, below
+    const id = `${tenantId}\n${key}`;
+    const mine = this.claimed.get(id);
+    try {
+      if (mine) {
+        try {
+          await this.transact(tenantPartition(tenantId, 'deliveries'), [
+            {
+              kind: 'replace',
+              rowKey: key,
+              value: { ...mine.row, Status: 'sent', ActivityId: activityId ?? '', UpdatedAt: now.toISOString() },
+              etag: mine.etag,
+            },
+          ]);
+          this.recorded(id);
+          return;
+        } catch (error) {
+          if (!(error instanceof ConcurrencyError)) throw error; // someone took over meanwhile: record it anyway, below
+        }
       }
+      await this.finish(tenantId, key, { Status: 'sent', ActivityId: activityId ?? '', UpdatedAt: now.toISOString() });
+      this.recorded(id);
+    } catch (error) {
+      this.sentUnrecorded.add(id);
+      if (this.sentUnrecorded.size > 10_000) this.sentUnrecorded.delete(this.sentUnrecorded.values().next().value!);
+      throw error;
     }
-    await this.finish(tenantId, key, { Status: 'sent', ActivityId: activityId ?? '', UpdatedAt: now.toISOString() });
+  }
+
+  private recorded(id: string): void {
+    this.claimed.delete(id);
+    this.inHand.delete(id);
+    this.sentUnrecorded.delete(id);
   }
 
   /** Gives up on a message (kept for the admins), so no instance tries it again. */
