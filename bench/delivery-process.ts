@@ -2,6 +2,7 @@
 // a process of its own, as each production instance is: the fan-out is measured with one and
 // with three of them sharing the run's queue and tables. Each instance counts the others
 // through the real heartbeat registry and sends within its allotment of Teams' limits.
+import pino from 'pino';
 import { createAdapter } from '../src/bot/app.js';
 import { createLogger } from '../src/logger.js';
 import { createDelivery } from '../src/notify/delivery.js';
@@ -26,7 +27,9 @@ export function startDeliveryProcess(settings: DeliverySettings): Promise<BenchC
 async function serve(): Promise<void> {
   const settings = childSettings<DeliverySettings>();
   const storage = { kind: 'connection-string' as const, connectionString: settings.connectionString };
-  const log = createLogger('silent');
+  // BENCH_DELIVERY_LOG=<path prefix>: each instance's info log in <prefix>-<instance>.log (where did the time go).
+  const logTo = process.env.BENCH_DELIVERY_LOG;
+  const log = logTo ? createLogger('info', pino.destination(`${logTo}-${settings.instanceName}.log`)) : createLogger('silent');
   const store = new TableStore(storage, settings.tablePrefix);
   await store.ensureTables();
   const registry = new InstanceRegistry(store, settings.instanceName);
