@@ -95,6 +95,8 @@ export interface Quartermaster {
   surface: Pick<Surface, 'verbs' | 'helpFor'>;
   /** Resolves once the language model has trained (free text is understood from then on). */
   languageReady: Promise<void>;
+  /** Local mode: resolves once the stored connections were checked against the sandbox started now (and the notice logged). */
+  connectionsRechecked: Promise<void>;
   /** Graceful: stop accepting, finish turns in flight, close workers. */
   stop(): Promise<void>;
   /**
@@ -120,6 +122,11 @@ export interface StartOptions {
    * the ones they run by hand with a chosen `now` (alerts, syncs, health checks).
    */
   scheduledJobs?: readonly string[];
+  /**
+   * Check every stored connection against the sandbox right after start and log which must be
+   * signed in again (default: when this instance started the sandbox itself, as `npm start` does).
+   */
+  recheckConnectionsAtStart?: boolean;
 }
 
 export async function startQuartermaster(
@@ -170,6 +177,14 @@ export async function startQuartermaster(
   listeningUrl = server.url;
 
   const { store, audit, conversations, instances, sandbox } = platform;
+  // In the background: start-up does not wait on the emulators' answers.
+  const connectionsRechecked =
+    (options.recheckConnectionsAtStart ?? !!sandbox)
+      ? connections
+          .noticeAfterSandboxStart()
+          .then(() => undefined)
+          .catch((error: unknown) => log.warn({ err: error }, 'local mode: could not check the stored connections at start-up'))
+      : Promise.resolve();
   return {
     url: server.url,
     port: server.port,
@@ -192,6 +207,7 @@ export async function startQuartermaster(
     licenseSettings: catalog.licenseSettings,
     fulfilment: licensing.fulfilment,
     languageReady: language.ready,
+    connectionsRechecked,
     connections: connections.connections,
     connectionStore: connections.connectionStore,
     partners: connections.partners,
@@ -213,6 +229,7 @@ export async function startQuartermaster(
     },
     async stop() {
       await server.close(config.shutdownTimeoutMs);
+      await connectionsRechecked;
       await Promise.all([...queueWork.map(({ worker }) => worker.stop()), scheduler.stop(), conversations.flush(config.shutdownTimeoutMs)]);
       await instances.stop();
       await sandbox?.stop();

@@ -81,7 +81,7 @@ const MAX_CHANGED_FIELDS = 8;
 const MAX_VALUE_LENGTH = 80;
 
 /**
- * What changed, a fact per field: "inactiveDays: 90 → 60"; a field only before or only after
+ * What changed, a fact per field, named in words: "Inactive days: 90 → 60"; a field only before or only after
  * shows "(none)" on the other side. A value that is not an object shows as one "Before"/"After".
  */
 export function changeFacts(before: unknown, after: unknown): { title: string; value: string }[] {
@@ -97,17 +97,29 @@ export function changeFacts(before: unknown, after: unknown): { title: string; v
   const is = (after ?? {}) as Record<string, unknown>;
   const fields = [...new Set([...Object.keys(was), ...Object.keys(is)])];
   const changed = fields.filter((f) => before === undefined || after === undefined || JSON.stringify(was[f]) !== JSON.stringify(is[f]));
-  const facts = changed.slice(0, MAX_CHANGED_FIELDS).map((field) => ({
-    title: field,
-    value:
-      before === undefined
-        ? shown(is[field])
-        : after === undefined
-          ? `${shown(was[field])} → (removed)`
-          : `${shown(was[field])} → ${shown(is[field])}`,
-  }));
+  const facts = changed.slice(0, MAX_CHANGED_FIELDS).map((field) => {
+    const { title, value = (v: unknown) => v } = FIELDS[field] ?? { title: inWords(field) };
+    const [then, now] = [shown(value(was[field])), shown(value(is[field]))];
+    return {
+      title,
+      value: before === undefined ? now : after === undefined ? `${then} → (removed)` : `${then} → ${now}`,
+    };
+  });
   if (changed.length > MAX_CHANGED_FIELDS) facts.push({ title: '…', value: `${changed.length - MAX_CHANGED_FIELDS} more fields` });
   return facts;
+}
+
+/** Stored field names people would not read as such; a step is counted from 1 as cards say it. */
+const FIELDS: Record<string, { title: string; value?: (v: unknown) => unknown }> = {
+  stageIndex: { title: 'Step', value: (v) => (typeof v === 'number' ? v + 1 : v) },
+  skuPartNumber: { title: 'SKU part number' },
+  beneficiary: { title: 'For' },
+};
+
+/** "inactiveDays" → "Inactive days". */
+function inWords(field: string): string {
+  const words = field.replace(/([a-z0-9])([A-Z])/g, '$1 $2').toLowerCase();
+  return words.charAt(0).toUpperCase() + words.slice(1);
 }
 
 function shown(value: unknown): string {

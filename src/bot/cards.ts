@@ -137,6 +137,8 @@ export interface CardData {
     /** The outcome of an action taken on the list (Cancel), shown above it. */
     note: string;
     noteColor: 'Default' | 'Good' | 'Warning';
+    /** The ids of the requests a list in words shows, space-separated, so its Cancel can show the same list again; '' elsewhere. */
+    listed: string;
     items: { heading: string; detail: string; actionTitle: string; actionVerb: string; requestId: string }[];
   };
   'table-list': {

@@ -4,10 +4,12 @@ import { costProviderInfo, isCostProviderId, type CostProviderId } from '../doma
 import type { Connection, ConnectionOverview, ConnectionRow } from '../services/connections.js';
 import type { ConnectionFormCardData, ConnectionRowCardData, ConnectionsCardData } from './cards.js';
 
+// The word says the state. Only a problem is coloured, in Attention (red), which reads on a
+// white card and in contrast themes; light green and yellow text did not (issue 20, contrast).
 const STATE_LABELS: Record<ConnectionRow['state'], { label: string; color: string }> = {
   'not-connected': { label: 'Not connected', color: 'Default' },
-  connected: { label: 'Connected', color: 'Good' },
-  'needs-attention': { label: 'Needs attention', color: 'Warning' },
+  connected: { label: 'Connected', color: 'Default' },
+  'needs-attention': { label: 'Needs attention', color: 'Attention' },
   expired: { label: 'Expired', color: 'Attention' },
 };
 

@@ -5,7 +5,7 @@
 // What is not understood gets the closest things the bot can do, as buttons.
 import type { TurnContext } from 'botbuilder';
 import { z } from 'zod';
-import { isOpen } from '../domain/request.js';
+import { isOpen, REQUEST_ID_PATTERN } from '../domain/request.js';
 import type { Actor } from '../domain/roles.js';
 import { INTENTS, type IntentName } from '../language/intents.js';
 import type { MatchedProduct } from '../language/product-matcher.js';
@@ -85,6 +85,8 @@ const Choice = z
   .passthrough();
 const Wish = z.object({ product: z.string().min(1).max(500) }).passthrough();
 const Suggestion = z.object({ intent: z.enum(INTENTS) }).passthrough();
+/** Cancel on a list in words: the request, and the ids the list showed (at most 10). */
+const ListedRequest = z.object({ requestId: z.string().regex(REQUEST_ID_PATTERN), listed: z.string().max(300).default('') }).passthrough();
 
 export function languageFeature(surface: Surface, d: LanguageFeatureDeps): void {
   const understood = new WeakMap<object, Promise<Understanding | undefined>>();
@@ -181,22 +183,55 @@ export function languageFeature(surface: Surface, d: LanguageFeatureDeps): void 
 
   const productPhrase = (named: readonly MatchedProduct[] | undefined) => (named ? orList(named.map((p) => p.name)) : '');
 
-  const requestList = (title: string, requests: StoredRequest[], cancel: boolean) =>
-    card(
+  const requestList = (title: string, requests: StoredRequest[], cancel: boolean, note?: { text: string; color: 'Good' | 'Warning' }) => {
+    const shown = requests.slice(0, 10);
+    return card(
       d.cards.render('request-list', {
         title,
         emptyText: 'None.',
-        note: '',
-        noteColor: 'Default',
-        items: requests.slice(0, 10).map((r) => ({
+        note: note?.text ?? '',
+        noteColor: note?.color ?? 'Default',
+        listed: cancel ? shown.map((r) => r.id).join(' ') : '',
+        items: shown.map((r) => ({
           ...requestLine(r),
           requestId: r.id,
-          ...(cancel && (r.status === 'pending' || r.status === 'approved')
-            ? { actionTitle: 'Cancel', actionVerb: 'cancelRequest' }
-            : { actionTitle: 'Open', actionVerb: 'refreshRequest' }),
+          ...(!cancel
+            ? { actionTitle: 'Open', actionVerb: 'refreshRequest' }
+            : r.status === 'pending' || r.status === 'approved'
+              ? { actionTitle: 'Cancel', actionVerb: 'cancelFromListInWords' }
+              : { actionTitle: '', actionVerb: '' }),
         })),
       }),
     );
+  };
+
+  /** The cancel list's title names the products of the requests it shows, the same before and after a Cancel. */
+  const cancelListTitle = (shown: readonly StoredRequest[]) => {
+    const names = [...new Set(shown.map((r) => r.product.name))].sort();
+    return `Which request should I cancel?${names.length > 0 ? ` (${orList(names)})` : ''}`;
+  };
+
+  /**
+   * Cancel on "Which request should I cancel?": the same list stays, updated in place, with the
+   * outcome on top (as Cancel in "my requests" does). The list is the person's own requests
+   * among the ids the card carries; a forged id shows nothing of anyone else's.
+   */
+  const cancelFromListInWords = async (turn: ActionTurn<z.infer<typeof ListedRequest>>) => {
+    const result = await d.requests.cancel(turn.actor, turn.data.requestId);
+    if (!result.ok && !result.request) return refusal(result);
+    const listed = new Set([...turn.data.listed.split(' ').filter(Boolean), turn.data.requestId]);
+    const shown = (await d.requests.mine(turn.actor))
+      .filter((r) => listed.has(r.id))
+      .sort((a, b) => b.createdAt.localeCompare(a.createdAt));
+    return requestList(
+      cancelListTitle(shown),
+      shown,
+      true,
+      result.ok
+        ? { text: `Cancelled ${result.request.product.name} (${result.request.id}).`, color: 'Good' }
+        : { text: result.message, color: 'Warning' },
+    );
+  };
 
   /** "I need Photoshop", "request adobe creative cloud", "can I get excel?". */
   const request = async ({ context, actor }: CommandTurn): Promise<Reply> => {
@@ -251,8 +286,7 @@ export function languageFeature(surface: Surface, d: LanguageFeatureDeps): void 
       return text(
         `You have no ${found.named ? `${productPhrase(found.named)} ` : ''}request that can still be cancelled. Type **my requests** to see where yours are.`,
       );
-    if (cancellable.length > 1)
-      return requestList(`Which request should I cancel?${found.named ? ` (${productPhrase(found.named)})` : ''}`, cancellable, true);
+    if (cancellable.length > 1) return requestList(cancelListTitle(cancellable.slice(0, 10)), cancellable, true);
     const chosen = cancellable[0]!;
     return card(
       d.cards.render('request-cancel-confirm', {
@@ -390,10 +424,12 @@ export function languageFeature(surface: Surface, d: LanguageFeatureDeps): void 
 
   const BAD_CHOICE = 'This card sent something I cannot use. Type "request" to start again.';
   const BAD_WISH = 'This card sent something I cannot use. Tell me again what you need.';
+  const BAD_LIST = 'This card sent something I cannot use. Type "my requests" to see yours.';
   const BAD_SUGGESTION = 'This button is no longer supported. Type help to see what I can do.';
   surface.command({ name: 'request', run: request }); // "request adobe creative cloud": the forgiving product match
   surface.action({ verb: 'chooseProduct', schema: Choice, badData: BAD_CHOICE, run: chooseProduct });
   surface.action({ verb: 'askAdminForProduct', schema: Wish, badData: BAD_WISH, run: askAdmin });
+  surface.action({ verb: 'cancelFromListInWords', schema: ListedRequest, badData: BAD_LIST, run: cancelFromListInWords });
   surface.action({ verb: 'suggestion', schema: Suggestion, badData: BAD_SUGGESTION, anonymous: true, run: suggestion });
   // Free text, after every command: understood once (src/language); each intent has its handler.
   surface.text({ name: 'request', matches: is('request'), run: request }); // "I need Photoshop", "can I get excel?"

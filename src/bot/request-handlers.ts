@@ -133,6 +133,7 @@ export function requestFeature(surface: Surface, d: RequestFeatureDeps): void {
         emptyText: 'You have no requests yet. Type "request" to ask for a license.',
         note: note?.text ?? '',
         noteColor: note?.color ?? 'Default',
+        listed: '',
         items: (await d.requests.mine(actor)).map((r) => ({
           ...requestLine(r),
           requestId: r.id,
@@ -164,6 +165,7 @@ export function requestFeature(surface: Surface, d: RequestFeatureDeps): void {
         emptyText: 'Nothing is waiting for you.',
         note: '',
         noteColor: 'Default',
+        listed: '',
         items: (await d.requests.waitingFor(actor)).map((r) => ({
           ...requestLine(r),
           requestId: r.id,
@@ -191,6 +193,7 @@ export function requestFeature(surface: Surface, d: RequestFeatureDeps): void {
           emptyText: 'No request is waiting.',
           note: '',
           noteColor: 'Default',
+          listed: '',
           items: requests.map((r) => ({ ...requestLine(r), requestId: r.id, actionTitle: 'Open', actionVerb: 'showRequest' })),
         }),
       ),

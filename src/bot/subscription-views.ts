@@ -10,8 +10,9 @@ import type { CardData } from './cards.js';
 const utcTime = (iso: string): string => `${iso.slice(0, 16).replace('T', ' ')} UTC`;
 const seatsText = (n: number): string => `${n} seat${n === 1 ? '' : 's'}`;
 
+// Active needs no colour (light green text fails contrast on a white card); problems are red.
 const STATUS: Record<SubscriptionView['status'], { label: string; color: 'Good' | 'Attention' | 'Default' }> = {
-  active: { label: 'Active', color: 'Good' },
+  active: { label: 'Active', color: 'Default' },
   suspended: { label: 'Suspended', color: 'Attention' },
   deleted: { label: 'Cancelled', color: 'Default' },
   expired: { label: 'Expired', color: 'Default' },

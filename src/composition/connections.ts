@@ -155,7 +155,34 @@ export function wireConnections(p: Platform, outbox: Outbox, publicUrl: () => st
       const { status, page } = await connections.handleCallback(query);
       return { status, html: renderConsentPage(page) };
     },
+    /**
+     * Local mode, once the bot is up: the stored connections checked against the sandbox that
+     * has just started afresh, and one log line saying which must be signed in again and how.
+     */
+    noticeAfterSandboxStart: async () => {
+      const summary = await connections.recheckAfterSandboxStart();
+      if (summary.checked === 0) return summary;
+      if (summary.failing.length === 0) {
+        log.info({ checked: summary.checked }, 'local mode: the stored connections work with the sandbox started now');
+        return summary;
+      }
+      log.warn(
+        { connections: summary.failing.map(({ tenantId, title, problem }) => ({ tenantId, connection: title, problem })) },
+        sandboxRestartNotice(summary.failing),
+      );
+      return summary;
+    },
   };
+}
+
+/** The start-up notice of local mode: which stored connections the fresh sandbox refused, and how to sign each in again. */
+export function sandboxRestartNotice(failing: readonly { tenantId: string; title: string; fix: string }[]): string {
+  const each = failing.map((f) => `${f.title} of tenant ${f.tenantId}: ${f.fix}`).join(' ');
+  const count = failing.length === 1 ? '1 stored connection needs' : `${failing.length} stored connections need`;
+  return (
+    `local mode: the sandbox started afresh and does not know the sign-ins of the last run, so ${count} signing in again. ` +
+    `Open the Playground as an admin, type "connect" and use the sign-in on its card. ${each}`
+  );
 }
 
 /** Local mode: the sandbox's demo values that connect (made up, published with the emulators; nothing real). */

@@ -26,7 +26,7 @@ import {
 } from './connections/base.js';
 import { ConsentCallback } from './connections/consent-callback.js';
 import { CostConnections } from './connections/cost.js';
-import { ConnectionHealth, type HealthChecker } from './connections/health.js';
+import { ConnectionHealth, type HealthChecker, type RecheckSummary } from './connections/health.js';
 import { MarketplaceConnection } from './connections/marketplace.js';
 import { Microsoft365Connection } from './connections/microsoft365.js';
 import { PartnerCenterConnection } from './connections/partner-center.js';
@@ -212,6 +212,20 @@ export class ConnectionService extends ConnectionModule {
 
   checkAll(now = this.d.clock()): Promise<{ checked: number; broken: number }> {
     return this.health.checkAll(now);
+  }
+
+  /**
+   * Local mode, at start-up: the sandbox has just started afresh (new signing keys; no sign-ins
+   * or consents of the last run), so every stored connection is checked against it at once.
+   * Those it refuses are marked "needs attention" with the fix (as the connect card then shows)
+   * and returned, so start-up can say which must be signed in again. Elsewhere: nothing.
+   */
+  async recheckAfterSandboxStart(): Promise<RecheckSummary> {
+    if (!this.d.localSandbox) return { checked: 0, tenants: [], failing: [] };
+    const summary = await this.health.recheckEverything();
+    // Checked already: the first connect card need not check again.
+    for (const tenantId of summary.tenants) this.recheckedTenants.add(tenantId);
+    return summary;
   }
 
   checkOne(connection: Connection): Promise<Connection> {

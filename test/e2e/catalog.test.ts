@@ -76,7 +76,7 @@ describe('the catalog card', () => {
     expect(productChoices(await requestFormOf(DEMO.isaiah))).toContain(COPILOT_STUDIO.offerId);
     const [audit] = await chat(DEMO.alex).say('audit');
     expect(cardText(audit)).toContain('catalog.sku-map');
-    expect(cardText(audit)).toMatch(/skuPartNumber\s+\(none\) → VISIOCLIENT/);
+    expect(cardText(audit)).toMatch(/SKU part number\s+\(none\) → VISIOCLIENT/);
 
     const removed = await chat(DEMO.alex).click('catalogUnmapSku', { productSku: PRODUCT_SKU });
     expect(cardText(removed.body.value)).toContain(`The mapping of ${PRODUCT_SKU} was removed.`);

@@ -305,6 +305,52 @@ describe('a sign-in that Partner Center no longer accepts (issue 20, defect 1)',
     expect(cardText(await connectCard())).toMatch(/Partner Center\nConnected/);
   });
 
+  it('start-up in local mode checks the stored sign-ins against the fresh sandbox and logs one notice saying which to sign in again and how', async () => {
+    await signInToPartnerCenter();
+    await grantAdminConsent();
+    // `npm start` again: the same tables, a sandbox started afresh, the check it runs at start.
+    const tablePrefix = harness.config.tablePrefix;
+    await harness.stop();
+    const lines: string[] = [];
+    const log = createLogger('info', new Writable({ write: (chunk, _encoding, done) => (lines.push(String(chunk)), done()) }));
+    harness = await BotHarness.start({ tablePrefix }, { log, recheckConnectionsAtStart: true });
+    await harness.qm.connectionsRechecked;
+
+    const notices = lines.map((line) => JSON.parse(line)).filter((line) => /^local mode: the sandbox started afresh/.test(line.msg));
+    expect(notices).toHaveLength(1);
+    const [notice] = notices;
+    expect(notice.level).toBe('warn');
+    expect(notice.msg).toContain('1 stored connection needs signing in again');
+    expect(notice.msg).toContain(`Partner Center of tenant ${DEMO_TENANT_ID}: Choose Sign in again under Partner Center`);
+    expect(notice.msg).toContain('type "connect"');
+    expect(notice.connections).toEqual([{ tenantId: DEMO_TENANT_ID, connection: 'Partner Center', problem: expect.any(String) }]);
+    // Microsoft 365 still works with the fresh sandbox (the demo tenant's consent is part of its seed): not named.
+    expect(notice.msg).not.toContain('Microsoft 365');
+    // Nothing secret in what was logged.
+    const sealed = (await harness.qm.connectionStore.get(DEMO_TENANT_ID, 'partner-center'))!;
+    const secret = await harness.qm.connectionStore.readSecret(DEMO_TENANT_ID, 'partner-center');
+    expect(secret).toBeTruthy();
+    for (const line of lines) expect(line).not.toContain(String(secret).slice(0, 24));
+    // The connection is marked before anyone opens the connect card, with the fix.
+    expect(sealed.state).toBe('needs-attention');
+    expect(sealed.problem?.fix).toContain('Sign in again');
+    await Promise.all([DEMO.alex, DEMO.patti].map((user) => chat(user).install()));
+    expect(cardText(await connectCard())).toMatch(/Partner Center\nNeeds attention/);
+  });
+
+  it('start-up in local mode with nothing refused logs no notice', async () => {
+    await grantAdminConsent();
+    const tablePrefix = harness.config.tablePrefix;
+    await harness.stop();
+    const lines: string[] = [];
+    const log = createLogger('info', new Writable({ write: (chunk, _encoding, done) => (lines.push(String(chunk)), done()) }));
+    harness = await BotHarness.start({ tablePrefix }, { log, recheckConnectionsAtStart: true });
+    await harness.qm.connectionsRechecked;
+    const parsed = lines.map((line) => JSON.parse(line));
+    expect(parsed.filter((line) => /sandbox started afresh/.test(line.msg))).toHaveLength(0);
+    expect(parsed.find((line) => /stored connections work with the sandbox/.test(line.msg))).toMatchObject({ checked: 1 });
+  });
+
   it('Check now reads Partner Center as a purchase would, and says the sign-in must be renewed', async () => {
     await signInToPartnerCenter();
     await restartWithFreshSandbox();

@@ -185,6 +185,46 @@ describe('questions about requests', () => {
     expect(again?.text).toContain('no Visio Plan 1 or Visio Plan 2 request that can still be cancelled');
   });
 
+  it('Cancel on "Which request should I cancel?" keeps that list, updated in place (issue 20, lists vanish)', async () => {
+    const ids: string[] = [];
+    // One open Visio request per person: these two are for colleagues.
+    const forColleagues = [
+      [VISIO_PLAN_1.offerId, 'adelev@example.com'],
+      [DEMO_OFFERS.visioPlan2.offerId, 'meganb@example.com'],
+    ] as const;
+    for (const [offerId, forWhom] of forColleagues) {
+      const form = requestForm(offerId, { justification: 'Site plans', forWhom });
+      const submitted = await chat(DEMO.isaiah).click('submitRequest', form, `two-${offerId}`);
+      expect(cardText(submitted.body.value)).not.toContain('already has an open request');
+      ids.push(requestIdOf(submitted.body.value));
+    }
+    for (const id of ids) expect(['pending', 'approved']).toContain((await storedRequest(harness, id))?.status);
+    const [list] = await say(DEMO.isaiah, 'cancel my visio request');
+    expect(cardText(list)).toContain('Which request should I cancel? (Visio Plan 1 or Visio Plan 2)');
+    const cancel = cardActions(cardOf(list)).find((a) => a.title === 'Cancel' && a.data?.requestId === ids[0])!;
+    expect(cancel).toBeDefined();
+    const after = (await chat(DEMO.isaiah).click(cancel.verb!, cancel.data!, 'which-list')).body.value;
+    const text = cardText(after);
+    expect(text).toContain('Which request should I cancel? (Visio Plan 1 or Visio Plan 2)');
+    expect(text).toContain(`Cancelled Visio Plan 1 (${ids[0]}).`);
+    expect(text).toContain(ids[1]);
+    const left = cardActions(after);
+    expect(left.some((a) => a.data?.requestId === ids[0])).toBe(false);
+    expect(left.find((a) => a.data?.requestId === ids[1])).toMatchObject({ title: 'Cancel' });
+    expect((await storedRequest(harness, ids[0]!))?.status).toBe('cancelled');
+    expect((await storedRequest(harness, ids[1]!))?.status).not.toBe('cancelled');
+  });
+
+  it("a forged list on that Cancel shows only the person's own requests", async () => {
+    const [others] = await say(DEMO.alex, 'my requests');
+    const [mine] = await say(DEMO.isaiah, 'my requests');
+    const ownId = cardActions(cardOf(mine)).find((a) => a.title === 'Cancel')?.data?.requestId as string;
+    const foreign = /REQ-[0-9A-F]{8,16}/.exec(cardText(others))?.[0] ?? 'REQ-0123ABCD';
+    const after = (await chat(DEMO.isaiah).click('cancelFromListInWords', { requestId: ownId, listed: `${foreign} ${ownId}` })).body.value;
+    expect(cardText(after)).not.toContain(foreign === ownId ? 'never' : foreign);
+    expect((await storedRequest(harness, ownId))?.status).toBe('cancelled');
+  });
+
   it("someone else's request is not theirs to find", async () => {
     const [reply] = await say(DEMO.megan, 'where is my visio plan 2 request');
     expect(reply?.text).toContain('You have no request for Visio Plan 2');

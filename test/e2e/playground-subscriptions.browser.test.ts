@@ -173,7 +173,7 @@ describe.skipIf(skipBrowserTests)('Subscription management in the Agents Playgro
     const audit = alex.cards('Audit log');
     await expect.poll(() => audit.innerText(), { timeout: UI_TIMEOUT }).toContain('subscription.reduce-at-renewal');
     // Field by field, before → after (not raw JSON).
-    expect(await audit.innerText()).toMatch(/quantityAtRenewal\s+\(none\) → 8/);
+    expect(await audit.innerText()).toMatch(/Quantity at renewal\s+\(none\) → 8/);
     await audit.scrollIntoViewIfNeeded();
     await alex.shot('7-audit');
   });

@@ -155,7 +155,7 @@ describe('outside the 7-day window', () => {
     expect(list).toContain('with 8 seats (scheduled)');
     const audit = cardText((await chat(DEMO.alex).say('audit reduce-at-renewal')).find((a) => cardText(a).includes('Audit log')));
     expect(audit).toContain('subscription.reduce-at-renewal');
-    expect(audit).toContain('quantityAtRenewal');
+    expect(audit).toContain('Quantity at renewal');
   });
 
   it('refuses to cancel and offers turning auto-renew off', async () => {

@@ -117,6 +117,8 @@ export class BotHarness {
       connector?: LoopbackConnector;
       startWorkers?: boolean;
       log?: Logger;
+      /** Check the stored connections against the sandbox at start, as `npm start` does (off by default in tests). */
+      recheckConnectionsAtStart?: boolean;
     } = {},
   ): Promise<BotHarness> {
     const config = testConfig(overrides);
@@ -145,6 +147,7 @@ export class BotHarness {
       clock: testClock,
       ...(options.instanceName && { instanceName: options.instanceName }),
       ...(options.startWorkers === false && { startWorkers: false }),
+      ...(options.recheckConnectionsAtStart && { recheckConnectionsAtStart: true }),
     });
     // Free text is understood once the model has trained (a fraction of a second after start).
     await qm.languageReady;

@@ -6,19 +6,29 @@ import { auditListData, changeFacts } from '../../src/bot/admin-console-views.js
 describe('audit entries on the card', () => {
   it('show each changed field as before → after, and leave unchanged fields out', () => {
     expect(changeFacts({ inactiveDays: 90, note: 'same' }, { inactiveDays: 60, note: 'same' })).toEqual([
-      { title: 'inactiveDays', value: '90 → 60' },
+      { title: 'Inactive days', value: '90 → 60' },
     ]);
   });
 
   it('say (none) for a field that was not there, and show a new record field by field', () => {
     expect(changeFacts({ skuPartNumber: null }, { skuPartNumber: 'VISIOCLIENT' })).toEqual([
-      { title: 'skuPartNumber', value: '(none) → VISIOCLIENT' },
+      { title: 'SKU part number', value: '(none) → VISIOCLIENT' },
     ]);
     expect(changeFacts(undefined, { status: 'approved', quantity: 2 })).toEqual([
-      { title: 'status', value: 'approved' },
-      { title: 'quantity', value: '2' },
+      { title: 'Status', value: 'approved' },
+      { title: 'Quantity', value: '2' },
     ]);
-    expect(changeFacts({ status: 'pending' }, undefined)).toEqual([{ title: 'status', value: 'pending → (removed)' }]);
+    expect(changeFacts({ status: 'pending' }, undefined)).toEqual([{ title: 'Status', value: 'pending → (removed)' }]);
+  });
+
+  it('name fields in words, and count approval steps from 1 as the cards do (not stageIndex 0 → 1)', () => {
+    expect(changeFacts({ stageIndex: 0, status: 'pending' }, { stageIndex: 1, status: 'pending' })).toEqual([
+      { title: 'Step', value: '1 → 2' },
+    ]);
+    expect(changeFacts(undefined, { stageIndex: 0, beneficiary: 'alexw@example.com' })).toEqual([
+      { title: 'Step', value: '1' },
+      { title: 'For', value: 'alexw@example.com' },
+    ]);
   });
 
   it('keep long values and many fields within a card', () => {
@@ -55,7 +65,7 @@ describe('audit entries on the card', () => {
     expect(data.items[0]!.facts).toEqual([
       { title: 'Who', value: 'Alex Wilber' },
       { title: 'What', value: 'reclaim' },
-      { title: 'inactiveDays', value: '90 → 60' },
+      { title: 'Inactive days', value: '90 → 60' },
     ]);
   });
 });

@@ -476,12 +476,13 @@ export const cardSamples: { [N in keyof CardData]: CardData[N][] } = {
       emptyText: 'None',
       note: 'Cancelled Visio <b>Plan 2</b> (REQ-0123ABCD).',
       noteColor: 'Good',
+      listed: 'R1 R2',
       items: [
         { heading: 'Visio', detail: 'pending', actionTitle: 'Cancel', actionVerb: 'cancelRequest', requestId: 'R1' },
         { heading: 'E3', detail: 'done', actionTitle: '', actionVerb: '', requestId: 'R2' },
       ],
     },
-    { title: 'Your requests', emptyText: 'You have no requests yet.', note: '', noteColor: 'Default', items: [] },
+    { title: 'Your requests', emptyText: 'You have no requests yet.', note: '', noteColor: 'Default', listed: '', items: [] },
   ],
   'table-list': [
     { title: 'Policies', subtitle: '', emptyText: 'None', items: [{ heading: 'Default', facts: [{ title: 'Stages', value: 'manager' }] }] },

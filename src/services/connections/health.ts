@@ -6,6 +6,13 @@ import type { Connection, ConnectionKind } from '../../storage/connections.js';
 import { ConcurrencyError } from '../../storage/errors.js';
 import { ConnectionModule, ONLY_ADMINS, problemOf, titleOf, type Admin, type ConnectionServiceDeps, type Outcome } from './base.js';
 
+/** What a check of every stored connection found: the tenants checked, and the connections that do not work. */
+export interface RecheckSummary {
+  checked: number;
+  tenants: string[];
+  failing: { tenantId: string; title: string; problem: string; fix: string }[];
+}
+
 /** How one kind of connection checks its health. */
 export type HealthChecker = (connection: Connection) => Promise<HealthCheck>;
 
@@ -65,6 +72,30 @@ export class ConnectionHealth extends ConnectionModule {
       }
     }
     return result;
+  }
+
+  /**
+   * Every stored connection of every tenant checked now (no alerts): what start-up in local
+   * mode runs against its freshly started sandbox. Says how many were checked and which do
+   * not work, each with its fix.
+   */
+  async recheckEverything(): Promise<RecheckSummary> {
+    const summary: RecheckSummary = { checked: 0, tenants: [], failing: [] };
+    for (const kind of ['microsoft365', 'partner-center', ...COST_PROVIDER_IDS, 'marketplace'] as const) {
+      for await (const connection of this.d.connections.allOfKind(kind)) {
+        const checked = await this.checkOne(connection);
+        summary.checked++;
+        if (!summary.tenants.includes(connection.tenantId)) summary.tenants.push(connection.tenantId);
+        if (checked.state === 'connected') continue;
+        summary.failing.push({
+          tenantId: connection.tenantId,
+          title: titleOf(connection),
+          problem: checked.problem?.problem ?? 'It does not work.',
+          fix: checked.problem?.fix ?? 'Type connect and choose Check.',
+        });
+      }
+    }
+    return summary;
   }
 
   async checkOne(connection: Connection): Promise<Connection> {
