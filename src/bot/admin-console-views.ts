@@ -81,8 +81,8 @@ const MAX_CHANGED_FIELDS = 8;
 const MAX_VALUE_LENGTH = 80;
 
 /**
- * What changed, a fact per field, named in words: "Inactive days: 90 → 60"; a field only before or only after
- * shows "(none)" on the other side. A value that is not an object shows as one "Before"/"After".
+ * What changed, a fact per field, named in words: "Inactive days: 90 → 60"; a field only after shows its
+ * value alone (context), a field only before shows "→ (removed)". A value that is not an object shows as one "Before"/"After".
  */
 export function changeFacts(before: unknown, after: unknown): { title: string; value: string }[] {
   const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -98,20 +98,20 @@ export function changeFacts(before: unknown, after: unknown): { title: string; v
   const fields = [...new Set([...Object.keys(was), ...Object.keys(is)])];
   const changed = fields.filter((f) => before === undefined || after === undefined || JSON.stringify(was[f]) !== JSON.stringify(is[f]));
   const facts = changed.slice(0, MAX_CHANGED_FIELDS).map((field) => {
-    const { title, value = (v: unknown) => v } = FIELDS[field] ?? { title: inWords(field) };
+    const { title, value = (v: unknown) => v, absent = '(removed)' } = FIELDS[field] ?? { title: inWords(field) };
     const [then, now] = [shown(value(was[field])), shown(value(is[field]))];
-    return {
-      title,
-      value: before === undefined ? now : after === undefined ? `${then} → (removed)` : `${then} → ${now}`,
-    };
+    // A field the "before" side does not carry at all is context of the change, not part of it.
+    if (before === undefined || !(field in was)) return { title, value: now };
+    if (after === undefined || !(field in is)) return { title, value: `${then} → ${absent}` };
+    return { title, value: `${then} → ${now}` };
   });
   if (changed.length > MAX_CHANGED_FIELDS) facts.push({ title: '…', value: `${changed.length - MAX_CHANGED_FIELDS} more fields` });
   return facts;
 }
 
 /** Stored field names people would not read as such; a step is counted from 1 as cards say it. */
-const FIELDS: Record<string, { title: string; value?: (v: unknown) => unknown }> = {
-  stageIndex: { title: 'Step', value: (v) => (typeof v === 'number' ? v + 1 : v) },
+const FIELDS: Record<string, { title: string; value?: (v: unknown) => unknown; absent?: string }> = {
+  stageIndex: { title: 'Step', value: (v) => (typeof v === 'number' ? v + 1 : v), absent: 'no step left' },
   skuPartNumber: { title: 'SKU part number' },
   beneficiary: { title: 'For' },
 };

@@ -107,7 +107,8 @@ export function invoiceCardData(invoice: StoredInvoice, link?: { url: string; ex
     ...(invoice.purchaseOrderNumbers.length > 0 ? [{ title: 'PO number', value: invoice.purchaseOrderNumbers.join(', ') }] : []),
   ];
   const currencies = invoice.totals.map((t) => ({
-    heading: `Total ${formatMoney(t.total)}`,
+    // The total is the last of the facts (before tax + tax = total): the heading names the currency only.
+    heading: `Amounts in ${t.total.currency}`,
     totals: [
       { title: 'Before tax', value: formatMoney(t.subtotal) },
       { title: 'Tax', value: formatMoney(t.tax) },

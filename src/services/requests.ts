@@ -553,7 +553,12 @@ function echo(raw: unknown): RequestForm['values'] {
 }
 
 export function summary(request: StoredRequest) {
-  const base = { status: request.status, product: request.product.name, stageIndex: request.stageIndex };
+  // The step counts only while approvers decide: after that it would read as a step past the last.
+  const base = {
+    status: request.status,
+    product: request.product.name,
+    ...(request.status === 'pending' && { stageIndex: request.stageIndex }),
+  };
   if (request.change) return { ...base, subscription: request.change.subscriptionId, change: describeChange(request.change) };
   return {
     ...base,
