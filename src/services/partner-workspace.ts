@@ -17,6 +17,9 @@ import type { Clock } from '../clock.js';
 import { done, refused, type Outcome } from './outcome.js';
 import type { RoleService } from './roles.js';
 
+/** A partner admin acting as a linked customer's admin, with the customer's company name (for the cards to say whose figures they show). */
+export type ActingAdmin = Actor & { customerName: string };
+
 export const ONLY_PARTNER_ADMINS =
   "Only your partner's admins can see and link customer tenants; this is not a partner tenant of Quartermaster.";
 
@@ -264,7 +267,7 @@ export class PartnerWorkspace {
    * customer's audit log names the admin and the partner. A tenant id that is not a linked
    * customer of the actor's partner (a forged card) is refused and audited.
    */
-  async actingFor(actor: Actor, customerTenantId: string, attempted: string): Promise<Outcome<Actor>> {
+  async actingFor(actor: Actor, customerTenantId: string, attempted: string): Promise<Outcome<ActingAdmin>> {
     // Only partner admins get such cards: anyone else's is forged, and audited as such.
     if (!(await this.d.roles.isPartnerAdmin(actor))) {
       await this.refuseCrossTenant(actor, attempted, customerTenantId.toLowerCase());
@@ -276,6 +279,7 @@ export class PartnerWorkspace {
       tenantId: customer.value.customerTenantId,
       aadObjectId: actor.aadObjectId,
       name: `${actor.name} (${this.partnerName(actor.tenantId)})`,
+      customerName: customer.value.companyName,
     });
   }
 
