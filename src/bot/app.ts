@@ -24,7 +24,9 @@ import { catalogFeature } from './catalog-handlers.js';
 import { orderHistoryFeature } from './order-history-handlers.js';
 import { partnerFeature } from './partner-handlers.js';
 import { licenseSettingsFeature } from './license-settings-handlers.js';
+import { partnerProfileFeature } from './partner-profile-handlers.js';
 import type { LicenseSettingsService } from '../services/license-settings.js';
+import type { PartnerProfileService } from '../services/partner-profile.js';
 import type { PartnerWorkspace } from '../services/partner-workspace.js';
 import type { OrderHistory } from '../services/order-history.js';
 import type { PartnerCustomerFacts } from '../services/partner-customer-facts.js';
@@ -63,6 +65,8 @@ export interface BotDeps {
   partnerFacts: PartnerCustomerFacts;
   /** A tenant's license settings: approval, auto-purchase, auto-decrease at renewal. */
   licenseSettings: LicenseSettingsService;
+  /** Partner mode: the partner's own settings (`partner`). */
+  partnerProfile: PartnerProfileService;
   /** `orders`: a tenant's orders with the requests they came from. */
   orders: OrderHistory;
   /** Delegated units: quotas per department / group / administrative unit and their license admins. */
@@ -153,6 +157,7 @@ export function createBot(deps: BotDeps): Bot {
   catalogFeature(surface, { cards: deps.cards, catalogAdmin: deps.catalogAdmin });
   partnerFeature(surface, { cards: deps.cards, partners: deps.partners, facts: deps.partnerFacts });
   licenseSettingsFeature(surface, { cards: deps.cards, settings: deps.licenseSettings });
+  partnerProfileFeature(surface, { cards: deps.cards, profile: deps.partnerProfile });
   orderHistoryFeature(surface, { cards: deps.cards, orders: deps.orders, partners: deps.partners });
   unitFeature(surface, { cards: deps.cards, units: deps.units, catalog: deps.licensing.catalog });
   marketplaceFeature(surface, {

@@ -14,6 +14,7 @@ import { cardsDir } from '../paths.js';
 import type { CatalogCardData } from './catalog-views.js';
 import type { partnerCustomerCardData, partnerCustomersCardData } from './partner-handlers.js';
 import type { licenseSettingsCardData } from './license-settings-handlers.js';
+import type { partnerProfileCardData } from './partner-profile-handlers.js';
 import { Markdown, plainText } from '../domain/plain-text.js';
 import type {
   ReclaimCardData,
@@ -202,6 +203,7 @@ export interface CardData {
   'partner-customers': ReturnType<typeof partnerCustomersCardData>;
   'partner-customer': ReturnType<typeof partnerCustomerCardData>;
   'license-settings': ReturnType<typeof licenseSettingsCardData>;
+  'partner-profile': ReturnType<typeof partnerProfileCardData>;
   units: UnitsCardData;
   'my-unit': MyUnitCardData;
   'seat-alert': SeatAlertCardData;

@@ -96,7 +96,7 @@ export function partnerFeature(surface: Surface, d: PartnerFeatureDeps): void {
       card(
         d.cards.render(
           'partner-customer',
-          partnerCustomerCardData(d.partners.partnerName(actor.tenantId), link, await d.facts.of(link.customerTenantId)),
+          partnerCustomerCardData(await d.partners.partnerName(actor.tenantId), link, await d.facts.of(link.customerTenantId)),
         ),
       ),
     );

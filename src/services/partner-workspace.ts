@@ -61,6 +61,8 @@ export interface PartnerWorkspaceDeps {
   /** The configured partners (PARTNER_TENANTS), with their display names. */
   partners: readonly { tenantId: string; name?: string }[];
   links: PartnerCustomerRepository;
+  /** The display name the partner's admins saved in chat (`partner`), which wins over the configured one. */
+  savedName?: (partnerTenantId: string) => Promise<string | undefined>;
   accounts?: PartnerAccountPort;
   /** The app+user token of a tenant's own Partner Center connection; undefined when it has none. */
   partnerCenterToken(tenantId: string): Promise<string | undefined>;
@@ -78,7 +80,9 @@ export class PartnerWorkspace {
     return this.d.partners.length > 0;
   }
 
-  partnerName(partnerTenantId: string): string {
+  async partnerName(partnerTenantId: string): Promise<string> {
+    const saved = await this.d.savedName?.(partnerTenantId);
+    if (saved) return saved;
     const partner = this.d.partners.find((p) => p.tenantId.toLowerCase() === partnerTenantId.toLowerCase());
     return partner?.name ?? `Partner ${partnerTenantId}`;
   }
@@ -90,7 +94,7 @@ export class PartnerWorkspace {
     for (const partner of this.d.partners) {
       if (partner.tenantId.toLowerCase() === customerTenantId.toLowerCase()) continue;
       const link = await this.d.links.get(partner.tenantId, customerTenantId);
-      if (link) return { partnerTenantId: partner.tenantId.toLowerCase(), partnerName: this.partnerName(partner.tenantId), link };
+      if (link) return { partnerTenantId: partner.tenantId.toLowerCase(), partnerName: await this.partnerName(partner.tenantId), link };
     }
     return undefined;
   }
@@ -166,7 +170,7 @@ export class PartnerWorkspace {
     const order = { proposed: 0, linked: 1, 'not-linked': 2 } as const;
     return {
       partnerTenantId,
-      partnerName: this.partnerName(partnerTenantId),
+      partnerName: await this.partnerName(partnerTenantId),
       rows: [...rows.values()].sort((a, b) => order[a.state] - order[b.state] || a.companyName.localeCompare(b.companyName)),
       ...(fromPartnerCenter.problem ? { partnerCenterProblem: fromPartnerCenter.problem } : {}),
     };
@@ -211,7 +215,7 @@ export class PartnerWorkspace {
         ...entry,
         tenantId: target,
         target: partnerTenantId,
-        after: { partner: this.partnerName(partnerTenantId), pcCustomerId: customer.id },
+        after: { partner: await this.partnerName(partnerTenantId), pcCustomerId: customer.id },
       });
     }
     // The card after the change: the list Partner Center gave above, with the links as they are now.
@@ -240,7 +244,7 @@ export class PartnerWorkspace {
       ...entry,
       tenantId: target,
       target: partnerTenantId,
-      before: { partner: this.partnerName(partnerTenantId) },
+      before: { partner: await this.partnerName(partnerTenantId) },
     });
     const customers = await this.customers(actor);
     if (!customers.ok) return customers;
@@ -278,7 +282,7 @@ export class PartnerWorkspace {
     return done({
       tenantId: customer.value.customerTenantId,
       aadObjectId: actor.aadObjectId,
-      name: `${actor.name} (${this.partnerName(actor.tenantId)})`,
+      name: `${actor.name} (${await this.partnerName(actor.tenantId)})`,
       customerName: customer.value.companyName,
     });
   }
