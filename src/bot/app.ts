@@ -24,9 +24,11 @@ import { catalogFeature } from './catalog-handlers.js';
 import { orderHistoryFeature } from './order-history-handlers.js';
 import { partnerFeature } from './partner-handlers.js';
 import { licenseSettingsFeature } from './license-settings-handlers.js';
+import { partnerProfileFeature } from './partner-profile-handlers.js';
 import type { LicenseSettingsService } from '../services/license-settings.js';
 import { resellerFeature } from './reseller-handlers.js';
 import type { PartnerResellers } from '../services/partner-resellers.js';
+import type { PartnerProfileService } from '../services/partner-profile.js';
 import type { PartnerWorkspace } from '../services/partner-workspace.js';
 import type { OrderHistory } from '../services/order-history.js';
 import type { PartnerCustomerFacts } from '../services/partner-customer-facts.js';
@@ -67,6 +69,8 @@ export interface BotDeps {
   licenseSettings: LicenseSettingsService;
   /** Partner mode, indirect model: resellers, their customers and margins. */
   resellers: PartnerResellers;
+  /** Partner mode: the partner's own settings (`partner`). */
+  partnerProfile: PartnerProfileService;
   /** `orders`: a tenant's orders with the requests they came from. */
   orders: OrderHistory;
   /** Delegated units: quotas per department / group / administrative unit and their license admins. */
@@ -158,6 +162,7 @@ export function createBot(deps: BotDeps): Bot {
   partnerFeature(surface, { cards: deps.cards, partners: deps.partners, facts: deps.partnerFacts, resellers: deps.resellers });
   resellerFeature(surface, { cards: deps.cards, resellers: deps.resellers });
   licenseSettingsFeature(surface, { cards: deps.cards, settings: deps.licenseSettings });
+  partnerProfileFeature(surface, { cards: deps.cards, profile: deps.partnerProfile });
   orderHistoryFeature(surface, { cards: deps.cards, orders: deps.orders, partners: deps.partners });
   unitFeature(surface, { cards: deps.cards, units: deps.units, catalog: deps.licensing.catalog });
   marketplaceFeature(surface, {

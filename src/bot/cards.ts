@@ -15,6 +15,7 @@ import type { CatalogCardData } from './catalog-views.js';
 import type { partnerCustomerCardData, partnerCustomersCardData } from './partner-handlers.js';
 import type { licenseSettingsCardData } from './license-settings-handlers.js';
 import type { resellersCardData } from './reseller-handlers.js';
+import type { partnerProfileCardData } from './partner-profile-handlers.js';
 import { Markdown, plainText } from '../domain/plain-text.js';
 import type {
   ReclaimCardData,
@@ -214,6 +215,7 @@ export interface CardData {
     /** The reseller it is assigned to now, when another; empty otherwise. */
     current: string;
   };
+  'partner-profile': ReturnType<typeof partnerProfileCardData>;
   units: UnitsCardData;
   'my-unit': MyUnitCardData;
   'seat-alert': SeatAlertCardData;

@@ -32,7 +32,7 @@ export const HELP_GROUPS: { title: string; commands: string[] }[] = [
     title: 'Connections and setup',
     commands: ['connect', 'policies', 'license settings', 'units', 'audit', 'set approvals channel', 'status'],
   },
-  { title: 'Partner customers', commands: ['customers', 'customer', 'resellers'] },
+  { title: 'Partner customers', commands: ['customers', 'customer', 'resellers', 'partner'] },
   { title: 'About you and me', commands: ['whoami', 'help'] },
 ];
 
@@ -168,6 +168,13 @@ export const COMMANDS: DeclaredCommand[] = [
     usage: 'catalog',
     description: 'What people can request, where prices come from, and the products that need a license mapping',
     roles: ['admin'],
+    scopes: PERSONAL,
+  },
+  {
+    name: 'partner',
+    usage: 'partner',
+    description: "Your partner's settings: the name your customers see, and your alert channel",
+    roles: ['partner-admin'],
     scopes: PERSONAL,
   },
   {

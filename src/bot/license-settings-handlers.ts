@@ -20,6 +20,8 @@ export function licenseSettingsCardData(
     errors?: Partial<Record<LicenseSettingsField, string>>;
     note?: { text: string; color: 'Good' | 'Attention' };
     updated?: Pick<LicenseSettingsView, 'updatedBy' | 'updatedAt'>;
+    /** A partner admin's view of a linked customer: the card names whose settings these are. */
+    customerName?: string;
   } = {},
 ) {
   const errors = Object.fromEntries(FIELDS.map((f) => [`${f}Error`, options.errors?.[f] ?? ''])) as Record<
@@ -34,8 +36,7 @@ export function licenseSettingsCardData(
       ? `Last changed by ${updatedBy} on ${updatedAt.slice(0, 10)}.`
       : 'Never changed: the defaults apply.';
   return {
-    subtitle:
-      'How requests and renewals are handled in this organisation. Approval policies still set the limits (quantity, cost, whether buying is allowed).',
+    subtitle: `How requests and renewals are handled ${options.customerName ? `at ${options.customerName}, your customer` : 'in this organisation'}. Approval policies still set the limits (quantity, cost, whether buying is allowed).`,
     note: options.note?.text ?? '',
     noteColor: options.note?.color ?? 'Default',
     ...values,
@@ -46,27 +47,31 @@ export function licenseSettingsCardData(
 }
 
 export function licenseSettingsFeature(surface: Surface, d: LicenseSettingsFeatureDeps): void {
-  const render = (view: LicenseSettingsView, note?: { text: string; color: 'Good' | 'Attention' }): Reply =>
+  const render = (view: LicenseSettingsView, customerName?: string, note?: { text: string; color: 'Good' | 'Attention' }): Reply =>
     card(
       d.cards.render(
         'license-settings',
-        licenseSettingsCardData(licenseSettingsValues(view.settings), { updated: view, ...(note && { note }) }),
+        licenseSettingsCardData(licenseSettingsValues(view.settings), { updated: view, customerName, ...(note && { note }) }),
       ),
     );
 
-  const show = async ({ actor }: Turn): Promise<Reply> => {
+  const show = async ({ actor, customerName }: Turn): Promise<Reply> => {
     const view = await d.settings.view(actor);
-    return view.ok ? render(view.value) : refusal(view);
+    return view.ok ? render(view.value, customerName) : refusal(view);
   };
-  const save = async ({ actor, data }: Turn & { data: unknown }): Promise<Reply> => {
+  const save = async ({ actor, data, customerName }: Turn & { data: unknown }): Promise<Reply> => {
     const saved = await d.settings.save(actor, data);
-    if (saved.ok) return render(saved.value, { text: saved.message, color: 'Good' });
+    if (saved.ok) return render(saved.value, customerName, { text: saved.message, color: 'Good' });
     // Bad input: the card again with what was sent and each error beside its field.
     if (saved.reason === 'invalid' && 'values' in saved && saved.values)
       return card(
         d.cards.render(
           'license-settings',
-          licenseSettingsCardData(saved.values, { errors: saved.fields ?? {}, note: { text: saved.message, color: 'Attention' } }),
+          licenseSettingsCardData(saved.values, {
+            errors: saved.fields ?? {},
+            note: { text: saved.message, color: 'Attention' },
+            customerName,
+          }),
         ),
       );
     return refusal(saved);

@@ -155,7 +155,7 @@ export function partnerFeature(surface: Surface, d: PartnerFeatureDeps): void {
     return card(
       d.cards.render(
         'partner-customer',
-        partnerCustomerCardData(served?.partnerName ?? d.partners.partnerName(actor.tenantId), link, facts, pricing, form),
+        partnerCustomerCardData(served?.partnerName ?? (await d.partners.partnerName(actor.tenantId)), link, facts, pricing, form),
       ),
     );
   };

@@ -72,6 +72,8 @@ export interface Turn<A = Actor> {
   person: Person;
   /** The person's roles, looked up once per turn when asked. */
   roles(): Promise<Role[]>;
+  /** Partner mode: the linked customer a partner admin's click acts for (its company name), so that cards can name it. */
+  customerName?: string;
 }
 
 export interface CommandTurn<A = Actor> extends Turn<A> {
@@ -118,7 +120,7 @@ export interface TextSpec<Anonymous extends boolean = false> extends Access<Anon
 
 type Handler = (context: TurnContext) => Promise<void>;
 /** Partner mode: the actor a partner admin's click acts as in a customer's tenant, or the refusal. */
-export type ActingFor = (actor: Actor, customerTenantId: string, verb: string) => Promise<Outcome<Actor>>;
+export type ActingFor = (actor: Actor, customerTenantId: string, verb: string) => Promise<Outcome<Actor & { customerName: string }>>;
 
 const NOT_YOUR_TENANT = 'This card acts in another tenant, which you cannot reach. Nothing was done.';
 /** What a tenant id on a card may look like; anything else is refused before any look-up. */
@@ -338,16 +340,19 @@ export class Surface {
     let actor = actorOf(context.activity);
     if (!actor && (!access.anonymous || onBehalfOf)) return { refused: refuse('invalid', UNKNOWN_ACTOR) };
     let person = personOf(context.activity);
+    let customerName: string | undefined;
     if (onBehalfOf && actor) {
       // Checked before anything else: the card's tenant id is data anyone could have forged.
       if (!this.actingFor) return { refused: refuse('forbidden', NOT_YOUR_TENANT) };
       const acting = await this.actingFor(actor, onBehalfOf.tenantId, onBehalfOf.verb);
       if (!acting.ok) return { refused: refusal(acting) };
-      actor = acting.value;
+      const { customerName: name, ...asAdmin } = acting.value;
+      actor = asAdmin;
+      customerName = name;
       person = { tenantId: actor.tenantId, aadObjectId: actor.aadObjectId };
     }
     let roles: Promise<Role[]> | undefined;
-    const turn = { context, actor, person, roles: () => (roles ??= this.rolesOf(person)) };
+    const turn = { context, actor, person, roles: () => (roles ??= this.rolesOf(person)), ...(customerName && { customerName }) };
     if (access.roles && !(await turn.roles()).some((r) => access.roles!.includes(r))) {
       const fallback = `Only ${describeWhoMay(access.roles)} can ${commandName ? `use **${commandName}**` : 'do that'}. Type **help** to see the commands you can use.`;
       return { refused: refuse('forbidden', access.refusal ?? fallback) };

@@ -5,6 +5,7 @@ import { AdminConsole } from '../services/admin-console.js';
 import { ConversationService } from '../services/conversations.js';
 import { OrderHistory } from '../services/order-history.js';
 import { PartnerCustomerFacts } from '../services/partner-customer-facts.js';
+import { PartnerProfileService } from '../services/partner-profile.js';
 import type { Billing } from './billing.js';
 import type { Catalog } from './catalog.js';
 import type { Connections } from './connections.js';
@@ -53,6 +54,14 @@ export function wireBot(
       alerts: p.alertLedger,
       clock,
       log,
+    }),
+    partnerProfile: new PartnerProfileService({
+      repository: f.connections.partnerProfiles,
+      settings,
+      roles,
+      partners: config.partnerTenants ?? [],
+      audit,
+      clock,
     }),
     licenseSettings,
     orders: new OrderHistory({ roles, commerce: p.connectors.commerce, catalog, requests: f.licensing.requests }),

@@ -1,6 +1,7 @@
 // Connections: the tenant's Microsoft 365 consent, Partner Center sign-in, Azure scopes,
 // AWS accounts and Marketplace token, their secrets sealed with the configured keys (local
 // mode: a key kept under .data/), the consent callback page, and the daily upkeep jobs.
+import { PartnerProfileRepository } from '../storage/partner-profiles.js';
 import { join } from 'node:path';
 import { ConfigError } from '../config.js';
 import { renderConsentPage } from '../http/consent-page.js';
@@ -83,11 +84,14 @@ export function wireConnections(p: Platform, outbox: Outbox, publicUrl: () => st
     // Their alerts are worked out even when they have no admins of their own (the partner's channel gets them).
     async (partnerTenantId) => (await partnerLinks.list(partnerTenantId)).map((l) => l.customerTenantId),
   );
+  // The partner's own name, as its admins set it in chat (`partner`); shared by every instance.
+  const partnerProfiles = new PartnerProfileRepository(store);
   const partners = new PartnerWorkspace({
     clock: p.clock,
     roles: p.roles,
     partners: config.partnerTenants ?? [],
     links: partnerLinks,
+    savedName: async (partnerTenantId) => (await partnerProfiles.get(partnerTenantId))?.name,
     ...(connectors.partnerAccounts ? { accounts: connectors.partnerAccounts } : {}),
     partnerCenterToken: (tenantId) => connections.partnerCenterTokenIfConnected(tenantId),
     purchaseAccountOf: (tenantId) => connections.purchaseAccount(tenantId),
@@ -146,6 +150,7 @@ export function wireConnections(p: Platform, outbox: Outbox, publicUrl: () => st
   return {
     connections,
     partners,
+    partnerProfiles,
     connectionStore,
     notices,
     costProviders,

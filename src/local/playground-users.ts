@@ -13,6 +13,8 @@ export interface PlaygroundUser {
   name: string;
   upn: string;
   aadObjectId: string;
+  /** The person's Teams tenant, with the others in it (the Playground wants five or more); the demo's when absent. */
+  tenant?: { id: string; colleagues: PlaygroundUser[] };
 }
 
 const user = (n: number, key: string, name: string, upn: string): PlaygroundUser => ({
@@ -47,11 +49,11 @@ export function writePlaygroundConfig(workDir: string, current: PlaygroundUser):
     ]
       .map((line, i) => (i === 0 && indent.endsWith('- ') ? indent : indent.replace('- ', '  ')) + line)
       .join('\n');
-  const others = PLAYGROUND_USERS.filter((u) => u.key !== current.key);
+  const others = current.tenant?.colleagues ?? PLAYGROUND_USERS.filter((u) => u.key !== current.key);
   const yaml = [
     '# Written by `npm start` (src/local/playground-users.ts); edits are overwritten.',
     'version: "0.1.1"',
-    `tenantId: ${PLAYGROUND_TENANT_ID}`,
+    `tenantId: ${current.tenant?.id ?? PLAYGROUND_TENANT_ID}`,
     'bot:',
     '  id: 00000000-0000-0000-0000-00000000000011',
     '  name: Quartermaster',

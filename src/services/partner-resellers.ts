@@ -144,7 +144,7 @@ export class PartnerResellers {
       .filter(([id]) => !added.has(id.toLowerCase()))
       .map(([id, name]) => ({ id: id.toLowerCase(), name }));
     return done({
-      partnerName: this.d.workspace.partnerName(partner),
+      partnerName: await this.d.workspace.partnerName(partner),
       resellers,
       available,
       ...(fromPartnerCenter.problem ? { problem: fromPartnerCenter.problem } : {}),

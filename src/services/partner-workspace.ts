@@ -17,6 +17,9 @@ import type { Clock } from '../clock.js';
 import { done, refused, type Outcome } from './outcome.js';
 import type { RoleService } from './roles.js';
 
+/** A partner admin acting as a linked customer's admin, with the customer's company name (for the cards to say whose figures they show). */
+export type ActingAdmin = Actor & { customerName: string };
+
 export const ONLY_PARTNER_ADMINS =
   "Only your partner's admins (and its resellers' admins, for their customers) can see customer tenants; this is not a partner or reseller tenant of Quartermaster.";
 
@@ -77,6 +80,8 @@ export interface PartnerWorkspaceDeps {
   /** The configured partners (PARTNER_TENANTS), with their display names. */
   partners: readonly { tenantId: string; name?: string }[];
   links: PartnerCustomerRepository;
+  /** The display name the partner's admins saved in chat (`partner`), which wins over the configured one. */
+  savedName?: (partnerTenantId: string) => Promise<string | undefined>;
   accounts?: PartnerAccountPort;
   /** The app+user token of a tenant's own Partner Center connection; undefined when it has none. */
   partnerCenterToken(tenantId: string): Promise<string | undefined>;
@@ -99,7 +104,7 @@ export class PartnerWorkspace {
   /** The partner admin's whole partner, or the reseller admin's assigned customers; undefined for anyone else. */
   private async reachOf(actor: Actor): Promise<Reach | undefined> {
     if (await this.d.roles.isPartnerAdmin(actor))
-      return { partnerTenantId: actor.tenantId.toLowerCase(), actingAs: this.partnerName(actor.tenantId) };
+      return { partnerTenantId: actor.tenantId.toLowerCase(), actingAs: await this.partnerName(actor.tenantId) };
     const reseller = await this.resellerReach?.(actor);
     return reseller && { partnerTenantId: reseller.partnerTenantId, actingAs: reseller.resellerName, only: reseller.customerTenantIds };
   }
@@ -115,7 +120,9 @@ export class PartnerWorkspace {
     return this.d.partners.length > 0;
   }
 
-  partnerName(partnerTenantId: string): string {
+  async partnerName(partnerTenantId: string): Promise<string> {
+    const saved = await this.d.savedName?.(partnerTenantId);
+    if (saved) return saved;
     const partner = this.d.partners.find((p) => p.tenantId.toLowerCase() === partnerTenantId.toLowerCase());
     return partner?.name ?? `Partner ${partnerTenantId}`;
   }
@@ -127,7 +134,7 @@ export class PartnerWorkspace {
     for (const partner of this.d.partners) {
       if (partner.tenantId.toLowerCase() === customerTenantId.toLowerCase()) continue;
       const link = await this.d.links.get(partner.tenantId, customerTenantId);
-      if (link) return { partnerTenantId: partner.tenantId.toLowerCase(), partnerName: this.partnerName(partner.tenantId), link };
+      if (link) return { partnerTenantId: partner.tenantId.toLowerCase(), partnerName: await this.partnerName(partner.tenantId), link };
     }
     return undefined;
   }
@@ -222,7 +229,7 @@ export class PartnerWorkspace {
     const order = { proposed: 0, linked: 1, 'not-linked': 2 } as const;
     return {
       partnerTenantId,
-      partnerName: this.partnerName(partnerTenantId),
+      partnerName: await this.partnerName(partnerTenantId),
       rows: [...rows.values()].sort((a, b) => order[a.state] - order[b.state] || a.companyName.localeCompare(b.companyName)),
       ...(fromPartnerCenter.problem ? { partnerCenterProblem: fromPartnerCenter.problem } : {}),
     };
@@ -267,7 +274,7 @@ export class PartnerWorkspace {
         ...entry,
         tenantId: target,
         target: partnerTenantId,
-        after: { partner: this.partnerName(partnerTenantId), pcCustomerId: customer.id },
+        after: { partner: await this.partnerName(partnerTenantId), pcCustomerId: customer.id },
       });
     }
     // The card after the change: the list Partner Center gave above, with the links as they are now.
@@ -296,7 +303,7 @@ export class PartnerWorkspace {
       ...entry,
       tenantId: target,
       target: partnerTenantId,
-      before: { partner: this.partnerName(partnerTenantId) },
+      before: { partner: await this.partnerName(partnerTenantId) },
     });
     const customers = await this.customers(actor);
     if (!customers.ok) return customers;
@@ -324,7 +331,7 @@ export class PartnerWorkspace {
    * customer's audit log names the admin and the partner. A tenant id that is not a linked
    * customer of the actor's partner (a forged card) is refused and audited.
    */
-  async actingFor(actor: Actor, customerTenantId: string, attempted: string): Promise<Outcome<Actor>> {
+  async actingFor(actor: Actor, customerTenantId: string, attempted: string): Promise<Outcome<ActingAdmin>> {
     // Only partner (and reseller) admins get such cards: anyone else's is forged, and audited as such.
     const reach = await this.reachOf(actor);
     if (!reach) {
@@ -337,6 +344,7 @@ export class PartnerWorkspace {
       tenantId: customer.value.customerTenantId,
       aadObjectId: actor.aadObjectId,
       name: `${actor.name} (${reach.actingAs})`,
+      customerName: customer.value.companyName,
     });
   }
 

@@ -677,6 +677,26 @@ export const cardSamples: { [N in keyof CardData]: CardData[N][] } = {
       current: '',
     },
   ],
+  'partner-profile': [
+    {
+      name: 'Quartermaster Demo Partner',
+      nameError: '',
+      configuredName: 'Quartermaster Demo Partner',
+      alertChannel: 'Customers',
+      note: '',
+      noteColor: 'Default',
+      updated: 'Never changed in chat: the configured name applies.',
+    },
+    {
+      name: '**bold** [link](x)',
+      nameError: "Use letters, digits, spaces and . , & ' ( ) - / + only.",
+      configuredName: 'Quartermaster Demo Partner',
+      alertChannel: 'none yet',
+      note: 'The name needs a fix; nothing was changed.',
+      noteColor: 'Attention',
+      updated: '',
+    },
+  ],
   'license-settings': [
     {
       subtitle: 'How requests and renewals are handled in this organisation.',

@@ -59,8 +59,16 @@ describe('card templates', () => {
         expect(parseWarnings(card)).toEqual([]);
         // The renderer shows nothing for a non-string fact value (a bound number): keep them text.
         const facts = JSON.stringify(card).match(/"facts":\[[^\]]*\]/g) ?? [];
-        for (const set of facts)
-          for (const fact of JSON.parse(`{${set}}`).facts) expect(typeof fact.value, `${name}: ${fact.title}`).toBe('string');
+        for (const set of facts) {
+          const parsedFacts: { title: string; value: unknown }[] = JSON.parse(`{${set}}`).facts;
+          for (const fact of parsedFacts) expect(typeof fact.value, `${name}: ${fact.title}`).toBe('string');
+          // A fact shown twice in one set is a slip in the template (a line repeated).
+          const titles = parsedFacts.map((fact) => fact.title);
+          expect(
+            titles.filter((title, i) => titles.indexOf(title) !== i),
+            `${name}: facts shown twice`,
+          ).toEqual([]);
+        }
       }
     });
   }
