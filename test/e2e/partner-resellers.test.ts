@@ -8,6 +8,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import {
   DEMO_OFFERS,
   DEMO_PARTNER_TENANT_ID,
+  DEMO_SUBSCRIPTIONS,
   DEMO_RESELLER_TENANT_ID,
   DEMO_TENANT_ID,
   NORTHWIND_TENANT_ID,
@@ -17,7 +18,7 @@ import {
   TAILSPIN_TENANT_ID,
 } from '../../src/sandbox/index.js';
 import { BotHarness, cardActions, cardOf, cardText, DEMO, testConfig, type TestUser } from '../harness/bot-harness.js';
-import { requestFormFields, requestIdOf } from '../harness/licensing.js';
+import { approveEveryStage, requestForm, requestFormFields, requestIdOf, waitForStatus } from '../harness/licensing.js';
 import { openPage, submitForm } from '../sandbox/login-browser.js';
 
 const PARTNER_ADMIN: TestUser = {
@@ -371,5 +372,60 @@ describe('margins', () => {
     expect(text).toContain('Monthly cost\n1,384.90 USD / month');
     // Marketplace products keep the marketplace's price: the margin is on what Partner Center charges.
     expect(text).toContain('Monthly price\n1,528.05 USD / month\nMargin\n12.5 % (its own)');
+  });
+
+  it("prices each order item: cost and price for the partner's and reseller's admins, the price alone for the customer's", async () => {
+    await connectAndLink();
+    await addLitwareAndAssignFabrikam();
+    // Contoso's own margin 10 %: Project Plan 3 costs 30.00, so it is priced 33.00.
+    await chat(PARTNER_ADMIN).click('partnerSetCustomerMargin', { customerTenantId: DEMO_TENANT_ID, margin: '10' });
+    const submitted = await chat(DEMO.isaiah).click(
+      'submitRequest',
+      requestForm(DEMO_OFFERS.projectPlan3.offerId, { justification: 'Plans' }),
+    );
+    const id = requestIdOf(submitted.body.value);
+    await approveEveryStage(harness, id);
+    const orderId = (await waitForStatus(harness, id, 'completed')).fulfilment!.orderId!;
+
+    const [mine] = await chat(DEMO.alex).say('orders');
+    const customerView = cardText(cardOf(mine)!);
+    expect(customerView).toContain(orderId);
+    expect(customerView).toContain('Project Plan 3 × 1 (33.00 USD / month)');
+    expect(customerView).not.toContain('30.00 USD');
+    expect(customerView).not.toMatch(/cost|margin/i);
+
+    const partnerLine = 'Project Plan 3 × 1 (cost 30.00 USD / month, price 33.00 USD / month)';
+    const [partnerView] = await chat(PARTNER_ADMIN).say('orders contoso');
+    expect(cardText(cardOf(partnerView)!)).toContain(partnerLine);
+    const clicked = await chat(PARTNER_ADMIN).click('showOrders', { onBehalfOf: DEMO_TENANT_ID });
+    expect(cardText(clicked.body.value)).toContain(partnerLine);
+
+    // Fabrikam: an order Litware placed in Partner Center itself (outside Quartermaster), priced with Litware's 10 %.
+    await chat(PARTNER_ADMIN).click('partnerSetResellerMargin', {
+      resellerTenantId: DEMO_RESELLER_TENANT_ID,
+      [`margin-${DEMO_RESELLER_TENANT_ID}`]: '10',
+    });
+    harness.sandbox.state.tenant(OTHER_TENANT_ID)!.orders.set('portal-order-1', {
+      id: 'portal-order-1',
+      customerId: OTHER_TENANT_ID,
+      billingCycle: 'monthly',
+      lineItems: [
+        {
+          lineItemNumber: 0,
+          offerId: DEMO_OFFERS.powerBiPro.offerId,
+          subscriptionId: DEMO_SUBSCRIPTIONS.otherTenantPowerBiPro,
+          quantity: 2,
+          termDuration: 'P1M',
+          transactionType: 'New',
+        },
+      ],
+      creationDate: new Date('2026-03-02T10:00:00Z'),
+      status: 'completed',
+    });
+    const [resellerView] = await chat(RESELLER_ADMIN).say('orders fabrikam');
+    const resellerText = cardText(cardOf(resellerView)!);
+    expect(resellerText).toContain('portal-order-1');
+    expect(resellerText).toContain('Power BI Pro × 2 (cost 28.00 USD / month, price 30.80 USD / month)');
+    expect(resellerText).toContain('none (placed outside Quartermaster)');
   });
 });
