@@ -50,8 +50,10 @@ export class OrderHistory {
       Promise.all(ORDERING_STATUSES.map((s) => this.d.requests.withStatus(tenantId, s))).then((lists) => lists.flat()),
     ]);
     const byOrder = new Map(requests.filter((r) => r.fulfilment?.orderId).map((r) => [r.fulfilment!.orderId!.toLowerCase(), r]));
-    const itemOf = async (offerId: string, quantity: number): Promise<OrderItem> => {
-      const offer = await this.d.catalog.offer(tenantId, offerId);
+    // One catalog read (and one margin read) for every item.
+    const offers = new Map((await this.d.catalog.offers(tenantId)).map((o) => [o.offerId.toLowerCase(), o]));
+    const itemOf = (offerId: string, quantity: number): OrderItem => {
+      const offer = offers.get(offerId.toLowerCase());
       if (!offer) return { name: offerId, quantity };
       return {
         name: offer.name,
@@ -62,7 +64,7 @@ export class OrderHistory {
     };
     const lines: OrderLine[] = [];
     for (const order of orders) {
-      const items = await Promise.all(order.lineItems.map((l) => itemOf(l.offerId, l.quantity)));
+      const items = order.lineItems.map((l) => itemOf(l.offerId, l.quantity));
       const request = byOrder.get(order.id.toLowerCase());
       lines.push({ order, items, ...(request ? { request } : {}) });
     }

@@ -374,6 +374,30 @@ describe('margins', () => {
     expect(text).toContain('Monthly price\n1,528.05 USD / month\nMargin\n12.5 % (its own)');
   });
 
+  it('prices the next request form with a margin changed on another instance over the same storage', async () => {
+    await connectAndLink();
+    const second = await BotHarness.start(harness.config, { sandbox: harness.sandbox, connector: harness.connector, instanceName: 'qm-2' });
+    try {
+      const visioForm = async () => {
+        const [form] = (await second.personalChat(DEMO.alex).say('request visio')).filter((a) => cardOf(a));
+        return JSON.stringify(cardOf(form));
+      };
+      // The second instance has Contoso's catalog in its cache, at cost (no margin yet): Visio Plan 2 at 15.00.
+      expect(await visioForm()).toContain('15.00 USD');
+      await chat(PARTNER_ADMIN).click('partnerSetCustomerMargin', { customerTenantId: DEMO_TENANT_ID, margin: '12.5' });
+      const priced = await visioForm();
+      expect(priced).toContain('16.88 USD');
+      expect(priced).not.toContain('15.00 USD');
+      // Removing it reaches the other instance at once too.
+      await chat(PARTNER_ADMIN).click('partnerSetCustomerMargin', { customerTenantId: DEMO_TENANT_ID, margin: '' });
+      const atCost = await visioForm();
+      expect(atCost).toContain('15.00 USD');
+      expect(atCost).not.toContain('16.88 USD');
+    } finally {
+      await second.stop();
+    }
+  });
+
   it("prices each order item: cost and price for the partner's and reseller's admins, the price alone for the customer's", async () => {
     await connectAndLink();
     await addLitwareAndAssignFabrikam();
