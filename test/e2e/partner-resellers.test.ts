@@ -17,6 +17,7 @@ import {
   SIGN_IN_ACCOUNTS,
   TAILSPIN_TENANT_ID,
 } from '../../src/sandbox/index.js';
+import { testClock } from '../harness/clock.js';
 import { BotHarness, cardActions, cardOf, cardText, DEMO, testConfig, type TestUser } from '../harness/bot-harness.js';
 import { approveEveryStage, requestForm, requestFormFields, requestIdOf, waitForStatus } from '../harness/licensing.js';
 import { openPage, submitForm } from '../sandbox/login-browser.js';
@@ -451,5 +452,41 @@ describe('margins', () => {
     expect(resellerText).toContain('portal-order-1');
     expect(resellerText).toContain('Power BI Pro × 2 (cost 28.00 USD / month, price 30.80 USD / month)');
     expect(resellerText).toContain('none (placed outside Quartermaster)');
+  });
+
+  it("copies renewal alerts to the partner's channel with the unused seats' cost beside their price; the customer's admins see the price", async () => {
+    await connectAndLink();
+    await addLitwareAndAssignFabrikam();
+    await chat(PARTNER_ADMIN).click('partnerSetResellerMargin', {
+      resellerTenantId: DEMO_RESELLER_TENANT_ID,
+      [`margin-${DEMO_RESELLER_TENANT_ID}`]: '10',
+    });
+    await chat(PARTNER_ADMIN).click('partnerSetCustomerMargin', { customerTenantId: DEMO_TENANT_ID, margin: '12.5' });
+    const channel = harness.channel(PARTNER_ADMIN, 'Customers');
+    await channel.say('alerts here');
+    await harness.qm.licenseAlerts.renewals.run(testClock());
+    await harness.drain();
+    const channelCards = harness.connector.sent
+      .filter((s) => s.conversationId === channel.conversation.id && s.method === 'POST')
+      .map((s) => cardOf(s.activity))
+      .filter((c) => c && /renews in/.test(cardText(c)))
+      .map((c) => cardText(c!));
+
+    // Fabrikam (no admins of its own): one unused Power BI Pro seat, 14.00 from Partner Center, 15.40 with Litware's 10 %.
+    const fabrikam = channelCards.find((t) => t.includes('Customer: Fabrikam (demo)') && t.includes('Power BI Pro renews in'));
+    expect(fabrikam).toContain('Unused seats a month\ncost 14.00 USD / month, price 15.40 USD / month');
+
+    // Contoso: its admin sees the price alone; the partner's copy shows the cost first and that same price.
+    const alexCard = harness.sentTo(DEMO.alex).find((a) => cardOf(a) && cardText(a).includes('Microsoft 365 E3 renews in'));
+    const alexText = cardText(cardOf(alexCard)!);
+    const price = /Unused seats a month\n(\S+ USD \/ month)/.exec(alexText)?.[1];
+    expect(price).toBeDefined();
+    expect(alexText).not.toMatch(/cost|margin/i);
+    const contoso = channelCards.find((t) => t.includes('Customer: Contoso') && t.includes('Microsoft 365 E3 renews in'));
+    const copy = /Unused seats a month\ncost (\S+) USD \/ month, price (\S+ USD \/ month)/.exec(contoso ?? '');
+    expect(copy?.[2]).toBe(price);
+    // 12.5 % over the cost, rounded once to the cent.
+    const cost = Number(copy![1]!.replace(/,/g, ''));
+    expect(Number(price!.split(' ')[0]!.replace(/,/g, ''))).toBeCloseTo(Math.round(cost * 112.5) / 100, 2);
   });
 });
