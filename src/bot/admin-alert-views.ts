@@ -1,5 +1,6 @@
 // What the reclaim, renewal and seat alert cards show: plain data from the services turned
 // into the data their templates bind (cards/reclaim*.json, renewal-alert.json, seat-alert.json).
+import { formatMonthly } from '../domain/money.js';
 import { md } from '../domain/plain-text.js';
 import type { Text } from './cards.js';
 import type { ReclaimReport, ReclaimRow, RenewalAlert, SeatChange, TermEndAlert, VendorReclaimRow } from '../services/admin-alerts.js';
@@ -44,6 +45,8 @@ export interface RenewalAlertCardData {
   renewsOn: string;
   seats: string;
   unused: string;
+  /** A month of the unused seats: the price for the customer's admins, cost and price on the partner's copy; empty when unpriced. */
+  unusedMonthly: string;
   subscriptionId: string;
   suggestedQuantity: number;
   reduceTitle: string;
@@ -107,6 +110,13 @@ export function reclaimCardData(report: ReclaimReport, note?: { text: string; co
   };
 }
 
+/** The customer's admins see their price; the partner's copy shows what Partner Center charges first, the price beside it. */
+function unusedMonthlyText(alert: RenewalAlert, forPartner: boolean): string {
+  if (!alert.unusedMonthly) return '';
+  const price = formatMonthly(alert.unusedMonthly.price);
+  return forPartner ? `cost ${formatMonthly(alert.unusedMonthly.cost)}, price ${price}` : price;
+}
+
 export function renewalAlertCardData(alert: RenewalAlert, customer = ''): RenewalAlertCardData {
   return {
     customer,
@@ -116,6 +126,7 @@ export function renewalAlertCardData(alert: RenewalAlert, customer = ''): Renewa
     renewsOn: day(alert.renewsAt),
     seats: String(alert.quantity),
     unused: String(alert.free),
+    unusedMonthly: unusedMonthlyText(alert, customer !== ''),
     subscriptionId: alert.id,
     suggestedQuantity: alert.suggestedQuantity,
     reduceTitle: `Reduce to ${alert.suggestedQuantity} at renewal`,

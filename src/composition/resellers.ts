@@ -19,7 +19,6 @@ export function wireResellers(p: Platform, catalog: Catalog, connections: Connec
     resellers: new PartnerResellerRepository(p.store),
     pricing: new CustomerPricingRepository(p.store),
     audit: p.audit,
-    pricesChanged: (customerTenantId) => catalog.catalog.forget(customerTenantId),
   });
   if ((p.config.partnerTenants ?? []).length > 0) {
     p.roles.admitResellerAdmins({

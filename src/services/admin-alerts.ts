@@ -1,5 +1,6 @@
 // What the license alert jobs tell admins, as plain data, and the port that delivers it
 // (src/notify/admin-cards.ts posts it as cards to every admin's 1:1 chat).
+import type { Money } from '../domain/money.js';
 import type { RenewalWithUnusedSeats } from '../domain/reclaim.js';
 import type { SeatAlert } from '../domain/seat-alerts.js';
 
@@ -56,6 +57,12 @@ export interface ReclaimReport {
 
 export interface RenewalAlert extends RenewalWithUnusedSeats {
   tenantId: string;
+  /**
+   * A month of the unused seats: at the customer's price (with its partner's margin, in partner
+   * mode) and at what Partner Center charges (the cost, for the partner's eyes only); absent when
+   * the catalog has no price for it.
+   */
+  unusedMonthly?: { price: Money; cost: Money };
 }
 
 /** A Partner Center subscription with auto-renew off, not cancelled: at its term end it moves to an Extended Service Term. */

@@ -56,9 +56,14 @@ const CATALOG_TTL_MS = 5 * 60_000;
 const SEATS_TTL_MS = 30_000;
 
 export class CatalogService {
+  /** Each tenant's catalog at what Partner Center charges (no margin): the slow part, kept a few minutes. */
   private readonly catalogs = new KeptFor<CatalogState>(CATALOG_TTL_MS);
   /** Partner mode: the margin a customer tenant's prices carry over Partner Center's (set once the pricing store exists). */
   private marginOf?: (tenantId: string) => Promise<string | undefined>;
+  /** Margin reads arriving together share one read of the stored rows. */
+  private readonly marginReads = new SingleFlight<string | undefined>();
+  /** The last catalog priced with a margin, per tenant: reused while neither the kept catalog nor the margin changed. */
+  private readonly priced = new Map<string, { base: CatalogState; margin: string; state: CatalogState }>();
   /** SKUs recent enough for showing on cards. */
   private readonly recentSkus = new KeptFor<SubscribedSku[]>(SEATS_TTL_MS);
   private readonly skuReads = new SingleFlight<SubscribedSku[]>();
@@ -76,7 +81,20 @@ export class CatalogService {
 
   /** Orderable offers, the items that are not (unmapped, unpriced) and where prices came from. */
   async state(tenantId: string): Promise<CatalogState> {
-    return this.catalogs.get(tenantId, () => this.load(tenantId));
+    // The margin is read from storage on every call, not kept with the catalog: a margin changed
+    // on any instance prices the next request form on every instance.
+    const [base, margin] = await Promise.all([this.catalogs.get(tenantId, () => this.load(tenantId)), this.currentMargin(tenantId)]);
+    if (margin === undefined) return base;
+    const kept = this.priced.get(tenantId);
+    if (kept && kept.base === base && kept.margin === margin) return kept.state;
+    const state = withMarginOn(base, margin);
+    this.priced.set(tenantId, { base, margin, state });
+    return state;
+  }
+
+  private async currentMargin(tenantId: string): Promise<string | undefined> {
+    const marginOf = this.marginOf;
+    return marginOf ? this.marginReads.run(tenantId, () => marginOf(tenantId)) : undefined;
   }
 
   /**
@@ -88,9 +106,10 @@ export class CatalogService {
     this.marginOf = marginOf;
   }
 
-  /** Forgets the cached catalog (an admin changed a mapping, or a margin). */
+  /** Forgets the cached catalog (an admin changed a mapping; a margin needs no forgetting, it is read on every call). */
   forget(tenantId: string): void {
     this.catalogs.delete(tenantId);
+    this.priced.delete(tenantId);
   }
 
   private async load(tenantId: string): Promise<CatalogState> {
@@ -115,12 +134,7 @@ export class CatalogService {
       offers.push({ ...item, skuPartNumber: mapping.skuPartNumber, unitPrice });
     }
     const { priceOf: _priceOf, ...priceInfo } = prices;
-    const margin = await this.marginOf?.(tenantId);
-    if (margin === undefined) return { offers, unorderable, prices: priceInfo };
-    const priced = offers.map((o) =>
-      o.provider === 'marketplace' ? o : { ...o, cost: o.unitPrice, marginPercent: margin, unitPrice: withMargin(o.unitPrice, margin) },
-    );
-    return { offers: priced, unorderable, prices: priceInfo };
+    return { offers, unorderable, prices: priceInfo };
   }
 
   async offer(tenantId: string, offerId: string): Promise<CatalogOffer | undefined> {
@@ -186,6 +200,14 @@ export class CatalogService {
       return undefined;
     }
   }
+}
+
+/** The catalog as a customer with a margin sees it: Partner Center prices carry it, the cost kept beside; marketplace prices are the marketplace's. */
+function withMarginOn(base: CatalogState, margin: string): CatalogState {
+  const offers = base.offers.map((o) =>
+    o.provider === 'marketplace' ? o : { ...o, cost: o.unitPrice, marginPercent: margin, unitPrice: withMargin(o.unitPrice, margin) },
+  );
+  return { ...base, offers };
 }
 
 /** Marketplace offers grant no Graph license: their part number is "MKT:<itemId>", the seats the vendor's. */

@@ -57,8 +57,10 @@ export class PartnerCustomerFacts {
         totals.set(value.currency, before ? add(before, value) : value);
       };
       let unpriced = 0;
+      // One catalog read (and one margin read) for every subscription.
+      const offers = new Map((await this.d.catalog.offers(tenantId)).map((o) => [o.offerId.toLowerCase(), o]));
       for (const s of active) {
-        const offer = await this.d.catalog.offer(tenantId, s.offerId);
+        const offer = offers.get(s.offerId.toLowerCase());
         if (!offer) {
           unpriced++;
           continue;

@@ -4,7 +4,8 @@
 // margins (Elements' "customize prices") per reseller and per customer, the customer's winning.
 // A reseller's admins, in the reseller's own tenant, see and act on the customers assigned to it
 // and nothing else. Every id a card sends is checked again here; a reach outside the actor's
-// customers is refused and audited as partner.cross-tenant-refused.
+// customers is refused and audited as partner.cross-tenant-refused. Margins live in storage only:
+// the catalog reads a customer's margin on every call, so a change reaches every instance at once.
 import type { Clock } from '../clock.js';
 import { describeMargin, effectiveMargin, parseMarginPercent } from '../domain/margin.js';
 import type { Actor } from '../domain/roles.js';
@@ -70,8 +71,6 @@ export interface PartnerResellerDeps {
   resellers: PartnerResellerRepository;
   pricing: CustomerPricingRepository;
   audit: AuditLog;
-  /** A customer's prices changed: forget its cached catalog. */
-  pricesChanged(customerTenantId: string): void;
 }
 
 export class PartnerResellers {
@@ -225,8 +224,6 @@ export class PartnerResellers {
           margin: after.marginPercent ?? null,
         },
       );
-      for (const p of await this.d.pricing.list(partner))
-        if (p.resellerTenantId === reseller.resellerTenantId) this.d.pricesChanged(p.customerTenantId);
     }
     const view = await this.desk(actor);
     if (!view.ok) return view;
@@ -332,7 +329,6 @@ export class PartnerResellers {
       { reseller: before?.resellerTenantId ?? null },
       { reseller: after.resellerTenantId, resellerName: found.value.displayName },
     );
-    this.d.pricesChanged(customer.value.customerTenantId);
     return done(undefined, `${customer.value.companyName} is assigned to ${found.value.displayName}; its admins now see it.`);
   }
 
@@ -377,7 +373,6 @@ export class PartnerResellers {
           },
           { margin: after.marginPercent ?? null },
         );
-      this.d.pricesChanged(customer.value.customerTenantId);
     }
     return done(customer.value, `${customer.value.companyName}'s own margin: ${describeMargin(after.marginPercent)}.`);
   }

@@ -4,11 +4,12 @@
 // its end date: it does not end but moves to a paid Extended Service Term. One card per
 // (subscription, date), recorded in the alert ledger before it goes out, so restarts, reruns
 // and several instances never send it twice.
-import type { CommerceSubscription, DirectoryPort } from '../connectors/ports.js';
+import type { CatalogOffer, CommerceSubscription, DirectoryPort } from '../connectors/ports.js';
+import { monthlyCost } from '../domain/money.js';
 import { DEFAULT_RENEWAL_NOTICE_DAYS, renewalsWithUnusedSeats, type RenewingSubscription } from '../domain/reclaim.js';
 import type { Logger } from '../logger.js';
 import type { AlertLedger } from '../storage/alert-ledger.js';
-import type { AdminAlerts, TermEndAlert } from './admin-alerts.js';
+import type { AdminAlerts, RenewalAlert, TermEndAlert } from './admin-alerts.js';
 import { parseUtc, toUtc } from '../domain/commitment.js';
 import { extendedServiceTermsDue, howToStopPaying, termEndOutcome } from '../domain/extended-service-term.js';
 import type { CatalogService } from './catalog.js';
@@ -109,9 +110,9 @@ export class RenewalAlertService {
     }));
   }
 
-  /** Subscriptions of the tenant renewing soon with unused seats. */
-  async due(tenantId: string, now: Date, noticeDays = DEFAULT_RENEWAL_NOTICE_DAYS) {
-    const { renewing, seatsBySubscription } = await this.renewingWithFreeSeats(tenantId);
+  /** Subscriptions of the tenant renewing soon with unused seats, with what a month of those seats costs. */
+  async due(tenantId: string, now: Date, noticeDays = DEFAULT_RENEWAL_NOTICE_DAYS): Promise<Omit<RenewalAlert, 'tenantId'>[]> {
+    const { renewing, seatsBySubscription, offers } = await this.renewingWithFreeSeats(tenantId);
     const terms: RenewingSubscription[] = renewing.map((s) => ({
       id: s.id,
       offerName: s.offerName,
@@ -121,9 +122,18 @@ export class RenewalAlertService {
     }));
     // A decrease already scheduled for the renewal answers the alert before it is sent.
     const scheduled = new Map(renewing.map((s) => [s.id, s.scheduledNextTerm?.quantity]));
-    return renewalsWithUnusedSeats(terms, seatsBySubscription, now, noticeDays).filter(
-      (a) => !((scheduled.get(a.id) ?? Number.POSITIVE_INFINITY) <= a.suggestedQuantity),
-    );
+    const offerOf = new Map(renewing.map((s) => [s.id, offers.find((o) => o.offerId.toLowerCase() === s.offerId.toLowerCase())] as const));
+    return renewalsWithUnusedSeats(terms, seatsBySubscription, now, noticeDays)
+      .filter((a) => !((scheduled.get(a.id) ?? Number.POSITIVE_INFINITY) <= a.suggestedQuantity))
+      .map((a) => {
+        const offer = offerOf.get(a.id);
+        if (!offer) return a;
+        // The customer's price carries its margin; the cost is what Partner Center charges.
+        return {
+          ...a,
+          unusedMonthly: { price: monthlyCost(offer.unitPrice, a.free), cost: monthlyCost(offer.cost ?? offer.unitPrice, a.free) },
+        };
+      });
   }
 
   /**
@@ -133,6 +143,7 @@ export class RenewalAlertService {
   async renewingWithFreeSeats(tenantId: string): Promise<{
     renewing: (CommerceSubscription & { commitmentEndDate: string })[];
     seatsBySubscription: Record<string, { free: number }>;
+    offers: CatalogOffer[];
   }> {
     const [subscriptions, skus, offers] = await Promise.all([
       this.deps.commerce.listSubscriptions(tenantId),
@@ -161,6 +172,6 @@ export class RenewalAlertService {
         free -= share;
       }
     }
-    return { renewing, seatsBySubscription };
+    return { renewing, seatsBySubscription, offers };
   }
 }

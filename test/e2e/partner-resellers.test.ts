@@ -8,6 +8,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import {
   DEMO_OFFERS,
   DEMO_PARTNER_TENANT_ID,
+  DEMO_SUBSCRIPTIONS,
   DEMO_RESELLER_TENANT_ID,
   DEMO_TENANT_ID,
   NORTHWIND_TENANT_ID,
@@ -16,8 +17,9 @@ import {
   SIGN_IN_ACCOUNTS,
   TAILSPIN_TENANT_ID,
 } from '../../src/sandbox/index.js';
+import { testClock } from '../harness/clock.js';
 import { BotHarness, cardActions, cardOf, cardText, DEMO, testConfig, type TestUser } from '../harness/bot-harness.js';
-import { requestFormFields, requestIdOf } from '../harness/licensing.js';
+import { approveEveryStage, requestForm, requestFormFields, requestIdOf, waitForStatus } from '../harness/licensing.js';
 import { openPage, submitForm } from '../sandbox/login-browser.js';
 
 const PARTNER_ADMIN: TestUser = {
@@ -371,5 +373,120 @@ describe('margins', () => {
     expect(text).toContain('Monthly cost\n1,384.90 USD / month');
     // Marketplace products keep the marketplace's price: the margin is on what Partner Center charges.
     expect(text).toContain('Monthly price\n1,528.05 USD / month\nMargin\n12.5 % (its own)');
+  });
+
+  it('prices the next request form with a margin changed on another instance over the same storage', async () => {
+    await connectAndLink();
+    const second = await BotHarness.start(harness.config, { sandbox: harness.sandbox, connector: harness.connector, instanceName: 'qm-2' });
+    try {
+      const visioForm = async () => {
+        const [form] = (await second.personalChat(DEMO.alex).say('request visio')).filter((a) => cardOf(a));
+        return JSON.stringify(cardOf(form));
+      };
+      // The second instance has Contoso's catalog in its cache, at cost (no margin yet): Visio Plan 2 at 15.00.
+      expect(await visioForm()).toContain('15.00 USD');
+      await chat(PARTNER_ADMIN).click('partnerSetCustomerMargin', { customerTenantId: DEMO_TENANT_ID, margin: '12.5' });
+      const priced = await visioForm();
+      expect(priced).toContain('16.88 USD');
+      expect(priced).not.toContain('15.00 USD');
+      // Removing it reaches the other instance at once too.
+      await chat(PARTNER_ADMIN).click('partnerSetCustomerMargin', { customerTenantId: DEMO_TENANT_ID, margin: '' });
+      const atCost = await visioForm();
+      expect(atCost).toContain('15.00 USD');
+      expect(atCost).not.toContain('16.88 USD');
+    } finally {
+      await second.stop();
+    }
+  });
+
+  it("prices each order item: cost and price for the partner's and reseller's admins, the price alone for the customer's", async () => {
+    await connectAndLink();
+    await addLitwareAndAssignFabrikam();
+    // Contoso's own margin 10 %: Project Plan 3 costs 30.00, so it is priced 33.00.
+    await chat(PARTNER_ADMIN).click('partnerSetCustomerMargin', { customerTenantId: DEMO_TENANT_ID, margin: '10' });
+    const submitted = await chat(DEMO.isaiah).click(
+      'submitRequest',
+      requestForm(DEMO_OFFERS.projectPlan3.offerId, { justification: 'Plans' }),
+    );
+    const id = requestIdOf(submitted.body.value);
+    await approveEveryStage(harness, id);
+    const orderId = (await waitForStatus(harness, id, 'completed')).fulfilment!.orderId!;
+
+    const [mine] = await chat(DEMO.alex).say('orders');
+    const customerView = cardText(cardOf(mine)!);
+    expect(customerView).toContain(orderId);
+    expect(customerView).toContain('Project Plan 3 × 1 (33.00 USD / month)');
+    expect(customerView).not.toContain('30.00 USD');
+    expect(customerView).not.toMatch(/cost|margin/i);
+
+    const partnerLine = 'Project Plan 3 × 1 (cost 30.00 USD / month, price 33.00 USD / month)';
+    const [partnerView] = await chat(PARTNER_ADMIN).say('orders contoso');
+    expect(cardText(cardOf(partnerView)!)).toContain(partnerLine);
+    const clicked = await chat(PARTNER_ADMIN).click('showOrders', { onBehalfOf: DEMO_TENANT_ID });
+    expect(cardText(clicked.body.value)).toContain(partnerLine);
+
+    // Fabrikam: an order Litware placed in Partner Center itself (outside Quartermaster), priced with Litware's 10 %.
+    await chat(PARTNER_ADMIN).click('partnerSetResellerMargin', {
+      resellerTenantId: DEMO_RESELLER_TENANT_ID,
+      [`margin-${DEMO_RESELLER_TENANT_ID}`]: '10',
+    });
+    harness.sandbox.state.tenant(OTHER_TENANT_ID)!.orders.set('portal-order-1', {
+      id: 'portal-order-1',
+      customerId: OTHER_TENANT_ID,
+      billingCycle: 'monthly',
+      lineItems: [
+        {
+          lineItemNumber: 0,
+          offerId: DEMO_OFFERS.powerBiPro.offerId,
+          subscriptionId: DEMO_SUBSCRIPTIONS.otherTenantPowerBiPro,
+          quantity: 2,
+          termDuration: 'P1M',
+          transactionType: 'New',
+        },
+      ],
+      creationDate: new Date('2026-03-02T10:00:00Z'),
+      status: 'completed',
+    });
+    const [resellerView] = await chat(RESELLER_ADMIN).say('orders fabrikam');
+    const resellerText = cardText(cardOf(resellerView)!);
+    expect(resellerText).toContain('portal-order-1');
+    expect(resellerText).toContain('Power BI Pro × 2 (cost 28.00 USD / month, price 30.80 USD / month)');
+    expect(resellerText).toContain('none (placed outside Quartermaster)');
+  });
+
+  it("copies renewal alerts to the partner's channel with the unused seats' cost beside their price; the customer's admins see the price", async () => {
+    await connectAndLink();
+    await addLitwareAndAssignFabrikam();
+    await chat(PARTNER_ADMIN).click('partnerSetResellerMargin', {
+      resellerTenantId: DEMO_RESELLER_TENANT_ID,
+      [`margin-${DEMO_RESELLER_TENANT_ID}`]: '10',
+    });
+    await chat(PARTNER_ADMIN).click('partnerSetCustomerMargin', { customerTenantId: DEMO_TENANT_ID, margin: '12.5' });
+    const channel = harness.channel(PARTNER_ADMIN, 'Customers');
+    await channel.say('alerts here');
+    await harness.qm.licenseAlerts.renewals.run(testClock());
+    await harness.drain();
+    const channelCards = harness.connector.sent
+      .filter((s) => s.conversationId === channel.conversation.id && s.method === 'POST')
+      .map((s) => cardOf(s.activity))
+      .filter((c) => c && /renews in/.test(cardText(c)))
+      .map((c) => cardText(c!));
+
+    // Fabrikam (no admins of its own): one unused Power BI Pro seat, 14.00 from Partner Center, 15.40 with Litware's 10 %.
+    const fabrikam = channelCards.find((t) => t.includes('Customer: Fabrikam (demo)') && t.includes('Power BI Pro renews in'));
+    expect(fabrikam).toContain('Unused seats a month\ncost 14.00 USD / month, price 15.40 USD / month');
+
+    // Contoso: its admin sees the price alone; the partner's copy shows the cost first and that same price.
+    const alexCard = harness.sentTo(DEMO.alex).find((a) => cardOf(a) && cardText(a).includes('Microsoft 365 E3 renews in'));
+    const alexText = cardText(cardOf(alexCard)!);
+    const price = /Unused seats a month\n(\S+ USD \/ month)/.exec(alexText)?.[1];
+    expect(price).toBeDefined();
+    expect(alexText).not.toMatch(/cost|margin/i);
+    const contoso = channelCards.find((t) => t.includes('Customer: Contoso') && t.includes('Microsoft 365 E3 renews in'));
+    const copy = /Unused seats a month\ncost (\S+) USD \/ month, price (\S+ USD \/ month)/.exec(contoso ?? '');
+    expect(copy?.[2]).toBe(price);
+    // 12.5 % over the cost, rounded once to the cent.
+    const cost = Number(copy![1]!.replace(/,/g, ''));
+    expect(Number(price!.split(' ')[0]!.replace(/,/g, ''))).toBeCloseTo(Math.round(cost * 112.5) / 100, 2);
   });
 });

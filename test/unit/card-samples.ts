@@ -567,6 +567,7 @@ export const cardSamples: { [N in keyof CardData]: CardData[N][] } = {
       renewsOn: '2026-06-01',
       seats: '25',
       unused: '5',
+      unusedMonthly: 'cost 180.00 USD / month, price 198.00 USD / month',
       subscriptionId: 'sub-1',
       suggestedQuantity: 20,
       reduceTitle: 'Reduce to 20 at renewal',
