@@ -81,8 +81,8 @@ const MAX_CHANGED_FIELDS = 8;
 const MAX_VALUE_LENGTH = 80;
 
 /**
- * What changed, a fact per field, named in words: "Inactive days: 90 → 60"; a field only after shows its
- * value alone (context), a field only before shows "→ (removed)". A value that is not an object shows as one "Before"/"After".
+ * What changed, a fact per field, named in words: "Inactive days: 90 → 60"; a field only after shows
+ * "(none) →" before it, a field only before shows "→ (removed)" (or its own word for gone). A value that is not an object shows as one "Before"/"After".
  */
 export function changeFacts(before: unknown, after: unknown): { title: string; value: string }[] {
   const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -100,8 +100,8 @@ export function changeFacts(before: unknown, after: unknown): { title: string; v
   const facts = changed.slice(0, MAX_CHANGED_FIELDS).map((field) => {
     const { title, value = (v: unknown) => v, absent = '(removed)' } = FIELDS[field] ?? { title: inWords(field) };
     const [then, now] = [shown(value(was[field])), shown(value(is[field]))];
-    // A field the "before" side does not carry at all is context of the change, not part of it.
-    if (before === undefined || !(field in was)) return { title, value: now };
+    if (before === undefined) return { title, value: now };
+    // A field gone from "after" (a step past the last one, a removed setting) says so in its own words.
     if (after === undefined || !(field in is)) return { title, value: `${then} → ${absent}` };
     return { title, value: `${then} → ${now}` };
   });

@@ -215,7 +215,7 @@ export class FulfilmentService {
         actorName: 'Quartermaster',
         action: 'request.returned-for-approval',
         target: pending.id,
-        before: { status: request.status },
+        before: summary(request),
         after: { ...summary(pending), reason: 'the free seats it was approved for were taken' },
       });
       await this.deps.notifications.refreshCards(pending);
@@ -251,7 +251,7 @@ export class FulfilmentService {
         actorName: 'Quartermaster',
         action: 'request.waiting-for-seats',
         target: waiting.id,
-        before: { status: request.status },
+        before: summary(request),
         after: { ...summary(waiting), missingSeats: shortfall, reason: 'no free seat; automatic purchase is off (license settings)' },
       });
       await this.deps.notifications.tellRequester(
@@ -444,7 +444,8 @@ export class FulfilmentService {
       actorName: 'Quartermaster',
       action,
       target: done.id,
-      before: { status: 'fulfilling' },
+      // The whole request before, so the audit shows only what the outcome changed.
+      before: summary(request),
       after: { ...summary(done), outcome: done.outcome?.message },
     });
     await this.deps.notifications.refreshCards(done);
