@@ -71,6 +71,9 @@ export function wireConnections(p: Platform, outbox: Outbox, publicUrl: () => st
     notices,
     // Health checks read Partner Center with the agent's token, as purchases do.
     ...(connectors.partnerCenterAgent && { partnerCenterProbe: (tenantId: string) => connectors.partnerCenterAgent!.checkAgent(tenantId) }),
+    ...(connectors.partnerAccounts && {
+      partnerAccountProbe: async (agentToken: string) => void (await connectors.partnerAccounts!.listCustomers(agentToken)),
+    }),
     ...(config.connectors.mode === 'sandbox' ? { localSandbox: true, sandboxHints } : {}),
     publicUrl,
     log,

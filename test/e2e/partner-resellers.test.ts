@@ -490,3 +490,61 @@ describe('margins', () => {
     expect(Number(price!.split(' ')[0]!.replace(/,/g, ''))).toBeCloseTo(Math.round(cost * 112.5) / 100, 2);
   });
 });
+
+describe("a reseller's own Partner Center", () => {
+  /** Partner Center as the reseller's own agent token reaches it (what the REST reference lets an indirect reseller call). */
+  const asReseller = async (path: string) => {
+    const token = await harness.qm.connections.partnerCenterToken(DEMO_RESELLER_TENANT_ID);
+    const response = await fetch(`${harness.sandbox.urls.partnerCenter}${path}`, {
+      headers: { authorization: `Bearer ${token}`, accept: 'application/json' },
+    });
+    return { status: response.status, body: (await response.json()) as Record<string, any> };
+  };
+
+  it("lets Litware's admin sign in to Litware's own tenant from its connect card; its token reaches its customers only", async () => {
+    await connectAndLink();
+    await addLitwareAndAssignFabrikam();
+
+    const [reply] = await chat(RESELLER_ADMIN).say('connect');
+    expect(cardText(cardOf(reply)!)).toMatch(/Partner Center\nNot connected/);
+    const url = cardActions(cardOf(reply)!).find((a) => a.type === 'Action.OpenUrl' && a.title === 'Sign in (integration sandbox)')?.url;
+    expect(url).toBeDefined();
+    // The reseller's agent signs in to the reseller's own tenant, not to its provider's.
+    expect(new URL(url!).pathname.toLowerCase()).toContain(`/${DEMO_RESELLER_TENANT_ID.toLowerCase()}/`);
+    const page = await openPage(url!);
+    const pressed = await submitForm(url!, page.html, { account: SIGN_IN_ACCOUNTS.resellerAdminAgent.id, action: 'signin' });
+    expect(pressed.status).toBe(302);
+    expect((await openPage(pressed.headers.get('location')!)).status).toBe(200);
+
+    const connection = await harness.qm.connectionStore.get(DEMO_RESELLER_TENANT_ID, 'partner-center');
+    expect(connection).toMatchObject({ state: 'connected', details: { partnerTenantId: DEMO_RESELLER_TENANT_ID } });
+    expect(connection?.label.toLowerCase()).toBe(SIGN_IN_ACCOUNTS.resellerAdminAgent.userPrincipalName.toLowerCase());
+    // Its connect card shows the connection; the partner's own connection is untouched.
+    const [after] = await chat(RESELLER_ADMIN).say('connect');
+    expect(cardText(cardOf(after)!)).toMatch(/Partner Center\nConnected/);
+    expect(cardText(cardOf(after)!)).toContain(SIGN_IN_ACCOUNTS.resellerAdminAgent.userPrincipalName);
+    const checked = await chat(RESELLER_ADMIN).click('checkConnection', { connectionId: 'partner-center' });
+    // Check now reads what Litware's account may read (its customer list), not a customer's subscriptions.
+    expect(cardText(checked.body.value)).toMatch(/Partner Center\nConnected/);
+    expect((await harness.qm.connectionStore.get(DEMO_RESELLER_TENANT_ID, 'partner-center'))?.state).toBe('connected');
+    expect(await harness.qm.connectionStore.get(DEMO_PARTNER_TENANT_ID, 'partner-center')).toMatchObject({
+      details: { partnerTenantId: DEMO_PARTNER_TENANT_ID },
+    });
+
+    // Litware's own token: its provider, and its customer Fabrikam (the customer list and the
+    // customer's relationships are what an indirect reseller may read) ...
+    const providers = await asReseller('/v1/relationships?relationship_type=IsIndirectResellerOf');
+    expect(providers.status).toBe(200);
+    expect(providers.body.items.map((p: { id: string }) => p.id)).toEqual([DEMO_PARTNER_TENANT_ID]);
+    const customers = await asReseller('/v1/customers');
+    expect(customers.body.items.map((c: { id: string }) => c.id)).toEqual([OTHER_TENANT_ID]);
+    expect((await asReseller(`/v1/customers/${OTHER_TENANT_ID}/relationships`)).status).toBe(200);
+    // ... whose subscriptions and orders its indirect provider manages ...
+    expect((await asReseller(`/v1/customers/${OTHER_TENANT_ID}/subscriptions`)).status).toBe(403);
+    // ... and never another partner's customer, nor its provider's own direct customer.
+    for (const other of [TAILSPIN_TENANT_ID, DEMO_TENANT_ID]) {
+      const refused = await asReseller(`/v1/customers/${other}/subscriptions`);
+      expect(refused.status).toBe(404);
+    }
+  });
+});

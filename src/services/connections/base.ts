@@ -90,6 +90,12 @@ export interface ConnectionServiceDeps {
    */
   partnerCenterProbe?: (tenantId: string) => Promise<void>;
   /**
+   * A read a Partner Center account makes of itself (its customer list) with an agent token: the
+   * health check of a tenant signed in to its own account (a partner, or an indirect reseller,
+   * which may not read its customers' subscriptions: its provider manages them).
+   */
+  partnerAccountProbe?: (agentToken: string) => Promise<void>;
+  /**
    * Local mode: the connectors talk to the sandbox, which forgets its sign-ins when npm start
    * restarts; the first connect card of each process checks a stored Partner Center sign-in
    * again, and the card offers the sandbox sign-in even when a connection exists.

@@ -24,7 +24,7 @@ export class PartnerCenterConnection extends ConnectionModule {
   async signInLink(actor: Admin, environment: 'sandbox' | 'production'): Promise<string> {
     // The verifier must come back with the state; it is sealed so the table holds nothing usable.
     const issued = await this.issueState(actor, 'partner-center-sign-in');
-    const partnerTenantId = this.signInTenantOf(actor.tenantId);
+    const partnerTenantId = await this.signInTenantOf(actor.tenantId);
     const { url, codeVerifier } = await this.d.identity.partnerCenter.signInUrl({
       redirectUri: this.callbackUrl(),
       state: issued.state,
@@ -124,12 +124,15 @@ export class PartnerCenterConnection extends ConnectionModule {
 
   /**
    * The tenant an agent of this Teams tenant signs in to: a partner tenant (partner mode) signs
-   * in to itself, so two partners in one deployment each use their own Partner Center; any other
-   * tenant (a company running Quartermaster for itself) to the deployment's default partner
-   * tenant (PARTNER_CENTER_TENANT_ID), as before partner mode.
+   * in to itself, so two partners in one deployment each use their own Partner Center; so does a
+   * tenant a partner added as its indirect reseller (its own Partner Center account: the same
+   * multi-tenant app, consented by the reseller's admin in its tenant, as each partner does). Any
+   * other tenant (a company running Quartermaster for itself) signs in to the deployment's
+   * default partner tenant (PARTNER_CENTER_TENANT_ID), as before partner mode.
    */
-  private signInTenantOf(tenantId: string): string | undefined {
-    return this.d.roles.isPartnerTenant(tenantId) ? tenantId.toLowerCase() : undefined;
+  private async signInTenantOf(tenantId: string): Promise<string | undefined> {
+    if (this.d.roles.isPartnerTenant(tenantId)) return tenantId.toLowerCase();
+    return (await this.d.roles.resellerPartnerOf(tenantId)) !== undefined ? tenantId.toLowerCase() : undefined;
   }
 
   /**
@@ -257,10 +260,12 @@ export class PartnerCenterConnection extends ConnectionModule {
         problem: connection.problem?.problem ?? 'The Partner Center sign-in expired.',
         fix: 'An agent must sign in again: choose Sign in to Partner Center.',
       };
-    await this.partnerCenterToken(connection.tenantId);
+    const token = await this.partnerCenterToken(connection.tenantId);
     try {
-      // The token alone proves little (msal serves a cached one): read what a purchase reads.
-      await this.d.partnerCenterProbe?.(connection.tenantId);
+      // The token alone proves little (msal serves a cached one): read what a purchase reads, or,
+      // for a tenant signed in to its own Partner Center account, what that account reads.
+      if (signedInToOwnAccount(connection)) await this.d.partnerAccountProbe?.(token);
+      else await this.d.partnerCenterProbe?.(connection.tenantId);
     } catch (error) {
       if (isRefusal(error)) return { ok: false, code: 'unauthorized', ...AGENT_REFUSED };
       throw error;
@@ -303,4 +308,9 @@ export class PartnerCenterConnection extends ConnectionModule {
 /** The partner tenant a connection's agent signed in to (recorded at sign-in), where its tokens are refreshed. */
 function signedInTo(connection: Connection): { partnerTenantId?: string } {
   return connection.details.partnerTenantId ? { partnerTenantId: connection.details.partnerTenantId } : {};
+}
+
+/** A partner's or indirect reseller's connection: its agent signed in to the tenant's own Partner Center account. */
+function signedInToOwnAccount(connection: Connection): boolean {
+  return connection.details.partnerTenantId?.toLowerCase() === connection.tenantId.toLowerCase();
 }
