@@ -78,7 +78,7 @@ export function requestFeature(surface: Surface, d: RequestFeatureDeps): void {
     if (!result.ok) return card(d.cards.render('request-form', requestFormData(result.form)));
     const note =
       result.request.status === 'approved'
-        ? 'Approved automatically by policy. I will tell you when the license is assigned.'
+        ? `Approved automatically ${result.request.approvalWaived ? '(your license settings need no approval)' : 'by policy'}. I will tell you when the license is assigned.`
         : 'Sent to the approvers. This card shows where it is.';
     return card(await viewFor(turn, result.request, note));
   };

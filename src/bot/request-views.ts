@@ -64,7 +64,9 @@ export function approvalCardData(
     escalation: request.status === 'pending' ? (request.stages[request.stageIndex]?.escalation ?? '') : '',
     stageLabel:
       request.stages.length === 0
-        ? 'Approved automatically by policy'
+        ? request.approvalWaived
+          ? 'Approved automatically: your license settings need no approval'
+          : 'Approved automatically by policy'
         : request.stages.map((s, i) => `Step ${i + 1}: ${s.label}`).join(', then '),
     justification: request.justification,
     note: mayDecide ? 'You are an approver of this step.' : yourDecision(request, viewer),

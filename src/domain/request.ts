@@ -90,6 +90,8 @@ export interface LicenseRequest {
   decisions: RequestDecision[];
   /** Which policy routed it, for the audit log. */
   policyId?: string;
+  /** Approved at once because the tenant's license settings need no approval (its policy would have asked approvers). */
+  approvalWaived?: true;
   /** Set when the beneficiary's unit has a quota for the product: its license admins decide. */
   unit?: RequestUnit;
   /**

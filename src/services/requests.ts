@@ -276,6 +276,9 @@ export class RequestService {
         requester: { aadObjectId: actor.aadObjectId, name: actor.name },
         policyId: evaluation.policy.id,
         ...(options.unit && { unit: options.unit.unit }),
+        ...(routing.kind === 'auto-approve' &&
+          evaluation.outcome === 'auto-approve' &&
+          evaluation.approvalWaived && { approvalWaived: true }),
       },
       routing,
       this.now(),

@@ -190,7 +190,11 @@ describe('the request flow', () => {
       requestForm(DEMO_OFFERS.projectPlan3.offerId, { justification: 'Plans' }),
     );
     const id = requestIdOf(submitted.body.value);
+    // The requester is told why nobody approves it: the settings, not a policy.
+    expect(cardText(submitted.body.value)).toContain('Approved automatically (your license settings need no approval)');
+    expect(cardText(submitted.body.value)).not.toContain('by policy');
     const done = await waitForStatus(harness, id, 'completed');
+    expect(done.approvalWaived).toBe(true);
     expect(done.decisions).toEqual([]);
     expect(done.stages).toEqual([]);
     expect(done.outcome?.kind).toBe('purchased');
