@@ -194,9 +194,9 @@ describe('the built app, started as the template starts it, with the template se
   it('stops on SIGTERM through the graceful shutdown, and exits 0', async () => {
     app.child.kill('SIGTERM');
     expect(await app.exited).toBe(0);
-    const messages = app.lines().map((l) => l.msg);
-    expect(app.lines().find((l) => l.msg === 'shutting down')).toMatchObject({ signal: 'SIGTERM' });
-    expect(messages.indexOf('stopped')).toBeGreaterThan(messages.indexOf('shutting down'));
+    const lines = app.lines();
+    expect(lines.find((l) => l.msg === 'shutting down')).toMatchObject({ signal: 'SIGTERM' });
+    expect(loggedAfter(lines, 'stopped', 'shutting down'), JSON.stringify(lines)).toBe(true);
     expect(app.stderr()).toBe('');
   });
 });
@@ -238,7 +238,7 @@ describe('the built app, started with the template command line, on SIGTERM', ()
       expect(connector.sent.map((s) => s.conversationId)).toEqual(['a:deploy-test']);
       const lines = app.lines();
       expect(lines.find((l) => l.msg === 'turn' && l.command === 'help')).toMatchObject({ outcome: 'ok', status: 200 });
-      expect(lines.map((l) => l.msg).indexOf('stopped')).toBeGreaterThan(lines.map((l) => l.msg).indexOf('shutting down'));
+      expect(loggedAfter(lines, 'stopped', 'shutting down')).toBe(true);
     } finally {
       await connector.stop();
     }
@@ -273,7 +273,18 @@ describe('the built app, when something slips through every handler', () => {
       lines.filter((l) => l.msg === 'shutting down'),
       JSON.stringify(messages),
     ).toEqual([expect.objectContaining({ signal: 'unhandledRejection' })]);
-    expect(messages.indexOf('stopped')).toBeGreaterThan(messages.indexOf('shutting down'));
+    expect(loggedAfter(lines, 'stopped', 'shutting down'), JSON.stringify(lines)).toBe(true);
     expect(app.stderr()).toBe('');
   }, 120_000);
 });
+
+/**
+ * Whether `later` was logged no earlier than `earlier`, by the lines' own times: pino writes
+ * stdout asynchronously, and at exit the last line can reach the pipe before one written just
+ * before it, so the order of the lines read is not the order they were logged in.
+ */
+function loggedAfter(lines: Record<string, any>[], later: string, earlier: string): boolean {
+  const at = (msg: string) => lines.find((l) => l.msg === msg)?.time as string | undefined;
+  const [first, second] = [at(earlier), at(later)];
+  return first !== undefined && second !== undefined && Date.parse(second) >= Date.parse(first);
+}
