@@ -37,10 +37,19 @@ describe.skipIf(skipBrowserTests)('Billing in the Agents Playground', { shuffle:
     const invoice = alex.cards(`Partner Center invoice ${MAY_INVOICE}`);
     await expect.poll(() => invoice.count(), { timeout: UI_TIMEOUT * 2 }).toBe(1);
     await alex.shot('1-invoices');
-    await invoice.getByRole('button', { name: 'Download link' }).click();
-    // The Playground renders Action.OpenUrl as a link-like button.
+    // The Playground renders Action.OpenUrl as a link-like button. A click made while the other
+    // invoices' cards are still arriving can be lost in the re-render (seen in CI): click again
+    // until the card shows the link (a second click gets the same card).
     const open = invoice.getByText(/^Open the CSV/);
-    await expect.poll(() => open.count(), { timeout: UI_TIMEOUT }).toBe(1);
+    await expect
+      .poll(
+        async () => {
+          if ((await open.count()) === 0) await invoice.getByRole('button', { name: 'Download link' }).click();
+          return open.count();
+        },
+        { timeout: UI_TIMEOUT * 2, interval: 3000 },
+      )
+      .toBe(1);
     // The link opens a tab (window.open) on the bot's download address; the same browser then fetches what it serves.
     const requested = context.waitForEvent('request', {
       predicate: (request) => request.url().includes('/api/billing/documents/'),
