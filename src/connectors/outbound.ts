@@ -2,9 +2,11 @@
 // transport failures (network, timeout), the one debug line per call (never a token), and
 // for the REST connectors that build their own requests, the exchange and reading its JSON.
 import type { z } from 'zod';
+import { correlationIdForCall } from '../correlation.js';
 import type { Logger } from '../logger.js';
 import { sendHttp, type HttpAnswer } from './http-transport.js';
 import { ConnectorError, type ConnectorErrorKind } from './ports.js';
+import { withRetries, type RetryPolicy } from './retry.js';
 
 export function kindForStatus(status: number): ConnectorErrorKind {
   if (status === 401 || status === 403) return 'unauthorized';
@@ -89,6 +91,38 @@ export async function exchangeJson(
     record('no-response');
     throw transportFailure(service, error);
   }
+}
+
+/**
+ * A GET read as JSON, retried by the policy under one correlation id: the service's own
+ * failure mapping turns a non-2xx answer into the ConnectorError its callers know.
+ */
+export async function getJsonWithRetries(
+  log: Logger,
+  retry: RetryPolicy,
+  call: {
+    service: string;
+    baseUrl: string;
+    path: string;
+    headers: (correlationId: string) => Promise<Record<string, string>> | Record<string, string>;
+    failure: (answer: HttpAnswer) => ConnectorError;
+  },
+): Promise<unknown> {
+  const correlationId = correlationIdForCall();
+  return withRetries(async (attempt) => {
+    const answer = await exchangeJson(log, {
+      service: call.service,
+      baseUrl: call.baseUrl,
+      method: 'GET',
+      path: call.path,
+      headers: await call.headers(correlationId),
+      timeoutMs: retry.timeoutMs,
+      correlationId,
+      attempt,
+    });
+    if (!answer.ok) throw call.failure(answer);
+    return parseJsonBody(call.service, answer.text);
+  }, retry);
 }
 
 /** A response body as JSON (undefined when empty); anything else is the service misbehaving. */

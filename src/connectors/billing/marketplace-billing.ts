@@ -8,7 +8,7 @@ import { correlationIdForCall } from '../../correlation.js';
 import type { Logger } from '../../logger.js';
 import { marketplaceFailure, NOT_CONNECTED_MESSAGE } from '../marketplace/marketplace-errors.js';
 import { DEFAULT_MARKETPLACE_BASE_URL, type MarketplaceTokenSource } from '../marketplace/marketplace-commerce.js';
-import { exchangeJson, parseJsonBody, parseWire } from '../outbound.js';
+import { getJsonWithRetries, parseWire } from '../outbound.js';
 import { ConnectorError } from '../ports.js';
 import { withRetries, type RetryPolicy } from '../retry.js';
 import { downloadDocument, type BillingDocument } from './downloads.js';
@@ -146,22 +146,13 @@ export class MarketplaceBilling {
   }
 
   private async get(customerId: string, path: string): Promise<unknown> {
-    const { retry, log } = this.options;
     const token = await this.tokenOf(customerId);
-    const correlationId = correlationIdForCall();
-    return withRetries(async (attempt) => {
-      const answer = await exchangeJson(log, {
-        service: SERVICE,
-        baseUrl: this.baseUrl,
-        method: 'GET',
-        path,
-        headers: { Authorization: `Bearer ${token}`, 'X-Correlation-Id': correlationId },
-        timeoutMs: retry.timeoutMs,
-        correlationId,
-        attempt,
-      });
-      if (!answer.ok) throw marketplaceFailure(answer.status, answer.text, answer.headers, token);
-      return parseJsonBody(SERVICE, answer.text);
-    }, retry);
+    return getJsonWithRetries(this.options.log, this.options.retry, {
+      service: SERVICE,
+      baseUrl: this.baseUrl,
+      path,
+      headers: (correlationId) => ({ Authorization: `Bearer ${token}`, 'X-Correlation-Id': correlationId }),
+      failure: (answer) => marketplaceFailure(answer.status, answer.text, answer.headers, token),
+    });
   }
 }

@@ -7,7 +7,7 @@ import { correlationIdForCall } from '../../correlation.js';
 import { decimalFromWire } from '../../domain/spend/focus.js';
 import type { Logger } from '../../logger.js';
 import { PARTNER_CENTER_SCOPE, type TokenProvider } from '../identity/token-provider.js';
-import { exchangeJson, parseJsonBody, parseWire } from '../outbound.js';
+import { getJsonWithRetries, parseWire } from '../outbound.js';
 import { partnerCenterFailure } from '../partner-center/partner-center-errors.js';
 import { withRetries, type RetryPolicy } from '../retry.js';
 import { downloadDocument, type BillingDocument } from './downloads.js';
@@ -101,23 +101,14 @@ export class PartnerCenterInvoices {
     };
   }
 
-  private async getJson(path: string): Promise<unknown> {
-    const { retry, log } = this.options;
-    const correlationId = correlationIdForCall();
-    return withRetries(async (attempt) => {
-      const answer = await exchangeJson(log, {
-        service: SERVICE,
-        baseUrl: this.baseUrl,
-        method: 'GET',
-        path,
-        headers: await this.headers(correlationId),
-        timeoutMs: retry.timeoutMs,
-        correlationId,
-        attempt,
-      });
-      if (!answer.ok) throw partnerCenterFailure(answer.status, answer.text, answer.headers);
-      return parseJsonBody(SERVICE, answer.text);
-    }, retry);
+  private getJson(path: string): Promise<unknown> {
+    return getJsonWithRetries(this.options.log, this.options.retry, {
+      service: SERVICE,
+      baseUrl: this.baseUrl,
+      path,
+      headers: (correlationId) => this.headers(correlationId),
+      failure: (answer) => partnerCenterFailure(answer.status, answer.text, answer.headers),
+    });
   }
 }
 
