@@ -17,27 +17,9 @@ import {
 import { DEFAULT_LICENSE_SETTINGS } from '../../src/domain/license-settings.js';
 import { testClock } from '../harness/clock.js';
 import { BotHarness, cardActions, cardOf, cardText, DEMO, testConfig, type TestUser } from '../harness/bot-harness.js';
+import { PARTNER_ADMIN, SECOND_PARTNER_ADMIN, TAILSPIN_ADMIN } from '../harness/partner-users.js';
 import { approveEveryStage, requestForm, requestIdOf, storedRequest, waitForStatus } from '../harness/licensing.js';
 import { openPage, submitForm } from '../sandbox/login-browser.js';
-
-const PARTNER_ADMIN: TestUser = {
-  id: '29:partner-avery',
-  name: SIGN_IN_ACCOUNTS.partnerAdminAgent.displayName,
-  aadObjectId: SIGN_IN_ACCOUNTS.partnerAdminAgent.id,
-  tenantId: DEMO_PARTNER_TENANT_ID,
-};
-const SECOND_PARTNER_ADMIN: TestUser = {
-  id: '29:partner-ada',
-  name: SIGN_IN_ACCOUNTS.secondPartnerAdminAgent.displayName,
-  aadObjectId: SIGN_IN_ACCOUNTS.secondPartnerAdminAgent.id,
-  tenantId: SECOND_PARTNER_TENANT_ID,
-};
-const TAILSPIN_ADMIN: TestUser = {
-  id: '29:tailspin-riley',
-  name: SIGN_IN_ACCOUNTS.tailspinGlobalAdmin.displayName,
-  aadObjectId: SIGN_IN_ACCOUNTS.tailspinGlobalAdmin.id,
-  tenantId: TAILSPIN_TENANT_ID,
-};
 
 /** What the card's Save sends when every field is as given (defaults otherwise). */
 const settingsForm = (fields: Record<string, string> = {}) => ({

@@ -3,15 +3,10 @@
 // second instance sees the change), audited with before → after; bad input changes nothing and
 // comes back with the error beside the field. Which tenants are partners stays configuration.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { DEMO_PARTNER_TENANT_ID, SIGN_IN_ACCOUNTS } from '../../src/sandbox/index.js';
+import { DEMO_PARTNER_TENANT_ID } from '../../src/sandbox/index.js';
 import { BotHarness, cardActions, cardOf, cardText, DEMO, testConfig, type TestUser } from '../harness/bot-harness.js';
+import { PARTNER_ADMIN } from '../harness/partner-users.js';
 
-const PARTNER_ADMIN: TestUser = {
-  id: '29:partner-avery',
-  name: SIGN_IN_ACCOUNTS.partnerAdminAgent.displayName,
-  aadObjectId: SIGN_IN_ACCOUNTS.partnerAdminAgent.id,
-  tenantId: DEMO_PARTNER_TENANT_ID,
-};
 const CONFIGURED = 'Quartermaster Demo Partner';
 
 let harness: BotHarness;

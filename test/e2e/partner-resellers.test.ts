@@ -19,34 +19,9 @@ import {
 } from '../../src/sandbox/index.js';
 import { testClock } from '../harness/clock.js';
 import { BotHarness, cardActions, cardOf, cardText, DEMO, testConfig, type TestUser } from '../harness/bot-harness.js';
+import { PARTNER_ADMIN, RESELLER_ADMIN, SECOND_PARTNER_ADMIN, TAILSPIN_ADMIN } from '../harness/partner-users.js';
 import { approveEveryStage, requestForm, requestFormFields, requestIdOf, waitForStatus } from '../harness/licensing.js';
 import { openPage, submitForm } from '../sandbox/login-browser.js';
-
-const PARTNER_ADMIN: TestUser = {
-  id: '29:partner-avery',
-  name: SIGN_IN_ACCOUNTS.partnerAdminAgent.displayName,
-  aadObjectId: SIGN_IN_ACCOUNTS.partnerAdminAgent.id,
-  tenantId: DEMO_PARTNER_TENANT_ID,
-};
-/** Litware's admin, in Litware's own tenant. */
-const RESELLER_ADMIN: TestUser = {
-  id: '29:litware-lee',
-  name: SIGN_IN_ACCOUNTS.resellerAdminAgent.displayName,
-  aadObjectId: SIGN_IN_ACCOUNTS.resellerAdminAgent.id,
-  tenantId: DEMO_RESELLER_TENANT_ID,
-};
-const SECOND_PARTNER_ADMIN: TestUser = {
-  id: '29:partner-ada',
-  name: SIGN_IN_ACCOUNTS.secondPartnerAdminAgent.displayName,
-  aadObjectId: SIGN_IN_ACCOUNTS.secondPartnerAdminAgent.id,
-  tenantId: SECOND_PARTNER_TENANT_ID,
-};
-const TAILSPIN_ADMIN: TestUser = {
-  id: '29:tailspin-riley',
-  name: SIGN_IN_ACCOUNTS.tailspinGlobalAdmin.displayName,
-  aadObjectId: SIGN_IN_ACCOUNTS.tailspinGlobalAdmin.id,
-  tenantId: TAILSPIN_TENANT_ID,
-};
 
 let harness: BotHarness;
 const chat = (user: TestUser) => harness.personalChat(user);

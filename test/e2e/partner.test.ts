@@ -18,28 +18,9 @@ import {
 } from '../../src/sandbox/index.js';
 import { testClock, testNowMs } from '../harness/clock.js';
 import { BotHarness, cardActions, cardOf, cardText, DEMO, testConfig, type TestUser } from '../harness/bot-harness.js';
+import { PARTNER_ADMIN, SECOND_PARTNER_ADMIN, TAILSPIN_ADMIN } from '../harness/partner-users.js';
 import { approveEveryStage, requestForm, requestIdOf, waitForStatus } from '../harness/licensing.js';
 import { openPage, submitForm } from '../sandbox/login-browser.js';
-
-/** The demo partner's admin (an Admin agent too), and the second partner's. */
-const PARTNER_ADMIN: TestUser = {
-  id: '29:partner-avery',
-  name: SIGN_IN_ACCOUNTS.partnerAdminAgent.displayName,
-  aadObjectId: SIGN_IN_ACCOUNTS.partnerAdminAgent.id,
-  tenantId: DEMO_PARTNER_TENANT_ID,
-};
-const SECOND_PARTNER_ADMIN: TestUser = {
-  id: '29:partner-ada',
-  name: SIGN_IN_ACCOUNTS.secondPartnerAdminAgent.displayName,
-  aadObjectId: SIGN_IN_ACCOUNTS.secondPartnerAdminAgent.id,
-  tenantId: SECOND_PARTNER_TENANT_ID,
-};
-const TAILSPIN_ADMIN: TestUser = {
-  id: '29:tailspin-riley',
-  name: SIGN_IN_ACCOUNTS.tailspinGlobalAdmin.displayName,
-  aadObjectId: SIGN_IN_ACCOUNTS.tailspinGlobalAdmin.id,
-  tenantId: TAILSPIN_TENANT_ID,
-};
 
 /** The demo customer's company name, as Partner Center lists it. */
 const DEMO_COMPANY = 'Contoso (demo)';
