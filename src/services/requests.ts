@@ -139,11 +139,11 @@ export class RequestService {
 
   /** `form` is the form message it came from: its card shows the request, and a second click there gets the same request. */
   async submit(actor: Actor, raw: unknown, form?: FormMessage): Promise<SubmitResult> {
-    const [catalog, policies, settings] = await Promise.all([
-      this.deps.catalog.offers(actor.tenantId),
-      this.deps.policies.list(actor.tenantId),
-      this.licenseSettings(actor.tenantId),
-    ]);
+    // The tenant's license settings matter only once the policy is applied: read while the
+    // form is checked and the person looked up, not before.
+    const settingsRead = this.licenseSettings(actor.tenantId);
+    settingsRead.catch(() => undefined); // awaited below; a refusal before that must not leave it unhandled
+    const [catalog, policies] = await Promise.all([this.deps.catalog.offers(actor.tenantId), this.deps.policies.list(actor.tenantId)]);
     const refuse = (errors: FormErrors, offer?: CatalogOffer) => ({
       ok: false as const,
       form: { catalog, values: echo(raw), limits: (offer && limitsForProduct(policies, offer.productId)) ?? formLimits(policies), errors },
@@ -170,10 +170,11 @@ export class RequestService {
     }
     // Independent lookups, side by side: seats, and what the person holds (usually read with
     // the user already). A request already open for them is found when this one is stored.
-    const [seats, held, vendorSeat] = await Promise.all([
+    const [seats, held, vendorSeat, settings] = await Promise.all([
       seatsRead,
       beneficiary.licenseSkuIds ?? this.deps.directory.licenseSkuIds(actor.tenantId, beneficiary.id),
       this.deps.catalog.holdsVendorSeat(actor.tenantId, offer.skuPartNumber, beneficiary.userPrincipalName),
+      settingsRead,
     ]);
     const holds = seats && (held.some((id) => id.toLowerCase() === seats.skuId.toLowerCase()) || vendorSeat);
     if (holds) {

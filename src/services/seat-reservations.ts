@@ -7,7 +7,9 @@
 // Decisions for one tenant and license take turns under a table lock (PurchaseLocks, keyed by
 // the license), so instances agree. An instance that takes the lock reads the free seats once,
 // then decides the submissions waiting for it in arrival order, counting down, for as long as
-// they keep coming (up to HOLD_TURNS_MS, so other instances get their turn). It lets go once
+// they keep coming (up to HOLD_TURNS_MS, so other instances get their turn; a gap shorter than
+// LINGER_MS does not end the hold, and a submission is decided on arrival, while the holds
+// decided before it are still being stored). It lets go once
 // every hold it promised is stored (the request written; its audit and queue writes need not
 // be), so the next holder counts them. A lock that stays busy (another instance stuck) is not
 // waited for long: the decision is then made as if no seat were free, which sends the request
@@ -25,6 +27,13 @@ const LOCK_MS = 10_000;
 const WAIT_MS = 3_000;
 /** How long an instance keeps the lock for consecutive turns before giving other instances theirs. */
 const HOLD_TURNS_MS = 1_000;
+/**
+ * How long a holder with nobody waiting keeps the lock for the next submission. Under load the
+ * queue empties for a moment between turns (everyone is storing, auditing or replying); letting
+ * go then means the next arrival takes the lock again and reads the free seats again (a lease
+ * write, a Graph read and the holds query) for a turn of a few decisions.
+ */
+const LINGER_MS = 100;
 
 export interface SeatDecision<T> {
   /** Seats asked for. */
@@ -47,6 +56,8 @@ interface Waiting {
 
 export class SeatReservations {
   private readonly queues = new Map<string, Waiting[]>();
+  /** Per license: wakes a holder lingering for the next submission. */
+  private readonly lingering = new Map<string, () => void>();
 
   constructor(
     private readonly deps: {
@@ -55,8 +66,18 @@ export class SeatReservations {
       catalog: CatalogService;
       clock: Clock;
       log: Logger;
+      /** Overrides of LINGER_MS and HOLD_TURNS_MS (tests on a loaded machine). */
+      timing?: { lingerMs?: number; holdTurnsMs?: number };
     },
   ) {}
+
+  private get lingerMs(): number {
+    return this.deps.timing?.lingerMs ?? LINGER_MS;
+  }
+
+  private get holdTurnsMs(): number {
+    return this.deps.timing?.holdTurnsMs ?? HOLD_TURNS_MS;
+  }
 
   /** Unreserved free seats of a license right now (fulfilment: `except` is the request itself). */
   async unreserved(
@@ -83,7 +104,11 @@ export class SeatReservations {
     return new Promise<T>((resolve, reject) => {
       const queue = this.queues.get(key);
       const waiting: Waiting = { decision, resolve: resolve as (value: unknown) => void, reject };
-      if (queue) return void queue.push(waiting);
+      if (queue) {
+        queue.push(waiting);
+        this.lingering.get(key)?.();
+        return;
+      }
       this.queues.set(key, [waiting]);
       void this.drain(key, tenantId, product);
     });
@@ -109,8 +134,14 @@ export class SeatReservations {
     try {
       for (;;) {
         let batch = this.queues.get(key)!.splice(0);
+        if (batch.length === 0 && held && Date.now() - held.since < this.holdTurnsMs) {
+          // While holding, the next submissions are decided as they come: the count is this
+          // holder's to keep, and the holds still being stored need only be stored before letting go.
+          await this.nextArrival(key);
+          batch = this.queues.get(key)!.splice(0);
+        }
         if (batch.length === 0 && storing.length > 0) {
-          // Submissions arriving while the last turn's holds are stored are decided under the same hold.
+          // Submissions arriving while the last turns' holds are stored are decided under the same hold.
           await Promise.all(storing);
           storing = [];
           batch = this.queues.get(key)!.splice(0);
@@ -119,7 +150,7 @@ export class SeatReservations {
           this.queues.delete(key);
           return;
         }
-        if (held && Date.now() - held.since > HOLD_TURNS_MS) await letGo();
+        if (held && Date.now() - held.since > this.holdTurnsMs) await letGo();
         if (!held) {
           const etag = await this.acquire(tenantId, lockKey, `seat-decisions|${randomUUID()}`);
           if (etag) held = { etag, since: Date.now(), free: 0 };
@@ -140,6 +171,18 @@ export class SeatReservations {
     } finally {
       await letGo();
     }
+  }
+
+  /** Resolves when a submission for this license arrives, or after the linger. */
+  private nextArrival(key: string): Promise<void> {
+    return new Promise<void>((resolve) => {
+      const timer = setTimeout(wake, this.lingerMs);
+      function wake() {
+        clearTimeout(timer);
+        resolve();
+      }
+      this.lingering.set(key, wake);
+    }).finally(() => this.lingering.delete(key));
   }
 
   /** Unreserved free seats, read from Graph and the hold rows (under the lock). */
