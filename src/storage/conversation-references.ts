@@ -45,6 +45,8 @@ const CACHE_LIMIT = 10_000;
 /** Saves that could not be written yet are retried after this long (doubling, at most a minute). */
 const RETRY_FIRST_MS = 1_000;
 const RETRY_MAX_MS = 60_000;
+/** References stored side by side while catching up (each is two rows, in two partitions). */
+const PARALLEL_WRITES = 50;
 
 export class ConversationReferences extends TableRepository<ConversationEntity> {
   private readonly lastSaved = new Map<string, string>();
@@ -93,13 +95,20 @@ export class ConversationReferences extends TableRepository<ConversationEntity> 
 
   private writeUnsaved(finalFlush = false): void {
     this.writing = this.writing.then(async () => {
-      for (const [key, entry] of [...this.unsaved]) {
+      // Many conversations at a time: their rows share transactions per partition (group
+      // commit), so a burst of new chats is stored in a few round trips, not one per chat.
+      const entries = [...this.unsaved];
+      for (let i = 0; i < entries.length; i += PARALLEL_WRITES) {
         try {
-          await this.save(entry.tenantId, entry.reference, entry.at);
-          if (this.unsaved.get(key) === entry) this.unsaved.delete(key);
+          await Promise.all(
+            entries.slice(i, i + PARALLEL_WRITES).map(async ([key, entry]) => {
+              await this.save(entry.tenantId, entry.reference, entry.at);
+              if (this.unsaved.get(key) === entry) this.unsaved.delete(key);
+            }),
+          );
           this.retryMs = RETRY_FIRST_MS;
         } catch {
-          // Storage down or slow: keep it, try again later (a newer reference replaces it meanwhile).
+          // Storage down or slow: keep what is not stored, try again later (a newer reference replaces it meanwhile).
           if (!finalFlush && !this.retryTimer) {
             this.retryTimer = setTimeout(() => {
               this.retryTimer = undefined;
@@ -147,8 +156,9 @@ export class ConversationReferences extends TableRepository<ConversationEntity> 
       UpdatedAt: now.toISOString(),
     };
     await Promise.all([
-      this.putRow(tenantPartition(tenantId), conversationId, entity),
-      ...(person ? [this.putRow(peoplePartition(tenantId), person, entity)] : []),
+      // Grouped: the chats of a burst of people go to storage in a few transactions.
+      this.putRowGrouped(tenantPartition(tenantId), conversationId, entity),
+      ...(person ? [this.putRowGrouped(peoplePartition(tenantId), person, entity)] : []),
     ]);
     this.remember(cacheKey, json);
   }

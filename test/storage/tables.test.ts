@@ -1,5 +1,6 @@
 // The table layer against a real Azurite: tenant partitions, exact key round trips,
 // ETag-checked writes, paging, conversation references and the audit order.
+import diagnostics from 'node:diagnostics_channel';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { AuditLog } from '../../src/storage/audit-log.js';
 import { ConversationReferences } from '../../src/storage/conversation-references.js';
@@ -116,6 +117,31 @@ describe('conversation references', () => {
     const saved = (await refs.get('t-refs-ids', 'a:2'))!;
     expect(saved.updatedAt).toBe('2026-01-01T00:00:00.000Z');
     expect(saved.reference).not.toHaveProperty('activityId');
+  });
+});
+
+describe('a burst of new chats', () => {
+  it('stores every reference in a few grouped transactions, not two writes per chat', async () => {
+    const refs = new ConversationReferences(store);
+    const calls: string[] = [];
+    const count = (message: unknown) => void calls.push((message as { request: { method: string } }).request.method);
+    diagnostics.subscribe('http.client.request.start', count);
+    try {
+      for (let i = 0; i < 120; i++)
+        refs.saveSoon('t-burst', {
+          conversation: { id: `a:burst-${i}`, conversationType: 'personal', isGroup: false, name: '' },
+          user: { id: `29:burst-${i}`, name: `Person ${i}`, aadObjectId: `burst-${i}` },
+          serviceUrl: 'https://smba.one/',
+          channelId: 'msteams',
+        } as never);
+      await refs.flush(30_000);
+    } finally {
+      diagnostics.unsubscribe('http.client.request.start', count);
+    }
+    // 240 rows (the chat, and the person's chat) in two partitions: at most 100 actions per transaction.
+    expect(calls.length).toBeLessThanOrEqual(12);
+    expect((await refs.list('t-burst', { pageSize: 1000 })).items).toHaveLength(120);
+    expect((await refs.personalChatOf('t-burst', 'burst-119'))?.conversationId).toBe('a:burst-119');
   });
 });
 
