@@ -16,6 +16,8 @@ export interface BenchChild<R> {
   memory(): { rssMb: number; peakRssMb: number } | undefined;
   /** The child's own account of its memory (process.memoryUsage(), in MB), asked for with SIGUSR2. */
   heap(): Promise<{ rss: number; heapUsed: number; heapTotal: number; external: number } | undefined>;
+  /** CPU time it has used so far (user + system), in ms (undefined where /proc is not there). */
+  cpuMs(): number | undefined;
   /** The last lines it printed. */
   output(): string;
   stop(): Promise<void>;
@@ -73,6 +75,7 @@ export async function startBenchChild<R>(name: string, file: string, settings: u
       }
       return undefined;
     },
+    cpuMs: () => cpuMsOf(pid),
     output: () => child.output(),
     stop: () => children.stopAll(),
   };
@@ -101,6 +104,33 @@ export function serveAsChild(ready: unknown, stop: () => Promise<void>): void {
 /** The child's settings (its first argument). */
 export function childSettings<S>(): S {
   return JSON.parse(process.argv[2] ?? '{}') as S;
+}
+
+function cpuMsOf(pid: number): number | undefined {
+  try {
+    // Fields 14 and 15 of /proc/<pid>/stat (after the command in parentheses): utime and stime, in clock ticks (100 a second).
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+    return (Number(fields[11]) + Number(fields[12])) * 10;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Waits until the child is idle (under 5 % of a core over a quarter second), at most `timeoutMs`:
+ * work a warm-up left behind (references being stored) is not measured as the next scenario's.
+ */
+export async function untilIdle(child: BenchChild<unknown>, timeoutMs = 30_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  const first = child.cpuMs();
+  if (first === undefined) return;
+  let last: number = first;
+  while (Date.now() < deadline) {
+    await new Promise((resolve) => setTimeout(resolve, 250));
+    const now: number = child.cpuMs() ?? last;
+    if (now - last < 0.05 * 250) return;
+    last = now;
+  }
 }
 
 function memoryOf(pid: number): { rssMb: number; peakRssMb: number } | undefined {

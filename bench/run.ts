@@ -39,6 +39,7 @@ import { measureNlu, reportNlu } from './nlu.js';
 import { spendScenario } from './spend.js';
 import { billingScenario } from './billing.js';
 import { percentile, runLoad, Tally, type LoadFigures } from './stats.js';
+import { untilIdle } from './child.js';
 
 const CONCURRENCY = 32;
 const TURNS = Number(process.env.BENCH_TURNS ?? 2000);
@@ -131,6 +132,8 @@ async function main(): Promise<void> {
       const warmUp = Array.from({ length: Math.min(TURNS, 1000) }, (_, i) => chats[i % CONCURRENCY]!);
       for (const url of [echo.ready.url, botUrl])
         await runLoad(warmUp, CONCURRENCY, async (chat) => (await post(url, chat.activity({ type: 'message', text: 'help' }))) === 200);
+      // The installs' conversation references are stored after their turns: not during the measurement.
+      await untilIdle(botProcess);
 
       // Each submission is a new person asking for Power BI Pro (a free seat, under the
       // auto-approve threshold): directory, open-request check, seats, policy, store, audit, queue.
@@ -192,6 +195,7 @@ async function main(): Promise<void> {
       // the same moment (a channel announcement, say). Measured on each bot the same way, echo first.
       const burstPeople = benchUsers(TURNS + CONCURRENCY + 2 * BURST).slice(TURNS + CONCURRENCY);
       const [echoBurst, botBurst] = [chatsOf(burstPeople.slice(0, BURST)), chatsOf(burstPeople.slice(BURST))];
+      await untilIdle(botProcess);
       const echoBurstFigures = await burst(echoBurst, helpTurn(echo.ready.url));
       const burstFigures = await burst(botBurst, helpTurn(botUrl));
       rows.push({
