@@ -100,7 +100,9 @@ function resellerOwnCheckData(customers: PartnerCustomers) {
   const ownCheck = !own
     ? ''
     : (own.problem ??
-      `Checked against your own Partner Center: ${listed} of ${checked.length} assigned ${checked.length === 1 ? 'customer is' : 'customers are'} in its customer list.`);
+      (checked.length === 0
+        ? 'Checked against your own Partner Center: no customer is assigned to you yet.'
+        : `Checked against your own Partner Center: ${listed} of ${checked.length} assigned ${checked.length === 1 ? 'customer is' : 'customers are'} in its customer list.`));
   return {
     ownCheck,
     ownCheckColor: own?.problem || listed < checked.length ? 'Warning' : 'Default',

@@ -495,19 +495,32 @@ describe("a reseller's own Partner Center", () => {
 
   it("checks Litware's assignments against Litware's own Partner Center customer list, names what it lists unassigned, and says what to do when it cannot", async () => {
     await connectAndLink();
-    await addLitwareAndAssignFabrikam();
+    await addLitware();
     const litware = harness.sandbox.state.partners.find((p) => p.tenantId === DEMO_RESELLER_TENANT_ID)!;
+    const fabrikam = harness.sandbox.state.tenant(OTHER_TENANT_ID)!;
 
-    // Not connected: one line with the fix, and the assignments as before.
+    // Not connected: one line with the fix, and the assignments (none yet) as before.
     const before = await resellerCard();
     expect(before.text).toContain(
       'Your own Partner Center is not connected, so these assignments are not checked against it: type connect and sign in to Partner Center.',
     );
-    expect(before.text).toContain('Fabrikam (demo)');
-    expect(before.text).not.toContain('In your Partner Center');
+    expect(before.text).toContain('No customers yet.');
+    expect(before.text).not.toContain('also lists');
 
-    // Connected, Partner Center agrees: Fabrikam is in Litware's own list.
+    // Connected, nothing assigned yet: Partner Center lists Fabrikam for Litware, named with whom to ask.
     await connectReseller();
+    const unassigned = await resellerCard();
+    expect(unassigned.text).toContain('Checked against your own Partner Center: no customer is assigned to you yet.');
+    expect(unassigned.text).toContain(
+      'Your Partner Center also lists this customer under your account, not assigned to you in Quartermaster; ask Quartermaster Demo Partner to assign it if you serve it:',
+    );
+    expect(unassigned.text).toContain(`${fabrikam.displayName} (${fabrikam.domain})`);
+    // Named only: none of Fabrikam's details (tenant, figures) reach Litware before the assignment.
+    expect(JSON.stringify(unassigned.card)).not.toContain(OTHER_TENANT_ID);
+    expect(unassigned.text).not.toContain('Monthly cost');
+
+    // Assigned, and Partner Center agrees: Fabrikam is in Litware's own list.
+    await addLitwareAndAssignFabrikam();
     const agreed = await resellerCard();
     expect(agreed.text).toContain('Checked against your own Partner Center: 1 of 1 assigned customer is in its customer list.');
     expect(agreed.text).toMatch(/In your Partner Center\nyes/);
