@@ -108,7 +108,9 @@ function resellerOwnCheckData(customers: PartnerCustomers) {
     ownCheckColor: own?.problem || listed < checked.length ? 'Warning' : 'Default',
     notAssignedTitle:
       own && own.notAssigned.length > 0
-        ? `Your Partner Center also lists ${own.notAssigned.length === 1 ? 'this customer' : 'these customers'} under your account, not assigned to you in Quartermaster; ask ${own.partnerName} to assign ${own.notAssigned.length === 1 ? 'it' : 'them'} if you serve ${own.notAssigned.length === 1 ? 'it' : 'them'}:`
+        ? own.notAssigned.length === 1
+          ? `Your Partner Center also lists this customer under your account, not assigned to you by ${own.partnerName} (if it buys through ${own.partnerName}, ask them to assign it):`
+          : `Your Partner Center also lists these customers under your account, not assigned to you by ${own.partnerName} (those that buy through ${own.partnerName}: ask them to assign them):`
         : '',
     notAssigned: (own?.notAssigned ?? []).map((c) => ({ text: c.domain ? `${c.companyName} (${c.domain})` : c.companyName })),
   };

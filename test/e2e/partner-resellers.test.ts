@@ -512,7 +512,7 @@ describe("a reseller's own Partner Center", () => {
     const unassigned = await resellerCard();
     expect(unassigned.text).toContain('Checked against your own Partner Center: no customer is assigned to you yet.');
     expect(unassigned.text).toContain(
-      'Your Partner Center also lists this customer under your account, not assigned to you in Quartermaster; ask Quartermaster Demo Partner to assign it if you serve it:',
+      'Your Partner Center also lists this customer under your account, not assigned to you by Quartermaster Demo Partner (if it buys through Quartermaster Demo Partner, ask them to assign it):',
     );
     expect(unassigned.text).toContain(`${fabrikam.displayName} (${fabrikam.domain})`);
     // Named only: none of Fabrikam's details (tenant, figures) reach Litware before the assignment.
@@ -531,7 +531,7 @@ describe("a reseller's own Partner Center", () => {
     litware.customerIds.push(DEMO_TENANT_ID);
     const more = await resellerCard();
     expect(more.text).toContain(
-      'Your Partner Center also lists this customer under your account, not assigned to you in Quartermaster; ask Quartermaster Demo Partner to assign it if you serve it:',
+      'Your Partner Center also lists this customer under your account, not assigned to you by Quartermaster Demo Partner (if it buys through Quartermaster Demo Partner, ask them to assign it):',
     );
     const contoso = harness.sandbox.state.tenant(DEMO_TENANT_ID)!;
     expect(more.text).toContain(`${contoso.displayName} (${contoso.domain})`);

@@ -795,7 +795,7 @@ export const cardSamples: { [N in keyof CardData]: CardData[N][] } = {
       ownCheck: 'Checked against your own Partner Center: 0 of 1 assigned customer is in its customer list.',
       ownCheckColor: 'Warning',
       notAssignedTitle:
-        'Your Partner Center also lists this customer under your account, not assigned to you in Quartermaster; ask Quartermaster Demo Partner to assign it if you serve it:',
+        'Your Partner Center also lists this customer under your account, not assigned to you by Quartermaster Demo Partner (if it buys through Quartermaster Demo Partner, ask them to assign it):',
       notAssigned: [{ text: 'Contoso (demo) (example.com)' }],
       rows: [
         {
