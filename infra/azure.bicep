@@ -77,10 +77,10 @@ param bootstrapAdmins string
 @description('GRAPH_CLIENT_ID: the multi-tenant app with Graph application permissions, consented in each customer tenant.')
 param graphClientId string
 
-@description('PARTNER_CENTER_CLIENT_ID: the app registered in the partner tenant for Partner Center.')
+@description('PARTNER_CENTER_CLIENT_ID: the Partner Center app (multi-tenant when several partner or reseller tenants sign in; consented in each).')
 param partnerCenterClientId string
 
-@description('PARTNER_CENTER_TENANT_ID: the partner tenant.')
+@description('PARTNER_CENTER_TENANT_ID: the default tenant Partner Center agents sign in to (a company running Quartermaster for itself). Each partner tenant of PARTNER_TENANTS, and each reseller tenant a partner added, signs in to its own tenant instead.')
 param partnerCenterTenantId string
 
 @description('APPROVER_GROUP_ID: the Entra group of the default policy\'s "License approvers" step.')

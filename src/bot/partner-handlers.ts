@@ -63,6 +63,7 @@ export function partnerCustomersCardData(
     noteColor: note?.color ?? 'Default',
     problem: customers.partnerCenterProblem ?? '',
     canManageResellers: partnerAdmin,
+    ...resellerOwnCheckData(customers),
     rows: customers.rows.map((r) => ({
       customerTenantId: r.customerTenantId,
       companyName: r.companyName,
@@ -81,7 +82,37 @@ export function partnerCustomersCardData(
       canUnlink: partnerAdmin && r.state === 'linked',
       canAssign: partnerAdmin && r.state === 'linked' && !!pricing.get(r.customerTenantId)?.proposal,
       assignTitle: `Assign to ${pricing.get(r.customerTenantId)?.proposal?.resellerName ?? 'its reseller'}`,
+      inOwnPartnerCenter:
+        r.inOwnPartnerCenter === undefined
+          ? ''
+          : r.inOwnPartnerCenter
+            ? 'yes'
+            : `no: not in your Partner Center customer list — ask ${customers.ownPartnerCenter?.partnerName ?? 'your partner'} to check the assignment`,
     })),
+  };
+}
+
+/** A reseller admin's card: its own Partner Center beside the assignments (empty for a partner admin). */
+function resellerOwnCheckData(customers: PartnerCustomers) {
+  const own = customers.ownPartnerCenter;
+  const checked = customers.rows.filter((r) => r.inOwnPartnerCenter !== undefined);
+  const listed = checked.filter((r) => r.inOwnPartnerCenter).length;
+  const ownCheck = !own
+    ? ''
+    : (own.problem ??
+      (checked.length === 0
+        ? 'Checked against your own Partner Center: no customer is assigned to you yet.'
+        : `Checked against your own Partner Center: ${listed} of ${checked.length} assigned ${checked.length === 1 ? 'customer is' : 'customers are'} in its customer list.`));
+  return {
+    ownCheck,
+    ownCheckColor: own?.problem || listed < checked.length ? 'Warning' : 'Default',
+    notAssignedTitle:
+      own && own.notAssigned.length > 0
+        ? own.notAssigned.length === 1
+          ? `Your Partner Center also lists this customer under your account, not assigned to you by ${own.partnerName} (if it buys through ${own.partnerName}, ask them to assign it):`
+          : `Your Partner Center also lists these customers under your account, not assigned to you by ${own.partnerName} (those that buy through ${own.partnerName}: ask them to assign them):`
+        : '',
+    notAssigned: (own?.notAssigned ?? []).map((c) => ({ text: c.domain ? `${c.companyName} (${c.domain})` : c.companyName })),
   };
 }
 

@@ -4,7 +4,7 @@
 import { licenseAlertJobs } from '../jobs/license-alert-jobs.js';
 import { ReclaimService } from '../services/reclaim.js';
 import { RenewalAlertService } from '../services/renewal-alerts.js';
-import { RenewalDecreaseService, renewalDecreaseText } from '../services/renewal-decreases.js';
+import { RenewalDecreaseService, renewalDecreaseRefusalText, renewalDecreaseText } from '../services/renewal-decreases.js';
 import { SeatWatchService } from '../services/seat-watch.js';
 import { ActionLocks, SeatStates } from '../storage/alert-ledger.js';
 import type { Catalog } from './catalog.js';
@@ -45,6 +45,12 @@ export function wireLicenseAlerts(p: Platform, { adminCards }: Outbox, { catalog
       const text = renewalDecreaseText(notice);
       await notifier.tellAdmins(notice.tenantId, text, notice.key);
       await adminCards.tellPartner(notice.tenantId, text, notice.key);
+    },
+    // Partner Center refused the schedule: the same people, with the reason and the fix (the partner's copy names the customer).
+    tellRefusal: async (refusal) => {
+      const text = renewalDecreaseRefusalText(refusal);
+      await notifier.tellAdmins(refusal.tenantId, text, refusal.key);
+      await adminCards.tellPartner(refusal.tenantId, text, refusal.key);
     },
     log,
   });

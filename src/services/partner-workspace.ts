@@ -7,6 +7,7 @@
 // refused and audited, whatever a card carried.
 import { ConnectorError, type PartnerAccountPort, type PartnerCustomer } from '../connectors/ports.js';
 import { md } from '../domain/plain-text.js';
+import { compareResellerCustomers } from '../domain/reseller-customers.js';
 import type { Actor } from '../domain/roles.js';
 import type { Logger } from '../logger.js';
 import type { AuditLog } from '../storage/audit-log.js';
@@ -23,6 +24,11 @@ export type ActingAdmin = Actor & { customerName: string };
 export const ONLY_PARTNER_ADMINS =
   "Only your partner's admins (and its resellers' admins, for their customers) can see customer tenants; this is not a partner or reseller tenant of Quartermaster.";
 
+const RESELLER_PC_NOT_CONNECTED =
+  'Your own Partner Center is not connected, so these assignments are not checked against it: type connect and sign in to Partner Center.';
+const RESELLER_PC_NEEDS_ATTENTION =
+  'Your Partner Center connection needs attention, so these assignments are not checked against it: type connect to see what is wrong and sign in again.';
+
 /** A customer tenant as the partner's `customers` card lists it. */
 export interface PartnerCustomerRow {
   customerTenantId: string;
@@ -38,6 +44,18 @@ export interface PartnerCustomerRow {
   state: 'linked' | 'proposed' | 'not-linked';
   /** The indirect reseller the customer buys through, by name when Partner Center lists it. */
   reseller?: string;
+  /** A reseller admin's card, when its own Partner Center was read: whether it lists this customer under the reseller's account. */
+  inOwnPartnerCenter?: boolean;
+}
+
+/** A reseller admin's own Partner Center beside its partner's assignments (its `customers` card). */
+export interface ResellerOwnCheck {
+  /** The partner that assigns customers (whom to ask about a difference). */
+  partnerName: string;
+  /** Why the assignments are not checked now (no connection, needs attention, Partner Center failed), with the fix. */
+  problem?: string;
+  /** Customers Partner Center lists under the reseller's account that are not assigned to it, by Partner Center's name and domain. */
+  notAssigned: { companyName: string; domain: string }[];
 }
 
 export interface PartnerCustomers {
@@ -46,6 +64,8 @@ export interface PartnerCustomers {
   rows: PartnerCustomerRow[];
   /** Why Partner Center's side is missing (not connected, sign-in expired, outage), when it is. */
   partnerCenterProblem?: string;
+  /** Reseller admins: what the reseller's own Partner Center says about its customers. */
+  ownPartnerCenter?: ResellerOwnCheck;
 }
 
 /** The partner's customers and indirect resellers (id to name) as Partner Center lists them, or why it could not. */
@@ -85,6 +105,8 @@ export interface PartnerWorkspaceDeps {
   accounts?: PartnerAccountPort;
   /** The app+user token of a tenant's own Partner Center connection; undefined when it has none. */
   partnerCenterToken(tenantId: string): Promise<string | undefined>;
+  /** The state of a tenant's own Partner Center connection; undefined when it has none. */
+  partnerCenterConnectionState?(tenantId: string): Promise<'connected' | 'needs-attention' | 'expired' | undefined>;
   /** Which Partner Center account a tenant's own connection buys in (sandbox or production), if it has one. */
   purchaseAccountOf(tenantId: string): Promise<string | undefined>;
   audit: AuditLog;
@@ -173,26 +195,68 @@ export class PartnerWorkspace {
   async customers(actor: Actor): Promise<Outcome<PartnerCustomers>> {
     const reach = await this.reachOf(actor);
     if (!reach) return refused('forbidden', ONLY_PARTNER_ADMINS);
-    if (reach.only) return done(await this.resellerCustomerList(reach));
+    if (reach.only) return done(await this.resellerCustomerList(reach, actor.tenantId));
     const partnerTenantId = actor.tenantId.toLowerCase();
     return done(await this.customerList(partnerTenantId, await this.partnerCenterCustomers(partnerTenantId)));
   }
 
-  /** A reseller admin's list: only the linked customers assigned to it, from the partner's links (no Partner Center list). */
-  private async resellerCustomerList(reach: Reach): Promise<PartnerCustomers> {
-    const rows: PartnerCustomerRow[] = (await this.linksWithin(reach)).map((link) => ({
+  /**
+   * A reseller admin's list: only the linked customers assigned to it, from the partner's links,
+   * each checked against the customer list of the reseller's own Partner Center account when it is
+   * connected (the partner's Partner Center list is never read for a reseller).
+   */
+  private async resellerCustomerList(reach: Reach, resellerTenantId: string): Promise<PartnerCustomers> {
+    const links = await this.linksWithin(reach);
+    const own = await this.resellerOwnCheck(resellerTenantId, reach.partnerTenantId, links);
+    const rows: PartnerCustomerRow[] = links.map((link) => ({
       customerTenantId: link.customerTenantId,
       companyName: link.companyName,
       domain: link.domain,
       pcCustomerId: link.pcCustomerId,
       state: 'linked',
       reseller: reach.actingAs,
+      ...(own.listed ? { inOwnPartnerCenter: own.listed.get(link.customerTenantId.toLowerCase()) ?? false } : {}),
     }));
     return {
       partnerTenantId: reach.partnerTenantId,
       partnerName: reach.actingAs,
       rows: rows.sort((a, b) => a.companyName.localeCompare(b.companyName)),
+      ownPartnerCenter: own.view,
     };
+  }
+
+  /**
+   * Reads the reseller's own Partner Center customer list (its connection, every page) and compares
+   * it with the partner's assignments. No connection, one that needs attention, or a failed read is
+   * a one-line problem with its fix; nothing is written either way.
+   */
+  private async resellerOwnCheck(
+    resellerTenantId: string,
+    partnerTenantId: string,
+    assigned: readonly PartnerCustomerLink[],
+  ): Promise<{ view: ResellerOwnCheck; listed?: Map<string, boolean> }> {
+    const partnerName = await this.partnerName(partnerTenantId);
+    const unchecked = (problem: string) => ({ view: { partnerName, problem, notAssigned: [] } });
+    if (!this.d.accounts)
+      return unchecked('Partner Center is not available in this deployment, so these assignments are not checked against it.');
+    const state = await this.d.partnerCenterConnectionState?.(resellerTenantId);
+    if (state && state !== 'connected') return unchecked(RESELLER_PC_NEEDS_ATTENTION);
+    try {
+      const token = state && (await this.d.partnerCenterToken(resellerTenantId));
+      if (!token) return unchecked(RESELLER_PC_NOT_CONNECTED);
+      const listedByPartnerCenter = await this.d.accounts.listCustomers(token);
+      const { listed, notAssigned } = compareResellerCustomers(
+        assigned.map((l) => ({ tenantId: l.customerTenantId, pcCustomerId: l.pcCustomerId })),
+        listedByPartnerCenter,
+      );
+      return { view: { partnerName, notAssigned }, listed };
+    } catch (error) {
+      this.d.log.warn({ err: error, tenantId: resellerTenantId }, "a reseller's own Partner Center customer list could not be read");
+      const message = error instanceof ConnectorError ? error.message.replace(/^partner-center: /, '') : 'Partner Center did not answer';
+      return unchecked(
+        `Your Partner Center customer list could not be read (${message.replace(/\.$/, '')}), so these assignments are not checked now; nothing was changed. Press Refresh in a minute.`,
+      );
+    }
   }
 
   /** The rows of the `customers` card: the partner's links (read now) beside what Partner Center listed. */

@@ -294,4 +294,71 @@ describe('the renewal flow', () => {
     // The renewal alert about those unused seats is answered by the schedule.
     expect((await harness.qm.licenseAlerts.renewals.due(DEMO_TENANT_ID, now)).map((a) => a.id)).not.toContain(DEMO_SUBSCRIPTIONS.m365E3);
   });
+
+  it("auto-decrease refused by Partner Center: told once per subscription and term (two instances) to the customer's and the partner's admins, with the reason and the fix", async () => {
+    await connectAndLink();
+    const channel = harness.channel(PARTNER_ADMIN, 'Customers');
+    await channel.say('alerts here');
+    const e3 = () => harness.sandbox.state.subscriptions(DEMO_TENANT_ID).find((s) => s.id === DEMO_SUBSCRIPTIONS.m365E3)!;
+    const now = testClock();
+    await saveAs(DEMO.alex, { autoDecrease: 'decrease', decreaseDaysBeforeRenewal: '30' });
+    // Partner Center refuses E3's schedule on both instances' runs (the emulator's fault switch, its
+    // own error body: 800091, the subscription was suspended meanwhile); the other subscriptions go through.
+    const refusal = {
+      method: 'PATCH',
+      path: `/subscriptions/${DEMO_SUBSCRIPTIONS.m365E3}`,
+      status: 400,
+      code: 800091,
+      message:
+        'The subscription is suspended and cannot be updated. Reactivate the subscription (status active) before making other changes.',
+      times: 2,
+    };
+    harness.sandbox.faults.partnerCenter.failNext(refusal);
+    const second = await BotHarness.start(harness.config, { sandbox: harness.sandbox, connector: harness.connector, instanceName: 'qm-2' });
+    try {
+      const runs = await Promise.all([
+        harness.qm.licenseAlerts.renewalDecreases.run(now),
+        second.qm.licenseAlerts.renewalDecreases.run(now),
+      ]);
+      expect(runs.map((r) => r.failed)).toEqual([1, 1]);
+    } finally {
+      await second.stop();
+    }
+    expect(e3().scheduledNextTermInstructions).toBeUndefined();
+    expect(
+      (await auditOf(DEMO_TENANT_ID)).filter(
+        (e) => e.action === 'subscription.renewal-decrease-scheduled' && e.target === DEMO_SUBSCRIPTIONS.m365E3,
+      ),
+    ).toEqual([]);
+
+    await harness.drain();
+    const refusedText = /^Auto-decrease \(license settings\) failed: Partner Center refused to schedule Microsoft 365 E3/;
+    const toAdmins = harness.sentTo(DEMO.patti).filter((a) => refusedText.test(a.text ?? ''));
+    expect(toAdmins).toHaveLength(1);
+    expect(toAdmins[0]!.text).toContain(`(subscription ${DEMO_SUBSCRIPTIONS.m365E3})`);
+    expect(toAdmins[0]!.text).toContain('with 20 seats instead of 25');
+    expect(toAdmins[0]!.text).toContain(
+      'the subscription is suspended, and Partner Center does not change a suspended subscription (800091)',
+    );
+    expect(toAdmins[0]!.text).toContain('it renews with 25 seats');
+    expect(toAdmins[0]!.text).toContain('Fix: Reactivate the subscription');
+    const toPartner = harness.connector.sent.filter(
+      (s) => s.conversationId === channel.conversation.id && s.method === 'POST' && /Auto-decrease.*failed/.test(s.activity.text ?? ''),
+    );
+    expect(toPartner).toHaveLength(1);
+    expect(toPartner[0]!.activity.text).toMatch(
+      /^Customer: Contoso \(demo\)\. Auto-decrease \(license settings\) failed: .*Microsoft 365 E3.*800091/,
+    );
+
+    // The same refusal the next day (same term) is not told again; once Partner Center accepts, the schedule is made and told as usual.
+    harness.sandbox.faults.partnerCenter.failNext({ ...refusal, times: 1 });
+    expect((await harness.qm.licenseAlerts.renewalDecreases.run(now)).failed).toBe(1);
+    expect(await harness.qm.licenseAlerts.renewalDecreases.run(now)).toMatchObject({ scheduled: 1, failed: 0 });
+    expect(e3().scheduledNextTermInstructions?.quantity).toBe(20);
+    await harness.drain();
+    expect(harness.sentTo(DEMO.patti).filter((a) => refusedText.test(a.text ?? ''))).toHaveLength(1);
+    expect(harness.sentTo(DEMO.patti).filter((a) => a.text?.startsWith('Auto-decrease (license settings): Microsoft 365 E3'))).toHaveLength(
+      1,
+    );
+  });
 });

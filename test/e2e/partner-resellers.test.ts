@@ -22,6 +22,7 @@ import { BotHarness, cardActions, cardOf, cardText, DEMO, testConfig, type TestU
 import { PARTNER_ADMIN, RESELLER_ADMIN, SECOND_PARTNER_ADMIN, TAILSPIN_ADMIN } from '../harness/partner-users.js';
 import { approveEveryStage, requestForm, requestFormFields, requestIdOf, waitForStatus } from '../harness/licensing.js';
 import { openPage, submitForm } from '../sandbox/login-browser.js';
+import { ConnectorError } from '../../src/connectors/ports.js';
 
 let harness: BotHarness;
 const chat = (user: TestUser) => harness.personalChat(user);
@@ -475,6 +476,112 @@ describe("a reseller's own Partner Center", () => {
     });
     return { status: response.status, body: (await response.json()) as Record<string, any> };
   };
+
+  /** Litware's admin signs in to Partner Center in Litware's own tenant from its connect card. */
+  async function connectReseller() {
+    const [reply] = await chat(RESELLER_ADMIN).say('connect');
+    const url = cardActions(cardOf(reply)!).find((a) => a.type === 'Action.OpenUrl' && a.title === 'Sign in (integration sandbox)')?.url;
+    const page = await openPage(url!);
+    const pressed = await submitForm(url!, page.html, { account: SIGN_IN_ACCOUNTS.resellerAdminAgent.id, action: 'signin' });
+    expect((await openPage(pressed.headers.get('location')!)).status).toBe(200);
+  }
+
+  const resellerCard = async () => {
+    const [reply] = await chat(RESELLER_ADMIN).say('customers');
+    const card = cardOf(reply)!;
+    expect(card, textOfReply(reply)).toBeDefined();
+    return { card, text: cardText(card) };
+  };
+
+  it("checks Litware's assignments against Litware's own Partner Center customer list, names what it lists unassigned, and says what to do when it cannot", async () => {
+    await connectAndLink();
+    await addLitware();
+    const litware = harness.sandbox.state.partners.find((p) => p.tenantId === DEMO_RESELLER_TENANT_ID)!;
+    const fabrikam = harness.sandbox.state.tenant(OTHER_TENANT_ID)!;
+
+    // Not connected: one line with the fix, and the assignments (none yet) as before.
+    const before = await resellerCard();
+    expect(before.text).toContain(
+      'Your own Partner Center is not connected, so these assignments are not checked against it: type connect and sign in to Partner Center.',
+    );
+    expect(before.text).toContain('No customers yet.');
+    expect(before.text).not.toContain('also lists');
+
+    // Connected, nothing assigned yet: Partner Center lists Fabrikam for Litware, named with whom to ask.
+    await connectReseller();
+    const unassigned = await resellerCard();
+    expect(unassigned.text).toContain('Checked against your own Partner Center: no customer is assigned to you yet.');
+    expect(unassigned.text).toContain(
+      'Your Partner Center also lists this customer under your account, not assigned to you by Quartermaster Demo Partner (if it buys through Quartermaster Demo Partner, ask them to assign it):',
+    );
+    expect(unassigned.text).toContain(`${fabrikam.displayName} (${fabrikam.domain})`);
+    // Named only: none of Fabrikam's details (tenant, figures) reach Litware before the assignment.
+    expect(JSON.stringify(unassigned.card)).not.toContain(OTHER_TENANT_ID);
+    expect(unassigned.text).not.toContain('Monthly cost');
+
+    // Assigned, and Partner Center agrees: Fabrikam is in Litware's own list.
+    await addLitwareAndAssignFabrikam();
+    const agreed = await resellerCard();
+    expect(agreed.text).toContain('Checked against your own Partner Center: 1 of 1 assigned customer is in its customer list.');
+    expect(agreed.text).toMatch(/In your Partner Center\nyes/);
+    expect(agreed.text).not.toContain('also lists');
+
+    // Partner Center now lists Contoso for Litware too (not assigned to it): named by Partner
+    // Center's name and domain only, with whom to ask; none of Contoso's own details reach Litware.
+    litware.customerIds.push(DEMO_TENANT_ID);
+    const more = await resellerCard();
+    expect(more.text).toContain(
+      'Your Partner Center also lists this customer under your account, not assigned to you by Quartermaster Demo Partner (if it buys through Quartermaster Demo Partner, ask them to assign it):',
+    );
+    const contoso = harness.sandbox.state.tenant(DEMO_TENANT_ID)!;
+    expect(more.text).toContain(`${contoso.displayName} (${contoso.domain})`);
+    expect(JSON.stringify(more.card)).not.toContain(DEMO_TENANT_ID);
+    expect(more.text.match(/In your Partner Center\n/g)).toHaveLength(1);
+
+    // Partner Center no longer lists Fabrikam for Litware: the assignment is flagged, with whom to ask.
+    litware.customerIds.splice(litware.customerIds.indexOf(OTHER_TENANT_ID), 1);
+    const differs = await resellerCard();
+    expect(differs.text).toContain('Checked against your own Partner Center: 0 of 1 assigned customer is in its customer list.');
+    expect(differs.text).toContain(
+      'In your Partner Center\nno: not in your Partner Center customer list — ask Quartermaster Demo Partner to check the assignment',
+    );
+    expect(differs.text).toContain('Fabrikam (demo)');
+
+    // Partner Center fails reading the list: one clear line, the assignments still shown, nothing changed.
+    const auditBefore = (await auditOf(DEMO_RESELLER_TENANT_ID)).length;
+    harness.sandbox.faults.partnerCenter.failNext({ method: 'GET', path: /^\/v1\/customers$/, status: 503, times: 50 });
+    try {
+      const failed = await resellerCard();
+      expect(failed.text).toMatch(
+        /Your Partner Center customer list could not be read \(.+\), so these assignments are not checked now; nothing was changed\. Press Refresh in a minute\./,
+      );
+      expect(failed.text).toContain('Fabrikam (demo)');
+      expect(failed.text).not.toContain('In your Partner Center');
+      expect(failed.text).not.toContain('also lists');
+    } finally {
+      harness.sandbox.faults.partnerCenter.reset();
+    }
+    expect((await harness.qm.connectionStore.get(DEMO_RESELLER_TENANT_ID, 'partner-center'))?.state).toBe('connected');
+    expect(await auditOf(DEMO_RESELLER_TENANT_ID)).toHaveLength(auditBefore);
+
+    // The connection needs attention: one line with the fix, and the assignments.
+    await harness.qm.connections.notePartnerCenterRefusal(
+      DEMO_RESELLER_TENANT_ID,
+      new ConnectorError('unauthorized', 'partner-center: refused', { service: 'partner-center', status: 401 }),
+    );
+    const attention = await resellerCard();
+    expect(attention.text).toContain(
+      'Your Partner Center connection needs attention, so these assignments are not checked against it: type connect to see what is wrong and sign in again.',
+    );
+    expect(attention.text).toContain('Fabrikam (demo)');
+    expect(attention.text).not.toContain('In your Partner Center');
+
+    // The partner admin's card is as before: no reseller check on it.
+    const [partnerCustomers] = await chat(PARTNER_ADMIN).say('customers');
+    const partnerText = cardText(cardOf(partnerCustomers)!);
+    expect(partnerText).not.toContain('In your Partner Center');
+    expect(partnerText).not.toContain('Checked against your own Partner Center');
+  });
 
   it("lets Litware's admin sign in to Litware's own tenant from its connect card; its token reaches its customers only", async () => {
     await connectAndLink();
