@@ -150,7 +150,11 @@ export class FulfilmentService {
           `${request.product.name} is sold through the Marketplace, which is not available in this installation.`,
           { service: 'marketplace' },
         );
-      return this.deps.vendor.fulfil(request, offer, () => this.checkPurchaseAllowed(request));
+      return this.deps.vendor.fulfil(request, offer, async (shortfall) => {
+        // As for Microsoft licenses: the tenant buys only when its admins add seats.
+        if (this.deps.autoPurchase && !(await this.deps.autoPurchase(tenantId))) await this.waitForSeats(request, shortfall);
+        await this.checkPurchaseAllowed(request);
+      });
     }
     let seats = await catalog.seats(tenantId, request.product.skuPartNumber);
     const held = seats ? await directory.licenseSkuIds(tenantId, request.beneficiary.id) : [];

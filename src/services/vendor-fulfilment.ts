@@ -84,7 +84,15 @@ export class VendorFulfilment {
   }
 
   /** Runs (or continues) the request; throws OrderFollowUp while the order is under way. */
-  async fulfil(request: StoredRequest, offer: CatalogOffer, mayBuy: () => Promise<void> = async () => undefined): Promise<VendorOutcome> {
+  /**
+   * `mayBuy(shortfall)` is asked before any order: it throws when seats may not be bought now
+   * (the policy forbids it, or the tenant's license settings wait for an admin to add seats).
+   */
+  async fulfil(
+    request: StoredRequest,
+    offer: CatalogOffer,
+    mayBuy: (shortfall: number) => Promise<void> = async () => undefined,
+  ): Promise<VendorOutcome> {
     try {
       return await this.run(request, offer, mayBuy);
     } catch (error) {
@@ -93,7 +101,7 @@ export class VendorFulfilment {
     }
   }
 
-  private async run(delivered: StoredRequest, offer: CatalogOffer, mayBuy: () => Promise<void>): Promise<VendorOutcome> {
+  private async run(delivered: StoredRequest, offer: CatalogOffer, mayBuy: (shortfall: number) => Promise<void>): Promise<VendorOutcome> {
     let request = delivered;
     const tenantId = request.tenantId;
     const email = emailOf(request);
@@ -121,7 +129,7 @@ export class VendorFulfilment {
           await this.assign(request, subscription.id, email);
           return this.outcome(request, offer);
         }
-        await mayBuy(); // the policy may forbid buying seats
+        await mayBuy(Math.max(1, request.quantity - (subscription ? freeVendorSeats(subscription) : 0)));
         await this.order(request, offer, subscription);
       } finally {
         await this.d.locks.release(tenantId, lockKey, lock.etag).catch(() => undefined);

@@ -10,6 +10,9 @@ import {
   DEMO_PARTNER_TENANT_ID,
   DEMO_SUBSCRIPTIONS,
   DEMO_TENANT_ID,
+  DEMO_USERS,
+  MARKETPLACE_ITEMS,
+  MARKETPLACE_SUBSCRIPTIONS,
   SECOND_PARTNER_TENANT_ID,
   SIGN_IN_ACCOUNTS,
   TAILSPIN_TENANT_ID,
@@ -245,6 +248,44 @@ describe('the request flow', () => {
     expect(seatsOf()).toBe(6);
     await harness.drain();
     expect(harness.sentTo(DEMO.patti).filter((a) => a.text?.includes(`Request ${id}`))).toHaveLength(1);
+  });
+});
+
+describe('the request flow: a marketplace product', () => {
+  it('auto-purchase off: waits with no order placed; a seat freed in the vendor subscription lets it through', async () => {
+    await saveAs(DEMO.alex, { approvalRequired: 'not-required', autoPurchase: 'wait' });
+    const world = harness.sandbox.marketplace;
+    const acrobat = () => world.subscriptions.get(MARKETPLACE_SUBSCRIPTIONS.demoAcrobat)!;
+    const ordersPlaced = () => [...world.orders.values()].filter((o) => o.customerId === DEMO_TENANT_ID).length;
+    // Every Acrobat seat is taken.
+    while (acrobat().assignedEmails.length < acrobat().quantity)
+      acrobat().assignedEmails.push(`seat-${acrobat().assignedEmails.length}@example.com`);
+    const ordersBefore = ordersPlaced();
+
+    const submitted = await chat(DEMO.isaiah).click('submitRequest', requestForm(`mkt:${MARKETPLACE_ITEMS.acrobatPro}`));
+    const id = requestIdOf(submitted.body.value);
+    await harness.until(async () => {
+      const request = await storedRequest(harness, id);
+      return request?.waitingForSeats && request.status === 'approved' ? request : undefined;
+    }, 'the request to wait for seats');
+    await harness.drain();
+    expect(ordersPlaced()).toBe(ordersBefore);
+    expect(acrobat().quantity).toBe(10);
+    expect(
+      harness.sentTo(DEMO.isaiah).filter((a) => a.text?.includes(`Your request ${id} is approved, but no Adobe Acrobat Pro`)),
+    ).toHaveLength(1);
+    const toAdmin = harness.sentTo(DEMO.patti).filter((a) => a.text?.includes(`Request ${id}`));
+    expect(toAdmin).toHaveLength(1);
+    expect(toAdmin[0]!.text).toContain('automatic purchase is off');
+    expect(await harness.qm.fulfilment.recheckWaiting()).toEqual({ requeued: 0, failed: 0 });
+
+    // Someone's seat is freed in the vendor's subscription: the hourly check gives it to Isaiah, still without an order.
+    acrobat().assignedEmails.pop();
+    expect(await harness.qm.fulfilment.recheckWaiting()).toEqual({ requeued: 1, failed: 0 });
+    const done = await waitForStatus(harness, id, 'completed');
+    expect(done.outcome?.kind).toBe('assigned');
+    expect(acrobat().assignedEmails).toContain(DEMO_USERS.isaiah.userPrincipalName);
+    expect(ordersPlaced()).toBe(ordersBefore);
   });
 });
 
