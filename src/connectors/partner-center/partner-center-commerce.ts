@@ -9,11 +9,13 @@ import { systemClock, type Clock } from '../../clock.js';
 import { randomUUID } from 'node:crypto';
 import { unzipSync } from 'fflate';
 import { z } from 'zod';
+import { MoneyError, multiply, roundMoney } from '../../domain/money.js';
 import type { Logger } from '../../logger.js';
 import { PARTNER_CENTER_SCOPE, type TokenProvider } from '../identity/token-provider.js';
 import { exchangeJson, parseJsonBody, parseWire } from '../outbound.js';
 import {
   ConnectorError,
+  type BilledLine,
   type CatalogItem,
   type CommerceOrder,
   type CommercePort,
@@ -21,6 +23,7 @@ import {
   type IndirectReseller,
   type PartnerAccountPort,
   type PartnerCustomer,
+  type Price,
   type RefundOption,
   type SubscriptionChange,
   type SubscriptionStatus,
@@ -99,10 +102,15 @@ const SubscriptionWire = z
   })
   .passthrough();
 
+/** The SDK's Orders/Pricing: every field optional (an order may come without prices). */
+const PricingWire = z.object({ price: z.number().nullish(), extendedPrice: z.number().nullish() }).passthrough().nullish();
+
 const OrderWire = z.object({
   id: z.string(),
   status: z.string(),
   creationDate: z.string(),
+  currencyCode: z.string().nullish(),
+  totalPrice: z.number().nullish(),
   lineItems: z.array(
     z.object({
       lineItemNumber: z.number(),
@@ -110,6 +118,7 @@ const OrderWire = z.object({
       subscriptionId: z.string().nullish(),
       quantity: z.number(),
       termDuration: z.string().nullish(),
+      pricing: PricingWire,
     }),
   ),
 });
@@ -652,20 +661,54 @@ function refundFields(
   return { refundOptions: open, refundableUntil: open[open.length - 1]!.expiresAt };
 }
 
+/** A Partner Center order body (as POST, GET by id and the list's items answer it) as the commerce port's order. */
+export function orderFromWire(body: unknown): CommerceOrder {
+  return toOrder(parse(OrderWire, body));
+}
+
 function toOrder(o: z.infer<typeof OrderWire>): CommerceOrder {
   const status = o.status.toLowerCase();
+  const currency = o.currencyCode ?? undefined;
+  const totalPrice = billedAmount(o.totalPrice, currency);
   return {
     id: o.id,
     status: status === 'completed' || status === 'cancelled' ? status : 'pending',
     creationDate: o.creationDate,
-    lineItems: o.lineItems.map((l) => ({
-      lineItemNumber: l.lineItemNumber,
-      offerId: l.offerId,
-      quantity: l.quantity,
-      ...(l.subscriptionId ? { subscriptionId: l.subscriptionId } : {}),
-      ...(l.termDuration ? { termDuration: l.termDuration } : {}),
-    })),
+    lineItems: o.lineItems.map((l) => {
+      const billed = billedLine(l.pricing, l.quantity, currency);
+      return {
+        lineItemNumber: l.lineItemNumber,
+        offerId: l.offerId,
+        quantity: l.quantity,
+        ...(l.subscriptionId ? { subscriptionId: l.subscriptionId } : {}),
+        ...(l.termDuration ? { termDuration: l.termDuration } : {}),
+        ...(billed ? { billed } : {}),
+      };
+    }),
+    ...(totalPrice ? { totalPrice } : {}),
   };
+}
+
+/**
+ * A line's pricing as billed: the extended price (price × quantity less refunds, the SDK says),
+ * else the price times the quantity; nothing when the line or the order's currency is missing.
+ */
+function billedLine(pricing: z.infer<typeof PricingWire>, quantity: number, currency: string | undefined): BilledLine | undefined {
+  const unitPrice = billedAmount(pricing?.price, currency);
+  const total = billedAmount(pricing?.extendedPrice, currency) ?? (unitPrice ? multiply(unitPrice, quantity) : undefined);
+  if (!total) return undefined;
+  return { ...(unitPrice ? { unitPrice } : {}), total };
+}
+
+/** Partner Center's prices are JSON doubles: rounded once to the currency's minor unit; a negative or unreadable one is no price. */
+function billedAmount(value: number | null | undefined, currency: string | undefined): Price | undefined {
+  if (typeof value !== 'number' || !Number.isFinite(value) || value < 0 || !currency) return undefined;
+  try {
+    return roundMoney(value.toFixed(6), currency);
+  } catch (error) {
+    if (error instanceof MoneyError) return undefined;
+    throw error;
+  }
 }
 
 function parse<T extends z.ZodTypeAny>(schema: T, value: unknown): z.infer<T> {
