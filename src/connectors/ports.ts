@@ -138,6 +138,10 @@ export interface CommerceOrder {
   }[];
   /** The order's total as billed (Partner Center's `totalPrice`); absent when not priced. */
   totalPrice?: Price;
+  /** The billing period the billed prices are for (Partner Center's `billingCycle`), when monthly or annual. */
+  billingCycle?: 'monthly' | 'annual';
+  /** Who took the order (absent = Partner Center). */
+  provider?: CommerceProvider;
   creationDate: string;
   /** The PO number ("Additional ID") of the agreement the order was placed under (marketplace). */
   purchaseOrderNumber?: string;

@@ -760,6 +760,7 @@ function toOrder(o: Order): CommerceOrder {
     creationDate: o.audit?.created?.at ?? '',
     ...(o.agreement.externalIds?.client ? { purchaseOrderNumber: o.agreement.externalIds.client } : {}),
     providerStatus: o.status,
+    provider: 'marketplace',
   };
 }
 

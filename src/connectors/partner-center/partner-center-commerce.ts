@@ -109,6 +109,7 @@ const OrderWire = z.object({
   id: z.string(),
   status: z.string(),
   creationDate: z.string(),
+  billingCycle: z.string().nullish(),
   currencyCode: z.string().nullish(),
   totalPrice: z.number().nullish(),
   lineItems: z.array(
@@ -670,6 +671,7 @@ function toOrder(o: z.infer<typeof OrderWire>): CommerceOrder {
   const status = o.status.toLowerCase();
   const currency = o.currencyCode ?? undefined;
   const totalPrice = billedAmount(o.totalPrice, currency);
+  const billingCycle = o.billingCycle?.toLowerCase();
   return {
     id: o.id,
     status: status === 'completed' || status === 'cancelled' ? status : 'pending',
@@ -686,6 +688,7 @@ function toOrder(o: z.infer<typeof OrderWire>): CommerceOrder {
       };
     }),
     ...(totalPrice ? { totalPrice } : {}),
+    ...(billingCycle === 'monthly' || billingCycle === 'annual' ? { billingCycle } : {}),
   };
 }
 
