@@ -26,9 +26,8 @@ const STATUS_TEXT = { pending: 'in progress', completed: 'completed', cancelled:
 /** Who billed an order, for the words "billed by …" / "not priced by …". */
 const billerOf = (order: CommerceOrder) => (order.provider === 'marketplace' ? 'the marketplace' : 'Partner Center');
 
-/** " / year" or " / month" when the order says which billing period its prices are for. */
-const periodOf = (order: CommerceOrder) =>
-  order.billingCycle === 'annual' ? ' / year' : order.billingCycle === 'monthly' ? ' / month' : '';
+/** " / year" or " / month" when the order says which period a price is for. */
+const periodText = (per: 'month' | 'year' | undefined) => (per ? ` / ${per}` : '');
 
 /** The customer's price of the time: as shown on the request, or today's catalog price said to be today's. */
 function priceText(item: OrderItem): string {
@@ -40,7 +39,7 @@ function priceText(item: OrderItem): string {
 function costText(cost: NonNullable<OrderItem['cost']>, order: CommerceOrder): string {
   if (cost === 'not-priced') return `cost not priced by ${billerOf(order)}`;
   const each = cost.unitPrice ? `, ${formatMoney(cost.unitPrice)} a seat` : '';
-  return `billed ${formatMoney(cost.total)}${periodOf(order)} by ${billerOf(order)}${each}`;
+  return `billed ${formatMoney(cost.total)}${periodText(cost.per)} by ${billerOf(order)}${each}`;
 }
 
 /**
@@ -54,7 +53,9 @@ function itemText(item: OrderItem, order: CommerceOrder): string {
 
 /** The order's billed total, shown beside the items when the cost is (partner and reseller admins). */
 function billedTotalText(order: CommerceOrder): string {
-  return order.totalPrice ? `${formatMoney(order.totalPrice)}${periodOf(order)} by ${billerOf(order)}` : `not priced by ${billerOf(order)}`;
+  return order.totalPrice
+    ? `${formatMoney(order.totalPrice)}${periodText(order.totalPer)} by ${billerOf(order)}`
+    : `not priced by ${billerOf(order)}`;
 }
 
 export function orderListData(title: string, lines: OrderLine[]): CardData['table-list'] {

@@ -122,7 +122,11 @@ export interface SubscriptionChange {
 export interface BilledLine {
   unitPrice?: Price;
   total: Price;
+  /** The period `total` (and `unitPrice`) are for, when the order says. */
+  per?: BillingPeriod;
 }
+
+export type BillingPeriod = 'month' | 'year';
 
 export interface CommerceOrder {
   id: string;
@@ -138,8 +142,8 @@ export interface CommerceOrder {
   }[];
   /** The order's total as billed (Partner Center's `totalPrice`); absent when not priced. */
   totalPrice?: Price;
-  /** The billing period the billed prices are for (Partner Center's `billingCycle`), when monthly or annual. */
-  billingCycle?: 'monthly' | 'annual';
+  /** The period `totalPrice` is for, when the order says. */
+  totalPer?: BillingPeriod;
   /** Who took the order (absent = Partner Center). */
   provider?: CommerceProvider;
   creationDate: string;

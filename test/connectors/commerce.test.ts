@@ -61,9 +61,10 @@ describe('commerce (Partner Center)', () => {
     const billed = {
       unitPrice: { amount: '360.00', currency: 'USD' },
       total: { amount: '720.00', currency: 'USD' },
+      per: 'year',
     };
     expect(order.lineItems[0]!.billed).toEqual(billed);
-    expect(order.totalPrice).toEqual({ amount: '720.00', currency: 'USD' });
+    expect(order).toMatchObject({ totalPrice: { amount: '720.00', currency: 'USD' }, totalPer: 'year' });
 
     t.sandbox.state.offer(DEMO_OFFERS.projectPlan3.offerId)!.unitPrice = '35.00';
     expect((await t.commerce.getOrder(DEMO_CUSTOMER_ID, order.id)).lineItems[0]!.billed).toEqual(billed);

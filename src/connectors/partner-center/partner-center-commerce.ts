@@ -9,13 +9,14 @@ import { systemClock, type Clock } from '../../clock.js';
 import { randomUUID } from 'node:crypto';
 import { unzipSync } from 'fflate';
 import { z } from 'zod';
-import { MoneyError, multiply, roundMoney } from '../../domain/money.js';
+import { multiply } from '../../domain/money.js';
 import type { Logger } from '../../logger.js';
 import { PARTNER_CENTER_SCOPE, type TokenProvider } from '../identity/token-provider.js';
 import { exchangeJson, parseJsonBody, parseWire } from '../outbound.js';
 import {
   ConnectorError,
   type BilledLine,
+  type BillingPeriod,
   type CatalogItem,
   type CommerceOrder,
   type CommercePort,
@@ -23,11 +24,11 @@ import {
   type IndirectReseller,
   type PartnerAccountPort,
   type PartnerCustomer,
-  type Price,
   type RefundOption,
   type SubscriptionChange,
   type SubscriptionStatus,
 } from '../ports.js';
+import { billedAmount } from '../billed-amount.js';
 import { withRetries, type RetryPolicy } from '../retry.js';
 import { partnerCenterFailure } from './partner-center-errors.js';
 
@@ -671,13 +672,15 @@ function toOrder(o: z.infer<typeof OrderWire>): CommerceOrder {
   const status = o.status.toLowerCase();
   const currency = o.currencyCode ?? undefined;
   const totalPrice = billedAmount(o.totalPrice, currency);
-  const billingCycle = o.billingCycle?.toLowerCase();
+  // Partner Center prices a line for the order's billing cycle: a month, or a year when billed annually.
+  const cycle = o.billingCycle?.toLowerCase();
+  const per: BillingPeriod | undefined = cycle === 'monthly' ? 'month' : cycle === 'annual' ? 'year' : undefined;
   return {
     id: o.id,
     status: status === 'completed' || status === 'cancelled' ? status : 'pending',
     creationDate: o.creationDate,
     lineItems: o.lineItems.map((l) => {
-      const billed = billedLine(l.pricing, l.quantity, currency);
+      const billed = billedLine(l.pricing, l.quantity, currency, per);
       return {
         lineItemNumber: l.lineItemNumber,
         offerId: l.offerId,
@@ -688,7 +691,7 @@ function toOrder(o: z.infer<typeof OrderWire>): CommerceOrder {
       };
     }),
     ...(totalPrice ? { totalPrice } : {}),
-    ...(billingCycle === 'monthly' || billingCycle === 'annual' ? { billingCycle } : {}),
+    ...(totalPrice && per ? { totalPer: per } : {}),
   };
 }
 
@@ -696,22 +699,16 @@ function toOrder(o: z.infer<typeof OrderWire>): CommerceOrder {
  * A line's pricing as billed: the extended price (price × quantity less refunds, the SDK says),
  * else the price times the quantity; nothing when the line or the order's currency is missing.
  */
-function billedLine(pricing: z.infer<typeof PricingWire>, quantity: number, currency: string | undefined): BilledLine | undefined {
+function billedLine(
+  pricing: z.infer<typeof PricingWire>,
+  quantity: number,
+  currency: string | undefined,
+  per: BillingPeriod | undefined,
+): BilledLine | undefined {
   const unitPrice = billedAmount(pricing?.price, currency);
   const total = billedAmount(pricing?.extendedPrice, currency) ?? (unitPrice ? multiply(unitPrice, quantity) : undefined);
   if (!total) return undefined;
-  return { ...(unitPrice ? { unitPrice } : {}), total };
-}
-
-/** Partner Center's prices are JSON doubles: rounded once to the currency's minor unit; a negative or unreadable one is no price. */
-function billedAmount(value: number | null | undefined, currency: string | undefined): Price | undefined {
-  if (typeof value !== 'number' || !Number.isFinite(value) || value < 0 || !currency) return undefined;
-  try {
-    return roundMoney(value.toFixed(6), currency);
-  } catch (error) {
-    if (error instanceof MoneyError) return undefined;
-    throw error;
-  }
+  return { ...(unitPrice ? { unitPrice } : {}), total, ...(per ? { per } : {}) };
 }
 
 function parse<T extends z.ZodTypeAny>(schema: T, value: unknown): z.infer<T> {
