@@ -1,8 +1,9 @@
 // Teams surface of `orders`: a tenant's Partner Center and marketplace orders with their items,
 // status and the request each came from. A customer's admin types `orders`; a partner admin types
 // `orders <customer>` (or clicks Orders on the `customer` card) and sees it as that customer's admin,
-// with what Partner Center charges beside each item's price; a customer's own admins see the price only.
-import { formatMonthly } from '../domain/money.js';
+// with what Partner Center billed on the order beside the price the customer was shown when it
+// was requested; a customer's own admins see that price only.
+import { formatMoney, formatMonthly } from '../domain/money.js';
 import type { Actor } from '../domain/roles.js';
 import { requestHeadline } from '../domain/request.js';
 import type { OrderHistory, OrderItem, OrderLine } from '../services/order-history.js';
@@ -12,6 +13,8 @@ import { actorOf } from './activity.js';
 import type { CardData, CardRenderer } from './cards.js';
 import { ADMINS, answer, card, refusal, type CommandTurn, type Reply, type Surface, type Turn } from './surface.js';
 
+type CommerceOrder = OrderLine['order'];
+
 export interface OrderHistoryFeatureDeps {
   cards: CardRenderer;
   orders: OrderHistory;
@@ -20,12 +23,39 @@ export interface OrderHistoryFeatureDeps {
 
 const STATUS_TEXT = { pending: 'in progress', completed: 'completed', cancelled: 'cancelled or failed' } as const;
 
-/** "Power BI Pro × 2 (30.80 USD / month)", with the cost first for the partner's eyes. */
-function itemText(item: OrderItem): string {
+/** Who billed an order, for the words "billed by …" / "not priced by …". */
+const billerOf = (order: CommerceOrder) => (order.provider === 'marketplace' ? 'the marketplace' : 'Partner Center');
+
+/** " / year" or " / month" when the order says which period a price is for. */
+const periodText = (per: 'month' | 'year' | undefined) => (per ? ` / ${per}` : '');
+
+/** The customer's price of the time: as shown on the request, or today's catalog price said to be today's. */
+function priceText(item: OrderItem): string {
+  if (!item.price) return 'no catalog price';
+  return `${formatMonthly(item.price.monthly)} ${item.price.as === 'at-request' ? 'when requested' : "at today's catalog price"}`;
+}
+
+/** What the order itself says was billed for the line, for the partner's eyes. */
+function costText(cost: NonNullable<OrderItem['cost']>, order: CommerceOrder): string {
+  if (cost === 'not-priced') return `cost not priced by ${billerOf(order)}`;
+  const each = cost.unitPrice ? `, ${formatMoney(cost.unitPrice)} a seat` : '';
+  return `billed ${formatMoney(cost.total)}${periodText(cost.per)} by ${billerOf(order)}${each}`;
+}
+
+/**
+ * "Power BI Pro × 2 (30.80 USD / month when requested)"; for the partner's eyes the billed cost
+ * first: "(billed 28.00 USD / month by Partner Center, 14.00 USD a seat; price 30.80 USD / month when requested)".
+ */
+function itemText(item: OrderItem, order: CommerceOrder): string {
   const seats = `${item.name} × ${item.quantity}`;
-  if (!item.monthlyPrice) return `${seats} (no catalog price)`;
-  const price = formatMonthly(item.monthlyPrice);
-  return item.monthlyCost ? `${seats} (cost ${formatMonthly(item.monthlyCost)}, price ${price})` : `${seats} (${price})`;
+  return item.cost === undefined ? `${seats} (${priceText(item)})` : `${seats} (${costText(item.cost, order)}; price ${priceText(item)})`;
+}
+
+/** The order's billed total, shown beside the items when the cost is (partner and reseller admins). */
+function billedTotalText(order: CommerceOrder): string {
+  return order.totalPrice
+    ? `${formatMoney(order.totalPrice)}${periodText(order.totalPer)} by ${billerOf(order)}`
+    : `not priced by ${billerOf(order)}`;
 }
 
 export function orderListData(title: string, lines: OrderLine[]): CardData['table-list'] {
@@ -40,7 +70,8 @@ export function orderListData(title: string, lines: OrderLine[]): CardData['tabl
           title: 'Status',
           value: order.providerStatus ? `${order.providerStatus} (${STATUS_TEXT[order.status]})` : STATUS_TEXT[order.status],
         },
-        { title: 'Items', value: items.map(itemText).join('; ') || '—' },
+        { title: 'Items', value: items.map((item) => itemText(item, order)).join('; ') || '—' },
+        ...(items.some((item) => item.cost !== undefined) ? [{ title: 'Billed total', value: billedTotalText(order) }] : []),
         {
           title: 'Request',
           value: request

@@ -114,10 +114,38 @@ export interface SubscriptionChange {
   autoRenewEnabled?: boolean;
 }
 
+/**
+ * What the provider charged for one order line when the order was placed (Partner Center's
+ * line `pricing`): `total` is the line's extended price, `unitPrice` the price of one seat for
+ * the order's billing period. Both in the order's currency.
+ */
+export interface BilledLine {
+  unitPrice?: Price;
+  total: Price;
+  /** The period `total` (and `unitPrice`) are for, when the order says. */
+  per?: BillingPeriod;
+}
+
+export type BillingPeriod = 'month' | 'year';
+
 export interface CommerceOrder {
   id: string;
   status: 'pending' | 'completed' | 'cancelled';
-  lineItems: { lineItemNumber: number; offerId: string; subscriptionId?: string; quantity: number; termDuration?: string }[];
+  lineItems: {
+    lineItemNumber: number;
+    offerId: string;
+    subscriptionId?: string;
+    quantity: number;
+    termDuration?: string;
+    /** Absent when the provider did not price the line (the contract makes pricing optional). */
+    billed?: BilledLine;
+  }[];
+  /** The order's total as billed (Partner Center's `totalPrice`); absent when not priced. */
+  totalPrice?: Price;
+  /** The period `totalPrice` is for, when the order says. */
+  totalPer?: BillingPeriod;
+  /** Who took the order (absent = Partner Center). */
+  provider?: CommerceProvider;
   creationDate: string;
   /** The PO number ("Additional ID") of the agreement the order was placed under (marketplace). */
   purchaseOrderNumber?: string;

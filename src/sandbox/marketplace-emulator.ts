@@ -183,6 +183,31 @@ export function marketplaceEmulator(world: MarketplaceWorld): EmulatorDefinition
     };
   };
 
+  /**
+   * A line's price as the order contract shapes it (OrderLinePrice): the unit price of the time
+   * per the item's billing period (`unitPP`, as the price lists and subscriptions here give it),
+   * and the line's total per month and per year (`PPxM`, `PPxY`).
+   */
+  const linePrice = (l: MarketplaceOrderLine) => {
+    const unit = Number(l.unitPrice!.amount);
+    const yearly = world.item(l.itemId)?.terms.period === '1y';
+    const perMonth = yearly ? unit / 12 : unit;
+    return {
+      currency: l.unitPrice!.currency,
+      unitPP: unit,
+      PPxM: cents(perMonth * l.quantity),
+      PPxY: cents(perMonth * 12 * l.quantity),
+    };
+  };
+  /** The order's totals (OrderSummaryPrice): its priced lines' sums. */
+  const orderPrice = (o: MarketplaceOrder) => {
+    const priced = o.lines.filter((l) => l.unitPrice).map(linePrice);
+    return {
+      currency: priced[0]!.currency,
+      PPxM: cents(priced.reduce((total, p) => total + p.PPxM, 0)),
+      PPxY: cents(priced.reduce((total, p) => total + p.PPxY, 0)),
+    };
+  };
   const orderJson = (o: MarketplaceOrder) => {
     const agreement = world.agreements.get(o.agreementId);
     return {
@@ -198,7 +223,9 @@ export function marketplaceEmulator(world: MarketplaceWorld): EmulatorDefinition
         quantity: l.quantity,
         ...(l.oldQuantity !== undefined ? { oldQuantity: l.oldQuantity } : {}),
         ...(l.subscriptionId ? { subscription: { id: l.subscriptionId } } : {}),
+        ...(l.unitPrice ? { price: linePrice(l) } : {}),
       })),
+      ...(o.lines.some((l) => l.unitPrice) ? { price: orderPrice(o) } : {}),
       subscriptions: o.subscriptionIds.map((id) => ({ id })),
       parameters: {
         ordering: [],
@@ -441,7 +468,7 @@ function createOrder(
       if (!item) return { response: invalid(`Item ${str(obj(obj(raw).item).id) ?? ''} is not in the catalog.`, ['lines.item.id']) };
       if (typeof quantity !== 'number' || !Number.isInteger(quantity) || quantity < 1 || quantity > 10000)
         return { response: invalid('quantity must be a whole number from 1 to 10000.', ['lines.quantity']) };
-      lines.push({ id: world.newId('ALI'), itemId: item.id, quantity });
+      lines.push({ id: world.newId('ALI'), itemId: item.id, quantity, unitPrice: { ...item.unitPrice } });
     }
     if (lines.length === 0) return { response: invalid('A Purchase order needs at least one line.', ['lines']) };
     const productId = world.item(lines[0]!.itemId)!.product.id;
@@ -542,7 +569,14 @@ function createOrder(
         if (quantity === s.quantity) return { response: invalid('quantity is unchanged.', ['lines.quantity']) };
         if (quantity < s.quantity && item.downsizeOnlyAtAnniversary && !window.inWindow)
           return { response: downsizeRefused(item, s, window.next, 'reduced') };
-        lines.push({ id: world.newId('ALI'), itemId: s.itemId, quantity, oldQuantity: s.quantity, subscriptionId: s.id });
+        lines.push({
+          id: world.newId('ALI'),
+          itemId: s.itemId,
+          quantity,
+          oldQuantity: s.quantity,
+          subscriptionId: s.id,
+          unitPrice: { ...item.unitPrice },
+        });
       } else {
         if (item.downsizeOnlyAtAnniversary && !window.inWindow) return { response: downsizeRefused(item, s, window.next, 'terminated') };
         subscriptionIds.push(s.id);
@@ -588,3 +622,6 @@ function downsizeRefused(
     [{ message: `Seats can be ${what} from ${day}.`, properties: ['lines.quantity'] }],
   );
 }
+
+/** A price as the platform's JSON gives it: a number, rounded to cents. */
+const cents = (value: number) => Math.round(value * 100) / 100;

@@ -13,6 +13,7 @@ import {
   customerJson,
   offerIdOf,
   orderJson,
+  planPrice,
   priceSheetCsv,
   productJson,
   relationshipJson,
@@ -488,6 +489,8 @@ function createOrder(state: SandboxState, request: EmulatorRequest, customer: Sa
       quantity: line.quantity,
       termDuration: line.offer.termDuration,
       transactionType: 'New',
+      // Priced from the price sheet as it is now: a later price change leaves the order as billed.
+      unitPrice: planPrice(line.offer, billingCycle === 'annual' ? 'Annual' : 'Monthly'),
     });
   }
   customer.orders.set(order.id, order);

@@ -2,6 +2,7 @@
 // `attributes.objectType`, collections as {totalCount, items}), held to the SDK models and REST
 // reference in test/contracts/partner-center. Like the real service, the catalog carries no
 // price (that is the price sheet, priceSheetCsv) and no Graph license.
+import { money, multiply, sum } from '../domain/money.js';
 import type { SeedOffer, SeedPartner } from './seed.js';
 import { subscriptionQuantity, type SandboxOrder, type SandboxState, type SandboxSubscription, type SandboxTenant } from './state.js';
 
@@ -205,16 +206,8 @@ export function priceSheetCsv(catalog: readonly SeedOffer[], market: string, tod
   const quote = (v: string) => (/[",]/.test(v) ? `"${v.replace(/"/g, '""')}"` : v);
   const rows: string[][] = [];
   for (const o of uniqueSkuTerms(catalog)) {
-    const monthly = o.unitPrice;
-    const annual = (Number(o.unitPrice) * 12).toFixed(2);
-    const plans =
-      o.termDuration === 'P1Y'
-        ? [
-            ['Monthly', monthly],
-            ['Annual', annual],
-          ]
-        : [['Monthly', monthly]];
-    for (const [plan, price] of plans)
+    const plans = o.termDuration === 'P1Y' ? (['Monthly', 'Annual'] as const) : (['Monthly'] as const);
+    for (const [plan, price] of plans.map((p) => [p, planPrice(o, p)] as const))
       rows.push([
         'Unchanged',
         o.title,
@@ -239,6 +232,11 @@ export function priceSheetCsv(catalog: readonly SeedOffer[], market: string, tod
       ]);
   }
   return [header, ...rows].map((r) => r.map(quote).join(',')).join('\r\n') + '\r\n';
+}
+
+/** The price sheet's price of one seat for a billing plan: the monthly price, or twelve of them for the annual plan. */
+export function planPrice(offer: SeedOffer, plan: 'Monthly' | 'Annual'): string {
+  return plan === 'Annual' ? (Number(offer.unitPrice) * 12).toFixed(2) : offer.unitPrice;
 }
 
 function uniqueSkuTerms(catalog: readonly SeedOffer[]): SeedOffer[] {
@@ -285,6 +283,24 @@ export function subscriptionJson(customer: SandboxTenant, s: SandboxSubscription
   };
 }
 
+const extendedPrice = (unitPrice: string, quantity: number) => multiply(money(unitPrice, 'USD'), quantity);
+
+/**
+ * A line's pricing as the SDK's Orders/Pricing shapes it. The emulator gives no discounts and
+ * prorates nothing (a new subscription starts its term the day it is ordered), so the list,
+ * discounted, prorated and final prices are the price sheet's; the extended price is price × quantity.
+ */
+function linePricing(unitPrice: string, quantity: number) {
+  const price = Number(unitPrice);
+  return {
+    listPrice: price,
+    discountedPrice: price,
+    proratedPrice: price,
+    price,
+    extendedPrice: Number(extendedPrice(unitPrice, quantity).amount),
+  };
+}
+
 export function orderJson(order: SandboxOrder) {
   return {
     id: order.id,
@@ -299,8 +315,19 @@ export function orderJson(order: SandboxOrder) {
       termDuration: l.termDuration,
       transactionType: l.transactionType,
       quantity: l.quantity,
+      ...(l.unitPrice !== undefined ? { pricing: linePricing(l.unitPrice, l.quantity) } : {}),
       links: { subscription: link(`/customers/${order.customerId}/subscriptions/${l.subscriptionId}`) },
     })),
+    ...(order.lineItems.length > 0 && order.lineItems.every((l) => l.unitPrice !== undefined)
+      ? {
+          totalPrice: Number(
+            sum(
+              order.lineItems.map((l) => extendedPrice(l.unitPrice!, l.quantity)),
+              'USD',
+            ).amount,
+          ),
+        }
+      : {}),
     creationDate: order.creationDate.toISOString(),
     status: order.status,
     transactionType: 'UserPurchase',

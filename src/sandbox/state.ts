@@ -82,6 +82,11 @@ export interface SandboxOrderLine {
   quantity: number;
   termDuration: string;
   transactionType: 'New';
+  /**
+   * What one seat cost for the order's billing plan on the price sheet when the order was placed
+   * (decimal string, USD like the orders); absent for an order Partner Center did not price.
+   */
+  unitPrice?: string;
 }
 
 export interface SandboxOrder {

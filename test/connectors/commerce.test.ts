@@ -51,6 +51,34 @@ describe('commerce (Partner Center)', () => {
     );
   });
 
+  it("prices the order's lines from the price sheet of the day it is placed; a later price change leaves the order as billed", async () => {
+    // Project Plan 3: 30.00 a seat a month on the sandbox's price sheet, billed annually (360.00 a seat).
+    const order = await t.commerce.createOrder(
+      DEMO_CUSTOMER_ID,
+      { offerId: DEMO_OFFERS.projectPlan3.offerId, quantity: 2, billingCycle: 'annual' },
+      'request-43:order',
+    );
+    const billed = {
+      unitPrice: { amount: '360.00', currency: 'USD' },
+      total: { amount: '720.00', currency: 'USD' },
+      per: 'year',
+    };
+    expect(order.lineItems[0]!.billed).toEqual(billed);
+    expect(order).toMatchObject({ totalPrice: { amount: '720.00', currency: 'USD' }, totalPer: 'year' });
+
+    t.sandbox.state.offer(DEMO_OFFERS.projectPlan3.offerId)!.unitPrice = '35.00';
+    expect((await t.commerce.getOrder(DEMO_CUSTOMER_ID, order.id)).lineItems[0]!.billed).toEqual(billed);
+    const listed = (await t.commerce.listCustomerOrders(DEMO_CUSTOMER_ID)).find((o) => o.id === order.id)!;
+    expect(listed.totalPrice).toEqual({ amount: '720.00', currency: 'USD' });
+    // The next order is billed at the new price.
+    const next = await t.commerce.createOrder(
+      DEMO_CUSTOMER_ID,
+      { offerId: DEMO_OFFERS.projectPlan3.offerId, quantity: 1, billingCycle: 'annual' },
+      'request-44:order',
+    );
+    expect(next.lineItems[0]!.billed!.total).toEqual({ amount: '420.00', currency: 'USD' });
+  });
+
   it('orders Project Plan 3 (not subscribed): a new subscription, Graph seats, then an assignable license', async () => {
     const order = await t.commerce.createOrder(
       DEMO_CUSTOMER_ID,

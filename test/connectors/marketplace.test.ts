@@ -93,6 +93,31 @@ describe('marketplace connector: CommercePort', () => {
     );
   });
 
+  it("reads each order line's price as ordered (the month's total, PPxM) and the order's; a later price list change leaves the order as it was", async () => {
+    const order = await t.marketplace!.createOrder(
+      DEMO_CUSTOMER_ID,
+      { offerId: mkt(MARKETPLACE_ITEMS.miroBusiness), quantity: 4, billingCycle: 'monthly' },
+      'req-miro-priced',
+    );
+    // Miro Business: 16.00 a seat a month on its price list when ordered.
+    const billed = { total: { amount: '64.00', currency: 'USD' }, per: 'month' };
+    expect(order.lineItems[0]!.billed).toEqual(billed);
+    expect(order).toMatchObject({ totalPrice: { amount: '64.00', currency: 'USD' }, totalPer: 'month', provider: 'marketplace' });
+
+    t.sandbox.marketplace.item(MARKETPLACE_ITEMS.miroBusiness)!.unitPrice.amount = '20.00';
+    t.sandbox.marketplace.advance();
+    const later = await t.marketplace!.getOrder(DEMO_CUSTOMER_ID, order.id);
+    expect(later.lineItems[0]!.billed).toEqual(billed);
+    expect(later.totalPrice).toEqual({ amount: '64.00', currency: 'USD' });
+    // An order placed now is priced at the new price.
+    const next = await t.marketplace!.createOrder(
+      DEMO_CUSTOMER_ID,
+      { offerId: mkt(MARKETPLACE_ITEMS.miroBusiness), quantity: 1, billingCycle: 'monthly' },
+      'req-miro-priced-2',
+    );
+    expect(next.lineItems[0]!.billed!.total).toEqual({ amount: '20.00', currency: 'USD' });
+  });
+
   it('creates a Purchase order for a new agreement (licensee, authorization, Draft, then process), follows it to Completed, and never buys twice for one request id', async () => {
     const order = await t.marketplace!.createOrder(
       DEMO_CUSTOMER_ID,

@@ -300,15 +300,19 @@ function pcTypeSchema(csharp: string, folder: string): object {
   if (type === 'bool') return { type: 'boolean' };
   if (type === 'DateTime' || type === 'DateTimeOffset') return { type: 'string' };
   const enumValues = pcEnums.get(type);
-  // The service writes enum values in camelCase or lowercase ("oneTime", "onetime"): compare case-insensitively.
+  // The service writes enum values in camelCase, lowercase or snake_case ("oneTime", "onetime",
+  // "one_time": the SDK's EnumJsonConverter writes and reads words joined by "_"): compare
+  // case-insensitively, ignoring underscores.
   if (enumValues) return { type: 'string', enumCaseless: enumValues };
   const sameFolder = pcModels[`${folder}/${type}`] ? `${folder}/${type}` : pcByClass.get(type);
   return sameFolder ? { $ref: `pc#/definitions/${sameFolder.replace('/', '.')}` } : {}; // a type outside the lists: any value
 }
 
+const enumWord = (value: string) => value.replace(/_/g, '').toLowerCase();
+
 ajv.addKeyword({
   keyword: 'enumCaseless',
-  validate: (values: string[], data: unknown) => typeof data !== 'string' || values.some((v) => v.toLowerCase() === data.toLowerCase()),
+  validate: (values: string[], data: unknown) => typeof data !== 'string' || values.some((v) => enumWord(v) === enumWord(data)),
 });
 
 function pcFields(key: string): Record<string, string> {

@@ -5,16 +5,18 @@ import { readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { PartnerCenterCommerce } from '../../src/connectors/partner-center/partner-center-commerce.js';
+import { orderFromWire, PartnerCenterCommerce } from '../../src/connectors/partner-center/partner-center-commerce.js';
 import { DEFAULT_RETRY_POLICY } from '../../src/connectors/retry.js';
 import { CostDataError } from '../../src/domain/spend/focus.js';
 import { normalizeAzureQuery } from '../../src/domain/spend/providers/azure.js';
 import { createLogger } from '../../src/logger.js';
+import { orderJson } from '../../src/sandbox/partner-center-resources.js';
 import { azureQueryResult, partnerCenter, partnerCenterCollection } from './schemas.js';
 
 const example = (path: string) => JSON.parse(readFileSync(new URL(path, import.meta.url), 'utf8'));
 const azureQuery = example('./azure-cost-management/examples/MCACustomerQuery.json');
 const pcCustomers = example('./partner-center/examples/get-a-list-of-customers.json');
+const pcOrder = example('./partner-center/examples/get-an-order-by-id.json');
 const pcSubscriptions = [
   example('./partner-center/examples/get-a-subscription-by-id.standard.json'),
   example('./partner-center/examples/get-a-subscription-by-id.add-on.json'),
@@ -117,5 +119,80 @@ describe('Partner Center: the REST reference example (get a list of customers)',
     expect(customers.map((c) => c.id)).toEqual(['b44bb1fb-c595-45b0-9e09-d657365580bf', '45c44870-ef77-4fdd-b6fe-3dacb075cff2']);
     expect(customers[0]).toMatchObject({ companyName: 'companyName', domain: 'domain' });
     expect(asked).toEqual(['/v1/customers?size=100']);
+  });
+});
+
+/** The JSON type of a value as a shape: objects by their keys, arrays by their first item. */
+function shapeOf(value: unknown): unknown {
+  if (Array.isArray(value)) return [value.length > 0 ? shapeOf(value[0]) : 'empty'];
+  if (value && typeof value === 'object')
+    return Object.fromEntries(Object.entries(value as Record<string, unknown>).map(([k, v]) => [k, shapeOf(v)]));
+  return typeof value;
+}
+
+describe("Partner Center: the REST reference example (get an order by id) and the emulator's priced order", () => {
+  // The emulator's order for two annual seats of an offer at 30.00 a month: 360.00 a seat for the year.
+  const emulated = orderJson({
+    id: 'order-1',
+    customerId: 'customer-1',
+    billingCycle: 'annual',
+    creationDate: new Date('2026-06-17T10:00:00Z'),
+    status: 'completed',
+    lineItems: [
+      {
+        lineItemNumber: 0,
+        offerId: 'P:S:A',
+        subscriptionId: 'sub-1',
+        quantity: 2,
+        termDuration: 'P1Y',
+        transactionType: 'New',
+        unitPrice: '360.00',
+      },
+    ],
+  });
+
+  it('is an Order by the contract the emulator is held to (billingCycle "one_time" as the SDK writes enums)', () => {
+    expect(partnerCenter('Orders/Order', pcOrder)).toEqual({ ok: true, errors: [] });
+  });
+
+  it("the emulator's order is an Order with a line Pricing as the SDK models it, and has the example's fields with their JSON types", () => {
+    expect(partnerCenter('Orders/Order', emulated)).toEqual({ ok: true, errors: [] });
+    const example = shapeOf(pcOrder) as Record<string, unknown>;
+    const ours = shapeOf(emulated) as Record<string, unknown>;
+    for (const field of [
+      'id',
+      'referenceCustomerId',
+      'billingCycle',
+      'currencyCode',
+      'currencySymbol',
+      'creationDate',
+      'status',
+      'attributes',
+    ])
+      expect([field, ours[field]]).toEqual([field, example[field]]);
+    const exampleLine = (example.lineItems as Record<string, unknown>[])[0]!;
+    const ourLine = (ours.lineItems as Record<string, unknown>[])[0]!;
+    for (const field of ['lineItemNumber', 'offerId', 'quantity']) expect([field, ourLine[field]]).toEqual([field, exampleLine[field]]);
+    // Priced as the SDK's Pricing says: price of one seat, extended = price × quantity, the order's total their sum.
+    expect(emulated.lineItems[0]!.pricing).toEqual({
+      listPrice: 360,
+      discountedPrice: 360,
+      proratedPrice: 360,
+      price: 360,
+      extendedPrice: 720,
+    });
+    expect(emulated).toMatchObject({ currencyCode: 'USD', totalPrice: 720 });
+  });
+
+  it('a pricing field the SDK does not have fails the contract (the check is closed)', () => {
+    const invented = { ...emulated, lineItems: [{ ...emulated.lineItems[0]!, pricing: { price: 1, unitCost: 1 } }] };
+    expect(partnerCenter('Orders/Order', invented).ok).toBe(false);
+  });
+
+  it('is read by the production connector: currency known, no line priced ("not priced by Partner Center")', () => {
+    const order = orderFromWire(pcOrder);
+    expect(order).toMatchObject({ id: 'YxH1q4KScfvfkJQjgRI8QY1DznnUWZTH1', status: 'completed' });
+    expect(order.lineItems).toEqual([{ lineItemNumber: 0, offerId: 'DZH318Z0BQ4Z:002L:DZH318Z0CMNP', quantity: 1 }]);
+    expect(order.totalPrice).toBeUndefined();
   });
 });

@@ -11,6 +11,7 @@ import {
   DEMO_SUBSCRIPTIONS,
   DEMO_RESELLER_TENANT_ID,
   DEMO_TENANT_ID,
+  MARKETPLACE_ITEMS,
   NORTHWIND_TENANT_ID,
   OTHER_TENANT_ID,
   SECOND_PARTNER_TENANT_ID,
@@ -20,7 +21,7 @@ import {
 import { testClock } from '../harness/clock.js';
 import { BotHarness, cardActions, cardOf, cardText, DEMO, testConfig, type TestUser } from '../harness/bot-harness.js';
 import { PARTNER_ADMIN, RESELLER_ADMIN, SECOND_PARTNER_ADMIN, TAILSPIN_ADMIN } from '../harness/partner-users.js';
-import { approveEveryStage, requestForm, requestFormFields, requestIdOf, waitForStatus } from '../harness/licensing.js';
+import { approveEveryStage, requestForm, requestFormFields, requestIdOf, storedRequest, waitForStatus } from '../harness/licensing.js';
 import { openPage, submitForm } from '../sandbox/login-browser.js';
 import { ConnectorError } from '../../src/connectors/ports.js';
 
@@ -375,33 +376,48 @@ describe('margins', () => {
     }
   });
 
-  it("prices each order item: cost and price for the partner's and reseller's admins, the price alone for the customer's", async () => {
+  it("shows each order item with the figures of its time: billed cost to the partner's and reseller's admins, the price as requested to all", async () => {
     await connectAndLink();
     await addLitwareAndAssignFabrikam();
-    // Contoso's own margin 10 %: Project Plan 3 costs 30.00, so it is priced 33.00.
+    // Contoso's own margin 10 %: Project Plan 3 costs 30.00 a month, so its people are shown 33.00.
     await chat(PARTNER_ADMIN).click('partnerSetCustomerMargin', { customerTenantId: DEMO_TENANT_ID, margin: '10' });
     const submitted = await chat(DEMO.isaiah).click(
       'submitRequest',
       requestForm(DEMO_OFFERS.projectPlan3.offerId, { justification: 'Plans' }),
     );
     const id = requestIdOf(submitted.body.value);
+    // The request keeps the price its requester was shown, margin included.
+    expect((await storedRequest(harness, id))?.unitPrice).toEqual({ amount: '33.00', currency: 'USD' });
     await approveEveryStage(harness, id);
     const orderId = (await waitForStatus(harness, id, 'completed')).fulfilment!.orderId!;
+
+    // Later, Partner Center's price sheet goes up (35.00 a month) and Contoso's margin to 20 %:
+    // today's catalog price would be 36.00 a month. The order keeps what was billed and shown then.
+    harness.sandbox.state.offer(DEMO_OFFERS.projectPlan3.offerId)!.unitPrice = '35.00';
+    await chat(PARTNER_ADMIN).click('partnerSetCustomerMargin', { customerTenantId: DEMO_TENANT_ID, margin: '20' });
+    const [form] = (await chat(DEMO.alex).say('request project')).filter((a) => cardOf(a));
+    expect(JSON.stringify(cardOf(form))).toContain('36.00 USD');
 
     const [mine] = await chat(DEMO.alex).say('orders');
     const customerView = cardText(cardOf(mine)!);
     expect(customerView).toContain(orderId);
-    expect(customerView).toContain('Project Plan 3 × 1 (33.00 USD / month)');
-    expect(customerView).not.toContain('30.00 USD');
-    expect(customerView).not.toMatch(/cost|margin/i);
+    expect(customerView).toContain('Project Plan 3 × 1 (33.00 USD / month when requested)');
+    expect(customerView).not.toMatch(/30\.00|35\.00|36\.00|360\.00|420\.00/);
+    expect(customerView).not.toMatch(/cost|margin|billed/i);
 
-    const partnerLine = 'Project Plan 3 × 1 (cost 30.00 USD / month, price 33.00 USD / month)';
+    // Billed annually: one seat for the year at the price sheet's 30.00 a month of the day it was ordered.
+    const partnerLine =
+      'Project Plan 3 × 1 (billed 360.00 USD / year by Partner Center, 360.00 USD a seat; price 33.00 USD / month when requested)';
     const [partnerView] = await chat(PARTNER_ADMIN).say('orders contoso');
-    expect(cardText(cardOf(partnerView)!)).toContain(partnerLine);
+    const partnerText = cardText(cardOf(partnerView)!);
+    expect(partnerText).toContain(partnerLine);
+    expect(partnerText).toContain('Billed total\n360.00 USD / year by Partner Center');
+    expect(partnerText).not.toMatch(/36\.00|420\.00/);
     const clicked = await chat(PARTNER_ADMIN).click('showOrders', { onBehalfOf: DEMO_TENANT_ID });
     expect(cardText(clicked.body.value)).toContain(partnerLine);
 
-    // Fabrikam: an order Litware placed in Partner Center itself (outside Quartermaster), priced with Litware's 10 %.
+    // Fabrikam: an order Litware placed in Partner Center itself (outside Quartermaster) that
+    // Partner Center did not price: no request, so today's price (Litware's 10 %), said so.
     await chat(PARTNER_ADMIN).click('partnerSetResellerMargin', {
       resellerTenantId: DEMO_RESELLER_TENANT_ID,
       [`margin-${DEMO_RESELLER_TENANT_ID}`]: '10',
@@ -426,8 +442,37 @@ describe('margins', () => {
     const [resellerView] = await chat(RESELLER_ADMIN).say('orders fabrikam');
     const resellerText = cardText(cardOf(resellerView)!);
     expect(resellerText).toContain('portal-order-1');
-    expect(resellerText).toContain('Power BI Pro × 2 (cost 28.00 USD / month, price 30.80 USD / month)');
+    expect(resellerText).toContain(
+      "Power BI Pro × 2 (cost not priced by Partner Center; price 30.80 USD / month at today's catalog price)",
+    );
+    expect(resellerText).toContain('Billed total\nnot priced by Partner Center');
     expect(resellerText).toContain('none (placed outside Quartermaster)');
+  });
+
+  it('shows a marketplace order with what the marketplace billed when it was placed, and the price as requested', async () => {
+    await connectAndLink();
+    // Miro Business: 16.00 a seat a month on the marketplace's price list (no margin: the margin is on Partner Center's cost).
+    await chat(PARTNER_ADMIN).click('partnerSetCustomerMargin', { customerTenantId: DEMO_TENANT_ID, margin: '10' });
+    const submitted = await chat(DEMO.isaiah).click(
+      'submitRequest',
+      requestForm(`mkt:${MARKETPLACE_ITEMS.miroBusiness}`, { justification: 'Boards' }),
+    );
+    const id = requestIdOf(submitted.body.value);
+    await approveEveryStage(harness, id);
+    const orderId = (await waitForStatus(harness, id, 'completed')).fulfilment!.orderId!;
+    // Later the price list goes up: the order keeps what it was placed at.
+    harness.sandbox.marketplace.item(MARKETPLACE_ITEMS.miroBusiness)!.unitPrice.amount = '20.00';
+
+    const [partnerView] = await chat(PARTNER_ADMIN).say('orders contoso');
+    const partnerText = cardText(cardOf(partnerView)!);
+    expect(partnerText).toContain(orderId);
+    expect(partnerText).toContain(
+      'Miro Business × 1 (billed 16.00 USD / month by the marketplace; price 16.00 USD / month when requested)',
+    );
+    const [mine] = await chat(DEMO.alex).say('orders');
+    const customerView = cardText(cardOf(mine)!);
+    expect(customerView).toContain('Miro Business × 1 (16.00 USD / month when requested)');
+    expect(customerView).not.toMatch(/cost|margin|billed/i);
   });
 
   it("copies renewal alerts to the partner's channel with the unused seats' cost beside their price; the customer's admins see the price", async () => {

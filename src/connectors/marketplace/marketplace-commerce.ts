@@ -28,6 +28,7 @@ import {
   type SubscriptionChange,
   type SubscriptionStatus,
 } from '../ports.js';
+import { billedAmount } from '../billed-amount.js';
 import { withRetries, type RetryPolicy } from '../retry.js';
 import { marketplaceFailure, NOT_CONNECTED_MESSAGE, TOKEN_EXPIRED_MESSAGE } from './marketplace-errors.js';
 import { downsizeOnlyAtAnniversary } from '../../domain/marketplace.js';
@@ -134,6 +135,9 @@ const ParameterWire = z
   })
   .passthrough();
 
+/** OrderLinePrice / OrderSummaryPrice: the month's total of the line (or order) is what is read. */
+const PriceWire = z.object({ currency: z.string().nullish(), PPxM: z.number().nullish() }).passthrough().nullish();
+
 const OrderWire = z
   .object({
     id: z.string(),
@@ -143,8 +147,11 @@ const OrderWire = z
     agreement: z.object({ id: z.string(), externalIds: ExternalIds }).passthrough(),
     product: z.object({ id: z.string() }).passthrough().nullish(),
     lines: z.array(
-      z.object({ item: Ref, quantity: z.number(), oldQuantity: z.number().nullish(), subscription: Ref.nullish() }).passthrough(),
+      z
+        .object({ item: Ref, quantity: z.number(), oldQuantity: z.number().nullish(), subscription: Ref.nullish(), price: PriceWire })
+        .passthrough(),
     ),
+    price: PriceWire,
     parameters: z
       .object({ fulfillment: z.array(ParameterWire).nullish() })
       .passthrough()
@@ -748,18 +755,26 @@ function toSubscription(s: Subscription, items: Map<string, Item>): CommerceSubs
 }
 
 function toOrder(o: Order): CommerceOrder {
+  const orderTotal = billedAmount(o.price?.PPxM, o.price?.currency);
   return {
     id: o.id,
     status: o.status === 'Completed' ? 'completed' : o.status === 'Failed' || o.status === 'Deleted' ? 'cancelled' : 'pending',
-    lineItems: o.lines.map((l, i) => ({
-      lineItemNumber: i,
-      offerId: marketplaceOfferId(l.item.id),
-      quantity: l.quantity,
-      ...(l.subscription?.id ? { subscriptionId: l.subscription.id } : {}),
-    })),
+    lineItems: o.lines.map((l, i) => {
+      // The line's price as ordered, for a month of its seats (PPxM): what the order itself says, not today's price list.
+      const total = billedAmount(l.price?.PPxM, l.price?.currency);
+      return {
+        lineItemNumber: i,
+        offerId: marketplaceOfferId(l.item.id),
+        quantity: l.quantity,
+        ...(l.subscription?.id ? { subscriptionId: l.subscription.id } : {}),
+        ...(total ? { billed: { total, per: 'month' as const } } : {}),
+      };
+    }),
+    ...(orderTotal ? { totalPrice: orderTotal, totalPer: 'month' as const } : {}),
     creationDate: o.audit?.created?.at ?? '',
     ...(o.agreement.externalIds?.client ? { purchaseOrderNumber: o.agreement.externalIds.client } : {}),
     providerStatus: o.status,
+    provider: 'marketplace',
   };
 }
 

@@ -9,11 +9,14 @@ import { systemClock, type Clock } from '../../clock.js';
 import { randomUUID } from 'node:crypto';
 import { unzipSync } from 'fflate';
 import { z } from 'zod';
+import { multiply } from '../../domain/money.js';
 import type { Logger } from '../../logger.js';
 import { PARTNER_CENTER_SCOPE, type TokenProvider } from '../identity/token-provider.js';
 import { exchangeJson, parseJsonBody, parseWire } from '../outbound.js';
 import {
   ConnectorError,
+  type BilledLine,
+  type BillingPeriod,
   type CatalogItem,
   type CommerceOrder,
   type CommercePort,
@@ -25,6 +28,7 @@ import {
   type SubscriptionChange,
   type SubscriptionStatus,
 } from '../ports.js';
+import { billedAmount } from '../billed-amount.js';
 import { withRetries, type RetryPolicy } from '../retry.js';
 import { partnerCenterFailure } from './partner-center-errors.js';
 
@@ -99,10 +103,16 @@ const SubscriptionWire = z
   })
   .passthrough();
 
+/** The SDK's Orders/Pricing: every field optional (an order may come without prices). */
+const PricingWire = z.object({ price: z.number().nullish(), extendedPrice: z.number().nullish() }).passthrough().nullish();
+
 const OrderWire = z.object({
   id: z.string(),
   status: z.string(),
   creationDate: z.string(),
+  billingCycle: z.string().nullish(),
+  currencyCode: z.string().nullish(),
+  totalPrice: z.number().nullish(),
   lineItems: z.array(
     z.object({
       lineItemNumber: z.number(),
@@ -110,6 +120,7 @@ const OrderWire = z.object({
       subscriptionId: z.string().nullish(),
       quantity: z.number(),
       termDuration: z.string().nullish(),
+      pricing: PricingWire,
     }),
   ),
 });
@@ -652,20 +663,52 @@ function refundFields(
   return { refundOptions: open, refundableUntil: open[open.length - 1]!.expiresAt };
 }
 
+/** A Partner Center order body (as POST, GET by id and the list's items answer it) as the commerce port's order. */
+export function orderFromWire(body: unknown): CommerceOrder {
+  return toOrder(parse(OrderWire, body));
+}
+
 function toOrder(o: z.infer<typeof OrderWire>): CommerceOrder {
   const status = o.status.toLowerCase();
+  const currency = o.currencyCode ?? undefined;
+  const totalPrice = billedAmount(o.totalPrice, currency);
+  // Partner Center prices a line for the order's billing cycle: a month, or a year when billed annually.
+  const cycle = o.billingCycle?.toLowerCase();
+  const per: BillingPeriod | undefined = cycle === 'monthly' ? 'month' : cycle === 'annual' ? 'year' : undefined;
   return {
     id: o.id,
     status: status === 'completed' || status === 'cancelled' ? status : 'pending',
     creationDate: o.creationDate,
-    lineItems: o.lineItems.map((l) => ({
-      lineItemNumber: l.lineItemNumber,
-      offerId: l.offerId,
-      quantity: l.quantity,
-      ...(l.subscriptionId ? { subscriptionId: l.subscriptionId } : {}),
-      ...(l.termDuration ? { termDuration: l.termDuration } : {}),
-    })),
+    lineItems: o.lineItems.map((l) => {
+      const billed = billedLine(l.pricing, l.quantity, currency, per);
+      return {
+        lineItemNumber: l.lineItemNumber,
+        offerId: l.offerId,
+        quantity: l.quantity,
+        ...(l.subscriptionId ? { subscriptionId: l.subscriptionId } : {}),
+        ...(l.termDuration ? { termDuration: l.termDuration } : {}),
+        ...(billed ? { billed } : {}),
+      };
+    }),
+    ...(totalPrice ? { totalPrice } : {}),
+    ...(totalPrice && per ? { totalPer: per } : {}),
   };
+}
+
+/**
+ * A line's pricing as billed: the extended price (price × quantity less refunds, the SDK says),
+ * else the price times the quantity; nothing when the line or the order's currency is missing.
+ */
+function billedLine(
+  pricing: z.infer<typeof PricingWire>,
+  quantity: number,
+  currency: string | undefined,
+  per: BillingPeriod | undefined,
+): BilledLine | undefined {
+  const unitPrice = billedAmount(pricing?.price, currency);
+  const total = billedAmount(pricing?.extendedPrice, currency) ?? (unitPrice ? multiply(unitPrice, quantity) : undefined);
+  if (!total) return undefined;
+  return { ...(unitPrice ? { unitPrice } : {}), total, ...(per ? { per } : {}) };
 }
 
 function parse<T extends z.ZodTypeAny>(schema: T, value: unknown): z.infer<T> {
