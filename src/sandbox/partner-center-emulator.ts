@@ -129,11 +129,11 @@ export function partnerCenterEmulator(state: SandboxState, tokens: TokenIssuer):
         return json(200, collection(items, `/customers/${customer.id}/subscriptions/${subscription.id}/transitionEligibilities`));
       },
     )
-    .add('GET', '/v1/customers/{customerId}/orders', (_r, _p, { customer }) =>
+    .add('GET', '/v1/customers/{customerId}/orders', (request, _p, { customer }) =>
       json(
         200,
         collection(
-          [...customer.orders.values()].map((o) => orderJson(o)),
+          [...customer.orders.values()].map((o) => orderJson(o, { includePrice: includePrice(request) })),
           `/customers/${customer.id}/orders`,
         ),
       ),
@@ -143,7 +143,9 @@ export function partnerCenterEmulator(state: SandboxState, tokens: TokenIssuer):
     )
     .add('GET', '/v1/customers/{customerId}/orders/{orderId}', (request, { orderId }, { customer }) => {
       const order = customer.orders.get(orderId!);
-      return order ? json(200, orderJson(order)) : pcError(request, 404, 404, `Order ${orderId} was not found.`);
+      return order
+        ? json(200, orderJson(order, { includePrice: includePrice(request) }))
+        : pcError(request, 404, 404, `Order ${orderId} was not found.`);
     })
     .add('GET', '/v1/customers/{customerId}/orders/{orderId}/provisioningstatus', (request, { orderId }, { customer }) => {
       const order = customer.orders.get(orderId!);
@@ -390,6 +392,12 @@ function customerRelationships(state: SandboxState, partner: SeedPartner, custom
  * Answers a retried MS-RequestId with the answer it already got, so the change is never
  * applied twice. Only successes are kept: a refused change changed nothing.
  */
+/** `include_price=true` on an order read (the REST reference's query parameter; default false). */
+function includePrice(request: EmulatorRequest): boolean {
+  const value = [...request.url.searchParams].find(([k]) => k.toLowerCase() === 'include_price')?.[1];
+  return value?.toLowerCase() === 'true';
+}
+
 function idempotent(state: SandboxState, request: EmulatorRequest, operation: string, apply: () => EmulatorResponse): EmulatorResponse {
   const requestId = header(request, 'ms-requestid');
   const key = requestId ? `${operation} ${requestId}` : undefined;

@@ -301,7 +301,12 @@ function linePricing(unitPrice: string, quantity: number) {
   };
 }
 
-export function orderJson(order: SandboxOrder) {
+/**
+ * An order as Partner Center answers it. Prices (line `pricing`, `totalPrice`) only when the
+ * caller asks with `include_price=true` ("whether to include price in the response, default
+ * false": REST reference, Manage orders; the SDK's Orders.Get(includePrice)).
+ */
+export function orderJson(order: SandboxOrder, { includePrice = false }: { includePrice?: boolean } = {}) {
   return {
     id: order.id,
     referenceCustomerId: order.customerId,
@@ -315,10 +320,10 @@ export function orderJson(order: SandboxOrder) {
       termDuration: l.termDuration,
       transactionType: l.transactionType,
       quantity: l.quantity,
-      ...(l.unitPrice !== undefined ? { pricing: linePricing(l.unitPrice, l.quantity) } : {}),
+      ...(includePrice && l.unitPrice !== undefined ? { pricing: linePricing(l.unitPrice, l.quantity) } : {}),
       links: { subscription: link(`/customers/${order.customerId}/subscriptions/${l.subscriptionId}`) },
     })),
-    ...(order.lineItems.length > 0 && order.lineItems.every((l) => l.unitPrice !== undefined)
+    ...(includePrice && order.lineItems.length > 0 && order.lineItems.every((l) => l.unitPrice !== undefined)
       ? {
           totalPrice: Number(
             sum(

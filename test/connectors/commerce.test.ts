@@ -53,11 +53,14 @@ describe('commerce (Partner Center)', () => {
 
   it("prices the order's lines from the price sheet of the day it is placed; a later price change leaves the order as billed", async () => {
     // Project Plan 3: 30.00 a seat a month on the sandbox's price sheet, billed annually (360.00 a seat).
-    const order = await t.commerce.createOrder(
+    const placed = await t.commerce.createOrder(
       DEMO_CUSTOMER_ID,
       { offerId: DEMO_OFFERS.projectPlan3.offerId, quantity: 2, billingCycle: 'annual' },
       'request-43:order',
     );
+    // Partner Center answers prices only when asked (include_price=true on a read), as the connector does.
+    expect(placed.lineItems[0]!.billed).toBeUndefined();
+    const order = await t.commerce.getOrder(DEMO_CUSTOMER_ID, placed.id);
     const billed = {
       unitPrice: { amount: '360.00', currency: 'USD' },
       total: { amount: '720.00', currency: 'USD' },
@@ -76,7 +79,10 @@ describe('commerce (Partner Center)', () => {
       { offerId: DEMO_OFFERS.projectPlan3.offerId, quantity: 1, billingCycle: 'annual' },
       'request-44:order',
     );
-    expect(next.lineItems[0]!.billed!.total).toEqual({ amount: '420.00', currency: 'USD' });
+    expect((await t.commerce.getOrder(DEMO_CUSTOMER_ID, next.id)).lineItems[0]!.billed!.total).toEqual({
+      amount: '420.00',
+      currency: 'USD',
+    });
   });
 
   it('orders Project Plan 3 (not subscribed): a new subscription, Graph seats, then an assignable license', async () => {
@@ -90,7 +96,9 @@ describe('commerce (Partner Center)', () => {
       lineItems: [{ lineItemNumber: 0, offerId: DEMO_OFFERS.projectPlan3.offerId, quantity: 2, termDuration: 'P1Y' }],
     });
     const subscriptionId = order.lineItems[0]!.subscriptionId!;
-    expect(await t.commerce.getOrder(DEMO_CUSTOMER_ID, order.id)).toEqual(order);
+    // Read again, it is the same order, now with its prices (asked for with include_price).
+    const { billed: _billed, ...line } = (await t.commerce.getOrder(DEMO_CUSTOMER_ID, order.id)).lineItems[0]!;
+    expect(line).toEqual(order.lineItems[0]);
 
     expect(await t.commerce.getSubscription(DEMO_CUSTOMER_ID, subscriptionId)).toMatchObject({
       offerName: 'Project Plan 3',

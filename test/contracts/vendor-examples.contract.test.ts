@@ -132,7 +132,7 @@ function shapeOf(value: unknown): unknown {
 
 describe("Partner Center: the REST reference example (get an order by id) and the emulator's priced order", () => {
   // The emulator's order for two annual seats of an offer at 30.00 a month: 360.00 a seat for the year.
-  const emulated = orderJson({
+  const order = {
     id: 'order-1',
     customerId: 'customer-1',
     billingCycle: 'annual',
@@ -149,6 +149,16 @@ describe("Partner Center: the REST reference example (get an order by id) and th
         unitPrice: '360.00',
       },
     ],
+  } as const;
+  // Asked for with include_price=true, as the connector does.
+  const emulated = orderJson({ ...order, lineItems: [...order.lineItems] }, { includePrice: true });
+
+  it('carries no price unless include_price=true is asked for (the REST reference: default false), like the example', () => {
+    const plain = orderJson({ ...order, lineItems: [...order.lineItems] });
+    expect(plain.lineItems[0]).not.toHaveProperty('pricing');
+    expect(plain).not.toHaveProperty('totalPrice');
+    expect(pcOrder).not.toHaveProperty('totalPrice');
+    expect(partnerCenter('Orders/Order', plain)).toEqual({ ok: true, errors: [] });
   });
 
   it('is an Order by the contract the emulator is held to (billingCycle "one_time" as the SDK writes enums)', () => {

@@ -389,12 +389,15 @@ export class PartnerCenterCommerce implements CommercePort, PartnerAccountPort {
   }
 
   async listCustomerOrders(customerId: string): Promise<CommerceOrder[]> {
-    const { items } = await this.get(`/v1/customers/${encodeURIComponent(customerId)}/orders`, Collection(OrderWire));
+    // Partner Center leaves prices out unless asked (include_price, default false).
+    const { items } = await this.get(`/v1/customers/${encodeURIComponent(customerId)}/orders?include_price=true`, Collection(OrderWire));
     return items.map(toOrder).sort((a, b) => b.creationDate.localeCompare(a.creationDate));
   }
 
   async getOrder(customerId: string, orderId: string): Promise<CommerceOrder> {
-    return toOrder(await this.get(`/v1/customers/${encodeURIComponent(customerId)}/orders/${encodeURIComponent(orderId)}`, OrderWire));
+    return toOrder(
+      await this.get(`/v1/customers/${encodeURIComponent(customerId)}/orders/${encodeURIComponent(orderId)}?include_price=true`, OrderWire),
+    );
   }
 
   /**
