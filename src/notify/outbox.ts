@@ -292,8 +292,15 @@ export class DeliveryEngine {
     attempt: number,
     queued: boolean,
   ): Promise<{ result: HandlerResult; sent: boolean; activityId?: string }> {
+    const progress = { sending: false };
     try {
-      return await this.sendClaimed(message, attempt, queued);
+      return await this.sendClaimed(message, attempt, queued, progress);
+    } catch (error) {
+      // Failed before anything went to Teams (storage timed out reading the conversation, say):
+      // the stored claim is handed back, so that whichever instance gets the message next may
+      // send it now, not once the claim runs out minutes later.
+      if (!progress.sending) await this.deps.ledger.release(message.tenantId, message.key).catch(() => undefined);
+      throw error;
     } finally {
       this.deps.ledger.letGo(message.tenantId, message.key);
     }
@@ -304,6 +311,7 @@ export class DeliveryEngine {
     message: OutboxMessage,
     attempt: number,
     queued: boolean,
+    progress: { sending: boolean },
   ): Promise<{ result: HandlerResult; sent: boolean; activityId?: string }> {
     const { ledger, limiter, sender, conversations, log } = this.deps;
     const saved = await conversations.get(message.tenantId, message.conversationId);
@@ -324,6 +332,7 @@ export class DeliveryEngine {
     }
     const slot = await limiter.acquire(message.tenantId, message.conversationId);
     let activityId: string | undefined;
+    progress.sending = true;
     try {
       activityId = await this.send(sender, saved.reference, message).finally(() => slot.sent());
     } catch (error) {

@@ -9,6 +9,7 @@ import { createLogger } from '../../src/logger.js';
 import { createDelivery, type Delivery } from '../../src/notify/delivery.js';
 import type { OutboxMessage } from '../../src/notify/outbox.js';
 import { ConversationReferences } from '../../src/storage/conversation-references.js';
+import { StorageUnavailableError } from '../../src/storage/errors.js';
 import { TableStore } from '../../src/storage/table-store.js';
 import { LoopbackConnector } from '../harness/loopback-connector.js';
 
@@ -156,6 +157,33 @@ describe('the outbox', () => {
     await until(() => delivered.includes('orphan-1'), 'the orphaned message to be sent');
     expect(sentTo('orphan')).toHaveLength(1);
     expect(await first.ledger.status(TENANT, 'orphan-1')).toMatchObject({ status: 'sent', attempts: 2 });
+  });
+
+  it('hands the claim back when storage fails before anything is sent, so the next instance sends it at once', async () => {
+    await addConversation('handback');
+    // An instance whose storage times out reading the conversation, after it claimed the message.
+    const timingOut = new (class extends ConversationReferences {
+      override async get(): Promise<never> {
+        throw new StorageUnavailableError(new Error('the read timed out'));
+      }
+    })(store);
+    const failing = createDelivery({
+      store,
+      storage: storage(),
+      tablePrefix: prefix,
+      adapter: createAdapter({ appType: 'SingleTenant' }),
+      botAppId: '',
+      conversations: timingOut,
+      instanceName: 'instance-storage-trouble',
+      log,
+      inlineHeadStartSeconds: 1,
+    });
+    expect(await failing.engine.deliver(text('handback-1', 'handback'))).toMatchObject({ sent: false });
+    // The queued copy reaches the other instance a second later: its claim is not in the way
+    // (before, the message waited for the 5-minute claim to run out).
+    await until(() => delivered.includes('handback-1'), 'the message to be sent by the other instance', 15_000);
+    expect(sentTo('handback')).toHaveLength(1);
+    expect(await first.ledger.status(TENANT, 'handback-1')).toMatchObject({ status: 'sent' });
   });
 
   it('sends a fan-out enqueued in batches once each, within the limits, also when a batch is enqueued twice', async () => {
