@@ -69,7 +69,11 @@ export function partnerCustomersCardData(
       companyName: r.companyName,
       domain: r.domain || '—',
       pcCustomer: r.pcCustomerId ?? 'no longer listed by Partner Center',
-      stateText: STATE_TEXT[r.state],
+      // A reseller's customers buy through the partner's Partner Center, not the reseller's.
+      stateText:
+        !partnerAdmin && r.state === 'linked'
+          ? `Linked: its purchases go through ${customers.ownPartnerCenter?.partnerName ?? 'your partner'}'s Partner Center`
+          : STATE_TEXT[r.state],
       reseller: r.reseller ?? 'none (direct)',
       subscriptions: facts.get(r.customerTenantId)?.subscriptions ?? '—',
       monthlyCost: facts.get(r.customerTenantId)?.monthlyCost ?? '—',

@@ -569,6 +569,9 @@ describe("a reseller's own Partner Center", () => {
     const agreed = await resellerCard();
     expect(agreed.text).toContain('Checked against your own Partner Center: 1 of 1 assigned customer is in its customer list.');
     expect(agreed.text).toMatch(/In your Partner Center\nyes/);
+    // Its purchases go through the partner's Partner Center, not the reseller's own.
+    expect(agreed.text).toContain("Linked: its purchases go through Quartermaster Demo Partner's Partner Center");
+    expect(agreed.text).not.toContain('through your Partner Center');
     expect(agreed.text).not.toContain('also lists');
 
     // Partner Center now lists Contoso for Litware too (not assigned to it): named by Partner
