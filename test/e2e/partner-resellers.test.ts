@@ -347,9 +347,10 @@ describe('margins', () => {
     // The partner sees both: what Partner Center charges and what Contoso pays.
     const [partnerView] = await chat(PARTNER_ADMIN).say('customer contoso');
     const text = cardText(cardOf(partnerView)!);
-    expect(text).toContain('Monthly cost\n1,384.90 USD / month');
+    // Contoso's 10 Acrobat seats count at the marketplace's sales price to a client (26.39 a seat), not the vendor's purchase price.
+    expect(text).toContain('Monthly cost\n1,408.90 USD / month');
     // Marketplace products keep the marketplace's price: the margin is on what Partner Center charges.
-    expect(text).toContain('Monthly price\n1,528.05 USD / month\nMargin\n12.5 % (its own)');
+    expect(text).toContain('Monthly price\n1,552.05 USD / month\nMargin\n12.5 % (its own)');
   });
 
   it('prices the next request form with a margin changed on another instance over the same storage', async () => {

@@ -58,7 +58,7 @@ describe.skipIf(skipBrowserTests)('The marketplace in the Agents Playground', { 
     const product = form.getByRole('combobox', { name: /Product/ });
     await expect
       .poll(() => product.inputValue(), { timeout: UI_TIMEOUT })
-      .toMatch(/^Creative Cloud for teams — All Apps · Adobe via Marketplace: 89\.99 USD per month, /);
+      .toMatch(/^Creative Cloud for teams — All Apps · Adobe via Marketplace: 98\.99 USD per month, /);
     await form.getByRole('textbox', { name: /Why do you need it/ }).fill('Campaign artwork');
     await alex.shot('1-form');
     await form.getByRole('button', { name: 'Submit request' }).click();
