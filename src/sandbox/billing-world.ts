@@ -9,6 +9,7 @@ import { createHash, randomUUID } from 'node:crypto';
 import { decimalToMinor, multiplyDecimals, parseDecimal } from '../domain/decimal.js';
 import { fromMinor } from '../domain/money.js';
 import { addDays, dayOf, periodContaining, type Day } from '../domain/spend/periods.js';
+import { salesPrice } from './marketplace-data.js';
 import type { MarketplaceWorld } from './marketplace-state.js';
 import { subscriptionQuantity, type SandboxState, type SandboxSubscription, type SandboxTenant } from './state.js';
 
@@ -561,8 +562,10 @@ export class BillingWorld {
         continue;
       const item = this.marketplace.items.find((i) => i.id === subscription.itemId);
       if (!item) continue;
-      const unit = parseDecimal(item.unitPrice.amount);
-      const currency = item.unitPrice.currency;
+      // The client is charged the sales price (what its price list shows), not the vendor's purchase price.
+      const price = salesPrice(item.purchasePrice);
+      const unit = parseDecimal(price.amount);
+      const currency = price.currency;
       const purchase = [...this.marketplace.orders.values()].find(
         (o) => o.type === 'Purchase' && o.status === 'Completed' && o.lines.some((l) => l.subscriptionId === subscription.id),
       );
@@ -590,9 +593,9 @@ export class BillingWorld {
           externalIds: { invoice: documentNo, vendor: `${subscription.id}-${month}`, reference: chargeId },
           period: { start: `${from}T00:00:00.000Z`, end: `${addDays(end, -1)}T23:59:59.999Z` },
           quantity,
-          price: { currency: { purchase: currency, sale: currency }, unitSP: Number(item.unitPrice.amount), SPx1: amount(spx1, currency) },
+          price: { currency: { purchase: currency, sale: currency }, unitSP: Number(price.amount), SPx1: amount(spx1, currency) },
           segment: 'COM',
-          description: { value1: item.name, value2: `${quantity} × ${item.unitPrice.amount} ${currency}` },
+          description: { value1: item.name, value2: `${quantity} × ${price.amount} ${currency}` },
           billingType: 'Automated',
           subscription: { id: subscription.id, name: item.name },
           ...(orderId ? { order: { id: orderId } } : {}),
@@ -613,8 +616,8 @@ export class BillingWorld {
           description: item.name,
           description2: `${from} – ${addDays(end, -1)}`,
           quantity,
-          unitPrice: Number(item.unitPrice.amount),
-          msrp: Number(item.unitPrice.amount),
+          unitPrice: Number(price.amount),
+          msrp: Number(price.amount),
           timestamp: 0,
           vatPercent: 20,
           ...(po ? { externalDocumentNo: po } : {}),
@@ -638,7 +641,7 @@ export class BillingWorld {
       agreementId,
       month,
       issuedAt: at,
-      currency: this.marketplace.items.find((i) => i.product.id === agreement.productId)?.unitPrice.currency ?? 'USD',
+      currency: this.marketplace.items.find((i) => i.product.id === agreement.productId)?.purchasePrice.currency ?? 'USD',
       charges,
       invoice: {
         id: invoiceId,

@@ -31,7 +31,11 @@ export interface MarketplaceSeedItem {
   id: string;
   name: string;
   product: { id: string; name: string; vendor: { id: string; name: string } };
-  unitPrice: { amount: string; currency: string };
+  /**
+   * What the vendor charges SoftwareOne per unit and billing period (`unitPP`): the vendor side,
+   * never shown to a client account. Clients see the sales price derived from it (salesPrice).
+   */
+  purchasePrice: { amount: string; currency: string };
   terms: { period: '1m' | '1y'; commitment: '1m' | '1y' };
   /** Sandbox extension: seats are assigned by the vendor to users' e-mail addresses (not Graph licenses). */
   assignment: 'vendor';
@@ -167,7 +171,7 @@ export function marketplaceSeed(): MarketplaceSeed {
         id: MARKETPLACE_ITEMS.acrobatPro,
         name: 'Adobe Acrobat Pro for teams',
         product: adobe,
-        unitPrice: { amount: '23.99', currency: 'USD' },
+        purchasePrice: { amount: '23.99', currency: 'USD' },
         terms: { period: '1m', commitment: '1y' },
         assignment: 'vendor',
         downsizeOnlyAtAnniversary: true,
@@ -177,7 +181,7 @@ export function marketplaceSeed(): MarketplaceSeed {
         id: MARKETPLACE_ITEMS.creativeCloud,
         name: 'Creative Cloud for teams — All Apps',
         product: adobe,
-        unitPrice: { amount: '89.99', currency: 'USD' },
+        purchasePrice: { amount: '89.99', currency: 'USD' },
         terms: { period: '1m', commitment: '1y' },
         assignment: 'vendor',
         downsizeOnlyAtAnniversary: true,
@@ -187,7 +191,7 @@ export function marketplaceSeed(): MarketplaceSeed {
         id: MARKETPLACE_ITEMS.miroBusiness,
         name: 'Miro Business',
         product: { id: MARKETPLACE_PRODUCTS.miro, name: 'Miro', vendor: { id: 'ACC-2222-2222', name: 'Miro' } },
-        unitPrice: { amount: '16.00', currency: 'USD' },
+        purchasePrice: { amount: '16.00', currency: 'USD' },
         terms: { period: '1m', commitment: '1m' },
         assignment: 'vendor',
         vendorBehaviour: { kind: 'completes' },
@@ -196,7 +200,7 @@ export function marketplaceSeed(): MarketplaceSeed {
         id: MARKETPLACE_ITEMS.zoomPro,
         name: 'Zoom Workplace Pro',
         product: { id: MARKETPLACE_PRODUCTS.zoom, name: 'Zoom Workplace', vendor: { id: 'ACC-3333-3333', name: 'Zoom' } },
-        unitPrice: { amount: '13.33', currency: 'USD' },
+        purchasePrice: { amount: '13.33', currency: 'USD' },
         terms: { period: '1m', commitment: '1y' },
         assignment: 'vendor',
         vendorBehaviour: { kind: 'fails', reason: ZOOM_FAILURE_REASON },
@@ -205,7 +209,7 @@ export function marketplaceSeed(): MarketplaceSeed {
         id: MARKETPLACE_ITEMS.autocadLt,
         name: 'AutoCAD LT',
         product: { id: MARKETPLACE_PRODUCTS.autodesk, name: 'Autodesk AutoCAD LT', vendor: { id: 'ACC-4444-4444', name: 'Autodesk' } },
-        unitPrice: { amount: '57.50', currency: 'USD' },
+        purchasePrice: { amount: '57.50', currency: 'USD' },
         terms: { period: '1m', commitment: '1y' },
         assignment: 'vendor',
         vendorBehaviour: { kind: 'stuck' },
@@ -232,4 +236,18 @@ export function marketplaceSeed(): MarketplaceSeed {
       },
     ],
   };
+}
+
+/**
+ * The sandbox price list's markup on the purchase price (a fraction, as the price list item
+ * page's example: unitPP 19.95, markup 0.5013, unitSP 29.95).
+ */
+export const MARKETPLACE_MARKUP = 0.1;
+
+/**
+ * The sales price a client sees (`unitSP`, `SPx*`): "calculated from the purchase price and the
+ * markup" (catalog-api/pricelist-item/README.md), to the cent.
+ */
+export function salesPrice(purchase: { amount: string; currency: string }): { amount: string; currency: string } {
+  return { amount: (Math.round(Number(purchase.amount) * (1 + MARKETPLACE_MARKUP) * 100) / 100).toFixed(2), currency: purchase.currency };
 }

@@ -12,7 +12,7 @@
 // a subscription's `assignedUsers` (who holds the vendor seats).
 import { randomBytes } from 'node:crypto';
 import { header, json, Router, type EmulatorDefinition, type EmulatorRequest, type EmulatorResponse } from './http.js';
-import type { MarketplaceSeedItem, MarketplaceSeedToken } from './marketplace-data.js';
+import { salesPrice, type MarketplaceSeedItem, type MarketplaceSeedToken } from './marketplace-data.js';
 import { applyQuery, parseQuery, RqlSyntaxError } from './marketplace-rql.js';
 import type {
   MarketplaceAgreement,
@@ -133,12 +133,22 @@ export function marketplaceEmulator(world: MarketplaceWorld): EmulatorDefinition
     priceList: { ...SANDBOX_PRICE_LIST },
     primary: true,
   });
-  const priceItemJson = (i: MarketplaceSeedItem) => ({
-    id: `PRI-${i.id.slice(4)}`,
-    status: 'ForSale',
-    unitPP: Number(i.unitPrice.amount),
-    item: { id: i.id, name: i.name },
-  });
+  /**
+   * What a client account may see of a price, per unit and billing period of the item: the
+   * sales price (`unitSP`) and its totals per month and year for `quantity` units (`SPxM`,
+   * `SPxY`). Purchase prices, markup and margin are for SoftwareOne operations and vendors only
+   * (common-api-objects/price.md: "clients cannot see purchase prices"); the sandbox's tokens
+   * are client accounts, so those fields are never sent.
+   */
+  const clientPrice = (purchase: { amount: string; currency: string }, itemId: string, quantity: number) => {
+    const unitSP = Number(salesPrice(purchase).amount);
+    const perMonth = world.item(itemId)?.terms.period === '1y' ? unitSP / 12 : unitSP;
+    return { currency: purchase.currency, unitSP, SPxM: cents(perMonth * quantity), SPxY: cents(perMonth * 12 * quantity) };
+  };
+  const priceItemJson = (i: MarketplaceSeedItem) => {
+    const { unitSP, SPxM, SPxY } = clientPrice(i.purchasePrice, i.id, 1);
+    return { id: `PRI-${i.id.slice(4)}`, status: 'ForSale', unitSP, SPxM, SPxY, item: { id: i.id, name: i.name } };
+  };
 
   const agreementJson = (a: MarketplaceAgreement) => {
     const product = world.items.find((i) => i.product.id === a.productId)?.product;
@@ -174,7 +184,7 @@ export function marketplaceEmulator(world: MarketplaceWorld): EmulatorDefinition
           id: `${s.id}-0001`,
           item: { id: s.itemId, name: item?.name },
           quantity: s.quantity,
-          ...(item ? { price: { unitPP: Number(item.unitPrice.amount), currency: item.unitPrice.currency } } : {}),
+          ...(item ? { price: clientPrice(item.purchasePrice, item.id, s.quantity) } : {}),
         },
       ],
       // Local-only extension (test/contracts/softwareone/extensions.json): who holds the vendor seats, by e-mail.
@@ -183,29 +193,15 @@ export function marketplaceEmulator(world: MarketplaceWorld): EmulatorDefinition
     };
   };
 
-  /**
-   * A line's price as the order contract shapes it (OrderLinePrice): the unit price of the time
-   * per the item's billing period (`unitPP`, as the price lists and subscriptions here give it),
-   * and the line's total per month and per year (`PPxM`, `PPxY`).
-   */
-  const linePrice = (l: MarketplaceOrderLine) => {
-    const unit = Number(l.unitPrice!.amount);
-    const yearly = world.item(l.itemId)?.terms.period === '1y';
-    const perMonth = yearly ? unit / 12 : unit;
-    return {
-      currency: l.unitPrice!.currency,
-      unitPP: unit,
-      PPxM: cents(perMonth * l.quantity),
-      PPxY: cents(perMonth * 12 * l.quantity),
-    };
-  };
+  /** A line's price as the order contract shapes it for a client (OrderLinePrice): the sales price of the time it was ordered. */
+  const linePrice = (l: MarketplaceOrderLine) => clientPrice(l.purchasePrice!, l.itemId, l.quantity);
   /** The order's totals (OrderSummaryPrice): its priced lines' sums. */
   const orderPrice = (o: MarketplaceOrder) => {
-    const priced = o.lines.filter((l) => l.unitPrice).map(linePrice);
+    const priced = o.lines.filter((l) => l.purchasePrice).map(linePrice);
     return {
       currency: priced[0]!.currency,
-      PPxM: cents(priced.reduce((total, p) => total + p.PPxM, 0)),
-      PPxY: cents(priced.reduce((total, p) => total + p.PPxY, 0)),
+      SPxM: cents(priced.reduce((total, p) => total + p.SPxM, 0)),
+      SPxY: cents(priced.reduce((total, p) => total + p.SPxY, 0)),
     };
   };
   const orderJson = (o: MarketplaceOrder) => {
@@ -223,9 +219,9 @@ export function marketplaceEmulator(world: MarketplaceWorld): EmulatorDefinition
         quantity: l.quantity,
         ...(l.oldQuantity !== undefined ? { oldQuantity: l.oldQuantity } : {}),
         ...(l.subscriptionId ? { subscription: { id: l.subscriptionId } } : {}),
-        ...(l.unitPrice ? { price: linePrice(l) } : {}),
+        ...(l.purchasePrice ? { price: linePrice(l) } : {}),
       })),
-      ...(o.lines.some((l) => l.unitPrice) ? { price: orderPrice(o) } : {}),
+      ...(o.lines.some((l) => l.purchasePrice) ? { price: orderPrice(o) } : {}),
       subscriptions: o.subscriptionIds.map((id) => ({ id })),
       parameters: {
         ordering: [],
@@ -468,7 +464,7 @@ function createOrder(
       if (!item) return { response: invalid(`Item ${str(obj(obj(raw).item).id) ?? ''} is not in the catalog.`, ['lines.item.id']) };
       if (typeof quantity !== 'number' || !Number.isInteger(quantity) || quantity < 1 || quantity > 10000)
         return { response: invalid('quantity must be a whole number from 1 to 10000.', ['lines.quantity']) };
-      lines.push({ id: world.newId('ALI'), itemId: item.id, quantity, unitPrice: { ...item.unitPrice } });
+      lines.push({ id: world.newId('ALI'), itemId: item.id, quantity, purchasePrice: { ...item.purchasePrice } });
     }
     if (lines.length === 0) return { response: invalid('A Purchase order needs at least one line.', ['lines']) };
     const productId = world.item(lines[0]!.itemId)!.product.id;
@@ -575,7 +571,7 @@ function createOrder(
           quantity,
           oldQuantity: s.quantity,
           subscriptionId: s.id,
-          unitPrice: { ...item.unitPrice },
+          purchasePrice: { ...item.purchasePrice },
         });
       } else {
         if (item.downsizeOnlyAtAnniversary && !window.inWindow) return { response: downsizeRefused(item, s, window.next, 'terminated') };

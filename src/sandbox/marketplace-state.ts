@@ -51,8 +51,8 @@ export interface MarketplaceOrderLine {
   quantity: number;
   oldQuantity?: number;
   subscriptionId?: string;
-  /** The item's price per unit and billing period when the order was placed (Purchase and Change lines). */
-  unitPrice?: { amount: string; currency: string };
+  /** The item's purchase price per unit and billing period when the order was placed (Purchase and Change lines); clients see its sales price. */
+  purchasePrice?: { amount: string; currency: string };
 }
 
 export interface MarketplaceOrder {

@@ -102,6 +102,8 @@ describe('Marketplace billing', () => {
     expect(charges).toEqual([
       expect.objectContaining({ subscription: expect.objectContaining({ id: MARKETPLACE_SUBSCRIPTIONS.demoAcrobat }), quantity: 10 }),
     ]);
+    // The client is charged its sales price (26.39 an Acrobat seat), not the vendor's purchase price (23.99).
+    expect(charges[0]).toMatchObject({ price: { unitSP: 26.39 } });
     const document = await mkt.invoiceDocument(DEMO_CUSTOMER_ID, latest!.id);
     expect(document?.bytes.subarray(0, 5).toString()).toBe('%PDF-');
     expect(document?.filename).toMatch(/\.pdf$/);

@@ -49,11 +49,11 @@ describe('marketplace connector: CommercePort', () => {
   it('lists catalog items as offers: mkt: ids, vendor, price, terms, vendor-assigned seats', async () => {
     const offers = await t.marketplace!.listOffers(DEMO_CUSTOMER_ID);
     expect(offers.map((o) => [o.offerId, o.vendor, o.unitPrice?.amount, o.termDuration])).toEqual([
-      [mkt(MARKETPLACE_ITEMS.acrobatPro), 'Adobe', '23.99', 'P1Y'],
-      [mkt(MARKETPLACE_ITEMS.autocadLt), 'Autodesk', '57.50', 'P1Y'],
-      [mkt(MARKETPLACE_ITEMS.creativeCloud), 'Adobe', '89.99', 'P1Y'],
-      [mkt(MARKETPLACE_ITEMS.miroBusiness), 'Miro', '16.00', 'P1M'],
-      [mkt(MARKETPLACE_ITEMS.zoomPro), 'Zoom', '13.33', 'P1Y'],
+      [mkt(MARKETPLACE_ITEMS.acrobatPro), 'Adobe', '26.39', 'P1Y'],
+      [mkt(MARKETPLACE_ITEMS.autocadLt), 'Autodesk', '63.25', 'P1Y'],
+      [mkt(MARKETPLACE_ITEMS.creativeCloud), 'Adobe', '98.99', 'P1Y'],
+      [mkt(MARKETPLACE_ITEMS.miroBusiness), 'Miro', '17.60', 'P1M'],
+      [mkt(MARKETPLACE_ITEMS.zoomPro), 'Zoom', '14.66', 'P1Y'],
     ]);
     expect(offers[0]).toEqual({
       offerId: mkt(MARKETPLACE_ITEMS.acrobatPro),
@@ -62,7 +62,7 @@ describe('marketplace connector: CommercePort', () => {
       availabilityId: '',
       name: 'Adobe Acrobat Pro for teams',
       skuPartNumber: `MKT:${MARKETPLACE_ITEMS.acrobatPro}`,
-      unitPrice: { amount: '23.99', currency: 'USD' },
+      unitPrice: { amount: '26.39', currency: 'USD' },
       termDuration: 'P1Y',
       billingCycle: 'monthly',
       provider: 'marketplace',
@@ -93,29 +93,29 @@ describe('marketplace connector: CommercePort', () => {
     );
   });
 
-  it("reads each order line's price as ordered (the month's total, PPxM) and the order's; a later price list change leaves the order as it was", async () => {
+  it("reads each order line's price as ordered at the client's sales price (the month's total, SPxM) and the order's; a later price list change leaves the order as it was", async () => {
     const order = await t.marketplace!.createOrder(
       DEMO_CUSTOMER_ID,
       { offerId: mkt(MARKETPLACE_ITEMS.miroBusiness), quantity: 4, billingCycle: 'monthly' },
       'req-miro-priced',
     );
-    // Miro Business: 16.00 a seat a month on its price list when ordered.
-    const billed = { total: { amount: '64.00', currency: 'USD' }, per: 'month' };
+    // Miro Business: 17.60 a seat a month on the client's price list when ordered (the vendor's 16.00 purchase price is not the client's).
+    const billed = { total: { amount: '70.40', currency: 'USD' }, per: 'month' };
     expect(order.lineItems[0]!.billed).toEqual(billed);
-    expect(order).toMatchObject({ totalPrice: { amount: '64.00', currency: 'USD' }, totalPer: 'month', provider: 'marketplace' });
+    expect(order).toMatchObject({ totalPrice: { amount: '70.40', currency: 'USD' }, totalPer: 'month', provider: 'marketplace' });
 
-    t.sandbox.marketplace.item(MARKETPLACE_ITEMS.miroBusiness)!.unitPrice.amount = '20.00';
+    t.sandbox.marketplace.item(MARKETPLACE_ITEMS.miroBusiness)!.purchasePrice.amount = '20.00';
     t.sandbox.marketplace.advance();
     const later = await t.marketplace!.getOrder(DEMO_CUSTOMER_ID, order.id);
     expect(later.lineItems[0]!.billed).toEqual(billed);
-    expect(later.totalPrice).toEqual({ amount: '64.00', currency: 'USD' });
-    // An order placed now is priced at the new price.
+    expect(later.totalPrice).toEqual({ amount: '70.40', currency: 'USD' });
+    // An order placed now is priced at the new price: 20.00 purchase price, 22.00 to the client.
     const next = await t.marketplace!.createOrder(
       DEMO_CUSTOMER_ID,
       { offerId: mkt(MARKETPLACE_ITEMS.miroBusiness), quantity: 1, billingCycle: 'monthly' },
       'req-miro-priced-2',
     );
-    expect(next.lineItems[0]!.billed!.total).toEqual({ amount: '20.00', currency: 'USD' });
+    expect(next.lineItems[0]!.billed!.total).toEqual({ amount: '22.00', currency: 'USD' });
   });
 
   it('creates a Purchase order for a new agreement (licensee, authorization, Draft, then process), follows it to Completed, and never buys twice for one request id', async () => {

@@ -38,6 +38,26 @@ function withoutExtensions(value: unknown): unknown {
   );
 }
 
+/**
+ * Price fields only SoftwareOne operations or vendors see (softwareone/marketplace-client-hidden.json,
+ * from the openAPI document's field access): the sandbox's tokens are client accounts, so none
+ * may appear anywhere in an answer.
+ */
+const MARKETPLACE_CLIENT_HIDDEN = new Set(
+  (JSON.parse(readFileSync(new URL('./softwareone/marketplace-client-hidden.json', import.meta.url), 'utf8')) as { fields: string[] })
+    .fields,
+);
+
+/** Where a marketplace answer shows a client a field it may not see (JSON paths), if anywhere. */
+export function clientHiddenFields(value: unknown, at = '$'): string[] {
+  if (Array.isArray(value)) return value.flatMap((v, i) => clientHiddenFields(v, `${at}[${i}]`));
+  if (!value || typeof value !== 'object') return [];
+  return Object.entries(value as Record<string, unknown>).flatMap(([key, v]) => [
+    ...(MARKETPLACE_CLIENT_HIDDEN.has(key) ? [`${at}.${key} is not visible to a client account`] : []),
+    ...clientHiddenFields(v, `${at}.${key}`),
+  ]);
+}
+
 const PRICE_SHEET_ROUTE = "/v1.0/sales/pricesheets(Market='{market}',PricesheetView='{view}')/$value";
 
 /** The price sheet is CSV: its header must carry the columns the reference names (any order). */
@@ -193,7 +213,9 @@ export function contractFor(exchange: EmulatorExchange): ContractVerdict {
       if (!marketplacePaths.includes(exchange.route) && exchange.status < 400)
         return { ok: false, errors: [`no marketplace contract for ${key}`] };
       const path = marketplacePaths.includes(exchange.route) ? exchange.route : '/public/v1/commerce/orders';
-      return marketplaceResponse(exchange.method, path, exchange.status, withoutExtensions(body));
+      const shape = marketplaceResponse(exchange.method, path, exchange.status, withoutExtensions(body));
+      const hidden = clientHiddenFields(body);
+      return hidden.length === 0 ? shape : { ok: false, errors: [...shape.errors, ...hidden] };
     }
     case 'costManagement':
       if (exchange.status === 429 || exchange.status >= 400) return azureError(body);

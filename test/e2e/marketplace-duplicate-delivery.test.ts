@@ -25,7 +25,7 @@ const MIRO: CatalogOffer = {
   availabilityId: '',
   name: 'Miro Business',
   skuPartNumber: `MKT:${MARKETPLACE_ITEMS.miroBusiness}`,
-  unitPrice: { amount: '16.00', currency: 'USD' },
+  unitPrice: { amount: '17.60', currency: 'USD' },
   termDuration: 'P1M',
   billingCycle: 'monthly',
   provider: 'marketplace',

@@ -96,7 +96,7 @@ describe('two items of one vendor product', () => {
 describe('the catalog', () => {
   it('lists marketplace products with their vendor and price beside the Microsoft ones', async () => {
     const text = cardText((await chat(DEMO.isaiah).say('request'))[0]);
-    expect(text).toContain('Creative Cloud for teams — All Apps · Adobe via Marketplace: 89.99 USD per month');
+    expect(text).toContain('Creative Cloud for teams — All Apps · Adobe via Marketplace: 98.99 USD per month');
     expect(text).toContain('Adobe Acrobat Pro for teams · Adobe via Marketplace');
     expect(text).toContain('Visio Plan 2');
   });
@@ -186,7 +186,7 @@ describe('Creative Cloud: approvals, a Purchase order with one Querying round tr
   it('asks Alex on a card, checks his answer, and assigns the seat when Adobe completes', async () => {
     await setPurchaseOrderNumber('PO-2026-0042');
     const id = await submit(DEMO.alex, offer(MARKETPLACE_ITEMS.creativeCloud));
-    expect((await storedRequest(harness, id))!.status).toBe('pending'); // 89.99 USD a month: manager, then License approvers
+    expect((await storedRequest(harness, id))!.status).toBe('pending'); // 98.99 USD a month: manager, then License approvers
     await approveAll(id);
 
     // Adobe wants its admin's e-mail: one card to Alex (requester and admin), none twice.

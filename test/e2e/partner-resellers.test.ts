@@ -347,9 +347,10 @@ describe('margins', () => {
     // The partner sees both: what Partner Center charges and what Contoso pays.
     const [partnerView] = await chat(PARTNER_ADMIN).say('customer contoso');
     const text = cardText(cardOf(partnerView)!);
-    expect(text).toContain('Monthly cost\n1,384.90 USD / month');
+    // Contoso's 10 Acrobat seats count at the marketplace's sales price to a client (26.39 a seat), not the vendor's purchase price.
+    expect(text).toContain('Monthly cost\n1,408.90 USD / month');
     // Marketplace products keep the marketplace's price: the margin is on what Partner Center charges.
-    expect(text).toContain('Monthly price\n1,528.05 USD / month\nMargin\n12.5 % (its own)');
+    expect(text).toContain('Monthly price\n1,552.05 USD / month\nMargin\n12.5 % (its own)');
   });
 
   it('prices the next request form with a margin changed on another instance over the same storage', async () => {
@@ -451,7 +452,7 @@ describe('margins', () => {
 
   it('shows a marketplace order with what the marketplace billed when it was placed, and the price as requested', async () => {
     await connectAndLink();
-    // Miro Business: 16.00 a seat a month on the marketplace's price list (no margin: the margin is on Partner Center's cost).
+    // Miro Business: 17.60 a seat a month on the marketplace's price list (no margin: the margin is on Partner Center's cost).
     await chat(PARTNER_ADMIN).click('partnerSetCustomerMargin', { customerTenantId: DEMO_TENANT_ID, margin: '10' });
     const submitted = await chat(DEMO.isaiah).click(
       'submitRequest',
@@ -461,17 +462,17 @@ describe('margins', () => {
     await approveEveryStage(harness, id);
     const orderId = (await waitForStatus(harness, id, 'completed')).fulfilment!.orderId!;
     // Later the price list goes up: the order keeps what it was placed at.
-    harness.sandbox.marketplace.item(MARKETPLACE_ITEMS.miroBusiness)!.unitPrice.amount = '20.00';
+    harness.sandbox.marketplace.item(MARKETPLACE_ITEMS.miroBusiness)!.purchasePrice.amount = '20.00';
 
     const [partnerView] = await chat(PARTNER_ADMIN).say('orders contoso');
     const partnerText = cardText(cardOf(partnerView)!);
     expect(partnerText).toContain(orderId);
     expect(partnerText).toContain(
-      'Miro Business × 1 (billed 16.00 USD / month by the marketplace; price 16.00 USD / month when requested)',
+      'Miro Business × 1 (billed 17.60 USD / month by the marketplace; price 17.60 USD / month when requested)',
     );
     const [mine] = await chat(DEMO.alex).say('orders');
     const customerView = cardText(cardOf(mine)!);
-    expect(customerView).toContain('Miro Business × 1 (16.00 USD / month when requested)');
+    expect(customerView).toContain('Miro Business × 1 (17.60 USD / month when requested)');
     expect(customerView).not.toMatch(/cost|margin|billed/i);
   });
 

@@ -90,7 +90,7 @@ describe('linking customer tenants', () => {
     expect(cardText(linked.body.value)).toContain('Linked: its purchases go through your Partner Center');
     // A linked customer's figures, read through the partner's connection (the seeded subscriptions at catalog prices).
     expect(cardText(linked.body.value)).toContain(
-      'Subscriptions\n5\nMonthly cost\n1,384.90 USD / month\nMonthly price\n1,384.90 USD / month\nMargin\nnone: sold at cost\nOpen requests\n0',
+      'Subscriptions\n5\nMonthly cost\n1,408.90 USD / month\nMonthly price\n1,408.90 USD / month\nMargin\nnone: sold at cost\nOpen requests\n0',
     );
     // A second click links once.
     const again = await chat(PARTNER_ADMIN).click('partnerLinkCustomer', { customerTenantId: DEMO_TENANT_ID });

@@ -72,9 +72,9 @@ describe.skipIf(skipBrowserTests)('Plain words in the Agents Playground', () => 
   it('"can I get excel?", "I need Photoshop", "I need Adobe Creative Cloud", "request adobe creative cloud": forms with the product chosen', async () => {
     const expected: [string, string][] = [
       ['can I get excel?', 'Microsoft 365 E3: 36.00 USD per month'],
-      ['I need Photoshop', 'Creative Cloud for teams — All Apps · Adobe via Marketplace: 89.99 USD per month'],
-      ['I need Adobe Creative Cloud', 'Creative Cloud for teams — All Apps · Adobe via Marketplace: 89.99 USD per month'],
-      ['request adobe creative cloud', 'Creative Cloud for teams — All Apps · Adobe via Marketplace: 89.99 USD per month'],
+      ['I need Photoshop', 'Creative Cloud for teams — All Apps · Adobe via Marketplace: 98.99 USD per month'],
+      ['I need Adobe Creative Cloud', 'Creative Cloud for teams — All Apps · Adobe via Marketplace: 98.99 USD per month'],
+      ['request adobe creative cloud', 'Creative Cloud for teams — All Apps · Adobe via Marketplace: 98.99 USD per month'],
     ];
     for (const [i, [text, product]] of expected.entries()) {
       await alex.say(text);

@@ -27,7 +27,7 @@ describe.skipIf(skipBrowserTests)('The marketplace in the Agents Playground', { 
     name: 'playground-marketplace',
     person: ALEX,
     startBot: async () => {
-      // Creative Cloud (89.99 USD a month) needs only Alex's manager: the second stage starts above 100.
+      // Creative Cloud (98.99 USD a month) needs only Alex's manager: the second stage starts above 100.
       const bot = await BotHarness.start(
         { policy: { currency: 'USD', autoApproveBelow: '50', secondStageAbove: '100', approverGroupId: DEMO_GROUPS.licenseApprovers } },
         { sandboxOptions: { marketplace: { stepDelayMs: 100 } } },
@@ -58,14 +58,14 @@ describe.skipIf(skipBrowserTests)('The marketplace in the Agents Playground', { 
     const product = form.getByRole('combobox', { name: /Product/ });
     await expect
       .poll(() => product.inputValue(), { timeout: UI_TIMEOUT })
-      .toMatch(/^Creative Cloud for teams — All Apps · Adobe via Marketplace: 89\.99 USD per month, /);
+      .toMatch(/^Creative Cloud for teams — All Apps · Adobe via Marketplace: 98\.99 USD per month, /);
     await form.getByRole('textbox', { name: /Why do you need it/ }).fill('Campaign artwork');
     await alex.shot('1-form');
     await form.getByRole('button', { name: 'Submit request' }).click();
     // The review echoes quantity and cost; impatient: a double click on Confirm. One request, and the card shows it.
     const review = alex.cards('Check your request');
     await expect.poll(() => review.count(), { timeout: UI_TIMEOUT }).toBe(1);
-    expect(await review.innerText()).toContain('1 × 89.99 USD per month = 89.99 USD per month');
+    expect(await review.innerText()).toContain('1 × 98.99 USD per month = 98.99 USD per month');
     await alex.shot('1b-review');
     await review.getByRole('button', { name: 'Confirm and send' }).dblclick();
 

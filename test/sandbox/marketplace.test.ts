@@ -95,7 +95,10 @@ describe('marketplace emulator (manual clock)', () => {
       {
         id: expect.stringMatching(/^PRI-/),
         status: 'ForSale',
-        unitPP: 23.99,
+        // A client account sees the sales price (23.99 purchase price + 10 % markup), per unit, month and year.
+        unitSP: 26.39,
+        SPxM: 26.39,
+        SPxY: 316.68,
         item: { id: MARKETPLACE_ITEMS.acrobatPro, name: 'Adobe Acrobat Pro for teams' },
       },
     ]);

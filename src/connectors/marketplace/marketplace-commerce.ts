@@ -6,7 +6,8 @@
 // carry the caller's request id as their client reference (externalIds.client): before
 // placing one, the connector looks that reference up, so a retry finds the order it already
 // placed instead of buying twice. Catalog items carry no price: it comes from the price list of
-// the product's listing (`unitPP`, a number). Audit dates come back only when `audit` is
+// the product's listing: the sales price (`unitSP`), the one a client account sees (purchase
+// prices, markup and margin are for SoftwareOne operations and vendors only). Audit dates come back only when `audit` is
 // selected. Orders are followed politely (growing intervals, bounded by a deadline). Lists
 // are filtered with RQL built by ./rql.ts.
 import { randomUUID } from 'node:crypto';
@@ -89,7 +90,7 @@ const ListingWire = z
   })
   .passthrough();
 const PriceItemWire = z
-  .object({ item: z.object({ id: z.string() }).passthrough(), unitPP: z.number().nullish(), status: z.string().nullish() })
+  .object({ item: z.object({ id: z.string() }).passthrough(), unitSP: z.number().nullish(), status: z.string().nullish() })
   .passthrough();
 const LicenseeWire = z.object({ id: z.string(), status: z.string().nullish() }).passthrough();
 const ParameterDefinitionWire = z
@@ -135,8 +136,8 @@ const ParameterWire = z
   })
   .passthrough();
 
-/** OrderLinePrice / OrderSummaryPrice: the month's total of the line (or order) is what is read. */
-const PriceWire = z.object({ currency: z.string().nullish(), PPxM: z.number().nullish() }).passthrough().nullish();
+/** OrderLinePrice / OrderSummaryPrice: the month's total of the line (or order) at the client's sales price is what is read. */
+const PriceWire = z.object({ currency: z.string().nullish(), SPxM: z.number().nullish() }).passthrough().nullish();
 
 const OrderWire = z
   .object({
@@ -168,7 +169,7 @@ const OrderWire = z
   .passthrough();
 
 /** A catalog item with what its listing adds: price per billing period (price list) and the authorization it is sold under. */
-type Item = z.infer<typeof ItemWire> & { unitPP?: number; currency?: string; authorizationId?: string };
+type Item = z.infer<typeof ItemWire> & { unitSP?: number; currency?: string; authorizationId?: string };
 type Order = z.infer<typeof OrderWire>;
 type Subscription = z.infer<typeof SubscriptionWire>;
 
@@ -583,7 +584,7 @@ export class MarketplaceCommerce implements CommercePort, MarketplacePort {
   /**
    * The catalog with prices, cached for a while (it changes rarely; subscriptions need it for
    * item rules): items, the listings of their products (authorization, price list), and the
-   * price lists' items (`unitPP` per item and billing period).
+   * price lists' items (`unitSP`, the client's sales price, per item and billing period).
    */
   private async items(customerId: string, fresh = false): Promise<Map<string, Item>> {
     if (!fresh && this.itemCache && Date.now() - this.itemCache.at < ITEM_CACHE_MS) return this.itemCache.items;
@@ -592,7 +593,7 @@ export class MarketplaceCommerce implements CommercePort, MarketplacePort {
       this.listAll(customerId, '/catalog/listings', ListingWire, undefined, undefined),
     ]);
     const priceListIds = [...new Set(listings.map((l) => l.priceList?.id).filter((id): id is string => Boolean(id)))];
-    const prices = new Map<string, { unitPP: number; currency: string }>();
+    const prices = new Map<string, { unitSP: number; currency: string }>();
     for (const priceListId of priceListIds) {
       const currency = listings.find((l) => l.priceList?.id === priceListId)?.priceList?.currency ?? 'USD';
       const priceItems = await this.listAll(
@@ -603,14 +604,14 @@ export class MarketplaceCommerce implements CommercePort, MarketplacePort {
         undefined,
       );
       for (const p of priceItems)
-        if (typeof p.unitPP === 'number' && !prices.has(p.item.id)) prices.set(p.item.id, { unitPP: p.unitPP, currency });
+        if (typeof p.unitSP === 'number' && !prices.has(p.item.id)) prices.set(p.item.id, { unitSP: p.unitSP, currency });
     }
     const priced = items.map((i): Item => {
       const listing = listings.find((l) => l.product.id === i.product.id);
       const price = prices.get(i.id);
       return {
         ...i,
-        ...(price ? { unitPP: price.unitPP, currency: price.currency } : {}),
+        ...(price ? { unitSP: price.unitSP, currency: price.currency } : {}),
         ...(listing?.authorization?.id ? { authorizationId: listing.authorization.id } : {}),
       };
     });
@@ -693,10 +694,10 @@ export class MarketplaceCommerce implements CommercePort, MarketplacePort {
 const termDuration = (commitment: string | null | undefined): 'P1M' | 'P1Y' => (commitment === '1y' ? 'P1Y' : 'P1M');
 const billingCycle = (period: string | null | undefined): 'monthly' | 'annual' => (period === '1y' ? 'annual' : 'monthly');
 
-/** unitPP is per billing period: a yearly period's price is spread over 12 months (the catalog shows a month). */
+/** unitSP is per billing period: a yearly period's price is spread over 12 months (the catalog shows a month). */
 function monthlyUnitPrice(item: Item): { amount: string; currency: string } | undefined {
-  if (item.unitPP === undefined) return undefined;
-  const perMonth = billingCycle(item.terms?.period) === 'annual' ? item.unitPP / 12 : item.unitPP;
+  if (item.unitSP === undefined) return undefined;
+  const perMonth = billingCycle(item.terms?.period) === 'annual' ? item.unitSP / 12 : item.unitSP;
   return { amount: perMonth.toFixed(2), currency: item.currency ?? 'USD' };
 }
 
@@ -755,13 +756,13 @@ function toSubscription(s: Subscription, items: Map<string, Item>): CommerceSubs
 }
 
 function toOrder(o: Order): CommerceOrder {
-  const orderTotal = billedAmount(o.price?.PPxM, o.price?.currency);
+  const orderTotal = billedAmount(o.price?.SPxM, o.price?.currency);
   return {
     id: o.id,
     status: o.status === 'Completed' ? 'completed' : o.status === 'Failed' || o.status === 'Deleted' ? 'cancelled' : 'pending',
     lineItems: o.lines.map((l, i) => {
-      // The line's price as ordered, for a month of its seats (PPxM): what the order itself says, not today's price list.
-      const total = billedAmount(l.price?.PPxM, l.price?.currency);
+      // The line's price as ordered, for a month of its seats at the sales price (SPxM): what the order itself says, not today's price list.
+      const total = billedAmount(l.price?.SPxM, l.price?.currency);
       return {
         lineItemNumber: i,
         offerId: marketplaceOfferId(l.item.id),
