@@ -58,12 +58,19 @@ function billedTotalText(order: CommerceOrder): string {
     : `not priced by ${billerOf(order)}`;
 }
 
+/** Orders on one card: a card stays well under Teams' size limit (about 28 KB) however long the history. */
+export const ORDERS_SHOWN = 25;
+
 export function orderListData(title: string, lines: OrderLine[]): CardData['table-list'] {
+  const shown = lines.slice(0, ORDERS_SHOWN);
   return {
     title,
-    subtitle: 'Partner Center and marketplace orders, newest first, with the request each came from.',
+    subtitle:
+      lines.length > shown.length
+        ? `Partner Center and marketplace orders, the ${shown.length} newest of ${lines.length}, with the request each came from. Older orders are in Partner Center and the Marketplace.`
+        : 'Partner Center and marketplace orders, newest first, with the request each came from.',
     emptyText: 'No orders.',
-    items: lines.map(({ order, items, request }) => ({
+    items: shown.map(({ order, items, request }) => ({
       heading: `${order.id} · ${order.creationDate.slice(0, 10) || 'date unknown'}`,
       facts: [
         {

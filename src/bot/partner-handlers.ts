@@ -44,6 +44,9 @@ const STATE_TEXT = {
   'not-linked': 'Not linked (the tenant does not use Quartermaster yet; Link ahead if you wish)',
 } as const;
 
+/** Customers on one card: a card stays under Teams' size limit (about 28 KB) however many the partner serves. */
+export const CUSTOMERS_SHOWN = 20;
+
 export function partnerCustomersCardData(
   customers: PartnerCustomers,
   note?: { text: string; color: 'Good' | 'Warning' },
@@ -58,13 +61,16 @@ export function partnerCustomersCardData(
     summary:
       customers.rows.length === 0
         ? 'No customers yet.'
-        : `${count('linked')} linked, ${count('proposed')} proposed, ${count('not-linked')} not linked.`,
+        : `${count('linked')} linked, ${count('proposed')} proposed, ${count('not-linked')} not linked.` +
+          (customers.rows.length > CUSTOMERS_SHOWN
+            ? ` Shown here: the first ${CUSTOMERS_SHOWN} of ${customers.rows.length}; type customer <name> for any of them.`
+            : ''),
     note: note?.text ?? '',
     noteColor: note?.color ?? 'Default',
     problem: customers.partnerCenterProblem ?? '',
     canManageResellers: partnerAdmin,
     ...resellerOwnCheckData(customers),
-    rows: customers.rows.map((r) => ({
+    rows: customers.rows.slice(0, CUSTOMERS_SHOWN).map((r) => ({
       customerTenantId: r.customerTenantId,
       companyName: r.companyName,
       domain: r.domain || '—',
@@ -161,7 +167,10 @@ export function partnerFeature(surface: Surface, d: PartnerFeatureDeps): void {
   ): Promise<Reply> => {
     if (!outcome.ok) return refusal(outcome);
     // Figures only for the customers the service returned as linked to this partner (or assigned to this reseller).
-    const linked = outcome.value.rows.filter((r) => r.state === 'linked').map((r) => r.customerTenantId);
+    const linked = outcome.value.rows
+      .slice(0, CUSTOMERS_SHOWN)
+      .filter((r) => r.state === 'linked')
+      .map((r) => r.customerTenantId);
     const [facts, pricing, roles] = await Promise.all([
       Promise.all(linked.map(async (id) => [id, await d.facts.of(id)] as const)).then((pairs) => new Map(pairs)),
       d.resellers.pricingOf(outcome.value.partnerTenantId, linked),
