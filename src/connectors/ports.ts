@@ -418,6 +418,12 @@ export class ConnectorError extends Error {
     super(message);
   }
 
+  /** The vendor's words alone: the message without the "<service>: " it starts with, for a sentence of our own. */
+  get vendorWords(): string {
+    const prefix = `${this.details.service}: `;
+    return this.message.startsWith(prefix) ? this.message.slice(prefix.length) : this.message;
+  }
+
   /** Worth trying again later (the queue will). */
   get transient(): boolean {
     return this.kind === 'throttled' || this.kind === 'unavailable';

@@ -252,7 +252,7 @@ export class PartnerWorkspace {
       return { view: { partnerName, notAssigned }, listed };
     } catch (error) {
       this.d.log.warn({ err: error, tenantId: resellerTenantId }, "a reseller's own Partner Center customer list could not be read");
-      const message = error instanceof ConnectorError ? error.message.replace(/^partner-center: /, '') : 'Partner Center did not answer';
+      const message = error instanceof ConnectorError ? error.vendorWords : 'Partner Center did not answer';
       return unchecked(
         `Your Partner Center customer list could not be read (${message.replace(/\.$/, '')}), so these assignments are not checked now; nothing was changed. Press Refresh in a minute.`,
       );
@@ -467,7 +467,7 @@ export class PartnerWorkspace {
       return { customers, resellers };
     } catch (error) {
       this.d.log.warn({ err: error, tenantId: partnerTenantId }, 'partner customers could not be read from Partner Center');
-      const message = error instanceof ConnectorError ? error.message.replace(/^partner-center: /, '') : 'Partner Center did not answer.';
+      const message = error instanceof ConnectorError ? error.vendorWords : 'Partner Center did not answer.';
       return { resellers, problem: `Partner Center could not be read: ${message}` };
     }
   }

@@ -83,7 +83,7 @@ function priceSheetProblem(error: unknown): string {
     if (error.details.code === 'agent-required' || error.kind === 'unauthorized')
       return 'The Partner Center price sheet needs an agent (Admin or Sales agent) signed in: connect → Sign in to Partner Center.';
     if (error.transient) return 'Partner Center did not deliver the price sheet just now; it is tried again within the hour.';
-    return `Partner Center refused the price sheet: ${error.message.replace(/^partner-center: /, '')}`;
+    return `Partner Center refused the price sheet: ${error.vendorWords}`;
   }
   return `The price sheet could not be read: ${error instanceof Error ? error.message : String(error)}`;
 }

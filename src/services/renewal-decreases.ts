@@ -184,7 +184,7 @@ export function renewalDecreaseText(n: Omit<RenewalDecreaseNotice, 'key'>): stri
  * description, with its code.
  */
 export function refusalReason(error: ConnectorError): { reason: string; fix: string } {
-  const theirs = error.message.replace(/^partner-center: /, '');
+  const theirs = error.vendorWords;
   const code = error.details.code;
   const scheduleYourself =
     'Set the seats for the renewal yourself with "Reduce at renewal" on the subscription (subscriptions, Manage), or turn auto-decrease off under license settings.';

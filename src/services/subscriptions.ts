@@ -531,7 +531,7 @@ function auditSnapshot(s: SubscriptionSnapshot) {
 export function changeAdvice(error: ConnectorError, request: StoredRequest): string {
   const product = request.product.name;
   // The marketplace's and the vendor's own words (a Failed order, a refused downsize) say what happened.
-  if (error.details.service === 'marketplace') return error.message.replace(/^marketplace: /, '');
+  if (error.details.service === 'marketplace') return error.vendorWords;
   switch (error.kind) {
     case 'cannot-decrease':
       return `Partner Center refused: those ${product} seats are past their 7-day window (800090). Use "Reduce at renewal" on the subscription instead.`;

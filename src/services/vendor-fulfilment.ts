@@ -255,7 +255,7 @@ export class VendorFulfilment {
     } catch (error) {
       await this.d.noteFailure(actor.tenantId, error);
       if (error instanceof ConnectorError && error.kind === 'invalid-request')
-        return refused('conflict', `This card is out of date: ${error.message.replace(/^marketplace: /, '')}. Nothing was sent.`);
+        return refused('conflict', `This card is out of date: ${error.vendorWords}. Nothing was sent.`);
       throw error;
     }
     await this.record(request, { vendorQuestions: [], orderStatus: 'Processing' });

@@ -9,31 +9,16 @@ import {
 } from '../../src/sandbox/index.js';
 import type { TestUser } from './bot-harness.js';
 
+/** A sandbox sign-in account as a Teams user of its tenant. */
+function teamsUserOf(teamsId: string, account: { id: string; displayName: string }, tenantId: string): TestUser {
+  return { id: teamsId, name: account.displayName, aadObjectId: account.id, tenantId };
+}
+
 /** The demo partner's admin (an indirect provider). */
-export const PARTNER_ADMIN: TestUser = {
-  id: '29:partner-avery',
-  name: SIGN_IN_ACCOUNTS.partnerAdminAgent.displayName,
-  aadObjectId: SIGN_IN_ACCOUNTS.partnerAdminAgent.id,
-  tenantId: DEMO_PARTNER_TENANT_ID,
-};
+export const PARTNER_ADMIN = teamsUserOf('29:partner-avery', SIGN_IN_ACCOUNTS.partnerAdminAgent, DEMO_PARTNER_TENANT_ID);
 /** Litware's admin, in Litware's own tenant (the demo partner's indirect reseller). */
-export const RESELLER_ADMIN: TestUser = {
-  id: '29:litware-lee',
-  name: SIGN_IN_ACCOUNTS.resellerAdminAgent.displayName,
-  aadObjectId: SIGN_IN_ACCOUNTS.resellerAdminAgent.id,
-  tenantId: DEMO_RESELLER_TENANT_ID,
-};
+export const RESELLER_ADMIN = teamsUserOf('29:litware-lee', SIGN_IN_ACCOUNTS.resellerAdminAgent, DEMO_RESELLER_TENANT_ID);
 /** Adatum's admin (the second, direct partner). */
-export const SECOND_PARTNER_ADMIN: TestUser = {
-  id: '29:partner-ada',
-  name: SIGN_IN_ACCOUNTS.secondPartnerAdminAgent.displayName,
-  aadObjectId: SIGN_IN_ACCOUNTS.secondPartnerAdminAgent.id,
-  tenantId: SECOND_PARTNER_TENANT_ID,
-};
+export const SECOND_PARTNER_ADMIN = teamsUserOf('29:partner-ada', SIGN_IN_ACCOUNTS.secondPartnerAdminAgent, SECOND_PARTNER_TENANT_ID);
 /** Tailspin's admin (Adatum's customer). */
-export const TAILSPIN_ADMIN: TestUser = {
-  id: '29:tailspin-riley',
-  name: SIGN_IN_ACCOUNTS.tailspinGlobalAdmin.displayName,
-  aadObjectId: SIGN_IN_ACCOUNTS.tailspinGlobalAdmin.id,
-  tenantId: TAILSPIN_TENANT_ID,
-};
+export const TAILSPIN_ADMIN = teamsUserOf('29:tailspin-riley', SIGN_IN_ACCOUNTS.tailspinGlobalAdmin, TAILSPIN_TENANT_ID);

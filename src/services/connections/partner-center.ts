@@ -64,7 +64,7 @@ export class PartnerCenterConnection extends ConnectionModule {
       this.d.log.warn({ err: error, tenantId }, 'partner center sign-in could not be completed');
       const message =
         error instanceof ConnectorError && error.details.code === 'mfa_missing'
-          ? error.message.replace(/^partner-center: /, '')
+          ? error.vendorWords
           : 'Microsoft did not accept the sign-in. Start again from the Connect card; sign in with an agent account (Admin agent) of your Partner Center.';
       await this.auditAs(tenantId, adminObjectId, 'connection.partner-center.refused', PARTNER_CENTER, {
         reason: 'code redemption failed',
