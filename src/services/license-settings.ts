@@ -13,6 +13,7 @@ import {
 import type { Actor } from '../domain/roles.js';
 import type { AuditLog } from '../storage/audit-log.js';
 import type { LicenseSettingsRepository } from '../storage/license-settings.js';
+import { SharedReads } from '../single-flight.js';
 import { done, refused, type Outcome, type Refused } from './outcome.js';
 import type { RoleService } from './roles.js';
 
@@ -32,6 +33,9 @@ export type SettingsRefused = Refused & {
 };
 
 export class LicenseSettingsService {
+  /** Every submission reads its tenant's settings: overlapping reads share calls, never seeing an older value than a lone read would. */
+  private readonly reads = new SharedReads<LicenseSettings>();
+
   constructor(
     private readonly d: {
       repository: LicenseSettingsRepository;
@@ -43,8 +47,10 @@ export class LicenseSettingsService {
 
   /** The settings the flows honour: what the admins saved, the defaults for what they never set. */
   async of(tenantId: string): Promise<LicenseSettings> {
-    const stored = await this.d.repository.get(tenantId);
-    return withDefaults(stored && pick(stored));
+    return this.reads.read(tenantId, async () => {
+      const stored = await this.d.repository.get(tenantId);
+      return withDefaults(stored && pick(stored));
+    });
   }
 
   async view(actor: Actor): Promise<Outcome<LicenseSettingsView>> {
