@@ -9,6 +9,7 @@ import type { BotAuthConfig } from '../config.js';
 import type { Logger } from '../logger.js';
 import { tenantIdOf } from './activity.js';
 import { createErrorBoundary } from './error-boundary.js';
+import { reuseConnectorClients } from './connector-clients.js';
 import { basicFeature } from './handlers.js';
 import type { CardRenderer } from './cards.js';
 import type { RoleService } from '../services/roles.js';
@@ -104,7 +105,7 @@ export interface Bot {
 
 /** The Bot Framework adapter: checks incoming tokens, and sends (also proactively). */
 export function createAdapter(auth: BotAuthConfig): TeamsAdapter {
-  return new TeamsAdapter({
+  const adapter = new TeamsAdapter({
     MicrosoftAppId: auth.appId ?? '',
     MicrosoftAppPassword: auth.appPassword ?? '',
     // No app id = authentication off (local); botbuilder only allows that as MultiTenant.
@@ -123,6 +124,8 @@ export function createAdapter(auth: BotAuthConfig): TeamsAdapter {
       ToBotFromEmulatorOpenIdMetadataUrl: auth.openIdMetadataUrl,
     }),
   });
+  reuseConnectorClients(adapter);
+  return adapter;
 }
 
 export function createBot(deps: BotDeps): Bot {
