@@ -40,6 +40,8 @@ export function createDelivery(options: {
   inlineHeadStartSeconds?: number;
   /** How soon a message claimed by another sender is looked at again. */
   busyRetrySeconds?: number;
+  /** How long one batch per tenant may wait for room in this instance before going back on the queue (default 2 s). */
+  roomWaitMs?: number;
   /**
    * How long a received message stays hidden, and how long a claim protects a send (defaults
    * 300 s and 5 min: longer than any rate-limit wait). After a crash, what the dead instance
@@ -63,6 +65,7 @@ export function createDelivery(options: {
     nudge: () => worker?.nudge(),
     ...(options.inlineHeadStartSeconds !== undefined && { inlineHeadStartSeconds: options.inlineHeadStartSeconds }),
     ...(options.busyRetrySeconds !== undefined && { busyRetrySeconds: options.busyRetrySeconds }),
+    ...(options.roomWaitMs !== undefined && { roomWaitMs: options.roomWaitMs }),
     ...(options.claimMs !== undefined && { claimMs: options.claimMs }),
   });
   worker = new QueueWorker<OutboxJob>({

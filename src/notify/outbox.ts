@@ -64,6 +64,8 @@ const BATCH_CONCURRENCY = 16;
 const TAKE_SECONDS = 1;
 /** A batch for a tenant this instance has no room for now is visible again to every instance after this long. */
 const HAND_BACK_SECONDS = 1;
+/** How long one batch per tenant may wait for room before it is handed back (a part takes about a second). */
+const ROOM_WAIT_MS = 2_000;
 /** Queue sends of a fan-out's batches under way at once. */
 const ENQUEUE_CONCURRENCY = 8;
 
@@ -96,6 +98,8 @@ export class DeliveryEngine {
   private readonly claimMs: number;
   /** Per tenant: batched sends this instance has taken and not finished. */
   private readonly holding = new Map<string, number>();
+  /** Per tenant: the one batch waiting for room (see roomFor), woken when a held send finishes. */
+  private readonly roomWaiters = new Map<string, () => void>();
 
   constructor(
     private readonly deps: {
@@ -114,6 +118,8 @@ export class DeliveryEngine {
       inlineHeadStartSeconds?: number;
       /** When another sender holds the claim, look again after this long (default 15 s): it usually finishes soon. */
       busyRetrySeconds?: number;
+      /** How long one batch per tenant may wait for room before it is handed back (default 2 s). */
+      roomWaitMs?: number;
     },
   ) {
     this.claimMs = deps.claimMs ?? 5 * 60_000;
@@ -215,7 +221,10 @@ export class DeliveryEngine {
    */
   private async handleBatch(job: Extract<OutboxJob, { kind: 'batch' }>): Promise<HandlerResult> {
     const tenantId = job.messages[0]?.tenantId ?? '';
-    const room = Math.ceil(this.deps.limiter.tenantSendsPerSecond() * TAKE_SECONDS) - (this.holding.get(tenantId) ?? 0);
+    const part = Math.ceil(this.deps.limiter.tenantSendsPerSecond() * TAKE_SECONDS);
+    if (this.crowded(tenantId, part)) await this.roomFor(tenantId, part);
+    // Counted and held with no await in between: batches of the tenant taken side by side never hold more than a part.
+    const room = part - (this.holding.get(tenantId) ?? 0);
     if (room <= 0) return { retryAfterSeconds: HAND_BACK_SECONDS };
     const taken = job.messages.slice(0, room);
     const rest = job.messages.slice(room);
@@ -252,11 +261,39 @@ export class DeliveryEngine {
     return { done: true };
   }
 
-  /** Counts the batched sends this instance holds for a tenant (taken, not finished). */
+  /**
+   * Waits, for one batch per tenant, while this instance holds more than half a part of the
+   * tenant's sends (up to ROOM_WAIT_MS): the next part is then taken as soon as the one under
+   * way has sent half of its messages, and the tenant's sends go on without a gap, instead of
+   * the batch going back on the queue for a second. Any other batch of the tenant goes on at
+   * once (and back on the queue when there is no room).
+   */
+  private async roomFor(tenantId: string, part: number): Promise<void> {
+    if (this.roomWaiters.has(tenantId)) return;
+    const deadline = Date.now() + (this.deps.roomWaitMs ?? ROOM_WAIT_MS);
+    while (this.crowded(tenantId, part) && Date.now() < deadline) {
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, deadline - Date.now());
+        this.roomWaiters.set(tenantId, () => {
+          clearTimeout(timer);
+          resolve();
+        });
+      });
+      this.roomWaiters.delete(tenantId);
+    }
+  }
+
+  /** Does this instance hold more than half a part of the tenant's sends? */
+  private crowded(tenantId: string, part: number): boolean {
+    return (this.holding.get(tenantId) ?? 0) > part / 2;
+  }
+
+  /** Counts the batched sends this instance holds for a tenant (taken, not finished); a batch waiting for room is told. */
   private hold(tenantId: string, change: number): void {
     const count = (this.holding.get(tenantId) ?? 0) + change;
     if (count > 0) this.holding.set(tenantId, count);
     else this.holding.delete(tenantId);
+    if (change < 0) this.roomWaiters.get(tenantId)?.();
   }
 
   private async attempt(

@@ -25,7 +25,11 @@ const dead: { key: string; reason: string }[] = [];
 const delivered: string[] = [];
 
 function instance(name: string): Delivery {
-  return createDelivery({
+  return createDelivery(deliveryOptions(name));
+}
+
+function deliveryOptions(name: string): Parameters<typeof createDelivery>[0] {
+  return {
     store,
     storage: storage(),
     tablePrefix: prefix,
@@ -42,7 +46,7 @@ function instance(name: string): Delivery {
       blocked: async (_tenant, conversationId) => void blocked.push(conversationId),
       dead: async (m, reason) => void dead.push({ key: m.key, reason }),
     },
-  });
+  };
 }
 
 let first: Delivery;
@@ -201,6 +205,28 @@ describe('the outbox', () => {
     await first.worker.drain();
     for (const id of ids) expect(sentTo(id), id).toHaveLength(1);
     expect(connector.throttled - throttledBefore).toBe(0);
+  });
+
+  it("takes a tenant's next batch once half of the part under way is sent, instead of handing it back to the queue for a second", async () => {
+    const THIRD = 'aaaaaaaa-1111-4111-8111-000000000003';
+    const ids = Array.from({ length: 180 }, (_, i) => `room-${i}`);
+    for (const id of ids) await addConversation(id, THIRD);
+    const batch = (from: number) => ({
+      kind: 'batch' as const,
+      key: `room|${from}`,
+      messages: ids.slice(from, from + 60).map((id) => text(`room|${id}`, id, THIRD)),
+    });
+    // An instance on its own (its worker not started): a part is a second of sends at the tenant's 50 a second.
+    const engine = createDelivery({ ...deliveryOptions('instance-room'), roomWaitMs: 15_000 }).engine;
+    const firstPart = engine.handle(batch(0), 1);
+    const waitsForRoom = engine.handle(batch(60), 1);
+    const another = await engine.handle(batch(120), 1);
+    expect(another).toEqual({ retryAfterSeconds: 1 }); // one batch per tenant waits; the others go back on the queue
+    expect(await firstPart).toEqual({ done: true });
+    expect(await waitsForRoom).toEqual({ done: true });
+    await until(() => ids.slice(0, 120).every((id) => sentTo(id).length === 1), 'both batches, their rests through the queue');
+    await first.worker.drain();
+    for (const id of ids.slice(0, 120)) expect(sentTo(id), id).toHaveLength(1);
   });
 
   it('updates one card in version order: after an outage an older update never replaces a newer one', async () => {
