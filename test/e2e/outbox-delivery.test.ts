@@ -4,7 +4,8 @@
 // later updates of that card reach it. Then an instance that cannot send at all: another
 // instance's worker delivers what it acknowledged.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DEMO_OFFERS } from '../../src/sandbox/index.js';
+import { DEMO_OFFERS, DEMO_TENANT_ID } from '../../src/sandbox/index.js';
+import { CardRefs } from '../../src/storage/card-refs.js';
 import { BotHarness, cardOf, cardText, DEMO, type TestUser } from '../harness/bot-harness.js';
 import { requestForm as form, requestIdOf, waitForStatus } from '../harness/licensing.js';
 
@@ -36,6 +37,18 @@ describe('the outbox', () => {
     expect(harness.connector.refused.filter((r) => r.conversationId === 'a:personal-29:demo-adele').length).toBeGreaterThan(0);
 
     await harness.until(async () => cardsTo(DEMO.adele, id).length > 0, 'the queued copy of the card', 15_000);
+    // Teams shows the card as soon as it is posted; the outbox remembers where it went right
+    // after (its delivered hook). Adele decides once it is remembered, as any person reading it
+    // would: a decision within the same instant would not find the card to update.
+    const cards = new CardRefs(harness.qm.store);
+    await harness.until(
+      async () =>
+        (await cards.list(DEMO_TENANT_ID, id)).some(
+          (ref) => ref.conversationId === chat(DEMO.adele).conversation.id && ref.audience === 'approver',
+        ),
+      'the card to be remembered',
+      15_000,
+    );
     const approved = await chat(DEMO.adele).click('approveRequest', { requestId: id, stageIndex: 0 });
     expect(approved.status).toBe(200);
     // The card that came from the queue is updated in place (its id came from the delivered hook).
