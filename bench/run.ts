@@ -409,21 +409,24 @@ async function fanOut(connectionString: string, instances: number): Promise<Row>
         ),
       )),
     );
+    /** One text to each conversation, through the outbox's fan-out (`enqueueMany`). */
+    const fanOutTo = (to: typeof jobs, keyPrefix: string, text: string) =>
+      enqueuer.engine.enqueueMany(
+        to.map(({ tenantId, conversationId }) => ({
+          kind: 'text' as const,
+          key: `${keyPrefix}:${conversationId}`,
+          tenantId,
+          conversationId,
+          text,
+        })),
+      );
     // Warm-up, as for the turn scenarios: a first fan-out of BENCH_FANOUT_WARM messages (default
     // 1,000) to the same conversations, so that what is measured is delivery at work, not the
     // instances' first seconds (code compiled on first use, connections opened); then a pause
     // longer than Teams' windows.
     const warm = jobs.slice(0, Number(process.env.BENCH_FANOUT_WARM ?? 1000));
     if (warm.length > 0) {
-      await enqueuer.engine.enqueueMany(
-        warm.map(({ tenantId, conversationId }) => ({
-          kind: 'text' as const,
-          key: `warm-up:${conversationId}`,
-          tenantId,
-          conversationId,
-          text: 'Warm-up.',
-        })),
-      );
+      await fanOutTo(warm, 'warm-up', 'Warm-up.');
       const warmDeadline = Date.now() + 120_000;
       while (connector.sent.length < warm.length && Date.now() < warmDeadline) await new Promise((resolve) => setTimeout(resolve, 20));
       await new Promise((resolve) => setTimeout(resolve, 1500));
@@ -433,15 +436,7 @@ async function fanOut(connectionString: string, instances: number): Promise<Row>
     // An alert to everyone is one fan-out: batches of up to 100 per tenant on the queue, which
     // the instances (already polling) take as they come.
     const started = performance.now();
-    await enqueuer.engine.enqueueMany(
-      jobs.map(({ tenantId, conversationId }) => ({
-        kind: 'text' as const,
-        key: `budget-alert:${conversationId}`,
-        tenantId,
-        conversationId,
-        text: 'Budget "Azure production" passed 80 % of 10,000.00 USD this month.',
-      })),
-    );
+    await fanOutTo(jobs, 'budget-alert', 'Budget "Azure production" passed 80 % of 10,000.00 USD this month.');
     // The bench stops waiting after BENCH_FANOUT_WAIT_S (default 180 s) and reports what had not arrived.
     const deadline = Date.now() + Number(process.env.BENCH_FANOUT_WAIT_S ?? 180) * 1000;
     while (connector.sent.length < MESSAGES && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20));

@@ -97,7 +97,7 @@ export function wireConnections(p: Platform, outbox: Outbox, publicUrl: () => st
     savedName: async (partnerTenantId) => (await partnerProfiles.get(partnerTenantId))?.name,
     ...(connectors.partnerAccounts ? { accounts: connectors.partnerAccounts } : {}),
     partnerCenterToken: (tenantId) => connections.partnerCenterTokenIfConnected(tenantId),
-    partnerCenterConnectionState: async (tenantId) => (await connections.get(tenantId, 'partner-center'))?.state,
+    ownPartnerCenter: (tenantId) => connections.ownPartnerCenter(tenantId),
     purchaseAccountOf: (tenantId) => connections.purchaseAccount(tenantId),
     audit: p.audit,
     log,

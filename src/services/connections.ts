@@ -196,6 +196,10 @@ export class ConnectionService extends ConnectionModule {
     return this.partnerCenter.partnerCenterTokenIfConnected(tenantId);
   }
 
+  ownPartnerCenter(tenantId: string): ReturnType<PartnerCenterConnection['ownConnection']> {
+    return this.partnerCenter.ownConnection(tenantId);
+  }
+
   purchaseAccount(tenantId: string): Promise<string | undefined> {
     return this.partnerCenter.purchaseAccount(tenantId);
   }

@@ -105,8 +105,10 @@ export interface PartnerWorkspaceDeps {
   accounts?: PartnerAccountPort;
   /** The app+user token of a tenant's own Partner Center connection; undefined when it has none. */
   partnerCenterToken(tenantId: string): Promise<string | undefined>;
-  /** The state of a tenant's own Partner Center connection; undefined when it has none. */
-  partnerCenterConnectionState?(tenantId: string): Promise<'connected' | 'needs-attention' | 'expired' | undefined>;
+  /** A tenant's own Partner Center connection in one read: its state, and its token when asked; undefined when it has none. */
+  ownPartnerCenter?(
+    tenantId: string,
+  ): Promise<{ state: 'connected' | 'needs-attention' | 'expired'; token(): Promise<string | undefined> } | undefined>;
   /** Which Partner Center account a tenant's own connection buys in (sandbox or production), if it has one. */
   purchaseAccountOf(tenantId: string): Promise<string | undefined>;
   audit: AuditLog;
@@ -239,10 +241,10 @@ export class PartnerWorkspace {
     const unchecked = (problem: string) => ({ view: { partnerName, problem, notAssigned: [] } });
     if (!this.d.accounts)
       return unchecked('Partner Center is not available in this deployment, so these assignments are not checked against it.');
-    const state = await this.d.partnerCenterConnectionState?.(resellerTenantId);
-    if (state && state !== 'connected') return unchecked(RESELLER_PC_NEEDS_ATTENTION);
+    const connection = await this.d.ownPartnerCenter?.(resellerTenantId);
+    if (connection && connection.state !== 'connected') return unchecked(RESELLER_PC_NEEDS_ATTENTION);
     try {
-      const token = state && (await this.d.partnerCenterToken(resellerTenantId));
+      const token = await connection?.token();
       if (!token) return unchecked(RESELLER_PC_NOT_CONNECTED);
       const listedByPartnerCenter = await this.d.accounts.listCustomers(token);
       const { listed, notAssigned } = compareResellerCustomers(

@@ -3,7 +3,7 @@
 // redeems it weekly so it never reaches the 90-day inactivity expiry.
 import type { ConsentPage } from '../../domain/consent.js';
 import { ConnectorError, type HealthCheck, type SignedInAgent, type TokenCacheStore } from '../../connectors/ports.js';
-import type { Connection } from '../../storage/connections.js';
+import type { Connection, ConnectionState } from '../../storage/connections.js';
 import { ConnectionModule, failurePage, PARTNER_CENTER, type Admin } from './base.js';
 
 /** What a refused agent token means and what fixes it (the local sandbox forgets its sign-ins when it restarts). */
@@ -142,7 +142,19 @@ export class PartnerCenterConnection extends ConnectionModule {
    */
   async partnerCenterTokenIfConnected(tenantId: string): Promise<string | undefined> {
     // One read on every Partner Center call: the row and msal's cache (its secret) together.
+    return this.tokenFrom(tenantId, await this.d.connections.getWithSecret(tenantId, PARTNER_CENTER));
+  }
+
+  /**
+   * A tenant's own Partner Center connection in one read: its state, and its agent token (as
+   * partnerCenterTokenIfConnected gives it) for a caller that decides from the state first.
+   */
+  async ownConnection(tenantId: string): Promise<{ state: ConnectionState; token(): Promise<string | undefined> } | undefined> {
     const found = await this.d.connections.getWithSecret(tenantId, PARTNER_CENTER);
+    return found && { state: found.connection.state, token: () => this.tokenFrom(tenantId, found) };
+  }
+
+  private async tokenFrom(tenantId: string, found: { connection: Connection; secret?: string } | undefined): Promise<string | undefined> {
     const connection = found?.connection;
     if (!connection?.details.homeAccountId) return undefined;
     if (connection.state === 'expired') {
