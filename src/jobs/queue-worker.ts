@@ -21,7 +21,7 @@ export interface QueueWorkerOptions<T> {
   visibilitySeconds?: number;
   idlePollMs?: number;
   batchSize?: number;
-  /** Receive loops run side by side (a slow message holds up only its own loop's batch). */
+  /** Receive loops run side by side; at most `loops` × `batchSize` messages are in hand at once. */
   loops?: number;
   /** Delay before a failed message is tried again (default 2^attempt s, at most 5 min). */
   backoffSeconds?: (attempt: number) => number;
@@ -31,6 +31,8 @@ export class QueueWorker<T> {
   private running = false;
   private loop: Promise<unknown> | undefined;
   private readonly wakers = new Set<() => void>();
+  /** Loops waiting for a message in hand to finish (all of this instance's room is taken). */
+  private readonly roomWaiters = new Set<() => void>();
   /** Messages being handled on this instance now. */
   private inHand = 0;
 
@@ -46,6 +48,7 @@ export class QueueWorker<T> {
   async stop(): Promise<void> {
     this.running = false;
     this.nudge();
+    this.roomMade();
     await this.loop;
   }
 
@@ -69,19 +72,52 @@ export class QueueWorker<T> {
     for (const wake of this.wakers) wake();
   }
 
+  /**
+   * One receive loop. It receives again as soon as messages in hand leave room (at most `loops`
+   * × `batchSize` in hand on this instance), rather than when all of its last receive are done:
+   * a message that takes long (a fan-out's part, sent at its tenant's rate) holds up nothing
+   * but its own slot, and what comes back on the queue is taken up again without waiting for it.
+   */
   private async run(): Promise<void> {
     const { queue, log, name } = this.options;
+    const batchSize = this.options.batchSize ?? 8;
+    const capacity = batchSize * (this.options.loops ?? 1);
+    const underWay = new Set<Promise<void>>();
     while (this.running) {
+      const room = Math.min(batchSize, capacity - this.inHand);
+      if (room <= 0) {
+        await this.untilRoom();
+        continue;
+      }
+      // Counted in hand while the receive is under way, so that loops side by side never take more than the capacity.
+      this.inHand += room;
       let messages: QueueMessage<T>[] = [];
       try {
-        messages = await queue.receive(this.options.batchSize ?? 8, this.options.visibilitySeconds ?? 120);
+        messages = await queue.receive(room, this.options.visibilitySeconds ?? 120);
       } catch (error) {
         log.warn({ err: error, queue: name }, 'queue not reachable; will retry');
       }
-      this.inHand += messages.length;
-      await Promise.all(messages.map((message) => this.process(message).finally(() => this.inHand--)));
+      this.inHand -= room - messages.length;
+      for (const message of messages) {
+        const handled = this.process(message).finally(() => {
+          this.inHand--;
+          underWay.delete(handled);
+          this.roomMade();
+        });
+        underWay.add(handled);
+      }
       if (messages.length === 0 && this.running) await this.idle(this.options.idlePollMs ?? 1000);
     }
+    await Promise.all(underWay);
+  }
+
+  private untilRoom(): Promise<void> {
+    return new Promise((resolve) => this.roomWaiters.add(resolve));
+  }
+
+  private roomMade(): void {
+    for (const wake of this.roomWaiters) wake();
+    this.roomWaiters.clear();
   }
 
   /**

@@ -34,7 +34,7 @@ export function createDelivery(options: {
   /** This instance's part of a Teams limit of so many sends (InstanceRegistry.allotment). */
   allotment?: (points: number) => number;
   idlePollMs?: number;
-  /** Receive loops (8 messages each) working side by side. */
+  /** Receive loops working side by side; at most 8 messages in hand per loop. */
   loops?: number;
   /** How long the queued copy of a message sent inline waits before a worker may take it. */
   inlineHeadStartSeconds?: number;

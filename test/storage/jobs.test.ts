@@ -135,6 +135,51 @@ describe('queue worker', () => {
     expect(poisoned).toEqual([{ bad: true }]);
   });
 
+  it('receives again while a slow message is in hand (it holds up only its own place), never holding more than its capacity', async () => {
+    const queue = new WorkQueues(connection(), `s${randomBytes(4).toString('hex')}`).queue<{ slow?: boolean; n?: number }>('billing');
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    const handled: number[] = [];
+    let inHand = 0;
+    let mostInHand = 0;
+    let slowDone = false;
+    const worker = new QueueWorker<{ slow?: boolean; n?: number }>({
+      name: 'slow-and-fast',
+      queue,
+      log,
+      idlePollMs: 50,
+      loops: 1,
+      batchSize: 2,
+      handle: async (body) => {
+        mostInHand = Math.max(mostInHand, ++inHand);
+        try {
+          if (body.slow) {
+            await gate;
+            slowDone = true;
+          } else handled.push(body.n!);
+          return { done: true };
+        } finally {
+          inHand--;
+        }
+      },
+      onPoison: async () => undefined,
+    });
+    workers.push(worker);
+    await queue.send({ slow: true });
+    for (let n = 0; n < 5; n++) await queue.send({ n });
+    worker.start();
+    try {
+      // A loop that waited for its whole receive to finish would take none after the first fast one.
+      await until(() => handled.length === 5, 'the fast messages, while the slow one is in hand');
+      expect(slowDone).toBe(false);
+      expect(mostInHand).toBe(2);
+    } finally {
+      release();
+    }
+    await until(() => slowDone, 'the slow message');
+    await worker.drain();
+  });
+
   describe('grouped sends', () => {
     let grouped: WorkQueues;
     beforeAll(() => {
