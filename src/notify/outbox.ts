@@ -35,11 +35,23 @@ export type OutboxMessage = Addressed &
   );
 
 /**
- * What the notifications queue holds: one message, or a batch of a fan-out's messages (one
- * queue message for up to a hundred sends: queues get slow when they hold many thousands of
- * messages, and each send still has its own ledger row, so a batch done twice sends each once).
+ * A fan-out's batch on the queue (one queue message for up to a hundred sends: queues get slow
+ * when they hold many thousands of messages, and each send still has its own ledger row, so a
+ * batch done twice sends each once). What its messages have in common (the tenant, the alert's
+ * text or card) is written once in `shared`, and each message holds only its own fields (its
+ * key and conversation): an alert card of a few kilobytes to a hundred people fits in one queue
+ * message, and a batch is a few kilobytes to write, read and hand on. Batches without `shared`
+ * (every field per message) are read the same way.
  */
-export type OutboxJob = OutboxMessage | { kind: 'batch'; key: string; messages: OutboxMessage[] };
+export interface OutboxBatch {
+  kind: 'batch';
+  key: string;
+  shared?: Partial<OutboxMessage>;
+  messages: Partial<OutboxMessage>[];
+}
+
+/** What the notifications queue holds: one message, or a batch of a fan-out's messages. */
+export type OutboxJob = OutboxMessage | OutboxBatch;
 
 /** What actually talks to Teams (src/notify/messenger.ts). */
 export interface ProactiveSender {
@@ -147,14 +159,13 @@ export class DeliveryEngine {
       else byTenant.set(message.tenantId, [message]);
     }
     const perTenant = [...byTenant.values()].map((group) => batchesOf(group));
-    const batches: OutboxMessage[][] = [];
+    const batches: OutboxBatch[] = [];
     for (let turn = 0; batches.length < perTenant.reduce((n, b) => n + b.length, 0); turn++)
       for (const tenantBatches of perTenant) if (turn < tenantBatches.length) batches.push(tenantBatches[turn]!);
     let next = 0;
     const sendNext = async () => {
       while (next < batches.length) {
-        const batch = batches[next++]!;
-        await this.deps.queue.send({ kind: 'batch', key: `batch|${batch[0]!.key}|${batch.length}`, messages: batch });
+        await this.deps.queue.send(batches[next++]!);
       }
     };
     await Promise.all(Array.from({ length: Math.min(ENQUEUE_CONCURRENCY, batches.length) }, sendNext));
@@ -219,21 +230,24 @@ export class DeliveryEngine {
    * together (one transaction). A message that has to wait (429, Teams down, claimed
    * elsewhere) goes back on the queue on its own with its delay.
    */
-  private async handleBatch(job: Extract<OutboxJob, { kind: 'batch' }>): Promise<HandlerResult> {
-    const tenantId = job.messages[0]?.tenantId ?? '';
+  private async handleBatch(job: OutboxBatch): Promise<HandlerResult> {
+    const messages = messagesOf(job);
+    const tenantId = messages[0]?.tenantId ?? '';
     const part = Math.ceil(this.deps.limiter.tenantSendsPerSecond() * TAKE_SECONDS);
     if (this.crowded(tenantId, part)) await this.roomFor(tenantId, part);
     // Counted and held with no await in between: batches of the tenant taken side by side never hold more than a part.
     const room = part - (this.holding.get(tenantId) ?? 0);
     if (room <= 0) return { retryAfterSeconds: HAND_BACK_SECONDS };
-    const taken = job.messages.slice(0, room);
-    const rest = job.messages.slice(room);
+    const taken = messages.slice(0, room);
+    const rest = messages.slice(room);
     this.hold(tenantId, taken.length);
     if (rest.length > 0)
-      await this.deps.queue.send({ kind: 'batch', key: `batch|${rest[0]!.key}|${rest.length}`, messages: rest }).catch((error: unknown) => {
+      await this.deps.queue.send(batchOf(rest)).catch((error: unknown) => {
         this.hold(tenantId, -taken.length);
         throw error;
       });
+    // The rest is visible at once: a loop of this instance idling between polls takes it now.
+    if (rest.length > 0) this.deps.nudge?.();
     // Every claim of the part at once (they reach storage as one transaction), then the sends,
     // a few side by side: more in flight would only queue up at the connector, and a send
     // under way counts against the tenant's limit until it is answered.
@@ -407,7 +421,7 @@ export class DeliveryEngine {
 
   /** The queue gave up after too many attempts. */
   async poisoned(job: OutboxJob, error: unknown): Promise<void> {
-    for (const message of job.kind === 'batch' ? job.messages : [job]) {
+    for (const message of job.kind === 'batch' ? messagesOf(job) : [job]) {
       const claim = await this.deps.ledger.claim(message.tenantId, message.key, this.claimMs).catch(() => 'busy' as const);
       if (claim === 'sent' || claim === 'dead') continue;
       await this.giveUp(message, `Sending kept failing: ${describe(error)}`);
@@ -488,24 +502,42 @@ export function classify(error: unknown): Failure {
   return { kind: 'permanent', status };
 }
 
-/** One tenant's messages in batches of up to BATCH_SIZE that fit in a queue message. */
-function batchesOf(group: readonly OutboxMessage[]): OutboxMessage[][] {
-  const batches: OutboxMessage[][] = [];
-  let batch: OutboxMessage[] = [];
-  let chars = 0;
+/** One tenant's messages in batches of up to BATCH_SIZE, each of which fits in a queue message. */
+function batchesOf(group: readonly OutboxMessage[]): OutboxBatch[] {
   for (const message of group) {
     const size = JSON.stringify(message).length;
     if (size > MAX_MESSAGE_CHARS / 2) throw new RangeError(`Outbox message ${message.key} is too large for a batch (${size} characters)`);
-    if (batch.length === BATCH_SIZE || chars + size > MAX_MESSAGE_CHARS - 200) {
-      batches.push(batch);
-      batch = [];
-      chars = 0;
-    }
-    batch.push(message);
-    chars += size + 1;
   }
-  if (batch.length) batches.push(batch);
+  const batches: OutboxBatch[] = [];
+  const add = (messages: readonly OutboxMessage[]): void => {
+    const batch = batchOf(messages);
+    // Messages that share little (each its own card) halve until they fit; one always does (checked above).
+    if (messages.length > 1 && JSON.stringify(batch).length > MAX_MESSAGE_CHARS) {
+      const half = Math.ceil(messages.length / 2);
+      add(messages.slice(0, half));
+      add(messages.slice(half));
+    } else batches.push(batch);
+  };
+  for (let from = 0; from < group.length; from += BATCH_SIZE) add(group.slice(from, from + BATCH_SIZE));
   return batches;
+}
+
+/** Messages as one batch: the fields every one of them has alike are written once. */
+function batchOf(messages: readonly OutboxMessage[]): OutboxBatch {
+  const fields = messages.map((message) => new Map<string, unknown>(Object.entries(message)));
+  const shared: Record<string, unknown> = {};
+  for (const [field, value] of fields[0]!) {
+    if (field === 'key') continue;
+    const json = JSON.stringify(value);
+    if (fields.every((own) => JSON.stringify(own.get(field)) === json)) shared[field] = value;
+  }
+  const own = fields.map((all) => Object.fromEntries([...all].filter(([field]) => !(field in shared))));
+  return { kind: 'batch', key: `batch|${messages[0]!.key}|${messages.length}`, shared: shared as Partial<OutboxMessage>, messages: own };
+}
+
+/** A batch's messages, whole again. */
+function messagesOf(batch: OutboxBatch): OutboxMessage[] {
+  return batch.messages.map((own) => ({ ...batch.shared, ...own }) as OutboxMessage);
 }
 
 function describe(error: unknown): string {

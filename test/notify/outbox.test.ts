@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { createAdapter } from '../../src/bot/app.js';
 import { createLogger } from '../../src/logger.js';
 import { createDelivery, type Delivery } from '../../src/notify/delivery.js';
-import type { OutboxMessage } from '../../src/notify/outbox.js';
+import { DeliveryEngine, type OutboxJob, type OutboxMessage } from '../../src/notify/outbox.js';
 import { ConversationReferences } from '../../src/storage/conversation-references.js';
 import { StorageUnavailableError } from '../../src/storage/errors.js';
 import { TableStore } from '../../src/storage/table-store.js';
@@ -205,6 +205,40 @@ describe('the outbox', () => {
     await first.worker.drain();
     for (const id of ids) expect(sentTo(id), id).toHaveLength(1);
     expect(connector.throttled - throttledBefore).toBe(0);
+  });
+
+  it('writes what a fan-out has in common once per batch: a hundred copies of a 4 KB card travel in one queue message, each sent once', async () => {
+    const FOURTH = 'aaaaaaaa-1111-4111-8111-000000000004';
+    const ids = Array.from({ length: 120 }, (_, i) => `card-fan-${i}`);
+    for (const id of ids) await addConversation(id, FOURTH);
+    const alert = {
+      type: 'AdaptiveCard' as const,
+      version: '1.5',
+      body: [{ type: 'TextBlock', text: `Budget passed 80 %. ${'x'.repeat(4000)}` }],
+    };
+    const messages: OutboxMessage[] = ids.map((id) => ({
+      kind: 'card',
+      key: `card-fan|${id}`,
+      tenantId: FOURTH,
+      conversationId: id,
+      card: alert,
+    }));
+    // What the fan-out puts on the queue, caught on its way (an engine whose queue is a list).
+    const queued: OutboxJob[] = [];
+    const engine = new DeliveryEngine({
+      queue: { send: async (job: OutboxJob) => void queued.push(job) },
+    } as unknown as ConstructorParameters<typeof DeliveryEngine>[0]);
+    await engine.enqueueMany(messages);
+    expect(queued.map((job) => (job.kind === 'batch' ? job.messages.length : 0))).toEqual([100, 20]);
+    for (const job of queued) expect(JSON.stringify(job).length).toBeLessThan(46_000);
+    // Delivered from what the queue holds (its JSON): every card once, whole.
+    for (const job of queued) expect(await first.engine.handle(JSON.parse(JSON.stringify(job)) as OutboxJob, 1)).toEqual({ done: true });
+    await until(() => ids.every((id) => sentTo(id).length === 1), 'every card of the fan-out, the rests of batches through the queue');
+    await first.worker.drain();
+    for (const id of ids) {
+      expect(sentTo(id), id).toHaveLength(1);
+      expect(sentTo(id)[0]!.activity.attachments[0].content).toEqual(alert);
+    }
   });
 
   it("takes a tenant's next batch once half of the part under way is sent, instead of handing it back to the queue for a second", async () => {
