@@ -46,7 +46,8 @@ async function serve(): Promise<void> {
     instanceName: settings.instanceName,
     log,
     allotment: (points) => registry.allotment(points),
-    idlePollMs: 20,
+    // Production's idle poll (1 s) unless BENCH_IDLE_POLL_MS says otherwise: a fan-out must not depend on polling faster.
+    ...(process.env.BENCH_IDLE_POLL_MS ? { idlePollMs: Number(process.env.BENCH_IDLE_POLL_MS) } : {}),
     loops: settings.loops,
   });
   delivery.worker.start();
