@@ -35,10 +35,19 @@ function startEntryPoint(env: Record<string, string>): {
   return { child, stdout: () => out, stderr: () => err, exited };
 }
 
-async function waitFor(predicate: () => boolean, what: string, timeoutMs = 60_000): Promise<void> {
+/** Waits for `predicate`; on a timeout the error carries the end of `run`'s output (what the process said instead). */
+async function waitFor(
+  predicate: () => boolean,
+  what: string,
+  timeoutMs = 60_000,
+  run?: { stdout(): string; stderr(): string },
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!predicate()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    if (Date.now() > deadline) {
+      const said = run ? `\nstdout:\n${run.stdout().slice(-3000)}\nstderr:\n${run.stderr().slice(-3000)}` : '';
+      throw new Error(`timed out waiting for ${what}${said}`);
+    }
     await new Promise((r) => setTimeout(r, 100));
   }
 }
@@ -122,7 +131,7 @@ describe('local mode', () => {
 
     // First run: start, receive an install, stop with Ctrl-C (SIGINT).
     const first = startEntryPoint(env);
-    await waitFor(() => first.stdout().includes('Press Ctrl-C to stop.'), 'the first start');
+    await waitFor(() => first.stdout().includes('Press Ctrl-C to stop.'), 'the first start', 60_000, first);
     expect(first.stdout()).toContain(`Quartermaster bot: http://127.0.0.1:${ports.PORT}/api/messages`);
     expect(first.stdout()).toMatch(/Agents Playground as Alex Wilber: http:\/\/localhost:\d+/);
     const started = descendants(first.child.pid!);
@@ -150,7 +159,7 @@ describe('local mode', () => {
 
     // Second run: the conversation saved by the first is still there; stop with SIGTERM.
     const second = startEntryPoint(env);
-    await waitFor(() => second.stdout().includes('Press Ctrl-C to stop.'), 'the second start');
+    await waitFor(() => second.stdout().includes('Press Ctrl-C to stop.'), 'the second start', 60_000, second);
     const restarted = descendants(second.child.pid!);
     const store = new TableStore(
       {
