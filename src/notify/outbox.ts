@@ -239,15 +239,15 @@ export class DeliveryEngine {
     const room = part - (this.holding.get(tenantId) ?? 0);
     if (room <= 0) return { retryAfterSeconds: HAND_BACK_SECONDS };
     const taken = messages.slice(0, room);
-    const rest = messages.slice(room);
     this.hold(tenantId, taken.length);
-    if (rest.length > 0)
-      await this.deps.queue.send(batchOf(rest)).catch((error: unknown) => {
+    if (taken.length < messages.length) {
+      await this.deps.queue.send(restOf(job, taken.length)).catch((error: unknown) => {
         this.hold(tenantId, -taken.length);
         throw error;
       });
-    // The rest is visible at once: a loop of this instance idling between polls takes it now.
-    if (rest.length > 0) this.deps.nudge?.();
+      // The rest is visible at once: a loop of this instance idling between polls takes it now.
+      this.deps.nudge?.();
+    }
     // Every claim of the part at once (they reach storage as one transaction), then the sends,
     // a few side by side: more in flight would only queue up at the connector, and a send
     // under way counts against the tenant's limit until it is answered.
@@ -533,6 +533,12 @@ function batchOf(messages: readonly OutboxMessage[]): OutboxBatch {
   }
   const own = fields.map((all) => Object.fromEntries([...all].filter(([field]) => !(field in shared))));
   return { kind: 'batch', key: `batch|${messages[0]!.key}|${messages.length}`, shared: shared as Partial<OutboxMessage>, messages: own };
+}
+
+/** The batch from message `from` on: what the batch shares, its rest still shares. */
+function restOf(batch: OutboxBatch, from: number): OutboxBatch {
+  const messages = batch.messages.slice(from);
+  return { ...batch, key: `batch|${messages[0]!.key}|${messages.length}`, messages };
 }
 
 /** A batch's messages, whole again. */

@@ -245,6 +245,7 @@ describe('the outbox', () => {
     const THIRD = 'aaaaaaaa-1111-4111-8111-000000000003';
     const ids = Array.from({ length: 180 }, (_, i) => `room-${i}`);
     for (const id of ids) await addConversation(id, THIRD);
+    // Batches in the form written before `shared` (every field per message): still read, their rests handed on.
     const batch = (from: number) => ({
       kind: 'batch' as const,
       key: `room|${from}`,
