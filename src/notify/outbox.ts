@@ -24,6 +24,12 @@ interface Addressed {
   conversationId: string;
   /** Anything the sender wants back after delivery (e.g. to remember a card's activity id). */
   context?: Record<string, string>;
+  /**
+   * Where to send it, when it was at hand as the message was queued (a fan-out reads its
+   * tenants' references in pages, see `enqueueMany`); otherwise the stored reference is read
+   * when it is sent. A retry always reads the stored one, in case this one went stale.
+   */
+  reference?: Partial<ConversationReference>;
 }
 
 export type OutboxMessage = Addressed &
@@ -80,6 +86,15 @@ const HAND_BACK_SECONDS = 1;
 const ROOM_WAIT_MS = 2_000;
 /** Queue sends of a fan-out's batches under way at once. */
 const ENQUEUE_CONCURRENCY = 8;
+/**
+ * A fan-out to at least this many of a tenant's conversations reads the tenant's stored
+ * references in pages as it is queued, so that each send does not read its own (one call per
+ * page of a thousand instead of one per message, as Company Communicator's send queue carries
+ * each recipient's address). At most one page is read per this many messages: a fan-out to a
+ * few of a tenant with very many chats leaves the rest to be read one by one when sent.
+ */
+const LIST_REFERENCES_FROM = 100;
+const MESSAGES_PER_PAGE = 10;
 
 /** What an inline delivery achieved; when not sent, the queued copy will deliver it. */
 export interface DeliveryAttempt {
@@ -158,7 +173,8 @@ export class DeliveryEngine {
       if (group) group.push(message);
       else byTenant.set(message.tenantId, [message]);
     }
-    const perTenant = [...byTenant.values()].map((group) => batchesOf(group));
+    const addressed = await Promise.all([...byTenant.values()].map((group) => this.addressed(group)));
+    const perTenant = addressed.map((group) => batchesOf(group));
     const batches: OutboxBatch[] = [];
     for (let turn = 0; batches.length < perTenant.reduce((n, b) => n + b.length, 0); turn++)
       for (const tenantBatches of perTenant) if (turn < tenantBatches.length) batches.push(tenantBatches[turn]!);
@@ -170,6 +186,26 @@ export class DeliveryEngine {
     };
     await Promise.all(Array.from({ length: Math.min(ENQUEUE_CONCURRENCY, batches.length) }, sendNext));
     this.deps.nudge?.();
+  }
+
+  /** One tenant's messages of a fan-out, with their stored references when there are enough of them to read in pages. */
+  private async addressed(group: OutboxMessage[]): Promise<OutboxMessage[]> {
+    const wanted = new Set(group.filter((message) => !message.reference).map((message) => message.conversationId));
+    if (wanted.size < LIST_REFERENCES_FROM) return group;
+    const tenantId = group[0]!.tenantId;
+    const found = new Map<string, Partial<ConversationReference>>();
+    let continuationToken: string | undefined;
+    let pages = 0;
+    do {
+      const page = await this.deps.conversations.list(tenantId, { pageSize: 1000, ...(continuationToken ? { continuationToken } : {}) });
+      pages++;
+      for (const saved of page.items) if (wanted.has(saved.conversationId)) found.set(saved.conversationId, saved.reference);
+      continuationToken = page.continuationToken;
+    } while (continuationToken && found.size < wanted.size && pages < wanted.size / MESSAGES_PER_PAGE);
+    return group.map((message) => {
+      const reference = message.reference ? undefined : found.get(message.conversationId);
+      return reference ? { ...message, reference } : message;
+    });
   }
 
   /**
@@ -215,7 +251,8 @@ export class DeliveryEngine {
   /** The queue worker's handler: send once, or say when to try again. */
   async handle(job: OutboxJob, attempt: number): Promise<HandlerResult> {
     if (job.kind === 'batch') return this.handleBatch(job);
-    return (await this.attempt(job, attempt, true)).result;
+    // A message taken again (it failed before) reads the stored reference, in case the one it carries went stale.
+    return (await this.attempt(attempt > 1 ? withoutReference(job) : job, attempt, true)).result;
   }
 
   /**
@@ -268,7 +305,7 @@ export class DeliveryEngine {
         } finally {
           this.hold(tenantId, -1);
         }
-        if ('retryAfterSeconds' in result) await this.deps.queue.send(message, result.retryAfterSeconds);
+        if ('retryAfterSeconds' in result) await this.deps.queue.send(withoutReference(message), result.retryAfterSeconds);
       }
     };
     await Promise.all(Array.from({ length: Math.min(BATCH_CONCURRENCY, taken.length) }, work));
@@ -365,7 +402,7 @@ export class DeliveryEngine {
     progress: { sending: boolean },
   ): Promise<{ result: HandlerResult; sent: boolean; activityId?: string }> {
     const { ledger, limiter, sender, conversations, log } = this.deps;
-    const saved = await conversations.get(message.tenantId, message.conversationId);
+    const saved = message.reference ? { reference: message.reference } : await conversations.get(message.tenantId, message.conversationId);
     if (!saved) {
       await this.giveUp(message, 'The conversation is unknown (the bot was never installed there, or was removed).');
       return { result: { done: true }, sent: false };
@@ -468,7 +505,7 @@ export class DeliveryEngine {
   }
 
   private async giveUp(message: OutboxMessage, reason: string, alert = true): Promise<void> {
-    await this.deps.ledger.markDead(message.tenantId, message.key, reason, message);
+    await this.deps.ledger.markDead(message.tenantId, message.key, reason, withoutReference(message));
     this.deps.log.error({ key: message.key, conversationId: message.conversationId, reason }, 'message dead-lettered');
     if (alert)
       await this.deps.hooks
@@ -522,17 +559,34 @@ function batchesOf(group: readonly OutboxMessage[]): OutboxBatch[] {
   return batches;
 }
 
-/** Messages as one batch: the fields every one of them has alike are written once. */
+/**
+ * Messages as one batch: the fields every one of them has alike are written once. So are the
+ * parts of their references alike (the service URL, the bot), each message keeping its own
+ * conversation and person.
+ */
 function batchOf(messages: readonly OutboxMessage[]): OutboxBatch {
-  const fields = messages.map((message) => new Map<string, unknown>(Object.entries(message)));
+  const { shared, own } = splitShared(messages.map(withoutReference), 'key');
+  const addressed = messages.flatMap((message, index) => (message.reference ? [{ index, reference: message.reference }] : []));
+  if (addressed.length > 0) {
+    // Shared among the messages that have one; a message without stays without.
+    const references = splitShared(addressed.map(({ reference }) => reference));
+    shared.reference = references.shared;
+    addressed.forEach(({ index }, i) => (own[index]!.reference = references.own[i]));
+  }
+  return { kind: 'batch', key: `batch|${messages[0]!.key}|${messages.length}`, shared: shared as Partial<OutboxMessage>, messages: own };
+}
+
+/** The fields every object has alike (never `ownField`), and each object's own. */
+function splitShared(objects: readonly object[], ownField?: string): { shared: Record<string, unknown>; own: Record<string, unknown>[] } {
+  const fields = objects.map((object) => new Map<string, unknown>(Object.entries(object)));
   const shared: Record<string, unknown> = {};
   for (const [field, value] of fields[0]!) {
-    if (field === 'key') continue;
+    if (field === ownField) continue;
     const json = JSON.stringify(value);
     if (fields.every((own) => JSON.stringify(own.get(field)) === json)) shared[field] = value;
   }
   const own = fields.map((all) => Object.fromEntries([...all].filter(([field]) => !(field in shared))));
-  return { kind: 'batch', key: `batch|${messages[0]!.key}|${messages.length}`, shared: shared as Partial<OutboxMessage>, messages: own };
+  return { shared, own };
 }
 
 /** The batch from message `from` on: what the batch shares, its rest still shares. */
@@ -543,7 +597,19 @@ function restOf(batch: OutboxBatch, from: number): OutboxBatch {
 
 /** A batch's messages, whole again. */
 function messagesOf(batch: OutboxBatch): OutboxMessage[] {
-  return batch.messages.map((own) => ({ ...batch.shared, ...own }) as OutboxMessage);
+  return batch.messages.map((own) => {
+    const message = { ...batch.shared, ...own } as OutboxMessage;
+    if (own.reference) message.reference = { ...batch.shared?.reference, ...own.reference };
+    else delete message.reference; // only the messages that had a reference get one back
+    return message;
+  });
+}
+
+/** The message as it was asked for: a retry or a dead letter does not keep the address it was queued with. */
+function withoutReference(message: OutboxMessage): OutboxMessage {
+  if (!message.reference) return message;
+  const { reference: _dropped, ...rest } = message;
+  return rest as OutboxMessage;
 }
 
 function describe(error: unknown): string {

@@ -3,7 +3,7 @@
 // nothing silently dropped (blocked conversations and unknown ones are dead-lettered).
 import { testNowMs, testClock } from '../harness/clock.js';
 import { randomBytes } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, inject, it, vi } from 'vitest';
 import { createAdapter } from '../../src/bot/app.js';
 import { createLogger } from '../../src/logger.js';
 import { createDelivery, type Delivery } from '../../src/notify/delivery.js';
@@ -227,6 +227,7 @@ describe('the outbox', () => {
     const queued: OutboxJob[] = [];
     const engine = new DeliveryEngine({
       queue: { send: async (job: OutboxJob) => void queued.push(job) },
+      conversations,
     } as unknown as ConstructorParameters<typeof DeliveryEngine>[0]);
     await engine.enqueueMany(messages);
     expect(queued.map((job) => (job.kind === 'batch' ? job.messages.length : 0))).toEqual([100, 20]);
@@ -240,6 +241,50 @@ describe('the outbox', () => {
       expect(sentTo(id)[0]!.activity.attachments[0].content).toEqual(alert);
     }
   });
+
+  it("reads a large fan-out's addresses in pages as it is queued, so no send reads its own; a retry and an unknown chat still read the stored one", async () => {
+    const FIFTH = 'aaaaaaaa-1111-4111-8111-000000000005';
+    const ids = Array.from({ length: 150 }, (_, i) => `addressed-${i}`);
+    for (const id of ids) await addConversation(id, FIFTH);
+    const messages = [...ids, 'addressed-never-installed'].map((id) => text(`addressed|${id}`, id, FIFTH));
+    const queued: OutboxJob[] = [];
+    const engine = new DeliveryEngine({
+      queue: { send: async (job: OutboxJob) => void queued.push(job) },
+      conversations,
+    } as unknown as ConstructorParameters<typeof DeliveryEngine>[0]);
+    await engine.enqueueMany(messages);
+    // On the queue: what the references share (service URL, bot) once per batch, each message its own conversation.
+    const batches = queued.filter((job) => job.kind === 'batch');
+    expect(batches.map((batch) => batch.messages.length)).toEqual([100, 51]);
+    for (const batch of batches) expect(batch.shared?.reference).toMatchObject({ serviceUrl: connector.url, bot: { id: '28:bot' } });
+    const own = batches.flatMap((batch) => batch.messages);
+    expect(own.find((m) => m.conversationId === 'addressed-7')?.reference?.conversation?.id).toBe('addressed-7');
+    expect(own.find((m) => m.conversationId === 'addressed-never-installed')?.reference).toBeUndefined();
+    for (const batch of batches) expect(JSON.stringify(batch).length).toBeLessThan(46_000);
+
+    const reads = vi.spyOn(conversations, 'get');
+    try {
+      connector.failNext(412); // one send fails: its retry reads the stored reference, in case the carried one went stale
+      for (const batch of batches)
+        expect(await first.engine.handle(JSON.parse(JSON.stringify(batch)) as OutboxJob, 1)).toEqual({ done: true });
+      await until(
+        () => ids.every((id) => sentTo(id).length === 1),
+        'every addressed message, the rests and the retry through the queue',
+        30_000,
+      );
+      await until(() => dead.some((d) => d.key === 'addressed|addressed-never-installed'), 'the unknown chat dead-lettered');
+      await first.worker.drain();
+      for (const id of ids) expect(sentTo(id), id).toHaveLength(1);
+      expect(dead.find((d) => d.key === 'addressed|addressed-never-installed')!.reason).toContain('unknown');
+      const read = reads.mock.calls.filter(([tenantId]) => tenantId === FIFTH).map(([, conversationId]) => conversationId);
+      expect(read.filter((id) => id !== 'addressed-never-installed')).toHaveLength(1); // the retried one, and only it
+      expect(read).toContain('addressed-never-installed');
+    } finally {
+      reads.mockRestore();
+    }
+    const letter = (await first.ledger.deadLetters(FIFTH)).find((l) => l.key === 'addressed|addressed-never-installed');
+    expect(JSON.stringify(letter)).not.toContain('serviceUrl');
+  }, 40_000);
 
   it("takes a tenant's next batch once half of the part under way is sent, instead of handing it back to the queue for a second", async () => {
     const THIRD = 'aaaaaaaa-1111-4111-8111-000000000003';
