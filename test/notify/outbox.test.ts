@@ -68,6 +68,16 @@ const text = (key: string, conversationId: string, tenantId = TENANT): OutboxMes
   conversationId,
   text: `message ${key}`,
 });
+/** What a fan-out puts on the queue, caught on its way (an engine whose queue is a list). */
+async function queuedBy(messages: OutboxMessage[]): Promise<OutboxJob[]> {
+  const queued: OutboxJob[] = [];
+  const engine = new DeliveryEngine({
+    queue: { send: async (job: OutboxJob) => void queued.push(job) },
+    conversations,
+  } as unknown as ConstructorParameters<typeof DeliveryEngine>[0]);
+  await engine.enqueueMany(messages);
+  return queued;
+}
 const sentTo = (conversationId: string) => connector.sent.filter((s) => s.conversationId === conversationId);
 async function until(probe: () => boolean | Promise<boolean>, what: string, ms = 20_000): Promise<void> {
   const deadline = Date.now() + ms;
@@ -223,13 +233,7 @@ describe('the outbox', () => {
       conversationId: id,
       card: alert,
     }));
-    // What the fan-out puts on the queue, caught on its way (an engine whose queue is a list).
-    const queued: OutboxJob[] = [];
-    const engine = new DeliveryEngine({
-      queue: { send: async (job: OutboxJob) => void queued.push(job) },
-      conversations,
-    } as unknown as ConstructorParameters<typeof DeliveryEngine>[0]);
-    await engine.enqueueMany(messages);
+    const queued = await queuedBy(messages);
     expect(queued.map((job) => (job.kind === 'batch' ? job.messages.length : 0))).toEqual([100, 20]);
     for (const job of queued) expect(JSON.stringify(job).length).toBeLessThan(46_000);
     // Delivered from what the queue holds (its JSON): every card once, whole.
@@ -247,12 +251,7 @@ describe('the outbox', () => {
     const ids = Array.from({ length: 150 }, (_, i) => `addressed-${i}`);
     for (const id of ids) await addConversation(id, FIFTH);
     const messages = [...ids, 'addressed-never-installed'].map((id) => text(`addressed|${id}`, id, FIFTH));
-    const queued: OutboxJob[] = [];
-    const engine = new DeliveryEngine({
-      queue: { send: async (job: OutboxJob) => void queued.push(job) },
-      conversations,
-    } as unknown as ConstructorParameters<typeof DeliveryEngine>[0]);
-    await engine.enqueueMany(messages);
+    const queued = await queuedBy(messages);
     // On the queue: what the references share (service URL, bot) once per batch, each message its own conversation.
     const batches = queued.filter((job) => job.kind === 'batch');
     expect(batches.map((batch) => batch.messages.length)).toEqual([100, 51]);
