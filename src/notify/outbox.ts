@@ -192,16 +192,13 @@ export class DeliveryEngine {
   private async addressed(group: OutboxMessage[]): Promise<OutboxMessage[]> {
     const wanted = new Set(group.filter((message) => !message.reference).map((message) => message.conversationId));
     if (wanted.size < LIST_REFERENCES_FROM) return group;
-    const tenantId = group[0]!.tenantId;
     const found = new Map<string, Partial<ConversationReference>>();
-    let continuationToken: string | undefined;
-    let pages = 0;
-    do {
-      const page = await this.deps.conversations.list(tenantId, { pageSize: 1000, ...(continuationToken ? { continuationToken } : {}) });
-      pages++;
-      for (const saved of page.items) if (wanted.has(saved.conversationId)) found.set(saved.conversationId, saved.reference);
-      continuationToken = page.continuationToken;
-    } while (continuationToken && found.size < wanted.size && pages < wanted.size / MESSAGES_PER_PAGE);
+    const mostRows = Math.ceil(wanted.size / MESSAGES_PER_PAGE) * 1000;
+    let rows = 0;
+    for await (const saved of this.deps.conversations.all(group[0]!.tenantId)) {
+      if (wanted.has(saved.conversationId)) found.set(saved.conversationId, saved.reference);
+      if (found.size === wanted.size || ++rows >= mostRows) break;
+    }
     return group.map((message) => {
       const reference = message.reference ? undefined : found.get(message.conversationId);
       return reference ? { ...message, reference } : message;

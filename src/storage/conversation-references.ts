@@ -187,6 +187,11 @@ export class ConversationReferences extends TableRepository<ConversationEntity> 
     return { ...page, items: page.items.map((s) => toSaved(tenantId, s.value)) };
   }
 
+  /** Every stored conversation of the tenant, a page of a thousand at a time (stop early to read no further). */
+  async *all(tenantId: string): AsyncIterable<SavedConversation> {
+    for await (const stored of this.partitionRows(tenantPartition(tenantId))) yield toSaved(tenantId, stored.value);
+  }
+
   async remove(tenantId: string, conversationId: string): Promise<void> {
     this.lastSaved.delete(`${tenantId}\n${conversationId}`);
     this.unsaved.delete(`${tenantId}\n${conversationId}`);
