@@ -139,7 +139,7 @@ export function wireBilling(
         put: (url: string, bytes: Buffer) => uploadFile(url, bytes, uploadOptions),
       },
     },
-    work: { queue, worker } satisfies QueueWork,
+    work: { worker } satisfies QueueWork,
     jobs: billingJobs({ invoices, usage, chargeback, tenants: () => roles.tenants(), log }),
     /** GET /api/billing/documents/:token. */
     async documentRoute(token: string): Promise<BillingDocumentAnswer> {

@@ -218,7 +218,7 @@ export function wireLicensing(
     fulfilment,
     ...(vendor && stuckOrders && { marketplace: { vendor, stuckOrders } }),
     vendor,
-    work: { queue: fulfilmentQueue, worker } satisfies QueueWork,
+    work: { worker } satisfies QueueWork,
     jobs,
   };
 }

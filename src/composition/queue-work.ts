@@ -1,6 +1,11 @@
-// A queue and the worker that drains it on this instance, as the composition root starts,
+// The worker that drains a queue (or several) on this instance, as the composition root starts,
 // drains and stops them (fulfilment, sync now, the outbox).
 export interface QueueWork {
-  worker: { start(): void; stop(): Promise<void>; drain(timeoutMs?: number): Promise<void> };
-  queue: { settled(): Promise<boolean> };
+  worker: {
+    start(): void;
+    stop(): Promise<void>;
+    drain(timeoutMs?: number): Promise<void>;
+    /** No job in any of its queues, visible or waiting, and no send to them under way. */
+    settled(): Promise<boolean>;
+  };
 }

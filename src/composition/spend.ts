@@ -83,7 +83,7 @@ export function wireSpend(p: Platform, outbox: Outbox, { connectionStore, notice
     report,
     evaluator,
     syncNow,
-    work: { queue: syncNowQueue, worker: syncNowWorker } satisfies QueueWork,
+    work: { worker: syncNowWorker } satisfies QueueWork,
     // Ticks hourly; each connection syncs once a day.
     jobs: spendJobs({ sync, connections: connectionStore, log }),
   };

@@ -11,7 +11,13 @@ type Failed<T> = { body: T; error: unknown };
 
 export interface QueueWorkerOptions<T> {
   name: string;
-  queue: WorkQueue<T>;
+  /** The queue it drains; or, instead, */
+  queue?: WorkQueue<T>;
+  /**
+   * several queues: each receive takes from the next of the `active` ones in turn (none
+   * active: the loops wait), and a message is settled on the queue it came from.
+   */
+  queues?: { all: readonly WorkQueue<T>[]; active(): readonly WorkQueue<T>[] };
   handle(body: T, attempt: number): Promise<HandlerResult>;
   /** Called once when a message has failed `maxAttempts` times; then it is deleted. */
   onPoison(body: T, error: unknown): Promise<void>;
@@ -35,8 +41,14 @@ export class QueueWorker<T> {
   private readonly roomWaiters = new Set<() => void>();
   /** Messages being handled on this instance now. */
   private inHand = 0;
+  /** Which of several queues the next receive takes from. */
+  private turn = 0;
+  /** Receives in a row, by any loop, that found nothing. */
+  private emptyReceives = 0;
 
-  constructor(private readonly options: QueueWorkerOptions<T>) {}
+  constructor(private readonly options: QueueWorkerOptions<T>) {
+    if (!options.queue && !options.queues) throw new TypeError(`${options.name}: a queue worker needs a queue`);
+  }
 
   start(): void {
     if (this.running) return;
@@ -60,11 +72,22 @@ export class QueueWorker<T> {
   async drain(timeoutMs = 30_000): Promise<void> {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
-      if (this.inHand === 0 && (await this.options.queue.settled()) && this.inHand === 0) return;
+      if (this.inHand === 0 && (await this.settled()) && this.inHand === 0) return;
       if (Date.now() > deadline) throw new Error(`${this.options.name}: work still under way after ${timeoutMs} ms`);
       this.nudge();
       await new Promise((resolve) => setTimeout(resolve, 25));
     }
+  }
+
+  /** True when no job is in any of its queues, visible or waiting, and no send to them is under way. */
+  async settled(): Promise<boolean> {
+    const all = this.options.queues?.all ?? [this.options.queue!];
+    return (await Promise.all(all.map((queue) => queue.settled()))).every(Boolean);
+  }
+
+  /** The queues receives take from now, in turn. */
+  private activeQueues(): readonly WorkQueue<T>[] {
+    return this.options.queues?.active() ?? [this.options.queue!];
   }
 
   /** Polls now instead of at the next idle tick (after sending a message ourselves). */
@@ -79,7 +102,7 @@ export class QueueWorker<T> {
    * but its own slot, and what comes back on the queue is taken up again without waiting for it.
    */
   private async run(): Promise<void> {
-    const { queue, log, name } = this.options;
+    const { log, name } = this.options;
     const batchSize = this.options.batchSize ?? 8;
     const capacity = batchSize * (this.options.loops ?? 1);
     const underWay = new Set<Promise<void>>();
@@ -87,6 +110,12 @@ export class QueueWorker<T> {
       const room = Math.min(batchSize, capacity - this.inHand);
       if (room <= 0) {
         await this.untilRoom();
+        continue;
+      }
+      const active = this.activeQueues();
+      const queue = active[this.turn++ % Math.max(1, active.length)];
+      if (!queue) {
+        await this.idle(this.pollMs());
         continue;
       }
       // Counted in hand while the receive is under way, so that loops side by side never take more than the capacity.
@@ -99,16 +128,29 @@ export class QueueWorker<T> {
       }
       this.inHand -= room - messages.length;
       for (const message of messages) {
-        const handled = this.process(message).finally(() => {
+        const handled = this.process(message, queue).finally(() => {
           this.inHand--;
           underWay.delete(handled);
           this.roomMade();
         });
         underWay.add(handled);
       }
-      if (messages.length === 0 && this.running) await this.idle(this.options.idlePollMs ?? 1000);
+      // A loop rests once every queue was found empty since anything was last received (by any
+      // loop). With several queues, the loops' rests add up to one receive per queue and poll
+      // interval: each queue is looked at as often as a queue of its own would be.
+      this.emptyReceives = messages.length === 0 ? this.emptyReceives + 1 : 0;
+      if (this.emptyReceives >= active.length && this.running)
+        await this.idle(this.pollMs() * (this.options.queues ? (this.options.loops ?? 1) / active.length : 1));
     }
     await Promise.all(underWay);
+  }
+
+  /**
+   * The idle poll, jittered: loops polling in step (of this instance and of the others) would
+   * all look at the same moment and leave the queue unwatched in between.
+   */
+  private pollMs(): number {
+    return (this.options.idlePollMs ?? 1000) * (0.5 + Math.random());
   }
 
   private untilRoom(): Promise<void> {
@@ -126,8 +168,8 @@ export class QueueWorker<T> {
    * goes into a message of its own, the failed ones stay in this one (so their attempts
    * keep counting), and the finished ones leave it.
    */
-  private async process(message: QueueMessage<T>): Promise<void> {
-    const { queue, log, name } = this.options;
+  private async process(message: QueueMessage<T>, queue: WorkQueue<T>): Promise<void> {
+    const { log, name } = this.options;
     const attempt = message.dequeueCount;
     const outcomes = await Promise.all(message.bodies.map((body) => this.runJob(body, attempt, message.messageId)));
     let failed = outcomes.filter((o): o is Failed<T> => 'error' in o);

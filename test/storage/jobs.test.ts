@@ -180,6 +180,53 @@ describe('queue worker', () => {
     await worker.drain();
   });
 
+  it('takes from the queues that are active now, in turn, and settles each message on its own queue', async () => {
+    const several = new WorkQueues(connection(), `m${randomBytes(4).toString('hex')}`);
+    const [one, two, three] = (['notifications', 'notifications-1', 'notifications-2'] as const).map((name) =>
+      several.queue<{ q: string; n: number }>(name),
+    );
+    const active = new Set([one!, two!]);
+    const handled: string[] = [];
+    const worker = new QueueWorker<{ q: string; n: number }>({
+      name: 'several',
+      queues: { all: [one!, two!, three!], active: () => [one!, two!, three!].filter((q) => active.has(q)) },
+      log,
+      idlePollMs: 50,
+      loops: 2,
+      handle: async ({ q, n }) => {
+        handled.push(`${q}${n}`);
+        // The first of each asks to come back: it must come back on its own queue.
+        return n === 0 && !handled.includes(`${q}0 again`) ? (handled.push(`${q}0 again`), { retryAfterSeconds: 1 }) : { done: true };
+      },
+      onPoison: async () => undefined,
+    });
+    workers.push(worker);
+    for (const [q, queue] of [
+      ['a', one!],
+      ['b', two!],
+      ['c', three!],
+    ] as const)
+      for (let n = 0; n < 3; n++) await queue.send({ q, n });
+    worker.start();
+    await until(
+      () => ['a', 'b'].every((q) => handled.filter((h) => h === `${q}0`).length === 2) && handled.length >= 10,
+      "the active queues' messages",
+    );
+    // The third queue is not this worker's now: nothing of it is taken, and it still holds its three.
+    expect(handled.filter((h) => h.startsWith('c'))).toEqual([]);
+    expect(await three!.approximateCount()).toBe(3);
+    expect(await one!.approximateCount()).toBe(0);
+    expect(await two!.approximateCount()).toBe(0);
+    expect(await worker.settled()).toBe(false); // the third queue's messages count
+    active.add(three!);
+    await until(
+      () => handled.filter((h) => h.startsWith('c') && !h.endsWith('again')).length === 4,
+      "the third queue's, once it is active",
+    );
+    await worker.drain();
+    expect(await worker.settled()).toBe(true);
+  });
+
   describe('grouped sends', () => {
     let grouped: WorkQueues;
     beforeAll(() => {
