@@ -1,7 +1,7 @@
 // One instance of the delivery engine (the outbox's queue worker, ledger and rate limiter) in
 // a process of its own, as each production instance is: the fan-out is measured with one and
 // with three of them sharing the run's queue and tables. Each instance counts the others
-// through the real heartbeat registry and sends within its allotment of Teams' limits.
+// through the real heartbeat registry and works the notifications queues it owns.
 import pino from 'pino';
 import { createAdapter } from '../src/bot/app.js';
 import { createLogger } from '../src/logger.js';
@@ -33,9 +33,10 @@ async function serve(): Promise<void> {
   const store = new TableStore(storage, settings.tablePrefix);
   await store.ensureTables();
   const registry = new InstanceRegistry(store, settings.instanceName);
-  // Everyone must know everyone before the first send, or the first second would be over the limit.
+  // Everyone knows everyone, and who sends to which tenant has settled, before the fan-outs.
   while ((await registry.heartbeat()) < settings.instances) await new Promise((resolve) => setTimeout(resolve, 100));
   registry.start((error) => log.warn({ err: error }, 'heartbeat failed'));
+  while (!registry.settled()) await new Promise((resolve) => setTimeout(resolve, 100));
   const delivery = createDelivery({
     store,
     storage,
@@ -45,7 +46,7 @@ async function serve(): Promise<void> {
     conversations: new ConversationReferences(store),
     instanceName: settings.instanceName,
     log,
-    allotment: (points) => registry.allotment(points),
+    owns: (queue) => registry.owns(queue),
     // Production's idle poll (1 s) unless BENCH_IDLE_POLL_MS says otherwise: a fan-out must not depend on polling faster.
     ...(process.env.BENCH_IDLE_POLL_MS ? { idlePollMs: Number(process.env.BENCH_IDLE_POLL_MS) } : {}),
     loops: settings.loops,

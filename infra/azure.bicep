@@ -48,7 +48,7 @@ param botDisplayName string
 ])
 param webAppSku string = 'P0v3'
 
-// The code is built for several instances (leases, queues, the outbox's shared rate limits);
+// The code is built for several instances (leases, queues, one sender per tenant for the outbox);
 // two keep the bot answering while one restarts or is replaced.
 @minValue(2)
 @description('Instances the plan always runs.')
@@ -163,7 +163,14 @@ var tableNames = [
 // The code's queues (src/storage/queues.ts QUEUE_NAMES), each named <tablePrefix, lower case>-<name>.
 var queueNames = [
   'fulfilment' // approved requests waiting to be ordered and assigned
-  'notifications' // the outbox: proactive messages retried within Teams' limits
+  'notifications' // the outbox: proactive messages within Teams' limits, a tenant's in one of eight queues
+  'notifications-1'
+  'notifications-2'
+  'notifications-3'
+  'notifications-4'
+  'notifications-5'
+  'notifications-6'
+  'notifications-7'
   'sync-now' // `sync now` cost syncs
   'billing' // invoice fetches and reconciliations (`invoices`, the daily run)
 ]

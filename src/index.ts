@@ -139,6 +139,8 @@ export async function startQuartermaster(
     clock: options.clock ?? systemClock,
     connectors: options.connectors,
     instanceName: options.instanceName,
+    delivers: options.startWorkers !== false,
+    heartbeatMs: timings.heartbeatMs,
   });
   // The consent and sign-in redirects come back to PUBLIC_URL, else to where the server listens.
   let listeningUrl = '';

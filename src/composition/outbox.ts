@@ -32,7 +32,7 @@ export function wireOutbox(p: Platform, timings: Timings) {
     }
   };
   const delivery = createDelivery({
-    allotment: (points) => p.instances.allotment(points),
+    owns: (queue) => p.instances.owns(queue),
     store,
     storage: config.storage,
     tablePrefix: config.tablePrefix,
@@ -41,7 +41,6 @@ export function wireOutbox(p: Platform, timings: Timings) {
     conversations,
     instanceName: p.instanceName,
     log,
-    idlePollMs: timings.queueIdlePollMs,
     ...timings.outbox,
     hooks: {
       delivered: (message, activityId) => rememberApprovalCard(message.tenantId, message.conversationId, message.context, activityId),

@@ -28,7 +28,14 @@ export type Platform = Awaited<ReturnType<typeof wirePlatform>>;
 export async function wirePlatform(
   config: ResolvedConfig,
   log: Logger,
-  given: { clock: Clock; connectors: Connectors | undefined; instanceName: string | undefined },
+  given: {
+    clock: Clock;
+    connectors: Connectors | undefined;
+    instanceName: string | undefined;
+    /** Whether this instance runs the queue workers, and so sends proactive messages. */
+    delivers: boolean;
+    heartbeatMs: number;
+  },
 ) {
   const { clock } = given;
   const store = new TableStore(config.storage, config.tablePrefix, clock);
@@ -44,8 +51,8 @@ export async function wirePlatform(
     : await buildConnectors(config, log, clock);
 
   const instanceName = given.instanceName ?? `${hostname()}:${process.pid}`;
-  // Each instance sends within its share of Teams' limits (1 / live instances).
-  const instances = new InstanceRegistry(store, instanceName);
+  // Which instances are live, and which one sends each tenant's proactive messages.
+  const instances = new InstanceRegistry(store, instanceName, { delivers: given.delivers, intervalMs: given.heartbeatMs });
   instances.start((error) => log.warn({ err: error }, 'instance heartbeat failed'));
 
   // Delegated units: the licensing feature keeps them, roles read their license admins (one

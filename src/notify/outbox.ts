@@ -1,6 +1,6 @@
-// The delivery engine: every proactive message is a small job on the `notifications` queue,
-// drained by a worker on every instance, sent within Teams' rate limits, and recorded in the
-// delivery ledger under its dedupe key.
+// The delivery engine: every proactive message is a small job on its tenant's notifications
+// queue, drained by the one instance that owns that queue (src/notify/delivery.ts), sent within
+// Teams' rate limits, and recorded in the delivery ledger under its dedupe key.
 //
 // Exactly once, as far as it can be: a message is claimed in the ledger (ETag-checked)
 // before it is sent and marked sent right after, so a second copy of the job, a retry or
@@ -56,8 +56,13 @@ export interface OutboxBatch {
   messages: Partial<OutboxMessage>[];
 }
 
-/** What the notifications queue holds: one message, or a batch of a fan-out's messages. */
+/** What the notifications queues hold: one message, or a batch of a fan-out's messages. */
 export type OutboxJob = OutboxMessage | OutboxBatch;
+
+/** The tenant a job's messages go to (a batch is of one tenant). */
+export function tenantOf(job: OutboxJob): string {
+  return job.kind === 'batch' ? (job.shared?.tenantId ?? job.messages[0]?.tenantId ?? '') : job.tenantId;
+}
 
 /** What actually talks to Teams (src/notify/messenger.ts). */
 export interface ProactiveSender {
@@ -67,22 +72,21 @@ export interface ProactiveSender {
 }
 
 export interface OutboxQueue {
-  /** `delaySeconds`: the message stays invisible that long (the inline attempt's head start). */
+  /** `delaySeconds`: the message stays invisible that long (the inline attempt's head start). Each job goes to its tenant's queue. */
   send(job: OutboxJob, delaySeconds?: number): Promise<void>;
 }
 
 /** Most messages in one batch, and how many of a batch are sent side by side. */
 const BATCH_SIZE = 100;
 const BATCH_CONCURRENCY = 16;
-/**
- * An instance takes from a batch what it can send to the batch's tenant in this many seconds
- * at its allotment of the tenant's limit; the rest goes back on the queue for any instance.
- * Short, so that at the end of a fan-out no instance still holds much while others are idle.
- */
-const TAKE_SECONDS = 1;
-/** A batch for a tenant this instance has no room for now is visible again to every instance after this long. */
+/** Work for a tenant this instance has no room for now is visible again after this long. */
 const HAND_BACK_SECONDS = 1;
-/** How long one batch per tenant may wait for room before it is handed back (a part takes about a second). */
+/**
+ * Batches of a tenant that may wait in line for room, and how long each place in the line may
+ * wait before its batch is handed back (a batch takes about two seconds). The instance alone
+ * sends to the tenant, so its next batches wait here rather than go round the queue.
+ */
+const WAITING_PER_TENANT = 2;
 const ROOM_WAIT_MS = 2_000;
 /** Queue sends of a fan-out's batches under way at once. */
 const ENQUEUE_CONCURRENCY = 8;
@@ -125,8 +129,8 @@ export class DeliveryEngine {
   private readonly claimMs: number;
   /** Per tenant: batched sends this instance has taken and not finished. */
   private readonly holding = new Map<string, number>();
-  /** Per tenant: the one batch waiting for room (see roomFor), woken when a held send finishes. */
-  private readonly roomWaiters = new Map<string, () => void>();
+  /** Per tenant: the batches waiting for room, in line (see roomFor); the first is woken when a held send finishes. */
+  private readonly roomWaiters = new Map<string, (() => void)[]>();
 
   constructor(
     private readonly deps: {
@@ -147,6 +151,12 @@ export class DeliveryEngine {
       busyRetrySeconds?: number;
       /** How long one batch per tenant may wait for room before it is handed back (default 2 s). */
       roomWaitMs?: number;
+      /**
+       * Does this instance send the tenant's messages now (it owns the tenant's queue,
+       * src/notify/delivery.ts)? One instance at a time does, at the tenant's whole rate; the
+       * others queue what they have for the tenant. Default: this one sends to every tenant.
+       */
+      sendsTo?: (tenantId: string) => boolean;
     },
   ) {
     this.claimMs = deps.claimMs ?? 5 * 60_000;
@@ -161,10 +171,9 @@ export class DeliveryEngine {
   }
 
   /**
-   * Accepts a fan-out (e.g. an alert to thousands of people): the messages go on the queue
-   * in batches of up to a hundred, grouped by tenant so each batch runs at its tenant's rate,
-   * and the tenants' batches taking turns on the queue, so that whoever receives a few gets
-   * work for several tenants (each tenant has its own limit).
+   * Accepts a fan-out (e.g. an alert to thousands of people): the messages go on their
+   * tenants' queues in batches of up to a hundred, grouped by tenant so each batch runs at its
+   * tenant's rate, the tenants' batches taking turns.
    */
   async enqueueMany(messages: readonly OutboxMessage[]): Promise<void> {
     const byTenant = new Map<string, OutboxMessage[]>();
@@ -174,15 +183,18 @@ export class DeliveryEngine {
       else byTenant.set(message.tenantId, [message]);
     }
     const addressed = await Promise.all([...byTenant.values()].map((group) => this.addressed(group)));
-    const perTenant = addressed.map((group) => batchesOf(group));
+    await this.queueInTurns(addressed.map((group) => batchesOf(group)));
+  }
+
+  /** Puts the tenants' batches on the queue taking turns (a tenant's first, every other tenant's first, its second...). */
+  private async queueInTurns(perTenant: OutboxBatch[][]): Promise<void> {
     const batches: OutboxBatch[] = [];
-    for (let turn = 0; batches.length < perTenant.reduce((n, b) => n + b.length, 0); turn++)
+    const total = perTenant.reduce((n, b) => n + b.length, 0);
+    for (let turn = 0; batches.length < total; turn++)
       for (const tenantBatches of perTenant) if (turn < tenantBatches.length) batches.push(tenantBatches[turn]!);
     let next = 0;
     const sendNext = async () => {
-      while (next < batches.length) {
-        await this.deps.queue.send(batches[next++]!);
-      }
+      while (next < batches.length) await this.deps.queue.send(batches[next++]!);
     };
     await Promise.all(Array.from({ length: Math.min(ENQUEUE_CONCURRENCY, batches.length) }, sendNext));
     this.deps.nudge?.();
@@ -216,6 +228,11 @@ export class DeliveryEngine {
   async deliver(message: OutboxMessage): Promise<DeliveryAttempt> {
     const size = JSON.stringify(message).length;
     if (size > MAX_MESSAGE_CHARS) throw new RangeError(`Outbox message ${message.key} is too large for the queue (${size} characters)`);
+    if (!this.sendsTo(message.tenantId)) {
+      // Another instance sends to this tenant now: the queue takes it there at once.
+      await this.enqueue(message);
+      return { sent: false };
+    }
     await this.deps.queue.send(message, this.deps.inlineHeadStartSeconds ?? INLINE_HEAD_START_SECONDS);
     try {
       const { sent, activityId } = await this.attempt(message, 0, false);
@@ -247,42 +264,30 @@ export class DeliveryEngine {
 
   /** The queue worker's handler: send once, or say when to try again. */
   async handle(job: OutboxJob, attempt: number): Promise<HandlerResult> {
+    if (!this.sendsTo(tenantOf(job))) return this.passOn(job);
     if (job.kind === 'batch') return this.handleBatch(job);
     // A message taken again (it failed before) reads the stored reference, in case the one it carries went stale.
     return (await this.attempt(attempt > 1 ? withoutReference(job) : job, attempt, true)).result;
   }
 
   /**
-   * Takes from a batch what this instance can send to its tenant within about a second (its
-   * allotment of the tenant's limit, less what it already holds for the tenant) and puts the
-   * rest back on the queue as a batch of its own, for whichever instance has room: instances
-   * share a fan-out in small parts instead of the first one taking it all and sending it at
-   * its third of the rate. The rest is stored before this message is done with, so a crash
-   * in between repeats work (the ledger skips what was sent), never loses it.
+   * Sends a batch: this instance alone sends to its tenant, so it takes the whole batch, once
+   * what it holds of the tenant's sends is down to half a second's (the batches after it wait
+   * in line, see roomFor): the tenant's sends go on without a gap at its whole rate.
    *
-   * The part taken is sent side by side within the rate limits: its claims go to storage
-   * together (one transaction). A message that has to wait (429, Teams down, claimed
-   * elsewhere) goes back on the queue on its own with its delay.
+   * The batch is sent side by side within the rate limits: its claims go to storage together
+   * (one transaction). A message that has to wait (429, Teams down, claimed elsewhere) goes
+   * back on the queue on its own with its delay.
    */
   private async handleBatch(job: OutboxBatch): Promise<HandlerResult> {
     const messages = messagesOf(job);
     const tenantId = messages[0]?.tenantId ?? '';
-    const part = Math.ceil(this.deps.limiter.tenantSendsPerSecond() * TAKE_SECONDS);
-    if (this.crowded(tenantId, part)) await this.roomFor(tenantId, part);
-    // Counted and held with no await in between: batches of the tenant taken side by side never hold more than a part.
-    const room = part - (this.holding.get(tenantId) ?? 0);
-    if (room <= 0) return { retryAfterSeconds: HAND_BACK_SECONDS };
-    const taken = messages.slice(0, room);
+    const second = this.deps.limiter.tenantSendsPerSecond();
+    if (this.crowded(tenantId, second) && !(await this.roomFor(tenantId, second))) return { retryAfterSeconds: HAND_BACK_SECONDS };
+    if (!this.sendsTo(tenantId)) return this.passOn(job); // the tenant moved to another instance meanwhile
+    const taken = messages;
     this.hold(tenantId, taken.length);
-    if (taken.length < messages.length) {
-      await this.deps.queue.send(restOf(job, taken.length)).catch((error: unknown) => {
-        this.hold(tenantId, -taken.length);
-        throw error;
-      });
-      // The rest is visible at once: a loop of this instance idling between polls takes it now.
-      this.deps.nudge?.();
-    }
-    // Every claim of the part at once (they reach storage as one transaction), then the sends,
+    // Every claim of the batch at once (they reach storage as one transaction), then the sends,
     // a few side by side: more in flight would only queue up at the connector, and a send
     // under way counts against the tenant's limit until it is answered.
     const claims = taken.map((message) => this.claimFor(message).catch((error: unknown) => ({ error })));
@@ -310,30 +315,41 @@ export class DeliveryEngine {
   }
 
   /**
-   * Waits, for one batch per tenant, while this instance holds more than half a part of the
-   * tenant's sends (up to ROOM_WAIT_MS): the next part is then taken as soon as the one under
-   * way has sent half of its messages, and the tenant's sends go on without a gap, instead of
-   * the batch going back on the queue for a second. Any other batch of the tenant goes on at
-   * once (and back on the queue when there is no room).
+   * Waits in line, for up to WAITING_PER_TENANT batches of a tenant, while this instance holds
+   * more than half a second's worth of the tenant's sends (each place up to ROOM_WAIT_MS longer
+   * than the one ahead): the next batch is taken as soon as the one under way is nearly sent,
+   * and the tenant's sends go on without a gap, instead of the batch going back on the queue
+   * for a second. False when the line is full (the batch goes back on the queue).
    */
-  private async roomFor(tenantId: string, part: number): Promise<void> {
-    if (this.roomWaiters.has(tenantId)) return;
-    const deadline = Date.now() + (this.deps.roomWaitMs ?? ROOM_WAIT_MS);
-    while (this.crowded(tenantId, part) && Date.now() < deadline) {
-      await new Promise<void>((resolve) => {
-        const timer = setTimeout(resolve, deadline - Date.now());
-        this.roomWaiters.set(tenantId, () => {
-          clearTimeout(timer);
-          resolve();
+  private async roomFor(tenantId: string, second: number): Promise<boolean> {
+    const line = this.roomWaiters.get(tenantId) ?? [];
+    if (line.length >= WAITING_PER_TENANT) return false;
+    this.roomWaiters.set(tenantId, line);
+    const deadline = Date.now() + (this.deps.roomWaitMs ?? ROOM_WAIT_MS) * (line.length + 1);
+    let wake = () => {};
+    const place = () => wake();
+    line.push(place);
+    try {
+      while ((line[0] !== place || this.crowded(tenantId, second)) && Date.now() < deadline) {
+        await new Promise<void>((resolve) => {
+          const timer = setTimeout(resolve, deadline - Date.now());
+          wake = () => {
+            clearTimeout(timer);
+            resolve();
+          };
         });
-      });
-      this.roomWaiters.delete(tenantId);
+      }
+    } finally {
+      line.splice(line.indexOf(place), 1);
+      if (line.length === 0) this.roomWaiters.delete(tenantId);
+      else line[0]!(); // the next in line looks again
     }
+    return true;
   }
 
-  /** Does this instance hold more than half a part of the tenant's sends? */
-  private crowded(tenantId: string, part: number): boolean {
-    return (this.holding.get(tenantId) ?? 0) > part / 2;
+  /** Does this instance hold more than half a second's worth of the tenant's sends? */
+  private crowded(tenantId: string, second: number): boolean {
+    return (this.holding.get(tenantId) ?? 0) > second / 2;
   }
 
   /** Counts the batched sends this instance holds for a tenant (taken, not finished); a batch waiting for room is told. */
@@ -341,7 +357,21 @@ export class DeliveryEngine {
     const count = (this.holding.get(tenantId) ?? 0) + change;
     if (count > 0) this.holding.set(tenantId, count);
     else this.holding.delete(tenantId);
-    if (change < 0) this.roomWaiters.get(tenantId)?.();
+    if (change < 0) this.roomWaiters.get(tenantId)?.[0]?.();
+  }
+
+  private sendsTo(tenantId: string): boolean {
+    return this.deps.sendsTo?.(tenantId) ?? true;
+  }
+
+  /**
+   * Work for a tenant another instance sends to (it moved there since the job was queued, or
+   * the job sat on a queue the tenant no longer maps to): queued again, where that instance
+   * takes it.
+   */
+  private async passOn(job: OutboxJob): Promise<HandlerResult> {
+    await this.deps.queue.send(job);
+    return { done: true };
   }
 
   private async attempt(
@@ -399,6 +429,11 @@ export class DeliveryEngine {
     progress: { sending: boolean },
   ): Promise<{ result: HandlerResult; sent: boolean; activityId?: string }> {
     const { ledger, limiter, sender, conversations, log } = this.deps;
+    if (!this.sendsTo(message.tenantId)) {
+      // The tenant moved to another instance (one joined or left) since this message was taken.
+      await ledger.release(message.tenantId, message.key);
+      return { result: { retryAfterSeconds: HAND_BACK_SECONDS }, sent: false };
+    }
     const saved = message.reference ? { reference: message.reference } : await conversations.get(message.tenantId, message.conversationId);
     if (!saved) {
       await this.giveUp(message, 'The conversation is unknown (the bot was never installed there, or was removed).');
@@ -584,12 +619,6 @@ function splitShared(objects: readonly object[], ownField?: string): { shared: R
   }
   const own = fields.map((all) => Object.fromEntries([...all].filter(([field]) => !(field in shared))));
   return { shared, own };
-}
-
-/** The batch from message `from` on: what the batch shares, its rest still shares. */
-function restOf(batch: OutboxBatch, from: number): OutboxBatch {
-  const messages = batch.messages.slice(from);
-  return { ...batch, key: `batch|${messages[0]!.key}|${messages.length}`, messages };
 }
 
 /** A batch's messages, whole again. */

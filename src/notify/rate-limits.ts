@@ -1,7 +1,7 @@
 // Teams' documented limits for proactive messages (the Teams platform's rate limits): per conversation
 // 7 in any 1 s, 8 in any 2 s, 60 in any 30 s; per tenant 50 in any 1 s. The limits hold
-// across instances by giving each instance its allotment of every window: whole sends that add
-// up to the limit over the live instances (InstanceRegistry.allotment).
+// across instances because one instance at a time sends a tenant's messages
+// (InstanceRegistry.sendsTo), so each instance keeps the whole limit of the tenants it sends to.
 //
 // Sliding windows, counted from a log of send times, rather than a limiter library: the
 // well-kept ones (rate-limiter-flexible, bottleneck, limiter) use fixed windows or token
@@ -40,12 +40,12 @@ class SlidingLog {
     this.longest = Math.max(...windows.map((w) => w.ms));
   }
 
-  /** Milliseconds until one more send fits every window (0 = now), within this instance's `allotment` of each limit. */
-  waitMs(key: string, now: number, allotment: (points: number) => number): number {
+  /** Milliseconds until one more send fits every window (0 = now). */
+  waitMs(key: string, now: number): number {
     const log = this.prune(key, now);
     let wait = 0;
     for (const window of this.windows) {
-      const allowed = Math.max(1, allotment(window.points));
+      const allowed = window.points;
       // A send under way may reach Teams any moment: it counts in every window until it is done.
       const inWindow = log
         .filter((send) => send.pending || send.at > now - window.ms)
@@ -83,9 +83,6 @@ export class DeliveryRateLimiter {
   private readonly conversations = new SlidingLog(TEAMS_LIMITS.perConversation);
   private readonly tenants = new SlidingLog(TEAMS_LIMITS.perTenant);
 
-  /** `allotment`: this instance's part of a limit of so many sends (all of it when it runs alone). */
-  constructor(private readonly allotment: (points: number) => number = (points) => points) {}
-
   /**
    * Waits until a message to this conversation fits every limit and counts it; call the
    * returned `sent` once it has gone (also when it failed). Until then it counts in every
@@ -97,10 +94,7 @@ export class DeliveryRateLimiter {
     let waited = 0;
     for (;;) {
       const now = Date.now();
-      const wait = Math.max(
-        this.tenants.waitMs(tenantId, now, this.allotment),
-        this.conversations.waitMs(`${tenantId}|${conversationId}`, now, this.allotment),
-      );
+      const wait = Math.max(this.tenants.waitMs(tenantId, now), this.conversations.waitMs(`${tenantId}|${conversationId}`, now));
       if (wait === 0) {
         // Checked and recorded with no await in between: one event loop turn, so no other send slips in.
         const send: Send = { at: now, pending: true };
@@ -119,9 +113,9 @@ export class DeliveryRateLimiter {
     }
   }
 
-  /** How many sends a second this instance may make to one tenant (its allotment of the tenant limit). */
+  /** How many sends a second may go to one tenant. */
   tenantSendsPerSecond(): number {
-    return Math.max(1, this.allotment(TEAMS_LIMITS.perTenant[0]!.points)) * (1000 / TEAMS_LIMITS.perTenant[0]!.ms);
+    return TEAMS_LIMITS.perTenant[0]!.points * (1000 / TEAMS_LIMITS.perTenant[0]!.ms);
   }
 
   /** Keys tracked right now (memory stays bounded by recent activity). */

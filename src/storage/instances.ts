@@ -1,27 +1,59 @@
-// Which instances are alive, so that each takes its part of Teams' rate limits: every
-// instance writes a heartbeat row (in the Leases table) every 20 seconds, and reads the rows
-// seen in the last minute. An instance that dies stops counting within a minute; until then
-// the others send a little slower than they could, never faster than Teams allows.
+// Which instances are alive, and which one owns each piece of shared work (a notifications
+// queue and the tenants whose proactive messages it holds, src/notify/delivery.ts). Every
+// instance writes a heartbeat row (in the Leases table) every few seconds and reads the rows
+// seen within the TTL.
 //
-// A limit of N sends is dealt out whole: with 3 instances and 50 sends a second, the first two
-// (in name order) get 17 and the last 16, so together they use all 50. (1/3 of 50 each,
-// rounded down, would leave 2 of every 50 unused.)
+// A key's owner is chosen among the live instances that deliver by rendezvous hashing (the
+// instance scoring highest for the key): every instance that sees the same instances picks the
+// same owner, and when one joins or leaves only the keys it wins or held move.
+//
+// No two instances own a key at once, because a change is trusted only after it has settled:
+// an instance takes a key it did not own before only once the instances it sees have not
+// changed for `settleMs` (a heartbeat interval, by when every instance has seen the change too,
+// plus Teams' window of a second and a margin); until then, only keys it owned before and owns
+// still. An instance whose own heartbeat is older than the TTL less an interval owns nothing:
+// the others are about to count it out and take its keys.
+import { createHash } from 'node:crypto';
+import { performance } from 'node:perf_hooks';
 import { TableRepository } from './repository.js';
 import type { TableStore } from './table-store.js';
 
-type HeartbeatEntity = { Instance: string; SeenAt: string };
+type HeartbeatEntity = { Instance: string; SeenAt: string; Delivers?: boolean };
 
 const PARTITION = 'instances';
+const DEFAULT_INTERVAL_MS = 5_000;
+const DEFAULT_TTL_MS = 30_000;
+/** After a change, Teams' window of a second and a margin on top of a heartbeat interval. */
+const SETTLE_MARGIN_MS = 2_000;
+/** Owners remembered per view (a key's owner is hashed once). */
+const OWNER_CACHE = 10_000;
 
 export class InstanceRegistry extends TableRepository<HeartbeatEntity> {
   /** Names of the live instances, sorted; this one alone before the first heartbeat. */
   private live: string[];
+  /**
+   * The views of the senders to trust while the last change settles: the last settled view
+   * (empty at start when others were already there), then every view seen since. Settled,
+   * only the current one.
+   */
+  private views: string[][] = [];
+  private changedAt = -Infinity;
+  /** When this instance's last heartbeat that was stored began (monotonic ms). */
+  private beatAt: number | undefined;
+  private readonly owners = new Map<string, boolean>();
   private timer: NodeJS.Timeout | undefined;
 
   constructor(
     store: TableStore,
     private readonly instance: string,
-    private readonly options: { intervalMs?: number; ttlMs?: number } = {},
+    private readonly options: {
+      intervalMs?: number;
+      ttlMs?: number;
+      /** Whether this instance sends proactive messages (runs the outbox's worker); default true. */
+      delivers?: boolean;
+      /** Monotonic milliseconds (tests move it). */
+      now?: () => number;
+    } = {},
   ) {
     super(store, 'Leases');
     this.live = [instance];
@@ -32,39 +64,107 @@ export class InstanceRegistry extends TableRepository<HeartbeatEntity> {
     return this.live.length;
   }
 
-  /** This instance's fraction of a shared limit. */
-  share(): number {
-    return 1 / this.live.length;
+  private get intervalMs(): number {
+    return this.options.intervalMs ?? DEFAULT_INTERVAL_MS;
   }
 
-  /** This instance's whole part of a limit of `points`: the parts of all live instances add up to `points`. */
-  allotment(points: number): number {
-    const count = this.live.length;
-    const rank = Math.max(0, this.live.indexOf(this.instance));
-    return Math.floor(points / count) + (rank < points % count ? 1 : 0);
+  private get ttlMs(): number {
+    return this.options.ttlMs ?? DEFAULT_TTL_MS;
   }
 
-  /** Writes this instance's heartbeat and counts the instances seen within the TTL. */
+  /** How long a change of the senders takes to be trusted. */
+  get settleMs(): number {
+    return this.intervalMs + SETTLE_MARGIN_MS;
+  }
+
+  private monotonic(): number {
+    return this.options.now?.() ?? performance.now();
+  }
+
+  /** Does this instance own the key now? One instance at most does. */
+  owns(key: string): boolean {
+    const now = this.monotonic();
+    if (this.beatAt === undefined || now - this.beatAt > this.ttlMs - this.intervalMs) return false;
+    if (this.views.length > 1 && now >= this.changedAt + this.settleMs) {
+      this.views = [this.views[this.views.length - 1]!];
+      this.owners.clear();
+    }
+    let mine = this.owners.get(key);
+    if (mine === undefined) {
+      mine = this.views.every((view) => ownerOf(view, key) === this.instance);
+      if (this.owners.size >= OWNER_CACHE) this.owners.clear();
+      this.owners.set(key, mine);
+    }
+    return mine;
+  }
+
+  /** True once no change of the senders is still settling (the bench waits for it before measuring). */
+  settled(): boolean {
+    return this.beatAt !== undefined && this.monotonic() >= this.changedAt + this.settleMs;
+  }
+
+  /** Writes this instance's heartbeat and reads which instances are live; returns how many. */
   async heartbeat(now = this.store.clock()): Promise<number> {
-    await this.putRow(PARTITION, this.instance, { Instance: this.instance, SeenAt: now.toISOString() });
-    const cutoff = now.getTime() - (this.options.ttlMs ?? 60_000);
-    const live = new Set([this.instance]);
-    for await (const row of this.partitionRows(PARTITION)) if (Date.parse(row.value.SeenAt) > cutoff) live.add(row.value.Instance);
-    this.live = [...live].sort();
+    const started = this.monotonic();
+    const delivers = this.options.delivers ?? true;
+    await this.putRow(PARTITION, this.instance, { Instance: this.instance, SeenAt: now.toISOString(), Delivers: delivers });
+    const cutoff = now.getTime() - this.ttlMs;
+    const live = new Map<string, boolean>([[this.instance, delivers]]);
+    for await (const row of this.partitionRows(PARTITION))
+      if (Date.parse(row.value.SeenAt) > cutoff) live.set(row.value.Instance, row.value.Delivers !== false);
+    this.live = [...live.keys()].sort();
+    // The instances that deliver own the keys; when none of the live ones does (tests), all of them do.
+    const delivering = this.live.filter((name) => live.get(name));
+    this.see(delivering.length > 0 ? delivering : this.live, started);
+    this.beatAt = started;
     return this.live.length;
+  }
+
+  private see(senders: string[], at: number): void {
+    const current = this.views[this.views.length - 1];
+    if (current && sameNames(current, senders)) return;
+    this.owners.clear();
+    if (!current && this.live.length === 1) {
+      this.views = [senders]; // alone from the start: nobody else can own anything
+      return;
+    }
+    // At start, others may own any key: none is this instance's until it settles.
+    if (!current) this.views = [[]];
+    else if (at >= this.changedAt + this.settleMs) this.views = [current];
+    this.views.push(senders);
+    this.changedAt = at;
   }
 
   start(onError: (error: unknown) => void): void {
     const beat = () => void this.heartbeat().catch(onError);
     beat();
-    this.timer = setInterval(beat, this.options.intervalMs ?? 20_000);
+    this.timer = setInterval(beat, this.intervalMs);
     this.timer.unref();
   }
 
-  /** Stops the heartbeat and removes this instance's row, so the others take its share at once. */
+  /** Stops the heartbeat and sending, and removes this instance's row: the others count it out at their next heartbeat. */
   async stop(): Promise<void> {
     if (this.timer) clearInterval(this.timer);
     this.timer = undefined;
+    this.beatAt = undefined;
     await this.deleteRow(PARTITION, this.instance).catch(() => undefined);
   }
+}
+
+/** The key's owner among these instances: the one scoring highest (rendezvous hashing). */
+export function ownerOf(instances: readonly string[], key: string): string | undefined {
+  let owner: string | undefined;
+  let best = -1;
+  for (const instance of instances) {
+    const score = createHash('sha256').update(`${instance}\n${key}`).digest().readUInt32BE(0);
+    if (score > best || (score === best && owner !== undefined && instance < owner)) {
+      best = score;
+      owner = instance;
+    }
+  }
+  return owner;
+}
+
+function sameNames(a: readonly string[], b: readonly string[]): boolean {
+  return a.length === b.length && a.every((name, i) => name === b[i]);
 }

@@ -11,8 +11,24 @@ import type { StorageConfig } from '../config.js';
 import { guard } from './errors.js';
 import { GroupCommit } from './group-commit.js';
 
-/** The queues the app uses; each is named `<table prefix, lower case>-<name>` (qm-fulfilment...). */
-export const QUEUE_NAMES = ['fulfilment', 'notifications', 'sync-now', 'billing'] as const;
+/**
+ * The queues the app uses; each is named `<table prefix, lower case>-<name>` (qm-fulfilment...).
+ * Proactive messages are spread over eight (`notifications`, `notifications-1` … `-7`) by tenant,
+ * so that each is worked by the one instance sending to its tenants (src/notify/delivery.ts).
+ */
+export const QUEUE_NAMES = [
+  'fulfilment',
+  'notifications',
+  'notifications-1',
+  'notifications-2',
+  'notifications-3',
+  'notifications-4',
+  'notifications-5',
+  'notifications-6',
+  'notifications-7',
+  'sync-now',
+  'billing',
+] as const;
 export type QueueName = (typeof QUEUE_NAMES)[number];
 
 export function queueNameFor(prefix: string, name: QueueName): string {

@@ -9,7 +9,8 @@ import { generateKeyText, parseKeyring } from '../../src/security/secret-box.js'
 export const TEST_START_OPTIONS = {
   timings: {
     queueIdlePollMs: 100,
-    outbox: { inlineHeadStartSeconds: 1, busyRetrySeconds: 1, visibilitySeconds: 10, claimMs: 25_000 },
+    heartbeatMs: 1000,
+    outbox: { inlineHeadStartSeconds: 1, busyRetrySeconds: 1, visibilitySeconds: 10, claimMs: 25_000, idlePollMs: 100 },
     marketplace: { followUpSeconds: 1, orderWaitMs: 2000 },
   },
   scheduledJobs: ['request-reminders', 'consent-state-purge'],

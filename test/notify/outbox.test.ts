@@ -6,7 +6,7 @@ import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, inject, it, vi } from 'vitest';
 import { createAdapter } from '../../src/bot/app.js';
 import { createLogger } from '../../src/logger.js';
-import { createDelivery, type Delivery } from '../../src/notify/delivery.js';
+import { createDelivery, NOTIFICATION_QUEUES, notificationQueueOf, type Delivery } from '../../src/notify/delivery.js';
 import { DeliveryEngine, type OutboxJob, type OutboxMessage } from '../../src/notify/outbox.js';
 import { ConversationReferences } from '../../src/storage/conversation-references.js';
 import { StorageUnavailableError } from '../../src/storage/errors.js';
@@ -285,27 +285,73 @@ describe('the outbox', () => {
     expect(JSON.stringify(letter)).not.toContain('serviceUrl');
   }, 40_000);
 
-  it("takes a tenant's next batch once half of the part under way is sent, instead of handing it back to the queue for a second", async () => {
+  it("lines a tenant's next batches up while one is sent, instead of handing them back to the queue for a second", async () => {
     const THIRD = 'aaaaaaaa-1111-4111-8111-000000000003';
-    const ids = Array.from({ length: 180 }, (_, i) => `room-${i}`);
+    const ids = Array.from({ length: 240 }, (_, i) => `room-${i}`);
     for (const id of ids) await addConversation(id, THIRD);
-    // Batches in the form written before `shared` (every field per message): still read, their rests handed on.
+    // Batches in the form written before `shared` (every field per message): still read.
     const batch = (from: number) => ({
       kind: 'batch' as const,
       key: `room|${from}`,
       messages: ids.slice(from, from + 60).map((id) => text(`room|${id}`, id, THIRD)),
     });
-    // An instance on its own (its worker not started): a part is a second of sends at the tenant's 50 a second.
+    // An instance on its own (its worker not started), sending at the tenant's 50 a second: a batch of 60 takes over a second.
     const engine = createDelivery({ ...deliveryOptions('instance-room'), roomWaitMs: 15_000 }).engine;
-    const firstPart = engine.handle(batch(0), 1);
-    const waitsForRoom = engine.handle(batch(60), 1);
-    const another = await engine.handle(batch(120), 1);
-    expect(another).toEqual({ retryAfterSeconds: 1 }); // one batch per tenant waits; the others go back on the queue
-    expect(await firstPart).toEqual({ done: true });
-    expect(await waitsForRoom).toEqual({ done: true });
-    await until(() => ids.slice(0, 120).every((id) => sentTo(id).length === 1), 'both batches, their rests through the queue');
-    await first.worker.drain();
-    for (const id of ids.slice(0, 120)) expect(sentTo(id), id).toHaveLength(1);
+    const whole = engine.handle(batch(0), 1);
+    const inLine = [engine.handle(batch(60), 1), engine.handle(batch(120), 1)];
+    const another = await engine.handle(batch(180), 1);
+    expect(another).toEqual({ retryAfterSeconds: 1 }); // two wait in line; the next goes back on the queue
+    expect(await whole).toEqual({ done: true });
+    expect(await Promise.all(inLine)).toEqual([{ done: true }, { done: true }]);
+    for (const id of ids.slice(0, 180)) expect(sentTo(id), id).toHaveLength(1);
+    // In line, one after another: the last batch's sends began after most of the first one's.
+    const order = (from: number) => ids.slice(from, from + 60).map((id) => connector.sent.findIndex((s) => s.conversationId === id));
+    expect(Math.min(...order(120))).toBeGreaterThan(order(0).sort((x, y) => x - y)[45]!);
+  });
+
+  it("sends a tenant's messages from the one instance that owns its queue: the others queue theirs for it", async () => {
+    // Two tenants whose messages go through different queues, each queue owned by one instance.
+    const tenants = ['aaaaaaaa-1111-4111-8111-0000000000a1'];
+    for (let i = 2; notificationQueueOf(tenants[0]!) === notificationQueueOf(tenants[1] ?? tenants[0]!); i++)
+      tenants[1] = `aaaaaaaa-1111-4111-8111-0000000000a${i}`;
+    const [one, two] = tenants as [string, string];
+    const sentBy: Record<string, string[]> = { a: [], b: [] };
+    const owner = (name: 'a' | 'b', tenantId: string) =>
+      createDelivery({
+        ...deliveryOptions(`owner-${name}`),
+        owns: (queue) => queue === notificationQueueOf(tenantId),
+        hooks: { delivered: async (m) => void sentBy[name]!.push(m.key) },
+      });
+    const [a, b] = [owner('a', one), owner('b', two)];
+    await first.worker.stop(); // it owns every queue: out of the way while a and b share them
+    a.worker.start();
+    b.worker.start();
+    try {
+      const ids = (tenantId: string) => Array.from({ length: 60 }, (_, i) => `owned-${tenantId.slice(-2)}-${i}`);
+      for (const tenantId of tenants) for (const id of ids(tenantId)) await addConversation(id, tenantId);
+      // b is asked to send to a's tenant at once: it does not, it queues the message for a.
+      expect(await b.engine.deliver(text('owned-inline', ids(one)[0]!, one))).toEqual({ sent: false });
+      // A message of a's tenant on b's queue (as the one queue of earlier versions holds every tenant's): b passes it on.
+      await b.queues[NOTIFICATION_QUEUES.indexOf(notificationQueueOf(two))]!.send(text('owned-misplaced', ids(one)[1]!, one));
+      // A fan-out to both tenants, queued by b.
+      await b.engine.enqueueMany(tenants.flatMap((tenantId) => ids(tenantId).map((id) => text(`owned|${id}`, id, tenantId))));
+      const all = [...ids(one), ...ids(two)];
+      await until(
+        () => all.every((id) => sentTo(id).length >= 1) && sentTo(ids(one)[0]!).length >= 2 && sentTo(ids(one)[1]!).length >= 2,
+        'the fan-out and both messages',
+      );
+      await Promise.all([a.worker.drain(), b.worker.drain()]);
+      for (const id of all) expect(sentTo(id), id).toHaveLength(id === ids(one)[0] || id === ids(one)[1] ? 2 : 1);
+      expect(sentBy.a!.sort()).toEqual(['owned-inline', 'owned-misplaced', ...ids(one).map((id) => `owned|${id}`)].sort());
+      expect(sentBy.b!.sort()).toEqual(
+        ids(two)
+          .map((id) => `owned|${id}`)
+          .sort(),
+      );
+    } finally {
+      await Promise.all([a.worker.stop(), b.worker.stop()]);
+      first.worker.start();
+    }
   });
 
   it('updates one card in version order: after an outage an older update never replaces a newer one', async () => {
