@@ -441,6 +441,22 @@ async function fanOut(connectionString: string, instances: number): Promise<Row>
     const deadline = Date.now() + Number(process.env.BENCH_FANOUT_WAIT_S ?? 180) * 1000;
     while (connector.sent.length < MESSAGES && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20));
     const seconds = (performance.now() - started) / 1000;
+    // BENCH_FANOUT_TRACE=1: each tenant's first and last send, in seconds from the start of the fan-out (where the time goes).
+    if (process.env.BENCH_FANOUT_TRACE) {
+      const startedAt = Date.now() - seconds * 1000;
+      const byTenant = new Map<string, number[]>();
+      for (const s of connector.sent) {
+        const tenant = String(s.activity.conversation?.tenantId ?? s.activity.channelData?.tenant?.id ?? '?').slice(-2);
+        byTenant.set(tenant, [...(byTenant.get(tenant) ?? []), (s.at - startedAt) / 1000]);
+      }
+      for (const [tenant, times] of [...byTenant].sort())
+        console.log(
+          `tenant …${tenant}: ${times.length} sent, first ${Math.min(...times).toFixed(2)} s, last ${Math.max(...times).toFixed(2)} s`,
+        );
+      const perSecond: number[] = [];
+      for (const times of byTenant.values()) for (const t of times) perSecond[Math.floor(t)] = (perSecond[Math.floor(t)] ?? 0) + 1;
+      console.log(`sent per second: ${Array.from(perSecond, (n) => n ?? 0).join(' ')}`);
+    }
     await new Promise((resolve) => setTimeout(resolve, 1000)); // duplicates would arrive now
     const perConversation = new Map<string, number>();
     for (const s of connector.sent) perConversation.set(s.conversationId, (perConversation.get(s.conversationId) ?? 0) + 1);

@@ -9,6 +9,8 @@ export interface SentActivity {
   /** The activity id a reply or an update refers to. */
   activityId?: string;
   activity: Record<string, any>;
+  /** When it arrived (Date.now()). */
+  at: number;
 }
 
 export class LoopbackConnector {
@@ -111,6 +113,7 @@ export class LoopbackConnector {
             conversationId: decodeURIComponent(match[1]!),
             ...(match[2] ? { activityId: decodeURIComponent(match[2]) } : {}),
             activity: body ? JSON.parse(body) : {},
+            at: Date.now(),
           });
         res.writeHead(200, { 'content-type': 'application/json' });
         res.end(JSON.stringify({ id: `sent-${this.nextId++}` }));
