@@ -16,7 +16,7 @@ import { QueueWorker } from '../jobs/queue-worker.js';
 import type { Logger } from '../logger.js';
 import type { ConversationReferences } from '../storage/conversation-references.js';
 import { DeliveryLedger } from '../storage/delivery-ledger.js';
-import { WorkQueues, type QueueName, type WorkQueue } from '../storage/queues.js';
+import { NOTIFICATION_QUEUES, WorkQueues, type WorkQueue } from '../storage/queues.js';
 import type { TableStore } from '../storage/table-store.js';
 import { Messenger } from './messenger.js';
 import { DeliveryEngine, tenantOf, type DeliveryHooks, type OutboxJob, type OutboxQueue } from './outbox.js';
@@ -107,17 +107,7 @@ export function createDelivery(options: {
   return { engine, worker, queues, ledger, limiter };
 }
 
-/** The notifications queues; the first is the one queue of earlier versions, so what they left there is still sent. */
-export const NOTIFICATION_QUEUES = [
-  'notifications',
-  'notifications-1',
-  'notifications-2',
-  'notifications-3',
-  'notifications-4',
-  'notifications-5',
-  'notifications-6',
-  'notifications-7',
-] as const satisfies readonly QueueName[];
+export { NOTIFICATION_QUEUES };
 export type NotificationQueue = (typeof NOTIFICATION_QUEUES)[number];
 
 /** The queue a tenant's proactive messages go through. */

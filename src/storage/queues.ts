@@ -12,12 +12,11 @@ import { guard } from './errors.js';
 import { GroupCommit } from './group-commit.js';
 
 /**
- * The queues the app uses; each is named `<table prefix, lower case>-<name>` (qm-fulfilment...).
- * Proactive messages are spread over eight (`notifications`, `notifications-1` … `-7`) by tenant,
- * so that each is worked by the one instance sending to its tenants (src/notify/delivery.ts).
+ * The outbox's queues: proactive messages are spread over eight by tenant, so that each is
+ * worked by the one instance sending to its tenants (src/notify/delivery.ts). The first is the
+ * one queue of earlier versions, so what they left there is still sent.
  */
-export const QUEUE_NAMES = [
-  'fulfilment',
+export const NOTIFICATION_QUEUES = [
   'notifications',
   'notifications-1',
   'notifications-2',
@@ -26,9 +25,10 @@ export const QUEUE_NAMES = [
   'notifications-5',
   'notifications-6',
   'notifications-7',
-  'sync-now',
-  'billing',
 ] as const;
+
+/** The queues the app uses; each is named `<table prefix, lower case>-<name>` (qm-fulfilment...). */
+export const QUEUE_NAMES = ['fulfilment', ...NOTIFICATION_QUEUES, 'sync-now', 'billing'] as const;
 export type QueueName = (typeof QUEUE_NAMES)[number];
 
 export function queueNameFor(prefix: string, name: QueueName): string {
