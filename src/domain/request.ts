@@ -551,9 +551,18 @@ export function failFulfilment(request: LicenseRequest, reason: string, now: Dat
   };
 }
 
-/** Seats this request holds: its quantity while an approval that counted on free seats is open. */
-export function reservedSeats(request: Pick<LicenseRequest, 'seatReserved' | 'status' | 'quantity'>): number {
-  return request.seatReserved && (request.status === 'approved' || request.status === 'fulfilling') ? request.quantity : 0;
+/**
+ * Seats this request holds while it is approved or being fulfilled: its quantity when its
+ * approval counted on free seats, or once it is buying seats for itself (from when the purchase
+ * is written down, before it is sent), so that another request does not take the seats bought
+ * for this one before they are assigned. (The caller lets go once they are.)
+ */
+export function reservedSeats(
+  request: Pick<LicenseRequest, 'seatReserved' | 'status' | 'quantity'> & { fulfilment?: { targetQuantity?: number; purchased?: boolean } },
+): number {
+  if (request.status !== 'approved' && request.status !== 'fulfilling') return 0;
+  const buying = request.fulfilment?.targetQuantity !== undefined || request.fulfilment?.purchased === true;
+  return request.seatReserved || buying ? request.quantity : 0;
 }
 
 /**

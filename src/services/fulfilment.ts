@@ -193,8 +193,13 @@ export class FulfilmentService {
         service: 'graph',
         retryAfterSeconds: 30,
       });
-    await directory.assignLicense(tenantId, request.beneficiary.id, seats.skuId, request.unit?.disabledPlans);
-    await this.record(request, { assigned: true });
+    // Under the license's seat lock, as an assignment of free seats is: this request's hold on
+    // the seats it bought ends as Graph starts counting them, and nobody counts them twice.
+    const assign = async () => {
+      await directory.assignLicense(tenantId, request.beneficiary.id, seats!.skuId, request.unit?.disabledPlans);
+      await this.record(request, { assigned: true });
+    };
+    if (!(await this.deps.seatReservations.underLicenseLock(tenantId, request.product, request.id, assign))) await assign();
     return await this.outcome(request);
   }
 

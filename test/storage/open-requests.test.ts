@@ -117,7 +117,7 @@ describe('one open request per person and product', () => {
   });
 });
 
-describe('seat holds: one row per request an automatic approval counted a free seat for', () => {
+describe('seat holds: one row per request an automatic approval counted a free seat for, or buying seats for itself', () => {
   const VISIO = 'CFQ7TTC0HD33';
   const holdsOf = async () => (await requests.seatHolds(TENANT, VISIO)).map((h) => `${h.requestId}:${h.seats}:${h.skuPartNumber}`).sort();
 
@@ -133,6 +133,24 @@ describe('seat holds: one row per request an automatic approval counted a free s
     expect(await holdsOf()).toContain(`${assigned.id}:2:VISIOCLIENT`);
     await requests.mutate(TENANT, assigned.id, (r) => ({ ...r, fulfilment: { commerceRequestId: 'x', assigned: true } }));
     await requests.mutate(TENANT, sentBack.id, (r) => ({ ...r, status: 'pending', seatReserved: false }));
+    expect(await holdsOf()).toEqual(before);
+  });
+
+  it('holds the seats a request is buying for itself, from when the purchase is written down until they are assigned', async () => {
+    const before = await holdsOf();
+    const buying = request('lea', { status: 'fulfilling', quantity: 1 });
+    await requests.create(buying);
+    expect(await holdsOf()).toEqual(before); // approved by people: nothing counted on yet
+    // The target is written down before the new quantity goes to Partner Center: from then on the
+    // bought seat is this request's, and another request must not take it before it is assigned.
+    await requests.mutate(TENANT, buying.id, (r) => ({
+      ...r,
+      fulfilment: { commerceRequestId: 'y', subscriptionId: 's', targetQuantity: 6 },
+    }));
+    expect(await holdsOf()).toEqual([...before, `${buying.id}:1:VISIOCLIENT`].sort());
+    await requests.mutate(TENANT, buying.id, (r) => ({ ...r, fulfilment: { ...r.fulfilment!, purchased: true } }));
+    expect(await holdsOf()).toContain(`${buying.id}:1:VISIOCLIENT`);
+    await requests.mutate(TENANT, buying.id, (r) => ({ ...r, fulfilment: { ...r.fulfilment!, assigned: true } }));
     expect(await holdsOf()).toEqual(before);
   });
 
