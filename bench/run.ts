@@ -445,16 +445,18 @@ async function fanOut(connectionString: string, instances: number): Promise<Row>
     if (process.env.BENCH_FANOUT_TRACE) {
       const startedAt = Date.now() - seconds * 1000;
       const byTenant = new Map<string, number[]>();
+      const perSecond: number[] = [];
       for (const s of connector.sent) {
         const tenant = String(s.activity.conversation?.tenantId ?? s.activity.channelData?.tenant?.id ?? '?').slice(-2);
-        byTenant.set(tenant, [...(byTenant.get(tenant) ?? []), (s.at - startedAt) / 1000]);
+        const at = (s.at - startedAt) / 1000;
+        byTenant.set(tenant, byTenant.get(tenant) ?? []);
+        byTenant.get(tenant)!.push(at);
+        perSecond[Math.floor(at)] = (perSecond[Math.floor(at)] ?? 0) + 1;
       }
       for (const [tenant, times] of [...byTenant].sort())
         console.log(
           `tenant …${tenant}: ${times.length} sent, first ${Math.min(...times).toFixed(2)} s, last ${Math.max(...times).toFixed(2)} s`,
         );
-      const perSecond: number[] = [];
-      for (const times of byTenant.values()) for (const t of times) perSecond[Math.floor(t)] = (perSecond[Math.floor(t)] ?? 0) + 1;
       console.log(`sent per second: ${Array.from(perSecond, (n) => n ?? 0).join(' ')}`);
     }
     await new Promise((resolve) => setTimeout(resolve, 1000)); // duplicates would arrive now

@@ -63,11 +63,20 @@ export function createDelivery(options: {
   const workQueues = new WorkQueues(options.storage, options.tablePrefix);
   const queues = NOTIFICATION_QUEUES.map((name) => workQueues.queue<OutboxJob>(name));
   const owns = options.owns ?? (() => true);
-  const sendsTo = (tenantId: string) => owns(notificationQueueOf(tenantId));
-  // Every job goes to its tenant's queue.
-  const queue: OutboxQueue = {
-    send: (job, delaySeconds) => queues[NOTIFICATION_QUEUES.indexOf(notificationQueueOf(tenantOf(job)))]!.send(job, delaySeconds),
+  // Asked for every message sent or queued: each tenant's queue is hashed once.
+  const queueOfTenant = new Map<string, number>();
+  const queueIndexOf = (tenantId: string): number => {
+    let index = queueOfTenant.get(tenantId);
+    if (index === undefined) {
+      if (queueOfTenant.size >= TENANTS_REMEMBERED) queueOfTenant.clear();
+      index = NOTIFICATION_QUEUES.indexOf(notificationQueueOf(tenantId));
+      queueOfTenant.set(tenantId, index);
+    }
+    return index;
   };
+  const sendsTo = (tenantId: string) => owns(NOTIFICATION_QUEUES[queueIndexOf(tenantId)]!);
+  // Every job goes to its tenant's queue.
+  const queue: OutboxQueue = { send: (job, delaySeconds) => queues[queueIndexOf(tenantOf(job))]!.send(job, delaySeconds) };
   const ledger = new DeliveryLedger(options.store, options.instanceName);
   const limiter = new DeliveryRateLimiter();
   let worker: QueueWorker<OutboxJob> | undefined;
@@ -106,6 +115,9 @@ export function createDelivery(options: {
   });
   return { engine, worker, queues, ledger, limiter };
 }
+
+/** Tenants whose queue is remembered at once (a tenant's queue never changes; this only bounds memory). */
+const TENANTS_REMEMBERED = 10_000;
 
 export { NOTIFICATION_QUEUES };
 export type NotificationQueue = (typeof NOTIFICATION_QUEUES)[number];

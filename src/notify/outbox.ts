@@ -230,7 +230,7 @@ export class DeliveryEngine {
     if (size > MAX_MESSAGE_CHARS) throw new RangeError(`Outbox message ${message.key} is too large for the queue (${size} characters)`);
     if (!this.sendsTo(message.tenantId)) {
       // Another instance sends to this tenant now: the queue takes it there at once.
-      await this.enqueue(message);
+      await this.deps.queue.send(message);
       return { sent: false };
     }
     await this.deps.queue.send(message, this.deps.inlineHeadStartSeconds ?? INLINE_HEAD_START_SECONDS);
@@ -285,17 +285,16 @@ export class DeliveryEngine {
     const second = this.deps.limiter.tenantSendsPerSecond();
     if (this.crowded(tenantId, second) && !(await this.roomFor(tenantId, second))) return { retryAfterSeconds: HAND_BACK_SECONDS };
     if (!this.sendsTo(tenantId)) return this.passOn(job); // the tenant moved to another instance meanwhile
-    const taken = messages;
-    this.hold(tenantId, taken.length);
+    this.hold(tenantId, messages.length);
     // Every claim of the batch at once (they reach storage as one transaction), then the sends,
     // a few side by side: more in flight would only queue up at the connector, and a send
     // under way counts against the tenant's limit until it is answered.
-    const claims = taken.map((message) => this.claimFor(message).catch((error: unknown) => ({ error })));
+    const claims = messages.map((message) => this.claimFor(message).catch((error: unknown) => ({ error })));
     let next = 0;
     const work = async () => {
-      while (next < taken.length) {
+      while (next < messages.length) {
         const index = next++;
-        const message = taken[index]!;
+        const message = messages[index]!;
         let result: HandlerResult;
         try {
           const claim = await claims[index]!;
@@ -310,7 +309,7 @@ export class DeliveryEngine {
         if ('retryAfterSeconds' in result) await this.deps.queue.send(withoutReference(message), result.retryAfterSeconds);
       }
     };
-    await Promise.all(Array.from({ length: Math.min(BATCH_CONCURRENCY, taken.length) }, work));
+    await Promise.all(Array.from({ length: Math.min(BATCH_CONCURRENCY, messages.length) }, work));
     return { done: true };
   }
 
