@@ -106,7 +106,8 @@ export function childSettings<S>(): S {
   return JSON.parse(process.argv[2] ?? '{}') as S;
 }
 
-function cpuMsOf(pid: number): number | undefined {
+/** CPU time process `pid` has used so far (user + system), in ms; undefined where /proc is not there. */
+export function cpuMsOf(pid: number): number | undefined {
   try {
     // Fields 14 and 15 of /proc/<pid>/stat (after the command in parentheses): utime and stime, in clock ticks (100 a second).
     const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');

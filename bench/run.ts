@@ -39,7 +39,8 @@ import { measureNlu, reportNlu } from './nlu.js';
 import { spendScenario } from './spend.js';
 import { billingScenario } from './billing.js';
 import { percentile, runLoad, Tally, type LoadFigures } from './stats.js';
-import { untilIdle } from './child.js';
+import { cpuMsOf, untilIdle } from './child.js';
+import { CpuAccount, sumOf } from './cpu-account.js';
 
 const CONCURRENCY = 32;
 const TURNS = Number(process.env.BENCH_TURNS ?? 2000);
@@ -50,8 +51,8 @@ const APPROVERS_CLICKING = 50;
 const FANOUT_INSTANCES = (process.env.BENCH_FANOUT_INSTANCES ?? '1,3').split(',').map(Number);
 /** People sending a message at the same moment in the burst scenario. */
 const BURST = Number(process.env.BENCH_BURST ?? 200);
-/** Lines printed under the table (memory of the processes measured). */
-const memoryNotes: string[] = [];
+/** Lines printed under the table (memory and CPU of the processes measured), also written to bench-results.json. */
+const notesUnderTable: string[] = [];
 let botRss: { rssMb: number; peakRssMb: number } | undefined;
 /** `BENCH_ONLY=turns` runs the turn scenarios alone, `BENCH_ONLY=fanout` the fan-out alone; `npm run bench -- spend` (or BENCH_ONLY=spend) the spend ingest alone. */
 const ONLY = process.argv[2] ?? process.env.BENCH_ONLY ?? '';
@@ -90,7 +91,10 @@ async function main(): Promise<void> {
   const rows: Row[] = [];
   const stops: (() => Promise<unknown>)[] = [() => children.stopAll()];
   try {
-    const { connectionString } = await startAzurite(children, { tablePort: await freePort(), queuePort: await freePort() });
+    const { connectionString, pids: azuritePids } = await startAzurite(children, {
+      tablePort: await freePort(),
+      queuePort: await freePort(),
+    });
     const storage = { kind: 'connection-string' as const, connectionString };
     const connector = new LoopbackConnector();
     // The turn scenarios read no replies back: keeping thousands would only grow the heap measured.
@@ -167,14 +171,24 @@ async function main(): Promise<void> {
       const echoTally = new Tally();
       const helpTally = new Tally();
       const submitTally = new Tally();
+      // Where each scenario's CPU goes, per turn: the bot (or the echo bot), Azurite, the emulators, this load generator.
+      const cpu = new CpuAccount({
+        bot: () => botProcess.cpuMs(),
+        'echo bot': () => echo.cpuMs(),
+        azurite: () => sumOf(azuritePids.map(cpuMsOf)),
+        emulators: () => sandbox.cpuMs(),
+        'load generator': ownCpuMs,
+      });
       const perSlice = Math.ceil(TURNS / ROUNDS);
       const helpJobs = Array.from({ length: perSlice }, (_, i) => chats[i % CONCURRENCY]!);
       for (let round = 0; round < ROUNDS; round++) {
-        await echoTally.run(helpJobs, CONCURRENCY, helpTurn(echo.ready.url));
-        await helpTally.run(helpJobs, CONCURRENCY, helpTurn(botUrl));
-        await submitTally.run(chats.slice(round * perSlice, Math.min(TURNS, (round + 1) * perSlice)), CONCURRENCY, submitTurn);
+        const submitJobs = chats.slice(round * perSlice, Math.min(TURNS, (round + 1) * perSlice));
+        await cpu.measure('echo', helpJobs.length, () => echoTally.run(helpJobs, CONCURRENCY, helpTurn(echo.ready.url)));
+        await cpu.measure('help', helpJobs.length, () => helpTally.run(helpJobs, CONCURRENCY, helpTurn(botUrl)));
+        await cpu.measure('submit', submitJobs.length, () => submitTally.run(submitJobs, CONCURRENCY, submitTurn));
       }
       const [echoFigures, help, submit] = [echoTally.figures(), helpTally.figures(), submitTally.figures()];
+      for (const scenario of ['echo', 'help', 'submit']) notesUnderTable.push(`CPU per ${scenario} turn: ${cpu.perTurn(scenario)}`);
       rows.push({
         scenario: `help, ${CONCURRENCY} conversations`,
         figures: help,
@@ -210,7 +224,7 @@ async function main(): Promise<void> {
       const echoMemory = echo.memory();
       const heap = await botProcess.heap();
       if (memory)
-        memoryNotes.push(
+        notesUnderTable.push(
           `Quartermaster's bot process after the turn scenarios: ${memory.rssMb.toFixed(0)} MB resident (peak ${memory.peakRssMb.toFixed(0)} MB; goal < 768 MB)` +
             (heap
               ? `; after a full collection the V8 heap keeps ${heap.heapUsed} MB (of ${heap.heapTotal} MB reserved; goal < 200 MB), external ${heap.external} MB`
@@ -221,7 +235,7 @@ async function main(): Promise<void> {
 
       rows.push(await approvalContention(storage, sandbox, connector));
     }
-    if (ONLY !== 'turns') for (const instances of FANOUT_INSTANCES) rows.push(await fanOut(connectionString, instances));
+    if (ONLY !== 'turns') for (const instances of FANOUT_INSTANCES) rows.push(await fanOut(connectionString, azuritePids, instances));
     if (ONLY === '') rows.push(await spendScenario(storage), await billingScenario());
     if (ONLY === '' || ONLY === 'turns') rows.push(await startupScenario());
   } finally {
@@ -365,7 +379,7 @@ async function approvalContention(
  * second per tenant, so 500 per second in all. The delivery instances run in processes of
  * their own (`instances` of them, sharing the queue, the ledger and the limits).
  */
-async function fanOut(connectionString: string, instances: number): Promise<Row> {
+async function fanOut(connectionString: string, azuritePids: readonly number[], instances: number): Promise<Row> {
   const MESSAGES = Number(process.env.BENCH_FANOUT ?? 10_000);
   const TENANTS = 10;
   const storage = { kind: 'connection-string' as const, connectionString };
@@ -433,14 +447,23 @@ async function fanOut(connectionString: string, instances: number): Promise<Row>
       connector.sent.length = 0;
     }
     const throttledBefore = connector.throttled;
+    // Where the fan-out's CPU goes, per message: each delivery instance, Azurite, this process (the enqueuer and Teams' side).
+    const cpu = new CpuAccount({
+      ...Object.fromEntries(workers.map((worker, i) => [`instance ${i + 1}`, () => worker.cpuMs()])),
+      azurite: () => sumOf(azuritePids.map(cpuMsOf)),
+      'bench (enqueuer, Teams)': ownCpuMs,
+    });
     // An alert to everyone is one fan-out: batches of up to 100 per tenant on the queue, which
     // the instances (already polling) take as they come.
     const started = performance.now();
-    await fanOutTo(jobs, 'budget-alert', 'Budget "Azure production" passed 80 % of 10,000.00 USD this month.');
-    // The bench stops waiting after BENCH_FANOUT_WAIT_S (default 180 s) and reports what had not arrived.
-    const deadline = Date.now() + Number(process.env.BENCH_FANOUT_WAIT_S ?? 180) * 1000;
-    while (connector.sent.length < MESSAGES && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20));
+    await cpu.measure('fan-out', MESSAGES, async () => {
+      await fanOutTo(jobs, 'budget-alert', 'Budget "Azure production" passed 80 % of 10,000.00 USD this month.');
+      // The bench stops waiting after BENCH_FANOUT_WAIT_S (default 180 s) and reports what had not arrived.
+      const deadline = Date.now() + Number(process.env.BENCH_FANOUT_WAIT_S ?? 180) * 1000;
+      while (connector.sent.length < MESSAGES && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20));
+    });
     const seconds = (performance.now() - started) / 1000;
+    notesUnderTable.push(`CPU per fan-out message, ${instances} instance${instances === 1 ? '' : 's'}: ${cpu.perTurn('fan-out')}`);
     // BENCH_FANOUT_TRACE=1: each tenant's first and last send, in seconds from the start of the fan-out (where the time goes).
     if (process.env.BENCH_FANOUT_TRACE) {
       const startedAt = Date.now() - seconds * 1000;
@@ -483,6 +506,12 @@ async function fanOut(connectionString: string, instances: number): Promise<Row>
   }
 }
 
+/** This process's CPU time so far, in ms. */
+function ownCpuMs(): number {
+  const { user, system } = process.cpuUsage();
+  return (user + system) / 1000;
+}
+
 const fixedNumber = (n: number) => n.toFixed(2);
 
 function report(rows: Row[]): void {
@@ -501,12 +530,12 @@ function report(rows: Row[]): void {
   }));
   console.table(table);
   const peakRssMb = process.resourceUsage().maxRSS / 1024;
-  for (const line of memoryNotes) console.log(line);
+  for (const line of notesUnderTable) console.log(line);
   console.log(`Peak RSS of the bench process (load generator, loopback connector, the approval scenario's bot): ${fixed(peakRssMb, 0)} MB`);
   const file = join(projectRoot, 'bench-results.json');
   writeFileSync(
     file,
-    `${JSON.stringify({ at: new Date().toISOString(), node: process.version, concurrency: CONCURRENCY, turns: TURNS, peakRssMb: Math.round(peakRssMb), botRss, rows }, null, 2)}\n`,
+    `${JSON.stringify({ at: new Date().toISOString(), node: process.version, concurrency: CONCURRENCY, turns: TURNS, peakRssMb: Math.round(peakRssMb), botRss, notes: notesUnderTable, rows }, null, 2)}\n`,
   );
   console.log('Written to bench-results.json');
 }

@@ -16,6 +16,7 @@ import { projectRoot } from '../src/paths.js';
 import { startSandbox, type SandboxOptions } from '../src/sandbox/index.js';
 import { testClock } from '../test/harness/clock.js';
 import { benchSeed } from './bench-seed.js';
+import { cpuMsOf } from './child.js';
 
 /** What the child is started with: sandbox options without a seed, and how many bench colleagues to add to the demo directory. */
 export interface SandboxProcessSettings {
@@ -23,8 +24,14 @@ export interface SandboxProcessSettings {
   benchUsers?: number;
 }
 
-export type SandboxProcess = SandboxEndpoints & { aws: NonNullable<SandboxEndpoints['aws']>; today: Day; stop(): Promise<void> };
-type Endpoints = Omit<SandboxProcess, 'stop'>;
+export type SandboxProcess = SandboxEndpoints & {
+  aws: NonNullable<SandboxEndpoints['aws']>;
+  today: Day;
+  /** The emulators' CPU time so far, in ms (a function: not part of the endpoints passed on as JSON). */
+  cpuMs(): number | undefined;
+  stop(): Promise<void>;
+};
+type Endpoints = Omit<SandboxProcess, 'stop' | 'cpuMs'>;
 
 /** Starts this file as a child process and reads the endpoints it prints. */
 export async function startSandboxProcess(settings: SandboxProcessSettings = {}): Promise<SandboxProcess> {
@@ -42,7 +49,8 @@ export async function startSandboxProcess(settings: SandboxProcessSettings = {})
     await children.stopAll();
     throw error;
   }
-  return { ...endpoints!, stop: () => children.stopAll() };
+  const pid = child.process.pid!;
+  return { ...endpoints!, cpuMs: () => cpuMsOf(pid), stop: () => children.stopAll() };
 }
 
 function endpointsIn(output: string): Endpoints | undefined {
