@@ -346,6 +346,15 @@ export class DeliveryEngine {
     return true;
   }
 
+  /**
+   * Tenants whose line of waiting batches is full: another batch of theirs taken now would only
+   * go back on the queue. Their queues are better left alone until a place frees (a batch
+   * takes about two seconds to send, and the line holds the next ones meanwhile).
+   */
+  tenantsWithFullLine(): string[] {
+    return [...this.roomWaiters].flatMap(([tenantId, line]) => (line.length >= WAITING_PER_TENANT ? [tenantId] : []));
+  }
+
   /** Does this instance hold more than half a second's worth of the tenant's sends? */
   private crowded(tenantId: string, second: number): boolean {
     return (this.holding.get(tenantId) ?? 0) > second / 2;
