@@ -29,8 +29,6 @@ export interface Delivery {
   queues: WorkQueue<OutboxJob>[];
   ledger: DeliveryLedger;
   limiter: DeliveryRateLimiter;
-  /** The queues the worker receives from now: those this instance owns, less those of a tenant whose line is full. */
-  takingFrom(): NotificationQueue[];
 }
 
 export function createDelivery(options: {
@@ -97,16 +95,9 @@ export function createDelivery(options: {
     ...(options.claimMs !== undefined && { claimMs: options.claimMs }),
     sendsTo,
   });
-  // The queues this instance owns, except those of a tenant whose batches already fill their
-  // line here: receiving from them would only take batches to hand back (a receive, a JSON
-  // parse of up to 64 KB and a visibility update each, several times per batch of a fan-out).
-  const indexesToTakeFrom = () => {
-    const full = new Set(engine.tenantsWithFullLine().map(queueIndexOf));
-    return NOTIFICATION_QUEUES.flatMap((name, i) => (owns(name) && !full.has(i) ? [i] : []));
-  };
   worker = new QueueWorker<OutboxJob>({
     name: 'notifications',
-    queues: { all: queues, active: () => indexesToTakeFrom().map((i) => queues[i]!) },
+    queues: { all: queues, active: () => queues.filter((_, i) => owns(NOTIFICATION_QUEUES[i]!)) },
     handle: (message, attempt) => engine.handle(message, attempt),
     onPoison: (message, error) => engine.poisoned(message, error),
     log: options.log,
@@ -122,7 +113,7 @@ export function createDelivery(options: {
     // each of their four loops polled one shared queue every second.
     idlePollMs: options.idlePollMs ?? 500,
   });
-  return { engine, worker, queues, ledger, limiter, takingFrom: () => indexesToTakeFrom().map((i) => NOTIFICATION_QUEUES[i]!) };
+  return { engine, worker, queues, ledger, limiter };
 }
 
 /** Tenants whose queue is remembered at once (a tenant's queue never changes; this only bounds memory). */

@@ -88,6 +88,13 @@ const HAND_BACK_SECONDS = 1;
  */
 const WAITING_PER_TENANT = 2;
 const ROOM_WAIT_MS = 2_000;
+/**
+ * A batch of a tenant whose line is full goes back hidden for about one batch's sending time:
+ * a place in the line frees by then, and meanwhile the instance does not keep receiving it only
+ * to hand it back. (The queue is not skipped: another tenant's message behind it on the same
+ * queue is still reached within a second or so.)
+ */
+const LINE_FULL_HAND_BACK_SECONDS = 2;
 /** Queue sends of a fan-out's batches under way at once. */
 const ENQUEUE_CONCURRENCY = 8;
 /**
@@ -283,7 +290,8 @@ export class DeliveryEngine {
     const messages = messagesOf(job);
     const tenantId = messages[0]?.tenantId ?? '';
     const second = this.deps.limiter.tenantSendsPerSecond();
-    if (this.crowded(tenantId, second) && !(await this.roomFor(tenantId, second))) return { retryAfterSeconds: HAND_BACK_SECONDS };
+    if (this.crowded(tenantId, second) && !(await this.roomFor(tenantId, second)))
+      return { retryAfterSeconds: LINE_FULL_HAND_BACK_SECONDS };
     if (!this.sendsTo(tenantId)) return this.passOn(job); // the tenant moved to another instance meanwhile
     this.hold(tenantId, messages.length);
     // Every claim of the batch at once (they reach storage as one transaction), then the sends,
@@ -344,15 +352,6 @@ export class DeliveryEngine {
       else line[0]!(); // the next in line looks again
     }
     return true;
-  }
-
-  /**
-   * Tenants whose line of waiting batches is full: another batch of theirs taken now would only
-   * go back on the queue. Their queues are better left alone until a place frees (a batch
-   * takes about two seconds to send, and the line holds the next ones meanwhile).
-   */
-  tenantsWithFullLine(): string[] {
-    return [...this.roomWaiters].flatMap(([tenantId, line]) => (line.length >= WAITING_PER_TENANT ? [tenantId] : []));
   }
 
   /** Does this instance hold more than half a second's worth of the tenant's sends? */
