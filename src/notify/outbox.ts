@@ -89,12 +89,16 @@ const HAND_BACK_SECONDS = 1;
 const WAITING_PER_TENANT = 2;
 const ROOM_WAIT_MS = 2_000;
 /**
- * A batch of a tenant whose line is full goes back hidden for about one batch's sending time:
- * a place in the line frees by then, and meanwhile the instance does not keep receiving it only
- * to hand it back. (The queue is not skipped: another tenant's message behind it on the same
- * queue is still reached within a second or so.)
+ * A batch of a tenant whose line is full goes back hidden until about when the line can take
+ * it: the batches turned away are given turns one batch's sending time apart, the first after
+ * LINE_FULL_HAND_BACK_SECONDS (about one batch's sending time, when a place frees). So the
+ * instance does not keep receiving them only to hand them back, and the queue is not skipped
+ * either: another tenant's message behind a long fan-out on the same queue is still reached at
+ * once. A batch turned away again (its turn came early: sends were slower) waits the least.
  */
 const LINE_FULL_HAND_BACK_SECONDS = 2;
+/** Tenants whose turns for turned-away batches are kept at once (only bounds memory). */
+const TENANTS_WITH_TURNS = 1_000;
 /** Queue sends of a fan-out's batches under way at once. */
 const ENQUEUE_CONCURRENCY = 8;
 /**
@@ -138,6 +142,8 @@ export class DeliveryEngine {
   private readonly holding = new Map<string, number>();
   /** Per tenant: the batches waiting for room, in line (see roomFor); the first is woken when a held send finishes. */
   private readonly roomWaiters = new Map<string, (() => void)[]>();
+  /** Per tenant: when the next batch its full line turns away is to be visible again (ms). */
+  private readonly nextTurn = new Map<string, number>();
 
   constructor(
     private readonly deps: {
@@ -272,7 +278,7 @@ export class DeliveryEngine {
   /** The queue worker's handler: send once, or say when to try again. */
   async handle(job: OutboxJob, attempt: number): Promise<HandlerResult> {
     if (!this.sendsTo(tenantOf(job))) return this.passOn(job);
-    if (job.kind === 'batch') return this.handleBatch(job);
+    if (job.kind === 'batch') return this.handleBatch(job, attempt);
     // A message taken again (it failed before) reads the stored reference, in case the one it carries went stale.
     return (await this.attempt(attempt > 1 ? withoutReference(job) : job, attempt, true)).result;
   }
@@ -286,12 +292,12 @@ export class DeliveryEngine {
    * (one transaction). A message that has to wait (429, Teams down, claimed elsewhere) goes
    * back on the queue on its own with its delay.
    */
-  private async handleBatch(job: OutboxBatch): Promise<HandlerResult> {
+  private async handleBatch(job: OutboxBatch, attempt: number): Promise<HandlerResult> {
     const messages = messagesOf(job);
     const tenantId = messages[0]?.tenantId ?? '';
     const second = this.deps.limiter.tenantSendsPerSecond();
     if (this.crowded(tenantId, second) && !(await this.roomFor(tenantId, second)))
-      return { retryAfterSeconds: LINE_FULL_HAND_BACK_SECONDS };
+      return { retryAfterSeconds: attempt > 1 ? LINE_FULL_HAND_BACK_SECONDS : this.turnFor(tenantId, messages.length / second) };
     if (!this.sendsTo(tenantId)) return this.passOn(job); // the tenant moved to another instance meanwhile
     this.hold(tenantId, messages.length);
     // Every claim of the batch at once (they reach storage as one transaction), then the sends,
@@ -352,6 +358,15 @@ export class DeliveryEngine {
       else line[0]!(); // the next in line looks again
     }
     return true;
+  }
+
+  /** Seconds until a batch turned away by the tenant's full line has its turn (see LINE_FULL_HAND_BACK_SECONDS). */
+  private turnFor(tenantId: string, sendingSeconds: number): number {
+    const now = Date.now();
+    if (this.nextTurn.size >= TENANTS_WITH_TURNS) for (const [id, at] of this.nextTurn) if (at < now) this.nextTurn.delete(id);
+    const turn = Math.max(now + LINE_FULL_HAND_BACK_SECONDS * 1000, this.nextTurn.get(tenantId) ?? 0);
+    this.nextTurn.set(tenantId, turn + Math.max(1, sendingSeconds) * 1000);
+    return Math.ceil((turn - now) / 1000);
   }
 
   /** Does this instance hold more than half a second's worth of the tenant's sends? */

@@ -300,7 +300,15 @@ describe('the outbox', () => {
     const whole = engine.handle(batch(0), 1);
     const inLine = [engine.handle(batch(60), 1), engine.handle(batch(120), 1)];
     const another = await engine.handle(batch(180), 1);
-    expect(another).toEqual({ retryAfterSeconds: 2 }); // two wait in line; the next goes back on the queue, hidden for about a batch's sending time
+    expect(another).toEqual({ retryAfterSeconds: 2 }); // two wait in line; the next goes back on the queue until a place frees
+    // The next one turned away gets the turn after it, a batch's sending time later (60 at 50 a
+    // second); one turned away again (its turn came early) waits the least.
+    const turnedAway = async (attempt: number) =>
+      ((await engine.handle(batch(180), attempt)) as { retryAfterSeconds: number }).retryAfterSeconds;
+    const [second, third] = [await turnedAway(1), await turnedAway(1)];
+    expect(second).toBeGreaterThan(2);
+    expect(third).toBeGreaterThan(second);
+    expect(await turnedAway(2)).toBe(2);
     expect(await whole).toEqual({ done: true });
     expect(await Promise.all(inLine)).toEqual([{ done: true }, { done: true }]);
     for (const id of ids.slice(0, 180)) expect(sentTo(id), id).toHaveLength(1);
