@@ -47,7 +47,7 @@ async function serve(): Promise<void> {
     instanceName: settings.instanceName,
     log,
     owns: (queue) => registry.owns(queue),
-    // Production's idle poll (1 s) unless BENCH_IDLE_POLL_MS says otherwise: a fan-out must not depend on polling faster.
+    // Production's idle poll (half a second) unless BENCH_IDLE_POLL_MS says otherwise: a fan-out must not depend on polling faster.
     ...(process.env.BENCH_IDLE_POLL_MS ? { idlePollMs: Number(process.env.BENCH_IDLE_POLL_MS) } : {}),
     loops: settings.loops,
   });

@@ -79,8 +79,8 @@ export interface OutboxQueue {
 /** Most messages in one batch, and how many of a batch are sent side by side. */
 const BATCH_SIZE = 100;
 const BATCH_CONCURRENCY = 16;
-/** Work for a tenant this instance has no room for now is visible again after this long. */
-const HAND_BACK_SECONDS = 1;
+/** A message taken for a tenant that has since moved to another instance is visible again after this long, for its new owner. */
+const MOVED_TENANT_RETRY_SECONDS = 1;
 /**
  * Batches of a tenant that may wait in line for room, and how long each place in the line may
  * wait before its batch is handed back (a batch takes about two seconds). The instance alone
@@ -454,7 +454,7 @@ export class DeliveryEngine {
     if (!this.sendsTo(message.tenantId)) {
       // The tenant moved to another instance (one joined or left) since this message was taken.
       await ledger.release(message.tenantId, message.key);
-      return { result: { retryAfterSeconds: HAND_BACK_SECONDS }, sent: false };
+      return { result: { retryAfterSeconds: MOVED_TENANT_RETRY_SECONDS }, sent: false };
     }
     const saved = message.reference ? { reference: message.reference } : await conversations.get(message.tenantId, message.conversationId);
     if (!saved) {

@@ -1,7 +1,7 @@
 // Teams' documented limits for proactive messages (the Teams platform's rate limits): per conversation
 // 7 in any 1 s, 8 in any 2 s, 60 in any 30 s; per tenant 50 in any 1 s. The limits hold
 // across instances because one instance at a time sends a tenant's messages
-// (InstanceRegistry.sendsTo), so each instance keeps the whole limit of the tenants it sends to.
+// (InstanceRegistry.owns), so each instance keeps the whole limit of the tenants it sends to.
 //
 // Sliding windows, counted from a log of send times, rather than a limiter library: the
 // well-kept ones (rate-limiter-flexible, bottleneck, limiter) use fixed windows or token
