@@ -226,7 +226,7 @@ export async function startQuartermaster(
       // Work makes work (a fulfilled request posts cards): drain until one pass finds all idle.
       for (;;) {
         for (const { worker } of queueWork) await worker.drain(Math.max(1, deadline - Date.now()));
-        if ((await Promise.all(queueWork.map(({ worker }) => worker.settled()))).every(Boolean)) return;
+        if ((await Promise.all(queueWork.map(({ worker }) => worker.looksSettled()))).every(Boolean)) return;
       }
     },
     async stop() {

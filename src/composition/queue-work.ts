@@ -5,7 +5,7 @@ export interface QueueWork {
     start(): void;
     stop(): Promise<void>;
     drain(timeoutMs?: number): Promise<void>;
-    /** No job in any of its queues, visible or waiting, and no send to them under way. */
-    settled(): Promise<boolean>;
+    /** No job in any of its queues, visible or waiting, and no send to them under way (false when storage did not answer). */
+    looksSettled(): Promise<boolean>;
   };
 }

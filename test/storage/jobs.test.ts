@@ -8,7 +8,8 @@ import { QueueWorker } from '../../src/jobs/queue-worker.js';
 import { Scheduler } from '../../src/jobs/scheduler.js';
 import { createLogger } from '../../src/logger.js';
 import { Leases } from '../../src/storage/leases.js';
-import { WorkQueues } from '../../src/storage/queues.js';
+import { StorageUnavailableError } from '../../src/storage/errors.js';
+import { WorkQueues, type WorkQueue } from '../../src/storage/queues.js';
 import { TableStore } from '../../src/storage/table-store.js';
 
 const log = createLogger('silent');
@@ -55,6 +56,7 @@ describe('scheduler', () => {
     let attempts = 0;
     const job = {
       name: 'flaky',
+      log,
       pattern: '* * * * *',
       leaseMs: 1,
       run: async () => {
@@ -225,6 +227,28 @@ describe('queue worker', () => {
     );
     await worker.drain();
     expect(await worker.settled()).toBe(true);
+  });
+
+  it('drains through a look at the queue that storage did not answer: it looks again', async () => {
+    let answers = 0;
+    // A queue whose first two looks fail as a reset keep-alive connection does (StorageUnavailableError).
+    const flaky = {
+      settled: async () => {
+        if (++answers <= 2) throw new StorageUnavailableError(new Error('read ECONNRESET'));
+        return true;
+      },
+    } as unknown as WorkQueue<unknown>;
+    const worker = new QueueWorker<unknown>({
+      name: 'flaky',
+      log,
+      queue: flaky,
+      handle: async () => ({ done: true }),
+      onPoison: async () => undefined,
+    });
+    expect(await worker.looksSettled()).toBe(false);
+    await worker.drain(5_000);
+    expect(answers).toBe(3);
+    await expect(worker.settled()).resolves.toBe(true);
   });
 
   describe('grouped sends', () => {
