@@ -344,17 +344,19 @@ export class CardRenderer {
     const template = this.templates.get(name);
     if (!template) throw new Error(`No card template named "${name}" in cards/`);
     // Expanding a template is the costliest part of a simple turn, and the same data (help for
-    // one role, a status card) comes back often: remember recent expansions.
+    // one role, a status card) comes back often: remember recent expansions. A card is kept
+    // the second time its data comes, so one shown once (a request's, a list) is not copied.
     const key = `${name}\u0000${JSON.stringify(data)}`;
     const cached = this.recent.get(key);
     if (cached) return structuredClone(cached);
     const card = asShown(template.expand({ $root: marked(data) })) as AdaptiveCard;
-    this.recent.set(key, card);
+    this.recent.set(key, this.recent.has(key) ? structuredClone(card) : undefined);
     if (this.recent.size > RECENT_RENDERS) this.recent.delete(this.recent.keys().next().value!);
-    return structuredClone(card);
+    return card;
   }
 
-  private readonly recent = new Map<string, AdaptiveCard>();
+  /** Recent data, with its card once the data has come twice. */
+  private readonly recent = new Map<string, AdaptiveCard | undefined>();
 }
 
 // Each data string travels through the template between two private-use characters, so that
@@ -375,19 +377,32 @@ function marked(value: unknown): unknown {
   return value;
 }
 
-/** Properties Teams renders as markdown: a TextBlock's text, a fact's title and value. */
+/**
+ * Properties Teams renders as markdown: a TextBlock's text, a fact's title and value. Also
+ * writes container styles in lowercase, as the schema lists them: data names a colour once
+ * ("Good", "Attention"), for TextBlock colours and container styles alike. (The templates once
+ * did it with toLower, whose evaluator builds an Intl.DateTimeFormat on every call: a
+ * fiftieth of a request submission's CPU.)
+ */
 function asShown(node: unknown, inFacts = false): unknown {
   if (typeof node === 'string') return node.replace(SPAN, (_all, text: string) => text);
   if (Array.isArray(node)) return node.map((item) => asShown(item, inFacts));
   if (!node || typeof node !== 'object') return node;
   const element = node as Record<string, unknown>;
-  const textKeys = element.type === 'TextBlock' ? ['text'] : inFacts ? ['title', 'value'] : [];
-  return Object.fromEntries(
-    Object.entries(element).map(([key, value]) => [
-      key,
-      textKeys.includes(key) && typeof value === 'string'
+  const isText = (key: string) => (element.type === 'TextBlock' ? key === 'text' : inFacts && (key === 'title' || key === 'value'));
+  const styled = STYLED.has(element.type as string);
+  const shown: Record<string, unknown> = {};
+  for (const key of Object.keys(element)) {
+    const value = element[key];
+    shown[key] =
+      typeof value === 'string' && isText(key)
         ? value.replace(SPAN, (_all, text: string) => plainText(text))
-        : asShown(value, element.type === 'FactSet' && key === 'facts'),
-    ]),
-  );
+        : styled && key === 'style' && typeof value === 'string'
+          ? (asShown(value) as string).toLowerCase()
+          : asShown(value, element.type === 'FactSet' && key === 'facts');
+  }
+  return shown;
 }
+
+/** Elements whose `style` is a container style (default, emphasis, good, attention, warning, accent). */
+const STYLED = new Set(['Container', 'Column', 'ColumnSet', 'Table', 'TableCell']);

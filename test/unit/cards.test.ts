@@ -115,6 +115,30 @@ describe('card templates', () => {
     expect(card.actions[0].data).toEqual({ requestId: 'REQ-1', stageIndex: 0 });
   });
 
+  it('gives every render a card of its own, when the same data comes again and again', () => {
+    const fresh = new CardRenderer();
+    const data = samples.help[0]!;
+    const expected = JSON.stringify(fresh.render('help', data));
+    for (let i = 0; i < 4; i++) {
+      const card = fresh.render('help', data) as any;
+      expect(JSON.stringify(card)).toBe(expected);
+      // A caller that changes its card (a reply adds to it) changes nobody else's.
+      card.body.push({ type: 'TextBlock', text: `changed ${i}` });
+      card.body[0].text = 'changed';
+    }
+  });
+
+  it('writes container styles in lowercase, as the schema lists them, from colour names data gives', () => {
+    const styles = (card: unknown) => (JSON.stringify(card).match(/"style":"[^"]*"/g) ?? []).map((s) => s.slice(9, -1));
+    expect(styles(renderer.render('approval', { ...samples.approval[0]!, statusColor: 'Warning' }))).toContain('warning');
+    const budgets = renderer.render('budget-list', { ...samples['budget-list'][0]!, note: 'Saved.', noteColor: 'Attention' });
+    expect(styles(budgets)).toContain('attention');
+    for (const name of ['approval', 'budget-list'] as const)
+      for (const data of samples[name]) for (const style of styles(renderer.renderAny(name, data))) expect(style).toBe(style.toLowerCase());
+    // An input's style is not a container style: kept as written.
+    expect(styles(renderer.renderAny('connection-form', samples['connection-form'][0]))).toContain('Password');
+  });
+
   it('shows a subscription change with seats and no beneficiary', () => {
     const card = renderer.render('approval', samples.approval[2]!) as any;
     const facts = card.body.find((b: any) => b.type === 'FactSet').facts;
