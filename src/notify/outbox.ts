@@ -79,12 +79,6 @@ export interface OutboxQueue {
 /** Most messages in one batch, and how many of a batch are sent side by side. */
 const BATCH_SIZE = 100;
 const BATCH_CONCURRENCY = 16;
-/**
- * Claims of a batch's first sends, written on their own: a transaction of a few rows is
- * answered sooner than one of a hundred (at a fan-out's start, 30 rather than 50 ms at the
- * median on Azurite), so the batch starts sending while the rest of its claims are written.
- */
-const FIRST_CLAIMS = BATCH_CONCURRENCY;
 /** A message taken for a tenant that has since moved to another instance is visible again after this long, for its new owner. */
 const MOVED_TENANT_RETRY_SECONDS = 1;
 /**
@@ -306,14 +300,10 @@ export class DeliveryEngine {
       return { retryAfterSeconds: attempt > 1 ? LINE_FULL_HAND_BACK_SECONDS : this.turnFor(tenantId, messages.length / second) };
     if (!this.sendsTo(tenantId)) return this.passOn(job); // the tenant moved to another instance meanwhile
     this.hold(tenantId, messages.length);
-    // The batch's claims in two transactions: the first sends' claims, then, once they are
-    // answered, the rest's (the group commit would have held them that long anyway). Then the
-    // sends, a few side by side: more in flight would only queue up at the connector, and a
-    // send under way counts against the tenant's limit until it is answered.
-    const claimOf = (message: OutboxMessage) => this.claimFor(message).catch((error: unknown) => ({ error }));
-    const claims = messages.slice(0, FIRST_CLAIMS).map(claimOf);
-    const firstAnswered = Promise.all(claims);
-    for (const message of messages.slice(FIRST_CLAIMS)) claims.push(firstAnswered.then(() => claimOf(message)));
+    // Every claim of the batch at once (they reach storage as one transaction), then the sends,
+    // a few side by side: more in flight would only queue up at the connector, and a send
+    // under way counts against the tenant's limit until it is answered.
+    const claims = messages.map((message) => this.claimFor(message).catch((error: unknown) => ({ error })));
     let next = 0;
     const work = async () => {
       while (next < messages.length) {

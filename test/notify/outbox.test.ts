@@ -3,7 +3,6 @@
 // nothing silently dropped (blocked conversations and unknown ones are dead-lettered).
 import { testNowMs, testClock } from '../harness/clock.js';
 import { randomBytes } from 'node:crypto';
-import { TableClient } from '@azure/data-tables';
 import { afterAll, beforeAll, describe, expect, inject, it, vi } from 'vitest';
 import { createAdapter } from '../../src/bot/app.js';
 import { createLogger } from '../../src/logger.js';
@@ -316,29 +315,6 @@ describe('the outbox', () => {
     // In line, one after another: the last batch's sends began after most of the first one's.
     const order = (from: number) => ids.slice(from, from + 60).map((id) => connector.sent.findIndex((s) => s.conversationId === id));
     expect(Math.min(...order(120))).toBeGreaterThan(order(0).sort((x, y) => x - y)[45]!);
-  });
-
-  it("claims a batch's first sends in a transaction of their own, so its sends need not wait for a hundred rows", async () => {
-    const SIXTH = 'aaaaaaaa-1111-4111-8111-000000000006';
-    const ids = Array.from({ length: 100 }, (_, i) => `claims-${i}`);
-    for (const id of ids) await addConversation(id, SIXTH);
-    const claimTransactions: number[] = [];
-    const submit = TableClient.prototype.submitTransaction;
-    const spy = vi.spyOn(TableClient.prototype, 'submitTransaction').mockImplementation(function (this: TableClient, actions) {
-      const partition = String((actions[0]?.[1] as { partitionKey?: unknown } | undefined)?.partitionKey ?? '');
-      if (partition.startsWith(SIXTH) && partition.endsWith('deliveries')) claimTransactions.push(actions.length);
-      return submit.call(this, actions);
-    });
-    try {
-      const engine = createDelivery(deliveryOptions('instance-claims')).engine;
-      const batch = { kind: 'batch' as const, key: 'claims|0', messages: ids.map((id) => text(`claims|${id}`, id, SIXTH)) };
-      expect(await engine.handle(batch, 1)).toEqual({ done: true });
-    } finally {
-      spy.mockRestore();
-    }
-    // The first sends' claims (as many as are sent side by side), then the rest's together.
-    expect(claimTransactions.slice(0, 2)).toEqual([16, 84]);
-    for (const id of ids) expect(sentTo(id), id).toHaveLength(1);
   });
 
   it("sends a tenant's messages from the one instance that owns its queue: the others queue theirs for it", async () => {
