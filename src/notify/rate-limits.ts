@@ -22,14 +22,28 @@ export const TEAMS_LIMITS = {
   perTenant: [{ points: 50, ms: 1000 }] satisfies Window[],
 };
 
-/** One send: counted as happening now while it is under way, then at when it finished. */
-interface Send {
-  at: number;
-  pending: boolean;
-}
+/**
+ * One send: counted as happening now while it is under way, then at when it finished. Those
+ * waiting on it (a window full of sends under way) are woken when it finishes, not polled.
+ */
+class Send {
+  pending = true;
+  private waiters: (() => void)[] | undefined;
 
-/** While a window is full of sends still under way, look again this soon. */
-const PENDING_POLL_MS = 10;
+  constructor(public at: number) {}
+
+  finished(): Promise<void> {
+    if (!this.pending) return Promise.resolve();
+    return new Promise((resolve) => (this.waiters ??= []).push(resolve));
+  }
+
+  finish(now: number): void {
+    this.at = Math.max(this.at, now);
+    this.pending = false;
+    for (const wake of this.waiters ?? []) wake();
+    this.waiters = undefined;
+  }
+}
 
 /** Send times per key within the longest window; a key with none left is forgotten. */
 class SlidingLog {
@@ -40,21 +54,31 @@ class SlidingLog {
     this.longest = Math.max(...windows.map((w) => w.ms));
   }
 
-  /** Milliseconds until one more send fits every window (0 = now). */
-  waitMs(key: string, now: number): number {
+  /**
+   * Milliseconds until one more send fits every window (0 = now), or a send under way that
+   * must finish first (it counts in every window until then, so no wait can be told).
+   */
+  waitFor(key: string, now: number): number | Send {
     const log = this.prune(key, now);
     let wait = 0;
     for (const window of this.windows) {
-      const allowed = window.points;
-      // A send under way may reach Teams any moment: it counts in every window until it is done.
-      const inWindow = log
-        .filter((send) => send.pending || send.at > now - window.ms)
-        .map((send) => (send.pending ? Infinity : send.at))
-        .sort((a, b) => a - b);
-      if (inWindow.length >= allowed) {
-        const blocker = inWindow[inWindow.length - allowed]!;
-        wait = Math.max(wait, blocker === Infinity ? PENDING_POLL_MS : blocker + window.ms - now + 1);
+      if (log.length < window.points) continue;
+      // A send under way may reach Teams any moment: it counts in the window until it is done.
+      const done: number[] = [];
+      let underWay: Send | undefined;
+      let pending = 0;
+      for (const send of log) {
+        if (send.pending) {
+          pending++;
+          underWay ??= send;
+        } else if (send.at > now - window.ms) done.push(send.at);
       }
+      const over = done.length + pending - window.points;
+      if (over < 0) continue;
+      // The send whose leaving the window makes room: the over-th oldest, sends under way last.
+      if (over >= done.length) return underWay!;
+      done.sort((a, b) => a - b);
+      wait = Math.max(wait, done[over]! + window.ms - now + 1);
     }
     return wait;
   }
@@ -68,6 +92,7 @@ class SlidingLog {
   private prune(key: string, now: number): Send[] {
     const log = this.times.get(key);
     if (!log) return [];
+    if (!log.some((send) => !send.pending && send.at <= now - this.longest)) return log;
     const kept = log.filter((send) => send.pending || send.at > now - this.longest);
     if (kept.length === 0) this.times.delete(key);
     else this.times.set(key, kept);
@@ -91,24 +116,24 @@ export class DeliveryRateLimiter {
    * could have arrived.
    */
   async acquire(tenantId: string, conversationId: string): Promise<{ waitedMs: number; sent(): void }> {
-    let waited = 0;
+    const started = Date.now();
+    const conversationKey = `${tenantId}|${conversationId}`;
     for (;;) {
       const now = Date.now();
-      const wait = Math.max(this.tenants.waitMs(tenantId, now), this.conversations.waitMs(`${tenantId}|${conversationId}`, now));
+      const tenantWait = this.tenants.waitFor(tenantId, now);
+      const conversationWait = this.conversations.waitFor(conversationKey, now);
+      if (tenantWait instanceof Send || conversationWait instanceof Send) {
+        await (tenantWait instanceof Send ? tenantWait : (conversationWait as Send)).finished();
+        continue;
+      }
+      const wait = Math.max(tenantWait, conversationWait);
       if (wait === 0) {
         // Checked and recorded with no await in between: one event loop turn, so no other send slips in.
-        const send: Send = { at: now, pending: true };
+        const send = new Send(now);
         this.tenants.record(tenantId, send);
-        this.conversations.record(`${tenantId}|${conversationId}`, send);
-        return {
-          waitedMs: waited,
-          sent: () => {
-            send.at = Math.max(send.at, Date.now());
-            send.pending = false;
-          },
-        };
+        this.conversations.record(conversationKey, send);
+        return { waitedMs: now - started, sent: () => send.finish(Date.now()) };
       }
-      waited += wait;
       await new Promise((resolve) => setTimeout(resolve, wait));
     }
   }
