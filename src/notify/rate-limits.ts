@@ -120,13 +120,13 @@ export class DeliveryRateLimiter {
     const conversationKey = `${tenantId}|${conversationId}`;
     for (;;) {
       const now = Date.now();
-      const tenantWait = this.tenants.waitFor(tenantId, now);
-      const conversationWait = this.conversations.waitFor(conversationKey, now);
-      if (tenantWait instanceof Send || conversationWait instanceof Send) {
-        await (tenantWait instanceof Send ? tenantWait : (conversationWait as Send)).finished();
+      const waits = [this.tenants.waitFor(tenantId, now), this.conversations.waitFor(conversationKey, now)];
+      const underWay = waits.find((wait) => wait instanceof Send);
+      if (underWay) {
+        await underWay.finished();
         continue;
       }
-      const wait = Math.max(tenantWait, conversationWait);
+      const wait = Math.max(...(waits as number[]));
       if (wait === 0) {
         // Checked and recorded with no await in between: one event loop turn, so no other send slips in.
         const send = new Send(now);
