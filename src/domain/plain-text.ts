@@ -18,6 +18,12 @@ const INLINE = /[\\`*_[\]<>&~|]/g;
  * are text, and stay as they are.
  */
 const LINE_START = /^(?:#{1,6}(?=\s|$)|>|[-+](?=\s|$)|\d{1,9}(?=[.)](?:\s|$))|[=-]+\s*$)/;
+/**
+ * A table's delimiter row (":-", "-:", ":--|--:"; its pipes already escaped): under any line, it
+ * makes the two a table. Escaping its first character is enough, since a delimiter row must
+ * start with a pipe, a colon or a dash.
+ */
+const TABLE_DELIMITER = /^[:-][-:\s\\|]*$/;
 
 export function plainText(text: string): string {
   return text
@@ -29,6 +35,7 @@ export function plainText(text: string): string {
       let rest = line.slice(indent.length).replace(INLINE, (c) => `\\${c}`);
       const start = LINE_START.exec(rest);
       if (start) rest = /^\d/.test(start[0]) ? `${start[0]}\\${rest.slice(start[0].length)}` : `\\${rest}`;
+      else if (TABLE_DELIMITER.test(rest) && rest.includes('-')) rest = `\\${rest}`;
       return '\u00a0'.repeat(indent.replace(/\t/g, '    ').length) + rest;
     })
     .join('\n');

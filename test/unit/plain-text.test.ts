@@ -40,6 +40,10 @@ const ATTACKS = [
   '# Heading\n> quote\n- item\n+ item\n1. one\n2) two\n    indented code\n\n===\n---\n***',
   '<https://evil.example/autolink> [ref]: https://evil.example',
   '| a | b |\n|---|---|\n| c | d |',
+  // A table whose delimiter row starts with a colon or a dash (found by the property below, seed 685264869).
+  '|\n:-',
+  'a | b\n-: | :-',
+  'Totals\n:--',
   'Visio for Q3 \\*reports\\* (2 seats) - REQ-0123ABCD, 15.00 USD',
 ];
 
