@@ -45,10 +45,15 @@ class Send {
   }
 }
 
-/** Send times per key within the longest window; a key with none left is forgotten. */
+/**
+ * Send times per key within the longest window; a key with none left is forgotten, when it is
+ * looked at again or by the sweep once per longest window (a fan-out reaches thousands of
+ * conversations that may not hear from the bot again for days).
+ */
 class SlidingLog {
   private readonly times = new Map<string, Send[]>();
   private readonly longest: number;
+  private lastSweep = 0;
 
   constructor(private readonly windows: readonly Window[]) {
     this.longest = Math.max(...windows.map((w) => w.ms));
@@ -84,9 +89,15 @@ class SlidingLog {
   }
 
   record(key: string, send: Send): void {
+    if (send.at - this.lastSweep >= this.longest) this.sweep(send.at);
     const log = this.times.get(key) ?? [];
     log.push(send);
     this.times.set(key, log);
+  }
+
+  private sweep(now: number): void {
+    this.lastSweep = now;
+    for (const key of [...this.times.keys()]) this.prune(key, now);
   }
 
   private prune(key: string, now: number): Send[] {

@@ -54,6 +54,21 @@ describe('the delivery rate limiter', () => {
       for (const slot of [...slots.slice(2), ...(await Promise.all(waiting))]) slot.sent();
     });
 
+    it('forgets the conversations of a fan-out once their windows have passed, without being asked about them again', async () => {
+      vi.useFakeTimers();
+      const limiter = new DeliveryRateLimiter();
+      for (let i = 0; i < 200; i++) {
+        const slot = await limiter.acquire(`tenant-${i % 4}`, `c-${i}`);
+        slot.sent();
+        if (i % 50 === 49) await vi.advanceTimersByTimeAsync(1001);
+      }
+      expect(limiter.trackedKeys).toBe(204); // 200 conversations, 4 tenants
+      await vi.advanceTimersByTimeAsync(30_000);
+      // The next send anywhere sweeps what no window still counts.
+      (await limiter.acquire('tenant-9', 'someone-else')).sent();
+      expect(limiter.trackedKeys).toBe(2);
+    });
+
     it("keeps a conversation's windows: 7 in any second, 8 in any two", async () => {
       vi.useFakeTimers();
       const limiter = new DeliveryRateLimiter();
