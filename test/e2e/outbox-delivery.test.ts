@@ -33,7 +33,8 @@ describe('the outbox', () => {
       'form-outbox',
     );
     const id = requestIdOf(submitted.body.value);
-    expect(cardsTo(DEMO.adele, id)).toHaveLength(0);
+    // The turn's own send was refused. (Whether the queued copy has already gone out when the
+    // turn answers is a matter of timing: it may be taken the moment the failed try lets go.)
     expect(harness.connector.refused.filter((r) => r.conversationId === 'a:personal-29:demo-adele').length).toBeGreaterThan(0);
 
     await harness.until(async () => cardsTo(DEMO.adele, id).length > 0, 'the queued copy of the card', 15_000);

@@ -133,6 +133,8 @@ describe('the outbox', () => {
     connector.failNext(403, { body: { error: { code: 'MessageWritesBlocked', message: 'Thread is blocked' } } });
     await first.engine.enqueue(text('blocked-1', 'blocked'));
     await until(() => blocked.includes('blocked'), 'the conversation to be marked blocked');
+    // The admins are told before the message is written off.
+    await until(async () => (await first.ledger.status(TENANT, 'blocked-1'))?.status === 'dead', 'the first message to be dead-lettered');
     const sendsBefore = connector.sent.length;
     await first.engine.enqueue(text('blocked-2', 'blocked'));
     await until(async () => (await first.ledger.status(TENANT, 'blocked-2'))?.status === 'dead', 'the second message to be dead-lettered');

@@ -313,6 +313,7 @@ describe('queue worker', () => {
       worker.start();
       await until(() => done.length === 11 && poisoned.length === 1, 'every job to finish');
       await new Promise((resolve) => setTimeout(resolve, 1500)); // a job run twice would show up now
+      await worker.drain(20_000); // and the last message's delete is done
       expect([...done].sort((a, b) => a - b)).toEqual([0, 1, 2, 4, 5, 6, 7, 8, 9, 10, 11]);
       expect(poisoned).toEqual([3]);
       expect(failures.get(3)).toBe(3);
