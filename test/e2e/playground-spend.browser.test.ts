@@ -34,13 +34,24 @@ describe.skipIf(skipBrowserTests)('Spend in the Agents Playground', { shuffle: f
     ready: (session) => ({ harness, page: alex, blocked } = session),
   });
 
+  /** How many there are once the page has stopped adding them (the same count a second apart). */
+  async function settledCount(cards: { count(): Promise<number> }): Promise<number> {
+    let count = await cards.count();
+    for (const deadline = Date.now() + UI_TIMEOUT; Date.now() < deadline;) {
+      await new Promise((resolve) => setTimeout(resolve, 1000));
+      const now = await cards.count();
+      if (now === count) return count;
+      count = now;
+    }
+    throw new Error('the page kept adding cards');
+  }
+
   /** A new post in the open channel that @mentions the bot (the Playground forwards only those). */
   async function postInChannel(text: string): Promise<void> {
     // Wait for the channel's posts to render, so the count below only changes for the picker.
     await alex.cards('Welcome to Quartermaster').last().waitFor();
-    await new Promise((resolve) => setTimeout(resolve, 500));
     const names = alex.page.getByText('Quartermaster', { exact: true });
-    const before = await names.count();
+    const before = await settledCount(names);
     await alex.page.getByText('Start a new post').click({ force: true });
     await alex.page.keyboard.type('@Quarter');
     // The mention picker adds one more "Quartermaster" to the page: its entry, the last one.
@@ -146,8 +157,10 @@ describe.skipIf(skipBrowserTests)('Spend in the Agents Playground', { shuffle: f
     const spikes = alex.cards(/Spend spike/);
     await expect.poll(() => budgetAlerts.count(), { timeout: UI_TIMEOUT }).toBeGreaterThan(0);
     await expect.poll(() => spikes.count(), { timeout: UI_TIMEOUT }).toBeGreaterThan(0);
-    const budgetCount = await budgetAlerts.count();
-    const spikeCount = await spikes.count();
+    // Every alert of this sync sent (the outbox empty) and shown: the counts the second sync must leave alone.
+    await harness.drain();
+    const budgetCount = await settledCount(budgetAlerts);
+    const spikeCount = await settledCount(spikes);
     await budgetAlerts.first().scrollIntoViewIfNeeded();
     await alex.shot('6-channel-alerts');
     if (process.env.UPDATE_SCREENSHOTS) {
