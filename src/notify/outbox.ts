@@ -186,7 +186,9 @@ export class DeliveryEngine {
   /**
    * Accepts a fan-out (e.g. an alert to thousands of people): the messages go on their
    * tenants' queues in batches of up to a hundred, grouped by tenant so each batch runs at its
-   * tenant's rate, the tenants' batches taking turns.
+   * tenant's rate, the tenants' batches taking turns. A tenant's first batch goes on its
+   * queue as soon as the tenant's addresses are read, so its sending starts while the other
+   * tenants' addresses are still being read; the rest wait for all, to take turns.
    */
   async enqueueMany(messages: readonly OutboxMessage[]): Promise<void> {
     const byTenant = new Map<string, OutboxMessage[]>();
@@ -195,8 +197,20 @@ export class DeliveryEngine {
       if (group) group.push(message);
       else byTenant.set(message.tenantId, [message]);
     }
-    const addressed = await Promise.all([...byTenant.values()].map((group) => this.addressed(group)));
-    await this.queueInTurns(addressed.map((group) => batchesOf(group)));
+    const firstBatches: Promise<void>[] = [];
+    const rest = await Promise.all(
+      [...byTenant.values()].map(async (group) => {
+        const [first, ...others] = batchesOf(await this.addressed(group));
+        if (first) {
+          const queued = this.deps.queue.send(first).then(() => this.deps.nudge?.());
+          queued.catch(() => undefined); // awaited below, once every tenant's addresses are read
+          firstBatches.push(queued);
+        }
+        return others;
+      }),
+    );
+    await Promise.all(firstBatches);
+    await this.queueInTurns(rest);
   }
 
   /** Puts the tenants' batches on the queue taking turns (a tenant's first, every other tenant's first, its second...). */

@@ -248,6 +248,37 @@ describe('the outbox', () => {
     }
   });
 
+  it("queues each tenant's first batch as soon as its addresses are read, then the tenants' other batches taking turns", async () => {
+    const [A, B] = ['aaaaaaaa-1111-4111-8111-00000000000a', 'aaaaaaaa-1111-4111-8111-00000000000b'];
+    let releaseB!: () => void;
+    const bReadable = new Promise<void>((resolve) => (releaseB = resolve));
+    // Tenant B's addresses take long to read: A's first batch must not wait for them.
+    const slowDirectory = {
+      async *all(tenantId: string) {
+        if (tenantId === B) await bReadable;
+        for (let i = 0; i < 250; i++) yield { conversationId: `${tenantId}-${i}`, reference: { serviceUrl: connector.url } };
+      },
+    };
+    const queued: string[] = [];
+    const engine = new DeliveryEngine({
+      queue: {
+        send: async (job: OutboxJob) => {
+          if (job.kind === 'batch') queued.push(`${job.shared?.tenantId === A ? 'A' : 'B'}${job.messages.length}`);
+        },
+      },
+      conversations: slowDirectory,
+    } as unknown as ConstructorParameters<typeof DeliveryEngine>[0]);
+    const messages = [A, B].flatMap((tenantId) =>
+      Array.from({ length: 250 }, (_, i) => text(`turns|${tenantId}-${i}`, `${tenantId}-${i}`, tenantId)),
+    );
+    const enqueued = engine.enqueueMany(messages);
+    await until(() => queued.length > 0, "tenant A's first batch");
+    expect(queued).toEqual(['A100']);
+    releaseB();
+    await enqueued;
+    expect(queued).toEqual(['A100', 'B100', 'A100', 'B100', 'A50', 'B50']);
+  });
+
   it("reads a large fan-out's addresses in pages as it is queued, so no send reads its own; a retry and an unknown chat still read the stored one", async () => {
     const FIFTH = 'aaaaaaaa-1111-4111-8111-000000000005';
     const ids = Array.from({ length: 150 }, (_, i) => `addressed-${i}`);
