@@ -279,6 +279,47 @@ describe('the outbox', () => {
     expect(queued).toEqual(['A100', 'B100', 'A100', 'B100', 'A50', 'B50']);
   });
 
+  it('reports a fan-out whose first batch could not be queued, once every tenant is read, and leaves no rejection unhandled', async () => {
+    const [A, B] = ['aaaaaaaa-1111-4111-8111-00000000000c', 'aaaaaaaa-1111-4111-8111-00000000000d'];
+    let releaseB!: () => void;
+    const bReadable = new Promise<void>((resolve) => (releaseB = resolve));
+    const unhandled: unknown[] = [];
+    let refusedBatches = 0;
+    const onUnhandled = (reason: unknown) => void unhandled.push(reason);
+    process.on('unhandledRejection', onUnhandled);
+    try {
+      const engine = new DeliveryEngine({
+        queue: {
+          send: async (job: OutboxJob) => {
+            if (job.kind === 'batch' && job.shared?.tenantId === A) {
+              refusedBatches++;
+              throw new StorageUnavailableError('queue down');
+            }
+          },
+        },
+        conversations: {
+          async *all(tenantId: string) {
+            if (tenantId === B) await bReadable;
+            for (let i = 0; i < 150; i++) yield { conversationId: `${tenantId}-${i}`, reference: { serviceUrl: connector.url } };
+          },
+        },
+      } as unknown as ConstructorParameters<typeof DeliveryEngine>[0]);
+      const messages = [A, B].flatMap((tenantId) =>
+        Array.from({ length: 150 }, (_, i) => text(`failing|${tenantId}-${i}`, `${tenantId}-${i}`, tenantId)),
+      );
+      const enqueued = engine.enqueueMany(messages);
+      // A's first batch fails while B is still being read: nothing may go unhandled meanwhile.
+      await until(() => refusedBatches === 1, "A's first batch to be refused");
+      await new Promise((resolve) => setImmediate(resolve));
+      releaseB();
+      await expect(enqueued).rejects.toBeInstanceOf(StorageUnavailableError);
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      expect(unhandled).toEqual([]);
+    } finally {
+      process.off('unhandledRejection', onUnhandled);
+    }
+  });
+
   it("reads a large fan-out's addresses in pages as it is queued, so no send reads its own; a retry and an unknown chat still read the stored one", async () => {
     const FIFTH = 'aaaaaaaa-1111-4111-8111-000000000005';
     const ids = Array.from({ length: 150 }, (_, i) => `addressed-${i}`);
