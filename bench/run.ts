@@ -476,10 +476,19 @@ async function fanOut(connectionString: string, azuritePids: readonly number[], 
         byTenant.get(tenant)!.push(at);
         perSecond[Math.floor(at)] = (perSecond[Math.floor(at)] ?? 0) + 1;
       }
-      for (const [tenant, times] of [...byTenant].sort())
+      for (const [tenant, times] of [...byTenant].sort()) {
+        // Each window of the tenant's limit: how long its 50 sends took from the first of them to
+        // the first of the next 50 (1 s plus a send's latency when the line never ran dry).
+        times.sort((a, b) => a - b);
+        const periods: number[] = [];
+        for (let i = 50; i < times.length; i += 50) periods.push(times[i]! - times[i - 50]!);
+        periods.sort((a, b) => a - b);
+        const median = periods[Math.floor(periods.length / 2)] ?? 0;
         console.log(
-          `tenant …${tenant}: ${times.length} sent, first ${Math.min(...times).toFixed(2)} s, last ${Math.max(...times).toFixed(2)} s`,
+          `tenant …${tenant}: ${times.length} sent, first ${times[0]!.toFixed(2)} s, last ${times.at(-1)!.toFixed(2)} s; ` +
+            `50 sends every ${median.toFixed(3)} s (median), longest ${(periods.at(-1) ?? 0).toFixed(3)} s`,
         );
+      }
       console.log(`sent per second: ${Array.from(perSecond, (n) => n ?? 0).join(' ')}`);
     }
     await new Promise((resolve) => setTimeout(resolve, 1000)); // duplicates would arrive now
