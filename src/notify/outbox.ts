@@ -197,19 +197,16 @@ export class DeliveryEngine {
       if (group) group.push(message);
       else byTenant.set(message.tenantId, [message]);
     }
-    const firstBatches: Promise<void>[] = [];
     const rest = await Promise.all(
       [...byTenant.values()].map(async (group) => {
         const [first, ...others] = batchesOf(await this.addressed(group));
         if (first) {
-          const queued = this.deps.queue.send(first).then(() => this.deps.nudge?.());
-          queued.catch(() => undefined); // awaited below, once every tenant's addresses are read
-          firstBatches.push(queued);
+          await this.deps.queue.send(first);
+          this.deps.nudge?.();
         }
         return others;
       }),
     );
-    await Promise.all(firstBatches);
     await this.queueInTurns(rest);
   }
 

@@ -97,7 +97,7 @@ class SlidingLog {
 
   private sweep(now: number): void {
     this.lastSweep = now;
-    for (const key of [...this.times.keys()]) this.prune(key, now);
+    for (const key of this.times.keys()) this.prune(key, now); // a Map may lose entries while iterated
   }
 
   private prune(key: string, now: number): Send[] {

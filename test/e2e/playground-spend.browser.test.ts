@@ -15,7 +15,14 @@ import { projectRoot } from '../../src/paths.js';
 import { AWS_ACCOUNTS, AWS_SANDBOX_KEYS, AZURE_ANOMALY, AZURE_SUBSCRIPTIONS, DEMO_TENANT_ID } from '../../src/sandbox/index.js';
 import { BotHarness } from '../harness/bot-harness.js';
 import { skipBrowserTests } from '../harness/browser.js';
-import { expectOnlyCdnBlocked, factOf, PlaygroundPage, UI_TIMEOUT, usePlaygroundSession } from '../harness/playground-page.js';
+import {
+  expectOnlyCdnBlocked,
+  factOf,
+  PlaygroundPage,
+  settledCount,
+  UI_TIMEOUT,
+  usePlaygroundSession,
+} from '../harness/playground-page.js';
 
 const ALEX = PLAYGROUND_USERS.find((u) => u.key === 'alex')!;
 const DOCS_SCREENSHOT = join(projectRoot, 'docs', 'screenshots', 'playground-spend-alerts.png');
@@ -33,18 +40,6 @@ describe.skipIf(skipBrowserTests)('Spend in the Agents Playground', { shuffle: f
     startBot: () => BotHarness.start({}, { sandboxOptions: { costManagement: { qpuBudget: 1000 } } }),
     ready: (session) => ({ harness, page: alex, blocked } = session),
   });
-
-  /** How many there are once the page has stopped adding them (the same count a second apart). */
-  async function settledCount(cards: { count(): Promise<number> }): Promise<number> {
-    let count = await cards.count();
-    for (const deadline = Date.now() + UI_TIMEOUT; Date.now() < deadline;) {
-      await new Promise((resolve) => setTimeout(resolve, 1000));
-      const now = await cards.count();
-      if (now === count) return count;
-      count = now;
-    }
-    throw new Error('the page kept adding cards');
-  }
 
   /** A new post in the open channel that @mentions the bot (the Playground forwards only those). */
   async function postInChannel(text: string): Promise<void> {

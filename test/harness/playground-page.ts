@@ -17,6 +17,18 @@ import { freePort } from './ports.js';
 export const UI_TIMEOUT = 20_000;
 export const RESULTS = join(projectRoot, 'test-results');
 
+/** How many `items` the page shows once it has stopped adding them (the same count a second apart). */
+export async function settledCount(items: Pick<Locator, 'count'>): Promise<number> {
+  let count = await items.count();
+  for (const deadline = Date.now() + UI_TIMEOUT; Date.now() < deadline;) {
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+    const now = await items.count();
+    if (now === count) return count;
+    count = now;
+  }
+  throw new Error('the page kept adding them');
+}
+
 /**
  * Playground warnings we understand and accept. Approval cards carry `refresh.userIds` (the
  * approvers of the current step), so that in Teams each approver's copy refreshes into
