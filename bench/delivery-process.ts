@@ -5,7 +5,7 @@
 import pino from 'pino';
 import { createAdapter } from '../src/bot/app.js';
 import { createLogger } from '../src/logger.js';
-import { createDelivery } from '../src/notify/delivery.js';
+import { createDelivery, NOTIFICATION_QUEUES } from '../src/notify/delivery.js';
 import { ConversationReferences } from '../src/storage/conversation-references.js';
 import { InstanceRegistry } from '../src/storage/instances.js';
 import { TableStore } from '../src/storage/table-store.js';
@@ -32,7 +32,7 @@ async function serve(): Promise<void> {
   const log = logTo ? createLogger('info', pino.destination(`${logTo}-${settings.instanceName}.log`)) : createLogger('silent');
   const store = new TableStore(storage, settings.tablePrefix);
   await store.ensureTables();
-  const registry = new InstanceRegistry(store, settings.instanceName);
+  const registry = new InstanceRegistry(store, settings.instanceName, { shared: NOTIFICATION_QUEUES });
   // Everyone knows everyone, and who sends to which tenant has settled, before the fan-outs.
   while ((await registry.heartbeat()) < settings.instances) await new Promise((resolve) => setTimeout(resolve, 100));
   registry.start((error) => log.warn({ err: error }, 'heartbeat failed'));

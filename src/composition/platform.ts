@@ -16,7 +16,7 @@ import { AuditLog } from '../storage/audit-log.js';
 import { ConversationReferences } from '../storage/conversation-references.js';
 import { InstanceRegistry } from '../storage/instances.js';
 import { LicenseUnitRepository } from '../storage/license-units.js';
-import { WorkQueues } from '../storage/queues.js';
+import { NOTIFICATION_QUEUES, WorkQueues } from '../storage/queues.js';
 import { SettingsRepository } from '../storage/settings.js';
 import { TableStore } from '../storage/table-store.js';
 
@@ -51,8 +51,13 @@ export async function wirePlatform(
     : await buildConnectors(config, log, clock);
 
   const instanceName = given.instanceName ?? `${hostname()}:${process.pid}`;
-  // Which instances are live, and which one sends each tenant's proactive messages.
-  const instances = new InstanceRegistry(store, instanceName, { delivers: given.delivers, intervalMs: given.heartbeatMs });
+  // Which instances are live, and which one sends each tenant's proactive messages (the
+  // notifications queues are shared out evenly).
+  const instances = new InstanceRegistry(store, instanceName, {
+    delivers: given.delivers,
+    intervalMs: given.heartbeatMs,
+    shared: NOTIFICATION_QUEUES,
+  });
   instances.start((error) => log.warn({ err: error }, 'instance heartbeat failed'));
 
   // Delegated units: the licensing feature keeps them, roles read their license admins (one

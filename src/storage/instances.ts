@@ -5,7 +5,10 @@
 //
 // A key's owner is chosen among the live instances that deliver by rendezvous hashing (the
 // instance scoring highest for the key): every instance that sees the same instances picks the
-// same owner, and when one joins or leaves only the keys it wins or held move.
+// same owner, and when one joins or leaves only the keys it wins or held move. The keys divided
+// up front (the eight notifications queues) are owned with bounded loads: no instance takes
+// more than its share, rounded up (plain rendezvous hashing gave one of three instances four of
+// the eight queues and another one, and the busy one's tenants waited on its event loop).
 //
 // No two instances own a key at once, because a change is trusted only after it has settled:
 // an instance takes a key it did not own before only once the instances it sees have not
@@ -41,6 +44,8 @@ export class InstanceRegistry extends TableRepository<HeartbeatEntity> {
   /** When this instance's last heartbeat that was stored began (monotonic ms). */
   private beatAt: number | undefined;
   private readonly owners = new Map<string, boolean>();
+  /** The shared keys' owners in each view (a view is replaced, never changed, when the senders change). */
+  private readonly sharedOwners = new WeakMap<readonly string[], Map<string, string>>();
   private timer: NodeJS.Timeout | undefined;
 
   constructor(
@@ -53,6 +58,8 @@ export class InstanceRegistry extends TableRepository<HeartbeatEntity> {
       delivers?: boolean;
       /** Monotonic milliseconds (tests move it). */
       now?: () => number;
+      /** The keys divided evenly among the instances (ownersOf); any other key goes by ownerOf. */
+      shared?: readonly string[];
     } = {},
   ) {
     super(store, 'Leases');
@@ -91,11 +98,19 @@ export class InstanceRegistry extends TableRepository<HeartbeatEntity> {
     }
     let mine = this.owners.get(key);
     if (mine === undefined) {
-      mine = this.views.every((view) => ownerOf(view, key) === this.instance);
+      mine = this.views.every((view) => this.ownerIn(view, key) === this.instance);
       if (this.owners.size >= OWNER_CACHE) this.owners.clear();
       this.owners.set(key, mine);
     }
     return mine;
+  }
+
+  private ownerIn(view: readonly string[], key: string): string | undefined {
+    const shared = this.options.shared;
+    if (!shared?.includes(key)) return ownerOf(view, key);
+    let owners = this.sharedOwners.get(view);
+    if (!owners) this.sharedOwners.set(view, (owners = ownersOf(view, shared)));
+    return owners.get(key);
   }
 
   /** True once no change of the senders is still settling (the bench waits for it before measuring). */
@@ -156,13 +171,43 @@ export function ownerOf(instances: readonly string[], key: string): string | und
   let owner: string | undefined;
   let best = -1;
   for (const instance of instances) {
-    const score = createHash('sha256').update(`${instance}\n${key}`).digest().readUInt32BE(0);
+    const score = scoreOf(instance, key);
     if (score > best || (score === best && owner !== undefined && instance < owner)) {
       best = score;
       owner = instance;
     }
   }
   return owner;
+}
+
+/**
+ * Each key's owner among these instances, none owning more than its share (the keys over the
+ * instances, rounded up): rendezvous hashing with bounded loads. The pairs of key and instance
+ * are taken best score first, and a pair gives the key to the instance unless the key has an
+ * owner already or the instance has its share. Every instance that sees the same instances
+ * computes the same owners, whatever order it lists the keys in.
+ */
+export function ownersOf(instances: readonly string[], keys: readonly string[]): Map<string, string> {
+  const owners = new Map<string, string>();
+  if (instances.length === 0) return owners;
+  const share = Math.ceil(new Set(keys).size / instances.length);
+  const pairs = keys.flatMap((key) => instances.map((instance) => ({ key, instance, score: scoreOf(instance, key) })));
+  pairs.sort((a, b) => b.score - a.score || compare(a.instance, b.instance) || compare(a.key, b.key));
+  const taken = new Map<string, number>();
+  for (const { key, instance } of pairs) {
+    if (owners.has(key) || (taken.get(instance) ?? 0) >= share) continue;
+    owners.set(key, instance);
+    taken.set(instance, (taken.get(instance) ?? 0) + 1);
+  }
+  return owners;
+}
+
+function scoreOf(instance: string, key: string): number {
+  return createHash('sha256').update(`${instance}\n${key}`).digest().readUInt32BE(0);
+}
+
+function compare(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
 }
 
 function sameNames(a: readonly string[], b: readonly string[]): boolean {

@@ -3,7 +3,7 @@
 // leaves or dies, and by someone again once the change has settled.
 import { testClock } from '../harness/clock.js';
 import { describe, expect, it } from 'vitest';
-import { InstanceRegistry, ownerOf } from '../../src/storage/instances.js';
+import { InstanceRegistry, ownerOf, ownersOf } from '../../src/storage/instances.js';
 import { TableStore } from '../../src/storage/table-store.js';
 import { freshTableStore } from '../harness/storage.js';
 
@@ -16,8 +16,14 @@ async function cluster(partition: string) {
   const store: TableStore = await freshTableStore('i');
   let elapsed = 0;
   const start = testClock().getTime();
-  const make = (name: string, delivers = true) =>
-    new InstanceRegistry(store, `${partition}-${name}`, { intervalMs: INTERVAL, ttlMs: TTL, delivers, now: () => elapsed });
+  const make = (name: string, delivers = true, shared?: readonly string[]) =>
+    new InstanceRegistry(store, `${partition}-${name}`, {
+      intervalMs: INTERVAL,
+      ttlMs: TTL,
+      delivers,
+      now: () => elapsed,
+      ...(shared && { shared }),
+    });
   return {
     make,
     at: () => new Date(start + elapsed),
@@ -125,5 +131,55 @@ describe('instance registry', () => {
     c.advance(worker.settleMs);
     await worker.heartbeat(c.at());
     expect(owned(worker)).toEqual(KEYS);
+  });
+
+  it('shares the keys divided up front evenly: none owns more than its share, whatever the names', () => {
+    const queues = Array.from({ length: 8 }, (_, i) => `notifications-${i}`);
+    for (let set = 0; set < 50; set++) {
+      const names = ['a', 'b', 'c'].map((name) => `host-${set}-${name}:${1000 + set}`);
+      const owners = ownersOf(names, queues);
+      expect([...owners.keys()].sort()).toEqual([...queues].sort());
+      const counts = names.map((name) => queues.filter((queue) => owners.get(queue) === name).length).sort();
+      expect(counts, names.join()).toEqual([2, 3, 3]);
+      // Every instance computes the same owners, however it lists the keys and the instances.
+      expect(ownersOf([...names].reverse(), [...queues].reverse())).toEqual(owners);
+    }
+    expect(ownersOf([], queues).size).toBe(0);
+    expect(new Set(ownersOf(['only'], queues).values())).toEqual(new Set(['only']));
+  });
+
+  it('hands the shared keys over evenly when an instance joins or leaves, never to two at once', async () => {
+    const c = await cluster('shared');
+    const queues = KEYS.slice(0, 8);
+    const ownedOf = (instance: InstanceRegistry) => queues.filter((key) => instance.owns(key));
+    const beat = async (instances: InstanceRegistry[]) => {
+      for (const i of instances) await i.heartbeat(c.at());
+      checkOwners(instances);
+    };
+    const [a, b] = [c.make('a', true, queues), c.make('b', true, queues)];
+    await beat([a, b]);
+    c.advance(a.settleMs);
+    await beat([a, b]);
+    expect([ownedOf(a).length, ownedOf(b).length]).toEqual([4, 4]);
+    // A third joins: every instance moves only once the change has settled, and ends with its share.
+    const d = c.make('d', true, queues);
+    for (let step = 0; step <= a.settleMs + INTERVAL; step += 1000) {
+      await beat([a, b, d]);
+      c.advance(1000);
+    }
+    await beat([a, b, d]);
+    expect([a, b, d].map((i) => ownedOf(i).length).sort()).toEqual([2, 3, 3]);
+    expect(queues.every((key) => [a, b, d].some((i) => i.owns(key)))).toBe(true);
+    // Keys outside the shared ones still go by plain rendezvous hashing.
+    const names = ['shared-a', 'shared-b', 'shared-d'];
+    for (const key of KEYS.slice(8)) expect([a, b, d].find((i) => i.owns(key))).toBe([a, b, d][names.indexOf(ownerOf(names, key)!)]);
+    // One leaves: the other two take its keys once the change has settled, four each.
+    await d.stop();
+    for (let step = 0; step <= a.settleMs + INTERVAL; step += 1000) {
+      await beat([a, b]);
+      c.advance(1000);
+    }
+    await beat([a, b]);
+    expect([ownedOf(a).length, ownedOf(b).length]).toEqual([4, 4]);
   });
 });
