@@ -15,7 +15,7 @@ import type { HandlerResult } from '../storage/queues.js';
 import type { Logger } from '../logger.js';
 import type { ConversationReferences } from '../storage/conversation-references.js';
 import type { CardTurn, DeliveryLedger } from '../storage/delivery-ledger.js';
-import type { DeliveryRateLimiter } from './rate-limits.js';
+import { TENANT_SENDS_PER_SECOND, type DeliveryRateLimiter } from './rate-limits.js';
 
 interface Addressed {
   /** Dedupe key: the same logical message always has the same key. */
@@ -101,6 +101,11 @@ const LINE_FULL_HAND_BACK_SECONDS = 2;
 const TENANTS_WITH_TURNS = 1_000;
 /** Queue sends of a fan-out's batches under way at once. */
 const ENQUEUE_CONCURRENCY = 8;
+/**
+ * How long before its turn a fan-out's batch shows on the queue: two batches' sending time,
+ * so that the tenant's line holds the next batches whenever the one under way finishes.
+ */
+const DUE_LEAD_SECONDS = 4;
 /**
  * A fan-out to at least this many of a tenant's conversations reads the tenant's stored
  * references in pages as it is queued, so that each send does not read its own (one call per
@@ -204,21 +209,24 @@ export class DeliveryEngine {
           await this.deps.queue.send(first);
           this.deps.nudge?.();
         }
-        return others;
+        return hiddenUntilDue(first, others);
       }),
     );
     await this.queueInTurns(rest);
   }
 
   /** Puts the tenants' batches on the queue taking turns (a tenant's first, every other tenant's first, its second...). */
-  private async queueInTurns(perTenant: OutboxBatch[][]): Promise<void> {
-    const batches: OutboxBatch[] = [];
+  private async queueInTurns(perTenant: DueBatch[][]): Promise<void> {
+    const batches: DueBatch[] = [];
     const total = perTenant.reduce((n, b) => n + b.length, 0);
     for (let turn = 0; batches.length < total; turn++)
       for (const tenantBatches of perTenant) if (turn < tenantBatches.length) batches.push(tenantBatches[turn]!);
     let next = 0;
     const sendNext = async () => {
-      while (next < batches.length) await this.deps.queue.send(batches[next++]!);
+      while (next < batches.length) {
+        const { batch, delaySeconds } = batches[next++]!;
+        await this.deps.queue.send(batch, delaySeconds);
+      }
     };
     await Promise.all(Array.from({ length: Math.min(ENQUEUE_CONCURRENCY, batches.length) }, sendNext));
     this.deps.nudge?.();
@@ -605,6 +613,23 @@ export function classify(error: unknown): Failure {
 }
 
 /** One tenant's messages in batches of up to BATCH_SIZE, each of which fits in a queue message. */
+type DueBatch = { batch: OutboxBatch; delaySeconds: number };
+
+/**
+ * A tenant's batches after its first, each hidden on the queue until about when its turn comes
+ * at the tenant's rate, less DUE_LEAD_SECONDS: the owner finds the next batches in time and not
+ * long before. Visible all at once, a large fan-out's batches were received together, and all
+ * but the few its line holds handed back, at the moment the first sends were starting.
+ */
+function hiddenUntilDue(first: OutboxBatch | undefined, others: readonly OutboxBatch[]): DueBatch[] {
+  let before = first?.messages.length ?? 0;
+  return others.map((batch) => {
+    const delaySeconds = Math.max(0, Math.floor(before / TENANT_SENDS_PER_SECOND - DUE_LEAD_SECONDS));
+    before += batch.messages.length;
+    return { batch, delaySeconds };
+  });
+}
+
 function batchesOf(group: readonly OutboxMessage[]): OutboxBatch[] {
   for (const message of group) {
     const size = JSON.stringify(message).length;

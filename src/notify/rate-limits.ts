@@ -22,6 +22,9 @@ export const TEAMS_LIMITS = {
   perTenant: [{ points: 50, ms: 1000 }] satisfies Window[],
 };
 
+/** How many sends a second may go to one tenant. */
+export const TENANT_SENDS_PER_SECOND = TEAMS_LIMITS.perTenant[0]!.points * (1000 / TEAMS_LIMITS.perTenant[0]!.ms);
+
 /**
  * One send: counted as happening now while it is under way, then at when it finished. Those
  * waiting on it (a window full of sends under way) are woken when it finishes, not polled.
@@ -151,7 +154,7 @@ export class DeliveryRateLimiter {
 
   /** How many sends a second may go to one tenant. */
   tenantSendsPerSecond(): number {
-    return TEAMS_LIMITS.perTenant[0]!.points * (1000 / TEAMS_LIMITS.perTenant[0]!.ms);
+    return TENANT_SENDS_PER_SECOND;
   }
 
   /** Keys tracked right now (memory stays bounded by recent activity). */

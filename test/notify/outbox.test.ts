@@ -279,6 +279,37 @@ describe('the outbox', () => {
     expect(queued).toEqual(['A100', 'B100', 'A100', 'B100', 'A50', 'B50']);
   });
 
+  it("hides each tenant's later batches on the queue until about their turn at the tenant's rate, the next two visible at once", async () => {
+    const [A, B] = ['aaaaaaaa-1111-4111-8111-00000000000e', 'aaaaaaaa-1111-4111-8111-00000000000f'];
+    const queued: { tenant: string; size: number; delaySeconds: number }[] = [];
+    const engine = new DeliveryEngine({
+      queue: {
+        send: async (job: OutboxJob, delaySeconds?: number) => {
+          if (job.kind === 'batch')
+            queued.push({ tenant: job.shared?.tenantId === A ? 'A' : 'B', size: job.messages.length, delaySeconds: delaySeconds ?? 0 });
+        },
+      },
+      conversations: {
+        async *all(tenantId: string) {
+          for (let i = 0; i < 1000; i++) yield { conversationId: `${tenantId}-${i}`, reference: { serviceUrl: connector.url } };
+        },
+      },
+    } as unknown as ConstructorParameters<typeof DeliveryEngine>[0]);
+    // A: 1,000 messages, ten batches, twenty seconds at 50 a second. B: 250, three batches.
+    const messages = [
+      ...Array.from({ length: 1000 }, (_, i) => text(`due|${A}-${i}`, `${A}-${i}`, A)),
+      ...Array.from({ length: 250 }, (_, i) => text(`due|${B}-${i}`, `${B}-${i}`, B)),
+    ];
+    await engine.enqueueMany(messages);
+    // Batch k of a tenant is due k × 2 s after the first starts; it shows 4 s before (two batches ahead).
+    expect(queued.filter((q) => q.tenant === 'A').map((q) => q.delaySeconds)).toEqual([0, 0, 0, 2, 4, 6, 8, 10, 12, 14]);
+    expect(queued.filter((q) => q.tenant === 'B').map((q) => [q.size, q.delaySeconds])).toEqual([
+      [100, 0],
+      [100, 0],
+      [50, 0],
+    ]);
+  });
+
   it('reports a fan-out whose first batch could not be queued, and leaves no rejection unhandled while other tenants are still being read', async () => {
     const [A, B] = ['aaaaaaaa-1111-4111-8111-00000000000c', 'aaaaaaaa-1111-4111-8111-00000000000d'];
     let releaseB!: () => void;
