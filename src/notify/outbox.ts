@@ -612,7 +612,6 @@ export function classify(error: unknown): Failure {
   return { kind: 'permanent', status };
 }
 
-/** One tenant's messages in batches of up to BATCH_SIZE, each of which fits in a queue message. */
 type DueBatch = { batch: OutboxBatch; delaySeconds: number };
 
 /**
@@ -630,6 +629,7 @@ function hiddenUntilDue(first: OutboxBatch | undefined, others: readonly OutboxB
   });
 }
 
+/** One tenant's messages in batches of up to BATCH_SIZE, each of which fits in a queue message. */
 function batchesOf(group: readonly OutboxMessage[]): OutboxBatch[] {
   for (const message of group) {
     const size = JSON.stringify(message).length;

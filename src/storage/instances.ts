@@ -8,7 +8,7 @@
 // same owner, and when one joins or leaves only the keys it wins or held move. The keys divided
 // up front (the eight notifications queues) are owned with bounded loads: no instance takes
 // more than its share, rounded up (plain rendezvous hashing gave one of three instances four of
-// the eight queues and another one, and the busy one's tenants waited on its event loop).
+// the eight queues and another one).
 //
 // No two instances own a key at once, because a change is trusted only after it has settled:
 // an instance takes a key it did not own before only once the instances it sees have not
