@@ -314,7 +314,7 @@ export class DeliveryEngine {
   private async handleBatch(job: OutboxBatch, attempt: number): Promise<HandlerResult> {
     const messages = messagesOf(job);
     const tenantId = messages[0]?.tenantId ?? '';
-    const second = this.deps.limiter.tenantSendsPerSecond();
+    const second = TENANT_SENDS_PER_SECOND;
     if (this.crowded(tenantId, second) && !(await this.roomFor(tenantId, second)))
       return { retryAfterSeconds: attempt > 1 ? LINE_FULL_HAND_BACK_SECONDS : this.turnFor(tenantId, messages.length / second) };
     if (!this.sendsTo(tenantId)) return this.passOn(job); // the tenant moved to another instance meanwhile

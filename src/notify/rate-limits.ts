@@ -152,11 +152,6 @@ export class DeliveryRateLimiter {
     }
   }
 
-  /** How many sends a second may go to one tenant. */
-  tenantSendsPerSecond(): number {
-    return TENANT_SENDS_PER_SECOND;
-  }
-
   /** Keys tracked right now (memory stays bounded by recent activity). */
   get trackedKeys(): number {
     return this.conversations.size + this.tenants.size;

@@ -44,8 +44,6 @@ export class InstanceRegistry extends TableRepository<HeartbeatEntity> {
   /** When this instance's last heartbeat that was stored began (monotonic ms). */
   private beatAt: number | undefined;
   private readonly owners = new Map<string, boolean>();
-  /** The shared keys' owners in each view (a view is replaced, never changed, when the senders change). */
-  private readonly sharedOwners = new WeakMap<readonly string[], Map<string, string>>();
   private timer: NodeJS.Timeout | undefined;
 
   constructor(
@@ -105,12 +103,10 @@ export class InstanceRegistry extends TableRepository<HeartbeatEntity> {
     return mine;
   }
 
+  /** The key's owner in a view of the senders (`owns` remembers the answer until the view changes). */
   private ownerIn(view: readonly string[], key: string): string | undefined {
     const shared = this.options.shared;
-    if (!shared?.includes(key)) return ownerOf(view, key);
-    let owners = this.sharedOwners.get(view);
-    if (!owners) this.sharedOwners.set(view, (owners = ownersOf(view, shared)));
-    return owners.get(key);
+    return shared?.includes(key) ? ownersOf(view, shared).get(key) : ownerOf(view, key);
   }
 
   /** True once no change of the senders is still settling (the bench waits for it before measuring). */
