@@ -41,6 +41,7 @@ import { billingScenario } from './billing.js';
 import { percentile, runLoad, Tally, type LoadFigures } from './stats.js';
 import { cpuMsOf, untilIdle } from './child.js';
 import { CpuAccount, sumOf } from './cpu-account.js';
+import { loadAverage, yardstickMs } from './machine.js';
 
 const CONCURRENCY = 32;
 const TURNS = Number(process.env.BENCH_TURNS ?? 2000);
@@ -82,7 +83,11 @@ interface Row {
   details?: Record<string, number | string | boolean>;
 }
 
+/** The machine's speed and load before anything starts; again in report(), after everything stopped. */
+let machineAtStart: { ms: number; load: string } | undefined;
+
 async function main(): Promise<void> {
+  machineAtStart = { ms: await yardstickMs(), load: loadAverage() };
   if (ONLY === 'spend') return spendOnly();
   if (ONLY === 'billing') return report([await billingScenario()]);
   if (ONLY === 'startup') return report([await startupScenario()]);
@@ -241,7 +246,7 @@ async function main(): Promise<void> {
   } finally {
     for (const stop of stops.reverse()) await stop().catch((error: unknown) => console.error('bench clean-up failed', error));
   }
-  report(rows);
+  await report(rows);
 }
 
 /** `npm start` to ready, twice (the first fills tsx's compile cache): the second run is the figure. */
@@ -287,7 +292,7 @@ async function spendOnly(): Promise<void> {
   } finally {
     await children.stopAll();
   }
-  report(rows);
+  await report(rows);
 }
 
 /** 50 approvers' clients send Approve for the same request at once: one decision, one purchase. */
@@ -527,7 +532,7 @@ function ownCpuMs(): number {
 
 const fixedNumber = (n: number) => n.toFixed(2);
 
-function report(rows: Row[]): void {
+async function report(rows: Row[]): Promise<void> {
   const fixed = (n: number, digits = 1) => n.toFixed(digits);
   const table = rows.map((row) => ({
     scenario: row.scenario,
@@ -542,6 +547,11 @@ function report(rows: Row[]): void {
     notes: row.notes ?? '',
   }));
   console.table(table);
+  if (machineAtStart)
+    notesUnderTable.push(
+      `Machine: the fixed CPU work of bench/machine.ts took ${machineAtStart.ms.toFixed(0)} ms at the start and ${(await yardstickMs()).toFixed(0)} ms at the end ` +
+        `(best of eight; runs compare by it); load average ${machineAtStart.load} at the start, ${loadAverage()} at the end`,
+    );
   const peakRssMb = process.resourceUsage().maxRSS / 1024;
   for (const line of notesUnderTable) console.log(line);
   console.log(`Peak RSS of the bench process (load generator, loopback connector, the approval scenario's bot): ${fixed(peakRssMb, 0)} MB`);
