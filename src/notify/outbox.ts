@@ -239,7 +239,7 @@ export class DeliveryEngine {
     const found = new Map<string, Partial<ConversationReference>>();
     const mostRows = Math.ceil(wanted.size / MESSAGES_PER_PAGE) * 1000;
     let rows = 0;
-    for await (const saved of this.deps.conversations.all(group[0]!.tenantId)) {
+    for await (const saved of this.deps.conversations.addresses(group[0]!.tenantId)) {
       if (wanted.has(saved.conversationId)) found.set(saved.conversationId, saved.reference);
       if (found.size === wanted.size || ++rows >= mostRows) break;
     }

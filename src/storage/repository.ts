@@ -33,6 +33,9 @@ export interface PageOptions {
   continuationToken?: string;
 }
 
+/** Properties to read, when a reader needs only some (the row key always comes too). */
+export type Selection<T> = readonly (keyof T & string)[];
+
 /** Builds an OData filter with every value escaped: `filter\`Status eq ${status}\``. */
 export const filter = odata;
 
@@ -183,13 +186,19 @@ export abstract class TableRepository<T extends EntityShape> {
   }
 
   /** One page of a partition, in RowKey order; `where` (from `filter`) narrows it further. */
-  protected async pageRows(partitionKey: string, options: PageOptions = {}, where?: string): Promise<Page<Stored<T>>> {
+  protected async pageRows(
+    partitionKey: string,
+    options: PageOptions = {},
+    where?: string,
+    select?: Selection<T>,
+  ): Promise<Page<Stored<T>>> {
     const table = await this.client();
     const pageSize = Math.min(Math.max(options.pageSize ?? 50, 1), 1000);
     const inPartition = odata`PartitionKey eq ${partitionKey}`;
     return guard(async () => {
+      const filter = where ? `${inPartition} and (${where})` : inPartition;
       const pages = table
-        .listEntities<T>({ queryOptions: { filter: where ? `${inPartition} and (${where})` : inPartition } })
+        .listEntities<T>({ queryOptions: { filter, ...(select && { select: ['RowKey', ...select] }) } })
         .byPage({ maxPageSize: pageSize, ...(options.continuationToken ? { continuationToken: options.continuationToken } : {}) });
       const first = await pages.next();
       if (first.done || !first.value) return { items: [] };
@@ -201,11 +210,16 @@ export abstract class TableRepository<T extends EntityShape> {
     });
   }
 
-  /** Every row of a partition (narrowed by `where`), page after page. */
-  protected async *partitionRows(partitionKey: string, where?: string): AsyncIterable<Stored<T>> {
+  /** Every row of a partition (narrowed by `where`, with only the `select`ed properties), page after page. */
+  protected async *partitionRows(partitionKey: string, where?: string, select?: Selection<T>): AsyncIterable<Stored<T>> {
     let continuationToken: string | undefined;
     do {
-      const page = await this.pageRows(partitionKey, { pageSize: 1000, ...(continuationToken ? { continuationToken } : {}) }, where);
+      const page = await this.pageRows(
+        partitionKey,
+        { pageSize: 1000, ...(continuationToken ? { continuationToken } : {}) },
+        where,
+        select,
+      );
       yield* page.items;
       continuationToken = page.continuationToken;
     } while (continuationToken);

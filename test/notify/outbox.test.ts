@@ -254,7 +254,7 @@ describe('the outbox', () => {
     const bReadable = new Promise<void>((resolve) => (releaseB = resolve));
     // Tenant B's addresses take long to read: A's first batch must not wait for them.
     const slowDirectory = {
-      async *all(tenantId: string) {
+      async *addresses(tenantId: string) {
         if (tenantId === B) await bReadable;
         for (let i = 0; i < 250; i++) yield { conversationId: `${tenantId}-${i}`, reference: { serviceUrl: connector.url } };
       },
@@ -290,7 +290,7 @@ describe('the outbox', () => {
         },
       },
       conversations: {
-        async *all(tenantId: string) {
+        async *addresses(tenantId: string) {
           for (let i = 0; i < 1000; i++) yield { conversationId: `${tenantId}-${i}`, reference: { serviceUrl: connector.url } };
         },
       },
@@ -329,7 +329,7 @@ describe('the outbox', () => {
           },
         },
         conversations: {
-          async *all(tenantId: string) {
+          async *addresses(tenantId: string) {
             if (tenantId === B) await bReadable;
             for (let i = 0; i < 150; i++) yield { conversationId: `${tenantId}-${i}`, reference: { serviceUrl: connector.url } };
           },

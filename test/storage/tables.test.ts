@@ -22,6 +22,7 @@ class Notes extends TableRepository<Note> {
   replace = (tenant: string, id: string, note: Note, etag: string) => this.replaceRow(tenantPartition(tenant, 'notes'), id, note, etag);
   delete = (tenant: string, id: string, etag?: string) => this.deleteRow(tenantPartition(tenant, 'notes'), id, etag);
   list = (tenant: string, options?: PageOptions) => this.pageRows(tenantPartition(tenant, 'notes'), options);
+  texts = (tenant: string) => this.pageRows(tenantPartition(tenant, 'notes'), {}, undefined, ['Text']);
 }
 
 let store: TableStore;
@@ -87,6 +88,14 @@ describe('repository base', () => {
     expect(seen).toEqual(['n0', 'n1', 'n2', 'n3', 'n4', 'n5', 'n6']);
     expect(pages).toBe(3);
   });
+  it('reads only the properties a reader selects, with each row key', async () => {
+    const notes = new Notes(store);
+    await notes.create('selecting', 'id/1', { Text: 'kept', Count: 7 });
+    const [row] = (await notes.texts('selecting')).items;
+    expect(row).toMatchObject({ rowKey: 'id/1', value: { Text: 'kept' } });
+    expect(row!.value).not.toHaveProperty('Count');
+    expect(row!.value).not.toHaveProperty('RowKey');
+  });
 });
 
 describe('conversation references', () => {
@@ -106,6 +115,23 @@ describe('conversation references', () => {
       reference: { serviceUrl: 'https://smba.two/' },
     });
     expect((await refs.list('t-refs')).items).toHaveLength(1);
+  });
+
+  it("lists a tenant's chats as a fan-out needs them: each id and reference, no other tenant's", async () => {
+    const refs = new ConversationReferences(store);
+    const referenceTo = (id: string, tenantId: string) => ({
+      conversation: { id, conversationType: 'personal', isGroup: false, name: '', tenantId },
+      serviceUrl: 'https://smba.one/',
+      channelId: 'msteams',
+      user: { id: `29:${id}`, name: 'Someone' },
+    });
+    for (const id of ['a:x1', 'a:x2', 'a:x3']) await refs.save('t-addresses', referenceTo(id, 't-addresses') as never);
+    await refs.save('t-addresses-other', referenceTo('a:y1', 't-addresses-other') as never);
+    const addresses = [];
+    for await (const address of refs.addresses('t-addresses')) addresses.push(address);
+    expect(addresses.sort((a, b) => a.conversationId.localeCompare(b.conversationId))).toEqual(
+      ['a:x1', 'a:x2', 'a:x3'].map((id) => ({ conversationId: id, reference: referenceTo(id, 't-addresses') })),
+    );
   });
 
   it('keeps no message id: each new message in a chat writes nothing, and proactive posts are not replies', async () => {
