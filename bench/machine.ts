@@ -1,7 +1,8 @@
 // How fast the machine is while the bench runs: the same fixed piece of CPU work, timed.
-// Shared machines change speed from one hour to the next (6 December 2026: the spend ingest
-// measured 146,416 rows/s at 1 a.m. and 97,087–103,906 at 3 a.m. on the same code), so a figure
-// that moved says little until this one says whether the machine moved with it.
+// Shared machines change speed from one minute to the next (6 December 2026: the spend ingest
+// measured 146,416 rows/s, then 97,087–103,906 a few hours later on the same code, then 142,923;
+// this yardstick read 186, 117 and 92 ms within fifteen seconds), so a figure that moved says
+// little until this one says whether the machine moved with it.
 // The work runs in a fresh process each time: timed inside the bench process it measured that
 // process's heap as much as the machine (103 ms before a billing run, 119 ms after it, 92 ms in a
 // process of its own).
