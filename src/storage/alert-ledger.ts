@@ -64,10 +64,10 @@ export class AlertLedger extends TableRepository<LedgerEntity> {
     return this.countWhere(tenantId, filter`Kind eq ${kind}`);
   }
 
-  /** The tenant's ledger rows matching `where`, counted by the table service's filter. */
+  /** The tenant's ledger rows matching `where`, counted by the table service's filter (row keys only read). */
   private async countWhere(tenantId: string, where: string): Promise<number> {
     let count = 0;
-    for await (const _row of this.partitionRows(ledgerPartition(tenantId), where)) count++;
+    for await (const _row of this.partitionRows(ledgerPartition(tenantId), where, [])) count++;
     return count;
   }
 }
