@@ -203,7 +203,7 @@ export class ConversationReferences extends TableRepository<ConversationEntity> 
     for await (const stored of this.partitionRows(tenantPartition(tenantId), undefined, ['ConversationId', 'Reference']))
       yield {
         conversationId: stored.value.ConversationId,
-        reference: JSON.parse(stored.value.Reference) as Partial<ConversationReference>,
+        reference: referenceOf(stored.value),
       };
   }
 
@@ -239,7 +239,11 @@ function toSaved(tenantId: string, entity: ConversationEntity): SavedConversatio
     tenantId,
     conversationId: entity.ConversationId,
     conversationType: entity.ConversationType,
-    reference: JSON.parse(entity.Reference) as Partial<ConversationReference>,
+    reference: referenceOf(entity),
     updatedAt: entity.UpdatedAt,
   };
+}
+
+function referenceOf(entity: Pick<ConversationEntity, 'Reference'>): Partial<ConversationReference> {
+  return JSON.parse(entity.Reference) as Partial<ConversationReference>;
 }

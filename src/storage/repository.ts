@@ -196,9 +196,9 @@ export abstract class TableRepository<T extends EntityShape> {
     const pageSize = Math.min(Math.max(options.pageSize ?? 50, 1), 1000);
     const inPartition = odata`PartitionKey eq ${partitionKey}`;
     return guard(async () => {
-      const filter = where ? `${inPartition} and (${where})` : inPartition;
+      const matching = where ? `${inPartition} and (${where})` : inPartition;
       const pages = table
-        .listEntities<T>({ queryOptions: { filter, ...(select && { select: ['RowKey', ...select] }) } })
+        .listEntities<T>({ queryOptions: { filter: matching, ...(select && { select: ['RowKey', ...select] }) } })
         .byPage({ maxPageSize: pageSize, ...(options.continuationToken ? { continuationToken: options.continuationToken } : {}) });
       const first = await pages.next();
       if (first.done || !first.value) return { items: [] };
